@@ -1,0 +1,85 @@
+/* ot.h -- operational transformation for plain text, in the format and
+ * semantics of the npm package ot-text-unicode (ShareDB's text type).
+ *
+ * Positions and lengths count Unicode code points. Pure: no I/O, no globals.
+ * Every function returns OT_OK or an error code; outputs are only valid on
+ * OT_OK. Ops own their strings: free with ot_op_free. Functions that produce
+ * an op (copy, transform, compose) replace *out, which must be initialised or
+ * zeroed: its old content is freed, and on error it is left empty. */
+#ifndef ATELIER_OT_H
+#define ATELIER_OT_H
+
+#include <stddef.h>
+
+typedef enum {
+    OT_OK = 0,
+    OT_EINVALID,   /* op is malformed (see ot_op_check) */
+    OT_ERANGE,     /* op does not fit the document (skip/delete past the end) */
+    OT_EMISMATCH,  /* {d:"text"} does not match the document */
+    OT_ENOMEM
+} ot_status;
+
+typedef enum { OT_SKIP = 1, OT_INSERT, OT_DELETE } ot_kind;
+
+typedef enum { OT_LEFT = 0, OT_RIGHT = 1 } ot_side;
+
+typedef struct ot_comp {
+    ot_kind kind;
+    size_t n;      /* code points skipped, inserted or deleted */
+    char *s;       /* UTF-8 text: inserted text, or deleted text for {d:"text"}; NULL for skips and {d:n} */
+    size_t len;    /* bytes in s */
+} ot_comp;
+
+typedef struct ot_op {
+    ot_comp *c;    /* components, in order */
+    size_t n;      /* number of components */
+    size_t cap;    /* allocated components */
+} ot_op;
+
+/* The document: UTF-8 text with its code point count. */
+typedef struct ot_text {
+    char *buf;     /* UTF-8 bytes, NUL-terminated, always valid UTF-8 */
+    size_t len;    /* bytes, excluding the NUL */
+    size_t cap;    /* allocated bytes */
+    size_t cps;    /* code points */
+    size_t hint_cp;   /* a code point index whose byte offset is cached ... */
+    size_t hint_byte; /* ... here: edits are local, so seeks start from it */
+} ot_text;
+
+void ot_op_init(ot_op *op);
+void ot_op_free(ot_op *op);
+ot_status ot_op_copy(ot_op *dst, const ot_op *src);
+/* Append a component, merging with the last one when of the same kind.
+ * s/len are copied (insert text, or deleted text; NULL for skips and {d:n}). */
+ot_status ot_op_push(ot_op *op, ot_kind kind, size_t n, const char *s, size_t len);
+
+/* Strict validity, stricter than the library: every component non-empty,
+ * adjacent components of one kind merged, no trailing skip, strings valid
+ * UTF-8 with n equal to their code point count. */
+ot_status ot_op_check(const ot_op *op);
+/* Merge adjacent components of one kind, drop empty ones and a trailing skip. */
+void ot_op_normalize(ot_op *op);
+
+/* Code points the op expects the document to have at least (skips + deletes). */
+size_t ot_op_input_len(const ot_op *op);
+
+ot_status ot_text_init(ot_text *t, const char *utf8, size_t len); /* len bytes, must be valid UTF-8 */
+void ot_text_free(ot_text *t);
+ot_status ot_text_copy(ot_text *dst, const ot_text *src); /* dst initialised or zeroed; its buffer is reused */
+
+/* Check that op applies to t (ranges, {d:"text"} matches) without changing it. */
+ot_status ot_check_fits(const ot_text *t, const ot_op *op);
+/* Apply op to t in place. On error t is unchanged. */
+ot_status ot_apply(ot_text *t, const ot_op *op);
+
+/* out = op transformed so that it applies after other. side says whose
+ * inserts go first at the same position: OT_LEFT means op's go first. */
+ot_status ot_transform(ot_op *out, const ot_op *op, const ot_op *other, ot_side side);
+/* out = a then b, as one op. */
+ot_status ot_compose(ot_op *out, const ot_op *a, const ot_op *b);
+/* A caret at code point pos, moved over op (as ot-text-unicode's transformPosition). */
+size_t ot_transform_position(size_t pos, const ot_op *op);
+
+const char *ot_strerror(ot_status s);
+
+#endif

@@ -1,0 +1,353 @@
+#include "core/proto.h"
+
+#include <cjson/cJSON.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/ot_json.h"
+#include "core/utf8.h"
+
+#define MAX_SAFE_INT 9007199254740991.0 /* 2^53 - 1: beyond it doubles lose integers */
+
+static const char *const err_codes[] = {
+    [PROTO_OK] = "ok",
+    [PROTO_EBAD_REQUEST] = "bad_request",
+    [PROTO_EUNKNOWN_TYPE] = "unknown_type",
+    [PROTO_ENOT_FOUND] = "not_found",
+    [PROTO_EFORBIDDEN] = "forbidden",
+    [PROTO_ETOO_LARGE] = "too_large",
+    [PROTO_ERATE_LIMITED] = "rate_limited",
+    [PROTO_ESTALE] = "stale",
+    [PROTO_EUNAVAILABLE] = "unavailable",
+    [PROTO_EINTERNAL] = "internal",
+};
+
+const char *proto_err_code(proto_err e) {
+    if ((size_t)e >= sizeof err_codes / sizeof *err_codes) return "internal";
+    return err_codes[e];
+}
+
+static const char *const type_names[] = {
+    [PROTO_NONE] = NULL, [PROTO_JOIN] = "join", [PROTO_OP] = "op",
+    [PROTO_CURSOR] = "cursor", [PROTO_PING] = "ping",
+};
+
+const char *proto_type_name(proto_type t) {
+    if ((size_t)t >= sizeof type_names / sizeof *type_names) return NULL;
+    return type_names[t];
+}
+
+bool proto_valid_label(const char *s, size_t max_cps) {
+    size_t n = strlen(s);
+    if (n == 0) return false;
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f) return false;
+    size_t cps = utf8_count(s, n);
+    return cps >= 1 && cps <= max_cps;
+}
+
+bool proto_valid_b64url(const char *s, size_t max) {
+    size_t n = strlen(s);
+    if (n == 0 || n > max) return false;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
+        if (!ok) return false;
+    }
+    return true;
+}
+
+/* An integer field in [min, MAX_SAFE_INT]. */
+static bool get_int(const cJSON *o, const char *name, double min, int64_t *out) {
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, name);
+    if (!cJSON_IsNumber(v)) return false;
+    double d = v->valuedouble;
+    if (!isfinite(d) || d != floor(d) || d < min || d > MAX_SAFE_INT) return false;
+    *out = (int64_t)d;
+    return true;
+}
+
+/* A string field; NULL when absent or not a string. */
+static const char *get_str(const cJSON *o, const char *name) {
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, name);
+    return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+static bool has(const cJSON *o, const char *name) {
+    return cJSON_GetObjectItemCaseSensitive(o, name) != NULL;
+}
+
+/* The request id: a string of 1..PROTO_ID_MAX bytes without control
+ * characters, or a safe integer. Stored as JSON text to echo verbatim. */
+static bool read_id(const cJSON *o, char *dst) {
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, "id");
+    dst[0] = '\0';
+    if (!v) return true;
+    sbuf b;
+    sbuf_init(&b, 0);
+    bool ok = false;
+    if (cJSON_IsString(v)) {
+        size_t n = strlen(v->valuestring);
+        ok = n >= 1 && n <= PROTO_ID_MAX;
+        for (size_t i = 0; ok && i < n; i++)
+            if ((unsigned char)v->valuestring[i] < 0x20) ok = false;
+        if (ok) sbuf_put_jstr(&b, v->valuestring, n);
+    } else if (cJSON_IsNumber(v)) {
+        double d = v->valuedouble;
+        ok = isfinite(d) && d == floor(d) && fabs(d) <= MAX_SAFE_INT;
+        if (ok) sbuf_put_i64(&b, (int64_t)d);
+    }
+    ok = ok && sbuf_ok(&b) && b.len <= PROTO_IDJSON_MAX;
+    if (ok) memcpy(dst, sbuf_data(&b), b.len + 1);
+    sbuf_free(&b);
+    return ok;
+}
+
+static char *dup_label(const char *s, size_t max_cps, bool *bad) {
+    if (!s) return NULL;
+    if (!proto_valid_label(s, max_cps)) {
+        *bad = true;
+        return NULL;
+    }
+    char *d = strdup(s);
+    if (!d) *bad = true;
+    return d;
+}
+
+static proto_err decode_join(const cJSON *o, proto_join *j, const char **why) {
+    const char *w = get_str(o, "workshop");
+    if (!w || !proto_valid_b64url(w, PROTO_WORKSHOP_ID_MAX)) {
+        *why = "join needs \"workshop\": a workshop id";
+        return PROTO_EBAD_REQUEST;
+    }
+    strcpy(j->workshop, w);
+    bool bad = false;
+    if ((has(o, "name") && !get_str(o, "name")) || (has(o, "organisation") && !get_str(o, "organisation")) ||
+        (has(o, "key") && !get_str(o, "key"))) {
+        *why = "name, organisation and key must be strings";
+        return PROTO_EBAD_REQUEST;
+    }
+    j->name = dup_label(get_str(o, "name"), PROTO_NAME_MAX, &bad);
+    j->organisation = dup_label(get_str(o, "organisation"), PROTO_NAME_MAX, &bad);
+    if (bad) {
+        *why = "name and organisation must be 1 to 64 characters, without control characters";
+        return PROTO_EBAD_REQUEST;
+    }
+    const char *key = get_str(o, "key");
+    if (key) {
+        if (strlen(key) > PROTO_KEY_MAX || !(j->key = strdup(key))) {
+            *why = "key is too long";
+            return PROTO_EBAD_REQUEST;
+        }
+    }
+    const cJSON *r = cJSON_GetObjectItemCaseSensitive(o, "resume");
+    if (r && !cJSON_IsNull(r)) {
+        const char *tok = cJSON_IsObject(r) ? get_str(r, "token") : NULL;
+        if (!tok || strlen(tok) == 0 || strlen(tok) > PROTO_TOKEN_MAX || !get_int(r, "rev", 0, &j->rev)) {
+            *why = "resume must be {\"token\": string, \"rev\": integer >= 0}";
+            return PROTO_EBAD_REQUEST;
+        }
+        if (!(j->token = strdup(tok))) return PROTO_EINTERNAL;
+        j->resume = true;
+    }
+    if (!j->resume && (!j->name || !j->organisation)) {
+        *why = "join needs \"name\" and \"organisation\" (unless resuming)";
+        return PROTO_EBAD_REQUEST;
+    }
+    return PROTO_OK;
+}
+
+static proto_err decode_op(const cJSON *o, proto_msg *m, const char **why) {
+    if (!m->idjson[0]) {
+        *why = "op needs an \"id\" (string or integer) to be acknowledged";
+        return PROTO_EBAD_REQUEST;
+    }
+    if (!get_int(o, "rev", 0, &m->u.op.rev)) {
+        *why = "op needs \"rev\": an integer >= 0";
+        return PROTO_EBAD_REQUEST;
+    }
+    const cJSON *op = cJSON_GetObjectItemCaseSensitive(o, "op");
+    if (!op) {
+        *why = "op needs \"op\": an array of components";
+        return PROTO_EBAD_REQUEST;
+    }
+    ot_status s = ot_op_from_json(op, &m->u.op.op);
+    if (s != OT_OK) {
+        *why = s == OT_ENOMEM ? "out of memory" : "\"op\" is not a valid ot-text-unicode op (positive integer skips, non-empty inserts, {\"d\": n or \"text\"}, merged components, no trailing skip)";
+        return s == OT_ENOMEM ? PROTO_EINTERNAL : PROTO_EBAD_REQUEST;
+    }
+    return PROTO_OK;
+}
+
+static proto_err decode_cursor(const cJSON *o, proto_cursor *c, const char **why) {
+    const cJSON *sel = cJSON_GetObjectItemCaseSensitive(o, "sel");
+    if (!get_int(o, "rev", 0, &c->rev) || !cJSON_IsArray(sel) || cJSON_GetArraySize(sel) != 2) {
+        *why = "cursor needs \"rev\" (integer >= 0) and \"sel\": [anchor, head]";
+        return PROTO_EBAD_REQUEST;
+    }
+    int64_t v[2];
+    for (int i = 0; i < 2; i++) {
+        const cJSON *x = cJSON_GetArrayItem(sel, i);
+        double d = cJSON_IsNumber(x) ? x->valuedouble : -1;
+        if (!isfinite(d) || d != floor(d) || d < 0 || d > MAX_SAFE_INT) {
+            *why = "cursor positions must be integers >= 0";
+            return PROTO_EBAD_REQUEST;
+        }
+        v[i] = (int64_t)d;
+    }
+    c->anchor = v[0];
+    c->head = v[1];
+    return PROTO_OK;
+}
+
+/* cJSON strings are C strings: an escaped NUL would silently cut a string
+ * (an insert would lose its tail), so such messages are refused whole. */
+static bool has_escaped_nul(const char *s, size_t len) {
+    for (size_t i = 0; i + 6 <= len; i++) {
+        if (s[i] != '\\') continue;
+        if (s[i + 1] == 'u' && s[i + 2] == '0' && s[i + 3] == '0' && s[i + 4] == '0' && s[i + 5] == '0') return true;
+        i++; /* skip the escaped character, so "\\u0000" (a literal backslash) is not matched */
+    }
+    return false;
+}
+
+proto_err proto_decode(const char *json, size_t len, proto_msg *m, const char **why) {
+    memset(m, 0, sizeof *m);
+    *why = "";
+    if (!utf8_valid(json, len)) {
+        *why = "message is not valid UTF-8";
+        return PROTO_EBAD_REQUEST;
+    }
+    if (has_escaped_nul(json, len)) {
+        *why = "strings must not contain \\u0000";
+        return PROTO_EBAD_REQUEST;
+    }
+    const char *end = NULL;
+    cJSON *o = cJSON_ParseWithLengthOpts(json, len, &end, 0);
+    if (o && end) {
+        while (end < json + len && (*end == ' ' || *end == '\t' || *end == '\n' || *end == '\r')) end++;
+        if (end != json + len) {
+            cJSON_Delete(o);
+            o = NULL;
+        }
+    }
+    if (!o) {
+        *why = "message is not valid JSON";
+        return PROTO_EBAD_REQUEST;
+    }
+    proto_err e = PROTO_OK;
+    if (!cJSON_IsObject(o)) {
+        *why = "message must be a JSON object";
+        e = PROTO_EBAD_REQUEST;
+        goto out;
+    }
+    const char *type = get_str(o, "type");
+    if (type) {
+        for (size_t t = 1; t < sizeof type_names / sizeof *type_names; t++)
+            if (strcmp(type, type_names[t]) == 0) m->type = (proto_type)t;
+    }
+    if (!read_id(o, m->idjson)) {
+        *why = "\"id\" must be a string of 1 to 64 characters or an integer";
+        e = PROTO_EBAD_REQUEST;
+        goto out;
+    }
+    if (!type) {
+        *why = "message needs a \"type\" string";
+        e = PROTO_EBAD_REQUEST;
+        goto out;
+    }
+    switch (m->type) {
+    case PROTO_JOIN: e = decode_join(o, &m->u.join, why); break;
+    case PROTO_OP: e = decode_op(o, m, why); break;
+    case PROTO_CURSOR: e = decode_cursor(o, &m->u.cursor, why); break;
+    case PROTO_PING: break;
+    case PROTO_NONE:
+        *why = "unknown message type";
+        e = PROTO_EUNKNOWN_TYPE;
+        break;
+    }
+out:
+    cJSON_Delete(o);
+    return e;
+}
+
+void proto_msg_free(proto_msg *m) {
+    if (m->type == PROTO_JOIN) {
+        free(m->u.join.name);
+        free(m->u.join.organisation);
+        free(m->u.join.key);
+        free(m->u.join.token);
+    } else if (m->type == PROTO_OP) {
+        ot_op_free(&m->u.op.op);
+    }
+    memset(m, 0, sizeof *m);
+}
+
+static void put_id(sbuf *b, const char *idjson) {
+    if (idjson && idjson[0]) {
+        sbuf_puts(b, ",\"id\":");
+        sbuf_puts(b, idjson);
+    }
+}
+
+void proto_write_error(sbuf *b, proto_err e, const char *message, proto_type re, const char *idjson) {
+    sbuf_puts(b, "{\"type\":\"error\",\"code\":\"");
+    sbuf_puts(b, proto_err_code(e));
+    sbuf_puts(b, "\",\"message\":");
+    sbuf_put_jstrz(b, message ? message : "");
+    const char *ren = proto_type_name(re);
+    if (ren) {
+        sbuf_puts(b, ",\"re\":\"");
+        sbuf_puts(b, ren);
+        sbuf_putc(b, '"');
+    }
+    put_id(b, idjson);
+    sbuf_putc(b, '}');
+}
+
+void proto_write_ack(sbuf *b, const char *idjson, int64_t rev) {
+    sbuf_puts(b, "{\"type\":\"ack\"");
+    put_id(b, idjson);
+    sbuf_puts(b, ",\"rev\":");
+    sbuf_put_i64(b, rev);
+    sbuf_putc(b, '}');
+}
+
+void proto_write_pong(sbuf *b, const char *idjson) {
+    sbuf_puts(b, "{\"type\":\"pong\"");
+    put_id(b, idjson);
+    sbuf_putc(b, '}');
+}
+
+void proto_write_op(sbuf *b, int64_t rev, const char *opjson, size_t opjson_len, const char *author) {
+    sbuf_puts(b, "{\"type\":\"op\",\"rev\":");
+    sbuf_put_i64(b, rev);
+    sbuf_puts(b, ",\"op\":");
+    sbuf_put(b, opjson, opjson_len);
+    sbuf_puts(b, ",\"author\":");
+    sbuf_put_jstrz(b, author);
+    sbuf_putc(b, '}');
+}
+
+void proto_write_cursor(sbuf *b, const char *participant, int64_t rev, int64_t anchor, int64_t head) {
+    sbuf_puts(b, "{\"type\":\"cursor\",\"participant\":");
+    sbuf_put_jstrz(b, participant);
+    sbuf_printf(b, ",\"rev\":%lld,\"sel\":[%lld,%lld]}", (long long)rev, (long long)anchor, (long long)head);
+}
+
+void proto_write_departed(sbuf *b, const char *participant) {
+    sbuf_puts(b, "{\"type\":\"departed\",\"participant\":");
+    sbuf_put_jstrz(b, participant);
+    sbuf_putc(b, '}');
+}
+
+void proto_write_participant(sbuf *b, const char *id, const char *name, const char *org, bool facilitator) {
+    sbuf_puts(b, "{\"id\":");
+    sbuf_put_jstrz(b, id);
+    sbuf_puts(b, ",\"name\":");
+    sbuf_put_jstrz(b, name);
+    sbuf_puts(b, ",\"organisation\":");
+    sbuf_put_jstrz(b, org);
+    sbuf_puts(b, facilitator ? ",\"role\":\"facilitator\"}" : ",\"role\":\"participant\"}");
+}

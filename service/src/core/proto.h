@@ -1,0 +1,104 @@
+/* proto.h -- the wire protocol codec: client JSON text -> typed, validated
+ * messages; typed replies -> JSON text. Pure: no sockets, no clocks.
+ * Every rule of protocol/README.md that can be checked without the workshop's
+ * state is checked here; the rest (ranges against the document, permissions)
+ * is the workshop model's. */
+#ifndef ATELIER_PROTO_H
+#define ATELIER_PROTO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/ot.h"
+#include "core/sbuf.h"
+
+#define PROTO_NAME_MAX 64        /* code points in a name or organisation */
+#define PROTO_TITLE_MAX 200      /* code points in a workshop title */
+#define PROTO_ID_MAX 64          /* bytes in a request id / op id */
+#define PROTO_IDJSON_MAX (2 * PROTO_ID_MAX + 3) /* an id as JSON text, escapes included */
+#define PROTO_WORKSHOP_ID_MAX 43 /* base64url characters in a workshop id */
+#define PROTO_TOKEN_MAX 96       /* bytes in a resume token */
+#define PROTO_KEY_MAX 96         /* bytes in a facilitator key */
+#define PROTO_TEXT_MAX (1 << 20) /* bytes in a starting text */
+
+typedef enum {
+    PROTO_NONE = 0,
+    PROTO_JOIN,
+    PROTO_OP,
+    PROTO_CURSOR,
+    PROTO_PING,
+} proto_type;
+
+/* Stable error codes, as sent in error.code. */
+typedef enum {
+    PROTO_OK = 0,
+    PROTO_EBAD_REQUEST,
+    PROTO_EUNKNOWN_TYPE,
+    PROTO_ENOT_FOUND,
+    PROTO_EFORBIDDEN,
+    PROTO_ETOO_LARGE,
+    PROTO_ERATE_LIMITED,
+    PROTO_ESTALE,
+    PROTO_EUNAVAILABLE,
+    PROTO_EINTERNAL,
+} proto_err;
+
+typedef struct proto_join {
+    char workshop[PROTO_WORKSHOP_ID_MAX + 1];
+    char *name;          /* NULL when absent (allowed when resuming) */
+    char *organisation;  /* NULL when absent (allowed when resuming) */
+    char *key;           /* facilitator key, NULL when absent */
+    bool resume;         /* token and rev below are set */
+    char *token;
+    int64_t rev;
+} proto_join;
+
+typedef struct proto_opmsg {
+    int64_t rev;         /* revision the op was written against */
+    ot_op op;
+} proto_opmsg;
+
+typedef struct proto_cursor {
+    int64_t rev;
+    int64_t anchor, head;  /* code points */
+} proto_cursor;
+
+typedef struct proto_msg {
+    proto_type type;
+    char idjson[PROTO_IDJSON_MAX + 1]; /* the request id as JSON text, "" when absent */
+    union {
+        proto_join join;
+        proto_opmsg op;
+        proto_cursor cursor;
+    } u;
+} proto_msg;
+
+/* Decode one client message of len bytes. On error, *why is a human message
+ * (static storage) and msg->type is the type when it was recognised (so the
+ * error can say `re`), with msg->idjson set when the id could be read. The
+ * caller calls proto_msg_free in every case. */
+proto_err proto_decode(const char *json, size_t len, proto_msg *msg, const char **why);
+void proto_msg_free(proto_msg *msg);
+
+const char *proto_err_code(proto_err e);
+const char *proto_type_name(proto_type t);
+
+/* Replies. idjson may be NULL or "" for none. */
+void proto_write_error(sbuf *b, proto_err e, const char *message, proto_type re, const char *idjson);
+void proto_write_ack(sbuf *b, const char *idjson, int64_t rev);
+void proto_write_pong(sbuf *b, const char *idjson);
+/* {"type":"op","rev":R,"op":OPJSON,"author":"P"} */
+void proto_write_op(sbuf *b, int64_t rev, const char *opjson, size_t opjson_len, const char *author);
+void proto_write_cursor(sbuf *b, const char *participant, int64_t rev, int64_t anchor, int64_t head);
+void proto_write_departed(sbuf *b, const char *participant);
+/* A participant object: {"id":…,"name":…,"organisation":…,"role":…} */
+void proto_write_participant(sbuf *b, const char *id, const char *name, const char *org, bool facilitator);
+
+/* Helpers for the HTTP API, shared so the rules stay in one place. */
+/* True when s (NUL-terminated, valid UTF-8 assumed checked) has 1..max code points and no control characters. */
+bool proto_valid_label(const char *s, size_t max_cps);
+/* True when s is 1..max base64url characters. */
+bool proto_valid_b64url(const char *s, size_t max);
+
+#endif

@@ -1,0 +1,398 @@
+#include "core/workshop.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/ot_json.h"
+
+static void entry_free(wk_entry *e) {
+    ot_op_free(&e->op);
+    free(e->opjson);
+    free(e->opid);
+    memset(e, 0, sizeof *e);
+}
+
+static void submission_free(wk_submission *s) {
+    ot_op_free(&s->op);
+    free(s->opid);
+    memset(s, 0, sizeof *s);
+}
+
+workshop *wk_new(const char *id, const char *title, const char *fkey, int64_t created, size_t window) {
+    workshop *w = calloc(1, sizeof *w);
+    if (!w) return NULL;
+    snprintf(w->id, sizeof w->id, "%s", id);
+    w->title = strdup(title);
+    w->fkey = strdup(fkey);
+    w->created = created;
+    w->win_cap = window ? window : 1;
+    w->win = calloc(w->win_cap, sizeof *w->win);
+    if (!w->title || !w->fkey || !w->win || ot_text_init(&w->text, "", 0) != OT_OK ||
+        ot_text_init(&w->committed, "", 0) != OT_OK) {
+        wk_free(w);
+        return NULL;
+    }
+    return w;
+}
+
+void wk_free(workshop *w) {
+    if (!w) return;
+    for (size_t i = 0; i < w->win_len; i++) entry_free(&w->win[(w->win_head + i) % w->win_cap]);
+    free(w->win);
+    for (size_t i = 0; i < w->npeople; i++) {
+        free(w->people[i].name);
+        free(w->people[i].org);
+        free(w->people[i].last_opid);
+    }
+    free(w->people);
+    for (size_t i = 0; i < w->qlen; i++) submission_free(&w->queue[i]);
+    free(w->queue);
+    wk_batch_clear(w);
+    free(w->batch);
+    free(w->bops);
+    ot_text_free(&w->text);
+    ot_text_free(&w->committed);
+    free(w->title);
+    free(w->fkey);
+    free(w);
+}
+
+ot_status wk_load_snapshot(workshop *w, int64_t rev, const char *text, size_t len) {
+    ot_text t;
+    ot_status s = ot_text_init(&t, text, len);
+    if (s != OT_OK) return s;
+    ot_text_free(&w->text);
+    w->text = t;
+    for (size_t i = 0; i < w->win_len; i++) entry_free(&w->win[(w->win_head + i) % w->win_cap]);
+    w->win_len = w->win_head = 0;
+    w->rev = rev;
+    w->snap_rev = rev;
+    return OT_OK;
+}
+
+/* Push a committed op into the window, evicting the oldest when full. Takes
+ * ownership of e's fields. */
+static void window_push(workshop *w, wk_entry *e) {
+    if (w->win_len == w->win_cap) {
+        entry_free(&w->win[w->win_head]);
+        w->win_head = (w->win_head + 1) % w->win_cap;
+        w->win_len--;
+    }
+    w->win[(w->win_head + w->win_len) % w->win_cap] = *e;
+    w->win_len++;
+    memset(e, 0, sizeof *e);
+}
+
+static void set_last_op(wk_participant *p, const char *opid, int64_t rev) {
+    if (!opid) return;
+    char *d = strdup(opid);
+    if (!d) return; /* de-duplication degrades to the window; nothing is corrupted */
+    free(p->last_opid);
+    p->last_opid = d;
+    p->last_op_rev = rev;
+}
+
+ot_status wk_apply_committed(workshop *w, int64_t rev, const char *opjson, size_t len, const char *author,
+                             const char *opid, const char *event_id) {
+    if (w->in_flight || rev != w->rev) return OT_EINVALID;
+    wk_entry e = {.rev = rev};
+    ot_status s = ot_op_parse(opjson, len, &e.op);
+    if (s != OT_OK) return s;
+    int who = wk_find_participant(w, author);
+    if (who < 0) who = wk_add_participant(w, author, "", "?", "?", false);
+    e.opjson = malloc(len + 1);
+    e.opid = opid && opid[0] ? strdup(opid) : NULL;
+    if (who < 0 || !e.opjson || (opid && opid[0] && !e.opid)) {
+        entry_free(&e);
+        return OT_ENOMEM;
+    }
+    memcpy(e.opjson, opjson, len);
+    e.opjson[len] = '\0';
+    e.opjson_len = len;
+    e.author = (uint32_t)who;
+    s = ot_apply(&w->text, &e.op);
+    if (s != OT_OK) {
+        entry_free(&e);
+        return s;
+    }
+    set_last_op(&w->people[who], e.opid, rev);
+    window_push(w, &e);
+    w->rev++;
+    if (event_id) snprintf(w->last_event, sizeof w->last_event, "%s", event_id);
+    return OT_OK;
+}
+
+int wk_add_participant(workshop *w, const char *id, const char *secret, const char *name, const char *org,
+                       bool facilitator) {
+    if (w->npeople == w->people_cap) {
+        size_t cap = w->people_cap ? w->people_cap * 2 : 8;
+        wk_participant *p = realloc(w->people, cap * sizeof *p);
+        if (!p) return -1;
+        w->people = p;
+        w->people_cap = cap;
+    }
+    wk_participant *p = &w->people[w->npeople];
+    memset(p, 0, sizeof *p);
+    snprintf(p->id, sizeof p->id, "%s", id);
+    snprintf(p->secret, sizeof p->secret, "%s", secret);
+    p->name = strdup(name);
+    p->org = strdup(org);
+    if (!p->name || !p->org) {
+        free(p->name);
+        free(p->org);
+        return -1;
+    }
+    p->facilitator = facilitator;
+    p->tokens = -1; /* full bucket on first use */
+    return (int)w->npeople++;
+}
+
+int wk_find_participant(const workshop *w, const char *id) {
+    for (size_t i = 0; i < w->npeople; i++)
+        if (strcmp(w->people[i].id, id) == 0) return (int)i;
+    return -1;
+}
+
+/* Compare without an early exit, so the time taken says nothing of where a guess went wrong. */
+static bool secret_equal(const char *a, const char *b) {
+    size_t la = strlen(a), lb = strlen(b);
+    unsigned char diff = (unsigned char)(la != lb);
+    for (size_t i = 0; i < la && i < lb; i++) diff |= (unsigned char)(a[i] ^ b[i]);
+    return diff == 0 && la > 0;
+}
+
+int wk_check_token(const workshop *w, const char *token) {
+    const char *dot = strchr(token, '.');
+    if (!dot || (size_t)(dot - token) != WK_PID_LEN) return -1;
+    char id[WK_PID_LEN + 1];
+    memcpy(id, token, WK_PID_LEN);
+    id[WK_PID_LEN] = '\0';
+    int i = wk_find_participant(w, id);
+    if (i < 0 || !w->people[i].secret[0]) return -1;
+    return secret_equal(w->people[i].secret, dot + 1) ? i : -1;
+}
+
+bool wk_check_key(const workshop *w, const char *key) { return secret_equal(w->fkey, key); }
+
+bool wk_rate_take(wk_participant *p, int64_t now_us, double rate, double burst) {
+    if (p->tokens < 0) {
+        p->tokens = burst;
+        p->tokens_at = now_us;
+    }
+    double elapsed = (double)(now_us - p->tokens_at) / 1e6;
+    if (elapsed > 0) {
+        p->tokens += elapsed * rate;
+        if (p->tokens > burst) p->tokens = burst;
+        p->tokens_at = now_us;
+    }
+    if (p->tokens < 1) return false;
+    p->tokens -= 1;
+    return true;
+}
+
+bool wk_window_has(const workshop *w, int64_t rev) {
+    return rev <= w->rev && rev >= w->rev - (int64_t)w->win_len;
+}
+
+const wk_entry *wk_window_at(const workshop *w, int64_t rev) {
+    if (rev < w->rev - (int64_t)w->win_len || rev >= w->rev) return NULL;
+    size_t k = (size_t)(rev - (w->rev - (int64_t)w->win_len));
+    return &w->win[(w->win_head + k) % w->win_cap];
+}
+
+const ot_text *wk_committed_text(const workshop *w) { return w->in_flight ? &w->committed : &w->text; }
+
+bool wk_transform_caret(const workshop *w, int64_t rev, int64_t *pos) {
+    if (!wk_window_has(w, rev)) return false;
+    size_t p = (size_t)*pos;
+    for (int64_t r = rev; r < w->rev; r++) p = ot_transform_position(p, &wk_window_at(w, r)->op);
+    if (p > wk_committed_text(w)->cps) return false;
+    *pos = (int64_t)p;
+    return true;
+}
+
+proto_err wk_submit(workshop *w, uint64_t conn, uint32_t author, const char *opid, int64_t base, ot_op *op,
+                    int64_t *dup_rev, const char **why) {
+    *dup_rev = -1;
+    wk_participant *p = &w->people[author];
+    if (p->last_opid && strcmp(p->last_opid, opid) == 0) {
+        *dup_rev = p->last_op_rev;
+        return PROTO_OK;
+    }
+    if (base > w->rev) {
+        *why = "revision is ahead of the server's";
+        return PROTO_EBAD_REQUEST;
+    }
+    if (!wk_window_has(w, base)) {
+        *why = "revision is older than the server keeps; rejoin with resume to resync";
+        return PROTO_ESTALE;
+    }
+    if (w->qlen == w->qcap) {
+        size_t cap = w->qcap ? w->qcap * 2 : 16;
+        wk_submission *q = realloc(w->queue, cap * sizeof *q);
+        if (!q) return PROTO_EINTERNAL;
+        w->queue = q;
+        w->qcap = cap;
+    }
+    char *id = strdup(opid);
+    if (!id) return PROTO_EINTERNAL;
+    wk_submission *s = &w->queue[w->qlen++];
+    s->conn = conn;
+    s->author = author;
+    s->opid = id;
+    s->base = base;
+    s->op = *op;
+    ot_op_init(op);
+    return PROTO_OK;
+}
+
+/* Bring a submitted op to the current head (committed ops since its base,
+ * then the batch so far). The incoming op takes side left, as in ShareDB. */
+static ot_status rebase(const workshop *w, const wk_submission *s, ot_op *out) {
+    ot_status st = ot_op_copy(out, &s->op);
+    for (int64_t r = s->base; st == OT_OK && r < w->rev + (int64_t)w->blen; r++) {
+        const ot_op *other = r < w->rev ? &wk_window_at(w, r)->op : &w->bops[r - w->rev].op;
+        ot_op t;
+        ot_op_init(&t);
+        st = ot_transform(&t, out, other, OT_LEFT);
+        ot_op_free(out);
+        *out = t;
+    }
+    return st;
+}
+
+static bool batch_reserve(workshop *w, size_t n) {
+    if (n <= w->bcap) return true;
+    size_t cap = w->bcap ? w->bcap : 16;
+    while (cap < n) cap *= 2;
+    wk_submission *b = realloc(w->batch, cap * sizeof *b);
+    if (!b) return false;
+    w->batch = b;
+    wk_entry *e = realloc(w->bops, cap * sizeof *e);
+    if (!e) return false;
+    w->bops = e;
+    w->bcap = cap;
+    return true;
+}
+
+/* Is this op id already in the batch being formed (a re-send that raced its original)? */
+static bool in_batch(const workshop *w, const wk_submission *s) {
+    for (size_t i = 0; i < w->blen; i++)
+        if (w->batch[i].author == s->author && strcmp(w->batch[i].opid, s->opid) == 0) return true;
+    return false;
+}
+
+size_t wk_batch_form(workshop *w, size_t max, wk_refuse_fn refuse, void *ud) {
+    if (w->in_flight || w->qlen == 0) return 0;
+    if (max > w->win_cap) max = w->win_cap;
+    if (!batch_reserve(w, max < w->qlen ? max : w->qlen)) return 0;
+    size_t used = 0;
+    bool backed_up = false;
+    while (used < w->qlen && w->blen < max) {
+        wk_submission *s = &w->queue[used++];
+        wk_participant *p = &w->people[s->author];
+        if (p->last_opid && strcmp(p->last_opid, s->opid) == 0) {
+            refuse(ud, s, PROTO_OK, NULL, p->last_op_rev);
+            submission_free(s);
+            continue;
+        }
+        if (in_batch(w, s)) { /* acked with its twin; the client sees one ack per id it awaits */
+            submission_free(s);
+            continue;
+        }
+        if (!wk_window_has(w, s->base)) {
+            refuse(ud, s, PROTO_ESTALE, "revision is older than the server keeps; rejoin with resume to resync", -1);
+            submission_free(s);
+            continue;
+        }
+        wk_entry e = {.rev = w->rev + (int64_t)w->blen, .author = s->author};
+        ot_op_init(&e.op);
+        ot_status st = rebase(w, s, &e.op);
+        if (st == OT_OK) st = ot_check_fits(&w->text, &e.op);
+        if (st == OT_OK && !backed_up) {
+            st = ot_text_copy(&w->committed, &w->text);
+            backed_up = st == OT_OK;
+        }
+        if (st == OT_OK) {
+            size_t n = ot_op_json_size(&e.op);
+            e.opjson = malloc(n + 1);
+            e.opid = strdup(s->opid);
+            if (!e.opjson || !e.opid) st = OT_ENOMEM;
+            else {
+                char *end = ot_op_write_json(&e.op, e.opjson);
+                *end = '\0';
+                e.opjson_len = (size_t)(end - e.opjson);
+            }
+        }
+        if (st == OT_OK) st = ot_apply(&w->text, &e.op);
+        if (st != OT_OK) {
+            refuse(ud, s, st == OT_ENOMEM ? PROTO_EINTERNAL : PROTO_EBAD_REQUEST,
+                   st == OT_ENOMEM ? "out of memory" : "op does not fit the document", -1);
+            entry_free(&e);
+            submission_free(s);
+            continue;
+        }
+        w->batch[w->blen] = *s;
+        w->bops[w->blen] = e;
+        w->blen++;
+    }
+    memmove(w->queue, w->queue + used, (w->qlen - used) * sizeof *w->queue);
+    w->qlen -= used;
+    w->in_flight = w->blen > 0;
+    return w->blen;
+}
+
+int64_t wk_batch_commit(workshop *w, const char *last_event_id) {
+    int64_t first = w->rev;
+    for (size_t i = 0; i < w->blen; i++) {
+        set_last_op(&w->people[w->bops[i].author], w->bops[i].opid, w->bops[i].rev);
+        window_push(w, &w->bops[i]); /* moves it: bops[i] is left empty */
+        w->rev++;
+    }
+    if (last_event_id) snprintf(w->last_event, sizeof w->last_event, "%s", last_event_id);
+    w->in_flight = false;
+    return first;
+}
+
+void wk_batch_clear(workshop *w) {
+    for (size_t i = 0; i < w->blen; i++) {
+        entry_free(&w->bops[i]);
+        submission_free(&w->batch[i]);
+    }
+    w->blen = 0;
+}
+
+void wk_batch_abort(workshop *w, bool requeue, proto_err err, const char *why, wk_refuse_fn refuse, void *ud) {
+    if (!w->in_flight) return;
+    /* Put the committed text back: swap rather than copy. */
+    ot_text t = w->text;
+    w->text = w->committed;
+    w->committed = t;
+    w->in_flight = false;
+    if (requeue && w->qcap < w->qlen + w->blen) {
+        size_t cap = w->qlen + w->blen;
+        wk_submission *q = realloc(w->queue, cap * sizeof *q);
+        if (q) {
+            w->queue = q;
+            w->qcap = cap;
+        } else {
+            requeue = false;
+            err = PROTO_EINTERNAL;
+            why = "out of memory";
+        }
+    }
+    if (requeue) {
+        memmove(w->queue + w->blen, w->queue, w->qlen * sizeof *w->queue);
+        memcpy(w->queue, w->batch, w->blen * sizeof *w->queue);
+        w->qlen += w->blen;
+        for (size_t i = 0; i < w->blen; i++) {
+            entry_free(&w->bops[i]);
+            memset(&w->batch[i], 0, sizeof w->batch[i]);
+        }
+        w->blen = 0;
+        return;
+    }
+    for (size_t i = 0; i < w->blen; i++) refuse(ud, &w->batch[i], err, why, -1);
+    wk_batch_clear(w);
+}

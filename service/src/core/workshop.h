@@ -1,0 +1,141 @@
+/* workshop.h -- one workshop's live state: the statement (text, revision and
+ * a window of recent ops), its participants, and the op pipeline.
+ *
+ * Pure: no sockets, no Redis, no clock (times are handed in). The shell feeds
+ * it submissions, asks it to form a batch, stores that batch, then commits or
+ * aborts it. While a batch is in flight, `text` already includes it and
+ * `committed` holds the text as of `rev`; joiners are always given the
+ * committed state. */
+#ifndef ATELIER_WORKSHOP_H
+#define ATELIER_WORKSHOP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/ot.h"
+#include "core/proto.h"
+
+#define WK_PID_LEN 17     /* "p" + 16 base64url characters */
+#define WK_SECRET_LEN 22  /* 128 bits, base64url */
+#define WK_STREAM_ID_MAX 48
+
+typedef struct wk_participant {
+    char id[WK_PID_LEN + 1];          /* public id, also the author of ops */
+    char secret[WK_SECRET_LEN + 1];   /* resume secret: token = id "." secret */
+    char *name;                       /* display name */
+    char *org;                        /* organisation */
+    bool facilitator;                 /* role */
+    char *last_opid;                  /* JSON text of the last accepted op id, NULL if none (de-duplication) */
+    int64_t last_op_rev;              /* revision that op was applied at */
+    int online;                       /* live connections on this process */
+    double tokens;                    /* rate limit bucket */
+    int64_t tokens_at;                /* µs when the bucket was last refilled */
+    bool has_cursor;                  /* a caret is known */
+    bool cursor_dirty;                /* changed since last relayed */
+    int64_t cursor_sent;              /* µs of the last relay */
+    int64_t sel[2];                   /* anchor, head at revision `rev` of the workshop (kept transformed) */
+} wk_participant;
+
+/* A committed op kept for transforming late ops and for resumes. */
+typedef struct wk_entry {
+    int64_t rev;        /* revision the op applied to */
+    ot_op op;
+    char *opjson;       /* the op as JSON text, encoded once */
+    size_t opjson_len;
+    uint32_t author;    /* participant index */
+    char *opid;         /* JSON text of the author's op id */
+} wk_entry;
+
+/* An op as a client sent it, waiting for a batch. */
+typedef struct wk_submission {
+    uint64_t conn;      /* connection to acknowledge */
+    uint32_t author;    /* participant index */
+    char *opid;         /* JSON text of the op id */
+    int64_t base;       /* revision it was written against */
+    ot_op op;
+} wk_submission;
+
+typedef struct workshop {
+    char id[PROTO_WORKSHOP_ID_MAX + 1];
+    char *title;
+    char *fkey;                       /* facilitator key */
+    int64_t created;                  /* ms since the epoch */
+    int64_t rev;                      /* committed revision */
+    ot_text text;                     /* current text (includes the batch in flight) */
+    ot_text committed;                /* text at `rev`, valid while a batch is in flight */
+    char last_event[WK_STREAM_ID_MAX];/* stream id of the event that made `rev` ("" if unknown) */
+    int64_t snap_rev;                 /* revision of the newest stored snapshot */
+
+    wk_entry *win;                    /* ring of the last committed ops: revisions rev-win_len .. rev-1 */
+    size_t win_cap, win_len, win_head;/* capacity, count, index of the oldest */
+
+    wk_participant *people;           /* everyone who ever joined (index = identity while loaded) */
+    size_t npeople, people_cap;
+    int online;                       /* live connections on this process */
+
+    wk_submission *queue;             /* submitted, not yet in a batch */
+    size_t qlen, qcap;
+    wk_submission *batch;             /* in flight, in order; their ops are in bops */
+    wk_entry *bops;                   /* the batch's ops, transformed, at revisions rev .. rev+blen-1 */
+    size_t blen, bcap;
+    bool in_flight;
+} workshop;
+
+workshop *wk_new(const char *id, const char *title, const char *fkey, int64_t created, size_t window);
+void wk_free(workshop *w);
+
+/* Loading from the store: the snapshot first, then every later op in order. */
+ot_status wk_load_snapshot(workshop *w, int64_t rev, const char *text, size_t len);
+/* An op committed elsewhere (loading, or another server process). author is
+ * a participant id (added as unknown if needed). Fails if rev != w->rev or
+ * the op does not fit. Only while no batch is in flight. */
+ot_status wk_apply_committed(workshop *w, int64_t rev, const char *opjson, size_t len, const char *author,
+                             const char *opid, const char *event_id);
+
+/* Participants. Returns the index, or -1 (out of memory). */
+int wk_add_participant(workshop *w, const char *id, const char *secret, const char *name, const char *org,
+                       bool facilitator);
+int wk_find_participant(const workshop *w, const char *id);
+/* The participant a resume token ("id.secret") names, or -1. Constant-time secret compare. */
+int wk_check_token(const workshop *w, const char *token);
+bool wk_check_key(const workshop *w, const char *key);
+/* Token bucket: true if the participant may send one more message now. */
+bool wk_rate_take(wk_participant *p, int64_t now_us, double rate, double burst);
+
+/* Committed ops since `rev` (for a resume), or NULL/false if `rev` is outside
+ * the window. *first is the index into the window ring of revision rev. */
+bool wk_window_has(const workshop *w, int64_t rev);
+const wk_entry *wk_window_at(const workshop *w, int64_t rev);
+/* A caret at revision rev moved to the current committed revision; false if
+ * rev is outside the window or past the end. */
+bool wk_transform_caret(const workshop *w, int64_t rev, int64_t *pos);
+const ot_text *wk_committed_text(const workshop *w);
+
+/* Submit an op. Returns PROTO_OK when queued. When the op id equals the
+ * author's last accepted op, returns PROTO_OK with *dup_rev set (>= 0): ack
+ * again, do not queue. On error nothing is queued. Takes ownership of op on
+ * PROTO_OK (queued); otherwise the caller keeps it. */
+proto_err wk_submit(workshop *w, uint64_t conn, uint32_t author, const char *opid, int64_t base, ot_op *op,
+                    int64_t *dup_rev, const char **why);
+
+/* Called for each submission the batch former refuses or finds duplicate:
+ * err == PROTO_OK means a duplicate, to be acked at ack_rev. */
+typedef void (*wk_refuse_fn)(void *ud, const wk_submission *s, proto_err err, const char *why, int64_t ack_rev);
+
+/* Form a batch of at most max ops from the queue: transform each over what was
+ * committed since its base and over the batch so far, check it fits, apply it
+ * to `text`. Returns the number of ops in the batch (0: nothing to send). */
+size_t wk_batch_form(workshop *w, size_t max, wk_refuse_fn refuse, void *ud);
+/* The store accepted the batch: its ops move into the window at revisions
+ * first..first+blen-1 (returns first; read them with wk_window_at). The
+ * submissions stay readable (for acks) until wk_batch_clear. Batches are never
+ * larger than the window, so the whole batch is in it. */
+int64_t wk_batch_commit(workshop *w, const char *last_event_id);
+void wk_batch_clear(workshop *w);
+/* The store did not take the batch. requeue: put its submissions back at the
+ * front of the queue (the revision moved: load the missed ops, then form a new
+ * batch); otherwise they are handed to refuse with `err` and dropped. */
+void wk_batch_abort(workshop *w, bool requeue, proto_err err, const char *why, wk_refuse_fn refuse, void *ud);
+
+#endif

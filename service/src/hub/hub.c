@@ -1,0 +1,496 @@
+#include <cjson/cJSON.h>
+#include <hiredis/hiredis.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/utf8.h"
+#include "hub/hub_internal.h"
+
+int64_t hub_now_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int64_t hub_now_us(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+hub *hub_new(const hub_config *cfg, net_server *net) {
+    hub *h = calloc(1, sizeof *h);
+    if (!h) return NULL;
+    h->cfg = *cfg;
+    if (h->cfg.batch_max > h->cfg.window) h->cfg.batch_max = h->cfg.window;
+    h->net = net;
+    h->ctx = net_context(net);
+    sbuf_init(&h->scratch, NET_PRE);
+    return h;
+}
+
+void hub_set_store(hub *h, store *s) { h->store = s; }
+
+static unsigned room_hash(const char *id) {
+    unsigned x = 2166136261u;
+    for (; *id; id++) x = (x ^ (unsigned char)*id) * 16777619u;
+    return x % (sizeof ((hub *)0)->rooms / sizeof ((hub *)0)->rooms[0]);
+}
+
+hub_room *hub_room_find(hub *h, const char *id) {
+    for (hub_room *r = h->rooms[room_hash(id)]; r; r = r->next)
+        if (strcmp(r->id, id) == 0) return r;
+    return NULL;
+}
+
+static char *key_for(const char *id, const char *what) {
+    size_t n = strlen(id) + strlen(what) + 16;
+    char *k = malloc(n);
+    if (k) snprintf(k, n, "atelier:{w:%s}:%s", id, what);
+    return k;
+}
+
+static void room_free(hub_room *r) {
+    hub *h = r->hub;
+    hub_room **pp = &h->rooms[room_hash(r->id)];
+    while (*pp && *pp != r) pp = &(*pp)->next;
+    if (*pp) *pp = r->next;
+    h->nrooms--;
+    if (r->cursor_timer) lws_sul_cancel(&r->sul_cursor);
+    for (size_t i = 0; i < r->nwaiting; i++) proto_msg_free(&r->waiting[i].msg);
+    free(r->waiting);
+    free(r->sessions);
+    wk_free(r->w);
+    free(r->k_meta);
+    free(r->k_events);
+    free(r->k_snaps);
+    free(r->k_people);
+    free(r->k_lastop);
+    free(r);
+}
+
+void hub_room_maybe_free(hub_room *r) {
+    if (r->nsess || r->nwaiting || r->pending) return;
+    if (r->w && (r->w->in_flight || r->w->qlen)) return;
+    room_free(r);
+}
+
+hub_room *hub_room_get(hub *h, const char *id) {
+    hub_room *r = hub_room_find(h, id);
+    if (r) return r;
+    r = calloc(1, sizeof *r);
+    if (!r) return NULL;
+    r->hub = h;
+    snprintf(r->id, sizeof r->id, "%s", id);
+    r->k_meta = key_for(id, "meta");
+    r->k_events = key_for(id, "events");
+    r->k_snaps = key_for(id, "snaps");
+    r->k_people = key_for(id, "people");
+    r->k_lastop = key_for(id, "lastop");
+    unsigned b = room_hash(id);
+    r->next = h->rooms[b];
+    h->rooms[b] = r;
+    h->nrooms++;
+    if (!r->k_meta || !r->k_events || !r->k_snaps || !r->k_people || !r->k_lastop) {
+        room_free(r);
+        return NULL;
+    }
+    return r;
+}
+
+void hub_send_error(hub *h, uint64_t conn, proto_err e, const char *why, proto_type re, const char *idjson) {
+    proto_write_error(&h->scratch, e, why, re, idjson);
+    net_send_sbuf(h->net, conn, &h->scratch);
+}
+
+void hub_broadcast(hub_room *r, sbuf *b, uint64_t except_conn, int except_participant) {
+    netmsg *m = netmsg_take(b);
+    if (!m) return;
+    for (size_t i = 0; i < r->nsess; i++) {
+        hub_session *s = r->sessions[i];
+        if (s->conn == except_conn || s->participant == except_participant) continue;
+        net_send(r->hub->net, s->conn, m);
+    }
+    netmsg_unref(m);
+}
+
+/* ---- Loading a workshop: meta, newest snapshot, people, last ops, then the tail of events. ---- */
+
+static const redisReply *field(const redisReply *kv, const char *name) {
+    if (!kv || kv->type != REDIS_REPLY_ARRAY) return NULL;
+    for (size_t i = 0; i + 1 < kv->elements; i += 2)
+        if (kv->element[i]->type == REDIS_REPLY_STRING && strcmp(kv->element[i]->str, name) == 0)
+            return kv->element[i + 1]->type == REDIS_REPLY_STRING ? kv->element[i + 1] : NULL;
+    return NULL;
+}
+
+static void load_failed(hub_room *r, proto_err e, const char *why) {
+    hub *h = r->hub;
+    for (size_t i = 0; i < r->nwaiting; i++) {
+        hub_session *s = net_session(h->net, r->waiting[i].conn);
+        if (s) s->state = SESS_NEW;
+        hub_send_error(h, r->waiting[i].conn, e, why, PROTO_JOIN, r->waiting[i].msg.idjson);
+        proto_msg_free(&r->waiting[i].msg);
+    }
+    r->nwaiting = 0;
+    wk_free(r->w);
+    r->w = NULL;
+}
+
+/* A load step's reply. Returns the room when the load should go on. */
+static hub_room *load_step(redisReply *reply, void *priv) {
+    hub_room *r = priv;
+    r->pending--;
+    if (r->state != ROOM_LOADING) return NULL;
+    if (!reply || reply->type == REDIS_REPLY_ERROR) {
+        if (r->pending == 0) {
+            if (reply) lwsl_err("loading workshop %s: %s\n", r->id, reply->str);
+            load_failed(r, PROTO_EUNAVAILABLE, "storage is unavailable, try again shortly");
+            hub_room_maybe_free(r);
+        }
+        return NULL;
+    }
+    return r;
+}
+
+static void load_events(redisReply *reply, void *priv) {
+    hub_room *r = load_step(reply, priv);
+    if (!r) return;
+    if (!r->w) { /* an earlier step failed or found nothing */
+        hub_room_maybe_free(r);
+        return;
+    }
+    for (size_t i = 0; reply->type == REDIS_REPLY_ARRAY && i < reply->elements; i++) {
+        const redisReply *e = reply->element[i];
+        if (e->type != REDIS_REPLY_ARRAY || e->elements != 2) continue;
+        const redisReply *kv = e->element[1];
+        const redisReply *type = field(kv, "type"), *rev = field(kv, "rev"), *op = field(kv, "op");
+        if (!type || strcmp(type->str, "op") != 0 || !rev || !op) continue;
+        int64_t v = strtoll(rev->str, NULL, 10);
+        if (v < r->w->rev) continue; /* already in the snapshot */
+        const redisReply *author = field(kv, "author"), *opid = field(kv, "opid");
+        ot_status st = wk_apply_committed(r->w, v, op->str, op->len, author ? author->str : "?",
+                                          opid ? opid->str : NULL, e->element[0]->str);
+        if (st != OT_OK) {
+            lwsl_err("workshop %s: stored op at revision %lld does not apply (%s)\n", r->id, (long long)v,
+                     ot_strerror(st));
+            load_failed(r, PROTO_EINTERNAL, "the stored history of this workshop is damaged");
+            hub_room_maybe_free(r);
+            return;
+        }
+    }
+    if (!r->w->last_event[0]) snprintf(r->w->last_event, sizeof r->w->last_event, "%s", r->snap_event);
+    r->state = ROOM_READY;
+    lwsl_info("workshop %s loaded at revision %lld\n", r->id, (long long)r->w->rev);
+    size_t n = r->nwaiting;
+    hub_waiting_join *waiting = r->waiting;
+    r->waiting = NULL;
+    r->nwaiting = r->waiting_cap = 0;
+    for (size_t i = 0; i < n; i++) {
+        hub_join_ready(r, waiting[i].conn, &waiting[i].msg);
+        proto_msg_free(&waiting[i].msg);
+    }
+    free(waiting);
+    hub_room_maybe_free(r);
+}
+
+static void load_lastop(redisReply *reply, void *priv) {
+    hub_room *r = load_step(reply, priv);
+    if (!r || !r->w) return;
+    /* field: participant id; value: "rev opid" */
+    for (size_t i = 0; reply->type == REDIS_REPLY_ARRAY && i + 1 < reply->elements; i += 2) {
+        int p = wk_find_participant(r->w, reply->element[i]->str);
+        const char *v = reply->element[i + 1]->str;
+        const char *sp = v ? strchr(v, ' ') : NULL;
+        if (p < 0 || !sp) continue;
+        char *opid = strdup(sp + 1);
+        if (!opid) continue;
+        free(r->w->people[p].last_opid);
+        r->w->people[p].last_opid = opid;
+        r->w->people[p].last_op_rev = strtoll(v, NULL, 10);
+    }
+    const char *start = r->snap_event[0] ? r->snap_event : "-";
+    bool exclusive = r->snap_event[0] != '\0';
+    r->pending++;
+    if (!store_cmd(r->hub->store, load_events, r, "XRANGE %s %s%s +", r->k_events, exclusive ? "(" : "", start)) {
+        r->pending--;
+        load_failed(r, PROTO_EUNAVAILABLE, "storage is unavailable, try again shortly");
+        hub_room_maybe_free(r);
+    }
+}
+
+static void load_people(redisReply *reply, void *priv) {
+    hub_room *r = load_step(reply, priv);
+    if (!r || !r->w) return;
+    for (size_t i = 0; reply->type == REDIS_REPLY_ARRAY && i + 1 < reply->elements; i += 2) {
+        cJSON *o = cJSON_Parse(reply->element[i + 1]->str);
+        const cJSON *name = cJSON_GetObjectItemCaseSensitive(o, "name");
+        const cJSON *org = cJSON_GetObjectItemCaseSensitive(o, "organisation");
+        const cJSON *role = cJSON_GetObjectItemCaseSensitive(o, "role");
+        const cJSON *secret = cJSON_GetObjectItemCaseSensitive(o, "secret");
+        if (cJSON_IsString(name) && cJSON_IsString(org) && cJSON_IsString(role) && cJSON_IsString(secret) &&
+            strlen(reply->element[i]->str) == WK_PID_LEN)
+            wk_add_participant(r->w, reply->element[i]->str, secret->valuestring, name->valuestring,
+                               org->valuestring, strcmp(role->valuestring, "facilitator") == 0);
+        cJSON_Delete(o);
+    }
+}
+
+static void load_snapshot(redisReply *reply, void *priv) {
+    hub_room *r = load_step(reply, priv);
+    if (!r || !r->w) return;
+    if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 1) {
+        lwsl_err("workshop %s has no snapshot\n", r->id);
+        load_failed(r, PROTO_EINTERNAL, "the stored history of this workshop is damaged");
+        return;
+    }
+    const redisReply *e = reply->element[0];
+    const redisReply *text = field(e->element[1], "text"), *ev = field(e->element[1], "event");
+    int64_t rev = strtoll(e->element[0]->str, NULL, 10);
+    if (!text || !utf8_valid(text->str, text->len) || wk_load_snapshot(r->w, rev, text->str, text->len) != OT_OK) {
+        load_failed(r, PROTO_EINTERNAL, "the stored history of this workshop is damaged");
+        return;
+    }
+    snprintf(r->snap_event, sizeof r->snap_event, "%s", ev ? ev->str : "");
+}
+
+static void load_meta(redisReply *reply, void *priv) {
+    hub_room *r = load_step(reply, priv);
+    if (!r) return;
+    const redisReply *title = reply->type == REDIS_REPLY_ARRAY && reply->elements == 3 ? reply->element[0] : NULL;
+    if (!title || title->type != REDIS_REPLY_STRING) {
+        load_failed(r, PROTO_ENOT_FOUND, "no workshop with this id");
+        return;
+    }
+    const redisReply *fkey = reply->element[1], *created = reply->element[2];
+    r->w = wk_new(r->id, title->str, fkey->type == REDIS_REPLY_STRING ? fkey->str : "",
+                  created->type == REDIS_REPLY_STRING ? strtoll(created->str, NULL, 10) : 0, r->hub->cfg.window);
+    if (!r->w) load_failed(r, PROTO_EINTERNAL, "out of memory");
+}
+
+void hub_room_load(hub_room *r) {
+    store *s = r->hub->store;
+    /* Pipelined: hiredis answers in order, each step builds on the one before. */
+    r->pending += 4;
+    bool ok = store_cmd(s, load_meta, r, "HMGET %s title fkey created", r->k_meta);
+    ok = ok && store_cmd(s, load_snapshot, r, "XREVRANGE %s + - COUNT 1", r->k_snaps);
+    ok = ok && store_cmd(s, load_people, r, "HGETALL %s", r->k_people);
+    ok = ok && store_cmd(s, load_lastop, r, "HGETALL %s", r->k_lastop);
+    if (!ok) {
+        /* Commands already queued will answer (with NULL) and bring pending down. */
+        r->pending = 0;
+        load_failed(r, PROTO_EUNAVAILABLE, "storage is unavailable, try again shortly");
+        r->state = ROOM_READY; /* stops later replies from acting */
+        hub_room_maybe_free(r);
+    }
+}
+
+/* ---- Store state ---- */
+
+void hub_store_state(void *ud, bool up) {
+    hub *h = ud;
+    if (up) {
+        /* Ops that queued during the outage were refused already; nothing to resume here. */
+        return;
+    }
+    for (size_t b = 0; b < sizeof h->rooms / sizeof h->rooms[0]; b++)
+        for (hub_room *r = h->rooms[b]; r; r = r->next)
+            if (r->state == ROOM_READY && r->w) hub_room_refuse_all(r, PROTO_EUNAVAILABLE, "storage is unavailable; the op was not saved, send it again shortly");
+}
+
+/* ---- HTTP API ---- */
+
+static void http_error(hub *h, uint64_t req, int status, proto_err e, const char *why) {
+    sbuf *b = &h->scratch;
+    sbuf_puts(b, "{\"error\":{\"code\":\"");
+    sbuf_puts(b, proto_err_code(e));
+    sbuf_puts(b, "\",\"message\":");
+    sbuf_put_jstrz(b, why);
+    sbuf_puts(b, "}}");
+    net_http_respond(h->net, req, status, b);
+}
+
+void hub_http_health(hub *h, uint64_t req) {
+    sbuf *b = &h->scratch;
+    bool up = h->store && store_up(h->store);
+    sbuf_puts(b, up ? "{\"status\":\"ok\"}" : "{\"status\":\"unavailable\"}");
+    net_http_respond(h->net, req, up ? 200 : 503, b);
+}
+
+typedef struct http_create {
+    hub *h;
+    uint64_t req;
+    char id[23];
+    char fkey[44];
+    char *title;
+    int64_t created;
+} http_create;
+
+static void created(redisReply *reply, void *priv) {
+    http_create *c = priv;
+    hub *h = c->h;
+    if (!reply) http_error(h, c->req, 503, PROTO_EUNAVAILABLE, "storage is unavailable, try again shortly");
+    else if (reply->type != REDIS_REPLY_INTEGER || reply->integer != 1) {
+        lwsl_err("creating workshop: %s\n", reply->type == REDIS_REPLY_ERROR ? reply->str : "id already taken");
+        http_error(h, c->req, 500, PROTO_EINTERNAL, "could not create the workshop");
+    } else {
+        sbuf *b = &h->scratch;
+        sbuf_puts(b, "{\"id\":");
+        sbuf_put_jstrz(b, c->id);
+        sbuf_puts(b, ",\"facilitator_key\":");
+        sbuf_put_jstrz(b, c->fkey);
+        sbuf_puts(b, ",\"title\":");
+        sbuf_put_jstrz(b, c->title);
+        sbuf_puts(b, ",\"created\":");
+        sbuf_put_i64(b, c->created);
+        sbuf_putc(b, '}');
+        net_http_respond(h->net, c->req, 201, b);
+    }
+    free(c->title);
+    free(c);
+}
+
+void hub_http_create(hub *h, uint64_t req, const char *body, size_t len) {
+    if (!utf8_valid(body, len) || memchr(body, '\0', len)) {
+        http_error(h, req, 400, PROTO_EBAD_REQUEST, "body must be UTF-8 JSON");
+        return;
+    }
+    const char *end = NULL;
+    cJSON *o = cJSON_ParseWithLengthOpts(body, len, &end, 0);
+    while (o && end && end < body + len && (*end == ' ' || *end == '\n' || *end == '\r' || *end == '\t')) end++;
+    if (!o || end != body + len || !cJSON_IsObject(o)) {
+        cJSON_Delete(o);
+        http_error(h, req, 400, PROTO_EBAD_REQUEST, "body must be a JSON object: {\"title\": \"...\"}");
+        return;
+    }
+    const cJSON *title = cJSON_GetObjectItemCaseSensitive(o, "title");
+    const cJSON *text = cJSON_GetObjectItemCaseSensitive(o, "text");
+    const char *why = NULL;
+    if (!cJSON_IsString(title) || !proto_valid_label(title->valuestring, PROTO_TITLE_MAX))
+        why = "\"title\" must be a string of 1 to 200 characters, without control characters";
+    else if (text && !cJSON_IsNull(text) && !cJSON_IsString(text))
+        why = "\"text\" must be a string";
+    else if (strstr(body, "\\u0000"))
+        why = "strings must not contain \\u0000";
+    if (why) {
+        cJSON_Delete(o);
+        http_error(h, req, 400, PROTO_EBAD_REQUEST, why);
+        return;
+    }
+    if (!h->store || !store_up(h->store)) {
+        cJSON_Delete(o);
+        http_error(h, req, 503, PROTO_EUNAVAILABLE, "storage is unavailable, try again shortly");
+        return;
+    }
+    http_create *c = calloc(1, sizeof *c);
+    const char *start = cJSON_IsString(text) ? text->valuestring : "";
+    if (!c || !(c->title = strdup(title->valuestring)) || !net_random_b64url(c->id, 22) ||
+        !net_random_b64url(c->fkey, 43)) {
+        if (c) free(c->title);
+        free(c);
+        cJSON_Delete(o);
+        http_error(h, req, 500, PROTO_EINTERNAL, "could not create the workshop");
+        return;
+    }
+    c->h = h;
+    c->req = req;
+    c->created = hub_now_ms();
+    char kmeta[96], ksnaps[96], kevents[96], created_s[24];
+    snprintf(kmeta, sizeof kmeta, "atelier:{w:%s}:meta", c->id);
+    snprintf(ksnaps, sizeof ksnaps, "atelier:{w:%s}:snaps", c->id);
+    snprintf(kevents, sizeof kevents, "atelier:{w:%s}:events", c->id);
+    snprintf(created_s, sizeof created_s, "%lld", (long long)c->created);
+    if (!store_cmd(h->store, created, c, "FCALL atelier_create 3 %s %s %s %s %s %s %s", kmeta, ksnaps, kevents,
+                   c->title, c->fkey, created_s, start)) {
+        free(c->title);
+        free(c);
+        http_error(h, req, 503, PROTO_EUNAVAILABLE, "storage is unavailable, try again shortly");
+    }
+    cJSON_Delete(o);
+}
+
+static void put_public(sbuf *b, const char *id, const char *title, int64_t created, int64_t rev) {
+    sbuf_puts(b, "{\"id\":");
+    sbuf_put_jstrz(b, id);
+    sbuf_puts(b, ",\"title\":");
+    sbuf_put_jstrz(b, title);
+    sbuf_puts(b, ",\"created\":");
+    sbuf_put_i64(b, created);
+    sbuf_puts(b, ",\"rev\":");
+    sbuf_put_i64(b, rev);
+    sbuf_puts(b, ",\"present\":[");
+}
+
+typedef struct http_get {
+    hub *h;
+    uint64_t req;
+    char id[PROTO_WORKSHOP_ID_MAX + 1];
+} http_get;
+
+static void got_meta(redisReply *reply, void *priv) {
+    http_get *g = priv;
+    hub *h = g->h;
+    if (!reply) http_error(h, g->req, 503, PROTO_EUNAVAILABLE, "storage is unavailable, try again shortly");
+    else if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 3 || reply->element[0]->type != REDIS_REPLY_STRING)
+        http_error(h, g->req, 404, PROTO_ENOT_FOUND, "no workshop with this id");
+    else {
+        sbuf *b = &h->scratch;
+        put_public(b, g->id, reply->element[0]->str,
+                   reply->element[1]->type == REDIS_REPLY_STRING ? strtoll(reply->element[1]->str, NULL, 10) : 0,
+                   reply->element[2]->type == REDIS_REPLY_STRING ? strtoll(reply->element[2]->str, NULL, 10) : 0);
+        sbuf_puts(b, "]}");
+        net_http_respond(h->net, g->req, 200, b);
+    }
+    free(g);
+}
+
+void hub_http_get(hub *h, uint64_t req, const char *id) {
+    if (!proto_valid_b64url(id, PROTO_WORKSHOP_ID_MAX)) {
+        http_error(h, req, 404, PROTO_ENOT_FOUND, "no workshop with this id");
+        return;
+    }
+    hub_room *r = hub_room_find(h, id);
+    if (r && r->state == ROOM_READY && r->w) {
+        sbuf *b = &h->scratch;
+        put_public(b, id, r->w->title, r->w->created, r->w->rev);
+        bool first = true;
+        for (size_t i = 0; i < r->w->npeople; i++) {
+            const wk_participant *p = &r->w->people[i];
+            if (p->online <= 0) continue;
+            if (!first) sbuf_putc(b, ',');
+            first = false;
+            sbuf_puts(b, "{\"name\":");
+            sbuf_put_jstrz(b, p->name);
+            sbuf_puts(b, ",\"organisation\":");
+            sbuf_put_jstrz(b, p->org);
+            sbuf_puts(b, p->facilitator ? ",\"role\":\"facilitator\"}" : ",\"role\":\"participant\"}");
+        }
+        sbuf_puts(b, "]}");
+        net_http_respond(h->net, req, 200, b);
+        return;
+    }
+    http_get *g = calloc(1, sizeof *g);
+    if (!g) {
+        http_error(h, req, 500, PROTO_EINTERNAL, "out of memory");
+        return;
+    }
+    g->h = h;
+    g->req = req;
+    snprintf(g->id, sizeof g->id, "%s", id);
+    char kmeta[96];
+    snprintf(kmeta, sizeof kmeta, "atelier:{w:%s}:meta", id);
+    if (!h->store || !store_cmd(h->store, got_meta, g, "HMGET %s title created rev", kmeta)) {
+        free(g);
+        http_error(h, req, 503, PROTO_EUNAVAILABLE, "storage is unavailable, try again shortly");
+    }
+}
+
+void hub_free(hub *h) {
+    if (!h) return;
+    for (size_t b = 0; b < sizeof h->rooms / sizeof h->rooms[0]; b++)
+        while (h->rooms[b]) room_free(h->rooms[b]);
+    sbuf_free(&h->scratch);
+    free(h);
+}

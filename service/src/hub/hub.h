@@ -1,0 +1,38 @@
+/* hub.h -- the live workshops of this process: joins, ops, cursors and
+ * departures, each decided by the core, stored by the store, and delivered by
+ * the net. Async steps find their connection again by id. */
+#ifndef ATELIER_HUB_H
+#define ATELIER_HUB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "net/net.h"
+
+struct store;
+typedef struct hub hub;
+
+typedef struct hub_config {
+    size_t window;             /* committed ops kept per workshop for late ops and resumes */
+    double rate;               /* messages per second per participant, sustained */
+    double burst;              /* messages allowed in a burst */
+    int64_t snapshot_every;    /* revisions between stored snapshots */
+    size_t batch_max;          /* ops in one compare-and-append */
+} hub_config;
+
+hub *hub_new(const hub_config *cfg, net_server *net);
+void hub_set_store(hub *h, struct store *s);
+void hub_free(hub *h);
+/* store_state_fn */
+void hub_store_state(void *h, bool up);
+
+void *hub_session_open(hub *h, uint64_t conn);
+void hub_session_input(hub *h, void *session, const char *data, size_t len, net_input kind);
+void hub_session_close(hub *h, void *session);
+
+void hub_http_create(hub *h, uint64_t req, const char *body, size_t len);
+void hub_http_get(hub *h, uint64_t req, const char *workshop_id);
+void hub_http_health(hub *h, uint64_t req);
+
+#endif

@@ -1,0 +1,80 @@
+/* hub_internal.h -- what the hub's files share. Not for other layers. */
+#ifndef ATELIER_HUB_INTERNAL_H
+#define ATELIER_HUB_INTERNAL_H
+
+#include <libwebsockets.h>
+
+#include "core/proto.h"
+#include "core/workshop.h"
+#include "hub/hub.h"
+#include "store/store.h"
+
+typedef enum { SESS_NEW, SESS_JOINING, SESS_JOINED } hub_sess_state;
+
+typedef struct hub_room hub_room;
+
+typedef struct hub_session {
+    uint64_t conn;             /* the connection's id */
+    hub_sess_state state;
+    hub_room *room;            /* set once joined */
+    int participant;           /* index in room->w->people once joined, else -1 */
+    size_t slot;               /* index in room->sessions */
+    wk_participant bucket;     /* rate limit before joining (only tokens fields used) */
+    int64_t limited_at;        /* µs of the last rate_limited error sent */
+} hub_session;
+
+/* A join waiting for its workshop to load. */
+typedef struct hub_waiting_join {
+    uint64_t conn;
+    proto_msg msg;
+} hub_waiting_join;
+
+typedef enum { ROOM_LOADING, ROOM_READY } hub_room_state;
+
+struct hub_room {
+    hub *hub;
+    hub_room *next;            /* hash chain */
+    hub_room_state state;
+    workshop *w;               /* NULL while loading */
+    char id[PROTO_WORKSHOP_ID_MAX + 1];
+    char *k_meta, *k_events, *k_snaps, *k_people, *k_lastop; /* Redis keys */
+    hub_session **sessions;    /* joined connections */
+    size_t nsess, sess_cap;
+    hub_waiting_join *waiting; /* joins waiting for the load */
+    size_t nwaiting, waiting_cap;
+    int pending;               /* store calls in flight that refer to this room */
+    bool catching_up;          /* reading ops another process committed */
+    bool cursor_timer;         /* sul_cursor is scheduled */
+    lws_sorted_usec_list_t sul_cursor;
+    char snap_event[WK_STREAM_ID_MAX]; /* while loading: event id of the snapshot */
+};
+
+struct hub {
+    hub_config cfg;
+    net_server *net;
+    store *store;
+    struct lws_context *ctx;
+    hub_room *rooms[256];      /* hash table by workshop id */
+    size_t nrooms;
+    sbuf scratch;              /* reused message builder (head NET_PRE) */
+};
+
+int64_t hub_now_ms(void);
+int64_t hub_now_us(void);
+
+hub_room *hub_room_find(hub *h, const char *id);
+hub_room *hub_room_get(hub *h, const char *id); /* find or create (loading starts) */
+/* Free the room if nobody is in it and nothing refers to it. */
+void hub_room_maybe_free(hub_room *r);
+void hub_room_load(hub_room *r);
+
+void hub_send_error(hub *h, uint64_t conn, proto_err e, const char *why, proto_type re, const char *idjson);
+/* Send the scratch buffer's message to every session of the room but `except`. */
+void hub_broadcast(hub_room *r, sbuf *b, uint64_t except_conn, int except_participant);
+
+/* Sessions (hub_session.c) */
+void hub_join_ready(hub_room *r, uint64_t conn, proto_msg *msg);
+void hub_room_pump(hub_room *r);
+void hub_room_refuse_all(hub_room *r, proto_err e, const char *why);
+
+#endif

@@ -1,0 +1,207 @@
+/* atelier -- the workshop server: settings, signals, wiring, shutdown. */
+#include <errno.h>
+#include <getopt.h>
+#include <libwebsockets.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+
+#include "hub/hub.h"
+#include "net/net.h"
+#include "store/store.h"
+
+typedef struct settings {
+    const char *listen;
+    int port;
+    const char *redis;
+    const char *web_root;
+    const char *log_level;
+    long max_message;
+    double rate, burst;
+    long window;
+    long snapshot_every;
+    long max_queue;
+    int ping_secs;
+    bool deflate;
+} settings;
+
+static net_server *running;
+
+static void on_signal(int sig) {
+    (void)sig;
+    if (running) net_stop(running);
+}
+
+static void usage(FILE *f) {
+    fprintf(f,
+            "Usage: atelier [options]\n"
+            "Serves Atelier workshops: the web app, the HTTP API and the WebSocket protocol on one port.\n\n"
+            "Each option can also be set by the environment variable in brackets.\n"
+            "  --listen ADDR         address to listen on [ATELIER_LISTEN] (default 127.0.0.1)\n"
+            "  --port N              TCP port [ATELIER_PORT] (default 8080)\n"
+            "  --redis URL           Redis server, redis://host:port [ATELIER_REDIS] (default redis://127.0.0.1:6379)\n"
+            "  --web-root DIR        directory of the web client [ATELIER_WEB_ROOT] (default ./web-client/dist)\n"
+            "  --log-level LEVEL     error, warn, notice, info or debug [ATELIER_LOG_LEVEL] (default notice)\n"
+            "  --max-message BYTES   largest WebSocket message [ATELIER_MAX_MESSAGE] (default 65536)\n"
+            "  --rate N              messages per second per participant [ATELIER_RATE] (default 200)\n"
+            "  --burst N             burst allowance per participant [ATELIER_BURST] (default 400)\n"
+            "  --window N            recent ops kept per workshop [ATELIER_WINDOW] (default 1000)\n"
+            "  --snapshot-every N    revisions between snapshots [ATELIER_SNAPSHOT_EVERY] (default 200)\n"
+            "  --max-queue N         messages queued to a slow client before it is dropped [ATELIER_MAX_QUEUE] (default 4096)\n"
+            "  --ping-secs N         keepalive ping after N idle seconds, 0 for none [ATELIER_PING_SECS] (default 30)\n"
+            "  --deflate             offer permessage-deflate (about 190 KB more per connection) [ATELIER_DEFLATE=1]\n"
+            "  --help                this text\n");
+}
+
+static int log_mask(const char *level) {
+    int m = LLL_ERR | LLL_USER;
+    if (!strcmp(level, "error")) return m;
+    m |= LLL_WARN;
+    if (!strcmp(level, "warn")) return m;
+    m |= LLL_NOTICE;
+    if (!strcmp(level, "notice")) return m;
+    m |= LLL_INFO;
+    if (!strcmp(level, "info")) return m;
+    if (!strcmp(level, "debug")) return m | LLL_DEBUG;
+    return -1;
+}
+
+static bool parse_long(const char *s, long min, long max, long *out) {
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (errno || end == s || *end || v < min || v > max) return false;
+    *out = v;
+    return true;
+}
+
+static const char *env_or(const char *name, const char *def) {
+    const char *v = getenv(name);
+    return v && *v ? v : def;
+}
+
+enum { O_LISTEN = 1, O_PORT, O_REDIS, O_WEB_ROOT, O_LOG, O_MAXMSG, O_RATE, O_BURST, O_WINDOW, O_SNAP, O_QUEUE, O_PING, O_DEFLATE, O_HELP };
+
+/* Settings from the environment first, flags over them. Returns 0, or 2 on a bad value. */
+static int configure(int argc, char **argv, settings *s) {
+    const char *v[O_HELP] = {0};
+    v[O_LISTEN] = env_or("ATELIER_LISTEN", "127.0.0.1");
+    v[O_PORT] = env_or("ATELIER_PORT", "8080");
+    v[O_REDIS] = env_or("ATELIER_REDIS", "redis://127.0.0.1:6379");
+    v[O_WEB_ROOT] = env_or("ATELIER_WEB_ROOT", "./web-client/dist");
+    v[O_LOG] = env_or("ATELIER_LOG_LEVEL", "notice");
+    v[O_MAXMSG] = env_or("ATELIER_MAX_MESSAGE", "65536");
+    v[O_RATE] = env_or("ATELIER_RATE", "200");
+    v[O_BURST] = env_or("ATELIER_BURST", "400");
+    v[O_WINDOW] = env_or("ATELIER_WINDOW", "1000");
+    v[O_SNAP] = env_or("ATELIER_SNAPSHOT_EVERY", "200");
+    v[O_QUEUE] = env_or("ATELIER_MAX_QUEUE", "4096");
+    v[O_PING] = env_or("ATELIER_PING_SECS", "30");
+    v[O_DEFLATE] = env_or("ATELIER_DEFLATE", "0");
+    static const struct option opts[] = {
+        {"listen", required_argument, NULL, O_LISTEN},   {"port", required_argument, NULL, O_PORT},
+        {"redis", required_argument, NULL, O_REDIS},     {"web-root", required_argument, NULL, O_WEB_ROOT},
+        {"log-level", required_argument, NULL, O_LOG},   {"max-message", required_argument, NULL, O_MAXMSG},
+        {"rate", required_argument, NULL, O_RATE},       {"burst", required_argument, NULL, O_BURST},
+        {"window", required_argument, NULL, O_WINDOW},   {"snapshot-every", required_argument, NULL, O_SNAP},
+        {"max-queue", required_argument, NULL, O_QUEUE}, {"ping-secs", required_argument, NULL, O_PING},
+        {"deflate", no_argument, NULL, O_DEFLATE},       {"help", no_argument, NULL, O_HELP},
+        {NULL, 0, NULL, 0},
+    };
+    int c;
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        if (c == O_HELP || c == 'h') {
+            usage(stdout);
+            exit(0);
+        }
+        if (c == O_DEFLATE) v[O_DEFLATE] = "1";
+        else if (c > 0 && c < O_HELP) v[c] = optarg;
+        else {
+            usage(stderr);
+            return 2;
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "atelier: unexpected argument '%s'\n", argv[optind]);
+        return 2;
+    }
+    long port, maxmsg, rate, burst, window, snap, queue, ping;
+    const char *bad = NULL;
+    if (!parse_long(v[O_PORT], 1, 65535, &port)) bad = "port";
+    else if (!parse_long(v[O_MAXMSG], 256, 16 << 20, &maxmsg)) bad = "max-message";
+    else if (!parse_long(v[O_RATE], 1, 10000000, &rate)) bad = "rate";
+    else if (!parse_long(v[O_BURST], 1, 10000000, &burst)) bad = "burst";
+    else if (!parse_long(v[O_WINDOW], 1, 1000000, &window)) bad = "window";
+    else if (!parse_long(v[O_SNAP], 1, 100000000, &snap)) bad = "snapshot-every";
+    else if (!parse_long(v[O_QUEUE], 16, 10000000, &queue)) bad = "max-queue";
+    else if (!parse_long(v[O_PING], 0, 3600, &ping)) bad = "ping-secs";
+    else if (log_mask(v[O_LOG]) < 0) bad = "log-level";
+    if (bad) {
+        fprintf(stderr, "atelier: bad value for --%s\n", bad);
+        return 2;
+    }
+    *s = (settings){.listen = v[O_LISTEN], .port = (int)port, .redis = v[O_REDIS], .web_root = v[O_WEB_ROOT],
+                    .log_level = v[O_LOG], .max_message = maxmsg, .rate = (double)rate, .burst = (double)burst,
+                    .window = window, .snapshot_every = snap, .max_queue = queue, .ping_secs = (int)ping,
+                    .deflate = strcmp(v[O_DEFLATE], "1") == 0 || strcmp(v[O_DEFLATE], "true") == 0};
+    return 0;
+}
+
+/* Thousands of idle connections need thousands of descriptors. */
+static void raise_fd_limit(void) {
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &rl);
+    }
+}
+
+int main(int argc, char **argv) {
+    settings s;
+    int rc = configure(argc, argv, &s);
+    if (rc) return rc;
+    lws_set_log_level(log_mask(s.log_level), NULL);
+    raise_fd_limit();
+    signal(SIGPIPE, SIG_IGN);
+
+    net_config nc = {.listen = s.listen, .port = s.port, .web_root = s.web_root, .max_message = (size_t)s.max_message,
+                     .max_queue = (size_t)s.max_queue, .ping_secs = s.ping_secs, .deflate = s.deflate};
+    net_server *net = net_new(&nc);
+    if (!net) {
+        fprintf(stderr, "atelier: cannot listen on %s:%d\n", s.listen, s.port);
+        return 1;
+    }
+    hub_config hc = {.window = (size_t)s.window, .rate = s.rate, .burst = s.burst,
+                     .snapshot_every = s.snapshot_every, .batch_max = 256};
+    hub *h = hub_new(&hc, net);
+    store *st = h ? store_new(net_context(net), s.redis, hub_store_state, h) : NULL;
+    if (!h || !st) {
+        fprintf(stderr, "atelier: cannot start (bad --redis URL or out of memory)\n");
+        hub_free(h);
+        net_free(net);
+        return 1;
+    }
+    hub_set_store(h, st);
+    net_set_hub(net, h);
+
+    running = net;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+
+    lwsl_user("atelier listening on http://%s:%d/ (redis %s, web root %s)\n", s.listen, s.port, s.redis, s.web_root);
+    rc = net_run(net);
+
+    /* Order matters: the store's pending replies still reach the hub; closing
+     * the connections still tells the hub; then the hub goes. */
+    store_free(st);
+    hub_set_store(h, NULL);
+    net_free(net);
+    hub_free(h);
+    lwsl_user("atelier stopped\n");
+    return rc;
+}

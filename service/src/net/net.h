@@ -1,0 +1,76 @@
+/* net.h -- the edge: libwebsockets context, static files, HTTP API routing,
+ * WebSocket connections with bounded send queues.
+ *
+ * Connections and HTTP requests are named by 64-bit ids, never by pointers:
+ * an id outlives the connection it named, so a late reply (Redis answered
+ * after the client left) finds nothing instead of freed memory. */
+#ifndef ATELIER_NET_H
+#define ATELIER_NET_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/sbuf.h"
+
+struct lws_context;
+struct hub;
+
+typedef struct net_server net_server;
+
+typedef struct net_config {
+    const char *listen;        /* address to bind */
+    int port;                  /* TCP port */
+    const char *web_root;      /* directory of the browser app */
+    size_t max_message;        /* bytes in one WebSocket message */
+    size_t max_queue;          /* messages queued to one slow client before it is dropped */
+    int ping_secs;             /* keepalive ping after this much silence (0: none) */
+    bool deflate;              /* offer permessage-deflate */
+} net_config;
+
+/* A message to send, shared by every connection it goes to. */
+typedef struct netmsg {
+    int refs;                  /* connections (and the builder) holding it */
+    size_t len;                /* bytes of payload */
+    char *buf;                 /* NET_PRE bytes of room for the frame header, then the payload */
+} netmsg;
+
+/* Bytes to reserve before a payload (LWS_PRE). */
+extern const size_t NET_PRE;
+
+/* How a WebSocket message arrived. */
+typedef enum {
+    NET_IN_TEXT,               /* a whole text message */
+    NET_IN_TOO_LARGE,          /* over max_message: its bytes were dropped */
+    NET_IN_BINARY,             /* a binary message: dropped */
+} net_input;
+
+net_server *net_new(const net_config *cfg);
+void net_free(net_server *n);
+struct lws_context *net_context(net_server *n);
+void net_set_hub(net_server *n, struct hub *h);
+/* Serve until net_stop; returns 0 on a clean stop. */
+int net_run(net_server *n);
+/* Ask the loop to stop (signal-safe): clients get close 1001 first. */
+void net_stop(net_server *n);
+
+/* Take over b's buffer (b must have been initialised with head NET_PRE). b is left empty. NULL on OOM. */
+netmsg *netmsg_take(sbuf *b);
+void netmsg_unref(netmsg *m);
+
+/* Queue m (adds a reference). False when the connection is gone. */
+bool net_send(net_server *n, uint64_t conn, netmsg *m);
+/* Build-and-send for one recipient; b is reset. */
+bool net_send_sbuf(net_server *n, uint64_t conn, sbuf *b);
+/* The hub's session of a live connection, or NULL. */
+void *net_session(net_server *n, uint64_t conn);
+/* Close after the queued messages are sent. */
+void net_close(net_server *n, uint64_t conn, int code, const char *reason);
+
+/* Answer an HTTP request (b holds a JSON body; it is reset). */
+void net_http_respond(net_server *n, uint64_t req, int status, sbuf *b);
+
+/* Fill dst with len random base64url characters from the OS CSPRNG. */
+bool net_random_b64url(char *dst, size_t len);
+
+#endif

@@ -1,0 +1,72 @@
+/* net_internal.h -- what the net layer's files share. */
+#ifndef ATELIER_NET_INTERNAL_H
+#define ATELIER_NET_INTERNAL_H
+
+#include <libwebsockets.h>
+
+#include "hub/hub.h"
+#include "net/net.h"
+
+/* What a slot names. */
+typedef enum { SLOT_FREE, SLOT_WS, SLOT_HTTP } net_slot_kind;
+
+typedef struct net_conn net_conn;
+typedef struct net_http net_http;
+
+typedef struct net_slot {
+    uint64_t id;               /* generation << 32 | index: stale ids miss */
+    net_slot_kind kind;
+    void *ptr;                 /* net_conn or net_http */
+} net_slot;
+
+/* Per WebSocket connection (lws' per-session storage). */
+struct net_conn {
+    uint64_t id;               /* slot id */
+    struct lws *wsi;
+    void *session;             /* the hub's */
+    netmsg **q;                /* send queue ring */
+    uint32_t qhead, qlen, qcap;
+    char *rx;                  /* a message arriving in several pieces */
+    size_t rxlen, rxcap;
+    bool rx_too_large;         /* the message being received is over the limit */
+    bool rx_binary;            /* ... is binary */
+    int close_code;            /* close once the queue is empty (0: no) */
+};
+
+/* Per HTTP API request. */
+struct net_http {
+    uint64_t id;
+    struct lws *wsi;
+    bool is_post;
+    char path[256];            /* URI path */
+    char *body;                /* request body so far */
+    size_t body_len;
+    int status;                /* response status, 0 until answered */
+    char *resp;                /* NET_PRE + response body */
+    size_t resp_len;
+    bool headers_sent;
+};
+
+struct net_server {
+    net_config cfg;
+    struct lws_context *ctx;
+    struct hub *hub;
+    net_slot *slots;
+    uint32_t nslots, slots_cap;
+    uint32_t *free_slots;      /* stack of free indexes */
+    uint32_t nfree;
+    uint32_t generation;
+    size_t nconns;             /* open WebSocket connections */
+    volatile int stop;         /* set by net_stop */
+    bool stopping;             /* close frames sent, draining */
+};
+
+uint64_t net_slot_add(net_server *n, net_slot_kind kind, void *ptr);
+void net_slot_remove(net_server *n, uint64_t id);
+void *net_slot_get(net_server *n, uint64_t id, net_slot_kind kind);
+
+int net_ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len);
+int net_http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len);
+void net_close_all(net_server *n, int code, const char *reason);
+
+#endif

@@ -1,0 +1,184 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <unistd.h>
+
+#include "net/net_internal.h"
+#include "store/store.h"
+
+const size_t NET_PRE = LWS_PRE;
+
+static struct lws_protocols protocols[] = {
+    /* First: WebSocket upgrades without a subprotocol land here. */
+    {"atelier.v1", net_ws_callback, sizeof(net_conn), 0, 0, NULL, 0},
+    {"atelier-http", net_http_callback, sizeof(net_http), 0, 0, NULL, 0},
+    {STORE_LWS_PROTOCOL, (lws_callback_function *)store_lws_callback, 0, 0, 0, NULL, 0},
+    {NULL, NULL, 0, 0, 0, NULL, 0},
+};
+
+/* lws knows few MIME types; anything else would be refused with 415. */
+static const struct lws_protocol_vhost_options mime_map = {NULL, NULL, ".map", "application/json"};
+static const struct lws_protocol_vhost_options mime_webmanifest = {&mime_map, NULL, ".webmanifest", "application/manifest+json"};
+static const struct lws_protocol_vhost_options mime_mjs = {&mime_webmanifest, NULL, ".mjs", "text/javascript"};
+static const struct lws_protocol_vhost_options mime_md = {&mime_mjs, NULL, ".md", "text/markdown; charset=utf-8"};
+
+static const struct lws_extension extensions[] = {
+    {"permessage-deflate", lws_extension_callback_pm_deflate, "permessage-deflate; client_no_context_takeover"},
+    {NULL, NULL, NULL},
+};
+
+net_server *net_new(const net_config *cfg) {
+    net_server *n = calloc(1, sizeof *n);
+    if (!n) return NULL;
+    n->cfg = *cfg;
+
+    static struct lws_http_mount m_health, m_api, m_root;
+    m_health = (struct lws_http_mount){.mountpoint = "/healthz", .origin = "atelier-http", .protocol = "atelier-http",
+                                       .origin_protocol = LWSMPRO_CALLBACK, .mountpoint_len = 8};
+    m_api = (struct lws_http_mount){.mount_next = &m_health, .mountpoint = "/api", .origin = "atelier-http",
+                                    .protocol = "atelier-http", .origin_protocol = LWSMPRO_CALLBACK, .mountpoint_len = 4};
+    m_root = (struct lws_http_mount){.mount_next = &m_api, .mountpoint = "/", .origin = cfg->web_root, .def = "index.html",
+                                     .extra_mimetypes = &mime_md, .origin_protocol = LWSMPRO_FILE, .mountpoint_len = 1};
+
+    static lws_retry_bo_t retry;
+    retry = (lws_retry_bo_t){.secs_since_valid_ping = (uint16_t)cfg->ping_secs,
+                             .secs_since_valid_hangup = (uint16_t)(cfg->ping_secs ? cfg->ping_secs * 2 : 0)};
+
+    struct lws_context_creation_info info;
+    memset(&info, 0, sizeof info);
+    info.port = cfg->port;
+    info.iface = cfg->listen;
+    info.protocols = protocols;
+    info.mounts = &m_root;
+    info.vhost_name = "default";
+    info.options = LWS_SERVER_OPTION_VALIDATE_UTF8 | LWS_SERVER_OPTION_HTTP_HEADERS_SECURITY_BEST_PRACTICES_ENFORCE |
+                   LWS_SERVER_OPTION_DISABLE_IPV6;
+    if (cfg->ping_secs) info.retry_and_idle_policy = &retry;
+    if (cfg->deflate) info.extensions = extensions;
+    info.user = n;
+    n->ctx = lws_create_context(&info);
+    if (!n->ctx) {
+        free(n);
+        return NULL;
+    }
+    return n;
+}
+
+struct lws_context *net_context(net_server *n) { return n->ctx; }
+void net_set_hub(net_server *n, struct hub *h) { n->hub = h; }
+
+void net_stop(net_server *n) {
+    n->stop = 1;
+    lws_cancel_service(n->ctx);
+}
+
+int net_run(net_server *n) {
+    lws_usec_t drain_until = 0;
+    while (lws_service(n->ctx, 0) >= 0) {
+        if (n->stop && !n->stopping) {
+            /* lws sends no close frame when the context is destroyed: say goodbye first. */
+            n->stopping = true;
+            net_close_all(n, 1001, "server shutting down");
+            drain_until = lws_now_usecs() + 300 * LWS_US_PER_MS;
+        }
+        if (n->stopping && (n->nconns == 0 || lws_now_usecs() > drain_until)) break;
+    }
+    return 0;
+}
+
+void net_free(net_server *n) {
+    if (!n) return;
+    if (n->ctx) lws_context_destroy(n->ctx);
+    free(n->slots);
+    free(n->free_slots);
+    free(n);
+}
+
+uint64_t net_slot_add(net_server *n, net_slot_kind kind, void *ptr) {
+    uint32_t idx;
+    if (n->nfree) {
+        idx = n->free_slots[--n->nfree];
+    } else {
+        if (n->nslots == n->slots_cap) {
+            uint32_t cap = n->slots_cap ? n->slots_cap * 2 : 256;
+            net_slot *s = realloc(n->slots, cap * sizeof *s);
+            if (!s) return 0;
+            n->slots = s;
+            uint32_t *f = realloc(n->free_slots, cap * sizeof *f);
+            if (!f) return 0;
+            n->free_slots = f;
+            n->slots_cap = cap;
+        }
+        idx = n->nslots++;
+    }
+    n->generation++;
+    if (n->generation == 0) n->generation = 1; /* id 0 means none */
+    uint64_t id = ((uint64_t)n->generation << 32) | idx;
+    n->slots[idx] = (net_slot){.id = id, .kind = kind, .ptr = ptr};
+    return id;
+}
+
+void net_slot_remove(net_server *n, uint64_t id) {
+    uint32_t idx = (uint32_t)id;
+    if (idx >= n->nslots || n->slots[idx].id != id) return;
+    n->slots[idx] = (net_slot){0};
+    n->free_slots[n->nfree++] = idx;
+}
+
+void *net_slot_get(net_server *n, uint64_t id, net_slot_kind kind) {
+    uint32_t idx = (uint32_t)id;
+    if (!id || idx >= n->nslots || n->slots[idx].id != id || n->slots[idx].kind != kind) return NULL;
+    return n->slots[idx].ptr;
+}
+
+netmsg *netmsg_take(sbuf *b) {
+    netmsg *m = malloc(sizeof *m);
+    if (!m || !sbuf_ok(b) || !b->buf) {
+        free(m);
+        sbuf_reset(b);
+        return NULL;
+    }
+    m->refs = 1;
+    m->len = b->len;
+    m->buf = b->buf;
+    b->buf = NULL;
+    b->len = b->cap = 0;
+    b->oom = false;
+    return m;
+}
+
+void netmsg_unref(netmsg *m) {
+    if (m && --m->refs == 0) {
+        free(m->buf);
+        free(m);
+    }
+}
+
+bool net_send_sbuf(net_server *n, uint64_t conn, sbuf *b) {
+    netmsg *m = netmsg_take(b);
+    if (!m) return false;
+    bool ok = net_send(n, conn, m);
+    netmsg_unref(m);
+    return ok;
+}
+
+bool net_random_b64url(char *dst, size_t len) {
+    static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    unsigned char raw[64];
+    if (len > sizeof raw) return false;
+    size_t got = 0;
+    while (got < len) {
+        ssize_t r = getrandom(raw + got, len - got, 0);
+        if (r < 0) {
+            if (errno == EINTR) continue;
+            return false;
+        }
+        got += (size_t)r;
+    }
+    /* 64 symbols: each byte's low 6 bits are uniform, so each character carries 6 random bits. */
+    for (size_t i = 0; i < len; i++) dst[i] = alphabet[raw[i] & 63];
+    dst[len] = '\0';
+    return true;
+}

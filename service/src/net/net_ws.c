@@ -1,0 +1,198 @@
+#include <stdlib.h>
+#include <string.h>
+
+#include "net/net_internal.h"
+
+#define WRITES_PER_WAKE 64   /* messages written per writeable callback while the socket takes them */
+
+static net_server *server_of(struct lws *wsi) { return lws_context_user(lws_get_context(wsi)); }
+
+bool net_send(net_server *n, uint64_t id, netmsg *m) {
+    net_conn *c = net_slot_get(n, id, SLOT_WS);
+    if (!c || c->close_code) return false;
+    if (c->qlen == c->qcap) {
+        if (c->qcap >= n->cfg.max_queue) {
+            /* A client that does not read cannot hold the server's memory hostage. */
+            lwsl_notice("connection %llx is too slow, closing it\n", (unsigned long long)id);
+            net_close(n, id, 1008, "too slow: messages were not read");
+            return false;
+        }
+        uint32_t cap = c->qcap ? c->qcap * 2 : 4;
+        netmsg **q = malloc(cap * sizeof *q);
+        if (!q) return false;
+        for (uint32_t i = 0; i < c->qlen; i++) q[i] = c->q[(c->qhead + i) % c->qcap];
+        free(c->q);
+        c->q = q;
+        c->qhead = 0;
+        c->qcap = cap;
+    }
+    c->q[(c->qhead + c->qlen) % c->qcap] = m;
+    c->qlen++;
+    m->refs++;
+    lws_callback_on_writable(c->wsi);
+    return true;
+}
+
+void *net_session(net_server *n, uint64_t id) {
+    net_conn *c = net_slot_get(n, id, SLOT_WS);
+    return c ? c->session : NULL;
+}
+
+void net_close(net_server *n, uint64_t id, int code, const char *reason) {
+    net_conn *c = net_slot_get(n, id, SLOT_WS);
+    if (!c || c->close_code) return;
+    c->close_code = code;
+    (void)reason;
+    lws_callback_on_writable(c->wsi);
+}
+
+void net_close_all(net_server *n, int code, const char *reason) {
+    for (uint32_t i = 0; i < n->nslots; i++)
+        if (n->slots[i].kind == SLOT_WS) net_close(n, n->slots[i].id, code, reason);
+}
+
+static const char *close_reason(int code) {
+    switch (code) {
+    case 1001: return "server shutting down";
+    case 1008: return "too slow: messages were not read";
+    case 1013: return "server is full";
+    default: return "";
+    }
+}
+
+static void conn_free(net_conn *c) {
+    for (uint32_t i = 0; i < c->qlen; i++) netmsg_unref(c->q[(c->qhead + i) % c->qcap]);
+    free(c->q);
+    free(c->rx);
+    c->q = NULL;
+    c->rx = NULL;
+    c->qlen = c->qcap = 0;
+}
+
+/* Only /ws upgrades, and not past the connection limit of the fd table. */
+static int filter(struct lws *wsi, net_server *n) {
+    char uri[64];
+    int len = lws_hdr_copy(wsi, uri, sizeof uri, WSI_TOKEN_GET_URI);
+    if (len <= 0) return 1;
+    char *q = strchr(uri, '?');
+    if (q) *q = '\0';
+    if (strcmp(uri, "/ws") != 0) return 1;
+    if (n->stopping) return 1;
+    return 0;
+}
+
+static void deliver(net_server *n, net_conn *c, const char *data, size_t len) {
+    net_input kind = c->rx_too_large ? NET_IN_TOO_LARGE : c->rx_binary ? NET_IN_BINARY : NET_IN_TEXT;
+    hub_session_input(n->hub, c->session, data, len, kind);
+}
+
+static int receive(struct lws *wsi, net_server *n, net_conn *c, const char *in, size_t len) {
+    bool first = lws_is_first_fragment(wsi);
+    bool last = lws_is_final_fragment(wsi) && !lws_remaining_packet_payload(wsi);
+    if (first) {
+        c->rxlen = 0;
+        c->rx_too_large = false;
+        c->rx_binary = lws_frame_is_binary(wsi);
+    }
+    if (first && last) { /* the common case: the whole message in one piece, no copy */
+        c->rx_too_large = len > n->cfg.max_message;
+        deliver(n, c, in, len);
+        return 0;
+    }
+    if (!c->rx_too_large && !c->rx_binary) {
+        if (c->rxlen + len > n->cfg.max_message) {
+            c->rx_too_large = true;
+            free(c->rx);
+            c->rx = NULL;
+            c->rxlen = c->rxcap = 0;
+        } else {
+            if (c->rxlen + len > c->rxcap) {
+                size_t cap = c->rxcap ? c->rxcap : 4096;
+                while (cap < c->rxlen + len) cap *= 2;
+                char *p = realloc(c->rx, cap);
+                if (!p) return -1;
+                c->rx = p;
+                c->rxcap = cap;
+            }
+            memcpy(c->rx + c->rxlen, in, len);
+            c->rxlen += len;
+        }
+    }
+    if (last) {
+        deliver(n, c, c->rx ? c->rx : "", c->rxlen);
+        c->rxlen = 0;
+        if (c->rxcap > 65536) { /* do not keep a big buffer for a connection that sent one big message */
+            free(c->rx);
+            c->rx = NULL;
+            c->rxcap = 0;
+        }
+    }
+    return 0;
+}
+
+static int writeable(struct lws *wsi, net_conn *c) {
+    for (int i = 0; i < WRITES_PER_WAKE && c->qlen; i++) {
+        netmsg *m = c->q[c->qhead];
+        c->qhead = (c->qhead + 1) % c->qcap;
+        c->qlen--;
+        int wrote = lws_write(wsi, (unsigned char *)m->buf + LWS_PRE, m->len, LWS_WRITE_TEXT);
+        netmsg_unref(m);
+        if (wrote < (int)0) return -1;
+        if (lws_send_pipe_choked(wsi)) break;
+    }
+    if (c->qlen) {
+        lws_callback_on_writable(wsi);
+        return 0;
+    }
+    if (c->qcap > 64) { /* a burst is over: give its queue memory back */
+        free(c->q);
+        c->q = NULL;
+        c->qcap = c->qhead = 0;
+    }
+    if (c->close_code) {
+        const char *reason = close_reason(c->close_code);
+        lws_close_reason(wsi, (enum lws_close_status)c->close_code, (unsigned char *)reason, strlen(reason));
+        return -1;
+    }
+    return 0;
+}
+
+int net_ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len) {
+    net_conn *c = user;
+    net_server *n = server_of(wsi);
+    switch (reason) {
+    case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
+        return filter(wsi, n);
+    case LWS_CALLBACK_ESTABLISHED:
+        memset(c, 0, sizeof *c);
+        c->wsi = wsi;
+        c->id = net_slot_add(n, SLOT_WS, c);
+        if (!c->id) return -1;
+        c->session = hub_session_open(n->hub, c->id);
+        if (!c->session) {
+            net_slot_remove(n, c->id);
+            c->id = 0;
+            return -1;
+        }
+        n->nconns++;
+        if (n->stopping) net_close(n, c->id, 1001, "");
+        return 0;
+    case LWS_CALLBACK_RECEIVE:
+        if (!c->id) return -1;
+        return receive(wsi, n, c, in, len);
+    case LWS_CALLBACK_SERVER_WRITEABLE:
+        if (!c->id) return -1;
+        return writeable(wsi, c);
+    case LWS_CALLBACK_CLOSED:
+        if (c->id) {
+            hub_session_close(n->hub, c->session);
+            net_slot_remove(n, c->id);
+            n->nconns--;
+            c->id = 0;
+        }
+        conn_free(c);
+        return 0;
+    default:
+        return lws_callback_http_dummy(wsi, reason, user, in, len);
+    }
+}

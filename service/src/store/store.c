@@ -1,0 +1,326 @@
+#include "store/store.h"
+
+#include <errno.h>
+#include <hiredis/async.h>
+#include <hiredis/hiredis.h>
+#include <libwebsockets.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "store/store_functions.h"
+
+#define BACKOFF_MIN_US (100 * LWS_US_PER_MS)
+#define BACKOFF_MAX_US (2 * LWS_US_PER_SEC)
+#define PING_EVERY_US LWS_US_PER_SEC
+#define PING_DEADLINE_US (3 * LWS_US_PER_SEC)
+
+/* One connection attempt. hiredis and lws each own one end of it (the
+ * context, the adopted descriptor) and tear it down on their own schedules,
+ * so it is freed once both have let go. */
+typedef struct store_link {
+    store *s;                   /* owner, NULL once the store dropped this link */
+    redisAsyncContext *ac;      /* NULL once hiredis freed it */
+    struct lws *wsi;            /* NULL once lws closed the adopted fd */
+} store_link;
+
+struct store {
+    struct lws_context *ctx;
+    char host[256];             /* Redis host */
+    int port;                   /* Redis port */
+    store_state_fn on_state;    /* told when usable or not */
+    void *ud;
+    store_link *link;           /* current connection, NULL while waiting to retry */
+    bool up;                    /* connected and the functions are loaded */
+    lws_usec_t backoff;         /* next reconnect delay */
+    lws_sorted_usec_list_t sul_retry;  /* reconnect timer */
+    lws_sorted_usec_list_t sul_ping;   /* health check timer */
+    lws_usec_t ping_sent;       /* when the outstanding PING left, 0 if none */
+    bool closing;               /* store_free in progress */
+};
+
+static void store_connect(store *s);
+
+static void link_release(store_link *l) {
+    if (!l->ac && !l->wsi) free(l);
+}
+
+static void set_up(store *s, bool up) {
+    if (s->up == up) return;
+    s->up = up;
+    lwsl_notice("redis %s:%d is %s\n", s->host, s->port, up ? "up" : "down");
+    if (s->on_state && !s->closing) s->on_state(s->ud, up);
+}
+
+static void retry_cb(lws_sorted_usec_list_t *sul) {
+    store *s = lws_container_of(sul, store, sul_retry);
+    store_connect(s);
+}
+
+/* The link is gone (disconnect, failed connect, hung server): be down, retry later. */
+static void link_lost(store *s) {
+    s->link = NULL;
+    s->ping_sent = 0;
+    set_up(s, false);
+    if (s->closing) return;
+    lws_sul_schedule(s->ctx, 0, &s->sul_retry, retry_cb, s->backoff);
+    s->backoff = s->backoff * 2 > BACKOFF_MAX_US ? BACKOFF_MAX_US : s->backoff * 2;
+}
+
+/* hiredis event hooks: the adopted RAW_FILE wsi always polls for input, and
+ * POLLOUT is requested one write at a time, so only addWrite does anything. */
+static void ev_add_write(void *priv) {
+    store_link *l = priv;
+    if (l->wsi) lws_callback_on_writable(l->wsi);
+}
+
+static void ev_noop(void *priv) { (void)priv; }
+
+static void ev_cleanup(void *priv) {
+    store_link *l = priv;
+    l->ac = NULL;
+    if (l->wsi) {
+        lws_set_opaque_user_data(l->wsi, l); /* keep the link reachable for the close callback */
+        lws_set_timeout(l->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+    }
+}
+
+static void functions_loaded(redisAsyncContext *ac, void *r, void *priv) {
+    store_link *l = priv;
+    redisReply *reply = r;
+    store *s = l->s;
+    if (!s || !reply) return;
+    if (reply->type == REDIS_REPLY_ERROR) {
+        lwsl_err("redis: FUNCTION LOAD failed: %s\n", reply->str);
+        redisAsyncDisconnect(ac);
+        return;
+    }
+    s->backoff = BACKOFF_MIN_US;
+    set_up(s, true);
+}
+
+static void on_connect(const redisAsyncContext *ac, int status) {
+    store_link *l = ac->data;
+    store *s = l->s;
+    if (!s) return;
+    if (status != REDIS_OK) {
+        lwsl_warn("redis %s:%d: connect failed: %s\n", s->host, s->port, ac->errstr);
+        link_lost(s);
+        return;
+    }
+    redisAsyncCommand((redisAsyncContext *)ac, functions_loaded, l, "FUNCTION LOAD REPLACE %s", store_functions_lua);
+}
+
+static void on_disconnect(const redisAsyncContext *ac, int status) {
+    store_link *l = ac->data;
+    store *s = l->s;
+    if (!s) return;
+    if (status != REDIS_OK) lwsl_warn("redis %s:%d: connection lost: %s\n", s->host, s->port, ac->errstr);
+    link_lost(s);
+}
+
+static void store_connect(store *s) {
+    if (s->closing || s->link) return;
+    store_link *l = calloc(1, sizeof *l);
+    if (!l) {
+        link_lost(s);
+        return;
+    }
+    l->s = s;
+    redisAsyncContext *ac = redisAsyncConnect(s->host, s->port);
+    if (!ac || ac->err) {
+        lwsl_warn("redis %s:%d: %s\n", s->host, s->port, ac ? ac->errstr : "out of memory");
+        if (ac) redisAsyncFree(ac);
+        free(l);
+        s->link = NULL;
+        link_lost(s);
+        return;
+    }
+    /* lws closes its copy of the descriptor and hiredis its own: no double close. */
+    int fd = dup(ac->c.fd);
+    lws_sock_file_fd_type desc = {.filefd = fd};
+    struct lws_vhost *vh = lws_get_vhost_by_name(s->ctx, "default");
+    struct lws *wsi = fd >= 0 && vh ? lws_adopt_descriptor_vhost(vh, LWS_ADOPT_RAW_FILE_DESC, desc, STORE_LWS_PROTOCOL, NULL)
+                                    : NULL;
+    if (!wsi) {
+        lwsl_err("redis: cannot adopt the socket into the event loop\n");
+        if (fd >= 0) close(fd);
+        redisAsyncFree(ac);
+        free(l);
+        link_lost(s);
+        return;
+    }
+    lws_set_opaque_user_data(wsi, l);
+    l->ac = ac;
+    l->wsi = wsi;
+    s->link = l;
+    ac->data = l;
+    ac->ev.data = l;
+    ac->ev.addRead = ev_noop;
+    ac->ev.delRead = ev_noop;
+    ac->ev.addWrite = ev_add_write;
+    ac->ev.delWrite = ev_noop;
+    ac->ev.cleanup = ev_cleanup;
+    /* Only now: in hiredis 0.14 setting the connect callback already asks to write. */
+    redisAsyncSetConnectCallback(ac, on_connect);
+    redisAsyncSetDisconnectCallback(ac, on_disconnect);
+}
+
+static void pong(redisAsyncContext *ac, void *r, void *priv) {
+    store *s = priv;
+    (void)ac;
+    if (r && s->link && s->link->ac == ac) s->ping_sent = 0;
+}
+
+/* A Redis that accepts the connection but stops answering (SIGSTOP, a long
+ * blocking script) is as unusable as one that is gone. */
+static void ping_cb(lws_sorted_usec_list_t *sul) {
+    store *s = lws_container_of(sul, store, sul_ping);
+    lws_usec_t now = lws_now_usecs();
+    if (s->up && s->link && s->link->ac) {
+        if (s->ping_sent && now - s->ping_sent > PING_DEADLINE_US) {
+            lwsl_warn("redis %s:%d: no answer for %d s, reconnecting\n", s->host, s->port,
+                      (int)(PING_DEADLINE_US / LWS_US_PER_SEC));
+            redisAsyncContext *ac = s->link->ac;
+            s->link->s = NULL; /* its callbacks must not touch the store any more */
+            link_lost(s);
+            redisAsyncFree(ac); /* pending callbacks get NULL replies */
+        } else if (!s->ping_sent) {
+            s->ping_sent = now;
+            redisAsyncCommand(s->link->ac, pong, s, "PING");
+        }
+    }
+    if (!s->closing) lws_sul_schedule(s->ctx, 0, &s->sul_ping, ping_cb, PING_EVERY_US);
+}
+
+static bool parse_url(store *s, const char *url) {
+    const char *p = url;
+    if (strncmp(p, "redis://", 8) == 0) p += 8;
+    const char *at = strrchr(p, '@'); /* no auth support: refuse rather than ignore it */
+    if (at) return false;
+    const char *colon = strrchr(p, ':');
+    const char *slash = strchr(p, '/');
+    size_t hostlen = colon ? (size_t)(colon - p) : (slash ? (size_t)(slash - p) : strlen(p));
+    if (hostlen == 0 || hostlen >= sizeof s->host) return false;
+    memcpy(s->host, p, hostlen);
+    s->host[hostlen] = '\0';
+    s->port = 6379;
+    if (colon) {
+        char *end;
+        long port = strtol(colon + 1, &end, 10);
+        if (end == colon + 1 || (*end && *end != '/') || port < 1 || port > 65535) return false;
+        s->port = (int)port;
+    }
+    return true;
+}
+
+store *store_new(struct lws_context *ctx, const char *url, store_state_fn on_state, void *ud) {
+    store *s = calloc(1, sizeof *s);
+    if (!s) return NULL;
+    if (!parse_url(s, url)) {
+        lwsl_err("bad Redis URL '%s' (expected redis://host:port)\n", url);
+        free(s);
+        return NULL;
+    }
+    s->ctx = ctx;
+    s->on_state = on_state;
+    s->ud = ud;
+    s->backoff = BACKOFF_MIN_US;
+    store_connect(s);
+    lws_sul_schedule(ctx, 0, &s->sul_ping, ping_cb, PING_EVERY_US);
+    return s;
+}
+
+void store_free(store *s) {
+    if (!s) return;
+    s->closing = true;
+    lws_sul_cancel(&s->sul_retry);
+    lws_sul_cancel(&s->sul_ping);
+    if (s->link) {
+        store_link *l = s->link;
+        s->link = NULL;
+        if (l->ac) redisAsyncFree(l->ac); /* pending callbacks get NULL; cleanup hook runs */
+        l->s = NULL;
+        link_release(l);
+    }
+    free(s);
+}
+
+bool store_up(const store *s) { return s->up; }
+
+/* hiredis calls back with its context; callers want the reply and their
+ * own pointer only, and must not learn of a link that may be gone. */
+typedef struct store_call {
+    store_reply_fn fn;
+    void *priv;
+} store_call;
+
+static void call_done(redisAsyncContext *ac, void *reply, void *priv) {
+    (void)ac;
+    store_call *c = priv;
+    if (c->fn) c->fn(reply, c->priv);
+    free(c);
+}
+
+static store_call *call_new(store *s, store_reply_fn fn, void *priv) {
+    if (!s->up || !s->link || !s->link->ac) return NULL;
+    store_call *c = malloc(sizeof *c);
+    if (!c) return NULL;
+    c->fn = fn;
+    c->priv = priv;
+    return c;
+}
+
+bool store_cmd(store *s, store_reply_fn fn, void *priv, const char *fmt, ...) {
+    store_call *c = s ? call_new(s, fn, priv) : NULL;
+    if (!c) return false;
+    va_list ap;
+    va_start(ap, fmt);
+    int rc = redisvAsyncCommand(s->link->ac, call_done, c, fmt, ap);
+    va_end(ap);
+    if (rc != REDIS_OK) free(c);
+    return rc == REDIS_OK;
+}
+
+bool store_cmd_argv(store *s, store_reply_fn fn, void *priv, int argc, const char **argv, const size_t *lens) {
+    store_call *c = s ? call_new(s, fn, priv) : NULL;
+    if (!c) return false;
+    int rc = redisAsyncCommandArgv(s->link->ac, call_done, c, argc, argv, lens);
+    if (rc != REDIS_OK) free(c);
+    return rc == REDIS_OK;
+}
+
+int store_lws_callback(struct lws *wsi, int reason, void *user, void *in, size_t len) {
+    store_link *l = lws_get_opaque_user_data(wsi);
+    switch (reason) {
+    case LWS_CALLBACK_RAW_RX_FILE:
+        if (!l || !l->ac) return -1;
+        redisAsyncHandleRead(l->ac);
+        return 0;
+    case LWS_CALLBACK_RAW_WRITEABLE_FILE:
+        if (!l || !l->ac) return -1;
+        redisAsyncHandleWrite(l->ac);
+        return 0;
+    case LWS_CALLBACK_RAW_CLOSE_FILE:
+        if (l) {
+            l->wsi = NULL;
+            lws_set_opaque_user_data(wsi, NULL);
+            if (l->ac) {
+                /* lws gave up the descriptor first (error, hangup): hiredis must let go too. */
+                redisAsyncContext *ac = l->ac;
+                store *s = l->s;
+                if (s && s->link == l) {
+                    l->s = NULL;
+                    link_lost(s);
+                }
+                redisAsyncFree(ac);
+            }
+            link_release(l);
+        }
+        return 0;
+    default:
+        return lws_callback_http_dummy(wsi, (enum lws_callback_reasons)reason, user, in, len);
+    }
+}

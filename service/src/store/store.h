@@ -1,0 +1,38 @@
+/* store.h -- the Redis connection on the server's event loop.
+ *
+ * hiredis' async API, its socket adopted into libwebsockets' poll loop as a
+ * RAW_FILE descriptor (see shared/notes/deps.md §3.4), so the loop never waits
+ * on Redis. Reconnects by itself with backoff; loads the Redis Functions
+ * library on every (re)connect before reporting itself up; pings once a second
+ * so a hung Redis is noticed too. */
+#ifndef ATELIER_STORE_H
+#define ATELIER_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct lws_context;
+struct lws;
+struct redisReply;
+
+typedef struct store store;
+
+/* reply is NULL when the command could not be answered (connection lost). */
+typedef void (*store_reply_fn)(struct redisReply *reply, void *priv);
+/* Called when the store becomes usable (up) or stops being usable. */
+typedef void (*store_state_fn)(void *ud, bool up);
+
+/* url: redis://host:port. Starts connecting at once. */
+store *store_new(struct lws_context *ctx, const char *url, store_state_fn on_state, void *ud);
+void store_free(store *s);
+bool store_up(const store *s);
+
+/* Queue a command. Returns false (and never calls fn) when the store is down. */
+bool store_cmd(store *s, store_reply_fn fn, void *priv, const char *fmt, ...);
+bool store_cmd_argv(store *s, store_reply_fn fn, void *priv, int argc, const char **argv, const size_t *lens);
+
+/* The lws protocol callback for the adopted Redis socket (protocol name "atelier-redis"). */
+int store_lws_callback(struct lws *wsi, int reason, void *user, void *in, size_t len);
+#define STORE_LWS_PROTOCOL "atelier-redis"
+
+#endif
