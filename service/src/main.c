@@ -177,7 +177,10 @@ int main(int argc, char **argv) {
                      .snapshot_every = s.snapshot_every, .batch_max = 256};
     hub *h = hub_new(&hc, net);
     store *st = h ? store_new(net_context(net), s.redis, hub_store_state, h) : NULL;
-    if (!h || !st) {
+    store *sub = st ? store_new_subscriber(net_context(net), s.redis, "atelier:notify", hub_notify, hub_notify_state, h)
+                    : NULL;
+    if (!h || !st || !sub) {
+        store_free(st);
         fprintf(stderr, "atelier: cannot start (bad --redis URL or out of memory)\n");
         hub_free(h);
         net_free(net);
@@ -198,6 +201,7 @@ int main(int argc, char **argv) {
 
     /* Order matters: the store's pending replies still reach the hub; closing
      * the connections still tells the hub; then the hub goes. */
+    store_free(sub);
     store_free(st);
     hub_set_store(h, NULL);
     net_free(net);

@@ -300,6 +300,34 @@ void hub_store_state(void *ud, bool up) {
             if (r->state == ROOM_READY && r->w) hub_room_refuse_all(r, PROTO_EUNAVAILABLE, "storage is unavailable; the op was not saved, send it again shortly");
 }
 
+static void catch_up_if_behind(hub_room *r) {
+    if (r->state != ROOM_READY || !r->w || r->w->in_flight || r->catching_up) return;
+    if (r->notified_rev > r->w->rev) hub_room_catch_up(r);
+}
+
+void hub_notify(void *ud, const char *payload, size_t len) {
+    hub *h = ud;
+    char id[PROTO_WORKSHOP_ID_MAX + 1];
+    const char *sp = memchr(payload, ' ', len);
+    if (!sp || sp == payload || (size_t)(sp - payload) > PROTO_WORKSHOP_ID_MAX) return;
+    memcpy(id, payload, (size_t)(sp - payload));
+    id[sp - payload] = '\0';
+    hub_room *r = hub_room_find(h, id);
+    if (!r || !r->w) return;
+    int64_t rev = strtoll(sp + 1, NULL, 10);
+    if (rev > r->notified_rev) r->notified_rev = rev;
+    catch_up_if_behind(r);
+}
+
+/* Announcements may have been missed while the subscriber was away: look. */
+void hub_notify_state(void *ud, bool up) {
+    hub *h = ud;
+    if (!up) return;
+    for (size_t b = 0; b < sizeof h->rooms / sizeof h->rooms[0]; b++)
+        for (hub_room *r = h->rooms[b]; r; r = r->next)
+            if (r->state == ROOM_READY && r->w && !r->w->in_flight && !r->catching_up) hub_room_catch_up(r);
+}
+
 /* ---- HTTP API ---- */
 
 static void http_error(hub *h, uint64_t req, int status, proto_err e, const char *why) {

@@ -26,6 +26,10 @@ void hub_set_store(hub *h, struct store *s);
 void hub_free(hub *h);
 /* store_state_fn */
 void hub_store_state(void *h, bool up);
+/* The subscriber connection (store_state_fn, store_message_fn): other server
+ * processes announce "WORKSHOP REV" when they commit. */
+void hub_notify_state(void *h, bool up);
+void hub_notify(void *h, const char *payload, size_t len);
 
 void *hub_session_open(hub *h, uint64_t conn);
 void hub_session_input(hub *h, void *session, const char *data, size_t len, net_input kind);

@@ -44,6 +44,7 @@ struct hub_room {
     size_t nwaiting, waiting_cap;
     int pending;               /* store calls in flight that refer to this room */
     bool catching_up;          /* reading ops another process committed */
+    int64_t notified_rev;      /* highest revision another process announced */
     bool cursor_timer;         /* sul_cursor is scheduled */
     lws_sorted_usec_list_t sul_cursor;
     char snap_event[WK_STREAM_ID_MAX]; /* while loading: event id of the snapshot */
@@ -75,6 +76,8 @@ void hub_broadcast(hub_room *r, sbuf *b, uint64_t except_conn, int except_partic
 /* Sessions (hub_session.c) */
 void hub_join_ready(hub_room *r, uint64_t conn, proto_msg *msg);
 void hub_room_pump(hub_room *r);
+/* Read and relay the ops committed since ours (by another process). */
+void hub_room_catch_up(hub_room *r);
 void hub_room_refuse_all(hub_room *r, proto_err e, const char *why);
 
 #endif

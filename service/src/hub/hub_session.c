@@ -1,3 +1,4 @@
+#include <cjson/cJSON.h>
 #include <hiredis/hiredis.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -154,8 +155,80 @@ static void participant_saved(redisReply *reply, void *priv) {
     hub_room_maybe_free(r);
 }
 
+static void join_decide(hub_room *r, uint64_t conn, proto_msg *msg, bool reread);
+
+/* A resume token this process does not know may belong to someone who joined
+ * through another server process since this one loaded the workshop. */
+typedef struct join_reread {
+    hub_room *room;
+    uint64_t conn;
+    proto_msg msg;
+    char pid[WK_PID_LEN + 1];
+} join_reread;
+
+static void participant_reread(redisReply *reply, void *priv) {
+    join_reread *jr = priv;
+    hub_room *r = jr->room;
+    r->pending--;
+    if (reply && reply->type == REDIS_REPLY_STRING && r->w) {
+        cJSON *o = cJSON_Parse(reply->str);
+        const cJSON *name = cJSON_GetObjectItemCaseSensitive(o, "name");
+        const cJSON *org = cJSON_GetObjectItemCaseSensitive(o, "organisation");
+        const cJSON *role = cJSON_GetObjectItemCaseSensitive(o, "role");
+        const cJSON *secret = cJSON_GetObjectItemCaseSensitive(o, "secret");
+        if (cJSON_IsString(name) && cJSON_IsString(org) && cJSON_IsString(role) && cJSON_IsString(secret)) {
+            bool fac = strcmp(role->valuestring, "facilitator") == 0;
+            int who = wk_find_participant(r->w, jr->pid);
+            if (who < 0) {
+                wk_add_participant(r->w, jr->pid, secret->valuestring, name->valuestring, org->valuestring, fac);
+            } else { /* known only as the author of ops relayed from another process */
+                wk_participant *p = &r->w->people[who];
+                char *n = strdup(name->valuestring), *g = strdup(org->valuestring);
+                if (n && g) {
+                    free(p->name);
+                    free(p->org);
+                    p->name = n;
+                    p->org = g;
+                    snprintf(p->secret, sizeof p->secret, "%s", secret->valuestring);
+                    p->facilitator = fac;
+                } else {
+                    free(n);
+                    free(g);
+                }
+            }
+        }
+        cJSON_Delete(o);
+    }
+    if (r->w) join_decide(r, jr->conn, &jr->msg, true);
+    proto_msg_free(&jr->msg);
+    free(jr);
+    hub_room_maybe_free(r);
+}
+
+static bool reread_participant(hub_room *r, uint64_t conn, proto_msg *msg) {
+    const char *tok = msg->u.join.token;
+    const char *dot = strchr(tok, '.');
+    if (!dot || dot - tok != WK_PID_LEN) return false;
+    join_reread *jr = calloc(1, sizeof *jr);
+    if (!jr) return false;
+    memcpy(jr->pid, tok, WK_PID_LEN);
+    jr->room = r;
+    jr->conn = conn;
+    r->pending++;
+    if (!store_cmd(r->hub->store, participant_reread, jr, "HGET %s %s", r->k_people, jr->pid)) {
+        r->pending--;
+        free(jr);
+        return false;
+    }
+    jr->msg = *msg;
+    memset(msg, 0, sizeof *msg); /* jr owns the strings now */
+    return true;
+}
+
 /* The room is loaded: decide the join. */
-void hub_join_ready(hub_room *r, uint64_t conn, proto_msg *msg) {
+void hub_join_ready(hub_room *r, uint64_t conn, proto_msg *msg) { join_decide(r, conn, msg, false); }
+
+static void join_decide(hub_room *r, uint64_t conn, proto_msg *msg, bool reread) {
     hub *h = r->hub;
     hub_session *s = net_session(h->net, conn);
     if (!s || s->state != SESS_JOINING) return;
@@ -168,6 +241,7 @@ void hub_join_ready(hub_room *r, uint64_t conn, proto_msg *msg) {
     }
     if (j->resume) {
         int who = wk_check_token(w, j->token);
+        if (who < 0 && !reread && reread_participant(r, conn, msg)) return;
         if (who < 0) {
             s->state = SESS_NEW;
             hub_send_error(h, conn, PROTO_EFORBIDDEN, "this participant token is not this workshop's; join anew",
@@ -327,11 +401,12 @@ static void caught_up(redisReply *reply, void *priv) {
         proto_write_op(&h->scratch, v, ent->opjson, ent->opjson_len, w->people[ent->author].id);
         hub_broadcast(r, &h->scratch, 0, -1);
     }
-    hub_room_pump(r);
+    if (r->notified_rev > w->rev && !w->in_flight) hub_room_catch_up(r);
+    else hub_room_pump(r);
     hub_room_maybe_free(r);
 }
 
-static void catch_up(hub_room *r) {
+void hub_room_catch_up(hub_room *r) {
     workshop *w = r->w;
     r->catching_up = true;
     r->pending++;
@@ -394,7 +469,7 @@ static void appended(redisReply *reply, void *priv) {
     } else if (reply->type == REDIS_REPLY_ARRAY && reply->elements == 2 && reply->element[0]->integer == 0) {
         /* Another process moved the revision: learn its ops, then transform ours again. */
         wk_batch_abort(w, true, PROTO_OK, NULL, refuse_cb, r);
-        catch_up(r);
+        hub_room_catch_up(r);
         hub_room_maybe_free(r);
         return;
     } else if (reply->type == REDIS_REPLY_ARRAY && reply->elements == 1) {

@@ -39,6 +39,8 @@ struct store {
     lws_sorted_usec_list_t sul_ping;   /* health check timer */
     lws_usec_t ping_sent;       /* when the outstanding PING left, 0 if none */
     bool closing;               /* store_free in progress */
+    char *channel;              /* subscriber mode: the channel listened to (no commands, no functions) */
+    store_message_fn on_message;/* subscriber mode: told of each message */
 };
 
 static void store_connect(store *s);
@@ -101,6 +103,23 @@ static void functions_loaded(redisAsyncContext *ac, void *r, void *priv) {
     set_up(s, true);
 }
 
+/* Subscriber mode: hiredis calls this for the confirmation and for every message. */
+static void on_pubsub(redisAsyncContext *ac, void *r, void *priv) {
+    store_link *l = priv;
+    redisReply *reply = r;
+    store *s = l->s;
+    (void)ac;
+    if (!s || !reply || reply->type != REDIS_REPLY_ARRAY || reply->elements != 3) return;
+    const redisReply *kind = reply->element[0], *payload = reply->element[2];
+    if (kind->type != REDIS_REPLY_STRING) return;
+    if (strcmp(kind->str, "subscribe") == 0) {
+        s->backoff = BACKOFF_MIN_US;
+        set_up(s, true);
+    } else if (strcmp(kind->str, "message") == 0 && payload->type == REDIS_REPLY_STRING && s->on_message) {
+        s->on_message(s->ud, payload->str, payload->len);
+    }
+}
+
 static void on_connect(const redisAsyncContext *ac, int status) {
     store_link *l = ac->data;
     store *s = l->s;
@@ -108,6 +127,10 @@ static void on_connect(const redisAsyncContext *ac, int status) {
     if (status != REDIS_OK) {
         lwsl_warn("redis %s:%d: connect failed: %s\n", s->host, s->port, ac->errstr);
         link_lost(s);
+        return;
+    }
+    if (s->channel) {
+        redisAsyncCommand((redisAsyncContext *)ac, on_pubsub, l, "SUBSCRIBE %s", s->channel);
         return;
     }
     redisAsyncCommand((redisAsyncContext *)ac, functions_loaded, l, "FUNCTION LOAD REPLACE %s", store_functions_lua);
@@ -179,7 +202,7 @@ static void pong(redisAsyncContext *ac, void *r, void *priv) {
 static void ping_cb(lws_sorted_usec_list_t *sul) {
     store *s = lws_container_of(sul, store, sul_ping);
     lws_usec_t now = lws_now_usecs();
-    if (s->up && s->link && s->link->ac) {
+    if (s->up && s->link && s->link->ac && !s->channel) {
         if (s->ping_sent && now - s->ping_sent > PING_DEADLINE_US) {
             lwsl_warn("redis %s:%d: no answer for %d s, reconnecting\n", s->host, s->port,
                       (int)(PING_DEADLINE_US / LWS_US_PER_SEC));
@@ -216,6 +239,19 @@ static bool parse_url(store *s, const char *url) {
     return true;
 }
 
+store *store_new_subscriber(struct lws_context *ctx, const char *url, const char *channel, store_message_fn on_message,
+                            store_state_fn on_state, void *ud) {
+    store *s = store_new(ctx, url, on_state, ud);
+    if (!s) return NULL;
+    s->channel = strdup(channel);
+    s->on_message = on_message;
+    if (!s->channel) {
+        store_free(s);
+        return NULL;
+    }
+    return s;
+}
+
 store *store_new(struct lws_context *ctx, const char *url, store_state_fn on_state, void *ud) {
     store *s = calloc(1, sizeof *s);
     if (!s) return NULL;
@@ -241,10 +277,11 @@ void store_free(store *s) {
     if (s->link) {
         store_link *l = s->link;
         s->link = NULL;
-        if (l->ac) redisAsyncFree(l->ac); /* pending callbacks get NULL; cleanup hook runs */
         l->s = NULL;
+        if (l->ac) redisAsyncFree(l->ac); /* pending callbacks get NULL; cleanup hook runs */
         link_release(l);
     }
+    free(s->channel);
     free(s);
 }
 
@@ -265,7 +302,7 @@ static void call_done(redisAsyncContext *ac, void *reply, void *priv) {
 }
 
 static store_call *call_new(store *s, store_reply_fn fn, void *priv) {
-    if (!s->up || !s->link || !s->link->ac) return NULL;
+    if (!s->up || !s->link || !s->link->ac || s->channel) return NULL;
     store_call *c = malloc(sizeof *c);
     if (!c) return NULL;
     c->fn = fn;

@@ -8,7 +8,9 @@
  * atelier_append  KEYS meta events lastop; ARGV expected_rev t_ms count
  *                 then count x (author org opid op)
  *   -> {1, new_rev, last_event_id}; {0, current_rev} if the revision moved;
- *      {-1} if the workshop does not exist. */
+ *      {-1} if the workshop does not exist.
+ *   Publishes "ID REV" on atelier:notify, so other server processes with the
+ *   workshop loaded fetch the new ops at once. */
 const char store_functions_lua[] =
     "#!lua name=atelier\n"
     "local function create(keys, args)\n"
@@ -33,6 +35,8 @@ const char store_functions_lua[] =
     "    rev = rev + 1\n"
     "  end\n"
     "  redis.call('HSET', keys[1], 'rev', rev)\n"
+    "  local wid = string.match(keys[1], '{w:([^}]+)}')\n"
+    "  if wid then redis.call('PUBLISH', 'atelier:notify', wid .. ' ' .. rev) end\n"
     "  return {1, rev, id}\n"
     "end\n"
     "redis.register_function('atelier_create', create)\n"
