@@ -421,8 +421,10 @@ void hub_room_catch_up(hub_room *r) {
 
 static void maybe_snapshot(hub_room *r) {
     workshop *w = r->w;
-    int64_t every = r->hub->cfg.snapshot_every;
-    if (every <= 0 || w->rev / every == w->snap_rev / every) return;
+    /* Every `every` revisions, but never more than 64 bytes of snapshot per
+     * op: a long statement is stored whole each time, so space it out. */
+    int64_t every = r->hub->cfg.snapshot_every, since = w->rev - w->snap_rev;
+    if (every <= 0 || since < every || since * 64 < (int64_t)w->text.len) return;
     char id[32], t[24];
     snprintf(id, sizeof id, "%lld-1", (long long)w->rev);
     snprintf(t, sizeof t, "%lld", (long long)hub_now_ms());
