@@ -5,7 +5,8 @@
  * Every function returns OT_OK or an error code; outputs are only valid on
  * OT_OK. Ops own their strings: free with ot_op_free. Functions that produce
  * an op (copy, transform, compose) replace *out, which must be initialised or
- * zeroed: its old content is freed, and on error it is left empty. */
+ * zeroed: its old content is freed (out may be one of the inputs), and on
+ * error it is left empty. */
 #ifndef ATELIER_OT_H
 #define ATELIER_OT_H
 

@@ -220,6 +220,15 @@ proto_err wk_submit(workshop *w, uint64_t conn, uint32_t author, const char *opi
         *dup_rev = p->last_op_rev;
         return PROTO_OK;
     }
+    /* A re-send of an op still queued or in flight (the client reconnected
+     * before its ack): answer on the newest connection, queue nothing. */
+    for (size_t i = 0; i < w->qlen + w->blen; i++) {
+        wk_submission *q = i < w->qlen ? &w->queue[i] : &w->batch[i - w->qlen];
+        if (q->author == author && strcmp(q->opid, opid) == 0) {
+            q->conn = conn;
+            return PROTO_OK;
+        }
+    }
     if (base > w->rev) {
         *why = "revision is ahead of the server's";
         return PROTO_EBAD_REQUEST;

@@ -114,8 +114,10 @@ const ot_text *wk_committed_text(const workshop *w);
 
 /* Submit an op. Returns PROTO_OK when queued. When the op id equals the
  * author's last accepted op, returns PROTO_OK with *dup_rev set (>= 0): ack
- * again, do not queue. On error nothing is queued. Takes ownership of op on
- * PROTO_OK (queued); otherwise the caller keeps it. */
+ * again, do not queue. When it is still queued or in flight, its ack is
+ * redirected to `conn` (the client reconnected) and nothing is queued. On
+ * error nothing is queued. Takes ownership of op when queued (op is left
+ * empty); otherwise the caller keeps it. */
 proto_err wk_submit(workshop *w, uint64_t conn, uint32_t author, const char *opid, int64_t base, ot_op *op,
                     int64_t *dup_rev, const char **why);
 

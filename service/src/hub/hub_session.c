@@ -447,6 +447,37 @@ static void move_carets(workshop *w, int64_t from) {
     }
 }
 
+/* Everyone but the submitting connection gets the op. The author's other
+ * connections (another tab, or a reconnect that raced the ack) get its id
+ * too, so a client can recognise its own op. */
+static void broadcast_op(hub_room *r, const wk_entry *e, const wk_submission *sub) {
+    hub *h = r->hub;
+    const char *author = r->w->people[e->author].id;
+    proto_write_op(&h->scratch, e->rev, e->opjson, e->opjson_len, author);
+    netmsg *m = netmsg_take(&h->scratch);
+    netmsg *own = NULL;
+    for (size_t i = 0; m && i < r->nsess; i++) {
+        hub_session *s = r->sessions[i];
+        if (s->conn == sub->conn) continue;
+        if (s->participant != (int)e->author) {
+            net_send(h->net, s->conn, m);
+            continue;
+        }
+        if (!own) {
+            proto_write_op(&h->scratch, e->rev, e->opjson, e->opjson_len, author);
+            h->scratch.len--; /* reopen the object to add the id */
+            sbuf_puts(&h->scratch, ",\"id\":");
+            sbuf_puts(&h->scratch, sub->opid);
+            sbuf_putc(&h->scratch, '}');
+            own = netmsg_take(&h->scratch);
+            if (!own) continue;
+        }
+        net_send(h->net, s->conn, own);
+    }
+    netmsg_unref(m);
+    netmsg_unref(own);
+}
+
 static void appended(redisReply *reply, void *priv) {
     hub_room *r = priv;
     hub *h = r->hub;
@@ -462,8 +493,7 @@ static void appended(redisReply *reply, void *priv) {
             const wk_entry *e = wk_window_at(w, first + (int64_t)i);
             proto_write_ack(&h->scratch, sub->opid, e->rev);
             net_send_sbuf(h->net, sub->conn, &h->scratch);
-            proto_write_op(&h->scratch, e->rev, e->opjson, e->opjson_len, w->people[e->author].id);
-            hub_broadcast(r, &h->scratch, sub->conn, -1);
+            broadcast_op(r, e, sub);
         }
         wk_batch_clear(w);
         move_carets(w, first);
