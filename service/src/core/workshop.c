@@ -26,9 +26,8 @@ workshop *wk_new(const char *id, const char *title, const char *fkey, int64_t cr
     w->title = strdup(title);
     w->fkey = strdup(fkey);
     w->created = created;
-    w->win_cap = window ? window : 1;
-    w->win = calloc(w->win_cap, sizeof *w->win);
-    if (!w->title || !w->fkey || !w->win || ot_text_init(&w->text, "", 0) != OT_OK ||
+    w->win_max = window ? window : 1;
+    if (!w->title || !w->fkey || ot_text_init(&w->text, "", 0) != OT_OK ||
         ot_text_init(&w->committed, "", 0) != OT_OK) {
         wk_free(w);
         return NULL;
@@ -74,6 +73,24 @@ ot_status wk_load_snapshot(workshop *w, int64_t rev, const char *text, size_t le
 /* Push a committed op into the window, evicting the oldest when full. Takes
  * ownership of e's fields. */
 static void window_push(workshop *w, wk_entry *e) {
+    /* The ring grows on demand up to win_max: most workshops are short, and
+     * an idle one should not hold a full window. */
+    if (w->win_len == w->win_cap && w->win_cap < w->win_max) {
+        size_t cap = w->win_cap ? w->win_cap * 2 : 16;
+        if (cap > w->win_max) cap = w->win_max;
+        wk_entry *ring = malloc(cap * sizeof *ring);
+        if (ring) {
+            for (size_t i = 0; i < w->win_len; i++) ring[i] = w->win[(w->win_head + i) % w->win_cap];
+            free(w->win);
+            w->win = ring;
+            w->win_cap = cap;
+            w->win_head = 0;
+        }
+    }
+    if (w->win_len == w->win_cap && w->win_cap == 0) { /* could not grow at all: forget this op's past */
+        entry_free(e);
+        return;
+    }
     if (w->win_len == w->win_cap) {
         entry_free(&w->win[w->win_head]);
         w->win_head = (w->win_head + 1) % w->win_cap;
@@ -294,7 +311,7 @@ static bool in_batch(const workshop *w, const wk_submission *s) {
 
 size_t wk_batch_form(workshop *w, size_t max, wk_refuse_fn refuse, void *ud) {
     if (w->in_flight || w->qlen == 0) return 0;
-    if (max > w->win_cap) max = w->win_cap;
+    if (max > w->win_max) max = w->win_max;
     if (!batch_reserve(w, max < w->qlen ? max : w->qlen)) return 0;
     size_t used = 0;
     bool backed_up = false;

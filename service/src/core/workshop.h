@@ -68,7 +68,8 @@ typedef struct workshop {
     int64_t snap_rev;                 /* revision of the newest stored snapshot */
 
     wk_entry *win;                    /* ring of the last committed ops: revisions rev-win_len .. rev-1 */
-    size_t win_cap, win_len, win_head;/* capacity, count, index of the oldest */
+    size_t win_cap, win_len, win_head;/* allocated, count, index of the oldest */
+    size_t win_max;                   /* most ops the ring may hold */
 
     wk_participant *people;           /* everyone who ever joined (index = identity while loaded) */
     size_t npeople, people_cap;

@@ -491,6 +491,7 @@ static void appended(redisReply *reply, void *priv) {
         for (size_t i = 0; i < w->blen; i++) {
             const wk_submission *sub = &w->batch[i];
             const wk_entry *e = wk_window_at(w, first + (int64_t)i);
+            if (!e) continue; /* out of memory for the window: the op is stored, its ack is lost */
             proto_write_ack(&h->scratch, sub->opid, e->rev);
             net_send_sbuf(h->net, sub->conn, &h->scratch);
             broadcast_op(r, e, sub);

@@ -12,7 +12,9 @@ const size_t NET_PRE = LWS_PRE;
 
 static struct lws_protocols protocols[] = {
     /* First: WebSocket upgrades without a subprotocol land here. */
-    {"atelier.v1", net_ws_callback, sizeof(net_conn), 0, 0, NULL, 0},
+    /* A small rx buffer: lws allocates it per connection (4 KiB by default),
+     * and messages are small; larger ones simply arrive in more pieces. */
+    {"atelier.v1", net_ws_callback, sizeof(net_conn), 512, 0, NULL, 0},
     {"atelier-http", net_http_callback, sizeof(net_http), 0, 0, NULL, 0},
     {STORE_LWS_PROTOCOL, (lws_callback_function *)store_lws_callback, 0, 0, 0, NULL, 0},
     {NULL, NULL, 0, 0, 0, NULL, 0},

@@ -175,6 +175,9 @@ int net_ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
             return -1;
         }
         n->nconns++;
+        /* lws keeps the handshake's header table (4 KiB) for the life of the
+         * connection unless told otherwise; nothing reads it after this. */
+        lws_http_headers_detach(wsi);
         if (n->stopping) net_close(n, c->id, 1001, "");
         return 0;
     case LWS_CALLBACK_RECEIVE:
