@@ -65,8 +65,9 @@ static ot_status append_bytes(ot_comp *c, const char *s, size_t len) {
     return OT_OK;
 }
 
-/* Fold b into a (same kind). As in the library, two deletes keep their text
- * only when both carry it; otherwise the result is a bare count. */
+/* Fold a component of a's kind (n, and text s/len or NULL) into a. As in the
+ * library, two deletes keep their text only when both carry it; otherwise
+ * the result is a bare count. */
 static ot_status merge_into(ot_comp *a, const char *s, size_t len, size_t n) {
     switch (a->kind) {
     case OT_SKIP:
