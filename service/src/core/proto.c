@@ -89,8 +89,8 @@ static bool read_id(const cJSON *o, char *dst) {
     bool ok = false;
     if (cJSON_IsString(v)) {
         size_t n = strlen(v->valuestring);
-        ok = n >= 1 && n <= PROTO_ID_MAX;
-        for (size_t i = 0; ok && i < n; i++)
+        ok = n >= 1 && utf8_count(v->valuestring, n) <= PROTO_ID_MAX;
+        for (size_t i = 0; ok && i < n; i++) /* no control characters: an id is a label */
             if ((unsigned char)v->valuestring[i] < 0x20) ok = false;
         if (ok) sbuf_put_jstr(&b, v->valuestring, n);
     } else if (cJSON_IsNumber(v)) {
@@ -201,6 +201,16 @@ static proto_err decode_cursor(const cJSON *o, proto_cursor *c, const char **why
     return PROTO_OK;
 }
 
+/* Raw control characters are not JSON (only whitespace may appear, between
+ * tokens); cJSON lets them through, and a raw NUL would end its C strings. */
+static bool has_raw_control(const char *s, size_t len) {
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c < 0x20 && c != '\t' && c != '\n' && c != '\r') return true;
+    }
+    return false;
+}
+
 /* cJSON strings are C strings: an escaped NUL would silently cut a string
  * (an insert would lose its tail), so such messages are refused whole. */
 static bool has_escaped_nul(const char *s, size_t len) {
@@ -219,8 +229,8 @@ proto_err proto_decode(const char *json, size_t len, proto_msg *m, const char **
         *why = "message is not valid UTF-8";
         return PROTO_EBAD_REQUEST;
     }
-    if (has_escaped_nul(json, len)) {
-        *why = "strings must not contain \\u0000";
+    if (has_raw_control(json, len)) {
+        *why = "message has raw control characters; escape them";
         return PROTO_EBAD_REQUEST;
     }
     const char *end = NULL;
@@ -254,6 +264,11 @@ proto_err proto_decode(const char *json, size_t len, proto_msg *m, const char **
     }
     if (!type) {
         *why = "message needs a \"type\" string";
+        e = PROTO_EBAD_REQUEST;
+        goto out;
+    }
+    if (has_escaped_nul(json, len)) {
+        *why = "strings must not contain \\u0000";
         e = PROTO_EBAD_REQUEST;
         goto out;
     }

@@ -15,8 +15,8 @@
 
 #define PROTO_NAME_MAX 64        /* code points in a name or organisation */
 #define PROTO_TITLE_MAX 200      /* code points in a workshop title */
-#define PROTO_ID_MAX 64          /* bytes in a request id / op id */
-#define PROTO_IDJSON_MAX (2 * PROTO_ID_MAX + 3) /* an id as JSON text, escapes included */
+#define PROTO_ID_MAX 64          /* characters (code points) in a request id / op id */
+#define PROTO_IDJSON_MAX (4 * PROTO_ID_MAX + 2) /* an id as JSON text: quotes, up to 4 bytes a character */
 #define PROTO_WORKSHOP_ID_MAX 43 /* base64url characters in a workshop id */
 #define PROTO_TOKEN_MAX 96       /* bytes in a resume token */
 #define PROTO_KEY_MAX 96         /* bytes in a facilitator key */

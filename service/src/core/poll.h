@@ -1,0 +1,227 @@
+/* poll.h -- live polls of one workshop: definitions, lifecycle, ballots,
+ * text answers with upvotes, results by organisation and how far the
+ * organisations diverge. protocol/polls.md is the specification.
+ *
+ * Pure: no sockets, no Redis, no clock (creation times are handed in), no
+ * randomness (the shell picks poll ids). Every change to a ballot updates the
+ * tallies in O(choices), so a burst of votes stays cheap; results, the
+ * per-organisation breakdown and the alignment are computed on demand.
+ *
+ * Who voted what is kept only so that each participant has one changeable
+ * ballot: no encoder here ever writes a participant id (the store writer
+ * returns it to the caller separately, never inside the JSON). */
+#ifndef ATELIER_POLL_H
+#define ATELIER_POLL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cjson/cJSON.h>
+
+#include "core/proto.h"
+#include "core/sbuf.h"
+
+#define POLL_ID_MAX 22          /* base64url characters in a poll id */
+#define POLL_PID_MAX 32         /* bytes in a participant id */
+#define POLL_QUESTION_MAX 300   /* code points in a question */
+#define POLL_CHOICES_MIN 2      /* choices of a single or multiple choice poll */
+#define POLL_CHOICES_MAX 12
+#define POLL_CHOICE_MAX 120     /* code points in one choice */
+#define POLL_SCALE_POINTS 5     /* agreement scale 1..5 */
+#define POLL_ANSWER_MAX 280     /* code points in a text answer */
+#define POLL_ANSWERS_DEFAULT 3  /* live text answers per participant when the poll does not say */
+#define POLL_ANSWERS_LIMIT 10   /* highest per-participant answer limit a poll may set */
+#define POLL_ANSWER_IDS 4096    /* answer ids one poll hands out, deleted ones included: bounds a add/delete loop */
+#define POLL_MIN_GROUP 3        /* default anonymity threshold: fewest respondents an organisation is shown with */
+#define POLL_PER_WORKSHOP 100   /* polls a poll_list holds */
+/* lcm(1..12): a multiple choice respondent weighs this much, split evenly
+ * over their picks, so per-organisation distributions stay exact integers. */
+#define POLL_WEIGHT_UNIT 27720u
+
+/* Status of every poll operation. The first values are proto_err's (same
+ * numbers, same codes on the wire); the rest are poll-specific, with codes
+ * documented in protocol/polls.md. */
+typedef enum {
+    POLL_OK = PROTO_OK,
+    POLL_EBAD_REQUEST = PROTO_EBAD_REQUEST, /* malformed or out-of-range input */
+    POLL_ENOT_FOUND = PROTO_ENOT_FOUND,     /* no such poll (or deleted), no such answer */
+    POLL_EFORBIDDEN = PROTO_EFORBIDDEN,     /* a facilitator action by a participant; someone else's answer */
+    POLL_EINTERNAL = PROTO_EINTERNAL,       /* out of memory */
+    POLL_ESTATE = 100,                      /* "poll_state": the action does not fit the poll's state */
+    POLL_ECLOSED,                           /* "poll_closed": the poll is not open (draft or closed) */
+    POLL_ELIMIT,                            /* "poll_limit": too many answers or polls */
+} poll_err;
+
+typedef enum { POLL_SINGLE, POLL_MULTIPLE, POLL_SCALE, POLL_TEXT } poll_kind;
+typedef enum { POLL_DRAFT, POLL_OPEN, POLL_CLOSED, POLL_DELETED } poll_state;
+/* Who sees results: facilitators always; participants per this setting. */
+typedef enum {
+    POLL_RESULTS_HIDDEN,   /* facilitators only (the default) */
+    POLL_RESULTS_LIVE,     /* participants too, as ballots come in */
+    POLL_RESULTS_REVEALED, /* participants too, until the poll is reopened (then hidden again) */
+} poll_visibility;
+
+typedef struct poll_def {
+    poll_kind kind;      /* what a ballot is */
+    char *question;      /* 1..POLL_QUESTION_MAX code points */
+    char **choices;      /* single and multiple: the choices; NULL for scale and text (labels are fixed) */
+    size_t nchoices;     /* POLL_CHOICES_MIN..POLL_CHOICES_MAX, or 0 */
+    unsigned max;        /* multiple: most picks per ballot; text: most live answers per participant; else 0 */
+} poll_def;
+
+/* One participant's ballot on a single, multiple or scale poll. */
+typedef struct poll_ballot {
+    bool none;           /* no ballot: voting this withdraws the previous one */
+    uint16_t picks;      /* single, multiple: bit k set when choice k is picked (fits POLL_CHOICES_MAX) */
+    uint8_t value;       /* scale: 1..POLL_SCALE_POINTS */
+} poll_ballot;
+
+typedef struct poll_org {
+    char *name;                            /* as the participants joined with; exact match groups them */
+    uint32_t respondents;                  /* members with a ballot (text: with an answer or an upvote) */
+    uint32_t counts[POLL_CHOICES_MAX];     /* per choice or scale point: members who picked it */
+    uint64_t weights[POLL_CHOICES_MAX];    /* multiple: sum of POLL_WEIGHT_UNIT / picks over the members who picked it */
+} poll_org;
+
+typedef struct poll_voter {
+    char pid[POLL_PID_MAX + 1]; /* participant id: the key of the one changeable ballot */
+    uint32_t org;               /* index into orgs */
+    poll_ballot ballot;         /* none when never cast or withdrawn */
+    uint32_t answers;           /* text: live answers written */
+    uint32_t upvotes;           /* text: upvotes given */
+} poll_voter;
+
+typedef struct poll_answer {
+    uint32_t author;     /* voter index */
+    char *text;          /* NULL once deleted: ids are never handed out again */
+    uint32_t upvotes;    /* bits set in upvoters */
+    uint64_t *upvoters;  /* bitset over voter indexes: one upvote per participant, O(1) to check */
+    uint32_t words;      /* 64-bit words in upvoters */
+} poll_answer;
+
+/* An upvote read from the store before the answer it names was loaded. */
+typedef struct poll_pending {
+    uint32_t voter;      /* voter index */
+    uint32_t answer;     /* answer id */
+} poll_pending;
+
+typedef struct poll {
+    char id[POLL_ID_MAX + 1];
+    poll_def def;
+    poll_state state;
+    poll_visibility results;            /* who sees results */
+    int64_t created;                    /* ms since the epoch, handed in: orders polls for clients */
+    uint32_t respondents;               /* voters with a ballot (text: with an answer or an upvote) */
+    uint32_t counts[POLL_CHOICES_MAX];  /* per choice or scale point, all organisations */
+
+    poll_org *orgs;                     /* every organisation that ever took part, in order of arrival */
+    size_t norgs, orgs_cap;
+    poll_voter *voters;                 /* everyone who ever took part; never removed, so indexes are stable */
+    size_t nvoters, voters_cap;
+    uint32_t *slots;                    /* open addressing on pid: voter index + 1, 0 = free; power of two */
+    size_t nslots;
+
+    poll_answer *answers;               /* text: answer id k is answers[k - 1] */
+    uint32_t answers_next;              /* ids handed out so far; the next answer gets answers_next + 1 */
+    uint32_t answers_cap;
+    poll_pending *pending;              /* store loading: upvotes waiting for poll_store_finish */
+    size_t npending, pending_cap;
+} poll;
+
+/* The workshop's polls in creation order. */
+typedef struct poll_list {
+    poll **v;            /* owned */
+    size_t n, cap;
+} poll_list;
+
+/* Names. */
+const char *poll_err_code(poll_err e);
+const char *poll_kind_name(poll_kind k);
+const char *poll_state_name(poll_state s);
+const char *poll_visibility_name(poll_visibility v);
+bool poll_visibility_from_name(const char *s, poll_visibility *v);
+/* The label of a divergence: "aligned" (< 0.2), "partly_aligned" (< 0.5), "divergent". */
+const char *poll_alignment_label(double divergence);
+/* 1..POLL_ID_MAX base64url characters. */
+bool poll_valid_id(const char *id);
+
+/* Definitions. poll_def_from_json checks every rule; on error *d is empty. */
+poll_err poll_def_from_json(const cJSON *o, poll_def *d, const char **why);
+poll_err poll_def_check(const poll_def *d, const char **why);
+void poll_def_free(poll_def *d);
+
+/* Lifecycle, facilitators only (others get POLL_EFORBIDDEN; a deleted poll
+ * gives POLL_ENOT_FOUND to everyone). create and edit take ownership of *def
+ * on success (it is left empty) and leave it to the caller otherwise. */
+poll_err poll_create(poll **out, const char *id, bool facilitator, poll_def *def, int64_t created, const char **why);
+poll_err poll_edit(poll *p, bool facilitator, poll_def *def, const char **why);       /* draft only */
+poll_err poll_open(poll *p, bool facilitator, const char **why);                      /* draft -> open */
+poll_err poll_close(poll *p, bool facilitator, const char **why);                     /* open -> closed */
+poll_err poll_reopen(poll *p, bool facilitator, const char **why);                    /* closed -> open */
+poll_err poll_set_visibility(poll *p, bool facilitator, poll_visibility v, const char **why); /* any state */
+poll_err poll_delete(poll *p, bool facilitator, const char **why);                    /* any state -> deleted */
+void poll_free(poll *p);
+
+/* Who sees what. Drafts are the facilitators' own; nobody sees a deleted poll. */
+bool poll_visible(const poll *p, bool facilitator);
+bool poll_may_see_results(const poll *p, bool facilitator);
+
+/* Ballots (single, multiple, scale), while open. A new ballot replaces the
+ * participant's previous one; a ballot with `none` withdraws it. org is the
+ * participant's organisation (1..PROTO_NAME_MAX code points). Casting the
+ * same ballot again changes nothing and returns POLL_OK. */
+poll_err poll_ballot_from_json(const poll *p, const cJSON *v, poll_ballot *b, const char **why);
+poll_err poll_vote(poll *p, const char *pid, const char *org, const poll_ballot *b, const char **why);
+
+/* Text answers, while open. Each participant has at most def.max live
+ * answers; editing keeps the upvotes. A facilitator may delete any answer in
+ * any state (moderation); a participant only their own, while open. Upvotes:
+ * one per participant per answer, never on one's own; upvoting twice or
+ * withdrawing an absent upvote changes nothing and returns POLL_OK. */
+poll_err poll_answer_add(poll *p, const char *pid, const char *org, const char *text, uint32_t *answer_id,
+                         const char **why);
+poll_err poll_answer_edit(poll *p, const char *pid, uint32_t answer_id, const char *text, const char **why);
+poll_err poll_answer_delete(poll *p, const char *pid, bool facilitator, uint32_t answer_id, const char **why);
+poll_err poll_upvote(poll *p, const char *pid, const char *org, uint32_t answer_id, bool up, const char **why);
+
+/* The divergence between the organisations broken out under min_group
+ * (protocol/polls.md, "Alignment"), rounded to 4 decimals so that the number
+ * sent and its label agree. False (null on the wire) for text polls and when
+ * fewer than 2 organisations are broken out. */
+bool poll_alignment(const poll *p, unsigned min_group, double *divergence);
+
+/* Wire encoders, like proto_write_*. idjson (the request id as JSON text) may
+ * be NULL or "" for none; allocation failure sets b->oom. */
+void poll_write_public(sbuf *b, const poll *p);                          /* the poll object (definition + state) */
+void poll_write_poll(sbuf *b, const poll *p, const char *idjson);        /* {"type":"poll",…} */
+void poll_write_deleted(sbuf *b, const char *poll_id, const char *idjson);
+void poll_write_answer(sbuf *b, const poll *p, uint32_t answer_id);      /* {"type":"answer",…}: added, edited or deleted */
+void poll_write_results(sbuf *b, const poll *p, unsigned min_group, const char *idjson);
+void poll_write_my_ballot(sbuf *b, const poll *p, const char *pid, const char *idjson);
+/* An error whose re is a poll message type (proto_write_error only knows proto_type). */
+void poll_write_error(sbuf *b, poll_err e, const char *message, const char *re, const char *idjson);
+
+/* Store. The poll record changes with every lifecycle step and every answer
+ * added (it holds answers_next, so answer ids are never reused). A ballot
+ * record is the participant's own part, keyed by their id outside the JSON;
+ * poll_store_write_ballot returns false (write nothing, delete the record)
+ * when the participant has nothing recorded. Loading: poll_store_read, then
+ * poll_store_read_ballot for every record in any order, then
+ * poll_store_finish (it settles upvotes whose answer came later). */
+void poll_store_write(sbuf *b, const poll *p);
+poll_err poll_store_read(const char *json, size_t len, poll **out, const char **why);
+bool poll_store_write_ballot(sbuf *b, const poll *p, const char *pid);
+poll_err poll_store_read_ballot(poll *p, const char *pid, const char *json, size_t len, const char **why);
+void poll_store_finish(poll *p);
+
+/* The list. add refuses a duplicate id (POLL_EBAD_REQUEST) and a full list
+ * (POLL_ELIMIT), and takes ownership only on success; take removes a poll
+ * and hands it back to be freed. */
+void poll_list_init(poll_list *l);
+void poll_list_free(poll_list *l);
+poll *poll_list_find(const poll_list *l, const char *id);
+poll_err poll_list_add(poll_list *l, poll *p, const char **why);
+poll *poll_list_take(poll_list *l, const char *id);
+
+#endif
