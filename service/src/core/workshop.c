@@ -235,6 +235,7 @@ proto_err wk_submit(workshop *w, uint64_t conn, uint32_t author, const char *opi
     wk_participant *p = &w->people[author];
     if (p->last_opid && strcmp(p->last_opid, opid) == 0) {
         *dup_rev = p->last_op_rev;
+        ot_op_free(op);
         return PROTO_OK;
     }
     /* A re-send of an op still queued or in flight (the client reconnected
@@ -243,6 +244,7 @@ proto_err wk_submit(workshop *w, uint64_t conn, uint32_t author, const char *opi
         wk_submission *q = i < w->qlen ? &w->queue[i] : &w->batch[i - w->qlen];
         if (q->author == author && strcmp(q->opid, opid) == 0) {
             q->conn = conn;
+            ot_op_free(op);
             return PROTO_OK;
         }
     }

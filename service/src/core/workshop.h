@@ -117,8 +117,8 @@ const ot_text *wk_committed_text(const workshop *w);
  * author's last accepted op, returns PROTO_OK with *dup_rev set (>= 0): ack
  * again, do not queue. When it is still queued or in flight, its ack is
  * redirected to `conn` (the client reconnected) and nothing is queued. On
- * error nothing is queued. Takes ownership of op when queued (op is left
- * empty); otherwise the caller keeps it. */
+ * PROTO_OK op is consumed (left empty); on error nothing is queued and the
+ * caller keeps op. */
 proto_err wk_submit(workshop *w, uint64_t conn, uint32_t author, const char *opid, int64_t base, ot_op *op,
                     int64_t *dup_rev, const char **why);
 
