@@ -8,8 +8,8 @@
  * per-organisation breakdown and the alignment are computed on demand.
  *
  * Who voted what is kept only so that each participant has one changeable
- * ballot: no encoder here ever writes a participant id (the store writer
- * returns it to the caller separately, never inside the JSON). */
+ * ballot: no encoder here ever writes a participant id (a ballot's store
+ * record leaves it out too: the shell keys the record by it). */
 #ifndef ATELIER_POLL_H
 #define ATELIER_POLL_H
 
@@ -32,7 +32,7 @@
 #define POLL_ANSWER_MAX 280     /* code points in a text answer */
 #define POLL_ANSWERS_DEFAULT 3  /* live text answers per participant when the poll does not say */
 #define POLL_ANSWERS_LIMIT 10   /* highest per-participant answer limit a poll may set */
-#define POLL_ANSWER_IDS 4096    /* answer ids one poll hands out, deleted ones included: bounds a add/delete loop */
+#define POLL_ANSWER_IDS 4096    /* answer ids one poll hands out, deleted ones included: bounds an add/delete loop */
 #define POLL_MIN_GROUP 3        /* default anonymity threshold: fewest respondents an organisation is shown with */
 #define POLL_PER_WORKSHOP 100   /* polls a poll_list holds */
 /* lcm(1..12): a multiple choice respondent weighs this much, split evenly
@@ -87,7 +87,7 @@ typedef struct poll_org {
 typedef struct poll_voter {
     char pid[POLL_PID_MAX + 1]; /* participant id: the key of the one changeable ballot */
     uint32_t org;               /* index into orgs */
-    poll_ballot ballot;         /* none when never cast or withdrawn */
+    poll_ballot ballot;         /* none when never cast or withdrawn (the voter stays: indexes are bitset keys) */
     uint32_t answers;           /* text: live answers written */
     uint32_t upvotes;           /* text: upvotes given */
 } poll_voter;
@@ -107,32 +107,32 @@ typedef struct poll_pending {
 } poll_pending;
 
 typedef struct poll {
-    char id[POLL_ID_MAX + 1];
-    poll_def def;
-    poll_state state;
+    char id[POLL_ID_MAX + 1];           /* picked by the shell: the model has no randomness */
+    poll_def def;                       /* fixed once the poll leaves draft, so ballots keep their meaning */
+    poll_state state;                   /* deleted polls linger only until the shell drops them */
     poll_visibility results;            /* who sees results */
     int64_t created;                    /* ms since the epoch, handed in: orders polls for clients */
     uint32_t respondents;               /* voters with a ballot (text: with an answer or an upvote) */
     uint32_t counts[POLL_CHOICES_MAX];  /* per choice or scale point, all organisations */
 
     poll_org *orgs;                     /* every organisation that ever took part, in order of arrival */
-    size_t norgs, orgs_cap;
+    size_t norgs, orgs_cap;             /* used, allocated */
     poll_voter *voters;                 /* everyone who ever took part; never removed, so indexes are stable */
-    size_t nvoters, voters_cap;
+    size_t nvoters, voters_cap;         /* used, allocated */
     uint32_t *slots;                    /* open addressing on pid: voter index + 1, 0 = free; power of two */
-    size_t nslots;
+    size_t nslots;                      /* kept at least twice nvoters: probes stay short */
 
     poll_answer *answers;               /* text: answer id k is answers[k - 1] */
     uint32_t answers_next;              /* ids handed out so far; the next answer gets answers_next + 1 */
-    uint32_t answers_cap;
+    uint32_t answers_cap;               /* allocated */
     poll_pending *pending;              /* store loading: upvotes waiting for poll_store_finish */
-    size_t npending, pending_cap;
+    size_t npending, pending_cap;       /* used, allocated */
 } poll;
 
 /* The workshop's polls in creation order. */
 typedef struct poll_list {
     poll **v;            /* owned */
-    size_t n, cap;
+    size_t n, cap;       /* polls held, room for */
 } poll_list;
 
 /* Names. */
