@@ -118,9 +118,13 @@ ot_status wk_apply_committed(workshop *w, int64_t rev, const char *opjson, size_
     if (s != OT_OK) return s;
     int who = wk_find_participant(w, author);
     if (who < 0) who = wk_add_participant(w, author, "", "?", "?", false);
+    if (who < 0) { /* not an id this service makes: the stored history is damaged */
+        ot_op_free(&e.op);
+        return OT_EINVALID;
+    }
     e.opjson = malloc(len + 1);
     e.opid = opid && opid[0] ? strdup(opid) : NULL;
-    if (who < 0 || !e.opjson || (opid && opid[0] && !e.opid)) {
+    if (!e.opjson || (opid && opid[0] && !e.opid)) {
         entry_free(&e);
         return OT_ENOMEM;
     }
@@ -149,6 +153,7 @@ int wk_add_participant(workshop *w, const char *id, const char *secret, const ch
         w->people = p;
         w->people_cap = cap;
     }
+    if (strlen(id) > WK_PID_LEN || strlen(secret) > WK_SECRET_LEN) return -1; /* would be cut, then never found */
     wk_participant *p = &w->people[w->npeople];
     memset(p, 0, sizeof *p);
     snprintf(p->id, sizeof p->id, "%s", id);

@@ -20,7 +20,6 @@ typedef struct hub_session {
     int participant;           /* index in room->w->people once joined, else -1 */
     size_t slot;               /* index in room->sessions */
     wk_participant bucket;     /* rate limit before joining (only tokens fields used) */
-    int64_t limited_at;        /* µs of the last rate_limited error sent */
 } hub_session;
 
 /* A join waiting for its workshop to load. */

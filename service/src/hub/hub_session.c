@@ -8,7 +8,6 @@
 #include "hub/hub_internal.h"
 
 #define CURSOR_EVERY_US 50000     /* at most one caret relay per participant per 50 ms */
-#define LIMITED_NOTICE_US 100000  /* at most one rate_limited error per connection per 100 ms */
 
 void *hub_session_open(hub *h, uint64_t conn) {
     hub_session *s = calloc(1, sizeof *s);
@@ -398,6 +397,7 @@ static void caught_up(redisReply *reply, void *priv) {
             break;
         }
         const wk_entry *ent = wk_window_at(w, v);
+        if (!ent) continue; /* out of memory for the window */
         proto_write_op(&h->scratch, v, ent->opjson, ent->opjson_len, w->people[ent->author].id);
         hub_broadcast(r, &h->scratch, 0, -1);
     }
@@ -637,19 +637,28 @@ static void handle_cursor(hub *h, hub_session *s, proto_msg *msg) {
 
 static bool rate_ok(hub *h, hub_session *s, int64_t now) {
     wk_participant *bucket = s->state == SESS_JOINED ? &s->room->w->people[s->participant] : &s->bucket;
-    if (wk_rate_take(bucket, now, h->cfg.rate, h->cfg.burst)) return true;
-    if (now - s->limited_at >= LIMITED_NOTICE_US) {
-        s->limited_at = now;
-        hub_send_error(h, s->conn, PROTO_ERATE_LIMITED, "too many messages; slow down", PROTO_NONE, NULL);
-    }
-    return false;
+    return wk_rate_take(bucket, now, h->cfg.rate, h->cfg.burst);
 }
 
 void hub_session_input(hub *h, void *session, const char *data, size_t len, net_input kind) {
     hub_session *s = session;
     if (!s) return;
     int64_t now = hub_now_us();
-    if (!rate_ok(h, s, now)) return;
+    if (!rate_ok(h, s, now)) {
+        /* Refused, but answered: a client waiting on this op's ack must learn
+         * it was dropped. The answer is one small message per message, so a
+         * flood gains nothing, and a client that does not read is dropped by
+         * its send queue's bound. */
+        proto_msg msg;
+        const char *why;
+        proto_err e = kind == NET_IN_TEXT ? proto_decode(data, len, &msg, &why) : PROTO_EBAD_REQUEST;
+        if (kind != NET_IN_TEXT) memset(&msg, 0, sizeof msg);
+        (void)e;
+        hub_send_error(h, s->conn, PROTO_ERATE_LIMITED, "too many messages; slow down and send it again", msg.type,
+                       msg.idjson);
+        proto_msg_free(&msg);
+        return;
+    }
     if (kind == NET_IN_TOO_LARGE) {
         hub_send_error(h, s->conn, PROTO_ETOO_LARGE, "message is over the size limit", PROTO_NONE, NULL);
         return;
