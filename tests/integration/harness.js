@@ -1,0 +1,1206 @@
+'use strict';
+// Shared machinery for the integration tests: a throwaway Redis, the real
+// server binary, an HTTP helper, a tiny RESP client and an OT WebSocket client
+// that behaves like a ShareDB client (one op in flight, the rest composed).
+//
+// Everything spawned here is registered so it is killed even when a test
+// fails, times out or the runner interrupts the file.
+
+const assert = require('node:assert/strict');
+const { spawn } = require('node:child_process');
+const crypto = require('node:crypto');
+const { EventEmitter } = require('node:events');
+const fs = require('node:fs');
+const http = require('node:http');
+const net = require('node:net');
+const os = require('node:os');
+const path = require('node:path');
+
+const Ajv = require('ajv');
+const WebSocket = require('ws');
+const { type: ot } = require('ot-text-unicode');
+
+const REPO = path.resolve(__dirname, '..', '..');
+const SCHEMA_DIR = path.join(REPO, 'protocol', 'schema');
+const HOST = '127.0.0.1';
+const SCHEMA_BASE = 'https://atelier.example/protocol/v1/schema/';
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const cpLen = (s) => {
+  let n = 0;
+  for (const _ of s) n++; // eslint-disable-line no-unused-vars
+  return n;
+};
+
+// ---------------------------------------------------------------- cleanup
+
+const live = new Set(); // child processes still running
+const tempDirs = new Set();
+
+function killAllSync() {
+  for (const child of live) {
+    try { process.kill(child.pid, 'SIGKILL'); } catch { /* already gone */ }
+  }
+  live.clear();
+  if (process.env.ATELIER_TEST_KEEP) return;
+  for (const d of tempDirs) {
+    try { fs.rmSync(d, { recursive: true, force: true }); } catch { /* best effort */ }
+  }
+  tempDirs.clear();
+}
+process.on('exit', killAllSync);
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+  process.once(sig, () => { killAllSync(); process.exit(128 + os.constants.signals[sig]); });
+}
+
+function makeTempDir(prefix = 'atelier-it-') {
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  tempDirs.add(d);
+  return d;
+}
+
+function removeTempDir(d) {
+  tempDirs.delete(d);
+  if (process.env.ATELIER_TEST_KEEP) return;
+  fs.rmSync(d, { recursive: true, force: true });
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, HOST, () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+// Spawns a process whose output goes to a log file and a small in-memory tail
+// (kept for error messages). Draining the pipes matters: a full pipe would
+// block the server.
+function spawnLogged(cmd, args, logFile, env) {
+  const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+  const out = fs.createWriteStream(logFile, { flags: 'a' });
+  const tail = [];
+  const onData = (buf) => {
+    out.write(buf);
+    for (const line of buf.toString('utf8').split('\n')) {
+      if (!line) continue;
+      tail.push(line);
+      if (tail.length > 60) tail.shift();
+    }
+  };
+  child.stdout.on('data', onData);
+  child.stderr.on('data', onData);
+  child.exited = new Promise((resolve) => {
+    child.on('exit', (code, signal) => {
+      live.delete(child);
+      child.exitInfo = { code, signal };
+      out.end();
+      resolve(child.exitInfo);
+    });
+  });
+  child.on('error', (err) => { child.spawnError = err; });
+  child.tail = tail;
+  live.add(child);
+  return child;
+}
+
+async function killChild(child, signal, graceMs = 5000) {
+  if (!child || child.exitInfo) return child && child.exitInfo;
+  try { child.kill(signal); } catch { /* gone */ }
+  let timer;
+  const timeout = new Promise((r) => { timer = setTimeout(() => r('timeout'), graceMs); });
+  const r = await Promise.race([child.exited, timeout]);
+  clearTimeout(timer);
+  if (r === 'timeout') {
+    try { child.kill('SIGKILL'); } catch { /* gone */ }
+    await child.exited;
+  }
+  return child.exitInfo;
+}
+
+// ---------------------------------------------------------------- RESP
+
+class RespError extends Error {}
+
+// Parses one RESP2/RESP3 value at buf[i]; undefined when incomplete.
+function parseResp(buf, i) {
+  if (i >= buf.length) return undefined;
+  const crlf = buf.indexOf('\r\n', i);
+  if (crlf < 0) return undefined;
+  const kind = String.fromCharCode(buf[i]);
+  const line = buf.toString('utf8', i + 1, crlf);
+  const next = crlf + 2;
+  switch (kind) {
+    case '+': return { value: line, end: next };
+    case '-': return { value: new RespError(line), end: next };
+    case ':': return { value: Number(line), end: next };
+    case '_': return { value: null, end: next };
+    case '#': return { value: line === 't', end: next };
+    case ',': return { value: Number(line), end: next };
+    case '$':
+    case '=':
+    case '!': {
+      const len = Number(line);
+      if (len < 0) return { value: null, end: next };
+      if (next + len + 2 > buf.length) return undefined;
+      const s = buf.toString('utf8', next, next + len);
+      return { value: kind === '!' ? new RespError(s) : s, end: next + len + 2 };
+    }
+    case '*':
+    case '~':
+    case '>':
+    case '%': {
+      let n = Number(line);
+      if (n < 0) return { value: null, end: next };
+      if (kind === '%') n *= 2;
+      const arr = [];
+      let at = next;
+      for (let k = 0; k < n; k++) {
+        const r = parseResp(buf, at);
+        if (!r) return undefined;
+        arr.push(r.value);
+        at = r.end;
+      }
+      return { value: arr, end: at };
+    }
+    default:
+      throw new Error(`RESP: unexpected byte ${JSON.stringify(kind)}`);
+  }
+}
+
+class Resp {
+  constructor(port, host = HOST) {
+    this.port = port;
+    this.host = host;
+    this.sock = null;
+    this.buf = Buffer.alloc(0);
+    this.queue = [];
+  }
+
+  connect(timeoutMs = 2000) {
+    return new Promise((resolve, reject) => {
+      const sock = net.connect({ host: this.host, port: this.port });
+      const timer = setTimeout(() => { sock.destroy(); reject(new Error('RESP connect timeout')); }, timeoutMs);
+      sock.once('connect', () => { clearTimeout(timer); this.sock = sock; resolve(this); });
+      sock.once('error', (e) => { clearTimeout(timer); reject(e); });
+      sock.on('data', (chunk) => this._onData(chunk));
+      sock.on('close', () => {
+        for (const q of this.queue.splice(0)) q.reject(new Error('RESP connection closed'));
+        this.sock = null;
+      });
+      sock.on('error', () => {}); // surfaced through close
+    });
+  }
+
+  _onData(chunk) {
+    this.buf = this.buf.length ? Buffer.concat([this.buf, chunk]) : chunk;
+    for (;;) {
+      const r = parseResp(this.buf, 0);
+      if (!r) break;
+      this.buf = this.buf.subarray(r.end);
+      const q = this.queue.shift();
+      if (!q) continue;
+      if (r.value instanceof RespError) q.reject(r.value); else q.resolve(r.value);
+    }
+  }
+
+  command(...args) {
+    if (!this.sock) return Promise.reject(new Error('RESP not connected'));
+    const parts = [`*${args.length}\r\n`];
+    for (const a of args) {
+      const s = String(a);
+      parts.push(`$${Buffer.byteLength(s)}\r\n${s}\r\n`);
+    }
+    return new Promise((resolve, reject) => {
+      this.queue.push({ resolve, reject });
+      this.sock.write(parts.join(''));
+    });
+  }
+
+  close() {
+    if (this.sock) this.sock.destroy();
+    this.sock = null;
+  }
+}
+
+async function redisCommand(port, ...args) {
+  const c = new Resp(port);
+  await c.connect();
+  try { return await c.command(...args); } finally { c.close(); }
+}
+
+// ---------------------------------------------------------------- Redis
+
+class RedisProc {
+  constructor({ port, dir, external }) {
+    this.port = port;
+    this.dir = dir;
+    this.external = external;
+    this.proc = null;
+  }
+
+  static async start() {
+    const ext = process.env.ATELIER_TEST_REDIS_PORT;
+    if (ext) {
+      const r = new RedisProc({ port: Number(ext), dir: null, external: true });
+      await r.waitReady();
+      return r;
+    }
+    const r = new RedisProc({ port: await freePort(), dir: makeTempDir('atelier-redis-'), external: false });
+    await r.startProcess();
+    return r;
+  }
+
+  get canStop() { return !this.external; }
+
+  async startProcess() {
+    const bin = process.env.ATELIER_REDIS_SERVER || '/usr/bin/redis-server';
+    this.proc = spawnLogged(bin, [
+      '--port', String(this.port), '--bind', HOST, '--dir', this.dir,
+      '--save', '', '--appendonly', 'yes', '--appendfsync', 'everysec',
+      '--daemonize', 'no', '--logfile', '',
+    ], path.join(this.dir, 'redis.log'));
+    await this.waitReady();
+  }
+
+  async waitReady(timeoutMs = 10000) {
+    const deadline = Date.now() + timeoutMs;
+    let last;
+    while (Date.now() < deadline) {
+      if (this.proc && this.proc.exitInfo) {
+        throw new Error(`redis-server exited ${JSON.stringify(this.proc.exitInfo)}:\n${this.proc.tail.join('\n')}`);
+      }
+      try {
+        if ((await redisCommand(this.port, 'PING')) === 'PONG') return;
+      } catch (e) { last = e; }
+      await sleep(50);
+    }
+    throw new Error(`Redis on ${this.port} not ready: ${last && last.message}`);
+  }
+
+  // SIGTERM: Redis flushes its AOF on a clean shutdown. SIGKILL keeps
+  // whatever already reached the kernel, which is everything acked to clients.
+  async stop(signal = 'SIGTERM') {
+    assert.ok(this.canStop, 'cannot stop an external Redis');
+    await killChild(this.proc, signal);
+    this.proc = null;
+  }
+
+  async restart() {
+    assert.ok(this.canStop, 'cannot restart an external Redis');
+    if (this.proc) await this.stop();
+    await this.startProcess();
+  }
+
+  async close() {
+    if (this.proc) await killChild(this.proc, 'SIGTERM');
+    this.proc = null;
+    if (this.dir) removeTempDir(this.dir);
+  }
+
+  command(...args) { return redisCommand(this.port, ...args); }
+}
+
+// ---------------------------------------------------------------- HTTP
+
+function httpRequest(port, method, urlPath, { body, headers = {}, timeoutMs = 5000 } = {}) {
+  return new Promise((resolve, reject) => {
+    const data = body === undefined ? undefined
+      : Buffer.isBuffer(body) ? body
+        : Buffer.from(typeof body === 'string' ? body : JSON.stringify(body));
+    const hdrs = { ...headers };
+    if (data) {
+      hdrs['content-length'] = data.length;
+      if (!Object.keys(hdrs).some((k) => k.toLowerCase() === 'content-type')) hdrs['content-type'] = 'application/json';
+    }
+    let settled = false;
+    const req = http.request({ host: HOST, port, method, path: urlPath, headers: hdrs, agent: false }, (res) => {
+      const chunks = [];
+      res.on('data', (c) => chunks.push(c));
+      res.on('end', () => {
+        settled = true;
+        clearTimeout(timer);
+        const text = Buffer.concat(chunks).toString('utf8');
+        let json;
+        try { json = JSON.parse(text); } catch { json = undefined; }
+        resolve({ status: res.statusCode, headers: res.headers, text, json });
+      });
+      res.on('error', (e) => { if (!settled) { settled = true; reject(e); } });
+    });
+    const timer = setTimeout(() => {
+      if (!settled) { settled = true; req.destroy(); reject(new Error(`HTTP ${method} ${urlPath} timed out`)); }
+    }, timeoutMs);
+    // A server may answer 413 and close before reading the whole body: the
+    // write then fails with EPIPE/ECONNRESET even though a reply arrived.
+    req.on('error', (e) => { if (!settled) { settled = true; clearTimeout(timer); reject(e); } });
+    if (data) req.write(data);
+    req.end();
+  });
+}
+
+// ---------------------------------------------------------------- schemas
+
+const ajv = new Ajv({ allErrors: true });
+const schemaNames = [];
+for (const f of fs.readdirSync(SCHEMA_DIR).filter((f) => f.endsWith('.json')).sort()) {
+  ajv.addSchema(JSON.parse(fs.readFileSync(path.join(SCHEMA_DIR, f), 'utf8')));
+  schemaNames.push(f.replace(/\.json$/, ''));
+}
+
+function validator(name) {
+  const v = ajv.getSchema(SCHEMA_BASE + name + '.json');
+  if (!v) throw new Error(`no schema ${name}`);
+  return v;
+}
+
+// Returns null when valid, else a readable list of problems.
+function schemaErrors(name, value) {
+  const v = validator(name);
+  if (v(value)) return null;
+  return ajv.errorsText(v.errors, { dataVar: name });
+}
+
+function assertSchema(name, value) {
+  const e = schemaErrors(name, value);
+  assert.equal(e, null, `${name} does not match its schema: ${e}\n${JSON.stringify(value).slice(0, 500)}`);
+}
+
+const SERVER_SCHEMA = {
+  welcome: 'welcome', ack: 'ack', op: 'server-op', arrived: 'arrived', departed: 'departed',
+  cursor: 'server-cursor', pong: 'pong', error: 'error',
+};
+
+// What the server requires of an op beyond the schema (spec "Conventions").
+function strictOpProblem(op) {
+  if (!Array.isArray(op)) return 'not an array';
+  let prev = null;
+  for (let i = 0; i < op.length; i++) {
+    const c = op[i];
+    const kind = typeof c === 'number' ? 'skip' : typeof c === 'string' ? 'ins' : 'del';
+    if (kind === 'skip' && !(Number.isInteger(c) && c > 0)) return `bad skip ${c}`;
+    if (kind === prev) return `unmerged ${kind} at ${i}`;
+    prev = kind;
+  }
+  if (prev === 'skip') return 'trailing skip';
+  return null;
+}
+
+// ---------------------------------------------------------------- server
+
+class ServerProc {
+  constructor({ redisPort, port, dir, args = [], webRoot }) {
+    this.redisPort = redisPort;
+    this.port = port;
+    this.dir = dir;
+    this.args = args;
+    this.webRoot = webRoot;
+    this.proc = null;
+    this.starts = 0;
+    this.unexpectedExits = [];
+  }
+
+  static binary() {
+    const bin = process.env.ATELIER_BIN || 'build/atelier';
+    return path.isAbsolute(bin) ? bin : path.join(REPO, bin);
+  }
+
+  get url() { return `http://${HOST}:${this.port}`; }
+  get wsUrl() { return `ws://${HOST}:${this.port}/ws`; }
+  get alive() { return !!(this.proc && !this.proc.exitInfo); }
+  get logFile() { return path.join(this.dir, `server-${this.port}.log`); }
+  tail() { return this.proc ? this.proc.tail.join('\n') : ''; }
+
+  async start({ waitHealthy = true } = {}) {
+    const bin = ServerProc.binary();
+    if (!fs.existsSync(bin)) throw new Error(`server binary not found: ${bin} (set ATELIER_BIN)`);
+    const args = [
+      '--port', String(this.port), '--listen', HOST,
+      '--redis', `redis://${HOST}:${this.redisPort}`,
+      '--log-level', process.env.ATELIER_TEST_LOG_LEVEL || 'warn',
+    ];
+    if (this.webRoot) args.push('--web-root', this.webRoot);
+    args.push(...this.args);
+    const proc = spawnLogged(bin, args, this.logFile);
+    this.proc = proc;
+    this.starts++;
+    proc.exited.then((info) => {
+      if (!proc.expectedExit) this.unexpectedExits.push({ ...info, tail: proc.tail.join('\n') });
+    });
+    await this.waitListening(waitHealthy ? 200 : null);
+  }
+
+  // Waits until GET /healthz answers (with `status` when given).
+  async waitListening(status = 200, timeoutMs = 10000) {
+    const deadline = Date.now() + timeoutMs;
+    let last = 'no answer';
+    while (Date.now() < deadline) {
+      if (!this.alive) {
+        throw new Error(`server exited ${JSON.stringify(this.proc && this.proc.exitInfo)} during start:\n${this.tail()}`);
+      }
+      try {
+        const r = await httpRequest(this.port, 'GET', '/healthz', { timeoutMs: 1000 });
+        if (status === null || r.status === status) return r;
+        last = `status ${r.status} ${r.text}`;
+      } catch (e) { last = e.message; }
+      await sleep(50);
+    }
+    throw new Error(`server on ${this.port}: /healthz never answered ${status}: ${last}\n${this.tail()}`);
+  }
+
+  async kill(signal = 'SIGKILL') {
+    if (!this.proc) return null;
+    this.proc.expectedExit = true;
+    const info = await killChild(this.proc, signal);
+    this.proc = null;
+    return info;
+  }
+
+  async stop() { return this.kill('SIGTERM'); }
+
+  async restart(opts) {
+    await this.kill('SIGKILL');
+    await this.start(opts);
+  }
+
+  http(method, urlPath, opts) { return httpRequest(this.port, method, urlPath, opts); }
+
+  async createWorkshop(body = { title: 'Atelier de test' }) {
+    const r = await this.http('POST', '/api/workshops', { body });
+    assert.equal(r.status, 201, `create workshop: ${r.status} ${r.text}`);
+    assertSchema('workshop-created', r.json);
+    return r.json;
+  }
+
+  async workshopRev(id) {
+    const r = await this.http('GET', `/api/workshops/${id}`);
+    assert.equal(r.status, 200, `GET workshop: ${r.status} ${r.text}`);
+    return r.json.rev;
+  }
+}
+
+// One Redis, one temp dir, any number of server processes and clients; close()
+// tears all of it down.
+class Harness {
+  constructor() {
+    this.redis = null;
+    this.servers = [];
+    this.clients = [];
+    this.dir = null;
+    this.webRoot = null;
+  }
+
+  static async start({ servers = 1, serverArgs = [] } = {}) {
+    const h = new Harness();
+    try {
+      h.dir = makeTempDir();
+      h.webRoot = path.join(h.dir, 'www');
+      fs.mkdirSync(h.webRoot);
+      fs.writeFileSync(path.join(h.webRoot, 'index.html'),
+        '<!doctype html>\n<html lang="fr"><head><meta charset="utf-8"><title>Atelier</title></head><body><p>Atelier</p></body></html>\n');
+      h.redis = await RedisProc.start();
+      for (let i = 0; i < servers; i++) await h.addServer(serverArgs);
+    } catch (e) {
+      await h.close();
+      throw e;
+    }
+    return h;
+  }
+
+  get server() { return this.servers[0]; }
+
+  async addServer(args = []) {
+    const s = new ServerProc({ redisPort: this.redis.port, port: await freePort(), dir: this.dir, args, webRoot: this.webRoot });
+    this.servers.push(s);
+    await s.start();
+    return s;
+  }
+
+  client(opts) {
+    const c = new Client({ server: this.server, ...opts });
+    this.clients.push(c);
+    return c;
+  }
+
+  async close() {
+    for (const c of this.clients) c.close();
+    for (const s of this.servers) await s.kill('SIGKILL');
+    if (this.redis) await this.redis.close();
+    if (this.dir) removeTempDir(this.dir);
+  }
+
+  // Problems worth failing a test for, gathered from every client and server.
+  problems() {
+    const out = [];
+    for (const c of this.clients) {
+      for (const v of c.violations) out.push(`${c.tag}: schema: ${v}`);
+      for (const a of c.anomalies) out.push(`${c.tag}: ${a}`);
+    }
+    for (const s of this.servers) {
+      for (const x of s.unexpectedExits) out.push(`server ${s.port} exited unexpectedly ${JSON.stringify({ code: x.code, signal: x.signal })}:\n${x.tail}`);
+    }
+    return out;
+  }
+
+  assertNoProblems() {
+    const p = this.problems();
+    assert.deepEqual(p.slice(0, 20), [], `${p.length} problem(s)`);
+  }
+}
+
+// ---------------------------------------------------------------- history
+
+const eventsKey = (id) => `atelier:{w:${id}}:events`;
+const metaKey = (id) => `atelier:{w:${id}}:meta`;
+const snapsKey = (id) => `atelier:{w:${id}}:snaps`;
+
+const fieldsToObject = (arr) => {
+  const o = {};
+  for (let i = 0; i + 1 < arr.length; i += 2) o[arr[i]] = arr[i + 1];
+  return o;
+};
+
+// The server stores the op id as JSON text (ids may be strings or integers).
+function parseOpId(raw) {
+  if (raw === undefined) return undefined;
+  try { return JSON.parse(raw); } catch { return raw; }
+}
+
+// The workshop's stored op history, in stream order.
+async function readHistory(redisPort, id) {
+  const c = new Resp(redisPort);
+  await c.connect();
+  try {
+    const entries = await c.command('XRANGE', eventsKey(id), '-', '+');
+    const meta = fieldsToObject(await c.command('HGETALL', metaKey(id)));
+    const snaps = await c.command('XRANGE', snapsKey(id), '-', '+');
+    const events = entries.map(([sid, f]) => ({ sid, ...fieldsToObject(f) }));
+    const ops = events.filter((e) => e.type === 'op').map((e) => ({
+      sid: e.sid, rev: Number(e.rev), op: JSON.parse(e.op), opid: parseOpId(e.opid), author: e.author,
+    }));
+    return { events, ops, meta, snaps: snaps.map(([sid, f]) => ({ sid, ...fieldsToObject(f) })) };
+  } finally { c.close(); }
+}
+
+// Asserts the op history is one unforked line 0..N-1 and returns its replay.
+function replayHistory(initialText, ops) {
+  const problems = [];
+  ops.forEach((o, i) => { if (o.rev !== i) problems.push(`stream entry ${i} (${o.sid}) has rev ${o.rev}`); });
+  assert.deepEqual(problems.slice(0, 10), [], `stored history is not revisions 0..${ops.length - 1} in order (${problems.length} bad)`);
+  let text = initialText;
+  for (const o of ops) text = ot.apply(text, o.op);
+  return text;
+}
+
+// ---------------------------------------------------------------- client
+
+let clientSeq = 0;
+
+// A collaborative-editing client. Keeps a local copy of the document:
+//   server state at `rev`, plus `inflight` (sent, not acked), plus `pending`
+//   (local edits composed while waiting), exactly like a ShareDB client.
+class Client extends EventEmitter {
+  constructor({ server, url, workshop, name, organisation, key, reconnect = false, tag, record = Infinity, protocols } = {}) {
+    super();
+    this.server = server;
+    this.url = url;
+    this.workshop = workshop;
+    this.name = name || `Client ${clientSeq}`;
+    this.organisation = organisation || 'Tests';
+    this.key = key;
+    this.reconnect = reconnect;
+    this.tag = tag || `c${clientSeq}`;
+    clientSeq++;
+    this.recordLimit = record;
+    this.protocols = protocols;
+
+    this.ws = null;
+    this.joined = false;
+    this.closed = false;
+    this.participant = null;
+    this.token = null;
+    this.role = null;
+    this.rev = null;
+    this.text = null;
+    this.inflight = null; // { id, op, sends }
+    this.pending = null;
+    this.pendingMeta = [];
+    this.opMeta = new Map(); // op id -> metas of the edits it carries
+    this.opSeq = 0;
+    this.reqSeq = 0;
+
+    this.log = [];
+    this.waiters = [];
+    this.violations = [];
+    this.anomalies = [];
+    this.acked = new Map(); // op id -> rev
+    this.ackLog = []; // { id, rev, t }
+    this.sentLog = new Map(); // op id -> first send time
+    this.remote = []; // remote ops applied: { rev, op, author }
+    this.errors = [];
+    this.welcomes = [];
+    this.closes = [];
+    this.counts = {};
+    this.reconnects = 0;
+    this.resyncs = 0;
+    this.dropped = 0;
+    this.ackTimeoutMs = 3000;
+    this.timeoutResends = 0;
+    this.recoveredInMissed = 0; // in-flight ops found accepted in `missed`
+    this.droppedMeta = [];
+    this._reconnecting = false;
+    this._retryTimer = null;
+  }
+
+  get wsTarget() { return this.url || this.server.wsUrl; }
+  get connected() { return !!(this.ws && this.ws.readyState === WebSocket.OPEN); }
+  get idle() { return this.joined && !this.inflight && !this.pending; }
+
+  _record(dir, data) {
+    if (this.recordLimit === 0) return;
+    this.log.push({ t: Date.now(), dir, data });
+    if (this.log.length > this.recordLimit) this.log.splice(0, this.log.length - this.recordLimit);
+  }
+
+  // Opens the socket only. Resolves with the WebSocket, rejects on failure.
+  open(timeoutMs = 5000) {
+    return new Promise((resolve, reject) => {
+      const ws = new WebSocket(this.wsTarget, this.protocols, { handshakeTimeout: timeoutMs, perMessageDeflate: false });
+      this.ws = ws;
+      let opened = false;
+      ws.on('open', () => { opened = true; resolve(ws); });
+      ws.on('unexpected-response', (req, res) => {
+        reject(new Error(`WebSocket handshake refused: HTTP ${res.statusCode}`));
+        req.destroy();
+      });
+      ws.on('error', (e) => { if (!opened) reject(e); });
+      ws.on('message', (data, isBinary) => { if (this.ws === ws) this._onMessage(data, isBinary); });
+      ws.on('close', (code, reason) => {
+        if (!opened) reject(new Error(`closed before open: ${code}`));
+        this._onClose(ws, code, reason.toString());
+      });
+    });
+  }
+
+  send(obj) {
+    const s = typeof obj === 'string' ? obj : JSON.stringify(obj);
+    this._record('out', s);
+    this.ws.send(s);
+  }
+
+  // Raw frames for the error tests (binary, invalid UTF-8...).
+  sendRaw(data, opts = {}) {
+    this._record('out', Buffer.isBuffer(data) ? `<${data.length} bytes>` : data);
+    this.ws.send(data, opts);
+  }
+
+  // Resolves with the first future message matching pred.
+  waitFor(pred, timeoutMs = 5000, what = 'message') {
+    return new Promise((resolve, reject) => {
+      const w = { pred, resolve, reject };
+      w.timer = setTimeout(() => {
+        this.waiters = this.waiters.filter((x) => x !== w);
+        reject(new Error(`${this.tag}: timed out after ${timeoutMs} ms waiting for ${what}`));
+      }, timeoutMs);
+      this.waiters.push(w);
+    });
+  }
+
+  // Sends a message and resolves with the reply carrying its id.
+  request(msg, timeoutMs = 5000) {
+    if (msg.id === undefined) msg = { ...msg, id: `r-${this.tag}-${++this.reqSeq}` };
+    const p = this.waitFor((m) => m.id === msg.id && ['welcome', 'ack', 'pong', 'error'].includes(m.type),
+      timeoutMs, `reply to ${msg.type} ${JSON.stringify(msg.id)}`);
+    this.send(msg);
+    return p;
+  }
+
+  // Waits for the close event of the current socket.
+  waitClose(timeoutMs = 5000) {
+    const ws = this.ws;
+    if (!ws || ws.readyState === WebSocket.CLOSED) return Promise.resolve(this.closes[this.closes.length - 1]);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`${this.tag}: socket did not close within ${timeoutMs} ms`)), timeoutMs);
+      ws.once('close', (code, reason) => { clearTimeout(timer); resolve({ code, reason: reason.toString() }); });
+    });
+  }
+
+  joinMessage(extra = {}) {
+    const m = { type: 'join', id: `j-${this.tag}-${++this.reqSeq}`, workshop: this.workshop };
+    if (this.token && this.rev !== null) {
+      m.resume = { token: this.token, rev: this.rev };
+    } else {
+      m.name = this.name;
+      m.organisation = this.organisation;
+    }
+    if (this.key !== undefined) m.key = this.key;
+    return { ...m, ...extra };
+  }
+
+  // Connects and joins (or resumes when a token is known). Throws on error.
+  async start() {
+    await this.open();
+    const reply = await this.request(this.joinMessage());
+    if (reply.type !== 'welcome') throw new Error(`${this.tag}: join refused: ${JSON.stringify(reply)}`);
+    return reply;
+  }
+
+  // --------------------------------------------------------- incoming
+
+  _onMessage(data, isBinary) {
+    const text = data.toString('utf8');
+    this._record('in', text);
+    let msg;
+    try { msg = JSON.parse(text); } catch {
+      this.violations.push(`not JSON: ${text.slice(0, 200)}`);
+      return;
+    }
+    if (isBinary) this.violations.push(`binary frame from server: ${text.slice(0, 200)}`);
+    const schema = msg && SERVER_SCHEMA[msg.type];
+    if (!schema) {
+      this.violations.push(`unknown message type: ${text.slice(0, 200)}`);
+    } else {
+      const e = schemaErrors(schema, msg);
+      if (e) this.violations.push(`${e}: ${text.slice(0, 300)}`);
+    }
+    this.counts[msg.type] = (this.counts[msg.type] || 0) + 1;
+    try {
+      this._dispatch(msg);
+    } catch (e) {
+      this.anomalies.push(`handling ${text.slice(0, 200)}: ${e.stack}`);
+    }
+    for (const w of this.waiters.slice()) {
+      if (w.pred(msg)) {
+        clearTimeout(w.timer);
+        this.waiters = this.waiters.filter((x) => x !== w);
+        w.resolve(msg);
+      }
+    }
+    this.emit('message', msg);
+  }
+
+  _dispatch(msg) {
+    switch (msg.type) {
+      case 'welcome': return this._onWelcome(msg);
+      case 'ack': return this._onAck(msg);
+      case 'op': return this._onRemoteOp(msg);
+      case 'error': return this._onError(msg);
+      default: return undefined;
+    }
+  }
+
+  _onWelcome(msg) {
+    this.welcomes.push(msg);
+    if (msg.role !== msg.participant.role) this.anomalies.push(`welcome role ${msg.role} != participant.role ${msg.participant.role}`);
+    const resuming = this.participant !== null && this.text !== null;
+    if (resuming && msg.participant.id !== this.participant.id) {
+      this.anomalies.push(`resume changed participant id ${this.participant.id} -> ${msg.participant.id}`);
+    }
+    if (resuming && msg.role !== this.role) this.anomalies.push(`resume changed role ${this.role} -> ${msg.role}`);
+    this.participant = msg.participant;
+    this.token = msg.token;
+    this.role = msg.role;
+
+    if (!resuming) {
+      if (msg.missed) this.anomalies.push('fresh join got missed');
+      this.rev = msg.doc.rev;
+      this.text = msg.doc.text;
+    } else if (msg.missed) {
+      for (const m of msg.missed) {
+        if (m.rev !== this.rev) {
+          this.anomalies.push(`missed op rev ${m.rev}, expected ${this.rev}`);
+          break;
+        }
+        if (this.inflight && m.author === this.participant.id && m.id === this.inflight.id) {
+          this.recoveredInMissed++;
+          this._accepted(m.id, m.rev);
+        } else {
+          if (m.author === this.participant.id && m.id !== undefined && this.acked.has(m.id)) {
+            this.anomalies.push(`missed contains own op ${m.id} that was already acked at ${this.acked.get(m.id)}`);
+          }
+          this._applyRemote(m);
+        }
+      }
+      if (this.rev !== msg.doc.rev) this.anomalies.push(`after missed at rev ${this.rev}, welcome says ${msg.doc.rev}`);
+    } else {
+      // Out of the server's window: start again from its snapshot. An op
+      // already sent is re-sent as it was sent (same base revision, same id),
+      // so the server either recognises it (ack with its old rev) or
+      // transforms it. Local edits that never reached the server cannot be
+      // rebased onto the snapshot without the ops in between: they are given
+      // up and counted.
+      this.text = msg.doc.text;
+      this.rev = msg.doc.rev;
+      if (this.pending) {
+        this.dropped++;
+        this.droppedMeta.push(...this.pendingMeta);
+        this.pending = null;
+        this.pendingMeta = [];
+      }
+      if (this.inflight && this.inflight.sends === 0) {
+        this.dropped++;
+        this.droppedMeta.push(...(this.opMeta.get(this.inflight.id) || []));
+        this.inflight = null;
+      }
+      if (this.inflight) this.inflight.snapshotReset = true;
+    }
+    if (this.inflight && this.inflight.awaitMissed) {
+      this.anomalies.push(`op ${this.inflight.id} acked at ${this.inflight.lateRev} but not in missed on resume`);
+      this.inflight = null;
+    }
+    this.joined = true;
+    this._flush(true);
+  }
+
+  _accepted(id, rev) {
+    this.acked.set(id, rev);
+    this.ackLog.push({ id, rev, t: Date.now() });
+    this.inflight = null;
+    this.rev = rev + 1;
+  }
+
+  _onAck(msg) {
+    if (!this.inflight || msg.id !== this.inflight.id) {
+      if (this.acked.has(msg.id) && this.acked.get(msg.id) !== msg.rev) {
+        this.anomalies.push(`ack for ${msg.id} at ${msg.rev}, first acked at ${this.acked.get(msg.id)}`);
+      }
+      return; // a raw request (de-duplication tests) or a repeated ack
+    }
+    if (this.inflight.snapshotReset) {
+      if (msg.rev < this.rev) {
+        // Already part of the snapshot.
+        this.acked.set(msg.id, msg.rev);
+        this.ackLog.push({ id: msg.id, rev: msg.rev, t: Date.now() });
+        this.inflight = null;
+        this._flush();
+      } else {
+        // Applied after the snapshot: it comes back in `missed` on a resume.
+        this.inflight.snapshotReset = false;
+        this.inflight.awaitMissed = true;
+        this.inflight.lateRev = msg.rev;
+        this.resync('ack after snapshot reset');
+      }
+      return;
+    }
+    if (msg.rev !== this.rev) {
+      // The server accepted it after ops this client has not seen: catch up
+      // through a resume, where it shows up in `missed` with its id.
+      this.gaps = (this.gaps || 0) + 1;
+      if (msg.rev < this.rev) {
+        this.anomalies.push(`ack ${msg.id} rev ${msg.rev} below client rev ${this.rev}`);
+        return;
+      }
+      this.resync(`ack rev ${msg.rev} while at ${this.rev}`);
+      return;
+    }
+    this._accepted(msg.id, msg.rev);
+    this._flush();
+  }
+
+  _onRemoteOp(msg) {
+    if (!this.joined) return;
+    if (msg.rev < this.rev) {
+      this.anomalies.push(`op rev ${msg.rev} below client rev ${this.rev} (duplicate or reordered)`);
+      return;
+    }
+    if (msg.rev > this.rev) {
+      this.gaps = (this.gaps || 0) + 1;
+      this.resync(`op rev ${msg.rev} while at ${this.rev}`);
+      return;
+    }
+    const mine = this.participant && msg.author === this.participant.id;
+    if (msg.id !== undefined && !mine) this.violations.push(`op of ${msg.author} relayed with its id ${JSON.stringify(msg.id)}`);
+    if (mine && this.inflight && msg.id === this.inflight.id) {
+      // Accepted through another connection (a resend that raced the ack).
+      this.recoveredRelayed = (this.recoveredRelayed || 0) + 1;
+      this._accepted(msg.id, msg.rev);
+      this._flush();
+      return;
+    }
+    this._applyRemote(msg);
+  }
+
+  // Transforms a remote op (applying to this.rev) past the local inflight and
+  // pending ops, applies it, and rebases those ops onto it.
+  _applyRemote(m) {
+    let remote = m.op;
+    if (this.inflight) {
+      const inflight = this.inflight.op;
+      this.inflight.op = ot.transform(inflight, remote, 'left');
+      remote = ot.transform(remote, inflight, 'right');
+    }
+    if (this.pending) {
+      const pending = this.pending;
+      this.pending = ot.transform(pending, remote, 'left');
+      remote = ot.transform(remote, pending, 'right');
+    }
+    this.text = ot.apply(this.text, remote);
+    this.remote.push({ rev: m.rev, op: m.op, author: m.author });
+    this.rev++;
+  }
+
+  _onError(msg) {
+    this.errors.push(msg);
+    if (!this.inflight || msg.re !== 'op' || msg.id !== this.inflight.id) return;
+    switch (msg.code) {
+      case 'unavailable':
+      case 'rate_limited':
+        this._scheduleResend(msg.code === 'unavailable' ? 250 : 100);
+        break;
+      case 'stale':
+        this.resync('stale');
+        break;
+      default:
+        this.anomalies.push(`op ${msg.id} refused: ${JSON.stringify(msg)} op=${JSON.stringify(this.inflight.op)}`);
+        this.broken = true;
+    }
+  }
+
+  _scheduleResend(ms) {
+    if (this._retryTimer) return;
+    this._retryTimer = setTimeout(() => {
+      this._retryTimer = null;
+      if (this.joined && this.connected && this.inflight) this._sendInflight();
+    }, ms);
+  }
+
+  _onClose(ws, code, reason) {
+    if (ws !== this.ws) return;
+    this.closes.push({ code, reason, t: Date.now() });
+    this.joined = false;
+    for (const w of this.waiters.splice(0)) {
+      clearTimeout(w.timer);
+      w.reject(new Error(`${this.tag}: connection closed (${code}) while waiting`));
+    }
+    if (this.reconnect && !this.closed) this._reconnectLoop();
+  }
+
+  async _reconnectLoop() {
+    if (this._reconnecting) return;
+    this._reconnecting = true;
+    let delay = 50;
+    try {
+      while (!this.closed) {
+        await sleep(delay);
+        if (this.closed) return;
+        delay = Math.min(delay * 2, 500);
+        try {
+          await this.open(2000);
+          const reply = await this.request(this.joinMessage(), 5000);
+          if (reply.type === 'welcome') { this.reconnects++; return; }
+          if (reply.code !== 'unavailable') {
+            this.anomalies.push(`resume refused: ${JSON.stringify(reply)}`);
+            this.closed = true;
+          }
+          this.ws.terminate();
+        } catch { /* server not back yet */ }
+      }
+    } finally {
+      this._reconnecting = false;
+    }
+  }
+
+  // Drops the connection and resumes on a new one.
+  resync(reason) {
+    this.resyncs++;
+    this.lastResync = reason;
+    const wasReconnect = this.reconnect;
+    this.joined = false;
+    if (this.ws) {
+      const ws = this.ws;
+      this.ws = null;
+      ws.terminate();
+      this.closes.push({ code: 'resync', reason, t: Date.now() });
+    }
+    this.reconnect = true;
+    this._reconnectLoop().finally(() => { this.reconnect = wasReconnect; });
+  }
+
+  // --------------------------------------------------------- outgoing ops
+
+  // `meta` (anything) is remembered with the op id that ends up carrying
+  // this edit, so tests can tell which edits an ack covers.
+  submit(op, meta) {
+    assert.ok(this.text !== null, 'submit before join');
+    const problem = strictOpProblem(op);
+    if (problem) throw new Error(`${this.tag}: refusing to submit ${JSON.stringify(op)}: ${problem}`);
+    this.text = ot.apply(this.text, op);
+    if (!this.inflight) {
+      this.inflight = { id: `${this.tag}-${++this.opSeq}`, op, sends: 0 };
+      if (meta !== undefined) this.opMeta.set(this.inflight.id, [meta]);
+      this._flush();
+    } else {
+      this.pending = this.pending ? ot.compose(this.pending, op) : op;
+      if (meta !== undefined) this.pendingMeta.push(meta);
+    }
+  }
+
+  _flush(resend = false) {
+    if (!this.joined || !this.connected) return;
+    if (this.inflight) {
+      if (resend || this.inflight.sends === 0) this._sendInflight();
+      return;
+    }
+    if (this.pending) {
+      const op = this.pending;
+      this.pending = null;
+      // Concurrent deletes can cancel a pending edit entirely.
+      const meta = this.pendingMeta;
+      this.pendingMeta = [];
+      if (op.length === 0) return;
+      this.inflight = { id: `${this.tag}-${++this.opSeq}`, op, sends: 0 };
+      if (meta.length) this.opMeta.set(this.inflight.id, meta);
+      this._sendInflight();
+    }
+  }
+
+  _sendInflight() {
+    const f = this.inflight;
+    if (!f.snapshotReset) {
+      if (f.op.length === 0 && f.sends === 0) {
+        // Never sent and cancelled by concurrent edits: nothing to submit.
+        this.inflight = null;
+        this._flush();
+        return;
+      }
+      f.baseRev = this.rev;
+      f.sentOp = f.op;
+    }
+    f.sends++;
+    if (!this.sentLog.has(f.id)) this.sentLog.set(f.id, Date.now());
+    this.send({ type: 'op', id: f.id, rev: f.baseRev, op: f.sentOp });
+    // A reply can be lost (the server drops some rate-limited messages
+    // without naming them); re-sending under the same id is always safe.
+    clearTimeout(this._ackTimer);
+    this._ackTimer = setTimeout(() => {
+      if (this.inflight === f && this.joined && this.connected) {
+        this.timeoutResends++;
+        this._sendInflight();
+      }
+    }, this.ackTimeoutMs);
+  }
+
+  cursor(sel) {
+    if (this.joined && this.connected) this.send({ type: 'cursor', rev: this.rev, sel });
+  }
+
+  // Stops reading from the socket: replies stay unread in the kernel, as if
+  // the network had stalled.
+  freeze() {
+    if (this.ws && this.ws._socket) this.ws._socket.pause();
+  }
+
+  // Drops the connection without reading anything more from it and without
+  // reconnecting; start() then resumes on a new connection.
+  detach() {
+    const ws = this.ws;
+    this.ws = null;
+    this.joined = false;
+    if (ws) ws.terminate();
+  }
+
+  close() {
+    this.closed = true;
+    this.reconnect = false;
+    if (this._retryTimer) clearTimeout(this._retryTimer);
+    clearTimeout(this._ackTimer);
+    if (this.ws) this.ws.terminate();
+    this.joined = false;
+  }
+}
+
+// ---------------------------------------------------------------- editing
+
+const ALPHABET = [
+  'a', 'e', 'i', 'o', 'u', 's', 't', 'r', 'n', ' ', ' ', '\n', ',', '.',
+  'é', 'è', 'ê', 'à', 'ç', 'ô', 'ù', 'ï', 'œ', 'É', '«', '»', '’', '€',
+  '😀', '🎉', '🇫🇷', '𝄞', '👩‍🔧', '漢', '字',
+];
+
+function randomString(rand, maxCps = 4) {
+  const n = 1 + Math.floor(rand() * maxCps);
+  let s = '';
+  for (let i = 0; i < n; i++) s += ALPHABET[Math.floor(rand() * ALPHABET.length)];
+  return s;
+}
+
+// A random edit over `text` (string): insert, delete by count or by content.
+function randomEdit(text, rand = Math.random) {
+  const cps = Array.from(text);
+  const len = cps.length;
+  const r = rand();
+  if (len === 0 || r < 0.5) {
+    const pos = Math.floor(rand() * (len + 1));
+    return pos ? [pos, randomString(rand)] : [randomString(rand)];
+  }
+  const pos = Math.floor(rand() * len);
+  const n = 1 + Math.floor(rand() * Math.min(3, len - pos));
+  const del = rand() < 0.5 ? { d: n } : { d: cps.slice(pos, pos + n).join('') };
+  if (r < 0.8) return pos ? [pos, del] : [del];
+  // Replace: delete then insert at the same place.
+  return pos ? [pos, del, randomString(rand)] : [del, randomString(rand)];
+}
+
+// Deterministic PRNG so failures can be replayed with the same seed.
+function prng(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6D2B79F5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+async function waitUntil(cond, timeoutMs, what, stepMs = 25) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await cond();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(stepMs);
+  }
+}
+
+// All clients joined, nothing in flight or pending, at the same revision,
+// and that revision is the server's (`serverRev()` when given).
+async function waitQuiescent(clients, { timeoutMs = 20000, serverRev } = {}) {
+  let lastState = '';
+  try {
+    await waitUntil(async () => {
+      const revs = new Set(clients.map((c) => c.rev));
+      const busy = clients.filter((c) => !c.idle).map((c) => `${c.tag}${c.joined ? '' : '(down)'}${c.inflight ? '(inflight ' + c.inflight.id + ')' : ''}${c.pending ? '(pending)' : ''}`);
+      lastState = `busy=[${busy.join(',')}] revs=[${[...revs].join(',')}]`;
+      if (busy.length || revs.size !== 1) return false;
+      if (serverRev) {
+        const sr = await serverRev();
+        lastState += ` server=${sr}`;
+        if (sr !== clients[0].rev) return false;
+      }
+      return true;
+    }, timeoutMs, 'quiescence', 50);
+  } catch (e) {
+    e.message += `: ${lastState}`;
+    throw e;
+  }
+}
+
+function countOccurrences(text, needle) {
+  let n = 0;
+  for (let i = text.indexOf(needle); i >= 0; i = text.indexOf(needle, i + needle.length)) n++;
+  return n;
+}
+
+const randomWorkshopId = () => crypto.randomBytes(16).toString('base64url');
+
+module.exports = {
+  REPO, HOST, ot, sleep, cpLen, freePort, makeTempDir, removeTempDir,
+  Resp, RespError, redisCommand, RedisProc, ServerProc, Harness, Client,
+  httpRequest, ajv, schemaNames, schemaErrors, assertSchema, validator, strictOpProblem,
+  readHistory, replayHistory, eventsKey, metaKey, snapsKey,
+  randomEdit, randomString, prng, waitUntil, waitQuiescent, countOccurrences, randomWorkshopId,
+};
