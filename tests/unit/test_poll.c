@@ -64,9 +64,9 @@ static const char *MULTI4 = "{\"kind\":\"multiple\",\"question\":\"Q ?\",\"choic
 static const char *SCALE = "{\"kind\":\"scale\",\"question\":\"D'accord ?\"}";
 static const char *TEXT = "{\"kind\":\"text\",\"question\":\"Quel impact ?\"}";
 
-static poll *make(const char *json, const char *id, bool open) {
+static poll_t *make(const char *json, const char *id, bool open) {
     poll_def d = def_of(json);
-    poll *p = NULL;
+    poll_t *p = NULL;
     ck_assert_int_eq(poll_create(&p, id, true, &d, 1795833600000, NULL), POLL_OK);
     ck_assert_ptr_null(d.question); /* ownership moved */
     if (open) ck_assert_int_eq(poll_open(p, true, NULL), POLL_OK);
@@ -77,7 +77,7 @@ static poll_ballot pick(unsigned mask) { return (poll_ballot){.picks = (uint16_t
 static poll_ballot scale(unsigned v) { return (poll_ballot){.value = (uint8_t)v}; }
 static const poll_ballot NONE = {.none = true};
 
-static cJSON *results_json(const poll *p, unsigned min_group) {
+static cJSON *results_json(const poll_t *p, unsigned min_group) {
     sbuf b;
     sbuf_init(&b, 0);
     poll_write_results(&b, p, min_group, NULL);
@@ -92,8 +92,8 @@ static cJSON *results_json(const poll *p, unsigned min_group) {
 
 enum { A_EDIT, A_OPEN, A_CLOSE, A_REOPEN, A_RESULTS, A_DELETE, A_N };
 
-static poll *in_state(poll_state s) {
-    poll *p = make(SINGLE3, "k1", false);
+static poll_t *in_state(poll_state s) {
+    poll_t *p = make(SINGLE3, "k1", false);
     if (s == POLL_OPEN || s == POLL_CLOSED) ck_assert_int_eq(poll_open(p, true, NULL), POLL_OK);
     if (s == POLL_CLOSED) ck_assert_int_eq(poll_close(p, true, NULL), POLL_OK);
     if (s == POLL_DELETED) ck_assert_int_eq(poll_delete(p, true, NULL), POLL_OK);
@@ -101,7 +101,7 @@ static poll *in_state(poll_state s) {
     return p;
 }
 
-static poll_err act(poll *p, int a, bool fac) {
+static poll_err act(poll_t *p, int a, bool fac) {
     const char *why = NULL;
     poll_err e;
     poll_def d = def_of(SCALE);
@@ -136,7 +136,7 @@ START_TEST(lifecycle_matrix) {
     };
     for (int s = POLL_DRAFT; s <= POLL_DELETED; s++)
         for (int a = 0; a < A_N; a++) {
-            poll *p = in_state((poll_state)s);
+            poll_t *p = in_state((poll_state)s);
             poll_err e = act(p, a, false);
             ck_assert_msg(e == (s == POLL_DELETED ? POLL_ENOT_FOUND : POLL_EFORBIDDEN), "participant state %d action %d: %d",
                           s, a, e);
@@ -155,7 +155,7 @@ END_TEST
 
 START_TEST(create_rules) {
     poll_def d = def_of(SINGLE3);
-    poll *p = (poll *)1;
+    poll_t *p = (poll_t *)1;
     const char *why = NULL;
     ck_assert_int_eq(poll_create(&p, "k1", false, &d, 0, &why), POLL_EFORBIDDEN);
     ck_assert_ptr_null(p);
@@ -175,7 +175,7 @@ START_TEST(create_rules) {
 END_TEST
 
 START_TEST(edit_replaces_definition) {
-    poll *p = make(SINGLE3, "k1", false);
+    poll_t *p = make(SINGLE3, "k1", false);
     poll_def d = def_of(MULTI4);
     ck_assert_int_eq(poll_edit(p, true, &d, NULL), POLL_OK);
     ck_assert_int_eq(p->def.kind, POLL_MULTIPLE);
@@ -189,7 +189,7 @@ START_TEST(edit_replaces_definition) {
 END_TEST
 
 START_TEST(reopen_hides_revealed_results) {
-    poll *p = make(SCALE, "k1", true);
+    poll_t *p = make(SCALE, "k1", true);
     ck_assert_int_eq(poll_set_visibility(p, true, POLL_RESULTS_REVEALED, NULL), POLL_OK);
     ck_assert_int_eq(poll_close(p, true, NULL), POLL_OK);
     ck_assert_int_eq(p->results, POLL_RESULTS_REVEALED);
@@ -207,7 +207,7 @@ END_TEST
 START_TEST(who_sees_what) {
     for (int s = POLL_DRAFT; s <= POLL_DELETED; s++)
         for (int v = POLL_RESULTS_HIDDEN; v <= POLL_RESULTS_REVEALED; v++) {
-            poll *p = in_state(s == POLL_DELETED ? POLL_DRAFT : (poll_state)s);
+            poll_t *p = in_state(s == POLL_DELETED ? POLL_DRAFT : (poll_state)s);
             ck_assert_int_eq(poll_set_visibility(p, true, (poll_visibility)v, NULL), POLL_OK);
             if (s == POLL_DELETED) ck_assert_int_eq(poll_delete(p, true, NULL), POLL_OK);
             bool live = s == POLL_OPEN || s == POLL_CLOSED;
@@ -223,7 +223,7 @@ END_TEST
 START_TEST(participant_actions_by_state) {
     const char *why;
     for (int s = POLL_DRAFT; s <= POLL_DELETED; s++) {
-        poll *c = in_state((poll_state)s);
+        poll_t *c = in_state((poll_state)s);
         poll_ballot b = pick(1);
         poll_err want = s == POLL_OPEN ? POLL_OK : s == POLL_DELETED ? POLL_ENOT_FOUND : POLL_ECLOSED;
         ck_assert_int_eq(poll_vote(c, "p1", "Ville", &b, &why), want);
@@ -231,7 +231,7 @@ START_TEST(participant_actions_by_state) {
         ck_assert_int_eq(c->respondents, 0);
         poll_free(c);
 
-        poll *t = make(TEXT, "k2", true);
+        poll_t *t = make(TEXT, "k2", true);
         uint32_t id = 0;
         ck_assert_int_eq(poll_answer_add(t, "p1", "Ville", "Un impact", &id, NULL), POLL_OK);
         if (s == POLL_CLOSED) ck_assert_int_eq(poll_close(t, true, NULL), POLL_OK);
@@ -326,7 +326,7 @@ END_TEST
 
 /* ---- ballots ----------------------------------------------------------- */
 
-static poll_err ballot_err(const poll *p, const char *json, poll_ballot *out) {
+static poll_err ballot_err(const poll_t *p, const char *json, poll_ballot *out) {
     cJSON *v = cJSON_Parse(json);
     ck_assert_ptr_nonnull(v);
     poll_ballot b;
@@ -339,7 +339,7 @@ static poll_err ballot_err(const poll *p, const char *json, poll_ballot *out) {
 }
 
 START_TEST(ballot_decoding) {
-    poll *s = make(SINGLE3, "k1", true), *m = make(MULTI4, "k2", true), *c = make(SCALE, "k3", true),
+    poll_t *s = make(SINGLE3, "k1", true), *m = make(MULTI4, "k2", true), *c = make(SCALE, "k3", true),
          *t = make(TEXT, "k4", true);
     poll_ballot b;
     ck_assert_int_eq(ballot_err(s, "0", &b), POLL_OK);
@@ -379,7 +379,7 @@ START_TEST(ballot_decoding) {
 END_TEST
 
 START_TEST(vote_checks_ballots) {
-    poll *s = make(SINGLE3, "k1", true), *m = make(MULTI4, "k2", true), *c = make(SCALE, "k3", true),
+    poll_t *s = make(SINGLE3, "k1", true), *m = make(MULTI4, "k2", true), *c = make(SCALE, "k3", true),
          *t = make(TEXT, "k4", true);
     const char *why;
     poll_ballot b;
@@ -419,7 +419,7 @@ START_TEST(vote_checks_ballots) {
 END_TEST
 
 START_TEST(ballot_change_moves_counts) {
-    poll *p = make(SINGLE3, "k1", true);
+    poll_t *p = make(SINGLE3, "k1", true);
     poll_ballot b = pick(1);
     ck_assert_int_eq(poll_vote(p, "p1", "Ville", &b, NULL), POLL_OK);
     b = pick(2);
@@ -483,7 +483,7 @@ END_TEST
 /* ---- text answers ------------------------------------------------------ */
 
 START_TEST(text_answers) {
-    poll *p = make(TEXT, "k1", true);
+    poll_t *p = make(TEXT, "k1", true);
     const char *why;
     uint32_t a1, a2, a3, a4, b1;
     ck_assert_int_eq(poll_answer_add(p, "p1", "Ville", "Un", &a1, &why), POLL_OK);
@@ -551,7 +551,7 @@ START_TEST(text_answers) {
     ck_assert_int_eq(poll_answer_delete(p, "pF", true, b1, &why), POLL_OK);
     ck_assert_uint_eq(p->respondents, 1);
     /* the text calls are for text polls only */
-    poll *s = make(SINGLE3, "k2", true);
+    poll_t *s = make(SINGLE3, "k2", true);
     ck_assert_int_eq(poll_answer_add(s, "p1", "Ville", "Un", NULL, &why), POLL_EBAD_REQUEST);
     ck_assert_int_eq(poll_upvote(s, "p1", "Ville", 1, true, &why), POLL_EBAD_REQUEST);
     ck_assert_int_eq(poll_answer_delete(s, "p1", true, 1, &why), POLL_EBAD_REQUEST);
@@ -561,7 +561,7 @@ START_TEST(text_answers) {
 END_TEST
 
 START_TEST(answer_id_space_is_bounded) {
-    poll *p = make("{\"kind\":\"text\",\"question\":\"Q\",\"max\":1}", "k1", true);
+    poll_t *p = make("{\"kind\":\"text\",\"question\":\"Q\",\"max\":1}", "k1", true);
     uint32_t id;
     for (int i = 0; i < POLL_ANSWER_IDS; i++) {
         EXPECT(poll_answer_add(p, "p1", "O", "x", &id, NULL) == POLL_OK);
@@ -599,7 +599,7 @@ static void make_people(prng *r, people *pp) {
 }
 
 /* Recount every tally from the stored ballots and compare. */
-static void check_recount(const poll *p) {
+static void check_recount(const poll_t *p) {
     uint32_t counts[POLL_CHOICES_MAX] = {0}, respondents = 0;
     for (size_t o = 0; o < p->norgs; o++) {
         uint32_t oc[POLL_CHOICES_MAX] = {0}, orr = 0;
@@ -632,7 +632,7 @@ static void check_recount(const poll *p) {
     for (size_t k = 0; k < POLL_CHOICES_MAX; k++) EXPECT(p->counts[k] == counts[k]);
 }
 
-static poll_ballot random_ballot(prng *r, const poll *p) {
+static poll_ballot random_ballot(prng *r, const poll_t *p) {
     if (p->def.kind == POLL_SCALE) return scale((unsigned)below(r, 5) + 1);
     if (p->def.kind == POLL_SINGLE) return pick(1u << below(r, p->def.nchoices));
     unsigned want = (unsigned)below(r, p->def.max) + 1, m = 0;
@@ -641,7 +641,7 @@ static poll_ballot random_ballot(prng *r, const poll *p) {
 }
 
 /* Everything any encoder writes for p, to search for participant ids. */
-static void all_output(sbuf *b, const poll *p, const people *pp) {
+static void all_output(sbuf *b, const poll_t *p, const people *pp) {
     poll_write_poll(b, p, "1");
     poll_write_results(b, p, POLL_MIN_GROUP, "\"r\"");
     poll_write_results(b, p, 1, NULL);
@@ -653,7 +653,7 @@ static void all_output(sbuf *b, const poll *p, const people *pp) {
     }
 }
 
-static void check_no_pid(const poll *p, const people *pp) {
+static void check_no_pid(const poll_t *p, const people *pp) {
     sbuf b;
     sbuf_init(&b, 0);
     all_output(&b, p, pp);
@@ -670,7 +670,7 @@ START_TEST(property_ballots_recount) {
         prng r = {0xA7E11E5u + d};
         people pp;
         make_people(&r, &pp);
-        poll *p = make(defs[d], "prop", true);
+        poll_t *p = make(defs[d], "prop", true);
         for (int step = 0; step < 20000; step++) {
             int who = (int)below(&r, NPEOPLE);
             size_t x = below(&r, 100);
@@ -718,7 +718,7 @@ START_TEST(property_ballots_recount) {
 END_TEST
 
 /* Recount the text tallies from the answers' upvoter sets. */
-static void check_text_recount(const poll *p) {
+static void check_text_recount(const poll_t *p) {
     uint32_t respondents = 0;
     for (size_t i = 0; i < p->nvoters; i++) {
         uint32_t answers = 0, ups = 0;
@@ -760,7 +760,7 @@ START_TEST(property_text_recount) {
     prng r = {0x7E47};
     people pp;
     make_people(&r, &pp);
-    poll *p = make(TEXT, "txt", true);
+    poll_t *p = make(TEXT, "txt", true);
     for (int step = 0; step < 20000; step++) {
         int who = (int)below(&r, NPEOPLE);
         const char *org = ORG_NAMES[pp.org[who]];
@@ -811,7 +811,7 @@ END_TEST
 
 /* ---- anonymity threshold ----------------------------------------------- */
 
-static void vote_n(poll *p, const char *org, int n, poll_ballot b, int *next) {
+static void vote_n(poll_t *p, const char *org, int n, poll_ballot b, int *next) {
     for (int i = 0; i < n; i++) {
         char pid[16];
         snprintf(pid, sizeof pid, "p%d", (*next)++);
@@ -828,7 +828,7 @@ static const cJSON *org_named(const cJSON *res, const char *name) {
 }
 
 START_TEST(threshold_and_other_bucket) {
-    poll *p = make(SINGLE3, "k1", true);
+    poll_t *p = make(SINGLE3, "k1", true);
     int next = 0;
     vote_n(p, "Ville", 5, pick(1), &next);
     vote_n(p, "Banque", 2, pick(2), &next);
@@ -887,7 +887,7 @@ END_TEST
 
 /* ---- alignment --------------------------------------------------------- */
 
-static double align(const poll *p) {
+static double align(const poll_t *p) {
     double d = -1;
     ck_assert(poll_alignment(p, 3, &d));
     return d;
@@ -896,7 +896,7 @@ static double align(const poll *p) {
 START_TEST(alignment_examples) {
     int next = 0;
     /* identical distributions (in different sizes) -> 0 */
-    poll *p = make(SINGLE3, "a1", true);
+    poll_t *p = make(SINGLE3, "a1", true);
     vote_n(p, "A", 3, pick(1), &next);
     vote_n(p, "A", 3, pick(2), &next);
     vote_n(p, "B", 2, pick(1), &next);
@@ -986,7 +986,7 @@ END_TEST
 /* ---- encoders ---------------------------------------------------------- */
 
 START_TEST(encoders_exact) {
-    poll *p = make(MULTI4, "k7", true);
+    poll_t *p = make(MULTI4, "k7", true);
     sbuf b;
     sbuf_init(&b, 0);
     poll_write_poll(&b, p, "\"c1\"");
@@ -1066,7 +1066,7 @@ END_TEST
 
 /* The results example of protocol/polls.md, computed by the model. */
 START_TEST(documented_example) {
-    poll *p = make(SINGLE3, "Xq3bT9aK0cE", true);
+    poll_t *p = make(SINGLE3, "Xq3bT9aK0cE", true);
     int next = 0;
     vote_n(p, "Banque Populaire", 4, pick(2), &next);
     vote_n(p, "Ville de Lyon", 5, pick(1), &next);
@@ -1109,7 +1109,7 @@ END_TEST
 
 /* ---- store ------------------------------------------------------------- */
 
-static char *emit_results(const poll *p, unsigned g) {
+static char *emit_results(const poll_t *p, unsigned g) {
     sbuf b;
     sbuf_init(&b, 0);
     poll_write_results(&b, p, g, NULL);
@@ -1121,11 +1121,11 @@ static char *emit_results(const poll *p, unsigned g) {
 
 /* Write p and every participant's record, read them back (records in
  * reverse order, so upvotes arrive before their answers), compare. */
-static void round_trip(const poll *p, const people *pp) {
+static void round_trip(const poll_t *p, const people *pp) {
     sbuf b;
     sbuf_init(&b, 0);
     poll_store_write(&b, p);
-    poll *q = NULL;
+    poll_t *q = NULL;
     const char *why = NULL;
     ck_assert_msg(poll_store_read(str(&b), b.len, &q, &why) == POLL_OK, "%s: %s", str(&b), why);
     char **recs = calloc(NPEOPLE, sizeof *recs);
@@ -1175,7 +1175,7 @@ START_TEST(store_round_trip) {
         prng r = {0x5702Eu + d};
         people pp;
         make_people(&r, &pp);
-        poll *p = make(defs[d], "store", true);
+        poll_t *p = make(defs[d], "store", true);
         ck_assert_int_eq(poll_set_visibility(p, true, POLL_RESULTS_REVEALED, NULL), POLL_OK);
         for (int step = 0; step < 3000; step++) {
             int who = (int)below(&r, NPEOPLE);
@@ -1205,7 +1205,7 @@ END_TEST
 
 START_TEST(store_refuses_damage) {
     const char *why;
-    poll *q = NULL;
+    poll_t *q = NULL;
     const char *bad[] = {
         "", "[]", "{\"v\":2,\"id\":\"k\",\"kind\":\"scale\",\"question\":\"Q\",\"state\":\"open\",\"results\":\"hidden\",\"created\":0}",
         "{\"v\":1,\"id\":\"k k\",\"kind\":\"scale\",\"question\":\"Q\",\"state\":\"open\",\"results\":\"hidden\",\"created\":0}",
@@ -1288,13 +1288,13 @@ START_TEST(list_rules) {
         snprintf(id, sizeof id, "k%d", i);
         EXPECT(poll_list_add(&l, make(SCALE, id, false), NULL) == POLL_OK);
     }
-    poll *extra = make(SCALE, "kx", false), *dup = make(SCALE, "k5", false);
+    poll_t *extra = make(SCALE, "kx", false), *dup = make(SCALE, "k5", false);
     ck_assert_int_eq(poll_list_add(&l, dup, NULL), POLL_EBAD_REQUEST);
     ck_assert_int_eq(poll_list_add(&l, extra, NULL), POLL_ELIMIT);
     poll_free(dup);
     ck_assert_ptr_eq(poll_list_find(&l, "k7"), l.v[7]);
     ck_assert_ptr_null(poll_list_find(&l, "nope"));
-    poll *t = poll_list_take(&l, "k7");
+    poll_t *t = poll_list_take(&l, "k7");
     ck_assert_str_eq(t->id, "k7");
     poll_free(t);
     ck_assert_ptr_null(poll_list_find(&l, "k7"));

@@ -214,8 +214,8 @@ out:
 
 /* ---- polls and their lifecycle ----------------------------------------- */
 
-static poll *poll_alloc(const char *id, int64_t created) {
-    poll *p = calloc(1, sizeof *p);
+static poll_t *poll_alloc(const char *id, int64_t created) {
+    poll_t *p = calloc(1, sizeof *p);
     if (!p) return NULL;
     snprintf(p->id, sizeof p->id, "%s", id);
     p->state = POLL_DRAFT;
@@ -224,7 +224,7 @@ static poll *poll_alloc(const char *id, int64_t created) {
     return p;
 }
 
-void poll_free(poll *p) {
+void poll_free(poll_t *p) {
     if (!p) return;
     poll_def_free(&p->def);
     for (size_t i = 0; i < p->norgs; i++) free(p->orgs[i].name);
@@ -241,19 +241,19 @@ void poll_free(poll *p) {
 }
 
 /* A facilitator action may go ahead (the state is the caller's to check). */
-static poll_err lead(const poll *p, bool facilitator, const char **why) {
+static poll_err lead(const poll_t *p, bool facilitator, const char **why) {
     if (p->state == POLL_DELETED) return fail(why, POLL_ENOT_FOUND, "no such poll");
     if (!facilitator) return fail(why, POLL_EFORBIDDEN, "only a facilitator can do this");
     return POLL_OK;
 }
 
-poll_err poll_create(poll **out, const char *id, bool facilitator, poll_def *def, int64_t created, const char **why) {
+poll_err poll_create(poll_t **out, const char *id, bool facilitator, poll_def *def, int64_t created, const char **why) {
     *out = NULL;
     if (!facilitator) return fail(why, POLL_EFORBIDDEN, "only a facilitator can create a poll");
     if (!poll_valid_id(id)) return fail(why, POLL_EBAD_REQUEST, "a poll id is 1 to 22 base64url characters");
     poll_err e = poll_def_check(def, why);
     if (e != POLL_OK) return e;
-    poll *p = poll_alloc(id, created);
+    poll_t *p = poll_alloc(id, created);
     if (!p) return fail(why, POLL_EINTERNAL, "out of memory");
     p->def = *def;
     memset(def, 0, sizeof *def);
@@ -261,7 +261,7 @@ poll_err poll_create(poll **out, const char *id, bool facilitator, poll_def *def
     return POLL_OK;
 }
 
-poll_err poll_edit(poll *p, bool facilitator, poll_def *def, const char **why) {
+poll_err poll_edit(poll_t *p, bool facilitator, poll_def *def, const char **why) {
     poll_err e = lead(p, facilitator, why);
     if (e != POLL_OK) return e;
     if (p->state != POLL_DRAFT) return fail(why, POLL_ESTATE, "only a draft poll can be edited");
@@ -274,7 +274,7 @@ poll_err poll_edit(poll *p, bool facilitator, poll_def *def, const char **why) {
 }
 
 /* Move from `from` to `to`, or refuse with why_not. */
-static poll_err step(poll *p, bool facilitator, poll_state from, poll_state to, const char *why_not,
+static poll_err step(poll_t *p, bool facilitator, poll_state from, poll_state to, const char *why_not,
                      const char **why) {
     poll_err e = lead(p, facilitator, why);
     if (e != POLL_OK) return e;
@@ -283,15 +283,15 @@ static poll_err step(poll *p, bool facilitator, poll_state from, poll_state to, 
     return POLL_OK;
 }
 
-poll_err poll_open(poll *p, bool facilitator, const char **why) {
+poll_err poll_open(poll_t *p, bool facilitator, const char **why) {
     return step(p, facilitator, POLL_DRAFT, POLL_OPEN, "only a draft poll can be opened (reopen a closed one)", why);
 }
 
-poll_err poll_close(poll *p, bool facilitator, const char **why) {
+poll_err poll_close(poll_t *p, bool facilitator, const char **why) {
     return step(p, facilitator, POLL_OPEN, POLL_CLOSED, "only an open poll can be closed", why);
 }
 
-poll_err poll_reopen(poll *p, bool facilitator, const char **why) {
+poll_err poll_reopen(poll_t *p, bool facilitator, const char **why) {
     poll_err e = step(p, facilitator, POLL_CLOSED, POLL_OPEN, "only a closed poll can be reopened", why);
     /* Revealed results were a snapshot of a finished vote: showing them while
      * people vote again would sway the new ballots. Live stays live. */
@@ -299,7 +299,7 @@ poll_err poll_reopen(poll *p, bool facilitator, const char **why) {
     return e;
 }
 
-poll_err poll_set_visibility(poll *p, bool facilitator, poll_visibility v, const char **why) {
+poll_err poll_set_visibility(poll_t *p, bool facilitator, poll_visibility v, const char **why) {
     poll_err e = lead(p, facilitator, why);
     if (e != POLL_OK) return e;
     if ((size_t)v >= COUNT(visibility_names)) return fail(why, POLL_EBAD_REQUEST, "results must be \"hidden\", \"live\" or \"revealed\"");
@@ -307,19 +307,19 @@ poll_err poll_set_visibility(poll *p, bool facilitator, poll_visibility v, const
     return POLL_OK;
 }
 
-poll_err poll_delete(poll *p, bool facilitator, const char **why) {
+poll_err poll_delete(poll_t *p, bool facilitator, const char **why) {
     poll_err e = lead(p, facilitator, why);
     if (e != POLL_OK) return e;
     p->state = POLL_DELETED;
     return POLL_OK;
 }
 
-bool poll_visible(const poll *p, bool facilitator) {
+bool poll_visible(const poll_t *p, bool facilitator) {
     if (p->state == POLL_DELETED) return false;
     return facilitator || p->state != POLL_DRAFT;
 }
 
-bool poll_may_see_results(const poll *p, bool facilitator) {
+bool poll_may_see_results(const poll_t *p, bool facilitator) {
     if (!poll_visible(p, facilitator)) return false;
     return facilitator || p->results != POLL_RESULTS_HIDDEN;
 }
@@ -335,7 +335,7 @@ static uint32_t hash_pid(const char *s) {
     return h;
 }
 
-static long voter_find(const poll *p, const char *pid) {
+static long voter_find(const poll_t *p, const char *pid) {
     if (!p->nslots) return -1;
     size_t mask = p->nslots - 1;
     for (size_t i = hash_pid(pid) & mask;; i = (i + 1) & mask) {
@@ -351,7 +351,7 @@ static void slot_put(uint32_t *slots, size_t nslots, const char *pid, uint32_t v
     slots[i] = value;
 }
 
-static long org_get(poll *p, const char *name) {
+static long org_get(poll_t *p, const char *name) {
     for (size_t i = 0; i < p->norgs; i++)
         if (strcmp(p->orgs[i].name, name) == 0) return (long)i;
     if (p->norgs == p->orgs_cap) {
@@ -370,7 +370,7 @@ static long org_get(poll *p, const char *name) {
 static bool active(const poll_voter *v) { return v->answers + v->upvotes > 0; }
 
 /* Add (s = +1) or remove (s = -1) a voter's ballot from the tallies. */
-static void tally(poll *p, const poll_voter *v, int s) {
+static void tally(poll_t *p, const poll_voter *v, int s) {
     if (v->ballot.none) return;
     poll_org *o = &p->orgs[v->org];
     p->respondents += (uint32_t)s;
@@ -391,7 +391,7 @@ static void tally(poll *p, const poll_voter *v, int s) {
 
 /* A text voter's part in the respondent counts after their answers or
  * upvotes changed; `was` is whether they counted before. */
-static void text_update(poll *p, const poll_voter *v, bool was) {
+static void text_update(poll_t *p, const poll_voter *v, bool was) {
     bool is = active(v);
     if (was == is) return;
     uint32_t d = is ? 1u : (uint32_t)-1;
@@ -401,7 +401,7 @@ static void text_update(poll *p, const poll_voter *v, bool was) {
 
 /* The voter for pid, created when absent and moved to org when they arrive
  * with another organisation than before. -1 when out of memory. */
-static long voter_get(poll *p, const char *pid, const char *org) {
+static long voter_get(poll_t *p, const char *pid, const char *org) {
     long vi = voter_find(p, pid);
     /* The usual case, a known voter in their usual organisation, must not
      * scan the organisations: 200 people vote within the same second. */
@@ -445,7 +445,7 @@ static long voter_get(poll *p, const char *pid, const char *org) {
 /* ---- ballots ----------------------------------------------------------- */
 
 /* The poll is live and takes this kind of input. */
-static poll_err gate(const poll *p, bool text, const char **why) {
+static poll_err gate(const poll_t *p, bool text, const char **why) {
     if (p->state == POLL_DELETED) return fail(why, POLL_ENOT_FOUND, "no such poll");
     if ((p->def.kind == POLL_TEXT) != text)
         return fail(why, POLL_EBAD_REQUEST, text ? "this poll takes ballots, not text answers" : "this poll takes text answers, not ballots");
@@ -453,7 +453,7 @@ static poll_err gate(const poll *p, bool text, const char **why) {
     return POLL_OK;
 }
 
-static poll_err ballot_check(const poll *p, const poll_ballot *b, const char **why) {
+static poll_err ballot_check(const poll_t *p, const poll_ballot *b, const char **why) {
     unsigned n = (unsigned)__builtin_popcount(b->picks);
     bool in_range = (b->picks >> p->def.nchoices) == 0;
     switch (p->def.kind) {
@@ -472,7 +472,7 @@ static poll_err ballot_check(const poll *p, const poll_ballot *b, const char **w
     }
 }
 
-poll_err poll_ballot_from_json(const poll *p, const cJSON *v, poll_ballot *b, const char **why) {
+poll_err poll_ballot_from_json(const poll_t *p, const cJSON *v, poll_ballot *b, const char **why) {
     memset(b, 0, sizeof *b);
     if (p->def.kind == POLL_TEXT) return fail(why, POLL_EBAD_REQUEST, "this poll takes text answers, not ballots");
     if (cJSON_IsNull(v)) {
@@ -506,7 +506,7 @@ poll_err poll_ballot_from_json(const poll *p, const cJSON *v, poll_ballot *b, co
 }
 
 /* Record a checked ballot (not `none`), whatever the state. */
-static poll_err record_ballot(poll *p, const char *pid, const char *org, const poll_ballot *b, const char **why) {
+static poll_err record_ballot(poll_t *p, const char *pid, const char *org, const poll_ballot *b, const char **why) {
     long vi = voter_get(p, pid, org);
     if (vi < 0) return fail(why, POLL_EINTERNAL, "out of memory");
     poll_voter *v = &p->voters[vi];
@@ -517,7 +517,7 @@ static poll_err record_ballot(poll *p, const char *pid, const char *org, const p
     return POLL_OK;
 }
 
-poll_err poll_vote(poll *p, const char *pid, const char *org, const poll_ballot *b, const char **why) {
+poll_err poll_vote(poll_t *p, const char *pid, const char *org, const poll_ballot *b, const char **why) {
     poll_err e = gate(p, false, why);
     if (e != POLL_OK) return e;
     if (!valid_pid(pid) || !valid_org(org) || !b)
@@ -536,7 +536,7 @@ poll_err poll_vote(poll *p, const char *pid, const char *org, const poll_ballot 
 
 /* ---- text answers and upvotes ------------------------------------------ */
 
-static poll_answer *live_answer(const poll *p, uint32_t id) {
+static poll_answer *live_answer(const poll_t *p, uint32_t id) {
     if (id < 1 || id > p->answers_next || !p->answers[id - 1].text) return NULL;
     return &p->answers[id - 1];
 }
@@ -546,7 +546,7 @@ static bool upvoted(const poll_answer *a, size_t vi) {
 }
 
 /* Make room for answer ids up to n. */
-static bool answers_reserve(poll *p, uint32_t n) {
+static bool answers_reserve(poll_t *p, uint32_t n) {
     if (n <= p->answers_cap) return true;
     uint32_t cap = p->answers_cap ? p->answers_cap : 16;
     while (cap < n) cap *= 2;
@@ -559,7 +559,7 @@ static bool answers_reserve(poll *p, uint32_t n) {
 }
 
 /* Hand out ids up to n (deleted until filled). */
-static bool answers_extend(poll *p, uint32_t n) {
+static bool answers_extend(poll_t *p, uint32_t n) {
     if (!answers_reserve(p, n)) return false;
     if (n > p->answers_next) p->answers_next = n;
     return true;
@@ -572,7 +572,7 @@ static poll_err text_input(const char *text, const char **why) {
 }
 
 /* Store answer `id` (a free slot) for voter vi. */
-static poll_err answer_put(poll *p, uint32_t vi, uint32_t id, const char *text, const char **why) {
+static poll_err answer_put(poll_t *p, uint32_t vi, uint32_t id, const char *text, const char **why) {
     poll_answer *a = &p->answers[id - 1];
     char *t = strdup(text);
     if (!t) return fail(why, POLL_EINTERNAL, "out of memory");
@@ -587,7 +587,7 @@ static poll_err answer_put(poll *p, uint32_t vi, uint32_t id, const char *text, 
     return POLL_OK;
 }
 
-poll_err poll_answer_add(poll *p, const char *pid, const char *org, const char *text, uint32_t *answer_id,
+poll_err poll_answer_add(poll_t *p, const char *pid, const char *org, const char *text, uint32_t *answer_id,
                          const char **why) {
     poll_err e = gate(p, true, why);
     if (e != POLL_OK) return e;
@@ -607,7 +607,7 @@ poll_err poll_answer_add(poll *p, const char *pid, const char *org, const char *
     return POLL_OK;
 }
 
-poll_err poll_answer_edit(poll *p, const char *pid, uint32_t answer_id, const char *text, const char **why) {
+poll_err poll_answer_edit(poll_t *p, const char *pid, uint32_t answer_id, const char *text, const char **why) {
     poll_err e = gate(p, true, why);
     if (e != POLL_OK) return e;
     if ((e = text_input(text, why)) != POLL_OK) return e;
@@ -623,7 +623,7 @@ poll_err poll_answer_edit(poll *p, const char *pid, uint32_t answer_id, const ch
     return POLL_OK;
 }
 
-poll_err poll_answer_delete(poll *p, const char *pid, bool facilitator, uint32_t answer_id, const char **why) {
+poll_err poll_answer_delete(poll_t *p, const char *pid, bool facilitator, uint32_t answer_id, const char **why) {
     if (p->state == POLL_DELETED) return fail(why, POLL_ENOT_FOUND, "no such poll");
     if (p->def.kind != POLL_TEXT) return fail(why, POLL_EBAD_REQUEST, "this poll takes ballots, not text answers");
     poll_answer *a = live_answer(p, answer_id);
@@ -652,7 +652,7 @@ poll_err poll_answer_delete(poll *p, const char *pid, bool facilitator, uint32_t
 }
 
 /* Set voter vi's upvote on a (not its author's, not already set). */
-static poll_err upvote_set(poll *p, poll_answer *a, size_t vi, const char **why) {
+static poll_err upvote_set(poll_t *p, poll_answer *a, size_t vi, const char **why) {
     uint32_t need = (uint32_t)(vi / 64 + 1);
     if (need > a->words) {
         uint64_t *u = realloc(a->upvoters, need * sizeof *u);
@@ -670,7 +670,7 @@ static poll_err upvote_set(poll *p, poll_answer *a, size_t vi, const char **why)
     return POLL_OK;
 }
 
-poll_err poll_upvote(poll *p, const char *pid, const char *org, uint32_t answer_id, bool up, const char **why) {
+poll_err poll_upvote(poll_t *p, const char *pid, const char *org, uint32_t answer_id, bool up, const char **why) {
     poll_err e = gate(p, true, why);
     if (e != POLL_OK) return e;
     if (!valid_pid(pid) || !valid_org(org))
@@ -702,7 +702,7 @@ static unsigned group_min(unsigned min_group) { return min_group ? min_group : 1
 
 /* The share of an organisation's answers on choice k: for multiple choice
  * each respondent weighs 1, split evenly over their picks. */
-static double share(const poll *p, const poll_org *o, size_t k) {
+static double share(const poll_t *p, const poll_org *o, size_t k) {
     if (p->def.kind == POLL_MULTIPLE) return (double)o->weights[k] / ((double)o->respondents * POLL_WEIGHT_UNIT);
     return (double)o->counts[k] / (double)o->respondents;
 }
@@ -713,7 +713,7 @@ static double org_mean(const poll_org *o) {
     return (double)sum / (double)o->respondents;
 }
 
-bool poll_alignment(const poll *p, unsigned min_group, double *divergence) {
+bool poll_alignment(const poll_t *p, unsigned min_group, double *divergence) {
     if (p->state == POLL_DELETED || p->def.kind == POLL_TEXT) return false;
     unsigned g = group_min(min_group);
     size_t n = 0, pairs = 0;
@@ -791,7 +791,7 @@ static void put_def(sbuf *b, const poll_def *d) {
 }
 
 /* A ballot as on the wire: an index, an array of indexes, a scale value, or null. */
-static void put_ballot(sbuf *b, const poll *p, const poll_ballot *bl) {
+static void put_ballot(sbuf *b, const poll_t *p, const poll_ballot *bl) {
     if (bl->none) {
         sbuf_puts(b, "null");
     } else if (p->def.kind == POLL_SCALE) {
@@ -811,7 +811,7 @@ static void put_ballot(sbuf *b, const poll *p, const poll_ballot *bl) {
     }
 }
 
-void poll_write_public(sbuf *b, const poll *p) {
+void poll_write_public(sbuf *b, const poll_t *p) {
     sbuf_puts(b, "{\"id\":");
     sbuf_put_jstrz(b, p->id);
     sbuf_putc(b, ',');
@@ -836,7 +836,7 @@ void poll_write_public(sbuf *b, const poll *p) {
     sbuf_putc(b, '}');
 }
 
-void poll_write_poll(sbuf *b, const poll *p, const char *idjson) {
+void poll_write_poll(sbuf *b, const poll_t *p, const char *idjson) {
     sbuf_puts(b, "{\"type\":\"poll\"");
     put_id(b, idjson);
     sbuf_puts(b, ",\"poll\":");
@@ -852,7 +852,7 @@ void poll_write_deleted(sbuf *b, const char *poll_id, const char *idjson) {
     sbuf_putc(b, '}');
 }
 
-void poll_write_answer(sbuf *b, const poll *p, uint32_t answer_id) {
+void poll_write_answer(sbuf *b, const poll_t *p, uint32_t answer_id) {
     const poll_answer *a = live_answer(p, answer_id);
     sbuf_puts(b, "{\"type\":\"answer\",\"poll\":");
     sbuf_put_jstrz(b, p->id);
@@ -881,7 +881,7 @@ void poll_write_error(sbuf *b, poll_err e, const char *message, const char *re, 
 
 /* One group's figures: respondents, then counts and mean, or upvotes per
  * answer (in the order of `order`). */
-static void put_group(sbuf *b, const poll *p, const poll_org *o, const uint32_t *ups, size_t nups) {
+static void put_group(sbuf *b, const poll_t *p, const poll_org *o, const uint32_t *ups, size_t nups) {
     sbuf_puts(b, "\"respondents\":");
     sbuf_put_i64(b, o->respondents);
     if (p->def.kind == POLL_TEXT) {
@@ -911,7 +911,7 @@ static int by_upvotes(const void *x, const void *y) {
     return a->id < b->id ? -1 : a->id > b->id;
 }
 
-void poll_write_results(sbuf *b, const poll *p, unsigned min_group, const char *idjson) {
+void poll_write_results(sbuf *b, const poll_t *p, unsigned min_group, const char *idjson) {
     unsigned g = group_min(min_group);
     /* Broken-out organisations, by name so the order does not tell who voted first. */
     size_t nb = 0, nlive = 0;
@@ -1021,7 +1021,7 @@ done:
 }
 
 /* "answers":[{"id":…,"text":…}],"upvotes":[…] of voter vi (-1: none). */
-static void put_own_text(sbuf *b, const poll *p, long vi) {
+static void put_own_text(sbuf *b, const poll_t *p, long vi) {
     sbuf_puts(b, "\"answers\":[");
     bool first = true;
     for (uint32_t i = 0; vi >= 0 && i < p->answers_next; i++) {
@@ -1042,7 +1042,7 @@ static void put_own_text(sbuf *b, const poll *p, long vi) {
     sbuf_putc(b, ']');
 }
 
-void poll_write_my_ballot(sbuf *b, const poll *p, const char *pid, const char *idjson) {
+void poll_write_my_ballot(sbuf *b, const poll_t *p, const char *pid, const char *idjson) {
     long vi = pid ? voter_find(p, pid) : -1;
     sbuf_puts(b, "{\"type\":\"my_ballot\"");
     put_id(b, idjson);
@@ -1061,7 +1061,7 @@ void poll_write_my_ballot(sbuf *b, const poll *p, const char *pid, const char *i
 
 /* ---- store ------------------------------------------------------------- */
 
-void poll_store_write(sbuf *b, const poll *p) {
+void poll_store_write(sbuf *b, const poll_t *p) {
     sbuf_printf(b, "{\"v\":%d,\"id\":", STORE_VERSION);
     sbuf_put_jstrz(b, p->id);
     sbuf_putc(b, ',');
@@ -1084,7 +1084,7 @@ static cJSON *parse_record(const char *json, size_t len) {
     return o;
 }
 
-poll_err poll_store_read(const char *json, size_t len, poll **out, const char **why) {
+poll_err poll_store_read(const char *json, size_t len, poll_t **out, const char **why) {
     *out = NULL;
     cJSON *o = parse_record(json, len);
     if (!o) return fail(why, POLL_EBAD_REQUEST, "a poll record is a JSON object");
@@ -1109,7 +1109,7 @@ poll_err poll_store_read(const char *json, size_t len, poll **out, const char **
         goto out;
     }
     if ((e = poll_def_from_json(o, &d, why)) != POLL_OK) goto out;
-    poll *p = poll_alloc(id, created);
+    poll_t *p = poll_alloc(id, created);
     if (!p || (d.kind == POLL_TEXT && !answers_extend(p, (uint32_t)next))) {
         poll_free(p);
         e = fail(why, POLL_EINTERNAL, "out of memory");
@@ -1127,7 +1127,7 @@ out:
     return e;
 }
 
-bool poll_store_write_ballot(sbuf *b, const poll *p, const char *pid) {
+bool poll_store_write_ballot(sbuf *b, const poll_t *p, const char *pid) {
     long vi = pid ? voter_find(p, pid) : -1;
     if (vi < 0) return false;
     const poll_voter *v = &p->voters[vi];
@@ -1146,7 +1146,7 @@ bool poll_store_write_ballot(sbuf *b, const poll *p, const char *pid) {
 }
 
 /* A text participant's record: checked whole, then applied. */
-static poll_err read_text_record(poll *p, const char *pid, const char *org, const cJSON *o, const char **why) {
+static poll_err read_text_record(poll_t *p, const char *pid, const char *org, const cJSON *o, const char **why) {
     const cJSON *ans = cJSON_GetObjectItemCaseSensitive(o, "answers");
     const cJSON *ups = cJSON_GetObjectItemCaseSensitive(o, "upvotes");
     if ((ans && !cJSON_IsArray(ans)) || (ups && !cJSON_IsArray(ups)) || cJSON_GetArraySize(ans) > (int)p->def.max)
@@ -1191,7 +1191,7 @@ static poll_err read_text_record(poll *p, const char *pid, const char *org, cons
     return POLL_OK;
 }
 
-poll_err poll_store_read_ballot(poll *p, const char *pid, const char *json, size_t len, const char **why) {
+poll_err poll_store_read_ballot(poll_t *p, const char *pid, const char *json, size_t len, const char **why) {
     if (p->state == POLL_DELETED || p->state == POLL_DRAFT)
         return fail(why, POLL_EBAD_REQUEST, "a draft or deleted poll has no ballots");
     if (!valid_pid(pid)) return fail(why, POLL_EBAD_REQUEST, "bad participant id");
@@ -1213,7 +1213,7 @@ poll_err poll_store_read_ballot(poll *p, const char *pid, const char *json, size
     return e;
 }
 
-void poll_store_finish(poll *p) {
+void poll_store_finish(poll_t *p) {
     for (size_t i = 0; i < p->npending; i++) {
         poll_pending *u = &p->pending[i];
         poll_answer *a = live_answer(p, u->answer);
@@ -1242,17 +1242,17 @@ static long list_index(const poll_list *l, const char *id) {
     return -1;
 }
 
-poll *poll_list_find(const poll_list *l, const char *id) {
+poll_t *poll_list_find(const poll_list *l, const char *id) {
     long i = id ? list_index(l, id) : -1;
     return i < 0 ? NULL : l->v[i];
 }
 
-poll_err poll_list_add(poll_list *l, poll *p, const char **why) {
+poll_err poll_list_add(poll_list *l, poll_t *p, const char **why) {
     if (list_index(l, p->id) >= 0) return fail(why, POLL_EBAD_REQUEST, "a poll with this id exists");
     if (l->n >= POLL_PER_WORKSHOP) return fail(why, POLL_ELIMIT, "this workshop has as many polls as it can hold: delete one");
     if (l->n == l->cap) {
         size_t cap = l->cap ? l->cap * 2 : 8;
-        poll **v = realloc(l->v, cap * sizeof *v);
+        poll_t **v = realloc(l->v, cap * sizeof *v);
         if (!v) return fail(why, POLL_EINTERNAL, "out of memory");
         l->v = v;
         l->cap = cap;
@@ -1261,10 +1261,10 @@ poll_err poll_list_add(poll_list *l, poll *p, const char **why) {
     return POLL_OK;
 }
 
-poll *poll_list_take(poll_list *l, const char *id) {
+poll_t *poll_list_take(poll_list *l, const char *id) {
     long i = id ? list_index(l, id) : -1;
     if (i < 0) return NULL;
-    poll *p = l->v[i];
+    poll_t *p = l->v[i];
     memmove(l->v + i, l->v + i + 1, (l->n - (size_t)i - 1) * sizeof *l->v);
     l->n--;
     return p;

@@ -25,7 +25,7 @@
 #define POLL_ID_MAX 22          /* base64url characters in a poll id */
 #define POLL_PID_MAX 32         /* bytes in a participant id */
 #define POLL_QUESTION_MAX 300   /* code points in a question */
-#define POLL_CHOICES_MIN 2      /* choices of a single or multiple choice poll */
+#define POLL_CHOICES_MIN 2      /* choices of a single or multiple choice poll_t */
 #define POLL_CHOICES_MAX 12
 #define POLL_CHOICE_MAX 120     /* code points in one choice */
 #define POLL_SCALE_POINTS 5     /* agreement scale 1..5 */
@@ -127,11 +127,11 @@ typedef struct poll {
     uint32_t answers_cap;               /* allocated */
     poll_pending *pending;              /* store loading: upvotes waiting for poll_store_finish */
     size_t npending, pending_cap;       /* used, allocated */
-} poll;
+} poll_t;
 
 /* The workshop's polls in creation order. */
 typedef struct poll_list {
-    poll **v;            /* owned */
+    poll_t **v;            /* owned */
     size_t n, cap;       /* polls held, room for */
 } poll_list;
 
@@ -151,54 +151,54 @@ poll_err poll_def_from_json(const cJSON *o, poll_def *d, const char **why);
 poll_err poll_def_check(const poll_def *d, const char **why);
 void poll_def_free(poll_def *d);
 
-/* Lifecycle, facilitators only (others get POLL_EFORBIDDEN; a deleted poll
+/* Lifecycle, facilitators only (others get POLL_EFORBIDDEN; a deleted poll_t
  * gives POLL_ENOT_FOUND to everyone). create and edit take ownership of *def
  * on success (it is left empty) and leave it to the caller otherwise. */
-poll_err poll_create(poll **out, const char *id, bool facilitator, poll_def *def, int64_t created, const char **why);
-poll_err poll_edit(poll *p, bool facilitator, poll_def *def, const char **why);       /* draft only */
-poll_err poll_open(poll *p, bool facilitator, const char **why);                      /* draft -> open */
-poll_err poll_close(poll *p, bool facilitator, const char **why);                     /* open -> closed */
-poll_err poll_reopen(poll *p, bool facilitator, const char **why);                    /* closed -> open */
-poll_err poll_set_visibility(poll *p, bool facilitator, poll_visibility v, const char **why); /* any state */
-poll_err poll_delete(poll *p, bool facilitator, const char **why);                    /* any state -> deleted */
-void poll_free(poll *p);
+poll_err poll_create(poll_t **out, const char *id, bool facilitator, poll_def *def, int64_t created, const char **why);
+poll_err poll_edit(poll_t *p, bool facilitator, poll_def *def, const char **why);       /* draft only */
+poll_err poll_open(poll_t *p, bool facilitator, const char **why);                      /* draft -> open */
+poll_err poll_close(poll_t *p, bool facilitator, const char **why);                     /* open -> closed */
+poll_err poll_reopen(poll_t *p, bool facilitator, const char **why);                    /* closed -> open */
+poll_err poll_set_visibility(poll_t *p, bool facilitator, poll_visibility v, const char **why); /* any state */
+poll_err poll_delete(poll_t *p, bool facilitator, const char **why);                    /* any state -> deleted */
+void poll_free(poll_t *p);
 
 /* Who sees what. Drafts are the facilitators' own; nobody sees a deleted poll. */
-bool poll_visible(const poll *p, bool facilitator);
-bool poll_may_see_results(const poll *p, bool facilitator);
+bool poll_visible(const poll_t *p, bool facilitator);
+bool poll_may_see_results(const poll_t *p, bool facilitator);
 
 /* Ballots (single, multiple, scale), while open. A new ballot replaces the
  * participant's previous one; a ballot with `none` withdraws it. org is the
  * participant's organisation (1..PROTO_NAME_MAX code points). Casting the
  * same ballot again changes nothing and returns POLL_OK. */
-poll_err poll_ballot_from_json(const poll *p, const cJSON *v, poll_ballot *b, const char **why);
-poll_err poll_vote(poll *p, const char *pid, const char *org, const poll_ballot *b, const char **why);
+poll_err poll_ballot_from_json(const poll_t *p, const cJSON *v, poll_ballot *b, const char **why);
+poll_err poll_vote(poll_t *p, const char *pid, const char *org, const poll_ballot *b, const char **why);
 
 /* Text answers, while open. Each participant has at most def.max live
  * answers; editing keeps the upvotes. A facilitator may delete any answer in
  * any state (moderation); a participant only their own, while open. Upvotes:
  * one per participant per answer, never on one's own; upvoting twice or
  * withdrawing an absent upvote changes nothing and returns POLL_OK. */
-poll_err poll_answer_add(poll *p, const char *pid, const char *org, const char *text, uint32_t *answer_id,
+poll_err poll_answer_add(poll_t *p, const char *pid, const char *org, const char *text, uint32_t *answer_id,
                          const char **why);
-poll_err poll_answer_edit(poll *p, const char *pid, uint32_t answer_id, const char *text, const char **why);
-poll_err poll_answer_delete(poll *p, const char *pid, bool facilitator, uint32_t answer_id, const char **why);
-poll_err poll_upvote(poll *p, const char *pid, const char *org, uint32_t answer_id, bool up, const char **why);
+poll_err poll_answer_edit(poll_t *p, const char *pid, uint32_t answer_id, const char *text, const char **why);
+poll_err poll_answer_delete(poll_t *p, const char *pid, bool facilitator, uint32_t answer_id, const char **why);
+poll_err poll_upvote(poll_t *p, const char *pid, const char *org, uint32_t answer_id, bool up, const char **why);
 
 /* The divergence between the organisations broken out under min_group
  * (protocol/polls.md, "Alignment"), rounded to 4 decimals so that the number
  * sent and its label agree. False (null on the wire) for text polls and when
  * fewer than 2 organisations are broken out. */
-bool poll_alignment(const poll *p, unsigned min_group, double *divergence);
+bool poll_alignment(const poll_t *p, unsigned min_group, double *divergence);
 
 /* Wire encoders, like proto_write_*. idjson (the request id as JSON text) may
  * be NULL or "" for none; allocation failure sets b->oom. */
-void poll_write_public(sbuf *b, const poll *p);                          /* the poll object (definition + state) */
-void poll_write_poll(sbuf *b, const poll *p, const char *idjson);        /* {"type":"poll",…} */
+void poll_write_public(sbuf *b, const poll_t *p);                          /* the poll object (definition + state) */
+void poll_write_poll(sbuf *b, const poll_t *p, const char *idjson);        /* {"type":"poll",…} */
 void poll_write_deleted(sbuf *b, const char *poll_id, const char *idjson);
-void poll_write_answer(sbuf *b, const poll *p, uint32_t answer_id);      /* {"type":"answer",…}: added, edited or deleted */
-void poll_write_results(sbuf *b, const poll *p, unsigned min_group, const char *idjson);
-void poll_write_my_ballot(sbuf *b, const poll *p, const char *pid, const char *idjson);
+void poll_write_answer(sbuf *b, const poll_t *p, uint32_t answer_id);      /* {"type":"answer",…}: added, edited or deleted */
+void poll_write_results(sbuf *b, const poll_t *p, unsigned min_group, const char *idjson);
+void poll_write_my_ballot(sbuf *b, const poll_t *p, const char *pid, const char *idjson);
 /* An error whose re is a poll message type (proto_write_error only knows proto_type). */
 void poll_write_error(sbuf *b, poll_err e, const char *message, const char *re, const char *idjson);
 
@@ -209,19 +209,19 @@ void poll_write_error(sbuf *b, poll_err e, const char *message, const char *re, 
  * when the participant has nothing recorded. Loading: poll_store_read, then
  * poll_store_read_ballot for every record in any order, then
  * poll_store_finish (it settles upvotes whose answer came later). */
-void poll_store_write(sbuf *b, const poll *p);
-poll_err poll_store_read(const char *json, size_t len, poll **out, const char **why);
-bool poll_store_write_ballot(sbuf *b, const poll *p, const char *pid);
-poll_err poll_store_read_ballot(poll *p, const char *pid, const char *json, size_t len, const char **why);
-void poll_store_finish(poll *p);
+void poll_store_write(sbuf *b, const poll_t *p);
+poll_err poll_store_read(const char *json, size_t len, poll_t **out, const char **why);
+bool poll_store_write_ballot(sbuf *b, const poll_t *p, const char *pid);
+poll_err poll_store_read_ballot(poll_t *p, const char *pid, const char *json, size_t len, const char **why);
+void poll_store_finish(poll_t *p);
 
 /* The list. add refuses a duplicate id (POLL_EBAD_REQUEST) and a full list
- * (POLL_ELIMIT), and takes ownership only on success; take removes a poll
+ * (POLL_ELIMIT), and takes ownership only on success; take removes a poll_t
  * and hands it back to be freed. */
 void poll_list_init(poll_list *l);
 void poll_list_free(poll_list *l);
-poll *poll_list_find(const poll_list *l, const char *id);
-poll_err poll_list_add(poll_list *l, poll *p, const char **why);
-poll *poll_list_take(poll_list *l, const char *id);
+poll_t *poll_list_find(const poll_list *l, const char *id);
+poll_err poll_list_add(poll_list *l, poll_t *p, const char **why);
+poll_t *poll_list_take(poll_list *l, const char *id);
 
 #endif

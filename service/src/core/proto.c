@@ -31,6 +31,9 @@ const char *proto_err_code(proto_err e) {
 static const char *const type_names[] = {
     [PROTO_NONE] = NULL, [PROTO_JOIN] = "join", [PROTO_OP] = "op",
     [PROTO_CURSOR] = "cursor", [PROTO_PING] = "ping",
+    [PROTO_POLL_CREATE] = "poll_create", [PROTO_POLL_EDIT] = "poll_edit", [PROTO_POLL_OPEN] = "poll_open",
+    [PROTO_POLL_CLOSE] = "poll_close", [PROTO_POLL_REOPEN] = "poll_reopen", [PROTO_POLL_RESULTS] = "poll_results",
+    [PROTO_POLL_DELETE] = "poll_delete", [PROTO_VOTE] = "vote", [PROTO_ANSWER] = "answer", [PROTO_UPVOTE] = "upvote",
 };
 
 const char *proto_type_name(proto_type t) {
@@ -277,6 +280,11 @@ proto_err proto_decode(const char *json, size_t len, proto_msg *m, const char **
     case PROTO_OP: e = decode_op(o, m, why); break;
     case PROTO_CURSOR: e = decode_cursor(o, &m->u.cursor, why); break;
     case PROTO_PING: break;
+    case PROTO_POLL_CREATE: case PROTO_POLL_EDIT: case PROTO_POLL_OPEN: case PROTO_POLL_CLOSE:
+    case PROTO_POLL_REOPEN: case PROTO_POLL_RESULTS: case PROTO_POLL_DELETE: case PROTO_VOTE:
+    case PROTO_ANSWER: case PROTO_UPVOTE:
+        m->u.obj = o; /* the poll model reads the rest */
+        return PROTO_OK;
     case PROTO_NONE:
         *why = "unknown message type";
         e = PROTO_EUNKNOWN_TYPE;
@@ -295,6 +303,8 @@ void proto_msg_free(proto_msg *m) {
         free(m->u.join.token);
     } else if (m->type == PROTO_OP) {
         ot_op_free(&m->u.op.op);
+    } else if (proto_is_poll(m->type)) {
+        cJSON_Delete(m->u.obj);
     }
     memset(m, 0, sizeof *m);
 }

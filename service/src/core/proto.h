@@ -28,7 +28,22 @@ typedef enum {
     PROTO_OP,
     PROTO_CURSOR,
     PROTO_PING,
+    /* Polls: decoded as far as their type and id here; the poll model
+     * (core/poll.h) reads and checks the rest from msg->u.obj. */
+    PROTO_POLL_CREATE,
+    PROTO_POLL_EDIT,
+    PROTO_POLL_OPEN,
+    PROTO_POLL_CLOSE,
+    PROTO_POLL_REOPEN,
+    PROTO_POLL_RESULTS,
+    PROTO_POLL_DELETE,
+    PROTO_VOTE,
+    PROTO_ANSWER,
+    PROTO_UPVOTE,
 } proto_type;
+
+/* True for the poll message types, whose body is msg->u.obj. */
+static inline bool proto_is_poll(proto_type t) { return t >= PROTO_POLL_CREATE && t <= PROTO_UPVOTE; }
 
 /* Stable error codes, as sent in error.code. */
 typedef enum {
@@ -71,6 +86,7 @@ typedef struct proto_msg {
         proto_join join;
         proto_opmsg op;
         proto_cursor cursor;
+        struct cJSON *obj;    /* poll messages: the whole parsed object */
     } u;
 } proto_msg;
 

@@ -28,6 +28,10 @@ hub *hub_new(const hub_config *cfg, net_server *net) {
     h->net = net;
     h->ctx = net_context(net);
     sbuf_init(&h->scratch, NET_PRE);
+    if (!net_random_b64url(h->origin, sizeof h->origin - 1)) {
+        free(h);
+        return NULL;
+    }
     return h;
 }
 
@@ -59,6 +63,7 @@ static void room_free(hub_room *r) {
     if (*pp) *pp = r->next;
     h->nrooms--;
     if (r->cursor_timer) lws_sul_cancel(&r->sul_cursor);
+    hub_poll_room_free(r);
     for (size_t i = 0; i < r->nwaiting; i++) proto_msg_free(&r->waiting[i].msg);
     free(r->waiting);
     free(r->sessions);
@@ -89,11 +94,13 @@ hub_room *hub_room_get(hub *h, const char *id) {
     r->k_snaps = key_for(id, "snaps");
     r->k_people = key_for(id, "people");
     r->k_lastop = key_for(id, "lastop");
+    r->k_polls = key_for(id, "polls");
+    poll_list_init(&r->polls);
     unsigned b = room_hash(id);
     r->next = h->rooms[b];
     h->rooms[b] = r;
     h->nrooms++;
-    if (!r->k_meta || !r->k_events || !r->k_snaps || !r->k_people || !r->k_lastop) {
+    if (!r->k_meta || !r->k_events || !r->k_snaps || !r->k_people || !r->k_lastop || !r->k_polls) {
         room_free(r);
         return NULL;
     }
@@ -211,6 +218,17 @@ static void load_lastop(redisReply *reply, void *priv) {
         r->w->people[p].last_opid = opid;
         r->w->people[p].last_op_rev = strtoll(v, NULL, 10);
     }
+    if (!hub_poll_load(r)) {
+        load_failed(r, PROTO_EUNAVAILABLE, "storage is unavailable, try again shortly");
+        hub_room_maybe_free(r);
+    }
+}
+
+void hub_room_load_tail(hub_room *r) {
+    if (!r->w) {
+        hub_room_maybe_free(r);
+        return;
+    }
     const char *start = r->snap_event[0] ? r->snap_event : "-";
     bool exclusive = r->snap_event[0] != '\0';
     r->pending++;
@@ -292,7 +310,11 @@ void hub_room_load(hub_room *r) {
 void hub_store_state(void *ud, bool up) {
     hub *h = ud;
     if (up) {
-        /* Ops that queued during the outage were refused already; nothing to resume here. */
+        /* Ops that queued during the outage were refused already. Poll
+         * changes that failed meanwhile: read the polls back. */
+        for (size_t b = 0; b < sizeof h->rooms / sizeof h->rooms[0]; b++)
+            for (hub_room *r = h->rooms[b]; r; r = r->next)
+                if (r->state == ROOM_READY && r->w) hub_poll_reload_all(r);
         return;
     }
     for (size_t b = 0; b < sizeof h->rooms / sizeof h->rooms[0]; b++)
@@ -313,7 +335,14 @@ void hub_notify(void *ud, const char *payload, size_t len) {
     memcpy(id, payload, (size_t)(sp - payload));
     id[sp - payload] = '\0';
     hub_room *r = hub_room_find(h, id);
-    if (!r || !r->w) return;
+    if (!r || !r->w || r->state != ROOM_READY) return;
+    if (strncmp(sp + 1, "poll ", 5) == 0) { /* "ID poll POLL ORIGIN" */
+        char poll_id[POLL_ID_MAX + 1], origin[sizeof h->origin];
+        if (sscanf(sp + 6, "%22s %11s", poll_id, origin) == 2 && strcmp(origin, h->origin) != 0 &&
+            poll_valid_id(poll_id))
+            hub_poll_reload(r, poll_id);
+        return;
+    }
     int64_t rev = strtoll(sp + 1, NULL, 10);
     if (rev > r->notified_rev) r->notified_rev = rev;
     catch_up_if_behind(r);

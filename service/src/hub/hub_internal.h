@@ -4,6 +4,7 @@
 
 #include <libwebsockets.h>
 
+#include "core/poll.h"
 #include "core/proto.h"
 #include "core/workshop.h"
 #include "hub/hub.h"
@@ -47,6 +48,12 @@ struct hub_room {
     bool cursor_timer;         /* sul_cursor is scheduled */
     lws_sorted_usec_list_t sul_cursor;
     char snap_event[WK_STREAM_ID_MAX]; /* while loading: event id of the snapshot */
+    char *k_polls;             /* Redis key of the poll records */
+    poll_list polls;           /* the workshop's polls */
+    char **results_due;        /* ids of polls whose results changed since the last relay */
+    size_t nresults_due, results_due_cap;
+    bool results_timer;        /* sul_results is scheduled */
+    lws_sorted_usec_list_t sul_results;
 };
 
 struct hub {
@@ -57,6 +64,7 @@ struct hub {
     hub_room *rooms[256];      /* hash table by workshop id */
     size_t nrooms;
     sbuf scratch;              /* reused message builder (head NET_PRE) */
+    char origin[12];           /* this process, in poll announcements, to skip its own */
 };
 
 int64_t hub_now_ms(void);
@@ -67,6 +75,8 @@ hub_room *hub_room_get(hub *h, const char *id); /* find or create (loading start
 /* Free the room if nobody is in it and nothing refers to it. */
 void hub_room_maybe_free(hub_room *r);
 void hub_room_load(hub_room *r);
+/* The last loading step: the events after the snapshot. */
+void hub_room_load_tail(hub_room *r);
 
 void hub_send_error(hub *h, uint64_t conn, proto_err e, const char *why, proto_type re, const char *idjson);
 /* Send the scratch buffer's message to every session of the room but `except`. */
@@ -78,5 +88,21 @@ void hub_room_pump(hub_room *r);
 /* Read and relay the ops committed since ours (by another process). */
 void hub_room_catch_up(hub_room *r);
 void hub_room_refuse_all(hub_room *r, proto_err e, const char *why);
+
+/* Polls (hub_poll.c) */
+void hub_poll_message(hub *h, hub_session *s, proto_msg *msg);
+/* Appends ,"polls":[…] (those this participant may see) to a welcome being written. */
+void hub_poll_write_welcome(hub_room *r, int who, sbuf *b);
+/* After a welcome: the participant's own ballots and the results they may see. */
+void hub_poll_after_welcome(hub_room *r, hub_session *s);
+/* Loading: read the poll records and their ballots (queued before the events tail). */
+bool hub_poll_load(hub_room *r);
+/* Read one poll again from Redis (another process changed it, or our write failed) and relay it. */
+void hub_poll_reload(hub_room *r, const char *poll_id);
+void hub_poll_reload_all(hub_room *r);
+void hub_poll_room_free(hub_room *r);
+/* Send b's message to the sessions that pass `may` (NULL: all) but connection `except`. b is reset. */
+void hub_send_if(hub_room *r, sbuf *b, bool (*may)(const hub_room *r, const hub_session *s, const void *arg),
+                 const void *arg, uint64_t except);
 
 #endif

@@ -105,7 +105,9 @@ static void write_welcome(hub_room *r, int who, const char *idjson, bool resume,
                         (long long)p->sel[1]);
         }
     }
-    sbuf_puts(b, "]}");
+    sbuf_putc(b, ']');
+    hub_poll_write_welcome(r, who, b);
+    sbuf_putc(b, '}');
 }
 
 static void finish_join(hub_room *r, hub_session *s, int who, const char *idjson, bool resume, int64_t from) {
@@ -126,6 +128,7 @@ static void finish_join(hub_room *r, hub_session *s, int who, const char *idjson
     }
     write_welcome(r, who, idjson, resume, from, &h->scratch);
     net_send_sbuf(h->net, s->conn, &h->scratch);
+    hub_poll_after_welcome(r, s);
 }
 
 typedef struct join_saved {
@@ -683,6 +686,8 @@ void hub_session_input(hub *h, void *session, const char *data, size_t len, net_
         handle_op(h, s, &msg);
     } else if (msg.type == PROTO_CURSOR) {
         handle_cursor(h, s, &msg);
+    } else if (proto_is_poll(msg.type)) {
+        hub_poll_message(h, s, &msg);
     }
     proto_msg_free(&msg);
 }

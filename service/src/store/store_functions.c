@@ -10,7 +10,14 @@
  *   -> {1, new_rev, last_event_id}; {0, current_rev} if the revision moved;
  *      {-1} if the workshop does not exist.
  *   Publishes "ID REV" on atelier:notify, so other server processes with the
- *   workshop loaded fetch the new ops at once. */
+ *   workshop loaded fetch the new ops at once.
+ * atelier_poll    KEYS polls events ballots; ARGV poll_id record event_type t_ms origin
+ *   stores the poll record (an empty record deletes the poll and its ballots).
+ * atelier_ballot  KEYS ballots events; ARGV participant record event_type poll org data t_ms origin
+ *   stores one participant's ballot record (empty: none left). The event
+ *   names the organisation, never the participant.
+ *   Both publish "ID poll POLL ORIGIN" on atelier:notify (ORIGIN: the
+ *   writing process, which ignores its own announcements). */
 const char store_functions_lua[] =
     "#!lua name=atelier\n"
     "local function create(keys, args)\n"
@@ -39,5 +46,28 @@ const char store_functions_lua[] =
     "  if wid then redis.call('PUBLISH', 'atelier:notify', wid .. ' ' .. rev) end\n"
     "  return {1, rev, id}\n"
     "end\n"
+    "local function notify(key, what)\n"
+    "  local wid = string.match(key, '{w:([^}]+)}')\n"
+    "  if wid then redis.call('PUBLISH', 'atelier:notify', wid .. ' ' .. what) end\n"
+    "end\n"
+    "local function poll(keys, args)\n"
+    "  if args[2] == '' then\n"
+    "    redis.call('HDEL', keys[1], args[1])\n"
+    "    redis.call('DEL', keys[3])\n"
+    "  else\n"
+    "    redis.call('HSET', keys[1], args[1], args[2])\n"
+    "  end\n"
+    "  redis.call('XADD', keys[2], '*', 'type', args[3], 'poll', args[1], 'data', args[2], 't', args[4])\n"
+    "  notify(keys[1], 'poll ' .. args[1] .. ' ' .. args[5])\n"
+    "  return 1\n"
+    "end\n"
+    "local function ballot(keys, args)\n"
+    "  if args[2] == '' then redis.call('HDEL', keys[1], args[1]) else redis.call('HSET', keys[1], args[1], args[2]) end\n"
+    "  redis.call('XADD', keys[2], '*', 'type', args[3], 'poll', args[4], 'org', args[5], 'data', args[6], 't', args[7])\n"
+    "  notify(keys[2], 'poll ' .. args[4] .. ' ' .. args[8])\n"
+    "  return 1\n"
+    "end\n"
     "redis.register_function('atelier_create', create)\n"
+    "redis.register_function('atelier_poll', poll)\n"
+    "redis.register_function('atelier_ballot', ballot)\n"
     "redis.register_function('atelier_append', append)\n";
