@@ -1,0 +1,78 @@
+// Automated accessibility checks (axe-core, WCAG 2.1 A and AA rules) on the
+// home, join and workshop screens, in both languages. Automated rules catch
+// only part of what matters (the keyboard-only test covers more), but they
+// catch regressions in labels, contrast, roles and names cheaply.
+import test, { before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
+import { startRedis, startServer, launchBrowser, apiCreate } from './harness.js';
+import { connected, typeAt } from './helpers.js';
+
+const require = createRequire(import.meta.url);
+const AXE = require.resolve('axe-core/axe.min.js');
+
+let redis;
+let server;
+let browser;
+
+before(async () => {
+  redis = await startRedis();
+  server = await startServer({ redisPort: redis.port });
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close().catch(() => {});
+  await server?.stop();
+  await redis?.stop();
+});
+
+async function page(t, locale, viewport = { width: 1280, height: 800 }) {
+  // axe is injected as a script tag: this context alone bypasses the CSP.
+  const context = await browser.newContext({ locale, viewport, bypassCSP: true });
+  t.after(() => context.close().catch(() => {}));
+  return context.newPage();
+}
+
+async function audit(p, where) {
+  await p.addScriptTag({ path: AXE });
+  const result = await p.evaluate(() => globalThis.axe.run(document, {
+    runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] },
+  }));
+  const problems = result.violations.map((v) => `${v.id} (${v.impact}): ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ')}`);
+  assert.deepEqual(problems, [], `${where}: accessibility violations`);
+}
+
+for (const locale of ['fr-FR', 'en-GB']) {
+  test(`home, join and workshop screens pass axe (${locale})`, async (t) => {
+    const home = await page(t, locale);
+    await home.goto(`${server.url}/`);
+    await home.locator('#home-title').waitFor();
+    await audit(home, 'home');
+    await home.locator('#home-create').click(); // with its error messages shown
+    await audit(home, 'home with errors');
+
+    const { id, facilitator_key: key } = await apiCreate(server.url, 'Accessibilité', 'Quoi ?\n');
+    const fac = await page(t, locale);
+    await fac.goto(`${server.url}/#/w/${id}?key=${key}`);
+    await fac.locator('#join-name').fill('Awa');
+    await fac.locator('#join-org').fill('Ville de Lyon');
+    await fac.locator('#join-submit').click();
+    await connected(fac);
+
+    const guest = await page(t, locale, { width: 820, height: 1180 });
+    await guest.goto(`${server.url}/#/w/${id}`);
+    await guest.locator('.chip').waitFor();
+    await audit(guest, 'join');
+    await guest.locator('#join-name').fill('Jean');
+    await guest.locator('#join-org').fill('Banque');
+    await guest.locator('#join-submit').click();
+    await connected(guest);
+    await typeAt(guest, ' Un résultat.');
+    await fac.locator('#share-toggle').click();
+    await fac.locator('#authorship-toggle').click();
+    await fac.locator('.rcaret-label').first().waitFor();
+    await audit(fac, 'workshop (facilitator, links open, colours on)');
+    await audit(guest, 'workshop (tablet)');
+  });
+}

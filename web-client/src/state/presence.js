@@ -1,0 +1,146 @@
+// Who is here, grouped by organisation, who is typing, and where their
+// carets are (in local-text code points). Pure: time is passed in.
+import { orgKey, orgColor } from './colors.js';
+
+export const TYPING_MS = 2000;
+
+export class Presence {
+  constructor() {
+    this.selfId = null;
+    this.present = new Map(); // id -> {id, name, organisation, role}
+    this.known = new Map(); // everyone ever seen: authorship needs the departed too
+    this.lastOpAt = new Map(); // id -> ms
+    this.cursors = new Map(); // id -> [anchor, head] in local code points
+    this.activeAt = new Map(); // id -> ms of the last op or caret move
+  }
+
+  touch(id, now) {
+    if (id && id !== this.selfId) this.activeAt.set(id, now);
+  }
+
+  activeSince(id) {
+    return this.activeAt.get(id) ?? -Infinity;
+  }
+
+  remember(p) {
+    const entry = {
+      id: p.id,
+      name: String(p.name ?? ''),
+      organisation: String(p.organisation ?? ''),
+      role: p.role === 'facilitator' ? 'facilitator' : 'participant',
+    };
+    this.known.set(p.id, entry);
+    return entry;
+  }
+
+  /** After a welcome: me plus the others present. */
+  reset(me, others) {
+    this.selfId = me.id;
+    this.present.clear();
+    this.cursors.clear();
+    this.present.set(me.id, this.remember(me));
+    for (const p of others || []) {
+      if (!p || typeof p.id !== 'string' || p.id === me.id) continue;
+      this.present.set(p.id, this.remember(p));
+    }
+  }
+
+  /** Returns the participant when they were not already present. */
+  arrive(p) {
+    if (!p || typeof p.id !== 'string') return null;
+    const isNew = !this.present.has(p.id);
+    this.present.set(p.id, this.remember(p));
+    return isNew ? this.present.get(p.id) : null;
+  }
+
+  /** Returns the participant who left, or null. */
+  depart(id) {
+    const p = this.present.get(id);
+    if (!p || id === this.selfId) return null;
+    this.present.delete(id);
+    this.cursors.delete(id);
+    this.lastOpAt.delete(id);
+    this.activeAt.delete(id);
+    return p;
+  }
+
+  noteOp(author, now) {
+    if (author && author !== this.selfId) {
+      this.lastOpAt.set(author, now);
+      this.activeAt.set(author, now);
+    }
+  }
+
+  isTyping(id, now) {
+    const t = this.lastOpAt.get(id);
+    return t != null && now - t < TYPING_MS;
+  }
+
+  /** When the next "typing" mark expires (ms), or null: the view re-renders then. */
+  nextTypingExpiry(now) {
+    let next = null;
+    for (const t of this.lastOpAt.values()) {
+      const e = t + TYPING_MS;
+      if (e > now && (next == null || e < next)) next = e;
+    }
+    return next;
+  }
+
+  setCursor(id, sel) {
+    if (id === this.selfId || !this.present.has(id)) return;
+    if (sel) this.cursors.set(id, sel);
+    else this.cursors.delete(id);
+  }
+
+  mapCursors(fn) {
+    for (const [id, sel] of this.cursors) this.cursors.set(id, fn(sel, id));
+  }
+
+  /** Organisation of an author id, or null when we never saw them. */
+  organisationOf(id) {
+    const p = id && this.known.get(id);
+    return p ? p.organisation : null;
+  }
+
+  person(id) {
+    return this.known.get(id) || null;
+  }
+
+  /** Organisations present now (display spelling of the first person seen), for suggestions. */
+  organisations() {
+    const seen = new Map();
+    for (const p of this.present.values()) {
+      const k = orgKey(p.organisation);
+      if (k && !seen.has(k)) seen.set(k, p.organisation);
+    }
+    return [...seen.values()];
+  }
+
+  /**
+   * Groups for the presence list: organisations sorted by name, people with
+   * the facilitator first, then by name.
+   */
+  groups(now, locale) {
+    const byOrg = new Map();
+    for (const p of this.present.values()) {
+      const k = orgKey(p.organisation);
+      if (!byOrg.has(k)) byOrg.set(k, { key: k, organisation: p.organisation, color: orgColor(p.organisation), members: [] });
+      byOrg.get(k).members.push({
+        ...p,
+        self: p.id === this.selfId,
+        typing: this.isTyping(p.id, now),
+      });
+    }
+    const cmp = (a, b) => a.localeCompare(b, locale, { sensitivity: 'base' });
+    const groups = [...byOrg.values()].sort((a, b) => cmp(a.organisation, b.organisation));
+    for (const g of groups) {
+      g.members.sort((a, b) =>
+        (a.role === 'facilitator' ? 0 : 1) - (b.role === 'facilitator' ? 0 : 1) || cmp(a.name, b.name));
+    }
+    return groups;
+  }
+
+  get count() {
+    return this.present.size;
+  }
+}

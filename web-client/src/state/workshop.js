@@ -1,0 +1,518 @@
+// The workshop as the views see it: the shared text (OT client), presence,
+// carets, connection status, undo. It is the only consumer of the Session:
+// views call methods here and listen to events, they never see the socket.
+//
+// Events:
+//   ready    ()                               the document can be shown (restored or first welcome)
+//   welcome  ({title, me, role})              every welcome
+//   text     ({op, source, author})           the local text changed under the editor
+//                                            (source: reset | remote | resync | undo | redo)
+//   presence ()                               people, typing marks
+//   cursors  ()                               remote carets moved
+//   status   ({status, unsent, retryAt})
+//   announce (key, params)                    something worth telling a screen reader
+//   fatal    ({code, message})
+import { Emitter } from '../emitter.js';
+import { ErrorCode, MAX_MESSAGE_BYTES, cursor as cursorMsg } from '../protocol/messages.js';
+import { OTClient } from './otclient.js';
+import { Presence } from './presence.js';
+import { UndoStack } from './undo.js';
+import { apply, splitOp, transformSelection } from './ot.js';
+
+const CURSOR_MS = 100;
+const CURSOR_MAX_MS = 2000;
+const RETRY_BASE_MS = 1000;
+const RETRY_MAX_MS = 15000;
+// An op message must fit the server's 64 KiB limit with room for the
+// envelope; a UTF-8 code point is at most 4 bytes, JSON escapes at most 6.
+const MAX_OP_UNITS = Math.floor((MAX_MESSAGE_BYTES - 1024) / 6);
+
+export class WorkshopStore extends Emitter {
+  /**
+   * workshopId, profile {name, organisation}, key (facilitator key or null),
+   * persist {load(), save(state), saveToken(token, extra), loadToken(), dropToken()},
+   * createSession(getJoin) -> Session, timers, now, newOpId.
+   */
+  constructor({ workshopId, profile, key = null, persist, createSession, timers = globalThis, now = Date.now, newOpId }) {
+    super();
+    this.workshopId = workshopId;
+    this.profile = profile;
+    this.key = key;
+    this.persist = persist;
+    this.timers = timers;
+    this.now = now;
+    this.ot = new OTClient({ newOpId });
+    this.presence = new Presence();
+    this.undoStack = new UndoStack();
+    this.me = null;
+    this.title = '';
+    this.role = null;
+    this.started = false; // got a document (first welcome or restored state)
+    this.token = persist?.loadToken?.() || null;
+    this.held = []; // messages held while a probe is out
+    this.mySel = null;
+    this.lastCursorSent = null;
+    this.cursorTimer = null;
+    this.cursorInterval = CURSOR_MS;
+    this.lastCursorAt = 0;
+    this.retryTimer = null;
+    this.retryAttempt = 0;
+    this.retryUntil = 0;
+    this.saveTimer = null;
+
+    const restored = persist?.load?.();
+    if (restored) this._restore(restored);
+
+    this.session = createSession(() => this._joinFields());
+    this.session.on('welcome', (m, info) => this._onWelcome(m, info));
+    this.session.on('message', (m) => this._onMessage(m));
+    this.session.on('status', () => this._emitStatus());
+    this.session.on('disconnected', () => {
+      this.ot.markUnsent();
+      this._emitStatus();
+    });
+    this.session.on('token-rejected', () => {
+      this.token = null;
+      this.persist?.dropToken?.();
+    });
+    this.session.on('fatal', (f) => {
+      if (f.code === 'not_found') this.persist?.dropToken?.();
+      this.emit('fatal', f);
+    });
+  }
+
+  start() {
+    this.session.start();
+  }
+
+  stop() {
+    this._saveNow();
+    this.session.stop();
+    for (const t of [this.cursorTimer, this.retryTimer, this.saveTimer]) if (t != null) this.timers.clearTimeout(t);
+  }
+
+  get text() {
+    return this.ot.text;
+  }
+
+  get status() {
+    return this.session.status;
+  }
+
+  /** Edits not yet acknowledged (in flight, pending): 0 when all is saved. */
+  get unsent() {
+    return this.ot.unsentCount;
+  }
+
+  // ---- joining ---------------------------------------------------------
+
+  _joinFields() {
+    const f = {
+      workshop: this.workshopId,
+      name: this.profile?.name,
+      organisation: this.profile?.organisation,
+      key: this.key || undefined,
+    };
+    // Resuming needs a revision we hold the text of; without one, a fresh
+    // join sends the whole text.
+    if (this.token && this.started) f.resume = { token: this.token, rev: this.ot.rev };
+    return f;
+  }
+
+  _restore(s) {
+    try {
+      const ot = this.ot;
+      ot.reset(s.serverText, s.rev);
+      if (s.inflight) ot.inflight = { id: s.inflight.id, op: s.inflight.op, sent: false };
+      if (s.pending && s.pending.length) ot.pending = s.pending;
+      ot.text = apply(apply(ot.serverText, ot.inflight ? ot.inflight.op : []), ot.pending || []);
+      ot.authors.authors = expandRuns(s.authors || [], [...ot.text].length);
+      for (const p of s.people || []) this.presence.remember(p);
+      this.title = s.title || '';
+      if (s.me && typeof s.me.id === 'string') {
+        this.me = s.me;
+        this.role = s.role || s.me.role || 'participant';
+        this.ot.selfId = s.me.id;
+      }
+      this.started = true;
+    } catch {
+      this.ot.reset('', 0);
+      this.me = null;
+      this.started = false;
+    }
+  }
+
+  /** The document is known (restored from storage or first welcome): the editor can show. */
+  get ready() {
+    return this.started && !!this.me;
+  }
+
+  _onWelcome(m, info) {
+    const first = !this.ready;
+    this.me = m.participant;
+    this.role = m.role || m.participant.role || 'participant';
+    this.title = (m.workshop && m.workshop.title) || this.title;
+    this.token = m.token;
+    this.persist?.saveToken?.(m.token, { title: this.title, role: this.role });
+    this.ot.selfId = this.me.id;
+    this.presence.reset(this.me, m.participants);
+    this.held = [];
+
+    if (!this.started) {
+      this.ot.selfId = this.me.id;
+      this.ot.reset(m.doc.text ?? '', m.doc.rev);
+      this.started = true;
+      this.emit('text', { op: null, source: 'reset' });
+    } else if (m.doc.text !== undefined) {
+      const res = this.ot.beginResync(m.doc.text, m.doc.rev);
+      if (res.change) this._showChange(res.change, 'resync', null);
+    } else {
+      const changes = this.ot.replayMissed(m.missed || [], m.doc.rev);
+      if (!changes) {
+        this.broken = true;
+        this.session.stop();
+        this.emit('fatal', { code: 'desync', message: 'missed ops do not line up' });
+        return;
+      }
+      for (const c of changes) this._showChange(c.op, 'remote', c.author);
+    }
+    this.ot.markUnsent();
+    for (const p of m.participants || []) {
+      if (Array.isArray(p.sel) && Number.isInteger(p.rev)) this._remoteCursor(p.id, p.sel, p.rev);
+    }
+    if (first) this.emit('ready');
+    this.emit('welcome', { title: this.title, me: this.me, role: this.role });
+    this.emit('presence');
+    this.emit('cursors');
+    this.lastCursorSent = null;
+    this._pump();
+    this._scheduleCursor();
+    this._emitStatus();
+    this._scheduleSave();
+  }
+
+  // ---- incoming --------------------------------------------------------
+
+  _onMessage(m) {
+    if (this.ot.probing && (m.type === 'op' || m.type === 'cursor')) {
+      this.held.push(m);
+      return;
+    }
+    switch (m.type) {
+      case 'op': return this._onRemoteOp(m);
+      case 'ack': return this._onAck(m);
+      case 'cursor': return this._remoteCursor(m.participant, m.sel, m.rev, true);
+      case 'arrived': {
+        const p = this.presence.arrive(m.participant);
+        if (p) this.emit('announce', 'announce.arrived', { name: p.name, organisation: p.organisation });
+        this.emit('presence');
+        return;
+      }
+      case 'departed': {
+        const p = this.presence.depart(m.participant);
+        if (p) this.emit('announce', 'announce.departed', { name: p.name, organisation: p.organisation });
+        this.emit('presence');
+        this.emit('cursors');
+        return;
+      }
+      case 'error': return this._onError(m);
+      default:
+    }
+  }
+
+  _onRemoteOp(m) {
+    const res = this.ot.receiveOp(m.rev, m.op, m.author, m.id);
+    if (res.status === 'gap') {
+      this.session.resync();
+      return;
+    }
+    if (res.status === 'own') {
+      this._afterAck();
+      return;
+    }
+    if (res.status !== 'applied') return;
+    this.presence.noteOp(m.author, this.now());
+    this._showChange(res.op, 'remote', m.author ?? null);
+    this.emit('presence');
+    this._scheduleSave();
+  }
+
+  // A change that did not come from the textarea: move carets and undo
+  // history over it, then tell the editor.
+  _showChange(op, source, author) {
+    if (!op || !op.length) return;
+    this.presence.mapCursors((sel, id) => transformSelection(sel, op, id === author));
+    if (this.mySel) this.mySel = transformSelection(this.mySel, op);
+    this.undoStack.transformAll(op);
+    this.emit('text', { op, source, author });
+    this.emit('cursors');
+  }
+
+  _onAck(m) {
+    const probe = this.ot.probe;
+    if (probe && String(m.id) === String(probe.id)) {
+      const target = probe.target.rev;
+      this._finishProbe(true);
+      // Acked at or after the snapshot: it was applied just now, after the
+      // snapshot we adopted. Resume once more to fetch it as a missed op.
+      if (m.rev >= target) this.session.resync();
+      return;
+    }
+    const res = this.ot.receiveAck(m.id, m.rev);
+    if (res.status === 'gap') {
+      this.session.resync();
+      return;
+    }
+    if (res.status === 'desync') {
+      this.broken = true;
+      this.session.stop();
+      this.emit('fatal', { code: 'desync', message: `ack for revision ${m.rev}, already at ${this.ot.rev}` });
+      return;
+    }
+    if (res.status === 'acked') this._afterAck();
+  }
+
+  _afterAck() {
+    this.retryAttempt = 0;
+    this._pump();
+    if (this.ot.inSync) this._scheduleCursor();
+    this._emitStatus();
+    this._scheduleSave();
+  }
+
+  _finishProbe(included) {
+    const change = this.ot.resolveProbe(included);
+    this._showChange(change, 'resync', null);
+    const held = this.held;
+    this.held = [];
+    for (const h of held) this._onMessage(h);
+    this._pump();
+    this._emitStatus();
+    this._scheduleSave();
+  }
+
+  _onError(m) {
+    if (m.re === 'cursor') {
+      if (m.code === ErrorCode.RATE_LIMITED) this.cursorInterval = Math.min(CURSOR_MAX_MS, this.cursorInterval * 2);
+      return;
+    }
+    if (m.re !== 'op') return;
+    const probe = this.ot.probe;
+    if (probe && String(m.id) === String(probe.id)) {
+      if (m.code === ErrorCode.STALE || m.code === ErrorCode.BAD_REQUEST || m.code === ErrorCode.TOO_LARGE) {
+        this._finishProbe(false);
+      } else {
+        this._retryLater();
+      }
+      return;
+    }
+    if (!this.ot.inflight || String(m.id) !== String(this.ot.inflight.id)) return;
+    switch (m.code) {
+      case ErrorCode.STALE:
+      case ErrorCode.FORBIDDEN:
+        this.session.resync();
+        return;
+      case ErrorCode.UNAVAILABLE:
+      case ErrorCode.RATE_LIMITED:
+      case ErrorCode.INTERNAL:
+        this._retryLater();
+        return;
+      default: {
+        // The server says the op cannot apply: our copy has drifted. Drop
+        // the op rather than loop on it, and resync.
+        this.ot.inflight = null;
+        this.emit('announce', 'announce.editRejected', {});
+        this.session.resync();
+      }
+    }
+  }
+
+  _retryLater() {
+    this.ot.markUnsent();
+    const ceiling = Math.min(RETRY_MAX_MS, RETRY_BASE_MS * 2 ** this.retryAttempt);
+    this.retryAttempt++;
+    const delay = Math.round(ceiling / 2 + Math.random() * ceiling / 2);
+    this.retryUntil = this.now() + delay;
+    if (this.retryTimer != null) this.timers.clearTimeout(this.retryTimer);
+    this.retryTimer = this.timers.setTimeout(() => {
+      this.retryTimer = null;
+      this.retryUntil = 0;
+      this._pump();
+    }, delay);
+    this._emitStatus();
+  }
+
+  _remoteCursor(id, sel, rev, fromMessage = false) {
+    if (id === this.me?.id) return;
+    const mapped = this.ot.mapSelection(sel, rev, false);
+    const len = this.ot.authors.length;
+    this.presence.setCursor(id, mapped && [Math.min(mapped[0], len), Math.min(mapped[1], len)]);
+    if (fromMessage) {
+      this.presence.touch(id, this.now());
+      this.emit('cursors');
+    }
+  }
+
+  // ---- outgoing --------------------------------------------------------
+
+  _pump() {
+    if (!this.session.joined || this.now() < this.retryUntil) return;
+    if (!this.ot.probing && !this.ot.inflight && this.ot.pending) this._splitPending();
+    const m = this.ot.outgoing();
+    if (m && !this.session.send(m)) this.ot.markUnsent();
+    this._emitStatus();
+  }
+
+  // A huge paste would not fit in one message: send it in pieces, each
+  // waiting for the previous ack like any other op.
+  _splitPending() {
+    const [head, tail] = splitOp(this.ot.pending, MAX_OP_UNITS);
+    if (tail) {
+      this.ot.pending = head;
+      this.ot.outgoing(); // makes `head` the in-flight op (not sent yet)
+      this.ot.inflight.sent = false;
+      this.ot.pending = tail;
+    }
+  }
+
+  /** An edit typed in the editor, as an op on the current text. */
+  localEdit(op, { undoable = true } = {}) {
+    if (!op.length) return;
+    const before = this.ot.text;
+    this.ot.applyLocal(op);
+    if (undoable) this.undoStack.record(op, before, this.now());
+    this.presence.mapCursors((sel) => transformSelection(sel, op));
+    this._pump();
+    this.emit('cursors');
+    this._emitStatus();
+    this._scheduleSave();
+  }
+
+  undo() {
+    return this._history('undo');
+  }
+
+  redo() {
+    return this._history('redo');
+  }
+
+  _history(which) {
+    const op = which === 'undo' ? this.undoStack.undo(this.ot.text) : this.undoStack.redo(this.ot.text);
+    if (!op || !op.length) return null;
+    this.localEdit(op, { undoable: false });
+    this.emit('text', { op, source: which, author: this.me?.id ?? null });
+    return op;
+  }
+
+  /** Break the undo grouping (the caret jumped, focus left). */
+  cutUndo() {
+    this.undoStack.cut();
+  }
+
+  /** The local caret/selection, [anchor, head] in code points of the local text. */
+  setSelection(sel) {
+    this.mySel = sel;
+    this._scheduleCursor();
+  }
+
+  _scheduleCursor() {
+    if (this.cursorTimer != null) return;
+    const wait = Math.max(0, this.lastCursorAt + this.cursorInterval - this.now());
+    this.cursorTimer = this.timers.setTimeout(() => {
+      this.cursorTimer = null;
+      this._sendCursor();
+    }, wait);
+  }
+
+  // Our caret is in local-text coordinates; the server only understands
+  // server revisions. Send it when nothing of ours is unacknowledged (the two
+  // coincide then); an ack re-schedules it.
+  _sendCursor() {
+    if (!this.mySel || !this.session.joined || !this.ot.inSync) return;
+    const key = `${this.ot.rev}:${this.mySel[0]}:${this.mySel[1]}`;
+    if (key === this.lastCursorSent) return;
+    if (this.session.send(cursorMsg(this.ot.rev, this.mySel))) {
+      this.lastCursorSent = key;
+      this.lastCursorAt = this.now();
+    }
+  }
+
+  _emitStatus() {
+    this.emit('status', {
+      status: this.session.status,
+      unsent: this.unsent,
+      retryAt: this.session.retryAt,
+      // Connected, but the server could not store our edit (storage down,
+      // rate limit): it is kept and tried again.
+      delayed: this.retryTimer != null && this.unsent > 0,
+    });
+  }
+
+  retryNow() {
+    this.retryUntil = 0;
+    this.session.retryNow();
+    this._pump();
+  }
+
+  setOnline(on) {
+    this.session.setOnline(on);
+  }
+
+  // ---- persistence -----------------------------------------------------
+
+  _scheduleSave() {
+    if (!this.persist?.save || this.saveTimer != null) return;
+    this.saveTimer = this.timers.setTimeout(() => {
+      this.saveTimer = null;
+      this._saveNow();
+    }, 300);
+  }
+
+  /** What a reload needs to resume without losing unsent edits. */
+  snapshot() {
+    const ot = this.ot;
+    // A probe means the in-flight op's fate is unknown; keeping it as
+    // in-flight lets the next session probe again.
+    return {
+      rev: ot.rev,
+      serverText: ot.serverText,
+      text: ot.text,
+      inflight: ot.inflight ? { id: ot.inflight.id, op: ot.inflight.op } : null,
+      pending: ot.pending,
+      authors: compressRuns(ot.authors.authors),
+      people: [...this.presence.known.values()],
+      title: this.title,
+      me: this.me,
+      role: this.role,
+    };
+  }
+
+  _saveNow() {
+    // A copy known to be wrong must not outlive the page.
+    if (!this.persist?.save || !this.started || this.broken) return;
+    if (this.ot.probing) return; // the base is in flux; the previous save is safer
+    try { this.persist.save(this.snapshot()); } catch { /* storage full or disabled */ }
+  }
+
+  saveNow() {
+    this._saveNow();
+  }
+}
+
+function compressRuns(arr) {
+  const runs = [];
+  for (const a of arr) {
+    const last = runs[runs.length - 1];
+    if (last && last[0] === a) last[1]++;
+    else runs.push([a, 1]);
+  }
+  return runs;
+}
+
+function expandRuns(runs, length) {
+  const out = [];
+  for (const [a, n] of runs) for (let i = 0; i < n; i++) out.push(a);
+  while (out.length < length) out.push(null);
+  out.length = length;
+  return out;
+}

@@ -1,0 +1,94 @@
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { I18n, pickLanguage } from '../src/i18n/index.js';
+import { PALETTE, orgColor, orgKey, contrast, UNKNOWN_COLOR } from '../src/state/colors.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const src = path.join(here, '../src');
+const fr = JSON.parse(readFileSync(path.join(src, 'i18n/fr.json'), 'utf8'));
+const en = JSON.parse(readFileSync(path.join(src, 'i18n/en.json'), 'utf8'));
+
+function sources(dir) {
+  return readdirSync(dir).flatMap((f) => {
+    const p = path.join(dir, f);
+    return statSync(p).isDirectory() ? sources(p) : p.endsWith('.js') ? [p] : [];
+  });
+}
+
+test('both catalogues have the same keys, placeholders and plural forms', () => {
+  assert.deepEqual(Object.keys(fr).sort(), Object.keys(en).sort());
+  const holes = (s) => (typeof s === 'string' ? s : Object.values(s).join(' ')).match(/\{\w+\}/g)?.sort() ?? [];
+  for (const k of Object.keys(fr)) {
+    assert.deepEqual(holes(fr[k]), holes(en[k]), k);
+    assert.equal(typeof fr[k], typeof en[k], k);
+    if (typeof fr[k] === 'object') assert.ok(fr[k].other && en[k].other, `${k} has an "other" form`);
+  }
+});
+
+test('every key the code uses exists, and every key is used', () => {
+  const used = new Set();
+  for (const file of sources(src)) {
+    const code = readFileSync(file, 'utf8');
+    for (const m of code.matchAll(/['`]((?:app|home|template|form|join|workshop|share|editor|presence|status|announce|error|action)\.[A-Za-z_]+)['`]/g)) used.add(m[1]);
+  }
+  // Keys built at run time: status.${status}, error.${code}.
+  for (const s of ['connecting', 'connected', 'reconnecting', 'offline', 'failed']) used.add(`status.${s}`);
+  for (const c of ['network', 'unavailable', 'too_large', 'create']) used.add(`error.${c}`);
+  for (const k of used) assert.ok(k in fr, `missing key ${k}`);
+  for (const k of Object.keys(fr)) assert.ok(used.has(k), `unused key ${k}`);
+});
+
+test('no user-facing string literal hides in the views', () => {
+  for (const file of sources(path.join(src, 'views'))) {
+    const code = readFileSync(file, 'utf8');
+    // text: 'Something' with a capital or an accent would be an untranslated string.
+    assert.doesNotMatch(code, /text: '[A-ZÀ-Ý][a-zà-ÿ]/, file);
+  }
+});
+
+test('language: French when preferred or unknown, English when preferred, stored choice wins', () => {
+  assert.equal(pickLanguage(null, ['fr-FR', 'en']), 'fr');
+  assert.equal(pickLanguage(null, ['en-GB', 'fr']), 'en');
+  assert.equal(pickLanguage(null, ['de-DE', 'en-US']), 'en');
+  assert.equal(pickLanguage(null, ['de-DE']), 'fr');
+  assert.equal(pickLanguage('en', ['fr-FR']), 'en');
+  assert.equal(pickLanguage('xx', ['fr-CA']), 'fr');
+});
+
+test('t() fills placeholders and picks plural forms per language', () => {
+  const i = new I18n({ fr, en }, 'fr');
+  assert.equal(i.t('presence.count', { count: 1 }), '1 personne');
+  assert.equal(i.t('presence.count', { count: 3 }), '3 personnes');
+  assert.equal(i.t('join.present', { count: 0 }), "Personne n'est encore là.");
+  assert.equal(i.t('announce.arrived', { name: 'Jean', organisation: 'Banque' }), "Jean (Banque) a rejoint l'atelier.");
+  i.setLanguage('en');
+  assert.equal(i.t('presence.count', { count: 1 }), '1 person');
+  assert.equal(i.t('join.present', { count: 2 }), '2 people are already here.');
+  assert.equal(i.t('no.such.key'), 'no.such.key');
+});
+
+test('bound elements follow the language', () => {
+  const i = new I18n({ fr, en }, 'fr');
+  const el = { textContent: '', isConnected: true, attrs: {}, setAttribute(k, v) { this.attrs[k] = v; } };
+  i.bind(el, 'status.connected');
+  i.bind(el, 'app.switchLanguage', null, 'aria-label');
+  assert.equal(el.textContent, 'Connecté');
+  i.setLanguage('en');
+  assert.equal(el.textContent, 'Connected');
+  assert.equal(el.attrs['aria-label'], 'Passer en français');
+});
+
+test('organisation colours: stable, case-insensitive, readable with white text', () => {
+  for (const c of [...PALETTE, UNKNOWN_COLOR]) {
+    assert.ok(contrast(c, '#ffffff') >= 4.5, `${c} vs white: ${contrast(c, '#ffffff').toFixed(2)}`);
+  }
+  assert.equal(orgColor('Ville de Lyon'), orgColor('  ville  de LYON '));
+  assert.equal(orgKey('Banque\u0301'), orgKey('Banqué'));
+  assert.ok(PALETTE.includes(orgColor('Banque')));
+  assert.equal(orgColor(''), UNKNOWN_COLOR);
+  const used = new Set(['Ville de Lyon', 'Banque', 'Association', 'Région', 'Université', 'Entreprise'].map(orgColor));
+  assert.ok(used.size >= 4, 'common names spread over the palette');
+});
