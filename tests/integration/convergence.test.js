@@ -15,8 +15,8 @@ const SEED = Number(process.env.ATELIER_IT_SEED || Date.now() % 1e9);
 
 describe('convergence', { timeout: 150000 }, () => {
   let h;
-  before(async () => { h = await Harness.start(); });
-  after(async () => { if (h) await h.close(); });
+  before(async () => { h = await Harness.start(); }, { timeout: 30000 });
+  after(async () => { if (h) await h.close(); }, { timeout: 30000 });
 
   test(`${CLIENTS} clients x ${OPS} random edits converge (seed ${SEED})`, { timeout: 120000 }, async (t) => {
     const initial = 'Quoi ?\n\nPourquoi ?\n\nComment ? — « déjà » 🤝\n';

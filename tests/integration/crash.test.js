@@ -29,8 +29,8 @@ function boundaries(text) {
 
 describe('server crash and restart', { timeout: 120000 }, () => {
   let h;
-  before(async () => { h = await Harness.start(); });
-  after(async () => { if (h) await h.close(); });
+  before(async () => { h = await Harness.start(); }, { timeout: 30000 });
+  after(async () => { if (h) await h.close(); }, { timeout: 30000 });
 
   test(`acked edits survive kill -9 and restart (seed ${SEED})`, { timeout: 90000 }, async (t) => {
     const server = h.server;

@@ -23,8 +23,8 @@ describe('errors', { timeout: 120000 }, () => {
     b = h.client({ workshop: w.id, name: 'Bystander', organisation: 'Tests' });
     await a.start();
     await b.start();
-  });
-  after(async () => { if (h) await h.close(); });
+  }, { timeout: 30000 });
+  after(async () => { if (h) await h.close(); }, { timeout: 30000 });
 
   // Sends `payload` on `c` and checks the reply is the expected error.
   async function expectError(c, payload, { code, re, id, what }) {
@@ -337,8 +337,16 @@ describe('errors', { timeout: 120000 }, () => {
     await quiet(flooder);
     assert.ok(flooder.connected, 'the flooder was disconnected');
     assert.ok(limited.length > 0, 'no rate_limited in a flood of 2000');
-    for (const m of limited) assert.equal(m.code, 'rate_limited', JSON.stringify(m));
+    for (const m of limited) {
+      assert.equal(m.code, 'rate_limited', JSON.stringify(m));
+      assert.equal(m.re, 'ping', `rate_limited without re: ${JSON.stringify(m)}`);
+      assert.match(String(m.id), /^f-/, `rate_limited without the ping's id: ${JSON.stringify(m)}`);
+    }
     assert.deepEqual([...pongs.values()].filter((n) => n > 1), [], 'a ping was answered twice');
+    const limitedIds = new Set(limited.map((m) => m.id));
+    assert.equal(limitedIds.size, limited.length, 'a ping was refused twice');
+    assert.ok(![...limitedIds].some((id) => pongs.has(id)), 'a ping got both pong and rate_limited');
+    assert.equal(pongs.size + limitedIds.size, N, `${N - pongs.size - limitedIds.size} pings got no reply at all`);
     assert.ok(pongs.size >= 300, `only ${pongs.size} pongs: the burst allowance (400) is not honoured`);
     assert.ok(pongs.size < N, 'nothing was limited');
 

@@ -95,14 +95,18 @@ function spawnLogged(cmd, args, logFile, env) {
   child.stdout.on('data', onData);
   child.stderr.on('data', onData);
   child.exited = new Promise((resolve) => {
-    child.on('exit', (code, signal) => {
+    const done = (info) => {
+      if (child.exitInfo) return;
       live.delete(child);
-      child.exitInfo = { code, signal };
+      child.exitInfo = info;
       out.end();
-      resolve(child.exitInfo);
-    });
+      resolve(info);
+    };
+    child.on('exit', (code, signal) => done({ code, signal }));
+    // A failed spawn (missing binary, ETXTBSY while it is being rebuilt) never
+    // emits 'exit'.
+    child.on('error', (err) => { child.spawnError = err; if (child.pid === undefined) done({ code: null, signal: null, error: err.message }); });
   });
-  child.on('error', (err) => { child.spawnError = err; });
   child.tail = tail;
   live.add(child);
   return child;
@@ -117,7 +121,9 @@ async function killChild(child, signal, graceMs = 5000) {
   clearTimeout(timer);
   if (r === 'timeout') {
     try { child.kill('SIGKILL'); } catch { /* gone */ }
-    await child.exited;
+    const t2 = new Promise((res) => { timer = setTimeout(res, 2000); });
+    await Promise.race([child.exited, t2]);
+    clearTimeout(timer);
   }
   return child.exitInfo;
 }
@@ -361,7 +367,10 @@ function validator(name) {
 function schemaErrors(name, value) {
   const v = validator(name);
   if (v(value)) return null;
-  return ajv.errorsText(v.errors, { dataVar: name });
+  return v.errors.map((e) => {
+    const extra = e.params && e.params.additionalProperty ? ` "${e.params.additionalProperty}"` : '';
+    return `${name}${e.instancePath} ${e.message}${extra}`;
+  }).join('; ');
 }
 
 function assertSchema(name, value) {
@@ -1185,6 +1194,10 @@ async function waitQuiescent(clients, { timeoutMs = 20000, serverRev } = {}) {
     }, timeoutMs, 'quiescence', 50);
   } catch (e) {
     e.message += `: ${lastState}`;
+    for (const c of clients.filter((x) => !x.idle).slice(0, 3)) {
+      e.message += `\n--- ${c.tag} (${c.joined ? 'joined' : 'down'}, rev ${c.rev}) last frames:\n` +
+        c.log.slice(-8).map((x) => `${x.t % 100000} ${x.dir} ${String(x.data).slice(0, 200)}`).join('\n');
+    }
     throw e;
   }
 }

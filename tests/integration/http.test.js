@@ -10,8 +10,8 @@ const T = { timeout: 20000 };
 describe('HTTP API', { timeout: 60000 }, () => {
   let h;
   let s;
-  before(async () => { h = await Harness.start(); s = h.server; });
-  after(async () => { if (h) await h.close(); });
+  before(async () => { h = await Harness.start(); s = h.server; }, { timeout: 30000 });
+  after(async () => { if (h) await h.close(); }, { timeout: 30000 });
 
   async function expectError(res, status, code) {
     assert.equal(res.status, status, `expected ${status}, got ${res.status} ${res.text.slice(0, 300)}`);

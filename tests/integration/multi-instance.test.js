@@ -17,8 +17,8 @@ const SEED = Number(process.env.ATELIER_IT_SEED || Date.now() % 1e9);
 
 describe('two server instances', { timeout: 120000 }, () => {
   let h;
-  before(async () => { h = await Harness.start({ servers: 2 }); });
-  after(async () => { if (h) await h.close(); });
+  before(async () => { h = await Harness.start({ servers: 2 }); }, { timeout: 30000 });
+  after(async () => { if (h) await h.close(); }, { timeout: 30000 });
 
   test(`concurrent typing through two instances (seed ${SEED})`, { timeout: 90000 }, async (t) => {
     const [s1, s2] = h.servers;

@@ -13,8 +13,8 @@ const T = { timeout: 20000 };
 
 describe('resume', { timeout: 90000 }, () => {
   let h;
-  before(async () => { h = await Harness.start(); });
-  after(async () => { if (h) await h.close(); });
+  before(async () => { h = await Harness.start(); }, { timeout: 30000 });
+  after(async () => { if (h) await h.close(); }, { timeout: 30000 });
 
   async function typeSome(clients, n, seed) {
     await Promise.all(clients.map(async (c, i) => {

@@ -180,6 +180,10 @@ static proto_err decode_op(const cJSON *o, proto_msg *m, const char **why) {
         *why = s == OT_ENOMEM ? "out of memory" : "\"op\" is not a valid ot-text-unicode op (positive integer skips, non-empty inserts, {\"d\": n or \"text\"}, merged components, no trailing skip)";
         return s == OT_ENOMEM ? PROTO_EINTERNAL : PROTO_EBAD_REQUEST;
     }
+    if (m->u.op.op.n == 0) { /* a no-op would still take a revision and a place in everyone's window */
+        *why = "\"op\" is empty: send nothing when nothing changed";
+        return PROTO_EBAD_REQUEST;
+    }
     return PROTO_OK;
 }
 
