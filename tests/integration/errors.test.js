@@ -117,6 +117,7 @@ describe('errors', { timeout: 120000 }, () => {
 
   test('ops that do not fit the document are bad_request and change nothing', T, async () => {
     const bad = [
+      ['empty op', []],
       ['skip past end', [7, 'x']],
       ['skip to end then delete', [6, { d: 1 }]],
       ['delete past end', [4, { d: 3 }]],

@@ -42,7 +42,11 @@ function killAllSync() {
     try { process.kill(child.pid, 'SIGKILL'); } catch { /* already gone */ }
   }
   live.clear();
-  if (process.env.ATELIER_TEST_KEEP) return;
+  // Keep the logs and Redis data of a failed file for a post-mortem.
+  if (process.env.ATELIER_TEST_KEEP || (process.exitCode && tempDirs.size)) {
+    if (tempDirs.size) process.stderr.write(`# kept for inspection: ${[...tempDirs].join(' ')}\n`);
+    return;
+  }
   for (const d of tempDirs) {
     try { fs.rmSync(d, { recursive: true, force: true }); } catch { /* best effort */ }
   }
@@ -59,10 +63,9 @@ function makeTempDir(prefix = 'atelier-it-') {
   return d;
 }
 
+// Removal waits for the process exit, where a failure keeps the directory.
 function removeTempDir(d) {
-  tempDirs.delete(d);
-  if (process.env.ATELIER_TEST_KEEP) return;
-  fs.rmSync(d, { recursive: true, force: true });
+  tempDirs.add(d);
 }
 
 function freePort() {
@@ -381,6 +384,8 @@ function assertSchema(name, value) {
 const SERVER_SCHEMA = {
   welcome: 'welcome', ack: 'ack', op: 'server-op', arrived: 'arrived', departed: 'departed',
   cursor: 'server-cursor', pong: 'pong', error: 'error',
+  // protocol/polls.md
+  poll: 'poll', poll_deleted: 'poll-deleted', answer: 'poll-answer', results: 'results', my_ballot: 'my_ballot',
 };
 
 // What the server requires of an op beyond the schema (spec "Conventions").
@@ -960,7 +965,16 @@ class Client extends EventEmitter {
         this._scheduleResend(msg.code === 'unavailable' ? 250 : 100);
         break;
       case 'stale':
-        this.resync('stale');
+        if (this.inflight.snapshotReset) {
+          // Not the last accepted op (that would be acked), and too old to
+          // transform: it was never taken and cannot be rebased any more.
+          this.dropped++;
+          this.droppedMeta.push(...(this.opMeta.get(this.inflight.id) || []));
+          this.inflight = null;
+          this._flush();
+        } else {
+          this.resync('stale');
+        }
         break;
       default:
         this.anomalies.push(`op ${msg.id} refused: ${JSON.stringify(msg)} op=${JSON.stringify(this.inflight.op)}`);

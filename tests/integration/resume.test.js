@@ -245,9 +245,12 @@ describe('resume', { timeout: 90000 }, () => {
     await a.start();
     await b.start();
     const serverRev = () => s.workshopRev(w.id);
+    a.submit(['« ']);
+    const aOp = a.inflight.id;
+    await waitQuiescent([a, b], { serverRev });
     a.detach();
-    for (let i = 0; i < 12; i++) {
-      b.submit([i + 1, String.fromCodePoint(0x41 + i)]);
+    for (let i = 0; i < 11; i++) {
+      b.submit([i + 3, String.fromCodePoint(0x41 + i)]);
       await waitQuiescent([b], { serverRev });
     }
     const welcome = await a.start();
@@ -255,6 +258,11 @@ describe('resume', { timeout: 90000 }, () => {
     assert.equal(welcome.doc.rev, 12);
     assert.equal(welcome.doc.text, b.text);
     assert.equal(a.text, b.text);
+    // What a client resumed from a snapshot does with its in-flight op: the
+    // id check comes before the window check.
+    const again = await a.request({ type: 'op', id: aOp, rev: 0, op: ['« '] });
+    assert.deepEqual(again, { type: 'ack', id: aOp, rev: 0 }, 'a re-sent last op out of the window is not recognised');
+    assert.equal(await serverRev(), 12);
 
     const reply = await b.request({ type: 'op', id: 'trop-vieux', rev: 0, op: ['x'] });
     assert.equal(reply.type, 'error');
@@ -265,6 +273,38 @@ describe('resume', { timeout: 90000 }, () => {
     const ok = await b.request({ type: 'op', id: 'dans-la-fenetre', rev: 10, op: ['y'] });
     assert.equal(ok.type, 'ack');
     assert.equal(ok.rev, 12);
+    a.close();
+    b.close();
+    await s.kill();
+  });
+
+  test('a client resumed from a snapshot learns its in-flight op was taken by re-sending it', T, async () => {
+    const s = await h.addServer(['--window', '5']);
+    const w = await s.createWorkshop({ title: 'Instantané', text: 'abc' });
+    const a = h.client({ server: s, workshop: w.id, name: 'A', organisation: 'O' });
+    const b = h.client({ server: s, workshop: w.id, name: 'B', organisation: 'O' });
+    await a.start();
+    await b.start();
+    const serverRev = () => s.workshopRev(w.id);
+    a.freeze();
+    const seen = b.waitFor((m) => m.type === 'op', 3000, 'A\'s op');
+    a.submit([3, '!']);
+    const id = a.inflight.id;
+    await seen;
+    a.submit(['?']); // composed locally, never sent: lost with the snapshot
+    a.detach();
+    for (let i = 0; i < 10; i++) {
+      b.submit(['.']);
+      await waitQuiescent([b], { serverRev });
+    }
+    const welcome = await a.start();
+    assert.equal(welcome.missed, undefined);
+    await waitQuiescent([a, b], { serverRev });
+    assert.equal(a.acked.get(id), 0, 'the re-sent in-flight op was not recognised');
+    assert.equal(a.dropped, 1);
+    assert.equal(a.text, b.text);
+    assert.equal(a.text, '..........abc!');
+    h.assertNoProblems();
     a.close();
     b.close();
     await s.kill();
