@@ -1269,3 +1269,18 @@ poll_t *poll_list_take(poll_list *l, const char *id) {
     l->n--;
     return p;
 }
+
+const char *poll_answer_author(const poll_t *p, uint32_t answer_id) {
+    const poll_answer *a = live_answer(p, answer_id);
+    return a ? p->voters[a->author].pid : NULL;
+}
+
+static int by_creation(const void *a, const void *b) {
+    const poll_t *x = *(poll_t *const *)a, *y = *(poll_t *const *)b;
+    if (x->created != y->created) return x->created < y->created ? -1 : 1;
+    return strcmp(x->id, y->id);
+}
+
+void poll_list_sort(poll_list *l) {
+    if (l->n > 1) qsort(l->v, l->n, sizeof *l->v, by_creation);
+}

@@ -223,5 +223,9 @@ void poll_list_free(poll_list *l);
 poll_t *poll_list_find(const poll_list *l, const char *id);
 poll_err poll_list_add(poll_list *l, poll_t *p, const char **why);
 poll_t *poll_list_take(poll_list *l, const char *id);
+/* Oldest first (creation time, then id): the order clients are promised. */
+void poll_list_sort(poll_list *l);
+/* The participant id of a live answer's author, or NULL. */
+const char *poll_answer_author(const poll_t *p, uint32_t answer_id);
 
 #endif

@@ -44,6 +44,11 @@ static bool is_participant(const hub_room *r, const hub_session *s, const void *
     return s->participant == *(const int *)arg;
 }
 
+static bool is_facilitator_session(const hub_room *r, const hub_session *s, const void *arg) {
+    (void)arg;
+    return is_facilitator(r, s);
+}
+
 static void send_error(hub *h, uint64_t conn, poll_err e, const char *why, proto_type re, const char *idjson) {
     poll_write_error(&h->scratch, e, why, proto_type_name(re), idjson);
     net_send_sbuf(h->net, conn, &h->scratch);
@@ -106,6 +111,9 @@ typedef struct poll_write {
     char idjson[PROTO_IDJSON_MAX + 1];  /* the request id */
     char poll_id[POLL_ID_MAX + 1];
     uint32_t answer;                    /* W_ANSWER: the answer to relay */
+    char owner[POLL_PID_MAX + 1];       /* whose ballot record changes (a moderated answer's author) */
+    bool was_draft;                     /* W_DELETE: only facilitators knew of it */
+    bool poll_record;                   /* the poll record changes too (a new answer id) */
 } poll_write;
 
 static char *ballots_key(const hub_room *r, const char *poll_id) {
@@ -133,7 +141,7 @@ static void written(redisReply *reply, void *priv) {
     } else if (pw->kind == W_DELETE) {
         poll_t *gone = poll_list_take(&r->polls, pw->poll_id);
         poll_write_deleted(&h->scratch, pw->poll_id, NULL);
-        hub_send_if(r, &h->scratch, NULL, NULL, except);
+        hub_send_if(r, &h->scratch, pw->was_draft ? is_facilitator_session : NULL, NULL, except);
         poll_free(gone);
     } else if (p && pw->kind == W_LIFECYCLE) {
         poll_write_poll(&h->scratch, p, NULL);
@@ -146,6 +154,11 @@ static void written(redisReply *reply, void *priv) {
         }
         poll_write_my_ballot(&h->scratch, p, r->w->people[pw->who].id, NULL);
         hub_send_if(r, &h->scratch, is_participant, &pw->who, except);
+        int owner = wk_find_participant(r->w, pw->owner);
+        if (owner >= 0 && owner != pw->who) { /* a moderated answer: its author's own view changed */
+            poll_write_my_ballot(&h->scratch, p, pw->owner, NULL);
+            hub_send_if(r, &h->scratch, is_participant, &owner, 0);
+        }
         results_due(r, p->id);
     }
     /* The requester's own reply carries its id. */
@@ -170,6 +183,7 @@ static poll_write *write_new(hub_room *r, hub_session *s, proto_msg *msg, write_
     pw->kind = kind;
     snprintf(pw->idjson, sizeof pw->idjson, "%s", msg->idjson);
     snprintf(pw->poll_id, sizeof pw->poll_id, "%s", poll_id);
+    snprintf(pw->owner, sizeof pw->owner, "%s", r->w->people[s->participant].id);
     return pw;
 }
 
@@ -211,22 +225,28 @@ static void store_poll(hub_room *r, poll_t *p, poll_write *pw, bool deleted) {
 /* Store one participant's ballot record (empty when they have nothing left). Takes pw. */
 static void store_ballot(hub_room *r, poll_t *p, poll_write *pw) {
     hub *h = r->hub;
-    const wk_participant *me = &r->w->people[pw->who];
-    sbuf rec;
+    int owner = wk_find_participant(r->w, pw->owner);
+    const char *org = owner >= 0 ? r->w->people[owner].org : "?";
+    sbuf rec, prec;
     sbuf_init(&rec, 0);
-    bool has = poll_store_write_ballot(&rec, p, me->id);
+    sbuf_init(&prec, 0);
+    bool has = poll_store_write_ballot(&rec, p, pw->owner);
+    if (pw->poll_record) poll_store_write(&prec, p);
     char *kb = ballots_key(r, p->id);
     char t[24];
     snprintf(t, sizeof t, "%lld", (long long)hub_now_ms());
     const char *data = has && sbuf_data(&rec) ? sbuf_data(&rec) : "";
-    const char *argv[] = {"FCALL", "atelier_ballot", "2", kb ? kb : "", r->k_events,
-                          me->id, data, event_name(pw->type), p->id, me->org, data, t, h->origin};
-    size_t lens[13];
-    for (size_t i = 0; i < 13; i++) lens[i] = strlen(argv[i]);
+    const char *precord = pw->poll_record && sbuf_data(&prec) ? sbuf_data(&prec) : "";
+    const char *argv[] = {"FCALL", "atelier_ballot", "3", kb ? kb : "", r->k_events, r->k_polls,
+                          pw->owner, data, event_name(pw->type), p->id, org, data, t, h->origin, precord};
+    size_t lens[15];
+    for (size_t i = 0; i < 15; i++) lens[i] = strlen(argv[i]);
     r->pending++;
-    if (!kb || !sbuf_ok(&rec) || !store_cmd_argv(h->store, written, pw, 13, argv, lens)) written(NULL, pw);
+    if (!kb || !sbuf_ok(&rec) || !sbuf_ok(&prec) || !store_cmd_argv(h->store, written, pw, 15, argv, lens))
+        written(NULL, pw);
     free(kb);
     sbuf_free(&rec);
+    sbuf_free(&prec);
 }
 
 /* ---- Requests ---- */
@@ -277,6 +297,12 @@ void hub_poll_message(hub *h, hub_session *s, proto_msg *msg) {
 
     const char *pid = get_str(o, "poll");
     poll_t *p = pid && poll_valid_id(pid) ? poll_list_find(&r->polls, pid) : NULL;
+    bool facilitator_action = msg->type != PROTO_VOTE && msg->type != PROTO_ANSWER && msg->type != PROTO_UPVOTE;
+    if (p && p->state != POLL_DELETED && facilitator_action && !fac) {
+        /* Said before anything else, drafts included: the action is not theirs to take. */
+        send_error(h, s->conn, POLL_EFORBIDDEN, "only a facilitator runs polls", msg->type, msg->idjson);
+        return;
+    }
     if (!p || !poll_visible(p, fac)) {
         send_error(h, s->conn, pid ? POLL_ENOT_FOUND : POLL_EBAD_REQUEST,
                    pid ? "no poll with this id" : "\"poll\" must be a poll id", msg->type, msg->idjson);
@@ -284,6 +310,8 @@ void hub_poll_message(hub *h, hub_session *s, proto_msg *msg) {
     }
     write_kind kind = W_LIFECYCLE;
     uint32_t answer = 0;
+    bool was_draft = false, poll_record = false;
+    char owner[POLL_PID_MAX + 1] = "";
     switch (msg->type) {
     case PROTO_POLL_EDIT: {
         poll_def def;
@@ -307,6 +335,7 @@ void hub_poll_message(hub *h, hub_session *s, proto_msg *msg) {
     }
     case PROTO_POLL_DELETE:
         kind = W_DELETE;
+        was_draft = p->state == POLL_DRAFT;
         e = poll_delete(p, fac, &why);
         break;
     case PROTO_VOTE: {
@@ -326,8 +355,11 @@ void hub_poll_message(hub *h, hub_session *s, proto_msg *msg) {
         } else if (!a) {
             if (!cJSON_IsString(text)) e = POLL_EBAD_REQUEST, why = "\"text\" must be a string";
             else e = poll_answer_add(p, me->id, me->org, text->valuestring, &answer, &why);
+            poll_record = true; /* the poll's last answer id moved: ids are never handed out twice */
         } else {
             answer = (uint32_t)a->valuedouble;
+            const char *author = poll_answer_author(p, answer);
+            if (author) snprintf(owner, sizeof owner, "%s", author); /* a facilitator may delete anyone's */
             if (cJSON_IsNull(text)) e = poll_answer_delete(p, me->id, fac, answer, &why);
             else if (cJSON_IsString(text)) e = poll_answer_edit(p, me->id, answer, text->valuestring, &why);
             else e = POLL_EBAD_REQUEST, why = "\"text\" must be a string, or null to delete";
@@ -358,6 +390,9 @@ void hub_poll_message(hub *h, hub_session *s, proto_msg *msg) {
         return;
     }
     pw->answer = answer;
+    pw->was_draft = was_draft;
+    pw->poll_record = poll_record;
+    if (owner[0]) snprintf(pw->owner, sizeof pw->owner, "%s", owner);
     /* An answer lives in its author's ballot record; a facilitator deleting
      * someone else's answer rewrites the poll record (answers_next) and the
      * author's record would keep it: the loader drops answers the poll record
@@ -444,6 +479,7 @@ static void ballots_read(redisReply *reply, void *priv) {
             poll_free(poll_list_take(&r->polls, pr->id));
             const char *why;
             if (poll_list_add(&r->polls, pr->p, &why) == POLL_OK) {
+                poll_list_sort(&r->polls);
                 if (r->w) relay_poll(r, pr->p);
             } else {
                 poll_free(pr->p);
@@ -451,6 +487,7 @@ static void ballots_read(redisReply *reply, void *priv) {
         } else {
             const char *why;
             if (poll_list_add(&r->polls, pr->p, &why) != POLL_OK) poll_free(pr->p);
+            else poll_list_sort(&r->polls);
         }
         pr->p = NULL;
     }

@@ -13,8 +13,10 @@
  *   workshop loaded fetch the new ops at once.
  * atelier_poll    KEYS polls events ballots; ARGV poll_id record event_type t_ms origin
  *   stores the poll record (an empty record deletes the poll and its ballots).
- * atelier_ballot  KEYS ballots events; ARGV participant record event_type poll org data t_ms origin
- *   stores one participant's ballot record (empty: none left). The event
+ * atelier_ballot  KEYS ballots events polls; ARGV participant record event_type poll org data t_ms origin
+ *                 poll_record
+ *   stores one participant's ballot record (empty: none left), and the poll
+ *   record when given (a new answer moves its last answer id). The event
  *   names the organisation, never the participant.
  *   Both publish "ID poll POLL ORIGIN" on atelier:notify (ORIGIN: the
  *   writing process, which ignores its own announcements). */
@@ -63,6 +65,7 @@ const char store_functions_lua[] =
     "end\n"
     "local function ballot(keys, args)\n"
     "  if args[2] == '' then redis.call('HDEL', keys[1], args[1]) else redis.call('HSET', keys[1], args[1], args[2]) end\n"
+    "  if args[9] ~= '' then redis.call('HSET', keys[3], args[4], args[9]) end\n"
     "  redis.call('XADD', keys[2], '*', 'type', args[3], 'poll', args[4], 'org', args[5], 'data', args[6], 't', args[7])\n"
     "  notify(keys[2], 'poll ' .. args[4] .. ' ' .. args[8])\n"
     "  return 1\n"
