@@ -14,11 +14,28 @@ export const ErrorCode = Object.freeze({
   STALE: 'stale',
   UNAVAILABLE: 'unavailable',
   INTERNAL: 'internal',
+  // protocol/polls.md
+  POLL_STATE: 'poll_state',
+  POLL_CLOSED: 'poll_closed',
+  POLL_LIMIT: 'poll_limit',
 });
 
 export const MAX_MESSAGE_BYTES = 64 * 1024;
 export const MAX_LABEL = 64; // code points in a name or organisation
 export const MAX_TITLE = 200;
+
+// Poll limits (protocol/polls.md, "Kinds"), in code points.
+export const POLL_KINDS = ['single', 'multiple', 'scale', 'text'];
+export const POLL_STATES = ['draft', 'open', 'closed'];
+export const POLL_VISIBILITIES = ['hidden', 'live', 'revealed'];
+export const MAX_QUESTION = 300;
+export const MAX_CHOICE = 120;
+export const MAX_ANSWER = 280;
+export const MIN_CHOICES = 2;
+export const MAX_CHOICES = 12;
+export const MAX_TEXT_ANSWERS = 10;
+export const DEFAULT_TEXT_ANSWERS = 3;
+export const SCALE_VALUES = [1, 2, 3, 4, 5];
 
 export function join({ id, workshop, name, organisation, key, resume }) {
   const m = { type: 'join', id, workshop };
@@ -32,6 +49,33 @@ export function join({ id, workshop, name, organisation, key, resume }) {
 export const op = (id, rev, ops) => ({ type: 'op', id, rev, op: ops });
 export const cursor = (rev, sel) => ({ type: 'cursor', rev, sel: [sel[0], sel[1]] });
 export const ping = (id) => ({ type: 'ping', id });
+
+/** A poll definition as poll_create and poll_edit carry it: only the fields its kind has. */
+function definition({ kind, question, choices, max }) {
+  const d = { kind, question };
+  if (kind === 'single' || kind === 'multiple') d.choices = [...choices];
+  if ((kind === 'multiple' || kind === 'text') && max != null) d.max = max;
+  return d;
+}
+export const pollCreate = (id, def) => ({ type: 'poll_create', id, ...definition(def) });
+export const pollEdit = (id, poll, def) => ({ type: 'poll_edit', id, poll, ...definition(def) });
+/** poll_open, poll_close, poll_reopen, poll_delete */
+export const pollStep = (type, id, poll) => ({ type, id, poll });
+export const pollResults = (id, poll, visibility) => ({ type: 'poll_results', id, poll, visibility });
+export const vote = (id, poll, ballot) => ({ type: 'vote', id, poll, ballot });
+export function answer(id, poll, { answer: answerId, text }) {
+  const m = { type: 'answer', id, poll };
+  if (answerId != null) m.answer = answerId;
+  m.text = text;
+  return m;
+}
+export const upvote = (id, poll, answerId, up) => ({ type: 'upvote', id, poll, answer: answerId, up });
+
+/** Client message types whose errors belong to polls. */
+export const POLL_REQUESTS = new Set([
+  'poll_create', 'poll_edit', 'poll_open', 'poll_close', 'poll_reopen', 'poll_delete', 'poll_results',
+  'vote', 'answer', 'upvote',
+]);
 
 const isRev = (v) => Number.isInteger(v) && v >= 0;
 const isStr = (v) => typeof v === 'string';
@@ -48,6 +92,34 @@ function isOp(v) {
   return true;
 }
 
+const isCount = (v) => Number.isInteger(v) && v >= 0;
+const isCounts = (v) => Array.isArray(v) && v.every(isCount);
+const isMean = (v) => v === undefined || v === null || (typeof v === 'number' && Number.isFinite(v));
+const isAnswerText = (a) => a && Number.isInteger(a.id) && isStr(a.text);
+
+export function isPoll(p) {
+  return !!p && typeof p === 'object' && isStr(p.id) && p.id.length > 0 &&
+    POLL_KINDS.includes(p.kind) && isStr(p.question) &&
+    POLL_STATES.includes(p.state) && POLL_VISIBILITIES.includes(p.results) &&
+    (p.choices === undefined || (Array.isArray(p.choices) && p.choices.every(isStr))) &&
+    ((p.kind !== 'single' && p.kind !== 'multiple') || Array.isArray(p.choices)) &&
+    (p.max === undefined || (Number.isInteger(p.max) && p.max > 0)) &&
+    (p.answers === undefined || (Array.isArray(p.answers) && p.answers.every(isAnswerText)));
+}
+
+// A group of results: the whole, one organisation or the "other" pool.
+const isTally = (g) => g && isCount(g.respondents) &&
+  (g.counts === undefined || isCounts(g.counts)) && (g.upvotes === undefined || isCounts(g.upvotes)) && isMean(g.mean);
+
+function isResults(m) {
+  return isStr(m.poll) && isTally(m) &&
+    (m.answers === undefined || (Array.isArray(m.answers) && m.answers.every((a) => a && Number.isInteger(a.id) && isCount(a.upvotes)))) &&
+    (m.counts !== undefined || m.answers !== undefined) &&
+    Array.isArray(m.organisations) && m.organisations.every((o) => isTally(o) && isStr(o.name)) &&
+    (m.other == null || isTally(m.other)) &&
+    (m.alignment == null || (typeof m.alignment === 'object' && typeof m.alignment.divergence === 'number' && isStr(m.alignment.label)));
+}
+
 const isParticipant = (p) => p && isStr(p.id) && isStr(p.name) && isStr(p.organisation);
 
 const checks = {
@@ -57,7 +129,9 @@ const checks = {
     (m.doc.text !== undefined || Array.isArray(m.missed)) &&
     (m.missed === undefined || (Array.isArray(m.missed) &&
       m.missed.every((x) => x && isRev(x.rev) && isOp(x.op)))) &&
-    (m.participants === undefined || (Array.isArray(m.participants) && m.participants.every(isParticipant))),
+    (m.participants === undefined || (Array.isArray(m.participants) && m.participants.every(isParticipant))) &&
+    // One bad poll must not cost the whole welcome: bad ones are dropped later.
+    (m.polls === undefined || Array.isArray(m.polls)),
   ack: (m) => m.id !== undefined && isRev(m.rev),
   op: (m) => isRev(m.rev) && isOp(m.op),
   arrived: (m) => isParticipant(m.participant),
@@ -65,6 +139,13 @@ const checks = {
   cursor: (m) => isStr(m.participant) && isRev(m.rev) && isSel(m.sel),
   pong: () => true,
   error: (m) => isStr(m.code),
+  poll: (m) => isPoll(m.poll),
+  poll_deleted: (m) => isStr(m.poll),
+  answer: (m) => isStr(m.poll) && Number.isInteger(m.answer) && (m.text === null || isStr(m.text)),
+  results: isResults,
+  my_ballot: (m) => isStr(m.poll) &&
+    (m.answers === undefined || (Array.isArray(m.answers) && m.answers.every(isAnswerText))) &&
+    (m.upvotes === undefined || (Array.isArray(m.upvotes) && m.upvotes.every(Number.isInteger))),
 };
 
 /** Parse a text frame: the message object, or null when it is not one we understand. */

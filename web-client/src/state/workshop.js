@@ -12,12 +12,16 @@
 //   status   ({status, unsent, retryAt})
 //   announce (key, params)                    something worth telling a screen reader
 //   fatal    ({code, message})
+//
+// Polls live in `this.polls` (a PollStore, state/polls.js) with events of
+// their own; this store only feeds it the welcome and the poll messages.
 import { Emitter } from '../emitter.js';
 import { ErrorCode, MAX_MESSAGE_BYTES, cursor as cursorMsg } from '../protocol/messages.js';
 import { OTClient } from './otclient.js';
 import { Presence } from './presence.js';
 import { UndoStack } from './undo.js';
 import { apply, splitOp, transformSelection } from './ot.js';
+import { PollStore } from './polls.js';
 
 const CURSOR_MS = 100;
 const CURSOR_MAX_MS = 2000;
@@ -64,10 +68,16 @@ export class WorkshopStore extends Emitter {
     if (restored) this._restore(restored);
 
     this.session = createSession(() => this._joinFields());
+    this.polls = new PollStore({
+      send: (m) => this.session.send(m),
+      joined: () => this.session.joined,
+      timers,
+    });
     this.session.on('welcome', (m, info) => this._onWelcome(m, info));
     this.session.on('message', (m) => this._onMessage(m));
     this.session.on('status', () => this._emitStatus());
     this.session.on('disconnected', () => {
+      this.polls.disconnected();
       this.ot.markUnsent();
       this._emitStatus();
     });
@@ -88,6 +98,7 @@ export class WorkshopStore extends Emitter {
   stop() {
     this._saveNow();
     this.session.stop();
+    this.polls.stop();
     for (const t of [this.cursorTimer, this.retryTimer, this.saveTimer]) if (t != null) this.timers.clearTimeout(t);
   }
 
@@ -182,6 +193,7 @@ export class WorkshopStore extends Emitter {
     }
     if (first) this.emit('ready');
     this.emit('welcome', { title: this.title, me: this.me, role: this.role });
+    this.polls.welcome(m.polls || [], this.role);
     this.emit('presence');
     this.emit('cursors');
     this.lastCursorSent = null;
@@ -198,6 +210,7 @@ export class WorkshopStore extends Emitter {
       this.held.push(m);
       return;
     }
+    if (this.polls.receive(m)) return;
     switch (m.type) {
       case 'op': return this._onRemoteOp(m);
       case 'ack': return this._onAck(m);

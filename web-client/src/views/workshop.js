@@ -4,6 +4,7 @@
 import { h } from './dom.js';
 import { EditorView } from './editor.js';
 import { PresenceView } from './presence.js';
+import { PollsView } from './polls.js';
 import { copyField } from './forms.js';
 import { orgColor, orgKey } from '../state/colors.js';
 
@@ -41,7 +42,11 @@ export class WorkshopView {
     this.titleEl = h('h1', { id: 'workshop-title', text: store.title || '' });
     const shareToggle = h('button', { type: 'button', class: 'secondary', id: 'share-toggle', 'aria-controls': 'share-panel' });
     i18n.bind(shareToggle, 'share.toggle');
-    const header = h('header', { class: 'workshop-header' }, h('div', null, eyebrow, this.titleEl), shareToggle);
+    // On a tablet the polls sit below the statement: say when one is open
+    // and take people there.
+    const pollsJump = h('button', { type: 'button', class: 'secondary polls-jump', id: 'polls-jump', hidden: true });
+    const header = h('header', { class: 'workshop-header' }, h('div', null, eyebrow, this.titleEl),
+      h('div', { class: 'header-tools' }, pollsJump, shareToggle));
 
     this.share = h('section', { class: 'panel share', id: 'share-panel', 'aria-labelledby': 'share-title' });
     this._renderShare();
@@ -81,8 +86,18 @@ export class WorkshopView {
 
     this.presence = new PresenceView({ store, i18n });
     this.parts.push(this.presence);
+    this.polls = new PollsView({ store, i18n, announce: this.announce });
+    this.parts.push(this.polls);
+    const updateJump = () => {
+      const n = store.polls.openCount;
+      pollsJump.hidden = n === 0;
+      if (n) i18n.rebind(pollsJump, 'poll.jump', { count: n });
+    };
+    pollsJump.addEventListener('click', () => this.polls.focusHeading());
+    this.polls.el.addEventListener('polls-changed', updateJump);
+    updateJump();
 
-    this.el.replaceChildren(header, this.share, h('div', { class: 'workshop-body' }, editorSection, this.presence.el));
+    this.el.replaceChildren(header, this.share, h('div', { class: 'workshop-body' }, editorSection, this.polls.el, this.presence.el));
     document.title = `${store.title} · Atelier`;
   }
 
