@@ -1,0 +1,1611 @@
+/* load.c -- atelier-load: load generator and measurement tool for the Atelier
+ * server (protocol/README.md). One thread, one epoll loop, our own WebSocket
+ * client (wsclient.c), so that the tool costs far less than the server.
+ *
+ * Modes (see bench/README.md for what each one measures and how):
+ *   typing      N clients over W workshops, K of them type R ops/s each,
+ *               one op in flight per typer; latency, deliveries, server CPU.
+ *   throughput  one workshop, K typers send as fast as acks come back
+ *               (--inflight ops each); committed ops/s and server CPU per op.
+ *   idle        N joined connections held for D seconds; server RSS per connection.
+ *   trace       replay a sequential editing trace through one client and
+ *               check the final text byte for byte; ops/s.
+ */
+#define _GNU_SOURCE
+#include "hist.h"
+#include "jscan.h"
+#include "trace.h"
+#include "wsclient.h"
+
+#include <cJSON.h>
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <openssl/sha.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+enum { M_TYPING, M_IDLE, M_THROUGHPUT, M_TRACE };
+enum { P_SETUP, P_JOIN, P_WARMUP, P_MEASURE, P_DRAIN, P_DONE };
+enum { CS_NONE, CS_PENDING, CS_JOINED, CS_FAILED, CS_GONE };
+enum { K_NOOP = 0, K_INS = 1, K_DEL = 2 };
+
+/* Send times kept per typer for latency matching; a receiver lagging more
+ * than this many ops behind an author is counted as unmatched. */
+#define RING 4096
+
+static struct {
+    const char *url, *workshop, *trace, *expect_sha;
+    int mode, clients, workshops, typers, inflight, server_pid, redis_pid, batch, verbose;
+    double rate, duration, warmup, drain, join_timeout, stall, settle;
+    unsigned long seed;
+} O = {
+    .url = "127.0.0.1:8080",
+    .mode = M_TYPING,
+    .clients = -1,
+    .workshops = -1,
+    .typers = -1,
+    .inflight = 1,
+    .batch = 256,
+    .rate = 5,
+    .duration = 30,
+    .warmup = 3,
+    .drain = 10,
+    .join_timeout = 180,
+    .stall = 30,
+    .settle = 2,
+    .seed = 1,
+};
+
+typedef struct pend {
+    uint64_t t_ns;   /* when it was sent */
+    int64_t pos;     /* position as the op was written (transformed while in flight) */
+    uint64_t seq;
+    uint8_t kind;
+} pend;
+
+struct client;
+
+typedef struct typer {
+    struct client *c;
+    int wlocal;              /* index among its workshop's typers */
+    int dead;
+    char pid[72];            /* participant id from welcome */
+    uint64_t ring[RING];     /* send time of the k-th op of ours that the server accepts */
+    uint32_t nslot;          /* ops sent and not refused */
+    pend *q;                 /* ops in flight, FIFO */
+    int qh, qn;
+    uint64_t next_tick;
+    int64_t caret;
+    size_t textpos;
+    uint64_t seq;
+    uint64_t sent, acked, skipped, errors;
+} typer;
+
+typedef struct client {
+    ws_conn ws;              /* first: epoll hands us the ws_conn pointer */
+    int idx, wk;
+    uint8_t st;
+    uint8_t closing;         /* we closed it on purpose */
+    typer *t;
+    int64_t rev;             /* next revision this client expects */
+    int64_t len;             /* document length (code points) at rev */
+    uint32_t *seen;          /* ops received so far from each typer of the workshop */
+    uint64_t ops_rx;         /* op broadcasts received since joining */
+} client;
+
+typedef struct workshop {
+    char id[72];
+    typer **typers;
+    int ntypers;
+    int nclients;
+    int *hslot;              /* open addressing: participant id -> typer index */
+    uint32_t hmask;
+    uint64_t acked;          /* ops of its typers acknowledged */
+    int64_t final_rev, final_len; /* as a fresh client sees it after the run; -1 until known */
+} workshop;
+
+static client *C;
+static int NC;
+static typer *T;
+static int NT;
+static workshop *W;
+static int NW;
+static int g_phase = P_SETUP;
+static uint64_t t_meas0, t_meas1 = UINT64_MAX;
+static volatile sig_atomic_t g_stop;
+static int g_next_open, g_pending, g_joined, g_failed, g_lost;
+static typer **g_heap;
+static int g_heap_n;
+static uint64_t g_interval_ns;
+static uint64_t g_rng = 88172645463325252ull;
+/* When the current epoll batch was returned: receive times are taken from
+ * it, so time the tool spends on earlier sockets of the same batch is not
+ * charged to the server. */
+static uint64_t g_batch_ns;
+static uint64_t g_batches, g_batch_total_ns, g_batch_max_ns;
+
+static hist H_e2e, H_ack;
+static struct {
+    uint64_t ops_rx, acks, sent, skipped, errors, other_rx; /* inside the window */
+    uint64_t unmatched, rev_anom, stray_ack, ack_id_mismatch, bad_msg;
+} S;
+
+#define MAX_CODES 16
+static struct {
+    char code[32];
+    uint64_t n;
+} g_codes[MAX_CODES];
+
+/* Typed text: French with accents, so multi-byte UTF-8 goes through the
+ * server's code point arithmetic like it would with real users. */
+static const char TEXT[] =
+    "Le partenariat entre la ville, la banque et l'association doit rester équilibré : qui décide, "
+    "à quel moment, et pourquoi ? Chacun apporte ses moyens, ses contraintes et ses délais. "
+    "La réunion de clôture aura lieu à l'hôtel de ville, après la fête du quartier.\n"
+    "Prochaine étape : écrire ensemble les critères de réussite, puis les faire valider par tous. ";
+static const char *ORGS[] = {"Ville de Lyon", "Banque des Territoires", "Association Éclat", "Université Lumière",
+                             "Collectif Rive Gauche"};
+static const char INITIAL_TEXT[] = "Quoi ?\\n\\nPourquoi ?\\n\\nComment ?\\n\\nLes partenaires présents : "
+                                   "la ville, la banque, l'association.\\n";
+
+/* ---------------------------------------------------------------- utils */
+
+static uint64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static uint64_t rnd(void)
+{
+    g_rng ^= g_rng << 13;
+    g_rng ^= g_rng >> 7;
+    g_rng ^= g_rng << 17;
+    return g_rng;
+}
+
+static double rndf(void) { return (double)(rnd() >> 11) / 9007199254740992.0; }
+
+static void *xcalloc(size_t n, size_t s)
+{
+    void *p = calloc(n ? n : 1, s);
+    if (!p) {
+        fprintf(stderr, "out of memory\n");
+        exit(2);
+    }
+    return p;
+}
+
+static int in_window(uint64_t t) { return t >= t_meas0 && t < t_meas1 && t_meas0; }
+
+/* Latency of a message sent at ts and read in the current batch. An op sent
+ * while this batch was being handled (after an ack in it) can be read in the
+ * same batch; its receipt is then timed now, not at the batch start. */
+static uint64_t since(uint64_t batch_ns, uint64_t ts)
+{
+    return batch_ns >= ts ? batch_ns - ts : now_ns() - ts;
+}
+
+static void count_code(js_span code)
+{
+    char c[32];
+    size_t n = code.n >= 2 ? code.n - 2 : 0;
+    if (n >= sizeof c)
+        n = sizeof c - 1;
+    memcpy(c, code.p + (code.n >= 2), n);
+    c[n] = 0;
+    for (int i = 0; i < MAX_CODES; i++) {
+        if (!g_codes[i].code[0]) {
+            snprintf(g_codes[i].code, sizeof g_codes[i].code, "%s", c);
+            g_codes[i].n = 1;
+            return;
+        }
+        if (strcmp(g_codes[i].code, c) == 0) {
+            g_codes[i].n++;
+            return;
+        }
+    }
+}
+
+/* Server process figures from /proc: CPU seconds (user+system) and RSS. */
+static double proc_cpu_s(int pid)
+{
+    char path[64], buf[1024];
+    snprintf(path, sizeof path, "/proc/%d/stat", pid);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return -1;
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = 0;
+    char *p = strrchr(buf, ')'); /* the command name may contain spaces */
+    if (!p)
+        return -1;
+    unsigned long ut = 0, st = 0;
+    /* after ")": state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt utime stime */
+    if (sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut, &st) != 2)
+        return -1;
+    return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
+}
+
+static long proc_rss_kb(int pid)
+{
+    char path[64], line[256];
+    snprintf(path, sizeof path, "/proc/%d/status", pid);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return -1;
+    long kb = -1;
+    while (fgets(line, sizeof line, f))
+        if (strncmp(line, "VmRSS:", 6) == 0)
+            kb = strtol(line + 6, NULL, 10);
+    fclose(f);
+    return kb;
+}
+
+/* CPU seconds all cores spent busy since boot: with the server's, Redis's
+ * and our own CPU it shows how much other processes took from the run. */
+static double machine_busy_s(void)
+{
+    FILE *f = fopen("/proc/stat", "r");
+    if (!f)
+        return -1;
+    unsigned long long v[8] = {0};
+    int n = fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6],
+                   &v[7]);
+    fclose(f);
+    if (n < 8)
+        return -1;
+    /* user nice system idle iowait irq softirq steal: all but idle and iowait */
+    return (double)(v[0] + v[1] + v[2] + v[5] + v[6] + v[7]) / (double)sysconf(_SC_CLK_TCK);
+}
+
+static double self_cpu_s(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + (double)ru.ru_stime.tv_sec +
+           ru.ru_stime.tv_usec / 1e6;
+}
+
+static uint32_t fnv(const char *p, size_t n)
+{
+    uint32_t h = 2166136261u;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (unsigned char)p[i]) * 16777619u;
+    return h;
+}
+
+static void author_add(workshop *w, int ti)
+{
+    typer *t = w->typers[ti];
+    uint32_t i = fnv(t->pid, strlen(t->pid)) & w->hmask;
+    while (w->hslot[i] >= 0)
+        i = (i + 1) & w->hmask;
+    w->hslot[i] = ti;
+}
+
+/* Author is the raw JSON string (with quotes). */
+static int author_find(const workshop *w, js_span a)
+{
+    if (!w->ntypers || a.n < 2)
+        return -1;
+    const char *p = a.p + 1;
+    size_t n = a.n - 2;
+    uint32_t i = fnv(p, n) & w->hmask;
+    while (w->hslot[i] >= 0) {
+        const typer *t = w->typers[w->hslot[i]];
+        if (strlen(t->pid) == n && memcmp(t->pid, p, n) == 0)
+            return w->hslot[i];
+        i = (i + 1) & w->hmask;
+    }
+    return -1;
+}
+
+/* -------------------------------------------------------- typers & ops */
+
+/* Walk a received op: returns its length delta, and moves our single
+ * in-flight op p over it the way the server will (our op takes side left:
+ * at one position our insert goes first; a delete of a character someone
+ * else already deleted becomes a no-op). Returns INT64_MIN if malformed. */
+static int64_t op_walk(js_span op, pend *p)
+{
+    js_iter it;
+    js_span v;
+    int64_t cur = 0, delta = 0, shift = 0;
+    int gone = 0, r;
+    if (js_arr_begin(&it, op) < 0)
+        return INT64_MIN;
+    while ((r = js_arr_next(&it, &v)) == 1) {
+        if (v.p[0] == '"') {
+            int64_t m = (int64_t)js_str_cps(v);
+            if (p && ((p->kind == K_INS && cur < p->pos) || (p->kind == K_DEL && cur <= p->pos)))
+                shift += m;
+            delta += m;
+        } else if (v.p[0] == '{') {
+            js_iter oi;
+            js_span k, dv;
+            int64_t n = -1;
+            if (js_obj_begin(&oi, v.p, v.n) < 0)
+                return INT64_MIN;
+            while (js_obj_next(&oi, &k, &dv) == 1) {
+                if (js_key_is(k, "d")) {
+                    int ok;
+                    if (dv.p[0] == '"')
+                        n = (int64_t)js_str_cps(dv);
+                    else if ((n = js_int(dv, &ok)), !ok)
+                        return INT64_MIN;
+                }
+            }
+            if (n < 0)
+                return INT64_MIN;
+            if (p && p->kind != K_NOOP) {
+                if (p->pos >= cur + n)
+                    shift -= n;
+                else if (p->pos >= cur) {
+                    if (p->kind == K_DEL)
+                        gone = 1;
+                    else
+                        shift -= p->pos - cur; /* our insert lands where the deletion was */
+                }
+            }
+            cur += n;
+            delta -= n;
+        } else {
+            int ok;
+            int64_t n = js_int(v, &ok);
+            if (!ok)
+                return INT64_MIN;
+            cur += n;
+        }
+    }
+    if (r < 0)
+        return INT64_MIN;
+    if (p) {
+        p->pos += shift;
+        if (gone)
+            p->kind = K_NOOP;
+    }
+    return delta;
+}
+
+static size_t next_char(typer *t, char *out)
+{
+    const unsigned char *u = (const unsigned char *)TEXT;
+    size_t i = t->textpos;
+    if (i >= sizeof TEXT - 1)
+        i = 0;
+    size_t l = u[i] < 0x80 ? 1 : u[i] < 0xE0 ? 2 : u[i] < 0xF0 ? 3 : 4;
+    if (u[i] == '\n') {
+        memcpy(out, "\\n", 2);
+        t->textpos = i + 1;
+        return 2;
+    }
+    memcpy(out, TEXT + i, l);
+    t->textpos = i + l;
+    return l;
+}
+
+static void typer_send(typer *t, uint64_t now)
+{
+    client *c = t->c;
+    int64_t L = c->len;
+    /* With several ops in flight the ops are labelled with the last revision
+     * we know and positions valid there; inserts only, so our own pending
+     * ops never make a later one invalid. */
+    int insert_only = O.inflight > 1;
+    if (t->caret > L)
+        t->caret = L;
+    if (rndf() < 0.05)
+        t->caret = (int64_t)(rnd() % (uint64_t)(L + 1));
+    double pdel = L > 4000 ? 0.5 : 0.15; /* keeps the document from growing without bound */
+    pend p = {.t_ns = now, .seq = ++t->seq};
+    char ins[8];
+    size_t insl = 0;
+    if (!insert_only && t->caret > 0 && rndf() < pdel) {
+        p.kind = K_DEL;
+        p.pos = --t->caret;
+    } else {
+        p.kind = K_INS;
+        p.pos = t->caret++;
+        insl = next_char(t, ins);
+    }
+    char msg[192];
+    int n = snprintf(msg, sizeof msg, "{\"type\":\"op\",\"id\":\"c%d-%" PRIu64 "\",\"rev\":%" PRId64 ",\"op\":[", c->idx,
+                     p.seq, c->rev);
+    if (p.pos > 0)
+        n += snprintf(msg + n, sizeof msg - (size_t)n, "%" PRId64 ",", p.pos);
+    if (p.kind == K_DEL)
+        n += snprintf(msg + n, sizeof msg - (size_t)n, "{\"d\":1}]}");
+    else
+        n += snprintf(msg + n, sizeof msg - (size_t)n, "\"%.*s\"]}", (int)insl, ins);
+    int slot = (t->qh + t->qn) % O.inflight;
+    t->q[slot] = p;
+    t->qn++;
+    t->ring[t->nslot % RING] = now;
+    t->nslot++;
+    t->sent++;
+    if (in_window(now))
+        S.sent++;
+    ws_send_text(&c->ws, msg, (size_t)n);
+}
+
+static void typer_fill(typer *t)
+{
+    if (t->dead || (g_phase != P_WARMUP && g_phase != P_MEASURE))
+        return;
+    while (t->qn < O.inflight && t->c->ws.state == WS_OPEN)
+        typer_send(t, now_ns());
+}
+
+/* --- tick heap: the next typer due to type --- */
+
+static void heap_down(int i)
+{
+    for (;;) {
+        int l = 2 * i + 1, r = l + 1, m = i;
+        if (l < g_heap_n && g_heap[l]->next_tick < g_heap[m]->next_tick)
+            m = l;
+        if (r < g_heap_n && g_heap[r]->next_tick < g_heap[m]->next_tick)
+            m = r;
+        if (m == i)
+            return;
+        typer *x = g_heap[i];
+        g_heap[i] = g_heap[m];
+        g_heap[m] = x;
+        i = m;
+    }
+}
+
+static void heap_build(void)
+{
+    for (int i = g_heap_n / 2 - 1; i >= 0; i--)
+        heap_down(i);
+}
+
+static void run_ticks(uint64_t now)
+{
+    if (O.mode != M_TYPING || (g_phase != P_WARMUP && g_phase != P_MEASURE))
+        return;
+    while (g_heap_n && g_heap[0]->next_tick <= now) {
+        typer *t = g_heap[0];
+        if (!t->dead) {
+            if (t->qn > 0) { /* a real client would compose; we only count it */
+                t->skipped++;
+                if (in_window(now))
+                    S.skipped++;
+            } else {
+                typer_send(t, now);
+            }
+        }
+        t->next_tick += g_interval_ns;
+        if (t->next_tick + 1000000000ull < now) /* after a stall, do not fire a burst */
+            t->next_tick = now + g_interval_ns;
+        heap_down(0);
+    }
+}
+
+/* ------------------------------------------------------------- messages */
+
+typedef struct msgf {
+    js_span type, rev, op, author, id, code, message, re;
+} msgf;
+
+static int parse_msg(const char *data, size_t len, msgf *m)
+{
+    js_iter it;
+    js_span k, v;
+    int r;
+    memset(m, 0, sizeof *m);
+    if (js_obj_begin(&it, data, len) < 0)
+        return -1;
+    while ((r = js_obj_next(&it, &k, &v)) == 1) {
+        switch (k.n) {
+        case 2:
+            if (k.p[0] == 'i' && k.p[1] == 'd')
+                m->id = v;
+            else if (k.p[0] == 'o' && k.p[1] == 'p')
+                m->op = v;
+            else if (k.p[0] == 'r' && k.p[1] == 'e')
+                m->re = v;
+            break;
+        case 3:
+            if (memcmp(k.p, "rev", 3) == 0)
+                m->rev = v;
+            break;
+        case 4:
+            if (memcmp(k.p, "type", 4) == 0)
+                m->type = v;
+            else if (memcmp(k.p, "code", 4) == 0)
+                m->code = v;
+            break;
+        case 6:
+            if (memcmp(k.p, "author", 6) == 0)
+                m->author = v;
+            break;
+        case 7:
+            if (memcmp(k.p, "message", 7) == 0)
+                m->message = v;
+            break;
+        }
+    }
+    return r < 0 || !m->type.p ? -1 : 0;
+}
+
+static void on_welcome(client *c, const char *data, size_t len)
+{
+    cJSON *j = cJSON_ParseWithLength(data, len);
+    const cJSON *doc = cJSON_GetObjectItemCaseSensitive(j, "doc");
+    const cJSON *rev = cJSON_GetObjectItemCaseSensitive(doc, "rev");
+    const cJSON *text = cJSON_GetObjectItemCaseSensitive(doc, "text");
+    const cJSON *part = cJSON_GetObjectItemCaseSensitive(j, "participant");
+    const cJSON *pid = cJSON_GetObjectItemCaseSensitive(part, "id");
+    if (!cJSON_IsNumber(rev) || !cJSON_IsString(text) || !cJSON_IsString(pid)) {
+        fprintf(stderr, "client %d: welcome without doc.rev, doc.text or participant.id: %.200s\n", c->idx, data);
+        cJSON_Delete(j);
+        c->st = CS_FAILED;
+        g_pending--;
+        g_failed++;
+        c->closing = 1;
+        ws_close(&c->ws, 1000);
+        return;
+    }
+    c->rev = (int64_t)rev->valuedouble;
+    c->len = (int64_t)utf8_cps(text->valuestring, strlen(text->valuestring));
+    if (c->t) {
+        snprintf(c->t->pid, sizeof c->t->pid, "%s", pid->valuestring);
+        c->t->caret = c->len;
+    }
+    cJSON_Delete(j);
+    c->st = CS_JOINED;
+    g_pending--;
+    g_joined++;
+}
+
+static void on_op_msg(client *c, const msgf *m, uint64_t now)
+{
+    int ok;
+    int64_t rev = js_int(m->rev, &ok);
+    if (!ok || !m->op.p) {
+        S.bad_msg++;
+        return;
+    }
+    /* Broadcasts must come in revision order with no gaps (our own ops
+     * arrive as acks, which also advance rev). */
+    if (rev != c->rev)
+        S.rev_anom++;
+    c->rev = rev + 1;
+    c->ops_rx++;
+    if (in_window(now))
+        S.ops_rx++;
+    workshop *w = &W[c->wk];
+    int ai = author_find(w, m->author);
+    if (ai >= 0 && c->seen) {
+        /* Ops of one author are broadcast in the order they were accepted,
+         * so the k-th op we get from A is A's k-th accepted op. */
+        typer *a = w->typers[ai];
+        uint32_t k = c->seen[ai]++;
+        if (k < a->nslot && a->nslot - k <= RING) {
+            uint64_t ts = a->ring[k % RING];
+            if (in_window(ts))
+                hist_add(&H_e2e, since(now, ts));
+        } else {
+            S.unmatched++;
+        }
+    } else if (c->seen) {
+        S.unmatched++;
+    }
+    if (c->t) {
+        pend *p = c->t->qn && O.inflight == 1 ? &c->t->q[c->t->qh] : NULL;
+        int64_t d = op_walk(m->op, p);
+        if (d == INT64_MIN)
+            S.bad_msg++;
+        else
+            c->len += d;
+    }
+}
+
+static void on_ack(client *c, const msgf *m, uint64_t now)
+{
+    typer *t = c->t;
+    int ok;
+    int64_t rev = js_int(m->rev, &ok);
+    if (!t || !t->qn || !ok) {
+        S.stray_ack++;
+        return;
+    }
+    pend p = t->q[t->qh];
+    t->qh = (t->qh + 1) % O.inflight;
+    t->qn--;
+    char want[48];
+    int wl = snprintf(want, sizeof want, "\"c%d-%" PRIu64 "\"", c->idx, p.seq);
+    if (m->id.n != (size_t)wl || memcmp(m->id.p, want, (size_t)wl) != 0)
+        S.ack_id_mismatch++;
+    if (rev != c->rev)
+        S.rev_anom++;
+    c->rev = rev + 1;
+    c->len += p.kind == K_INS ? 1 : p.kind == K_DEL ? -1 : 0;
+    t->acked++;
+    W[c->wk].acked++;
+    if (in_window(p.t_ns))
+        hist_add(&H_ack, since(now, p.t_ns));
+    if (in_window(now))
+        S.acks++;
+    if (O.mode == M_THROUGHPUT)
+        typer_fill(t);
+}
+
+static void on_error_msg(client *c, const msgf *m)
+{
+    static int shown;
+    S.errors++;
+    count_code(m->code);
+    if (shown++ < 10)
+        fprintf(stderr, "client %d: error %.*s re %.*s id %.*s: %.*s\n", c->idx, (int)m->code.n, m->code.p,
+                (int)m->re.n, m->re.p, (int)m->id.n, m->id.p, (int)m->message.n, m->message.p);
+    if (c->st == CS_PENDING) { /* the join was refused */
+        c->st = CS_FAILED;
+        g_pending--;
+        g_failed++;
+        c->closing = 1;
+        ws_close(&c->ws, 1000);
+        return;
+    }
+    typer *t = c->t;
+    if (!t || !t->qn || !js_str_is(m->re, "op"))
+        return;
+    /* The server answers in order, so the refused op is our oldest in
+     * flight; it will never be broadcast, so its send time leaves the ring. */
+    t->errors++;
+    uint32_t idx = t->nslot - (uint32_t)t->qn;
+    for (uint32_t s = idx; s + 1 < t->nslot; s++)
+        t->ring[s % RING] = t->ring[(s + 1) % RING];
+    t->nslot--;
+    t->qh = (t->qh + 1) % O.inflight;
+    t->qn--;
+    if (O.mode == M_THROUGHPUT)
+        typer_fill(t);
+}
+
+/* ---------------------------------------------------------- trace mode */
+
+static struct {
+    trace tr;
+    size_t next, acked;
+    int64_t base;
+    uint64_t t0, t1, last_progress, last_report;
+    size_t report_acked;
+    char *buf;
+    size_t bufsz;
+    int failed;
+    char why[256];
+    int verified;       /* 0 not yet, 1 pass, -1 fail */
+    char *final_text;
+    size_t final_len;
+    int64_t final_rev;
+} TR;
+
+static void trace_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void trace_fail(const char *fmt, ...)
+{
+    if (TR.failed)
+        return;
+    TR.failed = 1;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(TR.why, sizeof TR.why, fmt, ap);
+    va_end(ap);
+}
+
+static void trace_pump(client *c)
+{
+    while (!TR.failed && TR.next < TR.tr.ntx && TR.next - TR.acked < (size_t)O.inflight && c->ws.state == WS_OPEN) {
+        size_t i = TR.next;
+        size_t ol = TR.tr.off[i + 1] - TR.tr.off[i];
+        /* We are the only writer, so the revision each op applies to is
+         * known in advance: base + i. Labelling it so (instead of with the
+         * last acked revision) keeps op i from being transformed over our own
+         * earlier ops, which it already follows. */
+        int n = snprintf(TR.buf, TR.bufsz, "{\"type\":\"op\",\"id\":\"t%zu\",\"rev\":%" PRId64 ",\"op\":", i,
+                         TR.base + (int64_t)i);
+        memcpy(TR.buf + n, TR.tr.ops + TR.tr.off[i], ol);
+        TR.buf[n + (int)ol] = '}';
+        if (C[0].t)
+            C[0].t->ring[i % RING] = now_ns();
+        if (ws_send_text(&c->ws, TR.buf, (size_t)n + ol + 1) < 0)
+            return;
+        TR.next++;
+    }
+}
+
+static void trace_on_msg(client *c, const char *data, size_t len, const msgf *m, uint64_t now)
+{
+    if (js_str_is(m->type, "welcome")) {
+        cJSON *j = cJSON_ParseWithLength(data, len);
+        const cJSON *doc = cJSON_GetObjectItemCaseSensitive(j, "doc");
+        const cJSON *rev = cJSON_GetObjectItemCaseSensitive(doc, "rev");
+        const cJSON *text = cJSON_GetObjectItemCaseSensitive(doc, "text");
+        if (!cJSON_IsNumber(rev) || !cJSON_IsString(text)) {
+            cJSON_Delete(j);
+            trace_fail("welcome without doc.rev/doc.text");
+            return;
+        }
+        c->st = CS_JOINED;
+        if (c->idx == 0) {
+            TR.base = (int64_t)rev->valuedouble;
+            if (strlen(text->valuestring) != TR.tr.start_len || memcmp(text->valuestring, TR.tr.start, TR.tr.start_len))
+                trace_fail("the workshop's text (%zu code points) is not the trace's startContent",
+                           utf8_cps(text->valuestring, strlen(text->valuestring)));
+            cJSON_Delete(j);
+            TR.t0 = TR.last_progress = TR.last_report = now;
+            trace_pump(c);
+        } else {
+            TR.final_rev = (int64_t)rev->valuedouble;
+            TR.final_len = strlen(text->valuestring);
+            TR.final_text = malloc(TR.final_len + 1);
+            memcpy(TR.final_text, text->valuestring, TR.final_len + 1);
+            cJSON_Delete(j);
+            TR.verified = TR.final_len == TR.tr.end_len && memcmp(TR.final_text, TR.tr.end, TR.final_len) == 0 ? 1 : -1;
+        }
+        return;
+    }
+    if (js_str_is(m->type, "ack")) {
+        int ok;
+        int64_t rev = js_int(m->rev, &ok);
+        char want[32];
+        int wl = snprintf(want, sizeof want, "\"t%zu\"", TR.acked);
+        if (m->id.n != (size_t)wl || memcmp(m->id.p, want, (size_t)wl) != 0) {
+            trace_fail("ack out of order: got id %.*s, expected op t%zu", (int)m->id.n, m->id.p, TR.acked);
+            return;
+        }
+        if (!ok || rev != TR.base + (int64_t)TR.acked) {
+            static int shown;
+            S.rev_anom++;
+            if (shown++ < 5)
+                fprintf(stderr, "trace: op %zu acked at rev %" PRId64 ", expected %" PRId64 "\n", TR.acked, rev,
+                        TR.base + (int64_t)TR.acked);
+        }
+        if (C[0].t)
+            hist_add(&H_ack, since(now, C[0].t->ring[TR.acked % RING]));
+        TR.acked++;
+        TR.last_progress = now;
+        if (TR.acked == TR.tr.ntx)
+            TR.t1 = now;
+        trace_pump(c);
+        return;
+    }
+    if (js_str_is(m->type, "error")) {
+        S.errors++;
+        count_code(m->code);
+        fprintf(stderr, "trace: error %.*s re %.*s id %.*s: %.*s\n", (int)m->code.n, m->code.p, (int)m->re.n,
+                m->re.p, (int)m->id.n, m->id.p, (int)m->message.n, m->message.p);
+        if (O.inflight > 1)
+            fprintf(stderr, "trace: with --inflight > 1 op i is labelled with revision base+i, which the server "
+                            "may not have reached yet; a server that refuses that needs --inflight 1\n");
+        trace_fail("server refused a message (%zu ops acked before): see the error above", TR.acked);
+        return;
+    }
+    if (js_str_is(m->type, "op") && c->idx == 0)
+        S.rev_anom++; /* someone else writes in our workshop */
+}
+
+/* ------------------------------------------------------------ callbacks */
+
+static void cb_open(ws_conn *wc)
+{
+    client *c = (client *)wc;
+    const workshop *w = &W[c->wk];
+    char msg[512];
+    int n = snprintf(msg, sizeof msg,
+                     "{\"type\":\"join\",\"id\":1,\"workshop\":\"%s\",\"name\":\"%s %d\",\"organisation\":\"%s\"}",
+                     w->id, O.mode == M_TRACE ? "Rejeu" : c->t ? "Rédactrice" : "Lecteur", c->idx,
+                     ORGS[c->idx % (int)(sizeof ORGS / sizeof *ORGS)]);
+    ws_send_text(wc, msg, (size_t)n);
+}
+
+static void cb_message(ws_conn *wc, const char *data, size_t len)
+{
+    client *c = (client *)wc;
+    uint64_t now = g_batch_ns;
+    msgf m;
+    if (parse_msg(data, len, &m) < 0) {
+        static int shown;
+        S.bad_msg++;
+        if (shown++ < 5)
+            fprintf(stderr, "client %d: unreadable message: %.*s\n", c->idx, (int)(len > 200 ? 200 : len), data);
+        return;
+    }
+    if (O.verbose > 1)
+        fprintf(stderr, "client %d <- %.*s\n", c->idx, (int)(len > 300 ? 300 : len), data);
+    if (O.mode == M_TRACE) {
+        trace_on_msg(c, data, len, &m, now);
+        return;
+    }
+    if (c->idx >= NC) { /* a checker: only its welcome matters */
+        if (js_str_is(m.type, "welcome") && c->st == CS_PENDING) {
+            cJSON *j = cJSON_ParseWithLength(data, len);
+            const cJSON *doc = cJSON_GetObjectItemCaseSensitive(j, "doc");
+            const cJSON *rev = cJSON_GetObjectItemCaseSensitive(doc, "rev");
+            const cJSON *text = cJSON_GetObjectItemCaseSensitive(doc, "text");
+            if (cJSON_IsNumber(rev) && cJSON_IsString(text)) {
+                W[c->wk].final_rev = (int64_t)rev->valuedouble;
+                W[c->wk].final_len = (int64_t)utf8_cps(text->valuestring, strlen(text->valuestring));
+            }
+            cJSON_Delete(j);
+            c->st = CS_JOINED;
+        }
+        return;
+    }
+    /* Broadcasts and acks are nearly all the traffic: test them first. */
+    if (js_str_is(m.type, "op"))
+        on_op_msg(c, &m, now);
+    else if (js_str_is(m.type, "ack"))
+        on_ack(c, &m, now);
+    else if (js_str_is(m.type, "welcome")) {
+        if (c->st == CS_PENDING)
+            on_welcome(c, data, len);
+    } else if (js_str_is(m.type, "error"))
+        on_error_msg(c, &m);
+    else if (in_window(now))
+        S.other_rx++;
+}
+
+static void cb_close(ws_conn *wc, int code, const char *reason)
+{
+    client *c = (client *)wc;
+    static int shown;
+    if (c->closing)
+        return;
+    if (shown++ < 10)
+        fprintf(stderr, "client %d: connection lost (%s, code %d: %s)\n", c->idx,
+                c->st == CS_PENDING ? "while joining" : "after joining", code, reason ? reason : "");
+    if (c->st == CS_PENDING) {
+        g_pending--;
+        g_failed++;
+        c->st = CS_FAILED;
+    } else if (c->st == CS_JOINED) {
+        g_lost++;
+        c->st = CS_GONE;
+    }
+    if (c->t) {
+        c->t->dead = 1;
+        c->t->qn = 0;
+    }
+    if (O.mode == M_TRACE && !TR.verified)
+        trace_fail("replay connection lost (code %d: %s)", code, reason ? reason : "");
+}
+
+static const ws_handlers HANDLERS = {cb_open, cb_message, cb_close};
+
+/* ----------------------------------------------------------------- loop */
+
+static void loop_once(uint64_t deadline)
+{
+    static struct epoll_event ev[1024];
+    uint64_t now = now_ns();
+    uint64_t until = deadline;
+    if (O.mode == M_TYPING && g_heap_n && (g_phase == P_WARMUP || g_phase == P_MEASURE) &&
+        g_heap[0]->next_tick < until)
+        until = g_heap[0]->next_tick;
+    int ms = until <= now ? 0 : (int)((until - now + 999999) / 1000000);
+    if (ms > 100)
+        ms = 100;
+    int n = epoll_wait(ws_g.epfd, ev, 1024, ms);
+    g_batch_ns = now_ns();
+    for (int i = 0; i < n; i++)
+        ws_handle((ws_conn *)ev[i].data.ptr, ev[i].events);
+    now = now_ns();
+    if (n > 0) {
+        uint64_t d = now - g_batch_ns;
+        g_batches++;
+        g_batch_total_ns += d;
+        if (d > g_batch_max_ns && g_phase == P_MEASURE)
+            g_batch_max_ns = d;
+    }
+    run_ticks(now);
+}
+
+static void run_for(double seconds)
+{
+    uint64_t end = now_ns() + (uint64_t)(seconds * 1e9);
+    while (!g_stop && now_ns() < end)
+        loop_once(end);
+}
+
+static void open_more(void)
+{
+    static int shown;
+    while (g_next_open < NC && g_pending < O.batch) {
+        client *c = &C[g_next_open++];
+        if (ws_connect(&c->ws) < 0) {
+            if (shown++ < 5)
+                fprintf(stderr, "client %d: cannot open a socket: %s\n", c->idx, strerror(errno));
+            c->st = CS_FAILED;
+            g_failed++;
+            continue;
+        }
+        c->st = CS_PENDING;
+        g_pending++;
+    }
+}
+
+/* Open every connection, at most --connect-batch joining at once. */
+static double join_all(void)
+{
+    uint64_t t0 = now_ns(), end = t0 + (uint64_t)(O.join_timeout * 1e9), last = t0;
+    g_phase = P_JOIN;
+    while (!g_stop && g_joined + g_failed < NC) {
+        open_more();
+        uint64_t now = now_ns();
+        if (now > end) {
+            fprintf(stderr, "join timeout: %d of %d joined, %d pending\n", g_joined, NC, g_pending);
+            break;
+        }
+        if (O.verbose && now - last > 2000000000ull) {
+            fprintf(stderr, "  ... %d joined, %d failed, %d pending\n", g_joined, g_failed, g_pending);
+            last = now;
+        }
+        loop_once(now + 50000000ull);
+    }
+    return (double)(now_ns() - t0) / 1e9;
+}
+
+static void close_all(void)
+{
+    for (int i = 0; i < NC; i++) {
+        if (C[i].ws.state == WS_OPEN || C[i].ws.state == WS_CONNECTING || C[i].ws.state == WS_HANDSHAKE) {
+            C[i].closing = 1;
+            ws_close(&C[i].ws, 1000);
+        }
+    }
+}
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    g_stop = 1;
+}
+
+/* ---------------------------------------------------------------- setup */
+
+static int create_workshop(int i, char *id, size_t idsz)
+{
+    char body[1024];
+    int n = snprintf(body, sizeof body, "{\"title\":\"Banc d'essai n°%d – charge\",\"text\":\"%s\"}", i + 1,
+                     O.mode == M_TRACE ? "" : INITIAL_TEXT);
+    char *resp = NULL;
+    int st = http_request("POST", "/api/workshops", "application/json", body, (size_t)n, &resp, 10000);
+    if (st != 201 && st != 200) {
+        fprintf(stderr, "POST /api/workshops: status %d: %.300s\n", st, resp ? resp : "(no reply)");
+        free(resp);
+        return -1;
+    }
+    cJSON *j = cJSON_Parse(resp);
+    const cJSON *jid = cJSON_GetObjectItemCaseSensitive(j, "id");
+    int rc = -1;
+    if (cJSON_IsString(jid) && strlen(jid->valuestring) < idsz) {
+        strcpy(id, jid->valuestring);
+        rc = 0;
+    } else {
+        fprintf(stderr, "POST /api/workshops: no id in reply: %.300s\n", resp);
+    }
+    cJSON_Delete(j);
+    free(resp);
+    return rc;
+}
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: atelier-load [options]\n"
+            "  --mode M            typing | throughput | idle | trace            [typing]\n"
+            "  --url HOST:PORT     server (IPv4 literal or localhost)            [127.0.0.1:8080]\n"
+            "  --workshop ID       use this workshop instead of creating them\n"
+            "  --clients N         connections (typing 200, throughput = typers, idle 10000)\n"
+            "  --workshops W       workshops created and filled round-robin (idle: N/100, else 1)\n"
+            "  --typers K          clients that type (typing 20, throughput 20, idle 0)\n"
+            "  --rate R            ops/s per typer in typing mode                 [5]\n"
+            "  --duration D        measured window / idle hold, seconds           [30]\n"
+            "  --warmup S          typing before the window opens, seconds        [3]\n"
+            "  --inflight F        ops in flight per typer (throughput, trace)    [1]\n"
+            "  --trace FILE        trace to replay (.json.gz) in trace mode\n"
+            "  --expect-sha256 H   trace mode: also require this SHA-256 of the final text\n"
+            "  --server-pid PID    read server CPU and RSS from /proc/PID\n"
+            "  --redis-pid PID     also report Redis CPU in the window\n"
+            "  --connect-batch B   connections opening/joining at once            [256]\n"
+            "  --settle S          idle wait after joins before measuring, s      [2]\n"
+            "  --drain S           max wait for outstanding acks/broadcasts, s   [10]\n"
+            "  --join-timeout S    give up joining after S seconds                [180]\n"
+            "  --stall S           trace mode: fail if no ack for S seconds       [30]\n"
+            "  --seed N            random seed for positions/text                 [1]\n"
+            "  --verbose           progress on stderr (twice: every message)\n"
+            "  --help\n");
+}
+
+static void parse_args(int argc, char **argv)
+{
+    static const struct option lo[] = {
+        {"mode", 1, 0, 'm'},          {"url", 1, 0, 'u'},       {"workshop", 1, 0, 'w'},
+        {"clients", 1, 0, 'n'},       {"workshops", 1, 0, 'W'}, {"typers", 1, 0, 'k'},
+        {"rate", 1, 0, 'r'},          {"duration", 1, 0, 'd'},  {"warmup", 1, 0, 'a'},
+        {"inflight", 1, 0, 'f'},      {"trace", 1, 0, 't'},     {"server-pid", 1, 0, 'p'},
+        {"connect-batch", 1, 0, 'b'}, {"drain", 1, 0, 'D'},     {"join-timeout", 1, 0, 'J'},
+        {"stall", 1, 0, 'S'},         {"seed", 1, 0, 's'},      {"verbose", 0, 0, 'v'},
+        {"expect-sha256", 1, 0, 'E'}, {"settle", 1, 0, 'L'},    {"help", 0, 0, 'h'},
+        {"redis-pid", 1, 0, 'R'},
+        {0, 0, 0, 0}};
+    int ch;
+    while ((ch = getopt_long(argc, argv, "m:u:w:n:W:k:r:d:a:f:t:p:b:D:J:S:s:vE:L:hR:", lo, NULL)) != -1) {
+        switch (ch) {
+        case 'm':
+            if (!strcmp(optarg, "typing"))
+                O.mode = M_TYPING;
+            else if (!strcmp(optarg, "idle"))
+                O.mode = M_IDLE;
+            else if (!strcmp(optarg, "throughput"))
+                O.mode = M_THROUGHPUT;
+            else if (!strcmp(optarg, "trace"))
+                O.mode = M_TRACE;
+            else {
+                fprintf(stderr, "unknown mode %s\n", optarg);
+                exit(2);
+            }
+            break;
+        case 'u': O.url = optarg; break;
+        case 'w': O.workshop = optarg; break;
+        case 'n': O.clients = atoi(optarg); break;
+        case 'W': O.workshops = atoi(optarg); break;
+        case 'k': O.typers = atoi(optarg); break;
+        case 'r': O.rate = atof(optarg); break;
+        case 'd': O.duration = atof(optarg); break;
+        case 'a': O.warmup = atof(optarg); break;
+        case 'f': O.inflight = atoi(optarg); break;
+        case 't': O.trace = optarg; break;
+        case 'p': O.server_pid = atoi(optarg); break;
+        case 'R': O.redis_pid = atoi(optarg); break;
+        case 'b': O.batch = atoi(optarg); break;
+        case 'D': O.drain = atof(optarg); break;
+        case 'J': O.join_timeout = atof(optarg); break;
+        case 'S': O.stall = atof(optarg); break;
+        case 's': O.seed = strtoul(optarg, NULL, 10); break;
+        case 'v': O.verbose++; break;
+        case 'E': O.expect_sha = optarg; break;
+        case 'L': O.settle = atof(optarg); break;
+        case 'h': usage(stdout); exit(0);
+        default: usage(stderr); exit(2);
+        }
+    }
+    if (optind < argc) {
+        usage(stderr);
+        exit(2);
+    }
+    switch (O.mode) {
+    case M_TYPING:
+        if (O.clients < 0) O.clients = 200;
+        if (O.typers < 0) O.typers = 20;
+        if (O.workshops < 0) O.workshops = 1;
+        O.inflight = 1; /* like a ShareDB client */
+        break;
+    case M_THROUGHPUT:
+        if (O.typers < 0) O.typers = 20;
+        if (O.clients < 0) O.clients = O.typers;
+        O.workshops = 1;
+        break;
+    case M_IDLE:
+        if (O.clients < 0) O.clients = 10000;
+        O.typers = 0;
+        if (O.workshops < 0) O.workshops = (O.clients + 99) / 100;
+        break;
+    case M_TRACE:
+        O.clients = 2; /* the replayer, then a fresh client that reads the result */
+        O.typers = 0;
+        O.workshops = 1;
+        if (!O.trace) {
+            fprintf(stderr, "--mode trace needs --trace FILE\n");
+            exit(2);
+        }
+        break;
+    }
+    if (O.workshop)
+        O.workshops = 1;
+    if (O.clients < 1 || O.workshops < 1 || O.typers < 0 || O.typers > O.clients || O.inflight < 1 ||
+        O.inflight > 1000 || O.rate <= 0 || O.duration < 0 || O.batch < 1) {
+        fprintf(stderr, "bad option values (need clients>=1, 0<=typers<=clients, 1<=inflight<=1000, rate>0)\n");
+        exit(2);
+    }
+    if (O.workshops > O.clients)
+        O.workshops = O.clients;
+}
+
+static void raise_nofile(int need)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
+        rl.rlim_cur = rl.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &rl);
+        getrlimit(RLIMIT_NOFILE, &rl);
+        if ((rlim_t)need + 32 > rl.rlim_cur)
+            fprintf(stderr, "warning: open-file limit %lu is below the %d connections asked for\n",
+                    (unsigned long)rl.rlim_cur, need);
+    }
+}
+
+static double ms(uint64_t ns) { return (double)ns / 1e6; }
+
+static void print_lat(const char *what, const hist *h)
+{
+    if (!h->count) {
+        printf("%-28s no samples\n", what);
+        return;
+    }
+    printf("%-28s n=%" PRIu64 "  p50 %.3f  p90 %.3f  p99 %.3f  max %.3f  mean %.3f ms\n", what, h->count,
+           ms(hist_quantile(h, 0.50)), ms(hist_quantile(h, 0.90)), ms(hist_quantile(h, 0.99)), ms(h->max),
+           h->sum / (double)h->count / 1e6);
+}
+
+static void print_codes(void)
+{
+    for (int i = 0; i < MAX_CODES && g_codes[i].code[0]; i++)
+        printf("  error %-14s %" PRIu64 "\n", g_codes[i].code, g_codes[i].n);
+}
+
+static void sha_hex(const char *s, size_t n, char out[65])
+{
+    unsigned char d[SHA256_DIGEST_LENGTH];
+    SHA256((const unsigned char *)s, n, d);
+    for (int i = 0; i < SHA256_DIGEST_LENGTH; i++)
+        sprintf(out + 2 * i, "%02x", d[i]);
+}
+
+static void free_all(void)
+{
+    for (int i = 0; C && i < NC + NW; i++) {
+        ws_free(&C[i].ws);
+        free(C[i].seen);
+    }
+    for (int i = 0; T && i < NT; i++)
+        free(T[i].q);
+    for (int i = 0; W && i < NW; i++) {
+        free(W[i].typers);
+        free(W[i].hslot);
+    }
+    free(T);
+    free(C);
+    free(W);
+    free(g_heap);
+    T = NULL;
+    C = NULL;
+    W = NULL;
+    g_heap = NULL;
+}
+
+/* ------------------------------------------------------------------ modes */
+
+static int run_trace(void)
+{
+    char err[256];
+    uint64_t l0 = now_ns();
+    if (trace_load(O.trace, &TR.tr, err, sizeof err) < 0) {
+        fprintf(stderr, "trace: %s\n", err);
+        return 2;
+    }
+    printf("trace %s: %zu transactions, %zu patches (%zu multi-patch transactions composed into one op each) "
+           "-> %zu ops (%zu extra from splitting ops over %d bytes); endContent %zu code points; "
+           "loaded and checked locally in %.2f s\n",
+           O.trace, TR.tr.ntxn, TR.tr.npatches, TR.tr.multi, TR.tr.ntx, TR.tr.nsplit, 48 * 1024, TR.tr.end_cps,
+           (double)(now_ns() - l0) / 1e9);
+    TR.bufsz = TR.tr.max_op_bytes + 128;
+    TR.buf = xcalloc(1, TR.bufsz);
+    /* Reuse a typer struct only for its ring of send times. */
+    T = xcalloc(1, sizeof *T);
+    C[0].t = T;
+    T->c = &C[0];
+    double cpu0 = O.server_pid ? proc_cpu_s(O.server_pid) : -1;
+    double self0 = self_cpu_s();
+    double mb0 = machine_busy_s();
+    double rc0 = O.redis_pid ? proc_cpu_s(O.redis_pid) : -1;
+    g_phase = P_MEASURE;
+    if (ws_connect(&C[0].ws) < 0) {
+        fprintf(stderr, "cannot connect: %s\n", strerror(errno));
+        return 2;
+    }
+    C[0].st = CS_PENDING;
+    uint64_t last_report = now_ns();
+    size_t last_acked = 0;
+    while (!g_stop && !TR.failed && (TR.acked < TR.tr.ntx || !TR.t1)) {
+        uint64_t now = now_ns();
+        loop_once(now + 100000000ull);
+        now = now_ns();
+        uint64_t ref = TR.last_progress ? TR.last_progress : l0;
+        if (now - ref > (uint64_t)(O.stall * 1e9)) {
+            trace_fail("stalled: no ack for %.0f s (%zu of %zu acked)", O.stall, TR.acked, TR.tr.ntx);
+            break;
+        }
+        if (now - last_report > 5000000000ull && TR.t0) {
+            fprintf(stderr, "  trace: %zu/%zu acked, %.0f ops/s\n", TR.acked, TR.tr.ntx,
+                    (double)(TR.acked - last_acked) / ((double)(now - last_report) / 1e9));
+            last_report = now;
+            last_acked = TR.acked;
+        }
+        if (TR.tr.ntx == 0 && C[0].st == CS_JOINED)
+            TR.t1 = now;
+    }
+    double cpu1 = O.server_pid ? proc_cpu_s(O.server_pid) : -1;
+    double self1 = self_cpu_s();
+    double mb1 = machine_busy_s();
+    double rc1 = O.redis_pid ? proc_cpu_s(O.redis_pid) : -1;
+    double secs = TR.t1 > TR.t0 ? (double)(TR.t1 - TR.t0) / 1e9 : 0;
+    if (!TR.failed && !g_stop) {
+        /* A fresh client reads the server's text: what anyone joining now would see. */
+        if (ws_connect(&C[1].ws) < 0) {
+            trace_fail("cannot connect the checking client");
+        } else {
+            C[1].st = CS_PENDING;
+            uint64_t end = now_ns() + 30000000000ull;
+            while (!g_stop && !TR.failed && !TR.verified && now_ns() < end)
+                loop_once(end);
+            if (!TR.verified)
+                trace_fail("no welcome for the checking client");
+        }
+    }
+    close_all();
+    char want[65], got[65] = "-";
+    sha_hex(TR.tr.end, TR.tr.end_len, want);
+    if (TR.final_text)
+        sha_hex(TR.final_text, TR.final_len, got);
+    int pass = !TR.failed && TR.verified == 1;
+    if (pass && O.expect_sha && strcmp(O.expect_sha, got) != 0)
+        pass = 0;
+    if (pass && TR.final_rev != TR.base + (int64_t)TR.tr.ntx)
+        pass = 0;
+    printf("replay: %zu of %zu ops acked in %.2f s = %.0f ops/s (inflight %d)\n", TR.acked, TR.tr.ntx, secs,
+           secs > 0 ? (double)TR.acked / secs : 0, O.inflight);
+    print_lat("latency send->ack", &H_ack);
+    if (cpu0 >= 0 && cpu1 >= 0 && TR.acked)
+        printf("server CPU %.2f s = %.1f us per committed op\n", cpu1 - cpu0, (cpu1 - cpu0) * 1e6 / (double)TR.acked);
+    if (rc0 >= 0 && rc1 >= 0 && TR.acked)
+        printf("redis CPU %.2f s = %.1f us per committed op\n", rc1 - rc0, (rc1 - rc0) * 1e6 / (double)TR.acked);
+    printf("load tool CPU %.2f s; machine busy %.2f CPU-s in total (%.0f %% of one core)\n", self1 - self0, mb1 - mb0,
+           secs > 0 ? (mb1 - mb0) * 100 / secs : 0);
+    printf("expected: %zu code points, %zu bytes, sha256 %s\n", TR.tr.end_cps, TR.tr.end_len, want);
+    if (TR.final_text)
+        printf("server:   rev %" PRId64 " (expected %" PRId64 "), %zu code points, %zu bytes, sha256 %s\n",
+               TR.final_rev, TR.base + (int64_t)TR.tr.ntx, utf8_cps(TR.final_text, TR.final_len), TR.final_len,
+               got);
+    if (S.rev_anom)
+        printf("acks at an unexpected revision: %" PRIu64 "\n", S.rev_anom);
+    if (TR.failed)
+        printf("failure: %s\n", TR.why);
+    if (TR.verified == -1) {
+        size_t i = 0;
+        while (i < TR.final_len && i < TR.tr.end_len && TR.final_text[i] == TR.tr.end[i])
+            i++;
+        printf("texts differ from byte %zu: server \"%.40s\" vs expected \"%.40s\"\n", i,
+               i < TR.final_len ? TR.final_text + i : "", i < TR.tr.end_len ? TR.tr.end + i : "");
+    }
+    printf("%s\n", pass ? "PASS" : "FAIL");
+    printf("RESULT mode=trace ops=%zu acked=%zu secs=%.3f ops_per_s=%.0f inflight=%d ack_p50_ms=%.3f "
+           "ack_p99_ms=%.3f server_cpu_us_per_op=%.1f sha256=%s pass=%d\n",
+           TR.tr.ntx, TR.acked, secs, secs > 0 ? (double)TR.acked / secs : 0, O.inflight,
+           ms(hist_quantile(&H_ack, 0.5)), ms(hist_quantile(&H_ack, 0.99)),
+           cpu0 >= 0 && TR.acked ? (cpu1 - cpu0) * 1e6 / (double)TR.acked : -1.0, got, pass);
+    free(TR.final_text);
+    free(TR.buf);
+    trace_free(&TR.tr);
+    return pass ? 0 : 1;
+}
+
+int main(int argc, char **argv)
+{
+    parse_args(argc, argv);
+    g_rng ^= (uint64_t)O.seed * 0x9E3779B97F4A7C15ull;
+    signal(SIGPIPE, SIG_IGN);
+    signal(SIGINT, on_signal);
+    signal(SIGTERM, on_signal);
+    raise_nofile(O.clients);
+    hist_init(&H_e2e);
+    hist_init(&H_ack);
+
+    if (ws_parse_hostport(O.url, &ws_g.addr, ws_g.host, sizeof ws_g.host) < 0) {
+        fprintf(stderr, "bad --url %s (want HOST:PORT with an IPv4 address)\n", O.url);
+        return 2;
+    }
+    ws_g.path = "/ws";
+    ws_g.h = &HANDLERS;
+    ws_g.epfd = epoll_create1(EPOLL_CLOEXEC);
+
+    NC = O.clients;
+    NW = O.workshops;
+    C = xcalloc((size_t)(NC + NW), sizeof *C); /* + one checker per workshop */
+    W = xcalloc((size_t)NW, sizeof *W);
+    for (int i = 0; i < NC + NW; i++) {
+        C[i].idx = i;
+        C[i].wk = i < NC ? i % NW : i - NC;
+        C[i].ws.fd = -1;
+        if (i < NC)
+            W[C[i].wk].nclients++;
+    }
+
+    char *health = NULL;
+    int hs = http_request("GET", "/healthz", NULL, NULL, 0, &health, 5000);
+    if (hs != 200) {
+        fprintf(stderr, "server at %s is not healthy: GET /healthz -> %d %s\n", ws_g.host, hs, health ? health : "");
+        free(health);
+        return 2;
+    }
+    free(health);
+
+    for (int i = 0; i < NW; i++) {
+        if (O.workshop)
+            snprintf(W[i].id, sizeof W[i].id, "%s", O.workshop);
+        else if (create_workshop(i, W[i].id, sizeof W[i].id) < 0)
+            return 2;
+    }
+    if (O.mode == M_TRACE) {
+        int rc = run_trace();
+        free_all();
+        return rc;
+    }
+
+    /* Typers: the first K clients, so they spread round-robin over the workshops. */
+    NT = O.typers;
+    T = xcalloc((size_t)(NT ? NT : 1), sizeof *T);
+    for (int i = 0; i < NT; i++) {
+        T[i].c = &C[i];
+        T[i].q = xcalloc((size_t)O.inflight, sizeof *T[i].q);
+        T[i].textpos = (size_t)(rnd() % (sizeof TEXT - 1));
+        while (((unsigned char)TEXT[T[i].textpos] & 0xC0) == 0x80)
+            T[i].textpos++;
+        C[i].t = &T[i];
+        workshop *w = &W[C[i].wk];
+        T[i].wlocal = w->ntypers++;
+    }
+    for (int i = 0; i < NW; i++) {
+        workshop *w = &W[i];
+        w->typers = xcalloc((size_t)(w->ntypers ? w->ntypers : 1), sizeof *w->typers);
+        uint32_t hs2 = 4;
+        while (hs2 < 2u * (uint32_t)w->ntypers)
+            hs2 *= 2;
+        w->hmask = hs2 - 1;
+        w->hslot = malloc(hs2 * sizeof *w->hslot);
+        for (uint32_t k = 0; k < hs2; k++)
+            w->hslot[k] = -1;
+    }
+    for (int i = 0; i < NT; i++)
+        W[C[i].wk].typers[T[i].wlocal] = &T[i];
+
+    long rss0 = O.server_pid ? proc_rss_kb(O.server_pid) : -1;
+    double jcpu0 = O.server_pid ? proc_cpu_s(O.server_pid) : -1;
+    double jsecs = join_all();
+    double jcpu1 = O.server_pid ? proc_cpu_s(O.server_pid) : -1;
+    printf("joined %d of %d clients in %.2f s (%.0f joins/s), %d failed, over %d workshop(s)", g_joined, NC, jsecs,
+           jsecs > 0 ? g_joined / jsecs : 0, g_failed, NW);
+    if (jcpu0 >= 0 && jcpu1 >= 0 && g_joined)
+        printf("; server CPU %.2f s = %.0f us per join", jcpu1 - jcpu0, (jcpu1 - jcpu0) * 1e6 / g_joined);
+    printf("\n");
+    if (!g_joined) {
+        fprintf(stderr, "no client could join\n");
+        return 2;
+    }
+    /* Latency tables need every typer's participant id. */
+    for (int i = 0; i < NT; i++)
+        if (C[i].st == CS_JOINED)
+            author_add(&W[C[i].wk], T[i].wlocal);
+        else
+            T[i].dead = 1;
+    for (int i = 0; i < NC; i++)
+        if (W[C[i].wk].ntypers)
+            C[i].seen = xcalloc((size_t)W[C[i].wk].ntypers, sizeof *C[i].seen);
+
+    run_for(O.settle); /* arrivals fan out; let them pass before measuring */
+    long rss1 = O.server_pid ? proc_rss_kb(O.server_pid) : -1;
+
+    double cpu0, cpu1, self0, self1, win;
+    long rss2 = -1;
+    if (O.mode == M_IDLE) {
+        g_phase = P_MEASURE;
+        t_meas0 = now_ns();
+        cpu0 = O.server_pid ? proc_cpu_s(O.server_pid) : -1;
+        self0 = self_cpu_s();
+        double mb0 = machine_busy_s();
+        uint64_t pings0 = ws_g.pings;
+        run_for(O.duration);
+        uint64_t hold_pings = ws_g.pings - pings0;
+        double mb1 = machine_busy_s();
+        t_meas1 = now_ns();
+        cpu1 = O.server_pid ? proc_cpu_s(O.server_pid) : -1;
+        self1 = self_cpu_s();
+        rss2 = O.server_pid ? proc_rss_kb(O.server_pid) : -1;
+        win = (double)(t_meas1 - t_meas0) / 1e9;
+        int alive = g_joined - g_lost;
+        printf("held %d connections for %.1f s; %d lost meanwhile; %" PRIu64 " server pings answered\n", alive, win,
+               g_lost, ws_g.pings);
+        double kbpc = rss1 >= 0 && g_joined ? (double)(rss1 - rss0) / g_joined : -1;
+        if (rss0 >= 0)
+            printf("server RSS: %ld kB before, %ld kB after joins, %ld kB after the hold: %.1f kB per connection\n",
+                   rss0, rss1, rss2, kbpc);
+        if (cpu0 >= 0)
+            printf("server CPU during the hold: %.2f s (%.2f %% of a core); %" PRIu64
+                   " keepalive pings in the hold = %.0f us of server CPU per ping\n",
+                   cpu1 - cpu0, (cpu1 - cpu0) * 100 / win, hold_pings,
+                   hold_pings ? (cpu1 - cpu0) * 1e6 / (double)hold_pings : 0);
+        printf("load tool CPU during the hold: %.2f s; machine %.0f %% of one core busy in total\n", self1 - self0,
+               (mb1 - mb0) * 100 / win);
+        print_codes();
+        close_all();
+        printf("RESULT mode=idle clients=%d joined=%d failed=%d lost=%d workshops=%d join_s=%.2f rss_before_kb=%ld "
+               "rss_after_kb=%ld rss_end_kb=%ld kb_per_conn=%.1f server_cpu_s=%.2f hold_pings=%" PRIu64
+               " join_us=%.0f\n",
+               NC, g_joined, g_failed, g_lost, NW, jsecs, rss0, rss1, rss2, kbpc, cpu0 >= 0 ? cpu1 - cpu0 : -1.0,
+               hold_pings, jcpu0 >= 0 && g_joined ? (jcpu1 - jcpu0) * 1e6 / g_joined : -1.0);
+        free_all();
+        return g_failed || g_lost ? 3 : 0;
+    }
+
+    /* typing / throughput */
+    g_interval_ns = (uint64_t)(1e9 / O.rate);
+    uint64_t start = now_ns();
+    g_heap = xcalloc((size_t)(NT ? NT : 1), sizeof *g_heap);
+    for (int i = 0; i < NT; i++) {
+        /* Random phases: real typists do not press keys in lockstep. */
+        T[i].next_tick = start + rnd() % g_interval_ns;
+        if (!T[i].dead)
+            g_heap[g_heap_n++] = &T[i];
+    }
+    heap_build();
+    g_phase = P_WARMUP;
+    if (O.mode == M_THROUGHPUT)
+        for (int i = 0; i < NT; i++)
+            typer_fill(&T[i]);
+    run_for(O.warmup);
+
+    g_phase = P_MEASURE;
+    t_meas0 = now_ns();
+    cpu0 = O.server_pid ? proc_cpu_s(O.server_pid) : -1;
+    double rcpu0 = O.redis_pid ? proc_cpu_s(O.redis_pid) : -1;
+    double mbusy0 = machine_busy_s();
+    self0 = self_cpu_s();
+    run_for(O.duration);
+    t_meas1 = now_ns();
+    cpu1 = O.server_pid ? proc_cpu_s(O.server_pid) : -1;
+    double rcpu1 = O.redis_pid ? proc_cpu_s(O.redis_pid) : -1;
+    double mbusy1 = machine_busy_s();
+    self1 = self_cpu_s();
+    win = (double)(t_meas1 - t_meas0) / 1e9;
+    g_phase = P_DRAIN;
+
+    /* Wait for every ack and every broadcast of every acked op, so losses show. */
+    uint64_t dend = now_ns() + (uint64_t)(O.drain * 1e9);
+    uint64_t missing = 0, extra = 0;
+    int inflight_left = 0;
+    for (;;) {
+        missing = extra = 0;
+        inflight_left = 0;
+        for (int i = 0; i < NT; i++)
+            if (!T[i].dead)
+                inflight_left += T[i].qn;
+        for (int i = 0; i < NC; i++) {
+            if (C[i].st != CS_JOINED)
+                continue;
+            uint64_t exp = W[C[i].wk].acked - (C[i].t ? C[i].t->acked : 0);
+            if (C[i].ops_rx < exp)
+                missing += exp - C[i].ops_rx;
+            else
+                extra += C[i].ops_rx - exp;
+        }
+        if ((!missing && !inflight_left) || now_ns() > dend || g_stop)
+            break;
+        loop_once(now_ns() + 50000000ull);
+    }
+
+    /* What a newcomer sees must be what every client computed from the ops. */
+    int checked = 0;
+    uint64_t rev_disagree = 0, len_disagree = 0;
+    for (int i = 0; i < NW; i++) {
+        W[i].final_rev = W[i].final_len = -1;
+        if (W[i].ntypers && ws_connect(&C[NC + i].ws) == 0)
+            C[NC + i].st = CS_PENDING, checked++;
+    }
+    uint64_t cend = now_ns() + 10000000000ull;
+    for (;;) {
+        int waiting = 0;
+        for (int i = 0; i < NW; i++)
+            waiting += C[NC + i].st == CS_PENDING;
+        if (!waiting || now_ns() > cend || g_stop)
+            break;
+        loop_once(now_ns() + 50000000ull);
+    }
+    for (int i = 0; i < NC && checked; i++) {
+        const workshop *w = &W[C[i].wk];
+        if (C[i].st != CS_JOINED || !w->ntypers)
+            continue;
+        if (C[i].rev != w->final_rev)
+            rev_disagree++;
+        if (C[i].t && C[i].len != w->final_len)
+            len_disagree++;
+    }
+    NC += NW; /* close the checkers too */
+    close_all();
+    NC -= NW;
+
+    uint64_t tsent = 0, tacked = 0, tskipped = 0, terr = 0;
+    for (int i = 0; i < NT; i++) {
+        tsent += T[i].sent;
+        tacked += T[i].acked;
+        tskipped += T[i].skipped;
+        terr += T[i].errors;
+    }
+    double deliv = (double)(S.ops_rx + S.acks);
+    printf("window %.2f s: %" PRIu64 " ops sent, %" PRIu64 " committed = %.1f ops/s, %" PRIu64
+           " ticks skipped (op in flight), %" PRIu64 " errors\n",
+           win, S.sent, S.acks, (double)S.acks / win, S.skipped, S.errors);
+    printf("deliveries: %" PRIu64 " op broadcasts = %.0f/s; with acks %.0f msg/s; %" PRIu64 " other messages\n",
+           S.ops_rx, (double)S.ops_rx / win, deliv / win, S.other_rx);
+    print_lat("latency send->others (e2e)", &H_e2e);
+    print_lat("latency send->ack", &H_ack);
+    double scpu = cpu1 - cpu0;
+    if (cpu0 >= 0 && cpu1 >= 0) {
+        printf("server CPU %.2f s in the window (%.1f %% of a core): %.2f us per delivered message, %.1f us per "
+               "committed op\n",
+               scpu, scpu * 100 / win, deliv > 0 ? scpu * 1e6 / deliv : 0, S.acks ? scpu * 1e6 / (double)S.acks : 0);
+    }
+    double rcpu = rcpu0 >= 0 && rcpu1 >= 0 ? rcpu1 - rcpu0 : -1;
+    if (rcpu >= 0)
+        printf("redis CPU %.2f s in the window (%.1f %% of a core): %.1f us per committed op\n", rcpu, rcpu * 100 / win,
+               S.acks ? rcpu * 1e6 / (double)S.acks : 0);
+    if (rss0 >= 0)
+        printf("server RSS: %ld kB before connecting, %ld kB after joins (%.1f kB per connection)\n", rss0, rss1,
+               (double)(rss1 - rss0) / g_joined);
+    printf("load tool CPU %.2f s in the window (%.1f %% of a core)\n", self1 - self0, (self1 - self0) * 100 / win);
+    double other = -1;
+    if (mbusy0 >= 0 && mbusy1 >= 0) {
+        other = (mbusy1 - mbusy0) - (self1 - self0) - (cpu0 >= 0 ? scpu : 0) - (rcpu >= 0 ? rcpu : 0);
+        if (other < 0)
+            other = 0;
+        printf("machine: %.0f %% of one core busy in total (%ld cores), of which %.0f %% by other processes%s\n",
+               (mbusy1 - mbusy0) * 100 / win, sysconf(_SC_NPROCESSORS_ONLN), other * 100 / win,
+               cpu0 < 0 || rcpu < 0 ? " (or the server/redis, not given)" : "");
+    }
+    printf("totals: sent %" PRIu64 ", acked %" PRIu64 ", skipped %" PRIu64 ", refused %" PRIu64
+           "; after drain: %d ops still in flight, %" PRIu64 " broadcasts missing, %" PRIu64 " extra\n",
+           tsent, tacked, tskipped, terr, inflight_left, missing, extra);
+    if (S.rev_anom || S.unmatched || S.stray_ack || S.ack_id_mismatch || S.bad_msg)
+        printf("anomalies: %" PRIu64 " out-of-order revisions, %" PRIu64 " unmatched ops, %" PRIu64
+               " stray acks, %" PRIu64 " ack id mismatches, %" PRIu64 " unreadable messages\n",
+               S.rev_anom, S.unmatched, S.stray_ack, S.ack_id_mismatch, S.bad_msg);
+    if (checked)
+        printf("final state: %" PRIu64 " clients disagree with a fresh join on the revision, %" PRIu64
+               " typers on the length (of %d workshops checked)\n",
+               rev_disagree, len_disagree, checked);
+    if (g_batches)
+        printf("load tool epoll batches: mean %.1f us, longest in the window %.2f ms\n",
+               (double)g_batch_total_ns / (double)g_batches / 1e3, ms(g_batch_max_ns));
+    if (g_failed || g_lost)
+        printf("connections: %d failed to join, %d lost after joining\n", g_failed, g_lost);
+    print_codes();
+    printf("RESULT mode=%s clients=%d joined=%d typers=%d workshops=%d rate=%.1f inflight=%d window_s=%.2f "
+           "committed_per_s=%.1f broadcasts_per_s=%.0f deliveries_per_s=%.0f e2e_p50_ms=%.3f e2e_p90_ms=%.3f "
+           "e2e_p99_ms=%.3f e2e_max_ms=%.3f ack_p50_ms=%.3f ack_p99_ms=%.3f server_cpu_pct=%.1f "
+           "server_us_per_delivery=%.2f server_us_per_op=%.1f redis_cpu_pct=%.1f load_cpu_pct=%.1f other_cpu_pct=%.0f "
+           "errors=%" PRIu64
+           " skipped=%" PRIu64 " missing=%" PRIu64 " anomalies=%" PRIu64 " disagree=%" PRIu64 "\n",
+           O.mode == M_TYPING ? "typing" : "throughput", NC, g_joined, NT, NW, O.rate, O.inflight, win,
+           (double)S.acks / win, (double)S.ops_rx / win, deliv / win, ms(hist_quantile(&H_e2e, 0.5)),
+           ms(hist_quantile(&H_e2e, 0.9)), ms(hist_quantile(&H_e2e, 0.99)), ms(H_e2e.max),
+           ms(hist_quantile(&H_ack, 0.5)), ms(hist_quantile(&H_ack, 0.99)), cpu0 >= 0 ? scpu * 100 / win : -1.0,
+           cpu0 >= 0 && deliv > 0 ? scpu * 1e6 / deliv : -1.0, cpu0 >= 0 && S.acks ? scpu * 1e6 / (double)S.acks : -1.0,
+           rcpu >= 0 ? rcpu * 100 / win : -1.0, (self1 - self0) * 100 / win, other >= 0 ? other * 100 / win : -1.0, S.errors, S.skipped, missing,
+           S.rev_anom + S.unmatched + S.stray_ack + S.ack_id_mismatch + S.bad_msg, rev_disagree + len_disagree);
+
+    free_all();
+    return (missing || g_failed || g_lost || inflight_left || rev_disagree || len_disagree) ? 3 : 0;
+}
