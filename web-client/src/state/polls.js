@@ -1,0 +1,646 @@
+// Polls as the views see them (protocol/polls.md): the polls this person may
+// see, their results when the server sends them, and this person's own
+// ballot, answers and upvotes. Pure apart from the injected send() and
+// timers, so it runs under node:test.
+//
+// Ballots and upvotes are "wishes": what the person last chose is shown at
+// once and sent when connected, one vote in flight per poll (a burst of
+// clicks, or arrow keys walking through radio buttons, ends in one final
+// vote instead of a queue). Both are idempotent on the server ("the same
+// ballot again changes nothing", "upvoting twice changes nothing"), so a wish
+// whose reply was lost is simply sent again after the next welcome. Adding an
+// answer is not idempotent, and facilitator steps are not either ("read the
+// state from the poll message rather than resend blindly"): those are sent
+// once and report their outcome to the caller.
+//
+// Events:
+//   change   (pollId | null)      something to redraw (null: everything)
+//   announce (key, params)        worth telling a screen reader
+import { Emitter } from '../emitter.js';
+import {
+  ErrorCode, POLL_REQUESTS, isPoll,
+  MAX_QUESTION, MAX_CHOICE, MIN_CHOICES, MAX_CHOICES, MAX_TEXT_ANSWERS, DEFAULT_TEXT_ANSWERS,
+  pollCreate, pollEdit, pollStep, pollResults, vote as voteMsg, answer as answerMsg, upvote as upvoteMsg,
+} from '../protocol/messages.js';
+
+const RETRY_BASE_MS = 1000;
+const RETRY_MAX_MS = 15000;
+const TRANSIENT = new Set([ErrorCode.UNAVAILABLE, ErrorCode.RATE_LIMITED, ErrorCode.INTERNAL]);
+
+// ---- the method's ready-made questions ---------------------------------------
+
+/**
+ * protocol/polls.md, "Ready-made questions". The texts live in the catalogues
+ * (poll.ready*) so each language has its own; a unit test holds them to the
+ * spec's JSON.
+ */
+export const READY_MADE = [
+  { key: 'impact', kind: 'text', question: 'poll.readyImpact' },
+  { key: 'success', kind: 'text', question: 'poll.readySuccess' },
+  { key: 'curious', kind: 'text', question: 'poll.readyCurious' },
+  {
+    key: 'shared', kind: 'single', forItem: true, question: 'poll.readyShared',
+    choices: ['poll.readySharedAll', 'poll.readySharedOwn', 'poll.readySharedUnsure'],
+  },
+];
+
+/** A ready-made question in the language of t(): a definition to start the form from. */
+export function readyMadeDefinition(item, t) {
+  const def = { kind: item.kind, question: t(item.question), choices: [], max: null };
+  if (item.choices) def.choices = item.choices.map((k) => t(k));
+  return def;
+}
+
+// ---- definitions and texts -----------------------------------------------------
+
+const cpLength = (s) => [...s].length;
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+
+/**
+ * A question, choice or answer as the server accepts it: one line (pasted
+ * line breaks and tabs become spaces), NFC, trimmed. Returns {value} or
+ * {error, max}: catalogue keys.
+ */
+export function checkText(raw, max) {
+  const v = String(raw ?? '').normalize('NFC').replace(/\s+/g, ' ').trim();
+  if (!v) return { error: 'poll.errRequired' };
+  if (cpLength(v) > max) return { error: 'poll.errTooLong', max };
+  if (CONTROL.test(v)) return { error: 'poll.errInvalidChars' };
+  return { value: v };
+}
+
+/**
+ * Check a definition from the form: {kind, question, choices: [string],
+ * max: number | string | null}. Empty choice rows are left out. Returns
+ * {def} ready for poll_create / poll_edit, or {errors} with catalogue keys:
+ * {question, choices: [per row], choicesList, max}.
+ */
+export function checkDefinition(form) {
+  const errors = {};
+  const kind = form.kind;
+  const q = checkText(form.question, MAX_QUESTION);
+  if (q.error) errors.question = q;
+  const def = { kind, question: q.value };
+  let filled = 0;
+
+  if (kind === 'single' || kind === 'multiple') {
+    const rows = (form.choices || []).map((c) => String(c ?? ''));
+    const rowErrors = rows.map(() => null);
+    const seen = new Map();
+    const kept = [];
+    rows.forEach((raw, i) => {
+      if (!raw.trim()) return;
+      const c = checkText(raw, MAX_CHOICE);
+      if (c.error) { rowErrors[i] = c; return; }
+      if (seen.has(c.value)) { rowErrors[i] = { error: 'poll.errDuplicate' }; return; }
+      seen.set(c.value, i);
+      kept.push(c.value);
+    });
+    if (rowErrors.some(Boolean)) errors.choices = rowErrors;
+    filled = rows.filter((r) => r.trim()).length;
+    if (filled < MIN_CHOICES) errors.choicesList = { error: 'poll.errFewChoices', min: MIN_CHOICES };
+    else if (filled > MAX_CHOICES) errors.choicesList = { error: 'poll.errManyChoices', max: MAX_CHOICES };
+    def.choices = kept;
+  }
+
+  const maxRaw = form.max == null ? '' : String(form.max).trim();
+  if (kind === 'multiple' && maxRaw !== '') {
+    const n = Number(maxRaw);
+    // Against the rows filled in, so a duplicate does not also make the limit look wrong.
+    const top = Math.max(1, filled);
+    if (!Number.isInteger(n) || n < 1 || n > top) errors.max = { error: 'poll.errMax', min: 1, max: top };
+    else if (n < filled) def.max = n; // equal to the count is the default: say nothing
+  }
+  if (kind === 'text' && maxRaw !== '') {
+    const n = Number(maxRaw);
+    if (!Number.isInteger(n) || n < 1 || n > MAX_TEXT_ANSWERS) errors.max = { error: 'poll.errMax', min: 1, max: MAX_TEXT_ANSWERS };
+    else if (n !== DEFAULT_TEXT_ANSWERS) def.max = n;
+  }
+  return Object.keys(errors).length ? { errors } : { def };
+}
+
+/** The form's starting values for an existing poll. */
+export function formOf(poll) {
+  return {
+    kind: poll.kind,
+    question: poll.question,
+    choices: poll.choices ? [...poll.choices] : [],
+    max: poll.max ?? null,
+  };
+}
+
+// ---- ballots -------------------------------------------------------------------------
+
+/** A multiple-choice ballot in one order, so two ballots compare as values. */
+export function normaliseBallot(ballot) {
+  if (Array.isArray(ballot)) {
+    if (!ballot.length) return null; // no picks: withdraw
+    return [...new Set(ballot)].sort((a, b) => a - b);
+  }
+  return ballot ?? null;
+}
+
+export function sameBallot(a, b) {
+  const x = normaliseBallot(a);
+  const y = normaliseBallot(b);
+  if (Array.isArray(x) && Array.isArray(y)) return x.length === y.length && x.every((v, i) => v === y[i]);
+  return x === y;
+}
+
+/** Whether a ballot fits the poll (checked before sending, as the server would). */
+export function validBallot(poll, ballot) {
+  if (ballot === null) return true;
+  switch (poll.kind) {
+    case 'single': return Number.isInteger(ballot) && ballot >= 0 && ballot < poll.choices.length;
+    case 'scale': return Number.isInteger(ballot) && ballot >= 1 && ballot <= 5;
+    case 'multiple': {
+      const max = poll.max ?? poll.choices.length;
+      return Array.isArray(ballot) && ballot.length >= 1 && ballot.length <= max &&
+        new Set(ballot).size === ballot.length &&
+        ballot.every((i) => Number.isInteger(i) && i >= 0 && i < poll.choices.length);
+    }
+    default: return false;
+  }
+}
+
+// ---- results for drawing --------------------------------------------------------
+
+const ALIGNMENT_LABELS = new Set(['aligned', 'partly_aligned', 'divergent']);
+
+/**
+ * What the results view draws, from a poll and its `results` message.
+ * Choice kinds: rows (one per choice or scale value) with the total count
+ * and share of respondents, and per group (each broken-out organisation,
+ * then the "other" pool) the same for that group. Text: the answers in the
+ * server's order (most upvoted first) with their upvotes, in total and per
+ * group. `unplaced` counts respondents shown in no group (organisations
+ * under the anonymity threshold whose pool is too small to show).
+ */
+export function resultsModel(poll, results) {
+  if (!poll || !results) return null;
+  const total = results.respondents;
+  const groups = results.organisations.map((o) => ({
+    name: o.name, other: false, respondents: o.respondents, mean: o.mean ?? null, src: o,
+  }));
+  if (results.other) groups.push({ name: null, other: true, respondents: results.other.respondents, mean: results.other.mean ?? null, src: results.other });
+  const placed = groups.reduce((n, g) => n + g.respondents, 0);
+  const model = {
+    kind: poll.kind,
+    respondents: total,
+    groups: groups.map(({ src, ...g }) => g),
+    unplaced: Math.max(0, total - placed),
+    alignment: results.alignment && ALIGNMENT_LABELS.has(results.alignment.label) ? results.alignment : null,
+    mean: typeof results.mean === 'number' ? results.mean : null,
+  };
+  const share = (n, of) => (of > 0 ? n / of : 0);
+
+  if (poll.kind === 'text') {
+    const texts = new Map((poll.answers || []).map((a) => [a.id, a.text]));
+    const ranked = (results.answers || []).map((a, i) => ({ ...a, at: i })).filter((a) => texts.has(a.id));
+    const top = ranked.reduce((m, a) => Math.max(m, a.upvotes), 0);
+    model.answers = ranked.map((a) => ({
+      id: a.id,
+      text: texts.get(a.id),
+      upvotes: a.upvotes,
+      scale: share(a.upvotes, top),
+      groups: groups.map((g) => ({ upvotes: g.src.upvotes?.[a.at] ?? 0 })),
+    }));
+    // Answers given after the last results message are listed without upvotes yet.
+    const listed = new Set(ranked.map((a) => a.id));
+    for (const a of poll.answers || []) {
+      if (!listed.has(a.id)) model.answers.push({ id: a.id, text: a.text, upvotes: 0, scale: 0, groups: groups.map(() => ({ upvotes: 0 })) });
+    }
+    model.alignment = null; // never for text polls (polls.md, "Alignment")
+    return model;
+  }
+
+  const labels = poll.kind === 'scale' ? [1, 2, 3, 4, 5] : poll.choices;
+  model.rows = labels.map((label, i) => {
+    const count = results.counts?.[i] ?? 0;
+    return {
+      index: i,
+      value: poll.kind === 'scale' ? i + 1 : null,
+      label: poll.kind === 'scale' ? null : label,
+      count,
+      share: share(count, total),
+      groups: groups.map((g) => {
+        const c = g.src.counts?.[i] ?? 0;
+        return { count: c, share: share(c, g.respondents) };
+      }),
+    };
+  });
+  return model;
+}
+
+// ---- the store -------------------------------------------------------------------
+
+function newPrefix(random) {
+  return `q${Math.floor(random() * 2 ** 32).toString(36)}${Math.floor(random() * 2 ** 32).toString(36)}`;
+}
+
+export class PollStore extends Emitter {
+  /**
+   * send(message) -> boolean (false when not joined: nothing was sent),
+   * joined() -> boolean, timers {setTimeout, clearTimeout}, random.
+   */
+  constructor({ send, joined = () => true, timers = globalThis, random = Math.random } = {}) {
+    super();
+    this.send = send;
+    this.joined = joined;
+    this.timers = timers;
+    this.role = null;
+    this.known = false; // a welcome has told us the polls
+    this.entries = new Map();
+    this.requests = new Map(); // request id -> {type, poll, answer?, resolve?}
+    // Request ids never repeat within a page, and two tabs of one person
+    // never share them, so a reply is matched only by the tab that asked.
+    this.prefix = newPrefix(random);
+    this.seq = 0;
+  }
+
+  get isFacilitator() {
+    return this.role === 'facilitator';
+  }
+
+  /** Polls newest first (by creation: a poll never moves when its state changes). */
+  get list() {
+    return [...this.entries.values()].sort((a, b) => b.poll.created - a.poll.created || (a.poll.id < b.poll.id ? -1 : 1));
+  }
+
+  get(id) {
+    return this.entries.get(id) || null;
+  }
+
+  get openCount() {
+    let n = 0;
+    for (const e of this.entries.values()) if (e.poll.state === 'open') n++;
+    return n;
+  }
+
+  _entry(poll) {
+    return {
+      poll,
+      results: null,
+      mine: { ballot: null, answers: [], upvotes: [] },
+      wish: undefined, // {ballot} chosen, not yet confirmed
+      voteSent: null, // {id, ballot} in flight
+      upWish: new Map(), // answer id -> wanted upvote state
+      upSent: new Map(), // answer id -> request id in flight
+      retryTimer: null,
+      retryAttempt: 0,
+      notice: null, // {key, params, tone}
+    };
+  }
+
+  /** Every welcome: the server's list replaces ours; ballots and results follow it. */
+  welcome(polls, role) {
+    // A welcome means a new connection: nothing asked on the old one will be answered.
+    this._forgetRequests();
+    this.role = role;
+    const first = !this.known;
+    this.known = true;
+    const old = this.entries;
+    this.entries = new Map();
+    for (const p of Array.isArray(polls) ? polls : []) {
+      if (!isPoll(p)) continue;
+      const e = this._entry(p);
+      const prev = old.get(p.id);
+      if (prev) {
+        e.wish = prev.wish;
+        e.upWish = prev.upWish;
+        e.notice = prev.notice;
+        // Results are sent again after the welcome when we may see them;
+        // keep what we showed until then rather than blink.
+        if (this._maySee(p)) e.results = prev.results;
+        if (!first && prev.poll.state !== 'open' && p.state === 'open') this._say('poll.announceOpened', p);
+      } else if (!first && p.state === 'open') {
+        this._say('poll.announceOpened', p);
+      }
+      this.entries.set(p.id, e);
+    }
+    for (const prev of old.values()) if (prev.retryTimer != null) this.timers.clearTimeout(prev.retryTimer);
+    for (const e of this.entries.values()) {
+      if (e.poll.state !== 'open' && (e.wish !== undefined || e.upWish.size)) {
+        e.wish = undefined;
+        e.upWish = new Map();
+        e.notice = { key: 'poll.noticeNotSent', tone: 'error' };
+      }
+      this._pump(e);
+    }
+    this.emit('change', null);
+  }
+
+  /** The link dropped: nothing in flight will be answered. */
+  disconnected() {
+    this._forgetRequests();
+    this.emit('change', null);
+  }
+
+  _forgetRequests() {
+    const pending = [...this.requests.values()];
+    this.requests.clear();
+    for (const e of this.entries.values()) {
+      e.voteSent = null;
+      e.upSent.clear();
+    }
+    for (const r of pending) r.resolve?.({ error: 'disconnected' });
+  }
+
+  // ---- incoming --------------------------------------------------------------
+
+  /** A server message; true when it was about polls. */
+  receive(m) {
+    switch (m.type) {
+      case 'poll': this._onPoll(m); return true;
+      case 'poll_deleted': this._onDeleted(m); return true;
+      case 'answer': this._onAnswer(m); return true;
+      case 'results': this._onResults(m); return true;
+      case 'my_ballot': this._onMyBallot(m); return true;
+      case 'error':
+        if (!POLL_REQUESTS.has(m.re)) return false;
+        this._onError(m);
+        return true;
+      default: return false;
+    }
+  }
+
+  _maySee(poll) {
+    return this.isFacilitator || poll.results !== 'hidden';
+  }
+
+  _say(key, poll) {
+    this.emit('announce', key, { question: poll.question });
+  }
+
+  _onPoll(m) {
+    const p = m.poll;
+    const e = this.entries.get(p.id);
+    const req = m.id !== undefined ? this._take(m.id) : null;
+    if (!e) {
+      const fresh = this._entry(p);
+      this.entries.set(p.id, fresh);
+      if (p.state === 'open') this._say('poll.announceOpened', p);
+    } else {
+      const before = e.poll;
+      e.poll = p;
+      if (!this._maySee(p)) e.results = null;
+      if (before.state !== p.state) {
+        if (p.state === 'open') this._say(before.state === 'closed' ? 'poll.announceReopened' : 'poll.announceOpened', p);
+        else if (p.state === 'closed') this._say('poll.announceClosed', p);
+        if (p.state !== 'open') this._dropWishes(e, 'poll.noticeNotSent');
+      } else if (before.results !== p.results) {
+        const key = { live: 'poll.announceLive', revealed: 'poll.announceRevealed', hidden: 'poll.announceHidden' }[p.results];
+        this._say(key, p);
+      }
+      // A draft's definition may have changed: tallies of the old one no longer fit.
+      if (p.state === 'draft') e.results = null;
+    }
+    req?.resolve?.({ ok: true, poll: p });
+    this.emit('change', p.id);
+  }
+
+  _onDeleted(m) {
+    const req = m.id !== undefined ? this._take(m.id) : null;
+    const e = this.entries.get(m.poll);
+    if (e) {
+      if (e.retryTimer != null) this.timers.clearTimeout(e.retryTimer);
+      this.entries.delete(m.poll);
+      if (!req && e.poll.state !== 'draft') this._say('poll.announceDeleted', e.poll);
+    }
+    req?.resolve?.({ ok: true });
+    this.emit('change', m.poll);
+  }
+
+  _onAnswer(m) {
+    const e = this.entries.get(m.poll);
+    if (!e) return;
+    const answers = (e.poll.answers || []).filter((a) => a.id !== m.answer);
+    if (m.text !== null) {
+      answers.push({ id: m.answer, text: m.text });
+      answers.sort((a, b) => a.id - b.id);
+    } else {
+      e.mine.answers = e.mine.answers.filter((a) => a.id !== m.answer);
+      e.mine.upvotes = e.mine.upvotes.filter((id) => id !== m.answer);
+      e.upWish.delete(m.answer);
+    }
+    e.poll = { ...e.poll, answers };
+    this.emit('change', m.poll);
+  }
+
+  _onResults(m) {
+    const e = this.entries.get(m.poll);
+    if (!e || !this._maySee(e.poll)) return;
+    e.results = m;
+    this.emit('change', m.poll);
+  }
+
+  _onMyBallot(m) {
+    const req = m.id !== undefined ? this._take(m.id) : null;
+    const e = this.entries.get(m.poll);
+    if (!e) {
+      req?.resolve?.({ ok: true });
+      return;
+    }
+    e.mine = {
+      ballot: m.ballot === undefined ? null : normaliseBallot(m.ballot),
+      answers: Array.isArray(m.answers) ? m.answers : [],
+      upvotes: Array.isArray(m.upvotes) ? m.upvotes : [],
+    };
+    if (req?.type === 'vote') {
+      e.voteSent = null;
+      e.retryAttempt = 0;
+      if (e.wish !== undefined && sameBallot(e.wish.ballot, req.ballot)) e.wish = undefined;
+    } else if (req?.type === 'upvote') {
+      if (e.upSent.get(req.answer) === m.id) e.upSent.delete(req.answer);
+      if (e.upWish.get(req.answer) === req.up) e.upWish.delete(req.answer);
+      e.retryAttempt = 0;
+    }
+    req?.resolve?.({ ok: true });
+    this._pump(e);
+    this.emit('change', m.poll);
+  }
+
+  _onError(m) {
+    const req = m.id !== undefined ? this._take(m.id) : null;
+    if (!req) return;
+    const e = this.entries.get(req.poll);
+    if (req.type === 'vote' || req.type === 'upvote') {
+      if (!e) return;
+      if (req.type === 'vote') e.voteSent = null;
+      else if (e.upSent.get(req.answer) === m.id) e.upSent.delete(req.answer);
+      if (TRANSIENT.has(m.code)) {
+        this._retryLater(e);
+      } else {
+        // Refused for good (closed, gone, own answer...): show what the
+        // server holds, and say why.
+        if (req.type === 'vote') e.wish = undefined;
+        else e.upWish.delete(req.answer);
+        e.notice = { key: noticeFor(m.code, req.type), tone: 'error' };
+        if (m.code === ErrorCode.NOT_FOUND && req.type === 'vote') this.entries.delete(req.poll);
+      }
+      this.emit('change', req.poll);
+      return;
+    }
+    if (m.code === ErrorCode.NOT_FOUND && req.type !== 'answer' && e) {
+      this.entries.delete(req.poll); // deleted meanwhile (by another facilitator)
+      this.emit('change', req.poll);
+    }
+    req.resolve?.({ error: m.code, message: m.message });
+  }
+
+  _take(id) {
+    const r = this.requests.get(id);
+    if (r) this.requests.delete(id);
+    return r || null;
+  }
+
+  _dropWishes(e, noticeKey) {
+    if (e.wish !== undefined || e.upWish.size) {
+      e.wish = undefined;
+      e.upWish = new Map();
+      e.upSent.clear();
+      e.voteSent = null;
+      e.notice = { key: noticeKey, tone: 'error' };
+    }
+  }
+
+  // ---- outgoing ----------------------------------------------------------------
+
+  _id() {
+    return `${this.prefix}-${++this.seq}`;
+  }
+
+  _request(m, extra = {}) {
+    if (!this.joined() || !this.send(m)) return Promise.resolve({ error: 'offline' });
+    return new Promise((resolve) => this.requests.set(m.id, { type: m.type, poll: m.poll, resolve, ...extra }));
+  }
+
+  /** Facilitator: a new draft. Resolves {ok, poll} or {error}. */
+  create(def) {
+    return this._request(pollCreate(this._id(), def));
+  }
+
+  edit(pollId, def) {
+    return this._request(pollEdit(this._id(), pollId, def));
+  }
+
+  /** step: 'open' | 'close' | 'reopen' | 'delete' */
+  step(pollId, step) {
+    return this._request(pollStep(`poll_${step}`, this._id(), pollId));
+  }
+
+  setVisibility(pollId, visibility) {
+    return this._request(pollResults(this._id(), pollId, visibility));
+  }
+
+  /** What to show as this person's ballot, and whether the server has it yet. */
+  ballotOf(pollId) {
+    const e = this.entries.get(pollId);
+    if (!e) return { ballot: null, status: 'none' };
+    if (e.wish !== undefined) {
+      return { ballot: e.wish.ballot, status: this.joined() && !e.retryTimer ? 'sending' : 'waiting' };
+    }
+    return { ballot: e.mine.ballot, status: e.mine.ballot == null ? 'none' : 'saved' };
+  }
+
+  /** Cast, change or (null) withdraw a ballot. False when the poll takes none now. */
+  vote(pollId, ballot) {
+    const e = this.entries.get(pollId);
+    if (!e || e.poll.state !== 'open' || e.poll.kind === 'text') return false;
+    const b = normaliseBallot(ballot);
+    if (!validBallot(e.poll, b)) return false;
+    e.notice = null;
+    e.wish = sameBallot(b, e.mine.ballot) && !e.voteSent ? undefined : { ballot: b };
+    this._pump(e);
+    this.emit('change', pollId);
+    return true;
+  }
+
+  upvoted(pollId, answerId) {
+    const e = this.entries.get(pollId);
+    if (!e) return false;
+    if (e.upWish.has(answerId)) return e.upWish.get(answerId);
+    return e.mine.upvotes.includes(answerId);
+  }
+
+  isMine(pollId, answerId) {
+    const e = this.entries.get(pollId);
+    return !!e && e.mine.answers.some((a) => a.id === answerId);
+  }
+
+  upvote(pollId, answerId, up) {
+    const e = this.entries.get(pollId);
+    if (!e || e.poll.state !== 'open' || e.poll.kind !== 'text' || this.isMine(pollId, answerId)) return false;
+    e.notice = null;
+    if (e.mine.upvotes.includes(answerId) === up && !e.upSent.has(answerId)) e.upWish.delete(answerId);
+    else e.upWish.set(answerId, up);
+    this._pump(e);
+    this.emit('change', pollId);
+    return true;
+  }
+
+  /** Add ({text}), edit ({answer, text}) or delete ({answer, text: null}) an answer. */
+  answer(pollId, { answer, text }) {
+    const e = this.entries.get(pollId);
+    if (!e) return Promise.resolve({ error: ErrorCode.NOT_FOUND });
+    if (e.notice) {
+      e.notice = null;
+      this.emit('change', pollId);
+    }
+    return this._request(answerMsg(this._id(), pollId, { answer, text }), { answer });
+  }
+
+  clearNotice(pollId) {
+    const e = this.entries.get(pollId);
+    if (e?.notice) {
+      e.notice = null;
+      this.emit('change', pollId);
+    }
+  }
+
+  /** Send what is wished and not in flight (after a change, a reply, a welcome, a retry). */
+  _pump(e) {
+    if (e.retryTimer != null || !this.joined()) return;
+    const pollId = e.poll.id;
+    if (e.wish !== undefined && !e.voteSent) {
+      const id = this._id();
+      const ballot = e.wish.ballot;
+      if (this.send(voteMsg(id, pollId, ballot))) {
+        e.voteSent = { id, ballot };
+        this.requests.set(id, { type: 'vote', poll: pollId, ballot });
+      }
+    }
+    for (const [answerId, up] of e.upWish) {
+      if (e.upSent.has(answerId)) continue;
+      const id = this._id();
+      if (this.send(upvoteMsg(id, pollId, answerId, up))) {
+        e.upSent.set(answerId, id);
+        this.requests.set(id, { type: 'upvote', poll: pollId, answer: answerId, up });
+      }
+    }
+  }
+
+  _retryLater(e) {
+    if (e.retryTimer != null) return;
+    const delay = Math.min(RETRY_MAX_MS, RETRY_BASE_MS * 2 ** e.retryAttempt);
+    e.retryAttempt++;
+    e.retryTimer = this.timers.setTimeout(() => {
+      e.retryTimer = null;
+      if (this.entries.get(e.poll.id) !== e) return;
+      this._pump(e);
+      this.emit('change', e.poll.id);
+    }, delay);
+  }
+
+  stop() {
+    for (const e of this.entries.values()) if (e.retryTimer != null) this.timers.clearTimeout(e.retryTimer);
+  }
+}
+
+function noticeFor(code, type) {
+  if (code === ErrorCode.POLL_CLOSED) return 'poll.noticeClosed';
+  if (code === ErrorCode.NOT_FOUND) return type === 'upvote' ? 'poll.noticeAnswerGone' : 'poll.noticeGone';
+  if (code === ErrorCode.FORBIDDEN && type === 'upvote') return 'poll.noticeOwnAnswer';
+  return 'poll.noticeRefused';
+}

@@ -1,0 +1,713 @@
+// The polls panel beside the statement: the facilitator's "new poll" area
+// (ready-made questions of the method, or a blank form), then one card per
+// poll, newest first. It reads and drives the PollStore only.
+//
+// Results can change four times a second. Each card is split into regions
+// (heading, facilitator controls, ballot, results) and a region is rebuilt
+// only when what it shows changed, so a live chart never rebuilds the button
+// under someone's pointer. When a region with the focus is rebuilt, the focus
+// goes back to the control with the same data-key (the "open" button becomes
+// "close" under the same key), or to the card's heading.
+import { h } from './dom.js';
+import { PollForm, requestErrorKey } from './pollform.js';
+import { renderResults, alignmentHelp, scaleLabel } from './pollresults.js';
+import {
+  READY_MADE, readyMadeDefinition, formOf, checkText,
+} from '../state/polls.js';
+import { MAX_ANSWER, DEFAULT_TEXT_ANSWERS } from '../protocol/messages.js';
+
+const KIND_KEYS = { single: 'poll.kindSingle', multiple: 'poll.kindMultiple', scale: 'poll.kindScale', text: 'poll.kindText' };
+const STATE_KEYS = { draft: 'poll.stateDraft', open: 'poll.stateOpen', closed: 'poll.stateClosed' };
+const VIS = [
+  ['hidden', 'poll.visHidden', 'poll.visHiddenHint'],
+  ['live', 'poll.visLive', 'poll.visLiveHint'],
+  ['revealed', 'poll.visRevealed', 'poll.visRevealedHint'],
+];
+const LIFECYCLE = { draft: ['open', 'poll.open'], open: ['close', 'poll.close'], closed: ['reopen', 'poll.reopen'] };
+const STATUS_KEYS = { saved: 'poll.voteSaved', sending: 'poll.voteSending', waiting: 'poll.voteWaiting' };
+
+/** Replace a region's children, keeping the focus on "the same" control. */
+function rebuild(container, children, fallback) {
+  const active = document.activeElement;
+  const had = active && active !== document.body && container.contains(active);
+  let key = null;
+  let sel = null;
+  if (had) {
+    key = active.dataset ? active.dataset.key || null : null;
+    if (active.tagName === 'INPUT' && active.type === 'text') sel = [active.selectionStart, active.selectionEnd];
+  }
+  container.replaceChildren(...children.filter(Boolean));
+  if (!had || document.activeElement === active) return;
+  let target = active.isConnected && container.contains(active) ? active : null;
+  if (!target && key) target = [...container.querySelectorAll('[data-key]')].find((e) => e.dataset.key === key) || null;
+  if (target) {
+    target.focus({ preventScroll: true });
+    if (sel && target === active) {
+      try { target.setSelectionRange(sel[0], sel[1]); } catch { /* not a text field any more */ }
+    }
+  } else if (fallback) {
+    fallback();
+  }
+}
+
+const sig = (...parts) => JSON.stringify(parts);
+
+export class PollsView {
+  constructor({ store, i18n, announce }) {
+    this.store = store;
+    this.polls = store.polls;
+    this.i18n = i18n;
+    this.announce = announce;
+    this.cards = new Map();
+    this.composer = null;
+    this.newOpen = false;
+
+    this.heading = h('h2', { id: 'polls-title', class: 'panel-title', tabindex: '-1' });
+    i18n.bind(this.heading, 'poll.title');
+    this.count = h('span', { class: 'count', id: 'polls-count' });
+    this.newArea = h('div', { class: 'poll-new', hidden: true });
+    this.empty = h('p', { class: 'field-hint polls-empty' });
+    this.offline = h('p', { class: 'field-hint polls-offline', hidden: true });
+    i18n.bind(this.offline, 'poll.offline');
+    this.list = h('ol', { class: 'poll-list', 'aria-labelledby': 'polls-title' });
+    this.el = h('section', { class: 'panel polls', id: 'polls', 'aria-labelledby': 'polls-title' },
+      h('div', { class: 'panel-head' }, this.heading, this.count), this.offline, this.newArea, this.empty, this.list);
+
+    this.offs = [
+      this.polls.on('change', (id) => this.render(id)),
+      this.polls.on('announce', (key, params) => announce(i18n.t(key, params))),
+      i18n.on('change', () => this.render(null, { all: true })),
+      store.on('status', ({ status }) => {
+        const off = status !== 'connected';
+        if (off === !this.offline.hidden) return;
+        this.offline.hidden = !off;
+        this.el.classList.toggle('is-stale', off);
+        this.render(null, { all: true });
+      }),
+    ];
+    this.render(null, { all: true });
+  }
+
+  destroy() {
+    for (const off of this.offs) off();
+  }
+
+  get facilitator() {
+    return this.polls.known ? this.polls.isFacilitator : this.store.role === 'facilitator';
+  }
+
+  focusHeading() {
+    this.heading.focus();
+  }
+
+  render(id, { all = false } = {}) {
+    const { i18n, polls } = this;
+    const open = polls.openCount;
+    this.count.textContent = open ? i18n.t('poll.openCount', { count: open }) : '';
+    this._renderNew(all);
+
+    const entries = polls.list;
+    this.empty.hidden = entries.length > 0;
+    if (!polls.known) i18n.rebind(this.empty, 'poll.loading');
+    else i18n.rebind(this.empty, this.facilitator ? 'poll.emptyFacilitator' : 'poll.emptyParticipant');
+
+    const ids = new Set(entries.map((e) => e.poll.id));
+    for (const [cid, card] of this.cards) {
+      if (!ids.has(cid)) {
+        const hadFocus = card.el.contains(document.activeElement);
+        card.el.remove();
+        this.cards.delete(cid);
+        if (hadFocus) this.focusHeading();
+      }
+    }
+    let prev = null;
+    for (const e of entries) {
+      let card = this.cards.get(e.poll.id);
+      if (!card) {
+        card = new PollCard(this, e.poll.id);
+        this.cards.set(e.poll.id, card);
+      }
+      if (all || id == null || id === e.poll.id || !card.drawn) card.render();
+      // Keep the DOM order without moving nodes that are already in place
+      // (moving a node drops its focus).
+      const want = prev ? prev.nextSibling : this.list.firstChild;
+      if (want !== card.el) this.list.insertBefore(card.el, want);
+      prev = card.el;
+    }
+    this.el.dispatchEvent(new CustomEvent('polls-changed'));
+  }
+
+  // ---- new poll (facilitator) ------------------------------------------------
+
+  _renderNew(all) {
+    const { i18n } = this;
+    if (!this.facilitator) {
+      this.newArea.hidden = true;
+      return;
+    }
+    this.newArea.hidden = false;
+    if (!this.newToggle) {
+      this.newToggle = h('button', { type: 'button', class: 'secondary poll-new-toggle', id: 'poll-new-toggle', 'aria-expanded': 'false', 'aria-controls': 'poll-new-panel' },
+        h('span', { 'aria-hidden': 'true', text: '+' }), i18n.bind(h('span'), 'poll.new'));
+      this.newToggle.addEventListener('click', () => this._setNewOpen(!this.newOpen, { focus: true }));
+      this.newPanel = h('div', { class: 'poll-new-panel', id: 'poll-new-panel', hidden: true });
+      this.newArea.replaceChildren(this.newToggle, this.newPanel);
+      all = true;
+    }
+    if (all) this._renderNewPanel();
+  }
+
+  _setNewOpen(open, { focus = false } = {}) {
+    this.newOpen = open;
+    if (!open) this.composer = null;
+    this.newToggle.setAttribute('aria-expanded', String(open));
+    this.newPanel.hidden = !open;
+    this._renderNewPanel();
+    if (focus && open) this.newPanel.querySelector('button, textarea')?.focus();
+  }
+
+  _renderNewPanel() {
+    const { i18n } = this;
+    if (this.composer) {
+      if (this.newPanel.firstChild !== this.composer.el || this.newPanel.childNodes.length !== 1) rebuild(this.newPanel, [this.composer.el]);
+      return;
+    }
+    const intro = h('p', { class: 'field-hint', text: i18n.t('poll.newIntro') });
+    const title = h('h3', { class: 'ready-title', id: 'poll-ready-title', text: i18n.t('poll.readyTitle') });
+    const items = READY_MADE.map((item) => {
+      const def = readyMadeDefinition(item, (k) => i18n.t(k));
+      const b = h('button', { type: 'button', class: 'ready-question', data: { key: `ready-${item.key}`, ready: item.key } },
+        h('span', { class: 'ready-text', text: def.question }),
+        h('span', { class: 'ready-kind', text: i18n.t(KIND_KEYS[item.kind]) }));
+      b.addEventListener('click', () => this._compose(def, item.forItem ? 'poll.forItemHint' : null));
+      return h('li', null, b);
+    });
+    const blank = h('button', { type: 'button', class: 'secondary', id: 'poll-blank', data: { key: 'blank' }, text: i18n.t('poll.blank') });
+    blank.addEventListener('click', () => this._compose({ kind: 'single', question: '', choices: ['', ''], max: null }, null));
+    rebuild(this.newPanel, [intro, title, h('ul', { class: 'ready-list', 'aria-labelledby': 'poll-ready-title' }, items), h('div', { class: 'actions' }, blank)]);
+  }
+
+  _compose(initial, hintKey) {
+    const { polls } = this;
+    this.composer = new PollForm({
+      i18n: this.i18n,
+      initial,
+      mode: 'create',
+      hintKey,
+      onSubmit: async (def) => {
+        const res = await polls.create(def);
+        if (res.ok) {
+          this._setNewOpen(false);
+          const card = this.cards.get(res.poll.id);
+          if (card) card.focusKey('lifecycle');
+          this.announce(this.i18n.t('poll.announceDraft'));
+        }
+        return res;
+      },
+      onCancel: () => {
+        this.composer = null;
+        this._renderNewPanel();
+        this.newToggle.focus();
+      },
+    });
+    this._renderNewPanel();
+    this.composer.focus();
+  }
+}
+
+class PollCard {
+  constructor(view, id) {
+    this.view = view;
+    this.id = id;
+    this.dom = `poll-${id}`;
+    this.sigs = {};
+    this.drawn = false;
+    this.editing = null; // PollForm while editing a draft
+    this.confirmDelete = false;
+    this.busy = false;
+    this.actionError = null;
+    this.editAnswer = null; // {id, input, error}
+    this.answerError = null;
+    this.answerBusy = false;
+
+    const { i18n } = view;
+    this.question = h('h3', { class: 'poll-question', id: `${this.dom}-q`, tabindex: '-1' });
+    this.meta = h('div', { class: 'poll-meta' });
+    this.controls = h('div', { class: 'poll-controls' });
+    this.body = h('div', { class: 'poll-body' });
+    // Persistent, so that screen readers hear its changes (a new live region is not read).
+    this.status = h('p', { class: 'poll-status', role: 'status' });
+    this.resultsBox = h('div', { class: 'poll-results-box' });
+    this.help = alignmentHelp(i18n);
+    this.results = h('section', { class: 'poll-results' }, this.resultsBox, this.help);
+    this.newAnswer = h('input', { type: 'text', id: `${this.dom}-new-answer`, class: 'answer-input', autocomplete: 'off', data: { key: 'new-answer' } });
+    this.details = h('div', { class: 'poll-details', id: `${this.dom}-details` }, this.controls, this.body, this.status, this.results);
+    this.article = h('article', { class: 'poll-card', id: this.dom, 'aria-labelledby': `${this.dom}-q`, data: { pollId: id } },
+      this.meta, this.question, this.details);
+    // Polls already closed when the page loads are history: folded, except
+    // the newest, so the panel stays short in a long workshop.
+    const e = this.entry;
+    const newest = view.polls.list[0];
+    this.collapsed = !!e && e.poll.state === 'closed' && newest && newest.poll.id !== id;
+    this.el = h('li', { class: 'poll-item' }, this.article);
+  }
+
+  get entry() {
+    return this.view.polls.get(this.id);
+  }
+
+  focusKey(key) {
+    const el = [...this.article.querySelectorAll('[data-key]')].find((e) => e.dataset.key === key);
+    (el || this.question).focus();
+  }
+
+  _fallback() {
+    return () => this.question.focus();
+  }
+
+  render() {
+    const e = this.entry;
+    if (!e) return;
+    this.drawn = true;
+    const { i18n } = this.view;
+    const p = e.poll;
+    const fac = this.view.facilitator;
+    if (this.editing && p.state !== 'draft') {
+      // Another facilitator opened it meanwhile: it can no longer be edited.
+      this.editing = null;
+      this.actionError = 'poll.errState';
+    }
+    if (p.state !== 'closed') this.collapsed = false;
+    this.details.hidden = this.collapsed;
+    this.article.dataset.state = p.state;
+    this.article.dataset.kind = p.kind;
+    this.article.classList.toggle('is-editing', !!this.editing);
+    this.question.textContent = p.question;
+
+    const s = {
+      meta: sig(i18n.lang, p.state, p.kind, p.max, p.choices?.length, this.collapsed),
+      controls: sig(i18n.lang, fac, p.state, p.results, this.confirmDelete, this.busy, this.actionError, !!this.editing),
+      body: this.editing ? sig('editing', this.editing.id) : this._bodySig(e, fac),
+      results: sig(i18n.lang, fac, p.kind, p.state, p.results, p.choices, p.kind === 'text' ? p.answers : null, e.results),
+    };
+    if (s.meta !== this.sigs.meta) this._renderMeta(p);
+    if (s.controls !== this.sigs.controls) rebuild(this.controls, fac && !this.editing ? this._controls(p) : [], this._fallback());
+    this.controls.hidden = !fac || !!this.editing;
+    if (s.body !== this.sigs.body) rebuild(this.body, this.editing ? [this.editing.el] : this._body(e, fac), this._fallback());
+    if (s.results !== this.sigs.results) this._renderResults(e, fac);
+    this.sigs = s;
+    this._renderStatus(e);
+  }
+
+  // ---- heading ---------------------------------------------------------------
+
+  _renderMeta(p) {
+    const { i18n } = this.view;
+    let kind = i18n.t(KIND_KEYS[p.kind]);
+    if (p.kind === 'multiple' && p.max && p.max < p.choices.length) kind = i18n.t('poll.kindMultipleMax', { max: p.max });
+    if (p.kind === 'text') kind = i18n.t('poll.kindTextMax', { count: p.max ?? DEFAULT_TEXT_ANSWERS });
+    const parts = [
+      h('span', { class: ['state-badge', `state-${p.state}`], text: i18n.t(STATE_KEYS[p.state]) }),
+      h('span', { class: 'poll-kind', text: kind }),
+    ];
+    if (p.state === 'closed') {
+      const toggle = h('button', {
+        type: 'button', class: 'link-button poll-toggle', 'aria-expanded': String(!this.collapsed),
+        'aria-controls': this.details.id, 'aria-describedby': `${this.dom}-q`, data: { key: 'toggle', action: 'toggle' },
+        text: i18n.t(this.collapsed ? 'poll.expand' : 'poll.collapse'),
+      });
+      toggle.addEventListener('click', () => {
+        this.collapsed = !this.collapsed;
+        this.render();
+      });
+      parts.push(toggle);
+    }
+    rebuild(this.meta, parts, this._fallback());
+  }
+
+  // ---- facilitator controls ------------------------------------------------------
+
+  _act(promiseFn, after) {
+    if (this.busy) return;
+    this.busy = true;
+    this.actionError = null;
+    this.render();
+    promiseFn().then((res) => {
+      this.busy = false;
+      if (res.error) this.actionError = requestErrorKey(res.error);
+      if (this.entry) this.render();
+      if (!res.error && after) after(res);
+    });
+  }
+
+  _controls(p) {
+    const { i18n, polls } = this.view;
+    const q = `${this.dom}-q`;
+    const btn = (key, labelKey, cls, onClick, extra = {}) => {
+      const b = h('button', { type: 'button', class: cls, data: { key, action: extra.action || key }, 'aria-describedby': extra.describedBy || q, text: i18n.t(labelKey) });
+      if (extra.pressed !== undefined) b.setAttribute('aria-pressed', String(extra.pressed));
+      if (this.busy) b.setAttribute('aria-disabled', 'true');
+      b.addEventListener('click', onClick);
+      return b;
+    };
+    const parts = [];
+
+    if (this.confirmDelete) {
+      const ask = h('p', { class: 'confirm-text', id: `${this.dom}-confirm`, text: i18n.t(p.state === 'draft' ? 'poll.confirmDeleteDraft' : 'poll.confirmDelete') });
+      const yes = btn('delete-confirm', 'poll.deleteConfirm', 'danger', () => this._act(() => polls.step(this.id, 'delete'), () => this.view.focusHeading()), { describedBy: `${this.dom}-confirm` });
+      const no = btn('delete-cancel', 'poll.cancel', 'secondary', () => {
+        this.confirmDelete = false;
+        this.render();
+        this.focusKey('delete');
+      });
+      const box = h('div', { class: 'confirm', role: 'group', 'aria-labelledby': `${this.dom}-confirm` }, ask, h('div', { class: 'actions' }, yes, no));
+      box.addEventListener('keydown', (ev) => {
+        if (ev.key === 'Escape') no.click();
+      });
+      parts.push(box);
+    } else {
+      const actions = [];
+      if (p.state === 'draft') {
+        actions.push(btn('edit', 'poll.edit', 'secondary', () => this._startEdit()));
+      }
+      const [step, labelKey] = LIFECYCLE[p.state];
+      actions.push(btn('lifecycle', labelKey, p.state === 'closed' ? 'secondary' : 'primary', () => this._act(() => polls.step(this.id, step)), { action: step }));
+      actions.push(btn('delete', 'poll.delete', 'link-button danger-link', () => {
+        this.confirmDelete = true;
+        this.render();
+        this.focusKey('delete-confirm');
+      }));
+      parts.push(h('div', { class: 'actions poll-actions' }, actions));
+    }
+
+    const visLabel = h('span', { class: 'vis-label', id: `${this.dom}-vis`, text: i18n.t('poll.visLabel') });
+    const warnId = `${this.dom}-live-warning`;
+    const seg = VIS.map(([v, labelKey]) => btn(`vis-${v}`, labelKey, 'seg', () => {
+      if (p.results !== v) this._act(() => polls.setVisibility(this.id, v));
+    }, { pressed: p.results === v, action: `vis-${v}`, describedBy: v === 'live' && p.state !== 'closed' ? warnId : `${this.dom}-vis-hint` }));
+    const hint = h('p', { class: 'field-hint vis-hint', id: `${this.dom}-vis-hint`, text: i18n.t(VIS.find(([v]) => v === p.results)[2]) });
+    parts.push(h('div', { class: 'visibility' },
+      h('div', { class: 'segmented', role: 'group', 'aria-labelledby': `${this.dom}-vis` }, visLabel, seg), hint));
+    // polls.md: shown next to the "live" option.
+    // Once closed, no vote moves the totals any more: the warning has nothing to warn about.
+    if (p.state !== 'closed') {
+      parts.push(h('p', { class: 'warning live-warning', id: warnId },
+        h('span', { class: 'warning-icon', 'aria-hidden': 'true', text: '!' }), h('span', { text: i18n.t('poll.liveWarning') })));
+    }
+    if (p.state === 'closed' && p.results === 'revealed') parts.push(h('p', { class: 'field-hint', text: i18n.t('poll.reopenHides') }));
+    if (this.actionError) parts.push(h('p', { class: 'form-error', role: 'alert', text: i18n.t(this.actionError) }));
+    return parts;
+  }
+
+  _startEdit() {
+    const { i18n, polls } = this.view;
+    const e = this.entry;
+    this.actionError = null;
+    this.editing = new PollForm({
+      i18n,
+      initial: formOf(e.poll),
+      mode: 'edit',
+      onSubmit: async (def) => {
+        const res = await polls.edit(this.id, def);
+        if (res.ok) {
+          this.editing = null;
+          this.render();
+          this.focusKey('edit');
+        }
+        return res;
+      },
+      onCancel: () => {
+        this.editing = null;
+        this.render();
+        this.focusKey('edit');
+      },
+    });
+    this.render();
+    this.editing.focus();
+  }
+
+  // ---- ballot ----------------------------------------------------------------------
+
+  _bodySig(e, fac) {
+    const { i18n, polls } = this.view;
+    const p = e.poll;
+    const b = polls.ballotOf(this.id);
+    const ups = p.kind === 'text' ? (p.answers || []).map((a) => [a.id, polls.upvoted(this.id, a.id)]) : null;
+    return sig(i18n.lang, fac, p.state, p.kind, p.question, p.choices, p.max, p.answers, b.ballot, e.mine, ups,
+      this.editAnswer?.id ?? null, this.editAnswer?.error ?? null, this.answerError, this.answerBusy);
+  }
+
+  _body(e, fac) {
+    const p = e.poll;
+    if (p.state === 'draft') return this._draftPreview(p);
+    if (p.kind === 'text') return this._textBody(e, fac);
+    return this._choiceBody(e);
+  }
+
+  _labels(p) {
+    const { i18n } = this.view;
+    return p.kind === 'scale' ? [1, 2, 3, 4, 5].map((v) => scaleLabel(i18n, v)) : p.choices;
+  }
+
+  _draftPreview(p) {
+    const { i18n } = this.view;
+    const parts = [h('p', { class: 'field-hint draft-note', text: i18n.t('poll.draftNote') })];
+    if (p.kind !== 'text') parts.push(h('ul', { class: 'preview-choices' }, this._labels(p).map((l) => h('li', { text: l }))));
+    return parts;
+  }
+
+  _choiceBody(e) {
+    const { i18n, polls } = this.view;
+    const p = e.poll;
+    const { ballot } = polls.ballotOf(this.id);
+    const labels = this._labels(p);
+    const valueOf = (i) => (p.kind === 'scale' ? i + 1 : i);
+
+    if (p.state === 'closed') {
+      const mine = ballot == null ? null :
+        (Array.isArray(ballot) ? ballot : [ballot]).map((v) => labels[p.kind === 'scale' ? v - 1 : v]).filter(Boolean);
+      const out = [h('p', { class: 'closed-note', text: i18n.t('poll.closedNote') })];
+      if (mine && mine.length) {
+        out.push(h('p', { class: 'my-ballot' }, h('span', { text: i18n.t('poll.yourBallot') }), ' ', h('strong', { text: mine.join(' · ') })));
+      } else if (!this.view.facilitator) {
+        out.push(h('p', { class: 'my-ballot', text: i18n.t('poll.noBallot') }));
+      }
+      return out;
+    }
+
+    const multiple = p.kind === 'multiple';
+    const picks = multiple ? (Array.isArray(ballot) ? ballot : []) : [];
+    const max = multiple ? (p.max ?? p.choices.length) : 1;
+    const name = `${this.dom}-ballot`;
+    const inputs = [];
+    const options = labels.map((label, i) => {
+      const v = valueOf(i);
+      const input = h('input', { type: multiple ? 'checkbox' : 'radio', name, id: `${name}-${i}`, value: String(v), data: { key: `c${i}` } });
+      input.checked = multiple ? picks.includes(v) : ballot === v;
+      if (multiple && !input.checked && picks.length >= max) input.disabled = true;
+      input.addEventListener('change', () => {
+        if (multiple) {
+          const chosen = inputs.filter((x) => x.checked).map((x) => Number(x.value));
+          polls.vote(this.id, chosen.length ? chosen : null);
+        } else if (input.checked) {
+          polls.vote(this.id, v);
+        }
+      });
+      inputs.push(input);
+      return h('label', { class: ['choice', input.checked ? 'is-checked' : null], for: input.id }, input, h('span', { class: 'choice-text', text: label }));
+    });
+    const legend = h('legend', { class: 'ballot-legend', text: i18n.t('poll.ballotLegend') });
+    const parts = [legend];
+    if (multiple) {
+      parts.push(h('p', { class: 'field-hint', text: max < p.choices.length ? i18n.t('poll.pickUpTo', { count: max }) : i18n.t('poll.pickAny') }));
+    }
+    parts.push(h('div', { class: ['ballot-options', p.kind === 'scale' ? 'is-scale' : null] }, options));
+    const fieldset = h('fieldset', { class: 'ballot', 'aria-describedby': `${this.dom}-q` }, parts);
+    const out = [fieldset];
+    if (ballot != null) {
+      const withdraw = h('button', { type: 'button', class: 'link-button withdraw', data: { key: 'withdraw', action: 'withdraw' }, text: i18n.t('poll.withdraw') });
+      withdraw.addEventListener('click', () => {
+        polls.vote(this.id, null);
+        this.focusKey('c0');
+      });
+      out.push(withdraw);
+    }
+    return out;
+  }
+
+  _textBody(e, fac) {
+    const { i18n, polls } = this.view;
+    const p = e.poll;
+    const open = p.state === 'open';
+    const answers = p.answers || [];
+    const parts = [];
+    if (!open) parts.push(h('p', { class: 'closed-note', text: i18n.t('poll.closedNoteText') }));
+
+    if (answers.length) {
+      const items = answers.map((a) => {
+        const mine = polls.isMine(this.id, a.id);
+        const textId = `${this.dom}-a${a.id}`;
+        if (this.editAnswer && this.editAnswer.id === a.id && mine && open) return h('li', { class: 'answer is-editing' }, this._answerEditor(a));
+        const row = [h('span', { class: 'answer-text', id: textId, text: a.text })];
+        const tools = [];
+        if (mine) {
+          row.push(h('span', { class: 'badge badge-self', text: i18n.t('poll.yourAnswer') }));
+          if (open) {
+            tools.push(this._smallButton(`edit-a${a.id}`, 'edit-answer', 'poll.editAnswer', textId, () => {
+              const input = h('input', { type: 'text', id: `${this.dom}-edit-a${a.id}`, class: 'answer-input', autocomplete: 'off', value: a.text, data: { key: `edit-input-a${a.id}` } });
+              this.editAnswer = { id: a.id, input, error: null };
+              this.render();
+              input.focus();
+            }));
+            tools.push(this._smallButton(`del-a${a.id}`, 'delete-answer', 'poll.deleteAnswer', textId, () => this._deleteAnswer(a.id)));
+          }
+        } else {
+          if (open) {
+            const up = polls.upvoted(this.id, a.id);
+            const b = h('button', { type: 'button', class: 'upvote', 'aria-pressed': String(up), 'aria-describedby': textId, data: { key: `up-a${a.id}`, action: 'upvote' } },
+              h('span', { class: 'upvote-mark', 'aria-hidden': 'true' }), h('span', { text: i18n.t('poll.upvote') }));
+            b.addEventListener('click', () => polls.upvote(this.id, a.id, !polls.upvoted(this.id, a.id)));
+            tools.push(b);
+          } else if (polls.upvoted(this.id, a.id)) {
+            row.push(h('span', { class: 'badge', text: i18n.t('poll.upvotedByYou') }));
+          }
+          if (fac) tools.push(this._smallButton(`mod-a${a.id}`, 'moderate-answer', 'poll.moderate', textId, () => this._deleteAnswer(a.id)));
+        }
+        return h('li', { class: ['answer', mine ? 'is-mine' : null], data: { answerId: String(a.id) } },
+          h('div', { class: 'answer-line' }, row), tools.length ? h('div', { class: 'answer-tools' }, tools) : null);
+      });
+      parts.push(h('ul', { class: 'answers', 'aria-label': i18n.t('poll.answersLabel') }, items));
+    } else {
+      parts.push(h('p', { class: 'field-hint', text: i18n.t(open ? 'poll.noAnswersYet' : 'poll.noAnswers') }));
+    }
+
+    if (open) {
+      const max = p.max ?? DEFAULT_TEXT_ANSWERS;
+      const left = max - e.mine.answers.length;
+      if (left > 0) parts.push(this._answerForm(left, max));
+      else parts.push(h('p', { class: 'field-hint', text: i18n.t('poll.answersUsed', { count: max }) }));
+    }
+    return parts;
+  }
+
+  _smallButton(key, action, labelKey, describedBy, onClick) {
+    const b = h('button', { type: 'button', class: 'link-button', 'aria-describedby': describedBy, data: { key, action }, text: this.view.i18n.t(labelKey) });
+    b.addEventListener('click', onClick);
+    return b;
+  }
+
+  _answerForm(left, max) {
+    const { i18n } = this.view;
+    const input = this.newAnswer;
+    const label = h('label', { class: 'field-label', for: input.id, text: i18n.t('poll.answerLabel') });
+    const hint = h('p', { class: 'field-hint', id: `${input.id}-hint`, text: i18n.t('poll.answersLeft', { count: left, max }) });
+    const err = this.answerError ? h('p', { class: 'field-error', id: `${input.id}-error`, text: i18n.t(this.answerError.error, this.answerError) }) : null;
+    input.setAttribute('aria-describedby', [hint.id, err && err.id].filter(Boolean).join(' '));
+    if (err) input.setAttribute('aria-invalid', 'true');
+    else input.removeAttribute('aria-invalid');
+    const add = h('button', { type: 'submit', class: 'primary', data: { key: 'add-answer', action: 'add-answer' }, text: i18n.t('poll.addAnswer') });
+    if (this.answerBusy) add.setAttribute('aria-disabled', 'true');
+    const form = h('form', { class: 'answer-form', novalidate: true }, label, h('div', { class: 'answer-row' }, input, add), hint, err);
+    form.addEventListener('submit', (ev) => {
+      ev.preventDefault();
+      this._addAnswer();
+    });
+    return form;
+  }
+
+  _addAnswer() {
+    if (this.answerBusy) return;
+    const c = checkText(this.newAnswer.value, MAX_ANSWER);
+    if (c.error) {
+      this.answerError = c;
+      this.render();
+      this.newAnswer.focus();
+      return;
+    }
+    this.answerError = null;
+    this.answerBusy = true;
+    this.render();
+    this.view.polls.answer(this.id, { text: c.value }).then((res) => {
+      this.answerBusy = false;
+      if (res.ok) this.newAnswer.value = '';
+      else this.answerError = { error: answerErrorKey(res.error) };
+      if (!this.entry) return;
+      this.render();
+      if (res.ok && !this.article.contains(document.activeElement)) this.newAnswer.focus();
+    });
+  }
+
+  _answerEditor(a) {
+    const { i18n } = this.view;
+    const ed = this.editAnswer;
+    const label = h('label', { class: 'visually-hidden', for: ed.input.id, text: i18n.t('poll.editAnswerLabel') });
+    const err = ed.error ? h('p', { class: 'field-error', id: `${ed.input.id}-error`, text: i18n.t(ed.error.error, ed.error) }) : null;
+    if (err) {
+      ed.input.setAttribute('aria-invalid', 'true');
+      ed.input.setAttribute('aria-describedby', err.id);
+    }
+    const save = h('button', { type: 'submit', class: 'primary', data: { key: `save-a${a.id}`, action: 'save-answer' }, text: i18n.t('poll.saveAnswer') });
+    const cancel = h('button', { type: 'button', class: 'secondary', data: { key: `cancel-a${a.id}` }, text: i18n.t('poll.cancel') });
+    const done = () => {
+      this.editAnswer = null;
+      this.render();
+      this.focusKey(`edit-a${a.id}`);
+    };
+    cancel.addEventListener('click', done);
+    const form = h('form', { class: 'answer-form', novalidate: true }, label, h('div', { class: 'answer-row' }, ed.input, save, cancel), err);
+    form.addEventListener('keydown', (ev) => {
+      if (ev.key === 'Escape') done();
+    });
+    form.addEventListener('submit', (ev) => {
+      ev.preventDefault();
+      const c = checkText(ed.input.value, MAX_ANSWER);
+      if (c.error) {
+        ed.error = c;
+        this.render();
+        ed.input.focus();
+        return;
+      }
+      this.view.polls.answer(this.id, { answer: a.id, text: c.value }).then((res) => {
+        if (this.editAnswer !== ed) return;
+        if (res.ok) done();
+        else {
+          ed.error = { error: answerErrorKey(res.error) };
+          this.render();
+        }
+      });
+    });
+    return form;
+  }
+
+  _deleteAnswer(answerId) {
+    this.view.polls.answer(this.id, { answer: answerId, text: null }).then((res) => {
+      if (!this.entry) return;
+      if (res.error && res.error !== 'not_found') this.answerError = { error: answerErrorKey(res.error) };
+      this.render();
+      if (!this.article.contains(document.activeElement) || document.activeElement === document.body) this.question.focus();
+    });
+  }
+
+  // ---- status and results --------------------------------------------------------
+
+  _renderStatus(e) {
+    const { i18n, polls } = this.view;
+    const p = e.poll;
+    let text = '';
+    let tone = 'info';
+    if (e.notice) {
+      text = i18n.t(e.notice.key, e.notice.params);
+      tone = e.notice.tone;
+    } else if (p.state === 'open' && p.kind !== 'text') {
+      const { status } = polls.ballotOf(this.id);
+      text = STATUS_KEYS[status] ? i18n.t(STATUS_KEYS[status]) : '';
+    }
+    if (this.status.textContent !== text) this.status.textContent = text;
+    this.status.className = `poll-status tone-${tone}`;
+    this.status.hidden = !text;
+  }
+
+  _renderResults(e, fac) {
+    const { i18n } = this.view;
+    const p = e.poll;
+    const visible = p.state !== 'draft' && (fac || p.results !== 'hidden');
+    let content = null;
+    if (visible && e.results) {
+      content = renderResults({ i18n, poll: p, results: e.results, facilitator: fac, idPrefix: this.dom });
+    } else if (p.state !== 'draft' && !fac) {
+      content = h('p', { class: 'field-hint results-pending', text: i18n.t(p.state === 'open' ? 'poll.resultsLater' : 'poll.resultsNotShown') });
+    }
+    this.resultsBox.replaceChildren(...(content ? [content] : []));
+    this.results.hidden = !content;
+    this.help.hidden = !(content && visible && e.results && p.kind !== 'text');
+    // A labelled section is a landmark: only when it holds results.
+    if (visible && e.results) this.results.setAttribute('aria-labelledby', `${this.dom}-results`);
+    else this.results.removeAttribute('aria-labelledby');
+  }
+}
+
+function answerErrorKey(code) {
+  if (code === 'poll_limit') return 'poll.errAnswerLimit';
+  if (code === 'poll_closed') return 'poll.noticeClosed';
+  return requestErrorKey(code);
+}
