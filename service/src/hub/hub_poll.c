@@ -60,7 +60,7 @@ static void results_flush(hub_room *r) {
     hub *h = r->hub;
     for (size_t i = 0; i < r->nresults_due; i++) {
         poll_t *p = poll_list_find(&r->polls, r->results_due[i]);
-        if (p && p->state != POLL_DELETED) {
+        if (p && p->state != POLL_DELETED && p->state != POLL_DRAFT) { /* a draft has no results */
             poll_write_results(&h->scratch, p, POLL_MIN_GROUP, NULL);
             hub_send_if(r, &h->scratch, may_see_results, p, 0);
         }
@@ -430,7 +430,7 @@ void hub_poll_after_welcome(hub_room *r, hub_session *s) {
             net_send_sbuf(h->net, s->conn, &h->scratch);
         }
         sbuf_reset(&h->scratch);
-        if (poll_may_see_results(p, me->facilitator)) {
+        if (p->state != POLL_DRAFT && poll_may_see_results(p, me->facilitator)) {
             poll_write_results(&h->scratch, p, POLL_MIN_GROUP, NULL);
             net_send_sbuf(h->net, s->conn, &h->scratch);
         }
