@@ -654,9 +654,8 @@ void hub_session_input(hub *h, void *session, const char *data, size_t len, net_
          * its send queue's bound. */
         proto_msg msg;
         const char *why;
-        proto_err e = kind == NET_IN_TEXT ? proto_decode(data, len, &msg, &why) : PROTO_EBAD_REQUEST;
-        if (kind != NET_IN_TEXT) memset(&msg, 0, sizeof msg);
-        (void)e;
+        memset(&msg, 0, sizeof msg);
+        if (kind == NET_IN_TEXT) proto_decode(data, len, &msg, &why); /* only for its type and id */
         hub_send_error(h, s->conn, PROTO_ERATE_LIMITED, "too many messages; slow down and send it again", msg.type,
                        msg.idjson);
         proto_msg_free(&msg);
