@@ -252,8 +252,10 @@ class RedisProc {
     this.proc = null;
   }
 
-  static async start() {
-    const ext = process.env.ATELIER_TEST_REDIS_PORT;
+  // own: start a private Redis even when ATELIER_TEST_REDIS_PORT names a shared
+  // one (tests that stop and restart Redis must not take it from the others).
+  static async start({ own = false } = {}) {
+    const ext = own ? null : process.env.ATELIER_TEST_REDIS_PORT;
     if (ext) {
       const r = new RedisProc({ port: Number(ext), dir: null, external: true });
       await r.waitReady();
@@ -507,7 +509,7 @@ class Harness {
     this.webRoot = null;
   }
 
-  static async start({ servers = 1, serverArgs = [] } = {}) {
+  static async start({ servers = 1, serverArgs = [], ownRedis = false } = {}) {
     const h = new Harness();
     try {
       h.dir = makeTempDir();
@@ -515,7 +517,7 @@ class Harness {
       fs.mkdirSync(h.webRoot);
       fs.writeFileSync(path.join(h.webRoot, 'index.html'),
         '<!doctype html>\n<html lang="fr"><head><meta charset="utf-8"><title>Atelier</title></head><body><p>Atelier</p></body></html>\n');
-      h.redis = await RedisProc.start();
+      h.redis = await RedisProc.start({ own: ownRedis });
       for (let i = 0; i < servers; i++) await h.addServer(serverArgs);
     } catch (e) {
       await h.close();

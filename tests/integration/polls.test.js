@@ -201,7 +201,7 @@ function schemaProblems(h) {
 
 describe('polls', { timeout: 150000 }, () => {
   let h;
-  before(async () => { h = await Harness.start(); }, { timeout: 30000 });
+  before(async () => { h = await Harness.start({ ownRedis: true }); }, { timeout: 30000 });
   after(async () => { if (h) await h.close(); }, { timeout: 30000 });
 
   test('a participant cannot run polls: forbidden, and nothing changes', { timeout: 20000 }, async (t) => {

@@ -11,7 +11,7 @@ const {
 
 describe('Redis outage', { timeout: 90000 }, () => {
   let h;
-  before(async () => { h = await Harness.start(); }, { timeout: 30000 });
+  before(async () => { h = await Harness.start({ ownRedis: true }); }, { timeout: 30000 });
   after(async () => { if (h) await h.close(); }, { timeout: 30000 });
 
   test('stop Redis (SIGTERM, then SIGKILL): unavailable, nothing acked; back: reconnects, nothing lost', { timeout: 70000 }, async (t) => {
