@@ -239,21 +239,48 @@ void hub_room_load_tail(hub_room *r) {
     }
 }
 
+/* A stored participant record ({name, organisation, role, secret}) into the
+ * model: added, or filled in when it was only known as an op's author. */
+bool hub_person_upsert(workshop *w, const char *pid, const char *json) {
+    if (strlen(pid) != WK_PID_LEN) return false;
+    cJSON *o = cJSON_Parse(json);
+    const char *name = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "name"));
+    const char *org = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "organisation"));
+    const char *role = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "role"));
+    const char *secret = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "secret"));
+    bool ok = name && org && role && secret;
+    if (ok) {
+        bool fac = strcmp(role, "facilitator") == 0;
+        int who = wk_find_participant(w, pid);
+        if (who < 0) {
+            ok = wk_add_participant(w, pid, secret, name, org, fac) >= 0;
+        } else {
+            wk_participant *p = &w->people[who];
+            char *n = strdup(name), *g = strdup(org);
+            ok = n && g;
+            if (ok) {
+                free(p->name);
+                free(p->org);
+                p->name = n;
+                p->org = g;
+                snprintf(p->secret, sizeof p->secret, "%s", secret);
+                p->facilitator = fac;
+            } else {
+                free(n);
+                free(g);
+            }
+        }
+    }
+    cJSON_Delete(o);
+    return ok;
+}
+
 static void load_people(redisReply *reply, void *priv) {
     hub_room *r = load_step(reply, priv);
     if (!r || !r->w) return;
-    for (size_t i = 0; reply->type == REDIS_REPLY_ARRAY && i + 1 < reply->elements; i += 2) {
-        cJSON *o = cJSON_Parse(reply->element[i + 1]->str);
-        const cJSON *name = cJSON_GetObjectItemCaseSensitive(o, "name");
-        const cJSON *org = cJSON_GetObjectItemCaseSensitive(o, "organisation");
-        const cJSON *role = cJSON_GetObjectItemCaseSensitive(o, "role");
-        const cJSON *secret = cJSON_GetObjectItemCaseSensitive(o, "secret");
-        if (cJSON_IsString(name) && cJSON_IsString(org) && cJSON_IsString(role) && cJSON_IsString(secret) &&
-            strlen(reply->element[i]->str) == WK_PID_LEN)
-            wk_add_participant(r->w, reply->element[i]->str, secret->valuestring, name->valuestring,
-                               org->valuestring, strcmp(role->valuestring, "facilitator") == 0);
-        cJSON_Delete(o);
-    }
+    for (size_t i = 0; reply->type == REDIS_REPLY_ARRAY && i + 1 < reply->elements; i += 2)
+        if (reply->element[i]->type == REDIS_REPLY_STRING && reply->element[i + 1]->type == REDIS_REPLY_STRING)
+            hub_person_upsert(r->w, reply->element[i]->str, reply->element[i + 1]->str);
 }
 
 static void load_snapshot(redisReply *reply, void *priv) {

@@ -78,6 +78,9 @@ void hub_room_load(hub_room *r);
 /* The last loading step: the events after the snapshot. */
 void hub_room_load_tail(hub_room *r);
 
+/* A stored participant record into the model (added or filled in). */
+bool hub_person_upsert(workshop *w, const char *pid, const char *json);
+
 void hub_send_error(hub *h, uint64_t conn, proto_err e, const char *why, proto_type re, const char *idjson);
 /* Send the scratch buffer's message to every session of the room but `except`. */
 void hub_broadcast(hub_room *r, sbuf *b, uint64_t except_conn, int except_participant);

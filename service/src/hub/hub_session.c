@@ -1,4 +1,3 @@
-#include <cjson/cJSON.h>
 #include <hiredis/hiredis.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -172,35 +171,7 @@ static void participant_reread(redisReply *reply, void *priv) {
     join_reread *jr = priv;
     hub_room *r = jr->room;
     r->pending--;
-    if (reply && reply->type == REDIS_REPLY_STRING && r->w) {
-        cJSON *o = cJSON_Parse(reply->str);
-        const cJSON *name = cJSON_GetObjectItemCaseSensitive(o, "name");
-        const cJSON *org = cJSON_GetObjectItemCaseSensitive(o, "organisation");
-        const cJSON *role = cJSON_GetObjectItemCaseSensitive(o, "role");
-        const cJSON *secret = cJSON_GetObjectItemCaseSensitive(o, "secret");
-        if (cJSON_IsString(name) && cJSON_IsString(org) && cJSON_IsString(role) && cJSON_IsString(secret)) {
-            bool fac = strcmp(role->valuestring, "facilitator") == 0;
-            int who = wk_find_participant(r->w, jr->pid);
-            if (who < 0) {
-                wk_add_participant(r->w, jr->pid, secret->valuestring, name->valuestring, org->valuestring, fac);
-            } else { /* known only as the author of ops relayed from another process */
-                wk_participant *p = &r->w->people[who];
-                char *n = strdup(name->valuestring), *g = strdup(org->valuestring);
-                if (n && g) {
-                    free(p->name);
-                    free(p->org);
-                    p->name = n;
-                    p->org = g;
-                    snprintf(p->secret, sizeof p->secret, "%s", secret->valuestring);
-                    p->facilitator = fac;
-                } else {
-                    free(n);
-                    free(g);
-                }
-            }
-        }
-        cJSON_Delete(o);
-    }
+    if (reply && reply->type == REDIS_REPLY_STRING && r->w) hub_person_upsert(r->w, jr->pid, reply->str);
     if (r->w) join_decide(r, jr->conn, &jr->msg, true);
     proto_msg_free(&jr->msg);
     free(jr);
