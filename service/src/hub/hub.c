@@ -49,10 +49,20 @@ hub_room *hub_room_find(hub *h, const char *id) {
     return NULL;
 }
 
+/* The one place that knows the key layout: atelier:{w:ID}:WHAT. The hash tag
+ * keeps a workshop's keys in one Redis Cluster slot. */
+bool hub_key(char *dst, size_t n, const char *workshop_id, const char *what) {
+    int len = snprintf(dst, n, "atelier:{w:%s}:%s", workshop_id, what);
+    return len > 0 && (size_t)len < n;
+}
+
 static char *key_for(const char *id, const char *what) {
     size_t n = strlen(id) + strlen(what) + 16;
     char *k = malloc(n);
-    if (k) snprintf(k, n, "atelier:{w:%s}:%s", id, what);
+    if (k && !hub_key(k, n, id, what)) {
+        free(k);
+        k = NULL;
+    }
     return k;
 }
 
@@ -482,9 +492,9 @@ void hub_http_create(hub *h, uint64_t req, const char *body, size_t len) {
     c->req = req;
     c->created = hub_now_ms();
     char kmeta[96], ksnaps[96], kevents[96], created_s[24];
-    snprintf(kmeta, sizeof kmeta, "atelier:{w:%s}:meta", c->id);
-    snprintf(ksnaps, sizeof ksnaps, "atelier:{w:%s}:snaps", c->id);
-    snprintf(kevents, sizeof kevents, "atelier:{w:%s}:events", c->id);
+    hub_key(kmeta, sizeof kmeta, c->id, "meta");
+    hub_key(ksnaps, sizeof ksnaps, c->id, "snaps");
+    hub_key(kevents, sizeof kevents, c->id, "events");
     snprintf(created_s, sizeof created_s, "%lld", (long long)c->created);
     if (!store_cmd(h->store, created, c, "FCALL atelier_create 3 %s %s %s %s %s %s %s", kmeta, ksnaps, kevents,
                    c->title, c->fkey, created_s, start)) {
@@ -564,7 +574,7 @@ void hub_http_get(hub *h, uint64_t req, const char *id) {
     g->req = req;
     snprintf(g->id, sizeof g->id, "%s", id);
     char kmeta[96];
-    snprintf(kmeta, sizeof kmeta, "atelier:{w:%s}:meta", id);
+    hub_key(kmeta, sizeof kmeta, id, "meta");
     if (!h->store || !store_cmd(h->store, got_meta, g, "HMGET %s title created rev", kmeta)) {
         free(g);
         http_error(h, req, 503, PROTO_EUNAVAILABLE, "storage is unavailable, try again shortly");

@@ -78,6 +78,9 @@ void hub_room_load(hub_room *r);
 /* The last loading step: the events after the snapshot. */
 void hub_room_load_tail(hub_room *r);
 
+/* A workshop's Redis key: atelier:{w:ID}:WHAT. False if it does not fit n. */
+bool hub_key(char *dst, size_t n, const char *workshop_id, const char *what);
+
 /* A stored participant record into the model (added or filled in). */
 bool hub_person_upsert(workshop *w, const char *pid, const char *json);
 

@@ -117,9 +117,14 @@ typedef struct poll_write {
 } poll_write;
 
 static char *ballots_key(const hub_room *r, const char *poll_id) {
-    size_t n = strlen(r->id) + strlen(poll_id) + 32;
+    char what[16 + POLL_ID_MAX];
+    snprintf(what, sizeof what, "ballots:%s", poll_id);
+    size_t n = strlen(r->id) + sizeof what + 16;
     char *k = malloc(n);
-    if (k) snprintf(k, n, "atelier:{w:%s}:ballots:%s", r->id, poll_id);
+    if (k && !hub_key(k, n, r->id, what)) {
+        free(k);
+        k = NULL;
+    }
     return k;
 }
 
