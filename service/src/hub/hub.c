@@ -83,6 +83,7 @@ static void room_free(hub_room *r) {
     free(r->k_snaps);
     free(r->k_people);
     free(r->k_lastop);
+    free(r->k_marks);
     free(r);
 }
 
@@ -105,12 +106,13 @@ hub_room *hub_room_get(hub *h, const char *id) {
     r->k_people = key_for(id, "people");
     r->k_lastop = key_for(id, "lastop");
     r->k_polls = key_for(id, "polls");
+    r->k_marks = key_for(id, "marks");
     poll_list_init(&r->polls);
     unsigned b = room_hash(id);
     r->next = h->rooms[b];
     h->rooms[b] = r;
     h->nrooms++;
-    if (!r->k_meta || !r->k_events || !r->k_snaps || !r->k_people || !r->k_lastop || !r->k_polls) {
+    if (!r->k_meta || !r->k_events || !r->k_snaps || !r->k_people || !r->k_lastop || !r->k_polls || !r->k_marks) {
         room_free(r);
         return NULL;
     }
@@ -371,6 +373,10 @@ void hub_notify(void *ud, const char *payload, size_t len) {
     if (!sp || sp == payload || (size_t)(sp - payload) > PROTO_WORKSHOP_ID_MAX) return;
     memcpy(id, payload, (size_t)(sp - payload));
     id[sp - payload] = '\0';
+    if (len - (size_t)(sp + 1 - payload) == 7 && memcmp(sp + 1, "deleted", 7) == 0) {
+        hub_workshop_deleted(h, id);
+        return;
+    }
     hub_room *r = hub_room_find(h, id);
     if (!r || !r->w || r->state != ROOM_READY) return;
     if (strncmp(sp + 1, "poll ", 5) == 0) { /* "ID poll POLL ORIGIN" */
@@ -396,7 +402,7 @@ void hub_notify_state(void *ud, bool up) {
 
 /* ---- HTTP API ---- */
 
-static void http_error(hub *h, uint64_t req, int status, proto_err e, const char *why) {
+void hub_http_error(hub *h, uint64_t req, int status, proto_err e, const char *why) {
     sbuf *b = &h->scratch;
     sbuf_puts(b, "{\"error\":{\"code\":\"");
     sbuf_puts(b, proto_err_code(e));
@@ -425,10 +431,10 @@ typedef struct http_create {
 static void created(redisReply *reply, void *priv) {
     http_create *c = priv;
     hub *h = c->h;
-    if (!reply) http_error(h, c->req, 503, PROTO_EUNAVAILABLE, "storage is unavailable, try again shortly");
+    if (!reply) hub_http_error(h, c->req, 503, PROTO_EUNAVAILABLE, "storage is unavailable, try again shortly");
     else if (reply->type != REDIS_REPLY_INTEGER || reply->integer != 1) {
         lwsl_err("creating workshop: %s\n", reply->type == REDIS_REPLY_ERROR ? reply->str : "id already taken");
-        http_error(h, c->req, 500, PROTO_EINTERNAL, "could not create the workshop");
+        hub_http_error(h, c->req, 500, PROTO_EINTERNAL, "could not create the workshop");
     } else {
         sbuf *b = &h->scratch;
         sbuf_puts(b, "{\"id\":");
@@ -448,7 +454,7 @@ static void created(redisReply *reply, void *priv) {
 
 void hub_http_create(hub *h, uint64_t req, const char *body, size_t len) {
     if (!utf8_valid(body, len) || memchr(body, '\0', len)) {
-        http_error(h, req, 400, PROTO_EBAD_REQUEST, "body must be UTF-8 JSON");
+        hub_http_error(h, req, 400, PROTO_EBAD_REQUEST, "body must be UTF-8 JSON");
         return;
     }
     const char *end = NULL;
@@ -456,7 +462,7 @@ void hub_http_create(hub *h, uint64_t req, const char *body, size_t len) {
     while (o && end && end < body + len && (*end == ' ' || *end == '\n' || *end == '\r' || *end == '\t')) end++;
     if (!o || end != body + len || !cJSON_IsObject(o)) {
         cJSON_Delete(o);
-        http_error(h, req, 400, PROTO_EBAD_REQUEST, "body must be a JSON object: {\"title\": \"...\"}");
+        hub_http_error(h, req, 400, PROTO_EBAD_REQUEST, "body must be a JSON object: {\"title\": \"...\"}");
         return;
     }
     const cJSON *title = cJSON_GetObjectItemCaseSensitive(o, "title");
@@ -470,12 +476,12 @@ void hub_http_create(hub *h, uint64_t req, const char *body, size_t len) {
         why = "strings must not contain \\u0000";
     if (why) {
         cJSON_Delete(o);
-        http_error(h, req, 400, PROTO_EBAD_REQUEST, why);
+        hub_http_error(h, req, 400, PROTO_EBAD_REQUEST, why);
         return;
     }
     if (!h->store || !store_up(h->store)) {
         cJSON_Delete(o);
-        http_error(h, req, 503, PROTO_EUNAVAILABLE, "storage is unavailable, try again shortly");
+        hub_http_error(h, req, 503, PROTO_EUNAVAILABLE, "storage is unavailable, try again shortly");
         return;
     }
     http_create *c = calloc(1, sizeof *c);
@@ -485,22 +491,23 @@ void hub_http_create(hub *h, uint64_t req, const char *body, size_t len) {
         if (c) free(c->title);
         free(c);
         cJSON_Delete(o);
-        http_error(h, req, 500, PROTO_EINTERNAL, "could not create the workshop");
+        hub_http_error(h, req, 500, PROTO_EINTERNAL, "could not create the workshop");
         return;
     }
     c->h = h;
     c->req = req;
     c->created = hub_now_ms();
-    char kmeta[96], ksnaps[96], kevents[96], created_s[24];
+    char kmeta[96], ksnaps[96], kevents[96], kmarks[96], created_s[24];
     hub_key(kmeta, sizeof kmeta, c->id, "meta");
     hub_key(ksnaps, sizeof ksnaps, c->id, "snaps");
     hub_key(kevents, sizeof kevents, c->id, "events");
+    hub_key(kmarks, sizeof kmarks, c->id, "marks");
     snprintf(created_s, sizeof created_s, "%lld", (long long)c->created);
-    if (!store_cmd(h->store, created, c, "FCALL atelier_create 3 %s %s %s %s %s %s %s", kmeta, ksnaps, kevents,
-                   c->title, c->fkey, created_s, start)) {
+    if (!store_cmd(h->store, created, c, "FCALL atelier_create 4 %s %s %s %s %s %s %s %s", kmeta, ksnaps, kevents,
+                   kmarks, c->title, c->fkey, created_s, start)) {
         free(c->title);
         free(c);
-        http_error(h, req, 503, PROTO_EUNAVAILABLE, "storage is unavailable, try again shortly");
+        hub_http_error(h, req, 503, PROTO_EUNAVAILABLE, "storage is unavailable, try again shortly");
     }
     cJSON_Delete(o);
 }
@@ -526,9 +533,9 @@ typedef struct http_get {
 static void got_meta(redisReply *reply, void *priv) {
     http_get *g = priv;
     hub *h = g->h;
-    if (!reply) http_error(h, g->req, 503, PROTO_EUNAVAILABLE, "storage is unavailable, try again shortly");
+    if (!reply) hub_http_error(h, g->req, 503, PROTO_EUNAVAILABLE, "storage is unavailable, try again shortly");
     else if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 3 || reply->element[0]->type != REDIS_REPLY_STRING)
-        http_error(h, g->req, 404, PROTO_ENOT_FOUND, "no workshop with this id");
+        hub_http_error(h, g->req, 404, PROTO_ENOT_FOUND, "no workshop with this id");
     else {
         sbuf *b = &h->scratch;
         put_public(b, g->id, reply->element[0]->str,
@@ -542,7 +549,7 @@ static void got_meta(redisReply *reply, void *priv) {
 
 void hub_http_get(hub *h, uint64_t req, const char *id) {
     if (!proto_valid_b64url(id, PROTO_WORKSHOP_ID_MAX)) {
-        http_error(h, req, 404, PROTO_ENOT_FOUND, "no workshop with this id");
+        hub_http_error(h, req, 404, PROTO_ENOT_FOUND, "no workshop with this id");
         return;
     }
     hub_room *r = hub_room_find(h, id);
@@ -567,7 +574,7 @@ void hub_http_get(hub *h, uint64_t req, const char *id) {
     }
     http_get *g = calloc(1, sizeof *g);
     if (!g) {
-        http_error(h, req, 500, PROTO_EINTERNAL, "out of memory");
+        hub_http_error(h, req, 500, PROTO_EINTERNAL, "out of memory");
         return;
     }
     g->h = h;
@@ -577,7 +584,7 @@ void hub_http_get(hub *h, uint64_t req, const char *id) {
     hub_key(kmeta, sizeof kmeta, id, "meta");
     if (!h->store || !store_cmd(h->store, got_meta, g, "HMGET %s title created rev", kmeta)) {
         free(g);
-        http_error(h, req, 503, PROTO_EUNAVAILABLE, "storage is unavailable, try again shortly");
+        hub_http_error(h, req, 503, PROTO_EUNAVAILABLE, "storage is unavailable, try again shortly");
     }
 }
 

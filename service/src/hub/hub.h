@@ -38,5 +38,11 @@ void hub_session_close(hub *h, void *session);
 void hub_http_create(hub *h, uint64_t req, const char *body, size_t len);
 void hub_http_get(hub *h, uint64_t req, const char *workshop_id);
 void hub_http_health(hub *h, uint64_t req);
+/* History, replay and export (hub_history.c, protocol/history.md). Query
+ * arguments and the facilitator key are read while these run. */
+void hub_http_history(hub *h, uint64_t req, const char *workshop_id);
+void hub_http_state(hub *h, uint64_t req, const char *workshop_id);
+void hub_http_export(hub *h, uint64_t req, const char *workshop_id);
+void hub_http_delete(hub *h, uint64_t req, const char *workshop_id);
 
 #endif

@@ -49,6 +49,7 @@ struct hub_room {
     lws_sorted_usec_list_t sul_cursor;
     char snap_event[WK_STREAM_ID_MAX]; /* while loading: event id of the snapshot */
     char *k_polls;             /* Redis key of the poll records */
+    char *k_marks;             /* Redis key of the non-edit events (copies) */
     poll_list polls;           /* the workshop's polls */
     char **results_due;        /* ids of polls whose results changed since the last relay */
     size_t nresults_due, results_due_cap;
@@ -84,9 +85,14 @@ bool hub_key(char *dst, size_t n, const char *workshop_id, const char *what);
 /* A stored participant record into the model (added or filled in). */
 bool hub_person_upsert(workshop *w, const char *pid, const char *json);
 
+/* An HTTP API error: {"error": {"code", "message"}}. */
+void hub_http_error(hub *h, uint64_t req, int status, proto_err e, const char *why);
 void hub_send_error(hub *h, uint64_t conn, proto_err e, const char *why, proto_type re, const char *idjson);
 /* Send the scratch buffer's message to every session of the room but `except`. */
 void hub_broadcast(hub_room *r, sbuf *b, uint64_t except_conn, int except_participant);
+
+/* History (hub_history.c): tell and disconnect everyone in a deleted workshop. */
+void hub_workshop_deleted(hub *h, const char *id);
 
 /* Sessions (hub_session.c) */
 void hub_join_ready(hub_room *r, uint64_t conn, proto_msg *msg);

@@ -208,23 +208,41 @@ static const char *event_name(proto_type t) {
     }
 }
 
+/* What the history keeps of a poll step or ballot: the poll as clients see
+ * it and its results (anonymity threshold applied; none for drafts and
+ * deleted polls). Never a ballot or who cast it. */
+static void write_history(const poll_t *p, sbuf *pub, sbuf *res) {
+    poll_write_public(pub, p);
+    if (p->state == POLL_OPEN || p->state == POLL_CLOSED) poll_write_results(res, p, POLL_MIN_GROUP, NULL);
+}
+
+static const char *text_of(const sbuf *b) { return sbuf_data(b) ? sbuf_data(b) : ""; }
+
 /* Store the poll record (or its deletion). Takes pw. */
 static void store_poll(hub_room *r, poll_t *p, poll_write *pw, bool deleted) {
     hub *h = r->hub;
-    sbuf rec;
+    sbuf rec, pub, res;
     sbuf_init(&rec, 0);
+    sbuf_init(&pub, 0);
+    sbuf_init(&res, 0);
     if (!deleted) poll_store_write(&rec, p);
+    write_history(p, &pub, &res);
     char *kb = ballots_key(r, p->id);
     char t[24];
     snprintf(t, sizeof t, "%lld", (long long)hub_now_ms());
-    const char *argv[] = {"FCALL", "atelier_poll", "3", r->k_polls, r->k_events, kb ? kb : "",
-                          p->id, deleted ? "" : (sbuf_data(&rec) ? sbuf_data(&rec) : ""), event_name(pw->type), t, h->origin};
-    size_t lens[11];
-    for (size_t i = 0; i < 11; i++) lens[i] = strlen(argv[i]);
+    const char *argv[] = {"FCALL", "atelier_poll", "5", r->k_polls, r->k_events, kb ? kb : "", r->k_meta, r->k_marks,
+                          p->id, text_of(&rec), event_name(pw->type), t, h->origin, text_of(&pub), text_of(&res),
+                          deleted && pw->was_draft ? "draft" : ""};
+    enum { N = sizeof argv / sizeof argv[0] };
+    size_t lens[N];
+    for (size_t i = 0; i < N; i++) lens[i] = strlen(argv[i]);
     r->pending++;
-    if (!kb || !sbuf_ok(&rec) || !store_cmd_argv(h->store, written, pw, 11, argv, lens)) written(NULL, pw);
+    if (!kb || !sbuf_ok(&rec) || !sbuf_ok(&pub) || !sbuf_ok(&res) || !store_cmd_argv(h->store, written, pw, N, argv, lens))
+        written(NULL, pw);
     free(kb);
     sbuf_free(&rec);
+    sbuf_free(&pub);
+    sbuf_free(&res);
 }
 
 /* Store one participant's ballot record (empty when they have nothing left). Takes pw. */
@@ -232,26 +250,33 @@ static void store_ballot(hub_room *r, poll_t *p, poll_write *pw) {
     hub *h = r->hub;
     int owner = wk_find_participant(r->w, pw->owner);
     const char *org = owner >= 0 ? r->w->people[owner].org : "?";
-    sbuf rec, prec;
+    sbuf rec, prec, pub, res;
     sbuf_init(&rec, 0);
     sbuf_init(&prec, 0);
+    sbuf_init(&pub, 0);
+    sbuf_init(&res, 0);
     bool has = poll_store_write_ballot(&rec, p, pw->owner);
     if (pw->poll_record) poll_store_write(&prec, p);
+    write_history(p, &pub, &res);
     char *kb = ballots_key(r, p->id);
     char t[24];
     snprintf(t, sizeof t, "%lld", (long long)hub_now_ms());
-    const char *data = has && sbuf_data(&rec) ? sbuf_data(&rec) : "";
-    const char *precord = pw->poll_record && sbuf_data(&prec) ? sbuf_data(&prec) : "";
-    const char *argv[] = {"FCALL", "atelier_ballot", "3", kb ? kb : "", r->k_events, r->k_polls,
-                          pw->owner, data, event_name(pw->type), p->id, org, data, t, h->origin, precord};
-    size_t lens[15];
-    for (size_t i = 0; i < 15; i++) lens[i] = strlen(argv[i]);
+    const char *data = has ? text_of(&rec) : "";
+    const char *argv[] = {"FCALL", "atelier_ballot", "5", kb ? kb : "", r->k_events, r->k_polls, r->k_meta, r->k_marks,
+                          pw->owner, data, event_name(pw->type), p->id, org, data, t, h->origin,
+                          pw->poll_record ? text_of(&prec) : "", text_of(&pub), text_of(&res)};
+    enum { N = sizeof argv / sizeof argv[0] };
+    size_t lens[N];
+    for (size_t i = 0; i < N; i++) lens[i] = strlen(argv[i]);
     r->pending++;
-    if (!kb || !sbuf_ok(&rec) || !sbuf_ok(&prec) || !store_cmd_argv(h->store, written, pw, 15, argv, lens))
+    if (!kb || !sbuf_ok(&rec) || !sbuf_ok(&prec) || !sbuf_ok(&pub) || !sbuf_ok(&res) ||
+        !store_cmd_argv(h->store, written, pw, N, argv, lens))
         written(NULL, pw);
     free(kb);
     sbuf_free(&rec);
     sbuf_free(&prec);
+    sbuf_free(&pub);
+    sbuf_free(&res);
 }
 
 /* ---- Requests ---- */

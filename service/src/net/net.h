@@ -69,6 +69,15 @@ void net_close(net_server *n, uint64_t conn, int code, const char *reason);
 
 /* Answer an HTTP request (b holds a JSON body; it is reset). */
 void net_http_respond(net_server *n, uint64_t req, int status, sbuf *b);
+/* The same with any content type, and a download file name (NULL: none). */
+void net_http_respond_as(net_server *n, uint64_t req, int status, const char *content_type, const char *filename,
+                         sbuf *b);
+/* While routing a request: the value of query argument `name` (URL-decoded)
+ * into buf. False when absent or longer than len - 1. */
+bool net_http_arg(net_server *n, uint64_t req, const char *name, char *buf, size_t len);
+/* While routing: the token of "Authorization: Bearer TOKEN" into buf.
+ * False when there is none (or it does not fit). */
+bool net_http_bearer(net_server *n, uint64_t req, char *buf, size_t len);
 
 /* Fill dst with len random base64url characters from the OS CSPRNG. */
 bool net_random_b64url(char *dst, size_t len);

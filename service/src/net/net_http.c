@@ -1,28 +1,79 @@
 /* The JSON API and /healthz. Bodies are small JSON documents with a
  * Content-Length (browsers' fetch always sends one); replies may come later,
- * from Redis, so requests are named by id. */
+ * from Redis, so requests are named by id. Big replies (an exported history)
+ * are written in pieces, one per writable callback, so one download never
+ * holds the loop. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "net/net_internal.h"
 
 #define MAX_BODY (64 * 1024)
+#define WRITE_PIECE (64 * 1024) /* bytes of a big body written per writable callback */
+
+static int64_t now_us(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
 
 static net_server *server_of(struct lws *wsi) { return lws_context_user(lws_get_context(wsi)); }
 
-void net_http_respond(net_server *n, uint64_t req, int status, sbuf *b) {
+void net_http_respond_as(net_server *n, uint64_t req, int status, const char *content_type, const char *filename,
+                         sbuf *b) {
     net_http *h = net_slot_get(n, req, SLOT_HTTP);
-    if (!h || h->status || !sbuf_ok(b) || !b->buf) {
+    if (!h || h->status || !sbuf_ok(b)) {
         sbuf_reset(b);
         return;
     }
+    if (!b->buf) sbuf_puts(b, ""); /* an empty body still needs its head room */
+    if (!b->buf) return;
     h->status = status;
     h->resp = b->buf;
     h->resp_len = b->len;
+    h->resp_sent = 0;
     b->buf = NULL;
     b->len = b->cap = 0;
+    snprintf(h->content_type, sizeof h->content_type, "%s", content_type);
+    snprintf(h->filename, sizeof h->filename, "%s", filename ? filename : "");
+    snprintf(h->timing, sizeof h->timing, "app;dur=%.3f", (double)(now_us() - h->started_us) / 1000.0);
     lws_callback_on_writable(h->wsi);
+}
+
+void net_http_respond(net_server *n, uint64_t req, int status, sbuf *b) {
+    net_http_respond_as(n, req, status, "application/json", NULL, b);
+}
+
+bool net_http_arg(net_server *n, uint64_t req, const char *name, char *buf, size_t len) {
+    net_http *h = net_slot_get(n, req, SLOT_HTTP);
+    if (!h || len < 2 || len > 4096) return false;
+    size_t nl = strlen(name);
+    char frag[4200];
+    for (int i = 0; lws_hdr_copy_fragment(h->wsi, frag, (int)sizeof frag, WSI_TOKEN_HTTP_URI_ARGS, i) > 0; i++) {
+        if (strncmp(frag, name, nl) != 0 || frag[nl] != '=') continue;
+        size_t vl = strlen(frag + nl + 1);
+        if (vl >= len) return false;
+        memcpy(buf, frag + nl + 1, vl + 1);
+        return true;
+    }
+    return false;
+}
+
+bool net_http_bearer(net_server *n, uint64_t req, char *buf, size_t len) {
+    net_http *h = net_slot_get(n, req, SLOT_HTTP);
+    char v[160];
+    if (!h || lws_hdr_copy(h->wsi, v, sizeof v, WSI_TOKEN_HTTP_AUTHORIZATION) <= 0) return false;
+    if (strncmp(v, "Bearer ", 7) != 0) return false;
+    const char *tok = v + 7;
+    while (*tok == ' ') tok++;
+    size_t tl = strlen(tok);
+    while (tl && tok[tl - 1] == ' ') tl--;
+    if (!tl || tl >= len) return false;
+    memcpy(buf, tok, tl);
+    buf[tl] = '\0';
+    return true;
 }
 
 static void respond_error(net_server *n, net_http *h, int status, const char *code, const char *message) {
@@ -37,16 +88,39 @@ static void respond_error(net_server *n, net_http *h, int status, const char *co
     sbuf_free(&b);
 }
 
+/* /api/workshops/{id}[/what]: the id into id, the rest (or "") into what. */
+static bool workshop_path(const char *p, char *id, size_t idn, const char **what) {
+    static const char prefix[] = "/api/workshops/";
+    if (strncmp(p, prefix, sizeof prefix - 1) != 0) return false;
+    p += sizeof prefix - 1;
+    const char *slash = strchr(p, '/');
+    size_t len = slash ? (size_t)(slash - p) : strlen(p);
+    if (len == 0 || len >= idn) return false;
+    memcpy(id, p, len);
+    id[len] = '\0';
+    *what = slash ? slash + 1 : "";
+    return true;
+}
+
 static void route(net_server *n, net_http *h) {
     const char *p = h->path;
-    if (strcmp(p, "/healthz") == 0 && !h->is_post) {
+    char id[64];
+    const char *what;
+    h->started_us = now_us();
+    if (strcmp(p, "/healthz") == 0 && h->method == HTTP_GET) {
         hub_http_health(n->hub, h->id);
     } else if (strcmp(p, "/api/workshops") == 0) {
-        if (h->is_post) hub_http_create(n->hub, h->id, h->body ? h->body : "", h->body_len);
+        if (h->method == HTTP_POST) hub_http_create(n->hub, h->id, h->body ? h->body : "", h->body_len);
         else respond_error(n, h, 405, "bad_request", "use POST to create a workshop");
-    } else if (strncmp(p, "/api/workshops/", 15) == 0 && !strchr(p + 15, '/')) {
-        if (!h->is_post) hub_http_get(n->hub, h->id, p + 15);
-        else respond_error(n, h, 405, "bad_request", "use GET to read a workshop");
+    } else if (workshop_path(p, id, sizeof id, &what)) {
+        if (what[0] && h->method != HTTP_GET) respond_error(n, h, 405, "bad_request", "use GET to read this");
+        else if (strcmp(what, "") == 0 && h->method == HTTP_GET) hub_http_get(n->hub, h->id, id);
+        else if (strcmp(what, "") == 0 && h->method == HTTP_DELETE) hub_http_delete(n->hub, h->id, id);
+        else if (strcmp(what, "") == 0) respond_error(n, h, 405, "bad_request", "use GET to read a workshop");
+        else if (strcmp(what, "history") == 0) hub_http_history(n->hub, h->id, id);
+        else if (strcmp(what, "state") == 0) hub_http_state(n->hub, h->id, id);
+        else if (strcmp(what, "export") == 0) hub_http_export(n->hub, h->id, id);
+        else respond_error(n, h, 404, "not_found", "no such API endpoint");
     } else {
         respond_error(n, h, 404, "not_found", "no such API endpoint");
     }
@@ -60,17 +134,18 @@ static int start(struct lws *wsi, net_server *n, net_http *h) {
     h->wsi = wsi;
     h->id = net_slot_add(n, SLOT_HTTP, h);
     if (!h->id) return -1;
-    int get_len = lws_hdr_total_length(wsi, WSI_TOKEN_GET_URI);
-    int post_len = lws_hdr_total_length(wsi, WSI_TOKEN_POST_URI);
-    h->is_post = post_len > 0;
-    int len = lws_hdr_copy(wsi, h->path, sizeof h->path, h->is_post ? WSI_TOKEN_POST_URI : WSI_TOKEN_GET_URI);
-    if ((!get_len && !post_len) || len <= 0) {
-        respond_error(n, h, 405, "bad_request", "only GET and POST are supported");
+    enum lws_token_indexes uri = WSI_TOKEN_GET_URI;
+    if (lws_hdr_total_length(wsi, WSI_TOKEN_POST_URI) > 0) h->method = HTTP_POST, uri = WSI_TOKEN_POST_URI;
+    else if (lws_hdr_total_length(wsi, WSI_TOKEN_DELETE_URI) > 0) h->method = HTTP_DELETE, uri = WSI_TOKEN_DELETE_URI;
+    else h->method = HTTP_GET;
+    int len = lws_hdr_total_length(wsi, uri) > 0 ? lws_hdr_copy(wsi, h->path, sizeof h->path, uri) : -1;
+    if (len <= 0) {
+        respond_error(n, h, 405, "bad_request", "only GET, POST and DELETE are supported");
         return 0;
     }
     char *q = strchr(h->path, '?');
     if (q) *q = '\0';
-    if (!h->is_post) {
+    if (h->method != HTTP_POST) {
         route(n, h);
         return 0;
     }
@@ -103,16 +178,53 @@ static int body(net_server *n, net_http *h, const char *in, size_t len) {
     return 0;
 }
 
+static int write_headers(struct lws *wsi, net_http *h) {
+    unsigned char headers[LWS_PRE + 768];
+    unsigned char *start = headers + LWS_PRE, *p = start, *end = headers + sizeof headers - 1;
+    char disposition[160];
+    if (lws_add_http_common_headers(wsi, (unsigned int)h->status, h->content_type, h->resp_len, &p, end) ||
+        lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_CACHE_CONTROL, (const unsigned char *)"no-store", 8, &p, end) ||
+        lws_add_http_header_by_name(wsi, (const unsigned char *)"server-timing:", (const unsigned char *)h->timing,
+                                    (int)strlen(h->timing), &p, end))
+        return -1;
+    if (h->filename[0]) {
+        int dl = snprintf(disposition, sizeof disposition, "attachment; filename=\"%s\"", h->filename);
+        if (lws_add_http_header_by_name(wsi, (const unsigned char *)"content-disposition:",
+                                        (const unsigned char *)disposition, dl, &p, end))
+            return -1;
+    }
+    if (lws_finalize_write_http_header(wsi, start, &p, end)) return -1;
+    h->headers_sent = true;
+    return 0;
+}
+
 static int write_response(struct lws *wsi, net_http *h) {
     if (!h->status || !h->resp) return 0;
-    unsigned char headers[LWS_PRE + 512];
-    unsigned char *start = headers + LWS_PRE, *p = start, *end = headers + sizeof headers - 1;
-    if (lws_add_http_common_headers(wsi, (unsigned int)h->status, "application/json", h->resp_len, &p, end) ||
-        lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_CACHE_CONTROL, (const unsigned char *)"no-store", 8, &p, end) ||
-        lws_finalize_write_http_header(wsi, start, &p, end))
-        return -1;
-    if (lws_write(wsi, (unsigned char *)h->resp + LWS_PRE, h->resp_len, LWS_WRITE_HTTP_FINAL) != (int)h->resp_len)
-        return -1;
+    if (!h->headers_sent) {
+        if (write_headers(wsi, h)) return -1;
+        if (h->resp_len) {
+            lws_callback_on_writable(wsi); /* the body in the next callbacks */
+            return 0;
+        }
+    }
+    if (h->resp_len) {
+        size_t piece = h->resp_len - h->resp_sent;
+        if (piece > WRITE_PIECE) piece = WRITE_PIECE;
+        bool last = h->resp_sent + piece == h->resp_len;
+        /* lws may write a frame header in the LWS_PRE bytes before what it
+         * sends: give each piece its own head room rather than the body's. */
+        unsigned char *out = (unsigned char *)h->resp + LWS_PRE + h->resp_sent;
+        unsigned char stash[LWS_PRE] = {0};
+        if (h->resp_sent) memcpy(stash, out - LWS_PRE, LWS_PRE);
+        int w = lws_write(wsi, out, piece, last ? LWS_WRITE_HTTP_FINAL : LWS_WRITE_HTTP);
+        if (h->resp_sent) memcpy(out - LWS_PRE, stash, LWS_PRE);
+        if (w != (int)piece) return -1;
+        h->resp_sent += piece;
+        if (!last) {
+            lws_callback_on_writable(wsi);
+            return 0;
+        }
+    }
     free(h->resp);
     h->resp = NULL;
     return lws_http_transaction_completed(wsi) ? -1 : 0;

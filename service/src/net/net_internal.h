@@ -33,17 +33,24 @@ struct net_conn {
     int close_code;            /* close once the queue is empty (0: no) */
 };
 
+typedef enum { HTTP_GET, HTTP_POST, HTTP_DELETE } net_http_method;
+
 /* Per HTTP API request. */
 struct net_http {
     uint64_t id;
     struct lws *wsi;
-    bool is_post;
+    net_http_method method;
     char path[256];            /* URI path */
     char *body;                /* request body so far */
     size_t body_len;
+    int64_t started_us;        /* when the request was routed: Server-Timing */
     int status;                /* response status, 0 until answered */
     char *resp;                /* NET_PRE + response body */
     size_t resp_len;
+    size_t resp_sent;          /* bytes of the body written so far (big bodies go in pieces) */
+    char content_type[48];     /* of the response */
+    char filename[96];         /* download name (Content-Disposition), "" for none */
+    char timing[48];           /* Server-Timing value */
     bool headers_sent;
 };
 

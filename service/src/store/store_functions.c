@@ -3,7 +3,14 @@
 /* Keys are passed in, never built here, so a Redis Cluster can route them
  * (they share the workshop's hash tag, so they are in one slot).
  *
- * atelier_create  KEYS meta snaps events; ARGV title fkey created_ms text
+ * Every event goes to the stream `events`; events that are not edits (the
+ * creation, arrivals, departures, poll steps, ballots) are also copied, with
+ * the same id, to `marks`: a timeline's marks and the presence and polls at
+ * any moment are read from there without reading the edits. Each mark
+ * records `rev`, the revision when it happened (read from meta here, so it is
+ * exact even with several server processes).
+ *
+ * atelier_create  KEYS meta snaps events marks; ARGV title fkey created_ms text
  *   -> 1, or 0 if the workshop exists.
  * atelier_append  KEYS meta events lastop; ARGV expected_rev t_ms count
  *                 then count x (author org opid op)
@@ -11,20 +18,42 @@
  *      {-1} if the workshop does not exist.
  *   Publishes "ID REV" on atelier:notify, so other server processes with the
  *   workshop loaded fetch the new ops at once.
- * atelier_poll    KEYS polls events ballots; ARGV poll_id record event_type t_ms origin
+ * atelier_mark    KEYS meta events marks; ARGV t_ms then field value pairs
+ *   (an arrival or departure) -> the event id; nil if the workshop is gone.
+ * atelier_poll    KEYS polls events ballots meta marks;
+ *                 ARGV poll_id record event_type t_ms origin public results was
  *   stores the poll record (an empty record deletes the poll and its ballots).
- * atelier_ballot  KEYS ballots events polls; ARGV participant record event_type poll org data t_ms origin
- *                 poll_record
+ * atelier_ballot  KEYS ballots events polls meta marks;
+ *                 ARGV participant record event_type poll org data t_ms origin
+ *                 poll_record public results
  *   stores one participant's ballot record (empty: none left), and the poll
  *   record when given (a new answer moves its last answer id). The event
- *   names the organisation, never the participant.
+ *   names the organisation, never the participant; its mark carries only the
+ *   public poll object and the results after the ballot.
  *   Both publish "ID poll POLL ORIGIN" on atelier:notify (ORIGIN: the
- *   writing process, which ignores its own announcements). */
+ *   writing process, which ignores its own announcements).
+ *   `public` is the poll object clients see, `results` the results with the
+ *   anonymity threshold applied (empty: none), `was` the state before a
+ *   deletion: the history serves these, never `record` or `data`.
+ * atelier_delete  KEYS every key of the workshop (meta first)
+ *   -> keys removed; publishes "ID deleted". */
 const char store_functions_lua[] =
     "#!lua name=atelier\n"
+    "local function notify(key, what)\n"
+    "  local wid = string.match(key, '{w:([^}]+)}')\n"
+    "  if wid then redis.call('PUBLISH', 'atelier:notify', wid .. ' ' .. what) end\n"
+    "end\n"
+    "local function mark(events, marks, fields)\n"
+    "  local id = redis.call('XADD', events, '*', unpack(fields))\n"
+    "  redis.call('XADD', marks, id, unpack(fields))\n"
+    "  return id\n"
+    "end\n"
+    "local function current_rev(meta)\n"
+    "  return redis.call('HGET', meta, 'rev') or '0'\n"
+    "end\n"
     "local function create(keys, args)\n"
     "  if redis.call('EXISTS', keys[1]) == 1 then return 0 end\n"
-    "  local ev = redis.call('XADD', keys[3], '*', 'type', 'created', 'title', args[1], 't', args[3])\n"
+    "  local ev = mark(keys[3], keys[4], {'type', 'created', 'title', args[1], 'rev', '0', 't', args[3]})\n"
     "  redis.call('HSET', keys[1], 'title', args[1], 'fkey', args[2], 'created', args[3], 'rev', 0)\n"
     "  redis.call('XADD', keys[2], '0-1', 'text', args[4], 'event', ev, 't', args[3])\n"
     "  return 1\n"
@@ -44,33 +73,57 @@ const char store_functions_lua[] =
     "    rev = rev + 1\n"
     "  end\n"
     "  redis.call('HSET', keys[1], 'rev', rev)\n"
-    "  local wid = string.match(keys[1], '{w:([^}]+)}')\n"
-    "  if wid then redis.call('PUBLISH', 'atelier:notify', wid .. ' ' .. rev) end\n"
+    "  notify(keys[1], rev)\n"
     "  return {1, rev, id}\n"
     "end\n"
-    "local function notify(key, what)\n"
-    "  local wid = string.match(key, '{w:([^}]+)}')\n"
-    "  if wid then redis.call('PUBLISH', 'atelier:notify', wid .. ' ' .. what) end\n"
+    "local function add_mark(keys, args)\n"
+    "  if redis.call('EXISTS', keys[1]) == 0 then return nil end\n"
+    "  local fields = {}\n"
+    "  for i = 2, #args do fields[#fields + 1] = args[i] end\n"
+    "  fields[#fields + 1] = 'rev'\n"
+    "  fields[#fields + 1] = current_rev(keys[1])\n"
+    "  fields[#fields + 1] = 't'\n"
+    "  fields[#fields + 1] = args[1]\n"
+    "  return mark(keys[2], keys[3], fields)\n"
     "end\n"
     "local function poll(keys, args)\n"
+    "  if redis.call('EXISTS', keys[4]) == 0 then return 0 end\n"
     "  if args[2] == '' then\n"
     "    redis.call('HDEL', keys[1], args[1])\n"
     "    redis.call('DEL', keys[3])\n"
     "  else\n"
     "    redis.call('HSET', keys[1], args[1], args[2])\n"
     "  end\n"
-    "  redis.call('XADD', keys[2], '*', 'type', args[3], 'poll', args[1], 'data', args[2], 't', args[4])\n"
+    "  local rev = current_rev(keys[4])\n"
+    "  local id = redis.call('XADD', keys[2], '*', 'type', args[3], 'poll', args[1], 'data', args[2], 'rev', rev,\n"
+    "                        'public', args[6], 'results', args[7], 'was', args[8], 't', args[4])\n"
+    "  redis.call('XADD', keys[5], id, 'type', args[3], 'poll', args[1], 'rev', rev,\n"
+    "             'public', args[6], 'results', args[7], 'was', args[8], 't', args[4])\n"
     "  notify(keys[1], 'poll ' .. args[1] .. ' ' .. args[5])\n"
     "  return 1\n"
     "end\n"
     "local function ballot(keys, args)\n"
+    "  if redis.call('EXISTS', keys[4]) == 0 then return 0 end\n"
     "  if args[2] == '' then redis.call('HDEL', keys[1], args[1]) else redis.call('HSET', keys[1], args[1], args[2]) end\n"
     "  if args[9] ~= '' then redis.call('HSET', keys[3], args[4], args[9]) end\n"
-    "  redis.call('XADD', keys[2], '*', 'type', args[3], 'poll', args[4], 'org', args[5], 'data', args[6], 't', args[7])\n"
+    "  local rev = current_rev(keys[4])\n"
+    "  local id = redis.call('XADD', keys[2], '*', 'type', args[3], 'poll', args[4], 'org', args[5], 'data', args[6],\n"
+    "                        'rev', rev, 'public', args[10], 'results', args[11], 't', args[7])\n"
+    "  redis.call('XADD', keys[5], id, 'type', args[3], 'poll', args[4], 'rev', rev,\n"
+    "             'public', args[10], 'results', args[11], 't', args[7])\n"
     "  notify(keys[2], 'poll ' .. args[4] .. ' ' .. args[8])\n"
     "  return 1\n"
     "end\n"
+    "local function delete(keys, args)\n"
+    "  if redis.call('EXISTS', keys[1]) == 0 then return 0 end\n"
+    "  local n = 0\n"
+    "  for i = 1, #keys do n = n + redis.call('DEL', keys[i]) end\n"
+    "  notify(keys[1], 'deleted')\n"
+    "  return n\n"
+    "end\n"
     "redis.register_function('atelier_create', create)\n"
+    "redis.register_function('atelier_mark', add_mark)\n"
     "redis.register_function('atelier_poll', poll)\n"
     "redis.register_function('atelier_ballot', ballot)\n"
-    "redis.register_function('atelier_append', append)\n";
+    "redis.register_function('atelier_append', append)\n"
+    "redis.register_function('atelier_delete', delete)\n";

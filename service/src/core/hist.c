@@ -1,0 +1,275 @@
+#include "core/hist.h"
+
+#include "core/vec.h"
+
+#include <cjson/cJSON.h>
+#include <stdlib.h>
+#include <string.h>
+
+bool hist_valid_id(const char *id, int64_t *ms) {
+    int64_t v = 0;
+    const char *p = id;
+    if (!p || *p < '0' || *p > '9') return false;
+    for (; *p >= '0' && *p <= '9'; p++) {
+        if (p - id > 15) return false; /* keeps MS below 2^53 */
+        v = v * 10 + (*p - '0');
+    }
+    if (*p++ != '-' || *p < '0' || *p > '9') return false;
+    const char *seq = p;
+    for (; *p >= '0' && *p <= '9'; p++)
+        if (p - seq > 19) return false;
+    if (*p) return false;
+    if (ms) *ms = v;
+    return true;
+}
+
+bool hist_event_from_fields(hist_event *e, const char *id, const char *const *kv, size_t n) {
+    memset(e, 0, sizeof *e);
+    if (!hist_valid_id(id, &e->t)) return false;
+    e->id = id;
+    for (size_t i = 0; i + 1 < n; i += 2) {
+        const char *k = kv[i], *v = kv[i + 1];
+        if (!k || !v) continue;
+        if (strcmp(k, "type") == 0) e->type = v;
+        else if (strcmp(k, "rev") == 0) e->rev = strtoll(v, NULL, 10);
+        else if (strcmp(k, "title") == 0) e->title = v;
+        else if (strcmp(k, "author") == 0) e->author = v;
+        else if (strcmp(k, "org") == 0) e->org = v;
+        else if (strcmp(k, "op") == 0) e->op = v;
+        else if (strcmp(k, "participant") == 0) e->participant = v;
+        else if (strcmp(k, "name") == 0) e->name = v;
+        else if (strcmp(k, "role") == 0) e->role = v;
+        else if (strcmp(k, "public") == 0) e->poll = v;
+        else if (strcmp(k, "results") == 0) e->results = v;
+        else if (strcmp(k, "was") == 0) e->was = v;
+    }
+    return e->type && e->type[0];
+}
+
+static bool is_poll_event(const hist_event *e) { return e->poll != NULL; }
+
+/* What a view needs to know of a stored poll object. */
+typedef struct poll_facts {
+    bool draft;          /* state "draft" */
+    bool deleted;        /* state "deleted" */
+    bool results_public; /* "results" is live or revealed */
+    int64_t created;
+    char id[32];
+} poll_facts;
+
+static bool read_poll_facts(const char *json, poll_facts *f) {
+    memset(f, 0, sizeof *f);
+    cJSON *o = json && json[0] ? cJSON_Parse(json) : NULL;
+    const char *state = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "state"));
+    const char *vis = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "results"));
+    const char *id = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "id"));
+    const cJSON *created = cJSON_GetObjectItemCaseSensitive(o, "created");
+    bool ok = state && vis && id && strlen(id) < sizeof f->id;
+    if (ok) {
+        f->draft = strcmp(state, "draft") == 0;
+        f->deleted = strcmp(state, "deleted") == 0;
+        f->results_public = strcmp(vis, "hidden") != 0;
+        f->created = cJSON_IsNumber(created) ? (int64_t)created->valuedouble : 0;
+        memcpy(f->id, id, strlen(id) + 1);
+    }
+    cJSON_Delete(o);
+    return ok;
+}
+
+bool hist_visible(const hist_event *e, hist_view v) {
+    if (!is_poll_event(e) || v == HIST_FACILITATOR) return true;
+    poll_facts f;
+    if (!read_poll_facts(e->poll, &f)) return false;
+    if (f.deleted) return !(e->was && strcmp(e->was, "draft") == 0);
+    return !f.draft;
+}
+
+void hist_write_results(sbuf *b, const char *results, bool shown) {
+    static const char prefix[] = "{\"type\":\"results\",";
+    if (!shown || !results || !results[0]) {
+        sbuf_puts(b, "null");
+    } else if (strncmp(results, prefix, sizeof prefix - 1) == 0) {
+        sbuf_putc(b, '{');
+        sbuf_puts(b, results + sizeof prefix - 1);
+    } else {
+        sbuf_puts(b, results);
+    }
+}
+
+static void put_field(sbuf *b, const char *name, const char *value) {
+    sbuf_puts(b, ",\"");
+    sbuf_puts(b, name);
+    sbuf_puts(b, "\":");
+    sbuf_put_jstrz(b, value ? value : "");
+}
+
+bool hist_write_event(sbuf *b, const hist_event *e, hist_view v) {
+    poll_facts f = {0};
+    if (is_poll_event(e)) {
+        if (!read_poll_facts(e->poll, &f)) return false;
+        if (v == HIST_PUBLIC && (f.deleted ? e->was && strcmp(e->was, "draft") == 0 : f.draft)) return false;
+    }
+    sbuf_puts(b, "{\"id\":");
+    sbuf_put_jstrz(b, e->id);
+    sbuf_puts(b, ",\"t\":");
+    sbuf_put_i64(b, e->t);
+    put_field(b, "type", e->type);
+    sbuf_puts(b, ",\"rev\":");
+    sbuf_put_i64(b, e->rev);
+    if (hist_is_op(e)) {
+        put_field(b, "author", e->author);
+        put_field(b, "org", e->org);
+        sbuf_puts(b, ",\"op\":");
+        sbuf_puts(b, e->op && e->op[0] ? e->op : "[]");
+    } else if (is_poll_event(e)) {
+        sbuf_puts(b, ",\"poll\":");
+        sbuf_puts(b, e->poll);
+        sbuf_puts(b, ",\"results\":");
+        hist_write_results(b, e->results, v == HIST_FACILITATOR || f.results_public);
+    } else if (e->participant) {
+        put_field(b, "participant", e->participant);
+        put_field(b, "name", e->name);
+        put_field(b, "org", e->org);
+        put_field(b, "role", e->role);
+    } else if (e->title) {
+        put_field(b, "title", e->title);
+    }
+    sbuf_putc(b, '}');
+    return true;
+}
+
+/* ---- The state at a moment ---- */
+
+void hist_state_init(hist_state *s) { memset(s, 0, sizeof *s); }
+
+static void person_free(hist_person *p) {
+    free(p->participant);
+    free(p->name);
+    free(p->org);
+    free(p->role);
+}
+
+static void poll_entry_free(hist_poll *p) {
+    free(p->id);
+    free(p->poll);
+    free(p->results);
+}
+
+void hist_state_free(hist_state *s) {
+    for (size_t i = 0; i < s->npeople; i++) person_free(&s->people[i]);
+    for (size_t i = 0; i < s->npolls; i++) poll_entry_free(&s->polls[i]);
+    free(s->people);
+    free(s->polls);
+    hist_state_init(s);
+}
+
+static char *dup(const char *s) { return strdup(s ? s : ""); }
+
+static void presence_add(hist_state *s, const hist_event *e) {
+    bool arrived = strcmp(e->type, "arrived") == 0;
+    size_t i = 0;
+    while (i < s->npeople && strcmp(s->people[i].participant, e->participant) != 0) i++;
+    if (i < s->npeople) {
+        if (arrived) {
+            s->people[i].connections++;
+        } else if (--s->people[i].connections <= 0) {
+            person_free(&s->people[i]);
+            memmove(&s->people[i], &s->people[i + 1], (s->npeople - i - 1) * sizeof *s->people);
+            s->npeople--;
+        }
+        return;
+    }
+    if (!arrived) return; /* a departure whose arrival came before the history we read */
+    if (!vec_reserve((void **)&s->people, &s->people_cap, s->npeople, sizeof *s->people)) {
+        s->oom = true;
+        return;
+    }
+    hist_person *p = &s->people[s->npeople];
+    *p = (hist_person){dup(e->participant), dup(e->name), dup(e->org),
+                       dup(e->role && e->role[0] ? e->role : "participant"), 1};
+    if (!p->participant || !p->name || !p->org || !p->role) {
+        person_free(p);
+        s->oom = true;
+        return;
+    }
+    s->npeople++;
+}
+
+static void polls_add(hist_state *s, const hist_event *e) {
+    poll_facts f;
+    if (!read_poll_facts(e->poll, &f)) return;
+    size_t i = 0;
+    while (i < s->npolls && strcmp(s->polls[i].id, f.id) != 0) i++;
+    if (f.deleted) {
+        if (i == s->npolls) return;
+        poll_entry_free(&s->polls[i]);
+        memmove(&s->polls[i], &s->polls[i + 1], (s->npolls - i - 1) * sizeof *s->polls);
+        s->npolls--;
+        return;
+    }
+    char *poll = dup(e->poll), *results = dup(e->results);
+    if (!poll || !results) {
+        free(poll);
+        free(results);
+        s->oom = true;
+        return;
+    }
+    if (i == s->npolls) {
+        char *id = dup(f.id);
+        if (!id || !vec_reserve((void **)&s->polls, &s->polls_cap, s->npolls, sizeof *s->polls)) {
+            free(id);
+            free(poll);
+            free(results);
+            s->oom = true;
+            return;
+        }
+        /* Keep creation order (then id), the order clients are promised. */
+        while (i > 0 && (s->polls[i - 1].created > f.created ||
+                         (s->polls[i - 1].created == f.created && strcmp(s->polls[i - 1].id, f.id) > 0)))
+            i--;
+        memmove(&s->polls[i + 1], &s->polls[i], (s->npolls - i) * sizeof *s->polls);
+        s->npolls++;
+        s->polls[i] = (hist_poll){.id = id};
+    } else {
+        free(s->polls[i].poll);
+        free(s->polls[i].results);
+    }
+    hist_poll *p = &s->polls[i];
+    p->poll = poll;
+    p->results = results;
+    p->created = f.created;
+    p->draft = f.draft;
+    p->results_public = f.results_public;
+}
+
+void hist_state_add(hist_state *s, const hist_event *e) {
+    if (is_poll_event(e)) polls_add(s, e);
+    else if (e->participant && (strcmp(e->type, "arrived") == 0 || strcmp(e->type, "departed") == 0))
+        presence_add(s, e);
+}
+
+void hist_state_write(sbuf *b, const hist_state *s, hist_view v) {
+    sbuf_puts(b, ",\"present\":[");
+    for (size_t i = 0; i < s->npeople; i++) {
+        const hist_person *p = &s->people[i];
+        sbuf_puts(b, i ? ",{\"participant\":" : "{\"participant\":");
+        sbuf_put_jstrz(b, p->participant);
+        put_field(b, "name", p->name);
+        put_field(b, "org", p->org);
+        put_field(b, "role", p->role);
+        sbuf_putc(b, '}');
+    }
+    sbuf_puts(b, "],\"polls\":[");
+    bool first = true;
+    for (size_t i = 0; i < s->npolls; i++) {
+        const hist_poll *p = &s->polls[i];
+        if (p->draft && v == HIST_PUBLIC) continue;
+        sbuf_puts(b, first ? "{\"poll\":" : ",{\"poll\":");
+        first = false;
+        sbuf_puts(b, p->poll);
+        sbuf_puts(b, ",\"results\":");
+        hist_write_results(b, p->results, v == HIST_FACILITATOR || p->results_public);
+        sbuf_putc(b, '}');
+    }
+    sbuf_putc(b, ']');
+}

@@ -1,0 +1,95 @@
+/* hist.h -- a workshop's history as it is served (protocol/history.md):
+ * stored events into JSON, in the public view or the facilitator's, and the
+ * presence and polls at a moment, folded from the non-edit events (marks).
+ *
+ * Pure: the shell reads the stream entries from Redis and hands their fields
+ * in; nothing here knows about Redis or sockets. The stored poll events carry
+ * the poll object clients saw and its results (threshold applied), never a
+ * ballot or a voter, so no view can reveal one. */
+#ifndef ATELIER_HIST_H
+#define ATELIER_HIST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/sbuf.h"
+
+#define HIST_ID_MAX 48          /* bytes in a stream id ("ms-seq") */
+
+/* One stored event. Strings point into the caller's reply (not copied);
+ * absent fields are NULL. */
+typedef struct hist_event {
+    const char *id;             /* stream id, "MS-SEQ" */
+    int64_t t;                  /* ms since the epoch: the id's time part (ids and times agree) */
+    const char *type;           /* created, op, arrived, departed, poll_*, ballot, answer, upvote */
+    int64_t rev;                /* revision when it happened (op: the revision it applied to) */
+    const char *title;          /* created */
+    const char *author;         /* op: participant id */
+    const char *org;            /* op, arrived, departed: organisation */
+    const char *op;             /* op: the op as JSON text, as stored by the server */
+    const char *participant;    /* arrived, departed */
+    const char *name;           /* arrived, departed */
+    const char *role;           /* arrived, departed */
+    const char *poll;           /* poll events: the public poll object (JSON text) */
+    const char *results;        /* poll events: the results message (JSON text), "" when none */
+    const char *was;            /* poll_deleted: "draft" when it never left draft */
+} hist_event;
+
+/* The view of the history a request gets. */
+typedef enum { HIST_PUBLIC, HIST_FACILITATOR } hist_view;
+
+/* A stream id "MS-SEQ" (both parts decimal, MS < 2^53). Its time part in *ms. */
+bool hist_valid_id(const char *id, int64_t *ms);
+
+/* Fill e from a stream entry: id and n strings alternating field, value.
+ * False when the entry is not a usable event (bad id, no type). */
+bool hist_event_from_fields(hist_event *e, const char *id, const char *const *kv, size_t n);
+
+static inline bool hist_is_op(const hist_event *e) { return e->type[0] == 'o' && e->type[1] == 'p' && !e->type[2]; }
+
+/* Whether the view shows e at all: drafts' events are the facilitators'. */
+bool hist_visible(const hist_event *e, hist_view v);
+/* Write e as served (one JSON object). False, and nothing written, when the
+ * view does not show it. */
+bool hist_write_event(sbuf *b, const hist_event *e, hist_view v);
+
+/* Someone connected at the moment. */
+typedef struct hist_person {
+    char *participant;          /* participant id */
+    char *name;
+    char *org;
+    char *role;                 /* "facilitator" or "participant" */
+    int connections;            /* arrivals minus departures (one per server process) */
+} hist_person;
+
+/* A poll as it stood: its last event's poll object and results. */
+typedef struct hist_poll {
+    char *id;                   /* poll id */
+    char *poll;                 /* public poll object (JSON text) */
+    char *results;              /* results message (JSON text), "" when none */
+    int64_t created;            /* from the poll object: orders the polls */
+    bool draft;                 /* still a draft: the facilitators' only */
+    bool results_public;        /* participants could see the results then */
+} hist_poll;
+
+/* Presence and polls at a moment, folded from marks in stream order. */
+typedef struct hist_state {
+    hist_person *people;        /* present, in order of arrival */
+    size_t npeople, people_cap;
+    hist_poll *polls;           /* not deleted, in order of creation */
+    size_t npolls, polls_cap;
+    bool oom;                   /* an allocation failed: the state is incomplete */
+} hist_state;
+
+void hist_state_init(hist_state *s);
+void hist_state_free(hist_state *s);
+/* Fold one event in (edits and unknown types change nothing). */
+void hist_state_add(hist_state *s, const hist_event *e);
+/* ,"present":[…],"polls":[…] as the view sees them (written after other fields). */
+void hist_state_write(sbuf *b, const hist_state *s, hist_view v);
+/* Results as served: the stored message without its "type", or null when
+ * the view may not see them. */
+void hist_write_results(sbuf *b, const char *results, bool shown);
+
+#endif

@@ -1,0 +1,687 @@
+/* hub_history.c -- a workshop's history over HTTP (protocol/history.md):
+ * pages of events, the state at a revision or a time, the exports, and
+ * deletion. Each request is a short chain of Redis reads; the core
+ * (core/hist.h, core/export.h) turns what they return into JSON, Markdown or
+ * CSV. Seeking reads the newest snapshot at or before the moment and the
+ * edits after it, never the history from the start. */
+#include <cjson/cJSON.h>
+#include <hiredis/hiredis.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/export.h"
+#include "core/hist.h"
+#include "core/ot_json.h"
+#include "hub/hub_internal.h"
+
+#define PAGE_DEFAULT 1000
+#define PAGE_MAX 10000
+#define SCAN_MAX 10000          /* stream entries read per round trip */
+#define KV_MAX 32               /* fields of one stream entry we look at */
+#define KEY_LEN 96
+
+typedef enum { Q_HISTORY, Q_STATE, Q_EXPORT, Q_DELETE } query_kind;
+typedef enum { F_JSON, F_MD, F_CSV } export_format;
+
+/* One request in flight. */
+typedef struct query {
+    hub *h;
+    uint64_t req;
+    query_kind kind;
+    char id[PROTO_WORKSHOP_ID_MAX + 1];
+    char k_meta[KEY_LEN], k_events[KEY_LEN], k_marks[KEY_LEN], k_snaps[KEY_LEN], k_people[KEY_LEN];
+    bool has_key;               /* an Authorization: Bearer came */
+    char key[PROTO_KEY_MAX + 1];
+    hist_view view;
+    char *title;                /* from meta */
+    int64_t created, rev_now;   /* from meta */
+    /* history */
+    char after[HIST_ID_MAX];    /* "" from the start */
+    long limit;
+    bool marks_only;
+    /* state */
+    bool by_time;               /* ?at= rather than ?rev= */
+    int64_t want;               /* the revision or the time asked for */
+    int64_t target;             /* the revision of the state */
+    char bound[HIST_ID_MAX];    /* the last event included ("" none) */
+    ot_text text;               /* the statement, from the snapshot on */
+    int64_t text_rev;           /* its revision */
+    char cursor[HIST_ID_MAX];   /* the event scan goes on after this id */
+    int64_t last_edit;          /* time of the last edit seen (ms), 0 if none */
+    hist_state st;              /* presence and polls */
+    /* export */
+    export_format format;
+    export_lang lang;
+    export_book book;
+    sbuf out;                   /* the body being built */
+    bool wrote_event;           /* an event is in the JSON export's list already */
+    int scan_count;             /* entries asked for by the last event scan */
+} query;
+
+static void query_free(query *q) {
+    free(q->title);
+    ot_text_free(&q->text);
+    hist_state_free(&q->st);
+    export_book_free(&q->book);
+    sbuf_free(&q->out);
+    free(q);
+}
+
+/* Answer with an error and end the query. */
+static void fail(query *q, int status, proto_err e, const char *why) {
+    hub_http_error(q->h, q->req, status, e, why);
+    query_free(q);
+}
+
+static void unavailable(query *q) { fail(q, 503, PROTO_EUNAVAILABLE, "storage is unavailable, try again shortly"); }
+
+/* Send a command for q; on failure the query ends with 503. */
+#define SEND(q, fn, ...)                                                                                              \
+    do {                                                                                                              \
+        if (!(q)->h->store || !store_cmd((q)->h->store, fn, q, __VA_ARGS__)) unavailable(q);                         \
+    } while (0)
+
+/* A stream entry's fields as an event. False when it is not one. */
+static bool entry_event(const redisReply *e, hist_event *ev, const char **kv) {
+    if (!e || e->type != REDIS_REPLY_ARRAY || e->elements != 2 || e->element[0]->type != REDIS_REPLY_STRING ||
+        e->element[1]->type != REDIS_REPLY_ARRAY)
+        return false;
+    const redisReply *f = e->element[1];
+    size_t n = 0;
+    for (size_t i = 0; i < f->elements && n < KV_MAX; i++)
+        kv[n++] = f->element[i]->type == REDIS_REPLY_STRING ? f->element[i]->str : NULL;
+    return hist_event_from_fields(ev, e->element[0]->str, kv, n);
+}
+
+static bool is_array(const redisReply *r) { return r && r->type == REDIS_REPLY_ARRAY; }
+
+/* A step's reply: the query when it is an array, else the query ends (503). */
+static query *array_reply(const redisReply *reply, void *priv) {
+    query *q = priv;
+    if (is_array(reply)) return q;
+    unavailable(q);
+    return NULL;
+}
+
+/* ---- The start of every request: the workshop's meta, and who asks ---- */
+
+static bool same_secret(const char *a, const char *b) {
+    size_t la = strlen(a), lb = strlen(b);
+    unsigned char d = la != lb;
+    for (size_t i = 0; i < la && i < lb; i++) d |= (unsigned char)(a[i] ^ b[i]);
+    return d == 0;
+}
+
+static void start_kind(query *q);
+
+static void got_meta(redisReply *reply, void *priv) {
+    query *q = priv;
+    if (!reply) {
+        unavailable(q);
+        return;
+    }
+    if (!is_array(reply) || reply->elements != 4 || reply->element[0]->type != REDIS_REPLY_STRING) {
+        fail(q, 404, PROTO_ENOT_FOUND, "no workshop with this id");
+        return;
+    }
+    const redisReply *fkey = reply->element[3];
+    if (q->has_key && (fkey->type != REDIS_REPLY_STRING || !same_secret(q->key, fkey->str))) {
+        fail(q, 403, PROTO_EFORBIDDEN, "this is not the facilitator key of this workshop");
+        return;
+    }
+    if (!q->has_key && (q->kind == Q_EXPORT || q->kind == Q_DELETE)) {
+        fail(q, 401, PROTO_EFORBIDDEN, "this needs the facilitator key (Authorization: Bearer KEY)");
+        return;
+    }
+    q->view = q->has_key ? HIST_FACILITATOR : HIST_PUBLIC;
+    q->title = strdup(reply->element[0]->str);
+    q->created = reply->element[1]->type == REDIS_REPLY_STRING ? strtoll(reply->element[1]->str, NULL, 10) : 0;
+    q->rev_now = reply->element[2]->type == REDIS_REPLY_STRING ? strtoll(reply->element[2]->str, NULL, 10) : 0;
+    if (!q->title) {
+        fail(q, 500, PROTO_EINTERNAL, "out of memory");
+        return;
+    }
+    start_kind(q);
+}
+
+static query *query_new(hub *h, uint64_t req, const char *id, query_kind kind) {
+    if (!proto_valid_b64url(id, PROTO_WORKSHOP_ID_MAX)) {
+        hub_http_error(h, req, 404, PROTO_ENOT_FOUND, "no workshop with this id");
+        return NULL;
+    }
+    query *q = calloc(1, sizeof *q);
+    if (!q) {
+        hub_http_error(h, req, 500, PROTO_EINTERNAL, "out of memory");
+        return NULL;
+    }
+    q->h = h;
+    q->req = req;
+    q->kind = kind;
+    snprintf(q->id, sizeof q->id, "%s", id);
+    hub_key(q->k_meta, KEY_LEN, id, "meta");
+    hub_key(q->k_events, KEY_LEN, id, "events");
+    hub_key(q->k_marks, KEY_LEN, id, "marks");
+    hub_key(q->k_snaps, KEY_LEN, id, "snaps");
+    hub_key(q->k_people, KEY_LEN, id, "people");
+    q->has_key = net_http_bearer(h->net, req, q->key, sizeof q->key);
+    q->limit = PAGE_DEFAULT;
+    q->lang = EXPORT_FR;
+    hist_state_init(&q->st);
+    export_book_init(&q->book);
+    sbuf_init(&q->out, NET_PRE);
+    return q;
+}
+
+static void begin(query *q) { SEND(q, got_meta, "HMGET %s title created rev fkey", q->k_meta); }
+
+/* A decimal integer in [lo, hi], the whole string. */
+static bool parse_int(const char *s, int64_t lo, int64_t hi, int64_t *out) {
+    if (!*s || strlen(s) > 18) return false;
+    char *end;
+    long long v = strtoll(s, &end, 10);
+    if (*end || v < lo || v > hi) return false;
+    *out = v;
+    return true;
+}
+
+/* ---- GET /history ---- */
+
+static void got_page(redisReply *reply, void *priv) {
+    query *q = array_reply(reply, priv);
+    if (!q) return;
+    sbuf *b = &q->out;
+    sbuf_puts(b, "{\"workshop\":");
+    sbuf_put_jstrz(b, q->id);
+    sbuf_puts(b, ",\"title\":");
+    sbuf_put_jstrz(b, q->title);
+    sbuf_puts(b, ",\"created\":");
+    sbuf_put_i64(b, q->created);
+    sbuf_puts(b, ",\"rev\":");
+    sbuf_put_i64(b, q->rev_now);
+    sbuf_puts(b, ",\"events\":[");
+    size_t n = reply->elements < (size_t)q->limit ? reply->elements : (size_t)q->limit;
+    bool first = true;
+    const char *kv[KV_MAX];
+    for (size_t i = 0; i < n; i++) {
+        hist_event e;
+        if (!entry_event(reply->element[i], &e, kv)) continue;
+        size_t mark = b->len;
+        if (!first) sbuf_putc(b, ',');
+        if (hist_write_event(b, &e, q->view)) first = false;
+        else b->len = mark;
+    }
+    sbuf_puts(b, "],\"next\":");
+    if (reply->elements > (size_t)q->limit) sbuf_put_jstrz(b, reply->element[n - 1]->element[0]->str);
+    else sbuf_puts(b, "null");
+    sbuf_putc(b, '}');
+    net_http_respond(q->h->net, q->req, 200, b);
+    query_free(q);
+}
+
+void hub_http_history(hub *h, uint64_t req, const char *id) {
+    query *q = query_new(h, req, id, Q_HISTORY);
+    if (!q) return;
+    char v[HIST_ID_MAX];
+    int64_t limit = PAGE_DEFAULT;
+    if (net_http_arg(h->net, req, "after", v, sizeof v)) {
+        if (!hist_valid_id(v, NULL)) {
+            fail(q, 400, PROTO_EBAD_REQUEST, "\"after\" must be an event id such as 1795833600000-0");
+            return;
+        }
+        snprintf(q->after, sizeof q->after, "%s", v);
+    }
+    if (net_http_arg(h->net, req, "limit", v, sizeof v) && !parse_int(v, 1, PAGE_MAX, &limit)) {
+        fail(q, 400, PROTO_EBAD_REQUEST, "\"limit\" must be an integer from 1 to 10000");
+        return;
+    }
+    q->limit = (long)limit;
+    if (net_http_arg(h->net, req, "only", v, sizeof v)) {
+        if (strcmp(v, "marks") != 0) {
+            fail(q, 400, PROTO_EBAD_REQUEST, "\"only\" can only be \"marks\"");
+            return;
+        }
+        q->marks_only = true;
+    }
+    begin(q);
+}
+
+/* ---- GET /state: snapshot, the edits after it, then the marks ---- */
+
+static void finish_state(query *q);
+
+static void got_marks(redisReply *reply, void *priv) {
+    query *q = array_reply(reply, priv);
+    if (!q) return;
+    const char *kv[KV_MAX];
+    for (size_t i = 0; i < reply->elements; i++) {
+        hist_event e;
+        if (!entry_event(reply->element[i], &e, kv)) continue;
+        hist_state_add(&q->st, &e);
+        if (q->kind == Q_EXPORT) export_book_event(&q->book, &e);
+    }
+    if (reply->elements == SCAN_MAX) {
+        snprintf(q->cursor, sizeof q->cursor, "%.47s", reply->element[reply->elements - 1]->element[0]->str);
+        SEND(q, got_marks, "XRANGE %s (%s %s COUNT %d", q->k_marks, q->cursor, q->bound, SCAN_MAX);
+        return;
+    }
+    finish_state(q);
+}
+
+static void read_marks(query *q) {
+    if (!q->bound[0]) { /* before the first event: nobody, no poll */
+        finish_state(q);
+        return;
+    }
+    SEND(q, got_marks, "XRANGE %s - %s COUNT %d", q->k_marks, q->bound, SCAN_MAX);
+}
+
+static void scan_events(query *q);
+
+static void got_events(redisReply *reply, void *priv) {
+    query *q = array_reply(reply, priv);
+    if (!q) return;
+    const char *kv[KV_MAX];
+    bool reached = false; /* the op that makes target + 1: the state ends before it */
+    for (size_t i = 0; i < reply->elements && !reached; i++) {
+        hist_event e;
+        if (!entry_event(reply->element[i], &e, kv)) continue;
+        if (hist_is_op(&e) && e.rev >= q->target) {
+            reached = true;
+            break;
+        }
+        if (hist_is_op(&e) && e.rev >= q->text_rev) {
+            ot_op op;
+            ot_op_init(&op);
+            ot_status st = e.rev == q->text_rev && e.op ? ot_op_parse(e.op, strlen(e.op), &op) : OT_EINVALID;
+            if (st == OT_OK) st = ot_apply(&q->text, &op);
+            ot_op_free(&op);
+            if (st != OT_OK) {
+                lwsl_err("workshop %s: stored op at revision %lld does not apply (%s)\n", q->id, (long long)e.rev,
+                         ot_strerror(st));
+                fail(q, 500, PROTO_EINTERNAL, "the stored history of this workshop is damaged");
+                return;
+            }
+            q->text_rev++;
+            q->last_edit = e.t;
+        }
+        snprintf(q->cursor, sizeof q->cursor, "%s", e.id);
+        if (!q->by_time) snprintf(q->bound, sizeof q->bound, "%s", e.id);
+    }
+    if (!reached && reply->elements == (size_t)q->scan_count) {
+        scan_events(q);
+        return;
+    }
+    if (q->text_rev != q->target) {
+        lwsl_err("workshop %s: revisions %lld..%lld are missing from the history\n", q->id, (long long)q->text_rev,
+                 (long long)q->target);
+        fail(q, 500, PROTO_EINTERNAL, "the stored history of this workshop is damaged");
+        return;
+    }
+    read_marks(q);
+}
+
+static void scan_events(query *q) {
+    if (q->text_rev == q->target && q->by_time) { /* nothing to apply, and the bound is known */
+        read_marks(q);
+        return;
+    }
+    /* The edits still to apply, and a few marks between them. */
+    int64_t want = q->target - q->text_rev + 16;
+    q->scan_count = want > SCAN_MAX ? SCAN_MAX : (int)want;
+    SEND(q, got_events, "XRANGE %s (%s %s COUNT %d", q->k_events, q->cursor, q->by_time ? q->bound : "+",
+         q->scan_count);
+}
+
+static void got_snapshot(redisReply *reply, void *priv) {
+    query *q = array_reply(reply, priv);
+    if (!q) return;
+    const redisReply *e = reply->elements == 1 ? reply->element[0] : NULL;
+    const char *kv[KV_MAX];
+    const char *text = NULL, *event = NULL;
+    if (e && e->type == REDIS_REPLY_ARRAY && e->elements == 2 && is_array(e->element[1])) {
+        const redisReply *f = e->element[1];
+        for (size_t i = 0; i + 1 < f->elements && i + 1 < KV_MAX; i += 2) {
+            kv[i] = f->element[i]->str;
+            if (kv[i] && strcmp(kv[i], "text") == 0) text = f->element[i + 1]->str;
+            if (kv[i] && strcmp(kv[i], "event") == 0) event = f->element[i + 1]->str;
+        }
+    }
+    int64_t snap_ms;
+    if (!text || !event || !hist_valid_id(event, &snap_ms) ||
+        ot_text_init(&q->text, text, strlen(text)) != OT_OK) {
+        fail(q, 500, PROTO_EINTERNAL, "the stored history of this workshop is damaged");
+        return;
+    }
+    q->text_rev = strtoll(e->element[0]->str, NULL, 10);
+    if (q->text_rev > 0) q->last_edit = snap_ms; /* the snapshot's event is the edit that made it */
+    snprintf(q->cursor, sizeof q->cursor, "%s", event);
+    if (!q->by_time) snprintf(q->bound, sizeof q->bound, "%s", event);
+    scan_events(q);
+}
+
+static void read_snapshot(query *q) {
+    SEND(q, got_snapshot, "XREVRANGE %s %lld-1 - COUNT 1", q->k_snaps, (long long)q->target);
+}
+
+/* ?at=T: the last event at or before T gives the revision and the bound. */
+static void got_moment(redisReply *reply, void *priv) {
+    query *q = array_reply(reply, priv);
+    if (!q) return;
+    const char *kv[KV_MAX];
+    hist_event e;
+    if (reply->elements == 1 && entry_event(reply->element[0], &e, kv)) {
+        q->target = hist_is_op(&e) ? e.rev + 1 : e.rev;
+        snprintf(q->bound, sizeof q->bound, "%s", e.id);
+    } else {
+        q->target = 0; /* before the workshop existed: its first text, nothing else */
+        q->bound[0] = '\0';
+    }
+    if (q->target > q->rev_now) q->target = q->rev_now; /* a mark written as a commit raced it */
+    read_snapshot(q);
+}
+
+static void write_state(query *q, sbuf *b) {
+    sbuf_puts(b, "{\"workshop\":");
+    sbuf_put_jstrz(b, q->id);
+    sbuf_puts(b, ",\"title\":");
+    sbuf_put_jstrz(b, q->title);
+    sbuf_puts(b, ",\"rev\":");
+    sbuf_put_i64(b, q->target);
+    sbuf_puts(b, ",\"event\":");
+    int64_t t = q->created;
+    if (q->bound[0] && hist_valid_id(q->bound, &t)) sbuf_put_jstrz(b, q->bound);
+    else sbuf_puts(b, "null");
+    sbuf_puts(b, ",\"t\":");
+    sbuf_put_i64(b, t);
+    sbuf_puts(b, ",\"text\":");
+    sbuf_put_jstr(b, q->text.buf, q->text.len);
+    hist_state_write(b, &q->st, q->view);
+    sbuf_putc(b, '}');
+}
+
+static void export_finish(query *q);
+
+static void finish_state(query *q) {
+    if (q->st.oom) {
+        fail(q, 500, PROTO_EINTERNAL, "out of memory");
+        return;
+    }
+    if (q->kind == Q_EXPORT) {
+        export_finish(q);
+        return;
+    }
+    write_state(q, &q->out);
+    net_http_respond(q->h->net, q->req, 200, &q->out);
+    query_free(q);
+}
+
+static void start_state(query *q) {
+    if (q->by_time) {
+        SEND(q, got_moment, "XREVRANGE %s %lld - COUNT 1", q->k_events, (long long)q->want);
+        return;
+    }
+    if (q->want > q->rev_now) {
+        char why[96];
+        snprintf(why, sizeof why, "this workshop has revisions 0 to %lld", (long long)q->rev_now);
+        fail(q, 400, PROTO_EBAD_REQUEST, why);
+        return;
+    }
+    q->target = q->want;
+    read_snapshot(q);
+}
+
+void hub_http_state(hub *h, uint64_t req, const char *id) {
+    query *q = query_new(h, req, id, Q_STATE);
+    if (!q) return;
+    char rev[32], at[32];
+    bool has_rev = net_http_arg(h->net, req, "rev", rev, sizeof rev);
+    bool has_at = net_http_arg(h->net, req, "at", at, sizeof at);
+    if (has_rev == has_at) {
+        fail(q, 400, PROTO_EBAD_REQUEST, "give either \"rev\" (a revision) or \"at\" (a time in ms)");
+        return;
+    }
+    q->by_time = has_at;
+    if (!parse_int(has_at ? at : rev, 0, (int64_t)1 << 53, &q->want)) {
+        fail(q, 400, PROTO_EBAD_REQUEST, "\"rev\" and \"at\" are non-negative integers");
+        return;
+    }
+    begin(q);
+}
+
+/* ---- GET /export ---- */
+
+static void respond_file(query *q, const char *type, const char *ext) {
+    char name[96];
+    snprintf(name, sizeof name, "atelier-%s%s", q->id, ext);
+    net_http_respond_as(q->h->net, q->req, 200, type, name, &q->out);
+    query_free(q);
+}
+
+static void export_finish(query *q) {
+    if (q->book.oom) {
+        fail(q, 500, PROTO_EINTERNAL, "out of memory");
+        return;
+    }
+    if (q->format == F_CSV) {
+        export_csv(&q->out, &q->st);
+        respond_file(q, "text/csv; charset=utf-8", "-polls.csv");
+        return;
+    }
+    export_meta m = {q->title, q->created, q->last_edit, q->target, q->text.buf ? q->text.buf : ""};
+    export_markdown(&q->out, &m, &q->book, &q->st, q->lang);
+    respond_file(q, "text/markdown; charset=utf-8", q->lang == EXPORT_EN ? "-summary-en.md" : "-resume-fr.md");
+}
+
+/* The JSON log: every event, in the facilitator's view. */
+static void got_log(redisReply *reply, void *priv) {
+    query *q = array_reply(reply, priv);
+    if (!q) return;
+    const char *kv[KV_MAX];
+    sbuf *b = &q->out;
+    for (size_t i = 0; i < reply->elements; i++) {
+        hist_event e;
+        if (!entry_event(reply->element[i], &e, kv)) continue;
+        size_t mark = b->len;
+        if (q->wrote_event) sbuf_putc(b, ',');
+        if (hist_write_event(b, &e, HIST_FACILITATOR)) q->wrote_event = true;
+        else b->len = mark;
+    }
+    if (reply->elements == SCAN_MAX) {
+        snprintf(q->cursor, sizeof q->cursor, "%.47s", reply->element[reply->elements - 1]->element[0]->str);
+        SEND(q, got_log, "XRANGE %s (%s + COUNT %d", q->k_events, q->cursor, SCAN_MAX);
+        return;
+    }
+    sbuf_puts(b, "]}");
+    if (!sbuf_ok(b)) {
+        fail(q, 500, PROTO_EINTERNAL, "out of memory");
+        return;
+    }
+    respond_file(q, "application/json", "-log.json");
+}
+
+/* A participant record, for the JSON export's list (sorted: a hash has no order). */
+typedef struct person_row {
+    const char *pid, *name, *org, *role;
+    cJSON *json;                /* owns the strings */
+} person_row;
+
+static int person_order(const void *a, const void *b) {
+    const person_row *x = a, *y = b;
+    int c = strcmp(x->name, y->name);
+    if (!c) c = strcmp(x->org, y->org);
+    return c ? c : strcmp(x->pid, y->pid);
+}
+
+static void got_people(redisReply *reply, void *priv) {
+    query *q = array_reply(reply, priv);
+    if (!q) return;
+    person_row *rows = calloc(reply->elements / 2 + 1, sizeof *rows);
+    if (!rows) {
+        fail(q, 500, PROTO_EINTERNAL, "out of memory");
+        return;
+    }
+    size_t n = 0;
+    for (size_t i = 0; i + 1 < reply->elements; i += 2) {
+        const redisReply *pid = reply->element[i], *rec = reply->element[i + 1];
+        if (pid->type != REDIS_REPLY_STRING || rec->type != REDIS_REPLY_STRING) continue;
+        cJSON *o = cJSON_Parse(rec->str);
+        person_row r = {pid->str, cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "name")),
+                        cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "organisation")),
+                        cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "role")), o};
+        if (r.name && r.org && r.role) rows[n++] = r;
+        else cJSON_Delete(o);
+    }
+    qsort(rows, n, sizeof *rows, person_order);
+    sbuf *b = &q->out;
+    if (q->format == F_JSON) {
+        sbuf_puts(b, "{\"workshop\":{\"id\":");
+        sbuf_put_jstrz(b, q->id);
+        sbuf_puts(b, ",\"title\":");
+        sbuf_put_jstrz(b, q->title);
+        sbuf_puts(b, ",\"created\":");
+        sbuf_put_i64(b, q->created);
+        sbuf_puts(b, ",\"rev\":");
+        sbuf_put_i64(b, q->rev_now);
+        sbuf_puts(b, "},\"participants\":[");
+    }
+    for (size_t i = 0; i < n; i++) {
+        export_book_person(&q->book, rows[i].org);
+        if (q->format == F_JSON) { /* never the participant's secret */
+            sbuf_puts(b, i ? ",{\"participant\":" : "{\"participant\":");
+            sbuf_put_jstrz(b, rows[i].pid);
+            sbuf_puts(b, ",\"name\":");
+            sbuf_put_jstrz(b, rows[i].name);
+            sbuf_puts(b, ",\"org\":");
+            sbuf_put_jstrz(b, rows[i].org);
+            sbuf_puts(b, ",\"role\":");
+            sbuf_put_jstrz(b, rows[i].role);
+            sbuf_putc(b, '}');
+        }
+        cJSON_Delete(rows[i].json);
+    }
+    free(rows);
+    if (q->format == F_JSON) {
+        sbuf_puts(b, "],\"events\":[");
+        SEND(q, got_log, "XRANGE %s - + COUNT %d", q->k_events, SCAN_MAX);
+        return;
+    }
+    q->target = q->rev_now;
+    read_snapshot(q);
+}
+
+void hub_http_export(hub *h, uint64_t req, const char *id) {
+    query *q = query_new(h, req, id, Q_EXPORT);
+    if (!q) return;
+    char v[16];
+    if (!net_http_arg(h->net, req, "format", v, sizeof v) || (strcmp(v, "md") != 0 && strcmp(v, "json") != 0 &&
+                                                              strcmp(v, "csv") != 0)) {
+        fail(q, 400, PROTO_EBAD_REQUEST, "\"format\" must be md, json or csv");
+        return;
+    }
+    q->format = v[0] == 'm' ? F_MD : v[0] == 'j' ? F_JSON : F_CSV;
+    if (net_http_arg(h->net, req, "lang", v, sizeof v) && !export_lang_from_name(v, &q->lang)) {
+        fail(q, 400, PROTO_EBAD_REQUEST, "\"lang\" must be fr or en");
+        return;
+    }
+    begin(q);
+}
+
+/* ---- DELETE ---- */
+
+/* Everyone in a deleted workshop is told, then disconnected; the room goes
+ * when the last one has left. */
+void hub_workshop_deleted(hub *h, const char *id) {
+    hub_room *r = hub_room_find(h, id);
+    if (!r) return;
+    for (size_t i = 0; i < r->nsess; i++) {
+        uint64_t conn = r->sessions[i]->conn;
+        hub_send_error(h, conn, PROTO_ENOT_FOUND, "this workshop was deleted", PROTO_NONE, NULL);
+        net_close(h->net, conn, 1000, "workshop deleted");
+    }
+}
+
+static void got_deleted(redisReply *reply, void *priv) {
+    query *q = priv;
+    if (!reply) {
+        unavailable(q);
+        return;
+    }
+    if (reply->type != REDIS_REPLY_INTEGER) {
+        lwsl_err("deleting workshop %s: %s\n", q->id, reply->type == REDIS_REPLY_ERROR ? reply->str : "?");
+        fail(q, 500, PROTO_EINTERNAL, "the workshop could not be deleted");
+        return;
+    }
+    if (reply->integer == 0) {
+        fail(q, 404, PROTO_ENOT_FOUND, "no workshop with this id");
+        return;
+    }
+    lwsl_notice("workshop %s deleted by its facilitator\n", q->id);
+    hub_workshop_deleted(q->h, q->id);
+    net_http_respond_as(q->h->net, q->req, 204, "application/json", NULL, &q->out);
+    query_free(q);
+}
+
+static void got_poll_ids(redisReply *reply, void *priv) {
+    query *q = array_reply(reply, priv);
+    if (!q) return;
+    static const char *const whats[] = {"meta", "events", "marks", "snaps", "people", "lastop", "polls"};
+    enum { NFIXED = sizeof whats / sizeof whats[0] };
+    size_t n = NFIXED + reply->elements;
+    char **keys = calloc(n, sizeof *keys);
+    const char **argv = calloc(n + 3, sizeof *argv);
+    size_t *lens = calloc(n + 3, sizeof *lens);
+    bool ok = keys && argv && lens;
+    for (size_t i = 0; ok && i < n; i++) {
+        char what[32 + POLL_ID_MAX];
+        if (i < NFIXED) snprintf(what, sizeof what, "%s", whats[i]);
+        else if (reply->element[i - NFIXED]->type == REDIS_REPLY_STRING &&
+                 poll_valid_id(reply->element[i - NFIXED]->str))
+            snprintf(what, sizeof what, "ballots:%s", reply->element[i - NFIXED]->str);
+        else snprintf(what, sizeof what, "%s", "polls"); /* a stray field: name a key we delete anyway */
+        ok = (keys[i] = malloc(KEY_LEN + POLL_ID_MAX)) && hub_key(keys[i], KEY_LEN + POLL_ID_MAX, q->id, what);
+    }
+    if (ok) {
+        char count[24];
+        snprintf(count, sizeof count, "%zu", n);
+        argv[0] = "FCALL";
+        argv[1] = "atelier_delete";
+        argv[2] = count;
+        for (size_t i = 0; i < n; i++) argv[3 + i] = keys[i];
+        for (size_t i = 0; i < n + 3; i++) lens[i] = strlen(argv[i]);
+        if (!store_cmd_argv(q->h->store, got_deleted, q, (int)(n + 3), argv, lens)) unavailable(q);
+    } else {
+        fail(q, 500, PROTO_EINTERNAL, "out of memory");
+    }
+    for (size_t i = 0; keys && i < n; i++) free(keys[i]);
+    free(keys);
+    free(argv);
+    free(lens);
+}
+
+void hub_http_delete(hub *h, uint64_t req, const char *id) {
+    query *q = query_new(h, req, id, Q_DELETE);
+    if (q) begin(q);
+}
+
+static void start_kind(query *q) {
+    switch (q->kind) {
+    case Q_HISTORY:
+        SEND(q, got_page, "XRANGE %s %s%s + COUNT %ld", q->marks_only ? q->k_marks : q->k_events,
+             q->after[0] ? "(" : "", q->after[0] ? q->after : "-", q->limit + 1);
+        break;
+    case Q_STATE:
+        start_state(q);
+        break;
+    case Q_EXPORT:
+        q->view = HIST_FACILITATOR;
+        SEND(q, got_people, "HGETALL %s", q->k_people);
+        break;
+    case Q_DELETE: {
+        char k_polls[KEY_LEN];
+        hub_key(k_polls, KEY_LEN, q->id, "polls");
+        SEND(q, got_poll_ids, "HKEYS %s", k_polls);
+        break;
+    }
+    }
+}
