@@ -389,7 +389,7 @@ void export_markdown(sbuf *out, const export_meta *m, const export_book *bk, con
         }
         sbuf_puts(out, len ? "> " : ">");
         put_md(out, copy, false);
-        sbuf_puts(out, nl && nl[1] && len ? "  \n" : "\n");
+        sbuf_puts(out, nl && nl[1] && nl[1] != '\n' && len ? "  \n" : "\n");
         free(copy);
         line = nl ? nl + 1 : line + len;
     }

@@ -1,0 +1,418 @@
+/* test_hist.c -- the history as served (core/hist.h) and the exports
+ * (core/export.h).
+ *
+ * What matters most: a view never shows what its reader could not see at the
+ * time (drafts, hidden results), no output ever names a voter or a ballot,
+ * and the state folded from the marks is the one people saw. Poll objects and
+ * results are made by the real poll model, so the exports read what the
+ * server really stores. */
+#include <check.h>
+#include <cjson/cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/export.h"
+#include "core/hist.h"
+#include "core/poll.h"
+
+static const char *str(const sbuf *b) { return sbuf_data(b) ? sbuf_data(b) : ""; }
+
+/* An event from a NULL-terminated field list. */
+static hist_event ev(const char *id, const char *const *kv) {
+    size_t n = 0;
+    while (kv[n]) n++;
+    hist_event e;
+    ck_assert(hist_event_from_fields(&e, id, kv, n));
+    return e;
+}
+
+/* The served JSON of e in view v, or NULL when hidden (caller frees). */
+static char *served(const hist_event *e, hist_view v) {
+    sbuf b;
+    sbuf_init(&b, 0);
+    bool shown = hist_write_event(&b, e, v);
+    ck_assert(sbuf_ok(&b));
+    char *out = shown ? strdup(str(&b)) : NULL;
+    if (!shown) ck_assert_uint_eq(b.len, 0);
+    sbuf_free(&b);
+    return out;
+}
+
+/* A poll's public object and results, as the hub stores them. */
+typedef struct stored_poll {
+    char pub[4096];
+    char res[4096];
+} stored_poll;
+
+static void store(const poll_t *p, stored_poll *out) {
+    sbuf a, r;
+    sbuf_init(&a, 0);
+    sbuf_init(&r, 0);
+    poll_write_public(&a, p);
+    if (p->state == POLL_OPEN || p->state == POLL_CLOSED) poll_write_results(&r, p, POLL_MIN_GROUP, NULL);
+    snprintf(out->pub, sizeof out->pub, "%s", str(&a));
+    snprintf(out->res, sizeof out->res, "%s", str(&r));
+    sbuf_free(&a);
+    sbuf_free(&r);
+}
+
+static poll_t *make_poll(const char *id, const char *json, int64_t created) {
+    cJSON *o = cJSON_Parse(json);
+    poll_def d;
+    const char *why;
+    ck_assert_int_eq(poll_def_from_json(o, &d, &why), POLL_OK);
+    cJSON_Delete(o);
+    poll_t *p;
+    ck_assert_int_eq(poll_create(&p, id, true, &d, created, &why), POLL_OK);
+    return p;
+}
+
+static void vote(poll_t *p, const char *pid, const char *org, unsigned choice) {
+    poll_ballot b = {.picks = (uint16_t)(1u << choice)};
+    const char *why;
+    ck_assert_int_eq(poll_vote(p, pid, org, &b, &why), POLL_OK);
+}
+
+START_TEST(test_stream_ids) {
+    int64_t ms;
+    ck_assert(hist_valid_id("1795833600000-0", &ms));
+    ck_assert_int_eq(ms, 1795833600000LL);
+    ck_assert(hist_valid_id("0-1", NULL));
+    const char *bad[] = {"", "-", "1-", "-1", "12", "1-2-3", "1795833600000-x", " 1-0", "1-0 ", "+1-0",
+                         "12345678901234567-0", "1-123456789012345678901", "1.5-0"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) ck_assert_msg(!hist_valid_id(bad[i], NULL), "%s", bad[i]);
+}
+END_TEST
+
+START_TEST(test_edit_and_presence_events) {
+    const char *op[] = {"type", "op", "rev", "41", "author", "pA", "org", "Ville", "opid", "\"x\"",
+                        "op", "[3,\"é🎉\",{\"d\":2}]", "t", "5", NULL};
+    hist_event e = ev("1795833600123-2", op);
+    ck_assert(hist_is_op(&e));
+    char *s = served(&e, HIST_PUBLIC);
+    ck_assert_str_eq(s, "{\"id\":\"1795833600123-2\",\"t\":1795833600123,\"type\":\"op\",\"rev\":41,"
+                        "\"author\":\"pA\",\"org\":\"Ville\",\"op\":[3,\"é🎉\",{\"d\":2}]}");
+    free(s);
+    const char *arr[] = {"type", "arrived", "participant", "pB", "name", "Zoé \"Z\"", "org", "Banque",
+                         "role", "participant", "rev", "7", "t", "9", NULL};
+    e = ev("1795833600200-0", arr);
+    s = served(&e, HIST_PUBLIC);
+    ck_assert_str_eq(s, "{\"id\":\"1795833600200-0\",\"t\":1795833600200,\"type\":\"arrived\",\"rev\":7,"
+                        "\"participant\":\"pB\",\"name\":\"Zoé \\\"Z\\\"\",\"org\":\"Banque\",\"role\":\"participant\"}");
+    free(s);
+    const char *created[] = {"type", "created", "title", "Atelier", "rev", "0", "t", "1", NULL};
+    e = ev("1795833600000-0", created);
+    s = served(&e, HIST_PUBLIC);
+    ck_assert_str_eq(s, "{\"id\":\"1795833600000-0\",\"t\":1795833600000,\"type\":\"created\",\"rev\":0,"
+                        "\"title\":\"Atelier\"}");
+    free(s);
+    hist_event bad;
+    const char *untyped[] = {"rev", "1", NULL};
+    ck_assert(!hist_event_from_fields(&bad, "1-0", untyped, 2));
+    ck_assert(!hist_event_from_fields(&bad, "nope", op, 14));
+}
+END_TEST
+
+START_TEST(test_views_of_poll_events) {
+    poll_t *p = make_poll("P1", "{\"kind\":\"single\",\"question\":\"Commun ?\",\"choices\":[\"Oui\",\"Non\"]}", 100);
+    stored_poll sp;
+    const char *why;
+    store(p, &sp);
+    const char *draft[] = {"type", "poll_created", "poll", "P1", "public", sp.pub, "results", sp.res,
+                           "data", "{\"secret\":1}", "rev", "0", NULL};
+    hist_event e = ev("10-0", draft);
+    ck_assert_ptr_null(served(&e, HIST_PUBLIC)); /* participants never saw the draft */
+    ck_assert(!hist_visible(&e, HIST_PUBLIC));
+    char *s = served(&e, HIST_FACILITATOR);
+    ck_assert_ptr_nonnull(strstr(s, "\"state\":\"draft\""));
+    ck_assert_ptr_nonnull(strstr(s, "\"results\":null"));
+    ck_assert_ptr_null(strstr(s, "secret"));
+    free(s);
+
+    ck_assert_int_eq(poll_open(p, true, &why), POLL_OK);
+    vote(p, "pX", "Banque", 0);
+    store(p, &sp);
+    const char *ballot[] = {"type", "ballot", "poll", "P1", "org", "Banque", "data", "{\"org\":\"Banque\",\"ballot\":0}",
+                            "public", sp.pub, "results", sp.res, "rev", "3", NULL};
+    e = ev("11-0", ballot);
+    s = served(&e, HIST_PUBLIC); /* hidden results: the event, but no results */
+    ck_assert_ptr_nonnull(s);
+    ck_assert_ptr_nonnull(strstr(s, "\"results\":null"));
+    ck_assert_ptr_null(strstr(s, "Banque")); /* neither the voter's organisation nor the ballot */
+    ck_assert_ptr_null(strstr(s, "\"ballot\":0"));
+    free(s);
+    s = served(&e, HIST_FACILITATOR);
+    ck_assert_ptr_nonnull(strstr(s, "\"results\":{\"poll\":\"P1\",\"respondents\":1,\"counts\":[1,0]"));
+    ck_assert_ptr_null(strstr(s, "\"type\":\"results\""));
+    ck_assert_ptr_null(strstr(s, "Banque")); /* one voter: under the threshold, pooled out of sight */
+    free(s);
+
+    ck_assert_int_eq(poll_set_visibility(p, true, POLL_RESULTS_LIVE, &why), POLL_OK);
+    store(p, &sp);
+    const char *live[] = {"type", "poll_results", "poll", "P1", "public", sp.pub, "results", sp.res, "rev", "3", NULL};
+    e = ev("12-0", live);
+    s = served(&e, HIST_PUBLIC);
+    ck_assert_ptr_nonnull(strstr(s, "\"respondents\":1"));
+    free(s);
+
+    /* Deleting: a poll that never left draft stays the facilitators'. */
+    const char *gone_draft[] = {"type", "poll_deleted", "poll", "P2", "public",
+                                "{\"id\":\"P2\",\"kind\":\"scale\",\"question\":\"q\",\"state\":\"deleted\","
+                                "\"results\":\"hidden\",\"created\":1}",
+                                "results", "", "was", "draft", "rev", "3", NULL};
+    e = ev("13-0", gone_draft);
+    ck_assert_ptr_null(served(&e, HIST_PUBLIC));
+    s = served(&e, HIST_FACILITATOR);
+    ck_assert_ptr_nonnull(s);
+    free(s);
+    const char *gone[] = {"type", "poll_deleted", "poll", "P1", "public",
+                          "{\"id\":\"P1\",\"kind\":\"scale\",\"question\":\"q\",\"state\":\"deleted\","
+                          "\"results\":\"live\",\"created\":1}",
+                          "results", "", "was", "", "rev", "3", NULL};
+    e = ev("14-0", gone);
+    s = served(&e, HIST_PUBLIC);
+    ck_assert_ptr_nonnull(strstr(s, "\"results\":null"));
+    free(s);
+    poll_free(p);
+}
+END_TEST
+
+START_TEST(test_state_folds_presence_and_polls) {
+    hist_state st;
+    hist_state_init(&st);
+    const char *a1[] = {"type", "arrived", "participant", "pA", "name", "Awa", "org", "Ville", "role", "facilitator", NULL};
+    const char *b1[] = {"type", "arrived", "participant", "pB", "name", "Bob", "org", "Banque", "role", "participant", NULL};
+    const char *b2[] = {"type", "departed", "participant", "pB", "name", "Bob", "org", "Banque", "role", "participant", NULL};
+    const char *a2[] = {"type", "departed", "participant", "pA", "name", "Awa", "org", "Ville", "role", "facilitator", NULL};
+    hist_event e = ev("1-0", a1);
+    hist_state_add(&st, &e);
+    e = ev("2-0", b1);
+    hist_state_add(&st, &e);
+    e = ev("3-0", a1); /* a second process: two connections */
+    hist_state_add(&st, &e);
+    e = ev("4-0", a2);
+    hist_state_add(&st, &e);
+    ck_assert_uint_eq(st.npeople, 2); /* Awa is still connected to the other process */
+    e = ev("5-0", b2);
+    hist_state_add(&st, &e);
+    ck_assert_uint_eq(st.npeople, 1);
+    ck_assert_str_eq(st.people[0].name, "Awa");
+    e = ev("6-0", b2); /* a departure without its arrival changes nothing */
+    hist_state_add(&st, &e);
+    ck_assert_uint_eq(st.npeople, 1);
+
+    /* Polls: kept in creation order whatever the order of their events. */
+    poll_t *late = make_poll("L", "{\"kind\":\"scale\",\"question\":\"Tard\"}", 200);
+    poll_t *early = make_poll("E", "{\"kind\":\"scale\",\"question\":\"Tôt\"}", 100);
+    const char *why;
+    stored_poll sl, se;
+    store(late, &sl);
+    store(early, &se);
+    const char *fl[] = {"type", "poll_created", "poll", "L", "public", sl.pub, "results", sl.res, NULL};
+    const char *fe[] = {"type", "poll_created", "poll", "E", "public", se.pub, "results", se.res, NULL};
+    e = ev("7-0", fl);
+    hist_state_add(&st, &e);
+    e = ev("8-0", fe);
+    hist_state_add(&st, &e);
+    ck_assert_uint_eq(st.npolls, 2);
+    ck_assert_str_eq(st.polls[0].id, "E");
+    ck_assert_int_eq(poll_open(early, true, &why), POLL_OK);
+    store(early, &se);
+    const char *oe[] = {"type", "poll_opened", "poll", "E", "public", se.pub, "results", se.res, NULL};
+    e = ev("9-0", oe);
+    hist_state_add(&st, &e);
+
+    sbuf b;
+    sbuf_init(&b, 0);
+    hist_state_write(&b, &st, HIST_PUBLIC);
+    ck_assert_ptr_null(strstr(str(&b), "Tard")); /* still a draft */
+    ck_assert_ptr_nonnull(strstr(str(&b), "\"state\":\"open\""));
+    ck_assert_ptr_nonnull(strstr(str(&b), "\"results\":null")); /* hidden from participants */
+    ck_assert_ptr_nonnull(strstr(str(&b), ",\"present\":[{\"participant\":\"pA\",\"name\":\"Awa\""));
+    sbuf_reset(&b);
+    hist_state_write(&b, &st, HIST_FACILITATOR);
+    ck_assert_ptr_nonnull(strstr(str(&b), "Tard"));
+    ck_assert_ptr_nonnull(strstr(str(&b), "\"respondents\":0"));
+    ck_assert(strstr(str(&b), "Tôt") < strstr(str(&b), "Tard"));
+
+    const char *de[] = {"type", "poll_deleted", "poll", "E", "public",
+                        "{\"id\":\"E\",\"kind\":\"scale\",\"question\":\"Tôt\",\"state\":\"deleted\","
+                        "\"results\":\"hidden\",\"created\":100}",
+                        "results", "", NULL};
+    e = ev("10-0", de);
+    hist_state_add(&st, &e);
+    ck_assert_uint_eq(st.npolls, 1);
+    ck_assert_str_eq(st.polls[0].id, "L");
+    ck_assert(!st.oom);
+    sbuf_free(&b);
+    hist_state_free(&st);
+    poll_free(late);
+    poll_free(early);
+}
+END_TEST
+
+/* A workshop of three organisations and one closed poll, folded as the hub does. */
+typedef struct fixture {
+    hist_state st;
+    export_book book;
+    poll_t *p;
+    stored_poll sp;
+} fixture;
+
+static void fixture_init(fixture *f) {
+    hist_state_init(&f->st);
+    export_book_init(&f->book);
+    const char *why;
+    f->p = make_poll("P1", "{\"kind\":\"single\",\"question\":\"Ce résultat est-il commun | partagé ?\","
+                           "\"choices\":[\"Oui, \\\"commun\\\"\",\"=Non\"]}", 1795833700000LL);
+    ck_assert_int_eq(poll_open(f->p, true, &why), POLL_OK);
+    const char *orgs[] = {"Ville", "Ville", "Ville", "Banque", "Banque", "Banque", "Asso"};
+    for (unsigned i = 0; i < 7; i++) {
+        char pid[8];
+        snprintf(pid, sizeof pid, "p%u", i);
+        vote(f->p, pid, orgs[i], i < 3 ? 0 : 1);
+        export_book_person(&f->book, orgs[i]);
+    }
+    ck_assert_int_eq(poll_close(f->p, true, &why), POLL_OK);
+    ck_assert_int_eq(poll_set_visibility(f->p, true, POLL_RESULTS_REVEALED, &why), POLL_OK);
+    store(f->p, &f->sp);
+    const char *created[] = {"type", "created", "title", "T", NULL};
+    const char *arr[] = {"type", "arrived", "participant", "p0", "name", "Awa", "org", "Ville", "role", "facilitator", NULL};
+    const char *closed[] = {"type", "poll_closed", "poll", "P1", "public", f->sp.pub, "results", f->sp.res, NULL};
+    const char *shown[] = {"type", "poll_results", "poll", "P1", "public", f->sp.pub, "results", f->sp.res, NULL};
+    const char *const *events[] = {created, arr, closed, shown};
+    const char *ids[] = {"1795833600000-0", "1795833660000-0", "1795833720000-0", "1795833780000-0"};
+    for (int i = 0; i < 4; i++) {
+        hist_event e = ev(ids[i], events[i]);
+        hist_state_add(&f->st, &e);
+        export_book_event(&f->book, &e);
+    }
+}
+
+static void fixture_free(fixture *f) {
+    hist_state_free(&f->st);
+    export_book_free(&f->book);
+    poll_free(f->p);
+}
+
+START_TEST(test_markdown_summary) {
+    fixture f;
+    fixture_init(&f);
+    export_meta m = {"Partenariat *Lyon*", 1795833600000LL, 1795833900000LL, 42, "Quoi ?\n- emploi\n\nPourquoi ?"};
+    sbuf b;
+    sbuf_init(&b, 0);
+    export_markdown(&b, &m, &f.book, &f.st, EXPORT_FR);
+    const char *md = str(&b);
+    const char *want[] = {
+        "# Partenariat \\*Lyon\\*\n",
+        "Atelier créé le 28 novembre 2026 à 02:40 UTC",
+        "42 révisions · 7 personnes · 3 organisations",
+        "| Asso | 1 |\n| Banque | 3 |\n| Ville | 3 |\n",
+        "> Quoi ?  \n> \\- emploi\n>\n> Pourquoi ?\n",
+        "### 1. Ce résultat est-il commun \\| partagé ?",
+        "choix unique · clos · Répondants : 7",
+        "| Choix | Tous | Banque | Ville |",
+        "| Oui, \"commun\" | 3 | 0 | 3 |",
+        "| =Non | 4 | 3 | 0 |",
+        "Alignement : organisations divergentes (écart 1,00 ; 2 organisations comparées).",
+        "- 2026-11-28 02:40 — Atelier créé\n",
+        "- 2026-11-28 02:41 — Première arrivée : Ville\n",
+        "- 2026-11-28 02:42 — Sondage clos : « Ce résultat est-il commun \\| partagé ? »\n",
+        "- 2026-11-28 02:43 — Résultats dévoilés : « Ce résultat",
+        "- 2026-11-28 02:45 — Dernière modification de l'énoncé (42 révisions)\n",
+    };
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
+        ck_assert_msg(strstr(md, want[i]), "missing %s in:\n%s", want[i], md);
+    ck_assert_ptr_null(strstr(md, "| Autres |")); /* Asso's one voter is pooled below the threshold: shown nowhere */
+    sbuf_reset(&b);
+    export_markdown(&b, &m, &f.book, &f.st, EXPORT_EN);
+    ck_assert_ptr_nonnull(strstr(str(&b), "Workshop created on 28 November 2026, 02:40 UTC"));
+    ck_assert_ptr_nonnull(strstr(str(&b), "Alignment: divergent (divergence 1.00; 2 organisations compared)."));
+    ck_assert_ptr_nonnull(strstr(str(&b), "single choice · closed · Respondents: 7"));
+    ck_assert(sbuf_ok(&b));
+    sbuf_free(&b);
+    fixture_free(&f);
+}
+END_TEST
+
+START_TEST(test_csv_results) {
+    fixture f;
+    fixture_init(&f);
+    sbuf b;
+    sbuf_init(&b, 0);
+    export_csv(&b, &f.st);
+    char want[2048];
+    snprintf(want, sizeof want,
+             "poll,question,kind,state,group,respondents,option,count,divergence,alignment\r\n"
+             "P1,Ce résultat est-il commun | partagé ?,single,closed,all,7,\"Oui, \"\"commun\"\"\",3,1.0000,divergent\r\n"
+             "P1,Ce résultat est-il commun | partagé ?,single,closed,all,7,\"'=Non\",4,1.0000,divergent\r\n"
+             "P1,Ce résultat est-il commun | partagé ?,single,closed,Banque,3,\"Oui, \"\"commun\"\"\",0,1.0000,divergent\r\n"
+             "P1,Ce résultat est-il commun | partagé ?,single,closed,Banque,3,\"'=Non\",3,1.0000,divergent\r\n"
+             "P1,Ce résultat est-il commun | partagé ?,single,closed,Ville,3,\"Oui, \"\"commun\"\"\",3,1.0000,divergent\r\n"
+             "P1,Ce résultat est-il commun | partagé ?,single,closed,Ville,3,\"'=Non\",0,1.0000,divergent\r\n");
+    ck_assert_str_eq(str(&b), want);
+    sbuf_free(&b);
+    fixture_free(&f);
+}
+END_TEST
+
+START_TEST(test_csv_scale_and_text) {
+    hist_state st;
+    hist_state_init(&st);
+    poll_t *s = make_poll("S", "{\"kind\":\"scale\",\"question\":\"Clair ?\"}", 1);
+    poll_t *t = make_poll("T", "{\"kind\":\"text\",\"question\":\"Impact ?\"}", 2);
+    const char *why;
+    ck_assert_int_eq(poll_open(s, true, &why), POLL_OK);
+    ck_assert_int_eq(poll_open(t, true, &why), POLL_OK);
+    poll_ballot b4 = {.value = 4}, b5 = {.value = 5};
+    ck_assert_int_eq(poll_vote(s, "a", "O", &b4, &why), POLL_OK);
+    ck_assert_int_eq(poll_vote(s, "b", "O", &b5, &why), POLL_OK);
+    uint32_t aid;
+    ck_assert_int_eq(poll_answer_add(t, "a", "O", "Un réseau, qui dure", &aid, &why), POLL_OK);
+    ck_assert_int_eq(poll_upvote(t, "b", "O", aid, true, &why), POLL_OK);
+    stored_poll ss, ts;
+    store(s, &ss);
+    store(t, &ts);
+    const char *es[] = {"type", "ballot", "poll", "S", "public", ss.pub, "results", ss.res, NULL};
+    const char *et[] = {"type", "upvote", "poll", "T", "public", ts.pub, "results", ts.res, NULL};
+    hist_event e = ev("1-0", es);
+    hist_state_add(&st, &e);
+    e = ev("2-0", et);
+    hist_state_add(&st, &e);
+    sbuf b;
+    sbuf_init(&b, 0);
+    export_csv(&b, &st);
+    const char *csv = str(&b);
+    ck_assert_ptr_nonnull(strstr(csv, "S,Clair ?,scale,open,all,2,4,1,,\r\n"));
+    ck_assert_ptr_nonnull(strstr(csv, "S,Clair ?,scale,open,all,2,5,1,,\r\n"));
+    ck_assert_ptr_nonnull(strstr(csv, "S,Clair ?,scale,open,all,2,mean,4.5000,,\r\n"));
+    ck_assert_ptr_nonnull(strstr(csv, "T,Impact ?,text,open,all,2,\"Un réseau, qui dure\",1,,\r\n"));
+    sbuf_free(&b);
+    hist_state_free(&st);
+    poll_free(s);
+    poll_free(t);
+}
+END_TEST
+
+static Suite *hist_suite(void) {
+    Suite *s = suite_create("hist");
+    TCase *tc = tcase_create("core");
+    tcase_add_test(tc, test_stream_ids);
+    tcase_add_test(tc, test_edit_and_presence_events);
+    tcase_add_test(tc, test_views_of_poll_events);
+    tcase_add_test(tc, test_state_folds_presence_and_polls);
+    tcase_add_test(tc, test_markdown_summary);
+    tcase_add_test(tc, test_csv_results);
+    tcase_add_test(tc, test_csv_scale_and_text);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void) {
+    SRunner *sr = srunner_create(hist_suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
