@@ -198,6 +198,8 @@ int main(int argc, char **argv) {
 
     lwsl_user("atelier listening on http://%s:%d/ (redis %s, web root %s)\n", s.listen, s.port, s.redis, s.web_root);
     rc = net_run(net);
+    /* The departures of the connections just closed are history: let them land. */
+    net_run_while(net, store_busy, st, 1000);
 
     /* Order matters: the store's pending replies still reach the hub; closing
      * the connections still tells the hub; then the hub goes. */

@@ -51,6 +51,9 @@ struct lws_context *net_context(net_server *n);
 void net_set_hub(net_server *n, struct hub *h);
 /* Serve until net_stop; returns 0 on a clean stop. */
 int net_run(net_server *n);
+/* After net_run: keep the loop turning while busy(arg) says so, for at most
+ * ms milliseconds (the store's last writes). */
+void net_run_while(net_server *n, bool (*busy)(void *arg), void *arg, int ms);
 /* Ask the loop to stop (signal-safe): clients get close 1001 first. */
 void net_stop(net_server *n);
 

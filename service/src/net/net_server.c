@@ -90,6 +90,12 @@ int net_run(net_server *n) {
     return 0;
 }
 
+void net_run_while(net_server *n, bool (*busy)(void *arg), void *arg, int ms) {
+    lws_usec_t until = lws_now_usecs() + (lws_usec_t)ms * LWS_US_PER_MS;
+    while (busy(arg) && lws_now_usecs() < until && lws_service(n->ctx, 0) >= 0) {
+    }
+}
+
 void net_free(net_server *n) {
     if (!n) return;
     if (n->ctx) lws_context_destroy(n->ctx);

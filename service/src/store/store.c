@@ -41,6 +41,7 @@ struct store {
     bool closing;               /* store_free in progress */
     char *channel;              /* subscriber mode: the channel listened to (no commands, no functions) */
     store_message_fn on_message;/* subscriber mode: told of each message */
+    size_t inflight;            /* commands sent and not answered yet */
 };
 
 static void store_connect(store *s);
@@ -287,9 +288,15 @@ void store_free(store *s) {
 
 bool store_up(const store *s) { return s->up; }
 
+bool store_busy(void *s) {
+    const store *st = s;
+    return st && st->up && st->inflight > 0;
+}
+
 /* hiredis calls back with its context; callers want the reply and their
  * own pointer only, and must not learn of a link that may be gone. */
 typedef struct store_call {
+    store *s;                   /* alive until every call is answered: store_free answers them (with NULL) */
     store_reply_fn fn;
     void *priv;
 } store_call;
@@ -297,6 +304,7 @@ typedef struct store_call {
 static void call_done(redisAsyncContext *ac, void *reply, void *priv) {
     (void)ac;
     store_call *c = priv;
+    c->s->inflight--;
     if (c->fn) c->fn(reply, c->priv);
     free(c);
 }
@@ -305,6 +313,7 @@ static store_call *call_new(store *s, store_reply_fn fn, void *priv) {
     if (!s->up || !s->link || !s->link->ac || s->channel) return NULL;
     store_call *c = malloc(sizeof *c);
     if (!c) return NULL;
+    c->s = s;
     c->fn = fn;
     c->priv = priv;
     return c;
@@ -318,6 +327,7 @@ bool store_cmd(store *s, store_reply_fn fn, void *priv, const char *fmt, ...) {
     int rc = redisvAsyncCommand(s->link->ac, call_done, c, fmt, ap);
     va_end(ap);
     if (rc != REDIS_OK) free(c);
+    else s->inflight++;
     return rc == REDIS_OK;
 }
 
@@ -326,6 +336,7 @@ bool store_cmd_argv(store *s, store_reply_fn fn, void *priv, int argc, const cha
     if (!c) return false;
     int rc = redisAsyncCommandArgv(s->link->ac, call_done, c, argc, argv, lens);
     if (rc != REDIS_OK) free(c);
+    else s->inflight++;
     return rc == REDIS_OK;
 }
 

@@ -36,6 +36,9 @@ void store_free(store *s);
 bool store_up(const store *s);
 
 /* Queue a command. Returns false (and never calls fn) when the store is down. */
+/* Commands are waiting for their replies (and Redis is there to give them).
+ * For a shutdown that lets the last writes (departures) land. */
+bool store_busy(void *s);
 bool store_cmd(store *s, store_reply_fn fn, void *priv, const char *fmt, ...);
 bool store_cmd_argv(store *s, store_reply_fn fn, void *priv, int argc, const char **argv, const size_t *lens);
 
