@@ -252,6 +252,38 @@ START_TEST(test_state_folds_presence_and_polls) {
 }
 END_TEST
 
+START_TEST(test_presence_per_process) {
+    hist_state st;
+    hist_state_init(&st);
+    const char *a1[] = {"type", "arrived", "participant", "pA", "name", "Awa", "org", "V", "role", "participant",
+                        "origin", "O1", NULL};
+    const char *a2[] = {"type", "arrived", "participant", "pA", "name", "Awa", "org", "V", "role", "participant",
+                        "origin", "O2", NULL};
+    const char *d2[] = {"type", "departed", "participant", "pA", "name", "Awa", "org", "V", "role", "participant",
+                        "origin", "O2", NULL};
+    const char *d1[] = {"type", "departed", "participant", "pA", "name", "Awa", "org", "V", "role", "participant",
+                        "origin", "O1", NULL};
+    hist_event e = ev("1-0", a1);
+    hist_state_add(&st, &e);
+    e = ev("2-0", a2); /* the same person through a second process */
+    hist_state_add(&st, &e);
+    sbuf b;
+    sbuf_init(&b, 0);
+    hist_state_write(&b, &st, HIST_PUBLIC);
+    ck_assert_str_eq(str(&b), ",\"present\":[{\"participant\":\"pA\",\"name\":\"Awa\",\"org\":\"V\","
+                              "\"role\":\"participant\"}],\"polls\":[]"); /* listed once */
+    e = ev("3-0", d2); /* leaving the second process leaves them connected to the first */
+    hist_state_add(&st, &e);
+    ck_assert_uint_eq(st.npeople, 1);
+    ck_assert_str_eq(st.people[0].origin, "O1");
+    e = ev("4-0", d1);
+    hist_state_add(&st, &e);
+    ck_assert_uint_eq(st.npeople, 0);
+    sbuf_free(&b);
+    hist_state_free(&st);
+}
+END_TEST
+
 /* A workshop of three organisations and one closed poll, folded as the hub does. */
 typedef struct fixture {
     hist_state st;
@@ -402,6 +434,7 @@ static Suite *hist_suite(void) {
     tcase_add_test(tc, test_edit_and_presence_events);
     tcase_add_test(tc, test_views_of_poll_events);
     tcase_add_test(tc, test_state_folds_presence_and_polls);
+    tcase_add_test(tc, test_presence_per_process);
     tcase_add_test(tc, test_markdown_summary);
     tcase_add_test(tc, test_csv_results);
     tcase_add_test(tc, test_csv_scale_and_text);

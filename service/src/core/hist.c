@@ -42,6 +42,7 @@ bool hist_event_from_fields(hist_event *e, const char *id, const char *const *kv
         else if (strcmp(k, "public") == 0) e->poll = v;
         else if (strcmp(k, "results") == 0) e->results = v;
         else if (strcmp(k, "was") == 0) e->was = v;
+        else if (strcmp(k, "origin") == 0) e->origin = v;
     }
     return e->type && e->type[0];
 }
@@ -144,6 +145,7 @@ void hist_state_init(hist_state *s) { memset(s, 0, sizeof *s); }
 
 static void person_free(hist_person *p) {
     free(p->participant);
+    free(p->origin);
     free(p->name);
     free(p->org);
     free(p->role);
@@ -167,8 +169,11 @@ static char *dup(const char *s) { return strdup(s ? s : ""); }
 
 static void presence_add(hist_state *s, const hist_event *e) {
     bool arrived = strcmp(e->type, "arrived") == 0;
+    const char *origin = e->origin ? e->origin : "";
     size_t i = 0;
-    while (i < s->npeople && strcmp(s->people[i].participant, e->participant) != 0) i++;
+    while (i < s->npeople &&
+           (strcmp(s->people[i].participant, e->participant) != 0 || strcmp(s->people[i].origin, origin) != 0))
+        i++;
     if (i < s->npeople) {
         if (arrived) {
             s->people[i].connections++;
@@ -185,9 +190,9 @@ static void presence_add(hist_state *s, const hist_event *e) {
         return;
     }
     hist_person *p = &s->people[s->npeople];
-    *p = (hist_person){dup(e->participant), dup(e->name), dup(e->org),
+    *p = (hist_person){dup(e->participant), dup(origin), dup(e->name), dup(e->org),
                        dup(e->role && e->role[0] ? e->role : "participant"), 1};
-    if (!p->participant || !p->name || !p->org || !p->role) {
+    if (!p->participant || !p->origin || !p->name || !p->org || !p->role) {
         person_free(p);
         s->oom = true;
         return;
@@ -250,9 +255,14 @@ void hist_state_add(hist_state *s, const hist_event *e) {
 
 void hist_state_write(sbuf *b, const hist_state *s, hist_view v) {
     sbuf_puts(b, ",\"present\":[");
+    bool first = true;
     for (size_t i = 0; i < s->npeople; i++) {
         const hist_person *p = &s->people[i];
-        sbuf_puts(b, i ? ",{\"participant\":" : "{\"participant\":");
+        bool seen = false; /* connected through two processes: listed once */
+        for (size_t j = 0; j < i && !seen; j++) seen = strcmp(s->people[j].participant, p->participant) == 0;
+        if (seen) continue;
+        sbuf_puts(b, first ? "{\"participant\":" : ",{\"participant\":");
+        first = false;
         sbuf_put_jstrz(b, p->participant);
         put_field(b, "name", p->name);
         put_field(b, "org", p->org);
@@ -260,7 +270,7 @@ void hist_state_write(sbuf *b, const hist_state *s, hist_view v) {
         sbuf_putc(b, '}');
     }
     sbuf_puts(b, "],\"polls\":[");
-    bool first = true;
+    first = true;
     for (size_t i = 0; i < s->npolls; i++) {
         const hist_poll *p = &s->polls[i];
         if (p->draft && v == HIST_PUBLIC) continue;

@@ -34,6 +34,7 @@ typedef struct hist_event {
     const char *poll;           /* poll events: the public poll object (JSON text) */
     const char *results;        /* poll events: the results message (JSON text), "" when none */
     const char *was;            /* poll_deleted: "draft" when it never left draft */
+    const char *origin;         /* arrived, departed: the server process the connection was on */
 } hist_event;
 
 /* The view of the history a request gets. */
@@ -54,13 +55,14 @@ bool hist_visible(const hist_event *e, hist_view v);
  * view does not show it. */
 bool hist_write_event(sbuf *b, const hist_event *e, hist_view v);
 
-/* Someone connected at the moment. */
+/* Someone connected at the moment, through one server process. */
 typedef struct hist_person {
     char *participant;          /* participant id */
+    char *origin;               /* the process ("" when not recorded) */
     char *name;
     char *org;
     char *role;                 /* "facilitator" or "participant" */
-    int connections;            /* arrivals minus departures (one per server process) */
+    int connections;            /* arrivals minus departures through that process */
 } hist_person;
 
 /* A poll as it stood: its last event's poll object and results. */
@@ -75,7 +77,7 @@ typedef struct hist_poll {
 
 /* Presence and polls at a moment, folded from marks in stream order. */
 typedef struct hist_state {
-    hist_person *people;        /* present, in order of arrival */
+    hist_person *people;        /* present, in order of arrival; one per participant and process */
     size_t npeople, people_cap;
     hist_poll *polls;           /* not deleted, in order of creation */
     size_t npolls, polls_cap;

@@ -35,7 +35,11 @@ hub *hub_new(const hub_config *cfg, net_server *net) {
     return h;
 }
 
-void hub_set_store(hub *h, store *s) { h->store = s; }
+void hub_set_store(hub *h, store *s) {
+    h->store = s;
+    if (s) hub_alive_start(h);
+    else hub_alive_stop(h);
+}
 
 static unsigned room_hash(const char *id) {
     unsigned x = 2166136261u;
@@ -203,6 +207,7 @@ static void load_events(redisReply *reply, void *priv) {
     if (!r->w->last_event[0]) snprintf(r->w->last_event, sizeof r->w->last_event, "%s", r->snap_event);
     r->state = ROOM_READY;
     lwsl_info("workshop %s loaded at revision %lld\n", r->id, (long long)r->w->rev);
+    hub_presence_sweep(r);
     size_t n = r->nwaiting;
     hub_waiting_join *waiting = r->waiting;
     r->waiting = NULL;
@@ -590,6 +595,7 @@ void hub_http_get(hub *h, uint64_t req, const char *id) {
 
 void hub_free(hub *h) {
     if (!h) return;
+    hub_alive_stop(h);
     for (size_t b = 0; b < sizeof h->rooms / sizeof h->rooms[0]; b++)
         while (h->rooms[b]) room_free(h->rooms[b]);
     sbuf_free(&h->scratch);

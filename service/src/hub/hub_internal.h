@@ -66,6 +66,7 @@ struct hub {
     size_t nrooms;
     sbuf scratch;              /* reused message builder (head NET_PRE) */
     char origin[12];           /* this process, in poll announcements, to skip its own */
+    lws_sorted_usec_list_t sul_alive; /* refreshes this process's liveness key */
 };
 
 int64_t hub_now_ms(void);
@@ -90,6 +91,12 @@ void hub_http_error(hub *h, uint64_t req, int status, proto_err e, const char *w
 void hub_send_error(hub *h, uint64_t conn, proto_err e, const char *why, proto_type re, const char *idjson);
 /* Send the scratch buffer's message to every session of the room but `except`. */
 void hub_broadcast(hub_room *r, sbuf *b, uint64_t except_conn, int except_participant);
+
+/* Presence (hub_presence.c): this process's liveness key, and the departures
+ * of processes that died, recorded when a workshop is loaded. */
+void hub_alive_start(hub *h);
+void hub_alive_stop(hub *h);
+void hub_presence_sweep(hub_room *r);
 
 /* History (hub_history.c): tell and disconnect everyone in a deleted workshop. */
 void hub_workshop_deleted(hub *h, const char *id);

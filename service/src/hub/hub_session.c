@@ -39,9 +39,10 @@ static void record_event(hub_room *r, const char *type, const wk_participant *p)
     char t[24];
     snprintf(t, sizeof t, "%lld", (long long)hub_now_ms());
     /* Arrivals and departures are history, not state: nothing waits on them. */
-    store_cmd(r->hub->store, NULL, NULL, "FCALL atelier_mark 3 %s %s %s %s type %s participant %s name %s org %s role %s",
-              r->k_meta, r->k_events, r->k_marks, t, type, p->id, p->name, p->org,
-              p->facilitator ? "facilitator" : "participant");
+    store_cmd(r->hub->store, NULL, NULL,
+              "FCALL atelier_mark 3 %s %s %s %s type %s participant %s name %s org %s role %s origin %s", r->k_meta,
+              r->k_events, r->k_marks, t, type, p->id, p->name, p->org, p->facilitator ? "facilitator" : "participant",
+              r->hub->origin);
 }
 
 /* ---- Welcome ---- */
