@@ -558,6 +558,10 @@ void hub_http_get(hub *h, uint64_t req, const char *id) {
         return;
     }
     hub_room *r = hub_room_find(h, id);
+    if (r && r->deleted) {
+        hub_http_error(h, req, 404, PROTO_ENOT_FOUND, "no workshop with this id");
+        return;
+    }
     if (r && r->state == ROOM_READY && r->w) {
         sbuf *b = &h->scratch;
         put_public(b, id, r->w->title, r->w->created, r->w->rev);

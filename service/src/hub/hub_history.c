@@ -594,6 +594,7 @@ void hub_http_export(hub *h, uint64_t req, const char *id) {
 void hub_workshop_deleted(hub *h, const char *id) {
     hub_room *r = hub_room_find(h, id);
     if (!r) return;
+    r->deleted = true;
     for (size_t i = 0; i < r->nsess; i++) {
         uint64_t conn = r->sessions[i]->conn;
         hub_send_error(h, conn, PROTO_ENOT_FOUND, "this workshop was deleted", PROTO_NONE, NULL);

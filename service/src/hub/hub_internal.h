@@ -35,6 +35,7 @@ struct hub_room {
     hub *hub;
     hub_room *next;            /* hash chain */
     hub_room_state state;
+    bool deleted;              /* its facilitator deleted it: refuse joins until the room is freed */
     workshop *w;               /* NULL while loading */
     char id[PROTO_WORKSHOP_ID_MAX + 1];
     char *k_meta, *k_events, *k_snaps, *k_people, *k_lastop; /* Redis keys */

@@ -289,6 +289,10 @@ static void handle_join(hub *h, hub_session *s, proto_msg *msg) {
         hub_send_error(h, s->conn, PROTO_EINTERNAL, "out of memory", PROTO_JOIN, msg->idjson);
         return;
     }
+    if (r->deleted) { /* its last sessions are still closing */
+        hub_send_error(h, s->conn, PROTO_ENOT_FOUND, "this workshop was deleted", PROTO_JOIN, msg->idjson);
+        return;
+    }
     s->state = SESS_JOINING;
     if (r->state == ROOM_READY) {
         hub_join_ready(r, s->conn, msg);
