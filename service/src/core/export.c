@@ -89,7 +89,8 @@ void export_book_event(export_book *b, const hist_event *e) {
 typedef struct words {
     const char *months[12];
     const char *at;           /* between a date and its time */
-    const char *created, *last_activity, *revisions, *people, *organisations;
+    const char *created, *last_activity;
+    const char *revision, *revisions, *person, *people, *organisation, *organisations; /* one, several */
     const char *org_h, *org_col, *people_h, *statement_h, *polls_h, *timeline_h;
     const char *no_polls, *empty_statement;
     const char *kinds[4];     /* single, multiple, scale, text */
@@ -99,13 +100,15 @@ typedef struct words {
     const char *alignment, *divergence, *aligned, *partly, *divergent, *compared, *no_alignment, *threshold_note;
     const char *m_created, *m_org, *m_opened, *m_closed, *m_reopened, *m_revealed, *m_last_edit;
     char decimal;
+    bool zero_singular;       /* "0 révision" in French, "0 revisions" in English */
 } words;
 
 static const words FR = {
     {"janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre", "novembre",
      "décembre"},
     " à ",
-    "Atelier créé le", "dernière modification le", "révisions", "personnes", "organisations",
+    "Atelier créé le", "dernière modification le", "révision", "révisions", "personne", "personnes", "organisation",
+    "organisations",
     "Organisations", "Organisation", "Personnes", "Énoncé commun", "Sondages", "Moments clés",
     "Aucun sondage.", "(vide)",
     {"choix unique", "choix multiple", "échelle d'accord", "réponses libres"},
@@ -121,13 +124,15 @@ static const words FR = {
     "Atelier créé", "Première arrivée :", "Sondage ouvert :", "Sondage clos :", "Sondage rouvert :",
     "Résultats dévoilés :", "Dernière modification de l'énoncé",
     ',',
+    true,
 };
 
 static const words EN = {
     {"January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November",
      "December"},
     ", ",
-    "Workshop created on", "last edited on", "revisions", "people", "organisations",
+    "Workshop created on", "last edited on", "revision", "revisions", "person", "people", "organisation",
+    "organisations",
     "Organisations", "Organisation", "People", "Shared outcome statement", "Polls", "Key moments",
     "No polls.", "(empty)",
     {"single choice", "multiple choice", "agreement scale", "open answers"},
@@ -141,7 +146,13 @@ static const words EN = {
     "Workshop created", "First arrival from", "Poll opened:", "Poll closed:", "Poll reopened:", "Results revealed:",
     "Last edit of the statement",
     '.',
+    false,
 };
+
+/* The word for n things. */
+static const char *count_word(const words *w, int64_t n, const char *one, const char *several) {
+    return n == 1 || (n == 0 && w->zero_singular) ? one : several;
+}
 
 static void put_date(sbuf *b, const words *w, int64_t ms, bool with_time) {
     time_t s = (time_t)(ms / 1000);
@@ -360,8 +371,9 @@ void export_markdown(sbuf *out, const export_meta *m, const export_book *bk, con
     }
     size_t norgs = 0;
     for (size_t i = 0; i < bk->norgs; i++) norgs += bk->orgs[i].people > 0;
-    sbuf_printf(out, " · %lld %s · %u %s · %zu %s\n\n", (long long)m->rev, w->revisions, bk->people, w->people,
-                norgs, w->organisations);
+    sbuf_printf(out, " · %lld %s · %u %s · %zu %s\n\n", (long long)m->rev, count_word(w, m->rev, w->revision, w->revisions),
+                bk->people, count_word(w, bk->people, w->person, w->people), norgs,
+                count_word(w, (int64_t)norgs, w->organisation, w->organisations));
 
     sbuf_printf(out, "## %s\n\n| %s | %s |\n|---|---:|\n", w->org_h, w->org_col, w->people_h);
     /* By name (byte order): the summary does not tell who came first. */
@@ -417,7 +429,8 @@ void export_markdown(sbuf *out, const export_meta *m, const export_book *bk, con
     if (m->last_edit) {
         sbuf_puts(out, "- ");
         put_time(out, m->last_edit);
-        sbuf_printf(out, " — %s (%lld %s)\n", w->m_last_edit, (long long)m->rev, w->revisions);
+        sbuf_printf(out, " — %s (%lld %s)\n", w->m_last_edit, (long long)m->rev,
+                    count_word(w, m->rev, w->revision, w->revisions));
     }
 }
 
