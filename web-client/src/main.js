@@ -4,12 +4,14 @@
 // Routes live in the fragment so plain static serving works and secrets
 // never reach a server log:  #/ (home), #/w/ID (join or workshop),
 // #/w/ID?key=KEY (facilitator link; the key is stored, then removed from
-// the address bar so a copied address never hands out the role).
+// the address bar so a copied address never hands out the role),
+// #/w/ID/replay (the replay, for anyone with the link; exports and deletion
+// when this browser holds the facilitator key).
 import fr from './i18n/fr.json';
 import en from './i18n/en.json';
 import { I18n, pickLanguage } from './i18n/index.js';
 import * as storage from './storage.js';
-import { createWorkshop, getWorkshop, socketUrl } from './protocol/http.js';
+import { createWorkshop, getWorkshop, socketUrl, getHistory, getState, getExport, deleteWorkshop } from './protocol/http.js';
 import { Connection } from './protocol/connection.js';
 import { Session } from './protocol/session.js';
 import { WorkshopStore } from './state/workshop.js';
@@ -19,6 +21,8 @@ import { renderHome } from './views/home.js';
 import { renderJoin, renderMessage } from './views/join.js';
 import { WorkshopView } from './views/workshop.js';
 import { StatusView } from './views/status.js';
+import { ReplayView } from './views/replay.js';
+import { Replay, loadReplay } from './state/replay.js';
 
 const i18n = new I18n({ fr, en }, pickLanguage(storage.getLanguage(), navigator.languages || [navigator.language]));
 const main = document.getElementById('main');
@@ -58,7 +62,7 @@ function setupChrome() {
     announce(i18n.t('announce.language'));
   });
   i18n.on('change', () => {
-    if (!current || current.kind !== 'workshop') document.title = i18n.t('app.title');
+    if (!current || (current.kind !== 'workshop' && current.kind !== 'replay')) document.title = i18n.t('app.title');
   });
   document.title = i18n.t('app.title');
 }
@@ -75,14 +79,24 @@ function teardown() {
 }
 
 function parseRoute() {
-  const m = /^#\/w\/([A-Za-z0-9_-]{1,64})(?:\?(.*))?$/.exec(location.hash);
+  const m = /^#\/w\/([A-Za-z0-9_-]{1,64})(\/replay)?(?:\?(.*))?$/.exec(location.hash);
   if (!m) return { kind: 'home' };
-  const params = new URLSearchParams(m[2] || '');
-  return { kind: 'workshop', id: m[1], key: params.get('key') };
+  const params = new URLSearchParams(m[3] || '');
+  return { kind: m[2] ? 'replay' : 'workshop', id: m[1], key: params.get('key') };
 }
 
 function route() {
   const r = parseRoute();
+  if (r.kind === 'replay') {
+    if (r.key) {
+      storage.updateWorkshop(r.id, { key: r.key });
+      history.replaceState(null, '', `#/w/${r.id}/replay`);
+    }
+    if (current && current.kind === 'replay' && current.id === r.id) return;
+    teardown();
+    openReplay(r.id);
+    return;
+  }
   if (r.kind === 'workshop') {
     if (r.key) {
       storage.updateWorkshop(r.id, { key: r.key });
@@ -100,9 +114,13 @@ function route() {
 
 // ---- home ----------------------------------------------------------------
 
+let homeNotice = null; // {key, params}: said once on the next home page
+
 function openHome() {
   document.title = i18n.t('app.title');
   current = { kind: 'home', destroy() {} };
+  const notice = homeNotice;
+  homeNotice = null;
   const view = renderHome({
     i18n,
     profile: storage.getProfile(),
@@ -120,6 +138,15 @@ function openHome() {
       return null;
     },
   });
+  if (notice) {
+    const p = h('p', { class: 'notice', id: 'home-notice', role: 'status', tabindex: '-1' });
+    i18n.bind(p, notice.key, notice.params);
+    view.el.prepend(p);
+    show(view, { focus: false });
+    p.focus();
+    announce(i18n.t(notice.key, notice.params));
+    return;
+  }
   show(view, { focus: false });
 }
 
@@ -169,6 +196,7 @@ async function openWorkshop(id) {
     profile: profile || storage.getProfile(),
     organisations: storage.getOrganisations(),
     facilitator: !!rec.key,
+    replayHref: `#/w/${id}/replay`,
     onJoin(p) {
       storage.setProfile(p);
       storage.rememberOrganisation(p.organisation);
@@ -194,7 +222,7 @@ function startWorkshop(id, profile) {
       online: () => navigator.onLine !== false,
     }),
   });
-  const view = new WorkshopView({ store, i18n, announce, links: links(id, rec.key), openShare });
+  const view = new WorkshopView({ store, i18n, announce, links: links(id, rec.key), openShare, replayHref: `#/w/${id}/replay` });
   const status = new StatusView({ store, i18n, announce });
   statusSlot.replaceChildren(status.el);
 
@@ -245,6 +273,76 @@ function startWorkshop(id, profile) {
   }, 0);
   if (store.ready) focusFirst();
   else store.on('ready', focusFirst);
+}
+
+// ---- replay ----------------------------------------------------------------
+
+/** Save a Blob under a name, through a temporary download link. */
+function saveBlob(blob, filename) {
+  const url = URL.createObjectURL(blob);
+  const a = h('a', { href: url, download: filename, hidden: true });
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 60000);
+}
+
+function openReplay(id, { asParticipant = false } = {}) {
+  const rec = storage.getWorkshop(id);
+  const key = asParticipant ? null : rec.key || null;
+  const replay = new Replay({ checkpointEvery: 1000 });
+  let cancelled = false;
+  const unwrap = (res) => {
+    if (res.error) throw Object.assign(new Error(res.error), { code: res.error, status: res.status });
+    return res.data;
+  };
+  const api = {
+    history: async (q) => unwrap(await getHistory(base, id, q, key)),
+    state: async (q) => unwrap(await getState(base, id, q, key)),
+  };
+  const view = new ReplayView({
+    replay, i18n, announce, id, facilitator: !!key,
+    fetchState: (rev) => api.state({ rev }),
+    async exportFile(format) {
+      const res = await getExport(base, id, { format, lang: i18n.lang }, key);
+      if (res.error) return res.error;
+      saveBlob(res.data.blob, res.data.filename);
+      return null;
+    },
+    async deleteWorkshop() {
+      const res = await deleteWorkshop(base, id, key);
+      if (res.error && res.error !== 'not_found') return res.error;
+      storage.forgetWorkshop(id);
+      homeNotice = { key: 'replay.deleted', params: { title: replay.title } };
+      location.hash = '#/';
+      return null;
+    },
+  });
+  current = { kind: 'replay', id, destroy() { cancelled = true; view.destroy(); } };
+  show(view, { focus: false });
+  const token = current;
+  const idle = () => new Promise((r) => setTimeout(r, 0));
+  loadReplay(replay, api, {
+    idle,
+    isCancelled: () => cancelled,
+    onMarks: () => { view.marksReady(); view.focus(); },
+    onProgress: (p) => view.onProgress(p),
+  }).catch((e) => {
+    if (cancelled || current !== token) return;
+    const code = e.code || 'internal';
+    if (code === 'not_found') {
+      showFatal(id, 'not_found');
+    } else if (code === 'forbidden') {
+      current.destroy();
+      show(renderMessage({
+        i18n, titleKey: 'error.badKeyTitle', bodyKey: 'replay.badKeyBody',
+        // The server said the stored key is wrong: forget it (as the workshop page does).
+        actions: [{ labelKey: 'replay.asParticipant', primary: true, onClick: () => { storage.updateWorkshop(id, { key: null }, { touch: false }); teardown(); openReplay(id, { asParticipant: true }); } }],
+      }));
+    } else {
+      view.failed(code, () => { teardown(); openReplay(id, { asParticipant }); });
+    }
+  });
 }
 
 function showFatal(id, code, store) {

@@ -78,6 +78,13 @@ export function getRecent() {
   return Array.isArray(r) ? r.filter((x) => x && typeof x.id === 'string') : [];
 }
 
+/** Forget everything about a workshop (it was deleted). */
+export function forgetWorkshop(id) {
+  write(local, `w.${id}`, null);
+  write(session, `doc.${id}`, null);
+  write(local, 'recent', getRecent().filter((r) => r.id !== id));
+}
+
 /** The persistence the WorkshopStore uses for one workshop. */
 export function workshopPersist(id) {
   return {

@@ -36,3 +36,72 @@ export function socketUrl(base) {
   u.search = '';
   return u.toString();
 }
+
+// ---- history, replay, exports (protocol/history.md) -------------------------
+
+const auth = (key) => (key ? { authorization: `Bearer ${key}` } : {});
+const workshopUrl = (base, id, rest = '') => new URL(`api/workshops/${encodeURIComponent(id)}${rest}`, base);
+
+/** A page of events: {after, limit, only}. */
+export function getHistory(base, id, { after = null, limit = 10000, only = null } = {}, key = null) {
+  const u = workshopUrl(base, id, '/history');
+  if (after) u.searchParams.set('after', after);
+  u.searchParams.set('limit', String(limit));
+  if (only) u.searchParams.set('only', only);
+  return call(u, { headers: auth(key) });
+}
+
+/** The workshop at a revision ({rev}) or a time ({at}). */
+export function getState(base, id, { rev, at } = {}, key = null) {
+  const u = workshopUrl(base, id, '/state');
+  if (rev != null) u.searchParams.set('rev', String(rev));
+  if (at != null) u.searchParams.set('at', String(at));
+  return call(u, { headers: auth(key) });
+}
+
+/** The file name of a Content-Disposition header (filename* first), or null. */
+export function dispositionName(header) {
+  if (!header) return null;
+  const star = /filename\*\s*=\s*([^']*)'[^']*'([^;]+)/i.exec(header);
+  if (star) {
+    try { return decodeURIComponent(star[2].trim().replace(/^"|"$/g, '')); } catch { /* fall through */ }
+  }
+  const plain = /filename\s*=\s*("((?:[^"\\]|\\.)*)"|[^;]+)/i.exec(header);
+  if (!plain) return null;
+  return (plain[2] !== undefined ? plain[2].replace(/\\(.)/g, '$1') : plain[1]).trim() || null;
+}
+
+/** An export as {data: {blob, filename}} or {error}. */
+export async function getExport(base, id, { format, lang }, key) {
+  const u = workshopUrl(base, id, '/export');
+  u.searchParams.set('format', format);
+  u.searchParams.set('lang', lang);
+  let res;
+  try {
+    res = await fetch(u, { headers: auth(key), cache: 'no-store', credentials: 'same-origin' });
+  } catch {
+    return { error: 'network' };
+  }
+  if (!res.ok) {
+    let body = null;
+    try { body = await res.json(); } catch { /* not JSON */ }
+    return { error: body?.error?.code || `http_${res.status}`, status: res.status };
+  }
+  const blob = await res.blob();
+  const filename = dispositionName(res.headers.get('content-disposition')) || `atelier-${id}.${format}`;
+  return { data: { blob, filename } };
+}
+
+/** Delete the workshop and everything in it: {data: true} or {error}. */
+export async function deleteWorkshop(base, id, key) {
+  let res;
+  try {
+    res = await fetch(workshopUrl(base, id), { method: 'DELETE', headers: auth(key), cache: 'no-store', credentials: 'same-origin' });
+  } catch {
+    return { error: 'network' };
+  }
+  if (res.status === 204 || res.ok) return { data: true };
+  let body = null;
+  try { body = await res.json(); } catch { /* not JSON */ }
+  return { error: body?.error?.code || `http_${res.status}`, status: res.status };
+}

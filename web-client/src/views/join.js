@@ -5,7 +5,7 @@ import { h } from './dom.js';
 import { field, checkLabel } from './forms.js';
 import { orgColor, orgKey } from '../state/colors.js';
 
-export function renderJoin({ i18n, title, present, profile, organisations, facilitator, onJoin }) {
+export function renderJoin({ i18n, title, present, profile, organisations, facilitator, replayHref, onJoin }) {
   const nameInput = h('input', { type: 'text', id: 'join-name', name: 'name', autocomplete: 'name', maxlength: 128, value: profile?.name || '' });
   const name = field(i18n, { labelKey: 'form.name', input: nameInput });
 
@@ -71,7 +71,13 @@ export function renderJoin({ i18n, title, present, profile, organisations, facil
   const count = h('p', { class: 'present-count' });
   i18n.bind(count, 'join.present', () => ({ count: present.length }));
 
-  const el = h('section', { class: 'page join' }, h('div', { class: 'intro' }, eyebrow, heading, lead, count), form, orgList);
+  let replay = null;
+  if (replayHref) {
+    const link = h('a', { href: replayHref, id: 'join-replay-link' });
+    i18n.bind(link, 'replay.joinLink');
+    replay = h('p', { class: 'join-replay' }, link);
+  }
+  const el = h('section', { class: 'page join' }, h('div', { class: 'intro' }, eyebrow, heading, lead, count), form, replay, orgList);
   return { el, focus: () => (nameInput.value ? orgInput : nameInput).focus() };
 }
 

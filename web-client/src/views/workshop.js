@@ -9,7 +9,8 @@ import { copyField } from './forms.js';
 import { orgColor, orgKey } from '../state/colors.js';
 
 export class WorkshopView {
-  constructor({ store, i18n, announce, links, openShare }) {
+  constructor({ store, i18n, announce, links, openShare, replayHref }) {
+    this.replayHref = replayHref;
     this.store = store;
     this.i18n = i18n;
     this.announce = announce;
@@ -45,8 +46,10 @@ export class WorkshopView {
     // On a tablet the polls sit below the statement: say when one is open
     // and take people there.
     const pollsJump = h('button', { type: 'button', class: 'secondary polls-jump', id: 'polls-jump', hidden: true });
+    const replayLink = this.replayHref ? h('a', { class: 'button secondary', id: 'replay-link', href: this.replayHref }) : null;
+    if (replayLink) i18n.bind(replayLink, 'replay.link');
     const header = h('header', { class: 'workshop-header' }, h('div', null, eyebrow, this.titleEl),
-      h('div', { class: 'header-tools' }, pollsJump, shareToggle));
+      h('div', { class: 'header-tools' }, pollsJump, replayLink, shareToggle));
 
     this.share = h('section', { class: 'panel share', id: 'share-panel', 'aria-labelledby': 'share-title' });
     this._renderShare();

@@ -1,0 +1,713 @@
+// The replay page (#/w/ID/replay): a timeline over the workshop's events
+// (slider, marks for arrivals and poll steps, play/pause at 1×, 4×, 16× or
+// as fast as frames allow, step by event or by key moment), and at the
+// current moment the statement coloured by the organisation that wrote each
+// part, who was present, and the polls with their results. The facilitator
+// also gets the exports and the deletion.
+//
+// It reads a Replay (state/replay.js) and calls back into main.js for
+// anything on the network (state at a revision, exports, deletion).
+//
+// Smoothness: the statement is drawn chunk by chunk (the Replay's immutable
+// chunks, each ending with a line break, so each is its own block); a frame
+// redraws only the chunks it has not drawn yet, so playing or stepping
+// touches a few hundred characters of DOM and re-lays out one block, not the
+// whole text. Blocks out of view skip layout (content-visibility: auto).
+import { h } from './dom.js';
+import { orgColor, orgKey, PALETTE } from '../state/colors.js';
+import { Player, SPEEDS, UNKNOWN } from '../state/replay.js';
+import { renderResults } from './pollresults.js';
+
+const FASTEST_BUDGET_MS = 5; // ops applied per frame at "fastest" (the rest: drawing)
+const FASTEST_SLICE = 250;
+const STATE_DEBOUNCE_MS = 120;
+const EAGER_CHUNKS = 8; // chunks drawn with their tints at once in a frame; the rest when in view
+
+/** The statement, drawn chunk by chunk with authorship tints. */
+class StatementText {
+  constructor({ orgName }) {
+    this.orgName = orgName; // org id -> name
+    this.classes = []; // org id -> class name (one per palette colour, in style.css)
+    this.body = h('div', { class: 'replay-chunks' });
+    this.el = h('div', { class: 'replay-text', id: 'replay-text' }, this.body);
+    this.nodes = new Map(); // chunk id -> element
+    this.plain = null; // the text from the server, without authorship
+    // A jump far away replaces every chunk: the first few are drawn at once,
+    // the others start as plain text and get their tints when they come into
+    // view (most of a long text is out of view).
+    this.pending = new WeakMap(); // element -> chunk still to tint
+    this.io = typeof IntersectionObserver === 'function'
+      ? new IntersectionObserver((entries) => {
+        for (const e of entries) if (e.isIntersecting) this._tint(e.target);
+      }, { root: this.el, rootMargin: '600px 0px' })
+      : null;
+  }
+
+  destroy() {
+    this.io?.disconnect();
+  }
+
+  _lazy(c) {
+    const el = document.createElement('div');
+    el.className = 'chunk';
+    el.textContent = c.text;
+    this.pending.set(el, c);
+    this.io.observe(el);
+    return el;
+  }
+
+  _tint(el) {
+    const c = this.pending.get(el);
+    if (!c) return;
+    this.pending.delete(el);
+    this.io.unobserve(el);
+    const full = this._chunk(c);
+    el.replaceChildren(...full.childNodes);
+  }
+
+  _chunk(c) {
+    const el = document.createElement('div');
+    el.className = 'chunk';
+    let u = 0;
+    const s = c.text;
+    for (let i = 0; i < c.runs.length; i += 2) {
+      const org = c.runs[i];
+      let n = c.runs[i + 1];
+      const from = u;
+      if (!c.astral) u += n;
+      else {
+        while (n > 0 && u < s.length) {
+          const code = s.charCodeAt(u);
+          u += code >= 0xd800 && code <= 0xdbff && u + 1 < s.length ? 2 : 1;
+          n--;
+        }
+      }
+      if (org === UNKNOWN) {
+        el.append(s.slice(from, u));
+      } else {
+        const span = document.createElement('span');
+        span.textContent = s.slice(from, u);
+        span.className = this.classes[org] || (this.classes[org] = `org-tint org-c${PALETTE.indexOf(orgColor(this.orgName(org)))}`);
+        el.append(span);
+      }
+    }
+    return el;
+  }
+
+  /** Show these chunks: reuse the elements of chunks drawn before. */
+  render(chunks) {
+    if (this.plain) {
+      this.body.replaceChildren();
+      this.nodes.clear();
+      this.plain = null;
+    }
+    const next = new Map();
+    const els = new Array(chunks.length);
+    let eager = EAGER_CHUNKS;
+    for (let i = 0; i < chunks.length; i++) {
+      const c = chunks[i];
+      let el = this.nodes.get(c.id);
+      if (!el) el = eager-- > 0 || !this.io || c.runs.length <= 2 ? this._chunk(c) : this._lazy(c);
+      next.set(c.id, el);
+      els[i] = el;
+    }
+    for (const [id, el] of this.nodes) {
+      if (next.has(id)) continue;
+      el.remove();
+      if (this.pending.has(el)) { this.pending.delete(el); this.io.unobserve(el); }
+    }
+    let cur = this.body.firstChild;
+    for (const el of els) {
+      if (cur === el) cur = cur.nextSibling;
+      else this.body.insertBefore(el, cur);
+    }
+    this.nodes = next;
+    // Skipping layout out of view only pays on a long text (and leaves a
+    // placeholder height until a block is first seen).
+    this.el.classList.toggle('is-long', chunks.length > 8);
+  }
+
+  /** Text without authorship (the server's state before the history is in). */
+  renderPlain(text) {
+    this.nodes.clear();
+    this.plain = text;
+    this.body.replaceChildren(h('div', { class: 'chunk', text }));
+  }
+}
+
+export class ReplayView {
+  /**
+   * replay: a Replay being loaded; id; facilitator: whether a key is stored;
+   * fetchState(rev) -> Promise<{text, t}>; exportFile(format) -> Promise<error code|null>;
+   * deleteWorkshop() -> Promise<error code|null>.
+   */
+  constructor({ replay, i18n, announce, id, facilitator, fetchState, exportFile, deleteWorkshop }) {
+    this.replay = replay;
+    this.i18n = i18n;
+    this.announce = announce;
+    this.id = id;
+    this.facilitator = facilitator;
+    this.fetchState = fetchState;
+    this.exportFile = exportFile;
+    this.deleteWorkshop = deleteWorkshop;
+    this.player = new Player(replay);
+    this.pos = 0;
+    this.doc = null;
+    this.drawn = { pos: -1, moment: null, lang: null, orgs: -1, marks: -1 };
+    this.frame = 0;
+    this.stateTimer = 0;
+    this.stateCache = new Map();
+    this.wantedRev = null;
+    this.ready = false;
+    this.offs = [];
+    this.measured = 0;
+    this._build();
+    this.offs.push(i18n.on('change', () => { this._relabel(); this.schedule(); }));
+  }
+
+  destroy() {
+    this.text.destroy();
+    cancelAnimationFrame(this.frame);
+    clearTimeout(this.stateTimer);
+    for (const off of this.offs) off();
+    this.destroyed = true;
+  }
+
+  focus() {
+    this.heading.focus();
+  }
+
+  // ---- building -----------------------------------------------------------------
+
+  _build() {
+    const { i18n } = this;
+    const eyebrow = h('p', { class: 'eyebrow' });
+    i18n.bind(eyebrow, 'replay.eyebrow');
+    this.heading = h('h1', { id: 'replay-title', tabindex: '-1' });
+    this.dateEl = h('p', { class: 'replay-date' });
+    const back = h('a', { class: 'button secondary', href: `#/w/${this.id}`, id: 'replay-back' });
+    i18n.bind(back, 'replay.back');
+    const header = h('header', { class: 'workshop-header' },
+      h('div', null, eyebrow, this.heading, this.dateEl), h('div', { class: 'header-tools' }, back));
+
+    // Loading.
+    this.progress = h('progress', { id: 'replay-progress', max: '100', 'aria-labelledby': 'replay-progress-label' });
+    this.progressLabel = h('span', { id: 'replay-progress-label' });
+    i18n.bind(this.progressLabel, 'replay.loadingMarks');
+    this.loading = h('div', { class: 'replay-loading', role: 'status' }, this.progressLabel, this.progress);
+    this.error = h('div', { class: 'form-error', role: 'alert', hidden: true });
+
+    // Timeline.
+    const sliderLabel = h('label', { for: 'replay-slider', class: 'visually-hidden' });
+    i18n.bind(sliderLabel, 'replay.slider');
+    this.slider = h('input', { type: 'range', id: 'replay-slider', min: '0', max: '0', step: '1', value: '0', disabled: true });
+    this.slider.addEventListener('input', () => {
+      this.player.pause();
+      this._syncPlay();
+      this.goto(Number(this.slider.value));
+    });
+    this.marksEl = h('div', { class: 'timeline-marks', role: 'group', 'aria-labelledby': 'replay-marks-label' });
+    this.marksLabel = h('span', { id: 'replay-marks-label', class: 'visually-hidden' });
+    i18n.bind(this.marksLabel, 'replay.marks');
+    this.marksEl.addEventListener('keydown', (e) => this._marksKey(e));
+    const timeline = h('div', { class: 'timeline' }, sliderLabel, this.slider, this.marksLabel, this.marksEl);
+    const keyArrivals = h('span');
+    i18n.bind(keyArrivals, 'replay.markArrivals');
+    const keyPolls = h('span');
+    i18n.bind(keyPolls, 'replay.markPolls');
+    const legendMarks = h('p', { class: 'timeline-legend', 'aria-hidden': 'true' },
+      h('span', { class: 'mark-key mark-arrival' }), keyArrivals, h('span', { class: 'mark-key mark-poll' }), keyPolls);
+
+    const button = (id, key, onClick, cls = 'secondary') => {
+      const b = h('button', { type: 'button', id, class: cls, on: { click: onClick } });
+      i18n.bind(b, key);
+      return b;
+    };
+    this.playBtn = button('replay-play', 'replay.play', () => this.togglePlay(), 'primary');
+    const prevMark = button('replay-prev-mark', 'replay.prevMark', () => this.stepMark(-1));
+    const prev = button('replay-prev', 'replay.prev', () => this.step(-1));
+    const next = button('replay-next', 'replay.next', () => this.step(1));
+    const nextMark = button('replay-next-mark', 'replay.nextMark', () => this.stepMark(1));
+    this.buttons = [this.playBtn, prevMark, prev, next, nextMark];
+    for (const b of this.buttons) b.disabled = true;
+
+    const speedLabel = h('label', { for: 'replay-speed', class: 'field-label' });
+    i18n.bind(speedLabel, 'replay.speed');
+    this.speed = h('select', { id: 'replay-speed' }, SPEEDS.map((s) => {
+      const o = h('option', { value: s });
+      i18n.bind(o, s === 'max' ? 'replay.speedMax' : 'replay.speedX', { n: s });
+      return o;
+    }));
+    this.speed.addEventListener('change', () => {
+      const v = this.speed.value;
+      this.player.speed = v === 'max' ? 'max' : Number(v);
+      this.player.carry = 0;
+    });
+
+    this.nowEl = h('p', { class: 'replay-now', id: 'replay-now' });
+    this.eventEl = h('p', { class: 'replay-event', id: 'replay-event' });
+    const controls = h('section', { class: 'panel replay-controls', 'aria-labelledby': 'replay-controls-title' },
+      h('h2', { class: 'visually-hidden', id: 'replay-controls-title', text: '' }),
+      timeline, legendMarks,
+      h('div', { class: 'replay-buttons' }, prevMark, prev, this.playBtn, next, nextMark,
+        h('span', { class: 'speed' }, speedLabel, this.speed)),
+      this.nowEl, this.eventEl);
+    i18n.bind(controls.querySelector('#replay-controls-title'), 'replay.controls');
+
+    // The statement.
+    const textTitle = h('h2', { class: 'panel-title', id: 'replay-text-title' });
+    i18n.bind(textTitle, 'replay.statement');
+    this.text = new StatementText({ orgName: (id) => this.replay.orgs[id] });
+    this.textNote = h('p', { class: 'field-hint', id: 'replay-text-note', hidden: true });
+    i18n.bind(this.textNote, 'replay.textNoColours');
+    this.legend = h('ul', { class: 'legend', id: 'replay-legend' });
+    const statement = h('section', { class: 'panel replay-statement', 'aria-labelledby': 'replay-text-title' },
+      textTitle, this.legend, this.textNote, this.text.el);
+
+    // Presence and polls.
+    const presTitle = h('h2', { class: 'panel-title', id: 'replay-presence-title' });
+    i18n.bind(presTitle, 'replay.present');
+    this.presCount = h('span', { class: 'count' });
+    this.presList = h('ul', { class: 'org-groups', id: 'replay-present' });
+    const presence = h('aside', { class: 'panel presence', 'aria-labelledby': 'replay-presence-title' },
+      h('div', { class: 'panel-head' }, presTitle, this.presCount), this.presList);
+    const pollsTitle = h('h2', { class: 'panel-title', id: 'replay-polls-title' });
+    i18n.bind(pollsTitle, 'replay.polls');
+    this.pollList = h('div', { class: 'poll-list', id: 'replay-polls' });
+    const polls = h('section', { class: 'panel polls', 'aria-labelledby': 'replay-polls-title' }, pollsTitle, this.pollList);
+
+    const body = h('div', { class: 'workshop-body replay-body' }, statement, polls, presence);
+    this.el = h('section', { class: 'page workshop replay', 'aria-labelledby': 'replay-title' },
+      header, this.loading, this.error, controls, body, this.facilitator ? this._facilitatorPanel() : null);
+    this._relabel();
+  }
+
+  _facilitatorPanel() {
+    const { i18n } = this;
+    const title = h('h2', { class: 'panel-title', id: 'replay-admin-title' });
+    i18n.bind(title, 'replay.adminTitle');
+    const hint = h('p', { class: 'field-hint' });
+    i18n.bind(hint, 'replay.exportHint');
+    this.exportStatus = h('p', { class: 'field-hint', id: 'replay-export-status', role: 'status' });
+    const exp = (format, key) => {
+      const b = h('button', { type: 'button', class: 'secondary', id: `replay-export-${format}` });
+      i18n.bind(b, key);
+      b.addEventListener('click', async () => {
+        b.disabled = true;
+        this.exportStatus.textContent = i18n.t('replay.exporting');
+        const err = await this.exportFile(format);
+        b.disabled = false;
+        this.exportStatus.textContent = err ? i18n.t('replay.exportFailed', { reason: this._reason(err) }) : i18n.t('replay.exported');
+      });
+      return b;
+    };
+    const del = h('button', { type: 'button', class: 'danger', id: 'replay-delete' });
+    i18n.bind(del, 'replay.delete');
+    const delHint = h('p', { class: 'field-hint' });
+    i18n.bind(delHint, 'replay.deleteHint');
+
+    // The confirmation: a modal dialog that says what goes, "keep" focused first.
+    const dTitle = h('h2', { id: 'replay-delete-title' });
+    i18n.bind(dTitle, 'replay.deleteTitle');
+    const dBody = h('p', { id: 'replay-delete-body' });
+    i18n.bind(dBody, 'replay.deleteBody', () => ({ title: this.replay.title }));
+    const dError = h('p', { class: 'form-error', role: 'alert', hidden: true });
+    const cancel = h('button', { type: 'button', class: 'secondary', id: 'replay-delete-cancel', autofocus: true });
+    i18n.bind(cancel, 'replay.deleteCancel');
+    const confirm = h('button', { type: 'button', class: 'danger', id: 'replay-delete-confirm' });
+    i18n.bind(confirm, 'replay.deleteConfirm');
+    const dialog = h('dialog', { class: 'card confirm-dialog', id: 'replay-delete-dialog', 'aria-labelledby': 'replay-delete-title', 'aria-describedby': 'replay-delete-body' },
+      dTitle, dBody, dError, h('div', { class: 'actions' }, cancel, confirm));
+    cancel.addEventListener('click', () => dialog.close());
+    del.addEventListener('click', () => {
+      dError.hidden = true;
+      i18n.rebind(dBody, 'replay.deleteBody', { title: this.replay.title });
+      dialog.showModal();
+      cancel.focus();
+    });
+    confirm.addEventListener('click', async () => {
+      confirm.disabled = true;
+      const err = await this.deleteWorkshop();
+      confirm.disabled = false;
+      if (err) {
+        dError.textContent = i18n.t('replay.deleteFailed', { reason: this._reason(err) });
+        dError.hidden = false;
+      } else {
+        dialog.close();
+      }
+    });
+
+    return h('section', { class: 'panel replay-admin', 'aria-labelledby': 'replay-admin-title' },
+      title, hint,
+      h('div', { class: 'actions' }, exp('md', 'replay.exportMd'), exp('json', 'replay.exportJson'), exp('csv', 'replay.exportCsv')),
+      this.exportStatus,
+      h('div', { class: 'danger-zone' }, delHint, del), dialog);
+  }
+
+  _reason(code) {
+    const known = { network: 'error.network', unavailable: 'error.unavailable', forbidden: 'replay.errForbidden' };
+    return known[code] ? this.i18n.t(known[code]) : this.i18n.t('replay.errOther', { code });
+  }
+
+  // ---- loading --------------------------------------------------------------------
+
+  /** The marks are in: the axis, presence and polls are known. */
+  marksReady() {
+    const rp = this.replay;
+    this.ready = true;
+    this.heading.textContent = rp.title;
+    document.title = `${rp.title} · Atelier`;
+    this.slider.max = String(rp.length - 1);
+    this.slider.disabled = false;
+    for (const b of this.buttons) b.disabled = false;
+    this.pos = 0;
+    this._relabel();
+    this.schedule();
+  }
+
+  onProgress({ phase, loaded, total }) {
+    const pct = total > 0 ? Math.floor((loaded / total) * 100) : 100;
+    this.progress.value = pct;
+    if (phase === 'done') {
+      this.loading.hidden = true;
+      this.announce(this.i18n.t('replay.loaded'));
+    } else {
+      this.i18n.rebind(this.progressLabel, 'replay.loadingOps', { pct });
+    }
+    this.schedule();
+  }
+
+  failed(code, retry) {
+    this.error.replaceChildren(h('span', { text: this.i18n.t('replay.loadFailed', { reason: this._reason(code) }) }), ' ');
+    if (retry) {
+      const b = h('button', { type: 'button', class: 'secondary', on: { click: retry } });
+      this.i18n.bind(b, 'action.retry');
+      this.error.append(b);
+    }
+    this.error.hidden = false;
+    this.loading.hidden = true;
+  }
+
+  // ---- moving -----------------------------------------------------------------------
+
+  goto(pos) {
+    if (!this.ready) return;
+    this.pos = Math.max(0, Math.min(this.replay.length - 1, pos));
+    this.player.pos = this.pos;
+    this.schedule();
+  }
+
+  step(dir) {
+    this.player.pause();
+    this._syncPlay();
+    this.sayNext = true;
+    this.goto(this.pos + dir);
+  }
+
+  stepMark(dir) {
+    const p = this.replay.nextMark(this.pos, dir);
+    this.player.pause();
+    this._syncPlay();
+    this.sayNext = true;
+    if (p >= 0) this.goto(p);
+    else this.goto(dir > 0 ? this.replay.length - 1 : 0);
+  }
+
+  togglePlay() {
+    if (this.player.playing) {
+      this.player.pause();
+    } else {
+      if (this.pos >= this.replay.length - 1) this.goto(0);
+      this.player.pos = this.pos;
+      this.player.play(performance.now());
+    }
+    this._syncPlay();
+    this.schedule();
+  }
+
+  _syncPlay() {
+    const playing = this.player.playing;
+    this.i18n.rebind(this.playBtn, playing ? 'replay.pause' : 'replay.play');
+    this.el.classList.toggle('is-playing', playing);
+  }
+
+  schedule() {
+    if (this.frame || this.destroyed) return;
+    this.frame = requestAnimationFrame((now) => {
+      this.frame = 0;
+      this._frame(now);
+    });
+  }
+
+  _frame(now) {
+    if (!this.ready || this.destroyed) return;
+    const t0 = performance.now();
+    const rp = this.replay;
+    const pl = this.player;
+    if (pl.playing) {
+      const limit = rp.lastShowable();
+      if (this.pos >= limit) {
+        pl.last = now; // waiting for the history to load this far
+      } else if (pl.speed === 'max') {
+        let target = this.pos;
+        do {
+          target = Math.min(limit, target + FASTEST_SLICE);
+          this._seekDoc(target);
+        } while (target < limit && performance.now() - t0 < FASTEST_BUDGET_MS);
+        this.pos = target;
+        pl.pos = target;
+        pl.last = now;
+      } else {
+        this.pos = pl.advance(now, limit);
+      }
+      if (this.pos >= rp.length - 1) {
+        pl.pause();
+        this._syncPlay();
+        this.announce(this.i18n.t('replay.ended'));
+      }
+    }
+    this._draw();
+    // The work of each frame, for the browser test and anyone profiling
+    // (performance.getEntriesByName('replay-frame')); layout and paint come after.
+    if (performance.measure) {
+      if (++this.measured > 1000) { performance.clearMeasures('replay-frame'); this.measured = 0; }
+      try { performance.measure('replay-frame', { start: t0 }); } catch { /* older browsers */ }
+    }
+    if (pl.playing) this.schedule();
+  }
+
+  /** Bring this.doc to the revision at position pos, if it can be computed here. */
+  _seekDoc(pos) {
+    const rp = this.replay;
+    if (!rp.canShow(pos)) return false;
+    const rev = rp.revAt(pos);
+    const d = this.doc;
+    if (d && d.rev === rev) return true;
+    if (d && rev > d.rev && rev - d.rev <= rp.checkpointEvery) rp.forward(d, rev);
+    else this.doc = rp.docAt(rev, d);
+    return true;
+  }
+
+  _draw() {
+    const rp = this.replay;
+    const { i18n } = this;
+    const pos = this.pos;
+    const rev = rp.revAt(pos);
+    if (String(pos) !== this.slider.value) this.slider.value = String(pos);
+
+    // The text: computed here when its ops are in, else asked of the server.
+    if (this._seekDoc(pos)) {
+      this.text.render(this.doc.chunks);
+      this.text.el.classList.remove('is-waiting');
+      this.textNote.hidden = true;
+      this.wantedRev = null;
+    } else {
+      this._wantState(rev);
+    }
+
+    // Clock, revision, event.
+    const { t, exact } = rp.timeNear(pos);
+    const time = t != null ? this.fmtTime.format(new Date(t)) : '';
+    const nowText = i18n.t(exact ? 'replay.now' : 'replay.nowAbout', {
+      time, rev: this.fmtNum.format(rev), revs: this.fmtNum.format(rp.finalRev ?? 0),
+      event: this.fmtNum.format(pos + 1), events: this.fmtNum.format(rp.length),
+    });
+    if (this.nowEl.textContent !== nowText) this.nowEl.textContent = nowText;
+    this.slider.setAttribute('aria-valuetext', i18n.t('replay.sliderValue', { time, rev: this.fmtNum.format(rev) }));
+    const ev = this._describe(rp.eventAt(pos));
+    if (this.eventEl.textContent !== ev) this.eventEl.textContent = ev;
+    // Buttons move the moment without moving the focus: say where we are.
+    if (this.sayNext) {
+      this.sayNext = false;
+      this.announce(`${time} — ${ev}`);
+    }
+
+    // Presence and polls, when they changed.
+    const moment = rp.momentAt(pos);
+    const langChanged = this.drawn.lang !== i18n.lang;
+    if (moment !== this.drawn.moment || langChanged) {
+      if (moment.present !== this.drawn.moment?.present || langChanged) this._drawPresence(moment.present);
+      if (moment.polls !== this.drawn.moment?.polls || langChanged) this._drawPolls(moment.polls);
+    }
+    if (rp.orgs.length !== this.drawn.orgs || langChanged) this._drawLegend();
+    if (rp.marks.length !== this.drawn.marks || langChanged) this._drawMarks();
+    this.drawn = { pos, moment, lang: i18n.lang, orgs: rp.orgs.length, marks: rp.marks.length };
+  }
+
+  _wantState(rev) {
+    const cached = this.stateCache.get(rev);
+    this.textNote.hidden = false;
+    if (cached != null) {
+      if (this.text.plain !== cached) this.text.renderPlain(cached);
+      this.text.el.classList.remove('is-waiting');
+      return;
+    }
+    this.text.el.classList.add('is-waiting'); // what is shown is another moment's text
+    if (this.wantedRev === rev) return;
+    this.wantedRev = rev;
+    clearTimeout(this.stateTimer);
+    this.stateTimer = setTimeout(async () => {
+      let res;
+      try {
+        res = await this.fetchState(rev);
+      } catch {
+        return;
+      }
+      if (this.destroyed || typeof res?.text !== 'string') return;
+      if (this.stateCache.size > 50) this.stateCache.clear();
+      this.stateCache.set(rev, res.text);
+      if (this.wantedRev === rev) {
+        this.wantedRev = null;
+        this.schedule();
+      }
+    }, STATE_DEBOUNCE_MS);
+  }
+
+  _relabel() {
+    const lang = this.i18n.lang;
+    this.fmtTime = new Intl.DateTimeFormat(lang, { hour: '2-digit', minute: '2-digit', second: '2-digit' });
+    this.fmtShort = new Intl.DateTimeFormat(lang, { hour: '2-digit', minute: '2-digit' });
+    this.fmtNum = new Intl.NumberFormat(lang);
+    const created = this.replay.created;
+    this.dateEl.textContent = created != null ? this.i18n.t('replay.date', {
+      date: new Intl.DateTimeFormat(lang, { dateStyle: 'long', timeStyle: 'short' }).format(new Date(created)),
+    }) : '';
+  }
+
+  // ---- parts ------------------------------------------------------------------------
+
+  _person(participant) {
+    if (!this.people || this.people.n !== this.replay.marks.length) {
+      const map = new Map();
+      for (const m of this.replay.marks) if (m.type === 'arrived') map.set(m.participant, m);
+      this.people = { n: this.replay.marks.length, map };
+    }
+    return this.people.map.get(participant);
+  }
+
+  _describe(e) {
+    const { i18n } = this;
+    if (e.kind === 'op') {
+      if (e.rev < 0) return '';
+      if (!e.op) return i18n.t('replay.evOpUnknown');
+      const who = this._person(this.replay.opAuthor[e.rev]);
+      return who ? i18n.t('replay.evOp', { name: who.name, org: who.org }) : i18n.t('replay.evOpOrg', { org: e.org || '?' });
+    }
+    const ev = e.event;
+    const q = ev.poll?.question ?? '';
+    switch (ev.type) {
+      case 'created': return i18n.t('replay.evCreated', { title: ev.title ?? this.replay.title });
+      case 'arrived': return i18n.t('replay.evArrived', { name: ev.name, org: ev.org });
+      case 'departed': return i18n.t('replay.evDeparted', { name: ev.name, org: ev.org });
+      case 'poll_created': return i18n.t('replay.evPollCreated', { question: q });
+      case 'poll_edited': return i18n.t('replay.evPollEdited', { question: q });
+      case 'poll_opened': return i18n.t('replay.evPollOpened', { question: q });
+      case 'poll_closed': return i18n.t('replay.evPollClosed', { question: q });
+      case 'poll_reopened': return i18n.t('replay.evPollReopened', { question: q });
+      case 'poll_results': return i18n.t('replay.evPollResults', { question: q });
+      case 'poll_deleted': return i18n.t('replay.evPollDeleted', { question: q });
+      case 'ballot': return i18n.t('replay.evBallot', { question: q });
+      case 'answer': return i18n.t('replay.evAnswer', { question: q });
+      case 'upvote': return i18n.t('replay.evUpvote', { question: q });
+      default: return '';
+    }
+  }
+
+  _drawLegend() {
+    const { i18n } = this;
+    const orgs = new Map();
+    for (const o of this.replay.orgs) if (o) orgs.set(orgKey(o), o);
+    for (const m of this.replay.marks) if (m.type === 'arrived' && m.org && !orgs.has(orgKey(m.org))) orgs.set(orgKey(m.org), m.org);
+    const item = (color, text) => {
+      const sw = h('span', { class: ['swatch', color ? null : 'swatch-none'], 'aria-hidden': 'true' });
+      if (color) sw.style.backgroundColor = color;
+      return h('li', { data: color ? { org: text } : {} }, sw, h('span', { text }));
+    };
+    const items = [...orgs.values()].sort((a, b) => a.localeCompare(b, i18n.lang)).map((o) => item(orgColor(o), o));
+    items.push(item(null, i18n.t('replay.unknownAuthor')));
+    this.legend.replaceChildren(h('li', { class: 'legend-caption', text: i18n.t('editor.legend') }), ...items);
+  }
+
+  _drawPresence(present) {
+    const { i18n } = this;
+    this.presCount.textContent = i18n.t('presence.count', { count: present.length });
+    const groups = new Map();
+    for (const p of present) {
+      const k = orgKey(p.org);
+      if (!groups.has(k)) groups.set(k, { org: p.org, members: [] });
+      groups.get(k).members.push(p);
+    }
+    const items = [...groups.values()].sort((a, b) => a.org.localeCompare(b.org, i18n.lang)).map((g) => {
+      const sw = h('span', { class: 'swatch', 'aria-hidden': 'true' });
+      sw.style.backgroundColor = orgColor(g.org);
+      return h('li', { class: 'org-group' },
+        h('h3', { class: 'org-name' }, sw, h('span', { text: g.org })),
+        h('ul', { class: 'people' }, g.members.map((m) => h('li', { class: 'person' },
+          h('span', { class: 'person-name', text: m.name }),
+          m.role === 'facilitator' ? h('span', { class: 'badge badge-facilitator', text: i18n.t('presence.facilitator') }) : null))));
+    });
+    if (!items.length) items.push(h('li', { class: 'field-hint', text: i18n.t('replay.nobody') }));
+    this.presList.replaceChildren(...items);
+  }
+
+  _drawPolls(polls) {
+    const { i18n } = this;
+    const stateKey = { draft: 'poll.stateDraft', open: 'poll.stateOpen', closed: 'poll.stateClosed' };
+    const cards = polls.map(({ poll, results }, i) => {
+      const idPrefix = `replay-poll-${i}`;
+      const res = results ? renderResults({ i18n, poll, results, facilitator: this.facilitator, idPrefix }) : null;
+      return h('article', { class: 'poll-card', data: { state: poll.state, poll: poll.id } },
+        h('div', { class: 'poll-head' },
+          h('h3', { class: 'poll-question', text: poll.question }),
+          h('span', { class: ['tag', `tag-${poll.state}`], text: i18n.t(stateKey[poll.state] || 'poll.stateClosed') })),
+        h('div', { class: 'poll-results' }, res || h('p', { class: 'results-note', text: i18n.t('replay.noResults') })));
+    });
+    if (!cards.length) cards.push(h('p', { class: 'field-hint', text: i18n.t('replay.noPolls') }));
+    this.pollList.replaceChildren(...cards);
+  }
+
+  _drawMarks() {
+    const rp = this.replay;
+    const { i18n } = this;
+    const span = Math.max(1, rp.length - 1);
+    const marks = rp.timelineMarks();
+    const buttons = marks.map((m, k) => {
+      const ev = m.event;
+      const time = this.fmtShort.format(new Date(ev.t));
+      const label = m.kind === 'arrival'
+        ? i18n.t('replay.markArrival', { name: ev.name, org: ev.org, time })
+        : i18n.t('replay.markPoll', { what: this._describe({ kind: 'mark', event: ev }), time });
+      const b = h('button', {
+        type: 'button', class: ['mark', `mark-${m.kind}`], title: label, 'aria-label': label,
+        tabindex: k === 0 ? '0' : '-1', data: { pos: String(m.pos), kind: m.kind },
+      });
+      if (m.kind === 'arrival') b.style.borderColor = orgColor(ev.org);
+      b.style.left = `calc(${m.pos / span} * (100% - 1.1rem) + 0.55rem)`;
+      b.addEventListener('click', () => {
+        this.player.pause();
+        this._syncPlay();
+        this.sayNext = true;
+        this.goto(m.pos);
+      });
+      return b;
+    });
+    this.marksEl.replaceChildren(...buttons);
+  }
+
+  /** Arrow keys walk the marks (one tab stop for all of them). */
+  _marksKey(e) {
+    const all = [...this.marksEl.querySelectorAll('.mark')];
+    const i = all.indexOf(document.activeElement);
+    if (i < 0) return;
+    let j = i;
+    if (e.key === 'ArrowRight' || e.key === 'ArrowDown') j = Math.min(all.length - 1, i + 1);
+    else if (e.key === 'ArrowLeft' || e.key === 'ArrowUp') j = Math.max(0, i - 1);
+    else if (e.key === 'Home') j = 0;
+    else if (e.key === 'End') j = all.length - 1;
+    else return;
+    e.preventDefault();
+    all[i].tabIndex = -1;
+    all[j].tabIndex = 0;
+    all[j].focus();
+  }
+}
