@@ -1233,3 +1233,141 @@ module.exports = {
   readHistory, replayHistory, eventsKey, metaKey, snapsKey,
   randomEdit, randomString, prng, waitUntil, waitQuiescent, countOccurrences, randomWorkshopId,
 };
+
+// ---------------------------------------------------------------- history (issue #5)
+// Helpers for the history, replay and export tests (protocol/history.md) and
+// bench/history-seek.js. Appended; nothing above depends on them.
+
+const zlib = require('node:zlib');
+
+const bearer = (key) => (key === undefined ? {} : { authorization: `Bearer ${key}` });
+
+// GET a JSON endpoint; `key` adds the facilitator's Authorization header.
+async function getJson(port, urlPath, { key, timeoutMs = 10000 } = {}) {
+  const t0 = process.hrtime.bigint();
+  const r = await httpRequest(port, 'GET', urlPath, { headers: bearer(key), timeoutMs });
+  r.ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  return r;
+}
+
+// Every event of /history, page by page (`limit` per page). Checks the paging
+// contract on the way: `next` is the last event's id, null only on the last
+// page, pages are never empty but the last, never longer than `limit`.
+async function fetchAllHistory(port, id, { key, limit, only, maxPages = 1e6 } = {}) {
+  const events = [];
+  const pages = [];
+  let after = null;
+  for (let n = 0; n < maxPages; n++) {
+    const q = new URLSearchParams();
+    if (after !== null) q.set('after', after);
+    if (limit !== undefined) q.set('limit', String(limit));
+    if (only !== undefined) q.set('only', only);
+    const qs = q.toString();
+    const r = await getJson(port, `/api/workshops/${id}/history${qs ? `?${qs}` : ''}`, { key });
+    assert.equal(r.status, 200, `GET history after=${after} limit=${limit}: ${r.status} ${r.text.slice(0, 300)}`);
+    const page = r.json;
+    assert.ok(page && Array.isArray(page.events), `history page without events: ${r.text.slice(0, 300)}`);
+    assertSchema('history-page', page);
+    if (limit !== undefined) assert.ok(page.events.length <= limit, `page of ${page.events.length} events for limit ${limit}`);
+    pages.push({ count: page.events.length, next: page.next, rev: page.rev });
+    events.push(...page.events);
+    if (page.next === null) return { events, pages, last: page };
+    assert.ok(page.events.length > 0, `empty page with next=${page.next}`);
+    assert.equal(page.next, page.events[page.events.length - 1].id, 'next is not the id of the last event of the page');
+    after = page.next;
+  }
+  throw new Error(`history of ${id}: more than ${maxPages} pages`);
+}
+
+// Compares stream ids "ms-seq" numerically.
+function streamIdCmp(a, b) {
+  const [am, as] = a.split('-').map(BigInt);
+  const [bm, bs] = b.split('-').map(BigInt);
+  if (am !== bm) return am < bm ? -1 : 1;
+  if (as !== bs) return as < bs ? -1 : 1;
+  return 0;
+}
+
+// A sequential editing trace (/work/shared/traces/README.md) as one
+// ot-text-unicode op per transaction (patches composed in order).
+function loadTrace(file) {
+  const data = JSON.parse(zlib.gunzipSync(fs.readFileSync(file)).toString('utf8'));
+  const ops = new Array(data.txns.length);
+  for (let i = 0; i < data.txns.length; i++) {
+    let op = null;
+    for (const [pos, del, ins] of data.txns[i].patches) {
+      const p = [];
+      if (pos > 0) p.push(pos);
+      if (del > 0) p.push({ d: del });
+      if (ins) p.push(ins);
+      op = op === null ? p : ot.compose(op, p);
+    }
+    ops[i] = ot.normalize(op);
+  }
+  return { startContent: data.startContent, endContent: data.endContent, ops, txns: data.txns };
+}
+
+// The trace's text after each revision of `revs` (revision r = after r
+// transactions), by splicing code-point arrays with the raw patches: an
+// independent check of the server (and far faster than ot.apply on 100k).
+function traceTextsAt(trace, revs) {
+  const want = [...new Set(revs)].sort((a, b) => a - b);
+  const out = new Map();
+  let doc = Array.from(trace.startContent);
+  let k = 0;
+  for (let r = 0; r <= trace.txns.length && k < want.length; r++) {
+    while (k < want.length && want[k] === r) out.set(want[k++], doc.join(''));
+    if (r === trace.txns.length) break;
+    for (const [pos, del, ins] of trace.txns[r].patches) {
+      if (pos + del > doc.length) throw new Error(`trace txn ${r}: patch out of range`);
+      doc.splice(pos, del, ...Array.from(ins));
+    }
+  }
+  return out;
+}
+
+// Sends ops[from..to) through one WebSocket connection into `workshop`, one op
+// in flight (the server refuses an op whose revision it has not reached). The
+// workshop's revision must be `from` (the replayer is the only writer).
+// Needs a server started with a high --rate/--burst.
+function replayThroughServer(server, workshop, ops, { from = 0, to = ops.length, name = 'Trace', organisation = 'Replay', key, timeoutMs = 600000 } = {}) {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(server.wsUrl, { perMessageDeflate: false });
+    let i = from;
+    let t0 = 0;
+    const timer = setTimeout(() => { ws.terminate(); reject(new Error(`trace replay timed out at op ${i}`)); }, timeoutMs);
+    const fail = (e) => { clearTimeout(timer); ws.terminate(); reject(e); };
+    const sendNext = () => ws.send(JSON.stringify({ type: 'op', id: i, rev: i, op: ops[i] }));
+    ws.on('error', fail);
+    ws.on('open', () => ws.send(JSON.stringify({ type: 'join', id: 'j', workshop, name, organisation, ...(key ? { key } : {}) })));
+    ws.on('message', (data) => {
+      const m = JSON.parse(data.toString('utf8'));
+      if (m.type === 'welcome') {
+        if (m.doc.rev !== from) return fail(new Error(`workshop at rev ${m.doc.rev}, replay starts at ${from}`));
+        t0 = Date.now();
+        if (i >= to) { clearTimeout(timer); ws.close(); return resolve({ ms: 0, ops: 0 }); }
+        sendNext();
+      } else if (m.type === 'ack') {
+        if (m.id !== i || m.rev !== i) return fail(new Error(`ack ${JSON.stringify(m)} for op ${i}`));
+        i++;
+        if (i >= to) {
+          clearTimeout(timer);
+          const ms = Date.now() - t0;
+          ws.close();
+          return resolve({ ms, ops: to - from });
+        }
+        sendNext();
+      } else if (m.type === 'error') {
+        fail(new Error(`trace op ${i}: ${JSON.stringify(m)}`));
+      }
+    });
+  });
+}
+
+module.exports.bearer = bearer;
+module.exports.getJson = getJson;
+module.exports.fetchAllHistory = fetchAllHistory;
+module.exports.streamIdCmp = streamIdCmp;
+module.exports.loadTrace = loadTrace;
+module.exports.traceTextsAt = traceTextsAt;
+module.exports.replayThroughServer = replayThroughServer;

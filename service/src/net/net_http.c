@@ -187,6 +187,9 @@ static int write_headers(struct lws *wsi, net_http *h) {
         lws_add_http_header_by_name(wsi, (const unsigned char *)"server-timing:", (const unsigned char *)h->timing,
                                     (int)strlen(h->timing), &p, end))
         return -1;
+    if (h->status == 401 && lws_add_http_header_by_name(wsi, (const unsigned char *)"www-authenticate:",
+                                                        (const unsigned char *)"Bearer", 6, &p, end))
+        return -1;
     if (h->filename[0]) {
         int dl = snprintf(disposition, sizeof disposition, "attachment; filename=\"%s\"", h->filename);
         if (lws_add_http_header_by_name(wsi, (const unsigned char *)"content-disposition:",

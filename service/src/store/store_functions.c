@@ -11,7 +11,9 @@
  * exact even with several server processes).
  *
  * atelier_create  KEYS meta snaps events marks; ARGV title fkey created_ms text
- *   -> 1, or 0 if the workshop exists.
+ *   -> 1, or 0 if the workshop exists. The first event's id is CREATED_MS-1, so
+ *   its time is the workshop's creation time (later ids follow Redis' clock,
+ *   which never goes backwards in a stream).
  * atelier_append  KEYS meta events lastop; ARGV expected_rev t_ms count
  *                 then count x (author org opid op)
  *   -> {1, new_rev, last_event_id}; {0, current_rev} if the revision moved;
@@ -53,7 +55,9 @@ const char store_functions_lua[] =
     "end\n"
     "local function create(keys, args)\n"
     "  if redis.call('EXISTS', keys[1]) == 1 then return 0 end\n"
-    "  local ev = mark(keys[3], keys[4], {'type', 'created', 'title', args[1], 'rev', '0', 't', args[3]})\n"
+    "  local fields = {'type', 'created', 'title', args[1], 'rev', '0', 't', args[3]}\n"
+    "  local ev = redis.call('XADD', keys[3], args[3] .. '-1', unpack(fields))\n"
+    "  redis.call('XADD', keys[4], ev, unpack(fields))\n"
     "  redis.call('HSET', keys[1], 'title', args[1], 'fkey', args[2], 'created', args[3], 'rev', 0)\n"
     "  redis.call('XADD', keys[2], '0-1', 'text', args[4], 'event', ev, 't', args[3])\n"
     "  return 1\n"
