@@ -31,6 +31,8 @@ struct net_conn {
     bool rx_too_large;         /* the message being received is over the limit */
     bool rx_binary;            /* ... is binary */
     int close_code;            /* close once the queue is empty (0: no) */
+    bool dirty;                /* on the server's flush list */
+    bool peer_closing;         /* the client sent a close frame: no more data frames */
 };
 
 typedef enum { HTTP_GET, HTTP_POST, HTTP_DELETE } net_http_method;
@@ -66,6 +68,9 @@ struct net_server {
     size_t nconns;             /* open WebSocket connections */
     volatile int stop;         /* set by net_stop */
     bool stopping;             /* close frames sent, draining */
+    uint64_t *dirty;           /* connections with messages queued since the last flush */
+    size_t ndirty, dirty_cap;
+    lws_sorted_usec_list_t sul_flush; /* keeps the loop from sleeping on a flush list queued from a timer */
 };
 
 uint64_t net_slot_add(net_server *n, net_slot_kind kind, void *ptr);
@@ -75,5 +80,8 @@ void *net_slot_get(net_server *n, uint64_t id, net_slot_kind kind);
 int net_ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len);
 int net_http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len);
 void net_close_all(net_server *n, int code, const char *reason);
+/* Write what was queued since the last flush, straight from the loop
+ * (no writeable round trip). Called once per loop turn. */
+void net_flush(net_server *n);
 
 #endif

@@ -14,7 +14,10 @@ static struct lws_protocols protocols[] = {
     /* First: WebSocket upgrades without a subprotocol land here. */
     /* A small rx buffer: lws allocates it per connection (4 KiB by default),
      * and messages are small; larger ones simply arrive in more pieces. */
-    {"atelier.v1", net_ws_callback, sizeof(net_conn), 512, 0, NULL, 0},
+    /* tx_packet_size: lws cuts every send to this (else to rx_buffer_size,
+     * 512 bytes) and buffers the rest for later writeable turns; coalesced
+     * sends are up to 16 KiB. */
+    {"atelier.v1", net_ws_callback, sizeof(net_conn), 512, 0, NULL, 256 * 1024},
     {"atelier-http", net_http_callback, sizeof(net_http), 0, 0, NULL, 0},
     {STORE_LWS_PROTOCOL, (lws_callback_function *)store_lws_callback, 0, 0, 0, NULL, 0},
     {NULL, NULL, 0, 0, 0, NULL, 0},
@@ -79,6 +82,7 @@ void net_stop(net_server *n) {
 int net_run(net_server *n) {
     lws_usec_t drain_until = 0;
     while (lws_service(n->ctx, 0) >= 0) {
+        net_flush(n);
         if (n->stop && !n->stopping) {
             /* lws sends no close frame when the context is destroyed: say goodbye first. */
             n->stopping = true;
@@ -98,9 +102,11 @@ void net_run_while(net_server *n, bool (*busy)(void *arg), void *arg, int ms) {
 
 void net_free(net_server *n) {
     if (!n) return;
+    lws_sul_cancel(&n->sul_flush);
     if (n->ctx) lws_context_destroy(n->ctx);
     free(n->slots);
     free(n->free_slots);
+    free(n->dirty);
     free(n);
 }
 

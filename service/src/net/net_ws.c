@@ -3,9 +3,32 @@
 
 #include "net/net_internal.h"
 
-#define WRITES_PER_WAKE 64   /* messages written per writeable callback while the socket takes them */
 
 static net_server *server_of(struct lws *wsi) { return lws_context_user(lws_get_context(wsi)); }
+
+static void flush_timer_cb(lws_sorted_usec_list_t *sul) {
+    net_flush(lws_container_of(sul, net_server, sul_flush));
+}
+
+/* Put c on the flush list. The loop flushes after every turn; the 1 µs
+ * timer only matters when a timer callback queued the message (lws runs
+ * timers before it sleeps in poll): then the loop must not sleep. */
+static void mark_dirty(net_server *n, net_conn *c) {
+    if (c->dirty) return;
+    if (n->ndirty == n->dirty_cap) {
+        size_t cap = n->dirty_cap ? n->dirty_cap * 2 : 256;
+        uint64_t *d = realloc(n->dirty, cap * sizeof *d);
+        if (!d) { /* fall back on lws' writeable callback */
+            lws_callback_on_writable(c->wsi);
+            return;
+        }
+        n->dirty = d;
+        n->dirty_cap = cap;
+    }
+    if (n->ndirty == 0) lws_sul_schedule(n->ctx, 0, &n->sul_flush, flush_timer_cb, 1);
+    n->dirty[n->ndirty++] = c->id;
+    c->dirty = true;
+}
 
 bool net_send(net_server *n, uint64_t id, netmsg *m) {
     net_conn *c = net_slot_get(n, id, SLOT_WS);
@@ -29,7 +52,7 @@ bool net_send(net_server *n, uint64_t id, netmsg *m) {
     c->q[(c->qhead + c->qlen) % c->qcap] = m;
     c->qlen++;
     m->refs++;
-    lws_callback_on_writable(c->wsi);
+    mark_dirty(n, c);
     return true;
 }
 
@@ -154,52 +177,100 @@ static size_t frame_header(unsigned char *h, size_t len) {
     return 10;
 }
 
-static int write_coalesced(struct lws *wsi, net_conn *c) {
+static netmsg *pop(net_conn *c) {
+    netmsg *m = c->q[c->qhead];
+    c->qhead = (c->qhead + 1) % c->qcap;
+    c->qlen--;
+    return m;
+}
+
+/* Write queued messages until the queue is empty or lws had to keep part
+ * of a send for later (the socket is full). -1: the connection is broken. */
+static int write_queue(struct lws *wsi, net_conn *c) {
     unsigned char buf[LWS_PRE + COALESCE_MAX];
-    size_t used = 0;
-    while (c->qlen) {
-        netmsg *m = c->q[c->qhead];
-        if (used + m->len + 10 > COALESCE_MAX) break;
-        used += frame_header(buf + LWS_PRE + used, m->len);
-        memcpy(buf + LWS_PRE + used, m->buf + LWS_PRE, m->len);
-        used += m->len;
-        c->qhead = (c->qhead + 1) % c->qcap;
-        c->qlen--;
-        netmsg_unref(m);
+    while (c->qlen && !lws_partial_buffered(wsi)) {
+        if (c->q[c->qhead]->len + 10 > COALESCE_MAX) { /* a big one (a welcome): lws frames it */
+            netmsg *m = pop(c);
+            int wrote = lws_write(wsi, (unsigned char *)m->buf + LWS_PRE, m->len, LWS_WRITE_TEXT);
+            netmsg_unref(m);
+            if (wrote < 0) return -1;
+            continue;
+        }
+        size_t used = 0;
+        while (c->qlen && used + c->q[c->qhead]->len + 10 <= COALESCE_MAX) {
+            netmsg *m = pop(c);
+            used += frame_header(buf + LWS_PRE + used, m->len);
+            memcpy(buf + LWS_PRE + used, m->buf + LWS_PRE, m->len);
+            used += m->len;
+            netmsg_unref(m);
+        }
+        if (lws_write(wsi, buf + LWS_PRE, used, LWS_WRITE_RAW) < (int)used) return -1;
     }
-    if (lws_write(wsi, buf + LWS_PRE, used, LWS_WRITE_RAW) < (int)used) return -1;
     return 0;
 }
 
-static int writeable(struct lws *wsi, net_conn *c) {
-    net_server *n = server_of(wsi);
-    if (c->qlen > 1 && !n->cfg.deflate && c->q[c->qhead]->len + 10 <= COALESCE_MAX) {
-        if (write_coalesced(wsi, c) < 0) return -1;
-    }
-    for (int i = 0; i < WRITES_PER_WAKE && c->qlen && !lws_send_pipe_choked(wsi); i++) {
-        netmsg *m = c->q[c->qhead];
-        c->qhead = (c->qhead + 1) % c->qcap;
-        c->qlen--;
-        int wrote = lws_write(wsi, (unsigned char *)m->buf + LWS_PRE, m->len, LWS_WRITE_TEXT);
-        netmsg_unref(m);
-        if (wrote < (int)0) return -1;
-        if (lws_send_pipe_choked(wsi)) break;
-    }
-    if (c->qlen) {
-        lws_callback_on_writable(wsi);
-        return 0;
-    }
+static void queue_drained(net_conn *c) {
     if (c->qcap > 64) { /* a burst is over: give its queue memory back */
         free(c->q);
         c->q = NULL;
         c->qcap = c->qhead = 0;
     }
+}
+
+static int writeable(struct lws *wsi, net_conn *c) {
+    net_server *n = server_of(wsi);
+    if (n->cfg.deflate) {
+        /* lws compresses each message itself and may need several
+         * writeable turns for one: one message per turn. */
+        if (c->qlen) {
+            netmsg *m = pop(c);
+            int wrote = lws_write(wsi, (unsigned char *)m->buf + LWS_PRE, m->len, LWS_WRITE_TEXT);
+            netmsg_unref(m);
+            if (wrote < 0) return -1;
+        }
+    } else if (write_queue(wsi, c) < 0) {
+        return -1;
+    }
+    if (c->qlen) {
+        lws_callback_on_writable(wsi);
+        return 0;
+    }
+    queue_drained(c);
     if (c->close_code) {
         const char *reason = close_reason(c->close_code);
         lws_close_reason(wsi, (enum lws_close_status)c->close_code, (unsigned char *)reason, strlen(reason));
         return -1;
     }
     return 0;
+}
+
+/* Writing from the loop instead of from lws' writeable callback saves, per
+ * message and connection, switching POLLOUT on and off and a wakeup: on
+ * this VM each costs as much as the send itself. Only in the plain case;
+ * anything lws must sequence itself (a send it still buffers, a close,
+ * permessage-deflate) goes the writeable way. */
+void net_flush(net_server *n) {
+    if (!n->ndirty) return;
+    lws_sul_cancel(&n->sul_flush);
+    /* Sending may close connections but queues nothing new: the list is stable. */
+    for (size_t i = 0; i < n->ndirty; i++) {
+        net_conn *c = net_slot_get(n, n->dirty[i], SLOT_WS);
+        if (!c) continue;
+        c->dirty = false;
+        if (!c->qlen) continue;
+        if (c->close_code || c->peer_closing || n->cfg.deflate || lws_partial_buffered(c->wsi)) {
+            lws_callback_on_writable(c->wsi);
+            continue;
+        }
+        if (write_queue(c->wsi, c) < 0) {
+            /* Broken: let lws close it from the loop (never close a wsi outside its callbacks). */
+            lws_set_timeout(c->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+            continue;
+        }
+        if (c->qlen) lws_callback_on_writable(c->wsi);
+        else queue_drained(c);
+    }
+    n->ndirty = 0;
 }
 
 int net_ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len) {
@@ -228,6 +299,9 @@ int net_ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
     case LWS_CALLBACK_RECEIVE:
         if (!c->id) return -1;
         return receive(wsi, n, c, in, len);
+    case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:
+        c->peer_closing = true;
+        return 0;
     case LWS_CALLBACK_SERVER_WRITEABLE:
         if (!c->id) return -1;
         return writeable(wsi, c);
