@@ -285,7 +285,12 @@ static void got_events(redisReply *reply, void *priv) {
     bool reached = false; /* the op that makes target + 1: the state ends before it */
     for (size_t i = 0; i < reply->elements && !reached; i++) {
         hist_event e;
-        if (!entry_event(reply->element[i], &e, kv)) continue;
+        if (!entry_event(reply->element[i], &e, kv)) {
+            const redisReply *id = reply->element[i]->elements ? reply->element[i]->element[0] : NULL;
+            /* Never read an entry twice, even one that is not an event. */
+            if (id && id->type == REDIS_REPLY_STRING) snprintf(q->cursor, sizeof q->cursor, "%.47s", id->str);
+            continue;
+        }
         if (hist_is_op(&e) && e.rev >= q->target) {
             reached = true;
             break;
