@@ -104,6 +104,15 @@ static void put_field(sbuf *b, const char *name, const char *value) {
     sbuf_put_jstrz(b, value ? value : "");
 }
 
+void hist_write_person(sbuf *b, const char *participant, const char *name, const char *org, const char *role) {
+    sbuf_puts(b, "{\"participant\":");
+    sbuf_put_jstrz(b, participant ? participant : "");
+    put_field(b, "name", name);
+    put_field(b, "org", org);
+    put_field(b, "role", role);
+    sbuf_putc(b, '}');
+}
+
 bool hist_write_event(sbuf *b, const hist_event *e, hist_view v) {
     poll_facts f = {0};
     if (is_poll_event(e)) {
@@ -261,13 +270,9 @@ void hist_state_write(sbuf *b, const hist_state *s, hist_view v) {
         bool seen = false; /* connected through two processes: listed once */
         for (size_t j = 0; j < i && !seen; j++) seen = strcmp(s->people[j].participant, p->participant) == 0;
         if (seen) continue;
-        sbuf_puts(b, first ? "{\"participant\":" : ",{\"participant\":");
+        if (!first) sbuf_putc(b, ',');
         first = false;
-        sbuf_put_jstrz(b, p->participant);
-        put_field(b, "name", p->name);
-        put_field(b, "org", p->org);
-        put_field(b, "role", p->role);
-        sbuf_putc(b, '}');
+        hist_write_person(b, p->participant, p->name, p->org, p->role);
     }
     sbuf_puts(b, "],\"polls\":[");
     first = true;

@@ -90,6 +90,8 @@ void hist_state_free(hist_state *s);
 void hist_state_add(hist_state *s, const hist_event *e);
 /* ,"present":[…],"polls":[…] as the view sees them (written after other fields). */
 void hist_state_write(sbuf *b, const hist_state *s, hist_view v);
+/* {"participant","name","org","role"}: a person as every history reply names them. */
+void hist_write_person(sbuf *b, const char *participant, const char *name, const char *org, const char *role);
 /* Results as served: the stored message without its "type", or null when
  * the view may not see them. */
 void hist_write_results(sbuf *b, const char *results, bool shown);

@@ -139,6 +139,17 @@ void hub_broadcast(hub_room *r, sbuf *b, uint64_t except_conn, int except_partic
     netmsg_unref(m);
 }
 
+bool hub_stream_event(const redisReply *e, hist_event *ev, const char **kv) {
+    if (!e || e->type != REDIS_REPLY_ARRAY || e->elements != 2 || e->element[0]->type != REDIS_REPLY_STRING ||
+        e->element[1]->type != REDIS_REPLY_ARRAY)
+        return false;
+    const redisReply *f = e->element[1];
+    size_t n = 0;
+    for (size_t i = 0; i < f->elements && n < HUB_EVENT_FIELDS; i++)
+        kv[n++] = f->element[i]->type == REDIS_REPLY_STRING ? f->element[i]->str : NULL;
+    return hist_event_from_fields(ev, e->element[0]->str, kv, n);
+}
+
 /* ---- Loading a workshop: meta, newest snapshot, people, last ops, then the tail of events. ---- */
 
 static const redisReply *field(const redisReply *kv, const char *name) {

@@ -18,7 +18,6 @@
 #define PAGE_DEFAULT 1000
 #define PAGE_MAX 10000
 #define SCAN_MAX 10000          /* stream entries read per round trip */
-#define KV_MAX 32               /* fields of one stream entry we look at */
 #define KEY_LEN 96
 
 typedef enum { Q_HISTORY, Q_STATE, Q_EXPORT, Q_DELETE } query_kind;
@@ -82,18 +81,6 @@ static void unavailable(query *q) { fail(q, 503, PROTO_EUNAVAILABLE, "storage is
         if (!(q)->h->store || !store_cmd((q)->h->store, fn, q, __VA_ARGS__)) unavailable(q);                         \
     } while (0)
 
-/* A stream entry's fields as an event. False when it is not one. */
-static bool entry_event(const redisReply *e, hist_event *ev, const char **kv) {
-    if (!e || e->type != REDIS_REPLY_ARRAY || e->elements != 2 || e->element[0]->type != REDIS_REPLY_STRING ||
-        e->element[1]->type != REDIS_REPLY_ARRAY)
-        return false;
-    const redisReply *f = e->element[1];
-    size_t n = 0;
-    for (size_t i = 0; i < f->elements && n < KV_MAX; i++)
-        kv[n++] = f->element[i]->type == REDIS_REPLY_STRING ? f->element[i]->str : NULL;
-    return hist_event_from_fields(ev, e->element[0]->str, kv, n);
-}
-
 static bool is_array(const redisReply *r) { return r && r->type == REDIS_REPLY_ARRAY; }
 
 /* A step's reply: the query when it is an array, else the query ends (503). */
@@ -102,6 +89,15 @@ static query *array_reply(const redisReply *reply, void *priv) {
     if (is_array(reply)) return q;
     unavailable(q);
     return NULL;
+}
+
+/* A full page came: ask for the next one, after its last entry, up to end.
+ * False when this page was the last. */
+static bool next_page(query *q, const redisReply *reply, store_reply_fn fn, const char *key, const char *end) {
+    if (reply->elements != SCAN_MAX) return false;
+    snprintf(q->cursor, sizeof q->cursor, "%.47s", reply->element[reply->elements - 1]->element[0]->str);
+    SEND(q, fn, "XRANGE %s (%s %s COUNT %d", key, q->cursor, end, SCAN_MAX);
+    return true;
 }
 
 /* ---- The start of every request: the workshop's meta, and who asks ---- */
@@ -187,11 +183,9 @@ static bool parse_int(const char *s, int64_t lo, int64_t hi, int64_t *out) {
 
 /* ---- GET /history ---- */
 
-static void got_page(redisReply *reply, void *priv) {
-    query *q = array_reply(reply, priv);
-    if (!q) return;
-    sbuf *b = &q->out;
-    sbuf_puts(b, "{\"workshop\":");
+/* lead, then the workshop's id, "title", "created" and the current "rev". */
+static void put_workshop(sbuf *b, const query *q, const char *lead) {
+    sbuf_puts(b, lead);
     sbuf_put_jstrz(b, q->id);
     sbuf_puts(b, ",\"title\":");
     sbuf_put_jstrz(b, q->title);
@@ -199,13 +193,20 @@ static void got_page(redisReply *reply, void *priv) {
     sbuf_put_i64(b, q->created);
     sbuf_puts(b, ",\"rev\":");
     sbuf_put_i64(b, q->rev_now);
+}
+
+static void got_page(redisReply *reply, void *priv) {
+    query *q = array_reply(reply, priv);
+    if (!q) return;
+    sbuf *b = &q->out;
+    put_workshop(b, q, "{\"workshop\":");
     sbuf_puts(b, ",\"events\":[");
     size_t n = reply->elements < (size_t)q->limit ? reply->elements : (size_t)q->limit;
     bool first = true;
-    const char *kv[KV_MAX];
+    const char *kv[HUB_EVENT_FIELDS];
     for (size_t i = 0; i < n; i++) {
         hist_event e;
-        if (!entry_event(reply->element[i], &e, kv)) continue;
+        if (!hub_stream_event(reply->element[i], &e, kv)) continue;
         size_t mark = b->len;
         if (!first) sbuf_putc(b, ',');
         if (hist_write_event(b, &e, q->view)) first = false;
@@ -253,19 +254,14 @@ static void finish_state(query *q);
 static void got_marks(redisReply *reply, void *priv) {
     query *q = array_reply(reply, priv);
     if (!q) return;
-    const char *kv[KV_MAX];
+    const char *kv[HUB_EVENT_FIELDS];
     for (size_t i = 0; i < reply->elements; i++) {
         hist_event e;
-        if (!entry_event(reply->element[i], &e, kv)) continue;
+        if (!hub_stream_event(reply->element[i], &e, kv)) continue;
         hist_state_add(&q->st, &e);
         if (q->kind == Q_EXPORT) export_book_event(&q->book, &e);
     }
-    if (reply->elements == SCAN_MAX) {
-        snprintf(q->cursor, sizeof q->cursor, "%.47s", reply->element[reply->elements - 1]->element[0]->str);
-        SEND(q, got_marks, "XRANGE %s (%s %s COUNT %d", q->k_marks, q->cursor, q->bound, SCAN_MAX);
-        return;
-    }
-    finish_state(q);
+    if (!next_page(q, reply, got_marks, q->k_marks, q->bound)) finish_state(q);
 }
 
 static void read_marks(query *q) {
@@ -281,11 +277,11 @@ static void scan_events(query *q);
 static void got_events(redisReply *reply, void *priv) {
     query *q = array_reply(reply, priv);
     if (!q) return;
-    const char *kv[KV_MAX];
+    const char *kv[HUB_EVENT_FIELDS];
     bool reached = false; /* the op that makes target + 1: the state ends before it */
     for (size_t i = 0; i < reply->elements && !reached; i++) {
         hist_event e;
-        if (!entry_event(reply->element[i], &e, kv)) {
+        if (!hub_stream_event(reply->element[i], &e, kv)) {
             const redisReply *id = reply->element[i]->elements ? reply->element[i]->element[0] : NULL;
             /* Never read an entry twice, even one that is not an event. */
             if (id && id->type == REDIS_REPLY_STRING) snprintf(q->cursor, sizeof q->cursor, "%.47s", id->str);
@@ -342,11 +338,11 @@ static void got_snapshot(redisReply *reply, void *priv) {
     query *q = array_reply(reply, priv);
     if (!q) return;
     const redisReply *e = reply->elements == 1 ? reply->element[0] : NULL;
-    const char *kv[KV_MAX];
+    const char *kv[HUB_EVENT_FIELDS];
     const char *text = NULL, *event = NULL;
     if (e && e->type == REDIS_REPLY_ARRAY && e->elements == 2 && is_array(e->element[1])) {
         const redisReply *f = e->element[1];
-        for (size_t i = 0; i + 1 < f->elements && i + 1 < KV_MAX; i += 2) {
+        for (size_t i = 0; i + 1 < f->elements && i + 1 < HUB_EVENT_FIELDS; i += 2) {
             kv[i] = f->element[i]->str;
             if (kv[i] && strcmp(kv[i], "text") == 0) text = f->element[i + 1]->str;
             if (kv[i] && strcmp(kv[i], "event") == 0) event = f->element[i + 1]->str;
@@ -373,9 +369,9 @@ static void read_snapshot(query *q) {
 static void got_moment(redisReply *reply, void *priv) {
     query *q = array_reply(reply, priv);
     if (!q) return;
-    const char *kv[KV_MAX];
+    const char *kv[HUB_EVENT_FIELDS];
     hist_event e;
-    if (reply->elements == 1 && entry_event(reply->element[0], &e, kv)) {
+    if (reply->elements == 1 && hub_stream_event(reply->element[0], &e, kv)) {
         q->target = hist_is_op(&e) ? e.rev + 1 : e.rev;
         snprintf(q->bound, sizeof q->bound, "%s", e.id);
     } else {
@@ -482,21 +478,17 @@ static void export_finish(query *q) {
 static void got_log(redisReply *reply, void *priv) {
     query *q = array_reply(reply, priv);
     if (!q) return;
-    const char *kv[KV_MAX];
+    const char *kv[HUB_EVENT_FIELDS];
     sbuf *b = &q->out;
     for (size_t i = 0; i < reply->elements; i++) {
         hist_event e;
-        if (!entry_event(reply->element[i], &e, kv)) continue;
+        if (!hub_stream_event(reply->element[i], &e, kv)) continue;
         size_t mark = b->len;
         if (q->wrote_event) sbuf_putc(b, ',');
         if (hist_write_event(b, &e, HIST_FACILITATOR)) q->wrote_event = true;
         else b->len = mark;
     }
-    if (reply->elements == SCAN_MAX) {
-        snprintf(q->cursor, sizeof q->cursor, "%.47s", reply->element[reply->elements - 1]->element[0]->str);
-        SEND(q, got_log, "XRANGE %s (%s + COUNT %d", q->k_events, q->cursor, SCAN_MAX);
-        return;
-    }
+    if (next_page(q, reply, got_log, q->k_events, "+")) return;
     sbuf_puts(b, "]}");
     if (!sbuf_ok(b)) {
         fail(q, 500, PROTO_EINTERNAL, "out of memory");
@@ -540,28 +532,14 @@ static void got_people(redisReply *reply, void *priv) {
     qsort(rows, n, sizeof *rows, person_order);
     sbuf *b = &q->out;
     if (q->format == F_JSON) {
-        sbuf_puts(b, "{\"workshop\":{\"id\":");
-        sbuf_put_jstrz(b, q->id);
-        sbuf_puts(b, ",\"title\":");
-        sbuf_put_jstrz(b, q->title);
-        sbuf_puts(b, ",\"created\":");
-        sbuf_put_i64(b, q->created);
-        sbuf_puts(b, ",\"rev\":");
-        sbuf_put_i64(b, q->rev_now);
+        put_workshop(b, q, "{\"workshop\":{\"id\":");
         sbuf_puts(b, "},\"participants\":[");
     }
     for (size_t i = 0; i < n; i++) {
         export_book_person(&q->book, rows[i].org);
         if (q->format == F_JSON) { /* never the participant's secret */
-            sbuf_puts(b, i ? ",{\"participant\":" : "{\"participant\":");
-            sbuf_put_jstrz(b, rows[i].pid);
-            sbuf_puts(b, ",\"name\":");
-            sbuf_put_jstrz(b, rows[i].name);
-            sbuf_puts(b, ",\"org\":");
-            sbuf_put_jstrz(b, rows[i].org);
-            sbuf_puts(b, ",\"role\":");
-            sbuf_put_jstrz(b, rows[i].role);
-            sbuf_putc(b, '}');
+            if (i) sbuf_putc(b, ',');
+            hist_write_person(b, rows[i].pid, rows[i].name, rows[i].org, rows[i].role);
         }
         cJSON_Delete(rows[i].json);
     }

@@ -4,6 +4,7 @@
 
 #include <libwebsockets.h>
 
+#include "core/hist.h"
 #include "core/poll.h"
 #include "core/proto.h"
 #include "core/workshop.h"
@@ -83,6 +84,12 @@ void hub_room_load_tail(hub_room *r);
 
 /* A workshop's Redis key: atelier:{w:ID}:WHAT. False if it does not fit n. */
 bool hub_key(char *dst, size_t n, const char *workshop_id, const char *what);
+
+/* A stream entry (id, [field, value, …]) as a history event; kv holds
+ * HUB_EVENT_FIELDS pointers into the reply. False when it is not an event. */
+#define HUB_EVENT_FIELDS 32
+struct redisReply;
+bool hub_stream_event(const struct redisReply *e, hist_event *ev, const char **kv);
 
 /* A stored participant record into the model (added or filled in). */
 bool hub_person_upsert(workshop *w, const char *pid, const char *json);

@@ -109,16 +109,12 @@ static void got_marks(redisReply *reply, void *priv) {
         sweep_free(s);
         return;
     }
-    const char *kv[32];
+    const char *kv[HUB_EVENT_FIELDS];
     for (size_t i = 0; i < reply->elements; i++) {
-        const redisReply *e = reply->element[i];
-        if (e->type != REDIS_REPLY_ARRAY || e->elements != 2 || e->element[1]->type != REDIS_REPLY_ARRAY) continue;
-        const redisReply *f = e->element[1];
-        size_t n = 0;
-        for (size_t k = 0; k < f->elements && n < 32; k++) kv[n++] = f->element[k]->str;
         hist_event ev;
-        if (hist_event_from_fields(&ev, e->element[0]->str, kv, n)) hist_state_add(&s->st, &ev);
-        snprintf(s->cursor, sizeof s->cursor, "%.47s", e->element[0]->str);
+        if (!hub_stream_event(reply->element[i], &ev, kv)) continue;
+        hist_state_add(&s->st, &ev);
+        snprintf(s->cursor, sizeof s->cursor, "%.47s", ev.id);
     }
     if (reply->elements == MARKS_PAGE && s->h->store &&
         store_cmd(s->h->store, got_marks, s, "XRANGE %s (%s + COUNT %d", s->k_marks, s->cursor, MARKS_PAGE))

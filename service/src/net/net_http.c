@@ -51,7 +51,10 @@ bool net_http_arg(net_server *n, uint64_t req, const char *name, char *buf, size
     if (!h || len < 2 || len > 4096) return false;
     size_t nl = strlen(name);
     char frag[4200];
-    for (int i = 0; lws_hdr_copy_fragment(h->wsi, frag, (int)sizeof frag, WSI_TOKEN_HTTP_URI_ARGS, i) > 0; i++) {
+    /* An empty or oversized argument ("?&rev=1") fails to copy like a missing
+     * one, so look at a bounded number of them rather than stop at the first. */
+    for (int i = 0; i < 32; i++) {
+        if (lws_hdr_copy_fragment(h->wsi, frag, (int)sizeof frag, WSI_TOKEN_HTTP_URI_ARGS, i) <= 0) continue;
         if (strncmp(frag, name, nl) != 0 || frag[nl] != '=') continue;
         size_t vl = strlen(frag + nl + 1);
         if (vl >= len) return false;
