@@ -25,6 +25,7 @@ typedef struct settings {
     long max_queue;
     int ping_secs;
     bool deflate;
+    bool io_uring;
 } settings;
 
 static net_server *running;
@@ -52,6 +53,8 @@ static void usage(FILE *f) {
             "  --max-queue N         messages queued to a slow client before it is dropped [ATELIER_MAX_QUEUE] (default 4096)\n"
             "  --ping-secs N         keepalive ping after N idle seconds, 0 for none [ATELIER_PING_SECS] (default 30)\n"
             "  --deflate             offer permessage-deflate (about 190 KB more per connection) [ATELIER_DEFLATE=1]\n"
+            "  --no-io-uring         one sendmsg per connection instead of one io_uring call per flush\n"
+            "                        [ATELIER_IO_URING=0] (io_uring is used when the kernel allows it)\n"
             "  --help                this text\n");
 }
 
@@ -82,7 +85,7 @@ static const char *env_or(const char *name, const char *def) {
     return v && *v ? v : def;
 }
 
-enum { O_LISTEN = 1, O_PORT, O_REDIS, O_WEB_ROOT, O_LOG, O_MAXMSG, O_RATE, O_BURST, O_WINDOW, O_SNAP, O_QUEUE, O_PING, O_DEFLATE, O_HELP };
+enum { O_LISTEN = 1, O_PORT, O_REDIS, O_WEB_ROOT, O_LOG, O_MAXMSG, O_RATE, O_BURST, O_WINDOW, O_SNAP, O_QUEUE, O_PING, O_DEFLATE, O_URING, O_HELP };
 
 /* Settings from the environment first, flags over them. Returns 0, or 2 on a bad value. */
 static int configure(int argc, char **argv, settings *s) {
@@ -100,6 +103,7 @@ static int configure(int argc, char **argv, settings *s) {
     v[O_QUEUE] = env_or("ATELIER_MAX_QUEUE", "4096");
     v[O_PING] = env_or("ATELIER_PING_SECS", "30");
     v[O_DEFLATE] = env_or("ATELIER_DEFLATE", "0");
+    v[O_URING] = env_or("ATELIER_IO_URING", "1");
     static const struct option opts[] = {
         {"listen", required_argument, NULL, O_LISTEN},   {"port", required_argument, NULL, O_PORT},
         {"redis", required_argument, NULL, O_REDIS},     {"web-root", required_argument, NULL, O_WEB_ROOT},
@@ -107,7 +111,8 @@ static int configure(int argc, char **argv, settings *s) {
         {"rate", required_argument, NULL, O_RATE},       {"burst", required_argument, NULL, O_BURST},
         {"window", required_argument, NULL, O_WINDOW},   {"snapshot-every", required_argument, NULL, O_SNAP},
         {"max-queue", required_argument, NULL, O_QUEUE}, {"ping-secs", required_argument, NULL, O_PING},
-        {"deflate", no_argument, NULL, O_DEFLATE},       {"help", no_argument, NULL, O_HELP},
+        {"deflate", no_argument, NULL, O_DEFLATE},       {"no-io-uring", no_argument, NULL, O_URING},
+        {"help", no_argument, NULL, O_HELP},
         {NULL, 0, NULL, 0},
     };
     int c;
@@ -117,6 +122,7 @@ static int configure(int argc, char **argv, settings *s) {
             exit(0);
         }
         if (c == O_DEFLATE) v[O_DEFLATE] = "1";
+        else if (c == O_URING) v[O_URING] = "0";
         else if (c > 0 && c < O_HELP) v[c] = optarg;
         else {
             usage(stderr);
@@ -145,7 +151,8 @@ static int configure(int argc, char **argv, settings *s) {
     *s = (settings){.listen = v[O_LISTEN], .port = (int)port, .redis = v[O_REDIS], .web_root = v[O_WEB_ROOT],
                     .log_level = v[O_LOG], .max_message = maxmsg, .rate = (double)rate, .burst = (double)burst,
                     .window = window, .snapshot_every = snap, .max_queue = queue, .ping_secs = (int)ping,
-                    .deflate = strcmp(v[O_DEFLATE], "1") == 0 || strcmp(v[O_DEFLATE], "true") == 0};
+                    .deflate = strcmp(v[O_DEFLATE], "1") == 0 || strcmp(v[O_DEFLATE], "true") == 0,
+                    .io_uring = strcmp(v[O_URING], "0") != 0 && strcmp(v[O_URING], "false") != 0};
     return 0;
 }
 
@@ -167,7 +174,8 @@ int main(int argc, char **argv) {
     signal(SIGPIPE, SIG_IGN);
 
     net_config nc = {.listen = s.listen, .port = s.port, .web_root = s.web_root, .max_message = (size_t)s.max_message,
-                     .max_queue = (size_t)s.max_queue, .ping_secs = s.ping_secs, .deflate = s.deflate};
+                     .max_queue = (size_t)s.max_queue, .ping_secs = s.ping_secs, .deflate = s.deflate,
+                     .io_uring = s.io_uring};
     net_server *net = net_new(&nc);
     if (!net) {
         fprintf(stderr, "atelier: cannot listen on %s:%d\n", s.listen, s.port);

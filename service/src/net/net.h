@@ -26,12 +26,14 @@ typedef struct net_config {
     size_t max_queue;          /* messages queued to one slow client before it is dropped */
     int ping_secs;             /* keepalive ping after this much silence (0: none) */
     bool deflate;              /* offer permessage-deflate */
+    bool io_uring;             /* batch the writes of a flush with io_uring when the kernel allows */
 } net_config;
 
 /* A message to send, shared by every connection it goes to. */
 typedef struct netmsg {
     int refs;                  /* connections (and the builder) holding it */
     size_t len;                /* bytes of payload */
+    uint8_t framed;            /* bytes of frame header written before the payload (0: not yet) */
     char *buf;                 /* NET_PRE bytes of room for the frame header, then the payload */
 } netmsg;
 

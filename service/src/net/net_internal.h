@@ -70,6 +70,12 @@ struct net_server {
     bool stopping;             /* close frames sent, draining */
     uint64_t *dirty;           /* connections with messages queued since the last flush */
     size_t ndirty, dirty_cap;
+    struct net_batch *batch;   /* writes of a flush in one system call (NULL: one sendmsg each) */
+    struct net_sendreq *flush_reqs; /* a flush's writes, one per connection */
+    net_conn **flush_conns;    /* ... and their connections */
+    size_t flush_cap;
+    struct iovec *flush_iov;   /* ... and their frames */
+    size_t flush_iov_cap;
     lws_sorted_usec_list_t sul_flush; /* keeps the loop from sleeping on a flush list queued from a timer */
 };
 

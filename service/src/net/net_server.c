@@ -5,6 +5,7 @@
 #include <sys/random.h>
 #include <unistd.h>
 
+#include "net/net_batch.h"
 #include "net/net_internal.h"
 #include "store/store.h"
 
@@ -68,6 +69,10 @@ net_server *net_new(const net_config *cfg) {
         free(n);
         return NULL;
     }
+    const char *why = "turned off";
+    if (cfg->io_uring) n->batch = net_batch_new(256, &why);
+    if (n->batch) lwsl_notice("writes batched with io_uring\n");
+    else lwsl_notice("writes with one sendmsg per connection: io_uring %s\n", why);
     return n;
 }
 
@@ -107,6 +112,10 @@ void net_free(net_server *n) {
     free(n->slots);
     free(n->free_slots);
     free(n->dirty);
+    net_batch_free(n->batch);
+    free(n->flush_reqs);
+    free(n->flush_conns);
+    free(n->flush_iov);
     free(n);
 }
 
@@ -155,6 +164,7 @@ netmsg *netmsg_take(sbuf *b) {
         return NULL;
     }
     m->refs = 1;
+    m->framed = 0;
     m->len = b->len;
     m->buf = b->buf;
     b->buf = NULL;

@@ -1,6 +1,8 @@
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "net/net_batch.h"
 #include "net/net_internal.h"
 
 
@@ -153,12 +155,16 @@ static int receive(struct lws *wsi, net_server *n, net_conn *c, const char *in, 
     return 0;
 }
 
-/* Several queued messages go out in one send: each framed here as an
- * unmasked text frame, the lot written raw. On this kind of machine a send
- * costs far more than copying a few hundred bytes, and a committed batch of
- * ops is one message per op to every connection. Not with permessage-deflate
- * (lws must compress each frame itself). */
-#define COALESCE_MAX (16 * 1024)
+/* Several queued messages go out in one send: each is framed once, in the
+ * NET_PRE room before its payload (an unmasked server frame is the same
+ * bytes for every connection), and a connection's queue goes out as one
+ * gathered write. On this kind of machine a send costs far more than its
+ * bytes, and a committed batch of ops is one message per op to every
+ * connection. Not with permessage-deflate (lws must compress each frame
+ * itself). */
+#define IOV_PER_SEND 32
+
+_Static_assert(LWS_PRE >= 10, "a frame header must fit before the payload");
 
 static size_t frame_header(unsigned char *h, size_t len) {
     h[0] = 0x81; /* FIN, text */
@@ -177,6 +183,16 @@ static size_t frame_header(unsigned char *h, size_t len) {
     return 10;
 }
 
+static struct iovec framed(netmsg *m) {
+    if (!m->framed) {
+        unsigned char h[10];
+        size_t hlen = frame_header(h, m->len);
+        memcpy(m->buf + NET_PRE - hlen, h, hlen);
+        m->framed = (uint8_t)hlen;
+    }
+    return (struct iovec){.iov_base = m->buf + NET_PRE - m->framed, .iov_len = m->framed + m->len};
+}
+
 static netmsg *pop(net_conn *c) {
     netmsg *m = c->q[c->qhead];
     c->qhead = (c->qhead + 1) % c->qcap;
@@ -184,27 +200,49 @@ static netmsg *pop(net_conn *c) {
     return m;
 }
 
-/* Write queued messages until the queue is empty or lws had to keep part
- * of a send for later (the socket is full). -1: the connection is broken. */
-static int write_queue(struct lws *wsi, net_conn *c) {
-    unsigned char buf[LWS_PRE + COALESCE_MAX];
-    while (c->qlen && !lws_partial_buffered(wsi)) {
-        if (c->q[c->qhead]->len + 10 > COALESCE_MAX) { /* a big one (a welcome): lws frames it */
-            netmsg *m = pop(c);
-            int wrote = lws_write(wsi, (unsigned char *)m->buf + LWS_PRE, m->len, LWS_WRITE_TEXT);
+/* The frames at the head of c's queue, at most max. */
+static int gather(net_conn *c, struct iovec *iov, int max) {
+    int k = 0;
+    for (; k < max && k < (int)c->qlen; k++) iov[k] = framed(c->q[(c->qhead + k) % c->qcap]);
+    return k;
+}
+
+/* After a write of the first cnt frames of c's queue: drop what went out.
+ * The rest of a frame cut short goes to lws, which keeps what the socket
+ * does not take and sends it when the socket drains (the queue waits for
+ * that: lws_partial_buffered). 1: all went out, 0: the socket is full,
+ * -1: the connection is broken. */
+static int sent(struct lws *wsi, net_conn *c, const struct iovec *iov, int cnt, ssize_t result) {
+    if (result == -EAGAIN || result == -EWOULDBLOCK || result == -EINTR) return 0;
+    if (result < 0) return -1;
+    size_t done = (size_t)result;
+    for (int i = 0; i < cnt; i++) {
+        netmsg *m = pop(c);
+        if (done >= iov[i].iov_len) {
+            done -= iov[i].iov_len;
             netmsg_unref(m);
-            if (wrote < 0) return -1;
             continue;
         }
-        size_t used = 0;
-        while (c->qlen && used + c->q[c->qhead]->len + 10 <= COALESCE_MAX) {
-            netmsg *m = pop(c);
-            used += frame_header(buf + LWS_PRE + used, m->len);
-            memcpy(buf + LWS_PRE + used, m->buf + LWS_PRE, m->len);
-            used += m->len;
-            netmsg_unref(m);
-        }
-        if (lws_write(wsi, buf + LWS_PRE, used, LWS_WRITE_RAW) < (int)used) return -1;
+        size_t rest = iov[i].iov_len - done;
+        unsigned char *buf = malloc(LWS_PRE + rest);
+        if (buf) memcpy(buf + LWS_PRE, (const char *)iov[i].iov_base + done, rest);
+        netmsg_unref(m);
+        if (!buf) return -1;
+        int wrote = lws_write(wsi, buf + LWS_PRE, rest, LWS_WRITE_RAW);
+        free(buf);
+        return wrote < (int)rest ? -1 : 0;
+    }
+    return 1;
+}
+
+/* Write queued messages until the queue is empty or the socket is full. */
+static int write_queue(struct lws *wsi, net_conn *c) {
+    struct iovec iov[IOV_PER_SEND];
+    while (c->qlen && !lws_partial_buffered(wsi)) {
+        net_sendreq r = {.fd = lws_get_socket_fd(wsi), .iov = iov, .iovcnt = gather(c, iov, IOV_PER_SEND)};
+        net_batch_send(NULL, &r, 1);
+        int s = sent(wsi, c, iov, r.iovcnt, r.result);
+        if (s <= 0) return s;
     }
     return 0;
 }
@@ -246,23 +284,65 @@ static int writeable(struct lws *wsi, net_conn *c) {
 
 /* Writing from the loop instead of from lws' writeable callback saves, per
  * message and connection, switching POLLOUT on and off and a wakeup: on
- * this VM each costs as much as the send itself. Only in the plain case;
- * anything lws must sequence itself (a send it still buffers, a close,
- * permessage-deflate) goes the writeable way. */
+ * this VM each costs as much as the send itself. And the writes of all
+ * connections go out together (net_batch: one system call with io_uring).
+ * Only in the plain case; anything lws must sequence itself (a send it
+ * still buffers, a close, permessage-deflate, TLS) goes the writeable way. */
+static bool flush_room(net_server *n, size_t conns, size_t iovs) {
+    if (conns > n->flush_cap) {
+        net_sendreq *r = realloc(n->flush_reqs, conns * sizeof *r);
+        if (r) n->flush_reqs = r;
+        net_conn **c = realloc(n->flush_conns, conns * sizeof *c);
+        if (c) n->flush_conns = c;
+        if (!r || !c) return false;
+        n->flush_cap = conns;
+    }
+    if (iovs > n->flush_iov_cap) {
+        struct iovec *v = realloc(n->flush_iov, iovs * sizeof *v);
+        if (!v) return false;
+        n->flush_iov = v;
+        n->flush_iov_cap = iovs;
+    }
+    return true;
+}
+
 void net_flush(net_server *n) {
     if (!n->ndirty) return;
     lws_sul_cancel(&n->sul_flush);
     /* Sending may close connections but queues nothing new: the list is stable. */
+    size_t k = 0, iovs = 0;
     for (size_t i = 0; i < n->ndirty; i++) {
         net_conn *c = net_slot_get(n, n->dirty[i], SLOT_WS);
         if (!c) continue;
         c->dirty = false;
         if (!c->qlen) continue;
-        if (c->close_code || c->peer_closing || n->cfg.deflate || lws_partial_buffered(c->wsi)) {
+        if (c->close_code || c->peer_closing || n->cfg.deflate || lws_partial_buffered(c->wsi) || lws_is_ssl(c->wsi)) {
             lws_callback_on_writable(c->wsi);
             continue;
         }
-        if (write_queue(c->wsi, c) < 0) {
+        n->dirty[k++] = c->id; /* compacted in place: i >= k */
+        iovs += c->qlen < IOV_PER_SEND ? c->qlen : IOV_PER_SEND;
+    }
+    n->ndirty = 0;
+    if (!k) return;
+    if (!flush_room(n, k, iovs)) {
+        for (size_t i = 0; i < k; i++) lws_callback_on_writable(((net_conn *)net_slot_get(n, n->dirty[i], SLOT_WS))->wsi);
+        return;
+    }
+    struct iovec *iov = n->flush_iov;
+    for (size_t i = 0; i < k; i++) {
+        net_conn *c = net_slot_get(n, n->dirty[i], SLOT_WS);
+        int cnt = gather(c, iov, IOV_PER_SEND);
+        n->flush_conns[i] = c;
+        n->flush_reqs[i] = (net_sendreq){.fd = lws_get_socket_fd(c->wsi), .iov = iov, .iovcnt = cnt};
+        iov += cnt;
+    }
+    net_batch_send(n->batch, n->flush_reqs, k);
+    for (size_t i = 0; i < k; i++) {
+        net_conn *c = n->flush_conns[i];
+        const net_sendreq *r = &n->flush_reqs[i];
+        int s = sent(c->wsi, c, r->iov, r->iovcnt, r->result);
+        if (s < 0) {
             /* Broken: let lws close it from the loop (never close a wsi outside its callbacks). */
             lws_set_timeout(c->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
             continue;
@@ -270,7 +350,6 @@ void net_flush(net_server *n) {
         if (c->qlen) lws_callback_on_writable(c->wsi);
         else queue_drained(c);
     }
-    n->ndirty = 0;
 }
 
 int net_ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len) {
