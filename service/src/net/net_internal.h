@@ -33,6 +33,8 @@ struct net_conn {
     int close_code;            /* close once the queue is empty (0: no) */
     bool dirty;                /* on the server's flush list */
     bool peer_closing;         /* the client sent a close frame: no more data frames */
+    lws_usec_t ping_at;        /* when a keepalive ping went out unanswered (0: none) */
+    lws_usec_t last_rx;        /* when the client last sent a frame (data or pong) */
 };
 
 typedef enum { HTTP_GET, HTTP_POST, HTTP_DELETE } net_http_method;
@@ -77,6 +79,8 @@ struct net_server {
     struct iovec *flush_iov;   /* ... and their frames */
     size_t flush_iov_cap;
     lws_sorted_usec_list_t sul_flush; /* keeps the loop from sleeping on a flush list queued from a timer */
+    lws_sorted_usec_list_t sul_keepalive; /* the once-a-second sweep of silent connections */
+    netmsg *ping;              /* the ping frame every connection is sent (framed once) */
 };
 
 uint64_t net_slot_add(net_server *n, net_slot_kind kind, void *ptr);
@@ -89,5 +93,9 @@ void net_close_all(net_server *n, int code, const char *reason);
 /* Write what was queued since the last flush, straight from the loop
  * (no writeable round trip). Called once per loop turn. */
 void net_flush(net_server *n);
+/* Keepalive (net_keepalive.c): the sweep, and a frame heard from c. */
+bool net_keepalive_start(net_server *n);
+void net_keepalive_stop(net_server *n);
+void net_keepalive_heard(net_conn *c);
 
 #endif

@@ -48,10 +48,6 @@ net_server *net_new(const net_config *cfg) {
     m_root = (struct lws_http_mount){.mount_next = &m_api, .mountpoint = "/", .origin = cfg->web_root, .def = "index.html",
                                      .extra_mimetypes = &mime_md, .origin_protocol = LWSMPRO_FILE, .mountpoint_len = 1};
 
-    static lws_retry_bo_t retry;
-    retry = (lws_retry_bo_t){.secs_since_valid_ping = (uint16_t)cfg->ping_secs,
-                             .secs_since_valid_hangup = (uint16_t)(cfg->ping_secs ? cfg->ping_secs * 2 : 0)};
-
     struct lws_context_creation_info info;
     memset(&info, 0, sizeof info);
     info.port = cfg->port;
@@ -61,11 +57,20 @@ net_server *net_new(const net_config *cfg) {
     info.vhost_name = "default";
     info.options = LWS_SERVER_OPTION_VALIDATE_UTF8 | LWS_SERVER_OPTION_HTTP_HEADERS_SECURITY_BEST_PRACTICES_ENFORCE |
                    LWS_SERVER_OPTION_DISABLE_IPV6;
-    if (cfg->ping_secs) info.retry_and_idle_policy = &retry;
     if (cfg->deflate) info.extensions = extensions;
     info.user = n;
+    /* No keepalive timers from lws: net_keepalive.c does it. Without a policy
+     * of our own lws applies its default (ping after 300 s), with the same
+     * per-connection timer it re-inserts by walking a list of all of them. */
+    static const lws_retry_bo_t no_lws_keepalive = {.secs_since_valid_ping = 0, .secs_since_valid_hangup = 0};
+    info.retry_and_idle_policy = &no_lws_keepalive;
     n->ctx = lws_create_context(&info);
     if (!n->ctx) {
+        free(n);
+        return NULL;
+    }
+    if (!net_keepalive_start(n)) {
+        lws_context_destroy(n->ctx);
         free(n);
         return NULL;
     }
@@ -108,6 +113,7 @@ void net_run_while(net_server *n, bool (*busy)(void *arg), void *arg, int ms) {
 void net_free(net_server *n) {
     if (!n) return;
     lws_sul_cancel(&n->sul_flush);
+    net_keepalive_stop(n);
     if (n->ctx) lws_context_destroy(n->ctx);
     free(n->slots);
     free(n->free_slots);

@@ -262,7 +262,8 @@ static int writeable(struct lws *wsi, net_conn *c) {
          * writeable turns for one: one message per turn. */
         if (c->qlen) {
             netmsg *m = pop(c);
-            int wrote = lws_write(wsi, (unsigned char *)m->buf + LWS_PRE, m->len, LWS_WRITE_TEXT);
+            int wrote = lws_write(wsi, (unsigned char *)m->buf + LWS_PRE, m->len,
+                                  m == n->ping ? LWS_WRITE_PING : LWS_WRITE_TEXT);
             netmsg_unref(m);
             if (wrote < 0) return -1;
         }
@@ -370,6 +371,7 @@ int net_ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
             return -1;
         }
         n->nconns++;
+        net_keepalive_heard(c);
         /* lws keeps the handshake's header table (4 KiB) for the life of the
          * connection unless told otherwise; nothing reads it after this. */
         lws_http_headers_detach(wsi);
@@ -377,7 +379,11 @@ int net_ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
         return 0;
     case LWS_CALLBACK_RECEIVE:
         if (!c->id) return -1;
+        net_keepalive_heard(c);
         return receive(wsi, n, c, in, len);
+    case LWS_CALLBACK_RECEIVE_PONG:
+        if (c->id) net_keepalive_heard(c);
+        return 0;
     case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:
         c->peer_closing = true;
         return 0;
