@@ -133,6 +133,30 @@ static uint64_t g_batch_ns;
 static uint64_t g_batches, g_batch_total_ns, g_batch_max_ns;
 
 static hist H_e2e, H_ack;
+/* The same e2e samples with the receive time taken from the kernel's stamp on
+ * the socket (ws_g.rx_ts) instead of the epoll return: what the issue calls
+ * "receipt", free of the time this one thread spends on the other sockets. */
+static hist H_rx;
+/* CLOCK_REALTIME - CLOCK_MONOTONIC: the kernel stamps in realtime, the tool
+ * times in monotonic. Both advance at the same (NTP-slewed) rate, so this
+ * only moves if someone steps the clock; read at start and end to check. */
+static int64_t g_rt_off0, g_rt_off1;
+static uint64_t g_rt_err;
+/* Largest kernel time (monotonic) seen in the current epoll batch. */
+static uint64_t g_batch_rx_max;
+static struct {
+    uint64_t n, no_ts;
+    uint64_t not_last;    /* read together with bytes after them: stamped with the last segment's time */
+    /* Kernel time later than the epoll return, and why: */
+    uint64_t late_own;    /* the read ended with the message: it came after the return, to a socket that
+                           * other bytes of the same read had made ready (the epoll figure is too early) */
+    uint64_t late_joined; /* read together with bytes after it, which may have come later (last-segment rule) */
+    uint64_t late_alone;  /* impossible: the message alone made its socket ready, so it came before the return */
+    uint64_t before_send; /* impossible: earlier than the op was sent */
+    uint64_t after_batch; /* impossible: batches with a kernel time later than the batch's end */
+    int64_t diff_sum;     /* epoll-based receive time - kernel receive time, summed (ns) */
+    int64_t diff_max;
+} RX;
 static struct {
     uint64_t ops_rx, acks, sent, skipped, errors, other_rx; /* inside the window */
     uint64_t unmatched, rev_anom, stray_ack, ack_id_mismatch, bad_msg;
@@ -183,6 +207,26 @@ static void *xcalloc(size_t n, size_t s)
         exit(2);
     }
     return p;
+}
+
+/* CLOCK_REALTIME - CLOCK_MONOTONIC, the realtime read between two monotonic
+ * reads; the narrowest of a few tries, *err_ns its half width. */
+static int64_t rt_offset(uint64_t *err_ns)
+{
+    int64_t best = 0;
+    uint64_t w = UINT64_MAX;
+    for (int i = 0; i < 8; i++) {
+        struct timespec r;
+        uint64_t a = now_ns();
+        clock_gettime(CLOCK_REALTIME, &r);
+        uint64_t b = now_ns();
+        if (b - a < w) {
+            w = b - a;
+            best = (int64_t)((uint64_t)r.tv_sec * 1000000000ull + (uint64_t)r.tv_nsec) - (int64_t)(a + w / 2);
+        }
+    }
+    *err_ns = w / 2 + 1;
+    return best;
 }
 
 static int in_window(uint64_t t) { return t >= t_meas0 && t < t_meas1 && t_meas0; }
@@ -571,6 +615,42 @@ static void on_welcome(client *c, const char *data, size_t len)
     g_joined++;
 }
 
+/* The kernel-stamped receipt of a broadcast sent at sent (monotonic) whose
+ * epoll-based receive time is epoll_rx. */
+static void rx_sample(uint64_t sent, uint64_t epoll_rx)
+{
+    if (!ws_g.rx_tstamp)
+        return;
+    if (!ws_g.rx_ts) {
+        RX.no_ts++;
+        return;
+    }
+    uint64_t rx = (uint64_t)((int64_t)ws_g.rx_ts - g_rt_off0);
+    RX.n++;
+    if (rx > g_batch_rx_max)
+        g_batch_rx_max = rx;
+    if (rx < sent) {
+        RX.before_send++;
+        hist_add(&H_rx, 0);
+        return;
+    }
+    hist_add(&H_rx, rx - sent);
+    if (!ws_g.rx_last)
+        RX.not_last++;
+    int64_t d = (int64_t)epoll_rx - (int64_t)rx;
+    RX.diff_sum += d;
+    if (d > RX.diff_max)
+        RX.diff_max = d;
+    if (d < 0) {
+        if (ws_g.rx_alone)
+            RX.late_alone++;
+        else if (ws_g.rx_last)
+            RX.late_own++;
+        else
+            RX.late_joined++;
+    }
+}
+
 static void on_op_msg(client *c, const msgf *m, uint64_t now)
 {
     int ok;
@@ -596,8 +676,11 @@ static void on_op_msg(client *c, const msgf *m, uint64_t now)
         uint32_t k = c->seen[ai]++;
         if (k < a->nslot && a->nslot - k <= RING) {
             uint64_t ts = a->ring[k % RING];
-            if (in_window(ts))
-                hist_add(&H_e2e, since(now, ts));
+            if (in_window(ts)) {
+                uint64_t lat = since(now, ts);
+                hist_add(&H_e2e, lat);
+                rx_sample(ts, ts + lat);
+            }
         } else {
             S.unmatched++;
         }
@@ -904,6 +987,11 @@ static void loop_once(uint64_t deadline)
     for (int i = 0; i < n; i++)
         ws_handle((ws_conn *)ev[i].data.ptr, ev[i].events);
     now = now_ns();
+    /* Every read of the batch ended before now: a kernel time after it
+     * would mean the clock conversion is wrong. */
+    if (g_batch_rx_max > now)
+        RX.after_batch++;
+    g_batch_rx_max = 0;
     if (n > 0) {
         uint64_t d = now - g_batch_ns;
         g_batches++;
@@ -1152,6 +1240,43 @@ static void print_lat(const char *what, const hist *h)
            h->sum / (double)h->count / 1e6);
 }
 
+/* The kernel-stamped e2e figure and its checks. Returns 1 if its RESULT keys
+ * may be printed. */
+static int rx_report(void)
+{
+    if (!ws_g.rx_tstamp) {
+        printf("kernel receive times: unavailable (setsockopt SO_TIMESTAMPNS: %s); no e2e_rx figure\n",
+               strerror(ws_g.rx_tstamp_err));
+        return 0;
+    }
+    if (!H_rx.count) {
+        printf("kernel receive times: none came with the reads (%" PRIu64 " broadcasts without); no e2e_rx figure\n",
+               RX.no_ts);
+        return 0;
+    }
+    print_lat("latency e2e, kernel rx time", &H_rx);
+    uint64_t nd = RX.n - RX.before_send;
+    int64_t drift = g_rt_off1 - g_rt_off0;
+    printf("  kernel times: %" PRIu64 " broadcasts stamped, %" PRIu64 " not; %" PRIu64
+           " read with bytes that followed them (stamped with the read's last segment: theirs if sent together, "
+           "else later); epoll return - kernel time: mean %.1f us, max %.3f ms\n",
+           RX.n, RX.no_ts, RX.not_last, nd ? (double)RX.diff_sum / (double)nd / 1e3 : 0.0, (double)RX.diff_max / 1e6);
+    printf("  later than the epoll return: %" PRIu64 " (%" PRIu64 " came after it, read behind earlier bytes; %" PRIu64
+           " read with later bytes, stamped with theirs); impossible: %" PRIu64 " later but alone in their read, %" PRIu64
+           " before the send, %" PRIu64 " batches ending before a time read in them\n",
+           RX.late_own + RX.late_joined + RX.late_alone, RX.late_own, RX.late_joined, RX.late_alone, RX.before_send,
+           RX.after_batch);
+    printf("  realtime - monotonic offset moved %+" PRId64 " ns over the run (each read to +-%" PRIu64 " ns)\n", drift,
+           g_rt_err);
+    if ((uint64_t)(drift < 0 ? -drift : drift) > 10000 + 2 * g_rt_err) {
+        printf("kernel receive times: the realtime clock was stepped during the run; no e2e_rx figure\n");
+        return 0;
+    }
+    if (RX.before_send || RX.after_batch || RX.late_alone)
+        printf("kernel receive times: impossible values above: the clock conversion is wrong, do not trust e2e_rx\n");
+    return 1;
+}
+
 static void print_codes(void)
 {
     for (int i = 0; i < MAX_CODES && g_codes[i].code[0]; i++)
@@ -1314,6 +1439,7 @@ int main(int argc, char **argv)
     raise_nofile(O.clients);
     hist_init(&H_e2e);
     hist_init(&H_ack);
+    hist_init(&H_rx);
 
     if (ws_parse_hostport(O.url, &ws_g.addr, ws_g.host, sizeof ws_g.host) < 0) {
         fprintf(stderr, "bad --url %s (want HOST:PORT with an IPv4 address)\n", O.url);
@@ -1322,6 +1448,10 @@ int main(int argc, char **argv)
     ws_g.path = "/ws";
     ws_g.h = &HANDLERS;
     ws_g.epfd = epoll_create1(EPOLL_CLOEXEC);
+    /* Only the modes with an e2e figure stamp their reads: a stamping socket
+     * makes the kernel stamp every packet of the machine (one clock read each). */
+    ws_g.rx_tstamp = O.mode == M_TYPING || O.mode == M_THROUGHPUT;
+    g_rt_off0 = rt_offset(&g_rt_err);
 
     NC = O.clients;
     NW = O.workshops;
@@ -1536,6 +1666,10 @@ int main(int argc, char **argv)
     NC += NW; /* close the checkers too */
     close_all();
     NC -= NW;
+    uint64_t rt_err1;
+    g_rt_off1 = rt_offset(&rt_err1);
+    if (rt_err1 > g_rt_err)
+        g_rt_err = rt_err1;
 
     uint64_t tsent = 0, tacked = 0, tskipped = 0, terr = 0;
     for (int i = 0; i < NT; i++) {
@@ -1551,6 +1685,7 @@ int main(int argc, char **argv)
     printf("deliveries: %" PRIu64 " op broadcasts = %.0f/s; with acks %.0f msg/s; %" PRIu64 " other messages\n",
            S.ops_rx, (double)S.ops_rx / win, deliv / win, S.other_rx);
     print_lat("latency send->others (e2e)", &H_e2e);
+    int rx_ok = rx_report();
     print_lat("latency send->ack", &H_ack);
     double scpu = cpu1 - cpu0;
     if (cpu0 >= 0 && cpu1 >= 0) {
@@ -1597,7 +1732,7 @@ int main(int argc, char **argv)
            "e2e_p99_ms=%.3f e2e_max_ms=%.3f ack_p50_ms=%.3f ack_p99_ms=%.3f server_cpu_pct=%.1f "
            "server_us_per_delivery=%.2f server_us_per_op=%.1f redis_cpu_pct=%.1f load_cpu_pct=%.1f other_cpu_pct=%.0f "
            "errors=%" PRIu64
-           " skipped=%" PRIu64 " missing=%" PRIu64 " anomalies=%" PRIu64 " disagree=%" PRIu64 "\n",
+           " skipped=%" PRIu64 " missing=%" PRIu64 " anomalies=%" PRIu64 " disagree=%" PRIu64,
            O.mode == M_TYPING ? "typing" : "throughput", NC, g_joined, NT, NW, O.rate, O.inflight, win,
            (double)S.acks / win, (double)S.ops_rx / win, deliv / win, ms(hist_quantile(&H_e2e, 0.5)),
            ms(hist_quantile(&H_e2e, 0.9)), ms(hist_quantile(&H_e2e, 0.99)), ms(H_e2e.max),
@@ -1605,6 +1740,12 @@ int main(int argc, char **argv)
            cpu0 >= 0 && deliv > 0 ? scpu * 1e6 / deliv : -1.0, cpu0 >= 0 && S.acks ? scpu * 1e6 / (double)S.acks : -1.0,
            rcpu >= 0 ? rcpu * 100 / win : -1.0, (self1 - self0) * 100 / win, other >= 0 ? other * 100 / win : -1.0, S.errors, S.skipped, missing,
            S.rev_anom + S.unmatched + S.stray_ack + S.ack_id_mismatch + S.bad_msg, rev_disagree + len_disagree);
+    if (rx_ok)
+        printf(" e2e_rx_p50_ms=%.3f e2e_rx_p90_ms=%.3f e2e_rx_p99_ms=%.3f e2e_rx_max_ms=%.3f e2e_rx_after_epoll=%" PRIu64
+               " e2e_rx_impossible=%" PRIu64,
+               ms(hist_quantile(&H_rx, 0.5)), ms(hist_quantile(&H_rx, 0.9)), ms(hist_quantile(&H_rx, 0.99)),
+               ms(H_rx.max), RX.late_own + RX.late_joined + RX.late_alone, RX.late_alone + RX.before_send + RX.after_batch);
+    printf("\n");
 
     free_all();
     return (missing || g_failed || g_lost || inflight_left || rev_disagree || len_disagree) ? 3 : 0;

@@ -13,6 +13,8 @@
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/time.h>
+#include <sys/uio.h>
+#include <time.h>
 #include <unistd.h>
 
 ws_env ws_g;
@@ -138,6 +140,13 @@ int ws_connect(ws_conn *c)
     int one = 1;
     /* Ops are tiny and latency is what we measure: never wait for Nagle. */
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    /* Kernel receive times: when the bytes reached this socket, whatever the
+     * single-threaded caller was doing then. Set before connect, so that no
+     * byte of the connection arrives unstamped. */
+    if (ws_g.rx_tstamp && setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof one) < 0) {
+        ws_g.rx_tstamp_err = errno;
+        ws_g.rx_tstamp = 0;
+    }
     c->fd = fd;
     c->state = WS_CONNECTING;
     c->want_out = 1;
@@ -340,16 +349,21 @@ static size_t check_handshake(ws_conn *c, char *buf, size_t len)
     return hl;
 }
 
-static int deliver(ws_conn *c, const char *p, size_t n)
+/* last: the message ends at the end of the bytes read; alone: and no other
+ * message came before it in this read (see ws_env.rx_last). */
+static int deliver(ws_conn *c, const char *p, size_t n, int last, int alone)
 {
+    ws_g.rx_last = (uint8_t)last;
+    ws_g.rx_alone = (uint8_t)(last && alone);
     if (ws_g.h && ws_g.h->on_message)
         ws_g.h->on_message(c, p, n);
     return c->state == WS_OPEN ? 0 : -1;
 }
 
-/* Decode as many whole frames as buf holds. Returns bytes consumed, or
- * (size_t)-1 when the connection was closed meanwhile. */
-static size_t decode(ws_conn *c, char *buf, size_t len)
+/* Decode as many whole frames as buf holds; its first kept bytes came from
+ * earlier reads. Returns bytes consumed, or (size_t)-1 when the connection
+ * was closed meanwhile. */
+static size_t decode(ws_conn *c, char *buf, size_t len, size_t kept)
 {
     size_t off = 0;
     if (c->state == WS_HANDSHAKE) {
@@ -359,6 +373,7 @@ static size_t decode(ws_conn *c, char *buf, size_t len)
         off = r;
     }
     while (len - off >= 2) {
+        int first = off <= kept; /* nothing of this read comes before the frame */
         unsigned char *f = (unsigned char *)buf + off;
         size_t avail = len - off;
         int fin = f[0] & 0x80, op = f[0] & 0x0f, masked = f[1] & 0x80;
@@ -406,14 +421,14 @@ static size_t decode(ws_conn *c, char *buf, size_t len)
                 c->frag_opcode = 0;
                 size_t fl = c->frag_len;
                 c->frag_len = 0;
-                if (deliver(c, c->frag, fl) < 0)
+                if (deliver(c, c->frag, fl, off == len, first) < 0)
                     return (size_t)-1;
             }
             break;
         case 1:
         case 2:
             if (fin) {
-                if (deliver(c, pl, plen) < 0)
+                if (deliver(c, pl, plen, off == len, first) < 0)
                     return (size_t)-1;
             } else {
                 if (grow(&c->frag, &c->frag_cap, plen) < 0) {
@@ -456,11 +471,42 @@ static size_t decode(ws_conn *c, char *buf, size_t len)
     return off;
 }
 
+/* recv, plus the kernel receive time of what it returned in ws_g.rx_ts (0 if
+ * none came). recvmsg costs the same syscall; the control buffer is a few
+ * bytes on the stack. */
+static ssize_t read_stamped(int fd)
+{
+    union {
+        char buf[CMSG_SPACE(sizeof(struct timespec))];
+        struct cmsghdr align;
+    } ctl;
+    struct iovec iov = {.iov_base = g_rbuf, .iov_len = sizeof g_rbuf};
+    struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
+    if (ws_g.rx_tstamp) {
+        mh.msg_control = ctl.buf;
+        mh.msg_controllen = sizeof ctl.buf;
+    }
+    ssize_t n = recvmsg(fd, &mh, 0);
+    ws_g.rx_ts = 0;
+    if (n <= 0 || !ws_g.rx_tstamp)
+        return n;
+    for (struct cmsghdr *cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm)) {
+        if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_TIMESTAMPNS) {
+            struct timespec ts;
+            memcpy(&ts, CMSG_DATA(cm), sizeof ts);
+            ws_g.rx_ts = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+        }
+    }
+    if (!ws_g.rx_ts)
+        ws_g.rx_reads_no_ts++;
+    return n;
+}
+
 static void on_readable(ws_conn *c)
 {
     /* A few reads per wakeup at most, so one busy socket cannot starve the rest. */
     for (int round = 0; round < 4; round++) {
-        ssize_t n = recv(c->fd, g_rbuf, sizeof g_rbuf, 0);
+        ssize_t n = read_stamped(c->fd);
         if (n == 0) {
             finish(c, 0, "connection closed by server (EOF)");
             return;
@@ -474,7 +520,7 @@ static void on_readable(ws_conn *c)
         }
         size_t used;
         if (c->rx_len == 0) {
-            used = decode(c, g_rbuf, (size_t)n);
+            used = decode(c, g_rbuf, (size_t)n, 0);
             if (used == (size_t)-1)
                 return;
             size_t rest = (size_t)n - used;
@@ -492,8 +538,9 @@ static void on_readable(ws_conn *c)
                 return;
             }
             memcpy(c->rx + c->rx_len, g_rbuf, (size_t)n);
+            size_t kept = c->rx_len;
             c->rx_len += (size_t)n;
-            used = decode(c, c->rx, c->rx_len);
+            used = decode(c, c->rx, c->rx_len, kept);
             if (used == (size_t)-1)
                 return;
             if (used) {

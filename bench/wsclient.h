@@ -60,6 +60,22 @@ typedef struct ws_env {
     const char *path;         /* "/ws" */
     const ws_handlers *h;
     uint64_t pings;           /* server pings answered (keepalive works) */
+    /* Kernel receive timestamps. Set rx_tstamp = 1 before connecting and
+     * every WebSocket gets SO_TIMESTAMPNS. If a socket refuses it,
+     * rx_tstamp drops to 0 and rx_tstamp_err keeps the errno: the times are
+     * then missing, and the caller must not report them. */
+    int rx_tstamp, rx_tstamp_err;
+    /* Valid while on_message runs. rx_ts is the kernel's software receive
+     * time (CLOCK_REALTIME, ns) of the bytes the current read returned, 0 if
+     * that read carried none. For TCP the kernel gives the time of the LAST
+     * segment a read consumed, so a message read together with bytes that
+     * came after it gets their later time. rx_last is 1 when the message
+     * ends at the end of those bytes: its own arrival time, then. rx_alone is
+     * 1 when, besides, nothing of the read came before it: the socket was
+     * readable only because of this message. */
+    uint64_t rx_ts;
+    uint8_t rx_last, rx_alone;
+    uint64_t rx_reads_no_ts;  /* reads that returned data but no timestamp */
 } ws_env;
 
 extern ws_env ws_g;
