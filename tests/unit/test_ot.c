@@ -394,6 +394,22 @@ START_TEST(text_init_and_copy) {
 }
 END_TEST
 
+/* Every hint of t gives the true byte offset of its code point. */
+static bool hints_hold(const ot_text *t) {
+    if (t->nhints > OT_HINTS) return false;
+    for (size_t i = 0; i < t->nhints; i++)
+        if (t->hints[i].cp > t->cps || utf8_offset(t->buf, t->len, 0, 0, t->hints[i].cp) != t->hints[i].byte)
+            return false;
+    return true;
+}
+
+/* t has a hint at code point cp, at byte offset byte. */
+static bool has_hint(const ot_text *t, size_t cp, size_t byte) {
+    for (size_t i = 0; i < t->nhints; i++)
+        if (t->hints[i].cp == cp && t->hints[i].byte == byte) return true;
+    return false;
+}
+
 static void expect_apply(const char *doc, const char *opjson, const char *want) {
     ot_text t;
     ot_op op;
@@ -402,7 +418,7 @@ static void expect_apply(const char *doc, const char *opjson, const char *want) 
     OK(ot_check_fits(&t, &op));
     OK(ot_apply(&t, &op));
     EXPECTF(text_is(&t, want, strlen(want)), "%s on \"%s\": got \"%s\", want \"%s\"", opjson, doc, t.buf, want);
-    EXPECT(utf8_offset(t.buf, t.len, 0, 0, t.hint_cp) == t.hint_byte);
+    EXPECT(hints_hold(&t));
     ot_op_free(&op);
     ot_text_free(&t);
 }
@@ -474,15 +490,15 @@ START_TEST(apply_keeps_the_hint) {
     op_of(&op, "[2,\"«\",1,{\"d\":1}]");
     OK(ot_apply(&t, &op));
     ck_assert(text_is(&t, "é😀«ac\nxyz", strlen("é😀«ac\nxyz")));
-    ck_assert_uint_eq(t.hint_cp, 4);
-    ck_assert_uint_eq(t.hint_byte, strlen("é😀«a"));
+    ck_assert(has_hint(&t, 4, strlen("é😀«a")));
+    ck_assert(hints_hold(&t));
     ot_op_free(&op);
-    /* a stale hint from outside is harmless */
-    t.hint_cp = 1000;
-    t.hint_byte = 3;
+    /* a stale hint from outside is harmless, and dropped */
+    t.hints[0] = (ot_hint){1000, 3};
     op_of(&op, "[8,\"!\"]");
     OK(ot_apply(&t, &op));
     ck_assert(text_is(&t, "é😀«ac\nxy!z", strlen("é😀«ac\nxy!z")));
+    ck_assert(hints_hold(&t));
     ot_op_free(&op);
     ot_text_free(&t);
 }
@@ -500,8 +516,10 @@ START_TEST(apply_matches_reference) {
         ot_text t;
         OK(ot_text_init(&t, d.p, d.len));
         if (t.cps && chance(&r, 50)) { /* start from some cached position */
-            t.hint_cp = below(&r, t.cps + 1);
-            t.hint_byte = utf8_offset(t.buf, t.len, 0, 0, t.hint_cp);
+            for (size_t k = 0; k < 3; k++) {
+                size_t cp = below(&r, t.cps + 1);
+                t.hints[t.nhints++] = (ot_hint){cp, utf8_offset(t.buf, t.len, 0, 0, cp)};
+            }
         }
         ot_op op;
         ot_op_init(&op);
@@ -530,7 +548,7 @@ START_TEST(apply_matches_reference) {
         EXPECT(want_text);
         OK(ot_apply(&t, &op));
         EXPECTF(text_is(&t, want_text, rlen), "iteration %d", it);
-        EXPECT(utf8_offset(t.buf, t.len, 0, 0, t.hint_cp) == t.hint_byte);
+        EXPECT(hints_hold(&t));
         free(want_text);
         ot_op_free(&op);
         ot_text_free(&t);
@@ -608,6 +626,52 @@ START_TEST(apply_local_edits_in_a_large_document) {
      * document per op would still pass, so the hint is checked separately. */
     ck_assert_msg(spent < 10.0, "5000 edits took %.2f s", spent);
     free(model);
+    ot_text_free(&t);
+}
+END_TEST
+
+/* Many writers, each at its own caret, in one document: after every edit
+ * (inserts, deletes across other carets' hints, several components at once)
+ * the text equals the obvious apply and every hint still holds. */
+START_TEST(apply_many_carets_keeps_hints_true) {
+    prng r = {77};
+    static const char *const pieces[] = {"a", "é", "😀", "\n", "xyz", "’"};
+    dstr d = {0};
+    ds_put(&d, "", 0);
+    while (d.len < 3000) ds_puts(&d, pieces[below(&r, 6)]);
+    ot_text t;
+    OK(ot_text_init(&t, d.p, d.len));
+    free(d.p);
+    enum { CARETS = 24 };
+    size_t caret[CARETS];
+    for (size_t i = 0; i < CARETS; i++) caret[i] = below(&r, t.cps + 1);
+    for (int it = 0; it < 3000; it++) {
+        size_t who = below(&r, CARETS);
+        size_t at = min_sz(caret[who], t.cps);
+        ot_op op;
+        ot_op_init(&op);
+        OK(ot_op_push(&op, OT_SKIP, at, NULL, 0));
+        if (at < t.cps && chance(&r, 30)) {
+            OK(ot_op_push(&op, OT_DELETE, 1 + below(&r, min_sz(t.cps - at, 40)), NULL, 0));
+        } else {
+            const char *p = pieces[below(&r, 6)];
+            OK(ot_op_push(&op, OT_INSERT, utf8_count(p, strlen(p)), p, strlen(p)));
+            caret[who] = at + 1;
+        }
+        if (chance(&r, 10) && ot_op_input_len(&op) + 5 < t.cps) { /* a second edit further on */
+            OK(ot_op_push(&op, OT_SKIP, 1 + below(&r, 4), NULL, 0));
+            OK(ot_op_push(&op, OT_INSERT, 1, "«", strlen("«")));
+        }
+        size_t rlen = 0;
+        char *want = ref_apply(t.buf, t.len, &op, &rlen);
+        EXPECT(want);
+        OK(ot_apply(&t, &op));
+        EXPECTF(text_is(&t, want, rlen), "iteration %d", it);
+        EXPECTF(hints_hold(&t), "iteration %d", it);
+        EXPECT(t.nhints > 0);
+        free(want);
+        ot_op_free(&op);
+    }
     ot_text_free(&t);
 }
 END_TEST
@@ -941,6 +1005,12 @@ START_TEST(vectors_transform) {
             ot_op_init(&got[side]);
             if (ot_transform(&got[side], &a, &b, side ? OT_RIGHT : OT_LEFT) != OT_OK) vec_fail(c, "refused", NULL);
             if (!op_eq(&got[side], &want[side])) vec_fail(c, side ? "right differs" : "left differs", &got[side]);
+            ot_op moved; /* in place, strings moved: the same op */
+            ot_op_init(&moved);
+            if (ot_op_copy(&moved, &a) != OT_OK || ot_transform_checked(&moved, &b, side ? OT_RIGHT : OT_LEFT) != OT_OK)
+                vec_fail(c, "refused in place", NULL);
+            if (!op_eq(&moved, &want[side])) vec_fail(c, "in place differs", &moved);
+            ot_op_free(&moved);
             /* the writer reproduces the library's op */
             char *s = op_json(&got[side]);
             cJSON *back = cJSON_Parse(s);
@@ -1102,6 +1172,54 @@ static void apply_ok(ot_text *t, const ot_op *op) {
     }
 }
 
+/* Every single edit (insert, or delete with and without its text, at every
+ * place) of a short document against every other, both sides: the in-place
+ * transform, which works these out without the walk, equals ot_transform. */
+START_TEST(transform_single_edits_exhaustive) {
+    static const char doc[] = "aé😀bc«d";
+    size_t cps = utf8_count(doc, strlen(doc));
+    ot_op edits[256];
+    size_t n = 0;
+    for (size_t at = 0; at <= cps; at++) {
+        for (int ins = 0; ins < 2; ins++) {
+            ot_op_init(&edits[n]);
+            OK(ot_op_push(&edits[n], OT_SKIP, at, NULL, 0));
+            OK(ot_op_push(&edits[n], OT_INSERT, ins ? 2 : 1, ins ? "x’" : "é", strlen(ins ? "x’" : "é")));
+            n++;
+        }
+        for (size_t len = 1; at + len <= cps; len++) {
+            for (int text = 0; text < 2; text++) {
+                size_t a = utf8_offset(doc, strlen(doc), 0, 0, at), b = utf8_offset(doc, strlen(doc), 0, 0, at + len);
+                ot_op_init(&edits[n]);
+                OK(ot_op_push(&edits[n], OT_SKIP, at, NULL, 0));
+                OK(ot_op_push(&edits[n], OT_DELETE, len, text ? doc + a : NULL, b - a));
+                n++;
+            }
+        }
+    }
+    ck_assert_uint_lt(n, sizeof edits / sizeof *edits);
+    for (size_t i = 0; i < n; i++) {
+        for (size_t j = 0; j < n; j++) {
+            for (int side = 0; side < 2; side++) {
+                ot_op want, got;
+                ot_op_init(&want);
+                ot_op_init(&got);
+                OK(ot_transform(&want, &edits[i], &edits[j], side ? OT_RIGHT : OT_LEFT));
+                OK(ot_op_copy(&got, &edits[i]));
+                OK(ot_transform_checked(&got, &edits[j], side ? OT_RIGHT : OT_LEFT));
+                if (!op_eq(&got, &want)) {
+                    char *a = op_json(&edits[i]), *b = op_json(&edits[j]), *g = op_json(&got), *w = op_json(&want);
+                    ck_abort_msg("%s over %s (%s): got %s, want %s", a, b, side ? "right" : "left", g, w);
+                }
+                ot_op_free(&want);
+                ot_op_free(&got);
+            }
+        }
+    }
+    for (size_t i = 0; i < n; i++) ot_op_free(&edits[i]);
+}
+END_TEST
+
 /* TP1 for every pair among 2-5 concurrent ops on one document, both ways round. */
 START_TEST(prop_tp1) {
     prng r = {0x7131};
@@ -1122,6 +1240,14 @@ START_TEST(prop_tp1) {
                 ot_op_init(&tj);
                 OK(ot_transform(&ti, &ops[i], &ops[j], OT_LEFT));
                 OK(ot_transform(&tj, &ops[j], &ops[i], OT_RIGHT));
+                for (int side = 0; side < 2; side++) { /* in place, strings moved: the same ops */
+                    ot_op m;
+                    ot_op_init(&m);
+                    OK(ot_op_copy(&m, side ? &ops[j] : &ops[i]));
+                    OK(ot_transform_checked(&m, side ? &ops[i] : &ops[j], side ? OT_RIGHT : OT_LEFT));
+                    EXPECTF(op_eq(&m, side ? &tj : &ti), "in-place transform differs at iteration %d", it);
+                    ot_op_free(&m);
+                }
                 OK(ot_op_check(&ti));
                 OK(ot_op_check(&tj));
                 ot_text x, y;
@@ -1412,6 +1538,8 @@ static Suite *suite(void) {
     tcase_add_test(unit, apply_keeps_the_hint);
     tcase_add_test(unit, apply_matches_reference);
     tcase_add_test(unit, apply_local_edits_in_a_large_document);
+    tcase_add_test(unit, apply_many_carets_keeps_hints_true);
+    tcase_add_test(unit, transform_single_edits_exhaustive);
     tcase_add_test(unit, transform_cases);
     tcase_add_test(unit, compose_cases);
     tcase_add_test(unit, transform_position_cases);

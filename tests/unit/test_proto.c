@@ -7,6 +7,7 @@
  * check all three: the code, the type and the id. */
 #include <check.h>
 #include <cjson/cJSON.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1112,6 +1113,215 @@ START_TEST(test_decoded_id_echoes_through_encoders) {
 }
 END_TEST
 
+/* ---- the fast path for ops agrees with the general decoder --------------- */
+
+typedef struct {
+    uint64_t s;
+} prng;
+
+static uint64_t rnd(prng *r) {
+    uint64_t z = (r->s += 0x9E3779B97F4A7C15u);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9u;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBu;
+    return z ^ (z >> 31);
+}
+
+static size_t below(prng *r, size_t n) { return n ? (size_t)(rnd(r) % n) : 0; }
+#define PICK(r, a) ((a)[below((r), sizeof(a) / sizeof *(a))])
+
+static bool same_op(const ot_op *a, const ot_op *b) {
+    if (a->n != b->n) return false;
+    for (size_t i = 0; i < a->n; i++) {
+        const ot_comp *x = &a->c[i], *y = &b->c[i];
+        if (x->kind != y->kind || x->n != y->n || x->len != y->len || !x->s != !y->s) return false;
+        if (x->s && memcmp(x->s, y->s, x->len) != 0) return false;
+    }
+    return true;
+}
+
+/* proto_decode (fast path first) and proto_decode_general give the same
+ * code, message, type, id and op. Returns the code. */
+static proto_err same_both_ways(const char *json, size_t len) {
+    proto_msg a, b;
+    const char *wa = NULL, *wb = NULL;
+    proto_err ea = proto_decode(json, len, &a, &wa);
+    proto_err eb = proto_decode_general(json, len, &b, &wb);
+    ck_assert_msg(ea == eb, "%.*s: %s against %s", (int)len, json, proto_err_code(ea), proto_err_code(eb));
+    ck_assert_msg(strcmp(wa, wb) == 0 && a.type == b.type && strcmp(a.idjson, b.idjson) == 0, "%.*s", (int)len, json);
+    if (ea == PROTO_OK && a.type == PROTO_OP)
+        ck_assert_msg(a.u.op.rev == b.u.op.rev && same_op(&a.u.op.op, &b.u.op.op), "%.*s", (int)len, json);
+    proto_msg_free(&a);
+    proto_msg_free(&b);
+    return ea;
+}
+
+START_TEST(test_op_fast_path_cases) {
+    static const char *const cases[] = {
+        "{\"type\":\"op\",\"id\":\"c1\",\"rev\":3,\"op\":[2,\"a\"]}",
+        " {\n\"op\" : [ \"é😀\" , 4 , { \"d\" : 2 } ] ,\t\"rev\":0,\"id\":12,\"type\":\"op\"}\r\n",
+        "{\"type\":\"op\",\"id\":\"c1\",\"rev\":3,\"op\":[2,\"a\\nb\\\"c\\\\d\\/e\\tf\\rg\\bh\\fi\"]}",
+        "{\"type\":\"op\",\"id\":\"c1\",\"rev\":3,\"op\":[{\"d\":\"x\\ny\"},\"z\"]}",
+        "{\"type\":\"op\",\"id\":\"c1\",\"rev\":3,\"op\":[2,\"\\u00e9\"]}",
+        "{\"type\":\"op\",\"id\":\"c1\",\"rev\":3,\"op\":[2,\"\\u0000\"]}",
+        "{\"type\":\"op\",\"id\":\"c1\",\"rev\":3,\"op\":[2,\"a\\qb\"]}",
+        "{\"type\":\"op\",\"id\":\"c1\",\"rev\":3,\"op\":[2,\"a\tb\"]}",
+        "{\"type\":\"op\",\"id\":\"c1\",\"rev\":3,\"op\":[2]}",
+        "{\"type\":\"op\",\"id\":\"c1\",\"rev\":3,\"op\":[]}",
+        "{\"type\":\"op\",\"id\":\"c1\",\"rev\":3,\"op\":[0,\"a\"]}",
+        "{\"type\":\"op\",\"id\":\"c1\",\"rev\":3,\"op\":[\"a\",\"b\"]}",
+        "{\"type\":\"op\",\"id\":\"c1\",\"rev\":3,\"op\":[{\"d\":1},{\"d\":\"b\"}]}",
+        "{\"type\":\"op\",\"id\":\"c1\",\"rev\":3,\"op\":[\"\"]}",
+        "{\"type\":\"op\",\"id\":\"c1\",\"rev\":3,\"op\":[{\"d\":\"\"}]}",
+        "{\"type\":\"op\",\"id\":\"c1\",\"rev\":3,\"op\":[{\"d\":0}]}",
+        "{\"type\":\"op\",\"id\":\"c1\",\"rev\":3,\"op\":[{\"d\":1,\"e\":2}]}",
+        "{\"type\":\"op\",\"id\":\"c1\",\"rev\":3,\"op\":[{}]}",
+        "{\"type\":\"op\",\"id\":\"c1\",\"rev\":3,\"op\":[1.0,\"a\"]}",
+        "{\"type\":\"op\",\"id\":\"c1\",\"rev\":3,\"op\":[1e1,\"a\"]}",
+        "{\"type\":\"op\",\"id\":\"c1\",\"rev\":3,\"op\":[01,\"a\"]}",
+        "{\"type\":\"op\",\"id\":\"c1\",\"rev\":3,\"op\":[-1,\"a\"]}",
+        "{\"type\":\"op\",\"id\":\"c1\",\"rev\":3,\"op\":[9007199254740991,\"a\"]}",
+        "{\"type\":\"op\",\"id\":\"c1\",\"rev\":3,\"op\":[9007199254740992,\"a\"]}",
+        "{\"type\":\"op\",\"id\":\"c1\",\"rev\":3,\"op\":[123456789012345,\"a\"]}",
+        "{\"type\":\"op\",\"id\":\"c1\",\"rev\":3,\"op\":[1234567890123456,\"a\"]}",
+        "{\"type\":\"op\",\"id\":\"c1\",\"rev\":3,\"op\":[2,\"a\"],\"x\":1}",
+        "{\"type\":\"op\",\"id\":\"c1\",\"rev\":3,\"op\":[2,\"a\"],\"op\":[1,\"b\"]}",
+        "{\"type\":\"op\",\"type\":\"ping\",\"id\":\"c1\",\"rev\":3,\"op\":[2,\"a\"]}",
+        "{\"type\":\"op\",\"id\":\"c1\",\"rev\":3,\"op\":[2,\"a\"]} x",
+        "{\"type\":\"op\",\"id\":\"c1\",\"rev\":3,\"op\":[2,\"a\"],}",
+        "{\"type\":\"op\",\"id\":\"c1\",\"rev\":3,\"op\":[2,\"a\",]}",
+        "{\"type\":\"op\",\"id\":\"c1\",\"rev\":3,\"op\":[2,\"a\"]",
+        "{\"type\":\"op\",\"id\":\"c1\",\"rev\":3,\"op\":[2,\"a",
+        "{\"type\":\"op\",\"id\":\"c1\",\"rev\":3,\"op\":[2,\"a\"]}}",
+        "{\"type\":\"op\",\"id\":\"c1\",\"rev\":-0,\"op\":[2,\"a\"]}",
+        "{\"type\":\"op\",\"id\":\"c1\",\"rev\":\"3\",\"op\":[2,\"a\"]}",
+        "{\"type\":\"op\",\"id\":\"c1\",\"op\":[2,\"a\"]}",
+        "{\"type\":\"op\",\"rev\":3,\"op\":[2,\"a\"]}",
+        "{\"type\":\"op\",\"id\":\"c1\",\"rev\":3}",
+        "{\"type\":\"o\\u0070\",\"id\":\"c1\",\"rev\":3,\"op\":[2,\"a\"]}",
+        "{\"typ\\u0065\":\"op\",\"id\":\"c1\",\"rev\":3,\"op\":[2,\"a\"]}",
+        "{\"type\":\"OP\",\"id\":\"c1\",\"rev\":3,\"op\":[2,\"a\"]}",
+        "{\"type\":\"op\",\"id\":\"\",\"rev\":3,\"op\":[2,\"a\"]}",
+        "{\"type\":\"op\",\"id\":\"a\\nb\",\"rev\":3,\"op\":[2,\"a\"]}",
+        "{\"type\":\"op\",\"id\":\"a\\\"b\",\"rev\":3,\"op\":[2,\"a\"]}",
+        "{\"type\":\"op\",\"id\":0,\"rev\":3,\"op\":[2,\"a\"]}",
+        "{\"type\":\"op\",\"id\":-5,\"rev\":3,\"op\":[2,\"a\"]}",
+        "{\"type\":\"op\",\"id\":1.5,\"rev\":3,\"op\":[2,\"a\"]}",
+        "{\"type\":\"op\",\"id\":null,\"rev\":3,\"op\":[2,\"a\"]}",
+        "{\"type\":\"op\",\"id\":\"😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀"
+        "😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀\",\"rev\":3,\"op\":[2,\"a\"]}",
+        "{\"type\":\"op\",\"id\":\"😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀"
+        "😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀x\",\"rev\":3,\"op\":[2,\"a\"]}",
+        "{\"type\":\"op\",\"id\":\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\",\"rev\":3,\"op\":[2,\"a\"]}",
+        "{\"type\":\"op\",\"id\":\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\",\"rev\":3,\"op\":[2,\"a\"]}",
+        "\xEF\xBB\xBF{\"type\":\"op\",\"id\":\"c1\",\"rev\":3,\"op\":[2,\"a\"]}",
+        "{\"type\":\"op\",\"id\":\"c1\",\"rev\":3,\"op\":{\"d\":1}}",
+        "{\"type\":\"op\",\"id\":\"c1\",\"rev\":3,\"op\":[2,\"a\\",
+        "{\"type\":\"op\",\"id\":\"c1\",\"rev\":3,\"op\":[2,\"a\"]}\x01",
+    };
+    int ok = 0;
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) ok += same_both_ways(cases[i], strlen(cases[i])) == PROTO_OK;
+    ck_assert_int_ge(ok, 8);
+    /* Bytes after the given length are not part of the message. */
+    static const char cut[] = "{\"type\":\"op\",\"id\":\"c1\",\"rev\":3,\"op\":[2,\"a\"]}garbage";
+    ck_assert_int_eq(same_both_ways(cut, sizeof cut - 1 - 7), PROTO_OK);
+    ck_assert_int_eq(same_both_ways(cut, 20), PROTO_EBAD_REQUEST);
+}
+END_TEST
+
+/* Op messages put together from good and bad pieces, then sometimes damaged
+ * by one byte: both decoders must agree on every one. */
+START_TEST(test_op_fast_path_agrees_on_random_messages) {
+    static const char *const ws[] = {"", "", "", " ", "\n", "\t", "\r\n  "};
+    static const char *const skips[] = {"1", "2", "17", "123456789012345", "0", "01", "1.0", "1e2", "-1",
+                                        "1234567890123456", "9007199254740993", "true"};
+    static const char *const texts[] = {"\"a\"", "\"é😀«\"", "\"\\n\"", "\"x\\\"y\"", "\"\\/\\\\\"", "\"\\u00e9\"",
+                                        "\"\\u0000\"", "\"\"", "\"\\q\"", "\"a\tb\"", "\"’ \\t\\r\\b\\f\"",
+                                        "\"\\ud83d\\ude00\"", "\"\\ud83d\""};
+    static const char *const ids[] = {"\"c1\"", "\"é\"", "7", "0", "900719925474099", "-3", "1.5", "\"\"",
+                                      "\"a\\nb\"", "null", "\"x\\\"\"", "1234567890123456"};
+    static const char *const revs[] = {"0", "5", "123456789012345", "-1", "1.5", "\"3\"", "01", "9007199254740991", "1e3"};
+    static const char *const types[] = {"\"op\"", "\"op\"", "\"op\"", "\"ping\"", "\"o\\u0070\"", "\"OP\"", "1"};
+    static const char noise[] = "{}[],:\"\\ 0a-.e";
+    prng r = {42};
+    int accepted = 0;
+    enum { N = 30000 };
+    for (int it = 0; it < N; it++) {
+        sbuf b;
+        sbuf_init(&b, 0);
+        /* The four fields (sometimes one missing, one twice, or an extra), shuffled. */
+        int order[6] = {0, 1, 2, 3, below(&r, 8) == 0 ? (int)below(&r, 4) : -1, below(&r, 10) == 0 ? 4 : -1};
+        if (below(&r, 12) == 0) order[below(&r, 4)] = -1;
+        for (int i = 5; i > 0; i--) {
+            int j = (int)below(&r, (size_t)i + 1), t = order[i];
+            order[i] = order[j];
+            order[j] = t;
+        }
+        sbuf_puts(&b, PICK(&r, ws));
+        sbuf_putc(&b, '{');
+        bool first = true;
+        for (int i = 0; i < 6; i++) {
+            if (order[i] < 0) continue;
+            if (!first) sbuf_putc(&b, ',');
+            first = false;
+            sbuf_puts(&b, PICK(&r, ws));
+            static const char *const keys[] = {"\"type\"", "\"id\"", "\"rev\"", "\"op\"", "\"other\""};
+            sbuf_puts(&b, keys[order[i]]);
+            sbuf_puts(&b, PICK(&r, ws));
+            sbuf_putc(&b, ':');
+            sbuf_puts(&b, PICK(&r, ws));
+            switch (order[i]) {
+            case 0: sbuf_puts(&b, below(&r, 4) ? "\"op\"" : PICK(&r, types)); break;
+            case 1: sbuf_puts(&b, below(&r, 3) ? "\"c1\"" : PICK(&r, ids)); break;
+            case 2: sbuf_puts(&b, below(&r, 3) ? "3" : PICK(&r, revs)); break;
+            case 3: {
+                sbuf_putc(&b, '[');
+                size_t n = below(&r, 5);
+                for (size_t k = 0; k < n; k++) {
+                    if (k) sbuf_putc(&b, ',');
+                    sbuf_puts(&b, PICK(&r, ws));
+                    size_t kind = below(&r, 3);
+                    bool good = below(&r, 4) != 0;
+                    if (kind == 0) {
+                        sbuf_puts(&b, good ? "4" : PICK(&r, skips));
+                    } else if (kind == 1) {
+                        sbuf_puts(&b, good ? "\"a\"" : PICK(&r, texts));
+                    } else {
+                        sbuf_puts(&b, "{");
+                        sbuf_puts(&b, PICK(&r, ws));
+                        sbuf_puts(&b, below(&r, 10) ? "\"d\"" : "\"e\"");
+                        sbuf_puts(&b, ":");
+                        sbuf_puts(&b, below(&r, 2) ? (good ? "1" : PICK(&r, skips)) : (good ? "\"b\"" : PICK(&r, texts)));
+                        sbuf_puts(&b, PICK(&r, ws));
+                        sbuf_puts(&b, "}");
+                    }
+                    sbuf_puts(&b, PICK(&r, ws));
+                }
+                sbuf_putc(&b, ']');
+                break;
+            }
+            default: sbuf_puts(&b, "[1,{\"a\":\"b\"}]"); break;
+            }
+            sbuf_puts(&b, PICK(&r, ws));
+        }
+        sbuf_putc(&b, '}');
+        sbuf_puts(&b, PICK(&r, ws));
+        ck_assert(sbuf_ok(&b));
+        char *m = sbuf_data(&b);
+        size_t len = b.len;
+        if (below(&r, 5) == 0 && len > 1) { /* one byte damaged */
+            size_t at = below(&r, len);
+            size_t how = below(&r, 3);
+            if (how == 0) memmove(m + at, m + at + 1, len - at), len--;
+            else if (how == 1) m[at] = noise[below(&r, sizeof noise - 1)];
+            else len = at;
+        }
+        accepted += same_both_ways(m, len) == PROTO_OK;
+        sbuf_free(&b);
+    }
+    ck_assert_int_ge(accepted, N / 10); /* the valid shape is well covered too */
+}
+END_TEST
+
 static Suite *proto_suite(void) {
     Suite *s = suite_create("proto");
     TCase *tc = tcase_create("decode");
@@ -1159,6 +1369,8 @@ static Suite *proto_suite(void) {
     tcase_add_test(tc, test_literal_backslash_u0000_accepted);
     tcase_add_test(tc, test_invalid_utf8_rejected);
     tcase_add_test(tc, test_errors_keep_id_for_every_type);
+    tcase_add_test(tc, test_op_fast_path_cases);
+    tcase_add_test(tc, test_op_fast_path_agrees_on_random_messages);
     suite_add_tcase(s, tc);
 
     tcase_add_test(tc, test_raw_nul_byte_in_string_rejected);

@@ -173,6 +173,23 @@ START_TEST(test_i64_edges) {
 }
 END_TEST
 
+/* Against printf, on every length of number and both signs. */
+START_TEST(test_i64_matches_printf) {
+    uint64_t x = 1;
+    for (int i = 0; i < 2000; i++) {
+        x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+        int64_t v = (int64_t)(x >> (i % 64)); /* every magnitude */
+        if (i % 3 == 0) v = -v;
+        if (i < 200) v = i - 100;
+        char want[32], got[SBUF_I64_MAX + 1];
+        snprintf(want, sizeof want, "%lld", (long long)v);
+        size_t n = sbuf_i64_text(got, v);
+        got[n] = '\0';
+        ck_assert_str_eq(got, want);
+    }
+}
+END_TEST
+
 /* Every ASCII byte: exactly the JSON escapes the encoders promise (short
  * forms for the common ones, \u00XX for other controls, nothing else). */
 START_TEST(test_jstr_ascii_table) {
@@ -342,6 +359,7 @@ static Suite *sbuf_suite(void) {
     tcase_add_test(tc, test_printf_scratch_boundary);
     tcase_add_test(tc, test_printf_empty_output);
     tcase_add_test(tc, test_i64_edges);
+    tcase_add_test(tc, test_i64_matches_printf);
     tcase_add_test(tc, test_jstr_ascii_table);
     tcase_add_test(tc, test_jstr_empty_and_mixed);
     tcase_add_test(tc, test_jstr_nul_inside_is_escaped);

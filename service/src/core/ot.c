@@ -210,27 +210,80 @@ ot_status ot_text_copy(ot_text *dst, const ot_text *src) {
     dst->buf[src->len] = '\0';
     dst->len = src->len;
     dst->cps = src->cps;
-    dst->hint_cp = src->hint_cp;
-    dst->hint_byte = src->hint_byte;
+    memcpy(dst->hints, src->hints, sizeof dst->hints);
+    dst->nhints = src->nhints;
+    dst->hint_next = src->hint_next;
     return OT_OK;
 }
 
 static size_t dist(size_t a, size_t b) { return a > b ? a - b : b - a; }
 
+/* Code points within which a new hint replaces an old one rather than
+ * taking a slot: a seek of this many costs a few word steps. */
+#define OT_HINT_NEAR 64
+/* Code points close enough to scan without looking for a nearer hint. */
+#define OT_SEEK_SHORT 16
+
 /* Byte offset of code point cp, scanning from whichever known position is
- * closest: (kc, kb), the text's hint, or its end. */
+ * closest: (kc, kb), one of the text's hints, or its end. */
 static size_t seek(const ot_text *t, size_t kc, size_t kb, size_t cp) {
     if (cp >= t->cps) return t->len;
-    size_t fc = kc, fb = kb;
-    if (t->hint_cp <= t->cps && t->hint_byte <= t->len && dist(t->hint_cp, cp) < dist(fc, cp)) {
-        fc = t->hint_cp;
-        fb = t->hint_byte;
-    }
-    if (t->cps - cp < dist(fc, cp)) {
+    size_t fc = kc, fb = kb, best = dist(kc, cp);
+    if (t->cps - cp < best) {
         fc = t->cps;
         fb = t->len;
+        best = t->cps - cp;
+    }
+    size_t near = t->nhints; /* the nearest hint, if nearer */
+    for (size_t i = 0; i < t->nhints && best > OT_SEEK_SHORT; i++) {
+        size_t d = dist(t->hints[i].cp, cp);
+        if (d < best) {
+            near = i;
+            best = d;
+        }
+    }
+    /* ot_apply keeps hints true; one set from outside may be stale */
+    if (near < t->nhints && t->hints[near].cp <= t->cps && t->hints[near].byte <= t->len) {
+        fc = t->hints[near].cp;
+        fb = t->hints[near].byte;
     }
     return utf8_offset(t->buf, t->len, fc, fb, cp);
+}
+
+/* After an edit that changed code points [first, end) of the old text (old
+ * counts old_cps, old_len): hints before it still hold, hints after it move
+ * with the text, hints inside it are dropped. Then the position just after
+ * the edit, (cp, byte) in the new text, becomes a hint: in place of the
+ * nearest one if that is close (most likely the one this edit was sought
+ * from: the same writer's caret, which it follows), so that each caret
+ * keeps one hint rather than the last few edits all of them. */
+static void hints_update(ot_text *t, size_t first, size_t end, size_t old_cps, size_t old_len, size_t cp,
+                         size_t byte) {
+    size_t w = 0, near = 0, best = SIZE_MAX;
+    for (size_t i = 0; i < t->nhints; i++) {
+        ot_hint h = t->hints[i];
+        if (h.cp > old_cps || h.byte > old_len) continue; /* stale */
+        if (h.cp > first) {
+            if (h.cp < end) continue;
+            h.cp = h.cp - old_cps + t->cps;
+            h.byte = h.byte - old_len + t->len;
+        }
+        if (dist(h.cp, cp) < best) {
+            best = dist(h.cp, cp);
+            near = w;
+        }
+        t->hints[w++] = h;
+    }
+    t->nhints = w;
+    if (best <= OT_HINT_NEAR) {
+        t->hints[near] = (ot_hint){cp, byte};
+    } else if (t->nhints < OT_HINTS) {
+        t->hints[t->nhints++] = (ot_hint){cp, byte};
+    } else {
+        if (t->hint_next >= OT_HINTS) t->hint_next = 0;
+        t->hints[t->hint_next] = (ot_hint){cp, byte};
+        t->hint_next = (t->hint_next + 1) % OT_HINTS;
+    }
 }
 
 /* Walk op over t checking ranges and {d:"text"} matches. With bpos (op->n + 1
@@ -356,6 +409,8 @@ ot_status ot_apply(ot_text *t, const ot_op *op) {
         }
     }
     size_t hint_cp = cp, hint_byte = d; /* just after the last edit */
+    size_t edit_first = op->c[0].kind == OT_SKIP ? op->c[0].n : 0; /* the edit, in old code points */
+    size_t edit_end = cp - ins_cps + del_cps;
     u[nu] = (unit){first, op->n, bpos[op->n], d, t->len - bpos[op->n]};
     size_t newlen = d + u[nu].len;
     nu++;
@@ -374,10 +429,10 @@ ot_status ot_apply(ot_text *t, const ot_op *op) {
     }
     move_units(t->buf, op, u, nu);
     t->buf[newlen] = '\0';
+    size_t old_len = t->len, old_cps = t->cps;
     t->len = newlen;
     t->cps = t->cps - del_cps + ins_cps;
-    t->hint_cp = hint_cp;
-    t->hint_byte = hint_byte;
+    hints_update(t, edit_first, edit_end, old_cps, old_len, hint_cp, hint_byte);
     free(heap);
     return OT_OK;
 }
@@ -387,9 +442,10 @@ ot_status ot_apply(ot_text *t, const ot_op *op) {
 /* Reads an op in pieces. A piece points into the op's strings. */
 typedef struct {
     const ot_op *op;
-    size_t idx;  /* current component */
-    size_t off;  /* code points of it already taken */
-    size_t boff; /* bytes of its string already taken */
+    ot_op *owner; /* op itself when its strings may move into the result, else NULL */
+    size_t idx;   /* current component */
+    size_t off;   /* code points of it already taken */
+    size_t boff;  /* bytes of its string already taken */
 } reader;
 
 typedef struct {
@@ -397,6 +453,7 @@ typedef struct {
     size_t n;
     const char *s;
     size_t len;
+    char **own;   /* a whole component's string that may be moved rather than copied, or NULL */
 } piece;
 
 #define TAKE_REST SIZE_MAX
@@ -404,7 +461,7 @@ typedef struct {
 /* Take up to n code points (TAKE_REST: the rest of the component). Components
  * of kind `whole` are never split. Past the end an op skips forever. */
 static piece take(reader *r, size_t n, ot_kind whole) {
-    piece p = {0, 0, NULL, 0};
+    piece p = {0, 0, NULL, 0, NULL};
     if (r->idx == r->op->n) {
         if (n != TAKE_REST) {
             p.kind = OT_SKIP;
@@ -419,6 +476,7 @@ static piece take(reader *r, size_t n, ot_kind whole) {
     if (n == TAKE_REST || c->kind == whole || left <= n) {
         p.n = left;
         if (c->s) p.len = c->len - r->boff;
+        if (c->s && r->owner && r->off == 0) p.own = &r->owner->c[r->idx].s;
         r->idx++;
         r->off = 0;
         r->boff = 0;
@@ -435,7 +493,17 @@ static piece take(reader *r, size_t n, ot_kind whole) {
 
 static ot_kind peek(const reader *r) { return r->idx < r->op->n ? r->op->c[r->idx].kind : 0; }
 
-static ot_status push_piece(ot_op *op, piece p) { return ot_op_push(op, p.kind, p.n, p.s, p.len); }
+/* Append a piece; a whole component's string is moved when it may be (and
+ * it does not merge into the last component): no copy, no allocation. */
+static ot_status push_piece(ot_op *op, piece p) {
+    bool merges = op->n > 0 && op->c[op->n - 1].kind == p.kind;
+    if (!p.own || merges || p.n == 0 || p.len == 0) return ot_op_push(op, p.kind, p.n, p.s, p.len);
+    ot_status st = op_reserve(op, op->n + 1);
+    if (st != OT_OK) return st;
+    op->c[op->n++] = (ot_comp){p.kind, p.n, *p.own, p.len};
+    *p.own = NULL;
+    return OT_OK;
+}
 
 static void trim(ot_op *op) {
     if (op->n > 0 && op->c[op->n - 1].kind == OT_SKIP) op->n--;
@@ -452,13 +520,10 @@ static ot_status finish(ot_op *out, ot_op *built, ot_status st) {
     return st;
 }
 
-ot_status ot_transform(ot_op *out, const ot_op *op, const ot_op *other, ot_side side) {
-    ot_op r;
-    ot_op_init(&r);
-    ot_status st = ot_op_check(op);
-    if (st == OT_OK) st = ot_op_check(other);
-    if (st == OT_OK && side != OT_LEFT && side != OT_RIGHT) st = OT_EINVALID;
-    reader rd = {op, 0, 0, 0};
+/* The walk of transform: r = op moved over other. Inputs already checked.
+ * With rd->owner set, op's whole strings move into r. */
+static ot_status transform_walk(ot_op *r, reader *rd, const ot_op *other, ot_side side) {
+    ot_status st = OT_OK;
     for (size_t i = 0; st == OT_OK && i < other->n; i++) {
         const ot_comp *c = &other->c[i];
         size_t len = c->n;
@@ -466,26 +531,117 @@ ot_status ot_transform(ot_op *out, const ot_op *op, const ot_op *other, ot_side 
         switch (c->kind) {
         case OT_SKIP: /* keep op's components over the kept text, inserts whole */
             while (st == OT_OK && len > 0) {
-                p = take(&rd, len, OT_INSERT);
-                st = push_piece(&r, p);
+                p = take(rd, len, OT_INSERT);
+                st = push_piece(r, p);
                 if (p.kind != OT_INSERT) len -= p.n;
             }
             break;
         case OT_INSERT: /* skip other's insert, after op's own one if op wins the tie */
-            if (side == OT_LEFT && peek(&rd) == OT_INSERT) st = push_piece(&r, take(&rd, TAKE_REST, 0));
-            if (st == OT_OK) st = ot_op_push(&r, OT_SKIP, c->n, NULL, 0);
+            if (side == OT_LEFT && peek(rd) == OT_INSERT) st = push_piece(r, take(rd, TAKE_REST, 0));
+            if (st == OT_OK) st = ot_op_push(r, OT_SKIP, c->n, NULL, 0);
             break;
         case OT_DELETE: /* the text is gone: drop op's skips and deletes over it */
             while (st == OT_OK && len > 0) {
-                p = take(&rd, len, OT_INSERT);
-                if (p.kind == OT_INSERT) st = push_piece(&r, p);
+                p = take(rd, len, OT_INSERT);
+                if (p.kind == OT_INSERT) st = push_piece(r, p);
                 else len -= p.n;
             }
             break;
         }
     }
-    for (piece p; st == OT_OK && (p = take(&rd, TAKE_REST, 0)).kind;) st = push_piece(&r, p);
+    for (piece p; st == OT_OK && (p = take(rd, TAKE_REST, 0)).kind;) st = push_piece(r, p);
+    return st;
+}
+
+ot_status ot_transform(ot_op *out, const ot_op *op, const ot_op *other, ot_side side) {
+    ot_op r;
+    ot_op_init(&r);
+    ot_status st = ot_op_check(op);
+    if (st == OT_OK) st = ot_op_check(other);
+    if (st == OT_OK && side != OT_LEFT && side != OT_RIGHT) st = OT_EINVALID;
+    reader rd = {op, NULL, 0, 0, 0};
+    if (st == OT_OK) st = transform_walk(&r, &rd, other, side);
     return finish(out, &r, st);
+}
+
+/* Most ops are one edit at one place (a keystroke, a backspace): an
+ * optional skip, then one insert or delete. Sets *at and *edit. */
+static bool single_edit(const ot_op *op, size_t *at, const ot_comp **edit) {
+    if (op->n == 1 && op->c[0].kind != OT_SKIP) {
+        *at = 0;
+        *edit = &op->c[0];
+        return true;
+    }
+    if (op->n == 2 && op->c[0].kind == OT_SKIP && op->c[1].kind != OT_SKIP) {
+        *at = op->c[0].n;
+        *edit = &op->c[1];
+        return true;
+    }
+    return false;
+}
+
+/* Where edit x at code point `at` goes when moved over edit y at q: what the
+ * walk of transform_walk gives for such a pair, worked out. False when the
+ * walk is needed: x deletes across y's insert, or two deletes overlap (both
+ * split the delete). */
+static bool move_single(size_t at, const ot_comp *x, size_t q, const ot_comp *y, ot_side side, size_t *to) {
+    if (y->kind == OT_INSERT) {
+        if (x->kind == OT_INSERT) /* at the same place, left goes first */
+            *to = q < at || (q == at && side == OT_RIGHT) ? at + y->n : at;
+        else if (q <= at)
+            *to = at + y->n;
+        else if (q >= at + x->n)
+            *to = at;
+        else
+            return false;
+        return true;
+    }
+    if (x->kind == OT_INSERT) /* an insert inside deleted text lands where the text was */
+        *to = at <= q ? at : at >= q + y->n ? at - y->n : q;
+    else if (at + x->n <= q)
+        *to = at;
+    else if (q + y->n <= at)
+        *to = at - y->n;
+    else
+        return false;
+    return true;
+}
+
+/* A single edit put at code point `at`: its leading skip set, added or removed. */
+static ot_status move_edit(ot_op *op, size_t at) {
+    bool skip = op->c[0].kind == OT_SKIP;
+    if (skip && at > 0) {
+        op->c[0].n = at;
+    } else if (skip) {
+        op->c[0] = op->c[1];
+        op->n = 1;
+    } else if (at > 0) {
+        ot_status st = op_reserve(op, 2);
+        if (st != OT_OK) return st;
+        op->c[1] = op->c[0];
+        op->c[0] = (ot_comp){OT_SKIP, at, NULL, 0};
+        op->n = 2;
+    }
+    return OT_OK;
+}
+
+ot_status ot_transform_checked(ot_op *op, const ot_op *other, ot_side side) {
+    if (side != OT_LEFT && side != OT_RIGHT) {
+        ot_op_free(op);
+        return OT_EINVALID;
+    }
+    size_t at, q, to;
+    const ot_comp *x, *y;
+    if (single_edit(op, &at, &x) && single_edit(other, &q, &y) && move_single(at, x, q, y, side, &to)) {
+        ot_status st = move_edit(op, to);
+        if (st != OT_OK) ot_op_free(op);
+        return st;
+    }
+    ot_op r;
+    ot_op_init(&r);
+    reader rd = {op, op, 0, 0, 0};
+    ot_status st = transform_walk(&r, &rd, other, side);
+    return finish(op, &r, st); /* frees what is left of op: the strings that moved are NULL there */
 }
 
 ot_status ot_compose(ot_op *out, const ot_op *a, const ot_op *b) {
@@ -493,7 +649,7 @@ ot_status ot_compose(ot_op *out, const ot_op *a, const ot_op *b) {
     ot_op_init(&r);
     ot_status st = ot_op_check(a);
     if (st == OT_OK) st = ot_op_check(b);
-    reader rd = {a, 0, 0, 0};
+    reader rd = {a, NULL, 0, 0, 0};
     for (size_t i = 0; st == OT_OK && i < b->n; i++) {
         const ot_comp *c = &b->c[i];
         piece p;

@@ -37,14 +37,25 @@ typedef struct ot_op {
     size_t cap;    /* allocated components */
 } ot_op;
 
+/* A code point index of a text and its byte offset. */
+typedef struct ot_hint {
+    size_t cp, byte;
+} ot_hint;
+
+#define OT_HINTS 16
+
 /* The document: UTF-8 text with its code point count. */
 typedef struct ot_text {
     char *buf;     /* UTF-8 bytes, NUL-terminated, always valid UTF-8 */
     size_t len;    /* bytes, excluding the NUL */
     size_t cap;    /* allocated bytes */
     size_t cps;    /* code points */
-    size_t hint_cp;   /* a code point index whose byte offset is cached ... */
-    size_t hint_byte; /* ... here: edits are local, so seeks start from it */
+    /* Known byte offsets, kept true by ot_apply: a position is sought from
+     * the nearest. Each is where an edit ended, so when several people type
+     * at their own carets, each caret has one close by. */
+    ot_hint hints[OT_HINTS];
+    size_t nhints;    /* in use */
+    size_t hint_next; /* replaced next once all are in use */
 } ot_text;
 
 void ot_op_init(ot_op *op);
@@ -76,6 +87,14 @@ ot_status ot_apply(ot_text *t, const ot_op *op);
 /* out = op transformed so that it applies after other. side says whose
  * inserts go first at the same position: OT_LEFT means op's go first. */
 ot_status ot_transform(ot_op *out, const ot_op *op, const ot_op *other, ot_side side);
+/* *op = *op transformed over other, in place: the same result as
+ * ot_transform(op, op, other, side), for less: one edit moved over another
+ * is arithmetic on its leading skip, and otherwise op's strings move into
+ * the result rather than being copied. Both ops must already have passed
+ * ot_op_check, which is not repeated: for moving one op over many (a late
+ * op over the ops committed since its revision), each checked once. On
+ * error *op is left empty. */
+ot_status ot_transform_checked(ot_op *op, const ot_op *other, ot_side side);
 /* out = a then b, as one op. */
 ot_status ot_compose(ot_op *out, const ot_op *a, const ot_op *b);
 /* A caret at code point pos, moved over op (as ot-text-unicode's transformPosition). */

@@ -229,13 +229,223 @@ static bool has_escaped_nul(const char *s, size_t len) {
     return false;
 }
 
-proto_err proto_decode(const char *json, size_t len, proto_msg *m, const char **why) {
+/* ---- The fast path for ops ----------------------------------------------
+ *
+ * Ops are most of the traffic, and the general decoder spends an allocation
+ * per JSON value (cJSON's tree), strtod per number and a pass per check on
+ * each. A message of the usual shape is read here in one pass instead: one
+ * object whose keys are "type" (the string "op"), "id", "rev" and "op", each
+ * once and without escapes; integers of 1 to 15 digits, no sign, fraction,
+ * exponent or leading zero (exact as doubles); strings without \u escapes or
+ * raw control characters. Anything else, every invalid message included,
+ * goes to the general decoder: this path refuses nothing itself, and what it
+ * accepts it decodes exactly as the general decoder would (tests compare the
+ * two). The message is already known to be valid UTF-8. */
+
+typedef struct {
+    const char *p, *end;
+} scan;
+
+static inline bool is_ws(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+
+/* Inline, and the usual case (no whitespace: what clients send) first. */
+static inline void sc_ws(scan *s) {
+    while (s->p < s->end && (unsigned char)*s->p <= ' ' && is_ws(*s->p)) s->p++;
+}
+
+static inline bool sc_eat(scan *s, char c) {
+    sc_ws(s);
+    if (s->p == s->end || *s->p != c) return false;
+    s->p++;
+    return true;
+}
+
+static inline bool sc_peek(scan *s, char c) {
+    sc_ws(s);
+    return s->p < s->end && *s->p == c;
+}
+
+static bool is_digit(char c) { return c >= '0' && c <= '9'; }
+
+/* An integer of 1 to 15 digits: below 2^53, so cJSON's double holds it exactly. */
+static bool sc_uint(scan *s, int64_t *out) {
+    sc_ws(s);
+    const char *q = s->p;
+    int64_t v = 0;
+    while (q < s->end && is_digit(*q) && q - s->p < 16) v = v * 10 + (*q++ - '0');
+    size_t n = (size_t)(q - s->p);
+    if (n == 0 || n > 15 || (n > 1 && *s->p == '0')) return false;
+    if (q < s->end && (is_digit(*q) || *q == '.' || *q == 'e' || *q == 'E' || *q == '+' || *q == '-')) return false;
+    s->p = q;
+    *out = v;
+    return true;
+}
+
+/* The string "w" (n bytes, none to escape) comes next: consumed if so. */
+static bool sc_word(scan *s, const char *w, size_t n) {
+    sc_ws(s);
+    if ((size_t)(s->end - s->p) < n + 2 || s->p[0] != '"' || memcmp(s->p + 1, w, n) != 0 || s->p[n + 1] != '"')
+        return false;
+    s->p += n + 2;
+    return true;
+}
+
+/* A string without escapes or control characters: its bytes, in place. */
+static bool sc_plain(scan *s, const char **str, size_t *len) {
+    if (!sc_eat(s, '"')) return false;
+    for (const char *q = s->p; q < s->end; q++) {
+        unsigned char c = (unsigned char)*q;
+        if (c == '"') {
+            *str = s->p;
+            *len = (size_t)(q - s->p);
+            s->p = q + 1;
+            return true;
+        }
+        if (c < 0x20 || c == '\\') return false;
+    }
+    return false;
+}
+
+/* A string that may hold the one-character escapes (typing a newline sends
+ * "\n"): unescaped into tmp when it has any. */
+static bool sc_text(scan *s, sbuf *tmp, const char **str, size_t *len) {
+    const char *start = s->p;
+    if (sc_plain(s, str, len)) return true;
+    s->p = start;
+    if (!sc_eat(s, '"')) return false;
+    sbuf_reset(tmp);
+    const char *run = s->p; /* bytes not yet copied */
+    for (const char *q = s->p; q < s->end; q++) {
+        unsigned char c = (unsigned char)*q;
+        if (c == '"') {
+            sbuf_put(tmp, run, (size_t)(q - run));
+            s->p = q + 1;
+            *str = sbuf_data(tmp);
+            *len = tmp->len;
+            return sbuf_ok(tmp) && *str;
+        }
+        if (c < 0x20) return false;
+        if (c != '\\') continue;
+        if (q + 1 == s->end) return false;
+        char e;
+        switch (q[1]) {
+        case '"': e = '"'; break;
+        case '\\': e = '\\'; break;
+        case '/': e = '/'; break;
+        case 'b': e = '\b'; break;
+        case 'f': e = '\f'; break;
+        case 'n': e = '\n'; break;
+        case 'r': e = '\r'; break;
+        case 't': e = '\t'; break;
+        default: return false; /* \u: surrogates, U+0000; the general decoder's business */
+        }
+        sbuf_put(tmp, run, (size_t)(q - run));
+        sbuf_putc(tmp, e);
+        q++;
+        run = q + 1;
+    }
+    return false;
+}
+
+/* The id, as read_id would store it: a plain string is quoted as it is (it
+ * has nothing to escape), an integer written in decimal. */
+static bool sc_id(scan *s, char *dst) {
+    if (sc_peek(s, '"')) {
+        const char *str;
+        size_t n;
+        if (!sc_plain(s, &str, &n) || n == 0 || n + 2 > PROTO_IDJSON_MAX || utf8_count(str, n) > PROTO_ID_MAX)
+            return false;
+        dst[0] = '"';
+        memcpy(dst + 1, str, n);
+        dst[n + 1] = '"';
+        dst[n + 2] = '\0';
+        return true;
+    }
+    int64_t v;
+    if (!sc_uint(s, &v)) return false;
+    dst[sbuf_i64_text(dst, v)] = '\0';
+    return true;
+}
+
+/* A count (skip, or {"d": n}) or a non-empty text (insert, or {"d": "text"}). */
+static bool sc_amount(scan *s, sbuf *tmp, size_t *n, const char **str, size_t *len) {
+    if (sc_peek(s, '"')) {
+        if (!sc_text(s, tmp, str, len) || *len == 0) return false;
+        *n = utf8_count(*str, *len);
+        return true;
+    }
+    int64_t v;
+    if (!sc_uint(s, &v) || v < 1) return false;
+    *n = (size_t)v;
+    *str = NULL;
+    *len = 0;
+    return true;
+}
+
+/* The op array, with ot_op_from_json's rules: no two adjacent components of
+ * one kind, no trailing skip. */
+static bool sc_op(scan *s, sbuf *tmp, ot_op *op) {
+    if (!sc_eat(s, '[')) return false;
+    do {
+        ot_kind kind;
+        size_t n, len;
+        const char *str;
+        if (sc_peek(s, '{')) {
+            const char *key;
+            size_t klen;
+            s->p++;
+            if (!sc_plain(s, &key, &klen) || klen != 1 || key[0] != 'd' || !sc_eat(s, ':')) return false;
+            if (!sc_amount(s, tmp, &n, &str, &len) || !sc_eat(s, '}')) return false;
+            kind = OT_DELETE;
+        } else {
+            if (!sc_amount(s, tmp, &n, &str, &len)) return false;
+            kind = str ? OT_INSERT : OT_SKIP;
+        }
+        if (op->n > 0 && op->c[op->n - 1].kind == kind) return false;
+        if (ot_op_push(op, kind, n, str, len) != OT_OK) return false;
+    } while (sc_eat(s, ','));
+    return sc_eat(s, ']') && op->c[op->n - 1].kind != OT_SKIP;
+}
+
+/* True when json was an op message of the usual shape, decoded into m. */
+static bool decode_op_fast(const char *json, size_t len, proto_msg *m) {
+    scan s = {json, json + len};
+    bool type = false, id = false, rev = false, op = false;
+    sbuf tmp = {0}; /* allocated only for a string with escapes */
+    bool ok = sc_eat(&s, '{');
+    while (ok) {
+        if (!type && sc_word(&s, "type", 4))
+            ok = type = sc_eat(&s, ':') && sc_word(&s, "op", 2);
+        else if (!id && sc_word(&s, "id", 2))
+            ok = id = sc_eat(&s, ':') && sc_id(&s, m->idjson);
+        else if (!rev && sc_word(&s, "rev", 3))
+            ok = rev = sc_eat(&s, ':') && sc_uint(&s, &m->u.op.rev);
+        else if (!op && sc_word(&s, "op", 2))
+            ok = op = sc_eat(&s, ':') && sc_op(&s, &tmp, &m->u.op.op);
+        else
+            ok = false; /* another key, one again, or one with escapes */
+        if (ok && !sc_eat(&s, ',')) {
+            ok = sc_eat(&s, '}');
+            break;
+        }
+    }
+    if (tmp.buf) sbuf_free(&tmp);
+    sc_ws(&s);
+    if (ok && s.p == s.end && type && id && rev && op) {
+        m->type = PROTO_OP;
+        return true;
+    }
+    ot_op_free(&m->u.op.op);
+    memset(m, 0, sizeof *m);
+    return false;
+}
+
+/* ---- The general decoder ------------------------------------------------ */
+
+/* Everything after the UTF-8 check. */
+static proto_err decode_general(const char *json, size_t len, proto_msg *m, const char **why) {
     memset(m, 0, sizeof *m);
     *why = "";
-    if (!utf8_valid(json, len)) {
-        *why = "message is not valid UTF-8";
-        return PROTO_EBAD_REQUEST;
-    }
     if (has_raw_control(json, len)) {
         *why = "message has raw control characters; escape them";
         return PROTO_EBAD_REQUEST;
@@ -297,6 +507,25 @@ proto_err proto_decode(const char *json, size_t len, proto_msg *m, const char **
 out:
     cJSON_Delete(o);
     return e;
+}
+
+static bool check_utf8(const char *json, size_t len, proto_msg *m, const char **why) {
+    memset(m, 0, sizeof *m);
+    *why = "";
+    if (utf8_valid(json, len)) return true;
+    *why = "message is not valid UTF-8";
+    return false;
+}
+
+proto_err proto_decode(const char *json, size_t len, proto_msg *m, const char **why) {
+    if (!check_utf8(json, len, m, why)) return PROTO_EBAD_REQUEST;
+    if (decode_op_fast(json, len, m)) return PROTO_OK;
+    return decode_general(json, len, m, why);
+}
+
+proto_err proto_decode_general(const char *json, size_t len, proto_msg *m, const char **why) {
+    if (!check_utf8(json, len, m, why)) return PROTO_EBAD_REQUEST;
+    return decode_general(json, len, m, why);
 }
 
 void proto_msg_free(proto_msg *m) {
@@ -362,7 +591,13 @@ void proto_write_op(sbuf *b, int64_t rev, const char *opjson, size_t opjson_len,
 void proto_write_cursor(sbuf *b, const char *participant, int64_t rev, int64_t anchor, int64_t head) {
     sbuf_puts(b, "{\"type\":\"cursor\",\"participant\":");
     sbuf_put_jstrz(b, participant);
-    sbuf_printf(b, ",\"rev\":%lld,\"sel\":[%lld,%lld]}", (long long)rev, (long long)anchor, (long long)head);
+    sbuf_puts(b, ",\"rev\":");
+    sbuf_put_i64(b, rev);
+    sbuf_puts(b, ",\"sel\":[");
+    sbuf_put_i64(b, anchor);
+    sbuf_putc(b, ',');
+    sbuf_put_i64(b, head);
+    sbuf_puts(b, "]}");
 }
 
 void proto_write_departed(sbuf *b, const char *participant) {

@@ -95,6 +95,10 @@ typedef struct proto_msg {
  * error can say `re`), with msg->idjson set when the id could be read. The
  * caller calls proto_msg_free in every case. */
 proto_err proto_decode(const char *json, size_t len, proto_msg *msg, const char **why);
+/* proto_decode without its fast path for ops of the usual shape (the
+ * general decoder, on cJSON): both give the same result on every message,
+ * which the tests check through this. */
+proto_err proto_decode_general(const char *json, size_t len, proto_msg *msg, const char **why);
 void proto_msg_free(proto_msg *msg);
 
 const char *proto_err_code(proto_err e);

@@ -48,14 +48,10 @@ char *sbuf_extend(sbuf *b, size_t n) {
     return p;
 }
 
-void sbuf_put(sbuf *b, const void *p, size_t n) {
+void sbuf_put_grow(sbuf *b, const void *p, size_t n) {
     char *dst = sbuf_extend(b, n);
     if (dst && n) memcpy(dst, p, n);
 }
-
-void sbuf_puts(sbuf *b, const char *s) { sbuf_put(b, s, strlen(s)); }
-
-void sbuf_putc(sbuf *b, char c) { sbuf_put(b, &c, 1); }
 
 void sbuf_printf(sbuf *b, const char *fmt, ...) {
     va_list ap;
@@ -78,10 +74,37 @@ void sbuf_printf(sbuf *b, const char *fmt, ...) {
     va_end(ap);
 }
 
+/* By hand rather than with snprintf: every ack and broadcast carries a
+ * revision, and a printf call parses its format and consults the locale.
+ * Two digits per division. */
+size_t sbuf_i64_text(char *dst, int64_t v) {
+    static const char pairs[] = "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+                                "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+                                "8081828384858687888990919293949596979899";
+    uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+    size_t n = 1; /* digits */
+    for (uint64_t p = 10; n < 20 && u >= p; p *= 10) n++;
+    size_t len = n + (v < 0);
+    char *p = dst + len; /* written backwards, straight into place */
+    while (u >= 100) {
+        unsigned k = (unsigned)(u % 100) * 2;
+        u /= 100;
+        *--p = pairs[k + 1];
+        *--p = pairs[k];
+    }
+    if (u >= 10) {
+        *--p = pairs[u * 2 + 1];
+        *--p = pairs[u * 2];
+    } else {
+        *--p = (char)('0' + u);
+    }
+    if (v < 0) *--p = '-';
+    return len;
+}
+
 void sbuf_put_i64(sbuf *b, int64_t v) {
-    char tmp[24];
-    int n = snprintf(tmp, sizeof tmp, "%lld", (long long)v);
-    sbuf_put(b, tmp, (size_t)n);
+    char tmp[SBUF_I64_MAX];
+    sbuf_put(b, tmp, sbuf_i64_text(tmp, v));
 }
 
 void sbuf_put_jstr(sbuf *b, const char *s, size_t n) {

@@ -6,6 +6,14 @@
 
 #include "core/ot_json.h"
 
+/* src into dst[n], cut to fit: a stream id per batch, where snprintf's
+ * format parsing would be wasted. */
+static void copy_str(char *dst, size_t n, const char *src) {
+    size_t k = strnlen(src, n - 1);
+    memcpy(dst, src, k);
+    dst[k] = '\0';
+}
+
 static void entry_free(wk_entry *e) {
     ot_op_free(&e->op);
     free(e->opjson);
@@ -103,10 +111,15 @@ static void window_push(workshop *w, wk_entry *e) {
 
 static void set_last_op(wk_participant *p, const char *opid, int64_t rev) {
     if (!opid) return;
-    char *d = strdup(opid);
-    if (!d) return; /* de-duplication degrades to the window; nothing is corrupted */
-    free(p->last_opid);
-    p->last_opid = d;
+    size_t n = strlen(opid);
+    if (p->last_opid && strlen(p->last_opid) >= n) { /* once per op: reuse the room of the last id */
+        memcpy(p->last_opid, opid, n + 1);
+    } else {
+        char *d = strdup(opid);
+        if (!d) return; /* de-duplication degrades to the window; nothing is corrupted */
+        free(p->last_opid);
+        p->last_opid = d;
+    }
     p->last_op_rev = rev;
 }
 
@@ -140,7 +153,7 @@ ot_status wk_apply_committed(workshop *w, int64_t rev, const char *opjson, size_
     set_last_op(&w->people[who], e.opid, rev);
     window_push(w, &e);
     w->rev++;
-    if (event_id) snprintf(w->last_event, sizeof w->last_event, "%s", event_id);
+    if (event_id) copy_str(w->last_event, sizeof w->last_event, event_id);
     return OT_OK;
 }
 
@@ -281,17 +294,20 @@ proto_err wk_submit(workshop *w, uint64_t conn, uint32_t author, const char *opi
 }
 
 /* Bring a submitted op to the current head (committed ops since its base,
- * then the batch so far). The incoming op takes side left, as in ShareDB. */
+ * then the batch so far). The incoming op takes side left, as in ShareDB.
+ * It is checked once, here; the ops it moves over passed the same check
+ * when they were applied, so each step moves it in place. */
 static ot_status rebase(const workshop *w, const wk_submission *s, ot_op *out) {
-    ot_status st = ot_op_copy(out, &s->op);
-    for (int64_t r = s->base; st == OT_OK && r < w->rev + (int64_t)w->blen; r++) {
-        const ot_op *other = r < w->rev ? &wk_window_at(w, r)->op : &w->bops[r - w->rev].op;
-        ot_op t;
-        ot_op_init(&t);
-        st = ot_transform(&t, out, other, OT_LEFT);
-        ot_op_free(out);
-        *out = t;
+    ot_status st = ot_op_check(&s->op);
+    if (st == OT_OK) st = ot_op_copy(out, &s->op);
+    if (st == OT_OK && s->base < w->rev) { /* the window ring, walked without a division per op */
+        size_t i = (size_t)(wk_window_at(w, s->base) - w->win);
+        for (int64_t r = s->base; st == OT_OK && r < w->rev; r++) {
+            st = ot_transform_checked(out, &w->win[i].op, OT_LEFT);
+            if (++i == w->win_cap) i = 0;
+        }
     }
+    for (size_t b = 0; st == OT_OK && b < w->blen; b++) st = ot_transform_checked(out, &w->bops[b].op, OT_LEFT);
     return st;
 }
 
@@ -341,8 +357,9 @@ size_t wk_batch_form(workshop *w, size_t max, wk_refuse_fn refuse, void *ud) {
         }
         wk_entry e = {.rev = w->rev + (int64_t)w->blen, .author = s->author};
         ot_op_init(&e.op);
+        /* Whether the op fits the text is ot_apply's check, last: it leaves
+         * the text as it was when the op does not fit. */
         ot_status st = rebase(w, s, &e.op);
-        if (st == OT_OK) st = ot_check_fits(&w->text, &e.op);
         if (st == OT_OK && !backed_up) {
             st = ot_text_copy(&w->committed, &w->text);
             backed_up = st == OT_OK;
@@ -383,7 +400,7 @@ int64_t wk_batch_commit(workshop *w, const char *last_event_id) {
         window_push(w, &w->bops[i]); /* moves it: bops[i] is left empty */
         w->rev++;
     }
-    if (last_event_id) snprintf(w->last_event, sizeof w->last_event, "%s", last_event_id);
+    if (last_event_id) copy_str(w->last_event, sizeof w->last_event, last_event_id);
     w->in_flight = false;
     return first;
 }

@@ -28,6 +28,7 @@ hub *hub_new(const hub_config *cfg, net_server *net) {
     h->net = net;
     h->ctx = net_context(net);
     sbuf_init(&h->scratch, NET_PRE);
+    sbuf_init(&h->req, 0);
     if (!net_random_b64url(h->origin, sizeof h->origin - 1)) {
         free(h);
         return NULL;
@@ -614,5 +615,6 @@ void hub_free(hub *h) {
     for (size_t b = 0; b < sizeof h->rooms / sizeof h->rooms[0]; b++)
         while (h->rooms[b]) room_free(h->rooms[b]);
     sbuf_free(&h->scratch);
+    sbuf_free(&h->req);
     free(h);
 }

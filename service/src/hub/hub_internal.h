@@ -59,6 +59,8 @@ struct hub_room {
     lws_sorted_usec_list_t sul_results;
 };
 
+#define HUB_REQ_KEEP (256 * 1024) /* bytes of command buffer kept between batches */
+
 struct hub {
     hub_config cfg;
     net_server *net;
@@ -67,6 +69,7 @@ struct hub {
     hub_room *rooms[256];      /* hash table by workshop id */
     size_t nrooms;
     sbuf scratch;              /* reused message builder (head NET_PRE) */
+    sbuf req;                  /* reused Redis command builder (RESP) for the op path */
     char origin[12];           /* this process, in poll announcements, to skip its own */
     lws_sorted_usec_list_t sul_alive; /* refreshes this process's liveness key */
 };

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/resp.h"
 #include "core/utf8.h"
 #include "hub/hub_internal.h"
 
@@ -405,13 +406,26 @@ static void maybe_snapshot(hub_room *r) {
      * op: a long statement is stored whole each time, so space it out. */
     int64_t every = r->hub->cfg.snapshot_every, since = w->rev - w->snap_rev;
     if (every <= 0 || since < every || since * 64 < (int64_t)w->text.len) return;
-    char id[32], t[24];
-    snprintf(id, sizeof id, "%lld-1", (long long)w->rev);
-    snprintf(t, sizeof t, "%lld", (long long)hub_now_ms());
+    /* XADD snaps REV-1 text TEXT event EVENT t MS, written as RESP: a
+     * format string would go through the whole text byte by byte. */
+    char id[SBUF_I64_MAX + 2];
+    size_t idlen = sbuf_i64_text(id, w->rev);
+    memcpy(id + idlen, "-1", 2);
+    sbuf *b = &r->hub->req;
+    sbuf_reset(b);
+    resp_begin(b, 9);
+    resp_argz(b, "XADD");
+    resp_argz(b, r->k_snaps);
+    resp_arg(b, id, idlen + 2);
+    resp_argz(b, "text");
+    resp_arg(b, w->text.buf, w->text.len);
+    resp_argz(b, "event");
+    resp_argz(b, w->last_event);
+    resp_argz(b, "t");
+    resp_arg_i64(b, hub_now_ms());
     /* Fails harmlessly if another process stored this revision's snapshot first. */
-    if (store_cmd(r->hub->store, NULL, NULL, "XADD %s %s text %b event %s t %s", r->k_snaps, id, w->text.buf,
-                  w->text.len, w->last_event, t))
-        w->snap_rev = w->rev;
+    if (sbuf_ok(b) && store_cmd_resp(r->hub->store, NULL, NULL, sbuf_data(b), b->len)) w->snap_rev = w->rev;
+    if (b->cap > HUB_REQ_KEEP) sbuf_free(b);
 }
 
 /* Carets follow the text: keep the stored ones valid at the new revision. */
@@ -506,32 +520,32 @@ void hub_room_pump(hub_room *r) {
     }
     size_t n = wk_batch_form(w, h->cfg.batch_max, refuse_cb, r);
     if (n == 0) return;
-    size_t argc = 9 + 4 * n;
-    const char **argv = malloc(argc * sizeof *argv);
-    size_t *lens = malloc(argc * sizeof *lens);
-    char rev[24], t[24], count[24];
-    snprintf(rev, sizeof rev, "%lld", (long long)w->rev);
-    snprintf(t, sizeof t, "%lld", (long long)hub_now_ms());
-    snprintf(count, sizeof count, "%zu", n);
-    bool ok = argv && lens;
-    if (ok) {
-        const char *head[9] = {"FCALL", "atelier_append", "3", r->k_meta, r->k_events, r->k_lastop, rev, t, count};
-        for (size_t i = 0; i < 9; i++) argv[i] = head[i], lens[i] = strlen(head[i]);
-        for (size_t i = 0; i < n; i++) {
-            const wk_participant *p = &w->people[w->bops[i].author];
-            const char **a = argv + 9 + 4 * i;
-            size_t *l = lens + 9 + 4 * i;
-            a[0] = p->id, l[0] = strlen(p->id);
-            a[1] = p->org, l[1] = strlen(p->org);
-            a[2] = w->bops[i].opid, l[2] = strlen(w->bops[i].opid);
-            a[3] = w->bops[i].opjson, l[3] = w->bops[i].opjson_len;
-        }
-        r->pending++;
-        ok = store_cmd_argv(h->store, appended, r, (int)argc, argv, lens);
-        if (!ok) r->pending--;
+    /* FCALL atelier_append 3 meta events lastop rev t count, then per op
+     * author org opid op: written as RESP in place (core/resp.h). */
+    sbuf *b = &h->req;
+    sbuf_reset(b);
+    resp_begin(b, 9 + 4 * n);
+    resp_argz(b, "FCALL");
+    resp_argz(b, "atelier_append");
+    resp_argz(b, "3");
+    resp_argz(b, r->k_meta);
+    resp_argz(b, r->k_events);
+    resp_argz(b, r->k_lastop);
+    resp_arg_i64(b, w->rev);
+    resp_arg_i64(b, hub_now_ms());
+    resp_arg_i64(b, (int64_t)n);
+    for (size_t i = 0; i < n; i++) {
+        const wk_entry *e = &w->bops[i];
+        const wk_participant *p = &w->people[e->author];
+        resp_argz(b, p->id);
+        resp_argz(b, p->org);
+        resp_argz(b, e->opid);
+        resp_arg(b, e->opjson, e->opjson_len);
     }
-    free(argv);
-    free(lens);
+    r->pending++;
+    bool ok = sbuf_ok(b) && store_cmd_resp(h->store, appended, r, sbuf_data(b), b->len);
+    if (!ok) r->pending--;
+    if (b->cap > HUB_REQ_KEEP) sbuf_free(b); /* hiredis has its copy: a rare huge batch is not kept */
     if (!ok) wk_batch_abort(w, false, PROTO_EUNAVAILABLE, "storage is unavailable; the op was not saved, send it again shortly",
                             refuse_cb, r);
 }

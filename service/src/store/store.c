@@ -10,12 +10,15 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/resp.h"
+#include "core/sbuf.h"
 #include "store/store_functions.h"
 
 #define BACKOFF_MIN_US (100 * LWS_US_PER_MS)
 #define BACKOFF_MAX_US (2 * LWS_US_PER_SEC)
 #define PING_EVERY_US LWS_US_PER_SEC
 #define PING_DEADLINE_US (3 * LWS_US_PER_SEC)
+#define STORE_REQ_KEEP (64 * 1024) /* bytes of command buffer kept between commands */
 
 /* One connection attempt. hiredis and lws each own one end of it (the
  * context, the adopted descriptor) and tear it down on their own schedules,
@@ -42,6 +45,7 @@ struct store {
     char *channel;              /* subscriber mode: the channel listened to (no commands, no functions) */
     store_message_fn on_message;/* subscriber mode: told of each message */
     size_t inflight;            /* commands sent and not answered yet */
+    sbuf req;                   /* store_cmd_argv's command, reused */
 };
 
 static void store_connect(store *s);
@@ -265,6 +269,7 @@ store *store_new(struct lws_context *ctx, const char *url, store_state_fn on_sta
     s->on_state = on_state;
     s->ud = ud;
     s->backoff = BACKOFF_MIN_US;
+    sbuf_init(&s->req, 0);
     store_connect(s);
     lws_sul_schedule(ctx, 0, &s->sul_ping, ping_cb, PING_EVERY_US);
     return s;
@@ -283,6 +288,7 @@ void store_free(store *s) {
         link_release(l);
     }
     free(s->channel);
+    sbuf_free(&s->req);
     free(s);
 }
 
@@ -331,10 +337,23 @@ bool store_cmd(store *s, store_reply_fn fn, void *priv, const char *fmt, ...) {
     return rc == REDIS_OK;
 }
 
+/* Written as RESP here rather than by redisAsyncCommandArgv, whose
+ * sdscatfmt per argument was a measurable share of the op path. */
 bool store_cmd_argv(store *s, store_reply_fn fn, void *priv, int argc, const char **argv, const size_t *lens) {
+    if (!s) return false;
+    sbuf *b = &s->req;
+    sbuf_reset(b);
+    resp_begin(b, (size_t)argc);
+    for (int i = 0; i < argc; i++) resp_arg(b, argv[i], lens ? lens[i] : strlen(argv[i]));
+    bool ok = sbuf_ok(b) && store_cmd_resp(s, fn, priv, sbuf_data(b), b->len);
+    if (b->cap > STORE_REQ_KEEP) sbuf_free(b); /* hiredis has its copy: do not hold on to a rare big one */
+    return ok;
+}
+
+bool store_cmd_resp(store *s, store_reply_fn fn, void *priv, const char *cmd, size_t len) {
     store_call *c = s ? call_new(s, fn, priv) : NULL;
     if (!c) return false;
-    int rc = redisAsyncCommandArgv(s->link->ac, call_done, c, argc, argv, lens);
+    int rc = redisAsyncFormattedCommand(s->link->ac, call_done, c, cmd, len);
     if (rc != REDIS_OK) free(c);
     else s->inflight++;
     return rc == REDIS_OK;

@@ -41,6 +41,8 @@ bool store_up(const store *s);
 bool store_busy(void *s);
 bool store_cmd(store *s, store_reply_fn fn, void *priv, const char *fmt, ...);
 bool store_cmd_argv(store *s, store_reply_fn fn, void *priv, int argc, const char **argv, const size_t *lens);
+/* A command already written as RESP (core/resp.h): len bytes at cmd, copied. */
+bool store_cmd_resp(store *s, store_reply_fn fn, void *priv, const char *cmd, size_t len);
 
 /* The lws protocol callback for the adopted Redis socket (protocol name "atelier-redis"). */
 int store_lws_callback(struct lws *wsi, int reason, void *user, void *in, size_t len);
