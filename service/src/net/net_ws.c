@@ -351,6 +351,11 @@ void net_flush(net_server *n) {
         if (c->qlen) lws_callback_on_writable(c->wsi);
         else queue_drained(c);
     }
+    if (n->flush_iov_cap > 65536) { /* a burst to thousands of backed-up queues is over: give back its megabyte */
+        free(n->flush_iov);
+        n->flush_iov = NULL;
+        n->flush_iov_cap = 0;
+    }
 }
 
 int net_ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len) {
