@@ -22,6 +22,7 @@ static char smoke_current[400]; /* which input is running, for the failure messa
 
 #include "../fuzz/fuzz_ot.c"
 #include "../fuzz/fuzz_proto.c"
+#include "test_prng.h"
 
 #ifndef ATELIER_SOURCE_DIR
 #define ATELIER_SOURCE_DIR "."
@@ -75,16 +76,6 @@ static void free_seeds(seeds *s) {
     free(s->v);
 }
 
-/* splitmix64: the same inputs on every run. */
-static uint64_t smoke_rng(uint64_t *s) {
-    uint64_t z = (*s += 0x9E3779B97F4A7C15ULL);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-    return z ^ (z >> 31);
-}
-
-static size_t below(uint64_t *s, size_t n) { return n ? (size_t)(smoke_rng(s) % n) : 0; }
-
 /* Pieces of JSON and UTF-8 that random bit flips would rarely produce. */
 static const char *const fragments[] = {
     "\"type\":\"op\"", "\"type\":\"join\"", "\"type\":\"cursor\"", "\"type\":\"ping\"", "\"id\":", "\"rev\":",
@@ -101,7 +92,7 @@ static const uint8_t interesting[] = {0, 1, '"', '\\', '[', ']', '{', '}', ',', 
 
 /* One to four mutations of a seed: bit flips, byte edits, inserted and
  * deleted runs, dictionary fragments, and splices from another seed. */
-static size_t mutate(uint64_t *r, const seeds *s, const seed *base, uint8_t *out) {
+static size_t mutate(prng *r, const seeds *s, const seed *base, uint8_t *out) {
     size_t len = base->len;
     memcpy(out, base->data, len);
     size_t rounds = below(r, 4) ? 1 : 2 + below(r, 3); /* mostly one: most mutants stay close to valid */
@@ -117,7 +108,7 @@ static size_t mutate(uint64_t *r, const seeds *s, const seed *base, uint8_t *out
         case 2: /* insert a byte */
             if (len < SMOKE_MAX_INPUT) {
                 memmove(out + at + 1, out + at, len - at);
-                out[at] = (uint8_t)smoke_rng(r);
+                out[at] = (uint8_t)rnd(r);
                 len++;
             }
             break;
@@ -201,7 +192,7 @@ static size_t smoke(const char *dir, int (*target)(const uint8_t *, size_t), boo
         target(exact, s.v[i].len);
         free(exact);
     }
-    uint64_t r = seed_value;
+    prng r = {seed_value};
     for (size_t i = 0; i < count; i++) {
         const seed *base = &s.v[below(&r, s.n)];
         size_t len = mutate(&r, &s, base, scratch);

@@ -15,6 +15,7 @@
 #include "core/ot.h"
 #include "core/ot_json.h"
 #include "core/utf8.h"
+#include "test_prng.h"
 
 #define VECTORS ATELIER_SOURCE_DIR "/protocol/vectors/ot-text-unicode.json"
 
@@ -36,18 +37,6 @@
 
 /* ---- deterministic randomness --------------------------------------------- */
 
-typedef struct {
-    uint64_t s;
-} prng;
-
-static uint64_t rnd(prng *r) {
-    uint64_t z = (r->s += 0x9E3779B97F4A7C15u);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9u;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBu;
-    return z ^ (z >> 31);
-}
-
-static size_t below(prng *r, size_t n) { return n ? (size_t)(rnd(r) % n) : 0; }
 static bool chance(prng *r, unsigned pct) { return below(r, 100) < pct; }
 static size_t min_sz(size_t a, size_t b) { return a < b ? a : b; }
 

@@ -11,20 +11,8 @@
 #include <string.h>
 
 #include "core/poll.h"
+#include "test_prng.h"
 
-/* Deterministic generator: tests must not depend on time or global state. */
-typedef struct {
-    uint64_t s;
-} prng;
-
-static uint64_t rnd(prng *r) {
-    uint64_t z = (r->s += 0x9E3779B97F4A7C15u);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9u;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBu;
-    return z ^ (z >> 31);
-}
-
-static size_t below(prng *r, size_t n) { return n ? (size_t)(rnd(r) % n) : 0; }
 
 /* ck_assert reports every passing check to the parent process: loops use
  * these, which cost nothing until they fail. */

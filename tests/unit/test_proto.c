@@ -14,6 +14,7 @@
 
 #include "core/proto.h"
 #include "core/sbuf.h"
+#include "test_prng.h"
 
 /* ---- helpers ------------------------------------------------------------- */
 
@@ -1115,18 +1116,6 @@ END_TEST
 
 /* ---- the fast path for ops agrees with the general decoder --------------- */
 
-typedef struct {
-    uint64_t s;
-} prng;
-
-static uint64_t rnd(prng *r) {
-    uint64_t z = (r->s += 0x9E3779B97F4A7C15u);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9u;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBu;
-    return z ^ (z >> 31);
-}
-
-static size_t below(prng *r, size_t n) { return n ? (size_t)(rnd(r) % n) : 0; }
 #define PICK(r, a) ((a)[below((r), sizeof(a) / sizeof *(a))])
 
 static bool same_op(const ot_op *a, const ot_op *b) {

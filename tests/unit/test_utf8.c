@@ -6,18 +6,7 @@
 #include <string.h>
 
 #include "core/utf8.h"
-
-/* Deterministic generator: tests must not depend on time or global state. */
-typedef struct {
-    uint64_t s;
-} prng;
-
-static uint64_t rnd(prng *r) {
-    uint64_t z = (r->s += 0x9E3779B97F4A7C15u);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9u;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBu;
-    return z ^ (z >> 31);
-}
+#include "test_prng.h"
 
 /* ck_assert reports every passing check to the parent process (a write per
  * check): loops use these, which cost nothing until they fail. */
@@ -29,8 +18,6 @@ static uint64_t rnd(prng *r) {
     do { \
         if (!(c)) ck_abort_msg(__VA_ARGS__); \
     } while (0)
-
-static size_t below(prng *r, size_t n) { return n ? (size_t)(rnd(r) % n) : 0; }
 
 /* Reference: decode one scalar value the long way; 0 on anything invalid. */
 static size_t ref_decode(const unsigned char *p, size_t len, uint32_t *cp) {

@@ -16,6 +16,7 @@
 #include "core/ot_json.h"
 #include "core/utf8.h"
 #include "core/workshop.h"
+#include "test_prng.h"
 
 /* Participant ids are "p" + 16 base64url characters; secrets 22. */
 #define PID_A "pAAAAAAAAAAAAAAAA"
@@ -1057,45 +1058,31 @@ END_TEST
         if (!(c)) ck_abort_msg(__VA_ARGS__);                                                                           \
     } while (0)
 
-/* splitmix64: fixed seeds, the same run every time. */
-typedef struct {
-    uint64_t s;
-} rng;
-
-static uint64_t rnext(rng *r) {
-    uint64_t z = (r->s += 0x9E3779B97F4A7C15ULL);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-    return z ^ (z >> 31);
-}
-
-static size_t rbelow(rng *r, size_t n) { return n ? (size_t)(rnext(r) % n) : 0; }
-
 static const char *const alphabet[] = {"a", "b", "z", " ", "é", "à", "ç", "Œ", "«", "😀", "𝄞", "🇫", "\n", "\"", "\\"};
 
-static void rand_text(rng *r, char *buf, size_t max_cps) {
+static void rand_text(prng *r, char *buf, size_t max_cps) {
     buf[0] = '\0';
-    size_t n = rbelow(r, max_cps + 1);
-    for (size_t i = 0; i < n; i++) strcat(buf, alphabet[rbelow(r, sizeof alphabet / sizeof *alphabet)]);
+    size_t n = below(r, max_cps + 1);
+    for (size_t i = 0; i < n; i++) strcat(buf, alphabet[below(r, sizeof alphabet / sizeof *alphabet)]);
 }
 
 /* A random op that fits t: an insert, a delete ({d:n} or {d:"text"}), or both. */
-static void rand_op(rng *r, const ot_text *t, ot_op *out) {
+static void rand_op(prng *r, const ot_text *t, ot_op *out) {
     ot_op_init(out);
-    size_t pos = rbelow(r, t->cps + 1);
-    size_t kind = pos == t->cps ? 0 : rbelow(r, 3); /* 0 insert, 1 delete, 2 both */
+    size_t pos = below(r, t->cps + 1);
+    size_t kind = pos == t->cps ? 0 : below(r, 3); /* 0 insert, 1 delete, 2 both */
     char ins[64];
     do rand_text(r, ins, 4);
     while (!ins[0]);
     size_t del = 0;
     if (kind) {
         size_t room = t->cps - pos;
-        del = 1 + rbelow(r, room < 4 ? room : 4);
+        del = 1 + below(r, room < 4 ? room : 4);
     }
     size_t b0 = utf8_offset(t->buf, t->len, 0, 0, pos);
     size_t b1 = utf8_offset(t->buf, t->len, pos, b0, pos + del);
-    bool with_text = rbelow(r, 2);
-    bool delete_first = rbelow(r, 2);
+    bool with_text = below(r, 2);
+    bool delete_first = below(r, 2);
     REQUIRE(ot_op_push(out, OT_SKIP, pos, NULL, 0) == OT_OK);
     for (int step = 0; step < 2; step++) {
         bool do_delete = (step == 0) == delete_first;
@@ -1182,7 +1169,7 @@ static void client_receive(sim_client *c) {
     if (c->qhead == c->qlen) c->qhead = c->qlen = 0;
 }
 
-static void client_edit(rng *r, sim_client *c) {
+static void client_edit(prng *r, sim_client *c) {
     ot_op op;
     rand_op(r, &c->text, &op);
     REQUIRE(ot_apply(&c->text, &op) == OT_OK);
@@ -1235,7 +1222,7 @@ static void server_commit(workshop *w, sim_client *cs, size_t n) {
 }
 
 /* Another server process commits an op first: every client hears of it. */
-static void server_remote(rng *r, workshop *w, sim_client *cs, size_t n) {
+static void server_remote(prng *r, workshop *w, sim_client *cs, size_t n) {
     ot_op op;
     rand_op(r, &w->text, &op);
     char *json = op_json(&op);
@@ -1255,11 +1242,11 @@ static bool quiet(const workshop *w, const sim_client *cs, size_t n) {
 }
 
 static void run_round(uint64_t seed, size_t *ops_total) {
-    rng r = {seed};
-    size_t n = 3 + rbelow(&r, 4);
+    prng r = {seed};
+    size_t n = 3 + below(&r, 4);
     char start[256];
     rand_text(&r, start, 12);
-    int64_t rev0 = (int64_t)rbelow(&r, 3) * 7;
+    int64_t rev0 = (int64_t)below(&r, 3) * 7;
     workshop *w = wk_new("q3mS0t4rVZ2bJ9m6cQe1xA", "t", "k", 0, 1000);
     REQUIRE(wk_load_snapshot(w, rev0, start, strlen(start)) == OT_OK);
     sim_client cs[6];
@@ -1274,10 +1261,10 @@ static void run_round(uint64_t seed, size_t *ops_total) {
         ot_op_init(&cs[k].inflight);
         ot_op_init(&cs[k].pending);
     }
-    size_t steps = 40 + rbelow(&r, 120);
+    size_t steps = 40 + below(&r, 120);
     for (size_t s = 0; s < steps; s++) {
-        size_t dice = rbelow(&r, 100);
-        sim_client *c = &cs[rbelow(&r, n)];
+        size_t dice = below(&r, 100);
+        sim_client *c = &cs[below(&r, n)];
         if (dice < 30) {
             client_edit(&r, c);
         } else if (dice < 45) {
@@ -1286,7 +1273,7 @@ static void run_round(uint64_t seed, size_t *ops_total) {
             if (c->qlen > c->qhead) client_receive(c);
         } else if (dice < 80) {
             if (!w->in_flight && w->qlen) {
-                size_t got = wk_batch_form(w, 1 + rbelow(&r, 4), no_refuse, NULL);
+                size_t got = wk_batch_form(w, 1 + below(&r, 4), no_refuse, NULL);
                 REQUIRE(got > 0);
                 *ops_total += got;
             }
@@ -1296,7 +1283,7 @@ static void run_round(uint64_t seed, size_t *ops_total) {
             if (w->in_flight) {
                 wk_batch_abort(w, true, PROTO_OK, NULL, no_refuse, NULL);
                 n_aborts++;
-                if (rbelow(&r, 2)) server_remote(&r, w, cs, n);
+                if (below(&r, 2)) server_remote(&r, w, cs, n);
             }
         } else {
             if (!w->in_flight) server_remote(&r, w, cs, n);
@@ -1310,7 +1297,7 @@ static void run_round(uint64_t seed, size_t *ops_total) {
             client_send(w, &cs[k]);
         }
         if (w->in_flight) server_commit(w, cs, n);
-        else if (w->qlen) *ops_total += wk_batch_form(w, 1 + rbelow(&r, 4), no_refuse, NULL);
+        else if (w->qlen) *ops_total += wk_batch_form(w, 1 + below(&r, 4), no_refuse, NULL);
     }
     REQUIRE(utf8_count(w->text.buf, w->text.len) == w->text.cps);
     REQUIRE(utf8_valid(w->text.buf, w->text.len));
