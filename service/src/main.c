@@ -197,6 +197,11 @@ int main(int argc, char **argv) {
     }
     hub_set_store(h, st);
     net_set_hub(net, h);
+    /* At the end of each turn: ops to Redis in one batch per workshop, then
+     * the commands written, then (net itself) the messages. */
+    net_on_turn(net, hub_turn, h);
+    net_on_turn(net, store_turn, st);
+    net_on_turn(net, store_turn, sub);
 
     running = net;
     struct sigaction sa;

@@ -78,6 +78,11 @@ static void room_free(hub_room *r) {
     if (*pp) *pp = r->next;
     h->nrooms--;
     if (r->cursor_timer) lws_sul_cancel(&r->sul_cursor);
+    if (r->pump_due) { /* freed with ops refused: it must leave the list */
+        size_t i = 0;
+        while (i < h->ndue && h->due[i] != r) i++;
+        if (i < h->ndue) h->due[i] = h->due[--h->ndue];
+    }
     hub_poll_room_free(r);
     for (size_t i = 0; i < r->nwaiting; i++) proto_msg_free(&r->waiting[i].msg);
     free(r->waiting);
@@ -90,6 +95,40 @@ static void room_free(hub_room *r) {
     free(r->k_lastop);
     free(r->k_marks);
     free(r);
+}
+
+static void turn_cb(lws_sorted_usec_list_t *sul) { hub_turn(lws_container_of(sul, hub, sul_turn)); }
+
+void hub_room_pump_soon(hub_room *r) {
+    hub *h = r->hub;
+    if (r->pump_due || !r->w || r->w->qlen == 0) return;
+    if (h->ndue == h->due_cap) {
+        size_t cap = h->due_cap ? h->due_cap * 2 : 16;
+        hub_room **d = realloc(h->due, cap * sizeof *d);
+        if (!d) { /* no list: a batch of one is still correct */
+            hub_room_pump(r);
+            return;
+        }
+        h->due = d;
+        h->due_cap = cap;
+    }
+    /* The turn's end comes after the input of a poll; a timer runs before the
+     * poll, and then the 1 µs timer keeps the loop from sleeping first. */
+    if (h->ndue == 0) lws_sul_schedule(h->ctx, 0, &h->sul_turn, turn_cb, 1);
+    h->due[h->ndue++] = r;
+    r->pump_due = true;
+}
+
+void hub_turn(void *arg) {
+    hub *h = arg;
+    if (!h->ndue) return;
+    lws_sul_cancel(&h->sul_turn);
+    while (h->ndue) { /* taken off first: a room freed meanwhile leaves the list itself */
+        hub_room *r = h->due[--h->ndue];
+        r->pump_due = false;
+        hub_room_pump(r);
+        hub_room_maybe_free(r);
+    }
 }
 
 void hub_room_maybe_free(hub_room *r) {
@@ -612,9 +651,11 @@ void hub_http_get(hub *h, uint64_t req, const char *id) {
 void hub_free(hub *h) {
     if (!h) return;
     hub_alive_stop(h);
+    lws_sul_cancel(&h->sul_turn);
     for (size_t b = 0; b < sizeof h->rooms / sizeof h->rooms[0]; b++)
         while (h->rooms[b]) room_free(h->rooms[b]);
     sbuf_free(&h->scratch);
     sbuf_free(&h->req);
+    free(h->due);
     free(h);
 }

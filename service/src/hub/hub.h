@@ -30,6 +30,9 @@ void hub_store_state(void *h, bool up);
  * processes announce "WORKSHOP REV" when they commit. */
 void hub_notify_state(void *h, bool up);
 void hub_notify(void *h, const char *payload, size_t len);
+/* net_turn_fn: send the ops queued in this turn of the loop to Redis, one
+ * batch per workshop. */
+void hub_turn(void *h);
 
 void *hub_session_open(hub *h, uint64_t conn);
 void hub_session_input(hub *h, void *session, const char *data, size_t len, net_input kind);

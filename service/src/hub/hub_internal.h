@@ -57,6 +57,7 @@ struct hub_room {
     size_t nresults_due, results_due_cap;
     bool results_timer;        /* sul_results is scheduled */
     lws_sorted_usec_list_t sul_results;
+    bool pump_due;             /* on the hub's list of rooms to pump at the end of the turn */
 };
 
 #define HUB_REQ_KEEP (256 * 1024) /* bytes of command buffer kept between batches */
@@ -72,6 +73,9 @@ struct hub {
     sbuf req;                  /* reused Redis command builder (RESP) for the op path */
     char origin[12];           /* this process, in poll announcements, to skip its own */
     lws_sorted_usec_list_t sul_alive; /* refreshes this process's liveness key */
+    hub_room **due;            /* rooms whose queued ops go to Redis at the end of the turn */
+    size_t ndue, due_cap;
+    lws_sorted_usec_list_t sul_turn; /* hub_turn for rooms made due by a timer */
 };
 
 int64_t hub_now_ms(void);
@@ -115,6 +119,10 @@ void hub_workshop_deleted(hub *h, const char *id);
 /* Sessions (hub_session.c) */
 void hub_join_ready(hub_room *r, uint64_t conn, proto_msg *msg);
 void hub_room_pump(hub_room *r);
+/* Pump at the end of this turn of the loop (hub_turn), so that every op read
+ * in the turn goes in one batch: the write to Redis waits for the turn's end
+ * anyway. */
+void hub_room_pump_soon(hub_room *r);
 /* Read and relay the ops committed since ours (by another process). */
 void hub_room_catch_up(hub_room *r);
 void hub_room_refuse_all(hub_room *r, proto_err e, const char *why);

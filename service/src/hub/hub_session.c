@@ -505,7 +505,7 @@ static void appended(redisReply *reply, void *priv) {
         lwsl_err("workshop %s: append failed: %s\n", r->id, reply->type == REDIS_REPLY_ERROR ? reply->str : "bad reply");
         wk_batch_abort(w, false, PROTO_EINTERNAL, "the op could not be stored", refuse_cb, r);
     }
-    hub_room_pump(r);
+    hub_room_pump_soon(r);
     hub_room_maybe_free(r);
 }
 
@@ -564,7 +564,7 @@ static void handle_op(hub *h, hub_session *s, proto_msg *msg) {
         net_send_sbuf(h->net, s->conn, &h->scratch);
         return;
     }
-    hub_room_pump(r);
+    hub_room_pump_soon(r);
 }
 
 /* ---- Carets ---- */

@@ -56,6 +56,14 @@ int net_run(net_server *n);
 /* After net_run: keep the loop turning while busy(arg) says so, for at most
  * ms milliseconds (the store's last writes). */
 void net_run_while(net_server *n, bool (*busy)(void *arg), void *arg, int ms);
+/* Run fn(arg) at the end of each turn of the loop: after the input of one
+ * poll has been handled, before the queued messages are written. For work
+ * that gains from seeing a whole turn's input first (one Redis batch, one
+ * write). Hooks run in the order they were added; false when all
+ * NET_TURN_HOOKS are taken. */
+typedef void (*net_turn_fn)(void *arg);
+#define NET_TURN_HOOKS 4
+bool net_on_turn(net_server *n, net_turn_fn fn, void *arg);
 /* Ask the loop to stop (signal-safe): clients get close 1001 first. */
 void net_stop(net_server *n);
 

@@ -81,6 +81,9 @@ struct net_server {
     lws_sorted_usec_list_t sul_flush; /* keeps the loop from sleeping on a flush list queued from a timer */
     lws_sorted_usec_list_t sul_keepalive; /* the once-a-second sweep of silent connections */
     netmsg *ping;              /* the ping frame every connection is sent (framed once) */
+    net_turn_fn turn_fn[NET_TURN_HOOKS]; /* run at the end of each turn, before the flush */
+    void *turn_arg[NET_TURN_HOOKS];
+    size_t nturn;
 };
 
 uint64_t net_slot_add(net_server *n, net_slot_kind kind, void *ptr);

@@ -89,10 +89,22 @@ void net_stop(net_server *n) {
     lws_cancel_service(n->ctx);
 }
 
+bool net_on_turn(net_server *n, net_turn_fn fn, void *arg) {
+    if (n->nturn == NET_TURN_HOOKS) return false;
+    n->turn_fn[n->nturn] = fn;
+    n->turn_arg[n->nturn++] = arg;
+    return true;
+}
+
+static void turn_end(net_server *n) {
+    for (size_t i = 0; i < n->nturn; i++) n->turn_fn[i](n->turn_arg[i]);
+    net_flush(n);
+}
+
 int net_run(net_server *n) {
     lws_usec_t drain_until = 0;
     while (lws_service(n->ctx, 0) >= 0) {
-        net_flush(n);
+        turn_end(n);
         if (n->stop && !n->stopping) {
             /* lws sends no close frame when the context is destroyed: say goodbye first. */
             n->stopping = true;
@@ -106,8 +118,7 @@ int net_run(net_server *n) {
 
 void net_run_while(net_server *n, bool (*busy)(void *arg), void *arg, int ms) {
     lws_usec_t until = lws_now_usecs() + (lws_usec_t)ms * LWS_US_PER_MS;
-    while (busy(arg) && lws_now_usecs() < until && lws_service(n->ctx, 0) >= 0) {
-    }
+    while (busy(arg) && lws_now_usecs() < until && lws_service(n->ctx, 0) >= 0) turn_end(n);
 }
 
 void net_free(net_server *n) {

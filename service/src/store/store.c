@@ -46,6 +46,9 @@ struct store {
     store_message_fn on_message;/* subscriber mode: told of each message */
     size_t inflight;            /* commands sent and not answered yet */
     sbuf req;                   /* store_cmd_argv's command, reused */
+    bool write_due;             /* commands queued since the last write: store_turn writes them */
+    bool writing;               /* inside redisAsyncHandleWrite: a request to write again means "wait for POLLOUT" */
+    lws_sorted_usec_list_t sul_write; /* store_turn for commands queued where no turn end follows (timers) */
 };
 
 static void store_connect(store *s);
@@ -76,11 +79,39 @@ static void link_lost(store *s) {
     s->backoff = s->backoff * 2 > BACKOFF_MAX_US ? BACKOFF_MAX_US : s->backoff * 2;
 }
 
-/* hiredis event hooks: the adopted RAW_FILE wsi always polls for input, and
- * POLLOUT is requested one write at a time, so only addWrite does anything. */
+static void write_cb(lws_sorted_usec_list_t *sul) { store_turn(lws_container_of(sul, store, sul_write)); }
+
+/* Let hiredis write what it has queued; if the socket takes only part of it,
+ * hiredis asks to write again and that request waits for POLLOUT. */
+static void link_write(store_link *l) {
+    store *s = l->s;
+    if (s) s->writing = true;
+    redisAsyncHandleWrite(l->ac);
+    if (s) s->writing = false;
+}
+
+/* hiredis event hooks: the adopted RAW_FILE wsi always polls for input, so
+ * only addWrite does anything. A command queued on a connected link is
+ * written at the end of the loop's turn (store_turn), with every other
+ * command of that turn and without a poll for POLLOUT first; connecting and
+ * a write the socket cut short wait for POLLOUT. */
 static void ev_add_write(void *priv) {
     store_link *l = priv;
+    store *s = l->s;
+    if (s && s->link == l && l->ac && (l->ac->c.flags & REDIS_CONNECTED) && !s->writing) {
+        if (!s->write_due) lws_sul_schedule(s->ctx, 0, &s->sul_write, write_cb, 1);
+        s->write_due = true;
+        return;
+    }
     if (l->wsi) lws_callback_on_writable(l->wsi);
+}
+
+void store_turn(void *arg) {
+    store *s = arg;
+    if (!s || !s->write_due) return;
+    s->write_due = false;
+    lws_sul_cancel(&s->sul_write);
+    if (s->link && s->link->ac) link_write(s->link);
 }
 
 static void ev_noop(void *priv) { (void)priv; }
@@ -280,6 +311,7 @@ void store_free(store *s) {
     s->closing = true;
     lws_sul_cancel(&s->sul_retry);
     lws_sul_cancel(&s->sul_ping);
+    lws_sul_cancel(&s->sul_write);
     if (s->link) {
         store_link *l = s->link;
         s->link = NULL;
@@ -368,7 +400,7 @@ int store_lws_callback(struct lws *wsi, int reason, void *user, void *in, size_t
         return 0;
     case LWS_CALLBACK_RAW_WRITEABLE_FILE:
         if (!l || !l->ac) return -1;
-        redisAsyncHandleWrite(l->ac);
+        link_write(l);
         return 0;
     case LWS_CALLBACK_RAW_CLOSE_FILE:
         if (l) {

@@ -35,10 +35,15 @@ store *store_new_subscriber(struct lws_context *ctx, const char *url, const char
 void store_free(store *s);
 bool store_up(const store *s);
 
-/* Queue a command. Returns false (and never calls fn) when the store is down. */
 /* Commands are waiting for their replies (and Redis is there to give them).
  * For a shutdown that lets the last writes (departures) land. */
 bool store_busy(void *s);
+/* Write the commands queued since the last call (arg: the store). Run at the
+ * end of each turn of the loop (net_on_turn), so that a turn's commands go out
+ * in one write; a timer queued them otherwise, and the store runs it itself. */
+void store_turn(void *s);
+
+/* Queue a command. Returns false (and never calls fn) when the store is down. */
 bool store_cmd(store *s, store_reply_fn fn, void *priv, const char *fmt, ...);
 bool store_cmd_argv(store *s, store_reply_fn fn, void *priv, int argc, const char **argv, const size_t *lens);
 /* A command already written as RESP (core/resp.h): len bytes at cmd, copied. */
