@@ -24,6 +24,7 @@ typedef struct settings {
     long snapshot_every;
     long max_queue;
     int ping_secs;
+    int presence_secs;
     bool deflate;
     bool io_uring;
 } settings;
@@ -53,6 +54,8 @@ static void usage(FILE *f) {
             "  --max-queue N         messages queued to a slow client before it is dropped [ATELIER_MAX_QUEUE] (default 4096)\n"
             "  --ping-secs N         keepalive ping after N silent seconds, dropped after N more without an answer;\n"
             "                        0 for none [ATELIER_PING_SECS] (default 30)\n"
+            "  --presence-secs N     a server process on the same Redis silent this long is gone: its participants\n"
+            "                        depart [ATELIER_PRESENCE_SECS] (default 20)\n"
             "  --deflate             offer permessage-deflate (about 190 KB more per connection) [ATELIER_DEFLATE=1]\n"
             "  --no-io-uring         one sendmsg per connection instead of one io_uring call per flush\n"
             "                        [ATELIER_IO_URING=0] (io_uring is used when the kernel allows it)\n"
@@ -86,7 +89,7 @@ static const char *env_or(const char *name, const char *def) {
     return v && *v ? v : def;
 }
 
-enum { O_LISTEN = 1, O_PORT, O_REDIS, O_WEB_ROOT, O_LOG, O_MAXMSG, O_RATE, O_BURST, O_WINDOW, O_SNAP, O_QUEUE, O_PING, O_DEFLATE, O_URING, O_HELP };
+enum { O_LISTEN = 1, O_PORT, O_REDIS, O_WEB_ROOT, O_LOG, O_MAXMSG, O_RATE, O_BURST, O_WINDOW, O_SNAP, O_QUEUE, O_PING, O_PRESENCE, O_DEFLATE, O_URING, O_HELP };
 
 /* Settings from the environment first, flags over them. Returns 0, or 2 on a bad value. */
 static int configure(int argc, char **argv, settings *s) {
@@ -103,6 +106,7 @@ static int configure(int argc, char **argv, settings *s) {
     v[O_SNAP] = env_or("ATELIER_SNAPSHOT_EVERY", "200");
     v[O_QUEUE] = env_or("ATELIER_MAX_QUEUE", "4096");
     v[O_PING] = env_or("ATELIER_PING_SECS", "30");
+    v[O_PRESENCE] = env_or("ATELIER_PRESENCE_SECS", "20");
     v[O_DEFLATE] = env_or("ATELIER_DEFLATE", "0");
     v[O_URING] = env_or("ATELIER_IO_URING", "1");
     static const struct option opts[] = {
@@ -112,6 +116,7 @@ static int configure(int argc, char **argv, settings *s) {
         {"rate", required_argument, NULL, O_RATE},       {"burst", required_argument, NULL, O_BURST},
         {"window", required_argument, NULL, O_WINDOW},   {"snapshot-every", required_argument, NULL, O_SNAP},
         {"max-queue", required_argument, NULL, O_QUEUE}, {"ping-secs", required_argument, NULL, O_PING},
+        {"presence-secs", required_argument, NULL, O_PRESENCE},
         {"deflate", no_argument, NULL, O_DEFLATE},       {"no-io-uring", no_argument, NULL, O_URING},
         {"help", no_argument, NULL, O_HELP},
         {NULL, 0, NULL, 0},
@@ -134,7 +139,7 @@ static int configure(int argc, char **argv, settings *s) {
         fprintf(stderr, "atelier: unexpected argument '%s'\n", argv[optind]);
         return 2;
     }
-    long port, maxmsg, rate, burst, window, snap, queue, ping;
+    long port, maxmsg, rate, burst, window, snap, queue, ping, presence;
     const char *bad = NULL;
     if (!parse_long(v[O_PORT], 1, 65535, &port)) bad = "port";
     else if (!parse_long(v[O_MAXMSG], 256, 16 << 20, &maxmsg)) bad = "max-message";
@@ -144,6 +149,7 @@ static int configure(int argc, char **argv, settings *s) {
     else if (!parse_long(v[O_SNAP], 1, 100000000, &snap)) bad = "snapshot-every";
     else if (!parse_long(v[O_QUEUE], 16, 10000000, &queue)) bad = "max-queue";
     else if (!parse_long(v[O_PING], 0, 3600, &ping)) bad = "ping-secs";
+    else if (!parse_long(v[O_PRESENCE], 2, 3600, &presence)) bad = "presence-secs";
     else if (log_mask(v[O_LOG]) < 0) bad = "log-level";
     if (bad) {
         fprintf(stderr, "atelier: bad value for --%s\n", bad);
@@ -152,6 +158,7 @@ static int configure(int argc, char **argv, settings *s) {
     *s = (settings){.listen = v[O_LISTEN], .port = (int)port, .redis = v[O_REDIS], .web_root = v[O_WEB_ROOT],
                     .log_level = v[O_LOG], .max_message = maxmsg, .rate = (double)rate, .burst = (double)burst,
                     .window = window, .snapshot_every = snap, .max_queue = queue, .ping_secs = (int)ping,
+                    .presence_secs = (int)presence,
                     .deflate = strcmp(v[O_DEFLATE], "1") == 0 || strcmp(v[O_DEFLATE], "true") == 0,
                     .io_uring = strcmp(v[O_URING], "0") != 0 && strcmp(v[O_URING], "false") != 0};
     return 0;
@@ -183,7 +190,7 @@ int main(int argc, char **argv) {
         return 1;
     }
     hub_config hc = {.window = (size_t)s.window, .rate = s.rate, .burst = s.burst,
-                     .snapshot_every = s.snapshot_every, .batch_max = 256};
+                     .snapshot_every = s.snapshot_every, .batch_max = 256, .presence_secs = s.presence_secs};
     hub *h = hub_new(&hc, net);
     store *st = h ? store_new(net_context(net), s.redis, hub_store_state, h) : NULL;
     store *sub = st ? store_new_subscriber(net_context(net), s.redis, "atelier:notify", hub_notify, hub_notify_state, h)

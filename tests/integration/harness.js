@@ -541,6 +541,20 @@ class Harness {
     return c;
   }
 
+  // A second connection of c's participant (another tab), not started: it
+  // joins by resuming with c's token at c's revision.
+  twin(c, opts = {}) {
+    const t = this.client({
+      server: c.server, workshop: c.workshop, name: c.name, organisation: c.organisation, key: c.key, ...opts,
+    });
+    t.token = c.token;
+    t.participant = c.participant;
+    t.role = c.role;
+    t.rev = c.rev;
+    t.text = c.text;
+    return t;
+  }
+
   async close() {
     for (const c of this.clients) c.close();
     for (const s of this.servers) await s.kill('SIGKILL');

@@ -50,14 +50,7 @@ async function join(h, w, { name, org = 'Tests', fac = false, server, record = 4
 
 // A second connection of the same participant (a resume with its token).
 async function twin(h, c, server) {
-  const t = track(h.client({
-    server: server || c.server, workshop: c.workshop, name: c.name, organisation: c.organisation, key: c.key, record: 400,
-  }));
-  t.token = c.token;
-  t.participant = c.participant;
-  t.role = c.role;
-  t.rev = c.rev;
-  t.text = c.text;
+  const t = track(h.twin(c, { server: server || c.server, record: 400 }));
   await t.start();
   return t;
 }

@@ -29,13 +29,18 @@ typedef struct wk_participant {
     char *last_opid;                  /* JSON text of the last accepted op id, NULL if none (de-duplication) */
     int64_t last_op_rev;              /* revision that op was applied at */
     int online;                       /* live connections on this process */
+    int remote;                       /* other server processes it is connected through */
     double tokens;                    /* rate limit bucket */
     int64_t tokens_at;                /* µs when the bucket was last refilled */
     bool has_cursor;                  /* a caret is known */
     bool cursor_dirty;                /* changed since last relayed */
+    bool cursor_local;                /* the caret came from a connection on this process (relay it to the others) */
     int64_t cursor_sent;              /* µs of the last relay */
     int64_t sel[2];                   /* anchor, head at revision `rev` of the workshop (kept transformed) */
 } wk_participant;
+
+/* Connected at all: through this process or another one. */
+static inline bool wk_present(const wk_participant *p) { return p->online > 0 || p->remote > 0; }
 
 /* A committed op kept for transforming late ops and for resumes. */
 typedef struct wk_entry {

@@ -94,6 +94,7 @@ static void room_free(hub_room *r) {
     free(r->k_people);
     free(r->k_lastop);
     free(r->k_marks);
+    free(r->remote);
     free(r);
 }
 
@@ -405,6 +406,7 @@ void hub_room_load(hub_room *r) {
 void hub_store_state(void *ud, bool up) {
     hub *h = ud;
     if (up) {
+        hub_alive_start(h); /* say so now: the liveness key may have expired meanwhile */
         /* Ops that queued during the outage were refused already. Poll
          * changes that failed meanwhile: read the polls back. */
         for (size_t b = 0; b < sizeof h->rooms / sizeof h->rooms[0]; b++)
@@ -429,12 +431,31 @@ void hub_notify(void *ud, const char *payload, size_t len) {
     if (!sp || sp == payload || (size_t)(sp - payload) > PROTO_WORKSHOP_ID_MAX) return;
     memcpy(id, payload, (size_t)(sp - payload));
     id[sp - payload] = '\0';
-    if (len - (size_t)(sp + 1 - payload) == 7 && memcmp(sp + 1, "deleted", 7) == 0) {
+    const char *rest = sp + 1, *end = payload + len;
+    if (strcmp(id, "*") == 0) { /* "* alive ORIGIN" */
+        if (end - rest == 6 + HUB_ORIGIN_LEN && memcmp(rest, "alive ", 6) == 0) {
+            char origin[HUB_ORIGIN_LEN + 1];
+            memcpy(origin, rest + 6, HUB_ORIGIN_LEN);
+            origin[HUB_ORIGIN_LEN] = '\0';
+            hub_presence_peer_alive(h, origin);
+        }
+        return;
+    }
+    if (end - rest == 7 && memcmp(rest, "deleted", 7) == 0) {
         hub_workshop_deleted(h, id);
         return;
     }
     hub_room *r = hub_room_find(h, id);
     if (!r || !r->w || r->state != ROOM_READY) return;
+    if (end - rest > 10 + HUB_ORIGIN_LEN && memcmp(rest, "presence ", 9) == 0 && rest[9 + HUB_ORIGIN_LEN] == ' ') {
+        /* "ID presence ORIGIN JSON" */
+        char origin[HUB_ORIGIN_LEN + 1];
+        memcpy(origin, rest + 9, HUB_ORIGIN_LEN);
+        origin[HUB_ORIGIN_LEN] = '\0';
+        const char *json = rest + 10 + HUB_ORIGIN_LEN;
+        hub_presence_relayed(r, origin, json, (size_t)(end - json));
+        return;
+    }
     if (strncmp(sp + 1, "poll ", 5) == 0) { /* "ID poll POLL ORIGIN" */
         char poll_id[POLL_ID_MAX + 1], origin[sizeof h->origin];
         if (sscanf(sp + 6, "%22s %11s", poll_id, origin) == 2 && strcmp(origin, h->origin) != 0 &&
@@ -580,6 +601,15 @@ static void put_public(sbuf *b, const char *id, const char *title, int64_t creat
     sbuf_puts(b, ",\"present\":[");
 }
 
+void hub_write_present(sbuf *b, const char *name, const char *org, bool facilitator, bool first) {
+    if (!first) sbuf_putc(b, ',');
+    sbuf_puts(b, "{\"name\":");
+    sbuf_put_jstrz(b, name);
+    sbuf_puts(b, ",\"organisation\":");
+    sbuf_put_jstrz(b, org);
+    sbuf_puts(b, facilitator ? ",\"role\":\"facilitator\"}" : ",\"role\":\"participant\"}");
+}
+
 typedef struct http_get {
     hub *h;
     uint64_t req;
@@ -593,12 +623,17 @@ static void got_meta(redisReply *reply, void *priv) {
     else if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 3 || reply->element[0]->type != REDIS_REPLY_STRING)
         hub_http_error(h, g->req, 404, PROTO_ENOT_FOUND, "no workshop with this id");
     else {
-        sbuf *b = &h->scratch;
-        put_public(b, g->id, reply->element[0]->str,
+        /* Not loaded here: who is present is known from the history and
+         * the processes that are alive. */
+        sbuf b;
+        sbuf_init(&b, 0);
+        put_public(&b, g->id, reply->element[0]->str,
                    reply->element[1]->type == REDIS_REPLY_STRING ? strtoll(reply->element[1]->str, NULL, 10) : 0,
                    reply->element[2]->type == REDIS_REPLY_STRING ? strtoll(reply->element[2]->str, NULL, 10) : 0);
-        sbuf_puts(b, "]}");
-        net_http_respond(h->net, g->req, 200, b);
+        char *answer = sbuf_ok(&b) ? strndup(sbuf_data(&b), b.len) : NULL;
+        sbuf_free(&b);
+        if (answer) hub_presence_answer(h, g->req, g->id, answer);
+        else hub_http_error(h, g->req, 500, PROTO_EINTERNAL, "out of memory");
     }
     free(g);
 }
@@ -619,14 +654,9 @@ void hub_http_get(hub *h, uint64_t req, const char *id) {
         bool first = true;
         for (size_t i = 0; i < r->w->npeople; i++) {
             const wk_participant *p = &r->w->people[i];
-            if (p->online <= 0) continue;
-            if (!first) sbuf_putc(b, ',');
+            if (!wk_present(p)) continue;
+            hub_write_present(b, p->name, p->org, p->facilitator, first);
             first = false;
-            sbuf_puts(b, "{\"name\":");
-            sbuf_put_jstrz(b, p->name);
-            sbuf_puts(b, ",\"organisation\":");
-            sbuf_put_jstrz(b, p->org);
-            sbuf_puts(b, p->facilitator ? ",\"role\":\"facilitator\"}" : ",\"role\":\"participant\"}");
         }
         sbuf_puts(b, "]}");
         net_http_respond(h->net, req, 200, b);
@@ -657,5 +687,6 @@ void hub_free(hub *h) {
     sbuf_free(&h->scratch);
     sbuf_free(&h->req);
     free(h->due);
+    free(h->peers);
     free(h);
 }

@@ -19,6 +19,7 @@ typedef struct hub_config {
     double burst;              /* messages allowed in a burst */
     int64_t snapshot_every;    /* revisions between stored snapshots */
     size_t batch_max;          /* ops in one compare-and-append */
+    int presence_secs;         /* a server process silent this long is gone (its participants depart) */
 } hub_config;
 
 hub *hub_new(const hub_config *cfg, net_server *net);

@@ -32,6 +32,24 @@ typedef struct hub_waiting_join {
 
 typedef enum { ROOM_LOADING, ROOM_READY } hub_room_state;
 
+#define HUB_ORIGIN_LEN 11      /* characters of a server process's random name */
+
+/* A participant connected through another server process, as that process
+ * announced it (hub_presence.c). */
+typedef struct hub_remote {
+    uint32_t who;              /* participant index */
+    char origin[HUB_ORIGIN_LEN + 1]; /* the process */
+    bool parked;               /* a caret ahead of this process's revision waits for the catch-up */
+    int64_t parked_rev;        /* ... its revision */
+    int64_t parked_sel[2];     /* ... anchor, head */
+} hub_remote;
+
+/* Another server process on the same Redis, and when it last said so. */
+typedef struct hub_peer {
+    char origin[HUB_ORIGIN_LEN + 1];
+    int64_t heard_ms;
+} hub_peer;
+
 struct hub_room {
     hub *hub;
     hub_room *next;            /* hash chain */
@@ -58,6 +76,8 @@ struct hub_room {
     bool results_timer;        /* sul_results is scheduled */
     lws_sorted_usec_list_t sul_results;
     bool pump_due;             /* on the hub's list of rooms to pump at the end of the turn */
+    hub_remote *remote;        /* participants connected through other processes */
+    size_t nremote, remote_cap;
 };
 
 #define HUB_REQ_KEEP (256 * 1024) /* bytes of command buffer kept between batches */
@@ -71,7 +91,9 @@ struct hub {
     size_t nrooms;
     sbuf scratch;              /* reused message builder (head NET_PRE) */
     sbuf req;                  /* reused Redis command builder (RESP) for the op path */
-    char origin[12];           /* this process, in poll announcements, to skip its own */
+    char origin[HUB_ORIGIN_LEN + 1]; /* this process, in announcements, to skip its own */
+    hub_peer *peers;           /* other processes heard from within presence_secs */
+    size_t npeers, peers_cap;
     lws_sorted_usec_list_t sul_alive; /* refreshes this process's liveness key */
     hub_room **due;            /* rooms whose queued ops go to Redis at the end of the turn */
     size_t ndue, due_cap;
@@ -107,11 +129,34 @@ void hub_send_error(hub *h, uint64_t conn, proto_err e, const char *why, proto_t
 /* Send the scratch buffer's message to every session of the room but `except`. */
 void hub_broadcast(hub_room *r, sbuf *b, uint64_t except_conn, int except_participant);
 
-/* Presence (hub_presence.c): this process's liveness key, and the departures
- * of processes that died, recorded when a workshop is loaded. */
+/* Presence (hub_presence.c): this process's liveness key and announcements,
+ * arrivals, departures and carets relayed between processes, and the
+ * departures of processes that died. */
 void hub_alive_start(hub *h);
 void hub_alive_stop(hub *h);
+/* Read who the history says is connected: departures owed by processes that
+ * died are recorded; participants of live processes count as present. */
 void hub_presence_sweep(hub_room *r);
+/* A participant's first connection on this process arrived or its last one
+ * left (after the history mark): tell this process's clients if that
+ * changes whether they are present at all, and the other processes. */
+void hub_presence_arrived(hub_room *r, int who, uint64_t conn);
+void hub_presence_departed(hub_room *r, int who, uint64_t conn);
+/* A caret from this process's connection was sent to its clients: relay it. */
+void hub_presence_cursor(hub_room *r, int who);
+/* Announcements from the channel: "* alive ORIGIN", "ID presence ORIGIN JSON". */
+void hub_presence_peer_alive(hub *h, const char *origin);
+void hub_presence_relayed(hub_room *r, const char *origin, const char *json, size_t len);
+/* Answer GET /api/workshops/ID for a workshop not loaded here: `answer`
+ * (malloc'd, taken) holds its public fields up to the list of people present,
+ * which is read from the history's marks and the live processes. */
+void hub_presence_answer(hub *h, uint64_t req, const char *id, char *answer);
+/* One entry of that list: {"name","organisation","role"}, after a comma unless first. */
+void hub_write_present(sbuf *b, const char *name, const char *org, bool facilitator, bool first);
+/* The room caught up with other processes' ops: carets parked for them apply. */
+void hub_presence_caught_up(hub_room *r);
+/* Send the carets that changed, at most one per participant per 50 ms (hub_session.c). */
+void hub_cursors_flush(hub_room *r);
 
 /* History (hub_history.c): tell and disconnect everyone in a deleted workshop. */
 void hub_workshop_deleted(hub *h, const char *id);

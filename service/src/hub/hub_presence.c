@@ -1,13 +1,22 @@
-/* hub_presence.c -- keeping the history's presence true when a server
- * process dies without saying goodbye (kill -9, a crash, a lost machine).
+/* hub_presence.c -- who is connected, across server processes.
  *
- * Arrivals and departures are recorded with the process they happened on
- * (its origin). Each live process refreshes a short-lived Redis key,
- * atelier:proc:ORIGIN. When a process loads a workshop, it folds the marks
- * into who the history says is connected, and for every process among them
- * whose key has expired it records the departures that process never wrote.
- * Without this, a replay would show everyone connected at a crash as present
- * for ever. */
+ * Live: every process announces on atelier:notify the arrivals, departures
+ * and carets of its own connections ("ID presence ORIGIN JSON", the JSON
+ * being the message its clients get), and that it is alive ("* alive
+ * ORIGIN", every presence_secs / 4). The others keep the participants
+ * connected through each process (room->remote) and tell their clients when
+ * someone becomes present or absent at all. A process not heard from for
+ * presence_secs is gone: its participants depart.
+ *
+ * History: arrivals and departures are recorded with the process they
+ * happened on (its origin), and each live process refreshes a short-lived
+ * key, atelier:proc:ORIGIN. When a process loads a workshop (or finds a peer
+ * gone), it folds the marks into who the history says is connected: for every
+ * process among them whose key has expired it records the departures that
+ * process never wrote (without this, a replay would show everyone connected
+ * at a crash as present for ever), and the participants of live processes
+ * count as present. */
+#include <cjson/cJSON.h>
 #include <hiredis/hiredis.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,20 +25,42 @@
 #include "core/hist.h"
 #include "hub/hub_internal.h"
 
-#define ALIVE_EVERY_MS 5000     /* refresh of this process's key */
-#define ALIVE_TTL_MS 20000      /* a process silent this long is gone */
 #define MARKS_PAGE 10000
+
+static int64_t ttl_ms(const hub *h) { return (int64_t)h->cfg.presence_secs * 1000; }
 
 static void proc_key(char *dst, size_t n, const char *origin) { snprintf(dst, n, "atelier:proc:%s", origin); }
 
+static void peer_gone(hub *h, const char *origin);
+
+static void announce(hub *h) {
+    if (!h->store || !store_up(h->store)) return;
+    char msg[sizeof h->origin + 8];
+    snprintf(msg, sizeof msg, "* alive %s", h->origin);
+    store_cmd(h->store, NULL, NULL, "PUBLISH atelier:notify %s", msg);
+}
+
 static void alive_tick(lws_sorted_usec_list_t *sul) {
     hub *h = lws_container_of(sul, hub, sul_alive);
+    int64_t now = hub_now_ms();
     if (h->store && store_up(h->store)) {
         char key[64];
         proc_key(key, sizeof key, h->origin);
-        store_cmd(h->store, NULL, NULL, "SET %s %lld PX %d", key, (long long)hub_now_ms(), ALIVE_TTL_MS);
+        store_cmd(h->store, NULL, NULL, "SET %s %lld PX %lld", key, (long long)now, (long long)ttl_ms(h));
+        announce(h);
     }
-    lws_sul_schedule(h->ctx, 0, &h->sul_alive, alive_tick, (lws_usec_t)ALIVE_EVERY_MS * LWS_US_PER_MS);
+    for (size_t i = 0; i < h->npeers;) {
+        if (now - h->peers[i].heard_ms <= ttl_ms(h)) {
+            i++;
+            continue;
+        }
+        char origin[HUB_ORIGIN_LEN + 1];
+        memcpy(origin, h->peers[i].origin, sizeof origin);
+        h->peers[i] = h->peers[--h->npeers];
+        lwsl_notice("server process %s is silent: its participants depart\n", origin);
+        peer_gone(h, origin);
+    }
+    lws_sul_schedule(h->ctx, 0, &h->sul_alive, alive_tick, (lws_usec_t)ttl_ms(h) / 4 * LWS_US_PER_MS);
 }
 
 void hub_alive_start(hub *h) { lws_sul_schedule(h->ctx, 0, &h->sul_alive, alive_tick, 1); }
@@ -37,7 +68,9 @@ void hub_alive_start(hub *h) { lws_sul_schedule(h->ctx, 0, &h->sul_alive, alive_
 void hub_alive_stop(hub *h) { lws_sul_cancel(&h->sul_alive); }
 
 /* One sweep of one workshop: its own copy of what it needs, so the room may
- * go away meanwhile. */
+ * go away meanwhile. It either updates the room and the history (a load, a
+ * peer gone) or, read-only, answers GET /api/workshops/ID for a workshop not
+ * loaded here (answer != NULL). */
 typedef struct sweep {
     hub *h;
     char id[PROTO_WORKSHOP_ID_MAX + 1];
@@ -45,24 +78,69 @@ typedef struct sweep {
     hist_state st;              /* presence folded from the marks */
     char cursor[HIST_ID_MAX];   /* last mark read */
     int checks;                 /* EXISTS replies still to come */
+    uint64_t req;               /* the request answered */
+    char *answer;               /* its public fields, up to the list of people present */
+    sbuf present;               /* the people found connected through live processes */
+    bool *listed;               /* per st.people: already in `present` (one entry per participant) */
 } sweep;
 
+/* The end of a sweep, whichever way: an answer is sent with what was found. */
 static void sweep_free(sweep *s) {
+    if (s->answer) {
+        sbuf *b = &s->h->scratch;
+        sbuf_puts(b, s->answer);
+        if (s->present.len && sbuf_ok(&s->present)) sbuf_put(b, sbuf_data(&s->present), s->present.len);
+        sbuf_puts(b, "]}");
+        net_http_respond(s->h->net, s->req, 200, b);
+        free(s->answer);
+    }
+    sbuf_free(&s->present);
+    free(s->listed);
     hist_state_free(&s->st);
     free(s);
 }
 
-/* A process checked: if it is gone, write the departures it owed. */
+/* The participants connected through a live process, once each. */
+static void list_present(sweep *s, const char *origin) {
+    if (!s->listed && s->st.npeople && !(s->listed = calloc(s->st.npeople, sizeof *s->listed))) return;
+    for (size_t i = 0; i < s->st.npeople; i++) {
+        const hist_person *p = &s->st.people[i];
+        if (strcmp(p->origin, origin) != 0 || p->connections <= 0 || s->listed[i]) continue;
+        for (size_t j = i; j < s->st.npeople; j++)
+            if (strcmp(s->st.people[j].participant, p->participant) == 0) s->listed[j] = true;
+        hub_write_present(&s->present, p->name, p->org, strcmp(p->role, "facilitator") == 0, s->present.len == 0);
+    }
+}
+
+/* A process checked: if it is alive, its participants are present; if it
+ * is gone, the history gets the departures it owed. */
 typedef struct origin_check {
     sweep *s;
     char origin[32];
 } origin_check;
 
+static void remote_add(hub_room *r, int who, const char *origin);
+static void peer_heard(hub *h, const char *origin);
+
 static void origin_checked(redisReply *reply, void *priv) {
     origin_check *c = priv;
     sweep *s = c->s;
     hub *h = s->h;
-    if (reply && reply->type == REDIS_REPLY_INTEGER && reply->integer == 0 && h->store) {
+    hub_room *r = hub_room_find(h, s->id);
+    bool alive = reply && reply->type == REDIS_REPLY_INTEGER && reply->integer == 1;
+    if (s->answer) {
+        if (alive) list_present(s, c->origin);
+    } else if (alive && r && r->w && r->state == ROOM_READY) {
+        /* A live process: its participants are present here too. */
+        peer_heard(h, c->origin);
+        for (size_t i = 0; i < s->st.npeople; i++) {
+            const hist_person *p = &s->st.people[i];
+            if (strcmp(p->origin, c->origin) != 0 || p->connections <= 0) continue;
+            int who = wk_find_participant(r->w, p->participant);
+            if (who < 0) who = wk_add_participant(r->w, p->participant, "", p->name, p->org, !strcmp(p->role, "facilitator"));
+            if (who >= 0) remote_add(r, who, c->origin);
+        }
+    } else if (reply && reply->type == REDIS_REPLY_INTEGER && reply->integer == 0 && h->store) {
         char t[24];
         snprintf(t, sizeof t, "%lld", (long long)hub_now_ms());
         for (size_t i = 0; i < s->st.npeople; i++) {
@@ -126,16 +204,247 @@ static void got_marks(redisReply *reply, void *priv) {
     check_origins(s);
 }
 
-void hub_presence_sweep(hub_room *r) {
-    hub *h = r->hub;
+static void sweep_start(hub *h, const char *id, uint64_t req, char *answer) {
     sweep *s = calloc(1, sizeof *s);
-    if (!s) return;
+    if (!s) {
+        if (answer) hub_http_error(h, req, 500, PROTO_EINTERNAL, "out of memory");
+        free(answer);
+        return;
+    }
     s->h = h;
-    snprintf(s->id, sizeof s->id, "%s", r->id);
-    hub_key(s->k_meta, sizeof s->k_meta, r->id, "meta");
-    hub_key(s->k_events, sizeof s->k_events, r->id, "events");
-    hub_key(s->k_marks, sizeof s->k_marks, r->id, "marks");
+    s->req = req;
+    s->answer = answer;
+    sbuf_init(&s->present, 0);
+    snprintf(s->id, sizeof s->id, "%s", id);
+    hub_key(s->k_meta, sizeof s->k_meta, id, "meta");
+    hub_key(s->k_events, sizeof s->k_events, id, "events");
+    hub_key(s->k_marks, sizeof s->k_marks, id, "marks");
     hist_state_init(&s->st);
     if (!h->store || !store_cmd(h->store, got_marks, s, "XRANGE %s - + COUNT %d", s->k_marks, MARKS_PAGE))
         sweep_free(s);
+}
+
+void hub_presence_sweep(hub_room *r) { sweep_start(r->hub, r->id, 0, NULL); }
+
+void hub_presence_answer(hub *h, uint64_t req, const char *id, char *answer) { sweep_start(h, id, req, answer); }
+
+/* ---- Live presence across processes ---- */
+
+static hub_remote *remote_find(hub_room *r, int who, const char *origin) {
+    for (size_t i = 0; i < r->nremote; i++)
+        if (r->remote[i].who == (uint32_t)who && strcmp(r->remote[i].origin, origin) == 0) return &r->remote[i];
+    return NULL;
+}
+
+static void send_arrived(hub_room *r, int who, uint64_t except_conn) {
+    const wk_participant *p = &r->w->people[who];
+    sbuf *b = &r->hub->scratch;
+    sbuf_puts(b, "{\"type\":\"arrived\",\"participant\":");
+    proto_write_participant(b, p->id, p->name, p->org, p->facilitator);
+    sbuf_putc(b, '}');
+    hub_broadcast(r, b, except_conn, who);
+}
+
+static void send_departed(hub_room *r, int who, uint64_t except_conn) {
+    wk_participant *p = &r->w->people[who];
+    p->has_cursor = false;
+    p->cursor_dirty = false;
+    proto_write_departed(&r->hub->scratch, p->id);
+    hub_broadcast(r, &r->hub->scratch, except_conn, who);
+}
+
+/* Someone now connected through `origin` too. */
+static void remote_add(hub_room *r, int who, const char *origin) {
+    if (remote_find(r, who, origin)) return;
+    if (r->nremote == r->remote_cap) {
+        size_t cap = r->remote_cap ? r->remote_cap * 2 : 8;
+        hub_remote *m = realloc(r->remote, cap * sizeof *m);
+        if (!m) return; /* not shown as present here: a display fault, nothing stored depends on it */
+        r->remote = m;
+        r->remote_cap = cap;
+    }
+    hub_remote *e = &r->remote[r->nremote++];
+    memset(e, 0, sizeof *e);
+    e->who = (uint32_t)who;
+    snprintf(e->origin, sizeof e->origin, "%s", origin);
+    wk_participant *p = &r->w->people[who];
+    if (p->remote++ == 0 && p->online == 0) send_arrived(r, who, 0);
+}
+
+static void remote_remove(hub_room *r, hub_remote *e) {
+    int who = (int)e->who;
+    *e = r->remote[--r->nremote];
+    wk_participant *p = &r->w->people[who];
+    if (--p->remote == 0 && p->online == 0) send_departed(r, who, 0);
+}
+
+static hub_peer *peer_find(hub *h, const char *origin) {
+    for (size_t i = 0; i < h->npeers; i++)
+        if (strcmp(h->peers[i].origin, origin) == 0) return &h->peers[i];
+    return NULL;
+}
+
+static void peer_heard(hub *h, const char *origin) {
+    if (strcmp(origin, h->origin) == 0) return;
+    hub_peer *p = peer_find(h, origin);
+    if (!p) {
+        if (h->npeers == h->peers_cap) {
+            size_t cap = h->peers_cap ? h->peers_cap * 2 : 4;
+            hub_peer *m = realloc(h->peers, cap * sizeof *m);
+            if (!m) return; /* its carets are not relayed until it is heard again */
+            h->peers = m;
+            h->peers_cap = cap;
+        }
+        p = &h->peers[h->npeers++];
+        snprintf(p->origin, sizeof p->origin, "%s", origin);
+        lwsl_notice("server process %s shares this Redis\n", origin);
+        announce(h); /* a process that just started learns of this one now, not at the next tick */
+    }
+    p->heard_ms = hub_now_ms();
+}
+
+void hub_presence_peer_alive(hub *h, const char *origin) { peer_heard(h, origin); }
+
+/* Its participants depart here, and the history gets the departures it owed. */
+static void peer_gone(hub *h, const char *origin) {
+    for (size_t b = 0; b < sizeof h->rooms / sizeof h->rooms[0]; b++)
+        for (hub_room *r = h->rooms[b]; r; r = r->next) {
+            bool had = false;
+            for (size_t i = 0; i < r->nremote;) {
+                if (strcmp(r->remote[i].origin, origin) != 0) {
+                    i++;
+                    continue;
+                }
+                had = true;
+                remote_remove(r, &r->remote[i]);
+            }
+            if (had) hub_presence_sweep(r);
+        }
+}
+
+static void publish(hub_room *r, const sbuf *msg) {
+    hub *h = r->hub;
+    sbuf *b = &h->req;
+    sbuf_reset(b);
+    sbuf_puts(b, r->id);
+    sbuf_puts(b, " presence ");
+    sbuf_puts(b, h->origin);
+    sbuf_putc(b, ' ');
+    sbuf_put(b, sbuf_data(msg), msg->len);
+    /* Like the marks, nothing waits on it: a process that misses one is
+     * corrected by the next caret, or by its sweep when it loads the workshop. */
+    if (sbuf_ok(b) && h->store && store_up(h->store))
+        store_cmd(h->store, NULL, NULL, "PUBLISH atelier:notify %b", sbuf_data(b), b->len);
+    if (b->cap > HUB_REQ_KEEP) sbuf_free(b);
+}
+
+void hub_presence_arrived(hub_room *r, int who, uint64_t conn) {
+    wk_participant *p = &r->w->people[who];
+    if (p->remote == 0) send_arrived(r, who, conn);
+    sbuf msg;
+    sbuf_init(&msg, 0);
+    sbuf_puts(&msg, "{\"type\":\"arrived\",\"participant\":");
+    proto_write_participant(&msg, p->id, p->name, p->org, p->facilitator);
+    sbuf_putc(&msg, '}');
+    publish(r, &msg);
+    sbuf_free(&msg);
+}
+
+void hub_presence_departed(hub_room *r, int who, uint64_t conn) {
+    wk_participant *p = &r->w->people[who];
+    if (p->remote == 0) send_departed(r, who, conn);
+    else p->cursor_local = false; /* its caret now comes from the other process */
+    sbuf msg;
+    sbuf_init(&msg, 0);
+    proto_write_departed(&msg, p->id);
+    publish(r, &msg);
+    sbuf_free(&msg);
+}
+
+void hub_presence_cursor(hub_room *r, int who) {
+    if (r->hub->npeers == 0) return; /* nobody to tell: most deployments have one process */
+    const wk_participant *p = &r->w->people[who];
+    sbuf msg;
+    sbuf_init(&msg, 0);
+    proto_write_cursor(&msg, p->id, r->w->rev, p->sel[0], p->sel[1]);
+    publish(r, &msg);
+    sbuf_free(&msg);
+}
+
+/* A caret at revision rev of the shared history; false when it cannot apply yet. */
+static bool caret_apply(hub_room *r, int who, int64_t rev, const int64_t sel[2]) {
+    workshop *w = r->w;
+    if (rev > w->rev) return false;
+    int64_t at[2] = {sel[0], sel[1]};
+    if (!wk_transform_caret(w, rev, &at[0]) || !wk_transform_caret(w, rev, &at[1])) return true; /* out of date: dropped */
+    wk_participant *p = &w->people[who];
+    p->sel[0] = at[0];
+    p->sel[1] = at[1];
+    p->has_cursor = true;
+    p->cursor_dirty = true;
+    p->cursor_local = false;
+    return true;
+}
+
+void hub_presence_caught_up(hub_room *r) {
+    bool moved = false;
+    for (size_t i = 0; i < r->nremote; i++) {
+        hub_remote *e = &r->remote[i];
+        if (!e->parked || !caret_apply(r, (int)e->who, e->parked_rev, e->parked_sel)) continue;
+        e->parked = false;
+        moved = true;
+    }
+    if (moved) hub_cursors_flush(r);
+}
+
+static const char *jstr(const cJSON *o, const char *k) { return cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, k)); }
+
+static bool jint(const cJSON *v, int64_t *out) {
+    if (!cJSON_IsNumber(v) || v->valuedouble < 0 || v->valuedouble > 9007199254740991.0) return false;
+    *out = (int64_t)v->valuedouble;
+    return (double)*out == v->valuedouble;
+}
+
+void hub_presence_relayed(hub_room *r, const char *origin, const char *json, size_t len) {
+    hub *h = r->hub;
+    workshop *w = r->w;
+    if (strcmp(origin, h->origin) == 0 || strlen(origin) != HUB_ORIGIN_LEN) return;
+    peer_heard(h, origin);
+    /* From another server of ours, but parsed as carefully as a client's. */
+    cJSON *o = cJSON_ParseWithLength(json, len);
+    const char *type = jstr(o, "type");
+    const cJSON *who_j = cJSON_GetObjectItemCaseSensitive(o, "participant");
+    if (type && strcmp(type, "arrived") == 0 && cJSON_IsObject(who_j)) {
+        const char *id = jstr(who_j, "id"), *name = jstr(who_j, "name"), *org = jstr(who_j, "organisation"),
+                   *role = jstr(who_j, "role");
+        if (id && name && org && role && strlen(id) == WK_PID_LEN) {
+            int who = wk_find_participant(w, id);
+            /* Joined through the other process since this one loaded the
+             * workshop: known without its secret, which a resume here rereads. */
+            if (who < 0) who = wk_add_participant(w, id, "", name, org, strcmp(role, "facilitator") == 0);
+            if (who >= 0) remote_add(r, who, origin);
+        }
+    } else if (type && strcmp(type, "departed") == 0 && cJSON_IsString(who_j)) {
+        int who = wk_find_participant(w, who_j->valuestring);
+        hub_remote *e = who >= 0 ? remote_find(r, who, origin) : NULL;
+        if (e) remote_remove(r, e);
+    } else if (type && strcmp(type, "cursor") == 0 && cJSON_IsString(who_j)) {
+        int who = wk_find_participant(w, who_j->valuestring);
+        hub_remote *e = who >= 0 ? remote_find(r, who, origin) : NULL;
+        const cJSON *sel = cJSON_GetObjectItemCaseSensitive(o, "sel");
+        int64_t rev, at[2];
+        if (e && jint(cJSON_GetObjectItemCaseSensitive(o, "rev"), &rev) && cJSON_GetArraySize(sel) == 2 &&
+            jint(cJSON_GetArrayItem(sel, 0), &at[0]) && jint(cJSON_GetArrayItem(sel, 1), &at[1])) {
+            if (caret_apply(r, who, rev, at)) {
+                e->parked = false;
+                hub_cursors_flush(r);
+            } else { /* its ops are on their way: hub_presence_caught_up */
+                e->parked = true;
+                e->parked_rev = rev;
+                e->parked_sel[0] = at[0];
+                e->parked_sel[1] = at[1];
+            }
+        }
+    }
+    cJSON_Delete(o);
 }

@@ -97,7 +97,7 @@ static void write_welcome(hub_room *r, int who, const char *idjson, bool resume,
     bool first = true;
     for (size_t i = 0; i < w->npeople; i++) {
         const wk_participant *p = &w->people[i];
-        if ((int)i == who || p->online <= 0) continue;
+        if ((int)i == who || !wk_present(p)) continue;
         if (!first) sbuf_putc(b, ',');
         first = false;
         proto_write_participant(b, p->id, p->name, p->org, p->facilitator);
@@ -121,12 +121,8 @@ static void finish_join(hub_room *r, hub_session *s, int who, const char *idjson
     room_add_session(r, s);
     r->w->online++;
     if (p->online++ == 0) {
-        sbuf *b = &h->scratch;
-        sbuf_puts(b, "{\"type\":\"arrived\",\"participant\":");
-        proto_write_participant(b, p->id, p->name, p->org, p->facilitator);
-        sbuf_putc(b, '}');
-        hub_broadcast(r, b, s->conn, who);
         record_event(r, "arrived", p);
+        hub_presence_arrived(r, who, s->conn);
     }
     write_welcome(r, who, idjson, resume, from, &h->scratch);
     net_send_sbuf(h->net, s->conn, &h->scratch);
@@ -340,6 +336,22 @@ void hub_room_refuse_all(hub_room *r, proto_err e, const char *why) {
     w->qlen = 0;
 }
 
+/* Carets follow the text: keep the stored ones valid at the new revision. */
+static void move_carets(workshop *w, int64_t from) {
+    for (size_t i = 0; i < w->npeople; i++) {
+        wk_participant *p = &w->people[i];
+        for (int64_t v = from; p->has_cursor && v < w->rev; v++) {
+            const wk_entry *e = wk_window_at(w, v);
+            if (!e) { /* the window ran out of memory: forget the caret rather than misplace it */
+                p->has_cursor = false;
+                break;
+            }
+            p->sel[0] = (int64_t)ot_transform_position((size_t)p->sel[0], &e->op);
+            p->sel[1] = (int64_t)ot_transform_position((size_t)p->sel[1], &e->op);
+        }
+    }
+}
+
 /* Ops committed by another server process: apply, relay, then retry ours. */
 static void caught_up(redisReply *reply, void *priv) {
     hub_room *r = priv;
@@ -352,6 +364,7 @@ static void caught_up(redisReply *reply, void *priv) {
         hub_room_maybe_free(r);
         return;
     }
+    int64_t from = w->rev;
     for (size_t i = 0; i < reply->elements; i++) {
         const redisReply *e = reply->element[i];
         if (e->type != REDIS_REPLY_ARRAY || e->elements != 2 || e->element[1]->type != REDIS_REPLY_ARRAY) continue;
@@ -382,6 +395,8 @@ static void caught_up(redisReply *reply, void *priv) {
         proto_write_op(&h->scratch, v, ent->opjson, ent->opjson_len, w->people[ent->author].id);
         hub_broadcast(r, &h->scratch, 0, -1);
     }
+    move_carets(w, from);
+    hub_presence_caught_up(r);
     if (r->notified_rev > w->rev && !w->in_flight) hub_room_catch_up(r);
     else hub_room_pump(r);
     hub_room_maybe_free(r);
@@ -426,19 +441,6 @@ static void maybe_snapshot(hub_room *r) {
     /* Fails harmlessly if another process stored this revision's snapshot first. */
     if (sbuf_ok(b) && store_cmd_resp(r->hub->store, NULL, NULL, sbuf_data(b), b->len)) w->snap_rev = w->rev;
     if (b->cap > HUB_REQ_KEEP) sbuf_free(b);
-}
-
-/* Carets follow the text: keep the stored ones valid at the new revision. */
-static void move_carets(workshop *w, int64_t from) {
-    for (size_t i = 0; i < w->npeople; i++) {
-        wk_participant *p = &w->people[i];
-        if (!p->has_cursor) continue;
-        for (int64_t v = from; v < w->rev; v++) {
-            const ot_op *op = &wk_window_at(w, v)->op;
-            p->sel[0] = (int64_t)ot_transform_position((size_t)p->sel[0], op);
-            p->sel[1] = (int64_t)ot_transform_position((size_t)p->sel[1], op);
-        }
-    }
 }
 
 /* Everyone but the submitting connection gets the op. The author's other
@@ -585,7 +587,7 @@ static void flush_cursors(hub_room *r, int64_t now) {
     int64_t next = 0;
     for (size_t i = 0; i < w->npeople; i++) {
         wk_participant *p = &w->people[i];
-        if (!p->cursor_dirty || p->online <= 0) continue;
+        if (!p->cursor_dirty || !wk_present(p)) continue;
         int64_t due = p->cursor_sent + CURSOR_EVERY_US;
         if (now < due) {
             if (!next || due < next) next = due;
@@ -595,6 +597,7 @@ static void flush_cursors(hub_room *r, int64_t now) {
         p->cursor_sent = now;
         proto_write_cursor(&h->scratch, p->id, w->rev, p->sel[0], p->sel[1]);
         hub_broadcast(r, &h->scratch, 0, (int)i);
+        if (p->cursor_local) hub_presence_cursor(r, (int)i);
     }
     if (next && !r->cursor_timer) {
         r->cursor_timer = true;
@@ -624,8 +627,11 @@ static void handle_cursor(hub *h, hub_session *s, proto_msg *msg) {
     p->sel[1] = sel[1];
     p->has_cursor = true;
     p->cursor_dirty = true;
+    p->cursor_local = true;
     flush_cursors(r, hub_now_us());
 }
+
+void hub_cursors_flush(hub_room *r) { flush_cursors(r, hub_now_us()); }
 
 /* ---- Input and departure ---- */
 
@@ -692,11 +698,8 @@ void hub_session_close(hub *h, void *session) {
         wk_participant *p = &w->people[s->participant];
         w->online--;
         if (--p->online == 0) {
-            p->has_cursor = false;
-            p->cursor_dirty = false;
-            proto_write_departed(&h->scratch, p->id);
-            hub_broadcast(r, &h->scratch, s->conn, s->participant);
             record_event(r, "departed", p);
+            hub_presence_departed(r, s->participant, s->conn);
         }
         free(s);
         hub_room_maybe_free(r);

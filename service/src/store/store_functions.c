@@ -38,7 +38,9 @@
  *   anonymity threshold applied (empty: none), `was` the state before a
  *   deletion: the history serves these, never `record` or `data`.
  * atelier_delete  KEYS every key of the workshop (meta first)
- *   -> keys removed; publishes "ID deleted". */
+ *   -> keys removed; publishes "ID deleted".
+ * The server processes also PUBLISH on atelier:notify themselves:
+ * "* alive ORIGIN" and "ID presence ORIGIN JSON" (hub/hub_presence.c). */
 const char store_functions_lua[] =
     "#!lua name=atelier\n"
     "local function notify(key, what)\n"
