@@ -25,6 +25,7 @@ typedef struct settings {
     long max_queue;
     int ping_secs;
     int presence_secs;
+    long hold_us;
     bool deflate;
     bool io_uring;
 } settings;
@@ -56,6 +57,9 @@ static void usage(FILE *f) {
             "                        0 for none [ATELIER_PING_SECS] (default 30)\n"
             "  --presence-secs N     a server process on the same Redis silent this long is gone: its participants\n"
             "                        depart [ATELIER_PRESENCE_SECS] (default 20)\n"
+            "  --hold-us N           when a busy workshop's next batch is already on its way to Redis, the messages\n"
+            "                        of the batch just committed wait for it (N µs at most), so that each connection\n"
+            "                        gets both in one write; 0: never [ATELIER_HOLD_US] (default 5000)\n"
             "  --deflate             offer permessage-deflate (about 190 KB more per connection) [ATELIER_DEFLATE=1]\n"
             "  --no-io-uring         one sendmsg per connection instead of one io_uring call per flush\n"
             "                        [ATELIER_IO_URING=0] (io_uring is used when the kernel allows it)\n"
@@ -89,7 +93,7 @@ static const char *env_or(const char *name, const char *def) {
     return v && *v ? v : def;
 }
 
-enum { O_LISTEN = 1, O_PORT, O_REDIS, O_WEB_ROOT, O_LOG, O_MAXMSG, O_RATE, O_BURST, O_WINDOW, O_SNAP, O_QUEUE, O_PING, O_PRESENCE, O_DEFLATE, O_URING, O_HELP };
+enum { O_LISTEN = 1, O_PORT, O_REDIS, O_WEB_ROOT, O_LOG, O_MAXMSG, O_RATE, O_BURST, O_WINDOW, O_SNAP, O_QUEUE, O_PING, O_PRESENCE, O_HOLD, O_DEFLATE, O_URING, O_HELP };
 
 /* Settings from the environment first, flags over them. Returns 0, or 2 on a bad value. */
 static int configure(int argc, char **argv, settings *s) {
@@ -107,6 +111,7 @@ static int configure(int argc, char **argv, settings *s) {
     v[O_QUEUE] = env_or("ATELIER_MAX_QUEUE", "4096");
     v[O_PING] = env_or("ATELIER_PING_SECS", "30");
     v[O_PRESENCE] = env_or("ATELIER_PRESENCE_SECS", "20");
+    v[O_HOLD] = env_or("ATELIER_HOLD_US", "5000");
     v[O_DEFLATE] = env_or("ATELIER_DEFLATE", "0");
     v[O_URING] = env_or("ATELIER_IO_URING", "1");
     static const struct option opts[] = {
@@ -117,6 +122,7 @@ static int configure(int argc, char **argv, settings *s) {
         {"window", required_argument, NULL, O_WINDOW},   {"snapshot-every", required_argument, NULL, O_SNAP},
         {"max-queue", required_argument, NULL, O_QUEUE}, {"ping-secs", required_argument, NULL, O_PING},
         {"presence-secs", required_argument, NULL, O_PRESENCE},
+        {"hold-us", required_argument, NULL, O_HOLD},
         {"deflate", no_argument, NULL, O_DEFLATE},       {"no-io-uring", no_argument, NULL, O_URING},
         {"help", no_argument, NULL, O_HELP},
         {NULL, 0, NULL, 0},
@@ -139,7 +145,7 @@ static int configure(int argc, char **argv, settings *s) {
         fprintf(stderr, "atelier: unexpected argument '%s'\n", argv[optind]);
         return 2;
     }
-    long port, maxmsg, rate, burst, window, snap, queue, ping, presence;
+    long port, maxmsg, rate, burst, window, snap, queue, ping, presence, hold;
     const char *bad = NULL;
     if (!parse_long(v[O_PORT], 1, 65535, &port)) bad = "port";
     else if (!parse_long(v[O_MAXMSG], 256, 16 << 20, &maxmsg)) bad = "max-message";
@@ -150,6 +156,7 @@ static int configure(int argc, char **argv, settings *s) {
     else if (!parse_long(v[O_QUEUE], 16, 10000000, &queue)) bad = "max-queue";
     else if (!parse_long(v[O_PING], 0, 3600, &ping)) bad = "ping-secs";
     else if (!parse_long(v[O_PRESENCE], 2, 3600, &presence)) bad = "presence-secs";
+    else if (!parse_long(v[O_HOLD], 0, 1000000, &hold)) bad = "hold-us";
     else if (log_mask(v[O_LOG]) < 0) bad = "log-level";
     if (bad) {
         fprintf(stderr, "atelier: bad value for --%s\n", bad);
@@ -158,7 +165,7 @@ static int configure(int argc, char **argv, settings *s) {
     *s = (settings){.listen = v[O_LISTEN], .port = (int)port, .redis = v[O_REDIS], .web_root = v[O_WEB_ROOT],
                     .log_level = v[O_LOG], .max_message = maxmsg, .rate = (double)rate, .burst = (double)burst,
                     .window = window, .snapshot_every = snap, .max_queue = queue, .ping_secs = (int)ping,
-                    .presence_secs = (int)presence,
+                    .presence_secs = (int)presence, .hold_us = hold,
                     .deflate = strcmp(v[O_DEFLATE], "1") == 0 || strcmp(v[O_DEFLATE], "true") == 0,
                     .io_uring = strcmp(v[O_URING], "0") != 0 && strcmp(v[O_URING], "false") != 0};
     return 0;
@@ -190,7 +197,8 @@ int main(int argc, char **argv) {
         return 1;
     }
     hub_config hc = {.window = (size_t)s.window, .rate = s.rate, .burst = s.burst,
-                     .snapshot_every = s.snapshot_every, .batch_max = 256, .presence_secs = s.presence_secs};
+                     .snapshot_every = s.snapshot_every, .batch_max = 256, .presence_secs = s.presence_secs,
+                     .hold_us = s.hold_us};
     hub *h = hub_new(&hc, net);
     store *st = h ? store_new(net_context(net), s.redis, hub_store_state, h) : NULL;
     store *sub = st ? store_new_subscriber(net_context(net), s.redis, "atelier:notify", hub_notify, hub_notify_state, h)

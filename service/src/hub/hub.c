@@ -78,6 +78,7 @@ static void room_free(hub_room *r) {
     if (*pp) *pp = r->next;
     h->nrooms--;
     if (r->cursor_timer) lws_sul_cancel(&r->sul_cursor);
+    if (r->held) lws_sul_cancel(&r->sul_hold);
     if (r->pump_due) { /* freed with ops refused: it must leave the list */
         size_t i = 0;
         while (i < h->ndue && h->due[i] != r) i++;

@@ -20,6 +20,8 @@ typedef struct hub_config {
     int64_t snapshot_every;    /* revisions between stored snapshots */
     size_t batch_max;          /* ops in one compare-and-append */
     int presence_secs;         /* a server process silent this long is gone (its participants depart) */
+    int64_t hold_us;           /* when commits follow each other, hold a commit's messages this long at most
+                                  for the next one's, to write both at once (0: never) */
 } hub_config;
 
 hub *hub_new(const hub_config *cfg, net_server *net);

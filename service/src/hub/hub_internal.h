@@ -76,6 +76,8 @@ struct hub_room {
     bool results_timer;        /* sul_results is scheduled */
     lws_sorted_usec_list_t sul_results;
     bool pump_due;             /* on the hub's list of rooms to pump at the end of the turn */
+    bool held;                 /* its connections' writes wait for the next commit (hub_session.c) */
+    lws_sorted_usec_list_t sul_hold; /* ... or for this timer */
     hub_remote *remote;        /* participants connected through other processes */
     size_t nremote, remote_cap;
 };

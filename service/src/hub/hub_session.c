@@ -474,11 +474,42 @@ static void broadcast_op(hub_room *r, const wk_entry *e, const wk_submission *su
     netmsg_unref(own);
 }
 
+/* Busy workshops: a batch's acks and ops to every connection, then the
+ * next batch's a round trip later, would cost each connection two writes.
+ * When the next batch is already going out, this one's messages wait for its
+ * reply, and each connection gets both in one write (every other batch: a
+ * message waits one round trip at most). A workshop where commits do not
+ * follow each other never waits. The timer (hold_us, 5 ms by default) is only
+ * for a Redis that stalls: lws 4.1 polls without sleeping during the last
+ * millisecond before a timer, so it must not be the usual way out. */
+static void release_room(hub_room *r) {
+    if (!r->held) return;
+    r->held = false;
+    lws_sul_cancel(&r->sul_hold);
+    r->pending--;
+    for (size_t i = 0; i < r->nsess; i++) net_release(r->hub->net, r->sessions[i]->conn);
+}
+
+static void hold_timer_cb(lws_sorted_usec_list_t *sul) {
+    hub_room *r = lws_container_of(sul, hub_room, sul_hold);
+    release_room(r);
+    hub_room_maybe_free(r);
+}
+
+static void hold_room(hub_room *r) {
+    r->held = true;
+    r->pending++; /* the timer refers to the room */
+    lws_sul_schedule(r->hub->ctx, 0, &r->sul_hold, hold_timer_cb, r->hub->cfg.hold_us);
+    for (size_t i = 0; i < r->nsess; i++) net_hold(r->hub->net, r->sessions[i]->conn);
+}
+
 static void appended(redisReply *reply, void *priv) {
     hub_room *r = priv;
     hub *h = r->hub;
     workshop *w = r->w;
     r->pending--;
+    bool was_held = r->held;
+    release_room(r); /* what waited goes out with this batch's messages */
     if (!reply) {
         wk_batch_abort(w, false, PROTO_EUNAVAILABLE, "storage is unavailable; the op was not saved, send it again shortly",
                        refuse_cb, r);
@@ -495,6 +526,7 @@ static void appended(redisReply *reply, void *priv) {
         wk_batch_clear(w);
         move_carets(w, first);
         maybe_snapshot(r);
+        if (!was_held && w->qlen > 0 && h->cfg.hold_us > 0) hold_room(r);
     } else if (reply->type == REDIS_REPLY_ARRAY && reply->elements == 2 && reply->element[0]->integer == 0) {
         /* Another process moved the revision: learn its ops, then transform ours again. */
         wk_batch_abort(w, true, PROTO_OK, NULL, refuse_cb, r);

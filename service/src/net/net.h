@@ -73,6 +73,10 @@ void netmsg_unref(netmsg *m);
 
 /* Queue m (adds a reference). False when the connection is gone. */
 bool net_send(net_server *n, uint64_t conn, netmsg *m);
+/* Keep the flush from writing to conn until net_release: its messages
+ * queue meanwhile, so that several batches' go out in one write. */
+void net_hold(net_server *n, uint64_t conn);
+void net_release(net_server *n, uint64_t conn);
 /* Build-and-send for one recipient; b is reset. */
 bool net_send_sbuf(net_server *n, uint64_t conn, sbuf *b);
 /* The hub's session of a live connection, or NULL. */

@@ -32,6 +32,7 @@ struct net_conn {
     bool rx_binary;            /* ... is binary */
     int close_code;            /* close once the queue is empty (0: no) */
     bool dirty;                /* on the server's flush list */
+    bool held;                 /* the flush leaves it alone until net_release (net_hold) */
     bool peer_closing;         /* the client sent a close frame: no more data frames */
     lws_usec_t ping_at;        /* when a keepalive ping went out unanswered (0: none) */
     lws_usec_t last_rx;        /* when the client last sent a frame (data or pong) */

@@ -58,6 +58,18 @@ bool net_send(net_server *n, uint64_t id, netmsg *m) {
     return true;
 }
 
+void net_hold(net_server *n, uint64_t id) {
+    net_conn *c = net_slot_get(n, id, SLOT_WS);
+    if (c) c->held = true;
+}
+
+void net_release(net_server *n, uint64_t id) {
+    net_conn *c = net_slot_get(n, id, SLOT_WS);
+    if (!c || !c->held) return;
+    c->held = false;
+    if (c->qlen) mark_dirty(n, c);
+}
+
 void *net_session(net_server *n, uint64_t id) {
     net_conn *c = net_slot_get(n, id, SLOT_WS);
     return c ? c->session : NULL;
@@ -316,7 +328,7 @@ void net_flush(net_server *n) {
         net_conn *c = net_slot_get(n, n->dirty[i], SLOT_WS);
         if (!c) continue;
         c->dirty = false;
-        if (!c->qlen) continue;
+        if (!c->qlen || c->held) continue; /* held: net_release puts it back on the list */
         if (c->close_code || c->peer_closing || n->cfg.deflate || lws_partial_buffered(c->wsi) || lws_is_ssl(c->wsi)) {
             lws_callback_on_writable(c->wsi);
             continue;
