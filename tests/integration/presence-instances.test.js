@@ -121,6 +121,30 @@ describe('presence across two server instances', { timeout: 60000 }, () => {
     carol.close();
   });
 
+  test('an instance whose subscription was cut catches up on who came and went', { timeout: 30000 }, async () => {
+    const [a, b] = h.servers;
+    const w = await a.createWorkshop({ title: 'Coupure', text: '' });
+    const leaves = h.client({ server: a, workshop: w.id, name: 'Léa', organisation: 'Mairie' });
+    const watches = h.client({ server: b, workshop: w.id, name: 'Wassim', organisation: 'Banque' });
+    const seen = track(watches);
+    await leaves.start();
+    await watches.start();
+    await waitUntil(() => seen.present.has(leaves.participant.id), 3000, 'Léa present on B');
+    // Both instances lose their subscriptions; while they reconnect, Léa
+    // leaves and Colette comes, both through A: B hears of neither.
+    await h.redis.command('CLIENT', 'KILL', 'TYPE', 'pubsub');
+    leaves.close();
+    const comes = h.client({ server: a, workshop: w.id, name: 'Colette', organisation: 'Association' });
+    await comes.start();
+    // Back on the channel, B says hello and A answers with its roster.
+    await waitUntil(() => !seen.present.has(leaves.participant.id), 5000, 'Léa departed on B');
+    await waitUntil(() => seen.present.has(comes.participant.id), 5000, 'Colette present on B');
+    assert.deepEqual(await presentOver(b, w.id), ['Colette', 'Wassim']);
+    h.assertNoProblems();
+    watches.close();
+    comes.close();
+  });
+
   test('the participants of an instance that dies depart on the other one', { timeout: 30000 }, async () => {
     const a = await h.addServer(['--presence-secs', String(PRESENCE_SECS)]);
     const b = h.servers[1];

@@ -433,12 +433,14 @@ void hub_notify(void *ud, const char *payload, size_t len) {
     memcpy(id, payload, (size_t)(sp - payload));
     id[sp - payload] = '\0';
     const char *rest = sp + 1, *end = payload + len;
-    if (strcmp(id, "*") == 0) { /* "* alive ORIGIN" */
-        if (end - rest == 6 + HUB_ORIGIN_LEN && memcmp(rest, "alive ", 6) == 0) {
-            char origin[HUB_ORIGIN_LEN + 1];
+    if (strcmp(id, "*") == 0) { /* "* alive ORIGIN", "* hello ORIGIN" */
+        if (end - rest == 6 + HUB_ORIGIN_LEN && (memcmp(rest, "alive ", 6) == 0 || memcmp(rest, "hello ", 6) == 0)) {
+            char what[6], origin[HUB_ORIGIN_LEN + 1];
+            memcpy(what, rest, 5);
+            what[5] = '\0';
             memcpy(origin, rest + 6, HUB_ORIGIN_LEN);
             origin[HUB_ORIGIN_LEN] = '\0';
-            hub_presence_peer_alive(h, origin);
+            hub_presence_peer(h, what, origin);
         }
         return;
     }
@@ -473,6 +475,7 @@ void hub_notify(void *ud, const char *payload, size_t len) {
 void hub_notify_state(void *ud, bool up) {
     hub *h = ud;
     if (!up) return;
+    hub_presence_hello(h);
     for (size_t b = 0; b < sizeof h->rooms / sizeof h->rooms[0]; b++)
         for (hub_room *r = h->rooms[b]; r; r = r->next)
             if (r->state == ROOM_READY && r->w && !r->w->in_flight && !r->catching_up) hub_room_catch_up(r);

@@ -146,8 +146,11 @@ void hub_presence_arrived(hub_room *r, int who, uint64_t conn);
 void hub_presence_departed(hub_room *r, int who, uint64_t conn);
 /* A caret from this process's connection was sent to its clients: relay it. */
 void hub_presence_cursor(hub_room *r, int who);
-/* Announcements from the channel: "* alive ORIGIN", "ID presence ORIGIN JSON". */
-void hub_presence_peer_alive(hub *h, const char *origin);
+/* Announcements from the channel: "* alive ORIGIN" and "* hello ORIGIN"
+ * (what: "alive" or "hello"), "ID presence ORIGIN JSON". */
+void hub_presence_peer(hub *h, const char *what, const char *origin);
+/* This process's subscription was (re)made: ask the others for their rosters. */
+void hub_presence_hello(hub *h);
 void hub_presence_relayed(hub_room *r, const char *origin, const char *json, size_t len);
 /* Answer GET /api/workshops/ID for a workshop not loaded here: `answer`
  * (malloc'd, taken) holds its public fields up to the list of people present,

@@ -1,12 +1,16 @@
 /* hub_presence.c -- who is connected, across server processes.
  *
- * Live: every process announces on atelier:notify the arrivals, departures
- * and carets of its own connections ("ID presence ORIGIN JSON", the JSON
- * being the message its clients get), and that it is alive ("* alive
- * ORIGIN", every presence_secs / 4). The others keep the participants
- * connected through each process (room->remote) and tell their clients when
- * someone becomes present or absent at all. A process not heard from for
- * presence_secs is gone: its participants depart.
+ * Live: every process announces on atelier:notify that it is alive ("*
+ * alive ORIGIN", every presence_secs / 4) and, once it knows of another
+ * process, the arrivals, departures and carets of its own connections ("ID
+ * presence ORIGIN JSON", the JSON being the message its clients get). When
+ * it hears of a process it did not know, or one that says "* hello ORIGIN"
+ * (it started, or its subscription was cut and it may have missed some), it
+ * sends the roster of each workshop it holds: who is connected through it.
+ * The others keep the participants connected through each process
+ * (room->remote) and tell their clients when someone becomes present or
+ * absent at all. A process not heard from for presence_secs is gone: its
+ * participants depart.
  *
  * History: arrivals and departures are recorded with the process they
  * happened on (its origin), and each live process refreshes a short-lived
@@ -33,10 +37,11 @@ static void proc_key(char *dst, size_t n, const char *origin) { snprintf(dst, n,
 
 static void peer_gone(hub *h, const char *origin);
 
-static void announce(hub *h) {
+/* "* alive ORIGIN" or "* hello ORIGIN". */
+static void announce(hub *h, const char *what) {
     if (!h->store || !store_up(h->store)) return;
     char msg[sizeof h->origin + 8];
-    snprintf(msg, sizeof msg, "* alive %s", h->origin);
+    snprintf(msg, sizeof msg, "* %s %s", what, h->origin);
     store_cmd(h->store, NULL, NULL, "PUBLISH atelier:notify %s", msg);
 }
 
@@ -47,7 +52,7 @@ static void alive_tick(lws_sorted_usec_list_t *sul) {
         char key[64];
         proc_key(key, sizeof key, h->origin);
         store_cmd(h->store, NULL, NULL, "SET %s %lld PX %lld", key, (long long)now, (long long)ttl_ms(h));
-        announce(h);
+        announce(h, "alive");
     }
     for (size_t i = 0; i < h->npeers;) {
         if (now - h->peers[i].heard_ms <= ttl_ms(h)) {
@@ -120,7 +125,7 @@ typedef struct origin_check {
 } origin_check;
 
 static void remote_add(hub_room *r, int who, const char *origin);
-static void peer_heard(hub *h, const char *origin);
+static bool peer_heard(hub *h, const char *origin);
 
 static void origin_checked(redisReply *reply, void *priv) {
     origin_check *c = priv;
@@ -284,26 +289,41 @@ static hub_peer *peer_find(hub *h, const char *origin) {
     return NULL;
 }
 
-static void peer_heard(hub *h, const char *origin) {
-    if (strcmp(origin, h->origin) == 0) return;
+static void send_rosters(hub *h);
+
+/* True when the process was not known. */
+static bool peer_heard(hub *h, const char *origin) {
+    if (strcmp(origin, h->origin) == 0) return false;
     hub_peer *p = peer_find(h, origin);
-    if (!p) {
-        if (h->npeers == h->peers_cap) {
-            size_t cap = h->peers_cap ? h->peers_cap * 2 : 4;
-            hub_peer *m = realloc(h->peers, cap * sizeof *m);
-            if (!m) return; /* its carets are not relayed until it is heard again */
-            h->peers = m;
-            h->peers_cap = cap;
-        }
-        p = &h->peers[h->npeers++];
-        snprintf(p->origin, sizeof p->origin, "%s", origin);
-        lwsl_notice("server process %s shares this Redis\n", origin);
-        announce(h); /* a process that just started learns of this one now, not at the next tick */
+    if (p) {
+        p->heard_ms = hub_now_ms();
+        return false;
     }
+    if (h->npeers == h->peers_cap) {
+        size_t cap = h->peers_cap ? h->peers_cap * 2 : 4;
+        hub_peer *m = realloc(h->peers, cap * sizeof *m);
+        if (!m) return false; /* nothing is relayed to it until it is heard again */
+        h->peers = m;
+        h->peers_cap = cap;
+    }
+    p = &h->peers[h->npeers++];
+    snprintf(p->origin, sizeof p->origin, "%s", origin);
     p->heard_ms = hub_now_ms();
+    lwsl_notice("server process %s shares this Redis\n", origin);
+    announce(h, "alive"); /* a process that just started learns of this one now, not at the next tick */
+    send_rosters(h);      /* and of who is connected here, which was told to nobody */
+    return true;
 }
 
-void hub_presence_peer_alive(hub *h, const char *origin) { peer_heard(h, origin); }
+void hub_presence_peer(hub *h, const char *what, const char *origin) {
+    bool fresh = peer_heard(h, origin);
+    if (!fresh && strcmp(what, "hello") == 0 && strcmp(origin, h->origin) != 0) {
+        announce(h, "alive");
+        send_rosters(h);
+    }
+}
+
+void hub_presence_hello(hub *h) { announce(h, "hello"); }
 
 /* Its participants depart here, and the history gets the departures it owed. */
 static void peer_gone(hub *h, const char *origin) {
@@ -324,6 +344,7 @@ static void peer_gone(hub *h, const char *origin) {
 
 static void publish(hub_room *r, const sbuf *msg) {
     hub *h = r->hub;
+    if (h->npeers == 0) return; /* nobody to tell: most deployments have one process */
     sbuf *b = &h->req;
     sbuf_reset(b);
     sbuf_puts(b, r->id);
@@ -362,12 +383,35 @@ void hub_presence_departed(hub_room *r, int who, uint64_t conn) {
 }
 
 void hub_presence_cursor(hub_room *r, int who) {
-    if (r->hub->npeers == 0) return; /* nobody to tell: most deployments have one process */
+    if (r->hub->npeers == 0) return;
     const wk_participant *p = &r->w->people[who];
     sbuf msg;
     sbuf_init(&msg, 0);
     proto_write_cursor(&msg, p->id, r->w->rev, p->sel[0], p->sel[1]);
     publish(r, &msg);
+    sbuf_free(&msg);
+}
+
+/* Who is connected through this process, in every workshop it holds. */
+static void send_rosters(hub *h) {
+    sbuf msg;
+    sbuf_init(&msg, 0);
+    for (size_t b = 0; b < sizeof h->rooms / sizeof h->rooms[0]; b++)
+        for (hub_room *r = h->rooms[b]; r; r = r->next) {
+            if (r->state != ROOM_READY || !r->w) continue;
+            sbuf_reset(&msg);
+            sbuf_puts(&msg, "{\"type\":\"roster\",\"participants\":[");
+            bool first = true;
+            for (size_t i = 0; i < r->w->npeople; i++) {
+                const wk_participant *p = &r->w->people[i];
+                if (p->online <= 0) continue;
+                if (!first) sbuf_putc(&msg, ',');
+                first = false;
+                proto_write_participant(&msg, p->id, p->name, p->org, p->facilitator);
+            }
+            sbuf_puts(&msg, "]}");
+            if (sbuf_ok(&msg)) publish(r, &msg);
+        }
     sbuf_free(&msg);
 }
 
@@ -405,6 +449,18 @@ static bool jint(const cJSON *v, int64_t *out) {
     return (double)*out == v->valuedouble;
 }
 
+/* The participant object of a relayed message, added to the model if this
+ * process has not seen them yet (joined through the other process since this
+ * one loaded the workshop): known without their secret, which a resume here
+ * rereads. -1 if the object is not a participant. */
+static int relayed_person(workshop *w, const cJSON *o) {
+    const char *id = jstr(o, "id"), *name = jstr(o, "name"), *org = jstr(o, "organisation"), *role = jstr(o, "role");
+    if (!id || !name || !org || !role || strlen(id) != WK_PID_LEN) return -1;
+    int who = wk_find_participant(w, id);
+    if (who < 0) who = wk_add_participant(w, id, "", name, org, strcmp(role, "facilitator") == 0);
+    return who;
+}
+
 void hub_presence_relayed(hub_room *r, const char *origin, const char *json, size_t len) {
     hub *h = r->hub;
     workshop *w = r->w;
@@ -414,16 +470,26 @@ void hub_presence_relayed(hub_room *r, const char *origin, const char *json, siz
     cJSON *o = cJSON_ParseWithLength(json, len);
     const char *type = jstr(o, "type");
     const cJSON *who_j = cJSON_GetObjectItemCaseSensitive(o, "participant");
-    if (type && strcmp(type, "arrived") == 0 && cJSON_IsObject(who_j)) {
-        const char *id = jstr(who_j, "id"), *name = jstr(who_j, "name"), *org = jstr(who_j, "organisation"),
-                   *role = jstr(who_j, "role");
-        if (id && name && org && role && strlen(id) == WK_PID_LEN) {
-            int who = wk_find_participant(w, id);
-            /* Joined through the other process since this one loaded the
-             * workshop: known without its secret, which a resume here rereads. */
-            if (who < 0) who = wk_add_participant(w, id, "", name, org, strcmp(role, "facilitator") == 0);
-            if (who >= 0) remote_add(r, who, origin);
+    const cJSON *list = cJSON_GetObjectItemCaseSensitive(o, "participants");
+    if (type && strcmp(type, "arrived") == 0) {
+        int who = relayed_person(w, who_j);
+        if (who >= 0) remote_add(r, who, origin);
+    } else if (type && strcmp(type, "roster") == 0 && cJSON_IsArray(list)) {
+        int n = cJSON_GetArraySize(list);
+        int *listed = calloc((size_t)n + 1, sizeof *listed);
+        int k = 0;
+        for (int i = 0; listed && i < n; i++) {
+            int who = relayed_person(w, cJSON_GetArrayItem(list, i));
+            if (who >= 0) listed[k++] = who;
         }
+        for (size_t i = 0; listed && i < r->nremote;) { /* missed departures */
+            bool in = false;
+            for (int j = 0; j < k && !in; j++) in = r->remote[i].who == (uint32_t)listed[j];
+            if (in || strcmp(r->remote[i].origin, origin) != 0) i++;
+            else remote_remove(r, &r->remote[i]);
+        }
+        for (int j = 0; j < k; j++) remote_add(r, listed[j], origin); /* missed arrivals */
+        free(listed);
     } else if (type && strcmp(type, "departed") == 0 && cJSON_IsString(who_j)) {
         int who = wk_find_participant(w, who_j->valuestring);
         hub_remote *e = who >= 0 ? remote_find(r, who, origin) : NULL;

@@ -40,7 +40,8 @@
  * atelier_delete  KEYS every key of the workshop (meta first)
  *   -> keys removed; publishes "ID deleted".
  * The server processes also PUBLISH on atelier:notify themselves:
- * "* alive ORIGIN" and "ID presence ORIGIN JSON" (hub/hub_presence.c). */
+ * "* alive ORIGIN", "* hello ORIGIN" and "ID presence ORIGIN JSON"
+ * (hub/hub_presence.c). */
 const char store_functions_lua[] =
     "#!lua name=atelier\n"
     "local function notify(key, what)\n"
