@@ -136,6 +136,23 @@ START_TEST(test_join_all_fields) {
 }
 END_TEST
 
+START_TEST(test_join_labels_tidied) {
+    proto_msg m;
+    ck_assert_int_eq(decode("{\"type\":\"join\",\"workshop\":\"" WS "\",\"name\":\"  Jean   Dupont \","
+                            "\"organisation\":\"Ville\u00a0de  Lyon\"}",
+                            &m),
+                     PROTO_OK);
+    ck_assert_str_eq(m.u.join.name, "Jean Dupont");
+    ck_assert_str_eq(m.u.join.organisation, "Ville de Lyon");
+    proto_msg_free(&m);
+    /* Spaces only is no name. */
+    REJECT("{\"type\":\"join\",\"id\":2,\"workshop\":\"" WS "\",\"name\":\"   \",\"organisation\":\"B\"}",
+           PROTO_EBAD_REQUEST, PROTO_JOIN, "2");
+    REJECT("{\"type\":\"join\",\"id\":2,\"workshop\":\"" WS "\",\"name\":\"A\",\"organisation\":\"\u202f\"}",
+           PROTO_EBAD_REQUEST, PROTO_JOIN, "2");
+}
+END_TEST
+
 START_TEST(test_join_without_key) {
     proto_msg m;
     ck_assert_int_eq(decode("{\"type\":\"join\",\"workshop\":\"" WS "\",\"name\":\"Jean\",\"organisation\":\"Banque\"}", &m),
@@ -1315,6 +1332,7 @@ static Suite *proto_suite(void) {
     Suite *s = suite_create("proto");
     TCase *tc = tcase_create("decode");
     tcase_add_test(tc, test_join_all_fields);
+    tcase_add_test(tc, test_join_labels_tidied);
     tcase_add_test(tc, test_join_without_key);
     tcase_add_test(tc, test_join_resume_without_name);
     tcase_add_test(tc, test_join_resume_with_name_and_key);

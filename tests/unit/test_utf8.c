@@ -278,6 +278,64 @@ START_TEST(offset_random) {
 }
 END_TEST
 
+
+static void tidy_is(const char *in, const char *want) {
+    char out[256];
+    size_t n = utf8_tidy_label(in, out);
+    ck_assert_msg(strcmp(out, want) == 0, "tidy(\"%s\") = \"%s\", want \"%s\"", in, out, want);
+    ck_assert_uint_eq(n, strlen(want));
+}
+
+START_TEST(tidy_label) {
+    tidy_is("Banque", "Banque");
+    tidy_is("  Mairie   de\tLyon  ", "Mairie de Lyon");
+    tidy_is("Ville\xc2\xa0" "de\xe2\x80\xaf" "Lyon", "Ville de Lyon"); /* no-break and narrow no-break spaces */
+    tidy_is("\xe3\x80\x80" "Association\xe2\x80\x89", "Association");      /* ideographic, thin */
+    tidy_is("   ", "");
+    tidy_is("", "");
+    tidy_is("Zo\xc3\xa9 \xf0\x9f\x98\x80  !", "Zo\xc3\xa9 \xf0\x9f\x98\x80 !");
+}
+END_TEST
+
+static void same_key(const char *a, const char *b, bool same) {
+    char ka[256], kb[256];
+    utf8_label_key(a, ka);
+    utf8_label_key(b, kb);
+    ck_assert_msg((strcmp(ka, kb) == 0) == same, "\"%s\" and \"%s\": keys \"%s\" \"%s\"", a, b, ka, kb);
+}
+
+START_TEST(label_key) {
+    same_key("Banque", " banque ", true);
+    same_key("MAIRIE DE LYON", "mairie  de lyon", true);
+    same_key("Ville de Saint-\xc3\x89tienne", "ville de  SAINT-\xc3\xa9TIENNE", true); /* É é */
+    same_key("\xc5\x92uvre", "\xc5\x93uvre", true);                                     /* Œ œ */
+    same_key("\xc5\xb8ves", "\xc3\xbfves", true);                                       /* Ÿ ÿ */
+    same_key("\xc4\xb9", "\xc4\xba", true);                                             /* Ĺ ĺ: odd capitals */
+    same_key("\xc5\xbd", "\xc5\xbe", true);                                             /* Ž ž */
+    same_key("Ecole", "\xc3\x89" "cole", false);                                        /* accents count */
+    same_key("a\xc3\x97" "b", "a\xc3\xb7" "b", false);                                  /* × is not ÷ */
+    same_key("Banque", "Banques", false);
+    char k[64];
+    ck_assert_uint_eq(utf8_label_key("\xc4\xb0stanbul \xf0\x9f\x98\x80", k), strlen("\xc4\xb0stanbul \xf0\x9f\x98\x80"));
+    ck_assert_str_eq(k, "\xc4\xb0stanbul \xf0\x9f\x98\x80"); /* İ kept: its lower case is not one letter */
+    /* Every key is valid UTF-8 and no longer than the tidy label. */
+    for (uint32_t c = 0x20; c < 0x250; c++) {
+        char in[8], out[8], tidy[8];
+        size_t n = 0;
+        if (c < 0x80) in[n++] = (char)c;
+        else {
+            in[n++] = (char)(0xC0 | c >> 6);
+            in[n++] = (char)(0x80 | (c & 0x3F));
+        }
+        in[n] = '\0';
+        if (c == 0x7f) continue;
+        size_t t = utf8_tidy_label(in, tidy), m = utf8_label_key(in, out);
+        ck_assert_uint_eq(m, t);
+        ck_assert(utf8_valid(out, m));
+    }
+}
+END_TEST
+
 static Suite *suite(void) {
     Suite *s = suite_create("utf8");
     TCase *tc = tcase_create("core");
@@ -291,6 +349,8 @@ static Suite *suite(void) {
     tcase_add_test(tc, count);
     tcase_add_test(tc, offset_basic);
     tcase_add_test(tc, offset_random);
+    tcase_add_test(tc, tidy_label);
+    tcase_add_test(tc, label_key);
     suite_add_tcase(s, tc);
     return s;
 }

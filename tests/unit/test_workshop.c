@@ -206,6 +206,19 @@ START_TEST(test_participant_add_find) {
 }
 END_TEST
 
+START_TEST(test_same_org) {
+    workshop *w = mkws("", 10);
+    ck_assert_str_eq(wk_same_org(w, "banque"), "Banque");
+    ck_assert_str_eq(wk_same_org(w, "  VILLE de   lyon "), "Ville de Lyon");
+    ck_assert_ptr_null(wk_same_org(w, "Banque populaire"));
+    ck_assert_ptr_null(wk_same_org(w, "Associations"));
+    /* The first spelling stays the one joins are given. */
+    ck_assert_int_eq(wk_add_participant(w, "pDDDDDDDDDDDDDDDD", SECRET_C, "Dan", "Coop\xc3\xa9rative", false), 3);
+    ck_assert_str_eq(wk_same_org(w, "COOP\xc3\x89RATIVE"), "Coop\xc3\xa9rative");
+    wk_free(w);
+}
+END_TEST
+
 START_TEST(test_token_right) {
     workshop *w = mkws("", 10);
     ck_assert_int_eq(wk_check_token(w, PID_A "." SECRET_A), A);
@@ -1331,6 +1344,7 @@ static Suite *workshop_suite(void) {
     TCase *tc = tcase_create("people");
     tcase_add_test(tc, test_new_workshop_is_empty);
     tcase_add_test(tc, test_participant_add_find);
+    tcase_add_test(tc, test_same_org);
     tcase_add_test(tc, test_token_right);
     tcase_add_test(tc, test_token_wrong);
     tcase_add_test(tc, test_token_of_secretless_participant);

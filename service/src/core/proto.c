@@ -107,14 +107,16 @@ static bool read_id(const cJSON *o, char *dst) {
     return ok;
 }
 
+/* A name or organisation, tidied (utf8_tidy_label): "  Jean  " is "Jean",
+ * and one made of spaces only is refused like an empty one. */
 static char *dup_label(const char *s, size_t max_cps, bool *bad) {
     if (!s) return NULL;
-    if (!proto_valid_label(s, max_cps)) {
+    char *d = proto_valid_label(s, max_cps) ? malloc(strlen(s) + 1) : NULL;
+    if (!d || utf8_tidy_label(s, d) == 0) {
+        free(d);
         *bad = true;
         return NULL;
     }
-    char *d = strdup(s);
-    if (!d) *bad = true;
     return d;
 }
 

@@ -111,3 +111,99 @@ size_t utf8_offset(const char *s, size_t len, size_t from_cp, size_t from_byte, 
     }
     return i;
 }
+
+/* Decode one code point of valid UTF-8 at p; *n gets its length in bytes. */
+static uint32_t decode(const unsigned char *p, size_t *n) {
+    if (p[0] < 0x80) {
+        *n = 1;
+        return p[0];
+    }
+    if (p[0] < 0xE0) {
+        *n = 2;
+        return (uint32_t)(p[0] & 0x1F) << 6 | (p[1] & 0x3F);
+    }
+    if (p[0] < 0xF0) {
+        *n = 3;
+        return (uint32_t)(p[0] & 0x0F) << 12 | (uint32_t)(p[1] & 0x3F) << 6 | (p[2] & 0x3F);
+    }
+    *n = 4;
+    return (uint32_t)(p[0] & 0x07) << 18 | (uint32_t)(p[1] & 0x3F) << 12 | (uint32_t)(p[2] & 0x3F) << 6 | (p[3] & 0x3F);
+}
+
+static size_t encode(uint32_t c, char *out) {
+    unsigned char *o = (unsigned char *)out;
+    if (c < 0x80) {
+        o[0] = (unsigned char)c;
+        return 1;
+    }
+    if (c < 0x800) {
+        o[0] = (unsigned char)(0xC0 | c >> 6);
+        o[1] = (unsigned char)(0x80 | (c & 0x3F));
+        return 2;
+    }
+    if (c < 0x10000) {
+        o[0] = (unsigned char)(0xE0 | c >> 12);
+        o[1] = (unsigned char)(0x80 | (c >> 6 & 0x3F));
+        o[2] = (unsigned char)(0x80 | (c & 0x3F));
+        return 3;
+    }
+    o[0] = (unsigned char)(0xF0 | c >> 18);
+    o[1] = (unsigned char)(0x80 | (c >> 12 & 0x3F));
+    o[2] = (unsigned char)(0x80 | (c >> 6 & 0x3F));
+    o[3] = (unsigned char)(0x80 | (c & 0x3F));
+    return 4;
+}
+
+static bool is_space(uint32_t c) {
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == 0xA0 || (c >= 0x2000 && c <= 0x200A) ||
+           c == 0x202F || c == 0x205F || c == 0x3000;
+}
+
+size_t utf8_tidy_label(const char *s, char *out) {
+    const unsigned char *p = (const unsigned char *)s;
+    size_t len = strlen(s), i = 0, o = 0;
+    bool space = false; /* a run of spaces is pending: written before the next letter */
+    while (i < len) {
+        size_t n;
+        uint32_t c = decode(p + i, &n);
+        if (is_space(c)) {
+            space = o > 0;
+        } else {
+            if (space) out[o++] = ' ';
+            space = false;
+            memcpy(out + o, s + i, n);
+            o += n;
+        }
+        i += n;
+    }
+    out[o] = '\0';
+    return o;
+}
+
+/* Simple lower case of the Latin letters French and its neighbours write;
+ * everything else is left as it is. */
+static uint32_t latin_lower(uint32_t c) {
+    if (c >= 'A' && c <= 'Z') return c + 32;
+    if (c >= 0xC0 && c <= 0xDE && c != 0xD7) return c + 32; /* À..Þ, not × */
+    if (c == 0x178) return 0xFF;                             /* Ÿ */
+    if ((c >= 0x100 && c <= 0x137) || (c >= 0x14A && c <= 0x177)) return c | 1; /* pairs: upper even */
+    if ((c >= 0x139 && c <= 0x148) || (c >= 0x179 && c <= 0x17E)) return c & 1 ? c + 1 : c; /* upper odd */
+    return c;
+}
+
+size_t utf8_label_key(const char *s, char *out) {
+    size_t len = utf8_tidy_label(s, out), i = 0, o = 0;
+    const unsigned char *p = (const unsigned char *)out;
+    /* In place: each lower-case letter here is as long as its capital (İ, the
+     * one Latin-A capital whose lower case is shorter, maps to itself). */
+    while (i < len) {
+        size_t n;
+        uint32_t c = decode(p + i, &n);
+        uint32_t l = c == 0x130 ? c : latin_lower(c);
+        size_t m = encode(l, out + o);
+        o += m;
+        i += n;
+    }
+    out[o] = '\0';
+    return o;
+}

@@ -13,4 +13,16 @@ size_t utf8_count(const char *s, size_t len);
  * from a known (from_cp, from_byte) pair; returns len when cp is past the end. */
 size_t utf8_offset(const char *s, size_t len, size_t from_cp, size_t from_byte, size_t cp);
 
+/* A label as people mean it (a name, an organisation): valid UTF-8 s with
+ * leading and trailing spaces dropped and each run of spaces inside made one
+ * ASCII space (tabs and the Unicode spaces, no-break ones included: French
+ * puts U+202F before ":"). Writes a NUL-terminated copy to out, which needs
+ * strlen(s) + 1 bytes; returns its length (0: nothing but spaces). */
+size_t utf8_tidy_label(const char *s, char *out);
+/* The key two labels are compared by: the tidy label with Latin letters
+ * (ASCII, Latin-1, Latin Extended-A) in lower case, so "Ville de Saint-Étienne"
+ * and "ville de  SAINT-ÉTIENNE" are one. out needs strlen(s) + 1 bytes
+ * (lower case is never longer here); returns its length. */
+size_t utf8_label_key(const char *s, char *out);
+
 #endif

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "core/ot_json.h"
+#include "core/utf8.h"
 
 /* src into dst[n], cut to fit: a stream id per batch, where snprintf's
  * format parsing would be wasted. */
@@ -181,6 +182,21 @@ int wk_add_participant(workshop *w, const char *id, const char *secret, const ch
     p->facilitator = facilitator;
     p->tokens = -1; /* full bucket on first use */
     return (int)w->npeople++;
+}
+
+#define ORG_KEY_MAX 1024 /* bytes: labels are at most 64 code points (4 bytes each) */
+
+const char *wk_same_org(const workshop *w, const char *org) {
+    char want[ORG_KEY_MAX], have[ORG_KEY_MAX];
+    if (strlen(org) >= sizeof want) return NULL;
+    utf8_label_key(org, want);
+    for (size_t i = 0; i < w->npeople; i++) {
+        const char *o = w->people[i].org;
+        if (!o || strlen(o) >= sizeof have) continue;
+        utf8_label_key(o, have);
+        if (strcmp(want, have) == 0) return o;
+    }
+    return NULL;
 }
 
 int wk_find_participant(const workshop *w, const char *id) {

@@ -103,6 +103,10 @@ ot_status wk_apply_committed(workshop *w, int64_t rev, const char *opjson, size_
 int wk_add_participant(workshop *w, const char *id, const char *secret, const char *name, const char *org,
                        bool facilitator);
 int wk_find_participant(const workshop *w, const char *id);
+/* How an organisation already in the workshop is written, if org is the
+ * same one written another way (case, spaces: utf8_label_key); else NULL.
+ * Joins use it so that one organisation is one group in poll results. */
+const char *wk_same_org(const workshop *w, const char *org);
 /* The participant a resume token ("id.secret") names, or -1. Constant-time secret compare. */
 int wk_check_token(const workshop *w, const char *token);
 bool wk_check_key(const workshop *w, const char *key);

@@ -239,7 +239,10 @@ static void join_decide(hub_room *r, uint64_t conn, proto_msg *msg, bool reread)
         hub_send_error(h, conn, PROTO_EINTERNAL, "could not create the participant", PROTO_JOIN, msg->idjson);
         return;
     }
-    int who = wk_add_participant(w, pid, secret, j->name, j->organisation, j->key != NULL);
+    /* One organisation, one group: "banque " joins the "Banque" already here. */
+    const char *same = wk_same_org(w, j->organisation);
+    const char *org = same ? same : j->organisation;
+    int who = wk_add_participant(w, pid, secret, j->name, org, j->key != NULL);
     if (who < 0) {
         free(js);
         s->state = SESS_NEW;
@@ -256,7 +259,7 @@ static void join_decide(hub_room *r, uint64_t conn, proto_msg *msg, bool reread)
     sbuf_puts(&rec, "{\"name\":");
     sbuf_put_jstrz(&rec, j->name);
     sbuf_puts(&rec, ",\"organisation\":");
-    sbuf_put_jstrz(&rec, j->organisation);
+    sbuf_put_jstrz(&rec, w->people[who].org);
     sbuf_puts(&rec, j->key ? ",\"role\":\"facilitator\"" : ",\"role\":\"participant\"");
     sbuf_puts(&rec, ",\"secret\":");
     sbuf_put_jstrz(&rec, secret);
