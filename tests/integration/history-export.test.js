@@ -492,4 +492,26 @@ describe('history: exports and deletion', { timeout: 120000 }, () => {
     }
     assert.deepEqual(bugs, [], `${bugs.length} disagreement(s) with history.md (DELETE)`);
   });
+
+  test('a process that has not heard of a deletion yet writes none of its keys back', { timeout: 20000 }, async () => {
+    const w = await h.server.createWorkshop({ title: 'Course', text: 'Texte' });
+    const stays = h.client({ workshop: w.id, name: 'Awa', organisation: 'Ville' });
+    await stays.start(); // the workshop is loaded here
+    // Another process deleted it, and its announcement has not arrived: the
+    // keys are gone without the announcement.
+    const before = await h.redis.command('KEYS', `atelier:{w:${w.id}}:*`);
+    await h.redis.command('DEL', ...before);
+    const late = h.client({ workshop: w.id, name: 'Tard', organisation: 'Asso' });
+    await late.open();
+    const reply = await late.request(late.joinMessage());
+    assert.equal(reply.type, 'error');
+    assert.equal(reply.code, 'not_found');
+    // Neither the participant record nor a snapshot (the FCALL refuses) came back.
+    const snap = await h.redis.command('FCALL', 'atelier_snapshot', '2', `atelier:{w:${w.id}}:meta`,
+      `atelier:{w:${w.id}}:snaps`, '5-1', 'text', '0-1', '1');
+    assert.equal(snap, 0);
+    assert.deepEqual(await h.redis.command('KEYS', `atelier:{w:${w.id}}:*`), []);
+    late.close();
+    stays.close();
+  });
 });

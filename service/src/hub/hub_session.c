@@ -147,6 +147,10 @@ static void participant_saved(redisReply *reply, void *priv) {
             s->state = SESS_NEW;
             hub_send_error(h, j->conn, PROTO_EUNAVAILABLE, "storage is unavailable, try again shortly", PROTO_JOIN,
                            j->idjson);
+        } else if (reply->type == REDIS_REPLY_INTEGER && reply->integer == 0) {
+            /* Deleted by another process, whose announcement is on its way. */
+            s->state = SESS_NEW;
+            hub_send_error(h, j->conn, PROTO_ENOT_FOUND, "this workshop was deleted", PROTO_JOIN, j->idjson);
         } else {
             finish_join(r, s, j->who, j->idjson, false, 0);
         }
@@ -265,7 +269,8 @@ static void join_decide(hub_room *r, uint64_t conn, proto_msg *msg, bool reread)
     sbuf_put_jstrz(&rec, secret);
     sbuf_putc(&rec, '}');
     r->pending++;
-    bool ok = sbuf_ok(&rec) && store_cmd(h->store, participant_saved, js, "HSET %s %s %s", r->k_people, pid, sbuf_data(&rec));
+    bool ok = sbuf_ok(&rec) && store_cmd(h->store, participant_saved, js, "FCALL atelier_person 2 %s %s %s %s", r->k_meta,
+                                         r->k_people, pid, sbuf_data(&rec));
     sbuf_free(&rec);
     if (!ok) {
         r->pending--;
@@ -424,24 +429,23 @@ static void maybe_snapshot(hub_room *r) {
      * op: a long statement is stored whole each time, so space it out. */
     int64_t every = r->hub->cfg.snapshot_every, since = w->rev - w->snap_rev;
     if (every <= 0 || since < every || since * 64 < (int64_t)w->text.len) return;
-    /* XADD snaps REV-1 text TEXT event EVENT t MS, written as RESP: a
-     * format string would go through the whole text byte by byte. */
+    /* FCALL atelier_snapshot 2 meta snaps REV-1 TEXT EVENT MS, written as
+     * RESP: a format string would go through the whole text byte by byte. */
     char id[SBUF_I64_MAX + 2];
     size_t idlen = sbuf_i64_text(id, w->rev);
     memcpy(id + idlen, "-1", 2);
     sbuf *b = &r->hub->req;
     sbuf_reset(b);
     resp_begin(b, 9);
-    resp_argz(b, "XADD");
+    resp_argz(b, "FCALL");
+    resp_argz(b, "atelier_snapshot");
+    resp_argz(b, "2");
+    resp_argz(b, r->k_meta);
     resp_argz(b, r->k_snaps);
     resp_arg(b, id, idlen + 2);
-    resp_argz(b, "text");
     resp_arg(b, w->text.buf, w->text.len);
-    resp_argz(b, "event");
     resp_argz(b, w->last_event);
-    resp_argz(b, "t");
     resp_arg_i64(b, hub_now_ms());
-    /* Fails harmlessly if another process stored this revision's snapshot first. */
     if (sbuf_ok(b) && store_cmd_resp(r->hub->store, NULL, NULL, sbuf_data(b), b->len)) w->snap_rev = w->rev;
     if (b->cap > HUB_REQ_KEEP) sbuf_free(b);
 }

@@ -39,6 +39,11 @@
  *   deletion: the history serves these, never `record` or `data`.
  * atelier_delete  KEYS every key of the workshop (meta first)
  *   -> keys removed; publishes "ID deleted".
+ * atelier_person  KEYS meta people; ARGV participant record
+ * atelier_snapshot KEYS meta snaps; ARGV stream_id text event t_ms
+ *   store a participant record, a snapshot: 1; 0 (nothing written) when the
+ *   workshop is gone, so that a process that has not heard of a deletion yet
+ *   cannot write a key of it back.
  * The server processes also PUBLISH on atelier:notify themselves:
  * "* alive ORIGIN", "* hello ORIGIN" and "ID presence ORIGIN JSON"
  * (hub/hub_presence.c). */
@@ -128,9 +133,23 @@ const char store_functions_lua[] =
     "  notify(keys[1], 'deleted')\n"
     "  return n\n"
     "end\n"
+    "local function person(keys, args)\n"
+    "  if redis.call('EXISTS', keys[1]) == 0 then return 0 end\n"
+    "  redis.call('HSET', keys[2], args[1], args[2])\n"
+    "  return 1\n"
+    "end\n"
+    "local function snapshot(keys, args)\n"
+    "  if redis.call('EXISTS', keys[1]) == 0 then return 0 end\n"
+    "  -- another process may have stored this revision's snapshot first: fine\n"
+    "  local ok = redis.pcall('XADD', keys[2], args[1], 'text', args[2], 'event', args[3], 't', args[4])\n"
+    "  if type(ok) == 'table' and ok.err then return 0 end\n"
+    "  return 1\n"
+    "end\n"
     "redis.register_function('atelier_create', create)\n"
     "redis.register_function('atelier_mark', add_mark)\n"
     "redis.register_function('atelier_poll', poll)\n"
     "redis.register_function('atelier_ballot', ballot)\n"
     "redis.register_function('atelier_append', append)\n"
-    "redis.register_function('atelier_delete', delete)\n";
+    "redis.register_function('atelier_delete', delete)\n"
+    "redis.register_function('atelier_person', person)\n"
+    "redis.register_function('atelier_snapshot', snapshot)\n";
