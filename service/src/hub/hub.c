@@ -474,8 +474,8 @@ void hub_notify(void *ud, const char *payload, size_t len) {
 /* Announcements may have been missed while the subscriber was away: look. */
 void hub_notify_state(void *ud, bool up) {
     hub *h = ud;
+    hub_presence_listening(h, up);
     if (!up) return;
-    hub_presence_hello(h);
     for (size_t b = 0; b < sizeof h->rooms / sizeof h->rooms[0]; b++)
         for (hub_room *r = h->rooms[b]; r; r = r->next)
             if (r->state == ROOM_READY && r->w && !r->w->in_flight && !r->catching_up) hub_room_catch_up(r);

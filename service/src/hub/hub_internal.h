@@ -96,6 +96,7 @@ struct hub {
     char origin[HUB_ORIGIN_LEN + 1]; /* this process, in announcements, to skip its own */
     hub_peer *peers;           /* other processes heard from within presence_secs */
     size_t npeers, peers_cap;
+    bool listening;            /* the subscription to atelier:notify is up: silence from a peer means something */
     lws_sorted_usec_list_t sul_alive; /* refreshes this process's liveness key */
     hub_room **due;            /* rooms whose queued ops go to Redis at the end of the turn */
     size_t ndue, due_cap;
@@ -149,8 +150,9 @@ void hub_presence_cursor(hub_room *r, int who);
 /* Announcements from the channel: "* alive ORIGIN" and "* hello ORIGIN"
  * (what: "alive" or "hello"), "ID presence ORIGIN JSON". */
 void hub_presence_peer(hub *h, const char *what, const char *origin);
-/* This process's subscription was (re)made: ask the others for their rosters. */
-void hub_presence_hello(hub *h);
+/* This process's subscription is up (again: ask the others for their
+ * rosters) or down (peers cannot be heard: none is presumed gone meanwhile). */
+void hub_presence_listening(hub *h, bool up);
 void hub_presence_relayed(hub_room *r, const char *origin, const char *json, size_t len);
 /* Answer GET /api/workshops/ID for a workshop not loaded here: `answer`
  * (malloc'd, taken) holds its public fields up to the list of people present,

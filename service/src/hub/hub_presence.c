@@ -54,7 +54,7 @@ static void alive_tick(lws_sorted_usec_list_t *sul) {
         store_cmd(h->store, NULL, NULL, "SET %s %lld PX %lld", key, (long long)now, (long long)ttl_ms(h));
         announce(h, "alive");
     }
-    for (size_t i = 0; i < h->npeers;) {
+    for (size_t i = 0; h->listening && i < h->npeers;) {
         if (now - h->peers[i].heard_ms <= ttl_ms(h)) {
             i++;
             continue;
@@ -323,7 +323,19 @@ void hub_presence_peer(hub *h, const char *what, const char *origin) {
     }
 }
 
-void hub_presence_hello(hub *h) { announce(h, "hello"); }
+void hub_presence_listening(hub *h, bool up) {
+    h->listening = up;
+    if (!up) return;
+    /* This process was deaf, the others were not silent: they get a full
+     * presence_secs from now to be heard again. They are asked for their
+     * rosters, and told this one's: when Redis restarts, every process loses
+     * its subscription, and one that comes back before another cannot hear
+     * that one's answer. */
+    int64_t now = hub_now_ms();
+    for (size_t i = 0; i < h->npeers; i++) h->peers[i].heard_ms = now;
+    announce(h, "hello");
+    send_rosters(h);
+}
 
 /* Its participants depart here, and the history gets the departures it owed. */
 static void peer_gone(hub *h, const char *origin) {
