@@ -214,21 +214,24 @@ int main(int argc, char **argv) {
     net_set_hub(net, h);
     /* At the end of each turn: ops to Redis in one batch per workshop, then
      * the commands written, then (net itself) the messages. */
-    net_on_turn(net, hub_turn, h);
-    net_on_turn(net, store_turn, st);
-    net_on_turn(net, store_turn, sub);
+    bool hooked = net_on_turn(net, hub_turn, h) && net_on_turn(net, store_turn, st) && net_on_turn(net, store_turn, sub);
+    if (hooked) {
+        running = net;
+        struct sigaction sa;
+        memset(&sa, 0, sizeof sa);
+        sa.sa_handler = on_signal;
+        sigaction(SIGINT, &sa, NULL);
+        sigaction(SIGTERM, &sa, NULL);
 
-    running = net;
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-
-    lwsl_user("atelier listening on http://%s:%d/ (redis %s, web root %s)\n", s.listen, s.port, s.redis, s.web_root);
-    rc = net_run(net);
-    /* The departures of the connections just closed are history: let them land. */
-    net_run_while(net, store_busy, st, 1000);
+        lwsl_user("atelier listening on http://%s:%d/ (redis %s, web root %s)\n", s.listen, s.port, s.redis,
+                  s.web_root);
+        rc = net_run(net);
+        /* The departures of the connections just closed are history: let them land. */
+        net_run_while(net, store_busy, st, 1000);
+    } else {
+        fprintf(stderr, "atelier: more end-of-turn hooks than NET_TURN_HOOKS\n");
+        rc = 1;
+    }
 
     /* Order matters: the store's pending replies still reach the hub; closing
      * the connections still tells the hub; then the hub goes. */

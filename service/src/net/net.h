@@ -74,7 +74,7 @@ void netmsg_unref(netmsg *m);
 /* Queue m (adds a reference). False when the connection is gone. */
 bool net_send(net_server *n, uint64_t conn, netmsg *m);
 /* Keep the flush from writing to conn until net_release: its messages
- * queue meanwhile, so that several batches' go out in one write. */
+ * queue meanwhile, so that several batches' messages go out in one write. */
 void net_hold(net_server *n, uint64_t conn);
 void net_release(net_server *n, uint64_t conn);
 /* Build-and-send for one recipient; b is reset. */
