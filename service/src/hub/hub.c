@@ -261,6 +261,7 @@ static void load_events(redisReply *reply, void *priv) {
     r->state = ROOM_READY;
     lwsl_info("workshop %s loaded at revision %lld\n", r->id, (long long)r->w->rev);
     hub_presence_sweep(r);
+    hub_presence_ask(r);
     size_t n = r->nwaiting;
     hub_waiting_join *waiting = r->waiting;
     r->waiting = NULL;

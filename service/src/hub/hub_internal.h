@@ -80,6 +80,7 @@ struct hub_room {
     lws_sorted_usec_list_t sul_hold; /* ... or for this timer */
     hub_remote *remote;        /* participants connected through other processes */
     size_t nremote, remote_cap;
+    uint32_t relayed;          /* presence messages from other processes applied so far */
 };
 
 #define HUB_REQ_KEEP (256 * 1024) /* bytes of command buffer kept between batches */
@@ -138,8 +139,12 @@ void hub_broadcast(hub_room *r, sbuf *b, uint64_t except_conn, int except_partic
 void hub_alive_start(hub *h);
 void hub_alive_stop(hub *h);
 /* Read who the history says is connected: departures owed by processes that
- * died are recorded; participants of live processes count as present. */
+ * died are recorded; participants of live processes count as present (unless
+ * those processes told something newer meanwhile). */
 void hub_presence_sweep(hub_room *r);
+/* The workshop was just loaded here: ask the processes that hold it for
+ * their rosters of it. */
+void hub_presence_ask(hub_room *r);
 /* A participant's first connection on this process arrived or its last one
  * left (after the history mark): tell this process's clients if that
  * changes whether they are present at all, and the other processes. */

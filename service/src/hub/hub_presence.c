@@ -7,6 +7,7 @@
  * it hears of a process it did not know, or one that says "* hello ORIGIN"
  * (it started, or its subscription was cut and it may have missed some), it
  * sends the roster of each workshop it holds: who is connected through it.
+ * A process that loads a workshop asks for its rosters ({"type":"who"}).
  * The others keep the participants connected through each process
  * (room->remote) and tell their clients when someone becomes present or
  * absent at all. A process not heard from for presence_secs is gone: its
@@ -87,6 +88,7 @@ typedef struct sweep {
     char *answer;               /* its public fields, up to the list of people present */
     sbuf present;               /* the people found connected through live processes */
     bool *listed;               /* per st.people: already in `present` (one entry per participant) */
+    uint32_t relayed;           /* the room's count of relayed presence when the sweep began */
 } sweep;
 
 /* The end of a sweep, whichever way: an answer is sent with what was found. */
@@ -135,8 +137,11 @@ static void origin_checked(redisReply *reply, void *priv) {
     bool alive = reply && reply->type == REDIS_REPLY_INTEGER && reply->integer == 1;
     if (s->answer) {
         if (alive) list_present(s, c->origin);
-    } else if (alive && r && r->w && r->state == ROOM_READY) {
-        /* A live process: its participants are present here too. */
+    } else if (alive && r && r->w && r->state == ROOM_READY && r->relayed == s->relayed) {
+        /* A live process: its participants are present here too. Not if
+         * presence was relayed since the marks were read: that is newer (a
+         * departure the marks did not have yet), and the rosters asked for
+         * at the load say the rest. */
         peer_heard(h, c->origin);
         for (size_t i = 0; i < s->st.npeople; i++) {
             const hist_person *p = &s->st.people[i];
@@ -209,12 +214,14 @@ static void got_marks(redisReply *reply, void *priv) {
     check_origins(s);
 }
 
-static void sweep_start(hub *h, const char *id, uint64_t req, char *answer) {
+/* The sweep, or NULL when it could not start. Its first reply comes from the
+ * loop, never before this returns. */
+static sweep *sweep_start_for(hub *h, const char *id, uint64_t req, char *answer) {
     sweep *s = calloc(1, sizeof *s);
     if (!s) {
         if (answer) hub_http_error(h, req, 500, PROTO_EINTERNAL, "out of memory");
         free(answer);
-        return;
+        return NULL;
     }
     s->h = h;
     s->req = req;
@@ -225,13 +232,19 @@ static void sweep_start(hub *h, const char *id, uint64_t req, char *answer) {
     hub_key(s->k_events, sizeof s->k_events, id, "events");
     hub_key(s->k_marks, sizeof s->k_marks, id, "marks");
     hist_state_init(&s->st);
-    if (!h->store || !store_cmd(h->store, got_marks, s, "XRANGE %s - + COUNT %d", s->k_marks, MARKS_PAGE))
+    if (!h->store || !store_cmd(h->store, got_marks, s, "XRANGE %s - + COUNT %d", s->k_marks, MARKS_PAGE)) {
         sweep_free(s);
+        return NULL;
+    }
+    return s;
 }
 
-void hub_presence_sweep(hub_room *r) { sweep_start(r->hub, r->id, 0, NULL); }
+void hub_presence_sweep(hub_room *r) {
+    sweep *s = sweep_start_for(r->hub, r->id, 0, NULL);
+    if (s) s->relayed = r->relayed;
+}
 
-void hub_presence_answer(hub *h, uint64_t req, const char *id, char *answer) { sweep_start(h, id, req, answer); }
+void hub_presence_answer(hub *h, uint64_t req, const char *id, char *answer) { sweep_start_for(h, id, req, answer); }
 
 /* ---- Live presence across processes ---- */
 
@@ -404,26 +417,36 @@ void hub_presence_cursor(hub_room *r, int who) {
     sbuf_free(&msg);
 }
 
-/* Who is connected through this process, in every workshop it holds. */
-static void send_rosters(hub *h) {
+/* Who is connected through this process in one workshop. */
+static void send_roster(hub_room *r) {
     sbuf msg;
     sbuf_init(&msg, 0);
+    sbuf_puts(&msg, "{\"type\":\"roster\",\"participants\":[");
+    bool first = true;
+    for (size_t i = 0; i < r->w->npeople; i++) {
+        const wk_participant *p = &r->w->people[i];
+        if (p->online <= 0) continue;
+        if (!first) sbuf_putc(&msg, ',');
+        first = false;
+        proto_write_participant(&msg, p->id, p->name, p->org, p->facilitator);
+    }
+    sbuf_puts(&msg, "]}");
+    if (sbuf_ok(&msg)) publish(r, &msg);
+    sbuf_free(&msg);
+}
+
+/* ... in every workshop it holds. */
+static void send_rosters(hub *h) {
     for (size_t b = 0; b < sizeof h->rooms / sizeof h->rooms[0]; b++)
-        for (hub_room *r = h->rooms[b]; r; r = r->next) {
-            if (r->state != ROOM_READY || !r->w) continue;
-            sbuf_reset(&msg);
-            sbuf_puts(&msg, "{\"type\":\"roster\",\"participants\":[");
-            bool first = true;
-            for (size_t i = 0; i < r->w->npeople; i++) {
-                const wk_participant *p = &r->w->people[i];
-                if (p->online <= 0) continue;
-                if (!first) sbuf_putc(&msg, ',');
-                first = false;
-                proto_write_participant(&msg, p->id, p->name, p->org, p->facilitator);
-            }
-            sbuf_puts(&msg, "]}");
-            if (sbuf_ok(&msg)) publish(r, &msg);
-        }
+        for (hub_room *r = h->rooms[b]; r; r = r->next)
+            if (r->state == ROOM_READY && r->w) send_roster(r);
+}
+
+void hub_presence_ask(hub_room *r) {
+    sbuf msg;
+    sbuf_init(&msg, 0);
+    sbuf_puts(&msg, "{\"type\":\"who\"}");
+    if (sbuf_ok(&msg)) publish(r, &msg);
     sbuf_free(&msg);
 }
 
@@ -483,9 +506,12 @@ void hub_presence_relayed(hub_room *r, const char *origin, const char *json, siz
     const char *type = jstr(o, "type");
     const cJSON *who_j = cJSON_GetObjectItemCaseSensitive(o, "participant");
     const cJSON *list = cJSON_GetObjectItemCaseSensitive(o, "participants");
-    if (type && strcmp(type, "arrived") == 0) {
+    if (type && strcmp(type, "who") == 0) {
+        send_roster(r);
+    } else if (type && strcmp(type, "arrived") == 0) {
         int who = relayed_person(w, who_j);
         if (who >= 0) remote_add(r, who, origin);
+        r->relayed++;
     } else if (type && strcmp(type, "roster") == 0 && cJSON_IsArray(list)) {
         int n = cJSON_GetArraySize(list);
         int *listed = calloc((size_t)n + 1, sizeof *listed);
@@ -502,10 +528,12 @@ void hub_presence_relayed(hub_room *r, const char *origin, const char *json, siz
         }
         for (int j = 0; j < k; j++) remote_add(r, listed[j], origin); /* missed arrivals */
         free(listed);
+        r->relayed++;
     } else if (type && strcmp(type, "departed") == 0 && cJSON_IsString(who_j)) {
         int who = wk_find_participant(w, who_j->valuestring);
         hub_remote *e = who >= 0 ? remote_find(r, who, origin) : NULL;
         if (e) remote_remove(r, e);
+        r->relayed++;
     } else if (type && strcmp(type, "cursor") == 0 && cJSON_IsString(who_j)) {
         int who = wk_find_participant(w, who_j->valuestring);
         hub_remote *e = who >= 0 ? remote_find(r, who, origin) : NULL;
