@@ -378,7 +378,8 @@ static void publish(hub_room *r, const sbuf *msg) {
     sbuf_putc(b, ' ');
     sbuf_put(b, sbuf_data(msg), msg->len);
     /* Like the marks, nothing waits on it: a process that misses one is
-     * corrected by the next caret, or by its sweep when it loads the workshop. */
+     * corrected by the next caret or by a roster (after its subscription
+     * comes back, or when it loads the workshop). */
     if (sbuf_ok(b) && h->store && store_up(h->store))
         store_cmd(h->store, NULL, NULL, "PUBLISH atelier:notify %b", sbuf_data(b), b->len);
     if (b->cap > HUB_REQ_KEEP) sbuf_free(b);
