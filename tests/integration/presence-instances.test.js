@@ -145,6 +145,23 @@ describe('presence across two server instances', { timeout: 60000 }, () => {
     comes.close();
   });
 
+  test('an instance that loads a workshop gets who is on the other one, with their carets', { timeout: 20000 }, async () => {
+    const [a, b] = h.servers;
+    const w = await a.createWorkshop({ title: 'Curseurs', text: 'Bonjour à tous' });
+    const here = h.client({ server: a, workshop: w.id, name: 'Inès', organisation: 'Mairie' });
+    await here.start();
+    here.cursor([3, 8]); // only A holds the workshop: B hears of this caret from A's roster
+    await sleep(200);
+    const comes = h.client({ server: b, workshop: w.id, name: 'Bastien', organisation: 'Banque' });
+    const seen = track(comes);
+    await comes.start(); // B loads the workshop and asks for the rosters
+    await waitUntil(() => seen.carets.get(here.participant.id)?.sel?.[1] === 8, 3000, "Inès's caret on B");
+    assert.ok(seen.present.has(here.participant.id));
+    h.assertNoProblems();
+    here.close();
+    comes.close();
+  });
+
   test('the participants of an instance that dies depart on the other one', { timeout: 30000 }, async () => {
     const a = await h.addServer(['--presence-secs', String(PRESENCE_SECS)]);
     const b = h.servers[1];

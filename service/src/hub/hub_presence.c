@@ -430,6 +430,11 @@ static void send_roster(hub_room *r) {
         if (!first) sbuf_putc(&msg, ',');
         first = false;
         proto_write_participant(&msg, p->id, p->name, p->org, p->facilitator);
+        if (p->has_cursor && p->cursor_local) { /* with its caret, like a welcome's participants */
+            msg.len--; /* reopen the object */
+            sbuf_printf(&msg, ",\"rev\":%lld,\"sel\":[%lld,%lld]}", (long long)r->w->rev, (long long)p->sel[0],
+                        (long long)p->sel[1]);
+        }
     }
     sbuf_puts(&msg, "]}");
     if (sbuf_ok(&msg)) publish(r, &msg);
@@ -497,6 +502,25 @@ static int relayed_person(workshop *w, const cJSON *o) {
     return who;
 }
 
+/* The caret in o ({"rev": R, "sel": [anchor, head]}) of e's participant,
+ * applied now or parked until the catch-up. True when applied. */
+static bool relayed_caret(hub_room *r, hub_remote *e, const cJSON *o) {
+    const cJSON *sel = cJSON_GetObjectItemCaseSensitive(o, "sel");
+    int64_t rev, at[2];
+    if (!jint(cJSON_GetObjectItemCaseSensitive(o, "rev"), &rev) || cJSON_GetArraySize(sel) != 2 ||
+        !jint(cJSON_GetArrayItem(sel, 0), &at[0]) || !jint(cJSON_GetArrayItem(sel, 1), &at[1]))
+        return false;
+    if (caret_apply(r, (int)e->who, rev, at)) {
+        e->parked = false;
+        return true;
+    }
+    e->parked = true; /* its ops are on their way: hub_presence_caught_up */
+    e->parked_rev = rev;
+    e->parked_sel[0] = at[0];
+    e->parked_sel[1] = at[1];
+    return false;
+}
+
 void hub_presence_relayed(hub_room *r, const char *origin, const char *json, size_t len) {
     hub *h = r->hub;
     workshop *w = r->w;
@@ -527,9 +551,21 @@ void hub_presence_relayed(hub_room *r, const char *origin, const char *json, siz
             if (in || strcmp(r->remote[i].origin, origin) != 0) i++;
             else remote_remove(r, &r->remote[i]);
         }
-        for (int j = 0; j < k; j++) remote_add(r, listed[j], origin); /* missed arrivals */
+        bool moved = false;
+        for (int j = 0; j < k; j++) {
+            remote_add(r, listed[j], origin); /* missed arrivals */
+            hub_remote *e = remote_find(r, listed[j], origin);
+            const cJSON *item = NULL;
+            for (int i = 0; e && !item && i < n; i++) {
+                const cJSON *x = cJSON_GetArrayItem(list, i);
+                const char *id = jstr(x, "id");
+                if (id && strcmp(id, w->people[listed[j]].id) == 0) item = x;
+            }
+            if (item && relayed_caret(r, e, item)) moved = true;
+        }
         free(listed);
         r->relayed++;
+        if (moved) hub_cursors_flush(r);
     } else if (type && strcmp(type, "departed") == 0 && cJSON_IsString(who_j)) {
         int who = wk_find_participant(w, who_j->valuestring);
         hub_remote *e = who >= 0 ? remote_find(r, who, origin) : NULL;
@@ -538,20 +574,7 @@ void hub_presence_relayed(hub_room *r, const char *origin, const char *json, siz
     } else if (type && strcmp(type, "cursor") == 0 && cJSON_IsString(who_j)) {
         int who = wk_find_participant(w, who_j->valuestring);
         hub_remote *e = who >= 0 ? remote_find(r, who, origin) : NULL;
-        const cJSON *sel = cJSON_GetObjectItemCaseSensitive(o, "sel");
-        int64_t rev, at[2];
-        if (e && jint(cJSON_GetObjectItemCaseSensitive(o, "rev"), &rev) && cJSON_GetArraySize(sel) == 2 &&
-            jint(cJSON_GetArrayItem(sel, 0), &at[0]) && jint(cJSON_GetArrayItem(sel, 1), &at[1])) {
-            if (caret_apply(r, who, rev, at)) {
-                e->parked = false;
-                hub_cursors_flush(r);
-            } else { /* its ops are on their way: hub_presence_caught_up */
-                e->parked = true;
-                e->parked_rev = rev;
-                e->parked_sel[0] = at[0];
-                e->parked_sel[1] = at[1];
-            }
-        }
+        if (e && relayed_caret(r, e, o)) hub_cursors_flush(r);
     }
     cJSON_Delete(o);
 }
