@@ -602,6 +602,12 @@ void proto_write_cursor(sbuf *b, const char *participant, int64_t rev, int64_t a
     sbuf_puts(b, "]}");
 }
 
+void proto_write_arrived(sbuf *b, const char *id, const char *name, const char *org, bool facilitator) {
+    sbuf_puts(b, "{\"type\":\"arrived\",\"participant\":");
+    proto_write_participant(b, id, name, org, facilitator);
+    sbuf_putc(b, '}');
+}
+
 void proto_write_departed(sbuf *b, const char *participant) {
     sbuf_puts(b, "{\"type\":\"departed\",\"participant\":");
     sbuf_put_jstrz(b, participant);

@@ -254,13 +254,12 @@ static hub_remote *remote_find(hub_room *r, int who, const char *origin) {
     return NULL;
 }
 
+/* The message is in the hub's scratch buffer (which this empties): to this
+ * process's clients but except_conn and the participant's own. */
 static void send_arrived(hub_room *r, int who, uint64_t except_conn) {
     const wk_participant *p = &r->w->people[who];
-    sbuf *b = &r->hub->scratch;
-    sbuf_puts(b, "{\"type\":\"arrived\",\"participant\":");
-    proto_write_participant(b, p->id, p->name, p->org, p->facilitator);
-    sbuf_putc(b, '}');
-    hub_broadcast(r, b, except_conn, who);
+    proto_write_arrived(&r->hub->scratch, p->id, p->name, p->org, p->facilitator);
+    hub_broadcast(r, &r->hub->scratch, except_conn, who);
 }
 
 static void send_departed(hub_room *r, int who, uint64_t except_conn) {
@@ -367,9 +366,10 @@ static void peer_gone(hub *h, const char *origin) {
         }
 }
 
+/* Tell the other processes msg (left as it is) about this workshop. */
 static void publish(hub_room *r, const sbuf *msg) {
     hub *h = r->hub;
-    if (h->npeers == 0) return; /* nobody to tell: most deployments have one process */
+    if (h->npeers == 0 || !sbuf_ok(msg)) return; /* nobody to tell: most deployments have one process */
     sbuf *b = &h->req;
     sbuf_reset(b);
     sbuf_puts(b, r->id);
@@ -385,60 +385,56 @@ static void publish(hub_room *r, const sbuf *msg) {
     if (b->cap > HUB_REQ_KEEP) sbuf_free(b);
 }
 
+/* The other processes are told in any case; this one's clients only when
+ * the participant was connected through no other process. */
 void hub_presence_arrived(hub_room *r, int who, uint64_t conn) {
-    wk_participant *p = &r->w->people[who];
-    if (p->remote == 0) send_arrived(r, who, conn);
-    sbuf msg;
-    sbuf_init(&msg, 0);
-    sbuf_puts(&msg, "{\"type\":\"arrived\",\"participant\":");
-    proto_write_participant(&msg, p->id, p->name, p->org, p->facilitator);
-    sbuf_putc(&msg, '}');
-    publish(r, &msg);
-    sbuf_free(&msg);
+    const wk_participant *p = &r->w->people[who];
+    sbuf *b = &r->hub->scratch;
+    proto_write_arrived(b, p->id, p->name, p->org, p->facilitator);
+    publish(r, b);
+    if (p->remote == 0) hub_broadcast(r, b, conn, who);
+    else sbuf_reset(b);
 }
 
 void hub_presence_departed(hub_room *r, int who, uint64_t conn) {
     wk_participant *p = &r->w->people[who];
+    sbuf *b = &r->hub->scratch;
+    proto_write_departed(b, p->id);
+    publish(r, b);
+    sbuf_reset(b);
     if (p->remote == 0) send_departed(r, who, conn);
     else p->cursor_local = false; /* its caret now comes from the other process */
-    sbuf msg;
-    sbuf_init(&msg, 0);
-    proto_write_departed(&msg, p->id);
-    publish(r, &msg);
-    sbuf_free(&msg);
 }
 
 void hub_presence_cursor(hub_room *r, int who) {
-    if (r->hub->npeers == 0) return;
+    if (r->hub->npeers == 0) return; /* publish would drop it: not even built */
     const wk_participant *p = &r->w->people[who];
-    sbuf msg;
-    sbuf_init(&msg, 0);
-    proto_write_cursor(&msg, p->id, r->w->rev, p->sel[0], p->sel[1]);
-    publish(r, &msg);
-    sbuf_free(&msg);
+    sbuf *b = &r->hub->scratch;
+    proto_write_cursor(b, p->id, r->w->rev, p->sel[0], p->sel[1]);
+    publish(r, b);
+    sbuf_reset(b);
 }
 
 /* Who is connected through this process in one workshop. */
 static void send_roster(hub_room *r) {
-    sbuf msg;
-    sbuf_init(&msg, 0);
-    sbuf_puts(&msg, "{\"type\":\"roster\",\"participants\":[");
+    sbuf *msg = &r->hub->scratch;
+    sbuf_puts(msg, "{\"type\":\"roster\",\"participants\":[");
     bool first = true;
     for (size_t i = 0; i < r->w->npeople; i++) {
         const wk_participant *p = &r->w->people[i];
         if (p->online <= 0) continue;
-        if (!first) sbuf_putc(&msg, ',');
+        if (!first) sbuf_putc(msg, ',');
         first = false;
-        proto_write_participant(&msg, p->id, p->name, p->org, p->facilitator);
+        proto_write_participant(msg, p->id, p->name, p->org, p->facilitator);
         if (p->has_cursor && p->cursor_local) { /* with its caret, like a welcome's participants */
-            msg.len--; /* reopen the object */
-            sbuf_printf(&msg, ",\"rev\":%lld,\"sel\":[%lld,%lld]}", (long long)r->w->rev, (long long)p->sel[0],
+            msg->len--; /* reopen the object */
+            sbuf_printf(msg, ",\"rev\":%lld,\"sel\":[%lld,%lld]}", (long long)r->w->rev, (long long)p->sel[0],
                         (long long)p->sel[1]);
         }
     }
-    sbuf_puts(&msg, "]}");
-    if (sbuf_ok(&msg)) publish(r, &msg);
-    sbuf_free(&msg);
+    sbuf_puts(msg, "]}");
+    publish(r, msg);
+    sbuf_reset(msg);
 }
 
 /* ... in every workshop it holds. */
@@ -449,11 +445,10 @@ static void send_rosters(hub *h) {
 }
 
 void hub_presence_ask(hub_room *r) {
-    sbuf msg;
-    sbuf_init(&msg, 0);
-    sbuf_puts(&msg, "{\"type\":\"who\"}");
-    if (sbuf_ok(&msg)) publish(r, &msg);
-    sbuf_free(&msg);
+    sbuf *msg = &r->hub->scratch;
+    sbuf_puts(msg, "{\"type\":\"who\"}");
+    publish(r, msg);
+    sbuf_reset(msg);
 }
 
 /* A caret at revision rev of the shared history; false when it cannot apply yet. */
@@ -496,7 +491,9 @@ static bool jint(const cJSON *v, int64_t *out) {
  * rereads. -1 if the object is not a participant. */
 static int relayed_person(workshop *w, const cJSON *o) {
     const char *id = jstr(o, "id"), *name = jstr(o, "name"), *org = jstr(o, "organisation"), *role = jstr(o, "role");
-    if (!id || !name || !org || !role || strlen(id) != WK_PID_LEN) return -1;
+    if (!id || !name || !org || !role || strlen(id) != WK_PID_LEN || !proto_valid_label(name, PROTO_NAME_MAX) ||
+        !proto_valid_label(org, PROTO_NAME_MAX))
+        return -1;
     int who = wk_find_participant(w, id);
     if (who < 0) who = wk_add_participant(w, id, "", name, org, strcmp(role, "facilitator") == 0);
     return who;
