@@ -30,7 +30,7 @@ typedef struct settings {
     bool io_uring;
 } settings;
 
-static net_server *running;
+static net_server *volatile running; /* read by the signal handler */
 
 static void on_signal(int sig) {
     (void)sig;
@@ -190,7 +190,7 @@ int main(int argc, char **argv) {
 
     net_config nc = {.listen = s.listen, .port = s.port, .web_root = s.web_root, .max_message = (size_t)s.max_message,
                      .max_queue = (size_t)s.max_queue, .ping_secs = s.ping_secs, .deflate = s.deflate,
-                     .io_uring = s.io_uring};
+                     .io_uring = s.io_uring, .raw = store_lws_protocol()};
     net_server *net = net_new(&nc);
     if (!net) {
         fprintf(stderr, "atelier: cannot listen on %s:%d\n", s.listen, s.port);
@@ -211,7 +211,7 @@ int main(int argc, char **argv) {
         return 1;
     }
     hub_set_store(h, st);
-    net_set_hub(net, h);
+    net_set_handlers(net, &hub_net_handlers, h);
     /* At the end of each turn: ops to Redis in one batch per workshop, then
      * the commands written, then (net itself) the messages. */
     bool hooked = net_on_turn(net, hub_turn, h) && net_on_turn(net, store_turn, st) && net_on_turn(net, store_turn, sub);

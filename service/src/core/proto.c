@@ -222,7 +222,7 @@ static bool has_raw_control(const char *s, size_t len) {
 
 /* cJSON strings are C strings: an escaped NUL would silently cut a string
  * (an insert would lose its tail), so such messages are refused whole. */
-static bool has_escaped_nul(const char *s, size_t len) {
+bool proto_has_escaped_nul(const char *s, size_t len) {
     for (size_t i = 0; i + 6 <= len; i++) {
         if (s[i] != '\\') continue;
         if (s[i + 1] == 'u' && s[i + 2] == '0' && s[i + 3] == '0' && s[i + 4] == '0' && s[i + 5] == '0') return true;
@@ -486,7 +486,7 @@ static proto_err decode_general(const char *json, size_t len, proto_msg *m, cons
         e = PROTO_EBAD_REQUEST;
         goto out;
     }
-    if (has_escaped_nul(json, len)) {
+    if (proto_has_escaped_nul(json, len)) {
         *why = "strings must not contain \\u0000";
         e = PROTO_EBAD_REQUEST;
         goto out;

@@ -119,6 +119,9 @@ void proto_write_participant(sbuf *b, const char *id, const char *name, const ch
 /* Helpers for the HTTP API, shared so the rules stay in one place. */
 /* True when s (NUL-terminated, valid UTF-8 assumed checked) has 1..max code points and no control characters. */
 bool proto_valid_label(const char *s, size_t max_cps);
+/* JSON text with a \u0000 escape (not a literal backslash before "u0000"):
+ * cJSON would cut the string there, so such documents are refused. */
+bool proto_has_escaped_nul(const char *json, size_t len);
 /* True when s is 1..max base64url characters. */
 bool proto_valid_b64url(const char *s, size_t max);
 

@@ -1,6 +1,6 @@
-/* hub.h -- the live workshops of this process: joins, ops, cursors and
- * departures, each decided by the core, stored by the store, and delivered by
- * the net. Async steps find their connection again by id. */
+/* hub.h -- the live workshops of this process: joins, ops, carets, polls,
+ * presence and the HTTP API, each decided by the core, stored by the store,
+ * and delivered by the net. Async steps find their connection again by id. */
 #ifndef ATELIER_HUB_H
 #define ATELIER_HUB_H
 
@@ -37,18 +37,11 @@ void hub_notify(void *h, const char *payload, size_t len);
  * batch per workshop. */
 void hub_turn(void *h);
 
-void *hub_session_open(hub *h, uint64_t conn);
-void hub_session_input(hub *h, void *session, const char *data, size_t len, net_input kind);
-void hub_session_close(hub *h, void *session);
+/* What net/ does with connections and requests (net_set_handlers, with the
+ * hub as user pointer). */
+extern const net_handlers hub_net_handlers;
 
-void hub_http_create(hub *h, uint64_t req, const char *body, size_t len);
-void hub_http_get(hub *h, uint64_t req, const char *workshop_id);
-void hub_http_health(hub *h, uint64_t req);
-/* History, replay and export (hub_history.c, protocol/history.md). Query
- * arguments and the facilitator key are read while these run. */
-void hub_http_history(hub *h, uint64_t req, const char *workshop_id);
-void hub_http_state(hub *h, uint64_t req, const char *workshop_id);
-void hub_http_export(hub *h, uint64_t req, const char *workshop_id);
-void hub_http_delete(hub *h, uint64_t req, const char *workshop_id);
+/* Rooms in memory (workshops loaded or loading): /healthz reports it. */
+size_t hub_rooms(const hub *h);
 
 #endif

@@ -18,7 +18,6 @@
 #define PAGE_DEFAULT 1000
 #define PAGE_MAX 10000
 #define SCAN_MAX 10000          /* stream entries read per round trip */
-#define KEY_LEN 96
 
 typedef enum { Q_HISTORY, Q_STATE, Q_EXPORT, Q_DELETE } query_kind;
 typedef enum { F_JSON, F_MD, F_CSV } export_format;
@@ -29,7 +28,7 @@ typedef struct query {
     uint64_t req;
     query_kind kind;
     char id[PROTO_WORKSHOP_ID_MAX + 1];
-    char k_meta[KEY_LEN], k_events[KEY_LEN], k_marks[KEY_LEN], k_snaps[KEY_LEN], k_people[KEY_LEN];
+    char k_meta[HUB_KEY_MAX], k_events[HUB_KEY_MAX], k_marks[HUB_KEY_MAX], k_snaps[HUB_KEY_MAX], k_people[HUB_KEY_MAX];
     bool has_key;               /* an Authorization: Bearer came */
     char key[PROTO_KEY_MAX + 1];
     hist_view view;
@@ -73,7 +72,7 @@ static void fail(query *q, int status, proto_err e, const char *why) {
     query_free(q);
 }
 
-static void unavailable(query *q) { fail(q, 503, PROTO_EUNAVAILABLE, "storage is unavailable, try again shortly"); }
+static void unavailable(query *q) { fail(q, 503, PROTO_EUNAVAILABLE, HUB_UNAVAILABLE); }
 
 /* Send a command for q; on failure the query ends with 503. */
 #define SEND(q, fn, ...)                                                                                              \
@@ -155,17 +154,19 @@ static query *query_new(hub *h, uint64_t req, const char *id, query_kind kind) {
     q->req = req;
     q->kind = kind;
     snprintf(q->id, sizeof q->id, "%s", id);
-    hub_key(q->k_meta, KEY_LEN, id, "meta");
-    hub_key(q->k_events, KEY_LEN, id, "events");
-    hub_key(q->k_marks, KEY_LEN, id, "marks");
-    hub_key(q->k_snaps, KEY_LEN, id, "snaps");
-    hub_key(q->k_people, KEY_LEN, id, "people");
+    bool keyed = hub_key(q->k_meta, HUB_KEY_MAX, id, "meta") && hub_key(q->k_events, HUB_KEY_MAX, id, "events") &&
+                 hub_key(q->k_marks, HUB_KEY_MAX, id, "marks") && hub_key(q->k_snaps, HUB_KEY_MAX, id, "snaps") &&
+                 hub_key(q->k_people, HUB_KEY_MAX, id, "people");
     q->has_key = net_http_bearer(h->net, req, q->key, sizeof q->key);
     q->limit = PAGE_DEFAULT;
     q->lang = EXPORT_FR;
     hist_state_init(&q->st);
     export_book_init(&q->book);
     sbuf_init(&q->out, NET_PRE);
+    if (!keyed) { /* cannot happen for a valid id (HUB_KEY_MAX holds the longest): said, not assumed */
+        fail(q, 500, PROTO_EINTERNAL, "the workshop's keys do not fit");
+        return NULL;
+    }
     return q;
 }
 
@@ -623,7 +624,7 @@ static void got_poll_ids(redisReply *reply, void *priv) {
                  poll_valid_id(reply->element[i - NFIXED]->str))
             snprintf(what, sizeof what, "ballots:%s", reply->element[i - NFIXED]->str);
         else snprintf(what, sizeof what, "%s", "polls"); /* a stray field: name a key we delete anyway */
-        ok = (keys[i] = malloc(KEY_LEN + POLL_ID_MAX)) && hub_key(keys[i], KEY_LEN + POLL_ID_MAX, q->id, what);
+        ok = (keys[i] = malloc(HUB_KEY_MAX)) && hub_key(keys[i], HUB_KEY_MAX, q->id, what);
     }
     if (ok) {
         char count[24];
@@ -662,9 +663,9 @@ static void start_kind(query *q) {
         SEND(q, got_people, "HGETALL %s", q->k_people);
         break;
     case Q_DELETE: {
-        char k_polls[KEY_LEN];
-        hub_key(k_polls, KEY_LEN, q->id, "polls");
-        SEND(q, got_poll_ids, "HKEYS %s", k_polls);
+        char k_polls[HUB_KEY_MAX];
+        if (!hub_key(k_polls, HUB_KEY_MAX, q->id, "polls")) fail(q, 500, PROTO_EINTERNAL, "the workshop's keys do not fit");
+        else SEND(q, got_poll_ids, "HKEYS %s", k_polls);
         break;
     }
     }

@@ -30,7 +30,27 @@ typedef struct hub_waiting_join {
     proto_msg msg;
 } hub_waiting_join;
 
-typedef enum { ROOM_LOADING, ROOM_READY } hub_room_state;
+/* A room's life (hub_room.c has the one rule for when it is freed). */
+typedef enum {
+    ROOM_NEW,                  /* in the table, nothing read yet */
+    ROOM_LOADING,              /* its load's commands are in flight */
+    ROOM_READY,                /* loaded: joins are decided at once */
+    ROOM_FAILED,               /* the load failed: out of the table, waiting for its last references */
+} hub_room_state;
+
+/* Answers when Redis cannot be reached, one per kind of request. */
+#define HUB_UNAVAILABLE "storage is unavailable, try again shortly"
+#define HUB_UNAVAILABLE_OP "storage is unavailable; the op was not saved, send it again shortly"
+#define HUB_UNAVAILABLE_CHANGE "storage is unavailable; nothing was changed, try again shortly"
+
+#define HUB_WORKSHOP_ID_LEN 22 /* base64url characters of a new workshop's id: 132 random bits */
+#define HUB_FKEY_LEN 43        /* ... of its facilitator key: 258 random bits */
+#define HUB_POLL_ID_LEN 11     /* ... of a new poll's id: 66 random bits, unique within a workshop */
+#define HUB_PATH_ID_MAX 64     /* bytes of an id read from an API path, with its NUL */
+#define HUB_KEY_MAX 96         /* bytes of a Redis key, "atelier:{w:ID}:ballots:POLL" with its NUL */
+#define HUB_MS_TEXT (SBUF_I64_MAX + 1) /* bytes of a time in ms as decimal text, with its NUL */
+_Static_assert(sizeof "atelier:{w:}:ballots:" + PROTO_WORKSHOP_ID_MAX + POLL_ID_MAX <= HUB_KEY_MAX,
+               "HUB_KEY_MAX holds the longest key");
 
 #define HUB_ORIGIN_LEN 11      /* characters of a server process's random name */
 
@@ -52,7 +72,8 @@ typedef struct hub_peer {
 
 struct hub_room {
     hub *hub;
-    hub_room *next;            /* hash chain */
+    hub_room *next;            /* hash chain (not in the table once ROOM_FAILED) */
+    int refs;                  /* references: hub_room_ref/unref; freed when the last goes */
     hub_room_state state;
     bool deleted;              /* its facilitator deleted it: refuse joins until the room is freed */
     workshop *w;               /* NULL while loading */
@@ -62,7 +83,6 @@ struct hub_room {
     size_t nsess, sess_cap;
     hub_waiting_join *waiting; /* joins waiting for the load */
     size_t nwaiting, waiting_cap;
-    int pending;               /* store calls in flight that refer to this room */
     bool catching_up;          /* reading ops another process committed */
     int64_t notified_rev;      /* highest revision another process announced */
     bool cursor_timer;         /* sul_cursor is scheduled */
@@ -83,6 +103,7 @@ struct hub_room {
     uint32_t relayed;          /* presence messages from other processes applied so far */
 };
 
+#define HUB_ROOM_BUCKETS 256    /* the room table's hash buckets */
 #define HUB_REQ_KEEP (256 * 1024) /* bytes of command buffer kept between batches */
 
 struct hub {
@@ -90,8 +111,9 @@ struct hub {
     net_server *net;
     store *store;
     struct lws_context *ctx;
-    hub_room *rooms[256];      /* hash table by workshop id */
-    size_t nrooms;
+    hub_room *rooms[HUB_ROOM_BUCKETS]; /* hash table by workshop id */
+    size_t nrooms;             /* rooms in memory, in the table or not (ROOM_FAILED) */
+    size_t nsessions;          /* open WebSocket sessions, joined or not */
     sbuf scratch;              /* reused message builder (head NET_PRE) */
     sbuf req;                  /* reused Redis command builder (RESP) for the op path */
     char origin[HUB_ORIGIN_LEN + 1]; /* this process, in announcements, to skip its own */
@@ -106,23 +128,87 @@ struct hub {
 
 int64_t hub_now_ms(void);
 int64_t hub_now_us(void);
+/* A time in ms as the decimal text Redis is sent. */
+void hub_ms_text(char dst[HUB_MS_TEXT], int64_t ms);
 
+/* net_handlers (hub.c gathers them into hub_net_handlers). */
+void *hub_session_open(void *hub, uint64_t conn);
+void hub_session_input(void *hub, void *session, const char *data, size_t len, net_input kind);
+void hub_session_close(void *hub, void *session);
+void hub_http_request(void *hub, uint64_t req, net_method method, const char *path, const char *body, size_t len);
+
+/* The HTTP API's handlers (hub_http.c routes to them). */
+void hub_http_create(hub *h, uint64_t req, const char *body, size_t len);
+void hub_http_get(hub *h, uint64_t req, const char *workshop_id);
+void hub_http_health(hub *h, uint64_t req);
+/* History, replay and export (hub_history.c, protocol/history.md). Query
+ * arguments and the facilitator key are read while these run. */
+void hub_http_history(hub *h, uint64_t req, const char *workshop_id);
+void hub_http_state(hub *h, uint64_t req, const char *workshop_id);
+void hub_http_export(hub *h, uint64_t req, const char *workshop_id);
+void hub_http_delete(hub *h, uint64_t req, const char *workshop_id);
+
+/* ---- Rooms (hub_room.c) ----
+ *
+ * A room lives while something refers to it, and only then. Each of these
+ * holds one reference, taken when it starts and given back when it ends:
+ *   - a joined session (hub_join.c; given back when it closes);
+ *   - a join waiting for the room to load (on r->waiting);
+ *   - a store command about the room (hub_room_cmd*; given back by its
+ *     reply callback, which ends with hub_room_unref);
+ *   - a timer about the room (carets, results, the hold);
+ *   - a place on the hub's end-of-turn list (hub_room_pump_soon);
+ *   - a caller between hub_room_acquire and its hub_room_unref.
+ * hub_room_unref frees the room when the last reference goes: nowhere else
+ * is a room freed (but hub_free, at shutdown). */
 hub_room *hub_room_find(hub *h, const char *id);
-hub_room *hub_room_get(hub *h, const char *id); /* find or create (loading starts) */
-/* Free the room if nobody is in it and nothing refers to it. */
-void hub_room_maybe_free(hub_room *r);
+/* Find or create (ROOM_NEW) the room of a workshop, with a reference for the
+ * caller. NULL when out of memory. */
+hub_room *hub_room_acquire(hub *h, const char *id);
+void hub_room_ref(hub_room *r);
+void hub_room_unref(hub_room *r);
+/* A failed load: take the room out of the table, so that the next join
+ * starts afresh; it is freed when its last reference goes. */
+void hub_room_detach(hub_room *r);
+/* Store commands about r: r holds a reference until fn has run, and fn must
+ * end with hub_room_unref(r). False (no reference kept, fn never called) when
+ * the store is down. */
+bool hub_room_cmd(hub_room *r, store_reply_fn fn, void *priv, const char *fmt, ...);
+bool hub_room_cmd_resp(hub_room *r, store_reply_fn fn, void *priv, const char *cmd, size_t len);
+bool hub_room_cmd_argv(hub_room *r, store_reply_fn fn, void *priv, int argc, const char **argv, const size_t *lens);
+/* Every room in the table (not the detached ones). The body may free r. */
+#define HUB_FOR_EACH_ROOM(h, r)                                                                                      \
+    for (size_t hub__b = 0; hub__b < HUB_ROOM_BUCKETS; hub__b++)                                                     \
+        for (hub_room *r = (h)->rooms[hub__b], *hub__next; r && (hub__next = r->next, 1); r = hub__next)
+void hub_room_free_all(hub *h);
+
+/* Loading (hub_load.c): meta, newest snapshot, people, last ops, polls, then the tail of events. */
 void hub_room_load(hub_room *r);
 /* The last loading step: the events after the snapshot. */
 void hub_room_load_tail(hub_room *r);
+/* A load step failed: tell the joins waiting for it, detach the room. */
+void hub_room_load_failed(hub_room *r, proto_err e, const char *why);
 
 /* A workshop's Redis key: atelier:{w:ID}:WHAT. False if it does not fit n. */
-bool hub_key(char *dst, size_t n, const char *workshop_id, const char *what);
+bool hub_key(char *dst, size_t n, const char *workshop_id, const char *what) __attribute__((warn_unused_result));
 
 /* A stream entry (id, [field, value, …]) as a history event; kv holds
  * HUB_EVENT_FIELDS pointers into the reply. False when it is not an event. */
 #define HUB_EVENT_FIELDS 32
 struct redisReply;
 bool hub_stream_event(const struct redisReply *e, hist_event *ev, const char **kv);
+
+/* An op event of a workshop's stream, pointing into the reply. */
+typedef struct hub_stream_op {
+    const char *event;         /* stream entry id (set whenever the entry has one, op or not) */
+    int64_t rev;               /* the revision it made */
+    const char *op;            /* its JSON */
+    size_t oplen;
+    const char *author;        /* participant id, "?" when missing */
+    const char *opid;          /* the author's op id as JSON text, or NULL */
+} hub_stream_op;
+/* False when the entry is not an op (op->event may still be set). */
+bool hub_stream_read_op(const struct redisReply *e, hub_stream_op *op);
 
 /* A stored participant record into the model (added or filled in). */
 bool hub_person_upsert(workshop *w, const char *pid, const char *json);
@@ -167,14 +253,21 @@ void hub_presence_answer(hub *h, uint64_t req, const char *id, char *answer);
 void hub_write_present(sbuf *b, const char *name, const char *org, bool facilitator, bool first);
 /* The room caught up with other processes' ops: carets parked for them apply. */
 void hub_presence_caught_up(hub_room *r);
-/* Send the carets that changed, at most one per participant per 50 ms (hub_session.c). */
+/* Send the carets that changed, at most one per participant per 50 ms (hub_cursor.c). */
 void hub_cursors_flush(hub_room *r);
 
 /* History (hub_history.c): tell and disconnect everyone in a deleted workshop. */
 void hub_workshop_deleted(hub *h, const char *id);
 
-/* Sessions (hub_session.c) */
+/* Joins (hub_join.c): the room is loaded, decide the join (msg's strings stay the caller's). */
+void hub_join(hub *h, hub_session *s, proto_msg *msg);
 void hub_join_ready(hub_room *r, uint64_t conn, proto_msg *msg);
+/* A joined session left: the room's reference goes with it. */
+void hub_leave(hub_session *s);
+
+/* The op pipeline (hub_op.c) */
+void hub_op(hub *h, hub_session *s, proto_msg *msg);
+/* Send the next batch if none is in flight. */
 void hub_room_pump(hub_room *r);
 /* Pump at the end of this turn of the loop (hub_turn), so that every op read
  * in the turn goes in one batch: the write to Redis waits for the turn's end
@@ -183,9 +276,20 @@ void hub_room_pump_soon(hub_room *r);
 /* Read and relay the ops committed since ours (by another process). */
 void hub_room_catch_up(hub_room *r);
 void hub_room_refuse_all(hub_room *r, proto_err e, const char *why);
+/* Move every caret over the ops committed since revision `from`. */
+void hub_carets_follow(workshop *w, int64_t from);
 
-/* Polls (hub_poll.c) */
+/* Carets (hub_cursor.c) */
+void hub_cursor(hub *h, hub_session *s, proto_msg *msg);
+
+/* Polls (hub_poll.c: requests and their writes; hub_poll_read.c: welcome, loading, reloading) */
 void hub_poll_message(hub *h, hub_session *s, proto_msg *msg);
+/* Results of a poll changed: relayed at most every RESULTS_EVERY_US. */
+void hub_poll_results_due(hub_room *r, const char *poll_id);
+bool hub_poll_may_see(const hub_room *r, const hub_session *s, const void *poll);
+bool hub_poll_is_facilitator(const hub_room *r, const hub_session *s);
+/* A poll's ballots key: malloc'd, NULL when out of memory. */
+char *hub_poll_ballots_key(const hub_room *r, const char *poll_id);
 /* Appends ,"polls":[…] (those this participant may see) to a welcome being written. */
 void hub_poll_write_welcome(hub_room *r, int who, sbuf *b);
 /* After a welcome: the participant's own ballots and the results they may see. */

@@ -15,9 +15,8 @@
 #include "hub/hub_internal.h"
 
 #define RESULTS_EVERY_US 250000 /* results relayed at most 4 times a second */
-#define UNAVAILABLE "storage is unavailable; nothing was changed, try again shortly"
 
-static bool is_facilitator(const hub_room *r, const hub_session *s) {
+bool hub_poll_is_facilitator(const hub_room *r, const hub_session *s) {
     return r->w->people[s->participant].facilitator;
 }
 
@@ -31,12 +30,12 @@ void hub_send_if(hub_room *r, sbuf *b, bool (*may)(const hub_room *r, const hub_
     netmsg_unref(m);
 }
 
-static bool may_see_poll(const hub_room *r, const hub_session *s, const void *arg) {
-    return poll_visible(arg, is_facilitator(r, s));
+bool hub_poll_may_see(const hub_room *r, const hub_session *s, const void *arg) {
+    return poll_visible(arg, hub_poll_is_facilitator(r, s));
 }
 
 static bool may_see_results(const hub_room *r, const hub_session *s, const void *arg) {
-    return poll_may_see_results(arg, is_facilitator(r, s));
+    return poll_may_see_results(arg, hub_poll_is_facilitator(r, s));
 }
 
 static bool is_participant(const hub_room *r, const hub_session *s, const void *arg) {
@@ -46,7 +45,7 @@ static bool is_participant(const hub_room *r, const hub_session *s, const void *
 
 static bool is_facilitator_session(const hub_room *r, const hub_session *s, const void *arg) {
     (void)arg;
-    return is_facilitator(r, s);
+    return hub_poll_is_facilitator(r, s);
 }
 
 static void send_error(hub *h, uint64_t conn, poll_err e, const char *why, proto_type re, const char *idjson) {
@@ -72,12 +71,11 @@ static void results_flush(hub_room *r) {
 static void results_timer_cb(lws_sorted_usec_list_t *sul) {
     hub_room *r = lws_container_of(sul, hub_room, sul_results);
     r->results_timer = false;
-    r->pending--;
-    if (r->w) results_flush(r);
-    hub_room_maybe_free(r);
+    results_flush(r);
+    hub_room_unref(r);
 }
 
-static void results_due(hub_room *r, const char *poll_id) {
+void hub_poll_results_due(hub_room *r, const char *poll_id) {
     for (size_t i = 0; i < r->nresults_due; i++)
         if (strcmp(r->results_due[i], poll_id) == 0) return;
     if (r->nresults_due == r->results_due_cap) {
@@ -92,7 +90,7 @@ static void results_due(hub_room *r, const char *poll_id) {
     r->results_due[r->nresults_due++] = id;
     if (!r->results_timer) {
         r->results_timer = true;
-        r->pending++; /* the timer refers to the room */
+        hub_room_ref(r); /* the timer's */
         lws_sul_schedule(r->hub->ctx, 0, &r->sul_results, results_timer_cb, RESULTS_EVERY_US);
     }
 }
@@ -116,23 +114,16 @@ typedef struct poll_write {
     bool poll_record;                   /* the poll record changes too (a new answer id) */
 } poll_write;
 
-static char *ballots_key(const hub_room *r, const char *poll_id) {
-    char what[16 + POLL_ID_MAX];
+char *hub_poll_ballots_key(const hub_room *r, const char *poll_id) {
+    char what[sizeof "ballots:" + POLL_ID_MAX], k[HUB_KEY_MAX];
     snprintf(what, sizeof what, "ballots:%s", poll_id);
-    size_t n = strlen(r->id) + sizeof what + 16;
-    char *k = malloc(n);
-    if (k && !hub_key(k, n, r->id, what)) {
-        free(k);
-        k = NULL;
-    }
-    return k;
+    return hub_key(k, sizeof k, r->id, what) ? strdup(k) : NULL;
 }
 
 static void written(redisReply *reply, void *priv) {
     poll_write *pw = priv;
     hub_room *r = pw->room;
     hub *h = r->hub;
-    r->pending--;
     poll_t *p = poll_list_find(&r->polls, pw->poll_id);
     bool ok = reply && reply->type == REDIS_REPLY_INTEGER && reply->integer == 1;
     /* The requester gets its own copy, with its id, below. */
@@ -140,9 +131,9 @@ static void written(redisReply *reply, void *priv) {
     if (!ok) {
         if (reply && reply->type == REDIS_REPLY_ERROR) lwsl_err("workshop %s: poll write failed: %s\n", r->id, reply->str);
         send_error(h, pw->conn, reply ? POLL_EINTERNAL : (poll_err)PROTO_EUNAVAILABLE,
-                   reply ? "the change could not be stored" : UNAVAILABLE, pw->type, pw->idjson);
+                   reply ? "the change could not be stored" : HUB_UNAVAILABLE_CHANGE, pw->type, pw->idjson);
         /* The model already changed: read back what Redis has (now, or once it is back). */
-        if (r->w) hub_poll_reload(r, pw->poll_id);
+        hub_poll_reload(r, pw->poll_id);
     } else if (pw->kind == W_DELETE) {
         poll_t *gone = poll_list_take(&r->polls, pw->poll_id);
         poll_write_deleted(&h->scratch, pw->poll_id, NULL);
@@ -150,12 +141,12 @@ static void written(redisReply *reply, void *priv) {
         poll_free(gone);
     } else if (p && pw->kind == W_LIFECYCLE) {
         poll_write_poll(&h->scratch, p, NULL);
-        hub_send_if(r, &h->scratch, may_see_poll, p, except);
-        results_due(r, p->id);
+        hub_send_if(r, &h->scratch, hub_poll_may_see, p, except);
+        hub_poll_results_due(r, p->id);
     } else if (p) {
         if (pw->kind == W_ANSWER) {
             poll_write_answer(&h->scratch, p, pw->answer);
-            hub_send_if(r, &h->scratch, may_see_poll, p, 0);
+            hub_send_if(r, &h->scratch, hub_poll_may_see, p, 0);
         }
         poll_write_my_ballot(&h->scratch, p, r->w->people[pw->who].id, NULL);
         hub_send_if(r, &h->scratch, is_participant, &pw->who, except);
@@ -164,7 +155,7 @@ static void written(redisReply *reply, void *priv) {
             poll_write_my_ballot(&h->scratch, p, pw->owner, NULL);
             hub_send_if(r, &h->scratch, is_participant, &owner, 0);
         }
-        results_due(r, p->id);
+        hub_poll_results_due(r, p->id);
     }
     /* The requester's own reply carries its id. */
     if (ok && pw->idjson[0] && net_session(h->net, pw->conn)) {
@@ -175,7 +166,13 @@ static void written(redisReply *reply, void *priv) {
         net_send_sbuf(h->net, pw->conn, &h->scratch);
     }
     free(pw);
-    hub_room_maybe_free(r);
+}
+
+/* written(), as the reply of a store command about the room. */
+static void written_reply(redisReply *reply, void *priv) {
+    hub_room *r = ((poll_write *)priv)->room;
+    written(reply, priv);
+    hub_room_unref(r);
 }
 
 static poll_write *write_new(hub_room *r, hub_session *s, proto_msg *msg, write_kind kind, const char *poll_id) {
@@ -227,17 +224,16 @@ static void store_poll(hub_room *r, poll_t *p, poll_write *pw, bool deleted) {
     sbuf_init(&res, 0);
     if (!deleted) poll_store_write(&rec, p);
     write_history(p, &pub, &res);
-    char *kb = ballots_key(r, p->id);
-    char t[24];
-    snprintf(t, sizeof t, "%lld", (long long)hub_now_ms());
+    char *kb = hub_poll_ballots_key(r, p->id);
+    char t[HUB_MS_TEXT];
+    hub_ms_text(t, hub_now_ms());
     const char *argv[] = {"FCALL", "atelier_poll", "5", r->k_polls, r->k_events, kb ? kb : "", r->k_meta, r->k_marks,
                           p->id, text_of(&rec), event_name(pw->type), t, h->origin, text_of(&pub), text_of(&res),
                           deleted && pw->was_draft ? "draft" : ""};
     enum { N = sizeof argv / sizeof argv[0] };
     size_t lens[N];
     for (size_t i = 0; i < N; i++) lens[i] = strlen(argv[i]);
-    r->pending++;
-    if (!kb || !sbuf_ok(&rec) || !sbuf_ok(&pub) || !sbuf_ok(&res) || !store_cmd_argv(h->store, written, pw, N, argv, lens))
+    if (!kb || !sbuf_ok(&rec) || !sbuf_ok(&pub) || !sbuf_ok(&res) || !hub_room_cmd_argv(r, written_reply, pw, N, argv, lens))
         written(NULL, pw);
     free(kb);
     sbuf_free(&rec);
@@ -258,9 +254,9 @@ static void store_ballot(hub_room *r, poll_t *p, poll_write *pw) {
     bool has = poll_store_write_ballot(&rec, p, pw->owner);
     if (pw->poll_record) poll_store_write(&prec, p);
     write_history(p, &pub, &res);
-    char *kb = ballots_key(r, p->id);
-    char t[24];
-    snprintf(t, sizeof t, "%lld", (long long)hub_now_ms());
+    char *kb = hub_poll_ballots_key(r, p->id);
+    char t[HUB_MS_TEXT];
+    hub_ms_text(t, hub_now_ms());
     const char *data = has ? text_of(&rec) : "";
     const char *argv[] = {"FCALL", "atelier_ballot", "5", kb ? kb : "", r->k_events, r->k_polls, r->k_meta, r->k_marks,
                           pw->owner, data, event_name(pw->type), p->id, org, data, t, h->origin,
@@ -268,9 +264,8 @@ static void store_ballot(hub_room *r, poll_t *p, poll_write *pw) {
     enum { N = sizeof argv / sizeof argv[0] };
     size_t lens[N];
     for (size_t i = 0; i < N; i++) lens[i] = strlen(argv[i]);
-    r->pending++;
     if (!kb || !sbuf_ok(&rec) || !sbuf_ok(&prec) || !sbuf_ok(&pub) || !sbuf_ok(&res) ||
-        !store_cmd_argv(h->store, written, pw, N, argv, lens))
+        !hub_room_cmd_argv(r, written_reply, pw, N, argv, lens))
         written(NULL, pw);
     free(kb);
     sbuf_free(&rec);
@@ -285,343 +280,211 @@ static const char *get_str(const cJSON *o, const char *k) {
     return cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, k));
 }
 
-void hub_poll_message(hub *h, hub_session *s, proto_msg *msg) {
-    hub_room *r = s->room;
-    const cJSON *o = msg->u.obj;
-    bool fac = is_facilitator(r, s);
-    const wk_participant *me = &r->w->people[s->participant];
+/* What a request changed, for its store write and its relay. */
+typedef struct poll_change {
+    write_kind kind;                    /* which write */
+    uint32_t answer;                    /* W_ANSWER: the answer */
+    bool was_draft;                     /* W_DELETE: only facilitators knew of it */
+    bool poll_record;                   /* the poll record changes too */
+    char owner[POLL_PID_MAX + 1];       /* whose ballot record changes, when not the requester's */
+} poll_change;
+
+/* One request on an existing poll: the model decides (and changes p). */
+typedef poll_err (*poll_handler)(hub_room *r, const wk_participant *me, bool fac, const cJSON *o, poll_t *p,
+                                 poll_change *c, const char **why);
+
+static poll_err on_edit(hub_room *r, const wk_participant *me, bool fac, const cJSON *o, poll_t *p, poll_change *c,
+                        const char **why) {
+    poll_def def;
+    poll_err e = poll_def_from_json(o, &def, why);
+    if (e != POLL_OK) return e;
+    e = poll_edit(p, fac, &def, why);
+    poll_def_free(&def); /* empty when the poll took it */
+    return e;
+}
+
+static poll_err on_open(hub_room *r, const wk_participant *me, bool fac, const cJSON *o, poll_t *p, poll_change *c,
+                        const char **why) {
+    return poll_open(p, fac, why);
+}
+
+static poll_err on_close(hub_room *r, const wk_participant *me, bool fac, const cJSON *o, poll_t *p, poll_change *c,
+                         const char **why) {
+    return poll_close(p, fac, why);
+}
+
+static poll_err on_reopen(hub_room *r, const wk_participant *me, bool fac, const cJSON *o, poll_t *p, poll_change *c,
+                          const char **why) {
+    return poll_reopen(p, fac, why);
+}
+
+static poll_err on_results(hub_room *r, const wk_participant *me, bool fac, const cJSON *o, poll_t *p,
+                           poll_change *c, const char **why) {
+    poll_visibility v;
+    const char *name = get_str(o, "visibility");
+    if (!name || !poll_visibility_from_name(name, &v)) {
+        *why = "\"visibility\" must be \"hidden\", \"live\" or \"revealed\"";
+        return POLL_EBAD_REQUEST;
+    }
+    return poll_set_visibility(p, fac, v, why);
+}
+
+static poll_err on_delete(hub_room *r, const wk_participant *me, bool fac, const cJSON *o, poll_t *p, poll_change *c,
+                          const char **why) {
+    c->kind = W_DELETE;
+    c->was_draft = p->state == POLL_DRAFT;
+    return poll_delete(p, fac, why);
+}
+
+static poll_err on_vote(hub_room *r, const wk_participant *me, bool fac, const cJSON *o, poll_t *p, poll_change *c,
+                        const char **why) {
+    poll_ballot b;
+    c->kind = W_BALLOT;
+    poll_err e = poll_ballot_from_json(p, cJSON_GetObjectItemCaseSensitive(o, "ballot"), &b, why);
+    return e == POLL_OK ? poll_vote(p, me->id, me->org, &b, why) : e;
+}
+
+/* An answer id: a whole number from 1 to 2^32 - 1. */
+static bool answer_id(const cJSON *a, uint32_t *id) {
+    if (!cJSON_IsNumber(a) || a->valuedouble < 1 || a->valuedouble > 4294967295.0 ||
+        a->valuedouble != (double)(uint32_t)a->valuedouble)
+        return false;
+    *id = (uint32_t)a->valuedouble;
+    return true;
+}
+
+/* Without "answer": a new one. With it: an edit, or a deletion (text null). */
+static poll_err on_answer(hub_room *r, const wk_participant *me, bool fac, const cJSON *o, poll_t *p, poll_change *c,
+                          const char **why) {
+    const cJSON *a = cJSON_GetObjectItemCaseSensitive(o, "answer");
+    const cJSON *text = cJSON_GetObjectItemCaseSensitive(o, "text");
+    c->kind = W_ANSWER;
+    if (!a) {
+        c->poll_record = true; /* the poll's last answer id moves: ids are never handed out twice */
+        if (!cJSON_IsString(text)) return *why = "\"text\" must be a string", POLL_EBAD_REQUEST;
+        return poll_answer_add(p, me->id, me->org, text->valuestring, &c->answer, why);
+    }
+    if (!answer_id(a, &c->answer)) return *why = "\"answer\" must be an answer id", POLL_EBAD_REQUEST;
+    const char *author = poll_answer_author(p, c->answer);
+    if (author) snprintf(c->owner, sizeof c->owner, "%s", author); /* a facilitator may delete anyone's */
+    if (cJSON_IsNull(text)) return poll_answer_delete(p, me->id, fac, c->answer, why);
+    if (cJSON_IsString(text)) return poll_answer_edit(p, me->id, c->answer, text->valuestring, why);
+    *why = "\"text\" must be a string, or null to delete";
+    return POLL_EBAD_REQUEST;
+}
+
+static poll_err on_upvote(hub_room *r, const wk_participant *me, bool fac, const cJSON *o, poll_t *p,
+                          poll_change *c, const char **why) {
+    const cJSON *up = cJSON_GetObjectItemCaseSensitive(o, "up");
+    uint32_t id;
+    c->kind = W_BALLOT;
+    if (!answer_id(cJSON_GetObjectItemCaseSensitive(o, "answer"), &id) || (up && !cJSON_IsBool(up))) {
+        *why = "upvote needs \"answer\" (an answer id) and optionally \"up\" (true or false)";
+        return POLL_EBAD_REQUEST;
+    }
+    return poll_upvote(p, me->id, me->org, id, !up || cJSON_IsTrue(up), why);
+}
+
+static const struct {
+    proto_type type;                    /* the request */
+    poll_handler fn;                    /* its handler */
+    bool facilitator;                   /* only a facilitator may ask */
+} handlers[] = {
+    {PROTO_POLL_EDIT, on_edit, true},       {PROTO_POLL_OPEN, on_open, true},
+    {PROTO_POLL_CLOSE, on_close, true},     {PROTO_POLL_REOPEN, on_reopen, true},
+    {PROTO_POLL_RESULTS, on_results, true}, {PROTO_POLL_DELETE, on_delete, true},
+    {PROTO_VOTE, on_vote, false},           {PROTO_ANSWER, on_answer, false},
+    {PROTO_UPVOTE, on_upvote, false},
+};
+
+static void poll_create_request(hub *h, hub_room *r, hub_session *s, proto_msg *msg, bool fac) {
+    char id[HUB_POLL_ID_LEN + 1];
     const char *why = "";
-    poll_err e = POLL_OK;
-
-    if (!h->store || !store_up(h->store)) {
-        send_error(h, s->conn, (poll_err)PROTO_EUNAVAILABLE, UNAVAILABLE, msg->type, msg->idjson);
-        return;
-    }
-    if (msg->type == PROTO_POLL_CREATE) {
-        char id[12];
-        poll_def def;
-        poll_t *p = NULL;
-        if (!fac) e = POLL_EFORBIDDEN, why = "only a facilitator creates polls";
-        else if ((e = poll_def_from_json(o, &def, &why)) == POLL_OK) {
-            if (!net_random_b64url(id, 11)) {
-                poll_def_free(&def);
-                e = POLL_EINTERNAL, why = "could not make an id";
-            } else if ((e = poll_create(&p, id, fac, &def, hub_now_ms(), &why)) == POLL_OK &&
-                       (e = poll_list_add(&r->polls, p, &why)) != POLL_OK) {
-                poll_free(p);
-            }
+    poll_def def;
+    poll_t *p = NULL;
+    poll_err e;
+    if (!fac) e = POLL_EFORBIDDEN, why = "only a facilitator creates polls";
+    else if ((e = poll_def_from_json(msg->u.obj, &def, &why)) == POLL_OK) {
+        if (!net_random_b64url(id, HUB_POLL_ID_LEN)) {
+            poll_def_free(&def);
+            e = POLL_EINTERNAL, why = "could not make an id";
+        } else if ((e = poll_create(&p, id, fac, &def, hub_now_ms(), &why)) == POLL_OK &&
+                   (e = poll_list_add(&r->polls, p, &why)) != POLL_OK) {
+            poll_free(p);
         }
-        if (e != POLL_OK) {
-            send_error(h, s->conn, e, why, msg->type, msg->idjson);
-            return;
-        }
-        poll_write *pw = write_new(r, s, msg, W_LIFECYCLE, p->id);
-        if (!pw) {
-            poll_free(poll_list_take(&r->polls, p->id));
-            send_error(h, s->conn, POLL_EINTERNAL, "out of memory", msg->type, msg->idjson);
-            return;
-        }
-        store_poll(r, p, pw, false);
-        return;
-    }
-
-    const char *pid = get_str(o, "poll");
-    poll_t *p = pid && poll_valid_id(pid) ? poll_list_find(&r->polls, pid) : NULL;
-    bool facilitator_action = msg->type != PROTO_VOTE && msg->type != PROTO_ANSWER && msg->type != PROTO_UPVOTE;
-    if (p && p->state != POLL_DELETED && facilitator_action && !fac) {
-        /* Said before anything else, drafts included: the action is not theirs to take. */
-        send_error(h, s->conn, POLL_EFORBIDDEN, "only a facilitator runs polls", msg->type, msg->idjson);
-        return;
-    }
-    if (!p || !poll_visible(p, fac)) {
-        send_error(h, s->conn, pid ? POLL_ENOT_FOUND : POLL_EBAD_REQUEST,
-                   pid ? "no poll with this id" : "\"poll\" must be a poll id", msg->type, msg->idjson);
-        return;
-    }
-    write_kind kind = W_LIFECYCLE;
-    uint32_t answer = 0;
-    bool was_draft = false, poll_record = false;
-    char owner[POLL_PID_MAX + 1] = "";
-    switch (msg->type) {
-    case PROTO_POLL_EDIT: {
-        poll_def def;
-        if (!fac) e = POLL_EFORBIDDEN, why = "only a facilitator edits polls";
-        else if ((e = poll_def_from_json(o, &def, &why)) == POLL_OK) {
-            e = poll_edit(p, fac, &def, &why);
-            poll_def_free(&def); /* empty when the poll took it */
-        }
-        break;
-    }
-    case PROTO_POLL_OPEN: e = poll_open(p, fac, &why); break;
-    case PROTO_POLL_CLOSE: e = poll_close(p, fac, &why); break;
-    case PROTO_POLL_REOPEN: e = poll_reopen(p, fac, &why); break;
-    case PROTO_POLL_RESULTS: {
-        poll_visibility v;
-        const char *name = get_str(o, "visibility");
-        if (!name || !poll_visibility_from_name(name, &v))
-            e = POLL_EBAD_REQUEST, why = "\"visibility\" must be \"hidden\", \"live\" or \"revealed\"";
-        else e = poll_set_visibility(p, fac, v, &why);
-        break;
-    }
-    case PROTO_POLL_DELETE:
-        kind = W_DELETE;
-        was_draft = p->state == POLL_DRAFT;
-        e = poll_delete(p, fac, &why);
-        break;
-    case PROTO_VOTE: {
-        poll_ballot b;
-        kind = W_BALLOT;
-        if ((e = poll_ballot_from_json(p, cJSON_GetObjectItemCaseSensitive(o, "ballot"), &b, &why)) == POLL_OK)
-            e = poll_vote(p, me->id, me->org, &b, &why);
-        break;
-    }
-    case PROTO_ANSWER: {
-        const cJSON *a = cJSON_GetObjectItemCaseSensitive(o, "answer");
-        const cJSON *text = cJSON_GetObjectItemCaseSensitive(o, "text");
-        kind = W_ANSWER;
-        if (a && (!cJSON_IsNumber(a) || a->valuedouble < 1 || a->valuedouble > 4294967295.0 ||
-                  a->valuedouble != (double)(uint32_t)a->valuedouble)) {
-            e = POLL_EBAD_REQUEST, why = "\"answer\" must be an answer id";
-        } else if (!a) {
-            if (!cJSON_IsString(text)) e = POLL_EBAD_REQUEST, why = "\"text\" must be a string";
-            else e = poll_answer_add(p, me->id, me->org, text->valuestring, &answer, &why);
-            poll_record = true; /* the poll's last answer id moved: ids are never handed out twice */
-        } else {
-            answer = (uint32_t)a->valuedouble;
-            const char *author = poll_answer_author(p, answer);
-            if (author) snprintf(owner, sizeof owner, "%s", author); /* a facilitator may delete anyone's */
-            if (cJSON_IsNull(text)) e = poll_answer_delete(p, me->id, fac, answer, &why);
-            else if (cJSON_IsString(text)) e = poll_answer_edit(p, me->id, answer, text->valuestring, &why);
-            else e = POLL_EBAD_REQUEST, why = "\"text\" must be a string, or null to delete";
-        }
-        break;
-    }
-    case PROTO_UPVOTE: {
-        const cJSON *a = cJSON_GetObjectItemCaseSensitive(o, "answer");
-        const cJSON *up = cJSON_GetObjectItemCaseSensitive(o, "up");
-        kind = W_BALLOT;
-        if (!cJSON_IsNumber(a) || a->valuedouble < 1 || a->valuedouble > 4294967295.0 ||
-            a->valuedouble != (double)(uint32_t)a->valuedouble || (up && !cJSON_IsBool(up)))
-            e = POLL_EBAD_REQUEST, why = "upvote needs \"answer\" (an answer id) and optionally \"up\" (true or false)";
-        else e = poll_upvote(p, me->id, me->org, (uint32_t)a->valuedouble, !up || cJSON_IsTrue(up), &why);
-        break;
-    }
-    default:
-        e = POLL_EBAD_REQUEST, why = "not a poll message";
     }
     if (e != POLL_OK) {
         send_error(h, s->conn, e, why, msg->type, msg->idjson);
         return;
     }
-    poll_write *pw = write_new(r, s, msg, kind, p->id);
+    poll_write *pw = write_new(r, s, msg, W_LIFECYCLE, p->id);
+    if (!pw) {
+        poll_free(poll_list_take(&r->polls, p->id));
+        send_error(h, s->conn, POLL_EINTERNAL, "out of memory", msg->type, msg->idjson);
+        return;
+    }
+    store_poll(r, p, pw, false);
+}
+
+/* The existing poll a request names, or NULL once the requester was answered. */
+static poll_t *requested_poll(hub *h, hub_room *r, hub_session *s, proto_msg *msg, bool fac, bool facilitator_only) {
+    const char *pid = get_str(msg->u.obj, "poll");
+    poll_t *p = pid && poll_valid_id(pid) ? poll_list_find(&r->polls, pid) : NULL;
+    if (p && p->state != POLL_DELETED && facilitator_only && !fac) {
+        /* Said before anything else, drafts included: the action is not theirs to take. */
+        send_error(h, s->conn, POLL_EFORBIDDEN, "only a facilitator runs polls", msg->type, msg->idjson);
+        return NULL;
+    }
+    if (!p || !poll_visible(p, fac)) {
+        send_error(h, s->conn, pid ? POLL_ENOT_FOUND : POLL_EBAD_REQUEST,
+                   pid ? "no poll with this id" : "\"poll\" must be a poll id", msg->type, msg->idjson);
+        return NULL;
+    }
+    return p;
+}
+
+/* The model changed: store it, then answer and relay (written). */
+static void store_change(hub *h, hub_room *r, hub_session *s, proto_msg *msg, poll_t *p, const poll_change *c) {
+    poll_write *pw = write_new(r, s, msg, c->kind, p->id);
     if (!pw) {
         send_error(h, s->conn, POLL_EINTERNAL, "out of memory", msg->type, msg->idjson);
         hub_poll_reload(r, p->id);
         return;
     }
-    pw->answer = answer;
-    pw->was_draft = was_draft;
-    pw->poll_record = poll_record;
-    if (owner[0]) snprintf(pw->owner, sizeof pw->owner, "%s", owner);
+    pw->answer = c->answer;
+    pw->was_draft = c->was_draft;
+    pw->poll_record = c->poll_record;
+    if (c->owner[0]) snprintf(pw->owner, sizeof pw->owner, "%s", c->owner);
     /* An answer lives in its author's ballot record; a facilitator deleting
      * someone else's answer rewrites the poll record (answers_next) and the
      * author's record would keep it: the loader drops answers the poll record
      * no longer has. */
-    if (kind == W_LIFECYCLE || kind == W_DELETE) store_poll(r, p, pw, kind == W_DELETE);
+    if (c->kind == W_LIFECYCLE || c->kind == W_DELETE) store_poll(r, p, pw, c->kind == W_DELETE);
     else store_ballot(r, p, pw);
 }
 
-/* ---- Joining ---- */
-
-void hub_poll_write_welcome(hub_room *r, int who, sbuf *b) {
-    bool fac = r->w->people[who].facilitator;
-    sbuf_puts(b, ",\"polls\":[");
-    bool first = true;
-    for (size_t i = 0; i < r->polls.n; i++) {
-        const poll_t *p = r->polls.v[i];
-        if (!poll_visible(p, fac)) continue;
-        if (!first) sbuf_putc(b, ',');
-        first = false;
-        poll_write_public(b, p);
-    }
-    sbuf_putc(b, ']');
-}
-
-void hub_poll_after_welcome(hub_room *r, hub_session *s) {
-    hub *h = r->hub;
-    const wk_participant *me = &r->w->people[s->participant];
-    for (size_t i = 0; i < r->polls.n; i++) {
-        const poll_t *p = r->polls.v[i];
-        if (!poll_visible(p, me->facilitator)) continue;
-        sbuf_reset(&h->scratch);
-        if (poll_store_write_ballot(&h->scratch, p, me->id)) { /* they took part */
-            sbuf_reset(&h->scratch);
-            poll_write_my_ballot(&h->scratch, p, me->id, NULL);
-            net_send_sbuf(h->net, s->conn, &h->scratch);
-        }
-        sbuf_reset(&h->scratch);
-        if (p->state != POLL_DRAFT && poll_may_see_results(p, me->facilitator)) {
-            poll_write_results(&h->scratch, p, POLL_MIN_GROUP, NULL);
-            net_send_sbuf(h->net, s->conn, &h->scratch);
-        }
-    }
-}
-
-/* ---- Loading and reloading ---- */
-
-static void read_all(hub_room *r, redisReply *reply);
-
-/* Reading one poll: its record, then its ballots. */
-typedef struct poll_read {
-    hub_room *room;
-    char id[POLL_ID_MAX + 1];
-    poll_t *p;          /* being read */
-    bool relay;       /* a reload: replace and tell everyone */
-} poll_read;
-
-static void relay_poll(hub_room *r, poll_t *p) {
-    hub *h = r->hub;
-    poll_write_poll(&h->scratch, p, NULL);
-    hub_send_if(r, &h->scratch, may_see_poll, p, 0);
-    for (size_t i = 0; i < r->nsess; i++) {
-        hub_session *s = r->sessions[i];
-        if (!poll_visible(p, is_facilitator(r, s))) continue;
-        poll_write_my_ballot(&h->scratch, p, r->w->people[s->participant].id, NULL);
-        net_send_sbuf(h->net, s->conn, &h->scratch);
-    }
-    results_due(r, p->id);
-}
-
-static void ballots_read(redisReply *reply, void *priv) {
-    poll_read *pr = priv;
-    hub_room *r = pr->room;
-    r->pending--;
-    if (pr->p && reply && reply->type == REDIS_REPLY_ARRAY) {
-        for (size_t i = 0; i + 1 < reply->elements; i += 2) {
-            const char *why;
-            const redisReply *k = reply->element[i], *v = reply->element[i + 1];
-            if (k->type == REDIS_REPLY_STRING && v->type == REDIS_REPLY_STRING &&
-                poll_store_read_ballot(pr->p, k->str, v->str, v->len, &why) != POLL_OK)
-                lwsl_warn("workshop %s poll %s: ballot of %s skipped: %s\n", r->id, pr->id, k->str, why);
-        }
-        poll_store_finish(pr->p);
-        if (pr->relay) {
-            poll_free(poll_list_take(&r->polls, pr->id));
-            const char *why;
-            if (poll_list_add(&r->polls, pr->p, &why) == POLL_OK) {
-                poll_list_sort(&r->polls);
-                if (r->w) relay_poll(r, pr->p);
-            } else {
-                poll_free(pr->p);
-            }
-        } else {
-            const char *why;
-            if (poll_list_add(&r->polls, pr->p, &why) != POLL_OK) poll_free(pr->p);
-            else poll_list_sort(&r->polls);
-        }
-        pr->p = NULL;
-    }
-    poll_free(pr->p);
-    free(pr);
-    hub_room_maybe_free(r);
-}
-
-/* Queue the ballots read of a poll whose record is in pr->p. */
-static void read_ballots(hub_room *r, poll_read *pr) {
-    char *kb = ballots_key(r, pr->id);
-    r->pending++;
-    if (!kb || !store_cmd(r->hub->store, ballots_read, pr, "HGETALL %s", kb)) {
-        r->pending--;
-        poll_free(pr->p);
-        free(pr);
-    }
-    free(kb);
-}
-
-static void record_read(redisReply *reply, void *priv) {
-    poll_read *pr = priv;
-    hub_room *r = pr->room;
-    hub *h = r->hub;
-    r->pending--;
-    if (!reply || !r->w) {
-        free(pr);
-        hub_room_maybe_free(r);
+void hub_poll_message(hub *h, hub_session *s, proto_msg *msg) {
+    hub_room *r = s->room;
+    bool fac = hub_poll_is_facilitator(r, s);
+    if (!h->store || !store_up(h->store)) {
+        send_error(h, s->conn, (poll_err)PROTO_EUNAVAILABLE, HUB_UNAVAILABLE_CHANGE, msg->type, msg->idjson);
         return;
     }
-    const char *why;
-    if (reply->type != REDIS_REPLY_STRING) { /* deleted elsewhere */
-        poll_t *gone = poll_list_take(&r->polls, pr->id);
-        if (gone) {
-            poll_write_deleted(&h->scratch, pr->id, NULL);
-            hub_send_if(r, &h->scratch, NULL, NULL, 0);
-            poll_free(gone);
-        }
-        free(pr);
-    } else if (poll_store_read(reply->str, reply->len, &pr->p, &why) != POLL_OK) {
-        lwsl_err("workshop %s: poll %s record unreadable: %s\n", r->id, pr->id, why);
-        free(pr);
-    } else {
-        read_ballots(r, pr);
+    if (msg->type == PROTO_POLL_CREATE) {
+        poll_create_request(h, r, s, msg, fac);
+        return;
     }
-    hub_room_maybe_free(r);
-}
-
-void hub_poll_reload(hub_room *r, const char *poll_id) {
-    poll_read *pr = calloc(1, sizeof *pr);
-    if (!pr) return;
-    pr->room = r;
-    pr->relay = true;
-    snprintf(pr->id, sizeof pr->id, "%s", poll_id);
-    r->pending++;
-    if (!store_cmd(r->hub->store, record_read, pr, "HGET %s %s", r->k_polls, poll_id)) {
-        /* Redis is away: hub_poll_reload_all runs when it is back. */
-        r->pending--;
-        free(pr);
+    size_t i = 0;
+    while (i < sizeof handlers / sizeof handlers[0] && handlers[i].type != msg->type) i++;
+    if (i == sizeof handlers / sizeof handlers[0]) {
+        send_error(h, s->conn, POLL_EBAD_REQUEST, "not a poll message", msg->type, msg->idjson);
+        return;
     }
-}
-
-void hub_poll_reload_all(hub_room *r) {
-    for (size_t i = 0; i < r->polls.n; i++) hub_poll_reload(r, r->polls.v[i]->id);
-}
-
-static void polls_read(redisReply *reply, void *priv) {
-    hub_room *r = priv;
-    r->pending--;
-    if (reply && reply->type == REDIS_REPLY_ARRAY && r->w) read_all(r, reply);
-    /* Queued after the ballots, so the events tail answers last and the room
-     * is ready only once every poll is in. A failure there reports it. */
-    hub_room_load_tail(r);
-}
-
-static void read_all(hub_room *r, redisReply *reply) {
-    for (size_t i = 0; i + 1 < reply->elements; i += 2) {
-        const redisReply *k = reply->element[i], *v = reply->element[i + 1];
-        if (k->type != REDIS_REPLY_STRING || v->type != REDIS_REPLY_STRING) continue;
-        poll_read *pr = calloc(1, sizeof *pr);
-        const char *why;
-        if (!pr) continue;
-        pr->room = r;
-        snprintf(pr->id, sizeof pr->id, "%s", k->str);
-        if (poll_store_read(v->str, v->len, &pr->p, &why) != POLL_OK) {
-            lwsl_err("workshop %s: poll %s record unreadable: %s\n", r->id, k->str, why);
-            free(pr);
-            continue;
-        }
-        read_ballots(r, pr);
-    }
-}
-
-bool hub_poll_load(hub_room *r) {
-    r->pending++;
-    if (store_cmd(r->hub->store, polls_read, r, "HGETALL %s", r->k_polls)) return true;
-    r->pending--;
-    return false;
-}
-
-void hub_poll_room_free(hub_room *r) {
-    if (r->results_timer) lws_sul_cancel(&r->sul_results);
-    for (size_t i = 0; i < r->nresults_due; i++) free(r->results_due[i]);
-    free(r->results_due);
-    poll_list_free(&r->polls);
-    free(r->k_polls);
+    poll_t *p = requested_poll(h, r, s, msg, fac, handlers[i].facilitator);
+    if (!p) return;
+    poll_change c = {.kind = W_LIFECYCLE};
+    const char *why = "";
+    poll_err e = handlers[i].fn(r, &r->w->people[s->participant], fac, msg->u.obj, p, &c, &why);
+    if (e != POLL_OK) send_error(h, s->conn, e, why, msg->type, msg->idjson);
+    else store_change(h, r, s, msg, p, &c);
 }

@@ -80,7 +80,7 @@ void hub_alive_stop(hub *h) { lws_sul_cancel(&h->sul_alive); }
 typedef struct sweep {
     hub *h;
     char id[PROTO_WORKSHOP_ID_MAX + 1];
-    char k_meta[96], k_events[96], k_marks[96];
+    char k_meta[HUB_KEY_MAX], k_events[HUB_KEY_MAX], k_marks[HUB_KEY_MAX];
     hist_state st;              /* presence folded from the marks */
     char cursor[HIST_ID_MAX];   /* last mark read */
     int checks;                 /* EXISTS replies still to come */
@@ -137,7 +137,7 @@ static void origin_checked(redisReply *reply, void *priv) {
     bool alive = reply && reply->type == REDIS_REPLY_INTEGER && reply->integer == 1;
     if (s->answer) {
         if (alive) list_present(s, c->origin);
-    } else if (alive && r && r->w && r->state == ROOM_READY && r->relayed == s->relayed) {
+    } else if (alive && r && r->state == ROOM_READY && r->relayed == s->relayed) {
         /* A live process: its participants are present here too. Not if
          * presence was relayed since the marks were read: that is newer (a
          * departure the marks did not have yet), and the rosters asked for
@@ -228,11 +228,11 @@ static sweep *sweep_start_for(hub *h, const char *id, uint64_t req, char *answer
     s->answer = answer;
     sbuf_init(&s->present, 0);
     snprintf(s->id, sizeof s->id, "%s", id);
-    hub_key(s->k_meta, sizeof s->k_meta, id, "meta");
-    hub_key(s->k_events, sizeof s->k_events, id, "events");
-    hub_key(s->k_marks, sizeof s->k_marks, id, "marks");
     hist_state_init(&s->st);
-    if (!h->store || !store_cmd(h->store, got_marks, s, "XRANGE %s - + COUNT %d", s->k_marks, MARKS_PAGE)) {
+    bool keyed = hub_key(s->k_meta, sizeof s->k_meta, id, "meta") &&
+                 hub_key(s->k_events, sizeof s->k_events, id, "events") &&
+                 hub_key(s->k_marks, sizeof s->k_marks, id, "marks");
+    if (!keyed || !h->store || !store_cmd(h->store, got_marks, s, "XRANGE %s - + COUNT %d", s->k_marks, MARKS_PAGE)) {
         sweep_free(s);
         return NULL;
     }
@@ -441,7 +441,7 @@ static void send_roster(hub_room *r) {
 static void send_rosters(hub *h) {
     for (size_t b = 0; b < sizeof h->rooms / sizeof h->rooms[0]; b++)
         for (hub_room *r = h->rooms[b]; r; r = r->next)
-            if (r->state == ROOM_READY && r->w) send_roster(r);
+            if (r->state == ROOM_READY) send_roster(r);
 }
 
 void hub_presence_ask(hub_room *r) {

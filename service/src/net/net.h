@@ -1,5 +1,9 @@
-/* net.h -- the edge: libwebsockets context, static files, HTTP API routing,
+/* net.h -- the edge: libwebsockets context, static files, HTTP requests,
  * WebSocket connections with bounded send queues.
+ *
+ * net/ knows nothing above it: what a connection or a request means is
+ * decided by the handlers main.c hands it (net_handlers), called with the
+ * user pointer handed with them.
  *
  * Connections and HTTP requests are named by 64-bit ids, never by pointers:
  * an id outlives the connection it named, so a late reply (Redis answered
@@ -14,7 +18,7 @@
 #include "core/sbuf.h"
 
 struct lws_context;
-struct hub;
+struct lws_protocols;
 
 typedef struct net_server net_server;
 
@@ -27,6 +31,7 @@ typedef struct net_config {
     int ping_secs;             /* keepalive ping after this much silence (0: none) */
     bool deflate;              /* offer permessage-deflate */
     bool io_uring;             /* batch the writes of a flush with io_uring when the kernel allows */
+    const struct lws_protocols *raw; /* a protocol for descriptors adopted into the loop (the store's), or NULL */
 } net_config;
 
 /* A message to send, shared by every connection it goes to. */
@@ -47,10 +52,31 @@ typedef enum {
     NET_IN_BINARY,             /* a binary message: dropped */
 } net_input;
 
+/* An HTTP API request's method; others are refused by net itself. */
+typedef enum { NET_GET, NET_POST, NET_DELETE } net_method;
+
+/* What the layer above does with connections and requests. Each gets the
+ * user pointer given to net_set_handlers. */
+typedef struct net_handlers {
+    /* A WebSocket connection opened: its session, handed back to the two
+     * below (NULL closes the connection). */
+    void *(*ws_open)(void *user, uint64_t conn);
+    /* A whole message arrived (or was dropped: kind says why). */
+    void (*ws_message)(void *user, void *session, const char *data, size_t len, net_input kind);
+    /* The connection is gone: the session is not handed back again. */
+    void (*ws_close)(void *user, void *session);
+    /* An HTTP request under /api or /healthz, its body read whole (NULL and 0
+     * for none). Answer it, now or later, with net_http_respond*; query
+     * arguments and headers can be read until then. */
+    void (*http_request)(void *user, uint64_t req, net_method method, const char *path, const char *body,
+                         size_t len);
+} net_handlers;
+
 net_server *net_new(const net_config *cfg);
 void net_free(net_server *n);
 struct lws_context *net_context(net_server *n);
-void net_set_hub(net_server *n, struct hub *h);
+/* Before net_run. h is copied; user is handed to every handler. */
+void net_set_handlers(net_server *n, const net_handlers *h, void *user);
 /* Serve until net_stop; returns 0 on a clean stop. */
 int net_run(net_server *n);
 /* After net_run: keep the loop turning while busy(arg) says so, for at most

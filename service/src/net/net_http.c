@@ -91,42 +91,22 @@ static void respond_error(net_server *n, net_http *h, int status, const char *co
     sbuf_free(&b);
 }
 
-/* /api/workshops/{id}[/what]: the id into id, the rest (or "") into what. */
-static bool workshop_path(const char *p, char *id, size_t idn, const char **what) {
-    static const char prefix[] = "/api/workshops/";
-    if (strncmp(p, prefix, sizeof prefix - 1) != 0) return false;
-    p += sizeof prefix - 1;
-    const char *slash = strchr(p, '/');
-    size_t len = slash ? (size_t)(slash - p) : strlen(p);
-    if (len == 0 || len >= idn) return false;
-    memcpy(id, p, len);
-    id[len] = '\0';
-    *what = slash ? slash + 1 : "";
-    return true;
+/* The layer above decides what the request means. */
+static void route(net_server *n, net_http *h) {
+    h->started_us = now_us();
+    n->on.http_request(n->user, h->id, h->method, h->path, h->body, h->body_len);
 }
 
-static void route(net_server *n, net_http *h) {
-    const char *p = h->path;
-    char id[64];
-    const char *what;
-    h->started_us = now_us();
-    if (strcmp(p, "/healthz") == 0 && h->method == HTTP_GET) {
-        hub_http_health(n->hub, h->id);
-    } else if (strcmp(p, "/api/workshops") == 0) {
-        if (h->method == HTTP_POST) hub_http_create(n->hub, h->id, h->body ? h->body : "", h->body_len);
-        else respond_error(n, h, 405, "bad_request", "use POST to create a workshop");
-    } else if (workshop_path(p, id, sizeof id, &what)) {
-        if (what[0] && h->method != HTTP_GET) respond_error(n, h, 405, "bad_request", "use GET to read this");
-        else if (strcmp(what, "") == 0 && h->method == HTTP_GET) hub_http_get(n->hub, h->id, id);
-        else if (strcmp(what, "") == 0 && h->method == HTTP_DELETE) hub_http_delete(n->hub, h->id, id);
-        else if (strcmp(what, "") == 0) respond_error(n, h, 405, "bad_request", "use GET to read a workshop");
-        else if (strcmp(what, "history") == 0) hub_http_history(n->hub, h->id, id);
-        else if (strcmp(what, "state") == 0) hub_http_state(n->hub, h->id, id);
-        else if (strcmp(what, "export") == 0) hub_http_export(n->hub, h->id, id);
-        else respond_error(n, h, 404, "not_found", "no such API endpoint");
-    } else {
-        respond_error(n, h, 404, "not_found", "no such API endpoint");
+/* A Content-Length: decimal digits only, at most max. -1 when it is not one. */
+static long content_length(const char *v, long max) {
+    long n = 0;
+    if (!*v) return -1;
+    for (; *v; v++) {
+        if (*v < '0' || *v > '9') return -1;
+        n = n * 10 + (*v - '0');
+        if (n > max) return max + 1; /* over the limit however many digits follow */
     }
+    return n;
 }
 
 static void finish(net_server *n, net_http *h);
@@ -138,9 +118,9 @@ static int start(struct lws *wsi, net_server *n, net_http *h) {
     h->id = net_slot_add(n, SLOT_HTTP, h);
     if (!h->id) return -1;
     enum lws_token_indexes uri = WSI_TOKEN_GET_URI;
-    if (lws_hdr_total_length(wsi, WSI_TOKEN_POST_URI) > 0) h->method = HTTP_POST, uri = WSI_TOKEN_POST_URI;
-    else if (lws_hdr_total_length(wsi, WSI_TOKEN_DELETE_URI) > 0) h->method = HTTP_DELETE, uri = WSI_TOKEN_DELETE_URI;
-    else h->method = HTTP_GET;
+    if (lws_hdr_total_length(wsi, WSI_TOKEN_POST_URI) > 0) h->method = NET_POST, uri = WSI_TOKEN_POST_URI;
+    else if (lws_hdr_total_length(wsi, WSI_TOKEN_DELETE_URI) > 0) h->method = NET_DELETE, uri = WSI_TOKEN_DELETE_URI;
+    else h->method = NET_GET;
     int len = lws_hdr_total_length(wsi, uri) > 0 ? lws_hdr_copy(wsi, h->path, sizeof h->path, uri) : -1;
     if (len <= 0) {
         respond_error(n, h, 405, "bad_request", "only GET, POST and DELETE are supported");
@@ -148,7 +128,7 @@ static int start(struct lws *wsi, net_server *n, net_http *h) {
     }
     char *q = strchr(h->path, '?');
     if (q) *q = '\0';
-    if (h->method != HTTP_POST) {
+    if (h->method != NET_POST) {
         route(n, h);
         return 0;
     }
@@ -157,12 +137,16 @@ static int start(struct lws *wsi, net_server *n, net_http *h) {
         respond_error(n, h, 411, "bad_request", "a Content-Length is required");
         return 0;
     }
-    long want = strtol(cl, NULL, 10);
+    long want = content_length(cl, MAX_BODY);
+    if (want < 0) {
+        respond_error(n, h, 400, "bad_request", "the Content-Length is not a number");
+        return 0;
+    }
     if (want > MAX_BODY) {
         respond_error(n, h, 413, "too_large", "the body is over 64 KiB");
         return 0;
     }
-    if (want <= 0) route(n, h); /* no body will come */
+    if (want == 0) route(n, h); /* no body will come */
     return 0;
 }
 

@@ -3,8 +3,8 @@
 #define ATELIER_NET_INTERNAL_H
 
 #include <libwebsockets.h>
+#include <signal.h>
 
-#include "hub/hub.h"
 #include "net/net.h"
 
 /* What a slot names. */
@@ -38,13 +38,11 @@ struct net_conn {
     lws_usec_t last_rx;        /* when the client last sent a frame (data or pong) */
 };
 
-typedef enum { HTTP_GET, HTTP_POST, HTTP_DELETE } net_http_method;
-
 /* Per HTTP API request. */
 struct net_http {
     uint64_t id;
     struct lws *wsi;
-    net_http_method method;
+    net_method method;
     char path[256];            /* URI path */
     char *body;                /* request body so far */
     size_t body_len;
@@ -62,14 +60,16 @@ struct net_http {
 struct net_server {
     net_config cfg;
     struct lws_context *ctx;
-    struct hub *hub;
+    net_handlers on;           /* what the layer above does with connections and requests */
+    void *user;                /* ... handed to each of them */
+    struct lws_protocols *protocols; /* ours, then cfg.raw's, then the terminator */
     net_slot *slots;
     uint32_t nslots, slots_cap;
     uint32_t *free_slots;      /* stack of free indexes */
     uint32_t nfree;
     uint32_t generation;
     size_t nconns;             /* open WebSocket connections */
-    volatile int stop;         /* set by net_stop */
+    volatile sig_atomic_t stop; /* set by net_stop, from a signal handler */
     bool stopping;             /* close frames sent, draining */
     uint64_t *dirty;           /* connections with messages queued since the last flush */
     size_t ndirty, dirty_cap;

@@ -7,11 +7,10 @@
 
 #include "net/net_batch.h"
 #include "net/net_internal.h"
-#include "store/store.h"
 
 const size_t NET_PRE = LWS_PRE;
 
-static struct lws_protocols protocols[] = {
+static const struct lws_protocols protocols[] = {
     /* First: WebSocket upgrades without a subprotocol land here. */
     /* A small rx buffer: lws allocates it per connection (4 KiB by default),
      * and messages are small; larger ones simply arrive in more pieces. */
@@ -20,9 +19,17 @@ static struct lws_protocols protocols[] = {
      * sends are up to 16 KiB. */
     {"atelier.v1", net_ws_callback, sizeof(net_conn), 512, 0, NULL, 256 * 1024},
     {"atelier-http", net_http_callback, sizeof(net_http), 0, 0, NULL, 0},
-    {STORE_LWS_PROTOCOL, (lws_callback_function *)store_lws_callback, 0, 0, 0, NULL, 0},
-    {NULL, NULL, 0, 0, 0, NULL, 0},
 };
+#define NET_PROTOCOLS (sizeof protocols / sizeof protocols[0])
+
+/* Ours, then the adopted descriptors' (cfg->raw), then lws' terminator. */
+static struct lws_protocols *protocol_table(const net_config *cfg) {
+    struct lws_protocols *t = calloc(NET_PROTOCOLS + 2, sizeof *t);
+    if (!t) return NULL;
+    memcpy(t, protocols, sizeof protocols);
+    if (cfg->raw) t[NET_PROTOCOLS] = *cfg->raw;
+    return t;
+}
 
 /* lws knows few MIME types; anything else would be refused with 415. */
 static const struct lws_protocol_vhost_options mime_map = {NULL, NULL, ".map", "application/json"};
@@ -39,6 +46,11 @@ net_server *net_new(const net_config *cfg) {
     net_server *n = calloc(1, sizeof *n);
     if (!n) return NULL;
     n->cfg = *cfg;
+    n->protocols = protocol_table(cfg);
+    if (!n->protocols) {
+        free(n);
+        return NULL;
+    }
 
     static struct lws_http_mount m_health, m_api, m_root;
     m_health = (struct lws_http_mount){.mountpoint = "/healthz", .origin = "atelier-http", .protocol = "atelier-http",
@@ -52,7 +64,7 @@ net_server *net_new(const net_config *cfg) {
     memset(&info, 0, sizeof info);
     info.port = cfg->port;
     info.iface = cfg->listen;
-    info.protocols = protocols;
+    info.protocols = n->protocols;
     info.mounts = &m_root;
     info.vhost_name = "default";
     info.options = LWS_SERVER_OPTION_VALIDATE_UTF8 | LWS_SERVER_OPTION_HTTP_HEADERS_SECURITY_BEST_PRACTICES_ENFORCE |
@@ -65,13 +77,8 @@ net_server *net_new(const net_config *cfg) {
     static const lws_retry_bo_t no_lws_keepalive = {.secs_since_valid_ping = 0, .secs_since_valid_hangup = 0};
     info.retry_and_idle_policy = &no_lws_keepalive;
     n->ctx = lws_create_context(&info);
-    if (!n->ctx) {
-        free(n);
-        return NULL;
-    }
-    if (!net_keepalive_start(n)) {
-        lws_context_destroy(n->ctx);
-        free(n);
+    if (!n->ctx || !net_keepalive_start(n)) {
+        net_free(n);
         return NULL;
     }
     const char *why = "turned off";
@@ -82,7 +89,10 @@ net_server *net_new(const net_config *cfg) {
 }
 
 struct lws_context *net_context(net_server *n) { return n->ctx; }
-void net_set_hub(net_server *n, struct hub *h) { n->hub = h; }
+void net_set_handlers(net_server *n, const net_handlers *h, void *user) {
+    n->on = *h;
+    n->user = user;
+}
 
 void net_stop(net_server *n) {
     n->stop = 1;
@@ -133,6 +143,7 @@ void net_free(net_server *n) {
     free(n->flush_reqs);
     free(n->flush_conns);
     free(n->flush_iov);
+    free(n->protocols);
     free(n);
 }
 

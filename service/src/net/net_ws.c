@@ -106,7 +106,7 @@ static void conn_free(net_conn *c) {
     c->qlen = c->qcap = 0;
 }
 
-/* Only /ws upgrades, and not past the connection limit of the fd table. */
+/* Only /ws upgrades, and none once the server is stopping. */
 static int filter(struct lws *wsi, net_server *n) {
     char uri[64];
     int len = lws_hdr_copy(wsi, uri, sizeof uri, WSI_TOKEN_GET_URI);
@@ -120,7 +120,7 @@ static int filter(struct lws *wsi, net_server *n) {
 
 static void deliver(net_server *n, net_conn *c, const char *data, size_t len) {
     net_input kind = c->rx_too_large ? NET_IN_TOO_LARGE : c->rx_binary ? NET_IN_BINARY : NET_IN_TEXT;
-    hub_session_input(n->hub, c->session, data, len, kind);
+    n->on.ws_message(n->user, c->session, data, len, kind);
 }
 
 static int receive(struct lws *wsi, net_server *n, net_conn *c, const char *in, size_t len) {
@@ -381,7 +381,7 @@ int net_ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
         c->wsi = wsi;
         c->id = net_slot_add(n, SLOT_WS, c);
         if (!c->id) return -1;
-        c->session = hub_session_open(n->hub, c->id);
+        c->session = n->on.ws_open(n->user, c->id);
         if (!c->session) {
             net_slot_remove(n, c->id);
             c->id = 0;
@@ -409,7 +409,7 @@ int net_ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
         return writeable(wsi, c);
     case LWS_CALLBACK_CLOSED:
         if (c->id) {
-            hub_session_close(n->hub, c->session);
+            n->on.ws_close(n->user, c->session);
             net_slot_remove(n, c->id);
             n->nconns--;
             c->id = 0;

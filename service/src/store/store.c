@@ -165,11 +165,13 @@ static void on_connect(const redisAsyncContext *ac, int status) {
         link_lost(s);
         return;
     }
-    if (s->channel) {
-        redisAsyncCommand((redisAsyncContext *)ac, on_pubsub, l, "SUBSCRIBE %s", s->channel);
-        return;
+    redisAsyncContext *c = (redisAsyncContext *)ac;
+    int rc = s->channel ? redisAsyncCommand(c, on_pubsub, l, "SUBSCRIBE %s", s->channel)
+                        : redisAsyncCommand(c, functions_loaded, l, "FUNCTION LOAD REPLACE %s", store_functions_lua);
+    if (rc != REDIS_OK) { /* out of memory: this link will never be up; on_disconnect retries */
+        lwsl_err("redis %s:%d: cannot queue the first command\n", s->host, s->port);
+        redisAsyncDisconnect(c);
     }
-    redisAsyncCommand((redisAsyncContext *)ac, functions_loaded, l, "FUNCTION LOAD REPLACE %s", store_functions_lua);
 }
 
 static void on_disconnect(const redisAsyncContext *ac, int status) {
@@ -246,9 +248,8 @@ static void ping_cb(lws_sorted_usec_list_t *sul) {
             s->link->s = NULL; /* its callbacks must not touch the store any more */
             link_lost(s);
             redisAsyncFree(ac); /* pending callbacks get NULL replies */
-        } else if (!s->ping_sent) {
-            s->ping_sent = now;
-            redisAsyncCommand(s->link->ac, pong, s, "PING");
+        } else if (!s->ping_sent && redisAsyncCommand(s->link->ac, pong, s, "PING") == REDIS_OK) {
+            s->ping_sent = now; /* not queued (out of memory): the next tick tries again */
         }
     }
     if (!s->closing) lws_sul_schedule(s->ctx, 0, &s->sul_ping, ping_cb, PING_EVERY_US);
@@ -357,16 +358,21 @@ static store_call *call_new(store *s, store_reply_fn fn, void *priv) {
     return c;
 }
 
-bool store_cmd(store *s, store_reply_fn fn, void *priv, const char *fmt, ...) {
+bool store_vcmd(store *s, store_reply_fn fn, void *priv, const char *fmt, va_list ap) {
     store_call *c = s ? call_new(s, fn, priv) : NULL;
     if (!c) return false;
-    va_list ap;
-    va_start(ap, fmt);
     int rc = redisvAsyncCommand(s->link->ac, call_done, c, fmt, ap);
-    va_end(ap);
     if (rc != REDIS_OK) free(c);
     else s->inflight++;
     return rc == REDIS_OK;
+}
+
+bool store_cmd(store *s, store_reply_fn fn, void *priv, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    bool ok = store_vcmd(s, fn, priv, fmt, ap);
+    va_end(ap);
+    return ok;
 }
 
 /* Written as RESP here rather than by redisAsyncCommandArgv, whose
@@ -391,7 +397,7 @@ bool store_cmd_resp(store *s, store_reply_fn fn, void *priv, const char *cmd, si
     return rc == REDIS_OK;
 }
 
-int store_lws_callback(struct lws *wsi, int reason, void *user, void *in, size_t len) {
+static int lws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len) {
     store_link *l = lws_get_opaque_user_data(wsi);
     switch (reason) {
     case LWS_CALLBACK_RAW_RX_FILE:
@@ -420,6 +426,10 @@ int store_lws_callback(struct lws *wsi, int reason, void *user, void *in, size_t
         }
         return 0;
     default:
-        return lws_callback_http_dummy(wsi, (enum lws_callback_reasons)reason, user, in, len);
+        return lws_callback_http_dummy(wsi, reason, user, in, len);
     }
 }
+
+static const struct lws_protocols protocol = {STORE_LWS_PROTOCOL, lws_callback, 0, 0, 0, NULL, 0};
+
+const struct lws_protocols *store_lws_protocol(void) { return &protocol; }

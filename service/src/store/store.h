@@ -1,18 +1,19 @@
 /* store.h -- the Redis connection on the server's event loop.
  *
  * hiredis' async API, its socket adopted into libwebsockets' poll loop as a
- * RAW_FILE descriptor (see shared/notes/deps.md §3.4), so the loop never waits
+ * RAW_FILE descriptor (see docs/dependencies.md, "hiredis on the lws loop"), so the loop never waits
  * on Redis. Reconnects by itself with backoff; loads the Redis Functions
  * library on every (re)connect before reporting itself up; pings once a second
  * so a hung Redis is noticed too. */
 #ifndef ATELIER_STORE_H
 #define ATELIER_STORE_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 
 struct lws_context;
-struct lws;
+struct lws_protocols;
 struct redisReply;
 
 typedef struct store store;
@@ -45,12 +46,14 @@ void store_turn(void *s);
 
 /* Queue a command. Returns false (and never calls fn) when the store is down. */
 bool store_cmd(store *s, store_reply_fn fn, void *priv, const char *fmt, ...);
+bool store_vcmd(store *s, store_reply_fn fn, void *priv, const char *fmt, va_list ap);
 bool store_cmd_argv(store *s, store_reply_fn fn, void *priv, int argc, const char **argv, const size_t *lens);
 /* A command already written as RESP (core/resp.h): len bytes at cmd, copied. */
 bool store_cmd_resp(store *s, store_reply_fn fn, void *priv, const char *cmd, size_t len);
 
-/* The lws protocol callback for the adopted Redis socket (protocol name "atelier-redis"). */
-int store_lws_callback(struct lws *wsi, int reason, void *user, void *in, size_t len);
+/* The lws protocol of the adopted Redis socket: the loop's owner (net/,
+ * through net_config.raw) registers it with its context before store_new. */
+const struct lws_protocols *store_lws_protocol(void);
 #define STORE_LWS_PROTOCOL "atelier-redis"
 
 #endif

@@ -1,0 +1,258 @@
+/* The HTTP API: routes (net/ hands every request under /api and /healthz
+ * here), errors, health, creating a workshop and reading its public fields.
+ * History, state, export and deletion are in hub_history.c. */
+#include <cjson/cJSON.h>
+#include <hiredis/hiredis.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/utf8.h"
+#include "hub/hub_internal.h"
+
+/* /api/workshops/{id}[/what]: the id into id, the rest (or "") into what. */
+static bool workshop_path(const char *p, char *id, size_t idn, const char **what) {
+    static const char prefix[] = "/api/workshops/";
+    if (strncmp(p, prefix, sizeof prefix - 1) != 0) return false;
+    p += sizeof prefix - 1;
+    const char *slash = strchr(p, '/');
+    size_t len = slash ? (size_t)(slash - p) : strlen(p);
+    if (len == 0 || len >= idn) return false;
+    memcpy(id, p, len);
+    id[len] = '\0';
+    *what = slash ? slash + 1 : "";
+    return true;
+}
+
+/* GET, or DELETE, /api/workshops/{id}[/what] */
+static void route_workshop(hub *h, uint64_t req, net_method m, const char *id, const char *what) {
+    if (what[0] && m != NET_GET) hub_http_error(h, req, 405, PROTO_EBAD_REQUEST, "use GET to read this");
+    else if (!what[0] && m == NET_GET) hub_http_get(h, req, id);
+    else if (!what[0] && m == NET_DELETE) hub_http_delete(h, req, id);
+    else if (!what[0]) hub_http_error(h, req, 405, PROTO_EBAD_REQUEST, "use GET to read a workshop");
+    else if (strcmp(what, "history") == 0) hub_http_history(h, req, id);
+    else if (strcmp(what, "state") == 0) hub_http_state(h, req, id);
+    else if (strcmp(what, "export") == 0) hub_http_export(h, req, id);
+    else hub_http_error(h, req, 404, PROTO_ENOT_FOUND, "no such API endpoint");
+}
+
+void hub_http_request(void *hub_, uint64_t req, net_method m, const char *path, const char *body, size_t len) {
+    hub *h = hub_;
+    /* Room for ids longer than any workshop's: each handler answers "no
+     * workshop with this id" to those; longer paths are no endpoint. */
+    char id[HUB_PATH_ID_MAX];
+    const char *what;
+    if (strcmp(path, "/healthz") == 0 && m == NET_GET) {
+        hub_http_health(h, req);
+    } else if (strcmp(path, "/api/workshops") == 0) {
+        if (m == NET_POST) hub_http_create(h, req, body ? body : "", len);
+        else hub_http_error(h, req, 405, PROTO_EBAD_REQUEST, "use POST to create a workshop");
+    } else if (workshop_path(path, id, sizeof id, &what)) {
+        route_workshop(h, req, m, id, what);
+    } else {
+        hub_http_error(h, req, 404, PROTO_ENOT_FOUND, "no such API endpoint");
+    }
+}
+
+void hub_http_error(hub *h, uint64_t req, int status, proto_err e, const char *why) {
+    sbuf *b = &h->scratch;
+    sbuf_puts(b, "{\"error\":{\"code\":\"");
+    sbuf_puts(b, proto_err_code(e));
+    sbuf_puts(b, "\",\"message\":");
+    sbuf_put_jstrz(b, why);
+    sbuf_puts(b, "}}");
+    net_http_respond(h->net, req, status, b);
+}
+
+/* {"status"}; with ?details=1 also what this process holds (protocol/schema/healthz.json). */
+void hub_http_health(hub *h, uint64_t req) {
+    sbuf *b = &h->scratch;
+    bool up = h->store && store_up(h->store);
+    char details[2];
+    sbuf_puts(b, up ? "{\"status\":\"ok\"" : "{\"status\":\"unavailable\"");
+    if (net_http_arg(h->net, req, "details", details, sizeof details) && details[0] == '1')
+        sbuf_printf(b, ",\"rooms\":%zu,\"sessions\":%zu", h->nrooms, h->nsessions);
+    sbuf_putc(b, '}');
+    net_http_respond(h->net, req, up ? 200 : 503, b);
+}
+
+typedef struct http_create {
+    hub *h;
+    uint64_t req;
+    char id[HUB_WORKSHOP_ID_LEN + 1];
+    char fkey[HUB_FKEY_LEN + 1];
+    char *title;
+    int64_t created;
+} http_create;
+
+static void created(redisReply *reply, void *priv) {
+    http_create *c = priv;
+    hub *h = c->h;
+    if (!reply) hub_http_error(h, c->req, 503, PROTO_EUNAVAILABLE, HUB_UNAVAILABLE);
+    else if (reply->type != REDIS_REPLY_INTEGER || reply->integer != 1) {
+        lwsl_err("creating workshop: %s\n", reply->type == REDIS_REPLY_ERROR ? reply->str : "id already taken");
+        hub_http_error(h, c->req, 500, PROTO_EINTERNAL, "could not create the workshop");
+    } else {
+        sbuf *b = &h->scratch;
+        sbuf_puts(b, "{\"id\":");
+        sbuf_put_jstrz(b, c->id);
+        sbuf_puts(b, ",\"facilitator_key\":");
+        sbuf_put_jstrz(b, c->fkey);
+        sbuf_puts(b, ",\"title\":");
+        sbuf_put_jstrz(b, c->title);
+        sbuf_puts(b, ",\"created\":");
+        sbuf_put_i64(b, c->created);
+        sbuf_putc(b, '}');
+        net_http_respond(h->net, c->req, 201, b);
+    }
+    free(c->title);
+    free(c);
+}
+
+void hub_http_create(hub *h, uint64_t req, const char *body, size_t len) {
+    if (!utf8_valid(body, len) || memchr(body, '\0', len)) {
+        hub_http_error(h, req, 400, PROTO_EBAD_REQUEST, "body must be UTF-8 JSON");
+        return;
+    }
+    const char *end = NULL;
+    cJSON *o = cJSON_ParseWithLengthOpts(body, len, &end, 0);
+    while (o && end && end < body + len && (*end == ' ' || *end == '\n' || *end == '\r' || *end == '\t')) end++;
+    if (!o || end != body + len || !cJSON_IsObject(o)) {
+        cJSON_Delete(o);
+        hub_http_error(h, req, 400, PROTO_EBAD_REQUEST, "body must be a JSON object: {\"title\": \"...\"}");
+        return;
+    }
+    const cJSON *title = cJSON_GetObjectItemCaseSensitive(o, "title");
+    const cJSON *text = cJSON_GetObjectItemCaseSensitive(o, "text");
+    const char *why = NULL;
+    if (!cJSON_IsString(title) || !proto_valid_label(title->valuestring, PROTO_TITLE_MAX))
+        why = "\"title\" must be a string of 1 to 200 characters, without control characters";
+    else if (text && !cJSON_IsNull(text) && !cJSON_IsString(text))
+        why = "\"text\" must be a string";
+    else if (proto_has_escaped_nul(body, len))
+        why = "strings must not contain \\u0000";
+    if (why) {
+        cJSON_Delete(o);
+        hub_http_error(h, req, 400, PROTO_EBAD_REQUEST, why);
+        return;
+    }
+    if (!h->store || !store_up(h->store)) {
+        cJSON_Delete(o);
+        hub_http_error(h, req, 503, PROTO_EUNAVAILABLE, HUB_UNAVAILABLE);
+        return;
+    }
+    http_create *c = calloc(1, sizeof *c);
+    const char *start = cJSON_IsString(text) ? text->valuestring : "";
+    if (!c || !(c->title = strdup(title->valuestring)) || !net_random_b64url(c->id, HUB_WORKSHOP_ID_LEN) ||
+        !net_random_b64url(c->fkey, HUB_FKEY_LEN)) {
+        if (c) free(c->title);
+        free(c);
+        cJSON_Delete(o);
+        hub_http_error(h, req, 500, PROTO_EINTERNAL, "could not create the workshop");
+        return;
+    }
+    c->h = h;
+    c->req = req;
+    c->created = hub_now_ms();
+    char kmeta[HUB_KEY_MAX], ksnaps[HUB_KEY_MAX], kevents[HUB_KEY_MAX], kmarks[HUB_KEY_MAX], created_s[HUB_MS_TEXT];
+    hub_ms_text(created_s, c->created);
+    bool keyed = hub_key(kmeta, sizeof kmeta, c->id, "meta") && hub_key(ksnaps, sizeof ksnaps, c->id, "snaps") &&
+                 hub_key(kevents, sizeof kevents, c->id, "events") && hub_key(kmarks, sizeof kmarks, c->id, "marks");
+    if (!keyed || !store_cmd(h->store, created, c, "FCALL atelier_create 4 %s %s %s %s %s %s %s %s", kmeta, ksnaps,
+                             kevents, kmarks, c->title, c->fkey, created_s, start)) {
+        free(c->title);
+        free(c);
+        hub_http_error(h, req, 503, PROTO_EUNAVAILABLE, HUB_UNAVAILABLE);
+    }
+    cJSON_Delete(o);
+}
+
+static void put_public(sbuf *b, const char *id, const char *title, int64_t created, int64_t rev) {
+    sbuf_puts(b, "{\"id\":");
+    sbuf_put_jstrz(b, id);
+    sbuf_puts(b, ",\"title\":");
+    sbuf_put_jstrz(b, title);
+    sbuf_puts(b, ",\"created\":");
+    sbuf_put_i64(b, created);
+    sbuf_puts(b, ",\"rev\":");
+    sbuf_put_i64(b, rev);
+    sbuf_puts(b, ",\"present\":[");
+}
+
+void hub_write_present(sbuf *b, const char *name, const char *org, bool facilitator, bool first) {
+    if (!first) sbuf_putc(b, ',');
+    sbuf_puts(b, "{\"name\":");
+    sbuf_put_jstrz(b, name);
+    sbuf_puts(b, ",\"organisation\":");
+    sbuf_put_jstrz(b, org);
+    sbuf_puts(b, facilitator ? ",\"role\":\"facilitator\"}" : ",\"role\":\"participant\"}");
+}
+
+typedef struct http_get {
+    hub *h;
+    uint64_t req;
+    char id[PROTO_WORKSHOP_ID_MAX + 1];
+} http_get;
+
+static void got_meta(redisReply *reply, void *priv) {
+    http_get *g = priv;
+    hub *h = g->h;
+    if (!reply) hub_http_error(h, g->req, 503, PROTO_EUNAVAILABLE, HUB_UNAVAILABLE);
+    else if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 3 || reply->element[0]->type != REDIS_REPLY_STRING)
+        hub_http_error(h, g->req, 404, PROTO_ENOT_FOUND, "no workshop with this id");
+    else {
+        /* Not loaded here: who is present is known from the history and
+         * the processes that are alive. */
+        sbuf b;
+        sbuf_init(&b, 0);
+        put_public(&b, g->id, reply->element[0]->str,
+                   reply->element[1]->type == REDIS_REPLY_STRING ? strtoll(reply->element[1]->str, NULL, 10) : 0,
+                   reply->element[2]->type == REDIS_REPLY_STRING ? strtoll(reply->element[2]->str, NULL, 10) : 0);
+        char *answer = sbuf_ok(&b) ? strndup(sbuf_data(&b), b.len) : NULL;
+        sbuf_free(&b);
+        if (answer) hub_presence_answer(h, g->req, g->id, answer);
+        else hub_http_error(h, g->req, 500, PROTO_EINTERNAL, "out of memory");
+    }
+    free(g);
+}
+
+void hub_http_get(hub *h, uint64_t req, const char *id) {
+    if (!proto_valid_b64url(id, PROTO_WORKSHOP_ID_MAX)) {
+        hub_http_error(h, req, 404, PROTO_ENOT_FOUND, "no workshop with this id");
+        return;
+    }
+    hub_room *r = hub_room_find(h, id);
+    if (r && r->deleted) {
+        hub_http_error(h, req, 404, PROTO_ENOT_FOUND, "no workshop with this id");
+        return;
+    }
+    if (r && r->state == ROOM_READY) {
+        sbuf *b = &h->scratch;
+        put_public(b, id, r->w->title, r->w->created, r->w->rev);
+        bool first = true;
+        for (size_t i = 0; i < r->w->npeople; i++) {
+            const wk_participant *p = &r->w->people[i];
+            if (!wk_present(p)) continue;
+            hub_write_present(b, p->name, p->org, p->facilitator, first);
+            first = false;
+        }
+        sbuf_puts(b, "]}");
+        net_http_respond(h->net, req, 200, b);
+        return;
+    }
+    http_get *g = calloc(1, sizeof *g);
+    if (!g) {
+        hub_http_error(h, req, 500, PROTO_EINTERNAL, "out of memory");
+        return;
+    }
+    g->h = h;
+    g->req = req;
+    snprintf(g->id, sizeof g->id, "%s", id);
+    char kmeta[HUB_KEY_MAX];
+    if (!hub_key(kmeta, sizeof kmeta, id, "meta") || !h->store ||
+        !store_cmd(h->store, got_meta, g, "HMGET %s title created rev", kmeta)) {
+        free(g);
+        hub_http_error(h, req, 503, PROTO_EUNAVAILABLE, HUB_UNAVAILABLE);
+    }
+}
+

@@ -1,0 +1,347 @@
+/* Joins: a connection asks to join a workshop (new participant, facilitator
+ * key, or resume token), waits for the room to load if it must, and gets its
+ * welcome: the statement (or the ops it missed), who is here, the polls. A
+ * new participant is stored before the welcome, so the token it hands out
+ * works after any restart. A joined session holds a reference to its room
+ * until hub_leave. */
+#include <hiredis/hiredis.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hub/hub_internal.h"
+
+/* Room for one more session: false when out of memory. */
+static bool room_reserve_session(hub_room *r) {
+    if (r->nsess < r->sess_cap) return true;
+    size_t cap = r->sess_cap ? r->sess_cap * 2 : 8;
+    hub_session **p = realloc(r->sessions, cap * sizeof *p);
+    if (!p) return false;
+    r->sessions = p;
+    r->sess_cap = cap;
+    return true;
+}
+
+static void room_remove_session(hub_room *r, hub_session *s) {
+    if (s->slot >= r->nsess || r->sessions[s->slot] != s) return;
+    r->sessions[s->slot] = r->sessions[--r->nsess];
+    r->sessions[s->slot]->slot = s->slot;
+}
+
+/* Arrivals and departures are history, not state: nothing waits on them. */
+static void record_event(hub_room *r, const char *type, const wk_participant *p) {
+    char t[HUB_MS_TEXT];
+    hub_ms_text(t, hub_now_ms());
+    store_cmd(r->hub->store, NULL, NULL,
+              "FCALL atelier_mark 3 %s %s %s %s type %s participant %s name %s org %s role %s origin %s", r->k_meta,
+              r->k_events, r->k_marks, t, type, p->id, p->name, p->org, p->facilitator ? "facilitator" : "participant",
+              r->hub->origin);
+}
+
+/* A join refused: the connection may try again. */
+static void refuse(hub *h, hub_session *s, proto_err e, const char *why, const char *idjson) {
+    s->state = SESS_NEW;
+    hub_send_error(h, s->conn, e, why, PROTO_JOIN, idjson);
+}
+
+/* ---- Welcome ---- */
+
+/* "missed":[…] from revision `from`, or the whole "text". */
+static void write_doc(const workshop *w, int who, bool resume, int64_t from, sbuf *b) {
+    sbuf_puts(b, ",\"doc\":{\"rev\":");
+    sbuf_put_i64(b, w->rev);
+    if (!resume || !wk_window_has(w, from)) {
+        const ot_text *t = wk_committed_text(w);
+        sbuf_puts(b, ",\"text\":");
+        sbuf_put_jstr(b, t->buf, t->len);
+        sbuf_putc(b, '}');
+        return;
+    }
+    sbuf_puts(b, "},\"missed\":[");
+    for (int64_t v = from; v < w->rev; v++) {
+        const wk_entry *e = wk_window_at(w, v);
+        if (v > from) sbuf_putc(b, ',');
+        sbuf_puts(b, "{\"rev\":");
+        sbuf_put_i64(b, v);
+        sbuf_puts(b, ",\"op\":");
+        sbuf_put(b, e->opjson, e->opjson_len);
+        sbuf_puts(b, ",\"author\":");
+        sbuf_put_jstrz(b, w->people[e->author].id);
+        if ((int)e->author == who && e->opid) {
+            sbuf_puts(b, ",\"id\":");
+            sbuf_puts(b, e->opid);
+        }
+        sbuf_putc(b, '}');
+    }
+    sbuf_putc(b, ']');
+}
+
+/* ,"participants":[…]: everyone present but `who`, with their carets. */
+static void write_present(const workshop *w, int who, sbuf *b) {
+    sbuf_puts(b, ",\"participants\":[");
+    bool first = true;
+    for (size_t i = 0; i < w->npeople; i++) {
+        const wk_participant *p = &w->people[i];
+        if ((int)i == who || !wk_present(p)) continue;
+        if (!first) sbuf_putc(b, ',');
+        first = false;
+        proto_write_participant(b, p->id, p->name, p->org, p->facilitator);
+        if (p->has_cursor) {
+            b->len--; /* reopen the object to add the caret */
+            sbuf_printf(b, ",\"rev\":%lld,\"sel\":[%lld,%lld]}", (long long)w->rev, (long long)p->sel[0],
+                        (long long)p->sel[1]);
+        }
+    }
+    sbuf_putc(b, ']');
+}
+
+static void write_welcome(hub_room *r, int who, const char *idjson, bool resume, int64_t from, sbuf *b) {
+    const workshop *w = r->w;
+    const wk_participant *me = &w->people[who];
+    sbuf_puts(b, "{\"type\":\"welcome\"");
+    if (idjson && idjson[0]) {
+        sbuf_puts(b, ",\"id\":");
+        sbuf_puts(b, idjson);
+    }
+    sbuf_puts(b, ",\"workshop\":{\"id\":");
+    sbuf_put_jstrz(b, w->id);
+    sbuf_puts(b, ",\"title\":");
+    sbuf_put_jstrz(b, w->title);
+    sbuf_puts(b, "},\"participant\":");
+    proto_write_participant(b, me->id, me->name, me->org, me->facilitator);
+    sbuf_puts(b, ",\"token\":\"");
+    sbuf_puts(b, me->id);
+    sbuf_putc(b, '.');
+    sbuf_puts(b, me->secret);
+    sbuf_puts(b, me->facilitator ? "\",\"role\":\"facilitator\"" : "\",\"role\":\"participant\"");
+    write_doc(w, who, resume, from, b);
+    write_present(w, who, b);
+    hub_poll_write_welcome(r, who, b);
+    sbuf_putc(b, '}');
+}
+
+/* The session joins: it takes a reference to the room until hub_leave. */
+static void finish_join(hub_room *r, hub_session *s, int who, const char *idjson, bool resume, int64_t from) {
+    hub *h = r->hub;
+    if (!room_reserve_session(r)) { /* before anything changes: the session stays unjoined */
+        refuse(h, s, PROTO_EINTERNAL, "out of memory", idjson);
+        return;
+    }
+    wk_participant *p = &r->w->people[who];
+    s->state = SESS_JOINED;
+    s->room = r;
+    s->participant = who;
+    s->slot = r->nsess;
+    r->sessions[r->nsess++] = s;
+    hub_room_ref(r);
+    r->w->online++;
+    if (p->online++ == 0) {
+        record_event(r, "arrived", p);
+        hub_presence_arrived(r, who, s->conn);
+    }
+    write_welcome(r, who, idjson, resume, from, &h->scratch);
+    net_send_sbuf(h->net, s->conn, &h->scratch);
+    hub_poll_after_welcome(r, s);
+}
+
+void hub_leave(hub_session *s) {
+    hub_room *r = s->room;
+    room_remove_session(r, s);
+    workshop *w = r->w;
+    wk_participant *p = &w->people[s->participant];
+    w->online--;
+    if (--p->online == 0) {
+        record_event(r, "departed", p);
+        hub_presence_departed(r, s->participant, s->conn);
+    }
+    s->room = NULL;
+    s->state = SESS_NEW;
+    hub_room_unref(r);
+}
+
+typedef struct join_saved {
+    hub_room *room;
+    uint64_t conn;
+    int who;
+    char idjson[PROTO_IDJSON_MAX + 1];
+} join_saved;
+
+static void participant_saved(redisReply *reply, void *priv) {
+    join_saved *j = priv;
+    hub_room *r = j->room;
+    hub *h = r->hub;
+    hub_session *s = net_session(h->net, j->conn);
+    if (s && s->state == SESS_JOINING) {
+        if (!reply || reply->type == REDIS_REPLY_ERROR)
+            refuse(h, s, PROTO_EUNAVAILABLE, HUB_UNAVAILABLE, j->idjson);
+        else if (reply->type == REDIS_REPLY_INTEGER && reply->integer == 0) /* deleted by another process, */
+            refuse(h, s, PROTO_ENOT_FOUND, "this workshop was deleted", j->idjson); /* whose word is on its way */
+        else
+            finish_join(r, s, j->who, j->idjson, false, 0);
+    }
+    free(j);
+    hub_room_unref(r);
+}
+
+static void join_decide(hub_room *r, uint64_t conn, proto_msg *msg, bool reread);
+
+/* A resume token this process does not know may belong to someone who joined
+ * through another server process since this one loaded the workshop. */
+typedef struct join_reread {
+    hub_room *room;
+    uint64_t conn;
+    proto_msg msg;
+    char pid[WK_PID_LEN + 1];
+} join_reread;
+
+static void participant_reread(redisReply *reply, void *priv) {
+    join_reread *jr = priv;
+    hub_room *r = jr->room;
+    if (reply && reply->type == REDIS_REPLY_STRING) hub_person_upsert(r->w, jr->pid, reply->str);
+    join_decide(r, jr->conn, &jr->msg, true);
+    proto_msg_free(&jr->msg);
+    free(jr);
+    hub_room_unref(r);
+}
+
+static bool reread_participant(hub_room *r, uint64_t conn, proto_msg *msg) {
+    const char *tok = msg->u.join.token;
+    const char *dot = strchr(tok, '.');
+    if (!dot || dot - tok != WK_PID_LEN) return false;
+    join_reread *jr = calloc(1, sizeof *jr);
+    if (!jr) return false;
+    memcpy(jr->pid, tok, WK_PID_LEN);
+    jr->room = r;
+    jr->conn = conn;
+    if (!hub_room_cmd(r, participant_reread, jr, "HGET %s %s", r->k_people, jr->pid)) {
+        free(jr);
+        return false;
+    }
+    jr->msg = *msg;
+    memset(msg, 0, sizeof *msg); /* jr owns the strings now */
+    return true;
+}
+
+void hub_join_ready(hub_room *r, uint64_t conn, proto_msg *msg) { join_decide(r, conn, msg, false); }
+
+static void join_resume(hub_room *r, hub_session *s, proto_msg *msg, bool reread) {
+    hub *h = r->hub;
+    workshop *w = r->w;
+    const proto_join *j = &msg->u.join;
+    int who = wk_check_token(w, j->token);
+    if (who < 0 && !reread && reread_participant(r, s->conn, msg)) return;
+    if (who < 0) {
+        refuse(h, s, PROTO_EFORBIDDEN, "this participant token is not this workshop's; join anew", msg->idjson);
+        return;
+    }
+    if (j->key) w->people[who].facilitator = true;
+    if (j->rev > w->rev) {
+        refuse(h, s, PROTO_EBAD_REQUEST, "resume revision is ahead of the server's", msg->idjson);
+        return;
+    }
+    finish_join(r, s, who, msg->idjson, true, j->rev);
+}
+
+/* {"name","organisation","role","secret"}: what atelier_person stores. */
+static void write_person_record(sbuf *rec, const char *name, const char *org, bool facilitator, const char *secret) {
+    sbuf_puts(rec, "{\"name\":");
+    sbuf_put_jstrz(rec, name);
+    sbuf_puts(rec, ",\"organisation\":");
+    sbuf_put_jstrz(rec, org);
+    sbuf_puts(rec, facilitator ? ",\"role\":\"facilitator\"" : ",\"role\":\"participant\"");
+    sbuf_puts(rec, ",\"secret\":");
+    sbuf_put_jstrz(rec, secret);
+    sbuf_putc(rec, '}');
+}
+
+static void join_new(hub_room *r, hub_session *s, proto_msg *msg) {
+    hub *h = r->hub;
+    workshop *w = r->w;
+    const proto_join *j = &msg->u.join;
+    char pid[WK_PID_LEN + 1], secret[WK_SECRET_LEN + 1];
+    pid[0] = 'p';
+    join_saved *js = calloc(1, sizeof *js);
+    if (!js || !net_random_b64url(pid + 1, WK_PID_LEN - 1) || !net_random_b64url(secret, WK_SECRET_LEN)) {
+        free(js);
+        refuse(h, s, PROTO_EINTERNAL, "could not create the participant", msg->idjson);
+        return;
+    }
+    /* One organisation, one group: "banque " joins the "Banque" already here. */
+    const char *same = wk_same_org(w, j->organisation);
+    int who = wk_add_participant(w, pid, secret, j->name, same ? same : j->organisation, j->key != NULL);
+    if (who < 0) {
+        free(js);
+        refuse(h, s, PROTO_EINTERNAL, "out of memory", msg->idjson);
+        return;
+    }
+    js->room = r;
+    js->conn = s->conn;
+    js->who = who;
+    snprintf(js->idjson, sizeof js->idjson, "%s", msg->idjson);
+    sbuf rec;
+    sbuf_init(&rec, 0);
+    write_person_record(&rec, j->name, w->people[who].org, j->key != NULL, secret);
+    bool ok = sbuf_ok(&rec) && hub_room_cmd(r, participant_saved, js, "FCALL atelier_person 2 %s %s %s %s", r->k_meta,
+                                            r->k_people, pid, sbuf_data(&rec));
+    sbuf_free(&rec);
+    if (!ok) {
+        free(js);
+        refuse(h, s, PROTO_EUNAVAILABLE, HUB_UNAVAILABLE, msg->idjson);
+    }
+}
+
+static void join_decide(hub_room *r, uint64_t conn, proto_msg *msg, bool reread) {
+    hub *h = r->hub;
+    hub_session *s = net_session(h->net, conn);
+    if (!s || s->state != SESS_JOINING) return;
+    const proto_join *j = &msg->u.join;
+    if (j->key && !wk_check_key(r->w, j->key))
+        refuse(h, s, PROTO_EFORBIDDEN, "this facilitator key is not this workshop's", msg->idjson);
+    else if (j->resume)
+        join_resume(r, s, msg, reread);
+    else
+        join_new(r, s, msg);
+}
+
+/* Wait for the room to load: the waiting list holds a reference and msg's strings. */
+static bool wait_for_load(hub_room *r, hub_session *s, proto_msg *msg) {
+    if (r->nwaiting == r->waiting_cap) {
+        size_t cap = r->waiting_cap ? r->waiting_cap * 2 : 4;
+        hub_waiting_join *wj = realloc(r->waiting, cap * sizeof *wj);
+        if (!wj) return false;
+        r->waiting = wj;
+        r->waiting_cap = cap;
+    }
+    r->waiting[r->nwaiting].conn = s->conn;
+    r->waiting[r->nwaiting].msg = *msg;
+    r->nwaiting++;
+    memset(msg, 0, sizeof *msg);
+    hub_room_ref(r);
+    return true;
+}
+
+void hub_join(hub *h, hub_session *s, proto_msg *msg) {
+    if (s->state != SESS_NEW) {
+        hub_send_error(h, s->conn, PROTO_EBAD_REQUEST, "this connection has already joined", PROTO_JOIN, msg->idjson);
+        return;
+    }
+    if (!h->store || !store_up(h->store)) {
+        hub_send_error(h, s->conn, PROTO_EUNAVAILABLE, HUB_UNAVAILABLE, PROTO_JOIN, msg->idjson);
+        return;
+    }
+    hub_room *r = hub_room_acquire(h, msg->u.join.workshop);
+    if (!r) {
+        hub_send_error(h, s->conn, PROTO_EINTERNAL, "out of memory", PROTO_JOIN, msg->idjson);
+        return;
+    }
+    s->state = SESS_JOINING;
+    if (r->deleted) /* its last sessions are still closing */
+        refuse(h, s, PROTO_ENOT_FOUND, "this workshop was deleted", msg->idjson);
+    else if (r->state == ROOM_READY)
+        hub_join_ready(r, s->conn, msg);
+    else if (!wait_for_load(r, s, msg))
+        refuse(h, s, PROTO_EINTERNAL, "out of memory", msg->idjson);
+    else
+        hub_room_load(r); /* unless it is loading already */
+    hub_room_unref(r);
+}

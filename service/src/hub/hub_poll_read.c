@@ -1,0 +1,192 @@
+/* Polls as a participant first sees them (the welcome, then their own
+ * ballots and the results they may see), and polls read from Redis: when a
+ * workshop loads, and again when another process changed one or a write of
+ * ours failed. */
+#include <hiredis/hiredis.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hub/hub_internal.h"
+
+/* ---- Joining ---- */
+
+void hub_poll_write_welcome(hub_room *r, int who, sbuf *b) {
+    bool fac = r->w->people[who].facilitator;
+    sbuf_puts(b, ",\"polls\":[");
+    bool first = true;
+    for (size_t i = 0; i < r->polls.n; i++) {
+        const poll_t *p = r->polls.v[i];
+        if (!poll_visible(p, fac)) continue;
+        if (!first) sbuf_putc(b, ',');
+        first = false;
+        poll_write_public(b, p);
+    }
+    sbuf_putc(b, ']');
+}
+
+void hub_poll_after_welcome(hub_room *r, hub_session *s) {
+    hub *h = r->hub;
+    const wk_participant *me = &r->w->people[s->participant];
+    for (size_t i = 0; i < r->polls.n; i++) {
+        const poll_t *p = r->polls.v[i];
+        if (!poll_visible(p, me->facilitator)) continue;
+        sbuf_reset(&h->scratch);
+        if (poll_store_write_ballot(&h->scratch, p, me->id)) { /* they took part */
+            sbuf_reset(&h->scratch);
+            poll_write_my_ballot(&h->scratch, p, me->id, NULL);
+            net_send_sbuf(h->net, s->conn, &h->scratch);
+        }
+        sbuf_reset(&h->scratch);
+        if (p->state != POLL_DRAFT && poll_may_see_results(p, me->facilitator)) {
+            poll_write_results(&h->scratch, p, POLL_MIN_GROUP, NULL);
+            net_send_sbuf(h->net, s->conn, &h->scratch);
+        }
+    }
+}
+
+/* ---- Loading and reloading ---- */
+
+static void read_all(hub_room *r, redisReply *reply);
+
+/* Reading one poll: its record, then its ballots. */
+typedef struct poll_read {
+    hub_room *room;
+    char id[POLL_ID_MAX + 1];
+    poll_t *p;          /* being read */
+    bool relay;       /* a reload: replace and tell everyone */
+} poll_read;
+
+static void relay_poll(hub_room *r, poll_t *p) {
+    hub *h = r->hub;
+    poll_write_poll(&h->scratch, p, NULL);
+    hub_send_if(r, &h->scratch, hub_poll_may_see, p, 0);
+    for (size_t i = 0; i < r->nsess; i++) {
+        hub_session *s = r->sessions[i];
+        if (!poll_visible(p, hub_poll_is_facilitator(r, s))) continue;
+        poll_write_my_ballot(&h->scratch, p, r->w->people[s->participant].id, NULL);
+        net_send_sbuf(h->net, s->conn, &h->scratch);
+    }
+    hub_poll_results_due(r, p->id);
+}
+
+static void ballots_read(redisReply *reply, void *priv) {
+    poll_read *pr = priv;
+    hub_room *r = pr->room;
+    if (pr->p && reply && reply->type == REDIS_REPLY_ARRAY) {
+        for (size_t i = 0; i + 1 < reply->elements; i += 2) {
+            const char *why;
+            const redisReply *k = reply->element[i], *v = reply->element[i + 1];
+            if (k->type == REDIS_REPLY_STRING && v->type == REDIS_REPLY_STRING &&
+                poll_store_read_ballot(pr->p, k->str, v->str, v->len, &why) != POLL_OK)
+                lwsl_warn("workshop %s poll %s: ballot of %s skipped: %s\n", r->id, pr->id, k->str, why);
+        }
+        poll_store_finish(pr->p);
+        if (pr->relay) {
+            poll_free(poll_list_take(&r->polls, pr->id));
+            const char *why;
+            if (poll_list_add(&r->polls, pr->p, &why) == POLL_OK) {
+                poll_list_sort(&r->polls);
+                relay_poll(r, pr->p);
+            } else {
+                poll_free(pr->p);
+            }
+        } else {
+            const char *why;
+            if (poll_list_add(&r->polls, pr->p, &why) != POLL_OK) poll_free(pr->p);
+            else poll_list_sort(&r->polls);
+        }
+        pr->p = NULL;
+    }
+    poll_free(pr->p);
+    free(pr);
+    hub_room_unref(r);
+}
+
+/* Queue the ballots read of a poll whose record is in pr->p. */
+static void read_ballots(hub_room *r, poll_read *pr) {
+    char *kb = hub_poll_ballots_key(r, pr->id);
+    if (!kb || !hub_room_cmd(r, ballots_read, pr, "HGETALL %s", kb)) {
+        poll_free(pr->p);
+        free(pr);
+    }
+    free(kb);
+}
+
+static void record_read(redisReply *reply, void *priv) {
+    poll_read *pr = priv;
+    hub_room *r = pr->room;
+    hub *h = r->hub;
+    if (!reply) {
+        free(pr);
+        hub_room_unref(r);
+        return;
+    }
+    const char *why;
+    if (reply->type != REDIS_REPLY_STRING) { /* deleted elsewhere */
+        poll_t *gone = poll_list_take(&r->polls, pr->id);
+        if (gone) {
+            poll_write_deleted(&h->scratch, pr->id, NULL);
+            hub_send_if(r, &h->scratch, NULL, NULL, 0);
+            poll_free(gone);
+        }
+        free(pr);
+    } else if (poll_store_read(reply->str, reply->len, &pr->p, &why) != POLL_OK) {
+        lwsl_err("workshop %s: poll %s record unreadable: %s\n", r->id, pr->id, why);
+        free(pr);
+    } else {
+        read_ballots(r, pr);
+    }
+    hub_room_unref(r);
+}
+
+void hub_poll_reload(hub_room *r, const char *poll_id) {
+    poll_read *pr = calloc(1, sizeof *pr);
+    if (!pr) return;
+    pr->room = r;
+    pr->relay = true;
+    snprintf(pr->id, sizeof pr->id, "%s", poll_id);
+    if (!hub_room_cmd(r, record_read, pr, "HGET %s %s", r->k_polls, poll_id))
+        free(pr); /* Redis is away: hub_poll_reload_all runs when it is back */
+}
+
+void hub_poll_reload_all(hub_room *r) {
+    for (size_t i = 0; i < r->polls.n; i++) hub_poll_reload(r, r->polls.v[i]->id);
+}
+
+static void polls_read(redisReply *reply, void *priv) {
+    hub_room *r = priv;
+    if (r->state == ROOM_LOADING && reply && reply->type == REDIS_REPLY_ARRAY) read_all(r, reply);
+    /* Queued after the ballots, so the events tail answers last and the room
+     * is ready only once every poll is in. A failure there reports it. */
+    hub_room_load_tail(r);
+    hub_room_unref(r);
+}
+
+static void read_all(hub_room *r, redisReply *reply) {
+    for (size_t i = 0; i + 1 < reply->elements; i += 2) {
+        const redisReply *k = reply->element[i], *v = reply->element[i + 1];
+        if (k->type != REDIS_REPLY_STRING || v->type != REDIS_REPLY_STRING) continue;
+        poll_read *pr = calloc(1, sizeof *pr);
+        const char *why;
+        if (!pr) continue;
+        pr->room = r;
+        snprintf(pr->id, sizeof pr->id, "%s", k->str);
+        if (poll_store_read(v->str, v->len, &pr->p, &why) != POLL_OK) {
+            lwsl_err("workshop %s: poll %s record unreadable: %s\n", r->id, k->str, why);
+            free(pr);
+            continue;
+        }
+        read_ballots(r, pr);
+    }
+}
+
+bool hub_poll_load(hub_room *r) { return hub_room_cmd(r, polls_read, r, "HGETALL %s", r->k_polls); }
+
+void hub_poll_room_free(hub_room *r) {
+    if (r->results_timer) lws_sul_cancel(&r->sul_results);
+    for (size_t i = 0; i < r->nresults_due; i++) free(r->results_due[i]);
+    free(r->results_due);
+    poll_list_free(&r->polls);
+    free(r->k_polls);
+}

@@ -1,0 +1,136 @@
+'use strict';
+// A room (a workshop held in memory) lives while something refers to it and
+// no longer: joins to workshops that do not exist, and loads cut by Redis
+// going away, leave nothing behind once their connections have closed. The
+// server says how many rooms it holds in GET /healthz?details=1.
+
+const { describe, test, before, after } = require('node:test');
+const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const { Harness, Client, assertSchema, randomWorkshopId, sleep, waitUntil } = require('./harness');
+
+// Resident memory of a process, in kB.
+function rssKb(pid) {
+  const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return Number(m[1]);
+}
+
+async function details(s) {
+  const r = await s.http('GET', '/healthz?details=1');
+  assertSchema('healthz', r.json);
+  return r.json;
+}
+
+// n connections, `width` at a time, each asking to join workshop id(i); each
+// resolves with the join's reply and its connection (still open).
+async function joinMany(s, n, width, id, extra = {}) {
+  const out = [];
+  for (let i = 0; i < n; i += width) {
+    const batch = [];
+    for (let k = i; k < Math.min(n, i + width); k++) {
+      const c = new Client({ server: s, workshop: id(k), name: `P${k}`, organisation: 'Org', record: 0, ...extra });
+      batch.push(c.open().then(() => c.request(c.joinMessage(), 15000)).then((reply) => ({ c, reply })));
+    }
+    out.push(...await Promise.all(batch));
+  }
+  return out;
+}
+
+async function closeAll(joins) {
+  await Promise.all(joins.map(({ c }) => { const p = c.waitClose(5000).catch(() => {}); c.close(); return p; }));
+}
+
+describe('room lifetime', { timeout: 180000 }, () => {
+  let h;
+  before(async () => { h = await Harness.start({ ownRedis: true }); }, { timeout: 30000 });
+  after(async () => { if (h) await h.close(); }, { timeout: 30000 });
+
+  test('/healthz?details=1 counts rooms and sessions; plain /healthz is unchanged', async () => {
+    const s = h.server;
+    assert.deepEqual((await s.http('GET', '/healthz')).json, { status: 'ok' });
+    const before = await details(s);
+    assert.equal(before.status, 'ok');
+    const w = await s.createWorkshop({ title: 'Compter les salles' });
+    const a = h.client({ workshop: w.id, name: 'A', organisation: 'O' });
+    await a.start();
+    const during = await details(s);
+    assert.equal(during.rooms, before.rooms + 1);
+    assert.equal(during.sessions, before.sessions + 1);
+    a.close();
+    await waitUntil(async () => (await details(s)).rooms === before.rooms, 5000, 'the room freed after its last client left');
+  });
+
+  test('1,000 joins to unknown workshops: each refused, no room left, RSS back within 1 MB', async () => {
+    const s = h.server;
+    const pid = s.proc.pid;
+    // Warm up the allocator and lws' tables with the same traffic first: what
+    // must not grow is what stays after the same load again (a leak of the
+    // old kind, about 2.4 kB a join, would add 2.4 MB).
+    await closeAll(await joinMany(s, 1000, 50, () => randomWorkshopId()));
+    await waitUntil(async () => (await details(s)).sessions === 0, 5000, 'warm-up connections closed');
+    const rss0 = rssKb(pid);
+    const rooms0 = (await details(s)).rooms;
+
+    const joins = await joinMany(s, 1000, 50, () => randomWorkshopId());
+    for (const { reply } of joins) {
+      assert.equal(reply.type, 'error');
+      assert.equal(reply.code, 'not_found', JSON.stringify(reply));
+    }
+    // Refused joins hold no room even while their connections are open.
+    assert.equal((await details(s)).rooms, rooms0);
+    await closeAll(joins);
+    await waitUntil(async () => (await details(s)).sessions === 0, 10000, 'every connection closed');
+    assert.equal((await details(s)).rooms, rooms0);
+    await sleep(200);
+    const grew = rssKb(pid) - rss0;
+    assert.ok(grew < 1024, `RSS grew by ${grew} kB after 1,000 joins to unknown ids (limit 1024 kB)`);
+  });
+
+  test('100 loads cut by a Redis restart: joins answered unavailable, no room left, then loads work again', async () => {
+    const s = h.server;
+    const pid = s.proc.pid;
+    const ids = [];
+    for (let i = 0; i < 100; i++) ids.push((await s.createWorkshop({ title: `Atelier ${i}` })).id);
+    // Warm up as above with loads that succeed.
+    const warm = await joinMany(s, 100, 50, (k) => ids[k]);
+    for (const { reply } of warm) assert.equal(reply.type, 'welcome');
+    await closeAll(warm);
+    await waitUntil(async () => (await details(s)).rooms === 0, 10000, 'rooms of the warm-up freed');
+    const rss0 = rssKb(pid);
+
+    // Redis stops answering (SIGSTOP): the 100 loads are queued and wait.
+    process.kill(h.redis.proc.pid, 'SIGSTOP');
+    let stopped = true;
+    try {
+      const pending = joinMany(s, 100, 100, (k) => ids[k]);
+      await waitUntil(async () => (await details(s)).rooms === 100, 5000, '100 rooms loading');
+      // Then it dies and comes back: the loads' replies never come.
+      await h.redis.stop('SIGKILL');
+      stopped = false;
+      const joins = await pending;
+      for (const { reply } of joins) {
+        assert.equal(reply.type, 'error');
+        assert.equal(reply.code, 'unavailable', JSON.stringify(reply));
+      }
+      assert.equal((await details(s)).rooms, 0, 'failed loads hold no room while their connections stay open');
+      await h.redis.startProcess();
+      await s.waitListening(200, 15000);
+
+      // The same connections join again: the workshops load from Redis.
+      for (const { c } of joins) {
+        const again = await c.request(c.joinMessage(), 15000);
+        assert.equal(again.type, 'welcome', JSON.stringify(again));
+      }
+      assert.equal((await details(s)).rooms, 100);
+      await closeAll(joins);
+    } finally {
+      if (stopped) process.kill(h.redis.proc.pid, 'SIGCONT');
+    }
+    await waitUntil(async () => (await details(s)).rooms === 0, 10000, 'every room freed');
+    assert.equal((await details(s)).sessions, 0);
+    await sleep(200);
+    const grew = rssKb(pid) - rss0;
+    assert.ok(grew < 1024, `RSS grew by ${grew} kB after 100 cut loads (limit 1024 kB)`);
+    h.assertNoProblems();
+  });
+});
