@@ -93,7 +93,6 @@ static void respond_error(net_server *n, net_http *h, int status, const char *co
 
 /* The layer above decides what the request means. */
 static void route(net_server *n, net_http *h) {
-    h->started_us = now_us();
     n->on.http_request(n->user, h->id, h->method, h->path, h->body, h->body_len);
 }
 
@@ -115,6 +114,7 @@ static int start(struct lws *wsi, net_server *n, net_http *h) {
     if (h->id) finish(n, h); /* a keep-alive connection's next request */
     memset(h, 0, sizeof *h);
     h->wsi = wsi;
+    h->started_us = now_us();
     h->id = net_slot_add(n, SLOT_HTTP, h);
     if (!h->id) return -1;
     enum lws_token_indexes uri = WSI_TOKEN_GET_URI;
@@ -138,7 +138,8 @@ static int start(struct lws *wsi, net_server *n, net_http *h) {
         return 0;
     }
     long want = content_length(cl, MAX_BODY);
-    if (want < 0) {
+    if (want < 0) { /* where the body ends is unknown: nothing after it on this connection can be read */
+        h->close_after = true;
         respond_error(n, h, 400, "bad_request", "the Content-Length is not a number");
         return 0;
     }
@@ -217,6 +218,7 @@ static int write_response(struct lws *wsi, net_http *h) {
     }
     free(h->resp);
     h->resp = NULL;
+    if (h->close_after) return -1;
     return lws_http_transaction_completed(wsi) ? -1 : 0;
 }
 

@@ -55,6 +55,7 @@ struct net_http {
     char filename[96];         /* download name (Content-Disposition), "" for none */
     char timing[48];           /* Server-Timing value */
     bool headers_sent;
+    bool close_after;          /* the request's framing is unknown (bad Content-Length): close once answered */
 };
 
 struct net_server {
