@@ -238,6 +238,7 @@ int main(int argc, char **argv) {
     store_free(sub);
     store_free(st);
     hub_set_store(h, NULL);
+    hub_stop(h); /* the timers go with the loop's context */
     net_free(net);
     hub_free(h);
     lwsl_user("atelier stopped\n");

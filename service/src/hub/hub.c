@@ -54,6 +54,19 @@ const net_handlers hub_net_handlers = {
     .http_request = hub_http_request,
 };
 
+void hub_stop(hub *h) {
+    h->stopped = true;
+    hub_alive_stop(h);
+    lws_sul_cancel(&h->sul_turn);
+    HUB_FOR_EACH_ROOM(h, r) {
+        hub_room_ref(r); /* its timers may hold the last references */
+        hub_op_stop(r);
+        hub_cursor_stop(r);
+        hub_poll_stop(r);
+        hub_room_unref(r);
+    }
+}
+
 void hub_free(hub *h) {
     if (!h) return;
     hub_alive_stop(h);

@@ -26,6 +26,10 @@ typedef struct hub_config {
 
 hub *hub_new(const hub_config *cfg, net_server *net);
 void hub_set_store(hub *h, struct store *s);
+/* Before the loop goes (net_free): cancel every timer of the hub and its
+ * rooms, and schedule no more. Rooms still go when their last connection
+ * closes. */
+void hub_stop(hub *h);
 void hub_free(hub *h);
 /* store_state_fn */
 void hub_store_state(void *h, bool up);

@@ -32,7 +32,7 @@ static void flush_cursors(hub_room *r, int64_t now) {
         hub_broadcast(r, &h->scratch, 0, (int)i);
         if (p->cursor_local) hub_presence_cursor(r, (int)i);
     }
-    if (next && !r->cursor_timer) {
+    if (next && !r->cursor_timer && !h->stopped) {
         r->cursor_timer = true;
         hub_room_ref(r); /* the timer's */
         lws_sul_schedule(h->ctx, 0, &r->sul_cursor, cursor_timer_cb, next - now);
@@ -66,3 +66,10 @@ void hub_cursor(hub *h, hub_session *s, proto_msg *msg) {
 
 void hub_cursors_flush(hub_room *r) { flush_cursors(r, hub_now_us()); }
 
+
+void hub_cursor_stop(hub_room *r) {
+    if (!r->cursor_timer) return;
+    lws_sul_cancel(&r->sul_cursor);
+    r->cursor_timer = false;
+    hub_room_unref(r);
+}

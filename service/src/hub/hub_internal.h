@@ -114,6 +114,7 @@ struct hub {
     hub_room *rooms[HUB_ROOM_BUCKETS]; /* hash table by workshop id */
     size_t nrooms;             /* rooms in memory, in the table or not (ROOM_FAILED) */
     size_t nsessions;          /* open WebSocket sessions, joined or not */
+    bool stopped;              /* hub_stop ran: the loop is going away, no new timers */
     sbuf scratch;              /* reused message builder (head NET_PRE) */
     sbuf req;                  /* reused Redis command builder (RESP) for the op path */
     char origin[HUB_ORIGIN_LEN + 1]; /* this process, in announcements, to skip its own */
@@ -181,6 +182,10 @@ bool hub_room_cmd_argv(hub_room *r, store_reply_fn fn, void *priv, int argc, con
     for (size_t hub__b = 0; hub__b < HUB_ROOM_BUCKETS; hub__b++)                                                     \
         for (hub_room *r = (h)->rooms[hub__b], *hub__next; r && (hub__next = r->next, 1); r = hub__next)
 void hub_room_free_all(hub *h);
+/* Each file's timers of a room, cancelled for hub_stop (their references given back). */
+void hub_op_stop(hub_room *r);
+void hub_cursor_stop(hub_room *r);
+void hub_poll_stop(hub_room *r);
 
 /* Loading (hub_load.c): meta, newest snapshot, people, last ops, polls, then the tail of events. */
 void hub_room_load(hub_room *r);

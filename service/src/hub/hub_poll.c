@@ -75,6 +75,13 @@ static void results_timer_cb(lws_sorted_usec_list_t *sul) {
     hub_room_unref(r);
 }
 
+void hub_poll_stop(hub_room *r) {
+    if (!r->results_timer) return;
+    lws_sul_cancel(&r->sul_results);
+    r->results_timer = false;
+    hub_room_unref(r);
+}
+
 void hub_poll_results_due(hub_room *r, const char *poll_id) {
     for (size_t i = 0; i < r->nresults_due; i++)
         if (strcmp(r->results_due[i], poll_id) == 0) return;
@@ -88,7 +95,7 @@ void hub_poll_results_due(hub_room *r, const char *poll_id) {
     char *id = strdup(poll_id);
     if (!id) return;
     r->results_due[r->nresults_due++] = id;
-    if (!r->results_timer) {
+    if (!r->results_timer && !r->hub->stopped) {
         r->results_timer = true;
         hub_room_ref(r); /* the timer's */
         lws_sul_schedule(r->hub->ctx, 0, &r->sul_results, results_timer_cb, RESULTS_EVERY_US);
