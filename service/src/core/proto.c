@@ -8,8 +8,6 @@
 #include "core/ot_json.h"
 #include "core/utf8.h"
 
-#define MAX_SAFE_INT 9007199254740991.0 /* 2^53 - 1: beyond it doubles lose integers */
-
 static const char *const err_codes[] = {
     [PROTO_OK] = "ok",
     [PROTO_EBAD_REQUEST] = "bad_request",
@@ -61,12 +59,12 @@ bool proto_valid_b64url(const char *s, size_t max) {
     return true;
 }
 
-/* An integer field in [min, MAX_SAFE_INT]. */
+/* An integer field in [min, PROTO_SAFE_INT_MAX]. */
 static bool get_int(const cJSON *o, const char *name, double min, int64_t *out) {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, name);
     if (!cJSON_IsNumber(v)) return false;
     double d = v->valuedouble;
-    if (!isfinite(d) || d != floor(d) || d < min || d > MAX_SAFE_INT) return false;
+    if (!isfinite(d) || d != floor(d) || d < min || d > PROTO_SAFE_INT_MAX) return false;
     *out = (int64_t)d;
     return true;
 }
@@ -98,7 +96,7 @@ static bool read_id(const cJSON *o, char *dst) {
         if (ok) sbuf_put_jstr(&b, v->valuestring, n);
     } else if (cJSON_IsNumber(v)) {
         double d = v->valuedouble;
-        ok = isfinite(d) && d == floor(d) && fabs(d) <= MAX_SAFE_INT;
+        ok = isfinite(d) && d == floor(d) && fabs(d) <= PROTO_SAFE_INT_MAX;
         if (ok) sbuf_put_i64(&b, (int64_t)d);
     }
     ok = ok && sbuf_ok(&b) && b.len <= PROTO_IDJSON_MAX;
@@ -199,7 +197,7 @@ static proto_err decode_cursor(const cJSON *o, proto_cursor *c, const char **why
     for (int i = 0; i < 2; i++) {
         const cJSON *x = cJSON_GetArrayItem(sel, i);
         double d = cJSON_IsNumber(x) ? x->valuedouble : -1;
-        if (!isfinite(d) || d != floor(d) || d < 0 || d > MAX_SAFE_INT) {
+        if (!isfinite(d) || d != floor(d) || d < 0 || d > PROTO_SAFE_INT_MAX) {
             *why = "cursor positions must be integers >= 0";
             return PROTO_EBAD_REQUEST;
         }

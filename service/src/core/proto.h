@@ -21,6 +21,7 @@
 #define PROTO_TOKEN_MAX 96       /* bytes in a resume token */
 #define PROTO_KEY_MAX 96         /* bytes in a facilitator key */
 #define PROTO_TEXT_MAX (1 << 20) /* bytes in a starting text */
+#define PROTO_SAFE_INT_MAX 9007199254740991.0 /* 2^53 - 1: the largest integer a JSON number (a double) keeps exact */
 
 typedef enum {
     PROTO_NONE = 0,
