@@ -15,6 +15,7 @@
 #include "core/export.h"
 #include "core/hist.h"
 #include "core/poll.h"
+#include "core/poll_json.h"
 
 static const char *str(const sbuf *b) { return sbuf_data(b) ? sbuf_data(b) : ""; }
 

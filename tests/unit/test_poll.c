@@ -11,6 +11,8 @@
 #include <string.h>
 
 #include "core/poll.h"
+#include "core/poll_json.h"
+#include "core/poll_store.h"
 #include "test_prng.h"
 
 
