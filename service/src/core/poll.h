@@ -54,6 +54,7 @@ typedef enum {
 } poll_err;
 
 typedef enum { POLL_SINGLE, POLL_MULTIPLE, POLL_SCALE, POLL_TEXT } poll_kind;
+#define POLL_KINDS (POLL_TEXT + 1) /* how many kinds there are */
 typedef enum { POLL_DRAFT, POLL_OPEN, POLL_CLOSED, POLL_DELETED } poll_state;
 /* Who sees results: facilitators always; participants per this setting. */
 typedef enum {
