@@ -11,13 +11,13 @@ bool hist_valid_id(const char *id, int64_t *ms) {
     const char *p = id;
     if (!p || *p < '0' || *p > '9') return false;
     for (; *p >= '0' && *p <= '9'; p++) {
-        if (p - id > 15) return false; /* keeps MS below 2^53 */
+        if (p - id >= HIST_MS_DIGITS) return false;
         v = v * 10 + (*p - '0');
     }
     if (*p++ != '-' || *p < '0' || *p > '9') return false;
     const char *seq = p;
     for (; *p >= '0' && *p <= '9'; p++)
-        if (p - seq > 19) return false;
+        if (p - seq >= HIST_SEQ_DIGITS) return false;
     if (*p) return false;
     if (ms) *ms = v;
     return true;

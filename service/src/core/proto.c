@@ -267,14 +267,14 @@ static inline bool sc_peek(scan *s, char c) {
 
 static bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
-/* An integer of 1 to 15 digits: below 2^53, so cJSON's double holds it exactly. */
+/* An integer of 1 to PROTO_SAFE_INT_DIGITS digits: cJSON's double holds it exactly. */
 static bool sc_uint(scan *s, int64_t *out) {
     sc_ws(s);
     const char *q = s->p;
     int64_t v = 0;
-    while (q < s->end && is_digit(*q) && q - s->p < 16) v = v * 10 + (*q++ - '0');
+    while (q < s->end && is_digit(*q) && q - s->p <= PROTO_SAFE_INT_DIGITS) v = v * 10 + (*q++ - '0');
     size_t n = (size_t)(q - s->p);
-    if (n == 0 || n > 15 || (n > 1 && *s->p == '0')) return false;
+    if (n == 0 || n > PROTO_SAFE_INT_DIGITS || (n > 1 && *s->p == '0')) return false;
     if (q < s->end && (is_digit(*q) || *q == '.' || *q == 'e' || *q == 'E' || *q == '+' || *q == '-')) return false;
     s->p = q;
     *out = v;
