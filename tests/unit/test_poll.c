@@ -1295,6 +1295,34 @@ START_TEST(list_rules) {
 }
 END_TEST
 
+START_TEST(names_read_back) {
+    for (poll_kind k = POLL_SINGLE; k < POLL_KINDS; k++) {
+        poll_kind back;
+        ck_assert(poll_kind_from_name(poll_kind_name(k), &back));
+        ck_assert_int_eq(back, k);
+    }
+    for (poll_state st = POLL_DRAFT; st <= POLL_DELETED; st++) {
+        poll_state back;
+        ck_assert(poll_state_from_name(poll_state_name(st), &back));
+        ck_assert_int_eq(back, st);
+    }
+    for (poll_visibility v = POLL_RESULTS_HIDDEN; v <= POLL_RESULTS_REVEALED; v++) {
+        poll_visibility back;
+        ck_assert(poll_visibility_from_name(poll_visibility_name(v), &back));
+        ck_assert_int_eq(back, v);
+    }
+    poll_kind k;
+    poll_state st;
+    poll_visibility v;
+    const char *unknown[] = {NULL, "", "?", "Single", "scale ", "hidden", "draft"};
+    for (size_t i = 0; i < sizeof unknown / sizeof unknown[0]; i++) ck_assert(!poll_kind_from_name(unknown[i], &k));
+    ck_assert(!poll_state_from_name(NULL, &st));
+    ck_assert(!poll_state_from_name("Open", &st));
+    ck_assert(!poll_visibility_from_name("open", &v));
+    ck_assert_str_eq(poll_kind_name(POLL_KINDS), "?");
+}
+END_TEST
+
 static Suite *suite(void) {
     Suite *s = suite_create("poll");
     TCase *tc = tcase_create("core");
@@ -1321,6 +1349,7 @@ static Suite *suite(void) {
     tcase_add_test(tc, store_round_trip);
     tcase_add_test(tc, store_refuses_damage);
     tcase_add_test(tc, list_rules);
+    tcase_add_test(tc, names_read_back);
     suite_add_tcase(s, tc);
     return s;
 }
