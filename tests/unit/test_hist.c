@@ -179,6 +179,31 @@ START_TEST(test_views_of_poll_events) {
 }
 END_TEST
 
+/* A stored poll object whose state or results setting the model does not
+ * know is damage: nobody is shown it, least of all its results. */
+START_TEST(test_unknown_poll_words_show_nothing) {
+    poll_t *p = make_poll("P1", "{\"kind\":\"single\",\"question\":\"Commun ?\",\"choices\":[\"Oui\",\"Non\"]}", 100);
+    const char *why;
+    ck_assert_int_eq(poll_open(p, true, &why), POLL_OK);
+    stored_poll sp;
+    store(p, &sp);
+    const char *damage[][2] = {{"\"results\":\"hidden\"", "\"results\":\"shown\""},
+                               {"\"state\":\"open\"", "\"state\":\"opened\""}};
+    for (int i = 0; i < 2; i++) {
+        char pub[sizeof sp.pub + 16];
+        char *at = strstr(sp.pub, damage[i][0]);
+        ck_assert_ptr_nonnull(at);
+        snprintf(pub, sizeof pub, "%.*s%s%s", (int)(at - sp.pub), sp.pub, damage[i][1], at + strlen(damage[i][0]));
+        const char *ballot[] = {"type", "ballot", "poll", "P1", "public", pub, "results", sp.res, NULL};
+        hist_event e = ev("11-0", ballot);
+        ck_assert_msg(!hist_visible(&e, HIST_PUBLIC), "%s", pub);
+        ck_assert_ptr_null(served(&e, HIST_PUBLIC));
+        ck_assert_ptr_null(served(&e, HIST_FACILITATOR));
+    }
+    poll_free(p);
+}
+END_TEST
+
 START_TEST(test_state_folds_presence_and_polls) {
     hist_state st;
     hist_state_init(&st);
@@ -513,6 +538,7 @@ static Suite *hist_suite(void) {
     tcase_add_test(tc, test_stream_ids);
     tcase_add_test(tc, test_edit_and_presence_events);
     tcase_add_test(tc, test_views_of_poll_events);
+    tcase_add_test(tc, test_unknown_poll_words_show_nothing);
     tcase_add_test(tc, test_state_folds_presence_and_polls);
     tcase_add_test(tc, test_presence_per_process);
     tcase_add_test(tc, test_markdown_summary);
