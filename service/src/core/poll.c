@@ -41,35 +41,29 @@ const char *poll_visibility_name(poll_visibility v) {
     return (size_t)v < COUNT(visibility_names) ? visibility_names[v] : "?";
 }
 
-static bool name_index(const char *s, const char *const *names, size_t n, int *out) {
-    if (!s) return false;
-    for (size_t i = 0; i < n; i++)
-        if (names[i] && strcmp(s, names[i]) == 0) {
-            *out = (int)i;
-            return true;
-        }
-    return false;
+/* The index of s in names[0..n), or -1. */
+static int name_index(const char *s, const char *const *names, size_t n) {
+    for (size_t i = 0; s && i < n; i++)
+        if (strcmp(s, names[i]) == 0) return (int)i;
+    return -1;
 }
 
 bool poll_kind_from_name(const char *s, poll_kind *k) {
-    int i;
-    if (!name_index(s, kind_names, COUNT(kind_names), &i)) return false;
-    *k = (poll_kind)i;
-    return true;
+    int i = name_index(s, kind_names, COUNT(kind_names));
+    if (i >= 0) *k = (poll_kind)i;
+    return i >= 0;
 }
 
 bool poll_state_from_name(const char *s, poll_state *st) {
-    int i;
-    if (!name_index(s, state_names, COUNT(state_names), &i)) return false;
-    *st = (poll_state)i;
-    return true;
+    int i = name_index(s, state_names, COUNT(state_names));
+    if (i >= 0) *st = (poll_state)i;
+    return i >= 0;
 }
 
 bool poll_visibility_from_name(const char *s, poll_visibility *v) {
-    int i;
-    if (!name_index(s, visibility_names, COUNT(visibility_names), &i)) return false;
-    *v = (poll_visibility)i;
-    return true;
+    int i = name_index(s, visibility_names, COUNT(visibility_names));
+    if (i >= 0) *v = (poll_visibility)i;
+    return i >= 0;
 }
 
 const char *poll_alignment_label(double d) {

@@ -9,8 +9,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <cjson/cJSON.h>
-
 #include "core/poll.h"
 #include "core/sbuf.h"
 
@@ -62,13 +60,10 @@ double poll__org_mean(const poll_org *o);
 
 /* ---- poll_json.c: JSON pieces the wire and the store record share ---- */
 
-/* An integral JSON number in [lo, hi]. */
-bool poll__json_int(const cJSON *v, double lo, double hi, int64_t *out);
 /* "id":…,"kind":…,"question":…[,"choices":[…]][,"max":N],"state":…,"results":…,"created":N */
 void poll__put_head(sbuf *b, const poll_t *p);
-/* A ballot as on the wire: an index, an array of indexes, a scale value, or null. */
-void poll__put_ballot(sbuf *b, const poll_t *p, const poll_ballot *bl);
-/* "answers":[{"id":…,"text":…}],"upvotes":[…] of voter vi (-1: none). */
-void poll__put_own_text(sbuf *b, const poll_t *p, long vi);
+/* What voter vi (-1: nobody) gave: "ballot":… (null when none), or on a text
+ * poll "answers":[{"id":…,"text":…}],"upvotes":[answer ids]. */
+void poll__put_mine(sbuf *b, const poll_t *p, long vi);
 
 #endif

@@ -12,14 +12,6 @@
 
 /* ---- reading ----------------------------------------------------------- */
 
-bool poll__json_int(const cJSON *v, double lo, double hi, int64_t *out) {
-    if (!cJSON_IsNumber(v)) return false;
-    double d = v->valuedouble;
-    if (!isfinite(d) || d != floor(d) || d < lo || d > hi) return false;
-    *out = (int64_t)d;
-    return true;
-}
-
 static bool has_choices(poll_kind k) { return k == POLL_SINGLE || k == POLL_MULTIPLE; }
 
 /* d->choices from "choices" (ch): copied as they are, checked by poll_def_check. */
@@ -50,7 +42,7 @@ static poll_err max_from_json(const cJSON *mx, poll_def *d, const char **why) {
     /* Anything but an unsigned integer reads as 0: poll_def_check refuses it
      * with the range for the kind. */
     int64_t m;
-    d->max = poll__json_int(mx, 0, UINT_MAX, &m) ? (unsigned)m : 0;
+    d->max = proto_json_int(mx, 0, UINT_MAX, &m) ? (unsigned)m : 0;
     return POLL_OK;
 }
 
@@ -73,7 +65,7 @@ poll_err poll_def_from_json(const cJSON *o, poll_def *d, const char **why) {
 /* A choice index of p, as a single choice ballot's value or one of a
  * multiple choice ballot's. */
 static bool choice_index(const poll_t *p, const cJSON *v, int64_t *k) {
-    return poll__json_int(v, 0, (double)p->def.nchoices - 1, k);
+    return proto_json_int(v, 0, (double)p->def.nchoices - 1, k);
 }
 
 static poll_err picks_from_json(const poll_t *p, const cJSON *v, poll_ballot *b, const char **why) {
@@ -105,7 +97,7 @@ poll_err poll_ballot_from_json(const poll_t *p, const cJSON *v, poll_ballot *b, 
         break;
     case POLL_MULTIPLE: e = picks_from_json(p, v, b, why); break;
     default:
-        if (!poll__json_int(v, 1, POLL_SCALE_POINTS, &x))
+        if (!proto_json_int(v, 1, POLL_SCALE_POINTS, &x))
             return poll__fail(why, POLL_EBAD_REQUEST, "a ballot is an integer from 1 to 5");
         b->value = (uint8_t)x;
     }
@@ -113,13 +105,6 @@ poll_err poll_ballot_from_json(const poll_t *p, const cJSON *v, poll_ballot *b, 
 }
 
 /* ---- pieces ------------------------------------------------------------ */
-
-static void put_id(sbuf *b, const char *idjson) {
-    if (idjson && idjson[0]) {
-        sbuf_puts(b, ",\"id\":");
-        sbuf_puts(b, idjson);
-    }
-}
 
 /* Room for a double printed with 4 decimals: the figures here are shares,
  * means and divergences, far below 10^50. */
@@ -172,7 +157,8 @@ void poll__put_head(sbuf *b, const poll_t *p) {
     sbuf_put_i64(b, p->created);
 }
 
-void poll__put_ballot(sbuf *b, const poll_t *p, const poll_ballot *bl) {
+/* A ballot as on the wire: an index, an array of indexes, a scale value, or null. */
+static void put_ballot(sbuf *b, const poll_t *p, const poll_ballot *bl) {
     if (bl->none) {
         sbuf_puts(b, "null");
     } else if (p->def.kind == POLL_SCALE) {
@@ -211,7 +197,8 @@ static void put_answers(sbuf *b, const poll_t *p, long author) {
     sbuf_putc(b, ']');
 }
 
-void poll__put_own_text(sbuf *b, const poll_t *p, long vi) {
+/* "answers":[{"id":…,"text":…}],"upvotes":[…] of voter vi (-1: none). */
+static void put_own_text(sbuf *b, const poll_t *p, long vi) {
     sbuf_puts(b, "\"answers\":");
     put_answers(b, p, vi);
     sbuf_puts(b, ",\"upvotes\":[");
@@ -222,6 +209,26 @@ void poll__put_own_text(sbuf *b, const poll_t *p, long vi) {
         first = false;
     }
     sbuf_putc(b, ']');
+}
+
+void poll__put_mine(sbuf *b, const poll_t *p, long vi) {
+    if (p->def.kind == POLL_TEXT) {
+        put_own_text(b, p, vi);
+        return;
+    }
+    static const poll_ballot none = {.none = true};
+    sbuf_puts(b, "\"ballot\":");
+    put_ballot(b, p, vi >= 0 ? &p->voters[vi].ballot : &none);
+}
+
+/* {"type":TYPE[,"id":…],"poll":POLL_ID -- the start of a message about one poll. */
+static void put_start(sbuf *b, const char *type, const char *idjson, const char *poll_id) {
+    sbuf_puts(b, "{\"type\":\"");
+    sbuf_puts(b, type);
+    sbuf_putc(b, '"');
+    proto_write_id(b, idjson);
+    sbuf_puts(b, ",\"poll\":");
+    sbuf_put_jstrz(b, poll_id);
 }
 
 /* ---- messages ---------------------------------------------------------- */
@@ -238,24 +245,20 @@ void poll_write_public(sbuf *b, const poll_t *p) {
 
 void poll_write_poll(sbuf *b, const poll_t *p, const char *idjson) {
     sbuf_puts(b, "{\"type\":\"poll\"");
-    put_id(b, idjson);
+    proto_write_id(b, idjson);
     sbuf_puts(b, ",\"poll\":");
     poll_write_public(b, p);
     sbuf_putc(b, '}');
 }
 
 void poll_write_deleted(sbuf *b, const char *poll_id, const char *idjson) {
-    sbuf_puts(b, "{\"type\":\"poll_deleted\"");
-    put_id(b, idjson);
-    sbuf_puts(b, ",\"poll\":");
-    sbuf_put_jstrz(b, poll_id);
+    put_start(b, "poll_deleted", idjson, poll_id);
     sbuf_putc(b, '}');
 }
 
 void poll_write_answer(sbuf *b, const poll_t *p, uint32_t answer_id) {
     const poll_answer *a = poll__live_answer(p, answer_id);
-    sbuf_puts(b, "{\"type\":\"answer\",\"poll\":");
-    sbuf_put_jstrz(b, p->id);
+    put_start(b, "answer", NULL, p->id);
     sbuf_puts(b, ",\"answer\":");
     sbuf_put_i64(b, answer_id);
     sbuf_puts(b, ",\"text\":");
@@ -267,32 +270,13 @@ void poll_write_answer(sbuf *b, const poll_t *p, uint32_t answer_id) {
 }
 
 void poll_write_error(sbuf *b, poll_err e, const char *message, const char *re, const char *idjson) {
-    sbuf_puts(b, "{\"type\":\"error\",\"code\":\"");
-    sbuf_puts(b, poll_err_code(e));
-    sbuf_puts(b, "\",\"message\":");
-    sbuf_put_jstrz(b, message ? message : "");
-    if (re && re[0]) {
-        sbuf_puts(b, ",\"re\":");
-        sbuf_put_jstrz(b, re);
-    }
-    put_id(b, idjson);
-    sbuf_putc(b, '}');
+    proto_write_error_code(b, poll_err_code(e), message, re, idjson);
 }
 
 void poll_write_my_ballot(sbuf *b, const poll_t *p, const char *pid, const char *idjson) {
-    long vi = pid ? poll__voter_find(p, pid) : -1;
-    sbuf_puts(b, "{\"type\":\"my_ballot\"");
-    put_id(b, idjson);
-    sbuf_puts(b, ",\"poll\":");
-    sbuf_put_jstrz(b, p->id);
+    put_start(b, "my_ballot", idjson, p->id);
     sbuf_putc(b, ',');
-    if (p->def.kind == POLL_TEXT) {
-        poll__put_own_text(b, p, vi);
-    } else {
-        poll_ballot none = {.none = true};
-        sbuf_puts(b, "\"ballot\":");
-        poll__put_ballot(b, p, vi >= 0 ? &p->voters[vi].ballot : &none);
-    }
+    poll__put_mine(b, p, pid ? poll__voter_find(p, pid) : -1);
     sbuf_putc(b, '}');
 }
 
@@ -307,10 +291,15 @@ typedef struct results_groups {
     poll_org other;       /* the pooled organisations' respondents and counts */
 } results_groups;
 
+typedef struct ranked {
+    uint32_t id;          /* answer id */
+    uint32_t upvotes;     /* its upvotes */
+} ranked;
+
 /* Text polls: the live answers, most upvoted first, and their upvotes by group. */
 typedef struct results_ranking {
-    uint32_t *ids;        /* answer ids in rank order */
-    size_t n;             /* live answers */
+    ranked *rank;         /* the live answers in rank order */
+    size_t n;             /* how many */
     uint32_t *ups;        /* (nshown + 1) rows of n: upvotes per group, in rank order; the pool last */
 } results_ranking;
 
@@ -320,7 +309,7 @@ static void groups_free(results_groups *g) {
 }
 
 static void ranking_free(results_ranking *r) {
-    free(r->ids);
+    free(r->rank);
     free(r->ups);
 }
 
@@ -356,40 +345,23 @@ static bool groups_form(results_groups *g, const poll_t *p, unsigned min) {
     return true;
 }
 
-typedef struct ranked {
-    uint32_t id;        /* answer id */
-    uint32_t upvotes;   /* its upvotes */
-} ranked;
-
 static int by_upvotes(const void *x, const void *y) {
     const ranked *a = x, *b = y;
     if (a->upvotes != b->upvotes) return a->upvotes > b->upvotes ? -1 : 1;
     return a->id < b->id ? -1 : a->id > b->id;
 }
 
-/* r->ids: the live answers, most upvoted first, then oldest first. */
-static bool ranking_order(results_ranking *r, const poll_t *p) {
-    ranked *rank = malloc((p->answers_next ? p->answers_next : 1) * sizeof *rank);
-    r->ids = malloc((p->answers_next ? p->answers_next : 1) * sizeof *r->ids);
-    if (!rank || !r->ids) {
-        free(rank);
-        return false;
-    }
-    for (uint32_t i = 0; i < p->answers_next; i++)
-        if (p->answers[i].text) rank[r->n++] = (ranked){i + 1, p->answers[i].upvotes};
-    qsort(rank, r->n, sizeof *rank, by_upvotes);
-    for (size_t k = 0; k < r->n; k++) r->ids[k] = rank[k].id;
-    free(rank);
-    return true;
-}
-
-/* Rank the live answers and count their upvotes by the upvoters' group. */
+/* Rank the live answers (most upvoted first, then oldest first) and count
+ * their upvotes by the upvoters' group. */
 static bool ranking_form(results_ranking *r, const poll_t *p, const results_groups *g) {
     memset(r, 0, sizeof *r);
-    if (!ranking_order(r, p)) return false;
+    if (!(r->rank = malloc((p->answers_next ? p->answers_next : 1) * sizeof *r->rank))) return false;
+    for (uint32_t i = 0; i < p->answers_next; i++)
+        if (p->answers[i].text) r->rank[r->n++] = (ranked){i + 1, p->answers[i].upvotes};
+    qsort(r->rank, r->n, sizeof *r->rank, by_upvotes);
     if (!(r->ups = calloc((g->nshown + 1) * (r->n ? r->n : 1), sizeof *r->ups))) return false;
     for (size_t k = 0; k < r->n; k++) {
-        const poll_answer *a = &p->answers[r->ids[k] - 1];
+        const poll_answer *a = &p->answers[r->rank[k].id - 1];
         size_t next = 0, vi;
         while (poll__upvoter_next(a, &next, &vi)) r->ups[g->group_of[p->voters[vi].org] * r->n + k]++;
     }
@@ -430,7 +402,7 @@ static void put_totals(sbuf *b, const poll_t *p, const results_ranking *r) {
     sbuf_put_i64(b, p->respondents);
     sbuf_puts(b, ",\"answers\":[");
     for (size_t k = 0; k < r->n; k++)
-        sbuf_printf(b, "%s{\"id\":%u,\"upvotes\":%u}", k ? "," : "", r->ids[k], p->answers[r->ids[k] - 1].upvotes);
+        sbuf_printf(b, "%s{\"id\":%u,\"upvotes\":%u}", k ? "," : "", r->rank[k].id, r->rank[k].upvotes);
     sbuf_putc(b, ']');
 }
 
@@ -480,10 +452,7 @@ void poll_write_results(sbuf *b, const poll_t *p, unsigned min_group, const char
     if (!groups_form(&g, p, min) || (p->def.kind == POLL_TEXT && !ranking_form(&r, p, &g))) {
         b->oom = true;
     } else {
-        sbuf_puts(b, "{\"type\":\"results\"");
-        put_id(b, idjson);
-        sbuf_puts(b, ",\"poll\":");
-        sbuf_put_jstrz(b, p->id);
+        put_start(b, "results", idjson, p->id);
         sbuf_putc(b, ',');
         put_totals(b, p, &r);
         put_groups(b, p, &g, &r, min);

@@ -11,6 +11,7 @@
 #include "core/poll_internal.h"
 #include "core/poll_json.h"
 #include "core/utf8.h"
+#include "core/vec.h"
 
 static const cJSON *item(const cJSON *o, const char *key) { return cJSON_GetObjectItemCaseSensitive(o, key); }
 
@@ -46,14 +47,14 @@ typedef struct record_head {
 static poll_err read_head(const cJSON *o, record_head *h, const char **why) {
     int64_t v;
     h->id = cJSON_GetStringValue(item(o, "id"));
-    if (!poll__json_int(item(o, "v"), POLL_STORE_VERSION, POLL_STORE_VERSION, &v) || !poll_valid_id(h->id) ||
+    if (!proto_json_int(item(o, "v"), POLL_STORE_VERSION, POLL_STORE_VERSION, &v) || !poll_valid_id(h->id) ||
         !poll_state_from_name(cJSON_GetStringValue(item(o, "state")), &h->state) || h->state == POLL_DELETED ||
         !poll_visibility_from_name(cJSON_GetStringValue(item(o, "results")), &h->results) ||
-        !poll__json_int(item(o, "created"), -PROTO_SAFE_INT_MAX, PROTO_SAFE_INT_MAX, &h->created))
+        !proto_json_int(item(o, "created"), -PROTO_SAFE_INT_MAX, PROTO_SAFE_INT_MAX, &h->created))
         return poll__fail(why, POLL_EBAD_REQUEST, "a poll record needs v, id, state, results and created");
     const cJSON *an = item(o, "answers_next");
     h->answers_next = 0;
-    if (an && !poll__json_int(an, 0, POLL_ANSWER_IDS, &h->answers_next))
+    if (an && !proto_json_int(an, 0, POLL_ANSWER_IDS, &h->answers_next))
         return poll__fail(why, POLL_EBAD_REQUEST, "answers_next is out of range");
     return POLL_OK;
 }
@@ -97,12 +98,7 @@ bool poll_store_write_ballot(sbuf *b, const poll_t *p, const char *pid) {
     sbuf_puts(b, "{\"org\":");
     sbuf_put_jstrz(b, p->orgs[v->org].name);
     sbuf_putc(b, ',');
-    if (p->def.kind == POLL_TEXT) {
-        poll__put_own_text(b, p, vi);
-    } else {
-        sbuf_puts(b, "\"ballot\":");
-        poll__put_ballot(b, p, &v->ballot);
-    }
+    poll__put_mine(b, p, vi);
     sbuf_putc(b, '}');
     return true;
 }
@@ -110,7 +106,7 @@ bool poll_store_write_ballot(sbuf *b, const poll_t *p, const char *pid) {
 /* The id of a stored answer {id, text}, or 0 when it is not one. */
 static uint32_t stored_answer_id(const cJSON *a) {
     int64_t id;
-    return poll__json_int(item(a, "id"), 1, POLL_ANSWER_IDS, &id) ? (uint32_t)id : 0;
+    return proto_json_int(item(a, "id"), 1, POLL_ANSWER_IDS, &id) ? (uint32_t)id : 0;
 }
 
 /* A text record's answers: each {id, text} with an id free so far and used
@@ -143,19 +139,15 @@ static poll_err check_text_record(const poll_t *p, const char *pid, const cJSON 
     const cJSON *c;
     int64_t id;
     cJSON_ArrayForEach(c, ups) {
-        if (!poll__json_int(c, 1, POLL_ANSWER_IDS, &id)) return poll__fail(why, POLL_EBAD_REQUEST, "upvotes are answer ids");
+        if (!proto_json_int(c, 1, POLL_ANSWER_IDS, &id)) return poll__fail(why, POLL_EBAD_REQUEST, "upvotes are answer ids");
     }
     return POLL_OK;
 }
 
 /* Room for n more pending upvotes. */
 static bool pending_reserve(poll_t *p, size_t n) {
-    if (p->npending + n <= p->pending_cap) return true;
-    size_t cap = p->npending + n + 16;
-    poll_pending *pd = realloc(p->pending, cap * sizeof *pd);
-    if (!pd) return false;
-    p->pending = pd;
-    p->pending_cap = cap;
+    for (size_t k = p->npending; k < p->npending + n; k++)
+        if (!vec_reserve((void **)&p->pending, &p->pending_cap, k, sizeof *p->pending)) return false;
     return true;
 }
 

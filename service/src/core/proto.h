@@ -110,6 +110,11 @@ const char *proto_type_name(proto_type t);
 
 /* Replies. idjson may be NULL or "" for none. */
 void proto_write_error(sbuf *b, proto_err e, const char *message, proto_type re, const char *idjson);
+/* An error by its code as sent (other modules have codes of their own:
+ * poll_err_code); re is the type of the refused message, NULL or "" for none. */
+void proto_write_error_code(sbuf *b, const char *code, const char *message, const char *re, const char *idjson);
+/* ,"id":IDJSON: the request id echoed in a reply; nothing when idjson is NULL or "". */
+void proto_write_id(sbuf *b, const char *idjson);
 void proto_write_ack(sbuf *b, const char *idjson, int64_t rev);
 void proto_write_pong(sbuf *b, const char *idjson);
 /* {"type":"op","rev":R,"op":OPJSON,"author":"P"} */
@@ -121,6 +126,9 @@ void proto_write_departed(sbuf *b, const char *participant);
 void proto_write_participant(sbuf *b, const char *id, const char *name, const char *org, bool facilitator);
 
 /* Helpers for the HTTP API, shared so the rules stay in one place. */
+/* An integral JSON number in [lo, hi], in *out; lo and hi within
+ * ±PROTO_SAFE_INT_MAX, where a double still holds every integer. */
+bool proto_json_int(const struct cJSON *v, double lo, double hi, int64_t *out);
 /* True when s (NUL-terminated, valid UTF-8 assumed checked) has 1..max code points and no control characters. */
 bool proto_valid_label(const char *s, size_t max_cps);
 /* True when s is 1..max base64url characters. */
