@@ -1323,6 +1323,45 @@ START_TEST(names_read_back) {
 }
 END_TEST
 
+/* Upvoters are kept as a bitset over voter indexes: results count them by
+ * organisation and deleting an answer releases each of them, across word
+ * boundaries (voters 63/64, 127/128) and gaps. */
+START_TEST(upvoters_across_words) {
+    poll_t *p = make(TEXT, "up", true);
+    uint32_t a, b;
+    ck_assert_int_eq(poll_answer_add(p, "a", "O0", "A", &a, NULL), POLL_OK); /* voter 0 */
+    ck_assert_int_eq(poll_answer_add(p, "b", "O1", "B", &b, NULL), POLL_OK); /* voter 1 */
+    unsigned on_a[2] = {0, 0}, on_b[2] = {0, 0}; /* upvotes by organisation */
+    char pid[16], org[4];
+    for (unsigned i = 2; i < 132; i++) {
+        bool pick_a = i == 2 || i == 63 || i == 64 || i == 65 || i == 127 || i == 128 || i == 131 || i % 5 == 0;
+        snprintf(pid, sizeof pid, "v%u", i);
+        snprintf(org, sizeof org, "O%u", i % 2);
+        EXPECT(poll_upvote(p, pid, org, pick_a ? a : b, true, NULL) == POLL_OK);
+        (pick_a ? on_a : on_b)[i % 2]++;
+    }
+    ck_assert_uint_eq(p->respondents, 132);
+    cJSON *res = results_json(p, 1);
+    const cJSON *answers = cJSON_GetObjectItem(res, "answers");
+    /* B has more upvotes: ranked first */
+    ck_assert_int_eq(cJSON_GetObjectItem(cJSON_GetArrayItem(answers, 0), "id")->valueint, (int)b);
+    ck_assert_int_eq(cJSON_GetObjectItem(cJSON_GetArrayItem(answers, 1), "upvotes")->valueint, (int)(on_a[0] + on_a[1]));
+    const cJSON *orgs = cJSON_GetObjectItem(res, "organisations");
+    ck_assert_int_eq(cJSON_GetArraySize(orgs), 2);
+    for (int k = 0; k < 2; k++) { /* O0 then O1, by name */
+        const cJSON *ups = cJSON_GetObjectItem(cJSON_GetArrayItem(orgs, k), "upvotes");
+        ck_assert_int_eq(cJSON_GetArrayItem(ups, 0)->valueint, (int)on_b[k]);
+        ck_assert_int_eq(cJSON_GetArrayItem(ups, 1)->valueint, (int)on_a[k]);
+    }
+    cJSON_Delete(res);
+    ck_assert_int_eq(poll_answer_delete(p, NULL, true, a, NULL), POLL_OK);
+    /* a and everyone who only upvoted A are respondents no more */
+    ck_assert_uint_eq(p->respondents, 1 + on_b[0] + on_b[1]);
+    check_text_recount(p);
+    poll_free(p);
+}
+END_TEST
+
 static Suite *suite(void) {
     Suite *s = suite_create("poll");
     TCase *tc = tcase_create("core");
@@ -1350,6 +1389,7 @@ static Suite *suite(void) {
     tcase_add_test(tc, store_refuses_damage);
     tcase_add_test(tc, list_rules);
     tcase_add_test(tc, names_read_back);
+    tcase_add_test(tc, upvoters_across_words);
     suite_add_tcase(s, tc);
     return s;
 }
