@@ -21,7 +21,7 @@
 // (https://github.com/automerge/automerge-perf), via
 // https://github.com/josephg/editing-traces, CC BY 4.0
 // (https://creativecommons.org/licenses/by/4.0/), unmodified; see
-// /work/shared/traces/README.md.
+// ../shared/traces/README.md (the shared folder beside the repository).
 //
 //   ATELIER_BIN=build/atelier node bench/history-seek.js [--samples 2000]
 //   node bench/history-seek.js --url 127.0.0.1:8080 --workshop ID [--key KEY]
@@ -33,7 +33,7 @@ const {
   Harness, prng, loadTrace, traceTextsAt, replayThroughServer,
 } = require(path.join(__dirname, '..', 'tests', 'integration', 'harness.js'));
 
-const TRACE_DEFAULT = '/work/shared/traces/sequential/automerge-paper.json.gz';
+const TRACE_DEFAULT = path.join(__dirname, '..', '..', 'shared', 'traces', 'sequential', 'automerge-paper.json.gz');
 
 function parseArgs(argv) {
   const o = { samples: 2000, trace: TRACE_DEFAULT, seed: 1, keepAlive: true, check: true };

@@ -11,6 +11,8 @@
 #   OUT         where logs and summary.md go (default: a new /tmp/atelier-bench.XXXX)
 #   DURATION    measured window of scenarios 1-2 and idle hold of 3, seconds (default 30)
 #   NO_BUILD=1  skip the build
+#   TRACE       trace of scenario 4 (default: ../shared/traces/sequential/automerge-paper.json.gz,
+#               relative to the repository)
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -18,7 +20,8 @@ BUILD_DIR=${BUILD_DIR:-$ROOT/build}
 ATELIER_BIN=${ATELIER_BIN:-$BUILD_DIR/atelier}
 LOAD=$BUILD_DIR/atelier-load
 DURATION=${DURATION:-30}
-TRACE=${TRACE:-/work/shared/traces/sequential/automerge-paper.json.gz}
+# The shared folder sits beside the repository.
+TRACE=${TRACE:-$ROOT/../shared/traces/sequential/automerge-paper.json.gz}
 TRACE_SHA=a489e9022976c14e46627aea174d07797edcb3fd17df42605956d4cf01bf9039
 SCENARIOS=("$@")
 [ ${#SCENARIOS[@]} -eq 0 ] && SCENARIOS=(1 2 3 4)

@@ -15,6 +15,7 @@
 #include "core/export.h"
 #include "core/hist.h"
 #include "core/poll.h"
+#include "core/poll_json.h"
 
 static const char *str(const sbuf *b) { return sbuf_data(b) ? sbuf_data(b) : ""; }
 
@@ -174,6 +175,31 @@ START_TEST(test_views_of_poll_events) {
     s = served(&e, HIST_PUBLIC);
     ck_assert_ptr_nonnull(strstr(s, "\"results\":null"));
     free(s);
+    poll_free(p);
+}
+END_TEST
+
+/* A stored poll object whose state or results setting the model does not
+ * know is damage: nobody is shown it, least of all its results. */
+START_TEST(test_unknown_poll_words_show_nothing) {
+    poll_t *p = make_poll("P1", "{\"kind\":\"single\",\"question\":\"Commun ?\",\"choices\":[\"Oui\",\"Non\"]}", 100);
+    const char *why;
+    ck_assert_int_eq(poll_open(p, true, &why), POLL_OK);
+    stored_poll sp;
+    store(p, &sp);
+    const char *damage[][2] = {{"\"results\":\"hidden\"", "\"results\":\"shown\""},
+                               {"\"state\":\"open\"", "\"state\":\"opened\""}};
+    for (int i = 0; i < 2; i++) {
+        char pub[sizeof sp.pub + 16];
+        char *at = strstr(sp.pub, damage[i][0]);
+        ck_assert_ptr_nonnull(at);
+        snprintf(pub, sizeof pub, "%.*s%s%s", (int)(at - sp.pub), sp.pub, damage[i][1], at + strlen(damage[i][0]));
+        const char *ballot[] = {"type", "ballot", "poll", "P1", "public", pub, "results", sp.res, NULL};
+        hist_event e = ev("11-0", ballot);
+        ck_assert_msg(!hist_visible(&e, HIST_PUBLIC), "%s", pub);
+        ck_assert_ptr_null(served(&e, HIST_PUBLIC));
+        ck_assert_ptr_null(served(&e, HIST_FACILITATOR));
+    }
     poll_free(p);
 }
 END_TEST
@@ -389,41 +415,120 @@ START_TEST(test_csv_results) {
 }
 END_TEST
 
-START_TEST(test_csv_scale_and_text) {
+/* A scale poll with two ballots and a text poll with one upvoted answer. */
+typedef struct scale_and_text {
     hist_state st;
-    hist_state_init(&st);
-    poll_t *s = make_poll("S", "{\"kind\":\"scale\",\"question\":\"Clair ?\"}", 1);
-    poll_t *t = make_poll("T", "{\"kind\":\"text\",\"question\":\"Impact ?\"}", 2);
+    poll_t *s, *t;
+} scale_and_text;
+
+static void scale_and_text_init(scale_and_text *f) {
+    hist_state_init(&f->st);
+    f->s = make_poll("S", "{\"kind\":\"scale\",\"question\":\"Clair ?\"}", 1);
+    f->t = make_poll("T", "{\"kind\":\"text\",\"question\":\"Impact ?\"}", 2);
     const char *why;
-    ck_assert_int_eq(poll_open(s, true, &why), POLL_OK);
-    ck_assert_int_eq(poll_open(t, true, &why), POLL_OK);
+    ck_assert_int_eq(poll_open(f->s, true, &why), POLL_OK);
+    ck_assert_int_eq(poll_open(f->t, true, &why), POLL_OK);
     poll_ballot b4 = {.value = 4}, b5 = {.value = 5};
-    ck_assert_int_eq(poll_vote(s, "a", "O", &b4, &why), POLL_OK);
-    ck_assert_int_eq(poll_vote(s, "b", "O", &b5, &why), POLL_OK);
+    ck_assert_int_eq(poll_vote(f->s, "a", "O", &b4, &why), POLL_OK);
+    ck_assert_int_eq(poll_vote(f->s, "b", "O", &b5, &why), POLL_OK);
     uint32_t aid;
-    ck_assert_int_eq(poll_answer_add(t, "a", "O", "Un réseau, qui dure", &aid, &why), POLL_OK);
-    ck_assert_int_eq(poll_upvote(t, "b", "O", aid, true, &why), POLL_OK);
+    ck_assert_int_eq(poll_answer_add(f->t, "a", "O", "Un réseau, qui dure", &aid, &why), POLL_OK);
+    ck_assert_int_eq(poll_upvote(f->t, "b", "O", aid, true, &why), POLL_OK);
     stored_poll ss, ts;
-    store(s, &ss);
-    store(t, &ts);
+    store(f->s, &ss);
+    store(f->t, &ts);
     const char *es[] = {"type", "ballot", "poll", "S", "public", ss.pub, "results", ss.res, NULL};
     const char *et[] = {"type", "upvote", "poll", "T", "public", ts.pub, "results", ts.res, NULL};
     hist_event e = ev("1-0", es);
-    hist_state_add(&st, &e);
+    hist_state_add(&f->st, &e);
     e = ev("2-0", et);
-    hist_state_add(&st, &e);
+    hist_state_add(&f->st, &e);
+}
+
+static void scale_and_text_free(scale_and_text *f) {
+    hist_state_free(&f->st);
+    poll_free(f->s);
+    poll_free(f->t);
+}
+
+START_TEST(test_csv_scale_and_text) {
+    scale_and_text f;
+    scale_and_text_init(&f);
     sbuf b;
     sbuf_init(&b, 0);
-    export_csv(&b, &st);
+    export_csv(&b, &f.st);
     const char *csv = str(&b);
     ck_assert_ptr_nonnull(strstr(csv, "S,Clair ?,scale,open,all,2,4,1,,\r\n"));
     ck_assert_ptr_nonnull(strstr(csv, "S,Clair ?,scale,open,all,2,5,1,,\r\n"));
     ck_assert_ptr_nonnull(strstr(csv, "S,Clair ?,scale,open,all,2,mean,4.5000,,\r\n"));
     ck_assert_ptr_nonnull(strstr(csv, "T,Impact ?,text,open,all,2,\"Un réseau, qui dure\",1,,\r\n"));
     sbuf_free(&b);
-    hist_state_free(&st);
-    poll_free(s);
-    poll_free(t);
+    scale_and_text_free(&f);
+}
+END_TEST
+
+START_TEST(test_markdown_scale_and_text) {
+    scale_and_text f;
+    scale_and_text_init(&f);
+    export_book book;
+    export_book_init(&book);
+    export_meta m = {"T", 1795833600000LL, 0, 0, ""};
+    sbuf b;
+    sbuf_init(&b, 0);
+    export_markdown(&b, &m, &book, &f.st, EXPORT_FR);
+    ck_assert_str_eq(str(&b),
+        "# T\n"
+        "\n"
+        "Atelier créé le 28 novembre 2026 à 02:40 UTC · 0 révision · 0 personne · 0 organisation\n"
+        "\n"
+        "## Organisations\n"
+        "\n"
+        "| Organisation | Personnes |\n"
+        "|---|---:|\n"
+        "\n"
+        "## Énoncé commun\n"
+        "\n"
+        "(vide)\n"
+        "\n"
+        "## Sondages\n"
+        "\n"
+        "### 1. Clair ?\n"
+        "\n"
+        "échelle d'accord · ouvert · Répondants : 2\n"
+        "\n"
+        "| Choix | Tous |\n"
+        "|---|---:|\n"
+        "| *Répondants* | 2 |\n"
+        "| 1 — Pas du tout d'accord | 0 |\n"
+        "| 2 — Plutôt pas d'accord | 0 |\n"
+        "| 3 — Ni d'accord ni pas d'accord | 0 |\n"
+        "| 4 — Plutôt d'accord | 1 |\n"
+        "| 5 — Tout à fait d'accord | 1 |\n"
+        "| *Moyenne* | 4,50 |\n"
+        "\n"
+        "Alignement : non calculé (il faut au moins deux organisations détaillées).\n"
+        "\n"
+        "### 2. Impact ?\n"
+        "\n"
+        "réponses libres · ouvert · Répondants : 2\n"
+        "\n"
+        "| Réponse | Tous |\n"
+        "|---|---:|\n"
+        "| *Répondants* | 2 |\n"
+        "| Un réseau, qui dure | 1 |\n"
+        "\n"
+        "*Une organisation n'est détaillée qu'à partir de 3 répondants ; les autres sont regroupées dans « Autres » quand elles en réunissent au moins 3, sinon elles ne comptent que dans le total.*\n"
+        "\n"
+        "## Moments clés\n"
+        "\n");
+    sbuf_reset(&b);
+    export_markdown(&b, &m, &book, &f.st, EXPORT_EN);
+    ck_assert_ptr_nonnull(strstr(str(&b), "| 3 — Neither agree nor disagree | 0 |\n| 4 — Somewhat agree | 1 |\n"));
+    ck_assert_ptr_nonnull(strstr(str(&b), "| *Mean* | 4.50 |\n"));
+    ck_assert_ptr_nonnull(strstr(str(&b), "open answers · open · Respondents: 2\n\n| Answer | All |\n"));
+    sbuf_free(&b);
+    export_book_free(&book);
+    scale_and_text_free(&f);
 }
 END_TEST
 
@@ -433,11 +538,13 @@ static Suite *hist_suite(void) {
     tcase_add_test(tc, test_stream_ids);
     tcase_add_test(tc, test_edit_and_presence_events);
     tcase_add_test(tc, test_views_of_poll_events);
+    tcase_add_test(tc, test_unknown_poll_words_show_nothing);
     tcase_add_test(tc, test_state_folds_presence_and_polls);
     tcase_add_test(tc, test_presence_per_process);
     tcase_add_test(tc, test_markdown_summary);
     tcase_add_test(tc, test_csv_results);
     tcase_add_test(tc, test_csv_scale_and_text);
+    tcase_add_test(tc, test_markdown_scale_and_text);
     suite_add_tcase(s, tc);
     return s;
 }

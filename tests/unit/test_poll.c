@@ -11,6 +11,8 @@
 #include <string.h>
 
 #include "core/poll.h"
+#include "core/poll_json.h"
+#include "core/poll_store.h"
 #include "test_prng.h"
 
 
@@ -1293,6 +1295,73 @@ START_TEST(list_rules) {
 }
 END_TEST
 
+START_TEST(names_read_back) {
+    for (poll_kind k = POLL_SINGLE; k < POLL_KINDS; k++) {
+        poll_kind back;
+        ck_assert(poll_kind_from_name(poll_kind_name(k), &back));
+        ck_assert_int_eq(back, k);
+    }
+    for (poll_state st = POLL_DRAFT; st <= POLL_DELETED; st++) {
+        poll_state back;
+        ck_assert(poll_state_from_name(poll_state_name(st), &back));
+        ck_assert_int_eq(back, st);
+    }
+    for (poll_visibility v = POLL_RESULTS_HIDDEN; v <= POLL_RESULTS_REVEALED; v++) {
+        poll_visibility back;
+        ck_assert(poll_visibility_from_name(poll_visibility_name(v), &back));
+        ck_assert_int_eq(back, v);
+    }
+    poll_kind k;
+    poll_state st;
+    poll_visibility v;
+    const char *unknown[] = {NULL, "", "?", "Single", "scale ", "hidden", "draft"};
+    for (size_t i = 0; i < sizeof unknown / sizeof unknown[0]; i++) ck_assert(!poll_kind_from_name(unknown[i], &k));
+    ck_assert(!poll_state_from_name(NULL, &st));
+    ck_assert(!poll_state_from_name("Open", &st));
+    ck_assert(!poll_visibility_from_name("open", &v));
+    ck_assert_str_eq(poll_kind_name(POLL_KINDS), "?");
+}
+END_TEST
+
+/* Upvoters are kept as a bitset over voter indexes: results count them by
+ * organisation and deleting an answer releases each of them, across word
+ * boundaries (voters 63/64, 127/128) and gaps. */
+START_TEST(upvoters_across_words) {
+    poll_t *p = make(TEXT, "up", true);
+    uint32_t a, b;
+    ck_assert_int_eq(poll_answer_add(p, "a", "O0", "A", &a, NULL), POLL_OK); /* voter 0 */
+    ck_assert_int_eq(poll_answer_add(p, "b", "O1", "B", &b, NULL), POLL_OK); /* voter 1 */
+    unsigned on_a[2] = {0, 0}, on_b[2] = {0, 0}; /* upvotes by organisation */
+    char pid[16], org[4];
+    for (unsigned i = 2; i < 132; i++) {
+        bool pick_a = i == 2 || i == 63 || i == 64 || i == 65 || i == 127 || i == 128 || i == 131 || i % 5 == 0;
+        snprintf(pid, sizeof pid, "v%u", i);
+        snprintf(org, sizeof org, "O%u", i % 2);
+        EXPECT(poll_upvote(p, pid, org, pick_a ? a : b, true, NULL) == POLL_OK);
+        (pick_a ? on_a : on_b)[i % 2]++;
+    }
+    ck_assert_uint_eq(p->respondents, 132);
+    cJSON *res = results_json(p, 1);
+    const cJSON *answers = cJSON_GetObjectItem(res, "answers");
+    /* B has more upvotes: ranked first */
+    ck_assert_int_eq(cJSON_GetObjectItem(cJSON_GetArrayItem(answers, 0), "id")->valueint, (int)b);
+    ck_assert_int_eq(cJSON_GetObjectItem(cJSON_GetArrayItem(answers, 1), "upvotes")->valueint, (int)(on_a[0] + on_a[1]));
+    const cJSON *orgs = cJSON_GetObjectItem(res, "organisations");
+    ck_assert_int_eq(cJSON_GetArraySize(orgs), 2);
+    for (int k = 0; k < 2; k++) { /* O0 then O1, by name */
+        const cJSON *ups = cJSON_GetObjectItem(cJSON_GetArrayItem(orgs, k), "upvotes");
+        ck_assert_int_eq(cJSON_GetArrayItem(ups, 0)->valueint, (int)on_b[k]);
+        ck_assert_int_eq(cJSON_GetArrayItem(ups, 1)->valueint, (int)on_a[k]);
+    }
+    cJSON_Delete(res);
+    ck_assert_int_eq(poll_answer_delete(p, NULL, true, a, NULL), POLL_OK);
+    /* a and everyone who only upvoted A are respondents no more */
+    ck_assert_uint_eq(p->respondents, 1 + on_b[0] + on_b[1]);
+    check_text_recount(p);
+    poll_free(p);
+}
+END_TEST
+
 static Suite *suite(void) {
     Suite *s = suite_create("poll");
     TCase *tc = tcase_create("core");
@@ -1319,6 +1388,8 @@ static Suite *suite(void) {
     tcase_add_test(tc, store_round_trip);
     tcase_add_test(tc, store_refuses_damage);
     tcase_add_test(tc, list_rules);
+    tcase_add_test(tc, names_read_back);
+    tcase_add_test(tc, upvoters_across_words);
     suite_add_tcase(s, tc);
     return s;
 }

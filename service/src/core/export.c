@@ -1,5 +1,6 @@
 #include "core/export.h"
 
+#include "core/poll.h"
 #include "core/vec.h"
 
 #include <cjson/cJSON.h>
@@ -89,14 +90,16 @@ void export_book_event(export_book *b, const hist_event *e) {
 typedef struct words {
     const char *months[12];
     const char *at;           /* between a date and its time */
+    const char *colon, *semicolon; /* French puts a space before them, English does not */
+    const char *quote_open, *quote_close; /* around a poll's question in the timeline */
     const char *created, *last_activity;
     const char *revision, *revisions, *person, *people, *organisation, *organisations; /* one, several */
     const char *org_h, *org_col, *people_h, *statement_h, *polls_h, *timeline_h;
     const char *no_polls, *empty_statement;
-    const char *kinds[4];     /* single, multiple, scale, text */
-    const char *states[3];    /* draft, open, closed */
+    const char *kinds[POLL_KINDS];
+    const char *states[POLL_CLOSED + 1]; /* draft, open, closed: a deleted poll is in no export */
     const char *respondents, *all, *other, *choice, *answer, *mean, *upvotes;
-    const char *scale[5];
+    const char *scale[POLL_SCALE_POINTS]; /* the labels of the points */
     const char *alignment, *divergence, *aligned, *partly, *divergent, *compared, *no_alignment, *threshold_note;
     const char *m_created, *m_org, *m_opened, *m_closed, *m_reopened, *m_revealed, *m_last_edit;
     char decimal;
@@ -107,6 +110,8 @@ static const words FR = {
     {"janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre", "novembre",
      "décembre"},
     " à ",
+    " :", " ;",
+    " « ", " »",
     "Atelier créé le", "dernière modification le", "révision", "révisions", "personne", "personnes", "organisation",
     "organisations",
     "Organisations", "Organisation", "Personnes", "Énoncé commun", "Sondages", "Moments clés",
@@ -131,6 +136,8 @@ static const words EN = {
     {"January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November",
      "December"},
     ", ",
+    ":", ";",
+    " ", "",
     "Workshop created on", "last edited on", "revision", "revisions", "person", "people", "organisation",
     "organisations",
     "Organisations", "Organisation", "People", "Shared outcome statement", "Polls", "Key moments",
@@ -169,8 +176,11 @@ static void put_time(sbuf *b, int64_t ms) {
                                        tm.tm_hour, tm.tm_min);
 }
 
+/* Room for a figure printed with a few decimals: counts, means, divergences. */
+#define NUMBER_TEXT_MAX 64
+
 static void put_number(sbuf *b, double v, int decimals, char decimal) {
-    char tmp[64];
+    char tmp[NUMBER_TEXT_MAX];
     snprintf(tmp, sizeof tmp, "%.*f", decimals, v);
     for (char *p = tmp; *p; p++)
         if (*p == '.') *p = decimal;
@@ -198,18 +208,31 @@ static void put_md(sbuf *b, const char *s, bool in_table) {
 
 static const cJSON *item(const cJSON *o, const char *k) { return cJSON_GetObjectItemCaseSensitive(o, k); }
 
-static int kind_index(const char *kind) {
-    static const char *const names[] = {"single", "multiple", "scale", "text"};
-    for (int i = 0; i < 4; i++)
-        if (kind && strcmp(kind, names[i]) == 0) return i;
-    return -1;
+static double num(const cJSON *v) { return cJSON_IsNumber(v) ? v->valuedouble : 0; }
+
+/* A poll of the final state as the exports read it: its stored object and
+ * results parsed, its kind and state read once. */
+typedef struct shown_poll {
+    cJSON *poll;              /* the public poll object */
+    cJSON *res;               /* the results message, NULL when there were none */
+    poll_kind kind;
+    poll_state state;         /* draft, open or closed */
+    const char *question;     /* points into poll */
+} shown_poll;
+
+/* Parse hp; false when it is not a poll an export can show. Free sp either way. */
+static bool shown_poll_read(shown_poll *sp, const hist_poll *hp) {
+    sp->poll = cJSON_Parse(hp->poll);
+    sp->res = hp->results[0] ? cJSON_Parse(hp->results) : NULL;
+    sp->question = cJSON_GetStringValue(item(sp->poll, "question"));
+    return sp->question && poll_kind_from_name(cJSON_GetStringValue(item(sp->poll, "kind")), &sp->kind) &&
+           poll_state_from_name(cJSON_GetStringValue(item(sp->poll, "state")), &sp->state) &&
+           sp->state != POLL_DELETED;
 }
 
-static int state_index(const char *state) {
-    static const char *const names[] = {"draft", "open", "closed"};
-    for (int i = 0; i < 3; i++)
-        if (state && strcmp(state, names[i]) == 0) return i;
-    return -1;
+static void shown_poll_free(shown_poll *sp) {
+    cJSON_Delete(sp->poll);
+    cJSON_Delete(sp->res);
 }
 
 /* The groups of a results message: all, each broken-out organisation, other. */
@@ -232,8 +255,6 @@ static size_t groups_of(const cJSON *res, group *out, size_t max) {
     return n;
 }
 
-static double num(const cJSON *v) { return cJSON_IsNumber(v) ? v->valuedouble : 0; }
-
 /* One option's figure in a group: the count of choice k, or the upvotes of answer k. */
 static double figure(const group *g, bool text, int k) {
     const cJSON *arr = item(g->g, text ? (g->name || g->other ? "upvotes" : "answers") : "counts");
@@ -249,20 +270,21 @@ static const char *answer_text(const cJSON *poll, double id) {
     return "";
 }
 
-/* Options of a poll: labels in order; n returned. */
-static int options(const cJSON *poll, const cJSON *res, int kind, const words *w, const char **labels, int max) {
+/* Options of a poll: labels in order (NULL for the points of a scale when
+ * w is NULL); n returned. */
+static int options(const shown_poll *sp, const words *w, const char **labels, int max) {
     int n = 0;
-    if (kind == 2) {
-        for (int i = 0; i < 5 && n < max; i++) labels[n++] = w ? w->scale[i] : NULL;
-    } else if (kind == 3) {
+    if (sp->kind == POLL_SCALE) {
+        for (int i = 0; i < POLL_SCALE_POINTS && n < max; i++) labels[n++] = w ? w->scale[i] : NULL;
+    } else if (sp->kind == POLL_TEXT) {
         const cJSON *a;
-        cJSON_ArrayForEach(a, item(res, "answers")) {
+        cJSON_ArrayForEach(a, item(sp->res, "answers")) {
             if (n >= max) break;
-            labels[n++] = answer_text(poll, num(item(a, "id")));
+            labels[n++] = answer_text(sp->poll, num(item(a, "id")));
         }
     } else {
         const cJSON *c;
-        cJSON_ArrayForEach(c, item(poll, "choices")) {
+        cJSON_ArrayForEach(c, item(sp->poll, "choices")) {
             if (n >= max) break;
             labels[n++] = cJSON_GetStringValue(c) ? c->valuestring : "";
         }
@@ -272,31 +294,24 @@ static int options(const cJSON *poll, const cJSON *res, int kind, const words *w
 
 enum { MAX_GROUPS = 128, MAX_OPTIONS = 4096 };
 
-static void md_poll(sbuf *b, int number, const hist_poll *hp, const words *w) {
-    cJSON *poll = cJSON_Parse(hp->poll), *res = hp->results[0] ? cJSON_Parse(hp->results) : NULL;
-    int kind = kind_index(cJSON_GetStringValue(item(poll, "kind")));
-    int state = state_index(cJSON_GetStringValue(item(poll, "state")));
-    const char *question = cJSON_GetStringValue(item(poll, "question"));
-    if (kind < 0 || state < 0 || !question) {
-        cJSON_Delete(poll);
-        cJSON_Delete(res);
-        return;
-    }
+/* ---- Markdown ---- */
+
+/* ### N. Question, then its kind, state and respondents. */
+static void md_poll_head(sbuf *b, int number, const shown_poll *sp, const words *w) {
     sbuf_printf(b, "### %d. ", number);
-    put_md(b, question, true);
-    sbuf_printf(b, "\n\n%s · %s", w->kinds[kind], w->states[state]);
-    if (!res) {
-        sbuf_puts(b, "\n\n");
-        cJSON_Delete(poll);
-        return;
-    }
-    /* French puts a space before a colon, English does not. */
-    sbuf_printf(b, " · %s%s %.0f\n\n", w->respondents, w == &FR ? " :" : ":", num(item(res, "respondents")));
+    put_md(b, sp->question, true);
+    sbuf_printf(b, "\n\n%s · %s", w->kinds[sp->kind], w->states[sp->state]);
+    if (sp->res) sbuf_printf(b, " · %s%s %.0f", w->respondents, w->colon, num(item(sp->res, "respondents")));
+    sbuf_puts(b, "\n\n");
+}
+
+/* The table: a column per group, a row per option (and the mean of a scale). */
+static void md_poll_table(sbuf *b, const shown_poll *sp, const words *w) {
     group groups[MAX_GROUPS];
-    size_t ng = groups_of(res, groups, MAX_GROUPS);
+    size_t ng = groups_of(sp->res, groups, MAX_GROUPS);
     const char *labels[MAX_OPTIONS];
-    int nopt = options(poll, res, kind, w, labels, MAX_OPTIONS);
-    bool text = kind == 3;
+    int nopt = options(sp, w, labels, MAX_OPTIONS);
+    bool text = sp->kind == POLL_TEXT;
     sbuf_printf(b, "| %s |", text ? w->answer : w->choice);
     for (size_t g = 0; g < ng; g++) {
         sbuf_putc(b, ' ');
@@ -310,12 +325,12 @@ static void md_poll(sbuf *b, int number, const hist_poll *hp, const words *w) {
     for (size_t g = 0; g < ng; g++) sbuf_printf(b, " %.0f |", num(item(groups[g].g, "respondents")));
     for (int k = 0; k < nopt; k++) {
         sbuf_puts(b, "\n| ");
-        if (kind == 2) sbuf_printf(b, "%d — ", k + 1);
+        if (sp->kind == POLL_SCALE) sbuf_printf(b, "%d — ", k + 1);
         put_md(b, labels[k], true);
         sbuf_puts(b, " |");
         for (size_t g = 0; g < ng; g++) sbuf_printf(b, " %.0f |", figure(&groups[g], text, k));
     }
-    if (kind == 2) {
+    if (sp->kind == POLL_SCALE) {
         sbuf_printf(b, "\n| *%s* |", w->mean);
         for (size_t g = 0; g < ng; g++) {
             const cJSON *m = item(groups[g].g, "mean");
@@ -326,20 +341,33 @@ static void md_poll(sbuf *b, int number, const hist_poll *hp, const words *w) {
         }
     }
     sbuf_puts(b, "\n\n");
-    const cJSON *al = item(res, "alignment");
-    if (cJSON_IsObject(al)) {
-        const char *label = cJSON_GetStringValue(item(al, "label"));
-        const char *said = label && strcmp(label, "aligned") == 0          ? w->aligned
-                           : label && strcmp(label, "partly_aligned") == 0 ? w->partly
-                                                                            : w->divergent;
-        sbuf_printf(b, "%s%s %s (%s ", w->alignment, w == &FR ? " :" : ":", said, w->divergence);
-        put_number(b, num(item(al, "divergence")), 2, w->decimal);
-        sbuf_printf(b, "%s %.0f %s).\n\n", w == &FR ? " ;" : ";", num(item(al, "organisations")), w->compared);
-    } else if (!text) {
-        sbuf_printf(b, "%s\n\n", w->no_alignment);
+}
+
+/* How aligned the organisations were, or why it was not computed (text polls: nothing). */
+static void md_poll_alignment(sbuf *b, const shown_poll *sp, const words *w) {
+    const cJSON *al = item(sp->res, "alignment");
+    if (!cJSON_IsObject(al)) {
+        if (sp->kind != POLL_TEXT) sbuf_printf(b, "%s\n\n", w->no_alignment);
+        return;
     }
-    cJSON_Delete(poll);
-    cJSON_Delete(res);
+    const char *label = cJSON_GetStringValue(item(al, "label"));
+    const char *said = label && strcmp(label, "aligned") == 0          ? w->aligned
+                       : label && strcmp(label, "partly_aligned") == 0 ? w->partly
+                                                                        : w->divergent;
+    sbuf_printf(b, "%s%s %s (%s ", w->alignment, w->colon, said, w->divergence);
+    put_number(b, num(item(al, "divergence")), 2, w->decimal);
+    sbuf_printf(b, "%s %.0f %s).\n\n", w->semicolon, num(item(al, "organisations")), w->compared);
+}
+
+/* One poll; nothing when it cannot be shown. */
+static void md_poll(sbuf *b, int number, const hist_poll *hp, const words *w) {
+    shown_poll sp;
+    if (shown_poll_read(&sp, hp)) {
+        md_poll_head(b, number, &sp, w);
+        if (sp.res) md_poll_table(b, &sp, w);
+        if (sp.res) md_poll_alignment(b, &sp, w);
+    }
+    shown_poll_free(&sp);
 }
 
 static const char *moment_words(const words *w, export_moment_kind k) {
@@ -358,9 +386,8 @@ static int by_name(const void *a, const void *b) {
     return strcmp((*(const export_org *const *)a)->name, (*(const export_org *const *)b)->name);
 }
 
-void export_markdown(sbuf *out, const export_meta *m, const export_book *bk, const hist_state *polls,
-                     export_lang lang) {
-    const words *w = lang == EXPORT_EN ? &EN : &FR;
+/* # Title, then when it was created and last edited and how many took part. */
+static void md_title(sbuf *out, const export_meta *m, const export_book *bk, const words *w) {
     sbuf_puts(out, "# ");
     put_md(out, m->title, true);
     sbuf_printf(out, "\n\n%s ", w->created);
@@ -374,7 +401,9 @@ void export_markdown(sbuf *out, const export_meta *m, const export_book *bk, con
     sbuf_printf(out, " · %lld %s · %u %s · %zu %s\n\n", (long long)m->rev, count_word(w, m->rev, w->revision, w->revisions),
                 bk->people, count_word(w, bk->people, w->person, w->people), norgs,
                 count_word(w, (int64_t)norgs, w->organisation, w->organisations));
+}
 
+static void md_organisations(sbuf *out, const export_book *bk, const words *w) {
     sbuf_printf(out, "## %s\n\n| %s | %s |\n|---|---:|\n", w->org_h, w->org_col, w->people_h);
     /* By name (byte order): the summary does not tell who came first. */
     const export_org *sorted[bk->norgs ? bk->norgs : 1];
@@ -386,12 +415,14 @@ void export_markdown(sbuf *out, const export_meta *m, const export_book *bk, con
         put_md(out, sorted[i]->name, true);
         sbuf_printf(out, " | %u |\n", sorted[i]->people);
     }
+}
 
+static void md_statement(sbuf *out, const char *text, const words *w) {
     sbuf_printf(out, "\n## %s\n\n", w->statement_h);
-    if (!m->text[0]) sbuf_printf(out, "%s\n", w->empty_statement);
+    if (!text[0]) sbuf_printf(out, "%s\n", w->empty_statement);
     /* Each line its own quoted line, ended by a hard break, so the line
      * breaks of the statement survive. */
-    for (const char *line = m->text; *line;) {
+    for (const char *line = text; *line;) {
         const char *nl = strchr(line, '\n');
         size_t len = nl ? (size_t)(nl - line) : strlen(line);
         char *copy = strndup(line, len);
@@ -405,14 +436,18 @@ void export_markdown(sbuf *out, const export_meta *m, const export_book *bk, con
         free(copy);
         line = nl ? nl + 1 : line + len;
     }
+}
 
+static void md_polls(sbuf *out, const hist_state *polls, const words *w) {
     sbuf_printf(out, "\n## %s\n\n", w->polls_h);
     int number = 0;
     for (size_t i = 0; i < polls->npolls; i++)
         if (!polls->polls[i].draft) md_poll(out, ++number, &polls->polls[i], w);
     if (!number) sbuf_printf(out, "%s\n\n", w->no_polls);
     else sbuf_printf(out, "*%s*\n\n", w->threshold_note);
+}
 
+static void md_timeline(sbuf *out, const export_meta *m, const export_book *bk, const words *w) {
     sbuf_printf(out, "## %s\n\n", w->timeline_h);
     for (size_t i = 0; i < bk->nmoments; i++) {
         const export_moment *mo = &bk->moments[i];
@@ -420,9 +455,10 @@ void export_markdown(sbuf *out, const export_meta *m, const export_book *bk, con
         put_time(out, mo->t);
         sbuf_printf(out, " — %s", moment_words(w, mo->kind));
         if (mo->subject) {
-            sbuf_puts(out, w == &FR && mo->kind != EXPORT_ORG_ARRIVED ? " « " : " ");
+            bool quoted = mo->kind != EXPORT_ORG_ARRIVED; /* a question, not an organisation */
+            sbuf_puts(out, quoted ? w->quote_open : " ");
             put_md(out, mo->subject, true);
-            if (w == &FR && mo->kind != EXPORT_ORG_ARRIVED) sbuf_puts(out, " »");
+            if (quoted) sbuf_puts(out, w->quote_close);
         }
         sbuf_putc(out, '\n');
     }
@@ -432,6 +468,16 @@ void export_markdown(sbuf *out, const export_meta *m, const export_book *bk, con
         sbuf_printf(out, " — %s (%lld %s)\n", w->m_last_edit, (long long)m->rev,
                     count_word(w, m->rev, w->revision, w->revisions));
     }
+}
+
+void export_markdown(sbuf *out, const export_meta *m, const export_book *bk, const hist_state *polls,
+                     export_lang lang) {
+    const words *w = lang == EXPORT_EN ? &EN : &FR;
+    md_title(out, m, bk, w);
+    md_organisations(out, bk, w);
+    md_statement(out, m->text, w);
+    md_polls(out, polls, w);
+    md_timeline(out, m, bk, w);
 }
 
 /* ---- CSV ---- */
@@ -458,59 +504,63 @@ static void csv_number(sbuf *b, double v) {
     else sbuf_printf(b, "%.4f", v);
 }
 
-void export_csv(sbuf *out, const hist_state *polls) {
-    sbuf_puts(out, "poll,question,kind,state,group,respondents,option,count,divergence,alignment\r\n");
-    for (size_t i = 0; i < polls->npolls; i++) {
-        const hist_poll *hp = &polls->polls[i];
-        if (hp->draft || !hp->results[0]) continue;
-        cJSON *poll = cJSON_Parse(hp->poll), *res = cJSON_Parse(hp->results);
-        int kind = kind_index(cJSON_GetStringValue(item(poll, "kind")));
-        const char *question = cJSON_GetStringValue(item(poll, "question"));
-        const char *state = cJSON_GetStringValue(item(poll, "state"));
-        if (kind < 0 || !question || !state || !res) {
-            cJSON_Delete(poll);
-            cJSON_Delete(res);
-            continue;
+/* What every row of a poll repeats. */
+typedef struct csv_rows {
+    const hist_poll *hp;
+    const shown_poll *sp;
+    const char **labels;               /* the options, in order */
+    int nopt;                          /* how many */
+    char divergence[NUMBER_TEXT_MAX];  /* the alignment's, "" when none */
+    const char *label;                 /* the alignment's label, "" when none */
+} csv_rows;
+
+/* The rows of one group of a poll: one per option, and the mean of a scale. */
+static void csv_group(sbuf *out, const csv_rows *r, const group *g) {
+    bool text = r->sp->kind == POLL_TEXT, scale = r->sp->kind == POLL_SCALE;
+    for (int k = 0; k < r->nopt + (scale ? 1 : 0); k++) {
+        csv_field(out, r->hp->id);
+        sbuf_putc(out, ',');
+        csv_field(out, r->sp->question);
+        sbuf_printf(out, ",%s,%s,", poll_kind_name(r->sp->kind), poll_state_name(r->sp->state));
+        csv_field(out, g->name ? g->name : g->other ? "other" : "all");
+        sbuf_putc(out, ',');
+        csv_number(out, num(item(g->g, "respondents")));
+        sbuf_putc(out, ',');
+        if (scale && k == POLL_SCALE_POINTS) { /* the row after the points */
+            const cJSON *m = item(g->g, "mean");
+            sbuf_puts(out, "mean,");
+            if (cJSON_IsNumber(m)) csv_number(out, m->valuedouble);
+        } else {
+            if (scale) sbuf_printf(out, "%d", k + 1);
+            else csv_field(out, r->labels[k] ? r->labels[k] : "");
+            sbuf_putc(out, ',');
+            csv_number(out, figure(g, text, k));
         }
-        const cJSON *al = item(res, "alignment");
-        char divergence[32] = "";
-        const char *label = "";
+        sbuf_printf(out, ",%s,%s\r\n", r->divergence, r->label);
+    }
+}
+
+/* Every row of a poll with results. */
+static void csv_poll(sbuf *out, const hist_poll *hp) {
+    shown_poll sp;
+    if (shown_poll_read(&sp, hp) && sp.res) {
+        const char *labels[MAX_OPTIONS];
+        csv_rows r = {.hp = hp, .sp = &sp, .labels = labels, .label = ""};
+        r.nopt = options(&sp, NULL, labels, MAX_OPTIONS);
+        const cJSON *al = item(sp.res, "alignment");
         if (cJSON_IsObject(al)) {
-            snprintf(divergence, sizeof divergence, "%.4f", num(item(al, "divergence")));
-            label = cJSON_GetStringValue(item(al, "label")) ? item(al, "label")->valuestring : "";
+            snprintf(r.divergence, sizeof r.divergence, "%.4f", num(item(al, "divergence")));
+            r.label = cJSON_GetStringValue(item(al, "label")) ? item(al, "label")->valuestring : "";
         }
         group groups[MAX_GROUPS];
-        size_t ng = groups_of(res, groups, MAX_GROUPS);
-        const char *labels[MAX_OPTIONS];
-        int nopt = options(poll, res, kind, NULL, labels, MAX_OPTIONS);
-        bool text = kind == 3;
-        for (size_t g = 0; g < ng; g++) {
-            for (int k = 0; k < nopt + (kind == 2 ? 1 : 0); k++) {
-                csv_field(out, hp->id);
-                sbuf_putc(out, ',');
-                csv_field(out, question);
-                sbuf_printf(out, ",%s,%s,", cJSON_GetStringValue(item(poll, "kind")), state);
-                csv_field(out, groups[g].name ? groups[g].name : groups[g].other ? "other" : "all");
-                sbuf_putc(out, ',');
-                csv_number(out, num(item(groups[g].g, "respondents")));
-                sbuf_putc(out, ',');
-                if (kind == 2) {
-                    if (k < 5) sbuf_printf(out, "%d,", k + 1);
-                    else sbuf_puts(out, "mean,");
-                } else {
-                    csv_field(out, labels[k] ? labels[k] : "");
-                    sbuf_putc(out, ',');
-                }
-                if (kind == 2 && k == 5) {
-                    const cJSON *m = item(groups[g].g, "mean");
-                    if (cJSON_IsNumber(m)) csv_number(out, m->valuedouble);
-                } else {
-                    csv_number(out, figure(&groups[g], text, k));
-                }
-                sbuf_printf(out, ",%s,%s\r\n", divergence, label);
-            }
-        }
-        cJSON_Delete(poll);
-        cJSON_Delete(res);
+        size_t ng = groups_of(sp.res, groups, MAX_GROUPS);
+        for (size_t g = 0; g < ng; g++) csv_group(out, &r, &groups[g]);
     }
+    shown_poll_free(&sp);
+}
+
+void export_csv(sbuf *out, const hist_state *polls) {
+    sbuf_puts(out, "poll,question,kind,state,group,respondents,option,count,divergence,alignment\r\n");
+    for (size_t i = 0; i < polls->npolls; i++)
+        if (!polls->polls[i].draft && polls->polls[i].results[0]) csv_poll(out, &polls->polls[i]);
 }

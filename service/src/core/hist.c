@@ -1,5 +1,6 @@
 #include "core/hist.h"
 
+#include "core/poll.h"
 #include "core/vec.h"
 
 #include <cjson/cJSON.h>
@@ -11,13 +12,13 @@ bool hist_valid_id(const char *id, int64_t *ms) {
     const char *p = id;
     if (!p || *p < '0' || *p > '9') return false;
     for (; *p >= '0' && *p <= '9'; p++) {
-        if (p - id > 15) return false; /* keeps MS below 2^53 */
+        if (p - id >= HIST_MS_DIGITS) return false;
         v = v * 10 + (*p - '0');
     }
     if (*p++ != '-' || *p < '0' || *p > '9') return false;
     const char *seq = p;
     for (; *p >= '0' && *p <= '9'; p++)
-        if (p - seq > 19) return false;
+        if (p - seq >= HIST_SEQ_DIGITS) return false;
     if (*p) return false;
     if (ms) *ms = v;
     return true;
@@ -55,7 +56,7 @@ typedef struct poll_facts {
     bool deleted;        /* state "deleted" */
     bool results_public; /* "results" is live or revealed */
     int64_t created;
-    char id[32];
+    char id[POLL_ID_MAX + 1];
 } poll_facts;
 
 static bool read_poll_facts(const char *json, poll_facts *f) {
@@ -65,11 +66,15 @@ static bool read_poll_facts(const char *json, poll_facts *f) {
     const char *vis = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "results"));
     const char *id = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "id"));
     const cJSON *created = cJSON_GetObjectItemCaseSensitive(o, "created");
-    bool ok = state && vis && id && strlen(id) < sizeof f->id;
+    poll_state st;
+    poll_visibility v;
+    /* A state or visibility the poll model does not know reads as damage,
+     * not as results anyone may see. */
+    bool ok = poll_state_from_name(state, &st) && poll_visibility_from_name(vis, &v) && poll_valid_id(id);
     if (ok) {
-        f->draft = strcmp(state, "draft") == 0;
-        f->deleted = strcmp(state, "deleted") == 0;
-        f->results_public = strcmp(vis, "hidden") != 0;
+        f->draft = st == POLL_DRAFT;
+        f->deleted = st == POLL_DELETED;
+        f->results_public = v != POLL_RESULTS_HIDDEN;
         f->created = cJSON_IsNumber(created) ? (int64_t)created->valuedouble : 0;
         memcpy(f->id, id, strlen(id) + 1);
     }

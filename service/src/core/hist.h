@@ -16,6 +16,8 @@
 #include "core/sbuf.h"
 
 #define HIST_ID_MAX 48          /* bytes in a stream id ("ms-seq") */
+#define HIST_MS_DIGITS 16       /* most digits of a stream id's time part (times in ms have 13 until 2286) */
+#define HIST_SEQ_DIGITS 20      /* most digits of its sequence part: any 64-bit number */
 
 /* One stored event. Strings point into the caller's reply (not copied);
  * absent fields are NULL. */
@@ -40,7 +42,8 @@ typedef struct hist_event {
 /* The view of the history a request gets. */
 typedef enum { HIST_PUBLIC, HIST_FACILITATOR } hist_view;
 
-/* A stream id "MS-SEQ" (both parts decimal, MS < 2^53). Its time part in *ms. */
+/* A stream id "MS-SEQ" (both parts decimal, at most HIST_MS_DIGITS and
+ * HIST_SEQ_DIGITS digits). Its time part in *ms. */
 bool hist_valid_id(const char *id, int64_t *ms);
 
 /* Fill e from a stream entry: id and n strings alternating field, value.

@@ -362,6 +362,11 @@ static void move_units(char *buf, const ot_op *op, const unit *u, size_t nu) {
     }
 }
 
+/* Ops that fit on ot_apply's stack, without an allocation: a typed
+ * character or a short edit has far fewer components and skips. */
+#define APPLY_STACK_COMPONENTS 16
+#define APPLY_STACK_SKIPS 8
+
 ot_status ot_apply(ot_text *t, const ot_op *op) {
     ot_status st = ot_op_check(op);
     if (st != OT_OK) return st;
@@ -370,8 +375,8 @@ ot_status ot_apply(ot_text *t, const ot_op *op) {
     /* One block: byte offsets (n + 1), then units (at most one per skip, plus the tail). */
     size_t nskips = 0;
     for (size_t i = 0; i < op->n; i++) nskips += op->c[i].kind == OT_SKIP;
-    size_t stackpos[17];
-    unit stackunits[9];
+    size_t stackpos[APPLY_STACK_COMPONENTS + 1];
+    unit stackunits[APPLY_STACK_SKIPS + 1];
     size_t *bpos = stackpos;
     unit *u = stackunits;
     void *heap = NULL;

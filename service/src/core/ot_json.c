@@ -144,8 +144,10 @@ static size_t digits(size_t n) {
     return d;
 }
 
+#define SIZE_DIGITS_MAX 20 /* decimal digits of the largest size_t, 2^64 - 1 */
+
 static char *put_uint(char *p, size_t n) {
-    char tmp[24];
+    char tmp[SIZE_DIGITS_MAX];
     size_t k = 0;
     do {
         tmp[k++] = (char)('0' + n % 10);

@@ -1,6 +1,7 @@
 /* poll.h -- live polls of one workshop: definitions, lifecycle, ballots,
  * text answers with upvotes, results by organisation and how far the
- * organisations diverge. protocol/polls.md is the specification.
+ * organisations diverge. protocol/polls.md is the specification. Their JSON
+ * on the wire is poll_json.h's; their Redis records are poll_store.h's.
  *
  * Pure: no sockets, no Redis, no clock (creation times are handed in), no
  * randomness (the shell picks poll ids). Every change to a ballot updates the
@@ -8,8 +9,9 @@
  * per-organisation breakdown and the alignment are computed on demand.
  *
  * Who voted what is kept only so that each participant has one changeable
- * ballot: no encoder here ever writes a participant id (a ballot's store
- * record leaves it out too: the shell keys the record by it). */
+ * ballot: no wire encoder (poll_json.h) ever writes a participant id, and a
+ * ballot's store record (poll_store.h) leaves it out too: the shell keys the
+ * record by it. */
 #ifndef ATELIER_POLL_H
 #define ATELIER_POLL_H
 
@@ -17,12 +19,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <cjson/cJSON.h>
-
 #include "core/proto.h"
-#include "core/sbuf.h"
 
 #define POLL_ID_MAX 22          /* base64url characters in a poll id */
+#define POLL_ID_LEN 11          /* base64url characters in a poll id the server makes (66 random bits) */
 #define POLL_PID_MAX 32         /* bytes in a participant id */
 #define POLL_QUESTION_MAX 300   /* code points in a question */
 #define POLL_CHOICES_MIN 2      /* choices of a single or multiple choice poll_t */
@@ -54,6 +54,7 @@ typedef enum {
 } poll_err;
 
 typedef enum { POLL_SINGLE, POLL_MULTIPLE, POLL_SCALE, POLL_TEXT } poll_kind;
+#define POLL_KINDS (POLL_TEXT + 1) /* how many kinds there are */
 typedef enum { POLL_DRAFT, POLL_OPEN, POLL_CLOSED, POLL_DELETED } poll_state;
 /* Who sees results: facilitators always; participants per this setting. */
 typedef enum {
@@ -135,19 +136,21 @@ typedef struct poll_list {
     size_t n, cap;       /* polls held, room for */
 } poll_list;
 
-/* Names. */
+/* Names, as on the wire ("?" for a value out of range). The _from_name
+ * functions read them back: false when s is NULL or no such name. */
 const char *poll_err_code(poll_err e);
 const char *poll_kind_name(poll_kind k);
 const char *poll_state_name(poll_state s);
 const char *poll_visibility_name(poll_visibility v);
+bool poll_kind_from_name(const char *s, poll_kind *k);
+bool poll_state_from_name(const char *s, poll_state *st);
 bool poll_visibility_from_name(const char *s, poll_visibility *v);
 /* The label of a divergence: "aligned" (< 0.2), "partly_aligned" (< 0.5), "divergent". */
 const char *poll_alignment_label(double divergence);
 /* 1..POLL_ID_MAX base64url characters. */
 bool poll_valid_id(const char *id);
 
-/* Definitions. poll_def_from_json checks every rule; on error *d is empty. */
-poll_err poll_def_from_json(const cJSON *o, poll_def *d, const char **why);
+/* Definitions (read from JSON by poll_def_from_json, poll_json.h). */
 poll_err poll_def_check(const poll_def *d, const char **why);
 void poll_def_free(poll_def *d);
 
@@ -170,8 +173,8 @@ bool poll_may_see_results(const poll_t *p, bool facilitator);
 /* Ballots (single, multiple, scale), while open. A new ballot replaces the
  * participant's previous one; a ballot with `none` withdraws it. org is the
  * participant's organisation (1..PROTO_NAME_MAX code points). Casting the
- * same ballot again changes nothing and returns POLL_OK. */
-poll_err poll_ballot_from_json(const poll_t *p, const cJSON *v, poll_ballot *b, const char **why);
+ * same ballot again changes nothing and returns POLL_OK. A client's ballot
+ * is read by poll_ballot_from_json (poll_json.h). */
 poll_err poll_vote(poll_t *p, const char *pid, const char *org, const poll_ballot *b, const char **why);
 
 /* Text answers, while open. Each participant has at most def.max live
@@ -190,30 +193,6 @@ poll_err poll_upvote(poll_t *p, const char *pid, const char *org, uint32_t answe
  * sent and its label agree. False (null on the wire) for text polls and when
  * fewer than 2 organisations are broken out. */
 bool poll_alignment(const poll_t *p, unsigned min_group, double *divergence);
-
-/* Wire encoders, like proto_write_*. idjson (the request id as JSON text) may
- * be NULL or "" for none; allocation failure sets b->oom. */
-void poll_write_public(sbuf *b, const poll_t *p);                          /* the poll object (definition + state) */
-void poll_write_poll(sbuf *b, const poll_t *p, const char *idjson);        /* {"type":"poll",…} */
-void poll_write_deleted(sbuf *b, const char *poll_id, const char *idjson);
-void poll_write_answer(sbuf *b, const poll_t *p, uint32_t answer_id);      /* {"type":"answer",…}: added, edited or deleted */
-void poll_write_results(sbuf *b, const poll_t *p, unsigned min_group, const char *idjson);
-void poll_write_my_ballot(sbuf *b, const poll_t *p, const char *pid, const char *idjson);
-/* An error whose re is a poll message type (proto_write_error only knows proto_type). */
-void poll_write_error(sbuf *b, poll_err e, const char *message, const char *re, const char *idjson);
-
-/* Store. The poll record changes with every lifecycle step and every answer
- * added (it holds answers_next, so answer ids are never reused). A ballot
- * record is the participant's own part, keyed by their id outside the JSON;
- * poll_store_write_ballot returns false (write nothing, delete the record)
- * when the participant has nothing recorded. Loading: poll_store_read, then
- * poll_store_read_ballot for every record in any order, then
- * poll_store_finish (it settles upvotes whose answer came later). */
-void poll_store_write(sbuf *b, const poll_t *p);
-poll_err poll_store_read(const char *json, size_t len, poll_t **out, const char **why);
-bool poll_store_write_ballot(sbuf *b, const poll_t *p, const char *pid);
-poll_err poll_store_read_ballot(poll_t *p, const char *pid, const char *json, size_t len, const char **why);
-void poll_store_finish(poll_t *p);
 
 /* The list. add refuses a duplicate id (POLL_EBAD_REQUEST) and a full list
  * (POLL_ELIMIT), and takes ownership only on success; take removes a poll_t

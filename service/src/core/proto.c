@@ -8,8 +8,6 @@
 #include "core/ot_json.h"
 #include "core/utf8.h"
 
-#define MAX_SAFE_INT 9007199254740991.0 /* 2^53 - 1: beyond it doubles lose integers */
-
 static const char *const err_codes[] = {
     [PROTO_OK] = "ok",
     [PROTO_EBAD_REQUEST] = "bad_request",
@@ -61,14 +59,17 @@ bool proto_valid_b64url(const char *s, size_t max) {
     return true;
 }
 
-/* An integer field in [min, MAX_SAFE_INT]. */
-static bool get_int(const cJSON *o, const char *name, double min, int64_t *out) {
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, name);
+bool proto_json_int(const cJSON *v, double lo, double hi, int64_t *out) {
     if (!cJSON_IsNumber(v)) return false;
     double d = v->valuedouble;
-    if (!isfinite(d) || d != floor(d) || d < min || d > MAX_SAFE_INT) return false;
+    if (!isfinite(d) || d != floor(d) || d < lo || d > hi) return false;
     *out = (int64_t)d;
     return true;
+}
+
+/* An integer field in [min, PROTO_SAFE_INT_MAX]. */
+static bool get_int(const cJSON *o, const char *name, double min, int64_t *out) {
+    return proto_json_int(cJSON_GetObjectItemCaseSensitive(o, name), min, PROTO_SAFE_INT_MAX, out);
 }
 
 /* A string field; NULL when absent or not a string. */
@@ -96,10 +97,10 @@ static bool read_id(const cJSON *o, char *dst) {
         for (size_t i = 0; ok && i < n; i++) /* no control characters: an id is a label */
             if ((unsigned char)v->valuestring[i] < 0x20) ok = false;
         if (ok) sbuf_put_jstr(&b, v->valuestring, n);
-    } else if (cJSON_IsNumber(v)) {
-        double d = v->valuedouble;
-        ok = isfinite(d) && d == floor(d) && fabs(d) <= MAX_SAFE_INT;
-        if (ok) sbuf_put_i64(&b, (int64_t)d);
+    } else {
+        int64_t n;
+        ok = proto_json_int(v, -PROTO_SAFE_INT_MAX, PROTO_SAFE_INT_MAX, &n);
+        if (ok) sbuf_put_i64(&b, n);
     }
     ok = ok && sbuf_ok(&b) && b.len <= PROTO_IDJSON_MAX;
     if (ok) memcpy(dst, sbuf_data(&b), b.len + 1);
@@ -196,15 +197,11 @@ static proto_err decode_cursor(const cJSON *o, proto_cursor *c, const char **why
         return PROTO_EBAD_REQUEST;
     }
     int64_t v[2];
-    for (int i = 0; i < 2; i++) {
-        const cJSON *x = cJSON_GetArrayItem(sel, i);
-        double d = cJSON_IsNumber(x) ? x->valuedouble : -1;
-        if (!isfinite(d) || d != floor(d) || d < 0 || d > MAX_SAFE_INT) {
+    for (int i = 0; i < 2; i++)
+        if (!proto_json_int(cJSON_GetArrayItem(sel, i), 0, PROTO_SAFE_INT_MAX, &v[i])) {
             *why = "cursor positions must be integers >= 0";
             return PROTO_EBAD_REQUEST;
         }
-        v[i] = (int64_t)d;
-    }
     c->anchor = v[0];
     c->head = v[1];
     return PROTO_OK;
@@ -269,14 +266,14 @@ static inline bool sc_peek(scan *s, char c) {
 
 static bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
-/* An integer of 1 to 15 digits: below 2^53, so cJSON's double holds it exactly. */
+/* An integer of 1 to PROTO_SAFE_INT_DIGITS digits: cJSON's double holds it exactly. */
 static bool sc_uint(scan *s, int64_t *out) {
     sc_ws(s);
     const char *q = s->p;
     int64_t v = 0;
-    while (q < s->end && is_digit(*q) && q - s->p < 16) v = v * 10 + (*q++ - '0');
+    while (q < s->end && is_digit(*q) && q - s->p <= PROTO_SAFE_INT_DIGITS) v = v * 10 + (*q++ - '0');
     size_t n = (size_t)(q - s->p);
-    if (n == 0 || n > 15 || (n > 1 && *s->p == '0')) return false;
+    if (n == 0 || n > PROTO_SAFE_INT_DIGITS || (n > 1 && *s->p == '0')) return false;
     if (q < s->end && (is_digit(*q) || *q == '.' || *q == 'e' || *q == 'E' || *q == '+' || *q == '-')) return false;
     s->p = q;
     *out = v;
@@ -544,31 +541,33 @@ void proto_msg_free(proto_msg *m) {
     memset(m, 0, sizeof *m);
 }
 
-static void put_id(sbuf *b, const char *idjson) {
+void proto_write_id(sbuf *b, const char *idjson) {
     if (idjson && idjson[0]) {
         sbuf_puts(b, ",\"id\":");
         sbuf_puts(b, idjson);
     }
 }
 
-void proto_write_error(sbuf *b, proto_err e, const char *message, proto_type re, const char *idjson) {
+void proto_write_error_code(sbuf *b, const char *code, const char *message, const char *re, const char *idjson) {
     sbuf_puts(b, "{\"type\":\"error\",\"code\":\"");
-    sbuf_puts(b, proto_err_code(e));
+    sbuf_puts(b, code);
     sbuf_puts(b, "\",\"message\":");
     sbuf_put_jstrz(b, message ? message : "");
-    const char *ren = proto_type_name(re);
-    if (ren) {
-        sbuf_puts(b, ",\"re\":\"");
-        sbuf_puts(b, ren);
-        sbuf_putc(b, '"');
+    if (re && re[0]) {
+        sbuf_puts(b, ",\"re\":");
+        sbuf_put_jstrz(b, re);
     }
-    put_id(b, idjson);
+    proto_write_id(b, idjson);
     sbuf_putc(b, '}');
+}
+
+void proto_write_error(sbuf *b, proto_err e, const char *message, proto_type re, const char *idjson) {
+    proto_write_error_code(b, proto_err_code(e), message, proto_type_name(re), idjson);
 }
 
 void proto_write_ack(sbuf *b, const char *idjson, int64_t rev) {
     sbuf_puts(b, "{\"type\":\"ack\"");
-    put_id(b, idjson);
+    proto_write_id(b, idjson);
     sbuf_puts(b, ",\"rev\":");
     sbuf_put_i64(b, rev);
     sbuf_putc(b, '}');
@@ -576,7 +575,7 @@ void proto_write_ack(sbuf *b, const char *idjson, int64_t rev) {
 
 void proto_write_pong(sbuf *b, const char *idjson) {
     sbuf_puts(b, "{\"type\":\"pong\"");
-    put_id(b, idjson);
+    proto_write_id(b, idjson);
     sbuf_putc(b, '}');
 }
 

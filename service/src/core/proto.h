@@ -18,9 +18,13 @@
 #define PROTO_ID_MAX 64          /* characters (code points) in a request id / op id */
 #define PROTO_IDJSON_MAX (4 * PROTO_ID_MAX + 2) /* an id as JSON text: quotes, up to 4 bytes a character */
 #define PROTO_WORKSHOP_ID_MAX 43 /* base64url characters in a workshop id */
+#define PROTO_WORKSHOP_ID_LEN 22 /* base64url characters in a workshop id the server makes: 128 random bits */
 #define PROTO_TOKEN_MAX 96       /* bytes in a resume token */
 #define PROTO_KEY_MAX 96         /* bytes in a facilitator key */
+#define PROTO_KEY_LEN 43         /* base64url characters in a facilitator key the server makes: 256 random bits */
 #define PROTO_TEXT_MAX (1 << 20) /* bytes in a starting text */
+#define PROTO_SAFE_INT_MAX 9007199254740991.0 /* 2^53 - 1: the largest integer a JSON number (a double) keeps exact */
+#define PROTO_SAFE_INT_DIGITS 15 /* decimal digits that always write an integer below PROTO_SAFE_INT_MAX */
 
 typedef enum {
     PROTO_NONE = 0,
@@ -106,6 +110,11 @@ const char *proto_type_name(proto_type t);
 
 /* Replies. idjson may be NULL or "" for none. */
 void proto_write_error(sbuf *b, proto_err e, const char *message, proto_type re, const char *idjson);
+/* An error by its code as sent (other modules have codes of their own:
+ * poll_err_code); re is the type of the refused message, NULL or "" for none. */
+void proto_write_error_code(sbuf *b, const char *code, const char *message, const char *re, const char *idjson);
+/* ,"id":IDJSON: the request id echoed in a reply; nothing when idjson is NULL or "". */
+void proto_write_id(sbuf *b, const char *idjson);
 void proto_write_ack(sbuf *b, const char *idjson, int64_t rev);
 void proto_write_pong(sbuf *b, const char *idjson);
 /* {"type":"op","rev":R,"op":OPJSON,"author":"P"} */
@@ -117,6 +126,9 @@ void proto_write_departed(sbuf *b, const char *participant);
 void proto_write_participant(sbuf *b, const char *id, const char *name, const char *org, bool facilitator);
 
 /* Helpers for the HTTP API, shared so the rules stay in one place. */
+/* An integral JSON number in [lo, hi], in *out; lo and hi within
+ * ±PROTO_SAFE_INT_MAX, where a double still holds every integer. */
+bool proto_json_int(const struct cJSON *v, double lo, double hi, int64_t *out);
 /* True when s (NUL-terminated, valid UTF-8 assumed checked) has 1..max code points and no control characters. */
 bool proto_valid_label(const char *s, size_t max_cps);
 /* JSON text with a \u0000 escape (not a literal backslash before "u0000"):

@@ -53,10 +53,13 @@ void sbuf_put_grow(sbuf *b, const void *p, size_t n) {
     if (dst && n) memcpy(dst, p, n);
 }
 
+/* sbuf_printf writes on the stack first: most messages' pieces fit. */
+#define PRINTF_STACK_MAX 256
+
 void sbuf_printf(sbuf *b, const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
-    char tmp[256];
+    char tmp[PRINTF_STACK_MAX];
     int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
     va_end(ap);
     if (n < 0) {

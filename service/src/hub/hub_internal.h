@@ -6,6 +6,8 @@
 
 #include "core/hist.h"
 #include "core/poll.h"
+#include "core/poll_json.h"
+#include "core/poll_store.h"
 #include "core/proto.h"
 #include "core/workshop.h"
 #include "hub/hub.h"

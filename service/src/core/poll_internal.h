@@ -1,0 +1,69 @@
+/* poll_internal.h -- what the poll files share and nobody else may use: the
+ * model's steps that the wire codec (poll_json.c) and the store record
+ * (poll_store.c) reuse, and the JSON pieces both of those write or read.
+ * The `poll__` prefix marks them private. Not for other modules. */
+#ifndef ATELIER_POLL_INTERNAL_H
+#define ATELIER_POLL_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/poll.h"
+#include "core/sbuf.h"
+
+/* ---- poll.c: the model ---- */
+
+/* Set *why (when why is not NULL) and return e. */
+poll_err poll__fail(const char **why, poll_err e, const char *msg);
+/* 1..max code points of valid UTF-8, no control character, not only spaces. */
+bool poll__valid_text(const char *s, size_t max);
+/* 1..POLL_PID_MAX bytes, none of them a space or a control character. */
+bool poll__valid_pid(const char *pid);
+/* A valid organisation name (proto_valid_label, PROTO_NAME_MAX). */
+bool poll__valid_org(const char *org);
+
+/* A draft poll with no definition yet, or NULL when out of memory. */
+poll_t *poll__alloc(const char *id, int64_t created);
+
+/* The voter index of pid, or -1. */
+long poll__voter_find(const poll_t *p, const char *pid);
+/* The voter index of pid, created when absent and moved to org when they
+ * come with another organisation than before; -1 when out of memory. */
+long poll__voter_get(poll_t *p, const char *pid, const char *org);
+/* A text voter counts as a respondent: they have an answer or an upvote. */
+bool poll__voter_active(const poll_voter *v);
+
+/* b fits the poll's kind and definition (b is not `none`). */
+poll_err poll__ballot_check(const poll_t *p, const poll_ballot *b, const char **why);
+/* Record a checked ballot (not `none`) whatever the state. */
+poll_err poll__record_ballot(poll_t *p, const char *pid, const char *org, const poll_ballot *b, const char **why);
+
+/* The live answer with this id, or NULL (never handed out, or deleted). */
+poll_answer *poll__live_answer(const poll_t *p, uint32_t id);
+/* Voter vi upvoted a. */
+bool poll__upvoted(const poll_answer *a, size_t vi);
+/* Hand out answer ids up to n (deleted until filled); false when out of memory. */
+bool poll__answers_extend(poll_t *p, uint32_t n);
+/* Store answer `id` (a free id already handed out) for voter vi. */
+poll_err poll__answer_put(poll_t *p, uint32_t vi, uint32_t id, const char *text, const char **why);
+/* Set voter vi's upvote on a (not its author's, not already set). */
+poll_err poll__upvote_set(poll_t *p, poll_answer *a, size_t vi, const char **why);
+/* The voter index of each upvoter of a, in index order: start with *next = 0;
+ * false when there are no more. */
+bool poll__upvoter_next(const poll_answer *a, size_t *next, size_t *vi);
+
+/* The anonymity threshold actually applied (0 means 1). */
+unsigned poll__group_min(unsigned min_group);
+/* The mean scale value of a group with at least one respondent. */
+double poll__org_mean(const poll_org *o);
+
+/* ---- poll_json.c: JSON pieces the wire and the store record share ---- */
+
+/* "id":…,"kind":…,"question":…[,"choices":[…]][,"max":N],"state":…,"results":…,"created":N */
+void poll__put_head(sbuf *b, const poll_t *p);
+/* What voter vi (-1: nobody) gave: "ballot":… (null when none), or on a text
+ * poll "answers":[{"id":…,"text":…}],"upvotes":[answer ids]. */
+void poll__put_mine(sbuf *b, const poll_t *p, long vi);
+
+#endif
