@@ -18,10 +18,10 @@
 #define PROTO_ID_MAX 64          /* characters (code points) in a request id / op id */
 #define PROTO_IDJSON_MAX (4 * PROTO_ID_MAX + 2) /* an id as JSON text: quotes, up to 4 bytes a character */
 #define PROTO_WORKSHOP_ID_MAX 43 /* base64url characters in a workshop id */
-#define PROTO_WORKSHOP_ID_LEN 22 /* base64url characters in a workshop id the server makes: 128 random bits */
+#define PROTO_WORKSHOP_ID_LEN 22 /* base64url characters in a workshop id the server makes: 132 random bits */
 #define PROTO_TOKEN_MAX 96       /* bytes in a resume token */
 #define PROTO_KEY_MAX 96         /* bytes in a facilitator key */
-#define PROTO_KEY_LEN 43         /* base64url characters in a facilitator key the server makes: 256 random bits */
+#define PROTO_KEY_LEN 43         /* base64url characters in a facilitator key the server makes: 258 random bits */
 #define PROTO_TEXT_MAX (1 << 20) /* bytes in a starting text */
 #define PROTO_SAFE_INT_MAX 9007199254740991.0 /* 2^53 - 1: the largest integer a JSON number (a double) keeps exact */
 #define PROTO_SAFE_INT_DIGITS 15 /* decimal digits that always write an integer below PROTO_SAFE_INT_MAX */

@@ -79,8 +79,8 @@ void hub_http_health(hub *h, uint64_t req) {
 typedef struct http_create {
     hub *h;
     uint64_t req;
-    char id[HUB_WORKSHOP_ID_LEN + 1];
-    char fkey[HUB_FKEY_LEN + 1];
+    char id[PROTO_WORKSHOP_ID_LEN + 1];
+    char fkey[PROTO_KEY_LEN + 1];
     char *title;
     int64_t created;
 } http_create;
@@ -143,8 +143,8 @@ void hub_http_create(hub *h, uint64_t req, const char *body, size_t len) {
     }
     http_create *c = calloc(1, sizeof *c);
     const char *start = cJSON_IsString(text) ? text->valuestring : "";
-    if (!c || !(c->title = strdup(title->valuestring)) || !net_random_b64url(c->id, HUB_WORKSHOP_ID_LEN) ||
-        !net_random_b64url(c->fkey, HUB_FKEY_LEN)) {
+    if (!c || !(c->title = strdup(title->valuestring)) || !net_random_b64url(c->id, PROTO_WORKSHOP_ID_LEN) ||
+        !net_random_b64url(c->fkey, PROTO_KEY_LEN)) {
         if (c) free(c->title);
         free(c);
         cJSON_Delete(o);

@@ -45,9 +45,6 @@ typedef enum {
 #define HUB_UNAVAILABLE_OP "storage is unavailable; the op was not saved, send it again shortly"
 #define HUB_UNAVAILABLE_CHANGE "storage is unavailable; nothing was changed, try again shortly"
 
-#define HUB_WORKSHOP_ID_LEN 22 /* base64url characters of a new workshop's id: 132 random bits */
-#define HUB_FKEY_LEN 43        /* ... of its facilitator key: 258 random bits */
-#define HUB_POLL_ID_LEN 11     /* ... of a new poll's id: 66 random bits, unique within a workshop */
 #define HUB_PATH_ID_MAX 64     /* bytes of an id read from an API path, with its NUL */
 #define HUB_KEY_MAX 96         /* bytes of a Redis key, "atelier:{w:ID}:ballots:POLL" with its NUL */
 #define HUB_MS_TEXT (SBUF_I64_MAX + 1) /* bytes of a time in ms as decimal text, with its NUL */

@@ -353,10 +353,9 @@ static poll_err on_vote(hub_room *r, const wk_participant *me, bool fac, const c
 
 /* An answer id: a whole number from 1 to 2^32 - 1. */
 static bool answer_id(const cJSON *a, uint32_t *id) {
-    if (!cJSON_IsNumber(a) || a->valuedouble < 1 || a->valuedouble > 4294967295.0 ||
-        a->valuedouble != (double)(uint32_t)a->valuedouble)
-        return false;
-    *id = (uint32_t)a->valuedouble;
+    int64_t v;
+    if (!proto_json_int(a, 1, UINT32_MAX, &v)) return false;
+    *id = (uint32_t)v;
     return true;
 }
 
@@ -405,14 +404,14 @@ static const struct {
 };
 
 static void poll_create_request(hub *h, hub_room *r, hub_session *s, proto_msg *msg, bool fac) {
-    char id[HUB_POLL_ID_LEN + 1];
+    char id[POLL_ID_LEN + 1];
     const char *why = "";
     poll_def def;
     poll_t *p = NULL;
     poll_err e;
     if (!fac) e = POLL_EFORBIDDEN, why = "only a facilitator creates polls";
     else if ((e = poll_def_from_json(msg->u.obj, &def, &why)) == POLL_OK) {
-        if (!net_random_b64url(id, HUB_POLL_ID_LEN)) {
+        if (!net_random_b64url(id, POLL_ID_LEN)) {
             poll_def_free(&def);
             e = POLL_EINTERNAL, why = "could not make an id";
         } else if ((e = poll_create(&p, id, fac, &def, hub_now_ms(), &why)) == POLL_OK &&

@@ -479,11 +479,7 @@ void hub_presence_caught_up(hub_room *r) {
 
 static const char *jstr(const cJSON *o, const char *k) { return cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, k)); }
 
-static bool jint(const cJSON *v, int64_t *out) {
-    if (!cJSON_IsNumber(v) || v->valuedouble < 0 || v->valuedouble > 9007199254740991.0) return false;
-    *out = (int64_t)v->valuedouble;
-    return (double)*out == v->valuedouble;
-}
+static bool jint(const cJSON *v, int64_t *out) { return proto_json_int(v, 0, PROTO_SAFE_INT_MAX, out); }
 
 /* The participant object of a relayed message, added to the model if this
  * process has not seen them yet (joined through the other process since this
