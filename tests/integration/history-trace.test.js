@@ -10,7 +10,7 @@
 // Conflict-Free Replicated JSON Datatype"), via
 // https://github.com/josephg/editing-traces; licensed CC BY 4.0
 // (https://creativecommons.org/licenses/by/4.0/), used unmodified. See
-// /work/shared/traces/README.md.
+// ../shared/traces/README.md (beside the repository).
 //
 // The full trace is 259,778 ops (about 20-40 s through the server on a
 // 2-core machine). By default (CI) this test replays all of it, checks
@@ -24,9 +24,10 @@ const { describe, test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const crypto = require('node:crypto');
 const fs = require('node:fs');
-const { Harness, prng, getJson, loadTrace, traceTextsAt, replayThroughServer } = require('./harness');
+const path = require('node:path');
+const { REPO, Harness, prng, getJson, loadTrace, traceTextsAt, replayThroughServer } = require('./harness');
 
-const TRACE = process.env.ATELIER_TRACE || '/work/shared/traces/sequential/automerge-paper.json.gz';
+const TRACE = process.env.ATELIER_TRACE || path.join(REPO, '../shared/traces/sequential/automerge-paper.json.gz');
 const FULL = process.env.ATELIER_IT_TRACE_FULL !== '0';
 const PREFIX = Number(process.env.ATELIER_IT_TRACE_OPS || 100000);
 const END_SHA256 = 'a489e9022976c14e46627aea174d07797edcb3fd17df42605956d4cf01bf9039';

@@ -8,7 +8,7 @@
 // (https://github.com/automerge/automerge-perf), copied unchanged from
 // https://github.com/josephg/editing-traces; CC BY 4.0
 // (https://creativecommons.org/licenses/by/4.0/). Read from
-// /work/shared/traces (or ATELIER_TRACES); skipped when absent.
+// ../shared/traces beside the repository (or ATELIER_TRACES); skipped when absent.
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
@@ -17,7 +17,8 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Replay } from '../src/state/replay.js';
 
-const TRACES = process.env.ATELIER_TRACES || '/work/shared/traces';
+const TRACES = process.env.ATELIER_TRACES
+  || path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../../shared/traces');
 const FILE = path.join(TRACES, 'sequential/automerge-paper.json.gz');
 const ORGS = ['Ville de Lyon', 'Banque', 'Association des Habitants'];
 

@@ -1,7 +1,7 @@
 /* store.h -- the Redis connection on the server's event loop.
  *
  * hiredis' async API, its socket adopted into libwebsockets' poll loop as a
- * RAW_FILE descriptor (see docs/dependencies.md, "hiredis on the lws loop"), so the loop never waits
+ * RAW_FILE descriptor (docs/dependencies.md, "The Redis socket in the poll loop"), so the loop never waits
  * on Redis. Reconnects by itself with backoff; loads the Redis Functions
  * library on every (re)connect before reporting itself up; pings once a second
  * so a hung Redis is noticed too. */
