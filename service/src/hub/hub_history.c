@@ -627,7 +627,7 @@ static void got_poll_ids(redisReply *reply, void *priv) {
         ok = (keys[i] = malloc(HUB_KEY_MAX)) && hub_key(keys[i], HUB_KEY_MAX, q->id, what);
     }
     if (ok) {
-        char count[24];
+        char count[SBUF_I64_MAX + 1];
         snprintf(count, sizeof count, "%zu", n);
         argv[0] = "FCALL";
         argv[1] = "atelier_delete";

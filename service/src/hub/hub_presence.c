@@ -151,8 +151,8 @@ static void origin_checked(redisReply *reply, void *priv) {
             if (who >= 0) remote_add(r, who, c->origin);
         }
     } else if (reply && reply->type == REDIS_REPLY_INTEGER && reply->integer == 0 && h->store) {
-        char t[24];
-        snprintf(t, sizeof t, "%lld", (long long)hub_now_ms());
+        char t[HUB_MS_TEXT];
+        hub_ms_text(t, hub_now_ms());
         for (size_t i = 0; i < s->st.npeople; i++) {
             const hist_person *p = &s->st.people[i];
             if (strcmp(p->origin, c->origin) != 0) continue;

@@ -12,6 +12,7 @@
 
 #define MAX_BODY (64 * 1024)
 #define WRITE_PIECE (64 * 1024) /* bytes of a big body written per writable callback */
+#define CONTENT_LENGTH_MAX 64   /* bytes of a Content-Length value read (a longer one counts as missing) */
 
 static int64_t now_us(void) {
     struct timespec ts;
@@ -132,7 +133,7 @@ static int start(struct lws *wsi, net_server *n, net_http *h) {
         route(n, h);
         return 0;
     }
-    char cl[24];
+    char cl[CONTENT_LENGTH_MAX];
     if (lws_hdr_copy(wsi, cl, sizeof cl, WSI_TOKEN_HTTP_CONTENT_LENGTH) <= 0) {
         respond_error(n, h, 411, "bad_request", "a Content-Length is required");
         return 0;
