@@ -186,9 +186,19 @@ export async function launchBrowser() {
 /**
  * A browser context and page that fail the test on page errors and CSP
  * violations and record any dialog (an alert() would mean injected script ran).
+ * ATELIER_TEST_SLOW_FRAMES=MS delays every animation frame callback by MS
+ * (what a busy machine does): a test that reads what a frame draws without
+ * waiting for it then fails every time instead of once in a while.
  */
 export async function openPage(browser, { locale = 'fr-FR', viewport = { width: 1280, height: 800 } } = {}) {
   const context = await browser.newContext({ locale, viewport });
+  const slow = Number(process.env.ATELIER_TEST_SLOW_FRAMES || 0);
+  if (slow > 0) {
+    await context.addInitScript((ms) => {
+      const raf = window.requestAnimationFrame.bind(window);
+      window.requestAnimationFrame = (f) => raf(() => setTimeout(() => f(performance.now()), ms));
+    }, slow);
+  }
   const page = await context.newPage();
   page.problems = [];
   page.dialogs = [];

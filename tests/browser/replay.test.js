@@ -134,6 +134,11 @@ async function history(key) {
 // The moment at each position of the page's axis (one position per event).
 const revAfter = (e) => (e.type === 'op' ? e.rev + 1 : e.rev);
 const shown = (page) => page.locator('#replay-text').evaluate((el) => el.textContent);
+// A move shows on the slider at once; the text, clock, event, presence,
+// polls and marks are drawn at the page's next animation frame, late on a
+// busy machine. This resolves after that frame (callbacks of one frame run
+// in the order they were asked for, the view's first).
+const drawn = (page) => page.evaluate(() => new Promise((r) => { requestAnimationFrame(() => r()); }));
 const sliderPos = (page) => page.locator('#replay-slider').evaluate((el) => Number(el.value));
 async function setSlider(page, pos) {
   await page.locator('#replay-slider').evaluate((el, v) => {
@@ -181,6 +186,7 @@ test('the replay: scrub, step, key moments, play to the end, colours, presence, 
   await page.waitForURL(/\/replay$/);
   await page.locator('#replay-slider:not([disabled])').waitFor();
   await page.locator('.replay-loading').waitFor({ state: 'hidden' });
+  await drawn(page);
   assert.equal(await page.locator('#replay-title').textContent(), 'Partenariat « Quartiers » 🤝');
   assert.equal(await page.locator('#replay-slider').getAttribute('max'), String(events.length - 1));
   assert.equal(await page.locator('#replay-export-md').count(), 0, 'no exports without the key');
@@ -213,6 +219,12 @@ test('the replay: scrub, step, key moments, play to the end, colours, presence, 
   await page.keyboard.press('ArrowRight');
   assert.equal(await sliderPos(page), 11);
   await showsRev(page, events, 11, 'arrow keys');
+  // A click and a key in quick succession: two steps.
+  await page.locator('#replay-next').click();
+  await page.locator('#replay-slider').focus();
+  await page.keyboard.press('ArrowRight');
+  assert.equal(await sliderPos(page), 13);
+  await showsRev(page, events, 13, 'next, then an arrow key');
 
   // Key moments: the next one after the start is Jean's arrival.
   await setSlider(page, 0);
@@ -220,6 +232,7 @@ test('the replay: scrub, step, key moments, play to the end, colours, presence, 
   await page.locator('#replay-next-mark').click();
   const jeanArrives = events.findIndex((e) => e.type === 'arrived' && e.name === 'Jean');
   assert.equal(await sliderPos(page), jeanArrives);
+  await drawn(page);
   assert.equal(await page.locator('#replay-event').textContent(), 'Jean (Banque Solidaire) arrive');
   const present = await page.locator('#replay-present .person-name').allTextContents();
   assert.deepEqual(present.sort(), ['Awa', 'Jean']);
@@ -288,6 +301,7 @@ test('the replay: scrub, step, key moments, play to the end, colours, presence, 
   await page.locator('#lang-switch').click();
   await page.locator('#replay-play', { hasText: 'Play' }).waitFor();
   await page.locator('#replay-speed option[value="max"]', { hasText: 'As fast as possible' }).waitFor({ state: 'attached' });
+  await drawn(page);
   assert.match(await page.locator('.timeline-marks .mark-arrival').first().getAttribute('aria-label'), /Awa \(Ville de Lyon\) arrived at/);
   assert.match(await page.locator('#replay-now').textContent(), /version \d+ of \d+/);
   await page.screenshot({ path: artifact('replay-en.png'), fullPage: true });
