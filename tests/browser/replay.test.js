@@ -20,14 +20,14 @@ import { createRequire } from 'node:module';
 import { type } from 'ot-text-unicode';
 import { Replay } from '../../web-client/src/state/replay.js';
 import {
-  setup, startServer, artifact, until, apiCreate, serverText, sleep,
+  ROOT, setup, startServer, artifact, until, apiCreate, serverText, sleep,
 } from './harness.js';
 import { noProblems } from './helpers.js';
 
 const require = createRequire(import.meta.url);
 const AXE = require.resolve('axe-core/axe.min.js');
 const START = 'Quoi ?\n\n';
-const TRACE = '/work/shared/traces/sequential/automerge-paper.json.gz';
+const TRACE = `${ROOT}/../shared/traces/sequential/automerge-paper.json.gz`; // beside the repository
 
 const { redis, server, w, newPage, participant } = await setup({ workshop: { title: 'Partenariat « Quartiers » 🤝', text: START } });
 let rev = 0;

@@ -901,7 +901,7 @@ function streamIdCmp(a, b) {
   return 0;
 }
 
-// A sequential editing trace (/work/shared/traces/README.md) as one
+// A sequential editing trace (../shared/traces/README.md, beside the repository) as one
 // ot-text-unicode op per transaction (patches composed in order).
 function loadTrace(file) {
   const data = JSON.parse(zlib.gunzipSync(fs.readFileSync(file)).toString('utf8'));
