@@ -54,35 +54,20 @@ static int name_index(const char *s, const char *const *names, size_t n) {
     return -1;
 }
 
-bool poll_kind_from_name(const char *s, poll_kind *k) {
-    int i = name_index(s, kind_names, COUNT(kind_names));
-    if (i >= 0) *k = (poll_kind)i;
-    return i >= 0;
-}
+/* bool FN(const char *s, TYPE *out): *out is the value named s in NAMES,
+ * when there is one. */
+#define FROM_NAME(fn, type, names)                                                                                     \
+    bool fn(const char *s, type *out) {                                                                                \
+        int i = name_index(s, names, COUNT(names));                                                                    \
+        if (i >= 0) *out = (type)i;                                                                                    \
+        return i >= 0;                                                                                                 \
+    }
 
-bool poll_state_from_name(const char *s, poll_state *st) {
-    int i = name_index(s, state_names, COUNT(state_names));
-    if (i >= 0) *st = (poll_state)i;
-    return i >= 0;
-}
-
-bool poll_visibility_from_name(const char *s, poll_visibility *v) {
-    int i = name_index(s, visibility_names, COUNT(visibility_names));
-    if (i >= 0) *v = (poll_visibility)i;
-    return i >= 0;
-}
-
-bool poll_respondents_from_name(const char *s, poll_respondents *r) {
-    int i = name_index(s, respondents_names, COUNT(respondents_names));
-    if (i >= 0) *r = (poll_respondents)i;
-    return i >= 0;
-}
-
-bool poll_lang_from_name(const char *s, poll_lang *l) {
-    int i = name_index(s, lang_names, COUNT(lang_names));
-    if (i >= 0) *l = (poll_lang)i;
-    return i >= 0;
-}
+FROM_NAME(poll_kind_from_name, poll_kind, kind_names)
+FROM_NAME(poll_state_from_name, poll_state, state_names)
+FROM_NAME(poll_visibility_from_name, poll_visibility, visibility_names)
+FROM_NAME(poll_respondents_from_name, poll_respondents, respondents_names)
+FROM_NAME(poll_lang_from_name, poll_lang, lang_names)
 
 const char *poll_alignment_label(double d) {
     if (d < 0.2) return "aligned";
