@@ -9,7 +9,7 @@
 
 const { describe, test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
-const { Harness, waitUntil, getJson, fetchAllHistory, eventsKey } = require('./harness');
+const { Harness, sleep, waitUntil, getJson, fetchAllHistory, eventsKey } = require('./harness');
 
 const POLL_MESSAGES = new Set(['poll', 'poll_deleted', 'answer', 'results', 'my_ballot']);
 const J = (x) => JSON.stringify(x);
@@ -259,7 +259,7 @@ describe('organisation answers, thresholds, translations (issue 12)', { timeout:
     const p = await person(h, w, 'Awa', 'Ville');
     const poll = (await must(f, { type: 'poll_create', kind: 'scale', question: 'Nos objectifs sont clairs.', respondents: 'organisations', open: true }, 'poll')).poll.id;
     await must(p, { type: 'vote', poll, ballot: 4 }, 'my_ballot');
-    await new Promise((r) => setTimeout(r, 400));
+    await sleep(400);
     assert.equal(about(p, poll, 'results').length, 0, 'hidden results are not sent');
     const shown = await must(f, { type: 'poll_results', poll, visibility: 'revealed' }, 'poll');
     assert.deepEqual([shown.poll.state, shown.poll.results], ['open', 'revealed']);
@@ -325,7 +325,9 @@ describe('organisation answers, thresholds, translations (issue 12)', { timeout:
     const hidden = (await must(f, { type: 'poll_create', kind: 'single', question: 'Caché ?', choices: ['Oui', 'Non'], respondents: 'organisations', open: true }, 'poll')).poll.id;
     const people = (await must(f, { type: 'poll_create', kind: 'single', question: 'Personnel ?', choices: ['Oui', 'Non'], threshold: 2, open: true, visibility: 'live' }, 'poll')).poll.id;
     const first = await must(awa, { type: 'vote', poll: live, ballot: 0 }, 'my_ballot');
+    await sleep(5); // /state?at= has millisecond steps: the two votes must not share one
     const second = await must(jean, { type: 'vote', poll: live, ballot: 1 }, 'my_ballot');
+    await sleep(5);
     await must(bea, { type: 'vote', poll: live, ballot: 1 }, 'my_ballot');
     await must(awa, { type: 'vote', poll: hidden, ballot: 0 }, 'my_ballot');
     for (const c of [awa, jean, bea]) await must(c, { type: 'vote', poll: people, ballot: 0 }, 'my_ballot');
