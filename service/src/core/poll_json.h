@@ -18,7 +18,8 @@
 #include "core/poll.h"
 #include "core/sbuf.h"
 
-/* A definition from a client's object (kind, question, choices, max); on
+/* A definition from a client's object (kind, question, choices, max,
+ * respondents, threshold, translations; other keys are the caller's); on
  * error *d is empty. */
 poll_err poll_def_from_json(const cJSON *o, poll_def *d, const char **why);
 /* A ballot for poll p from a client's value: null (withdraw), an index, an
