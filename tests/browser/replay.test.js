@@ -131,6 +131,8 @@ test('the replay: scrub, step, key moments, play to the end, colours, presence, 
   await drawn(page);
   assert.equal(await page.locator('#replay-title').textContent(), 'Partenariat « Quartiers » 🤝');
   assert.equal(await page.locator('#replay-slider').getAttribute('max'), String(events.length - 1));
+  assert.equal(await sliderPos(page), events.length - 1, 'the replay opens at the end of the session');
+  assert.equal(await shown(page), text, 'with the final text');
   assert.equal(await page.locator('#replay-export-md').count(), 0, 'no exports without the key');
   assert.equal(await page.locator('#replay-delete').count(), 0);
 
@@ -263,14 +265,16 @@ test('the replay: scrub, step, key moments, play to the end, colours, presence, 
 });
 
 test('the facilitator exports the record and deletes the workshop', async () => {
-  const page = await newPage();
-  // The facilitator link stores the key; the workshop's header links to the replay.
-  await page.goto(`${server.url}/#/w/${w.id}?key=${w.facilitator_key}`);
-  await page.locator('#join-name').fill('Awa');
-  await page.locator('#join-org').fill('Ville de Lyon');
-  await page.locator('#join-submit').click();
-  await page.locator('#replay-link').click();
+  const live = await newPage();
+  // The facilitator link stores the key; the workshop's header links to the
+  // replay, which opens in a new tab: the live workshop stays where it is.
+  await live.goto(`${server.url}/#/w/${w.id}?key=${w.facilitator_key}`);
+  await live.locator('#join-name').fill('Awa');
+  await live.locator('#join-org').fill('Ville de Lyon');
+  await live.locator('#join-submit').click();
+  const [page] = await Promise.all([live.context().waitForEvent('page'), live.locator('#replay-link').click()]);
   await page.waitForURL(/\/replay$/);
+  assert.doesNotMatch(live.url(), /\/replay/, 'the live workshop stays open in its tab');
   await page.locator('.replay-loading').waitFor({ state: 'hidden' });
 
   for (const [format, ext] of [['md', /\.md$/], ['json', /\.json$/], ['csv', /\.csv$/]]) {

@@ -46,7 +46,7 @@ export class WorkshopView {
     // On a tablet the polls sit below the statement: say when one is open
     // and take people there.
     const pollsJump = h('button', { type: 'button', class: 'secondary polls-jump', id: 'polls-jump', hidden: true });
-    const replayLink = this.replayHref ? h('a', { class: 'button secondary', id: 'replay-link', href: this.replayHref }) : null;
+    const replayLink = this.replayHref ? h('a', { class: 'button secondary', id: 'replay-link', href: this.replayHref, target: '_blank', rel: 'noopener' }) : null;
     if (replayLink) i18n.bind(replayLink, 'replay.link');
     const header = h('header', { class: 'workshop-header' }, h('div', null, eyebrow, this.titleEl),
       h('div', { class: 'header-tools' }, pollsJump, replayLink, shareToggle));
