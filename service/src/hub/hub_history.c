@@ -465,12 +465,12 @@ static void export_finish(query *q) {
         fail(q, 500, PROTO_EINTERNAL, "out of memory");
         return;
     }
+    export_meta m = {q->title, q->created, q->last_edit, q->target, q->text.buf ? q->text.buf : "", NULL};
     if (q->format == F_CSV) {
-        export_csv(&q->out, &q->st);
+        export_csv(&q->out, &m, &q->book, &q->st, q->lang);
         respond_file(q, "text/csv; charset=utf-8", "-polls.csv");
         return;
     }
-    export_meta m = {q->title, q->created, q->last_edit, q->target, q->text.buf ? q->text.buf : ""};
     export_markdown(&q->out, &m, &q->book, &q->st, q->lang);
     respond_file(q, "text/markdown; charset=utf-8", q->lang == EXPORT_EN ? "-summary-en.md" : "-resume-fr.md");
 }
