@@ -80,6 +80,25 @@ bool net_http_bearer(net_server *n, uint64_t req, char *buf, size_t len) {
     return true;
 }
 
+bool net_http_peer(net_server *n, uint64_t req, char *buf, size_t len) {
+    net_http *h = net_slot_get(n, req, SLOT_HTTP);
+    char ip[NET_PEER_MAX];
+    if (!h || !lws_get_peer_simple(h->wsi, ip, sizeof ip) || !ip[0] || strlen(ip) >= len) return false;
+    memcpy(buf, ip, strlen(ip) + 1);
+    return true;
+}
+
+bool net_http_header(net_server *n, uint64_t req, const char *name, const char *value) {
+    net_http *h = net_slot_get(n, req, SLOT_HTTP);
+    if (!h || h->status || h->nextra == NET_HTTP_HEADERS) return false;
+    net_header *x = &h->extra[h->nextra];
+    if (strlen(name) >= sizeof x->name - 1 || strlen(value) >= sizeof x->value) return false;
+    snprintf(x->name, sizeof x->name, "%s:", name); /* lws wants the colon */
+    snprintf(x->value, sizeof x->value, "%s", value);
+    h->nextra++;
+    return true;
+}
+
 static void respond_error(net_server *n, net_http *h, int status, const char *code, const char *message) {
     sbuf b;
     sbuf_init(&b, LWS_PRE);
@@ -168,7 +187,7 @@ static int body(net_server *n, net_http *h, const char *in, size_t len) {
 }
 
 static int write_headers(struct lws *wsi, net_http *h) {
-    unsigned char headers[LWS_PRE + 768];
+    unsigned char headers[LWS_PRE + 768 + NET_HTTP_HEADERS * (32 + NET_HTTP_HEADER_MAX)];
     unsigned char *start = headers + LWS_PRE, *p = start, *end = headers + sizeof headers - 1;
     char disposition[160];
     if (lws_add_http_common_headers(wsi, (unsigned int)h->status, h->content_type, h->resp_len, &p, end) ||
@@ -185,6 +204,11 @@ static int write_headers(struct lws *wsi, net_http *h) {
                                         (const unsigned char *)disposition, dl, &p, end))
             return -1;
     }
+    for (int i = 0; i < h->nextra; i++)
+        if (lws_add_http_header_by_name(wsi, (const unsigned char *)h->extra[i].name,
+                                        (const unsigned char *)h->extra[i].value, (int)strlen(h->extra[i].value), &p,
+                                        end))
+            return -1;
     if (lws_finalize_write_http_header(wsi, start, &p, end)) return -1;
     h->headers_sent = true;
     return 0;
