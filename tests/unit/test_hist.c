@@ -642,6 +642,63 @@ START_TEST(test_markdown_scale_and_text) {
 }
 END_TEST
 
+/* The summary of one poll, folded as the hub does (caller frees). */
+static char *summary_of(poll_t *p, export_lang lang) {
+    stored_poll sp;
+    store(p, &sp);
+    const char *kv[] = {"type", "poll_closed", "poll", p->id, "public", sp.pub, "results", sp.res, NULL};
+    hist_state st;
+    hist_state_init(&st);
+    hist_event e = ev("1-0", kv);
+    hist_state_add(&st, &e);
+    export_book book;
+    export_book_init(&book);
+    export_meta m = {"T", 1795833600000LL, 0, 0, "", NULL};
+    sbuf b;
+    sbuf_init(&b, 0);
+    export_markdown(&b, &m, &book, &st, lang);
+    char *out = strdup(str(&b));
+    sbuf_free(&b);
+    export_book_free(&book);
+    hist_state_free(&st);
+    return out;
+}
+
+START_TEST(test_no_column_repeats_all) {
+    const char *why;
+    /* A text poll answered by one organisation only: its column would be "all" again. */
+    poll_t *t = make_poll("T", "{\"kind\":\"text\",\"question\":\"Idées ?\"}", 1);
+    ck_assert_int_eq(poll_open(t, true, &why), POLL_OK);
+    uint32_t a1, a2;
+    ck_assert_int_eq(poll_answer_add(t, "p1", "Ville", "Plus de vélos", &a1, &why), POLL_OK);
+    ck_assert_int_eq(poll_answer_add(t, "p2", "Ville", "Moins de voitures", &a2, &why), POLL_OK);
+    ck_assert_int_eq(poll_upvote(t, "p3", "Ville", a1, true, &why), POLL_OK);
+    char *md = summary_of(t, EXPORT_FR);
+    ck_assert_msg(strstr(md, "| Réponse | Tous |\n|---|---:|\n| *Répondants* | 3 |\n| Plus de vélos | 1 |\n"
+                             "| Moins de voitures | 0 |\n\n"), "%s", md);
+    ck_assert_ptr_null(strstr(md, "Ville"));
+    free(md);
+    poll_free(t);
+    /* Three organisations of one person each: pooled into "other", which is everyone. */
+    poll_t *p = make_poll("P", "{\"kind\":\"single\",\"question\":\"Oui ?\",\"choices\":[\"Oui\",\"Non\"]}", 2);
+    ck_assert_int_eq(poll_open(p, true, &why), POLL_OK);
+    vote(p, "p1", "A", 0);
+    vote(p, "p2", "B", 0);
+    vote(p, "p3", "C", 1);
+    md = summary_of(p, EXPORT_EN);
+    ck_assert_msg(strstr(md, "| Choice | All |\n"), "%s", md);
+    free(md);
+    /* With an organisation broken out, "other" is not everyone: both shown. */
+    vote(p, "p4", "Ville", 0);
+    vote(p, "p5", "Ville", 1);
+    vote(p, "p6", "Ville", 1);
+    md = summary_of(p, EXPORT_EN);
+    ck_assert_msg(strstr(md, "| Choice | All | Ville | Other |\n"), "%s", md);
+    free(md);
+    poll_free(p);
+}
+END_TEST
+
 static Suite *hist_suite(void) {
     Suite *s = suite_create("hist");
     TCase *tc = tcase_create("core");
@@ -654,6 +711,7 @@ static Suite *hist_suite(void) {
     tcase_add_test(tc, test_markdown_summary);
     tcase_add_test(tc, test_summary_in_the_zone_and_ended);
     tcase_add_test(tc, test_html_summary);
+    tcase_add_test(tc, test_no_column_repeats_all);
     tcase_add_test(tc, test_csv_results);
     tcase_add_test(tc, test_csv_scale_and_text);
     tcase_add_test(tc, test_markdown_scale_and_text);

@@ -259,18 +259,24 @@ typedef struct group {
     const cJSON *g;           /* the object with respondents / counts / upvotes / mean (the results for "all") */
 } group;
 
-/* "other" is left out when no organisation is broken out: it is then
- * everyone, the same figures as "all" (a duplicate column). */
+/* A group with as many respondents as "all" is everyone: its figures are
+ * the same as "all"'s, and it is left out rather than shown as a duplicate
+ * column ("other" when no organisation is broken out, an organisation that
+ * everyone belongs to). */
+static bool repeats_all(const cJSON *res, const cJSON *g) {
+    return num(item(g, "respondents")) == num(item(res, "respondents"));
+}
+
 static size_t groups_of(const cJSON *res, group *out, size_t max) {
     size_t n = 0;
     out[n++] = (group){NULL, false, res};
     const cJSON *o;
     cJSON_ArrayForEach(o, item(res, "organisations")) {
         if (n + 1 >= max) break;
-        out[n++] = (group){cJSON_GetStringValue(item(o, "name")), false, o};
+        if (!repeats_all(res, o)) out[n++] = (group){cJSON_GetStringValue(item(o, "name")), false, o};
     }
     const cJSON *other = item(res, "other");
-    if (cJSON_IsObject(other) && n > 1 && n < max) out[n++] = (group){NULL, true, other};
+    if (cJSON_IsObject(other) && !repeats_all(res, other) && n < max) out[n++] = (group){NULL, true, other};
     return n;
 }
 
