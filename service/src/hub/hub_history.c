@@ -477,8 +477,7 @@ static void respond_page(query *q, const char *nonce) {
     snprintf(disposition, sizeof disposition, "inline; filename=\"atelier-%s-%s.html\"", q->id,
              q->lang == EXPORT_EN ? "summary-en" : "resume-fr");
     if (!net_http_header(q->h->net, q->req, "content-security-policy", csp) ||
-        !net_http_header(q->h->net, q->req, "content-disposition", disposition) ||
-        !net_http_header(q->h->net, q->req, "x-content-type-options", "nosniff")) {
+        !net_http_header(q->h->net, q->req, "content-disposition", disposition)) {
         fail(q, 500, PROTO_EINTERNAL, "the page's headers do not fit");
         return;
     }

@@ -127,9 +127,11 @@ bool net_http_bearer(net_server *n, uint64_t req, char *buf, size_t len);
 #define NET_PEER_MAX 64 /* bytes of an address as text, with its NUL */
 bool net_http_peer(net_server *n, uint64_t req, char *buf, size_t len);
 /* Before answering: one more response header ("retry-after",
- * "content-security-policy", ...). False, and nothing added, when the
- * request is answered already or it does not fit: at most NET_HTTP_HEADERS
- * extra headers, names under 32 bytes, values under NET_HTTP_HEADER_MAX. */
+ * "content-disposition", ...). A "content-security-policy" replaces the
+ * server's own (which allows styles and scripts from files only). False, and
+ * nothing added, when the request is answered already or it does not fit: at
+ * most NET_HTTP_HEADERS extra headers, names under 32 bytes, values under
+ * NET_HTTP_HEADER_MAX. Names in lower case. */
 #define NET_HTTP_HEADERS 3
 #define NET_HTTP_HEADER_MAX 256
 bool net_http_header(net_server *n, uint64_t req, const char *name, const char *value);
