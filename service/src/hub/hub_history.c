@@ -1,8 +1,8 @@
 /* hub_history.c -- a workshop's history over HTTP (protocol/history.md):
  * pages of events, the state at a revision or a time, the exports, and
  * deletion. Each request is a short chain of Redis reads; the core
- * (core/hist.h, core/export.h) turns what they return into JSON, Markdown or
- * CSV. Seeking reads the newest snapshot at or before the moment and the
+ * (core/hist.h, core/export.h) turns what they return into JSON, Markdown,
+ * HTML or CSV, on the clock of the workshop's time zone (hub_tz.c). Seeking reads the newest snapshot at or before the moment and the
  * edits after it, never the history from the start. */
 #include <cjson/cJSON.h>
 #include <hiredis/hiredis.h>
