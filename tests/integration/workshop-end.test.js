@@ -147,7 +147,9 @@ describe('the workshop ends and reopens', { timeout: 120000 }, () => {
     await refusedWith(fac2, { type: 'workshop_reopen' }, 'bad_request');
     jean.submit([6, ' Oui.']);
     await waitUntil(() => jean.idle, 5000, 'an op after the reopening');
+    const leaSees = lea.waitFor((m) => m.type === 'poll' && m.poll.id === single.id && m.poll.state === 'open', 5000, 'the poll reopened, on the other process');
     await must(fac, { type: 'poll_reopen', poll: single.id }, 'poll');
+    await leaSees;
     await must(lea, { type: 'vote', poll: single.id, ballot: 1 }, 'my_ballot');
     assert.equal((await getJson(s1.port, `/api/join/${w.code}`)).json.id, w.id);
     assert.equal((await getJson(s1.port, `/api/workshops/${w.id}`)).json.state, 'open');

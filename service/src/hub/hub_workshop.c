@@ -68,7 +68,7 @@ typedef struct state_change {
     proto_type type;
     char idjson[PROTO_IDJSON_MAX + 1];
     bool ending;
-    int64_t at;
+    int64_t at;                         /* when asked (the event's time, from Redis' clock, is what is told) */
     char by[WK_PID_LEN + 1];
     char *name;                         /* theirs, for the history */
     char code[WK_CODE_LEN + 1];         /* reopening: the code to take */
@@ -86,17 +86,25 @@ static void refuse(hub *h, uint64_t conn, proto_err e, const char *why, proto_ty
 
 static bool send_change(state_change *c);
 
+/* atelier_workshop's answer: 1 for the event's id (its time into *at), else
+ * the Function's 0, -1 or -2, or -100 for a reply that is none of them. */
+static long long change_status(const redisReply *reply, int64_t *at) {
+    if (reply->type == REDIS_REPLY_STRING && hist_valid_id(reply->str, at)) return 1;
+    return reply->type == REDIS_REPLY_INTEGER ? reply->integer : -100;
+}
+
 static void changed(redisReply *reply, void *priv) {
     state_change *c = priv;
     hub_room *r = c->room;
     hub *h = r->hub;
-    long long status = reply && reply->type == REDIS_REPLY_INTEGER ? reply->integer : -100;
+    int64_t at = c->at;
+    long long status = reply ? change_status(reply, &at) : -100;
     if (status == -2 && c->tries < HUB_CODE_TRIES && hub_code_draw(c->code) && send_change(c)) {
         hub_room_unref(r); /* the next try holds its own reference */
         return;
     }
     if (!reply) refuse(h, c->conn, PROTO_EUNAVAILABLE, HUB_UNAVAILABLE_CHANGE, c->type, c->idjson);
-    else if (status == 1) apply(r, c->ending, c->at, c->by, c->code, c->conn, c->idjson);
+    else if (status == 1) apply(r, c->ending, at, c->by, c->code, c->conn, c->idjson); /* at: the event's own time */
     else if (status == 0) refuse(h, c->conn, PROTO_ENOT_FOUND, "this workshop no longer exists", c->type, c->idjson);
     else if (status == -1 && c->ending) refuse(h, c->conn, PROTO_EENDED, "the workshop has ended already", c->type, c->idjson);
     else if (status == -1) refuse(h, c->conn, PROTO_EBAD_REQUEST, "the workshop is open already", c->type, c->idjson);

@@ -46,10 +46,11 @@
  *   the workshop ends (state "ended": its join code is let go) or reopens
  *   ("open": it takes the join code again), an event "ended" or "reopened"
  *   (by: the facilitator's id, name: theirs) in both streams
- *   -> 1; 0 if the workshop is gone; -1 if it is in that state already; -2
- *   if the code is another live workshop's now (the server draws another).
- *   Publishes "ID workshop ORIGIN ended T BY" or "ID workshop ORIGIN open T
- *   BY CODE".
+ *   -> the event's id (its time part is when it happened: ended_at, and the
+ *   T announced); 0 if the workshop is gone; -1 if it is in that state
+ *   already; -2 if the code is another live workshop's now (the server draws
+ *   another). Publishes "ID workshop ORIGIN ended T BY" or "ID workshop
+ *   ORIGIN open T BY CODE".
  * atelier_delete  KEYS the join code's key, then every key of the workshop
  *   (meta first) -> keys removed; the code's key only while it is this
  *   workshop's; publishes "ID deleted".
@@ -161,20 +162,21 @@ const char store_functions_lua[] =
     "  if redis.call('EXISTS', keys[1]) == 0 then return 0 end\n"
     "  local wid, ending = workshop_id(keys[1]), args[1] == 'ended'\n"
     "  if ((redis.call('HGET', keys[1], 'state') or 'open') == 'ended') == ending then return -1 end\n"
-    "  local said = 'workshop ' .. args[5] .. ' ' .. args[1] .. ' ' .. args[2] .. ' ' .. args[3]\n"
+    "  if not ending and not take_code(keys[4], wid) then return -2 end\n"
+    "  local id = mark(keys[2], keys[3], {'type', ending and 'ended' or 'reopened', 'by', args[3], 'name', args[4],\n"
+    "                                     'rev', current_rev(keys[1]), 't', args[2]})\n"
+    "  local at = string.match(id, '^(%d+)')\n"
+    "  local said = 'workshop ' .. args[5] .. ' ' .. args[1] .. ' ' .. at .. ' ' .. args[3]\n"
     "  if ending then\n"
     "    release_code(keys[4], wid)\n"
-    "    redis.call('HSET', keys[1], 'state', 'ended', 'ended_at', args[2], 'ended_by', args[3])\n"
+    "    redis.call('HSET', keys[1], 'state', 'ended', 'ended_at', at, 'ended_by', args[3])\n"
     "  else\n"
-    "    if not take_code(keys[4], wid) then return -2 end\n"
     "    redis.call('HSET', keys[1], 'state', 'open', 'code', args[6])\n"
     "    redis.call('HDEL', keys[1], 'ended_at', 'ended_by')\n"
     "    said = said .. ' ' .. args[6]\n"
     "  end\n"
-    "  mark(keys[2], keys[3], {'type', ending and 'ended' or 'reopened', 'by', args[3], 'name', args[4],\n"
-    "                          'rev', current_rev(keys[1]), 't', args[2]})\n"
     "  notify(keys[1], said)\n"
-    "  return 1\n"
+    "  return id\n"
     "end\n"
     "local function delete(keys, args)\n"
     "  if redis.call('EXISTS', keys[2]) == 0 then return 0 end\n"
