@@ -80,10 +80,6 @@ static void change_free(state_change *c) {
     free(c);
 }
 
-static void refuse(hub *h, uint64_t conn, proto_err e, const char *why, proto_type re, const char *idjson) {
-    hub_send_error(h, conn, e, why, re, idjson);
-}
-
 static bool send_change(state_change *c);
 
 /* atelier_workshop's answer: 1 for the event's id (its time into *at), else
@@ -103,14 +99,14 @@ static void changed(redisReply *reply, void *priv) {
         hub_room_unref(r); /* the next try holds its own reference */
         return;
     }
-    if (!reply) refuse(h, c->conn, PROTO_EUNAVAILABLE, HUB_UNAVAILABLE_CHANGE, c->type, c->idjson);
+    if (!reply) hub_send_error(h, c->conn, PROTO_EUNAVAILABLE, HUB_UNAVAILABLE_CHANGE, c->type, c->idjson);
     else if (status == 1) apply(r, c->ending, at, c->by, c->code, c->conn, c->idjson); /* at: the event's own time */
-    else if (status == 0) refuse(h, c->conn, PROTO_ENOT_FOUND, "this workshop no longer exists", c->type, c->idjson);
-    else if (status == -1 && c->ending) refuse(h, c->conn, PROTO_EENDED, "the workshop has ended already", c->type, c->idjson);
-    else if (status == -1) refuse(h, c->conn, PROTO_EBAD_REQUEST, "the workshop is open already", c->type, c->idjson);
+    else if (status == 0) hub_send_error(h, c->conn, PROTO_ENOT_FOUND, "this workshop no longer exists", c->type, c->idjson);
+    else if (status == -1 && c->ending) hub_send_error(h, c->conn, PROTO_EENDED, "the workshop has ended already", c->type, c->idjson);
+    else if (status == -1) hub_send_error(h, c->conn, PROTO_EBAD_REQUEST, "the workshop is open already", c->type, c->idjson);
     else {
         lwsl_err("workshop %s: end or reopen failed: %s\n", r->id, reply->type == REDIS_REPLY_ERROR ? reply->str : "?");
-        refuse(h, c->conn, PROTO_EINTERNAL, "the change could not be stored", c->type, c->idjson);
+        hub_send_error(h, c->conn, PROTO_EINTERNAL, "the change could not be stored", c->type, c->idjson);
     }
     change_free(c);
     hub_room_unref(r);
@@ -147,7 +143,7 @@ void hub_workshop_message(hub *h, hub_session *s, proto_msg *msg) {
     if (!why && (!c || !(c->name = strdup(me->name)))) e = PROTO_EINTERNAL, why = "out of memory";
     if (why) {
         if (c) change_free(c);
-        refuse(h, s->conn, e, why, msg->type, msg->idjson);
+        hub_send_error(h, s->conn, e, why, msg->type, msg->idjson);
         return;
     }
     c->room = r;
@@ -163,7 +159,7 @@ void hub_workshop_message(hub *h, hub_session *s, proto_msg *msg) {
     else if (!hub_code_draw(c->code)) c->code[0] = '\0';
     if (ending) hub_poll_close_all(r, s); /* queued first: Redis stores them before the end */
     if (!send_change(c)) {
-        refuse(h, s->conn, PROTO_EUNAVAILABLE, HUB_UNAVAILABLE_CHANGE, msg->type, msg->idjson);
+        hub_send_error(h, s->conn, PROTO_EUNAVAILABLE, HUB_UNAVAILABLE_CHANGE, msg->type, msg->idjson);
         change_free(c);
     }
 }
