@@ -339,6 +339,15 @@ static void summary_poll_head(doc *d, int number, const shown_poll *sp, const wo
     doc_para_end(d);
 }
 
+/* A row whose first cell is a figure's name, in emphasis ("Répondants", "Moyenne"). */
+static void row_named(doc *d, const char *name) {
+    doc_row(d);
+    doc_cell(d);
+    doc_em(d);
+    doc_words(d, name);
+    doc_em_end(d);
+}
+
 /* The table: a column per group, a row per option (and the mean of a scale). */
 static void summary_poll_table(doc *d, const shown_poll *sp, const words *w) {
     group groups[MAX_GROUPS];
@@ -356,11 +365,7 @@ static void summary_poll_table(doc *d, const shown_poll *sp, const words *w) {
         else doc_words(d, group_words(w, &groups[g]));
     }
     doc_row_end(d);
-    doc_row(d);
-    doc_cell(d);
-    doc_em(d);
-    doc_words(d, w->respondents);
-    doc_em_end(d);
+    row_named(d, w->respondents);
     for (size_t g = 0; g < ng; g++) {
         doc_cell(d);
         doc_wordsf(d, "%.0f", num(item(groups[g].g, "respondents")));
@@ -369,8 +374,13 @@ static void summary_poll_table(doc *d, const shown_poll *sp, const words *w) {
     for (int k = 0; k < nopt; k++) {
         doc_row(d);
         doc_cell(d);
-        if (sp->kind == POLL_SCALE) doc_wordsf(d, "%d — %s", k + 1, labels[k]);
-        else doc_text(d, labels[k]);
+        if (sp->kind == POLL_SCALE) { /* our words */
+            char label[PHRASE_MAX];
+            scale_label(label, sizeof label, w, k);
+            doc_words(d, label);
+        } else { /* what was typed */
+            doc_text(d, labels[k]);
+        }
         for (size_t g = 0; g < ng; g++) {
             doc_cell(d);
             doc_wordsf(d, "%.0f", figure(&groups[g], text, k));
@@ -378,11 +388,7 @@ static void summary_poll_table(doc *d, const shown_poll *sp, const words *w) {
         doc_row_end(d);
     }
     if (sp->kind == POLL_SCALE) {
-        doc_row(d);
-        doc_cell(d);
-        doc_em(d);
-        doc_words(d, w->mean);
-        doc_em_end(d);
+        row_named(d, w->mean);
         for (size_t g = 0; g < ng; g++) {
             const cJSON *m = item(groups[g].g, "mean");
             char v[NUMBER_TEXT_MAX] = "–";

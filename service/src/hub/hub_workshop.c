@@ -104,6 +104,7 @@ static void changed(redisReply *reply, void *priv) {
     else if (status == 0) hub_send_error(h, c->conn, PROTO_ENOT_FOUND, "this workshop no longer exists", c->type, c->idjson);
     else if (status == -1 && c->ending) hub_send_error(h, c->conn, PROTO_EENDED, "the workshop has ended already", c->type, c->idjson);
     else if (status == -1) hub_send_error(h, c->conn, PROTO_EBAD_REQUEST, "the workshop is open already", c->type, c->idjson);
+    else if (status == -2) hub_send_error(h, c->conn, PROTO_EINTERNAL, "no free join code was found; try again", c->type, c->idjson);
     else {
         lwsl_err("workshop %s: end or reopen failed: %s\n", r->id, reply->type == REDIS_REPLY_ERROR ? reply->str : "?");
         hub_send_error(h, c->conn, PROTO_EINTERNAL, "the change could not be stored", c->type, c->idjson);
@@ -141,6 +142,10 @@ void hub_workshop_message(hub *h, hub_session *s, proto_msg *msg) {
     const char *why = refusal(r, me, ending, &e);
     state_change *c = why ? NULL : calloc(1, sizeof *c);
     if (!why && (!c || !(c->name = strdup(me->name)))) e = PROTO_EINTERNAL, why = "out of memory";
+    /* Reopening takes the workshop's code again (or draws one for a
+     * workshop made before join codes). */
+    if (!why && hub_code_valid(r->w->code)) snprintf(c->code, sizeof c->code, "%s", r->w->code);
+    else if (!why && !hub_code_draw(c->code)) e = PROTO_EINTERNAL, why = "could not draw a join code";
     if (why) {
         if (c) change_free(c);
         hub_send_error(h, s->conn, e, why, msg->type, msg->idjson);
@@ -153,10 +158,6 @@ void hub_workshop_message(hub *h, hub_session *s, proto_msg *msg) {
     c->at = hub_now_ms();
     snprintf(c->idjson, sizeof c->idjson, "%s", msg->idjson);
     snprintf(c->by, sizeof c->by, "%s", me->id);
-    /* Reopening takes the workshop's code again (or draws one for a
-     * workshop made before join codes). */
-    if (hub_code_valid(r->w->code)) snprintf(c->code, sizeof c->code, "%s", r->w->code);
-    else if (!hub_code_draw(c->code)) c->code[0] = '\0';
     if (ending) hub_poll_close_all(r, s); /* queued first: Redis stores them before the end */
     if (!send_change(c)) {
         hub_send_error(h, s->conn, PROTO_EUNAVAILABLE, HUB_UNAVAILABLE_CHANGE, msg->type, msg->idjson);
