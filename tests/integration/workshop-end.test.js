@@ -12,7 +12,8 @@
 // nothing is stored for them; carets still move; a participant's
 // workshop_end is `forbidden`; a second end is `ended`. Reopening gives
 // edits back (the same join code), and the history has `ended` and
-// `reopened` events. Deleting a workshop tells its clients
+// `reopened` events. A process that missed the announcement reads the state
+// back when Redis refuses its ops, or when it subscribes again. Deleting a workshop tells its clients
 // `{"type":"workshop","state":"deleted"}` before `not_found`.
 
 const { describe, test, before, after } = require('node:test');
@@ -163,6 +164,25 @@ describe('the workshop ends and reopens', { timeout: 120000 }, () => {
     assert.equal(closedAt.length, 2, 'two poll_closed events for the end');
     assert.ok(closedAt.every((e) => e.id < marks[0].id), 'the polls closed before the end');
     h.assertNoProblems();
+  });
+
+  test('an end not heard of (announcement lost): an op refused by Redis, or a new subscription, makes the process read the state back', { timeout: 30000 }, async () => {
+    const s1 = h.servers[0];
+    const w = await s1.createWorkshop({ title: 'Perdu' });
+    const c = h.client({ server: s1, workshop: w.id, name: 'Jean', organisation: 'Banque' });
+    await c.start();
+    // Ended behind the process's back: no announcement.
+    const at = String(Date.now());
+    await h.redis.command('HSET', metaKey(w.id), 'state', 'ended', 'ended_at', at, 'ended_by', 'pSomeoneElse12345');
+    const told = c.waitFor((m) => m.type === 'workshop', 5000, 'the end, read back');
+    await refusedWith(c, { type: 'op', rev: c.rev, op: ['x'] }, 'ended');
+    assert.deepEqual(await told, { type: 'workshop', state: 'ended', at: Number(at), by: 'pSomeoneElse12345' });
+    // Reopened behind its back, and its subscription cut: read back when it subscribes again.
+    await h.redis.command('HSET', metaKey(w.id), 'state', 'open', 'reopened_at', at, 'reopened_by', 'pSomeoneElse12345');
+    const reopened = c.waitFor((m) => m.type === 'workshop' && m.state === 'open', 10000, 'the reopening, read back');
+    await h.redis.command('CLIENT', 'KILL', 'TYPE', 'pubsub');
+    assert.deepEqual(await reopened, { type: 'workshop', state: 'open', at: Number(at), by: 'pSomeoneElse12345', code: w.code });
+    c.close();
   });
 
   test('deletion: connected clients get {"type":"workshop","state":"deleted"} before not_found, on both processes', { timeout: 30000 }, async () => {

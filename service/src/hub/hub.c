@@ -171,6 +171,9 @@ void hub_notify_state(void *ud, bool up) {
     hub *h = ud;
     hub_presence_listening(h, up);
     if (!up) return;
-    HUB_FOR_EACH_ROOM(h, r)
-        if (r->state == ROOM_READY && !r->w->in_flight && !r->catching_up) hub_room_catch_up(r);
+    HUB_FOR_EACH_ROOM(h, r) {
+        if (r->state != ROOM_READY) continue;
+        hub_workshop_reread(r);
+        if (!r->w->in_flight && !r->catching_up) hub_room_catch_up(r);
+    }
 }

@@ -351,5 +351,9 @@ void hub_workshop_write_fields(sbuf *b, const char *time_zone, const char *code,
 void hub_workshop_write_deleted(sbuf *b);
 /* "ID workshop ORIGIN ended T BY" or "... open T BY CODE" from atelier:notify. */
 void hub_workshop_notified(hub_room *r, const char *rest, size_t len);
+/* Read the state back from Redis and tell what changed: an announcement was
+ * missed (the subscription was down), or Redis refused ops of an end not
+ * heard of yet. */
+void hub_workshop_reread(hub_room *r);
 
 #endif

@@ -260,8 +260,9 @@ static void appended(redisReply *reply, void *priv) {
         hub_room_catch_up(r);
         hub_room_unref(r);
         return;
-    } else if (append_status(reply) == -2) { /* ended by another process, whose word is on its way */
+    } else if (append_status(reply) == -2) { /* ended by another process, whose word may be lost */
         wk_batch_abort(w, false, PROTO_EENDED, WK_ENDED_WHY, refuse_cb, r);
+        hub_workshop_reread(r);
     } else if (append_status(reply) == -1) {
         wk_batch_abort(w, false, PROTO_ENOT_FOUND, "this workshop no longer exists", refuse_cb, r);
     } else {

@@ -165,6 +165,21 @@ void hub_workshop_message(hub *h, hub_session *s, proto_msg *msg) {
     }
 }
 
+/* The state as Redis has it: told when it differs from the room's. */
+static void reread(redisReply *reply, void *priv) {
+    hub_room *r = priv;
+    if (r->state == ROOM_READY && reply && reply->type == REDIS_REPLY_ARRAY && reply->elements == 6) {
+        bool ended = strcmp(hub_reply_text(reply, 0), "ended") == 0;
+        const char *at = hub_reply_text(reply, ended ? 1 : 3), *by = hub_reply_text(reply, ended ? 2 : 4);
+        if (ended != r->w->ended) apply(r, ended, strtoll(at, NULL, 10), by[0] ? by : "?", hub_reply_text(reply, 5), 0, NULL);
+    }
+    hub_room_unref(r);
+}
+
+void hub_workshop_reread(hub_room *r) {
+    hub_room_cmd(r, reread, r, "HMGET %s state ended_at ended_by reopened_at reopened_by code", r->k_meta);
+}
+
 void hub_workshop_notified(hub_room *r, const char *rest, size_t len) {
     char text[160], origin[HUB_ORIGIN_LEN + 1], state[8], by[WK_PID_LEN + 1], code[WK_CODE_LEN + 1] = "";
     long long at;
