@@ -54,7 +54,7 @@ static void store(const poll_t *p, stored_poll *out) {
     sbuf_init(&a, 0);
     sbuf_init(&r, 0);
     poll_write_public(&a, p);
-    if (p->state == POLL_OPEN || p->state == POLL_CLOSED) poll_write_results(&r, p, POLL_MIN_GROUP, NULL);
+    if (p->state == POLL_OPEN || p->state == POLL_CLOSED) poll_write_results(&r, p, poll_threshold(p), NULL);
     snprintf(out->pub, sizeof out->pub, "%s", str(&a));
     snprintf(out->res, sizeof out->res, "%s", str(&r));
     sbuf_free(&a);
@@ -750,6 +750,189 @@ START_TEST(test_no_column_repeats_all) {
 }
 END_TEST
 
+
+/* A poll two organisations answer openly (Ville's answer changed by Léa),
+ * and a scale a third answers, folded as the hub does. */
+typedef struct org_fixture {
+    hist_state st;
+    poll_t *p, *s;
+} org_fixture;
+
+static void org_fixture_init(org_fixture *f) {
+    hist_state_init(&f->st);
+    f->p = make_poll("P", "{\"kind\":\"multiple\",\"question\":\"Priorités ?\",\"choices\":[\"Emploi\",\"Mobilité\","
+                          "\"=Logement\"],\"max\":2,\"respondents\":\"organisations\"}", 1);
+    f->s = make_poll("S", "{\"kind\":\"scale\",\"question\":\"Clair ?\",\"respondents\":\"organisations\"}", 2);
+    const char *why;
+    ck_assert_int_eq(poll_open(f->p, true, &why), POLL_OK);
+    ck_assert_int_eq(poll_open(f->s, true, &why), POLL_OK);
+    const poll_voter_id awa = {"pAwa", "Awa", "Ville", 1795833660000LL}, lea = {"pLea", "Léa", "Ville", 1795833720000LL},
+                        zoe = {"pZoe", "Zoé *Z*", "Banque", 1795833780000LL};
+    poll_ballot first = {.picks = 1}, both = {.picks = 3}, third = {.picks = 4}, four = {.value = 4};
+    ck_assert_int_eq(poll_vote_org(f->p, &awa, &first, &why), POLL_OK);
+    ck_assert_int_eq(poll_vote_org(f->p, &zoe, &third, &why), POLL_OK);
+    ck_assert_int_eq(poll_vote_org(f->p, &lea, &both, &why), POLL_OK); /* the last one stands */
+    ck_assert_int_eq(poll_vote_org(f->s, &zoe, &four, &why), POLL_OK);
+    stored_poll ps, ss;
+    store(f->p, &ps);
+    store(f->s, &ss);
+    const char *ep[] = {"type", "ballot", "poll", "P", "public", ps.pub, "results", ps.res, NULL};
+    const char *es[] = {"type", "ballot", "poll", "S", "public", ss.pub, "results", ss.res, NULL};
+    hist_event e = ev("1795833720000-0", ep);
+    hist_state_add(&f->st, &e);
+    e = ev("1795833780000-0", es);
+    hist_state_add(&f->st, &e);
+}
+
+static void org_fixture_free(org_fixture *f) {
+    hist_state_free(&f->st);
+    poll_free(f->p);
+    poll_free(f->s);
+}
+
+START_TEST(test_markdown_organisation_answers) {
+    org_fixture f;
+    org_fixture_init(&f);
+    export_book book;
+    export_book_init(&book);
+    const when_zone paris = {"Europe/Paris", winter_paris, NULL};
+    export_meta m = {"T", 1795833600000LL, 0, 0, "", &paris};
+    sbuf b;
+    sbuf_init(&b, 0);
+    export_markdown(&b, &m, &book, &f.st, EXPORT_FR);
+    const char *md = str(&b);
+    /* Answered openly: each organisation by name, its answer, who gave it and
+     * when (on the workshop's clock); the respondents are organisations. */
+    const char *want[] = {
+        "choix multiple · ouvert · répondu ouvertement par chaque organisation · Répondants" N ": 2 organisations\n\n"
+        "| Choix | Tous |\n|---|---:|\n| *Répondants* | 2 |\n| Emploi | 1 |\n| Mobilité | 1 |\n| =Logement | 1 |\n\n"
+        "- Banque, par Zoé \\*Z\\* le 28 novembre 2026 à 03:43 (Europe/Paris)" N ": =Logement\n"
+        "- Ville, par Léa le 28 novembre 2026 à 03:42 (Europe/Paris)" N ": Emploi · Mobilité\n\n"
+        "Alignement" N ": organisations divergentes (écart 1,00" N "; 2 organisations comparées).\n\n"
+        "*Chaque organisation a répondu ouvertement" N ": toutes sont montrées par leur nom, avec qui a donné la "
+        "réponse et quand.*\n\n",
+        "Répondants" N ": 1 organisation\n",
+        "- Banque, par Zoé \\*Z\\* le 28 novembre 2026 à 03:43 (Europe/Paris)" N ": 4 — Plutôt d'accord\n\n",
+    };
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
+        ck_assert_msg(strstr(md, want[i]), "missing %s in:\n%s", want[i], md);
+    ck_assert_ptr_null(strstr(md, "Awa"));     /* Léa changed Ville's answer after her */
+    ck_assert_ptr_null(strstr(md, "Autres"));  /* no "other organisations" */
+    ck_assert_ptr_null(strstr(md, "| Ville")); /* no column of 0s and 1s per organisation */
+    ck_assert_ptr_null(strstr(md, "à partir de")); /* no threshold: only organisations answer here */
+    sbuf_reset(&b);
+    export_markdown(&b, &m, &book, &f.st, EXPORT_EN);
+    const char *en = str(&b);
+    const char *want_en[] = {
+        "multiple choice · open · answered openly by each organisation · Respondents: 2 organisations\n",
+        "- Banque, by Zoé \\*Z\\* on 28 November 2026, 03:43 (Europe/Paris): =Logement\n"
+        "- Ville, by Léa on 28 November 2026, 03:42 (Europe/Paris): Emploi · Mobilité\n\n",
+        "- Banque, by Zoé \\*Z\\* on 28 November 2026, 03:43 (Europe/Paris): 4 — Somewhat agree\n\n",
+        "*Each organisation answered openly: every organisation is shown by name, with who gave its answer and when.*\n",
+        "agreement scale · open · answered openly by each organisation · Respondents: 1 organisation\n",
+    };
+    for (size_t i = 0; i < sizeof want_en / sizeof want_en[0]; i++)
+        ck_assert_msg(strstr(en, want_en[i]), "missing %s in:\n%s", want_en[i], en);
+    ck_assert_ptr_null(strstr(en, N));
+    ck_assert(sbuf_ok(&b));
+    sbuf_free(&b);
+    export_book_free(&book);
+    org_fixture_free(&f);
+}
+END_TEST
+
+START_TEST(test_csv_organisation_answers) {
+    org_fixture f;
+    org_fixture_init(&f);
+    export_book book;
+    export_book_init(&book);
+    const when_zone paris = {"Europe/Paris", winter_paris, NULL};
+    export_meta m = {"T", 1795833600000LL, 0, 0, "", &paris};
+    sbuf b;
+    sbuf_init(&b, 0);
+    export_csv(&b, &m, &book, &f.st, EXPORT_FR);
+    const char *csv = str(&b);
+    const char *want[] = {
+        "\xEF\xBB\xBF" "N°;Question;Type;État;Groupe;Répondants;Choix;Nombre;Écart;Alignement;Répondu par;"
+        "Répondu le (Europe/Paris)\r\n"
+        "1;Priorités ?;choix multiple;ouvert;Tous;2;Emploi;1;1,00;organisations divergentes;;\r\n",
+        "\r\n1;Priorités ?;choix multiple;ouvert;Banque;1;\"'=Logement\";1;1,00;organisations divergentes;Zoé *Z*;"
+        "28/11/2026 03:43\r\n",
+        "\r\n1;Priorités ?;choix multiple;ouvert;Ville;1;Emploi;1;1,00;organisations divergentes;Léa;28/11/2026 03:42\r\n"
+        "1;Priorités ?;choix multiple;ouvert;Ville;1;Mobilité;1;1,00;organisations divergentes;Léa;28/11/2026 03:42\r\n",
+        "\r\n2;Clair ?;échelle d'accord;ouvert;Tous;1;Moyenne;4,00;;;;\r\n",
+        "\r\n2;Clair ?;échelle d'accord;ouvert;Banque;1;4 — Plutôt d'accord;1;;;Zoé *Z*;28/11/2026 03:43\r\n",
+        "\r\n\r\nHeure (Europe/Paris);Moment;Objet\r\n",
+    };
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
+        ck_assert_msg(strstr(csv, want[i]), "missing %s in:\n%s", want[i], csv);
+    ck_assert_ptr_null(strstr(csv, "Awa"));
+    ck_assert_ptr_null(strstr(csv, "Autres"));
+    sbuf_reset(&b);
+    export_csv(&b, &m, &book, &f.st, EXPORT_EN);
+    const char *en = str(&b);
+    ck_assert_ptr_nonnull(strstr(en, "\xEF\xBB\xBF" "No.;Question;Kind;State;Group;Respondents;Choice;Count;"
+                                     "Divergence;Alignment;Answered by;Answered at (Europe/Paris)\r\n"));
+    ck_assert_ptr_nonnull(strstr(en, "\r\n1;Priorités ?;multiple choice;open;Ville;1;Emploi;1;1.00;divergent;Léa;"
+                                     "2026-11-28 03:42\r\n"));
+    ck_assert_ptr_nonnull(strstr(en, "\r\n2;Clair ?;agreement scale;open;Banque;1;Mean;4.00;;;Zoé *Z*;2026-11-28 03:43\r\n"));
+    sbuf_free(&b);
+    export_book_free(&book);
+    org_fixture_free(&f);
+}
+END_TEST
+
+/* The threshold note reads each poll's threshold: one note when the polls
+ * people answer share it, one under each when they differ; the columns of
+ * who answered are not in a CSV without organisation answers. */
+START_TEST(test_threshold_note_per_poll) {
+    const char *why;
+    poll_t *p = make_poll("P", "{\"kind\":\"single\",\"question\":\"Oui ?\",\"choices\":[\"Oui\",\"Non\"],"
+                               "\"threshold\":5}", 1);
+    ck_assert_int_eq(poll_open(p, true, &why), POLL_OK);
+    char *md = summary_of(p, EXPORT_FR);
+    ck_assert_msg(strstr(md, "*Une organisation n'est détaillée qu'à partir de 5 répondants" N "; les autres sont "
+                             "regroupées dans «" N "Autres" N "» quand elles en réunissent au moins 5, sinon"), "%s", md);
+    free(md);
+    md = summary_of(p, EXPORT_EN);
+    ck_assert_msg(strstr(md, "*An organisation is broken out only with at least 5 respondents; the others are pooled "
+                             "under \"Other\" when they add up to at least 5, otherwise"), "%s", md);
+    free(md);
+    poll_t *q = make_poll("Q", "{\"kind\":\"scale\",\"question\":\"Clair ?\"}", 2);
+    ck_assert_int_eq(poll_open(q, true, &why), POLL_OK);
+    stored_poll ps, qs;
+    store(p, &ps);
+    store(q, &qs);
+    const char *ep[] = {"type", "poll_opened", "poll", "P", "public", ps.pub, "results", ps.res, NULL};
+    const char *eq[] = {"type", "poll_opened", "poll", "Q", "public", qs.pub, "results", qs.res, NULL};
+    hist_state st;
+    hist_state_init(&st);
+    hist_event e = ev("1-0", ep);
+    hist_state_add(&st, &e);
+    e = ev("2-0", eq);
+    hist_state_add(&st, &e);
+    export_book book;
+    export_book_init(&book);
+    export_meta m = {"T", 1795833600000LL, 0, 0, "", NULL};
+    sbuf b;
+    sbuf_init(&b, 0);
+    export_markdown(&b, &m, &book, &st, EXPORT_EN);
+    const char *en = str(&b);
+    const char *five = strstr(en, "at least 5 respondents"), *three = strstr(en, "at least 3 respondents");
+    const char *second = strstr(en, "### 2. Clair ?");
+    ck_assert_msg(five && three && second && five < second && second < three, "%s", en);
+    sbuf_reset(&b);
+    export_csv(&b, &m, &book, &st, EXPORT_EN);
+    ck_assert_ptr_nonnull(strstr(str(&b), "Divergence;Alignment\r\n"));
+    ck_assert_ptr_null(strstr(str(&b), "Answered"));
+    sbuf_free(&b);
+    export_book_free(&book);
+    hist_state_free(&st);
+    poll_free(p);
+    poll_free(q);
+}
+END_TEST
+
 static Suite *hist_suite(void) {
     Suite *s = suite_create("hist");
     TCase *tc = tcase_create("core");
@@ -767,6 +950,9 @@ static Suite *hist_suite(void) {
     tcase_add_test(tc, test_csv_results);
     tcase_add_test(tc, test_csv_scale_and_text);
     tcase_add_test(tc, test_markdown_scale_and_text);
+    tcase_add_test(tc, test_markdown_organisation_answers);
+    tcase_add_test(tc, test_csv_organisation_answers);
+    tcase_add_test(tc, test_threshold_note_per_poll);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -112,11 +112,16 @@ typedef struct words {
     const char *states[POLL_CLOSED + 1]; /* draft, open, closed: a deleted poll is in no export */
     const char *respondents, *all, *other, *choice, *answer, *mean, *upvotes;
     const char *scale[POLL_SCALE_POINTS]; /* the labels of the points */
-    const char *alignment, *divergence, *aligned, *partly, *divergent, *compared, *no_alignment, *threshold_note;
+    const char *alignment, *divergence, *aligned, *partly, *divergent, *compared, *no_alignment;
+    const char *threshold_note[3];        /* around the threshold, twice: "... 3 répondants ; ... au moins 3, ..." */
+    const char *org_poll;                 /* a poll organisations answer, after its state */
+    const char *org_by, *org_on;          /* "Ville, par Awa le 28 novembre 2026 à 02:45 (UTC)" */
+    const char *org_note;                 /* under it: every organisation shown by name */
     const char *moment_lead[EXPORT_MOMENT_KINDS]; /* the summary's timeline, before the subject */
     const char *moment_name[EXPORT_MOMENT_KINDS]; /* the CSV's "Moment" column */
     const char *last_edit_lead, *last_edit_name;
     const char *number, *question, *kind, *state, *group, *count, *divergence_h, *time, *moment, *subject; /* CSV headers */
+    const char *answered_by, *answered_at; /* CSV headers of an organisation's answer */
     char decimal;
     bool zero_singular;       /* "0 révision" in French, "0 revisions" in English */
 } words;
@@ -141,14 +146,20 @@ static const words FR = {
     "Alignement", "écart", "organisations alignées", "organisations partiellement alignées", "organisations divergentes",
     "organisations comparées",
     "Alignement : non calculé (il faut au moins deux organisations détaillées).",
-    "Une organisation n'est détaillée qu'à partir de 3 répondants ; les autres sont regroupées dans « Autres » "
-    "quand elles en réunissent au moins 3, sinon elles ne comptent que dans le total.",
+    {"Une organisation n'est détaillée qu'à partir de ",
+     " répondants ; les autres sont regroupées dans « Autres » quand elles en réunissent au moins ",
+     ", sinon elles ne comptent que dans le total."},
+    "répondu ouvertement par chaque organisation",
+    ", par ", " le ",
+    "Chaque organisation a répondu ouvertement : toutes sont montrées par leur nom, avec qui a donné la réponse et "
+    "quand.",
     {"Atelier créé", "Première arrivée : ", "Sondage ouvert :", "Sondage clos :", "Sondage rouvert :",
      "Résultats dévoilés :", "Atelier terminé par ", "Atelier rouvert par "},
     {"Atelier créé", "Première arrivée", "Sondage ouvert", "Sondage clos", "Sondage rouvert", "Résultats dévoilés",
      "Atelier terminé", "Atelier rouvert"},
     "Dernière modification de l'énoncé", "Dernière modification de l'énoncé",
     "N°", "Question", "Type", "État", "Groupe", "Nombre", "Écart", "Heure", "Moment", "Objet",
+    "Répondu par", "Répondu le",
     ',',
     true,
 };
@@ -170,14 +181,19 @@ static const words EN = {
     {"Strongly disagree", "Somewhat disagree", "Neither agree nor disagree", "Somewhat agree", "Strongly agree"},
     "Alignment", "divergence", "aligned", "partly aligned", "divergent", "organisations compared",
     "Alignment: not computed (it needs at least two organisations broken out).",
-    "An organisation is broken out only with at least 3 respondents; the others are pooled under \"Other\" when "
-    "they add up to at least 3, otherwise they count only in the total.",
+    {"An organisation is broken out only with at least ",
+     " respondents; the others are pooled under \"Other\" when they add up to at least ",
+     ", otherwise they count only in the total."},
+    "answered openly by each organisation",
+    ", by ", " on ",
+    "Each organisation answered openly: every organisation is shown by name, with who gave its answer and when.",
     {"Workshop created", "First arrival from ", "Poll opened:", "Poll closed:", "Poll reopened:", "Results revealed:",
      "Workshop ended by ", "Workshop reopened by "},
     {"Workshop created", "First arrival", "Poll opened", "Poll closed", "Poll reopened", "Results revealed",
      "Workshop ended", "Workshop reopened"},
     "Last edit of the statement", "Last edit of the statement",
     "No.", "Question", "Kind", "State", "Group", "Count", "Divergence", "Time", "Moment", "Subject",
+    "Answered by", "Answered at",
     '.',
     false,
 };
@@ -235,6 +251,8 @@ typedef struct shown_poll {
     poll_kind kind;
     poll_state state;         /* draft, open or closed */
     const char *question;     /* points into poll */
+    bool orgs;                /* organisations answer it, openly (polls.md, "Organisation answers") */
+    unsigned threshold;       /* its anonymity threshold: the results', else the poll's, else 3; 1 for organisations */
 } shown_poll;
 
 /* Parse hp; false when it is not a poll an export can show. Free sp either way. */
@@ -242,6 +260,11 @@ static bool shown_poll_read(shown_poll *sp, const hist_poll *hp) {
     sp->poll = cJSON_Parse(hp->poll);
     sp->res = hp->results[0] ? cJSON_Parse(hp->results) : NULL;
     sp->question = cJSON_GetStringValue(item(sp->poll, "question"));
+    const char *who = cJSON_GetStringValue(item(sp->poll, "respondents"));
+    sp->orgs = who && strcmp(who, "organisations") == 0;
+    const cJSON *t = item(sp->res, "threshold");
+    if (!cJSON_IsNumber(t)) t = item(sp->poll, "threshold");
+    sp->threshold = sp->orgs ? 1 : cJSON_IsNumber(t) && t->valuedouble >= 1 ? (unsigned)t->valuedouble : POLL_MIN_GROUP;
     return sp->question && poll_kind_from_name(cJSON_GetStringValue(item(sp->poll, "kind")), &sp->kind) &&
            poll_state_from_name(cJSON_GetStringValue(item(sp->poll, "state")), &sp->state) &&
            sp->state != POLL_DELETED;
@@ -267,14 +290,17 @@ static bool repeats_all(const cJSON *res, const cJSON *g) {
     return num(item(g, "respondents")) == num(item(res, "respondents"));
 }
 
-static size_t groups_of(const cJSON *res, group *out, size_t max) {
+/* orgs: a poll organisations answer, where every organisation that answered
+ * is shown by name (even the only one) and there is no "other". */
+static size_t groups_of(const cJSON *res, bool orgs, group *out, size_t max) {
     size_t n = 0;
     out[n++] = (group){NULL, false, res};
     const cJSON *o;
     cJSON_ArrayForEach(o, item(res, "organisations")) {
         if (n + 1 >= max) break;
-        if (!repeats_all(res, o)) out[n++] = (group){cJSON_GetStringValue(item(o, "name")), false, o};
+        if (orgs || !repeats_all(res, o)) out[n++] = (group){cJSON_GetStringValue(item(o, "name")), false, o};
     }
+    if (orgs) return n;
     const cJSON *other = item(res, "other");
     if (cJSON_IsObject(other) && !repeats_all(res, other) && n < max) out[n++] = (group){NULL, true, other};
     return n;
@@ -335,7 +361,12 @@ static void summary_poll_head(doc *d, int number, const shown_poll *sp, const wo
     doc_heading_end(d, 3);
     doc_para(d);
     doc_wordsf(d, "%s · %s", w->kinds[sp->kind], w->states[sp->state]);
-    if (sp->res) doc_wordsf(d, " · %s%s%.0f", w->respondents, w->colon, num(item(sp->res, "respondents")));
+    if (sp->orgs) doc_wordsf(d, " · %s", w->org_poll);
+    if (sp->res) {
+        double n = num(item(sp->res, "respondents"));
+        doc_wordsf(d, " · %s%s%.0f", w->respondents, w->colon, n);
+        if (sp->orgs) doc_wordsf(d, " %s", count_word(w, (int64_t)n, w->organisation, w->organisations));
+    }
     doc_para_end(d);
 }
 
@@ -351,7 +382,8 @@ static void row_named(doc *d, const char *name) {
 /* The table: a column per group, a row per option (and the mean of a scale). */
 static void summary_poll_table(doc *d, const shown_poll *sp, const words *w) {
     group groups[MAX_GROUPS];
-    size_t ng = groups_of(sp->res, groups, MAX_GROUPS);
+    size_t ng = groups_of(sp->res, sp->orgs, groups, MAX_GROUPS);
+    if (sp->orgs) ng = 1; /* the organisations' answers are listed below the totals */
     const char *labels[MAX_OPTIONS];
     int nopt = options(sp, w, labels, MAX_OPTIONS);
     bool text = sp->kind == POLL_TEXT;
@@ -418,15 +450,98 @@ static void summary_poll_alignment(doc *d, const shown_poll *sp, const words *w)
     doc_para_end(d);
 }
 
-/* One poll; nothing when it cannot be shown. */
-static void summary_poll(doc *d, int number, const hist_poll *hp, const words *w) {
+/* An organisation's answer as the exports write it: the labels of its
+ * choices (what was typed, " · " between them) or its scale point (our
+ * words). Written through text (typed) and words (ours). */
+static void org_answer(const shown_poll *sp, const group *g, const words *w, void (*text)(void *, const char *),
+                       void (*ours)(void *, const char *), void *ctx) {
+    const char *labels[MAX_OPTIONS];
+    int nopt = options(sp, w, labels, MAX_OPTIONS);
+    bool first = true;
+    for (int k = 0; k < nopt; k++) {
+        if (figure(g, false, k) <= 0) continue;
+        if (!first) ours(ctx, " · ");
+        first = false;
+        if (sp->kind == POLL_SCALE) {
+            char label[PHRASE_MAX];
+            scale_label(label, sizeof label, w, k);
+            ours(ctx, label);
+        } else {
+            text(ctx, labels[k] ? labels[k] : "");
+        }
+    }
+}
+
+static void doc_text_cb(void *d, const char *s) { doc_text(d, s); }
+static void doc_words_cb(void *d, const char *s) { doc_words(d, s); }
+
+/* "- Ville, par Awa le 28 novembre 2026 à 02:45 (UTC) : Oui", one item per
+ * organisation that answered, by name. */
+static void summary_org_answers(doc *d, const export_meta *m, const shown_poll *sp, const words *w) {
+    group groups[MAX_GROUPS];
+    size_t ng = groups_of(sp->res, true, groups, MAX_GROUPS);
+    if (ng < 2) return;
+    doc_list(d);
+    for (size_t g = 1; g < ng; g++) {
+        char date[PHRASE_MAX];
+        long_date(date, sizeof date, w, m->zone, (int64_t)num(item(groups[g].g, "at")));
+        const char *by = cJSON_GetStringValue(item(groups[g].g, "by"));
+        doc_item(d);
+        doc_text(d, groups[g].name ? groups[g].name : "");
+        doc_words(d, w->org_by);
+        doc_text(d, by ? by : "");
+        doc_wordsf(d, "%s%s%s", w->org_on, date, w->colon);
+        org_answer(sp, &groups[g], w, doc_text_cb, doc_words_cb, d);
+        doc_item_end(d);
+    }
+    doc_list_end(d);
+    if (d->format == DOC_MARKDOWN) sbuf_putc(d->out, '\n'); /* paragraphs follow: the list ends here */
+}
+
+/* The threshold note, in emphasis, for polls that people answer under threshold t. */
+static void threshold_note(doc *d, const words *w, unsigned t) {
+    doc_para(d);
+    doc_em(d);
+    doc_wordsf(d, "%s%u%s%u%s", w->threshold_note[0], t, w->threshold_note[1], t, w->threshold_note[2]);
+    doc_em_end(d);
+    doc_para_end(d);
+}
+
+/* One poll; nothing when it cannot be shown. own_note: the polls people
+ * answer do not all share one threshold, each says its own. */
+static void summary_poll(doc *d, const export_meta *m, int number, const hist_poll *hp, const words *w,
+                         bool own_note) {
     shown_poll sp;
     if (shown_poll_read(&sp, hp)) {
         summary_poll_head(d, number, &sp, w);
         if (sp.res) summary_poll_table(d, &sp, w);
+        if (sp.res && sp.orgs) summary_org_answers(d, m, &sp, w);
         if (sp.res) summary_poll_alignment(d, &sp, w);
+        if (sp.orgs) {
+            doc_para(d);
+            doc_em(d);
+            doc_words(d, w->org_note);
+            doc_em_end(d);
+            doc_para_end(d);
+        } else if (own_note) {
+            threshold_note(d, w, sp.threshold);
+        }
     }
     shown_poll_free(&sp);
+}
+
+/* The threshold the polls people answer share (0: none such; -1 when they differ). */
+static long shared_threshold(const hist_state *polls) {
+    long t = 0;
+    for (size_t i = 0; i < polls->npolls; i++) {
+        shown_poll sp = {0};
+        if (!polls->polls[i].draft && shown_poll_read(&sp, &polls->polls[i]) && !sp.orgs) {
+            if (t == 0) t = sp.threshold;
+            else if (t != (long)sp.threshold) t = -1;
+        }
+        shown_poll_free(&sp);
+    }
+    return t;
 }
 
 static int by_name(const void *a, const void *b) {
@@ -503,22 +618,23 @@ static void summary_statement(doc *d, const char *text, const words *w) {
     doc_para_end(d);
 }
 
-static void summary_polls(doc *d, const hist_state *polls, const words *w) {
+/* The polls; the threshold note once at the end when the polls people
+ * answer share one threshold, else under each of them. */
+static void summary_polls(doc *d, const export_meta *m, const hist_state *polls, const words *w) {
     doc_heading(d, 2);
     doc_words(d, w->polls_h);
     doc_heading_end(d, 2);
+    long shared = shared_threshold(polls);
     int number = 0;
     for (size_t i = 0; i < polls->npolls; i++)
-        if (!polls->polls[i].draft) summary_poll(d, ++number, &polls->polls[i], w);
-    doc_para(d);
+        if (!polls->polls[i].draft) summary_poll(d, m, ++number, &polls->polls[i], w, shared < 0);
     if (!number) {
+        doc_para(d);
         doc_words(d, w->no_polls);
-    } else {
-        doc_em(d);
-        doc_words(d, w->threshold_note);
-        doc_em_end(d);
+        doc_para_end(d);
+    } else if (shared > 0) {
+        threshold_note(d, w, (unsigned)shared);
     }
-    doc_para_end(d);
 }
 
 /* "- 28/11/2026 14:05 — Sondage ouvert : « Question »" */
@@ -561,7 +677,7 @@ static void summary(sbuf *out, doc_format format, const export_meta *m, const ex
     summary_title(&d, m, bk, w);
     summary_organisations(&d, bk, w);
     summary_statement(&d, m->text, w);
-    summary_polls(&d, polls, w);
+    summary_polls(&d, m, polls, w);
     summary_timeline(&d, m, bk, w);
     doc_end(&d);
 }
@@ -585,6 +701,8 @@ typedef struct csv_poll_rows {
     const char **labels;               /* the options, in order */
     int nopt;                          /* how many */
     const cJSON *alignment;            /* the results' alignment, or NULL */
+    bool answered_cols;                /* the table has the columns of who answered and when */
+    const export_meta *m;              /* the workshop (its time zone) */
 } csv_poll_rows;
 
 /* N°, Question, [Type,] État, Groupe, Répondants: the start of each row. */
@@ -595,6 +713,20 @@ static void csv_row_start(csv *c, const csv_poll_rows *r, const group *g, const 
     csv_text(c, w->states[r->sp->state]);
     csv_text(c, group_words(w, g));
     csv_decimal(c, num(item(g->g, "respondents")), 0);
+}
+
+/* Who gave an organisation's answer and when; empty for other groups and polls. */
+static void csv_answered(csv *c, const csv_poll_rows *r, const group *g, const words *w) {
+    if (!r->sp->orgs || !g->name) {
+        csv_empty(c);
+        csv_empty(c);
+        return;
+    }
+    const char *by = cJSON_GetStringValue(item(g->g, "by"));
+    char when[PHRASE_MAX];
+    short_date(when, sizeof when, w, r->m->zone, (int64_t)num(item(g->g, "at")));
+    csv_text(c, by ? by : "");
+    csv_text(c, when);
 }
 
 /* A choice or scale poll's rows of one group: one per option, and the mean of a scale. */
@@ -620,6 +752,7 @@ static void csv_choice_group(csv *c, const csv_poll_rows *r, const group *g, con
             csv_empty(c);
             csv_empty(c);
         }
+        if (r->answered_cols) csv_answered(c, r, g, w);
         csv_end_row(c);
     }
 }
@@ -636,7 +769,8 @@ static void csv_text_group(csv *c, const csv_poll_rows *r, const group *g, const
 
 /* Every row of the polls of one table (text polls, or the others), numbered
  * as in the summary. True when there was one. */
-static bool csv_polls(csv *c, const hist_state *polls, const words *w, bool text) {
+static bool csv_polls(csv *c, const export_meta *m, const hist_state *polls, const words *w, bool text,
+                      bool answered_cols) {
     int number = 0;
     bool any = false;
     for (size_t i = 0; i < polls->npolls; i++) {
@@ -646,11 +780,11 @@ static bool csv_polls(csv *c, const hist_state *polls, const words *w, bool text
         shown_poll sp;
         if (shown_poll_read(&sp, hp) && sp.res && (sp.kind == POLL_TEXT) == text) {
             const char *labels[MAX_OPTIONS];
-            csv_poll_rows r = {number, &sp, labels, options(&sp, w, labels, MAX_OPTIONS), NULL};
+            csv_poll_rows r = {number, &sp, labels, options(&sp, w, labels, MAX_OPTIONS), NULL, answered_cols, m};
             const cJSON *al = item(sp.res, "alignment");
             r.alignment = cJSON_IsObject(al) ? al : NULL;
             group groups[MAX_GROUPS];
-            size_t ng = groups_of(sp.res, groups, MAX_GROUPS);
+            size_t ng = groups_of(sp.res, sp.orgs, groups, MAX_GROUPS);
             for (size_t g = 0; g < ng; g++) {
                 if (text) csv_text_group(c, &r, &groups[g], w);
                 else csv_choice_group(c, &r, &groups[g], w);
@@ -672,6 +806,18 @@ static bool has_text_poll(const hist_state *polls) {
     for (size_t i = 0; i < polls->npolls && !found; i++) {
         shown_poll sp = {0};
         found = !polls->polls[i].draft && shown_poll_read(&sp, &polls->polls[i]) && sp.res && sp.kind == POLL_TEXT;
+        shown_poll_free(&sp);
+    }
+    return found;
+}
+
+/* A poll organisations answer has results to show: the first table gets
+ * the columns of who answered and when. */
+static bool has_org_poll(const hist_state *polls) {
+    bool found = false;
+    for (size_t i = 0; i < polls->npolls && !found; i++) {
+        shown_poll sp = {0};
+        found = !polls->polls[i].draft && shown_poll_read(&sp, &polls->polls[i]) && sp.res && sp.orgs;
         shown_poll_free(&sp);
     }
     return found;
@@ -706,15 +852,18 @@ void export_csv(sbuf *out, const export_meta *m, const export_book *bk, const hi
     const words *w = lang == EXPORT_EN ? &EN : &FR;
     csv c;
     csv_begin(&c, out, w->decimal);
-    const char *results[] = {w->number, w->question, w->kind,   w->state,      w->group,
-                             w->respondents, w->choice, w->count, w->divergence_h, w->alignment};
-    csv_header(&c, results, sizeof results / sizeof *results);
-    csv_polls(&c, polls, w, false);
+    bool answered = has_org_poll(polls);
+    char answered_at[PHRASE_MAX];
+    snprintf(answered_at, sizeof answered_at, "%s (%s)", w->answered_at, zone_name(m->zone));
+    const char *results[] = {w->number,      w->question, w->kind,  w->state,        w->group,     w->respondents,
+                             w->choice,      w->count,    w->divergence_h, w->alignment, w->answered_by, answered_at};
+    csv_header(&c, results, sizeof results / sizeof *results - (answered ? 0 : 2));
+    csv_polls(&c, m, polls, w, false, answered);
     if (has_text_poll(polls)) { /* their own table: no kind, no alignment (always empty for them) */
         const char *text[] = {w->number, w->question, w->state, w->group, w->respondents, w->answer, w->upvotes};
         csv_blank_line(&c);
         csv_header(&c, text, sizeof text / sizeof *text);
-        csv_polls(&c, polls, w, true);
+        csv_polls(&c, m, polls, w, true, false);
     }
     csv_blank_line(&c);
     csv_moments(&c, m, bk, w);
