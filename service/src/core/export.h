@@ -90,7 +90,9 @@ void export_html(sbuf *out, const export_meta *m, const export_book *b, const hi
                  const char *style_nonce);
 /* Poll results and key moments for office software: three tables one after
  * the other (choice and scale polls; text polls; key moments), headers and
- * words in the language, decimal commas in French. */
+ * words in the language, decimal commas in French. With a poll organisations
+ * answer, the first table also says who gave each organisation's answer and
+ * when (only then: other exports keep their ten columns). */
 void export_csv(sbuf *out, const export_meta *m, const export_book *b, const hist_state *polls, export_lang lang);
 
 #endif
