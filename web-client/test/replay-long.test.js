@@ -4,6 +4,10 @@
 // and reports the time to build the checkpoints, to seek, and to play a
 // frame's worth of edits (the view's budget is ~16 ms a frame).
 //
+// The bounds are on this process's CPU time, not on the clock: on a shared
+// machine the clock also counts the time other processes had the CPU (a 1 ms
+// seek measured 120 ms beside a load test), which says nothing of the code.
+//
 // Trace: "automerge-paper" by Martin Kleppmann and Alastair R. Beresford
 // (https://github.com/automerge/automerge-perf), copied unchanged from
 // https://github.com/josephg/editing-traces; CC BY 4.0
@@ -57,10 +61,13 @@ test('automerge-paper: builds, seeks and plays within a frame budget', { skip: !
   rp.addMarks(h.events.filter((e) => e.type !== 'op'));
   rp.finishMarks(h.finalRev);
   rp.setBase('');
+  const cpuMs = (since) => { const u = process.cpuUsage(since); return (u.user + u.system) / 1000; };
   let t0 = performance.now();
+  let c0 = process.cpuUsage();
   rp.addEvents(h.events);
   rp.build();
   const buildMs = performance.now() - t0;
+  const buildCpu = cpuMs(c0);
   assert.equal(rp.builtRev, 259778);
   const end = rp.docAt(h.finalRev);
   assert.equal(end.text, h.endContent);
@@ -70,14 +77,18 @@ test('automerge-paper: builds, seeks and plays within a frame budget', { skip: !
   let r = 12345;
   const rand = () => ((r = (Math.imul(r, 1103515245) + 12345) >>> 0) / 2 ** 32);
   const seeks = [];
+  const seeksCpu = [];
   for (let i = 0; i < 300; i++) {
     const rev = Math.floor(rand() * (h.finalRev + 1));
     t0 = performance.now();
+    c0 = process.cpuUsage();
     const d = rp.docAt(rev);
     d.runs();
+    seeksCpu.push(cpuMs(c0));
     seeks.push(performance.now() - t0);
   }
   seeks.sort((a, b) => a - b);
+  seeksCpu.sort((a, b) => a - b);
 
   // Playing at "fastest": forward 2000 ops per step from the start.
   let doc = rp.docAt(0);
@@ -89,11 +100,11 @@ test('automerge-paper: builds, seeks and plays within a frame budget', { skip: !
   }
   steps.sort((a, b) => a - b);
   const q = (a, p) => a[Math.min(a.length - 1, Math.floor(a.length * p))].toFixed(2);
-  t.diagnostic(`build checkpoints for 259,778 ops: ${buildMs.toFixed(0)} ms (${rp.checkpoints.length} checkpoints)`);
-  t.diagnostic(`seek (checkpoint + tail): median ${q(seeks, 0.5)} ms, p95 ${q(seeks, 0.95)} ms, max ${q(seeks, 1)} ms`);
+  t.diagnostic(`build checkpoints for 259,778 ops: ${buildMs.toFixed(0)} ms, CPU ${buildCpu.toFixed(0)} ms (${rp.checkpoints.length} checkpoints)`);
+  t.diagnostic(`seek (checkpoint + tail): median ${q(seeks, 0.5)} ms, p95 ${q(seeks, 0.95)} ms, max ${q(seeks, 1)} ms; CPU median ${q(seeksCpu, 0.5)} ms, p95 ${q(seeksCpu, 0.95)} ms, max ${q(seeksCpu, 1)} ms`);
   t.diagnostic(`forward 2000 ops: median ${q(steps, 0.5)} ms, p95 ${q(steps, 0.95)} ms, max ${q(steps, 1)} ms`);
   t.diagnostic(`chunks at the end: ${end.chunks.length}, authorship runs: ${end.runs().length}`);
   // Generous bounds (CI machines vary); the diagnostics give the real numbers.
-  assert.ok(Number(q(seeks, 0.95)) < 16, 'a seek fits in a frame');
-  assert.ok(buildMs < 10000);
+  assert.ok(Number(q(seeksCpu, 0.95)) < 16, 'a seek fits in a frame');
+  assert.ok(buildCpu < 10000);
 });
