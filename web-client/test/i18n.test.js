@@ -75,7 +75,7 @@ test('bound elements follow the language', () => {
   const el = { textContent: '', isConnected: true, attrs: {}, setAttribute(k, v) { this.attrs[k] = v; } };
   i.bind(el, 'status.connected');
   i.bind(el, 'app.switchLanguage', null, 'aria-label');
-  assert.equal(el.textContent, 'Connecté');
+  assert.equal(el.textContent, 'En ligne');
   i.setLanguage('en');
   assert.equal(el.textContent, 'Connected');
   assert.equal(el.attrs['aria-label'], 'Passer en français');
