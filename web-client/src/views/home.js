@@ -4,7 +4,51 @@
 import { h } from './dom.js';
 import { field, checkLabel, checkTitle } from './forms.js';
 
-export function renderHome({ i18n, profile, organisations, recent, onCreate }) {
+/** Digits of a typed join code ("482 913", "482-913" → "482913"). */
+export const codeDigits = (raw) => String(raw ?? '').replace(/[\s\u00a0\u202f.-]/g, '');
+
+/**
+ * Join with the 6-digit code shown on the facilitator's screen: the first
+ * thing on the page, for people who typed the address from a shared screen
+ * or a phone.
+ */
+function codeForm(i18n, { code, onCode }) {
+  const input = h('input', { type: 'text', id: 'join-code', name: 'code', inputmode: 'numeric', autocomplete: 'off', maxlength: 12, value: code || '', class: 'code-input' });
+  const f = field(i18n, { labelKey: 'home.codeLabel', hintKey: 'home.codeHint', input });
+  const submit = h('button', { type: 'submit', class: 'primary', id: 'join-code-submit' });
+  i18n.bind(submit, 'home.codeSubmit');
+  const title = h('h2', { class: 'form-section-title', id: 'join-code-title' });
+  i18n.bind(title, 'home.codeTitle');
+  const form = h('form', { class: 'card form code-form', novalidate: true, 'aria-labelledby': 'join-code-title' }, title,
+    h('div', { class: 'code-row' }, f.el, submit));
+  let busy = false;
+  const go = async () => {
+    if (busy) return;
+    const digits = codeDigits(input.value);
+    if (!/^\d{6}$/.test(digits)) {
+      f.setError(digits ? 'home.codeInvalid' : 'form.required');
+      input.focus();
+      return;
+    }
+    f.setError(null);
+    busy = true;
+    i18n.rebind(submit, 'home.codeChecking');
+    const res = await onCode(digits);
+    busy = false;
+    i18n.rebind(submit, 'home.codeSubmit');
+    if (!res) return; // on the way to the workshop
+    const key = { not_found: 'home.codeNotFound', rate_limited: res.retryAfter ? 'home.codeRateLimited' : 'home.codeRateLimitedSoon', network: 'error.network' }[res.error] || 'error.unavailable';
+    f.setError(key, { count: res.retryAfter || 0 });
+    input.focus();
+  };
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    go();
+  });
+  return { el: form, input, go };
+}
+
+export function renderHome({ i18n, profile, organisations, recent, code, onCode, onCreate }) {
   const titleInput = h('input', { type: 'text', id: 'home-title', name: 'title', autocomplete: 'off', maxlength: 400 });
   i18n.bind(titleInput, 'home.titlePlaceholder', null, 'placeholder');
   const title = field(i18n, { labelKey: 'home.titleLabel', input: titleInput });
@@ -86,7 +130,10 @@ export function renderHome({ i18n, profile, organisations, recent, onCreate }) {
       })));
   }
 
+  const join = onCode ? codeForm(i18n, { code, onCode }) : null;
   const el = h('section', { class: 'page home' },
-    h('div', { class: 'intro' }, heading, lead), form, orgList, recentSection);
-  return { el, focus: () => titleInput.focus() };
+    join?.el, h('div', { class: 'intro' }, heading, lead), form, orgList, recentSection);
+  // #/join/482913 (typed or scanned): look it up at once.
+  if (join && code) setTimeout(() => join.go(), 0);
+  return { el, focus: () => (code !== undefined && join ? join.input : titleInput).focus() };
 }
