@@ -99,7 +99,8 @@ export class PresenterView {
     this.pollBox.append(this.pollMeta, this.heading, this.resultsBox);
 
     this.join = h('aside', { class: 'presenter-join', id: 'presenter-join', 'aria-labelledby': 'presenter-join-title' });
-    this.statementText = h('div', { class: 'presenter-statement-text', id: 'presenter-statement-text' });
+    // Focusable: it scrolls when the statement is long (keyboard users too).
+    this.statementText = h('div', { class: 'presenter-statement-text', id: 'presenter-statement-text', tabindex: '0', 'aria-labelledby': 'presenter-statement-title' });
     const statementTitle = i18n.bind(h('h2', { class: 'presenter-section-title', id: 'presenter-statement-title' }), 'present.statement');
     this.statement = h('section', { class: 'presenter-statement', 'aria-labelledby': 'presenter-statement-title' }, statementTitle, this.statementText);
     this.ended = h('p', { class: 'presenter-ended', id: 'presenter-ended', hidden: true });
