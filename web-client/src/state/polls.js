@@ -755,7 +755,8 @@ export class PollStore extends Emitter {
 
   /** Answers of this person to a poll that the server does not have yet. */
   pendingAnswers(pollId) {
-    return this.outbox.filter((o) => o.poll === pollId).map((o) => ({ key: o.key, text: o.text }));
+    // One sent on a live link is about to come back as an answer: not shown twice.
+    return this.outbox.filter((o) => o.poll === pollId && o.state !== 'sent').map((o) => ({ key: o.key, text: o.text }));
   }
 
   _sendOut(o, live) {
