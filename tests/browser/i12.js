@@ -8,9 +8,7 @@ import { before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { readFileSync } from 'node:fs';
-import {
-  startRedis, startServer, launchBrowser, openPage, apiCreate, until,
-} from './harness.js';
+import * as harness from './harness.js';
 import { join } from './helpers.js';
 
 const require = createRequire(import.meta.url);
@@ -20,10 +18,14 @@ export const PHONE = { width: 390, height: 844 };
 export const NNBSP = '\u202f';
 
 /** Redis, server and Chromium for one test file; `env.page(t, opts)` opens a page closed with t. */
+const { startServer, launchBrowser, openPage, apiCreate, until } = harness;
+
 export function setupFile() {
   const env = { redis: null, server: null, browser: null, bots: [] };
   before(async () => {
-    env.redis = await startRedis();
+    // harness.js of today (startRedis) or of the shared test library
+    // (RedisProc), whichever this tree has.
+    env.redis = harness.startRedis ? await harness.startRedis() : await harness.RedisProc.start();
     env.server = await startServer({ redisPort: env.redis.port });
     env.browser = await launchBrowser();
   });
@@ -31,7 +33,7 @@ export function setupFile() {
     for (const b of env.bots) b.close();
     await env.browser?.close().catch(() => {});
     await env.server?.stop();
-    await env.redis?.stop();
+    await (env.redis?.stop ? env.redis.stop() : env.redis?.close());
   });
   env.page = async (t, opts) => {
     const { context, page } = await openPage(env.browser, opts);

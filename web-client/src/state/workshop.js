@@ -167,6 +167,7 @@ export class WorkshopStore extends Emitter {
       if (announce) this.emit('announce', next.state === 'ended' ? 'end.announceEnded' : 'end.announceReopened', {});
       // Reopened: what waited (edits made before the end was known) goes now.
       if (next.state === 'open') this._pump();
+      this._emitStatus();
     }
     this.emit('workshop', { state: next.state, endedAt: next.endedAt, by: next.endedBy });
   }

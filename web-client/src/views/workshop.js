@@ -60,7 +60,7 @@ export class WorkshopView {
     if (replayLink) i18n.bind(replayLink, 'replay.link');
     // Facilitator: the presenter view (a window of its own, to share on a
     // call or put on the room's screen), and the end of the workshop.
-    this.presentLink = h('a', { class: 'button secondary', id: 'present-link', href: this.links.present || '#', target: '_blank', rel: 'opener', hidden: true });
+    this.presentLink = h('a', { class: 'button secondary', id: 'present-link', href: this.links.present || '#', target: '_blank', rel: 'noopener', hidden: true });
     i18n.bind(this.presentLink, 'present.open');
     this.presentLink.addEventListener('click', (e) => {
       const w = window.open(this.links.present, `atelier-present-${store.workshopId}`,
