@@ -63,7 +63,7 @@ test('every French string follows French typography', () => {
 test('one inclusive-writing choice across the French catalogue', () => {
   const text = strings(fr).map(([, s]) => s).join('\n');
   for (const re of [/\bparticipants?\b(?!·)/i, /\banimateurs?\b(?!·)/i, /\bprésents\b/i, /\bcurieux\b(?!·)/i,
-    /\binvités?\b(?!·)/i, /\bconnectés\b/i, /\bchacun\b(?!·)/i, /\btous (les |nos )?(partenaires|participant)/, /\(e\)|\.e\.|[a-z]Es\b/]) {
+    /\binvités?\b(?!·)/i, /\bconnectés\b/i, /\bchacun\b(?!·)/i, /\btous (les |nos )?(partenaires|participant)/, /\(e\)|\.e\.|[a-z]Es\b/, /qu'ils\b|: ils\b/, /toutes et (à )?tous|tous et (à )?toutes/]) {
     const m = re.exec(text);
     assert.equal(m, null, `found "${m && text.slice(Math.max(0, m.index - 30), m.index + 30)}"`);
   }
