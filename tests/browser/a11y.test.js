@@ -2,36 +2,20 @@
 // home, join and workshop screens, in both languages. Automated rules catch
 // only part of what matters (the keyboard-only test covers more), but they
 // catch regressions in labels, contrast, roles and names cheaply.
-import test, { before, after } from 'node:test';
+import test from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
-import { startRedis, startServer, launchBrowser, apiCreate } from './harness.js';
+import { setup, apiCreate } from './harness.js';
 import { connected, typeAt } from './helpers.js';
 
 const require = createRequire(import.meta.url);
 const AXE = require.resolve('axe-core/axe.min.js');
 
-let redis;
-let server;
-let browser;
+const { server, newPage } = await setup();
 
-before(async () => {
-  redis = await startRedis();
-  server = await startServer({ redisPort: redis.port });
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close().catch(() => {});
-  await server?.stop();
-  await redis?.stop();
-});
-
-async function page(t, locale, viewport = { width: 1280, height: 800 }) {
+function page(t, locale, viewport = { width: 1280, height: 800 }) {
   // axe is injected as a script tag: this context alone bypasses the CSP.
-  const context = await browser.newContext({ locale, viewport, bypassCSP: true });
-  t.after(() => context.close().catch(() => {}));
-  return context.newPage();
+  return newPage({ locale, viewport, bypassCSP: true }, t);
 }
 
 async function audit(p, where) {

@@ -1,35 +1,20 @@
 // How text gets into the editor besides plain typing: an IME composition
 // while someone else types, paste and cut, our own undo/redo; and what
 // happens when the server's storage goes away for a while.
-import test, { before, after } from 'node:test';
+import test from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  startRedis, startServer, launchBrowser, openPage, until, apiCreate, serverText, sleep,
+  setup, RedisProc, startServer, until, apiCreate, serverText, sleep,
 } from './harness.js';
 import { join, connected, statement, typeAt, converged, count, noProblems } from './helpers.js';
 
-let redis;
-let server;
-let browser;
-
-before(async () => {
-  redis = await startRedis();
-  server = await startServer({ redisPort: redis.port });
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close().catch(() => {});
-  await server?.stop();
-  await redis?.stop();
-});
+const { server, open } = await setup();
 
 async function pair(t, text, srv = server) {
   const { id } = await apiCreate(srv.url, 'Édition', text);
   const invite = `${srv.url}/#/w/${id}`;
-  const a = await openPage(browser);
-  const b = await openPage(browser);
-  t.after(() => Promise.all([a.context.close(), b.context.close()]).catch(() => {}));
+  const a = await open({}, t);
+  const b = await open({}, t);
   await join(a.page, invite, 'Awa', 'Ville de Lyon');
   await join(b.page, invite, 'Jean', 'Banque');
   return { id, a, b };
@@ -91,17 +76,17 @@ test('paste, cut, and our own undo/redo (which never undoes other people)', asyn
 
 test('storage down: the connection stays, edits wait and are saved once it is back', async (t) => {
   // A Redis of its own, since this one is stopped and started again.
-  const own = await startRedis({ own: true });
+  const own = await RedisProc.start({ own: true });
   const srv = await startServer({ redisPort: own.port });
-  t.after(async () => { await srv.stop(); await own.stop(); });
+  t.after(async () => { await srv.stop(); await own.close(); });
   const { id, a, b } = await pair(t, 'Quoi ?\n', srv);
 
-  await own.pause();
+  await own.stop();
   await typeAt(a.page, 'Pendant la panne.');
   await until(async () => /retardé|envoi/.test(await a.page.locator('#connection-status').textContent()), { message: 'waiting shown', timeout: 30000 });
   await sleep(1000);
   assert.equal(count(await statement(b.page), 'Pendant la panne.'), 0, 'not accepted while storage is down');
-  await own.resume();
+  await own.startProcess();
   await until(async () => (await statement(b.page)).endsWith('Pendant la panne.'), { message: 'saved after', timeout: 40000 });
   const text = await converged([a.page, b.page], 30000);
   assert.equal(count(text, 'Pendant la panne.'), 1);

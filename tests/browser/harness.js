@@ -1,48 +1,21 @@
-// Shared by the browser tests: a throwaway Redis (or the one in
-// ATELIER_TEST_REDIS_PORT), the real server binary, the web bundle, and
-// Debian's Chromium through playwright-core. Every process started here is
-// stopped by stopAll(), also when a test fails or the run is interrupted.
-import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, mkdirSync, rmSync, statSync, readdirSync, existsSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+// The browser tests' own machinery: the web bundle, Debian's Chromium through
+// playwright-core, pages that record their errors, a small protocol client
+// for people who are not in a browser, and setup(), the set-up every test
+// file shares. The processes (Redis, the server binary, ports, temporary
+// directories, cleanup, the rules on how a server may exit) are
+// tests/lib/processes.js, shared with the integration tests.
+import { after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, statSync, readdirSync, existsSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import processes from '../lib/processes.js';
 
-export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const { REPO: ROOT, sleep, waitUntil, freePort, makeTempDir, RedisProc, ServerProc, serverExitProblems } = processes;
+export { ROOT, sleep, RedisProc };
 export const ARTIFACTS = path.join(ROOT, 'tests/artifacts');
-const BIN = path.resolve(ROOT, process.env.ATELIER_BIN || 'build/atelier');
 const WEB_ROOT = path.join(ROOT, 'web-client/dist');
-const HOST = '127.0.0.1';
-
-const children = new Set();
-const tmpDirs = new Set();
-
-function cleanupSync() {
-  for (const c of children) {
-    try { c.kill('SIGKILL'); } catch { /* gone */ }
-  }
-  for (const d of tmpDirs) rmSync(d, { recursive: true, force: true });
-}
-process.on('exit', cleanupSync);
-for (const sig of ['SIGINT', 'SIGTERM']) {
-  process.on(sig, () => { cleanupSync(); process.exit(130); });
-}
-
-export function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.unref();
-    s.on('error', reject);
-    s.listen(0, HOST, () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 function newestMtime(dir) {
   let t = 0;
@@ -66,111 +39,12 @@ export function buildWeb() {
   if (r.status !== 0) throw new Error('web build failed');
 }
 
-function track(proc, name) {
-  children.add(proc);
-  let log = '';
-  const keep = (d) => { log = (log + d.toString()).slice(-8000); };
-  proc.stdout?.on('data', keep);
-  proc.stderr?.on('data', keep);
-  proc.on('exit', () => children.delete(proc));
-  proc.logTail = () => `${name} log:\n${log}`;
-  return proc;
-}
-
-function stopProc(proc, signal = 'SIGTERM') {
-  if (!proc || proc.exitCode !== null || proc.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const t = setTimeout(() => { try { proc.kill('SIGKILL'); } catch { /* gone */ } }, 3000);
-    proc.once('exit', () => { clearTimeout(t); resolve(); });
-    try { proc.kill(signal); } catch { clearTimeout(t); resolve(); }
-  });
-}
-
-async function listening(port) {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.once('error', () => resolve(true)); // in use: something listens
-    s.listen(port, HOST, () => s.close(() => resolve(false)));
-  });
-}
-
-/**
- * A throwaway Redis (AOF on, in a temporary directory), or the one in
- * ATELIER_TEST_REDIS_PORT (unless `own`). pause()/resume() stop and restart
- * a private one on the same port and data (storage outage tests).
- */
-export async function startRedis({ own = false } = {}) {
-  if (process.env.ATELIER_TEST_REDIS_PORT && !own) {
-    return { port: Number(process.env.ATELIER_TEST_REDIS_PORT), shared: true, stop: async () => {} };
-  }
-  const dir = mkdtempSync(path.join(tmpdir(), 'atelier-browser-redis-'));
-  tmpDirs.add(dir);
-  const port = await freePort();
-  let proc = null;
-  const spawnIt = async () => {
-    proc = track(spawn('/usr/bin/redis-server', [
-      '--port', String(port), '--bind', HOST, '--save', '', '--appendonly', 'yes', '--dir', dir,
-    ], { stdio: ['ignore', 'pipe', 'pipe'] }), 'redis');
-    for (let i = 0; i < 200 && !(await listening(port)); i++) {
-      if (proc.exitCode !== null) throw new Error(proc.logTail());
-      await sleep(50);
-    }
-  };
-  await spawnIt();
-  return {
-    port,
-    shared: false,
-    pause: () => stopProc(proc),
-    resume: spawnIt,
-    stop: async () => {
-      await stopProc(proc);
-      rmSync(dir, { recursive: true, force: true });
-      tmpDirs.delete(dir);
-    },
-  };
-}
-
-async function healthy(url, ms = 15000) {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    try {
-      const r = await fetch(`${url}/healthz`);
-      if (r.status === 200) return;
-    } catch { /* not listening yet */ }
-    await sleep(100);
-  }
-  throw new Error(`server at ${url} did not become healthy`);
-}
-
-/** The real server; stop() and start() again keep the same port (restart tests). */
+/** The real server on the web bundle; kill() and start() again keep the same port (restart tests). */
 export async function startServer({ redisPort, port, args = [] } = {}) {
-  if (!existsSync(BIN)) throw new Error(`server binary not found: ${BIN} (build it, or set ATELIER_BIN)`);
   buildWeb();
-  const p = port || await freePort();
-  const url = `http://${HOST}:${p}`;
-  const server = {
-    port: p,
-    url,
-    proc: null,
-    async start() {
-      this.proc = track(spawn(BIN, [
-        '--listen', HOST, '--port', String(p), '--redis', `redis://${HOST}:${redisPort}`,
-        '--web-root', WEB_ROOT, '--log-level', 'warn', ...args,
-      ], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] }), 'atelier');
-      try {
-        await healthy(url);
-      } catch (e) {
-        throw new Error(`${e.message}\n${this.proc.logTail()}`);
-      }
-    },
-    /** Kill the process (SIGKILL: a crash, nothing flushed) or stop it cleanly. */
-    async stop(signal = 'SIGTERM') {
-      await stopProc(this.proc, signal);
-    },
-    log() {
-      return this.proc ? this.proc.logTail() : '';
-    },
-  };
+  const server = new ServerProc({
+    redisPort, port: port || await freePort(), dir: makeTempDir('atelier-browser-'), args, webRoot: WEB_ROOT,
+  });
   await server.start();
   return server;
 }
@@ -186,9 +60,20 @@ export async function launchBrowser() {
 /**
  * A browser context and page that fail the test on page errors and CSP
  * violations and record any dialog (an alert() would mean injected script ran).
+ * bypassCSP: for axe, injected as a script tag.
+ * ATELIER_TEST_SLOW_FRAMES=MS delays every animation frame callback by MS
+ * (what a busy machine does): a test that reads what a frame draws without
+ * waiting for it then fails every time instead of once in a while.
  */
-export async function openPage(browser, { locale = 'fr-FR', viewport = { width: 1280, height: 800 } } = {}) {
-  const context = await browser.newContext({ locale, viewport });
+export async function openPage(browser, { locale = 'fr-FR', viewport = { width: 1280, height: 800 }, bypassCSP = false } = {}) {
+  const context = await browser.newContext({ locale, viewport, bypassCSP });
+  const slow = Number(process.env.ATELIER_TEST_SLOW_FRAMES || 0);
+  if (slow > 0) {
+    await context.addInitScript((ms) => {
+      const raf = window.requestAnimationFrame.bind(window);
+      window.requestAnimationFrame = (f) => raf(() => setTimeout(() => f(performance.now()), ms));
+    }, slow);
+  }
   const page = await context.newPage();
   page.problems = [];
   page.dialogs = [];
@@ -216,16 +101,15 @@ export function artifact(name) {
   return path.join(ARTIFACTS, name);
 }
 
-/** Poll fn until it returns a truthy value. */
+/** Poll fn until it returns a truthy value (returned). */
 export async function until(fn, { timeout = 15000, interval = 100, message = 'condition' } = {}) {
-  const end = Date.now() + timeout;
   let last;
-  while (Date.now() < end) {
-    last = await fn();
-    if (last) return last;
-    await sleep(interval);
+  try {
+    return await waitUntil(async () => (last = await fn()), timeout, message, interval);
+  } catch (e) {
+    e.message += ` (last: ${JSON.stringify(last)})`;
+    throw e;
   }
-  throw new Error(`timed out waiting for ${message} (last: ${JSON.stringify(last)})`);
 }
 
 /** Create a workshop over the HTTP API (for tests that do not test the home page). */
@@ -237,20 +121,93 @@ export async function apiCreate(url, title, text = '') {
   return r.json();
 }
 
-/** The server's current statement, read with a throwaway WebSocket join. */
-export async function serverText(url, workshop) {
+/**
+ * Someone over the WebSocket protocol, not in a browser, joined to a
+ * workshop: `welcome`, send(msg) (resolves with the server's reply to it),
+ * close().
+ */
+export async function connect(url, workshop, { name, organisation, key, timeoutMs = 10000 }) {
   const { default: WebSocket } = await import('ws');
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(`${url.replace('http', 'ws')}/ws`);
-    const t = setTimeout(() => { ws.terminate(); reject(new Error('serverText timeout')); }, 5000);
-    ws.on('open', () => ws.send(JSON.stringify({ type: 'join', id: 1, workshop, name: 'Lecteur', organisation: 'Tests' })));
-    ws.on('message', (d) => {
-      const m = JSON.parse(d.toString());
-      if (m.type === 'welcome') { clearTimeout(t); ws.close(); resolve(m.doc.text); }
-      if (m.type === 'error') { clearTimeout(t); ws.close(); reject(new Error(m.code)); }
-    });
-    ws.on('error', reject);
+  const ws = new WebSocket(`${url.replace('http', 'ws')}/ws`);
+  const waiting = new Map();
+  let n = 0;
+  const reply = (id, what) => new Promise((resolve, reject) => {
+    const t = setTimeout(() => { waiting.delete(id); reject(new Error(`${what}: no reply in ${timeoutMs} ms`)); }, timeoutMs);
+    waiting.set(id, (m) => { clearTimeout(t); resolve(m); });
   });
+  ws.on('message', (d) => {
+    const m = JSON.parse(d.toString());
+    const f = m.id !== undefined && waiting.get(m.id);
+    if (f) { waiting.delete(m.id); f(m); }
+  });
+  const joined = reply('j', `join of ${name}`);
+  await new Promise((resolve, reject) => { ws.once('open', resolve); ws.once('error', reject); });
+  ws.send(JSON.stringify({ type: 'join', id: 'j', workshop, name, organisation, ...(key ? { key } : {}) }));
+  const welcome = await joined;
+  if (welcome.type !== 'welcome') {
+    ws.close();
+    throw new Error(`join of ${name}: ${JSON.stringify(welcome)}`);
+  }
+  return {
+    name,
+    welcome,
+    send(msg) {
+      const id = `${name}-${++n}`;
+      const r = reply(id, `${msg.type} ${id}`);
+      ws.send(JSON.stringify({ ...msg, id }));
+      return r;
+    },
+    close: () => ws.close(),
+  };
 }
 
-export { sleep };
+/** The server's current statement, read with a throwaway join. */
+export async function serverText(url, workshop) {
+  const c = await connect(url, workshop, { name: 'Lecteur', organisation: 'Tests' });
+  c.close();
+  return c.welcome.doc.text;
+}
+
+/**
+ * The set-up every browser test file shares, at the top of the file:
+ *   const { server, browser, newPage } = await setup();
+ * Redis (the shared one in ATELIER_TEST_REDIS_PORT, else its own), the server
+ * on the web bundle, Chromium, and with `workshop: {title, text}` a workshop
+ * made over the API (`w`: {id, facilitator_key}). open(opts, t) gives a page
+ * and its context (see openPage), newPage(opts, t) the page alone, closed when
+ * test t ends, else after the file; participant(name, organisation, {key})
+ * someone over the protocol in `w` (see connect). After the file everything
+ * is stopped, and the file fails if a server it started exited when nobody
+ * asked or did not stop cleanly (tests/lib/processes.js).
+ */
+export async function setup({ workshop } = {}) {
+  const env = { redis: null, server: null, browser: null, w: null };
+  const contexts = new Set();
+  const people = new Set();
+  after(async () => {
+    for (const c of people) c.close();
+    for (const c of contexts) await c.close().catch(() => {});
+    await env.browser?.close().catch(() => {});
+    await env.server?.stop();
+    await env.redis?.close();
+    const exits = serverExitProblems();
+    assert.deepEqual(exits.slice(0, 5), [], `${exits.length} server exit problem(s)`);
+  });
+  env.redis = await RedisProc.start();
+  env.server = await startServer({ redisPort: env.redis.port });
+  env.browser = await launchBrowser();
+  if (workshop) env.w = await apiCreate(env.server.url, workshop.title, workshop.text);
+  env.open = async (opts, t) => {
+    const { context, page } = await openPage(env.browser, opts);
+    contexts.add(context);
+    if (t) t.after(() => { contexts.delete(context); return context.close().catch(() => {}); });
+    return { context, page };
+  };
+  env.newPage = async (opts, t) => (await env.open(opts, t)).page;
+  env.participant = async (name, organisation, { key } = {}) => {
+    const c = await connect(env.server.url, env.w.id, { name, organisation, key });
+    people.add(c);
+    return c;
+  };
+  return env;
+}

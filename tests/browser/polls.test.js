@@ -5,13 +5,11 @@
 // need a few more voters (WebSocket clients standing in for them, since the
 // server breaks out an organisation only from 3 respondents); the polls panel
 // passes axe; screenshots for a human to look at.
-import test, { before, after } from 'node:test';
+import test from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import {
-  startRedis, startServer, launchBrowser, openPage, artifact, until, apiCreate,
-} from './harness.js';
+import { setup, artifact, until } from './harness.js';
 import { join, connected, noProblems } from './helpers.js';
 
 const require = createRequire(import.meta.url);
@@ -21,41 +19,15 @@ const SHARED_FR = 'Ce résultat est-il commun à toutes les organisations parten
 const EDITED = 'Le résultat « Quoi ? » est-il commun à tous nos partenaires ou propre à notre organisation ?';
 const IMPACT_FR = 'Quel impact voulons-nous avoir en tant que groupe ?';
 
-let redis;
-let server;
-let browser;
-let w; // {id, facilitator_key}
-let fac;
-let jean;
-let ines;
-const contexts = [];
-const bots = [];
-
-before(async () => {
-  redis = await startRedis();
-  server = await startServer({ redisPort: redis.port });
-  browser = await launchBrowser();
-  w = await apiCreate(server.url, 'Partenariat Ville – Banque – Association', 'Quoi ?\n\nPourquoi ?\n\nComment ?\n');
-  const open = async (opts) => {
-    const { context, page } = await openPage(browser, opts);
-    contexts.push(context);
-    return page;
-  };
-  [fac, jean, ines] = await Promise.all([open(), open(), open({ viewport: { width: 820, height: 1180 } })]);
-  await Promise.all([
-    join(fac, `${server.url}/#/w/${w.id}?key=${w.facilitator_key}`, 'Awa', 'Ville de Lyon'),
-    join(jean, `${server.url}/#/w/${w.id}`, 'Jean', 'Banque'),
-    join(ines, `${server.url}/#/w/${w.id}`, 'Inès', 'Association des Habitants'),
-  ]);
+const { server, w, newPage, participant } = await setup({
+  workshop: { title: 'Partenariat Ville – Banque – Association', text: 'Quoi ?\n\nPourquoi ?\n\nComment ?\n' },
 });
-
-after(async () => {
-  for (const b of bots) b.close();
-  for (const c of contexts) await c.close().catch(() => {});
-  await browser?.close().catch(() => {});
-  await server?.stop();
-  await redis?.stop();
-});
+const [fac, jean, ines] = await Promise.all([newPage(), newPage(), newPage({ viewport: { width: 820, height: 1180 } })]);
+await Promise.all([
+  join(fac, `${server.url}/#/w/${w.id}?key=${w.facilitator_key}`, 'Awa', 'Ville de Lyon'),
+  join(jean, `${server.url}/#/w/${w.id}`, 'Jean', 'Banque'),
+  join(ines, `${server.url}/#/w/${w.id}`, 'Inès', 'Association des Habitants'),
+]);
 
 const card = (page, question) => page.locator('.poll-card', { has: page.locator('.poll-question', { hasText: question }) });
 const counts = (page, question) => card(page, question).locator('.poll-results .bars > .bar-row, .answers > .answer[data-upvotes]')
@@ -71,31 +43,8 @@ async function announced(page, text) {
 
 /** A voter over the WebSocket protocol (no browser): join, vote, wait for the reply. */
 async function bot(name, organisation) {
-  const { default: WebSocket } = await import('ws');
-  const ws = new WebSocket(`${server.url.replace('http', 'ws')}/ws`);
-  const waiting = new Map();
-  let n = 0;
-  await new Promise((resolve, reject) => {
-    ws.on('open', () => ws.send(JSON.stringify({ type: 'join', id: 'j', workshop: w.id, name, organisation })));
-    ws.on('message', (d) => {
-      const m = JSON.parse(d.toString());
-      if (m.type === 'welcome') resolve();
-      if (m.id !== undefined && waiting.has(m.id)) waiting.get(m.id)(m);
-    });
-    ws.on('error', reject);
-  });
-  const b = {
-    vote(poll, ballot) {
-      const id = `v${++n}`;
-      return new Promise((resolve) => {
-        waiting.set(id, resolve);
-        ws.send(JSON.stringify({ type: 'vote', id, poll, ballot }));
-      });
-    },
-    close: () => ws.close(),
-  };
-  bots.push(b);
-  return b;
+  const c = await participant(name, organisation);
+  return { vote: (poll, ballot) => c.send({ type: 'vote', poll, ballot }) };
 }
 
 test('a poll from a ready-made question, draft to revealed results', async () => {

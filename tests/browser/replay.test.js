@@ -12,7 +12,7 @@
 // (https://github.com/automerge/automerge-perf), from
 // https://github.com/josephg/editing-traces, CC BY 4.0
 // (https://creativecommons.org/licenses/by/4.0/), unchanged.
-import test, { before, after } from 'node:test';
+import test from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
@@ -20,80 +20,22 @@ import { createRequire } from 'node:module';
 import { type } from 'ot-text-unicode';
 import { Replay } from '../../web-client/src/state/replay.js';
 import {
-  startRedis, startServer, launchBrowser, openPage, artifact, until, apiCreate, serverText, sleep,
+  ROOT, setup, startServer, artifact, until, apiCreate, serverText, sleep,
 } from './harness.js';
 import { noProblems } from './helpers.js';
 
 const require = createRequire(import.meta.url);
 const AXE = require.resolve('axe-core/axe.min.js');
 const START = 'Quoi ?\n\n';
-const TRACE = '/work/shared/traces/sequential/automerge-paper.json.gz';
+const TRACE = `${ROOT}/../shared/traces/sequential/automerge-paper.json.gz`; // beside the repository
 
-let redis;
-let server;
-let browser;
-let w; // {id, facilitator_key}
-const contexts = [];
-const clients = [];
+const { redis, server, w, newPage, participant } = await setup({ workshop: { title: 'Partenariat « Quartiers » 🤝', text: START } });
 let rev = 0;
 let text = START;
 const texts = [START]; // texts[r]: the statement at revision r
 
-before(async () => {
-  redis = await startRedis();
-  server = await startServer({ redisPort: redis.port });
-  browser = await launchBrowser();
-  w = await apiCreate(server.url, 'Partenariat « Quartiers » 🤝', START);
-});
-
-after(async () => {
-  for (const c of clients) c.close();
-  for (const c of contexts) await c.close().catch(() => {});
-  await browser?.close().catch(() => {});
-  await server?.stop();
-  await redis?.stop();
-});
-
-async function newPage(opts) {
-  const { context, page } = await openPage(browser, opts);
-  contexts.push(context);
-  return page;
-}
-
 /** A participant over the WebSocket protocol: join, send ops and poll steps, wait for replies. */
-async function client(name, organisation, key) {
-  const { default: WebSocket } = await import('ws');
-  const ws = new WebSocket(`${server.url.replace('http', 'ws')}/ws`);
-  const waiting = new Map();
-  let n = 0;
-  const c = {
-    name,
-    close: () => ws.close(),
-    send(msg) {
-      const id = `${name}-${++n}`;
-      return new Promise((resolve, reject) => {
-        const t = setTimeout(() => reject(new Error(`${msg.type} ${id}: no reply`)), 5000);
-        waiting.set(id, (m) => { clearTimeout(t); resolve(m); });
-        ws.send(JSON.stringify({ ...msg, id }));
-      });
-    },
-  };
-  await new Promise((resolve, reject) => {
-    ws.on('open', () => ws.send(JSON.stringify({ type: 'join', id: 'j', workshop: w.id, name, organisation, ...(key ? { key } : {}) })));
-    ws.on('message', (d) => {
-      const m = JSON.parse(d.toString());
-      if (m.type === 'welcome') resolve(m);
-      if (m.id !== undefined && waiting.has(m.id)) {
-        const f = waiting.get(m.id);
-        waiting.delete(m.id);
-        f(m);
-      }
-    });
-    ws.on('error', reject);
-  });
-  clients.push(c);
-  return c;
-}
+const client = (name, organisation, key) => participant(name, organisation, { key });
 
 /** One op by `c` at the current revision (nobody else writes meanwhile). */
 async function edit(c, op) {
@@ -134,6 +76,11 @@ async function history(key) {
 // The moment at each position of the page's axis (one position per event).
 const revAfter = (e) => (e.type === 'op' ? e.rev + 1 : e.rev);
 const shown = (page) => page.locator('#replay-text').evaluate((el) => el.textContent);
+// A move shows on the slider at once; the text, clock, event, presence,
+// polls and marks are drawn at the page's next animation frame, late on a
+// busy machine. This resolves after that frame (callbacks of one frame run
+// in the order they were asked for, the view's first).
+const drawn = (page) => page.evaluate(() => new Promise((r) => { requestAnimationFrame(() => r()); }));
 const sliderPos = (page) => page.locator('#replay-slider').evaluate((el) => Number(el.value));
 async function setSlider(page, pos) {
   await page.locator('#replay-slider').evaluate((el, v) => {
@@ -181,6 +128,7 @@ test('the replay: scrub, step, key moments, play to the end, colours, presence, 
   await page.waitForURL(/\/replay$/);
   await page.locator('#replay-slider:not([disabled])').waitFor();
   await page.locator('.replay-loading').waitFor({ state: 'hidden' });
+  await drawn(page);
   assert.equal(await page.locator('#replay-title').textContent(), 'Partenariat « Quartiers » 🤝');
   assert.equal(await page.locator('#replay-slider').getAttribute('max'), String(events.length - 1));
   assert.equal(await page.locator('#replay-export-md').count(), 0, 'no exports without the key');
@@ -213,6 +161,12 @@ test('the replay: scrub, step, key moments, play to the end, colours, presence, 
   await page.keyboard.press('ArrowRight');
   assert.equal(await sliderPos(page), 11);
   await showsRev(page, events, 11, 'arrow keys');
+  // A click and a key in quick succession: two steps.
+  await page.locator('#replay-next').click();
+  await page.locator('#replay-slider').focus();
+  await page.keyboard.press('ArrowRight');
+  assert.equal(await sliderPos(page), 13);
+  await showsRev(page, events, 13, 'next, then an arrow key');
 
   // Key moments: the next one after the start is Jean's arrival.
   await setSlider(page, 0);
@@ -220,6 +174,7 @@ test('the replay: scrub, step, key moments, play to the end, colours, presence, 
   await page.locator('#replay-next-mark').click();
   const jeanArrives = events.findIndex((e) => e.type === 'arrived' && e.name === 'Jean');
   assert.equal(await sliderPos(page), jeanArrives);
+  await drawn(page);
   assert.equal(await page.locator('#replay-event').textContent(), 'Jean (Banque Solidaire) arrive');
   const present = await page.locator('#replay-present .person-name').allTextContents();
   assert.deepEqual(present.sort(), ['Awa', 'Jean']);
@@ -288,6 +243,7 @@ test('the replay: scrub, step, key moments, play to the end, colours, presence, 
   await page.locator('#lang-switch').click();
   await page.locator('#replay-play', { hasText: 'Play' }).waitFor();
   await page.locator('#replay-speed option[value="max"]', { hasText: 'As fast as possible' }).waitFor({ state: 'attached' });
+  await drawn(page);
   assert.match(await page.locator('.timeline-marks .mark-arrival').first().getAttribute('aria-label'), /Awa \(Ville de Lyon\) arrived at/);
   assert.match(await page.locator('#replay-now').textContent(), /version \d+ of \d+/);
   await page.screenshot({ path: artifact('replay-en.png'), fullPage: true });
@@ -335,9 +291,7 @@ test('the facilitator exports the record and deletes the workshop', async () => 
 
   // Automated accessibility checks (axe-core, WCAG 2.1 A/AA) of the
   // facilitator's replay page, in both languages (axe needs bypassCSP).
-  const context = await browser.newContext({ locale: 'fr-FR', viewport: { width: 1280, height: 800 }, bypassCSP: true });
-  contexts.push(context);
-  const audited = await context.newPage();
+  const audited = await newPage({ bypassCSP: true });
   await audited.goto(`${server.url}/#/w/${w.id}/replay?key=${w.facilitator_key}`);
   await audited.locator('.replay-loading').waitFor({ state: 'hidden' });
   await audited.locator('#replay-next-mark').click();

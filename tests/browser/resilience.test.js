@@ -1,30 +1,14 @@
 // Losing the network, and losing the server: edits made meanwhile are kept,
 // sent when the link is back, and arrive exactly once; the connection state
 // is always on screen; pages resume by themselves.
-import test, { before, after } from 'node:test';
+import test from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  startRedis, startServer, launchBrowser, openPage, artifact, until, apiCreate, serverText, sleep,
+  setup, startServer, artifact, until, apiCreate, serverText, sleep,
 } from './harness.js';
 import { join, connected, statement, typeAt, converged, count, noProblems } from './helpers.js';
 
-let redis;
-let server;
-let browser;
-const contexts = [];
-
-before(async () => {
-  redis = await startRedis();
-  server = await startServer({ redisPort: redis.port });
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  for (const c of contexts) await c.close().catch(() => {});
-  await browser?.close().catch(() => {});
-  await server?.stop();
-  await redis?.stop();
-});
+const { redis, server, open } = await setup();
 
 // Pages of one test are closed when it ends: idle pages of earlier tests
 // would otherwise keep reconnecting and eat the CPU the next test needs.
@@ -33,10 +17,8 @@ async function room(t, n, title, srv = server) {
   const invite = `${srv.url}/#/w/${id}`;
   const people = [['Awa', 'Ville de Lyon'], ['Jean', 'Banque'], ['Inès', 'Association']];
   const out = [];
-  t.after(async () => { for (const x of out) await x.context.close().catch(() => {}); });
   for (let i = 0; i < n; i++) {
-    const { context, page } = await openPage(browser);
-    contexts.push(context);
+    const { context, page } = await open({}, t);
     await join(page, invite, ...people[i]);
     out.push({ context, page });
   }
@@ -95,7 +77,7 @@ test('server restart: pages resume by themselves, nothing lost or doubled', asyn
   await typeAt(pages[0], ' Avant.');
   await converged(pages);
 
-  await server.stop('SIGKILL');
+  await server.kill('SIGKILL');
   await until(async () => (await Promise.all(pages.map(statusText))).every((s) => s === 'Reconnexion…'), { message: 'reconnecting shown' });
   await pages[1].screenshot({ path: artifact('workshop-reconnecting-fr.png'), fullPage: true });
   // Edits while the server is down, on two pages.
@@ -124,7 +106,7 @@ test('server killed with an edit in flight: the edit is neither lost nor doubled
   await converged(pages);
   const typing = typeAt(pages[0], 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', { delay: 5 });
   await sleep(60);
-  await server.stop('SIGKILL');
+  await server.kill('SIGKILL');
   await typing;
   await server.start();
   await Promise.all(pages.map((p) => connected(p, 30000)));
@@ -189,9 +171,8 @@ for (const lost of ['acks', 'ops']) {
       const w = await apiCreate(small.url, 'Fenêtre courte', 'Quoi ?\n');
       return { id: w.id, invite: `${small.url}/#/w/${w.id}` };
     })();
-    const a = await openPage(browser);
-    const b = await openPage(browser);
-    t.after(() => Promise.all([a.context.close(), b.context.close()]).catch(() => {}));
+    const a = await open({}, t);
+    const b = await open({}, t);
     const ctl = await controlSocket(b.page);
     await join(a.page, invite, 'Awa', 'Ville de Lyon');
     await join(b.page, invite, 'Jean', 'Banque');

@@ -2,38 +2,12 @@
 // server and a real Redis: start a workshop, join from a link (also with the
 // keyboard alone), co-edit from three browsers at once, untrusted text shown
 // as text, both languages, and screenshots for a human to look at.
-import test, { before, after } from 'node:test';
+import test from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  startRedis, startServer, launchBrowser, openPage, artifact, until, apiCreate, serverText,
-} from './harness.js';
+import { setup, artifact, until, apiCreate, serverText } from './harness.js';
 import { join, connected, statement, typeAt, converged, count, noProblems } from './helpers.js';
 
-let redis;
-let server;
-let browser;
-const contexts = [];
-
-before(async () => {
-  redis = await startRedis();
-  server = await startServer({ redisPort: redis.port });
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  for (const c of contexts) await c.close().catch(() => {});
-  await browser?.close().catch(() => {});
-  await server?.stop();
-  await redis?.stop();
-});
-
-/** A page in its own browser context; with t, closed when that test ends. */
-async function newPage(opts, t) {
-  const { context, page } = await openPage(browser, opts);
-  contexts.push(context);
-  if (t) t.after(() => context.close().catch(() => {}));
-  return page;
-}
+const { server, newPage } = await setup();
 
 let shared = null; // the workshop made through the home page, reused below
 

@@ -181,6 +181,57 @@ END_TEST
 
 /* A stored poll object whose state or results setting the model does not
  * know is damage: nobody is shown it, least of all its results. */
+/* An organisation's answer is open: its ballot event names the organisation
+ * and who set it, in the views that see the results then, and the state at a
+ * moment lists every organisation by name. */
+START_TEST(test_organisation_answers) {
+    poll_t *p = make_poll("P2", "{\"kind\":\"single\",\"question\":\"Commun ?\",\"choices\":[\"Oui\",\"Non\"],"
+                                "\"respondents\":\"organisations\"}", 100);
+    const char *why;
+    ck_assert_int_eq(poll_open(p, true, &why), POLL_OK);
+    const poll_voter_id awa = {"pAwa", "Awa", "Ville", 5000};
+    poll_ballot yes = {.picks = 1};
+    ck_assert_int_eq(poll_vote_org(p, &awa, &yes, &why), POLL_OK);
+    char pub[4096], res[4096], ans[1024];
+    sbuf a, r, o;
+    sbuf_init(&a, 0);
+    sbuf_init(&r, 0);
+    sbuf_init(&o, 0);
+    poll_write_public(&a, p);
+    poll_write_results(&r, p, poll_threshold(p), NULL);
+    poll_write_org_answer(&o, p, "Ville");
+    snprintf(pub, sizeof pub, "%s", str(&a));
+    snprintf(res, sizeof res, "%s", str(&r));
+    snprintf(ans, sizeof ans, "%s", str(&o));
+    sbuf_free(&a);
+    sbuf_free(&r);
+    sbuf_free(&o);
+    const char *ballot[] = {"type", "ballot", "poll", "P2", "org", "Ville", "data", "{}", "public", pub,
+                            "results", res, "org_answer", ans, "rev", "3", NULL};
+    hist_event e = ev("20-0", ballot);
+    char *s = served(&e, HIST_FACILITATOR);
+    ck_assert_ptr_nonnull(strstr(s, ",\"organisation\":{\"name\":\"Ville\",\"ballot\":0,"
+                                    "\"by\":{\"participant\":\"pAwa\",\"name\":\"Awa\"},\"at\":5000}}"));
+    ck_assert_ptr_nonnull(strstr(s, "{\"name\":\"Ville\",\"respondents\":1,\"counts\":[1,0],\"by\":\"Awa\",\"at\":5000}"));
+    free(s);
+    s = served(&e, HIST_PUBLIC); /* results hidden then: neither the answer nor who gave it */
+    ck_assert_ptr_nonnull(strstr(s, "\"results\":null"));
+    ck_assert_ptr_null(strstr(s, "Awa"));
+    ck_assert_ptr_null(strstr(s, "organisation\""));
+    free(s);
+    hist_state st;
+    hist_state_init(&st);
+    hist_state_add(&st, &e);
+    sbuf b;
+    sbuf_init(&b, 0);
+    hist_state_write(&b, &st, HIST_FACILITATOR);
+    ck_assert_ptr_nonnull(strstr(str(&b), "\"by\":\"Awa\""));
+    hist_state_free(&st);
+    sbuf_free(&b);
+    poll_free(p);
+}
+END_TEST
+
 START_TEST(test_unknown_poll_words_show_nothing) {
     poll_t *p = make_poll("P1", "{\"kind\":\"single\",\"question\":\"Commun ?\",\"choices\":[\"Oui\",\"Non\"]}", 100);
     const char *why;
@@ -538,6 +589,7 @@ static Suite *hist_suite(void) {
     tcase_add_test(tc, test_stream_ids);
     tcase_add_test(tc, test_edit_and_presence_events);
     tcase_add_test(tc, test_views_of_poll_events);
+    tcase_add_test(tc, test_organisation_answers);
     tcase_add_test(tc, test_unknown_poll_words_show_nothing);
     tcase_add_test(tc, test_state_folds_presence_and_polls);
     tcase_add_test(tc, test_presence_per_process);

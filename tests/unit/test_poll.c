@@ -1,7 +1,8 @@
 /* test_poll.c -- the poll model: lifecycle by state and role, every ballot
  * and answer rule, incremental tallies against a recount from the stored
  * ballots, the anonymity threshold, alignment on hand-computed cases, the
- * encoders and the store round trip. */
+ * encoders and the store round trip; organisation answers, per-poll
+ * thresholds, translations and opening at creation (issue 12). */
 #include <check.h>
 #include <cjson/cJSON.h>
 #include <math.h>
@@ -1362,6 +1363,404 @@ START_TEST(upvoters_across_words) {
 }
 END_TEST
 
+/* ---- organisation answers, per-poll thresholds, translations, launch ---- */
+
+static const char *ORG_SINGLE3 =
+    "{\"kind\":\"single\",\"question\":\"Q ?\",\"choices\":[\"a\",\"b\",\"c\"],\"respondents\":\"organisations\"}";
+
+/* An organisation's vote by one of its members at time at. */
+static poll_err org_vote(poll_t *p, const char *pid, const char *name, const char *org, poll_ballot b, int64_t at) {
+    const poll_voter_id who = {pid, name, org, at};
+    const char *why = NULL;
+    poll_err e = poll_vote_org(p, &who, &b, &why);
+    if (e != POLL_OK) ck_assert_ptr_nonnull(why);
+    return e;
+}
+
+static char *mine_text(const poll_t *p, const char *pid, const char *org, const char *idjson) {
+    sbuf b;
+    sbuf_init(&b, 0);
+    poll_write_mine(&b, p, pid, org, idjson);
+    char *s = strdup(str(&b));
+    sbuf_free(&b);
+    return s;
+}
+
+#define ASSERT_MINE(p, pid, org, idjson, want) \
+    do { \
+        char *got_ = mine_text(p, pid, org, idjson); \
+        ck_assert_str_eq(got_, want); \
+        free(got_); \
+    } while (0)
+
+START_TEST(org_ballots_replace_each_other) {
+    poll_t *p = make(ORG_SINGLE3, "o1", true);
+    ck_assert_int_eq(p->def.respondents, POLL_ORGANISATIONS);
+    ck_assert_uint_eq(poll_threshold(p), 1);
+    /* Nobody voted yet: every member is told "none", by nobody. */
+    ASSERT_MINE(p, "pA", "Ville", NULL, "{\"type\":\"my_ballot\",\"poll\":\"o1\",\"ballot\":null,\"by\":null,\"at\":null}");
+    ck_assert(!poll_took_part(p, "pA", "Ville"));
+    /* Awa answers for Ville, then Jean (also Ville) changes it: one ballot, Jean's. */
+    ck_assert_int_eq(org_vote(p, "pA", "Awa", "Ville", pick(1), 1000), POLL_OK);
+    ck_assert_uint_eq(p->respondents, 1);
+    ck_assert_int_eq(org_vote(p, "pJ", "Jean", "Ville", pick(4), 2000), POLL_OK);
+    ck_assert_uint_eq(p->respondents, 1);
+    ck_assert_uint_eq(p->counts[0], 0);
+    ck_assert_uint_eq(p->counts[2], 1);
+    ASSERT_MINE(p, "pA", "Ville", "5",
+                "{\"type\":\"my_ballot\",\"id\":5,\"poll\":\"o1\",\"ballot\":2,"
+                "\"by\":{\"participant\":\"pJ\",\"name\":\"Jean\"},\"at\":2000}");
+    ck_assert(poll_took_part(p, "pA", "Ville"));  /* the organisation's answer is every member's */
+    ck_assert(!poll_took_part(p, "pA", "Banque"));
+    /* Another organisation counts once too, whatever its size. */
+    ck_assert_int_eq(org_vote(p, "pB", "Bea", "Banque", pick(4), 3000), POLL_OK);
+    ck_assert_uint_eq(p->respondents, 2);
+    ck_assert_uint_eq(p->counts[2], 2);
+    /* Withdrawing removes the organisation's ballot and says who did it. */
+    ck_assert_int_eq(org_vote(p, "pA", "Awa", "Ville", NONE, 4000), POLL_OK);
+    ck_assert_uint_eq(p->respondents, 1);
+    ck_assert_uint_eq(p->counts[2], 1);
+    ASSERT_MINE(p, "pJ", "Ville", NULL,
+                "{\"type\":\"my_ballot\",\"poll\":\"o1\",\"ballot\":null,"
+                "\"by\":{\"participant\":\"pA\",\"name\":\"Awa\"},\"at\":4000}");
+    /* Refusals change nothing: a bad ballot, a person's vote, a closed poll. */
+    ck_assert_int_eq(org_vote(p, "pA", "Awa", "Ville", pick(8), 5000), POLL_EBAD_REQUEST);
+    ck_assert_int_eq(org_vote(p, "pA", "", "Ville", pick(1), 5000), POLL_EBAD_REQUEST);
+    ck_assert_int_eq(org_vote(p, "p A", "Awa", "Ville", pick(1), 5000), POLL_EBAD_REQUEST);
+    poll_ballot one = pick(1);
+    ck_assert_int_eq(poll_vote(p, "pA", "Ville", &one, NULL), POLL_EBAD_REQUEST);
+    ck_assert_int_eq(poll_close(p, true, NULL), POLL_OK);
+    ck_assert_int_eq(org_vote(p, "pA", "Awa", "Ville", pick(1), 6000), POLL_ECLOSED);
+    ck_assert_uint_eq(p->respondents, 1);
+    ck_assert_int_eq(poll_org_find(p, "Ville")->at, 4000);
+    poll_free(p);
+    /* A poll people answer takes no organisation ballot. */
+    p = make(SINGLE3, "o2", true);
+    ck_assert_int_eq(org_vote(p, "pA", "Awa", "Ville", pick(1), 1), POLL_EBAD_REQUEST);
+    ck_assert_uint_eq(p->respondents, 0);
+    poll_free(p);
+}
+END_TEST
+
+/* Each organisation's tallies are its one ballot's, the totals their sum. */
+static void check_org_recount(const poll_t *p) {
+    uint32_t counts[POLL_CHOICES_MAX] = {0}, respondents = 0;
+    for (size_t o = 0; o < p->norgs; o++) {
+        const poll_org *g = &p->orgs[o];
+        uint32_t oc[POLL_CHOICES_MAX] = {0};
+        uint64_t ow[POLL_CHOICES_MAX] = {0};
+        if (!g->ballot.none && p->def.kind == POLL_SCALE) oc[g->ballot.value - 1] = 1;
+        for (size_t k = 0; !g->ballot.none && p->def.kind != POLL_SCALE && k < p->def.nchoices; k++)
+            if (g->ballot.picks >> k & 1) {
+                oc[k] = 1;
+                ow[k] = POLL_WEIGHT_UNIT / (unsigned)__builtin_popcount(g->ballot.picks);
+            }
+        EXPECT(g->respondents == (g->ballot.none ? 0u : 1u));
+        for (size_t k = 0; k < POLL_CHOICES_MAX; k++) {
+            EXPECT(g->counts[k] == oc[k]);
+            EXPECT(g->weights[k] == (p->def.kind == POLL_MULTIPLE ? ow[k] : 0));
+            counts[k] += oc[k];
+        }
+        respondents += g->respondents;
+    }
+    EXPECT(p->respondents == respondents);
+    for (size_t k = 0; k < POLL_CHOICES_MAX; k++) EXPECT(p->counts[k] == counts[k]);
+}
+
+/* Write p and every organisation's record, read them back in reverse
+ * order, and compare everything the encoders write. */
+static void org_round_trip(const poll_t *p) {
+    sbuf b, x, y;
+    sbuf_init(&b, 0);
+    sbuf_init(&x, 0);
+    sbuf_init(&y, 0);
+    poll_store_write(&b, p);
+    poll_t *q = NULL;
+    const char *why = NULL;
+    ck_assert_msg(poll_store_read(str(&b), b.len, &q, &why) == POLL_OK, "%s: %s", str(&b), why);
+    for (size_t i = p->norgs; i-- > 0;) {
+        sbuf_reset(&b);
+        ck_assert(poll_store_write_ballot(&b, p, p->orgs[i].name));
+        ck_assert_msg(poll_store_read_ballot(q, p->orgs[i].name, str(&b), b.len, &why) == POLL_OK, "%s: %s", str(&b), why);
+    }
+    poll_store_finish(q);
+    check_org_recount(q);
+    const poll_t *both[] = {p, q};
+    sbuf *out[] = {&x, &y};
+    for (int k = 0; k < 2; k++) {
+        poll_store_write(out[k], both[k]);
+        poll_write_results(out[k], both[k], poll_threshold(both[k]), NULL);
+        for (size_t i = 0; i < p->norgs; i++) poll_write_mine(out[k], both[k], "pX", p->orgs[i].name, NULL);
+    }
+    ck_assert_str_eq(str(&x), str(&y));
+    sbuf_free(&b);
+    sbuf_free(&x);
+    sbuf_free(&y);
+    poll_free(q);
+}
+
+START_TEST(property_org_ballots) {
+    const char *defs[] = {ORG_SINGLE3,
+                          "{\"kind\":\"multiple\",\"question\":\"Q\",\"choices\":[\"a\",\"b\",\"c\",\"d\"],\"max\":3,"
+                          "\"respondents\":\"organisations\"}",
+                          "{\"kind\":\"scale\",\"question\":\"Q\",\"respondents\":\"organisations\",\"threshold\":1}"};
+    for (size_t d = 0; d < sizeof defs / sizeof *defs; d++) {
+        prng r = {0x0E6A15u + d};
+        people pp;
+        make_people(&r, &pp);
+        poll_t *p = make(defs[d], "org", true);
+        for (int step = 0; step < 4000; step++) {
+            int who = (int)below(&r, NPEOPLE);
+            poll_ballot bl = below(&r, 6) ? random_ballot(&r, p) : NONE;
+            EXPECT(org_vote(p, pp.pid[who], "Nom", ORG_NAMES[pp.org[who]], bl, step) == POLL_OK);
+            const poll_org *o = poll_org_find(p, ORG_NAMES[pp.org[who]]);
+            EXPECT(o && strcmp(o->by, pp.pid[who]) == 0 && o->at == step); /* the last writer stands */
+            if (step % 500 == 0) check_org_recount(p);
+        }
+        check_org_recount(p);
+        ck_assert_uint_le(p->respondents, NORGS);
+        org_round_trip(p);
+        ck_assert_int_eq(poll_close(p, true, NULL), POLL_OK);
+        org_round_trip(p);
+        poll_free(p);
+    }
+}
+END_TEST
+
+/* The worked example of protocol/polls.md, "Organisation answers". */
+START_TEST(org_results_and_alignment_example) {
+    poll_t *p = make("{\"kind\":\"multiple\",\"question\":\"Quelles priorités ?\",\"choices\":[\"Emploi\",\"Logement\","
+                     "\"Mobilité\"],\"max\":2,\"respondents\":\"organisations\"}",
+                     "Xq3bT9aK0cE", true);
+    ck_assert_int_eq(org_vote(p, "pLea", "Léa", "Asso Entraide", pick(3), 1795833700000), POLL_OK);
+    ck_assert_int_eq(org_vote(p, "pMarc", "Marc", "Banque Populaire", pick(2), 1795833700500), POLL_OK);
+    ck_assert_int_eq(org_vote(p, "pAwa", "Awa", "Ville de Lyon", pick(6), 1795833710000), POLL_OK);
+    ck_assert_int_eq(org_vote(p, "pJean", "Jean", "Banque Populaire", pick(1), 1795833720000), POLL_OK);
+    sbuf b;
+    sbuf_init(&b, 0);
+    poll_write_results(&b, p, poll_threshold(p), NULL);
+    ck_assert_str_eq(str(&b),
+                     "{\"type\":\"results\",\"poll\":\"Xq3bT9aK0cE\",\"respondents\":3,\"counts\":[2,2,1],\"threshold\":1,"
+                     "\"organisations\":["
+                     "{\"name\":\"Asso Entraide\",\"respondents\":1,\"counts\":[1,1,0],\"by\":\"Léa\",\"at\":1795833700000},"
+                     "{\"name\":\"Banque Populaire\",\"respondents\":1,\"counts\":[1,0,0],\"by\":\"Jean\",\"at\":1795833720000},"
+                     "{\"name\":\"Ville de Lyon\",\"respondents\":1,\"counts\":[0,1,1],\"by\":\"Awa\",\"at\":1795833710000}],"
+                     "\"other\":null,\"alignment\":{\"divergence\":0.6667,\"label\":\"divergent\",\"organisations\":3}}");
+    sbuf_reset(&b);
+    poll_write_poll(&b, p, NULL);
+    ck_assert_str_eq(str(&b), "{\"type\":\"poll\",\"poll\":{\"id\":\"Xq3bT9aK0cE\",\"kind\":\"multiple\","
+                              "\"question\":\"Quelles priorités ?\",\"choices\":[\"Emploi\",\"Logement\",\"Mobilité\"],"
+                              "\"max\":2,\"respondents\":\"organisations\",\"threshold\":1,\"state\":\"open\","
+                              "\"results\":\"hidden\",\"created\":1795833600000}}");
+    sbuf_reset(&b);
+    poll_write_org_answer(&b, p, "Banque Populaire");
+    ck_assert_str_eq(str(&b), "{\"name\":\"Banque Populaire\",\"ballot\":[0],"
+                              "\"by\":{\"participant\":\"pJean\",\"name\":\"Jean\"},\"at\":1795833720000}");
+    sbuf_free(&b);
+    poll_free(p);
+
+    /* Scale: Asso 2, Banque 4, Ville 5: D = (5 - 2) / 4 = 0.75, even with
+     * one answer each (an organisation's mean is its answer). */
+    p = make("{\"kind\":\"scale\",\"question\":\"Q\",\"respondents\":\"organisations\"}", "s1", true);
+    ck_assert_int_eq(org_vote(p, "p1", "A", "Asso", scale(2), 1), POLL_OK);
+    ck_assert_int_eq(org_vote(p, "p2", "B", "Banque", scale(4), 2), POLL_OK);
+    double d;
+    ck_assert(poll_alignment(p, poll_threshold(p), &d));
+    ck_assert_double_eq(d, 0.5);
+    ck_assert_int_eq(org_vote(p, "p3", "C", "Ville", scale(5), 3), POLL_OK);
+    ck_assert(poll_alignment(p, poll_threshold(p), &d));
+    ck_assert_double_eq(d, 0.75);
+    cJSON *res = results_json(p, poll_threshold(p));
+    ck_assert_double_eq(cJSON_GetObjectItem(org_named(res, "Banque"), "mean")->valuedouble, 4);
+    ck_assert_double_eq(cJSON_GetObjectItem(res, "mean")->valuedouble, 3.6667);
+    cJSON_Delete(res);
+    /* An organisation that withdraws leaves the comparison. */
+    ck_assert_int_eq(org_vote(p, "p4", "D", "Ville", NONE, 4), POLL_OK);
+    ck_assert(poll_alignment(p, poll_threshold(p), &d));
+    ck_assert_double_eq(d, 0.5);
+    res = results_json(p, poll_threshold(p));
+    ck_assert_ptr_null(org_named(res, "Ville"));
+    ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItem(res, "organisations")), 2);
+    cJSON_Delete(res);
+    poll_free(p);
+}
+END_TEST
+
+START_TEST(threshold_rules) {
+    /* people: 2..10, default 3; 1 only for organisations; organisations: always 1 */
+    ck_assert_int_eq(def_err("{\"kind\":\"scale\",\"question\":\"Q\",\"threshold\":2}"), POLL_OK);
+    ck_assert_int_eq(def_err("{\"kind\":\"scale\",\"question\":\"Q\",\"threshold\":10}"), POLL_OK);
+    ck_assert_int_eq(def_err("{\"kind\":\"scale\",\"question\":\"Q\",\"threshold\":1}"), POLL_EBAD_REQUEST);
+    ck_assert_int_eq(def_err("{\"kind\":\"scale\",\"question\":\"Q\",\"threshold\":11}"), POLL_EBAD_REQUEST);
+    ck_assert_int_eq(def_err("{\"kind\":\"scale\",\"question\":\"Q\",\"threshold\":0}"), POLL_EBAD_REQUEST);
+    ck_assert_int_eq(def_err("{\"kind\":\"scale\",\"question\":\"Q\",\"threshold\":2.5}"), POLL_EBAD_REQUEST);
+    ck_assert_int_eq(def_err("{\"kind\":\"scale\",\"question\":\"Q\",\"threshold\":\"3\"}"), POLL_EBAD_REQUEST);
+    ck_assert_int_eq(def_err("{\"kind\":\"scale\",\"question\":\"Q\",\"threshold\":null}"), POLL_EBAD_REQUEST);
+    ck_assert_int_eq(def_err("{\"kind\":\"text\",\"question\":\"Q\",\"threshold\":4}"), POLL_OK);
+    ck_assert_int_eq(def_err("{\"kind\":\"scale\",\"question\":\"Q\",\"respondents\":\"people\",\"threshold\":3}"), POLL_OK);
+    ck_assert_int_eq(def_err("{\"kind\":\"scale\",\"question\":\"Q\",\"respondents\":\"organisations\",\"threshold\":1}"), POLL_OK);
+    ck_assert_int_eq(def_err("{\"kind\":\"scale\",\"question\":\"Q\",\"respondents\":\"organisations\",\"threshold\":3}"), POLL_EBAD_REQUEST);
+    ck_assert_int_eq(def_err("{\"kind\":\"text\",\"question\":\"Q\",\"respondents\":\"organisations\"}"), POLL_EBAD_REQUEST);
+    ck_assert_int_eq(def_err("{\"kind\":\"scale\",\"question\":\"Q\",\"respondents\":\"orgs\"}"), POLL_EBAD_REQUEST);
+    ck_assert_int_eq(def_err("{\"kind\":\"scale\",\"question\":\"Q\",\"respondents\":null}"), POLL_EBAD_REQUEST);
+    poll_def d = def_of(SCALE);
+    ck_assert_int_eq(d.respondents, POLL_PEOPLE);
+    ck_assert_uint_eq(d.threshold, POLL_MIN_GROUP);
+    poll_def_free(&d);
+    d = def_of(ORG_SINGLE3);
+    ck_assert_uint_eq(d.threshold, 1);
+    poll_def_free(&d);
+    /* A definition made in C with threshold 0 takes its respondents' default. */
+    poll_def c = {.kind = POLL_SCALE, .question = strdup("Q")};
+    poll_t *p = NULL;
+    ck_assert_int_eq(poll_create(&p, "t0", true, &c, 0, NULL), POLL_OK);
+    ck_assert_uint_eq(poll_threshold(p), POLL_MIN_GROUP);
+    poll_free(p);
+
+    /* Threshold 2: organisations of 2 are broken out, and the poll and its
+     * results say so; under the default, neither says anything new. */
+    p = make("{\"kind\":\"single\",\"question\":\"Q ?\",\"choices\":[\"a\",\"b\",\"c\"],\"threshold\":2}", "t2", true);
+    int next = 0;
+    vote_n(p, "Banque", 2, pick(1), &next);
+    vote_n(p, "Ville", 2, pick(2), &next);
+    vote_n(p, "Asso", 1, pick(2), &next);
+    sbuf b;
+    sbuf_init(&b, 0);
+    poll_write_results(&b, p, poll_threshold(p), NULL);
+    ck_assert_str_eq(str(&b), "{\"type\":\"results\",\"poll\":\"t2\",\"respondents\":5,\"counts\":[2,3,0],\"threshold\":2,"
+                              "\"organisations\":[{\"name\":\"Banque\",\"respondents\":2,\"counts\":[2,0,0]},"
+                              "{\"name\":\"Ville\",\"respondents\":2,\"counts\":[0,2,0]}],"
+                              "\"other\":null,\"alignment\":{\"divergence\":1,\"label\":\"divergent\",\"organisations\":2}}");
+    sbuf_reset(&b);
+    poll_write_public(&b, p);
+    ck_assert_ptr_nonnull(strstr(str(&b), ",\"respondents\":\"people\",\"threshold\":2,"));
+    poll_free(p);
+    p = make(SINGLE3, "t3", true);
+    sbuf_reset(&b);
+    poll_write_public(&b, p);
+    poll_write_results(&b, p, poll_threshold(p), NULL);
+    ck_assert_ptr_null(strstr(str(&b), "threshold"));
+    ck_assert_ptr_null(strstr(str(&b), "people"));
+    sbuf_free(&b);
+    poll_free(p);
+}
+END_TEST
+
+START_TEST(translations_rules) {
+    const char *ok = "{\"kind\":\"single\",\"question\":\"Commun ?\",\"choices\":[\"Oui\",\"Non\"],"
+                     "\"translations\":{\"fr\":{\"question\":\"Commun ?\",\"choices\":[\"Oui\",\"Non\"]},"
+                     "\"en\":{\"question\":\"Shared?\",\"choices\":[\"Yes\",\"No\"]}}}";
+    poll_def d = def_of(ok);
+    ck_assert_str_eq(d.translations[POLL_LANG_EN].question, "Shared?");
+    ck_assert_str_eq(d.translations[POLL_LANG_EN].choices[1], "No");
+    poll_def_free(&d);
+    /* written as given, fr then en, and read back from the poll record */
+    poll_t *p = make(ok, "tr", false);
+    sbuf b;
+    sbuf_init(&b, 0);
+    poll_write_public(&b, p);
+    ck_assert_str_eq(str(&b), "{\"id\":\"tr\",\"kind\":\"single\",\"question\":\"Commun ?\",\"choices\":[\"Oui\",\"Non\"],"
+                              "\"translations\":{\"fr\":{\"question\":\"Commun ?\",\"choices\":[\"Oui\",\"Non\"]},"
+                              "\"en\":{\"question\":\"Shared?\",\"choices\":[\"Yes\",\"No\"]}},"
+                              "\"state\":\"draft\",\"results\":\"hidden\",\"created\":1795833600000}");
+    sbuf_reset(&b);
+    poll_store_write(&b, p);
+    poll_t *q = NULL;
+    ck_assert_int_eq(poll_store_read(str(&b), b.len, &q, NULL), POLL_OK);
+    ck_assert_str_eq(q->def.translations[POLL_LANG_FR].choices[0], "Oui");
+    poll_free(q);
+    poll_free(p);
+    sbuf_free(&b);
+    /* one language is enough; text and scale polls translate their question only */
+    ck_assert_int_eq(def_err("{\"kind\":\"text\",\"question\":\"Q\",\"translations\":{\"en\":{\"question\":\"What?\"}}}"), POLL_OK);
+    ck_assert_int_eq(def_err("{\"kind\":\"scale\",\"question\":\"Q\",\"translations\":{\"fr\":{\"question\":\"Q\"}}}"), POLL_OK);
+    const char *bad[] = {
+        "{\"kind\":\"scale\",\"question\":\"Q\",\"translations\":{}}",
+        "{\"kind\":\"scale\",\"question\":\"Q\",\"translations\":null}",
+        "{\"kind\":\"scale\",\"question\":\"Q\",\"translations\":[]}",
+        "{\"kind\":\"scale\",\"question\":\"Q\",\"translations\":{\"de\":{\"question\":\"Q\"}}}",
+        "{\"kind\":\"scale\",\"question\":\"Q\",\"translations\":{\"fr\":\"Q\"}}",
+        "{\"kind\":\"scale\",\"question\":\"Q\",\"translations\":{\"fr\":{}}}",
+        "{\"kind\":\"scale\",\"question\":\"Q\",\"translations\":{\"fr\":{\"question\":\"\"}}}",
+        "{\"kind\":\"scale\",\"question\":\"Q\",\"translations\":{\"fr\":{\"question\":\"a\\nb\"}}}",
+        "{\"kind\":\"scale\",\"question\":\"Q\",\"translations\":{\"fr\":{\"question\":\"Q\",\"max\":2}}}",
+        "{\"kind\":\"scale\",\"question\":\"Q\",\"translations\":{\"fr\":{\"question\":\"Q\",\"choices\":[\"a\",\"b\"]}}}",
+        "{\"kind\":\"scale\",\"question\":\"Q\",\"translations\":{\"fr\":{\"question\":\"Q\"},\"fr\":{\"question\":\"R\"}}}",
+        "{\"kind\":\"single\",\"question\":\"Q\",\"choices\":[\"a\",\"b\"],\"translations\":{\"en\":{\"question\":\"Q\"}}}",
+        "{\"kind\":\"single\",\"question\":\"Q\",\"choices\":[\"a\",\"b\"],\"translations\":{\"en\":{\"question\":\"Q\",\"choices\":[\"a\"]}}}",
+        "{\"kind\":\"single\",\"question\":\"Q\",\"choices\":[\"a\",\"b\"],\"translations\":{\"en\":{\"question\":\"Q\",\"choices\":[\"a\",\"b\",\"c\"]}}}",
+        "{\"kind\":\"single\",\"question\":\"Q\",\"choices\":[\"a\",\"b\"],\"translations\":{\"en\":{\"question\":\"Q\",\"choices\":[\"x\",\"x\"]}}}",
+        "{\"kind\":\"single\",\"question\":\"Q\",\"choices\":[\"a\",\"b\"],\"translations\":{\"en\":{\"question\":\"Q\",\"choices\":[\"x\",2]}}}",
+        "{\"kind\":\"single\",\"question\":\"Q\",\"choices\":[\"a\",\"b\"],\"translations\":{\"en\":{\"question\":\"Q\",\"choices\":\"x,y\"}}}",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
+        ck_assert_msg(def_err(bad[i]) == POLL_EBAD_REQUEST, "accepted: %s", bad[i]);
+    /* the limits of question and choices hold in every language */
+    char *q300 = repeat("\xc3\xa9", 300), *q301 = repeat("\xc3\xa9", 301), *c121 = repeat("x", 121), json[2048];
+    snprintf(json, sizeof json, "{\"kind\":\"scale\",\"question\":\"Q\",\"translations\":{\"en\":{\"question\":\"%s\"}}}", q300);
+    ck_assert_int_eq(def_err(json), POLL_OK);
+    snprintf(json, sizeof json, "{\"kind\":\"scale\",\"question\":\"Q\",\"translations\":{\"en\":{\"question\":\"%s\"}}}", q301);
+    ck_assert_int_eq(def_err(json), POLL_EBAD_REQUEST);
+    snprintf(json, sizeof json,
+             "{\"kind\":\"single\",\"question\":\"Q\",\"choices\":[\"a\",\"b\"],\"translations\":{\"en\":{\"question\":\"Q\","
+             "\"choices\":[\"%s\",\"b\"]}}}", c121);
+    ck_assert_int_eq(def_err(json), POLL_EBAD_REQUEST);
+    free(q300);
+    free(q301);
+    free(c121);
+}
+END_TEST
+
+START_TEST(launch_opens_with_visibility) {
+    poll_t *p = make(SCALE, "l1", false);
+    const char *why = NULL;
+    ck_assert_int_eq(poll_launch(p, false, POLL_RESULTS_LIVE, &why), POLL_EFORBIDDEN);
+    ck_assert_int_eq(poll_launch(p, true, (poll_visibility)9, &why), POLL_EBAD_REQUEST);
+    ck_assert_int_eq(p->state, POLL_DRAFT);
+    ck_assert_int_eq(p->results, POLL_RESULTS_HIDDEN);
+    ck_assert_int_eq(poll_launch(p, true, POLL_RESULTS_LIVE, &why), POLL_OK);
+    ck_assert_int_eq(p->state, POLL_OPEN);
+    ck_assert_int_eq(p->results, POLL_RESULTS_LIVE);
+    /* only a draft: a refusal leaves the visibility alone */
+    ck_assert_int_eq(poll_launch(p, true, POLL_RESULTS_HIDDEN, &why), POLL_ESTATE);
+    ck_assert_int_eq(p->results, POLL_RESULTS_LIVE);
+    /* revealing works in every state but deleted */
+    ck_assert_int_eq(poll_set_visibility(p, true, POLL_RESULTS_REVEALED, NULL), POLL_OK);
+    ck_assert_int_eq(poll_close(p, true, NULL), POLL_OK);
+    ck_assert_int_eq(poll_set_visibility(p, true, POLL_RESULTS_LIVE, NULL), POLL_OK);
+    ck_assert_int_eq(poll_delete(p, true, NULL), POLL_OK);
+    ck_assert_int_eq(poll_launch(p, true, POLL_RESULTS_LIVE, &why), POLL_ENOT_FOUND);
+    poll_free(p);
+}
+END_TEST
+
+START_TEST(org_store_refuses_damage) {
+    poll_t *p = make(ORG_SINGLE3, "od", true);
+    const char *why = NULL;
+    const char *bad[] = {
+        "{\"ballot\":0}",
+        "{\"ballot\":0,\"by\":{\"participant\":\"pA\",\"name\":\"Awa\"}}",
+        "{\"ballot\":0,\"by\":{\"participant\":\"pA\"},\"at\":1}",
+        "{\"ballot\":0,\"by\":{\"participant\":\"p A\",\"name\":\"Awa\"},\"at\":1}",
+        "{\"ballot\":0,\"by\":\"pA\",\"at\":1}",
+        "{\"ballot\":0,\"by\":{\"participant\":\"pA\",\"name\":\"Awa\"},\"at\":-1}",
+        "{\"ballot\":7,\"by\":{\"participant\":\"pA\",\"name\":\"Awa\"},\"at\":1}",
+        "{\"by\":{\"participant\":\"pA\",\"name\":\"Awa\"},\"at\":1}",
+        "[]",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
+        ck_assert_msg(poll_store_read_ballot(p, "Ville", bad[i], strlen(bad[i]), &why) == POLL_EBAD_REQUEST, "%s", bad[i]);
+    ck_assert_uint_eq(p->respondents, 0);
+    const char *good = "{\"ballot\":null,\"by\":{\"participant\":\"pA\",\"name\":\"Awa\"},\"at\":1}";
+    ck_assert_int_eq(poll_store_read_ballot(p, "", good, strlen(good), &why), POLL_EBAD_REQUEST);
+    ck_assert_int_eq(poll_store_read_ballot(p, "Ville", good, strlen(good), &why), POLL_OK);
+    ck_assert_int_eq(poll_store_read_ballot(p, "Ville", good, strlen(good), &why), POLL_EBAD_REQUEST); /* twice */
+    ck_assert_uint_eq(p->respondents, 0);
+    ck_assert(poll_took_part(p, "pZ", "Ville"));
+    poll_free(p);
+}
+END_TEST
+
 static Suite *suite(void) {
     Suite *s = suite_create("poll");
     TCase *tc = tcase_create("core");
@@ -1390,6 +1789,13 @@ static Suite *suite(void) {
     tcase_add_test(tc, list_rules);
     tcase_add_test(tc, names_read_back);
     tcase_add_test(tc, upvoters_across_words);
+    tcase_add_test(tc, org_ballots_replace_each_other);
+    tcase_add_test(tc, property_org_ballots);
+    tcase_add_test(tc, org_results_and_alignment_example);
+    tcase_add_test(tc, threshold_rules);
+    tcase_add_test(tc, translations_rules);
+    tcase_add_test(tc, launch_opens_with_visibility);
+    tcase_add_test(tc, org_store_refuses_damage);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -1,7 +1,8 @@
 // The replay engine (state/replay.js): seeking from checkpoints gives exactly
 // what a replay from the start gives (text and authorship, with accents and
 // emoji, chunks split and merged), presence and polls folded from the marks,
-// the event-index axis, and loading page by page from a fake server.
+// the event-index axis, loading page by page from a fake server, and moving
+// along the axis (playing, steps and key moments).
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { type } from 'ot-text-unicode';
@@ -332,6 +333,48 @@ test('playing in time: real gaps divided by the speed, long pauses capped', () =
   p.play(0);
   assert.equal(p.advance(50, 1), 1);
   assert.equal(p.advance(100, 1), 1);
+});
+
+test('steps and key moments are made from the position last asked for, one each, however fast they come', () => {
+  const h = makeHistory(9, 300);
+  const rp = replayOf(h, 32);
+  const last = rp.length - 1;
+  const p = new Player(rp);
+  // Nothing draws between these calls (a busy page): each click still counts once.
+  assert.equal(p.seek(10), 10);
+  p.step(1);
+  assert.equal(p.step(1), 12, 'two quick "next" are two steps');
+  p.step(-1);
+  p.step(-1);
+  assert.equal(p.step(-1), 9, 'three quick "previous" are three steps');
+  for (let i = 0; i < 5; i++) p.step(1);
+  assert.equal(p.pos, 14);
+  // The ends hold, and a step back from an end moves at once.
+  p.seek(1);
+  p.step(-1);
+  assert.equal(p.step(-1), 0);
+  assert.equal(p.step(1), 1);
+  assert.equal(p.seek(last + 50), last);
+  assert.equal(p.step(1), last);
+  assert.equal(p.step(-1), last - 1);
+  // Key moments: each click goes one mark further than the last one asked for.
+  const marks = rp.timelineMarks().map((m) => m.pos);
+  p.seek(0);
+  p.stepMark(1);
+  assert.equal(p.stepMark(1), marks[1]);
+  assert.equal(p.stepMark(-1), marks[0]);
+  assert.equal(p.stepMark(-1), 0, 'before the first mark: the start');
+  p.seek(marks[marks.length - 1]);
+  assert.equal(p.stepMark(1), last, 'after the last mark: the end');
+  // A move while playing stops playing, from where playing had got to.
+  p.seek(20);
+  p.speed = 16;
+  p.play(0);
+  for (let now = 100; now <= 5000; now += 100) p.advance(now, last);
+  const reached = p.pos;
+  assert.ok(reached > 20);
+  assert.equal(p.step(1), reached + 1);
+  assert.equal(p.playing, false);
 });
 
 test('export file names from Content-Disposition', async () => {

@@ -42,6 +42,7 @@ bool hist_event_from_fields(hist_event *e, const char *id, const char *const *kv
         else if (strcmp(k, "role") == 0) e->role = v;
         else if (strcmp(k, "public") == 0) e->poll = v;
         else if (strcmp(k, "results") == 0) e->results = v;
+        else if (strcmp(k, "org_answer") == 0) e->org_answer = v;
         else if (strcmp(k, "was") == 0) e->was = v;
         else if (strcmp(k, "origin") == 0) e->origin = v;
     }
@@ -137,10 +138,17 @@ bool hist_write_event(sbuf *b, const hist_event *e, hist_view v) {
         sbuf_puts(b, ",\"op\":");
         sbuf_puts(b, e->op && e->op[0] ? e->op : "[]");
     } else if (is_poll_event(e)) {
+        bool shown = v == HIST_FACILITATOR || f.results_public;
         sbuf_puts(b, ",\"poll\":");
         sbuf_puts(b, e->poll);
         sbuf_puts(b, ",\"results\":");
-        hist_write_results(b, e->results, v == HIST_FACILITATOR || f.results_public);
+        hist_write_results(b, e->results, shown);
+        /* Who set an organisation's answer is seen with the results, as live:
+         * members were told at once, everyone else reads it in the results. */
+        if (shown && e->org_answer && e->org_answer[0] == '{') {
+            sbuf_puts(b, ",\"organisation\":");
+            sbuf_puts(b, e->org_answer);
+        }
     } else if (e->participant) {
         put_field(b, "participant", e->participant);
         put_field(b, "name", e->name);

@@ -5,7 +5,9 @@
  * Pure: the shell reads the stream entries from Redis and hands their fields
  * in; nothing here knows about Redis or sockets. The stored poll events carry
  * the poll object clients saw and its results (threshold applied), never a
- * ballot or a voter, so no view can reveal one. */
+ * person's ballot or a voter, so no view can reveal one. An organisation's
+ * answer is open: its ballot events carry it, with who gave it, and a view
+ * shows it exactly when it shows the event's results. */
 #ifndef ATELIER_HIST_H
 #define ATELIER_HIST_H
 
@@ -35,6 +37,7 @@ typedef struct hist_event {
     const char *role;           /* arrived, departed */
     const char *poll;           /* poll events: the public poll object (JSON text) */
     const char *results;        /* poll events: the results message (JSON text), "" when none */
+    const char *org_answer;     /* ballot on an organisations poll: the organisation's answer and who gave it (JSON text) */
     const char *was;            /* poll_deleted: "draft" when it never left draft */
     const char *origin;         /* arrived, departed: the server process the connection was on */
 } hist_event;

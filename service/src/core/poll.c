@@ -23,6 +23,8 @@ static const char *const state_names[] = {
 static const char *const visibility_names[] = {
     [POLL_RESULTS_HIDDEN] = "hidden", [POLL_RESULTS_LIVE] = "live", [POLL_RESULTS_REVEALED] = "revealed",
 };
+static const char *const respondents_names[] = {[POLL_PEOPLE] = "people", [POLL_ORGANISATIONS] = "organisations"};
+static const char *const lang_names[] = {[POLL_LANG_FR] = "fr", [POLL_LANG_EN] = "en"};
 
 #define COUNT(a) (sizeof(a) / sizeof *(a))
 
@@ -40,6 +42,10 @@ const char *poll_state_name(poll_state s) { return (size_t)s < COUNT(state_names
 const char *poll_visibility_name(poll_visibility v) {
     return (size_t)v < COUNT(visibility_names) ? visibility_names[v] : "?";
 }
+const char *poll_respondents_name(poll_respondents r) {
+    return (size_t)r < COUNT(respondents_names) ? respondents_names[r] : "?";
+}
+const char *poll_lang_name(poll_lang l) { return (size_t)l < COUNT(lang_names) ? lang_names[l] : "?"; }
 
 /* The index of s in names[0..n), or -1. */
 static int name_index(const char *s, const char *const *names, size_t n) {
@@ -48,23 +54,20 @@ static int name_index(const char *s, const char *const *names, size_t n) {
     return -1;
 }
 
-bool poll_kind_from_name(const char *s, poll_kind *k) {
-    int i = name_index(s, kind_names, COUNT(kind_names));
-    if (i >= 0) *k = (poll_kind)i;
-    return i >= 0;
-}
+/* bool FN(const char *s, TYPE *out): *out is the value named s in NAMES,
+ * when there is one. */
+#define FROM_NAME(fn, type, names)                                                                                     \
+    bool fn(const char *s, type *out) {                                                                                \
+        int i = name_index(s, names, COUNT(names));                                                                    \
+        if (i >= 0) *out = (type)i;                                                                                    \
+        return i >= 0;                                                                                                 \
+    }
 
-bool poll_state_from_name(const char *s, poll_state *st) {
-    int i = name_index(s, state_names, COUNT(state_names));
-    if (i >= 0) *st = (poll_state)i;
-    return i >= 0;
-}
-
-bool poll_visibility_from_name(const char *s, poll_visibility *v) {
-    int i = name_index(s, visibility_names, COUNT(visibility_names));
-    if (i >= 0) *v = (poll_visibility)i;
-    return i >= 0;
-}
+FROM_NAME(poll_kind_from_name, poll_kind, kind_names)
+FROM_NAME(poll_state_from_name, poll_state, state_names)
+FROM_NAME(poll_visibility_from_name, poll_visibility, visibility_names)
+FROM_NAME(poll_respondents_from_name, poll_respondents, respondents_names)
+FROM_NAME(poll_lang_from_name, poll_lang, lang_names)
 
 const char *poll_alignment_label(double d) {
     if (d < 0.2) return "aligned";
@@ -111,31 +114,87 @@ bool poll__valid_org(const char *org) { return org && proto_valid_label(org, PRO
 
 /* ---- definitions ------------------------------------------------------- */
 
+/* Free n strings of v, and v. */
+static void strings_free(char **v, size_t n) {
+    for (size_t i = 0; v && i < n; i++) free(v[i]);
+    free(v);
+}
+
 void poll_def_free(poll_def *d) {
     free(d->question);
-    for (size_t i = 0; i < d->nchoices; i++) free(d->choices ? d->choices[i] : NULL);
-    free(d->choices);
+    strings_free(d->choices, d->nchoices);
+    for (int l = 0; l < POLL_LANGS; l++) {
+        free(d->translations[l].question);
+        strings_free(d->translations[l].choices, d->translations[l].nchoices);
+    }
     memset(d, 0, sizeof *d);
+}
+
+static bool has_choices(poll_kind k) { return k == POLL_SINGLE || k == POLL_MULTIPLE; }
+
+/* n choices, each a valid choice text (else bad), all different (else same). */
+static poll_err choices_check(char *const *choices, size_t n, const char *bad, const char *same, const char **why) {
+    for (size_t i = 0; i < n; i++) {
+        if (!poll__valid_text(choices[i], POLL_CHOICE_MAX)) return poll__fail(why, POLL_EBAD_REQUEST, bad);
+        for (size_t j = 0; j < i; j++)
+            if (strcmp(choices[i], choices[j]) == 0) return poll__fail(why, POLL_EBAD_REQUEST, same);
+    }
+    return POLL_OK;
+}
+
+/* A language's version says what the typed one says: a question, and the
+ * same number of choices (none for scale and text polls). */
+static poll_err translation_check(const poll_def *d, const poll_translation *t, const char **why) {
+    if (!t->question) {
+        if (t->choices || t->nchoices) return poll__fail(why, POLL_EBAD_REQUEST, "a translation needs its question");
+        return POLL_OK;
+    }
+    if (!poll__valid_text(t->question, POLL_QUESTION_MAX))
+        return poll__fail(why, POLL_EBAD_REQUEST, "a translated question must be 1 to 300 characters, without control characters");
+    if (!has_choices(d->kind)) {
+        if (t->choices || t->nchoices)
+            return poll__fail(why, POLL_EBAD_REQUEST, "scale and text polls have no \"choices\", in any language");
+        return POLL_OK;
+    }
+    if (t->nchoices != d->nchoices || !t->choices)
+        return poll__fail(why, POLL_EBAD_REQUEST, "a translation has as many choices as the poll");
+    return choices_check(t->choices, t->nchoices,
+                         "each translated choice must be 1 to 120 characters, without control characters",
+                         "two translated choices are the same", why);
+}
+
+/* Who answers, and the threshold that fits them. */
+static poll_err respondents_check(const poll_def *d, const char **why) {
+    if ((size_t)d->respondents >= COUNT(respondents_names))
+        return poll__fail(why, POLL_EBAD_REQUEST, "respondents must be \"people\" or \"organisations\"");
+    if (d->respondents == POLL_ORGANISATIONS) {
+        if (d->kind == POLL_TEXT)
+            return poll__fail(why, POLL_EBAD_REQUEST, "organisations answer single, multiple and scale polls, not text polls");
+        if (d->threshold > 1)
+            return poll__fail(why, POLL_EBAD_REQUEST, "organisation answers are shown by name: their threshold is always 1");
+        return POLL_OK;
+    }
+    if (d->threshold == 1)
+        return poll__fail(why, POLL_EBAD_REQUEST, "a threshold of 1 is only for organisation answers: it would show how one person voted");
+    if (d->threshold && (d->threshold < POLL_THRESHOLD_MIN || d->threshold > POLL_THRESHOLD_MAX))
+        return poll__fail(why, POLL_EBAD_REQUEST, "threshold must be from 2 to 10");
+    return POLL_OK;
 }
 
 poll_err poll_def_check(const poll_def *d, const char **why) {
     if ((size_t)d->kind >= COUNT(kind_names)) return poll__fail(why, POLL_EBAD_REQUEST, "unknown poll kind");
     if (!poll__valid_text(d->question, POLL_QUESTION_MAX))
         return poll__fail(why, POLL_EBAD_REQUEST, "question must be 1 to 300 characters, without control characters");
-    bool choices = d->kind == POLL_SINGLE || d->kind == POLL_MULTIPLE;
-    if (!choices) {
+    if (!has_choices(d->kind)) {
         if (d->nchoices || d->choices)
             return poll__fail(why, POLL_EBAD_REQUEST, "scale and text polls have no \"choices\"");
     } else {
         if (d->nchoices < POLL_CHOICES_MIN || d->nchoices > POLL_CHOICES_MAX || !d->choices)
             return poll__fail(why, POLL_EBAD_REQUEST, "a choice poll needs 2 to 12 choices");
-        for (size_t i = 0; i < d->nchoices; i++) {
-            if (!poll__valid_text(d->choices[i], POLL_CHOICE_MAX))
-                return poll__fail(why, POLL_EBAD_REQUEST, "each choice must be 1 to 120 characters, without control characters");
-            for (size_t j = 0; j < i; j++)
-                if (strcmp(d->choices[i], d->choices[j]) == 0)
-                    return poll__fail(why, POLL_EBAD_REQUEST, "two choices are the same");
-        }
+        poll_err e = choices_check(d->choices, d->nchoices,
+                                   "each choice must be 1 to 120 characters, without control characters",
+                                   "two choices are the same", why);
+        if (e != POLL_OK) return e;
     }
     switch (d->kind) {
     case POLL_MULTIPLE:
@@ -149,7 +208,14 @@ poll_err poll_def_check(const poll_def *d, const char **why) {
     default:
         if (d->max != 0) return poll__fail(why, POLL_EBAD_REQUEST, "only multiple choice and text polls take \"max\"");
     }
-    return POLL_OK;
+    poll_err e = respondents_check(d, why);
+    for (int l = 0; e == POLL_OK && l < POLL_LANGS; l++) e = translation_check(d, &d->translations[l], why);
+    return e;
+}
+
+unsigned poll_threshold(const poll_t *p) {
+    if (p->def.respondents == POLL_ORGANISATIONS) return 1;
+    return p->def.threshold ? p->def.threshold : POLL_MIN_GROUP;
 }
 
 
@@ -168,7 +234,10 @@ poll_t *poll__alloc(const char *id, int64_t created) {
 void poll_free(poll_t *p) {
     if (!p) return;
     poll_def_free(&p->def);
-    for (size_t i = 0; i < p->norgs; i++) free(p->orgs[i].name);
+    for (size_t i = 0; i < p->norgs; i++) {
+        free(p->orgs[i].name);
+        free(p->orgs[i].by_name);
+    }
     free(p->orgs);
     free(p->voters);
     free(p->slots);
@@ -248,6 +317,17 @@ poll_err poll_set_visibility(poll_t *p, bool facilitator, poll_visibility v, con
     return POLL_OK;
 }
 
+poll_err poll_launch(poll_t *p, bool facilitator, poll_visibility v, const char **why) {
+    poll_err e = lead(p, facilitator, why);
+    if (e != POLL_OK) return e;
+    /* Both checked before either changes: a refusal changes nothing. */
+    if ((size_t)v >= COUNT(visibility_names)) return poll__fail(why, POLL_EBAD_REQUEST, "results must be \"hidden\", \"live\" or \"revealed\"");
+    if (p->state != POLL_DRAFT) return poll__fail(why, POLL_ESTATE, "only a draft poll can be opened (reopen a closed one)");
+    p->results = v;
+    p->state = POLL_OPEN;
+    return POLL_OK;
+}
+
 poll_err poll_delete(poll_t *p, bool facilitator, const char **why) {
     poll_err e = lead(p, facilitator, why);
     if (e != POLL_OK) return e;
@@ -292,37 +372,46 @@ static void slot_put(uint32_t *slots, size_t nslots, const char *pid, uint32_t v
     slots[i] = value;
 }
 
-static long org_get(poll_t *p, const char *name) {
+long poll__org_find(const poll_t *p, const char *name) {
     for (size_t i = 0; i < p->norgs; i++)
         if (strcmp(p->orgs[i].name, name) == 0) return (long)i;
+    return -1;
+}
+
+long poll__org_get(poll_t *p, const char *name) {
+    long oi = poll__org_find(p, name);
+    if (oi >= 0) return oi;
     if (!vec_reserve((void **)&p->orgs, &p->orgs_cap, p->norgs, sizeof *p->orgs)) return -1;
     poll_org *o = &p->orgs[p->norgs];
     memset(o, 0, sizeof *o);
+    o->ballot.none = true; /* an organisation's own ballot: only organisations polls set it */
     if (!(o->name = strdup(name))) return -1;
     return (long)p->norgs++;
 }
 
 bool poll__voter_active(const poll_voter *v) { return v->answers + v->upvotes > 0; }
 
-/* Add (s = +1) or remove (s = -1) a voter's ballot from the tallies. */
-static void tally(poll_t *p, const poll_voter *v, int s) {
-    if (v->ballot.none) return;
-    poll_org *o = &p->orgs[v->org];
+void poll__tally(poll_t *p, uint32_t org, const poll_ballot *b, int s) {
+    if (b->none) return;
+    poll_org *o = &p->orgs[org];
     p->respondents += (uint32_t)s;
     o->respondents += (uint32_t)s;
     if (p->def.kind == POLL_SCALE) {
-        p->counts[v->ballot.value - 1] += (uint32_t)s;
-        o->counts[v->ballot.value - 1] += (uint32_t)s;
+        p->counts[b->value - 1] += (uint32_t)s;
+        o->counts[b->value - 1] += (uint32_t)s;
         return;
     }
-    uint64_t w = POLL_WEIGHT_UNIT / (unsigned)__builtin_popcount(v->ballot.picks);
+    uint64_t w = POLL_WEIGHT_UNIT / (unsigned)__builtin_popcount(b->picks);
     for (size_t k = 0; k < p->def.nchoices; k++) {
-        if (!(v->ballot.picks & (1u << k))) continue;
+        if (!(b->picks & (1u << k))) continue;
         p->counts[k] += (uint32_t)s;
         o->counts[k] += (uint32_t)s;
         if (p->def.kind == POLL_MULTIPLE) o->weights[k] += s > 0 ? w : -w;
     }
 }
+
+/* Add (s = +1) or remove (s = -1) a voter's ballot from the tallies. */
+static void tally(poll_t *p, const poll_voter *v, int s) { poll__tally(p, v->org, &v->ballot, s); }
 
 /* Change a text voter's live answers by `answers` and upvotes given by
  * `upvotes`, keeping them a respondent exactly while they have either. */
@@ -378,7 +467,7 @@ long poll__voter_get(poll_t *p, const char *pid, const char *org) {
     /* The usual case, a known voter in their usual organisation, must not
      * scan the organisations: 200 people vote within the same second. */
     if (vi >= 0 && strcmp(p->orgs[p->voters[vi].org].name, org) == 0) return vi;
-    long oi = org_get(p, org);
+    long oi = poll__org_get(p, org);
     if (oi < 0) return -1;
     if (vi < 0) return voter_add(p, pid, oi);
     voter_move(p, vi, oi);
@@ -387,8 +476,7 @@ long poll__voter_get(poll_t *p, const char *pid, const char *org) {
 
 /* ---- ballots ----------------------------------------------------------- */
 
-/* The poll is live and takes this kind of input. */
-static poll_err gate(const poll_t *p, bool text, const char **why) {
+poll_err poll__gate(const poll_t *p, bool text, const char **why) {
     if (p->state == POLL_DELETED) return poll__fail(why, POLL_ENOT_FOUND, "no such poll");
     if ((p->def.kind == POLL_TEXT) != text)
         return poll__fail(why, POLL_EBAD_REQUEST, text ? "this poll takes ballots, not text answers" : "this poll takes text answers, not ballots");
@@ -428,8 +516,10 @@ poll_err poll__record_ballot(poll_t *p, const char *pid, const char *org, const 
 }
 
 poll_err poll_vote(poll_t *p, const char *pid, const char *org, const poll_ballot *b, const char **why) {
-    poll_err e = gate(p, false, why);
+    poll_err e = poll__gate(p, false, why);
     if (e != POLL_OK) return e;
+    if (p->def.respondents == POLL_ORGANISATIONS)
+        return poll__fail(why, POLL_EBAD_REQUEST, "organisations answer this poll (poll_vote_org)");
     if (!poll__valid_pid(pid) || !poll__valid_org(org) || !b)
         return poll__fail(why, POLL_EBAD_REQUEST, "a ballot needs a participant and an organisation");
     if (b->none) {
@@ -494,7 +584,7 @@ poll_err poll__answer_put(poll_t *p, uint32_t vi, uint32_t id, const char *text,
 
 poll_err poll_answer_add(poll_t *p, const char *pid, const char *org, const char *text, uint32_t *answer_id,
                          const char **why) {
-    poll_err e = gate(p, true, why);
+    poll_err e = poll__gate(p, true, why);
     if (e != POLL_OK) return e;
     if (!poll__valid_pid(pid) || !poll__valid_org(org))
         return poll__fail(why, POLL_EBAD_REQUEST, "an answer needs a participant and an organisation");
@@ -513,7 +603,7 @@ poll_err poll_answer_add(poll_t *p, const char *pid, const char *org, const char
 }
 
 poll_err poll_answer_edit(poll_t *p, const char *pid, uint32_t answer_id, const char *text, const char **why) {
-    poll_err e = gate(p, true, why);
+    poll_err e = poll__gate(p, true, why);
     if (e != POLL_OK) return e;
     if ((e = text_input(text, why)) != POLL_OK) return e;
     poll_answer *a = poll__live_answer(p, answer_id);
@@ -583,7 +673,7 @@ bool poll__upvoter_next(const poll_answer *a, size_t *next, size_t *vi) {
 }
 
 poll_err poll_upvote(poll_t *p, const char *pid, const char *org, uint32_t answer_id, bool up, const char **why) {
-    poll_err e = gate(p, true, why);
+    poll_err e = poll__gate(p, true, why);
     if (e != POLL_OK) return e;
     if (!poll__valid_pid(pid) || !poll__valid_org(org))
         return poll__fail(why, POLL_EBAD_REQUEST, "an upvote needs a participant and an organisation");
@@ -686,6 +776,14 @@ poll_t *poll_list_take(poll_list *l, const char *id) {
     memmove(l->v + i, l->v + i + 1, (l->n - (size_t)i - 1) * sizeof *l->v);
     l->n--;
     return p;
+}
+
+bool poll_took_part(const poll_t *p, const char *pid, const char *org) {
+    if (p->def.respondents == POLL_ORGANISATIONS) return org && poll__org_find(p, org) >= 0;
+    long vi = pid ? poll__voter_find(p, pid) : -1;
+    if (vi < 0) return false;
+    const poll_voter *v = &p->voters[vi];
+    return p->def.kind == POLL_TEXT ? poll__voter_active(v) : !v->ballot.none;
 }
 
 const char *poll_answer_author(const poll_t *p, uint32_t answer_id) {

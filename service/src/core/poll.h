@@ -11,7 +11,9 @@
  * Who voted what is kept only so that each participant has one changeable
  * ballot: no wire encoder (poll_json.h) ever writes a participant id, and a
  * ballot's store record (poll_store.h) leaves it out too: the shell keys the
- * record by it. */
+ * record by it. Organisation answers (respondents "organisations") are the
+ * exception by design: an organisation answers openly, so its one ballot
+ * carries who set it, and that is shown. */
 #ifndef ATELIER_POLL_H
 #define ATELIER_POLL_H
 
@@ -34,6 +36,8 @@
 #define POLL_ANSWERS_LIMIT 10   /* highest per-participant answer limit a poll may set */
 #define POLL_ANSWER_IDS 4096    /* answer ids one poll hands out, deleted ones included: bounds an add/delete loop */
 #define POLL_MIN_GROUP 3        /* default anonymity threshold: fewest respondents an organisation is shown with */
+#define POLL_THRESHOLD_MIN 2    /* lowest threshold of a poll that people answer (1 would show a lone voter's ballot) */
+#define POLL_THRESHOLD_MAX 10   /* highest threshold a poll may set */
 #define POLL_PER_WORKSHOP 100   /* polls a poll_list holds */
 /* lcm(1..12): a multiple choice respondent weighs this much, split evenly
  * over their picks, so per-organisation distributions stay exact integers. */
@@ -63,12 +67,32 @@ typedef enum {
     POLL_RESULTS_REVEALED, /* participants too, until the poll is reopened (then hidden again) */
 } poll_visibility;
 
+/* Who answers a poll. */
+typedef enum {
+    POLL_PEOPLE,         /* each participant, anonymously, under the poll's threshold (the default) */
+    POLL_ORGANISATIONS,  /* each organisation once, openly: any member sets or changes its one ballot */
+} poll_respondents;
+
+/* The languages a poll's texts may be given in, besides the typed ones. */
+typedef enum { POLL_LANG_FR, POLL_LANG_EN } poll_lang;
+#define POLL_LANGS (POLL_LANG_EN + 1)
+
+/* A poll's question and choices in one language (ready-made questions). */
+typedef struct poll_translation {
+    char *question;      /* NULL: no text in this language */
+    char **choices;      /* as many as the poll has, in its order; NULL for scale and text */
+    size_t nchoices;
+} poll_translation;
+
 typedef struct poll_def {
     poll_kind kind;      /* what a ballot is */
     char *question;      /* 1..POLL_QUESTION_MAX code points */
     char **choices;      /* single and multiple: the choices; NULL for scale and text (labels are fixed) */
     size_t nchoices;     /* POLL_CHOICES_MIN..POLL_CHOICES_MAX, or 0 */
     unsigned max;        /* multiple: most picks per ballot; text: most live answers per participant; else 0 */
+    poll_respondents respondents; /* people or organisations; organisations never for text polls */
+    unsigned threshold;  /* people: POLL_THRESHOLD_MIN..POLL_THRESHOLD_MAX; organisations: always 1; 0: the default */
+    poll_translation translations[POLL_LANGS]; /* stored and relayed as given; none by default */
 } poll_def;
 
 /* One participant's ballot on a single, multiple or scale poll. */
@@ -80,9 +104,15 @@ typedef struct poll_ballot {
 
 typedef struct poll_org {
     char *name;                            /* as the participants joined with; exact match groups them */
-    uint32_t respondents;                  /* members with a ballot (text: with an answer or an upvote) */
+    uint32_t respondents;                  /* members with a ballot (text: with an answer or an upvote); 0 or 1 when organisations answer */
     uint32_t counts[POLL_CHOICES_MAX];     /* per choice or scale point: members who picked it */
     uint64_t weights[POLL_CHOICES_MAX];    /* multiple: sum of POLL_WEIGHT_UNIT / picks over the members who picked it */
+    /* Organisations poll: the organisation's one ballot and who last set or
+     * withdrew it. An organisation is listed once a member voted. */
+    poll_ballot ballot;                    /* none when never set or withdrawn */
+    char by[POLL_PID_MAX + 1];             /* the participant who last voted for it */
+    char *by_name;                         /* their name then */
+    int64_t at;                            /* when, ms since the epoch (handed in) */
 } poll_org;
 
 typedef struct poll_voter {
@@ -150,9 +180,18 @@ const char *poll_alignment_label(double divergence);
 /* 1..POLL_ID_MAX base64url characters. */
 bool poll_valid_id(const char *id);
 
-/* Definitions (read from JSON by poll_def_from_json, poll_json.h). */
+const char *poll_respondents_name(poll_respondents r);
+bool poll_respondents_from_name(const char *s, poll_respondents *r);
+const char *poll_lang_name(poll_lang l);
+bool poll_lang_from_name(const char *s, poll_lang *l);
+
+/* Definitions (read from JSON by poll_def_from_json, poll_json.h). A
+ * threshold of 0 stands for its respondents' default (POLL_MIN_GROUP for
+ * people, 1 for organisations). */
 poll_err poll_def_check(const poll_def *d, const char **why);
 void poll_def_free(poll_def *d);
+/* The threshold this poll's results are shown under. */
+unsigned poll_threshold(const poll_t *p);
 
 /* Lifecycle, facilitators only (others get POLL_EFORBIDDEN; a deleted poll_t
  * gives POLL_ENOT_FOUND to everyone). create and edit take ownership of *def
@@ -164,6 +203,9 @@ poll_err poll_close(poll_t *p, bool facilitator, const char **why);             
 poll_err poll_reopen(poll_t *p, bool facilitator, const char **why);                    /* closed -> open */
 poll_err poll_set_visibility(poll_t *p, bool facilitator, poll_visibility v, const char **why); /* any state */
 poll_err poll_delete(poll_t *p, bool facilitator, const char **why);                    /* any state -> deleted */
+/* Open a draft with results visibility v, both at once (poll_create with
+ * "open": true): draft -> open. */
+poll_err poll_launch(poll_t *p, bool facilitator, poll_visibility v, const char **why);
 void poll_free(poll_t *p);
 
 /* Who sees what. Drafts are the facilitators' own; nobody sees a deleted poll. */
@@ -176,6 +218,26 @@ bool poll_may_see_results(const poll_t *p, bool facilitator);
  * same ballot again changes nothing and returns POLL_OK. A client's ballot
  * is read by poll_ballot_from_json (poll_json.h). */
 poll_err poll_vote(poll_t *p, const char *pid, const char *org, const poll_ballot *b, const char **why);
+
+/* Who casts an organisation's ballot, and when. */
+typedef struct poll_voter_id {
+    const char *pid;     /* participant id */
+    const char *name;    /* their name (1..PROTO_NAME_MAX code points) */
+    const char *org;     /* their organisation: the one the ballot is for */
+    int64_t at;          /* ms since the epoch, handed in */
+} poll_voter_id;
+
+/* Organisation answers (poll_org.c), while open: sets the voter's
+ * organisation's one ballot (b `none`: withdraws it), whoever set it before;
+ * every accepted vote records who cast it and when, so the organisation's
+ * members see who changed its answer. poll_vote refuses these polls, and
+ * this refuses polls that people answer. */
+poll_err poll_vote_org(poll_t *p, const poll_voter_id *who, const poll_ballot *b, const char **why);
+/* The organisation named org, or NULL when no member voted yet. */
+const poll_org *poll_org_find(const poll_t *p, const char *org);
+/* The participant has something to be told back after joining: their
+ * ballot or text answers, or on an organisations poll their organisation's. */
+bool poll_took_part(const poll_t *p, const char *pid, const char *org);
 
 /* Text answers, while open. Each participant has at most def.max live
  * answers; editing keeps the upvotes. A facilitator may delete any answer in

@@ -23,6 +23,10 @@ bool poll__valid_pid(const char *pid);
 /* A valid organisation name (proto_valid_label, PROTO_NAME_MAX). */
 bool poll__valid_org(const char *org);
 
+/* The poll is live (open, not deleted) and takes this kind of input: text
+ * answers when text, else ballots. */
+poll_err poll__gate(const poll_t *p, bool text, const char **why);
+
 /* A draft poll with no definition yet, or NULL when out of memory. */
 poll_t *poll__alloc(const char *id, int64_t created);
 
@@ -31,6 +35,18 @@ long poll__voter_find(const poll_t *p, const char *pid);
 /* The voter index of pid, created when absent and moved to org when they
  * come with another organisation than before; -1 when out of memory. */
 long poll__voter_get(poll_t *p, const char *pid, const char *org);
+/* The index of organisation name, or -1. */
+long poll__org_find(const poll_t *p, const char *name);
+/* The index of organisation name, added when absent; -1 when out of memory. */
+long poll__org_get(poll_t *p, const char *name);
+/* Add (s = +1) or remove (s = -1) ballot b of organisation org (one of its
+ * members', or its own) from the tallies; a `none` ballot counts nowhere. */
+void poll__tally(poll_t *p, uint32_t org, const poll_ballot *b, int s);
+/* Set organisation oi's ballot (checked, or `none`) and who set it, moving
+ * the tallies; poll_org.c. */
+poll_err poll__org_set(poll_t *p, long oi, const poll_ballot *b, const char *pid, const char *name, int64_t at,
+                       const char **why);
+
 /* A text voter counts as a respondent: they have an answer or an upvote. */
 bool poll__voter_active(const poll_voter *v);
 
@@ -60,10 +76,18 @@ double poll__org_mean(const poll_org *o);
 
 /* ---- poll_json.c: JSON pieces the wire and the store record share ---- */
 
-/* "id":…,"kind":…,"question":…[,"choices":[…]][,"max":N],"state":…,"results":…,"created":N */
+/* "id":…,"kind":…,"question":…[,"choices":[…]][,"max":N][,"respondents":…][,"threshold":N]
+ * [,"translations":{…}],"state":…,"results":…,"created":N */
 void poll__put_head(sbuf *b, const poll_t *p);
+/* A ballot as on the wire: an index, an array of indexes, a scale value, or null. */
+void poll__put_ballot(sbuf *b, const poll_t *p, const poll_ballot *bl);
+/* "ballot":…,"by":{"participant":…,"name":…},"at":MS: organisation o's
+ * ballot and who last voted for it; o NULL (no member voted yet): null, and
+ * null by and at. */
+void poll__put_org_ballot(sbuf *b, const poll_t *p, const poll_org *o);
 /* What voter vi (-1: nobody) gave: "ballot":… (null when none), or on a text
- * poll "answers":[{"id":…,"text":…}],"upvotes":[answer ids]. */
+ * poll "answers":[{"id":…,"text":…}],"upvotes":[answer ids]. Not for
+ * organisations polls. */
 void poll__put_mine(sbuf *b, const poll_t *p, long vi);
 
 #endif

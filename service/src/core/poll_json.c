@@ -14,19 +14,80 @@
 
 static bool has_choices(poll_kind k) { return k == POLL_SINGLE || k == POLL_MULTIPLE; }
 
-/* d->choices from "choices" (ch): copied as they are, checked by poll_def_check. */
+/* The strings of array arr (of a size already checked) into *v and *n, as
+ * they are: poll_def_check checks them. The caller frees them, also on error. */
+static poll_err strings_from_json(const cJSON *arr, char ***v, size_t *n, const char **why) {
+    size_t count = (size_t)cJSON_GetArraySize(arr);
+    if (!(*v = calloc(count ? count : 1, sizeof **v))) return poll__fail(why, POLL_EINTERNAL, "out of memory");
+    *n = count;
+    size_t i = 0;
+    const cJSON *c;
+    cJSON_ArrayForEach(c, arr) {
+        if (!cJSON_IsString(c)) return poll__fail(why, POLL_EBAD_REQUEST, "choices must be strings");
+        if (!((*v)[i++] = strdup(c->valuestring))) return poll__fail(why, POLL_EINTERNAL, "out of memory");
+    }
+    return POLL_OK;
+}
+
+/* d->choices from "choices" (ch). */
 static poll_err choices_from_json(const cJSON *ch, poll_def *d, const char **why) {
     int n = cJSON_GetArraySize(ch);
     if (!cJSON_IsArray(ch) || n < POLL_CHOICES_MIN || n > POLL_CHOICES_MAX)
         return poll__fail(why, POLL_EBAD_REQUEST, has_choices(d->kind) ? "choices must be an array of 2 to 12 strings"
                                                                         : "scale and text polls have no \"choices\"");
-    if (!(d->choices = calloc((size_t)n, sizeof *d->choices))) return poll__fail(why, POLL_EINTERNAL, "out of memory");
-    d->nchoices = (size_t)n;
-    size_t i = 0;
-    const cJSON *c;
-    cJSON_ArrayForEach(c, ch) {
-        if (!cJSON_IsString(c)) return poll__fail(why, POLL_EBAD_REQUEST, "choices must be strings");
-        if (!(d->choices[i++] = strdup(c->valuestring))) return poll__fail(why, POLL_EINTERNAL, "out of memory");
+    return strings_from_json(ch, &d->choices, &d->nchoices, why);
+}
+
+/* d->respondents and d->threshold from "respondents" (r) and "threshold"
+ * (t), either absent: people, and the default threshold of the respondents. */
+static poll_err respondents_from_json(const cJSON *r, const cJSON *t, poll_def *d, const char **why) {
+    d->respondents = POLL_PEOPLE;
+    if (r && !poll_respondents_from_name(cJSON_GetStringValue(r), &d->respondents))
+        return poll__fail(why, POLL_EBAD_REQUEST, "respondents must be \"people\" or \"organisations\"");
+    int64_t v;
+    if (!t) {
+        d->threshold = d->respondents == POLL_ORGANISATIONS ? 1 : POLL_MIN_GROUP;
+    } else if (proto_json_int(t, 1, UINT_MAX, &v)) {
+        d->threshold = (unsigned)v; /* its range for the respondents is poll_def_check's */
+    } else {
+        return poll__fail(why, POLL_EBAD_REQUEST, "threshold must be an integer: 2 to 10, or 1 for organisation answers");
+    }
+    return POLL_OK;
+}
+
+/* One language's version {"question", "choices"?}; the counts and texts are
+ * poll_def_check's to check. */
+static poll_err translation_from_json(const cJSON *o, poll_translation *t, const char **why) {
+    static const char shape[] = "a translation is {\"question\": text, \"choices\": [texts]} (choices for choice polls)";
+    if (!cJSON_IsObject(o)) return poll__fail(why, POLL_EBAD_REQUEST, shape);
+    const cJSON *f;
+    cJSON_ArrayForEach(f, o) {
+        if (strcmp(f->string, "question") != 0 && strcmp(f->string, "choices") != 0)
+            return poll__fail(why, POLL_EBAD_REQUEST, shape);
+    }
+    const char *q = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "question"));
+    if (!q) return poll__fail(why, POLL_EBAD_REQUEST, "a translation needs its question (a string)");
+    if (!(t->question = strdup(q))) return poll__fail(why, POLL_EINTERNAL, "out of memory");
+    const cJSON *ch = cJSON_GetObjectItemCaseSensitive(o, "choices");
+    if (!ch) return POLL_OK;
+    if (!cJSON_IsArray(ch) || cJSON_GetArraySize(ch) > POLL_CHOICES_MAX)
+        return poll__fail(why, POLL_EBAD_REQUEST, "a translation's choices are an array of as many strings as the poll's");
+    return strings_from_json(ch, &t->choices, &t->nchoices, why);
+}
+
+/* d->translations from "translations" (tr): an object whose keys are
+ * languages, each given once. */
+static poll_err translations_from_json(const cJSON *tr, poll_def *d, const char **why) {
+    if (!cJSON_IsObject(tr) || !tr->child)
+        return poll__fail(why, POLL_EBAD_REQUEST, "translations is an object with \"fr\", \"en\" or both");
+    const cJSON *t;
+    cJSON_ArrayForEach(t, tr) {
+        poll_lang l;
+        if (!poll_lang_from_name(t->string, &l))
+            return poll__fail(why, POLL_EBAD_REQUEST, "translations take only \"fr\" and \"en\"");
+        if (d->translations[l].question) return poll__fail(why, POLL_EBAD_REQUEST, "a language is given twice in translations");
+        poll_err e = translation_from_json(t, &d->translations[l], why);
+        if (e != POLL_OK) return e;
     }
     return POLL_OK;
 }
@@ -55,8 +116,13 @@ poll_err poll_def_from_json(const cJSON *o, poll_def *d, const char **why) {
     if (!q) return poll__fail(why, POLL_EBAD_REQUEST, "question must be a string");
     if (!(d->question = strdup(q))) return poll__fail(why, POLL_EINTERNAL, "out of memory");
     const cJSON *ch = cJSON_GetObjectItemCaseSensitive(o, "choices");
+    const cJSON *tr = cJSON_GetObjectItemCaseSensitive(o, "translations");
     poll_err e = ch ? choices_from_json(ch, d, why) : POLL_OK;
     if (e == POLL_OK) e = max_from_json(cJSON_GetObjectItemCaseSensitive(o, "max"), d, why);
+    if (e == POLL_OK)
+        e = respondents_from_json(cJSON_GetObjectItemCaseSensitive(o, "respondents"),
+                                  cJSON_GetObjectItemCaseSensitive(o, "threshold"), d, why);
+    if (e == POLL_OK && tr) e = translations_from_json(tr, d, why);
     if (e == POLL_OK) e = poll_def_check(d, why);
     if (e != POLL_OK) poll_def_free(d);
     return e;
@@ -130,35 +196,72 @@ static void put_u32s(sbuf *b, const uint32_t *v, size_t n) {
     sbuf_putc(b, ']');
 }
 
-/* "kind":…,"question":…[,"choices":[…]][,"max":N] */
-static void put_def(sbuf *b, const poll_def *d) {
+/* [s0,s1,…] */
+static void put_strings(sbuf *b, char *const *v, size_t n) {
+    sbuf_putc(b, '[');
+    for (size_t i = 0; i < n; i++) {
+        if (i) sbuf_putc(b, ',');
+        sbuf_put_jstrz(b, v[i]);
+    }
+    sbuf_putc(b, ']');
+}
+
+/* A poll answered by people under the default threshold says neither, on the
+ * wire and in its record, exactly as before polls had these settings: an
+ * absent respondents reads "people", an absent threshold 3. */
+static bool states_respondents(const poll_t *p) {
+    return p->def.respondents != POLL_PEOPLE || poll_threshold(p) != POLL_MIN_GROUP;
+}
+
+/* ,"translations":{"fr":{"question":…[,"choices":[…]]},…} when there are any. */
+static void put_translations(sbuf *b, const poll_def *d) {
+    bool first = true;
+    for (int l = 0; l < POLL_LANGS; l++) {
+        const poll_translation *t = &d->translations[l];
+        if (!t->question) continue;
+        sbuf_puts(b, first ? ",\"translations\":{\"" : ",\"");
+        first = false;
+        sbuf_puts(b, poll_lang_name((poll_lang)l));
+        sbuf_puts(b, "\":{\"question\":");
+        sbuf_put_jstrz(b, t->question);
+        if (t->nchoices) {
+            sbuf_puts(b, ",\"choices\":");
+            put_strings(b, t->choices, t->nchoices);
+        }
+        sbuf_putc(b, '}');
+    }
+    if (!first) sbuf_putc(b, '}');
+}
+
+/* "kind":…,"question":…[,"choices":[…]][,"max":N][,"respondents":…,"threshold":N][,"translations":{…}] */
+static void put_def(sbuf *b, const poll_t *p) {
+    const poll_def *d = &p->def;
     sbuf_puts(b, "\"kind\":\"");
     sbuf_puts(b, poll_kind_name(d->kind));
     sbuf_puts(b, "\",\"question\":");
     sbuf_put_jstrz(b, d->question);
     if (d->nchoices) {
-        sbuf_puts(b, ",\"choices\":[");
-        for (size_t i = 0; i < d->nchoices; i++) {
-            if (i) sbuf_putc(b, ',');
-            sbuf_put_jstrz(b, d->choices[i]);
-        }
-        sbuf_putc(b, ']');
+        sbuf_puts(b, ",\"choices\":");
+        put_strings(b, d->choices, d->nchoices);
     }
     if (d->max) sbuf_printf(b, ",\"max\":%u", d->max);
+    if (states_respondents(p))
+        sbuf_printf(b, ",\"respondents\":\"%s\",\"threshold\":%u", poll_respondents_name(d->respondents),
+                    poll_threshold(p));
+    put_translations(b, d);
 }
 
 void poll__put_head(sbuf *b, const poll_t *p) {
     sbuf_puts(b, "\"id\":");
     sbuf_put_jstrz(b, p->id);
     sbuf_putc(b, ',');
-    put_def(b, &p->def);
+    put_def(b, p);
     sbuf_printf(b, ",\"state\":\"%s\",\"results\":\"%s\",\"created\":", poll_state_name(p->state),
                 poll_visibility_name(p->results));
     sbuf_put_i64(b, p->created);
 }
 
-/* A ballot as on the wire: an index, an array of indexes, a scale value, or null. */
-static void put_ballot(sbuf *b, const poll_t *p, const poll_ballot *bl) {
+void poll__put_ballot(sbuf *b, const poll_t *p, const poll_ballot *bl) {
     if (bl->none) {
         sbuf_puts(b, "null");
     } else if (p->def.kind == POLL_SCALE) {
@@ -218,7 +321,23 @@ void poll__put_mine(sbuf *b, const poll_t *p, long vi) {
     }
     static const poll_ballot none = {.none = true};
     sbuf_puts(b, "\"ballot\":");
-    put_ballot(b, p, vi >= 0 ? &p->voters[vi].ballot : &none);
+    poll__put_ballot(b, p, vi >= 0 ? &p->voters[vi].ballot : &none);
+}
+
+void poll__put_org_ballot(sbuf *b, const poll_t *p, const poll_org *o) {
+    static const poll_ballot none = {.none = true};
+    sbuf_puts(b, "\"ballot\":");
+    poll__put_ballot(b, p, o ? &o->ballot : &none);
+    if (!o || !o->by_name) {
+        sbuf_puts(b, ",\"by\":null,\"at\":null");
+        return;
+    }
+    sbuf_puts(b, ",\"by\":{\"participant\":");
+    sbuf_put_jstrz(b, o->by);
+    sbuf_puts(b, ",\"name\":");
+    sbuf_put_jstrz(b, o->by_name);
+    sbuf_puts(b, "},\"at\":");
+    sbuf_put_i64(b, o->at);
 }
 
 /* {"type":TYPE[,"id":…],"poll":POLL_ID -- the start of a message about one poll. */
@@ -277,6 +396,25 @@ void poll_write_my_ballot(sbuf *b, const poll_t *p, const char *pid, const char 
     put_start(b, "my_ballot", idjson, p->id);
     sbuf_putc(b, ',');
     poll__put_mine(b, p, pid ? poll__voter_find(p, pid) : -1);
+    sbuf_putc(b, '}');
+}
+
+void poll_write_mine(sbuf *b, const poll_t *p, const char *pid, const char *org, const char *idjson) {
+    if (p->def.respondents != POLL_ORGANISATIONS) {
+        poll_write_my_ballot(b, p, pid, idjson);
+        return;
+    }
+    put_start(b, "my_ballot", idjson, p->id);
+    sbuf_putc(b, ',');
+    poll__put_org_ballot(b, p, poll_org_find(p, org));
+    sbuf_putc(b, '}');
+}
+
+void poll_write_org_answer(sbuf *b, const poll_t *p, const char *org) {
+    sbuf_puts(b, "{\"name\":");
+    sbuf_put_jstrz(b, org);
+    sbuf_putc(b, ',');
+    poll__put_org_ballot(b, p, poll_org_find(p, org));
     sbuf_putc(b, '}');
 }
 
@@ -418,6 +556,12 @@ static void put_groups(sbuf *b, const poll_t *p, const results_groups *g, const 
         sbuf_put_jstrz(b, o->name);
         sbuf_putc(b, ',');
         put_group(b, p, o, group_ups(r, j), r->n);
+        if (p->def.respondents == POLL_ORGANISATIONS) { /* an open answer: who gave it */
+            sbuf_puts(b, ",\"by\":");
+            sbuf_put_jstrz(b, o->by_name ? o->by_name : "");
+            sbuf_puts(b, ",\"at\":");
+            sbuf_put_i64(b, o->at);
+        }
         sbuf_putc(b, '}');
     }
     sbuf_puts(b, "],\"other\":");
@@ -455,6 +599,7 @@ void poll_write_results(sbuf *b, const poll_t *p, unsigned min_group, const char
         put_start(b, "results", idjson, p->id);
         sbuf_putc(b, ',');
         put_totals(b, p, &r);
+        if (states_respondents(p)) sbuf_printf(b, ",\"threshold\":%u", min);
         put_groups(b, p, &g, &r, min);
         put_alignment(b, p, min, g.nshown);
         sbuf_putc(b, '}');

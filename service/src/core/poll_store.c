@@ -90,7 +90,20 @@ poll_err poll_store_read(const char *json, size_t len, poll_t **out, const char 
 
 /* ---- a participant's record -------------------------------------------- */
 
-bool poll_store_write_ballot(sbuf *b, const poll_t *p, const char *pid) {
+/* An organisation's record: its ballot (null once withdrawn) and who last
+ * voted for it. */
+static bool write_org_record(sbuf *b, const poll_t *p, const char *org) {
+    const poll_org *o = poll_org_find(p, org);
+    if (!o) return false;
+    sbuf_putc(b, '{');
+    poll__put_org_ballot(b, p, o);
+    sbuf_putc(b, '}');
+    return true;
+}
+
+bool poll_store_write_ballot(sbuf *b, const poll_t *p, const char *field) {
+    if (p->def.respondents == POLL_ORGANISATIONS) return field && write_org_record(b, p, field);
+    const char *pid = field;
     long vi = pid ? poll__voter_find(p, pid) : -1;
     if (vi < 0) return false;
     const poll_voter *v = &p->voters[vi];
@@ -183,9 +196,39 @@ static poll_err read_ballot_record(poll_t *p, const char *pid, const char *org, 
     return e == POLL_OK ? poll__record_ballot(p, pid, org, &bl, why) : e;
 }
 
-poll_err poll_store_read_ballot(poll_t *p, const char *pid, const char *json, size_t len, const char **why) {
+/* Who last voted for an organisation: {"participant", "name"}. */
+static bool read_setter(const cJSON *by, const char **pid, const char **name) {
+    *pid = cJSON_GetStringValue(item(by, "participant"));
+    *name = cJSON_GetStringValue(item(by, "name"));
+    return cJSON_IsObject(by) && poll__valid_pid(*pid) && poll__valid_org(*name);
+}
+
+/* An organisation's record, under its name: a ballot or null, and who last
+ * voted for it and when. Each organisation has one. */
+static poll_err read_org_record(poll_t *p, const char *org, const char *json, size_t len, const char **why) {
+    if (!poll__valid_org(org)) return poll__fail(why, POLL_EBAD_REQUEST, "an organisation's record is filed under its name");
+    if (poll__org_find(p, org) >= 0) return poll__fail(why, POLL_EBAD_REQUEST, "this organisation's record was already loaded");
+    cJSON *o = parse_record(json, len);
+    if (!o) return poll__fail(why, POLL_EBAD_REQUEST, "a ballot record is a JSON object");
+    poll_ballot bl;
+    const char *pid, *name;
+    int64_t at;
+    long oi = -1;
+    poll_err e = poll_ballot_from_json(p, item(o, "ballot"), &bl, why);
+    if (e == POLL_OK && (!read_setter(item(o, "by"), &pid, &name) ||
+                         !proto_json_int(item(o, "at"), 0, PROTO_SAFE_INT_MAX, &at)))
+        e = poll__fail(why, POLL_EBAD_REQUEST, "an organisation's record says who voted (by) and when (at)");
+    if (e == POLL_OK && (oi = poll__org_get(p, org)) < 0) e = poll__fail(why, POLL_EINTERNAL, "out of memory");
+    if (e == POLL_OK) e = poll__org_set(p, oi, &bl, pid, name, at, why);
+    cJSON_Delete(o);
+    return e;
+}
+
+poll_err poll_store_read_ballot(poll_t *p, const char *field, const char *json, size_t len, const char **why) {
     if (p->state == POLL_DELETED || p->state == POLL_DRAFT)
         return poll__fail(why, POLL_EBAD_REQUEST, "a draft or deleted poll has no ballots");
+    if (p->def.respondents == POLL_ORGANISATIONS) return read_org_record(p, field, json, len, why);
+    const char *pid = field;
     if (!poll__valid_pid(pid)) return poll__fail(why, POLL_EBAD_REQUEST, "bad participant id");
     cJSON *o = parse_record(json, len);
     if (!o) return poll__fail(why, POLL_EBAD_REQUEST, "a ballot record is a JSON object");

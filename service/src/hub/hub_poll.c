@@ -48,6 +48,19 @@ static bool is_facilitator_session(const hub_room *r, const hub_session *s, cons
     return hub_poll_is_facilitator(r, s);
 }
 
+/* Who shares a voter's ballot: the voter, or on an organisations poll every
+ * member of the voter's organisation. */
+typedef struct ballot_sharers {
+    bool organisation;  /* an organisations poll */
+    int voter;          /* the participant who voted */
+} ballot_sharers;
+
+static bool shares_ballot(const hub_room *r, const hub_session *s, const void *arg) {
+    const ballot_sharers *b = arg;
+    if (!b->organisation) return s->participant == b->voter;
+    return strcmp(r->w->people[s->participant].org, r->w->people[b->voter].org) == 0;
+}
+
 static void send_error(hub *h, uint64_t conn, poll_err e, const char *why, proto_type re, const char *idjson) {
     poll_write_error(&h->scratch, e, why, proto_type_name(re), idjson);
     net_send_sbuf(h->net, conn, &h->scratch);
@@ -60,7 +73,7 @@ static void results_flush(hub_room *r) {
     for (size_t i = 0; i < r->nresults_due; i++) {
         poll_t *p = poll_list_find(&r->polls, r->results_due[i]);
         if (p && p->state != POLL_DELETED && p->state != POLL_DRAFT) { /* a draft has no results */
-            poll_write_results(&h->scratch, p, POLL_MIN_GROUP, NULL);
+            poll_write_results(&h->scratch, p, poll_threshold(p), NULL);
             hub_send_if(r, &h->scratch, may_see_results, p, 0);
         }
         free(r->results_due[i]);
@@ -112,6 +125,7 @@ typedef struct poll_write {
     uint64_t conn;                      /* the requester */
     int who;                            /* its participant */
     proto_type type;                    /* the request */
+    const char *event;                  /* the history event it makes (a static name) */
     write_kind kind;
     char idjson[PROTO_IDJSON_MAX + 1];  /* the request id */
     char poll_id[POLL_ID_MAX + 1];
@@ -132,6 +146,7 @@ static void written(redisReply *reply, void *priv) {
     hub_room *r = pw->room;
     hub *h = r->hub;
     poll_t *p = poll_list_find(&r->polls, pw->poll_id);
+    const wk_participant *voter = &r->w->people[pw->who];
     bool ok = reply && reply->type == REDIS_REPLY_INTEGER && reply->integer == 1;
     /* The requester gets its own copy, with its id, below. */
     uint64_t except = pw->idjson[0] ? pw->conn : 0;
@@ -155,8 +170,9 @@ static void written(redisReply *reply, void *priv) {
             poll_write_answer(&h->scratch, p, pw->answer);
             hub_send_if(r, &h->scratch, hub_poll_may_see, p, 0);
         }
-        poll_write_my_ballot(&h->scratch, p, r->w->people[pw->who].id, NULL);
-        hub_send_if(r, &h->scratch, is_participant, &pw->who, except);
+        const ballot_sharers sharers = {p->def.respondents == POLL_ORGANISATIONS, pw->who};
+        poll_write_mine(&h->scratch, p, voter->id, voter->org, NULL);
+        hub_send_if(r, &h->scratch, shares_ballot, &sharers, except);
         int owner = wk_find_participant(r->w, pw->owner);
         if (owner >= 0 && owner != pw->who) { /* a moderated answer: its author's own view changed */
             poll_write_my_ballot(&h->scratch, p, pw->owner, NULL);
@@ -169,7 +185,7 @@ static void written(redisReply *reply, void *priv) {
         if (pw->kind == W_DELETE) poll_write_deleted(&h->scratch, pw->poll_id, pw->idjson);
         else if (!p) poll_write_error(&h->scratch, POLL_ENOT_FOUND, "the poll was deleted meanwhile", proto_type_name(pw->type), pw->idjson);
         else if (pw->kind == W_LIFECYCLE) poll_write_poll(&h->scratch, p, pw->idjson);
-        else poll_write_my_ballot(&h->scratch, p, r->w->people[pw->who].id, pw->idjson);
+        else poll_write_mine(&h->scratch, p, voter->id, voter->org, pw->idjson);
         net_send_sbuf(h->net, pw->conn, &h->scratch);
     }
     free(pw);
@@ -180,20 +196,6 @@ static void written_reply(redisReply *reply, void *priv) {
     hub_room *r = ((poll_write *)priv)->room;
     written(reply, priv);
     hub_room_unref(r);
-}
-
-static poll_write *write_new(hub_room *r, hub_session *s, proto_msg *msg, write_kind kind, const char *poll_id) {
-    poll_write *pw = calloc(1, sizeof *pw);
-    if (!pw) return NULL;
-    pw->room = r;
-    pw->conn = s->conn;
-    pw->who = s->participant;
-    pw->type = msg->type;
-    pw->kind = kind;
-    snprintf(pw->idjson, sizeof pw->idjson, "%s", msg->idjson);
-    snprintf(pw->poll_id, sizeof pw->poll_id, "%s", poll_id);
-    snprintf(pw->owner, sizeof pw->owner, "%s", r->w->people[s->participant].id);
-    return pw;
 }
 
 static const char *event_name(proto_type t) {
@@ -212,12 +214,28 @@ static const char *event_name(proto_type t) {
     }
 }
 
+static poll_write *write_new(hub_room *r, hub_session *s, proto_msg *msg, write_kind kind, const char *poll_id) {
+    poll_write *pw = calloc(1, sizeof *pw);
+    if (!pw) return NULL;
+    pw->room = r;
+    pw->conn = s->conn;
+    pw->who = s->participant;
+    pw->type = msg->type;
+    pw->event = event_name(msg->type);
+    pw->kind = kind;
+    snprintf(pw->idjson, sizeof pw->idjson, "%s", msg->idjson);
+    snprintf(pw->poll_id, sizeof pw->poll_id, "%s", poll_id);
+    snprintf(pw->owner, sizeof pw->owner, "%s", r->w->people[s->participant].id);
+    return pw;
+}
+
 /* What the history keeps of a poll step or ballot: the poll as clients see
- * it and its results (anonymity threshold applied; none for drafts and
- * deleted polls). Never a ballot or who cast it. */
+ * it and its results (the poll's threshold applied; none for drafts and
+ * deleted polls). Never a person's ballot or who cast it; an organisation's
+ * answer is open, and store_ballot adds it. */
 static void write_history(const poll_t *p, sbuf *pub, sbuf *res) {
     poll_write_public(pub, p);
-    if (p->state == POLL_OPEN || p->state == POLL_CLOSED) poll_write_results(res, p, POLL_MIN_GROUP, NULL);
+    if (p->state == POLL_OPEN || p->state == POLL_CLOSED) poll_write_results(res, p, poll_threshold(p), NULL);
 }
 
 static const char *text_of(const sbuf *b) { return sbuf_data(b) ? sbuf_data(b) : ""; }
@@ -235,7 +253,7 @@ static void store_poll(hub_room *r, poll_t *p, poll_write *pw, bool deleted) {
     char t[HUB_MS_TEXT];
     hub_ms_text(t, hub_now_ms());
     const char *argv[] = {"FCALL", "atelier_poll", "5", r->k_polls, r->k_events, kb ? kb : "", r->k_meta, r->k_marks,
-                          p->id, text_of(&rec), event_name(pw->type), t, h->origin, text_of(&pub), text_of(&res),
+                          p->id, text_of(&rec), pw->event, t, h->origin, text_of(&pub), text_of(&res),
                           deleted && pw->was_draft ? "draft" : ""};
     enum { N = sizeof argv / sizeof argv[0] };
     size_t lens[N];
@@ -248,30 +266,36 @@ static void store_poll(hub_room *r, poll_t *p, poll_write *pw, bool deleted) {
     sbuf_free(&res);
 }
 
-/* Store one participant's ballot record (empty when they have nothing left). Takes pw. */
+/* Store one participant's ballot record (empty when they have nothing left),
+ * or on an organisations poll the voter's organisation's record and, for
+ * the history, its answer and who gave it. Takes pw. */
 static void store_ballot(hub_room *r, poll_t *p, poll_write *pw) {
     hub *h = r->hub;
     int owner = wk_find_participant(r->w, pw->owner);
     const char *org = owner >= 0 ? r->w->people[owner].org : "?";
-    sbuf rec, prec, pub, res;
+    bool by_org = p->def.respondents == POLL_ORGANISATIONS;
+    const char *field = by_org ? org : pw->owner; /* an organisation's record is filed under its name */
+    sbuf rec, prec, pub, res, ans;
     sbuf_init(&rec, 0);
     sbuf_init(&prec, 0);
     sbuf_init(&pub, 0);
     sbuf_init(&res, 0);
-    bool has = poll_store_write_ballot(&rec, p, pw->owner);
+    sbuf_init(&ans, 0);
+    bool has = poll_store_write_ballot(&rec, p, field);
     if (pw->poll_record) poll_store_write(&prec, p);
+    if (by_org) poll_write_org_answer(&ans, p, org);
     write_history(p, &pub, &res);
     char *kb = hub_poll_ballots_key(r, p->id);
     char t[HUB_MS_TEXT];
     hub_ms_text(t, hub_now_ms());
     const char *data = has ? text_of(&rec) : "";
     const char *argv[] = {"FCALL", "atelier_ballot", "5", kb ? kb : "", r->k_events, r->k_polls, r->k_meta, r->k_marks,
-                          pw->owner, data, event_name(pw->type), p->id, org, data, t, h->origin,
-                          pw->poll_record ? text_of(&prec) : "", text_of(&pub), text_of(&res)};
+                          field, data, pw->event, p->id, org, data, t, h->origin,
+                          pw->poll_record ? text_of(&prec) : "", text_of(&pub), text_of(&res), text_of(&ans)};
     enum { N = sizeof argv / sizeof argv[0] };
     size_t lens[N];
     for (size_t i = 0; i < N; i++) lens[i] = strlen(argv[i]);
-    if (!kb || !sbuf_ok(&rec) || !sbuf_ok(&prec) || !sbuf_ok(&pub) || !sbuf_ok(&res) ||
+    if (!kb || !sbuf_ok(&rec) || !sbuf_ok(&prec) || !sbuf_ok(&pub) || !sbuf_ok(&res) || !sbuf_ok(&ans) ||
         !hub_room_cmd_argv(r, written_reply, pw, N, argv, lens))
         written(NULL, pw);
     free(kb);
@@ -279,6 +303,7 @@ static void store_ballot(hub_room *r, poll_t *p, poll_write *pw) {
     sbuf_free(&prec);
     sbuf_free(&pub);
     sbuf_free(&res);
+    sbuf_free(&ans);
 }
 
 /* ---- Requests ---- */
@@ -348,7 +373,10 @@ static poll_err on_vote(hub_room *r, const wk_participant *me, bool fac, const c
     poll_ballot b;
     c->kind = W_BALLOT;
     poll_err e = poll_ballot_from_json(p, cJSON_GetObjectItemCaseSensitive(o, "ballot"), &b, why);
-    return e == POLL_OK ? poll_vote(p, me->id, me->org, &b, why) : e;
+    if (e != POLL_OK) return e;
+    if (p->def.respondents != POLL_ORGANISATIONS) return poll_vote(p, me->id, me->org, &b, why);
+    const poll_voter_id who = {me->id, me->name, me->org, hub_now_ms()};
+    return poll_vote_org(p, &who, &b, why);
 }
 
 /* An answer id: a whole number from 1 to 2^32 - 1. */
@@ -403,19 +431,49 @@ static const struct {
     {PROTO_UPVOTE, on_upvote, false},
 };
 
+/* How a new poll starts: a draft as today, or with "open": true opened at
+ * once; "visibility", when given, is its results visibility either way. */
+typedef struct poll_start {
+    bool open;
+    bool has_visibility;
+    poll_visibility visibility;
+} poll_start;
+
+static poll_err start_from_json(const cJSON *o, poll_start *st, const char **why) {
+    const cJSON *open = cJSON_GetObjectItemCaseSensitive(o, "open");
+    const cJSON *vis = cJSON_GetObjectItemCaseSensitive(o, "visibility");
+    memset(st, 0, sizeof *st);
+    if (open && !cJSON_IsBool(open)) return *why = "\"open\" must be true or false", POLL_EBAD_REQUEST;
+    st->open = cJSON_IsTrue(open);
+    st->has_visibility = vis != NULL;
+    st->visibility = POLL_RESULTS_HIDDEN;
+    if (vis && !poll_visibility_from_name(cJSON_GetStringValue(vis), &st->visibility))
+        return *why = "\"visibility\" must be \"hidden\", \"live\" or \"revealed\"", POLL_EBAD_REQUEST;
+    return POLL_OK;
+}
+
+/* A new poll p as st says: opened with its visibility in one step, or a
+ * draft with the visibility given. */
+static poll_err start_poll(poll_t *p, const poll_start *st, const char **why) {
+    if (st->open) return poll_launch(p, true, st->visibility, why);
+    return st->has_visibility ? poll_set_visibility(p, true, st->visibility, why) : POLL_OK;
+}
+
 static void poll_create_request(hub *h, hub_room *r, hub_session *s, proto_msg *msg, bool fac) {
     char id[POLL_ID_LEN + 1];
     const char *why = "";
     poll_def def;
+    poll_start st;
     poll_t *p = NULL;
     poll_err e;
     if (!fac) e = POLL_EFORBIDDEN, why = "only a facilitator creates polls";
-    else if ((e = poll_def_from_json(msg->u.obj, &def, &why)) == POLL_OK) {
+    else if ((e = start_from_json(msg->u.obj, &st, &why)) == POLL_OK &&
+             (e = poll_def_from_json(msg->u.obj, &def, &why)) == POLL_OK) {
         if (!net_random_b64url(id, POLL_ID_LEN)) {
             poll_def_free(&def);
             e = POLL_EINTERNAL, why = "could not make an id";
         } else if ((e = poll_create(&p, id, fac, &def, hub_now_ms(), &why)) == POLL_OK &&
-                   (e = poll_list_add(&r->polls, p, &why)) != POLL_OK) {
+                   ((e = start_poll(p, &st, &why)) != POLL_OK || (e = poll_list_add(&r->polls, p, &why)) != POLL_OK)) {
             poll_free(p);
         }
     }
@@ -429,6 +487,8 @@ static void poll_create_request(hub *h, hub_room *r, hub_session *s, proto_msg *
         send_error(h, s->conn, POLL_EINTERNAL, "out of memory", msg->type, msg->idjson);
         return;
     }
+    /* Created open: one stored step, the opening (the poll's "created" says when it was made). */
+    if (st.open) pw->event = "poll_opened";
     store_poll(r, p, pw, false);
 }
 

@@ -1,7 +1,7 @@
 /* Polls as a participant first sees them (the welcome, then their own
- * ballots and the results they may see), and polls read from Redis: when a
- * workshop loads, and again when another process changed one or a write of
- * ours failed. */
+ * ballots, or their organisation's, and the results they may see), and polls
+ * read from Redis: when a workshop loads, and again when another process
+ * changed one or a write of ours failed. */
 #include <hiredis/hiredis.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,14 +32,13 @@ void hub_poll_after_welcome(hub_room *r, hub_session *s) {
         const poll_t *p = r->polls.v[i];
         if (!poll_visible(p, me->facilitator)) continue;
         sbuf_reset(&h->scratch);
-        if (poll_store_write_ballot(&h->scratch, p, me->id)) { /* they took part */
-            sbuf_reset(&h->scratch);
-            poll_write_my_ballot(&h->scratch, p, me->id, NULL);
+        if (poll_took_part(p, me->id, me->org)) {
+            poll_write_mine(&h->scratch, p, me->id, me->org, NULL);
             net_send_sbuf(h->net, s->conn, &h->scratch);
         }
         sbuf_reset(&h->scratch);
         if (p->state != POLL_DRAFT && poll_may_see_results(p, me->facilitator)) {
-            poll_write_results(&h->scratch, p, POLL_MIN_GROUP, NULL);
+            poll_write_results(&h->scratch, p, poll_threshold(p), NULL);
             net_send_sbuf(h->net, s->conn, &h->scratch);
         }
     }
@@ -64,7 +63,8 @@ static void relay_poll(hub_room *r, poll_t *p) {
     for (size_t i = 0; i < r->nsess; i++) {
         hub_session *s = r->sessions[i];
         if (!poll_visible(p, hub_poll_is_facilitator(r, s))) continue;
-        poll_write_my_ballot(&h->scratch, p, r->w->people[s->participant].id, NULL);
+        const wk_participant *who = &r->w->people[s->participant];
+        poll_write_mine(&h->scratch, p, who->id, who->org, NULL);
         net_send_sbuf(h->net, s->conn, &h->scratch);
     }
     hub_poll_results_due(r, p->id);

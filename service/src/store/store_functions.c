@@ -27,11 +27,14 @@
  *   stores the poll record (an empty record deletes the poll and its ballots).
  * atelier_ballot  KEYS ballots events polls meta marks;
  *                 ARGV participant record event_type poll org data t_ms origin
- *                 poll_record public results
- *   stores one participant's ballot record (empty: none left), and the poll
- *   record when given (a new answer moves its last answer id). The event
- *   names the organisation, never the participant; its mark carries only the
- *   public poll object and the results after the ballot.
+ *                 poll_record public results org_answer
+ *   stores one participant's ballot record (empty: none left), or on an
+ *   organisations poll the organisation's (`participant` is then the
+ *   organisation's name), and the poll record when given (a new answer moves
+ *   its last answer id). The event names the organisation, never the
+ *   participant; its mark carries only the public poll object and the
+ *   results after the ballot, and on an organisations poll `org_answer`: the
+ *   organisation's answer and who gave it (open by design; empty otherwise).
  *   Both publish "ID poll POLL ORIGIN" on atelier:notify (ORIGIN: the
  *   writing process, which ignores its own announcements).
  *   `public` is the poll object clients see, `results` the results with the
@@ -119,10 +122,16 @@ const char store_functions_lua[] =
     "  if args[2] == '' then redis.call('HDEL', keys[1], args[1]) else redis.call('HSET', keys[1], args[1], args[2]) end\n"
     "  if args[9] ~= '' then redis.call('HSET', keys[3], args[4], args[9]) end\n"
     "  local rev = current_rev(keys[4])\n"
+    "  local shown = {'rev', rev, 'public', args[10], 'results', args[11]}\n"
+    "  if args[12] and args[12] ~= '' then\n"
+    "    shown[#shown + 1] = 'org_answer'\n"
+    "    shown[#shown + 1] = args[12]\n"
+    "  end\n"
+    "  shown[#shown + 1] = 't'\n"
+    "  shown[#shown + 1] = args[7]\n"
     "  local id = redis.call('XADD', keys[2], '*', 'type', args[3], 'poll', args[4], 'org', args[5], 'data', args[6],\n"
-    "                        'rev', rev, 'public', args[10], 'results', args[11], 't', args[7])\n"
-    "  redis.call('XADD', keys[5], id, 'type', args[3], 'poll', args[4], 'rev', rev,\n"
-    "             'public', args[10], 'results', args[11], 't', args[7])\n"
+    "                        unpack(shown))\n"
+    "  redis.call('XADD', keys[5], id, 'type', args[3], 'poll', args[4], unpack(shown))\n"
     "  notify(keys[2], 'poll ' .. args[4] .. ' ' .. args[8])\n"
     "  return 1\n"
     "end\n"

@@ -574,9 +574,14 @@ export const SPEEDS = ['1', '4', '16', 'max'];
 const MAX_FRAME_MS = 100; // a frame late by more (a hidden tab) does not jump ahead
 
 /**
- * Timed playing (1×, 4×, 16×): the real time between two events, divided by
- * the speed, pauses capped at MAX_PAUSE_MS. "max" is the view's business (as
- * many events as fit in a frame). Times not loaded yet count as no pause.
+ * Where the replay is (`pos`, the position last asked for) and timed playing
+ * (1×, 4×, 16×): the real time between two events, divided by the speed,
+ * pauses capped at MAX_PAUSE_MS. "max" is the view's business (as many events
+ * as fit in a frame). Times not loaded yet count as no pause.
+ *
+ * Every move is made from `pos`, never from what is on screen: the view draws
+ * a move at its next frame, and two clicks on "next" before that frame are
+ * two steps.
  */
 export class Player {
   constructor(replay) {
@@ -596,6 +601,24 @@ export class Player {
 
   pause() {
     this.playing = false;
+  }
+
+  /** Stop playing and go to position pos (kept on the axis); returns the position. */
+  seek(pos) {
+    this.pause();
+    this.pos = Math.max(0, Math.min(this.replay.length - 1, pos));
+    return this.pos;
+  }
+
+  /** One event forward (dir 1) or back (dir -1) from the position last asked for. */
+  step(dir) {
+    return this.seek(this.pos + dir);
+  }
+
+  /** To the next or previous timeline mark, else to that end of the axis. */
+  stepMark(dir) {
+    const p = this.replay.nextMark(this.pos, dir);
+    return this.seek(p >= 0 ? p : dir > 0 ? this.replay.length - 1 : 0);
   }
 
   /** Wait between the event at i and the next one, at 1×. */

@@ -22,6 +22,7 @@ const FASTEST_BUDGET_MS = 5; // ops applied per frame at "fastest" (the rest: dr
 const FASTEST_SLICE = 250;
 const STATE_DEBOUNCE_MS = 120;
 const EAGER_CHUNKS = 8; // chunks drawn with their tints at once in a frame; the rest when in view
+const STEP_KEYS = { ArrowRight: 1, ArrowUp: 1, ArrowLeft: -1, ArrowDown: -1 }; // on the slider
 
 /** The statement, drawn chunk by chunk with authorship tints. */
 class StatementText {
@@ -151,7 +152,6 @@ export class ReplayView {
     this.exportFile = exportFile;
     this.deleteWorkshop = deleteWorkshop;
     this.player = new Player(replay);
-    this.pos = 0;
     this.doc = null;
     this.drawn = { pos: -1, moment: null, lang: null, orgs: -1, marks: -1 };
     this.frame = 0;
@@ -201,10 +201,14 @@ export class ReplayView {
     const sliderLabel = h('label', { for: 'replay-slider', class: 'visually-hidden' });
     i18n.bind(sliderLabel, 'replay.slider');
     this.slider = h('input', { type: 'range', id: 'replay-slider', min: '0', max: '0', step: '1', value: '0', disabled: true });
-    this.slider.addEventListener('input', () => {
-      this.player.pause();
-      this._syncPlay();
-      this.goto(Number(this.slider.value));
+    this.slider.addEventListener('input', () => this.goto(Number(this.slider.value)));
+    // An arrow key is one step from the position last asked for (the
+    // browser's own stepping starts from the value on screen).
+    this.slider.addEventListener('keydown', (e) => {
+      const dir = STEP_KEYS[e.key];
+      if (!dir || e.altKey || e.ctrlKey || e.metaKey || e.shiftKey) return;
+      e.preventDefault();
+      this.step(dir, { say: false });
     });
     this.marksEl = h('div', { class: 'timeline-marks', role: 'group', 'aria-labelledby': 'replay-marks-label' });
     this.marksLabel = h('span', { id: 'replay-marks-label', class: 'visually-hidden' });
@@ -360,7 +364,7 @@ export class ReplayView {
     this.slider.max = String(rp.length - 1);
     this.slider.disabled = false;
     for (const b of this.buttons) b.disabled = false;
-    this.pos = 0;
+    this.player.seek(0);
     this._relabel();
     this.schedule();
   }
@@ -390,27 +394,38 @@ export class ReplayView {
 
   // ---- moving -----------------------------------------------------------------------
 
-  goto(pos) {
-    if (!this.ready) return;
-    this.pos = Math.max(0, Math.min(this.replay.length - 1, pos));
-    this.player.pos = this.pos;
+  /** The position last asked for (the player's); drawn at the next frame. */
+  get pos() {
+    return this.player.pos;
+  }
+
+  // Moves stop playing and are made from the position last asked for, not
+  // from the one drawn: clicks and keys that come before the next frame are
+  // each one move. The slider shows the new position at once (the browser
+  // steps a range input from its value); the rest follows at the next frame.
+  _moved(say) {
+    this._syncPlay();
+    if (String(this.pos) !== this.slider.value) this.slider.value = String(this.pos);
+    if (say) this.sayNext = true; // buttons do not move the focus: say where we are
     this.schedule();
   }
 
-  step(dir) {
-    this.player.pause();
-    this._syncPlay();
-    this.sayNext = true;
-    this.goto(this.pos + dir);
+  goto(pos, { say = false } = {}) {
+    if (!this.ready) return;
+    this.player.seek(pos);
+    this._moved(say);
+  }
+
+  step(dir, { say = true } = {}) {
+    if (!this.ready) return;
+    this.player.step(dir);
+    this._moved(say);
   }
 
   stepMark(dir) {
-    const p = this.replay.nextMark(this.pos, dir);
-    this.player.pause();
-    this._syncPlay();
-    this.sayNext = true;
-    if (p >= 0) this.goto(p);
-    else this.goto(dir > 0 ? this.replay.length - 1 : 0);
+    if (!this.ready) return;
+    this.player.stepMark(dir);
+    this._moved(true);
   }
 
   togglePlay() {
@@ -418,7 +433,6 @@ export class ReplayView {
       this.player.pause();
     } else {
       if (this.pos >= this.replay.length - 1) this.goto(0);
-      this.player.pos = this.pos;
       this.player.play(performance.now());
     }
     this._syncPlay();
@@ -454,11 +468,10 @@ export class ReplayView {
           target = Math.min(limit, target + FASTEST_SLICE);
           this._seekDoc(target);
         } while (target < limit && performance.now() - t0 < FASTEST_BUDGET_MS);
-        this.pos = target;
         pl.pos = target;
         pl.last = now;
       } else {
-        this.pos = pl.advance(now, limit);
+        pl.advance(now, limit);
       }
       if (this.pos >= rp.length - 1) {
         pl.pause();
@@ -683,12 +696,7 @@ export class ReplayView {
       });
       if (m.kind === 'arrival') b.style.borderColor = orgColor(ev.org);
       b.style.left = `calc(${m.pos / span} * (100% - 1.1rem) + 0.55rem)`;
-      b.addEventListener('click', () => {
-        this.player.pause();
-        this._syncPlay();
-        this.sayNext = true;
-        this.goto(m.pos);
-      });
+      b.addEventListener('click', () => this.goto(m.pos, { say: true }));
       return b;
     });
     this.marksEl.replaceChildren(...buttons);
