@@ -65,7 +65,7 @@ test('the facilitator ends and reopens; everyone hears it; edits made meanwhile 
   session.welcome(welcome());
   const ending = store.endWorkshop();
   const req = session.sent.at(-1);
-  assert.deepEqual(req, { type: 'workshop_end', id: req.id, workshop: 'W' });
+  assert.deepEqual(req, { type: 'workshop_end', id: req.id });
   session.deliver({ type: 'workshop', id: req.id, state: 'ended', at: 5000, by: 'p1' });
   assert.deepEqual(await ending, { ok: true, state: 'ended' });
   assert.equal(store.ended, true);

@@ -99,9 +99,9 @@ export function answer(id, poll, { answer: answerId, text }) {
   return m;
 }
 export const upvote = (id, poll, answerId, up) => ({ type: 'upvote', id, poll, answer: answerId, up });
-/** The facilitator ends or reopens the workshop (issue 12). */
-export const workshopEnd = (id, workshop) => ({ type: 'workshop_end', id, workshop });
-export const workshopReopen = (id, workshop) => ({ type: 'workshop_reopen', id, workshop });
+/** The facilitator ends or reopens the workshop of this connection (issue 12). */
+export const workshopEnd = (id) => ({ type: 'workshop_end', id });
+export const workshopReopen = (id) => ({ type: 'workshop_reopen', id });
 
 /** Client message types whose errors belong to polls. */
 export const POLL_REQUESTS = new Set([

@@ -138,7 +138,7 @@ export class WorkshopStore extends Emitter {
   _workshopRequest(make) {
     if (!this.session.joined) return Promise.resolve({ error: 'offline' });
     const id = `${this.reqPrefix}-${++this.reqSeq}`;
-    if (!this.session.send(make(id, this.workshopId))) return Promise.resolve({ error: 'offline' });
+    if (!this.session.send(make(id))) return Promise.resolve({ error: 'offline' });
     return new Promise((resolve) => this.requests.set(id, resolve));
   }
 

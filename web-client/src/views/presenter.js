@@ -112,7 +112,7 @@ export class PresenterView {
       store.polls.on('change', () => this._renderPoll()),
       store.on('text', () => this._scheduleText()),
       store.on('welcome', () => { this.title.textContent = store.title; this._renderJoin(); this._renderEnded(); this._scheduleText(); }),
-      store.on('workshop', () => this._renderEnded()),
+      store.on('workshop', () => { this._renderEnded(); this._renderJoin(); }),
       i18n.on('change', () => { this.sig = null; this._renderPoll(); this._renderJoin(); this._renderEnded(); }),
     );
     this._renderJoin();
@@ -129,7 +129,8 @@ export class PresenterView {
 
   _renderJoin() {
     const { i18n, store } = this;
-    const code = store.workshop.code;
+    // A code works only while the workshop is open (a reopened one may get a new one).
+    const code = store.ended ? null : store.workshop.code;
     const title = h('h2', { class: 'presenter-section-title', id: 'presenter-join-title', text: i18n.t('present.join') });
     const parts = [title, qrSvg(this.links.invite, { label: i18n.t('present.qrLabel') })];
     if (code) {

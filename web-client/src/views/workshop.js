@@ -133,7 +133,7 @@ export class WorkshopView {
     this.el.replaceChildren(header, this.endConfirm, this.endedBanner, this.share,
       h('div', { class: 'workshop-body' }, editorSection, this.polls.el, this.presence.el), this.pollBanner);
     document.title = `${store.title} · Atelier`;
-    this.offs.push(store.on('workshop', () => this._renderEnded()));
+    this.offs.push(store.on('workshop', () => { this._renderEnded(); this._renderShare(); }));
     this.offs.push(i18n.on('change', () => this._renderEnded()));
     this._renderEnded();
   }
@@ -287,7 +287,7 @@ export class WorkshopView {
     const title = h('h2', { id: 'share-title', class: 'panel-title' });
     i18n.bind(title, 'share.title');
     const parts = [title, copyField(i18n, { labelKey: 'share.inviteLabel', hintKey: 'share.inviteHint', value: this.links.invite, announce, idPrefix: 'invite' })];
-    const code = this.store.workshop?.code;
+    const code = this.store.ended ? null : this.store.workshop?.code;
     if (code) {
       const codeText = h('p', { class: 'share-code', id: 'share-code' });
       i18n.bind(codeText, 'share.code', { code: spacedCode(code), address: this.links.joinAt || '' });
