@@ -88,6 +88,8 @@ test('the end: every page says it, the statement is read-only, summary and repla
     await p.locator('.poll-card[data-state="closed"]').waitFor(); // open polls closed
   }
   assert.equal(await fac.locator('#end-workshop').isHidden(), true);
+  // When, in the workshop's time zone, named (UTC: made over the API without one).
+  await fac.locator('#ended-banner', { hasText: '(UTC)' }).waitFor();
   // The facilitator downloads the printable summary (HTML).
   const [download] = await Promise.all([fac.waitForEvent('download'), fac.locator('#summary-download').click()]);
   assert.match(download.suggestedFilename(), /\.html$/);
@@ -146,4 +148,23 @@ test('an ended workshop opened later: the join page says so', async (t) => {
   await connected(late);
   await late.locator('#ended-banner').waitFor();
   noProblems(late);
+});
+
+test('a workshop made on the home page takes the time zone of this device', async (t) => {
+  const can = await serverCan(env);
+  const context = await env.browser.newContext({ locale: 'fr-FR', timezoneId: 'Europe/Paris' });
+  t.after(() => context.close().catch(() => {}));
+  const page = await context.newPage();
+  await page.goto(`${env.server.url}/`);
+  assert.equal(await page.locator('#home-zone').inputValue(), 'Europe/Paris');
+  await page.locator('#home-title').fill('Fuseau');
+  await page.locator('#home-name').fill('Awa');
+  await page.locator('#home-org').fill('Ville de Lyon');
+  const [req] = await Promise.all([page.waitForRequest((r) => r.url().endsWith('/api/workshops') && r.method() === 'POST'), page.locator('#home-create').click()]);
+  assert.equal(JSON.parse(req.postData()).time_zone, 'Europe/Paris');
+  await connected(page);
+  if (!can.end) return;
+  const id = page.url().split('/w/')[1];
+  const meta = await (await fetch(`${env.server.url}/api/workshops/${id}`)).json();
+  assert.equal(meta.time_zone, 'Europe/Paris');
 });

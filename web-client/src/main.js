@@ -146,9 +146,9 @@ function openHome(code) {
       }
       return res;
     },
-    async onCreate({ title, template, name, organisation }) {
+    async onCreate({ title, template, name, organisation, timeZone }) {
       const text = template === 'method' ? i18n.t('template.method') : '';
-      const res = await createWorkshop(base, { title, text });
+      const res = await createWorkshop(base, { title, text, timeZone });
       if (res.error) return res.error === 'network' || res.error === 'unavailable' || res.error === 'too_large' ? res.error : 'create';
       const { id, facilitator_key: key } = res.data;
       storage.setProfile({ name, organisation });

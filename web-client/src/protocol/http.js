@@ -16,11 +16,11 @@ async function call(url, init) {
   return { error: code, status: res.status };
 }
 
-export function createWorkshop(base, { title, text }) {
+export function createWorkshop(base, { title, text, timeZone }) {
   return call(new URL('api/workshops', base), {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ title, text }),
+    body: JSON.stringify(timeZone ? { title, text, time_zone: timeZone } : { title, text }),
   });
 }
 

@@ -77,6 +77,14 @@ export function renderHome({ i18n, profile, organisations, recent, code, onCode,
   });
   const fieldset = h('fieldset', { class: 'field options' }, legend, ...options);
 
+  // The workshop's time zone (its exports' times): the browser's, unless changed.
+  const browserZone = (() => { try { return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC'; } catch { return 'UTC'; } })();
+  let zones = [];
+  try { zones = Intl.supportedValuesOf ? Intl.supportedValuesOf('timeZone') : []; } catch { zones = []; }
+  const zoneList = h('datalist', { id: 'home-zones' }, zones.map((z) => h('option', { value: z })));
+  const zoneInput = h('input', { type: 'text', id: 'home-zone', name: 'time_zone', autocomplete: 'off', spellcheck: 'false', list: 'home-zones', value: browserZone, maxlength: 64 });
+  const zone = field(i18n, { labelKey: 'home.zoneLabel', hintKey: 'home.zoneHint', input: zoneInput });
+
   const error = h('p', { class: 'form-error', role: 'alert', hidden: true });
   const submit = h('button', { type: 'submit', class: 'primary', id: 'home-create' });
   i18n.bind(submit, 'home.create');
@@ -85,7 +93,7 @@ export function renderHome({ i18n, profile, organisations, recent, code, onCode,
   i18n.bind(identityTitle, 'home.identity');
 
   const form = h('form', { class: 'card form', novalidate: true, 'aria-labelledby': 'home-heading' },
-    title.el, fieldset, identityTitle, h('div', { class: 'field-row' }, name.el, org.el), error, h('div', { class: 'actions' }, submit));
+    title.el, fieldset, identityTitle, h('div', { class: 'field-row' }, name.el, org.el), zone.el, zoneList, error, h('div', { class: 'actions' }, submit));
 
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
@@ -95,7 +103,10 @@ export function renderHome({ i18n, profile, organisations, recent, code, onCode,
     title.setError(t.error, { max: t.max });
     name.setError(n.error, { max: n.max });
     org.setError(o.error, { max: o.max });
-    const firstBad = [[t, titleInput], [n, nameInput], [o, orgInput]].find(([r]) => r.error);
+    const tz = zoneInput.value.trim() || 'UTC';
+    const z = zones.length && !zones.includes(tz) && tz !== 'UTC' && tz !== browserZone ? { error: 'home.zoneUnknown' } : { value: tz };
+    zone.setError(z.error);
+    const firstBad = [[t, titleInput], [n, nameInput], [o, orgInput], [z, zoneInput]].find(([r]) => r.error);
     if (firstBad) {
       firstBad[1].focus();
       return;
@@ -104,7 +115,7 @@ export function renderHome({ i18n, profile, organisations, recent, code, onCode,
     error.hidden = true;
     submit.disabled = true;
     i18n.rebind(submit, 'home.creating');
-    const failure = await onCreate({ title: t.value, template, name: n.value, organisation: o.value });
+    const failure = await onCreate({ title: t.value, template, name: n.value, organisation: o.value, timeZone: z.value });
     if (failure) {
       i18n.rebind(error, `error.${failure}`);
       error.hidden = false;

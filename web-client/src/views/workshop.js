@@ -12,6 +12,16 @@ import { localized } from '../state/polls.js';
 /** "482913" → "482 913" (narrow no-break space: never cut in two). */
 export const spacedCode = (code) => (code ? `${code.slice(0, 3)}\u202f${code.slice(3)}` : '');
 
+/** A date and time in the workshop's time zone (named), else the browser's. */
+function formatWhen(lang, ms, zone) {
+  if (zone) {
+    try {
+      return `${new Intl.DateTimeFormat(lang, { dateStyle: 'long', timeStyle: 'short', timeZone: zone }).format(new Date(ms))} (${zone})`;
+    } catch { /* a zone this browser does not know */ }
+  }
+  return new Intl.DateTimeFormat(lang, { dateStyle: 'long', timeStyle: 'short' }).format(new Date(ms));
+}
+
 export class WorkshopView {
   /**
    * links {invite, facilitator, joinAt (the address to type a code at),
@@ -192,7 +202,7 @@ export class WorkshopView {
       this.endedBanner.replaceChildren();
       return;
     }
-    const when = store.workshop.endedAt ? new Intl.DateTimeFormat(i18n.lang, { dateStyle: 'long', timeStyle: 'short' }).format(new Date(store.workshop.endedAt)) : null;
+    const when = store.workshop.endedAt ? formatWhen(i18n.lang, store.workshop.endedAt, store.workshop.timeZone) : null;
     const title = h('h2', { id: 'ended-title', class: 'panel-title', tabindex: '-1', text: i18n.t('end.title') });
     const body = h('p', { text: when ? i18n.t('end.bodyAt', { when }) : i18n.t('end.body') });
     const actions = [];
