@@ -11,10 +11,12 @@ RUN cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DATELIER_TESTS=OFF -D
  && cmake --build build -j"$(nproc)" \
  && node web-client/build.js
 
-# Runtime stage: the binary, its shared libraries and the web files.
+# Runtime stage: the binary, its shared libraries, the web files, and the tz
+# database (a workshop's time zone is checked against it and its exports are
+# written on its clock).
 FROM debian:12-slim
 RUN apt-get update && apt-get install -y --no-install-recommends \
-      libwebsockets17 libhiredis0.14 libcjson1 liburing2 && rm -rf /var/lib/apt/lists/*
+      libwebsockets17 libhiredis0.14 libcjson1 liburing2 tzdata && rm -rf /var/lib/apt/lists/*
 COPY --from=build /src/build/atelier /usr/local/bin/atelier
 COPY --from=build /src/web-client/dist /usr/share/atelier/web
 USER nobody

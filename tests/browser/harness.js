@@ -57,24 +57,9 @@ export async function launchBrowser() {
   });
 }
 
-/**
- * A browser context and page that fail the test on page errors and CSP
- * violations and record any dialog (an alert() would mean injected script ran).
- * bypassCSP: for axe, injected as a script tag.
- * ATELIER_TEST_SLOW_FRAMES=MS delays every animation frame callback by MS
- * (what a busy machine does): a test that reads what a frame draws without
- * waiting for it then fails every time instead of once in a while.
- */
-export async function openPage(browser, { locale = 'fr-FR', viewport = { width: 1280, height: 800 }, bypassCSP = false } = {}) {
-  const context = await browser.newContext({ locale, viewport, bypassCSP });
-  const slow = Number(process.env.ATELIER_TEST_SLOW_FRAMES || 0);
-  if (slow > 0) {
-    await context.addInitScript((ms) => {
-      const raf = window.requestAnimationFrame.bind(window);
-      window.requestAnimationFrame = (f) => raf(() => setTimeout(() => f(performance.now()), ms));
-    }, slow);
-  }
-  const page = await context.newPage();
+/** Record page errors, CSP violations and dialogs of a page (popups included, from their start). */
+function watchPage(page) {
+  if (page.problems) return;
   page.problems = [];
   page.dialogs = [];
   page.on('pageerror', (e) => page.problems.push(`pageerror: ${e.message}`));
@@ -93,6 +78,29 @@ export async function openPage(browser, { locale = 'fr-FR', viewport = { width: 
     page.dialogs.push(d.message());
     d.dismiss().catch(() => {});
   });
+}
+
+/**
+ * A browser context and page that fail the test on page errors and CSP
+ * violations and record any dialog (an alert() would mean injected script ran).
+ * bypassCSP: for axe, injected as a script tag.
+ * ATELIER_TEST_SLOW_FRAMES=MS delays every animation frame callback by MS
+ * (what a busy machine does): a test that reads what a frame draws without
+ * waiting for it then fails every time instead of once in a while.
+ */
+export async function openPage(browser, { locale = 'fr-FR', viewport = { width: 1280, height: 800 }, bypassCSP = false } = {}) {
+  const context = await browser.newContext({ locale, viewport, bypassCSP });
+  const slow = Number(process.env.ATELIER_TEST_SLOW_FRAMES || 0);
+  if (slow > 0) {
+    await context.addInitScript((ms) => {
+      const raf = window.requestAnimationFrame.bind(window);
+      window.requestAnimationFrame = (f) => raf(() => setTimeout(() => f(performance.now()), ms));
+    }, slow);
+  }
+  // Every page of the context, tabs it opens included (a link with target=_blank).
+  context.on('page', watchPage);
+  const page = await context.newPage();
+  if (!page.problems) watchPage(page); // in case the event comes after newPage resolves
   return { context, page };
 }
 

@@ -131,6 +131,8 @@ test('the replay: scrub, step, key moments, play to the end, colours, presence, 
   await drawn(page);
   assert.equal(await page.locator('#replay-title').textContent(), 'Partenariat « Quartiers » 🤝');
   assert.equal(await page.locator('#replay-slider').getAttribute('max'), String(events.length - 1));
+  assert.equal(await sliderPos(page), events.length - 1, 'the replay opens at the end of the session');
+  assert.equal(await shown(page), text, 'with the final text');
   assert.equal(await page.locator('#replay-export-md').count(), 0, 'no exports without the key');
   assert.equal(await page.locator('#replay-delete').count(), 0);
 
@@ -263,14 +265,16 @@ test('the replay: scrub, step, key moments, play to the end, colours, presence, 
 });
 
 test('the facilitator exports the record and deletes the workshop', async () => {
-  const page = await newPage();
-  // The facilitator link stores the key; the workshop's header links to the replay.
-  await page.goto(`${server.url}/#/w/${w.id}?key=${w.facilitator_key}`);
-  await page.locator('#join-name').fill('Awa');
-  await page.locator('#join-org').fill('Ville de Lyon');
-  await page.locator('#join-submit').click();
-  await page.locator('#replay-link').click();
+  const live = await newPage();
+  // The facilitator link stores the key; the workshop's header links to the
+  // replay, which opens in a new tab: the live workshop stays where it is.
+  await live.goto(`${server.url}/#/w/${w.id}?key=${w.facilitator_key}`);
+  await live.locator('#join-name').fill('Awa');
+  await live.locator('#join-org').fill('Ville de Lyon');
+  await live.locator('#join-submit').click();
+  const [page] = await Promise.all([live.context().waitForEvent('page'), live.locator('#replay-link').click()]);
   await page.waitForURL(/\/replay$/);
+  assert.doesNotMatch(live.url(), /\/replay/, 'the live workshop stays open in its tab');
   await page.locator('.replay-loading').waitFor({ state: 'hidden' });
 
   for (const [format, ext] of [['md', /\.md$/], ['json', /\.json$/], ['csv', /\.csv$/]]) {
@@ -285,7 +289,8 @@ test('the facilitator exports the record and deletes the workshop', async () => 
     assert.ok(body.length > 0, `${format} not empty`);
     if (format === 'json') assert.ok(JSON.parse(body).events.length > 0);
     if (format === 'md') assert.ok(body.includes('Fin.'), 'the summary holds the final statement');
-    if (format === 'csv') assert.match(body, /^poll,question,kind,state,group,respondents,option,count,divergence,alignment\r\n/);
+    // history.md, "CSV": the office dialect, headers in the page's language.
+    if (format === 'csv') assert.match(body, /^\uFEFF(N°;Question;Type;État;Groupe;Répondants;Choix;Nombre;Écart;Alignement|No\.;Question;Kind;State;Group;Respondents;Choice;Count;Divergence;Alignment)\r\n/);
   }
   await page.locator('#replay-export-status', { hasText: 'Fichier téléchargé' }).waitFor();
 

@@ -68,6 +68,8 @@ const SERVER_SCHEMA = {
   cursor: 'server-cursor', pong: 'pong', error: 'error',
   // protocol/polls.md
   poll: 'poll', poll_deleted: 'poll-deleted', answer: 'poll-answer', results: 'results', my_ballot: 'my_ballot',
+  // protocol/README.md, "The workshop's end"
+  workshop: 'workshop',
 };
 
 // What the server requires of an op beyond the schema (spec "Conventions").

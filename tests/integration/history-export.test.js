@@ -9,7 +9,9 @@
 // UPDATE_GOLDEN=1 rewrites them from the server's output (read the diff
 // before committing it). Besides the goldens, the exports are checked against
 // the spec directly: the JSON is the facilitator view of /history, the CSV is
-// RFC 4180 with the spec's columns and the figures of /state.
+// the office dialect of history.md (byte order mark, ";", CRLF, RFC 4180
+// quoting, headers and words in the language, decimal commas in French) with
+// the spec's columns and the figures of /state.
 //
 // Then: exports without the key are 401, with a wrong key (or a participant
 // token) 403, an unknown format or lang 400; DELETE without the key 401, with
@@ -30,7 +32,30 @@ const { Harness, Resp, sleep, waitUntil, getJson, bearer, fetchAllHistory, asser
 const GOLDEN = path.join(__dirname, 'golden');
 const UPDATE = process.env.UPDATE_GOLDEN === '1';
 const J = (x) => JSON.stringify(x);
-const CSV_HEADER = ['poll', 'question', 'kind', 'state', 'group', 'respondents', 'option', 'count', 'divergence', 'alignment'];
+// history.md, "CSV": the first table (choice and scale polls) and the text
+// polls' table, in each language; and the words of its cells.
+const CSV = {
+  fr: {
+    header: ['N°', 'Question', 'Type', 'État', 'Groupe', 'Répondants', 'Choix', 'Nombre', 'Écart', 'Alignement'],
+    text: ['N°', 'Question', 'État', 'Groupe', 'Répondants', 'Réponse', 'Votes'],
+    kinds: { single: 'choix unique', multiple: 'choix multiple', scale: "échelle d'accord" },
+    states: { open: 'ouvert', closed: 'clos' },
+    all: 'Tous', other: 'Autres', mean: 'Moyenne',
+    labels: { aligned: 'organisations alignées', partly_aligned: 'organisations partiellement alignées', divergent: 'organisations divergentes' },
+    scale: ['Pas du tout d\'accord', 'Plutôt pas d\'accord', 'Ni d\'accord ni pas d\'accord', 'Plutôt d\'accord', 'Tout à fait d\'accord'],
+    number: (x) => Number(x.replace(',', '.')),
+  },
+  en: {
+    header: ['No.', 'Question', 'Kind', 'State', 'Group', 'Respondents', 'Choice', 'Count', 'Divergence', 'Alignment'],
+    text: ['No.', 'Question', 'State', 'Group', 'Respondents', 'Answer', 'Upvotes'],
+    kinds: { single: 'single choice', multiple: 'multiple choice', scale: 'agreement scale' },
+    states: { open: 'open', closed: 'closed' },
+    all: 'All', other: 'Other', mean: 'Mean',
+    labels: { aligned: 'aligned', partly_aligned: 'partly aligned', divergent: 'divergent' },
+    scale: ['Strongly disagree', 'Somewhat disagree', 'Neither agree nor disagree', 'Somewhat agree', 'Strongly agree'],
+    number: (x) => Number(x),
+  },
+};
 
 // ---------------------------------------------------------------- normalising
 
@@ -84,9 +109,9 @@ function checkGolden(t, name, actual) {
   }
 }
 
-// RFC 4180: fields separated by commas, records by CRLF, quoted fields may
-// hold commas, CR, LF and doubled quotes. Throws on anything else.
-function parseCsv(text) {
+// RFC 4180 with `sep` between fields: records end with CRLF, quoted fields
+// may hold the separator, CR, LF and doubled quotes. Throws on anything else.
+function parseCsv(text, sep = ',') {
   const rows = [];
   let row = [];
   let i = 0;
@@ -105,13 +130,13 @@ function parseCsv(text) {
         field += text[i++];
       }
     } else {
-      while (i < n && text[i] !== ',' && text[i] !== '\r' && text[i] !== '\n') {
+      while (i < n && text[i] !== sep && text[i] !== '\r' && text[i] !== '\n') {
         if (text[i] === '"') throw new Error(`CSV: quote inside an unquoted field at ${i}`);
         field += text[i++];
       }
     }
     row.push(field);
-    if (text[i] === ',') { i++; continue; }
+    if (text[i] === sep) { i++; continue; }
     if (text[i] === '\r' && text[i + 1] === '\n') { rows.push(row); row = []; i += 2; if (i >= n) return rows; continue; }
     if (i >= n) { rows.push(row); return rows; }
     throw new Error(`CSV: expected , or CRLF at offset ${i}, got ${J(text.slice(i, i + 10))}`);
@@ -299,60 +324,79 @@ describe('history: exports and deletion', { timeout: 120000 }, () => {
     checkGolden(t, 'export.json', `${normalise(JSON.stringify(g, null, 2), run.known)}\n`);
   });
 
-  test('export csv: RFC 4180, the spec\'s columns, the figures of /state, golden file (fr, en)', async (t) => {
+  test('export csv: the office dialect, the spec\'s columns, the figures of /state, golden file (fr, en)', async (t) => {
     const bugs = [];
     const { w } = run;
     const st = (await getJson(h.server.port, `/api/workshops/${w.id}/state?rev=${run.fac.rev}`, { key: w.facilitator_key })).json;
     for (const lang of ['fr', 'en']) {
+      const words = CSV[lang];
       const r = await exp(`format=csv&lang=${lang}`, w.facilitator_key);
       assert.equal(r.status, 200, `export csv: ${r.status} ${r.text.slice(0, 300)}`);
       if (r.headers['content-type'] !== 'text/csv; charset=utf-8') bugs.push(`csv: Content-Type ${J(r.headers['content-type'])}`);
       if (!/^attachment\b/.test(r.headers['content-disposition'] || '')) bugs.push(`csv: Content-Disposition ${J(r.headers['content-disposition'])}`);
-      const text = r.text;
-      if (/(^|[^\r])\n/.test(text)) bugs.push('csv: a bare LF line end (RFC 4180: CRLF)');
-      const rows = parseCsv(text);
-      assert.deepEqual(rows[0], CSV_HEADER, 'csv header');
-      const body = rows.slice(1);
-      for (const row of body) if (row.length !== CSV_HEADER.length) bugs.push(`csv: row of ${row.length} fields: ${J(row)}`);
-      const col = Object.fromEntries(CSV_HEADER.map((c, i) => [c, i]));
-      // Rows of group "all" carry the totals of /state's results.
+      assert.ok(r.text.startsWith('\uFEFF'), 'csv: no byte order mark');
+      const text = r.text.slice(1);
+      if (/(^|[^\r])\n/.test(text)) bugs.push('csv: a bare LF line end (CRLF)');
+      // Tables one after the other, an empty line between them.
+      const tables = [[]];
+      for (const row of parseCsv(text, ';')) {
+        if (row.length === 1 && row[0] === '') tables.push([]);
+        else tables[tables.length - 1].push(row);
+      }
+      assert.equal(tables.length, 3, `csv ${lang}: three tables (choice and scale polls, text polls, key moments)`);
+      const [choices, texts] = tables;
+      assert.deepEqual(choices[0], words.header, 'csv header');
+      assert.deepEqual(texts[0], words.text, 'csv text polls header');
+      for (const [table, head] of [[choices, words.header], [texts, words.text]]) {
+        for (const row of table.slice(1)) if (row.length !== head.length) bugs.push(`csv: row of ${row.length} fields: ${J(row)}`);
+      }
       // history.md: a text field starting with = + - @ or a tab gets a "'"
-      // in front (CSV injection guard); poll ids are text fields too.
-      const cell = (text) => (/^[=+\-@\t]/.test(text) ? `'${text}` : text);
-      for (const { poll, results } of st.polls) {
-        const mine = body.filter((row) => row[col.poll] === cell(poll.id));
-        if (poll.state === 'draft') continue;
-        if (!mine.length) { bugs.push(`csv ${lang}: no rows for poll ${poll.id} (${poll.kind})`); continue; }
+      // in front (CSV injection guard).
+      const cell = (x) => (/^[=+\-@\t]/.test(x) ? `'${x}` : x);
+      const shown = st.polls.filter(({ poll }) => poll.state !== 'draft');
+      shown.forEach(({ poll, results }, i) => {
+        const number = String(i + 1); // as in the summary
+        const isText = poll.kind === 'text';
+        const head = isText ? words.text : words.header;
+        const col = Object.fromEntries(head.map((c, k) => [c, k]));
+        const [qCol, sCol, gCol, rCol] = [head[1], head[isText ? 2 : 3], head[isText ? 3 : 4], head[isText ? 4 : 5]].map((c) => col[c]);
+        const mine = (isText ? texts : choices).slice(1).filter((row) => row[0] === number);
+        if (!mine.length) { bugs.push(`csv ${lang}: no rows for poll ${number} (${poll.kind})`); return; }
         for (const row of mine) {
-          if (row[col.question] !== cell(poll.question) || row[col.kind] !== poll.kind || row[col.state] !== poll.state) bugs.push(`csv ${lang}: row ${J(row)} does not describe poll ${poll.id}`);
+          if (row[qCol] !== cell(poll.question) || row[sCol] !== words.states[poll.state] || (!isText && row[2] !== words.kinds[poll.kind])) bugs.push(`csv ${lang}: row ${J(row)} does not describe poll ${number}`);
+          if (isText) continue;
           const a = results.alignment;
-          const div = row[col.divergence] === '' ? null : Number(row[col.divergence]);
-          if (div !== (a ? a.divergence : null) || row[col.alignment] !== (a ? a.label : '')) bugs.push(`csv ${lang}: row ${J(row)}: divergence/alignment, expected ${J(a)}`);
+          const div = row[8] === '' ? null : words.number(row[8]);
+          if (div !== (a ? Math.round(a.divergence * 100) / 100 : null) || row[9] !== (a ? words.labels[a.label] : '')) bugs.push(`csv ${lang}: row ${J(row)}: divergence/alignment, expected ${J(a)}`);
         }
-        const all = mine.filter((row) => row[col.group] === 'all');
+        const all = mine.filter((row) => row[gCol] === words.all);
+        const figure = (row) => words.number(row[row.length - (isText ? 1 : 3)]);
+        const option = (row) => row[row.length - (isText ? 2 : 4)];
         if (poll.kind === 'single' || poll.kind === 'multiple') {
-          const got = poll.choices.map((ch) => { const row = all.find((x) => x[col.option] === cell(ch)); return row ? Number(row[col.count]) : null; });
-          if (!same(got, results.counts)) bugs.push(`csv ${lang}: poll ${poll.id} group all counts ${J(got)}; /state ${J(results.counts)}`);
+          const got = poll.choices.map((ch) => { const row = all.find((x) => option(x) === cell(ch)); return row ? figure(row) : null; });
+          if (!same(got, results.counts)) bugs.push(`csv ${lang}: poll ${number} group all counts ${J(got)}; /state ${J(results.counts)}`);
         } else if (poll.kind === 'scale') {
-          const got = [1, 2, 3, 4, 5].map((v) => { const row = all.find((x) => x[col.option] === String(v)); return row ? Number(row[col.count]) : null; });
-          if (!same(got, results.counts)) bugs.push(`csv ${lang}: scale ${poll.id} counts ${J(got)}; /state ${J(results.counts)}`);
-          const mean = all.find((x) => x[col.option] === 'mean');
-          if (!mean || Number(mean[col.count]) !== results.mean) bugs.push(`csv ${lang}: scale ${poll.id} mean row ${J(mean)}; /state mean ${results.mean}`);
+          const got = words.scale.map((label, k) => { const row = all.find((x) => option(x) === `${k + 1} — ${label}`); return row ? figure(row) : null; });
+          if (!same(got, results.counts)) bugs.push(`csv ${lang}: scale ${number} counts ${J(got)}; /state ${J(results.counts)}`);
+          const mean = all.find((x) => option(x) === words.mean);
+          if (!mean || figure(mean) !== Math.round(results.mean * 100) / 100) bugs.push(`csv ${lang}: scale ${number} mean row ${J(mean)}; /state mean ${results.mean}`);
         } else {
           for (const a of results.answers) {
             const txt = poll.answers.find((x) => x.id === a.id).text;
-            const row = all.find((x) => x[col.option] === cell(txt));
-            if (!row || Number(row[col.count]) !== a.upvotes) bugs.push(`csv ${lang}: answer ${J(txt)} row ${J(row)}; /state upvotes ${a.upvotes}`);
+            const row = all.find((x) => option(x) === cell(txt));
+            if (!row || figure(row) !== a.upvotes) bugs.push(`csv ${lang}: answer ${J(txt)} row ${J(row)}; /state upvotes ${a.upvotes}`);
           }
         }
-        for (const row of all) if (Number(row[col.respondents]) !== results.respondents) bugs.push(`csv ${lang}: ${J(row)} respondents; /state ${results.respondents}`);
-        const groups = new Set(mine.map((row) => row[col.group]));
-        for (const o of results.organisations) if (!groups.has(cell(o.name))) bugs.push(`csv ${lang}: poll ${poll.id}: no rows for broken-out ${o.name}`);
-        if (results.other && !groups.has('other')) bugs.push(`csv ${lang}: poll ${poll.id}: no rows for other`);
-        for (const g of groups) if (g !== 'all' && g !== 'other' && !results.organisations.some((o) => cell(o.name) === g)) bugs.push(`csv ${lang}: poll ${poll.id}: group ${J(g)} is not broken out (threshold)`);
-      }
-      if (body.some((row) => row[col.question] === 'Question supprimée.')) bugs.push(`csv ${lang}: rows for a deleted poll`);
-      checkGolden(t, `export.${lang}.csv`, normalise(text, run.known));
+        for (const row of all) if (Number(row[rCol]) !== results.respondents) bugs.push(`csv ${lang}: ${J(row)} respondents; /state ${results.respondents}`);
+        const groups = new Set(mine.map((row) => row[gCol]));
+        // A group with as many respondents as "all" (everyone) would repeat its figures: left out.
+        const everyone = (g) => g.respondents === results.respondents;
+        for (const o of results.organisations) if (!everyone(o) && !groups.has(cell(o.name))) bugs.push(`csv ${lang}: poll ${number}: no rows for broken-out ${o.name}`);
+        if (results.other && !everyone(results.other) && !groups.has(words.other)) bugs.push(`csv ${lang}: poll ${number}: no rows for other`);
+        for (const g of groups) if (g !== words.all && g !== words.other && !results.organisations.some((o) => cell(o.name) === g)) bugs.push(`csv ${lang}: poll ${number}: group ${J(g)} is not broken out (threshold)`);
+      });
+      if (choices.concat(texts).some((row) => row[1] === 'Question supprimée.')) bugs.push(`csv ${lang}: rows for a deleted poll`);
+      checkGolden(t, `export.${lang}.csv`, normalise(r.text, run.known));
     }
     for (const b of bugs) t.diagnostic(`SPEC MISMATCH: ${b}`);
     assert.deepEqual(bugs, []);

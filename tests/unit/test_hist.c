@@ -16,6 +16,9 @@
 #include "core/hist.h"
 #include "core/poll.h"
 #include "core/poll_json.h"
+#include "core/typo.h"
+
+#define N TYPO_NNBSP /* French typography's narrow no-break space */
 
 static const char *str(const sbuf *b) { return sbuf_data(b) ? sbuf_data(b) : ""; }
 
@@ -51,7 +54,7 @@ static void store(const poll_t *p, stored_poll *out) {
     sbuf_init(&a, 0);
     sbuf_init(&r, 0);
     poll_write_public(&a, p);
-    if (p->state == POLL_OPEN || p->state == POLL_CLOSED) poll_write_results(&r, p, POLL_MIN_GROUP, NULL);
+    if (p->state == POLL_OPEN || p->state == POLL_CLOSED) poll_write_results(&r, p, poll_threshold(p), NULL);
     snprintf(out->pub, sizeof out->pub, "%s", str(&a));
     snprintf(out->res, sizeof out->res, "%s", str(&r));
     sbuf_free(&a);
@@ -408,38 +411,122 @@ static void fixture_free(fixture *f) {
 START_TEST(test_markdown_summary) {
     fixture f;
     fixture_init(&f);
-    export_meta m = {"Partenariat *Lyon*", 1795833600000LL, 1795833900000LL, 42, "Quoi ?\n- emploi\n\nPourquoi ?"};
+    export_meta m = {"Partenariat *Lyon*", 1795833600000LL, 1795833900000LL, 42, "Quoi ?\n- emploi\n\nPourquoi ?", NULL};
     sbuf b;
     sbuf_init(&b, 0);
     export_markdown(&b, &m, &f.book, &f.st, EXPORT_FR);
     const char *md = str(&b);
+    /* The export's own words in French typography; what people typed as typed. */
     const char *want[] = {
         "# Partenariat \\*Lyon\\*\n",
-        "Atelier créé le 28 novembre 2026 à 02:40 UTC",
+        "Atelier créé le 28 novembre 2026 à 02:40 (UTC)",
         "42 révisions · 7 personnes · 3 organisations",
         "| Asso | 1 |\n| Banque | 3 |\n| Ville | 3 |\n",
         "> Quoi ?  \n> \\- emploi\n>\n> Pourquoi ?\n",
         "### 1. Ce résultat est-il commun \\| partagé ?",
-        "choix unique · clos · Répondants : 7",
+        "choix unique · clos · Répondants" N ": 7",
         "| Choix | Tous | Banque | Ville |",
         "| Oui, \"commun\" | 3 | 0 | 3 |",
         "| =Non | 4 | 3 | 0 |",
-        "Alignement : organisations divergentes (écart 1,00 ; 2 organisations comparées).",
-        "- 2026-11-28 02:40 — Atelier créé\n",
-        "- 2026-11-28 02:41 — Première arrivée : Ville\n",
-        "- 2026-11-28 02:42 — Sondage clos : « Ce résultat est-il commun \\| partagé ? »\n",
-        "- 2026-11-28 02:43 — Résultats dévoilés : « Ce résultat",
-        "- 2026-11-28 02:45 — Dernière modification de l'énoncé (42 révisions)\n",
+        "Alignement" N ": organisations divergentes (écart 1,00" N "; 2 organisations comparées).",
+        "## Moments clés (UTC)\n",
+        "- 28/11/2026 02:40 — Atelier créé\n",
+        "- 28/11/2026 02:41 — Première arrivée" N ": Ville\n",
+        "- 28/11/2026 02:42 — Sondage clos" N ": «" N "Ce résultat est-il commun \\| partagé ?" N "»\n",
+        "- 28/11/2026 02:43 — Résultats dévoilés" N ": «" N "Ce résultat",
+        "- 28/11/2026 02:45 — Dernière modification de l'énoncé (42 révisions)\n",
     };
     for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
         ck_assert_msg(strstr(md, want[i]), "missing %s in:\n%s", want[i], md);
     ck_assert_ptr_null(strstr(md, "| Autres |")); /* Asso's one voter is pooled below the threshold: shown nowhere */
+    ck_assert_ptr_null(strstr(md, "terminé")); /* never ended */
     sbuf_reset(&b);
     export_markdown(&b, &m, &f.book, &f.st, EXPORT_EN);
-    ck_assert_ptr_nonnull(strstr(str(&b), "Workshop created on 28 November 2026, 02:40 UTC"));
+    ck_assert_ptr_nonnull(strstr(str(&b), "Workshop created on 28 November 2026, 02:40 (UTC)"));
     ck_assert_ptr_nonnull(strstr(str(&b), "Alignment: divergent (divergence 1.00; 2 organisations compared)."));
     ck_assert_ptr_nonnull(strstr(str(&b), "single choice · closed · Respondents: 7"));
+    ck_assert_ptr_nonnull(strstr(str(&b), "- 2026-11-28 02:41 — First arrival from Ville\n"));
+    ck_assert_ptr_null(strstr(str(&b), N)); /* English typography is English */
     ck_assert(sbuf_ok(&b));
+    sbuf_free(&b);
+    fixture_free(&f);
+}
+END_TEST
+
+/* Paris in winter: one hour ahead of UTC (the hub reads it from the tz file). */
+static int32_t winter_paris(void *ctx, int64_t ms) {
+    (void)ctx;
+    (void)ms;
+    return 3600;
+}
+
+START_TEST(test_summary_in_the_zone_and_ended) {
+    fixture f;
+    fixture_init(&f);
+    const char *end[] = {"type", "ended", "by", "p0", "name", "Awa *Diallo*", NULL};
+    const char *reopen[] = {"type", "reopened", "by", "p0", "name", "Awa", NULL};
+    hist_event e = ev("1795834000000-0", end);
+    export_book_event(&f.book, &e);
+    e = ev("1795834060000-0", reopen);
+    export_book_event(&f.book, &e);
+    ck_assert_int_eq(f.book.ended, -1); /* reopened after */
+    e = ev("1795834120000-0", end);
+    export_book_event(&f.book, &e);
+    when_zone paris = {"Europe/Paris", winter_paris, NULL};
+    export_meta m = {"T", 1795833600000LL, 0, 0, "", &paris};
+    sbuf b;
+    sbuf_init(&b, 0);
+    export_markdown(&b, &m, &f.book, &f.st, EXPORT_FR);
+    const char *want[] = {
+        "Atelier créé le 28 novembre 2026 à 03:40 (Europe/Paris)",
+        "Atelier terminé le 28 novembre 2026 à 03:48 (Europe/Paris) par Awa \\*Diallo\\*.\n",
+        "## Moments clés (Europe/Paris)\n",
+        "- 28/11/2026 03:46 — Atelier terminé par Awa \\*Diallo\\*\n",
+        "- 28/11/2026 03:47 — Atelier rouvert par Awa\n",
+        "- 28/11/2026 03:48 — Atelier terminé par Awa \\*Diallo\\*\n",
+    };
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
+        ck_assert_msg(strstr(str(&b), want[i]), "missing %s in:\n%s", want[i], str(&b));
+    sbuf_reset(&b);
+    export_markdown(&b, &m, &f.book, &f.st, EXPORT_EN);
+    ck_assert_ptr_nonnull(strstr(str(&b), "Workshop ended on 28 November 2026, 03:48 (Europe/Paris) by Awa \\*Diallo\\*.\n"));
+    ck_assert_ptr_nonnull(strstr(str(&b), "- 2026-11-28 03:47 — Workshop reopened by Awa\n"));
+    sbuf_free(&b);
+    fixture_free(&f);
+}
+END_TEST
+
+START_TEST(test_html_summary) {
+    fixture f;
+    fixture_init(&f);
+    export_meta m = {"<script>alert(1)</script> & \"co\"", 1795833600000LL, 0, 1, "Quoi ?\n<b>gras</b>", NULL};
+    sbuf b;
+    sbuf_init(&b, 0);
+    export_html(&b, &m, &f.book, &f.st, EXPORT_FR, "N0nce");
+    const char *html = str(&b);
+    ck_assert_msg(strncmp(html, "<!DOCTYPE html>\n<html lang=\"fr\">", 31) == 0, "%s", html);
+    const char *want[] = {
+        "<title>&lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;co&quot;</title>",
+        "<style nonce=\"N0nce\">",
+        "@media print{",
+        "<h1>&lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;co&quot;</h1>",
+        "<blockquote>Quoi ?\n&lt;b&gt;gras&lt;/b&gt;</blockquote>",
+        "<h3>1. Ce résultat est-il commun | partagé ?</h3>",
+        "<p>choix unique · clos · Répondants" N ": 7</p>",
+        "<thead><tr><th>Choix</th><th>Tous</th><th>Banque</th><th>Ville</th></tr></thead>",
+        "<tbody><tr><td><em>Répondants</em></td><td>7</td><td>3</td><td>3</td></tr>",
+        "<tr><td>Oui, &quot;commun&quot;</td><td>3</td><td>0</td><td>3</td></tr>",
+        "<li>28/11/2026 02:42 — Sondage clos" N ": «" N "Ce résultat est-il commun | partagé ?" N "»</li>",
+        "</main>\n</body>\n</html>\n",
+    };
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
+        ck_assert_msg(strstr(html, want[i]), "missing %s in:\n%s", want[i], html);
+    ck_assert_ptr_null(strstr(html, "<script"));
+    ck_assert_ptr_null(strstr(html, "<b>"));
+    sbuf_reset(&b);
+    export_html(&b, &m, &f.book, &f.st, EXPORT_EN, "N0nce");
+    ck_assert_ptr_nonnull(strstr(str(&b), "<html lang=\"en\">"));
+    ck_assert_ptr_nonnull(strstr(str(&b), "<h2>Key moments (UTC)</h2>"));
     sbuf_free(&b);
     fixture_free(&f);
 }
@@ -448,19 +535,31 @@ END_TEST
 START_TEST(test_csv_results) {
     fixture f;
     fixture_init(&f);
+    export_meta m = {"T", 1795833600000LL, 1795833900000LL, 42, "", NULL};
     sbuf b;
     sbuf_init(&b, 0);
-    export_csv(&b, &f.st);
-    char want[2048];
-    snprintf(want, sizeof want,
-             "poll,question,kind,state,group,respondents,option,count,divergence,alignment\r\n"
-             "P1,Ce résultat est-il commun | partagé ?,single,closed,all,7,\"Oui, \"\"commun\"\"\",3,1.0000,divergent\r\n"
-             "P1,Ce résultat est-il commun | partagé ?,single,closed,all,7,\"'=Non\",4,1.0000,divergent\r\n"
-             "P1,Ce résultat est-il commun | partagé ?,single,closed,Banque,3,\"Oui, \"\"commun\"\"\",0,1.0000,divergent\r\n"
-             "P1,Ce résultat est-il commun | partagé ?,single,closed,Banque,3,\"'=Non\",3,1.0000,divergent\r\n"
-             "P1,Ce résultat est-il commun | partagé ?,single,closed,Ville,3,\"Oui, \"\"commun\"\"\",3,1.0000,divergent\r\n"
-             "P1,Ce résultat est-il commun | partagé ?,single,closed,Ville,3,\"'=Non\",0,1.0000,divergent\r\n");
-    ck_assert_str_eq(str(&b), want);
+    export_csv(&b, &m, &f.book, &f.st, EXPORT_FR);
+    ck_assert_str_eq(str(&b),
+             "\xEF\xBB\xBF" "N°;Question;Type;État;Groupe;Répondants;Choix;Nombre;Écart;Alignement\r\n"
+             "1;Ce résultat est-il commun | partagé ?;choix unique;clos;Tous;7;\"Oui, \"\"commun\"\"\";3;1,00;organisations divergentes\r\n"
+             "1;Ce résultat est-il commun | partagé ?;choix unique;clos;Tous;7;\"'=Non\";4;1,00;organisations divergentes\r\n"
+             "1;Ce résultat est-il commun | partagé ?;choix unique;clos;Banque;3;\"Oui, \"\"commun\"\"\";0;1,00;organisations divergentes\r\n"
+             "1;Ce résultat est-il commun | partagé ?;choix unique;clos;Banque;3;\"'=Non\";3;1,00;organisations divergentes\r\n"
+             "1;Ce résultat est-il commun | partagé ?;choix unique;clos;Ville;3;\"Oui, \"\"commun\"\"\";3;1,00;organisations divergentes\r\n"
+             "1;Ce résultat est-il commun | partagé ?;choix unique;clos;Ville;3;\"'=Non\";0;1,00;organisations divergentes\r\n"
+             "\r\n"
+             "Heure (UTC);Moment;Objet\r\n"
+             "28/11/2026 02:40;Atelier créé;\r\n"
+             "28/11/2026 02:41;Première arrivée;Ville\r\n"
+             "28/11/2026 02:42;Sondage clos;Ce résultat est-il commun | partagé ?\r\n"
+             "28/11/2026 02:43;Résultats dévoilés;Ce résultat est-il commun | partagé ?\r\n"
+             "28/11/2026 02:45;Dernière modification de l'énoncé;42 révisions\r\n");
+    sbuf_reset(&b);
+    export_csv(&b, &m, &f.book, &f.st, EXPORT_EN);
+    const char *en = str(&b);
+    ck_assert_ptr_nonnull(strstr(en, "\xEF\xBB\xBF" "No.;Question;Kind;State;Group;Respondents;Choice;Count;Divergence;Alignment\r\n"));
+    ck_assert_ptr_nonnull(strstr(en, "1;Ce résultat est-il commun | partagé ?;single choice;closed;All;7;\"'=Non\";4;1.00;divergent\r\n"));
+    ck_assert_ptr_nonnull(strstr(en, "\r\nTime (UTC);Moment;Subject\r\n2026-11-28 02:40;Workshop created;\r\n"));
     sbuf_free(&b);
     fixture_free(&f);
 }
@@ -505,15 +604,26 @@ static void scale_and_text_free(scale_and_text *f) {
 START_TEST(test_csv_scale_and_text) {
     scale_and_text f;
     scale_and_text_init(&f);
+    export_book book;
+    export_book_init(&book);
+    export_meta m = {"T", 1795833600000LL, 0, 0, "", NULL};
     sbuf b;
     sbuf_init(&b, 0);
-    export_csv(&b, &f.st);
+    export_csv(&b, &m, &book, &f.st, EXPORT_FR);
     const char *csv = str(&b);
-    ck_assert_ptr_nonnull(strstr(csv, "S,Clair ?,scale,open,all,2,4,1,,\r\n"));
-    ck_assert_ptr_nonnull(strstr(csv, "S,Clair ?,scale,open,all,2,5,1,,\r\n"));
-    ck_assert_ptr_nonnull(strstr(csv, "S,Clair ?,scale,open,all,2,mean,4.5000,,\r\n"));
-    ck_assert_ptr_nonnull(strstr(csv, "T,Impact ?,text,open,all,2,\"Un réseau, qui dure\",1,,\r\n"));
+    ck_assert_ptr_nonnull(strstr(csv, "\r\n1;Clair ?;échelle d'accord;ouvert;Tous;2;4 — Plutôt d'accord;1;;\r\n"));
+    ck_assert_ptr_nonnull(strstr(csv, "\r\n1;Clair ?;échelle d'accord;ouvert;Tous;2;5 — Tout à fait d'accord;1;;\r\n"));
+    ck_assert_ptr_nonnull(strstr(csv, "\r\n1;Clair ?;échelle d'accord;ouvert;Tous;2;Moyenne;4,50;;\r\n"));
+    /* Text polls: a table of their own, without the columns they never fill. */
+    ck_assert_ptr_nonnull(strstr(csv, "\r\n\r\nN°;Question;État;Groupe;Répondants;Réponse;Votes\r\n"
+                                      "2;Impact ?;ouvert;Tous;2;Un réseau, qui dure;1\r\n\r\n"));
+    ck_assert_ptr_null(strstr(csv, "Autres")); /* no organisation broken out: "other" would repeat "all" */
+    sbuf_reset(&b);
+    export_csv(&b, &m, &book, &f.st, EXPORT_EN);
+    ck_assert_ptr_nonnull(strstr(str(&b), "\r\n1;Clair ?;agreement scale;open;All;2;Mean;4.50;;\r\n"));
+    ck_assert_ptr_nonnull(strstr(str(&b), "\r\nNo.;Question;State;Group;Respondents;Answer;Upvotes\r\n"));
     sbuf_free(&b);
+    export_book_free(&book);
     scale_and_text_free(&f);
 }
 END_TEST
@@ -523,14 +633,14 @@ START_TEST(test_markdown_scale_and_text) {
     scale_and_text_init(&f);
     export_book book;
     export_book_init(&book);
-    export_meta m = {"T", 1795833600000LL, 0, 0, ""};
+    export_meta m = {"T", 1795833600000LL, 0, 0, "", NULL};
     sbuf b;
     sbuf_init(&b, 0);
     export_markdown(&b, &m, &book, &f.st, EXPORT_FR);
     ck_assert_str_eq(str(&b),
         "# T\n"
         "\n"
-        "Atelier créé le 28 novembre 2026 à 02:40 UTC · 0 révision · 0 personne · 0 organisation\n"
+        "Atelier créé le 28 novembre 2026 à 02:40 (UTC) · 0 révision · 0 personne · 0 organisation\n"
         "\n"
         "## Organisations\n"
         "\n"
@@ -545,7 +655,7 @@ START_TEST(test_markdown_scale_and_text) {
         "\n"
         "### 1. Clair ?\n"
         "\n"
-        "échelle d'accord · ouvert · Répondants : 2\n"
+        "échelle d'accord · ouvert · Répondants" N ": 2\n"
         "\n"
         "| Choix | Tous |\n"
         "|---|---:|\n"
@@ -557,20 +667,20 @@ START_TEST(test_markdown_scale_and_text) {
         "| 5 — Tout à fait d'accord | 1 |\n"
         "| *Moyenne* | 4,50 |\n"
         "\n"
-        "Alignement : non calculé (il faut au moins deux organisations détaillées).\n"
+        "Alignement" N ": non calculé (il faut au moins deux organisations détaillées).\n"
         "\n"
         "### 2. Impact ?\n"
         "\n"
-        "réponses libres · ouvert · Répondants : 2\n"
+        "réponses libres · ouvert · Répondants" N ": 2\n"
         "\n"
         "| Réponse | Tous |\n"
         "|---|---:|\n"
         "| *Répondants* | 2 |\n"
         "| Un réseau, qui dure | 1 |\n"
         "\n"
-        "*Une organisation n'est détaillée qu'à partir de 3 répondants ; les autres sont regroupées dans « Autres » quand elles en réunissent au moins 3, sinon elles ne comptent que dans le total.*\n"
+        "*Une organisation n'est détaillée qu'à partir de 3 répondants" N "; les autres sont regroupées dans «" N "Autres" N "» quand elles en réunissent au moins 3, sinon elles ne comptent que dans le total.*\n"
         "\n"
-        "## Moments clés\n"
+        "## Moments clés (UTC)\n"
         "\n");
     sbuf_reset(&b);
     export_markdown(&b, &m, &book, &f.st, EXPORT_EN);
@@ -580,6 +690,246 @@ START_TEST(test_markdown_scale_and_text) {
     sbuf_free(&b);
     export_book_free(&book);
     scale_and_text_free(&f);
+}
+END_TEST
+
+/* The summary of one poll, folded as the hub does (caller frees). */
+static char *summary_of(poll_t *p, export_lang lang) {
+    stored_poll sp;
+    store(p, &sp);
+    const char *kv[] = {"type", "poll_closed", "poll", p->id, "public", sp.pub, "results", sp.res, NULL};
+    hist_state st;
+    hist_state_init(&st);
+    hist_event e = ev("1-0", kv);
+    hist_state_add(&st, &e);
+    export_book book;
+    export_book_init(&book);
+    export_meta m = {"T", 1795833600000LL, 0, 0, "", NULL};
+    sbuf b;
+    sbuf_init(&b, 0);
+    export_markdown(&b, &m, &book, &st, lang);
+    char *out = strdup(str(&b));
+    sbuf_free(&b);
+    export_book_free(&book);
+    hist_state_free(&st);
+    return out;
+}
+
+START_TEST(test_no_column_repeats_all) {
+    const char *why;
+    /* A text poll answered by one organisation only: its column would be "all" again. */
+    poll_t *t = make_poll("T", "{\"kind\":\"text\",\"question\":\"Idées ?\"}", 1);
+    ck_assert_int_eq(poll_open(t, true, &why), POLL_OK);
+    uint32_t a1, a2;
+    ck_assert_int_eq(poll_answer_add(t, "p1", "Ville", "Plus de vélos", &a1, &why), POLL_OK);
+    ck_assert_int_eq(poll_answer_add(t, "p2", "Ville", "Moins de voitures", &a2, &why), POLL_OK);
+    ck_assert_int_eq(poll_upvote(t, "p3", "Ville", a1, true, &why), POLL_OK);
+    char *md = summary_of(t, EXPORT_FR);
+    ck_assert_msg(strstr(md, "| Réponse | Tous |\n|---|---:|\n| *Répondants* | 3 |\n| Plus de vélos | 1 |\n"
+                             "| Moins de voitures | 0 |\n\n"), "%s", md);
+    ck_assert_ptr_null(strstr(md, "Ville"));
+    free(md);
+    poll_free(t);
+    /* Three organisations of one person each: pooled into "other", which is everyone. */
+    poll_t *p = make_poll("P", "{\"kind\":\"single\",\"question\":\"Oui ?\",\"choices\":[\"Oui\",\"Non\"]}", 2);
+    ck_assert_int_eq(poll_open(p, true, &why), POLL_OK);
+    vote(p, "p1", "A", 0);
+    vote(p, "p2", "B", 0);
+    vote(p, "p3", "C", 1);
+    md = summary_of(p, EXPORT_EN);
+    ck_assert_msg(strstr(md, "| Choice | All |\n"), "%s", md);
+    free(md);
+    /* With an organisation broken out, "other" is not everyone: both shown. */
+    vote(p, "p4", "Ville", 0);
+    vote(p, "p5", "Ville", 1);
+    vote(p, "p6", "Ville", 1);
+    md = summary_of(p, EXPORT_EN);
+    ck_assert_msg(strstr(md, "| Choice | All | Ville | Other |\n"), "%s", md);
+    free(md);
+    poll_free(p);
+}
+END_TEST
+
+
+/* A poll two organisations answer openly (Ville's answer changed by Léa),
+ * and a scale a third answers, folded as the hub does. */
+typedef struct org_fixture {
+    hist_state st;
+    poll_t *p, *s;
+} org_fixture;
+
+static void org_fixture_init(org_fixture *f) {
+    hist_state_init(&f->st);
+    f->p = make_poll("P", "{\"kind\":\"multiple\",\"question\":\"Priorités ?\",\"choices\":[\"Emploi\",\"Mobilité\","
+                          "\"=Logement\"],\"max\":2,\"respondents\":\"organisations\"}", 1);
+    f->s = make_poll("S", "{\"kind\":\"scale\",\"question\":\"Clair ?\",\"respondents\":\"organisations\"}", 2);
+    const char *why;
+    ck_assert_int_eq(poll_open(f->p, true, &why), POLL_OK);
+    ck_assert_int_eq(poll_open(f->s, true, &why), POLL_OK);
+    const poll_voter_id awa = {"pAwa", "Awa", "Ville", 1795833660000LL}, lea = {"pLea", "Léa", "Ville", 1795833720000LL},
+                        zoe = {"pZoe", "Zoé *Z*", "Banque", 1795833780000LL};
+    poll_ballot first = {.picks = 1}, both = {.picks = 3}, third = {.picks = 4}, four = {.value = 4};
+    ck_assert_int_eq(poll_vote_org(f->p, &awa, &first, &why), POLL_OK);
+    ck_assert_int_eq(poll_vote_org(f->p, &zoe, &third, &why), POLL_OK);
+    ck_assert_int_eq(poll_vote_org(f->p, &lea, &both, &why), POLL_OK); /* the last one stands */
+    ck_assert_int_eq(poll_vote_org(f->s, &zoe, &four, &why), POLL_OK);
+    stored_poll ps, ss;
+    store(f->p, &ps);
+    store(f->s, &ss);
+    const char *ep[] = {"type", "ballot", "poll", "P", "public", ps.pub, "results", ps.res, NULL};
+    const char *es[] = {"type", "ballot", "poll", "S", "public", ss.pub, "results", ss.res, NULL};
+    hist_event e = ev("1795833720000-0", ep);
+    hist_state_add(&f->st, &e);
+    e = ev("1795833780000-0", es);
+    hist_state_add(&f->st, &e);
+}
+
+static void org_fixture_free(org_fixture *f) {
+    hist_state_free(&f->st);
+    poll_free(f->p);
+    poll_free(f->s);
+}
+
+START_TEST(test_markdown_organisation_answers) {
+    org_fixture f;
+    org_fixture_init(&f);
+    export_book book;
+    export_book_init(&book);
+    const when_zone paris = {"Europe/Paris", winter_paris, NULL};
+    export_meta m = {"T", 1795833600000LL, 0, 0, "", &paris};
+    sbuf b;
+    sbuf_init(&b, 0);
+    export_markdown(&b, &m, &book, &f.st, EXPORT_FR);
+    const char *md = str(&b);
+    /* Answered openly: each organisation by name, its answer, who gave it and
+     * when (on the workshop's clock); the respondents are organisations. */
+    const char *want[] = {
+        "choix multiple · ouvert · répondu ouvertement par chaque organisation · Répondants" N ": 2 organisations\n\n"
+        "| Choix | Tous |\n|---|---:|\n| *Répondants* | 2 |\n| Emploi | 1 |\n| Mobilité | 1 |\n| =Logement | 1 |\n\n"
+        "- Banque, par Zoé \\*Z\\* le 28 novembre 2026 à 03:43 (Europe/Paris)" N ": =Logement\n"
+        "- Ville, par Léa le 28 novembre 2026 à 03:42 (Europe/Paris)" N ": Emploi · Mobilité\n\n"
+        "Alignement" N ": organisations divergentes (écart 1,00" N "; 2 organisations comparées).\n\n"
+        "*Chaque organisation a répondu ouvertement" N ": toutes sont montrées par leur nom, avec qui a donné la "
+        "réponse et quand.*\n\n",
+        "Répondants" N ": 1 organisation\n",
+        "- Banque, par Zoé \\*Z\\* le 28 novembre 2026 à 03:43 (Europe/Paris)" N ": 4 — Plutôt d'accord\n\n",
+    };
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
+        ck_assert_msg(strstr(md, want[i]), "missing %s in:\n%s", want[i], md);
+    ck_assert_ptr_null(strstr(md, "Awa"));     /* Léa changed Ville's answer after her */
+    ck_assert_ptr_null(strstr(md, "Autres"));  /* no "other organisations" */
+    ck_assert_ptr_null(strstr(md, "| Ville")); /* no column of 0s and 1s per organisation */
+    ck_assert_ptr_null(strstr(md, "à partir de")); /* no threshold: only organisations answer here */
+    sbuf_reset(&b);
+    export_markdown(&b, &m, &book, &f.st, EXPORT_EN);
+    const char *en = str(&b);
+    const char *want_en[] = {
+        "multiple choice · open · answered openly by each organisation · Respondents: 2 organisations\n",
+        "- Banque, by Zoé \\*Z\\* on 28 November 2026, 03:43 (Europe/Paris): =Logement\n"
+        "- Ville, by Léa on 28 November 2026, 03:42 (Europe/Paris): Emploi · Mobilité\n\n",
+        "- Banque, by Zoé \\*Z\\* on 28 November 2026, 03:43 (Europe/Paris): 4 — Somewhat agree\n\n",
+        "*Each organisation answered openly: every organisation is shown by name, with who gave its answer and when.*\n",
+        "agreement scale · open · answered openly by each organisation · Respondents: 1 organisation\n",
+    };
+    for (size_t i = 0; i < sizeof want_en / sizeof want_en[0]; i++)
+        ck_assert_msg(strstr(en, want_en[i]), "missing %s in:\n%s", want_en[i], en);
+    ck_assert_ptr_null(strstr(en, N));
+    ck_assert(sbuf_ok(&b));
+    sbuf_free(&b);
+    export_book_free(&book);
+    org_fixture_free(&f);
+}
+END_TEST
+
+START_TEST(test_csv_organisation_answers) {
+    org_fixture f;
+    org_fixture_init(&f);
+    export_book book;
+    export_book_init(&book);
+    const when_zone paris = {"Europe/Paris", winter_paris, NULL};
+    export_meta m = {"T", 1795833600000LL, 0, 0, "", &paris};
+    sbuf b;
+    sbuf_init(&b, 0);
+    export_csv(&b, &m, &book, &f.st, EXPORT_FR);
+    const char *csv = str(&b);
+    const char *want[] = {
+        "\xEF\xBB\xBF" "N°;Question;Type;État;Groupe;Répondants;Choix;Nombre;Écart;Alignement;Répondu par;"
+        "Répondu le (Europe/Paris)\r\n"
+        "1;Priorités ?;choix multiple;ouvert;Tous;2;Emploi;1;1,00;organisations divergentes;;\r\n",
+        "\r\n1;Priorités ?;choix multiple;ouvert;Banque;1;\"'=Logement\";1;1,00;organisations divergentes;Zoé *Z*;"
+        "28/11/2026 03:43\r\n",
+        "\r\n1;Priorités ?;choix multiple;ouvert;Ville;1;Emploi;1;1,00;organisations divergentes;Léa;28/11/2026 03:42\r\n"
+        "1;Priorités ?;choix multiple;ouvert;Ville;1;Mobilité;1;1,00;organisations divergentes;Léa;28/11/2026 03:42\r\n",
+        "\r\n2;Clair ?;échelle d'accord;ouvert;Tous;1;Moyenne;4,00;;;;\r\n",
+        "\r\n2;Clair ?;échelle d'accord;ouvert;Banque;1;4 — Plutôt d'accord;1;;;Zoé *Z*;28/11/2026 03:43\r\n",
+        "\r\n\r\nHeure (Europe/Paris);Moment;Objet\r\n",
+    };
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
+        ck_assert_msg(strstr(csv, want[i]), "missing %s in:\n%s", want[i], csv);
+    ck_assert_ptr_null(strstr(csv, "Awa"));
+    ck_assert_ptr_null(strstr(csv, "Autres"));
+    sbuf_reset(&b);
+    export_csv(&b, &m, &book, &f.st, EXPORT_EN);
+    const char *en = str(&b);
+    ck_assert_ptr_nonnull(strstr(en, "\xEF\xBB\xBF" "No.;Question;Kind;State;Group;Respondents;Choice;Count;"
+                                     "Divergence;Alignment;Answered by;Answered at (Europe/Paris)\r\n"));
+    ck_assert_ptr_nonnull(strstr(en, "\r\n1;Priorités ?;multiple choice;open;Ville;1;Emploi;1;1.00;divergent;Léa;"
+                                     "2026-11-28 03:42\r\n"));
+    ck_assert_ptr_nonnull(strstr(en, "\r\n2;Clair ?;agreement scale;open;Banque;1;Mean;4.00;;;Zoé *Z*;2026-11-28 03:43\r\n"));
+    sbuf_free(&b);
+    export_book_free(&book);
+    org_fixture_free(&f);
+}
+END_TEST
+
+/* The threshold note reads each poll's threshold: one note when the polls
+ * people answer share it, one under each when they differ; the columns of
+ * who answered are not in a CSV without organisation answers. */
+START_TEST(test_threshold_note_per_poll) {
+    const char *why;
+    poll_t *p = make_poll("P", "{\"kind\":\"single\",\"question\":\"Oui ?\",\"choices\":[\"Oui\",\"Non\"],"
+                               "\"threshold\":5}", 1);
+    ck_assert_int_eq(poll_open(p, true, &why), POLL_OK);
+    char *md = summary_of(p, EXPORT_FR);
+    ck_assert_msg(strstr(md, "*Une organisation n'est détaillée qu'à partir de 5 répondants" N "; les autres sont "
+                             "regroupées dans «" N "Autres" N "» quand elles en réunissent au moins 5, sinon"), "%s", md);
+    free(md);
+    md = summary_of(p, EXPORT_EN);
+    ck_assert_msg(strstr(md, "*An organisation is broken out only with at least 5 respondents; the others are pooled "
+                             "under \"Other\" when they add up to at least 5, otherwise"), "%s", md);
+    free(md);
+    poll_t *q = make_poll("Q", "{\"kind\":\"scale\",\"question\":\"Clair ?\"}", 2);
+    ck_assert_int_eq(poll_open(q, true, &why), POLL_OK);
+    stored_poll ps, qs;
+    store(p, &ps);
+    store(q, &qs);
+    const char *ep[] = {"type", "poll_opened", "poll", "P", "public", ps.pub, "results", ps.res, NULL};
+    const char *eq[] = {"type", "poll_opened", "poll", "Q", "public", qs.pub, "results", qs.res, NULL};
+    hist_state st;
+    hist_state_init(&st);
+    hist_event e = ev("1-0", ep);
+    hist_state_add(&st, &e);
+    e = ev("2-0", eq);
+    hist_state_add(&st, &e);
+    export_book book;
+    export_book_init(&book);
+    export_meta m = {"T", 1795833600000LL, 0, 0, "", NULL};
+    sbuf b;
+    sbuf_init(&b, 0);
+    export_markdown(&b, &m, &book, &st, EXPORT_EN);
+    const char *en = str(&b);
+    const char *five = strstr(en, "at least 5 respondents"), *three = strstr(en, "at least 3 respondents");
+    const char *second = strstr(en, "### 2. Clair ?");
+    ck_assert_msg(five && three && second && five < second && second < three, "%s", en);
+    sbuf_reset(&b);
+    export_csv(&b, &m, &book, &st, EXPORT_EN);
+    ck_assert_ptr_nonnull(strstr(str(&b), "Divergence;Alignment\r\n"));
+    ck_assert_ptr_null(strstr(str(&b), "Answered"));
+    sbuf_free(&b);
+    export_book_free(&book);
+    hist_state_free(&st);
+    poll_free(p);
+    poll_free(q);
 }
 END_TEST
 
@@ -594,9 +944,15 @@ static Suite *hist_suite(void) {
     tcase_add_test(tc, test_state_folds_presence_and_polls);
     tcase_add_test(tc, test_presence_per_process);
     tcase_add_test(tc, test_markdown_summary);
+    tcase_add_test(tc, test_summary_in_the_zone_and_ended);
+    tcase_add_test(tc, test_html_summary);
+    tcase_add_test(tc, test_no_column_repeats_all);
     tcase_add_test(tc, test_csv_results);
     tcase_add_test(tc, test_csv_scale_and_text);
     tcase_add_test(tc, test_markdown_scale_and_text);
+    tcase_add_test(tc, test_markdown_organisation_answers);
+    tcase_add_test(tc, test_csv_organisation_answers);
+    tcase_add_test(tc, test_threshold_note_per_poll);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -277,6 +277,21 @@ START_TEST(test_ping_with_and_without_id) {
 }
 END_TEST
 
+START_TEST(test_workshop_end_and_reopen) {
+    proto_msg m;
+    ck_assert_int_eq(decode("{\"type\":\"workshop_end\",\"id\":31}", &m), PROTO_OK);
+    ck_assert_int_eq(m.type, PROTO_WORKSHOP_END);
+    ck_assert_str_eq(m.idjson, "31");
+    proto_msg_free(&m);
+    ck_assert_int_eq(decode("{\"type\":\"workshop_reopen\"}", &m), PROTO_OK);
+    ck_assert_int_eq(m.type, PROTO_WORKSHOP_REOPEN);
+    proto_msg_free(&m);
+    ck_assert_str_eq(proto_type_name(PROTO_WORKSHOP_END), "workshop_end");
+    ck_assert_str_eq(proto_err_code(PROTO_EENDED), "ended");
+    ck_assert(!proto_is_poll(PROTO_WORKSHOP_END) && !proto_is_poll(PROTO_WORKSHOP_REOPEN));
+}
+END_TEST
+
 START_TEST(test_unknown_fields_ignored) {
     ACCEPT("{\"type\":\"ping\",\"extra\":{\"deep\":[1,2,{\"x\":null}]},\"v\":2}", PROTO_PING);
 }
@@ -1341,6 +1356,7 @@ static Suite *proto_suite(void) {
     tcase_add_test(tc, test_op_with_integer_id);
     tcase_add_test(tc, test_cursor_decodes);
     tcase_add_test(tc, test_ping_with_and_without_id);
+    tcase_add_test(tc, test_workshop_end_and_reopen);
     tcase_add_test(tc, test_unknown_fields_ignored);
     tcase_add_test(tc, test_whitespace_around_object);
     tcase_add_test(tc, test_id_is_kept_as_canonical_json);

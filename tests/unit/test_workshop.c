@@ -486,6 +486,53 @@ END_TEST
 
 /* ---- the op pipeline ------------------------------------------------------ */
 
+/* An ended workshop: ops refused with "ended" (nothing queued), except the
+ * re-send of an op it took before the end (acknowledged again); which other
+ * messages it refuses. */
+START_TEST(test_ended_refuses_changes) {
+    workshop *w = mkws("Quoi ?", 8);
+    submit_ok(w, 1, B, "\"b1\"", 0, "[6, \" Oui.\"]");
+    form_commit(w, 8, 1);
+    w->ended = true;
+    ck_assert_int_eq(submit(w, 2, C, "\"c1\"", 1, "[\"Non. \"]", NULL), PROTO_EENDED);
+    ck_assert_uint_eq(w->qlen, 0);
+    int64_t dup;
+    ck_assert_int_eq(submit(w, 1, B, "\"b1\"", 0, "[6, \" Oui.\"]", &dup), PROTO_OK);
+    ck_assert_int_eq(dup, 0);
+    struct {
+        const char *json;
+        bool refused;
+    } cases[] = {
+        {"{\"type\":\"vote\",\"poll\":\"P\",\"ballot\":0}", true},
+        {"{\"type\":\"answer\",\"poll\":\"P\",\"text\":\"x\"}", true},
+        {"{\"type\":\"upvote\",\"poll\":\"P\",\"answer\":1}", true},
+        {"{\"type\":\"poll_open\",\"poll\":\"P\"}", true},
+        {"{\"type\":\"poll_reopen\",\"poll\":\"P\"}", true},
+        {"{\"type\":\"poll_create\",\"kind\":\"scale\",\"question\":\"Q ?\",\"open\":true}", true},
+        {"{\"type\":\"poll_create\",\"kind\":\"scale\",\"question\":\"Q ?\"}", false},
+        {"{\"type\":\"poll_close\",\"poll\":\"P\"}", false},
+        {"{\"type\":\"poll_results\",\"poll\":\"P\",\"visibility\":\"revealed\"}", false},
+        {"{\"type\":\"poll_delete\",\"poll\":\"P\"}", false},
+        {"{\"type\":\"cursor\",\"rev\":0,\"sel\":[0,0]}", false},
+        {"{\"type\":\"workshop_reopen\"}", false},
+        {"{\"type\":\"op\",\"id\":1,\"rev\":0,\"op\":[\"x\"]}", true},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        proto_msg m;
+        const char *why;
+        ck_assert_int_eq(proto_decode(cases[i].json, strlen(cases[i].json), &m, &why), PROTO_OK);
+        ck_assert_msg(wk_ended_refuses(w, &m) == cases[i].refused, "%s", cases[i].json);
+        w->ended = false;
+        ck_assert_msg(!wk_ended_refuses(w, &m), "open: %s", cases[i].json);
+        w->ended = true;
+        proto_msg_free(&m);
+    }
+    w->ended = false; /* reopened */
+    submit_ok(w, 2, C, "\"c1\"", 1, "[\"Non. \"]");
+    wk_free(w);
+}
+END_TEST
+
 START_TEST(test_submit_form_commit) {
     workshop *w = mkws("Quoi ?", 10);
     submit_ok(w, 11, A, "\"c7-12\"", 0, "[4,{\"d\":1},\"!\"]");
@@ -1349,6 +1396,7 @@ static Suite *workshop_suite(void) {
     tcase_add_test(tc, test_token_wrong);
     tcase_add_test(tc, test_token_of_secretless_participant);
     tcase_add_test(tc, test_facilitator_key);
+    tcase_add_test(tc, test_ended_refuses_changes);
     tcase_add_test(tc, test_rate_burst_then_refill);
     suite_add_tcase(s, tc);
 

@@ -1,5 +1,7 @@
 #include "core/export.h"
 
+#include "core/csv.h"
+#include "core/doc.h"
 #include "core/poll.h"
 #include "core/vec.h"
 
@@ -7,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 bool export_lang_from_name(const char *s, export_lang *out) {
     if (s && strcmp(s, "fr") == 0) *out = EXPORT_FR;
@@ -18,7 +19,10 @@ bool export_lang_from_name(const char *s, export_lang *out) {
 
 /* ---- The book: people and key moments ---- */
 
-void export_book_init(export_book *b) { memset(b, 0, sizeof *b); }
+void export_book_init(export_book *b) {
+    memset(b, 0, sizeof *b);
+    b->ended = -1;
+}
 
 void export_book_free(export_book *b) {
     for (size_t i = 0; i < b->norgs; i++) free(b->orgs[i].name);
@@ -63,6 +67,12 @@ void export_book_event(export_book *b, const hist_event *e) {
         moment(b, e->t, EXPORT_CREATED, NULL);
         return;
     }
+    bool ended = strcmp(e->type, "ended") == 0;
+    if (ended || strcmp(e->type, "reopened") == 0) {
+        moment(b, e->t, ended ? EXPORT_ENDED : EXPORT_REOPENED, e->name ? e->name : "");
+        b->ended = ended && !b->oom ? (long)b->nmoments - 1 : -1;
+        return;
+    }
     if (strcmp(e->type, "arrived") == 0 && e->org) {
         export_org *o = org_get(b, e->org);
         if (o && !o->arrived) {
@@ -88,11 +98,13 @@ void export_book_event(export_book *b, const hist_event *e) {
 /* ---- Words ---- */
 
 typedef struct words {
+    bool french;
     const char *months[12];
     const char *at;           /* between a date and its time */
-    const char *colon, *semicolon; /* French puts a space before them, English does not */
+    const char *colon;        /* before a figure: "Répondants : 8" */
+    const char *semicolon;
     const char *quote_open, *quote_close; /* around a poll's question in the timeline */
-    const char *created, *last_activity;
+    const char *created, *last_activity, *ended_on, *by;
     const char *revision, *revisions, *person, *people, *organisation, *organisations; /* one, several */
     const char *org_h, *org_col, *people_h, *statement_h, *polls_h, *timeline_h;
     const char *no_polls, *empty_statement;
@@ -100,58 +112,88 @@ typedef struct words {
     const char *states[POLL_CLOSED + 1]; /* draft, open, closed: a deleted poll is in no export */
     const char *respondents, *all, *other, *choice, *answer, *mean, *upvotes;
     const char *scale[POLL_SCALE_POINTS]; /* the labels of the points */
-    const char *alignment, *divergence, *aligned, *partly, *divergent, *compared, *no_alignment, *threshold_note;
-    const char *m_created, *m_org, *m_opened, *m_closed, *m_reopened, *m_revealed, *m_last_edit;
+    const char *alignment, *divergence, *aligned, *partly, *divergent, *compared, *no_alignment;
+    const char *threshold_note[3];        /* around the threshold, twice: "... 3 répondants ; ... au moins 3, ..." */
+    const char *org_poll;                 /* a poll organisations answer, after its state */
+    const char *org_by, *org_on;          /* "Ville, par Awa le 28 novembre 2026 à 02:45 (UTC)" */
+    const char *org_note;                 /* under it: every organisation shown by name */
+    const char *moment_lead[EXPORT_MOMENT_KINDS]; /* the summary's timeline, before the subject */
+    const char *moment_name[EXPORT_MOMENT_KINDS]; /* the CSV's "Moment" column */
+    const char *last_edit_lead, *last_edit_name;
+    const char *number, *question, *kind, *state, *group, *count, *divergence_h, *time, *moment, *subject; /* CSV headers */
+    const char *answered_by, *answered_at; /* CSV headers of an organisation's answer */
     char decimal;
     bool zero_singular;       /* "0 révision" in French, "0 revisions" in English */
 } words;
 
+/* French, written with plain spaces: doc_words sets the typography. */
 static const words FR = {
+    true,
     {"janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre", "novembre",
      "décembre"},
     " à ",
-    " :", " ;",
+    " : ", " ; ",
     " « ", " »",
-    "Atelier créé le", "dernière modification le", "révision", "révisions", "personne", "personnes", "organisation",
-    "organisations",
+    "Atelier créé le", "dernière modification le", "Atelier terminé le", " par ",
+    "révision", "révisions", "personne", "personnes", "organisation", "organisations",
     "Organisations", "Organisation", "Personnes", "Énoncé commun", "Sondages", "Moments clés",
     "Aucun sondage.", "(vide)",
     {"choix unique", "choix multiple", "échelle d'accord", "réponses libres"},
     {"brouillon", "ouvert", "clos"},
-    "Répondants", "Tous", "Autres", "Choix", "Réponse", "Moyenne", "votes",
+    "Répondants", "Tous", "Autres", "Choix", "Réponse", "Moyenne", "Votes",
     {"Pas du tout d'accord", "Plutôt pas d'accord", "Ni d'accord ni pas d'accord", "Plutôt d'accord",
      "Tout à fait d'accord"},
     "Alignement", "écart", "organisations alignées", "organisations partiellement alignées", "organisations divergentes",
     "organisations comparées",
     "Alignement : non calculé (il faut au moins deux organisations détaillées).",
-    "Une organisation n'est détaillée qu'à partir de 3 répondants ; les autres sont regroupées dans « Autres » "
-    "quand elles en réunissent au moins 3, sinon elles ne comptent que dans le total.",
-    "Atelier créé", "Première arrivée :", "Sondage ouvert :", "Sondage clos :", "Sondage rouvert :",
-    "Résultats dévoilés :", "Dernière modification de l'énoncé",
+    {"Une organisation n'est détaillée qu'à partir de ",
+     " répondants ; les autres sont regroupées dans « Autres » quand elles en réunissent au moins ",
+     ", sinon elles ne comptent que dans le total."},
+    "répondu ouvertement par chaque organisation",
+    ", par ", " le ",
+    "Chaque organisation a répondu ouvertement : toutes sont montrées par leur nom, avec qui a donné la réponse et "
+    "quand.",
+    {"Atelier créé", "Première arrivée : ", "Sondage ouvert :", "Sondage clos :", "Sondage rouvert :",
+     "Résultats dévoilés :", "Atelier terminé par ", "Atelier rouvert par "},
+    {"Atelier créé", "Première arrivée", "Sondage ouvert", "Sondage clos", "Sondage rouvert", "Résultats dévoilés",
+     "Atelier terminé", "Atelier rouvert"},
+    "Dernière modification de l'énoncé", "Dernière modification de l'énoncé",
+    "N°", "Question", "Type", "État", "Groupe", "Nombre", "Écart", "Heure", "Moment", "Objet",
+    "Répondu par", "Répondu le",
     ',',
     true,
 };
 
 static const words EN = {
+    false,
     {"January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November",
      "December"},
     ", ",
-    ":", ";",
+    ": ", "; ",
     " ", "",
-    "Workshop created on", "last edited on", "revision", "revisions", "person", "people", "organisation",
-    "organisations",
+    "Workshop created on", "last edited on", "Workshop ended on", " by ",
+    "revision", "revisions", "person", "people", "organisation", "organisations",
     "Organisations", "Organisation", "People", "Shared outcome statement", "Polls", "Key moments",
     "No polls.", "(empty)",
     {"single choice", "multiple choice", "agreement scale", "open answers"},
     {"draft", "open", "closed"},
-    "Respondents", "All", "Other", "Choice", "Answer", "Mean", "upvotes",
+    "Respondents", "All", "Other", "Choice", "Answer", "Mean", "Upvotes",
     {"Strongly disagree", "Somewhat disagree", "Neither agree nor disagree", "Somewhat agree", "Strongly agree"},
     "Alignment", "divergence", "aligned", "partly aligned", "divergent", "organisations compared",
     "Alignment: not computed (it needs at least two organisations broken out).",
-    "An organisation is broken out only with at least 3 respondents; the others are pooled under \"Other\" when "
-    "they add up to at least 3, otherwise they count only in the total.",
-    "Workshop created", "First arrival from", "Poll opened:", "Poll closed:", "Poll reopened:", "Results revealed:",
-    "Last edit of the statement",
+    {"An organisation is broken out only with at least ",
+     " respondents; the others are pooled under \"Other\" when they add up to at least ",
+     ", otherwise they count only in the total."},
+    "answered openly by each organisation",
+    ", by ", " on ",
+    "Each organisation answered openly: every organisation is shown by name, with who gave its answer and when.",
+    {"Workshop created", "First arrival from ", "Poll opened:", "Poll closed:", "Poll reopened:", "Results revealed:",
+     "Workshop ended by ", "Workshop reopened by "},
+    {"Workshop created", "First arrival", "Poll opened", "Poll closed", "Poll reopened", "Results revealed",
+     "Workshop ended", "Workshop reopened"},
+    "Last edit of the statement", "Last edit of the statement",
+    "No.", "Question", "Kind", "State", "Group", "Count", "Divergence", "Time", "Moment", "Subject",
+    "Answered by", "Answered at",
     '.',
     false,
 };
@@ -161,47 +203,38 @@ static const char *count_word(const words *w, int64_t n, const char *one, const 
     return n == 1 || (n == 0 && w->zero_singular) ? one : several;
 }
 
-static void put_date(sbuf *b, const words *w, int64_t ms, bool with_time) {
-    time_t s = (time_t)(ms / 1000);
-    struct tm tm;
-    if (!gmtime_r(&s, &tm)) return;
-    sbuf_printf(b, "%d %s %d", tm.tm_mday, w->months[tm.tm_mon], tm.tm_year + 1900);
-    if (with_time) sbuf_printf(b, "%s%02d:%02d UTC", w->at, tm.tm_hour, tm.tm_min);
-}
+static const char *zone_name(const when_zone *z) { return z && z->name ? z->name : WHEN_UTC; }
 
-static void put_time(sbuf *b, int64_t ms) {
-    time_t s = (time_t)(ms / 1000);
-    struct tm tm;
-    if (gmtime_r(&s, &tm)) sbuf_printf(b, "%04d-%02d-%02d %02d:%02d", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-                                       tm.tm_hour, tm.tm_min);
-}
-
-/* Room for a figure printed with a few decimals: counts, means, divergences. */
+/* Room for a figure printed with a few decimals, a date, a phrase of words. */
 #define NUMBER_TEXT_MAX 64
+#define PHRASE_MAX 160
 
-static void put_number(sbuf *b, double v, int decimals, char decimal) {
-    char tmp[NUMBER_TEXT_MAX];
-    snprintf(tmp, sizeof tmp, "%.*f", decimals, v);
-    for (char *p = tmp; *p; p++)
-        if (*p == '.') *p = decimal;
-    sbuf_puts(b, tmp);
+/* "28 novembre 2026 à 14:05 (Europe/Paris)": the prose form. */
+static void long_date(char *dst, size_t n, const words *w, const when_zone *z, int64_t ms) {
+    when_local l = when_at(z, ms);
+    snprintf(dst, n, "%d %s %d%s%02d:%02d (%s)", l.day, w->months[l.month - 1], l.year, w->at, l.hour, l.minute,
+             zone_name(z));
 }
 
-/* Text in Markdown, as text: characters Markdown would read as syntax are
- * escaped, line breaks kept. in_table: also `|`, and line breaks as spaces. */
-static void put_md(sbuf *b, const char *s, bool in_table) {
-    for (const char *p = s; *p; p++) {
-        char c = *p;
-        if (c == '\r') continue;
-        if (c == '\n') {
-            sbuf_puts(b, in_table ? " " : "\n");
-            continue;
-        }
-        if (strchr("\\`*_[]{}<>#|!~", c) || (c == '-' && (p == s || p[-1] == '\n')) ||
-            (c == '+' && (p == s || p[-1] == '\n')))
-            sbuf_putc(b, '\\');
-        sbuf_putc(b, c);
-    }
+/* "28/11/2026 14:05" or "2026-11-28 14:05": the timeline's and the CSV's form. */
+static void short_date(char *dst, size_t n, const words *w, const when_zone *z, int64_t ms) {
+    sbuf b;
+    sbuf_init(&b, 0);
+    when_write(&b, z, ms, w->french);
+    snprintf(dst, n, "%s", sbuf_data(&b) ? sbuf_data(&b) : "");
+    sbuf_free(&b);
+}
+
+static void number_text(char *dst, double v, int decimals, char decimal) {
+    snprintf(dst, NUMBER_TEXT_MAX, "%.*f", decimals, v);
+    for (char *p = dst; *p; p++)
+        if (*p == '.') *p = decimal;
+}
+
+static const char *alignment_words(const words *w, const char *label) {
+    return label && strcmp(label, "aligned") == 0          ? w->aligned
+           : label && strcmp(label, "partly_aligned") == 0 ? w->partly
+                                                            : w->divergent;
 }
 
 /* ---- Results ---- */
@@ -218,6 +251,8 @@ typedef struct shown_poll {
     poll_kind kind;
     poll_state state;         /* draft, open or closed */
     const char *question;     /* points into poll */
+    bool orgs;                /* organisations answer it, openly (polls.md, "Organisation answers") */
+    unsigned threshold;       /* its anonymity threshold: the results', else the poll's, else 3; 1 for organisations */
 } shown_poll;
 
 /* Parse hp; false when it is not a poll an export can show. Free sp either way. */
@@ -225,6 +260,11 @@ static bool shown_poll_read(shown_poll *sp, const hist_poll *hp) {
     sp->poll = cJSON_Parse(hp->poll);
     sp->res = hp->results[0] ? cJSON_Parse(hp->results) : NULL;
     sp->question = cJSON_GetStringValue(item(sp->poll, "question"));
+    const char *who = cJSON_GetStringValue(item(sp->poll, "respondents"));
+    sp->orgs = who && strcmp(who, "organisations") == 0;
+    const cJSON *t = item(sp->res, "threshold");
+    if (!cJSON_IsNumber(t)) t = item(sp->poll, "threshold");
+    sp->threshold = sp->orgs ? 1 : cJSON_IsNumber(t) && t->valuedouble >= 1 ? (unsigned)t->valuedouble : POLL_MIN_GROUP;
     return sp->question && poll_kind_from_name(cJSON_GetStringValue(item(sp->poll, "kind")), &sp->kind) &&
            poll_state_from_name(cJSON_GetStringValue(item(sp->poll, "state")), &sp->state) &&
            sp->state != POLL_DELETED;
@@ -242,17 +282,32 @@ typedef struct group {
     const cJSON *g;           /* the object with respondents / counts / upvotes / mean (the results for "all") */
 } group;
 
-static size_t groups_of(const cJSON *res, group *out, size_t max) {
+/* A group with as many respondents as "all" is everyone: its figures are
+ * the same as "all"'s, and it is left out rather than shown as a duplicate
+ * column ("other" when no organisation is broken out, an organisation that
+ * everyone belongs to). */
+static bool repeats_all(const cJSON *res, const cJSON *g) {
+    return num(item(g, "respondents")) == num(item(res, "respondents"));
+}
+
+/* orgs: a poll organisations answer, where every organisation that answered
+ * is shown by name (even the only one) and there is no "other". */
+static size_t groups_of(const cJSON *res, bool orgs, group *out, size_t max) {
     size_t n = 0;
     out[n++] = (group){NULL, false, res};
     const cJSON *o;
     cJSON_ArrayForEach(o, item(res, "organisations")) {
         if (n + 1 >= max) break;
-        out[n++] = (group){cJSON_GetStringValue(item(o, "name")), false, o};
+        if (orgs || !repeats_all(res, o)) out[n++] = (group){cJSON_GetStringValue(item(o, "name")), false, o};
     }
+    if (orgs) return n;
     const cJSON *other = item(res, "other");
-    if (cJSON_IsObject(other) && n < max) out[n++] = (group){NULL, true, other};
+    if (cJSON_IsObject(other) && !repeats_all(res, other) && n < max) out[n++] = (group){NULL, true, other};
     return n;
+}
+
+static const char *group_words(const words *w, const group *g) {
+    return g->name ? g->name : g->other ? w->other : w->all;
 }
 
 /* One option's figure in a group: the count of choice k, or the upvotes of answer k. */
@@ -270,12 +325,11 @@ static const char *answer_text(const cJSON *poll, double id) {
     return "";
 }
 
-/* Options of a poll: labels in order (NULL for the points of a scale when
- * w is NULL); n returned. */
+/* Options of a poll: labels in order (the points' words for a scale); n returned. */
 static int options(const shown_poll *sp, const words *w, const char **labels, int max) {
     int n = 0;
     if (sp->kind == POLL_SCALE) {
-        for (int i = 0; i < POLL_SCALE_POINTS && n < max; i++) labels[n++] = w ? w->scale[i] : NULL;
+        for (int i = 0; i < POLL_SCALE_POINTS && n < max; i++) labels[n++] = w->scale[i];
     } else if (sp->kind == POLL_TEXT) {
         const cJSON *a;
         cJSON_ArrayForEach(a, item(sp->res, "answers")) {
@@ -294,273 +348,523 @@ static int options(const shown_poll *sp, const words *w, const char **labels, in
 
 enum { MAX_GROUPS = 128, MAX_OPTIONS = 4096 };
 
-/* ---- Markdown ---- */
+/* A scale point's label as both exports write it: "4 — Plutôt d'accord". */
+static void scale_label(char *dst, size_t n, const words *w, int k) { snprintf(dst, n, "%d — %s", k + 1, w->scale[k]); }
+
+/* ---- The summary (Markdown or HTML, core/doc.h) ---- */
 
 /* ### N. Question, then its kind, state and respondents. */
-static void md_poll_head(sbuf *b, int number, const shown_poll *sp, const words *w) {
-    sbuf_printf(b, "### %d. ", number);
-    put_md(b, sp->question, true);
-    sbuf_printf(b, "\n\n%s · %s", w->kinds[sp->kind], w->states[sp->state]);
-    if (sp->res) sbuf_printf(b, " · %s%s %.0f", w->respondents, w->colon, num(item(sp->res, "respondents")));
-    sbuf_puts(b, "\n\n");
+static void summary_poll_head(doc *d, int number, const shown_poll *sp, const words *w) {
+    doc_heading(d, 3);
+    doc_wordsf(d, "%d. ", number);
+    doc_text(d, sp->question);
+    doc_heading_end(d, 3);
+    doc_para(d);
+    doc_wordsf(d, "%s · %s", w->kinds[sp->kind], w->states[sp->state]);
+    if (sp->orgs) doc_wordsf(d, " · %s", w->org_poll);
+    if (sp->res) {
+        double n = num(item(sp->res, "respondents"));
+        doc_wordsf(d, " · %s%s%.0f", w->respondents, w->colon, n);
+        if (sp->orgs) doc_wordsf(d, " %s", count_word(w, (int64_t)n, w->organisation, w->organisations));
+    }
+    doc_para_end(d);
+}
+
+/* A row whose first cell is a figure's name, in emphasis ("Répondants", "Moyenne"). */
+static void row_named(doc *d, const char *name) {
+    doc_row(d);
+    doc_cell(d);
+    doc_em(d);
+    doc_words(d, name);
+    doc_em_end(d);
 }
 
 /* The table: a column per group, a row per option (and the mean of a scale). */
-static void md_poll_table(sbuf *b, const shown_poll *sp, const words *w) {
+static void summary_poll_table(doc *d, const shown_poll *sp, const words *w) {
     group groups[MAX_GROUPS];
-    size_t ng = groups_of(sp->res, groups, MAX_GROUPS);
+    size_t ng = groups_of(sp->res, sp->orgs, groups, MAX_GROUPS);
+    if (sp->orgs) ng = 1; /* the organisations' answers are listed below the totals */
     const char *labels[MAX_OPTIONS];
     int nopt = options(sp, w, labels, MAX_OPTIONS);
     bool text = sp->kind == POLL_TEXT;
-    sbuf_printf(b, "| %s |", text ? w->answer : w->choice);
+    doc_table(d);
+    doc_row(d);
+    doc_cell(d);
+    doc_words(d, text ? w->answer : w->choice);
     for (size_t g = 0; g < ng; g++) {
-        sbuf_putc(b, ' ');
-        if (groups[g].name) put_md(b, groups[g].name, true);
-        else sbuf_puts(b, groups[g].other ? w->other : w->all);
-        sbuf_puts(b, " |");
+        doc_cell(d);
+        if (groups[g].name) doc_text(d, groups[g].name);
+        else doc_words(d, group_words(w, &groups[g]));
     }
-    sbuf_puts(b, "\n|---|");
-    for (size_t g = 0; g < ng; g++) sbuf_puts(b, "---:|");
-    sbuf_printf(b, "\n| *%s* |", w->respondents);
-    for (size_t g = 0; g < ng; g++) sbuf_printf(b, " %.0f |", num(item(groups[g].g, "respondents")));
+    doc_row_end(d);
+    row_named(d, w->respondents);
+    for (size_t g = 0; g < ng; g++) {
+        doc_cell(d);
+        doc_wordsf(d, "%.0f", num(item(groups[g].g, "respondents")));
+    }
+    doc_row_end(d);
     for (int k = 0; k < nopt; k++) {
-        sbuf_puts(b, "\n| ");
-        if (sp->kind == POLL_SCALE) sbuf_printf(b, "%d — ", k + 1);
-        put_md(b, labels[k], true);
-        sbuf_puts(b, " |");
-        for (size_t g = 0; g < ng; g++) sbuf_printf(b, " %.0f |", figure(&groups[g], text, k));
+        doc_row(d);
+        doc_cell(d);
+        if (sp->kind == POLL_SCALE) { /* our words */
+            char label[PHRASE_MAX];
+            scale_label(label, sizeof label, w, k);
+            doc_words(d, label);
+        } else { /* what was typed */
+            doc_text(d, labels[k]);
+        }
+        for (size_t g = 0; g < ng; g++) {
+            doc_cell(d);
+            doc_wordsf(d, "%.0f", figure(&groups[g], text, k));
+        }
+        doc_row_end(d);
     }
     if (sp->kind == POLL_SCALE) {
-        sbuf_printf(b, "\n| *%s* |", w->mean);
+        row_named(d, w->mean);
         for (size_t g = 0; g < ng; g++) {
             const cJSON *m = item(groups[g].g, "mean");
-            sbuf_putc(b, ' ');
-            if (cJSON_IsNumber(m)) put_number(b, m->valuedouble, 2, w->decimal);
-            else sbuf_puts(b, "–");
-            sbuf_puts(b, " |");
+            char v[NUMBER_TEXT_MAX] = "–";
+            if (cJSON_IsNumber(m)) number_text(v, m->valuedouble, 2, w->decimal);
+            doc_cell(d);
+            doc_words(d, v);
         }
+        doc_row_end(d);
     }
-    sbuf_puts(b, "\n\n");
+    doc_table_end(d);
 }
 
 /* How aligned the organisations were, or why it was not computed (text polls: nothing). */
-static void md_poll_alignment(sbuf *b, const shown_poll *sp, const words *w) {
+static void summary_poll_alignment(doc *d, const shown_poll *sp, const words *w) {
     const cJSON *al = item(sp->res, "alignment");
+    if (!cJSON_IsObject(al) && sp->kind == POLL_TEXT) return;
+    doc_para(d);
     if (!cJSON_IsObject(al)) {
-        if (sp->kind != POLL_TEXT) sbuf_printf(b, "%s\n\n", w->no_alignment);
-        return;
+        doc_words(d, w->no_alignment);
+    } else {
+        char div[NUMBER_TEXT_MAX];
+        number_text(div, num(item(al, "divergence")), 2, w->decimal);
+        doc_wordsf(d, "%s%s%s (%s %s%s%.0f %s).", w->alignment, w->colon,
+                   alignment_words(w, cJSON_GetStringValue(item(al, "label"))), w->divergence, div, w->semicolon,
+                   num(item(al, "organisations")), w->compared);
     }
-    const char *label = cJSON_GetStringValue(item(al, "label"));
-    const char *said = label && strcmp(label, "aligned") == 0          ? w->aligned
-                       : label && strcmp(label, "partly_aligned") == 0 ? w->partly
-                                                                        : w->divergent;
-    sbuf_printf(b, "%s%s %s (%s ", w->alignment, w->colon, said, w->divergence);
-    put_number(b, num(item(al, "divergence")), 2, w->decimal);
-    sbuf_printf(b, "%s %.0f %s).\n\n", w->semicolon, num(item(al, "organisations")), w->compared);
+    doc_para_end(d);
 }
 
-/* One poll; nothing when it cannot be shown. */
-static void md_poll(sbuf *b, int number, const hist_poll *hp, const words *w) {
+/* An organisation's answer as the exports write it: the labels of its
+ * choices (what was typed, " · " between them) or its scale point (our
+ * words). Written through text (typed) and words (ours). */
+static void org_answer(const shown_poll *sp, const group *g, const words *w, void (*text)(void *, const char *),
+                       void (*ours)(void *, const char *), void *ctx) {
+    const char *labels[MAX_OPTIONS];
+    int nopt = options(sp, w, labels, MAX_OPTIONS);
+    bool first = true;
+    for (int k = 0; k < nopt; k++) {
+        if (figure(g, false, k) <= 0) continue;
+        if (!first) ours(ctx, " · ");
+        first = false;
+        if (sp->kind == POLL_SCALE) {
+            char label[PHRASE_MAX];
+            scale_label(label, sizeof label, w, k);
+            ours(ctx, label);
+        } else {
+            text(ctx, labels[k] ? labels[k] : "");
+        }
+    }
+}
+
+static void doc_text_cb(void *d, const char *s) { doc_text(d, s); }
+static void doc_words_cb(void *d, const char *s) { doc_words(d, s); }
+
+/* "- Ville, par Awa le 28 novembre 2026 à 02:45 (UTC) : Oui", one item per
+ * organisation that answered, by name. */
+static void summary_org_answers(doc *d, const export_meta *m, const shown_poll *sp, const words *w) {
+    group groups[MAX_GROUPS];
+    size_t ng = groups_of(sp->res, true, groups, MAX_GROUPS);
+    if (ng < 2) return;
+    doc_list(d);
+    for (size_t g = 1; g < ng; g++) {
+        char date[PHRASE_MAX];
+        long_date(date, sizeof date, w, m->zone, (int64_t)num(item(groups[g].g, "at")));
+        const char *by = cJSON_GetStringValue(item(groups[g].g, "by"));
+        doc_item(d);
+        doc_text(d, groups[g].name ? groups[g].name : "");
+        doc_words(d, w->org_by);
+        doc_text(d, by ? by : "");
+        doc_wordsf(d, "%s%s%s", w->org_on, date, w->colon);
+        org_answer(sp, &groups[g], w, doc_text_cb, doc_words_cb, d);
+        doc_item_end(d);
+    }
+    doc_list_end(d);
+    if (d->format == DOC_MARKDOWN) sbuf_putc(d->out, '\n'); /* paragraphs follow: the list ends here */
+}
+
+/* The threshold note, in emphasis, for polls that people answer under threshold t. */
+static void threshold_note(doc *d, const words *w, unsigned t) {
+    doc_para(d);
+    doc_em(d);
+    doc_wordsf(d, "%s%u%s%u%s", w->threshold_note[0], t, w->threshold_note[1], t, w->threshold_note[2]);
+    doc_em_end(d);
+    doc_para_end(d);
+}
+
+/* One poll; nothing when it cannot be shown. own_note: the polls people
+ * answer do not all share one threshold, each says its own. */
+static void summary_poll(doc *d, const export_meta *m, int number, const hist_poll *hp, const words *w,
+                         bool own_note) {
     shown_poll sp;
     if (shown_poll_read(&sp, hp)) {
-        md_poll_head(b, number, &sp, w);
-        if (sp.res) md_poll_table(b, &sp, w);
-        if (sp.res) md_poll_alignment(b, &sp, w);
+        summary_poll_head(d, number, &sp, w);
+        if (sp.res) summary_poll_table(d, &sp, w);
+        if (sp.res && sp.orgs) summary_org_answers(d, m, &sp, w);
+        if (sp.res) summary_poll_alignment(d, &sp, w);
+        if (sp.orgs) {
+            doc_para(d);
+            doc_em(d);
+            doc_words(d, w->org_note);
+            doc_em_end(d);
+            doc_para_end(d);
+        } else if (own_note) {
+            threshold_note(d, w, sp.threshold);
+        }
     }
     shown_poll_free(&sp);
 }
 
-static const char *moment_words(const words *w, export_moment_kind k) {
-    switch (k) {
-    case EXPORT_CREATED: return w->m_created;
-    case EXPORT_ORG_ARRIVED: return w->m_org;
-    case EXPORT_POLL_OPENED: return w->m_opened;
-    case EXPORT_POLL_CLOSED: return w->m_closed;
-    case EXPORT_POLL_REOPENED: return w->m_reopened;
-    case EXPORT_RESULTS_REVEALED: return w->m_revealed;
+/* The threshold the polls people answer share (0: none such; -1 when they differ). */
+static long shared_threshold(const hist_state *polls) {
+    long t = 0;
+    for (size_t i = 0; i < polls->npolls; i++) {
+        shown_poll sp = {0};
+        if (!polls->polls[i].draft && shown_poll_read(&sp, &polls->polls[i]) && !sp.orgs) {
+            if (t == 0) t = sp.threshold;
+            else if (t != (long)sp.threshold) t = -1;
+        }
+        shown_poll_free(&sp);
     }
-    return "";
+    return t;
 }
 
 static int by_name(const void *a, const void *b) {
     return strcmp((*(const export_org *const *)a)->name, (*(const export_org *const *)b)->name);
 }
 
-/* # Title, then when it was created and last edited and how many took part. */
-static void md_title(sbuf *out, const export_meta *m, const export_book *bk, const words *w) {
-    sbuf_puts(out, "# ");
-    put_md(out, m->title, true);
-    sbuf_printf(out, "\n\n%s ", w->created);
-    put_date(out, w, m->created, true);
+/* # Title, then when it was created and last edited, how many took part,
+ * and when and by whom it was ended, if it is. */
+static void summary_title(doc *d, const export_meta *m, const export_book *bk, const words *w) {
+    char date[PHRASE_MAX];
+    doc_heading(d, 1);
+    doc_text(d, m->title);
+    doc_heading_end(d, 1);
+    doc_para(d);
+    long_date(date, sizeof date, w, m->zone, m->created);
+    doc_wordsf(d, "%s %s", w->created, date);
     if (m->last_edit) {
-        sbuf_printf(out, " · %s ", w->last_activity);
-        put_date(out, w, m->last_edit, true);
+        long_date(date, sizeof date, w, m->zone, m->last_edit);
+        doc_wordsf(d, " · %s %s", w->last_activity, date);
     }
     size_t norgs = 0;
     for (size_t i = 0; i < bk->norgs; i++) norgs += bk->orgs[i].people > 0;
-    sbuf_printf(out, " · %lld %s · %u %s · %zu %s\n\n", (long long)m->rev, count_word(w, m->rev, w->revision, w->revisions),
-                bk->people, count_word(w, bk->people, w->person, w->people), norgs,
-                count_word(w, (int64_t)norgs, w->organisation, w->organisations));
+    doc_wordsf(d, " · %lld %s · %u %s · %zu %s", (long long)m->rev, count_word(w, m->rev, w->revision, w->revisions),
+               bk->people, count_word(w, bk->people, w->person, w->people), norgs,
+               count_word(w, (int64_t)norgs, w->organisation, w->organisations));
+    doc_para_end(d);
+    if (bk->ended < 0) return;
+    const export_moment *end = &bk->moments[bk->ended];
+    doc_para(d);
+    long_date(date, sizeof date, w, m->zone, end->t);
+    doc_wordsf(d, "%s %s%s", w->ended_on, date, w->by);
+    doc_text(d, end->subject ? end->subject : "");
+    doc_words(d, ".");
+    doc_para_end(d);
 }
 
-static void md_organisations(sbuf *out, const export_book *bk, const words *w) {
-    sbuf_printf(out, "## %s\n\n| %s | %s |\n|---|---:|\n", w->org_h, w->org_col, w->people_h);
+static void summary_organisations(doc *d, const export_book *bk, const words *w) {
+    doc_heading(d, 2);
+    doc_words(d, w->org_h);
+    doc_heading_end(d, 2);
+    doc_table(d);
+    doc_row(d);
+    doc_cell(d);
+    doc_words(d, w->org_col);
+    doc_cell(d);
+    doc_words(d, w->people_h);
+    doc_row_end(d);
     /* By name (byte order): the summary does not tell who came first. */
     const export_org *sorted[bk->norgs ? bk->norgs : 1];
     for (size_t i = 0; i < bk->norgs; i++) sorted[i] = &bk->orgs[i];
     qsort(sorted, bk->norgs, sizeof *sorted, by_name);
     for (size_t i = 0; i < bk->norgs; i++) {
         if (!sorted[i]->people) continue; /* only seen arriving: its participant record is gone */
-        sbuf_puts(out, "| ");
-        put_md(out, sorted[i]->name, true);
-        sbuf_printf(out, " | %u |\n", sorted[i]->people);
+        doc_row(d);
+        doc_cell(d);
+        doc_text(d, sorted[i]->name);
+        doc_cell(d);
+        doc_wordsf(d, "%u", sorted[i]->people);
+        doc_row_end(d);
     }
+    doc_table_end(d);
 }
 
-static void md_statement(sbuf *out, const char *text, const words *w) {
-    sbuf_printf(out, "\n## %s\n\n", w->statement_h);
-    if (!text[0]) sbuf_printf(out, "%s\n", w->empty_statement);
-    /* Each line its own quoted line, ended by a hard break, so the line
-     * breaks of the statement survive. */
-    for (const char *line = text; *line;) {
-        const char *nl = strchr(line, '\n');
-        size_t len = nl ? (size_t)(nl - line) : strlen(line);
-        char *copy = strndup(line, len);
-        if (!copy) {
-            out->oom = true;
-            return;
-        }
-        sbuf_puts(out, len ? "> " : ">");
-        put_md(out, copy, false);
-        sbuf_puts(out, nl && nl[1] && nl[1] != '\n' && len ? "  \n" : "\n");
-        free(copy);
-        line = nl ? nl + 1 : line + len;
+static void summary_statement(doc *d, const char *text, const words *w) {
+    doc_heading(d, 2);
+    doc_words(d, w->statement_h);
+    doc_heading_end(d, 2);
+    if (text[0]) {
+        doc_quote(d, text);
+        return;
     }
+    doc_para(d);
+    doc_words(d, w->empty_statement);
+    doc_para_end(d);
 }
 
-static void md_polls(sbuf *out, const hist_state *polls, const words *w) {
-    sbuf_printf(out, "\n## %s\n\n", w->polls_h);
+/* The polls; the threshold note once at the end when the polls people
+ * answer share one threshold, else under each of them. */
+static void summary_polls(doc *d, const export_meta *m, const hist_state *polls, const words *w) {
+    doc_heading(d, 2);
+    doc_words(d, w->polls_h);
+    doc_heading_end(d, 2);
+    long shared = shared_threshold(polls);
     int number = 0;
     for (size_t i = 0; i < polls->npolls; i++)
-        if (!polls->polls[i].draft) md_poll(out, ++number, &polls->polls[i], w);
-    if (!number) sbuf_printf(out, "%s\n\n", w->no_polls);
-    else sbuf_printf(out, "*%s*\n\n", w->threshold_note);
+        if (!polls->polls[i].draft) summary_poll(d, m, ++number, &polls->polls[i], w, shared < 0);
+    if (!number) {
+        doc_para(d);
+        doc_words(d, w->no_polls);
+        doc_para_end(d);
+    } else if (shared > 0) {
+        threshold_note(d, w, (unsigned)shared);
+    }
 }
 
-static void md_timeline(sbuf *out, const export_meta *m, const export_book *bk, const words *w) {
-    sbuf_printf(out, "## %s\n\n", w->timeline_h);
-    for (size_t i = 0; i < bk->nmoments; i++) {
-        const export_moment *mo = &bk->moments[i];
-        sbuf_puts(out, "- ");
-        put_time(out, mo->t);
-        sbuf_printf(out, " — %s", moment_words(w, mo->kind));
-        if (mo->subject) {
-            bool quoted = mo->kind != EXPORT_ORG_ARRIVED; /* a question, not an organisation */
-            sbuf_puts(out, quoted ? w->quote_open : " ");
-            put_md(out, mo->subject, true);
-            if (quoted) sbuf_puts(out, w->quote_close);
-        }
-        sbuf_putc(out, '\n');
+/* "- 28/11/2026 14:05 — Sondage ouvert : « Question »" */
+static void summary_moment(doc *d, const export_meta *m, const export_moment *mo, const words *w) {
+    char when[PHRASE_MAX];
+    short_date(when, sizeof when, w, m->zone, mo->t);
+    doc_item(d);
+    doc_wordsf(d, "%s — %s", when, w->moment_lead[mo->kind]);
+    if (mo->subject) {
+        bool question = mo->kind >= EXPORT_POLL_OPENED && mo->kind <= EXPORT_RESULTS_REVEALED;
+        if (question) doc_words(d, w->quote_open);
+        doc_text(d, mo->subject);
+        if (question) doc_words(d, w->quote_close);
     }
+    doc_item_end(d);
+}
+
+static void summary_timeline(doc *d, const export_meta *m, const export_book *bk, const words *w) {
+    doc_heading(d, 2);
+    doc_wordsf(d, "%s (%s)", w->timeline_h, zone_name(m->zone));
+    doc_heading_end(d, 2);
+    doc_list(d);
+    for (size_t i = 0; i < bk->nmoments; i++) summary_moment(d, m, &bk->moments[i], w);
     if (m->last_edit) {
-        sbuf_puts(out, "- ");
-        put_time(out, m->last_edit);
-        sbuf_printf(out, " — %s (%lld %s)\n", w->m_last_edit, (long long)m->rev,
-                    count_word(w, m->rev, w->revision, w->revisions));
+        char when[PHRASE_MAX];
+        short_date(when, sizeof when, w, m->zone, m->last_edit);
+        doc_item(d);
+        doc_wordsf(d, "%s — %s (%lld %s)", when, w->last_edit_lead, (long long)m->rev,
+                   count_word(w, m->rev, w->revision, w->revisions));
+        doc_item_end(d);
     }
+    doc_list_end(d);
+}
+
+static void summary(sbuf *out, doc_format format, const export_meta *m, const export_book *bk,
+                    const hist_state *polls, export_lang lang, const char *style_nonce) {
+    const words *w = lang == EXPORT_EN ? &EN : &FR;
+    doc d;
+    doc_begin(&d, out, format, w->french, m->title, style_nonce ? style_nonce : "");
+    summary_title(&d, m, bk, w);
+    summary_organisations(&d, bk, w);
+    summary_statement(&d, m->text, w);
+    summary_polls(&d, m, polls, w);
+    summary_timeline(&d, m, bk, w);
+    doc_end(&d);
 }
 
 void export_markdown(sbuf *out, const export_meta *m, const export_book *bk, const hist_state *polls,
                      export_lang lang) {
-    const words *w = lang == EXPORT_EN ? &EN : &FR;
-    md_title(out, m, bk, w);
-    md_organisations(out, bk, w);
-    md_statement(out, m->text, w);
-    md_polls(out, polls, w);
-    md_timeline(out, m, bk, w);
+    summary(out, DOC_MARKDOWN, m, bk, polls, lang, NULL);
 }
 
-/* ---- CSV ---- */
-
-static void csv_field(sbuf *b, const char *s) {
-    bool quote = strpbrk(s, ",\"\r\n") != NULL || s[0] == ' ' || (s[0] && s[strlen(s) - 1] == ' ');
-    /* A leading = + - @ would make a spreadsheet run the cell as a formula. */
-    bool guard = strchr("=+-@\t", s[0]) && s[0];
-    if (!quote && !guard) {
-        sbuf_puts(b, s);
-        return;
-    }
-    sbuf_putc(b, '"');
-    if (guard) sbuf_putc(b, '\'');
-    for (const char *p = s; *p; p++) {
-        if (*p == '"') sbuf_putc(b, '"');
-        sbuf_putc(b, *p);
-    }
-    sbuf_putc(b, '"');
+void export_html(sbuf *out, const export_meta *m, const export_book *bk, const hist_state *polls, export_lang lang,
+                 const char *style_nonce) {
+    summary(out, DOC_HTML, m, bk, polls, lang, style_nonce);
 }
 
-static void csv_number(sbuf *b, double v) {
-    if (v == (double)(long long)v) sbuf_printf(b, "%lld", (long long)v);
-    else sbuf_printf(b, "%.4f", v);
-}
+/* ---- CSV (core/csv.h) ---- */
 
 /* What every row of a poll repeats. */
-typedef struct csv_rows {
-    const hist_poll *hp;
+typedef struct csv_poll_rows {
+    int number;                        /* as in the summary */
     const shown_poll *sp;
     const char **labels;               /* the options, in order */
     int nopt;                          /* how many */
-    char divergence[NUMBER_TEXT_MAX];  /* the alignment's, "" when none */
-    const char *label;                 /* the alignment's label, "" when none */
-} csv_rows;
+    const cJSON *alignment;            /* the results' alignment, or NULL */
+    bool answered_cols;                /* the table has the columns of who answered and when */
+    const export_meta *m;              /* the workshop (its time zone) */
+} csv_poll_rows;
 
-/* The rows of one group of a poll: one per option, and the mean of a scale. */
-static void csv_group(sbuf *out, const csv_rows *r, const group *g) {
-    bool text = r->sp->kind == POLL_TEXT, scale = r->sp->kind == POLL_SCALE;
+/* N°, Question, [Type,] État, Groupe, Répondants: the start of each row. */
+static void csv_row_start(csv *c, const csv_poll_rows *r, const group *g, const words *w) {
+    csv_int(c, r->number);
+    csv_text(c, r->sp->question);
+    if (r->sp->kind != POLL_TEXT) csv_text(c, w->kinds[r->sp->kind]);
+    csv_text(c, w->states[r->sp->state]);
+    csv_text(c, group_words(w, g));
+    csv_decimal(c, num(item(g->g, "respondents")), 0);
+}
+
+/* Who gave an organisation's answer and when; empty for other groups and polls. */
+static void csv_answered(csv *c, const csv_poll_rows *r, const group *g, const words *w) {
+    if (!r->sp->orgs || !g->name) {
+        csv_empty(c);
+        csv_empty(c);
+        return;
+    }
+    const char *by = cJSON_GetStringValue(item(g->g, "by"));
+    char when[PHRASE_MAX];
+    short_date(when, sizeof when, w, r->m->zone, (int64_t)num(item(g->g, "at")));
+    csv_text(c, by ? by : "");
+    csv_text(c, when);
+}
+
+/* A choice or scale poll's rows of one group: one per option, and the mean of a scale. */
+static void csv_choice_group(csv *c, const csv_poll_rows *r, const group *g, const words *w) {
+    bool scale = r->sp->kind == POLL_SCALE;
     for (int k = 0; k < r->nopt + (scale ? 1 : 0); k++) {
-        csv_field(out, r->hp->id);
-        sbuf_putc(out, ',');
-        csv_field(out, r->sp->question);
-        sbuf_printf(out, ",%s,%s,", poll_kind_name(r->sp->kind), poll_state_name(r->sp->state));
-        csv_field(out, g->name ? g->name : g->other ? "other" : "all");
-        sbuf_putc(out, ',');
-        csv_number(out, num(item(g->g, "respondents")));
-        sbuf_putc(out, ',');
+        csv_row_start(c, r, g, w);
         if (scale && k == POLL_SCALE_POINTS) { /* the row after the points */
             const cJSON *m = item(g->g, "mean");
-            sbuf_puts(out, "mean,");
-            if (cJSON_IsNumber(m)) csv_number(out, m->valuedouble);
+            csv_text(c, w->mean);
+            if (cJSON_IsNumber(m)) csv_decimal(c, m->valuedouble, 2);
+            else csv_empty(c);
         } else {
-            if (scale) sbuf_printf(out, "%d", k + 1);
-            else csv_field(out, r->labels[k] ? r->labels[k] : "");
-            sbuf_putc(out, ',');
-            csv_number(out, figure(g, text, k));
+            char label[PHRASE_MAX];
+            if (scale) scale_label(label, sizeof label, w, k);
+            csv_text(c, scale ? label : r->labels[k] ? r->labels[k] : "");
+            csv_decimal(c, figure(g, false, k), 0);
         }
-        sbuf_printf(out, ",%s,%s\r\n", r->divergence, r->label);
+        if (r->alignment) {
+            csv_decimal(c, num(item(r->alignment, "divergence")), 2);
+            csv_text(c, alignment_words(w, cJSON_GetStringValue(item(r->alignment, "label"))));
+        } else {
+            csv_empty(c);
+            csv_empty(c);
+        }
+        if (r->answered_cols) csv_answered(c, r, g, w);
+        csv_end_row(c);
     }
 }
 
-/* Every row of a poll with results. */
-static void csv_poll(sbuf *out, const hist_poll *hp) {
-    shown_poll sp;
-    if (shown_poll_read(&sp, hp) && sp.res) {
-        const char *labels[MAX_OPTIONS];
-        csv_rows r = {.hp = hp, .sp = &sp, .labels = labels, .label = ""};
-        r.nopt = options(&sp, NULL, labels, MAX_OPTIONS);
-        const cJSON *al = item(sp.res, "alignment");
-        if (cJSON_IsObject(al)) {
-            snprintf(r.divergence, sizeof r.divergence, "%.4f", num(item(al, "divergence")));
-            r.label = cJSON_GetStringValue(item(al, "label")) ? item(al, "label")->valuestring : "";
-        }
-        group groups[MAX_GROUPS];
-        size_t ng = groups_of(sp.res, groups, MAX_GROUPS);
-        for (size_t g = 0; g < ng; g++) csv_group(out, &r, &groups[g]);
+/* A text poll's rows of one group: one per answer, with its upvotes. */
+static void csv_text_group(csv *c, const csv_poll_rows *r, const group *g, const words *w) {
+    for (int k = 0; k < r->nopt; k++) {
+        csv_row_start(c, r, g, w);
+        csv_text(c, r->labels[k] ? r->labels[k] : "");
+        csv_decimal(c, figure(g, true, k), 0);
+        csv_end_row(c);
     }
-    shown_poll_free(&sp);
 }
 
-void export_csv(sbuf *out, const hist_state *polls) {
-    sbuf_puts(out, "poll,question,kind,state,group,respondents,option,count,divergence,alignment\r\n");
-    for (size_t i = 0; i < polls->npolls; i++)
-        if (!polls->polls[i].draft && polls->polls[i].results[0]) csv_poll(out, &polls->polls[i]);
+/* Every row of the polls of one table (text polls, or the others), numbered
+ * as in the summary. True when there was one. */
+static bool csv_polls(csv *c, const export_meta *m, const hist_state *polls, const words *w, bool text,
+                      bool answered_cols) {
+    int number = 0;
+    bool any = false;
+    for (size_t i = 0; i < polls->npolls; i++) {
+        const hist_poll *hp = &polls->polls[i];
+        if (hp->draft) continue;
+        number++;
+        shown_poll sp;
+        if (shown_poll_read(&sp, hp) && sp.res && (sp.kind == POLL_TEXT) == text) {
+            const char *labels[MAX_OPTIONS];
+            csv_poll_rows r = {number, &sp, labels, options(&sp, w, labels, MAX_OPTIONS), NULL, answered_cols, m};
+            const cJSON *al = item(sp.res, "alignment");
+            r.alignment = cJSON_IsObject(al) ? al : NULL;
+            group groups[MAX_GROUPS];
+            size_t ng = groups_of(sp.res, sp.orgs, groups, MAX_GROUPS);
+            for (size_t g = 0; g < ng; g++) {
+                if (text) csv_text_group(c, &r, &groups[g], w);
+                else csv_choice_group(c, &r, &groups[g], w);
+            }
+            any = true;
+        }
+        shown_poll_free(&sp);
+    }
+    return any;
+}
+
+static void csv_header(csv *c, const char *const *names, size_t n) {
+    for (size_t i = 0; i < n; i++) csv_text(c, names[i]);
+    csv_end_row(c);
+}
+
+static bool has_text_poll(const hist_state *polls) {
+    bool found = false;
+    for (size_t i = 0; i < polls->npolls && !found; i++) {
+        shown_poll sp = {0};
+        found = !polls->polls[i].draft && shown_poll_read(&sp, &polls->polls[i]) && sp.res && sp.kind == POLL_TEXT;
+        shown_poll_free(&sp);
+    }
+    return found;
+}
+
+/* A poll organisations answer has results to show: the first table gets
+ * the columns of who answered and when. */
+static bool has_org_poll(const hist_state *polls) {
+    bool found = false;
+    for (size_t i = 0; i < polls->npolls && !found; i++) {
+        shown_poll sp = {0};
+        found = !polls->polls[i].draft && shown_poll_read(&sp, &polls->polls[i]) && sp.res && sp.orgs;
+        shown_poll_free(&sp);
+    }
+    return found;
+}
+
+static void csv_moments(csv *c, const export_meta *m, const export_book *bk, const words *w) {
+    char time_header[PHRASE_MAX], when[PHRASE_MAX];
+    snprintf(time_header, sizeof time_header, "%s (%s)", w->time, zone_name(m->zone));
+    const char *head[] = {time_header, w->moment, w->subject};
+    csv_header(c, head, 3);
+    for (size_t i = 0; i < bk->nmoments; i++) {
+        const export_moment *mo = &bk->moments[i];
+        short_date(when, sizeof when, w, m->zone, mo->t);
+        csv_text(c, when);
+        csv_text(c, w->moment_name[mo->kind]);
+        csv_text(c, mo->subject ? mo->subject : "");
+        csv_end_row(c);
+    }
+    if (m->last_edit) {
+        char revisions[PHRASE_MAX];
+        snprintf(revisions, sizeof revisions, "%lld %s", (long long)m->rev,
+                 count_word(w, m->rev, w->revision, w->revisions));
+        short_date(when, sizeof when, w, m->zone, m->last_edit);
+        csv_text(c, when);
+        csv_text(c, w->last_edit_name);
+        csv_text(c, revisions);
+        csv_end_row(c);
+    }
+}
+
+void export_csv(sbuf *out, const export_meta *m, const export_book *bk, const hist_state *polls, export_lang lang) {
+    const words *w = lang == EXPORT_EN ? &EN : &FR;
+    csv c;
+    csv_begin(&c, out, w->decimal);
+    bool answered = has_org_poll(polls);
+    char answered_at[PHRASE_MAX];
+    snprintf(answered_at, sizeof answered_at, "%s (%s)", w->answered_at, zone_name(m->zone));
+    const char *results[] = {w->number,      w->question, w->kind,  w->state,        w->group,     w->respondents,
+                             w->choice,      w->count,    w->divergence_h, w->alignment, w->answered_by, answered_at};
+    csv_header(&c, results, sizeof results / sizeof *results - (answered ? 0 : 2));
+    csv_polls(&c, m, polls, w, false, answered);
+    if (has_text_poll(polls)) { /* their own table: no kind, no alignment (always empty for them) */
+        const char *text[] = {w->number, w->question, w->state, w->group, w->respondents, w->answer, w->upvotes};
+        csv_blank_line(&c);
+        csv_header(&c, text, sizeof text / sizeof *text);
+        csv_polls(&c, m, polls, w, true, false);
+    }
+    csv_blank_line(&c);
+    csv_moments(&c, m, bk, w);
 }

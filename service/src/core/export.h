@@ -1,11 +1,15 @@
-/* export.h -- the record of a workshop for its facilitator: a Markdown
- * summary (French or English) and the poll results as CSV
- * (protocol/history.md, "Exports"). The JSON event log is the history's own
- * event writer (core/hist.h) in the facilitator's view.
+/* export.h -- the record of a workshop for its facilitator
+ * (protocol/history.md, "Exports"): the summary, in French or English, as
+ * Markdown or as a printable HTML page (one content, core/doc.h), and the
+ * poll results and key moments as CSV for office software (core/csv.h). The
+ * JSON event log is the history's own event writer (core/hist.h) in the
+ * facilitator's view.
  *
  * Pure: the shell reads the workshop from Redis, folds the marks into a
- * hist_state and an export_book, and hands them here. Times are written in
- * UTC so that an export reads the same wherever it is made. */
+ * hist_state and an export_book, and hands them here with the workshop's
+ * time zone (core/when.h): times are written on its clock, the zone named.
+ * The French exports' own words follow French typography (core/typo.h);
+ * what people typed is quoted as typed. */
 #ifndef ATELIER_EXPORT_H
 #define ATELIER_EXPORT_H
 
@@ -15,6 +19,7 @@
 
 #include "core/hist.h"
 #include "core/sbuf.h"
+#include "core/when.h"
 
 typedef enum { EXPORT_FR, EXPORT_EN } export_lang;
 
@@ -28,13 +33,16 @@ typedef enum {
     EXPORT_POLL_CLOSED,
     EXPORT_POLL_REOPENED,
     EXPORT_RESULTS_REVEALED,  /* results set to "revealed" */
+    EXPORT_ENDED,             /* the facilitator ended the workshop */
+    EXPORT_REOPENED,          /* ... or reopened it */
 } export_moment_kind;
+#define EXPORT_MOMENT_KINDS (EXPORT_REOPENED + 1)
 
 /* A key moment of the short timeline. */
 typedef struct export_moment {
     int64_t t;                /* ms since the epoch */
     export_moment_kind kind;
-    char *subject;            /* the organisation, or the poll's question; NULL for EXPORT_CREATED */
+    char *subject;            /* the organisation, the poll's question or who ended or reopened; NULL for EXPORT_CREATED */
 } export_moment;
 
 typedef struct export_org {
@@ -51,6 +59,7 @@ typedef struct export_book {
     unsigned people;          /* everyone who joined */
     export_moment *moments;   /* in time order */
     size_t nmoments, moments_cap;
+    long ended;               /* index in moments of the last end, when no reopening came after it; -1 while open */
     bool oom;                 /* an allocation failed: the book is incomplete */
 } export_book;
 
@@ -61,18 +70,29 @@ typedef struct export_meta {
     int64_t last_edit;        /* ms of the last edit, 0 if none */
     int64_t rev;              /* revisions: edits accepted */
     const char *text;         /* the final statement */
+    const when_zone *zone;    /* the workshop's time zone (NULL: UTC) */
 } export_meta;
 
 void export_book_init(export_book *b);
 void export_book_free(export_book *b);
 /* One participant who joined (from the stored participant records). */
 void export_book_person(export_book *b, const char *org);
-/* One event, in stream order: creations, arrivals and poll steps become moments. */
+/* One event, in stream order: the creation, arrivals, poll steps, the end
+ * and reopening of the workshop become moments. */
 void export_book_event(export_book *b, const hist_event *e);
 
-/* The Markdown summary. polls: the final state (facilitator's view); drafts are left out. */
+/* The summary in Markdown. polls: the final state (facilitator's view);
+ * drafts are left out. */
 void export_markdown(sbuf *out, const export_meta *m, const export_book *b, const hist_state *polls, export_lang lang);
-/* Poll results, RFC 4180 with a header row and CRLF line ends. */
-void export_csv(sbuf *out, const hist_state *polls);
+/* The same summary as a printable HTML page (no script; its one inline
+ * style sheet carries style_nonce, which its Content-Security-Policy names). */
+void export_html(sbuf *out, const export_meta *m, const export_book *b, const hist_state *polls, export_lang lang,
+                 const char *style_nonce);
+/* Poll results and key moments for office software: three tables one after
+ * the other (choice and scale polls; text polls; key moments), headers and
+ * words in the language, decimal commas in French. With a poll organisations
+ * answer, the first table also says who gave each organisation's answer and
+ * when (only then: other exports keep their ten columns). */
+void export_csv(sbuf *out, const export_meta *m, const export_book *b, const hist_state *polls, export_lang lang);
 
 #endif

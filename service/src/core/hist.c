@@ -45,6 +45,7 @@ bool hist_event_from_fields(hist_event *e, const char *id, const char *const *kv
         else if (strcmp(k, "org_answer") == 0) e->org_answer = v;
         else if (strcmp(k, "was") == 0) e->was = v;
         else if (strcmp(k, "origin") == 0) e->origin = v;
+        else if (strcmp(k, "by") == 0) e->by = v;
     }
     return e->type && e->type[0];
 }
@@ -154,6 +155,9 @@ bool hist_write_event(sbuf *b, const hist_event *e, hist_view v) {
         put_field(b, "name", e->name);
         put_field(b, "org", e->org);
         put_field(b, "role", e->role);
+    } else if (e->by) { /* the workshop ended or reopened */
+        put_field(b, "by", e->by);
+        put_field(b, "name", e->name);
     } else if (e->title) {
         put_field(b, "title", e->title);
     }

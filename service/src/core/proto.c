@@ -19,6 +19,7 @@ static const char *const err_codes[] = {
     [PROTO_ESTALE] = "stale",
     [PROTO_EUNAVAILABLE] = "unavailable",
     [PROTO_EINTERNAL] = "internal",
+    [PROTO_EENDED] = "ended",
 };
 
 const char *proto_err_code(proto_err e) {
@@ -32,6 +33,7 @@ static const char *const type_names[] = {
     [PROTO_POLL_CREATE] = "poll_create", [PROTO_POLL_EDIT] = "poll_edit", [PROTO_POLL_OPEN] = "poll_open",
     [PROTO_POLL_CLOSE] = "poll_close", [PROTO_POLL_REOPEN] = "poll_reopen", [PROTO_POLL_RESULTS] = "poll_results",
     [PROTO_POLL_DELETE] = "poll_delete", [PROTO_VOTE] = "vote", [PROTO_ANSWER] = "answer", [PROTO_UPVOTE] = "upvote",
+    [PROTO_WORKSHOP_END] = "workshop_end", [PROTO_WORKSHOP_REOPEN] = "workshop_reopen",
 };
 
 const char *proto_type_name(proto_type t) {
@@ -492,7 +494,9 @@ static proto_err decode_general(const char *json, size_t len, proto_msg *m, cons
     case PROTO_JOIN: e = decode_join(o, &m->u.join, why); break;
     case PROTO_OP: e = decode_op(o, m, why); break;
     case PROTO_CURSOR: e = decode_cursor(o, &m->u.cursor, why); break;
-    case PROTO_PING: break;
+    case PROTO_PING:
+    case PROTO_WORKSHOP_END:
+    case PROTO_WORKSHOP_REOPEN: break;
     case PROTO_POLL_CREATE: case PROTO_POLL_EDIT: case PROTO_POLL_OPEN: case PROTO_POLL_CLOSE:
     case PROTO_POLL_REOPEN: case PROTO_POLL_RESULTS: case PROTO_POLL_DELETE: case PROTO_VOTE:
     case PROTO_ANSWER: case PROTO_UPVOTE:

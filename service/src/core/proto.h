@@ -44,6 +44,9 @@ typedef enum {
     PROTO_VOTE,
     PROTO_ANSWER,
     PROTO_UPVOTE,
+    /* The workshop's end and reopening (facilitators): no body but the id. */
+    PROTO_WORKSHOP_END,
+    PROTO_WORKSHOP_REOPEN,
 } proto_type;
 
 /* True for the poll message types, whose body is msg->u.obj. */
@@ -61,6 +64,7 @@ typedef enum {
     PROTO_ESTALE,
     PROTO_EUNAVAILABLE,
     PROTO_EINTERNAL,
+    PROTO_EENDED,        /* the workshop has ended: the statement is read-only, polls take nothing */
 } proto_err;
 
 typedef struct proto_join {

@@ -1,5 +1,7 @@
 #include "core/workshop.h"
 
+#include <cjson/cJSON.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -263,6 +265,18 @@ bool wk_transform_caret(const workshop *w, int64_t rev, int64_t *pos) {
     return true;
 }
 
+bool wk_ended_refuses(const workshop *w, const proto_msg *msg) {
+    if (!w->ended) return false;
+    switch (msg->type) {
+    case PROTO_OP: case PROTO_POLL_OPEN: case PROTO_POLL_REOPEN: case PROTO_VOTE: case PROTO_ANSWER: case PROTO_UPVOTE:
+        return true;
+    case PROTO_POLL_CREATE: /* a draft is fine; created open, it would take answers */
+        return cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(msg->u.obj, "open"));
+    default:
+        return false;
+    }
+}
+
 proto_err wk_submit(workshop *w, uint64_t conn, uint32_t author, const char *opid, int64_t base, ot_op *op,
                     int64_t *dup_rev, const char **why) {
     *dup_rev = -1;
@@ -281,6 +295,10 @@ proto_err wk_submit(workshop *w, uint64_t conn, uint32_t author, const char *opi
             ot_op_free(op);
             return PROTO_OK;
         }
+    }
+    if (w->ended) {
+        *why = WK_ENDED_WHY;
+        return PROTO_EENDED;
     }
     if (base > w->rev) {
         *why = "revision is ahead of the server's";

@@ -15,10 +15,14 @@
 
 #include "core/ot.h"
 #include "core/proto.h"
+#include "core/when.h"
 
 #define WK_PID_LEN 17     /* "p" + 16 base64url characters */
 #define WK_SECRET_LEN 22  /* 128 bits, base64url */
 #define WK_STREAM_ID_MAX 48
+#define WK_CODE_LEN 6     /* digits of a join code */
+/* Why an ended workshop refuses a change (error code "ended"). */
+#define WK_ENDED_WHY "the workshop has ended; the statement is read-only"
 
 typedef struct wk_participant {
     char id[WK_PID_LEN + 1];          /* public id, also the author of ops */
@@ -66,6 +70,10 @@ typedef struct workshop {
     char *title;
     char *fkey;                       /* facilitator key */
     int64_t created;                  /* ms since the epoch */
+    char time_zone[WHEN_ZONE_MAX + 1];/* where the workshop takes place: exports' times are on its clock */
+    char code[WK_CODE_LEN + 1];       /* its join code ("" when it has none: made before join codes) */
+    bool ended;                       /* the facilitator ended it: the statement is read-only */
+    int64_t ended_at;                 /* ms, while ended */
     int64_t rev;                      /* committed revision */
     ot_text text;                     /* current text (includes the batch in flight) */
     ot_text committed;                /* text at `rev`, valid while a batch is in flight */
@@ -122,10 +130,17 @@ const wk_entry *wk_window_at(const workshop *w, int64_t rev);
 bool wk_transform_caret(const workshop *w, int64_t rev, int64_t *pos);
 const ot_text *wk_committed_text(const workshop *w);
 
+/* Whether an ended workshop refuses this message: ops, and what would take
+ * an answer or open a poll (poll_open, poll_reopen, poll_create with "open":
+ * true, vote, answer, upvote). Carets, reading and the facilitator's other
+ * poll steps (close, results, edit, delete) go on. */
+bool wk_ended_refuses(const workshop *w, const proto_msg *msg);
+
 /* Submit an op. Returns PROTO_OK when queued. When the op id equals the
  * author's last accepted op, returns PROTO_OK with *dup_rev set (>= 0): ack
  * again, do not queue. When it is still queued or in flight, its ack is
- * redirected to `conn` (the client reconnected) and nothing is queued. On
+ * redirected to `conn` (the client reconnected) and nothing is queued. An
+ * ended workshop refuses any other op (PROTO_EENDED). On
  * PROTO_OK op is consumed (left empty); on error nothing is queued and the
  * caller keeps op. */
 proto_err wk_submit(workshop *w, uint64_t conn, uint32_t author, const char *opid, int64_t base, ot_op *op,

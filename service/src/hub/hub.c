@@ -32,7 +32,7 @@ hub *hub_new(const hub_config *cfg, net_server *net) {
     h->ctx = net_context(net);
     sbuf_init(&h->scratch, NET_PRE);
     sbuf_init(&h->req, 0);
-    if (!net_random_b64url(h->origin, sizeof h->origin - 1)) {
+    if (!net_random_b64url(h->origin, sizeof h->origin - 1) || !hub_code_init(h)) {
         free(h);
         return NULL;
     }
@@ -76,6 +76,7 @@ void hub_free(hub *h) {
     sbuf_free(&h->req);
     free(h->due);
     free(h->peers);
+    hub_code_free(h);
     free(h);
 }
 
@@ -123,6 +124,13 @@ static bool notify_presence(hub_room *r, const char *rest, const char *end) {
     return true;
 }
 
+/* "ID workshop ORIGIN ...": true when it was one. */
+static bool notify_workshop(hub_room *r, const char *rest, const char *end) {
+    if (end - rest < 9 || memcmp(rest, "workshop ", 9) != 0) return false;
+    hub_workshop_notified(r, rest + 9, (size_t)(end - rest - 9));
+    return true;
+}
+
 /* "ID poll POLL ORIGIN": true when it was one. */
 static bool notify_poll(hub_room *r, const char *rest) {
     if (strncmp(rest, "poll ", 5) != 0) return false;
@@ -152,7 +160,7 @@ void hub_notify(void *ud, const char *payload, size_t len) {
     }
     hub_room *r = hub_room_find(h, id);
     if (!r || r->state != ROOM_READY) return;
-    if (notify_presence(r, rest, end) || notify_poll(r, rest)) return;
+    if (notify_presence(r, rest, end) || notify_poll(r, rest) || notify_workshop(r, rest, end)) return;
     int64_t rev = strtoll(rest, NULL, 10); /* "ID REV": a commit */
     if (rev > r->notified_rev) r->notified_rev = rev;
     catch_up_if_behind(r);
@@ -163,6 +171,9 @@ void hub_notify_state(void *ud, bool up) {
     hub *h = ud;
     hub_presence_listening(h, up);
     if (!up) return;
-    HUB_FOR_EACH_ROOM(h, r)
-        if (r->state == ROOM_READY && !r->w->in_flight && !r->catching_up) hub_room_catch_up(r);
+    HUB_FOR_EACH_ROOM(h, r) {
+        if (r->state != ROOM_READY) continue;
+        hub_workshop_reread(r);
+        if (!r->w->in_flight && !r->catching_up) hub_room_catch_up(r);
+    }
 }

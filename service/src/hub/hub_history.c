@@ -1,8 +1,8 @@
 /* hub_history.c -- a workshop's history over HTTP (protocol/history.md):
  * pages of events, the state at a revision or a time, the exports, and
  * deletion. Each request is a short chain of Redis reads; the core
- * (core/hist.h, core/export.h) turns what they return into JSON, Markdown or
- * CSV. Seeking reads the newest snapshot at or before the moment and the
+ * (core/hist.h, core/export.h) turns what they return into JSON, Markdown,
+ * HTML or CSV, on the clock of the workshop's time zone (hub_tz.c). Seeking reads the newest snapshot at or before the moment and the
  * edits after it, never the history from the start. */
 #include <cjson/cJSON.h>
 #include <hiredis/hiredis.h>
@@ -20,7 +20,12 @@
 #define SCAN_MAX 10000          /* stream entries read per round trip */
 
 typedef enum { Q_HISTORY, Q_STATE, Q_EXPORT, Q_DELETE } query_kind;
-typedef enum { F_JSON, F_MD, F_CSV } export_format;
+typedef enum { F_JSON, F_MD, F_CSV, F_HTML } export_format;
+
+/* The HTML summary's policy: nothing but its own inline style sheet, named
+ * by a nonce drawn for each page (core/doc.h). */
+#define HTML_NONCE_LEN 22
+#define HTML_CSP "default-src 'none'; style-src 'nonce-%s'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 
 /* One request in flight. */
 typedef struct query {
@@ -34,6 +39,8 @@ typedef struct query {
     hist_view view;
     char *title;                /* from meta */
     int64_t created, rev_now;   /* from meta */
+    char time_zone[WHEN_ZONE_MAX + 1]; /* from meta: exports' times are on its clock */
+    char code[WK_CODE_LEN + 1]; /* from meta: its join code's key goes with a deletion */
     /* history */
     char after[HIST_ID_MAX];    /* "" from the start */
     long limit;
@@ -116,7 +123,7 @@ static void got_meta(redisReply *reply, void *priv) {
         unavailable(q);
         return;
     }
-    if (!is_array(reply) || reply->elements != 4 || reply->element[0]->type != REDIS_REPLY_STRING) {
+    if (!is_array(reply) || reply->elements != 6 || reply->element[0]->type != REDIS_REPLY_STRING) {
         fail(q, 404, PROTO_ENOT_FOUND, "no workshop with this id");
         return;
     }
@@ -133,6 +140,9 @@ static void got_meta(redisReply *reply, void *priv) {
     q->title = strdup(reply->element[0]->str);
     q->created = reply->element[1]->type == REDIS_REPLY_STRING ? strtoll(reply->element[1]->str, NULL, 10) : 0;
     q->rev_now = reply->element[2]->type == REDIS_REPLY_STRING ? strtoll(reply->element[2]->str, NULL, 10) : 0;
+    const char *tz = hub_reply_text(reply, 4), *code = hub_reply_text(reply, 5);
+    snprintf(q->time_zone, sizeof q->time_zone, "%s", when_valid_zone_name(tz) ? tz : WHEN_UTC);
+    snprintf(q->code, sizeof q->code, "%s", hub_code_valid(code) ? code : "");
     if (!q->title) {
         fail(q, 500, PROTO_EINTERNAL, "out of memory");
         return;
@@ -170,7 +180,7 @@ static query *query_new(hub *h, uint64_t req, const char *id, query_kind kind) {
     return q;
 }
 
-static void begin(query *q) { SEND(q, got_meta, "HMGET %s title created rev fkey", q->k_meta); }
+static void begin(query *q) { SEND(q, got_meta, "HMGET %s title created rev fkey time_zone code", q->k_meta); }
 
 /* A decimal integer in [lo, hi], the whole string. */
 static bool parse_int(const char *s, int64_t lo, int64_t hi, int64_t *out) {
@@ -460,19 +470,42 @@ static void respond_file(query *q, const char *type, const char *ext) {
     query_free(q);
 }
 
+/* The HTML summary opens in the browser (inline), under its policy. */
+static void respond_page(query *q, const char *nonce) {
+    char csp[NET_HTTP_HEADER_MAX], disposition[NET_HTTP_HEADER_MAX];
+    snprintf(csp, sizeof csp, HTML_CSP, nonce);
+    snprintf(disposition, sizeof disposition, "inline; filename=\"atelier-%s-%s.html\"", q->id,
+             q->lang == EXPORT_EN ? "summary-en" : "resume-fr");
+    if (!net_http_header(q->h->net, q->req, "content-security-policy", csp) ||
+        !net_http_header(q->h->net, q->req, "content-disposition", disposition)) {
+        fail(q, 500, PROTO_EINTERNAL, "the page's headers do not fit");
+        return;
+    }
+    net_http_respond_as(q->h->net, q->req, 200, "text/html; charset=utf-8", NULL, &q->out);
+    query_free(q);
+}
+
 static void export_finish(query *q) {
+    char nonce[HTML_NONCE_LEN + 1];
     if (q->book.oom) {
         fail(q, 500, PROTO_EINTERNAL, "out of memory");
         return;
     }
-    if (q->format == F_CSV) {
-        export_csv(&q->out, &q->st);
-        respond_file(q, "text/csv; charset=utf-8", "-polls.csv");
+    if (q->format == F_HTML && !net_random_b64url(nonce, HTML_NONCE_LEN)) {
+        fail(q, 500, PROTO_EINTERNAL, "could not make the page's nonce");
         return;
     }
-    export_meta m = {q->title, q->created, q->last_edit, q->target, q->text.buf ? q->text.buf : ""};
-    export_markdown(&q->out, &m, &q->book, &q->st, q->lang);
-    respond_file(q, "text/markdown; charset=utf-8", q->lang == EXPORT_EN ? "-summary-en.md" : "-resume-fr.md");
+    hub_tz tz; /* the workshop's zone, for the writing only */
+    hub_tz_enter(&tz, q->time_zone);
+    export_meta m = {q->title, q->created, q->last_edit, q->target, q->text.buf ? q->text.buf : "", &tz.zone};
+    if (q->format == F_CSV) export_csv(&q->out, &m, &q->book, &q->st, q->lang);
+    else if (q->format == F_HTML) export_html(&q->out, &m, &q->book, &q->st, q->lang, nonce);
+    else export_markdown(&q->out, &m, &q->book, &q->st, q->lang);
+    hub_tz_leave(&tz);
+    if (q->format == F_CSV)
+        respond_file(q, "text/csv; charset=utf-8", q->lang == EXPORT_EN ? "-polls-en.csv" : "-sondages-fr.csv");
+    else if (q->format == F_HTML) respond_page(q, nonce);
+    else respond_file(q, "text/markdown; charset=utf-8", q->lang == EXPORT_EN ? "-summary-en.md" : "-resume-fr.md");
 }
 
 /* The JSON log: every event, in the facilitator's view. */
@@ -534,7 +567,9 @@ static void got_people(redisReply *reply, void *priv) {
     sbuf *b = &q->out;
     if (q->format == F_JSON) {
         put_workshop(b, q, "{\"workshop\":{\"id\":");
-        sbuf_puts(b, "},\"participants\":[");
+        sbuf_puts(b, "},\"time_zone\":"); /* the times stay in ms: this says where they were lived */
+        sbuf_put_jstrz(b, q->time_zone);
+        sbuf_puts(b, ",\"participants\":[");
     }
     for (size_t i = 0; i < n; i++) {
         export_book_person(&q->book, rows[i].org);
@@ -557,13 +592,19 @@ static void got_people(redisReply *reply, void *priv) {
 void hub_http_export(hub *h, uint64_t req, const char *id) {
     query *q = query_new(h, req, id, Q_EXPORT);
     if (!q) return;
+    static const struct {
+        const char *name;
+        export_format format;
+    } formats[] = {{"md", F_MD}, {"json", F_JSON}, {"csv", F_CSV}, {"html", F_HTML}};
     char v[16];
-    if (!net_http_arg(h->net, req, "format", v, sizeof v) || (strcmp(v, "md") != 0 && strcmp(v, "json") != 0 &&
-                                                              strcmp(v, "csv") != 0)) {
-        fail(q, 400, PROTO_EBAD_REQUEST, "\"format\" must be md, json or csv");
+    size_t f = 0;
+    bool given = net_http_arg(h->net, req, "format", v, sizeof v);
+    while (given && f < sizeof formats / sizeof *formats && strcmp(v, formats[f].name) != 0) f++;
+    if (!given || f == sizeof formats / sizeof *formats) {
+        fail(q, 400, PROTO_EBAD_REQUEST, "\"format\" must be md, html, json or csv");
         return;
     }
-    q->format = v[0] == 'm' ? F_MD : v[0] == 'j' ? F_JSON : F_CSV;
+    q->format = formats[f].format;
     if (net_http_arg(h->net, req, "lang", v, sizeof v) && !export_lang_from_name(v, &q->lang)) {
         fail(q, 400, PROTO_EBAD_REQUEST, "\"lang\" must be fr or en");
         return;
@@ -581,6 +622,8 @@ void hub_workshop_deleted(hub *h, const char *id) {
     r->deleted = true;
     for (size_t i = 0; i < r->nsess; i++) {
         uint64_t conn = r->sessions[i]->conn;
+        hub_workshop_write_deleted(&h->scratch); /* said first, so that a client can tell it from a wrong link */
+        net_send_sbuf(h->net, conn, &h->scratch);
         hub_send_error(h, conn, PROTO_ENOT_FOUND, "this workshop was deleted", PROTO_NONE, NULL);
         net_close(h->net, conn, 1000, "workshop deleted");
     }
@@ -610,7 +653,7 @@ static void got_deleted(redisReply *reply, void *priv) {
 static void got_poll_ids(redisReply *reply, void *priv) {
     query *q = array_reply(reply, priv);
     if (!q) return;
-    static const char *const whats[] = {"meta", "events", "marks", "snaps", "people", "lastop", "polls"};
+    static const char *const whats[] = {"code", "meta", "events", "marks", "snaps", "people", "lastop", "polls"};
     enum { NFIXED = sizeof whats / sizeof whats[0] };
     size_t n = NFIXED + reply->elements;
     char **keys = calloc(n, sizeof *keys);
@@ -624,7 +667,8 @@ static void got_poll_ids(redisReply *reply, void *priv) {
                  poll_valid_id(reply->element[i - NFIXED]->str))
             snprintf(what, sizeof what, "ballots:%s", reply->element[i - NFIXED]->str);
         else snprintf(what, sizeof what, "%s", "polls"); /* a stray field: name a key we delete anyway */
-        ok = (keys[i] = malloc(HUB_KEY_MAX)) && hub_key(keys[i], HUB_KEY_MAX, q->id, what);
+        ok = (keys[i] = malloc(HUB_KEY_MAX)) && (i == 0 ? hub_code_key(keys[i], HUB_KEY_MAX, q->code) /* first */
+                                                       : hub_key(keys[i], HUB_KEY_MAX, q->id, what));
     }
     if (ok) {
         char count[SBUF_I64_MAX + 1];

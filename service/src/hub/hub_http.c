@@ -1,6 +1,7 @@
 /* The HTTP API: routes (net/ hands every request under /api and /healthz
  * here), errors, health, creating a workshop and reading its public fields.
- * History, state, export and deletion are in hub_history.c. */
+ * History, state, export and deletion are in hub_history.c; join codes in
+ * hub_code.c. */
 #include <cjson/cJSON.h>
 #include <hiredis/hiredis.h>
 #include <stdio.h>
@@ -44,6 +45,9 @@ void hub_http_request(void *hub_, uint64_t req, net_method m, const char *path, 
     const char *what;
     if (strcmp(path, "/healthz") == 0 && m == NET_GET) {
         hub_http_health(h, req);
+    } else if (strncmp(path, "/api/join/", 10) == 0) {
+        if (m == NET_GET) hub_http_join(h, req, path + 10);
+        else hub_http_error(h, req, 405, PROTO_EBAD_REQUEST, "use GET to look a join code up");
     } else if (strcmp(path, "/api/workshops") == 0) {
         if (m == NET_POST) hub_http_create(h, req, body ? body : "", len);
         else hub_http_error(h, req, 405, PROTO_EBAD_REQUEST, "use POST to create a workshop");
@@ -82,15 +86,34 @@ typedef struct http_create {
     char id[PROTO_WORKSHOP_ID_LEN + 1];
     char fkey[PROTO_KEY_LEN + 1];
     char *title;
+    char *text;                         /* the statement at revision 0 */
+    char time_zone[WHEN_ZONE_MAX + 1];
+    char code[WK_CODE_LEN + 1];         /* the join code drawn */
+    int tries;                          /* codes drawn so far */
     int64_t created;
 } http_create;
+
+static void http_create_free(http_create *c) {
+    free(c->title);
+    free(c->text);
+    free(c);
+}
+
+static void send_create(http_create *c);
 
 static void created(redisReply *reply, void *priv) {
     http_create *c = priv;
     hub *h = c->h;
-    if (!reply) hub_http_error(h, c->req, 503, PROTO_EUNAVAILABLE, HUB_UNAVAILABLE);
-    else if (reply->type != REDIS_REPLY_INTEGER || reply->integer != 1) {
-        lwsl_err("creating workshop: %s\n", reply->type == REDIS_REPLY_ERROR ? reply->str : "id already taken");
+    if (!reply) {
+        hub_http_error(h, c->req, 503, PROTO_EUNAVAILABLE, HUB_UNAVAILABLE);
+    } else if (reply->type == REDIS_REPLY_INTEGER && reply->integer == -1 && c->tries < HUB_CODE_TRIES) {
+        send_create(c); /* the code is another open workshop's: draw again */
+        return;
+    } else if (reply->type != REDIS_REPLY_INTEGER || reply->integer != 1) {
+        lwsl_err("creating workshop: %s\n", reply->type == REDIS_REPLY_ERROR ? reply->str
+                                         : reply->type == REDIS_REPLY_INTEGER && reply->integer == -1
+                                             ? "no free join code"
+                                             : "id already taken");
         hub_http_error(h, c->req, 500, PROTO_EINTERNAL, "could not create the workshop");
     } else {
         sbuf *b = &h->scratch;
@@ -102,11 +125,47 @@ static void created(redisReply *reply, void *priv) {
         sbuf_put_jstrz(b, c->title);
         sbuf_puts(b, ",\"created\":");
         sbuf_put_i64(b, c->created);
+        hub_workshop_write_fields(b, c->time_zone, c->code, false, 0);
         sbuf_putc(b, '}');
         net_http_respond(h->net, c->req, 201, b);
     }
-    free(c->title);
-    free(c);
+    http_create_free(c);
+}
+
+/* FCALL atelier_create with a new join code; on failure the request is
+ * answered (503) and c freed. */
+static void send_create(http_create *c) {
+    hub *h = c->h;
+    char kmeta[HUB_KEY_MAX], ksnaps[HUB_KEY_MAX], kevents[HUB_KEY_MAX], kmarks[HUB_KEY_MAX], kcode[HUB_KEY_MAX],
+        created_s[HUB_MS_TEXT];
+    hub_ms_text(created_s, c->created);
+    c->tries++;
+    bool keyed = hub_code_draw(c->code) && hub_key(kmeta, sizeof kmeta, c->id, "meta") &&
+                 hub_key(ksnaps, sizeof ksnaps, c->id, "snaps") && hub_key(kevents, sizeof kevents, c->id, "events") &&
+                 hub_key(kmarks, sizeof kmarks, c->id, "marks") && hub_code_key(kcode, sizeof kcode, c->code);
+    if (!keyed || !h->store ||
+        !store_cmd(h->store, created, c, "FCALL atelier_create 5 %s %s %s %s %s %s %s %s %s %s %s", kmeta, ksnaps,
+                   kevents, kmarks, kcode, c->title, c->fkey, created_s, c->text, c->time_zone, c->code)) {
+        hub_http_error(h, c->req, 503, PROTO_EUNAVAILABLE, HUB_UNAVAILABLE);
+        http_create_free(c);
+    }
+}
+
+/* The body's "time_zone": absent or null for UTC; NULL when it is no zone
+ * of the tz database (*why says so). */
+static const char *body_time_zone(const cJSON *o, const char **why) {
+    const cJSON *tz = cJSON_GetObjectItemCaseSensitive(o, "time_zone");
+    if (!tz || cJSON_IsNull(tz)) return WHEN_UTC;
+    if (!cJSON_IsString(tz) || !when_valid_zone_name(tz->valuestring)) {
+        *why = "\"time_zone\" must be an IANA time zone name such as \"Europe/Paris\" (letters, digits, _ + - /, at "
+               "most 64 bytes)";
+        return NULL;
+    }
+    if (!hub_tz_exists(tz->valuestring)) {
+        *why = "\"time_zone\" is not a time zone this server knows (see the IANA tz database: \"Europe/Paris\")";
+        return NULL;
+    }
+    return tz->valuestring;
 }
 
 void hub_http_create(hub *h, uint64_t req, const char *body, size_t len) {
@@ -124,13 +183,15 @@ void hub_http_create(hub *h, uint64_t req, const char *body, size_t len) {
     }
     const cJSON *title = cJSON_GetObjectItemCaseSensitive(o, "title");
     const cJSON *text = cJSON_GetObjectItemCaseSensitive(o, "text");
-    const char *why = NULL;
+    const char *why = NULL, *zone = NULL;
     if (!cJSON_IsString(title) || !proto_valid_label(title->valuestring, PROTO_TITLE_MAX))
         why = "\"title\" must be a string of 1 to 200 characters, without control characters";
     else if (text && !cJSON_IsNull(text) && !cJSON_IsString(text))
         why = "\"text\" must be a string";
     else if (proto_has_escaped_nul(body, len))
         why = "strings must not contain \\u0000";
+    else
+        zone = body_time_zone(o, &why);
     if (why) {
         cJSON_Delete(o);
         hub_http_error(h, req, 400, PROTO_EBAD_REQUEST, why);
@@ -143,10 +204,9 @@ void hub_http_create(hub *h, uint64_t req, const char *body, size_t len) {
     }
     http_create *c = calloc(1, sizeof *c);
     const char *start = cJSON_IsString(text) ? text->valuestring : "";
-    if (!c || !(c->title = strdup(title->valuestring)) || !net_random_b64url(c->id, PROTO_WORKSHOP_ID_LEN) ||
-        !net_random_b64url(c->fkey, PROTO_KEY_LEN)) {
-        if (c) free(c->title);
-        free(c);
+    if (!c || !(c->title = strdup(title->valuestring)) || !(c->text = strdup(start)) ||
+        !net_random_b64url(c->id, PROTO_WORKSHOP_ID_LEN) || !net_random_b64url(c->fkey, PROTO_KEY_LEN)) {
+        if (c) http_create_free(c);
         cJSON_Delete(o);
         hub_http_error(h, req, 500, PROTO_EINTERNAL, "could not create the workshop");
         return;
@@ -154,20 +214,14 @@ void hub_http_create(hub *h, uint64_t req, const char *body, size_t len) {
     c->h = h;
     c->req = req;
     c->created = hub_now_ms();
-    char kmeta[HUB_KEY_MAX], ksnaps[HUB_KEY_MAX], kevents[HUB_KEY_MAX], kmarks[HUB_KEY_MAX], created_s[HUB_MS_TEXT];
-    hub_ms_text(created_s, c->created);
-    bool keyed = hub_key(kmeta, sizeof kmeta, c->id, "meta") && hub_key(ksnaps, sizeof ksnaps, c->id, "snaps") &&
-                 hub_key(kevents, sizeof kevents, c->id, "events") && hub_key(kmarks, sizeof kmarks, c->id, "marks");
-    if (!keyed || !store_cmd(h->store, created, c, "FCALL atelier_create 4 %s %s %s %s %s %s %s %s", kmeta, ksnaps,
-                             kevents, kmarks, c->title, c->fkey, created_s, start)) {
-        free(c->title);
-        free(c);
-        hub_http_error(h, req, 503, PROTO_EUNAVAILABLE, HUB_UNAVAILABLE);
-    }
+    snprintf(c->time_zone, sizeof c->time_zone, "%s", zone);
     cJSON_Delete(o);
+    send_create(c);
 }
 
-static void put_public(sbuf *b, const char *id, const char *title, int64_t created, int64_t rev) {
+/* The public fields up to the list of people present, left open. */
+static void put_public(sbuf *b, const char *id, const char *title, int64_t created, int64_t rev, const char *time_zone,
+                       const char *code, bool ended, int64_t ended_at) {
     sbuf_puts(b, "{\"id\":");
     sbuf_put_jstrz(b, id);
     sbuf_puts(b, ",\"title\":");
@@ -176,6 +230,7 @@ static void put_public(sbuf *b, const char *id, const char *title, int64_t creat
     sbuf_put_i64(b, created);
     sbuf_puts(b, ",\"rev\":");
     sbuf_put_i64(b, rev);
+    hub_workshop_write_fields(b, time_zone, code, ended, ended_at);
     sbuf_puts(b, ",\"present\":[");
 }
 
@@ -198,16 +253,16 @@ static void got_meta(redisReply *reply, void *priv) {
     http_get *g = priv;
     hub *h = g->h;
     if (!reply) hub_http_error(h, g->req, 503, PROTO_EUNAVAILABLE, HUB_UNAVAILABLE);
-    else if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 3 || reply->element[0]->type != REDIS_REPLY_STRING)
+    else if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 7 || reply->element[0]->type != REDIS_REPLY_STRING)
         hub_http_error(h, g->req, 404, PROTO_ENOT_FOUND, "no workshop with this id");
     else {
         /* Not loaded here: who is present is known from the history and
          * the processes that are alive. */
         sbuf b;
         sbuf_init(&b, 0);
-        put_public(&b, g->id, reply->element[0]->str,
-                   reply->element[1]->type == REDIS_REPLY_STRING ? strtoll(reply->element[1]->str, NULL, 10) : 0,
-                   reply->element[2]->type == REDIS_REPLY_STRING ? strtoll(reply->element[2]->str, NULL, 10) : 0);
+        put_public(&b, g->id, reply->element[0]->str, strtoll(hub_reply_text(reply, 1), NULL, 10),
+                   strtoll(hub_reply_text(reply, 2), NULL, 10), hub_reply_text(reply, 3), hub_reply_text(reply, 4),
+                   strcmp(hub_reply_text(reply, 5), "ended") == 0, strtoll(hub_reply_text(reply, 6), NULL, 10));
         char *answer = sbuf_ok(&b) ? strndup(sbuf_data(&b), b.len) : NULL;
         sbuf_free(&b);
         if (answer) hub_presence_answer(h, g->req, g->id, answer);
@@ -228,7 +283,8 @@ void hub_http_get(hub *h, uint64_t req, const char *id) {
     }
     if (r && r->state == ROOM_READY) {
         sbuf *b = &h->scratch;
-        put_public(b, id, r->w->title, r->w->created, r->w->rev);
+        const workshop *w = r->w;
+        put_public(b, id, w->title, w->created, w->rev, w->time_zone, w->code, w->ended, w->ended_at);
         bool first = true;
         for (size_t i = 0; i < r->w->npeople; i++) {
             const wk_participant *p = &r->w->people[i];
@@ -250,7 +306,7 @@ void hub_http_get(hub *h, uint64_t req, const char *id) {
     snprintf(g->id, sizeof g->id, "%s", id);
     char kmeta[HUB_KEY_MAX];
     if (!hub_key(kmeta, sizeof kmeta, id, "meta") || !h->store ||
-        !store_cmd(h->store, got_meta, g, "HMGET %s title created rev", kmeta)) {
+        !store_cmd(h->store, got_meta, g, "HMGET %s title created rev time_zone code state ended_at", kmeta)) {
         free(g);
         hub_http_error(h, req, 503, PROTO_EUNAVAILABLE, HUB_UNAVAILABLE);
     }

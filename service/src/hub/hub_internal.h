@@ -9,6 +9,8 @@
 #include "core/poll_json.h"
 #include "core/poll_store.h"
 #include "core/proto.h"
+#include "core/limiter.h"
+#include "core/when.h"
 #include "core/workshop.h"
 #include "hub/hub.h"
 #include "store/store.h"
@@ -124,6 +126,7 @@ struct hub {
     hub_room **due;            /* rooms whose queued ops go to Redis at the end of the turn */
     size_t ndue, due_cap;
     lws_sorted_usec_list_t sul_turn; /* hub_turn for rooms made due by a timer */
+    limiter join_limits;       /* join code lookups per client address (hub_code.c) */
 };
 
 int64_t hub_now_ms(void);
@@ -139,6 +142,8 @@ void hub_http_request(void *hub, uint64_t req, net_method method, const char *pa
 
 /* The HTTP API's handlers (hub_http.c routes to them). */
 void hub_http_create(hub *h, uint64_t req, const char *body, size_t len);
+/* GET /api/join/CODE (hub_code.c). */
+void hub_http_join(hub *h, uint64_t req, const char *code);
 void hub_http_get(hub *h, uint64_t req, const char *workshop_id);
 void hub_http_health(hub *h, uint64_t req);
 /* History, replay and export (hub_history.c, protocol/history.md). Query
@@ -201,6 +206,9 @@ bool hub_key(char *dst, size_t n, const char *workshop_id, const char *what) __a
 #define HUB_EVENT_FIELDS 32
 struct redisReply;
 bool hub_stream_event(const struct redisReply *e, hist_event *ev, const char **kv);
+
+/* Field i of an array reply (an HMGET's): its text, or "" when absent. */
+const char *hub_reply_text(const struct redisReply *reply, size_t i);
 
 /* An op event of a workshop's stream, pointing into the reply. */
 typedef struct hub_stream_op {
@@ -300,6 +308,9 @@ void hub_poll_write_welcome(hub_room *r, int who, sbuf *b);
 void hub_poll_after_welcome(hub_room *r, hub_session *s);
 /* Loading: read the poll records and their ballots (queued before the events tail). */
 bool hub_poll_load(hub_room *r);
+/* The workshop ends: every open poll closes, each a poll step of its own,
+ * stored and then relayed to everyone (s: the facilitator ending it). */
+void hub_poll_close_all(hub_room *r, hub_session *s);
 /* Read one poll again from Redis (another process changed it, or our write failed) and relay it. */
 void hub_poll_reload(hub_room *r, const char *poll_id);
 void hub_poll_reload_all(hub_room *r);
@@ -307,5 +318,42 @@ void hub_poll_room_free(hub_room *r);
 /* Send b's message to the sessions that pass `may` (NULL: all) but connection `except`. b is reset. */
 void hub_send_if(hub_room *r, sbuf *b, bool (*may)(const hub_room *r, const hub_session *s, const void *arg),
                  const void *arg, uint64_t except);
+
+/* Time zones (hub_tz.c): whether one is in the system's tz database, and, while
+ * an export is written, its offsets from UTC for the core (core/when.h). */
+typedef struct hub_tz {
+    when_zone zone;            /* handed to the core between enter and leave */
+    char *saved;               /* the process's own TZ, put back on leaving (NULL: it had none) */
+} hub_tz;
+bool hub_tz_exists(const char *name);
+/* Make zone the C library's until hub_tz_leave, in the same turn of the loop. */
+void hub_tz_enter(hub_tz *t, const char *zone);
+void hub_tz_leave(hub_tz *t);
+/* when_offset_fn: seconds east of UTC at ms in the entered zone. */
+int32_t hub_tz_offset(void *ctx, int64_t ms);
+
+/* Join codes (hub_code.c): six digits held in Redis while a workshop is open. */
+#define HUB_CODE_TRIES 8       /* codes drawn (a code held by another workshop) before giving up */
+bool hub_code_init(hub *h);
+void hub_code_free(hub *h);
+bool hub_code_draw(char code[WK_CODE_LEN + 1]);
+bool hub_code_valid(const char *code);
+/* The Redis key of a code, atelier:code:CODE ("atelier:code:none", which no
+ * workshop holds, for a workshop made before join codes). */
+bool hub_code_key(char *dst, size_t n, const char *code) __attribute__((warn_unused_result));
+
+/* The workshop's end (hub_workshop.c) */
+void hub_workshop_message(hub *h, hub_session *s, proto_msg *msg);
+/* ,"time_zone","code","state"[,"ended_at"]: a workshop's own fields in the
+ * welcome and GET /api/workshops/ID. */
+void hub_workshop_write_fields(sbuf *b, const char *time_zone, const char *code, bool ended, int64_t ended_at);
+/* {"type":"workshop","state":"deleted"}: the word before a deleted workshop's not_found. */
+void hub_workshop_write_deleted(sbuf *b);
+/* "ID workshop ORIGIN ended T BY" or "... open T BY CODE" from atelier:notify. */
+void hub_workshop_notified(hub_room *r, const char *rest, size_t len);
+/* Read the state back from Redis and tell what changed: an announcement was
+ * missed (the subscription was down), or Redis refused ops of an end not
+ * heard of yet. */
+void hub_workshop_reread(hub_room *r);
 
 #endif

@@ -107,6 +107,7 @@ static void write_welcome(hub_room *r, int who, const char *idjson, bool resume,
     sbuf_put_jstrz(b, w->id);
     sbuf_puts(b, ",\"title\":");
     sbuf_put_jstrz(b, w->title);
+    hub_workshop_write_fields(b, w->time_zone, w->code, w->ended, w->ended_at);
     sbuf_puts(b, "},\"participant\":");
     proto_write_participant(b, me->id, me->name, me->org, me->facilitator);
     sbuf_puts(b, ",\"token\":\"");

@@ -30,6 +30,10 @@ bool hub_stream_event(const redisReply *e, hist_event *ev, const char **kv) {
     return hist_event_from_fields(ev, e->element[0]->str, kv, n);
 }
 
+const char *hub_reply_text(const redisReply *reply, size_t i) {
+    return reply->element[i]->type == REDIS_REPLY_STRING ? reply->element[i]->str : "";
+}
+
 /* A string field of a stream entry's field list, or NULL. */
 static const redisReply *field(const redisReply *kv, const char *name) {
     if (!kv || kv->type != REDIS_REPLY_ARRAY) return NULL;
@@ -230,20 +234,30 @@ static void load_snapshot(redisReply *reply, void *priv) {
     hub_room_unref(r);
 }
 
+/* time_zone, code, state, ended_at (fields 3..6): absent in workshops made
+ * before them, which are open, in UTC, without a join code. */
+static void load_workshop_state(workshop *w, const redisReply *reply) {
+    const char *tz = hub_reply_text(reply, 3), *code = hub_reply_text(reply, 4);
+    snprintf(w->time_zone, sizeof w->time_zone, "%s", when_valid_zone_name(tz) ? tz : WHEN_UTC);
+    snprintf(w->code, sizeof w->code, "%s", hub_code_valid(code) ? code : "");
+    w->ended = strcmp(hub_reply_text(reply, 5), "ended") == 0;
+    w->ended_at = w->ended ? strtoll(hub_reply_text(reply, 6), NULL, 10) : 0;
+}
+
 static void load_meta(redisReply *reply, void *priv) {
     hub_room *r = priv;
     if (!step_ok(r, reply)) {
         hub_room_unref(r);
         return;
     }
-    const redisReply *title = reply->type == REDIS_REPLY_ARRAY && reply->elements == 3 ? reply->element[0] : NULL;
+    const redisReply *title = reply->type == REDIS_REPLY_ARRAY && reply->elements == 7 ? reply->element[0] : NULL;
     if (!title || title->type != REDIS_REPLY_STRING) {
         hub_room_load_failed(r, PROTO_ENOT_FOUND, "no workshop with this id");
     } else {
-        const redisReply *fkey = reply->element[1], *created = reply->element[2];
-        r->w = wk_new(r->id, title->str, fkey->type == REDIS_REPLY_STRING ? fkey->str : "",
-                      created->type == REDIS_REPLY_STRING ? strtoll(created->str, NULL, 10) : 0, r->hub->cfg.window);
+        r->w = wk_new(r->id, title->str, hub_reply_text(reply, 1), strtoll(hub_reply_text(reply, 2), NULL, 10),
+                      r->hub->cfg.window);
         if (!r->w) hub_room_load_failed(r, PROTO_EINTERNAL, "out of memory");
+        else load_workshop_state(r->w, reply);
     }
     hub_room_unref(r);
 }
@@ -254,7 +268,7 @@ void hub_room_load(hub_room *r) {
     /* Pipelined: hiredis answers in order, each step builds on the one
      * before. A step not queued (the store went down) fails the load; the
      * steps queued before it answer NULL and only let go of the room. */
-    bool ok = hub_room_cmd(r, load_meta, r, "HMGET %s title fkey created", r->k_meta) &&
+    bool ok = hub_room_cmd(r, load_meta, r, "HMGET %s title fkey created time_zone code state ended_at", r->k_meta) &&
               hub_room_cmd(r, load_snapshot, r, "XREVRANGE %s + - COUNT 1", r->k_snaps) &&
               hub_room_cmd(r, load_people, r, "HGETALL %s", r->k_people) &&
               hub_room_cmd(r, load_lastop, r, "HGETALL %s", r->k_lastop);

@@ -224,10 +224,11 @@ static void hold_room(hub_room *r) {
 }
 
 /* atelier_append's answer: [1, rev, event id] committed, [0, rev] the
- * revision moved, [0] no such workshop. -1 for anything else. */
+ * revision moved, [-1] no such workshop, [-2] it has ended. -100 for
+ * anything else. */
 static int append_status(const redisReply *reply) {
     if (reply->type != REDIS_REPLY_ARRAY || reply->elements < 1 || reply->element[0]->type != REDIS_REPLY_INTEGER)
-        return -1;
+        return -100;
     return (int)reply->element[0]->integer;
 }
 
@@ -259,7 +260,10 @@ static void appended(redisReply *reply, void *priv) {
         hub_room_catch_up(r);
         hub_room_unref(r);
         return;
-    } else if (reply->type == REDIS_REPLY_ARRAY && reply->elements == 1) {
+    } else if (append_status(reply) == -2) { /* ended by another process, whose word may be lost */
+        wk_batch_abort(w, false, PROTO_EENDED, WK_ENDED_WHY, refuse_cb, r);
+        hub_workshop_reread(r);
+    } else if (append_status(reply) == -1) {
         wk_batch_abort(w, false, PROTO_ENOT_FOUND, "this workshop no longer exists", refuse_cb, r);
     } else {
         lwsl_err("workshop %s: append failed: %s\n", r->id, reply->type == REDIS_REPLY_ERROR ? reply->str : "bad reply");

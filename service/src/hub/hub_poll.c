@@ -529,11 +529,25 @@ static void store_change(hub *h, hub_room *r, hub_session *s, proto_msg *msg, po
     else store_ballot(r, p, pw);
 }
 
+void hub_poll_close_all(hub_room *r, hub_session *s) {
+    proto_msg close = {.type = PROTO_POLL_CLOSE}; /* no request id: everyone, the facilitator too, gets the relay */
+    for (size_t i = 0; i < r->polls.n; i++) {
+        poll_t *p = r->polls.v[i];
+        const char *why;
+        poll_change c = {.kind = W_LIFECYCLE};
+        if (p->state == POLL_OPEN && poll_close(p, true, &why) == POLL_OK) store_change(r->hub, r, s, &close, p, &c);
+    }
+}
+
 void hub_poll_message(hub *h, hub_session *s, proto_msg *msg) {
     hub_room *r = s->room;
     bool fac = hub_poll_is_facilitator(r, s);
     if (!h->store || !store_up(h->store)) {
         send_error(h, s->conn, (poll_err)PROTO_EUNAVAILABLE, HUB_UNAVAILABLE_CHANGE, msg->type, msg->idjson);
+        return;
+    }
+    if (wk_ended_refuses(r->w, msg)) {
+        send_error(h, s->conn, (poll_err)PROTO_EENDED, WK_ENDED_WHY, msg->type, msg->idjson);
         return;
     }
     if (msg->type == PROTO_POLL_CREATE) {

@@ -121,8 +121,24 @@ bool net_http_arg(net_server *n, uint64_t req, const char *name, char *buf, size
 /* While routing: the token of "Authorization: Bearer TOKEN" into buf.
  * False when there is none (or it does not fit). */
 bool net_http_bearer(net_server *n, uint64_t req, char *buf, size_t len);
+/* While routing: the address the request came from (the TCP peer: behind a
+ * reverse proxy, the proxy's), as text ("203.0.113.7", "2001:db8::1") into
+ * buf. False when it is not known or does not fit. */
+#define NET_PEER_MAX 64 /* bytes of an address as text, with its NUL */
+bool net_http_peer(net_server *n, uint64_t req, char *buf, size_t len);
+/* Before answering: one more response header ("retry-after",
+ * "content-disposition", ...). A "content-security-policy" replaces the
+ * server's own (which allows styles and scripts from files only). False, and
+ * nothing added, when the request is answered already or it does not fit: at
+ * most NET_HTTP_HEADERS extra headers, names under 32 bytes, values under
+ * NET_HTTP_HEADER_MAX. Names in lower case. */
+#define NET_HTTP_HEADERS 3
+#define NET_HTTP_HEADER_MAX 256
+bool net_http_header(net_server *n, uint64_t req, const char *name, const char *value);
 
 /* Fill dst with len random base64url characters from the OS CSPRNG. */
 bool net_random_b64url(char *dst, size_t len);
+/* Fill dst with len random decimal digits, each uniform, and a NUL. */
+bool net_random_digits(char *dst, size_t len);
 
 #endif

@@ -80,6 +80,25 @@ bool net_http_bearer(net_server *n, uint64_t req, char *buf, size_t len) {
     return true;
 }
 
+bool net_http_peer(net_server *n, uint64_t req, char *buf, size_t len) {
+    net_http *h = net_slot_get(n, req, SLOT_HTTP);
+    char ip[NET_PEER_MAX];
+    if (!h || !lws_get_peer_simple(h->wsi, ip, sizeof ip) || !ip[0] || strlen(ip) >= len) return false;
+    memcpy(buf, ip, strlen(ip) + 1);
+    return true;
+}
+
+bool net_http_header(net_server *n, uint64_t req, const char *name, const char *value) {
+    net_http *h = net_slot_get(n, req, SLOT_HTTP);
+    if (!h || h->status || h->nextra == NET_HTTP_HEADERS) return false;
+    net_header *x = &h->extra[h->nextra];
+    if (strlen(name) >= sizeof x->name - 1 || strlen(value) >= sizeof x->value) return false;
+    snprintf(x->name, sizeof x->name, "%s:", name); /* lws wants the colon */
+    snprintf(x->value, sizeof x->value, "%s", value);
+    h->nextra++;
+    return true;
+}
+
 static void respond_error(net_server *n, net_http *h, int status, const char *code, const char *message) {
     sbuf b;
     sbuf_init(&b, LWS_PRE);
@@ -167,11 +186,46 @@ static int body(net_server *n, net_http *h, const char *in, size_t len) {
     return 0;
 }
 
+/* Whether the layer above gave this response a policy of its own. */
+static bool own_policy(const net_http *h) {
+    for (int i = 0; i < h->nextra; i++)
+        if (strcmp(h->extra[i].name, "content-security-policy:") == 0) return true;
+    return false;
+}
+
+/* The status line and common headers of a response with a policy of its
+ * own: lws' adds its server-wide policy to every response it heads (style
+ * only from files, LWS_SERVER_OPTION_HTTP_HEADERS_SECURITY_BEST_PRACTICES_
+ * ENFORCE), and a browser enforces every policy it is given, so this one is
+ * written here, with the same other safety headers. */
+static int write_own_head(struct lws *wsi, const net_http *h, unsigned char **p, unsigned char *end) {
+    static const char *const safety[][2] = {
+        {"referrer-policy:", "no-referrer"},
+        {"x-frame-options:", "deny"},
+        {"x-content-type-options:", "nosniff"},
+    };
+    char status[32];
+    int n = snprintf(status, sizeof status, "HTTP/1.1 %d %s", h->status, h->status == 200 ? "OK" : "");
+    if (lws_add_http_header_by_name(wsi, NULL, (const unsigned char *)status, n, p, end)) return -1;
+    for (size_t i = 0; i < sizeof safety / sizeof *safety; i++)
+        if (lws_add_http_header_by_name(wsi, (const unsigned char *)safety[i][0], (const unsigned char *)safety[i][1],
+                                        (int)strlen(safety[i][1]), p, end))
+            return -1;
+    if (lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_CONTENT_TYPE, (const unsigned char *)h->content_type,
+                                     (int)strlen(h->content_type), p, end) ||
+        lws_add_http_header_content_length(wsi, h->resp_len, p, end))
+        return -1;
+    return 0;
+}
+
 static int write_headers(struct lws *wsi, net_http *h) {
-    unsigned char headers[LWS_PRE + 768];
+    unsigned char headers[LWS_PRE + 768 + NET_HTTP_HEADERS * (32 + NET_HTTP_HEADER_MAX)];
     unsigned char *start = headers + LWS_PRE, *p = start, *end = headers + sizeof headers - 1;
     char disposition[160];
-    if (lws_add_http_common_headers(wsi, (unsigned int)h->status, h->content_type, h->resp_len, &p, end) ||
+    int head = own_policy(h) ? write_own_head(wsi, h, &p, end)
+                             : lws_add_http_common_headers(wsi, (unsigned int)h->status, h->content_type, h->resp_len,
+                                                           &p, end);
+    if (head ||
         lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_CACHE_CONTROL, (const unsigned char *)"no-store", 8, &p, end) ||
         lws_add_http_header_by_name(wsi, (const unsigned char *)"server-timing:", (const unsigned char *)h->timing,
                                     (int)strlen(h->timing), &p, end))
@@ -185,6 +239,11 @@ static int write_headers(struct lws *wsi, net_http *h) {
                                         (const unsigned char *)disposition, dl, &p, end))
             return -1;
     }
+    for (int i = 0; i < h->nextra; i++)
+        if (lws_add_http_header_by_name(wsi, (const unsigned char *)h->extra[i].name,
+                                        (const unsigned char *)h->extra[i].value, (int)strlen(h->extra[i].value), &p,
+                                        end))
+            return -1;
     if (lws_finalize_write_http_header(wsi, start, &p, end)) return -1;
     h->headers_sent = true;
     return 0;

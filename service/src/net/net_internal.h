@@ -38,6 +38,12 @@ struct net_conn {
     lws_usec_t last_rx;        /* when the client last sent a frame (data or pong) */
 };
 
+/* A response header the layer above added (net_http_header). */
+typedef struct net_header {
+    char name[32];
+    char value[NET_HTTP_HEADER_MAX];
+} net_header;
+
 /* Per HTTP API request. */
 struct net_http {
     uint64_t id;
@@ -56,6 +62,8 @@ struct net_http {
     char timing[48];           /* Server-Timing value */
     bool headers_sent;
     bool close_after;          /* the request's framing is unknown (bad Content-Length): close once answered */
+    net_header extra[NET_HTTP_HEADERS]; /* headers added by the layer above */
+    int nextra;
 };
 
 struct net_server {

@@ -216,21 +216,42 @@ bool net_send_sbuf(net_server *n, uint64_t conn, sbuf *b) {
     return ok;
 }
 
-bool net_random_b64url(char *dst, size_t len) {
-    static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-    unsigned char raw[64];
-    if (len > sizeof raw) return false;
+/* len bytes from the OS CSPRNG. */
+static bool random_bytes(unsigned char *dst, size_t len) {
     size_t got = 0;
     while (got < len) {
-        ssize_t r = getrandom(raw + got, len - got, 0);
+        ssize_t r = getrandom(dst + got, len - got, 0);
         if (r < 0) {
             if (errno == EINTR) continue;
             return false;
         }
         got += (size_t)r;
     }
+    return true;
+}
+
+bool net_random_b64url(char *dst, size_t len) {
+    static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    unsigned char raw[64];
+    if (len > sizeof raw || !random_bytes(raw, len)) return false;
     /* 64 symbols: each byte's low 6 bits are uniform, so each character carries 6 random bits. */
     for (size_t i = 0; i < len; i++) dst[i] = alphabet[raw[i] & 63];
+    dst[len] = '\0';
+    return true;
+}
+
+bool net_random_digits(char *dst, size_t len) {
+    unsigned char raw[32];
+    size_t used = sizeof raw;
+    for (size_t i = 0; i < len;) {
+        if (used == sizeof raw) {
+            if (!random_bytes(raw, sizeof raw)) return false;
+            used = 0;
+        }
+        unsigned char byte = raw[used++];
+        if (byte >= 250) continue; /* 250 = 25 x 10: below it, byte % 10 is uniform */
+        dst[i++] = (char)('0' + byte % 10);
+    }
     dst[len] = '\0';
     return true;
 }

@@ -10,14 +10,19 @@
  * records `rev`, the revision when it happened (read from meta here, so it is
  * exact even with several server processes).
  *
- * atelier_create  KEYS meta snaps events marks; ARGV title fkey created_ms text
- *   -> 1, or 0 if the workshop exists. The first event's id is CREATED_MS-1, so
+ * atelier_create  KEYS meta snaps events marks code;
+ *                 ARGV title fkey created_ms text time_zone code
+ *   -> 1, 0 if the workshop exists, -1 if the join code is another live
+ *   workshop's (the server draws another). The code key (atelier:code:CODE,
+ *   outside the hash tag: codes are looked up without a workshop id) holds the
+ *   workshop's id while it is open. The first event's id is CREATED_MS-1, so
  *   its time is the workshop's creation time (later ids follow Redis' clock,
  *   which never goes backwards in a stream).
  * atelier_append  KEYS meta events lastop; ARGV expected_rev t_ms count
  *                 then count x (author org opid op)
  *   -> {1, new_rev, last_event_id}; {0, current_rev} if the revision moved;
- *      {-1} if the workshop does not exist.
+ *      {-1} if the workshop does not exist; {-2} if it has ended (even when
+ *      the process that sent the ops has not heard of the end yet).
  *   Publishes "ID REV" on atelier:notify, so other server processes with the
  *   workshop loaded fetch the new ops at once.
  * atelier_mark    KEYS meta events marks; ARGV t_ms then field value pairs
@@ -40,8 +45,18 @@
  *   `public` is the poll object clients see, `results` the results with the
  *   anonymity threshold applied (empty: none), `was` the state before a
  *   deletion: the history serves these, never `record` or `data`.
- * atelier_delete  KEYS every key of the workshop (meta first)
- *   -> keys removed; publishes "ID deleted".
+ * atelier_workshop KEYS meta events marks code; ARGV state t_ms by name origin code
+ *   the workshop ends (state "ended": its join code is let go) or reopens
+ *   ("open": it takes the join code again), an event "ended" or "reopened"
+ *   (by: the facilitator's id, name: theirs) in both streams
+ *   -> the event's id (its time part is when it happened: ended_at, and the
+ *   T announced); 0 if the workshop is gone; -1 if it is in that state
+ *   already; -2 if the code is another live workshop's now (the server draws
+ *   another). Publishes "ID workshop ORIGIN ended T BY" or "ID workshop
+ *   ORIGIN open T BY CODE".
+ * atelier_delete  KEYS the join code's key, then every key of the workshop
+ *   (meta first) -> keys removed; the code's key only while it is this
+ *   workshop's; publishes "ID deleted".
  * atelier_person  KEYS meta people; ARGV participant record
  * atelier_snapshot KEYS meta snaps; ARGV stream_id text event t_ms
  *   store a participant record, a snapshot: 1; 0 (nothing written) when the
@@ -52,8 +67,11 @@
  * (hub/hub_presence.c). */
 const char store_functions_lua[] =
     "#!lua name=atelier\n"
+    "local function workshop_id(key)\n"
+    "  return string.match(key, '{w:([^}]+)}')\n"
+    "end\n"
     "local function notify(key, what)\n"
-    "  local wid = string.match(key, '{w:([^}]+)}')\n"
+    "  local wid = workshop_id(key)\n"
     "  if wid then redis.call('PUBLISH', 'atelier:notify', wid .. ' ' .. what) end\n"
     "end\n"
     "local function mark(events, marks, fields)\n"
@@ -64,18 +82,32 @@ const char store_functions_lua[] =
     "local function current_rev(meta)\n"
     "  return redis.call('HGET', meta, 'rev') or '0'\n"
     "end\n"
+    "-- the join code's key, for this workshop: false when another one holds it\n"
+    "local function take_code(key, wid)\n"
+    "  local holder = redis.call('GET', key)\n"
+    "  if holder and holder ~= wid then return false end\n"
+    "  redis.call('SET', key, wid)\n"
+    "  return true\n"
+    "end\n"
+    "local function release_code(key, wid)\n"
+    "  if redis.call('GET', key) == wid then redis.call('DEL', key) end\n"
+    "end\n"
     "local function create(keys, args)\n"
     "  if redis.call('EXISTS', keys[1]) == 1 then return 0 end\n"
+    "  if not take_code(keys[5], workshop_id(keys[1])) then return -1 end\n"
     "  local fields = {'type', 'created', 'title', args[1], 'rev', '0', 't', args[3]}\n"
     "  local ev = redis.call('XADD', keys[3], args[3] .. '-1', unpack(fields))\n"
     "  redis.call('XADD', keys[4], ev, unpack(fields))\n"
-    "  redis.call('HSET', keys[1], 'title', args[1], 'fkey', args[2], 'created', args[3], 'rev', 0)\n"
+    "  redis.call('HSET', keys[1], 'title', args[1], 'fkey', args[2], 'created', args[3], 'rev', 0,\n"
+    "             'time_zone', args[5], 'code', args[6], 'state', 'open')\n"
     "  redis.call('XADD', keys[2], '0-1', 'text', args[4], 'event', ev, 't', args[3])\n"
     "  return 1\n"
     "end\n"
     "local function append(keys, args)\n"
-    "  local rev = redis.call('HGET', keys[1], 'rev')\n"
+    "  local meta = redis.call('HMGET', keys[1], 'rev', 'state')\n"
+    "  local rev = meta[1]\n"
     "  if not rev then return {-1} end\n"
+    "  if meta[2] == 'ended' then return {-2} end\n"
     "  rev = tonumber(rev)\n"
     "  if rev ~= tonumber(args[1]) then return {0, rev} end\n"
     "  local n = tonumber(args[3])\n"
@@ -135,11 +167,33 @@ const char store_functions_lua[] =
     "  notify(keys[2], 'poll ' .. args[4] .. ' ' .. args[8])\n"
     "  return 1\n"
     "end\n"
-    "local function delete(keys, args)\n"
+    "local function workshop_state(keys, args)\n"
     "  if redis.call('EXISTS', keys[1]) == 0 then return 0 end\n"
+    "  local wid, ending = workshop_id(keys[1]), args[1] == 'ended'\n"
+    "  if ((redis.call('HGET', keys[1], 'state') or 'open') == 'ended') == ending then return -1 end\n"
+    "  if not ending and not take_code(keys[4], wid) then return -2 end\n"
+    "  local id = mark(keys[2], keys[3], {'type', ending and 'ended' or 'reopened', 'by', args[3], 'name', args[4],\n"
+    "                                     'rev', current_rev(keys[1]), 't', args[2]})\n"
+    "  local at = string.match(id, '^(%d+)')\n"
+    "  local said = 'workshop ' .. args[5] .. ' ' .. args[1] .. ' ' .. at .. ' ' .. args[3]\n"
+    "  if ending then\n"
+    "    release_code(keys[4], wid)\n"
+    "    redis.call('HSET', keys[1], 'state', 'ended', 'ended_at', at, 'ended_by', args[3])\n"
+    "    redis.call('HDEL', keys[1], 'reopened_at', 'reopened_by')\n"
+    "  else\n"
+    "    redis.call('HSET', keys[1], 'state', 'open', 'code', args[6], 'reopened_at', at, 'reopened_by', args[3])\n"
+    "    redis.call('HDEL', keys[1], 'ended_at', 'ended_by')\n"
+    "    said = said .. ' ' .. args[6]\n"
+    "  end\n"
+    "  notify(keys[1], said)\n"
+    "  return id\n"
+    "end\n"
+    "local function delete(keys, args)\n"
+    "  if redis.call('EXISTS', keys[2]) == 0 then return 0 end\n"
+    "  release_code(keys[1], workshop_id(keys[2]))\n"
     "  local n = 0\n"
-    "  for i = 1, #keys do n = n + redis.call('DEL', keys[i]) end\n"
-    "  notify(keys[1], 'deleted')\n"
+    "  for i = 2, #keys do n = n + redis.call('DEL', keys[i]) end\n"
+    "  notify(keys[2], 'deleted')\n"
     "  return n\n"
     "end\n"
     "local function person(keys, args)\n"
@@ -160,5 +214,6 @@ const char store_functions_lua[] =
     "redis.register_function('atelier_ballot', ballot)\n"
     "redis.register_function('atelier_append', append)\n"
     "redis.register_function('atelier_delete', delete)\n"
+    "redis.register_function('atelier_workshop', workshop_state)\n"
     "redis.register_function('atelier_person', person)\n"
     "redis.register_function('atelier_snapshot', snapshot)\n";

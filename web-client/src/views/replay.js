@@ -364,7 +364,9 @@ export class ReplayView {
     this.slider.max = String(rp.length - 1);
     this.slider.disabled = false;
     for (const b of this.buttons) b.disabled = false;
-    this.player.seek(0);
+    // Opened at the end: what the session agreed on is the first thing seen;
+    // "play" from there starts again from the beginning.
+    this.player.seek(rp.length - 1);
     this._relabel();
     this.schedule();
   }

@@ -66,7 +66,7 @@ export class WorkshopView {
     // On a tablet the polls sit below the statement: say when one is open
     // and take people there.
     const pollsJump = h('button', { type: 'button', class: 'secondary polls-jump', id: 'polls-jump', hidden: true });
-    const replayLink = this.replayHref ? h('a', { class: 'button secondary', id: 'replay-link', href: this.replayHref }) : null;
+    const replayLink = this.replayHref ? h('a', { class: 'button secondary', id: 'replay-link', href: this.replayHref, target: '_blank', rel: 'noopener' }) : null;
     if (replayLink) i18n.bind(replayLink, 'replay.link');
     // Facilitator: the presenter view (a window of its own, to share on a
     // call or put on the room's screen), and the end of the workshop.

@@ -1,0 +1,99 @@
+'use strict';
+// The exports of a poll organisations answer (protocol/history.md, "Exports";
+// protocol/polls.md, "Organisation answers"): the summary (Markdown and HTML)
+// shows each organisation's answer, who gave it and when, on the workshop's
+// clock; the CSV fills its columns of who answered and when on the
+// organisations' rows only.
+//
+// A workshop in Europe/Paris; a poll created open with live results,
+// answered by Ville (Awa, then Jean changes it) and Banque (Béa).
+
+const { describe, test, before, after } = require('node:test');
+const assert = require('node:assert/strict');
+const { Harness, sleep, bearer } = require('./harness');
+
+const J = (x) => JSON.stringify(x);
+const NNBSP = '\u202F';
+let seq = 0;
+
+async function must(c, msg, type) {
+  const m = { ...msg, id: `g${++seq}` };
+  const p = c.waitFor((x) => x.id === m.id && x.type !== 'ack', 5000, `reply to ${J(m).slice(0, 100)}`);
+  c.send(m);
+  const r = await p;
+  assert.equal(r.type, type, `${J(msg)}: ${J(r)}`);
+  return r;
+}
+
+// The wall clock of ms in zone, as the exports write it (Node's tz database).
+function wallClock(ms, zone) {
+  const parts = Object.fromEntries(new Intl.DateTimeFormat('en-GB', {
+    timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23',
+  }).formatToParts(new Date(ms)).map((p) => [p.type, p.value]));
+  return { fr: `${parts.day}/${parts.month}/${parts.year} ${parts.hour}:${parts.minute}`, en: `${parts.year}-${parts.month}-${parts.day} ${parts.hour}:${parts.minute}`, hm: `${parts.hour}:${parts.minute}` };
+}
+
+const unhtml = (s) => s.replace(/<style[^>]*>[^<]*<\/style>/, '').replace(/<[^>]+>/g, ' ')
+  .replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&amp;/g, '&');
+
+describe('exports of organisation answers', { timeout: 90000 }, () => {
+  let h;
+  before(async () => { h = await Harness.start(); }, { timeout: 30000 });
+  after(async () => { if (h) await h.close(); }, { timeout: 30000 });
+
+  test('md, html and csv name each organisation, its answer, who gave it and when', { timeout: 60000 }, async () => {
+    const s = h.server;
+    const zone = 'Europe/Paris';
+    const w = await s.createWorkshop({ title: 'Réponses des partenaires', time_zone: zone });
+    const fac = h.client({ workshop: w.id, name: 'Fanny', organisation: 'Animation', key: w.facilitator_key });
+    await fac.start();
+    const people = {};
+    for (const [name, org] of [['Awa', 'Ville de Lyon'], ['Jean', 'Ville de Lyon'], ['Béa', 'Banque']]) {
+      people[name] = h.client({ workshop: w.id, name, organisation: org });
+      await people[name].start();
+    }
+    const poll = (await must(fac, { type: 'poll_create', kind: 'single', question: 'Commun ?', choices: ['Commun', 'Propre'], respondents: 'organisations', open: true, visibility: 'live' }, 'poll')).poll;
+    assert.deepEqual([poll.state, poll.respondents, poll.threshold], ['open', 'organisations', 1]);
+    await must(people.Awa, { type: 'vote', poll: poll.id, ballot: 0 }, 'my_ballot');
+    const jean = await must(people.Jean, { type: 'vote', poll: poll.id, ballot: 1 }, 'my_ballot'); // Ville's answer changes
+    const bea = await must(people.Béa, { type: 'vote', poll: poll.id, ballot: 0 }, 'my_ballot');
+    await sleep(200);
+    const exp = async (q) => {
+      const r = await s.http('GET', `/api/workshops/${w.id}/export?${q}`, { headers: bearer(w.facilitator_key), timeoutMs: 10000 });
+      assert.equal(r.status, 200, `${q}: ${r.status} ${r.text.slice(0, 200)}`);
+      return r.text;
+    };
+    const jeanAt = wallClock(jean.at, zone), beaAt = wallClock(bea.at, zone);
+
+    const md = await exp('format=md&lang=fr');
+    assert.ok(md.includes(`choix unique · ouvert · répondu ouvertement par chaque organisation · Répondants${NNBSP}: 2 organisations`), md);
+    assert.match(md, new RegExp(`^- Banque, par Béa le \\d+ \\S+ \\d{4} à ${beaAt.hm} \\(Europe/Paris\\)${NNBSP}: Commun$`, 'm'), md);
+    assert.match(md, new RegExp(`^- Ville de Lyon, par Jean le \\d+ \\S+ \\d{4} à ${jeanAt.hm} \\(Europe/Paris\\)${NNBSP}: Propre$`, 'm'), md);
+    assert.ok(!md.includes('Awa') && !md.includes('Autres'), 'the last answer stands; no other organisations');
+    const mdEn = await exp('format=md&lang=en');
+    assert.match(mdEn, new RegExp(`^- Ville de Lyon, by Jean on \\d+ \\S+ \\d{4}, ${jeanAt.hm} \\(Europe/Paris\\): Propre$`, 'm'), mdEn);
+    assert.ok(mdEn.includes('Each organisation answered openly: every organisation is shown by name'), mdEn);
+
+    const html = unhtml(await exp('format=html&lang=en'));
+    assert.ok(html.includes(`Banque, by Béa on`) && html.includes(`${beaAt.hm} (Europe/Paris): Commun`), html);
+    assert.ok(html.includes(`Ville de Lyon, by Jean on`) && html.includes(`${jeanAt.hm} (Europe/Paris): Propre`), html);
+
+    for (const lang of ['fr', 'en']) {
+      const csv = await exp(`format=csv&lang=${lang}`);
+      const lines = csv.replace(/^\uFEFF/, '').split('\r\n');
+      assert.equal(lines[0], lang === 'fr'
+        ? 'N°;Question;Type;État;Groupe;Répondants;Choix;Nombre;Écart;Alignement;Répondu par;Répondu le (Europe/Paris)'
+        : 'No.;Question;Kind;State;Group;Respondents;Choice;Count;Divergence;Alignment;Answered by;Answered at (Europe/Paris)');
+      const rows = lines.slice(1, lines.indexOf('')).map((l) => l.split(';'));
+      const all = lang === 'fr' ? 'Tous' : 'All';
+      assert.deepEqual(rows.map((r) => [r[4], r[5], r[6], r[7], r[10], r[11]]), [
+        [all, '2', 'Commun', '1', '', ''],
+        [all, '2', 'Propre', '1', '', ''],
+        ['Banque', '1', 'Commun', '1', 'Béa', beaAt[lang]],
+        ['Banque', '1', 'Propre', '0', 'Béa', beaAt[lang]],
+        ['Ville de Lyon', '1', 'Commun', '0', 'Jean', jeanAt[lang]],
+        ['Ville de Lyon', '1', 'Propre', '1', 'Jean', jeanAt[lang]],
+      ], csv);
+    }
+  });
+});
