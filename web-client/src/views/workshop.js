@@ -216,7 +216,7 @@ export class WorkshopView {
       });
       actions.push(summary);
     }
-    if (this.replayHref) actions.push(h('a', { class: fac ? 'button secondary' : 'button primary', id: 'ended-replay', href: this.replayHref, text: i18n.t('end.replay') }));
+    if (this.replayHref) actions.push(h('a', { class: fac ? 'button secondary' : 'button primary', id: 'ended-replay', href: this.replayHref, target: '_blank', rel: 'noopener', text: i18n.t('end.replay') }));
     if (fac) {
       const reopen = h('button', { type: 'button', class: 'secondary', id: 'reopen-workshop', text: i18n.t('end.reopen') });
       reopen.addEventListener('click', async () => {
