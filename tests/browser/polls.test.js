@@ -15,7 +15,7 @@ import { join, connected, noProblems } from './helpers.js';
 const require = createRequire(import.meta.url);
 const AXE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 
-const SHARED_FR = 'Ce résultat est-il commun à tous nos partenaires ou propre à notre organisation ?';
+const SHARED_FR = 'Ce résultat est-il commun à toutes les organisations partenaires, ou propre à la vôtre\u202f?';
 const EDITED = 'Le résultat « Quoi ? » est-il commun à tous nos partenaires ou propre à notre organisation ?';
 const IMPACT_FR = 'Quel impact voulons-nous avoir en tant que groupe ?';
 
@@ -30,7 +30,7 @@ await Promise.all([
 ]);
 
 const card = (page, question) => page.locator('.poll-card', { has: page.locator('.poll-question', { hasText: question }) });
-const counts = (page, question) => card(page, question).locator('.poll-results .bars > .bar-row')
+const counts = (page, question) => card(page, question).locator('.poll-results .bars > .bar-row, .answers > .answer[data-upvotes]')
   .evaluateAll((rows) => rows.map((r) => Number(r.dataset.count ?? r.dataset.upvotes)));
 
 async function countsAre(page, question, expected, what) {
@@ -54,7 +54,9 @@ test('a poll from a ready-made question, draft to revealed results', async () =>
   const form = fac.locator('.poll-form');
   assert.equal(await form.locator('textarea[name="question"]').inputValue(), SHARED_FR);
   assert.deepEqual(await form.locator('.choice-input').evaluateAll((els) => els.map((e) => e.value)),
-    ['Commun à tous les partenaires', 'Propre à notre organisation', 'Je ne sais pas']);
+    ['Commun à toutes les organisations', 'Propre à notre organisation', 'Nous ne savons pas encore']);
+  // Asked of each person here (the ready-made one is asked of organisations).
+  await form.getByRole('radio', { name: /^Chaque personne/ }).check();
   await form.locator('[data-action="save"]').click();
   await card(fac, SHARED_FR).and(fac.locator('[data-state="draft"]')).waitFor();
   // Focus lands on the next step: opening it.
@@ -81,24 +83,24 @@ test('a poll from a ready-made question, draft to revealed results', async () =>
   assert.equal(await fac.evaluate(() => document.activeElement.dataset.action), 'close', 'focus moves from "open" to "close"');
   for (const p of [jean, ines]) {
     await card(p, EDITED).waitFor();
-    await announced(p, `Sondage ouvert : ${EDITED}`);
+    await announced(p, `Sondage ouvert\u202f: ${EDITED}`);
   }
   await jean.locator('#polls-jump', { hasText: '1 sondage ouvert' }).waitFor();
 
   // Jean votes with the mouse; Inès with the keyboard, then changes her mind.
-  await card(jean, EDITED).getByRole('radio', { name: 'Commun à tous les partenaires' }).check();
+  await card(jean, EDITED).getByRole('radio', { name: 'Commun à toutes les organisations' }).check();
   const inesCard = card(ines, EDITED);
   await inesCard.getByRole('radio', { name: 'Propre à notre organisation' }).focus();
   await ines.keyboard.press('Space');
   await inesCard.locator('.poll-status', { hasText: 'Votre vote est enregistré' }).waitFor();
   await countsAre(fac, EDITED, [1, 1, 0], 'facilitator, both votes');
   await ines.keyboard.press('ArrowUp'); // radio group: the previous choice
-  await until(async () => (await inesCard.getByRole('radio', { name: 'Commun à tous les partenaires' }).isChecked()), { message: 'Inès changed her vote' });
+  await until(async () => (await inesCard.getByRole('radio', { name: 'Commun à toutes les organisations' }).isChecked()), { message: 'Inès changed her vote' });
   await countsAre(fac, EDITED, [2, 0, 0], 'facilitator, after the change');
   await inesCard.locator('.poll-status', { hasText: 'Votre vote est enregistré' }).waitFor();
 
   // Hidden results: the facilitator sees them, labelled so; participants do not.
-  await card(fac, EDITED).locator('.tag', { hasText: "Vus par l'animation seulement" }).waitFor();
+  await card(fac, EDITED).locator('.tag', { hasText: "Vus par l'animateur·rice seulement" }).waitFor();
   for (const p of [jean, ines]) {
     assert.equal(await card(p, EDITED).locator('.bar-row').count(), 0, 'no results for participants yet');
     await card(p, EDITED).locator('.results-pending').waitFor();
@@ -108,14 +110,14 @@ test('a poll from a ready-made question, draft to revealed results', async () =>
   // The live warning sits next to the live option and describes it.
   const live = card(fac, EDITED).locator('[data-action="vis-live"]');
   const warnId = await live.getAttribute('aria-describedby');
-  assert.match(await fac.locator(`#${warnId}`).textContent(), /une personne connue vote peut voir son choix/);
+  assert.match(await fac.locator(`#${warnId}`).textContent(), /on peut alors deviner qui a voté quoi/);
 
   // Close: a clear message, the ballot kept and shown, no inputs left.
   await card(fac, EDITED).locator('[data-action="close"]').click();
   for (const p of [jean, ines]) {
     await card(p, EDITED).locator('.closed-note', { hasText: 'Ce sondage est clos' }).waitFor();
     assert.equal(await card(p, EDITED).locator('input').count(), 0);
-    assert.match(await card(p, EDITED).locator('.my-ballot').textContent(), /Votre réponse : Commun à tous les partenaires/);
+    assert.match(await card(p, EDITED).locator('.my-ballot').textContent(), /Votre réponse\s:\sCommun à toutes les organisations/);
   }
 
   // Reveal: everybody sees the same counts, in text.
@@ -130,13 +132,13 @@ test('a poll from a ready-made question, draft to revealed results', async () =>
     await c.locator('.pill-none', { hasText: 'pas assez de réponses par organisation' }).waitFor();
     assert.equal(await c.locator('.org-bar').count(), 0);
   }
-  await announced(jean, `Résultats révélés : ${EDITED}`);
+  await announced(jean, `Résultats révélés\u202f: ${EDITED}`);
   assert.equal(await card(jean, EDITED).locator('[data-action^="vis-"]').count(), 0);
 
   // A reload resumes as the same participant and gets the ballot back.
   await ines.reload();
   await connected(ines);
-  await card(ines, EDITED).locator('.my-ballot', { hasText: 'Commun à tous les partenaires' }).waitFor();
+  await card(ines, EDITED).locator('.my-ballot', { hasText: 'Commun à toutes les organisations' }).waitFor();
   noProblems(fac, jean, ines);
 });
 
@@ -169,8 +171,9 @@ test('an open-answer poll: answers as text, one upvote per person, counts live',
   // Upvoting is a toggle: one upvote per person per answer.
   for (const [p, who] of [[fac, 'facilitator'], [jean, 'Jean'], [ines, 'Inès']]) {
     await until(async () => {
-      const top = card(p, IMPACT_FR).locator('.poll-results .ranked > .bar-row').first();
-      return (await top.locator('.bar-choice').textContent()) === 'Un réseau qui dure' && (await top.getAttribute('data-upvotes')) === '1';
+      // Each answer is listed once, with its upvotes beside it.
+      const top = card(p, IMPACT_FR).locator('.answers > .answer').first();
+      return (await top.locator('.answer-text').textContent()) === 'Un réseau qui dure' && (await top.getAttribute('data-upvotes')) === '1';
     }, { message: `${who} sees the upvote live` });
   }
   assert.equal(await card(fac, IMPACT_FR).locator('.results-count').textContent(), '2 personnes ont participé');
@@ -215,10 +218,10 @@ test('a scale poll: breakdown by organisation in their colours, alignment in wor
   // Inès's organisation alone: in the total only. D = (4.6667 - 1.75) / 4.
   await countsAre(fac, QUESTION, [1, 3, 1, 1, 2], 'scale counts');
   await fc.locator('.pill-divergent', { hasText: 'Divergentes' }).waitFor();
-  assert.match(await fc.locator('.alignment-detail').textContent(), /écart 0,73 sur 1, entre 2 organisations/);
+  assert.match(await fc.locator('.alignment-detail').textContent(), /écart de 0,73 entre 2 organisations, sur une échelle de 0 \(mêmes réponses\) à 1 \(aucune réponse en commun\)/);
   assert.deepEqual(await fc.locator('.bars > .bar-row').first().locator('.org-bar-name').allTextContents(), ['Banque', 'Ville de Lyon']);
   assert.match(await fc.locator('.results-note', { hasText: 'total' }).textContent(), /1 réponse vient d'organisations trop peu nombreuses/);
-  assert.match(await fc.locator('.means').textContent(), /Moyenne : 3,0 sur 5.*Banque : 1,8.*Ville de Lyon : 4,7/);
+  assert.match(await fc.locator('.means').textContent(), /Moyenne\s:\s3,0 sur 5.*Banque\s:\s1,8.*Ville de Lyon\s:\s4,7/);
   // Organisation colours are the presence list's (and the editor's).
   const swatch = async (loc) => loc.evaluate((el) => getComputedStyle(el).backgroundColor);
   const barBanque = fc.locator('.org-bar', { hasText: 'Banque' }).first().locator('.swatch');
@@ -226,7 +229,7 @@ test('a scale poll: breakdown by organisation in their colours, alignment in wor
   assert.equal(await swatch(barBanque), await swatch(listBanque));
   // The explanation is one click away.
   await fc.locator('.alignment-help summary').click();
-  await fc.locator('.alignment-help p', { hasText: 'Divergentes : 0,5 ou plus.' }).waitFor();
+  await fc.locator('.alignment-help p', { hasText: 'Divergentes\u202f: 0,5 ou plus.' }).waitFor();
 
   // Live for everyone: participants see the same breakdown.
   await fc.locator('[data-action="vis-live"]').click();

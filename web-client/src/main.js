@@ -11,7 +11,7 @@ import fr from './i18n/fr.json';
 import en from './i18n/en.json';
 import { I18n, pickLanguage } from './i18n/index.js';
 import * as storage from './storage.js';
-import { createWorkshop, getWorkshop, socketUrl, getHistory, getState, getExport, deleteWorkshop } from './protocol/http.js';
+import { createWorkshop, getWorkshop, socketUrl, getHistory, getState, getExport, deleteWorkshop, lookupCode } from './protocol/http.js';
 import { Connection } from './protocol/connection.js';
 import { Session } from './protocol/session.js';
 import { WorkshopStore } from './state/workshop.js';
@@ -22,6 +22,7 @@ import { renderJoin, renderMessage } from './views/join.js';
 import { WorkshopView } from './views/workshop.js';
 import { StatusView } from './views/status.js';
 import { ReplayView } from './views/replay.js';
+import { PresenterView } from './views/presenter.js';
 import { Replay, loadReplay } from './state/replay.js';
 
 const i18n = new I18n({ fr, en }, pickLanguage(storage.getLanguage(), navigator.languages || [navigator.language]));
@@ -79,14 +80,23 @@ function teardown() {
 }
 
 function parseRoute() {
-  const m = /^#\/w\/([A-Za-z0-9_-]{1,64})(\/replay)?(?:\?(.*))?$/.exec(location.hash);
+  const j = /^#\/join(?:\/([0-9 ]{1,12}))?$/.exec(location.hash);
+  if (j) return { kind: 'home', code: j[1] ? j[1].replace(/\D/g, '') : '' };
+  const m = /^#\/w\/([A-Za-z0-9_-]{1,64})(\/replay|\/present)?(?:\?(.*))?$/.exec(location.hash);
   if (!m) return { kind: 'home' };
   const params = new URLSearchParams(m[3] || '');
-  return { kind: m[2] ? 'replay' : 'workshop', id: m[1], key: params.get('key') };
+  const kind = m[2] === '/replay' ? 'replay' : m[2] === '/present' ? 'present' : 'workshop';
+  return { kind, id: m[1], key: params.get('key') };
 }
 
 function route() {
   const r = parseRoute();
+  if (r.kind === 'present') {
+    if (current && current.kind === 'present' && current.id === r.id) return;
+    teardown();
+    openWorkshop(r.id, { present: true });
+    return;
+  }
   if (r.kind === 'replay') {
     if (r.key) {
       storage.updateWorkshop(r.id, { key: r.key });
@@ -107,16 +117,16 @@ function route() {
     openWorkshop(r.id);
     return;
   }
-  if (current && current.kind === 'home') return;
+  if (current && current.kind === 'home' && r.code === undefined) return;
   teardown();
-  openHome();
+  openHome(r.code);
 }
 
 // ---- home ----------------------------------------------------------------
 
 let homeNotice = null; // {key, params}: said once on the next home page
 
-function openHome() {
+function openHome(code) {
   document.title = i18n.t('app.title');
   current = { kind: 'home', destroy() {} };
   const notice = homeNotice;
@@ -126,9 +136,19 @@ function openHome() {
     profile: storage.getProfile(),
     organisations: storage.getOrganisations(),
     recent: storage.getRecent(),
-    async onCreate({ title, template, name, organisation }) {
+    code,
+    /** A 6-digit code typed by a participant: {id} or {error, retryAfter}. */
+    async onCode(c) {
+      const res = await lookupCode(base, c);
+      if (res.data && typeof res.data.id === 'string') {
+        location.hash = `#/w/${res.data.id}`;
+        return null;
+      }
+      return res;
+    },
+    async onCreate({ title, template, name, organisation, timeZone }) {
       const text = template === 'method' ? i18n.t('template.method') : '';
-      const res = await createWorkshop(base, { title, text });
+      const res = await createWorkshop(base, { title, text, timeZone });
       if (res.error) return res.error === 'network' || res.error === 'unavailable' || res.error === 'too_large' ? res.error : 'create';
       const { id, facilitator_key: key } = res.data;
       storage.setProfile({ name, organisation });
@@ -158,17 +178,28 @@ function links(id, key) {
     u.hash = hash;
     return u.toString();
   };
-  return { invite: at(`/w/${id}`), facilitator: key ? at(`/w/${id}?key=${key}`) : null };
+  const home = new URL(base);
+  return {
+    invite: at(`/w/${id}`),
+    facilitator: key ? at(`/w/${id}?key=${key}`) : null,
+    present: at(`/w/${id}/present`),
+    // Where to type a join code: the home page, said without its scheme.
+    joinAt: `${home.host}${home.pathname === '/' ? '' : home.pathname}`,
+  };
 }
 
-async function openWorkshop(id) {
+async function openWorkshop(id, { present = false } = {}) {
   const rec = storage.getWorkshop(id);
+  if (rec.deleted) {
+    showFatal(id, 'deleted');
+    return;
+  }
   const persist = storage.workshopPersist(id);
   const saved = persist.load();
   const profile = rec.profile || (saved && saved.me ? { name: saved.me.name, organisation: saved.me.organisation } : null);
-  current = { kind: 'workshop', id, destroy() {} };
+  current = { kind: present ? 'present' : 'workshop', id, destroy() {} };
   if (profile && (rec.token || rec.fresh)) {
-    startWorkshop(id, profile);
+    startWorkshop(id, profile, { present });
     return;
   }
   const token = current;
@@ -192,6 +223,7 @@ async function openWorkshop(id) {
   const view = renderJoin({
     i18n,
     title: meta.title,
+    ended: meta.state === 'ended',
     present: Array.isArray(meta.present) ? meta.present : [],
     profile: profile || storage.getProfile(),
     organisations: storage.getOrganisations(),
@@ -201,28 +233,42 @@ async function openWorkshop(id) {
       storage.setProfile(p);
       storage.rememberOrganisation(p.organisation);
       storage.updateWorkshop(id, { profile: p, title: meta.title });
-      startWorkshop(id, p);
+      startWorkshop(id, p, { present });
     },
   });
   show(view);
 }
 
-function startWorkshop(id, profile) {
+function startWorkshop(id, profile, { present = false } = {}) {
   const rec = storage.getWorkshop(id);
-  const openShare = !!rec.fresh;
-  if (rec.fresh) storage.updateWorkshop(id, { fresh: false });
+  const openShare = !!rec.fresh && !present;
+  if (rec.fresh && !present) storage.updateWorkshop(id, { fresh: false });
+  // The presenter view only reads: it resumes as the same participant from
+  // the last synced text, never from this tab's unsent edits or answers.
+  const readOnly = present && !!rec.token;
   const store = new WorkshopStore({
     workshopId: id,
     profile,
     key: rec.key || null,
-    persist: storage.workshopPersist(id),
+    persist: readOnly ? storage.readOnlyPersist(id) : storage.workshopPersist(id),
+    pollsPersist: present ? null : storage.pollsPersist(id),
     createSession: (getJoin) => new Session({
       connection: new Connection({ url: socketUrl(base), WebSocket }),
       getJoin,
       online: () => navigator.onLine !== false,
     }),
   });
-  const view = new WorkshopView({ store, i18n, announce, links: links(id, rec.key), openShare, replayHref: `#/w/${id}/replay` });
+  const exportSummary = async () => {
+    const key = storage.getWorkshop(id).key;
+    if (!key) return 'forbidden';
+    const res = await getExport(base, id, { format: 'html', lang: i18n.lang }, key);
+    if (res.error) return res.error;
+    saveBlob(res.data.blob, res.data.filename);
+    return null;
+  };
+  const view = present ?
+    new PresenterView({ store, i18n, announce, links: links(id, null), replayHref: `#/w/${id}/replay` }) :
+    new WorkshopView({ store, i18n, announce, links: links(id, rec.key), openShare, replayHref: `#/w/${id}/replay`, exportSummary });
   const status = new StatusView({ store, i18n, announce });
   statusSlot.replaceChildren(status.el);
 
@@ -242,14 +288,14 @@ function startWorkshop(id, profile) {
   window.addEventListener('beforeunload', onBeforeUnload);
 
   store.on('welcome', (w) => {
-    storage.updateWorkshop(id, { title: w.title, role: w.role, profile: { name: w.me.name, organisation: w.me.organisation } });
+    if (!readOnly) storage.updateWorkshop(id, { title: w.title, role: w.role, profile: { name: w.me.name, organisation: w.me.organisation } });
   });
   store.on('fatal', (f) => {
     if (current && current.store === store) showFatal(id, f.code, store);
   });
 
   current = {
-    kind: 'workshop',
+    kind: present ? 'present' : 'workshop',
     id,
     store,
     destroy() {
@@ -268,7 +314,8 @@ function startWorkshop(id, profile) {
   // A facilitator who just created the workshop first needs the invite link;
   // everyone else, the text.
   const focusFirst = () => setTimeout(() => {
-    if (openShare) document.getElementById('invite-link')?.focus();
+    if (present) view.focus?.();
+    else if (openShare) document.getElementById('invite-link')?.focus();
     else view.editor?.focus();
   }, 0);
   if (store.ready) focusFirst();
@@ -348,7 +395,12 @@ function openReplay(id, { asParticipant = false } = {}) {
 function showFatal(id, code, store) {
   const restart = () => { teardown(); openWorkshop(id); };
   let view;
-  if (code === 'not_found') {
+  if (code === 'deleted') {
+    // Said by the server before it closed the connection: not a bad link.
+    storage.forgetWorkshop(id);
+    storage.updateWorkshop(id, { deleted: true }, { touch: false });
+    view = renderMessage({ i18n, titleKey: 'error.deletedTitle', bodyKey: 'error.deletedBody', actions: [{ labelKey: 'action.newWorkshop', href: '#/', primary: true }] });
+  } else if (code === 'not_found') {
     storage.updateWorkshop(id, { token: null, doc: null });
     view = renderMessage({ i18n, titleKey: 'error.notFoundTitle', bodyKey: 'error.notFoundBody', actions: [{ labelKey: 'action.newWorkshop', href: '#/', primary: true }] });
   } else if (code === 'forbidden') {
@@ -371,8 +423,9 @@ function showFatal(id, code, store) {
   }
   if (current) {
     const s = current.store;
+    const kind = current.kind === 'present' ? 'present' : 'workshop';
     current.destroy();
-    current = { kind: 'workshop', id, store: s, destroy() {} };
+    current = { kind, id, store: s, destroy() {} };
   }
   statusSlot.replaceChildren();
   show(view);

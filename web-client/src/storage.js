@@ -82,7 +82,37 @@ export function getRecent() {
 export function forgetWorkshop(id) {
   write(local, `w.${id}`, null);
   write(session, `doc.${id}`, null);
+  write(session, `polls.${id}`, null);
   write(local, 'recent', getRecent().filter((r) => r.id !== id));
+}
+
+/**
+ * This tab's half-typed poll answers and the answers waiting to be sent,
+ * per workshop (sessionStorage: they survive a reload, and never leak into
+ * another person's session on a shared computer).
+ */
+export function pollsPersist(id) {
+  return {
+    load: () => read(session, `polls.${id}`),
+    save: (state) => write(session, `polls.${id}`, state),
+  };
+}
+
+/**
+ * Read-only pages (the presenter view): resume as the same participant
+ * from the last synced text and the token, never this tab's unsent edits
+ * (a window opened from the workshop page starts with a copy of its
+ * sessionStorage), and never write anything back.
+ */
+export function readOnlyPersist(id) {
+  return {
+    load: () => getWorkshop(id).doc || null,
+    save() {},
+    loadToken: () => getWorkshop(id).token || null,
+    saveToken() {},
+    dropToken() {},
+    clearDoc() {},
+  };
 }
 
 /** The persistence the WorkshopStore uses for one workshop. */

@@ -96,12 +96,21 @@ test('the ready-made questions are the spec\'s, in French and in English', () =>
   for (const lang of ['fr', 'en']) {
     const i18n = new I18n({ fr, en }, lang);
     READY_MADE.forEach((item, i) => {
-      const def = readyMadeDefinition(item, (k) => i18n.t(k));
+      const def = readyMadeDefinition(item, i18n);
       assert.equal(def.kind, spec[i].kind);
       assert.equal(def.question, spec[i].question[lang]);
       assert.deepEqual(def.choices, spec[i].choices ? spec[i].choices[lang] : []);
       assert.equal(!!item.forItem, spec[i].for === 'statement item');
-      assert.ok(checkDefinition(def).def, `${lang} ${item.key} is a valid definition`);
+      assert.equal(def.respondents, spec[i].respondents || 'people');
+      // Both languages go along, so each participant reads their own.
+      for (const l of ['fr', 'en']) {
+        assert.equal(def.translations[l].question, spec[i].question[l]);
+        assert.deepEqual(def.translations[l].choices, spec[i].choices ? spec[i].choices[l] : undefined);
+      }
+      const checked = checkDefinition({ ...def, lang });
+      assert.ok(checked.def, `${lang} ${item.key} is a valid definition`);
+      assert.deepEqual(checked.def.translations, def.translations, 'unchanged: the translations stay');
+      assert.equal(checkDefinition({ ...def, lang, question: `${def.question} (bis)` }).def.translations, undefined, 'changed: sent as typed');
     });
   }
 });
@@ -153,7 +162,11 @@ test('definitions: choices, duplicates, limits and defaults as the server wants 
   assert.equal(checkDefinition({ kind: 'text', question: 'Q', max: 11 }).errors.max.max, 10);
   // scale: no choices, no max
   assert.deepEqual(checkDefinition({ kind: 'scale', question: 'Q', choices: ['x'], max: '2' }), { def: { kind: 'scale', question: 'Q' } });
-  assert.deepEqual(formOf(poll({ kind: 'multiple', max: 2 })), { kind: 'multiple', question: 'Commun ?', choices: ['Commun', 'Propre', 'Je ne sais pas'], max: 2 });
+  assert.deepEqual(formOf(poll({ kind: 'multiple', max: 2 })), {
+    kind: 'multiple', question: 'Commun ?', choices: ['Commun', 'Propre', 'Je ne sais pas'], max: 2, respondents: 'people', threshold: null, translations: null,
+  });
+  assert.equal(formOf(poll({ respondents: 'organisations', threshold: 1 })).respondents, 'organisations');
+  assert.equal(formOf(poll({ threshold: 5 })).threshold, 5);
 });
 
 test('ballots compare as values and are checked against the poll', () => {

@@ -38,6 +38,13 @@ export class I18n extends Emitter {
     return s.replace(/\{(\w+)\}/g, (m, name) => (params[name] !== undefined ? String(params[name]) : m));
   }
 
+  /** The string for key in another language (ready-made questions carry both). */
+  tIn(lang, key, params = {}) {
+    const was = this.lang;
+    this.lang = lang;
+    try { return this.t(key, params); } finally { this.lang = was; }
+  }
+
   /** Set el's text (or attribute) now and on every language change. */
   bind(el, key, params, attr) {
     const entry = { el, key, params, attr };

@@ -16,16 +16,39 @@ async function call(url, init) {
   return { error: code, status: res.status };
 }
 
-export function createWorkshop(base, { title, text }) {
+export function createWorkshop(base, { title, text, timeZone }) {
   return call(new URL('api/workshops', base), {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ title, text }),
+    body: JSON.stringify(timeZone ? { title, text, time_zone: timeZone } : { title, text }),
   });
 }
 
 export function getWorkshop(base, id) {
   return call(new URL(`api/workshops/${encodeURIComponent(id)}`, base));
+}
+
+/**
+ * A 6-digit join code (issue 12): {data: {id}} while its workshop is open,
+ * {error: 'not_found'} otherwise, {error: 'rate_limited', retryAfter: s}
+ * past 10 lookups a minute from this address, {error: 'network'}.
+ */
+export async function lookupCode(base, code) {
+  let res;
+  try {
+    res = await fetch(new URL(`api/join/${encodeURIComponent(code)}`, base), { cache: 'no-store', credentials: 'same-origin' });
+  } catch {
+    return { error: 'network' };
+  }
+  let body = null;
+  try { body = await res.json(); } catch { /* not JSON */ }
+  if (res.ok && body && typeof body.id === 'string') return { data: body };
+  if (res.status === 429) {
+    const after = Number(res.headers.get('retry-after'));
+    return { error: 'rate_limited', retryAfter: Number.isFinite(after) && after > 0 ? Math.ceil(after) : null };
+  }
+  if (res.status === 404) return { error: 'not_found' };
+  return { error: body?.error?.code || `http_${res.status}`, status: res.status };
 }
 
 /** ws:// or wss:// URL of the socket next to the page. */

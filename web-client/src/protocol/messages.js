@@ -18,6 +18,8 @@ export const ErrorCode = Object.freeze({
   POLL_STATE: 'poll_state',
   POLL_CLOSED: 'poll_closed',
   POLL_LIMIT: 'poll_limit',
+  // issue 12: the workshop has ended; the statement is read-only
+  ENDED: 'ended',
 });
 
 export const MAX_MESSAGE_BYTES = 64 * 1024;
@@ -36,6 +38,14 @@ export const MAX_CHOICES = 12;
 export const MAX_TEXT_ANSWERS = 10;
 export const DEFAULT_TEXT_ANSWERS = 3;
 export const SCALE_VALUES = [1, 2, 3, 4, 5];
+// Who answers a poll (issue 12): each person, anonymously (the anonymity
+// threshold applies), or each organisation once, openly.
+export const RESPONDENTS = ['people', 'organisations'];
+export const DEFAULT_THRESHOLD = 3;
+export const MIN_THRESHOLD = 2;
+export const MAX_THRESHOLD = 10;
+export const LANGS = ['fr', 'en'];
+export const WORKSHOP_STATES = ['open', 'ended', 'deleted'];
 
 export function join({ id, workshop, name, organisation, key, resume }) {
   const m = { type: 'join', id, workshop };
@@ -50,14 +60,33 @@ export const op = (id, rev, ops) => ({ type: 'op', id, rev, op: ops });
 export const cursor = (rev, sel) => ({ type: 'cursor', rev, sel: [sel[0], sel[1]] });
 export const ping = (id) => ({ type: 'ping', id });
 
-/** A poll definition as poll_create and poll_edit carry it: only the fields its kind has. */
-function definition({ kind, question, choices, max }) {
+/**
+ * A poll definition as poll_create and poll_edit carry it: only the fields
+ * its kind has; `respondents`, `threshold` and `translations` only when they
+ * say something (a server without them takes today's defaults).
+ */
+function definition({ kind, question, choices, max, respondents, threshold, translations }) {
   const d = { kind, question };
   if (kind === 'single' || kind === 'multiple') d.choices = [...choices];
   if ((kind === 'multiple' || kind === 'text') && max != null) d.max = max;
+  if (respondents === 'organisations' && kind !== 'text') {
+    d.respondents = 'organisations';
+    d.threshold = 1;
+  } else if (threshold != null && threshold !== DEFAULT_THRESHOLD) {
+    d.threshold = threshold;
+  }
+  if (translations) d.translations = translations;
   return d;
 }
-export const pollCreate = (id, def) => ({ type: 'poll_create', id, ...definition(def) });
+/** poll_create; {open: true, visibility} creates and opens it in one step. */
+export function pollCreate(id, def, { open = false, visibility } = {}) {
+  const m = { type: 'poll_create', id, ...definition(def) };
+  if (open) {
+    m.open = true;
+    if (visibility) m.visibility = visibility;
+  }
+  return m;
+}
 export const pollEdit = (id, poll, def) => ({ type: 'poll_edit', id, poll, ...definition(def) });
 /** poll_open, poll_close, poll_reopen, poll_delete */
 export const pollStep = (type, id, poll) => ({ type, id, poll });
@@ -70,6 +99,9 @@ export function answer(id, poll, { answer: answerId, text }) {
   return m;
 }
 export const upvote = (id, poll, answerId, up) => ({ type: 'upvote', id, poll, answer: answerId, up });
+/** The facilitator ends or reopens the workshop of this connection (issue 12). */
+export const workshopEnd = (id) => ({ type: 'workshop_end', id });
+export const workshopReopen = (id) => ({ type: 'workshop_reopen', id });
 
 /** Client message types whose errors belong to polls. */
 export const POLL_REQUESTS = new Set([
@@ -96,6 +128,10 @@ const isCount = (v) => Number.isInteger(v) && v >= 0;
 const isCounts = (v) => Array.isArray(v) && v.every(isCount);
 const isMean = (v) => v === undefined || v === null || (typeof v === 'number' && Number.isFinite(v));
 const isAnswerText = (a) => a && Number.isInteger(a.id) && isStr(a.text);
+const isTranslation = (t) => t && typeof t === 'object' && isStr(t.question) &&
+  (t.choices === undefined || (Array.isArray(t.choices) && t.choices.every(isStr)));
+const isTranslations = (v) => v === undefined || (!!v && typeof v === 'object' && !Array.isArray(v) &&
+  Object.entries(v).every(([lang, t]) => LANGS.includes(lang) && isTranslation(t)));
 
 export function isPoll(p) {
   return !!p && typeof p === 'object' && isStr(p.id) && p.id.length > 0 &&
@@ -104,7 +140,10 @@ export function isPoll(p) {
     (p.choices === undefined || (Array.isArray(p.choices) && p.choices.every(isStr))) &&
     ((p.kind !== 'single' && p.kind !== 'multiple') || Array.isArray(p.choices)) &&
     (p.max === undefined || (Number.isInteger(p.max) && p.max > 0)) &&
-    (p.answers === undefined || (Array.isArray(p.answers) && p.answers.every(isAnswerText)));
+    (p.answers === undefined || (Array.isArray(p.answers) && p.answers.every(isAnswerText))) &&
+    (p.respondents === undefined || RESPONDENTS.includes(p.respondents)) &&
+    (p.threshold === undefined || (Number.isInteger(p.threshold) && p.threshold > 0)) &&
+    isTranslations(p.translations);
 }
 
 // A group of results: the whole, one organisation or the "other" pool.
@@ -115,7 +154,9 @@ function isResults(m) {
   return isStr(m.poll) && isTally(m) &&
     (m.answers === undefined || (Array.isArray(m.answers) && m.answers.every((a) => a && Number.isInteger(a.id) && isCount(a.upvotes)))) &&
     (m.counts !== undefined || m.answers !== undefined) &&
-    Array.isArray(m.organisations) && m.organisations.every((o) => isTally(o) && isStr(o.name)) &&
+    Array.isArray(m.organisations) && m.organisations.every((o) => isTally(o) && isStr(o.name) &&
+      (o.by === undefined || isStr(o.by)) && (o.at === undefined || Number.isFinite(o.at))) &&
+    (m.threshold === undefined || (Number.isInteger(m.threshold) && m.threshold > 0)) &&
     (m.other == null || isTally(m.other)) &&
     (m.alignment == null || (typeof m.alignment === 'object' && typeof m.alignment.divergence === 'number' && isStr(m.alignment.label)));
 }
@@ -143,7 +184,10 @@ const checks = {
   poll_deleted: (m) => isStr(m.poll),
   answer: (m) => isStr(m.poll) && Number.isInteger(m.answer) && (m.text === null || isStr(m.text)),
   results: isResults,
+  // issue 12: ended, reopened ("open") or deleted
+  workshop: (m) => WORKSHOP_STATES.includes(m.state) && (m.at === undefined || Number.isFinite(m.at)),
   my_ballot: (m) => isStr(m.poll) &&
+    (m.by === undefined || m.by === null || (typeof m.by === 'object' && isStr(m.by.name))) &&
     (m.answers === undefined || (Array.isArray(m.answers) && m.answers.every(isAnswerText))) &&
     (m.upvotes === undefined || (Array.isArray(m.upvotes) && m.upvotes.every(Number.isInteger))),
 };

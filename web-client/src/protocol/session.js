@@ -32,6 +32,7 @@ export class Session extends Emitter {
     this.pingOut = false;
     this.hbTimer = null;
     this.joinTimer = null;
+    this.barriers = new Map(); // ping id -> fn, called on its pong
 
     connection.on('open', () => this._onOpen());
     connection.on('message', (m) => this._onMessage(m));
@@ -53,6 +54,18 @@ export class Session extends Emitter {
   send(m) {
     if (!this.joined) return false;
     return this.conn.send(m);
+  }
+
+  /**
+   * Call fn once the server has answered everything sent before now: a
+   * ping whose pong comes after every message the server queued before it
+   * (the messages that follow a welcome, for one). Dropped if the link
+   * drops first: the next welcome asks again.
+   */
+  barrier(fn) {
+    if (!this.joined) return;
+    const id = `sync-${this.nextId++}`;
+    if (this.conn.send(pingMsg(id))) this.barriers.set(id, fn);
   }
 
   /** Rejoin at once with resume (after `stale`, or a gap in revisions). */
@@ -99,6 +112,7 @@ export class Session extends Emitter {
   _onClose() {
     const was = this.joined;
     this.joined = false;
+    this.barriers.clear();
     this._stopTimers();
     if (was) this.emit('disconnected');
     this._updateStatus();
@@ -126,7 +140,14 @@ export class Session extends Emitter {
       // Anything else before the welcome is noise from an older connection.
       return;
     }
-    if (m.type === 'pong') return;
+    if (m.type === 'pong') {
+      const fn = this.barriers.get(m.id);
+      if (fn) {
+        this.barriers.delete(m.id);
+        fn();
+      }
+      return;
+    }
     this.emit('message', m);
   }
 

@@ -3,18 +3,28 @@
 // normalised name into a fixed palette. Each colour carries white text at a
 // contrast ratio of at least 4.5:1 (checked by a unit test), and is used as a
 // light tint behind text.
+//
+// The palette stays distinguishable for the common colour-vision
+// deficiencies: simulated with the Machado, Oliveira & Fernandes (2009)
+// model (severity 1.0: protanopia, deuteranopia, tritanopia, in linear
+// sRGB; dev/cvd.js, our own code), every two colours are at least 9
+// CIEDE2000 units apart under normal vision and each simulation, and at
+// least 8 from the grey of "other organisations" and unknown authors
+// (test/colors.test.js). The palette before issue 12 failed this: its
+// burnt orange and olive were 0.75 apart for protanopes. Colour is never
+// the only cue: names are always written beside it.
 
 export const PALETTE = [
-  '#1558b0', // blue
-  '#b3261e', // red
-  '#1b7a3a', // green
-  '#7b3fb0', // purple
-  '#9c4a00', // burnt orange
-  '#00707a', // teal
-  '#b0245e', // raspberry
-  '#5c5c00', // olive
-  '#3949ab', // indigo
-  '#6d4c41', // brown
+  '#693c96', // purple
+  '#961e00', // rust
+  '#1e6978', // teal
+  '#96694b', // brown
+  '#b45a00', // orange
+  '#3c69e1', // blue
+  '#3c5a3c', // forest green
+  '#872d5a', // plum
+  '#14148c', // navy
+  '#b44ba5', // orchid
 ];
 
 export const UNKNOWN_COLOR = '#6b6b6b';

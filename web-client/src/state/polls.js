@@ -18,8 +18,9 @@
 //   announce (key, params)        worth telling a screen reader
 import { Emitter } from '../emitter.js';
 import {
-  ErrorCode, POLL_REQUESTS, isPoll,
+  ErrorCode, POLL_REQUESTS, isPoll, LANGS,
   MAX_QUESTION, MAX_CHOICE, MIN_CHOICES, MAX_CHOICES, MAX_TEXT_ANSWERS, DEFAULT_TEXT_ANSWERS,
+  DEFAULT_THRESHOLD, MIN_THRESHOLD, MAX_THRESHOLD,
   pollCreate, pollEdit, pollStep, pollResults, vote as voteMsg, answer as answerMsg, upvote as upvoteMsg,
 } from '../protocol/messages.js';
 
@@ -32,23 +33,64 @@ const TRANSIENT = new Set([ErrorCode.UNAVAILABLE, ErrorCode.RATE_LIMITED, ErrorC
 /**
  * protocol/polls.md, "Ready-made questions". The texts live in the catalogues
  * (poll.ready*) so each language has its own; a unit test holds them to the
- * spec's JSON.
+ * spec's JSON. "Is this outcome shared?" is asked of organisations, not
+ * people: it is what the method asks (what is common, what is each one's).
  */
 export const READY_MADE = [
   { key: 'impact', kind: 'text', question: 'poll.readyImpact' },
   { key: 'success', kind: 'text', question: 'poll.readySuccess' },
   { key: 'curious', kind: 'text', question: 'poll.readyCurious' },
   {
-    key: 'shared', kind: 'single', forItem: true, question: 'poll.readyShared',
+    key: 'shared', kind: 'single', forItem: true, respondents: 'organisations', question: 'poll.readyShared',
     choices: ['poll.readySharedAll', 'poll.readySharedOwn', 'poll.readySharedUnsure'],
   },
+  { key: 'vision', kind: 'scale', question: 'poll.readyVision' },
 ];
 
-/** A ready-made question in the language of t(): a definition to start the form from. */
-export function readyMadeDefinition(item, t) {
-  const def = { kind: item.kind, question: t(item.question), choices: [], max: null };
-  if (item.choices) def.choices = item.choices.map((k) => t(k));
-  return def;
+/**
+ * A ready-made question as a definition to launch or to start the form
+ * from: in the language of i18n, with both languages as `translations` so
+ * each participant reads their own.
+ */
+export function readyMadeDefinition(item, i18n) {
+  const inLang = (lang) => {
+    const t = { question: i18n.tIn(lang, item.question) };
+    if (item.choices) t.choices = item.choices.map((k) => i18n.tIn(lang, k));
+    return t;
+  };
+  const translations = Object.fromEntries(LANGS.map((l) => [l, inLang(l)]));
+  const mine = translations[i18n.lang] || translations.fr;
+  return {
+    kind: item.kind,
+    question: mine.question,
+    choices: mine.choices ? [...mine.choices] : [],
+    max: null,
+    respondents: item.respondents || 'people',
+    threshold: null,
+    translations,
+  };
+}
+
+/**
+ * The question and choices of a poll in a language: its translation when
+ * it has one that fits (ready-made questions), else as typed.
+ */
+export function localized(poll, lang) {
+  const t = poll && poll.translations && poll.translations[lang];
+  const fits = t && typeof t.question === 'string' &&
+    (!poll.choices || (Array.isArray(t.choices) && t.choices.length === poll.choices.length));
+  if (fits) return { question: t.question, choices: poll.choices ? t.choices : undefined };
+  return { question: poll?.question ?? '', choices: poll?.choices };
+}
+
+/** Whether a poll is answered by organisations (one open answer each). */
+export const byOrganisations = (poll) => !!poll && poll.respondents === 'organisations';
+
+/** The anonymity threshold a poll's results use (issue 12: per poll). */
+export function thresholdOf(poll, results) {
+  if (results && Number.isInteger(results.threshold)) return results.threshold;
+  if (poll && Number.isInteger(poll.threshold)) return poll.threshold;
+  return byOrganisations(poll) ? 1 : DEFAULT_THRESHOLD;
 }
 
 // ---- definitions and texts -----------------------------------------------------
@@ -63,7 +105,9 @@ const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
  * {error, max}: catalogue keys.
  */
 export function checkText(raw, max) {
-  const v = String(raw ?? '').normalize('NFC').replace(/\s+/g, ' ').trim();
+  // Runs of spaces, tabs and line breaks become one space; no-break spaces
+  // (French typography puts U+202F before ? and !) are kept as they are.
+  const v = String(raw ?? '').normalize('NFC').replace(/[^\S\u00a0\u202f]+/g, ' ').trim();
   if (!v) return { error: 'poll.errRequired' };
   if (cpLength(v) > max) return { error: 'poll.errTooLong', max };
   if (CONTROL.test(v)) return { error: 'poll.errInvalidChars' };
@@ -117,6 +161,27 @@ export function checkDefinition(form) {
     if (!Number.isInteger(n) || n < 1 || n > MAX_TEXT_ANSWERS) errors.max = { error: 'poll.errMax', min: 1, max: MAX_TEXT_ANSWERS };
     else if (n !== DEFAULT_TEXT_ANSWERS) def.max = n;
   }
+
+  // Who answers: organisations (not for text polls), or people with an
+  // anonymity threshold of 2..10 (empty: the default).
+  // Only what differs from the defaults goes on the wire.
+  if (form.respondents === 'organisations' && kind !== 'text') {
+    def.respondents = 'organisations';
+    def.threshold = 1;
+  } else {
+    const raw = form.threshold == null ? '' : String(form.threshold).trim();
+    const n = raw === '' ? DEFAULT_THRESHOLD : Number(raw);
+    if (!Number.isInteger(n) || n < MIN_THRESHOLD || n > MAX_THRESHOLD) errors.threshold = { error: 'poll.errThreshold', min: MIN_THRESHOLD, max: MAX_THRESHOLD };
+    else if (n !== DEFAULT_THRESHOLD) def.threshold = n;
+  }
+
+  // Translations go along only while the text is still the ready-made one.
+  const tr = form.translations;
+  const mine = tr && form.lang ? tr[form.lang] : null;
+  if (mine && mine.question === def.question && (mine.choices || []).join('\n') === (def.choices || []).join('\n') &&
+      (kind === 'single' || kind === 'multiple') === !!mine.choices) {
+    def.translations = tr;
+  }
   return Object.keys(errors).length ? { errors } : { def };
 }
 
@@ -127,6 +192,9 @@ export function formOf(poll) {
     question: poll.question,
     choices: poll.choices ? [...poll.choices] : [],
     max: poll.max ?? null,
+    respondents: byOrganisations(poll) ? 'organisations' : 'people',
+    threshold: byOrganisations(poll) ? null : (poll.threshold ?? null),
+    translations: poll.translations || null,
   };
 }
 
@@ -177,11 +245,12 @@ const ALIGNMENT_LABELS = new Set(['aligned', 'partly_aligned', 'divergent']);
  * group. `unplaced` counts respondents shown in no group (organisations
  * under the anonymity threshold whose pool is too small to show).
  */
-export function resultsModel(poll, results) {
+export function resultsModel(poll, results, lang = 'fr') {
   if (!poll || !results) return null;
   const total = results.respondents;
   const groups = results.organisations.map((o) => ({
-    name: o.name, other: false, respondents: o.respondents, mean: o.mean ?? null, src: o,
+    name: o.name, other: false, respondents: o.respondents, mean: o.mean ?? null,
+    by: typeof o.by === 'string' ? o.by : null, at: Number.isFinite(o.at) ? o.at : null, src: o,
   }));
   if (results.other) groups.push({ name: null, other: true, respondents: results.other.respondents, mean: results.other.mean ?? null, src: results.other });
   const placed = groups.reduce((n, g) => n + g.respondents, 0);
@@ -192,6 +261,8 @@ export function resultsModel(poll, results) {
     unplaced: Math.max(0, total - placed),
     alignment: results.alignment && ALIGNMENT_LABELS.has(results.alignment.label) ? results.alignment : null,
     mean: typeof results.mean === 'number' ? results.mean : null,
+    mode: byOrganisations(poll) ? 'organisations' : 'people',
+    threshold: thresholdOf(poll, results),
   };
   const share = (n, of) => (of > 0 ? n / of : 0);
 
@@ -215,7 +286,7 @@ export function resultsModel(poll, results) {
     return model;
   }
 
-  const labels = poll.kind === 'scale' ? [1, 2, 3, 4, 5] : poll.choices;
+  const labels = poll.kind === 'scale' ? [1, 2, 3, 4, 5] : localized(poll, lang).choices;
   model.rows = labels.map((label, i) => {
     const count = results.counts?.[i] ?? 0;
     return {
@@ -242,14 +313,34 @@ function newPrefix(random) {
 export class PollStore extends Emitter {
   /**
    * send(message) -> boolean (false when not joined: nothing was sent),
-   * joined() -> boolean, timers {setTimeout, clearTimeout}, random.
+   * joined() -> boolean, timers {setTimeout, clearTimeout}, random;
+   * persist {load(), save(state)}: this tab's half-typed answers and the
+   * answers waiting to be sent (they survive a reload); barrier(fn): call fn
+   * once everything the server sent right after the welcome has arrived
+   * (the session's ping and pong), so that an answer whose reply was lost
+   * is sent again only if the server does not have it.
    */
-  constructor({ send, joined = () => true, timers = globalThis, random = Math.random } = {}) {
+  constructor({ send, joined = () => true, timers = globalThis, random = Math.random, persist = null, barrier = (fn) => fn() } = {}) {
     super();
     this.send = send;
     this.joined = joined;
     this.timers = timers;
+    this.persist = persist;
+    this.barrier = barrier;
+    this.lang = 'fr';
     this.role = null;
+    this.synced = false; // the post-welcome burst has arrived: the outbox may go
+    this.epoch = 0;
+    const saved = (persist && persist.load && safe(() => persist.load())) || {};
+    this.drafts = new Map(Object.entries(saved.drafts && typeof saved.drafts === 'object' ? saved.drafts : {})
+      .filter(([, v]) => typeof v === 'string' && v));
+    this.outSeq = 0;
+    // Answers written but not known to be on the server: {key, poll, text,
+    // state: queued (never sent) | sent (reply awaited) | doubt (sent, the
+    // link dropped before the reply; or restored after a reload)}.
+    this.outbox = (Array.isArray(saved.outbox) ? saved.outbox : [])
+      .filter((o) => o && typeof o.poll === 'string' && typeof o.text === 'string')
+      .map((o) => ({ key: `o${++this.outSeq}`, poll: o.poll, text: o.text, state: 'doubt' }));
     this.known = false; // a welcome has told us the polls
     this.entries = new Map();
     this.requests = new Map(); // request id -> {type, poll, answer?, resolve?}
@@ -328,6 +419,13 @@ export class PollStore extends Emitter {
       }
       this._pump(e);
     }
+    this.synced = false;
+    const epoch = ++this.epoch;
+    this.barrier(() => {
+      if (epoch !== this.epoch) return; // another welcome since
+      this.synced = true;
+      this._flushOutbox();
+    });
     this.emit('change', null);
   }
 
@@ -340,11 +438,14 @@ export class PollStore extends Emitter {
   _forgetRequests() {
     const pending = [...this.requests.values()];
     this.requests.clear();
+    this.synced = false;
+    this.epoch = (this.epoch || 0) + 1;
     for (const e of this.entries.values()) {
       e.voteSent = null;
       e.upSent.clear();
     }
-    for (const r of pending) r.resolve?.({ error: 'disconnected' });
+    for (const o of this.outbox) if (o.state === 'sent') o.state = 'doubt';
+    for (const r of pending) r.resolve?.(r.outKey ? { queued: true } : { error: 'disconnected' });
   }
 
   // ---- incoming --------------------------------------------------------------
@@ -370,7 +471,7 @@ export class PollStore extends Emitter {
   }
 
   _say(key, poll) {
-    this.emit('announce', key, { question: poll.question });
+    this.emit('announce', key, { question: localized(poll, this.lang).question });
   }
 
   _onPoll(m) {
@@ -437,6 +538,7 @@ export class PollStore extends Emitter {
 
   _onMyBallot(m) {
     const req = m.id !== undefined ? this._take(m.id) : null;
+    if (req?.type === 'answer' && req.outKey) this._dropOut(req.outKey);
     const e = this.entries.get(m.poll);
     if (!e) {
       req?.resolve?.({ ok: true });
@@ -446,6 +548,9 @@ export class PollStore extends Emitter {
       ballot: m.ballot === undefined ? null : normaliseBallot(m.ballot),
       answers: Array.isArray(m.answers) ? m.answers : [],
       upvotes: Array.isArray(m.upvotes) ? m.upvotes : [],
+      // Organisation answers: who set the organisation's answer, and when.
+      by: m.by && typeof m.by.name === 'string' ? { participant: m.by.participant ?? null, name: m.by.name } : null,
+      at: Number.isFinite(m.at) ? m.at : null,
     };
     if (req?.type === 'vote') {
       e.voteSent = null;
@@ -465,6 +570,21 @@ export class PollStore extends Emitter {
     const req = m.id !== undefined ? this._take(m.id) : null;
     if (!req) return;
     const e = this.entries.get(req.poll);
+    if (req.type === 'answer' && req.outKey) {
+      const o = this.outbox.find((x) => x.key === req.outKey);
+      if (o && TRANSIENT.has(m.code) && e) {
+        o.state = 'queued';
+        this._retryLater(e);
+        req.resolve?.({ queued: true });
+        this.emit('change', req.poll);
+        return;
+      }
+      this._dropOut(req.outKey);
+      // Nobody is waiting at the form (sent after a reconnect): say it on
+      // the card, with the text, so that it is not lost.
+      if (!req.resolve && e && o) e.notice = { key: answerNoticeFor(m.code), params: { text: o.text }, tone: 'error' };
+      if (!req.resolve) this.emit('change', req.poll);
+    }
     if (req.type === 'vote' || req.type === 'upvote') {
       if (!e) return;
       if (req.type === 'vote') e.voteSent = null;
@@ -521,6 +641,23 @@ export class PollStore extends Emitter {
     return this._request(pollCreate(this._id(), def));
   }
 
+  /**
+   * Facilitator: create and open in one step, with results `visibility`
+   * ("Lancer"). A server from before issue 12 ignores `open` and answers
+   * with a draft: then it is opened, and its visibility set, in two more
+   * steps. Resolves {ok, poll} or {error} (with `poll` when it was created).
+   */
+  async launch(def, visibility = 'live') {
+    const res = await this._request(pollCreate(this._id(), def, { open: true, visibility }));
+    if (res.error || res.poll.state !== 'draft') return res;
+    const id = res.poll.id;
+    const opened = await this.step(id, 'open');
+    if (opened.error) return { error: opened.error, poll: res.poll };
+    if (!visibility || opened.poll.results === visibility) return opened;
+    const shown = await this.setVisibility(id, visibility);
+    return shown.error ? { error: shown.error, poll: opened.poll } : shown;
+  }
+
   edit(pollId, def) {
     return this._request(pollEdit(this._id(), pollId, def));
   }
@@ -534,7 +671,10 @@ export class PollStore extends Emitter {
     return this._request(pollResults(this._id(), pollId, visibility));
   }
 
-  /** What to show as this person's ballot, and whether the server has it yet. */
+  /**
+   * What to show as this person's ballot (their organisation's, for
+   * organisation answers), and whether the server has it yet.
+   */
   ballotOf(pollId) {
     const e = this.entries.get(pollId);
     if (!e) return { ballot: null, status: 'none' };
@@ -542,6 +682,13 @@ export class PollStore extends Emitter {
       return { ballot: e.wish.ballot, status: this.joined() && !e.retryTimer ? 'sending' : 'waiting' };
     }
     return { ballot: e.mine.ballot, status: e.mine.ballot == null ? 'none' : 'saved' };
+  }
+
+  /** Organisation answers: who set the organisation's answer, and when ({name, at} or null). */
+  setBy(pollId) {
+    const e = this.entries.get(pollId);
+    if (!e || !e.mine.by || e.wish !== undefined) return null;
+    return { name: e.mine.by.name, participant: e.mine.by.participant, at: e.mine.at };
   }
 
   /** Cast, change or (null) withdraw a ballot. False when the poll takes none now. */
@@ -580,7 +727,12 @@ export class PollStore extends Emitter {
     return true;
   }
 
-  /** Add ({text}), edit ({answer, text}) or delete ({answer, text: null}) an answer. */
+  /**
+   * Add ({text}), edit ({answer, text}) or delete ({answer, text: null}) an
+   * answer. A new answer goes into the outbox first: offline, it waits
+   * there (resolves {queued: true}) and is sent after the next welcome,
+   * like an upvote; connected, it resolves with the server's reply.
+   */
   answer(pollId, { answer, text }) {
     const e = this.entries.get(pollId);
     if (!e) return Promise.resolve({ error: ErrorCode.NOT_FOUND });
@@ -588,7 +740,88 @@ export class PollStore extends Emitter {
       e.notice = null;
       this.emit('change', pollId);
     }
+    if (answer == null && text != null) {
+      const o = { key: `o${++this.outSeq}`, poll: pollId, text, state: 'queued' };
+      this.outbox.push(o);
+      this._saveLocal();
+      if (!this.joined() || !this.synced || e.retryTimer != null) {
+        this.emit('change', pollId);
+        return Promise.resolve({ queued: true });
+      }
+      return this._sendOut(o, true);
+    }
     return this._request(answerMsg(this._id(), pollId, { answer, text }), { answer });
+  }
+
+  /** Answers of this person to a poll that the server does not have yet. */
+  pendingAnswers(pollId) {
+    // One sent on a live link is about to come back as an answer: not shown twice.
+    return this.outbox.filter((o) => o.poll === pollId && o.state !== 'sent').map((o) => ({ key: o.key, text: o.text }));
+  }
+
+  _sendOut(o, live) {
+    o.state = 'sent';
+    const m = answerMsg(this._id(), o.poll, { text: o.text });
+    if (!this.send(m)) {
+      o.state = 'queued';
+      return Promise.resolve({ queued: true });
+    }
+    if (live) return new Promise((resolve) => this.requests.set(m.id, { type: 'answer', poll: o.poll, outKey: o.key, resolve }));
+    this.requests.set(m.id, { type: 'answer', poll: o.poll, outKey: o.key });
+    return Promise.resolve({ queued: true });
+  }
+
+  _dropOut(key) {
+    const n = this.outbox.length;
+    this.outbox = this.outbox.filter((o) => o.key !== key);
+    if (this.outbox.length !== n) this._saveLocal();
+  }
+
+  /** After the post-welcome burst: send what waits, unless the server has it. */
+  _flushOutbox() {
+    if (!this.synced || !this.joined()) return;
+    for (const o of [...this.outbox]) {
+      if (o.state === 'sent') continue;
+      const e = this.entries.get(o.poll);
+      if (!e) {
+        this._dropOut(o.key); // the poll was deleted
+        continue;
+      }
+      if (o.state === 'doubt' && e.mine.answers.some((a) => a.text === o.text)) {
+        this._dropOut(o.key); // it did arrive: the reply was what got lost
+        continue;
+      }
+      if (e.poll.state !== 'open') {
+        this._dropOut(o.key);
+        e.notice = { key: 'poll.noticeAnswerNotSent', params: { text: o.text }, tone: 'error' };
+        this.emit('change', o.poll);
+        continue;
+      }
+      if (e.retryTimer != null) continue;
+      this._sendOut(o, false);
+    }
+    this.emit('change', null);
+  }
+
+  /** The half-typed answer of a poll, kept across reloads of this tab. */
+  draftOf(pollId) {
+    return this.drafts.get(pollId) || '';
+  }
+
+  setDraft(pollId, text) {
+    const had = this.drafts.get(pollId) || '';
+    if (had === (text || '')) return;
+    if (text) this.drafts.set(pollId, text);
+    else this.drafts.delete(pollId);
+    this._saveLocal();
+  }
+
+  _saveLocal() {
+    if (!this.persist || !this.persist.save) return;
+    safe(() => this.persist.save({
+      drafts: Object.fromEntries(this.drafts),
+      outbox: this.outbox.map((o) => ({ poll: o.poll, text: o.text })),
+    }));
   }
 
   clearNotice(pollId) {
@@ -629,6 +862,7 @@ export class PollStore extends Emitter {
       e.retryTimer = null;
       if (this.entries.get(e.poll.id) !== e) return;
       this._pump(e);
+      this._flushOutbox();
       this.emit('change', e.poll.id);
     }, delay);
   }
@@ -638,7 +872,18 @@ export class PollStore extends Emitter {
   }
 }
 
+function safe(fn) {
+  try { return fn(); } catch { return null; } // storage full or disabled
+}
+
+function answerNoticeFor(code) {
+  if (code === ErrorCode.POLL_LIMIT) return 'poll.noticeAnswerLimit';
+  if (code === ErrorCode.ENDED) return 'poll.noticeEnded';
+  return 'poll.noticeAnswerNotSent';
+}
+
 function noticeFor(code, type) {
+  if (code === ErrorCode.ENDED) return 'poll.noticeEnded';
   if (code === ErrorCode.POLL_CLOSED) return 'poll.noticeClosed';
   if (code === ErrorCode.NOT_FOUND) return type === 'upvote' ? 'poll.noticeAnswerGone' : 'poll.noticeGone';
   if (code === ErrorCode.FORBIDDEN && type === 'upvote') return 'poll.noticeOwnAnswer';

@@ -11,12 +11,15 @@
 //   cursors  ()                               remote carets moved
 //   status   ({status, unsent, retryAt})
 //   announce (key, params)                    something worth telling a screen reader
-//   fatal    ({code, message})
+//   fatal    ({code, message})                 code 'deleted': the facilitator deleted the workshop
+//   workshop ({state, endedAt, by})            the workshop ended or was reopened (issue 12)
 //
 // Polls live in `this.polls` (a PollStore, state/polls.js) with events of
 // their own; this store only feeds it the welcome and the poll messages.
 import { Emitter } from '../emitter.js';
-import { ErrorCode, MAX_MESSAGE_BYTES, cursor as cursorMsg } from '../protocol/messages.js';
+import {
+  ErrorCode, MAX_MESSAGE_BYTES, cursor as cursorMsg, workshopEnd, workshopReopen,
+} from '../protocol/messages.js';
 import { OTClient } from './otclient.js';
 import { Presence } from './presence.js';
 import { UndoStack } from './undo.js';
@@ -35,9 +38,11 @@ export class WorkshopStore extends Emitter {
   /**
    * workshopId, profile {name, organisation}, key (facilitator key or null),
    * persist {load(), save(state), saveToken(token, extra), loadToken(), dropToken()},
+   * pollsPersist {load(), save(state)} (half-typed and queued answers; null
+   * for a read-only page such as the presenter view),
    * createSession(getJoin) -> Session, timers, now, newOpId.
    */
-  constructor({ workshopId, profile, key = null, persist, createSession, timers = globalThis, now = Date.now, newOpId }) {
+  constructor({ workshopId, profile, key = null, persist, pollsPersist = null, createSession, timers = globalThis, now = Date.now, newOpId }) {
     super();
     this.workshopId = workshopId;
     this.profile = profile;
@@ -63,6 +68,12 @@ export class WorkshopStore extends Emitter {
     this.retryAttempt = 0;
     this.retryUntil = 0;
     this.saveTimer = null;
+    // What the welcome and `workshop` messages say of the workshop itself
+    // (issue 12): join code, open or ended, time zone.
+    this.workshop = { code: null, state: 'open', endedAt: null, endedBy: null, timeZone: null };
+    this.requests = new Map(); // workshop_end / workshop_reopen id -> resolve
+    this.reqPrefix = `w${Math.floor(Math.random() * 2 ** 32).toString(36)}`;
+    this.reqSeq = 0;
 
     const restored = persist?.load?.();
     if (restored) this._restore(restored);
@@ -72,11 +83,14 @@ export class WorkshopStore extends Emitter {
       send: (m) => this.session.send(m),
       joined: () => this.session.joined,
       timers,
+      persist: pollsPersist,
+      barrier: (fn) => (this.session.barrier ? this.session.barrier(fn) : fn()),
     });
     this.session.on('welcome', (m, info) => this._onWelcome(m, info));
     this.session.on('message', (m) => this._onMessage(m));
     this.session.on('status', () => this._emitStatus());
     this.session.on('disconnected', () => {
+      this._forgetRequests();
       this.polls.disconnected();
       this.ot.markUnsent();
       this._emitStatus();
@@ -104,6 +118,58 @@ export class WorkshopStore extends Emitter {
 
   get text() {
     return this.ot.text;
+  }
+
+  /** The workshop has ended: the statement is read-only for everyone. */
+  get ended() {
+    return this.workshop.state === 'ended';
+  }
+
+  /** Facilitator: end the workshop (open polls close, the statement locks). Resolves {ok} or {error}. */
+  endWorkshop() {
+    return this._workshopRequest(workshopEnd);
+  }
+
+  /** Facilitator: reopen an ended workshop. */
+  reopenWorkshop() {
+    return this._workshopRequest(workshopReopen);
+  }
+
+  _workshopRequest(make) {
+    if (!this.session.joined) return Promise.resolve({ error: 'offline' });
+    const id = `${this.reqPrefix}-${++this.reqSeq}`;
+    if (!this.session.send(make(id))) return Promise.resolve({ error: 'offline' });
+    return new Promise((resolve) => this.requests.set(id, resolve));
+  }
+
+  _forgetRequests() {
+    const pending = [...this.requests.values()];
+    this.requests.clear();
+    for (const r of pending) r({ error: 'disconnected' });
+  }
+
+  _setWorkshop(w, { announce = false } = {}) {
+    if (!w || typeof w !== 'object') return;
+    const before = this.workshop.state;
+    const next = { ...this.workshop };
+    if (typeof w.code === 'string' && /^\d{6}$/.test(w.code)) next.code = w.code;
+    if (typeof w.time_zone === 'string') next.timeZone = w.time_zone;
+    if (w.state === 'open' || w.state === 'ended') next.state = w.state;
+    if (next.state === 'ended') {
+      next.endedAt = Number.isFinite(w.ended_at) ? w.ended_at : Number.isFinite(w.at) ? w.at : next.endedAt;
+      if (typeof w.by === 'string') next.endedBy = w.by;
+    } else {
+      next.endedAt = null;
+      next.endedBy = null;
+    }
+    this.workshop = next;
+    if (before !== next.state) {
+      if (announce) this.emit('announce', next.state === 'ended' ? 'end.announceEnded' : 'end.announceReopened', {});
+      // Reopened: what waited (edits made before the end was known) goes now.
+      if (next.state === 'open') this._pump();
+      this._emitStatus();
+    }
+    this.emit('workshop', { state: next.state, endedAt: next.endedAt, by: next.endedBy });
   }
 
   get status() {
@@ -163,6 +229,7 @@ export class WorkshopStore extends Emitter {
     this.me = m.participant;
     this.role = m.role || m.participant.role || 'participant';
     this.title = (m.workshop && m.workshop.title) || this.title;
+    this._setWorkshop(m.workshop);
     this.token = m.token;
     this.persist?.saveToken?.(m.token, { title: this.title, role: this.role });
     this.ot.selfId = this.me.id;
@@ -212,6 +279,7 @@ export class WorkshopStore extends Emitter {
     }
     if (this.polls.receive(m)) return;
     switch (m.type) {
+      case 'workshop': return this._onWorkshop(m);
       case 'op': return this._onRemoteOp(m);
       case 'ack': return this._onAck(m);
       case 'cursor': return this._remoteCursor(m.participant, m.sel, m.rev, true);
@@ -231,6 +299,20 @@ export class WorkshopStore extends Emitter {
       case 'error': return this._onError(m);
       default:
     }
+  }
+
+  _onWorkshop(m) {
+    const resolve = m.id !== undefined ? this.requests.get(m.id) : null;
+    if (resolve) this.requests.delete(m.id);
+    if (m.state === 'deleted') {
+      // Said before the server's not_found and close: say who did it.
+      this.broken = true; // nothing of this workshop is worth keeping now
+      this.session.stop();
+      this.emit('fatal', { code: 'deleted', message: 'deleted by its facilitator' });
+      return;
+    }
+    this._setWorkshop(m, { announce: !resolve });
+    resolve?.({ ok: true, state: m.state });
   }
 
   _onRemoteOp(m) {
@@ -305,6 +387,12 @@ export class WorkshopStore extends Emitter {
   }
 
   _onError(m) {
+    if ((m.re === 'workshop_end' || m.re === 'workshop_reopen') && this.requests.has(m.id)) {
+      const resolve = this.requests.get(m.id);
+      this.requests.delete(m.id);
+      resolve({ error: m.code, message: m.message });
+      return;
+    }
     if (m.re === 'cursor') {
       if (m.code === ErrorCode.RATE_LIMITED) this.cursorInterval = Math.min(CURSOR_MAX_MS, this.cursorInterval * 2);
       return;
@@ -321,6 +409,13 @@ export class WorkshopStore extends Emitter {
     }
     if (!this.ot.inflight || String(m.id) !== String(this.ot.inflight.id)) return;
     switch (m.code) {
+      case ErrorCode.ENDED:
+        // Ended before our edit arrived: keep it (the facilitator may
+        // reopen) but send nothing while the workshop is ended.
+        this.ot.markUnsent();
+        this._setWorkshop({ state: 'ended' }, { announce: true });
+        this._emitStatus();
+        return;
       case ErrorCode.STALE:
       case ErrorCode.FORBIDDEN:
         this.session.resync();
@@ -369,7 +464,7 @@ export class WorkshopStore extends Emitter {
   // ---- outgoing --------------------------------------------------------
 
   _pump() {
-    if (!this.session.joined || this.now() < this.retryUntil) return;
+    if (!this.session.joined || this.now() < this.retryUntil || this.ended) return;
     if (!this.ot.probing && !this.ot.inflight && this.ot.pending) this._splitPending();
     const m = this.ot.outgoing();
     if (m && !this.session.send(m)) this.ot.markUnsent();
@@ -458,6 +553,8 @@ export class WorkshopStore extends Emitter {
       // Connected, but the server could not store our edit (storage down,
       // rate limit): it is kept and tried again.
       delayed: this.retryTimer != null && this.unsent > 0,
+      // Edits kept because the workshop ended before they arrived.
+      held: this.ended && this.unsent > 0,
     });
   }
 

@@ -89,6 +89,15 @@ export class EditorView {
     this.render();
   }
 
+  /** The workshop ended: the text stays readable and selectable, not editable. */
+  setReadOnly(on) {
+    this.readOnly = !!on;
+    this.ta.readOnly = this.readOnly;
+    if (on) this.ta.setAttribute('aria-readonly', 'true');
+    else this.ta.removeAttribute('aria-readonly');
+    this.el.classList.toggle('is-readonly', this.readOnly);
+  }
+
   focus() {
     this.ta.focus();
   }
@@ -148,6 +157,7 @@ export class EditorView {
   }
 
   _onKeyDown(e) {
+    if (this.readOnly) return;
     const mod = e.ctrlKey || e.metaKey;
     const key = e.key.toLowerCase();
     if (mod && !e.altKey && key === 'z') {
@@ -162,6 +172,7 @@ export class EditorView {
   }
 
   _history(which) {
+    if (this.readOnly) return;
     if (this.composing) return;
     if (which === 'undo') this.store.undo();
     else this.store.redo();
@@ -320,6 +331,18 @@ export class EditorView {
       nodes.push(caret, label);
     }
     this.overlay.replaceChildren(...nodes);
+    // Name labels stay inside the text box: one near the right edge hangs
+    // to the left of its caret instead of past the border.
+    const width = this.overlay.clientWidth;
+    for (const label of nodes) {
+      if (!label.classList.contains('rcaret-label') || label.classList.contains('folded')) continue;
+      const left = parseFloat(label.style.left) || 0;
+      const over = left + label.offsetWidth - (width - 2);
+      if (over > 0) {
+        label.style.left = `${Math.max(0, left - label.offsetWidth + 2)}px`;
+        label.classList.add('flip');
+      }
+    }
     clearTimeout(this.labelTimer);
     if (nextFold !== Infinity) this.labelTimer = setTimeout(() => this._scheduleRender(), nextFold - now + 50);
   }

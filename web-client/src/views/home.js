@@ -4,7 +4,51 @@
 import { h } from './dom.js';
 import { field, checkLabel, checkTitle } from './forms.js';
 
-export function renderHome({ i18n, profile, organisations, recent, onCreate }) {
+/** Digits of a typed join code ("482 913", "482-913" → "482913"). */
+export const codeDigits = (raw) => String(raw ?? '').replace(/[\s\u00a0\u202f.-]/g, '');
+
+/**
+ * Join with the 6-digit code shown on the facilitator's screen: the first
+ * thing on the page, for people who typed the address from a shared screen
+ * or a phone.
+ */
+function codeForm(i18n, { code, onCode }) {
+  const input = h('input', { type: 'text', id: 'join-code', name: 'code', inputmode: 'numeric', autocomplete: 'off', maxlength: 12, value: code || '', class: 'code-input' });
+  const f = field(i18n, { labelKey: 'home.codeLabel', hintKey: 'home.codeHint', input });
+  const submit = h('button', { type: 'submit', class: 'primary', id: 'join-code-submit' });
+  i18n.bind(submit, 'home.codeSubmit');
+  const title = h('h2', { class: 'form-section-title', id: 'join-code-title' });
+  i18n.bind(title, 'home.codeTitle');
+  const form = h('form', { class: 'card form code-form', novalidate: true, 'aria-labelledby': 'join-code-title' }, title,
+    h('div', { class: 'code-row' }, f.el, submit));
+  let busy = false;
+  const go = async () => {
+    if (busy) return;
+    const digits = codeDigits(input.value);
+    if (!/^\d{6}$/.test(digits)) {
+      f.setError(digits ? 'home.codeInvalid' : 'form.required');
+      input.focus();
+      return;
+    }
+    f.setError(null);
+    busy = true;
+    i18n.rebind(submit, 'home.codeChecking');
+    const res = await onCode(digits);
+    busy = false;
+    i18n.rebind(submit, 'home.codeSubmit');
+    if (!res) return; // on the way to the workshop
+    const key = { not_found: 'home.codeNotFound', rate_limited: res.retryAfter ? 'home.codeRateLimited' : 'home.codeRateLimitedSoon', network: 'error.network' }[res.error] || 'error.unavailable';
+    f.setError(key, { count: res.retryAfter || 0 });
+    input.focus();
+  };
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    go();
+  });
+  return { el: form, input, go };
+}
+
+export function renderHome({ i18n, profile, organisations, recent, code, onCode, onCreate }) {
   const titleInput = h('input', { type: 'text', id: 'home-title', name: 'title', autocomplete: 'off', maxlength: 400 });
   i18n.bind(titleInput, 'home.titlePlaceholder', null, 'placeholder');
   const title = field(i18n, { labelKey: 'home.titleLabel', input: titleInput });
@@ -33,6 +77,14 @@ export function renderHome({ i18n, profile, organisations, recent, onCreate }) {
   });
   const fieldset = h('fieldset', { class: 'field options' }, legend, ...options);
 
+  // The workshop's time zone (its exports' times): the browser's, unless changed.
+  const browserZone = (() => { try { return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC'; } catch { return 'UTC'; } })();
+  let zones = [];
+  try { zones = Intl.supportedValuesOf ? Intl.supportedValuesOf('timeZone') : []; } catch { zones = []; }
+  const zoneList = h('datalist', { id: 'home-zones' }, zones.map((z) => h('option', { value: z })));
+  const zoneInput = h('input', { type: 'text', id: 'home-zone', name: 'time_zone', autocomplete: 'off', spellcheck: 'false', list: 'home-zones', value: browserZone, maxlength: 64 });
+  const zone = field(i18n, { labelKey: 'home.zoneLabel', hintKey: 'home.zoneHint', input: zoneInput });
+
   const error = h('p', { class: 'form-error', role: 'alert', hidden: true });
   const submit = h('button', { type: 'submit', class: 'primary', id: 'home-create' });
   i18n.bind(submit, 'home.create');
@@ -41,7 +93,7 @@ export function renderHome({ i18n, profile, organisations, recent, onCreate }) {
   i18n.bind(identityTitle, 'home.identity');
 
   const form = h('form', { class: 'card form', novalidate: true, 'aria-labelledby': 'home-heading' },
-    title.el, fieldset, identityTitle, h('div', { class: 'field-row' }, name.el, org.el), error, h('div', { class: 'actions' }, submit));
+    title.el, fieldset, identityTitle, h('div', { class: 'field-row' }, name.el, org.el), zone.el, zoneList, error, h('div', { class: 'actions' }, submit));
 
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
@@ -51,7 +103,10 @@ export function renderHome({ i18n, profile, organisations, recent, onCreate }) {
     title.setError(t.error, { max: t.max });
     name.setError(n.error, { max: n.max });
     org.setError(o.error, { max: o.max });
-    const firstBad = [[t, titleInput], [n, nameInput], [o, orgInput]].find(([r]) => r.error);
+    const tz = zoneInput.value.trim() || 'UTC';
+    const z = zones.length && !zones.includes(tz) && tz !== 'UTC' && tz !== browserZone ? { error: 'home.zoneUnknown' } : { value: tz };
+    zone.setError(z.error);
+    const firstBad = [[t, titleInput], [n, nameInput], [o, orgInput], [z, zoneInput]].find(([r]) => r.error);
     if (firstBad) {
       firstBad[1].focus();
       return;
@@ -60,7 +115,7 @@ export function renderHome({ i18n, profile, organisations, recent, onCreate }) {
     error.hidden = true;
     submit.disabled = true;
     i18n.rebind(submit, 'home.creating');
-    const failure = await onCreate({ title: t.value, template, name: n.value, organisation: o.value });
+    const failure = await onCreate({ title: t.value, template, name: n.value, organisation: o.value, timeZone: z.value });
     if (failure) {
       i18n.rebind(error, `error.${failure}`);
       error.hidden = false;
@@ -86,7 +141,10 @@ export function renderHome({ i18n, profile, organisations, recent, onCreate }) {
       })));
   }
 
+  const join = onCode ? codeForm(i18n, { code, onCode }) : null;
   const el = h('section', { class: 'page home' },
-    h('div', { class: 'intro' }, heading, lead), form, orgList, recentSection);
-  return { el, focus: () => titleInput.focus() };
+    join?.el, h('div', { class: 'intro' }, heading, lead), form, orgList, recentSection);
+  // #/join/482913 (typed or scanned): look it up at once.
+  if (join && code) setTimeout(() => join.go(), 0);
+  return { el, focus: () => (code !== undefined && join ? join.input : titleInput).focus() };
 }

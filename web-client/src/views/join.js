@@ -5,7 +5,7 @@ import { h } from './dom.js';
 import { field, checkLabel } from './forms.js';
 import { orgColor, orgKey } from '../state/colors.js';
 
-export function renderJoin({ i18n, title, present, profile, organisations, facilitator, replayHref, onJoin }) {
+export function renderJoin({ i18n, title, ended = false, present, profile, organisations, facilitator, replayHref, onJoin }) {
   const nameInput = h('input', { type: 'text', id: 'join-name', name: 'name', autocomplete: 'name', maxlength: 128, value: profile?.name || '' });
   const name = field(i18n, { labelKey: 'form.name', input: nameInput });
 
@@ -77,7 +77,9 @@ export function renderJoin({ i18n, title, present, profile, organisations, facil
     i18n.bind(link, 'replay.joinLink');
     replay = h('p', { class: 'join-replay' }, link);
   }
-  const el = h('section', { class: 'page join' }, h('div', { class: 'intro' }, eyebrow, heading, lead, count), form, replay, orgList);
+  // Ended: people may still come in and read the final statement.
+  const endedNote = ended ? i18n.bind(h('p', { class: 'notice ended-note', id: 'join-ended' }), 'join.ended') : null;
+  const el = h('section', { class: 'page join' }, h('div', { class: 'intro' }, eyebrow, heading, lead, count), endedNote, form, replay, orgList);
   return { el, focus: () => (nameInput.value ? orgInput : nameInput).focus() };
 }
 

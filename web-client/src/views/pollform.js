@@ -4,7 +4,9 @@
 // fields, and keeps what was typed when the server still says no.
 import { h, nextId } from './dom.js';
 import { checkDefinition } from '../state/polls.js';
-import { MAX_CHOICES, MIN_CHOICES, MAX_TEXT_ANSWERS, DEFAULT_TEXT_ANSWERS, MAX_QUESTION } from '../protocol/messages.js';
+import {
+  MAX_CHOICES, MIN_CHOICES, MAX_TEXT_ANSWERS, DEFAULT_TEXT_ANSWERS, MAX_QUESTION, DEFAULT_THRESHOLD, MIN_THRESHOLD, MAX_THRESHOLD,
+} from '../protocol/messages.js';
 
 const KINDS = [
   ['single', 'poll.kindSingle', 'poll.kindSingleDesc'],
@@ -25,6 +27,7 @@ export function requestErrorKey(code) {
     bad_request: 'poll.errBadRequest',
     rate_limited: 'poll.errBusy',
     unavailable: 'poll.errBusy',
+    ended: 'poll.errEnded',
   }[code] || 'poll.errGeneric';
 }
 
@@ -32,11 +35,15 @@ export class PollForm {
   /**
    * initial {kind, question, choices, max}; mode 'create' | 'edit';
    * hintKey: a note under the question (the ready-made "statement item" one);
-   * onSubmit(def) -> Promise<{ok} | {error}>; onCancel().
+   * onSubmit(def) -> Promise<{ok} | {error}> (save as a draft);
+   * onLaunch(def): create, open and show live in one step ("Lancer", new
+   * polls only); onCancel().
    */
-  constructor({ i18n, initial, mode, hintKey, onSubmit, onCancel }) {
+  constructor({ i18n, initial, mode, hintKey, onSubmit, onLaunch, onCancel }) {
     this.i18n = i18n;
     this.onSubmit = onSubmit;
+    this.onLaunch = mode === 'create' ? onLaunch : null;
+    this.translations = initial.translations || null;
     this.busy = false;
     const id = nextId('pf');
     this.id = id;
@@ -102,16 +109,46 @@ export class PollForm {
 
     this.scaleNote = t(h('p', { class: 'field-hint scale-note' }), 'poll.scaleNote');
 
+    // Who answers: each person (anonymous; the threshold applies) or each
+    // organisation once, openly. Not for text polls.
+    const modeLegend = t(h('legend', { class: 'field-label' }), 'poll.modeLegend');
+    this.modeInputs = [['people', 'poll.modePeople', 'poll.modePeopleDesc'], ['organisations', 'poll.modeOrg', 'poll.modeOrgDesc']].map(([value, labelKey, descKey]) => {
+      const input = h('input', { type: 'radio', name: `${id}-mode`, value, id: `${id}-mode-${value}` });
+      input.checked = (initial.respondents === 'organisations') === (value === 'organisations');
+      input.addEventListener('change', () => this._showKind());
+      const desc = t(h('span', { class: 'option-desc', id: `${id}-mode-${value}-desc` }), descKey);
+      input.setAttribute('aria-describedby', desc.id);
+      return { value, input, el: h('label', { class: 'option option-compact', for: input.id }, input, h('span', { class: 'option-body' }, t(h('span', { class: 'option-name' }), labelKey), desc)) };
+    });
+    this.modeField = h('fieldset', { class: 'field options mode-options' }, modeLegend, this.modeInputs.map((m) => m.el));
+    this.threshold = h('input', { type: 'text', inputmode: 'numeric', id: `${id}-threshold`, name: 'threshold', class: 'max-input', autocomplete: 'off' });
+    this.threshold.value = String(initial.threshold ?? DEFAULT_THRESHOLD);
+    this.thresholdHint = h('p', { class: 'field-hint', id: `${id}-threshold-hint` });
+    const thresholdHint = () => {
+      const n = Number(this.threshold.value);
+      return { count: Number.isInteger(n) && n >= MIN_THRESHOLD && n <= MAX_THRESHOLD ? n : DEFAULT_THRESHOLD, min: MIN_THRESHOLD, max: MAX_THRESHOLD };
+    };
+    i18n.bind(this.thresholdHint, 'poll.thresholdHint', thresholdHint);
+    this.threshold.addEventListener('input', () => i18n.rebind(this.thresholdHint, 'poll.thresholdHint', thresholdHint));
+    this.thresholdError = h('p', { class: 'field-error', id: `${id}-threshold-error`, hidden: true });
+    this.thresholdField = h('div', { class: 'field threshold-field' },
+      t(h('label', { class: 'field-label', for: this.threshold.id }), 'poll.thresholdLabel'), this.threshold, this.thresholdHint, this.thresholdError);
+
     this.formError = h('p', { class: 'form-error', role: 'alert', hidden: true });
-    this.submit = h('button', { type: 'submit', class: 'primary', data: { action: 'save' } });
+    this.submit = h('button', { type: 'submit', class: this.onLaunch ? 'secondary' : 'primary', data: { action: 'save' } });
     this.submitKey = mode === 'edit' ? 'poll.saveDraft' : 'poll.createDraft';
     t(this.submit, this.submitKey);
+    this.launch = null;
+    if (this.onLaunch) {
+      this.launch = t(h('button', { type: 'button', class: 'primary', data: { action: 'launch' } }), 'poll.launchNow');
+      this.launch.addEventListener('click', () => this._submit({ launch: true }));
+    }
     const cancel = t(h('button', { type: 'button', class: 'secondary', data: { action: 'cancel' } }), 'poll.cancel');
     cancel.addEventListener('click', () => onCancel());
 
     this.form = h('form', { class: 'poll-form', novalidate: true },
-      questionField, kindField, this.choicesField, this.maxField, this.scaleNote, this.formError,
-      h('div', { class: 'actions' }, this.submit, cancel));
+      questionField, kindField, this.choicesField, this.maxField, this.scaleNote, this.modeField, this.thresholdField, this.formError,
+      h('div', { class: 'actions' }, this.launch, this.submit, cancel));
     i18n.bind(this.form, mode === 'edit' ? 'poll.editTitle' : 'poll.newTitle', null, 'aria-label');
     this.form.addEventListener('submit', (e) => {
       e.preventDefault();
@@ -120,6 +157,7 @@ export class PollForm {
     this.el = this.form;
     this._renderChoices();
     this._showKind();
+    this._describe(this.threshold, [this.thresholdHint]);
   }
 
   get kind() {
@@ -137,6 +175,9 @@ export class PollForm {
     this.choicesField.hidden = !(kind === 'single' || kind === 'multiple');
     this.maxField.hidden = !(kind === 'multiple' || kind === 'text');
     this.scaleNote.hidden = kind !== 'scale';
+    this.modeField.hidden = kind === 'text';
+    const byOrgs = kind !== 'text' && this.modeInputs[1].input.checked;
+    this.thresholdField.hidden = byOrgs;
     if (kind === 'multiple') {
       i18n.rebind(this.maxLabel, 'poll.maxPicks');
       i18n.rebind(this.maxHint, 'poll.maxPicksHint');
@@ -210,11 +251,15 @@ export class PollForm {
     }
   }
 
-  async _submit() {
+  async _submit({ launch = false } = {}) {
     if (this.busy) return;
     this._readChoices();
     const kind = this.kind;
-    const result = checkDefinition({ kind, question: this.question.value, choices: this.choices, max: this.max.value });
+    const result = checkDefinition({
+      kind, question: this.question.value, choices: this.choices, max: this.max.value,
+      respondents: this.modeInputs[1].input.checked ? 'organisations' : 'people',
+      threshold: this.threshold.value, translations: this.translations, lang: this.i18n.lang,
+    });
     const errs = result.errors || {};
     this._setError(this.question, this.questionError, errs.question);
     this._describe(this.question, [this.qHint, this.questionError]);
@@ -230,22 +275,26 @@ export class PollForm {
     }
     this._setError(this.max, this.maxError, errs.max);
     this._describe(this.max, [this.maxHint, this.maxError]);
+    this._setError(this.threshold, this.thresholdError, errs.threshold);
+    this._describe(this.threshold, [this.thresholdHint, this.thresholdError]);
     this.formError.hidden = true;
     if (result.errors) {
       const first = errs.question ? this.question :
         errs.choices ? this.choiceInputs[errs.choices.findIndex(Boolean)] :
           errs.choicesList ? this.choiceInputs.find((i) => !i.value.trim()) || this.addChoice :
-            this.max;
+            errs.max ? this.max : this.threshold;
       first?.focus();
       return;
     }
     this.busy = true;
-    this.submit.setAttribute('aria-disabled', 'true');
-    this.i18n.rebind(this.submit, 'poll.saving');
-    const res = await this.onSubmit(result.def);
+    const button = launch ? this.launch : this.submit;
+    const idleKey = launch ? 'poll.launchNow' : this.submitKey;
+    button.setAttribute('aria-disabled', 'true');
+    this.i18n.rebind(button, launch ? 'poll.launching' : 'poll.saving');
+    const res = await (launch ? this.onLaunch(result.def) : this.onSubmit(result.def));
     this.busy = false;
-    this.submit.removeAttribute('aria-disabled');
-    this.i18n.rebind(this.submit, this.submitKey);
+    button.removeAttribute('aria-disabled');
+    this.i18n.rebind(button, idleKey);
     if (res && res.error) {
       this.i18n.rebind(this.formError, requestErrorKey(res.error));
       this.formError.hidden = false;

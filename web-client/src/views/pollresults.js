@@ -5,7 +5,7 @@
 // anonymity threshold); nothing here knows or guesses who voted what.
 import { h } from './dom.js';
 import { orgColor, UNKNOWN_COLOR } from '../state/colors.js';
-import { resultsModel } from '../state/polls.js';
+import { resultsModel, byOrganisations, thresholdOf } from '../state/polls.js';
 
 const ALIGNMENT_KEYS = {
   aligned: 'poll.alignAligned',
@@ -42,18 +42,33 @@ function groupSwatch(g) {
 const groupColor = (g) => (g.other ? UNKNOWN_COLOR : orgColor(g.name));
 
 /**
+ * Who answers and from how many respondents an organisation is shown on
+ * its own, in words: the short form in results, the long one (with why)
+ * for the facilitator before opening.
+ */
+export function thresholdSentence(i18n, poll, results, { long = false } = {}) {
+  if (byOrganisations(poll)) return i18n.t(long ? 'poll.modeOrgLong' : 'poll.modeOrgShortNote');
+  const n = thresholdOf(poll, results);
+  return i18n.t(long ? 'poll.thresholdLong' : 'poll.thresholdNote', { count: n });
+}
+
+function orgChip(g, text) {
+  return h('li', { class: 'org-chip' }, groupSwatch(g), h('span', { class: 'org-chip-name', text }));
+}
+
+/**
  * The changing part of the results: totals, breakdown, alignment line.
  * `help` is the (persistent) explanation of the alignment, placed after.
  */
-export function renderResults({ i18n, poll, results, facilitator, idPrefix }) {
-  const model = resultsModel(poll, results);
+export function renderResults({ i18n, poll, results, facilitator, idPrefix, inlineAnswers = false }) {
+  const model = resultsModel(poll, results, i18n.lang);
   if (!model) return null;
   const f = formatters(i18n.lang);
   const parts = [];
 
   const head = h('div', { class: 'results-head' },
     h('h4', { class: 'results-title', id: `${idPrefix}-results`, text: i18n.t('poll.results') }),
-    h('span', { class: 'results-count', text: i18n.t(poll.kind === 'text' ? 'poll.respondentsText' : 'poll.respondents', { count: model.respondents }) }));
+    h('span', { class: 'results-count', text: i18n.t(poll.kind === 'text' ? 'poll.respondentsText' : model.mode === 'organisations' ? 'poll.respondentsOrgs' : 'poll.respondents', { count: model.respondents }) }));
   if (facilitator) {
     const key = { hidden: 'poll.seenByFacilitators', live: 'poll.seenLive', revealed: 'poll.seenRevealed' }[poll.results];
     head.append(h('span', { class: ['tag', `tag-${poll.results}`], text: i18n.t(key) }));
@@ -62,7 +77,26 @@ export function renderResults({ i18n, poll, results, facilitator, idPrefix }) {
 
   const groups = model.groups;
   if (model.kind === 'text') {
-    parts.push(renderTextResults(i18n, model));
+    if (!inlineAnswers) parts.push(renderTextResults(i18n, model));
+  } else if (model.mode === 'organisations') {
+    // Every organisation by name under the choice it gave (organisation
+    // answers are open), then who set each one.
+    const list = h('ul', { class: 'bars', 'aria-labelledby': `${idPrefix}-results` });
+    for (const row of model.rows) {
+      const label = row.value ? scaleLabel(i18n, row.value) : row.label;
+      const num = i18n.t('poll.countShareOrgs', { count: row.count, share: f.pct(row.share) });
+      const li = h('li', { class: 'bar-row', data: { count: String(row.count) } },
+        h('div', { class: 'bar-label' }, h('span', { class: 'bar-choice', text: label }), h('span', { class: 'bar-num', text: num })),
+        bar(row.share, null, false));
+      const chose = groups.filter((g, gi) => row.groups[gi].count > 0);
+      if (chose.length) li.append(h('ul', { class: 'org-chips org-chose' }, chose.map((g) => orgChip(g, g.name))));
+      list.append(li);
+    }
+    parts.push(list);
+    if (groups.length) {
+      parts.push(h('ul', { class: 'set-by-list', 'aria-label': i18n.t('poll.setByListLabel') }, groups.map((g) =>
+        h('li', null, groupSwatch(g), h('span', { text: i18n.t(g.by ? 'poll.orgSetBy' : 'poll.orgAnswered', { organisation: g.name, name: g.by || '' }) })))));
+    }
   } else {
     const list = h('ul', { class: 'bars', 'aria-labelledby': `${idPrefix}-results` });
     for (const row of model.rows) {
@@ -95,14 +129,18 @@ export function renderResults({ i18n, poll, results, facilitator, idPrefix }) {
     }
   }
 
-  if (model.respondents > 0) {
-    if (groups.length) {
-      const note = [i18n.t('poll.groupsNote')];
-      if (model.unplaced > 0) note.push(i18n.t('poll.unplaced', { count: model.unplaced }));
-      parts.push(h('p', { class: 'results-note', text: note.join(' ') }));
-    } else {
-      parts.push(h('p', { class: 'results-note', text: i18n.t('poll.noGroups') }));
+  if (model.mode === 'organisations') {
+    parts.push(h('p', { class: 'results-note threshold-note', text: thresholdSentence(i18n, poll, results) }));
+  } else {
+    const note = [thresholdSentence(i18n, poll, results)];
+    if (model.respondents > 0) {
+      if (groups.length) {
+        if (model.unplaced > 0) note.push(i18n.t('poll.unplaced', { count: model.unplaced }));
+      } else {
+        note.push(i18n.t('poll.noGroups', { count: model.threshold }));
+      }
     }
+    parts.push(h('p', { class: 'results-note threshold-note', text: note.join(' ') }));
   }
 
   if (model.kind !== 'text') {
@@ -113,7 +151,7 @@ export function renderResults({ i18n, poll, results, facilitator, idPrefix }) {
         h('strong', { class: ['pill', `pill-${a.label}`], text: i18n.t(ALIGNMENT_KEYS[a.label]) }),
         h('span', { class: 'alignment-detail', text: i18n.t('poll.alignmentDetail', { divergence: f.divergence(a.divergence), count: a.organisations }) }));
     } else {
-      line.append(h('span', { class: 'pill pill-none', text: i18n.t('poll.alignNone') }));
+      line.append(h('span', { class: 'pill pill-none', text: i18n.t(model.mode === 'organisations' ? 'poll.alignNoneOrgs' : 'poll.alignNone') }));
     }
     parts.push(line);
   }

@@ -10,9 +10,10 @@
 // "close" under the same key), or to the card's heading.
 import { h } from './dom.js';
 import { PollForm, requestErrorKey } from './pollform.js';
-import { renderResults, alignmentHelp, scaleLabel } from './pollresults.js';
+import { renderResults, alignmentHelp, scaleLabel, thresholdSentence, formatters } from './pollresults.js';
+import { orgColor, UNKNOWN_COLOR } from '../state/colors.js';
 import {
-  READY_MADE, readyMadeDefinition, formOf, checkText,
+  READY_MADE, readyMadeDefinition, formOf, checkText, localized, byOrganisations, thresholdOf, resultsModel,
 } from '../state/polls.js';
 import { MAX_ANSWER, DEFAULT_TEXT_ANSWERS } from '../protocol/messages.js';
 
@@ -73,10 +74,16 @@ export class PollsView {
     this.el = h('section', { class: 'panel polls', id: 'polls', 'aria-labelledby': 'polls-title' },
       h('div', { class: 'panel-head' }, this.heading, this.count), this.offline, this.newArea, this.empty, this.list);
 
+    this.polls.lang = i18n.lang;
     this.offs = [
       this.polls.on('change', (id) => this.render(id)),
       this.polls.on('announce', (key, params) => announce(i18n.t(key, params))),
-      i18n.on('change', () => this.render(null, { all: true })),
+      i18n.on('change', () => {
+        this.polls.lang = i18n.lang;
+        this.render(null, { all: true });
+      }),
+      // Ended or reopened: votes, answers and "open" come and go.
+      store.on('workshop', () => this.render(null, { all: true })),
       store.on('status', ({ status }) => {
         const off = status !== 'connected';
         if (off === !this.offline.hidden) return;
@@ -175,16 +182,58 @@ export class PollsView {
     const intro = h('p', { class: 'field-hint', text: i18n.t('poll.newIntro') });
     const title = h('h3', { class: 'ready-title', id: 'poll-ready-title', text: i18n.t('poll.readyTitle') });
     const items = READY_MADE.map((item) => {
-      const def = readyMadeDefinition(item, (k) => i18n.t(k));
-      const b = h('button', { type: 'button', class: 'ready-question', data: { key: `ready-${item.key}`, ready: item.key } },
-        h('span', { class: 'ready-text', text: def.question }),
-        h('span', { class: 'ready-kind', text: i18n.t(KIND_KEYS[item.kind]) }));
-      b.addEventListener('click', () => this._compose(def, item.forItem ? 'poll.forItemHint' : null));
-      return h('li', null, b);
+      const def = readyMadeDefinition(item, i18n);
+      const textId = `ready-${item.key}-text`;
+      const kind = [i18n.t(KIND_KEYS[item.kind])];
+      if (def.respondents === 'organisations') kind.push(i18n.t('poll.modeOrgShort'));
+      // "Lancer": created, opened and shown live in one step; "Préparer":
+      // the form, to change it or keep it as a draft.
+      const launch = h('button', { type: 'button', class: 'primary ready-launch', 'aria-describedby': textId, data: { key: `launch-${item.key}`, action: 'launch', ready: item.key }, text: i18n.t('poll.launch') });
+      launch.addEventListener('click', () => this._launch(def, launch));
+      const prepare = h('button', { type: 'button', class: 'secondary ready-question', 'aria-describedby': textId, data: { key: `ready-${item.key}`, action: 'prepare', ready: item.key }, text: i18n.t('poll.prepare') });
+      prepare.addEventListener('click', () => this._compose(def, item.forItem ? 'poll.forItemHint' : null));
+      return h('li', { class: 'ready-item' },
+        h('span', { class: 'ready-text', id: textId, text: def.question }),
+        h('span', { class: 'ready-kind', text: kind.join(' · ') }),
+        h('span', { class: 'ready-actions' }, launch, prepare));
     });
+    const note = h('p', { class: 'field-hint', text: i18n.t('poll.launchNote') });
+    this.launchError = h('p', { class: 'form-error', role: 'alert', hidden: true });
     const blank = h('button', { type: 'button', class: 'secondary', id: 'poll-blank', data: { key: 'blank' }, text: i18n.t('poll.blank') });
     blank.addEventListener('click', () => this._compose({ kind: 'single', question: '', choices: ['', ''], max: null }, null));
-    rebuild(this.newPanel, [intro, title, h('ul', { class: 'ready-list', 'aria-labelledby': 'poll-ready-title' }, items), h('div', { class: 'actions' }, blank)]);
+    rebuild(this.newPanel, [intro, title, h('ul', { class: 'ready-list', 'aria-labelledby': 'poll-ready-title' }, items), note, this.launchError, h('div', { class: 'actions' }, blank)]);
+  }
+
+  async _launch(def, button) {
+    if (this.launching) return;
+    this.launching = true;
+    button.setAttribute('aria-disabled', 'true');
+    this.launchError.hidden = true;
+    const res = await this.polls.launch(def, 'live');
+    this.launching = false;
+    button.removeAttribute('aria-disabled');
+    this._afterLaunch(res, this.launchError);
+  }
+
+  /** After "Lancer" (ready-made or from the form): go to the poll, or say what failed. */
+  _afterLaunch(res, errorEl) {
+    if (res.error && !res.poll) {
+      if (errorEl) {
+        errorEl.textContent = this.i18n.t(requestErrorKey(res.error));
+        errorEl.hidden = false;
+      }
+      return res;
+    }
+    this._setNewOpen(false);
+    const card = res.poll && this.cards.get(res.poll.id);
+    if (card) {
+      if (res.error) card.actionError = requestErrorKey(res.error);
+      card.render();
+      card.article.scrollIntoView?.({ block: 'nearest' });
+      card.focusKey('lifecycle');
+    }
+    this.announce(this.i18n.t(res.error ? 'poll.announceDraft' : 'poll.announceLaunched'));
+    return res.error ? { ok: true } : res;
   }
 
   _compose(initial, hintKey) {
@@ -194,6 +243,11 @@ export class PollsView {
       initial,
       mode: 'create',
       hintKey,
+      onLaunch: async (def) => {
+        const res = await polls.launch(def, 'live');
+        if (res.error && !res.poll) return res;
+        return this._afterLaunch(res, null);
+      },
       onSubmit: async (def) => {
         const res = await polls.create(def);
         if (res.ok) {
@@ -241,6 +295,9 @@ class PollCard {
     this.help = alignmentHelp(i18n);
     this.results = h('section', { class: 'poll-results' }, this.resultsBox, this.help);
     this.newAnswer = h('input', { type: 'text', id: `${this.dom}-new-answer`, class: 'answer-input', autocomplete: 'off', data: { key: 'new-answer' } });
+    // A half-typed answer survives a reload of this tab.
+    this.newAnswer.value = view.polls.draftOf(id);
+    this.newAnswer.addEventListener('input', () => view.polls.setDraft(id, this.newAnswer.value));
     this.details = h('div', { class: 'poll-details', id: `${this.dom}-details` }, this.controls, this.body, this.status, this.results);
     this.article = h('article', { class: 'poll-card', id: this.dom, 'aria-labelledby': `${this.dom}-q`, data: { pollId: id } },
       this.meta, this.question, this.details);
@@ -282,19 +339,23 @@ class PollCard {
     this.article.dataset.state = p.state;
     this.article.dataset.kind = p.kind;
     this.article.classList.toggle('is-editing', !!this.editing);
-    this.question.textContent = p.question;
+    this.article.dataset.respondents = byOrganisations(p) ? 'organisations' : 'people';
+    const text = localized(p, i18n.lang);
+    this.question.textContent = text.question;
+    const ended = this.view.store.ended;
 
     const s = {
-      meta: sig(i18n.lang, p.state, p.kind, p.max, p.choices?.length, this.collapsed),
-      controls: sig(i18n.lang, fac, p.state, p.results, this.confirmDelete, this.busy, this.actionError, !!this.editing),
+      meta: sig(i18n.lang, p.state, p.kind, p.max, p.choices?.length, this.collapsed, p.respondents, p.threshold),
+      controls: sig(i18n.lang, fac, p.state, p.results, p.respondents, p.threshold, this.confirmDelete, this.busy, this.actionError, !!this.editing, ended),
       body: this.editing ? sig('editing', this.editing.id) : this._bodySig(e, fac),
-      results: sig(i18n.lang, fac, p.kind, p.state, p.results, p.choices, p.kind === 'text' ? p.answers : null, e.results),
+      results: sig(i18n.lang, fac, p.kind, p.state, p.results, text.choices, p.kind === 'text' ? p.answers : null, e.results, p.respondents, p.threshold),
     };
     if (s.meta !== this.sigs.meta) this._renderMeta(p);
     if (s.controls !== this.sigs.controls) rebuild(this.controls, fac && !this.editing ? this._controls(p) : [], this._fallback());
     this.controls.hidden = !fac || !!this.editing;
     if (s.body !== this.sigs.body) rebuild(this.body, this.editing ? [this.editing.el] : this._body(e, fac), this._fallback());
     if (s.results !== this.sigs.results) this._renderResults(e, fac);
+    if (p.kind === 'text' && !this.editing) this._fillTextStats(e, fac);
     this.sigs = s;
     this._renderStatus(e);
   }
@@ -310,6 +371,7 @@ class PollCard {
       h('span', { class: ['state-badge', `state-${p.state}`], text: i18n.t(STATE_KEYS[p.state]) }),
       h('span', { class: 'poll-kind', text: kind }),
     ];
+    if (byOrganisations(p)) parts.push(h('span', { class: 'poll-mode', text: i18n.t('poll.modeOrgShort') }));
     if (p.state === 'closed') {
       const toggle = h('button', {
         type: 'button', class: 'link-button poll-toggle', 'aria-expanded': String(!this.collapsed),
@@ -371,13 +433,21 @@ class PollCard {
         actions.push(btn('edit', 'poll.edit', 'secondary', () => this._startEdit()));
       }
       const [step, labelKey] = LIFECYCLE[p.state];
-      actions.push(btn('lifecycle', labelKey, p.state === 'closed' ? 'secondary' : 'primary', () => this._act(() => polls.step(this.id, step)), { action: step }));
+      // Once the workshop has ended, nothing opens again until it is reopened.
+      if (!(this.view.store.ended && step !== 'close')) {
+        actions.push(btn('lifecycle', labelKey, p.state === 'closed' ? 'secondary' : 'primary', () => this._act(() => polls.step(this.id, step)), { action: step }));
+      }
       actions.push(btn('delete', 'poll.delete', 'link-button danger-link', () => {
         this.confirmDelete = true;
         this.render();
         this.focusKey('delete-confirm');
       }));
       parts.push(h('div', { class: 'actions poll-actions' }, actions));
+    }
+    // Who answers, and from how many respondents an organisation shows on
+    // its own: said before opening (and kept in view after).
+    if (p.kind !== 'text' || !byOrganisations(p)) {
+      parts.push(h('p', { class: 'field-hint mode-hint', id: `${this.dom}-mode` }, thresholdSentence(i18n, p, null, { long: p.state === 'draft' })));
     }
 
     const visLabel = h('span', { class: 'vis-label', id: `${this.dom}-vis`, text: i18n.t('poll.visLabel') });
@@ -433,8 +503,22 @@ class PollCard {
     const p = e.poll;
     const b = polls.ballotOf(this.id);
     const ups = p.kind === 'text' ? (p.answers || []).map((a) => [a.id, polls.upvoted(this.id, a.id)]) : null;
-    return sig(i18n.lang, fac, p.state, p.kind, p.question, p.choices, p.max, p.answers, b.ballot, e.mine, ups,
+    // A closed text poll lists its answers by upvotes: their order follows
+    // the results (no button moves under a pointer: nothing to click but
+    // the facilitator's "delete").
+    const order = p.kind === 'text' && p.state !== 'open' ? this._rankedIds(e, fac) : null;
+    return sig(i18n.lang, fac, p.state, p.kind, p.question, p.choices, p.translations, p.respondents, p.max, p.answers, b.ballot, e.mine, ups,
+      polls.pendingAnswers(this.id), order, this.view.store.ended,
       this.editAnswer?.id ?? null, this.editAnswer?.error ?? null, this.answerError, this.answerBusy);
+  }
+
+  _resultsVisible(e, fac) {
+    return e.poll.state !== 'draft' && !!e.results && (fac || e.poll.results !== 'hidden');
+  }
+
+  _rankedIds(e, fac) {
+    if (!this._resultsVisible(e, fac)) return null;
+    return (e.results.answers || []).map((a) => a.id);
   }
 
   _body(e, fac) {
@@ -446,7 +530,7 @@ class PollCard {
 
   _labels(p) {
     const { i18n } = this.view;
-    return p.kind === 'scale' ? [1, 2, 3, 4, 5].map((v) => scaleLabel(i18n, v)) : p.choices;
+    return p.kind === 'scale' ? [1, 2, 3, 4, 5].map((v) => scaleLabel(i18n, v)) : localized(p, i18n.lang).choices;
   }
 
   _draftPreview(p) {
@@ -468,7 +552,7 @@ class PollCard {
         (Array.isArray(ballot) ? ballot : [ballot]).map((v) => labels[p.kind === 'scale' ? v - 1 : v]).filter(Boolean);
       const out = [h('p', { class: 'closed-note', text: i18n.t('poll.closedNote') })];
       if (mine && mine.length) {
-        out.push(h('p', { class: 'my-ballot' }, h('span', { text: i18n.t('poll.yourBallot') }), ' ', h('strong', { text: mine.join(' · ') })));
+        out.push(h('p', { class: 'my-ballot' }, h('span', { text: i18n.t(byOrganisations(p) ? 'poll.yourOrgBallot' : 'poll.yourBallot') }), ' ', h('strong', { text: mine.join(' · ') })));
       } else if (!this.view.facilitator) {
         out.push(h('p', { class: 'my-ballot', text: i18n.t('poll.noBallot') }));
       }
@@ -496,14 +580,19 @@ class PollCard {
       inputs.push(input);
       return h('label', { class: ['choice', input.checked ? 'is-checked' : null], for: input.id }, input, h('span', { class: 'choice-text', text: label }));
     });
-    const legend = h('legend', { class: 'ballot-legend', text: i18n.t('poll.ballotLegend') });
+    const org = byOrganisations(p);
+    const myOrg = this.view.store.me?.organisation || '';
+    const legend = h('legend', { class: 'ballot-legend', text: org ? i18n.t('poll.orgBallotLegend', { organisation: myOrg }) : i18n.t('poll.ballotLegend') });
     const parts = [legend];
+    if (org) parts.push(h('p', { class: 'field-hint', text: i18n.t('poll.orgBallotHint') }));
     if (multiple) {
       parts.push(h('p', { class: 'field-hint', text: max < p.choices.length ? i18n.t('poll.pickUpTo', { count: max }) : i18n.t('poll.pickAny') }));
     }
     parts.push(h('div', { class: ['ballot-options', p.kind === 'scale' ? 'is-scale' : null] }, options));
     const fieldset = h('fieldset', { class: 'ballot', 'aria-describedby': `${this.dom}-q` }, parts);
     const out = [fieldset];
+    const by = org ? polls.setBy(this.id) : null;
+    if (by) out.push(h('p', { class: 'set-by', text: i18n.t(by.participant && by.participant === this.view.store.me?.id ? 'poll.setByYou' : 'poll.setBy', { name: by.name }) }));
     if (ballot != null) {
       const withdraw = h('button', { type: 'button', class: 'link-button withdraw', data: { key: 'withdraw', action: 'withdraw' }, text: i18n.t('poll.withdraw') });
       withdraw.addEventListener('click', () => {
@@ -519,11 +608,19 @@ class PollCard {
     const { i18n, polls } = this.view;
     const p = e.poll;
     const open = p.state === 'open';
-    const answers = p.answers || [];
     const parts = [];
     if (!open) parts.push(h('p', { class: 'closed-note', text: i18n.t('poll.closedNoteText') }));
 
-    if (answers.length) {
+    // Each answer once: its upvote button, and (when results show) its
+    // upvotes beside it, filled in place by _fillTextStats.
+    let answers = p.answers || [];
+    const ranked = open ? null : this._rankedIds(e, fac);
+    if (ranked) {
+      const at = new Map(ranked.map((id, i) => [id, i]));
+      answers = [...answers].sort((a, b) => (at.get(a.id) ?? 1e9) - (at.get(b.id) ?? 1e9) || a.id - b.id);
+    }
+    const pending = polls.pendingAnswers(this.id);
+    if (answers.length || pending.length) {
       const items = answers.map((a) => {
         const mine = polls.isMine(this.id, a.id);
         const textId = `${this.dom}-a${a.id}`;
@@ -554,8 +651,15 @@ class PollCard {
           if (fac) tools.push(this._smallButton(`mod-a${a.id}`, 'moderate-answer', 'poll.moderate', textId, () => this._deleteAnswer(a.id)));
         }
         return h('li', { class: ['answer', mine ? 'is-mine' : null], data: { answerId: String(a.id) } },
-          h('div', { class: 'answer-line' }, row), tools.length ? h('div', { class: 'answer-tools' }, tools) : null);
+          h('div', { class: 'answer-line' }, row), tools.length ? h('div', { class: 'answer-tools' }, tools) : null,
+          h('div', { class: 'answer-stats', data: { statsFor: String(a.id) } }));
       });
+      // Written here, not on the server yet (offline): shown, marked so.
+      for (const o of pending) {
+        items.push(h('li', { class: 'answer is-mine is-pending', data: { pending: o.key } },
+          h('div', { class: 'answer-line' }, h('span', { class: 'answer-text', text: o.text }),
+            h('span', { class: 'badge badge-pending', text: i18n.t('poll.answerPending') }))));
+      }
       parts.push(h('ul', { class: 'answers', 'aria-label': i18n.t('poll.answersLabel') }, items));
     } else {
       parts.push(h('p', { class: 'field-hint', text: i18n.t(open ? 'poll.noAnswersYet' : 'poll.noAnswers') }));
@@ -563,11 +667,42 @@ class PollCard {
 
     if (open) {
       const max = p.max ?? DEFAULT_TEXT_ANSWERS;
-      const left = max - e.mine.answers.length;
+      const left = max - e.mine.answers.length - pending.length;
       if (left > 0) parts.push(this._answerForm(left, max));
       else parts.push(h('p', { class: 'field-hint', text: i18n.t('poll.answersUsed', { count: max }) }));
     }
     return parts;
+  }
+
+  /** Upvotes beside each answer of a text poll, when results show; in place, so no button is rebuilt. */
+  _fillTextStats(e, fac) {
+    const { i18n } = this.view;
+    const model = this._resultsVisible(e, fac) ? resultsModel(e.poll, e.results, i18n.lang) : null;
+    const byId = new Map((model?.answers || []).map((a) => [a.id, a]));
+    const key = sig(i18n.lang, model);
+    if (key === this.statsSig && this.body.querySelector('[data-stats-for]:empty') == null) return;
+    this.statsSig = key;
+    for (const el of this.body.querySelectorAll('[data-stats-for]')) {
+      const a = byId.get(Number(el.dataset.statsFor));
+      if (!model || !a) {
+        el.replaceChildren();
+        el.hidden = true;
+        continue;
+      }
+      el.hidden = false;
+      const fill = h('span', { class: 'bar-fill' });
+      fill.style.width = `${Math.max(0, Math.min(1, a.scale)) * 100}%`;
+      const given = model.groups.map((g, gi) => [g, a.groups[gi].upvotes]).filter(([, n]) => n > 0);
+      el.replaceChildren(
+        h('span', { class: 'answer-upvotes', text: i18n.t('poll.upvotes', { count: a.upvotes }) }),
+        h('span', { class: 'bar bar-small', 'aria-hidden': 'true' }, fill),
+        given.length ? h('ul', { class: 'org-chips' }, given.map(([g, n]) => {
+          const sw = h('span', { class: 'swatch', 'aria-hidden': 'true' });
+          sw.style.backgroundColor = g.other ? UNKNOWN_COLOR : orgColor(g.name);
+          return h('li', null, sw, h('span', { text: i18n.t('poll.orgUpvotes', { name: g.other ? i18n.t('poll.otherOrgs') : g.name, count: n }) }));
+        })) : null);
+      el.closest('.answer')?.setAttribute('data-upvotes', String(a.upvotes));
+    }
   }
 
   _smallButton(key, action, labelKey, describedBy, onClick) {
@@ -609,8 +744,14 @@ class PollCard {
     this.render();
     this.view.polls.answer(this.id, { text: c.value }).then((res) => {
       this.answerBusy = false;
-      if (res.ok) this.newAnswer.value = '';
-      else this.answerError = { error: answerErrorKey(res.error) };
+      if (res.ok || res.queued) {
+        this.newAnswer.value = '';
+        this.view.polls.setDraft(this.id, '');
+        // Offline: kept, shown as waiting, sent when the link is back.
+        if (res.queued) this.view.announce(this.view.i18n.t('poll.announceQueued'));
+      } else {
+        this.answerError = { error: answerErrorKey(res.error) };
+      }
       if (!this.entry) return;
       this.render();
       if (res.ok && !this.article.contains(document.activeElement)) this.newAnswer.focus();
@@ -680,7 +821,8 @@ class PollCard {
       tone = e.notice.tone;
     } else if (p.state === 'open' && p.kind !== 'text') {
       const { status } = polls.ballotOf(this.id);
-      text = STATUS_KEYS[status] ? i18n.t(STATUS_KEYS[status]) : '';
+      const key = status === 'saved' && byOrganisations(p) ? 'poll.orgVoteSaved' : STATUS_KEYS[status];
+      text = key ? i18n.t(key) : '';
     }
     if (this.status.textContent !== text) this.status.textContent = text;
     this.status.className = `poll-status tone-${tone}`;
@@ -693,7 +835,8 @@ class PollCard {
     const visible = p.state !== 'draft' && (fac || p.results !== 'hidden');
     let content = null;
     if (visible && e.results) {
-      content = renderResults({ i18n, poll: p, results: e.results, facilitator: fac, idPrefix: this.dom });
+      // Text polls: the answers and their upvotes are listed once, above.
+      content = renderResults({ i18n, poll: p, results: e.results, facilitator: fac, idPrefix: this.dom, inlineAnswers: p.kind === 'text' });
     } else if (p.state !== 'draft' && !fac) {
       content = h('p', { class: 'field-hint results-pending', text: i18n.t(p.state === 'open' ? 'poll.resultsLater' : 'poll.resultsNotShown') });
     }

@@ -54,8 +54,13 @@ export class StatusView {
       const secs = Math.max(0, Math.ceil((retryAt - Date.now()) / 1000));
       detail = secs > 0 ? i18n.t('status.retryIn', { count: secs }) : '';
     }
-    if (unsent > 0 && status !== 'connected') detail = [detail, i18n.t('status.unsent')].filter(Boolean).join(' · ');
+    if (this.state.held) detail = i18n.t('status.held');
+    else if (unsent > 0 && status !== 'connected') detail = [detail, i18n.t('status.unsent')].filter(Boolean).join(' · ');
     else if (unsent > 0) detail = i18n.t(this.state.delayed ? 'status.delayed' : 'status.sending');
+    // One line on a phone: the detail is cut with an ellipsis there, and
+    // said whole to screen readers and on hover.
+    if (detail) this.detail.title = detail;
+    else this.detail.removeAttribute('title');
     this.el.classList.toggle('status-delayed', status === 'connected' && !!this.state.delayed);
     this.detail.textContent = detail;
     this.retry.hidden = !(status === 'reconnecting' || status === 'offline');

@@ -7,10 +7,30 @@ import { PresenceView } from './presence.js';
 import { PollsView } from './polls.js';
 import { copyField } from './forms.js';
 import { orgColor, orgKey } from '../state/colors.js';
+import { localized } from '../state/polls.js';
+
+/** "482913" → "482 913" (narrow no-break space: never cut in two). */
+export const spacedCode = (code) => (code ? `${code.slice(0, 3)}\u202f${code.slice(3)}` : '');
+
+/** A date and time in the workshop's time zone (named), else the browser's. */
+function formatWhen(lang, ms, zone) {
+  if (zone) {
+    try {
+      return `${new Intl.DateTimeFormat(lang, { dateStyle: 'long', timeStyle: 'short', timeZone: zone }).format(new Date(ms))} (${zone})`;
+    } catch { /* a zone this browser does not know */ }
+  }
+  return new Intl.DateTimeFormat(lang, { dateStyle: 'long', timeStyle: 'short' }).format(new Date(ms));
+}
 
 export class WorkshopView {
-  constructor({ store, i18n, announce, links, openShare, replayHref }) {
+  /**
+   * links {invite, facilitator, joinAt (the address to type a code at),
+   * present (the presenter view)}; exportSummary() -> Promise<null | error
+   * code> (facilitator: the printable HTML summary).
+   */
+  constructor({ store, i18n, announce, links, openShare, replayHref, exportSummary }) {
     this.replayHref = replayHref;
+    this.exportSummary = exportSummary;
     this.store = store;
     this.i18n = i18n;
     this.announce = announce;
@@ -48,8 +68,22 @@ export class WorkshopView {
     const pollsJump = h('button', { type: 'button', class: 'secondary polls-jump', id: 'polls-jump', hidden: true });
     const replayLink = this.replayHref ? h('a', { class: 'button secondary', id: 'replay-link', href: this.replayHref, target: '_blank', rel: 'noopener' }) : null;
     if (replayLink) i18n.bind(replayLink, 'replay.link');
+    // Facilitator: the presenter view (a window of its own, to share on a
+    // call or put on the room's screen), and the end of the workshop.
+    this.presentLink = h('a', { class: 'button secondary', id: 'present-link', href: this.links.present || '#', target: '_blank', rel: 'noopener', hidden: true });
+    i18n.bind(this.presentLink, 'present.open');
+    this.presentLink.addEventListener('click', (e) => {
+      const w = window.open(this.links.present, `atelier-present-${store.workshopId}`,
+        `popup,left=0,top=0,width=${screen.availWidth || 1280},height=${screen.availHeight || 800}`);
+      if (w) e.preventDefault(); // else: a blocked pop-up, the link opens a tab
+    });
+    this.endButton = h('button', { type: 'button', class: 'secondary', id: 'end-workshop', hidden: true, 'aria-controls': 'end-confirm' });
+    i18n.bind(this.endButton, 'end.button');
+    this.endButton.addEventListener('click', () => this._askEnd(true));
     const header = h('header', { class: 'workshop-header' }, h('div', null, eyebrow, this.titleEl),
-      h('div', { class: 'header-tools' }, pollsJump, replayLink, shareToggle));
+      h('div', { class: 'header-tools' }, pollsJump, this.presentLink, replayLink, shareToggle, this.endButton));
+    this.endConfirm = h('div', { class: 'confirm end-confirm', id: 'end-confirm', role: 'group', 'aria-labelledby': 'end-confirm-text', hidden: true });
+    this.endedBanner = h('section', { class: 'ended-banner', id: 'ended-banner', 'aria-labelledby': 'ended-title', hidden: true });
 
     this.share = h('section', { class: 'panel share', id: 'share-panel', 'aria-labelledby': 'share-title' });
     this._renderShare();
@@ -100,14 +134,161 @@ export class WorkshopView {
     this.polls.el.addEventListener('polls-changed', updateJump);
     updateJump();
 
-    this.el.replaceChildren(header, this.share, h('div', { class: 'workshop-body' }, editorSection, this.polls.el, this.presence.el));
+    // On a phone the polls are far below the statement: a banner at the
+    // bottom of the screen takes people to an open poll they have not
+    // answered, until that poll is in view.
+    this.pollBanner = h('div', { class: 'poll-banner', id: 'poll-banner', hidden: true });
+    this._setupPollBanner();
+
+    this.el.replaceChildren(header, this.endConfirm, this.endedBanner, this.share,
+      h('div', { class: 'workshop-body' }, editorSection, this.polls.el, this.presence.el), this.pollBanner);
     document.title = `${store.title} · Atelier`;
+    this.offs.push(store.on('workshop', () => { this._renderEnded(); this._renderShare(); }));
+    this.offs.push(i18n.on('change', () => this._renderEnded()));
+    this._renderEnded();
+  }
+
+  get facilitator() {
+    return this.store.role === 'facilitator';
+  }
+
+  // ---- the end -------------------------------------------------------------
+
+  _askEnd(open) {
+    const { i18n } = this;
+    this.endConfirm.hidden = !open;
+    this.endButton.setAttribute('aria-expanded', String(open));
+    if (!open) {
+      this.endConfirm.replaceChildren();
+      return;
+    }
+    const text = h('p', { class: 'confirm-text', id: 'end-confirm-text', text: i18n.t('end.confirm') });
+    const error = h('p', { class: 'form-error', role: 'alert', hidden: true });
+    const yes = h('button', { type: 'button', class: 'danger', id: 'end-confirm-yes', text: i18n.t('end.confirmYes') });
+    const no = h('button', { type: 'button', class: 'secondary', id: 'end-confirm-no', text: i18n.t('end.confirmNo') });
+    no.addEventListener('click', () => {
+      this._askEnd(false);
+      this.endButton.focus();
+    });
+    yes.addEventListener('click', async () => {
+      if (yes.getAttribute('aria-disabled') === 'true') return;
+      yes.setAttribute('aria-disabled', 'true');
+      const res = await this.store.endWorkshop();
+      yes.removeAttribute('aria-disabled');
+      if (res.error) {
+        error.textContent = i18n.t(res.error === 'offline' || res.error === 'disconnected' ? 'end.errOffline' : 'end.errFailed');
+        error.hidden = false;
+        return;
+      }
+      this._askEnd(false);
+      document.getElementById('ended-title')?.focus();
+    });
+    this.endConfirm.replaceChildren(text, h('div', { class: 'actions' }, yes, no), error);
+    this.endConfirm.onkeydown = (ev) => { if (ev.key === 'Escape') no.click(); };
+    yes.focus();
+  }
+
+  _renderEnded() {
+    if (!this.endedBanner) return;
+    const { store, i18n } = this;
+    const fac = this.facilitator;
+    const ended = store.ended;
+    this.presentLink.hidden = !fac || !this.links.present;
+    this.endButton.hidden = !fac || ended;
+    if (ended && !this.endConfirm.hidden) this._askEnd(false);
+    this.editor.setReadOnly(ended);
+    this.endedBanner.hidden = !ended;
+    if (!ended) {
+      this.endedBanner.replaceChildren();
+      return;
+    }
+    const when = store.workshop.endedAt ? formatWhen(i18n.lang, store.workshop.endedAt, store.workshop.timeZone) : null;
+    const title = h('h2', { id: 'ended-title', class: 'panel-title', tabindex: '-1', text: i18n.t('end.title') });
+    const body = h('p', { text: when ? i18n.t('end.bodyAt', { when }) : i18n.t('end.body') });
+    const actions = [];
+    const status = h('p', { class: 'field-hint', id: 'summary-status', role: 'status' });
+    if (fac && this.exportSummary) {
+      const summary = h('button', { type: 'button', class: 'primary', id: 'summary-download', text: i18n.t('end.summary') });
+      summary.addEventListener('click', async () => {
+        status.textContent = i18n.t('end.summaryPreparing');
+        const err = await this.exportSummary();
+        status.textContent = err ? i18n.t('end.summaryFailed') : i18n.t('end.summaryDone');
+      });
+      actions.push(summary);
+    }
+    if (this.replayHref) actions.push(h('a', { class: fac ? 'button secondary' : 'button primary', id: 'ended-replay', href: this.replayHref, target: '_blank', rel: 'noopener', text: i18n.t('end.replay') }));
+    if (fac) {
+      const reopen = h('button', { type: 'button', class: 'secondary', id: 'reopen-workshop', text: i18n.t('end.reopen') });
+      reopen.addEventListener('click', async () => {
+        const res = await store.reopenWorkshop();
+        if (res.error) status.textContent = i18n.t(res.error === 'offline' || res.error === 'disconnected' ? 'end.errOffline' : 'end.errFailed');
+        else this.editor.focus();
+      });
+      actions.push(reopen);
+    }
+    const note = fac ? null : h('p', { class: 'field-hint', text: i18n.t('end.participantNote') });
+    this.endedBanner.replaceChildren(title, body, h('div', { class: 'actions' }, actions), note, status);
+  }
+
+  // ---- phones: the open poll at once --------------------------------------
+
+  _setupPollBanner() {
+    const { store, i18n } = this;
+    const polls = store.polls;
+    this.bannerFor = null;
+    this.bannerInView = false;
+    const observer = typeof IntersectionObserver === 'function' ? new IntersectionObserver((entries) => {
+      for (const en of entries) if (en.target.dataset.pollId === this.bannerFor) this.bannerInView = en.isIntersecting;
+      update();
+    }) : null;
+    let observed = null;
+    const target = () => {
+      // The newest open poll this person has not answered yet.
+      for (const e of polls.list) {
+        if (e.poll.state !== 'open') continue;
+        const answered = e.poll.kind === 'text' ? e.mine.answers.length > 0 || polls.pendingAnswers(e.poll.id).length > 0 : polls.ballotOf(e.poll.id).ballot != null;
+        if (!answered || polls.isFacilitator) return e;
+      }
+      return null;
+    };
+    const update = () => {
+      const e = target();
+      const id = e ? e.poll.id : null;
+      if (id !== this.bannerFor) {
+        this.bannerFor = id;
+        this.bannerInView = false;
+        if (observed) observer?.unobserve(observed);
+        observed = id ? document.getElementById(`poll-${id}`) : null;
+        if (observed) observer?.observe(observed);
+      }
+      this.pollBanner.hidden = !e || this.bannerInView;
+      if (!e) return;
+      const q = localized(e.poll, i18n.lang).question;
+      if (this.pollBanner.dataset.sig === `${i18n.lang}|${id}|${q}`) return;
+      this.pollBanner.dataset.sig = `${i18n.lang}|${id}|${q}`;
+      const go = h('button', { type: 'button', class: 'primary', id: 'poll-banner-go', 'aria-describedby': 'poll-banner-text', text: i18n.t(polls.isFacilitator ? 'poll.bannerSee' : 'poll.bannerAnswer') });
+      go.addEventListener('click', () => {
+        const card = document.getElementById(`poll-${this.bannerFor}`);
+        if (!card) return;
+        card.scrollIntoView({ block: 'start' });
+        const first = card.querySelector('.ballot input:not(:disabled), .answer-input') || card.querySelector('.poll-question');
+        first?.focus({ preventScroll: true });
+      });
+      this.pollBanner.replaceChildren(
+        h('p', { class: 'poll-banner-text', id: 'poll-banner-text' }, h('strong', { text: i18n.t('poll.bannerOpen') }), ' ', h('span', { text: q })),
+        go);
+    };
+    this.polls.el.addEventListener('polls-changed', update);
+    this.offs.push(i18n.on('change', update));
+    this.offs.push(() => observer?.disconnect());
+    update();
   }
 
   _onWelcome(w) {
     if (this.titleEl) this.titleEl.textContent = w.title || '';
     if (w.title) document.title = `${w.title} · Atelier`;
     this._renderShare();
+    this._renderEnded();
   }
 
   _renderShare() {
@@ -116,6 +297,12 @@ export class WorkshopView {
     const title = h('h2', { id: 'share-title', class: 'panel-title' });
     i18n.bind(title, 'share.title');
     const parts = [title, copyField(i18n, { labelKey: 'share.inviteLabel', hintKey: 'share.inviteHint', value: this.links.invite, announce, idPrefix: 'invite' })];
+    const code = this.store.ended ? null : this.store.workshop?.code;
+    if (code) {
+      const codeText = h('p', { class: 'share-code', id: 'share-code' });
+      i18n.bind(codeText, 'share.code', { code: spacedCode(code), address: this.links.joinAt || '' });
+      parts.push(h('div', { class: 'field copy-field' }, i18n.bind(h('span', { class: 'field-label' }), 'share.codeLabel'), codeText));
+    }
     const isFacilitator = this.store.role === 'facilitator';
     if (isFacilitator && this.links.facilitator) {
       parts.push(copyField(i18n, { labelKey: 'share.facilitatorLabel', hintKey: 'share.facilitatorHint', value: this.links.facilitator, announce, idPrefix: 'facilitator' }));

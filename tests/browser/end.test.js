@@ -1,0 +1,170 @@
+// Issue 12, items 2 and 4: joining with a code from the home page (clear
+// messages for an unknown code and for too many tries), the end of a
+// workshop (every page says so, the statement is read-only, the summary and
+// the replay are offered, the facilitator can reopen), and a deletion said
+// as such to the people still connected. The parts that need the server
+// half of issue 12 skip, saying so, until it is merged.
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { ROOT } from './harness.js';
+import { setupFile, serverCan, axe, badTypography, until, PHONE, NNBSP } from './i12.js';
+import { connected, statement, noProblems } from './helpers.js';
+
+const env = setupFile();
+const SHOTS = path.join(ROOT, 'tests/browser/screenshots');
+
+test('home: join with a code; unknown codes and too many tries are said plainly', async (t) => {
+  const can = await serverCan(env);
+  const page = await env.page(t, { viewport: PHONE });
+  await page.goto(`${env.server.url}/`);
+  const input = page.locator('#join-code');
+  await input.waitFor();
+  assert.equal(await input.evaluate((e) => e.getBoundingClientRect().top < 400), true, 'first thing on a phone');
+
+  // Not six digits: said before asking the server.
+  await input.fill('4829');
+  await page.locator('#join-code-submit').click();
+  await page.locator('#join-code-error', { hasText: 'Le code a 6 chiffres' }).waitFor();
+  assert.equal(await input.getAttribute('aria-invalid'), 'true');
+
+  // Unknown (or ended) workshop: 404 from the server.
+  await input.fill('000 000');
+  await page.locator('#join-code-submit').click();
+  await page.locator('#join-code-error', { hasText: "Aucun atelier ouvert n'a ce code" }).waitFor();
+  await axe(page, 'home with a code error');
+  assert.deepEqual(await badTypography(page), []);
+
+  // Too many tries: the server's 429 and its Retry-After, said in seconds.
+  // (Answered here by the test, so it does not spend this address's quota.)
+  await page.route('**/api/join/**', (r) => r.fulfill({ status: 429, headers: { 'retry-after': '42', 'content-type': 'application/json' }, body: '{"error":{"code":"rate_limited","message":"slow down"}}' }));
+  await input.fill('123456');
+  await page.locator('#join-code-submit').click();
+  await page.locator('#join-code-error', { hasText: 'Trop d\'essais depuis cet appareil. Réessayez dans 42 secondes.' }).waitFor();
+  await page.unroute('**/api/join/**');
+
+  if (!can.code) {
+    t.diagnostic('server without join codes yet: joining with a real code waits for it');
+    return;
+  }
+  const w = await env.workshop(t);
+  await input.fill(`${w.code.slice(0, 3)} ${w.code.slice(3)}`);
+  await page.locator('#join-code-submit').click();
+  await page.locator('#join-name').waitFor();
+  assert.match(page.url(), new RegExp(`#/w/${w.id}$`));
+  // #/join/CODE (a link or a scanned code) looks it up at once.
+  await page.goto(`${env.server.url}/#/join/${w.code}`);
+  await page.waitForURL(new RegExp(`#/w/${w.id}$`));
+  noProblems(page);
+});
+
+test('the end: every page says it, the statement is read-only, summary and replay offered, reopen', async (t) => {
+  const can = await serverCan(env);
+  const w = await env.workshop(t, { text: `Quoi${NNBSP}?\n` });
+  const { fac } = w;
+  const jean = await env.guest(t, w, 'Jean', 'Banque', { viewport: PHONE });
+
+  // Asked before it happens, "no" keeps things as they are.
+  await fac.locator('#end-workshop').click();
+  await fac.locator('#end-confirm', { hasText: 'Les sondages ouverts seront clos' }).waitFor();
+  await axe(fac, 'end confirmation');
+  await fac.locator('#end-confirm-no').click();
+  assert.equal(await fac.locator('#end-confirm').isHidden(), true);
+  assert.equal(await fac.evaluate(() => document.activeElement.id), 'end-workshop');
+  if (!can.end) {
+    t.diagnostic('server without workshop_end yet: the end itself waits for it');
+    return;
+  }
+
+  await fac.locator('#poll-new-toggle').click();
+  await fac.locator('[data-action="launch"][data-ready="vision"]').click();
+  await jean.locator('.poll-card[data-state="open"]').waitFor();
+  await fac.locator('#end-workshop').click();
+  await fac.locator('#end-confirm-yes').click();
+  for (const p of [fac, jean]) {
+    await p.locator('#ended-banner', { hasText: 'Atelier terminé' }).waitFor();
+    await p.locator('#ended-replay[href$="/replay"]').waitFor();
+    assert.equal(await p.locator('#statement').evaluate((e) => e.readOnly), true, 'read-only');
+    await p.locator('.poll-card[data-state="closed"]').waitFor(); // open polls closed
+  }
+  assert.equal(await fac.locator('#end-workshop').isHidden(), true);
+  // When, in the workshop's time zone, named (UTC: made over the API without one).
+  await fac.locator('#ended-banner', { hasText: '(UTC)' }).waitFor();
+  // The facilitator downloads the printable summary (HTML).
+  const [download] = await Promise.all([fac.waitForEvent('download'), fac.locator('#summary-download').click()]);
+  assert.match(download.suggestedFilename(), /\.html$/);
+  await jean.screenshot({ path: path.join(SHOTS, 'phone-ended-fr.png') });
+  await axe(jean, 'ended, phone');
+
+  // Typing does nothing; reopening lets everyone write again.
+  const before = await statement(jean);
+  await jean.locator('#statement').focus();
+  await jean.keyboard.type('x');
+  assert.equal(await statement(jean), before);
+  await fac.locator('#reopen-workshop').click();
+  await jean.locator('#ended-banner').waitFor({ state: 'hidden' });
+  await jean.locator('#statement').focus();
+  await jean.keyboard.press('Control+End');
+  await jean.keyboard.type(' Rouvert.');
+  await until(async () => (await statement(fac)).endsWith(' Rouvert.'), { message: 'writing again' });
+  noProblems(fac, jean);
+});
+
+test('a deleted workshop says who deleted it to the people still connected', async (t) => {
+  const can = await serverCan(env);
+  const w = await env.workshop(t);
+  const jean = await env.guest(t, w, 'Jean', 'Banque');
+  const r = await fetch(`${env.server.url}/api/workshops/${w.id}`, { method: 'DELETE', headers: { authorization: `Bearer ${w.facilitator_key}` } });
+  assert.ok(r.status === 204 || r.ok, `deleted (${r.status})`);
+  if (!can.end) {
+    t.diagnostic('server without the "deleted" message yet: the page says the link is unknown');
+    await jean.locator('#msg-heading', { hasText: 'Atelier introuvable' }).waitFor();
+    return;
+  }
+  await jean.locator('#msg-heading', { hasText: 'Atelier supprimé' }).waitFor();
+  await jean.locator('.message', { hasText: 'Cet atelier a été supprimé par son animateur·rice' }).waitFor();
+  // Said again on a reload, not "check your link".
+  await jean.reload();
+  await jean.locator('.message', { hasText: 'supprimé par son animateur·rice' }).waitFor();
+  noProblems(jean);
+});
+
+test('an ended workshop opened later: the join page says so', async (t) => {
+  const can = await serverCan(env);
+  if (!can.end) {
+    t.skip('server without workshop_end yet');
+    return;
+  }
+  const w = await env.workshop(t);
+  await w.fac.locator('#end-workshop').click();
+  await w.fac.locator('#end-confirm-yes').click();
+  await w.fac.locator('#ended-banner').waitFor();
+  const late = await env.page(t);
+  await late.goto(w.invite);
+  await late.locator('#join-ended', { hasText: 'Cet atelier est terminé' }).waitFor();
+  await late.locator('#join-name').fill('Zoé');
+  await late.locator('#join-org').fill('Région');
+  await late.locator('#join-submit').click();
+  await connected(late);
+  await late.locator('#ended-banner').waitFor();
+  noProblems(late);
+});
+
+test('a workshop made on the home page takes the time zone of this device', async (t) => {
+  const can = await serverCan(env);
+  const context = await env.browser.newContext({ locale: 'fr-FR', timezoneId: 'Europe/Paris' });
+  t.after(() => context.close().catch(() => {}));
+  const page = await context.newPage();
+  await page.goto(`${env.server.url}/`);
+  assert.equal(await page.locator('#home-zone').inputValue(), 'Europe/Paris');
+  await page.locator('#home-title').fill('Fuseau');
+  await page.locator('#home-name').fill('Awa');
+  await page.locator('#home-org').fill('Ville de Lyon');
+  const [req] = await Promise.all([page.waitForRequest((r) => r.url().endsWith('/api/workshops') && r.method() === 'POST'), page.locator('#home-create').click()]);
+  assert.equal(JSON.parse(req.postData()).time_zone, 'Europe/Paris');
+  await connected(page);
+  if (!can.end) return;
+  const id = page.url().split('/w/')[1];
+  const meta = await (await fetch(`${env.server.url}/api/workshops/${id}`)).json();
+  assert.equal(meta.time_zone, 'Europe/Paris');
+});

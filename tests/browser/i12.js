@@ -1,0 +1,143 @@
+// What the issue-12 browser tests share, kept out of harness.js (being
+// rewritten into one setup() for every file): a file's Redis, server and
+// Chromium; pages closed with their test; people who are not in a browser
+// (WebSocket clients); what the server can do yet (the server half of
+// issue 12 lands from other branches: the parts that need it skip, saying
+// so, until it is there).
+import { before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
+import { readFileSync } from 'node:fs';
+import * as harness from './harness.js';
+import { join } from './helpers.js';
+
+const require = createRequire(import.meta.url);
+const AXE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+
+export const PHONE = { width: 390, height: 844 };
+export const NNBSP = '\u202f';
+
+/** Redis, server and Chromium for one test file; `env.page(t, opts)` opens a page closed with t. */
+const { startServer, launchBrowser, openPage, apiCreate, until } = harness;
+
+export function setupFile() {
+  const env = { redis: null, server: null, browser: null, bots: [] };
+  before(async () => {
+    // harness.js of today (startRedis) or of the shared test library
+    // (RedisProc), whichever this tree has.
+    env.redis = harness.startRedis ? await harness.startRedis() : await harness.RedisProc.start();
+    env.server = await startServer({ redisPort: env.redis.port });
+    env.browser = await launchBrowser();
+  });
+  after(async () => {
+    for (const b of env.bots) b.close();
+    await env.browser?.close().catch(() => {});
+    await env.server?.stop();
+    await (env.redis?.stop ? env.redis.stop() : env.redis?.close());
+  });
+  env.page = async (t, opts) => {
+    const { context, page } = await openPage(env.browser, opts);
+    t.after(() => context.close().catch(() => {}));
+    return page;
+  };
+  /** A workshop with a facilitator page already in it. */
+  env.workshop = async (t, { title = 'Partenariat Ville – Banque – Association', text = 'Quoi ?\n', name = 'Awa', organisation = 'Ville de Lyon', viewport, locale } = {}) => {
+    const w = await apiCreate(env.server.url, title, text);
+    const fac = await env.page(t, { viewport, locale });
+    await join(fac, `${env.server.url}/#/w/${w.id}?key=${w.facilitator_key}`, name, organisation);
+    return { ...w, fac, invite: `${env.server.url}/#/w/${w.id}` };
+  };
+  /** Someone else in the workshop, in a browser. */
+  env.guest = async (t, w, name, organisation, opts) => {
+    const p = await env.page(t, opts);
+    await join(p, w.invite, name, organisation);
+    return p;
+  };
+  /** Someone over the WebSocket protocol (no browser): send(), and the messages received. */
+  env.bot = async (w, name, organisation, { key } = {}) => {
+    const { default: WebSocket } = await import('ws');
+    const ws = new WebSocket(`${env.server.url.replace('http', 'ws')}/ws`);
+    const waiting = new Map();
+    const got = [];
+    let n = 0;
+    let welcome;
+    await new Promise((resolve, reject) => {
+      ws.on('open', () => ws.send(JSON.stringify({ type: 'join', id: 'j', workshop: w.id, name, organisation, ...(key ? { key } : {}) })));
+      ws.on('message', (d) => {
+        const m = JSON.parse(d.toString());
+        got.push(m);
+        if (m.type === 'welcome') { welcome = m; resolve(); }
+        if (m.id !== undefined && waiting.has(m.id)) {
+          waiting.get(m.id)(m);
+          waiting.delete(m.id);
+        }
+      });
+      ws.on('error', reject);
+    });
+    const b = {
+      welcome,
+      got,
+      send(msg) {
+        const id = `b${++n}`;
+        return new Promise((resolve) => {
+          waiting.set(id, resolve);
+          ws.send(JSON.stringify({ ...msg, id }));
+        });
+      },
+      vote: (poll, ballot) => b.send({ type: 'vote', poll, ballot }),
+      close: () => ws.close(),
+    };
+    env.bots.push(b);
+    return b;
+  };
+  return env;
+}
+
+/** What today's server does of issue 12 (part A: polls; part B: the workshop). */
+export async function serverCan(env) {
+  const w = await apiCreate(env.server.url, 'Sonde', '');
+  const b = await env.bot({ id: w.id }, 'Sonde', 'Tests', { key: w.facilitator_key });
+  const made = await b.send({
+    type: 'poll_create', kind: 'single', question: 'Q', choices: ['a', 'b'], respondents: 'organisations', threshold: 1, open: true, visibility: 'live',
+    translations: { fr: { question: 'Q', choices: ['a', 'b'] }, en: { question: 'Q (en)', choices: ['a', 'b'] } },
+  });
+  b.close();
+  return {
+    code: typeof w.code === 'string',
+    end: typeof w.code === 'string' && b.welcome.workshop && 'state' in b.welcome.workshop,
+    orgAnswers: made.type === 'poll' && made.poll.respondents === 'organisations',
+    launchInOne: made.type === 'poll' && made.poll.state === 'open',
+    translations: made.type === 'poll' && !!made.poll.translations,
+  };
+}
+
+/** axe-core (WCAG 2.1 A and AA) on a page or a part of it; evaluate runs outside the page's CSP. */
+export async function axe(page, where, selector = 'document') {
+  await page.evaluate(AXE);
+  const result = await page.evaluate((sel) => globalThis.axe.run(sel === 'document' ? document : sel, {
+    runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] },
+  }), selector);
+  const problems = result.violations.map((v) => `${v.id} (${v.impact}): ${v.nodes.slice(0, 3).map((x) => x.target.join(' ')).join(', ')}`);
+  assert.deepEqual(problems, [], `${where}: accessibility violations`);
+}
+
+/** Whether an element's text is shown whole: not cut by an ellipsis or hidden overflow. */
+export function notCut(locator) {
+  return locator.evaluateAll((els) => els.filter((e) => e.scrollWidth > e.clientWidth + 1 || e.scrollHeight > e.clientHeight + 1).map((e) => e.textContent));
+}
+
+/** French text shown on the page (not what people typed) with a space before ? ! : ; or inside « ». */
+export function badTypography(page) {
+  return page.evaluate(() => {
+    const skip = '.editor, .answer-text, .poll-question, .presenter-question, .presenter-statement-text, .bar-choice, .choice-text, .person-name, .org-name, h1, .ready-text, textarea, input';
+    const out = [];
+    const walk = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+    for (let n = walk.nextNode(); n; n = walk.nextNode()) {
+      if (n.parentElement.closest(skip) || n.parentElement.closest('[hidden]')) continue;
+      if (/[ \u00a0][?!:;»]|«[ \u00a0]/.test(n.textContent)) out.push(n.textContent);
+    }
+    return out;
+  });
+}
+
+export { until };

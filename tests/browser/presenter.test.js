@@ -1,0 +1,108 @@
+// Issue 12, item 2: the presenter view. One click on the facilitator's page
+// opens it in a window of its own; it follows the facilitator's current
+// poll (launched in one step from a ready-made question), shows its results
+// as large bars once they may be shown, organisation names whole, a QR code
+// of the invite link and the join code, and the statement in large type.
+// Screenshots at 1920×1080 go to tests/browser/screenshots/.
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { ROOT } from './harness.js';
+import { setupFile, serverCan, axe, notCut, badTypography, until, NNBSP } from './i12.js';
+import { typeAt, noProblems } from './helpers.js';
+
+const env = setupFile();
+const SHOTS = path.join(ROOT, 'tests/browser/screenshots');
+const LONG = 'Association des Habitants du Quartier de la Guillotière';
+const VISION = 'Nos organisations partagent la même vision du résultat visé.';
+const IMPACT = `Quel impact voulons-nous avoir en tant que groupe${NNBSP}?`;
+
+test('the presenter view follows the current poll, with the QR code, the code and the statement', async (t) => {
+  const can = await serverCan(env);
+  const w = await env.workshop(t, { text: `Quoi${NNBSP}?\nUn quartier où chacun·e trouve sa place.\n` });
+  const { fac } = w;
+  const jean = await env.guest(t, w, 'Jean', 'Banque Populaire Auvergne-Rhône-Alpes');
+
+  // One click: a window of its own, full screen one button away.
+  const [present] = await Promise.all([fac.context().waitForEvent('page'), fac.locator('#present-link').click()]);
+  if (!present.problems) { // a harness.js that does not watch the pages a page opens
+    present.problems = [];
+    present.on('pageerror', (e) => present.problems.push(e.message));
+  }
+  await present.setViewportSize({ width: 1920, height: 1080 });
+  await present.locator('#presenter-fullscreen').waitFor();
+  assert.match(present.url(), /#\/w\/[\w-]+\/present$/);
+  // The statement in large type, following edits.
+  await typeAt(jean, ' Des emplois pour les jeunes.');
+  await until(async () => (await present.locator('#presenter-statement-text').textContent()).includes('Des emplois pour les jeunes.'), { message: 'statement on screen' });
+  const size = await present.locator('#presenter-statement-text').evaluate((e) => parseFloat(getComputedStyle(e).fontSize));
+  assert.ok(size >= 24, `statement in large type (${size}px)`);
+
+  // How to join: a QR code of the invite link, and the code when the server gives one.
+  const qr = present.locator('#presenter-join svg.qr');
+  await qr.waitFor();
+  assert.ok(Number(await qr.getAttribute('data-modules')) >= 21, 'a real QR code');
+  const qrBox = await qr.boundingBox();
+  assert.ok(qrBox.width >= 240, `QR code big enough to scan from a seat (${qrBox.width}px)`);
+  if (can.code) {
+    assert.equal((await present.locator('#presenter-code').textContent()).replace(/\D/g, ''), w.code);
+  } else {
+    t.diagnostic('server without join codes yet: the code is not shown');
+  }
+
+  // "Lancer" on a ready-made question: created, opened, live, and on screen.
+  await fac.locator('#poll-new-toggle').click();
+  await fac.locator('[data-action="launch"][data-ready="vision"]').click();
+  await present.locator('#presenter-q', { hasText: VISION }).waitFor();
+  await present.locator('#presenter-meta', { hasText: 'Sondage ouvert' }).waitFor();
+
+  // Enough people per organisation for the breakdown (people poll, threshold 3).
+  const pollId = await fac.locator('.poll-card', { hasText: VISION }).getAttribute('data-poll-id');
+  const voters = [['Lina', 'Ville de Lyon', 5], ['Marc', 'Ville de Lyon', 4], ['Nora', 'Ville de Lyon', 5],
+    ['Paul', LONG, 2], ['Rémi', LONG, 1], ['Sara', LONG, 2]];
+  for (const [name, org, v] of voters) await (await env.bot(w, name, org)).vote(pollId, v);
+  await until(async () => (await present.locator('.org-bar').count()) > 0, { message: 'breakdown on screen' });
+  await present.locator('.results-count', { hasText: '6 personnes ont répondu' }).waitFor();
+  // Large enough to read on a shared screen, names whole.
+  const label = await present.locator('.bar-label').first().evaluate((e) => parseFloat(getComputedStyle(e).fontSize));
+  assert.ok(label >= 24, `choice labels at ${label}px`);
+  assert.deepEqual(await notCut(present.locator('.org-bar-name')), [], 'no organisation name cut');
+  assert.ok((await present.locator('.org-bar-name', { hasText: LONG }).count()) > 0);
+  await present.screenshot({ path: path.join(SHOTS, 'presenter-fr.png') });
+  // One screen: nothing to scroll.
+  assert.equal(await present.evaluate(() => document.documentElement.scrollHeight <= window.innerHeight + 1), true, 'fits the screen');
+  assert.deepEqual(await badTypography(present), []);
+
+  // Hidden results stay hidden on the shared screen.
+  await fac.locator('.poll-card', { hasText: VISION }).locator('[data-action="vis-hidden"]').click();
+  await present.locator('.presenter-waiting').waitFor();
+  assert.equal(await present.locator('.bar-row').count(), 0);
+
+  // The facilitator launches another: the screen follows.
+  await fac.locator('#poll-new-toggle').click();
+  await fac.locator('[data-action="launch"][data-ready="impact"]').click();
+  await present.locator('#presenter-q', { hasText: IMPACT }).waitFor();
+  await jean.locator('.poll-card', { hasText: IMPACT }).locator('.answer-input').fill('Un réseau qui dure');
+  await jean.locator('.poll-card', { hasText: IMPACT }).locator('[data-action="add-answer"]').click();
+  await present.locator('.bar-choice', { hasText: 'Un réseau qui dure' }).waitFor();
+
+  // Closing keeps it on screen; revealing the first one's results brings it back.
+  await fac.locator('.poll-card', { hasText: IMPACT }).locator('[data-action="close"]').click();
+  await present.locator('#presenter-meta', { hasText: 'Sondage clos' }).waitFor();
+  assert.equal(await present.locator('#presenter-q').textContent(), IMPACT);
+  await fac.locator('.poll-card', { hasText: VISION }).locator('[data-action="vis-revealed"]').click();
+  await present.locator('#presenter-q', { hasText: VISION }).waitFor();
+  await present.locator('.org-bar').first().waitFor();
+
+  await axe(present, 'presenter view');
+  // In English, for the second language (after a reload: the newest open poll).
+  await present.evaluate(() => localStorage.setItem('atelier.lang', '"en"'));
+  await present.reload();
+  await present.locator('#presenter-meta', { hasText: 'Poll open' }).waitFor();
+  if (can.translations) await present.locator('#presenter-q', { hasText: 'Our organisations share the same view of the outcome we are aiming for.' }).waitFor();
+  else t.diagnostic('server without poll translations yet: the ready-made question stays in French');
+  await present.locator('.org-bar').first().waitFor();
+  await present.screenshot({ path: path.join(SHOTS, 'presenter-en.png') });
+  assert.deepEqual(present.problems, []);
+  noProblems(fac, jean);
+});

@@ -1,0 +1,199 @@
+// The presenter view (#/w/ID/present): for a shared screen or a call.
+// Opened from the facilitator's page in a window of its own; one button
+// makes it full screen. It shows the facilitator's current poll (question,
+// live or revealed results, bars readable from the back of a room,
+// organisation names never cut), how to join (a QR code of the invite link,
+// made by qrcode-generator, and the 6-digit code with the address to type
+// it at), and the statement in large type. It reads the WorkshopStore only
+// and never shows what participants may not see: hidden results stay
+// hidden here, even on a facilitator's connection.
+import qrcode from 'qrcode-generator';
+import { h } from './dom.js';
+import { renderResults, thresholdSentence } from './pollresults.js';
+import { spacedCode } from './workshop.js';
+import { CurrentPoll } from '../state/presenter.js';
+import { localized, byOrganisations } from '../state/polls.js';
+
+const SVG = 'http://www.w3.org/2000/svg';
+
+/** An SVG QR code of text (error correction M, a 4-module quiet zone). */
+export function qrSvg(text, { label } = {}) {
+  const qr = qrcode(0, 'M');
+  qr.addData(text);
+  qr.make();
+  const n = qr.getModuleCount();
+  const q = 4;
+  let d = '';
+  for (let r = 0; r < n; r++) {
+    for (let c = 0; c < n; c++) if (qr.isDark(r, c)) d += `M${c + q},${r + q}h1v1h-1z`;
+  }
+  const svg = document.createElementNS(SVG, 'svg');
+  svg.setAttribute('viewBox', `0 0 ${n + 2 * q} ${n + 2 * q}`);
+  svg.setAttribute('class', 'qr');
+  svg.setAttribute('role', 'img');
+  svg.setAttribute('shape-rendering', 'crispEdges');
+  if (label) svg.setAttribute('aria-label', label);
+  svg.dataset.modules = String(n);
+  const bg = document.createElementNS(SVG, 'rect');
+  bg.setAttribute('width', String(n + 2 * q));
+  bg.setAttribute('height', String(n + 2 * q));
+  bg.setAttribute('fill', '#fff');
+  const path = document.createElementNS(SVG, 'path');
+  path.setAttribute('d', d);
+  path.setAttribute('fill', '#000');
+  svg.append(bg, path);
+  return svg;
+}
+
+const STATE_KEYS = { open: 'present.stateOpen', closed: 'present.stateClosed' };
+
+export class PresenterView {
+  constructor({ store, i18n, announce, links, replayHref }) {
+    this.store = store;
+    this.i18n = i18n;
+    this.announce = announce;
+    this.links = links;
+    this.replayHref = replayHref;
+    this.current = new CurrentPoll();
+    this.pollId = null;
+    this.sig = null;
+    this.offs = [];
+    this.loading = i18n.bind(h('p', { class: 'loading', role: 'status' }), 'workshop.loading');
+    this.el = h('section', { class: 'page presenter', id: 'presenter' }, this.loading);
+    document.documentElement.classList.add('is-presenting');
+    if (store.ready) this._build();
+    else this.offs.push(store.on('ready', () => this._build()));
+  }
+
+  destroy() {
+    document.documentElement.classList.remove('is-presenting');
+    for (const off of this.offs) off();
+    cancelAnimationFrame(this.raf);
+  }
+
+  focus() {
+    this.heading?.focus();
+  }
+
+  _build() {
+    if (this.built) return;
+    this.built = true;
+    const { store, i18n } = this;
+
+    this.title = h('p', { class: 'presenter-title', id: 'presenter-title', text: store.title });
+    this.fullscreen = h('button', { type: 'button', class: 'secondary', id: 'presenter-fullscreen' });
+    this.fullscreen.addEventListener('click', () => {
+      if (document.fullscreenElement) document.exitFullscreen?.();
+      else document.documentElement.requestFullscreen?.().catch(() => {});
+    });
+    const onFs = () => i18n.rebind(this.fullscreen, document.fullscreenElement ? 'present.exitFullscreen' : 'present.fullscreen');
+    onFs();
+    document.addEventListener('fullscreenchange', onFs);
+    this.offs.push(() => document.removeEventListener('fullscreenchange', onFs));
+    const head = h('header', { class: 'presenter-head' }, this.title, h('div', { class: 'presenter-tools' }, this.fullscreen));
+
+    this.pollBox = h('section', { class: 'presenter-poll', id: 'presenter-poll', 'aria-live': 'polite', 'aria-labelledby': 'presenter-q' });
+    this.heading = h('h1', { class: 'presenter-question', id: 'presenter-q', tabindex: '-1' });
+    this.pollMeta = h('p', { class: 'presenter-meta', id: 'presenter-meta' });
+    this.resultsBox = h('div', { class: 'presenter-results', id: 'presenter-results' });
+    this.pollBox.append(this.pollMeta, this.heading, this.resultsBox);
+
+    this.join = h('aside', { class: 'presenter-join', id: 'presenter-join', 'aria-labelledby': 'presenter-join-title' });
+    // Focusable: it scrolls when the statement is long (keyboard users too).
+    this.statementText = h('div', { class: 'presenter-statement-text', id: 'presenter-statement-text', tabindex: '0', 'aria-labelledby': 'presenter-statement-title' });
+    const statementTitle = i18n.bind(h('h2', { class: 'presenter-section-title', id: 'presenter-statement-title' }), 'present.statement');
+    this.statement = h('section', { class: 'presenter-statement', 'aria-labelledby': 'presenter-statement-title' }, statementTitle, this.statementText);
+    this.ended = h('p', { class: 'presenter-ended', id: 'presenter-ended', hidden: true });
+
+    this.el.replaceChildren(head, this.ended, h('div', { class: 'presenter-body' }, this.pollBox, this.join, this.statement));
+    document.title = `${store.title} · ${i18n.t('present.title')}`;
+
+    this.offs.push(
+      store.polls.on('change', () => this._renderPoll()),
+      store.on('text', () => this._scheduleText()),
+      store.on('welcome', () => { this.title.textContent = store.title; this._renderJoin(); this._renderEnded(); this._scheduleText(); }),
+      store.on('workshop', () => { this._renderEnded(); this._renderJoin(); }),
+      i18n.on('change', () => { this.sig = null; this._renderPoll(); this._renderJoin(); this._renderEnded(); }),
+    );
+    this._renderJoin();
+    this._renderEnded();
+    this._renderPoll();
+    this._renderText();
+  }
+
+  _renderEnded() {
+    const { i18n } = this;
+    this.ended.hidden = !this.store.ended;
+    if (this.store.ended) this.ended.textContent = i18n.t('present.ended');
+  }
+
+  _renderJoin() {
+    const { i18n, store } = this;
+    // A code works only while the workshop is open (a reopened one may get a new one).
+    const code = store.ended ? null : store.workshop.code;
+    const title = h('h2', { class: 'presenter-section-title', id: 'presenter-join-title', text: i18n.t('present.join') });
+    const parts = [title, qrSvg(this.links.invite, { label: i18n.t('present.qrLabel') })];
+    if (code) {
+      parts.push(
+        h('p', { class: 'presenter-join-how', text: i18n.t('present.joinHow', { address: this.links.joinAt }) }),
+        h('p', { class: 'presenter-code', id: 'presenter-code', 'aria-label': i18n.t('present.codeLabel', { code: code.split('').join(' ') }), text: spacedCode(code) }));
+    } else {
+      parts.push(h('p', { class: 'presenter-join-how', text: i18n.t('present.joinScan') }));
+    }
+    this.join.replaceChildren(...parts);
+  }
+
+  _renderPoll() {
+    const { i18n, store } = this;
+    const id = this.current.update(store.polls.list);
+    const e = id ? store.polls.get(id) : null;
+    this.el.classList.toggle('has-poll', !!e);
+    if (!e) {
+      if (this.sig === 'none') return;
+      this.sig = 'none';
+      this.pollBox.hidden = true;
+      this.pollId = null;
+      return;
+    }
+    const p = e.poll;
+    // What participants may see, and nothing else.
+    const visible = p.results !== 'hidden' && e.results;
+    const sig = JSON.stringify([i18n.lang, p, visible ? e.results : e.results?.respondents ?? null]);
+    if (sig === this.sig) return;
+    this.sig = sig;
+    this.pollBox.hidden = false;
+    const changed = this.pollId !== p.id;
+    this.pollId = p.id;
+    this.pollBox.dataset.pollId = p.id;
+    this.heading.textContent = localized(p, i18n.lang).question;
+    const meta = [i18n.t(STATE_KEYS[p.state] || 'present.stateOpen')];
+    if (byOrganisations(p)) meta.push(i18n.t('poll.modeOrgShort'));
+    this.pollMeta.textContent = meta.join(' · ');
+    this.pollMeta.dataset.state = p.state;
+    let content;
+    if (visible) {
+      content = renderResults({ i18n, poll: p, results: e.results, facilitator: false, idPrefix: 'presenter' });
+    } else {
+      const n = e.results ? e.results.respondents : null;
+      content = h('div', { class: 'presenter-waiting' },
+        n != null ? h('p', { class: 'presenter-count', text: i18n.t(p.kind === 'text' ? 'poll.respondentsText' : byOrganisations(p) ? 'poll.respondentsOrgs' : 'poll.respondents', { count: n }) }) : null,
+        h('p', { text: i18n.t(p.state === 'open' ? 'present.resultsLater' : 'present.resultsHidden') }),
+        h('p', { class: 'presenter-threshold', text: thresholdSentence(i18n, p, e.results) }));
+    }
+    this.resultsBox.replaceChildren(content);
+    if (changed) this.announce(i18n.t('present.announcePoll', { question: localized(p, i18n.lang).question }));
+  }
+
+  _scheduleText() {
+    if (this.raf) return;
+    this.raf = requestAnimationFrame(() => {
+      this.raf = null;
+      this._renderText();
+    });
+  }
+
+  _renderText() {
+    const text = this.store.text;
+    if (this.statementText.textContent !== text) this.statementText.textContent = text;
+  }
+}
