@@ -2,20 +2,18 @@
 // messages for an unknown code and for too many tries), the end of a
 // workshop (every page says so, the statement is read-only, the summary and
 // the replay are offered, the facilitator can reopen), and a deletion said
-// as such to the people still connected. The parts that need the server
-// half of issue 12 skip, saying so, until it is merged.
+// as such to the people still connected.
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { ROOT } from './harness.js';
-import { setupFile, serverCan, axe, badTypography, until, PHONE, NNBSP } from './i12.js';
+import { setupFile, axe, badTypography, until, PHONE, NNBSP } from './i12.js';
 import { connected, statement, noProblems } from './helpers.js';
 
-const env = setupFile();
+const env = await setupFile();
 const SHOTS = path.join(ROOT, 'tests/browser/screenshots');
 
 test('home: join with a code; unknown codes and too many tries are said plainly', async (t) => {
-  const can = await serverCan(env);
   const page = await env.page(t, { viewport: PHONE });
   await page.goto(`${env.server.url}/`);
   const input = page.locator('#join-code');
@@ -43,10 +41,6 @@ test('home: join with a code; unknown codes and too many tries are said plainly'
   await page.locator('#join-code-error', { hasText: 'Trop d\'essais depuis cet appareil. Réessayez dans 42 secondes.' }).waitFor();
   await page.unroute('**/api/join/**');
 
-  if (!can.code) {
-    t.diagnostic('server without join codes yet: joining with a real code waits for it');
-    return;
-  }
   const w = await env.workshop(t);
   await input.fill(`${w.code.slice(0, 3)} ${w.code.slice(3)}`);
   await page.locator('#join-code-submit').click();
@@ -59,7 +53,6 @@ test('home: join with a code; unknown codes and too many tries are said plainly'
 });
 
 test('the end: every page says it, the statement is read-only, summary and replay offered, reopen', async (t) => {
-  const can = await serverCan(env);
   const w = await env.workshop(t, { text: `Quoi${NNBSP}?\n` });
   const { fac } = w;
   const jean = await env.guest(t, w, 'Jean', 'Banque', { viewport: PHONE });
@@ -71,10 +64,6 @@ test('the end: every page says it, the statement is read-only, summary and repla
   await fac.locator('#end-confirm-no').click();
   assert.equal(await fac.locator('#end-confirm').isHidden(), true);
   assert.equal(await fac.evaluate(() => document.activeElement.id), 'end-workshop');
-  if (!can.end) {
-    t.diagnostic('server without workshop_end yet: the end itself waits for it');
-    return;
-  }
 
   await fac.locator('#poll-new-toggle').click();
   await fac.locator('[data-action="launch"][data-ready="vision"]').click();
@@ -111,16 +100,10 @@ test('the end: every page says it, the statement is read-only, summary and repla
 });
 
 test('a deleted workshop says who deleted it to the people still connected', async (t) => {
-  const can = await serverCan(env);
   const w = await env.workshop(t);
   const jean = await env.guest(t, w, 'Jean', 'Banque');
   const r = await fetch(`${env.server.url}/api/workshops/${w.id}`, { method: 'DELETE', headers: { authorization: `Bearer ${w.facilitator_key}` } });
   assert.ok(r.status === 204 || r.ok, `deleted (${r.status})`);
-  if (!can.end) {
-    t.diagnostic('server without the "deleted" message yet: the page says the link is unknown');
-    await jean.locator('#msg-heading', { hasText: 'Atelier introuvable' }).waitFor();
-    return;
-  }
   await jean.locator('#msg-heading', { hasText: 'Atelier supprimé' }).waitFor();
   await jean.locator('.message', { hasText: 'Cet atelier a été supprimé par son animateur·rice' }).waitFor();
   // Said again on a reload, not "check your link".
@@ -130,11 +113,6 @@ test('a deleted workshop says who deleted it to the people still connected', asy
 });
 
 test('an ended workshop opened later: the join page says so', async (t) => {
-  const can = await serverCan(env);
-  if (!can.end) {
-    t.skip('server without workshop_end yet');
-    return;
-  }
   const w = await env.workshop(t);
   await w.fac.locator('#end-workshop').click();
   await w.fac.locator('#end-confirm-yes').click();
@@ -151,7 +129,6 @@ test('an ended workshop opened later: the join page says so', async (t) => {
 });
 
 test('a workshop made on the home page takes the time zone of this device', async (t) => {
-  const can = await serverCan(env);
   const context = await env.browser.newContext({ locale: 'fr-FR', timezoneId: 'Europe/Paris' });
   t.after(() => context.close().catch(() => {}));
   const page = await context.newPage();
@@ -163,7 +140,6 @@ test('a workshop made on the home page takes the time zone of this device', asyn
   const [req] = await Promise.all([page.waitForRequest((r) => r.url().endsWith('/api/workshops') && r.method() === 'POST'), page.locator('#home-create').click()]);
   assert.equal(JSON.parse(req.postData()).time_zone, 'Europe/Paris');
   await connected(page);
-  if (!can.end) return;
   const id = page.url().split('/w/')[1];
   const meta = await (await fetch(`${env.server.url}/api/workshops/${id}`)).json();
   assert.equal(meta.time_zone, 'Europe/Paris');

@@ -1,10 +1,8 @@
 // What the issue-12 browser tests share, kept out of harness.js (being
 // rewritten into one setup() for every file): a file's Redis, server and
 // Chromium; pages closed with their test; people who are not in a browser
-// (WebSocket clients); what the server can do yet (the server half of
-// issue 12 lands from other branches: the parts that need it skip, saying
-// so, until it is there).
-import { before, after } from 'node:test';
+// (WebSocket clients).
+import { after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { readFileSync } from 'node:fs';
@@ -18,28 +16,13 @@ export const PHONE = { width: 390, height: 844 };
 export const NNBSP = '\u202f';
 
 /** Redis, server and Chromium for one test file; `env.page(t, opts)` opens a page closed with t. */
-const { startServer, launchBrowser, openPage, apiCreate, until } = harness;
+const { apiCreate, until } = harness;
 
-export function setupFile() {
-  const env = { redis: null, server: null, browser: null, bots: [] };
-  before(async () => {
-    // harness.js of today (startRedis) or of the shared test library
-    // (RedisProc), whichever this tree has.
-    env.redis = harness.startRedis ? await harness.startRedis() : await harness.RedisProc.start();
-    env.server = await startServer({ redisPort: env.redis.port });
-    env.browser = await launchBrowser();
-  });
-  after(async () => {
-    for (const b of env.bots) b.close();
-    await env.browser?.close().catch(() => {});
-    await env.server?.stop();
-    await (env.redis?.stop ? env.redis.stop() : env.redis?.close());
-  });
-  env.page = async (t, opts) => {
-    const { context, page } = await openPage(env.browser, opts);
-    t.after(() => context.close().catch(() => {}));
-    return page;
-  };
+/** The file's Redis, server and Chromium from the harness' setup(), with the helpers these tests share. */
+export async function setupFile() {
+  const env = { ...(await harness.setup()), bots: [] };
+  after(() => { for (const b of env.bots) b.close(); });
+  env.page = (t, opts) => env.newPage(opts, t);
   /** A workshop with a facilitator page already in it. */
   env.workshop = async (t, { title = 'Partenariat Ville – Banque – Association', text = 'Quoi ?\n', name = 'Awa', organisation = 'Ville de Lyon', viewport, locale } = {}) => {
     const w = await apiCreate(env.server.url, title, text);
@@ -91,24 +74,6 @@ export function setupFile() {
     return b;
   };
   return env;
-}
-
-/** What today's server does of issue 12 (part A: polls; part B: the workshop). */
-export async function serverCan(env) {
-  const w = await apiCreate(env.server.url, 'Sonde', '');
-  const b = await env.bot({ id: w.id }, 'Sonde', 'Tests', { key: w.facilitator_key });
-  const made = await b.send({
-    type: 'poll_create', kind: 'single', question: 'Q', choices: ['a', 'b'], respondents: 'organisations', threshold: 1, open: true, visibility: 'live',
-    translations: { fr: { question: 'Q', choices: ['a', 'b'] }, en: { question: 'Q (en)', choices: ['a', 'b'] } },
-  });
-  b.close();
-  return {
-    code: typeof w.code === 'string',
-    end: typeof w.code === 'string' && b.welcome.workshop && 'state' in b.welcome.workshop,
-    orgAnswers: made.type === 'poll' && made.poll.respondents === 'organisations',
-    launchInOne: made.type === 'poll' && made.poll.state === 'open',
-    translations: made.type === 'poll' && !!made.poll.translations,
-  };
 }
 
 /** axe-core (WCAG 2.1 A and AA) on a page or a part of it; evaluate runs outside the page's CSP. */

@@ -10,7 +10,7 @@ import { ROOT } from './harness.js';
 import { setupFile, axe, badTypography, until, PHONE, NNBSP } from './i12.js';
 import { connected, noProblems } from './helpers.js';
 
-const env = setupFile();
+const env = await setupFile();
 const SHOTS = path.join(ROOT, 'tests/browser/screenshots');
 const IMPACT = `Quel impact voulons-nous avoir en tant que groupe${NNBSP}?`;
 const VISION = 'Nos organisations partagent la même vision du résultat visé.';

@@ -10,10 +10,10 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { ROOT } from './harness.js';
-import { setupFile, serverCan, axe, notCut, badTypography, until, NNBSP } from './i12.js';
+import { setupFile, axe, notCut, badTypography, until, NNBSP } from './i12.js';
 import { noProblems } from './helpers.js';
 
-const env = setupFile();
+const env = await setupFile();
 const SHOTS = path.join(ROOT, 'tests/browser/screenshots');
 const SHARED = `Ce résultat est-il commun à toutes les organisations partenaires, ou propre à la vôtre${NNBSP}?`;
 const SHARED_EN = 'Is this outcome shared by all partner organisations, or specific to yours?';
@@ -22,7 +22,6 @@ const ORGS = [['Jean', 'Banque Populaire Auvergne-Rhône-Alpes'], ['Inès', 'Ass
 const card = (page, q) => page.locator('.poll-card', { has: page.locator('.poll-question', { hasText: q }) });
 
 test('one person per organisation: the ready-made question asked of organisations, launched in one click', async (t) => {
-  const can = await serverCan(env);
   const w = await env.workshop(t);
   const { fac } = w;
   const [jean, ines] = await Promise.all([env.guest(t, w, ...ORGS[0]), env.guest(t, w, ...ORGS[1], { locale: 'en-GB' })]);
@@ -40,32 +39,26 @@ test('one person per organisation: the ready-made question asked of organisation
 
   // Each person reads it in their language (when the server keeps translations).
   await card(jean, SHARED).waitFor();
-  if (can.translations) await card(ines, SHARED_EN).waitFor();
-  else t.diagnostic('server without poll translations yet');
+  await card(ines, SHARED_EN).waitFor();
 
   const pollId = await fc.getAttribute('data-poll-id');
   await card(jean, SHARED).getByRole('radio', { name: 'Commun à toutes les organisations' }).check();
   await card(jean, SHARED).locator('.poll-status', { hasText: 'enregistré' }).waitFor();
-  const inesCard = can.translations ? card(ines, SHARED_EN) : card(ines, SHARED);
+  const inesCard = card(ines, SHARED_EN);
   await inesCard.getByRole('radio').nth(1).check();
   await omar.vote(pollId, 0);
   await fc.locator('.results-count', { hasText: '3' }).waitFor();
 
-  if (can.orgAnswers) {
-    // Every organisation by name, under the choice it gave, and who set it.
-    await fc.locator('.results-count', { hasText: '3 organisations ont répondu' }).waitFor();
-    for (const [name, org] of ORGS) {
-      await fc.locator('.org-chose .org-chip-name', { hasText: org }).waitFor();
-      await fc.locator('.set-by-list li', { hasText: `${org}${NNBSP}: réponse choisie par ${name}` }).waitFor();
-    }
-    await fc.locator('.threshold-note', { hasText: 'Une réponse par organisation' }).waitFor();
-    await fc.locator('.alignment .pill-partly_aligned, .alignment .pill-divergent').waitFor();
-    // A colleague's answer is the organisation's: Jean sees who set it.
-    await card(jean, SHARED).locator('.set-by', { hasText: 'Réponse choisie par vous.' }).waitFor();
-  } else {
-    t.diagnostic('server without organisation answers yet: one person per organisation shows no breakdown');
-    await fc.locator('.threshold-note', { hasText: `Ventilation par organisation à partir de 3 répondant·es.` }).waitFor();
+  // Every organisation by name, under the choice it gave, and who set it.
+  await fc.locator('.results-count', { hasText: '3 organisations ont répondu' }).waitFor();
+  for (const [name, org] of ORGS) {
+    await fc.locator('.org-chose .org-chip-name', { hasText: org }).waitFor();
+    await fc.locator('.set-by-list li', { hasText: `${org}${NNBSP}: réponse choisie par ${name}` }).waitFor();
   }
+  await fc.locator('.threshold-note', { hasText: 'Une réponse par organisation' }).waitFor();
+  await fc.locator('.alignment .pill-partly_aligned, .alignment .pill-divergent').waitFor();
+  // A colleague's answer is the organisation's: Jean sees who set it.
+  await card(jean, SHARED).locator('.set-by', { hasText: 'Réponse choisie par vous.' }).waitFor();
   assert.deepEqual(await notCut(fac.locator('.org-chip-name, .org-bar-name, .set-by-list li')), [], 'names whole at 1280 px');
   assert.deepEqual(await badTypography(fac), []);
   await fac.evaluate(() => window.scrollTo(0, 0));
@@ -75,7 +68,6 @@ test('one person per organisation: the ready-made question asked of organisation
 });
 
 test('person-level polls: the threshold set and explained before opening, said in the results; names whole at 1280 px', async (t) => {
-  const can = await serverCan(env);
   const w = await env.workshop(t);
   const { fac } = w;
   await fac.locator('#poll-new-toggle').click();
@@ -97,7 +89,7 @@ test('person-level polls: the threshold set and explained before opening, said i
   const fc = card(fac, 'Quelle priorité');
   await fc.and(fac.locator('[data-state="draft"]')).waitFor();
   // Before opening: said in plain words on the draft.
-  const expected = can.orgAnswers ? 2 : 3; // a server from before issue 12 keeps its own threshold
+  const expected = 2;
   await fc.locator('.mode-hint', { hasText: `Ventilation par organisation à partir de ${expected} répondant·es` }).waitFor();
   // Revealing results does not need closing first.
   await fc.locator('[data-action="open"]').click();
