@@ -12,7 +12,7 @@
 
 const { describe, test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
-const { Harness, sleep, waitUntil, bearer } = require('./harness');
+const { Harness, sleep, waitUntil, bearer, wallClock, csvRows, csvTables, unhtml } = require('./harness');
 
 const J = (x) => JSON.stringify(x);
 const NNBSP = '\u202F';
@@ -28,54 +28,9 @@ async function must(c, msg, type) {
   return r;
 }
 
-// The wall clock of ms in zone, as the exports write it (Node's tz database).
-function wallClock(ms, zone) {
-  const parts = Object.fromEntries(new Intl.DateTimeFormat('en-GB', {
-    timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23',
-  }).formatToParts(new Date(ms)).map((p) => [p.type, p.value]));
-  return { fr: `${parts.day}/${parts.month}/${parts.year} ${parts.hour}:${parts.minute}`, en: `${parts.year}-${parts.month}-${parts.day} ${parts.hour}:${parts.minute}`, hm: `${parts.hour}:${parts.minute}` };
-}
-
-// RFC 4180 with ";" between fields (the export's own are plain: no quoted line breaks).
-function csvRows(text) {
-  const rows = [];
-  for (const line of text.split('\r\n')) {
-    const row = [];
-    let i = 0;
-    for (;;) {
-      let field = '';
-      if (line[i] === '"') {
-        i++;
-        for (; i < line.length; i++) {
-          if (line[i] === '"' && line[i + 1] === '"') { field += '"'; i++; } else if (line[i] === '"') { i++; break; } else field += line[i];
-        }
-      } else {
-        while (i < line.length && line[i] !== ';') field += line[i++];
-      }
-      row.push(field);
-      if (line[i] === ';') { i++; continue; }
-      break;
-    }
-    rows.push(row);
-  }
-  return rows;
-}
-
-// The tables of a CSV export, split at its empty lines.
-function csvTables(text) {
-  const tables = [[]];
-  for (const row of csvRows(text.replace(/^\uFEFF/, '').replace(/\r\n$/, ''))) {
-    if (row.length === 1 && row[0] === '') tables.push([]);
-    else tables[tables.length - 1].push(row);
-  }
-  return tables;
-}
-
 const columns = (table) => table[0].map((_, k) => table.map((row) => row[k]));
 
 // What a reader sees of a page or a Markdown file: text, entities and escapes undone.
-const unhtml = (s) => s.replace(/<style[^>]*>[^<]*<\/style>/, '').replace(/<[^>]+>/g, ' ')
-  .replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&amp;/g, '&');
 const unmd = (s) => s.replace(/\\([\\`*_[\]{}<>#|!~+-])/g, '$1');
 
 describe('exports for offices', { timeout: 120000 }, () => {

@@ -10,7 +10,7 @@
 
 const { describe, test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
-const { Harness, sleep, bearer } = require('./harness');
+const { Harness, sleep, bearer, wallClock, unhtml } = require('./harness');
 
 const J = (x) => JSON.stringify(x);
 const NNBSP = '\u202F';
@@ -24,17 +24,6 @@ async function must(c, msg, type) {
   assert.equal(r.type, type, `${J(msg)}: ${J(r)}`);
   return r;
 }
-
-// The wall clock of ms in zone, as the exports write it (Node's tz database).
-function wallClock(ms, zone) {
-  const parts = Object.fromEntries(new Intl.DateTimeFormat('en-GB', {
-    timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23',
-  }).formatToParts(new Date(ms)).map((p) => [p.type, p.value]));
-  return { fr: `${parts.day}/${parts.month}/${parts.year} ${parts.hour}:${parts.minute}`, en: `${parts.year}-${parts.month}-${parts.day} ${parts.hour}:${parts.minute}`, hm: `${parts.hour}:${parts.minute}` };
-}
-
-const unhtml = (s) => s.replace(/<style[^>]*>[^<]*<\/style>/, '').replace(/<[^>]+>/g, ' ')
-  .replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&amp;/g, '&');
 
 describe('exports of organisation answers', { timeout: 90000 }, () => {
   let h;

@@ -986,3 +986,58 @@ module.exports.streamIdCmp = streamIdCmp;
 module.exports.loadTrace = loadTrace;
 module.exports.traceTextsAt = traceTextsAt;
 module.exports.replayThroughServer = replayThroughServer;
+
+// ---------------------------------------------------------------- exports (issue #12)
+// Reading the exports as a person would: times on the workshop's clock, the
+// office CSV, the HTML as text.
+
+// The wall clock of ms in zone, as the exports write it (Node's tz database).
+function wallClock(ms, zone) {
+  const parts = Object.fromEntries(new Intl.DateTimeFormat('en-GB', {
+    timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23',
+  }).formatToParts(new Date(ms)).map((p) => [p.type, p.value]));
+  return { fr: `${parts.day}/${parts.month}/${parts.year} ${parts.hour}:${parts.minute}`, en: `${parts.year}-${parts.month}-${parts.day} ${parts.hour}:${parts.minute}`, hm: `${parts.hour}:${parts.minute}` };
+}
+
+// RFC 4180 with ";" between fields (the export's own are plain: no quoted line breaks).
+function csvRows(text) {
+  const rows = [];
+  for (const line of text.split('\r\n')) {
+    const row = [];
+    let i = 0;
+    for (;;) {
+      let field = '';
+      if (line[i] === '"') {
+        i++;
+        for (; i < line.length; i++) {
+          if (line[i] === '"' && line[i + 1] === '"') { field += '"'; i++; } else if (line[i] === '"') { i++; break; } else field += line[i];
+        }
+      } else {
+        while (i < line.length && line[i] !== ';') field += line[i++];
+      }
+      row.push(field);
+      if (line[i] === ';') { i++; continue; }
+      break;
+    }
+    rows.push(row);
+  }
+  return rows;
+}
+
+// The tables of a CSV export, split at its empty lines.
+function csvTables(text) {
+  const tables = [[]];
+  for (const row of csvRows(text.replace(/^\uFEFF/, '').replace(/\r\n$/, ''))) {
+    if (row.length === 1 && row[0] === '') tables.push([]);
+    else tables[tables.length - 1].push(row);
+  }
+  return tables;
+}
+
+const unhtml = (s) => s.replace(/<style[^>]*>[^<]*<\/style>/, '').replace(/<[^>]+>/g, ' ')
+  .replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&amp;/g, '&');
+
+module.exports.wallClock = wallClock;
+module.exports.csvRows = csvRows;
+module.exports.csvTables = csvTables;
+module.exports.unhtml = unhtml;
