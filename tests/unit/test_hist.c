@@ -61,6 +61,17 @@ static void store(const poll_t *p, stored_poll *out) {
     sbuf_free(&r);
 }
 
+/* The event a poll step writes (type, poll id, the poll and its results as
+ * stored), added to st. */
+static void add_poll_event(hist_state *st, const char *event_id, const char *type, const char *poll_id,
+                           const poll_t *p) {
+    stored_poll sp;
+    store(p, &sp);
+    const char *kv[] = {"type", type, "poll", poll_id, "public", sp.pub, "results", sp.res, NULL};
+    hist_event e = ev(event_id, kv);
+    hist_state_add(st, &e);
+}
+
 static poll_t *make_poll(const char *id, const char *json, int64_t created) {
     cJSON *o = cJSON_Parse(json);
     poll_def d;
@@ -584,15 +595,8 @@ static void scale_and_text_init(scale_and_text *f) {
     uint32_t aid;
     ck_assert_int_eq(poll_answer_add(f->t, "a", "O", "Un réseau, qui dure", &aid, &why), POLL_OK);
     ck_assert_int_eq(poll_upvote(f->t, "b", "O", aid, true, &why), POLL_OK);
-    stored_poll ss, ts;
-    store(f->s, &ss);
-    store(f->t, &ts);
-    const char *es[] = {"type", "ballot", "poll", "S", "public", ss.pub, "results", ss.res, NULL};
-    const char *et[] = {"type", "upvote", "poll", "T", "public", ts.pub, "results", ts.res, NULL};
-    hist_event e = ev("1-0", es);
-    hist_state_add(&f->st, &e);
-    e = ev("2-0", et);
-    hist_state_add(&f->st, &e);
+    add_poll_event(&f->st, "1-0", "ballot", "S", f->s);
+    add_poll_event(&f->st, "2-0", "upvote", "T", f->t);
 }
 
 static void scale_and_text_free(scale_and_text *f) {
@@ -773,15 +777,8 @@ static void org_fixture_init(org_fixture *f) {
     ck_assert_int_eq(poll_vote_org(f->p, &zoe, &third, &why), POLL_OK);
     ck_assert_int_eq(poll_vote_org(f->p, &lea, &both, &why), POLL_OK); /* the last one stands */
     ck_assert_int_eq(poll_vote_org(f->s, &zoe, &four, &why), POLL_OK);
-    stored_poll ps, ss;
-    store(f->p, &ps);
-    store(f->s, &ss);
-    const char *ep[] = {"type", "ballot", "poll", "P", "public", ps.pub, "results", ps.res, NULL};
-    const char *es[] = {"type", "ballot", "poll", "S", "public", ss.pub, "results", ss.res, NULL};
-    hist_event e = ev("1795833720000-0", ep);
-    hist_state_add(&f->st, &e);
-    e = ev("1795833780000-0", es);
-    hist_state_add(&f->st, &e);
+    add_poll_event(&f->st, "1795833720000-0", "ballot", "P", f->p);
+    add_poll_event(&f->st, "1795833780000-0", "ballot", "S", f->s);
 }
 
 static void org_fixture_free(org_fixture *f) {
@@ -900,17 +897,10 @@ START_TEST(test_threshold_note_per_poll) {
     free(md);
     poll_t *q = make_poll("Q", "{\"kind\":\"scale\",\"question\":\"Clair ?\"}", 2);
     ck_assert_int_eq(poll_open(q, true, &why), POLL_OK);
-    stored_poll ps, qs;
-    store(p, &ps);
-    store(q, &qs);
-    const char *ep[] = {"type", "poll_opened", "poll", "P", "public", ps.pub, "results", ps.res, NULL};
-    const char *eq[] = {"type", "poll_opened", "poll", "Q", "public", qs.pub, "results", qs.res, NULL};
     hist_state st;
     hist_state_init(&st);
-    hist_event e = ev("1-0", ep);
-    hist_state_add(&st, &e);
-    e = ev("2-0", eq);
-    hist_state_add(&st, &e);
+    add_poll_event(&st, "1-0", "poll_opened", "P", p);
+    add_poll_event(&st, "2-0", "poll_opened", "Q", q);
     export_book book;
     export_book_init(&book);
     export_meta m = {"T", 1795833600000LL, 0, 0, "", NULL};
