@@ -88,6 +88,57 @@ async function setSlider(page, pos) {
     el.dispatchEvent(new Event('input', { bubbles: true }));
   }, pos);
 }
+/**
+ * The timeline's marks as laid out: every one a target of 24 px at least,
+ * none overlapping another, all within the timeline (issue #12, item 8).
+ * Resolves after a frame so a resize has been laid out.
+ */
+async function marksApart(page, what) {
+  await drawn(page);
+  const { boxes, track } = await page.locator('.timeline-marks').evaluate((el) => ({
+    track: el.getBoundingClientRect().toJSON(),
+    boxes: [...el.querySelectorAll('.mark')].map((m) => m.getBoundingClientRect().toJSON()),
+  }));
+  assert.ok(boxes.length > 0, `${what}: marks drawn`);
+  for (const [i, b] of boxes.entries()) {
+    assert.ok(b.width >= 24 && b.height >= 24, `${what}: mark ${i} is ${b.width}×${b.height}`);
+    assert.ok(b.left >= track.left - 0.5 && b.right <= track.right + 0.5 && b.bottom <= track.bottom + 0.5, `${what}: mark ${i} inside the timeline`);
+    for (const [j, c] of boxes.entries()) {
+      if (j <= i) continue;
+      const overlap = Math.min(b.right, c.right) - Math.max(b.left, c.left) > 0.5 && Math.min(b.bottom, c.bottom) - Math.max(b.top, c.top) > 0.5;
+      assert.ok(!overlap, `${what}: marks ${i} and ${j} overlap`);
+    }
+  }
+  return boxes.length;
+}
+
+/**
+ * Serve the page a made-up workshop's history (by request interception):
+ * `events` as the server's history would page them, the marks-only view,
+ * and /state answered with `state(rev)`. Edits come `slow` ms late.
+ */
+async function serveHistory(page, id, events, { state, slow = 0 }) {
+  const marks = events.filter((e) => e.type !== 'op');
+  const title = events[0].title;
+  const rev = events.filter((e) => e.type === 'op').length;
+  await page.route(`**/api/workshops/${id}/**`, async (route) => {
+    const u = new URL(route.request().url());
+    const reply = (body) => route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify(body) });
+    if (u.pathname.endsWith('/state')) {
+      const at = Number(u.searchParams.get('rev'));
+      return reply({ workshop: id, title, rev: at, event: null, t: events[0].t, text: state(at), present: [], polls: [] });
+    }
+    const only = u.searchParams.get('only') === 'marks';
+    const list = only ? marks : events;
+    if (!only && slow) await sleep(slow);
+    const limit = Number(u.searchParams.get('limit') || 1000);
+    const after = u.searchParams.get('after');
+    const from = after ? list.findIndex((e) => e.id === after) + 1 : 0;
+    const chunk = list.slice(from, from + limit);
+    return reply({ workshop: id, title, created: events[0].t, rev, events: chunk, next: from + limit < list.length ? chunk[chunk.length - 1].id : null });
+  });
+}
+
 async function showsRev(page, events, pos, what) {
   const expected = texts[revAfter(events[pos])];
   await until(async () => (await shown(page)) === expected, { message: `${what}: text at position ${pos} (rev ${revAfter(events[pos])})`, timeout: 5000 });
@@ -141,6 +192,8 @@ test('the replay: scrub, step, key moments, play to the end, colours, presence, 
   assert.equal(await page.locator('.timeline-marks .mark-arrival').count(), events.filter((e) => e.type === 'arrived').length);
   assert.ok(await page.locator('.timeline-marks .mark-poll').count() >= 2);
   assert.match(await page.locator('.timeline-marks .mark-arrival').first().getAttribute('aria-label'), /Arrivée de Awa \(Ville de Lyon\)/);
+  // Arrivals 30 ms apart and the poll's steps close together: no overlap.
+  await marksApart(page, 'desktop');
 
   // The slider at many positions: the text is the known one at that revision.
   const r = [0, 1, 5, 20, 33, 47, events.length - 2, events.length - 1];
@@ -257,6 +310,8 @@ test('the replay: scrub, step, key moments, play to the end, colours, presence, 
   await setSlider(page, closed);
   await page.locator('#replay-polls .poll-card').waitFor();
   assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= document.documentElement.clientWidth), 'no horizontal scrolling');
+  await until(async () => (await page.locator('.timeline-marks').evaluate((el) => el.clientWidth)) < 390, { message: 'the timeline narrows' });
+  await marksApart(page, 'phone');
   await page.screenshot({ path: artifact('replay-phone.png'), fullPage: true });
   // (Blocks of text out of view are not painted in a full-page capture: content-visibility.)
   await page.locator('#replay-text').screenshot({ path: artifact('replay-phone-text.png') });
@@ -341,6 +396,47 @@ test('the facilitator exports the record and deletes the workshop', async () => 
   noProblems(page);
 });
 
+test('an assembly arriving at once: 40 marks in two seconds stay apart, each reachable, on a desktop and a phone', async () => {
+  const ORGS = ['Ville de Lyon', 'Banque Solidaire', 'Association des Habitants', 'Métropole', 'CAF', 'Mission locale', 'Centre social', 'Région'];
+  let clock = 1795833600000;
+  let k = 0;
+  const ev = (x) => ({ id: `${clock}-${k++}`, t: clock, ...x });
+  const events = [ev({ type: 'created', rev: 0, title: 'Assemblée' })];
+  for (let i = 0; i < 40; i++) {
+    clock += 50;
+    events.push(ev({ type: 'arrived', rev: 0, participant: `p${i}`, name: `Personne ${i}`, org: ORGS[i % ORGS.length], role: 'participant' }));
+  }
+  let text = '';
+  for (let r = 0; r < 200; r++) {
+    clock += 3000;
+    events.push(ev({ type: 'op', rev: r, author: `p${r % 40}`, org: ORGS[r % ORGS.length], op: r ? [r, 'a'] : ['a'] }));
+    text += 'a';
+  }
+  const ID = 'assemblyArrivesAtOnce001';
+  const page = await newPage();
+  await serveHistory(page, ID, events, { state: (at) => text.slice(0, at) });
+  await page.goto(`${server.url}/#/w/${ID}/replay`);
+  await page.locator('#replay-slider:not([disabled])').waitFor();
+  await page.locator('.replay-loading').waitFor({ state: 'hidden' });
+  assert.equal(await marksApart(page, 'desktop, 40 arrivals'), 40);
+  // Each is still a way to its moment: the last of the crowd, wherever it was put.
+  const last = page.locator('.timeline-marks .mark-arrival').last();
+  await last.click();
+  assert.equal(await sliderPos(page), 40);
+  await page.locator('#replay-event', { hasText: 'Personne 39' }).waitFor();
+  // The keyboard walks them in time order.
+  await page.locator('.timeline-marks .mark-arrival').first().focus();
+  await page.keyboard.press('ArrowRight');
+  assert.equal(await page.evaluate(() => document.activeElement.dataset.pos), '2');
+
+  await page.setViewportSize({ width: 390, height: 844 });
+  await until(async () => (await page.locator('.timeline-marks').evaluate((el) => el.clientWidth)) < 390, { message: 'the timeline narrows' });
+  assert.equal(await marksApart(page, 'phone, 40 arrivals'), 40);
+  assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= document.documentElement.clientWidth), 'no horizontal scrolling');
+  await page.locator('.replay-controls').screenshot({ path: artifact('replay-phone-crowd.png') });
+  noProblems(page);
+});
+
 test('a 260k-edit history (automerge-paper) replays smoothly', { skip: !existsSync(TRACE) && 'trace not found' }, async (t) => {
   const trace = JSON.parse(gunzipSync(readFileSync(TRACE)).toString('utf8'));
   const ORGS = ['Ville de Lyon', 'Banque', 'Association des Habitants'];
@@ -373,23 +469,12 @@ test('a 260k-edit history (automerge-paper) replays smoothly', { skip: !existsSy
   engine.build();
   const stateRevs = [];
   const page = await newPage();
-  await page.route(`**/api/workshops/${ID}/**`, async (route) => {
-    const u = new URL(route.request().url());
-    const reply = (body) => route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify(body) });
-    if (u.pathname.endsWith('/state')) {
-      const at = Number(u.searchParams.get('rev'));
+  await serveHistory(page, ID, events, {
+    state: (at) => {
       stateRevs.push(at);
-      return reply({ workshop: ID, title: 'automerge-paper', rev: at, event: null, t: events[0].t, text: engine.docAt(at).text, present: [], polls: [] });
-    }
-    const only = u.searchParams.get('only') === 'marks';
-    const list = only ? marks : events;
-    // Edits come slowly (a slow link), so the page is used before they are all in.
-    if (!only) await sleep(400);
-    const limit = Number(u.searchParams.get('limit') || 1000);
-    const after = u.searchParams.get('after');
-    const from = after ? list.findIndex((e) => e.id === after) + 1 : 0;
-    const page = list.slice(from, from + limit);
-    return reply({ workshop: ID, title: 'automerge-paper', created: events[0].t, rev: r, events: page, next: from + limit < list.length ? page[page.length - 1].id : null });
+      return engine.docAt(at).text;
+    },
+    slow: 400, // edits come slowly (a slow link), so the page is used before they are all in
   });
   const t0 = Date.now();
   await page.goto(`${server.url}/#/w/${ID}/replay`);

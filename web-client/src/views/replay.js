@@ -16,12 +16,15 @@
 import { h } from './dom.js';
 import { orgColor, orgKey, PALETTE } from '../state/colors.js';
 import { Player, SPEEDS, UNKNOWN } from '../state/replay.js';
+import { layoutMarks } from '../state/marklayout.js';
 import { renderResults } from './pollresults.js';
 
 const FASTEST_BUDGET_MS = 5; // ops applied per frame at "fastest" (the rest: drawing)
 const FASTEST_SLICE = 250;
 const STATE_DEBOUNCE_MS = 120;
 const EAGER_CHUNKS = 8; // chunks drawn with their tints at once in a frame; the rest when in view
+const MARK_PX = 24; // a timeline mark's side: the smallest target WCAG 2.5.8 allows
+const THUMB_HALF_REM = 0.55; // half the slider thumb's width, where the track's moments start
 const STEP_KEYS = { ArrowRight: 1, ArrowUp: 1, ArrowLeft: -1, ArrowDown: -1 }; // on the slider
 
 /** The statement, drawn chunk by chunk with authorship tints. */
@@ -214,6 +217,10 @@ export class ReplayView {
     this.marksLabel = h('span', { id: 'replay-marks-label', class: 'visually-hidden' });
     i18n.bind(this.marksLabel, 'replay.marks');
     this.marksEl.addEventListener('keydown', (e) => this._marksKey(e));
+    // The marks are placed in pixels: again whenever the track's width changes.
+    const resized = new ResizeObserver(() => this._placeMarks());
+    resized.observe(this.marksEl);
+    this.offs.push(() => resized.disconnect());
     const timeline = h('div', { class: 'timeline' }, sliderLabel, this.slider, this.marksLabel, this.marksEl);
     const keyArrivals = h('span');
     i18n.bind(keyArrivals, 'replay.markArrivals');
@@ -684,7 +691,6 @@ export class ReplayView {
   _drawMarks() {
     const rp = this.replay;
     const { i18n } = this;
-    const span = Math.max(1, rp.length - 1);
     const marks = rp.timelineMarks();
     const buttons = marks.map((m, k) => {
       const ev = m.event;
@@ -696,12 +702,33 @@ export class ReplayView {
         type: 'button', class: ['mark', `mark-${m.kind}`], title: label, 'aria-label': label,
         tabindex: k === 0 ? '0' : '-1', data: { pos: String(m.pos), kind: m.kind },
       });
-      if (m.kind === 'arrival') b.style.borderColor = orgColor(ev.org);
-      b.style.left = `calc(${m.pos / span} * (100% - 1.1rem) + 0.55rem)`;
+      if (m.kind === 'arrival') b.style.setProperty('--mark-colour', orgColor(ev.org));
       b.addEventListener('click', () => this.goto(m.pos, { say: true }));
       return b;
     });
     this.marksEl.replaceChildren(...buttons);
+    this._placeMarks();
+  }
+
+  /**
+   * Each mark under its moment on the slider's track, as a target of
+   * MARK_PX square; marks close in time go to further rows rather than
+   * overlap (state/marklayout.js).
+   */
+  _placeMarks() {
+    const buttons = this.marksEl.children;
+    const width = this.marksEl.clientWidth;
+    if (!buttons.length || !width) return; // not laid out yet: the observer calls again
+    const span = Math.max(1, this.replay.length - 1);
+    // The slider's thumb centre runs from half a thumb in from each end.
+    const inset = THUMB_HALF_REM * parseFloat(getComputedStyle(document.documentElement).fontSize);
+    const centres = [...buttons].map((b) => inset + (Number(b.dataset.pos) / span) * (width - 2 * inset));
+    const { lanes, places } = layoutMarks(centres, { width, size: MARK_PX });
+    places.forEach((p, k) => {
+      buttons[k].style.left = `${p.left}px`;
+      buttons[k].style.top = `${p.lane * MARK_PX}px`;
+    });
+    this.marksEl.style.height = `${lanes * MARK_PX}px`;
   }
 
   /** Arrow keys walk the marks (one tab stop for all of them). */
