@@ -1087,13 +1087,13 @@ END_TEST
 START_TEST(test_write_participant_exact) {
     sbuf b;
     sbuf_init(&b, 0);
-    proto_write_participant(&b, "p_1", "Awa", "Ville de Lyon", true);
+    proto_write_participant(&b, "p_1", "Awa", "Ville de Lyon", "facilitator");
     ck_assert_str_eq(sbuf_data(&b),
                      "{\"id\":\"p_1\",\"name\":\"Awa\",\"organisation\":\"Ville de Lyon\",\"role\":\"facilitator\"}");
     cJSON_Delete(parse_out(&b));
     sbuf_reset(&b);
     const char *name = "Zoé \"la\" \\ 😀", *org = "Banque\tdu\nNord";
-    proto_write_participant(&b, "p_2", name, org, false);
+    proto_write_participant(&b, "p_2", name, org, "participant");
     ck_assert_str_eq(sbuf_data(&b), "{\"id\":\"p_2\",\"name\":\"Zoé \\\"la\\\" \\\\ 😀\",\"organisation\":"
                                     "\"Banque\\tdu\\nNord\",\"role\":\"participant\"}");
     cJSON *v = parse_out(&b);

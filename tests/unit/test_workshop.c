@@ -50,9 +50,9 @@ static workshop *mkws(const char *text, size_t window) {
     workshop *w = wk_new("q3mS0t4rVZ2bJ9m6cQe1xA", "Partenariat", "fkey-0123456789", 1795833600000LL, window);
     ck_assert_ptr_nonnull(w);
     ck_assert_int_eq(wk_load_snapshot(w, 0, text, strlen(text)), OT_OK);
-    ck_assert_int_eq(wk_add_participant(w, PID_A, SECRET_A, "Awa", "Ville de Lyon", true), A);
-    ck_assert_int_eq(wk_add_participant(w, PID_B, SECRET_B, "Jean", "Banque", false), B);
-    ck_assert_int_eq(wk_add_participant(w, PID_C, SECRET_C, "Zoé", "Association", false), C);
+    ck_assert_int_eq(wk_add_participant(w, PID_A, SECRET_A, "Awa", "Ville de Lyon", WK_FACILITATOR), A);
+    ck_assert_int_eq(wk_add_participant(w, PID_B, SECRET_B, "Jean", "Banque", WK_PARTICIPANT), B);
+    ck_assert_int_eq(wk_add_participant(w, PID_C, SECRET_C, "Zoé", "Association", WK_PARTICIPANT), C);
     return w;
 }
 
@@ -186,15 +186,15 @@ START_TEST(test_participant_add_find) {
     const wk_participant *a = &w->people[A];
     ck_assert_str_eq(a->name, "Awa");
     ck_assert_str_eq(a->org, "Ville de Lyon");
-    ck_assert(a->facilitator);
-    ck_assert(!w->people[B].facilitator);
+    ck_assert(wk_is_facilitator(a));
+    ck_assert(!wk_is_facilitator(&w->people[B]));
     ck_assert_ptr_null(a->last_opid);
     ck_assert_int_eq(a->online, 0);
     /* Past the initial capacity: earlier entries stay findable. */
     char id[WK_PID_LEN + 1];
     for (int i = 0; i < 40; i++) {
         snprintf(id, sizeof id, "p%016d", i);
-        ck_assert_int_eq(wk_add_participant(w, id, SECRET_C, "N", "O", false), 3 + i);
+        ck_assert_int_eq(wk_add_participant(w, id, SECRET_C, "N", "O", WK_PARTICIPANT), 3 + i);
     }
     for (int i = 0; i < 40; i++) {
         snprintf(id, sizeof id, "p%016d", i);
@@ -213,7 +213,7 @@ START_TEST(test_same_org) {
     ck_assert_ptr_null(wk_same_org(w, "Banque populaire"));
     ck_assert_ptr_null(wk_same_org(w, "Associations"));
     /* The first spelling stays the one joins are given. */
-    ck_assert_int_eq(wk_add_participant(w, "pDDDDDDDDDDDDDDDD", SECRET_C, "Dan", "Coop\xc3\xa9rative", false), 3);
+    ck_assert_int_eq(wk_add_participant(w, "pDDDDDDDDDDDDDDDD", SECRET_C, "Dan", "Coop\xc3\xa9rative", WK_PARTICIPANT), 3);
     ck_assert_str_eq(wk_same_org(w, "COOP\xc3\x89RATIVE"), "Coop\xc3\xa9rative");
     wk_free(w);
 }
@@ -1314,7 +1314,7 @@ static void run_round(uint64_t seed, size_t *ops_total) {
     for (size_t k = 0; k < n; k++) {
         char id[WK_PID_LEN + 1];
         snprintf(id, sizeof id, "p%016u", (unsigned)k);
-        cs[k].who = (uint32_t)wk_add_participant(w, id, SECRET_A, "n", "o", false);
+        cs[k].who = (uint32_t)wk_add_participant(w, id, SECRET_A, "n", "o", WK_PARTICIPANT);
         cs[k].conn = 100 + k;
         REQUIRE(ot_text_init(&cs[k].text, start, strlen(start)) == OT_OK);
         cs[k].rev = rev0;

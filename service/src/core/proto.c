@@ -605,9 +605,9 @@ void proto_write_cursor(sbuf *b, const char *participant, int64_t rev, int64_t a
     sbuf_puts(b, "]}");
 }
 
-void proto_write_arrived(sbuf *b, const char *id, const char *name, const char *org, bool facilitator) {
+void proto_write_arrived(sbuf *b, const char *id, const char *name, const char *org, const char *role) {
     sbuf_puts(b, "{\"type\":\"arrived\",\"participant\":");
-    proto_write_participant(b, id, name, org, facilitator);
+    proto_write_participant(b, id, name, org, role);
     sbuf_putc(b, '}');
 }
 
@@ -617,12 +617,14 @@ void proto_write_departed(sbuf *b, const char *participant) {
     sbuf_putc(b, '}');
 }
 
-void proto_write_participant(sbuf *b, const char *id, const char *name, const char *org, bool facilitator) {
+void proto_write_participant(sbuf *b, const char *id, const char *name, const char *org, const char *role) {
     sbuf_puts(b, "{\"id\":");
     sbuf_put_jstrz(b, id);
     sbuf_puts(b, ",\"name\":");
     sbuf_put_jstrz(b, name);
     sbuf_puts(b, ",\"organisation\":");
     sbuf_put_jstrz(b, org);
-    sbuf_puts(b, facilitator ? ",\"role\":\"facilitator\"}" : ",\"role\":\"participant\"}");
+    sbuf_puts(b, ",\"role\":");
+    sbuf_put_jstrz(b, role);
+    sbuf_putc(b, '}');
 }

@@ -124,10 +124,10 @@ void proto_write_pong(sbuf *b, const char *idjson);
 /* {"type":"op","rev":R,"op":OPJSON,"author":"P"} */
 void proto_write_op(sbuf *b, int64_t rev, const char *opjson, size_t opjson_len, const char *author);
 void proto_write_cursor(sbuf *b, const char *participant, int64_t rev, int64_t anchor, int64_t head);
-void proto_write_arrived(sbuf *b, const char *id, const char *name, const char *org, bool facilitator);
+void proto_write_arrived(sbuf *b, const char *id, const char *name, const char *org, const char *role);
 void proto_write_departed(sbuf *b, const char *participant);
 /* A participant object: {"id":…,"name":…,"organisation":…,"role":…} */
-void proto_write_participant(sbuf *b, const char *id, const char *name, const char *org, bool facilitator);
+void proto_write_participant(sbuf *b, const char *id, const char *name, const char *org, const char *role);
 
 /* Helpers for the HTTP API, shared so the rules stay in one place. */
 /* An integral JSON number in [lo, hi], in *out; lo and hi within

@@ -133,7 +133,7 @@ ot_status wk_apply_committed(workshop *w, int64_t rev, const char *opjson, size_
     ot_status s = ot_op_parse(opjson, len, &e.op);
     if (s != OT_OK) return s;
     int who = wk_find_participant(w, author);
-    if (who < 0) who = wk_add_participant(w, author, "", "?", "?", false);
+    if (who < 0) who = wk_add_participant(w, author, "", "?", "?", WK_PARTICIPANT);
     if (who < 0) { /* not an id this service makes: the stored history is damaged */
         ot_op_free(&e.op);
         return OT_EINVALID;
@@ -160,8 +160,35 @@ ot_status wk_apply_committed(workshop *w, int64_t rev, const char *opjson, size_
     return OT_OK;
 }
 
+static const char *const role_names[] = {
+    [WK_PARTICIPANT] = "participant",
+    [WK_REPRESENTATIVE] = "representative",
+    [WK_FACILITATOR] = "facilitator",
+    [WK_OBSERVER] = "observer",
+};
+
+const char *wk_role_name(wk_role role) {
+    return (size_t)role < sizeof role_names / sizeof *role_names ? role_names[role] : "participant";
+}
+
+bool wk_role_parse(const char *name, wk_role *role) {
+    for (size_t i = 0; name && i < sizeof role_names / sizeof *role_names; i++) {
+        if (strcmp(name, role_names[i]) == 0) {
+            *role = (wk_role)i;
+            return true;
+        }
+    }
+    return false;
+}
+
+wk_role wk_role_read(const char *name) {
+    wk_role role = WK_PARTICIPANT;
+    wk_role_parse(name, &role);
+    return role;
+}
+
 int wk_add_participant(workshop *w, const char *id, const char *secret, const char *name, const char *org,
-                       bool facilitator) {
+                       wk_role role) {
     if (w->npeople == w->people_cap) {
         size_t cap = w->people_cap ? w->people_cap * 2 : 8;
         wk_participant *p = realloc(w->people, cap * sizeof *p);
@@ -181,7 +208,7 @@ int wk_add_participant(workshop *w, const char *id, const char *secret, const ch
         free(p->org);
         return -1;
     }
-    p->facilitator = facilitator;
+    p->role = role;
     p->tokens = -1; /* full bucket on first use */
     return (int)w->npeople++;
 }

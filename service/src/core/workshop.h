@@ -24,12 +24,28 @@
 /* Why an ended workshop refuses a change (error code "ended"). */
 #define WK_ENDED_WHY "the workshop has ended; the statement is read-only"
 
+/* A person's role in a workshop: what they may do (protocol/agreement.md). */
+typedef enum {
+    WK_PARTICIPANT,                   /* writes, votes, answers */
+    WK_REPRESENTATIVE,                /* a participant who speaks for their organisation */
+    WK_FACILITATOR,                   /* runs the workshop */
+    WK_OBSERVER,                      /* follows, never writes */
+} wk_role;
+
+/* The role's name on the wire and in Redis: "participant", … */
+const char *wk_role_name(wk_role role);
+/* The role a name says; false (role untouched) for any other text. */
+bool wk_role_parse(const char *name, wk_role *role);
+/* A role read back from storage or another process: unknown text (a record
+ * from a later version) reads as a participant, the role with fewest rights. */
+wk_role wk_role_read(const char *name);
+
 typedef struct wk_participant {
     char id[WK_PID_LEN + 1];          /* public id, also the author of ops */
     char secret[WK_SECRET_LEN + 1];   /* resume secret: token = id "." secret */
     char *name;                       /* display name */
     char *org;                        /* organisation */
-    bool facilitator;                 /* role */
+    wk_role role;                     /* what they may do */
     char *last_opid;                  /* JSON text of the last accepted op id, NULL if none (de-duplication) */
     int64_t last_op_rev;              /* revision that op was applied at */
     int online;                       /* live connections on this process */
@@ -45,6 +61,7 @@ typedef struct wk_participant {
 
 /* Connected at all: through this process or another one. */
 static inline bool wk_present(const wk_participant *p) { return p->online > 0 || p->remote > 0; }
+static inline bool wk_is_facilitator(const wk_participant *p) { return p->role == WK_FACILITATOR; }
 
 /* A committed op kept for transforming late ops and for resumes. */
 typedef struct wk_entry {
@@ -109,7 +126,7 @@ ot_status wk_apply_committed(workshop *w, int64_t rev, const char *opjson, size_
 
 /* Participants. Returns the index, or -1 (out of memory). */
 int wk_add_participant(workshop *w, const char *id, const char *secret, const char *name, const char *org,
-                       bool facilitator);
+                       wk_role role);
 int wk_find_participant(const workshop *w, const char *id);
 /* How an organisation already in the workshop is written, if org is the
  * same one written another way (case, spaces: utf8_label_key); else NULL.

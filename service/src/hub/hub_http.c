@@ -234,13 +234,15 @@ static void put_public(sbuf *b, const char *id, const char *title, int64_t creat
     sbuf_puts(b, ",\"present\":[");
 }
 
-void hub_write_present(sbuf *b, const char *name, const char *org, bool facilitator, bool first) {
+void hub_write_present(sbuf *b, const char *name, const char *org, wk_role role, bool first) {
     if (!first) sbuf_putc(b, ',');
     sbuf_puts(b, "{\"name\":");
     sbuf_put_jstrz(b, name);
     sbuf_puts(b, ",\"organisation\":");
     sbuf_put_jstrz(b, org);
-    sbuf_puts(b, facilitator ? ",\"role\":\"facilitator\"}" : ",\"role\":\"participant\"}");
+    sbuf_puts(b, ",\"role\":");
+    sbuf_put_jstrz(b, wk_role_name(role));
+    sbuf_putc(b, '}');
 }
 
 typedef struct http_get {
@@ -289,7 +291,7 @@ void hub_http_get(hub *h, uint64_t req, const char *id) {
         for (size_t i = 0; i < r->w->npeople; i++) {
             const wk_participant *p = &r->w->people[i];
             if (!wk_present(p)) continue;
-            hub_write_present(b, p->name, p->org, p->facilitator, first);
+            hub_write_present(b, p->name, p->org, p->role, first);
             first = false;
         }
         sbuf_puts(b, "]}");

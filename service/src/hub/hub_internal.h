@@ -262,7 +262,7 @@ void hub_presence_relayed(hub_room *r, const char *origin, const char *json, siz
  * which is read from the history's marks and the live processes. */
 void hub_presence_answer(hub *h, uint64_t req, const char *id, char *answer);
 /* One entry of that list: {"name","organisation","role"}, after a comma unless first. */
-void hub_write_present(sbuf *b, const char *name, const char *org, bool facilitator, bool first);
+void hub_write_present(sbuf *b, const char *name, const char *org, wk_role role, bool first);
 /* The room caught up with other processes' ops: carets parked for them apply. */
 void hub_presence_caught_up(hub_room *r);
 /* Send the carets that changed, at most one per participant per 50 ms (hub_cursor.c). */

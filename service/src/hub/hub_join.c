@@ -34,7 +34,7 @@ static void record_event(hub_room *r, const char *type, const wk_participant *p)
     hub_ms_text(t, hub_now_ms());
     store_cmd(r->hub->store, NULL, NULL,
               "FCALL atelier_mark 3 %s %s %s %s type %s participant %s name %s org %s role %s origin %s", r->k_meta,
-              r->k_events, r->k_marks, t, type, p->id, p->name, p->org, p->facilitator ? "facilitator" : "participant",
+              r->k_events, r->k_marks, t, type, p->id, p->name, p->org, wk_role_name(p->role),
               r->hub->origin);
 }
 
@@ -85,7 +85,7 @@ static void write_present(const workshop *w, int who, sbuf *b) {
         if ((int)i == who || !wk_present(p)) continue;
         if (!first) sbuf_putc(b, ',');
         first = false;
-        proto_write_participant(b, p->id, p->name, p->org, p->facilitator);
+        proto_write_participant(b, p->id, p->name, p->org, wk_role_name(p->role));
         if (p->has_cursor) {
             b->len--; /* reopen the object to add the caret */
             sbuf_printf(b, ",\"rev\":%lld,\"sel\":[%lld,%lld]}", (long long)w->rev, (long long)p->sel[0],
@@ -109,12 +109,13 @@ static void write_welcome(hub_room *r, int who, const char *idjson, bool resume,
     sbuf_put_jstrz(b, w->title);
     hub_workshop_write_fields(b, w->time_zone, w->code, w->ended, w->ended_at);
     sbuf_puts(b, "},\"participant\":");
-    proto_write_participant(b, me->id, me->name, me->org, me->facilitator);
+    proto_write_participant(b, me->id, me->name, me->org, wk_role_name(me->role));
     sbuf_puts(b, ",\"token\":\"");
     sbuf_puts(b, me->id);
     sbuf_putc(b, '.');
     sbuf_puts(b, me->secret);
-    sbuf_puts(b, me->facilitator ? "\",\"role\":\"facilitator\"" : "\",\"role\":\"participant\"");
+    sbuf_puts(b, "\",\"role\":");
+    sbuf_put_jstrz(b, wk_role_name(me->role));
     write_doc(w, who, resume, from, b);
     write_present(w, who, b);
     hub_poll_write_welcome(r, who, b);
@@ -235,7 +236,7 @@ static void join_resume(hub_room *r, hub_session *s, proto_msg *msg, bool reread
         refuse(h, s, PROTO_EFORBIDDEN, "this participant token is not this workshop's; join anew", msg->idjson);
         return;
     }
-    if (j->key) w->people[who].facilitator = true;
+    if (j->key) w->people[who].role = WK_FACILITATOR;
     if (j->rev > w->rev) {
         refuse(h, s, PROTO_EBAD_REQUEST, "resume revision is ahead of the server's", msg->idjson);
         return;
@@ -269,7 +270,8 @@ static void join_new(hub_room *r, hub_session *s, proto_msg *msg) {
     }
     /* One organisation, one group: "banque " joins the "Banque" already here. */
     const char *same = wk_same_org(w, j->organisation);
-    int who = wk_add_participant(w, pid, secret, j->name, same ? same : j->organisation, j->key != NULL);
+    int who = wk_add_participant(w, pid, secret, j->name, same ? same : j->organisation,
+                                 j->key ? WK_FACILITATOR : WK_PARTICIPANT);
     if (who < 0) {
         free(js);
         refuse(h, s, PROTO_EINTERNAL, "out of memory", msg->idjson);

@@ -180,10 +180,10 @@ bool hub_person_upsert(workshop *w, const char *pid, const char *json) {
     const char *secret = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "secret"));
     bool ok = name && org && role && secret;
     if (ok) {
-        bool fac = strcmp(role, "facilitator") == 0;
+        wk_role as = wk_role_read(role);
         int who = wk_find_participant(w, pid);
         if (who < 0) {
-            ok = wk_add_participant(w, pid, secret, name, org, fac) >= 0;
+            ok = wk_add_participant(w, pid, secret, name, org, as) >= 0;
         } else {
             wk_participant *p = &w->people[who];
             char *n = strdup(name), *g = strdup(org);
@@ -194,7 +194,7 @@ bool hub_person_upsert(workshop *w, const char *pid, const char *json) {
                 p->name = n;
                 p->org = g;
                 snprintf(p->secret, sizeof p->secret, "%s", secret);
-                p->facilitator = fac;
+                p->role = as;
             } else {
                 free(n);
                 free(g);

@@ -17,7 +17,7 @@
 #define RESULTS_EVERY_US 250000 /* results relayed at most 4 times a second */
 
 bool hub_poll_is_facilitator(const hub_room *r, const hub_session *s) {
-    return r->w->people[s->participant].facilitator;
+    return wk_is_facilitator(&r->w->people[s->participant]);
 }
 
 void hub_send_if(hub_room *r, sbuf *b, bool (*may)(const hub_room *r, const hub_session *s, const void *arg),

@@ -12,7 +12,7 @@
 /* ---- Joining ---- */
 
 void hub_poll_write_welcome(hub_room *r, int who, sbuf *b) {
-    bool fac = r->w->people[who].facilitator;
+    bool fac = wk_is_facilitator(&r->w->people[who]);
     sbuf_puts(b, ",\"polls\":[");
     bool first = true;
     for (size_t i = 0; i < r->polls.n; i++) {
@@ -30,14 +30,14 @@ void hub_poll_after_welcome(hub_room *r, hub_session *s) {
     const wk_participant *me = &r->w->people[s->participant];
     for (size_t i = 0; i < r->polls.n; i++) {
         const poll_t *p = r->polls.v[i];
-        if (!poll_visible(p, me->facilitator)) continue;
+        if (!poll_visible(p, wk_is_facilitator(me))) continue;
         sbuf_reset(&h->scratch);
         if (poll_took_part(p, me->id, me->org)) {
             poll_write_mine(&h->scratch, p, me->id, me->org, NULL);
             net_send_sbuf(h->net, s->conn, &h->scratch);
         }
         sbuf_reset(&h->scratch);
-        if (p->state != POLL_DRAFT && poll_may_see_results(p, me->facilitator)) {
+        if (p->state != POLL_DRAFT && poll_may_see_results(p, wk_is_facilitator(me))) {
             poll_write_results(&h->scratch, p, poll_threshold(p), NULL);
             net_send_sbuf(h->net, s->conn, &h->scratch);
         }

@@ -115,7 +115,7 @@ static void list_present(sweep *s, const char *origin) {
         if (strcmp(p->origin, origin) != 0 || p->connections <= 0 || s->listed[i]) continue;
         for (size_t j = i; j < s->st.npeople; j++)
             if (strcmp(s->st.people[j].participant, p->participant) == 0) s->listed[j] = true;
-        hub_write_present(&s->present, p->name, p->org, strcmp(p->role, "facilitator") == 0, s->present.len == 0);
+        hub_write_present(&s->present, p->name, p->org, wk_role_read(p->role), s->present.len == 0);
     }
 }
 
@@ -147,7 +147,7 @@ static void origin_checked(redisReply *reply, void *priv) {
             const hist_person *p = &s->st.people[i];
             if (strcmp(p->origin, c->origin) != 0 || p->connections <= 0) continue;
             int who = wk_find_participant(r->w, p->participant);
-            if (who < 0) who = wk_add_participant(r->w, p->participant, "", p->name, p->org, !strcmp(p->role, "facilitator"));
+            if (who < 0) who = wk_add_participant(r->w, p->participant, "", p->name, p->org, wk_role_read(p->role));
             if (who >= 0) remote_add(r, who, c->origin);
         }
     } else if (reply && reply->type == REDIS_REPLY_INTEGER && reply->integer == 0 && h->store) {
@@ -258,7 +258,7 @@ static hub_remote *remote_find(hub_room *r, int who, const char *origin) {
  * process's clients but except_conn and the participant's own. */
 static void send_arrived(hub_room *r, int who, uint64_t except_conn) {
     const wk_participant *p = &r->w->people[who];
-    proto_write_arrived(&r->hub->scratch, p->id, p->name, p->org, p->facilitator);
+    proto_write_arrived(&r->hub->scratch, p->id, p->name, p->org, wk_role_name(p->role));
     hub_broadcast(r, &r->hub->scratch, except_conn, who);
 }
 
@@ -390,7 +390,7 @@ static void publish(hub_room *r, const sbuf *msg) {
 void hub_presence_arrived(hub_room *r, int who, uint64_t conn) {
     const wk_participant *p = &r->w->people[who];
     sbuf *b = &r->hub->scratch;
-    proto_write_arrived(b, p->id, p->name, p->org, p->facilitator);
+    proto_write_arrived(b, p->id, p->name, p->org, wk_role_name(p->role));
     publish(r, b);
     if (p->remote == 0) hub_broadcast(r, b, conn, who);
     else sbuf_reset(b);
@@ -425,7 +425,7 @@ static void send_roster(hub_room *r) {
         if (p->online <= 0) continue;
         if (!first) sbuf_putc(msg, ',');
         first = false;
-        proto_write_participant(msg, p->id, p->name, p->org, p->facilitator);
+        proto_write_participant(msg, p->id, p->name, p->org, wk_role_name(p->role));
         if (p->has_cursor && p->cursor_local) { /* with its caret, like a welcome's participants */
             msg->len--; /* reopen the object */
             sbuf_printf(msg, ",\"rev\":%lld,\"sel\":[%lld,%lld]}", (long long)r->w->rev, (long long)p->sel[0],
@@ -491,7 +491,7 @@ static int relayed_person(workshop *w, const cJSON *o) {
         !proto_valid_label(org, PROTO_NAME_MAX))
         return -1;
     int who = wk_find_participant(w, id);
-    if (who < 0) who = wk_add_participant(w, id, "", name, org, strcmp(role, "facilitator") == 0);
+    if (who < 0) who = wk_add_participant(w, id, "", name, org, wk_role_read(role));
     return who;
 }
 

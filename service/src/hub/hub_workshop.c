@@ -127,7 +127,7 @@ static bool send_change(state_change *c) {
 
 /* What the requester may not do now, or NULL. */
 static const char *refusal(const hub_room *r, const wk_participant *me, bool ending, proto_err *e) {
-    if (!me->facilitator) return *e = PROTO_EFORBIDDEN, "only a facilitator ends or reopens the workshop";
+    if (!wk_is_facilitator(me)) return *e = PROTO_EFORBIDDEN, "only a facilitator ends or reopens the workshop";
     if (!r->hub->store || !store_up(r->hub->store)) return *e = PROTO_EUNAVAILABLE, HUB_UNAVAILABLE_CHANGE;
     if (ending && r->w->ended) return *e = PROTO_EENDED, "the workshop has ended already";
     if (!ending && !r->w->ended) return *e = PROTO_EBAD_REQUEST, "the workshop is open already";
