@@ -34,6 +34,8 @@ static const char *const type_names[] = {
     [PROTO_POLL_CLOSE] = "poll_close", [PROTO_POLL_REOPEN] = "poll_reopen", [PROTO_POLL_RESULTS] = "poll_results",
     [PROTO_POLL_DELETE] = "poll_delete", [PROTO_VOTE] = "vote", [PROTO_ANSWER] = "answer", [PROTO_UPVOTE] = "upvote",
     [PROTO_WORKSHOP_END] = "workshop_end", [PROTO_WORKSHOP_REOPEN] = "workshop_reopen",
+    [PROTO_AGENDA_SET] = "agenda_set", [PROTO_PHASE_START] = "phase_start", [PROTO_PHASE_NEXT] = "phase_next",
+    [PROTO_PHASE_PAUSE] = "phase_pause", [PROTO_PHASE_RESUME] = "phase_resume", [PROTO_PHASE_EXTEND] = "phase_extend",
 };
 
 const char *proto_type_name(proto_type t) {
@@ -500,7 +502,9 @@ static proto_err decode_general(const char *json, size_t len, proto_msg *m, cons
     case PROTO_POLL_CREATE: case PROTO_POLL_EDIT: case PROTO_POLL_OPEN: case PROTO_POLL_CLOSE:
     case PROTO_POLL_REOPEN: case PROTO_POLL_RESULTS: case PROTO_POLL_DELETE: case PROTO_VOTE:
     case PROTO_ANSWER: case PROTO_UPVOTE:
-        m->u.obj = o; /* the poll model reads the rest */
+    case PROTO_AGENDA_SET: case PROTO_PHASE_START: case PROTO_PHASE_NEXT: case PROTO_PHASE_PAUSE:
+    case PROTO_PHASE_RESUME: case PROTO_PHASE_EXTEND:
+        m->u.obj = o; /* the poll model, or the agenda, reads the rest */
         return PROTO_OK;
     case PROTO_NONE:
         *why = "unknown message type";
@@ -539,7 +543,7 @@ void proto_msg_free(proto_msg *m) {
         free(m->u.join.token);
     } else if (m->type == PROTO_OP) {
         ot_op_free(&m->u.op.op);
-    } else if (proto_is_poll(m->type)) {
+    } else if (proto_is_poll(m->type) || proto_is_agenda(m->type)) {
         cJSON_Delete(m->u.obj);
     }
     memset(m, 0, sizeof *m);

@@ -47,10 +47,20 @@ typedef enum {
     /* The workshop's end and reopening (facilitators): no body but the id. */
     PROTO_WORKSHOP_END,
     PROTO_WORKSHOP_REOPEN,
+    /* The agenda and its timer (facilitators, protocol/agreement.md): decoded
+     * as far as their type and id; core/agenda.h reads the rest from msg->u.obj. */
+    PROTO_AGENDA_SET,
+    PROTO_PHASE_START,
+    PROTO_PHASE_NEXT,
+    PROTO_PHASE_PAUSE,
+    PROTO_PHASE_RESUME,
+    PROTO_PHASE_EXTEND,
 } proto_type;
 
 /* True for the poll message types, whose body is msg->u.obj. */
 static inline bool proto_is_poll(proto_type t) { return t >= PROTO_POLL_CREATE && t <= PROTO_UPVOTE; }
+/* True for the agenda message types, whose body is msg->u.obj too. */
+static inline bool proto_is_agenda(proto_type t) { return t >= PROTO_AGENDA_SET && t <= PROTO_PHASE_EXTEND; }
 
 /* Stable error codes, as sent in error.code. */
 typedef enum {
@@ -94,7 +104,7 @@ typedef struct proto_msg {
         proto_join join;
         proto_opmsg op;
         proto_cursor cursor;
-        struct cJSON *obj;    /* poll messages: the whole parsed object */
+        struct cJSON *obj;    /* poll and agenda messages: the whole parsed object */
     } u;
 } proto_msg;
 
