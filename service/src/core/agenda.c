@@ -322,24 +322,25 @@ void agenda_write_timer(sbuf *b, const agenda_timer *t) {
     sbuf_putc(b, '}');
 }
 
-static void write_fields(sbuf *b, const agenda *a) {
-    sbuf_puts(b, "\"phases\":");
+/* "now":NOW,"phases":[…],"timer":{…} */
+static void write_fields(sbuf *b, const agenda *a, int64_t now) {
+    sbuf_puts(b, "\"now\":");
+    sbuf_put_i64(b, now);
+    sbuf_puts(b, ",\"phases\":");
     agenda_write_phases(b, a);
     sbuf_puts(b, ",\"timer\":");
     agenda_write_timer(b, &a->timer);
 }
 
-void agenda_write_state(sbuf *b, const agenda *a) {
+void agenda_write_state(sbuf *b, const agenda *a, int64_t now) {
     sbuf_putc(b, '{');
-    write_fields(b, a);
+    write_fields(b, a, now);
     sbuf_putc(b, '}');
 }
 
 void agenda_write_message(sbuf *b, const agenda *a, int64_t now, const char *idjson) {
-    sbuf_puts(b, "{\"type\":\"agenda\",\"now\":");
-    sbuf_put_i64(b, now);
-    sbuf_putc(b, ',');
-    write_fields(b, a);
+    sbuf_puts(b, "{\"type\":\"agenda\",");
+    write_fields(b, a, now);
     proto_write_id(b, idjson);
     sbuf_putc(b, '}');
 }

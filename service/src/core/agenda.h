@@ -114,8 +114,8 @@ proto_err agenda_set_phases(agenda *a, const agenda *from, agenda_change *c, con
 void agenda_write_phases(sbuf *b, const agenda *a);
 /* {"phase","started_at","ends_at","paused_at","extended_ms"} (nulls when none) */
 void agenda_write_timer(sbuf *b, const agenda_timer *t);
-/* {"phases":[…],"timer":{…}}: the welcome's "agenda". */
-void agenda_write_state(sbuf *b, const agenda *a);
+/* {"now":NOW,"phases":[…],"timer":{…}}: the welcome's "agenda". */
+void agenda_write_state(sbuf *b, const agenda *a, int64_t now);
 /* {"type":"agenda","now":NOW,"phases":[…],"timer":{…}[,"id":…]} */
 void agenda_write_message(sbuf *b, const agenda *a, int64_t now, const char *idjson);
 

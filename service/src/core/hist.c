@@ -46,11 +46,46 @@ bool hist_event_from_fields(hist_event *e, const char *id, const char *const *kv
         else if (strcmp(k, "was") == 0) e->was = v;
         else if (strcmp(k, "origin") == 0) e->origin = v;
         else if (strcmp(k, "by") == 0) e->by = v;
+        else if (strcmp(k, "phase") == 0) e->phase = v;
+        else if (strcmp(k, "minutes") == 0) e->minutes = v;
+        else if (strcmp(k, "phases") == 0) e->phases = v;
+        else if (strcmp(k, "timer") == 0) e->timer = v;
     }
     return e->type && e->type[0];
 }
 
 static bool is_poll_event(const hist_event *e) { return e->poll != NULL; }
+
+bool hist_is_agenda(const hist_event *e) {
+    return e->type && (strncmp(e->type, "phase_", 6) == 0 || strcmp(e->type, "agenda_changed") == 0 ||
+                       strcmp(e->type, "agenda_done") == 0);
+}
+
+/* JSON text the server stored, as is; null when absent or not of that kind (open: '{' or '['). */
+static void put_json(sbuf *b, const char *name, const char *json, char open) {
+    sbuf_puts(b, ",\"");
+    sbuf_puts(b, name);
+    sbuf_puts(b, "\":");
+    sbuf_puts(b, json && json[0] == open ? json : "null");
+}
+
+/* An agenda event's own fields: phase, title, minutes, phases, timer (those it has). */
+static void write_agenda_fields(sbuf *b, const hist_event *e) {
+    if (e->phase) {
+        sbuf_puts(b, ",\"phase\":");
+        sbuf_put_jstrz(b, e->phase);
+    }
+    if (e->title) {
+        sbuf_puts(b, ",\"title\":");
+        sbuf_put_jstrz(b, e->title);
+    }
+    if (e->minutes) {
+        sbuf_puts(b, ",\"minutes\":");
+        sbuf_put_i64(b, strtoll(e->minutes, NULL, 10));
+    }
+    if (e->phases) put_json(b, "phases", e->phases, '[');
+    if (e->timer) put_json(b, "timer", e->timer, '{');
+}
 
 /* What a view needs to know of a stored poll object. */
 typedef struct poll_facts {
@@ -155,9 +190,10 @@ bool hist_write_event(sbuf *b, const hist_event *e, hist_view v) {
         put_field(b, "name", e->name);
         put_field(b, "org", e->org);
         put_field(b, "role", e->role);
-    } else if (e->by) { /* the workshop ended or reopened */
+    } else if (e->by) { /* the workshop ended or reopened; an agenda event */
         put_field(b, "by", e->by);
         put_field(b, "name", e->name);
+        if (hist_is_agenda(e)) write_agenda_fields(b, e);
     } else if (e->title) {
         put_field(b, "title", e->title);
     }

@@ -40,8 +40,15 @@ typedef struct hist_event {
     const char *org_answer;     /* ballot on an organisations poll: the organisation's answer and who gave it (JSON text) */
     const char *was;            /* poll_deleted: "draft" when it never left draft */
     const char *origin;         /* arrived, departed: the server process the connection was on */
-    const char *by;             /* ended, reopened: the facilitator's participant id (their name in `name`) */
+    const char *by;             /* ended, reopened, agenda events: the facilitator's participant id (their name in `name`) */
+    const char *phase;          /* agenda events: the phase concerned */
+    const char *minutes;        /* phase_started: planned; phase_extended: added (decimal text) */
+    const char *phases;         /* agenda_changed: the phases (JSON text) */
+    const char *timer;          /* agenda events: the timer after it (JSON text) */
 } hist_event;
+
+/* An event of the agenda (agenda_changed, phase_*, agenda_done). */
+bool hist_is_agenda(const hist_event *e);
 
 /* The view of the history a request gets. */
 typedef enum { HIST_PUBLIC, HIST_FACILITATOR } hist_view;

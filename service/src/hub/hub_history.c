@@ -653,7 +653,8 @@ static void got_deleted(redisReply *reply, void *priv) {
 static void got_poll_ids(redisReply *reply, void *priv) {
     query *q = array_reply(reply, priv);
     if (!q) return;
-    static const char *const whats[] = {"code", "meta", "events", "marks", "snaps", "people", "lastop", "polls"};
+    static const char *const whats[] = {"code", "meta", "events", "marks", "snaps", "people", "lastop", "polls",
+                                        "balance"};
     enum { NFIXED = sizeof whats / sizeof whats[0] };
     size_t n = NFIXED + reply->elements;
     char **keys = calloc(n, sizeof *keys);

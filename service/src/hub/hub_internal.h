@@ -4,6 +4,8 @@
 
 #include <libwebsockets.h>
 
+#include "core/agenda.h"
+#include "core/balance.h"
 #include "core/hist.h"
 #include "core/poll.h"
 #include "core/poll_json.h"
@@ -102,6 +104,14 @@ struct hub_room {
     hub_remote *remote;        /* participants connected through other processes */
     size_t nremote, remote_cap;
     uint32_t relayed;          /* presence messages from other processes applied so far */
+    agenda agenda;             /* the agenda and timer as told to clients (Redis has them) */
+    agenda agenda_ahead;       /* ... with the changes sent to Redis and not answered yet: the next change builds on it */
+    int agenda_inflight;       /* agenda changes waiting for Redis' answer */
+    char *k_balance;           /* Redis key of the contribution balance */
+    balance_table balance;     /* its counts as last read from Redis, with who is present */
+    bool balance_timer;        /* sul_balance is scheduled */
+    int64_t balance_sent_us;   /* when facilitators were last told the balance */
+    lws_sorted_usec_list_t sul_balance;
 };
 
 #define HUB_ROOM_BUCKETS 256    /* the room table's hash buckets */
@@ -127,6 +137,7 @@ struct hub {
     size_t ndue, due_cap;
     lws_sorted_usec_list_t sul_turn; /* hub_turn for rooms made due by a timer */
     limiter join_limits;       /* join code lookups per client address (hub_code.c) */
+    balance_batch batch_counts; /* the batch being sent: code points per organisation (hub_op.c) */
 };
 
 int64_t hub_now_ms(void);
@@ -190,6 +201,7 @@ void hub_room_free_all(hub *h);
 void hub_op_stop(hub_room *r);
 void hub_cursor_stop(hub_room *r);
 void hub_poll_stop(hub_room *r);
+void hub_balance_stop(hub_room *r);
 
 /* Loading (hub_load.c): meta, newest snapshot, people, last ops, polls, then the tail of events. */
 void hub_room_load(hub_room *r);
@@ -197,6 +209,9 @@ void hub_room_load(hub_room *r);
 void hub_room_load_tail(hub_room *r);
 /* A load step failed: tell the joins waiting for it, detach the room. */
 void hub_room_load_failed(hub_room *r, proto_err e, const char *why);
+/* A load step's reply: true when the load goes on with it; a failed reply
+ * fails the load. Either way the step ends with hub_room_unref. */
+bool hub_load_step_ok(hub_room *r, struct redisReply *reply);
 
 /* A workshop's Redis key: atelier:{w:ID}:WHAT. False if it does not fit n. */
 bool hub_key(char *dst, size_t n, const char *workshop_id, const char *what) __attribute__((warn_unused_result));
@@ -355,5 +370,28 @@ void hub_workshop_notified(hub_room *r, const char *rest, size_t len);
  * missed (the subscription was down), or Redis refused ops of an end not
  * heard of yet. */
 void hub_workshop_reread(hub_room *r);
+
+/* The agenda and its timer (hub_agenda.c, protocol/agreement.md) */
+void hub_agenda_message(hub *h, hub_session *s, proto_msg *msg);
+/* Loading: meta's agenda and timer (a workshop made before agendas gets the
+ * default, in memory only until a facilitator changes it). */
+bool hub_agenda_load(hub_room *r);
+/* ,"agenda":{"now","phases","timer"}: in every welcome. */
+void hub_agenda_write_welcome(const hub_room *r, sbuf *b);
+/* "ID agenda ORIGIN" from atelier:notify: another process changed it. */
+void hub_agenda_notified(hub_room *r, const char *origin);
+/* Read the agenda back from Redis and tell everyone here (an announcement may have been missed). */
+void hub_agenda_reread(hub_room *r);
+
+/* The contribution balance (hub_balance.c): facilitators only. */
+/* Loading: the stored counts. */
+bool hub_balance_load(hub_room *r);
+/* The counts or who is present changed: facilitators hear it within a
+ * second, at most once a second (read back from Redis, which every process
+ * writes to). */
+void hub_balance_due(hub_room *r);
+/* ,"balance":{"organisations":[…]} for a facilitator's welcome; nothing for anyone else. */
+void hub_balance_write_welcome(hub_room *r, int who, sbuf *b);
+void hub_balance_room_free(hub_room *r);
 
 #endif

@@ -53,6 +53,7 @@ static void room_free(hub_room *r) {
         if (i < h->ndue) h->due[i] = h->due[--h->ndue];
     }
     hub_poll_room_free(r);
+    hub_balance_room_free(r);
     for (size_t i = 0; i < r->nwaiting; i++) proto_msg_free(&r->waiting[i].msg);
     free(r->waiting);
     free(r->sessions);
@@ -91,7 +92,11 @@ static hub_room *room_new(hub *h, const char *id) {
     r->k_lastop = key_for(id, "lastop");
     r->k_polls = key_for(id, "polls");
     r->k_marks = key_for(id, "marks");
-    if (!r->k_meta || !r->k_events || !r->k_snaps || !r->k_people || !r->k_lastop || !r->k_polls || !r->k_marks) {
+    r->k_balance = key_for(id, "balance");
+    balance_table_init(&r->balance);
+    agenda_default(&r->agenda); /* until loaded */
+    r->agenda_ahead = r->agenda;
+    if (!r->k_balance || !r->k_meta || !r->k_events || !r->k_snaps || !r->k_people || !r->k_lastop || !r->k_polls || !r->k_marks) {
         room_free(r);
         return NULL;
     }
