@@ -390,7 +390,10 @@ bool hub_balance_load(hub_room *r);
  * second, at most once a second (read back from Redis, which every process
  * writes to). */
 void hub_balance_due(hub_room *r);
-/* ,"balance":{"organisations":[…]} for a facilitator's welcome; nothing for anyone else. */
+/* ,"balance":{"organisations":[…]} for a facilitator's welcome; nothing for
+ * anyone else. The counts are this process's last reading (changes made
+ * while no facilitator was here are not read): a `balance` message follows
+ * the welcome with Redis' own. */
 void hub_balance_write_welcome(hub_room *r, int who, sbuf *b);
 void hub_balance_room_free(hub_room *r);
 

@@ -146,6 +146,7 @@ static void finish_join(hub_room *r, hub_session *s, int who, const char *idjson
     }
     write_welcome(r, who, idjson, resume, from, &h->scratch);
     net_send_sbuf(h->net, s->conn, &h->scratch);
+    if (wk_is_facilitator(p)) hub_balance_due(r); /* the counts here may be older than Redis' */
     hub_poll_after_welcome(r, s);
 }
 
