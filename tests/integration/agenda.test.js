@@ -15,7 +15,7 @@
 
 const { describe, test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
-const { Harness, fetchAllHistory, metaKey, must, refusedWith, received } = require('./harness');
+const { Harness, waitUntil, bearer, csvTables, unhtml, fetchAllHistory, metaKey, must, refusedWith, received } = require('./harness');
 
 const MIN = 60000;
 const METHOD = ['what', 'why', 'how', 'priorities', 'success', 'validation'];
@@ -133,7 +133,7 @@ describe('the agenda and its timer', { timeout: 120000 }, () => {
     assert.equal(steps[2].minutes, 5);
     assert.deepEqual(steps[5].phases, phases);
     assert.deepEqual(steps[0].timer, t);
-    assert.equal(steps[0].t, t.started_at, 'the event is when the phase started');
+    assert.ok(steps[0].t >= t.started_at, 'the event is stored once the phase started (its id is Redis\' clock)');
 
     // The agenda goes on after the workshop's end.
     await must(fac, { type: 'workshop_end' }, 'workshop');
@@ -156,4 +156,68 @@ describe('the agenda and its timer', { timeout: 120000 }, () => {
     assert.equal(JSON.parse(await h.redis.command('HGET', metaKey(w.id), 'timer')).phase, 'what');
     h.assertNoProblems();
   });
+
+  test('exports organised by phase: when, how long, the polls, the statement at its end, the balance (fr, en; md, html, csv)', { timeout: 30000 }, async () => {
+    const [s1, s2] = h.servers;
+    const w = await s1.createWorkshop({ title: 'Phases', text: '', time_zone: 'Europe/Paris' });
+    const fac = h.client({ server: s1, workshop: w.id, name: 'Awa', organisation: 'Animation', key: w.facilitator_key });
+    const jean = h.client({ server: s2, workshop: w.id, name: 'Jean', organisation: 'Banque' });
+    await fac.start();
+    await jean.start();
+    const type = async (op) => { jean.submit(op); await waitUntil(() => jean.idle, 5000, 'ack'); };
+
+    await must(fac, { type: 'phase_next' }, 'agenda'); // Quoi ?
+    await type(['Alpha']);
+    const poll = (await must(fac, { type: 'poll_create', kind: 'single', question: 'Clair\u202f?', choices: ['Oui', 'Non'] }, 'poll')).poll;
+    await must(fac, { type: 'poll_open', poll: poll.id }, 'poll');
+    await waitUntil(() => received(jean, 'poll').some((m) => m.poll.id === poll.id && m.poll.state === 'open'), 5000, 'jean sees the poll');
+    await must(jean, { type: 'vote', poll: poll.id, ballot: 0 }, 'my_ballot');
+    await must(fac, { type: 'phase_extend', minutes: 5 }, 'agenda');
+    await must(fac, { type: 'phase_next' }, 'agenda'); // Pourquoi ?
+    await type([5, ' Beta']);
+
+    const exp = (q) => s1.http('GET', `/api/workshops/${w.id}/export?${q}`, { headers: bearer(w.facilitator_key), timeoutMs: 10000 });
+    const fr = (await exp('format=md&lang=fr')).text;
+    const section = (text, from, to) => {
+      const at = text.indexOf(from);
+      assert.ok(at >= 0, `no ${from} in ${text}`);
+      const end = to ? text.indexOf(to, at + from.length) : -1;
+      return text.slice(at, end >= 0 ? end : undefined);
+    };
+    assert.match(fr, /## Déroulé par phase/);
+    const what = section(fr, '### 1. Quoi\u202f?', '### 2.');
+    assert.match(what, /Commencée le .* Durée\u202f: \d+ min \(prévue\u202f: 20 min, prolongée de 5 min\)\./, what);
+    assert.match(what, /Clair\u202f\?/, 'the poll opened in it');
+    assert.match(what, /> Alpha/, 'the statement at its end');
+    assert.doesNotMatch(what, /Beta/);
+    assert.match(what, /\| Banque \| 5 \| 0 \| 1 \| 0 \|/, `the balance at its end: ${what}`);
+    const why = section(fr, '### 2. Pourquoi\u202f?', '\n## ');
+    assert.match(why, /en cours/);
+    assert.match(why, /> Alpha Beta/);
+    assert.match(why, /Aucun sondage ouvert pendant la phase\./);
+    assert.match(section(fr, '## Équilibre des contributions'), /\| Banque \| 10 \| 0 \| 1 \| 0 \|/);
+
+    const en = (await exp('format=md&lang=en')).text;
+    assert.match(en, /## Phase by phase/);
+    assert.match(en, /### 1\. What\?/);
+    assert.match(en, /### 2\. Why\?/);
+    assert.match(en, /Ran for: \d+ min \(planned: 20 min, extended by 5 min\)\./);
+    assert.match(en, /## Contribution balance/);
+
+    const html = unhtml((await exp('format=html&lang=en')).text);
+    assert.match(html, /Statement at the end of the phase/);
+    assert.match(html, /Contributions at the end of the phase/);
+
+    for (const [lang, end, org] of [['fr', 'Fin de l\'atelier', 'Organisation'], ['en', 'End of the workshop', 'Organisation']]) {
+      const tables = csvTables((await exp(`format=csv&lang=${lang}`)).text);
+      const table = tables[tables.length - 1];
+      assert.equal(table[0][3], org);
+      const last = table[table.length - 1];
+      assert.deepEqual([last[0], last[3], last[4], last[5], last[6], last[7]], [end, 'Banque', '10', '0', '1', '0'], JSON.stringify(table));
+      assert.equal(table[1][0], lang === 'fr' ? 'Quoi\u202f?' : 'What?');
+      assert.deepEqual(table[1].slice(3), ['Banque', '5', '0', '1', '0']);
+    }
+    h.assertNoProblems();
+  });
 });
+

@@ -422,7 +422,7 @@ static void fixture_free(fixture *f) {
 START_TEST(test_markdown_summary) {
     fixture f;
     fixture_init(&f);
-    export_meta m = {"Partenariat *Lyon*", 1795833600000LL, 1795833900000LL, 42, "Quoi ?\n- emploi\n\nPourquoi ?", NULL};
+    export_meta m = {"Partenariat *Lyon*", 1795833600000LL, 1795833900000LL, 42, "Quoi ?\n- emploi\n\nPourquoi ?", NULL, NULL};
     sbuf b;
     sbuf_init(&b, 0);
     export_markdown(&b, &m, &f.book, &f.st, EXPORT_FR);
@@ -484,7 +484,7 @@ START_TEST(test_summary_in_the_zone_and_ended) {
     e = ev("1795834120000-0", end);
     export_book_event(&f.book, &e);
     when_zone paris = {"Europe/Paris", winter_paris, NULL};
-    export_meta m = {"T", 1795833600000LL, 0, 0, "", &paris};
+    export_meta m = {"T", 1795833600000LL, 0, 0, "", &paris, NULL};
     sbuf b;
     sbuf_init(&b, 0);
     export_markdown(&b, &m, &f.book, &f.st, EXPORT_FR);
@@ -510,7 +510,7 @@ END_TEST
 START_TEST(test_html_summary) {
     fixture f;
     fixture_init(&f);
-    export_meta m = {"<script>alert(1)</script> & \"co\"", 1795833600000LL, 0, 1, "Quoi ?\n<b>gras</b>", NULL};
+    export_meta m = {"<script>alert(1)</script> & \"co\"", 1795833600000LL, 0, 1, "Quoi ?\n<b>gras</b>", NULL, NULL};
     sbuf b;
     sbuf_init(&b, 0);
     export_html(&b, &m, &f.book, &f.st, EXPORT_FR, "N0nce");
@@ -546,7 +546,7 @@ END_TEST
 START_TEST(test_csv_results) {
     fixture f;
     fixture_init(&f);
-    export_meta m = {"T", 1795833600000LL, 1795833900000LL, 42, "", NULL};
+    export_meta m = {"T", 1795833600000LL, 1795833900000LL, 42, "", NULL, NULL};
     sbuf b;
     sbuf_init(&b, 0);
     export_csv(&b, &m, &f.book, &f.st, EXPORT_FR);
@@ -610,7 +610,7 @@ START_TEST(test_csv_scale_and_text) {
     scale_and_text_init(&f);
     export_book book;
     export_book_init(&book);
-    export_meta m = {"T", 1795833600000LL, 0, 0, "", NULL};
+    export_meta m = {"T", 1795833600000LL, 0, 0, "", NULL, NULL};
     sbuf b;
     sbuf_init(&b, 0);
     export_csv(&b, &m, &book, &f.st, EXPORT_FR);
@@ -637,7 +637,7 @@ START_TEST(test_markdown_scale_and_text) {
     scale_and_text_init(&f);
     export_book book;
     export_book_init(&book);
-    export_meta m = {"T", 1795833600000LL, 0, 0, "", NULL};
+    export_meta m = {"T", 1795833600000LL, 0, 0, "", NULL, NULL};
     sbuf b;
     sbuf_init(&b, 0);
     export_markdown(&b, &m, &book, &f.st, EXPORT_FR);
@@ -708,7 +708,7 @@ static char *summary_of(poll_t *p, export_lang lang) {
     hist_state_add(&st, &e);
     export_book book;
     export_book_init(&book);
-    export_meta m = {"T", 1795833600000LL, 0, 0, "", NULL};
+    export_meta m = {"T", 1795833600000LL, 0, 0, "", NULL, NULL};
     sbuf b;
     sbuf_init(&b, 0);
     export_markdown(&b, &m, &book, &st, lang);
@@ -793,7 +793,7 @@ START_TEST(test_markdown_organisation_answers) {
     export_book book;
     export_book_init(&book);
     const when_zone paris = {"Europe/Paris", winter_paris, NULL};
-    export_meta m = {"T", 1795833600000LL, 0, 0, "", &paris};
+    export_meta m = {"T", 1795833600000LL, 0, 0, "", &paris, NULL};
     sbuf b;
     sbuf_init(&b, 0);
     export_markdown(&b, &m, &book, &f.st, EXPORT_FR);
@@ -844,7 +844,7 @@ START_TEST(test_csv_organisation_answers) {
     export_book book;
     export_book_init(&book);
     const when_zone paris = {"Europe/Paris", winter_paris, NULL};
-    export_meta m = {"T", 1795833600000LL, 0, 0, "", &paris};
+    export_meta m = {"T", 1795833600000LL, 0, 0, "", &paris, NULL};
     sbuf b;
     sbuf_init(&b, 0);
     export_csv(&b, &m, &book, &f.st, EXPORT_FR);
@@ -903,7 +903,7 @@ START_TEST(test_threshold_note_per_poll) {
     add_poll_event(&st, "2-0", "poll_opened", "Q", q);
     export_book book;
     export_book_init(&book);
-    export_meta m = {"T", 1795833600000LL, 0, 0, "", NULL};
+    export_meta m = {"T", 1795833600000LL, 0, 0, "", NULL, NULL};
     sbuf b;
     sbuf_init(&b, 0);
     export_markdown(&b, &m, &book, &st, EXPORT_EN);

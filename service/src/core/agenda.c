@@ -69,6 +69,12 @@ const char *agenda_phase_title(const agenda_phase *ph, bool french) {
     return ph->title;
 }
 
+const char *agenda_title_in(const char *title, bool french) {
+    for (int p = 1; title && p <= AGENDA_PRESETS; p++)
+        if (same_words(title, PRESETS[p].fr) || same_words(title, PRESETS[p].en)) return french ? PRESETS[p].fr : PRESETS[p].en;
+    return title;
+}
+
 void agenda_default(agenda *a) {
     memset(a, 0, sizeof *a);
     for (int p = 1; p <= AGENDA_PRESETS; p++) {

@@ -76,6 +76,9 @@ const char *agenda_preset_title(agenda_preset p, bool french);
 /* A phase's title in a language: the preset's own in that language while the
  * title is the preset's (in either language), else the title as typed. */
 const char *agenda_phase_title(const agenda_phase *ph, bool french);
+/* The same for a title alone (a stored event's): the preset's own in that
+ * language when the title is one of the method's, else the title. */
+const char *agenda_title_in(const char *title, bool french);
 
 /* The method's phases (French titles), no phase under way. */
 void agenda_default(agenda *a);

@@ -110,6 +110,15 @@ void balance_table_read_hash(balance_table *t, const char *const *kv, size_t n) 
     }
 }
 
+void balance_table_add(balance_table *t, const char *org, int64_t ins, int64_t del, int64_t ballots, int64_t answers) {
+    balance_org *o = table_org(t, org, strlen(org));
+    if (!o) return;
+    o->ins += ins;
+    o->del += del;
+    o->ballots += ballots;
+    o->answers += answers;
+}
+
 void balance_table_add_present(balance_table *t, const char *org) {
     balance_org *o = table_org(t, org, strlen(org));
     if (o) o->present++;

@@ -62,6 +62,8 @@ void balance_table_clear(balance_table *t);
 /* The stored hash's fields and values (strings alternating field, value,
  * n of them): unknown fields and values that are not integers are skipped. */
 void balance_table_read_hash(balance_table *t, const char *const *kv, size_t n);
+/* Add to org's counts. */
+void balance_table_add(balance_table *t, const char *org, int64_t ins, int64_t del, int64_t ballots, int64_t answers);
 /* One person present of org. */
 void balance_table_add_present(balance_table *t, const char *org);
 void balance_table_sort(balance_table *t);

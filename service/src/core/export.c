@@ -1,5 +1,7 @@
 #include "core/export.h"
 
+#include "core/agenda.h"
+
 #include "core/csv.h"
 #include "core/doc.h"
 #include "core/poll.h"
@@ -669,6 +671,131 @@ static void summary_timeline(doc *d, const export_meta *m, const export_book *bk
     doc_list_end(d);
 }
 
+/* ---- The phases and the contribution balance (core/export_phase.h) ---- */
+
+/* Their words, apart from the rest (French written with plain spaces: doc_words sets the typography). */
+typedef struct phase_words {
+    const char *phases_h, *started, *ran, *under_way, *planned, *extended, *minutes;
+    const char *polls_in, *no_poll_in, *statement_end;
+    const char *balance_h, *balance_phase, *balance_end;
+    const char *org, *inserted, *deleted, *ballots, *answers;  /* the balance's columns */
+    const char *phase_col, *start_col, *ran_col, *end_row;      /* the CSV's */
+} phase_words;
+
+static const phase_words PHASE_FR = {
+    "Déroulé par phase", "Commencée le", "Durée", "en cours", "prévue", "prolongée de", "min",
+    "Sondages ouverts pendant la phase", "Aucun sondage ouvert pendant la phase.", "Énoncé à la fin de la phase",
+    "Équilibre des contributions", "Contributions à la fin de la phase", "À la fin de l'atelier",
+    "Organisation", "Caractères insérés", "Caractères supprimés", "Votes", "Réponses",
+    "Phase", "Début", "Durée (min)", "Fin de l'atelier",
+};
+
+static const phase_words PHASE_EN = {
+    "Phase by phase", "Started on", "Ran for", "under way", "planned", "extended by", "min",
+    "Polls opened during the phase", "No poll opened during the phase.", "Statement at the end of the phase",
+    "Contribution balance", "Contributions at the end of the phase", "At the end of the workshop",
+    "Organisation", "Characters inserted", "Characters deleted", "Ballots", "Answers",
+    "Phase", "Start", "Duration (min)", "End of the workshop",
+};
+
+/* A paragraph of words in emphasis: a section's lead. */
+static void em_para(doc *d, const char *words) {
+    doc_para(d);
+    doc_em(d);
+    doc_words(d, words);
+    doc_em_end(d);
+    doc_para_end(d);
+}
+
+/* Whole minutes, rounded to the nearest. */
+static long long minutes_of(int64_t ms) { return (long long)((ms + 30000) / 60000); }
+
+static void summary_balance_table(doc *d, const balance_table *t, const phase_words *pw) {
+    if (!t->n) return;
+    doc_table(d);
+    doc_row(d);
+    const char *head[] = {pw->org, pw->inserted, pw->deleted, pw->ballots, pw->answers};
+    for (size_t i = 0; i < 5; i++) {
+        doc_cell(d);
+        doc_words(d, head[i]);
+    }
+    doc_row_end(d);
+    for (size_t i = 0; i < t->n; i++) {
+        const balance_org *o = &t->orgs[i];
+        doc_row(d);
+        doc_cell(d);
+        doc_text(d, o->org);
+        const int64_t v[] = {o->ins, o->del, o->ballots, o->answers};
+        for (size_t k = 0; k < 4; k++) {
+            doc_cell(d);
+            doc_wordsf(d, "%lld", (long long)v[k]);
+        }
+        doc_row_end(d);
+    }
+    doc_table_end(d);
+}
+
+/* ### 2. Pourquoi ?, then when it started, how long it ran, its polls, the
+ * statement at its end and the balance then. */
+static void summary_phase(doc *d, const export_meta *m, int number, const export_phase *ph, const words *w,
+                          const phase_words *pw) {
+    char when[PHRASE_MAX];
+    doc_heading(d, 3);
+    doc_wordsf(d, "%d. ", number);
+    doc_text(d, agenda_title_in(ph->title, w->french));
+    doc_heading_end(d, 3);
+    long_date(when, sizeof when, w, m->zone, ph->started);
+    doc_para(d);
+    doc_wordsf(d, "%s %s. %s%s%lld %s", pw->started, when, pw->ran, w->colon, minutes_of(export_phase_ran_ms(ph)),
+               pw->minutes);
+    doc_wordsf(d, " (%s%s%d %s", pw->planned, w->colon, ph->minutes, pw->minutes);
+    if (ph->extended_ms) doc_wordsf(d, ", %s %lld %s", pw->extended, minutes_of(ph->extended_ms), pw->minutes);
+    if (ph->under_way) doc_wordsf(d, ", %s", pw->under_way);
+    doc_words(d, ").");
+    doc_para_end(d);
+    em_para(d, ph->npolls ? pw->polls_in : pw->no_poll_in);
+    if (ph->npolls) {
+        doc_list(d);
+        for (size_t i = 0; i < ph->npolls; i++) {
+            doc_item(d);
+            doc_text(d, ph->polls[i]);
+            doc_item_end(d);
+        }
+        doc_list_end(d);
+    }
+    em_para(d, pw->statement_end);
+    if (ph->text && ph->text[0]) doc_quote(d, ph->text);
+    else {
+        doc_para(d);
+        doc_words(d, w->empty_statement);
+        doc_para_end(d);
+    }
+    if (ph->balance.n) {
+        em_para(d, pw->balance_phase);
+        summary_balance_table(d, &ph->balance, pw);
+    }
+}
+
+/* ## The phases, then ## the balance at the end; nothing when no phase was run and nothing counted. */
+static void summary_phases(doc *d, const export_meta *m, const words *w) {
+    const export_phases *p = m->phases;
+    const phase_words *pw = w->french ? &PHASE_FR : &PHASE_EN;
+    if (!p) return;
+    if (p->n) {
+        doc_heading(d, 2);
+        doc_words(d, pw->phases_h);
+        doc_heading_end(d, 2);
+        for (size_t i = 0; i < p->n; i++) summary_phase(d, m, (int)i + 1, &p->v[i], w, pw);
+    }
+    if (p->running.n) {
+        doc_heading(d, 2);
+        doc_words(d, pw->balance_h);
+        doc_heading_end(d, 2);
+        em_para(d, pw->balance_end);
+        summary_balance_table(d, &p->running, pw);
+    }
+}
+
 static void summary(sbuf *out, doc_format format, const export_meta *m, const export_book *bk,
                     const hist_state *polls, export_lang lang, const char *style_nonce) {
     const words *w = lang == EXPORT_EN ? &EN : &FR;
@@ -678,6 +805,7 @@ static void summary(sbuf *out, doc_format format, const export_meta *m, const ex
     summary_organisations(&d, bk, w);
     summary_statement(&d, m->text, w);
     summary_polls(&d, m, polls, w);
+    summary_phases(&d, m, w);
     summary_timeline(&d, m, bk, w);
     doc_end(&d);
 }
@@ -848,6 +976,44 @@ static void csv_moments(csv *c, const export_meta *m, const export_book *bk, con
     }
 }
 
+/* One row per organisation of a balance: Phase, Start, Duration, then the counts. */
+static void csv_balance_rows(csv *c, const balance_table *t, const char *phase, const char *start, const char *ran) {
+    for (size_t i = 0; i < t->n; i++) {
+        const balance_org *o = &t->orgs[i];
+        csv_text(c, phase);
+        csv_text(c, start);
+        csv_text(c, ran);
+        csv_text(c, o->org);
+        const int64_t v[] = {o->ins, o->del, o->ballots, o->answers};
+        for (size_t k = 0; k < 4; k++) {
+            char n[24];
+            snprintf(n, sizeof n, "%lld", (long long)v[k]);
+            csv_text(c, n);
+        }
+        csv_end_row(c);
+    }
+}
+
+/* The balance at the end of each phase and of the workshop: a table of its own. */
+static void csv_phases(csv *c, const export_meta *m, const words *w) {
+    const export_phases *p = m->phases;
+    const phase_words *pw = w->french ? &PHASE_FR : &PHASE_EN;
+    if (!p || !p->running.n) return;
+    char start_header[PHRASE_MAX], when[PHRASE_MAX], ran[24];
+    snprintf(start_header, sizeof start_header, "%s (%s)", pw->start_col, zone_name(m->zone));
+    const char *head[] = {pw->phase_col, start_header, pw->ran_col, pw->org, pw->inserted, pw->deleted, pw->ballots,
+                          pw->answers};
+    csv_blank_line(c);
+    csv_header(c, head, sizeof head / sizeof *head);
+    for (size_t i = 0; i < p->n; i++) {
+        const export_phase *ph = &p->v[i];
+        short_date(when, sizeof when, w, m->zone, ph->started);
+        snprintf(ran, sizeof ran, "%lld", minutes_of(export_phase_ran_ms(ph)));
+        csv_balance_rows(c, &ph->balance, agenda_title_in(ph->title, w->french), when, ran);
+    }
+    csv_balance_rows(c, &p->running, pw->end_row, "", "");
+}
+
 void export_csv(sbuf *out, const export_meta *m, const export_book *bk, const hist_state *polls, export_lang lang) {
     const words *w = lang == EXPORT_EN ? &EN : &FR;
     csv c;
@@ -867,4 +1033,5 @@ void export_csv(sbuf *out, const export_meta *m, const export_book *bk, const hi
     }
     csv_blank_line(&c);
     csv_moments(&c, m, bk, w);
+    csv_phases(&c, m, w);
 }

@@ -17,6 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/export_phase.h"
 #include "core/hist.h"
 #include "core/sbuf.h"
 #include "core/when.h"
@@ -71,6 +72,7 @@ typedef struct export_meta {
     int64_t rev;              /* revisions: edits accepted */
     const char *text;         /* the final statement */
     const when_zone *zone;    /* the workshop's time zone (NULL: UTC) */
+    const export_phases *phases; /* the phases run and the contribution balance (NULL: no such sections) */
 } export_meta;
 
 void export_book_init(export_book *b);

@@ -59,6 +59,7 @@ typedef struct query {
     export_format format;
     export_lang lang;
     export_book book;
+    export_phases phases;       /* the phases run and the balance, folded from every event (md, html, csv) */
     sbuf out;                   /* the body being built */
     bool wrote_event;           /* an event is in the JSON export's list already */
     int scan_count;             /* entries asked for by the last event scan */
@@ -69,6 +70,7 @@ static void query_free(query *q) {
     ot_text_free(&q->text);
     hist_state_free(&q->st);
     export_book_free(&q->book);
+    export_phases_free(&q->phases);
     sbuf_free(&q->out);
     free(q);
 }
@@ -172,6 +174,7 @@ static query *query_new(hub *h, uint64_t req, const char *id, query_kind kind) {
     q->lang = EXPORT_FR;
     hist_state_init(&q->st);
     export_book_init(&q->book);
+    export_phases_init(&q->phases);
     sbuf_init(&q->out, NET_PRE);
     if (!keyed) { /* cannot happen for a valid id (HUB_KEY_MAX holds the longest): said, not assumed */
         fail(q, 500, PROTO_EINTERNAL, "the workshop's keys do not fit");
@@ -302,6 +305,10 @@ static void got_events(redisReply *reply, void *priv) {
             reached = true;
             break;
         }
+        /* Exports read every event from the first snapshot on: the phases
+         * take the statement as it was at each of their ends. */
+        if (q->kind == Q_EXPORT && (!hist_is_op(&e) || e.rev >= q->text_rev))
+            export_phases_event(&q->phases, &e, q->text.buf ? q->text.buf : "");
         if (hist_is_op(&e) && e.rev >= q->text_rev) {
             ot_op op;
             ot_op_init(&op);
@@ -373,7 +380,10 @@ static void got_snapshot(redisReply *reply, void *priv) {
 }
 
 static void read_snapshot(query *q) {
-    SEND(q, got_snapshot, "XREVRANGE %s %lld-1 - COUNT 1", q->k_snaps, (long long)q->target);
+    if (q->kind == Q_EXPORT) /* from the first, for the statement at the end of each phase */
+        SEND(q, got_snapshot, "XRANGE %s - + COUNT 1", q->k_snaps);
+    else
+        SEND(q, got_snapshot, "XREVRANGE %s %lld-1 - COUNT 1", q->k_snaps, (long long)q->target);
 }
 
 /* ?at=T: the last event at or before T gives the revision and the bound. */
@@ -487,7 +497,7 @@ static void respond_page(query *q, const char *nonce) {
 
 static void export_finish(query *q) {
     char nonce[HTML_NONCE_LEN + 1];
-    if (q->book.oom) {
+    if (q->book.oom || q->phases.oom) {
         fail(q, 500, PROTO_EINTERNAL, "out of memory");
         return;
     }
@@ -497,7 +507,10 @@ static void export_finish(query *q) {
     }
     hub_tz tz; /* the workshop's zone, for the writing only */
     hub_tz_enter(&tz, q->time_zone);
-    export_meta m = {q->title, q->created, q->last_edit, q->target, q->text.buf ? q->text.buf : "", &tz.zone};
+    int64_t ended = q->book.ended >= 0 ? q->book.moments[q->book.ended].t : 0;
+    export_phases_finish(&q->phases, ended, q->text.buf ? q->text.buf : "");
+    export_meta m = {q->title, q->created, q->last_edit, q->target, q->text.buf ? q->text.buf : "", &tz.zone,
+                     &q->phases};
     if (q->format == F_CSV) export_csv(&q->out, &m, &q->book, &q->st, q->lang);
     else if (q->format == F_HTML) export_html(&q->out, &m, &q->book, &q->st, q->lang, nonce);
     else export_markdown(&q->out, &m, &q->book, &q->st, q->lang);
