@@ -699,10 +699,10 @@ static const phase_words PHASE_EN = {
 };
 
 /* A paragraph of words in emphasis: a section's lead. */
-static void em_para(doc *d, const char *words) {
+static void em_para(doc *d, const char *lead) {
     doc_para(d);
     doc_em(d);
-    doc_words(d, words);
+    doc_words(d, lead);
     doc_em_end(d);
     doc_para_end(d);
 }
