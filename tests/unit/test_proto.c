@@ -292,6 +292,40 @@ START_TEST(test_workshop_end_and_reopen) {
 }
 END_TEST
 
+START_TEST(test_role_set) {
+    proto_msg m;
+    ck_assert_int_eq(decode("{\"type\":\"role_set\",\"id\":4,\"participant\":\"pQ3abcdefghij-_0\",\"role\":\"representative\"}", &m),
+                     PROTO_EBAD_REQUEST); /* 15 characters after "p" */
+    proto_msg_free(&m);
+    ck_assert_int_eq(decode("{\"type\":\"role_set\",\"id\":4,\"participant\":\"pQ3abcdefghij-_01\",\"role\":\"representative\"}", &m),
+                     PROTO_OK);
+    ck_assert_int_eq(m.type, PROTO_ROLE_SET);
+    ck_assert_str_eq(m.idjson, "4");
+    ck_assert_str_eq(m.u.role.participant, "pQ3abcdefghij-_01");
+    ck_assert(m.u.role.representative);
+    proto_msg_free(&m);
+    ck_assert_int_eq(decode("{\"type\":\"role_set\",\"participant\":\"pAAAAAAAAAAAAAAAA\",\"role\":\"participant\"}", &m), PROTO_OK);
+    ck_assert(!m.u.role.representative);
+    proto_msg_free(&m);
+    ck_assert_str_eq(proto_type_name(PROTO_ROLE_SET), "role_set");
+    /* Only the two roles a facilitator gives; a participant id's exact shape. */
+    static const char *const bad[] = {
+        "{\"type\":\"role_set\",\"id\":\"r\",\"participant\":\"pAAAAAAAAAAAAAAAA\",\"role\":\"facilitator\"}",
+        "{\"type\":\"role_set\",\"id\":\"r\",\"participant\":\"pAAAAAAAAAAAAAAAA\",\"role\":\"observer\"}",
+        "{\"type\":\"role_set\",\"id\":\"r\",\"participant\":\"pAAAAAAAAAAAAAAAA\",\"role\":\"Representative\"}",
+        "{\"type\":\"role_set\",\"id\":\"r\",\"participant\":\"pAAAAAAAAAAAAAAAA\",\"role\":1}",
+        "{\"type\":\"role_set\",\"id\":\"r\",\"participant\":\"pAAAAAAAAAAAAAAAA\"}",
+        "{\"type\":\"role_set\",\"id\":\"r\",\"role\":\"participant\"}",
+        "{\"type\":\"role_set\",\"id\":\"r\",\"participant\":\"qAAAAAAAAAAAAAAAA\",\"role\":\"participant\"}",
+        "{\"type\":\"role_set\",\"id\":\"r\",\"participant\":\"pAAAAAAAAAAAAAAA=\",\"role\":\"participant\"}",
+        "{\"type\":\"role_set\",\"id\":\"r\",\"participant\":\"pAAAAAAAAAAAAAAAAA\",\"role\":\"participant\"}",
+        "{\"type\":\"role_set\",\"id\":\"r\",\"participant\":17,\"role\":\"participant\"}",
+        "{\"type\":\"role_set\",\"id\":\"r\",\"participant\":\"pAAAAAAAAAAAAAA\\u00e9\",\"role\":\"participant\"}",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) REJECT(bad[i], PROTO_EBAD_REQUEST, PROTO_ROLE_SET, "\"r\"");
+}
+END_TEST
+
 START_TEST(test_unknown_fields_ignored) {
     ACCEPT("{\"type\":\"ping\",\"extra\":{\"deep\":[1,2,{\"x\":null}]},\"v\":2}", PROTO_PING);
 }
@@ -1357,6 +1391,7 @@ static Suite *proto_suite(void) {
     tcase_add_test(tc, test_cursor_decodes);
     tcase_add_test(tc, test_ping_with_and_without_id);
     tcase_add_test(tc, test_workshop_end_and_reopen);
+    tcase_add_test(tc, test_role_set);
     tcase_add_test(tc, test_unknown_fields_ignored);
     tcase_add_test(tc, test_whitespace_around_object);
     tcase_add_test(tc, test_id_is_kept_as_canonical_json);

@@ -34,6 +34,7 @@ static const char *const type_names[] = {
     [PROTO_POLL_CLOSE] = "poll_close", [PROTO_POLL_REOPEN] = "poll_reopen", [PROTO_POLL_RESULTS] = "poll_results",
     [PROTO_POLL_DELETE] = "poll_delete", [PROTO_VOTE] = "vote", [PROTO_ANSWER] = "answer", [PROTO_UPVOTE] = "upvote",
     [PROTO_WORKSHOP_END] = "workshop_end", [PROTO_WORKSHOP_REOPEN] = "workshop_reopen",
+    [PROTO_ROLE_SET] = "role_set",
 };
 
 const char *proto_type_name(proto_type t) {
@@ -206,6 +207,30 @@ static proto_err decode_cursor(const cJSON *o, proto_cursor *c, const char **why
         }
     c->anchor = v[0];
     c->head = v[1];
+    return PROTO_OK;
+}
+
+/* "participant": a participant id's shape ("p" and 16 base64url characters). */
+static bool read_participant(const cJSON *o, char dst[PROTO_PID_LEN + 1]) {
+    const char *p = get_str(o, "participant");
+    if (!p || strlen(p) != PROTO_PID_LEN || p[0] != 'p' || !proto_valid_b64url(p + 1, PROTO_PID_LEN - 1)) return false;
+    memcpy(dst, p, PROTO_PID_LEN + 1);
+    return true;
+}
+
+/* {"participant": "p…", "role": "representative" | "participant"}: the two
+ * roles a facilitator gives (a facilitator or an observer is made by a link). */
+static proto_err decode_role_set(const cJSON *o, proto_role *r, const char **why) {
+    const char *role = get_str(o, "role");
+    if (!read_participant(o, r->participant)) {
+        *why = "role_set needs \"participant\": a participant id";
+        return PROTO_EBAD_REQUEST;
+    }
+    if (!role || (strcmp(role, "representative") != 0 && strcmp(role, "participant") != 0)) {
+        *why = "\"role\" must be \"representative\" or \"participant\"";
+        return PROTO_EBAD_REQUEST;
+    }
+    r->representative = strcmp(role, "representative") == 0;
     return PROTO_OK;
 }
 
@@ -494,6 +519,7 @@ static proto_err decode_general(const char *json, size_t len, proto_msg *m, cons
     case PROTO_JOIN: e = decode_join(o, &m->u.join, why); break;
     case PROTO_OP: e = decode_op(o, m, why); break;
     case PROTO_CURSOR: e = decode_cursor(o, &m->u.cursor, why); break;
+    case PROTO_ROLE_SET: e = decode_role_set(o, &m->u.role, why); break;
     case PROTO_PING:
     case PROTO_WORKSHOP_END:
     case PROTO_WORKSHOP_REOPEN: break;

@@ -22,6 +22,7 @@
 #define PROTO_TOKEN_MAX 96       /* bytes in a resume token */
 #define PROTO_KEY_MAX 96         /* bytes in a facilitator key */
 #define PROTO_KEY_LEN 43         /* base64url characters in a facilitator key the server makes: 258 random bits */
+#define PROTO_PID_LEN 17         /* characters in a participant id: "p" and 16 base64url characters */
 #define PROTO_TEXT_MAX (1 << 20) /* bytes in a starting text */
 #define PROTO_SAFE_INT_MAX 9007199254740991.0 /* 2^53 - 1: the largest integer a JSON number (a double) keeps exact */
 #define PROTO_SAFE_INT_DIGITS 15 /* decimal digits that always write an integer below PROTO_SAFE_INT_MAX */
@@ -47,6 +48,9 @@ typedef enum {
     /* The workshop's end and reopening (facilitators): no body but the id. */
     PROTO_WORKSHOP_END,
     PROTO_WORKSHOP_REOPEN,
+    /* Roles (protocol/agreement.md): a facilitator makes someone a
+     * representative or a participant again. */
+    PROTO_ROLE_SET,
 } proto_type;
 
 /* True for the poll message types, whose body is msg->u.obj. */
@@ -87,6 +91,12 @@ typedef struct proto_cursor {
     int64_t anchor, head;  /* code points */
 } proto_cursor;
 
+/* A request about one person's role: role_set. */
+typedef struct proto_role {
+    char participant[PROTO_PID_LEN + 1]; /* whom it is about */
+    bool representative;                 /* to become a representative (false: a participant) */
+} proto_role;
+
 typedef struct proto_msg {
     proto_type type;
     char idjson[PROTO_IDJSON_MAX + 1]; /* the request id as JSON text, "" when absent */
@@ -94,6 +104,7 @@ typedef struct proto_msg {
         proto_join join;
         proto_opmsg op;
         proto_cursor cursor;
+        proto_role role;
         struct cJSON *obj;    /* poll messages: the whole parsed object */
     } u;
 } proto_msg;
