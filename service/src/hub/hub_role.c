@@ -100,10 +100,10 @@ static bool send_change(role_change *c) {
                         c->asks ? "representative" : "", c->by, t, r->hub->origin);
 }
 
-/* What the requester may not do to person `who` (-1: unknown), or NULL. */
-static const char *refusal(const hub_room *r, const wk_participant *me, int who, proto_err *e) {
+/* What the requester (a facilitator: core/rights.c) may not do to person
+ * `who` (-1: unknown), or NULL. */
+static const char *refusal(const hub_room *r, int who, proto_err *e) {
     const char *why = NULL;
-    if (!wk_is_facilitator(me)) return *e = PROTO_EFORBIDDEN, "only a facilitator gives roles";
     if (!r->hub->store || !store_up(r->hub->store)) return *e = PROTO_EUNAVAILABLE, HUB_UNAVAILABLE_CHANGE;
     if (who < 0) return *e = PROTO_ENOT_FOUND, "no such participant in this workshop";
     if ((*e = role_may_set(r->w->people[who].role, &why)) != PROTO_OK) return why;
@@ -115,7 +115,7 @@ void hub_role_message(hub *h, hub_session *s, proto_msg *msg) {
     const wk_participant *me = &r->w->people[s->participant];
     int who = wk_find_participant(r->w, msg->u.role.participant);
     proto_err e = PROTO_OK;
-    const char *why = refusal(r, me, who, &e);
+    const char *why = refusal(r, who, &e);
     role_change *c = why ? NULL : calloc(1, sizeof *c);
     if (!why && !c) e = PROTO_EINTERNAL, why = "out of memory";
     if (why) {
