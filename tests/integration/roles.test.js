@@ -8,6 +8,11 @@
 // /api/workshops/ID list the new role, and a process that loads the
 // workshop afterwards reads it from the record. A participant may not give
 // roles; a facilitator keeps theirs; an unknown person is not_found.
+//
+// representative_request and representative_answer: a participant asks
+// (everyone sees `asks`, in role messages, the welcome and the record),
+// asking twice stores nothing; a facilitator on the other process declines
+// or accepts; only a pending request is answered.
 
 const { describe, test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
@@ -21,18 +26,25 @@ async function storedPerson(h, w, pid) {
 
 describe('roles', { timeout: 120000 }, () => {
   let h;
+
+  // A facilitator (Awa, Ville) on facServer, Jean (Banque) on the first
+  // process and Léa (Asso) on the second, joined in that order.
+  async function cast(w, facServer) {
+    const [s1, s2] = h.servers;
+    const fac = h.client({ server: facServer, workshop: w.id, name: 'Awa', organisation: 'Ville', key: w.facilitator_key });
+    const jean = h.client({ server: s1, workshop: w.id, name: 'Jean', organisation: 'Banque' });
+    const lea = h.client({ server: s2, workshop: w.id, name: 'Léa', organisation: 'Asso' });
+    for (const c of [fac, jean, lea]) await c.start();
+    return { fac, jean, lea };
+  }
+
   before(async () => { h = await Harness.start({ servers: 2 }); }, { timeout: 30000 });
   after(async () => { if (h) await h.close(); }, { timeout: 30000 });
 
   test('role_set: a representative and back, told on both processes, stored, in the history, the welcome and GET', { timeout: 60000 }, async () => {
     const [s1, s2] = h.servers;
     const w = await s1.createWorkshop({ title: 'Rôles', text: 'Quoi ?\n' });
-    const fac = h.client({ server: s1, workshop: w.id, name: 'Awa', organisation: 'Ville', key: w.facilitator_key });
-    const jean = h.client({ server: s1, workshop: w.id, name: 'Jean', organisation: 'Banque' });
-    const lea = h.client({ server: s2, workshop: w.id, name: 'Léa', organisation: 'Asso' });
-    await fac.start();
-    await jean.start();
-    await lea.start();
+    const { fac, jean, lea } = await cast(w, s1);
     await waitUntil(async () => (await getJson(s2.port, `/api/workshops/${w.id}`)).json.present.length === 3, 5000, 'everyone present');
 
     // A participant may not give roles, nor may anyone give a facilitator another.
@@ -99,6 +111,67 @@ describe('roles', { timeout: 120000 }, () => {
     assert.deepEqual(roles.map((e) => [e.participant, e.name, e.org, e.role, e.by, e.t]), [
       [jean.participant.id, 'Jean', 'Banque', 'representative', fac.participant.id, made.at],
       [jean.participant.id, 'Jean', 'Banque', 'participant', fac2.participant.id, undone.at]]);
+    h.assertNoProblems();
+  });
+
+  test('representative_request, declined then accepted from the other process; asks in role, welcome and record', { timeout: 60000 }, async () => {
+    const [s1, s2] = h.servers;
+    const w = await s1.createWorkshop({ title: 'Demandes' });
+    const { fac, jean, lea } = await cast(w, s2);
+    const pid = jean.participant.id;
+
+    // Only a participant asks; only a facilitator answers, and only a pending request.
+    await fac.refused({ type: 'representative_request' }, 'forbidden');
+    await jean.refused({ type: 'representative_answer', participant: pid, accept: true }, 'forbidden');
+    await fac.refused({ type: 'representative_answer', participant: pid, accept: true }, 'bad_request');
+    await fac.refused({ type: 'representative_answer', participant: pid }, 'bad_request');
+
+    const eventsKey = `atelier:{w:${w.id}}:events`;
+    const asked = [fac, lea].map((c) => c.waitFor((m) => m.type === 'role' && m.asks, 5000, `${c.tag}: the request`));
+    const mine = await jean.must({ type: 'representative_request' }, 'role');
+    assert.equal(mine.role, 'participant');
+    assert.equal(mine.asks, 'representative');
+    assert.equal(mine.by, undefined);
+    for (const m of await Promise.all(asked)) assert.deepEqual(m, { type: 'role', participant: pid, role: 'participant', asks: 'representative', at: mine.at });
+    assert.equal((await storedPerson(h, w.id, pid)).asks, 'representative');
+    // Asking twice: answered, nothing stored.
+    const events = await h.redis.command('XLEN', eventsKey);
+    const again = await jean.must({ type: 'representative_request' }, 'role');
+    assert.equal(again.asks, 'representative');
+    assert.equal(await h.redis.command('XLEN', eventsKey), events);
+    // A welcome on either process shows the pending request.
+    for (const s of [s1, s2]) {
+      const late = h.client({ server: s, workshop: w.id, name: 'Tard', organisation: 'Asso' });
+      const seen = (await late.start()).participants.find((p) => p.id === pid);
+      assert.equal(seen && seen.asks, 'representative', `welcome on ${s.port}`);
+      late.close();
+    }
+
+    // Declined: still a participant, the request gone.
+    const declinedTold = jean.waitFor((m) => m.type === 'role' && !m.asks, 5000, 'the decline');
+    const declined = await fac.must({ type: 'representative_answer', participant: pid, accept: false }, 'role');
+    assert.deepEqual({ ...declined, id: undefined }, { type: 'role', participant: pid, role: 'participant', by: fac.participant.id, at: declined.at, id: undefined });
+    assert.deepEqual(await declinedTold, { type: 'role', participant: pid, role: 'participant', by: fac.participant.id, at: declined.at });
+    assert.equal((await storedPerson(h, w.id, pid)).asks, undefined);
+    await fac.refused({ type: 'representative_answer', participant: pid, accept: true }, 'bad_request');
+
+    // Asked again, accepted: a representative, who may no longer ask.
+    await jean.must({ type: 'representative_request' }, 'role');
+    await waitUntil(() => fac.log.some((x) => x.dir === 'in' && x.data.includes('"asks"') && x.data.includes(pid) && x.t > declined.at), 5000, 'the second request, on the other process');
+    const accepted = await fac.must({ type: 'representative_answer', participant: pid, accept: true }, 'role');
+    assert.equal(accepted.role, 'representative');
+    assert.equal(accepted.asks, undefined);
+    await waitUntil(() => jean.role === 'representative', 5000, 'Jean told');
+    const record = await storedPerson(h, w.id, pid);
+    assert.equal(record.role, 'representative');
+    assert.equal(record.asks, undefined);
+    await jean.refused({ type: 'representative_request' }, 'forbidden');
+
+    // The history: the request, the decline, the request, the acceptance.
+    const hist = await fetchAllHistory(s1.port, w.id, { only: 'marks' });
+    assert.deepEqual(hist.events.filter((e) => e.type === 'role').map((e) => [e.role, e.asks, e.by]), [
+      ['participant', 'representative', undefined], ['participant', undefined, fac.participant.id],
+      ['participant', 'representative', undefined], ['representative', undefined, fac.participant.id]]);
     h.assertNoProblems();
   });
 });

@@ -36,6 +36,8 @@ static const line agreement[] = {
     {"workshop_end", {1, 0, 0, 0}},
     {"workshop_reopen", {1, 0, 0, 0}},
     {"role_set", {1, 0, 0, 0}},
+    {"representative_request", {0, 0, 1, 0}},
+    {"representative_answer", {1, 0, 0, 0}},
 };
 
 /* Every type the codec knows: proto_type_name is NULL past the last. */

@@ -34,7 +34,8 @@ static const char *const type_names[] = {
     [PROTO_POLL_CLOSE] = "poll_close", [PROTO_POLL_REOPEN] = "poll_reopen", [PROTO_POLL_RESULTS] = "poll_results",
     [PROTO_POLL_DELETE] = "poll_delete", [PROTO_VOTE] = "vote", [PROTO_ANSWER] = "answer", [PROTO_UPVOTE] = "upvote",
     [PROTO_WORKSHOP_END] = "workshop_end", [PROTO_WORKSHOP_REOPEN] = "workshop_reopen",
-    [PROTO_ROLE_SET] = "role_set",
+    [PROTO_ROLE_SET] = "role_set", [PROTO_REPRESENTATIVE_REQUEST] = "representative_request",
+    [PROTO_REPRESENTATIVE_ANSWER] = "representative_answer",
 };
 
 const char *proto_type_name(proto_type t) {
@@ -231,6 +232,17 @@ static proto_err decode_role_set(const cJSON *o, proto_role *r, const char **why
         return PROTO_EBAD_REQUEST;
     }
     r->representative = strcmp(role, "representative") == 0;
+    return PROTO_OK;
+}
+
+/* {"participant": "p…", "accept": true | false}: a facilitator's answer to a request. */
+static proto_err decode_representative_answer(const cJSON *o, proto_role *r, const char **why) {
+    const cJSON *accept = cJSON_GetObjectItemCaseSensitive(o, "accept");
+    if (!read_participant(o, r->participant) || !cJSON_IsBool(accept)) {
+        *why = "representative_answer needs \"participant\" (a participant id) and \"accept\" (true or false)";
+        return PROTO_EBAD_REQUEST;
+    }
+    r->representative = cJSON_IsTrue(accept);
     return PROTO_OK;
 }
 
@@ -520,7 +532,9 @@ static proto_err decode_general(const char *json, size_t len, proto_msg *m, cons
     case PROTO_OP: e = decode_op(o, m, why); break;
     case PROTO_CURSOR: e = decode_cursor(o, &m->u.cursor, why); break;
     case PROTO_ROLE_SET: e = decode_role_set(o, &m->u.role, why); break;
+    case PROTO_REPRESENTATIVE_ANSWER: e = decode_representative_answer(o, &m->u.role, why); break;
     case PROTO_PING:
+    case PROTO_REPRESENTATIVE_REQUEST:
     case PROTO_WORKSHOP_END:
     case PROTO_WORKSHOP_REOPEN: break;
     case PROTO_POLL_CREATE: case PROTO_POLL_EDIT: case PROTO_POLL_OPEN: case PROTO_POLL_CLOSE:
@@ -631,9 +645,9 @@ void proto_write_cursor(sbuf *b, const char *participant, int64_t rev, int64_t a
     sbuf_puts(b, "]}");
 }
 
-void proto_write_arrived(sbuf *b, const char *id, const char *name, const char *org, const char *role) {
+void proto_write_arrived(sbuf *b, const char *id, const char *name, const char *org, const char *role, bool asks) {
     sbuf_puts(b, "{\"type\":\"arrived\",\"participant\":");
-    proto_write_participant(b, id, name, org, role);
+    proto_write_participant(b, id, name, org, role, asks);
     sbuf_putc(b, '}');
 }
 
@@ -643,7 +657,7 @@ void proto_write_departed(sbuf *b, const char *participant) {
     sbuf_putc(b, '}');
 }
 
-void proto_write_participant(sbuf *b, const char *id, const char *name, const char *org, const char *role) {
+void proto_write_participant(sbuf *b, const char *id, const char *name, const char *org, const char *role, bool asks) {
     sbuf_puts(b, "{\"id\":");
     sbuf_put_jstrz(b, id);
     sbuf_puts(b, ",\"name\":");
@@ -652,5 +666,6 @@ void proto_write_participant(sbuf *b, const char *id, const char *name, const ch
     sbuf_put_jstrz(b, org);
     sbuf_puts(b, ",\"role\":");
     sbuf_put_jstrz(b, role);
+    if (asks) sbuf_puts(b, ",\"asks\":\"representative\"");
     sbuf_putc(b, '}');
 }

@@ -49,8 +49,11 @@ typedef enum {
     PROTO_WORKSHOP_END,
     PROTO_WORKSHOP_REOPEN,
     /* Roles (protocol/agreement.md): a facilitator makes someone a
-     * representative or a participant again. */
+     * representative or a participant again; a participant asks to
+     * represent their organisation, a facilitator answers. */
     PROTO_ROLE_SET,
+    PROTO_REPRESENTATIVE_REQUEST,
+    PROTO_REPRESENTATIVE_ANSWER,
 } proto_type;
 
 /* True for the poll message types, whose body is msg->u.obj. */
@@ -91,10 +94,11 @@ typedef struct proto_cursor {
     int64_t anchor, head;  /* code points */
 } proto_cursor;
 
-/* A request about one person's role: role_set. */
+/* A facilitator's word on one person's role: role_set, representative_answer. */
 typedef struct proto_role {
     char participant[PROTO_PID_LEN + 1]; /* whom it is about */
-    bool representative;                 /* to become a representative (false: a participant) */
+    bool representative;                 /* they become a representative (role_set: else a participant;
+                                          * representative_answer: accept, else their request is declined) */
 } proto_role;
 
 typedef struct proto_msg {
@@ -135,10 +139,11 @@ void proto_write_pong(sbuf *b, const char *idjson);
 /* {"type":"op","rev":R,"op":OPJSON,"author":"P"} */
 void proto_write_op(sbuf *b, int64_t rev, const char *opjson, size_t opjson_len, const char *author);
 void proto_write_cursor(sbuf *b, const char *participant, int64_t rev, int64_t anchor, int64_t head);
-void proto_write_arrived(sbuf *b, const char *id, const char *name, const char *org, const char *role);
+void proto_write_arrived(sbuf *b, const char *id, const char *name, const char *org, const char *role, bool asks);
 void proto_write_departed(sbuf *b, const char *participant);
-/* A participant object: {"id":…,"name":…,"organisation":…,"role":…} */
-void proto_write_participant(sbuf *b, const char *id, const char *name, const char *org, const char *role);
+/* A participant object: {"id":…,"name":…,"organisation":…,"role":…}, with
+ * "asks":"representative" while they ask to represent their organisation. */
+void proto_write_participant(sbuf *b, const char *id, const char *name, const char *org, const char *role, bool asks);
 
 /* Helpers for the HTTP API, shared so the rules stay in one place. */
 /* An integral JSON number in [lo, hi], in *out; lo and hi within

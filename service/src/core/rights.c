@@ -35,6 +35,8 @@ static const rights_row rows[] = {
     [PROTO_WORKSHOP_END] = {FAC, "only a facilitator ends or reopens the workshop"},
     [PROTO_WORKSHOP_REOPEN] = {FAC, "only a facilitator ends or reopens the workshop"},
     [PROTO_ROLE_SET] = {FAC, "only a facilitator gives roles"},
+    [PROTO_REPRESENTATIVE_REQUEST] = {PART, "only a participant asks to represent their organisation"},
+    [PROTO_REPRESENTATIVE_ANSWER] = {FAC, "only a facilitator answers a request to represent an organisation"},
 };
 
 static const rights_row *row(proto_type type) {

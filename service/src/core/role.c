@@ -7,3 +7,9 @@ proto_err role_may_set(wk_role from, const char **why) {
                PROTO_EBAD_REQUEST;
     return PROTO_OK;
 }
+
+proto_err role_may_answer(wk_role from, bool asks, const char **why) {
+    proto_err e = role_may_set(from, why);
+    if (e == PROTO_OK && !asks) *why = "this person has not asked to represent their organisation", e = PROTO_EBAD_REQUEST;
+    return e;
+}

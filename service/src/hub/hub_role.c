@@ -1,6 +1,7 @@
 /* Roles (protocol/agreement.md, "Roles"): a facilitator makes a participant
  * a representative of their organisation, or a participant again
- * (role_set). atelier_role stores the person's record and a `role` event,
+ * (role_set); a participant asks to be one (representative_request) and a
+ * facilitator answers (representative_answer, or role_set). atelier_role stores the person's record and a `role` event,
  * atomic with the workshop's existence, and announces the change on
  * atelier:notify; only then is everyone told: this process's clients here,
  * the other processes' clients when those hear the announcement and have
@@ -50,6 +51,7 @@ typedef struct role_change {
     char idjson[PROTO_IDJSON_MAX + 1];  /* its request id */
     char participant[WK_PID_LEN + 1];   /* whom it is about */
     wk_role role;                       /* their role after it */
+    bool role_kept;                     /* the role stays as Redis has it (a request, a declined one) */
     bool asks;                          /* their request pending after it */
     char by[WK_PID_LEN + 1];            /* the facilitator who decided ("": the person asked) */
 } role_change;
@@ -96,41 +98,61 @@ static bool send_change(role_change *c) {
     char t[HUB_MS_TEXT];
     hub_ms_text(t, hub_now_ms());
     return hub_room_cmd(r, stored, c, "FCALL atelier_role 4 %s %s %s %s %s %s %s %s %s %s", r->k_meta, r->k_people,
-                        r->k_events, r->k_marks, c->participant, wk_role_name(c->role),
+                        r->k_events, r->k_marks, c->participant, c->role_kept ? "" : wk_role_name(c->role),
                         c->asks ? "representative" : "", c->by, t, r->hub->origin);
 }
 
-/* What the requester (a facilitator: core/rights.c) may not do to person
- * `who` (-1: unknown), or NULL. */
-static const char *refusal(const hub_room *r, int who, proto_err *e) {
+/* A facilitator's decision (role_set, representative_answer) as the change
+ * it makes to person `who` (-1: unknown); NULL, or why it cannot be made. */
+static const char *plan_decision(const hub_room *r, const wk_participant *me, const proto_msg *msg, int who,
+                                 role_change *c, proto_err *e) {
     const char *why = NULL;
-    if (!r->hub->store || !store_up(r->hub->store)) return *e = PROTO_EUNAVAILABLE, HUB_UNAVAILABLE_CHANGE;
     if (who < 0) return *e = PROTO_ENOT_FOUND, "no such participant in this workshop";
-    if ((*e = role_may_set(r->w->people[who].role, &why)) != PROTO_OK) return why;
+    const wk_participant *p = &r->w->people[who];
+    bool answer = msg->type == PROTO_REPRESENTATIVE_ANSWER;
+    if ((*e = answer ? role_may_answer(p->role, p->asks, &why) : role_may_set(p->role, &why)) != PROTO_OK) return why;
+    /* Declining a request leaves the role as it is; anything else decides it. */
+    c->role = msg->u.role.representative ? WK_REPRESENTATIVE : answer ? p->role : WK_PARTICIPANT;
+    c->role_kept = answer && !msg->u.role.representative;
+    c->asks = false;
+    snprintf(c->participant, sizeof c->participant, "%s", p->id);
+    snprintf(c->by, sizeof c->by, "%s", me->id);
     return NULL;
 }
 
+/* A participant's request to represent their organisation, as a change. */
+static void plan_request(const wk_participant *me, role_change *c) {
+    c->role = me->role;
+    c->role_kept = true;
+    c->asks = true;
+    snprintf(c->participant, sizeof c->participant, "%s", me->id);
+}
+
+/* role_set, representative_request, representative_answer (the sender's
+ * role was checked against core/rights.c already). */
 void hub_role_message(hub *h, hub_session *s, proto_msg *msg) {
     hub_room *r = s->room;
     const wk_participant *me = &r->w->people[s->participant];
-    int who = wk_find_participant(r->w, msg->u.role.participant);
+    role_change plan = {.room = r, .conn = s->conn, .type = msg->type};
+    snprintf(plan.idjson, sizeof plan.idjson, "%s", msg->idjson);
     proto_err e = PROTO_OK;
-    const char *why = refusal(r, who, &e);
-    role_change *c = why ? NULL : calloc(1, sizeof *c);
-    if (!why && !c) e = PROTO_EINTERNAL, why = "out of memory";
-    if (why) {
-        hub_send_error(h, s->conn, e, why, msg->type, msg->idjson);
+    const char *why = NULL;
+    if (msg->type == PROTO_REPRESENTATIVE_REQUEST && me->asks) { /* asking twice is harmless: nothing to store */
+        write_role(&h->scratch, me, NULL, hub_now_ms(), msg->idjson);
+        net_send_sbuf(h->net, s->conn, &h->scratch);
         return;
     }
-    *c = (role_change){.room = r, .conn = s->conn, .type = msg->type,
-                       .role = msg->u.role.representative ? WK_REPRESENTATIVE : WK_PARTICIPANT};
-    snprintf(c->idjson, sizeof c->idjson, "%s", msg->idjson);
-    snprintf(c->participant, sizeof c->participant, "%s", msg->u.role.participant);
-    snprintf(c->by, sizeof c->by, "%s", me->id);
-    if (!send_change(c)) {
-        hub_send_error(h, s->conn, PROTO_EUNAVAILABLE, HUB_UNAVAILABLE_CHANGE, msg->type, msg->idjson);
+    if (!h->store || !store_up(h->store)) e = PROTO_EUNAVAILABLE, why = HUB_UNAVAILABLE_CHANGE;
+    else if (msg->type == PROTO_REPRESENTATIVE_REQUEST) plan_request(me, &plan);
+    else why = plan_decision(r, me, msg, wk_find_participant(r->w, msg->u.role.participant), &plan, &e);
+    role_change *c = why ? NULL : malloc(sizeof *c);
+    if (!why && !c) e = PROTO_EINTERNAL, why = "out of memory";
+    if (!why) *c = plan;
+    if (!why && !send_change(c)) {
         free(c);
+        e = PROTO_EUNAVAILABLE, why = HUB_UNAVAILABLE_CHANGE;
     }
+    if (why) hub_send_error(h, s->conn, e, why, msg->type, msg->idjson);
 }
 
 /* ---- Another process changed a role ---- */

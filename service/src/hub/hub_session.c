@@ -69,7 +69,9 @@ static void dispatch(hub *h, hub_session *s, proto_msg *msg) {
     else if (msg->type == PROTO_CURSOR) hub_cursor(h, s, msg);
     else if (proto_is_poll(msg->type)) hub_poll_message(h, s, msg);
     else if (msg->type == PROTO_WORKSHOP_END || msg->type == PROTO_WORKSHOP_REOPEN) hub_workshop_message(h, s, msg);
-    else if (msg->type == PROTO_ROLE_SET) hub_role_message(h, s, msg);
+    else if (msg->type == PROTO_ROLE_SET || msg->type == PROTO_REPRESENTATIVE_REQUEST ||
+             msg->type == PROTO_REPRESENTATIVE_ANSWER)
+        hub_role_message(h, s, msg);
 }
 
 void hub_session_input(void *hub_, void *session, const char *data, size_t len, net_input kind) {
