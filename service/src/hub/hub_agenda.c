@@ -1,5 +1,5 @@
 /* The agenda and its timer (protocol/agreement.md, "Agenda and timer").
- * Only a facilitator changes them. The core (core/agenda.h) applies a
+ * Only a facilitator changes them (core/rights.c). The core (core/agenda.h) applies a
  * request to a copy of the agenda at the server's time; atelier_agenda stores
  * the copy (meta's agenda and timer) and its event, atomic with the
  * workshop's existence, and announces it; only then is everyone told, with
@@ -95,11 +95,7 @@ static bool send_write(hub_room *r, agenda_write *aw, const agenda_change *c, co
 
 void hub_agenda_message(hub *h, hub_session *s, proto_msg *msg) {
     hub_room *r = s->room;
-    const wk_participant *me = &r->w->people[s->participant];
-    if (!wk_is_facilitator(me)) {
-        hub_send_error(h, s->conn, PROTO_EFORBIDDEN, "only a facilitator runs the agenda", msg->type, msg->idjson);
-        return;
-    }
+    const wk_participant *me = &r->w->people[s->participant]; /* a facilitator: core/rights.c */
     if (!h->store || !store_up(h->store)) {
         hub_send_error(h, s->conn, PROTO_EUNAVAILABLE, HUB_UNAVAILABLE_CHANGE, msg->type, msg->idjson);
         return;
