@@ -110,6 +110,7 @@ void export_phases_event(export_phases *p, const hist_event *e, const char *text
 }
 
 void export_phases_finish(export_phases *p, int64_t end_ms, const char *text) {
+    balance_table_sort(&p->running); /* by name, as at the end of each phase */
     export_phase *ph = current(p);
     if (!ph) return;
     /* The agenda goes on after the end: a phase started since is under way. */
