@@ -6,7 +6,7 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { parse, pollCreate } from '../src/protocol/messages.js';
-import { PollStore, resultsModel, localized, thresholdOf, checkDefinition, byOrganisations } from '../src/state/polls.js';
+import { PollStore, resultsModel, localized, thresholdOf, checkDefinition, byOrganisations, formOf } from '../src/state/polls.js';
 import { FakeClock } from '../dev/sim.js';
 
 const poll = (over = {}) => ({
@@ -88,6 +88,23 @@ test('each person reads a ready-made question in their language; typed ones stay
   store.lang = 'en';
   store.receive({ type: 'poll', poll: p });
   assert.deepEqual(said, ['Shared?']);
+});
+
+test('editing a ready-made draft in the other language keeps both languages', () => {
+  const translations = { fr: { question: 'Commun ?', choices: ['Oui', 'Non', 'NSP'] }, en: { question: 'Shared?', choices: ['Yes', 'No', 'DK'] } };
+  // Created by a French facilitator, edited by an English-speaking one (or after switching language).
+  const p = poll({ state: 'draft', question: 'Commun ?', choices: ['Oui', 'Non', 'NSP'], translations });
+  const form = formOf(p, 'en');
+  assert.deepEqual([form.question, form.choices], ['Shared?', ['Yes', 'No', 'DK']], 'the form shows what the card shows');
+  const onlyThreshold = checkDefinition({ ...form, threshold: '4' }).def;
+  assert.deepEqual(onlyThreshold.translations, translations, 'French participants still read French');
+  assert.equal(onlyThreshold.threshold, 4);
+  // In French, or as created, the same.
+  assert.deepEqual(checkDefinition({ ...formOf(p, 'fr'), threshold: '4' }).def.translations, translations);
+  assert.deepEqual(checkDefinition(formOf(poll({ state: 'draft', question: 'Vieux ?', choices: ['a', 'b', 'c'], translations }), 'de')).def.translations, translations);
+  // A changed text is sent as typed.
+  assert.equal(checkDefinition({ ...form, question: 'Shared with whom?' }).def.translations, undefined);
+  assert.equal(checkDefinition({ ...form, choices: ['Yes', 'No', 'Maybe'] }).def.translations, undefined);
 });
 
 test('organisation answers: every organisation by name with who set its answer; the threshold is said', () => {

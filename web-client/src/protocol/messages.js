@@ -61,20 +61,27 @@ export const cursor = (rev, sel) => ({ type: 'cursor', rev, sel: [sel[0], sel[1]
 export const ping = (id) => ({ type: 'ping', id });
 
 /**
+ * Who answers a poll, as the wire carries it: organisations (never for text
+ * polls; their threshold is always 1), or people with their anonymity
+ * threshold when it is not the default. Only what says something (a server
+ * without these fields takes today's defaults).
+ */
+export function respondentFields({ kind, respondents, threshold }) {
+  if (respondents === 'organisations' && kind !== 'text') return { respondents: 'organisations', threshold: 1 };
+  if (threshold != null && threshold !== DEFAULT_THRESHOLD) return { threshold };
+  return {};
+}
+
+/**
  * A poll definition as poll_create and poll_edit carry it: only the fields
  * its kind has; `respondents`, `threshold` and `translations` only when they
- * say something (a server without them takes today's defaults).
+ * say something.
  */
 function definition({ kind, question, choices, max, respondents, threshold, translations }) {
   const d = { kind, question };
   if (kind === 'single' || kind === 'multiple') d.choices = [...choices];
   if ((kind === 'multiple' || kind === 'text') && max != null) d.max = max;
-  if (respondents === 'organisations' && kind !== 'text') {
-    d.respondents = 'organisations';
-    d.threshold = 1;
-  } else if (threshold != null && threshold !== DEFAULT_THRESHOLD) {
-    d.threshold = threshold;
-  }
+  Object.assign(d, respondentFields({ kind, respondents, threshold }));
   if (translations) d.translations = translations;
   return d;
 }

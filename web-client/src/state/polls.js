@@ -20,7 +20,7 @@ import { Emitter } from '../emitter.js';
 import {
   ErrorCode, POLL_REQUESTS, isPoll, LANGS,
   MAX_QUESTION, MAX_CHOICE, MIN_CHOICES, MAX_CHOICES, MAX_TEXT_ANSWERS, DEFAULT_TEXT_ANSWERS,
-  DEFAULT_THRESHOLD, MIN_THRESHOLD, MAX_THRESHOLD,
+  DEFAULT_THRESHOLD, MIN_THRESHOLD, MAX_THRESHOLD, respondentFields,
   pollCreate, pollEdit, pollStep, pollResults, vote as voteMsg, answer as answerMsg, upvote as upvoteMsg,
 } from '../protocol/messages.js';
 
@@ -116,7 +116,9 @@ export function checkText(raw, max) {
 
 /**
  * Check a definition from the form: {kind, question, choices: [string],
- * max: number | string | null}. Empty choice rows are left out. Returns
+ * max: number | string | null, respondents, threshold, translations (of a
+ * ready-made question), original ({question, choices} of the poll being
+ * edited)}. Empty choice rows are left out. Returns
  * {def} ready for poll_create / poll_edit, or {errors} with catalogue keys:
  * {question, choices: [per row], choicesList, max}.
  */
@@ -164,33 +166,43 @@ export function checkDefinition(form) {
 
   // Who answers: organisations (not for text polls), or people with an
   // anonymity threshold of 2..10 (empty: the default).
-  // Only what differs from the defaults goes on the wire.
-  if (form.respondents === 'organisations' && kind !== 'text') {
-    def.respondents = 'organisations';
-    def.threshold = 1;
-  } else {
+  let threshold = null;
+  if (!(form.respondents === 'organisations' && kind !== 'text')) {
     const raw = form.threshold == null ? '' : String(form.threshold).trim();
     const n = raw === '' ? DEFAULT_THRESHOLD : Number(raw);
     if (!Number.isInteger(n) || n < MIN_THRESHOLD || n > MAX_THRESHOLD) errors.threshold = { error: 'poll.errThreshold', min: MIN_THRESHOLD, max: MAX_THRESHOLD };
-    else if (n !== DEFAULT_THRESHOLD) def.threshold = n;
+    else threshold = n;
   }
+  Object.assign(def, respondentFields({ kind, respondents: form.respondents, threshold }));
 
-  // Translations go along only while the text is still the ready-made one.
+  // Translations go along while the text is still a ready-made one, in any
+  // of its languages (the form shows the reader's, whoever created the
+  // poll) or as the poll was created; changed, it is sent as typed.
   const tr = form.translations;
-  const mine = tr && form.lang ? tr[form.lang] : null;
-  if (mine && mine.question === def.question && (mine.choices || []).join('\n') === (def.choices || []).join('\n') &&
-      (kind === 'single' || kind === 'multiple') === !!mine.choices) {
-    def.translations = tr;
-  }
+  const known = tr ? [...LANGS.map((l) => tr[l]), form.original] : [];
+  if (known.some((t) => sameText(t, def))) def.translations = tr;
   return Object.keys(errors).length ? { errors } : { def };
 }
 
-/** The form's starting values for an existing poll. */
-export function formOf(poll) {
+/** Whether a definition says the same as a question (and its choices, if any). */
+function sameText(t, def) {
+  if (!t || t.question !== def.question) return false;
+  const hasChoices = def.kind === 'single' || def.kind === 'multiple';
+  return hasChoices === Array.isArray(t.choices) && (t.choices || []).join('\n') === (def.choices || []).join('\n');
+}
+
+/**
+ * The form's starting values for an existing poll, in the reader's
+ * language `lang` when the poll has it (ready-made questions), as the
+ * card shows it.
+ */
+export function formOf(poll, lang) {
+  const text = localized(poll, lang);
   return {
     kind: poll.kind,
-    question: poll.question,
-    choices: poll.choices ? [...poll.choices] : [],
+    question: text.question,
+    choices: text.choices ? [...text.choices] : [],
+    original: { question: poll.question, choices: poll.choices },
     max: poll.max ?? null,
     respondents: byOrganisations(poll) ? 'organisations' : 'people',
     threshold: byOrganisations(poll) ? null : (poll.threshold ?? null),

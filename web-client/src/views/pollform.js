@@ -33,7 +33,8 @@ export function requestErrorKey(code) {
 
 export class PollForm {
   /**
-   * initial {kind, question, choices, max}; mode 'create' | 'edit';
+   * initial {kind, question, choices, max, respondents, threshold,
+   * translations, original} (formOf, readyMadeDefinition); mode 'create' | 'edit';
    * hintKey: a note under the question (the ready-made "statement item" one);
    * onSubmit(def) -> Promise<{ok} | {error}> (save as a draft);
    * onLaunch(def): create, open and show live in one step ("Lancer", new
@@ -44,6 +45,7 @@ export class PollForm {
     this.onSubmit = onSubmit;
     this.onLaunch = mode === 'create' ? onLaunch : null;
     this.translations = initial.translations || null;
+    this.original = initial.original || null;
     this.busy = false;
     const id = nextId('pf');
     this.id = id;
@@ -258,7 +260,7 @@ export class PollForm {
     const result = checkDefinition({
       kind, question: this.question.value, choices: this.choices, max: this.max.value,
       respondents: this.modeInputs[1].input.checked ? 'organisations' : 'people',
-      threshold: this.threshold.value, translations: this.translations, lang: this.i18n.lang,
+      threshold: this.threshold.value, translations: this.translations, original: this.original,
     });
     const errs = result.errors || {};
     this._setError(this.question, this.questionError, errs.question);

@@ -475,7 +475,7 @@ class PollCard {
     this.actionError = null;
     this.editing = new PollForm({
       i18n,
-      initial: formOf(e.poll),
+      initial: formOf(e.poll, i18n.lang),
       mode: 'edit',
       onSubmit: async (def) => {
         const res = await polls.edit(this.id, def);
