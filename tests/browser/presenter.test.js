@@ -100,3 +100,25 @@ test('the presenter view follows the current poll, with the QR code, the code an
   assert.deepEqual(present.problems, []);
   noProblems(fac, jean);
 });
+
+test('"Reload" after an error in the presenter window brings the presenter view back', async (t) => {
+  const w = await env.workshop(t);
+  const { fac } = w;
+  // The presenter's join is refused once (a reason the page cannot fix: it gives up).
+  let refuse = true;
+  await fac.context().routeWebSocket(/\/ws$/, (ws) => {
+    const server = ws.connectToServer();
+    ws.onMessage((m) => {
+      if (refuse && JSON.parse(m).type === 'join') ws.send(JSON.stringify({ type: 'error', re: 'join', id: JSON.parse(m).id, code: 'bad_state', message: 'refused by the test' }));
+      else server.send(m);
+    });
+  });
+  const [present] = await Promise.all([fac.context().waitForEvent('page'), fac.locator('#present-link').click()]);
+  await present.locator('#msg-heading', { hasText: "L'atelier doit être rechargé" }).waitFor();
+  refuse = false;
+  await present.locator('.message button.primary').click();
+  await present.locator('#presenter-fullscreen').waitFor();
+  assert.match(present.url(), /#\/w\/[\w-]+\/present$/);
+  assert.equal(await present.locator('#statement').count(), 0, 'not the full workshop page');
+  noProblems(present, fac);
+});

@@ -194,8 +194,9 @@ async function openWorkshop(id, { present = false } = {}) {
     showFatal(id, 'deleted');
     return;
   }
-  const persist = storage.workshopPersist(id);
-  const saved = persist.load();
+  // The presenter view reads the last synced state, never the opener's
+  // copied sessionStorage (see storage.readOnlyPersist).
+  const saved = persistFor(id, { present }).load();
   const profile = rec.profile || (saved && saved.me ? { name: saved.me.name, organisation: saved.me.organisation } : null);
   current = { kind: present ? 'present' : 'workshop', id, destroy() {} };
   if (profile && (rec.token || rec.fresh)) {
@@ -214,7 +215,7 @@ async function openWorkshop(id, { present = false } = {}) {
   if (res.error) {
     show(renderMessage({
       i18n, titleKey: 'error.unreachableTitle', bodyKey: 'error.unreachableBody',
-      actions: [{ labelKey: 'action.retry', primary: true, onClick: () => { teardown(); openWorkshop(id); } }, { labelKey: 'action.home', href: '#/' }],
+      actions: [{ labelKey: 'action.retry', primary: true, onClick: () => { teardown(); openWorkshop(id, { present }); } }, { labelKey: 'action.home', href: '#/' }],
     }));
     return;
   }
@@ -239,6 +240,11 @@ async function openWorkshop(id, { present = false } = {}) {
   show(view);
 }
 
+/** Where a workshop page keeps its state: read-only for the presenter view once it has a token. */
+function persistFor(id, { present = false } = {}) {
+  return present && storage.getWorkshop(id).token ? storage.readOnlyPersist(id) : storage.workshopPersist(id);
+}
+
 function startWorkshop(id, profile, { present = false } = {}) {
   const rec = storage.getWorkshop(id);
   const openShare = !!rec.fresh && !present;
@@ -250,7 +256,7 @@ function startWorkshop(id, profile, { present = false } = {}) {
     workshopId: id,
     profile,
     key: rec.key || null,
-    persist: readOnly ? storage.readOnlyPersist(id) : storage.workshopPersist(id),
+    persist: persistFor(id, { present }),
     pollsPersist: present ? null : storage.pollsPersist(id),
     createSession: (getJoin) => new Session({
       connection: new Connection({ url: socketUrl(base), WebSocket }),
@@ -393,7 +399,9 @@ function openReplay(id, { asParticipant = false } = {}) {
 }
 
 function showFatal(id, code, store) {
-  const restart = () => { teardown(); openWorkshop(id); };
+  // Read before the page is torn down: the presenter window reloads as the presenter view.
+  const present = current?.kind === 'present';
+  const restart = () => { teardown(); openWorkshop(id, { present }); };
   let view;
   if (code === 'deleted') {
     // Said by the server before it closed the connection: not a bad link.
@@ -413,7 +421,7 @@ function showFatal(id, code, store) {
     const text = store ? store.text : '';
     view = renderMessage({
       i18n, titleKey: 'error.genericTitle', bodyKey: 'error.genericBody',
-      actions: [{ labelKey: 'action.reload', primary: true, onClick: () => { storage.workshopPersist(id).clearDoc(); restart(); } }],
+      actions: [{ labelKey: 'action.reload', primary: true, onClick: () => { persistFor(id, { present }).clearDoc(); restart(); } }],
     });
     if (text) {
       const label = h('label', { for: 'rescue', class: 'field-label' });
@@ -423,9 +431,8 @@ function showFatal(id, code, store) {
   }
   if (current) {
     const s = current.store;
-    const kind = current.kind === 'present' ? 'present' : 'workshop';
     current.destroy();
-    current = { kind, id, store: s, destroy() {} };
+    current = { kind: present ? 'present' : 'workshop', id, store: s, destroy() {} };
   }
   statusSlot.replaceChildren();
   show(view);
