@@ -6,7 +6,10 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { parse, pollCreate } from '../src/protocol/messages.js';
-import { PollStore, resultsModel, localized, thresholdOf, checkDefinition, byOrganisations, formOf } from '../src/state/polls.js';
+import {
+  PollStore, resultsModel, localized, thresholdOf, checkDefinition, byOrganisations, formOf, refusalKey, REFUSAL_AUDIENCES,
+} from '../src/state/polls.js';
+import { readFileSync } from 'node:fs';
 import { FakeClock } from '../dev/sim.js';
 
 const poll = (over = {}) => ({
@@ -227,4 +230,27 @@ test('answers restored after a reload are sent unless the server already has the
   assert.equal(stored.value.drafts.P1, 'à moitié tapé');
   store.setDraft('P1', '');
   assert.deepEqual(stored.value.drafts, {});
+});
+
+test('a refusal is said to each audience in its own words: participants never get the facilitator\'s', () => {
+  const fr = JSON.parse(readFileSync(new URL('../src/i18n/fr.json', import.meta.url), 'utf8'));
+  // An answer refused because the workshop ended: the participant's sentence, not "reopen it".
+  assert.equal(refusalKey('ended', 'answer'), 'poll.noticeEnded');
+  assert.equal(refusalKey('ended', 'step'), 'poll.errEnded');
+  const codes = ['offline', 'disconnected', 'ended', 'poll_closed', 'poll_state', 'poll_limit', 'forbidden', 'not_found', 'bad_request', 'rate_limited', 'unavailable', 'internal', 'something_new'];
+  for (const code of codes) {
+    for (const who of REFUSAL_AUDIENCES) {
+      const key = refusalKey(code, who);
+      assert.ok(key in fr, `${code}/${who}: ${key}`);
+      if (who !== 'step') assert.notEqual(key, 'poll.errEnded', `${code}/${who}`);
+    }
+  }
+  // Each audience as before.
+  assert.equal(refusalKey('poll_limit', 'answer'), 'poll.errAnswerLimit');
+  assert.equal(refusalKey('poll_limit', 'queued'), 'poll.noticeAnswerLimit');
+  assert.equal(refusalKey('internal', 'queued'), 'poll.noticeAnswerNotSent');
+  assert.equal(refusalKey('not_found', 'upvote'), 'poll.noticeAnswerGone');
+  assert.equal(refusalKey('forbidden', 'upvote'), 'poll.noticeOwnAnswer');
+  assert.equal(refusalKey('forbidden', 'vote'), 'poll.noticeRefused');
+  assert.equal(refusalKey('offline', 'step'), 'poll.errOffline');
 });

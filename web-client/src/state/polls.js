@@ -93,6 +93,36 @@ export function thresholdOf(poll, results) {
   return byOrganisations(poll) ? 1 : DEFAULT_THRESHOLD;
 }
 
+// ---- refusals -------------------------------------------------------------------
+
+// What to say when the server (or the link) refuses a poll request: one
+// catalogue key per error code and audience, so that a participant never
+// reads a sentence meant for the facilitator. Audiences:
+//   step    the facilitator's create, launch, edit, open, close, visibility, delete
+//   answer  a text answer added, edited or deleted, said at its form
+//   queued  a text answer sent after a reconnect, said on its card with {text}
+//   vote    a ballot;  upvote  an upvote
+const REFUSALS = {
+  offline: { step: 'poll.errOffline', answer: 'poll.errOffline' },
+  disconnected: { step: 'poll.errOffline', answer: 'poll.errOffline' },
+  ended: { step: 'poll.errEnded', answer: 'poll.noticeEnded', queued: 'poll.noticeEnded', vote: 'poll.noticeEnded', upvote: 'poll.noticeEnded' },
+  poll_closed: { answer: 'poll.noticeClosed', vote: 'poll.noticeClosed', upvote: 'poll.noticeClosed' },
+  poll_state: { step: 'poll.errState', answer: 'poll.errState' },
+  poll_limit: { step: 'poll.errPollLimit', answer: 'poll.errAnswerLimit', queued: 'poll.noticeAnswerLimit' },
+  forbidden: { step: 'poll.errForbidden', answer: 'poll.errForbidden', upvote: 'poll.noticeOwnAnswer' },
+  not_found: { step: 'poll.errGone', answer: 'poll.errGone', vote: 'poll.noticeGone', upvote: 'poll.noticeAnswerGone' },
+  bad_request: { step: 'poll.errBadRequest', answer: 'poll.errBadRequest' },
+  rate_limited: { step: 'poll.errBusy', answer: 'poll.errBusy' },
+  unavailable: { step: 'poll.errBusy', answer: 'poll.errBusy' },
+};
+const OTHERWISE = { step: 'poll.errGeneric', answer: 'poll.errGeneric', queued: 'poll.noticeAnswerNotSent', vote: 'poll.noticeRefused', upvote: 'poll.noticeRefused' };
+export const REFUSAL_AUDIENCES = Object.keys(OTHERWISE);
+
+/** The catalogue key for a refusal `code` told to `audience` (above). */
+export function refusalKey(code, audience) {
+  return REFUSALS[code]?.[audience] || OTHERWISE[audience];
+}
+
 // ---- definitions and texts -----------------------------------------------------
 
 const cpLength = (s) => [...s].length;
@@ -594,7 +624,7 @@ export class PollStore extends Emitter {
       this._dropOut(req.outKey);
       // Nobody is waiting at the form (sent after a reconnect): say it on
       // the card, with the text, so that it is not lost.
-      if (!req.resolve && e && o) e.notice = { key: answerNoticeFor(m.code), params: { text: o.text }, tone: 'error' };
+      if (!req.resolve && e && o) e.notice = { key: refusalKey(m.code, 'queued'), params: { text: o.text }, tone: 'error' };
       if (!req.resolve) this.emit('change', req.poll);
     }
     if (req.type === 'vote' || req.type === 'upvote') {
@@ -608,7 +638,7 @@ export class PollStore extends Emitter {
         // server holds, and say why.
         if (req.type === 'vote') e.wish = undefined;
         else e.upWish.delete(req.answer);
-        e.notice = { key: noticeFor(m.code, req.type), tone: 'error' };
+        e.notice = { key: refusalKey(m.code, req.type), tone: 'error' };
         if (m.code === ErrorCode.NOT_FOUND && req.type === 'vote') this.entries.delete(req.poll);
       }
       this.emit('change', req.poll);
@@ -886,18 +916,4 @@ export class PollStore extends Emitter {
 
 function safe(fn) {
   try { return fn(); } catch { return null; } // storage full or disabled
-}
-
-function answerNoticeFor(code) {
-  if (code === ErrorCode.POLL_LIMIT) return 'poll.noticeAnswerLimit';
-  if (code === ErrorCode.ENDED) return 'poll.noticeEnded';
-  return 'poll.noticeAnswerNotSent';
-}
-
-function noticeFor(code, type) {
-  if (code === ErrorCode.ENDED) return 'poll.noticeEnded';
-  if (code === ErrorCode.POLL_CLOSED) return 'poll.noticeClosed';
-  if (code === ErrorCode.NOT_FOUND) return type === 'upvote' ? 'poll.noticeAnswerGone' : 'poll.noticeGone';
-  if (code === ErrorCode.FORBIDDEN && type === 'upvote') return 'poll.noticeOwnAnswer';
-  return 'poll.noticeRefused';
 }

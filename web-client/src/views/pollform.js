@@ -3,7 +3,7 @@
 // refuse (polls.md, "Kinds") before sending, with errors tied to their
 // fields, and keeps what was typed when the server still says no.
 import { h, nextId } from './dom.js';
-import { checkDefinition } from '../state/polls.js';
+import { checkDefinition, refusalKey } from '../state/polls.js';
 import {
   MAX_CHOICES, MIN_CHOICES, MAX_TEXT_ANSWERS, DEFAULT_TEXT_ANSWERS, MAX_QUESTION, DEFAULT_THRESHOLD, MIN_THRESHOLD, MAX_THRESHOLD,
 } from '../protocol/messages.js';
@@ -14,22 +14,6 @@ const KINDS = [
   ['scale', 'poll.kindScale', 'poll.kindScaleDesc'],
   ['text', 'poll.kindText', 'poll.kindTextDesc'],
 ];
-
-/** Catalogue key for a refusal from the server (or the network) when saving a poll. */
-export function requestErrorKey(code) {
-  return {
-    offline: 'poll.errOffline',
-    disconnected: 'poll.errOffline',
-    poll_state: 'poll.errState',
-    poll_limit: 'poll.errPollLimit',
-    forbidden: 'poll.errForbidden',
-    not_found: 'poll.errGone',
-    bad_request: 'poll.errBadRequest',
-    rate_limited: 'poll.errBusy',
-    unavailable: 'poll.errBusy',
-    ended: 'poll.errEnded',
-  }[code] || 'poll.errGeneric';
-}
 
 export class PollForm {
   /**
@@ -298,7 +282,7 @@ export class PollForm {
     button.removeAttribute('aria-disabled');
     this.i18n.rebind(button, idleKey);
     if (res && res.error) {
-      this.i18n.rebind(this.formError, requestErrorKey(res.error));
+      this.i18n.rebind(this.formError, refusalKey(res.error, 'step'));
       this.formError.hidden = false;
     }
   }

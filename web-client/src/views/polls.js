@@ -9,11 +9,11 @@
 // goes back to the control with the same data-key (the "open" button becomes
 // "close" under the same key), or to the card's heading.
 import { h } from './dom.js';
-import { PollForm, requestErrorKey } from './pollform.js';
-import { renderResults, alignmentHelp, scaleLabel, thresholdSentence, formatters } from './pollresults.js';
+import { PollForm } from './pollform.js';
+import { renderResults, alignmentHelp, scaleLabel, thresholdSentence } from './pollresults.js';
 import { orgColor, UNKNOWN_COLOR } from '../state/colors.js';
 import {
-  READY_MADE, readyMadeDefinition, formOf, checkText, localized, byOrganisations, thresholdOf, resultsModel,
+  READY_MADE, readyMadeDefinition, formOf, checkText, localized, byOrganisations, resultsModel, refusalKey,
 } from '../state/polls.js';
 import { MAX_ANSWER, DEFAULT_TEXT_ANSWERS } from '../protocol/messages.js';
 
@@ -219,7 +219,7 @@ export class PollsView {
   _afterLaunch(res, errorEl) {
     if (res.error && !res.poll) {
       if (errorEl) {
-        errorEl.textContent = this.i18n.t(requestErrorKey(res.error));
+        errorEl.textContent = this.i18n.t(refusalKey(res.error, 'step'));
         errorEl.hidden = false;
       }
       return res;
@@ -227,7 +227,7 @@ export class PollsView {
     this._setNewOpen(false);
     const card = res.poll && this.cards.get(res.poll.id);
     if (card) {
-      if (res.error) card.actionError = requestErrorKey(res.error);
+      if (res.error) card.actionError = refusalKey(res.error, 'step');
       card.render();
       card.article.scrollIntoView?.({ block: 'nearest' });
       card.focusKey('lifecycle');
@@ -396,7 +396,7 @@ class PollCard {
     this.render();
     promiseFn().then((res) => {
       this.busy = false;
-      if (res.error) this.actionError = requestErrorKey(res.error);
+      if (res.error) this.actionError = refusalKey(res.error, 'step');
       if (this.entry) this.render();
       if (!res.error && after) after(res);
     });
@@ -750,7 +750,7 @@ class PollCard {
         // Offline: kept, shown as waiting, sent when the link is back.
         if (res.queued) this.view.announce(this.view.i18n.t('poll.announceQueued'));
       } else {
-        this.answerError = { error: answerErrorKey(res.error) };
+        this.answerError = { error: refusalKey(res.error, 'answer') };
       }
       if (!this.entry) return;
       this.render();
@@ -792,7 +792,7 @@ class PollCard {
         if (this.editAnswer !== ed) return;
         if (res.ok) done();
         else {
-          ed.error = { error: answerErrorKey(res.error) };
+          ed.error = { error: refusalKey(res.error, 'answer') };
           this.render();
         }
       });
@@ -803,7 +803,7 @@ class PollCard {
   _deleteAnswer(answerId) {
     this.view.polls.answer(this.id, { answer: answerId, text: null }).then((res) => {
       if (!this.entry) return;
-      if (res.error && res.error !== 'not_found') this.answerError = { error: answerErrorKey(res.error) };
+      if (res.error && res.error !== 'not_found') this.answerError = { error: refusalKey(res.error, 'answer') };
       this.render();
       if (!this.article.contains(document.activeElement) || document.activeElement === document.body) this.question.focus();
     });
@@ -849,8 +849,3 @@ class PollCard {
   }
 }
 
-function answerErrorKey(code) {
-  if (code === 'poll_limit') return 'poll.errAnswerLimit';
-  if (code === 'poll_closed') return 'poll.noticeClosed';
-  return requestErrorKey(code);
-}
