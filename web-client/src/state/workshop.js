@@ -12,7 +12,8 @@
 //   status   ({status, unsent, retryAt})
 //   announce (key, params)                    something worth telling a screen reader
 //   fatal    ({code, message})                 code 'deleted': the facilitator deleted the workshop
-//   workshop ({state, endedAt, by})            the workshop ended or was reopened (issue 12)
+//   workshop ({state, endedAt})               the workshop ended or was reopened, or its code
+//                                            or time zone changed (issue 12)
 //
 // Polls live in `this.polls` (a PollStore, state/polls.js) with events of
 // their own; this store only feeds it the welcome and the poll messages.
@@ -70,7 +71,7 @@ export class WorkshopStore extends Emitter {
     this.saveTimer = null;
     // What the welcome and `workshop` messages say of the workshop itself
     // (issue 12): join code, open or ended, time zone.
-    this.workshop = { code: null, state: 'open', endedAt: null, endedBy: null, timeZone: null };
+    this.workshop = { code: null, state: 'open', endedAt: null, timeZone: null };
     this.requests = new Map(); // workshop_end / workshop_reopen id -> resolve
     this.reqPrefix = `w${Math.floor(Math.random() * 2 ** 32).toString(36)}`;
     this.reqSeq = 0;
@@ -148,28 +149,32 @@ export class WorkshopStore extends Emitter {
     for (const r of pending) r({ error: 'disconnected' });
   }
 
+  /**
+   * Take what a welcome, a `workshop` message or an `ended` refusal says of
+   * the workshop. Emits `workshop` only when something changed; returns
+   * whether it ended or reopened. It sends nothing: the caller pumps held
+   * edits once its own state is reconciled (a welcome, after the missed ops).
+   */
   _setWorkshop(w, { announce = false } = {}) {
-    if (!w || typeof w !== 'object') return;
-    const before = this.workshop.state;
-    const next = { ...this.workshop };
+    if (!w || typeof w !== 'object') return false;
+    const was = this.workshop;
+    const next = { ...was };
     if (typeof w.code === 'string' && /^\d{6}$/.test(w.code)) next.code = w.code;
     if (typeof w.time_zone === 'string') next.timeZone = w.time_zone;
     if (w.state === 'open' || w.state === 'ended') next.state = w.state;
     if (next.state === 'ended') {
       next.endedAt = Number.isFinite(w.ended_at) ? w.ended_at : Number.isFinite(w.at) ? w.at : next.endedAt;
-      if (typeof w.by === 'string') next.endedBy = w.by;
     } else {
       next.endedAt = null;
-      next.endedBy = null;
     }
     this.workshop = next;
-    if (before !== next.state) {
+    const moved = was.state !== next.state;
+    if (moved) {
       if (announce) this.emit('announce', next.state === 'ended' ? 'end.announceEnded' : 'end.announceReopened', {});
-      // Reopened: what waited (edits made before the end was known) goes now.
-      if (next.state === 'open') this._pump();
       this._emitStatus();
     }
-    this.emit('workshop', { state: next.state, endedAt: next.endedAt, by: next.endedBy });
+    if (Object.keys(next).some((k) => next[k] !== was[k])) this.emit('workshop', { state: next.state, endedAt: next.endedAt });
+    return moved;
   }
 
   get status() {
@@ -311,7 +316,8 @@ export class WorkshopStore extends Emitter {
       this.emit('fatal', { code: 'deleted', message: 'deleted by its facilitator' });
       return;
     }
-    this._setWorkshop(m, { announce: !resolve });
+    // Reopened: what waited (edits made before the end was known) goes now.
+    if (this._setWorkshop(m, { announce: !resolve }) && !this.ended) this._pump();
     resolve?.({ ok: true, state: m.state });
   }
 
