@@ -6,7 +6,7 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { ROOT } from './harness.js';
+import { ROOT, apiCreate } from './harness.js';
 import { setupFile, axe, badTypography, until, PHONE, NNBSP } from './i12.js';
 import { connected, statement, noProblems } from './helpers.js';
 
@@ -49,6 +49,31 @@ test('home: join with a code; unknown codes and too many tries are said plainly'
   // #/join/CODE (a link or a scanned code) looks it up at once.
   await page.goto(`${env.server.url}/#/join/${w.code}`);
   await page.waitForURL(new RegExp(`#/w/${w.id}$`));
+  noProblems(page);
+});
+
+test('a #/join link looked up while the person goes elsewhere does not pull them back', async (t) => {
+  const page = await env.page(t);
+  const there = await apiCreate(env.server.url, 'Ailleurs', '');
+  const looked = await apiCreate(env.server.url, 'Celui du code', '');
+  let release;
+  const held = new Promise((r) => { release = r; });
+  await page.route('**/api/join/**', async (r) => {
+    await held;
+    await r.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify({ id: looked.id }) });
+  });
+  const asked = page.waitForRequest('**/api/join/**');
+  await page.goto(`${env.server.url}/#/join/482913`);
+  await asked;
+  // Before the answer comes, the person opens another workshop.
+  await page.evaluate((id) => { location.hash = `#/w/${id}`; }, there.id);
+  await page.locator('#join-name').waitFor();
+  const answered = page.waitForResponse('**/api/join/**');
+  release();
+  await (await answered).finished();
+  // Give the page's promise chain its turn, then look: still where they went.
+  await page.evaluate(() => new Promise((r) => setTimeout(r, 300)));
+  assert.match(page.url(), new RegExp(`#/w/${there.id}$`));
   noProblems(page);
 });
 

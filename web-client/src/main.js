@@ -129,6 +129,7 @@ let homeNotice = null; // {key, params}: said once on the next home page
 function openHome(code) {
   document.title = i18n.t('app.title');
   current = { kind: 'home', destroy() {} };
+  const token = current;
   const notice = homeNotice;
   homeNotice = null;
   const view = renderHome({
@@ -140,6 +141,7 @@ function openHome(code) {
     /** A 6-digit code typed by a participant: {id} or {error, retryAfter}. */
     async onCode(c) {
       const res = await lookupCode(base, c);
+      if (current !== token) return null; // gone elsewhere meanwhile: stay there
       if (res.data && typeof res.data.id === 'string') {
         location.hash = `#/w/${res.data.id}`;
         return null;
