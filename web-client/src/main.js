@@ -275,10 +275,14 @@ function startWorkshop(id, profile, { present = false } = {}) {
     return null;
   };
   const view = present ?
-    new PresenterView({ store, i18n, announce, links: links(id, null), replayHref: `#/w/${id}/replay` }) :
+    new PresenterView({ store, i18n, announce, links: links(id, null) }) :
     new WorkshopView({ store, i18n, announce, links: links(id, rec.key), openShare, replayHref: `#/w/${id}/replay`, exportSummary });
   const status = new StatusView({ store, i18n, announce });
   statusSlot.replaceChildren(status.el);
+  // Poll announcements in the page's language, whichever view shows the polls.
+  const followLanguage = () => { store.polls.lang = i18n.lang; };
+  followLanguage();
+  const offLanguage = i18n.on('change', followLanguage);
 
   const onOnline = () => store.setOnline(true);
   const onOffline = () => store.setOnline(false);
@@ -311,6 +315,7 @@ function startWorkshop(id, profile, { present = false } = {}) {
       window.removeEventListener('offline', onOffline);
       window.removeEventListener('pagehide', onHide);
       window.removeEventListener('beforeunload', onBeforeUnload);
+      offLanguage();
       view.destroy();
       status.destroy();
       store.stop();

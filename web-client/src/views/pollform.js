@@ -125,6 +125,8 @@ export class PollForm {
     this.submitKey = mode === 'edit' ? 'poll.saveDraft' : 'poll.createDraft';
     t(this.submit, this.submitKey);
     this.launch = null;
+    this.launchBlocked = null; // catalogue key saying why "Lancer" cannot be used now
+    this.launchNote = h('p', { class: 'field-hint ended-hint', id: `${id}-launch-note`, hidden: true });
     if (this.onLaunch) {
       this.launch = t(h('button', { type: 'button', class: 'primary', data: { action: 'launch' } }), 'poll.launchNow');
       this.launch.addEventListener('click', () => this._submit({ launch: true }));
@@ -134,7 +136,7 @@ export class PollForm {
 
     this.form = h('form', { class: 'poll-form', novalidate: true },
       questionField, kindField, this.choicesField, this.maxField, this.scaleNote, this.modeField, this.thresholdField, this.formError,
-      h('div', { class: 'actions' }, this.launch, this.submit, cancel));
+      this.launchNote, h('div', { class: 'actions' }, this.launch, this.submit, cancel));
     i18n.bind(this.form, mode === 'edit' ? 'poll.editTitle' : 'poll.newTitle', null, 'aria-label');
     this.form.addEventListener('submit', (e) => {
       e.preventDefault();
@@ -144,6 +146,24 @@ export class PollForm {
     this._renderChoices();
     this._showKind();
     this._describe(this.threshold, [this.thresholdHint]);
+  }
+
+  /**
+   * Keep "Lancer maintenant" from being used, saying why (reasonKey), or
+   * (null) allow it again; saving as a draft stays possible either way.
+   */
+  blockLaunch(reasonKey) {
+    if (!this.launch || reasonKey === this.launchBlocked) return;
+    this.launchBlocked = reasonKey;
+    this.launchNote.hidden = !reasonKey;
+    if (reasonKey) {
+      this.i18n.rebind(this.launchNote, reasonKey);
+      this.launch.setAttribute('aria-disabled', 'true');
+      this.launch.setAttribute('aria-describedby', this.launchNote.id);
+    } else {
+      this.launch.removeAttribute('aria-disabled');
+      this.launch.removeAttribute('aria-describedby');
+    }
   }
 
   get kind() {
@@ -238,7 +258,7 @@ export class PollForm {
   }
 
   async _submit({ launch = false } = {}) {
-    if (this.busy) return;
+    if (this.busy || (launch && this.launchBlocked)) return;
     this._readChoices();
     const kind = this.kind;
     const result = checkDefinition({
@@ -279,7 +299,7 @@ export class PollForm {
     this.i18n.rebind(button, launch ? 'poll.launching' : 'poll.saving');
     const res = await (launch ? this.onLaunch(result.def) : this.onSubmit(result.def));
     this.busy = false;
-    button.removeAttribute('aria-disabled');
+    if (!(launch && this.launchBlocked)) button.removeAttribute('aria-disabled');
     this.i18n.rebind(button, idleKey);
     if (res && res.error) {
       this.i18n.rebind(this.formError, refusalKey(res.error, 'step'));

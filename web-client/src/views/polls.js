@@ -74,14 +74,10 @@ export class PollsView {
     this.el = h('section', { class: 'panel polls', id: 'polls', 'aria-labelledby': 'polls-title' },
       h('div', { class: 'panel-head' }, this.heading, this.count), this.offline, this.newArea, this.empty, this.list);
 
-    this.polls.lang = i18n.lang;
     this.offs = [
       this.polls.on('change', (id) => this.render(id)),
       this.polls.on('announce', (key, params) => announce(i18n.t(key, params))),
-      i18n.on('change', () => {
-        this.polls.lang = i18n.lang;
-        this.render(null, { all: true });
-      }),
+      i18n.on('change', () => this.render(null, { all: true })),
       // Ended or reopened: votes, answers and "open" come and go.
       store.on('workshop', () => this.render(null, { all: true })),
       store.on('status', ({ status }) => {
@@ -175,11 +171,16 @@ export class PollsView {
 
   _renderNewPanel() {
     const { i18n } = this;
+    // After the end the server refuses to open a poll, not to keep a draft:
+    // "Lancer" waits for the workshop to be reopened, and says so.
+    const ended = this.store.ended;
     if (this.composer) {
+      this.composer.blockLaunch(ended ? 'poll.launchEnded' : null);
       if (this.newPanel.firstChild !== this.composer.el || this.newPanel.childNodes.length !== 1) rebuild(this.newPanel, [this.composer.el]);
       return;
     }
     const intro = h('p', { class: 'field-hint', text: i18n.t('poll.newIntro') });
+    const endedNote = ended ? h('p', { class: 'field-hint ended-hint', id: 'poll-launch-ended', text: i18n.t('poll.launchEnded') }) : null;
     const title = h('h3', { class: 'ready-title', id: 'poll-ready-title', text: i18n.t('poll.readyTitle') });
     const items = READY_MADE.map((item) => {
       const def = readyMadeDefinition(item, i18n);
@@ -188,7 +189,8 @@ export class PollsView {
       if (def.respondents === 'organisations') kind.push(i18n.t('poll.modeOrgShort'));
       // "Lancer": created, opened and shown live in one step; "Préparer":
       // the form, to change it or keep it as a draft.
-      const launch = h('button', { type: 'button', class: 'primary ready-launch', 'aria-describedby': textId, data: { key: `launch-${item.key}`, action: 'launch', ready: item.key }, text: i18n.t('poll.launch') });
+      const launch = h('button', { type: 'button', class: 'primary ready-launch', 'aria-describedby': ended ? `${textId} poll-launch-ended` : textId, data: { key: `launch-${item.key}`, action: 'launch', ready: item.key }, text: i18n.t('poll.launch') });
+      if (ended) launch.setAttribute('aria-disabled', 'true');
       launch.addEventListener('click', () => this._launch(def, launch));
       const prepare = h('button', { type: 'button', class: 'secondary ready-question', 'aria-describedby': textId, data: { key: `ready-${item.key}`, action: 'prepare', ready: item.key }, text: i18n.t('poll.prepare') });
       prepare.addEventListener('click', () => this._compose(def, item.forItem ? 'poll.forItemHint' : null));
@@ -201,11 +203,11 @@ export class PollsView {
     this.launchError = h('p', { class: 'form-error', role: 'alert', hidden: true });
     const blank = h('button', { type: 'button', class: 'secondary', id: 'poll-blank', data: { key: 'blank' }, text: i18n.t('poll.blank') });
     blank.addEventListener('click', () => this._compose({ kind: 'single', question: '', choices: ['', ''], max: null }, null));
-    rebuild(this.newPanel, [intro, title, h('ul', { class: 'ready-list', 'aria-labelledby': 'poll-ready-title' }, items), note, this.launchError, h('div', { class: 'actions' }, blank)]);
+    rebuild(this.newPanel, [intro, endedNote, title, h('ul', { class: 'ready-list', 'aria-labelledby': 'poll-ready-title' }, items), note, this.launchError, h('div', { class: 'actions' }, blank)]);
   }
 
   async _launch(def, button) {
-    if (this.launching) return;
+    if (this.launching || this.store.ended) return;
     this.launching = true;
     button.setAttribute('aria-disabled', 'true');
     this.launchError.hidden = true;
@@ -232,8 +234,13 @@ export class PollsView {
       card.article.scrollIntoView?.({ block: 'nearest' });
       card.focusKey('lifecycle');
     }
-    this.announce(this.i18n.t(res.error ? 'poll.announceDraft' : 'poll.announceLaunched'));
-    return res.error ? { ok: true } : res;
+    // Say what really happened: launched; or created and left a draft; or
+    // opened without its results shown live (the card says why).
+    const p = res.poll;
+    if (!res.error) this.announce(this.i18n.t('poll.announceLaunched'));
+    else if (p.state === 'draft') this.announce(this.i18n.t('poll.announceDraft'));
+    else this.announce(this.i18n.t('poll.announceOpened', { question: localized(p, this.i18n.lang).question }));
+    return res;
   }
 
   _compose(initial, hintKey) {
@@ -433,8 +440,10 @@ class PollCard {
         actions.push(btn('edit', 'poll.edit', 'secondary', () => this._startEdit()));
       }
       const [step, labelKey] = LIFECYCLE[p.state];
-      // Once the workshop has ended, nothing opens again until it is reopened.
-      if (!(this.view.store.ended && step !== 'close')) {
+      // Once the workshop has ended, nothing opens again until it is
+      // reopened: the button goes, and the card says why.
+      const blocked = this.view.store.ended && step !== 'close';
+      if (!blocked) {
         actions.push(btn('lifecycle', labelKey, p.state === 'closed' ? 'secondary' : 'primary', () => this._act(() => polls.step(this.id, step)), { action: step }));
       }
       actions.push(btn('delete', 'poll.delete', 'link-button danger-link', () => {
@@ -443,12 +452,11 @@ class PollCard {
         this.focusKey('delete-confirm');
       }));
       parts.push(h('div', { class: 'actions poll-actions' }, actions));
+      if (blocked) parts.push(h('p', { class: 'field-hint ended-hint', text: i18n.t('poll.errEnded') }));
     }
     // Who answers, and from how many respondents an organisation shows on
     // its own: said before opening (and kept in view after).
-    if (p.kind !== 'text' || !byOrganisations(p)) {
-      parts.push(h('p', { class: 'field-hint mode-hint', id: `${this.dom}-mode` }, thresholdSentence(i18n, p, null, { long: p.state === 'draft' })));
-    }
+    parts.push(h('p', { class: 'field-hint mode-hint', id: `${this.dom}-mode` }, thresholdSentence(i18n, p, null, { long: p.state === 'draft' })));
 
     const visLabel = h('span', { class: 'vis-label', id: `${this.dom}-vis`, text: i18n.t('poll.visLabel') });
     const warnId = `${this.dom}-live-warning`;
@@ -508,7 +516,7 @@ class PollCard {
     // the facilitator's "delete").
     const order = p.kind === 'text' && p.state !== 'open' ? this._rankedIds(e, fac) : null;
     return sig(i18n.lang, fac, p.state, p.kind, p.question, p.choices, p.translations, p.respondents, p.max, p.answers, b.ballot, e.mine, ups,
-      polls.pendingAnswers(this.id), order, this.view.store.ended,
+      polls.pendingAnswers(this.id), order,
       this.editAnswer?.id ?? null, this.editAnswer?.error ?? null, this.answerError, this.answerBusy);
   }
 

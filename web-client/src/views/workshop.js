@@ -8,9 +8,18 @@ import { PollsView } from './polls.js';
 import { copyField } from './forms.js';
 import { orgColor, orgKey } from '../state/colors.js';
 import { localized } from '../state/polls.js';
+import { spacedCode } from '../state/joincode.js';
 
-/** "482913" → "482 913" (narrow no-break space: never cut in two). */
-export const spacedCode = (code) => (code ? `${code.slice(0, 3)}\u202f${code.slice(3)}` : '');
+/**
+ * Why ending or reopening did not answer: not sent (offline: nothing
+ * changed), sent but the link dropped before the answer (not known yet: the
+ * next welcome shows the state), or refused.
+ */
+function endErrorKey(code) {
+  if (code === 'offline') return 'end.errOffline';
+  if (code === 'disconnected') return 'end.errUnknown';
+  return 'end.errFailed';
+}
 
 /** A date and time in the workshop's time zone (named), else the browser's. */
 function formatWhen(lang, ms, zone) {
@@ -85,7 +94,7 @@ export class WorkshopView {
     this.endConfirm = h('div', { class: 'confirm end-confirm', id: 'end-confirm', role: 'group', 'aria-labelledby': 'end-confirm-text', hidden: true });
     this.endedBanner = h('section', { class: 'ended-banner', id: 'ended-banner', 'aria-labelledby': 'ended-title', hidden: true });
 
-    this.share = h('section', { class: 'panel share', id: 'share-panel', 'aria-labelledby': 'share-title' });
+    this.share = this._buildShare();
     this._renderShare();
     const setShare = (open) => {
       this.share.hidden = !open;
@@ -170,33 +179,53 @@ export class WorkshopView {
       this._askEnd(false);
       this.endButton.focus();
     });
-    yes.addEventListener('click', async () => {
-      if (yes.getAttribute('aria-disabled') === 'true') return;
-      yes.setAttribute('aria-disabled', 'true');
-      const res = await this.store.endWorkshop();
-      yes.removeAttribute('aria-disabled');
+    yes.addEventListener('click', () => this._endRequest(yes, () => this.store.endWorkshop(), (res) => {
       if (res.error) {
-        error.textContent = i18n.t(res.error === 'offline' || res.error === 'disconnected' ? 'end.errOffline' : 'end.errFailed');
+        error.textContent = i18n.t(endErrorKey(res.error));
         error.hidden = false;
         return;
       }
       this._askEnd(false);
       document.getElementById('ended-title')?.focus();
-    });
+    }));
     this.endConfirm.replaceChildren(text, h('div', { class: 'actions' }, yes, no), error);
     this.endConfirm.onkeydown = (ev) => { if (ev.key === 'Escape') no.click(); };
     yes.focus();
   }
 
+  /** Ending or reopening: one request at a time from a button (a double click sends one). */
+  async _endRequest(button, request, done) {
+    if (button.getAttribute('aria-disabled') === 'true') return;
+    button.setAttribute('aria-disabled', 'true');
+    const res = await request();
+    button.removeAttribute('aria-disabled');
+    done(res);
+  }
+
+  /** Everything the end changes: the header's tools, the editor's lock, the banner. */
   _renderEnded() {
     if (!this.endedBanner) return;
-    const { store, i18n } = this;
+    this._renderEndTools();
+    this.editor.setReadOnly(this.store.ended);
+    this._renderBanner();
+  }
+
+  _renderEndTools() {
     const fac = this.facilitator;
-    const ended = store.ended;
     this.presentLink.hidden = !fac || !this.links.present;
-    this.endButton.hidden = !fac || ended;
-    if (ended && !this.endConfirm.hidden) this._askEnd(false);
-    this.editor.setReadOnly(ended);
+    this.endButton.hidden = !fac || this.store.ended;
+    if (this.store.ended && !this.endConfirm.hidden) this._askEnd(false);
+  }
+
+  // Rebuilt only when what it says changes: a welcome after a reconnect
+  // must not take the focus or the summary's status line away.
+  _renderBanner() {
+    const { store, i18n } = this;
+    const ended = store.ended;
+    const fac = this.facilitator;
+    const sig = JSON.stringify(ended ? [i18n.lang, store.workshop.endedAt, store.workshop.timeZone, fac] : null);
+    if (sig === this.bannerSig) return;
+    this.bannerSig = sig;
     this.endedBanner.hidden = !ended;
     if (!ended) {
       this.endedBanner.replaceChildren();
@@ -205,29 +234,34 @@ export class WorkshopView {
     const when = store.workshop.endedAt ? formatWhen(i18n.lang, store.workshop.endedAt, store.workshop.timeZone) : null;
     const title = h('h2', { id: 'ended-title', class: 'panel-title', tabindex: '-1', text: i18n.t('end.title') });
     const body = h('p', { text: when ? i18n.t('end.bodyAt', { when }) : i18n.t('end.body') });
-    const actions = [];
     const status = h('p', { class: 'field-hint', id: 'summary-status', role: 'status' });
-    if (fac && this.exportSummary) {
-      const summary = h('button', { type: 'button', class: 'primary', id: 'summary-download', text: i18n.t('end.summary') });
-      summary.addEventListener('click', async () => {
-        status.textContent = i18n.t('end.summaryPreparing');
-        const err = await this.exportSummary();
-        status.textContent = err ? i18n.t('end.summaryFailed') : i18n.t('end.summaryDone');
-      });
-      actions.push(summary);
-    }
+    const actions = [];
+    if (fac && this.exportSummary) actions.push(this._summaryButton(status));
     if (this.replayHref) actions.push(h('a', { class: fac ? 'button secondary' : 'button primary', id: 'ended-replay', href: this.replayHref, target: '_blank', rel: 'noopener', text: i18n.t('end.replay') }));
-    if (fac) {
-      const reopen = h('button', { type: 'button', class: 'secondary', id: 'reopen-workshop', text: i18n.t('end.reopen') });
-      reopen.addEventListener('click', async () => {
-        const res = await store.reopenWorkshop();
-        if (res.error) status.textContent = i18n.t(res.error === 'offline' || res.error === 'disconnected' ? 'end.errOffline' : 'end.errFailed');
-        else this.editor.focus();
-      });
-      actions.push(reopen);
-    }
+    if (fac) actions.push(this._reopenButton(status));
     const note = fac ? null : h('p', { class: 'field-hint', text: i18n.t('end.participantNote') });
     this.endedBanner.replaceChildren(title, body, h('div', { class: 'actions' }, actions), note, status);
+  }
+
+  _summaryButton(status) {
+    const { i18n } = this;
+    const summary = h('button', { type: 'button', class: 'primary', id: 'summary-download', text: i18n.t('end.summary') });
+    summary.addEventListener('click', async () => {
+      status.textContent = i18n.t('end.summaryPreparing');
+      const err = await this.exportSummary();
+      status.textContent = err ? i18n.t('end.summaryFailed') : i18n.t('end.summaryDone');
+    });
+    return summary;
+  }
+
+  _reopenButton(status) {
+    const { i18n } = this;
+    const reopen = h('button', { type: 'button', class: 'secondary', id: 'reopen-workshop', text: i18n.t('end.reopen') });
+    reopen.addEventListener('click', () => this._endRequest(reopen, () => this.store.reopenWorkshop(), (res) => {
+      if (res.error) status.textContent = i18n.t(endErrorKey(res.error));
+      else this.editor.focus();
+    }));
+    return reopen;
   }
 
   // ---- phones: the open poll at once --------------------------------------
@@ -291,23 +325,30 @@ export class WorkshopView {
     this._renderEnded();
   }
 
+  // Built once (its strings are bound once); _renderShare shows the code
+  // and the facilitator's link as they come and go.
+  _buildShare() {
+    const { i18n, announce } = this;
+    const title = i18n.bind(h('h2', { id: 'share-title', class: 'panel-title' }), 'share.title');
+    const invite = copyField(i18n, { labelKey: 'share.inviteLabel', hintKey: 'share.inviteHint', value: this.links.invite, announce, idPrefix: 'invite' });
+    this.codeText = h('p', { class: 'share-code', id: 'share-code' });
+    this.codeField = h('div', { class: 'field copy-field', hidden: true }, i18n.bind(h('span', { class: 'field-label' }), 'share.codeLabel'), this.codeText);
+    this.facilitatorField = null;
+    return h('section', { class: 'panel share', id: 'share-panel', 'aria-labelledby': 'share-title' }, title, invite, this.codeField);
+  }
+
   _renderShare() {
     if (!this.share) return;
     const { i18n, announce } = this;
-    const title = h('h2', { id: 'share-title', class: 'panel-title' });
-    i18n.bind(title, 'share.title');
-    const parts = [title, copyField(i18n, { labelKey: 'share.inviteLabel', hintKey: 'share.inviteHint', value: this.links.invite, announce, idPrefix: 'invite' })];
     const code = this.store.ended ? null : this.store.workshop?.code;
-    if (code) {
-      const codeText = h('p', { class: 'share-code', id: 'share-code' });
-      i18n.bind(codeText, 'share.code', { code: spacedCode(code), address: this.links.joinAt || '' });
-      parts.push(h('div', { class: 'field copy-field' }, i18n.bind(h('span', { class: 'field-label' }), 'share.codeLabel'), codeText));
+    this.codeField.hidden = !code;
+    if (code) i18n.rebind(this.codeText, 'share.code', { code: spacedCode(code), address: this.links.joinAt || '' });
+    const showFacilitator = this.facilitator && !!this.links.facilitator;
+    if (showFacilitator && !this.facilitatorField) {
+      this.facilitatorField = copyField(i18n, { labelKey: 'share.facilitatorLabel', hintKey: 'share.facilitatorHint', value: this.links.facilitator, announce, idPrefix: 'facilitator' });
+      this.share.append(this.facilitatorField);
     }
-    const isFacilitator = this.store.role === 'facilitator';
-    if (isFacilitator && this.links.facilitator) {
-      parts.push(copyField(i18n, { labelKey: 'share.facilitatorLabel', hintKey: 'share.facilitatorHint', value: this.links.facilitator, announce, idPrefix: 'facilitator' }));
-    }
-    this.share.replaceChildren(...parts);
+    if (this.facilitatorField) this.facilitatorField.hidden = !showFacilitator;
   }
 
   _renderLegend() {
