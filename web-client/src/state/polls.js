@@ -369,7 +369,7 @@ export class PollStore extends Emitter {
     this.timers = timers;
     this.persist = persist;
     this.barrier = barrier;
-    this.lang = 'fr';
+    this.lang = 'fr'; // of announcements: the page's language, set by main.js
     this.role = null;
     this.synced = false; // the post-welcome burst has arrived: the outbox may go
     this.epoch = 0;
