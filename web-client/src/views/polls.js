@@ -701,14 +701,16 @@ class PollCard {
       const fill = h('span', { class: 'bar-fill' });
       fill.style.width = `${Math.max(0, Math.min(1, a.scale)) * 100}%`;
       const given = model.groups.map((g, gi) => [g, a.groups[gi].upvotes]).filter(([, n]) => n > 0);
-      el.replaceChildren(
+      // replaceChildren writes a null as the text "null": leave the chips out instead.
+      el.replaceChildren(...[
         h('span', { class: 'answer-upvotes', text: i18n.t('poll.upvotes', { count: a.upvotes }) }),
         h('span', { class: 'bar bar-small', 'aria-hidden': 'true' }, fill),
         given.length ? h('ul', { class: 'org-chips' }, given.map(([g, n]) => {
           const sw = h('span', { class: 'swatch', 'aria-hidden': 'true' });
           sw.style.backgroundColor = g.other ? UNKNOWN_COLOR : orgColor(g.name);
           return h('li', null, sw, h('span', { text: i18n.t('poll.orgUpvotes', { name: g.other ? i18n.t('poll.otherOrgs') : g.name, count: n }) }));
-        })) : null);
+        })) : null,
+      ].filter(Boolean));
       el.closest('.answer')?.setAttribute('data-upvotes', String(a.upvotes));
     }
   }
