@@ -60,6 +60,8 @@ test('the sign-off panel and roles in presence, before anything happens: readabl
   await axe(w.fac, 'facilitator page with the sign-off panel');
   await axe(jean, 'participant phone page with the sign-off panel');
   assert.deepEqual(await badTypography(w.fac), []);
+  await w.fac.screenshot({ path: artifact('agreement-facilitator-fr.png'), fullPage: true });
+  await jean.screenshot({ path: artifact('agreement-phone-participant-fr.png'), fullPage: true });
   noProblems(w.fac, jean);
 });
 

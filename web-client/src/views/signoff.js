@@ -106,7 +106,8 @@ export class SignoffView {
     if (s.agreed !== this.sigs.agreed) rebuild(this.agreed, this._agreed(m), fallback);
     this.agreed.hidden = !m.agreed;
     if (s.rows !== this.sigs.rows) rebuild(this.rows, m.rows.map((r) => this._row(r)), fallback);
-    this.rows.hidden = !m.rows.length;
+    // Before any call, nobody is "waiting" yet.
+    this.rows.hidden = !m.rows.length || (!m.open && m.calledAt == null && m.rows.every((r) => r.status === 'waiting'));
     if (s.mine !== this.sigs.mine) rebuild(this.mine, this._mine(m, online), fallback);
     this.mine.hidden = !this.mine.firstChild;
     if (s.diff !== this.sigs.diff) this._renderDiff();
