@@ -46,6 +46,7 @@ bool hist_event_from_fields(hist_event *e, const char *id, const char *const *kv
         else if (strcmp(k, "was") == 0) e->was = v;
         else if (strcmp(k, "origin") == 0) e->origin = v;
         else if (strcmp(k, "by") == 0) e->by = v;
+        else if (strcmp(k, "asks") == 0) e->asks = v;
     }
     return e->type && e->type[0];
 }
@@ -155,6 +156,8 @@ bool hist_write_event(sbuf *b, const hist_event *e, hist_view v) {
         put_field(b, "name", e->name);
         put_field(b, "org", e->org);
         put_field(b, "role", e->role);
+        if (e->asks) put_field(b, "asks", e->asks);
+        if (e->by) put_field(b, "by", e->by);
     } else if (e->by) { /* the workshop ended or reopened */
         put_field(b, "by", e->by);
         put_field(b, "name", e->name);
@@ -273,10 +276,27 @@ static void polls_add(hist_state *s, const hist_event *e) {
     p->results_public = f.results_public;
 }
 
+/* A role event: the person, wherever present, has their new role. */
+static void presence_role(hist_state *s, const hist_event *e) {
+    for (size_t i = 0; i < s->npeople; i++) {
+        hist_person *p = &s->people[i];
+        if (strcmp(p->participant, e->participant) != 0) continue;
+        char *role = dup(e->role && e->role[0] ? e->role : "participant");
+        if (!role) {
+            s->oom = true;
+            return;
+        }
+        free(p->role);
+        p->role = role;
+    }
+}
+
 void hist_state_add(hist_state *s, const hist_event *e) {
     if (is_poll_event(e)) polls_add(s, e);
     else if (e->participant && (strcmp(e->type, "arrived") == 0 || strcmp(e->type, "departed") == 0))
         presence_add(s, e);
+    else if (e->participant && strcmp(e->type, "role") == 0)
+        presence_role(s, e);
 }
 
 void hist_state_write(sbuf *b, const hist_state *s, hist_view v) {

@@ -34,6 +34,8 @@ static const char *const type_names[] = {
     [PROTO_POLL_CLOSE] = "poll_close", [PROTO_POLL_REOPEN] = "poll_reopen", [PROTO_POLL_RESULTS] = "poll_results",
     [PROTO_POLL_DELETE] = "poll_delete", [PROTO_VOTE] = "vote", [PROTO_ANSWER] = "answer", [PROTO_UPVOTE] = "upvote",
     [PROTO_WORKSHOP_END] = "workshop_end", [PROTO_WORKSHOP_REOPEN] = "workshop_reopen",
+    [PROTO_ROLE_SET] = "role_set", [PROTO_REPRESENTATIVE_REQUEST] = "representative_request",
+    [PROTO_REPRESENTATIVE_ANSWER] = "representative_answer",
 };
 
 const char *proto_type_name(proto_type t) {
@@ -206,6 +208,41 @@ static proto_err decode_cursor(const cJSON *o, proto_cursor *c, const char **why
         }
     c->anchor = v[0];
     c->head = v[1];
+    return PROTO_OK;
+}
+
+/* "participant": a participant id's shape ("p" and 16 base64url characters). */
+static bool read_participant(const cJSON *o, char dst[PROTO_PID_LEN + 1]) {
+    const char *p = get_str(o, "participant");
+    if (!p || strlen(p) != PROTO_PID_LEN || p[0] != 'p' || !proto_valid_b64url(p + 1, PROTO_PID_LEN - 1)) return false;
+    memcpy(dst, p, PROTO_PID_LEN + 1);
+    return true;
+}
+
+/* {"participant": "p…", "role": "representative" | "participant"}: the two
+ * roles a facilitator gives (a facilitator or an observer is made by a link). */
+static proto_err decode_role_set(const cJSON *o, proto_role *r, const char **why) {
+    const char *role = get_str(o, "role");
+    if (!read_participant(o, r->participant)) {
+        *why = "role_set needs \"participant\": a participant id";
+        return PROTO_EBAD_REQUEST;
+    }
+    if (!role || (strcmp(role, "representative") != 0 && strcmp(role, "participant") != 0)) {
+        *why = "\"role\" must be \"representative\" or \"participant\"";
+        return PROTO_EBAD_REQUEST;
+    }
+    r->representative = strcmp(role, "representative") == 0;
+    return PROTO_OK;
+}
+
+/* {"participant": "p…", "accept": true | false}: a facilitator's answer to a request. */
+static proto_err decode_representative_answer(const cJSON *o, proto_role *r, const char **why) {
+    const cJSON *accept = cJSON_GetObjectItemCaseSensitive(o, "accept");
+    if (!read_participant(o, r->participant) || !cJSON_IsBool(accept)) {
+        *why = "representative_answer needs \"participant\" (a participant id) and \"accept\" (true or false)";
+        return PROTO_EBAD_REQUEST;
+    }
+    r->representative = cJSON_IsTrue(accept);
     return PROTO_OK;
 }
 
@@ -494,7 +531,10 @@ static proto_err decode_general(const char *json, size_t len, proto_msg *m, cons
     case PROTO_JOIN: e = decode_join(o, &m->u.join, why); break;
     case PROTO_OP: e = decode_op(o, m, why); break;
     case PROTO_CURSOR: e = decode_cursor(o, &m->u.cursor, why); break;
+    case PROTO_ROLE_SET: e = decode_role_set(o, &m->u.role, why); break;
+    case PROTO_REPRESENTATIVE_ANSWER: e = decode_representative_answer(o, &m->u.role, why); break;
     case PROTO_PING:
+    case PROTO_REPRESENTATIVE_REQUEST:
     case PROTO_WORKSHOP_END:
     case PROTO_WORKSHOP_REOPEN: break;
     case PROTO_POLL_CREATE: case PROTO_POLL_EDIT: case PROTO_POLL_OPEN: case PROTO_POLL_CLOSE:
@@ -605,9 +645,9 @@ void proto_write_cursor(sbuf *b, const char *participant, int64_t rev, int64_t a
     sbuf_puts(b, "]}");
 }
 
-void proto_write_arrived(sbuf *b, const char *id, const char *name, const char *org, const char *role) {
+void proto_write_arrived(sbuf *b, const char *id, const char *name, const char *org, const char *role, bool asks) {
     sbuf_puts(b, "{\"type\":\"arrived\",\"participant\":");
-    proto_write_participant(b, id, name, org, role);
+    proto_write_participant(b, id, name, org, role, asks);
     sbuf_putc(b, '}');
 }
 
@@ -617,7 +657,7 @@ void proto_write_departed(sbuf *b, const char *participant) {
     sbuf_putc(b, '}');
 }
 
-void proto_write_participant(sbuf *b, const char *id, const char *name, const char *org, const char *role) {
+void proto_write_participant(sbuf *b, const char *id, const char *name, const char *org, const char *role, bool asks) {
     sbuf_puts(b, "{\"id\":");
     sbuf_put_jstrz(b, id);
     sbuf_puts(b, ",\"name\":");
@@ -626,5 +666,6 @@ void proto_write_participant(sbuf *b, const char *id, const char *name, const ch
     sbuf_put_jstrz(b, org);
     sbuf_puts(b, ",\"role\":");
     sbuf_put_jstrz(b, role);
+    if (asks) sbuf_puts(b, ",\"asks\":\"representative\"");
     sbuf_putc(b, '}');
 }

@@ -22,6 +22,7 @@
 #define PROTO_TOKEN_MAX 96       /* bytes in a resume token */
 #define PROTO_KEY_MAX 96         /* bytes in a facilitator key */
 #define PROTO_KEY_LEN 43         /* base64url characters in a facilitator key the server makes: 258 random bits */
+#define PROTO_PID_LEN 17         /* characters in a participant id: "p" and 16 base64url characters */
 #define PROTO_TEXT_MAX (1 << 20) /* bytes in a starting text */
 #define PROTO_SAFE_INT_MAX 9007199254740991.0 /* 2^53 - 1: the largest integer a JSON number (a double) keeps exact */
 #define PROTO_SAFE_INT_DIGITS 15 /* decimal digits that always write an integer below PROTO_SAFE_INT_MAX */
@@ -47,6 +48,12 @@ typedef enum {
     /* The workshop's end and reopening (facilitators): no body but the id. */
     PROTO_WORKSHOP_END,
     PROTO_WORKSHOP_REOPEN,
+    /* Roles (protocol/agreement.md): a facilitator makes someone a
+     * representative or a participant again; a participant asks to
+     * represent their organisation, a facilitator answers. */
+    PROTO_ROLE_SET,
+    PROTO_REPRESENTATIVE_REQUEST,
+    PROTO_REPRESENTATIVE_ANSWER,
 } proto_type;
 
 /* True for the poll message types, whose body is msg->u.obj. */
@@ -87,6 +94,13 @@ typedef struct proto_cursor {
     int64_t anchor, head;  /* code points */
 } proto_cursor;
 
+/* A facilitator's word on one person's role: role_set, representative_answer. */
+typedef struct proto_role {
+    char participant[PROTO_PID_LEN + 1]; /* whom it is about */
+    bool representative;                 /* they become a representative (role_set: else a participant;
+                                          * representative_answer: accept, else their request is declined) */
+} proto_role;
+
 typedef struct proto_msg {
     proto_type type;
     char idjson[PROTO_IDJSON_MAX + 1]; /* the request id as JSON text, "" when absent */
@@ -94,6 +108,7 @@ typedef struct proto_msg {
         proto_join join;
         proto_opmsg op;
         proto_cursor cursor;
+        proto_role role;
         struct cJSON *obj;    /* poll messages: the whole parsed object */
     } u;
 } proto_msg;
@@ -124,10 +139,11 @@ void proto_write_pong(sbuf *b, const char *idjson);
 /* {"type":"op","rev":R,"op":OPJSON,"author":"P"} */
 void proto_write_op(sbuf *b, int64_t rev, const char *opjson, size_t opjson_len, const char *author);
 void proto_write_cursor(sbuf *b, const char *participant, int64_t rev, int64_t anchor, int64_t head);
-void proto_write_arrived(sbuf *b, const char *id, const char *name, const char *org, const char *role);
+void proto_write_arrived(sbuf *b, const char *id, const char *name, const char *org, const char *role, bool asks);
 void proto_write_departed(sbuf *b, const char *participant);
-/* A participant object: {"id":…,"name":…,"organisation":…,"role":…} */
-void proto_write_participant(sbuf *b, const char *id, const char *name, const char *org, const char *role);
+/* A participant object: {"id":…,"name":…,"organisation":…,"role":…}, with
+ * "asks":"representative" while they ask to represent their organisation. */
+void proto_write_participant(sbuf *b, const char *id, const char *name, const char *org, const char *role, bool asks);
 
 /* Helpers for the HTTP API, shared so the rules stay in one place. */
 /* An integral JSON number in [lo, hi], in *out; lo and hi within

@@ -17,7 +17,7 @@
 #include "core/proto.h"
 #include "core/when.h"
 
-#define WK_PID_LEN 17     /* "p" + 16 base64url characters */
+#define WK_PID_LEN PROTO_PID_LEN /* "p" + 16 base64url characters */
 #define WK_SECRET_LEN 22  /* 128 bits, base64url */
 #define WK_STREAM_ID_MAX 48
 #define WK_CODE_LEN 6     /* digits of a join code */
@@ -46,6 +46,7 @@ typedef struct wk_participant {
     char *name;                       /* display name */
     char *org;                        /* organisation */
     wk_role role;                     /* what they may do */
+    bool asks;                        /* asked to represent their organisation; no facilitator answered yet */
     char *last_opid;                  /* JSON text of the last accepted op id, NULL if none (de-duplication) */
     int64_t last_op_rev;              /* revision that op was applied at */
     int online;                       /* live connections on this process */

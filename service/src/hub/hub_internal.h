@@ -356,4 +356,9 @@ void hub_workshop_notified(hub_room *r, const char *rest, size_t len);
  * heard of yet. */
 void hub_workshop_reread(hub_room *r);
 
+/* Roles (hub_role.c): role_set, representative_request, representative_answer. */
+void hub_role_message(hub *h, hub_session *s, proto_msg *msg);
+/* "ID role ORIGIN PARTICIPANT T BY" from atelier:notify (rest: from ORIGIN). */
+void hub_role_notified(hub_room *r, const char *rest, size_t len);
+
 #endif

@@ -85,7 +85,7 @@ static void write_present(const workshop *w, int who, sbuf *b) {
         if ((int)i == who || !wk_present(p)) continue;
         if (!first) sbuf_putc(b, ',');
         first = false;
-        proto_write_participant(b, p->id, p->name, p->org, wk_role_name(p->role));
+        proto_write_participant(b, p->id, p->name, p->org, wk_role_name(p->role), p->asks);
         if (p->has_cursor) {
             b->len--; /* reopen the object to add the caret */
             sbuf_printf(b, ",\"rev\":%lld,\"sel\":[%lld,%lld]}", (long long)w->rev, (long long)p->sel[0],
@@ -109,7 +109,7 @@ static void write_welcome(hub_room *r, int who, const char *idjson, bool resume,
     sbuf_put_jstrz(b, w->title);
     hub_workshop_write_fields(b, w->time_zone, w->code, w->ended, w->ended_at);
     sbuf_puts(b, "},\"participant\":");
-    proto_write_participant(b, me->id, me->name, me->org, wk_role_name(me->role));
+    proto_write_participant(b, me->id, me->name, me->org, wk_role_name(me->role), me->asks);
     sbuf_puts(b, ",\"token\":\"");
     sbuf_puts(b, me->id);
     sbuf_putc(b, '.');

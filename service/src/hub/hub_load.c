@@ -169,8 +169,9 @@ static void load_lastop(redisReply *reply, void *priv) {
     hub_room_unref(r);
 }
 
-/* A stored participant record ({name, organisation, role, secret}) into the
- * model: added, or filled in when it was only known as an op's author. */
+/* A stored participant record ({name, organisation, role, secret[, asks]})
+ * into the model: added, or filled in when it was only known as an op's
+ * author or through presence. */
 bool hub_person_upsert(workshop *w, const char *pid, const char *json) {
     if (strlen(pid) != WK_PID_LEN) return false;
     cJSON *o = cJSON_Parse(json);
@@ -178,12 +179,13 @@ bool hub_person_upsert(workshop *w, const char *pid, const char *json) {
     const char *org = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "organisation"));
     const char *role = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "role"));
     const char *secret = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "secret"));
+    const char *asks = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "asks"));
     bool ok = name && org && role && secret;
+    int who = ok ? wk_find_participant(w, pid) : -1;
     if (ok) {
         wk_role as = wk_role_read(role);
-        int who = wk_find_participant(w, pid);
         if (who < 0) {
-            ok = wk_add_participant(w, pid, secret, name, org, as) >= 0;
+            ok = (who = wk_add_participant(w, pid, secret, name, org, as)) >= 0;
         } else {
             wk_participant *p = &w->people[who];
             char *n = strdup(name), *g = strdup(org);
@@ -201,6 +203,7 @@ bool hub_person_upsert(workshop *w, const char *pid, const char *json) {
             }
         }
     }
+    if (ok) w->people[who].asks = asks && strcmp(asks, "representative") == 0;
     cJSON_Delete(o);
     return ok;
 }
