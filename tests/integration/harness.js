@@ -71,7 +71,7 @@ const SERVER_SCHEMA = {
   // protocol/README.md, "The workshop's end"
   workshop: 'workshop',
   // protocol/agreement.md
-  role: 'role',
+  role: 'role', observer_link: 'server-observer-link',
 };
 
 // What the server requires of an op beyond the schema (spec "Conventions").

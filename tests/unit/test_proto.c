@@ -353,6 +353,37 @@ START_TEST(test_representative_request_and_answer) {
 }
 END_TEST
 
+START_TEST(test_observer_link_and_join) {
+    proto_msg m;
+    ck_assert_int_eq(decode("{\"type\":\"observer_link\",\"id\":7,\"action\":\"create\"}", &m), PROTO_OK);
+    ck_assert_int_eq(m.type, PROTO_OBSERVER_LINK);
+    ck_assert(m.u.observer_link_create);
+    proto_msg_free(&m);
+    ck_assert_int_eq(decode("{\"type\":\"observer_link\",\"action\":\"revoke\"}", &m), PROTO_OK);
+    ck_assert(!m.u.observer_link_create);
+    proto_msg_free(&m);
+    REJECT("{\"type\":\"observer_link\",\"id\":\"o\",\"action\":\"make\"}", PROTO_EBAD_REQUEST, PROTO_OBSERVER_LINK, "\"o\"");
+    REJECT("{\"type\":\"observer_link\",\"id\":\"o\"}", PROTO_EBAD_REQUEST, PROTO_OBSERVER_LINK, "\"o\"");
+    /* An observer's organisation is optional: absent or empty is none. */
+    static const char *const ok[] = {
+        "{\"type\":\"join\",\"workshop\":\"w1\",\"name\":\"Zoé\",\"observer_key\":\"k\"}",
+        "{\"type\":\"join\",\"workshop\":\"w1\",\"name\":\"Zoé\",\"organisation\":\"\",\"observer_key\":\"k\"}",
+    };
+    for (size_t i = 0; i < 2; i++) {
+        ck_assert_int_eq(decode(ok[i], &m), PROTO_OK);
+        ck_assert_str_eq(m.u.join.organisation, "");
+        ck_assert_str_eq(m.u.join.observer_key, "k");
+        proto_msg_free(&m);
+    }
+    ck_assert_int_eq(decode("{\"type\":\"join\",\"workshop\":\"w1\",\"name\":\"Zoé\",\"organisation\":\" Fonds \",\"observer_key\":\"k\"}", &m), PROTO_OK);
+    ck_assert_str_eq(m.u.join.organisation, "Fonds");
+    proto_msg_free(&m);
+    REJECT("{\"type\":\"join\",\"id\":1,\"workshop\":\"w1\",\"name\":\"Z\",\"organisation\":\"\"}", PROTO_EBAD_REQUEST, PROTO_JOIN, "1");
+    REJECT("{\"type\":\"join\",\"id\":1,\"workshop\":\"w1\",\"name\":\"Z\",\"key\":\"a\",\"observer_key\":\"k\"}", PROTO_EBAD_REQUEST, PROTO_JOIN, "1");
+    REJECT("{\"type\":\"join\",\"id\":1,\"workshop\":\"w1\",\"name\":\"Z\",\"observer_key\":7}", PROTO_EBAD_REQUEST, PROTO_JOIN, "1");
+}
+END_TEST
+
 START_TEST(test_unknown_fields_ignored) {
     ACCEPT("{\"type\":\"ping\",\"extra\":{\"deep\":[1,2,{\"x\":null}]},\"v\":2}", PROTO_PING);
 }
@@ -1420,6 +1451,7 @@ static Suite *proto_suite(void) {
     tcase_add_test(tc, test_workshop_end_and_reopen);
     tcase_add_test(tc, test_role_set);
     tcase_add_test(tc, test_representative_request_and_answer);
+    tcase_add_test(tc, test_observer_link_and_join);
     tcase_add_test(tc, test_unknown_fields_ignored);
     tcase_add_test(tc, test_whitespace_around_object);
     tcase_add_test(tc, test_id_is_kept_as_canonical_json);

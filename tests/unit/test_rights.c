@@ -38,6 +38,7 @@ static const line agreement[] = {
     {"role_set", {1, 0, 0, 0}},
     {"representative_request", {0, 0, 1, 0}},
     {"representative_answer", {1, 0, 0, 0}},
+    {"observer_link", {1, 0, 0, 0}},
 };
 
 /* Every type the codec knows: proto_type_name is NULL past the last. */

@@ -35,7 +35,7 @@ static const char *const type_names[] = {
     [PROTO_POLL_DELETE] = "poll_delete", [PROTO_VOTE] = "vote", [PROTO_ANSWER] = "answer", [PROTO_UPVOTE] = "upvote",
     [PROTO_WORKSHOP_END] = "workshop_end", [PROTO_WORKSHOP_REOPEN] = "workshop_reopen",
     [PROTO_ROLE_SET] = "role_set", [PROTO_REPRESENTATIVE_REQUEST] = "representative_request",
-    [PROTO_REPRESENTATIVE_ANSWER] = "representative_answer",
+    [PROTO_REPRESENTATIVE_ANSWER] = "representative_answer", [PROTO_OBSERVER_LINK] = "observer_link",
 };
 
 const char *proto_type_name(proto_type t) {
@@ -134,22 +134,37 @@ static proto_err decode_join(const cJSON *o, proto_join *j, const char **why) {
     strcpy(j->workshop, w);
     bool bad = false;
     if ((has(o, "name") && !get_str(o, "name")) || (has(o, "organisation") && !get_str(o, "organisation")) ||
-        (has(o, "key") && !get_str(o, "key"))) {
-        *why = "name, organisation and key must be strings";
+        (has(o, "key") && !get_str(o, "key")) || (has(o, "observer_key") && !get_str(o, "observer_key"))) {
+        *why = "name, organisation, key and observer_key must be strings";
+        return PROTO_EBAD_REQUEST;
+    }
+    if (has(o, "key") && has(o, "observer_key")) {
+        *why = "join with \"key\" or \"observer_key\", not both";
         return PROTO_EBAD_REQUEST;
     }
     j->name = dup_label(get_str(o, "name"), PROTO_NAME_MAX, &bad);
-    j->organisation = dup_label(get_str(o, "organisation"), PROTO_NAME_MAX, &bad);
+    const char *org = get_str(o, "organisation");
+    bool observer_without_org = has(o, "observer_key") && org && !org[0];
+    j->organisation = observer_without_org ? NULL : dup_label(org, PROTO_NAME_MAX, &bad);
     if (bad) {
         *why = "name and organisation must be 1 to 64 characters, without control characters";
         return PROTO_EBAD_REQUEST;
     }
-    const char *key = get_str(o, "key");
+    const char *key = get_str(o, "key"), *okey = get_str(o, "observer_key");
     if (key) {
         if (strlen(key) > PROTO_KEY_MAX || !(j->key = strdup(key))) {
             *why = "key is too long";
             return PROTO_EBAD_REQUEST;
         }
+    }
+    if (okey) {
+        if (strlen(okey) > PROTO_KEY_MAX || !(j->observer_key = strdup(okey))) {
+            *why = "observer_key is too long";
+            return PROTO_EBAD_REQUEST;
+        }
+        /* An observer need not name an organisation (none: ""); an empty
+         * string says the same. */
+        if (!j->organisation && !(j->organisation = strdup(""))) return PROTO_EINTERNAL;
     }
     const cJSON *r = cJSON_GetObjectItemCaseSensitive(o, "resume");
     if (r && !cJSON_IsNull(r)) {
@@ -243,6 +258,17 @@ static proto_err decode_representative_answer(const cJSON *o, proto_role *r, con
         return PROTO_EBAD_REQUEST;
     }
     r->representative = cJSON_IsTrue(accept);
+    return PROTO_OK;
+}
+
+/* {"action": "create" | "revoke"} */
+static proto_err decode_observer_link(const cJSON *o, proto_msg *m, const char **why) {
+    const char *action = get_str(o, "action");
+    if (!action || (strcmp(action, "create") != 0 && strcmp(action, "revoke") != 0)) {
+        *why = "observer_link needs \"action\": \"create\" or \"revoke\"";
+        return PROTO_EBAD_REQUEST;
+    }
+    m->u.observer_link_create = strcmp(action, "create") == 0;
     return PROTO_OK;
 }
 
@@ -533,6 +559,7 @@ static proto_err decode_general(const char *json, size_t len, proto_msg *m, cons
     case PROTO_CURSOR: e = decode_cursor(o, &m->u.cursor, why); break;
     case PROTO_ROLE_SET: e = decode_role_set(o, &m->u.role, why); break;
     case PROTO_REPRESENTATIVE_ANSWER: e = decode_representative_answer(o, &m->u.role, why); break;
+    case PROTO_OBSERVER_LINK: e = decode_observer_link(o, m, why); break;
     case PROTO_PING:
     case PROTO_REPRESENTATIVE_REQUEST:
     case PROTO_WORKSHOP_END:
@@ -576,6 +603,7 @@ void proto_msg_free(proto_msg *m) {
         free(m->u.join.name);
         free(m->u.join.organisation);
         free(m->u.join.key);
+        free(m->u.join.observer_key);
         free(m->u.join.token);
     } else if (m->type == PROTO_OP) {
         ot_op_free(&m->u.op.op);

@@ -54,6 +54,8 @@ typedef enum {
     PROTO_ROLE_SET,
     PROTO_REPRESENTATIVE_REQUEST,
     PROTO_REPRESENTATIVE_ANSWER,
+    /* The observer link (facilitators): made or revoked. */
+    PROTO_OBSERVER_LINK,
 } proto_type;
 
 /* True for the poll message types, whose body is msg->u.obj. */
@@ -79,6 +81,7 @@ typedef struct proto_join {
     char *name;          /* NULL when absent (allowed when resuming) */
     char *organisation;  /* NULL when absent (allowed when resuming) */
     char *key;           /* facilitator key, NULL when absent */
+    char *observer_key;  /* observer link's key, NULL when absent (then organisation may be absent: "") */
     bool resume;         /* token and rev below are set */
     char *token;
     int64_t rev;
@@ -109,6 +112,7 @@ typedef struct proto_msg {
         proto_opmsg op;
         proto_cursor cursor;
         proto_role role;
+        bool observer_link_create; /* observer_link: "create" (else "revoke") */
         struct cJSON *obj;    /* poll messages: the whole parsed object */
     } u;
 } proto_msg;

@@ -37,6 +37,7 @@ static const rights_row rows[] = {
     [PROTO_ROLE_SET] = {FAC, "only a facilitator gives roles"},
     [PROTO_REPRESENTATIVE_REQUEST] = {PART, "only a participant asks to represent their organisation"},
     [PROTO_REPRESENTATIVE_ANSWER] = {FAC, "only a facilitator answers a request to represent an organisation"},
+    [PROTO_OBSERVER_LINK] = {FAC, "only a facilitator makes or revokes the observer link"},
 };
 
 static const rights_row *row(proto_type type) {

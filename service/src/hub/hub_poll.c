@@ -58,7 +58,7 @@ typedef struct ballot_sharers {
 static bool shares_ballot(const hub_room *r, const hub_session *s, const void *arg) {
     const ballot_sharers *b = arg;
     if (!b->organisation) return s->participant == b->voter;
-    return strcmp(r->w->people[s->participant].org, r->w->people[b->voter].org) == 0;
+    return strcmp(wk_org_group(&r->w->people[s->participant]), r->w->people[b->voter].org) == 0;
 }
 
 static void send_error(hub *h, uint64_t conn, poll_err e, const char *why, proto_type re, const char *idjson) {

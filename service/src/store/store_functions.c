@@ -69,6 +69,12 @@
  *   unknown; -2 if their role may not change. Publishes "ID role ORIGIN
  *   PARTICIPANT T BY" (T: the event's time, BY "-" when none): the other
  *   processes read the record back.
+ * atelier_observer KEYS meta; ARGV action key origin
+ *   the observer link: "create" stores key as meta's okey unless a link
+ *   exists already (that one stands); "revoke" removes it. -> {1, the key
+ *   now ("" when none)}; {0} if the workshop is gone. A change publishes
+ *   "ID observer ORIGIN": the other processes read okey back, tell their
+ *   facilitators and close their observers' connections once it is revoked.
  * atelier_person  KEYS meta people; ARGV participant record
  * atelier_snapshot KEYS meta snaps; ARGV stream_id text event t_ms
  *   store a participant record, a snapshot: 1; 0 (nothing written) when the
@@ -241,6 +247,21 @@ const char store_functions_lua[] =
     "  notify(keys[1], 'role ' .. args[6] .. ' ' .. args[1] .. ' ' .. string.match(id, '^(%d+)') .. ' ' .. by)\n"
     "  return id\n"
     "end\n"
+    "local function observer(keys, args)\n"
+    "  if redis.call('EXISTS', keys[1]) == 0 then return {0} end\n"
+    "  local key = redis.call('HGET', keys[1], 'okey')\n"
+    "  if args[1] == 'create' then\n"
+    "    if key then return {1, key} end\n"
+    "    redis.call('HSET', keys[1], 'okey', args[2])\n"
+    "    key = args[2]\n"
+    "  else\n"
+    "    if not key then return {1, ''} end\n"
+    "    redis.call('HDEL', keys[1], 'okey')\n"
+    "    key = ''\n"
+    "  end\n"
+    "  notify(keys[1], 'observer ' .. args[3])\n"
+    "  return {1, key}\n"
+    "end\n"
     "local function snapshot(keys, args)\n"
     "  if redis.call('EXISTS', keys[1]) == 0 then return 0 end\n"
     "  -- another process may have stored this revision's snapshot first: fine\n"
@@ -257,4 +278,5 @@ const char store_functions_lua[] =
     "redis.register_function('atelier_workshop', workshop_state)\n"
     "redis.register_function('atelier_person', person)\n"
     "redis.register_function('atelier_role', role)\n"
+    "redis.register_function('atelier_observer', observer)\n"
     "redis.register_function('atelier_snapshot', snapshot)\n";
