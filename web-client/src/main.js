@@ -5,6 +5,8 @@
 // never reach a server log:  #/ (home), #/w/ID (join or workshop),
 // #/w/ID?key=KEY (facilitator link; the key is stored, then removed from
 // the address bar so a copied address never hands out the role),
+// #/w/ID?observe=KEY (the observer link, issue 13: stored and removed the
+// same way; the person follows without taking part),
 // #/w/ID/replay (the replay, for anyone with the link; exports and deletion
 // when this browser holds the facilitator key).
 import fr from './i18n/fr.json';
@@ -86,7 +88,7 @@ function parseRoute() {
   if (!m) return { kind: 'home' };
   const params = new URLSearchParams(m[3] || '');
   const kind = m[2] === '/replay' ? 'replay' : m[2] === '/present' ? 'present' : 'workshop';
-  return { kind, id: m[1], key: params.get('key') };
+  return { kind, id: m[1], key: params.get('key'), observe: params.get('observe') };
 }
 
 function route() {
@@ -110,6 +112,13 @@ function route() {
   if (r.kind === 'workshop') {
     if (r.key) {
       storage.updateWorkshop(r.id, { key: r.key });
+      history.replaceState(null, '', `#/w/${r.id}`);
+    } else if (r.observe) {
+      // A participant's identity here would resume as a participant: the
+      // observer link means watching, so this browser joins afresh.
+      const rec = storage.getWorkshop(r.id);
+      const fresh = rec.observe !== r.observe && rec.role !== 'observer' && !rec.key;
+      storage.updateWorkshop(r.id, fresh ? { observe: r.observe, token: null, doc: null } : { observe: r.observe });
       history.replaceState(null, '', `#/w/${r.id}`);
     }
     if (current && current.kind === 'workshop' && current.id === r.id) return;
@@ -184,6 +193,7 @@ function links(id, key) {
   return {
     invite: at(`/w/${id}`),
     facilitator: key ? at(`/w/${id}?key=${key}`) : null,
+    observer: key ? (k) => at(`/w/${id}?observe=${k}`) : null,
     present: at(`/w/${id}/present`),
     // Where to type a join code: the home page, said without its scheme.
     joinAt: `${home.host}${home.pathname === '/' ? '' : home.pathname}`,
@@ -231,6 +241,7 @@ async function openWorkshop(id, { present = false } = {}) {
     profile: profile || storage.getProfile(),
     organisations: storage.getOrganisations(),
     facilitator: !!rec.key,
+    observer: !rec.key && !!rec.observe,
     replayHref: `#/w/${id}/replay`,
     onJoin(p) {
       storage.setProfile(p);
@@ -258,6 +269,7 @@ function startWorkshop(id, profile, { present = false } = {}) {
     workshopId: id,
     profile,
     key: rec.key || null,
+    observerKey: rec.observe || null,
     persist: persistFor(id, { present }),
     pollsPersist: present ? null : storage.pollsPersist(id),
     createSession: (getJoin) => new Session({
@@ -276,7 +288,14 @@ function startWorkshop(id, profile, { present = false } = {}) {
   };
   const view = present ?
     new PresenterView({ store, i18n, announce, links: links(id, null) }) :
-    new WorkshopView({ store, i18n, announce, links: links(id, rec.key), openShare, replayHref: `#/w/${id}/replay`, exportSummary });
+    new WorkshopView({
+      store, i18n, announce, links: links(id, rec.key), openShare, replayHref: `#/w/${id}/replay`, exportSummary,
+      fetchState: async (rev) => {
+        const res = await getState(base, id, { rev }, storage.getWorkshop(id).key || null);
+        if (res.error) throw Object.assign(new Error(res.error), { code: res.error });
+        return res.data;
+      },
+    });
   const status = new StatusView({ store, i18n, announce });
   statusSlot.replaceChildren(status.el);
   // Poll announcements in the page's language, whichever view shows the polls.
@@ -405,6 +424,12 @@ function openReplay(id, { asParticipant = false } = {}) {
   });
 }
 
+/** This browser follows the workshop through the observer link (and holds no facilitator key). */
+function isObserving(id) {
+  const rec = storage.getWorkshop(id);
+  return !!rec.observe && !rec.key;
+}
+
 function showFatal(id, code, store) {
   // Read before the page is torn down: the presenter window reloads as the presenter view.
   const present = current?.kind === 'present';
@@ -418,6 +443,10 @@ function showFatal(id, code, store) {
   } else if (code === 'not_found') {
     storage.updateWorkshop(id, { token: null, doc: null });
     view = renderMessage({ i18n, titleKey: 'error.notFoundTitle', bodyKey: 'error.notFoundBody', actions: [{ labelKey: 'action.newWorkshop', href: '#/', primary: true }] });
+  } else if ((code === 'forbidden' || code === 'observer_revoked') && isObserving(id)) {
+    // The facilitator revoked the observer link: say so, not "check your link".
+    storage.updateWorkshop(id, { observe: null, token: null, doc: null }, { touch: false });
+    view = renderMessage({ i18n, titleKey: 'observer.revokedTitle', bodyKey: 'observer.revokedBody', actions: [{ labelKey: 'action.home', href: '#/', primary: true }] });
   } else if (code === 'forbidden') {
     view = renderMessage({
       i18n, titleKey: 'error.badKeyTitle', bodyKey: 'error.badKeyBody',

@@ -3,33 +3,9 @@
 // ending and reopening, edits held while ended, deletion said as such.
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { Emitter } from '../src/emitter.js';
 import { WorkshopStore } from '../src/state/workshop.js';
 import { FakeClock } from '../dev/sim.js';
-
-class FakeSession extends Emitter {
-  constructor() {
-    super();
-    this.joined = false;
-    this.sent = [];
-    this.status = 'connecting';
-    this.stopped = false;
-    this.barriers = [];
-  }
-
-  start() {}
-  stop() { this.stopped = true; this.joined = false; }
-  send(m) { if (!this.joined) return false; this.sent.push(m); return true; }
-  barrier(fn) { this.barriers.push(fn); }
-  resync() {}
-  get retryAt() { return null; }
-  welcome(m) {
-    this.joined = true;
-    this.status = 'connected';
-    this.emit('welcome', m, {});
-  }
-  deliver(m) { this.emit('message', m); }
-}
+import { FakeSession } from './fakes.js';
 
 const welcome = (workshop = {}) => ({
   type: 'welcome', id: 1,

@@ -396,6 +396,11 @@ export class PollStore extends Emitter {
     return this.role === 'facilitator';
   }
 
+  /** Observers see polls as participants do but never vote, answer or upvote (issue 13). */
+  get mayVote() {
+    return this.role !== 'observer';
+  }
+
   /** Polls newest first (by creation: a poll never moves when its state changes). */
   get list() {
     return [...this.entries.values()].sort((a, b) => b.poll.created - a.poll.created || (a.poll.id < b.poll.id ? -1 : 1));

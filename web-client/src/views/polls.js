@@ -8,7 +8,7 @@
 // under someone's pointer. When a region with the focus is rebuilt, the focus
 // goes back to the control with the same data-key (the "open" button becomes
 // "close" under the same key), or to the card's heading.
-import { h } from './dom.js';
+import { h, rebuild } from './dom.js';
 import { PollForm } from './pollform.js';
 import { renderResults, alignmentHelp, scaleLabel, thresholdSentence } from './pollresults.js';
 import { orgColor, UNKNOWN_COLOR } from '../state/colors.js';
@@ -26,30 +26,6 @@ const VIS = [
 ];
 const LIFECYCLE = { draft: ['open', 'poll.open'], open: ['close', 'poll.close'], closed: ['reopen', 'poll.reopen'] };
 const STATUS_KEYS = { saved: 'poll.voteSaved', sending: 'poll.voteSending', waiting: 'poll.voteWaiting' };
-
-/** Replace a region's children, keeping the focus on "the same" control. */
-function rebuild(container, children, fallback) {
-  const active = document.activeElement;
-  const had = active && active !== document.body && container.contains(active);
-  let key = null;
-  let sel = null;
-  if (had) {
-    key = active.dataset ? active.dataset.key || null : null;
-    if (active.tagName === 'INPUT' && active.type === 'text') sel = [active.selectionStart, active.selectionEnd];
-  }
-  container.replaceChildren(...children.filter(Boolean));
-  if (!had || document.activeElement === active) return;
-  let target = active.isConnected && container.contains(active) ? active : null;
-  if (!target && key) target = [...container.querySelectorAll('[data-key]')].find((e) => e.dataset.key === key) || null;
-  if (target) {
-    target.focus({ preventScroll: true });
-    if (sel && target === active) {
-      try { target.setSelectionRange(sel[0], sel[1]); } catch { /* not a text field any more */ }
-    }
-  } else if (fallback) {
-    fallback();
-  }
-}
 
 const sig = (...parts) => JSON.stringify(parts);
 
@@ -516,7 +492,7 @@ class PollCard {
     // the facilitator's "delete").
     const order = p.kind === 'text' && p.state !== 'open' ? this._rankedIds(e, fac) : null;
     return sig(i18n.lang, fac, p.state, p.kind, p.question, p.choices, p.translations, p.respondents, p.max, p.answers, b.ballot, e.mine, ups,
-      polls.pendingAnswers(this.id), order,
+      polls.pendingAnswers(this.id), order, polls.mayVote,
       this.editAnswer?.id ?? null, this.editAnswer?.error ?? null, this.answerError, this.answerBusy);
   }
 
@@ -541,9 +517,9 @@ class PollCard {
     return p.kind === 'scale' ? [1, 2, 3, 4, 5].map((v) => scaleLabel(i18n, v)) : localized(p, i18n.lang).choices;
   }
 
-  _draftPreview(p) {
+  _draftPreview(p, noteKey = 'poll.draftNote') {
     const { i18n } = this.view;
-    const parts = [h('p', { class: 'field-hint draft-note', text: i18n.t('poll.draftNote') })];
+    const parts = [h('p', { class: 'field-hint draft-note', text: i18n.t(noteKey) })];
     if (p.kind !== 'text') parts.push(h('ul', { class: 'preview-choices' }, this._labels(p).map((l) => h('li', { text: l }))));
     return parts;
   }
@@ -555,6 +531,8 @@ class PollCard {
     const labels = this._labels(p);
     const valueOf = (i) => (p.kind === 'scale' ? i + 1 : i);
 
+    // An observer reads the choices; nothing to pick.
+    if (p.state === 'open' && !polls.mayVote) return this._draftPreview(p, 'observer.pollNote');
     if (p.state === 'closed') {
       const mine = ballot == null ? null :
         (Array.isArray(ballot) ? ballot : [ballot]).map((v) => labels[p.kind === 'scale' ? v - 1 : v]).filter(Boolean);
@@ -616,8 +594,11 @@ class PollCard {
     const { i18n, polls } = this.view;
     const p = e.poll;
     const open = p.state === 'open';
+    // Observers read the answers as they come, with no controls of their own.
+    const acting = open && polls.mayVote;
     const parts = [];
     if (!open) parts.push(h('p', { class: 'closed-note', text: i18n.t('poll.closedNoteText') }));
+    else if (!acting) parts.push(h('p', { class: 'field-hint', text: i18n.t('observer.pollNote') }));
 
     // Each answer once: its upvote button, and (when results show) its
     // upvotes beside it, filled in place by _fillTextStats.
@@ -647,7 +628,7 @@ class PollCard {
             tools.push(this._smallButton(`del-a${a.id}`, 'delete-answer', 'poll.deleteAnswer', textId, () => this._deleteAnswer(a.id)));
           }
         } else {
-          if (open) {
+          if (acting) {
             const up = polls.upvoted(this.id, a.id);
             const b = h('button', { type: 'button', class: 'upvote', 'aria-pressed': String(up), 'aria-describedby': textId, data: { key: `up-a${a.id}`, action: 'upvote' } },
               h('span', { class: 'upvote-mark', 'aria-hidden': 'true' }), h('span', { text: i18n.t('poll.upvote') }));
@@ -673,7 +654,7 @@ class PollCard {
       parts.push(h('p', { class: 'field-hint', text: i18n.t(open ? 'poll.noAnswersYet' : 'poll.noAnswers') }));
     }
 
-    if (open) {
+    if (acting) {
       const max = p.max ?? DEFAULT_TEXT_ANSWERS;
       const left = max - e.mine.answers.length - pending.length;
       if (left > 0) parts.push(this._answerForm(left, max));

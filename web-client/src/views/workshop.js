@@ -5,6 +5,8 @@ import { h } from './dom.js';
 import { EditorView } from './editor.js';
 import { PresenceView } from './presence.js';
 import { PollsView } from './polls.js';
+import { SignoffView } from './signoff.js';
+import { ObserverLinkView } from './observerlink.js';
 import { copyField } from './forms.js';
 import { orgColor, orgKey } from '../state/colors.js';
 import { localized } from '../state/polls.js';
@@ -34,11 +36,14 @@ function formatWhen(lang, ms, zone) {
 export class WorkshopView {
   /**
    * links {invite, facilitator, joinAt (the address to type a code at),
-   * present (the presenter view)}; exportSummary() -> Promise<null | error
-   * code> (facilitator: the printable HTML summary).
+   * present (the presenter view), observer(key) (the observer link)};
+   * exportSummary() -> Promise<null | error code> (facilitator: the
+   * printable HTML summary); fetchState(rev) -> Promise of the workshop at
+   * a revision (the sign-off's differences).
    */
-  constructor({ store, i18n, announce, links, openShare, replayHref, exportSummary }) {
+  constructor({ store, i18n, announce, links, openShare, replayHref, exportSummary, fetchState }) {
     this.replayHref = replayHref;
+    this.fetchState = fetchState;
     this.exportSummary = exportSummary;
     this.store = store;
     this.i18n = i18n;
@@ -93,6 +98,9 @@ export class WorkshopView {
       h('div', { class: 'header-tools' }, pollsJump, this.presentLink, replayLink, shareToggle, this.endButton));
     this.endConfirm = h('div', { class: 'confirm end-confirm', id: 'end-confirm', role: 'group', 'aria-labelledby': 'end-confirm-text', hidden: true });
     this.endedBanner = h('section', { class: 'ended-banner', id: 'ended-banner', 'aria-labelledby': 'ended-title', hidden: true });
+    // Observers follow without taking part: said once, at the top.
+    this.observerBanner = h('p', { class: 'notice observer-banner', id: 'observer-banner', hidden: true });
+    i18n.bind(this.observerBanner, 'observer.banner');
 
     this.share = this._buildShare();
     this._renderShare();
@@ -127,8 +135,11 @@ export class WorkshopView {
     this.offs.push(store.on('presence', () => !this.legend.hidden && this._renderLegend()));
     this.offs.push(i18n.on('change', () => !this.legend.hidden && this._renderLegend()));
 
+    // The sign-off sits under the statement it is about.
+    this.signoff = new SignoffView({ store, i18n, announce: this.announce, fetchState: this.fetchState });
+    this.parts.push(this.signoff);
     const editorSection = h('section', { class: 'panel editor-panel', 'aria-labelledby': 'statement-label' },
-      h('div', { class: 'editor-toolbar' }, label, toggle), help, this.editor.el, this.legend);
+      h('div', { class: 'editor-toolbar' }, label, toggle), help, this.editor.el, this.legend, this.signoff.el);
 
     this.presence = new PresenceView({ store, i18n });
     this.parts.push(this.presence);
@@ -149,11 +160,13 @@ export class WorkshopView {
     this.pollBanner = h('div', { class: 'poll-banner', id: 'poll-banner', hidden: true });
     this._setupPollBanner();
 
-    this.el.replaceChildren(header, this.endConfirm, this.endedBanner, this.share,
+    this.el.replaceChildren(header, this.observerBanner, this.endConfirm, this.endedBanner, this.share,
       h('div', { class: 'workshop-body' }, editorSection, this.polls.el, this.presence.el), this.pollBanner);
     document.title = `${store.title} · Atelier`;
     this.offs.push(store.on('workshop', () => { this._renderEnded(); this._renderShare(); }));
     this.offs.push(i18n.on('change', () => this._renderEnded()));
+    // A new role brings its rights at once (issue 13).
+    this.offs.push(store.on('role', ({ self }) => { if (self) { this._renderEnded(); this._renderShare(); } }));
     this._renderEnded();
   }
 
@@ -206,7 +219,7 @@ export class WorkshopView {
   _renderEnded() {
     if (!this.endedBanner) return;
     this._renderEndTools();
-    this.editor.setReadOnly(this.store.ended);
+    this.editor.setReadOnly(this.store.ended || !this.store.may('write'));
     this._renderBanner();
   }
 
@@ -215,6 +228,7 @@ export class WorkshopView {
     this.presentLink.hidden = !fac || !this.links.present;
     this.endButton.hidden = !fac || this.store.ended;
     if (this.store.ended && !this.endConfirm.hidden) this._askEnd(false);
+    this.observerBanner.hidden = !this.store.observer;
   }
 
   // Rebuilt only when what it says changes: a welcome after a reconnect
@@ -276,12 +290,14 @@ export class WorkshopView {
       update();
     }) : null;
     let observed = null;
+    // Facilitators and observers (who do not vote) are taken to see it.
+    const seeOnly = () => polls.isFacilitator || !polls.mayVote;
     const target = () => {
       // The newest open poll this person has not answered yet.
       for (const e of polls.list) {
         if (e.poll.state !== 'open') continue;
         const answered = e.poll.kind === 'text' ? e.mine.answers.length > 0 || polls.pendingAnswers(e.poll.id).length > 0 : polls.ballotOf(e.poll.id).ballot != null;
-        if (!answered || polls.isFacilitator) return e;
+        if (!answered || seeOnly()) return e;
       }
       return null;
     };
@@ -300,7 +316,7 @@ export class WorkshopView {
       const q = localized(e.poll, i18n.lang).question;
       if (this.pollBanner.dataset.sig === `${i18n.lang}|${id}|${q}`) return;
       this.pollBanner.dataset.sig = `${i18n.lang}|${id}|${q}`;
-      const go = h('button', { type: 'button', class: 'primary', id: 'poll-banner-go', 'aria-describedby': 'poll-banner-text', text: i18n.t(polls.isFacilitator ? 'poll.bannerSee' : 'poll.bannerAnswer') });
+      const go = h('button', { type: 'button', class: 'primary', id: 'poll-banner-go', 'aria-describedby': 'poll-banner-text', text: i18n.t(seeOnly() ? 'poll.bannerSee' : 'poll.bannerAnswer') });
       go.addEventListener('click', () => {
         const card = document.getElementById(`poll-${this.bannerFor}`);
         if (!card) return;
@@ -349,6 +365,13 @@ export class WorkshopView {
       this.share.append(this.facilitatorField);
     }
     if (this.facilitatorField) this.facilitatorField.hidden = !showFacilitator;
+    // Facilitators: the observer link, made once and shown while they are one.
+    if (showFacilitator && this.links.observer && !this.observerLink) {
+      this.observerLink = new ObserverLinkView({ store: this.store, i18n, announce, linkFor: this.links.observer });
+      this.parts.push(this.observerLink);
+      this.share.append(this.observerLink.el);
+    }
+    if (this.observerLink) this.observerLink.el.hidden = !showFacilitator;
   }
 
   _renderLegend() {
