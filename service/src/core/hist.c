@@ -26,6 +26,7 @@ bool hist_valid_id(const char *id, int64_t *ms) {
 
 bool hist_event_from_fields(hist_event *e, const char *id, const char *const *kv, size_t n) {
     memset(e, 0, sizeof *e);
+    e->endorsed_rev = -1;
     if (!hist_valid_id(id, &e->t)) return false;
     e->id = id;
     for (size_t i = 0; i + 1 < n; i += 2) {
@@ -46,6 +47,10 @@ bool hist_event_from_fields(hist_event *e, const char *id, const char *const *kv
         else if (strcmp(k, "was") == 0) e->was = v;
         else if (strcmp(k, "origin") == 0) e->origin = v;
         else if (strcmp(k, "by") == 0) e->by = v;
+        else if (strcmp(k, "sha256") == 0) e->sha256 = v;
+        else if (strcmp(k, "reason") == 0) e->reason = v;
+        else if (strcmp(k, "endorsed_rev") == 0) e->endorsed_rev = strtoll(v, NULL, 10);
+        else if (strcmp(k, "organisations") == 0) e->organisations = v;
     }
     return e->type && e->type[0];
 }
@@ -120,6 +125,36 @@ void hist_write_person(sbuf *b, const char *participant, const char *name, const
     sbuf_putc(b, '}');
 }
 
+/* endorsed: org, endorsed_rev, sha256, by, name; declined: org, sha256,
+ * reason, by, name; agreed: sha256, organisations. */
+static void write_signoff_fields(sbuf *b, const hist_event *e) {
+    if (e->org) put_field(b, "org", e->org);
+    if (e->endorsed_rev >= 0) {
+        sbuf_puts(b, ",\"endorsed_rev\":");
+        sbuf_put_i64(b, e->endorsed_rev);
+    }
+    put_field(b, "sha256", e->sha256);
+    if (e->reason) put_field(b, "reason", e->reason);
+    if (e->organisations) { /* stored by the server as a JSON array of strings: re-read, never trusted raw */
+        cJSON *orgs = cJSON_Parse(e->organisations);
+        const cJSON *list = cJSON_IsArray(orgs) ? orgs : NULL, *o;
+        sbuf_puts(b, ",\"organisations\":[");
+        bool first = true;
+        cJSON_ArrayForEach(o, list) {
+            if (!cJSON_IsString(o)) continue;
+            if (!first) sbuf_putc(b, ',');
+            sbuf_put_jstrz(b, o->valuestring);
+            first = false;
+        }
+        sbuf_putc(b, ']');
+        cJSON_Delete(orgs);
+    }
+    if (e->by) {
+        put_field(b, "by", e->by);
+        put_field(b, "name", e->name);
+    }
+}
+
 bool hist_write_event(sbuf *b, const hist_event *e, hist_view v) {
     poll_facts f = {0};
     if (is_poll_event(e)) {
@@ -155,7 +190,9 @@ bool hist_write_event(sbuf *b, const hist_event *e, hist_view v) {
         put_field(b, "name", e->name);
         put_field(b, "org", e->org);
         put_field(b, "role", e->role);
-    } else if (e->by) { /* the workshop ended or reopened */
+    } else if (e->sha256) { /* a sign-off decision or agreement (protocol/agreement.md) */
+        write_signoff_fields(b, e);
+    } else if (e->by) { /* the workshop ended or reopened, a sign-off was called or closed */
         put_field(b, "by", e->by);
         put_field(b, "name", e->name);
     } else if (e->title) {

@@ -26,7 +26,8 @@
 typedef struct hist_event {
     const char *id;             /* stream id, "MS-SEQ" */
     int64_t t;                  /* ms since the epoch: the id's time part (ids and times agree) */
-    const char *type;           /* created, op, arrived, departed, poll_*, ballot, answer, upvote, ended, reopened */
+    const char *type;           /* created, op, arrived, departed, poll_*, ballot, answer, upvote, ended, reopened,
+                                   signoff_called, signoff_closed, endorsed, declined, agreed */
     int64_t rev;                /* revision when it happened (op: the revision it applied to) */
     const char *title;          /* created */
     const char *author;         /* op: participant id */
@@ -40,7 +41,11 @@ typedef struct hist_event {
     const char *org_answer;     /* ballot on an organisations poll: the organisation's answer and who gave it (JSON text) */
     const char *was;            /* poll_deleted: "draft" when it never left draft */
     const char *origin;         /* arrived, departed: the server process the connection was on */
-    const char *by;             /* ended, reopened: the facilitator's participant id (their name in `name`) */
+    const char *by;             /* ended, reopened, sign-off events: who (their name in `name`) */
+    const char *sha256;         /* endorsed, declined, agreed: the SHA-256 of the text (hex) */
+    const char *reason;         /* declined: why */
+    int64_t endorsed_rev;       /* endorsed: the revision endorsed (-1 when absent) */
+    const char *organisations;  /* agreed: the organisations, a JSON array of names */
 } hist_event;
 
 /* The view of the history a request gets. */
