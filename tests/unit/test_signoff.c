@@ -92,15 +92,15 @@ START_TEST(test_agreed_when_every_present_organisation_endorsed) {
     const char *present[] = {"Ville", "Banque", "Ville"}; /* one entry per person: repeats */
     signoff_agreement a;
     bool oom;
-    ck_assert(!signoff_all_endorsed(&s, present, 0, SHA_A)); /* nobody present: nothing is agreed */
+    ck_assert(!signoff_all_endorsed(&s, NULL, present, 0, SHA_A)); /* nobody present: nothing is agreed */
     put(&s, "Ville", SIGNOFF_ENDORSED, 3, SHA_A);
-    ck_assert(!signoff_new_agreement(&s, present, 3, 3, SHA_A, 10, &a, &oom)); /* Banque has not */
+    ck_assert(!signoff_new_agreement(&s, NULL, present, 3, 3, SHA_A, 10, &a, &oom)); /* Banque has not */
     ck_assert(!oom);
     put(&s, "Banque", SIGNOFF_DECLINED, 3, SHA_A);
-    ck_assert(!signoff_new_agreement(&s, present, 3, 3, SHA_A, 10, &a, &oom)); /* a decline is not an endorsement */
+    ck_assert(!signoff_new_agreement(&s, NULL, present, 3, 3, SHA_A, 10, &a, &oom)); /* a decline is not an endorsement */
     put(&s, "Banque", SIGNOFF_ENDORSED, 3, SHA_A);
-    ck_assert(!signoff_new_agreement(&s, present, 3, 4, SHA_B, 10, &a, &oom)); /* the text changed since */
-    ck_assert(signoff_new_agreement(&s, present, 3, 3, SHA_A, 10, &a, &oom));
+    ck_assert(!signoff_new_agreement(&s, NULL, present, 3, 4, SHA_B, 10, &a, &oom)); /* the text changed since */
+    ck_assert(signoff_new_agreement(&s, NULL, present, 3, 3, SHA_A, 10, &a, &oom));
     ck_assert_int_eq(a.rev, 3);
     ck_assert_str_eq(a.sha256, SHA_A);
     ck_assert_uint_eq(a.norgs, 2);
@@ -109,19 +109,26 @@ START_TEST(test_agreed_when_every_present_organisation_endorsed) {
     signoff_set_agreed(&s, &a);
     ck_assert(s.has_agreed);
     /* The same agreement again is no new one... */
-    ck_assert(!signoff_new_agreement(&s, present, 3, 3, SHA_A, 20, &a, &oom));
+    ck_assert(!signoff_new_agreement(&s, NULL, present, 3, 3, SHA_A, 20, &a, &oom));
     /* ... but one more organisation present, having endorsed, is. */
     put(&s, "Asso", SIGNOFF_ENDORSED, 3, SHA_A);
     const char *more[] = {"Ville", "Banque", "Asso"};
-    ck_assert(signoff_new_agreement(&s, more, 3, 3, SHA_A, 20, &a, &oom));
+    ck_assert(signoff_new_agreement(&s, NULL, more, 3, 3, SHA_A, 20, &a, &oom));
     ck_assert_uint_eq(a.norgs, 3);
     signoff_set_agreed(&s, &a);
     /* An organisation that endorsed but is not present does not count; one
      * present that did not decide prevents the agreement. */
     const char *others[] = {"Ville", "Nouvelle"};
-    ck_assert(!signoff_all_endorsed(&s, others, 2, SHA_A));
+    ck_assert(!signoff_all_endorsed(&s, NULL, others, 2, SHA_A));
     const char *fewer[] = {"Ville"};
-    ck_assert(signoff_all_endorsed(&s, fewer, 1, SHA_A));
+    ck_assert(signoff_all_endorsed(&s, NULL, fewer, 1, SHA_A));
+    /* A decision about to be stored counts as its organisation's latest. */
+    signoff_decision pending = decision("Nouvelle", SIGNOFF_ENDORSED, 3, SHA_A, NULL);
+    ck_assert(signoff_all_endorsed(&s, &pending, others, 2, SHA_A));
+    signoff_decision_free(&pending);
+    pending = decision("Ville", SIGNOFF_DECLINED, 3, SHA_A, "Non.");
+    ck_assert(!signoff_all_endorsed(&s, &pending, fewer, 1, SHA_A));
+    signoff_decision_free(&pending);
     signoff_free(&s);
 }
 END_TEST

@@ -47,7 +47,16 @@ typedef enum {
     /* The workshop's end and reopening (facilitators): no body but the id. */
     PROTO_WORKSHOP_END,
     PROTO_WORKSHOP_REOPEN,
+    /* The sign-off (protocol/agreement.md): calls and closes have no body
+     * but the id; endorse and decline are decoded here. */
+    PROTO_SIGNOFF_CALL,
+    PROTO_SIGNOFF_CLOSE,
+    PROTO_ENDORSE,
+    PROTO_DECLINE,
 } proto_type;
+
+/* True for the sign-off's message types. */
+static inline bool proto_is_signoff(proto_type t) { return t >= PROTO_SIGNOFF_CALL && t <= PROTO_DECLINE; }
 
 /* True for the poll message types, whose body is msg->u.obj. */
 static inline bool proto_is_poll(proto_type t) { return t >= PROTO_POLL_CREATE && t <= PROTO_UPVOTE; }
@@ -87,6 +96,15 @@ typedef struct proto_cursor {
     int64_t anchor, head;  /* code points */
 } proto_cursor;
 
+#define PROTO_SHA256_HEX 64      /* hex digits of a SHA-256 */
+#define PROTO_REASON_MAX 500     /* code points in a decline's reason */
+
+/* endorse: the text of revision rev, whose UTF-8 bytes hash to sha256. */
+typedef struct proto_endorse {
+    int64_t rev;
+    char sha256[PROTO_SHA256_HEX + 1]; /* lower-case hex */
+} proto_endorse;
+
 typedef struct proto_msg {
     proto_type type;
     char idjson[PROTO_IDJSON_MAX + 1]; /* the request id as JSON text, "" when absent */
@@ -94,6 +112,8 @@ typedef struct proto_msg {
         proto_join join;
         proto_opmsg op;
         proto_cursor cursor;
+        proto_endorse endorse;
+        char *reason;         /* decline: 1..PROTO_REASON_MAX code points, a line (utf8_valid_line) */
         struct cJSON *obj;    /* poll messages: the whole parsed object */
     } u;
 } proto_msg;

@@ -92,10 +92,11 @@ bool signoff_changed_since(const signoff_decision *d, const char *current_sha256
     return strcmp(d->sha256, current_sha256) != 0;
 }
 
-bool signoff_all_endorsed(const signoff *s, const char *const *orgs, size_t n, const char *current_sha256) {
+bool signoff_all_endorsed(const signoff *s, const signoff_decision *also, const char *const *orgs, size_t n,
+                          const char *current_sha256) {
     if (n == 0) return false; /* nobody to agree */
     for (size_t i = 0; i < n; i++) {
-        const signoff_decision *d = signoff_find(s, orgs[i]);
+        const signoff_decision *d = also && strcmp(also->org, orgs[i]) == 0 ? also : signoff_find(s, orgs[i]);
         if (!d || d->kind != SIGNOFF_ENDORSED || signoff_changed_since(d, current_sha256)) return false;
     }
     return true;
@@ -125,11 +126,11 @@ static bool same_agreement(const signoff_agreement *x, const signoff_agreement *
     return true;
 }
 
-bool signoff_new_agreement(const signoff *s, const char *const *orgs, size_t n, int64_t rev,
-                           const char *current_sha256, int64_t at, signoff_agreement *out, bool *oom) {
+bool signoff_new_agreement(const signoff *s, const signoff_decision *also, const char *const *orgs, size_t n,
+                           int64_t rev, const char *current_sha256, int64_t at, signoff_agreement *out, bool *oom) {
     memset(out, 0, sizeof *out);
     *oom = false;
-    if (!signoff_all_endorsed(s, orgs, n, current_sha256)) return false;
+    if (!signoff_all_endorsed(s, also, orgs, n, current_sha256)) return false;
     out->rev = rev;
     out->at = at;
     snprintf(out->sha256, sizeof out->sha256, "%s", current_sha256);

@@ -19,9 +19,10 @@
 #include <stdint.h>
 
 #include "core/digest.h"
+#include "core/proto.h"
 #include "core/sbuf.h"
 
-#define SIGNOFF_REASON_MAX 500   /* code points in a decline's reason */
+#define SIGNOFF_REASON_MAX PROTO_REASON_MAX /* code points in a decline's reason */
 
 struct hist_event;
 
@@ -79,13 +80,15 @@ const signoff_decision *signoff_find(const signoff *s, const char *org);
 /* The text changed since this decision: its hash is not the current text's. */
 bool signoff_changed_since(const signoff_decision *d, const char *current_sha256);
 /* Every organisation present (orgs[0..n), repeats allowed; at least one)
- * has endorsed the text whose hash is current_sha256. */
-bool signoff_all_endorsed(const signoff *s, const char *const *orgs, size_t n, const char *current_sha256);
-/* After an endorsement: the agreement it makes, into *out (the caller's),
+ * has endorsed the text whose hash is current_sha256, counting `also` (a
+ * decision about to be stored, or NULL) as its organisation's latest. */
+bool signoff_all_endorsed(const signoff *s, const signoff_decision *also, const char *const *orgs, size_t n,
+                          const char *current_sha256);
+/* After an endorsement (`also`, as above): the agreement it makes, into *out (the caller's),
  * when every organisation present has endorsed the current text and that is
  * not already the last agreement (same text, same organisations). False
  * otherwise, or when out of memory (*oom set). */
-bool signoff_new_agreement(const signoff *s, const char *const *orgs, size_t n, int64_t rev,
+bool signoff_new_agreement(const signoff *s, const signoff_decision *also, const char *const *orgs, size_t n, int64_t rev,
                            const char *current_sha256, int64_t at, signoff_agreement *out, bool *oom);
 /* The last agreement is now a (taken). */
 void signoff_set_agreed(signoff *s, signoff_agreement *a);

@@ -141,6 +141,16 @@ static bool notify_poll(hub_room *r, const char *rest) {
     return true;
 }
 
+/* "ID signoff ORIGIN": true when it was one. */
+static bool notify_signoff(hub_room *r, const char *rest, const char *end) {
+    if (end - rest != 8 + HUB_ORIGIN_LEN || memcmp(rest, "signoff ", 8) != 0) return false;
+    char origin[HUB_ORIGIN_LEN + 1];
+    memcpy(origin, rest + 8, HUB_ORIGIN_LEN);
+    origin[HUB_ORIGIN_LEN] = '\0';
+    hub_signoff_notified(r, origin);
+    return true;
+}
+
 /* Announcements of the other processes on atelier:notify (protocol/README.md). */
 void hub_notify(void *ud, const char *payload, size_t len) {
     hub *h = ud;
@@ -160,7 +170,9 @@ void hub_notify(void *ud, const char *payload, size_t len) {
     }
     hub_room *r = hub_room_find(h, id);
     if (!r || r->state != ROOM_READY) return;
-    if (notify_presence(r, rest, end) || notify_poll(r, rest) || notify_workshop(r, rest, end)) return;
+    if (notify_presence(r, rest, end) || notify_poll(r, rest) || notify_workshop(r, rest, end) ||
+        notify_signoff(r, rest, end))
+        return;
     int64_t rev = strtoll(rest, NULL, 10); /* "ID REV": a commit */
     if (rev > r->notified_rev) r->notified_rev = rev;
     catch_up_if_behind(r);
@@ -174,6 +186,7 @@ void hub_notify_state(void *ud, bool up) {
     HUB_FOR_EACH_ROOM(h, r) {
         if (r->state != ROOM_READY) continue;
         hub_workshop_reread(r);
+        hub_signoff_reread(r);
         if (!r->w->in_flight && !r->catching_up) hub_room_catch_up(r);
     }
 }

@@ -119,6 +119,7 @@ static void write_welcome(hub_room *r, int who, const char *idjson, bool resume,
     write_doc(w, who, resume, from, b);
     write_present(w, who, b);
     hub_poll_write_welcome(r, who, b);
+    hub_signoff_write_welcome(r, b);
     sbuf_putc(b, '}');
 }
 

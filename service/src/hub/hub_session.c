@@ -59,6 +59,7 @@ static void dispatch(hub *h, hub_session *s, proto_msg *msg) {
     else if (msg->type == PROTO_CURSOR) hub_cursor(h, s, msg);
     else if (proto_is_poll(msg->type)) hub_poll_message(h, s, msg);
     else if (msg->type == PROTO_WORKSHOP_END || msg->type == PROTO_WORKSHOP_REOPEN) hub_workshop_message(h, s, msg);
+    else if (proto_is_signoff(msg->type)) hub_signoff_message(h, s, msg);
 }
 
 void hub_session_input(void *hub_, void *session, const char *data, size_t len, net_input kind) {

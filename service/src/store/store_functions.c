@@ -54,6 +54,28 @@
  *   already; -2 if the code is another live workshop's now (the server draws
  *   another). Publishes "ID workshop ORIGIN ended T BY" or "ID workshop
  *   ORIGIN open T BY CODE".
+ * atelier_signoff KEYS meta signoff events marks;
+ *                 ARGV action t_ms by name origin [org decision rev sha256 reason agreement organisations]
+ *   the sign-off (protocol/agreement.md). action "call" opens one, "close"
+ *   closes it (meta's `signoff`: {"open","called_at"}; a close keeps
+ *   called_at); "endorsed" and "declined" store the organisation's decision
+ *   in the `signoff` hash (field: its name; `decision` is its JSON without
+ *   "at", which is appended here: the event's time), with an event
+ *   `endorsed` (org, endorsed_rev: `rev`, sha256, by, name) or `declined`
+ *   (org, sha256, reason, by, name). After an endorsement that completes an
+ *   agreement (the server decides it: who is present is live state),
+ *   `agreement` is its JSON without "at" (meta's `agreed`, "at" appended)
+ *   and `organisations` its JSON array of names, for an event `agreed`
+ *   (sha256, organisations). Events `signoff_called`, `signoff_closed` carry
+ *   by and name. All in both streams, the mark's `rev` the workshop's.
+ *   -> the (first) event's id (its time part is the decision's and the
+ *   call's time); 0 if the workshop is gone; -1 when the state forbids it
+ *   (a call while one is open, a close or a decision while none is: another
+ *   process may have changed it). An ended workshop takes them all.
+ *   Publishes "ID signoff ORIGIN".
+ * atelier_signoff_read KEYS meta signoff (no writes)
+ *   -> {meta's signoff, meta's agreed ("" when absent), the signoff hash as
+ *   HGETALL gives it}: the state in one read, for loading and announcements.
  * atelier_delete  KEYS the join code's key, then every key of the workshop
  *   (meta first) -> keys removed; the code's key only while it is this
  *   workshop's; publishes "ID deleted".
@@ -188,6 +210,48 @@ const char store_functions_lua[] =
     "  notify(keys[1], said)\n"
     "  return id\n"
     "end\n"
+    "-- a JSON object written by the server, with \"at\" appended\n"
+    "local function with_at(json, at)\n"
+    "  return string.sub(json, 1, -2) .. ',\"at\":' .. at .. '}'\n"
+    "end\n"
+    "local function signoff(keys, args)\n"
+    "  if redis.call('EXISTS', keys[1]) == 0 then return 0 end\n"
+    "  local action, by, name = args[1], args[3], args[4]\n"
+    "  local state = redis.call('HGET', keys[1], 'signoff') or ''\n"
+    "  local open = string.find(state, '\"open\":true', 1, true) ~= nil\n"
+    "  if (action == 'call') == open then return -1 end\n"
+    "  local fields\n"
+    "  if action == 'call' or action == 'close' then\n"
+    "    fields = {'type', action == 'call' and 'signoff_called' or 'signoff_closed', 'by', by, 'name', name}\n"
+    "  elseif action == 'endorsed' then\n"
+    "    fields = {'type', 'endorsed', 'org', args[6], 'endorsed_rev', args[8], 'sha256', args[9], 'by', by,\n"
+    "              'name', name}\n"
+    "  else\n"
+    "    fields = {'type', 'declined', 'org', args[6], 'sha256', args[9], 'reason', args[10], 'by', by, 'name', name}\n"
+    "  end\n"
+    "  local rev = current_rev(keys[1])\n"
+    "  for _, v in ipairs({'rev', rev, 't', args[2]}) do fields[#fields + 1] = v end\n"
+    "  local id = mark(keys[3], keys[4], fields)\n"
+    "  local at = string.match(id, '^(%d+)')\n"
+    "  if action == 'call' then\n"
+    "    redis.call('HSET', keys[1], 'signoff', '{\"open\":true,\"called_at\":' .. at .. '}')\n"
+    "  elseif action == 'close' then\n"
+    "    local called = string.match(state, '\"called_at\":(%d+)') or at\n"
+    "    redis.call('HSET', keys[1], 'signoff', '{\"open\":false,\"called_at\":' .. called .. '}')\n"
+    "  else\n"
+    "    redis.call('HSET', keys[2], args[6], with_at(args[7], at))\n"
+    "    if args[11] and args[11] ~= '' then\n"
+    "      redis.call('HSET', keys[1], 'agreed', with_at(args[11], at))\n"
+    "      mark(keys[3], keys[4], {'type', 'agreed', 'sha256', args[9], 'organisations', args[12], 'rev', rev, 't', args[2]})\n"
+    "    end\n"
+    "  end\n"
+    "  notify(keys[1], 'signoff ' .. args[5])\n"
+    "  return id\n"
+    "end\n"
+    "local function signoff_read(keys, args)\n"
+    "  local meta = redis.call('HMGET', keys[1], 'signoff', 'agreed')\n"
+    "  return {meta[1] or '', meta[2] or '', redis.call('HGETALL', keys[2])}\n"
+    "end\n"
     "local function delete(keys, args)\n"
     "  if redis.call('EXISTS', keys[2]) == 0 then return 0 end\n"
     "  release_code(keys[1], workshop_id(keys[2]))\n"
@@ -215,5 +279,8 @@ const char store_functions_lua[] =
     "redis.register_function('atelier_append', append)\n"
     "redis.register_function('atelier_delete', delete)\n"
     "redis.register_function('atelier_workshop', workshop_state)\n"
+    "redis.register_function('atelier_signoff', signoff)\n"
+    "redis.register_function{function_name = 'atelier_signoff_read', callback = signoff_read,\n"
+    "                        flags = {'no-writes'}}\n"
     "redis.register_function('atelier_person', person)\n"
     "redis.register_function('atelier_snapshot', snapshot)\n";
