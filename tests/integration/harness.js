@@ -70,6 +70,8 @@ const SERVER_SCHEMA = {
   poll: 'poll', poll_deleted: 'poll-deleted', answer: 'poll-answer', results: 'results', my_ballot: 'my_ballot',
   // protocol/README.md, "The workshop's end"
   workshop: 'workshop',
+  // protocol/agreement.md, "Sign-off"
+  signoff: 'signoff',
 };
 
 // What the server requires of an op beyond the schema (spec "Conventions").
