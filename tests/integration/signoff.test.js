@@ -43,7 +43,7 @@ describe('sign-off', { timeout: 120000 }, () => {
       assert.deepEqual(welcome.signoff, { open: false, called_at: null, organisations: [], agreed: null });
       for (const c of [awa, paul, jean, lea]) await c.start();
       for (const c of [awa, jean, lea]) {
-        await fac.must({ type: 'role_set', participant: c.participant, role: 'representative' }, 'role');
+        await fac.must({ type: 'role_set', participant: c.participant.id, role: 'representative' }, 'role');
       }
       await waitUntil(() => jean.role === 'representative' && awa.role === 'representative' && lea.role === 'representative');
 
@@ -70,7 +70,7 @@ describe('sign-off', { timeout: 120000 }, () => {
       const heard = jean.waitFor((m) => m.type === 'signoff' && byOrg(m).Ville, 5000, 'Ville on s2');
       let s = await awa.must({ type: 'endorse', rev: rev0, sha256: sha256(text0) }, 'signoff');
       assert.deepEqual({ ...byOrg(s).Ville, at: 0 },
-        { org: 'Ville', decision: 'endorsed', rev: rev0, sha256: sha256(text0), by: awa.participant, name: 'Awa', at: 0 });
+        { org: 'Ville', decision: 'endorsed', rev: rev0, sha256: sha256(text0), by: awa.participant.id, name: 'Awa', at: 0 });
       await heard;
       // Jean (process 2) endorses; Awa (process 1) hears it.
       const heardBack = awa.waitFor((m) => m.type === 'signoff' && byOrg(m).Banque, 5000, 'Banque on s1');
@@ -126,7 +126,9 @@ describe('sign-off', { timeout: 120000 }, () => {
 
       // After the workshop's end, partners still sign the locked text.
       await fac.must({ type: 'workshop_end' }, 'workshop');
+      const openOn2 = jean.waitFor((m) => m.type === 'signoff' && m.open, 5000, 'the second call on s2');
       await fac.must({ type: 'signoff_call' }, 'signoff');
+      await openOn2;
       s = await jean.must({ type: 'decline', reason: 'Finalement non.' }, 'signoff');
       assert.equal(byOrg(s).Banque.decision, 'declined');
       assert.equal(byOrg(s).Banque.rev, rev1);
@@ -142,7 +144,7 @@ describe('sign-off', { timeout: 120000 }, () => {
       assert.deepEqual((await jeanAgain.start()).signoff.organisations, s.organisations);
 
       // The history: every step, as served, public.
-      const events = await fetchAllHistory(s1.port, w.id);
+      const { events } = await fetchAllHistory(s1.port, w.id);
       for (const e of events) assertSchema('history-event', e);
       const steps = events.filter((e) => ['signoff_called', 'signoff_closed', 'endorsed', 'declined', 'agreed'].includes(e.type));
       assert.deepEqual(steps.map((e) => e.type), ['signoff_called', 'endorsed', 'endorsed', 'declined', 'endorsed', 'endorsed',
@@ -153,7 +155,7 @@ describe('sign-off', { timeout: 120000 }, () => {
       assert.equal(older.rev, rev1, "the event's own rev is the workshop's");
       assert.equal(steps[3].reason, 'La partie « Comment ? » ne nous engage pas.');
       assert.deepEqual(steps[8].organisations, ['Asso', 'Banque', 'Ville']);
-      assert.equal(steps[0].by, fac.participant);
+      assert.equal(steps[0].by, fac.participant.id);
       h.assertNoProblems();
     });
 
@@ -164,7 +166,7 @@ describe('sign-off', { timeout: 120000 }, () => {
     const awa = h.client({ server: s1, workshop: w.id, name: 'Awa', organisation: 'Ville' });
     await fac.start();
     await awa.start();
-    await fac.must({ type: 'role_set', participant: awa.participant, role: 'representative' }, 'role');
+    await fac.must({ type: 'role_set', participant: awa.participant.id, role: 'representative' }, 'role');
     await fac.must({ type: 'signoff_call' }, 'signoff');
     await awa.must({ type: 'endorse', rev: awa.rev, sha256: sha256(awa.text) }, 'signoff');
     const scan = async () => {
