@@ -143,6 +143,15 @@ describe('sign-off', { timeout: 120000 }, () => {
       const jeanAgain = h.client({ server: s2, workshop: w.id, name: 'Jean 2', organisation: 'Banque' });
       assert.deepEqual((await jeanAgain.start()).signoff.organisations, s.organisations);
 
+      // The state at a revision has the sign-off as it stood (here: all of it).
+      const atRev1 = await getJson(s1.port, `/api/workshops/${w.id}/state?rev=${rev1}`);
+      assert.equal(atRev1.status, 200);
+      assertSchema('workshop-state', atRev1.json);
+      assert.deepEqual(atRev1.json.signoff, { open: s.open, called_at: s.called_at, organisations: s.organisations, agreed: s.agreed });
+      const atRev0 = await getJson(s1.port, `/api/workshops/${w.id}/state?rev=${rev0}`);
+      assert.deepEqual(Object.keys(byOrg(atRev0.json.signoff)).sort(), ['Asso', 'Banque', 'Ville'], 'before the edit: three decisions');
+      assert.equal(atRev0.json.signoff.agreed, null);
+
       // The history: every step, as served, public.
       const { events } = await fetchAllHistory(s1.port, w.id);
       for (const e of events) assertSchema('history-event', e);

@@ -362,7 +362,8 @@ START_TEST(test_presence_per_process) {
     sbuf_init(&b, 0);
     hist_state_write(&b, &st, HIST_PUBLIC);
     ck_assert_str_eq(str(&b), ",\"present\":[{\"participant\":\"pA\",\"name\":\"Awa\",\"org\":\"V\","
-                              "\"role\":\"participant\"}],\"polls\":[]"); /* listed once */
+                              "\"role\":\"participant\"}],\"polls\":[],\"signoff\":{\"open\":false,"
+                              "\"called_at\":null,\"organisations\":[],\"agreed\":null}"); /* listed once */
     e = ev("3-0", d2); /* leaving the second process leaves them connected to the first */
     hist_state_add(&st, &e);
     ck_assert_uint_eq(st.npeople, 1);

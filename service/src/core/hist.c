@@ -204,7 +204,10 @@ bool hist_write_event(sbuf *b, const hist_event *e, hist_view v) {
 
 /* ---- The state at a moment ---- */
 
-void hist_state_init(hist_state *s) { memset(s, 0, sizeof *s); }
+void hist_state_init(hist_state *s) {
+    memset(s, 0, sizeof *s);
+    signoff_init(&s->signoff);
+}
 
 static void person_free(hist_person *p) {
     free(p->participant);
@@ -225,6 +228,7 @@ void hist_state_free(hist_state *s) {
     for (size_t i = 0; i < s->npolls; i++) poll_entry_free(&s->polls[i]);
     free(s->people);
     free(s->polls);
+    signoff_free(&s->signoff);
     hist_state_init(s);
 }
 
@@ -314,6 +318,8 @@ void hist_state_add(hist_state *s, const hist_event *e) {
     if (is_poll_event(e)) polls_add(s, e);
     else if (e->participant && (strcmp(e->type, "arrived") == 0 || strcmp(e->type, "departed") == 0))
         presence_add(s, e);
+    else signoff_fold(&s->signoff, e);
+    s->oom = s->oom || s->signoff.oom;
 }
 
 void hist_state_write(sbuf *b, const hist_state *s, hist_view v) {
@@ -340,5 +346,6 @@ void hist_state_write(sbuf *b, const hist_state *s, hist_view v) {
         hist_write_results(b, p->results, v == HIST_FACILITATOR || p->results_public);
         sbuf_putc(b, '}');
     }
-    sbuf_putc(b, ']');
+    sbuf_puts(b, "],\"signoff\":"); /* open to everyone, as it is live */
+    signoff_write(b, &s->signoff);
 }

@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "core/sbuf.h"
+#include "core/signoff.h"
 
 #define HIST_ID_MAX 48          /* bytes in a stream id ("ms-seq") */
 #define HIST_MS_DIGITS 16       /* most digits of a stream id's time part (times in ms have 13 until 2286) */
@@ -93,6 +94,7 @@ typedef struct hist_state {
     size_t npeople, people_cap;
     hist_poll *polls;           /* not deleted, in order of creation */
     size_t npolls, polls_cap;
+    signoff signoff;            /* the sign-off then (core/signoff.h) */
     bool oom;                   /* an allocation failed: the state is incomplete */
 } hist_state;
 
@@ -100,7 +102,7 @@ void hist_state_init(hist_state *s);
 void hist_state_free(hist_state *s);
 /* Fold one event in (edits and unknown types change nothing). */
 void hist_state_add(hist_state *s, const hist_event *e);
-/* ,"present":[…],"polls":[…] as the view sees them (written after other fields). */
+/* ,"present":[…],"polls":[…],"signoff":{…} as the view sees them (written after other fields). */
 void hist_state_write(sbuf *b, const hist_state *s, hist_view v);
 /* {"participant","name","org","role"}: a person as every history reply names them. */
 void hist_write_person(sbuf *b, const char *participant, const char *name, const char *org, const char *role);

@@ -66,7 +66,7 @@
  *   agreement (the server decides it: who is present is live state),
  *   `agreement` is its JSON without "at" (meta's `agreed`, "at" appended)
  *   and `organisations` its JSON array of names, for an event `agreed`
- *   (sha256, organisations). Events `signoff_called`, `signoff_closed` carry
+ *   (sha256, organisations), whose id is the endorsement's next (same time). Events `signoff_called`, `signoff_closed` carry
  *   by and name. All in both streams, the mark's `rev` the workshop's.
  *   -> the (first) event's id (its time part is the decision's and the
  *   call's time); 0 if the workshop is gone; -1 when the state forbids it
@@ -96,8 +96,8 @@ const char store_functions_lua[] =
     "  local wid = workshop_id(key)\n"
     "  if wid then redis.call('PUBLISH', 'atelier:notify', wid .. ' ' .. what) end\n"
     "end\n"
-    "local function mark(events, marks, fields)\n"
-    "  local id = redis.call('XADD', events, '*', unpack(fields))\n"
+    "local function mark(events, marks, fields, at_id)\n"
+    "  local id = redis.call('XADD', events, at_id or '*', unpack(fields))\n"
     "  redis.call('XADD', marks, id, unpack(fields))\n"
     "  return id\n"
     "end\n"
@@ -242,7 +242,10 @@ const char store_functions_lua[] =
     "    redis.call('HSET', keys[2], args[6], with_at(args[7], at))\n"
     "    if args[11] and args[11] ~= '' then\n"
     "      redis.call('HSET', keys[1], 'agreed', with_at(args[11], at))\n"
-    "      mark(keys[3], keys[4], {'type', 'agreed', 'sha256', args[9], 'organisations', args[12], 'rev', rev, 't', args[2]})\n"
+    "      -- the next id of the same millisecond: the agreement's time is the endorsement's\n"
+    "      local ms, seq = string.match(id, '^(%d+)-(%d+)$')\n"
+    "      mark(keys[3], keys[4], {'type', 'agreed', 'sha256', args[9], 'organisations', args[12], 'rev', rev,\n"
+    "                              't', args[2]}, ms .. '-' .. (tonumber(seq) + 1))\n"
     "    end\n"
     "  end\n"
     "  notify(keys[1], 'signoff ' .. args[5])\n"
