@@ -1,12 +1,15 @@
 /* test_signoff.c -- the sign-off's rules (core/signoff.h): calls and closes,
- * decisions per organisation, "changed since", when a statement is agreed,
+ * decisions per organisation, "changed since", which organisations are present
+ * for an agreement (the agreement itself: tests/integration/signoff.test.js),
  * the JSON it is stored and sent as, and the state folded from events. */
 #include <check.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/hist.h"
 #include "core/signoff.h"
+#include "core/workshop.h"
 
 #define SHA_A "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
 #define SHA_B "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
@@ -85,51 +88,37 @@ START_TEST(test_changed_since) {
 }
 END_TEST
 
-START_TEST(test_agreed_when_every_present_organisation_endorsed) {
-    signoff s;
-    signoff_init(&s);
-    signoff_set_open(&s, true, 1);
-    const char *present[] = {"Ville", "Banque", "Ville"}; /* one entry per person: repeats */
-    signoff_agreement a;
-    bool oom;
-    ck_assert(!signoff_all_endorsed(&s, NULL, present, 0, SHA_A)); /* nobody present: nothing is agreed */
-    put(&s, "Ville", SIGNOFF_ENDORSED, 3, SHA_A);
-    ck_assert(!signoff_new_agreement(&s, NULL, present, 3, 3, SHA_A, 10, &a, &oom)); /* Banque has not */
-    ck_assert(!oom);
-    put(&s, "Banque", SIGNOFF_DECLINED, 3, SHA_A);
-    ck_assert(!signoff_new_agreement(&s, NULL, present, 3, 3, SHA_A, 10, &a, &oom)); /* a decline is not an endorsement */
-    put(&s, "Banque", SIGNOFF_ENDORSED, 3, SHA_A);
-    ck_assert(!signoff_new_agreement(&s, NULL, present, 3, 4, SHA_B, 10, &a, &oom)); /* the text changed since */
-    ck_assert(signoff_new_agreement(&s, NULL, present, 3, 3, SHA_A, 10, &a, &oom));
-    ck_assert_int_eq(a.rev, 3);
-    ck_assert_str_eq(a.sha256, SHA_A);
-    ck_assert_uint_eq(a.norgs, 2);
-    ck_assert_str_eq(a.orgs[0], "Banque"); /* each once, by name */
-    ck_assert_str_eq(a.orgs[1], "Ville");
-    signoff_set_agreed(&s, &a);
-    ck_assert(s.has_agreed);
-    /* The same agreement again is no new one... */
-    ck_assert(!signoff_new_agreement(&s, NULL, present, 3, 3, SHA_A, 20, &a, &oom));
-    /* ... but one more organisation present, having endorsed, is. */
-    put(&s, "Asso", SIGNOFF_ENDORSED, 3, SHA_A);
-    const char *more[] = {"Ville", "Banque", "Asso"};
-    ck_assert(signoff_new_agreement(&s, NULL, more, 3, 3, SHA_A, 20, &a, &oom));
-    ck_assert_uint_eq(a.norgs, 3);
-    signoff_set_agreed(&s, &a);
-    /* An organisation that endorsed but is not present does not count; one
-     * present that did not decide prevents the agreement. */
-    const char *others[] = {"Ville", "Nouvelle"};
-    ck_assert(!signoff_all_endorsed(&s, NULL, others, 2, SHA_A));
-    const char *fewer[] = {"Ville"};
-    ck_assert(signoff_all_endorsed(&s, NULL, fewer, 1, SHA_A));
-    /* A decision about to be stored counts as its organisation's latest. */
-    signoff_decision pending = decision("Nouvelle", SIGNOFF_ENDORSED, 3, SHA_A, NULL);
-    ck_assert(signoff_all_endorsed(&s, &pending, others, 2, SHA_A));
-    signoff_decision_free(&pending);
-    pending = decision("Ville", SIGNOFF_DECLINED, 3, SHA_A, "Non.");
-    ck_assert(!signoff_all_endorsed(&s, &pending, fewer, 1, SHA_A));
-    signoff_decision_free(&pending);
-    signoff_free(&s);
+START_TEST(test_organisations_present) {
+    workshop *w = wk_new("w", "t", "k", 0, 16);
+    ck_assert_ptr_nonnull(w);
+    struct { const char *org; wk_role role; int online, remote; } people[] = {
+        {"Animation", WK_FACILITATOR, 1, 0},  /* a facilitator makes no organisation present */
+        {"Financeur", WK_OBSERVER, 1, 0},     /* nor does an observer */
+        {"Ville", WK_PARTICIPANT, 1, 0},
+        {"Ville", WK_REPRESENTATIVE, 0, 1},   /* connected through another process */
+        {"Banque", WK_REPRESENTATIVE, 0, 1},
+        {"Asso", WK_PARTICIPANT, 0, 0},       /* gone */
+    };
+    for (size_t i = 0; i < sizeof people / sizeof *people; i++) {
+        char id[WK_PID_LEN + 1];
+        snprintf(id, sizeof id, "p%016zu", i);
+        int k = wk_add_participant(w, id, "0123456789012345678901", "N", people[i].org, people[i].role);
+        ck_assert_int_ge(k, 0);
+        w->people[k].online = people[i].online;
+        w->people[k].remote = people[i].remote;
+    }
+    sbuf b;
+    sbuf_init(&b, 0);
+    ck_assert(signoff_write_present(&b, w));
+    ck_assert_str_eq(text(&b), "[\"Banque\",\"Ville\"]"); /* each once, by name */
+    w->people[4].remote = 0;
+    w->people[2].online = 0;
+    w->people[3].remote = 0;
+    sbuf_reset(&b);
+    ck_assert(signoff_write_present(&b, w));
+    ck_assert_str_eq(text(&b), "[]"); /* nobody: no agreement can be made */
+    sbuf_free(&b);
+    wk_free(w);
 }
 END_TEST
 
@@ -317,7 +306,7 @@ static Suite *signoff_suite(void) {
     tcase_add_test(tc, test_call_and_close);
     tcase_add_test(tc, test_latest_decision_per_organisation);
     tcase_add_test(tc, test_changed_since);
-    tcase_add_test(tc, test_agreed_when_every_present_organisation_endorsed);
+    tcase_add_test(tc, test_organisations_present);
     suite_add_tcase(s, tc);
     tc = tcase_create("json");
     tcase_add_test(tc, test_decision_json);

@@ -9,6 +9,7 @@
 #include "core/proto.h"
 #include "core/utf8.h"
 #include "core/vec.h"
+#include "core/workshop.h"
 
 #define BY_MAX 64                /* bytes of a participant id as stored (ids are 17) */
 
@@ -92,16 +93,6 @@ bool signoff_changed_since(const signoff_decision *d, const char *current_sha256
     return strcmp(d->sha256, current_sha256) != 0;
 }
 
-bool signoff_all_endorsed(const signoff *s, const signoff_decision *also, const char *const *orgs, size_t n,
-                          const char *current_sha256) {
-    if (n == 0) return false; /* nobody to agree */
-    for (size_t i = 0; i < n; i++) {
-        const signoff_decision *d = also && strcmp(also->org, orgs[i]) == 0 ? also : signoff_find(s, orgs[i]);
-        if (!d || d->kind != SIGNOFF_ENDORSED || signoff_changed_since(d, current_sha256)) return false;
-    }
-    return true;
-}
-
 static int by_bytes(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
 
 /* orgs[0..n) sorted, each once, copied into a. False when out of memory. */
@@ -116,33 +107,6 @@ static bool agreement_orgs(signoff_agreement *a, const char *const *orgs, size_t
         a->norgs++;
     }
     qsort(a->orgs, a->norgs, sizeof *a->orgs, by_bytes);
-    return true;
-}
-
-static bool same_agreement(const signoff_agreement *x, const signoff_agreement *y) {
-    if (strcmp(x->sha256, y->sha256) != 0 || x->norgs != y->norgs) return false;
-    for (size_t i = 0; i < x->norgs; i++)
-        if (strcmp(x->orgs[i], y->orgs[i]) != 0) return false;
-    return true;
-}
-
-bool signoff_new_agreement(const signoff *s, const signoff_decision *also, const char *const *orgs, size_t n,
-                           int64_t rev, const char *current_sha256, int64_t at, signoff_agreement *out, bool *oom) {
-    memset(out, 0, sizeof *out);
-    *oom = false;
-    if (!signoff_all_endorsed(s, also, orgs, n, current_sha256)) return false;
-    out->rev = rev;
-    out->at = at;
-    snprintf(out->sha256, sizeof out->sha256, "%s", current_sha256);
-    if (!agreement_orgs(out, orgs, n)) {
-        *oom = true;
-        signoff_agreement_free(out);
-        return false;
-    }
-    if (s->has_agreed && same_agreement(&s->agreed, out)) {
-        signoff_agreement_free(out);
-        return false;
-    }
     return true;
 }
 
@@ -261,6 +225,21 @@ static void write_names(sbuf *b, char *const *names, size_t n) {
         sbuf_put_jstrz(b, names[i]);
     }
     sbuf_putc(b, ']');
+}
+
+bool signoff_write_present(sbuf *b, const workshop *w) {
+    const char **orgs = malloc((w->npeople ? w->npeople : 1) * sizeof *orgs);
+    size_t n = 0;
+    for (size_t i = 0; orgs && i < w->npeople; i++) {
+        const wk_participant *p = &w->people[i];
+        if (wk_present(p) && (p->role == WK_PARTICIPANT || p->role == WK_REPRESENTATIVE)) orgs[n++] = p->org;
+    }
+    signoff_agreement a = {0};
+    bool ok = orgs && agreement_orgs(&a, orgs, n);
+    if (ok) write_names(b, a.orgs, a.norgs);
+    signoff_agreement_free(&a);
+    free(orgs);
+    return ok;
 }
 
 void signoff_write_agreement(sbuf *b, const signoff_agreement *a, bool with_at) {

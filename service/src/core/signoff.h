@@ -2,7 +2,9 @@
  * "Sign-off"): whether a call is open, each organisation's latest decision
  * (it endorsed the text of a revision, named by its SHA-256, or declined),
  * and the last agreement (every organisation present endorsed the current
- * text). The rules, and the JSON this state is stored, sent and folded from.
+ * text). The rules, and the JSON this state is stored, sent and folded from;
+ * whether an endorsement completes an agreement is checked where every
+ * process's decisions meet, in the Redis Function (signoff_write_present).
  *
  * Pure: no sockets, no Redis, no clock. The shell hands in who is present,
  * the current revision and its text's hash (core/digest.h), and times.
@@ -79,17 +81,15 @@ bool signoff_put(signoff *s, signoff_decision *d);
 const signoff_decision *signoff_find(const signoff *s, const char *org);
 /* The text changed since this decision: its hash is not the current text's. */
 bool signoff_changed_since(const signoff_decision *d, const char *current_sha256);
-/* Every organisation present (orgs[0..n), repeats allowed; at least one)
- * has endorsed the text whose hash is current_sha256, counting `also` (a
- * decision about to be stored, or NULL) as its organisation's latest. */
-bool signoff_all_endorsed(const signoff *s, const signoff_decision *also, const char *const *orgs, size_t n,
-                          const char *current_sha256);
-/* After an endorsement (`also`, as above): the agreement it makes, into *out (the caller's),
- * when every organisation present has endorsed the current text and that is
- * not already the last agreement (same text, same organisations). False
- * otherwise, or when out of memory (*oom set). */
-bool signoff_new_agreement(const signoff *s, const signoff_decision *also, const char *const *orgs, size_t n, int64_t rev,
-                           const char *current_sha256, int64_t at, signoff_agreement *out, bool *oom);
+/* The organisations present, as the agreement counts them: those of the
+ * participants and representatives connected through any process (observers
+ * and facilitators make no organisation present), each once, in byte order,
+ * as a JSON array. False when out of memory. An endorsement completes an
+ * agreement when every one of them has endorsed the current text: the Redis
+ * Function decides it (store_functions.c, atelier_signoff), atomically with
+ * the decisions every process stores. */
+struct workshop;
+bool signoff_write_present(sbuf *b, const struct workshop *w);
 /* The last agreement is now a (taken). */
 void signoff_set_agreed(signoff *s, signoff_agreement *a);
 

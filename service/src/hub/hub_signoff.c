@@ -5,13 +5,14 @@
  * text of an older revision: hub_history_text_at), or declines with a
  * reason. The rules are the core's (core/signoff.h); here a change goes to
  * atelier_signoff, atomic with the workshop's existence and with the call's
- * state (another process may have closed it meanwhile), and only once Redis
- * has it is everyone here told the whole state (`signoff`). The other
- * processes hear "ID signoff ORIGIN" and read the state back. The sign-off
- * goes on after the workshop's end: partners sign the locked text.
+ * state (another process may have closed it meanwhile), which answers with
+ * the whole state after it: only then is everyone here told (`signoff`).
+ * The other processes hear "ID signoff ORIGIN" and read the state back. The
+ * sign-off goes on after the workshop's end: partners sign the locked text.
  *
- * Whether an endorsement completes an agreement is decided here, with who
- * is present now (live state Redis does not hold), and stored with it. */
+ * An endorsement carries who is present (live state, this process's
+ * knowledge of every process) and the current text's hash: the Function
+ * decides the agreement with every process's decisions, atomically. */
 #include <hiredis/hiredis.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,23 +39,26 @@ static void tell(hub_room *r, uint64_t conn, const char *idjson) {
 
 /* ---- Reading the state from Redis: loading, and announcements ---- */
 
-/* atelier_signoff_read's reply ({call, agreed, [org, decision, …]}) into out
- * (initialised here; the caller frees it). Decisions that do not read are
- * left out. False when the reply is not one. */
-static bool state_from_reply(const redisReply *reply, signoff *out) {
+static const char *text_of_reply(const redisReply *e) { return e->type == REDIS_REPLY_STRING ? e->str : ""; }
+
+/* The state as atelier_signoff_read gives it, from element `first` of
+ * reply on ({call, agreed, [org, decision, …]}), into out (initialised
+ * here; the caller frees it). Decisions that do not read are left out.
+ * False when the reply is not one. */
+static bool state_from_reply(const redisReply *reply, size_t first, signoff *out) {
     signoff_init(out);
-    if (!reply || reply->type != REDIS_REPLY_ARRAY || reply->elements != 3 ||
-        reply->element[2]->type != REDIS_REPLY_ARRAY)
+    if (!reply || reply->type != REDIS_REPLY_ARRAY || reply->elements != first + 3 ||
+        reply->element[first + 2]->type != REDIS_REPLY_ARRAY)
         return false;
     bool open;
     int64_t called_at;
-    if (signoff_read_call(hub_reply_text(reply, 0), &open, &called_at)) {
+    if (signoff_read_call(text_of_reply(reply->element[first]), &open, &called_at)) {
         out->open = open;
         out->called_at = called_at;
     }
     signoff_agreement a;
-    if (signoff_read_agreement(hub_reply_text(reply, 1), &a)) signoff_set_agreed(out, &a);
-    const redisReply *decisions = reply->element[2];
+    if (signoff_read_agreement(text_of_reply(reply->element[first + 1]), &a)) signoff_set_agreed(out, &a);
+    const redisReply *decisions = reply->element[first + 2];
     for (size_t i = 0; i + 1 < decisions->elements; i += 2) {
         signoff_decision d;
         if (decisions->element[i + 1]->type != REDIS_REPLY_STRING ||
@@ -76,7 +80,7 @@ static void take_state(hub_room *r, signoff *s) {
 static void loaded(redisReply *reply, void *priv) {
     hub_room *r = priv;
     signoff s;
-    bool ok = state_from_reply(reply, &s);
+    bool ok = state_from_reply(reply, 0, &s);
     if (r->state == ROOM_LOADING && ok) take_state(r, &s);
     else signoff_free(&s);
     if (r->state == ROOM_LOADING && !ok) {
@@ -95,7 +99,7 @@ bool hub_signoff_load(hub_room *r) { return read_state(r, loaded); }
 static void reread(redisReply *reply, void *priv) {
     hub_room *r = priv;
     signoff s;
-    if (r->state == ROOM_READY && state_from_reply(reply, &s)) {
+    if (r->state == ROOM_READY && state_from_reply(reply, 0, &s)) {
         take_state(r, &s);
         tell(r, 0, NULL);
     } else if (r->state == ROOM_READY) {
@@ -121,16 +125,17 @@ typedef struct signoff_change {
     char idjson[PROTO_IDJSON_MAX + 1];
     char by[WK_PID_LEN + 1];
     char *name;                 /* theirs, for the history */
-    signoff_decision decision;  /* endorse, decline: what is stored (its `at`: the event's, once stored) */
-    bool agrees;                /* the endorsement completes `agreement` */
-    signoff_agreement agreement;
+    signoff_decision decision;  /* endorse, decline: what is stored (its `at`: the event's) */
+    sbuf present;               /* endorse: the organisations present, a JSON array */
+    char current_sha256[DIGEST_SHA256_HEX + 1]; /* endorse: the committed text's hash ... */
+    int64_t current_rev;        /* ... and revision */
 } signoff_change;
 
 static void change_end(signoff_change *c) {
     hub_room *r = c->room;
     free(c->name);
     signoff_decision_free(&c->decision);
-    signoff_agreement_free(&c->agreement);
+    sbuf_free(&c->present);
     free(c);
     hub_room_unref(r);
 }
@@ -144,20 +149,6 @@ static void refuse(signoff_change *c, proto_err e, const char *why) {
 static bool committed_sha256(const workshop *w, char out[DIGEST_SHA256_HEX + 1]) {
     const ot_text *t = wk_committed_text(w);
     return digest_sha256_hex(t->buf ? t->buf : "", t->len, out);
-}
-
-/* The organisations present: those of the participants and representatives
- * connected through any process (observers and facilitators make none
- * present). A malloc'd array of pointers into w, *n long; NULL when out of
- * memory. */
-static const char **present_orgs(const workshop *w, size_t *n) {
-    const char **orgs = malloc((w->npeople ? w->npeople : 1) * sizeof *orgs);
-    *n = 0;
-    for (size_t i = 0; orgs && i < w->npeople; i++) {
-        const wk_participant *p = &w->people[i];
-        if (wk_present(p) && (p->role == WK_PARTICIPANT || p->role == WK_REPRESENTATIVE)) orgs[(*n)++] = p->org;
-    }
-    return orgs;
 }
 
 static void stored(redisReply *reply, void *priv);
@@ -176,67 +167,45 @@ static const char *text_of(const sbuf *b) { return sbuf_data(b) ? sbuf_data(b) :
 /* FCALL atelier_signoff; false (nothing sent) when it could not go. */
 static bool send_change(signoff_change *c) {
     hub_room *r = c->room;
-    char t[HUB_MS_TEXT], rev[HUB_MS_TEXT];
+    char t[HUB_MS_TEXT], rev[HUB_MS_TEXT], current_rev[HUB_MS_TEXT];
     hub_ms_text(t, hub_now_ms());
     hub_ms_text(rev, c->decision.rev);
-    sbuf decision, agreement, orgs;
+    hub_ms_text(current_rev, c->current_rev);
+    sbuf decision;
     sbuf_init(&decision, 0);
-    sbuf_init(&agreement, 0);
-    sbuf_init(&orgs, 0);
     bool deciding = c->type == PROTO_ENDORSE || c->type == PROTO_DECLINE;
     if (deciding) signoff_write_decision(&decision, &c->decision, false);
-    if (c->agrees) {
-        signoff_write_agreement(&agreement, &c->agreement, false);
-        sbuf_putc(&orgs, '[');
-        for (size_t i = 0; i < c->agreement.norgs; i++) {
-            if (i) sbuf_putc(&orgs, ',');
-            sbuf_put_jstrz(&orgs, c->agreement.orgs[i]);
-        }
-        sbuf_putc(&orgs, ']');
-    }
     const char *argv[] = {"FCALL", "atelier_signoff", "4", r->k_meta, r->k_signoff, r->k_events, r->k_marks,
                           action_of(c->type), t, c->by, c->name, r->hub->origin,
                           c->decision.org ? c->decision.org : "", text_of(&decision), rev, c->decision.sha256,
-                          c->decision.reason ? c->decision.reason : "", text_of(&agreement), text_of(&orgs)};
+                          c->decision.reason ? c->decision.reason : "", text_of(&c->present), c->current_sha256,
+                          current_rev};
     enum { ARGC = sizeof argv / sizeof *argv };
     size_t lens[ARGC];
     for (size_t i = 0; i < ARGC; i++) lens[i] = strlen(argv[i]);
-    bool ok = sbuf_ok(&decision) && sbuf_ok(&agreement) && sbuf_ok(&orgs) &&
-              hub_room_cmd_argv(r, stored, c, deciding ? ARGC : 12, argv, lens);
+    bool ok = sbuf_ok(&decision) && hub_room_cmd_argv(r, stored, c, deciding ? ARGC : 12, argv, lens);
     sbuf_free(&decision);
-    sbuf_free(&agreement);
-    sbuf_free(&orgs);
     return ok;
-}
-
-/* The model takes the stored change (at: the event's time) and everyone hears it. */
-static void apply(signoff_change *c, int64_t at) {
-    hub_room *r = c->room;
-    if (c->type == PROTO_SIGNOFF_CALL || c->type == PROTO_SIGNOFF_CLOSE) {
-        signoff_set_open(&r->signoff, c->type == PROTO_SIGNOFF_CALL, at);
-    } else {
-        c->decision.at = at;
-        if (!signoff_put(&r->signoff, &c->decision)) {
-            hub_signoff_reread(r); /* stored, but not held here: read it back */
-            return;
-        }
-        if (c->agrees) {
-            c->agreement.at = at;
-            signoff_set_agreed(&r->signoff, &c->agreement);
-        }
-    }
-    tell(r, c->conn, c->idjson);
 }
 
 static void stored(redisReply *reply, void *priv) {
     signoff_change *c = priv;
     hub_room *r = c->room;
     hub *h = r->hub;
-    int64_t at;
+    signoff now;
+    signoff_init(&now);
+    bool done = reply && reply->type == REDIS_REPLY_ARRAY && reply->elements == 4 &&
+                reply->element[0]->type == REDIS_REPLY_STRING && hist_valid_id(reply->element[0]->str, NULL);
     if (!reply) {
         hub_send_error(h, c->conn, PROTO_EUNAVAILABLE, HUB_UNAVAILABLE_CHANGE, c->type, c->idjson);
-    } else if (reply->type == REDIS_REPLY_STRING && hist_valid_id(reply->str, &at)) {
-        if (r->state == ROOM_READY) apply(c, at);
+    } else if (done && state_from_reply(reply, 1, &now)) {
+        if (r->state == ROOM_READY) { /* the state after the change, with every process's */
+            take_state(r, &now);
+            tell(r, c->conn, c->idjson);
+        }
+    } else if (done) { /* stored, but not read back here */
+        hub_send_error(h, c->conn, PROTO_EINTERNAL, "out of memory", c->type, c->idjson);
+        if (r->state == ROOM_READY) hub_signoff_reread(r);
     } else if (reply->type == REDIS_REPLY_INTEGER && reply->integer == 0) {
         hub_send_error(h, c->conn, PROTO_ENOT_FOUND, "this workshop no longer exists", c->type, c->idjson);
     } else if (reply->type == REDIS_REPLY_INTEGER && reply->integer == -1) {
@@ -248,6 +217,7 @@ static void stored(redisReply *reply, void *priv) {
         lwsl_err("workshop %s: sign-off change failed: %s\n", r->id, reply->type == REDIS_REPLY_ERROR ? reply->str : "?");
         hub_send_error(h, c->conn, PROTO_EINTERNAL, "the change could not be stored", c->type, c->idjson);
     }
+    signoff_free(&now);
     change_end(c);
     hub_room_unref(r); /* the command's */
 }
@@ -273,14 +243,9 @@ static void endorse_checked(signoff_change *c, const char *sha256) {
         refuse(c, PROTO_EBAD_REQUEST, why);
         return;
     }
-    char current[DIGEST_SHA256_HEX + 1];
-    size_t n;
-    const char **orgs = present_orgs(r->w, &n);
-    bool oom = !orgs || !committed_sha256(r->w, current);
-    if (!oom)
-        c->agrees = signoff_new_agreement(&r->signoff, &c->decision, orgs, n, r->w->rev, current, 0, &c->agreement, &oom);
-    free(orgs);
-    if (oom) refuse(c, PROTO_EINTERNAL, "out of memory");
+    c->current_rev = r->w->rev;
+    if (!committed_sha256(r->w, c->current_sha256) || !signoff_write_present(&c->present, r->w) || !sbuf_ok(&c->present))
+        refuse(c, PROTO_EINTERNAL, "out of memory");
     else store_change(c);
 }
 
