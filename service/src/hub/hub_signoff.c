@@ -72,9 +72,11 @@ static bool state_from_reply(const redisReply *reply, size_t first, signoff *out
     return !out->oom;
 }
 
+/* The room's state is now s, which is left empty (the room owns what it held). */
 static void take_state(hub_room *r, signoff *s) {
     signoff_free(&r->signoff);
     r->signoff = *s;
+    signoff_init(s);
 }
 
 static void loaded(redisReply *reply, void *priv) {
