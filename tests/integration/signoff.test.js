@@ -165,6 +165,39 @@ describe('sign-off', { timeout: 120000 }, () => {
       assert.equal(steps[3].reason, 'La partie « Comment ? » ne nous engage pas.');
       assert.deepEqual(steps[8].organisations, ['Asso', 'Banque', 'Ville']);
       assert.equal(steps[0].by, fac.participant.id);
+
+      // The exports: every endorsement and decline (time, person, organisation,
+      // revision, hash), and the agreement with its organisations.
+      const exported = async (format, lang) => {
+        const r = await s1.http('GET', `/api/workshops/${w.id}/export?format=${format}&lang=${lang}`, { headers: bearer(w.facilitator_key) });
+        assert.equal(r.status, 200, `${format} ${lang}: ${r.status}`);
+        return r.text;
+      };
+      const NNBSP = '\u202f';
+      const fr = await exported('md', 'fr');
+      require('node:fs').writeFileSync(require('node:path').join(__dirname, '..', 'artifacts', 'signoff-resume-fr.md'), fr);
+      assert.match(fr, /## Validation de l.énoncé/);
+      assert.ok(fr.includes(`Énoncé adopté le `) && fr.includes(`(révision ${rev1}, SHA-256 ${sha256(text1)}) par les organisations présentes${NNBSP}: Asso, Banque, Ville.`), fr);
+      assert.ok(fr.includes("C'est l'énoncé final") || fr.includes('C’est l’énoncé final'), 'the final text is the agreed one');
+      assert.ok(fr.includes(`Ville (Awa) approuve l`) && fr.includes(`révision ${rev0} (SHA-256 ${sha256(text0)})`));
+      assert.ok(fr.includes(`Asso (Léa) refuse l`) && fr.includes(`motif${NNBSP}: «${NNBSP}La partie «${NNBSP}Comment${NNBSP}?${NNBSP}» ne nous engage pas.${NNBSP}»`) ||
+        fr.includes('La partie « Comment ? » ne nous engage pas.'), fr);
+      const en = await exported('md', 'en');
+      assert.match(en, /## Sign-off of the statement/);
+      assert.ok(en.includes(`by the organisations present: Asso, Banque, Ville. It is the final statement above.`), en);
+      assert.ok(en.includes(`Banque (Jean) declines the statement of revision ${rev1} (SHA-256 ${sha256(text1)}) — reason: Finalement non.`), en);
+      const html = await exported('html', 'fr');
+      assert.ok(html.includes('Validation de l') && html.includes(sha256(text1)));
+      const csv = await exported('csv', 'en');
+      const rows = csv.split('\r\n');
+      const head = rows.findIndex((l) => l.includes('Decision') && l.includes('SHA-256'));
+      assert.ok(head > 0, csv);
+      const decisions = rows.slice(head + 1).filter((l) => l);
+      assert.equal(decisions.length, 10, csv); // nine decisions and the agreement
+      assert.ok(decisions[0].includes(`Endorsed,Awa,Ville,${rev0},${sha256(text0)}`) || decisions[0].includes(`Endorsed;Awa;Ville;${rev0};${sha256(text0)}`), decisions[0]);
+      assert.ok(decisions.at(-1).includes('Statement agreed') && decisions.at(-1).includes('Asso, Banque, Ville'), decisions.at(-1));
+      const csvFr = await exported('csv', 'fr');
+      assert.ok(csvFr.includes('Décision') && csvFr.includes('Refusé') && csvFr.includes('Énoncé adopté'));
       h.assertNoProblems();
     });
 
