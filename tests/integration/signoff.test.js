@@ -193,7 +193,7 @@ describe('sign-off', { timeout: 120000 }, () => {
       const head = rows.findIndex((l) => l.includes('Decision') && l.includes('SHA-256'));
       assert.ok(head > 0, csv);
       const decisions = rows.slice(head + 1).filter((l) => l);
-      assert.equal(decisions.length, 10, csv); // nine decisions and the agreement
+      assert.equal(decisions.length, 9, csv); // eight decisions and the agreement
       assert.ok(decisions[0].includes(`Endorsed,Awa,Ville,${rev0},${sha256(text0)}`) || decisions[0].includes(`Endorsed;Awa;Ville;${rev0};${sha256(text0)}`), decisions[0]);
       assert.ok(decisions.at(-1).includes('Statement agreed') && decisions.at(-1).includes('Asso, Banque, Ville'), decisions.at(-1));
       const csvFr = await exported('csv', 'fr');
