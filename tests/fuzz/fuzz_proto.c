@@ -117,7 +117,7 @@ static void fuzz_check_join(const proto_join *j) {
     if (j->name && j->organisation) {
         sbuf b;
         sbuf_init(&b, 0);
-        proto_write_participant(&b, "p_x", j->name, j->organisation, j->key ? "facilitator" : "participant");
+        proto_write_participant(&b, "p_x", j->name, j->organisation, j->key ? "facilitator" : "participant", false);
         cJSON *v = fuzz_parse_reply(&b);
         const cJSON *name = cJSON_GetObjectItemCaseSensitive(v, "name");
         const cJSON *org = cJSON_GetObjectItemCaseSensitive(v, "organisation");

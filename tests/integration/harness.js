@@ -72,6 +72,8 @@ const SERVER_SCHEMA = {
   workshop: 'workshop',
   // protocol/agreement.md, "Sign-off"
   signoff: 'signoff',
+  // protocol/agreement.md
+  role: 'role', observer_link: 'server-observer-link',
 };
 
 // What the server requires of an op beyond the schema (spec "Conventions").
@@ -361,6 +363,31 @@ class Client extends EventEmitter {
     return p;
   }
 
+  // Sends msg with a fresh id; resolves with the reply that carries it,
+  // whatever its type (an op's is its ack).
+  ask(msg, timeoutMs = 5000) {
+    const m = { ...msg, id: `q-${this.tag}-${++this.reqSeq}` };
+    const p = this.waitFor((x) => x.id === m.id, timeoutMs, `reply to ${JSON.stringify(m).slice(0, 100)}`);
+    this.send(m);
+    return p;
+  }
+
+  // A request that must be answered with a message of this type.
+  async must(msg, type) {
+    const r = await this.ask(msg);
+    assert.equal(r.type, type, `${this.tag} sent ${JSON.stringify(msg).slice(0, 200)}: got ${JSON.stringify(r).slice(0, 300)}`);
+    return r;
+  }
+
+  // A request that must be refused with this error code.
+  async refused(msg, code) {
+    const r = await this.ask(msg);
+    assert.equal(r.type, 'error', `${this.tag} sent ${JSON.stringify(msg).slice(0, 200)}: expected error ${code}, got ${JSON.stringify(r).slice(0, 300)}`);
+    assert.equal(r.code, code, `${JSON.stringify(msg).slice(0, 200)}: ${r.message}`);
+    assert.equal(r.re, msg.type);
+    return r;
+  }
+
   // Waits for the close event of the current socket.
   waitClose(timeoutMs = 5000) {
     const ws = this.ws;
@@ -431,6 +458,7 @@ class Client extends EventEmitter {
       case 'ack': return this._onAck(msg);
       case 'op': return this._onRemoteOp(msg);
       case 'error': return this._onError(msg);
+      case 'role': return this._onRole(msg);
       default: return undefined;
     }
   }
@@ -496,6 +524,12 @@ class Client extends EventEmitter {
     }
     this.joined = true;
     this._flush(true);
+  }
+
+  // A role changed (protocol/agreement.md): ours is kept, so that a resume
+  // is expected to bring the new one back.
+  _onRole(msg) {
+    if (this.participant && msg.participant === this.participant.id) this.role = msg.role;
   }
 
   _accepted(id, rev) {

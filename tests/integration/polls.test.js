@@ -233,14 +233,14 @@ describe('polls', { timeout: 150000 }, () => {
         { type: 'poll_delete', poll: poll.id },
       ];
       // polls.md, Lifecycle: "Only a facilitator creates, edits, opens,
-      // closes, reopens, deletes a poll or sets who sees its results. A
-      // participant who tries gets `forbidden`." (not_found is for unknown or
-      // deleted polls only.)
+      // closes, reopens, deletes a poll or sets who sees its results.
+      // Anyone else who tries gets `forbidden`, whatever the poll."
       for (const a of actions) await expectError(bugs, p, a, 'forbidden', `participant ${a.type} on a ${label}`);
     }
-    // A deleted or unknown poll is not_found for everyone.
-    await expectError(bugs, p, { type: 'poll_open', poll: gone.id }, 'not_found', 'participant poll_open on a deleted poll');
-    await expectError(bugs, p, { type: 'poll_delete', poll: UNKNOWN_POLL }, 'not_found', 'participant poll_delete on an unknown poll');
+    // Rights come first: a deleted or unknown poll is forbidden to a
+    // participant too, and not_found for a facilitator.
+    await expectError(bugs, p, { type: 'poll_open', poll: gone.id }, 'forbidden', 'participant poll_open on a deleted poll');
+    await expectError(bugs, p, { type: 'poll_delete', poll: UNKNOWN_POLL }, 'forbidden', 'participant poll_delete on an unknown poll');
     await expectError(bugs, f, { type: 'poll_open', poll: gone.id }, 'not_found', 'facilitator poll_open on a deleted poll');
     await sleep(400);
 

@@ -7,8 +7,9 @@
 // declines; an edit makes the endorsed text "changed since"; an endorsement
 // of an older revision with its right hash is taken (read from the
 // history); a wrong hash, a future revision, a non-representative, a
-// facilitator's endorsement and any decision while no call is open are
-// refused and change nothing. When every organisation present has endorsed
+// facilitator's endorsement, an observer's call, close, endorsement or
+// decline, and any decision while no call is open are refused and change
+// nothing. When every organisation present has endorsed
 // the current text, the statement is agreed (observers and facilitators make
 // no organisation present). The sign-off goes on after the workshop's end.
 // A process that loads the workshop afresh has the same state, and the
@@ -46,6 +47,13 @@ describe('sign-off', { timeout: 120000 }, () => {
         await fac.must({ type: 'role_set', participant: c.participant.id, role: 'representative' }, 'role');
       }
       await waitUntil(() => jean.role === 'representative' && awa.role === 'representative' && lea.role === 'representative');
+      // An observer, of an organisation of their own, follows on the other process.
+      const link = await fac.must({ type: 'observer_link', action: 'create' }, 'observer_link');
+      const obs = h.client({ server: s2, workshop: w.id, name: 'Zoé', organisation: 'Financeur' });
+      await obs.open();
+      const obsWelcome = await obs.request({ type: 'join', workshop: w.id, name: 'Zoé', organisation: 'Financeur', observer_key: link.key });
+      assert.equal(obsWelcome.role, 'observer');
+      assert.deepEqual(obsWelcome.signoff, welcome.signoff);
 
       const text0 = awa.text;
       const rev0 = awa.rev;
@@ -65,6 +73,9 @@ describe('sign-off', { timeout: 120000 }, () => {
       await paul.refused({ type: 'endorse', rev: rev0, sha256: sha256(text0) }, 'forbidden');
       await fac.refused({ type: 'endorse', rev: rev0, sha256: sha256(text0) }, 'forbidden');
       await jean.refused({ type: 'signoff_close' }, 'forbidden');
+      for (const m of [{ type: 'endorse', rev: rev0, sha256: sha256(text0) }, { type: 'decline', reason: 'Non.' }, { type: 'signoff_call' }, { type: 'signoff_close' }]) {
+        await obs.refused(m, 'forbidden');
+      }
 
       // Awa (process 1) endorses; Jean (process 2) hears it.
       const heard = jean.waitFor((m) => m.type === 'signoff' && byOrg(m).Ville, 5000, 'Ville on s2');
@@ -113,9 +124,11 @@ describe('sign-off', { timeout: 120000 }, () => {
       await awa.must({ type: 'endorse', rev: rev1, sha256: sha256(text1) }, 'signoff');
       await jean.must({ type: 'endorse', rev: rev1, sha256: sha256(text1) }, 'signoff');
       const agreedOn2 = jean.waitFor((m) => m.type === 'signoff' && m.agreed, 5000, 'the agreement on s2');
+      const agreedForObserver = obs.waitFor((m) => m.type === 'signoff' && m.agreed, 5000, 'the agreement, for the observer');
       s = await lea.must({ type: 'endorse', rev: rev1, sha256: sha256(text1) }, 'signoff');
       assert.deepEqual({ ...s.agreed, at: 0 }, { rev: rev1, sha256: sha256(text1), at: 0, organisations: ['Asso', 'Banque', 'Ville'] });
       assert.deepEqual((await agreedOn2).agreed, s.agreed);
+      assert.deepEqual((await agreedForObserver).agreed, s.agreed, 'an observer sees it; their organisation (Financeur) did not have to agree');
 
       // Closed: decisions stay, new ones are refused.
       s = await fac.must({ type: 'signoff_close' }, 'signoff');

@@ -18,6 +18,9 @@
 #include "core/poll_json.h"
 #include "core/typo.h"
 
+/* What hist_state_write ends with when no sign-off was ever called. */
+#define NO_SIGNOFF ",\"signoff\":{\"open\":false,\"called_at\":null,\"organisations\":[],\"agreed\":null}"
+
 #define N TYPO_NNBSP /* French typography's narrow no-break space */
 
 static const char *str(const sbuf *b) { return sbuf_data(b) ? sbuf_data(b) : ""; }
@@ -269,6 +272,54 @@ START_TEST(test_unknown_poll_words_show_nothing) {
 }
 END_TEST
 
+/* A role event is served with the person, their new role, a pending
+ * request and who decided; the presence folded from the marks takes the
+ * new role, on every process the person is connected through. */
+START_TEST(test_role_events) {
+    const char *set[] = {"type", "role", "participant", "pB", "name", "Bob", "org", "Banque", "role",
+                         "representative", "by", "pA", "rev", "3", "t", "9", NULL};
+    const char *asked[] = {"type", "role", "participant", "pC", "name", "Cléo", "org", "Asso", "role",
+                           "participant", "asks", "representative", "rev", "4", "t", "9", NULL};
+    hist_event e = ev("1795833600300-0", set);
+    char *s = served(&e, HIST_PUBLIC);
+    ck_assert_str_eq(s, "{\"id\":\"1795833600300-0\",\"t\":1795833600300,\"type\":\"role\",\"rev\":3,"
+                        "\"participant\":\"pB\",\"name\":\"Bob\",\"org\":\"Banque\",\"role\":\"representative\",\"by\":\"pA\"}");
+    free(s);
+    e = ev("1795833600400-0", asked);
+    s = served(&e, HIST_FACILITATOR);
+    ck_assert_str_eq(s, "{\"id\":\"1795833600400-0\",\"t\":1795833600400,\"type\":\"role\",\"rev\":4,"
+                        "\"participant\":\"pC\",\"name\":\"Cléo\",\"org\":\"Asso\",\"role\":\"participant\","
+                        "\"asks\":\"representative\"}");
+    free(s);
+
+    hist_state st;
+    hist_state_init(&st);
+    const char *b1[] = {"type", "arrived", "participant", "pB", "name", "Bob", "org", "Banque", "role", "participant",
+                        "origin", "one", NULL};
+    const char *b2[] = {"type", "arrived", "participant", "pB", "name", "Bob", "org", "Banque", "role", "participant",
+                        "origin", "two", NULL};
+    e = ev("1-0", b1);
+    hist_state_add(&st, &e);
+    e = ev("2-0", b2);
+    hist_state_add(&st, &e);
+    e = ev("3-0", set);
+    hist_state_add(&st, &e);
+    e = ev("4-0", asked); /* not present: changes nothing */
+    hist_state_add(&st, &e);
+    ck_assert_uint_eq(st.npeople, 2);
+    ck_assert_str_eq(st.people[0].role, "representative");
+    ck_assert_str_eq(st.people[1].role, "representative");
+    sbuf b;
+    sbuf_init(&b, 0);
+    hist_state_write(&b, &st, HIST_PUBLIC);
+    ck_assert_str_eq(str(&b), ",\"present\":[{\"participant\":\"pB\",\"name\":\"Bob\",\"org\":\"Banque\","
+                              "\"role\":\"representative\"}],\"polls\":[]" NO_SIGNOFF);
+    ck_assert(!st.oom);
+    sbuf_free(&b);
+    hist_state_free(&st);
+}
+END_TEST
+
 START_TEST(test_state_folds_presence_and_polls) {
     hist_state st;
     hist_state_init(&st);
@@ -362,8 +413,7 @@ START_TEST(test_presence_per_process) {
     sbuf_init(&b, 0);
     hist_state_write(&b, &st, HIST_PUBLIC);
     ck_assert_str_eq(str(&b), ",\"present\":[{\"participant\":\"pA\",\"name\":\"Awa\",\"org\":\"V\","
-                              "\"role\":\"participant\"}],\"polls\":[],\"signoff\":{\"open\":false,"
-                              "\"called_at\":null,\"organisations\":[],\"agreed\":null}"); /* listed once */
+                              "\"role\":\"participant\"}],\"polls\":[]" NO_SIGNOFF); /* listed once */
     e = ev("3-0", d2); /* leaving the second process leaves them connected to the first */
     hist_state_add(&st, &e);
     ck_assert_uint_eq(st.npeople, 1);
@@ -933,6 +983,7 @@ static Suite *hist_suite(void) {
     tcase_add_test(tc, test_organisation_answers);
     tcase_add_test(tc, test_unknown_poll_words_show_nothing);
     tcase_add_test(tc, test_state_folds_presence_and_polls);
+    tcase_add_test(tc, test_role_events);
     tcase_add_test(tc, test_presence_per_process);
     tcase_add_test(tc, test_markdown_summary);
     tcase_add_test(tc, test_summary_in_the_zone_and_ended);

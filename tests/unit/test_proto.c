@@ -292,6 +292,98 @@ START_TEST(test_workshop_end_and_reopen) {
 }
 END_TEST
 
+START_TEST(test_role_set) {
+    proto_msg m;
+    ck_assert_int_eq(decode("{\"type\":\"role_set\",\"id\":4,\"participant\":\"pQ3abcdefghij-_0\",\"role\":\"representative\"}", &m),
+                     PROTO_EBAD_REQUEST); /* 15 characters after "p" */
+    proto_msg_free(&m);
+    ck_assert_int_eq(decode("{\"type\":\"role_set\",\"id\":4,\"participant\":\"pQ3abcdefghij-_01\",\"role\":\"representative\"}", &m),
+                     PROTO_OK);
+    ck_assert_int_eq(m.type, PROTO_ROLE_SET);
+    ck_assert_str_eq(m.idjson, "4");
+    ck_assert_str_eq(m.u.role.participant, "pQ3abcdefghij-_01");
+    ck_assert(m.u.role.representative);
+    proto_msg_free(&m);
+    ck_assert_int_eq(decode("{\"type\":\"role_set\",\"participant\":\"pAAAAAAAAAAAAAAAA\",\"role\":\"participant\"}", &m), PROTO_OK);
+    ck_assert(!m.u.role.representative);
+    proto_msg_free(&m);
+    ck_assert_str_eq(proto_type_name(PROTO_ROLE_SET), "role_set");
+    /* Only the two roles a facilitator gives; a participant id's exact shape. */
+    static const char *const bad[] = {
+        "{\"type\":\"role_set\",\"id\":\"r\",\"participant\":\"pAAAAAAAAAAAAAAAA\",\"role\":\"facilitator\"}",
+        "{\"type\":\"role_set\",\"id\":\"r\",\"participant\":\"pAAAAAAAAAAAAAAAA\",\"role\":\"observer\"}",
+        "{\"type\":\"role_set\",\"id\":\"r\",\"participant\":\"pAAAAAAAAAAAAAAAA\",\"role\":\"Representative\"}",
+        "{\"type\":\"role_set\",\"id\":\"r\",\"participant\":\"pAAAAAAAAAAAAAAAA\",\"role\":1}",
+        "{\"type\":\"role_set\",\"id\":\"r\",\"participant\":\"pAAAAAAAAAAAAAAAA\"}",
+        "{\"type\":\"role_set\",\"id\":\"r\",\"role\":\"participant\"}",
+        "{\"type\":\"role_set\",\"id\":\"r\",\"participant\":\"qAAAAAAAAAAAAAAAA\",\"role\":\"participant\"}",
+        "{\"type\":\"role_set\",\"id\":\"r\",\"participant\":\"pAAAAAAAAAAAAAAA=\",\"role\":\"participant\"}",
+        "{\"type\":\"role_set\",\"id\":\"r\",\"participant\":\"pAAAAAAAAAAAAAAAAA\",\"role\":\"participant\"}",
+        "{\"type\":\"role_set\",\"id\":\"r\",\"participant\":17,\"role\":\"participant\"}",
+        "{\"type\":\"role_set\",\"id\":\"r\",\"participant\":\"pAAAAAAAAAAAAAA\\u00e9\",\"role\":\"participant\"}",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) REJECT(bad[i], PROTO_EBAD_REQUEST, PROTO_ROLE_SET, "\"r\"");
+}
+END_TEST
+
+START_TEST(test_representative_request_and_answer) {
+    proto_msg m;
+    ck_assert_int_eq(decode("{\"type\":\"representative_request\",\"id\":5}", &m), PROTO_OK);
+    ck_assert_int_eq(m.type, PROTO_REPRESENTATIVE_REQUEST);
+    ck_assert_str_eq(m.idjson, "5");
+    proto_msg_free(&m);
+    ck_assert_int_eq(decode("{\"type\":\"representative_answer\",\"id\":6,\"participant\":\"pQ3abcdefghij-_01\",\"accept\":false}", &m),
+                     PROTO_OK);
+    ck_assert_int_eq(m.type, PROTO_REPRESENTATIVE_ANSWER);
+    ck_assert_str_eq(m.u.role.participant, "pQ3abcdefghij-_01");
+    ck_assert(!m.u.role.representative);
+    proto_msg_free(&m);
+    ck_assert_int_eq(decode("{\"type\":\"representative_answer\",\"participant\":\"pQ3abcdefghij-_01\",\"accept\":true}", &m), PROTO_OK);
+    ck_assert(m.u.role.representative);
+    proto_msg_free(&m);
+    static const char *const bad[] = {
+        "{\"type\":\"representative_answer\",\"id\":\"a\",\"participant\":\"pQ3abcdefghij-_01\"}",
+        "{\"type\":\"representative_answer\",\"id\":\"a\",\"participant\":\"pQ3abcdefghij-_01\",\"accept\":1}",
+        "{\"type\":\"representative_answer\",\"id\":\"a\",\"participant\":\"pQ3abcdefghij-_01\",\"accept\":\"yes\"}",
+        "{\"type\":\"representative_answer\",\"id\":\"a\",\"participant\":\"p1\",\"accept\":true}",
+        "{\"type\":\"representative_answer\",\"id\":\"a\",\"accept\":true}",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
+        REJECT(bad[i], PROTO_EBAD_REQUEST, PROTO_REPRESENTATIVE_ANSWER, "\"a\"");
+}
+END_TEST
+
+START_TEST(test_observer_link_and_join) {
+    proto_msg m;
+    ck_assert_int_eq(decode("{\"type\":\"observer_link\",\"id\":7,\"action\":\"create\"}", &m), PROTO_OK);
+    ck_assert_int_eq(m.type, PROTO_OBSERVER_LINK);
+    ck_assert(m.u.observer_link_create);
+    proto_msg_free(&m);
+    ck_assert_int_eq(decode("{\"type\":\"observer_link\",\"action\":\"revoke\"}", &m), PROTO_OK);
+    ck_assert(!m.u.observer_link_create);
+    proto_msg_free(&m);
+    REJECT("{\"type\":\"observer_link\",\"id\":\"o\",\"action\":\"make\"}", PROTO_EBAD_REQUEST, PROTO_OBSERVER_LINK, "\"o\"");
+    REJECT("{\"type\":\"observer_link\",\"id\":\"o\"}", PROTO_EBAD_REQUEST, PROTO_OBSERVER_LINK, "\"o\"");
+    /* An observer's organisation is optional: absent or empty is none. */
+    static const char *const ok[] = {
+        "{\"type\":\"join\",\"workshop\":\"w1\",\"name\":\"Zoé\",\"observer_key\":\"k\"}",
+        "{\"type\":\"join\",\"workshop\":\"w1\",\"name\":\"Zoé\",\"organisation\":\"\",\"observer_key\":\"k\"}",
+    };
+    for (size_t i = 0; i < 2; i++) {
+        ck_assert_int_eq(decode(ok[i], &m), PROTO_OK);
+        ck_assert_str_eq(m.u.join.organisation, "");
+        ck_assert_str_eq(m.u.join.observer_key, "k");
+        proto_msg_free(&m);
+    }
+    ck_assert_int_eq(decode("{\"type\":\"join\",\"workshop\":\"w1\",\"name\":\"Zoé\",\"organisation\":\" Fonds \",\"observer_key\":\"k\"}", &m), PROTO_OK);
+    ck_assert_str_eq(m.u.join.organisation, "Fonds");
+    proto_msg_free(&m);
+    REJECT("{\"type\":\"join\",\"id\":1,\"workshop\":\"w1\",\"name\":\"Z\",\"organisation\":\"\"}", PROTO_EBAD_REQUEST, PROTO_JOIN, "1");
+    REJECT("{\"type\":\"join\",\"id\":1,\"workshop\":\"w1\",\"name\":\"Z\",\"key\":\"a\",\"observer_key\":\"k\"}", PROTO_EBAD_REQUEST, PROTO_JOIN, "1");
+    REJECT("{\"type\":\"join\",\"id\":1,\"workshop\":\"w1\",\"name\":\"Z\",\"observer_key\":7}", PROTO_EBAD_REQUEST, PROTO_JOIN, "1");
+}
+END_TEST
+
 START_TEST(test_unknown_fields_ignored) {
     ACCEPT("{\"type\":\"ping\",\"extra\":{\"deep\":[1,2,{\"x\":null}]},\"v\":2}", PROTO_PING);
 }
@@ -1087,15 +1179,15 @@ END_TEST
 START_TEST(test_write_participant_exact) {
     sbuf b;
     sbuf_init(&b, 0);
-    proto_write_participant(&b, "p_1", "Awa", "Ville de Lyon", "facilitator");
+    proto_write_participant(&b, "p_1", "Awa", "Ville de Lyon", "facilitator", false);
     ck_assert_str_eq(sbuf_data(&b),
                      "{\"id\":\"p_1\",\"name\":\"Awa\",\"organisation\":\"Ville de Lyon\",\"role\":\"facilitator\"}");
     cJSON_Delete(parse_out(&b));
     sbuf_reset(&b);
     const char *name = "Zoé \"la\" \\ 😀", *org = "Banque\tdu\nNord";
-    proto_write_participant(&b, "p_2", name, org, "participant");
+    proto_write_participant(&b, "p_2", name, org, "participant", true);
     ck_assert_str_eq(sbuf_data(&b), "{\"id\":\"p_2\",\"name\":\"Zoé \\\"la\\\" \\\\ 😀\",\"organisation\":"
-                                    "\"Banque\\tdu\\nNord\",\"role\":\"participant\"}");
+                                    "\"Banque\\tdu\\nNord\",\"role\":\"participant\",\"asks\":\"representative\"}");
     cJSON *v = parse_out(&b);
     ck_assert_str_eq(jstr_field(v, "name"), name);
     ck_assert_str_eq(jstr_field(v, "organisation"), org);
@@ -1357,6 +1449,9 @@ static Suite *proto_suite(void) {
     tcase_add_test(tc, test_cursor_decodes);
     tcase_add_test(tc, test_ping_with_and_without_id);
     tcase_add_test(tc, test_workshop_end_and_reopen);
+    tcase_add_test(tc, test_role_set);
+    tcase_add_test(tc, test_representative_request_and_answer);
+    tcase_add_test(tc, test_observer_link_and_join);
     tcase_add_test(tc, test_unknown_fields_ignored);
     tcase_add_test(tc, test_whitespace_around_object);
     tcase_add_test(tc, test_id_is_kept_as_canonical_json);

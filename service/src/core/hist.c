@@ -51,6 +51,7 @@ bool hist_event_from_fields(hist_event *e, const char *id, const char *const *kv
         else if (strcmp(k, "reason") == 0) e->reason = v;
         else if (strcmp(k, "endorsed_rev") == 0) e->endorsed_rev = strtoll(v, NULL, 10);
         else if (strcmp(k, "organisations") == 0) e->organisations = v;
+        else if (strcmp(k, "asks") == 0) e->asks = v;
     }
     return e->type && e->type[0];
 }
@@ -190,6 +191,8 @@ bool hist_write_event(sbuf *b, const hist_event *e, hist_view v) {
         put_field(b, "name", e->name);
         put_field(b, "org", e->org);
         put_field(b, "role", e->role);
+        if (e->asks) put_field(b, "asks", e->asks);
+        if (e->by) put_field(b, "by", e->by);
     } else if (e->sha256) { /* a sign-off decision or agreement (protocol/agreement.md) */
         write_signoff_fields(b, e);
     } else if (e->by) { /* the workshop ended or reopened, a sign-off was called or closed */
@@ -314,10 +317,27 @@ static void polls_add(hist_state *s, const hist_event *e) {
     p->results_public = f.results_public;
 }
 
+/* A role event: the person, wherever present, has their new role. */
+static void presence_role(hist_state *s, const hist_event *e) {
+    for (size_t i = 0; i < s->npeople; i++) {
+        hist_person *p = &s->people[i];
+        if (strcmp(p->participant, e->participant) != 0) continue;
+        char *role = dup(e->role && e->role[0] ? e->role : "participant");
+        if (!role) {
+            s->oom = true;
+            return;
+        }
+        free(p->role);
+        p->role = role;
+    }
+}
+
 void hist_state_add(hist_state *s, const hist_event *e) {
     if (is_poll_event(e)) polls_add(s, e);
     else if (e->participant && (strcmp(e->type, "arrived") == 0 || strcmp(e->type, "departed") == 0))
         presence_add(s, e);
+    else if (e->participant && strcmp(e->type, "role") == 0)
+        presence_role(s, e);
     else signoff_fold(&s->signoff, e);
     s->oom = s->oom || s->signoff.oom;
 }

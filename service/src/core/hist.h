@@ -27,22 +27,24 @@
 typedef struct hist_event {
     const char *id;             /* stream id, "MS-SEQ" */
     int64_t t;                  /* ms since the epoch: the id's time part (ids and times agree) */
-    const char *type;           /* created, op, arrived, departed, poll_*, ballot, answer, upvote, ended, reopened,
+    const char *type;           /* created, op, arrived, departed, role, poll_*, ballot, answer, upvote, ended, reopened,
                                    signoff_called, signoff_closed, endorsed, declined, agreed */
     int64_t rev;                /* revision when it happened (op: the revision it applied to) */
     const char *title;          /* created */
     const char *author;         /* op: participant id */
     const char *org;            /* op, arrived, departed: organisation */
     const char *op;             /* op: the op as JSON text, as stored by the server */
-    const char *participant;    /* arrived, departed */
-    const char *name;           /* arrived, departed; ended, reopened: who did it */
-    const char *role;           /* arrived, departed */
+    const char *participant;    /* arrived, departed, role */
+    const char *name;           /* arrived, departed, role: theirs; ended, reopened: who did it */
+    const char *role;           /* arrived, departed; role: the new one */
+    const char *asks;           /* role: "representative" while they ask to be one */
     const char *poll;           /* poll events: the public poll object (JSON text) */
     const char *results;        /* poll events: the results message (JSON text), "" when none */
     const char *org_answer;     /* ballot on an organisations poll: the organisation's answer and who gave it (JSON text) */
     const char *was;            /* poll_deleted: "draft" when it never left draft */
     const char *origin;         /* arrived, departed: the server process the connection was on */
-    const char *by;             /* ended, reopened, sign-off events: who (their name in `name`) */
+    const char *by;             /* ended, reopened, sign-off events: who (their name in `name`);
+                                 * role: the facilitator who decided (absent when the person asked) */
     const char *sha256;         /* endorsed, declined, agreed: the SHA-256 of the text (hex) */
     const char *reason;         /* declined: why */
     int64_t endorsed_rev;       /* endorsed: the revision endorsed (-1 when absent) */
@@ -74,7 +76,7 @@ typedef struct hist_person {
     char *origin;               /* the process ("" when not recorded) */
     char *name;
     char *org;
-    char *role;                 /* "facilitator" or "participant" */
+    char *role;                 /* "facilitator", "representative", "participant" or "observer" */
     int connections;            /* arrivals minus departures through that process */
 } hist_person;
 

@@ -39,6 +39,8 @@ static const char *const type_names[] = {
     [PROTO_WORKSHOP_END] = "workshop_end", [PROTO_WORKSHOP_REOPEN] = "workshop_reopen",
     [PROTO_SIGNOFF_CALL] = "signoff_call", [PROTO_SIGNOFF_CLOSE] = "signoff_close", [PROTO_ENDORSE] = "endorse",
     [PROTO_DECLINE] = "decline",
+    [PROTO_ROLE_SET] = "role_set", [PROTO_REPRESENTATIVE_REQUEST] = "representative_request",
+    [PROTO_REPRESENTATIVE_ANSWER] = "representative_answer", [PROTO_OBSERVER_LINK] = "observer_link",
 };
 
 const char *proto_type_name(proto_type t) {
@@ -137,22 +139,37 @@ static proto_err decode_join(const cJSON *o, proto_join *j, const char **why) {
     strcpy(j->workshop, w);
     bool bad = false;
     if ((has(o, "name") && !get_str(o, "name")) || (has(o, "organisation") && !get_str(o, "organisation")) ||
-        (has(o, "key") && !get_str(o, "key"))) {
-        *why = "name, organisation and key must be strings";
+        (has(o, "key") && !get_str(o, "key")) || (has(o, "observer_key") && !get_str(o, "observer_key"))) {
+        *why = "name, organisation, key and observer_key must be strings";
+        return PROTO_EBAD_REQUEST;
+    }
+    if (has(o, "key") && has(o, "observer_key")) {
+        *why = "join with \"key\" or \"observer_key\", not both";
         return PROTO_EBAD_REQUEST;
     }
     j->name = dup_label(get_str(o, "name"), PROTO_NAME_MAX, &bad);
-    j->organisation = dup_label(get_str(o, "organisation"), PROTO_NAME_MAX, &bad);
+    const char *org = get_str(o, "organisation");
+    bool observer_without_org = has(o, "observer_key") && org && !org[0];
+    j->organisation = observer_without_org ? NULL : dup_label(org, PROTO_NAME_MAX, &bad);
     if (bad) {
         *why = "name and organisation must be 1 to 64 characters, without control characters";
         return PROTO_EBAD_REQUEST;
     }
-    const char *key = get_str(o, "key");
+    const char *key = get_str(o, "key"), *okey = get_str(o, "observer_key");
     if (key) {
         if (strlen(key) > PROTO_KEY_MAX || !(j->key = strdup(key))) {
             *why = "key is too long";
             return PROTO_EBAD_REQUEST;
         }
+    }
+    if (okey) {
+        if (strlen(okey) > PROTO_KEY_MAX || !(j->observer_key = strdup(okey))) {
+            *why = "observer_key is too long";
+            return PROTO_EBAD_REQUEST;
+        }
+        /* An observer need not name an organisation (none: ""); an empty
+         * string says the same. */
+        if (!j->organisation && !(j->organisation = strdup(""))) return PROTO_EINTERNAL;
     }
     const cJSON *r = cJSON_GetObjectItemCaseSensitive(o, "resume");
     if (r && !cJSON_IsNull(r)) {
@@ -231,6 +248,52 @@ static proto_err decode_decline(const cJSON *o, char **reason, const char **why)
         return PROTO_EBAD_REQUEST;
     }
     return (*reason = strdup(r)) ? PROTO_OK : PROTO_EINTERNAL;
+}
+
+/* "participant": a participant id's shape ("p" and 16 base64url characters). */
+static bool read_participant(const cJSON *o, char dst[PROTO_PID_LEN + 1]) {
+    const char *p = get_str(o, "participant");
+    if (!p || strlen(p) != PROTO_PID_LEN || p[0] != 'p' || !proto_valid_b64url(p + 1, PROTO_PID_LEN - 1)) return false;
+    memcpy(dst, p, PROTO_PID_LEN + 1);
+    return true;
+}
+
+/* {"participant": "p…", "role": "representative" | "participant"}: the two
+ * roles a facilitator gives (a facilitator or an observer is made by a link). */
+static proto_err decode_role_set(const cJSON *o, proto_role *r, const char **why) {
+    const char *role = get_str(o, "role");
+    if (!read_participant(o, r->participant)) {
+        *why = "role_set needs \"participant\": a participant id";
+        return PROTO_EBAD_REQUEST;
+    }
+    if (!role || (strcmp(role, "representative") != 0 && strcmp(role, "participant") != 0)) {
+        *why = "\"role\" must be \"representative\" or \"participant\"";
+        return PROTO_EBAD_REQUEST;
+    }
+    r->representative = strcmp(role, "representative") == 0;
+    return PROTO_OK;
+}
+
+/* {"participant": "p…", "accept": true | false}: a facilitator's answer to a request. */
+static proto_err decode_representative_answer(const cJSON *o, proto_role *r, const char **why) {
+    const cJSON *accept = cJSON_GetObjectItemCaseSensitive(o, "accept");
+    if (!read_participant(o, r->participant) || !cJSON_IsBool(accept)) {
+        *why = "representative_answer needs \"participant\" (a participant id) and \"accept\" (true or false)";
+        return PROTO_EBAD_REQUEST;
+    }
+    r->representative = cJSON_IsTrue(accept);
+    return PROTO_OK;
+}
+
+/* {"action": "create" | "revoke"} */
+static proto_err decode_observer_link(const cJSON *o, proto_msg *m, const char **why) {
+    const char *action = get_str(o, "action");
+    if (!action || (strcmp(action, "create") != 0 && strcmp(action, "revoke") != 0)) {
+        *why = "observer_link needs \"action\": \"create\" or \"revoke\"";
+        return PROTO_EBAD_REQUEST;
+    }
+    m->u.observer_link_create = strcmp(action, "create") == 0;
+    return PROTO_OK;
 }
 
 /* Raw control characters are not JSON (only whitespace may appear, between
@@ -518,7 +581,11 @@ static proto_err decode_general(const char *json, size_t len, proto_msg *m, cons
     case PROTO_JOIN: e = decode_join(o, &m->u.join, why); break;
     case PROTO_OP: e = decode_op(o, m, why); break;
     case PROTO_CURSOR: e = decode_cursor(o, &m->u.cursor, why); break;
+    case PROTO_ROLE_SET: e = decode_role_set(o, &m->u.role, why); break;
+    case PROTO_REPRESENTATIVE_ANSWER: e = decode_representative_answer(o, &m->u.role, why); break;
+    case PROTO_OBSERVER_LINK: e = decode_observer_link(o, m, why); break;
     case PROTO_PING:
+    case PROTO_REPRESENTATIVE_REQUEST:
     case PROTO_WORKSHOP_END:
     case PROTO_WORKSHOP_REOPEN:
     case PROTO_SIGNOFF_CALL:
@@ -564,6 +631,7 @@ void proto_msg_free(proto_msg *m) {
         free(m->u.join.name);
         free(m->u.join.organisation);
         free(m->u.join.key);
+        free(m->u.join.observer_key);
         free(m->u.join.token);
     } else if (m->type == PROTO_OP) {
         ot_op_free(&m->u.op.op);
@@ -635,9 +703,9 @@ void proto_write_cursor(sbuf *b, const char *participant, int64_t rev, int64_t a
     sbuf_puts(b, "]}");
 }
 
-void proto_write_arrived(sbuf *b, const char *id, const char *name, const char *org, const char *role) {
+void proto_write_arrived(sbuf *b, const char *id, const char *name, const char *org, const char *role, bool asks) {
     sbuf_puts(b, "{\"type\":\"arrived\",\"participant\":");
-    proto_write_participant(b, id, name, org, role);
+    proto_write_participant(b, id, name, org, role, asks);
     sbuf_putc(b, '}');
 }
 
@@ -647,7 +715,7 @@ void proto_write_departed(sbuf *b, const char *participant) {
     sbuf_putc(b, '}');
 }
 
-void proto_write_participant(sbuf *b, const char *id, const char *name, const char *org, const char *role) {
+void proto_write_participant(sbuf *b, const char *id, const char *name, const char *org, const char *role, bool asks) {
     sbuf_puts(b, "{\"id\":");
     sbuf_put_jstrz(b, id);
     sbuf_puts(b, ",\"name\":");
@@ -656,5 +724,6 @@ void proto_write_participant(sbuf *b, const char *id, const char *name, const ch
     sbuf_put_jstrz(b, org);
     sbuf_puts(b, ",\"role\":");
     sbuf_put_jstrz(b, role);
+    if (asks) sbuf_puts(b, ",\"asks\":\"representative\"");
     sbuf_putc(b, '}');
 }

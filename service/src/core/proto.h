@@ -22,6 +22,7 @@
 #define PROTO_TOKEN_MAX 96       /* bytes in a resume token */
 #define PROTO_KEY_MAX 96         /* bytes in a facilitator key */
 #define PROTO_KEY_LEN 43         /* base64url characters in a facilitator key the server makes: 258 random bits */
+#define PROTO_PID_LEN 17         /* characters in a participant id: "p" and 16 base64url characters */
 #define PROTO_TEXT_MAX (1 << 20) /* bytes in a starting text */
 #define PROTO_SAFE_INT_MAX 9007199254740991.0 /* 2^53 - 1: the largest integer a JSON number (a double) keeps exact */
 #define PROTO_SAFE_INT_DIGITS 15 /* decimal digits that always write an integer below PROTO_SAFE_INT_MAX */
@@ -53,6 +54,14 @@ typedef enum {
     PROTO_SIGNOFF_CLOSE,
     PROTO_ENDORSE,
     PROTO_DECLINE,
+    /* Roles (protocol/agreement.md): a facilitator makes someone a
+     * representative or a participant again; a participant asks to
+     * represent their organisation, a facilitator answers. */
+    PROTO_ROLE_SET,
+    PROTO_REPRESENTATIVE_REQUEST,
+    PROTO_REPRESENTATIVE_ANSWER,
+    /* The observer link (facilitators): made or revoked. */
+    PROTO_OBSERVER_LINK,
 } proto_type;
 
 /* True for the sign-off's message types. */
@@ -81,6 +90,7 @@ typedef struct proto_join {
     char *name;          /* NULL when absent (allowed when resuming) */
     char *organisation;  /* NULL when absent (allowed when resuming) */
     char *key;           /* facilitator key, NULL when absent */
+    char *observer_key;  /* observer link's key, NULL when absent (then organisation may be absent: "") */
     bool resume;         /* token and rev below are set */
     char *token;
     int64_t rev;
@@ -104,6 +114,12 @@ typedef struct proto_endorse {
     int64_t rev;
     char sha256[PROTO_SHA256_HEX + 1]; /* lower-case hex */
 } proto_endorse;
+/* A facilitator's word on one person's role: role_set, representative_answer. */
+typedef struct proto_role {
+    char participant[PROTO_PID_LEN + 1]; /* whom it is about */
+    bool representative;                 /* they become a representative (role_set: else a participant;
+                                          * representative_answer: accept, else their request is declined) */
+} proto_role;
 
 typedef struct proto_msg {
     proto_type type;
@@ -114,6 +130,8 @@ typedef struct proto_msg {
         proto_cursor cursor;
         proto_endorse endorse;
         char *reason;         /* decline: 1..PROTO_REASON_MAX code points, a line (utf8_valid_line) */
+        proto_role role;
+        bool observer_link_create; /* observer_link: "create" (else "revoke") */
         struct cJSON *obj;    /* poll messages: the whole parsed object */
     } u;
 } proto_msg;
@@ -144,10 +162,11 @@ void proto_write_pong(sbuf *b, const char *idjson);
 /* {"type":"op","rev":R,"op":OPJSON,"author":"P"} */
 void proto_write_op(sbuf *b, int64_t rev, const char *opjson, size_t opjson_len, const char *author);
 void proto_write_cursor(sbuf *b, const char *participant, int64_t rev, int64_t anchor, int64_t head);
-void proto_write_arrived(sbuf *b, const char *id, const char *name, const char *org, const char *role);
+void proto_write_arrived(sbuf *b, const char *id, const char *name, const char *org, const char *role, bool asks);
 void proto_write_departed(sbuf *b, const char *participant);
-/* A participant object: {"id":…,"name":…,"organisation":…,"role":…} */
-void proto_write_participant(sbuf *b, const char *id, const char *name, const char *org, const char *role);
+/* A participant object: {"id":…,"name":…,"organisation":…,"role":…}, with
+ * "asks":"representative" while they ask to represent their organisation. */
+void proto_write_participant(sbuf *b, const char *id, const char *name, const char *org, const char *role, bool asks);
 
 /* Helpers for the HTTP API, shared so the rules stay in one place. */
 /* An integral JSON number in [lo, hi], in *out; lo and hi within

@@ -217,11 +217,11 @@ int wk_add_participant(workshop *w, const char *id, const char *secret, const ch
 
 const char *wk_same_org(const workshop *w, const char *org) {
     char want[ORG_KEY_MAX], have[ORG_KEY_MAX];
-    if (strlen(org) >= sizeof want) return NULL;
+    if (!org[0] || strlen(org) >= sizeof want) return NULL;
     utf8_label_key(org, want);
     for (size_t i = 0; i < w->npeople; i++) {
         const char *o = w->people[i].org;
-        if (!o || strlen(o) >= sizeof have) continue;
+        if (!o || !o[0] || w->people[i].role == WK_OBSERVER || strlen(o) >= sizeof have) continue;
         utf8_label_key(o, have);
         if (strcmp(want, have) == 0) return o;
     }
@@ -254,6 +254,12 @@ int wk_check_token(const workshop *w, const char *token) {
 }
 
 bool wk_check_key(const workshop *w, const char *key) { return secret_equal(w->fkey, key); }
+
+bool wk_check_observer_key(const workshop *w, const char *key) { return w->okey[0] && secret_equal(w->okey, key); }
+
+bool wk_observer_admitted(const workshop *w, const wk_participant *p) {
+    return p->role != WK_OBSERVER || wk_check_observer_key(w, p->okey);
+}
 
 bool wk_rate_take(wk_participant *p, int64_t now_us, double rate, double burst) {
     if (p->tokens < 0) {

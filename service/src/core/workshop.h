@@ -17,7 +17,7 @@
 #include "core/proto.h"
 #include "core/when.h"
 
-#define WK_PID_LEN 17     /* "p" + 16 base64url characters */
+#define WK_PID_LEN PROTO_PID_LEN /* "p" + 16 base64url characters */
 #define WK_SECRET_LEN 22  /* 128 bits, base64url */
 #define WK_STREAM_ID_MAX 48
 #define WK_CODE_LEN 6     /* digits of a join code */
@@ -46,6 +46,8 @@ typedef struct wk_participant {
     char *name;                       /* display name */
     char *org;                        /* organisation */
     wk_role role;                     /* what they may do */
+    bool asks;                        /* asked to represent their organisation; no facilitator answered yet */
+    char okey[PROTO_KEY_MAX + 1];     /* an observer: the observer link's key they joined with ("" for others) */
     char *last_opid;                  /* JSON text of the last accepted op id, NULL if none (de-duplication) */
     int64_t last_op_rev;              /* revision that op was applied at */
     int online;                       /* live connections on this process */
@@ -62,6 +64,9 @@ typedef struct wk_participant {
 /* Connected at all: through this process or another one. */
 static inline bool wk_present(const wk_participant *p) { return p->online > 0 || p->remote > 0; }
 static inline bool wk_is_facilitator(const wk_participant *p) { return p->role == WK_FACILITATOR; }
+/* The organisation whose group p belongs to in polls: theirs, or "" (none)
+ * for an observer, who never forms or joins one whatever they named. */
+static inline const char *wk_org_group(const wk_participant *p) { return p->role == WK_OBSERVER ? "" : p->org; }
 
 /* A committed op kept for transforming late ops and for resumes. */
 typedef struct wk_entry {
@@ -89,6 +94,7 @@ typedef struct workshop {
     int64_t created;                  /* ms since the epoch */
     char time_zone[WHEN_ZONE_MAX + 1];/* where the workshop takes place: exports' times are on its clock */
     char code[WK_CODE_LEN + 1];       /* its join code ("" when it has none: made before join codes) */
+    char okey[PROTO_KEY_MAX + 1];     /* the observer link's key ("" while there is none) */
     bool ended;                       /* the facilitator ended it: the statement is read-only */
     int64_t ended_at;                 /* ms, while ended */
     int64_t rev;                      /* committed revision */
@@ -130,11 +136,19 @@ int wk_add_participant(workshop *w, const char *id, const char *secret, const ch
 int wk_find_participant(const workshop *w, const char *id);
 /* How an organisation already in the workshop is written, if org is the
  * same one written another way (case, spaces: utf8_label_key); else NULL.
- * Joins use it so that one organisation is one group in poll results. */
+ * Joins use it so that one organisation is one group in poll results. No
+ * organisation ("", an observer's) is never one, and observers' organisations
+ * are not looked at: observers never form an organisation's group. */
 const char *wk_same_org(const workshop *w, const char *org);
 /* The participant a resume token ("id.secret") names, or -1. Constant-time secret compare. */
 int wk_check_token(const workshop *w, const char *token);
 bool wk_check_key(const workshop *w, const char *key);
+/* The observer link's key, while there is one (constant-time compare). */
+bool wk_check_observer_key(const workshop *w, const char *key);
+/* Whether an observer's link still stands: the key they joined with is the
+ * workshop's (a revoked link, or a new one, shuts them out). True for
+ * everyone else. */
+bool wk_observer_admitted(const workshop *w, const wk_participant *p);
 /* Token bucket: true if the participant may send one more message now. */
 bool wk_rate_take(wk_participant *p, int64_t now_us, double rate, double burst);
 

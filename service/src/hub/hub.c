@@ -131,6 +131,20 @@ static bool notify_workshop(hub_room *r, const char *rest, const char *end) {
     return true;
 }
 
+/* "ID role ORIGIN PARTICIPANT T BY": true when it was one. */
+static bool notify_role(hub_room *r, const char *rest, const char *end) {
+    if (end - rest < 5 || memcmp(rest, "role ", 5) != 0) return false;
+    hub_role_notified(r, rest + 5, (size_t)(end - rest - 5));
+    return true;
+}
+
+/* "ID observer ORIGIN": true when it was one. */
+static bool notify_observer(hub_room *r, const char *rest, const char *end) {
+    if (end - rest < 9 || memcmp(rest, "observer ", 9) != 0) return false;
+    hub_observer_notified(r, rest + 9, (size_t)(end - rest - 9));
+    return true;
+}
+
 /* "ID poll POLL ORIGIN": true when it was one. */
 static bool notify_poll(hub_room *r, const char *rest) {
     if (strncmp(rest, "poll ", 5) != 0) return false;
@@ -171,7 +185,7 @@ void hub_notify(void *ud, const char *payload, size_t len) {
     hub_room *r = hub_room_find(h, id);
     if (!r || r->state != ROOM_READY) return;
     if (notify_presence(r, rest, end) || notify_poll(r, rest) || notify_workshop(r, rest, end) ||
-        notify_signoff(r, rest, end))
+        notify_signoff(r, rest, end) || notify_role(r, rest, end) || notify_observer(r, rest, end))
         return;
     int64_t rev = strtoll(rest, NULL, 10); /* "ID REV": a commit */
     if (rev > r->notified_rev) r->notified_rev = rev;
@@ -187,6 +201,7 @@ void hub_notify_state(void *ud, bool up) {
         if (r->state != ROOM_READY) continue;
         hub_workshop_reread(r);
         hub_signoff_reread(r);
+        hub_observer_reread(r);
         if (!r->w->in_flight && !r->catching_up) hub_room_catch_up(r);
     }
 }

@@ -379,4 +379,18 @@ void hub_workshop_notified(hub_room *r, const char *rest, size_t len);
  * heard of yet. */
 void hub_workshop_reread(hub_room *r);
 
+/* Roles (hub_role.c): role_set, representative_request, representative_answer. */
+void hub_role_message(hub *h, hub_session *s, proto_msg *msg);
+/* "ID role ORIGIN PARTICIPANT T BY" from atelier:notify (rest: from ORIGIN). */
+void hub_role_notified(hub_room *r, const char *rest, size_t len);
+
+/* The observer link (hub_observer.c): observer_link. */
+void hub_observer_message(hub *h, hub_session *s, proto_msg *msg);
+/* ,"observer_key":K in a facilitator's welcome while there is a link. */
+void hub_observer_write_welcome(const workshop *w, const wk_participant *me, sbuf *b);
+/* "ID observer ORIGIN" from atelier:notify (origin: len bytes). */
+void hub_observer_notified(hub_room *r, const char *origin, size_t len);
+/* Read the link back (an announcement may have been missed). */
+void hub_observer_reread(hub_room *r);
+
 #endif

@@ -85,7 +85,7 @@ static void write_present(const workshop *w, int who, sbuf *b) {
         if ((int)i == who || !wk_present(p)) continue;
         if (!first) sbuf_putc(b, ',');
         first = false;
-        proto_write_participant(b, p->id, p->name, p->org, wk_role_name(p->role));
+        proto_write_participant(b, p->id, p->name, p->org, wk_role_name(p->role), p->asks);
         if (p->has_cursor) {
             b->len--; /* reopen the object to add the caret */
             sbuf_printf(b, ",\"rev\":%lld,\"sel\":[%lld,%lld]}", (long long)w->rev, (long long)p->sel[0],
@@ -109,13 +109,14 @@ static void write_welcome(hub_room *r, int who, const char *idjson, bool resume,
     sbuf_put_jstrz(b, w->title);
     hub_workshop_write_fields(b, w->time_zone, w->code, w->ended, w->ended_at);
     sbuf_puts(b, "},\"participant\":");
-    proto_write_participant(b, me->id, me->name, me->org, wk_role_name(me->role));
+    proto_write_participant(b, me->id, me->name, me->org, wk_role_name(me->role), me->asks);
     sbuf_puts(b, ",\"token\":\"");
     sbuf_puts(b, me->id);
     sbuf_putc(b, '.');
     sbuf_puts(b, me->secret);
     sbuf_puts(b, "\",\"role\":");
     sbuf_put_jstrz(b, wk_role_name(me->role));
+    hub_observer_write_welcome(w, me, b);
     write_doc(w, who, resume, from, b);
     write_present(w, who, b);
     hub_poll_write_welcome(r, who, b);
@@ -237,6 +238,10 @@ static void join_resume(hub_room *r, hub_session *s, proto_msg *msg, bool reread
         refuse(h, s, PROTO_EFORBIDDEN, "this participant token is not this workshop's; join anew", msg->idjson);
         return;
     }
+    if (!wk_observer_admitted(w, &w->people[who])) {
+        refuse(h, s, PROTO_EFORBIDDEN, "the observer link was revoked", msg->idjson);
+        return;
+    }
     if (j->key) w->people[who].role = WK_FACILITATOR;
     if (j->rev > w->rev) {
         refuse(h, s, PROTO_EBAD_REQUEST, "resume revision is ahead of the server's", msg->idjson);
@@ -245,16 +250,27 @@ static void join_resume(hub_room *r, hub_session *s, proto_msg *msg, bool reread
     finish_join(r, s, who, msg->idjson, true, j->rev);
 }
 
-/* {"name","organisation","role","secret"}: what atelier_person stores. */
-static void write_person_record(sbuf *rec, const char *name, const char *org, bool facilitator, const char *secret) {
+/* {"name","organisation","role","secret"[,"okey"]}: what atelier_person
+ * stores; an observer's record remembers the link's key they joined with. */
+static void write_person_record(sbuf *rec, const wk_participant *p) {
     sbuf_puts(rec, "{\"name\":");
-    sbuf_put_jstrz(rec, name);
+    sbuf_put_jstrz(rec, p->name);
     sbuf_puts(rec, ",\"organisation\":");
-    sbuf_put_jstrz(rec, org);
-    sbuf_puts(rec, facilitator ? ",\"role\":\"facilitator\"" : ",\"role\":\"participant\"");
+    sbuf_put_jstrz(rec, p->org);
+    sbuf_puts(rec, ",\"role\":");
+    sbuf_put_jstrz(rec, wk_role_name(p->role));
     sbuf_puts(rec, ",\"secret\":");
-    sbuf_put_jstrz(rec, secret);
+    sbuf_put_jstrz(rec, p->secret);
+    if (p->okey[0]) {
+        sbuf_puts(rec, ",\"okey\":");
+        sbuf_put_jstrz(rec, p->okey);
+    }
     sbuf_putc(rec, '}');
+}
+
+/* The role a new person joins with: the key they came with says it. */
+static wk_role joining_role(const proto_join *j) {
+    return j->key ? WK_FACILITATOR : j->observer_key ? WK_OBSERVER : WK_PARTICIPANT;
 }
 
 static void join_new(hub_room *r, hub_session *s, proto_msg *msg) {
@@ -269,22 +285,24 @@ static void join_new(hub_room *r, hub_session *s, proto_msg *msg) {
         refuse(h, s, PROTO_EINTERNAL, "could not create the participant", msg->idjson);
         return;
     }
-    /* One organisation, one group: "banque " joins the "Banque" already here. */
-    const char *same = wk_same_org(w, j->organisation);
-    int who = wk_add_participant(w, pid, secret, j->name, same ? same : j->organisation,
-                                 j->key ? WK_FACILITATOR : WK_PARTICIPANT);
+    /* One organisation, one group: "banque " joins the "Banque" already
+     * here. An observer's organisation is only what they said: never a group. */
+    wk_role role = joining_role(j);
+    const char *same = role == WK_OBSERVER ? NULL : wk_same_org(w, j->organisation);
+    int who = wk_add_participant(w, pid, secret, j->name, same ? same : j->organisation, role);
     if (who < 0) {
         free(js);
         refuse(h, s, PROTO_EINTERNAL, "out of memory", msg->idjson);
         return;
     }
+    if (role == WK_OBSERVER) snprintf(w->people[who].okey, sizeof w->people[who].okey, "%s", j->observer_key);
     js->room = r;
     js->conn = s->conn;
     js->who = who;
     snprintf(js->idjson, sizeof js->idjson, "%s", msg->idjson);
     sbuf rec;
     sbuf_init(&rec, 0);
-    write_person_record(&rec, j->name, w->people[who].org, j->key != NULL, secret);
+    write_person_record(&rec, &w->people[who]);
     bool ok = sbuf_ok(&rec) && hub_room_cmd(r, participant_saved, js, "FCALL atelier_person 2 %s %s %s %s", r->k_meta,
                                             r->k_people, pid, sbuf_data(&rec));
     sbuf_free(&rec);
@@ -301,6 +319,8 @@ static void join_decide(hub_room *r, uint64_t conn, proto_msg *msg, bool reread)
     const proto_join *j = &msg->u.join;
     if (j->key && !wk_check_key(r->w, j->key))
         refuse(h, s, PROTO_EFORBIDDEN, "this facilitator key is not this workshop's", msg->idjson);
+    else if (j->observer_key && !wk_check_observer_key(r->w, j->observer_key))
+        refuse(h, s, PROTO_EFORBIDDEN, "this observer link is not this workshop's, or was revoked", msg->idjson);
     else if (j->resume)
         join_resume(r, s, msg, reread);
     else

@@ -169,8 +169,9 @@ static void load_lastop(redisReply *reply, void *priv) {
     hub_room_unref(r);
 }
 
-/* A stored participant record ({name, organisation, role, secret}) into the
- * model: added, or filled in when it was only known as an op's author. */
+/* A stored participant record ({name, organisation, role, secret[, asks][, okey]})
+ * into the model: added, or filled in when it was only known as an op's
+ * author or through presence. */
 bool hub_person_upsert(workshop *w, const char *pid, const char *json) {
     if (strlen(pid) != WK_PID_LEN) return false;
     cJSON *o = cJSON_Parse(json);
@@ -178,12 +179,14 @@ bool hub_person_upsert(workshop *w, const char *pid, const char *json) {
     const char *org = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "organisation"));
     const char *role = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "role"));
     const char *secret = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "secret"));
+    const char *asks = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "asks"));
+    const char *okey = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "okey"));
     bool ok = name && org && role && secret;
+    int who = ok ? wk_find_participant(w, pid) : -1;
     if (ok) {
         wk_role as = wk_role_read(role);
-        int who = wk_find_participant(w, pid);
         if (who < 0) {
-            ok = wk_add_participant(w, pid, secret, name, org, as) >= 0;
+            ok = (who = wk_add_participant(w, pid, secret, name, org, as)) >= 0;
         } else {
             wk_participant *p = &w->people[who];
             char *n = strdup(name), *g = strdup(org);
@@ -200,6 +203,10 @@ bool hub_person_upsert(workshop *w, const char *pid, const char *json) {
                 free(g);
             }
         }
+    }
+    if (ok) {
+        w->people[who].asks = asks && strcmp(asks, "representative") == 0;
+        snprintf(w->people[who].okey, sizeof w->people[who].okey, "%s", okey && strlen(okey) <= PROTO_KEY_MAX ? okey : "");
     }
     cJSON_Delete(o);
     return ok;
@@ -234,14 +241,17 @@ static void load_snapshot(redisReply *reply, void *priv) {
     hub_room_unref(r);
 }
 
-/* time_zone, code, state, ended_at (fields 3..6): absent in workshops made
- * before them, which are open, in UTC, without a join code. */
+/* time_zone, code, state, ended_at, okey (fields 3..7): absent in workshops
+ * made before them, which are open, in UTC, without a join code (nor an
+ * observer link). */
 static void load_workshop_state(workshop *w, const redisReply *reply) {
     const char *tz = hub_reply_text(reply, 3), *code = hub_reply_text(reply, 4);
     snprintf(w->time_zone, sizeof w->time_zone, "%s", when_valid_zone_name(tz) ? tz : WHEN_UTC);
     snprintf(w->code, sizeof w->code, "%s", hub_code_valid(code) ? code : "");
     w->ended = strcmp(hub_reply_text(reply, 5), "ended") == 0;
     w->ended_at = w->ended ? strtoll(hub_reply_text(reply, 6), NULL, 10) : 0;
+    const char *okey = hub_reply_text(reply, 7); /* the observer link's key, absent while there is none */
+    if (strlen(okey) <= PROTO_KEY_MAX) snprintf(w->okey, sizeof w->okey, "%s", okey);
 }
 
 static void load_meta(redisReply *reply, void *priv) {
@@ -250,7 +260,7 @@ static void load_meta(redisReply *reply, void *priv) {
         hub_room_unref(r);
         return;
     }
-    const redisReply *title = reply->type == REDIS_REPLY_ARRAY && reply->elements == 7 ? reply->element[0] : NULL;
+    const redisReply *title = reply->type == REDIS_REPLY_ARRAY && reply->elements == 8 ? reply->element[0] : NULL;
     if (!title || title->type != REDIS_REPLY_STRING) {
         hub_room_load_failed(r, PROTO_ENOT_FOUND, "no workshop with this id");
     } else {
@@ -268,7 +278,7 @@ void hub_room_load(hub_room *r) {
     /* Pipelined: hiredis answers in order, each step builds on the one
      * before. A step not queued (the store went down) fails the load; the
      * steps queued before it answer NULL and only let go of the room. */
-    bool ok = hub_room_cmd(r, load_meta, r, "HMGET %s title fkey created time_zone code state ended_at", r->k_meta) &&
+    bool ok = hub_room_cmd(r, load_meta, r, "HMGET %s title fkey created time_zone code state ended_at okey", r->k_meta) &&
               hub_room_cmd(r, load_snapshot, r, "XREVRANGE %s + - COUNT 1", r->k_snaps) &&
               hub_room_cmd(r, load_people, r, "HGETALL %s", r->k_people) &&
               hub_room_cmd(r, load_lastop, r, "HGETALL %s", r->k_lastop) && hub_signoff_load(r);

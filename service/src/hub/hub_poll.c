@@ -58,7 +58,7 @@ typedef struct ballot_sharers {
 static bool shares_ballot(const hub_room *r, const hub_session *s, const void *arg) {
     const ballot_sharers *b = arg;
     if (!b->organisation) return s->participant == b->voter;
-    return strcmp(r->w->people[s->participant].org, r->w->people[b->voter].org) == 0;
+    return strcmp(wk_org_group(&r->w->people[s->participant]), r->w->people[b->voter].org) == 0;
 }
 
 static void send_error(hub *h, uint64_t conn, poll_err e, const char *why, proto_type re, const char *idjson) {
@@ -419,16 +419,15 @@ static poll_err on_upvote(hub_room *r, const wk_participant *me, bool fac, const
     return poll_upvote(p, me->id, me->org, id, !up || cJSON_IsTrue(up), why);
 }
 
+/* Who may send each (a facilitator the poll steps, everyone taking part
+ * ballots, answers and upvotes) is core/rights.c's, checked before these run. */
 static const struct {
     proto_type type;                    /* the request */
     poll_handler fn;                    /* its handler */
-    bool facilitator;                   /* only a facilitator may ask */
 } handlers[] = {
-    {PROTO_POLL_EDIT, on_edit, true},       {PROTO_POLL_OPEN, on_open, true},
-    {PROTO_POLL_CLOSE, on_close, true},     {PROTO_POLL_REOPEN, on_reopen, true},
-    {PROTO_POLL_RESULTS, on_results, true}, {PROTO_POLL_DELETE, on_delete, true},
-    {PROTO_VOTE, on_vote, false},           {PROTO_ANSWER, on_answer, false},
-    {PROTO_UPVOTE, on_upvote, false},
+    {PROTO_POLL_EDIT, on_edit},       {PROTO_POLL_OPEN, on_open},     {PROTO_POLL_CLOSE, on_close},
+    {PROTO_POLL_REOPEN, on_reopen},   {PROTO_POLL_RESULTS, on_results}, {PROTO_POLL_DELETE, on_delete},
+    {PROTO_VOTE, on_vote},            {PROTO_ANSWER, on_answer},     {PROTO_UPVOTE, on_upvote},
 };
 
 /* How a new poll starts: a draft as today, or with "open": true opened at
@@ -466,9 +465,8 @@ static void poll_create_request(hub *h, hub_room *r, hub_session *s, proto_msg *
     poll_start st;
     poll_t *p = NULL;
     poll_err e;
-    if (!fac) e = POLL_EFORBIDDEN, why = "only a facilitator creates polls";
-    else if ((e = start_from_json(msg->u.obj, &st, &why)) == POLL_OK &&
-             (e = poll_def_from_json(msg->u.obj, &def, &why)) == POLL_OK) {
+    if ((e = start_from_json(msg->u.obj, &st, &why)) == POLL_OK &&
+        (e = poll_def_from_json(msg->u.obj, &def, &why)) == POLL_OK) {
         if (!net_random_b64url(id, POLL_ID_LEN)) {
             poll_def_free(&def);
             e = POLL_EINTERNAL, why = "could not make an id";
@@ -493,14 +491,9 @@ static void poll_create_request(hub *h, hub_room *r, hub_session *s, proto_msg *
 }
 
 /* The existing poll a request names, or NULL once the requester was answered. */
-static poll_t *requested_poll(hub *h, hub_room *r, hub_session *s, proto_msg *msg, bool fac, bool facilitator_only) {
+static poll_t *requested_poll(hub *h, hub_room *r, hub_session *s, proto_msg *msg, bool fac) {
     const char *pid = get_str(msg->u.obj, "poll");
     poll_t *p = pid && poll_valid_id(pid) ? poll_list_find(&r->polls, pid) : NULL;
-    if (p && p->state != POLL_DELETED && facilitator_only && !fac) {
-        /* Said before anything else, drafts included: the action is not theirs to take. */
-        send_error(h, s->conn, POLL_EFORBIDDEN, "only a facilitator runs polls", msg->type, msg->idjson);
-        return NULL;
-    }
     if (!p || !poll_visible(p, fac)) {
         send_error(h, s->conn, pid ? POLL_ENOT_FOUND : POLL_EBAD_REQUEST,
                    pid ? "no poll with this id" : "\"poll\" must be a poll id", msg->type, msg->idjson);
@@ -560,7 +553,7 @@ void hub_poll_message(hub *h, hub_session *s, proto_msg *msg) {
         send_error(h, s->conn, POLL_EBAD_REQUEST, "not a poll message", msg->type, msg->idjson);
         return;
     }
-    poll_t *p = requested_poll(h, r, s, msg, fac, handlers[i].facilitator);
+    poll_t *p = requested_poll(h, r, s, msg, fac);
     if (!p) return;
     poll_change c = {.kind = W_LIFECYCLE};
     const char *why = "";

@@ -32,8 +32,8 @@ void hub_poll_after_welcome(hub_room *r, hub_session *s) {
         const poll_t *p = r->polls.v[i];
         if (!poll_visible(p, wk_is_facilitator(me))) continue;
         sbuf_reset(&h->scratch);
-        if (poll_took_part(p, me->id, me->org)) {
-            poll_write_mine(&h->scratch, p, me->id, me->org, NULL);
+        if (poll_took_part(p, me->id, wk_org_group(me))) {
+            poll_write_mine(&h->scratch, p, me->id, wk_org_group(me), NULL);
             net_send_sbuf(h->net, s->conn, &h->scratch);
         }
         sbuf_reset(&h->scratch);
@@ -64,7 +64,7 @@ static void relay_poll(hub_room *r, poll_t *p) {
         hub_session *s = r->sessions[i];
         if (!poll_visible(p, hub_poll_is_facilitator(r, s))) continue;
         const wk_participant *who = &r->w->people[s->participant];
-        poll_write_mine(&h->scratch, p, who->id, who->org, NULL);
+        poll_write_mine(&h->scratch, p, who->id, wk_org_group(who), NULL);
         net_send_sbuf(h->net, s->conn, &h->scratch);
     }
     hub_poll_results_due(r, p->id);

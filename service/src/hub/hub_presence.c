@@ -258,7 +258,7 @@ static hub_remote *remote_find(hub_room *r, int who, const char *origin) {
  * process's clients but except_conn and the participant's own. */
 static void send_arrived(hub_room *r, int who, uint64_t except_conn) {
     const wk_participant *p = &r->w->people[who];
-    proto_write_arrived(&r->hub->scratch, p->id, p->name, p->org, wk_role_name(p->role));
+    proto_write_arrived(&r->hub->scratch, p->id, p->name, p->org, wk_role_name(p->role), p->asks);
     hub_broadcast(r, &r->hub->scratch, except_conn, who);
 }
 
@@ -390,7 +390,7 @@ static void publish(hub_room *r, const sbuf *msg) {
 void hub_presence_arrived(hub_room *r, int who, uint64_t conn) {
     const wk_participant *p = &r->w->people[who];
     sbuf *b = &r->hub->scratch;
-    proto_write_arrived(b, p->id, p->name, p->org, wk_role_name(p->role));
+    proto_write_arrived(b, p->id, p->name, p->org, wk_role_name(p->role), p->asks);
     publish(r, b);
     if (p->remote == 0) hub_broadcast(r, b, conn, who);
     else sbuf_reset(b);
@@ -425,7 +425,7 @@ static void send_roster(hub_room *r) {
         if (p->online <= 0) continue;
         if (!first) sbuf_putc(msg, ',');
         first = false;
-        proto_write_participant(msg, p->id, p->name, p->org, wk_role_name(p->role));
+        proto_write_participant(msg, p->id, p->name, p->org, wk_role_name(p->role), p->asks);
         if (p->has_cursor && p->cursor_local) { /* with its caret, like a welcome's participants */
             msg->len--; /* reopen the object */
             sbuf_printf(msg, ",\"rev\":%lld,\"sel\":[%lld,%lld]}", (long long)r->w->rev, (long long)p->sel[0],
@@ -487,11 +487,15 @@ static bool jint(const cJSON *v, int64_t *out) { return proto_json_int(v, 0, PRO
  * rereads. -1 if the object is not a participant. */
 static int relayed_person(workshop *w, const cJSON *o) {
     const char *id = jstr(o, "id"), *name = jstr(o, "name"), *org = jstr(o, "organisation"), *role = jstr(o, "role");
+    bool no_org_ok = role && strcmp(role, "observer") == 0 && org && !org[0]; /* an observer may name none */
     if (!id || !name || !org || !role || strlen(id) != WK_PID_LEN || !proto_valid_label(name, PROTO_NAME_MAX) ||
-        !proto_valid_label(org, PROTO_NAME_MAX))
+        (!no_org_ok && !proto_valid_label(org, PROTO_NAME_MAX)))
         return -1;
     int who = wk_find_participant(w, id);
-    if (who < 0) who = wk_add_participant(w, id, "", name, org, wk_role_read(role));
+    if (who >= 0) return who; /* roles and requests: followed through the role announcements */
+    const char *asks = jstr(o, "asks");
+    who = wk_add_participant(w, id, "", name, org, wk_role_read(role));
+    if (who >= 0) w->people[who].asks = asks && strcmp(asks, "representative") == 0;
     return who;
 }
 

@@ -1,9 +1,11 @@
 /* Sessions: one per WebSocket connection (net_handlers' ws_open, ws_message,
- * ws_close). A message is rate-limited, decoded by the core, and handed to
- * the handler of its type. */
+ * ws_close). A message is rate-limited, decoded by the core, checked against
+ * the rights of the sender's role (core/rights.h: the one place roles are
+ * checked), and handed to the handler of its type. */
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/rights.h"
 #include "hub/hub_internal.h"
 
 void *hub_session_open(void *hub_, uint64_t conn) {
@@ -50,16 +52,28 @@ static void handle_ping(hub *h, hub_session *s, proto_msg *msg) {
     net_send_sbuf(h->net, s->conn, &h->scratch);
 }
 
+/* Whether the session's person may send this message: answered when not. */
+static bool allowed(hub *h, hub_session *s, const proto_msg *msg) {
+    if (rights_may(s->room->w->people[s->participant].role, msg->type)) return true;
+    hub_send_error(h, s->conn, PROTO_EFORBIDDEN, rights_refusal(msg->type), msg->type, msg->idjson);
+    return false;
+}
+
 /* A decoded message to its handler. */
 static void dispatch(hub *h, hub_session *s, proto_msg *msg) {
     if (msg->type == PROTO_PING) handle_ping(h, s, msg);
     else if (msg->type == PROTO_JOIN) hub_join(h, s, msg);
     else if (s->state != SESS_JOINED) hub_send_error(h, s->conn, PROTO_EFORBIDDEN, "join a workshop first", msg->type, msg->idjson);
+    else if (!allowed(h, s, msg)) return;
     else if (msg->type == PROTO_OP) hub_op(h, s, msg);
     else if (msg->type == PROTO_CURSOR) hub_cursor(h, s, msg);
     else if (proto_is_poll(msg->type)) hub_poll_message(h, s, msg);
     else if (msg->type == PROTO_WORKSHOP_END || msg->type == PROTO_WORKSHOP_REOPEN) hub_workshop_message(h, s, msg);
     else if (proto_is_signoff(msg->type)) hub_signoff_message(h, s, msg);
+    else if (msg->type == PROTO_ROLE_SET || msg->type == PROTO_REPRESENTATIVE_REQUEST ||
+             msg->type == PROTO_REPRESENTATIVE_ANSWER)
+        hub_role_message(h, s, msg);
+    else if (msg->type == PROTO_OBSERVER_LINK) hub_observer_message(h, s, msg);
 }
 
 void hub_session_input(void *hub_, void *session, const char *data, size_t len, net_input kind) {

@@ -283,13 +283,10 @@ static void decline(signoff_change *c, const char *reason) {
     store_change(c);
 }
 
-/* What the requester may not do now, or NULL. The rights: a facilitator
- * calls and closes, a representative decides for their organisation. */
-static const char *refusal(const hub_room *r, const wk_participant *me, proto_type type, proto_err *e) {
+/* What the requester may not do now, or NULL. Who may send these at all is
+ * the rights table's (core/rights.c), checked before this runs. */
+static const char *refusal(const hub_room *r, proto_type type, proto_err *e) {
     bool calling = type == PROTO_SIGNOFF_CALL, facilitating = calling || type == PROTO_SIGNOFF_CLOSE;
-    if (facilitating && !wk_is_facilitator(me)) return *e = PROTO_EFORBIDDEN, "only a facilitator calls or closes a sign-off";
-    if (!facilitating && me->role != WK_REPRESENTATIVE)
-        return *e = PROTO_EFORBIDDEN, "only an organisation's representative endorses or declines";
     if (!r->hub->store || !store_up(r->hub->store)) return *e = PROTO_EUNAVAILABLE, HUB_UNAVAILABLE_CHANGE;
     const char *why = facilitating ? signoff_call_refusal(&r->signoff, calling) : signoff_decision_refusal(&r->signoff);
     if (why) *e = PROTO_EBAD_REQUEST;
@@ -300,7 +297,7 @@ void hub_signoff_message(hub *h, hub_session *s, proto_msg *msg) {
     hub_room *r = s->room;
     const wk_participant *me = &r->w->people[s->participant];
     proto_err e = PROTO_OK;
-    const char *why = refusal(r, me, msg->type, &e);
+    const char *why = refusal(r, msg->type, &e);
     signoff_change *c = why ? NULL : calloc(1, sizeof *c);
     bool deciding = msg->type == PROTO_ENDORSE || msg->type == PROTO_DECLINE;
     if (!why && (!c || !(c->name = strdup(me->name)) || (deciding && !(c->decision.org = strdup(me->org))) ||

@@ -1,5 +1,5 @@
 /* A workshop's end and reopening (protocol/README.md, "workshop_end"). Only
- * a facilitator ends or reopens. Ending closes every open poll first, each a
+ * a facilitator ends or reopens (core/rights.c). Ending closes every open poll first, each a
  * poll step of its own (stored and relayed like a facilitator's poll_close);
  * then atelier_workshop stores the end, atomic with the workshop's existence
  * and state (a second end, from this process or another, is refused there),
@@ -125,9 +125,8 @@ static bool send_change(state_change *c) {
                         r->hub->origin, c->code);
 }
 
-/* What the requester may not do now, or NULL. */
-static const char *refusal(const hub_room *r, const wk_participant *me, bool ending, proto_err *e) {
-    if (!wk_is_facilitator(me)) return *e = PROTO_EFORBIDDEN, "only a facilitator ends or reopens the workshop";
+/* What the requester (a facilitator: core/rights.c) may not do now, or NULL. */
+static const char *refusal(const hub_room *r, bool ending, proto_err *e) {
     if (!r->hub->store || !store_up(r->hub->store)) return *e = PROTO_EUNAVAILABLE, HUB_UNAVAILABLE_CHANGE;
     if (ending && r->w->ended) return *e = PROTO_EENDED, "the workshop has ended already";
     if (!ending && !r->w->ended) return *e = PROTO_EBAD_REQUEST, "the workshop is open already";
@@ -139,7 +138,7 @@ void hub_workshop_message(hub *h, hub_session *s, proto_msg *msg) {
     const wk_participant *me = &r->w->people[s->participant];
     bool ending = msg->type == PROTO_WORKSHOP_END;
     proto_err e = PROTO_OK;
-    const char *why = refusal(r, me, ending, &e);
+    const char *why = refusal(r, ending, &e);
     state_change *c = why ? NULL : calloc(1, sizeof *c);
     if (!why && (!c || !(c->name = strdup(me->name)))) e = PROTO_EINTERNAL, why = "out of memory";
     /* Reopening takes the workshop's code again (or draws one for a

@@ -86,6 +86,24 @@
  * atelier_delete  KEYS the join code's key, then every key of the workshop
  *   (meta first) -> keys removed; the code's key only while it is this
  *   workshop's; publishes "ID deleted".
+ * atelier_role   KEYS meta people events marks; ARGV participant role asks by t_ms origin
+ *   a person's role changes (role "representative" or "participant"; "":
+ *   kept) and their pending request with it (asks "representative": they
+ *   ask; "": none pending). Only a participant's or a representative's
+ *   record changes (a facilitator or an observer keeps their role); the rest
+ *   of the record is kept as it is. Adds a `role` event to both streams:
+ *   participant, name and org (the person's), role, asks (when pending), by
+ *   (who decided: a facilitator's id; absent when the person asked), rev, t.
+ *   -> the event's id; 0 if the workshop is gone; -1 if the person is
+ *   unknown; -2 if their role may not change. Publishes "ID role ORIGIN
+ *   PARTICIPANT T BY" (T: the event's time, BY "-" when none): the other
+ *   processes read the record back.
+ * atelier_observer KEYS meta; ARGV action key origin
+ *   the observer link: "create" stores key as meta's okey unless a link
+ *   exists already (that one stands); "revoke" removes it. -> {1, the key
+ *   now ("" when none)}; {0} if the workshop is gone. A change publishes
+ *   "ID observer ORIGIN": the other processes read okey back, tell their
+ *   facilitators and close their observers' connections once it is revoked.
  * atelier_person  KEYS meta people; ARGV participant record
  * atelier_snapshot KEYS meta snaps; ARGV stream_id text event t_ms
  *   store a participant record, a snapshot: 1; 0 (nothing written) when the
@@ -294,6 +312,49 @@ const char store_functions_lua[] =
     "  redis.call('HSET', keys[2], args[1], args[2])\n"
     "  return 1\n"
     "end\n"
+    "local function role(keys, args)\n"
+    "  if redis.call('EXISTS', keys[1]) == 0 then return 0 end\n"
+    "  local stored = redis.call('HGET', keys[2], args[1])\n"
+    "  if not stored then return -1 end\n"
+    "  local person = cjson.decode(stored)\n"
+    "  if person.role == 'facilitator' or person.role == 'observer' then return -2 end\n"
+    "  if args[2] ~= '' then person.role = args[2] end\n"
+    "  if args[3] ~= '' then person.asks = args[3] else person.asks = nil end\n"
+    "  redis.call('HSET', keys[2], args[1], cjson.encode(person))\n"
+    "  local fields = {'type', 'role', 'participant', args[1], 'name', person.name or '', 'org',\n"
+    "                  person.organisation or '', 'role', person.role or 'participant'}\n"
+    "  if person.asks then\n"
+    "    fields[#fields + 1] = 'asks'\n"
+    "    fields[#fields + 1] = person.asks\n"
+    "  end\n"
+    "  if args[4] ~= '' then\n"
+    "    fields[#fields + 1] = 'by'\n"
+    "    fields[#fields + 1] = args[4]\n"
+    "  end\n"
+    "  fields[#fields + 1] = 'rev'\n"
+    "  fields[#fields + 1] = current_rev(keys[1])\n"
+    "  fields[#fields + 1] = 't'\n"
+    "  fields[#fields + 1] = args[5]\n"
+    "  local id = mark(keys[3], keys[4], fields)\n"
+    "  local by = args[4] ~= '' and args[4] or '-'\n"
+    "  notify(keys[1], 'role ' .. args[6] .. ' ' .. args[1] .. ' ' .. string.match(id, '^(%d+)') .. ' ' .. by)\n"
+    "  return id\n"
+    "end\n"
+    "local function observer(keys, args)\n"
+    "  if redis.call('EXISTS', keys[1]) == 0 then return {0} end\n"
+    "  local key = redis.call('HGET', keys[1], 'okey')\n"
+    "  if args[1] == 'create' then\n"
+    "    if key then return {1, key} end\n"
+    "    redis.call('HSET', keys[1], 'okey', args[2])\n"
+    "    key = args[2]\n"
+    "  else\n"
+    "    if not key then return {1, ''} end\n"
+    "    redis.call('HDEL', keys[1], 'okey')\n"
+    "    key = ''\n"
+    "  end\n"
+    "  notify(keys[1], 'observer ' .. args[3])\n"
+    "  return {1, key}\n"
+    "end\n"
     "local function snapshot(keys, args)\n"
     "  if redis.call('EXISTS', keys[1]) == 0 then return 0 end\n"
     "  -- another process may have stored this revision's snapshot first: fine\n"
@@ -312,4 +373,6 @@ const char store_functions_lua[] =
     "redis.register_function{function_name = 'atelier_signoff_read', callback = signoff_read,\n"
     "                        flags = {'no-writes'}}\n"
     "redis.register_function('atelier_person', person)\n"
+    "redis.register_function('atelier_role', role)\n"
+    "redis.register_function('atelier_observer', observer)\n"
     "redis.register_function('atelier_snapshot', snapshot)\n";

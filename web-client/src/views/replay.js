@@ -631,6 +631,13 @@ export class ReplayView {
       case 'ballot': return i18n.t('replay.evBallot', { question: q });
       case 'answer': return i18n.t('replay.evAnswer', { question: q });
       case 'upvote': return i18n.t('replay.evUpvote', { question: q });
+      // issue 13: roles and the sign-off (protocol/agreement.md)
+      case 'role': return i18n.t(ev.role === 'representative' ? 'roles.evRepresentative' : ev.asks === 'representative' ? 'roles.evAsks' : 'roles.evParticipant', { name: ev.name ?? '', org: ev.org ?? '' });
+      case 'signoff_called': return i18n.t('signoff.evCalled', { name: ev.name ?? '' });
+      case 'signoff_closed': return i18n.t('signoff.evClosed', { name: ev.name ?? '' });
+      case 'endorsed': return i18n.t('signoff.evEndorsed', { org: ev.org ?? '', name: ev.name ?? '', rev: ev.endorsed_rev ?? ev.rev });
+      case 'declined': return i18n.t('signoff.evDeclined', { org: ev.org ?? '', name: ev.name ?? '', reason: ev.reason ?? '' });
+      case 'agreed': return i18n.t('signoff.evAgreed', { organisations: Array.isArray(ev.organisations) ? ev.organisations.join(', ') : '' });
       default: return '';
     }
   }
