@@ -36,6 +36,10 @@ const WRITES = {
   representative_request: () => ({ type: 'representative_request' }),
   representative_answer: (o, x) => ({ type: 'representative_answer', participant: x.jean, accept: true }),
   observer_link: () => ({ type: 'observer_link', action: 'revoke' }),
+  signoff_call: () => ({ type: 'signoff_call' }),
+  signoff_close: () => ({ type: 'signoff_close' }),
+  endorse: (o) => ({ type: 'endorse', rev: o.rev, sha256: '0'.repeat(64) }),
+  decline: () => ({ type: 'decline', reason: 'Piraté' }),
 };
 
 // The client messages of protocol/schema (titled "TYPE (client to server…").
