@@ -72,6 +72,8 @@ const SERVER_SCHEMA = {
   workshop: 'workshop',
   // protocol/agreement.md, "Agenda and timer" and "Contribution balance"
   agenda: 'agenda', balance: 'balance',
+  // protocol/agreement.md, "Sign-off"
+  signoff: 'signoff',
   // protocol/agreement.md
   role: 'role', observer_link: 'server-observer-link',
 };

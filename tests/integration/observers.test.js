@@ -42,6 +42,10 @@ const WRITES = {
   phase_pause: () => ({ type: 'phase_pause' }),
   phase_resume: () => ({ type: 'phase_resume' }),
   phase_extend: () => ({ type: 'phase_extend', minutes: 5 }),
+  signoff_call: () => ({ type: 'signoff_call' }),
+  signoff_close: () => ({ type: 'signoff_close' }),
+  endorse: (o) => ({ type: 'endorse', rev: o.rev, sha256: '0'.repeat(64) }),
+  decline: () => ({ type: 'decline', reason: 'Piraté' }),
 };
 
 // The client messages of protocol/schema (titled "TYPE (client to server…").

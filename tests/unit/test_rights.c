@@ -45,6 +45,10 @@ static const line agreement[] = {
     {"phase_resume", {1, 0, 0, 0}},
     {"phase_extend", {1, 0, 0, 0}},
     {"phase_next", {1, 0, 0, 0}},
+    {"signoff_call", {1, 0, 0, 0}},
+    {"signoff_close", {1, 0, 0, 0}},
+    {"endorse", {0, 1, 0, 0}},
+    {"decline", {0, 1, 0, 0}},
 };
 
 /* Every type the codec knows: proto_type_name is NULL past the last. */

@@ -3,6 +3,7 @@
 #include "core/agenda.h"
 
 #include "core/csv.h"
+#include "core/digest.h"
 #include "core/doc.h"
 #include "core/poll.h"
 #include "core/vec.h"
@@ -29,6 +30,13 @@ void export_book_init(export_book *b) {
 void export_book_free(export_book *b) {
     for (size_t i = 0; i < b->norgs; i++) free(b->orgs[i].name);
     for (size_t i = 0; i < b->nmoments; i++) free(b->moments[i].subject);
+    for (size_t i = 0; i < b->ndecisions; i++) {
+        free(b->decisions[i].name);
+        free(b->decisions[i].org);
+        free(b->decisions[i].sha256);
+        free(b->decisions[i].reason);
+    }
+    free(b->decisions);
     free(b->orgs);
     free(b->moments);
     export_book_init(b);
@@ -64,7 +72,29 @@ static void moment(export_book *b, int64_t t, export_moment_kind kind, const cha
     b->moments[b->nmoments++] = (export_moment){t, kind, s};
 }
 
+/* An endorsement or a decline, recorded whole. */
+static void book_decision(export_book *b, const hist_event *e, bool declined) {
+    if (!e->org || !e->sha256 || (declined && !e->reason)) return;
+    export_decision d = {e->t, declined, strdup(e->name ? e->name : ""), strdup(e->org),
+                         declined ? e->rev : e->endorsed_rev, strdup(e->sha256), declined ? strdup(e->reason) : NULL};
+    if (!d.name || !d.org || !d.sha256 || (declined && !d.reason) ||
+        !vec_reserve((void **)&b->decisions, &b->decisions_cap, b->ndecisions, sizeof *b->decisions)) {
+        free(d.name);
+        free(d.org);
+        free(d.sha256);
+        free(d.reason);
+        b->oom = true;
+        return;
+    }
+    b->decisions[b->ndecisions++] = d;
+}
+
 void export_book_event(export_book *b, const hist_event *e) {
+    bool declined = strcmp(e->type, "declined") == 0;
+    if (declined || strcmp(e->type, "endorsed") == 0) {
+        book_decision(b, e, declined);
+        return;
+    }
     if (strcmp(e->type, "created") == 0) {
         moment(b, e->t, EXPORT_CREATED, NULL);
         return;
@@ -237,6 +267,51 @@ static const char *alignment_words(const words *w, const char *label) {
     return label && strcmp(label, "aligned") == 0          ? w->aligned
            : label && strcmp(label, "partly_aligned") == 0 ? w->partly
                                                             : w->divergent;
+}
+
+/* ---- The sign-off's words (protocol/agreement.md), apart from the rest ---- */
+
+typedef struct signoff_words {
+    const char *heading;
+    const char *none;                 /* no decision */
+    const char *agreed;               /* "Énoncé adopté le DATE par : A, B (révision R)." */
+    const char *agreed_final;         /* ... it is the statement above */
+    const char *agreed_changed;       /* ... the statement changed since */
+    const char *endorsed, *declined;  /* "approuve la révision", "refuse (révision" */
+    const char *reason;
+    const char *csv_decision, *csv_person, *csv_org, *csv_rev, *csv_reason; /* CSV headers */
+    const char *csv_endorsed, *csv_declined, *csv_agreed;
+} signoff_words;
+
+static const signoff_words SIGNOFF_FR = {
+    "Validation de l'énoncé",
+    "Aucune organisation ne s'est prononcée.",
+    "Énoncé adopté le %s (révision %lld, SHA-256 %s) par les organisations présentes : ",
+    "C'est l'énoncé final ci-dessus.",
+    "L'énoncé a changé depuis : le texte final ci-dessus n'est pas celui qui a été adopté.",
+    "approuve l'énoncé de la révision", "refuse l'énoncé de la révision",
+    "motif : ",
+    "Décision", "Personne", "Organisation", "Révision", "Motif",
+    "Approuvé", "Refusé", "Énoncé adopté",
+};
+
+static const signoff_words SIGNOFF_EN = {
+    "Sign-off of the statement",
+    "No organisation has decided.",
+    "Statement agreed on %s (revision %lld, SHA-256 %s) by the organisations present: ",
+    "It is the final statement above.",
+    "The statement changed since: the final text above is not the one agreed.",
+    "endorses the statement of revision", "declines the statement of revision",
+    "reason: ",
+    "Decision", "Person", "Organisation", "Revision", "Reason",
+    "Endorsed", "Declined", "Statement agreed",
+};
+
+/* The agreement's organisations, "A, B, C". */
+static void agreed_orgs(char *dst, size_t n, const signoff_agreement *a) {
+    size_t len = 0;
+    dst[0] = '\0';
+    for (size_t i = 0; i < a->norgs && len < n; i++) len += (size_t)snprintf(dst + len, n - len, "%s%s", i ? ", " : "", a->orgs[i]);
 }
 
 /* ---- Results ---- */
@@ -796,6 +871,54 @@ static void summary_phases(doc *d, const export_meta *m, const words *w) {
     }
 }
 
+/* The sign-off: the agreement, if any (and whether the final text is the
+ * one agreed), then every endorsement and decline with its time, person,
+ * organisation, revision and hash. Nothing when there was no sign-off. */
+static void summary_signoff(doc *d, const export_meta *m, const export_book *bk, const signoff *so, const words *w) {
+    const signoff_words *sw = w->french ? &SIGNOFF_FR : &SIGNOFF_EN;
+    if (!so->called_at && !bk->ndecisions) return;
+    doc_heading(d, 2);
+    doc_words(d, sw->heading);
+    doc_heading_end(d, 2);
+    if (so->has_agreed) {
+        char date[PHRASE_MAX], orgs[1024], final_sha[DIGEST_SHA256_HEX + 1];
+        long_date(date, sizeof date, w, m->zone, so->agreed.at);
+        agreed_orgs(orgs, sizeof orgs, &so->agreed);
+        bool final = digest_sha256_hex(m->text, strlen(m->text), final_sha) && strcmp(final_sha, so->agreed.sha256) == 0;
+        doc_para(d);
+        doc_wordsf(d, sw->agreed, date, (long long)so->agreed.rev, so->agreed.sha256);
+        doc_text(d, orgs);
+        doc_words(d, ". ");
+        doc_words(d, final ? sw->agreed_final : sw->agreed_changed);
+        doc_para_end(d);
+    }
+    if (!bk->ndecisions) {
+        doc_para(d);
+        doc_words(d, sw->none);
+        doc_para_end(d);
+        return;
+    }
+    doc_list(d);
+    for (size_t i = 0; i < bk->ndecisions; i++) {
+        const export_decision *x = &bk->decisions[i];
+        char when[PHRASE_MAX];
+        short_date(when, sizeof when, w, m->zone, x->t);
+        doc_item(d);
+        doc_wordsf(d, "%s — ", when);
+        doc_text(d, x->org);
+        doc_words(d, " (");
+        doc_text(d, x->name);
+        doc_wordsf(d, ") %s %lld (SHA-256 %s)", x->declined ? sw->declined : sw->endorsed, (long long)x->rev, x->sha256);
+        if (x->reason) {
+            doc_wordsf(d, " — %s%s", sw->reason, w->quote_open + 1); /* « without the space before it */
+            doc_text(d, x->reason);
+            doc_words(d, w->quote_close);
+        }
+        doc_item_end(d);
+    }
+    doc_list_end(d);
+}
+
 static void summary(sbuf *out, doc_format format, const export_meta *m, const export_book *bk,
                     const hist_state *polls, export_lang lang, const char *style_nonce) {
     const words *w = lang == EXPORT_EN ? &EN : &FR;
@@ -804,6 +927,7 @@ static void summary(sbuf *out, doc_format format, const export_meta *m, const ex
     summary_title(&d, m, bk, w);
     summary_organisations(&d, bk, w);
     summary_statement(&d, m->text, w);
+    summary_signoff(&d, m, bk, &polls->signoff, w);
     summary_polls(&d, m, polls, w);
     summary_phases(&d, m, w);
     summary_timeline(&d, m, bk, w);
@@ -1014,6 +1138,40 @@ static void csv_phases(csv *c, const export_meta *m, const words *w) {
     csv_balance_rows(c, &p->running, pw->end_row, "", "");
 }
 
+/* The sign-off's table: every endorsement and decline, then the agreement. */
+static void csv_signoff(csv *c, const export_meta *m, const export_book *bk, const signoff *so, const words *w) {
+    const signoff_words *sw = w->french ? &SIGNOFF_FR : &SIGNOFF_EN;
+    char time_header[PHRASE_MAX], when[PHRASE_MAX];
+    snprintf(time_header, sizeof time_header, "%s (%s)", w->time, zone_name(m->zone));
+    const char *head[] = {time_header, sw->csv_decision, sw->csv_person, sw->csv_org, sw->csv_rev, "SHA-256", sw->csv_reason};
+    csv_blank_line(c);
+    csv_header(c, head, sizeof head / sizeof *head);
+    for (size_t i = 0; i < bk->ndecisions; i++) {
+        const export_decision *x = &bk->decisions[i];
+        short_date(when, sizeof when, w, m->zone, x->t);
+        csv_text(c, when);
+        csv_text(c, x->declined ? sw->csv_declined : sw->csv_endorsed);
+        csv_text(c, x->name);
+        csv_text(c, x->org);
+        csv_int(c, x->rev);
+        csv_text(c, x->sha256);
+        csv_text(c, x->reason ? x->reason : "");
+        csv_end_row(c);
+    }
+    if (!so->has_agreed) return;
+    char orgs[1024];
+    agreed_orgs(orgs, sizeof orgs, &so->agreed);
+    short_date(when, sizeof when, w, m->zone, so->agreed.at);
+    csv_text(c, when);
+    csv_text(c, sw->csv_agreed);
+    csv_empty(c);
+    csv_text(c, orgs);
+    csv_int(c, so->agreed.rev);
+    csv_text(c, so->agreed.sha256);
+    csv_empty(c);
+    csv_end_row(c);
+}
+
 void export_csv(sbuf *out, const export_meta *m, const export_book *bk, const hist_state *polls, export_lang lang) {
     const words *w = lang == EXPORT_EN ? &EN : &FR;
     csv c;
@@ -1034,4 +1192,5 @@ void export_csv(sbuf *out, const export_meta *m, const export_book *bk, const hi
     csv_blank_line(&c);
     csv_moments(&c, m, bk, w);
     csv_phases(&c, m, w);
+    if (polls->signoff.called_at || bk->ndecisions) csv_signoff(&c, m, bk, &polls->signoff, w);
 }

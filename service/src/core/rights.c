@@ -45,6 +45,10 @@ static const rights_row rows[] = {
     [PROTO_PHASE_PAUSE] = AGENDA_STEP,
     [PROTO_PHASE_RESUME] = AGENDA_STEP,
     [PROTO_PHASE_EXTEND] = AGENDA_STEP,
+    [PROTO_SIGNOFF_CALL] = {FAC, "only a facilitator calls or closes a sign-off"},
+    [PROTO_SIGNOFF_CLOSE] = {FAC, "only a facilitator calls or closes a sign-off"},
+    [PROTO_ENDORSE] = {REP, "only an organisation's representative endorses or declines"},
+    [PROTO_DECLINE] = {REP, "only an organisation's representative endorses or declines"},
 };
 
 static const rights_row *row(proto_type type) {

@@ -167,6 +167,16 @@ static bool notify_agenda(hub_room *r, const char *rest) {
     return true;
 }
 
+/* "ID signoff ORIGIN": true when it was one. */
+static bool notify_signoff(hub_room *r, const char *rest, const char *end) {
+    if (end - rest != 8 + HUB_ORIGIN_LEN || memcmp(rest, "signoff ", 8) != 0) return false;
+    char origin[HUB_ORIGIN_LEN + 1];
+    memcpy(origin, rest + 8, HUB_ORIGIN_LEN);
+    origin[HUB_ORIGIN_LEN] = '\0';
+    hub_signoff_notified(r, origin);
+    return true;
+}
+
 /* Announcements of the other processes on atelier:notify (protocol/README.md). */
 void hub_notify(void *ud, const char *payload, size_t len) {
     hub *h = ud;
@@ -187,7 +197,7 @@ void hub_notify(void *ud, const char *payload, size_t len) {
     hub_room *r = hub_room_find(h, id);
     if (!r || r->state != ROOM_READY) return;
     if (notify_presence(r, rest, end) || notify_poll(r, rest) || notify_workshop(r, rest, end) ||
-        notify_role(r, rest, end) || notify_observer(r, rest, end) ||
+        notify_signoff(r, rest, end) || notify_role(r, rest, end) || notify_observer(r, rest, end) ||
         notify_agenda(r, rest))
         return;
     int64_t rev = strtoll(rest, NULL, 10); /* "ID REV": a commit */
@@ -203,6 +213,7 @@ void hub_notify_state(void *ud, bool up) {
     HUB_FOR_EACH_ROOM(h, r) {
         if (r->state != ROOM_READY) continue;
         hub_workshop_reread(r);
+        hub_signoff_reread(r);
         hub_observer_reread(r);
         hub_agenda_reread(r);
         hub_balance_due(r);

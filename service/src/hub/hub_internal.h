@@ -12,6 +12,7 @@
 #include "core/poll_store.h"
 #include "core/proto.h"
 #include "core/limiter.h"
+#include "core/signoff.h"
 #include "core/when.h"
 #include "core/workshop.h"
 #include "hub/hub.h"
@@ -112,6 +113,8 @@ struct hub_room {
     bool balance_timer;        /* sul_balance is scheduled */
     int64_t balance_sent_us;   /* when facilitators were last told the balance */
     lws_sorted_usec_list_t sul_balance;
+    char *k_signoff;           /* Redis key of the organisations' sign-off decisions */
+    signoff signoff;           /* the sign-off, as Redis has it (hub_signoff.c) */
 };
 
 #define HUB_ROOM_BUCKETS 256    /* the room table's hash buckets */
@@ -163,6 +166,13 @@ void hub_http_history(hub *h, uint64_t req, const char *workshop_id);
 void hub_http_state(hub *h, uint64_t req, const char *workshop_id);
 void hub_http_export(hub *h, uint64_t req, const char *workshop_id);
 void hub_http_delete(hub *h, uint64_t req, const char *workshop_id);
+/* The statement's text at revision rev, read as GET /state?rev= reads it (the
+ * newest snapshot at or before it, then the edits after it), for the hub
+ * itself. fn is called once: with the text (its bytes, valid only during the
+ * call), or with text NULL and why: bad_request when the workshop has not
+ * reached rev, not_found, unavailable, internal (a damaged history). */
+typedef void (*hub_text_fn)(void *ud, proto_err e, const char *why, const char *text, size_t len);
+void hub_history_text_at(hub *h, const char *workshop_id, int64_t rev, hub_text_fn fn, void *ud);
 
 /* ---- Rooms (hub_room.c) ----
  *
@@ -356,6 +366,19 @@ bool hub_code_valid(const char *code);
 /* The Redis key of a code, atelier:code:CODE ("atelier:code:none", which no
  * workshop holds, for a workshop made before join codes). */
 bool hub_code_key(char *dst, size_t n, const char *code) __attribute__((warn_unused_result));
+
+/* The sign-off (hub_signoff.c, protocol/agreement.md "Sign-off"): signoff_call,
+ * signoff_close, endorse and decline, stored by atelier_signoff, then the
+ * whole state to everyone. */
+void hub_signoff_message(hub *h, hub_session *s, proto_msg *msg);
+/* ,"signoff":{…}: the state in a welcome. */
+void hub_signoff_write_welcome(const hub_room *r, sbuf *b);
+/* Loading: read the state (queued with the load's first steps). False when it could not be queued. */
+bool hub_signoff_load(hub_room *r);
+/* "ID signoff ORIGIN" from atelier:notify: another process changed it. */
+void hub_signoff_notified(hub_room *r, const char *origin);
+/* Read the state back from Redis and tell everyone here (an announcement may have been missed). */
+void hub_signoff_reread(hub_room *r);
 
 /* The workshop's end (hub_workshop.c) */
 void hub_workshop_message(hub *h, hub_session *s, proto_msg *msg);

@@ -1,6 +1,6 @@
 /* Loading a workshop into its room: meta, the newest snapshot, people and
- * their last ops (pipelined: hiredis answers in order, each step builds on
- * the one before), then the polls (hub_poll_read.c), then the events after
+ * their last ops, the sign-off (hub_signoff.c) (pipelined: hiredis answers
+ * in order, each step builds on the one before), then the polls (hub_poll_read.c), then the events after
  * the snapshot. Joins wait on r->waiting meanwhile.
  *
  * Each step holds its own reference to the room (hub_room_cmd) and gives it
@@ -280,6 +280,6 @@ void hub_room_load(hub_room *r) {
               hub_agenda_load(r) && hub_balance_load(r) &&
               hub_room_cmd(r, load_snapshot, r, "XREVRANGE %s + - COUNT 1", r->k_snaps) &&
               hub_room_cmd(r, load_people, r, "HGETALL %s", r->k_people) &&
-              hub_room_cmd(r, load_lastop, r, "HGETALL %s", r->k_lastop);
+              hub_room_cmd(r, load_lastop, r, "HGETALL %s", r->k_lastop) && hub_signoff_load(r);
     if (!ok) hub_room_load_failed(r, PROTO_EUNAVAILABLE, HUB_UNAVAILABLE);
 }

@@ -68,6 +68,35 @@
  *   streams -> the event's id; 0 if the workshop is gone. Works whether the
  *   workshop is open or ended (the agenda goes on after the end). Publishes
  *   "ID agenda ORIGIN": the other processes read meta's agenda and timer back.
+ * atelier_signoff KEYS meta signoff events marks;
+ *                 ARGV action t_ms by name origin [org decision rev sha256 reason present current_sha current_rev]
+ *   the sign-off (protocol/agreement.md). action "call" opens one, "close"
+ *   closes it (meta's `signoff`: {"open","called_at"}; a close keeps
+ *   called_at); "endorsed" and "declined" store the organisation's decision
+ *   in the `signoff` hash (field: its name; `decision` is its JSON without
+ *   "at", which is appended here: the event's time), with an event
+ *   `endorsed` (org, endorsed_rev: `rev`, sha256, by, name) or `declined`
+ *   (org, sha256, reason, by, name). Events `signoff_called`,
+ *   `signoff_closed` carry by and name. All in both streams, the mark's
+ *   `rev` the workshop's. After an endorsement, the agreement: `present` is
+ *   the JSON array of the organisations present (who is connected is the
+ *   server's knowledge), `current_sha` the hash of the text at
+ *   `current_rev`; when that is still the workshop's revision, the endorsed
+ *   text is that one, and every organisation present has it endorsed in the
+ *   hash (decisions from every process, read here, atomically), and that is
+ *   not the last agreement already (same text, same organisations), meta's
+ *   `agreed` becomes {"rev","sha256","at","organisations"} with an event
+ *   `agreed` (sha256, organisations) whose id is the endorsement's next
+ *   (same time).
+ *   -> {the event's id (its time part is the decision's and the call's
+ *   time), then the state as atelier_signoff_read gives it}; 0 if the
+ *   workshop is gone; -1 when the state forbids it (a call while one is
+ *   open, a close or a decision while none is: another process may have
+ *   changed it). An ended workshop takes them all. Publishes
+ *   "ID signoff ORIGIN".
+ * atelier_signoff_read KEYS meta signoff (no writes)
+ *   -> {meta's signoff, meta's agreed ("" when absent), the signoff hash as
+ *   HGETALL gives it}: the state in one read, for loading and announcements.
  * atelier_delete  KEYS the join code's key, then every key of the workshop
  *   (meta first) -> keys removed; the code's key only while it is this
  *   workshop's; publishes "ID deleted".
@@ -106,8 +135,8 @@ const char store_functions_lua[] =
     "  local wid = workshop_id(key)\n"
     "  if wid then redis.call('PUBLISH', 'atelier:notify', wid .. ' ' .. what) end\n"
     "end\n"
-    "local function mark(events, marks, fields)\n"
-    "  local id = redis.call('XADD', events, '*', unpack(fields))\n"
+    "local function mark(events, marks, fields, at_id)\n"
+    "  local id = redis.call('XADD', events, at_id or '*', unpack(fields))\n"
     "  redis.call('XADD', marks, id, unpack(fields))\n"
     "  return id\n"
     "end\n"
@@ -243,6 +272,70 @@ const char store_functions_lua[] =
     "  notify(keys[1], 'agenda ' .. args[4])\n"
     "  return id\n"
     "end\n"
+    "-- a JSON object written by the server, with \"at\" appended\n"
+    "local function with_at(json, at)\n"
+    "  return string.sub(json, 1, -2) .. ',\"at\":' .. at .. '}'\n"
+    "end\n"
+    "local function signoff_read(keys, args)\n"
+    "  local meta = redis.call('HMGET', keys[1], 'signoff', 'agreed')\n"
+    "  return {meta[1] or '', meta[2] or '', redis.call('HGETALL', keys[2])}\n"
+    "end\n"
+    "-- every organisation of `present` (a list) has endorsed the text `sha` in the hash\n"
+    "local function all_endorsed(hash, present, sha)\n"
+    "  if #present == 0 then return false end\n"
+    "  for _, org in ipairs(present) do\n"
+    "    local d = redis.call('HGET', hash, org)\n"
+    "    d = d and cjson.decode(d)\n"
+    "    if not d or d.decision ~= 'endorsed' or d.sha256 ~= sha then return false end\n"
+    "  end\n"
+    "  return true\n"
+    "end\n"
+    "-- after an endorsement (event id `id`): the agreement it completes, if any\n"
+    "local function agree(keys, args, id, at, rev)\n"
+    "  if args[11] == nil or args[11] == '' or args[9] ~= args[12] or tonumber(args[13]) ~= tonumber(rev) then return end\n"
+    "  local present = cjson.decode(args[11])\n"
+    "  if not all_endorsed(keys[2], present, args[12]) then return end\n"
+    "  local last = redis.call('HGET', keys[1], 'agreed')\n"
+    "  last = last and cjson.decode(last)\n"
+    "  if last and last.sha256 == args[12] and cjson.encode(last.organisations) == cjson.encode(present) then return end\n"
+    "  local ms, seq = string.match(id, '^(%d+)-(%d+)$')\n"
+    "  mark(keys[3], keys[4], {'type', 'agreed', 'sha256', args[12], 'organisations', args[11], 'rev', rev, 't', args[2]},\n"
+    "       ms .. '-' .. (tonumber(seq) + 1))\n"
+    "  redis.call('HSET', keys[1], 'agreed', '{\"rev\":' .. rev .. ',\"sha256\":\"' .. args[12] .. '\",\"at\":' .. at ..\n"
+    "             ',\"organisations\":' .. args[11] .. '}')\n"
+    "end\n"
+    "local function signoff(keys, args)\n"
+    "  if redis.call('EXISTS', keys[1]) == 0 then return 0 end\n"
+    "  local action, by, name = args[1], args[3], args[4]\n"
+    "  local state = redis.call('HGET', keys[1], 'signoff') or ''\n"
+    "  local open = string.find(state, '\"open\":true', 1, true) ~= nil\n"
+    "  if (action == 'call') == open then return -1 end\n"
+    "  local fields\n"
+    "  if action == 'call' or action == 'close' then\n"
+    "    fields = {'type', action == 'call' and 'signoff_called' or 'signoff_closed', 'by', by, 'name', name}\n"
+    "  elseif action == 'endorsed' then\n"
+    "    fields = {'type', 'endorsed', 'org', args[6], 'endorsed_rev', args[8], 'sha256', args[9], 'by', by,\n"
+    "              'name', name}\n"
+    "  else\n"
+    "    fields = {'type', 'declined', 'org', args[6], 'sha256', args[9], 'reason', args[10], 'by', by, 'name', name}\n"
+    "  end\n"
+    "  local rev = current_rev(keys[1])\n"
+    "  for _, v in ipairs({'rev', rev, 't', args[2]}) do fields[#fields + 1] = v end\n"
+    "  local id = mark(keys[3], keys[4], fields)\n"
+    "  local at = string.match(id, '^(%d+)')\n"
+    "  if action == 'call' then\n"
+    "    redis.call('HSET', keys[1], 'signoff', '{\"open\":true,\"called_at\":' .. at .. '}')\n"
+    "  elseif action == 'close' then\n"
+    "    local called = string.match(state, '\"called_at\":(%d+)') or at\n"
+    "    redis.call('HSET', keys[1], 'signoff', '{\"open\":false,\"called_at\":' .. called .. '}')\n"
+    "  else\n"
+    "    redis.call('HSET', keys[2], args[6], with_at(args[7], at))\n"
+    "    if action == 'endorsed' then agree(keys, args, id, at, rev) end\n"
+    "  end\n"
+    "  notify(keys[1], 'signoff ' .. args[5])\n"
+    "  local now = signoff_read(keys, args)\n"
+    "  return {id, now[1], now[2], now[3]}\n"
+    "end\n"
     "local function delete(keys, args)\n"
     "  if redis.call('EXISTS', keys[2]) == 0 then return 0 end\n"
     "  release_code(keys[1], workshop_id(keys[2]))\n"
@@ -314,6 +407,9 @@ const char store_functions_lua[] =
     "redis.register_function('atelier_agenda', agenda)\n"
     "redis.register_function('atelier_delete', delete)\n"
     "redis.register_function('atelier_workshop', workshop_state)\n"
+    "redis.register_function('atelier_signoff', signoff)\n"
+    "redis.register_function{function_name = 'atelier_signoff_read', callback = signoff_read,\n"
+    "                        flags = {'no-writes'}}\n"
     "redis.register_function('atelier_person', person)\n"
     "redis.register_function('atelier_role', role)\n"
     "redis.register_function('atelier_observer', observer)\n"
