@@ -45,6 +45,17 @@ export const DEFAULT_THRESHOLD = 3;
 export const MIN_THRESHOLD = 2;
 export const MAX_THRESHOLD = 10;
 export const LANGS = ['fr', 'en'];
+
+// The agenda and its timer (protocol/agreement.md, "Agenda and timer").
+export const MIN_PHASES = 1;
+export const MAX_PHASES = 20;
+export const MAX_PHASE_TITLE = 120; // code points
+export const MIN_PHASE_MINUTES = 1;
+export const MAX_PHASE_MINUTES = 600;
+export const MIN_EXTEND_MINUTES = 1;
+export const MAX_EXTEND_MINUTES = 60;
+export const PHASE_ID = /^[A-Za-z0-9_-]{1,16}$/;
+export const PHASE_PRESETS = ['what', 'why', 'how', 'priorities', 'success', 'validation'];
 export const WORKSHOP_STATES = ['open', 'ended', 'deleted'];
 
 export function join({ id, workshop, name, organisation, key, resume }) {
@@ -102,6 +113,14 @@ export const upvote = (id, poll, answerId, up) => ({ type: 'upvote', id, poll, a
 /** The facilitator ends or reopens the workshop of this connection (issue 12). */
 export const workshopEnd = (id) => ({ type: 'workshop_end', id });
 export const workshopReopen = (id) => ({ type: 'workshop_reopen', id });
+
+/** The facilitator's agenda requests (issue 13); each may carry an `id`. */
+export const agendaSet = (id, phases) => ({ type: 'agenda_set', id, phases });
+export const phaseStart = (id, phase) => ({ type: 'phase_start', id, phase });
+export const phaseExtend = (id, minutes) => ({ type: 'phase_extend', id, minutes });
+/** phase_next, phase_pause, phase_resume */
+export const phaseStep = (type, id) => ({ type, id });
+export const AGENDA_REQUESTS = new Set(['agenda_set', 'phase_start', 'phase_next', 'phase_pause', 'phase_resume', 'phase_extend']);
 
 /** Client message types whose errors belong to polls. */
 export const POLL_REQUESTS = new Set([
@@ -161,6 +180,19 @@ function isResults(m) {
     (m.alignment == null || (typeof m.alignment === 'object' && typeof m.alignment.divergence === 'number' && isStr(m.alignment.label)));
 }
 
+const isTime = (v) => Number.isFinite(v) && v >= 0;
+const isPhase = (p) => !!p && typeof p === 'object' && isStr(p.id) && PHASE_ID.test(p.id) &&
+  isStr(p.title) && Number.isInteger(p.minutes) && p.minutes > 0 && (p.preset === undefined || isStr(p.preset));
+const isTimer = (t) => t === undefined || t === null || (typeof t === 'object' &&
+  (t.phase === null || t.phase === undefined || isStr(t.phase)) &&
+  (t.phase == null || (isTime(t.started_at) && isTime(t.ends_at))) &&
+  (t.paused_at == null || isTime(t.paused_at)) && (t.extended_ms == null || Number.isFinite(t.extended_ms)));
+/** An agenda as `agenda` messages and the welcome carry it (`now` may be missing in the welcome's). */
+export const isAgenda = (a) => !!a && typeof a === 'object' && Array.isArray(a.phases) && a.phases.every(isPhase) &&
+  isTimer(a.timer) && (a.now === undefined || isTime(a.now));
+const isBalanceRow = (o) => o && isStr(o.org) && ['inserted', 'deleted', 'ballots', 'answers', 'present'].every((k) => o[k] === undefined || isCount(o[k]));
+export const isBalance = (b) => !!b && typeof b === 'object' && Array.isArray(b.organisations) && b.organisations.every(isBalanceRow);
+
 const isParticipant = (p) => p && isStr(p.id) && isStr(p.name) && isStr(p.organisation);
 
 const checks = {
@@ -186,6 +218,9 @@ const checks = {
   results: isResults,
   // issue 12: ended, reopened ("open") or deleted
   workshop: (m) => WORKSHOP_STATES.includes(m.state) && (m.at === undefined || Number.isFinite(m.at)),
+  // issue 13: the agenda and its timer (everyone), the balance (facilitators)
+  agenda: isAgenda,
+  balance: isBalance,
   my_ballot: (m) => isStr(m.poll) &&
     (m.by === undefined || m.by === null || (typeof m.by === 'object' && isStr(m.by.name))) &&
     (m.answers === undefined || (Array.isArray(m.answers) && m.answers.every(isAnswerText))) &&

@@ -13,18 +13,21 @@
 //   announce (key, params)                    something worth telling a screen reader
 //   fatal    ({code, message})                 code 'deleted': the facilitator deleted the workshop
 //   workshop ({state, endedAt, by})            the workshop ended or was reopened (issue 12)
+//   balance  ()                               the contribution balance changed (facilitators, issue 13)
 //
 // Polls live in `this.polls` (a PollStore, state/polls.js) with events of
-// their own; this store only feeds it the welcome and the poll messages.
+// their own; this store only feeds it the welcome and the poll messages. So
+// does the agenda (`this.agenda`, an AgendaStore, state/agenda.js).
 import { Emitter } from '../emitter.js';
 import {
-  ErrorCode, MAX_MESSAGE_BYTES, cursor as cursorMsg, workshopEnd, workshopReopen,
+  ErrorCode, MAX_MESSAGE_BYTES, cursor as cursorMsg, workshopEnd, workshopReopen, isBalance,
 } from '../protocol/messages.js';
 import { OTClient } from './otclient.js';
 import { Presence } from './presence.js';
 import { UndoStack } from './undo.js';
 import { apply, splitOp, transformSelection } from './ot.js';
 import { PollStore } from './polls.js';
+import { AgendaStore } from './agenda.js';
 
 const CURSOR_MS = 100;
 const CURSOR_MAX_MS = 2000;
@@ -86,12 +89,16 @@ export class WorkshopStore extends Emitter {
       persist: pollsPersist,
       barrier: (fn) => (this.session.barrier ? this.session.barrier(fn) : fn()),
     });
+    this.agenda = new AgendaStore({ send: (m) => this.session.send(m), joined: () => this.session.joined, now, timers });
+    // The contribution balance as the server last sent it (facilitators only; null for everyone else).
+    this.balance = null;
     this.session.on('welcome', (m, info) => this._onWelcome(m, info));
     this.session.on('message', (m) => this._onMessage(m));
     this.session.on('status', () => this._emitStatus());
     this.session.on('disconnected', () => {
       this._forgetRequests();
       this.polls.disconnected();
+      this.agenda.disconnected();
       this.ot.markUnsent();
       this._emitStatus();
     });
@@ -113,6 +120,7 @@ export class WorkshopStore extends Emitter {
     this._saveNow();
     this.session.stop();
     this.polls.stop();
+    this.agenda.stop();
     for (const t of [this.cursorTimer, this.retryTimer, this.saveTimer]) if (t != null) this.timers.clearTimeout(t);
   }
 
@@ -261,6 +269,8 @@ export class WorkshopStore extends Emitter {
     if (first) this.emit('ready');
     this.emit('welcome', { title: this.title, me: this.me, role: this.role });
     this.polls.welcome(m.polls || [], this.role);
+    this.agenda.welcome(m.agenda, this.role);
+    this._setBalance(m.balance);
     this.emit('presence');
     this.emit('cursors');
     this.lastCursorSent = null;
@@ -277,8 +287,9 @@ export class WorkshopStore extends Emitter {
       this.held.push(m);
       return;
     }
-    if (this.polls.receive(m)) return;
+    if (this.polls.receive(m) || this.agenda.receive(m)) return;
     switch (m.type) {
+      case 'balance': return this._setBalance(m);
       case 'workshop': return this._onWorkshop(m);
       case 'op': return this._onRemoteOp(m);
       case 'ack': return this._onAck(m);
@@ -299,6 +310,11 @@ export class WorkshopStore extends Emitter {
       case 'error': return this._onError(m);
       default:
     }
+  }
+
+  _setBalance(b) {
+    this.balance = this.role === 'facilitator' && isBalance(b) ? { organisations: b.organisations } : null;
+    this.emit('balance');
   }
 
   _onWorkshop(m) {
