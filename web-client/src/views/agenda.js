@@ -1,5 +1,6 @@
-// The agenda on the workshop page: a compact bar with the phase under way
-// and its countdown (sticky at the top on a phone), the phases with the
+// The agenda on the workshop page: a bar with the phase under way and its
+// countdown (repeated in a slim strip fixed at the top of the screen once
+// the bar is scrolled out of view, so a phone keeps it in sight), the phases with the
 // current one highlighted, and for the facilitator one button per step
 // (start, next, pause or resume, +5 min or another amount) and the editor.
 // It reads and drives the AgendaStore (state/agenda.js) only.
@@ -41,8 +42,21 @@ export class AgendaView {
     this.editor = h('div', { class: 'agenda-editor', id: 'agenda-editor', hidden: true });
     this.bar = h('div', { class: 'agenda-bar' },
       h('div', { class: 'agenda-now' }, title, this.phaseEl, this.countdown), this.controls, this.toggle);
+    // The strip repeats what the bar says, for the eyes only (the bar is
+    // the one screen readers use; the strip has nothing to focus).
+    this.miniPhase = h('span', { class: 'agenda-mini-phase' });
+    this.miniTime = h('span', { class: 'agenda-mini-time', id: 'agenda-mini-time' });
+    this.mini = h('div', { class: 'agenda-mini', id: 'agenda-mini', 'aria-hidden': 'true', hidden: true }, this.miniPhase, this.miniTime);
+    this.barInView = true;
     this.el = h('section', { class: 'panel agenda', id: 'agenda', 'aria-labelledby': 'agenda-title', hidden: true },
-      this.bar, this.error, this.steps, this.editor);
+      this.bar, this.error, this.steps, this.editor, this.mini);
+    if (typeof IntersectionObserver === 'function') {
+      this.observer = new IntersectionObserver((entries) => {
+        for (const e of entries) this.barInView = e.isIntersecting;
+        this._renderMini();
+      });
+      this.observer.observe(this.bar);
+    }
 
     this.offs = [
       agenda.on('change', () => this.render()),
@@ -53,6 +67,7 @@ export class AgendaView {
   }
 
   destroy() {
+    this.observer?.disconnect();
     for (const off of this.offs) off();
     if (this.tick != null) this.timers.clearTimeout(this.tick);
   }
@@ -92,18 +107,31 @@ export class AgendaView {
     this.countdown.hidden = !left;
     this.el.classList.toggle('is-paused', !!left?.paused);
     this.el.classList.toggle('is-overrun', !!left?.overrun);
-    if (!left) return;
+    if (!left) {
+      this._renderMini();
+      return;
+    }
     const time = formatClock(left.ms);
     const key = left.overrun ? (left.paused ? 'agenda.overrunPaused' : 'agenda.overrun') : (left.paused ? 'agenda.leftPaused' : 'agenda.left');
     const text = i18n.t(key, { time });
     if (this.countdown.textContent !== text) this.countdown.textContent = text;
     this.countdown.dataset.ms = String(Math.round(left.ms));
+    this._renderMini(text);
     if (left.paused) return;
     this._sayOnce(left);
     // Next redraw when the shown second changes (plus a little, so the
     // arithmetic lands past the boundary).
     const into = ((left.ms % 1000) + 1000) % 1000;
     this.tick = this.timers.setTimeout(() => this._renderClock(), (into || 1000) + 15);
+  }
+
+  _renderMini(time = this.countdown.textContent) {
+    const current = this.agenda.current;
+    this.mini.hidden = this.barInView || !current || this.el.hidden;
+    if (this.mini.hidden) return;
+    const phase = phaseTitle(current, this.i18n);
+    if (this.miniPhase.textContent !== phase) this.miniPhase.textContent = phase;
+    if (this.miniTime.textContent !== time) this.miniTime.textContent = time;
   }
 
   _sayOnce(left) {
@@ -169,7 +197,8 @@ export class AgendaView {
       const last = index === agenda.phases.length - 1;
       parts.push(button('agenda-next', last ? 'agenda.finish' : 'agenda.next', null, () => agenda.next()));
     }
-    const edit = button('agenda-edit', 'agenda.edit', null, () => this._openEditor());
+    const edit = h('button', { type: 'button', id: 'agenda-edit', class: 'secondary', text: i18n.t('agenda.edit') });
+    edit.addEventListener('click', () => this._openEditor());
     edit.setAttribute('aria-expanded', String(!!this.editing));
     edit.setAttribute('aria-controls', 'agenda-editor');
     parts.push(edit);
