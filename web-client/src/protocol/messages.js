@@ -45,6 +45,17 @@ export const DEFAULT_THRESHOLD = 3;
 export const MIN_THRESHOLD = 2;
 export const MAX_THRESHOLD = 10;
 export const LANGS = ['fr', 'en'];
+
+// The agenda and its timer (protocol/agreement.md, "Agenda and timer").
+export const MIN_PHASES = 1;
+export const MAX_PHASES = 20;
+export const MAX_PHASE_TITLE = 120; // code points
+export const MIN_PHASE_MINUTES = 1;
+export const MAX_PHASE_MINUTES = 600;
+export const MIN_EXTEND_MINUTES = 1;
+export const MAX_EXTEND_MINUTES = 60;
+export const PHASE_ID = /^[A-Za-z0-9_-]{1,16}$/;
+export const PHASE_PRESETS = ['what', 'why', 'how', 'priorities', 'success', 'validation'];
 export const WORKSHOP_STATES = ['open', 'ended', 'deleted'];
 
 export function join({ id, workshop, name, organisation, key, observerKey, resume }) {
@@ -127,6 +138,14 @@ export const signoffClose = (id) => ({ type: 'signoff_close', id });
 export const endorse = (id, rev, sha256) => ({ type: 'endorse', id, rev, sha256 });
 export const decline = (id, reason) => ({ type: 'decline', id, reason });
 
+/** The facilitator's agenda requests (issue 13); each may carry an `id`. */
+export const agendaSet = (id, phases) => ({ type: 'agenda_set', id, phases });
+export const phaseStart = (id, phase) => ({ type: 'phase_start', id, phase });
+export const phaseExtend = (id, minutes) => ({ type: 'phase_extend', id, minutes });
+/** phase_next, phase_pause, phase_resume */
+export const phaseStep = (type, id) => ({ type, id });
+export const AGENDA_REQUESTS = new Set(['agenda_set', 'phase_start', 'phase_next', 'phase_pause', 'phase_resume', 'phase_extend']);
+
 /** Client message types whose errors belong to polls. */
 export const POLL_REQUESTS = new Set([
   'poll_create', 'poll_edit', 'poll_open', 'poll_close', 'poll_reopen', 'poll_delete', 'poll_results',
@@ -185,6 +204,19 @@ function isResults(m) {
     (m.alignment == null || (typeof m.alignment === 'object' && typeof m.alignment.divergence === 'number' && isStr(m.alignment.label)));
 }
 
+const isTime = (v) => Number.isFinite(v) && v >= 0;
+const isPhase = (p) => !!p && typeof p === 'object' && isStr(p.id) && PHASE_ID.test(p.id) &&
+  isStr(p.title) && Number.isInteger(p.minutes) && p.minutes > 0 && (p.preset === undefined || isStr(p.preset));
+const isTimer = (t) => t === undefined || t === null || (typeof t === 'object' &&
+  (t.phase === null || t.phase === undefined || isStr(t.phase)) &&
+  (t.phase == null || (isTime(t.started_at) && isTime(t.ends_at))) &&
+  (t.paused_at == null || isTime(t.paused_at)) && (t.extended_ms == null || Number.isFinite(t.extended_ms)));
+/** An agenda as `agenda` messages and the welcome carry it (`now` may be missing in the welcome's). */
+export const isAgenda = (a) => !!a && typeof a === 'object' && Array.isArray(a.phases) && a.phases.every(isPhase) &&
+  isTimer(a.timer) && (a.now === undefined || isTime(a.now));
+const isBalanceRow = (o) => o && isStr(o.org) && ['inserted', 'deleted', 'ballots', 'answers', 'present'].every((k) => o[k] === undefined || isCount(o[k]));
+export const isBalance = (b) => !!b && typeof b === 'object' && Array.isArray(b.organisations) && b.organisations.every(isBalanceRow);
+
 const isParticipant = (p) => p && isStr(p.id) && isStr(p.name) && isStr(p.organisation);
 const isHash = (v) => isStr(v) && /^[0-9a-f]{64}$/.test(v);
 // One organisation's latest decision in a signoff message; the view shows
@@ -226,6 +258,9 @@ const checks = {
   role: (m) => isStr(m.participant) && ROLES.includes(m.role) && (m.asks === undefined || m.asks === null || m.asks === 'representative'),
   observer_link: (m) => m.key === null || isStr(m.key),
   signoff: isSignoff,
+  // issue 13: the agenda and its timer (everyone), the balance (facilitators)
+  agenda: isAgenda,
+  balance: isBalance,
   my_ballot: (m) => isStr(m.poll) &&
     (m.by === undefined || m.by === null || (typeof m.by === 'object' && isStr(m.by.name))) &&
     (m.answers === undefined || (Array.isArray(m.answers) && m.answers.every(isAnswerText))) &&

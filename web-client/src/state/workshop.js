@@ -16,13 +16,15 @@
 //                                            or time zone changed (issue 12)
 //   role     ({participant, before, after, self}) someone's role or request changed (issue 13)
 //   observerLink (key | null)                  facilitators: the observer link's key
+//   balance  ()                               the contribution balance changed (facilitators, issue 13)
 //
-// Polls live in `this.polls` (a PollStore, state/polls.js) and the sign-off
-// in `this.signoff` (a SignoffStore, state/signoff.js), with events of their
-// own; this store only feeds them the welcome and their messages.
+// Polls live in `this.polls` (a PollStore, state/polls.js), the sign-off in
+// `this.signoff` (a SignoffStore, state/signoff.js) and the agenda in
+// `this.agenda` (an AgendaStore, state/agenda.js), with events of their own;
+// this store only feeds them the welcome and their messages.
 import { Emitter } from '../emitter.js';
 import {
-  ErrorCode, MAX_MESSAGE_BYTES, cursor as cursorMsg, workshopEnd, workshopReopen,
+  ErrorCode, MAX_MESSAGE_BYTES, cursor as cursorMsg, workshopEnd, workshopReopen, isBalance,
   roleSet, representativeRequest, representativeAnswer, observerLink,
 } from '../protocol/messages.js';
 import { OTClient } from './otclient.js';
@@ -33,6 +35,7 @@ import { PollStore } from './polls.js';
 import { Requests } from './requests.js';
 import { SignoffStore } from './signoff.js';
 import { may, roleOf } from './roles.js';
+import { AgendaStore } from './agenda.js';
 
 const CURSOR_MS = 100;
 const CURSOR_MAX_MS = 2000;
@@ -103,12 +106,16 @@ export class WorkshopStore extends Emitter {
       timers,
       ...(hash ? { hash } : {}),
     });
+    this.agenda = new AgendaStore({ send: (m) => this.session.send(m), joined: () => this.session.joined, now, timers });
+    // The contribution balance as the server last sent it (facilitators only; null for everyone else).
+    this.balance = null;
     this.session.on('welcome', (m, info) => this._onWelcome(m, info));
     this.session.on('message', (m) => this._onMessage(m));
     this.session.on('status', () => this._emitStatus());
     this.session.on('disconnected', () => {
       this.requests.forget();
       this.polls.disconnected();
+      this.agenda.disconnected();
       this.ot.markUnsent();
       this._emitStatus();
     });
@@ -131,6 +138,7 @@ export class WorkshopStore extends Emitter {
     this.session.stop();
     this.polls.stop();
     this.signoff.stop();
+    this.agenda.stop();
     for (const t of [this.cursorTimer, this.retryTimer, this.saveTimer]) if (t != null) this.timers.clearTimeout(t);
   }
 
@@ -343,6 +351,8 @@ export class WorkshopStore extends Emitter {
     this.polls.welcome(m.polls || [], this.role);
     this.signoff.welcome(m.signoff);
     if (this.role === 'facilitator') this.emit('observerLink', this.observerLinkKey);
+    this.agenda.welcome(m.agenda, this.role);
+    this._setBalance(m.balance);
     this.emit('presence');
     this.emit('cursors');
     this.lastCursorSent = null;
@@ -359,13 +369,14 @@ export class WorkshopStore extends Emitter {
       this.held.push(m);
       return;
     }
-    if (this.polls.receive(m)) return;
+    if (this.polls.receive(m) || this.agenda.receive(m)) return;
     if (m.type === 'error' && this.requests.reply(m)) return;
     if (this.signoff.receive(m)) {
       this.requests.reply(m);
       return;
     }
     switch (m.type) {
+      case 'balance': return this._setBalance(m);
       case 'role':
         this._onRole(m);
         this.requests.reply(m);
@@ -394,6 +405,11 @@ export class WorkshopStore extends Emitter {
       case 'error': return this._onError(m);
       default:
     }
+  }
+
+  _setBalance(b) {
+    this.balance = this.role === 'facilitator' && isBalance(b) ? { organisations: b.organisations } : null;
+    this.emit('balance');
   }
 
   _onWorkshop(m) {

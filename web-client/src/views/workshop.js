@@ -7,6 +7,8 @@ import { PresenceView } from './presence.js';
 import { PollsView } from './polls.js';
 import { SignoffView } from './signoff.js';
 import { ObserverLinkView } from './observerlink.js';
+import { AgendaView } from './agenda.js';
+import { BalanceView } from './balance.js';
 import { copyField } from './forms.js';
 import { orgColor, orgKey } from '../state/colors.js';
 import { localized } from '../state/polls.js';
@@ -143,6 +145,12 @@ export class WorkshopView {
 
     this.presence = new PresenceView({ store, i18n });
     this.parts.push(this.presence);
+    // Issue 13: the agenda and its timer (everyone), the balance (the server sends it to facilitators only).
+    this.agenda = new AgendaView({ agenda: store.agenda, i18n, announce: this.announce });
+    this.balance = new BalanceView({ i18n });
+    this.parts.push(this.agenda, this.balance);
+    this.offs.push(store.on('balance', () => this.balance.show(store.balance)));
+    this.balance.show(store.balance);
     this.polls = new PollsView({ store, i18n, announce: this.announce });
     this.parts.push(this.polls);
     const updateJump = () => {
@@ -160,8 +168,8 @@ export class WorkshopView {
     this.pollBanner = h('div', { class: 'poll-banner', id: 'poll-banner', hidden: true });
     this._setupPollBanner();
 
-    this.el.replaceChildren(header, this.observerBanner, this.endConfirm, this.endedBanner, this.share,
-      h('div', { class: 'workshop-body' }, editorSection, this.polls.el, this.presence.el), this.pollBanner);
+    this.el.replaceChildren(header, this.observerBanner, this.agenda.el, this.endConfirm, this.endedBanner, this.share,
+      h('div', { class: 'workshop-body' }, editorSection, this.polls.el, this.presence.el, this.balance.el), this.pollBanner);
     document.title = `${store.title} · Atelier`;
     this.offs.push(store.on('workshop', () => { this._renderEnded(); this._renderShare(); }));
     this.offs.push(i18n.on('change', () => this._renderEnded()));
