@@ -473,7 +473,7 @@ static void fixture_free(fixture *f) {
 START_TEST(test_markdown_summary) {
     fixture f;
     fixture_init(&f);
-    export_meta m = {"Partenariat *Lyon*", 1795833600000LL, 1795833900000LL, 42, "Quoi ?\n- emploi\n\nPourquoi ?", NULL, NULL};
+    export_meta m = {"Partenariat *Lyon*", 1795833600000LL, 1795833900000LL, 42, "Quoi ?\n- emploi\n\nPourquoi ?", NULL, NULL, NULL};
     sbuf b;
     sbuf_init(&b, 0);
     export_markdown(&b, &m, &f.book, &f.st, EXPORT_FR);
@@ -535,7 +535,7 @@ START_TEST(test_summary_in_the_zone_and_ended) {
     e = ev("1795834120000-0", end);
     export_book_event(&f.book, &e);
     when_zone paris = {"Europe/Paris", winter_paris, NULL};
-    export_meta m = {"T", 1795833600000LL, 0, 0, "", &paris, NULL};
+    export_meta m = {"T", 1795833600000LL, 0, 0, "", &paris, NULL, NULL};
     sbuf b;
     sbuf_init(&b, 0);
     export_markdown(&b, &m, &f.book, &f.st, EXPORT_FR);
@@ -561,7 +561,7 @@ END_TEST
 START_TEST(test_html_summary) {
     fixture f;
     fixture_init(&f);
-    export_meta m = {"<script>alert(1)</script> & \"co\"", 1795833600000LL, 0, 1, "Quoi ?\n<b>gras</b>", NULL, NULL};
+    export_meta m = {"<script>alert(1)</script> & \"co\"", 1795833600000LL, 0, 1, "Quoi ?\n<b>gras</b>", NULL, NULL, NULL};
     sbuf b;
     sbuf_init(&b, 0);
     export_html(&b, &m, &f.book, &f.st, EXPORT_FR, "N0nce");
@@ -597,7 +597,7 @@ END_TEST
 START_TEST(test_csv_results) {
     fixture f;
     fixture_init(&f);
-    export_meta m = {"T", 1795833600000LL, 1795833900000LL, 42, "", NULL, NULL};
+    export_meta m = {"T", 1795833600000LL, 1795833900000LL, 42, "", NULL, NULL, NULL};
     sbuf b;
     sbuf_init(&b, 0);
     export_csv(&b, &m, &f.book, &f.st, EXPORT_FR);
@@ -661,7 +661,7 @@ START_TEST(test_csv_scale_and_text) {
     scale_and_text_init(&f);
     export_book book;
     export_book_init(&book);
-    export_meta m = {"T", 1795833600000LL, 0, 0, "", NULL, NULL};
+    export_meta m = {"T", 1795833600000LL, 0, 0, "", NULL, NULL, NULL};
     sbuf b;
     sbuf_init(&b, 0);
     export_csv(&b, &m, &book, &f.st, EXPORT_FR);
@@ -688,7 +688,7 @@ START_TEST(test_markdown_scale_and_text) {
     scale_and_text_init(&f);
     export_book book;
     export_book_init(&book);
-    export_meta m = {"T", 1795833600000LL, 0, 0, "", NULL, NULL};
+    export_meta m = {"T", 1795833600000LL, 0, 0, "", NULL, NULL, NULL};
     sbuf b;
     sbuf_init(&b, 0);
     export_markdown(&b, &m, &book, &f.st, EXPORT_FR);
@@ -759,7 +759,7 @@ static char *summary_of(poll_t *p, export_lang lang) {
     hist_state_add(&st, &e);
     export_book book;
     export_book_init(&book);
-    export_meta m = {"T", 1795833600000LL, 0, 0, "", NULL, NULL};
+    export_meta m = {"T", 1795833600000LL, 0, 0, "", NULL, NULL, NULL};
     sbuf b;
     sbuf_init(&b, 0);
     export_markdown(&b, &m, &book, &st, lang);
@@ -844,7 +844,7 @@ START_TEST(test_markdown_organisation_answers) {
     export_book book;
     export_book_init(&book);
     const when_zone paris = {"Europe/Paris", winter_paris, NULL};
-    export_meta m = {"T", 1795833600000LL, 0, 0, "", &paris, NULL};
+    export_meta m = {"T", 1795833600000LL, 0, 0, "", &paris, NULL, NULL};
     sbuf b;
     sbuf_init(&b, 0);
     export_markdown(&b, &m, &book, &f.st, EXPORT_FR);
@@ -895,7 +895,7 @@ START_TEST(test_csv_organisation_answers) {
     export_book book;
     export_book_init(&book);
     const when_zone paris = {"Europe/Paris", winter_paris, NULL};
-    export_meta m = {"T", 1795833600000LL, 0, 0, "", &paris, NULL};
+    export_meta m = {"T", 1795833600000LL, 0, 0, "", &paris, NULL, NULL};
     sbuf b;
     sbuf_init(&b, 0);
     export_csv(&b, &m, &book, &f.st, EXPORT_FR);
@@ -954,7 +954,7 @@ START_TEST(test_threshold_note_per_poll) {
     add_poll_event(&st, "2-0", "poll_opened", "Q", q);
     export_book book;
     export_book_init(&book);
-    export_meta m = {"T", 1795833600000LL, 0, 0, "", NULL, NULL};
+    export_meta m = {"T", 1795833600000LL, 0, 0, "", NULL, NULL, NULL};
     sbuf b;
     sbuf_init(&b, 0);
     export_markdown(&b, &m, &book, &st, EXPORT_EN);

@@ -277,6 +277,7 @@ typedef struct signoff_words {
     const char *agreed;               /* "Énoncé adopté le DATE par : A, B (révision R)." */
     const char *agreed_final;         /* ... it is the statement above */
     const char *agreed_changed;       /* ... the statement changed since */
+    const char *agreed_text;          /* the lead of the text agreed, quoted after it */
     const char *endorsed, *declined;  /* "approuve la révision", "refuse (révision" */
     const char *reason;
     const char *csv_decision, *csv_person, *csv_org, *csv_rev, *csv_reason; /* CSV headers */
@@ -289,6 +290,7 @@ static const signoff_words SIGNOFF_FR = {
     "Énoncé adopté le %s (révision %lld, SHA-256 %s) par les organisations présentes : ",
     "C'est l'énoncé final ci-dessus.",
     "L'énoncé a changé depuis : le texte final ci-dessus n'est pas celui qui a été adopté.",
+    "Le texte adopté :",
     "approuve l'énoncé de la révision", "refuse l'énoncé de la révision",
     "motif : ",
     "Décision", "Personne", "Organisation", "Révision", "Motif",
@@ -301,6 +303,7 @@ static const signoff_words SIGNOFF_EN = {
     "Statement agreed on %s (revision %lld, SHA-256 %s) by the organisations present: ",
     "It is the final statement above.",
     "The statement changed since: the final text above is not the one agreed.",
+    "The text agreed:",
     "endorses the statement of revision", "declines the statement of revision",
     "reason: ",
     "Decision", "Person", "Organisation", "Revision", "Reason",
@@ -891,6 +894,15 @@ static void summary_signoff(doc *d, const export_meta *m, const export_book *bk,
         doc_words(d, ". ");
         doc_words(d, final ? sw->agreed_final : sw->agreed_changed);
         doc_para_end(d);
+        if (!final && m->agreed_text) {
+            em_para(d, sw->agreed_text);
+            if (m->agreed_text[0]) doc_quote(d, m->agreed_text);
+            else {
+                doc_para(d);
+                doc_words(d, w->empty_statement);
+                doc_para_end(d);
+            }
+        }
     }
     if (!bk->ndecisions) {
         doc_para(d);

@@ -87,6 +87,7 @@ typedef struct export_meta {
     const char *text;         /* the final statement */
     const when_zone *zone;    /* the workshop's time zone (NULL: UTC) */
     const export_phases *phases; /* the phases run and the contribution balance (NULL: no such sections) */
+    const char *agreed_text;  /* the statement when last agreed (NULL: unknown; shown when it is not the final one) */
 } export_meta;
 
 void export_book_init(export_book *b);
