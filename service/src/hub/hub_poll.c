@@ -20,8 +20,7 @@ bool hub_poll_is_facilitator(const hub_room *r, const hub_session *s) {
     return wk_is_facilitator(&r->w->people[s->participant]);
 }
 
-void hub_send_if(hub_room *r, sbuf *b, bool (*may)(const hub_room *r, const hub_session *s, const void *arg),
-                 const void *arg, uint64_t except) {
+void hub_send_if(hub_room *r, sbuf *b, hub_audience may, const void *arg, uint64_t except) {
     netmsg *m = netmsg_take(b);
     if (!m) return;
     for (size_t i = 0; i < r->nsess; i++)
