@@ -13,6 +13,11 @@
 // (everyone sees `asks`, in role messages, the welcome and the record),
 // asking twice stores nothing; a facilitator on the other process declines
 // or accepts; only a pending request is answered.
+//
+// A poll limited to representatives (representatives_only): only a
+// representative votes for their organisation; a participant, a facilitator
+// and a representative made a participant again are forbidden and change
+// nothing; a role given through one process counts on the other.
 
 const { describe, test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
@@ -172,6 +177,48 @@ describe('roles', { timeout: 120000 }, () => {
     assert.deepEqual(hist.events.filter((e) => e.type === 'role').map((e) => [e.role, e.asks, e.by]), [
       ['participant', 'representative', undefined], ['participant', undefined, fac.participant.id],
       ['participant', 'representative', undefined], ['representative', undefined, fac.participant.id]]);
+    h.assertNoProblems();
+  });
+  test('a poll limited to representatives: only representatives vote, on either process; everyone else is forbidden and changes nothing', { timeout: 60000 }, async () => {
+    const [s1, s2] = h.servers;
+    const w = await s1.createWorkshop({ title: 'Représentant·es' });
+    const { fac, jean, lea } = await cast(w, s1);
+    const ballots = (poll) => h.redis.command('HGETALL', `atelier:{w:${w.id}}:ballots:${poll}`);
+    const def = { kind: 'single', question: 'Signons-nous ?', choices: ['Oui', 'Non'], respondents: 'organisations' };
+
+    // Only on a poll organisations answer, and only a boolean.
+    await fac.refused({ type: 'poll_create', ...def, respondents: 'people', representatives_only: true }, 'bad_request');
+    await fac.refused({ type: 'poll_create', ...def, representatives_only: 'yes' }, 'bad_request');
+    const leaSees = lea.waitFor((m) => m.type === 'poll' && m.poll.representatives_only, 5000, 'the poll, on the other process');
+    const { poll } = await fac.must({ type: 'poll_create', ...def, representatives_only: true, open: true, visibility: 'live' }, 'poll');
+    assert.equal(poll.representatives_only, true);
+    assert.equal((await leaSees).poll.id, poll.id);
+    assert.equal(JSON.parse(await h.redis.command('HGET', `atelier:{w:${w.id}}:polls`, poll.id)).representatives_only, true);
+
+    // Made a representative of Banque; Léa (Asso) and the facilitator (Ville) are not.
+    await fac.must({ type: 'role_set', participant: jean.participant.id, role: 'representative' }, 'role');
+    await waitUntil(() => jean.role === 'representative', 5000, 'Jean told');
+    await lea.refused({ type: 'vote', poll: poll.id, ballot: 0 }, 'forbidden');
+    await fac.refused({ type: 'vote', poll: poll.id, ballot: 0 }, 'forbidden');
+    assert.deepEqual(await ballots(poll.id), []);
+    const mine = await jean.must({ type: 'vote', poll: poll.id, ballot: 1 }, 'my_ballot');
+    assert.deepEqual([mine.ballot, mine.by.participant], [1, jean.participant.id]);
+
+    // Léa made one through the first process: her own process reads the role back, and her vote counts.
+    await fac.must({ type: 'role_set', participant: lea.participant.id, role: 'representative' }, 'role');
+    await waitUntil(() => lea.role === 'representative', 5000, 'Léa told, on the other process');
+    await lea.must({ type: 'vote', poll: poll.id, ballot: 0 }, 'my_ballot');
+
+    // Jean a participant again: he may no longer vote nor withdraw; Banque's answer stands.
+    await fac.must({ type: 'role_set', participant: jean.participant.id, role: 'participant' }, 'role');
+    await waitUntil(() => jean.role === 'participant', 5000, 'Jean a participant again');
+    await jean.refused({ type: 'vote', poll: poll.id, ballot: null }, 'forbidden');
+    const stored = await ballots(poll.id);
+    assert.deepEqual(stored.filter((_, i) => i % 2 === 0).sort(), ['Asso', 'Banque']);
+    // A welcome says the limit too.
+    const late = h.client({ server: s2, workshop: w.id, name: 'Tard', organisation: 'Asso' });
+    assert.equal((await late.start()).polls.find((p) => p.id === poll.id).representatives_only, true);
+    late.close();
     h.assertNoProblems();
   });
 });

@@ -203,7 +203,7 @@ START_TEST(test_organisation_answers) {
                                 "\"respondents\":\"organisations\"}", 100);
     const char *why;
     ck_assert_int_eq(poll_open(p, true, &why), POLL_OK);
-    const poll_voter_id awa = {"pAwa", "Awa", "Ville", 5000};
+    const poll_voter_id awa = {"pAwa", "Awa", "Ville", 5000, false};
     poll_ballot yes = {.picks = 1};
     ck_assert_int_eq(poll_vote_org(p, &awa, &yes, &why), POLL_OK);
     char pub[4096], res[4096], ans[1024];
@@ -818,8 +818,8 @@ static void org_fixture_init(org_fixture *f) {
     const char *why;
     ck_assert_int_eq(poll_open(f->p, true, &why), POLL_OK);
     ck_assert_int_eq(poll_open(f->s, true, &why), POLL_OK);
-    const poll_voter_id awa = {"pAwa", "Awa", "Ville", 1795833660000LL}, lea = {"pLea", "Léa", "Ville", 1795833720000LL},
-                        zoe = {"pZoe", "Zoé *Z*", "Banque", 1795833780000LL};
+    const poll_voter_id awa = {"pAwa", "Awa", "Ville", 1795833660000LL, false}, lea = {"pLea", "Léa", "Ville", 1795833720000LL, false},
+                        zoe = {"pZoe", "Zoé *Z*", "Banque", 1795833780000LL, false};
     poll_ballot first = {.picks = 1}, both = {.picks = 3}, third = {.picks = 4}, four = {.value = 4};
     ck_assert_int_eq(poll_vote_org(f->p, &awa, &first, &why), POLL_OK);
     ck_assert_int_eq(poll_vote_org(f->p, &zoe, &third, &why), POLL_OK);

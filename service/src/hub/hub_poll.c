@@ -374,7 +374,7 @@ static poll_err on_vote(hub_room *r, const wk_participant *me, bool fac, const c
     poll_err e = poll_ballot_from_json(p, cJSON_GetObjectItemCaseSensitive(o, "ballot"), &b, why);
     if (e != POLL_OK) return e;
     if (p->def.respondents != POLL_ORGANISATIONS) return poll_vote(p, me->id, me->org, &b, why);
-    const poll_voter_id who = {me->id, me->name, me->org, hub_now_ms()};
+    const poll_voter_id who = {me->id, me->name, me->org, hub_now_ms(), me->role == WK_REPRESENTATIVE};
     return poll_vote_org(p, &who, &b, why);
 }
 
