@@ -18,10 +18,16 @@
 // representative votes for their organisation; a participant, a facilitator
 // and a representative made a participant again are forbidden and change
 // nothing; a role given through one process counts on the other.
+//
+// The exports list the people with their roles: representatives and
+// facilitators marked within their organisation, observers counted and
+// listed apart, never as an organisation (with an organisation of their
+// own or none), never a first arrival; the JSON export's participants carry
+// their roles.
 
 const { describe, test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
-const { Harness, waitUntil, getJson, fetchAllHistory } = require('./harness');
+const { Harness, waitUntil, getJson, fetchAllHistory, bearer, csvTables, unhtml } = require('./harness');
 
 const peopleKey = (w) => `atelier:{w:${w}}:people`;
 
@@ -219,6 +225,50 @@ describe('roles', { timeout: 120000 }, () => {
     const late = h.client({ server: s2, workshop: w.id, name: 'Tard', organisation: 'Asso' });
     assert.equal((await late.start()).polls.find((p) => p.id === poll.id).representatives_only, true);
     late.close();
+    h.assertNoProblems();
+  });
+  test('the exports: people with their roles, observers apart and never an organisation (md, html, json, csv; fr, en)', { timeout: 60000 }, async () => {
+    const [s1, s2] = h.servers;
+    const w = await s1.createWorkshop({ title: 'Qui était là' });
+    const { fac, jean } = await cast(w, s1);
+    await fac.must({ type: 'role_set', participant: jean.participant.id, role: 'representative' }, 'role');
+    const { key } = await fac.must({ type: 'observer_link', action: 'create' }, 'observer_link');
+    for (const [name, organisation] of [['Zoé', undefined], ['Inès', 'Fondation']]) {
+      await h.client({ server: s2, workshop: w.id, name, organisation, observe: key }).start();
+    }
+    const exp = async (q) => {
+      const r = await s1.http('GET', `/api/workshops/${w.id}/export?${q}`, { headers: bearer(w.facilitator_key), timeoutMs: 10000 });
+      assert.equal(r.status, 200, `${q}: ${r.status} ${r.text.slice(0, 200)}`);
+      return r.text;
+    };
+    const N = '\u202F';
+    // Arrivals are marks written after the welcome: wait until the observers' are there.
+    await waitUntil(async () => (await fetchAllHistory(s1.port, w.id, { only: 'marks' })).events.filter((e) => e.type === 'arrived').length === 5, 5000, 'five arrivals');
+
+    const md = await exp('format=md&lang=fr');
+    for (const want of [
+      '· 3 personnes · 3 organisations · 2 observateur·rices\n',
+      '| Asso | 1 |\n| Banque | 1 |\n| Ville | 1 |\n\n',
+      `## Personnes\n\n- Asso${N}: Léa\n- Banque${N}: Jean (représentant·e)\n- Ville${N}: Awa (animateur·rice)\n- Observateur·rices (2)${N}: Inès (Fondation), Zoé\n\n`,
+    ]) assert.ok(md.includes(want), `missing ${JSON.stringify(want)} in:\n${md}`);
+    assert.ok(!md.includes('| Fondation |') && !md.includes('|  |'), md);
+    assert.deepEqual(md.match(/Première arrivée.*$/gm), [`Première arrivée${N}: Ville`, `Première arrivée${N}: Banque`, `Première arrivée${N}: Asso`]);
+    const mdEn = await exp('format=md&lang=en');
+    assert.ok(mdEn.includes('· 3 people · 3 organisations · 2 observers\n'), mdEn);
+    assert.ok(mdEn.includes('## People\n\n- Asso: Léa\n- Banque: Jean (representative)\n- Ville: Awa (facilitator)\n- Observers (2): Inès (Fondation), Zoé\n'), mdEn);
+    const html = unhtml(await exp('format=html&lang=fr'));
+    assert.ok(html.includes(`Banque${N}: Jean (représentant·e)`) && html.includes(`Observateur·rices (2)${N}: Inès (Fondation), Zoé`), html);
+
+    const json = JSON.parse(await exp('format=json'));
+    assert.deepEqual(json.participants.map((p) => [p.name, p.org, p.role]), [
+      ['Awa', 'Ville', 'facilitator'], ['Inès', 'Fondation', 'observer'], ['Jean', 'Banque', 'representative'],
+      ['Léa', 'Asso', 'participant'], ['Zoé', '', 'observer']]);
+
+    for (const lang of ['fr', 'en']) {
+      const moments = csvTables(await exp(`format=csv&lang=${lang}`)).pop();
+      const arrivals = moments.filter((r) => r[1] === (lang === 'fr' ? 'Première arrivée' : 'First arrival')).map((r) => r[2]);
+      assert.deepEqual(arrivals, ['Ville', 'Banque', 'Asso'], `${lang}: ${JSON.stringify(moments)}`);
+    }
     h.assertNoProblems();
   });
 });
