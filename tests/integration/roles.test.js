@@ -24,6 +24,10 @@
 // listed apart, never as an organisation (with an organisation of their
 // own or none), never a first arrival; the JSON export's participants carry
 // their roles.
+//
+// A role changed while a process could not hear the announcements is read
+// back from the records when its subscription is up again. A participant who
+// resumes with the facilitator key is a facilitator in their record too.
 
 const { describe, test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
@@ -269,6 +273,44 @@ describe('roles', { timeout: 120000 }, () => {
       const arrivals = moments.filter((r) => r[1] === (lang === 'fr' ? 'Première arrivée' : 'First arrival')).map((r) => r[2]);
       assert.deepEqual(arrivals, ['Ville', 'Banque', 'Asso'], `${lang}: ${JSON.stringify(moments)}`);
     }
+    h.assertNoProblems();
+  });
+  test('a role changed while the announcements could not be heard is read back when the subscription is up again', { timeout: 30000 }, async () => {
+    const [s1] = h.servers;
+    const w = await s1.createWorkshop({ title: 'Pas entendu' });
+    const { fac, jean } = await cast(w, s1);
+    // Changed behind the processes' backs: the record only, no announcement.
+    const record = await storedPerson(h, w.id, jean.participant.id);
+    await h.redis.command('HSET', peopleKey(w.id), jean.participant.id, JSON.stringify({ ...record, role: 'representative' }));
+    const told = [fac, jean].map((c) => c.waitFor((m) => m.type === 'role' && m.participant === jean.participant.id, 10000, `${c.tag}: the role, read back`));
+    await h.redis.command('CLIENT', 'KILL', 'TYPE', 'pubsub');
+    for (const m of await Promise.all(told)) {
+      assert.deepEqual([m.role, m.asks, m.by], ['representative', undefined, undefined]);
+      assert.equal(typeof m.at, 'number');
+    }
+    // Its rights follow: a representative may no longer ask to be one.
+    await jean.refused({ type: 'representative_request' }, 'forbidden');
+    h.assertNoProblems();
+  });
+  test('a participant who resumes with the facilitator key is a facilitator in the stored record too', { timeout: 30000 }, async () => {
+    const [s1, s2] = h.servers;
+    const w = await s1.createWorkshop({ title: 'Promu·e' });
+    const { jean } = await cast(w, s1);
+    await jean.must({ type: 'representative_request' }, 'role');
+    assert.equal((await storedPerson(h, w.id, jean.participant.id)).asks, 'representative');
+    const promoted = h.twin(jean, { server: s2, key: w.facilitator_key });
+    promoted.role = 'facilitator'; // the role it expects back (the harness checks a resume keeps it)
+    const welcome = await promoted.start();
+    assert.deepEqual([welcome.role, welcome.participant.role, welcome.participant.asks], ['facilitator', 'facilitator', undefined]);
+    const record = await storedPerson(h, w.id, jean.participant.id);
+    assert.deepEqual([record.role, record.asks, record.name, record.organisation], ['facilitator', undefined, 'Jean', 'Banque']);
+    // A process that loads the workshop afterwards reads it so.
+    const s3 = await h.addServer();
+    const late = h.client({ server: s3, workshop: w.id, name: 'Tard', organisation: 'Asso' });
+    const seen = late.waitFor((m) => m.type === 'arrived' && m.participant.id === jean.participant.id, 5000, 'Jean, on the new process');
+    const wl = await late.start();
+    const jeanThere = wl.participants.find((p) => p.id === jean.participant.id) || (await seen).participant;
+    assert.equal(jeanThere.role, 'facilitator');
     h.assertNoProblems();
   });
 });

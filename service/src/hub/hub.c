@@ -191,6 +191,7 @@ void hub_notify_state(void *ud, bool up) {
         if (r->state != ROOM_READY) continue;
         hub_workshop_reread(r);
         hub_observer_reread(r);
+        hub_role_reread(r);
         if (!r->w->in_flight && !r->catching_up) hub_room_catch_up(r);
     }
 }

@@ -368,6 +368,9 @@ void hub_workshop_reread(hub_room *r);
 void hub_role_message(hub *h, hub_session *s, proto_msg *msg);
 /* "ID role ORIGIN PARTICIPANT T BY" from atelier:notify (rest: from ORIGIN). */
 void hub_role_notified(hub_room *r, const char *rest, size_t len);
+/* Read every person's record back (announcements may have been missed):
+ * a role or request that changed meanwhile is told. */
+void hub_role_reread(hub_room *r);
 
 /* The observer link (hub_observer.c): observer_link. */
 void hub_observer_message(hub *h, hub_session *s, proto_msg *msg);

@@ -162,11 +162,15 @@ void hub_leave(hub_session *s) {
     hub_room_unref(r);
 }
 
+/* A join waiting for its person's record to be stored. */
 typedef struct join_saved {
     hub_room *room;
     uint64_t conn;
-    int who;
-    char idjson[PROTO_IDJSON_MAX + 1];
+    int who;                            /* the person joining */
+    char idjson[PROTO_IDJSON_MAX + 1];  /* the join's request id */
+    wk_role role;                       /* the role stored: theirs once it is */
+    bool resume;                        /* a resume: the welcome carries what it missed since `from` */
+    int64_t from;
 } join_saved;
 
 static void participant_saved(redisReply *reply, void *priv) {
@@ -174,13 +178,18 @@ static void participant_saved(redisReply *reply, void *priv) {
     hub_room *r = j->room;
     hub *h = r->hub;
     hub_session *s = net_session(h->net, j->conn);
+    bool stored = reply && reply->type != REDIS_REPLY_ERROR && !(reply->type == REDIS_REPLY_INTEGER && reply->integer == 0);
+    if (stored && r->state == ROOM_READY) { /* the person has the role stored (a facilitator asks for nothing) */
+        r->w->people[j->who].role = j->role;
+        if (j->role == WK_FACILITATOR) r->w->people[j->who].asks = false;
+    }
     if (s && s->state == SESS_JOINING) {
         if (!reply || reply->type == REDIS_REPLY_ERROR)
             refuse(h, s, PROTO_EUNAVAILABLE, HUB_UNAVAILABLE, j->idjson);
-        else if (reply->type == REDIS_REPLY_INTEGER && reply->integer == 0) /* deleted by another process, */
-            refuse(h, s, PROTO_ENOT_FOUND, "this workshop was deleted", j->idjson); /* whose word is on its way */
+        else if (!stored) /* deleted by another process, whose word is on its way */
+            refuse(h, s, PROTO_ENOT_FOUND, "this workshop was deleted", j->idjson);
         else
-            finish_join(r, s, j->who, j->idjson, false, 0);
+            finish_join(r, s, j->who, j->idjson, j->resume, j->from);
     }
     free(j);
     hub_room_unref(r);
@@ -227,6 +236,9 @@ static bool reread_participant(hub_room *r, uint64_t conn, proto_msg *msg) {
 
 void hub_join_ready(hub_room *r, uint64_t conn, proto_msg *msg) { join_decide(r, conn, msg, false); }
 
+static bool save_person(hub_room *r, hub_session *s, int who, wk_role role, const char *idjson, bool resume,
+                        int64_t from);
+
 static void join_resume(hub_room *r, hub_session *s, proto_msg *msg, bool reread) {
     hub *h = r->hub;
     workshop *w = r->w;
@@ -241,12 +253,19 @@ static void join_resume(hub_room *r, hub_session *s, proto_msg *msg, bool reread
         refuse(h, s, PROTO_EFORBIDDEN, "the observer link was revoked", msg->idjson);
         return;
     }
-    if (j->key) w->people[who].role = WK_FACILITATOR;
     if (j->rev > w->rev) {
         refuse(h, s, PROTO_EBAD_REQUEST, "resume revision is ahead of the server's", msg->idjson);
         return;
     }
-    finish_join(r, s, who, msg->idjson, true, j->rev);
+    if (!j->key || w->people[who].role == WK_FACILITATOR) {
+        finish_join(r, s, who, msg->idjson, true, j->rev);
+        return;
+    }
+    /* Resumed with the facilitator key: a facilitator from now on, in the
+     * record too (exports, other processes, later loads), stored before the
+     * welcome says so. */
+    if (!save_person(r, s, who, WK_FACILITATOR, msg->idjson, true, j->rev))
+        refuse(h, s, PROTO_EUNAVAILABLE, HUB_UNAVAILABLE, msg->idjson);
 }
 
 /* {"name","organisation","role","secret"[,"okey"]}: what atelier_person
@@ -278,9 +297,7 @@ static void join_new(hub_room *r, hub_session *s, proto_msg *msg) {
     const proto_join *j = &msg->u.join;
     char pid[WK_PID_LEN + 1], secret[WK_SECRET_LEN + 1];
     pid[0] = 'p';
-    join_saved *js = calloc(1, sizeof *js);
-    if (!js || !net_random_b64url(pid + 1, WK_PID_LEN - 1) || !net_random_b64url(secret, WK_SECRET_LEN)) {
-        free(js);
+    if (!net_random_b64url(pid + 1, WK_PID_LEN - 1) || !net_random_b64url(secret, WK_SECRET_LEN)) {
         refuse(h, s, PROTO_EINTERNAL, "could not create the participant", msg->idjson);
         return;
     }
@@ -290,25 +307,32 @@ static void join_new(hub_room *r, hub_session *s, proto_msg *msg) {
     const char *same = role == WK_OBSERVER ? NULL : wk_same_org(w, j->organisation);
     int who = wk_add_participant(w, pid, secret, j->name, same ? same : j->organisation, role);
     if (who < 0) {
-        free(js);
         refuse(h, s, PROTO_EINTERNAL, "out of memory", msg->idjson);
         return;
     }
     if (role == WK_OBSERVER) snprintf(w->people[who].okey, sizeof w->people[who].okey, "%s", j->observer_key);
-    js->room = r;
-    js->conn = s->conn;
-    js->who = who;
-    snprintf(js->idjson, sizeof js->idjson, "%s", msg->idjson);
+    if (!save_person(r, s, who, role, msg->idjson, false, 0)) refuse(h, s, PROTO_EUNAVAILABLE, HUB_UNAVAILABLE, msg->idjson);
+}
+
+/* Store person who's record with `role` (atelier_person), then finish the
+ * join: false (nothing sent) when it could not go. */
+static bool save_person(hub_room *r, hub_session *s, int who, wk_role role, const char *idjson, bool resume,
+                        int64_t from) {
+    join_saved *js = calloc(1, sizeof *js);
+    if (!js) return false;
+    *js = (join_saved){.room = r, .conn = s->conn, .who = who, .role = role, .resume = resume, .from = from};
+    snprintf(js->idjson, sizeof js->idjson, "%s", idjson);
+    const wk_participant *p = &r->w->people[who];
+    wk_participant stored = *p; /* shares p's strings, only for writing the record */
+    stored.role = role;
     sbuf rec;
     sbuf_init(&rec, 0);
-    write_person_record(&rec, &w->people[who]);
+    write_person_record(&rec, &stored);
     bool ok = sbuf_ok(&rec) && hub_room_cmd(r, participant_saved, js, "FCALL atelier_person 2 %s %s %s %s", r->k_meta,
-                                            r->k_people, pid, sbuf_data(&rec));
+                                            r->k_people, p->id, sbuf_data(&rec));
     sbuf_free(&rec);
-    if (!ok) {
-        free(js);
-        refuse(h, s, PROTO_EUNAVAILABLE, HUB_UNAVAILABLE, msg->idjson);
-    }
+    if (!ok) free(js);
+    return ok;
 }
 
 static void join_decide(hub_room *r, uint64_t conn, proto_msg *msg, bool reread) {

@@ -164,15 +164,26 @@ typedef struct role_reread {
     int64_t at;                         /* when (the event's time) */
 } role_reread;
 
+/* A person's record read back: the model takes it, and everyone here is
+ * told their role when `always` (an announcement said it changed) or when
+ * the record changed the role or the request of someone known here. */
+static void take_record(hub_room *r, const char *pid, const char *json, const char *by, int64_t at, bool always) {
+    int before = wk_find_participant(r->w, pid);
+    wk_role role = before >= 0 ? r->w->people[before].role : WK_PARTICIPANT;
+    bool asks = before >= 0 && r->w->people[before].asks;
+    if (!hub_person_upsert(r->w, pid, json)) return;
+    int who = wk_find_participant(r->w, pid);
+    if (who < 0) return;
+    const role_news n = {&r->w->people[who], by, at};
+    if (always || (before >= 0 && (n.p->role != role || n.p->asks != asks)))
+        hub_tell(r, write_role, &n, NULL, NULL, 0, NULL);
+}
+
 static void reread(redisReply *reply, void *priv) {
     role_reread *rr = priv;
     hub_room *r = rr->room;
-    if (r->state == ROOM_READY && reply && reply->type == REDIS_REPLY_STRING &&
-        hub_person_upsert(r->w, rr->participant, reply->str)) {
-        int who = wk_find_participant(r->w, rr->participant);
-        const role_news n = {who >= 0 ? &r->w->people[who] : NULL, rr->by, rr->at};
-        if (n.p) hub_tell(r, write_role, &n, NULL, NULL, 0, NULL);
-    }
+    if (r->state == ROOM_READY && reply && reply->type == REDIS_REPLY_STRING)
+        take_record(r, rr->participant, reply->str, rr->by, rr->at, true);
     free(rr);
     hub_room_unref(r);
 }
@@ -192,3 +203,22 @@ void hub_role_notified(hub_room *r, const char *rest, size_t len) {
     snprintf(rr->by, sizeof rr->by, "%s", strcmp(by, "-") == 0 ? "" : by);
     if (!hub_room_cmd(r, reread, rr, "HGET %s %s", r->k_people, rr->participant)) free(rr);
 }
+
+/* ---- Changes missed while the subscription was down ---- */
+
+/* Every record, compared with the model. Who decided and when is in the
+ * history, not in the record: those told hear the change now, without by. */
+static void reread_all(redisReply *reply, void *priv) {
+    hub_room *r = priv;
+    if (r->state == ROOM_READY && reply && reply->type == REDIS_REPLY_ARRAY) {
+        int64_t now = hub_now_ms();
+        for (size_t i = 0; i + 1 < reply->elements; i += 2) {
+            const redisReply *pid = reply->element[i], *rec = reply->element[i + 1];
+            if (pid->type == REDIS_REPLY_STRING && rec->type == REDIS_REPLY_STRING)
+                take_record(r, pid->str, rec->str, NULL, now, false);
+        }
+    }
+    hub_room_unref(r);
+}
+
+void hub_role_reread(hub_room *r) { hub_room_cmd(r, reread_all, r, "HGETALL %s", r->k_people); }
