@@ -3,6 +3,8 @@
 # builds run alternately (run-to-run noise on this VM is larger than many
 # differences worth measuring). Starts its own Redis (port 6421, AOF everysec,
 # like run.sh) and server (port 8621), prints the key figures, stops both.
+# AB_REDIS_PORT and AB_SERVER_PORT choose other ports (several people
+# measuring on one machine).
 #
 #   bench/ab.sh OLD/atelier --mode throughput --typers 20 --clients 20 --duration 10 --warmup 2
 #   bench/ab.sh build/atelier --mode throughput --typers 20 --clients 20 --duration 10 --warmup 2
@@ -10,16 +12,18 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BIN=$1
 shift
+RPORT=${AB_REDIS_PORT:-6421}
+SPORT=${AB_SERVER_PORT:-8621}
 D=$(mktemp -d /tmp/atelier-ab.XXXXXX)
-redis-server --port 6421 --bind 127.0.0.1 --dir "$D" --appendonly yes --appendfsync everysec --save '' \
+redis-server --port "$RPORT" --bind 127.0.0.1 --dir "$D" --appendonly yes --appendfsync everysec --save '' \
     --logfile "$D/redis.log" &
 RP=$!
-for _ in $(seq 50); do redis-cli -p 6421 ping >/dev/null 2>&1 && break; sleep 0.1; done
-"$BIN" --port 8621 --redis redis://127.0.0.1:6421 --log-level warn --rate 100000 --burst 100000 >"$D/server.log" 2>&1 &
+for _ in $(seq 50); do redis-cli -p "$RPORT" ping >/dev/null 2>&1 && break; sleep 0.1; done
+"$BIN" --port "$SPORT" --redis "redis://127.0.0.1:$RPORT" --log-level warn --rate 100000 --burst 100000 >"$D/server.log" 2>&1 &
 SP=$!
-for _ in $(seq 50); do curl -sf http://127.0.0.1:8621/healthz >/dev/null && break; sleep 0.1; done
+for _ in $(seq 50); do curl -sf "http://127.0.0.1:$SPORT/healthz" >/dev/null && break; sleep 0.1; done
 echo "load average $(cut -d' ' -f1 /proc/loadavg)"
-"${LOAD:-$ROOT/build/atelier-load}" --url 127.0.0.1:8621 --server-pid "$SP" --redis-pid "$RP" "$@" 2>&1 |
+"${LOAD:-$ROOT/build/atelier-load}" --url "127.0.0.1:$SPORT" --server-pid "$SP" --redis-pid "$RP" "$@" 2>&1 |
     grep '^RESULT' | tr ' ' '\n' |
     grep -E '^(committed_per_s|e2e_p50_ms|e2e_p99_ms|e2e_rx_p50_ms|e2e_rx_p99_ms|server_us_per_delivery|server_us_per_op|other_cpu_pct|missing|disagree)=' |
     tr '\n' ' ' || true

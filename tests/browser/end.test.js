@@ -6,9 +6,9 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { ROOT } from './harness.js';
+import { ROOT, apiCreate } from './harness.js';
 import { setupFile, axe, badTypography, until, PHONE, NNBSP } from './i12.js';
-import { connected, statement, noProblems } from './helpers.js';
+import { connected, statement, noProblems, join } from './helpers.js';
 
 const env = await setupFile();
 const SHOTS = path.join(ROOT, 'tests/browser/screenshots');
@@ -49,6 +49,31 @@ test('home: join with a code; unknown codes and too many tries are said plainly'
   // #/join/CODE (a link or a scanned code) looks it up at once.
   await page.goto(`${env.server.url}/#/join/${w.code}`);
   await page.waitForURL(new RegExp(`#/w/${w.id}$`));
+  noProblems(page);
+});
+
+test('a #/join link looked up while the person goes elsewhere does not pull them back', async (t) => {
+  const page = await env.page(t);
+  const there = await apiCreate(env.server.url, 'Ailleurs', '');
+  const looked = await apiCreate(env.server.url, 'Celui du code', '');
+  let release;
+  const held = new Promise((r) => { release = r; });
+  await page.route('**/api/join/**', async (r) => {
+    await held;
+    await r.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify({ id: looked.id }) });
+  });
+  const asked = page.waitForRequest('**/api/join/**');
+  await page.goto(`${env.server.url}/#/join/482913`);
+  await asked;
+  // Before the answer comes, the person opens another workshop.
+  await page.evaluate((id) => { location.hash = `#/w/${id}`; }, there.id);
+  await page.locator('#join-name').waitFor();
+  const answered = page.waitForResponse('**/api/join/**');
+  release();
+  await (await answered).finished();
+  // Give the page's promise chain its turn, then look: still where they went.
+  await page.evaluate(() => new Promise((r) => setTimeout(r, 300)));
+  assert.match(page.url(), new RegExp(`#/w/${there.id}$`));
   noProblems(page);
 });
 
@@ -97,6 +122,78 @@ test('the end: every page says it, the statement is read-only, summary and repla
   await jean.keyboard.type(' Rouvert.');
   await until(async () => (await statement(fac)).endsWith(' Rouvert.'), { message: 'writing again' });
   noProblems(fac, jean);
+});
+
+test('after the end: "Lancer" waits for a reopen and says why, drafts stay possible, a reconnect keeps the banner, reopen goes once', async (t) => {
+  const w = await env.workshop(t);
+  const { fac } = w;
+  await fac.locator('#poll-new-toggle').click();
+  await fac.locator('[data-action="launch"][data-ready="vision"]').click();
+  await fac.locator('.poll-card[data-state="open"]').waitFor();
+  await fac.locator('#end-workshop').click();
+  await fac.locator('#end-confirm-yes').click();
+  await fac.locator('#ended-banner').waitFor();
+
+  // The closed poll says why it cannot be reopened now.
+  await fac.locator('.poll-card[data-state="closed"] .ended-hint', { hasText: 'rouvrez-le' }).waitFor();
+  assert.equal(await fac.locator('.poll-card [data-action="reopen"]').count(), 0);
+  // "Lancer" is there, unusable, and says why; a draft can still be made.
+  await fac.locator('#poll-new-toggle').click();
+  const launch = fac.locator('[data-action="launch"][data-ready="impact"]');
+  assert.equal(await launch.getAttribute('aria-disabled'), 'true');
+  await fac.locator('#poll-launch-ended', { hasText: "rouvrez l'atelier d'abord" }).waitFor();
+  await launch.click({ force: true }); // a person may click it anyway
+  await fac.locator('[data-action="prepare"][data-ready="impact"]').click();
+  const launchNow = fac.locator('.poll-form [data-action="launch"]');
+  assert.equal(await launchNow.getAttribute('aria-disabled'), 'true');
+  await fac.locator('.poll-form .ended-hint', { hasText: "rouvrez l'atelier d'abord" }).waitFor();
+  await launchNow.click({ force: true });
+  await fac.locator('.poll-form [data-action="save"]').click();
+  await fac.locator('.poll-card[data-state="draft"]').waitFor();
+  // Sent after the two clicks on "Lancer": had either gone, its poll would be here first.
+  assert.equal(await fac.locator('.poll-card').count(), 2);
+  assert.equal(await fac.locator('.poll-card[data-state="open"]').count(), 0);
+  await axe(fac, 'ended, new poll panel');
+
+  // The summary's status line and the focus survive a reconnect (the welcome changes nothing).
+  const frames = [];
+  fac.on('websocket', (ws) => ws.on('framesent', (f) => { if (typeof f.payload === 'string') frames.push(JSON.parse(f.payload).type); }));
+  await Promise.all([fac.waitForEvent('download'), fac.locator('#summary-download').click()]);
+  await fac.locator('#summary-status', { hasText: 'Résumé téléchargé' }).waitFor();
+  await fac.context().setOffline(true);
+  await until(async () => !(await fac.locator('#connection-status.status-connected').count()), { message: 'offline' });
+  await fac.context().setOffline(false);
+  await connected(fac);
+  assert.equal(await fac.locator('#summary-status').textContent(), 'Résumé téléchargé.');
+  assert.equal(await fac.evaluate(() => document.activeElement.id), 'summary-download');
+
+  // A double click on "Reopen" sends one request.
+  await fac.locator('#reopen-workshop').dblclick();
+  await fac.locator('#ended-banner').waitFor({ state: 'hidden' });
+  assert.equal(frames.filter((f) => f === 'workshop_reopen').length, 1);
+  noProblems(fac);
+});
+
+test('"Terminer" cut off before the answer: the page says it does not know yet, then shows the state', async (t) => {
+  const w = await apiCreate(env.server.url, 'Coupure', '');
+  const fac = await env.page(t);
+  // The end request is lost on the way, then the link drops.
+  const sockets = new Set();
+  await fac.routeWebSocket(/\/ws$/, (ws) => {
+    const server = ws.connectToServer();
+    sockets.add(ws);
+    ws.onMessage((m) => { if (JSON.parse(m).type !== 'workshop_end') server.send(m); });
+  });
+  await join(fac, `${env.server.url}/#/w/${w.id}?key=${w.facilitator_key}`, 'Awa', 'Ville de Lyon');
+  await fac.locator('#end-workshop').click();
+  await fac.locator('#end-confirm-yes').click();
+  for (const ws of sockets) await ws.close({ code: 1006 }).catch(() => {});
+  await fac.locator('#end-confirm .form-error', { hasText: 'on ne sait pas encore' }).waitFor();
+  await connected(fac);
+  // The server never got it: still open, as the page now shows.
+  assert.equal(await fac.locator('#ended-banner').isHidden(), true);
+  assert.equal(await fac.locator('#statement').evaluate((e) => e.readOnly), false);
+  noProblems(fac);
 });
 
 test('a deleted workshop says who deleted it to the people still connected', async (t) => {

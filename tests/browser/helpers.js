@@ -54,3 +54,33 @@ export function noProblems(...pages) {
     assert.deepEqual(p.dialogs, [], 'no dialogs (no injected script ran)');
   }
 }
+
+// A move shows on the slider at once; the text, clock, event, presence,
+// polls and marks are drawn at the page's next animation frame, late on a
+// busy machine. This resolves after that frame (callbacks of one frame run
+// in the order they were asked for, the view's first).
+export const drawn = (page) => page.evaluate(() => new Promise((r) => { requestAnimationFrame(() => r()); }));
+
+/**
+ * The timeline's marks as laid out: every one a target of 24 px at least,
+ * none overlapping another, all within the timeline (issue #12, item 8).
+ * Resolves after a frame so a resize has been laid out.
+ */
+export async function marksApart(page, what) {
+  await drawn(page);
+  const { boxes, track } = await page.locator('.timeline-marks').evaluate((el) => ({
+    track: el.getBoundingClientRect().toJSON(),
+    boxes: [...el.querySelectorAll('.mark')].map((m) => m.getBoundingClientRect().toJSON()),
+  }));
+  assert.ok(boxes.length > 0, `${what}: marks drawn`);
+  for (const [i, b] of boxes.entries()) {
+    assert.ok(b.width >= 24 && b.height >= 24, `${what}: mark ${i} is ${b.width}×${b.height}`);
+    assert.ok(b.left >= track.left - 0.5 && b.right <= track.right + 0.5 && b.bottom <= track.bottom + 0.5, `${what}: mark ${i} inside the timeline`);
+    for (const [j, c] of boxes.entries()) {
+      if (j <= i) continue;
+      const overlap = Math.min(b.right, c.right) - Math.max(b.left, c.left) > 0.5 && Math.min(b.bottom, c.bottom) - Math.max(b.top, c.top) > 0.5;
+      assert.ok(!overlap, `${what}: marks ${i} and ${j} overlap`);
+    }
+  }
+  return boxes.length;
+}

@@ -7,7 +7,7 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { ROOT } from './harness.js';
+import { ROOT, artifact } from './harness.js';
 import { setupFile, axe, notCut, badTypography, until, NNBSP } from './i12.js';
 import { typeAt, noProblems } from './helpers.js';
 
@@ -68,10 +68,12 @@ test('the presenter view follows the current poll, with the QR code, the code an
   assert.equal(await present.evaluate(() => document.documentElement.scrollHeight <= window.innerHeight + 1), true, 'fits the screen');
   assert.deepEqual(await badTypography(present), []);
 
-  // Hidden results stay hidden on the shared screen.
+  // Hidden results stay hidden on the shared screen, and so does how many
+  // answered: participants are told neither.
   await fac.locator('.poll-card', { hasText: VISION }).locator('[data-action="vis-hidden"]').click();
   await present.locator('.presenter-waiting').waitFor();
   assert.equal(await present.locator('.bar-row').count(), 0);
+  assert.doesNotMatch(await present.locator('#presenter-results').textContent(), /ont répondu/);
 
   // The facilitator launches another: the screen follows.
   await fac.locator('#poll-new-toggle').click();
@@ -99,4 +101,50 @@ test('the presenter view follows the current poll, with the QR code, the code an
   await present.screenshot({ path: path.join(SHOTS, 'presenter-en.png') });
   assert.deepEqual(present.problems, []);
   noProblems(fac, jean);
+});
+
+test('"Reload" after an error in the presenter window brings the presenter view back', async (t) => {
+  const w = await env.workshop(t);
+  const { fac } = w;
+  // The presenter's join is refused once (a reason the page cannot fix: it gives up).
+  let refuse = true;
+  await fac.context().routeWebSocket(/\/ws$/, (ws) => {
+    const server = ws.connectToServer();
+    ws.onMessage((m) => {
+      if (refuse && JSON.parse(m).type === 'join') ws.send(JSON.stringify({ type: 'error', re: 'join', id: JSON.parse(m).id, code: 'bad_state', message: 'refused by the test' }));
+      else server.send(m);
+    });
+  });
+  const [present] = await Promise.all([fac.context().waitForEvent('page'), fac.locator('#present-link').click()]);
+  await present.locator('#msg-heading', { hasText: "L'atelier doit être rechargé" }).waitFor();
+  refuse = false;
+  await present.locator('.message button.primary').click();
+  await present.locator('#presenter-fullscreen').waitFor();
+  assert.match(present.url(), /#\/w\/[\w-]+\/present$/);
+  assert.equal(await present.locator('#statement').count(), 0, 'not the full workshop page');
+  noProblems(present, fac);
+});
+
+test('the presenter view: focus without a poll, a refused full screen and a lost connection are said', async (t) => {
+  const w = await env.workshop(t);
+  const { fac } = w;
+  const [present] = await Promise.all([fac.context().waitForEvent('page'), fac.locator('#present-link').click()]);
+  await present.locator('#presenter-fullscreen').waitFor();
+  // No poll yet: the focus goes to how to join, not to a hidden heading.
+  await until(async () => (await present.evaluate(() => document.activeElement?.id)) === 'presenter-join-title', { message: 'focus on "join"' });
+
+  // The browser refuses full screen: the button says so instead of doing nothing.
+  await present.evaluate(() => { document.documentElement.requestFullscreen = () => Promise.reject(new TypeError('not allowed')); });
+  await present.locator('#presenter-fullscreen').click();
+  await present.locator('#presenter-fullscreen-note', { hasText: 'Le navigateur a refusé le plein écran' }).waitFor();
+
+  // The link drops: the screen says it is not up to date, until it is back.
+  assert.equal(await present.locator('#presenter-connection').isHidden(), true);
+  await fac.context().setOffline(true);
+  await present.locator('#presenter-connection', { hasText: 'Connexion perdue' }).waitFor();
+  await present.screenshot({ path: artifact('presenter-offline-fr.png') });
+  await fac.context().setOffline(false);
+  await present.locator('#presenter-connection').waitFor({ state: 'hidden' });
+  await axe(present, 'presenter view without a poll');
+  noProblems(present, fac);
 });

@@ -22,7 +22,7 @@ import { Replay } from '../../web-client/src/state/replay.js';
 import {
   ROOT, setup, startServer, artifact, until, apiCreate, serverText, sleep,
 } from './harness.js';
-import { noProblems } from './helpers.js';
+import { noProblems, drawn, marksApart } from './helpers.js';
 
 const require = createRequire(import.meta.url);
 const AXE = require.resolve('axe-core/axe.min.js');
@@ -76,40 +76,12 @@ async function history(key) {
 // The moment at each position of the page's axis (one position per event).
 const revAfter = (e) => (e.type === 'op' ? e.rev + 1 : e.rev);
 const shown = (page) => page.locator('#replay-text').evaluate((el) => el.textContent);
-// A move shows on the slider at once; the text, clock, event, presence,
-// polls and marks are drawn at the page's next animation frame, late on a
-// busy machine. This resolves after that frame (callbacks of one frame run
-// in the order they were asked for, the view's first).
-const drawn = (page) => page.evaluate(() => new Promise((r) => { requestAnimationFrame(() => r()); }));
 const sliderPos = (page) => page.locator('#replay-slider').evaluate((el) => Number(el.value));
 async function setSlider(page, pos) {
   await page.locator('#replay-slider').evaluate((el, v) => {
     el.value = String(v);
     el.dispatchEvent(new Event('input', { bubbles: true }));
   }, pos);
-}
-/**
- * The timeline's marks as laid out: every one a target of 24 px at least,
- * none overlapping another, all within the timeline (issue #12, item 8).
- * Resolves after a frame so a resize has been laid out.
- */
-async function marksApart(page, what) {
-  await drawn(page);
-  const { boxes, track } = await page.locator('.timeline-marks').evaluate((el) => ({
-    track: el.getBoundingClientRect().toJSON(),
-    boxes: [...el.querySelectorAll('.mark')].map((m) => m.getBoundingClientRect().toJSON()),
-  }));
-  assert.ok(boxes.length > 0, `${what}: marks drawn`);
-  for (const [i, b] of boxes.entries()) {
-    assert.ok(b.width >= 24 && b.height >= 24, `${what}: mark ${i} is ${b.width}×${b.height}`);
-    assert.ok(b.left >= track.left - 0.5 && b.right <= track.right + 0.5 && b.bottom <= track.bottom + 0.5, `${what}: mark ${i} inside the timeline`);
-    for (const [j, c] of boxes.entries()) {
-      if (j <= i) continue;
-      const overlap = Math.min(b.right, c.right) - Math.max(b.left, c.left) > 0.5 && Math.min(b.bottom, c.bottom) - Math.max(b.top, c.top) > 0.5;
-      assert.ok(!overlap, `${what}: marks ${i} and ${j} overlap`);
-    }
-  }
-  return boxes.length;
 }
 
 /**

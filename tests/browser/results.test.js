@@ -125,6 +125,8 @@ test('a text poll lists each answer once, its upvotes beside it', async (t) => {
   const fc = card(fac, IMPACT);
   await fc.locator('.answer[data-answer-id]', { hasText: 'Un réseau qui dure' }).locator('[data-action="moderate-answer"]').waitFor();
   await fc.locator('.answer', { hasText: 'Moins de jeunes' }).locator('.answer-upvotes').waitFor();
+  // Upvotes with no organisation chips yet: nothing else written beside them.
+  assert.deepEqual(await fc.locator('.answer-stats').evaluateAll((els) => els.map((e) => e.textContent).filter((x) => /null|undefined/.test(x))), []);
   for (const p of [fac, jean]) {
     for (const text of ['Un réseau qui dure', 'Moins de jeunes sans solution']) {
       assert.equal(await card(p, IMPACT).getByText(text, { exact: true }).count(), 1, `"${text}" once`);

@@ -97,7 +97,7 @@ describe('exports for offices', { timeout: 120000 }, () => {
   test('CSV: the text poll\'s table has no empty and no duplicate column', async () => {
     for (const lang of ['fr', 'en']) {
       const tables = csvTables((await run.exp(`format=csv&lang=${lang}`)).text);
-      assert.equal(tables.length, 3);
+      assert.equal(tables.length, 4, 'choice and scale polls, text polls, key moments, the contribution balance');
       const texts = tables[1];
       assert.deepEqual(texts[0], lang === 'fr' ? ['N°', 'Question', 'État', 'Groupe', 'Répondants', 'Réponse', 'Votes'] : ['No.', 'Question', 'State', 'Group', 'Respondents', 'Answer', 'Upvotes']);
       assert.equal(texts.length, 3, `${lang}: one row per answer, for "all" only (one organisation answered: its rows would repeat them): ${J(texts)}`);

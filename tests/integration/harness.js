@@ -70,6 +70,10 @@ const SERVER_SCHEMA = {
   poll: 'poll', poll_deleted: 'poll-deleted', answer: 'poll-answer', results: 'results', my_ballot: 'my_ballot',
   // protocol/README.md, "The workshop's end"
   workshop: 'workshop',
+  // protocol/agreement.md, "Agenda and timer" and "Contribution balance"
+  agenda: 'agenda', balance: 'balance',
+  // protocol/agreement.md, "Sign-off"
+  signoff: 'signoff',
   // protocol/agreement.md
   role: 'role', observer_link: 'server-observer-link',
 };
@@ -1078,3 +1082,43 @@ module.exports.wallClock = wallClock;
 module.exports.csvRows = csvRows;
 module.exports.csvTables = csvTables;
 module.exports.unhtml = unhtml;
+
+// ---------------------------------------------------------------- requests (issue #13)
+// A request and the reply that carries its id, whatever its type: the
+// files of issue 13 use these rather than a copy each.
+
+let askSeq = 0;
+
+// Sends msg with a fresh id; resolves with the message carrying that id.
+async function ask(c, msg, timeoutMs = 5000) {
+  const m = { ...msg, id: `ask${++askSeq}` };
+  const p = c.waitFor((x) => x.id === m.id, timeoutMs, `reply to ${JSON.stringify(m).slice(0, 100)}`);
+  c.send(m);
+  return p;
+}
+
+// The reply must be of that type.
+async function must(c, msg, type) {
+  const r = await ask(c, msg);
+  assert.equal(r.type, type, `${c.tag} ${JSON.stringify(msg)}: expected ${type}, got ${JSON.stringify(r)}`);
+  return r;
+}
+
+// The reply must be the error with that code, naming the request's type.
+async function refusedWith(c, msg, code) {
+  const r = await ask(c, msg);
+  assert.equal(r.type, 'error', `${c.tag} ${JSON.stringify(msg)}: expected error ${code}, got ${JSON.stringify(r)}`);
+  assert.equal(r.code, code, `${c.tag} ${JSON.stringify(msg)}: ${JSON.stringify(r)}`);
+  assert.equal(r.re, msg.type);
+  return r;
+}
+
+// The messages of a type a client received, in order.
+function received(c, type) {
+  return c.log.filter((e) => e.dir === 'in').map((e) => JSON.parse(e.data)).filter((m) => m.type === type);
+}
+
+module.exports.ask = ask;
+module.exports.must = must;
+module.exports.refusedWith = refusedWith;
+module.exports.received = received;

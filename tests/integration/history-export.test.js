@@ -343,7 +343,7 @@ describe('history: exports and deletion', { timeout: 120000 }, () => {
         if (row.length === 1 && row[0] === '') tables.push([]);
         else tables[tables.length - 1].push(row);
       }
-      assert.equal(tables.length, 3, `csv ${lang}: three tables (choice and scale polls, text polls, key moments)`);
+      assert.equal(tables.length, 4, `csv ${lang}: four tables (choice and scale polls, text polls, key moments, the contribution balance)`);
       const [choices, texts] = tables;
       assert.deepEqual(choices[0], words.header, 'csv header');
       assert.deepEqual(texts[0], words.text, 'csv text polls header');

@@ -42,6 +42,16 @@ const WRITES = {
   representative_request: () => ({ type: 'representative_request' }),
   representative_answer: (o, x) => ({ type: 'representative_answer', participant: x.jean, accept: true }),
   observer_link: () => ({ type: 'observer_link', action: 'revoke' }),
+  agenda_set: () => ({ type: 'agenda_set', phases: [{ id: 'x', title: 'Piraté', minutes: 5 }] }),
+  phase_start: () => ({ type: 'phase_start', phase: 'why' }),
+  phase_next: () => ({ type: 'phase_next' }),
+  phase_pause: () => ({ type: 'phase_pause' }),
+  phase_resume: () => ({ type: 'phase_resume' }),
+  phase_extend: () => ({ type: 'phase_extend', minutes: 5 }),
+  signoff_call: () => ({ type: 'signoff_call' }),
+  signoff_close: () => ({ type: 'signoff_close' }),
+  endorse: (o) => ({ type: 'endorse', rev: o.rev, sha256: '0'.repeat(64) }),
+  decline: () => ({ type: 'decline', reason: 'Piraté' }),
 };
 
 // The client messages of protocol/schema (titled "TYPE (client to server…").

@@ -18,6 +18,9 @@
 #include "core/poll_json.h"
 #include "core/typo.h"
 
+/* What hist_state_write ends with when no sign-off was ever called. */
+#define NO_SIGNOFF ",\"signoff\":{\"open\":false,\"called_at\":null,\"organisations\":[],\"agreed\":null}"
+
 #define N TYPO_NNBSP /* French typography's narrow no-break space */
 
 static const char *str(const sbuf *b) { return sbuf_data(b) ? sbuf_data(b) : ""; }
@@ -310,7 +313,7 @@ START_TEST(test_role_events) {
     sbuf_init(&b, 0);
     hist_state_write(&b, &st, HIST_PUBLIC);
     ck_assert_str_eq(str(&b), ",\"present\":[{\"participant\":\"pB\",\"name\":\"Bob\",\"org\":\"Banque\","
-                              "\"role\":\"representative\"}],\"polls\":[]");
+                              "\"role\":\"representative\"}],\"polls\":[]" NO_SIGNOFF);
     ck_assert(!st.oom);
     sbuf_free(&b);
     hist_state_free(&st);
@@ -410,7 +413,7 @@ START_TEST(test_presence_per_process) {
     sbuf_init(&b, 0);
     hist_state_write(&b, &st, HIST_PUBLIC);
     ck_assert_str_eq(str(&b), ",\"present\":[{\"participant\":\"pA\",\"name\":\"Awa\",\"org\":\"V\","
-                              "\"role\":\"participant\"}],\"polls\":[]"); /* listed once */
+                              "\"role\":\"participant\"}],\"polls\":[]" NO_SIGNOFF); /* listed once */
     e = ev("3-0", d2); /* leaving the second process leaves them connected to the first */
     hist_state_add(&st, &e);
     ck_assert_uint_eq(st.npeople, 1);
@@ -473,7 +476,7 @@ static void fixture_free(fixture *f) {
 START_TEST(test_markdown_summary) {
     fixture f;
     fixture_init(&f);
-    export_meta m = {"Partenariat *Lyon*", 1795833600000LL, 1795833900000LL, 42, "Quoi ?\n- emploi\n\nPourquoi ?", NULL};
+    export_meta m = {"Partenariat *Lyon*", 1795833600000LL, 1795833900000LL, 42, "Quoi ?\n- emploi\n\nPourquoi ?", NULL, NULL};
     sbuf b;
     sbuf_init(&b, 0);
     export_markdown(&b, &m, &f.book, &f.st, EXPORT_FR);
@@ -535,7 +538,7 @@ START_TEST(test_summary_in_the_zone_and_ended) {
     e = ev("1795834120000-0", end);
     export_book_event(&f.book, &e);
     when_zone paris = {"Europe/Paris", winter_paris, NULL};
-    export_meta m = {"T", 1795833600000LL, 0, 0, "", &paris};
+    export_meta m = {"T", 1795833600000LL, 0, 0, "", &paris, NULL};
     sbuf b;
     sbuf_init(&b, 0);
     export_markdown(&b, &m, &f.book, &f.st, EXPORT_FR);
@@ -581,7 +584,7 @@ START_TEST(test_people_and_roles) {
     ck_assert_uint_eq(f.book.people, 7);
     ck_assert_uint_eq(f.book.observers, 2);
     ck_assert_uint_eq(f.book.norgs, 3); /* no "" and no "Fondation" */
-    export_meta m = {"T", 1795833600000LL, 0, 0, "", NULL};
+    export_meta m = {"T", 1795833600000LL, 0, 0, "", NULL, NULL};
     sbuf b;
     sbuf_init(&b, 0);
     export_markdown(&b, &m, &f.book, &f.st, EXPORT_FR);
@@ -627,7 +630,7 @@ START_TEST(test_only_an_observer) {
     export_book_person(&book, "Paul", NULL, WK_OBSERVER);
     hist_state st;
     hist_state_init(&st);
-    export_meta m = {"T", 1795833600000LL, 0, 0, "", NULL};
+    export_meta m = {"T", 1795833600000LL, 0, 0, "", NULL, NULL};
     sbuf b;
     sbuf_init(&b, 0);
     export_markdown(&b, &m, &book, &st, EXPORT_EN);
@@ -643,7 +646,7 @@ END_TEST
 START_TEST(test_html_summary) {
     fixture f;
     fixture_init(&f);
-    export_meta m = {"<script>alert(1)</script> & \"co\"", 1795833600000LL, 0, 1, "Quoi ?\n<b>gras</b>", NULL};
+    export_meta m = {"<script>alert(1)</script> & \"co\"", 1795833600000LL, 0, 1, "Quoi ?\n<b>gras</b>", NULL, NULL};
     sbuf b;
     sbuf_init(&b, 0);
     export_html(&b, &m, &f.book, &f.st, EXPORT_FR, "N0nce");
@@ -679,7 +682,7 @@ END_TEST
 START_TEST(test_csv_results) {
     fixture f;
     fixture_init(&f);
-    export_meta m = {"T", 1795833600000LL, 1795833900000LL, 42, "", NULL};
+    export_meta m = {"T", 1795833600000LL, 1795833900000LL, 42, "", NULL, NULL};
     sbuf b;
     sbuf_init(&b, 0);
     export_csv(&b, &m, &f.book, &f.st, EXPORT_FR);
@@ -743,7 +746,7 @@ START_TEST(test_csv_scale_and_text) {
     scale_and_text_init(&f);
     export_book book;
     export_book_init(&book);
-    export_meta m = {"T", 1795833600000LL, 0, 0, "", NULL};
+    export_meta m = {"T", 1795833600000LL, 0, 0, "", NULL, NULL};
     sbuf b;
     sbuf_init(&b, 0);
     export_csv(&b, &m, &book, &f.st, EXPORT_FR);
@@ -770,7 +773,7 @@ START_TEST(test_markdown_scale_and_text) {
     scale_and_text_init(&f);
     export_book book;
     export_book_init(&book);
-    export_meta m = {"T", 1795833600000LL, 0, 0, "", NULL};
+    export_meta m = {"T", 1795833600000LL, 0, 0, "", NULL, NULL};
     sbuf b;
     sbuf_init(&b, 0);
     export_markdown(&b, &m, &book, &f.st, EXPORT_FR);
@@ -841,7 +844,7 @@ static char *summary_of(poll_t *p, export_lang lang) {
     hist_state_add(&st, &e);
     export_book book;
     export_book_init(&book);
-    export_meta m = {"T", 1795833600000LL, 0, 0, "", NULL};
+    export_meta m = {"T", 1795833600000LL, 0, 0, "", NULL, NULL};
     sbuf b;
     sbuf_init(&b, 0);
     export_markdown(&b, &m, &book, &st, lang);
@@ -926,7 +929,7 @@ START_TEST(test_markdown_organisation_answers) {
     export_book book;
     export_book_init(&book);
     const when_zone paris = {"Europe/Paris", winter_paris, NULL};
-    export_meta m = {"T", 1795833600000LL, 0, 0, "", &paris};
+    export_meta m = {"T", 1795833600000LL, 0, 0, "", &paris, NULL};
     sbuf b;
     sbuf_init(&b, 0);
     export_markdown(&b, &m, &book, &f.st, EXPORT_FR);
@@ -977,7 +980,7 @@ START_TEST(test_csv_organisation_answers) {
     export_book book;
     export_book_init(&book);
     const when_zone paris = {"Europe/Paris", winter_paris, NULL};
-    export_meta m = {"T", 1795833600000LL, 0, 0, "", &paris};
+    export_meta m = {"T", 1795833600000LL, 0, 0, "", &paris, NULL};
     sbuf b;
     sbuf_init(&b, 0);
     export_csv(&b, &m, &book, &f.st, EXPORT_FR);
@@ -1036,7 +1039,7 @@ START_TEST(test_threshold_note_per_poll) {
     add_poll_event(&st, "2-0", "poll_opened", "Q", q);
     export_book book;
     export_book_init(&book);
-    export_meta m = {"T", 1795833600000LL, 0, 0, "", NULL};
+    export_meta m = {"T", 1795833600000LL, 0, 0, "", NULL, NULL};
     sbuf b;
     sbuf_init(&b, 0);
     export_markdown(&b, &m, &book, &st, EXPORT_EN);

@@ -39,6 +39,16 @@ static const line agreement[] = {
     {"representative_request", {0, 0, 1, 0}},
     {"representative_answer", {1, 0, 0, 0}},
     {"observer_link", {1, 0, 0, 0}},
+    {"agenda_set", {1, 0, 0, 0}},
+    {"phase_start", {1, 0, 0, 0}},
+    {"phase_pause", {1, 0, 0, 0}},
+    {"phase_resume", {1, 0, 0, 0}},
+    {"phase_extend", {1, 0, 0, 0}},
+    {"phase_next", {1, 0, 0, 0}},
+    {"signoff_call", {1, 0, 0, 0}},
+    {"signoff_close", {1, 0, 0, 0}},
+    {"endorse", {0, 1, 0, 0}},
+    {"decline", {0, 1, 0, 0}},
 };
 
 /* Every type the codec knows: proto_type_name is NULL past the last. */

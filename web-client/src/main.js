@@ -5,6 +5,8 @@
 // never reach a server log:  #/ (home), #/w/ID (join or workshop),
 // #/w/ID?key=KEY (facilitator link; the key is stored, then removed from
 // the address bar so a copied address never hands out the role),
+// #/w/ID?observe=KEY (the observer link, issue 13: stored and removed the
+// same way; the person follows without taking part),
 // #/w/ID/replay (the replay, for anyone with the link; exports and deletion
 // when this browser holds the facilitator key).
 import fr from './i18n/fr.json';
@@ -86,7 +88,7 @@ function parseRoute() {
   if (!m) return { kind: 'home' };
   const params = new URLSearchParams(m[3] || '');
   const kind = m[2] === '/replay' ? 'replay' : m[2] === '/present' ? 'present' : 'workshop';
-  return { kind, id: m[1], key: params.get('key') };
+  return { kind, id: m[1], key: params.get('key'), observe: params.get('observe') };
 }
 
 function route() {
@@ -111,6 +113,13 @@ function route() {
     if (r.key) {
       storage.updateWorkshop(r.id, { key: r.key });
       history.replaceState(null, '', `#/w/${r.id}`);
+    } else if (r.observe) {
+      // A participant's identity here would resume as a participant: the
+      // observer link means watching, so this browser joins afresh.
+      const rec = storage.getWorkshop(r.id);
+      const fresh = rec.observe !== r.observe && rec.role !== 'observer' && !rec.key;
+      storage.updateWorkshop(r.id, fresh ? { observe: r.observe, token: null, doc: null } : { observe: r.observe });
+      history.replaceState(null, '', `#/w/${r.id}`);
     }
     if (current && current.kind === 'workshop' && current.id === r.id) return;
     teardown();
@@ -129,6 +138,7 @@ let homeNotice = null; // {key, params}: said once on the next home page
 function openHome(code) {
   document.title = i18n.t('app.title');
   current = { kind: 'home', destroy() {} };
+  const token = current;
   const notice = homeNotice;
   homeNotice = null;
   const view = renderHome({
@@ -140,6 +150,7 @@ function openHome(code) {
     /** A 6-digit code typed by a participant: {id} or {error, retryAfter}. */
     async onCode(c) {
       const res = await lookupCode(base, c);
+      if (current !== token) return null; // gone elsewhere meanwhile: stay there
       if (res.data && typeof res.data.id === 'string') {
         location.hash = `#/w/${res.data.id}`;
         return null;
@@ -182,6 +193,7 @@ function links(id, key) {
   return {
     invite: at(`/w/${id}`),
     facilitator: key ? at(`/w/${id}?key=${key}`) : null,
+    observer: key ? (k) => at(`/w/${id}?observe=${k}`) : null,
     present: at(`/w/${id}/present`),
     // Where to type a join code: the home page, said without its scheme.
     joinAt: `${home.host}${home.pathname === '/' ? '' : home.pathname}`,
@@ -194,8 +206,9 @@ async function openWorkshop(id, { present = false } = {}) {
     showFatal(id, 'deleted');
     return;
   }
-  const persist = storage.workshopPersist(id);
-  const saved = persist.load();
+  // The presenter view reads the last synced state, never the opener's
+  // copied sessionStorage (see storage.readOnlyPersist).
+  const saved = persistFor(id, { present }).load();
   const profile = rec.profile || (saved && saved.me ? { name: saved.me.name, organisation: saved.me.organisation } : null);
   current = { kind: present ? 'present' : 'workshop', id, destroy() {} };
   if (profile && (rec.token || rec.fresh)) {
@@ -214,7 +227,7 @@ async function openWorkshop(id, { present = false } = {}) {
   if (res.error) {
     show(renderMessage({
       i18n, titleKey: 'error.unreachableTitle', bodyKey: 'error.unreachableBody',
-      actions: [{ labelKey: 'action.retry', primary: true, onClick: () => { teardown(); openWorkshop(id); } }, { labelKey: 'action.home', href: '#/' }],
+      actions: [{ labelKey: 'action.retry', primary: true, onClick: () => { teardown(); openWorkshop(id, { present }); } }, { labelKey: 'action.home', href: '#/' }],
     }));
     return;
   }
@@ -228,6 +241,7 @@ async function openWorkshop(id, { present = false } = {}) {
     profile: profile || storage.getProfile(),
     organisations: storage.getOrganisations(),
     facilitator: !!rec.key,
+    observer: !rec.key && !!rec.observe,
     replayHref: `#/w/${id}/replay`,
     onJoin(p) {
       storage.setProfile(p);
@@ -237,6 +251,11 @@ async function openWorkshop(id, { present = false } = {}) {
     },
   });
   show(view);
+}
+
+/** Where a workshop page keeps its state: read-only for the presenter view once it has a token. */
+function persistFor(id, { present = false } = {}) {
+  return present && storage.getWorkshop(id).token ? storage.readOnlyPersist(id) : storage.workshopPersist(id);
 }
 
 function startWorkshop(id, profile, { present = false } = {}) {
@@ -250,7 +269,8 @@ function startWorkshop(id, profile, { present = false } = {}) {
     workshopId: id,
     profile,
     key: rec.key || null,
-    persist: readOnly ? storage.readOnlyPersist(id) : storage.workshopPersist(id),
+    observerKey: rec.observe || null,
+    persist: persistFor(id, { present }),
     pollsPersist: present ? null : storage.pollsPersist(id),
     createSession: (getJoin) => new Session({
       connection: new Connection({ url: socketUrl(base), WebSocket }),
@@ -267,10 +287,21 @@ function startWorkshop(id, profile, { present = false } = {}) {
     return null;
   };
   const view = present ?
-    new PresenterView({ store, i18n, announce, links: links(id, null), replayHref: `#/w/${id}/replay` }) :
-    new WorkshopView({ store, i18n, announce, links: links(id, rec.key), openShare, replayHref: `#/w/${id}/replay`, exportSummary });
+    new PresenterView({ store, i18n, announce, links: links(id, null) }) :
+    new WorkshopView({
+      store, i18n, announce, links: links(id, rec.key), openShare, replayHref: `#/w/${id}/replay`, exportSummary,
+      fetchState: async (rev) => {
+        const res = await getState(base, id, { rev }, storage.getWorkshop(id).key || null);
+        if (res.error) throw Object.assign(new Error(res.error), { code: res.error });
+        return res.data;
+      },
+    });
   const status = new StatusView({ store, i18n, announce });
   statusSlot.replaceChildren(status.el);
+  // Poll announcements in the page's language, whichever view shows the polls.
+  const followLanguage = () => { store.polls.lang = i18n.lang; };
+  followLanguage();
+  const offLanguage = i18n.on('change', followLanguage);
 
   const onOnline = () => store.setOnline(true);
   const onOffline = () => store.setOnline(false);
@@ -303,6 +334,7 @@ function startWorkshop(id, profile, { present = false } = {}) {
       window.removeEventListener('offline', onOffline);
       window.removeEventListener('pagehide', onHide);
       window.removeEventListener('beforeunload', onBeforeUnload);
+      offLanguage();
       view.destroy();
       status.destroy();
       store.stop();
@@ -392,8 +424,16 @@ function openReplay(id, { asParticipant = false } = {}) {
   });
 }
 
+/** This browser follows the workshop through the observer link (and holds no facilitator key). */
+function isObserving(id) {
+  const rec = storage.getWorkshop(id);
+  return !!rec.observe && !rec.key;
+}
+
 function showFatal(id, code, store) {
-  const restart = () => { teardown(); openWorkshop(id); };
+  // Read before the page is torn down: the presenter window reloads as the presenter view.
+  const present = current?.kind === 'present';
+  const restart = () => { teardown(); openWorkshop(id, { present }); };
   let view;
   if (code === 'deleted') {
     // Said by the server before it closed the connection: not a bad link.
@@ -403,6 +443,10 @@ function showFatal(id, code, store) {
   } else if (code === 'not_found') {
     storage.updateWorkshop(id, { token: null, doc: null });
     view = renderMessage({ i18n, titleKey: 'error.notFoundTitle', bodyKey: 'error.notFoundBody', actions: [{ labelKey: 'action.newWorkshop', href: '#/', primary: true }] });
+  } else if ((code === 'forbidden' || code === 'observer_revoked') && isObserving(id)) {
+    // The facilitator revoked the observer link: say so, not "check your link".
+    storage.updateWorkshop(id, { observe: null, token: null, doc: null }, { touch: false });
+    view = renderMessage({ i18n, titleKey: 'observer.revokedTitle', bodyKey: 'observer.revokedBody', actions: [{ labelKey: 'action.home', href: '#/', primary: true }] });
   } else if (code === 'forbidden') {
     view = renderMessage({
       i18n, titleKey: 'error.badKeyTitle', bodyKey: 'error.badKeyBody',
@@ -413,7 +457,7 @@ function showFatal(id, code, store) {
     const text = store ? store.text : '';
     view = renderMessage({
       i18n, titleKey: 'error.genericTitle', bodyKey: 'error.genericBody',
-      actions: [{ labelKey: 'action.reload', primary: true, onClick: () => { storage.workshopPersist(id).clearDoc(); restart(); } }],
+      actions: [{ labelKey: 'action.reload', primary: true, onClick: () => { persistFor(id, { present }).clearDoc(); restart(); } }],
     });
     if (text) {
       const label = h('label', { for: 'rescue', class: 'field-label' });
@@ -423,9 +467,8 @@ function showFatal(id, code, store) {
   }
   if (current) {
     const s = current.store;
-    const kind = current.kind === 'present' ? 'present' : 'workshop';
     current.destroy();
-    current = { kind, id, store: s, destroy() {} };
+    current = { kind: present ? 'present' : 'workshop', id, store: s, destroy() {} };
   }
   statusSlot.replaceChildren();
   show(view);

@@ -20,23 +20,34 @@ function sources(dir) {
 
 test('both catalogues have the same keys, placeholders and plural forms', () => {
   assert.deepEqual(Object.keys(fr).sort(), Object.keys(en).sort());
-  const holes = (s) => (typeof s === 'string' ? s : Object.values(s).join(' ')).match(/\{\w+\}/g)?.sort() ?? [];
+  // Tokens with all their braces, so that {{name}} in one language differs from {name}.
+  const holes = (s) => (typeof s === 'string' ? s : Object.values(s).join(' ')).match(/\{+\w+\}+/g)?.sort() ?? [];
   for (const k of Object.keys(fr)) {
     assert.deepEqual(holes(fr[k]), holes(en[k]), k);
+    // t() fills {name} only: {{name}} would keep a pair of braces on screen.
+    for (const t of holes(fr[k])) assert.match(t, /^\{\w+\}$/, `${k}: ${t}`);
     assert.equal(typeof fr[k], typeof en[k], k);
     if (typeof fr[k] === 'object') assert.ok(fr[k].other && en[k].other, `${k} has an "other" form`);
   }
+});
+
+test('placeholders are filled whole: no brace left on screen', () => {
+  const i = new I18n({ fr, en }, 'fr');
+  assert.equal(i.t('share.code', { code: '482\u202f913', address: 'atelier.example.org' }),
+    '482\u202f913\u202f: \u00e0 taper sur atelier.example.org (valable tant que l\'atelier est ouvert)');
+  assert.equal(i.t('present.announcePoll', { question: 'Quoi\u202f?' }), '\u00c0 l\'\u00e9cran\u202f: Quoi\u202f?');
 });
 
 test('every key the code uses exists, and every key is used', () => {
   const used = new Set();
   for (const file of sources(src)) {
     const code = readFileSync(file, 'utf8');
-    for (const m of code.matchAll(/['`]((?:app|home|template|form|join|workshop|share|editor|presence|status|announce|error|action|poll|replay|present|end)\.[A-Za-z0-9_]+)['`]/g)) used.add(m[1]);
+    for (const m of code.matchAll(/['`]((?:app|home|template|form|join|workshop|share|editor|presence|status|announce|error|action|poll|replay|present|end|roles|observer|signoff|agenda|balance)\.[A-Za-z0-9_]+)['`]/g)) used.add(m[1]);
   }
   // Keys built at run time: status.${status}, error.${code}.
   for (const s of ['connecting', 'connected', 'reconnecting', 'offline', 'failed']) used.add(`status.${s}`);
   for (const c of ['network', 'unavailable', 'too_large', 'create']) used.add(`error.${c}`);
+  for (const s of ['endorsed', 'declined', 'waiting']) used.add(`signoff.${s}`); // views/signoff.js: signoff.${status}
   for (const k of used) assert.ok(k in fr, `missing key ${k}`);
   for (const k of Object.keys(fr)) assert.ok(used.has(k), `unused key ${k}`);
 });

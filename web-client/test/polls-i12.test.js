@@ -6,7 +6,10 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { parse, pollCreate } from '../src/protocol/messages.js';
-import { PollStore, resultsModel, localized, thresholdOf, checkDefinition, byOrganisations } from '../src/state/polls.js';
+import {
+  PollStore, resultsModel, localized, thresholdOf, checkDefinition, byOrganisations, formOf, refusalKey, REFUSAL_AUDIENCES,
+} from '../src/state/polls.js';
+import { readFileSync } from 'node:fs';
 import { FakeClock } from '../dev/sim.js';
 
 const poll = (over = {}) => ({
@@ -88,6 +91,23 @@ test('each person reads a ready-made question in their language; typed ones stay
   store.lang = 'en';
   store.receive({ type: 'poll', poll: p });
   assert.deepEqual(said, ['Shared?']);
+});
+
+test('editing a ready-made draft in the other language keeps both languages', () => {
+  const translations = { fr: { question: 'Commun ?', choices: ['Oui', 'Non', 'NSP'] }, en: { question: 'Shared?', choices: ['Yes', 'No', 'DK'] } };
+  // Created by a French facilitator, edited by an English-speaking one (or after switching language).
+  const p = poll({ state: 'draft', question: 'Commun ?', choices: ['Oui', 'Non', 'NSP'], translations });
+  const form = formOf(p, 'en');
+  assert.deepEqual([form.question, form.choices], ['Shared?', ['Yes', 'No', 'DK']], 'the form shows what the card shows');
+  const onlyThreshold = checkDefinition({ ...form, threshold: '4' }).def;
+  assert.deepEqual(onlyThreshold.translations, translations, 'French participants still read French');
+  assert.equal(onlyThreshold.threshold, 4);
+  // In French, or as created, the same.
+  assert.deepEqual(checkDefinition({ ...formOf(p, 'fr'), threshold: '4' }).def.translations, translations);
+  assert.deepEqual(checkDefinition(formOf(poll({ state: 'draft', question: 'Vieux ?', choices: ['a', 'b', 'c'], translations }), 'de')).def.translations, translations);
+  // A changed text is sent as typed.
+  assert.equal(checkDefinition({ ...form, question: 'Shared with whom?' }).def.translations, undefined);
+  assert.equal(checkDefinition({ ...form, choices: ['Yes', 'No', 'Maybe'] }).def.translations, undefined);
 });
 
 test('organisation answers: every organisation by name with who set its answer; the threshold is said', () => {
@@ -210,4 +230,27 @@ test('answers restored after a reload are sent unless the server already has the
   assert.equal(stored.value.drafts.P1, 'à moitié tapé');
   store.setDraft('P1', '');
   assert.deepEqual(stored.value.drafts, {});
+});
+
+test('a refusal is said to each audience in its own words: participants never get the facilitator\'s', () => {
+  const fr = JSON.parse(readFileSync(new URL('../src/i18n/fr.json', import.meta.url), 'utf8'));
+  // An answer refused because the workshop ended: the participant's sentence, not "reopen it".
+  assert.equal(refusalKey('ended', 'answer'), 'poll.noticeEnded');
+  assert.equal(refusalKey('ended', 'step'), 'poll.errEnded');
+  const codes = ['offline', 'disconnected', 'ended', 'poll_closed', 'poll_state', 'poll_limit', 'forbidden', 'not_found', 'bad_request', 'rate_limited', 'unavailable', 'internal', 'something_new'];
+  for (const code of codes) {
+    for (const who of REFUSAL_AUDIENCES) {
+      const key = refusalKey(code, who);
+      assert.ok(key in fr, `${code}/${who}: ${key}`);
+      if (who !== 'step') assert.notEqual(key, 'poll.errEnded', `${code}/${who}`);
+    }
+  }
+  // Each audience as before.
+  assert.equal(refusalKey('poll_limit', 'answer'), 'poll.errAnswerLimit');
+  assert.equal(refusalKey('poll_limit', 'queued'), 'poll.noticeAnswerLimit');
+  assert.equal(refusalKey('internal', 'queued'), 'poll.noticeAnswerNotSent');
+  assert.equal(refusalKey('not_found', 'upvote'), 'poll.noticeAnswerGone');
+  assert.equal(refusalKey('forbidden', 'upvote'), 'poll.noticeOwnAnswer');
+  assert.equal(refusalKey('forbidden', 'vote'), 'poll.noticeRefused');
+  assert.equal(refusalKey('offline', 'step'), 'poll.errOffline');
 });

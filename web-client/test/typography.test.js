@@ -26,6 +26,21 @@ test('a narrow no-break space before ? ! ; : whatever was there before', () => {
   assert.equal(frTypography('(voir ci-dessus)?'), `(voir ci-dessus)${n}?`);
 });
 
+test('a narrow no-break space before % after a number or a placeholder', () => {
+  assert.equal(frTypography('100 %'), `100${n}%`);
+  assert.equal(frTypography('100%'), `100${n}%`);
+  assert.equal(frTypography('100\u00a0% au total.'), `100${n}% au total.`);
+  assert.equal(frTypography('{pct} %'), `{pct}${n}%`);
+  assert.equal(frTypography('{pct}%'), `{pct}${n}%`);
+  for (const s of ['http://exemple.org/a%20b', 'a%b', '20%20', 'taux %']) assert.equal(frTypography(s), s, s);
+});
+
+test('groups of digits (thousands, a join code) are held together', () => {
+  assert.equal(frTypography('par exemple 482 913.'), `par exemple 482${n}913.`);
+  assert.equal(frTypography('1\u00a0000 personnes'), `1${n}000 personnes`);
+  for (const s of ['entre 2 et 3', 'de 1 à 5', '2 1234']) assert.equal(frTypography(s), s, s);
+});
+
 test('guillemets hold their text with narrow no-break spaces', () => {
   assert.equal(frTypography('« Révélés »'), `«${n}Révélés${n}»`);
   assert.equal(frTypography('«Révélés»'), `«${n}Révélés${n}»`);
@@ -53,8 +68,8 @@ const strings = (cat) => Object.entries(cat).flatMap(([k, v]) => (typeof v === '
 test('every French string follows French typography', () => {
   const bad = strings(fr).filter(([, s]) => !isFrTypographic(s)).map(([k, s]) => `${k}: ${JSON.stringify(s)}`);
   assert.deepEqual(bad, []);
-  // No ordinary or no-break space left before high punctuation or inside guillemets.
-  for (const [k, s] of strings(fr)) assert.doesNotMatch(s, /[ \u00a0][?!;:»]|«[ \u00a0]/, k);
+  // No ordinary or no-break space left before high punctuation or % or inside guillemets.
+  for (const [k, s] of strings(fr)) assert.doesNotMatch(s, /[ \u00a0][?!;:»%]|«[ \u00a0]/, k);
 });
 
 // One inclusive-writing choice: the point médian (participant·es,

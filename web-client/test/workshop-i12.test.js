@@ -3,33 +3,9 @@
 // ending and reopening, edits held while ended, deletion said as such.
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { Emitter } from '../src/emitter.js';
 import { WorkshopStore } from '../src/state/workshop.js';
 import { FakeClock } from '../dev/sim.js';
-
-class FakeSession extends Emitter {
-  constructor() {
-    super();
-    this.joined = false;
-    this.sent = [];
-    this.status = 'connecting';
-    this.stopped = false;
-    this.barriers = [];
-  }
-
-  start() {}
-  stop() { this.stopped = true; this.joined = false; }
-  send(m) { if (!this.joined) return false; this.sent.push(m); return true; }
-  barrier(fn) { this.barriers.push(fn); }
-  resync() {}
-  get retryAt() { return null; }
-  welcome(m) {
-    this.joined = true;
-    this.status = 'connected';
-    this.emit('welcome', m, {});
-  }
-  deliver(m) { this.emit('message', m); }
-}
+import { FakeSession } from './fakes.js';
 
 const welcome = (workshop = {}) => ({
   type: 'welcome', id: 1,
@@ -52,7 +28,7 @@ function setup() {
 test('the welcome gives the join code, the state and the time zone', () => {
   const { store, session } = setup();
   session.welcome(welcome());
-  assert.deepEqual(store.workshop, { code: '482913', state: 'open', endedAt: null, endedBy: null, timeZone: 'Europe/Paris' });
+  assert.deepEqual(store.workshop, { code: '482913', state: 'open', endedAt: null, timeZone: 'Europe/Paris' });
   assert.equal(store.ended, false);
   const old = setup();
   old.session.welcome({ ...welcome(), workshop: { id: 'W', title: 'Atelier' } });
@@ -70,7 +46,7 @@ test('the facilitator ends and reopens; everyone hears it; edits made meanwhile 
   assert.deepEqual(await ending, { ok: true, state: 'ended' });
   assert.equal(store.ended, true);
   assert.equal(store.workshop.endedAt, 5000);
-  assert.deepEqual(events.filter(([e]) => e === 'workshop').at(-1), ['workshop', { state: 'ended', endedAt: 5000, by: 'p1' }]);
+  assert.deepEqual(events.filter(([e]) => e === 'workshop').at(-1), ['workshop', { state: 'ended', endedAt: 5000 }]);
 
   // An edit (from before the lock reached the editor) is kept, not sent.
   const n = session.sent.length;
@@ -122,4 +98,34 @@ test('deleted by the facilitator: said as such, the session stops', () => {
   session.deliver({ type: 'workshop', state: 'deleted' });
   assert.deepEqual(events.find(([e]) => e === 'fatal')[1].code, 'deleted');
   assert.equal(session.stopped, true);
+});
+
+test('reopened during a disconnect: the held edit goes after the missed ops, at the new revision', () => {
+  const { store, session } = setup();
+  session.welcome(welcome());
+  session.deliver({ type: 'workshop', state: 'ended', at: 5000, by: 'p2' });
+  store.localEdit([7, 'x']); // held: the workshop has ended
+  session.joined = false;
+  session.emit('disconnected');
+  const sentBefore = session.sent.length;
+  // Meanwhile the facilitator reopened and someone typed twice.
+  session.welcome({
+    ...welcome(), doc: { rev: 2 },
+    missed: [{ rev: 0, op: ['Alors '], author: 'p2' }, { rev: 1, op: [6, 'donc '], author: 'p2' }],
+  });
+  const ops = session.sent.slice(sentBefore).filter((m) => m.type === 'op');
+  assert.equal(ops.length, 1, 'sent once');
+  assert.equal(ops[0].rev, 2, 'on top of the missed ops, not at the revision it was typed at');
+  assert.deepEqual(ops[0].op, [18, 'x']);
+  assert.equal(store.text, 'Alors donc Quoi ?\nx');
+});
+
+test('a welcome that changes nothing of the workshop emits no "workshop" event', () => {
+  const { session, events } = setup();
+  session.welcome(welcome());
+  const n = events.filter(([e]) => e === 'workshop').length;
+  session.welcome(welcome());
+  assert.equal(events.filter(([e]) => e === 'workshop').length, n);
+  session.welcome(welcome({ code: '111222' }));
+  assert.equal(events.filter(([e]) => e === 'workshop').length, n + 1, 'a new code is news');
 });

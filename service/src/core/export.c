@@ -1,6 +1,9 @@
 #include "core/export.h"
 
+#include "core/agenda.h"
+
 #include "core/csv.h"
+#include "core/digest.h"
 #include "core/doc.h"
 #include "core/poll.h"
 #include "core/vec.h"
@@ -32,6 +35,13 @@ void export_book_free(export_book *b) {
     }
     free(b->persons);
     for (size_t i = 0; i < b->nmoments; i++) free(b->moments[i].subject);
+    for (size_t i = 0; i < b->ndecisions; i++) {
+        free(b->decisions[i].name);
+        free(b->decisions[i].org);
+        free(b->decisions[i].sha256);
+        free(b->decisions[i].reason);
+    }
+    free(b->decisions);
     free(b->orgs);
     free(b->moments);
     export_book_init(b);
@@ -84,7 +94,29 @@ static void moment(export_book *b, int64_t t, export_moment_kind kind, const cha
     b->moments[b->nmoments++] = (export_moment){t, kind, s};
 }
 
+/* An endorsement or a decline, recorded whole. */
+static void book_decision(export_book *b, const hist_event *e, bool declined) {
+    if (!e->org || !e->sha256 || (declined && !e->reason)) return;
+    export_decision d = {e->t, declined, strdup(e->name ? e->name : ""), strdup(e->org),
+                         declined ? e->rev : e->endorsed_rev, strdup(e->sha256), declined ? strdup(e->reason) : NULL};
+    if (!d.name || !d.org || !d.sha256 || (declined && !d.reason) ||
+        !vec_reserve((void **)&b->decisions, &b->decisions_cap, b->ndecisions, sizeof *b->decisions)) {
+        free(d.name);
+        free(d.org);
+        free(d.sha256);
+        free(d.reason);
+        b->oom = true;
+        return;
+    }
+    b->decisions[b->ndecisions++] = d;
+}
+
 void export_book_event(export_book *b, const hist_event *e) {
+    bool declined = strcmp(e->type, "declined") == 0;
+    if (declined || strcmp(e->type, "endorsed") == 0) {
+        book_decision(b, e, declined);
+        return;
+    }
     if (strcmp(e->type, "created") == 0) {
         moment(b, e->t, EXPORT_CREATED, NULL);
         return;
@@ -265,6 +297,51 @@ static const char *alignment_words(const words *w, const char *label) {
     return label && strcmp(label, "aligned") == 0          ? w->aligned
            : label && strcmp(label, "partly_aligned") == 0 ? w->partly
                                                             : w->divergent;
+}
+
+/* ---- The sign-off's words (protocol/agreement.md), apart from the rest ---- */
+
+typedef struct signoff_words {
+    const char *heading;
+    const char *none;                 /* no decision */
+    const char *agreed;               /* "Énoncé adopté le DATE par : A, B (révision R)." */
+    const char *agreed_final;         /* ... it is the statement above */
+    const char *agreed_changed;       /* ... the statement changed since */
+    const char *endorsed, *declined;  /* "approuve la révision", "refuse (révision" */
+    const char *reason;
+    const char *csv_decision, *csv_person, *csv_org, *csv_rev, *csv_reason; /* CSV headers */
+    const char *csv_endorsed, *csv_declined, *csv_agreed;
+} signoff_words;
+
+static const signoff_words SIGNOFF_FR = {
+    "Validation de l'énoncé",
+    "Aucune organisation ne s'est prononcée.",
+    "Énoncé adopté le %s (révision %lld, SHA-256 %s) par les organisations présentes : ",
+    "C'est l'énoncé final ci-dessus.",
+    "L'énoncé a changé depuis : le texte final ci-dessus n'est pas celui qui a été adopté.",
+    "approuve l'énoncé de la révision", "refuse l'énoncé de la révision",
+    "motif : ",
+    "Décision", "Personne", "Organisation", "Révision", "Motif",
+    "Approuvé", "Refusé", "Énoncé adopté",
+};
+
+static const signoff_words SIGNOFF_EN = {
+    "Sign-off of the statement",
+    "No organisation has decided.",
+    "Statement agreed on %s (revision %lld, SHA-256 %s) by the organisations present: ",
+    "It is the final statement above.",
+    "The statement changed since: the final text above is not the one agreed.",
+    "endorses the statement of revision", "declines the statement of revision",
+    "reason: ",
+    "Decision", "Person", "Organisation", "Revision", "Reason",
+    "Endorsed", "Declined", "Statement agreed",
+};
+
+/* The agreement's organisations, "A, B, C". */
+static void agreed_orgs(char *dst, size_t n, const signoff_agreement *a) {
+    size_t len = 0;
+    dst[0] = '\0';
+    for (size_t i = 0; i < a->norgs && len < n; i++) len += (size_t)snprintf(dst + len, n - len, "%s%s", i ? ", " : "", a->orgs[i]);
 }
 
 /* ---- Results ---- */
@@ -754,6 +831,179 @@ static void summary_timeline(doc *d, const export_meta *m, const export_book *bk
     doc_list_end(d);
 }
 
+/* ---- The phases and the contribution balance (core/export_phase.h) ---- */
+
+/* Their words, apart from the rest (French written with plain spaces: doc_words sets the typography). */
+typedef struct phase_words {
+    const char *phases_h, *started, *ran, *under_way, *planned, *extended, *minutes;
+    const char *polls_in, *no_poll_in, *statement_end;
+    const char *balance_h, *balance_phase, *balance_end;
+    const char *org, *inserted, *deleted, *ballots, *answers;  /* the balance's columns */
+    const char *phase_col, *start_col, *ran_col, *end_row;      /* the CSV's */
+} phase_words;
+
+static const phase_words PHASE_FR = {
+    "Déroulé par phase", "Commencée le", "Durée", "en cours", "prévue", "prolongée de", "min",
+    "Sondages ouverts pendant la phase", "Aucun sondage ouvert pendant la phase.", "Énoncé à la fin de la phase",
+    "Équilibre des contributions", "Contributions à la fin de la phase", "À la fin de l'atelier",
+    "Organisation", "Caractères insérés", "Caractères supprimés", "Votes", "Réponses",
+    "Phase", "Début", "Durée (min)", "Fin de l'atelier",
+};
+
+static const phase_words PHASE_EN = {
+    "Phase by phase", "Started on", "Ran for", "under way", "planned", "extended by", "min",
+    "Polls opened during the phase", "No poll opened during the phase.", "Statement at the end of the phase",
+    "Contribution balance", "Contributions at the end of the phase", "At the end of the workshop",
+    "Organisation", "Characters inserted", "Characters deleted", "Ballots", "Answers",
+    "Phase", "Start", "Duration (min)", "End of the workshop",
+};
+
+/* A paragraph of words in emphasis: a section's lead. */
+static void em_para(doc *d, const char *lead) {
+    doc_para(d);
+    doc_em(d);
+    doc_words(d, lead);
+    doc_em_end(d);
+    doc_para_end(d);
+}
+
+/* Whole minutes, rounded to the nearest. */
+static long long minutes_of(int64_t ms) { return (long long)((ms + 30000) / 60000); }
+
+static void summary_balance_table(doc *d, const balance_table *t, const phase_words *pw) {
+    if (!t->n) return;
+    doc_table(d);
+    doc_row(d);
+    const char *head[] = {pw->org, pw->inserted, pw->deleted, pw->ballots, pw->answers};
+    for (size_t i = 0; i < 5; i++) {
+        doc_cell(d);
+        doc_words(d, head[i]);
+    }
+    doc_row_end(d);
+    for (size_t i = 0; i < t->n; i++) {
+        const balance_org *o = &t->orgs[i];
+        doc_row(d);
+        doc_cell(d);
+        doc_text(d, o->org);
+        const int64_t v[] = {o->ins, o->del, o->ballots, o->answers};
+        for (size_t k = 0; k < 4; k++) {
+            doc_cell(d);
+            doc_wordsf(d, "%lld", (long long)v[k]);
+        }
+        doc_row_end(d);
+    }
+    doc_table_end(d);
+}
+
+/* ### 2. Pourquoi ?, then when it started, how long it ran, its polls, the
+ * statement at its end and the balance then. */
+static void summary_phase(doc *d, const export_meta *m, int number, const export_phase *ph, const words *w,
+                          const phase_words *pw) {
+    char when[PHRASE_MAX];
+    doc_heading(d, 3);
+    doc_wordsf(d, "%d. ", number);
+    doc_text(d, agenda_title_in(ph->title, w->french));
+    doc_heading_end(d, 3);
+    long_date(when, sizeof when, w, m->zone, ph->started);
+    doc_para(d);
+    doc_wordsf(d, "%s %s. %s%s%lld %s", pw->started, when, pw->ran, w->colon, minutes_of(export_phase_ran_ms(ph)),
+               pw->minutes);
+    doc_wordsf(d, " (%s%s%d %s", pw->planned, w->colon, ph->minutes, pw->minutes);
+    if (ph->extended_ms) doc_wordsf(d, ", %s %lld %s", pw->extended, minutes_of(ph->extended_ms), pw->minutes);
+    if (ph->under_way) doc_wordsf(d, ", %s", pw->under_way);
+    doc_words(d, ").");
+    doc_para_end(d);
+    em_para(d, ph->npolls ? pw->polls_in : pw->no_poll_in);
+    if (ph->npolls) {
+        doc_list(d);
+        for (size_t i = 0; i < ph->npolls; i++) {
+            doc_item(d);
+            doc_text(d, ph->polls[i]);
+            doc_item_end(d);
+        }
+        doc_list_end(d);
+    }
+    em_para(d, pw->statement_end);
+    if (ph->text && ph->text[0]) doc_quote(d, ph->text);
+    else {
+        doc_para(d);
+        doc_words(d, w->empty_statement);
+        doc_para_end(d);
+    }
+    if (ph->balance.n) {
+        em_para(d, pw->balance_phase);
+        summary_balance_table(d, &ph->balance, pw);
+    }
+}
+
+/* ## The phases, then ## the balance at the end; nothing when no phase was run and nothing counted. */
+static void summary_phases(doc *d, const export_meta *m, const words *w) {
+    const export_phases *p = m->phases;
+    const phase_words *pw = w->french ? &PHASE_FR : &PHASE_EN;
+    if (!p) return;
+    if (p->n) {
+        doc_heading(d, 2);
+        doc_words(d, pw->phases_h);
+        doc_heading_end(d, 2);
+        for (size_t i = 0; i < p->n; i++) summary_phase(d, m, (int)i + 1, &p->v[i], w, pw);
+    }
+    if (p->running.n) {
+        doc_heading(d, 2);
+        doc_words(d, pw->balance_h);
+        doc_heading_end(d, 2);
+        em_para(d, pw->balance_end);
+        summary_balance_table(d, &p->running, pw);
+    }
+}
+
+/* The sign-off: the agreement, if any (and whether the final text is the
+ * one agreed), then every endorsement and decline with its time, person,
+ * organisation, revision and hash. Nothing when there was no sign-off. */
+static void summary_signoff(doc *d, const export_meta *m, const export_book *bk, const signoff *so, const words *w) {
+    const signoff_words *sw = w->french ? &SIGNOFF_FR : &SIGNOFF_EN;
+    if (!so->called_at && !bk->ndecisions) return;
+    doc_heading(d, 2);
+    doc_words(d, sw->heading);
+    doc_heading_end(d, 2);
+    if (so->has_agreed) {
+        char date[PHRASE_MAX], orgs[1024], final_sha[DIGEST_SHA256_HEX + 1];
+        long_date(date, sizeof date, w, m->zone, so->agreed.at);
+        agreed_orgs(orgs, sizeof orgs, &so->agreed);
+        bool final = digest_sha256_hex(m->text, strlen(m->text), final_sha) && strcmp(final_sha, so->agreed.sha256) == 0;
+        doc_para(d);
+        doc_wordsf(d, sw->agreed, date, (long long)so->agreed.rev, so->agreed.sha256);
+        doc_text(d, orgs);
+        doc_words(d, ". ");
+        doc_words(d, final ? sw->agreed_final : sw->agreed_changed);
+        doc_para_end(d);
+    }
+    if (!bk->ndecisions) {
+        doc_para(d);
+        doc_words(d, sw->none);
+        doc_para_end(d);
+        return;
+    }
+    doc_list(d);
+    for (size_t i = 0; i < bk->ndecisions; i++) {
+        const export_decision *x = &bk->decisions[i];
+        char when[PHRASE_MAX];
+        short_date(when, sizeof when, w, m->zone, x->t);
+        doc_item(d);
+        doc_wordsf(d, "%s — ", when);
+        doc_text(d, x->org);
+        doc_words(d, " (");
+        doc_text(d, x->name);
+        doc_wordsf(d, ") %s %lld (SHA-256 %s)", x->declined ? sw->declined : sw->endorsed, (long long)x->rev, x->sha256);
+        if (x->reason) {
+            doc_wordsf(d, " — %s%s", sw->reason, w->quote_open + 1); /* « without the space before it */
+            doc_text(d, x->reason);
+            doc_words(d, w->quote_close);
+        }
+        doc_item_end(d);
+    }
+    doc_list_end(d);
+}
+
 static void summary(sbuf *out, doc_format format, const export_meta *m, const export_book *bk,
                     const hist_state *polls, export_lang lang, const char *style_nonce) {
     const words *w = lang == EXPORT_EN ? &EN : &FR;
@@ -763,7 +1013,9 @@ static void summary(sbuf *out, doc_format format, const export_meta *m, const ex
     summary_organisations(&d, bk, w);
     summary_people(&d, bk, w);
     summary_statement(&d, m->text, w);
+    summary_signoff(&d, m, bk, &polls->signoff, w);
     summary_polls(&d, m, polls, w);
+    summary_phases(&d, m, w);
     summary_timeline(&d, m, bk, w);
     doc_end(&d);
 }
@@ -934,6 +1186,78 @@ static void csv_moments(csv *c, const export_meta *m, const export_book *bk, con
     }
 }
 
+/* One row per organisation of a balance: Phase, Start, Duration, then the counts. */
+static void csv_balance_rows(csv *c, const balance_table *t, const char *phase, const char *start, const char *ran) {
+    for (size_t i = 0; i < t->n; i++) {
+        const balance_org *o = &t->orgs[i];
+        csv_text(c, phase);
+        csv_text(c, start);
+        csv_text(c, ran);
+        csv_text(c, o->org);
+        const int64_t v[] = {o->ins, o->del, o->ballots, o->answers};
+        for (size_t k = 0; k < 4; k++) {
+            char n[24];
+            snprintf(n, sizeof n, "%lld", (long long)v[k]);
+            csv_text(c, n);
+        }
+        csv_end_row(c);
+    }
+}
+
+/* The balance at the end of each phase and of the workshop: a table of its own. */
+static void csv_phases(csv *c, const export_meta *m, const words *w) {
+    const export_phases *p = m->phases;
+    const phase_words *pw = w->french ? &PHASE_FR : &PHASE_EN;
+    if (!p || !p->running.n) return;
+    char start_header[PHRASE_MAX], when[PHRASE_MAX], ran[24];
+    snprintf(start_header, sizeof start_header, "%s (%s)", pw->start_col, zone_name(m->zone));
+    const char *head[] = {pw->phase_col, start_header, pw->ran_col, pw->org, pw->inserted, pw->deleted, pw->ballots,
+                          pw->answers};
+    csv_blank_line(c);
+    csv_header(c, head, sizeof head / sizeof *head);
+    for (size_t i = 0; i < p->n; i++) {
+        const export_phase *ph = &p->v[i];
+        short_date(when, sizeof when, w, m->zone, ph->started);
+        snprintf(ran, sizeof ran, "%lld", minutes_of(export_phase_ran_ms(ph)));
+        csv_balance_rows(c, &ph->balance, agenda_title_in(ph->title, w->french), when, ran);
+    }
+    csv_balance_rows(c, &p->running, pw->end_row, "", "");
+}
+
+/* The sign-off's table: every endorsement and decline, then the agreement. */
+static void csv_signoff(csv *c, const export_meta *m, const export_book *bk, const signoff *so, const words *w) {
+    const signoff_words *sw = w->french ? &SIGNOFF_FR : &SIGNOFF_EN;
+    char time_header[PHRASE_MAX], when[PHRASE_MAX];
+    snprintf(time_header, sizeof time_header, "%s (%s)", w->time, zone_name(m->zone));
+    const char *head[] = {time_header, sw->csv_decision, sw->csv_person, sw->csv_org, sw->csv_rev, "SHA-256", sw->csv_reason};
+    csv_blank_line(c);
+    csv_header(c, head, sizeof head / sizeof *head);
+    for (size_t i = 0; i < bk->ndecisions; i++) {
+        const export_decision *x = &bk->decisions[i];
+        short_date(when, sizeof when, w, m->zone, x->t);
+        csv_text(c, when);
+        csv_text(c, x->declined ? sw->csv_declined : sw->csv_endorsed);
+        csv_text(c, x->name);
+        csv_text(c, x->org);
+        csv_int(c, x->rev);
+        csv_text(c, x->sha256);
+        csv_text(c, x->reason ? x->reason : "");
+        csv_end_row(c);
+    }
+    if (!so->has_agreed) return;
+    char orgs[1024];
+    agreed_orgs(orgs, sizeof orgs, &so->agreed);
+    short_date(when, sizeof when, w, m->zone, so->agreed.at);
+    csv_text(c, when);
+    csv_text(c, sw->csv_agreed);
+    csv_empty(c);
+    csv_text(c, orgs);
+    csv_int(c, so->agreed.rev);
+    csv_text(c, so->agreed.sha256);
+    csv_empty(c);
+    csv_end_row(c);
+}
+
 void export_csv(sbuf *out, const export_meta *m, const export_book *bk, const hist_state *polls, export_lang lang) {
     const words *w = lang == EXPORT_EN ? &EN : &FR;
     csv c;
@@ -953,4 +1277,6 @@ void export_csv(sbuf *out, const export_meta *m, const export_book *bk, const hi
     }
     csv_blank_line(&c);
     csv_moments(&c, m, bk, w);
+    csv_phases(&c, m, w);
+    if (polls->signoff.called_at || bk->ndecisions) csv_signoff(&c, m, bk, &polls->signoff, w);
 }

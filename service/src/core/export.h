@@ -17,6 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/export_phase.h"
 #include "core/hist.h"
 #include "core/sbuf.h"
 #include "core/when.h"
@@ -46,6 +47,18 @@ typedef struct export_moment {
     char *subject;            /* the organisation, the poll's question or who ended or reopened; NULL for EXPORT_CREATED */
 } export_moment;
 
+/* One endorsement or decline, for the record (the latest per organisation is
+ * in the folded state; the exports list them all). */
+typedef struct export_decision {
+    int64_t t;                /* ms */
+    bool declined;            /* else endorsed */
+    char *name;               /* the representative */
+    char *org;
+    int64_t rev;              /* endorsed: the revision endorsed; declined: the workshop's then */
+    char *sha256;             /* the text's SHA-256 at rev */
+    char *reason;             /* declined: why; NULL when endorsed */
+} export_decision;
+
 typedef struct export_org {
     char *name;               /* as the participants joined with */
     unsigned people;          /* people who joined with it (observers never count) */
@@ -72,6 +85,8 @@ typedef struct export_book {
     export_moment *moments;   /* in time order */
     size_t nmoments, moments_cap;
     long ended;               /* index in moments of the last end, when no reopening came after it; -1 while open */
+    export_decision *decisions; /* every endorsement and decline, in time order */
+    size_t ndecisions, decisions_cap;
     bool oom;                 /* an allocation failed: the book is incomplete */
 } export_book;
 
@@ -83,6 +98,7 @@ typedef struct export_meta {
     int64_t rev;              /* revisions: edits accepted */
     const char *text;         /* the final statement */
     const when_zone *zone;    /* the workshop's time zone (NULL: UTC) */
+    const export_phases *phases; /* the phases run and the contribution balance (NULL: no such sections) */
 } export_meta;
 
 void export_book_init(export_book *b);
@@ -92,7 +108,10 @@ void export_book_free(export_book *b);
 void export_book_person(export_book *b, const char *name, const char *org, wk_role role);
 /* One event, in stream order: the creation, arrivals (an organisation's
  * first, observers' never), poll steps, the end and reopening of the
- * workshop become moments. */
+ * workshop become moments; endorsements and declines are recorded. The
+ * summary and the CSV then say, from polls->signoff (the folded state),
+ * whether the statement was agreed, by whom, and whether it is the final
+ * text. */
 void export_book_event(export_book *b, const hist_event *e);
 
 /* The summary in Markdown. polls: the final state (facilitator's view);

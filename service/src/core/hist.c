@@ -26,6 +26,7 @@ bool hist_valid_id(const char *id, int64_t *ms) {
 
 bool hist_event_from_fields(hist_event *e, const char *id, const char *const *kv, size_t n) {
     memset(e, 0, sizeof *e);
+    e->endorsed_rev = -1;
     if (!hist_valid_id(id, &e->t)) return false;
     e->id = id;
     for (size_t i = 0; i + 1 < n; i += 2) {
@@ -46,12 +47,51 @@ bool hist_event_from_fields(hist_event *e, const char *id, const char *const *kv
         else if (strcmp(k, "was") == 0) e->was = v;
         else if (strcmp(k, "origin") == 0) e->origin = v;
         else if (strcmp(k, "by") == 0) e->by = v;
+        else if (strcmp(k, "phase") == 0) e->phase = v;
+        else if (strcmp(k, "minutes") == 0) e->minutes = v;
+        else if (strcmp(k, "phases") == 0) e->phases = v;
+        else if (strcmp(k, "timer") == 0) e->timer = v;
+        else if (strcmp(k, "sha256") == 0) e->sha256 = v;
+        else if (strcmp(k, "reason") == 0) e->reason = v;
+        else if (strcmp(k, "endorsed_rev") == 0) e->endorsed_rev = strtoll(v, NULL, 10);
+        else if (strcmp(k, "organisations") == 0) e->organisations = v;
         else if (strcmp(k, "asks") == 0) e->asks = v;
     }
     return e->type && e->type[0];
 }
 
 static bool is_poll_event(const hist_event *e) { return e->poll != NULL; }
+
+bool hist_is_agenda(const hist_event *e) {
+    return e->type && (strncmp(e->type, "phase_", 6) == 0 || strcmp(e->type, "agenda_changed") == 0 ||
+                       strcmp(e->type, "agenda_done") == 0);
+}
+
+/* JSON text the server stored, as is; null when absent or not of that kind (open: '{' or '['). */
+static void put_json(sbuf *b, const char *name, const char *json, char open) {
+    sbuf_puts(b, ",\"");
+    sbuf_puts(b, name);
+    sbuf_puts(b, "\":");
+    sbuf_puts(b, json && json[0] == open ? json : "null");
+}
+
+/* An agenda event's own fields: phase, title, minutes, phases, timer (those it has). */
+static void write_agenda_fields(sbuf *b, const hist_event *e) {
+    if (e->phase) {
+        sbuf_puts(b, ",\"phase\":");
+        sbuf_put_jstrz(b, e->phase);
+    }
+    if (e->title) {
+        sbuf_puts(b, ",\"title\":");
+        sbuf_put_jstrz(b, e->title);
+    }
+    if (e->minutes) {
+        sbuf_puts(b, ",\"minutes\":");
+        sbuf_put_i64(b, strtoll(e->minutes, NULL, 10));
+    }
+    if (e->phases) put_json(b, "phases", e->phases, '[');
+    if (e->timer) put_json(b, "timer", e->timer, '{');
+}
 
 /* What a view needs to know of a stored poll object. */
 typedef struct poll_facts {
@@ -121,6 +161,36 @@ void hist_write_person(sbuf *b, const char *participant, const char *name, const
     sbuf_putc(b, '}');
 }
 
+/* endorsed: org, endorsed_rev, sha256, by, name; declined: org, sha256,
+ * reason, by, name; agreed: sha256, organisations. */
+static void write_signoff_fields(sbuf *b, const hist_event *e) {
+    if (e->org) put_field(b, "org", e->org);
+    if (e->endorsed_rev >= 0) {
+        sbuf_puts(b, ",\"endorsed_rev\":");
+        sbuf_put_i64(b, e->endorsed_rev);
+    }
+    put_field(b, "sha256", e->sha256);
+    if (e->reason) put_field(b, "reason", e->reason);
+    if (e->organisations) { /* stored by the server as a JSON array of strings: re-read, never trusted raw */
+        cJSON *orgs = cJSON_Parse(e->organisations);
+        const cJSON *list = cJSON_IsArray(orgs) ? orgs : NULL, *o;
+        sbuf_puts(b, ",\"organisations\":[");
+        bool first = true;
+        cJSON_ArrayForEach(o, list) {
+            if (!cJSON_IsString(o)) continue;
+            if (!first) sbuf_putc(b, ',');
+            sbuf_put_jstrz(b, o->valuestring);
+            first = false;
+        }
+        sbuf_putc(b, ']');
+        cJSON_Delete(orgs);
+    }
+    if (e->by) {
+        put_field(b, "by", e->by);
+        put_field(b, "name", e->name);
+    }
+}
+
 bool hist_write_event(sbuf *b, const hist_event *e, hist_view v) {
     poll_facts f = {0};
     if (is_poll_event(e)) {
@@ -158,9 +228,12 @@ bool hist_write_event(sbuf *b, const hist_event *e, hist_view v) {
         put_field(b, "role", e->role);
         if (e->asks) put_field(b, "asks", e->asks);
         if (e->by) put_field(b, "by", e->by);
-    } else if (e->by) { /* the workshop ended or reopened */
+    } else if (e->sha256) { /* a sign-off decision or agreement (protocol/agreement.md) */
+        write_signoff_fields(b, e);
+    } else if (e->by) { /* the workshop ended or reopened, a sign-off called or closed, an agenda event */
         put_field(b, "by", e->by);
         put_field(b, "name", e->name);
+        if (hist_is_agenda(e)) write_agenda_fields(b, e);
     } else if (e->title) {
         put_field(b, "title", e->title);
     }
@@ -170,7 +243,10 @@ bool hist_write_event(sbuf *b, const hist_event *e, hist_view v) {
 
 /* ---- The state at a moment ---- */
 
-void hist_state_init(hist_state *s) { memset(s, 0, sizeof *s); }
+void hist_state_init(hist_state *s) {
+    memset(s, 0, sizeof *s);
+    signoff_init(&s->signoff);
+}
 
 static void person_free(hist_person *p) {
     free(p->participant);
@@ -191,6 +267,7 @@ void hist_state_free(hist_state *s) {
     for (size_t i = 0; i < s->npolls; i++) poll_entry_free(&s->polls[i]);
     free(s->people);
     free(s->polls);
+    signoff_free(&s->signoff);
     hist_state_init(s);
 }
 
@@ -297,6 +374,8 @@ void hist_state_add(hist_state *s, const hist_event *e) {
         presence_add(s, e);
     else if (e->participant && strcmp(e->type, "role") == 0)
         presence_role(s, e);
+    else signoff_fold(&s->signoff, e);
+    s->oom = s->oom || s->signoff.oom;
 }
 
 void hist_state_write(sbuf *b, const hist_state *s, hist_view v) {
@@ -323,5 +402,6 @@ void hist_state_write(sbuf *b, const hist_state *s, hist_view v) {
         hist_write_results(b, p->results, v == HIST_FACILITATOR || p->results_public);
         sbuf_putc(b, '}');
     }
-    sbuf_putc(b, ']');
+    sbuf_puts(b, "],\"signoff\":"); /* open to everyone, as it is live */
+    signoff_write(b, &s->signoff);
 }

@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "core/sbuf.h"
+#include "core/signoff.h"
 
 #define HIST_ID_MAX 48          /* bytes in a stream id ("ms-seq") */
 #define HIST_MS_DIGITS 16       /* most digits of a stream id's time part (times in ms have 13 until 2286) */
@@ -26,7 +27,8 @@
 typedef struct hist_event {
     const char *id;             /* stream id, "MS-SEQ" */
     int64_t t;                  /* ms since the epoch: the id's time part (ids and times agree) */
-    const char *type;           /* created, op, arrived, departed, role, poll_*, ballot, answer, upvote, ended, reopened */
+    const char *type;           /* created, op, arrived, departed, role, poll_*, ballot, answer, upvote, ended, reopened,
+                                   signoff_called, signoff_closed, endorsed, declined, agreed */
     int64_t rev;                /* revision when it happened (op: the revision it applied to) */
     const char *title;          /* created */
     const char *author;         /* op: participant id */
@@ -41,9 +43,20 @@ typedef struct hist_event {
     const char *org_answer;     /* ballot on an organisations poll: the organisation's answer and who gave it (JSON text) */
     const char *was;            /* poll_deleted: "draft" when it never left draft */
     const char *origin;         /* arrived, departed: the server process the connection was on */
-    const char *by;             /* ended, reopened: the facilitator's participant id (their name in `name`);
+    const char *by;             /* ended, reopened, sign-off events: who (their name in `name`);
                                  * role: the facilitator who decided (absent when the person asked) */
+    const char *phase;          /* agenda events: the phase concerned */
+    const char *minutes;        /* phase_started: planned; phase_extended: added (decimal text) */
+    const char *phases;         /* agenda_changed: the phases (JSON text) */
+    const char *timer;          /* agenda events: the timer after it (JSON text) */
+    const char *sha256;         /* endorsed, declined, agreed: the SHA-256 of the text (hex) */
+    const char *reason;         /* declined: why */
+    int64_t endorsed_rev;       /* endorsed: the revision endorsed (-1 when absent) */
+    const char *organisations;  /* agreed: the organisations, a JSON array of names */
 } hist_event;
+
+/* An event of the agenda (agenda_changed, phase_*, agenda_done). */
+bool hist_is_agenda(const hist_event *e);
 
 /* The view of the history a request gets. */
 typedef enum { HIST_PUBLIC, HIST_FACILITATOR } hist_view;
@@ -90,6 +103,7 @@ typedef struct hist_state {
     size_t npeople, people_cap;
     hist_poll *polls;           /* not deleted, in order of creation */
     size_t npolls, polls_cap;
+    signoff signoff;            /* the sign-off then (core/signoff.h) */
     bool oom;                   /* an allocation failed: the state is incomplete */
 } hist_state;
 
@@ -97,7 +111,7 @@ void hist_state_init(hist_state *s);
 void hist_state_free(hist_state *s);
 /* Fold one event in (edits and unknown types change nothing). */
 void hist_state_add(hist_state *s, const hist_event *e);
-/* ,"present":[…],"polls":[…] as the view sees them (written after other fields). */
+/* ,"present":[…],"polls":[…],"signoff":{…} as the view sees them (written after other fields). */
 void hist_state_write(sbuf *b, const hist_state *s, hist_view v);
 /* {"participant","name","org","role"}: a person as every history reply names them. */
 void hist_write_person(sbuf *b, const char *participant, const char *name, const char *org, const char *role);

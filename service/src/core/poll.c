@@ -86,20 +86,7 @@ poll_err poll__fail(const char **why, poll_err e, const char *msg) {
 
 /* No C0 or C1 control character: they would let one participant break
  * everyone's layout. */
-bool poll__valid_text(const char *s, size_t max) {
-    if (!s) return false;
-    size_t n = strlen(s);
-    if (n == 0 || !utf8_valid(s, n)) return false;
-    bool blank = true;
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c < 0x20 || c == 0x7f) return false;
-        if (c == 0xc2 && i + 1 < n && (unsigned char)s[i + 1] >= 0x80 && (unsigned char)s[i + 1] <= 0x9f) return false;
-        if (c != ' ') blank = false;
-    }
-    size_t cps = utf8_count(s, n);
-    return !blank && cps >= 1 && cps <= max;
-}
+bool poll__valid_text(const char *s, size_t max) { return utf8_valid_line(s, max); }
 
 bool poll__valid_pid(const char *pid) {
     if (!pid) return false;

@@ -5,8 +5,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/digest.h"
 #include "core/ot_json.h"
 #include "core/utf8.h"
+
+_Static_assert(PROTO_SHA256_HEX == DIGEST_SHA256_HEX, "one length of a SHA-256");
 
 static const char *const err_codes[] = {
     [PROTO_OK] = "ok",
@@ -34,6 +37,10 @@ static const char *const type_names[] = {
     [PROTO_POLL_CLOSE] = "poll_close", [PROTO_POLL_REOPEN] = "poll_reopen", [PROTO_POLL_RESULTS] = "poll_results",
     [PROTO_POLL_DELETE] = "poll_delete", [PROTO_VOTE] = "vote", [PROTO_ANSWER] = "answer", [PROTO_UPVOTE] = "upvote",
     [PROTO_WORKSHOP_END] = "workshop_end", [PROTO_WORKSHOP_REOPEN] = "workshop_reopen",
+    [PROTO_AGENDA_SET] = "agenda_set", [PROTO_PHASE_START] = "phase_start", [PROTO_PHASE_NEXT] = "phase_next",
+    [PROTO_PHASE_PAUSE] = "phase_pause", [PROTO_PHASE_RESUME] = "phase_resume", [PROTO_PHASE_EXTEND] = "phase_extend",
+    [PROTO_SIGNOFF_CALL] = "signoff_call", [PROTO_SIGNOFF_CLOSE] = "signoff_close", [PROTO_ENDORSE] = "endorse",
+    [PROTO_DECLINE] = "decline",
     [PROTO_ROLE_SET] = "role_set", [PROTO_REPRESENTATIVE_REQUEST] = "representative_request",
     [PROTO_REPRESENTATIVE_ANSWER] = "representative_answer", [PROTO_OBSERVER_LINK] = "observer_link",
 };
@@ -224,6 +231,25 @@ static proto_err decode_cursor(const cJSON *o, proto_cursor *c, const char **why
     c->anchor = v[0];
     c->head = v[1];
     return PROTO_OK;
+}
+
+static proto_err decode_endorse(const cJSON *o, proto_endorse *e, const char **why) {
+    const char *sha = get_str(o, "sha256");
+    if (!get_int(o, "rev", 0, &e->rev) || !digest_valid_sha256_hex(sha)) {
+        *why = "endorse needs \"rev\" (integer >= 0) and \"sha256\": the SHA-256 of that revision's text, 64 lower-case hex digits";
+        return PROTO_EBAD_REQUEST;
+    }
+    memcpy(e->sha256, sha, PROTO_SHA256_HEX + 1);
+    return PROTO_OK;
+}
+
+static proto_err decode_decline(const cJSON *o, char **reason, const char **why) {
+    const char *r = get_str(o, "reason");
+    if (!utf8_valid_line(r, PROTO_REASON_MAX)) {
+        *why = "decline needs \"reason\": 1 to 500 characters, without control characters, not only spaces";
+        return PROTO_EBAD_REQUEST;
+    }
+    return (*reason = strdup(r)) ? PROTO_OK : PROTO_EINTERNAL;
 }
 
 /* "participant": a participant id's shape ("p" and 16 base64url characters). */
@@ -563,11 +589,17 @@ static proto_err decode_general(const char *json, size_t len, proto_msg *m, cons
     case PROTO_PING:
     case PROTO_REPRESENTATIVE_REQUEST:
     case PROTO_WORKSHOP_END:
-    case PROTO_WORKSHOP_REOPEN: break;
+    case PROTO_WORKSHOP_REOPEN:
+    case PROTO_SIGNOFF_CALL:
+    case PROTO_SIGNOFF_CLOSE: break;
+    case PROTO_ENDORSE: e = decode_endorse(o, &m->u.endorse, why); break;
+    case PROTO_DECLINE: e = decode_decline(o, &m->u.reason, why); break;
     case PROTO_POLL_CREATE: case PROTO_POLL_EDIT: case PROTO_POLL_OPEN: case PROTO_POLL_CLOSE:
     case PROTO_POLL_REOPEN: case PROTO_POLL_RESULTS: case PROTO_POLL_DELETE: case PROTO_VOTE:
     case PROTO_ANSWER: case PROTO_UPVOTE:
-        m->u.obj = o; /* the poll model reads the rest */
+    case PROTO_AGENDA_SET: case PROTO_PHASE_START: case PROTO_PHASE_NEXT: case PROTO_PHASE_PAUSE:
+    case PROTO_PHASE_RESUME: case PROTO_PHASE_EXTEND:
+        m->u.obj = o; /* the poll model, or the agenda, reads the rest */
         return PROTO_OK;
     case PROTO_NONE:
         *why = "unknown message type";
@@ -607,8 +639,10 @@ void proto_msg_free(proto_msg *m) {
         free(m->u.join.token);
     } else if (m->type == PROTO_OP) {
         ot_op_free(&m->u.op.op);
-    } else if (proto_is_poll(m->type)) {
+    } else if (proto_is_poll(m->type) || proto_is_agenda(m->type)) {
         cJSON_Delete(m->u.obj);
+    } else if (m->type == PROTO_DECLINE) {
+        free(m->u.reason);
     }
     memset(m, 0, sizeof *m);
 }

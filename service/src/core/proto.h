@@ -48,6 +48,12 @@ typedef enum {
     /* The workshop's end and reopening (facilitators): no body but the id. */
     PROTO_WORKSHOP_END,
     PROTO_WORKSHOP_REOPEN,
+    /* The sign-off (protocol/agreement.md): calls and closes have no body
+     * but the id; endorse and decline are decoded here. */
+    PROTO_SIGNOFF_CALL,
+    PROTO_SIGNOFF_CLOSE,
+    PROTO_ENDORSE,
+    PROTO_DECLINE,
     /* Roles (protocol/agreement.md): a facilitator makes someone a
      * representative or a participant again; a participant asks to
      * represent their organisation, a facilitator answers. */
@@ -56,10 +62,23 @@ typedef enum {
     PROTO_REPRESENTATIVE_ANSWER,
     /* The observer link (facilitators): made or revoked. */
     PROTO_OBSERVER_LINK,
+    /* The agenda and its timer (facilitators, protocol/agreement.md): decoded
+     * as far as their type and id; core/agenda.h reads the rest from msg->u.obj. */
+    PROTO_AGENDA_SET,
+    PROTO_PHASE_START,
+    PROTO_PHASE_NEXT,
+    PROTO_PHASE_PAUSE,
+    PROTO_PHASE_RESUME,
+    PROTO_PHASE_EXTEND,
 } proto_type;
+
+/* True for the sign-off's message types. */
+static inline bool proto_is_signoff(proto_type t) { return t >= PROTO_SIGNOFF_CALL && t <= PROTO_DECLINE; }
 
 /* True for the poll message types, whose body is msg->u.obj. */
 static inline bool proto_is_poll(proto_type t) { return t >= PROTO_POLL_CREATE && t <= PROTO_UPVOTE; }
+/* True for the agenda message types, whose body is msg->u.obj too. */
+static inline bool proto_is_agenda(proto_type t) { return t >= PROTO_AGENDA_SET && t <= PROTO_PHASE_EXTEND; }
 
 /* Stable error codes, as sent in error.code. */
 typedef enum {
@@ -97,6 +116,14 @@ typedef struct proto_cursor {
     int64_t anchor, head;  /* code points */
 } proto_cursor;
 
+#define PROTO_SHA256_HEX 64      /* hex digits of a SHA-256 */
+#define PROTO_REASON_MAX 500     /* code points in a decline's reason */
+
+/* endorse: the text of revision rev, whose UTF-8 bytes hash to sha256. */
+typedef struct proto_endorse {
+    int64_t rev;
+    char sha256[PROTO_SHA256_HEX + 1]; /* lower-case hex */
+} proto_endorse;
 /* A facilitator's word on one person's role: role_set, representative_answer. */
 typedef struct proto_role {
     char participant[PROTO_PID_LEN + 1]; /* whom it is about */
@@ -111,9 +138,11 @@ typedef struct proto_msg {
         proto_join join;
         proto_opmsg op;
         proto_cursor cursor;
+        proto_endorse endorse;
+        char *reason;         /* decline: 1..PROTO_REASON_MAX code points, a line (utf8_valid_line) */
         proto_role role;
         bool observer_link_create; /* observer_link: "create" (else "revoke") */
-        struct cJSON *obj;    /* poll messages: the whole parsed object */
+        struct cJSON *obj;    /* poll and agenda messages: the whole parsed object */
     } u;
 } proto_msg;
 

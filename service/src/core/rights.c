@@ -16,6 +16,7 @@ typedef struct rights_row {
 } rights_row;
 
 #define POLL_STEP {FAC, "only a facilitator runs polls"}
+#define AGENDA_STEP {FAC, "only a facilitator runs the agenda"}
 
 static const rights_row rows[] = {
     [PROTO_JOIN] = {EVERYONE, ""},
@@ -38,6 +39,16 @@ static const rights_row rows[] = {
     [PROTO_REPRESENTATIVE_REQUEST] = {PART, "only a participant asks to represent their organisation"},
     [PROTO_REPRESENTATIVE_ANSWER] = {FAC, "only a facilitator answers a request to represent an organisation"},
     [PROTO_OBSERVER_LINK] = {FAC, "only a facilitator makes or revokes the observer link"},
+    [PROTO_AGENDA_SET] = AGENDA_STEP,
+    [PROTO_PHASE_START] = AGENDA_STEP,
+    [PROTO_PHASE_NEXT] = AGENDA_STEP,
+    [PROTO_PHASE_PAUSE] = AGENDA_STEP,
+    [PROTO_PHASE_RESUME] = AGENDA_STEP,
+    [PROTO_PHASE_EXTEND] = AGENDA_STEP,
+    [PROTO_SIGNOFF_CALL] = {FAC, "only a facilitator calls or closes a sign-off"},
+    [PROTO_SIGNOFF_CLOSE] = {FAC, "only a facilitator calls or closes a sign-off"},
+    [PROTO_ENDORSE] = {REP, "only an organisation's representative endorses or declines"},
+    [PROTO_DECLINE] = {REP, "only an organisation's representative endorses or declines"},
 };
 
 static const rights_row *row(proto_type type) {

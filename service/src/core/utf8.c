@@ -207,3 +207,18 @@ size_t utf8_label_key(const char *s, char *out) {
     out[o] = '\0';
     return o;
 }
+
+bool utf8_valid_line(const char *s, size_t max_cps) {
+    if (!s) return false;
+    size_t n = strlen(s);
+    if (n == 0 || !utf8_valid(s, n)) return false;
+    bool blank = true;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c < 0x20 || c == 0x7f) return false;
+        if (c == 0xc2 && i + 1 < n && (unsigned char)s[i + 1] >= 0x80 && (unsigned char)s[i + 1] <= 0x9f) return false;
+        if (c != ' ') blank = false;
+    }
+    size_t cps = utf8_count(s, n);
+    return !blank && cps >= 1 && cps <= max_cps;
+}

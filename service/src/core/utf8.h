@@ -24,5 +24,9 @@ size_t utf8_tidy_label(const char *s, char *out);
  * and "ville de  SAINT-ÉTIENNE" are one. out needs strlen(s) + 1 bytes
  * (lower case is never longer here); returns its length. */
 size_t utf8_label_key(const char *s, char *out);
+/* A line of text people type (a poll's question, an answer, a reason):
+ * valid UTF-8 of 1 to max_cps code points, without control characters
+ * (U+0000-U+001F, U+007F-U+009F: no line breaks, no tabs), not only spaces. */
+bool utf8_valid_line(const char *s, size_t max_cps);
 
 #endif

@@ -63,6 +63,7 @@ void hub_stop(hub *h) {
         hub_op_stop(r);
         hub_cursor_stop(r);
         hub_poll_stop(r);
+        hub_balance_stop(r);
         hub_room_unref(r);
     }
 }
@@ -76,6 +77,7 @@ void hub_free(hub *h) {
     sbuf_free(&h->req);
     free(h->due);
     free(h->peers);
+    balance_batch_free(&h->batch_counts);
     hub_code_free(h);
     free(h);
 }
@@ -150,8 +152,28 @@ static bool notify_poll(hub_room *r, const char *rest) {
     if (strncmp(rest, "poll ", 5) != 0) return false;
     char poll_id[POLL_ID_MAX + 1], origin[HUB_ORIGIN_LEN + 1];
     if (sscanf(rest + 5, "%22s %11s", poll_id, origin) == 2 && strcmp(origin, r->hub->origin) != 0 &&
-        poll_valid_id(poll_id))
+        poll_valid_id(poll_id)) {
         hub_poll_reload(r, poll_id);
+        hub_balance_due(r); /* a ballot or an answer may count */
+    }
+    return true;
+}
+
+/* "ID agenda ORIGIN": true when it was one. */
+static bool notify_agenda(hub_room *r, const char *rest) {
+    if (strncmp(rest, "agenda ", 7) != 0) return false;
+    char origin[HUB_ORIGIN_LEN + 1];
+    if (sscanf(rest + 7, "%11s", origin) == 1) hub_agenda_notified(r, origin);
+    return true;
+}
+
+/* "ID signoff ORIGIN": true when it was one. */
+static bool notify_signoff(hub_room *r, const char *rest, const char *end) {
+    if (end - rest != 8 + HUB_ORIGIN_LEN || memcmp(rest, "signoff ", 8) != 0) return false;
+    char origin[HUB_ORIGIN_LEN + 1];
+    memcpy(origin, rest + 8, HUB_ORIGIN_LEN);
+    origin[HUB_ORIGIN_LEN] = '\0';
+    hub_signoff_notified(r, origin);
     return true;
 }
 
@@ -175,7 +197,8 @@ void hub_notify(void *ud, const char *payload, size_t len) {
     hub_room *r = hub_room_find(h, id);
     if (!r || r->state != ROOM_READY) return;
     if (notify_presence(r, rest, end) || notify_poll(r, rest) || notify_workshop(r, rest, end) ||
-        notify_role(r, rest, end) || notify_observer(r, rest, end))
+        notify_signoff(r, rest, end) || notify_role(r, rest, end) || notify_observer(r, rest, end) ||
+        notify_agenda(r, rest))
         return;
     int64_t rev = strtoll(rest, NULL, 10); /* "ID REV": a commit */
     if (rev > r->notified_rev) r->notified_rev = rev;
@@ -190,8 +213,11 @@ void hub_notify_state(void *ud, bool up) {
     HUB_FOR_EACH_ROOM(h, r) {
         if (r->state != ROOM_READY) continue;
         hub_workshop_reread(r);
+        hub_signoff_reread(r);
         hub_observer_reread(r);
         hub_role_reread(r);
+        hub_agenda_reread(r);
+        hub_balance_due(r);
         if (!r->w->in_flight && !r->catching_up) hub_room_catch_up(r);
     }
 }

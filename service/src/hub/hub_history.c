@@ -19,7 +19,8 @@
 #define PAGE_MAX 10000
 #define SCAN_MAX 10000          /* stream entries read per round trip */
 
-typedef enum { Q_HISTORY, Q_STATE, Q_EXPORT, Q_DELETE } query_kind;
+/* Q_TEXT: the statement at a revision for the hub itself (hub_history_text_at), no HTTP request. */
+typedef enum { Q_HISTORY, Q_STATE, Q_EXPORT, Q_DELETE, Q_TEXT } query_kind;
 typedef enum { F_JSON, F_MD, F_CSV, F_HTML } export_format;
 
 /* The HTML summary's policy: nothing but its own inline style sheet, named
@@ -59,9 +60,13 @@ typedef struct query {
     export_format format;
     export_lang lang;
     export_book book;
+    export_phases phases;       /* the phases run and the balance, folded from every event (md, html, csv) */
     sbuf out;                   /* the body being built */
     bool wrote_event;           /* an event is in the JSON export's list already */
     int scan_count;             /* entries asked for by the last event scan */
+    /* text */
+    hub_text_fn text_fn;        /* told the text, or why not, once */
+    void *text_ud;
 } query;
 
 static void query_free(query *q) {
@@ -69,13 +74,15 @@ static void query_free(query *q) {
     ot_text_free(&q->text);
     hist_state_free(&q->st);
     export_book_free(&q->book);
+    export_phases_free(&q->phases);
     sbuf_free(&q->out);
     free(q);
 }
 
 /* Answer with an error and end the query. */
 static void fail(query *q, int status, proto_err e, const char *why) {
-    hub_http_error(q->h, q->req, status, e, why);
+    if (q->kind == Q_TEXT) q->text_fn(q->text_ud, e, why, NULL, 0);
+    else hub_http_error(q->h, q->req, status, e, why);
     query_free(q);
 }
 
@@ -167,11 +174,12 @@ static query *query_new(hub *h, uint64_t req, const char *id, query_kind kind) {
     bool keyed = hub_key(q->k_meta, HUB_KEY_MAX, id, "meta") && hub_key(q->k_events, HUB_KEY_MAX, id, "events") &&
                  hub_key(q->k_marks, HUB_KEY_MAX, id, "marks") && hub_key(q->k_snaps, HUB_KEY_MAX, id, "snaps") &&
                  hub_key(q->k_people, HUB_KEY_MAX, id, "people");
-    q->has_key = net_http_bearer(h->net, req, q->key, sizeof q->key);
+    q->has_key = kind != Q_TEXT && net_http_bearer(h->net, req, q->key, sizeof q->key);
     q->limit = PAGE_DEFAULT;
     q->lang = EXPORT_FR;
     hist_state_init(&q->st);
     export_book_init(&q->book);
+    export_phases_init(&q->phases);
     sbuf_init(&q->out, NET_PRE);
     if (!keyed) { /* cannot happen for a valid id (HUB_KEY_MAX holds the longest): said, not assumed */
         fail(q, 500, PROTO_EINTERNAL, "the workshop's keys do not fit");
@@ -276,7 +284,7 @@ static void got_marks(redisReply *reply, void *priv) {
 }
 
 static void read_marks(query *q) {
-    if (!q->bound[0]) { /* before the first event: nobody, no poll */
+    if (!q->bound[0] || q->kind == Q_TEXT) { /* before the first event: nobody, no poll; or only the text wanted */
         finish_state(q);
         return;
     }
@@ -302,6 +310,10 @@ static void got_events(redisReply *reply, void *priv) {
             reached = true;
             break;
         }
+        /* Exports read every event from the first snapshot on: the phases
+         * take the statement as it was at each of their ends. */
+        if (q->kind == Q_EXPORT && (!hist_is_op(&e) || e.rev >= q->text_rev))
+            export_phases_event(&q->phases, &e, q->text.buf ? q->text.buf : "");
         if (hist_is_op(&e) && e.rev >= q->text_rev) {
             ot_op op;
             ot_op_init(&op);
@@ -373,7 +385,10 @@ static void got_snapshot(redisReply *reply, void *priv) {
 }
 
 static void read_snapshot(query *q) {
-    SEND(q, got_snapshot, "XREVRANGE %s %lld-1 - COUNT 1", q->k_snaps, (long long)q->target);
+    if (q->kind == Q_EXPORT) /* from the first, for the statement at the end of each phase */
+        SEND(q, got_snapshot, "XRANGE %s - + COUNT 1", q->k_snaps);
+    else
+        SEND(q, got_snapshot, "XREVRANGE %s %lld-1 - COUNT 1", q->k_snaps, (long long)q->target);
 }
 
 /* ?at=T: the last event at or before T gives the revision and the bound. */
@@ -423,6 +438,11 @@ static void finish_state(query *q) {
         export_finish(q);
         return;
     }
+    if (q->kind == Q_TEXT) {
+        q->text_fn(q->text_ud, PROTO_OK, NULL, q->text.buf ? q->text.buf : "", q->text.len);
+        query_free(q);
+        return;
+    }
     write_state(q, &q->out);
     net_http_respond(q->h->net, q->req, 200, &q->out);
     query_free(q);
@@ -441,6 +461,18 @@ static void start_state(query *q) {
     }
     q->target = q->want;
     read_snapshot(q);
+}
+
+void hub_history_text_at(hub *h, const char *id, int64_t rev, hub_text_fn fn, void *ud) {
+    query *q = proto_valid_b64url(id, PROTO_WORKSHOP_ID_MAX) ? query_new(h, 0, id, Q_TEXT) : NULL;
+    if (!q) {
+        fn(ud, PROTO_EINTERNAL, "the history could not be read", NULL, 0);
+        return;
+    }
+    q->text_fn = fn;
+    q->text_ud = ud;
+    q->want = rev;
+    begin(q);
 }
 
 void hub_http_state(hub *h, uint64_t req, const char *id) {
@@ -487,7 +519,7 @@ static void respond_page(query *q, const char *nonce) {
 
 static void export_finish(query *q) {
     char nonce[HTML_NONCE_LEN + 1];
-    if (q->book.oom) {
+    if (q->book.oom || q->phases.oom) {
         fail(q, 500, PROTO_EINTERNAL, "out of memory");
         return;
     }
@@ -497,7 +529,10 @@ static void export_finish(query *q) {
     }
     hub_tz tz; /* the workshop's zone, for the writing only */
     hub_tz_enter(&tz, q->time_zone);
-    export_meta m = {q->title, q->created, q->last_edit, q->target, q->text.buf ? q->text.buf : "", &tz.zone};
+    int64_t ended = q->book.ended >= 0 ? q->book.moments[q->book.ended].t : 0;
+    export_phases_finish(&q->phases, ended, q->text.buf ? q->text.buf : "");
+    export_meta m = {q->title, q->created, q->last_edit, q->target, q->text.buf ? q->text.buf : "", &tz.zone,
+                     &q->phases};
     if (q->format == F_CSV) export_csv(&q->out, &m, &q->book, &q->st, q->lang);
     else if (q->format == F_HTML) export_html(&q->out, &m, &q->book, &q->st, q->lang, nonce);
     else export_markdown(&q->out, &m, &q->book, &q->st, q->lang);
@@ -653,7 +688,8 @@ static void got_deleted(redisReply *reply, void *priv) {
 static void got_poll_ids(redisReply *reply, void *priv) {
     query *q = array_reply(reply, priv);
     if (!q) return;
-    static const char *const whats[] = {"code", "meta", "events", "marks", "snaps", "people", "lastop", "polls"};
+    static const char *const whats[] = {"code", "meta", "events", "marks", "snaps", "people", "lastop", "polls",
+                                        "balance", "signoff"};
     enum { NFIXED = sizeof whats / sizeof whats[0] };
     size_t n = NFIXED + reply->elements;
     char **keys = calloc(n, sizeof *keys);
@@ -700,6 +736,7 @@ static void start_kind(query *q) {
              q->after[0] ? "(" : "", q->after[0] ? q->after : "-", q->limit + 1);
         break;
     case Q_STATE:
+    case Q_TEXT:
         start_state(q);
         break;
     case Q_EXPORT:

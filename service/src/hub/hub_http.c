@@ -143,12 +143,20 @@ static void send_create(http_create *c) {
     bool keyed = hub_code_draw(c->code) && hub_key(kmeta, sizeof kmeta, c->id, "meta") &&
                  hub_key(ksnaps, sizeof ksnaps, c->id, "snaps") && hub_key(kevents, sizeof kevents, c->id, "events") &&
                  hub_key(kmarks, sizeof kmarks, c->id, "marks") && hub_code_key(kcode, sizeof kcode, c->code);
-    if (!keyed || !h->store ||
-        !store_cmd(h->store, created, c, "FCALL atelier_create 5 %s %s %s %s %s %s %s %s %s %s %s", kmeta, ksnaps,
-                   kevents, kmarks, kcode, c->title, c->fkey, created_s, c->text, c->time_zone, c->code)) {
+    /* A new workshop gets the method's phases (protocol/agreement.md). */
+    agenda phases;
+    sbuf agenda_json;
+    agenda_default(&phases);
+    sbuf_init(&agenda_json, 0);
+    agenda_write_phases(&agenda_json, &phases);
+    if (!keyed || !h->store || !sbuf_ok(&agenda_json) ||
+        !store_cmd(h->store, created, c, "FCALL atelier_create 5 %s %s %s %s %s %s %s %s %s %s %s %s", kmeta, ksnaps,
+                   kevents, kmarks, kcode, c->title, c->fkey, created_s, c->text, c->time_zone, c->code,
+                   sbuf_data(&agenda_json))) {
         hub_http_error(h, c->req, 503, PROTO_EUNAVAILABLE, HUB_UNAVAILABLE);
         http_create_free(c);
     }
+    sbuf_free(&agenda_json);
 }
 
 /* The body's "time_zone": absent or null for UTC; NULL when it is no zone

@@ -4,12 +4,15 @@
 
 #include <libwebsockets.h>
 
+#include "core/agenda.h"
+#include "core/balance.h"
 #include "core/hist.h"
 #include "core/poll.h"
 #include "core/poll_json.h"
 #include "core/poll_store.h"
 #include "core/proto.h"
 #include "core/limiter.h"
+#include "core/signoff.h"
 #include "core/when.h"
 #include "core/workshop.h"
 #include "hub/hub.h"
@@ -102,6 +105,16 @@ struct hub_room {
     hub_remote *remote;        /* participants connected through other processes */
     size_t nremote, remote_cap;
     uint32_t relayed;          /* presence messages from other processes applied so far */
+    agenda agenda;             /* the agenda and timer as told to clients (Redis has them) */
+    agenda agenda_ahead;       /* ... with the changes sent to Redis and not answered yet: the next change builds on it */
+    int agenda_inflight;       /* agenda changes waiting for Redis' answer */
+    char *k_balance;           /* Redis key of the contribution balance */
+    balance_table balance;     /* its counts as last read from Redis, with who is present */
+    bool balance_timer;        /* sul_balance is scheduled */
+    int64_t balance_sent_us;   /* when facilitators were last told the balance */
+    lws_sorted_usec_list_t sul_balance;
+    char *k_signoff;           /* Redis key of the organisations' sign-off decisions */
+    signoff signoff;           /* the sign-off, as Redis has it (hub_signoff.c) */
 };
 
 #define HUB_ROOM_BUCKETS 256    /* the room table's hash buckets */
@@ -127,6 +140,7 @@ struct hub {
     size_t ndue, due_cap;
     lws_sorted_usec_list_t sul_turn; /* hub_turn for rooms made due by a timer */
     limiter join_limits;       /* join code lookups per client address (hub_code.c) */
+    balance_batch batch_counts; /* the batch being sent: code points per organisation (hub_op.c) */
 };
 
 int64_t hub_now_ms(void);
@@ -152,6 +166,13 @@ void hub_http_history(hub *h, uint64_t req, const char *workshop_id);
 void hub_http_state(hub *h, uint64_t req, const char *workshop_id);
 void hub_http_export(hub *h, uint64_t req, const char *workshop_id);
 void hub_http_delete(hub *h, uint64_t req, const char *workshop_id);
+/* The statement's text at revision rev, read as GET /state?rev= reads it (the
+ * newest snapshot at or before it, then the edits after it), for the hub
+ * itself. fn is called once: with the text (its bytes, valid only during the
+ * call), or with text NULL and why: bad_request when the workshop has not
+ * reached rev, not_found, unavailable, internal (a damaged history). */
+typedef void (*hub_text_fn)(void *ud, proto_err e, const char *why, const char *text, size_t len);
+void hub_history_text_at(hub *h, const char *workshop_id, int64_t rev, hub_text_fn fn, void *ud);
 
 /* ---- Rooms (hub_room.c) ----
  *
@@ -190,6 +211,7 @@ void hub_room_free_all(hub *h);
 void hub_op_stop(hub_room *r);
 void hub_cursor_stop(hub_room *r);
 void hub_poll_stop(hub_room *r);
+void hub_balance_stop(hub_room *r);
 
 /* Loading (hub_load.c): meta, newest snapshot, people, last ops, polls, then the tail of events. */
 void hub_room_load(hub_room *r);
@@ -197,6 +219,9 @@ void hub_room_load(hub_room *r);
 void hub_room_load_tail(hub_room *r);
 /* A load step failed: tell the joins waiting for it, detach the room. */
 void hub_room_load_failed(hub_room *r, proto_err e, const char *why);
+/* A load step's reply: true when the load goes on with it; a failed reply
+ * fails the load. Either way the step ends with hub_room_unref. */
+bool hub_load_step_ok(hub_room *r, struct redisReply *reply);
 
 /* A workshop's Redis key: atelier:{w:ID}:WHAT. False if it does not fit n. */
 bool hub_key(char *dst, size_t n, const char *workshop_id, const char *what) __attribute__((warn_unused_result));
@@ -350,6 +375,19 @@ bool hub_code_valid(const char *code);
  * workshop holds, for a workshop made before join codes). */
 bool hub_code_key(char *dst, size_t n, const char *code) __attribute__((warn_unused_result));
 
+/* The sign-off (hub_signoff.c, protocol/agreement.md "Sign-off"): signoff_call,
+ * signoff_close, endorse and decline, stored by atelier_signoff, then the
+ * whole state to everyone. */
+void hub_signoff_message(hub *h, hub_session *s, proto_msg *msg);
+/* ,"signoff":{…}: the state in a welcome. */
+void hub_signoff_write_welcome(const hub_room *r, sbuf *b);
+/* Loading: read the state (queued with the load's first steps). False when it could not be queued. */
+bool hub_signoff_load(hub_room *r);
+/* "ID signoff ORIGIN" from atelier:notify: another process changed it. */
+void hub_signoff_notified(hub_room *r, const char *origin);
+/* Read the state back from Redis and tell everyone here (an announcement may have been missed). */
+void hub_signoff_reread(hub_room *r);
+
 /* The workshop's end (hub_workshop.c) */
 void hub_workshop_message(hub *h, hub_session *s, proto_msg *msg);
 /* ,"time_zone","code","state"[,"ended_at"]: a workshop's own fields in the
@@ -363,6 +401,32 @@ void hub_workshop_notified(hub_room *r, const char *rest, size_t len);
  * missed (the subscription was down), or Redis refused ops of an end not
  * heard of yet. */
 void hub_workshop_reread(hub_room *r);
+
+/* The agenda and its timer (hub_agenda.c, protocol/agreement.md) */
+void hub_agenda_message(hub *h, hub_session *s, proto_msg *msg);
+/* Loading: meta's agenda and timer (a workshop made before agendas gets the
+ * default, in memory only until a facilitator changes it). */
+bool hub_agenda_load(hub_room *r);
+/* ,"agenda":{"now","phases","timer"}: in every welcome. */
+void hub_agenda_write_welcome(const hub_room *r, sbuf *b);
+/* "ID agenda ORIGIN" from atelier:notify: another process changed it. */
+void hub_agenda_notified(hub_room *r, const char *origin);
+/* Read the agenda back from Redis and tell everyone here (an announcement may have been missed). */
+void hub_agenda_reread(hub_room *r);
+
+/* The contribution balance (hub_balance.c): facilitators only. */
+/* Loading: the stored counts. */
+bool hub_balance_load(hub_room *r);
+/* The counts or who is present changed: facilitators hear it within a
+ * second, at most once a second (read back from Redis, which every process
+ * writes to). */
+void hub_balance_due(hub_room *r);
+/* ,"balance":{"organisations":[…]} for a facilitator's welcome; nothing for
+ * anyone else. The counts are this process's last reading (changes made
+ * while no facilitator was here are not read): a `balance` message follows
+ * the welcome with Redis' own. */
+void hub_balance_write_welcome(hub_room *r, int who, sbuf *b);
+void hub_balance_room_free(hub_room *r);
 
 /* Roles (hub_role.c): role_set, representative_request, representative_answer. */
 void hub_role_message(hub *h, hub_session *s, proto_msg *msg);

@@ -120,6 +120,9 @@ static void write_welcome(hub_room *r, int who, const char *idjson, bool resume,
     write_doc(w, who, resume, from, b);
     write_present(w, who, b);
     hub_poll_write_welcome(r, who, b);
+    hub_agenda_write_welcome(r, b);
+    hub_balance_write_welcome(r, who, b);
+    hub_signoff_write_welcome(r, b);
     sbuf_putc(b, '}');
 }
 
@@ -141,9 +144,11 @@ static void finish_join(hub_room *r, hub_session *s, int who, const char *idjson
     if (p->online++ == 0) {
         record_event(r, "arrived", p);
         hub_presence_arrived(r, who, s->conn);
+        hub_balance_due(r);
     }
     write_welcome(r, who, idjson, resume, from, &h->scratch);
     net_send_sbuf(h->net, s->conn, &h->scratch);
+    if (wk_is_facilitator(p)) hub_balance_due(r); /* the counts here may be older than Redis' */
     hub_poll_after_welcome(r, s);
 }
 
@@ -156,6 +161,7 @@ void hub_leave(hub_session *s) {
     if (--p->online == 0) {
         record_event(r, "departed", p);
         hub_presence_departed(r, s->participant, s->conn);
+        hub_balance_due(r);
     }
     s->room = NULL;
     s->state = SESS_NEW;

@@ -1,6 +1,6 @@
 /* Loading a workshop into its room: meta, the newest snapshot, people and
- * their last ops (pipelined: hiredis answers in order, each step builds on
- * the one before), then the polls (hub_poll_read.c), then the events after
+ * their last ops, the sign-off (hub_signoff.c) (pipelined: hiredis answers
+ * in order, each step builds on the one before), then the polls (hub_poll_read.c), then the events after
  * the snapshot. Joins wait on r->waiting meanwhile.
  *
  * Each step holds its own reference to the room (hub_room_cmd) and gives it
@@ -71,9 +71,7 @@ void hub_room_load_failed(hub_room *r, proto_err e, const char *why) {
     release_waiting(r, waiting, n); /* the room may be freed here; the caller's step still holds one */
 }
 
-/* A step's reply: true when the load goes on with it. A failed reply fails
- * the load. Either way the caller ends with hub_room_unref. */
-static bool step_ok(hub_room *r, redisReply *reply) {
+bool hub_load_step_ok(hub_room *r, redisReply *reply) {
     if (r->state != ROOM_LOADING) return false;
     if (!reply || reply->type == REDIS_REPLY_ERROR) {
         if (reply) lwsl_err("loading workshop %s: %s\n", r->id, reply->str);
@@ -130,7 +128,7 @@ static bool apply_tail(hub_room *r, const redisReply *reply) {
 
 static void load_events(redisReply *reply, void *priv) {
     hub_room *r = priv;
-    if (step_ok(r, reply)) {
+    if (hub_load_step_ok(r, reply)) {
         if (!apply_tail(r, reply)) {
             hub_room_load_failed(r, PROTO_EINTERNAL, DAMAGED);
         } else {
@@ -151,7 +149,7 @@ void hub_room_load_tail(hub_room *r) {
 
 static void load_lastop(redisReply *reply, void *priv) {
     hub_room *r = priv;
-    if (step_ok(r, reply)) {
+    if (hub_load_step_ok(r, reply)) {
         /* field: participant id; value: "rev opid" */
         for (size_t i = 0; reply->type == REDIS_REPLY_ARRAY && i + 1 < reply->elements; i += 2) {
             int p = wk_find_participant(r->w, reply->element[i]->str);
@@ -214,7 +212,7 @@ bool hub_person_upsert(workshop *w, const char *pid, const char *json) {
 
 static void load_people(redisReply *reply, void *priv) {
     hub_room *r = priv;
-    if (step_ok(r, reply)) {
+    if (hub_load_step_ok(r, reply)) {
         for (size_t i = 0; reply->type == REDIS_REPLY_ARRAY && i + 1 < reply->elements; i += 2)
             if (reply->element[i]->type == REDIS_REPLY_STRING && reply->element[i + 1]->type == REDIS_REPLY_STRING)
                 hub_person_upsert(r->w, reply->element[i]->str, reply->element[i + 1]->str);
@@ -224,7 +222,7 @@ static void load_people(redisReply *reply, void *priv) {
 
 static void load_snapshot(redisReply *reply, void *priv) {
     hub_room *r = priv;
-    if (!step_ok(r, reply)) {
+    if (!hub_load_step_ok(r, reply)) {
         hub_room_unref(r);
         return;
     }
@@ -256,7 +254,7 @@ static void load_workshop_state(workshop *w, const redisReply *reply) {
 
 static void load_meta(redisReply *reply, void *priv) {
     hub_room *r = priv;
-    if (!step_ok(r, reply)) {
+    if (!hub_load_step_ok(r, reply)) {
         hub_room_unref(r);
         return;
     }
@@ -279,8 +277,9 @@ void hub_room_load(hub_room *r) {
      * before. A step not queued (the store went down) fails the load; the
      * steps queued before it answer NULL and only let go of the room. */
     bool ok = hub_room_cmd(r, load_meta, r, "HMGET %s title fkey created time_zone code state ended_at okey", r->k_meta) &&
+              hub_agenda_load(r) && hub_balance_load(r) &&
               hub_room_cmd(r, load_snapshot, r, "XREVRANGE %s + - COUNT 1", r->k_snaps) &&
               hub_room_cmd(r, load_people, r, "HGETALL %s", r->k_people) &&
-              hub_room_cmd(r, load_lastop, r, "HGETALL %s", r->k_lastop);
+              hub_room_cmd(r, load_lastop, r, "HGETALL %s", r->k_lastop) && hub_signoff_load(r);
     if (!ok) hub_room_load_failed(r, PROTO_EUNAVAILABLE, HUB_UNAVAILABLE);
 }

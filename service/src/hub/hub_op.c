@@ -115,6 +115,7 @@ static void caught_up(redisReply *reply, void *priv) {
         hub_broadcast(r, &h->scratch, 0, -1);
     }
     hub_carets_follow(w, from);
+    if (w->rev > from) hub_balance_due(r); /* another process counted them */
     hub_presence_caught_up(r);
     if (r->notified_rev > w->rev && !w->in_flight) hub_room_catch_up(r);
     else hub_room_pump(r);
@@ -253,6 +254,7 @@ static void appended(redisReply *reply, void *priv) {
         wk_batch_clear(w);
         hub_carets_follow(w, first);
         maybe_snapshot(r);
+        hub_balance_due(r);
         if (!was_held && w->qlen > 0 && h->cfg.hold_us > 0) hold_room(r);
     } else if (append_status(reply) == 0 && reply->elements == 2) {
         /* Another process moved the revision: learn its ops, then transform ours again. */
@@ -284,17 +286,23 @@ void hub_room_pump(hub_room *r) {
     }
     size_t n = wk_batch_form(w, h->cfg.batch_max, refuse_cb, r);
     if (n == 0) return;
-    /* FCALL atelier_append 3 meta events lastop rev t count, then per op
-     * author org opid op: written as RESP in place (core/resp.h). */
+    /* The batch's code points per organisation, for the balance. */
+    balance_batch *counts = &h->batch_counts;
+    balance_batch_reset(counts);
+    for (size_t i = 0; i < n; i++) balance_batch_add(counts, w->people[w->bops[i].author].org, &w->bops[i].op);
+    /* FCALL atelier_append 4 meta events lastop balance rev t count, then
+     * per op author org opid op, then norgs and per organisation org ins
+     * del: written as RESP in place (core/resp.h). */
     sbuf *b = &h->req;
     sbuf_reset(b);
-    resp_begin(b, 9 + 4 * n);
+    resp_begin(b, 11 + 4 * n + 3 * counts->n);
     resp_argz(b, "FCALL");
     resp_argz(b, "atelier_append");
-    resp_argz(b, "3");
+    resp_argz(b, "4");
     resp_argz(b, r->k_meta);
     resp_argz(b, r->k_events);
     resp_argz(b, r->k_lastop);
+    resp_argz(b, r->k_balance);
     resp_arg_i64(b, w->rev);
     resp_arg_i64(b, hub_now_ms());
     resp_arg_i64(b, (int64_t)n);
@@ -305,6 +313,12 @@ void hub_room_pump(hub_room *r) {
         resp_argz(b, p->org);
         resp_argz(b, e->opid);
         resp_arg(b, e->opjson, e->opjson_len);
+    }
+    resp_arg_i64(b, (int64_t)counts->n);
+    for (size_t i = 0; i < counts->n; i++) {
+        resp_argz(b, counts->orgs[i].org);
+        resp_arg_i64(b, counts->orgs[i].ins);
+        resp_arg_i64(b, counts->orgs[i].del);
     }
     bool ok = sbuf_ok(b) && hub_room_cmd_resp(r, appended, r, sbuf_data(b), b->len);
     if (b->cap > HUB_REQ_KEEP) sbuf_free(b); /* hiredis has its copy: a rare huge batch is not kept */

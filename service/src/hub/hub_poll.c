@@ -132,6 +132,7 @@ typedef struct poll_write {
     char owner[POLL_PID_MAX + 1];       /* whose ballot record changes (a moderated answer's author) */
     bool was_draft;                     /* W_DELETE: only facilitators knew of it */
     bool poll_record;                   /* the poll record changes too (a new answer id) */
+    const char *balance;                /* the contribution it counts as: "bal", "ans" or "" (static) */
 } poll_write;
 
 char *hub_poll_ballots_key(const hub_room *r, const char *poll_id) {
@@ -178,6 +179,7 @@ static void written(redisReply *reply, void *priv) {
             hub_send_if(r, &h->scratch, is_participant, &owner, 0);
         }
         hub_poll_results_due(r, p->id);
+        if (pw->balance[0]) hub_balance_due(r);
     }
     /* The requester's own reply carries its id. */
     if (ok && pw->idjson[0] && net_session(h->net, pw->conn)) {
@@ -288,9 +290,10 @@ static void store_ballot(hub_room *r, poll_t *p, poll_write *pw) {
     char t[HUB_MS_TEXT];
     hub_ms_text(t, hub_now_ms());
     const char *data = has ? text_of(&rec) : "";
-    const char *argv[] = {"FCALL", "atelier_ballot", "5", kb ? kb : "", r->k_events, r->k_polls, r->k_meta, r->k_marks,
-                          field, data, pw->event, p->id, org, data, t, h->origin,
-                          pw->poll_record ? text_of(&prec) : "", text_of(&pub), text_of(&res), text_of(&ans)};
+    const char *argv[] = {"FCALL", "atelier_ballot", "6", kb ? kb : "", r->k_events, r->k_polls, r->k_meta, r->k_marks,
+                          r->k_balance, field, data, pw->event, p->id, org, data, t, h->origin,
+                          pw->poll_record ? text_of(&prec) : "", text_of(&pub), text_of(&res), text_of(&ans),
+                          pw->balance};
     enum { N = sizeof argv / sizeof argv[0] };
     size_t lens[N];
     for (size_t i = 0; i < N; i++) lens[i] = strlen(argv[i]);
@@ -317,6 +320,8 @@ typedef struct poll_change {
     uint32_t answer;                    /* W_ANSWER: the answer */
     bool was_draft;                     /* W_DELETE: only facilitators knew of it */
     bool poll_record;                   /* the poll record changes too */
+    const char *balance;                /* the contribution it counts as (protocol/agreement.md, "Contribution
+                                         * balance"): "bal" a ballot, "ans" a new answer or an upvote, NULL none */
     char owner[POLL_PID_MAX + 1];       /* whose ballot record changes, when not the requester's */
 } poll_change;
 
@@ -371,6 +376,7 @@ static poll_err on_vote(hub_room *r, const wk_participant *me, bool fac, const c
                         const char **why) {
     poll_ballot b;
     c->kind = W_BALLOT;
+    c->balance = "bal";
     poll_err e = poll_ballot_from_json(p, cJSON_GetObjectItemCaseSensitive(o, "ballot"), &b, why);
     if (e != POLL_OK) return e;
     if (p->def.respondents != POLL_ORGANISATIONS) return poll_vote(p, me->id, me->org, &b, why);
@@ -394,6 +400,7 @@ static poll_err on_answer(hub_room *r, const wk_participant *me, bool fac, const
     c->kind = W_ANSWER;
     if (!a) {
         c->poll_record = true; /* the poll's last answer id moves: ids are never handed out twice */
+        c->balance = "ans";
         if (!cJSON_IsString(text)) return *why = "\"text\" must be a string", POLL_EBAD_REQUEST;
         return poll_answer_add(p, me->id, me->org, text->valuestring, &c->answer, why);
     }
@@ -415,6 +422,7 @@ static poll_err on_upvote(hub_room *r, const wk_participant *me, bool fac, const
         *why = "upvote needs \"answer\" (an answer id) and optionally \"up\" (true or false)";
         return POLL_EBAD_REQUEST;
     }
+    if (!up || cJSON_IsTrue(up)) c->balance = "ans";
     return poll_upvote(p, me->id, me->org, id, !up || cJSON_IsTrue(up), why);
 }
 
@@ -512,6 +520,7 @@ static void store_change(hub *h, hub_room *r, hub_session *s, proto_msg *msg, po
     pw->answer = c->answer;
     pw->was_draft = c->was_draft;
     pw->poll_record = c->poll_record;
+    pw->balance = c->balance ? c->balance : "";
     if (c->owner[0]) snprintf(pw->owner, sizeof pw->owner, "%s", c->owner);
     /* An answer lives in its author's ballot record; a facilitator deleting
      * someone else's answer rewrites the poll record (answers_next) and the

@@ -573,5 +573,6 @@ void hub_presence_relayed(hub_room *r, const char *origin, const char *json, siz
         hub_remote *e = who >= 0 ? remote_find(r, who, origin) : NULL;
         if (e && relayed_caret(r, e, o)) hub_cursors_flush(r);
     }
+    if (type && strcmp(type, "cursor") != 0 && strcmp(type, "who") != 0) hub_balance_due(r); /* who is present */
     cJSON_Delete(o);
 }

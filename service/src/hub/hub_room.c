@@ -53,6 +53,7 @@ static void room_free(hub_room *r) {
         if (i < h->ndue) h->due[i] = h->due[--h->ndue];
     }
     hub_poll_room_free(r);
+    hub_balance_room_free(r);
     for (size_t i = 0; i < r->nwaiting; i++) proto_msg_free(&r->waiting[i].msg);
     free(r->waiting);
     free(r->sessions);
@@ -63,6 +64,8 @@ static void room_free(hub_room *r) {
     free(r->k_people);
     free(r->k_lastop);
     free(r->k_marks);
+    free(r->k_signoff);
+    signoff_free(&r->signoff);
     free(r->remote);
     free(r);
 }
@@ -80,6 +83,7 @@ static hub_room *room_new(hub *h, const char *id) {
     r->state = ROOM_NEW;
     snprintf(r->id, sizeof r->id, "%s", id);
     poll_list_init(&r->polls);
+    signoff_init(&r->signoff);
     unsigned b = room_hash(id);
     r->next = h->rooms[b];
     h->rooms[b] = r;
@@ -91,7 +95,13 @@ static hub_room *room_new(hub *h, const char *id) {
     r->k_lastop = key_for(id, "lastop");
     r->k_polls = key_for(id, "polls");
     r->k_marks = key_for(id, "marks");
-    if (!r->k_meta || !r->k_events || !r->k_snaps || !r->k_people || !r->k_lastop || !r->k_polls || !r->k_marks) {
+    r->k_balance = key_for(id, "balance");
+    r->k_signoff = key_for(id, "signoff");
+    balance_table_init(&r->balance);
+    agenda_default(&r->agenda); /* until loaded */
+    r->agenda_ahead = r->agenda;
+    if (!r->k_balance || !r->k_signoff || !r->k_meta || !r->k_events || !r->k_snaps || !r->k_people || !r->k_lastop ||
+        !r->k_polls || !r->k_marks) {
         room_free(r);
         return NULL;
     }

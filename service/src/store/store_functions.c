@@ -11,28 +11,31 @@
  * exact even with several server processes).
  *
  * atelier_create  KEYS meta snaps events marks code;
- *                 ARGV title fkey created_ms text time_zone code
+ *                 ARGV title fkey created_ms text time_zone code [agenda]
  *   -> 1, 0 if the workshop exists, -1 if the join code is another live
  *   workshop's (the server draws another). The code key (atelier:code:CODE,
  *   outside the hash tag: codes are looked up without a workshop id) holds the
  *   workshop's id while it is open. The first event's id is CREATED_MS-1, so
  *   its time is the workshop's creation time (later ids follow Redis' clock,
  *   which never goes backwards in a stream).
- * atelier_append  KEYS meta events lastop; ARGV expected_rev t_ms count
- *                 then count x (author org opid op)
+ * atelier_append  KEYS meta events lastop [balance]; ARGV expected_rev t_ms count
+ *                 then count x (author org opid op) [then norgs, norgs x (org ins del)]
  *   -> {1, new_rev, last_event_id}; {0, current_rev} if the revision moved;
  *      {-1} if the workshop does not exist; {-2} if it has ended (even when
  *      the process that sent the ops has not heard of the end yet).
  *   Publishes "ID REV" on atelier:notify, so other server processes with the
- *   workshop loaded fetch the new ops at once.
+ *   workshop loaded fetch the new ops at once. With the balance key, the
+ *   batch's code points inserted and deleted by each organisation (summed by
+ *   the server per batch) are added to its `ins:ORG` and `del:ORG`: one
+ *   HINCRBY per organisation and batch, never per op.
  * atelier_mark    KEYS meta events marks; ARGV t_ms then field value pairs
  *   (an arrival or departure) -> the event id; nil if the workshop is gone.
  * atelier_poll    KEYS polls events ballots meta marks;
  *                 ARGV poll_id record event_type t_ms origin public results was
  *   stores the poll record (an empty record deletes the poll and its ballots).
- * atelier_ballot  KEYS ballots events polls meta marks;
+ * atelier_ballot  KEYS ballots events polls meta marks [balance];
  *                 ARGV participant record event_type poll org data t_ms origin
- *                 poll_record public results org_answer
+ *                 poll_record public results org_answer [counts]
  *   stores one participant's ballot record (empty: none left), or on an
  *   organisations poll the organisation's (`participant` is then the
  *   organisation's name), and the poll record when given (a new answer moves
@@ -40,6 +43,8 @@
  *   participant; its mark carries only the public poll object and the
  *   results after the ballot, and on an organisations poll `org_answer`: the
  *   organisation's answer and who gave it (open by design; empty otherwise).
+ *   `counts` ("bal": a ballot, "ans": a new answer or an upvote, "": none)
+ *   adds one to the organisation's `bal:ORG` or `ans:ORG` in the balance.
  *   Both publish "ID poll POLL ORIGIN" on atelier:notify (ORIGIN: the
  *   writing process, which ignores its own announcements).
  *   `public` is the poll object clients see, `results` the results with the
@@ -54,6 +59,44 @@
  *   already; -2 if the code is another live workshop's now (the server draws
  *   another). Publishes "ID workshop ORIGIN ended T BY" or "ID workshop
  *   ORIGIN open T BY CODE".
+ * atelier_agenda  KEYS meta events marks;
+ *                 ARGV t_ms by name origin agenda timer event_type then field value pairs
+ *   stores meta's `agenda` (the phases' JSON) and `timer` (the timer's JSON),
+ *   and an event of that type (agenda_changed, phase_started, phase_paused,
+ *   phase_resumed, phase_extended, agenda_done; by and name: the
+ *   facilitator's; the pairs: phase, title, minutes, phases, timer) in both
+ *   streams -> the event's id; 0 if the workshop is gone. Works whether the
+ *   workshop is open or ended (the agenda goes on after the end). Publishes
+ *   "ID agenda ORIGIN": the other processes read meta's agenda and timer back.
+ * atelier_signoff KEYS meta signoff events marks;
+ *                 ARGV action t_ms by name origin [org decision rev sha256 reason present current_sha current_rev]
+ *   the sign-off (protocol/agreement.md). action "call" opens one, "close"
+ *   closes it (meta's `signoff`: {"open","called_at"}; a close keeps
+ *   called_at); "endorsed" and "declined" store the organisation's decision
+ *   in the `signoff` hash (field: its name; `decision` is its JSON without
+ *   "at", which is appended here: the event's time), with an event
+ *   `endorsed` (org, endorsed_rev: `rev`, sha256, by, name) or `declined`
+ *   (org, sha256, reason, by, name). Events `signoff_called`,
+ *   `signoff_closed` carry by and name. All in both streams, the mark's
+ *   `rev` the workshop's. After an endorsement, the agreement: `present` is
+ *   the JSON array of the organisations present (who is connected is the
+ *   server's knowledge), `current_sha` the hash of the text at
+ *   `current_rev`; when that is still the workshop's revision, the endorsed
+ *   text is that one, and every organisation present has it endorsed in the
+ *   hash (decisions from every process, read here, atomically), and that is
+ *   not the last agreement already (same text, same organisations), meta's
+ *   `agreed` becomes {"rev","sha256","at","organisations"} with an event
+ *   `agreed` (sha256, organisations) whose id is the endorsement's next
+ *   (same time).
+ *   -> {the event's id (its time part is the decision's and the call's
+ *   time), then the state as atelier_signoff_read gives it}; 0 if the
+ *   workshop is gone; -1 when the state forbids it (a call while one is
+ *   open, a close or a decision while none is: another process may have
+ *   changed it). An ended workshop takes them all. Publishes
+ *   "ID signoff ORIGIN".
+ * atelier_signoff_read KEYS meta signoff (no writes)
+ *   -> {meta's signoff, meta's agreed ("" when absent), the signoff hash as
+ *   HGETALL gives it}: the state in one read, for loading and announcements.
  * atelier_delete  KEYS the join code's key, then every key of the workshop
  *   (meta first) -> keys removed; the code's key only while it is this
  *   workshop's; publishes "ID deleted".
@@ -92,8 +135,8 @@ const char store_functions_lua[] =
     "  local wid = workshop_id(key)\n"
     "  if wid then redis.call('PUBLISH', 'atelier:notify', wid .. ' ' .. what) end\n"
     "end\n"
-    "local function mark(events, marks, fields)\n"
-    "  local id = redis.call('XADD', events, '*', unpack(fields))\n"
+    "local function mark(events, marks, fields, at_id)\n"
+    "  local id = redis.call('XADD', events, at_id or '*', unpack(fields))\n"
     "  redis.call('XADD', marks, id, unpack(fields))\n"
     "  return id\n"
     "end\n"
@@ -118,6 +161,7 @@ const char store_functions_lua[] =
     "  redis.call('XADD', keys[4], ev, unpack(fields))\n"
     "  redis.call('HSET', keys[1], 'title', args[1], 'fkey', args[2], 'created', args[3], 'rev', 0,\n"
     "             'time_zone', args[5], 'code', args[6], 'state', 'open')\n"
+    "  if args[7] and args[7] ~= '' then redis.call('HSET', keys[1], 'agenda', args[7]) end\n"
     "  redis.call('XADD', keys[2], '0-1', 'text', args[4], 'event', ev, 't', args[3])\n"
     "  return 1\n"
     "end\n"
@@ -136,6 +180,14 @@ const char store_functions_lua[] =
     "                    'opid', args[b + 2], 'op', args[b + 3], 't', args[2])\n"
     "    redis.call('HSET', keys[3], args[b], rev .. ' ' .. args[b + 2])\n"
     "    rev = rev + 1\n"
+    "  end\n"
+    "  local tail = 4 + n * 4\n"
+    "  if keys[4] and args[tail] then\n"
+    "    for i = 0, tonumber(args[tail]) - 1 do\n"
+    "      local b = tail + 1 + i * 3\n"
+    "      if args[b + 1] ~= '0' then redis.call('HINCRBY', keys[4], 'ins:' .. args[b], args[b + 1]) end\n"
+    "      if args[b + 2] ~= '0' then redis.call('HINCRBY', keys[4], 'del:' .. args[b], args[b + 2]) end\n"
+    "    end\n"
     "  end\n"
     "  redis.call('HSET', keys[1], 'rev', rev)\n"
     "  notify(keys[1], rev)\n"
@@ -171,6 +223,7 @@ const char store_functions_lua[] =
     "  if redis.call('EXISTS', keys[4]) == 0 then return 0 end\n"
     "  if args[2] == '' then redis.call('HDEL', keys[1], args[1]) else redis.call('HSET', keys[1], args[1], args[2]) end\n"
     "  if args[9] ~= '' then redis.call('HSET', keys[3], args[4], args[9]) end\n"
+    "  if keys[6] and args[13] and args[13] ~= '' then redis.call('HINCRBY', keys[6], args[13] .. ':' .. args[5], 1) end\n"
     "  local rev = current_rev(keys[4])\n"
     "  local shown = {'rev', rev, 'public', args[10], 'results', args[11]}\n"
     "  if args[12] and args[12] ~= '' then\n"
@@ -205,6 +258,83 @@ const char store_functions_lua[] =
     "  end\n"
     "  notify(keys[1], said)\n"
     "  return id\n"
+    "end\n"
+    "local function agenda(keys, args)\n"
+    "  if redis.call('EXISTS', keys[1]) == 0 then return 0 end\n"
+    "  redis.call('HSET', keys[1], 'agenda', args[5], 'timer', args[6])\n"
+    "  local fields = {'type', args[7], 'by', args[2], 'name', args[3]}\n"
+    "  for i = 8, #args do fields[#fields + 1] = args[i] end\n"
+    "  fields[#fields + 1] = 'rev'\n"
+    "  fields[#fields + 1] = current_rev(keys[1])\n"
+    "  fields[#fields + 1] = 't'\n"
+    "  fields[#fields + 1] = args[1]\n"
+    "  local id = mark(keys[2], keys[3], fields)\n"
+    "  notify(keys[1], 'agenda ' .. args[4])\n"
+    "  return id\n"
+    "end\n"
+    "-- a JSON object written by the server, with \"at\" appended\n"
+    "local function with_at(json, at)\n"
+    "  return string.sub(json, 1, -2) .. ',\"at\":' .. at .. '}'\n"
+    "end\n"
+    "local function signoff_read(keys, args)\n"
+    "  local meta = redis.call('HMGET', keys[1], 'signoff', 'agreed')\n"
+    "  return {meta[1] or '', meta[2] or '', redis.call('HGETALL', keys[2])}\n"
+    "end\n"
+    "-- every organisation of `present` (a list) has endorsed the text `sha` in the hash\n"
+    "local function all_endorsed(hash, present, sha)\n"
+    "  if #present == 0 then return false end\n"
+    "  for _, org in ipairs(present) do\n"
+    "    local d = redis.call('HGET', hash, org)\n"
+    "    d = d and cjson.decode(d)\n"
+    "    if not d or d.decision ~= 'endorsed' or d.sha256 ~= sha then return false end\n"
+    "  end\n"
+    "  return true\n"
+    "end\n"
+    "-- after an endorsement (event id `id`): the agreement it completes, if any\n"
+    "local function agree(keys, args, id, at, rev)\n"
+    "  if args[11] == nil or args[11] == '' or args[9] ~= args[12] or tonumber(args[13]) ~= tonumber(rev) then return end\n"
+    "  local present = cjson.decode(args[11])\n"
+    "  if not all_endorsed(keys[2], present, args[12]) then return end\n"
+    "  local last = redis.call('HGET', keys[1], 'agreed')\n"
+    "  last = last and cjson.decode(last)\n"
+    "  if last and last.sha256 == args[12] and cjson.encode(last.organisations) == cjson.encode(present) then return end\n"
+    "  local ms, seq = string.match(id, '^(%d+)-(%d+)$')\n"
+    "  mark(keys[3], keys[4], {'type', 'agreed', 'sha256', args[12], 'organisations', args[11], 'rev', rev, 't', args[2]},\n"
+    "       ms .. '-' .. (tonumber(seq) + 1))\n"
+    "  redis.call('HSET', keys[1], 'agreed', '{\"rev\":' .. rev .. ',\"sha256\":\"' .. args[12] .. '\",\"at\":' .. at ..\n"
+    "             ',\"organisations\":' .. args[11] .. '}')\n"
+    "end\n"
+    "local function signoff(keys, args)\n"
+    "  if redis.call('EXISTS', keys[1]) == 0 then return 0 end\n"
+    "  local action, by, name = args[1], args[3], args[4]\n"
+    "  local state = redis.call('HGET', keys[1], 'signoff') or ''\n"
+    "  local open = string.find(state, '\"open\":true', 1, true) ~= nil\n"
+    "  if (action == 'call') == open then return -1 end\n"
+    "  local fields\n"
+    "  if action == 'call' or action == 'close' then\n"
+    "    fields = {'type', action == 'call' and 'signoff_called' or 'signoff_closed', 'by', by, 'name', name}\n"
+    "  elseif action == 'endorsed' then\n"
+    "    fields = {'type', 'endorsed', 'org', args[6], 'endorsed_rev', args[8], 'sha256', args[9], 'by', by,\n"
+    "              'name', name}\n"
+    "  else\n"
+    "    fields = {'type', 'declined', 'org', args[6], 'sha256', args[9], 'reason', args[10], 'by', by, 'name', name}\n"
+    "  end\n"
+    "  local rev = current_rev(keys[1])\n"
+    "  for _, v in ipairs({'rev', rev, 't', args[2]}) do fields[#fields + 1] = v end\n"
+    "  local id = mark(keys[3], keys[4], fields)\n"
+    "  local at = string.match(id, '^(%d+)')\n"
+    "  if action == 'call' then\n"
+    "    redis.call('HSET', keys[1], 'signoff', '{\"open\":true,\"called_at\":' .. at .. '}')\n"
+    "  elseif action == 'close' then\n"
+    "    local called = string.match(state, '\"called_at\":(%d+)') or at\n"
+    "    redis.call('HSET', keys[1], 'signoff', '{\"open\":false,\"called_at\":' .. called .. '}')\n"
+    "  else\n"
+    "    redis.call('HSET', keys[2], args[6], with_at(args[7], at))\n"
+    "    if action == 'endorsed' then agree(keys, args, id, at, rev) end\n"
+    "  end\n"
+    "  notify(keys[1], 'signoff ' .. args[5])\n"
+    "  local now = signoff_read(keys, args)\n"
+    "  return {id, now[1], now[2], now[3]}\n"
     "end\n"
     "local function delete(keys, args)\n"
     "  if redis.call('EXISTS', keys[2]) == 0 then return 0 end\n"
@@ -274,8 +404,12 @@ const char store_functions_lua[] =
     "redis.register_function('atelier_poll', poll)\n"
     "redis.register_function('atelier_ballot', ballot)\n"
     "redis.register_function('atelier_append', append)\n"
+    "redis.register_function('atelier_agenda', agenda)\n"
     "redis.register_function('atelier_delete', delete)\n"
     "redis.register_function('atelier_workshop', workshop_state)\n"
+    "redis.register_function('atelier_signoff', signoff)\n"
+    "redis.register_function{function_name = 'atelier_signoff_read', callback = signoff_read,\n"
+    "                        flags = {'no-writes'}}\n"
     "redis.register_function('atelier_person', person)\n"
     "redis.register_function('atelier_role', role)\n"
     "redis.register_function('atelier_observer', observer)\n"

@@ -1,8 +1,10 @@
 // French typography: a narrow no-break space (U+202F, "espace fine
-// insécable") before ? ! ; : and inside « », so that a question mark or a
-// closing guillemet never wraps onto a line of its own. Used on the French
-// catalogue (a unit test holds every string of fr.json to it) and on the
-// French texts of ready-made questions.
+// insécable") before ? ! ; : and %, and inside « », so that a question mark,
+// a percent sign or a closing guillemet never wraps onto a line of its own.
+// The app does not run it: the French catalogue is written this way, and a
+// unit test holds every string of fr.json (the ready-made questions' French
+// texts included) to it. Typed texts stay as typed; numbers formatted by
+// Intl in French already carry U+202F before %.
 //
 // Rules, in order:
 //   * any run of spaces (ordinary, no-break U+00A0, narrow U+202F) before
@@ -11,7 +13,11 @@
 //     another mark follows ("?!" gets one space, before the first mark
 //     only; "a?b=1" in an address is left alone);
 //   * : glued to a word gets one only when a space or the end follows
-//     ("Note:" → "Note :"), never in "14:05", "http://" or "a:b".
+//     ("Note:" → "Note :"), never in "14:05", "http://" or "a:b";
+//   * % after a number or a placeholder ("100%", "100 %", "{pct} %") gets
+//     one U+202F when it ends a word ("%20" in an address is left alone);
+//   * groups of three digits ("1 000", the join code "482 913") are
+//     separated by U+202F, never cut at the end of a line.
 // Placeholders ({count}) and everything else are left alone.
 
 export const NNBSP = '\u202f';
@@ -29,7 +35,11 @@ export function frTypography(s) {
     // Missing before ? ! ; right after a word, a digit or a closing bracket.
     .replace(/([\p{L}\p{N})\]}»…])([?!;])(?=[\s?!»)]|$)/gu, `$1${NNBSP}$2`)
     // Missing before a colon that ends a phrase.
-    .replace(/([\p{L})\]}»])(:)(?=[ \u00a0\n]|$)/gu, `$1${NNBSP}$2`);
+    .replace(/([\p{L})\]}»])(:)(?=[ \u00a0\n]|$)/gu, `$1${NNBSP}$2`)
+    // Before a percent sign that follows a number or a placeholder.
+    .replace(new RegExp(`([\\p{N}}])${SPACES}*%(?![\\p{L}\\p{N}])`, 'gu'), `$1${NNBSP}%`)
+    // Between groups of digits.
+    .replace(/(\d)[ \u00a0](?=\d{3}(?!\d))/g, `$1${NNBSP}`);
 }
 
 /** Whether a string already follows frTypography (nothing left to change). */

@@ -2,6 +2,10 @@
 // metadata. Errors come back as {error: code} rather than exceptions, so the
 // views can show a sentence for each case.
 
+/**
+ * A JSON call: {data} or {error: code, status}; a 429 also says when to
+ * try again ({retryAfter}: seconds, or null when the server did not say).
+ */
 async function call(url, init) {
   let res;
   try {
@@ -13,7 +17,12 @@ async function call(url, init) {
   try { body = await res.json(); } catch { /* empty or not JSON */ }
   if (res.ok && body && typeof body === 'object') return { data: body };
   const code = body && body.error && typeof body.error.code === 'string' ? body.error.code : `http_${res.status}`;
-  return { error: code, status: res.status };
+  const out = { error: code, status: res.status };
+  if (res.status === 429) {
+    const after = Number(res.headers.get('retry-after'));
+    out.retryAfter = Number.isFinite(after) && after > 0 ? Math.ceil(after) : null;
+  }
+  return out;
 }
 
 export function createWorkshop(base, { title, text, timeZone }) {
@@ -34,21 +43,11 @@ export function getWorkshop(base, id) {
  * past 10 lookups a minute from this address, {error: 'network'}.
  */
 export async function lookupCode(base, code) {
-  let res;
-  try {
-    res = await fetch(new URL(`api/join/${encodeURIComponent(code)}`, base), { cache: 'no-store', credentials: 'same-origin' });
-  } catch {
-    return { error: 'network' };
-  }
-  let body = null;
-  try { body = await res.json(); } catch { /* not JSON */ }
-  if (res.ok && body && typeof body.id === 'string') return { data: body };
-  if (res.status === 429) {
-    const after = Number(res.headers.get('retry-after'));
-    return { error: 'rate_limited', retryAfter: Number.isFinite(after) && after > 0 ? Math.ceil(after) : null };
-  }
-  if (res.status === 404) return { error: 'not_found' };
-  return { error: body?.error?.code || `http_${res.status}`, status: res.status };
+  const res = await call(new URL(`api/join/${encodeURIComponent(code)}`, base));
+  if (res.data && typeof res.data.id !== 'string') return { error: 'bad_response' };
+  if (res.status === 429) return { ...res, error: 'rate_limited' };
+  if (res.status === 404) return { ...res, error: 'not_found' };
+  return res;
 }
 
 /** ws:// or wss:// URL of the socket next to the page. */

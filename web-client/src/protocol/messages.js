@@ -45,13 +45,25 @@ export const DEFAULT_THRESHOLD = 3;
 export const MIN_THRESHOLD = 2;
 export const MAX_THRESHOLD = 10;
 export const LANGS = ['fr', 'en'];
+
+// The agenda and its timer (protocol/agreement.md, "Agenda and timer").
+export const MIN_PHASES = 1;
+export const MAX_PHASES = 20;
+export const MAX_PHASE_TITLE = 120; // code points
+export const MIN_PHASE_MINUTES = 1;
+export const MAX_PHASE_MINUTES = 600;
+export const MIN_EXTEND_MINUTES = 1;
+export const MAX_EXTEND_MINUTES = 60;
+export const PHASE_ID = /^[A-Za-z0-9_-]{1,16}$/;
+export const PHASE_PRESETS = ['what', 'why', 'how', 'priorities', 'success', 'validation'];
 export const WORKSHOP_STATES = ['open', 'ended', 'deleted'];
 
-export function join({ id, workshop, name, organisation, key, resume }) {
+export function join({ id, workshop, name, organisation, key, observerKey, resume }) {
   const m = { type: 'join', id, workshop };
   if (name) m.name = name;
   if (organisation) m.organisation = organisation;
   if (key) m.key = key;
+  else if (observerKey) m.observer_key = observerKey; // protocol/agreement.md: join as an observer
   if (resume) m.resume = { token: resume.token, rev: resume.rev };
   return m;
 }
@@ -61,20 +73,27 @@ export const cursor = (rev, sel) => ({ type: 'cursor', rev, sel: [sel[0], sel[1]
 export const ping = (id) => ({ type: 'ping', id });
 
 /**
+ * Who answers a poll, as the wire carries it: organisations (never for text
+ * polls; their threshold is always 1), or people with their anonymity
+ * threshold when it is not the default. Only what says something (a server
+ * without these fields takes today's defaults).
+ */
+export function respondentFields({ kind, respondents, threshold }) {
+  if (respondents === 'organisations' && kind !== 'text') return { respondents: 'organisations', threshold: 1 };
+  if (threshold != null && threshold !== DEFAULT_THRESHOLD) return { threshold };
+  return {};
+}
+
+/**
  * A poll definition as poll_create and poll_edit carry it: only the fields
  * its kind has; `respondents`, `threshold` and `translations` only when they
- * say something (a server without them takes today's defaults).
+ * say something.
  */
 function definition({ kind, question, choices, max, respondents, threshold, translations }) {
   const d = { kind, question };
   if (kind === 'single' || kind === 'multiple') d.choices = [...choices];
   if ((kind === 'multiple' || kind === 'text') && max != null) d.max = max;
-  if (respondents === 'organisations' && kind !== 'text') {
-    d.respondents = 'organisations';
-    d.threshold = 1;
-  } else if (threshold != null && threshold !== DEFAULT_THRESHOLD) {
-    d.threshold = threshold;
-  }
+  Object.assign(d, respondentFields({ kind, respondents, threshold }));
   if (translations) d.translations = translations;
   return d;
 }
@@ -102,6 +121,30 @@ export const upvote = (id, poll, answerId, up) => ({ type: 'upvote', id, poll, a
 /** The facilitator ends or reopens the workshop of this connection (issue 12). */
 export const workshopEnd = (id) => ({ type: 'workshop_end', id });
 export const workshopReopen = (id) => ({ type: 'workshop_reopen', id });
+
+
+// ---- issue 13 (protocol/agreement.md) ------------------------------------------
+
+export const ROLES = ['facilitator', 'representative', 'participant', 'observer'];
+export const MAX_DECLINE_REASON = 500; // code points
+/** role_set: make a participant a representative, or a participant again. */
+export const roleSet = (id, participant, role) => ({ type: 'role_set', id, participant, role });
+export const representativeRequest = (id) => ({ type: 'representative_request', id });
+export const representativeAnswer = (id, participant, accept) => ({ type: 'representative_answer', id, participant, accept });
+/** observer_link: action 'create' or 'revoke'. */
+export const observerLink = (id, action) => ({ type: 'observer_link', id, action });
+export const signoffCall = (id) => ({ type: 'signoff_call', id });
+export const signoffClose = (id) => ({ type: 'signoff_close', id });
+export const endorse = (id, rev, sha256) => ({ type: 'endorse', id, rev, sha256 });
+export const decline = (id, reason) => ({ type: 'decline', id, reason });
+
+/** The facilitator's agenda requests (issue 13); each may carry an `id`. */
+export const agendaSet = (id, phases) => ({ type: 'agenda_set', id, phases });
+export const phaseStart = (id, phase) => ({ type: 'phase_start', id, phase });
+export const phaseExtend = (id, minutes) => ({ type: 'phase_extend', id, minutes });
+/** phase_next, phase_pause, phase_resume */
+export const phaseStep = (type, id) => ({ type, id });
+export const AGENDA_REQUESTS = new Set(['agenda_set', 'phase_start', 'phase_next', 'phase_pause', 'phase_resume', 'phase_extend']);
 
 /** Client message types whose errors belong to polls. */
 export const POLL_REQUESTS = new Set([
@@ -161,7 +204,31 @@ function isResults(m) {
     (m.alignment == null || (typeof m.alignment === 'object' && typeof m.alignment.divergence === 'number' && isStr(m.alignment.label)));
 }
 
+const isTime = (v) => Number.isFinite(v) && v >= 0;
+const isPhase = (p) => !!p && typeof p === 'object' && isStr(p.id) && PHASE_ID.test(p.id) &&
+  isStr(p.title) && Number.isInteger(p.minutes) && p.minutes > 0 && (p.preset === undefined || isStr(p.preset));
+const isTimer = (t) => t === undefined || t === null || (typeof t === 'object' &&
+  (t.phase === null || t.phase === undefined || isStr(t.phase)) &&
+  (t.phase == null || (isTime(t.started_at) && isTime(t.ends_at))) &&
+  (t.paused_at == null || isTime(t.paused_at)) && (t.extended_ms == null || Number.isFinite(t.extended_ms)));
+/** An agenda as `agenda` messages and the welcome carry it (`now` may be missing in the welcome's). */
+export const isAgenda = (a) => !!a && typeof a === 'object' && Array.isArray(a.phases) && a.phases.every(isPhase) &&
+  isTimer(a.timer) && (a.now === undefined || isTime(a.now));
+const isBalanceRow = (o) => o && isStr(o.org) && ['inserted', 'deleted', 'ballots', 'answers', 'present'].every((k) => o[k] === undefined || isCount(o[k]));
+export const isBalance = (b) => !!b && typeof b === 'object' && Array.isArray(b.organisations) && b.organisations.every(isBalanceRow);
+
 const isParticipant = (p) => p && isStr(p.id) && isStr(p.name) && isStr(p.organisation);
+const isHash = (v) => isStr(v) && /^[0-9a-f]{64}$/.test(v);
+// One organisation's latest decision in a signoff message; the view shows
+// only what it can read, so a decision is checked field by field.
+const isDecision = (d) => d && isStr(d.org) && (d.decision === 'endorsed' || d.decision === 'declined') &&
+  (d.rev === undefined || isRev(d.rev)) && (d.sha256 === undefined || isHash(d.sha256)) &&
+  (d.reason === undefined || isStr(d.reason)) && (d.name === undefined || isStr(d.name));
+/** The whole sign-off state (the signoff message, the welcome's `signoff`). */
+export const isSignoff = (s) => !!s && typeof s === 'object' && typeof s.open === 'boolean' &&
+  Array.isArray(s.organisations) && s.organisations.every(isDecision) &&
+  (s.agreed == null || (isRev(s.agreed.rev) && isHash(s.agreed.sha256) &&
+    Array.isArray(s.agreed.organisations) && s.agreed.organisations.every(isStr)));
 
 const checks = {
   welcome: (m) => m.workshop && isStr(m.workshop.id) && isParticipant(m.participant) &&
@@ -172,7 +239,8 @@ const checks = {
       m.missed.every((x) => x && isRev(x.rev) && isOp(x.op)))) &&
     (m.participants === undefined || (Array.isArray(m.participants) && m.participants.every(isParticipant))) &&
     // One bad poll must not cost the whole welcome: bad ones are dropped later.
-    (m.polls === undefined || Array.isArray(m.polls)),
+    (m.polls === undefined || Array.isArray(m.polls)) &&
+    (m.observer_key === undefined || m.observer_key === null || isStr(m.observer_key)),
   ack: (m) => m.id !== undefined && isRev(m.rev),
   op: (m) => isRev(m.rev) && isOp(m.op),
   arrived: (m) => isParticipant(m.participant),
@@ -186,6 +254,13 @@ const checks = {
   results: isResults,
   // issue 12: ended, reopened ("open") or deleted
   workshop: (m) => WORKSHOP_STATES.includes(m.state) && (m.at === undefined || Number.isFinite(m.at)),
+  // issue 13: a person's role (and pending request) changed
+  role: (m) => isStr(m.participant) && ROLES.includes(m.role) && (m.asks === undefined || m.asks === null || m.asks === 'representative'),
+  observer_link: (m) => m.key === null || isStr(m.key),
+  signoff: isSignoff,
+  // issue 13: the agenda and its timer (everyone), the balance (facilitators)
+  agenda: isAgenda,
+  balance: isBalance,
   my_ballot: (m) => isStr(m.poll) &&
     (m.by === undefined || m.by === null || (typeof m.by === 'object' && isStr(m.by.name))) &&
     (m.answers === undefined || (Array.isArray(m.answers) && m.answers.every(isAnswerText))) &&

@@ -20,7 +20,7 @@ import { Emitter } from '../emitter.js';
 import {
   ErrorCode, POLL_REQUESTS, isPoll, LANGS,
   MAX_QUESTION, MAX_CHOICE, MIN_CHOICES, MAX_CHOICES, MAX_TEXT_ANSWERS, DEFAULT_TEXT_ANSWERS,
-  DEFAULT_THRESHOLD, MIN_THRESHOLD, MAX_THRESHOLD,
+  DEFAULT_THRESHOLD, MIN_THRESHOLD, MAX_THRESHOLD, respondentFields,
   pollCreate, pollEdit, pollStep, pollResults, vote as voteMsg, answer as answerMsg, upvote as upvoteMsg,
 } from '../protocol/messages.js';
 
@@ -93,6 +93,36 @@ export function thresholdOf(poll, results) {
   return byOrganisations(poll) ? 1 : DEFAULT_THRESHOLD;
 }
 
+// ---- refusals -------------------------------------------------------------------
+
+// What to say when the server (or the link) refuses a poll request: one
+// catalogue key per error code and audience, so that a participant never
+// reads a sentence meant for the facilitator. Audiences:
+//   step    the facilitator's create, launch, edit, open, close, visibility, delete
+//   answer  a text answer added, edited or deleted, said at its form
+//   queued  a text answer sent after a reconnect, said on its card with {text}
+//   vote    a ballot;  upvote  an upvote
+const REFUSALS = {
+  offline: { step: 'poll.errOffline', answer: 'poll.errOffline' },
+  disconnected: { step: 'poll.errOffline', answer: 'poll.errOffline' },
+  ended: { step: 'poll.errEnded', answer: 'poll.noticeEnded', queued: 'poll.noticeEnded', vote: 'poll.noticeEnded', upvote: 'poll.noticeEnded' },
+  poll_closed: { answer: 'poll.noticeClosed', vote: 'poll.noticeClosed', upvote: 'poll.noticeClosed' },
+  poll_state: { step: 'poll.errState', answer: 'poll.errState' },
+  poll_limit: { step: 'poll.errPollLimit', answer: 'poll.errAnswerLimit', queued: 'poll.noticeAnswerLimit' },
+  forbidden: { step: 'poll.errForbidden', answer: 'poll.errForbidden', upvote: 'poll.noticeOwnAnswer' },
+  not_found: { step: 'poll.errGone', answer: 'poll.errGone', vote: 'poll.noticeGone', upvote: 'poll.noticeAnswerGone' },
+  bad_request: { step: 'poll.errBadRequest', answer: 'poll.errBadRequest' },
+  rate_limited: { step: 'poll.errBusy', answer: 'poll.errBusy' },
+  unavailable: { step: 'poll.errBusy', answer: 'poll.errBusy' },
+};
+const OTHERWISE = { step: 'poll.errGeneric', answer: 'poll.errGeneric', queued: 'poll.noticeAnswerNotSent', vote: 'poll.noticeRefused', upvote: 'poll.noticeRefused' };
+export const REFUSAL_AUDIENCES = Object.keys(OTHERWISE);
+
+/** The catalogue key for a refusal `code` told to `audience` (above). */
+export function refusalKey(code, audience) {
+  return REFUSALS[code]?.[audience] || OTHERWISE[audience];
+}
+
 // ---- definitions and texts -----------------------------------------------------
 
 const cpLength = (s) => [...s].length;
@@ -116,7 +146,9 @@ export function checkText(raw, max) {
 
 /**
  * Check a definition from the form: {kind, question, choices: [string],
- * max: number | string | null}. Empty choice rows are left out. Returns
+ * max: number | string | null, respondents, threshold, translations (of a
+ * ready-made question), original ({question, choices} of the poll being
+ * edited)}. Empty choice rows are left out. Returns
  * {def} ready for poll_create / poll_edit, or {errors} with catalogue keys:
  * {question, choices: [per row], choicesList, max}.
  */
@@ -164,33 +196,43 @@ export function checkDefinition(form) {
 
   // Who answers: organisations (not for text polls), or people with an
   // anonymity threshold of 2..10 (empty: the default).
-  // Only what differs from the defaults goes on the wire.
-  if (form.respondents === 'organisations' && kind !== 'text') {
-    def.respondents = 'organisations';
-    def.threshold = 1;
-  } else {
+  let threshold = null;
+  if (!(form.respondents === 'organisations' && kind !== 'text')) {
     const raw = form.threshold == null ? '' : String(form.threshold).trim();
     const n = raw === '' ? DEFAULT_THRESHOLD : Number(raw);
     if (!Number.isInteger(n) || n < MIN_THRESHOLD || n > MAX_THRESHOLD) errors.threshold = { error: 'poll.errThreshold', min: MIN_THRESHOLD, max: MAX_THRESHOLD };
-    else if (n !== DEFAULT_THRESHOLD) def.threshold = n;
+    else threshold = n;
   }
+  Object.assign(def, respondentFields({ kind, respondents: form.respondents, threshold }));
 
-  // Translations go along only while the text is still the ready-made one.
+  // Translations go along while the text is still a ready-made one, in any
+  // of its languages (the form shows the reader's, whoever created the
+  // poll) or as the poll was created; changed, it is sent as typed.
   const tr = form.translations;
-  const mine = tr && form.lang ? tr[form.lang] : null;
-  if (mine && mine.question === def.question && (mine.choices || []).join('\n') === (def.choices || []).join('\n') &&
-      (kind === 'single' || kind === 'multiple') === !!mine.choices) {
-    def.translations = tr;
-  }
+  const known = tr ? [...LANGS.map((l) => tr[l]), form.original] : [];
+  if (known.some((t) => sameText(t, def))) def.translations = tr;
   return Object.keys(errors).length ? { errors } : { def };
 }
 
-/** The form's starting values for an existing poll. */
-export function formOf(poll) {
+/** Whether a definition says the same as a question (and its choices, if any). */
+function sameText(t, def) {
+  if (!t || t.question !== def.question) return false;
+  const hasChoices = def.kind === 'single' || def.kind === 'multiple';
+  return hasChoices === Array.isArray(t.choices) && (t.choices || []).join('\n') === (def.choices || []).join('\n');
+}
+
+/**
+ * The form's starting values for an existing poll, in the reader's
+ * language `lang` when the poll has it (ready-made questions), as the
+ * card shows it.
+ */
+export function formOf(poll, lang) {
+  const text = localized(poll, lang);
   return {
     kind: poll.kind,
-    question: poll.question,
-    choices: poll.choices ? [...poll.choices] : [],
+    question: text.question,
+    choices: text.choices ? [...text.choices] : [],
+    original: { question: poll.question, choices: poll.choices },
     max: poll.max ?? null,
     respondents: byOrganisations(poll) ? 'organisations' : 'people',
     threshold: byOrganisations(poll) ? null : (poll.threshold ?? null),
@@ -327,7 +369,7 @@ export class PollStore extends Emitter {
     this.timers = timers;
     this.persist = persist;
     this.barrier = barrier;
-    this.lang = 'fr';
+    this.lang = 'fr'; // of announcements: the page's language, set by main.js
     this.role = null;
     this.synced = false; // the post-welcome burst has arrived: the outbox may go
     this.epoch = 0;
@@ -352,6 +394,11 @@ export class PollStore extends Emitter {
 
   get isFacilitator() {
     return this.role === 'facilitator';
+  }
+
+  /** Observers see polls as participants do but never vote, answer or upvote (issue 13). */
+  get mayVote() {
+    return this.role !== 'observer';
   }
 
   /** Polls newest first (by creation: a poll never moves when its state changes). */
@@ -582,7 +629,7 @@ export class PollStore extends Emitter {
       this._dropOut(req.outKey);
       // Nobody is waiting at the form (sent after a reconnect): say it on
       // the card, with the text, so that it is not lost.
-      if (!req.resolve && e && o) e.notice = { key: answerNoticeFor(m.code), params: { text: o.text }, tone: 'error' };
+      if (!req.resolve && e && o) e.notice = { key: refusalKey(m.code, 'queued'), params: { text: o.text }, tone: 'error' };
       if (!req.resolve) this.emit('change', req.poll);
     }
     if (req.type === 'vote' || req.type === 'upvote') {
@@ -596,7 +643,7 @@ export class PollStore extends Emitter {
         // server holds, and say why.
         if (req.type === 'vote') e.wish = undefined;
         else e.upWish.delete(req.answer);
-        e.notice = { key: noticeFor(m.code, req.type), tone: 'error' };
+        e.notice = { key: refusalKey(m.code, req.type), tone: 'error' };
         if (m.code === ErrorCode.NOT_FOUND && req.type === 'vote') this.entries.delete(req.poll);
       }
       this.emit('change', req.poll);
@@ -874,18 +921,4 @@ export class PollStore extends Emitter {
 
 function safe(fn) {
   try { return fn(); } catch { return null; } // storage full or disabled
-}
-
-function answerNoticeFor(code) {
-  if (code === ErrorCode.POLL_LIMIT) return 'poll.noticeAnswerLimit';
-  if (code === ErrorCode.ENDED) return 'poll.noticeEnded';
-  return 'poll.noticeAnswerNotSent';
-}
-
-function noticeFor(code, type) {
-  if (code === ErrorCode.ENDED) return 'poll.noticeEnded';
-  if (code === ErrorCode.POLL_CLOSED) return 'poll.noticeClosed';
-  if (code === ErrorCode.NOT_FOUND) return type === 'upvote' ? 'poll.noticeAnswerGone' : 'poll.noticeGone';
-  if (code === ErrorCode.FORBIDDEN && type === 'upvote') return 'poll.noticeOwnAnswer';
-  return 'poll.noticeRefused';
 }

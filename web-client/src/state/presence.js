@@ -1,13 +1,16 @@
 // Who is here, grouped by organisation, who is typing, and where their
 // carets are (in local-text code points). Pure: time is passed in.
+// Observers (protocol/agreement.md) are present but counted and listed
+// apart: they take no part, so they are in no organisation's group.
 import { orgKey, orgColor } from './colors.js';
+import { roleOf, roleRank } from './roles.js';
 
 export const TYPING_MS = 2000;
 
 export class Presence {
   constructor() {
     this.selfId = null;
-    this.present = new Map(); // id -> {id, name, organisation, role}
+    this.present = new Map(); // id -> {id, name, organisation, role, asks}
     this.known = new Map(); // everyone ever seen: authorship needs the departed too
     this.lastOpAt = new Map(); // id -> ms
     this.cursors = new Map(); // id -> [anchor, head] in local code points
@@ -27,7 +30,9 @@ export class Presence {
       id: p.id,
       name: String(p.name ?? ''),
       organisation: String(p.organisation ?? ''),
-      role: p.role === 'facilitator' ? 'facilitator' : 'participant',
+      role: roleOf(p.role),
+      // 'representative' while this person's request waits for a facilitator
+      asks: p.asks === 'representative' ? 'representative' : null,
     };
     this.known.set(p.id, entry);
     return entry;
@@ -62,6 +67,19 @@ export class Presence {
     this.lastOpAt.delete(id);
     this.activeAt.delete(id);
     return p;
+  }
+
+  /**
+   * A `role` message: the person's role and pending request, wherever we
+   * know them. Returns {before, after} (the entries) or null when unknown.
+   */
+  setRole(id, role, asks) {
+    const known = this.known.get(id);
+    if (!known) return null;
+    const before = { ...known };
+    const after = this.remember({ ...known, role, asks });
+    if (this.present.has(id)) this.present.set(id, after);
+    return { before, after };
   }
 
   noteOp(author, now) {
@@ -109,20 +127,53 @@ export class Presence {
   /** Organisations present now (display spelling of the first person seen), for suggestions. */
   organisations() {
     const seen = new Map();
-    for (const p of this.present.values()) {
+    for (const p of this.takingPart()) {
       const k = orgKey(p.organisation);
       if (k && !seen.has(k)) seen.set(k, p.organisation);
     }
     return [...seen.values()];
   }
 
+  /** People present who take part (everyone but observers). */
+  * takingPart() {
+    for (const p of this.present.values()) if (p.role !== 'observer') yield p;
+  }
+
+  /** Observers present, by name. */
+  observers(locale) {
+    return [...this.present.values()].filter((p) => p.role === 'observer')
+      .map((p) => ({ ...p, self: p.id === this.selfId }))
+      .sort((a, b) => a.name.localeCompare(b.name, locale, { sensitivity: 'base' }));
+  }
+
+  /**
+   * Organisations whose people sign off (protocol/agreement.md: the
+   * organisations of the participants and representatives present).
+   */
+  signingOrganisations() {
+    const seen = new Map();
+    for (const p of this.present.values()) {
+      if (p.role !== 'participant' && p.role !== 'representative') continue;
+      const k = orgKey(p.organisation);
+      if (k && !seen.has(k)) seen.set(k, p.organisation);
+    }
+    return [...seen.values()];
+  }
+
+  /** Present people whose request to represent their organisation waits, by name. */
+  asking(locale) {
+    return [...this.present.values()].filter((p) => p.asks === 'representative' && p.role === 'participant')
+      .sort((a, b) => a.name.localeCompare(b.name, locale, { sensitivity: 'base' }));
+  }
+
   /**
    * Groups for the presence list: organisations sorted by name, people with
-   * the facilitator first, then by name.
+   * the facilitator first, then representatives, then by name. Observers
+   * are left out (see observers()).
    */
   groups(now, locale) {
     const byOrg = new Map();
-    for (const p of this.present.values()) {
+    for (const p of this.takingPart()) {
       const k = orgKey(p.organisation);
       if (!byOrg.has(k)) byOrg.set(k, { key: k, organisation: p.organisation, color: orgColor(p.organisation), members: [] });
       byOrg.get(k).members.push({
@@ -134,13 +185,19 @@ export class Presence {
     const cmp = (a, b) => a.localeCompare(b, locale, { sensitivity: 'base' });
     const groups = [...byOrg.values()].sort((a, b) => cmp(a.organisation, b.organisation));
     for (const g of groups) {
-      g.members.sort((a, b) =>
-        (a.role === 'facilitator' ? 0 : 1) - (b.role === 'facilitator' ? 0 : 1) || cmp(a.name, b.name));
+      g.members.sort((a, b) => roleRank(a.role) - roleRank(b.role) || cmp(a.name, b.name));
     }
     return groups;
   }
 
+  /** People taking part (observers are counted apart). */
   get count() {
-    return this.present.size;
+    let n = 0;
+    for (const p of this.present.values()) if (p.role !== 'observer') n++;
+    return n;
+  }
+
+  get observerCount() {
+    return this.present.size - this.count;
   }
 }

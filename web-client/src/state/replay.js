@@ -20,6 +20,8 @@
 // with its neighbours, and the view redraws only chunks it has not drawn.
 // Positions count code points (ot-text-unicode).
 import { cpLength } from './unicode.js';
+import { AGENDA_EVENTS, NO_AGENDA, foldAgenda } from './agenda.js';
+import { NO_VOTES, WritingTally, balanceRows, foldVotes } from './balance.js';
 
 export const UNKNOWN = 0; // org id of text whose author is unknown (the starting text)
 const MAX_CHUNK = 2048;
@@ -244,19 +246,28 @@ export class Doc {
   }
 }
 
-// ---- presence and polls, folded from the marks ----------------------------------
+// ---- presence, polls, the agenda and votes, folded from the marks -----------------
 
 const POLL_TYPES = new Set(['poll_created', 'poll_edited', 'poll_opened', 'poll_closed', 'poll_reopened', 'poll_results', 'poll_deleted', 'ballot', 'answer', 'upvote']);
 export const POLL_STEPS = new Set(['poll_created', 'poll_edited', 'poll_opened', 'poll_closed', 'poll_reopened', 'poll_results', 'poll_deleted']);
 
-/** The moment after a mark, from the moment before it. Never mutates `prev`. */
+/**
+ * The moment after a mark, from the moment before it: {present, polls,
+ * agenda (state/agenda.js), votes (ballots and answers by organisation,
+ * state/balance.js)}. Never mutates `prev`; a part that did not change is
+ * the same object as before (the view redraws by identity).
+ */
 export function foldMark(prev, ev) {
+  if (AGENDA_EVENTS.has(ev.type) || ev.type === 'created') {
+    const agenda = foldAgenda(prev.agenda, ev);
+    return agenda === prev.agenda ? prev : { ...prev, agenda };
+  }
   if (ev.type === 'arrived') {
     const present = prev.present.slice();
     const at = present.findIndex((p) => p.participant === ev.participant);
     if (at >= 0) present[at] = { ...present[at], count: present[at].count + 1 };
     else present.push({ participant: ev.participant, name: ev.name, org: ev.org, role: ev.role, count: 1 });
-    return { present, polls: prev.polls };
+    return { ...prev, present };
   }
   if (ev.type === 'departed') {
     const at = prev.present.findIndex((p) => p.participant === ev.participant);
@@ -264,7 +275,7 @@ export function foldMark(prev, ev) {
     const present = prev.present.slice();
     if (present[at].count > 1) present[at] = { ...present[at], count: present[at].count - 1 };
     else present.splice(at, 1);
-    return { present, polls: prev.polls };
+    return { ...prev, present };
   }
   if (POLL_TYPES.has(ev.type) && ev.poll && typeof ev.poll.id === 'string') {
     const polls = prev.polls.slice();
@@ -276,12 +287,12 @@ export function foldMark(prev, ev) {
       if (at >= 0) polls[at] = entry;
       else polls.push(entry);
     }
-    return { present: prev.present, polls };
+    return { ...prev, polls, votes: foldVotes(prev.votes, ev) };
   }
   return prev;
 }
 
-const EMPTY_MOMENT = Object.freeze({ present: Object.freeze([]), polls: Object.freeze([]) });
+const EMPTY_MOMENT = Object.freeze({ present: Object.freeze([]), polls: Object.freeze([]), agenda: NO_AGENDA, votes: NO_VOTES });
 
 // ---- the replay --------------------------------------------------------------------
 
@@ -303,6 +314,8 @@ export class Replay {
     this.base = null; // the starting text (revision 0)
     this.checkpoints = []; // checkpoints[k]: chunks at revision k * checkpointEvery
     this.builder = null; // a Doc walking forward over loaded ops to make checkpoints
+    this.writing = new WritingTally(); // writing by organisation over the ops loaded
+    this.writingCheckpoints = [new Map()]; // [k]: the writing over ops below revision k * checkpointEvery
   }
 
   // -- loading ------------------------------------------------------------------------
@@ -365,6 +378,8 @@ export class Replay {
       this.opOrg.push(this.orgId(ev.org));
       this.opT.push(ev.t);
       this.opAuthor.push(ev.author ?? null);
+      this.writing.add(ev.org, ev.op);
+      if (this.ops.length % this.checkpointEvery === 0) this.writingCheckpoints[this.ops.length / this.checkpointEvery] = this.writing.snapshot();
     }
   }
 
@@ -454,7 +469,7 @@ export class Replay {
     return { t: j >= 0 ? this.marks[j].t : this.created, exact: false };
   }
 
-  /** Presence and polls just after position i: {present, polls} (shared, do not mutate). */
+  /** Presence, polls, agenda and votes just after position i (see foldMark; shared, do not mutate). */
   momentAt(i) {
     const j = this.markAt(i);
     return j >= 0 ? this.moments[j] : EMPTY_MOMENT;
@@ -472,7 +487,41 @@ export class Replay {
     return this.positionOfRev(this.builtRev + 1) - 1;
   }
 
-  /** Marks worth drawing on the timeline: arrivals and poll steps. */
+  /**
+   * The agenda and the server's time just after position i: {agenda:
+   * {phases, timer}, t} (the countdown then is timeLeft(agenda.timer, t)).
+   */
+  agendaAt(i) {
+    return { agenda: this.momentAt(i).agenda, t: this.timeNear(i).t };
+  }
+
+  /** The workshop's chapters: each phase started, {pos, event} in time order. */
+  chapters() {
+    return this.timelineMarks().filter((m) => m.kind === 'chapter');
+  }
+
+  /** Writing by organisation over the ops below revision rev (Map org -> {ins, del}), or null if not loaded. */
+  writingAt(rev) {
+    if (rev > this.ops.length) return null;
+    const k = Math.floor(rev / this.checkpointEvery);
+    const tally = WritingTally.from(this.writingCheckpoints[k]);
+    for (let r = k * this.checkpointEvery; r < rev; r++) tally.add(this.orgs[this.opOrg[r]], this.ops[r]);
+    return tally.byOrg;
+  }
+
+  /**
+   * The contribution balance just after position i, shaped as the `balance`
+   * message's organisations (state/balance.js says what is counted), or
+   * null while the edits up to there are not loaded.
+   */
+  balanceAt(i) {
+    const writing = this.writingAt(this.revAt(i));
+    if (!writing) return null;
+    const m = this.momentAt(i);
+    return { organisations: balanceRows({ writing, votes: m.votes, present: m.present }), unattributed: m.votes.unattributed };
+  }
+
+  /** Marks worth drawing on the timeline: arrivals, poll steps and chapters (phases started). */
   timelineMarks() {
     if (this._tm && this._tm.n === this.marks.length) return this._tm.list;
     const out = [];
@@ -480,6 +529,7 @@ export class Replay {
       const ev = this.marks[j];
       if (ev.type === 'arrived') out.push({ kind: 'arrival', pos: this.markPos[j], event: ev });
       else if (POLL_STEPS.has(ev.type)) out.push({ kind: 'poll', pos: this.markPos[j], event: ev });
+      else if (ev.type === 'phase_started') out.push({ kind: 'chapter', pos: this.markPos[j], event: ev });
     }
     this._tm = { n: this.marks.length, list: out };
     return out;

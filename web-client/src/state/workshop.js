@@ -12,19 +12,30 @@
 //   status   ({status, unsent, retryAt})
 //   announce (key, params)                    something worth telling a screen reader
 //   fatal    ({code, message})                 code 'deleted': the facilitator deleted the workshop
-//   workshop ({state, endedAt, by})            the workshop ended or was reopened (issue 12)
+//   workshop ({state, endedAt})               the workshop ended or was reopened, or its code
+//                                            or time zone changed (issue 12)
+//   role     ({participant, before, after, self}) someone's role or request changed (issue 13)
+//   observerLink (key | null)                  facilitators: the observer link's key
+//   balance  ()                               the contribution balance changed (facilitators, issue 13)
 //
-// Polls live in `this.polls` (a PollStore, state/polls.js) with events of
-// their own; this store only feeds it the welcome and the poll messages.
+// Polls live in `this.polls` (a PollStore, state/polls.js), the sign-off in
+// `this.signoff` (a SignoffStore, state/signoff.js) and the agenda in
+// `this.agenda` (an AgendaStore, state/agenda.js), with events of their own;
+// this store only feeds them the welcome and their messages.
 import { Emitter } from '../emitter.js';
 import {
-  ErrorCode, MAX_MESSAGE_BYTES, cursor as cursorMsg, workshopEnd, workshopReopen,
+  ErrorCode, MAX_MESSAGE_BYTES, cursor as cursorMsg, workshopEnd, workshopReopen, isBalance,
+  roleSet, representativeRequest, representativeAnswer, observerLink,
 } from '../protocol/messages.js';
 import { OTClient } from './otclient.js';
 import { Presence } from './presence.js';
 import { UndoStack } from './undo.js';
 import { apply, splitOp, transformSelection } from './ot.js';
 import { PollStore } from './polls.js';
+import { Requests } from './requests.js';
+import { SignoffStore } from './signoff.js';
+import { may, roleOf } from './roles.js';
+import { AgendaStore } from './agenda.js';
 
 const CURSOR_MS = 100;
 const CURSOR_MAX_MS = 2000;
@@ -37,16 +48,18 @@ const MAX_OP_UNITS = Math.floor((MAX_MESSAGE_BYTES - 1024) / 6);
 export class WorkshopStore extends Emitter {
   /**
    * workshopId, profile {name, organisation}, key (facilitator key or null),
+   * observerKey (the observer link's key, when joining as an observer),
    * persist {load(), save(state), saveToken(token, extra), loadToken(), dropToken()},
    * pollsPersist {load(), save(state)} (half-typed and queued answers; null
    * for a read-only page such as the presenter view),
    * createSession(getJoin) -> Session, timers, now, newOpId.
    */
-  constructor({ workshopId, profile, key = null, persist, pollsPersist = null, createSession, timers = globalThis, now = Date.now, newOpId }) {
+  constructor({ workshopId, profile, key = null, observerKey = null, persist, pollsPersist = null, createSession, timers = globalThis, now = Date.now, newOpId, hash }) {
     super();
     this.workshopId = workshopId;
     this.profile = profile;
     this.key = key;
+    this.observerKey = key ? null : observerKey;
     this.persist = persist;
     this.timers = timers;
     this.now = now;
@@ -70,10 +83,11 @@ export class WorkshopStore extends Emitter {
     this.saveTimer = null;
     // What the welcome and `workshop` messages say of the workshop itself
     // (issue 12): join code, open or ended, time zone.
-    this.workshop = { code: null, state: 'open', endedAt: null, endedBy: null, timeZone: null };
-    this.requests = new Map(); // workshop_end / workshop_reopen id -> resolve
-    this.reqPrefix = `w${Math.floor(Math.random() * 2 ** 32).toString(36)}`;
-    this.reqSeq = 0;
+    this.workshop = { code: null, state: 'open', endedAt: null, timeZone: null };
+    // Requests answered once (workshop_end, role_set, signoff_call…).
+    this.requests = new Requests({ send: (m) => this.session.joined && this.session.send(m) });
+    // Facilitators: the observer link's key (undefined: not told yet).
+    this.observerLinkKey = undefined;
 
     const restored = persist?.load?.();
     if (restored) this._restore(restored);
@@ -86,12 +100,22 @@ export class WorkshopStore extends Emitter {
       persist: pollsPersist,
       barrier: (fn) => (this.session.barrier ? this.session.barrier(fn) : fn()),
     });
+    this.signoff = new SignoffStore({
+      request: (make) => this.requests.request(make),
+      doc: () => ({ rev: this.ot.rev, text: this.ot.serverText }),
+      timers,
+      ...(hash ? { hash } : {}),
+    });
+    this.agenda = new AgendaStore({ send: (m) => this.session.send(m), joined: () => this.session.joined, now, timers });
+    // The contribution balance as the server last sent it (facilitators only; null for everyone else).
+    this.balance = null;
     this.session.on('welcome', (m, info) => this._onWelcome(m, info));
     this.session.on('message', (m) => this._onMessage(m));
     this.session.on('status', () => this._emitStatus());
     this.session.on('disconnected', () => {
-      this._forgetRequests();
+      this.requests.forget();
       this.polls.disconnected();
+      this.agenda.disconnected();
       this.ot.markUnsent();
       this._emitStatus();
     });
@@ -113,6 +137,8 @@ export class WorkshopStore extends Emitter {
     this._saveNow();
     this.session.stop();
     this.polls.stop();
+    this.signoff.stop();
+    this.agenda.stop();
     for (const t of [this.cursorTimer, this.retryTimer, this.saveTimer]) if (t != null) this.timers.clearTimeout(t);
   }
 
@@ -135,41 +161,101 @@ export class WorkshopStore extends Emitter {
     return this._workshopRequest(workshopReopen);
   }
 
-  _workshopRequest(make) {
-    if (!this.session.joined) return Promise.resolve({ error: 'offline' });
-    const id = `${this.reqPrefix}-${++this.reqSeq}`;
-    if (!this.session.send(make(id))) return Promise.resolve({ error: 'offline' });
-    return new Promise((resolve) => this.requests.set(id, resolve));
+  async _workshopRequest(make) {
+    const res = await this.requests.request(make);
+    return res.ok ? { ok: true, state: res.reply.state } : res;
   }
 
-  _forgetRequests() {
-    const pending = [...this.requests.values()];
-    this.requests.clear();
-    for (const r of pending) r({ error: 'disconnected' });
+  // ---- roles (issue 13) --------------------------------------------------
+
+  /** Whether this person may do `what` (state/roles.js), by their role now. */
+  may(what) {
+    return may(this.role, what);
   }
 
+  get observer() {
+    return this.role === 'observer';
+  }
+
+  /** Facilitator: make someone a representative, or a participant again. Resolves {ok} or {error}. */
+  setRole(participant, role) {
+    return this.requests.request((id) => roleSet(id, participant, role));
+  }
+
+  /** Participant: ask to represent one's organisation. */
+  askRepresentative() {
+    return this.requests.request(representativeRequest);
+  }
+
+  /** Facilitator: accept (the same as setRole representative) or decline a request. */
+  answerRepresentative(participant, accept) {
+    return this.requests.request((id) => representativeAnswer(id, participant, accept));
+  }
+
+  /** Facilitator: make the observer link ('create') or revoke it ('revoke'). Resolves {ok} or {error}. */
+  observerLink(action) {
+    return this.requests.request((id) => observerLink(id, action));
+  }
+
+  _onRole(m) {
+    const role = roleOf(m.role);
+    const asks = m.asks === 'representative' ? 'representative' : null;
+    const change = this.presence.setRole(m.participant, role, asks);
+    const self = m.participant === this.me?.id;
+    if (self) {
+      const before = this.role;
+      this.role = role;
+      this.me = { ...this.me, role };
+      this.persist?.saveToken?.(this.token, { role });
+      if (before !== role) {
+        // Rights follow the role at once: polls redraw their controls.
+        this.polls.role = role;
+        this.polls.emit('change', null);
+        this.emit('announce', role === 'representative' ? 'roles.announceYouRepresent' : 'roles.announceYouParticipant', { organisation: this.me.organisation });
+      }
+    } else if (change) {
+      const { before, after } = change;
+      if (before.role !== after.role) {
+        this.emit('announce', after.role === 'representative' ? 'roles.announceRepresents' : 'roles.announceParticipant', { name: after.name, organisation: after.organisation });
+      } else if (!before.asks && after.asks && this.role === 'facilitator') {
+        this.emit('announce', 'roles.announceAsks', { name: after.name, organisation: after.organisation });
+      }
+    }
+    this.emit('role', { participant: m.participant, self, ...(change || {}) });
+    this.emit('presence');
+  }
+
+  _onObserverLink(m) {
+    this.observerLinkKey = m.key;
+    this.emit('observerLink', m.key);
+  }
+
+  /**
+   * Take what a welcome, a `workshop` message or an `ended` refusal says of
+   * the workshop. Emits `workshop` only when something changed; returns
+   * whether it ended or reopened. It sends nothing: the caller pumps held
+   * edits once its own state is reconciled (a welcome, after the missed ops).
+   */
   _setWorkshop(w, { announce = false } = {}) {
-    if (!w || typeof w !== 'object') return;
-    const before = this.workshop.state;
-    const next = { ...this.workshop };
+    if (!w || typeof w !== 'object') return false;
+    const was = this.workshop;
+    const next = { ...was };
     if (typeof w.code === 'string' && /^\d{6}$/.test(w.code)) next.code = w.code;
     if (typeof w.time_zone === 'string') next.timeZone = w.time_zone;
     if (w.state === 'open' || w.state === 'ended') next.state = w.state;
     if (next.state === 'ended') {
       next.endedAt = Number.isFinite(w.ended_at) ? w.ended_at : Number.isFinite(w.at) ? w.at : next.endedAt;
-      if (typeof w.by === 'string') next.endedBy = w.by;
     } else {
       next.endedAt = null;
-      next.endedBy = null;
     }
     this.workshop = next;
-    if (before !== next.state) {
+    const moved = was.state !== next.state;
+    if (moved) {
       if (announce) this.emit('announce', next.state === 'ended' ? 'end.announceEnded' : 'end.announceReopened', {});
-      // Reopened: what waited (edits made before the end was known) goes now.
-      if (next.state === 'open') this._pump();
       this._emitStatus();
     }
-    this.emit('workshop', { state: next.state, endedAt: next.endedAt, by: next.endedBy });
+    if (Object.keys(next).some((k) => next[k] !== was[k])) this.emit('workshop', { state: next.state, endedAt: next.endedAt });
+    return moved;
   }
 
   get status() {
@@ -189,6 +275,7 @@ export class WorkshopStore extends Emitter {
       name: this.profile?.name,
       organisation: this.profile?.organisation,
       key: this.key || undefined,
+      observerKey: this.observerKey || undefined,
     };
     // Resuming needs a revision we hold the text of; without one, a fresh
     // join sends the whole text.
@@ -227,8 +314,9 @@ export class WorkshopStore extends Emitter {
   _onWelcome(m, info) {
     const first = !this.ready;
     this.me = m.participant;
-    this.role = m.role || m.participant.role || 'participant';
+    this.role = roleOf(m.role || m.participant.role);
     this.title = (m.workshop && m.workshop.title) || this.title;
+    if (this.role === 'facilitator') this.observerLinkKey = typeof m.observer_key === 'string' ? m.observer_key : null;
     this._setWorkshop(m.workshop);
     this.token = m.token;
     this.persist?.saveToken?.(m.token, { title: this.title, role: this.role });
@@ -261,6 +349,10 @@ export class WorkshopStore extends Emitter {
     if (first) this.emit('ready');
     this.emit('welcome', { title: this.title, me: this.me, role: this.role });
     this.polls.welcome(m.polls || [], this.role);
+    this.signoff.welcome(m.signoff);
+    if (this.role === 'facilitator') this.emit('observerLink', this.observerLinkKey);
+    this.agenda.welcome(m.agenda, this.role);
+    this._setBalance(m.balance);
     this.emit('presence');
     this.emit('cursors');
     this.lastCursorSent = null;
@@ -277,8 +369,22 @@ export class WorkshopStore extends Emitter {
       this.held.push(m);
       return;
     }
-    if (this.polls.receive(m)) return;
+    if (this.polls.receive(m) || this.agenda.receive(m)) return;
+    if (m.type === 'error' && this.requests.reply(m)) return;
+    if (this.signoff.receive(m)) {
+      this.requests.reply(m);
+      return;
+    }
     switch (m.type) {
+      case 'balance': return this._setBalance(m);
+      case 'role':
+        this._onRole(m);
+        this.requests.reply(m);
+        return;
+      case 'observer_link':
+        this._onObserverLink(m);
+        this.requests.reply(m);
+        return;
       case 'workshop': return this._onWorkshop(m);
       case 'op': return this._onRemoteOp(m);
       case 'ack': return this._onAck(m);
@@ -301,9 +407,13 @@ export class WorkshopStore extends Emitter {
     }
   }
 
+  _setBalance(b) {
+    this.balance = this.role === 'facilitator' && isBalance(b) ? { organisations: b.organisations } : null;
+    this.emit('balance');
+  }
+
   _onWorkshop(m) {
-    const resolve = m.id !== undefined ? this.requests.get(m.id) : null;
-    if (resolve) this.requests.delete(m.id);
+    const mine = this.requests.has(m.id);
     if (m.state === 'deleted') {
       // Said before the server's not_found and close: say who did it.
       this.broken = true; // nothing of this workshop is worth keeping now
@@ -311,8 +421,9 @@ export class WorkshopStore extends Emitter {
       this.emit('fatal', { code: 'deleted', message: 'deleted by its facilitator' });
       return;
     }
-    this._setWorkshop(m, { announce: !resolve });
-    resolve?.({ ok: true, state: m.state });
+    // Reopened: what waited (edits made before the end was known) goes now.
+    if (this._setWorkshop(m, { announce: !mine }) && !this.ended) this._pump();
+    this.requests.reply(m);
   }
 
   _onRemoteOp(m) {
@@ -327,6 +438,7 @@ export class WorkshopStore extends Emitter {
     }
     if (res.status !== 'applied') return;
     this.presence.noteOp(m.author, this.now());
+    this.signoff.docChanged();
     this._showChange(res.op, 'remote', m.author ?? null);
     this.emit('presence');
     this._scheduleSave();
@@ -368,6 +480,7 @@ export class WorkshopStore extends Emitter {
   }
 
   _afterAck() {
+    this.signoff.docChanged();
     this.retryAttempt = 0;
     this._pump();
     if (this.ot.inSync) this._scheduleCursor();
@@ -377,6 +490,7 @@ export class WorkshopStore extends Emitter {
 
   _finishProbe(included) {
     const change = this.ot.resolveProbe(included);
+    this.signoff.docChanged();
     this._showChange(change, 'resync', null);
     const held = this.held;
     this.held = [];
@@ -387,10 +501,12 @@ export class WorkshopStore extends Emitter {
   }
 
   _onError(m) {
-    if ((m.re === 'workshop_end' || m.re === 'workshop_reopen') && this.requests.has(m.id)) {
-      const resolve = this.requests.get(m.id);
-      this.requests.delete(m.id);
-      resolve({ error: m.code, message: m.message });
+    // protocol/agreement.md: revoking the observer link closes observers'
+    // connections with `forbidden`; their tokens stop working too.
+    if (this.observer && m.code === ErrorCode.FORBIDDEN && !m.re) {
+      this.broken = true;
+      this.session.stop();
+      this.emit('fatal', { code: 'observer_revoked', message: m.message });
       return;
     }
     if (m.re === 'cursor') {
@@ -464,7 +580,7 @@ export class WorkshopStore extends Emitter {
   // ---- outgoing --------------------------------------------------------
 
   _pump() {
-    if (!this.session.joined || this.now() < this.retryUntil || this.ended) return;
+    if (!this.session.joined || this.now() < this.retryUntil || this.ended || !this.may('write')) return;
     if (!this.ot.probing && !this.ot.inflight && this.ot.pending) this._splitPending();
     const m = this.ot.outgoing();
     if (m && !this.session.send(m)) this.ot.markUnsent();
@@ -536,7 +652,8 @@ export class WorkshopStore extends Emitter {
   // server revisions. Send it when nothing of ours is unacknowledged (the two
   // coincide then); an ack re-schedules it.
   _sendCursor() {
-    if (!this.mySel || !this.session.joined || !this.ot.inSync) return;
+    // An observer has no caret (protocol/agreement.md).
+    if (!this.mySel || !this.session.joined || !this.ot.inSync || !this.may('write')) return;
     const key = `${this.ot.rev}:${this.mySel[0]}:${this.mySel[1]}`;
     if (key === this.lastCursorSent) return;
     if (this.session.send(cursorMsg(this.ot.rev, this.mySel))) {

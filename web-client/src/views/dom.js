@@ -37,5 +37,29 @@ export function clear(el) {
   while (el.firstChild) el.removeChild(el.firstChild);
 }
 
+/** Replace a region's children, keeping the focus on "the same" control. */
+export function rebuild(container, children, fallback) {
+  const active = document.activeElement;
+  const had = active && active !== document.body && container.contains(active);
+  let key = null;
+  let sel = null;
+  if (had) {
+    key = active.dataset ? active.dataset.key || null : null;
+    if (active.tagName === 'INPUT' && active.type === 'text') sel = [active.selectionStart, active.selectionEnd];
+  }
+  container.replaceChildren(...children.filter(Boolean));
+  if (!had || document.activeElement === active) return;
+  let target = active.isConnected && container.contains(active) ? active : null;
+  if (!target && key) target = [...container.querySelectorAll('[data-key]')].find((e) => e.dataset.key === key) || null;
+  if (target) {
+    target.focus({ preventScroll: true });
+    if (sel && target === active) {
+      try { target.setSelectionRange(sel[0], sel[1]); } catch { /* not a text field any more */ }
+    }
+  } else if (fallback) {
+    fallback();
+  }
+}
+
 let uid = 0;
 export const nextId = (prefix) => `${prefix}-${++uid}`;

@@ -3,9 +3,7 @@
 // who you are; then the facilitator lands in the workshop.
 import { h } from './dom.js';
 import { field, checkLabel, checkTitle } from './forms.js';
-
-/** Digits of a typed join code ("482 913", "482-913" → "482913"). */
-export const codeDigits = (raw) => String(raw ?? '').replace(/[\s\u00a0\u202f.-]/g, '');
+import { codeDigits } from '../state/joincode.js';
 
 /**
  * Join with the 6-digit code shown on the facilitator's screen: the first

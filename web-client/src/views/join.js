@@ -5,7 +5,11 @@ import { h } from './dom.js';
 import { field, checkLabel } from './forms.js';
 import { orgColor, orgKey } from '../state/colors.js';
 
-export function renderJoin({ i18n, title, ended = false, present, profile, organisations, facilitator, replayHref, onJoin }) {
+/**
+ * observer: joining through the observer link (issue 13): the organisation
+ * is optional and the page says the person will follow without taking part.
+ */
+export function renderJoin({ i18n, title, ended = false, present, profile, organisations, facilitator, observer = false, replayHref, onJoin }) {
   const nameInput = h('input', { type: 'text', id: 'join-name', name: 'name', autocomplete: 'name', maxlength: 128, value: profile?.name || '' });
   const name = field(i18n, { labelKey: 'form.name', input: nameInput });
 
@@ -17,10 +21,11 @@ export function renderJoin({ i18n, title, ended = false, present, profile, organ
 
   const orgList = h('datalist', { id: 'join-orgs' }, [...seen.values()].map((o) => h('option', { value: o })));
   const orgInput = h('input', { type: 'text', id: 'join-org', name: 'organisation', autocomplete: 'organization', maxlength: 128, list: 'join-orgs', value: profile?.organisation || '' });
-  const org = field(i18n, { labelKey: 'form.organisation', hintKey: 'form.organisationHint', input: orgInput });
+  const org = field(i18n, observer ? { labelKey: 'form.organisation', hintKey: 'observer.organisationHint', optionalKey: 'observer.optional', input: orgInput } :
+    { labelKey: 'form.organisation', hintKey: 'form.organisationHint', input: orgInput });
 
   let chips = null;
-  if (inRoom.length) {
+  if (inRoom.length && !observer) {
     const chipsTitle = h('p', { class: 'field-hint', id: 'join-orgs-title' });
     i18n.bind(chipsTitle, 'join.orgsPresent');
     const buttons = inRoom.map((o) => {
@@ -45,7 +50,7 @@ export function renderJoin({ i18n, title, ended = false, present, profile, organ
 
   const error = h('p', { class: 'form-error', role: 'alert', hidden: true });
   const submit = h('button', { type: 'submit', class: 'primary', id: 'join-submit' });
-  i18n.bind(submit, 'join.submit');
+  i18n.bind(submit, observer ? 'observer.joinSubmit' : 'join.submit');
 
   const form = h('form', { class: 'card form', novalidate: true, 'aria-labelledby': 'join-heading' },
     h('div', { class: 'field-row' }, name.el, org.el), chips, error, h('div', { class: 'actions' }, submit));
@@ -53,7 +58,8 @@ export function renderJoin({ i18n, title, ended = false, present, profile, organ
   form.addEventListener('submit', (e) => {
     e.preventDefault();
     const n = checkLabel(nameInput.value);
-    const o = checkLabel(orgInput.value);
+    // An observer may say no organisation.
+    const o = observer && !orgInput.value.trim() ? { value: '' } : checkLabel(orgInput.value);
     name.setError(n.error, { max: n.max });
     org.setError(o.error, { max: o.max });
     if (n.error) { nameInput.focus(); return; }
@@ -64,10 +70,10 @@ export function renderJoin({ i18n, title, ended = false, present, profile, organ
   });
 
   const eyebrow = h('p', { class: 'eyebrow' });
-  i18n.bind(eyebrow, facilitator ? 'join.asFacilitator' : 'join.invited');
+  i18n.bind(eyebrow, facilitator ? 'join.asFacilitator' : observer ? 'observer.joinEyebrow' : 'join.invited');
   const heading = h('h1', { id: 'join-heading', text: title });
   const lead = h('p', { class: 'lead' });
-  i18n.bind(lead, 'join.lead');
+  i18n.bind(lead, observer ? 'observer.joinLead' : 'join.lead');
   const count = h('p', { class: 'present-count' });
   i18n.bind(count, 'join.present', () => ({ count: present.length }));
 

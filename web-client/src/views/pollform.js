@@ -3,7 +3,7 @@
 // refuse (polls.md, "Kinds") before sending, with errors tied to their
 // fields, and keeps what was typed when the server still says no.
 import { h, nextId } from './dom.js';
-import { checkDefinition } from '../state/polls.js';
+import { checkDefinition, refusalKey } from '../state/polls.js';
 import {
   MAX_CHOICES, MIN_CHOICES, MAX_TEXT_ANSWERS, DEFAULT_TEXT_ANSWERS, MAX_QUESTION, DEFAULT_THRESHOLD, MIN_THRESHOLD, MAX_THRESHOLD,
 } from '../protocol/messages.js';
@@ -15,25 +15,10 @@ const KINDS = [
   ['text', 'poll.kindText', 'poll.kindTextDesc'],
 ];
 
-/** Catalogue key for a refusal from the server (or the network) when saving a poll. */
-export function requestErrorKey(code) {
-  return {
-    offline: 'poll.errOffline',
-    disconnected: 'poll.errOffline',
-    poll_state: 'poll.errState',
-    poll_limit: 'poll.errPollLimit',
-    forbidden: 'poll.errForbidden',
-    not_found: 'poll.errGone',
-    bad_request: 'poll.errBadRequest',
-    rate_limited: 'poll.errBusy',
-    unavailable: 'poll.errBusy',
-    ended: 'poll.errEnded',
-  }[code] || 'poll.errGeneric';
-}
-
 export class PollForm {
   /**
-   * initial {kind, question, choices, max}; mode 'create' | 'edit';
+   * initial {kind, question, choices, max, respondents, threshold,
+   * translations, original} (formOf, readyMadeDefinition); mode 'create' | 'edit';
    * hintKey: a note under the question (the ready-made "statement item" one);
    * onSubmit(def) -> Promise<{ok} | {error}> (save as a draft);
    * onLaunch(def): create, open and show live in one step ("Lancer", new
@@ -44,6 +29,7 @@ export class PollForm {
     this.onSubmit = onSubmit;
     this.onLaunch = mode === 'create' ? onLaunch : null;
     this.translations = initial.translations || null;
+    this.original = initial.original || null;
     this.busy = false;
     const id = nextId('pf');
     this.id = id;
@@ -139,6 +125,8 @@ export class PollForm {
     this.submitKey = mode === 'edit' ? 'poll.saveDraft' : 'poll.createDraft';
     t(this.submit, this.submitKey);
     this.launch = null;
+    this.launchBlocked = null; // catalogue key saying why "Lancer" cannot be used now
+    this.launchNote = h('p', { class: 'field-hint ended-hint', id: `${id}-launch-note`, hidden: true });
     if (this.onLaunch) {
       this.launch = t(h('button', { type: 'button', class: 'primary', data: { action: 'launch' } }), 'poll.launchNow');
       this.launch.addEventListener('click', () => this._submit({ launch: true }));
@@ -148,7 +136,7 @@ export class PollForm {
 
     this.form = h('form', { class: 'poll-form', novalidate: true },
       questionField, kindField, this.choicesField, this.maxField, this.scaleNote, this.modeField, this.thresholdField, this.formError,
-      h('div', { class: 'actions' }, this.launch, this.submit, cancel));
+      this.launchNote, h('div', { class: 'actions' }, this.launch, this.submit, cancel));
     i18n.bind(this.form, mode === 'edit' ? 'poll.editTitle' : 'poll.newTitle', null, 'aria-label');
     this.form.addEventListener('submit', (e) => {
       e.preventDefault();
@@ -158,6 +146,24 @@ export class PollForm {
     this._renderChoices();
     this._showKind();
     this._describe(this.threshold, [this.thresholdHint]);
+  }
+
+  /**
+   * Keep "Lancer maintenant" from being used, saying why (reasonKey), or
+   * (null) allow it again; saving as a draft stays possible either way.
+   */
+  blockLaunch(reasonKey) {
+    if (!this.launch || reasonKey === this.launchBlocked) return;
+    this.launchBlocked = reasonKey;
+    this.launchNote.hidden = !reasonKey;
+    if (reasonKey) {
+      this.i18n.rebind(this.launchNote, reasonKey);
+      this.launch.setAttribute('aria-disabled', 'true');
+      this.launch.setAttribute('aria-describedby', this.launchNote.id);
+    } else {
+      this.launch.removeAttribute('aria-disabled');
+      this.launch.removeAttribute('aria-describedby');
+    }
   }
 
   get kind() {
@@ -252,13 +258,13 @@ export class PollForm {
   }
 
   async _submit({ launch = false } = {}) {
-    if (this.busy) return;
+    if (this.busy || (launch && this.launchBlocked)) return;
     this._readChoices();
     const kind = this.kind;
     const result = checkDefinition({
       kind, question: this.question.value, choices: this.choices, max: this.max.value,
       respondents: this.modeInputs[1].input.checked ? 'organisations' : 'people',
-      threshold: this.threshold.value, translations: this.translations, lang: this.i18n.lang,
+      threshold: this.threshold.value, translations: this.translations, original: this.original,
     });
     const errs = result.errors || {};
     this._setError(this.question, this.questionError, errs.question);
@@ -293,10 +299,10 @@ export class PollForm {
     this.i18n.rebind(button, launch ? 'poll.launching' : 'poll.saving');
     const res = await (launch ? this.onLaunch(result.def) : this.onSubmit(result.def));
     this.busy = false;
-    button.removeAttribute('aria-disabled');
+    if (!(launch && this.launchBlocked)) button.removeAttribute('aria-disabled');
     this.i18n.rebind(button, idleKey);
     if (res && res.error) {
-      this.i18n.rebind(this.formError, requestErrorKey(res.error));
+      this.i18n.rebind(this.formError, refusalKey(res.error, 'step'));
       this.formError.hidden = false;
     }
   }

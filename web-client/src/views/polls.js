@@ -8,12 +8,12 @@
 // under someone's pointer. When a region with the focus is rebuilt, the focus
 // goes back to the control with the same data-key (the "open" button becomes
 // "close" under the same key), or to the card's heading.
-import { h } from './dom.js';
-import { PollForm, requestErrorKey } from './pollform.js';
-import { renderResults, alignmentHelp, scaleLabel, thresholdSentence, formatters } from './pollresults.js';
+import { h, rebuild } from './dom.js';
+import { PollForm } from './pollform.js';
+import { renderResults, alignmentHelp, scaleLabel, thresholdSentence } from './pollresults.js';
 import { orgColor, UNKNOWN_COLOR } from '../state/colors.js';
 import {
-  READY_MADE, readyMadeDefinition, formOf, checkText, localized, byOrganisations, thresholdOf, resultsModel,
+  READY_MADE, readyMadeDefinition, formOf, checkText, localized, byOrganisations, resultsModel, refusalKey,
 } from '../state/polls.js';
 import { MAX_ANSWER, DEFAULT_TEXT_ANSWERS } from '../protocol/messages.js';
 
@@ -26,30 +26,6 @@ const VIS = [
 ];
 const LIFECYCLE = { draft: ['open', 'poll.open'], open: ['close', 'poll.close'], closed: ['reopen', 'poll.reopen'] };
 const STATUS_KEYS = { saved: 'poll.voteSaved', sending: 'poll.voteSending', waiting: 'poll.voteWaiting' };
-
-/** Replace a region's children, keeping the focus on "the same" control. */
-function rebuild(container, children, fallback) {
-  const active = document.activeElement;
-  const had = active && active !== document.body && container.contains(active);
-  let key = null;
-  let sel = null;
-  if (had) {
-    key = active.dataset ? active.dataset.key || null : null;
-    if (active.tagName === 'INPUT' && active.type === 'text') sel = [active.selectionStart, active.selectionEnd];
-  }
-  container.replaceChildren(...children.filter(Boolean));
-  if (!had || document.activeElement === active) return;
-  let target = active.isConnected && container.contains(active) ? active : null;
-  if (!target && key) target = [...container.querySelectorAll('[data-key]')].find((e) => e.dataset.key === key) || null;
-  if (target) {
-    target.focus({ preventScroll: true });
-    if (sel && target === active) {
-      try { target.setSelectionRange(sel[0], sel[1]); } catch { /* not a text field any more */ }
-    }
-  } else if (fallback) {
-    fallback();
-  }
-}
 
 const sig = (...parts) => JSON.stringify(parts);
 
@@ -74,14 +50,10 @@ export class PollsView {
     this.el = h('section', { class: 'panel polls', id: 'polls', 'aria-labelledby': 'polls-title' },
       h('div', { class: 'panel-head' }, this.heading, this.count), this.offline, this.newArea, this.empty, this.list);
 
-    this.polls.lang = i18n.lang;
     this.offs = [
       this.polls.on('change', (id) => this.render(id)),
       this.polls.on('announce', (key, params) => announce(i18n.t(key, params))),
-      i18n.on('change', () => {
-        this.polls.lang = i18n.lang;
-        this.render(null, { all: true });
-      }),
+      i18n.on('change', () => this.render(null, { all: true })),
       // Ended or reopened: votes, answers and "open" come and go.
       store.on('workshop', () => this.render(null, { all: true })),
       store.on('status', ({ status }) => {
@@ -175,11 +147,16 @@ export class PollsView {
 
   _renderNewPanel() {
     const { i18n } = this;
+    // After the end the server refuses to open a poll, not to keep a draft:
+    // "Lancer" waits for the workshop to be reopened, and says so.
+    const ended = this.store.ended;
     if (this.composer) {
+      this.composer.blockLaunch(ended ? 'poll.launchEnded' : null);
       if (this.newPanel.firstChild !== this.composer.el || this.newPanel.childNodes.length !== 1) rebuild(this.newPanel, [this.composer.el]);
       return;
     }
     const intro = h('p', { class: 'field-hint', text: i18n.t('poll.newIntro') });
+    const endedNote = ended ? h('p', { class: 'field-hint ended-hint', id: 'poll-launch-ended', text: i18n.t('poll.launchEnded') }) : null;
     const title = h('h3', { class: 'ready-title', id: 'poll-ready-title', text: i18n.t('poll.readyTitle') });
     const items = READY_MADE.map((item) => {
       const def = readyMadeDefinition(item, i18n);
@@ -188,7 +165,8 @@ export class PollsView {
       if (def.respondents === 'organisations') kind.push(i18n.t('poll.modeOrgShort'));
       // "Lancer": created, opened and shown live in one step; "Préparer":
       // the form, to change it or keep it as a draft.
-      const launch = h('button', { type: 'button', class: 'primary ready-launch', 'aria-describedby': textId, data: { key: `launch-${item.key}`, action: 'launch', ready: item.key }, text: i18n.t('poll.launch') });
+      const launch = h('button', { type: 'button', class: 'primary ready-launch', 'aria-describedby': ended ? `${textId} poll-launch-ended` : textId, data: { key: `launch-${item.key}`, action: 'launch', ready: item.key }, text: i18n.t('poll.launch') });
+      if (ended) launch.setAttribute('aria-disabled', 'true');
       launch.addEventListener('click', () => this._launch(def, launch));
       const prepare = h('button', { type: 'button', class: 'secondary ready-question', 'aria-describedby': textId, data: { key: `ready-${item.key}`, action: 'prepare', ready: item.key }, text: i18n.t('poll.prepare') });
       prepare.addEventListener('click', () => this._compose(def, item.forItem ? 'poll.forItemHint' : null));
@@ -201,11 +179,11 @@ export class PollsView {
     this.launchError = h('p', { class: 'form-error', role: 'alert', hidden: true });
     const blank = h('button', { type: 'button', class: 'secondary', id: 'poll-blank', data: { key: 'blank' }, text: i18n.t('poll.blank') });
     blank.addEventListener('click', () => this._compose({ kind: 'single', question: '', choices: ['', ''], max: null }, null));
-    rebuild(this.newPanel, [intro, title, h('ul', { class: 'ready-list', 'aria-labelledby': 'poll-ready-title' }, items), note, this.launchError, h('div', { class: 'actions' }, blank)]);
+    rebuild(this.newPanel, [intro, endedNote, title, h('ul', { class: 'ready-list', 'aria-labelledby': 'poll-ready-title' }, items), note, this.launchError, h('div', { class: 'actions' }, blank)]);
   }
 
   async _launch(def, button) {
-    if (this.launching) return;
+    if (this.launching || this.store.ended) return;
     this.launching = true;
     button.setAttribute('aria-disabled', 'true');
     this.launchError.hidden = true;
@@ -219,7 +197,7 @@ export class PollsView {
   _afterLaunch(res, errorEl) {
     if (res.error && !res.poll) {
       if (errorEl) {
-        errorEl.textContent = this.i18n.t(requestErrorKey(res.error));
+        errorEl.textContent = this.i18n.t(refusalKey(res.error, 'step'));
         errorEl.hidden = false;
       }
       return res;
@@ -227,13 +205,18 @@ export class PollsView {
     this._setNewOpen(false);
     const card = res.poll && this.cards.get(res.poll.id);
     if (card) {
-      if (res.error) card.actionError = requestErrorKey(res.error);
+      if (res.error) card.actionError = refusalKey(res.error, 'step');
       card.render();
       card.article.scrollIntoView?.({ block: 'nearest' });
       card.focusKey('lifecycle');
     }
-    this.announce(this.i18n.t(res.error ? 'poll.announceDraft' : 'poll.announceLaunched'));
-    return res.error ? { ok: true } : res;
+    // Say what really happened: launched; or created and left a draft; or
+    // opened without its results shown live (the card says why).
+    const p = res.poll;
+    if (!res.error) this.announce(this.i18n.t('poll.announceLaunched'));
+    else if (p.state === 'draft') this.announce(this.i18n.t('poll.announceDraft'));
+    else this.announce(this.i18n.t('poll.announceOpened', { question: localized(p, this.i18n.lang).question }));
+    return res;
   }
 
   _compose(initial, hintKey) {
@@ -396,7 +379,7 @@ class PollCard {
     this.render();
     promiseFn().then((res) => {
       this.busy = false;
-      if (res.error) this.actionError = requestErrorKey(res.error);
+      if (res.error) this.actionError = refusalKey(res.error, 'step');
       if (this.entry) this.render();
       if (!res.error && after) after(res);
     });
@@ -433,8 +416,10 @@ class PollCard {
         actions.push(btn('edit', 'poll.edit', 'secondary', () => this._startEdit()));
       }
       const [step, labelKey] = LIFECYCLE[p.state];
-      // Once the workshop has ended, nothing opens again until it is reopened.
-      if (!(this.view.store.ended && step !== 'close')) {
+      // Once the workshop has ended, nothing opens again until it is
+      // reopened: the button goes, and the card says why.
+      const blocked = this.view.store.ended && step !== 'close';
+      if (!blocked) {
         actions.push(btn('lifecycle', labelKey, p.state === 'closed' ? 'secondary' : 'primary', () => this._act(() => polls.step(this.id, step)), { action: step }));
       }
       actions.push(btn('delete', 'poll.delete', 'link-button danger-link', () => {
@@ -443,12 +428,11 @@ class PollCard {
         this.focusKey('delete-confirm');
       }));
       parts.push(h('div', { class: 'actions poll-actions' }, actions));
+      if (blocked) parts.push(h('p', { class: 'field-hint ended-hint', text: i18n.t('poll.errEnded') }));
     }
     // Who answers, and from how many respondents an organisation shows on
     // its own: said before opening (and kept in view after).
-    if (p.kind !== 'text' || !byOrganisations(p)) {
-      parts.push(h('p', { class: 'field-hint mode-hint', id: `${this.dom}-mode` }, thresholdSentence(i18n, p, null, { long: p.state === 'draft' })));
-    }
+    parts.push(h('p', { class: 'field-hint mode-hint', id: `${this.dom}-mode` }, thresholdSentence(i18n, p, null, { long: p.state === 'draft' })));
 
     const visLabel = h('span', { class: 'vis-label', id: `${this.dom}-vis`, text: i18n.t('poll.visLabel') });
     const warnId = `${this.dom}-live-warning`;
@@ -475,7 +459,7 @@ class PollCard {
     this.actionError = null;
     this.editing = new PollForm({
       i18n,
-      initial: formOf(e.poll),
+      initial: formOf(e.poll, i18n.lang),
       mode: 'edit',
       onSubmit: async (def) => {
         const res = await polls.edit(this.id, def);
@@ -508,7 +492,7 @@ class PollCard {
     // the facilitator's "delete").
     const order = p.kind === 'text' && p.state !== 'open' ? this._rankedIds(e, fac) : null;
     return sig(i18n.lang, fac, p.state, p.kind, p.question, p.choices, p.translations, p.respondents, p.max, p.answers, b.ballot, e.mine, ups,
-      polls.pendingAnswers(this.id), order, this.view.store.ended,
+      polls.pendingAnswers(this.id), order, polls.mayVote,
       this.editAnswer?.id ?? null, this.editAnswer?.error ?? null, this.answerError, this.answerBusy);
   }
 
@@ -533,9 +517,9 @@ class PollCard {
     return p.kind === 'scale' ? [1, 2, 3, 4, 5].map((v) => scaleLabel(i18n, v)) : localized(p, i18n.lang).choices;
   }
 
-  _draftPreview(p) {
+  _draftPreview(p, noteKey = 'poll.draftNote') {
     const { i18n } = this.view;
-    const parts = [h('p', { class: 'field-hint draft-note', text: i18n.t('poll.draftNote') })];
+    const parts = [h('p', { class: 'field-hint draft-note', text: i18n.t(noteKey) })];
     if (p.kind !== 'text') parts.push(h('ul', { class: 'preview-choices' }, this._labels(p).map((l) => h('li', { text: l }))));
     return parts;
   }
@@ -547,6 +531,8 @@ class PollCard {
     const labels = this._labels(p);
     const valueOf = (i) => (p.kind === 'scale' ? i + 1 : i);
 
+    // An observer reads the choices; nothing to pick.
+    if (p.state === 'open' && !polls.mayVote) return this._draftPreview(p, 'observer.pollNote');
     if (p.state === 'closed') {
       const mine = ballot == null ? null :
         (Array.isArray(ballot) ? ballot : [ballot]).map((v) => labels[p.kind === 'scale' ? v - 1 : v]).filter(Boolean);
@@ -608,8 +594,11 @@ class PollCard {
     const { i18n, polls } = this.view;
     const p = e.poll;
     const open = p.state === 'open';
+    // Observers read the answers as they come, with no controls of their own.
+    const acting = open && polls.mayVote;
     const parts = [];
     if (!open) parts.push(h('p', { class: 'closed-note', text: i18n.t('poll.closedNoteText') }));
+    else if (!acting) parts.push(h('p', { class: 'field-hint', text: i18n.t('observer.pollNote') }));
 
     // Each answer once: its upvote button, and (when results show) its
     // upvotes beside it, filled in place by _fillTextStats.
@@ -639,7 +628,7 @@ class PollCard {
             tools.push(this._smallButton(`del-a${a.id}`, 'delete-answer', 'poll.deleteAnswer', textId, () => this._deleteAnswer(a.id)));
           }
         } else {
-          if (open) {
+          if (acting) {
             const up = polls.upvoted(this.id, a.id);
             const b = h('button', { type: 'button', class: 'upvote', 'aria-pressed': String(up), 'aria-describedby': textId, data: { key: `up-a${a.id}`, action: 'upvote' } },
               h('span', { class: 'upvote-mark', 'aria-hidden': 'true' }), h('span', { text: i18n.t('poll.upvote') }));
@@ -665,7 +654,7 @@ class PollCard {
       parts.push(h('p', { class: 'field-hint', text: i18n.t(open ? 'poll.noAnswersYet' : 'poll.noAnswers') }));
     }
 
-    if (open) {
+    if (acting) {
       const max = p.max ?? DEFAULT_TEXT_ANSWERS;
       const left = max - e.mine.answers.length - pending.length;
       if (left > 0) parts.push(this._answerForm(left, max));
@@ -693,14 +682,16 @@ class PollCard {
       const fill = h('span', { class: 'bar-fill' });
       fill.style.width = `${Math.max(0, Math.min(1, a.scale)) * 100}%`;
       const given = model.groups.map((g, gi) => [g, a.groups[gi].upvotes]).filter(([, n]) => n > 0);
-      el.replaceChildren(
+      // replaceChildren writes a null as the text "null": leave the chips out instead.
+      el.replaceChildren(...[
         h('span', { class: 'answer-upvotes', text: i18n.t('poll.upvotes', { count: a.upvotes }) }),
         h('span', { class: 'bar bar-small', 'aria-hidden': 'true' }, fill),
         given.length ? h('ul', { class: 'org-chips' }, given.map(([g, n]) => {
           const sw = h('span', { class: 'swatch', 'aria-hidden': 'true' });
           sw.style.backgroundColor = g.other ? UNKNOWN_COLOR : orgColor(g.name);
           return h('li', null, sw, h('span', { text: i18n.t('poll.orgUpvotes', { name: g.other ? i18n.t('poll.otherOrgs') : g.name, count: n }) }));
-        })) : null);
+        })) : null,
+      ].filter(Boolean));
       el.closest('.answer')?.setAttribute('data-upvotes', String(a.upvotes));
     }
   }
@@ -750,7 +741,7 @@ class PollCard {
         // Offline: kept, shown as waiting, sent when the link is back.
         if (res.queued) this.view.announce(this.view.i18n.t('poll.announceQueued'));
       } else {
-        this.answerError = { error: answerErrorKey(res.error) };
+        this.answerError = { error: refusalKey(res.error, 'answer') };
       }
       if (!this.entry) return;
       this.render();
@@ -792,7 +783,7 @@ class PollCard {
         if (this.editAnswer !== ed) return;
         if (res.ok) done();
         else {
-          ed.error = { error: answerErrorKey(res.error) };
+          ed.error = { error: refusalKey(res.error, 'answer') };
           this.render();
         }
       });
@@ -803,7 +794,7 @@ class PollCard {
   _deleteAnswer(answerId) {
     this.view.polls.answer(this.id, { answer: answerId, text: null }).then((res) => {
       if (!this.entry) return;
-      if (res.error && res.error !== 'not_found') this.answerError = { error: answerErrorKey(res.error) };
+      if (res.error && res.error !== 'not_found') this.answerError = { error: refusalKey(res.error, 'answer') };
       this.render();
       if (!this.article.contains(document.activeElement) || document.activeElement === document.body) this.question.focus();
     });
@@ -849,8 +840,3 @@ class PollCard {
   }
 }
 
-function answerErrorKey(code) {
-  if (code === 'poll_limit') return 'poll.errAnswerLimit';
-  if (code === 'poll_closed') return 'poll.noticeClosed';
-  return requestErrorKey(code);
-}

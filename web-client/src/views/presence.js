@@ -1,20 +1,34 @@
-// Who is here, grouped by organisation (one colour each), with the
-// facilitator marked and a "typing" mark for anyone whose edit arrived in the
-// last two seconds.
-import { h } from './dom.js';
+// Who is here, grouped by organisation (one colour each), with each
+// person's role (facilitator, representative) and a "typing" mark for
+// anyone whose edit arrived in the last two seconds; observers counted and
+// listed apart (protocol/agreement.md).
+//
+// Roles in one step each: a facilitator makes a participant their
+// organisation's representative (or a participant again) from the list,
+// and answers requests ("asks to represent") at the top of the panel; a
+// participant asks to represent their organisation from their own line.
+// The list redraws on every typing mark, so it is rebuilt with rebuild()
+// (the focus stays on "the same" button, by data-key).
+import { h, rebuild } from './dom.js';
+import { designatable } from '../state/roles.js';
 
 export class PresenceView {
   constructor({ store, i18n }) {
     this.store = store;
     this.i18n = i18n;
     this.timer = null;
-    this.heading = h('h2', { id: 'presence-title', class: 'panel-title' });
-    this.count = h('span', { class: 'count' });
+    this.busy = new Set(); // participant ids with a role request on its way
+    this.error = null; // catalogue key of the last failed role request
+    this.heading = h('h2', { id: 'presence-title', class: 'panel-title', tabindex: '-1' });
+    this.count = h('span', { class: 'count', id: 'presence-count' });
+    this.asking = h('div', { class: 'role-requests', id: 'role-requests' });
     this.list = h('ul', { class: 'org-groups' });
+    this.observers = h('div', { class: 'observers', id: 'observers' });
+    this.errorEl = h('p', { class: 'form-error', role: 'alert', hidden: true });
     this.stale = h('p', { class: 'field-hint presence-stale', hidden: true });
     i18n.bind(this.stale, 'presence.stale');
     this.el = h('aside', { class: 'panel presence', 'aria-labelledby': 'presence-title' },
-      h('div', { class: 'panel-head' }, this.heading, this.count), this.stale, this.list);
+      h('div', { class: 'panel-head' }, this.heading, this.count), this.stale, this.errorEl, this.asking, this.list, this.observers);
     i18n.bind(this.heading, 'presence.title');
     this.offs = [
       // While disconnected the list is only what we last knew: say so.
@@ -35,28 +49,119 @@ export class PresenceView {
     clearTimeout(this.timer);
   }
 
+  get facilitator() {
+    return this.store.role === 'facilitator';
+  }
+
+  /** Send a role request for `pid`; the button stays pressed-looking until the server answers. */
+  _act(pid, run) {
+    if (this.busy.has(pid)) return;
+    this.busy.add(pid);
+    this.error = null;
+    this.render();
+    run().then((res) => {
+      this.busy.delete(pid);
+      if (res.error) this.error = res.error === 'offline' || res.error === 'disconnected' ? 'roles.errOffline' : 'roles.errFailed';
+      this.render();
+    });
+  }
+
+  /** A role button about person `pid` (disabled while a request about them is out). */
+  _button(pid, key, labelKey, cls, describedBy, onClick) {
+    const b = h('button', { type: 'button', class: cls, data: { key: `${key}-${pid}` }, 'aria-describedby': describedBy, text: this.i18n.t(labelKey) });
+    if (this.busy.has(pid)) b.setAttribute('aria-disabled', 'true');
+    b.addEventListener('click', () => { if (b.getAttribute('aria-disabled') !== 'true') onClick(); });
+    return b;
+  }
+
+  /** The role controls on one person's line. */
+  _personTools(m, nameId) {
+    const { store } = this;
+    const tools = [];
+    if (this.facilitator && designatable(m.role) && !m.self) {
+      const toRep = m.role === 'participant';
+      tools.push(this._button(m.id, 'role', toRep ? 'roles.makeRepresentative' : 'roles.makeParticipant',
+        'link-button role-action', nameId, () => this._act(m.id, () => store.setRole(m.id, toRep ? 'representative' : 'participant'))));
+    }
+    if (m.self && store.may('askRepresentative')) {
+      if (m.asks === 'representative') {
+        tools.push(h('span', { class: 'field-hint role-waiting', id: 'represent-waiting', text: this.i18n.t('roles.requestWaiting') }));
+      } else {
+        tools.push(this._button(m.id, 'ask', 'roles.askRepresent', 'secondary small role-ask', null,
+          () => this._act(m.id, () => store.askRepresentative())));
+      }
+    }
+    return tools.length ? h('div', { class: 'person-tools' }, tools) : null;
+  }
+
+  _badges(m) {
+    const { i18n } = this;
+    const badges = [];
+    if (m.role === 'facilitator') badges.push(h('span', { class: 'badge badge-facilitator', text: i18n.t('presence.facilitator') }));
+    if (m.role === 'representative') badges.push(h('span', { class: 'badge badge-representative', text: i18n.t('roles.representative') }));
+    if (m.asks === 'representative' && m.role === 'participant' && !m.self) badges.push(h('span', { class: 'badge badge-asks', text: i18n.t('roles.asks') }));
+    if (m.self) badges.push(h('span', { class: 'badge badge-self', text: i18n.t('presence.you') }));
+    return badges;
+  }
+
+  /** Facilitators: the requests waiting for an answer, accept or decline in one step each. */
+  _requests() {
+    const { store, i18n } = this;
+    if (!this.facilitator) return [];
+    const asking = store.presence.asking(i18n.lang);
+    if (!asking.length) return [];
+    const title = h('h3', { class: 'role-requests-title', id: 'role-requests-title', text: i18n.t('roles.requestsTitle', { count: asking.length }) });
+    const items = asking.map((p) => {
+      const textId = `ask-text-${p.id}`;
+      return h('li', { class: 'role-request' },
+        h('span', { id: textId, text: i18n.t('roles.requestLine', { name: p.name, organisation: p.organisation }) }),
+        h('div', { class: 'actions' },
+          this._button(p.id, 'accept', 'roles.accept', 'primary small', textId, () => this._act(p.id, () => store.answerRepresentative(p.id, true))),
+          this._button(p.id, 'decline', 'roles.decline', 'secondary small', textId, () => this._act(p.id, () => store.answerRepresentative(p.id, false)))));
+    });
+    return [title, h('ul', { class: 'role-request-list', 'aria-labelledby': 'role-requests-title' }, items)];
+  }
+
+  _observers() {
+    const { store, i18n } = this;
+    const list = store.presence.observers(i18n.lang);
+    if (!list.length) return [];
+    const title = h('h3', { class: 'org-name observers-title', id: 'observers-title', text: i18n.t('observer.count', { count: list.length }) });
+    return [title, h('ul', { class: 'people', 'aria-labelledby': 'observers-title' }, list.map((p) => h('li', { class: 'person' },
+      h('span', { class: 'person-name', text: p.name }),
+      p.organisation ? h('span', { class: 'person-org', text: ` (${p.organisation})` }) : null,
+      p.self ? h('span', { class: 'badge badge-self', text: i18n.t('presence.you') }) : null)))];
+  }
+
   render() {
     const { store, i18n } = this;
     const now = Date.now();
     const groups = store.presence.groups(now, i18n.lang);
     const people = store.presence.count;
-    this.count.textContent = i18n.t('presence.count', { count: people });
+    const watching = store.presence.observerCount;
+    this.count.textContent = watching ? i18n.t('observer.presenceCount', { people: i18n.t('presence.count', { count: people }), observers: i18n.t('observer.count', { count: watching }) })
+      : i18n.t('presence.count', { count: people });
     const items = groups.map((g) => {
       const swatch = h('span', { class: 'swatch', 'aria-hidden': 'true' });
       swatch.style.backgroundColor = g.color;
       const members = g.members.map((m) => {
-        const badges = [];
-        if (m.role === 'facilitator') badges.push(h('span', { class: 'badge badge-facilitator', text: i18n.t('presence.facilitator') }));
-        if (m.self) badges.push(h('span', { class: 'badge badge-self', text: i18n.t('presence.you') }));
+        const nameId = `person-${m.id}`;
         const typing = m.typing ? h('span', { class: 'typing', text: i18n.t('presence.typing') }) : null;
-        return h('li', { class: ['person', m.typing ? 'is-typing' : null] },
-          h('span', { class: 'person-name', text: m.name }), ...badges, typing);
+        return h('li', { class: ['person', m.typing ? 'is-typing' : null], data: { participant: m.id } },
+          h('span', { class: 'person-name', id: nameId, text: m.name }), ...this._badges(m), typing, this._personTools(m, nameId));
       });
       return h('li', { class: 'org-group' },
         h('h3', { class: 'org-name' }, swatch, h('span', { text: g.organisation })),
         h('ul', { class: 'people' }, members));
     });
-    this.list.replaceChildren(...items);
+    const fallback = () => this.heading.focus();
+    rebuild(this.list, items, fallback);
+    rebuild(this.asking, this._requests(), fallback);
+    this.asking.hidden = !this.asking.firstChild;
+    rebuild(this.observers, this._observers(), fallback);
+    this.observers.hidden = !this.observers.firstChild;
+    this.errorEl.hidden = !this.error;
+    this.errorEl.textContent = this.error ? i18n.t(this.error) : '';
     // Typing marks expire on their own: redraw when the next one does.
     clearTimeout(this.timer);
     const next = store.presence.nextTypingExpiry(now);

@@ -4,13 +4,16 @@
 // live or revealed results, bars readable from the back of a room,
 // organisation names never cut), how to join (a QR code of the invite link,
 // made by qrcode-generator, and the 6-digit code with the address to type
-// it at), and the statement in large type. It reads the WorkshopStore only
-// and never shows what participants may not see: hidden results stay
-// hidden here, even on a facilitator's connection.
+// it at), and the statement in large type. It reads the WorkshopStore only.
+// The screen is shown to everyone, so it shows what participants see and
+// nothing more, even on a facilitator's connection: while results are
+// hidden, neither them nor how many have answered (participants are sent
+// neither). A lost connection is said on screen, so that nobody reads
+// stale results as current.
 import qrcode from 'qrcode-generator';
 import { h } from './dom.js';
 import { renderResults, thresholdSentence } from './pollresults.js';
-import { spacedCode } from './workshop.js';
+import { spacedCode } from '../state/joincode.js';
 import { CurrentPoll } from '../state/presenter.js';
 import { localized, byOrganisations } from '../state/polls.js';
 
@@ -48,12 +51,12 @@ export function qrSvg(text, { label } = {}) {
 const STATE_KEYS = { open: 'present.stateOpen', closed: 'present.stateClosed' };
 
 export class PresenterView {
-  constructor({ store, i18n, announce, links, replayHref }) {
+  /** links {invite, joinAt (the address to type a code at)}. */
+  constructor({ store, i18n, announce, links }) {
     this.store = store;
     this.i18n = i18n;
     this.announce = announce;
     this.links = links;
-    this.replayHref = replayHref;
     this.current = new CurrentPoll();
     this.pollId = null;
     this.sig = null;
@@ -71,8 +74,10 @@ export class PresenterView {
     cancelAnimationFrame(this.raf);
   }
 
+  /** The poll on screen, else how to join (the poll's heading is hidden with it). */
   focus() {
-    this.heading?.focus();
+    if (!this.built) return;
+    (this.pollBox.hidden ? this.joinTitle : this.heading).focus();
   }
 
   _build() {
@@ -81,16 +86,23 @@ export class PresenterView {
     const { store, i18n } = this;
 
     this.title = h('p', { class: 'presenter-title', id: 'presenter-title', text: store.title });
-    this.fullscreen = h('button', { type: 'button', class: 'secondary', id: 'presenter-fullscreen' });
-    this.fullscreen.addEventListener('click', () => {
-      if (document.fullscreenElement) document.exitFullscreen?.();
-      else document.documentElement.requestFullscreen?.().catch(() => {});
-    });
-    const onFs = () => i18n.rebind(this.fullscreen, document.fullscreenElement ? 'present.exitFullscreen' : 'present.fullscreen');
+    this.fullscreen = h('button', { type: 'button', class: 'secondary', id: 'presenter-fullscreen', 'aria-describedby': 'presenter-fullscreen-note' });
+    // Said when the browser refuses full screen (a policy, an iframe, a phone), else the button seems dead.
+    this.fullscreenNote = h('p', { class: 'presenter-note', id: 'presenter-fullscreen-note', role: 'status' });
+    this.fullscreenRefused = false;
+    this.fullscreen.addEventListener('click', () => this._toggleFullscreen());
+    const onFs = () => {
+      i18n.rebind(this.fullscreen, document.fullscreenElement ? 'present.exitFullscreen' : 'present.fullscreen');
+      if (document.fullscreenElement) this._setFullscreenRefused(false);
+    };
     onFs();
     document.addEventListener('fullscreenchange', onFs);
     this.offs.push(() => document.removeEventListener('fullscreenchange', onFs));
-    const head = h('header', { class: 'presenter-head' }, this.title, h('div', { class: 'presenter-tools' }, this.fullscreen));
+    // A projector that lost the link must not look live. (Screen readers
+    // hear the loss from the status view, as on every page.)
+    this.connection = i18n.bind(h('p', { class: 'presenter-connection', id: 'presenter-connection', hidden: true }), 'present.reconnecting');
+    const head = h('header', { class: 'presenter-head' }, this.title,
+      h('div', { class: 'presenter-tools' }, this.connection, this.fullscreenNote, this.fullscreen));
 
     this.pollBox = h('section', { class: 'presenter-poll', id: 'presenter-poll', 'aria-live': 'polite', 'aria-labelledby': 'presenter-q' });
     this.heading = h('h1', { class: 'presenter-question', id: 'presenter-q', tabindex: '-1' });
@@ -98,7 +110,8 @@ export class PresenterView {
     this.resultsBox = h('div', { class: 'presenter-results', id: 'presenter-results' });
     this.pollBox.append(this.pollMeta, this.heading, this.resultsBox);
 
-    this.join = h('aside', { class: 'presenter-join', id: 'presenter-join', 'aria-labelledby': 'presenter-join-title' });
+    this.joinTitle = h('h2', { class: 'presenter-section-title', id: 'presenter-join-title', tabindex: '-1' });
+    this.join = h('aside', { class: 'presenter-join', id: 'presenter-join', 'aria-labelledby': 'presenter-join-title' }, this.joinTitle);
     // Focusable: it scrolls when the statement is long (keyboard users too).
     this.statementText = h('div', { class: 'presenter-statement-text', id: 'presenter-statement-text', tabindex: '0', 'aria-labelledby': 'presenter-statement-title' });
     const statementTitle = i18n.bind(h('h2', { class: 'presenter-section-title', id: 'presenter-statement-title' }), 'present.statement');
@@ -113,12 +126,33 @@ export class PresenterView {
       store.on('text', () => this._scheduleText()),
       store.on('welcome', () => { this.title.textContent = store.title; this._renderJoin(); this._renderEnded(); this._scheduleText(); }),
       store.on('workshop', () => { this._renderEnded(); this._renderJoin(); }),
-      i18n.on('change', () => { this.sig = null; this._renderPoll(); this._renderJoin(); this._renderEnded(); }),
+      store.on('status', ({ status }) => { this._renderConnection(status); }),
+      i18n.on('change', () => { this.sig = null; this._renderPoll(); this._renderJoin(); this._renderEnded(); this._setFullscreenRefused(this.fullscreenRefused); }),
     );
+    this._renderConnection(store.status);
     this._renderJoin();
     this._renderEnded();
     this._renderPoll();
     this._renderText();
+  }
+
+  _toggleFullscreen() {
+    if (document.fullscreenElement) {
+      document.exitFullscreen?.();
+      return;
+    }
+    const refused = () => this._setFullscreenRefused(true);
+    if (!document.documentElement.requestFullscreen) refused();
+    else document.documentElement.requestFullscreen().catch(refused);
+  }
+
+  _setFullscreenRefused(refused) {
+    this.fullscreenRefused = refused;
+    this.fullscreenNote.textContent = refused ? this.i18n.t('present.fullscreenFailed') : '';
+  }
+
+  _renderConnection(status) {
+    this.connection.hidden = status === 'connected';
   }
 
   _renderEnded() {
@@ -131,16 +165,20 @@ export class PresenterView {
     const { i18n, store } = this;
     // A code works only while the workshop is open (a reopened one may get a new one).
     const code = store.ended ? null : store.workshop.code;
-    const title = h('h2', { class: 'presenter-section-title', id: 'presenter-join-title', text: i18n.t('present.join') });
-    const parts = [title, qrSvg(this.links.invite, { label: i18n.t('present.qrLabel') })];
+    this.joinTitle.textContent = i18n.t('present.join');
+    const parts = [qrSvg(this.links.invite, { label: i18n.t('present.qrLabel') })];
     if (code) {
+      // Read digit by digit to screen readers; the large one is for eyes.
       parts.push(
         h('p', { class: 'presenter-join-how', text: i18n.t('present.joinHow', { address: this.links.joinAt }) }),
-        h('p', { class: 'presenter-code', id: 'presenter-code', 'aria-label': i18n.t('present.codeLabel', { code: code.split('').join(' ') }), text: spacedCode(code) }));
+        h('p', { class: 'visually-hidden', text: i18n.t('present.codeLabel', { code: code.split('').join(' ') }) }),
+        h('p', { class: 'presenter-code', id: 'presenter-code', 'aria-hidden': 'true', text: spacedCode(code) }));
     } else {
       parts.push(h('p', { class: 'presenter-join-how', text: i18n.t('present.joinScan') }));
     }
-    this.join.replaceChildren(...parts);
+    // The title stays (it may hold the focus); what follows it is redrawn.
+    while (this.joinTitle.nextSibling) this.joinTitle.nextSibling.remove();
+    this.join.append(...parts);
   }
 
   _renderPoll() {
@@ -156,9 +194,9 @@ export class PresenterView {
       return;
     }
     const p = e.poll;
-    // What participants may see, and nothing else.
+    // What participants may see, and nothing else (not even a count while hidden).
     const visible = p.results !== 'hidden' && e.results;
-    const sig = JSON.stringify([i18n.lang, p, visible ? e.results : e.results?.respondents ?? null]);
+    const sig = JSON.stringify([i18n.lang, p, visible ? e.results : null]);
     if (sig === this.sig) return;
     this.sig = sig;
     this.pollBox.hidden = false;
@@ -174,9 +212,7 @@ export class PresenterView {
     if (visible) {
       content = renderResults({ i18n, poll: p, results: e.results, facilitator: false, idPrefix: 'presenter' });
     } else {
-      const n = e.results ? e.results.respondents : null;
       content = h('div', { class: 'presenter-waiting' },
-        n != null ? h('p', { class: 'presenter-count', text: i18n.t(p.kind === 'text' ? 'poll.respondentsText' : byOrganisations(p) ? 'poll.respondentsOrgs' : 'poll.respondents', { count: n }) }) : null,
         h('p', { text: i18n.t(p.state === 'open' ? 'present.resultsLater' : 'present.resultsHidden') }),
         h('p', { class: 'presenter-threshold', text: thresholdSentence(i18n, p, e.results) }));
     }

@@ -1,9 +1,11 @@
 // The replay page (#/w/ID/replay): a timeline over the workshop's events
-// (slider, marks for arrivals and poll steps, play/pause at 1×, 4×, 16× or
-// as fast as frames allow, step by event or by key moment), and at the
-// current moment the statement coloured by the organisation that wrote each
-// part, who was present, and the polls with their results. The facilitator
-// also gets the exports and the deletion.
+// (slider, marks for arrivals, poll steps and chapters, play/pause at 1×,
+// 4×, 16× or as fast as frames allow, step by event or by key moment, a list
+// of chapters: the phases started), and at the current moment the statement
+// coloured by the organisation that wrote each part, the phase under way and
+// its timer, who was present, and the polls with their results. The
+// facilitator also gets the contribution balance at that moment, the
+// exports and the deletion.
 //
 // It reads a Replay (state/replay.js) and calls back into main.js for
 // anything on the network (state at a revision, exports, deletion).
@@ -18,6 +20,8 @@ import { orgColor, orgKey, PALETTE } from '../state/colors.js';
 import { Player, SPEEDS, UNKNOWN } from '../state/replay.js';
 import { layoutMarks } from '../state/marklayout.js';
 import { renderResults } from './pollresults.js';
+import { BalanceView } from './balance.js';
+import { formatClock, phaseTitle, timeLeft } from '../state/agenda.js';
 
 const FASTEST_BUDGET_MS = 5; // ops applied per frame at "fastest" (the rest: drawing)
 const FASTEST_SLICE = 250;
@@ -170,6 +174,7 @@ export class ReplayView {
 
   destroy() {
     this.text.destroy();
+    this.balance?.destroy();
     cancelAnimationFrame(this.frame);
     clearTimeout(this.stateTimer);
     for (const off of this.offs) off();
@@ -226,8 +231,11 @@ export class ReplayView {
     i18n.bind(keyArrivals, 'replay.markArrivals');
     const keyPolls = h('span');
     i18n.bind(keyPolls, 'replay.markPolls');
+    const keyChapters = h('span');
+    i18n.bind(keyChapters, 'replay.markChapters');
     const legendMarks = h('p', { class: 'timeline-legend', 'aria-hidden': 'true' },
-      h('span', { class: 'mark-key mark-arrival' }), keyArrivals, h('span', { class: 'mark-key mark-poll' }), keyPolls);
+      h('span', { class: 'mark-key mark-arrival' }), keyArrivals, h('span', { class: 'mark-key mark-poll' }), keyPolls,
+      h('span', { class: 'mark-key mark-chapter' }), keyChapters);
 
     const button = (id, key, onClick, cls = 'secondary') => {
       const b = h('button', { type: 'button', id, class: cls, on: { click: onClick } });
@@ -257,12 +265,18 @@ export class ReplayView {
 
     this.nowEl = h('p', { class: 'replay-now', id: 'replay-now' });
     this.eventEl = h('p', { class: 'replay-event', id: 'replay-event' });
+    this.agendaEl = h('p', { class: 'replay-agenda', id: 'replay-agenda' });
+    // The chapters: each phase started, one step to go there.
+    const chaptersTitle = h('h3', { class: 'replay-chapters-title', id: 'replay-chapters-title' });
+    i18n.bind(chaptersTitle, 'replay.chapters');
+    this.chapterList = h('ol', { class: 'replay-chapter-list', id: 'replay-chapters' });
+    this.chaptersEl = h('nav', { class: 'replay-chapters', 'aria-labelledby': 'replay-chapters-title', hidden: true }, chaptersTitle, this.chapterList);
     const controls = h('section', { class: 'panel replay-controls', 'aria-labelledby': 'replay-controls-title' },
       h('h2', { class: 'visually-hidden', id: 'replay-controls-title', text: '' }),
       timeline, legendMarks,
       h('div', { class: 'replay-buttons' }, prevMark, prev, this.playBtn, next, nextMark,
         h('span', { class: 'speed' }, speedLabel, this.speed)),
-      this.nowEl, this.eventEl);
+      this.nowEl, this.eventEl, this.agendaEl, this.chaptersEl);
     i18n.bind(controls.querySelector('#replay-controls-title'), 'replay.controls');
 
     // The statement.
@@ -287,7 +301,9 @@ export class ReplayView {
     this.pollList = h('div', { class: 'poll-list', id: 'replay-polls' });
     const polls = h('section', { class: 'panel polls', 'aria-labelledby': 'replay-polls-title' }, pollsTitle, this.pollList);
 
-    const body = h('div', { class: 'workshop-body replay-body' }, statement, polls, presence);
+    // The balance at the moment shown: facilitators only, as on the live page.
+    this.balance = this.facilitator ? new BalanceView({ i18n, idPrefix: 'replay-balance', note: 'balance.replayNote' }) : null;
+    const body = h('div', { class: 'workshop-body replay-body' }, statement, polls, presence, this.balance?.el);
     this.el = h('section', { class: 'page workshop replay', 'aria-labelledby': 'replay-title' },
       header, this.loading, this.error, controls, body, this.facilitator ? this._facilitatorPanel() : null);
     this._relabel();
@@ -552,8 +568,13 @@ export class ReplayView {
       if (moment.polls !== this.drawn.moment?.polls || langChanged) this._drawPolls(moment.polls);
     }
     if (rp.orgs.length !== this.drawn.orgs || langChanged) this._drawLegend();
-    if (rp.marks.length !== this.drawn.marks || langChanged) this._drawMarks();
-    this.drawn = { pos, moment, lang: i18n.lang, orgs: rp.orgs.length, marks: rp.marks.length };
+    if (rp.marks.length !== this.drawn.marks || langChanged) {
+      this._drawMarks();
+      this._drawChapters();
+    }
+    this._drawAgenda(pos);
+    this._drawBalance(pos, rev);
+    this.drawn = { pos, moment, lang: i18n.lang, orgs: rp.orgs.length, marks: rp.marks.length, rev, loadedRev: rp.loadedRev };
   }
 
   _wantState(rev) {
@@ -631,8 +652,71 @@ export class ReplayView {
       case 'ballot': return i18n.t('replay.evBallot', { question: q });
       case 'answer': return i18n.t('replay.evAnswer', { question: q });
       case 'upvote': return i18n.t('replay.evUpvote', { question: q });
+      // issue 13: roles and the sign-off (protocol/agreement.md)
+      case 'role': return i18n.t(ev.role === 'representative' ? 'roles.evRepresentative' : ev.asks === 'representative' ? 'roles.evAsks' : 'roles.evParticipant', { name: ev.name ?? '', org: ev.org ?? '' });
+      case 'signoff_called': return i18n.t('signoff.evCalled', { name: ev.name ?? '' });
+      case 'signoff_closed': return i18n.t('signoff.evClosed', { name: ev.name ?? '' });
+      case 'endorsed': return i18n.t('signoff.evEndorsed', { org: ev.org ?? '', name: ev.name ?? '', rev: ev.endorsed_rev ?? ev.rev });
+      case 'declined': return i18n.t('signoff.evDeclined', { org: ev.org ?? '', name: ev.name ?? '', reason: ev.reason ?? '' });
+      case 'agreed': return i18n.t('signoff.evAgreed', { organisations: Array.isArray(ev.organisations) ? ev.organisations.join(', ') : '' });
+      case 'phase_started': return i18n.t('replay.evPhaseStarted', { phase: this._phaseName(ev), minutes: ev.minutes });
+      case 'phase_paused': return i18n.t('replay.evPhasePaused');
+      case 'phase_resumed': return i18n.t('replay.evPhaseResumed');
+      case 'phase_extended': return i18n.t('replay.evPhaseExtended', { minutes: ev.minutes });
+      case 'agenda_changed': return i18n.t('replay.evAgendaChanged');
+      case 'agenda_done': return i18n.t('replay.evAgendaDone');
       default: return '';
     }
+  }
+
+  /** A phase event's phase, named in the reader's language (a preset's name) from the agenda then. */
+  _phaseName(ev) {
+    const at = this.replay.marks.indexOf(ev);
+    const phases = at >= 0 ? this.replay.moments[at].agenda.phases : [];
+    return phaseTitle(phases.find((p) => p.id === ev.phase) || { title: ev.title ?? '' }, this.i18n);
+  }
+
+  /** The phase under way at position pos and its timer then. */
+  _drawAgenda(pos) {
+    const { i18n } = this;
+    const { agenda, t } = this.replay.agendaAt(pos);
+    const left = timeLeft(agenda.timer, t);
+    this.agendaEl.hidden = !agenda.phases.length && !left;
+    let text = i18n.t('replay.agendaNone');
+    if (left) {
+      const phase = phaseTitle(agenda.phases.find((p) => p.id === left.phase) || { title: '' }, i18n);
+      const key = left.overrun ? (left.paused ? 'agenda.overrunPaused' : 'agenda.overrun') : (left.paused ? 'agenda.leftPaused' : 'agenda.left');
+      text = i18n.t('replay.agendaNow', { phase, left: i18n.t(key, { time: formatClock(left.ms) }) });
+    }
+    if (this.agendaEl.textContent !== text) this.agendaEl.textContent = text;
+    const current = this.replay.chapters().filter((c) => c.pos <= pos).at(-1)?.pos;
+    for (const b of this.chapterList.querySelectorAll('button')) {
+      if (Number(b.dataset.pos) === current) b.setAttribute('aria-current', 'step');
+      else b.removeAttribute('aria-current');
+    }
+  }
+
+  /** The facilitator's balance at position pos (once the edits up to there are loaded). */
+  _drawBalance(pos, rev) {
+    if (!this.balance) return;
+    const rp = this.replay;
+    if (this.drawn.pos === pos && this.drawn.rev === rev && this.drawn.loadedRev === rp.loadedRev && this.drawn.lang === this.i18n.lang) return;
+    const data = rp.balanceAt(pos);
+    this.balance.show(data, { waitingKey: data ? null : 'balance.loading' });
+  }
+
+  _drawChapters() {
+    const { i18n } = this;
+    const chapters = this.replay.chapters();
+    this.chaptersEl.hidden = !chapters.length;
+    this.chapterList.replaceChildren(...chapters.map((c, k) => {
+      const b = h('button', {
+        type: 'button', class: 'link-button replay-chapter', data: { pos: String(c.pos) },
+        text: i18n.t('replay.chapter', { n: k + 1, phase: this._phaseName(c.event), time: this.fmtShort.format(new Date(c.event.t)) }),
+      });
+      b.addEventListener('click', () => this.goto(c.pos, { say: true }));
+      return h('li', null, b);
+    }));
   }
 
   _drawLegend() {
@@ -695,9 +779,9 @@ export class ReplayView {
     const buttons = marks.map((m, k) => {
       const ev = m.event;
       const time = this.fmtShort.format(new Date(ev.t));
-      const label = m.kind === 'arrival'
-        ? i18n.t('replay.markArrival', { name: ev.name, org: ev.org, time })
-        : i18n.t('replay.markPoll', { what: this._describe({ kind: 'mark', event: ev }), time });
+      const label = m.kind === 'arrival' ? i18n.t('replay.markArrival', { name: ev.name, org: ev.org, time })
+        : m.kind === 'chapter' ? i18n.t('replay.markChapter', { phase: this._phaseName(ev), time })
+          : i18n.t('replay.markPoll', { what: this._describe({ kind: 'mark', event: ev }), time });
       const b = h('button', {
         type: 'button', class: ['mark', `mark-${m.kind}`], title: label, 'aria-label': label,
         tabindex: k === 0 ? '0' : '-1', data: { pos: String(m.pos), kind: m.kind },

@@ -5,12 +5,25 @@ import { h } from './dom.js';
 import { EditorView } from './editor.js';
 import { PresenceView } from './presence.js';
 import { PollsView } from './polls.js';
+import { SignoffView } from './signoff.js';
+import { ObserverLinkView } from './observerlink.js';
+import { AgendaView } from './agenda.js';
+import { BalanceView } from './balance.js';
 import { copyField } from './forms.js';
 import { orgColor, orgKey } from '../state/colors.js';
 import { localized } from '../state/polls.js';
+import { spacedCode } from '../state/joincode.js';
 
-/** "482913" → "482 913" (narrow no-break space: never cut in two). */
-export const spacedCode = (code) => (code ? `${code.slice(0, 3)}\u202f${code.slice(3)}` : '');
+/**
+ * Why ending or reopening did not answer: not sent (offline: nothing
+ * changed), sent but the link dropped before the answer (not known yet: the
+ * next welcome shows the state), or refused.
+ */
+function endErrorKey(code) {
+  if (code === 'offline') return 'end.errOffline';
+  if (code === 'disconnected') return 'end.errUnknown';
+  return 'end.errFailed';
+}
 
 /** A date and time in the workshop's time zone (named), else the browser's. */
 function formatWhen(lang, ms, zone) {
@@ -25,11 +38,14 @@ function formatWhen(lang, ms, zone) {
 export class WorkshopView {
   /**
    * links {invite, facilitator, joinAt (the address to type a code at),
-   * present (the presenter view)}; exportSummary() -> Promise<null | error
-   * code> (facilitator: the printable HTML summary).
+   * present (the presenter view), observer(key) (the observer link)};
+   * exportSummary() -> Promise<null | error code> (facilitator: the
+   * printable HTML summary); fetchState(rev) -> Promise of the workshop at
+   * a revision (the sign-off's differences).
    */
-  constructor({ store, i18n, announce, links, openShare, replayHref, exportSummary }) {
+  constructor({ store, i18n, announce, links, openShare, replayHref, exportSummary, fetchState }) {
     this.replayHref = replayHref;
+    this.fetchState = fetchState;
     this.exportSummary = exportSummary;
     this.store = store;
     this.i18n = i18n;
@@ -84,8 +100,11 @@ export class WorkshopView {
       h('div', { class: 'header-tools' }, pollsJump, this.presentLink, replayLink, shareToggle, this.endButton));
     this.endConfirm = h('div', { class: 'confirm end-confirm', id: 'end-confirm', role: 'group', 'aria-labelledby': 'end-confirm-text', hidden: true });
     this.endedBanner = h('section', { class: 'ended-banner', id: 'ended-banner', 'aria-labelledby': 'ended-title', hidden: true });
+    // Observers follow without taking part: said once, at the top.
+    this.observerBanner = h('p', { class: 'notice observer-banner', id: 'observer-banner', hidden: true });
+    i18n.bind(this.observerBanner, 'observer.banner');
 
-    this.share = h('section', { class: 'panel share', id: 'share-panel', 'aria-labelledby': 'share-title' });
+    this.share = this._buildShare();
     this._renderShare();
     const setShare = (open) => {
       this.share.hidden = !open;
@@ -118,11 +137,20 @@ export class WorkshopView {
     this.offs.push(store.on('presence', () => !this.legend.hidden && this._renderLegend()));
     this.offs.push(i18n.on('change', () => !this.legend.hidden && this._renderLegend()));
 
+    // The sign-off sits under the statement it is about.
+    this.signoff = new SignoffView({ store, i18n, announce: this.announce, fetchState: this.fetchState });
+    this.parts.push(this.signoff);
     const editorSection = h('section', { class: 'panel editor-panel', 'aria-labelledby': 'statement-label' },
-      h('div', { class: 'editor-toolbar' }, label, toggle), help, this.editor.el, this.legend);
+      h('div', { class: 'editor-toolbar' }, label, toggle), help, this.editor.el, this.legend, this.signoff.el);
 
     this.presence = new PresenceView({ store, i18n });
     this.parts.push(this.presence);
+    // Issue 13: the agenda and its timer (everyone), the balance (the server sends it to facilitators only).
+    this.agenda = new AgendaView({ agenda: store.agenda, i18n, announce: this.announce });
+    this.balance = new BalanceView({ i18n });
+    this.parts.push(this.agenda, this.balance);
+    this.offs.push(store.on('balance', () => this.balance.show(store.balance)));
+    this.balance.show(store.balance);
     this.polls = new PollsView({ store, i18n, announce: this.announce });
     this.parts.push(this.polls);
     const updateJump = () => {
@@ -140,11 +168,13 @@ export class WorkshopView {
     this.pollBanner = h('div', { class: 'poll-banner', id: 'poll-banner', hidden: true });
     this._setupPollBanner();
 
-    this.el.replaceChildren(header, this.endConfirm, this.endedBanner, this.share,
-      h('div', { class: 'workshop-body' }, editorSection, this.polls.el, this.presence.el), this.pollBanner);
+    this.el.replaceChildren(header, this.observerBanner, this.agenda.el, this.endConfirm, this.endedBanner, this.share,
+      h('div', { class: 'workshop-body' }, editorSection, this.polls.el, this.presence.el, this.balance.el), this.pollBanner);
     document.title = `${store.title} · Atelier`;
     this.offs.push(store.on('workshop', () => { this._renderEnded(); this._renderShare(); }));
     this.offs.push(i18n.on('change', () => this._renderEnded()));
+    // A new role brings its rights at once (issue 13).
+    this.offs.push(store.on('role', ({ self }) => { if (self) { this._renderEnded(); this._renderShare(); } }));
     this._renderEnded();
   }
 
@@ -170,33 +200,54 @@ export class WorkshopView {
       this._askEnd(false);
       this.endButton.focus();
     });
-    yes.addEventListener('click', async () => {
-      if (yes.getAttribute('aria-disabled') === 'true') return;
-      yes.setAttribute('aria-disabled', 'true');
-      const res = await this.store.endWorkshop();
-      yes.removeAttribute('aria-disabled');
+    yes.addEventListener('click', () => this._endRequest(yes, () => this.store.endWorkshop(), (res) => {
       if (res.error) {
-        error.textContent = i18n.t(res.error === 'offline' || res.error === 'disconnected' ? 'end.errOffline' : 'end.errFailed');
+        error.textContent = i18n.t(endErrorKey(res.error));
         error.hidden = false;
         return;
       }
       this._askEnd(false);
       document.getElementById('ended-title')?.focus();
-    });
+    }));
     this.endConfirm.replaceChildren(text, h('div', { class: 'actions' }, yes, no), error);
     this.endConfirm.onkeydown = (ev) => { if (ev.key === 'Escape') no.click(); };
     yes.focus();
   }
 
+  /** Ending or reopening: one request at a time from a button (a double click sends one). */
+  async _endRequest(button, request, done) {
+    if (button.getAttribute('aria-disabled') === 'true') return;
+    button.setAttribute('aria-disabled', 'true');
+    const res = await request();
+    button.removeAttribute('aria-disabled');
+    done(res);
+  }
+
+  /** Everything the end changes: the header's tools, the editor's lock, the banner. */
   _renderEnded() {
     if (!this.endedBanner) return;
-    const { store, i18n } = this;
+    this._renderEndTools();
+    this.editor.setReadOnly(this.store.ended || !this.store.may('write'));
+    this._renderBanner();
+  }
+
+  _renderEndTools() {
     const fac = this.facilitator;
-    const ended = store.ended;
     this.presentLink.hidden = !fac || !this.links.present;
-    this.endButton.hidden = !fac || ended;
-    if (ended && !this.endConfirm.hidden) this._askEnd(false);
-    this.editor.setReadOnly(ended);
+    this.endButton.hidden = !fac || this.store.ended;
+    if (this.store.ended && !this.endConfirm.hidden) this._askEnd(false);
+    this.observerBanner.hidden = !this.store.observer;
+  }
+
+  // Rebuilt only when what it says changes: a welcome after a reconnect
+  // must not take the focus or the summary's status line away.
+  _renderBanner() {
+    const { store, i18n } = this;
+    const ended = store.ended;
+    const fac = this.facilitator;
+    const sig = JSON.stringify(ended ? [i18n.lang, store.workshop.endedAt, store.workshop.timeZone, fac] : null);
+    if (sig === this.bannerSig) return;
+    this.bannerSig = sig;
     this.endedBanner.hidden = !ended;
     if (!ended) {
       this.endedBanner.replaceChildren();
@@ -205,29 +256,34 @@ export class WorkshopView {
     const when = store.workshop.endedAt ? formatWhen(i18n.lang, store.workshop.endedAt, store.workshop.timeZone) : null;
     const title = h('h2', { id: 'ended-title', class: 'panel-title', tabindex: '-1', text: i18n.t('end.title') });
     const body = h('p', { text: when ? i18n.t('end.bodyAt', { when }) : i18n.t('end.body') });
-    const actions = [];
     const status = h('p', { class: 'field-hint', id: 'summary-status', role: 'status' });
-    if (fac && this.exportSummary) {
-      const summary = h('button', { type: 'button', class: 'primary', id: 'summary-download', text: i18n.t('end.summary') });
-      summary.addEventListener('click', async () => {
-        status.textContent = i18n.t('end.summaryPreparing');
-        const err = await this.exportSummary();
-        status.textContent = err ? i18n.t('end.summaryFailed') : i18n.t('end.summaryDone');
-      });
-      actions.push(summary);
-    }
+    const actions = [];
+    if (fac && this.exportSummary) actions.push(this._summaryButton(status));
     if (this.replayHref) actions.push(h('a', { class: fac ? 'button secondary' : 'button primary', id: 'ended-replay', href: this.replayHref, target: '_blank', rel: 'noopener', text: i18n.t('end.replay') }));
-    if (fac) {
-      const reopen = h('button', { type: 'button', class: 'secondary', id: 'reopen-workshop', text: i18n.t('end.reopen') });
-      reopen.addEventListener('click', async () => {
-        const res = await store.reopenWorkshop();
-        if (res.error) status.textContent = i18n.t(res.error === 'offline' || res.error === 'disconnected' ? 'end.errOffline' : 'end.errFailed');
-        else this.editor.focus();
-      });
-      actions.push(reopen);
-    }
+    if (fac) actions.push(this._reopenButton(status));
     const note = fac ? null : h('p', { class: 'field-hint', text: i18n.t('end.participantNote') });
     this.endedBanner.replaceChildren(title, body, h('div', { class: 'actions' }, actions), note, status);
+  }
+
+  _summaryButton(status) {
+    const { i18n } = this;
+    const summary = h('button', { type: 'button', class: 'primary', id: 'summary-download', text: i18n.t('end.summary') });
+    summary.addEventListener('click', async () => {
+      status.textContent = i18n.t('end.summaryPreparing');
+      const err = await this.exportSummary();
+      status.textContent = err ? i18n.t('end.summaryFailed') : i18n.t('end.summaryDone');
+    });
+    return summary;
+  }
+
+  _reopenButton(status) {
+    const { i18n } = this;
+    const reopen = h('button', { type: 'button', class: 'secondary', id: 'reopen-workshop', text: i18n.t('end.reopen') });
+    reopen.addEventListener('click', () => this._endRequest(reopen, () => this.store.reopenWorkshop(), (res) => {
+      if (res.error) status.textContent = i18n.t(endErrorKey(res.error));
+      else this.editor.focus();
+    }));
+    return reopen;
   }
 
   // ---- phones: the open poll at once --------------------------------------
@@ -242,12 +298,14 @@ export class WorkshopView {
       update();
     }) : null;
     let observed = null;
+    // Facilitators and observers (who do not vote) are taken to see it.
+    const seeOnly = () => polls.isFacilitator || !polls.mayVote;
     const target = () => {
       // The newest open poll this person has not answered yet.
       for (const e of polls.list) {
         if (e.poll.state !== 'open') continue;
         const answered = e.poll.kind === 'text' ? e.mine.answers.length > 0 || polls.pendingAnswers(e.poll.id).length > 0 : polls.ballotOf(e.poll.id).ballot != null;
-        if (!answered || polls.isFacilitator) return e;
+        if (!answered || seeOnly()) return e;
       }
       return null;
     };
@@ -266,7 +324,7 @@ export class WorkshopView {
       const q = localized(e.poll, i18n.lang).question;
       if (this.pollBanner.dataset.sig === `${i18n.lang}|${id}|${q}`) return;
       this.pollBanner.dataset.sig = `${i18n.lang}|${id}|${q}`;
-      const go = h('button', { type: 'button', class: 'primary', id: 'poll-banner-go', 'aria-describedby': 'poll-banner-text', text: i18n.t(polls.isFacilitator ? 'poll.bannerSee' : 'poll.bannerAnswer') });
+      const go = h('button', { type: 'button', class: 'primary', id: 'poll-banner-go', 'aria-describedby': 'poll-banner-text', text: i18n.t(seeOnly() ? 'poll.bannerSee' : 'poll.bannerAnswer') });
       go.addEventListener('click', () => {
         const card = document.getElementById(`poll-${this.bannerFor}`);
         if (!card) return;
@@ -291,23 +349,37 @@ export class WorkshopView {
     this._renderEnded();
   }
 
+  // Built once (its strings are bound once); _renderShare shows the code
+  // and the facilitator's link as they come and go.
+  _buildShare() {
+    const { i18n, announce } = this;
+    const title = i18n.bind(h('h2', { id: 'share-title', class: 'panel-title' }), 'share.title');
+    const invite = copyField(i18n, { labelKey: 'share.inviteLabel', hintKey: 'share.inviteHint', value: this.links.invite, announce, idPrefix: 'invite' });
+    this.codeText = h('p', { class: 'share-code', id: 'share-code' });
+    this.codeField = h('div', { class: 'field copy-field', hidden: true }, i18n.bind(h('span', { class: 'field-label' }), 'share.codeLabel'), this.codeText);
+    this.facilitatorField = null;
+    return h('section', { class: 'panel share', id: 'share-panel', 'aria-labelledby': 'share-title' }, title, invite, this.codeField);
+  }
+
   _renderShare() {
     if (!this.share) return;
     const { i18n, announce } = this;
-    const title = h('h2', { id: 'share-title', class: 'panel-title' });
-    i18n.bind(title, 'share.title');
-    const parts = [title, copyField(i18n, { labelKey: 'share.inviteLabel', hintKey: 'share.inviteHint', value: this.links.invite, announce, idPrefix: 'invite' })];
     const code = this.store.ended ? null : this.store.workshop?.code;
-    if (code) {
-      const codeText = h('p', { class: 'share-code', id: 'share-code' });
-      i18n.bind(codeText, 'share.code', { code: spacedCode(code), address: this.links.joinAt || '' });
-      parts.push(h('div', { class: 'field copy-field' }, i18n.bind(h('span', { class: 'field-label' }), 'share.codeLabel'), codeText));
+    this.codeField.hidden = !code;
+    if (code) i18n.rebind(this.codeText, 'share.code', { code: spacedCode(code), address: this.links.joinAt || '' });
+    const showFacilitator = this.facilitator && !!this.links.facilitator;
+    if (showFacilitator && !this.facilitatorField) {
+      this.facilitatorField = copyField(i18n, { labelKey: 'share.facilitatorLabel', hintKey: 'share.facilitatorHint', value: this.links.facilitator, announce, idPrefix: 'facilitator' });
+      this.share.append(this.facilitatorField);
     }
-    const isFacilitator = this.store.role === 'facilitator';
-    if (isFacilitator && this.links.facilitator) {
-      parts.push(copyField(i18n, { labelKey: 'share.facilitatorLabel', hintKey: 'share.facilitatorHint', value: this.links.facilitator, announce, idPrefix: 'facilitator' }));
+    if (this.facilitatorField) this.facilitatorField.hidden = !showFacilitator;
+    // Facilitators: the observer link, made once and shown while they are one.
+    if (showFacilitator && this.links.observer && !this.observerLink) {
+      this.observerLink = new ObserverLinkView({ store: this.store, i18n, announce, linkFor: this.links.observer });
+      this.parts.push(this.observerLink);
+      this.share.append(this.observerLink.el);
     }
-    this.share.replaceChildren(...parts);
+    if (this.observerLink) this.observerLink.el.hidden = !showFacilitator;
   }
 
   _renderLegend() {

@@ -1,0 +1,190 @@
+// Issue 13, items 4 and 5, in real browsers against the real server and
+// Redis: the facilitator runs the agenda with its timer (start, pause,
+// extend, resume, next) and a participant's page shows the same time left,
+// after a reload too; the agenda editor; the contribution balance shown to
+// the facilitator only, matching known edits; a phone; the replay's
+// chapters. Screenshots in French and English.
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import { artifact } from './harness.js';
+import { setupFile, axe, badTypography, until, PHONE, NNBSP } from './i12.js';
+import { connected, noProblems, marksApart } from './helpers.js';
+
+const env = await setupFile();
+
+/** The countdown a page shows, in seconds (negative: overrun), and whether paused. */
+async function countdown(page) {
+  const text = await page.locator('#agenda-countdown').textContent();
+  const m = /(\+?)(?:(\d+):)?(\d+):(\d\d)/.exec(text);
+  if (!m) return null;
+  const s = Number(m[2] || 0) * 3600 + Number(m[3]) * 60 + Number(m[4]);
+  return { s: m[1] ? -s : s, paused: /pause/.test(text), text };
+}
+
+/** Both pages show the same time left, within a second (read one after the other). */
+async function sameTime(a, b, what) {
+  return until(async () => {
+    const [x, y] = [await countdown(a), await countdown(b)];
+    return x && y && x.paused === y.paused && Math.abs(x.s - y.s) <= 1 && [x, y];
+  }, { message: `${what}: the same time left on both pages` });
+}
+
+const currentPhase = (page) => page.locator('.agenda-step[aria-current="step"]').getAttribute('data-phase');
+
+test('the facilitator runs the phases; a participant sees the same time left, after a reload too', async (t) => {
+  const w = await env.workshop(t, { text: `Quoi${NNBSP}?\n` });
+  const { fac } = w;
+  const jean = await env.guest(t, w, 'Jean', 'Banque Solidaire');
+  for (const p of [fac, jean]) await p.locator('#agenda:not([hidden])').waitFor();
+  // The method's phases, named in the reader's language.
+  await fac.locator('.agenda-step', { hasText: `Comment saurons-nous si nous avons réussi${NNBSP}?` }).waitFor();
+  assert.equal(await jean.locator('.agenda-step').count(), 6);
+  assert.equal(await jean.locator('#agenda-controls').isHidden(), true, 'participants get no controls');
+
+  // Start: one step; everyone sees phase 1 under way with its 20 minutes.
+  await fac.locator('#agenda-start').click();
+  for (const p of [fac, jean]) await until(async () => (await currentPhase(p)) === 'what', { message: 'first phase under way' });
+  let [x] = await sameTime(fac, jean, 'started');
+  assert.ok(x.s <= 20 * 60 && x.s > 19 * 60, `about 20 minutes left: ${x.text}`);
+
+  // Pause: frozen, said in words on both pages.
+  await fac.locator('#agenda-pause').click();
+  [x] = await sameTime(fac, jean, 'paused');
+  assert.equal(x.paused, true);
+  const frozen = x.s;
+  // +5 min while paused, in one step.
+  await fac.locator('#agenda-extend').click();
+  await until(async () => (await countdown(jean)).s === frozen + 300, { message: '+5 min on the participant\'s page' });
+  // Another amount: 2 minutes.
+  await fac.locator('#agenda-extend-minutes').fill('2');
+  await fac.locator('#agenda-extend-other').click();
+  await until(async () => (await countdown(jean)).s === frozen + 420, { message: '+2 min on the participant\'s page' });
+  await fac.locator('#agenda-resume').click();
+  [x] = await sameTime(fac, jean, 'resumed');
+  assert.equal(x.paused, false);
+  // Running again: the participant's countdown goes down.
+  await until(async () => (await countdown(jean)).s < x.s, { message: 'the countdown runs' });
+
+  // Next phase.
+  await fac.locator('#agenda-next').click();
+  for (const p of [fac, jean]) await until(async () => (await currentPhase(p)) === 'why', { message: 'second phase under way' });
+  await sameTime(fac, jean, 'next phase');
+  await fac.screenshot({ path: artifact('agenda-fr.png') });
+  await axe(fac, 'facilitator with a running timer');
+  await axe(jean, 'participant with a running timer');
+  assert.deepEqual(await badTypography(jean), []);
+
+  // A reload: the welcome brings the agenda and the server's time.
+  await jean.reload();
+  await connected(jean);
+  await until(async () => (await currentPhase(jean)) === 'why', { message: 'phase after a reload' });
+  await sameTime(fac, jean, 'after a reload');
+
+  // English: the preset phases follow the reader's language.
+  await jean.locator('#lang-switch').click();
+  await jean.locator('.agenda-step[aria-current="step"]', { hasText: 'Why?' }).waitFor();
+  await jean.locator('#agenda-countdown', { hasText: 'left' }).waitFor();
+  await jean.screenshot({ path: artifact('agenda-en.png') });
+  noProblems(fac, jean);
+});
+
+test('the agenda editor checks what the server checks; a change reaches everyone', async (t) => {
+  const w = await env.workshop(t);
+  const { fac } = w;
+  const jean = await env.guest(t, w, 'Jean', 'Banque Solidaire');
+  await fac.locator('#agenda-edit').click();
+  await fac.locator('#agenda-editor form').waitFor();
+  assert.equal(await fac.locator('.agenda-edit-row').count(), 6);
+  // A bad row is refused before anything is sent.
+  await fac.locator('#agenda-add').click();
+  await fac.locator('#agenda-edit-title-6').fill('Tour de table');
+  await fac.locator('#agenda-edit-minutes-6').fill('0');
+  await fac.locator('#agenda-save').click();
+  await fac.locator('#agenda-edit-minutes-6[aria-invalid="true"]').waitFor();
+  await fac.locator('#agenda-edit-minutes-6-error', { hasText: 'de 1 à 600' }).waitFor();
+  await axe(fac, 'agenda editor with an error');
+  await fac.locator('#agenda-edit-minutes-6').fill('10');
+  // Reorder: the new phase goes first; remove the last preset one.
+  for (let i = 6; i > 0; i--) await fac.locator('.agenda-edit-row').nth(i).locator('.move-up').click();
+  await fac.locator('.agenda-edit-row').nth(6).locator('.agenda-edit-remove').click();
+  await fac.locator('#agenda-save').click();
+  await fac.locator('#agenda-editor').waitFor({ state: 'hidden' });
+  await until(async () => (await jean.locator('.agenda-step-title').allTextContents()).join('|') === ['Tour de table', `Quoi${NNBSP}?`, `Pourquoi${NNBSP}?`, `Comment${NNBSP}?`, 'Les priorités de chaque organisation', `Comment saurons-nous si nous avons réussi${NNBSP}?`].join('|'),
+    { message: 'the new agenda on the participant\'s page' });
+  noProblems(fac, jean);
+});
+
+test('the balance: the facilitator sees each organisation\'s share, a participant never does', async (t) => {
+  const w = await env.workshop(t, { text: '' });
+  const { fac } = w;
+  const jean = await env.guest(t, w, 'Jean', 'Banque Solidaire');
+  const ville = await env.bot(w, 'Awa', 'Ville de Lyon');
+  const banque = await env.bot(w, 'Marc', 'Banque Solidaire');
+  // Known edits, one after the other: Ville writes 30 code points, the Banque 10 and deletes 2.
+  let rev = ville.welcome.doc.rev;
+  const op = async (bot, o) => {
+    const r = await bot.send({ type: 'op', rev, op: o });
+    assert.equal(r.type, 'ack', JSON.stringify(r));
+    rev = r.rev;
+  };
+  await op(ville, ['Nous voulons des quartiers 🤝 !']); // 30 code points
+  await op(banque, [30, 'Et agir !!']);
+  await op(banque, [38, { d: 2 }]);
+  const row = (org) => fac.locator(`#balance .balance-org[data-org="${org}"]`);
+  await row('Ville de Lyon').locator('.balance-writing', { hasText: 'caractères ajoutés : 30, supprimés : 0'.replaceAll(' :', `${NNBSP}:`) }).waitFor();
+  await row('Banque Solidaire').locator('.balance-writing', { hasText: 'caractères ajoutés : 10, supprimés : 2'.replaceAll(' :', `${NNBSP}:`) }).waitFor();
+  await row('Ville de Lyon').locator('.balance-writing', { hasText: `71${NNBSP}%` }).waitFor();
+  // Ville has most of the writing while both are present: said in words.
+  await fac.locator('#balance-dominant', { hasText: 'Ville de Lyon' }).waitFor();
+  await axe(fac, 'facilitator with the balance');
+  await fac.locator('#balance').screenshot({ path: artifact('balance-fr.png') });
+  await fac.locator('#lang-switch').click();
+  await row('Ville de Lyon').locator('.balance-writing', { hasText: 'characters added: 30, deleted: 0' }).waitFor();
+  await fac.locator('#balance').screenshot({ path: artifact('balance-en.png') });
+  // Never on a participant's page, nor in their messages.
+  assert.equal(await jean.locator('#balance').isHidden(), true);
+  assert.equal(await jean.locator('#balance .balance-org').count(), 0);
+  assert.equal(banque.welcome.balance, undefined);
+  assert.equal(banque.got.some((m) => m.type === 'balance'), false);
+  noProblems(fac, jean);
+});
+
+test('a phone: the phase and its time left stay in view; the replay\'s chapters', async (t) => {
+  const w = await env.workshop(t);
+  const { fac } = w;
+  const phone = await env.guest(t, w, 'Léa', 'Association des Habitants', { viewport: PHONE });
+  await fac.locator('#agenda-start').click();
+  await until(async () => (await countdown(phone)) !== null, { message: 'countdown on the phone' });
+  // Scrolled to the bottom, the phase and its time left are at the top of the screen.
+  await phone.evaluate(() => window.scrollTo(0, document.body.scrollHeight));
+  const mini = phone.locator('#agenda-mini');
+  await mini.waitFor();
+  await phone.locator('#agenda-mini', { hasText: `Quoi${NNBSP}?` }).waitFor();
+  await until(async () => /\d+:\d\d restantes/.test(await phone.locator('#agenda-mini-time').textContent()), { message: 'time left in the strip' });
+  const box = await mini.boundingBox();
+  assert.ok(box && box.y >= 0 && box.y + box.height <= 80, `strip at the top: ${JSON.stringify(box)}`);
+  await phone.screenshot({ path: artifact('agenda-phone-scrolled.png') });
+  await phone.evaluate(() => window.scrollTo(0, 0));
+  await mini.waitFor({ state: 'hidden' });
+  await axe(phone, 'phone with the agenda');
+  await phone.screenshot({ path: artifact('agenda-phone.png') });
+
+  // Two chapters, then the replay: jump to each in one step.
+  await fac.locator('#agenda-next').click();
+  await until(async () => (await currentPhase(phone)) === 'why', { message: 'second phase on the phone' });
+  const replay = await env.page(t);
+  await replay.goto(`${env.server.url}/#/w/${w.id}/replay?key=${w.facilitator_key}`);
+  await replay.locator('#replay-chapters .replay-chapter').nth(1).waitFor();
+  assert.deepEqual(await replay.locator('#replay-chapters .replay-chapter').allTextContents().then((l) => l.map((s) => s.replace(/ · .*/, ''))), [`1. Quoi${NNBSP}?`, `2. Pourquoi${NNBSP}?`]);
+  await replay.locator('#replay-chapters .replay-chapter').nth(0).click();
+  await replay.locator('#replay-agenda', { hasText: `Quoi${NNBSP}?` }).waitFor();
+  await replay.locator('#replay-agenda', { hasText: '20:00 restantes' }).waitFor();
+  await replay.locator('.replay-chapter[aria-current="step"]', { hasText: 'Quoi' }).waitFor();
+  await replay.locator('#replay-chapters .replay-chapter').nth(1).click();
+  await replay.locator('#replay-agenda', { hasText: `Pourquoi${NNBSP}?` }).waitFor();
+  assert.equal(await replay.locator('.mark-chapter').count(), 2);
+  await marksApart(replay, 'replay with chapters');
+  await replay.locator('#replay-balance:not([hidden])').waitFor();
+  await axe(replay, 'replay with chapters');
+  noProblems(fac, phone, replay);
+});

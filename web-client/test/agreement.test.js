@@ -1,0 +1,254 @@
+// Issue 13 in the browser's state, fed messages shaped as
+// protocol/agreement.md says: roles and requests, observers counted apart,
+// the sign-off's rows, "changed since", the agreement, what an endorsement
+// sends (the committed text at its revision), and the word diff.
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { WorkshopStore } from '../src/state/workshop.js';
+import { Presence } from '../src/state/presence.js';
+import { signoffModel, sha256Hex } from '../src/state/signoff.js';
+import { wordDiff } from '../src/state/worddiff.js';
+import { may } from '../src/state/roles.js';
+import { parse, join } from '../src/protocol/messages.js';
+import { FakeClock } from '../dev/sim.js';
+import { FakeSession } from './fakes.js';
+
+const sha = (text) => createHash('sha256').update(text, 'utf8').digest('hex');
+
+const welcome = (participant, extra = {}) => ({
+  type: 'welcome', id: 1,
+  workshop: { id: 'W', title: 'Atelier', state: 'open' },
+  participant, token: `${participant.id}.secret`, role: participant.role,
+  doc: { rev: 3, text: 'Quoi ?\n' }, polls: [],
+  participants: [
+    { id: 'pF', name: 'Fanny', organisation: 'Atelier', role: 'facilitator' },
+    { id: 'pA', name: 'Awa', organisation: 'Ville de Lyon', role: 'participant' },
+    { id: 'pJ', name: 'Jean', organisation: 'Banque Solidaire', role: 'representative' },
+    { id: 'pO', name: 'Olga', organisation: '', role: 'observer' },
+    { id: 'pP', name: 'Paul', organisation: 'Fondation', role: 'observer' },
+  ],
+  ...extra,
+});
+
+function setup(participant, { observerKey = null } = {}) {
+  let session;
+  const clock = new FakeClock();
+  const store = new WorkshopStore({
+    workshopId: 'W', profile: { name: participant.name, organisation: participant.organisation }, key: participant.role === 'facilitator' ? 'k' : null, observerKey,
+    createSession: () => (session = new FakeSession()), timers: clock, newOpId: (() => { let n = 0; return () => `o-${++n}`; })(),
+    hash: async (t) => sha(t),
+  });
+  const events = [];
+  for (const ev of ['fatal', 'announce', 'role', 'observerLink']) store.on(ev, (...x) => events.push([ev, ...x]));
+  return { store, session: () => session, clock, events };
+}
+
+const flush = () => new Promise((r) => setImmediate(r));
+
+test('messages: role, signoff and observer_link are read; a bad one is dropped; join carries observer_key', () => {
+  assert.ok(parse(JSON.stringify({ type: 'role', participant: 'pA', role: 'representative', by: 'pF', at: 1 })));
+  assert.ok(parse(JSON.stringify({ type: 'role', participant: 'pA', role: 'participant', asks: 'representative', at: 1 })));
+  assert.equal(parse(JSON.stringify({ type: 'role', participant: 'pA', role: 'king' })), null);
+  assert.ok(parse(JSON.stringify({ type: 'observer_link', key: null })));
+  const s = { type: 'signoff', open: true, called_at: 5, organisations: [{ org: 'Ville', decision: 'endorsed', rev: 3, sha256: sha('x'), by: 'pA', name: 'Awa', at: 6 }], agreed: null };
+  assert.ok(parse(JSON.stringify(s)));
+  assert.equal(parse(JSON.stringify({ ...s, organisations: [{ org: 'Ville', decision: 'maybe' }] })), null);
+  assert.equal(parse(JSON.stringify({ ...s, agreed: { rev: 1, sha256: 'short', organisations: [] } })), null);
+  assert.deepEqual(join({ id: 1, workshop: 'W', name: 'Olga', observerKey: 'OK' }), { type: 'join', id: 1, workshop: 'W', name: 'Olga', observer_key: 'OK' });
+  assert.equal(join({ id: 1, workshop: 'W', name: 'F', key: 'K', observerKey: 'OK' }).observer_key, undefined, 'the facilitator key wins');
+});
+
+test('rights follow the table of protocol/agreement.md', () => {
+  assert.equal(may('observer', 'write'), false);
+  assert.equal(may('observer', 'vote'), false);
+  assert.equal(may('representative', 'sign'), true);
+  assert.equal(may('participant', 'sign'), false);
+  assert.equal(may('participant', 'askRepresentative'), true);
+  assert.equal(may('representative', 'askRepresentative'), false);
+  assert.equal(may('facilitator', 'signoffCall'), true);
+  assert.equal(may('facilitator', 'sign'), false);
+  assert.equal(may('anything', 'write'), true, 'an unknown role is a participant');
+});
+
+test('presence: observers are counted and listed apart; organisations that sign; requests', () => {
+  const p = new Presence();
+  const w = welcome({ id: 'pF', name: 'Fanny', organisation: 'Atelier', role: 'facilitator' });
+  p.reset(w.participant, w.participants);
+  assert.equal(p.count, 3);
+  assert.equal(p.observerCount, 2);
+  assert.deepEqual(p.observers('fr').map((o) => o.name), ['Olga', 'Paul']);
+  assert.ok(p.groups(0, 'fr').every((g) => g.members.every((m) => m.role !== 'observer')));
+  assert.deepEqual(p.signingOrganisations().sort(), ['Banque Solidaire', 'Ville de Lyon'], 'facilitators and observers make no organisation present');
+  assert.deepEqual(p.asking('fr'), []);
+  p.setRole('pA', 'participant', 'representative');
+  assert.deepEqual(p.asking('fr').map((x) => x.id), ['pA']);
+  const c = p.setRole('pA', 'representative', null);
+  assert.equal(c.before.role, 'participant');
+  assert.equal(c.after.role, 'representative');
+  assert.deepEqual(p.asking('fr'), []);
+  const g = p.groups(0, 'fr').find((x) => x.organisation === 'Ville de Lyon');
+  assert.equal(g.members[0].role, 'representative');
+  assert.equal(p.setRole('nobody', 'representative'), null);
+});
+
+test('a participant asks, the facilitator accepts: rights follow the role message at once', async () => {
+  const { store, session, events } = setup({ id: 'pA', name: 'Awa', organisation: 'Ville de Lyon', role: 'participant' });
+  store.start();
+  session().welcome(welcome({ id: 'pA', name: 'Awa', organisation: 'Ville de Lyon', role: 'participant' }));
+  assert.equal(store.may('sign'), false);
+  const asked = store.askRepresentative();
+  const req = session().sent.at(-1);
+  assert.deepEqual(req, { type: 'representative_request', id: req.id });
+  session().deliver({ type: 'role', participant: 'pA', role: 'participant', asks: 'representative', at: 2, id: req.id });
+  assert.equal((await asked).ok, true);
+  assert.equal(store.presence.person('pA').asks, 'representative');
+  session().deliver({ type: 'role', participant: 'pA', role: 'representative', by: 'pF', at: 3 });
+  assert.equal(store.role, 'representative');
+  assert.equal(store.may('sign'), true);
+  assert.equal(store.polls.role, 'representative');
+  assert.ok(events.some(([e, k]) => e === 'announce' && k === 'roles.announceYouRepresent'));
+  assert.ok(events.some(([e, x]) => e === 'role' && x.self));
+});
+
+test('facilitator: role_set, representative_answer and the observer link, with errors by id', async () => {
+  const { store, session, events } = setup({ id: 'pF', name: 'Fanny', organisation: 'Atelier', role: 'facilitator' });
+  store.start();
+  session().welcome(welcome({ id: 'pF', name: 'Fanny', organisation: 'Atelier', role: 'facilitator' }, { observer_key: 'KEY1' }));
+  assert.equal(store.observerLinkKey, 'KEY1');
+  assert.ok(events.some(([e, k]) => e === 'observerLink' && k === 'KEY1'));
+
+  const made = store.setRole('pA', 'representative');
+  const r1 = session().sent.at(-1);
+  assert.deepEqual(r1, { type: 'role_set', id: r1.id, participant: 'pA', role: 'representative' });
+  session().deliver({ type: 'error', code: 'not_found', re: 'role_set', id: r1.id, message: 'no such participant' });
+  assert.equal((await made).error, 'not_found');
+
+  const no = store.answerRepresentative('pA', false);
+  const r2 = session().sent.at(-1);
+  assert.deepEqual(r2, { type: 'representative_answer', id: r2.id, participant: 'pA', accept: false });
+  session().deliver({ type: 'role', participant: 'pA', role: 'participant', by: 'pF', at: 4, id: r2.id });
+  assert.equal((await no).ok, true);
+
+  const revoke = store.observerLink('revoke');
+  const r3 = session().sent.at(-1);
+  assert.deepEqual(r3, { type: 'observer_link', id: r3.id, action: 'revoke' });
+  session().deliver({ type: 'observer_link', key: null, id: r3.id });
+  assert.equal((await revoke).ok, true);
+  assert.equal(store.observerLinkKey, null);
+});
+
+test('an observer: joins with the observer key, never sends a caret or an edit, and a revoked link ends the page', () => {
+  const me = { id: 'pO', name: 'Olga', organisation: '', role: 'observer' };
+  const { store, session, events } = setup(me, { observerKey: 'OK' });
+  assert.equal(store._joinFields().observerKey, 'OK');
+  store.start();
+  session().welcome(welcome(me));
+  assert.equal(store.observer, true);
+  assert.equal(store.polls.mayVote, false);
+  store.setSelection([1, 1]);
+  store.localEdit([2, 'x']);
+  assert.deepEqual(session().sent.filter((m) => m.type === 'cursor' || m.type === 'op'), []);
+  session().deliver({ type: 'error', code: 'forbidden', message: 'the observer link was revoked' });
+  assert.equal(events.find(([e]) => e === 'fatal')[1].code, 'observer_revoked');
+  assert.equal(session().stopped, true);
+});
+
+test('signoffModel: each organisation decided or waiting, changed since, the agreement current or not', () => {
+  const h1 = sha('v1');
+  const h2 = sha('v2');
+  const state = {
+    open: true, calledAt: 10,
+    organisations: [
+      { org: 'Ville de Lyon', decision: 'endorsed', rev: 5, sha256: h1, by: 'pA', name: 'Awa', at: 11 },
+      { org: 'Banque Solidaire', decision: 'declined', rev: 6, sha256: h2, reason: 'Non', by: 'pJ', name: 'Jean', at: 12 },
+    ],
+    agreed: { rev: 5, sha256: h1, at: 13, organisations: ['Ville de Lyon'] },
+  };
+  const m = signoffModel(state, { currentHash: h1, signing: ['Fondation', 'ville de lyon'], mine: 'Banque Solidaire', locale: 'fr' });
+  assert.deepEqual(m.rows.map((r) => [r.org, r.status, r.changed, r.present]), [
+    ['Banque Solidaire', 'declined', true, false],
+    ['Fondation', 'waiting', false, true],
+    ['Ville de Lyon', 'endorsed', false, true],
+  ]);
+  assert.equal(m.agreed.current, true);
+  assert.equal(m.mine.org, 'Banque Solidaire');
+  const later = signoffModel(state, { currentHash: h2 });
+  assert.equal(later.rows.find((r) => r.org === 'Ville de Lyon').changed, true, 'changed since its endorsement');
+  assert.equal(later.agreed.current, false, 'the text changed since the agreement');
+  assert.equal(signoffModel(state, {}).agreed.current, null, 'unknown until the current hash is computed');
+  assert.equal(signoffModel(state, {}).rows.some((r) => r.changed), false);
+});
+
+test('sha256Hex: the UTF-8 bytes, lower-case hex', async () => {
+  assert.equal(await sha256Hex('abc'), 'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
+  assert.equal(await sha256Hex('Quoi ?\n🌍 é'), sha('Quoi ?\n🌍 é'));
+  assert.equal(await sha256Hex('x', null), null, 'no Web Crypto: no hash');
+});
+
+test('endorse sends the committed text\'s revision and hash, not local edits; decline checks its reason', async () => {
+  const me = { id: 'pJ', name: 'Jean', organisation: 'Banque Solidaire', role: 'representative' };
+  const { store, session, clock } = setup(me);
+  store.start();
+  session().welcome(welcome(me, { signoff: { open: true, called_at: 1, organisations: [], agreed: null } }));
+  clock.advance(0);
+  await flush();
+  assert.equal(store.signoff.currentHash, sha('Quoi ?\n'));
+  store.localEdit([7, 'pas encore envoyé']); // in flight, not acknowledged
+  const done = store.signoff.endorse();
+  await flush();
+  const req = session().sent.at(-1);
+  assert.deepEqual(req, { type: 'endorse', id: req.id, rev: 3, sha256: sha('Quoi ?\n') });
+  session().deliver({ type: 'signoff', id: req.id, open: true, called_at: 1, organisations: [{ org: 'Banque Solidaire', decision: 'endorsed', rev: 3, sha256: sha('Quoi ?\n'), by: 'pJ', name: 'Jean', at: 2 }], agreed: null });
+  assert.equal((await done).ok, true);
+  assert.equal(store.signoff.model({ mine: 'Banque Solidaire' }).mine.status, 'endorsed');
+
+  // Our edit is acknowledged: the committed text moves on, its hash follows (debounced).
+  const op = session().sent.find((m) => m.type === 'op');
+  session().deliver({ type: 'ack', id: op.id, rev: 3 });
+  clock.advance(1000);
+  await flush();
+  assert.equal(store.signoff.currentHash, sha('Quoi ?\npas encore envoyé'));
+  assert.equal(store.signoff.model({}).rows[0].changed, true);
+
+  assert.deepEqual((await store.signoff.decline('   ')).invalid.error, 'poll.errRequired');
+  assert.equal((await store.signoff.decline('x'.repeat(501))).invalid.max, 500);
+  const d = store.signoff.decline('  La partie\n« Comment ? » ne nous engage pas. ');
+  const dreq = session().sent.at(-1);
+  assert.equal(dreq.type, 'decline');
+  assert.equal(dreq.reason, 'La partie « Comment ? » ne nous engage pas.');
+  session().deliver({ type: 'error', code: 'bad_request', re: 'decline', id: dreq.id, message: 'no sign-off is open' });
+  assert.equal((await d).error, 'bad_request');
+});
+
+test('sign-off announcements: called, an organisation decides, agreement', () => {
+  const me = { id: 'pA', name: 'Awa', organisation: 'Ville de Lyon', role: 'participant' };
+  const { store, session } = setup(me);
+  const said = [];
+  store.signoff.on('announce', (k) => said.push(k));
+  store.start();
+  session().welcome(welcome(me));
+  const base = { type: 'signoff', called_at: 1, agreed: null };
+  session().deliver({ ...base, open: true, organisations: [] });
+  session().deliver({ ...base, open: true, organisations: [{ org: 'Banque Solidaire', decision: 'endorsed', rev: 3, sha256: sha('Quoi ?\n'), at: 2 }] });
+  session().deliver({ ...base, open: true, organisations: [{ org: 'Banque Solidaire', decision: 'endorsed', rev: 3, sha256: sha('Quoi ?\n'), at: 2 }], agreed: { rev: 3, sha256: sha('Quoi ?\n'), at: 3, organisations: ['Banque Solidaire'] } });
+  assert.deepEqual(said, ['signoff.announceCalled', 'signoff.announceEndorsed', 'signoff.announceAgreed']);
+});
+
+test('wordDiff: words in and out, unchanged stretches folded with their size', () => {
+  const before = 'Nous voulons que les enfants de la ville aient accès au sport. '.repeat(4) + 'Fin.';
+  const after = before.replace('enfants', 'jeunes').replace('Fin.', 'Fin du texte.');
+  const d = wordDiff(before, after);
+  assert.deepEqual(d.parts.filter((p) => p.kind === 'del').map((p) => p.text), ['enfants']);
+  assert.deepEqual(d.parts.filter((p) => p.kind === 'ins').map((p) => p.text.trim()), ['jeunes', 'du texte']);
+  const gap = d.parts.find((p) => p.kind === 'gap');
+  assert.ok(gap && gap.chars > 0);
+  // Nothing is lost: the shown parts plus the gaps give back both texts' lengths.
+  const len = (kinds) => d.parts.reduce((n, p) => n + (p.kind === 'gap' ? p.chars : kinds.includes(p.kind) ? [...p.text].length : 0), 0);
+  assert.equal(len(['same', 'del']), [...before].length);
+  assert.equal(len(['same', 'ins']), [...after].length);
+  assert.deepEqual(wordDiff('a b', 'a b'), { parts: [{ kind: 'same', text: 'a b' }], inserted: 0, deleted: 0, same: true });
+  assert.equal(wordDiff('', 'Quoi ?').inserted, 2);
+  const whole = wordDiff(before, after, { context: Infinity });
+  assert.equal(whole.parts.some((p) => p.kind === 'gap'), false);
+});
