@@ -217,4 +217,23 @@ describe('observers', { timeout: 120000 }, () => {
     await gone;
     h.assertNoProblems();
   });
+  test('an observer key not heard of yet (its announcement on its way) is read back before a join is refused', { timeout: 30000 }, async () => {
+    const [, s2] = h.servers;
+    const w = await s2.createWorkshop({ title: 'Tout juste' });
+    const fac = h.client({ server: s2, workshop: w.id, name: 'Awa', organisation: 'Ville', key: w.facilitator_key });
+    await fac.start();
+    // Made behind the process's back: meta only, no announcement.
+    const key = 'K'.repeat(43);
+    await h.redis.command('HSET', `atelier:{w:${w.id}}:meta`, 'okey', key);
+    const heard = fac.waitFor((m) => m.type === 'observer_link', 5000, 'the key, read back');
+    const obs = h.client({ server: s2, workshop: w.id, name: 'Zoé', observe: key });
+    assert.equal((await obs.start()).role, 'observer');
+    assert.deepEqual(await heard, { type: 'observer_link', key });
+    // A wrong key is still refused, after the same look.
+    const other = h.client({ server: s2, workshop: w.id, name: 'Paul', observe: 'L'.repeat(43) });
+    await other.open();
+    const bad = await other.request(other.joinMessage());
+    assert.deepEqual([bad.type, bad.code], ['error', 'forbidden']);
+    h.assertNoProblems();
+  });
 });

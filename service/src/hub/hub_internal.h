@@ -444,5 +444,8 @@ void hub_observer_write_welcome(const workshop *w, const wk_participant *me, sbu
 void hub_observer_notified(hub_room *r, const char *origin, size_t len);
 /* Read the link back (an announcement may have been missed). */
 void hub_observer_reread(hub_room *r);
+/* The key as Redis has it ("": none): when it is not the room's, the room
+ * takes it as if announced (facilitators told, observers shut out). */
+void hub_observer_take(hub_room *r, const char *key);
 
 #endif

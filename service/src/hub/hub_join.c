@@ -222,22 +222,45 @@ static void participant_reread(redisReply *reply, void *priv) {
     hub_room_unref(r);
 }
 
-static bool reread_participant(hub_room *r, uint64_t conn, proto_msg *msg) {
-    const char *tok = msg->u.join.token;
-    const char *dot = strchr(tok, '.');
-    if (!dot || dot - tok != WK_PID_LEN) return false;
+/* Read `field` of hash `key` back, then decide the join again (fn calls
+ * join_decide): false (msg untouched) when it could not go. */
+static bool reread_then_decide(hub_room *r, uint64_t conn, proto_msg *msg, store_reply_fn fn, const char *key,
+                               const char *field, const char *pid) {
     join_reread *jr = calloc(1, sizeof *jr);
     if (!jr) return false;
-    memcpy(jr->pid, tok, WK_PID_LEN);
+    snprintf(jr->pid, sizeof jr->pid, "%s", pid);
     jr->room = r;
     jr->conn = conn;
-    if (!hub_room_cmd(r, participant_reread, jr, "HGET %s %s", r->k_people, jr->pid)) {
+    if (!hub_room_cmd(r, fn, jr, "HGET %s %s", key, field)) {
         free(jr);
         return false;
     }
     jr->msg = *msg;
     memset(msg, 0, sizeof *msg); /* jr owns the strings now */
     return true;
+}
+
+static bool reread_participant(hub_room *r, uint64_t conn, proto_msg *msg) {
+    const char *tok = msg->u.join.token;
+    const char *dot = strchr(tok, '.');
+    if (!dot || dot - tok != WK_PID_LEN) return false;
+    char pid[WK_PID_LEN + 1];
+    memcpy(pid, tok, WK_PID_LEN);
+    pid[WK_PID_LEN] = '\0';
+    return reread_then_decide(r, conn, msg, participant_reread, r->k_people, pid, pid);
+}
+
+/* An observer key this process does not know may be a link made through
+ * another process whose announcement has not arrived yet. */
+static void observer_key_reread(redisReply *reply, void *priv) {
+    join_reread *jr = priv;
+    hub_room *r = jr->room;
+    if (r->state == ROOM_READY && reply && (reply->type == REDIS_REPLY_STRING || reply->type == REDIS_REPLY_NIL))
+        hub_observer_take(r, reply->type == REDIS_REPLY_STRING ? reply->str : "");
+    if (r->state == ROOM_READY) join_decide(r, jr->conn, &jr->msg, true);
+    proto_msg_free(&jr->msg);
+    free(jr);
+    hub_room_unref(r);
 }
 
 void hub_join_ready(hub_room *r, uint64_t conn, proto_msg *msg) { join_decide(r, conn, msg, false); }
@@ -346,9 +369,12 @@ static void join_decide(hub_room *r, uint64_t conn, proto_msg *msg, bool reread)
     hub_session *s = net_session(h->net, conn);
     if (!s || s->state != SESS_JOINING) return;
     const proto_join *j = &msg->u.join;
+    bool unknown_okey = j->observer_key && !wk_check_observer_key(r->w, j->observer_key);
+    if (unknown_okey && !reread && reread_then_decide(r, conn, msg, observer_key_reread, r->k_meta, "okey", ""))
+        return; /* decided again once the key is read back (msg is the reread's now) */
     if (j->key && !wk_check_key(r->w, j->key))
         refuse(h, s, PROTO_EFORBIDDEN, "this facilitator key is not this workshop's", msg->idjson);
-    else if (j->observer_key && !wk_check_observer_key(r->w, j->observer_key))
+    else if (unknown_okey)
         refuse(h, s, PROTO_EFORBIDDEN, "this observer link is not this workshop's, or was revoked", msg->idjson);
     else if (j->resume)
         join_resume(r, s, msg, reread);

@@ -109,12 +109,14 @@ void hub_observer_message(hub *h, hub_session *s, proto_msg *msg) {
 
 /* ---- Another process made or revoked the link ---- */
 
+void hub_observer_take(hub_room *r, const char *key) {
+    if (strcmp(key, r->w->okey) != 0 && strlen(key) <= PROTO_KEY_MAX) apply(r, key, 0, NULL);
+}
+
 static void reread(redisReply *reply, void *priv) {
     hub_room *r = priv;
-    if (r->state == ROOM_READY && reply && (reply->type == REDIS_REPLY_STRING || reply->type == REDIS_REPLY_NIL)) {
-        const char *key = reply->type == REDIS_REPLY_STRING ? reply->str : "";
-        if (strcmp(key, r->w->okey) != 0 && strlen(key) <= PROTO_KEY_MAX) apply(r, key, 0, NULL);
-    }
+    if (r->state == ROOM_READY && reply && (reply->type == REDIS_REPLY_STRING || reply->type == REDIS_REPLY_NIL))
+        hub_observer_take(r, reply->type == REDIS_REPLY_STRING ? reply->str : "");
     hub_room_unref(r);
 }
 
