@@ -614,7 +614,7 @@ static void got_people(redisReply *reply, void *priv) {
         sbuf_puts(b, ",\"participants\":[");
     }
     for (size_t i = 0; i < n; i++) {
-        export_book_person(&q->book, rows[i].org);
+        export_book_person(&q->book, rows[i].name, rows[i].org, wk_role_read(rows[i].role));
         if (q->format == F_JSON) { /* never the participant's secret */
             if (i) sbuf_putc(b, ',');
             hist_write_person(b, rows[i].pid, rows[i].name, rows[i].org, rows[i].role);
