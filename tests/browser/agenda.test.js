@@ -125,7 +125,7 @@ test('the balance: the facilitator sees each organisation\'s share, a participan
   const op = async (bot, o) => {
     const r = await bot.send({ type: 'op', rev, op: o });
     assert.equal(r.type, 'ack', JSON.stringify(r));
-    rev = r.rev;
+    rev = r.rev + 1; // the ack names the revision the op was applied at; the document is now one further
   };
   await op(ville, ['Nous voulons des quartiers 🤝 !']); // 30 code points
   await op(banque, [30, 'Et agir !!']);
@@ -182,7 +182,8 @@ test('a phone: the phase and its time left stay in view; the replay\'s chapters'
   await replay.locator('.replay-chapter[aria-current="step"]', { hasText: 'Quoi' }).waitFor();
   await replay.locator('#replay-chapters .replay-chapter').nth(1).click();
   await replay.locator('#replay-agenda', { hasText: `Pourquoi${NNBSP}?` }).waitFor();
-  assert.equal(await replay.locator('.mark-chapter').count(), 2);
+  // The timeline's marks (the legend has a .mark-chapter key of its own).
+  assert.equal(await replay.locator('.timeline-marks .mark-chapter').count(), 2);
   await marksApart(replay, 'replay with chapters');
   await replay.locator('#replay-balance:not([hidden])').waitFor();
   await axe(replay, 'replay with chapters');
