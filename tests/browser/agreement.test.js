@@ -10,13 +10,10 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { ROOT, artifact } from './harness.js';
 import { setupFile, axe, badTypography, until, PHONE, NNBSP } from './i12.js';
-import { connected, statement, typeAt, noProblems } from './helpers.js';
+import { connected, statement, typeAt, noProblems, person } from './helpers.js';
 
 const env = await setupFile();
 const SHOTS = path.join(ROOT, 'tests/browser/screenshots');
-
-/** A person's line in a page's presence list. */
-const person = (page, name) => page.locator('.presence li.person', { hasText: name });
 
 test('the sign-off panel and roles in presence, before anything happens: readable, axe clean, on a phone too', async (t) => {
   const w = await env.workshop(t, { text: `Quoi${NNBSP}?\n` });
