@@ -143,6 +143,18 @@ test('observers: a link made in one step, shown again after a reload, followed r
   assert.equal(await obs.locator('#statement').getAttribute('readonly'), '');
   await w.fac.locator('#presence-count', { hasText: '1 observateur·rice' }).waitFor();
   await w.fac.locator('#observers', { hasText: 'Odile' }).waitFor();
+  // Nothing that does not apply: no one to invite, help about following, not writing.
+  assert.equal(await obs.locator('#share-toggle').isHidden(), true, 'observers invite nobody');
+  assert.equal(await obs.locator('#share-panel').isHidden(), true);
+  assert.match(await obs.locator('#statement-help').textContent(), /^Vous suivez le texte en direct/);
+  assert.match(await w.fac.locator('#statement-help').textContent(), /^Tout le monde écrit/);
+  // The replay counts the observer apart too, as the live page does.
+  const replay = await env.page(t);
+  await replay.goto(`${w.invite}/replay`);
+  await replay.locator('.presence .count', { hasText: `1 personne · 1 observateur·rice` }).waitFor();
+  await replay.locator('#replay-observers', { hasText: 'Odile' }).waitFor();
+  assert.equal(await replay.locator('#replay-present', { hasText: 'Odile' }).count(), 0, 'not among the people taking part');
+  await replay.close();
 
   // The statement live, with the facilitator's caret; polls without controls.
   await typeAt(w.fac, 'Un réseau de lieux.');
