@@ -8,9 +8,9 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { ROOT, artifact } from './harness.js';
+import { ROOT, artifact, launchBrowser, openPage } from './harness.js';
 import { setupFile, axe, badTypography, until, PHONE, NNBSP } from './i12.js';
-import { connected, statement, typeAt, noProblems, person } from './helpers.js';
+import { join, connected, statement, typeAt, noProblems, person } from './helpers.js';
 
 const env = await setupFile();
 const SHOTS = path.join(ROOT, 'tests/browser/screenshots');
@@ -178,4 +178,28 @@ test('observers: a link made in one step, shown again after a reload, followed r
   await w.fac.locator('#observer-create').waitFor();
   await obs.locator('#msg-heading', { hasText: 'This observer link was revoked' }).waitFor();
   noProblems(w.fac, obs);
+});
+
+test('endorsing from a page served over plain http to another machine (no Web Crypto there): the server takes the hash', async (t) => {
+  // A laptop on the room's network serves http://192.168.x.y: not a secure
+  // context, so the browser has no crypto.subtle. A host name other than
+  // localhost, resolved to this machine, makes the same kind of page.
+  const lan = await launchBrowser({ args: ['--host-resolver-rules=MAP atelier-lan.test 127.0.0.1'] });
+  t.after(() => lan.close());
+  const w = await env.workshop(t, { text: `Quoi${NNBSP}? Un réseau de lieux sportifs.\n` });
+  const { page: jean } = await openPage(lan, { viewport: PHONE });
+  const invite = w.invite.replace(/^http:\/\/[^/]+/, `http://atelier-lan.test:${new URL(w.invite).port}`);
+  await join(jean, invite, 'Jean', 'Banque Solidaire');
+  assert.deepEqual(await jean.evaluate(() => [window.isSecureContext, typeof crypto.subtle]), [false, 'undefined'], 'an insecure page, without Web Crypto');
+  await person(w.fac, 'Jean').getByRole('button', { name: 'Désigner représentant·e' }).click();
+  await w.fac.locator('#signoff-toggle').click();
+  await jean.locator('#signoff-endorse').click();
+  await w.fac.locator('.signoff-row[data-org="Banque Solidaire"] .signoff-state', { hasText: 'a validé' }).waitFor();
+  // Only one organisation present: its endorsement is the agreement, on both pages.
+  await w.fac.locator('#signoff-agreed.is-current', { hasText: 'Accord trouvé' }).waitFor();
+  await jean.locator('#signoff-agreed.is-current', { hasText: 'Accord trouvé' }).waitFor();
+  // The page compares hashes too: an edit makes the endorsement "changed since" there.
+  await typeAt(w.fac, ' Le dimanche aussi.', { after: 'sportifs.' });
+  await jean.locator('.signoff-row[data-org="Banque Solidaire"] .badge-changed').waitFor();
+  noProblems(w.fac, jean);
 });
