@@ -99,6 +99,7 @@ test('a whole workshop: three organisations write, the phases run, the statement
   assert.equal(await person(fac, OBSERVER.name).locator('.badge-representative, .role-action').count(), 0, 'an observer is never designated');
 
   // ---- the first phase: started in one step, everyone (the observer too) sees it ----
+  await obs.locator('#agenda-phase', { hasText: '6 phases prévues, aucune en cours' }).waitFor();
   await fac.locator('#agenda-start').click();
   for (const p of everyone) await until(async () => (await currentPhase(p)) === 'what', { message: 'first phase under way' });
   await until(async () => (await countdown(obs))?.s > 19 * 60, { message: 'the observer sees about 20 minutes left' });
@@ -232,6 +233,12 @@ test('a whole workshop: three organisations write, the phases run, the statement
   // The agenda is done after its last phase.
   await fac.locator('#agenda-next').click();
   for (const p of everyone) await until(async () => (await currentPhase(p)) === null, { message: 'the agenda done' });
+  // Said as finished, not as "not started yet", after a reload too (the server keeps it).
+  for (const p of [fac, jean, lea]) await p.locator('#agenda-phase', { hasText: 'Programme terminé (6 phases)' }).waitFor();
+  for (const p of [tom, obs]) await p.locator('#agenda-phase', { hasText: 'Agenda finished (6 phases)' }).waitFor(); // both read English now
+  await lea.reload();
+  await connected(lea);
+  await lea.locator('#agenda-phase', { hasText: 'Programme terminé (6 phases)' }).waitFor();
 
   // ---- the exports say it all ----
   const json = await exported(w, 'json', 'fr');
