@@ -821,7 +821,8 @@ START_TEST(test_markdown_scale_and_text) {
         "*Une organisation n'est détaillée qu'à partir de 3 répondants" N "; les autres sont regroupées dans «" N "Autres" N "» quand elles en réunissent au moins 3, sinon elles ne comptent que dans le total.*\n"
         "\n"
         "## Moments clés (UTC)\n"
-        "\n");
+        "\n"
+        "\n"); /* an empty list still ends with its blank line */
     sbuf_reset(&b);
     export_markdown(&b, &m, &book, &f.st, EXPORT_EN);
     ck_assert_ptr_nonnull(strstr(str(&b), "| 3 — Neither agree nor disagree | 0 |\n| 4 — Somewhat agree | 1 |\n"));
