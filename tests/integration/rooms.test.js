@@ -6,14 +6,7 @@
 
 const { describe, test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
-const fs = require('node:fs');
-const { Harness, Client, assertSchema, randomWorkshopId, sleep, waitUntil } = require('./harness');
-
-// Resident memory of a process, in kB.
-function rssKb(pid) {
-  const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return Number(m[1]);
-}
+const { Harness, Client, assertSchema, randomWorkshopId, rssKb, sleep, waitUntil } = require('./harness');
 
 async function details(s) {
   const r = await s.http('GET', '/healthz?details=1');
