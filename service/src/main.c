@@ -21,6 +21,8 @@ typedef struct settings {
     long max_message;
     double rate, burst;
     long window;
+    long window_bytes;
+    long max_rooms;
     long snapshot_every;
     long max_queue;
     int ping_secs;
@@ -51,6 +53,10 @@ static void usage(FILE *f) {
             "  --rate N              messages per second per participant [ATELIER_RATE] (default 200)\n"
             "  --burst N             burst allowance per participant [ATELIER_BURST] (default 400)\n"
             "  --window N            recent ops kept per workshop [ATELIER_WINDOW] (default 1000)\n"
+            "  --window-bytes BYTES  memory those ops may hold per workshop: older ones leave past it\n"
+            "                        [ATELIER_WINDOW_BYTES] (default 4194304)\n"
+            "  --max-rooms N         workshops in memory at once; a join to another one is refused (unavailable)\n"
+            "                        [ATELIER_MAX_ROOMS] (default 10000)\n"
             "  --snapshot-every N    revisions between snapshots [ATELIER_SNAPSHOT_EVERY] (default 200)\n"
             "  --max-queue N         messages queued to a slow client before it is dropped [ATELIER_MAX_QUEUE] (default 4096)\n"
             "  --ping-secs N         keepalive ping after N silent seconds, dropped after N more without an answer;\n"
@@ -93,7 +99,7 @@ static const char *env_or(const char *name, const char *def) {
     return v && *v ? v : def;
 }
 
-enum { O_LISTEN = 1, O_PORT, O_REDIS, O_WEB_ROOT, O_LOG, O_MAXMSG, O_RATE, O_BURST, O_WINDOW, O_SNAP, O_QUEUE, O_PING, O_PRESENCE, O_HOLD, O_DEFLATE, O_URING, O_HELP };
+enum { O_LISTEN = 1, O_PORT, O_REDIS, O_WEB_ROOT, O_LOG, O_MAXMSG, O_RATE, O_BURST, O_WINDOW, O_WINDOW_BYTES, O_MAX_ROOMS, O_SNAP, O_QUEUE, O_PING, O_PRESENCE, O_HOLD, O_DEFLATE, O_URING, O_HELP };
 
 /* Settings from the environment first, flags over them. Returns 0, or 2 on a bad value. */
 static int configure(int argc, char **argv, settings *s) {
@@ -107,6 +113,8 @@ static int configure(int argc, char **argv, settings *s) {
     v[O_RATE] = env_or("ATELIER_RATE", "200");
     v[O_BURST] = env_or("ATELIER_BURST", "400");
     v[O_WINDOW] = env_or("ATELIER_WINDOW", "1000");
+    v[O_WINDOW_BYTES] = env_or("ATELIER_WINDOW_BYTES", "4194304");
+    v[O_MAX_ROOMS] = env_or("ATELIER_MAX_ROOMS", "10000");
     v[O_SNAP] = env_or("ATELIER_SNAPSHOT_EVERY", "200");
     v[O_QUEUE] = env_or("ATELIER_MAX_QUEUE", "4096");
     v[O_PING] = env_or("ATELIER_PING_SECS", "30");
@@ -122,6 +130,7 @@ static int configure(int argc, char **argv, settings *s) {
         {"window", required_argument, NULL, O_WINDOW},   {"snapshot-every", required_argument, NULL, O_SNAP},
         {"max-queue", required_argument, NULL, O_QUEUE}, {"ping-secs", required_argument, NULL, O_PING},
         {"presence-secs", required_argument, NULL, O_PRESENCE},
+        {"window-bytes", required_argument, NULL, O_WINDOW_BYTES}, {"max-rooms", required_argument, NULL, O_MAX_ROOMS},
         {"hold-us", required_argument, NULL, O_HOLD},
         {"deflate", no_argument, NULL, O_DEFLATE},       {"no-io-uring", no_argument, NULL, O_URING},
         {"help", no_argument, NULL, O_HELP},
@@ -145,13 +154,15 @@ static int configure(int argc, char **argv, settings *s) {
         fprintf(stderr, "atelier: unexpected argument '%s'\n", argv[optind]);
         return 2;
     }
-    long port, maxmsg, rate, burst, window, snap, queue, ping, presence, hold;
+    long port, maxmsg, rate, burst, window, window_bytes, max_rooms, snap, queue, ping, presence, hold;
     const char *bad = NULL;
     if (!parse_long(v[O_PORT], 1, 65535, &port)) bad = "port";
     else if (!parse_long(v[O_MAXMSG], 256, 16 << 20, &maxmsg)) bad = "max-message";
     else if (!parse_long(v[O_RATE], 1, 10000000, &rate)) bad = "rate";
     else if (!parse_long(v[O_BURST], 1, 10000000, &burst)) bad = "burst";
     else if (!parse_long(v[O_WINDOW], 1, 1000000, &window)) bad = "window";
+    else if (!parse_long(v[O_WINDOW_BYTES], 65536, 1L << 30, &window_bytes)) bad = "window-bytes";
+    else if (!parse_long(v[O_MAX_ROOMS], 1, 10000000, &max_rooms)) bad = "max-rooms";
     else if (!parse_long(v[O_SNAP], 1, 100000000, &snap)) bad = "snapshot-every";
     else if (!parse_long(v[O_QUEUE], 16, 10000000, &queue)) bad = "max-queue";
     else if (!parse_long(v[O_PING], 0, 3600, &ping)) bad = "ping-secs";
@@ -164,7 +175,7 @@ static int configure(int argc, char **argv, settings *s) {
     }
     *s = (settings){.listen = v[O_LISTEN], .port = (int)port, .redis = v[O_REDIS], .web_root = v[O_WEB_ROOT],
                     .log_level = v[O_LOG], .max_message = maxmsg, .rate = (double)rate, .burst = (double)burst,
-                    .window = window, .snapshot_every = snap, .max_queue = queue, .ping_secs = (int)ping,
+                    .window = window, .window_bytes = window_bytes, .max_rooms = max_rooms, .snapshot_every = snap, .max_queue = queue, .ping_secs = (int)ping,
                     .presence_secs = (int)presence, .hold_us = hold,
                     .deflate = strcmp(v[O_DEFLATE], "1") == 0 || strcmp(v[O_DEFLATE], "true") == 0,
                     .io_uring = strcmp(v[O_URING], "0") != 0 && strcmp(v[O_URING], "false") != 0};
@@ -196,7 +207,8 @@ int main(int argc, char **argv) {
         fprintf(stderr, "atelier: cannot listen on %s:%d\n", s.listen, s.port);
         return 1;
     }
-    hub_config hc = {.window = (size_t)s.window, .rate = s.rate, .burst = s.burst,
+    hub_config hc = {.window = (size_t)s.window, .window_bytes = (size_t)s.window_bytes, .max_rooms = (size_t)s.max_rooms,
+                     .rate = s.rate, .burst = s.burst,
                      .snapshot_every = s.snapshot_every, .batch_max = 256, .presence_secs = s.presence_secs,
                      .hold_us = s.hold_us};
     hub *h = hub_new(&hc, net);

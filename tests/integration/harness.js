@@ -882,12 +882,18 @@ function countOccurrences(text, needle) {
 
 const randomWorkshopId = () => crypto.randomBytes(16).toString('base64url');
 
+// Resident memory of a process, in kB (Linux).
+function rssKb(pid) {
+  const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return Number(m[1]);
+}
+
 module.exports = {
   REPO, HOST, ot, sleep, cpLen, freePort, makeTempDir, removeTempDir,
   Resp, RespError, redisCommand, RedisProc, ServerProc, Harness, Client,
   httpRequest, ajv, schemaNames, schemaErrors, assertSchema, validator, strictOpProblem,
   readHistory, replayHistory, eventsKey, metaKey, snapsKey,
-  randomEdit, randomString, prng, waitUntil, waitQuiescent, countOccurrences, randomWorkshopId,
+  randomEdit, randomString, prng, waitUntil, waitQuiescent, countOccurrences, randomWorkshopId, rssKb,
 };
 
 // ---------------------------------------------------------------- history (issue #5)

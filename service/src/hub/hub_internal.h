@@ -49,6 +49,7 @@ typedef enum {
 #define HUB_UNAVAILABLE "storage is unavailable, try again shortly"
 #define HUB_UNAVAILABLE_OP "storage is unavailable; the op was not saved, send it again shortly"
 #define HUB_UNAVAILABLE_CHANGE "storage is unavailable; nothing was changed, try again shortly"
+#define HUB_ROOMS_FULL "this server holds as many workshops as it may (--max-rooms); try again shortly"
 
 #define HUB_PATH_ID_MAX 64     /* bytes of an id read from an API path, with its NUL */
 #define HUB_KEY_MAX 96         /* bytes of a Redis key, "atelier:{w:ID}:ballots:POLL" with its NUL */
@@ -191,6 +192,10 @@ hub_room *hub_room_find(hub *h, const char *id);
 /* Find or create (ROOM_NEW) the room of a workshop, with a reference for the
  * caller. NULL when out of memory. */
 hub_room *hub_room_acquire(hub *h, const char *id);
+/* Whether the room of workshop id is in memory, or one more may be (under
+ * max_rooms): a join is refused unavailable (HUB_ROOMS_FULL) otherwise,
+ * before anything is allocated for it. */
+bool hub_room_may_hold(hub *h, const char *id);
 void hub_room_ref(hub_room *r);
 void hub_room_unref(hub_room *r);
 /* A failed load: take the room out of the table, so that the next join

@@ -408,6 +408,10 @@ void hub_join(hub *h, hub_session *s, proto_msg *msg) {
         hub_send_error(h, s->conn, PROTO_EUNAVAILABLE, HUB_UNAVAILABLE, PROTO_JOIN, msg->idjson);
         return;
     }
+    if (!hub_room_may_hold(h, msg->u.join.workshop)) {
+        hub_send_error(h, s->conn, PROTO_EUNAVAILABLE, HUB_ROOMS_FULL, PROTO_JOIN, msg->idjson);
+        return;
+    }
     hub_room *r = hub_room_acquire(h, msg->u.join.workshop);
     if (!r) {
         hub_send_error(h, s->conn, PROTO_EINTERNAL, "out of memory", PROTO_JOIN, msg->idjson);

@@ -108,6 +108,10 @@ static hub_room *room_new(hub *h, const char *id) {
     return r;
 }
 
+bool hub_room_may_hold(hub *h, const char *id) {
+    return !h->cfg.max_rooms || h->nrooms < h->cfg.max_rooms || hub_room_find(h, id);
+}
+
 hub_room *hub_room_acquire(hub *h, const char *id) {
     hub_room *r = hub_room_find(h, id);
     if (!r) r = room_new(h, id);
