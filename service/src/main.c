@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/resource.h>
 
+#include "core/redis_url.h"
 #include "hub/hub.h"
 #include "net/net.h"
 #include "store/store.h"
@@ -15,7 +16,7 @@
 typedef struct settings {
     const char *listen;
     int port;
-    const char *redis;
+    redis_url redis;           /* --redis, with the password of ATELIER_REDIS_PASSWORD_FILE if set */
     const char *web_root;
     const char *log_level;
     long max_message;
@@ -44,7 +45,9 @@ static void usage(FILE *f) {
             "Each option can also be set by the environment variable in brackets.\n"
             "  --listen ADDR         address to listen on [ATELIER_LISTEN] (default 127.0.0.1)\n"
             "  --port N              TCP port [ATELIER_PORT] (default 8080)\n"
-            "  --redis URL           Redis server, redis://host:port [ATELIER_REDIS] (default redis://127.0.0.1:6379)\n"
+            "  --redis URL           Redis server, redis://[[user]:password@]host:port[/db] [ATELIER_REDIS]\n"
+            "                        (default redis://127.0.0.1:6379); a password may rather be read from the\n"
+            "                        file named by ATELIER_REDIS_PASSWORD_FILE, kept out of the process list\n"
             "  --web-root DIR        directory of the web client [ATELIER_WEB_ROOT] (default ./web-client/dist)\n"
             "  --log-level LEVEL     error, warn, notice, info or debug [ATELIER_LOG_LEVEL] (default notice)\n"
             "  --max-message BYTES   largest WebSocket message [ATELIER_MAX_MESSAGE] (default 65536)\n"
@@ -94,6 +97,25 @@ static const char *env_or(const char *name, const char *def) {
 }
 
 enum { O_LISTEN = 1, O_PORT, O_REDIS, O_WEB_ROOT, O_LOG, O_MAXMSG, O_RATE, O_BURST, O_WINDOW, O_SNAP, O_QUEUE, O_PING, O_PRESENCE, O_HOLD, O_DEFLATE, O_URING, O_HELP };
+
+/* The password in the file named by ATELIER_REDIS_PASSWORD_FILE, if set,
+ * replaces the URL's: its first line (without the line end). */
+static bool redis_password_file(redis_url *u) {
+    const char *name = getenv("ATELIER_REDIS_PASSWORD_FILE");
+    if (!name || !*name) return true;
+    FILE *f = fopen(name, "r");
+    char line[REDIS_URL_SECRET_MAX + 2] = {0};
+    bool read = f && fgets(line, sizeof line, f);
+    if (f) fclose(f);
+    size_t n = strcspn(line, "\r\n");
+    bool whole = read && (line[n] != '\0' || n < sizeof line - 2); /* a line end, or the end of a short file */
+    line[n] = '\0';
+    bool ok = read && whole && n > 0 && redis_url_set_password(u, line);
+    explicit_bzero(line, sizeof line);
+    if (!ok) fprintf(stderr, "atelier: cannot read a password (one line, at most %d bytes) from %s\n",
+                     REDIS_URL_SECRET_MAX - 1, name);
+    return ok;
+}
 
 /* Settings from the environment first, flags over them. Returns 0, or 2 on a bad value. */
 static int configure(int argc, char **argv, settings *s) {
@@ -162,12 +184,20 @@ static int configure(int argc, char **argv, settings *s) {
         fprintf(stderr, "atelier: bad value for --%s\n", bad);
         return 2;
     }
-    *s = (settings){.listen = v[O_LISTEN], .port = (int)port, .redis = v[O_REDIS], .web_root = v[O_WEB_ROOT],
+    const char *why = NULL;
+    if (!redis_url_parse(v[O_REDIS], &s->redis, &why)) { /* the URL itself may hold a password: not repeated */
+        fprintf(stderr, "atelier: bad value for --redis: %s (expected redis://[[user]:password@]host:port[/db])\n", why);
+        return 2;
+    }
+    if (!redis_password_file(&s->redis)) return 2;
+    redis_url redis = s->redis;
+    *s = (settings){.listen = v[O_LISTEN], .port = (int)port, .redis = redis, .web_root = v[O_WEB_ROOT],
                     .log_level = v[O_LOG], .max_message = maxmsg, .rate = (double)rate, .burst = (double)burst,
                     .window = window, .snapshot_every = snap, .max_queue = queue, .ping_secs = (int)ping,
                     .presence_secs = (int)presence, .hold_us = hold,
                     .deflate = strcmp(v[O_DEFLATE], "1") == 0 || strcmp(v[O_DEFLATE], "true") == 0,
                     .io_uring = strcmp(v[O_URING], "0") != 0 && strcmp(v[O_URING], "false") != 0};
+    explicit_bzero(redis.password, sizeof redis.password);
     return 0;
 }
 
@@ -200,12 +230,15 @@ int main(int argc, char **argv) {
                      .snapshot_every = s.snapshot_every, .batch_max = 256, .presence_secs = s.presence_secs,
                      .hold_us = s.hold_us};
     hub *h = hub_new(&hc, net);
-    store *st = h ? store_new(net_context(net), s.redis, hub_store_state, h) : NULL;
-    store *sub = st ? store_new_subscriber(net_context(net), s.redis, "atelier:notify", hub_notify, hub_notify_state, h)
+    store *st = h ? store_new(net_context(net), &s.redis, hub_store_state, h) : NULL;
+    store *sub = st ? store_new_subscriber(net_context(net), &s.redis, "atelier:notify", hub_notify, hub_notify_state, h)
                     : NULL;
+    char redis_where[REDIS_URL_WHERE_MAX];
+    redis_url_where(&s.redis, redis_where, sizeof redis_where);
+    explicit_bzero(s.redis.password, sizeof s.redis.password); /* the stores have their copies */
     if (!h || !st || !sub) {
         store_free(st);
-        fprintf(stderr, "atelier: cannot start (bad --redis URL or out of memory)\n");
+        fprintf(stderr, "atelier: cannot start (out of memory)\n");
         hub_free(h);
         net_free(net);
         return 1;
@@ -223,7 +256,7 @@ int main(int argc, char **argv) {
         sigaction(SIGINT, &sa, NULL);
         sigaction(SIGTERM, &sa, NULL);
 
-        lwsl_user("atelier listening on http://%s:%d/ (redis %s, web root %s)\n", s.listen, s.port, s.redis,
+        lwsl_user("atelier listening on http://%s:%d/ (redis %s, web root %s)\n", s.listen, s.port, redis_where,
                   s.web_root);
         rc = net_run(net);
         /* The departures of the connections just closed are history: let them land. */
