@@ -29,6 +29,8 @@ typedef struct settings {
     long hold_us;
     bool deflate;
     bool io_uring;
+    const char *create_token;  /* NULL: anyone may create workshops */
+    long create_rate;          /* creations per client address and hour */
 } settings;
 
 static net_server *volatile running; /* read by the signal handler */
@@ -66,6 +68,10 @@ static void usage(FILE *f) {
             "  --deflate             offer permessage-deflate (about 190 KB more per connection) [ATELIER_DEFLATE=1]\n"
             "  --no-io-uring         one sendmsg per connection instead of one io_uring call per flush\n"
             "                        [ATELIER_IO_URING=0] (io_uring is used when the kernel allows it)\n"
+            "  --create-token TOKEN  creating a workshop needs \"Authorization: Bearer TOKEN\" (visible ASCII, at most\n"
+            "                        128 bytes); unset, anyone may create [ATELIER_CREATE_TOKEN] (default unset)\n"
+            "  --create-rate N       workshops created per client address and hour, then 429 [ATELIER_CREATE_RATE]\n"
+            "                        (default 30)\n"
             "  --help                this text\n");
 }
 
@@ -96,7 +102,16 @@ static const char *env_or(const char *name, const char *def) {
     return v && *v ? v : def;
 }
 
-enum { O_LISTEN = 1, O_PORT, O_REDIS, O_WEB_ROOT, O_LOG, O_MAXMSG, O_RATE, O_BURST, O_WINDOW, O_SNAP, O_QUEUE, O_PING, O_PRESENCE, O_HOLD, O_DEFLATE, O_URING, O_HELP };
+enum { O_LISTEN = 1, O_PORT, O_REDIS, O_WEB_ROOT, O_LOG, O_MAXMSG, O_RATE, O_BURST, O_WINDOW, O_SNAP, O_QUEUE, O_PING, O_PRESENCE, O_HOLD, O_DEFLATE, O_URING,
+       O_CREATE_TOKEN, O_CREATE_RATE, O_HELP };
+
+/* A creation token: 1 to HUB_CREATE_TOKEN_MAX visible ASCII characters (it travels in a header). */
+static bool valid_token(const char *t) {
+    size_t n = strlen(t);
+    for (size_t i = 0; i < n; i++)
+        if (t[i] < 0x21 || t[i] > 0x7e) return false;
+    return n > 0 && n <= HUB_CREATE_TOKEN_MAX;
+}
 
 /* The password in the file named by ATELIER_REDIS_PASSWORD_FILE, if set,
  * replaces the URL's: its first line (without the line end). */
@@ -136,6 +151,8 @@ static int configure(int argc, char **argv, settings *s) {
     v[O_HOLD] = env_or("ATELIER_HOLD_US", "5000");
     v[O_DEFLATE] = env_or("ATELIER_DEFLATE", "0");
     v[O_URING] = env_or("ATELIER_IO_URING", "1");
+    v[O_CREATE_TOKEN] = env_or("ATELIER_CREATE_TOKEN", NULL);
+    v[O_CREATE_RATE] = env_or("ATELIER_CREATE_RATE", "30");
     static const struct option opts[] = {
         {"listen", required_argument, NULL, O_LISTEN},   {"port", required_argument, NULL, O_PORT},
         {"redis", required_argument, NULL, O_REDIS},     {"web-root", required_argument, NULL, O_WEB_ROOT},
@@ -146,6 +163,8 @@ static int configure(int argc, char **argv, settings *s) {
         {"presence-secs", required_argument, NULL, O_PRESENCE},
         {"hold-us", required_argument, NULL, O_HOLD},
         {"deflate", no_argument, NULL, O_DEFLATE},       {"no-io-uring", no_argument, NULL, O_URING},
+        {"create-token", required_argument, NULL, O_CREATE_TOKEN},
+        {"create-rate", required_argument, NULL, O_CREATE_RATE},
         {"help", no_argument, NULL, O_HELP},
         {NULL, 0, NULL, 0},
     };
@@ -167,7 +186,7 @@ static int configure(int argc, char **argv, settings *s) {
         fprintf(stderr, "atelier: unexpected argument '%s'\n", argv[optind]);
         return 2;
     }
-    long port, maxmsg, rate, burst, window, snap, queue, ping, presence, hold;
+    long port, maxmsg, rate, burst, window, snap, queue, ping, presence, hold, create_rate;
     const char *bad = NULL;
     if (!parse_long(v[O_PORT], 1, 65535, &port)) bad = "port";
     else if (!parse_long(v[O_MAXMSG], 256, 16 << 20, &maxmsg)) bad = "max-message";
@@ -180,6 +199,8 @@ static int configure(int argc, char **argv, settings *s) {
     else if (!parse_long(v[O_PRESENCE], 2, 3600, &presence)) bad = "presence-secs";
     else if (!parse_long(v[O_HOLD], 0, 1000000, &hold)) bad = "hold-us";
     else if (log_mask(v[O_LOG]) < 0) bad = "log-level";
+    else if (v[O_CREATE_TOKEN] && !valid_token(v[O_CREATE_TOKEN])) bad = "create-token";
+    else if (!parse_long(v[O_CREATE_RATE], 1, 1000000, &create_rate)) bad = "create-rate";
     if (bad) {
         fprintf(stderr, "atelier: bad value for --%s\n", bad);
         return 2;
@@ -196,7 +217,8 @@ static int configure(int argc, char **argv, settings *s) {
                     .window = window, .snapshot_every = snap, .max_queue = queue, .ping_secs = (int)ping,
                     .presence_secs = (int)presence, .hold_us = hold,
                     .deflate = strcmp(v[O_DEFLATE], "1") == 0 || strcmp(v[O_DEFLATE], "true") == 0,
-                    .io_uring = strcmp(v[O_URING], "0") != 0 && strcmp(v[O_URING], "false") != 0};
+                    .io_uring = strcmp(v[O_URING], "0") != 0 && strcmp(v[O_URING], "false") != 0,
+                    .create_token = v[O_CREATE_TOKEN], .create_rate = create_rate};
     explicit_bzero(redis.password, sizeof redis.password);
     return 0;
 }
@@ -228,7 +250,8 @@ int main(int argc, char **argv) {
     }
     hub_config hc = {.window = (size_t)s.window, .rate = s.rate, .burst = s.burst,
                      .snapshot_every = s.snapshot_every, .batch_max = 256, .presence_secs = s.presence_secs,
-                     .hold_us = s.hold_us};
+                     .hold_us = s.hold_us, .create_token = s.create_token,
+                     .create_per_hour = (double)s.create_rate};
     hub *h = hub_new(&hc, net);
     store *st = h ? store_new(net_context(net), &s.redis, hub_store_state, h) : NULL;
     store *sub = st ? store_new_subscriber(net_context(net), &s.redis, "atelier:notify", hub_notify, hub_notify_state, h)

@@ -458,6 +458,9 @@ class ServerProc {
       '--port', String(this.port), '--listen', HOST,
       '--redis', `redis://${HOST}:${this.redisPort}`,
       '--log-level', process.env.ATELIER_TEST_LOG_LEVEL || 'warn',
+      // Tests create many workshops from one address: the creation rate is
+      // tested where a test asks for one (a later --create-rate wins).
+      '--create-rate', '1000000',
     ];
     if (this.webRoot) args.push('--web-root', this.webRoot);
     args.push(...this.args);

@@ -32,7 +32,10 @@ hub *hub_new(const hub_config *cfg, net_server *net) {
     h->ctx = net_context(net);
     sbuf_init(&h->scratch, NET_PRE);
     sbuf_init(&h->req, 0);
-    if (!net_random_b64url(h->origin, sizeof h->origin - 1) || !hub_code_init(h)) {
+    /* An hour's creations, all at once at most. */
+    if (!net_random_b64url(h->origin, sizeof h->origin - 1) || !hub_code_init(h) ||
+        !limiter_init(&h->create_limits, HUB_CREATE_ADDRESSES, h->cfg.create_per_hour / 60, h->cfg.create_per_hour)) {
+        hub_code_free(h);
         free(h);
         return NULL;
     }
@@ -79,6 +82,7 @@ void hub_free(hub *h) {
     free(h->peers);
     balance_batch_free(&h->batch_counts);
     hub_code_free(h);
+    limiter_free(&h->create_limits);
     free(h);
 }
 

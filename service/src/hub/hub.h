@@ -13,6 +13,8 @@
 struct store;
 typedef struct hub hub;
 
+#define HUB_CREATE_TOKEN_MAX 128 /* bytes of a creation token (visible ASCII) */
+
 typedef struct hub_config {
     size_t window;             /* committed ops kept per workshop for late ops and resumes */
     double rate;               /* messages per second per participant, sustained */
@@ -22,6 +24,8 @@ typedef struct hub_config {
     int presence_secs;         /* a server process silent this long is gone (its participants depart) */
     int64_t hold_us;           /* when commits follow each other, hold a commit's messages this long at most
                                   for the next one's, to write both at once (0: never) */
+    const char *create_token;  /* POST /api/workshops needs "Authorization: Bearer" it (NULL: open to all) */
+    double create_per_hour;    /* workshops created per client address and hour (and a burst of as many) */
 } hub_config;
 
 hub *hub_new(const hub_config *cfg, net_server *net);

@@ -115,13 +115,6 @@ static bool next_page(query *q, const redisReply *reply, store_reply_fn fn, cons
 
 /* ---- The start of every request: the workshop's meta, and who asks ---- */
 
-static bool same_secret(const char *a, const char *b) {
-    size_t la = strlen(a), lb = strlen(b);
-    unsigned char d = la != lb;
-    for (size_t i = 0; i < la && i < lb; i++) d |= (unsigned char)(a[i] ^ b[i]);
-    return d == 0;
-}
-
 static void start_kind(query *q);
 
 static void got_meta(redisReply *reply, void *priv) {
@@ -135,7 +128,7 @@ static void got_meta(redisReply *reply, void *priv) {
         return;
     }
     const redisReply *fkey = reply->element[3];
-    if (q->has_key && (fkey->type != REDIS_REPLY_STRING || !same_secret(q->key, fkey->str))) {
+    if (q->has_key && (fkey->type != REDIS_REPLY_STRING || !proto_same_secret(fkey->str, q->key))) {
         fail(q, 403, PROTO_EFORBIDDEN, "this is not the facilitator key of this workshop");
         return;
     }

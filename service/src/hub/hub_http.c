@@ -58,6 +58,17 @@ void hub_http_request(void *hub_, uint64_t req, net_method m, const char *path, 
     }
 }
 
+bool hub_http_within_limit(hub *h, uint64_t req, limiter *l, const char *why) {
+    char peer[NET_PEER_MAX], retry_after[SBUF_I64_MAX + 1];
+    int retry = 0;
+    if (!net_http_peer(h->net, req, peer, sizeof peer)) snprintf(peer, sizeof peer, "%s", "?");
+    if (limiter_take(l, peer, hub_now_us(), &retry)) return true;
+    snprintf(retry_after, sizeof retry_after, "%d", retry);
+    net_http_header(h->net, req, "retry-after", retry_after);
+    hub_http_error(h, req, 429, PROTO_ERATE_LIMITED, why);
+    return false;
+}
+
 void hub_http_error(hub *h, uint64_t req, int status, proto_err e, const char *why) {
     sbuf *b = &h->scratch;
     sbuf_puts(b, "{\"error\":{\"code\":\"");
@@ -176,7 +187,25 @@ static const char *body_time_zone(const cJSON *o, const char **why) {
     return tz->valuestring;
 }
 
+/* Who may create (README, "Who may create workshops"): every attempt counts
+ * against the address's rate, a wrong token too (so it cannot be guessed
+ * fast); then the token, when the server has one. */
+static bool may_create(hub *h, uint64_t req) {
+    if (!hub_http_within_limit(h, req, &h->create_limits,
+                               "too many workshops created from this address; try again later"))
+        return false;
+    if (!h->cfg.create_token) return true;
+    char token[HUB_CREATE_TOKEN_MAX + 2] = {0}; /* one byte more than a token: a longer guess cannot match */
+    net_http_bearer(h->net, req, token, sizeof token);
+    bool ok = proto_same_secret(h->cfg.create_token, token);
+    explicit_bzero(token, sizeof token);
+    if (!ok) hub_http_error(h, req, 401, PROTO_EFORBIDDEN, "creating a workshop needs this server's creation token "
+                                                             "(Authorization: Bearer TOKEN)");
+    return ok;
+}
+
 void hub_http_create(hub *h, uint64_t req, const char *body, size_t len) {
+    if (!may_create(h, req)) return;
     if (!utf8_valid(body, len) || memchr(body, '\0', len)) {
         hub_http_error(h, req, 400, PROTO_EBAD_REQUEST, "body must be UTF-8 JSON");
         return;

@@ -57,6 +57,7 @@ _Static_assert(sizeof "atelier:{w:}:ballots:" + PROTO_WORKSHOP_ID_MAX + POLL_ID_
                "HUB_KEY_MAX holds the longest key");
 
 #define HUB_ORIGIN_LEN 11      /* characters of a server process's random name */
+#define HUB_CREATE_ADDRESSES 4096 /* addresses whose creations are counted at once (core/limiter.h) */
 
 /* A participant connected through another server process, as that process
  * announced it (hub_presence.c). */
@@ -140,6 +141,7 @@ struct hub {
     size_t ndue, due_cap;
     lws_sorted_usec_list_t sul_turn; /* hub_turn for rooms made due by a timer */
     limiter join_limits;       /* join code lookups per client address (hub_code.c) */
+    limiter create_limits;     /* workshop creations per client address (hub_http.c) */
     balance_batch batch_counts; /* the batch being sent: code points per organisation (hub_op.c) */
 };
 
@@ -356,6 +358,10 @@ void hub_tz_enter(hub_tz *t, const char *zone);
 void hub_tz_leave(hub_tz *t);
 /* when_offset_fn: seconds east of UTC at ms in the entered zone. */
 int32_t hub_tz_offset(void *ctx, int64_t ms);
+
+/* A request from a client address over its limit l: true when within it;
+ * else it is answered 429 rate_limited with Retry-After and `why`. */
+bool hub_http_within_limit(hub *h, uint64_t req, limiter *l, const char *why);
 
 /* Join codes (hub_code.c): six digits held in Redis while a workshop is open. */
 #define HUB_CODE_TRIES 8       /* codes drawn (a code held by another workshop) before giving up */
