@@ -31,6 +31,7 @@ typedef struct settings {
     bool io_uring;
     const char *create_token;  /* NULL: anyone may create workshops */
     long create_rate;          /* creations per client address and hour */
+    const char *metrics_token; /* NULL: GET /metrics open to all */
 } settings;
 
 static net_server *volatile running; /* read by the signal handler */
@@ -72,6 +73,8 @@ static void usage(FILE *f) {
             "                        128 bytes); unset, anyone may create [ATELIER_CREATE_TOKEN] (default unset)\n"
             "  --create-rate N       workshops created per client address and hour, then 429 [ATELIER_CREATE_RATE]\n"
             "                        (default 30)\n"
+            "  --metrics-token TOKEN GET /metrics (Prometheus) needs \"Authorization: Bearer TOKEN\"; unset, it is\n"
+            "                        open to all who reach the port [ATELIER_METRICS_TOKEN] (default unset)\n"
             "  --help                this text\n");
 }
 
@@ -103,9 +106,9 @@ static const char *env_or(const char *name, const char *def) {
 }
 
 enum { O_LISTEN = 1, O_PORT, O_REDIS, O_WEB_ROOT, O_LOG, O_MAXMSG, O_RATE, O_BURST, O_WINDOW, O_SNAP, O_QUEUE, O_PING, O_PRESENCE, O_HOLD, O_DEFLATE, O_URING,
-       O_CREATE_TOKEN, O_CREATE_RATE, O_HELP };
+       O_CREATE_TOKEN, O_CREATE_RATE, O_METRICS_TOKEN, O_HELP };
 
-/* A creation token: 1 to HUB_CREATE_TOKEN_MAX visible ASCII characters (it travels in a header). */
+/* A creation or metrics token: 1 to HUB_CREATE_TOKEN_MAX visible ASCII characters (it travels in a header). */
 static bool valid_token(const char *t) {
     size_t n = strlen(t);
     for (size_t i = 0; i < n; i++)
@@ -153,6 +156,7 @@ static int configure(int argc, char **argv, settings *s) {
     v[O_URING] = env_or("ATELIER_IO_URING", "1");
     v[O_CREATE_TOKEN] = env_or("ATELIER_CREATE_TOKEN", NULL);
     v[O_CREATE_RATE] = env_or("ATELIER_CREATE_RATE", "30");
+    v[O_METRICS_TOKEN] = env_or("ATELIER_METRICS_TOKEN", NULL);
     static const struct option opts[] = {
         {"listen", required_argument, NULL, O_LISTEN},   {"port", required_argument, NULL, O_PORT},
         {"redis", required_argument, NULL, O_REDIS},     {"web-root", required_argument, NULL, O_WEB_ROOT},
@@ -165,6 +169,7 @@ static int configure(int argc, char **argv, settings *s) {
         {"deflate", no_argument, NULL, O_DEFLATE},       {"no-io-uring", no_argument, NULL, O_URING},
         {"create-token", required_argument, NULL, O_CREATE_TOKEN},
         {"create-rate", required_argument, NULL, O_CREATE_RATE},
+        {"metrics-token", required_argument, NULL, O_METRICS_TOKEN},
         {"help", no_argument, NULL, O_HELP},
         {NULL, 0, NULL, 0},
     };
@@ -201,6 +206,7 @@ static int configure(int argc, char **argv, settings *s) {
     else if (log_mask(v[O_LOG]) < 0) bad = "log-level";
     else if (v[O_CREATE_TOKEN] && !valid_token(v[O_CREATE_TOKEN])) bad = "create-token";
     else if (!parse_long(v[O_CREATE_RATE], 1, 1000000, &create_rate)) bad = "create-rate";
+    else if (v[O_METRICS_TOKEN] && !valid_token(v[O_METRICS_TOKEN])) bad = "metrics-token";
     if (bad) {
         fprintf(stderr, "atelier: bad value for --%s\n", bad);
         return 2;
@@ -218,7 +224,8 @@ static int configure(int argc, char **argv, settings *s) {
                     .presence_secs = (int)presence, .hold_us = hold,
                     .deflate = strcmp(v[O_DEFLATE], "1") == 0 || strcmp(v[O_DEFLATE], "true") == 0,
                     .io_uring = strcmp(v[O_URING], "0") != 0 && strcmp(v[O_URING], "false") != 0,
-                    .create_token = v[O_CREATE_TOKEN], .create_rate = create_rate};
+                    .create_token = v[O_CREATE_TOKEN], .create_rate = create_rate,
+                    .metrics_token = v[O_METRICS_TOKEN]};
     explicit_bzero(redis.password, sizeof redis.password);
     return 0;
 }
@@ -251,7 +258,7 @@ int main(int argc, char **argv) {
     hub_config hc = {.window = (size_t)s.window, .rate = s.rate, .burst = s.burst,
                      .snapshot_every = s.snapshot_every, .batch_max = 256, .presence_secs = s.presence_secs,
                      .hold_us = s.hold_us, .create_token = s.create_token,
-                     .create_per_hour = (double)s.create_rate};
+                     .create_per_hour = (double)s.create_rate, .metrics_token = s.metrics_token};
     hub *h = hub_new(&hc, net);
     store *st = h ? store_new(net_context(net), &s.redis, hub_store_state, h) : NULL;
     store *sub = st ? store_new_subscriber(net_context(net), &s.redis, "atelier:notify", hub_notify, hub_notify_state, h)

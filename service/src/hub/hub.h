@@ -26,6 +26,7 @@ typedef struct hub_config {
                                   for the next one's, to write both at once (0: never) */
     const char *create_token;  /* POST /api/workshops needs "Authorization: Bearer" it (NULL: open to all) */
     double create_per_hour;    /* workshops created per client address and hour (and a burst of as many) */
+    const char *metrics_token; /* GET /metrics needs "Authorization: Bearer" it (NULL: open to all) */
 } hub_config;
 
 hub *hub_new(const hub_config *cfg, net_server *net);

@@ -45,6 +45,9 @@ void hub_http_request(void *hub_, uint64_t req, net_method m, const char *path, 
     const char *what;
     if (strcmp(path, "/healthz") == 0 && m == NET_GET) {
         hub_http_health(h, req);
+    } else if (strcmp(path, "/metrics") == 0) {
+        if (m == NET_GET) hub_http_metrics(h, req);
+        else hub_http_error(h, req, 405, PROTO_EBAD_REQUEST, "use GET to read the metrics");
     } else if (strncmp(path, "/api/join/", 10) == 0) {
         if (m == NET_GET) hub_http_join(h, req, path + 10);
         else hub_http_error(h, req, 405, PROTO_EBAD_REQUEST, "use GET to look a join code up");
@@ -70,6 +73,7 @@ bool hub_http_within_limit(hub *h, uint64_t req, limiter *l, const char *why) {
 }
 
 void hub_http_error(hub *h, uint64_t req, int status, proto_err e, const char *why) {
+    hub_count_error(h, proto_err_code(e));
     sbuf *b = &h->scratch;
     sbuf_puts(b, "{\"error\":{\"code\":\"");
     sbuf_puts(b, proto_err_code(e));
@@ -187,6 +191,14 @@ static const char *body_time_zone(const cJSON *o, const char **why) {
     return tz->valuestring;
 }
 
+bool hub_http_bearer_is(hub *h, uint64_t req, const char *secret) {
+    char token[HUB_CREATE_TOKEN_MAX + 2] = {0}; /* one byte more than a token: a longer guess cannot match */
+    net_http_bearer(h->net, req, token, sizeof token);
+    bool ok = proto_same_secret(secret, token);
+    explicit_bzero(token, sizeof token);
+    return ok;
+}
+
 /* Who may create (README, "Who may create workshops"): every attempt counts
  * against the address's rate, a wrong token too (so it cannot be guessed
  * fast); then the token, when the server has one. */
@@ -194,11 +206,7 @@ static bool may_create(hub *h, uint64_t req) {
     if (!hub_http_within_limit(h, req, &h->create_limits,
                                "too many workshops created from this address; try again later"))
         return false;
-    if (!h->cfg.create_token) return true;
-    char token[HUB_CREATE_TOKEN_MAX + 2] = {0}; /* one byte more than a token: a longer guess cannot match */
-    net_http_bearer(h->net, req, token, sizeof token);
-    bool ok = proto_same_secret(h->cfg.create_token, token);
-    explicit_bzero(token, sizeof token);
+    bool ok = !h->cfg.create_token || hub_http_bearer_is(h, req, h->cfg.create_token);
     if (!ok) hub_http_error(h, req, 401, PROTO_EFORBIDDEN, "creating a workshop needs this server's creation token "
                                                              "(Authorization: Bearer TOKEN)");
     return ok;

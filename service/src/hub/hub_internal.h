@@ -118,6 +118,18 @@ struct hub_room {
     signoff signoff;           /* the sign-off, as Redis has it (hub_signoff.c) */
 };
 
+#define HUB_ERROR_CODES 32      /* distinct error codes counted (the protocol has fewer) */
+
+/* What the hub has done so far (GET /metrics, hub_metrics.c): plain
+ * counters, bumped where it happens. */
+typedef struct hub_counters {
+    uint64_t ops_committed;    /* ops Redis stored through this process */
+    uint64_t ballots;          /* ballots (votes) Redis stored through this process */
+    const char *codes[HUB_ERROR_CODES]; /* error codes answered so far (static text), first seen first */
+    uint64_t errors[HUB_ERROR_CODES];   /* ... how many of each, WebSocket and HTTP API together */
+    size_t ncodes;
+} hub_counters;
+
 #define HUB_ROOM_BUCKETS 256    /* the room table's hash buckets */
 #define HUB_REQ_KEEP (256 * 1024) /* bytes of command buffer kept between batches */
 
@@ -143,6 +155,7 @@ struct hub {
     limiter join_limits;       /* join code lookups per client address (hub_code.c) */
     limiter create_limits;     /* workshop creations per client address (hub_http.c) */
     balance_batch batch_counts; /* the batch being sent: code points per organisation (hub_op.c) */
+    hub_counters counted;      /* for GET /metrics */
 };
 
 int64_t hub_now_ms(void);
@@ -358,6 +371,13 @@ void hub_tz_enter(hub_tz *t, const char *zone);
 void hub_tz_leave(hub_tz *t);
 /* when_offset_fn: seconds east of UTC at ms in the entered zone. */
 int32_t hub_tz_offset(void *ctx, int64_t ms);
+
+/* GET /metrics (hub_metrics.c): the Prometheus text format 0.0.4. */
+void hub_http_metrics(hub *h, uint64_t req);
+/* An error answered with this code (static text: a code of ours). */
+void hub_count_error(hub *h, const char *code);
+/* The request's "Authorization: Bearer" is secret (constant-time). */
+bool hub_http_bearer_is(hub *h, uint64_t req, const char *secret);
 
 /* A request from a client address over its limit l: true when within it;
  * else it is answered 429 rate_limited with Retry-After and `why`. */

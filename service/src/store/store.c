@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/metrics.h"
 #include "core/redis_url.h"
 #include "core/resp.h"
 #include "core/sbuf.h"
@@ -50,6 +51,7 @@ struct store {
     bool write_due;             /* commands queued since the last write: store_turn writes them */
     bool writing;               /* inside redisAsyncHandleWrite: a request to write again means "wait for POLLOUT" */
     lws_sorted_usec_list_t sul_write; /* store_turn for commands queued where no turn end follows (timers) */
+    metrics_histogram roundtrips; /* from a command's queueing to its reply (GET /metrics) */
 };
 
 static void store_connect(store *s);
@@ -334,6 +336,8 @@ void store_free(store *s) {
 
 bool store_up(const store *s) { return s->up; }
 
+const metrics_histogram *store_roundtrips(const store *s) { return &s->roundtrips; }
+
 bool store_busy(void *s) {
     const store *st = s;
     return st && st->up && st->inflight > 0;
@@ -345,12 +349,14 @@ typedef struct store_call {
     store *s;                   /* alive until every call is answered: store_free answers them (with NULL) */
     store_reply_fn fn;
     void *priv;
+    lws_usec_t queued;          /* when it was queued: its round trip is timed from there */
 } store_call;
 
 static void call_done(redisAsyncContext *ac, void *reply, void *priv) {
     (void)ac;
     store_call *c = priv;
     c->s->inflight--;
+    if (reply) metrics_observe(&c->s->roundtrips, (double)(lws_now_usecs() - c->queued) / 1e6);
     if (c->fn) c->fn(reply, c->priv);
     free(c);
 }
@@ -362,6 +368,7 @@ static store_call *call_new(store *s, store_reply_fn fn, void *priv) {
     c->s = s;
     c->fn = fn;
     c->priv = priv;
+    c->queued = lws_now_usecs();
     return c;
 }
 

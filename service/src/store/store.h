@@ -16,6 +16,7 @@ struct lws_context;
 struct lws_protocols;
 struct redisReply;
 struct redis_url;
+struct metrics_histogram;
 
 typedef struct store store;
 
@@ -38,6 +39,8 @@ store *store_new_subscriber(struct lws_context *ctx, const struct redis_url *url
                             store_message_fn on_message, store_state_fn on_state, void *ud);
 void store_free(store *s);
 bool store_up(const store *s);
+/* Round trips of the commands answered so far (core/metrics.h), from queueing to reply. */
+const struct metrics_histogram *store_roundtrips(const store *s);
 
 /* Commands are waiting for their replies (and Redis is there to give them).
  * For a shutdown that lets the last writes (departures) land. */
