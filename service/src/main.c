@@ -32,6 +32,7 @@ typedef struct settings {
     const char *create_token;  /* NULL: anyone may create workshops */
     long create_rate;          /* creations per client address and hour */
     const char *metrics_token; /* NULL: GET /metrics open to all */
+    long retention_secs;       /* a workshop nobody wrote to for this long is deleted */
 } settings;
 
 static net_server *volatile running; /* read by the signal handler */
@@ -75,6 +76,9 @@ static void usage(FILE *f) {
             "                        (default 30)\n"
             "  --metrics-token TOKEN GET /metrics (Prometheus) needs \"Authorization: Bearer TOKEN\"; unset, it is\n"
             "                        open to all who reach the port [ATELIER_METRICS_TOKEN] (default unset)\n"
+            "  --retention-days N    a workshop nobody wrote to for N days is deleted, every key of it\n"
+            "                        [ATELIER_RETENTION_DAYS] (default 90)\n"
+            "  --retention-secs N    the same in seconds, over --retention-days: for tests [ATELIER_RETENTION_SECS]\n"
             "  --help                this text\n");
 }
 
@@ -106,7 +110,7 @@ static const char *env_or(const char *name, const char *def) {
 }
 
 enum { O_LISTEN = 1, O_PORT, O_REDIS, O_WEB_ROOT, O_LOG, O_MAXMSG, O_RATE, O_BURST, O_WINDOW, O_SNAP, O_QUEUE, O_PING, O_PRESENCE, O_HOLD, O_DEFLATE, O_URING,
-       O_CREATE_TOKEN, O_CREATE_RATE, O_METRICS_TOKEN, O_HELP };
+       O_CREATE_TOKEN, O_CREATE_RATE, O_METRICS_TOKEN, O_RETENTION_DAYS, O_RETENTION_SECS, O_HELP };
 
 /* A creation or metrics token: 1 to HUB_CREATE_TOKEN_MAX visible ASCII characters (it travels in a header). */
 static bool valid_token(const char *t) {
@@ -157,6 +161,8 @@ static int configure(int argc, char **argv, settings *s) {
     v[O_CREATE_TOKEN] = env_or("ATELIER_CREATE_TOKEN", NULL);
     v[O_CREATE_RATE] = env_or("ATELIER_CREATE_RATE", "30");
     v[O_METRICS_TOKEN] = env_or("ATELIER_METRICS_TOKEN", NULL);
+    v[O_RETENTION_DAYS] = env_or("ATELIER_RETENTION_DAYS", "90");
+    v[O_RETENTION_SECS] = env_or("ATELIER_RETENTION_SECS", NULL);
     static const struct option opts[] = {
         {"listen", required_argument, NULL, O_LISTEN},   {"port", required_argument, NULL, O_PORT},
         {"redis", required_argument, NULL, O_REDIS},     {"web-root", required_argument, NULL, O_WEB_ROOT},
@@ -170,6 +176,8 @@ static int configure(int argc, char **argv, settings *s) {
         {"create-token", required_argument, NULL, O_CREATE_TOKEN},
         {"create-rate", required_argument, NULL, O_CREATE_RATE},
         {"metrics-token", required_argument, NULL, O_METRICS_TOKEN},
+        {"retention-days", required_argument, NULL, O_RETENTION_DAYS},
+        {"retention-secs", required_argument, NULL, O_RETENTION_SECS},
         {"help", no_argument, NULL, O_HELP},
         {NULL, 0, NULL, 0},
     };
@@ -191,7 +199,7 @@ static int configure(int argc, char **argv, settings *s) {
         fprintf(stderr, "atelier: unexpected argument '%s'\n", argv[optind]);
         return 2;
     }
-    long port, maxmsg, rate, burst, window, snap, queue, ping, presence, hold, create_rate;
+    long port, maxmsg, rate, burst, window, snap, queue, ping, presence, hold, create_rate, days, secs = 0;
     const char *bad = NULL;
     if (!parse_long(v[O_PORT], 1, 65535, &port)) bad = "port";
     else if (!parse_long(v[O_MAXMSG], 256, 16 << 20, &maxmsg)) bad = "max-message";
@@ -207,6 +215,8 @@ static int configure(int argc, char **argv, settings *s) {
     else if (v[O_CREATE_TOKEN] && !valid_token(v[O_CREATE_TOKEN])) bad = "create-token";
     else if (!parse_long(v[O_CREATE_RATE], 1, 1000000, &create_rate)) bad = "create-rate";
     else if (v[O_METRICS_TOKEN] && !valid_token(v[O_METRICS_TOKEN])) bad = "metrics-token";
+    else if (!parse_long(v[O_RETENTION_DAYS], 1, 36500, &days)) bad = "retention-days";
+    else if (v[O_RETENTION_SECS] && !parse_long(v[O_RETENTION_SECS], 1, 36500L * 86400, &secs)) bad = "retention-secs";
     if (bad) {
         fprintf(stderr, "atelier: bad value for --%s\n", bad);
         return 2;
@@ -225,7 +235,7 @@ static int configure(int argc, char **argv, settings *s) {
                     .deflate = strcmp(v[O_DEFLATE], "1") == 0 || strcmp(v[O_DEFLATE], "true") == 0,
                     .io_uring = strcmp(v[O_URING], "0") != 0 && strcmp(v[O_URING], "false") != 0,
                     .create_token = v[O_CREATE_TOKEN], .create_rate = create_rate,
-                    .metrics_token = v[O_METRICS_TOKEN]};
+                    .metrics_token = v[O_METRICS_TOKEN], .retention_secs = secs ? secs : days * 86400};
     explicit_bzero(redis.password, sizeof redis.password);
     return 0;
 }
@@ -258,7 +268,8 @@ int main(int argc, char **argv) {
     hub_config hc = {.window = (size_t)s.window, .rate = s.rate, .burst = s.burst,
                      .snapshot_every = s.snapshot_every, .batch_max = 256, .presence_secs = s.presence_secs,
                      .hold_us = s.hold_us, .create_token = s.create_token,
-                     .create_per_hour = (double)s.create_rate, .metrics_token = s.metrics_token};
+                     .create_per_hour = (double)s.create_rate, .metrics_token = s.metrics_token,
+                     .retention_ms = (int64_t)s.retention_secs * 1000};
     hub *h = hub_new(&hc, net);
     store *st = h ? store_new(net_context(net), &s.redis, hub_store_state, h) : NULL;
     store *sub = st ? store_new_subscriber(net_context(net), &s.redis, "atelier:notify", hub_notify, hub_notify_state, h)

@@ -44,8 +44,13 @@ hub *hub_new(const hub_config *cfg, net_server *net) {
 
 void hub_set_store(hub *h, store *s) {
     h->store = s;
-    if (s) hub_alive_start(h);
-    else hub_alive_stop(h);
+    if (s) {
+        hub_alive_start(h);
+        hub_retention_start(h);
+    } else {
+        hub_alive_stop(h);
+        hub_retention_stop(h);
+    }
 }
 
 size_t hub_rooms(const hub *h) { return h->nrooms; }
@@ -60,6 +65,7 @@ const net_handlers hub_net_handlers = {
 void hub_stop(hub *h) {
     h->stopped = true;
     hub_alive_stop(h);
+    hub_retention_stop(h);
     lws_sul_cancel(&h->sul_turn);
     HUB_FOR_EACH_ROOM(h, r) {
         hub_room_ref(r); /* its timers may hold the last references */
@@ -74,6 +80,7 @@ void hub_stop(hub *h) {
 void hub_free(hub *h) {
     if (!h) return;
     hub_alive_stop(h);
+    hub_retention_stop(h);
     lws_sul_cancel(&h->sul_turn);
     hub_room_free_all(h);
     sbuf_free(&h->scratch);

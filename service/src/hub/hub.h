@@ -27,6 +27,7 @@ typedef struct hub_config {
     const char *create_token;  /* POST /api/workshops needs "Authorization: Bearer" it (NULL: open to all) */
     double create_per_hour;    /* workshops created per client address and hour (and a burst of as many) */
     const char *metrics_token; /* GET /metrics needs "Authorization: Bearer" it (NULL: open to all) */
+    int64_t retention_ms;      /* a workshop nobody wrote to for this long is deleted */
 } hub_config;
 
 hub *hub_new(const hub_config *cfg, net_server *net);

@@ -141,6 +141,8 @@ static void created(redisReply *reply, void *priv) {
         sbuf_puts(b, ",\"created\":");
         sbuf_put_i64(b, c->created);
         hub_workshop_write_fields(b, c->time_zone, c->code, false, 0);
+        sbuf_puts(b, ",\"deletes_at\":");
+        sbuf_put_i64(b, hub_retention_deletes_at(h, c->created));
         sbuf_putc(b, '}');
         net_http_respond(h->net, c->req, 201, b);
     }
@@ -165,8 +167,8 @@ static void send_create(http_create *c) {
     sbuf_init(&agenda_json, 0);
     agenda_write_phases(&agenda_json, &phases);
     if (!keyed || !h->store || !sbuf_ok(&agenda_json) ||
-        !store_cmd(h->store, created, c, "FCALL atelier_create 5 %s %s %s %s %s %s %s %s %s %s %s %s", kmeta, ksnaps,
-                   kevents, kmarks, kcode, c->title, c->fkey, created_s, c->text, c->time_zone, c->code,
+        !store_cmd(h->store, created, c, "FCALL atelier_create 6 %s %s %s %s %s %s %s %s %s %s %s %s %s", kmeta,
+                   ksnaps, kevents, kmarks, kcode, HUB_RETENTION_KEY, c->title, c->fkey, created_s, c->text, c->time_zone, c->code,
                    sbuf_data(&agenda_json))) {
         hub_http_error(h, c->req, 503, PROTO_EUNAVAILABLE, HUB_UNAVAILABLE);
         http_create_free(c);

@@ -156,6 +156,8 @@ struct hub {
     limiter create_limits;     /* workshop creations per client address (hub_http.c) */
     balance_batch batch_counts; /* the batch being sent: code points per organisation (hub_op.c) */
     hub_counters counted;      /* for GET /metrics */
+    lws_sorted_usec_list_t sul_retention; /* the next retention sweep (hub_retention.c) */
+    int retiring;              /* the sweep's commands in flight: no new sweep until they are answered */
 };
 
 int64_t hub_now_ms(void);
@@ -181,6 +183,13 @@ void hub_http_history(hub *h, uint64_t req, const char *workshop_id);
 void hub_http_state(hub *h, uint64_t req, const char *workshop_id);
 void hub_http_export(hub *h, uint64_t req, const char *workshop_id);
 void hub_http_delete(hub *h, uint64_t req, const char *workshop_id);
+/* FCALL `function` on every key of workshop id: `first` (NULL: none), its
+ * join code's (code), meta, the other fixed keys and a ballots key per poll
+ * of poll_ids (HKEYS of its polls hash), then the one argument arg (NULL:
+ * none): atelier_delete's and atelier_expire's keys. False (fn never called)
+ * when out of memory or the store is down. */
+bool hub_delete_cmd(hub *h, const char *function, const char *first, const char *id, const char *code,
+                    const struct redisReply *poll_ids, const char *arg, store_reply_fn fn, void *priv);
 /* The statement's text at revision rev, read as GET /state?rev= reads it (the
  * newest snapshot at or before it, then the edits after it), for the hub
  * itself. fn is called once: with the text (its bytes, valid only during the
@@ -382,6 +391,14 @@ bool hub_http_bearer_is(hub *h, uint64_t req, const char *secret);
 /* A request from a client address over its limit l: true when within it;
  * else it is answered 429 rate_limited with Retry-After and `why`. */
 bool hub_http_within_limit(hub *h, uint64_t req, limiter *l, const char *why);
+
+/* Retention (hub_retention.c): workshops without activity for
+ * cfg.retention_ms are deleted by a sweep of each process. */
+#define HUB_RETENTION_KEY "atelier:retention" /* workshops by activity (store_functions.c) */
+void hub_retention_start(hub *h);
+void hub_retention_stop(hub *h);
+/* When a workshop last active at active_ms (Redis' clock) will be deleted. */
+int64_t hub_retention_deletes_at(const hub *h, int64_t active_ms);
 
 /* Join codes (hub_code.c): six digits held in Redis while a workshop is open. */
 #define HUB_CODE_TRIES 8       /* codes drawn (a code held by another workshop) before giving up */
