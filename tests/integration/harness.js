@@ -124,7 +124,8 @@ class Harness {
     this.webRoot = null;
   }
 
-  static async start({ servers = 1, serverArgs = [], ownRedis = false } = {}) {
+  // redis: RedisProc.start's options for a private Redis (args, auth).
+  static async start({ servers = 1, serverArgs = [], ownRedis = false, redis = {} } = {}) {
     const h = new Harness();
     try {
       h.dir = makeTempDir();
@@ -132,7 +133,7 @@ class Harness {
       fs.mkdirSync(h.webRoot);
       fs.writeFileSync(path.join(h.webRoot, 'index.html'),
         '<!doctype html>\n<html lang="fr"><head><meta charset="utf-8"><title>Atelier</title></head><body><p>Atelier</p></body></html>\n');
-      h.redis = await RedisProc.start({ own: ownRedis });
+      h.redis = await RedisProc.start({ own: ownRedis, ...redis });
       for (let i = 0; i < servers; i++) await h.addServer(serverArgs);
     } catch (e) {
       await h.close().catch(() => {}); // the start error says what went wrong
@@ -143,10 +144,11 @@ class Harness {
 
   get server() { return this.servers[0]; }
 
-  async addServer(args = []) {
-    const s = new ServerProc({ redisPort: this.redis.port, port: await freePort(), dir: this.dir, args, webRoot: this.webRoot });
+  // start: ServerProc.start's options ({waitHealthy: false} for a server that cannot reach Redis).
+  async addServer(args = [], { env = {}, start = {} } = {}) {
+    const s = new ServerProc({ redisPort: this.redis.port, port: await freePort(), dir: this.dir, args, webRoot: this.webRoot, env });
     this.servers.push(s);
-    await s.start();
+    await s.start(start);
     return s;
   }
 

@@ -71,6 +71,13 @@ bool proto_valid_b64url(const char *s, size_t max) {
     return true;
 }
 
+bool proto_same_secret(const char *secret, const char *guess) {
+    size_t ls = strlen(secret), lg = strlen(guess);
+    unsigned char diff = (unsigned char)(ls != lg);
+    for (size_t i = 0; i < ls; i++) diff |= (unsigned char)(secret[i] ^ guess[i < lg ? i : 0]);
+    return diff == 0 && ls > 0;
+}
+
 bool proto_json_int(const cJSON *v, double lo, double hi, int64_t *out) {
     if (!cJSON_IsNumber(v)) return false;
     double d = v->valuedouble;

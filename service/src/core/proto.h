@@ -190,5 +190,8 @@ bool proto_valid_label(const char *s, size_t max_cps);
 bool proto_has_escaped_nul(const char *json, size_t len);
 /* True when s is 1..max base64url characters. */
 bool proto_valid_b64url(const char *s, size_t max);
+/* Secrets (keys, tokens) compared without an early exit, so the time taken
+ * says nothing of where a guess went wrong. An empty secret matches nothing. */
+bool proto_same_secret(const char *secret, const char *guess);
 
 #endif

@@ -265,14 +265,6 @@ int wk_find_participant(const workshop *w, const char *id) {
     return -1;
 }
 
-/* Compare without an early exit, so the time taken says nothing of where a guess went wrong. */
-static bool secret_equal(const char *a, const char *b) {
-    size_t la = strlen(a), lb = strlen(b);
-    unsigned char diff = (unsigned char)(la != lb);
-    for (size_t i = 0; i < la && i < lb; i++) diff |= (unsigned char)(a[i] ^ b[i]);
-    return diff == 0 && la > 0;
-}
-
 int wk_check_token(const workshop *w, const char *token) {
     const char *dot = strchr(token, '.');
     if (!dot || (size_t)(dot - token) != WK_PID_LEN) return -1;
@@ -281,12 +273,12 @@ int wk_check_token(const workshop *w, const char *token) {
     id[WK_PID_LEN] = '\0';
     int i = wk_find_participant(w, id);
     if (i < 0 || !w->people[i].secret[0]) return -1;
-    return secret_equal(w->people[i].secret, dot + 1) ? i : -1;
+    return proto_same_secret(w->people[i].secret, dot + 1) ? i : -1;
 }
 
-bool wk_check_key(const workshop *w, const char *key) { return secret_equal(w->fkey, key); }
+bool wk_check_key(const workshop *w, const char *key) { return proto_same_secret(w->fkey, key); }
 
-bool wk_check_observer_key(const workshop *w, const char *key) { return w->okey[0] && secret_equal(w->okey, key); }
+bool wk_check_observer_key(const workshop *w, const char *key) { return w->okey[0] && proto_same_secret(w->okey, key); }
 
 bool wk_observer_admitted(const workshop *w, const wk_participant *p) {
     return p->role != WK_OBSERVER || wk_check_observer_key(w, p->okey);

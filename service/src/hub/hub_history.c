@@ -122,13 +122,6 @@ static bool next_page(query *q, const redisReply *reply, store_reply_fn fn, cons
 
 /* ---- The start of every request: the workshop's meta, and who asks ---- */
 
-static bool same_secret(const char *a, const char *b) {
-    size_t la = strlen(a), lb = strlen(b);
-    unsigned char d = la != lb;
-    for (size_t i = 0; i < la && i < lb; i++) d |= (unsigned char)(a[i] ^ b[i]);
-    return d == 0;
-}
-
 static void start_kind(query *q);
 
 static void got_meta(redisReply *reply, void *priv) {
@@ -142,7 +135,7 @@ static void got_meta(redisReply *reply, void *priv) {
         return;
     }
     const redisReply *fkey = reply->element[3];
-    if (q->has_key && (fkey->type != REDIS_REPLY_STRING || !same_secret(q->key, fkey->str))) {
+    if (q->has_key && (fkey->type != REDIS_REPLY_STRING || !proto_same_secret(fkey->str, q->key))) {
         fail(q, 403, PROTO_EFORBIDDEN, "this is not the facilitator key of this workshop");
         return;
     }
@@ -721,43 +714,48 @@ static void got_deleted(redisReply *reply, void *priv) {
     query_free(q);
 }
 
-static void got_poll_ids(redisReply *reply, void *priv) {
-    query *q = array_reply(reply, priv);
-    if (!q) return;
+bool hub_delete_cmd(hub *h, const char *function, const char *first, const char *id, const char *code,
+                    const redisReply *poll_ids, const char *arg, store_reply_fn fn, void *priv) {
     static const char *const whats[] = {"code", "meta", "events", "marks", "snaps", "people", "lastop", "polls",
                                         "balance", "signoff"};
-    enum { NFIXED = sizeof whats / sizeof whats[0] };
-    size_t n = NFIXED + reply->elements;
+    enum { NFIXED = sizeof whats / sizeof whats[0], LEAD = 3 /* FCALL name count */ };
+    size_t nfirst = first ? 1 : 0, n = nfirst + NFIXED + poll_ids->elements, argc = LEAD + n + (arg ? 1 : 0);
     char **keys = calloc(n, sizeof *keys);
-    const char **argv = calloc(n + 3, sizeof *argv);
-    size_t *lens = calloc(n + 3, sizeof *lens);
+    const char **argv = calloc(argc, sizeof *argv);
+    size_t *lens = calloc(argc, sizeof *lens);
     bool ok = keys && argv && lens;
-    for (size_t i = 0; ok && i < n; i++) {
+    for (size_t i = nfirst; ok && i < n; i++) {
+        size_t k = i - nfirst;
         char what[32 + POLL_ID_MAX];
-        if (i < NFIXED) snprintf(what, sizeof what, "%s", whats[i]);
-        else if (reply->element[i - NFIXED]->type == REDIS_REPLY_STRING &&
-                 poll_valid_id(reply->element[i - NFIXED]->str))
-            snprintf(what, sizeof what, "ballots:%s", reply->element[i - NFIXED]->str);
+        if (k < NFIXED) snprintf(what, sizeof what, "%s", whats[k]);
+        else if (poll_ids->element[k - NFIXED]->type == REDIS_REPLY_STRING && poll_valid_id(poll_ids->element[k - NFIXED]->str))
+            snprintf(what, sizeof what, "ballots:%s", poll_ids->element[k - NFIXED]->str);
         else snprintf(what, sizeof what, "%s", "polls"); /* a stray field: name a key we delete anyway */
-        ok = (keys[i] = malloc(HUB_KEY_MAX)) && (i == 0 ? hub_code_key(keys[i], HUB_KEY_MAX, q->code) /* first */
-                                                       : hub_key(keys[i], HUB_KEY_MAX, q->id, what));
+        ok = (keys[i] = malloc(HUB_KEY_MAX)) && (k == 0 ? hub_code_key(keys[i], HUB_KEY_MAX, code)
+                                                       : hub_key(keys[i], HUB_KEY_MAX, id, what));
     }
     if (ok) {
         char count[SBUF_I64_MAX + 1];
         snprintf(count, sizeof count, "%zu", n);
         argv[0] = "FCALL";
-        argv[1] = "atelier_delete";
+        argv[1] = function;
         argv[2] = count;
-        for (size_t i = 0; i < n; i++) argv[3 + i] = keys[i];
-        for (size_t i = 0; i < n + 3; i++) lens[i] = strlen(argv[i]);
-        if (!store_cmd_argv(q->h->store, got_deleted, q, (int)(n + 3), argv, lens)) unavailable(q);
-    } else {
-        fail(q, 500, PROTO_EINTERNAL, "out of memory");
+        for (size_t i = 0; i < n; i++) argv[LEAD + i] = i < nfirst ? first : keys[i];
+        if (arg) argv[LEAD + n] = arg;
+        for (size_t i = 0; i < argc; i++) lens[i] = strlen(argv[i]);
+        ok = h->store && store_cmd_argv(h->store, fn, priv, (int)argc, argv, lens);
     }
     for (size_t i = 0; keys && i < n; i++) free(keys[i]);
     free(keys);
     free(argv);
     free(lens);
+    return ok;
+}
+
+static void got_poll_ids(redisReply *reply, void *priv) {
+    query *q = array_reply(reply, priv);
+    if (!q) return;
+    if (!hub_delete_cmd(q->h, "atelier_delete", NULL, q->id, q->code, reply, NULL, got_deleted, q)) unavailable(q);
 }
 
 void hub_http_delete(hub *h, uint64_t req, const char *id) {

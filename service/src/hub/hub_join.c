@@ -108,6 +108,9 @@ static void write_welcome(hub_room *r, int who, const char *idjson, bool resume,
     sbuf_puts(b, ",\"title\":");
     sbuf_put_jstrz(b, w->title);
     hub_workshop_write_fields(b, w->time_zone, w->code, w->ended, w->ended_at);
+    /* A join is a write (its arrival): the retention starts again now. */
+    sbuf_puts(b, ",\"deletes_at\":");
+    sbuf_put_i64(b, hub_retention_deletes_at(r->hub, hub_now_ms()));
     sbuf_puts(b, "},\"participant\":");
     proto_write_participant(b, me->id, me->name, me->org, wk_role_name(me->role), me->asks);
     sbuf_puts(b, ",\"token\":\"");

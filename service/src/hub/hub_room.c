@@ -148,6 +148,7 @@ void hub_room_free_all(hub *h) {
 }
 
 void hub_send_error(hub *h, uint64_t conn, proto_err e, const char *why, proto_type re, const char *idjson) {
+    hub_count_error(h, proto_err_code(e));
     proto_write_error(&h->scratch, e, why, re, idjson);
     net_send_sbuf(h->net, conn, &h->scratch);
 }
