@@ -211,8 +211,7 @@ export class WorkshopStore extends Emitter {
       this.persist?.saveToken?.(this.token, { role });
       if (before !== role) {
         // Rights follow the role at once: polls redraw their controls.
-        this.polls.role = role;
-        this.polls.emit('change', null);
+        this.polls.setRole(role);
         this.emit('announce', role === 'representative' ? 'roles.announceYouRepresent' : 'roles.announceYouParticipant', { organisation: this.me.organisation });
       }
     } else if (change) {

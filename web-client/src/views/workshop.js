@@ -312,14 +312,15 @@ export class WorkshopView {
       update();
     }) : null;
     let observed = null;
-    // Facilitators and observers (who do not vote) are taken to see it.
-    const seeOnly = () => polls.isFacilitator || !polls.mayVote;
+    // Facilitators, observers and (on a poll limited to representatives)
+    // the other members, who do not answer it, are taken to see it.
+    const seeOnly = (e) => polls.isFacilitator || !polls.mayAnswer(e.poll);
     const target = () => {
       // The newest open poll this person has not answered yet.
       for (const e of polls.list) {
         if (e.poll.state !== 'open') continue;
         const answered = e.poll.kind === 'text' ? e.mine.answers.length > 0 || polls.pendingAnswers(e.poll.id).length > 0 : polls.ballotOf(e.poll.id).ballot != null;
-        if (!answered || seeOnly()) return e;
+        if (!answered || seeOnly(e)) return e;
       }
       return null;
     };
@@ -336,9 +337,10 @@ export class WorkshopView {
       this.pollBanner.hidden = !e || this.bannerInView;
       if (!e) return;
       const q = localized(e.poll, i18n.lang).question;
-      if (this.pollBanner.dataset.sig === `${i18n.lang}|${id}|${q}`) return;
-      this.pollBanner.dataset.sig = `${i18n.lang}|${id}|${q}`;
-      const go = h('button', { type: 'button', class: 'primary', id: 'poll-banner-go', 'aria-describedby': 'poll-banner-text', text: i18n.t(seeOnly() ? 'poll.bannerSee' : 'poll.bannerAnswer') });
+      const see = seeOnly(e);
+      if (this.pollBanner.dataset.sig === `${i18n.lang}|${id}|${q}|${see}`) return;
+      this.pollBanner.dataset.sig = `${i18n.lang}|${id}|${q}|${see}`;
+      const go = h('button', { type: 'button', class: 'primary', id: 'poll-banner-go', 'aria-describedby': 'poll-banner-text', text: i18n.t(see ? 'poll.bannerSee' : 'poll.bannerAnswer') });
       go.addEventListener('click', () => {
         const card = document.getElementById(`poll-${this.bannerFor}`);
         if (!card) return;
