@@ -844,9 +844,11 @@ class PollCard {
     if (e.notice) {
       text = i18n.t(e.notice.key, e.notice.params);
       tone = e.notice.tone;
-    } else if (p.state === 'open' && p.kind !== 'text') {
+    } else if (p.state === 'open' && p.kind !== 'text' && polls.mayAnswer(p)) {
+      // (Someone who may not answer reads the organisation's answer in the body.)
       const { status } = polls.ballotOf(this.id);
-      const key = status === 'saved' && byOrganisations(p) ? 'poll.orgVoteSaved' : STATUS_KEYS[status];
+      const saved = representativesOnly(p) ? 'poll.orgVoteSavedReps' : byOrganisations(p) ? 'poll.orgVoteSaved' : null;
+      const key = status === 'saved' && saved ? saved : STATUS_KEYS[status];
       text = key ? i18n.t(key) : '';
     }
     if (this.status.textContent !== text) this.status.textContent = text;
