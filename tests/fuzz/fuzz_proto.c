@@ -99,7 +99,7 @@ static void fuzz_check_op_roundtrip(const proto_msg *m) {
 
 static void fuzz_check_label(const char *s) {
     if (!s) return;
-    FUZZ_REQUIRE(proto_valid_label(s, PROTO_NAME_MAX));
+    FUZZ_REQUIRE(utf8_valid_label(s, PROTO_NAME_MAX));
     FUZZ_REQUIRE(utf8_valid(s, strlen(s)));
 }
 

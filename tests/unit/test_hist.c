@@ -594,6 +594,28 @@ START_TEST(test_html_summary) {
 }
 END_TEST
 
+/* Control bytes in the statement and the title (ESC, BEL, BS, C1) would
+ * drive a terminal showing the export: Markdown and HTML drop them. */
+START_TEST(test_summary_drops_control_bytes) {
+    fixture f;
+    fixture_init(&f);
+    export_meta m = {"T\x1b]0;x\x07", 1795833600000LL, 0, 1, "Quoi\x1b[2J ?\x07\x08\n\tfin\xc2\x9b", NULL, NULL};
+    sbuf b;
+    sbuf_init(&b, 0);
+    export_markdown(&b, &m, &f.book, &f.st, EXPORT_FR);
+    ck_assert_msg(strstr(str(&b), "> Quoi\\[2J ?  \n>  fin\n"), "%s", str(&b));
+    ck_assert_msg(strstr(str(&b), "# T\\]0;x\n"), "%s", str(&b));
+    sbuf_reset(&b);
+    export_html(&b, &m, &f.book, &f.st, EXPORT_FR, "N0nce");
+    ck_assert_msg(strstr(str(&b), "<blockquote>Quoi[2J ?\n fin</blockquote>"), "%s", str(&b));
+    for (const char *html = str(&b); *html; html++)
+        ck_assert_msg((unsigned char)*html >= 0x20 || *html == '\n', "control byte %d", *html);
+    ck_assert_ptr_null(strstr(str(&b), "\xc2\x9b"));
+    sbuf_free(&b);
+    fixture_free(&f);
+}
+END_TEST
+
 START_TEST(test_csv_results) {
     fixture f;
     fixture_init(&f);
@@ -988,6 +1010,7 @@ static Suite *hist_suite(void) {
     tcase_add_test(tc, test_markdown_summary);
     tcase_add_test(tc, test_summary_in_the_zone_and_ended);
     tcase_add_test(tc, test_html_summary);
+    tcase_add_test(tc, test_summary_drops_control_bytes);
     tcase_add_test(tc, test_no_column_repeats_all);
     tcase_add_test(tc, test_csv_results);
     tcase_add_test(tc, test_csv_scale_and_text);

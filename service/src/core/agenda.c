@@ -119,7 +119,7 @@ static bool phase_read(agenda_phase *ph, const cJSON *o, const char **why) {
     memset(ph, 0, sizeof *ph);
     if (!cJSON_IsObject(o)) return *why = "each phase must be an object", false;
     if (!valid_id(id)) return *why = "a phase needs \"id\": 1 to 16 characters of A-Z a-z 0-9 _ -", false;
-    if (!title || !proto_valid_label(title, AGENDA_TITLE_MAX))
+    if (!title || !utf8_valid_label(title, AGENDA_TITLE_MAX))
         return *why = "a phase needs \"title\": 1 to 120 characters, no control characters", false;
     if (!proto_json_int(cJSON_GetObjectItemCaseSensitive(o, "minutes"), 1, AGENDA_MINUTES_MAX, &minutes))
         return *why = "a phase needs \"minutes\": an integer from 1 to 600", false;

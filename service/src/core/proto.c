@@ -50,15 +50,6 @@ const char *proto_type_name(proto_type t) {
     return type_names[t];
 }
 
-bool proto_valid_label(const char *s, size_t max_cps) {
-    size_t n = strlen(s);
-    if (n == 0) return false;
-    for (size_t i = 0; i < n; i++)
-        if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f) return false;
-    size_t cps = utf8_count(s, n);
-    return cps >= 1 && cps <= max_cps;
-}
-
 bool proto_valid_b64url(const char *s, size_t max) {
     size_t n = strlen(s);
     if (n == 0 || n > max) return false;
@@ -123,7 +114,7 @@ static bool read_id(const cJSON *o, char *dst) {
  * and one made of spaces only is refused like an empty one. */
 static char *dup_label(const char *s, size_t max_cps, bool *bad) {
     if (!s) return NULL;
-    char *d = proto_valid_label(s, max_cps) ? malloc(strlen(s) + 1) : NULL;
+    char *d = utf8_valid_label(s, max_cps) ? malloc(strlen(s) + 1) : NULL;
     if (!d || utf8_tidy_label(s, d) == 0) {
         free(d);
         *bad = true;

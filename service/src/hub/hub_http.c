@@ -192,8 +192,9 @@ void hub_http_create(hub *h, uint64_t req, const char *body, size_t len) {
     const cJSON *title = cJSON_GetObjectItemCaseSensitive(o, "title");
     const cJSON *text = cJSON_GetObjectItemCaseSensitive(o, "text");
     const char *why = NULL, *zone = NULL;
-    if (!cJSON_IsString(title) || !proto_valid_label(title->valuestring, PROTO_TITLE_MAX))
-        why = "\"title\" must be a string of 1 to 200 characters, without control characters";
+    if (!cJSON_IsString(title) || !utf8_valid_label(title->valuestring, PROTO_TITLE_MAX))
+        why = "\"title\" must be a string of 1 to 200 characters, not only spaces, without control or invisible "
+              "characters";
     else if (text && !cJSON_IsNull(text) && !cJSON_IsString(text))
         why = "\"text\" must be a string";
     else if (proto_has_escaped_nul(body, len))
@@ -212,13 +213,14 @@ void hub_http_create(hub *h, uint64_t req, const char *body, size_t len) {
     }
     http_create *c = calloc(1, sizeof *c);
     const char *start = cJSON_IsString(text) ? text->valuestring : "";
-    if (!c || !(c->title = strdup(title->valuestring)) || !(c->text = strdup(start)) ||
+    if (!c || !(c->title = malloc(strlen(title->valuestring) + 1)) || !(c->text = strdup(start)) ||
         !net_random_b64url(c->id, PROTO_WORKSHOP_ID_LEN) || !net_random_b64url(c->fkey, PROTO_KEY_LEN)) {
         if (c) http_create_free(c);
         cJSON_Delete(o);
         hub_http_error(h, req, 500, PROTO_EINTERNAL, "could not create the workshop");
         return;
     }
+    utf8_tidy_label(title->valuestring, c->title); /* "  Atelier  " is "Atelier", as names are */
     c->h = h;
     c->req = req;
     c->created = hub_now_ms();
