@@ -24,6 +24,16 @@ bool hist_valid_id(const char *id, int64_t *ms) {
     return true;
 }
 
+/* A JSON text field of a stored event: absent, or one JSON value opening
+ * with `open` and nothing after it (or "" where empty means none). */
+static bool stored_json(const char *v, char open, bool may_be_empty) {
+    if (!v || (may_be_empty && !v[0])) return true;
+    if (v[0] != open) return false;
+    cJSON *j = cJSON_ParseWithOpts(v, NULL, true);
+    cJSON_Delete(j);
+    return j != NULL;
+}
+
 bool hist_event_from_fields(hist_event *e, const char *id, const char *const *kv, size_t n) {
     memset(e, 0, sizeof *e);
     e->endorsed_rev = -1;
@@ -57,7 +67,11 @@ bool hist_event_from_fields(hist_event *e, const char *id, const char *const *kv
         else if (strcmp(k, "organisations") == 0) e->organisations = v;
         else if (strcmp(k, "asks") == 0) e->asks = v;
     }
-    return e->type && e->type[0];
+    /* The history writes these JSON texts as they were stored: damaged
+     * ones would make the whole page unreadable, so the event is left out. */
+    return e->type && e->type[0] && stored_json(e->op, '[', false) && stored_json(e->poll, '{', false) &&
+           stored_json(e->results, '{', true) && stored_json(e->org_answer, '{', true) &&
+           stored_json(e->phases, '[', false) && stored_json(e->timer, '{', false);
 }
 
 static bool is_poll_event(const hist_event *e) { return e->poll != NULL; }

@@ -66,7 +66,8 @@ typedef enum { HIST_PUBLIC, HIST_FACILITATOR } hist_view;
 bool hist_valid_id(const char *id, int64_t *ms);
 
 /* Fill e from a stream entry: id and n strings alternating field, value.
- * False when the entry is not a usable event (bad id, no type). */
+ * False when the entry is not a usable event (bad id, no type, a JSON text
+ * field -- op, public, results, org_answer, phases, timer -- damaged). */
 bool hist_event_from_fields(hist_event *e, const char *id, const char *const *kv, size_t n);
 
 static inline bool hist_is_op(const hist_event *e) { return e->type[0] == 'o' && e->type[1] == 'p' && !e->type[2]; }

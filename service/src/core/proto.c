@@ -145,7 +145,7 @@ static proto_err decode_join(const cJSON *o, proto_join *j, const char **why) {
     bool observer_without_org = has(o, "observer_key") && org && !org[0];
     j->organisation = observer_without_org ? NULL : dup_label(org, PROTO_NAME_MAX, &bad);
     if (bad) {
-        *why = "name and organisation must be 1 to 64 characters, without control characters";
+        *why = "name and organisation must be 1 to 64 characters, not only spaces, without control or invisible characters";
         return PROTO_EBAD_REQUEST;
     }
     const char *key = get_str(o, "key"), *okey = get_str(o, "observer_key");
