@@ -93,9 +93,11 @@ typedef struct hist_poll {
     char *id;                   /* poll id */
     char *poll;                 /* public poll object (JSON text) */
     char *results;              /* results message (JSON text), "" when none */
+    char *step_poll;            /* the public view's: the poll object as its last step (not a vote) left it; NULL before one */
+    char *step_results;         /* ... and its results then */
     int64_t created;            /* from the poll object: orders the polls */
     bool draft;                 /* still a draft: the facilitators' only */
-    bool results_public;        /* participants could see the results then */
+    bool results_public;        /* the public view shows step_results: shown to participants, and the poll closed */
 } hist_poll;
 
 /* Presence and polls at a moment, folded from marks in stream order. */
