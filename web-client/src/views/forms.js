@@ -4,13 +4,17 @@
 import { h, nextId } from './dom.js';
 import { MAX_LABEL, MAX_TITLE } from '../protocol/messages.js';
 
-/** Trimmed value, or an error key: empty, too long, or control characters. */
+/**
+ * Trimmed value, or an error key: empty, too long, or invisible characters
+ * (controls, format controls such as U+200B or U+202E, line and paragraph
+ * separators: the server's rule for labels, protocol/README.md, "Limits").
+ */
 export function checkLabel(value, max = MAX_LABEL) {
   const v = String(value ?? '').normalize('NFC').trim().replace(/\s+/g, ' ');
   if (!v) return { error: 'form.required' };
   if ([...v].length > max) return { error: 'form.tooLong', max };
   // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u001f\u007f-\u009f]/.test(v)) return { error: 'form.invalidChars' };
+  if (/[\u0000-\u001f\u007f-\u009f\u2028\u2029\p{Cf}]/u.test(v)) return { error: 'form.invalidChars' };
   return { value: v };
 }
 
