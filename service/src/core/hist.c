@@ -134,7 +134,7 @@ static bool read_poll_facts(const char *json, poll_facts *f) {
         f->deleted = st == POLL_DELETED;
         f->results_public = v != POLL_RESULTS_HIDDEN;
         f->closed = st == POLL_CLOSED;
-        f->created = cJSON_IsNumber(created) ? (int64_t)created->valuedouble : 0;
+        if (!proto_json_int(created, 0, PROTO_SAFE_INT_MAX, &f->created)) f->created = 0; /* damaged: first */
         memcpy(f->id, id, strlen(id) + 1);
     }
     cJSON_Delete(o);
