@@ -124,7 +124,8 @@ class Harness {
     this.webRoot = null;
   }
 
-  static async start({ servers = 1, serverArgs = [], ownRedis = false } = {}) {
+  // redis: RedisProc.start's options for a private Redis (args, auth).
+  static async start({ servers = 1, serverArgs = [], ownRedis = false, redis = {} } = {}) {
     const h = new Harness();
     try {
       h.dir = makeTempDir();
@@ -132,7 +133,7 @@ class Harness {
       fs.mkdirSync(h.webRoot);
       fs.writeFileSync(path.join(h.webRoot, 'index.html'),
         '<!doctype html>\n<html lang="fr"><head><meta charset="utf-8"><title>Atelier</title></head><body><p>Atelier</p></body></html>\n');
-      h.redis = await RedisProc.start({ own: ownRedis });
+      h.redis = await RedisProc.start({ own: ownRedis, ...redis });
       for (let i = 0; i < servers; i++) await h.addServer(serverArgs);
     } catch (e) {
       await h.close().catch(() => {}); // the start error says what went wrong
@@ -143,10 +144,11 @@ class Harness {
 
   get server() { return this.servers[0]; }
 
-  async addServer(args = []) {
-    const s = new ServerProc({ redisPort: this.redis.port, port: await freePort(), dir: this.dir, args, webRoot: this.webRoot });
+  // start: ServerProc.start's options ({waitHealthy: false} for a server that cannot reach Redis).
+  async addServer(args = [], { env = {}, start = {} } = {}) {
+    const s = new ServerProc({ redisPort: this.redis.port, port: await freePort(), dir: this.dir, args, webRoot: this.webRoot, env });
     this.servers.push(s);
-    await s.start();
+    await s.start(start);
     return s;
   }
 
@@ -160,7 +162,7 @@ class Harness {
   // joins by resuming with c's token at c's revision.
   twin(c, opts = {}) {
     const t = this.client({
-      server: c.server, workshop: c.workshop, name: c.name, organisation: c.organisation, key: c.key, ...opts,
+      server: c.server, workshop: c.workshop, name: c.name, organisation: c.organisation, key: c.key, observe: c.observe, ...opts,
     });
     t.token = c.token;
     t.participant = c.participant;
@@ -250,14 +252,16 @@ let clientSeq = 0;
 //   server state at `rev`, plus `inflight` (sent, not acked), plus `pending`
 //   (local edits composed while waiting), exactly like a ShareDB client.
 class Client extends EventEmitter {
-  constructor({ server, url, workshop, name, organisation, key, reconnect = false, tag, record = Infinity, protocols } = {}) {
+  // observe: the observer key to join with (then organisation is optional).
+  constructor({ server, url, workshop, name, organisation, key, observe, reconnect = false, tag, record = Infinity, protocols } = {}) {
     super();
     this.server = server;
     this.url = url;
     this.workshop = workshop;
     this.name = name || `Client ${clientSeq}`;
-    this.organisation = organisation || 'Tests';
+    this.organisation = organisation || (observe ? '' : 'Tests');
     this.key = key;
+    this.observe = observe;
     this.reconnect = reconnect;
     this.tag = tag || `c${clientSeq}`;
     clientSeq++;
@@ -406,9 +410,10 @@ class Client extends EventEmitter {
       m.resume = { token: this.token, rev: this.rev };
     } else {
       m.name = this.name;
-      m.organisation = this.organisation;
+      if (this.organisation || !this.observe) m.organisation = this.organisation;
     }
     if (this.key !== undefined) m.key = this.key;
+    if (this.observe !== undefined && !m.resume) m.observer_key = this.observe;
     return { ...m, ...extra };
   }
 
@@ -955,12 +960,18 @@ function countOccurrences(text, needle) {
 
 const randomWorkshopId = () => crypto.randomBytes(16).toString('base64url');
 
+// Resident memory of a process, in kB (Linux).
+function rssKb(pid) {
+  const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return Number(m[1]);
+}
+
 module.exports = {
   REPO, HOST, ot, sleep, cpLen, freePort, makeTempDir, removeTempDir,
   Resp, RespError, redisCommand, RedisProc, ServerProc, Harness, Client,
   httpRequest, ajv, schemaNames, schemaErrors, assertSchema, validator, strictOpProblem,
   readHistory, replayHistory, eventsKey, metaKey, snapsKey,
-  randomEdit, randomString, prng, waitUntil, waitQuiescent, countOccurrences, randomWorkshopId,
+  randomEdit, randomString, prng, waitUntil, waitQuiescent, countOccurrences, randomWorkshopId, rssKb,
 };
 
 // ---------------------------------------------------------------- history (issue #5)

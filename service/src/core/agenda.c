@@ -163,14 +163,18 @@ static bool timer_read(agenda_timer *t, const agenda *a, const char *json) {
     if (!json || !json[0]) return true;
     cJSON *o = cJSON_Parse(json);
     const cJSON *phase = cJSON_GetObjectItemCaseSensitive(o, "phase");
+    const cJSON *done = cJSON_GetObjectItemCaseSensitive(o, "done");
     agenda_timer read = {0};
     bool ok = cJSON_IsObject(o) && (!phase || cJSON_IsNull(phase) || cJSON_IsString(phase)) &&
-              stored_ms(o, "started_at", &read.started_at) && stored_ms(o, "ends_at", &read.ends_at) &&
-              stored_ms(o, "paused_at", &read.paused_at) && stored_ms(o, "extended_ms", &read.extended_ms);
+              (!done || cJSON_IsBool(done)) && stored_ms(o, "started_at", &read.started_at) &&
+              stored_ms(o, "ends_at", &read.ends_at) && stored_ms(o, "paused_at", &read.paused_at) &&
+              stored_ms(o, "extended_ms", &read.extended_ms);
     if (ok && cJSON_IsString(phase) && agenda_find(a, phase->valuestring) >= 0) {
         snprintf(read.phase, sizeof read.phase, "%s", phase->valuestring);
         read.paused = cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(o, "paused_at"));
         *t = read;
+    } else if (ok) {
+        t->done = cJSON_IsTrue(done); /* after the last phase: nothing under way, the agenda run */
     }
     cJSON_Delete(o);
     return ok;
@@ -225,6 +229,7 @@ proto_err agenda_next(agenda *a, int64_t now, agenda_change *c, const char **why
         return PROTO_OK;
     }
     memset(&a->timer, 0, sizeof a->timer); /* after the last: the agenda is done */
+    a->timer.done = true; /* said, so that clients tell "done" from "not started yet" */
     change_init(c, "agenda_done", NULL, 0);
     return PROTO_OK;
 }
@@ -334,6 +339,7 @@ void agenda_write_timer(sbuf *b, const agenda_timer *t) {
     put_ms_or_null(b, ",\"paused_at\":", on && t->paused, t->paused_at);
     sbuf_puts(b, ",\"extended_ms\":");
     sbuf_put_i64(b, on ? t->extended_ms : 0);
+    if (!on && t->done) sbuf_puts(b, ",\"done\":true");
     sbuf_putc(b, '}');
 }
 

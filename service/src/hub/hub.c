@@ -32,7 +32,10 @@ hub *hub_new(const hub_config *cfg, net_server *net) {
     h->ctx = net_context(net);
     sbuf_init(&h->scratch, NET_PRE);
     sbuf_init(&h->req, 0);
-    if (!net_random_b64url(h->origin, sizeof h->origin - 1) || !hub_code_init(h)) {
+    /* An hour's creations, all at once at most. */
+    if (!net_random_b64url(h->origin, sizeof h->origin - 1) || !hub_code_init(h) ||
+        !limiter_init(&h->create_limits, HUB_CREATE_ADDRESSES, h->cfg.create_per_hour / 60, h->cfg.create_per_hour)) {
+        hub_code_free(h);
         free(h);
         return NULL;
     }
@@ -41,8 +44,13 @@ hub *hub_new(const hub_config *cfg, net_server *net) {
 
 void hub_set_store(hub *h, store *s) {
     h->store = s;
-    if (s) hub_alive_start(h);
-    else hub_alive_stop(h);
+    if (s) {
+        hub_alive_start(h);
+        hub_retention_start(h);
+    } else {
+        hub_alive_stop(h);
+        hub_retention_stop(h);
+    }
 }
 
 size_t hub_rooms(const hub *h) { return h->nrooms; }
@@ -57,6 +65,7 @@ const net_handlers hub_net_handlers = {
 void hub_stop(hub *h) {
     h->stopped = true;
     hub_alive_stop(h);
+    hub_retention_stop(h);
     lws_sul_cancel(&h->sul_turn);
     HUB_FOR_EACH_ROOM(h, r) {
         hub_room_ref(r); /* its timers may hold the last references */
@@ -71,6 +80,7 @@ void hub_stop(hub *h) {
 void hub_free(hub *h) {
     if (!h) return;
     hub_alive_stop(h);
+    hub_retention_stop(h);
     lws_sul_cancel(&h->sul_turn);
     hub_room_free_all(h);
     sbuf_free(&h->scratch);
@@ -79,6 +89,7 @@ void hub_free(hub *h) {
     free(h->peers);
     balance_batch_free(&h->batch_counts);
     hub_code_free(h);
+    limiter_free(&h->create_limits);
     free(h);
 }
 
@@ -215,6 +226,7 @@ void hub_notify_state(void *ud, bool up) {
         hub_workshop_reread(r);
         hub_signoff_reread(r);
         hub_observer_reread(r);
+        hub_role_reread(r);
         hub_agenda_reread(r);
         hub_balance_due(r);
         if (!r->w->in_flight && !r->catching_up) hub_room_catch_up(r);

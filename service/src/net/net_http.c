@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "net/net_internal.h"
@@ -69,7 +70,7 @@ bool net_http_bearer(net_server *n, uint64_t req, char *buf, size_t len) {
     net_http *h = net_slot_get(n, req, SLOT_HTTP);
     char v[160];
     if (!h || lws_hdr_copy(h->wsi, v, sizeof v, WSI_TOKEN_HTTP_AUTHORIZATION) <= 0) return false;
-    if (strncmp(v, "Bearer ", 7) != 0) return false;
+    if (strncasecmp(v, "Bearer ", 7) != 0) return false; /* schemes are case-insensitive (RFC 9110) */
     const char *tok = v + 7;
     while (*tok == ' ') tok++;
     size_t tl = strlen(tok);

@@ -39,6 +39,7 @@ bool net_send(net_server *n, uint64_t id, netmsg *m) {
         if (c->qcap >= n->cfg.max_queue) {
             /* A client that does not read cannot hold the server's memory hostage. */
             lwsl_notice("connection %llx is too slow, closing it\n", (unsigned long long)id);
+            n->counted.queue_drops++;
             net_close(n, id, 1008, "too slow: messages were not read");
             return false;
         }
@@ -224,12 +225,14 @@ static int gather(net_conn *c, struct iovec *iov, int max) {
  * does not take and sends it when the socket drains (the queue waits for
  * that: lws_partial_buffered). 1: all went out, 0: the socket is full,
  * -1: the connection is broken. */
-static int sent(struct lws *wsi, net_conn *c, const struct iovec *iov, int cnt, ssize_t result) {
+static int sent(net_server *n, struct lws *wsi, net_conn *c, const struct iovec *iov, int cnt, ssize_t result) {
     if (result == -EAGAIN || result == -EWOULDBLOCK || result == -EINTR) return 0;
     if (result < 0) return -1;
     size_t done = (size_t)result;
     for (int i = 0; i < cnt; i++) {
         netmsg *m = pop(c);
+        n->counted.messages_sent++; /* whole, or its rest handed to lws below */
+        n->counted.bytes_sent += iov[i].iov_len;
         if (done >= iov[i].iov_len) {
             done -= iov[i].iov_len;
             netmsg_unref(m);
@@ -253,7 +256,7 @@ static int write_queue(struct lws *wsi, net_conn *c) {
     while (c->qlen && !lws_partial_buffered(wsi)) {
         net_sendreq r = {.fd = lws_get_socket_fd(wsi), .iov = iov, .iovcnt = gather(c, iov, IOV_PER_SEND)};
         net_batch_send(NULL, &r, 1);
-        int s = sent(wsi, c, iov, r.iovcnt, r.result);
+        int s = sent(server_of(wsi), wsi, c, iov, r.iovcnt, r.result);
         if (s <= 0) return s;
     }
     return 0;
@@ -354,7 +357,7 @@ void net_flush(net_server *n) {
     for (size_t i = 0; i < k; i++) {
         net_conn *c = n->flush_conns[i];
         const net_sendreq *r = &n->flush_reqs[i];
-        int s = sent(c->wsi, c, r->iov, r->iovcnt, r->result);
+        int s = sent(n, c->wsi, c, r->iov, r->iovcnt, r->result);
         if (s < 0) {
             /* Broken: let lws close it from the loop (never close a wsi outside its callbacks). */
             lws_set_timeout(c->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
