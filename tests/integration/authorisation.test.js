@@ -42,10 +42,13 @@ until cursor == '0'
 table.sort(out)
 return out`;
 
+// Its keys, its join code, and its place in the retention index (a refused
+// attempt is no activity: it must not put the deletion off).
 async function digests(h, w) {
   const keys = await h.redis.command('EVAL', DIGESTS, 0, `atelier:{w:${w.id}}:*`);
   const code = await h.redis.command('EVAL', DIGESTS, 0, `atelier:code:${w.code}`);
-  return [...keys, ...code];
+  const retention = await h.redis.command('ZSCORE', 'atelier:retention', w.id);
+  return [...keys, ...code, `retention ${retention}`];
 }
 
 const bearer = (key) => ({ authorization: `Bearer ${key}` });
