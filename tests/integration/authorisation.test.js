@@ -21,9 +21,12 @@
 // HTTP: exports (every format), deletion, and the facilitator's views of
 // /history and /state, with no key (401, or the public view), a participant's
 // token, a wrong key, another workshop's key (403), and for a deleted
-// workshop (404). What held in the adversarial test stays held: no secret
-// (keys, tokens) in the server's log or in the exports, and no path leads out
-// of the web root or the API.
+// workshop (404). What held in the adversarial test stays held: JSON and
+// UTF-8 edge cases (deep nesting, duplicate keys, an escaped NUL, a lone
+// surrogate, invalid UTF-8: 1007) and the frame limit (too_large) refused
+// without changing anything; what people typed escaped in the HTML export;
+// no secret (keys, tokens) in the server's log or in the exports; no path
+// out of the web root or the API.
 
 const { describe, test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
@@ -135,6 +138,25 @@ describe('authorisation matrix', { timeout: 120000 }, () => {
         assert.ok(['not_found', 'bad_request'].includes(r.code), `cross-workshop ${type}: ${JSON.stringify(r)}`);
       }
     }
+    // JSON and UTF-8 edge cases and frame limits, by a participant: refused, the connection kept
+    // (invalid UTF-8 closes it with 1007, as the framing layer says).
+    const edges = [
+      ['deep nesting', `{"type":"poll_close","poll":${'['.repeat(5000)}${']'.repeat(5000)}}`, 'bad_request'],
+      ['duplicate keys', `{"type":"poll_close","type":"ping","poll":"${single.id}","id":"dup"}`, 'forbidden'],
+      ['an escaped NUL', `{"type":"answer","poll":"${text.id}","text":"a\\u0000b","id":"nul"}`, 'bad_request'],
+      ['a lone surrogate', `{"type":"answer","poll":"${text.id}","text":"\\ud800","id":"sur"}`, 'bad_request'],
+      ['over 64 KiB', JSON.stringify({ type: 'answer', poll: text.id, text: 'x'.repeat(70 * 1024), id: 'big' }), 'too_large'],
+    ];
+    for (const [what, raw, code] of edges) {
+      const reply = jean.waitFor((m) => m.type === 'error', 5000, what);
+      jean.sendRaw(raw);
+      assert.equal((await reply).code, code, `${what}: ${JSON.stringify(await reply)}`);
+    }
+    assert.equal((await ask(jean, { type: 'ping' })).type, 'pong', 'the connection stays usable');
+    const broken = h.client({ workshop: w.id, name: 'Octets', organisation: 'Dehors' });
+    await broken.open();
+    broken.sendRaw(Buffer.from([0x7b, 0xff, 0xfe, 0x7d]), { binary: false });
+    assert.equal((await broken.waitClose()).code, 1007, 'invalid UTF-8: closed with 1007');
     // The other workshop's own changes (its agenda, its end…) are its own; this one is untouched.
     assert.deepEqual(await digests(h, w), snap, 'a refused WebSocket message changed the workshop in Redis');
 
@@ -191,6 +213,10 @@ describe('authorisation matrix', { timeout: 120000 }, () => {
       for (const secret of secrets) assert.ok(!r.text.includes(secret), `the ${f} export holds a secret`);
       for (const secret of secrets) assert.ok(!r.text.includes(secret.split('.').pop()), `the ${f} export holds a resume secret`);
     }
+    // Output escaping: what people typed is text in every format.
+    const hostile = await s.createWorkshop({ title: '<script>alert(1)</script> & "co"', text: '<img src=x onerror=alert(1)>\n=HYPERLINK("http://x")' });
+    const html = await httpRequest(s.port, 'GET', `/api/workshops/${hostile.id}/export?format=html&lang=fr`, { headers: bearer(hostile.facilitator_key) });
+    assert.ok(!html.text.includes('<script>alert') && !html.text.includes('<img'), 'HTML export: typed text not escaped');
     const log = fs.readFileSync(s.logFile, 'utf8');
     for (const secret of secrets) assert.ok(!log.includes(secret.split('.').pop()), 'a secret in the server log');
     assert.ok(tried.length > 150, `${tried.length} attempts`);
