@@ -32,7 +32,9 @@ hub *hub_new(const hub_config *cfg, net_server *net) {
     h->ctx = net_context(net);
     sbuf_init(&h->scratch, NET_PRE);
     sbuf_init(&h->req, 0);
-    if (!net_random_b64url(h->origin, sizeof h->origin - 1) || !hub_code_init(h)) {
+    if (!net_random_b64url(h->origin, sizeof h->origin - 1) || !hub_code_init(h) || !hub_join_init(h)) {
+        hub_code_free(h);
+    hub_join_free(h);
         free(h);
         return NULL;
     }

@@ -22,6 +22,7 @@ typedef struct hub_config {
     int presence_secs;         /* a server process silent this long is gone (its participants depart) */
     int64_t hold_us;           /* when commits follow each other, hold a commit's messages this long at most
                                   for the next one's, to write both at once (0: never) */
+    double join_rate;          /* joins per second from one client address (bursts of ten times as many) */
 } hub_config;
 
 hub *hub_new(const hub_config *cfg, net_server *net);
