@@ -42,7 +42,11 @@ async function closeAll(joins) {
 
 describe('room lifetime', { timeout: 180000 }, () => {
   let h;
-  before(async () => { h = await Harness.start({ ownRedis: true }); }, { timeout: 30000 });
+  // Thousands of joins from one address, a thousand connections open at once:
+  // over --join-rate and --max-connections-per-ip, which limits.test.js
+  // tests; here what is measured is memory.
+  const serverArgs = ['--join-rate', '100000', '--max-connections-per-ip', '100000'];
+  before(async () => { h = await Harness.start({ ownRedis: true, serverArgs }); }, { timeout: 30000 });
   after(async () => { if (h) await h.close(); }, { timeout: 30000 });
 
   test('/healthz?details=1 counts rooms and sessions; plain /healthz is unchanged', async () => {
