@@ -15,8 +15,17 @@ void peers_free(peers *p) {
     p->cap = p->used = p->open = 0;
 }
 
-/* Fibonacci hashing: consecutive addresses (one subnet) spread out. */
-static size_t home(const peers *p, uint32_t addr) { return (size_t)((addr * 2654435769u) & (uint32_t)(p->cap - 1)); }
+/* Every bit of the address moves the low bits (murmur3's finalizer), so
+ * that neighbours (one subnet) and addresses alike in their low bits spread out. */
+static size_t home(const peers *p, uint32_t addr) {
+    uint32_t h = addr;
+    h ^= h >> 16;
+    h *= 0x85ebca6bu;
+    h ^= h >> 13;
+    h *= 0xc2b2ae35u;
+    h ^= h >> 16;
+    return (size_t)(h & (uint32_t)(p->cap - 1));
+}
 
 /* The slot holding addr, or the empty slot where it would go. */
 static size_t find(const peers *p, uint32_t addr) {
