@@ -8,18 +8,9 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 import { artifact } from './harness.js';
 import { setupFile, axe, badTypography, until, PHONE, NNBSP } from './i12.js';
-import { connected, noProblems, marksApart } from './helpers.js';
+import { connected, noProblems, marksApart, countdown, currentPhase } from './helpers.js';
 
 const env = await setupFile();
-
-/** The countdown a page shows, in seconds (negative: overrun), and whether paused. */
-async function countdown(page) {
-  const text = await page.locator('#agenda-countdown').textContent();
-  const m = /(\+?)(?:(\d+):)?(\d+):(\d\d)/.exec(text);
-  if (!m) return null;
-  const s = Number(m[2] || 0) * 3600 + Number(m[3]) * 60 + Number(m[4]);
-  return { s: m[1] ? -s : s, paused: /pause/.test(text), text };
-}
 
 /** Both pages show the same time left, within a second (read one after the other). */
 async function sameTime(a, b, what) {
@@ -28,8 +19,6 @@ async function sameTime(a, b, what) {
     return x && y && x.paused === y.paused && Math.abs(x.s - y.s) <= 1 && [x, y];
   }, { message: `${what}: the same time left on both pages` });
 }
-
-const currentPhase = (page) => page.locator('.agenda-step[aria-current="step"]').getAttribute('data-phase');
 
 test('the facilitator runs the phases; a participant sees the same time left, after a reload too', async (t) => {
   const w = await env.workshop(t, { text: `Quoi${NNBSP}?\n` });
@@ -125,7 +114,7 @@ test('the balance: the facilitator sees each organisation\'s share, a participan
   const op = async (bot, o) => {
     const r = await bot.send({ type: 'op', rev, op: o });
     assert.equal(r.type, 'ack', JSON.stringify(r));
-    rev = r.rev;
+    rev = r.rev + 1; // the ack names the revision the op was applied at; the document is now one further
   };
   await op(ville, ['Nous voulons des quartiers 🤝 !']); // 30 code points
   await op(banque, [30, 'Et agir !!']);
@@ -182,7 +171,8 @@ test('a phone: the phase and its time left stay in view; the replay\'s chapters'
   await replay.locator('.replay-chapter[aria-current="step"]', { hasText: 'Quoi' }).waitFor();
   await replay.locator('#replay-chapters .replay-chapter').nth(1).click();
   await replay.locator('#replay-agenda', { hasText: `Pourquoi${NNBSP}?` }).waitFor();
-  assert.equal(await replay.locator('.mark-chapter').count(), 2);
+  // The timeline's marks (the legend has a .mark-chapter key of its own).
+  assert.equal(await replay.locator('.timeline-marks .mark-chapter').count(), 2);
   await marksApart(replay, 'replay with chapters');
   await replay.locator('#replay-balance:not([hidden])').waitFor();
   await axe(replay, 'replay with chapters');

@@ -5,44 +5,15 @@
 // sign-off next to the statement (called, endorsed on a phone, "changed
 // since" after an edit, the word diff, endorsed again, agreed), in French
 // and English, with axe at zero violations.
-//
-// Each part needs its server messages. Until a server branch is merged, the
-// part that needs it is skipped, saying which message the server does not
-// know yet (a probe in a throwaway workshop); nothing the server is meant to
-// do is answered by the test.
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { ROOT, artifact, apiCreate, connect } from './harness.js';
+import { ROOT, artifact, launchBrowser, openPage } from './harness.js';
 import { setupFile, axe, badTypography, until, PHONE, NNBSP } from './i12.js';
-import { connected, statement, typeAt, noProblems } from './helpers.js';
+import { join, connected, statement, typeAt, noProblems, person } from './helpers.js';
 
 const env = await setupFile();
 const SHOTS = path.join(ROOT, 'tests/browser/screenshots');
-
-/** Whether the server knows a facilitator's message type (probed in a throwaway workshop). */
-async function serverKnows(msg) {
-  const w = await apiCreate(env.server.url, 'Sonde', '');
-  const fac = await connect(env.server.url, w.id, { name: 'Sonde', organisation: 'Tests', key: w.facilitator_key });
-  try {
-    const reply = await fac.send(msg);
-    return !(reply.type === 'error' && reply.code === 'unknown_type');
-  } finally {
-    fac.close();
-  }
-}
-const KNOWS = {
-  roles: await serverKnows({ type: 'role_set', participant: 'p_nobody', role: 'representative' }),
-  observer: await serverKnows({ type: 'observer_link', action: 'create' }),
-  signoff: await serverKnows({ type: 'signoff_call' }),
-};
-const waitingFor = (...parts) => {
-  const missing = parts.filter((p) => !KNOWS[p]);
-  return missing.length ? `the server does not know ${missing.join(', ')} yet (its branch is not merged)` : false;
-};
-
-/** A person's line in a page's presence list. */
-const person = (page, name) => page.locator('.presence li.person', { hasText: name });
 
 test('the sign-off panel and roles in presence, before anything happens: readable, axe clean, on a phone too', async (t) => {
   const w = await env.workshop(t, { text: `Quoi${NNBSP}?\n` });
@@ -65,7 +36,7 @@ test('the sign-off panel and roles in presence, before anything happens: readabl
   noProblems(w.fac, jean);
 });
 
-test('roles: the facilitator designates a representative in one step; a participant asks and is accepted; rights follow at once', { skip: waitingFor('roles') }, async (t) => {
+test('roles: the facilitator designates a representative in one step; a participant asks and is accepted; rights follow at once', async (t) => {
   const w = await env.workshop(t, { text: `Quoi${NNBSP}?\n` });
   const jean = await env.guest(t, w, 'Jean', 'Banque Solidaire');
   const awa2 = await env.guest(t, w, 'Aminata', 'Ville de Lyon', { viewport: PHONE });
@@ -92,7 +63,7 @@ test('roles: the facilitator designates a representative in one step; a particip
   noProblems(w.fac, jean, awa2);
 });
 
-test('sign-off: called, endorsed on a phone, changed since, the difference, endorsed again, agreed (fr, en)', { skip: waitingFor('roles', 'signoff') }, async (t) => {
+test('sign-off: called, endorsed on a phone, changed since, the difference, endorsed again, agreed (fr, en)', async (t) => {
   const w = await env.workshop(t, { text: `Quoi${NNBSP}? Un réseau de lieux où les jeunes de la ville pratiquent un sport chaque semaine.\n` });
   const jean = await env.guest(t, w, 'Jean', 'Banque Solidaire', { viewport: PHONE });
   const awa = await env.guest(t, w, 'Aminata', 'Ville de Lyon');
@@ -150,7 +121,7 @@ test('sign-off: called, endorsed on a phone, changed since, the difference, endo
   noProblems(w.fac, jean, awa);
 });
 
-test('observers: a link made in one step, shown again after a reload, followed read-only on a phone, revoked with a clear message', { skip: waitingFor('roles', 'observer') }, async (t) => {
+test('observers: a link made in one step, shown again after a reload, followed read-only on a phone, revoked with a clear message', async (t) => {
   const w = await env.workshop(t, { text: `Quoi${NNBSP}?\n` });
   await w.fac.locator('#share-toggle').click();
   await w.fac.locator('#observer-create').click();
@@ -172,12 +143,29 @@ test('observers: a link made in one step, shown again after a reload, followed r
   assert.equal(await obs.locator('#statement').getAttribute('readonly'), '');
   await w.fac.locator('#presence-count', { hasText: '1 observateur·rice' }).waitFor();
   await w.fac.locator('#observers', { hasText: 'Odile' }).waitFor();
+  // Nothing that does not apply: no one to invite, help about following, not writing.
+  assert.equal(await obs.locator('#share-toggle').isHidden(), true, 'observers invite nobody');
+  assert.equal(await obs.locator('#share-panel').isHidden(), true);
+  assert.match(await obs.locator('#statement-help').textContent(), /^Vous suivez le texte en direct/);
+  assert.match(await w.fac.locator('#statement-help').textContent(), /^Tout le monde écrit/);
+  // The replay counts the observer apart too, as the live page does.
+  const replay = await env.page(t);
+  await replay.goto(`${w.invite}/replay`);
+  await replay.locator('.presence .count', { hasText: `1 personne · 1 observateur·rice` }).waitFor();
+  await replay.locator('#replay-observers', { hasText: 'Odile' }).waitFor();
+  assert.equal(await replay.locator('#replay-present', { hasText: 'Odile' }).count(), 0, 'not among the people taking part');
+  await replay.close();
 
   // The statement live, with the facilitator's caret; polls without controls.
   await typeAt(w.fac, 'Un réseau de lieux.');
   await until(async () => (await statement(obs)).includes('Un réseau de lieux.'), { message: 'the observer sees the text' });
   await obs.locator('.rcaret').first().waitFor();
-  await w.fac.locator('.ready-launch').first().click().catch(() => {});
+  // A poll launched in one step: the observer reads its question, with nothing to pick.
+  await w.fac.locator('#poll-new-toggle').click();
+  await w.fac.locator('.ready-launch[data-ready="vision"]').click();
+  await obs.locator('.poll-question', { hasText: 'la même vision du résultat visé' }).waitFor();
+  await obs.locator('.field-hint', { hasText: 'Vous observez' }).first().waitFor();
+  assert.equal(await obs.locator('.ballot input').count(), 0, 'no choice to pick for an observer');
   await axe(obs, 'the observer page on a phone');
   await obs.screenshot({ path: path.join(SHOTS, 'observer-phone-fr.png'), fullPage: true });
   await obs.locator('#lang-switch').click();
@@ -190,4 +178,28 @@ test('observers: a link made in one step, shown again after a reload, followed r
   await w.fac.locator('#observer-create').waitFor();
   await obs.locator('#msg-heading', { hasText: 'This observer link was revoked' }).waitFor();
   noProblems(w.fac, obs);
+});
+
+test('endorsing from a page served over plain http to another machine (no Web Crypto there): the server takes the hash', async (t) => {
+  // A laptop on the room's network serves http://192.168.x.y: not a secure
+  // context, so the browser has no crypto.subtle. A host name other than
+  // localhost, resolved to this machine, makes the same kind of page.
+  const lan = await launchBrowser({ args: ['--host-resolver-rules=MAP atelier-lan.test 127.0.0.1'] });
+  t.after(() => lan.close());
+  const w = await env.workshop(t, { text: `Quoi${NNBSP}? Un réseau de lieux sportifs.\n` });
+  const { page: jean } = await openPage(lan, { viewport: PHONE });
+  const invite = w.invite.replace(/^http:\/\/[^/]+/, `http://atelier-lan.test:${new URL(w.invite).port}`);
+  await join(jean, invite, 'Jean', 'Banque Solidaire');
+  assert.deepEqual(await jean.evaluate(() => [window.isSecureContext, typeof crypto.subtle]), [false, 'undefined'], 'an insecure page, without Web Crypto');
+  await person(w.fac, 'Jean').getByRole('button', { name: 'Désigner représentant·e' }).click();
+  await w.fac.locator('#signoff-toggle').click();
+  await jean.locator('#signoff-endorse').click();
+  await w.fac.locator('.signoff-row[data-org="Banque Solidaire"] .signoff-state', { hasText: 'a validé' }).waitFor();
+  // Only one organisation present: its endorsement is the agreement, on both pages.
+  await w.fac.locator('#signoff-agreed.is-current', { hasText: 'Accord trouvé' }).waitFor();
+  await jean.locator('#signoff-agreed.is-current', { hasText: 'Accord trouvé' }).waitFor();
+  // The page compares hashes too: an edit makes the endorsement "changed since" there.
+  await typeAt(w.fac, ' Le dimanche aussi.', { after: 'sportifs.' });
+  await jean.locator('.signoff-row[data-org="Banque Solidaire"] .badge-changed').waitFor();
+  noProblems(w.fac, jean);
 });

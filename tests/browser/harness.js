@@ -49,11 +49,12 @@ export async function startServer({ redisPort, port, args = [] } = {}) {
   return server;
 }
 
-export async function launchBrowser() {
+/** Chromium; `args`: more command-line switches (e.g. a host name resolved to this machine). */
+export async function launchBrowser({ args = [] } = {}) {
   return chromium.launch({
     executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
     headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', ...args],
   });
 }
 

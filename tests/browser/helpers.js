@@ -84,3 +84,18 @@ export async function marksApart(page, what) {
   }
   return boxes.length;
 }
+
+/** A person's line in a page's presence list. */
+export const person = (page, name) => page.locator('.presence li.person', { hasText: name });
+
+/** The id of the phase a page shows under way (null: none). */
+export const currentPhase = (page) => page.evaluate(() => document.querySelector('.agenda-step[aria-current="step"]')?.dataset.phase ?? null);
+
+/** The countdown a page shows, in seconds (negative: overrun), and whether paused; null when none. */
+export async function countdown(page) {
+  const text = await page.locator('#agenda-countdown').textContent();
+  const m = /(\+?)(?:(\d+):)?(\d+):(\d\d)/.exec(text);
+  if (!m) return null;
+  const s = Number(m[2] || 0) * 3600 + Number(m[3]) * 60 + Number(m[4]);
+  return { s: m[1] ? -s : s, paused: /pause/.test(text), text };
+}

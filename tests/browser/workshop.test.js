@@ -83,7 +83,7 @@ test('join: keyboard alone, from the invite link, with organisations suggested',
   // Presence, at the facilitator: grouped by organisation, facilitator marked.
   const groups = shared.page.locator('.org-group');
   await until(async () => (await groups.count()) === 2, { message: 'two organisations' });
-  assert.deepEqual(await shared.page.locator('.org-name').allTextContents(), ['Banque', 'Ville de Lyon']);
+  assert.deepEqual(await shared.page.locator('.presence .org-name').allTextContents(), ['Banque', 'Ville de Lyon']);
   shared.jean = page;
   noProblems(page, shared.page);
 });
@@ -155,7 +155,9 @@ test('names, organisations and titles are shown as text, never as HTML', async (
   await typeAt(b, ' <svg onload=alert(2)>');
 
   await a.locator('.person-name', { hasText: evil }).waitFor();
-  assert.equal(await a.locator('.org-name').filter({ hasText: '<i>' }).count(), 1);
+  assert.equal(await a.locator('.presence .org-name').filter({ hasText: '<i>' }).count(), 1);
+  // The facilitator's balance names the organisation too, as text.
+  await a.locator('#balance .org-name').filter({ hasText: '<i>' }).waitFor();
   await until(async () => (await a.locator('.rcaret-label').allTextContents()).includes(evil), { message: 'caret label' });
   assert.equal(await a.locator('#workshop-title').textContent(), '<script>alert("t")</script> Atelier');
   assert.equal(await a.locator('img, svg:not(.swatch), script:not([src])').count(), 0, 'no element made from data');

@@ -120,6 +120,11 @@ describe('the agenda and its timer', { timeout: 120000 }, () => {
     await step({ type: 'phase_next' });
     const done = await step({ type: 'phase_next' });
     assert.equal(done.timer.phase, null, 'after the last phase the agenda is done');
+    // Said as done (not "not started yet"), on both processes (step() compared them) and in a welcome there.
+    assert.deepEqual(done.timer, { phase: null, started_at: null, ends_at: null, paused_at: null, extended_ms: 0, done: true });
+    const late = h.client({ server: s2, workshop: w.id, name: 'Tardif', organisation: 'Asso' });
+    assert.deepEqual((await late.start()).agenda.timer, done.timer);
+    late.close();
 
     // The history: every step, with who did it.
     const hist = await fetchAllHistory(s2.port, w.id, { only: 'marks' });

@@ -161,7 +161,7 @@ class Harness {
   // joins by resuming with c's token at c's revision.
   twin(c, opts = {}) {
     const t = this.client({
-      server: c.server, workshop: c.workshop, name: c.name, organisation: c.organisation, key: c.key, ...opts,
+      server: c.server, workshop: c.workshop, name: c.name, organisation: c.organisation, key: c.key, observe: c.observe, ...opts,
     });
     t.token = c.token;
     t.participant = c.participant;
@@ -251,14 +251,16 @@ let clientSeq = 0;
 //   server state at `rev`, plus `inflight` (sent, not acked), plus `pending`
 //   (local edits composed while waiting), exactly like a ShareDB client.
 class Client extends EventEmitter {
-  constructor({ server, url, workshop, name, organisation, key, reconnect = false, tag, record = Infinity, protocols } = {}) {
+  // observe: the observer key to join with (then organisation is optional).
+  constructor({ server, url, workshop, name, organisation, key, observe, reconnect = false, tag, record = Infinity, protocols } = {}) {
     super();
     this.server = server;
     this.url = url;
     this.workshop = workshop;
     this.name = name || `Client ${clientSeq}`;
-    this.organisation = organisation || 'Tests';
+    this.organisation = organisation || (observe ? '' : 'Tests');
     this.key = key;
+    this.observe = observe;
     this.reconnect = reconnect;
     this.tag = tag || `c${clientSeq}`;
     clientSeq++;
@@ -407,9 +409,10 @@ class Client extends EventEmitter {
       m.resume = { token: this.token, rev: this.rev };
     } else {
       m.name = this.name;
-      m.organisation = this.organisation;
+      if (this.organisation || !this.observe) m.organisation = this.organisation;
     }
     if (this.key !== undefined) m.key = this.key;
+    if (this.observe !== undefined && !m.resume) m.observer_key = this.observe;
     return { ...m, ...extra };
   }
 

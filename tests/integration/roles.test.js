@@ -13,10 +13,25 @@
 // (everyone sees `asks`, in role messages, the welcome and the record),
 // asking twice stores nothing; a facilitator on the other process declines
 // or accepts; only a pending request is answered.
+//
+// A poll limited to representatives (representatives_only): only a
+// representative votes for their organisation; a participant, a facilitator
+// and a representative made a participant again are forbidden and change
+// nothing; a role given through one process counts on the other.
+//
+// The exports list the people with their roles: representatives and
+// facilitators marked within their organisation, observers counted and
+// listed apart, never as an organisation (with an organisation of their
+// own or none), never a first arrival; the JSON export's participants carry
+// their roles.
+//
+// A role changed while a process could not hear the announcements is read
+// back from the records when its subscription is up again. A participant who
+// resumes with the facilitator key is a facilitator in their record too.
 
 const { describe, test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
-const { Harness, waitUntil, getJson, fetchAllHistory } = require('./harness');
+const { Harness, waitUntil, getJson, fetchAllHistory, bearer, csvTables, unhtml } = require('./harness');
 
 const peopleKey = (w) => `atelier:{w:${w}}:people`;
 
@@ -172,6 +187,130 @@ describe('roles', { timeout: 120000 }, () => {
     assert.deepEqual(hist.events.filter((e) => e.type === 'role').map((e) => [e.role, e.asks, e.by]), [
       ['participant', 'representative', undefined], ['participant', undefined, fac.participant.id],
       ['participant', 'representative', undefined], ['representative', undefined, fac.participant.id]]);
+    h.assertNoProblems();
+  });
+  test('a poll limited to representatives: only representatives vote, on either process; everyone else is forbidden and changes nothing', { timeout: 60000 }, async () => {
+    const [s1, s2] = h.servers;
+    const w = await s1.createWorkshop({ title: 'Représentant·es' });
+    const { fac, jean, lea } = await cast(w, s1);
+    const ballots = (poll) => h.redis.command('HGETALL', `atelier:{w:${w.id}}:ballots:${poll}`);
+    const def = { kind: 'single', question: 'Signons-nous ?', choices: ['Oui', 'Non'], respondents: 'organisations' };
+
+    // Only on a poll organisations answer, and only a boolean.
+    await fac.refused({ type: 'poll_create', ...def, respondents: 'people', representatives_only: true }, 'bad_request');
+    await fac.refused({ type: 'poll_create', ...def, representatives_only: 'yes' }, 'bad_request');
+    const leaSees = lea.waitFor((m) => m.type === 'poll' && m.poll.representatives_only, 5000, 'the poll, on the other process');
+    const { poll } = await fac.must({ type: 'poll_create', ...def, representatives_only: true, open: true, visibility: 'live' }, 'poll');
+    assert.equal(poll.representatives_only, true);
+    assert.equal((await leaSees).poll.id, poll.id);
+    assert.equal(JSON.parse(await h.redis.command('HGET', `atelier:{w:${w.id}}:polls`, poll.id)).representatives_only, true);
+
+    // Made a representative of Banque; Léa (Asso) and the facilitator (Ville) are not.
+    await fac.must({ type: 'role_set', participant: jean.participant.id, role: 'representative' }, 'role');
+    await waitUntil(() => jean.role === 'representative', 5000, 'Jean told');
+    await lea.refused({ type: 'vote', poll: poll.id, ballot: 0 }, 'forbidden');
+    await fac.refused({ type: 'vote', poll: poll.id, ballot: 0 }, 'forbidden');
+    assert.deepEqual(await ballots(poll.id), []);
+    const mine = await jean.must({ type: 'vote', poll: poll.id, ballot: 1 }, 'my_ballot');
+    assert.deepEqual([mine.ballot, mine.by.participant], [1, jean.participant.id]);
+
+    // Léa made one through the first process: her own process reads the role back, and her vote counts.
+    await fac.must({ type: 'role_set', participant: lea.participant.id, role: 'representative' }, 'role');
+    await waitUntil(() => lea.role === 'representative', 5000, 'Léa told, on the other process');
+    await lea.must({ type: 'vote', poll: poll.id, ballot: 0 }, 'my_ballot');
+
+    // Jean a participant again: he may no longer vote nor withdraw; Banque's answer stands.
+    await fac.must({ type: 'role_set', participant: jean.participant.id, role: 'participant' }, 'role');
+    await waitUntil(() => jean.role === 'participant', 5000, 'Jean a participant again');
+    await jean.refused({ type: 'vote', poll: poll.id, ballot: null }, 'forbidden');
+    const stored = await ballots(poll.id);
+    assert.deepEqual(stored.filter((_, i) => i % 2 === 0).sort(), ['Asso', 'Banque']);
+    // A welcome says the limit too.
+    const late = h.client({ server: s2, workshop: w.id, name: 'Tard', organisation: 'Asso' });
+    assert.equal((await late.start()).polls.find((p) => p.id === poll.id).representatives_only, true);
+    late.close();
+    h.assertNoProblems();
+  });
+  test('the exports: people with their roles, observers apart and never an organisation (md, html, json, csv; fr, en)', { timeout: 60000 }, async () => {
+    const [s1, s2] = h.servers;
+    const w = await s1.createWorkshop({ title: 'Qui était là' });
+    const { fac, jean } = await cast(w, s1);
+    await fac.must({ type: 'role_set', participant: jean.participant.id, role: 'representative' }, 'role');
+    const { key } = await fac.must({ type: 'observer_link', action: 'create' }, 'observer_link');
+    for (const [name, organisation] of [['Zoé', undefined], ['Inès', 'Fondation']]) {
+      await h.client({ server: s2, workshop: w.id, name, organisation, observe: key }).start();
+    }
+    const exp = async (q) => {
+      const r = await s1.http('GET', `/api/workshops/${w.id}/export?${q}`, { headers: bearer(w.facilitator_key), timeoutMs: 10000 });
+      assert.equal(r.status, 200, `${q}: ${r.status} ${r.text.slice(0, 200)}`);
+      return r.text;
+    };
+    const N = '\u202F';
+    // Arrivals are marks written after the welcome: wait until the observers' are there.
+    await waitUntil(async () => (await fetchAllHistory(s1.port, w.id, { only: 'marks' })).events.filter((e) => e.type === 'arrived').length === 5, 5000, 'five arrivals');
+
+    const md = await exp('format=md&lang=fr');
+    for (const want of [
+      '· 3 personnes · 3 organisations · 2 observateur·rices\n',
+      '| Asso | 1 |\n| Banque | 1 |\n| Ville | 1 |\n\n',
+      `## Personnes\n\n- Asso${N}: Léa\n- Banque${N}: Jean (représentant·e)\n- Ville${N}: Awa (animateur·rice)\n- Observateur·rices (2)${N}: Inès (Fondation), Zoé\n\n`,
+    ]) assert.ok(md.includes(want), `missing ${JSON.stringify(want)} in:\n${md}`);
+    assert.ok(!md.includes('| Fondation |') && !md.includes('|  |'), md);
+    assert.deepEqual(md.match(/Première arrivée.*$/gm), [`Première arrivée${N}: Ville`, `Première arrivée${N}: Banque`, `Première arrivée${N}: Asso`]);
+    const mdEn = await exp('format=md&lang=en');
+    assert.ok(mdEn.includes('· 3 people · 3 organisations · 2 observers\n'), mdEn);
+    assert.ok(mdEn.includes('## People\n\n- Asso: Léa\n- Banque: Jean (representative)\n- Ville: Awa (facilitator)\n- Observers (2): Inès (Fondation), Zoé\n'), mdEn);
+    const html = unhtml(await exp('format=html&lang=fr'));
+    assert.ok(html.includes(`Banque${N}: Jean (représentant·e)`) && html.includes(`Observateur·rices (2)${N}: Inès (Fondation), Zoé`), html);
+
+    const json = JSON.parse(await exp('format=json'));
+    assert.deepEqual(json.participants.map((p) => [p.name, p.org, p.role]), [
+      ['Awa', 'Ville', 'facilitator'], ['Inès', 'Fondation', 'observer'], ['Jean', 'Banque', 'representative'],
+      ['Léa', 'Asso', 'participant'], ['Zoé', '', 'observer']]);
+
+    for (const lang of ['fr', 'en']) {
+      const moments = csvTables(await exp(`format=csv&lang=${lang}`)).pop();
+      const arrivals = moments.filter((r) => r[1] === (lang === 'fr' ? 'Première arrivée' : 'First arrival')).map((r) => r[2]);
+      assert.deepEqual(arrivals, ['Ville', 'Banque', 'Asso'], `${lang}: ${JSON.stringify(moments)}`);
+    }
+    h.assertNoProblems();
+  });
+  test('a role changed while the announcements could not be heard is read back when the subscription is up again', { timeout: 30000 }, async () => {
+    const [s1] = h.servers;
+    const w = await s1.createWorkshop({ title: 'Pas entendu' });
+    const { fac, jean } = await cast(w, s1);
+    // Changed behind the processes' backs: the record only, no announcement.
+    const record = await storedPerson(h, w.id, jean.participant.id);
+    await h.redis.command('HSET', peopleKey(w.id), jean.participant.id, JSON.stringify({ ...record, role: 'representative' }));
+    const told = [fac, jean].map((c) => c.waitFor((m) => m.type === 'role' && m.participant === jean.participant.id, 10000, `${c.tag}: the role, read back`));
+    await h.redis.command('CLIENT', 'KILL', 'TYPE', 'pubsub');
+    for (const m of await Promise.all(told)) {
+      assert.deepEqual([m.role, m.asks, m.by], ['representative', undefined, undefined]);
+      assert.equal(typeof m.at, 'number');
+    }
+    // Its rights follow: a representative may no longer ask to be one.
+    await jean.refused({ type: 'representative_request' }, 'forbidden');
+    h.assertNoProblems();
+  });
+  test('a participant who resumes with the facilitator key is a facilitator in the stored record too', { timeout: 30000 }, async () => {
+    const [s1, s2] = h.servers;
+    const w = await s1.createWorkshop({ title: 'Promu·e' });
+    const { jean } = await cast(w, s1);
+    await jean.must({ type: 'representative_request' }, 'role');
+    assert.equal((await storedPerson(h, w.id, jean.participant.id)).asks, 'representative');
+    const promoted = h.twin(jean, { server: s2, key: w.facilitator_key });
+    promoted.role = 'facilitator'; // the role it expects back (the harness checks a resume keeps it)
+    const welcome = await promoted.start();
+    assert.deepEqual([welcome.role, welcome.participant.role, welcome.participant.asks], ['facilitator', 'facilitator', undefined]);
+    const record = await storedPerson(h, w.id, jean.participant.id);
+    assert.deepEqual([record.role, record.asks, record.name, record.organisation], ['facilitator', undefined, 'Jean', 'Banque']);
+    // A process that loads the workshop afterwards reads it so.
+    const s3 = await h.addServer();
+    const late = h.client({ server: s3, workshop: w.id, name: 'Tard', organisation: 'Asso' });
+    const seen = late.waitFor((m) => m.type === 'arrived' && m.participant.id === jean.participant.id, 5000, 'Jean, on the new process');
+    const wl = await late.start();
+    const jeanThere = wl.participants.find((p) => p.id === jean.participant.id) || (await seen).participant;
+    assert.equal(jeanThere.role, 'facilitator');
     h.assertNoProblems();
   });
 });

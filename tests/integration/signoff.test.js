@@ -188,7 +188,9 @@ describe('sign-off', { timeout: 120000 }, () => {
       };
       const NNBSP = '\u202f';
       const fr = await exported('md', 'fr');
-      require('node:fs').writeFileSync(require('node:path').join(__dirname, '..', 'artifacts', 'signoff-resume-fr.md'), fr);
+      const artifacts = require('node:path').join(__dirname, '..', 'artifacts');
+      require('node:fs').mkdirSync(artifacts, { recursive: true }); // a fresh clone has none yet
+      require('node:fs').writeFileSync(require('node:path').join(artifacts, 'signoff-resume-fr.md'), fr);
       assert.match(fr, /## Validation de l.énoncé/);
       assert.ok(fr.includes(`Énoncé adopté le `) && fr.includes(`(révision ${rev1}, SHA-256 ${sha256(text1)}) par les organisations présentes${NNBSP}: Asso, Banque, Ville.`), fr);
       assert.ok(fr.includes("C'est l'énoncé final") || fr.includes('C’est l’énoncé final'), 'the final text is the agreed one');
@@ -211,6 +213,19 @@ describe('sign-off', { timeout: 120000 }, () => {
       assert.ok(decisions.at(-1).includes('Statement agreed') && decisions.at(-1).includes('Asso, Banque, Ville'), decisions.at(-1));
       const csvFr = await exported('csv', 'fr');
       assert.ok(csvFr.includes('Décision') && csvFr.includes('Refusé') && csvFr.includes('Énoncé adopté'));
+
+      // An edit after the agreement (the workshop reopened): the summary says so and quotes the text agreed.
+      await fac.must({ type: 'workshop_reopen' }, 'workshop');
+      awa.submit([[...text1].length, 'Et après.']);
+      await waitUntil(() => awa.idle && awa.text !== text1);
+      const quoted = (t) => t.split('\n').map((l) => (l ? `> ${l}` : '>')).join('\n');
+      const frAfter = await exported('md', 'fr');
+      assert.ok(frAfter.includes("L'énoncé a changé depuis") || frAfter.includes('L’énoncé a changé depuis'), frAfter);
+      const lead = frAfter.indexOf('Le texte adopté');
+      assert.ok(lead > 0, frAfter);
+      assert.ok(frAfter.indexOf(quoted(text1.trimEnd()), lead) > lead, `the text agreed is quoted after its lead:\n${frAfter}`);
+      const enAfter = await exported('md', 'en');
+      assert.ok(enAfter.includes('The statement changed since') && enAfter.includes('The text agreed'), enAfter);
       h.assertNoProblems();
     });
 

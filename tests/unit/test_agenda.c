@@ -165,9 +165,11 @@ START_TEST(test_timer_sequence) {
     ck_assert_int_eq(request(&a, "{\"type\":\"phase_next\"}", T0 + 40 * MIN, &c, &why), PROTO_OK);
     ck_assert_str_eq(c.event, "agenda_done");
     ck_assert(!a.timer.phase[0]);
+    ck_assert(a.timer.done); /* done, not "not started yet" */
     ck_assert_int_eq(agenda_time_left(&a.timer, T0), 0);
     ck_assert_int_eq(request(&a, "{\"type\":\"phase_next\"}", T0 + 41 * MIN, &c, &why), PROTO_OK);
     ck_assert_str_eq(c.phase, "what"); /* none under way: the first */
+    ck_assert(!a.timer.done); /* running again */
 }
 END_TEST
 
@@ -264,6 +266,17 @@ START_TEST(test_json_round_trip) {
     agenda_write_timer(&t, &b.timer);
     ck_assert_str_eq(sbuf_data(&t),
                      "{\"phase\":null,\"started_at\":null,\"ends_at\":null,\"paused_at\":null,\"extended_ms\":0}");
+    /* Done: said, and read back as stored (a restart, another process). */
+    b.timer.done = true;
+    sbuf_reset(&t);
+    agenda_write_timer(&t, &b.timer);
+    ck_assert_str_eq(sbuf_data(&t),
+                     "{\"phase\":null,\"started_at\":null,\"ends_at\":null,\"paused_at\":null,\"extended_ms\":0,\"done\":true}");
+    agenda back;
+    agenda_read_stored(&back, NULL, sbuf_data(&t));
+    ck_assert(back.timer.done && !back.timer.phase[0]);
+    agenda_read_stored(&back, NULL, "{\"phase\":null,\"started_at\":null,\"ends_at\":null,\"paused_at\":null,\"extended_ms\":0}");
+    ck_assert(!back.timer.done);
     sbuf_free(&t);
     free(phases);
 }

@@ -208,7 +208,7 @@ START_TEST(test_organisation_answers) {
                                 "\"respondents\":\"organisations\"}", 100);
     const char *why;
     ck_assert_int_eq(poll_open(p, true, &why), POLL_OK);
-    const poll_voter_id awa = {"pAwa", "Awa", "Ville", 5000};
+    const poll_voter_id awa = {"pAwa", "Awa", "Ville", 5000, false};
     poll_ballot yes = {.picks = 1};
     ck_assert_int_eq(poll_vote_org(p, &awa, &yes, &why), POLL_OK);
     char pub[4096], res[4096], ans[1024];
@@ -444,11 +444,14 @@ static void fixture_init(fixture *f) {
                            "\"choices\":[\"Oui, \\\"commun\\\"\",\"=Non\"]}", 1795833700000LL);
     ck_assert_int_eq(poll_open(f->p, true, &why), POLL_OK);
     const char *orgs[] = {"Ville", "Ville", "Ville", "Banque", "Banque", "Banque", "Asso"};
+    const char *names[] = {"Awa", "Zoé", "Léo", "Jean", "Bea", "Marc *M*", "Lou"};
+    const wk_role roles[] = {WK_FACILITATOR, WK_PARTICIPANT, WK_PARTICIPANT, WK_REPRESENTATIVE, WK_PARTICIPANT,
+                             WK_REPRESENTATIVE, WK_PARTICIPANT};
     for (unsigned i = 0; i < 7; i++) {
         char pid[8];
         snprintf(pid, sizeof pid, "p%u", i);
         vote(f->p, pid, orgs[i], i < 3 ? 0 : 1);
-        export_book_person(&f->book, orgs[i]);
+        export_book_person(&f->book, names[i], orgs[i], roles[i]);
     }
     ck_assert_int_eq(poll_close(f->p, true, &why), POLL_OK);
     ck_assert_int_eq(poll_set_visibility(f->p, true, POLL_RESULTS_REVEALED, &why), POLL_OK);
@@ -475,7 +478,7 @@ static void fixture_free(fixture *f) {
 START_TEST(test_markdown_summary) {
     fixture f;
     fixture_init(&f);
-    export_meta m = {"Partenariat *Lyon*", 1795833600000LL, 1795833900000LL, 42, "Quoi ?\n- emploi\n\nPourquoi ?", NULL, NULL};
+    export_meta m = {"Partenariat *Lyon*", 1795833600000LL, 1795833900000LL, 42, "Quoi ?\n- emploi\n\nPourquoi ?", NULL, NULL, NULL};
     sbuf b;
     sbuf_init(&b, 0);
     export_markdown(&b, &m, &f.book, &f.st, EXPORT_FR);
@@ -537,7 +540,7 @@ START_TEST(test_summary_in_the_zone_and_ended) {
     e = ev("1795834120000-0", end);
     export_book_event(&f.book, &e);
     when_zone paris = {"Europe/Paris", winter_paris, NULL};
-    export_meta m = {"T", 1795833600000LL, 0, 0, "", &paris, NULL};
+    export_meta m = {"T", 1795833600000LL, 0, 0, "", &paris, NULL, NULL};
     sbuf b;
     sbuf_init(&b, 0);
     export_markdown(&b, &m, &f.book, &f.st, EXPORT_FR);
@@ -560,10 +563,92 @@ START_TEST(test_summary_in_the_zone_and_ended) {
 }
 END_TEST
 
+/* Every one of want[0..n) is in text. */
+#define ASSERT_ALL_IN(text, want)                                                                                    \
+    for (size_t i_ = 0; i_ < sizeof(want) / sizeof *(want); i_++)                                                    \
+    ck_assert_msg(strstr((text), (want)[i_]), "missing %s in:\n%s", (want)[i_], (text))
+
+/* The people with their roles (protocol/agreement.md, "Roles"):
+ * representatives and facilitators marked within their organisation,
+ * observers counted and listed apart, never as an organisation, with or
+ * without one, and never a first arrival. */
+START_TEST(test_people_and_roles) {
+    fixture f;
+    fixture_init(&f);
+    export_book_person(&f.book, "Paul", "", WK_OBSERVER);
+    export_book_person(&f.book, "Inès", "Fondation", WK_OBSERVER);
+    const char *obs[] = {"type", "arrived", "participant", "p7", "name", "Paul", "org", "", "role", "observer", NULL};
+    const char *obs2[] = {"type", "arrived", "participant", "p8", "name", "Inès", "org", "Fondation", "role", "observer", NULL};
+    hist_event e = ev("1795833670000-0", obs);
+    export_book_event(&f.book, &e);
+    e = ev("1795833680000-0", obs2);
+    export_book_event(&f.book, &e);
+    ck_assert_uint_eq(f.book.people, 7);
+    ck_assert_uint_eq(f.book.observers, 2);
+    ck_assert_uint_eq(f.book.norgs, 3); /* no "" and no "Fondation" */
+    export_meta m = {"T", 1795833600000LL, 0, 0, "", NULL, NULL};
+    sbuf b;
+    sbuf_init(&b, 0);
+    export_markdown(&b, &m, &f.book, &f.st, EXPORT_FR);
+    const char *want_fr[] = {
+        "0 révision · 7 personnes · 3 organisations · 2 observateur·rices\n",
+        "| Asso | 1 |\n| Banque | 3 |\n| Ville | 3 |\n\n",
+        "## Personnes\n\n"
+        "- Asso" N ": Lou\n"
+        "- Banque" N ": Bea, Jean (représentant·e), Marc \\*M\\* (représentant·e)\n"
+        "- Ville" N ": Awa (animateur·rice), Léo, Zoé\n"
+        "- Observateur·rices (2)" N ": Inès (Fondation), Paul\n\n## ",
+    };
+    ASSERT_ALL_IN(str(&b), want_fr);
+    ck_assert_msg(!strstr(str(&b), "Première arrivée" N ": \n") && !strstr(str(&b), "Première arrivée" N ": Fondation"),
+                  "an observer is never an organisation's arrival:\n%s", str(&b));
+    ck_assert_ptr_null(strstr(str(&b), "| Fondation |"));
+    ck_assert_ptr_null(strstr(str(&b), "|  |"));
+    sbuf_reset(&b);
+    export_markdown(&b, &m, &f.book, &f.st, EXPORT_EN);
+    const char *want_en[] = {
+        "0 revisions · 7 people · 3 organisations · 2 observers\n",
+        "## People\n\n- Asso: Lou\n- Banque: Bea, Jean (representative), Marc \\*M\\* (representative)\n"
+        "- Ville: Awa (facilitator), Léo, Zoé\n- Observers (2): Inès (Fondation), Paul\n",
+    };
+    ASSERT_ALL_IN(str(&b), want_en);
+    sbuf_reset(&b);
+    export_html(&b, &m, &f.book, &f.st, EXPORT_FR, "N0nce");
+    ck_assert_msg(strstr(str(&b), "<li>Observateur·rices (2)" N ": Inès (Fondation), Paul</li>"), "%s", str(&b));
+    sbuf_reset(&b);
+    export_csv(&b, &m, &f.book, &f.st, EXPORT_FR); /* no arrival of an observer among the moments */
+    ck_assert_ptr_null(strstr(str(&b), "Fondation"));
+    ck_assert_ptr_null(strstr(str(&b), "Première arrivée;\r\n"));
+    ck_assert_ptr_null(strstr(str(&b), "Première arrivée;;"));
+    sbuf_free(&b);
+    fixture_free(&f);
+}
+END_TEST
+
+/* One observer and nobody else: a count, no organisation at all. */
+START_TEST(test_only_an_observer) {
+    export_book book;
+    export_book_init(&book);
+    export_book_person(&book, "Paul", NULL, WK_OBSERVER);
+    hist_state st;
+    hist_state_init(&st);
+    export_meta m = {"T", 1795833600000LL, 0, 0, "", NULL, NULL};
+    sbuf b;
+    sbuf_init(&b, 0);
+    export_markdown(&b, &m, &book, &st, EXPORT_EN);
+    ck_assert_msg(strstr(str(&b), "· 0 people · 0 organisations · 1 observer\n"), "%s", str(&b));
+    ck_assert_msg(strstr(str(&b), "| Organisation | People |\n|---|---:|\n\n"), "%s", str(&b));
+    ck_assert_msg(strstr(str(&b), "## People\n\n- Observers (1): Paul\n"), "%s", str(&b));
+    sbuf_free(&b);
+    hist_state_free(&st);
+    export_book_free(&book);
+}
+END_TEST
+
 START_TEST(test_html_summary) {
     fixture f;
     fixture_init(&f);
-    export_meta m = {"<script>alert(1)</script> & \"co\"", 1795833600000LL, 0, 1, "Quoi ?\n<b>gras</b>", NULL, NULL};
+    export_meta m = {"<script>alert(1)</script> & \"co\"", 1795833600000LL, 0, 1, "Quoi ?\n<b>gras</b>", NULL, NULL, NULL};
     sbuf b;
     sbuf_init(&b, 0);
     export_html(&b, &m, &f.book, &f.st, EXPORT_FR, "N0nce");
@@ -599,7 +684,7 @@ END_TEST
 START_TEST(test_csv_results) {
     fixture f;
     fixture_init(&f);
-    export_meta m = {"T", 1795833600000LL, 1795833900000LL, 42, "", NULL, NULL};
+    export_meta m = {"T", 1795833600000LL, 1795833900000LL, 42, "", NULL, NULL, NULL};
     sbuf b;
     sbuf_init(&b, 0);
     export_csv(&b, &m, &f.book, &f.st, EXPORT_FR);
@@ -663,7 +748,7 @@ START_TEST(test_csv_scale_and_text) {
     scale_and_text_init(&f);
     export_book book;
     export_book_init(&book);
-    export_meta m = {"T", 1795833600000LL, 0, 0, "", NULL, NULL};
+    export_meta m = {"T", 1795833600000LL, 0, 0, "", NULL, NULL, NULL};
     sbuf b;
     sbuf_init(&b, 0);
     export_csv(&b, &m, &book, &f.st, EXPORT_FR);
@@ -690,7 +775,7 @@ START_TEST(test_markdown_scale_and_text) {
     scale_and_text_init(&f);
     export_book book;
     export_book_init(&book);
-    export_meta m = {"T", 1795833600000LL, 0, 0, "", NULL, NULL};
+    export_meta m = {"T", 1795833600000LL, 0, 0, "", NULL, NULL, NULL};
     sbuf b;
     sbuf_init(&b, 0);
     export_markdown(&b, &m, &book, &f.st, EXPORT_FR);
@@ -761,7 +846,7 @@ static char *summary_of(poll_t *p, export_lang lang) {
     hist_state_add(&st, &e);
     export_book book;
     export_book_init(&book);
-    export_meta m = {"T", 1795833600000LL, 0, 0, "", NULL, NULL};
+    export_meta m = {"T", 1795833600000LL, 0, 0, "", NULL, NULL, NULL};
     sbuf b;
     sbuf_init(&b, 0);
     export_markdown(&b, &m, &book, &st, lang);
@@ -823,8 +908,8 @@ static void org_fixture_init(org_fixture *f) {
     const char *why;
     ck_assert_int_eq(poll_open(f->p, true, &why), POLL_OK);
     ck_assert_int_eq(poll_open(f->s, true, &why), POLL_OK);
-    const poll_voter_id awa = {"pAwa", "Awa", "Ville", 1795833660000LL}, lea = {"pLea", "Léa", "Ville", 1795833720000LL},
-                        zoe = {"pZoe", "Zoé *Z*", "Banque", 1795833780000LL};
+    const poll_voter_id awa = {"pAwa", "Awa", "Ville", 1795833660000LL, false}, lea = {"pLea", "Léa", "Ville", 1795833720000LL, false},
+                        zoe = {"pZoe", "Zoé *Z*", "Banque", 1795833780000LL, false};
     poll_ballot first = {.picks = 1}, both = {.picks = 3}, third = {.picks = 4}, four = {.value = 4};
     ck_assert_int_eq(poll_vote_org(f->p, &awa, &first, &why), POLL_OK);
     ck_assert_int_eq(poll_vote_org(f->p, &zoe, &third, &why), POLL_OK);
@@ -846,7 +931,7 @@ START_TEST(test_markdown_organisation_answers) {
     export_book book;
     export_book_init(&book);
     const when_zone paris = {"Europe/Paris", winter_paris, NULL};
-    export_meta m = {"T", 1795833600000LL, 0, 0, "", &paris, NULL};
+    export_meta m = {"T", 1795833600000LL, 0, 0, "", &paris, NULL, NULL};
     sbuf b;
     sbuf_init(&b, 0);
     export_markdown(&b, &m, &book, &f.st, EXPORT_FR);
@@ -897,7 +982,7 @@ START_TEST(test_csv_organisation_answers) {
     export_book book;
     export_book_init(&book);
     const when_zone paris = {"Europe/Paris", winter_paris, NULL};
-    export_meta m = {"T", 1795833600000LL, 0, 0, "", &paris, NULL};
+    export_meta m = {"T", 1795833600000LL, 0, 0, "", &paris, NULL, NULL};
     sbuf b;
     sbuf_init(&b, 0);
     export_csv(&b, &m, &book, &f.st, EXPORT_FR);
@@ -956,7 +1041,7 @@ START_TEST(test_threshold_note_per_poll) {
     add_poll_event(&st, "2-0", "poll_opened", "Q", q);
     export_book book;
     export_book_init(&book);
-    export_meta m = {"T", 1795833600000LL, 0, 0, "", NULL, NULL};
+    export_meta m = {"T", 1795833600000LL, 0, 0, "", NULL, NULL, NULL};
     sbuf b;
     sbuf_init(&b, 0);
     export_markdown(&b, &m, &book, &st, EXPORT_EN);
@@ -990,6 +1075,8 @@ static Suite *hist_suite(void) {
     tcase_add_test(tc, test_markdown_summary);
     tcase_add_test(tc, test_summary_in_the_zone_and_ended);
     tcase_add_test(tc, test_html_summary);
+    tcase_add_test(tc, test_people_and_roles);
+    tcase_add_test(tc, test_only_an_observer);
     tcase_add_test(tc, test_no_column_repeats_all);
     tcase_add_test(tc, test_csv_results);
     tcase_add_test(tc, test_csv_scale_and_text);

@@ -1370,7 +1370,7 @@ static const char *ORG_SINGLE3 =
 
 /* An organisation's vote by one of its members at time at. */
 static poll_err org_vote(poll_t *p, const char *pid, const char *name, const char *org, poll_ballot b, int64_t at) {
-    const poll_voter_id who = {pid, name, org, at};
+    const poll_voter_id who = {pid, name, org, at, false};
     const char *why = NULL;
     poll_err e = poll_vote_org(p, &who, &b, &why);
     if (e != POLL_OK) ck_assert_ptr_nonnull(why);
@@ -1438,6 +1438,65 @@ START_TEST(org_ballots_replace_each_other) {
     p = make(SINGLE3, "o2", true);
     ck_assert_int_eq(org_vote(p, "pA", "Awa", "Ville", pick(1), 1), POLL_EBAD_REQUEST);
     ck_assert_uint_eq(p->respondents, 0);
+    poll_free(p);
+}
+END_TEST
+
+/* A poll limited to representatives (protocol/agreement.md, "Rights"):
+ * only on organisation answers, a boolean, said in the poll object and its
+ * record; only a representative's vote counts, anyone else's is forbidden
+ * and changes nothing. */
+START_TEST(representatives_only) {
+    static const char *REPS =
+        "{\"kind\":\"single\",\"question\":\"Q ?\",\"choices\":[\"a\",\"b\",\"c\"],\"respondents\":\"organisations\","
+        "\"representatives_only\":true}";
+    ck_assert_int_eq(def_err(REPS), POLL_OK);
+    ck_assert_int_eq(def_err("{\"kind\":\"scale\",\"question\":\"Q\",\"respondents\":\"organisations\",\"representatives_only\":false}"), POLL_OK);
+    ck_assert_int_eq(def_err("{\"kind\":\"scale\",\"question\":\"Q\",\"representatives_only\":true}"), POLL_EBAD_REQUEST);
+    ck_assert_int_eq(def_err("{\"kind\":\"scale\",\"question\":\"Q\",\"respondents\":\"people\",\"representatives_only\":true}"), POLL_EBAD_REQUEST);
+    ck_assert_int_eq(def_err("{\"kind\":\"scale\",\"question\":\"Q\",\"respondents\":\"organisations\",\"representatives_only\":1}"), POLL_EBAD_REQUEST);
+    ck_assert_int_eq(def_err("{\"kind\":\"scale\",\"question\":\"Q\",\"respondents\":\"organisations\",\"representatives_only\":null}"), POLL_EBAD_REQUEST);
+    ck_assert_int_eq(def_err("{\"kind\":\"scale\",\"question\":\"Q\",\"respondents\":\"organisations\",\"representatives_only\":\"true\"}"), POLL_EBAD_REQUEST);
+    poll_def c = {.kind = POLL_SCALE, .question = strdup("Q"), .representatives_only = true};
+    const char *why = NULL;
+    ck_assert_int_eq(poll_def_check(&c, &why), POLL_EBAD_REQUEST);
+    poll_def_free(&c);
+
+    /* Said in the poll object only when set. */
+    poll_t *p = make(REPS, "r1", true);
+    sbuf b;
+    sbuf_init(&b, 0);
+    poll_write_public(&b, p);
+    ck_assert_ptr_nonnull(strstr(str(&b), ",\"respondents\":\"organisations\",\"threshold\":1,\"representatives_only\":true"));
+    sbuf_reset(&b);
+    poll_t *plain = make(ORG_SINGLE3, "r2", true);
+    poll_write_public(&b, plain);
+    ck_assert_ptr_null(strstr(str(&b), "representatives_only"));
+    poll_free(plain);
+
+    /* A participant (or a facilitator) is refused and nothing moves; a
+     * representative answers for their organisation. */
+    const poll_voter_id member = {"pJ", "Jean", "Ville", 1000, false}, rep = {"pA", "Awa", "Ville", 2000, true};
+    poll_ballot one = pick(1);
+    why = NULL;
+    ck_assert_int_eq(poll_vote_org(p, &member, &one, &why), POLL_EFORBIDDEN);
+    ck_assert_ptr_nonnull(why);
+    ck_assert_uint_eq(p->respondents, 0);
+    ck_assert_ptr_null(poll_org_find(p, "Ville"));
+    ck_assert_int_eq(poll_vote_org(p, &member, &NONE, NULL), POLL_EFORBIDDEN);
+    ck_assert_int_eq(poll_vote_org(p, &rep, &one, NULL), POLL_OK);
+    ck_assert_int_eq(poll_vote_org(p, &member, &NONE, NULL), POLL_EFORBIDDEN); /* nor withdraw it */
+    ck_assert_uint_eq(p->respondents, 1);
+    ck_assert_str_eq(poll_org_find(p, "Ville")->by, "pA");
+
+    /* The record keeps the limit. */
+    sbuf_reset(&b);
+    poll_store_write(&b, p);
+    poll_t *back = NULL;
+    ck_assert_int_eq(poll_store_read(str(&b), strlen(str(&b)), &back, &why), POLL_OK);
+    ck_assert(back->def.representatives_only);
+    poll_free(back);
+    sbuf_free(&b);
     poll_free(p);
 }
 END_TEST
@@ -1790,6 +1849,7 @@ static Suite *suite(void) {
     tcase_add_test(tc, names_read_back);
     tcase_add_test(tc, upvoters_across_words);
     tcase_add_test(tc, org_ballots_replace_each_other);
+    tcase_add_test(tc, representatives_only);
     tcase_add_test(tc, property_org_ballots);
     tcase_add_test(tc, org_results_and_alignment_example);
     tcase_add_test(tc, threshold_rules);

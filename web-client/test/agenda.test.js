@@ -140,6 +140,7 @@ test('the store: the welcome, the timer steps and what is announced', () => {
   assert.equal(s.known, true);
   assert.equal(s.current, null);
   assert.equal(s.left(), null);
+  assert.equal(s.done, false, 'not started yet');
   const timer = { phase: 'ph1', started_at: T0 + 1000, ends_at: T0 + 1000 + 20 * MIN, paused_at: null, extended_ms: 0 };
   clock.advance(1000);
   s.receive({ type: 'agenda', now: T0 + 1000, phases: PHASES, timer });
@@ -155,7 +156,9 @@ test('the store: the welcome, the timer steps and what is announced', () => {
   s.receive({ type: 'agenda', now: T0 + 361000, phases: PHASES, timer: { ...timer, ends_at: timer.ends_at + 10 * MIN, extended_ms: 5 * MIN } });
   assert.equal(s.left().ms, 24 * MIN);
   s.receive({ type: 'agenda', now: T0 + 362000, phases: [...PHASES, { id: 'ph4', title: 'Plus', minutes: 5 }], timer: { ...timer, ends_at: timer.ends_at + 10 * MIN, extended_ms: 5 * MIN } });
-  s.receive({ type: 'agenda', now: T0 + 400000, phases: PHASES, timer: { phase: null, started_at: null, ends_at: null, paused_at: null, extended_ms: 0 } });
+  assert.equal(s.done, false, 'under way');
+  s.receive({ type: 'agenda', now: T0 + 400000, phases: PHASES, timer: { phase: null, started_at: null, ends_at: null, paused_at: null, extended_ms: 0, done: true } });
+  assert.equal(s.done, true, 'finished, as the server says');
   assert.deepEqual(said, [
     ['agenda.announceStarted', 'ph1', null],
     ['agenda.announcePaused', 'ph1', null],

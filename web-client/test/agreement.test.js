@@ -183,7 +183,15 @@ test('signoffModel: each organisation decided or waiting, changed since, the agr
 test('sha256Hex: the UTF-8 bytes, lower-case hex', async () => {
   assert.equal(await sha256Hex('abc'), 'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
   assert.equal(await sha256Hex('Quoi ?\n🌍 é'), sha('Quoi ?\n🌍 é'));
-  assert.equal(await sha256Hex('x', null), null, 'no Web Crypto: no hash');
+});
+
+test('sha256Hex without Web Crypto (plain http to another machine): the same digest, a 1 MB text too', async () => {
+  for (const text of ['', 'abc', 'Quoi ?\n🌍 é', 'é'.repeat(70000)]) {
+    assert.equal(await sha256Hex(text, undefined), sha(text), `${text.length} code units`);
+  }
+  const big = 'Nous voulons des quartiers où chacun·e trouve sa place 🤝\n'.repeat(18000); // about 1 MB
+  assert.ok(Buffer.byteLength(big) > 1e6);
+  assert.equal(await sha256Hex(big, null), sha(big));
 });
 
 test('endorse sends the committed text\'s revision and hash, not local edits; decline checks its reason', async () => {

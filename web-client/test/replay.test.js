@@ -230,6 +230,30 @@ test('presence and polls folded from the marks', () => {
   assert.deepEqual(rp.timelineMarks().map((x) => x.kind), ['arrival', 'arrival', 'arrival', 'poll', 'poll']);
 });
 
+test('roles in the replay: a designation while present changes the person\'s role; observers keep theirs', () => {
+  const ev = (type, x) => ({ type, rev: 0, t: 1, ...x });
+  const jean = { participant: 'j', name: 'Jean', org: 'Banque', role: 'participant' };
+  const odile = { participant: 'o', name: 'Odile', org: '', role: 'observer' };
+  const rp = new Replay();
+  rp.addMarks([
+    ev('created', { title: 'T' }),
+    ev('arrived', jean), // 1
+    ev('arrived', odile), // 2
+    ev('role', { participant: 'j', name: 'Jean', org: 'Banque', role: 'participant', asks: 'representative' }), // 3: asks
+    ev('role', { participant: 'j', name: 'Jean', org: 'Banque', role: 'representative', by: 'a' }), // 4
+    ev('role', { participant: 'x', name: 'Gone', org: 'Banque', role: 'representative', by: 'a' }), // 5: not present
+    ev('role', { participant: 'j', name: 'Jean', org: 'Banque', role: 'participant', by: 'a' }), // 6
+  ]);
+  rp.finishMarks(0);
+  const roles = (i) => rp.momentAt(i).present.map((p) => `${p.name}:${p.role}`);
+  assert.deepEqual(roles(2), ['Jean:participant', 'Odile:observer']);
+  assert.deepEqual(roles(3), ['Jean:participant', 'Odile:observer']);
+  assert.equal(rp.momentAt(3).present, rp.momentAt(2).present, 'a request changes nobody\'s role');
+  assert.deepEqual(roles(4), ['Jean:representative', 'Odile:observer']);
+  assert.deepEqual(roles(5), ['Jean:representative', 'Odile:observer']);
+  assert.deepEqual(roles(6), ['Jean:participant', 'Odile:observer']);
+});
+
 /** A fake server holding `events`, paging like protocol/history.md. */
 function fakeApi(h, { calls } = {}) {
   const marks = h.events.filter((e) => e.type !== 'op');

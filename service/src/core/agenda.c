@@ -166,6 +166,8 @@ static void timer_read(agenda_timer *t, const agenda *a, const char *json) {
         t->paused_at = stored_ms(o, "paused_at");
         t->paused = cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(o, "paused_at"));
         t->extended_ms = stored_ms(o, "extended_ms");
+    } else {
+        t->done = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "done"));
     }
     cJSON_Delete(o);
 }
@@ -216,6 +218,7 @@ proto_err agenda_next(agenda *a, int64_t now, agenda_change *c, const char **why
         return PROTO_OK;
     }
     memset(&a->timer, 0, sizeof a->timer); /* after the last: the agenda is done */
+    a->timer.done = true; /* said, so that clients tell "done" from "not started yet" */
     change_init(c, "agenda_done", NULL, 0);
     return PROTO_OK;
 }
@@ -325,6 +328,7 @@ void agenda_write_timer(sbuf *b, const agenda_timer *t) {
     put_ms_or_null(b, ",\"paused_at\":", on && t->paused, t->paused_at);
     sbuf_puts(b, ",\"extended_ms\":");
     sbuf_put_i64(b, on ? t->extended_ms : 0);
+    if (!on && t->done) sbuf_puts(b, ",\"done\":true");
     sbuf_putc(b, '}');
 }
 

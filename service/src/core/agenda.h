@@ -52,6 +52,8 @@ typedef struct agenda_timer {
     bool paused;                             /* frozen since paused_at */
     int64_t paused_at;                       /* ms, while paused */
     int64_t extended_ms;                     /* added by phase_extend since it started */
+    bool done;                               /* no phase under way because the last one ended
+                                              * (agenda_done), not because none started yet */
 } agenda_timer;
 
 typedef struct agenda {

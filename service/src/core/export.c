@@ -29,6 +29,11 @@ void export_book_init(export_book *b) {
 
 void export_book_free(export_book *b) {
     for (size_t i = 0; i < b->norgs; i++) free(b->orgs[i].name);
+    for (size_t i = 0; i < b->npersons; i++) {
+        free(b->persons[i].name);
+        free(b->persons[i].org);
+    }
+    free(b->persons);
     for (size_t i = 0; i < b->nmoments; i++) free(b->moments[i].subject);
     for (size_t i = 0; i < b->ndecisions; i++) {
         free(b->decisions[i].name);
@@ -55,7 +60,24 @@ static export_org *org_get(export_book *b, const char *name) {
     return &b->orgs[b->norgs++];
 }
 
-void export_book_person(export_book *b, const char *org) {
+/* Keep who they are for the list of people. */
+static void person_add(export_book *b, const char *name, const char *org, wk_role role) {
+    char *n = strdup(name ? name : ""), *o = strdup(org ? org : "");
+    if (!n || !o || !vec_reserve((void **)&b->persons, &b->persons_cap, b->npersons, sizeof *b->persons)) {
+        free(n);
+        free(o);
+        b->oom = true;
+        return;
+    }
+    b->persons[b->npersons++] = (export_person){n, o, role};
+}
+
+void export_book_person(export_book *b, const char *name, const char *org, wk_role role) {
+    person_add(b, name, org, role);
+    if (role == WK_OBSERVER) { /* counted apart, never in an organisation */
+        b->observers++;
+        return;
+    }
     export_org *o = org_get(b, org ? org : "");
     if (!o) return;
     o->people++;
@@ -105,7 +127,8 @@ void export_book_event(export_book *b, const hist_event *e) {
         b->ended = ended && !b->oom ? (long)b->nmoments - 1 : -1;
         return;
     }
-    if (strcmp(e->type, "arrived") == 0 && e->org) {
+    bool observer = e->role && strcmp(e->role, wk_role_name(WK_OBSERVER)) == 0;
+    if (strcmp(e->type, "arrived") == 0 && e->org && e->org[0] && !observer) {
         export_org *o = org_get(b, e->org);
         if (o && !o->arrived) {
             o->arrived = true;
@@ -156,6 +179,9 @@ typedef struct words {
     const char *answered_by, *answered_at; /* CSV headers of an organisation's answer */
     char decimal;
     bool zero_singular;       /* "0 révision" in French, "0 revisions" in English */
+    const char *observer, *observers;     /* one, several: counted apart from the people taking part */
+    const char *observers_h;              /* the list of people's last item */
+    const char *role_mark[WK_OBSERVER + 1]; /* after a name in the list of people; NULL: no mark */
 } words;
 
 /* French, written with plain spaces: doc_words sets the typography. */
@@ -194,6 +220,8 @@ static const words FR = {
     "Répondu par", "Répondu le",
     ',',
     true,
+    "observateur·rice", "observateur·rices", "Observateur·rices",
+    {[WK_REPRESENTATIVE] = "représentant·e", [WK_FACILITATOR] = "animateur·rice"},
 };
 
 static const words EN = {
@@ -228,6 +256,8 @@ static const words EN = {
     "Answered by", "Answered at",
     '.',
     false,
+    "observer", "observers", "Observers",
+    {[WK_REPRESENTATIVE] = "representative", [WK_FACILITATOR] = "facilitator"},
 };
 
 /* The word for n things. */
@@ -277,6 +307,7 @@ typedef struct signoff_words {
     const char *agreed;               /* "Énoncé adopté le DATE par : A, B (révision R)." */
     const char *agreed_final;         /* ... it is the statement above */
     const char *agreed_changed;       /* ... the statement changed since */
+    const char *agreed_text;          /* the lead of the text agreed, quoted after it */
     const char *endorsed, *declined;  /* "approuve la révision", "refuse (révision" */
     const char *reason;
     const char *csv_decision, *csv_person, *csv_org, *csv_rev, *csv_reason; /* CSV headers */
@@ -289,6 +320,7 @@ static const signoff_words SIGNOFF_FR = {
     "Énoncé adopté le %s (révision %lld, SHA-256 %s) par les organisations présentes : ",
     "C'est l'énoncé final ci-dessus.",
     "L'énoncé a changé depuis : le texte final ci-dessus n'est pas celui qui a été adopté.",
+    "Le texte adopté :",
     "approuve l'énoncé de la révision", "refuse l'énoncé de la révision",
     "motif : ",
     "Décision", "Personne", "Organisation", "Révision", "Motif",
@@ -301,6 +333,7 @@ static const signoff_words SIGNOFF_EN = {
     "Statement agreed on %s (revision %lld, SHA-256 %s) by the organisations present: ",
     "It is the final statement above.",
     "The statement changed since: the final text above is not the one agreed.",
+    "The text agreed:",
     "endorses the statement of revision", "declines the statement of revision",
     "reason: ",
     "Decision", "Person", "Organisation", "Revision", "Reason",
@@ -644,6 +677,7 @@ static void summary_title(doc *d, const export_meta *m, const export_book *bk, c
     doc_wordsf(d, " · %lld %s · %u %s · %zu %s", (long long)m->rev, count_word(w, m->rev, w->revision, w->revisions),
                bk->people, count_word(w, bk->people, w->person, w->people), norgs,
                count_word(w, (int64_t)norgs, w->organisation, w->organisations));
+    if (bk->observers) doc_wordsf(d, " · %u %s", bk->observers, count_word(w, bk->observers, w->observer, w->observers));
     doc_para_end(d);
     if (bk->ended < 0) return;
     const export_moment *end = &bk->moments[bk->ended];
@@ -680,6 +714,60 @@ static void summary_organisations(doc *d, const export_book *bk, const words *w)
         doc_row_end(d);
     }
     doc_table_end(d);
+}
+
+/* Observers last; the others by organisation, then name (byte order). */
+static int by_org_then_name(const void *a, const void *b) {
+    const export_person *x = *(const export_person *const *)a, *y = *(const export_person *const *)b;
+    bool xo = x->role == WK_OBSERVER, yo = y->role == WK_OBSERVER;
+    if (xo != yo) return xo ? 1 : -1;
+    int c = xo ? 0 : strcmp(x->org, y->org);
+    return c ? c : strcmp(x->name, y->name);
+}
+
+/* ", Jean (représentant·e)": one name in a list item, its role marked. */
+static void person_name(doc *d, const export_person *p, bool first, const words *w) {
+    if (!first) doc_words(d, ", ");
+    doc_text(d, p->name);
+    const char *mark = p->role == WK_OBSERVER ? NULL : w->role_mark[p->role];
+    if (mark) doc_wordsf(d, " (%s)", mark);
+}
+
+/* "- Banque : Jean (représentant·e), Marc", one item per organisation, then
+ * "- Observateur·rices (2) : Zoé (Fondation), Paul": observers apart, each
+ * with the organisation they named, if any. */
+static void summary_people(doc *d, const export_book *bk, const words *w) {
+    if (!bk->npersons) return;
+    doc_heading(d, 2);
+    doc_words(d, w->people_h);
+    doc_heading_end(d, 2);
+    const export_person *sorted[bk->npersons];
+    for (size_t i = 0; i < bk->npersons; i++) sorted[i] = &bk->persons[i];
+    qsort(sorted, bk->npersons, sizeof *sorted, by_org_then_name);
+    doc_list(d);
+    for (size_t i = 0; i < bk->npersons; i++) {
+        const export_person *p = sorted[i];
+        bool group_starts = i == 0 || (p->role == WK_OBSERVER) != (sorted[i - 1]->role == WK_OBSERVER) ||
+                            (p->role != WK_OBSERVER && strcmp(p->org, sorted[i - 1]->org) != 0);
+        if (group_starts && i) doc_item_end(d);
+        if (group_starts && p->role == WK_OBSERVER) {
+            doc_item(d);
+            doc_wordsf(d, "%s (%u)%s", w->observers_h, bk->observers, w->colon);
+        } else if (group_starts) {
+            doc_item(d);
+            doc_text(d, p->org);
+            doc_words(d, w->colon);
+        }
+        person_name(d, p, group_starts, w);
+        if (p->role == WK_OBSERVER && p->org[0]) {
+            doc_words(d, " (");
+            doc_text(d, p->org);
+            doc_words(d, ")");
+        }
+    }
+    doc_item_end(d);
+    doc_list_end(d);
+    if (d->format == DOC_MARKDOWN) sbuf_putc(d->out, '\n'); /* a heading follows: the list ends here */
 }
 
 static void summary_statement(doc *d, const char *text, const words *w) {
@@ -891,6 +979,15 @@ static void summary_signoff(doc *d, const export_meta *m, const export_book *bk,
         doc_words(d, ". ");
         doc_words(d, final ? sw->agreed_final : sw->agreed_changed);
         doc_para_end(d);
+        if (!final && m->agreed_text) {
+            em_para(d, sw->agreed_text);
+            if (m->agreed_text[0]) doc_quote(d, m->agreed_text);
+            else {
+                doc_para(d);
+                doc_words(d, w->empty_statement);
+                doc_para_end(d);
+            }
+        }
     }
     if (!bk->ndecisions) {
         doc_para(d);
@@ -926,6 +1023,7 @@ static void summary(sbuf *out, doc_format format, const export_meta *m, const ex
     doc_begin(&d, out, format, w->french, m->title, style_nonce ? style_nonce : "");
     summary_title(&d, m, bk, w);
     summary_organisations(&d, bk, w);
+    summary_people(&d, bk, w);
     summary_statement(&d, m->text, w);
     summary_signoff(&d, m, bk, &polls->signoff, w);
     summary_polls(&d, m, polls, w);

@@ -21,6 +21,7 @@
 #include "core/hist.h"
 #include "core/sbuf.h"
 #include "core/when.h"
+#include "core/workshop.h"
 
 typedef enum { EXPORT_FR, EXPORT_EN } export_lang;
 
@@ -60,16 +61,27 @@ typedef struct export_decision {
 
 typedef struct export_org {
     char *name;               /* as the participants joined with */
-    unsigned people;          /* participants who joined with it */
+    unsigned people;          /* people who joined with it (observers never count) */
     bool arrived;             /* its first arrival is a moment already */
 } export_org;
 
+/* Someone who joined, with their role (protocol/agreement.md, "Roles"). */
+typedef struct export_person {
+    char *name;               /* as they joined */
+    char *org;                /* their organisation; "" for an observer who named none */
+    wk_role role;             /* the role their record has now */
+} export_person;
+
 /* What the summary says beyond the final state: who took part, and when
- * things happened. Fed person by person and mark by mark. */
+ * things happened. Fed person by person and mark by mark. Observers are
+ * counted apart: they never make or join an organisation. */
 typedef struct export_book {
     export_org *orgs;         /* in order of first appearance */
     size_t norgs, orgs_cap;
-    unsigned people;          /* everyone who joined */
+    unsigned people;          /* everyone who joined to take part (observers not included) */
+    unsigned observers;       /* observers who joined */
+    export_person *persons;   /* everyone who joined, observers included, in the order fed */
+    size_t npersons, persons_cap;
     export_moment *moments;   /* in time order */
     size_t nmoments, moments_cap;
     long ended;               /* index in moments of the last end, when no reopening came after it; -1 while open */
@@ -87,17 +99,20 @@ typedef struct export_meta {
     const char *text;         /* the final statement */
     const when_zone *zone;    /* the workshop's time zone (NULL: UTC) */
     const export_phases *phases; /* the phases run and the contribution balance (NULL: no such sections) */
+    const char *agreed_text;  /* the statement when last agreed (NULL: unknown; shown when it is not the final one) */
 } export_meta;
 
 void export_book_init(export_book *b);
 void export_book_free(export_book *b);
-/* One participant who joined (from the stored participant records). */
-void export_book_person(export_book *b, const char *org);
-/* One event, in stream order: the creation, arrivals, poll steps, the end
- * and reopening of the workshop become moments; endorsements and declines
- * are recorded. The summary and the CSV then say, from polls->signoff (the
- * folded state), whether the statement was agreed, by whom, and whether it
- * is the final text. */
+/* One person who joined (from the stored participant records): name and
+ * organisation as they joined ("" or NULL: none, an observer), their role. */
+void export_book_person(export_book *b, const char *name, const char *org, wk_role role);
+/* One event, in stream order: the creation, arrivals (an organisation's
+ * first, observers' never), poll steps, the end and reopening of the
+ * workshop become moments; endorsements and declines are recorded. The
+ * summary and the CSV then say, from polls->signoff (the folded state),
+ * whether the statement was agreed, by whom, and whether it is the final
+ * text. */
 void export_book_event(export_book *b, const hist_event *e);
 
 /* The summary in Markdown. polls: the final state (facilitator's view);

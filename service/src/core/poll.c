@@ -154,6 +154,8 @@ static poll_err translation_check(const poll_def *d, const poll_translation *t, 
 static poll_err respondents_check(const poll_def *d, const char **why) {
     if ((size_t)d->respondents >= COUNT(respondents_names))
         return poll__fail(why, POLL_EBAD_REQUEST, "respondents must be \"people\" or \"organisations\"");
+    if (d->representatives_only && d->respondents != POLL_ORGANISATIONS)
+        return poll__fail(why, POLL_EBAD_REQUEST, "only a poll organisations answer is limited to representatives");
     if (d->respondents == POLL_ORGANISATIONS) {
         if (d->kind == POLL_TEXT)
             return poll__fail(why, POLL_EBAD_REQUEST, "organisations answer single, multiple and scale polls, not text polls");

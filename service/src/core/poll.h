@@ -92,6 +92,7 @@ typedef struct poll_def {
     unsigned max;        /* multiple: most picks per ballot; text: most live answers per participant; else 0 */
     poll_respondents respondents; /* people or organisations; organisations never for text polls */
     unsigned threshold;  /* people: POLL_THRESHOLD_MIN..POLL_THRESHOLD_MAX; organisations: always 1; 0: the default */
+    bool representatives_only; /* organisations only: only their representatives answer for them */
     poll_translation translations[POLL_LANGS]; /* stored and relayed as given; none by default */
 } poll_def;
 
@@ -225,13 +226,16 @@ typedef struct poll_voter_id {
     const char *name;    /* their name (1..PROTO_NAME_MAX code points) */
     const char *org;     /* their organisation: the one the ballot is for */
     int64_t at;          /* ms since the epoch, handed in */
+    bool representative; /* they are one of its representatives (role "representative") */
 } poll_voter_id;
 
 /* Organisation answers (poll_org.c), while open: sets the voter's
  * organisation's one ballot (b `none`: withdraws it), whoever set it before;
  * every accepted vote records who cast it and when, so the organisation's
  * members see who changed its answer. poll_vote refuses these polls, and
- * this refuses polls that people answer. */
+ * this refuses polls that people answer. On a poll limited to
+ * representatives, anyone but a representative is POLL_EFORBIDDEN (a
+ * facilitator too: a facilitator is never an organisation's representative). */
 poll_err poll_vote_org(poll_t *p, const poll_voter_id *who, const poll_ballot *b, const char **why);
 /* The organisation named org, or NULL when no member voted yet. */
 const poll_org *poll_org_find(const poll_t *p, const char *org);

@@ -77,7 +77,7 @@ double poll__org_mean(const poll_org *o);
 /* ---- poll_json.c: JSON pieces the wire and the store record share ---- */
 
 /* "id":…,"kind":…,"question":…[,"choices":[…]][,"max":N][,"respondents":…][,"threshold":N]
- * [,"translations":{…}],"state":…,"results":…,"created":N */
+ * [,"representatives_only":true][,"translations":{…}],"state":…,"results":…,"created":N */
 void poll__put_head(sbuf *b, const poll_t *p);
 /* A ballot as on the wire: an index, an array of indexes, a scale value, or null. */
 void poll__put_ballot(sbuf *b, const poll_t *p, const poll_ballot *bl);

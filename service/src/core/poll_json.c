@@ -38,6 +38,14 @@ static poll_err choices_from_json(const cJSON *ch, poll_def *d, const char **why
     return strings_from_json(ch, &d->choices, &d->nchoices, why);
 }
 
+/* d->representatives_only from "representatives_only" (ro, NULL when
+ * absent: false); whether the poll allows it is poll_def_check's. */
+static poll_err representatives_from_json(const cJSON *ro, poll_def *d, const char **why) {
+    if (ro && !cJSON_IsBool(ro)) return poll__fail(why, POLL_EBAD_REQUEST, "representatives_only must be true or false");
+    d->representatives_only = cJSON_IsTrue(ro);
+    return POLL_OK;
+}
+
 /* d->respondents and d->threshold from "respondents" (r) and "threshold"
  * (t), either absent: people, and the default threshold of the respondents. */
 static poll_err respondents_from_json(const cJSON *r, const cJSON *t, poll_def *d, const char **why) {
@@ -122,6 +130,7 @@ poll_err poll_def_from_json(const cJSON *o, poll_def *d, const char **why) {
     if (e == POLL_OK)
         e = respondents_from_json(cJSON_GetObjectItemCaseSensitive(o, "respondents"),
                                   cJSON_GetObjectItemCaseSensitive(o, "threshold"), d, why);
+    if (e == POLL_OK) e = representatives_from_json(cJSON_GetObjectItemCaseSensitive(o, "representatives_only"), d, why);
     if (e == POLL_OK && tr) e = translations_from_json(tr, d, why);
     if (e == POLL_OK) e = poll_def_check(d, why);
     if (e != POLL_OK) poll_def_free(d);
@@ -233,7 +242,8 @@ static void put_translations(sbuf *b, const poll_def *d) {
     if (!first) sbuf_putc(b, '}');
 }
 
-/* "kind":…,"question":…[,"choices":[…]][,"max":N][,"respondents":…,"threshold":N][,"translations":{…}] */
+/* "kind":…,"question":…[,"choices":[…]][,"max":N][,"respondents":…,"threshold":N][,"representatives_only":true]
+ * [,"translations":{…}] */
 static void put_def(sbuf *b, const poll_t *p) {
     const poll_def *d = &p->def;
     sbuf_puts(b, "\"kind\":\"");
@@ -248,6 +258,7 @@ static void put_def(sbuf *b, const poll_t *p) {
     if (states_respondents(p))
         sbuf_printf(b, ",\"respondents\":\"%s\",\"threshold\":%u", poll_respondents_name(d->respondents),
                     poll_threshold(p));
+    if (d->representatives_only) sbuf_puts(b, ",\"representatives_only\":true");
     put_translations(b, d);
 }
 

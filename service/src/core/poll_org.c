@@ -41,6 +41,8 @@ poll_err poll_vote_org(poll_t *p, const poll_voter_id *who, const poll_ballot *b
     /* A name follows the same rule as an organisation's (a label). */
     if (!who || !b || !poll__valid_pid(who->pid) || !poll__valid_org(who->name) || !poll__valid_org(who->org))
         return poll__fail(why, POLL_EBAD_REQUEST, "an organisation's ballot needs a participant, their name and their organisation");
+    if (p->def.representatives_only && !who->representative)
+        return poll__fail(why, POLL_EFORBIDDEN, "only the organisations' representatives answer this poll");
     if (!b->none && (e = poll__ballot_check(p, b, why)) != POLL_OK) return e;
     long oi = poll__org_get(p, who->org);
     if (oi < 0) return poll__fail(why, POLL_EINTERNAL, "out of memory");

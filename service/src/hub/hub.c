@@ -217,6 +217,7 @@ void hub_notify_state(void *ud, bool up) {
         hub_workshop_reread(r);
         hub_signoff_reread(r);
         hub_observer_reread(r);
+        hub_role_reread(r);
         hub_agenda_reread(r);
         hub_balance_due(r);
         if (!r->w->in_flight && !r->catching_up) hub_room_catch_up(r);

@@ -24,14 +24,20 @@ void hub_agenda_write_welcome(const hub_room *r, sbuf *b) {
 }
 
 /* Everyone here hears the agenda; the requester's copy (conn, when not 0) carries its id. */
+typedef struct agenda_news {
+    const agenda *agenda;               /* the agenda now */
+    int64_t now;                        /* the server's time it is told at */
+} agenda_news;
+
+/* agenda_write_message as a hub_writer of agenda_news. */
+static void write_agenda(sbuf *b, const void *arg, const char *idjson) {
+    const agenda_news *n = arg;
+    agenda_write_message(b, n->agenda, n->now, idjson);
+}
+
 static void tell(hub_room *r, uint64_t conn, const char *idjson) {
-    hub *h = r->hub;
-    int64_t now = hub_now_ms();
-    agenda_write_message(&h->scratch, &r->agenda, now, NULL);
-    hub_broadcast(r, &h->scratch, conn, -1);
-    if (!conn || !net_session(h->net, conn)) return;
-    agenda_write_message(&h->scratch, &r->agenda, now, idjson);
-    net_send_sbuf(h->net, conn, &h->scratch);
+    const agenda_news n = {&r->agenda, hub_now_ms()};
+    hub_tell(r, write_agenda, &n, NULL, NULL, conn, idjson);
 }
 
 /* One change on its way to Redis. */

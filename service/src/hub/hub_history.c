@@ -61,6 +61,7 @@ typedef struct query {
     export_lang lang;
     export_book book;
     export_phases phases;       /* the phases run and the balance, folded from every event (md, html, csv) */
+    char *agreed_text;          /* the statement at the last `agreed` event (malloc'd; NULL: none seen) */
     sbuf out;                   /* the body being built */
     bool wrote_event;           /* an event is in the JSON export's list already */
     int scan_count;             /* entries asked for by the last event scan */
@@ -75,6 +76,7 @@ static void query_free(query *q) {
     hist_state_free(&q->st);
     export_book_free(&q->book);
     export_phases_free(&q->phases);
+    free(q->agreed_text);
     sbuf_free(&q->out);
     free(q);
 }
@@ -314,6 +316,11 @@ static void got_events(redisReply *reply, void *priv) {
          * take the statement as it was at each of their ends. */
         if (q->kind == Q_EXPORT && (!hist_is_op(&e) || e.rev >= q->text_rev))
             export_phases_event(&q->phases, &e, q->text.buf ? q->text.buf : "");
+        /* The text agreed: the statement as it is at the agreement (its rev is the workshop's then). */
+        if (q->kind == Q_EXPORT && strcmp(e.type, "agreed") == 0) {
+            free(q->agreed_text);
+            q->agreed_text = strdup(q->text.buf ? q->text.buf : "");
+        }
         if (hist_is_op(&e) && e.rev >= q->text_rev) {
             ot_op op;
             ot_op_init(&op);
@@ -532,7 +539,7 @@ static void export_finish(query *q) {
     int64_t ended = q->book.ended >= 0 ? q->book.moments[q->book.ended].t : 0;
     export_phases_finish(&q->phases, ended, q->text.buf ? q->text.buf : "");
     export_meta m = {q->title, q->created, q->last_edit, q->target, q->text.buf ? q->text.buf : "", &tz.zone,
-                     &q->phases};
+                     &q->phases, q->agreed_text};
     if (q->format == F_CSV) export_csv(&q->out, &m, &q->book, &q->st, q->lang);
     else if (q->format == F_HTML) export_html(&q->out, &m, &q->book, &q->st, q->lang, nonce);
     else export_markdown(&q->out, &m, &q->book, &q->st, q->lang);
@@ -607,7 +614,7 @@ static void got_people(redisReply *reply, void *priv) {
         sbuf_puts(b, ",\"participants\":[");
     }
     for (size_t i = 0; i < n; i++) {
-        export_book_person(&q->book, rows[i].org);
+        export_book_person(&q->book, rows[i].name, rows[i].org, wk_role_read(rows[i].role));
         if (q->format == F_JSON) { /* never the participant's secret */
             if (i) sbuf_putc(b, ',');
             hist_write_person(b, rows[i].pid, rows[i].name, rows[i].org, rows[i].role);

@@ -256,6 +256,15 @@ void hub_http_error(hub *h, uint64_t req, int status, proto_err e, const char *w
 void hub_send_error(hub *h, uint64_t conn, proto_err e, const char *why, proto_type re, const char *idjson);
 /* Send the scratch buffer's message to every session of the room but `except`. */
 void hub_broadcast(hub_room *r, sbuf *b, uint64_t except_conn, int except_participant);
+/* Who hears a message: the sessions this lets through (arg: its own data). */
+typedef bool (*hub_audience)(const hub_room *r, const hub_session *s, const void *arg);
+/* Writes a message about arg into b, answering request idjson (NULL: none). */
+typedef void (*hub_writer)(sbuf *b, const void *arg, const char *idjson);
+/* A change is stored: the sessions `may` lets through (NULL: all) hear the
+ * message `write` makes of arg, and the requester (conn, when not 0) gets
+ * its own copy with its request id idjson (hub_tell.c). */
+void hub_tell(hub_room *r, hub_writer write, const void *arg, hub_audience may, const void *may_arg, uint64_t conn,
+              const char *idjson);
 
 /* Presence (hub_presence.c): this process's liveness key and announcements,
  * arrivals, departures and carets relayed between processes, and the
@@ -342,8 +351,7 @@ void hub_poll_reload(hub_room *r, const char *poll_id);
 void hub_poll_reload_all(hub_room *r);
 void hub_poll_room_free(hub_room *r);
 /* Send b's message to the sessions that pass `may` (NULL: all) but connection `except`. b is reset. */
-void hub_send_if(hub_room *r, sbuf *b, bool (*may)(const hub_room *r, const hub_session *s, const void *arg),
-                 const void *arg, uint64_t except);
+void hub_send_if(hub_room *r, sbuf *b, hub_audience may, const void *arg, uint64_t except);
 
 /* Time zones (hub_tz.c): whether one is in the system's tz database, and, while
  * an export is written, its offsets from UTC for the core (core/when.h). */
@@ -428,6 +436,9 @@ void hub_balance_room_free(hub_room *r);
 void hub_role_message(hub *h, hub_session *s, proto_msg *msg);
 /* "ID role ORIGIN PARTICIPANT T BY" from atelier:notify (rest: from ORIGIN). */
 void hub_role_notified(hub_room *r, const char *rest, size_t len);
+/* Read every person's record back (announcements may have been missed):
+ * a role or request that changed meanwhile is told. */
+void hub_role_reread(hub_room *r);
 
 /* The observer link (hub_observer.c): observer_link. */
 void hub_observer_message(hub *h, hub_session *s, proto_msg *msg);
@@ -437,5 +448,8 @@ void hub_observer_write_welcome(const workshop *w, const wk_participant *me, sbu
 void hub_observer_notified(hub_room *r, const char *origin, size_t len);
 /* Read the link back (an announcement may have been missed). */
 void hub_observer_reread(hub_room *r);
+/* The key as Redis has it ("": none): when it is not the room's, the room
+ * takes it as if announced (facilitators told, observers shut out). */
+void hub_observer_take(hub_room *r, const char *key);
 
 #endif

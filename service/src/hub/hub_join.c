@@ -169,11 +169,15 @@ void hub_leave(hub_session *s) {
     hub_room_unref(r);
 }
 
+/* A join waiting for its person's record to be stored. */
 typedef struct join_saved {
     hub_room *room;
     uint64_t conn;
-    int who;
-    char idjson[PROTO_IDJSON_MAX + 1];
+    int who;                            /* the person joining */
+    char idjson[PROTO_IDJSON_MAX + 1];  /* the join's request id */
+    wk_role role;                       /* the role stored: theirs once it is */
+    bool resume;                        /* a resume: the welcome carries what it missed since `from` */
+    int64_t from;
 } join_saved;
 
 static void participant_saved(redisReply *reply, void *priv) {
@@ -181,13 +185,18 @@ static void participant_saved(redisReply *reply, void *priv) {
     hub_room *r = j->room;
     hub *h = r->hub;
     hub_session *s = net_session(h->net, j->conn);
+    bool stored = reply && reply->type != REDIS_REPLY_ERROR && !(reply->type == REDIS_REPLY_INTEGER && reply->integer == 0);
+    if (stored && r->state == ROOM_READY) { /* the person has the role stored (a facilitator asks for nothing) */
+        r->w->people[j->who].role = j->role;
+        if (j->role == WK_FACILITATOR) r->w->people[j->who].asks = false;
+    }
     if (s && s->state == SESS_JOINING) {
         if (!reply || reply->type == REDIS_REPLY_ERROR)
             refuse(h, s, PROTO_EUNAVAILABLE, HUB_UNAVAILABLE, j->idjson);
-        else if (reply->type == REDIS_REPLY_INTEGER && reply->integer == 0) /* deleted by another process, */
-            refuse(h, s, PROTO_ENOT_FOUND, "this workshop was deleted", j->idjson); /* whose word is on its way */
+        else if (!stored) /* deleted by another process, whose word is on its way */
+            refuse(h, s, PROTO_ENOT_FOUND, "this workshop was deleted", j->idjson);
         else
-            finish_join(r, s, j->who, j->idjson, false, 0);
+            finish_join(r, s, j->who, j->idjson, j->resume, j->from);
     }
     free(j);
     hub_room_unref(r);
@@ -214,16 +223,16 @@ static void participant_reread(redisReply *reply, void *priv) {
     hub_room_unref(r);
 }
 
-static bool reread_participant(hub_room *r, uint64_t conn, proto_msg *msg) {
-    const char *tok = msg->u.join.token;
-    const char *dot = strchr(tok, '.');
-    if (!dot || dot - tok != WK_PID_LEN) return false;
+/* Read `field` of hash `key` back, then decide the join again (fn calls
+ * join_decide): false (msg untouched) when it could not go. */
+static bool reread_then_decide(hub_room *r, uint64_t conn, proto_msg *msg, store_reply_fn fn, const char *key,
+                               const char *field, const char *pid) {
     join_reread *jr = calloc(1, sizeof *jr);
     if (!jr) return false;
-    memcpy(jr->pid, tok, WK_PID_LEN);
+    snprintf(jr->pid, sizeof jr->pid, "%s", pid);
     jr->room = r;
     jr->conn = conn;
-    if (!hub_room_cmd(r, participant_reread, jr, "HGET %s %s", r->k_people, jr->pid)) {
+    if (!hub_room_cmd(r, fn, jr, "HGET %s %s", key, field)) {
         free(jr);
         return false;
     }
@@ -232,7 +241,33 @@ static bool reread_participant(hub_room *r, uint64_t conn, proto_msg *msg) {
     return true;
 }
 
+static bool reread_participant(hub_room *r, uint64_t conn, proto_msg *msg) {
+    const char *tok = msg->u.join.token;
+    const char *dot = strchr(tok, '.');
+    if (!dot || dot - tok != WK_PID_LEN) return false;
+    char pid[WK_PID_LEN + 1];
+    memcpy(pid, tok, WK_PID_LEN);
+    pid[WK_PID_LEN] = '\0';
+    return reread_then_decide(r, conn, msg, participant_reread, r->k_people, pid, pid);
+}
+
+/* An observer key this process does not know may be a link made through
+ * another process whose announcement has not arrived yet. */
+static void observer_key_reread(redisReply *reply, void *priv) {
+    join_reread *jr = priv;
+    hub_room *r = jr->room;
+    if (r->state == ROOM_READY && reply && (reply->type == REDIS_REPLY_STRING || reply->type == REDIS_REPLY_NIL))
+        hub_observer_take(r, reply->type == REDIS_REPLY_STRING ? reply->str : "");
+    if (r->state == ROOM_READY) join_decide(r, jr->conn, &jr->msg, true);
+    proto_msg_free(&jr->msg);
+    free(jr);
+    hub_room_unref(r);
+}
+
 void hub_join_ready(hub_room *r, uint64_t conn, proto_msg *msg) { join_decide(r, conn, msg, false); }
+
+static bool save_person(hub_room *r, hub_session *s, int who, wk_role role, const char *idjson, bool resume,
+                        int64_t from);
 
 static void join_resume(hub_room *r, hub_session *s, proto_msg *msg, bool reread) {
     hub *h = r->hub;
@@ -248,12 +283,19 @@ static void join_resume(hub_room *r, hub_session *s, proto_msg *msg, bool reread
         refuse(h, s, PROTO_EFORBIDDEN, "the observer link was revoked", msg->idjson);
         return;
     }
-    if (j->key) w->people[who].role = WK_FACILITATOR;
     if (j->rev > w->rev) {
         refuse(h, s, PROTO_EBAD_REQUEST, "resume revision is ahead of the server's", msg->idjson);
         return;
     }
-    finish_join(r, s, who, msg->idjson, true, j->rev);
+    if (!j->key || w->people[who].role == WK_FACILITATOR) {
+        finish_join(r, s, who, msg->idjson, true, j->rev);
+        return;
+    }
+    /* Resumed with the facilitator key: a facilitator from now on, in the
+     * record too (exports, other processes, later loads), stored before the
+     * welcome says so. */
+    if (!save_person(r, s, who, WK_FACILITATOR, msg->idjson, true, j->rev))
+        refuse(h, s, PROTO_EUNAVAILABLE, HUB_UNAVAILABLE, msg->idjson);
 }
 
 /* {"name","organisation","role","secret"[,"okey"]}: what atelier_person
@@ -285,9 +327,7 @@ static void join_new(hub_room *r, hub_session *s, proto_msg *msg) {
     const proto_join *j = &msg->u.join;
     char pid[WK_PID_LEN + 1], secret[WK_SECRET_LEN + 1];
     pid[0] = 'p';
-    join_saved *js = calloc(1, sizeof *js);
-    if (!js || !net_random_b64url(pid + 1, WK_PID_LEN - 1) || !net_random_b64url(secret, WK_SECRET_LEN)) {
-        free(js);
+    if (!net_random_b64url(pid + 1, WK_PID_LEN - 1) || !net_random_b64url(secret, WK_SECRET_LEN)) {
         refuse(h, s, PROTO_EINTERNAL, "could not create the participant", msg->idjson);
         return;
     }
@@ -297,25 +337,32 @@ static void join_new(hub_room *r, hub_session *s, proto_msg *msg) {
     const char *same = role == WK_OBSERVER ? NULL : wk_same_org(w, j->organisation);
     int who = wk_add_participant(w, pid, secret, j->name, same ? same : j->organisation, role);
     if (who < 0) {
-        free(js);
         refuse(h, s, PROTO_EINTERNAL, "out of memory", msg->idjson);
         return;
     }
     if (role == WK_OBSERVER) snprintf(w->people[who].okey, sizeof w->people[who].okey, "%s", j->observer_key);
-    js->room = r;
-    js->conn = s->conn;
-    js->who = who;
-    snprintf(js->idjson, sizeof js->idjson, "%s", msg->idjson);
+    if (!save_person(r, s, who, role, msg->idjson, false, 0)) refuse(h, s, PROTO_EUNAVAILABLE, HUB_UNAVAILABLE, msg->idjson);
+}
+
+/* Store person who's record with `role` (atelier_person), then finish the
+ * join: false (nothing sent) when it could not go. */
+static bool save_person(hub_room *r, hub_session *s, int who, wk_role role, const char *idjson, bool resume,
+                        int64_t from) {
+    join_saved *js = calloc(1, sizeof *js);
+    if (!js) return false;
+    *js = (join_saved){.room = r, .conn = s->conn, .who = who, .role = role, .resume = resume, .from = from};
+    snprintf(js->idjson, sizeof js->idjson, "%s", idjson);
+    const wk_participant *p = &r->w->people[who];
+    wk_participant stored = *p; /* shares p's strings, only for writing the record */
+    stored.role = role;
     sbuf rec;
     sbuf_init(&rec, 0);
-    write_person_record(&rec, &w->people[who]);
+    write_person_record(&rec, &stored);
     bool ok = sbuf_ok(&rec) && hub_room_cmd(r, participant_saved, js, "FCALL atelier_person 2 %s %s %s %s", r->k_meta,
-                                            r->k_people, pid, sbuf_data(&rec));
+                                            r->k_people, p->id, sbuf_data(&rec));
     sbuf_free(&rec);
-    if (!ok) {
-        free(js);
-        refuse(h, s, PROTO_EUNAVAILABLE, HUB_UNAVAILABLE, msg->idjson);
-    }
+    if (!ok) free(js);
+    return ok;
 }
 
 static void join_decide(hub_room *r, uint64_t conn, proto_msg *msg, bool reread) {
@@ -323,9 +370,12 @@ static void join_decide(hub_room *r, uint64_t conn, proto_msg *msg, bool reread)
     hub_session *s = net_session(h->net, conn);
     if (!s || s->state != SESS_JOINING) return;
     const proto_join *j = &msg->u.join;
+    bool unknown_okey = j->observer_key && !wk_check_observer_key(r->w, j->observer_key);
+    if (unknown_okey && !reread && reread_then_decide(r, conn, msg, observer_key_reread, r->k_meta, "okey", ""))
+        return; /* decided again once the key is read back (msg is the reread's now) */
     if (j->key && !wk_check_key(r->w, j->key))
         refuse(h, s, PROTO_EFORBIDDEN, "this facilitator key is not this workshop's", msg->idjson);
-    else if (j->observer_key && !wk_check_observer_key(r->w, j->observer_key))
+    else if (unknown_okey)
         refuse(h, s, PROTO_EFORBIDDEN, "this observer link is not this workshop's, or was revoked", msg->idjson);
     else if (j->resume)
         join_resume(r, s, msg, reread);

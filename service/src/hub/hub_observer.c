@@ -15,8 +15,9 @@
 
 #define REVOKED "the observer link was revoked"
 
-/* {"type":"observer_link","key":K|null[,"id"]} */
-static void write_link(sbuf *b, const workshop *w, const char *idjson) {
+/* {"type":"observer_link","key":K|null[,"id"]} (a hub_writer of the workshop) */
+static void write_link(sbuf *b, const void *arg, const char *idjson) {
+    const workshop *w = arg;
     sbuf_puts(b, "{\"type\":\"observer_link\",\"key\":");
     if (w->okey[0]) sbuf_put_jstrz(b, w->okey);
     else sbuf_puts(b, "null");
@@ -49,15 +50,9 @@ static void shut_out(hub_room *r) {
 /* The key is now `key` ("": none): facilitators hear it (the requester's
  * copy, conn when not 0, with its id), observers it shuts out leave. */
 static void apply(hub_room *r, const char *key, uint64_t conn, const char *idjson) {
-    hub *h = r->hub;
     workshop *w = r->w;
     snprintf(w->okey, sizeof w->okey, "%s", key);
-    write_link(&h->scratch, w, NULL);
-    hub_send_if(r, &h->scratch, is_facilitator, NULL, conn);
-    if (conn) {
-        write_link(&h->scratch, w, idjson);
-        net_send_sbuf(h->net, conn, &h->scratch);
-    }
+    hub_tell(r, write_link, w, is_facilitator, NULL, conn, idjson);
     shut_out(r);
 }
 
@@ -114,12 +109,14 @@ void hub_observer_message(hub *h, hub_session *s, proto_msg *msg) {
 
 /* ---- Another process made or revoked the link ---- */
 
+void hub_observer_take(hub_room *r, const char *key) {
+    if (strcmp(key, r->w->okey) != 0 && strlen(key) <= PROTO_KEY_MAX) apply(r, key, 0, NULL);
+}
+
 static void reread(redisReply *reply, void *priv) {
     hub_room *r = priv;
-    if (r->state == ROOM_READY && reply && (reply->type == REDIS_REPLY_STRING || reply->type == REDIS_REPLY_NIL)) {
-        const char *key = reply->type == REDIS_REPLY_STRING ? reply->str : "";
-        if (strcmp(key, r->w->okey) != 0 && strlen(key) <= PROTO_KEY_MAX) apply(r, key, 0, NULL);
-    }
+    if (r->state == ROOM_READY && reply && (reply->type == REDIS_REPLY_STRING || reply->type == REDIS_REPLY_NIL))
+        hub_observer_take(r, reply->type == REDIS_REPLY_STRING ? reply->str : "");
     hub_room_unref(r);
 }
 

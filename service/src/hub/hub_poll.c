@@ -20,8 +20,7 @@ bool hub_poll_is_facilitator(const hub_room *r, const hub_session *s) {
     return wk_is_facilitator(&r->w->people[s->participant]);
 }
 
-void hub_send_if(hub_room *r, sbuf *b, bool (*may)(const hub_room *r, const hub_session *s, const void *arg),
-                 const void *arg, uint64_t except) {
+void hub_send_if(hub_room *r, sbuf *b, hub_audience may, const void *arg, uint64_t except) {
     netmsg *m = netmsg_take(b);
     if (!m) return;
     for (size_t i = 0; i < r->nsess; i++)
@@ -381,7 +380,7 @@ static poll_err on_vote(hub_room *r, const wk_participant *me, bool fac, const c
     poll_err e = poll_ballot_from_json(p, cJSON_GetObjectItemCaseSensitive(o, "ballot"), &b, why);
     if (e != POLL_OK) return e;
     if (p->def.respondents != POLL_ORGANISATIONS) return poll_vote(p, me->id, me->org, &b, why);
-    const poll_voter_id who = {me->id, me->name, me->org, hub_now_ms()};
+    const poll_voter_id who = {me->id, me->name, me->org, hub_now_ms(), me->role == WK_REPRESENTATIVE};
     return poll_vote_org(p, &who, &b, why);
 }
 

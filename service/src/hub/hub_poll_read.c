@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/rights.h"
 #include "hub/hub_internal.h"
 
 /* ---- Joining ---- */
@@ -62,8 +63,9 @@ static void relay_poll(hub_room *r, poll_t *p) {
     hub_send_if(r, &h->scratch, hub_poll_may_see, p, 0);
     for (size_t i = 0; i < r->nsess; i++) {
         hub_session *s = r->sessions[i];
-        if (!poll_visible(p, hub_poll_is_facilitator(r, s))) continue;
         const wk_participant *who = &r->w->people[s->participant];
+        /* An observer has no ballot to be told of. */
+        if (!poll_visible(p, hub_poll_is_facilitator(r, s)) || !rights_may(who->role, PROTO_VOTE)) continue;
         poll_write_mine(&h->scratch, p, who->id, wk_org_group(who), NULL);
         net_send_sbuf(h->net, s->conn, &h->scratch);
     }

@@ -15,32 +15,29 @@
 #include "core/role.h"
 #include "hub/hub_internal.h"
 
-/* {"type":"role","participant","role"[,"asks"][,"by"],"at"[,"id"]} */
-static void write_role(sbuf *b, const wk_participant *p, const char *by, int64_t at, const char *idjson) {
+/* What a `role` message says. */
+typedef struct role_news {
+    const wk_participant *p;            /* whose role it is */
+    const char *by;                     /* the facilitator who decided (NULL or "": the person asked) */
+    int64_t at;                         /* when (the event's time) */
+} role_news;
+
+/* {"type":"role","participant","role"[,"asks"][,"by"],"at"[,"id"]} (a hub_writer of role_news) */
+static void write_role(sbuf *b, const void *arg, const char *idjson) {
+    const role_news *n = arg;
     sbuf_puts(b, "{\"type\":\"role\",\"participant\":");
-    sbuf_put_jstrz(b, p->id);
+    sbuf_put_jstrz(b, n->p->id);
     sbuf_puts(b, ",\"role\":");
-    sbuf_put_jstrz(b, wk_role_name(p->role));
-    if (p->asks) sbuf_puts(b, ",\"asks\":\"representative\"");
-    if (by && by[0]) {
+    sbuf_put_jstrz(b, wk_role_name(n->p->role));
+    if (n->p->asks) sbuf_puts(b, ",\"asks\":\"representative\"");
+    if (n->by && n->by[0]) {
         sbuf_puts(b, ",\"by\":");
-        sbuf_put_jstrz(b, by);
+        sbuf_put_jstrz(b, n->by);
     }
     sbuf_puts(b, ",\"at\":");
-    sbuf_put_i64(b, at);
+    sbuf_put_i64(b, n->at);
     proto_write_id(b, idjson);
     sbuf_putc(b, '}');
-}
-
-/* Everyone connected here hears p's role; the requester's copy (conn, when
- * not 0) carries its request id. */
-static void tell(hub_room *r, const wk_participant *p, const char *by, int64_t at, uint64_t conn, const char *idjson) {
-    hub *h = r->hub;
-    write_role(&h->scratch, p, by, at, NULL);
-    hub_broadcast(r, &h->scratch, conn, -1);
-    if (!conn) return;
-    write_role(&h->scratch, p, by, at, idjson);
-    net_send_sbuf(h->net, conn, &h->scratch);
 }
 
 /* One role change on its way to Redis. */
@@ -70,7 +67,8 @@ static void apply(hub_room *r, const role_change *c, int64_t at) {
     wk_participant *p = &r->w->people[who];
     p->role = c->role;
     p->asks = c->asks;
-    tell(r, p, c->by, at, c->conn, c->idjson);
+    const role_news n = {p, c->by, at};
+    hub_tell(r, write_role, &n, NULL, NULL, c->conn, c->idjson);
 }
 
 static void stored(redisReply *reply, void *priv) {
@@ -138,7 +136,8 @@ void hub_role_message(hub *h, hub_session *s, proto_msg *msg) {
     proto_err e = PROTO_OK;
     const char *why = NULL;
     if (msg->type == PROTO_REPRESENTATIVE_REQUEST && me->asks) { /* asking twice is harmless: nothing to store */
-        write_role(&h->scratch, me, NULL, hub_now_ms(), msg->idjson);
+        const role_news n = {me, NULL, hub_now_ms()};
+        write_role(&h->scratch, &n, msg->idjson);
         net_send_sbuf(h->net, s->conn, &h->scratch);
         return;
     }
@@ -165,14 +164,26 @@ typedef struct role_reread {
     int64_t at;                         /* when (the event's time) */
 } role_reread;
 
+/* A person's record read back: the model takes it, and everyone here is
+ * told their role when `always` (an announcement said it changed) or when
+ * the record changed the role or the request of someone known here. */
+static void take_record(hub_room *r, const char *pid, const char *json, const char *by, int64_t at, bool always) {
+    int before = wk_find_participant(r->w, pid);
+    wk_role role = before >= 0 ? r->w->people[before].role : WK_PARTICIPANT;
+    bool asks = before >= 0 && r->w->people[before].asks;
+    if (!hub_person_upsert(r->w, pid, json)) return;
+    int who = wk_find_participant(r->w, pid);
+    if (who < 0) return;
+    const role_news n = {&r->w->people[who], by, at};
+    if (always || (before >= 0 && (n.p->role != role || n.p->asks != asks)))
+        hub_tell(r, write_role, &n, NULL, NULL, 0, NULL);
+}
+
 static void reread(redisReply *reply, void *priv) {
     role_reread *rr = priv;
     hub_room *r = rr->room;
-    if (r->state == ROOM_READY && reply && reply->type == REDIS_REPLY_STRING &&
-        hub_person_upsert(r->w, rr->participant, reply->str)) {
-        int who = wk_find_participant(r->w, rr->participant);
-        if (who >= 0) tell(r, &r->w->people[who], rr->by, rr->at, 0, NULL);
-    }
+    if (r->state == ROOM_READY && reply && reply->type == REDIS_REPLY_STRING)
+        take_record(r, rr->participant, reply->str, rr->by, rr->at, true);
     free(rr);
     hub_room_unref(r);
 }
@@ -192,3 +203,22 @@ void hub_role_notified(hub_room *r, const char *rest, size_t len) {
     snprintf(rr->by, sizeof rr->by, "%s", strcmp(by, "-") == 0 ? "" : by);
     if (!hub_room_cmd(r, reread, rr, "HGET %s %s", r->k_people, rr->participant)) free(rr);
 }
+
+/* ---- Changes missed while the subscription was down ---- */
+
+/* Every record, compared with the model. Who decided and when is in the
+ * history, not in the record: those told hear the change now, without by. */
+static void reread_all(redisReply *reply, void *priv) {
+    hub_room *r = priv;
+    if (r->state == ROOM_READY && reply && reply->type == REDIS_REPLY_ARRAY) {
+        int64_t now = hub_now_ms();
+        for (size_t i = 0; i + 1 < reply->elements; i += 2) {
+            const redisReply *pid = reply->element[i], *rec = reply->element[i + 1];
+            if (pid->type == REDIS_REPLY_STRING && rec->type == REDIS_REPLY_STRING)
+                take_record(r, pid->str, rec->str, NULL, now, false);
+        }
+    }
+    hub_room_unref(r);
+}
+
+void hub_role_reread(hub_room *r) { hub_room_cmd(r, reread_all, r, "HGETALL %s", r->k_people); }

@@ -28,13 +28,10 @@ void hub_signoff_write_welcome(const hub_room *r, sbuf *b) {
 
 /* Everyone here hears the state; the requester's copy (conn, when not 0)
  * carries its request id. */
+static void write_signoff(sbuf *b, const void *state, const char *idjson) { signoff_write_message(b, state, idjson); }
+
 static void tell(hub_room *r, uint64_t conn, const char *idjson) {
-    hub *h = r->hub;
-    signoff_write_message(&h->scratch, &r->signoff, NULL);
-    hub_broadcast(r, &h->scratch, conn, -1);
-    if (!conn) return;
-    signoff_write_message(&h->scratch, &r->signoff, idjson);
-    net_send_sbuf(h->net, conn, &h->scratch);
+    hub_tell(r, write_signoff, &r->signoff, NULL, NULL, conn, idjson);
 }
 
 /* ---- Reading the state from Redis: loading, and announcements ---- */

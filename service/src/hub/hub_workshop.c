@@ -30,16 +30,24 @@ void hub_workshop_write_fields(sbuf *b, const char *time_zone, const char *code,
 
 void hub_workshop_write_deleted(sbuf *b) { sbuf_puts(b, "{\"type\":\"workshop\",\"state\":\"deleted\"}"); }
 
-/* {"type":"workshop","state":"ended"|"open","at":MS,"by":"p…"[,"code"][,"id"]} */
-static void write_state(sbuf *b, const workshop *w, int64_t at, const char *by, const char *idjson) {
-    sbuf_puts(b, w->ended ? "{\"type\":\"workshop\",\"state\":\"ended\",\"at\":"
-                          : "{\"type\":\"workshop\",\"state\":\"open\",\"at\":");
-    sbuf_put_i64(b, at);
+/* What a `workshop` message says. */
+typedef struct state_news {
+    const workshop *w;                  /* its state now */
+    int64_t at;                         /* when it changed (the event's time) */
+    const char *by;                     /* the facilitator who changed it */
+} state_news;
+
+/* {"type":"workshop","state":"ended"|"open","at":MS,"by":"p…"[,"code"][,"id"]} (a hub_writer of state_news) */
+static void write_state(sbuf *b, const void *arg, const char *idjson) {
+    const state_news *n = arg;
+    sbuf_puts(b, n->w->ended ? "{\"type\":\"workshop\",\"state\":\"ended\",\"at\":"
+                             : "{\"type\":\"workshop\",\"state\":\"open\",\"at\":");
+    sbuf_put_i64(b, n->at);
     sbuf_puts(b, ",\"by\":");
-    sbuf_put_jstrz(b, by);
-    if (!w->ended && hub_code_valid(w->code)) {
+    sbuf_put_jstrz(b, n->by);
+    if (!n->w->ended && hub_code_valid(n->w->code)) {
         sbuf_puts(b, ",\"code\":");
-        sbuf_put_jstrz(b, w->code);
+        sbuf_put_jstrz(b, n->w->code);
     }
     proto_write_id(b, idjson);
     sbuf_putc(b, '}');
@@ -49,16 +57,12 @@ static void write_state(sbuf *b, const workshop *w, int64_t at, const char *by, 
  * requester's copy (conn, when not 0) carries its request id. */
 static void apply(hub_room *r, bool ending, int64_t at, const char *by, const char *code, uint64_t conn,
                   const char *idjson) {
-    hub *h = r->hub;
     workshop *w = r->w;
     w->ended = ending;
     w->ended_at = ending ? at : 0;
     if (!ending && code && hub_code_valid(code)) snprintf(w->code, sizeof w->code, "%s", code);
-    write_state(&h->scratch, w, at, by, NULL);
-    hub_broadcast(r, &h->scratch, conn, -1);
-    if (!conn) return;
-    write_state(&h->scratch, w, at, by, idjson);
-    net_send_sbuf(h->net, conn, &h->scratch);
+    const state_news n = {w, at, by};
+    hub_tell(r, write_state, &n, NULL, NULL, conn, idjson);
 }
 
 /* One end or reopening on its way to Redis. */

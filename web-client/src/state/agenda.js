@@ -245,6 +245,11 @@ export class AgendaStore extends Emitter {
     return id == null ? null : this.phases.find((p) => p.id === id) || null;
   }
 
+  /** Whether the agenda was run to its end (no phase under way since the last one ended), not merely not started. */
+  get done() {
+    return this.timer?.phase == null && this.timer?.done === true;
+  }
+
   /** The index of the phase under way in the agenda (-1: none). */
   get currentIndex() {
     const id = this.timer?.phase;

@@ -269,6 +269,14 @@ export function foldMark(prev, ev) {
     else present.push({ participant: ev.participant, name: ev.name, org: ev.org, role: ev.role, count: 1 });
     return { ...prev, present };
   }
+  if (ev.type === 'role') {
+    // A representative designated (or made a participant again) while present.
+    const at = prev.present.findIndex((p) => p.participant === ev.participant);
+    if (at < 0 || prev.present[at].role === ev.role || typeof ev.role !== 'string') return prev;
+    const present = prev.present.slice();
+    present[at] = { ...present[at], role: ev.role };
+    return { ...prev, present };
+  }
   if (ev.type === 'departed') {
     const at = prev.present.findIndex((p) => p.participant === ev.participant);
     if (at < 0) return prev;

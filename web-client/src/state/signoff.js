@@ -12,6 +12,8 @@
 // Events:
 //   change   ()               something to redraw
 //   announce (key, params)    worth telling a screen reader
+import { sha256 } from '@noble/hashes/sha2.js';
+import { bytesToHex } from '@noble/hashes/utils.js';
 import { Emitter } from '../emitter.js';
 import { orgKey } from './colors.js';
 import { checkText } from './polls.js';
@@ -24,14 +26,17 @@ export const HASH_DEBOUNCE_MS = 400;
 export const SIGNOFF_REQUESTS = new Set(['signoff_call', 'signoff_close', 'endorse', 'decline']);
 
 /**
- * The SHA-256 of a text's UTF-8 bytes, lower-case hex; null where the
- * browser offers no Web Crypto (a page served over plain http to another
- * machine is not a secure context).
+ * The SHA-256 of a text's UTF-8 bytes, lower-case hex. Web Crypto where the
+ * page has it (off the main thread: the text is hashed again after every
+ * burst of edits); a page served over plain http to another machine (a
+ * laptop on the room's network) is not a secure context and has no
+ * crypto.subtle, so there @noble/hashes computes the same digest.
  */
 export async function sha256Hex(text, subtle = globalThis.crypto?.subtle) {
-  if (!subtle) return null;
-  const digest = await subtle.digest('SHA-256', new TextEncoder().encode(text));
-  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
+  const bytes = new TextEncoder().encode(text);
+  if (!subtle) return bytesToHex(sha256(bytes));
+  const digest = await subtle.digest('SHA-256', bytes);
+  return bytesToHex(new Uint8Array(digest));
 }
 
 const EMPTY = Object.freeze({ open: false, calledAt: null, organisations: [], agreed: null });
@@ -103,7 +108,7 @@ export class SignoffStore extends Emitter {
   /**
    * request(make) -> Promise of {ok} or {error} (state/requests.js);
    * doc() -> {rev, text}: the committed server text; hash(text) -> Promise
-   * of hex or null; timers.
+   * of hex; timers.
    */
   constructor({ request, doc, hash = sha256Hex, timers = globalThis }) {
     super();
@@ -207,13 +212,11 @@ export class SignoffStore extends Emitter {
 
   /**
    * Representative: endorse the statement as the server has it now (its
-   * revision and the hash of exactly that text). Resolves {ok}, {error}
-   * ('no_crypto' where the browser cannot hash).
+   * revision and the hash of exactly that text). Resolves {ok} or {error}.
    */
   async endorse() {
     const { rev, text } = this.doc();
     const hex = await this.hash(text);
-    if (!hex) return { error: 'no_crypto' };
     return this.request((id) => endorseMsg(id, rev, hex));
   }
 

@@ -12,6 +12,28 @@
 import { h, rebuild } from './dom.js';
 import { designatable } from '../state/roles.js';
 
+/**
+ * "4 personnes · 1 observateur·rice": people taking part, observers counted
+ * apart (protocol/agreement.md), on the live page and in the replay.
+ */
+export function presenceCount(i18n, people, observers) {
+  const taking = i18n.t('presence.count', { count: people });
+  return observers ? i18n.t('observer.presenceCount', { people: taking, observers: i18n.t('observer.count', { count: observers }) }) : taking;
+}
+
+/**
+ * The observers, listed apart: [{name, organisation, self}] sorted by the
+ * caller; `id` names the list's heading. Nothing when there are none.
+ */
+export function observerList(i18n, list, id) {
+  if (!list.length) return [];
+  const title = h('h3', { class: 'org-name observers-title', id, text: i18n.t('observer.count', { count: list.length }) });
+  return [title, h('ul', { class: 'people', 'aria-labelledby': id }, list.map((p) => h('li', { class: 'person' },
+    h('span', { class: 'person-name', text: p.name }),
+    p.organisation ? h('span', { class: 'person-org', text: ` (${p.organisation})` }) : null,
+    p.self ? h('span', { class: 'badge badge-self', text: i18n.t('presence.you') }) : null)))];
+}
+
 export class PresenceView {
   constructor({ store, i18n }) {
     this.store = store;
@@ -123,24 +145,14 @@ export class PresenceView {
   }
 
   _observers() {
-    const { store, i18n } = this;
-    const list = store.presence.observers(i18n.lang);
-    if (!list.length) return [];
-    const title = h('h3', { class: 'org-name observers-title', id: 'observers-title', text: i18n.t('observer.count', { count: list.length }) });
-    return [title, h('ul', { class: 'people', 'aria-labelledby': 'observers-title' }, list.map((p) => h('li', { class: 'person' },
-      h('span', { class: 'person-name', text: p.name }),
-      p.organisation ? h('span', { class: 'person-org', text: ` (${p.organisation})` }) : null,
-      p.self ? h('span', { class: 'badge badge-self', text: i18n.t('presence.you') }) : null)))];
+    return observerList(this.i18n, this.store.presence.observers(this.i18n.lang), 'observers-title');
   }
 
   render() {
     const { store, i18n } = this;
     const now = Date.now();
     const groups = store.presence.groups(now, i18n.lang);
-    const people = store.presence.count;
-    const watching = store.presence.observerCount;
-    this.count.textContent = watching ? i18n.t('observer.presenceCount', { people: i18n.t('presence.count', { count: people }), observers: i18n.t('observer.count', { count: watching }) })
-      : i18n.t('presence.count', { count: people });
+    this.count.textContent = presenceCount(i18n, store.presence.count, store.presence.observerCount);
     const items = groups.map((g) => {
       const swatch = h('span', { class: 'swatch', 'aria-hidden': 'true' });
       swatch.style.backgroundColor = g.color;

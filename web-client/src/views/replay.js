@@ -21,6 +21,7 @@ import { Player, SPEEDS, UNKNOWN } from '../state/replay.js';
 import { layoutMarks } from '../state/marklayout.js';
 import { renderResults } from './pollresults.js';
 import { BalanceView } from './balance.js';
+import { presenceCount, observerList } from './presence.js';
 import { formatClock, phaseTitle, timeLeft } from '../state/agenda.js';
 
 const FASTEST_BUDGET_MS = 5; // ops applied per frame at "fastest" (the rest: drawing)
@@ -294,8 +295,9 @@ export class ReplayView {
     i18n.bind(presTitle, 'replay.present');
     this.presCount = h('span', { class: 'count' });
     this.presList = h('ul', { class: 'org-groups', id: 'replay-present' });
+    this.presObservers = h('div', { class: 'observers', id: 'replay-observers', hidden: true });
     const presence = h('aside', { class: 'panel presence', 'aria-labelledby': 'replay-presence-title' },
-      h('div', { class: 'panel-head' }, presTitle, this.presCount), this.presList);
+      h('div', { class: 'panel-head' }, presTitle, this.presCount), this.presList, this.presObservers);
     const pollsTitle = h('h2', { class: 'panel-title', id: 'replay-polls-title' });
     i18n.bind(pollsTitle, 'replay.polls');
     this.pollList = h('div', { class: 'poll-list', id: 'replay-polls' });
@@ -736,9 +738,16 @@ export class ReplayView {
 
   _drawPresence(present) {
     const { i18n } = this;
-    this.presCount.textContent = i18n.t('presence.count', { count: present.length });
+    // Observers are counted and listed apart, as on the live page.
+    const taking = present.filter((p) => p.role !== 'observer');
+    const watching = present.filter((p) => p.role === 'observer')
+      .map((p) => ({ name: p.name, organisation: p.org }))
+      .sort((a, b) => a.name.localeCompare(b.name, i18n.lang, { sensitivity: 'base' }));
+    this.presCount.textContent = presenceCount(i18n, taking.length, watching.length);
+    this.presObservers.replaceChildren(...observerList(i18n, watching, 'replay-observers-title'));
+    this.presObservers.hidden = !watching.length;
     const groups = new Map();
-    for (const p of present) {
+    for (const p of taking) {
       const k = orgKey(p.org);
       if (!groups.has(k)) groups.set(k, { org: p.org, members: [] });
       groups.get(k).members.push(p);
@@ -750,9 +759,10 @@ export class ReplayView {
         h('h3', { class: 'org-name' }, sw, h('span', { text: g.org })),
         h('ul', { class: 'people' }, g.members.map((m) => h('li', { class: 'person' },
           h('span', { class: 'person-name', text: m.name }),
-          m.role === 'facilitator' ? h('span', { class: 'badge badge-facilitator', text: i18n.t('presence.facilitator') }) : null))));
+          m.role === 'facilitator' ? h('span', { class: 'badge badge-facilitator', text: i18n.t('presence.facilitator') }) : null,
+          m.role === 'representative' ? h('span', { class: 'badge badge-representative', text: i18n.t('roles.representative') }) : null))));
     });
-    if (!items.length) items.push(h('li', { class: 'field-hint', text: i18n.t('replay.nobody') }));
+    if (!items.length && !watching.length) items.push(h('li', { class: 'field-hint', text: i18n.t('replay.nobody') }));
     this.presList.replaceChildren(...items);
   }
 

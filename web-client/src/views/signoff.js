@@ -303,7 +303,6 @@ export class SignoffView {
 /** A catalogue key for a request's error. */
 function errorKey(code) {
   if (code === 'offline' || code === 'disconnected') return 'signoff.errOffline';
-  if (code === 'no_crypto') return 'signoff.errNoCrypto';
   if (code === 'forbidden') return 'signoff.errForbidden';
   if (code === 'bad_request') return 'signoff.errState';
   return 'signoff.errFailed';

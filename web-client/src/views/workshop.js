@@ -79,6 +79,7 @@ export class WorkshopView {
     this.titleEl = h('h1', { id: 'workshop-title', text: store.title || '' });
     const shareToggle = h('button', { type: 'button', class: 'secondary', id: 'share-toggle', 'aria-controls': 'share-panel' });
     i18n.bind(shareToggle, 'share.toggle');
+    this.shareToggle = shareToggle;
     // On a tablet the polls sit below the statement: say when one is open
     // and take people there.
     const pollsJump = h('button', { type: 'button', class: 'secondary polls-jump', id: 'polls-jump', hidden: true });
@@ -110,6 +111,7 @@ export class WorkshopView {
       this.share.hidden = !open;
       shareToggle.setAttribute('aria-expanded', String(open));
     };
+    this.setShare = setShare;
     setShare(!!this.openShare);
     shareToggle.addEventListener('click', () => {
       const open = this.share.hidden;
@@ -119,8 +121,7 @@ export class WorkshopView {
 
     const label = h('label', { for: 'statement', id: 'statement-label', class: 'editor-label' });
     i18n.bind(label, 'editor.label');
-    const help = h('p', { id: 'statement-help', class: 'field-hint' });
-    i18n.bind(help, 'editor.help');
+    this.help = h('p', { id: 'statement-help', class: 'field-hint' });
     this.editor = new EditorView({ store, i18n, id: 'statement', describedBy: 'statement-help' });
     this.parts.push(this.editor);
 
@@ -141,7 +142,7 @@ export class WorkshopView {
     this.signoff = new SignoffView({ store, i18n, announce: this.announce, fetchState: this.fetchState });
     this.parts.push(this.signoff);
     const editorSection = h('section', { class: 'panel editor-panel', 'aria-labelledby': 'statement-label' },
-      h('div', { class: 'editor-toolbar' }, label, toggle), help, this.editor.el, this.legend, this.signoff.el);
+      h('div', { class: 'editor-toolbar' }, label, toggle), this.help, this.editor.el, this.legend, this.signoff.el);
 
     this.presence = new PresenceView({ store, i18n });
     this.parts.push(this.presence);
@@ -236,7 +237,20 @@ export class WorkshopView {
     this.presentLink.hidden = !fac || !this.links.present;
     this.endButton.hidden = !fac || this.store.ended;
     if (this.store.ended && !this.endConfirm.hidden) this._askEnd(false);
-    this.observerBanner.hidden = !this.store.observer;
+    this._renderObserver();
+  }
+
+  /**
+   * Observers follow without taking part: the banner says so, the editor's
+   * help speaks of following rather than writing, and there is nobody for
+   * them to invite (their link is the facilitator's to give).
+   */
+  _renderObserver() {
+    const observer = this.store.observer;
+    this.observerBanner.hidden = !observer;
+    this.i18n.rebind(this.help, observer ? 'editor.helpObserver' : 'editor.help');
+    this.shareToggle.hidden = observer;
+    if (observer && !this.share.hidden) this.setShare(false);
   }
 
   // Rebuilt only when what it says changes: a welcome after a reconnect
