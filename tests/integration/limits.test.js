@@ -5,7 +5,8 @@
 //    a place that frees up is given again, and refusals are logged once per
 //    interval, not once each;
 //  * --handshake-secs: headers that never end, a silent socket and a
-//    WebSocket that never joins are closed; a joined one stays;
+//    WebSocket that never joins are closed; a joined one stays; a download
+//    its client stops reading is closed;
 //  * --max-queue-bytes: a client that stops reading is dropped, whether it
 //    reads or not, and its session is gone;
 //  * descriptors: with `ulimit -n 64` a flood of connections is refused
@@ -18,6 +19,7 @@
 const { describe, test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
+const { execFileSync } = require('node:child_process');
 const { Harness, waitUntil, rawSocket, rawExchange, upgrade, randomWorkshopId } = require('./harness');
 
 // GET path from localAddress on a connection of its own: its status (0 when
@@ -26,6 +28,16 @@ async function statusFrom(server, localAddress, path = '/healthz') {
   const r = await rawExchange(server.port, `GET ${path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`, 5000, { localAddress });
   const m = r.text.match(/^HTTP\/1\.1 (\d+)/);
   return { status: m ? Number(m[1]) : 0, text: r.text };
+}
+
+// Connections from clientAddress the server holds established, or -1 without `ss`.
+function established(server, clientAddress) {
+  try {
+    const out = execFileSync('ss', ['-tnH', 'state', 'established', `( sport = :${server.port} and dst ${clientAddress} )`], { encoding: 'utf8' });
+    return out.split('\n').filter((l) => l.trim()).length;
+  } catch {
+    return -1;
+  }
 }
 
 const logLines = (server, re) => (fs.readFileSync(server.logFile, 'utf8').match(re) || []).length;
@@ -112,6 +124,34 @@ describe('handshake deadline', { timeout: 60000 }, () => {
     assert.equal(closed.reason, 'did not join in time');
     assert.ok(joined.connected, 'the joined client was closed too');
     await joined.must({ type: 'ping' }, 'pong');
+  });
+});
+
+describe('a download nobody reads', { timeout: 120000 }, () => {
+  let h;
+  before(async () => { h = await Harness.start({ serverArgs: ['--handshake-secs', '1'] }); }, { timeout: 30000 });
+  after(async () => { if (h) await h.close(); }, { timeout: 30000 });
+
+  test('is closed, its place given back', { timeout: 100000 }, async (t) => {
+    if (established(h.server, '127.0.0.1') < 0) { t.skip('no ss'); return; }
+    const w = await h.server.createWorkshop({ title: 'Gros export' });
+    const writer = h.client({ workshop: w.id, name: 'Écrit', organisation: 'Ville', record: 0 });
+    await writer.start();
+    // About 12 MB of events: more than the kernel's buffers hold for a reader.
+    const big = 'é'.repeat(20000);
+    for (let i = 0; i < 150; i++) {
+      writer.submit([big]);
+      await waitUntil(() => writer.idle, 10000, `insert ${i} acked`);
+      writer.submit([{ d: big.length }]);
+      await waitUntil(() => writer.idle, 10000, `delete ${i} acked`);
+    }
+    const reader = await rawSocket(h.server.port, { localAddress: '127.0.0.41' });
+    reader.sock.pause(); // reads nothing
+    reader.sock.write(`GET /api/workshops/${w.id}/export?format=json HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${w.facilitator_key}\r\n\r\n`);
+    await waitUntil(() => established(h.server, '127.0.0.41') === 1, 5000, 'the download under way');
+    await waitUntil(() => established(h.server, '127.0.0.41') === 0, 30000, 'the stalled download closed');
+    reader.sock.destroy();
+    assert.ok(h.server.alive);
   });
 });
 

@@ -284,8 +284,16 @@ static int write_headers(struct lws *wsi, net_http *h) {
     return 0;
 }
 
+/* A response's reader must take each piece within this many handshakes. lws
+ * gives a request handshake_secs from its headers to be answered whole, which
+ * would cut a big download however well it goes; each piece renews this
+ * instead, and a client that stops reading is closed, not kept with the body
+ * in memory. */
+#define STALL_HANDSHAKES 3
+
 static int write_response(struct lws *wsi, net_http *h) {
     if (!h->status || !h->resp) return 0;
+    lws_set_timeout(wsi, PENDING_TIMEOUT_HTTP_CONTENT, STALL_HANDSHAKES * server_of(wsi)->cfg.handshake_secs);
     if (!h->headers_sent) {
         if (write_headers(wsi, h)) return -1;
         if (h->resp_len) {
