@@ -84,6 +84,12 @@ describe('HTTP framing and strings', { timeout: 60000 }, () => {
     });
   }
 
+  test('an upgrade to anything but a WebSocket (h2c) is refused', async () => {
+    const r = await rawExchange(h.server.port, 'GET /ws HTTP/1.1\r\nHost: x\r\nConnection: Upgrade, HTTP2-Settings\r\n'
+      + 'Upgrade: h2c\r\nHTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA\r\n\r\n', 3000);
+    assert.match(r.text, /^HTTP\/1\.[01] 400 /, r.text);
+  });
+
   test('the Authorization scheme in any case; a malformed or overlong one is 401, never the public view', async () => {
     const w = await h.server.createWorkshop({ title: 'Clés' });
     const history = `/api/workshops/${w.id}/history`;

@@ -375,7 +375,7 @@ int net_http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *u
     case LWS_CALLBACK_FILTER_HTTP_CONNECTION:
         return net_http_filter(wsi);
     case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
-        return net_ws_confirm_upgrade(wsi);
+        return net_ws_confirm_upgrade(wsi, in);
     case LWS_CALLBACK_HTTP:
         return start(wsi, n, h);
     case LWS_CALLBACK_HTTP_BODY:

@@ -133,7 +133,7 @@ void net_admit_destroyed(net_server *n, struct lws *wsi);
 int net_admit_raw(struct lws *wsi);
 /* LWS_CALLBACK_HTTP_CONFIRM_UPGRADE, whichever protocol the connection was
  * bound to (a keep-alive connection's last request may have been the API's). */
-int net_ws_confirm_upgrade(struct lws *wsi);
+int net_ws_confirm_upgrade(struct lws *wsi, const char *to);
 /* LWS_CALLBACK_FILTER_HTTP_CONNECTION, likewise: a request whose framing is
  * ambiguous, or of a method not served, is refused and its connection closed. */
 int net_http_filter(struct lws *wsi);

@@ -170,13 +170,15 @@ static bool origin_allowed(struct lws *wsi, const net_server *n) {
     return strcasecmp(authority + 3, host) == 0;
 }
 
-/* Before lws answers an upgrade: refused ones get a status, not a bare close
- * (filter() below is the second line). 1: answered, 0: go on. */
-int net_ws_confirm_upgrade(struct lws *wsi) {
+/* Before lws answers an upgrade (to `to`: lws also knows h2c, never wanted
+ * here): refused ones get a status, not a bare close (filter() below is the
+ * second line). 1: answered, 0: go on. */
+int net_ws_confirm_upgrade(struct lws *wsi, const char *to) {
     net_server *n = server_of(wsi);
     int status = 0;
     const char *why = NULL;
-    if (filter(wsi, n) && !n->stopping) status = 404, why = "WebSockets are served on /ws only";
+    if (!to || strcasecmp(to, "websocket") != 0) status = 400, why = "only WebSocket upgrades"; /* not h2c */
+    else if (filter(wsi, n) && !n->stopping) status = 404, why = "WebSockets are served on /ws only";
     else if (n->stopping) status = 503, why = "the server is shutting down";
     else if (!origin_allowed(wsi, n)) status = 403, why = "pages of this origin may not connect";
     if (!status) return 0;
@@ -454,7 +456,7 @@ int net_ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
     case LWS_CALLBACK_FILTER_HTTP_CONNECTION:
         return net_http_filter(wsi);
     case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
-        return net_ws_confirm_upgrade(wsi);
+        return net_ws_confirm_upgrade(wsi, in);
     case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
         return filter(wsi, n);
     case LWS_CALLBACK_ESTABLISHED:
