@@ -8,9 +8,10 @@ dir=${2:-var/redis}
 if redis-cli -p "$port" ping >/dev/null 2>&1; then exit 0; fi
 mkdir -p "$dir"
 dir=$(cd "$dir" && pwd)
-# AOF on: every acknowledged edit is in the append-only file. everysec bounds a
-# Redis crash (not a restart, not an Atelier crash) to the last second;
-# set ATELIER_FSYNC=always to fsync every write.
+# AOF on: every acknowledged edit is in the append-only file. everysec bounds
+# what a machine crash loses to about the last second (a crash of Redis or of
+# Atelier loses nothing acknowledged); set ATELIER_FSYNC=always to fsync every
+# write (README, "Durability").
 redis-server --port "$port" --bind 127.0.0.1 --dir "$dir" --appendonly yes \
   --appendfsync "${ATELIER_FSYNC:-everysec}" --save "" --daemonize yes \
   --pidfile "$dir/redis.pid" --logfile "$dir/redis.log"

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/resource.h>
 
+#include "core/redis_url.h"
 #include "hub/hub.h"
 #include "net/net.h"
 #include "store/store.h"
@@ -17,12 +18,14 @@
 typedef struct settings {
     const char *listen;
     int port;
-    const char *redis;
+    redis_url redis;           /* --redis, with the password of ATELIER_REDIS_PASSWORD_FILE if set */
     const char *web_root;
     const char *log_level;
     long max_message;
     double rate, burst;
     long window;
+    long window_bytes;
+    long max_rooms;
     long snapshot_every;
     long max_queue;
     int ping_secs;
@@ -30,6 +33,10 @@ typedef struct settings {
     long hold_us;
     bool deflate;
     bool io_uring;
+    const char *create_token;  /* NULL: anyone may create workshops */
+    long create_rate;          /* creations per client address and hour */
+    const char *metrics_token; /* NULL: GET /metrics open to all */
+    long retention_secs;       /* a workshop nobody wrote to for this long is deleted */
     long max_connections;      /* 0: from RLIMIT_NOFILE */
     long max_per_ip;
     int handshake_secs;
@@ -54,13 +61,19 @@ static void usage(FILE *f) {
             "Each option can also be set by the environment variable in brackets.\n"
             "  --listen ADDR         address to listen on [ATELIER_LISTEN] (default 127.0.0.1)\n"
             "  --port N              TCP port [ATELIER_PORT] (default 8080)\n"
-            "  --redis URL           Redis server, redis://host:port [ATELIER_REDIS] (default redis://127.0.0.1:6379)\n"
+            "  --redis URL           Redis server, redis://[[user]:password@]host:port[/db] [ATELIER_REDIS]\n"
+            "                        (default redis://127.0.0.1:6379); a password may rather be read from the\n"
+            "                        file named by ATELIER_REDIS_PASSWORD_FILE, kept out of the process list\n"
             "  --web-root DIR        directory of the web client [ATELIER_WEB_ROOT] (default ./web-client/dist)\n"
             "  --log-level LEVEL     error, warn, notice, info or debug [ATELIER_LOG_LEVEL] (default notice)\n"
             "  --max-message BYTES   largest WebSocket message [ATELIER_MAX_MESSAGE] (default 65536)\n"
             "  --rate N              messages per second per participant [ATELIER_RATE] (default 200)\n"
             "  --burst N             burst allowance per participant [ATELIER_BURST] (default 400)\n"
             "  --window N            recent ops kept per workshop [ATELIER_WINDOW] (default 1000)\n"
+            "  --window-bytes BYTES  memory those ops may hold per workshop: older ones leave past it\n"
+            "                        [ATELIER_WINDOW_BYTES] (default 4194304)\n"
+            "  --max-rooms N         workshops in memory at once; a join to another one is refused (unavailable)\n"
+            "                        [ATELIER_MAX_ROOMS] (default 10000)\n"
             "  --snapshot-every N    revisions between snapshots [ATELIER_SNAPSHOT_EVERY] (default 200)\n"
             "  --max-queue N         messages queued to a slow client before it is dropped [ATELIER_MAX_QUEUE] (default 4096)\n"
             "  --max-queue-bytes N   bytes queued to a client before it is dropped, whether it reads or not\n"
@@ -86,6 +99,15 @@ static void usage(FILE *f) {
             "  --deflate             offer permessage-deflate (about 190 KB more per connection) [ATELIER_DEFLATE=1]\n"
             "  --no-io-uring         one sendmsg per connection instead of one io_uring call per flush\n"
             "                        [ATELIER_IO_URING=0] (io_uring is used when the kernel allows it)\n"
+            "  --create-token TOKEN  creating a workshop needs \"Authorization: Bearer TOKEN\" (visible ASCII, at most\n"
+            "                        128 bytes); unset, anyone may create [ATELIER_CREATE_TOKEN] (default unset)\n"
+            "  --create-rate N       workshops created per client address and hour, then 429 [ATELIER_CREATE_RATE]\n"
+            "                        (default 30)\n"
+            "  --metrics-token TOKEN GET /metrics (Prometheus) needs \"Authorization: Bearer TOKEN\"; unset, it is\n"
+            "                        open to all who reach the port [ATELIER_METRICS_TOKEN] (default unset)\n"
+            "  --retention-days N    a workshop nobody wrote to for N days is deleted, every key of it\n"
+            "                        [ATELIER_RETENTION_DAYS] (default 90)\n"
+            "  --retention-secs N    the same in seconds, over --retention-days: for tests [ATELIER_RETENTION_SECS]\n"
             "  --help                this text\n");
 }
 
@@ -116,19 +138,47 @@ static const char *env_or(const char *name, const char *def) {
     return v && *v ? v : def;
 }
 
-enum { O_LISTEN = 1, O_PORT, O_REDIS, O_WEB_ROOT, O_LOG, O_MAXMSG, O_RATE, O_BURST, O_WINDOW, O_SNAP, O_QUEUE, O_PING, O_PRESENCE, O_HOLD, O_DEFLATE, O_URING,
+enum { O_LISTEN = 1, O_PORT, O_REDIS, O_WEB_ROOT, O_LOG, O_MAXMSG, O_RATE, O_BURST, O_WINDOW, O_WINDOW_BYTES, O_MAX_ROOMS, O_SNAP, O_QUEUE, O_PING, O_PRESENCE, O_HOLD, O_DEFLATE, O_URING,
+       O_CREATE_TOKEN, O_CREATE_RATE, O_METRICS_TOKEN, O_RETENTION_DAYS, O_RETENTION_SECS,
        O_QBYTES, O_MAXCONN, O_PERIP, O_HANDSHAKE, O_JOINRATE, O_CERT, O_KEY, O_ORIGIN, O_HELP };
 
 /* ATELIER_ALLOWED_ORIGIN's origins (space-separated) then the flags'. False when there are too many. */
-static bool add_origins(settings *s, const char *list) {
+static bool add_origins(const char **origins, size_t *n, const char *list) {
     static char copy[4096];
     if (!list || strlen(list) >= sizeof copy) return !list;
     snprintf(copy, sizeof copy, "%s", list);
     for (char *save = NULL, *o = strtok_r(copy, " ,", &save); o; o = strtok_r(NULL, " ,", &save)) {
-        if (s->norigins == MAX_ORIGINS) return false;
-        s->origins[s->norigins++] = o;
+        if (*n == MAX_ORIGINS) return false;
+        origins[(*n)++] = o;
     }
     return true;
+}
+
+/* A creation or metrics token: 1 to HUB_CREATE_TOKEN_MAX visible ASCII characters (it travels in a header). */
+static bool valid_token(const char *t) {
+    size_t n = strlen(t);
+    for (size_t i = 0; i < n; i++)
+        if (t[i] < 0x21 || t[i] > 0x7e) return false;
+    return n > 0 && n <= HUB_CREATE_TOKEN_MAX;
+}
+
+/* The password in the file named by ATELIER_REDIS_PASSWORD_FILE, if set,
+ * replaces the URL's: its first line (without the line end). */
+static bool redis_password_file(redis_url *u) {
+    const char *name = getenv("ATELIER_REDIS_PASSWORD_FILE");
+    if (!name || !*name) return true;
+    FILE *f = fopen(name, "r");
+    char line[REDIS_URL_SECRET_MAX + 2] = {0};
+    bool read = f && fgets(line, sizeof line, f);
+    if (f) fclose(f);
+    size_t n = strcspn(line, "\r\n");
+    bool whole = read && (line[n] != '\0' || n < sizeof line - 2); /* a line end, or the end of a short file */
+    line[n] = '\0';
+    bool ok = read && whole && n > 0 && redis_url_set_password(u, line);
+    explicit_bzero(line, sizeof line);
+    if (!ok) fprintf(stderr, "atelier: cannot read a password (one line, at most %d bytes) from %s\n",
+                     REDIS_URL_SECRET_MAX - 1, name);
+    return ok;
 }
 
 /* Settings from the environment first, flags over them. Returns 0, or 2 on a bad value. */
@@ -143,6 +193,8 @@ static int configure(int argc, char **argv, settings *s) {
     v[O_RATE] = env_or("ATELIER_RATE", "200");
     v[O_BURST] = env_or("ATELIER_BURST", "400");
     v[O_WINDOW] = env_or("ATELIER_WINDOW", "1000");
+    v[O_WINDOW_BYTES] = env_or("ATELIER_WINDOW_BYTES", "4194304");
+    v[O_MAX_ROOMS] = env_or("ATELIER_MAX_ROOMS", "10000");
     v[O_SNAP] = env_or("ATELIER_SNAPSHOT_EVERY", "200");
     v[O_QUEUE] = env_or("ATELIER_MAX_QUEUE", "4096");
     v[O_PING] = env_or("ATELIER_PING_SECS", "30");
@@ -150,6 +202,11 @@ static int configure(int argc, char **argv, settings *s) {
     v[O_HOLD] = env_or("ATELIER_HOLD_US", "5000");
     v[O_DEFLATE] = env_or("ATELIER_DEFLATE", "0");
     v[O_URING] = env_or("ATELIER_IO_URING", "1");
+    v[O_CREATE_TOKEN] = env_or("ATELIER_CREATE_TOKEN", NULL);
+    v[O_CREATE_RATE] = env_or("ATELIER_CREATE_RATE", "30");
+    v[O_METRICS_TOKEN] = env_or("ATELIER_METRICS_TOKEN", NULL);
+    v[O_RETENTION_DAYS] = env_or("ATELIER_RETENTION_DAYS", "90");
+    v[O_RETENTION_SECS] = env_or("ATELIER_RETENTION_SECS", NULL);
     v[O_QBYTES] = env_or("ATELIER_MAX_QUEUE_BYTES", "16777216");
     v[O_MAXCONN] = env_or("ATELIER_MAX_CONNECTIONS", "0");
     v[O_PERIP] = env_or("ATELIER_MAX_CONNECTIONS_PER_IP", "1000");
@@ -157,8 +214,9 @@ static int configure(int argc, char **argv, settings *s) {
     v[O_JOINRATE] = env_or("ATELIER_JOIN_RATE", "100");
     v[O_CERT] = env_or("ATELIER_TLS_CERT", NULL);
     v[O_KEY] = env_or("ATELIER_TLS_KEY", NULL);
-    memset(s, 0, sizeof *s);
-    bool origins_ok = add_origins(s, env_or("ATELIER_ALLOWED_ORIGIN", NULL));
+    const char *origins[MAX_ORIGINS];
+    size_t norigins = 0;
+    bool origins_ok = add_origins(origins, &norigins, env_or("ATELIER_ALLOWED_ORIGIN", NULL));
     static const struct option opts[] = {
         {"listen", required_argument, NULL, O_LISTEN},   {"port", required_argument, NULL, O_PORT},
         {"redis", required_argument, NULL, O_REDIS},     {"web-root", required_argument, NULL, O_WEB_ROOT},
@@ -167,8 +225,14 @@ static int configure(int argc, char **argv, settings *s) {
         {"window", required_argument, NULL, O_WINDOW},   {"snapshot-every", required_argument, NULL, O_SNAP},
         {"max-queue", required_argument, NULL, O_QUEUE}, {"ping-secs", required_argument, NULL, O_PING},
         {"presence-secs", required_argument, NULL, O_PRESENCE},
+        {"window-bytes", required_argument, NULL, O_WINDOW_BYTES}, {"max-rooms", required_argument, NULL, O_MAX_ROOMS},
         {"hold-us", required_argument, NULL, O_HOLD},
         {"deflate", no_argument, NULL, O_DEFLATE},       {"no-io-uring", no_argument, NULL, O_URING},
+        {"create-token", required_argument, NULL, O_CREATE_TOKEN},
+        {"create-rate", required_argument, NULL, O_CREATE_RATE},
+        {"metrics-token", required_argument, NULL, O_METRICS_TOKEN},
+        {"retention-days", required_argument, NULL, O_RETENTION_DAYS},
+        {"retention-secs", required_argument, NULL, O_RETENTION_SECS},
         {"max-queue-bytes", required_argument, NULL, O_QBYTES},
         {"max-connections", required_argument, NULL, O_MAXCONN},
         {"max-connections-per-ip", required_argument, NULL, O_PERIP},
@@ -188,7 +252,7 @@ static int configure(int argc, char **argv, settings *s) {
         }
         if (c == O_DEFLATE) v[O_DEFLATE] = "1";
         else if (c == O_URING) v[O_URING] = "0";
-        else if (c == O_ORIGIN) origins_ok = origins_ok && add_origins(s, optarg);
+        else if (c == O_ORIGIN) origins_ok = origins_ok && add_origins(origins, &norigins, optarg);
         else if (c > 0 && c < O_HELP) v[c] = optarg;
         else {
             usage(stderr);
@@ -199,13 +263,16 @@ static int configure(int argc, char **argv, settings *s) {
         fprintf(stderr, "atelier: unexpected argument '%s'\n", argv[optind]);
         return 2;
     }
-    long port, maxmsg, rate, burst, window, snap, queue, ping, presence, hold, qbytes, maxconn, perip, handshake, joinrate;
+    long port, maxmsg, rate, burst, window, window_bytes, max_rooms, snap, queue, ping, presence, hold, create_rate, days,
+        secs = 0, qbytes, maxconn, perip, handshake, joinrate;
     const char *bad = NULL;
     if (!parse_long(v[O_PORT], 1, 65535, &port)) bad = "port";
     else if (!parse_long(v[O_MAXMSG], 256, 16 << 20, &maxmsg)) bad = "max-message";
     else if (!parse_long(v[O_RATE], 1, 10000000, &rate)) bad = "rate";
     else if (!parse_long(v[O_BURST], 1, 10000000, &burst)) bad = "burst";
     else if (!parse_long(v[O_WINDOW], 1, 1000000, &window)) bad = "window";
+    else if (!parse_long(v[O_WINDOW_BYTES], 65536, 1L << 30, &window_bytes)) bad = "window-bytes";
+    else if (!parse_long(v[O_MAX_ROOMS], 1, 10000000, &max_rooms)) bad = "max-rooms";
     else if (!parse_long(v[O_SNAP], 1, 100000000, &snap)) bad = "snapshot-every";
     else if (!parse_long(v[O_QUEUE], 16, 10000000, &queue)) bad = "max-queue";
     else if (!parse_long(v[O_PING], 0, 3600, &ping)) bad = "ping-secs";
@@ -219,21 +286,35 @@ static int configure(int argc, char **argv, settings *s) {
     else if (!v[O_CERT] != !v[O_KEY]) bad = "tls-cert and --tls-key (give both or neither)";
     else if (!origins_ok) bad = "allowed-origin (at most 16)";
     else if (log_mask(v[O_LOG]) < 0) bad = "log-level";
+    else if (v[O_CREATE_TOKEN] && !valid_token(v[O_CREATE_TOKEN])) bad = "create-token";
+    else if (!parse_long(v[O_CREATE_RATE], 1, 1000000, &create_rate)) bad = "create-rate";
+    else if (v[O_METRICS_TOKEN] && !valid_token(v[O_METRICS_TOKEN])) bad = "metrics-token";
+    else if (!parse_long(v[O_RETENTION_DAYS], 1, 36500, &days)) bad = "retention-days";
+    else if (v[O_RETENTION_SECS] && !parse_long(v[O_RETENTION_SECS], 1, 36500L * 86400, &secs)) bad = "retention-secs";
     if (bad) {
         fprintf(stderr, "atelier: bad value for --%s\n", bad);
         return 2;
     }
-    settings parsed = {.listen = v[O_LISTEN], .port = (int)port, .redis = v[O_REDIS], .web_root = v[O_WEB_ROOT],
+    const char *why = NULL;
+    if (!redis_url_parse(v[O_REDIS], &s->redis, &why)) { /* the URL itself may hold a password: not repeated */
+        fprintf(stderr, "atelier: bad value for --redis: %s (expected redis://[[user]:password@]host:port[/db])\n", why);
+        return 2;
+    }
+    if (!redis_password_file(&s->redis)) return 2;
+    redis_url redis = s->redis;
+    *s = (settings){.listen = v[O_LISTEN], .port = (int)port, .redis = redis, .web_root = v[O_WEB_ROOT],
                     .log_level = v[O_LOG], .max_message = maxmsg, .rate = (double)rate, .burst = (double)burst,
-                    .window = window, .snapshot_every = snap, .max_queue = queue, .ping_secs = (int)ping,
+                    .window = window, .window_bytes = window_bytes, .max_rooms = max_rooms, .snapshot_every = snap, .max_queue = queue, .ping_secs = (int)ping,
                     .presence_secs = (int)presence, .hold_us = hold,
                     .deflate = strcmp(v[O_DEFLATE], "1") == 0 || strcmp(v[O_DEFLATE], "true") == 0,
                     .io_uring = strcmp(v[O_URING], "0") != 0 && strcmp(v[O_URING], "false") != 0,
+                    .create_token = v[O_CREATE_TOKEN], .create_rate = create_rate,
+                    .metrics_token = v[O_METRICS_TOKEN], .retention_secs = secs ? secs : days * 86400,
                     .max_connections = maxconn, .max_per_ip = perip, .handshake_secs = (int)handshake,
                     .max_queue_bytes = qbytes, .join_rate = joinrate, .tls_cert = v[O_CERT], .tls_key = v[O_KEY]};
-    memcpy(parsed.origins, s->origins, sizeof parsed.origins);
-    parsed.norigins = s->norigins;
-    *s = parsed;
+    memcpy(s->origins, origins, norigins * sizeof *origins);
+    s->norigins = norigins;
+    explicit_bzero(redis.password, sizeof redis.password);
     return 0;
 }
 
@@ -265,16 +346,22 @@ int main(int argc, char **argv) {
         fprintf(stderr, "atelier: cannot listen on %s:%d\n", s.listen, s.port);
         return 1;
     }
-    hub_config hc = {.window = (size_t)s.window, .rate = s.rate, .burst = s.burst,
+    hub_config hc = {.window = (size_t)s.window, .window_bytes = (size_t)s.window_bytes, .max_rooms = (size_t)s.max_rooms,
+                     .rate = s.rate, .burst = s.burst,
                      .snapshot_every = s.snapshot_every, .batch_max = 256, .presence_secs = s.presence_secs,
-                     .hold_us = s.hold_us, .join_rate = (double)s.join_rate};
+                     .hold_us = s.hold_us, .create_token = s.create_token,
+                     .create_per_hour = (double)s.create_rate, .metrics_token = s.metrics_token,
+                     .retention_ms = (int64_t)s.retention_secs * 1000, .join_rate = (double)s.join_rate};
     hub *h = hub_new(&hc, net);
-    store *st = h ? store_new(net_context(net), s.redis, hub_store_state, h) : NULL;
-    store *sub = st ? store_new_subscriber(net_context(net), s.redis, "atelier:notify", hub_notify, hub_notify_state, h)
+    store *st = h ? store_new(net_context(net), &s.redis, hub_store_state, h) : NULL;
+    store *sub = st ? store_new_subscriber(net_context(net), &s.redis, "atelier:notify", hub_notify, hub_notify_state, h)
                     : NULL;
+    char redis_where[REDIS_URL_WHERE_MAX];
+    redis_url_where(&s.redis, redis_where, sizeof redis_where);
+    explicit_bzero(s.redis.password, sizeof s.redis.password); /* the stores have their copies */
     if (!h || !st || !sub) {
         store_free(st);
-        fprintf(stderr, "atelier: cannot start (bad --redis URL or out of memory)\n");
+        fprintf(stderr, "atelier: cannot start (out of memory)\n");
         hub_free(h);
         net_free(net);
         return 1;
@@ -293,7 +380,7 @@ int main(int argc, char **argv) {
         sigaction(SIGTERM, &sa, NULL);
 
         lwsl_user("atelier listening on %s://%s:%d/ (redis %s, web root %s)\n", s.tls_cert ? "https" : "http", s.listen,
-                  s.port, s.redis,
+                  s.port, redis_where,
                   s.web_root);
         rc = net_run(net);
         /* The departures of the connections just closed are history: let them land. */

@@ -182,14 +182,15 @@ export async function serverText(url, workshop) {
  *   const { server, browser, newPage } = await setup();
  * Redis (the shared one in ATELIER_TEST_REDIS_PORT, else its own), the server
  * on the web bundle, Chromium, and with `workshop: {title, text}` a workshop
- * made over the API (`w`: {id, facilitator_key}). open(opts, t) gives a page
+ * made over the API (`w`: {id, facilitator_key}); `serverArgs`: more server
+ * flags (--create-token). open(opts, t) gives a page
  * and its context (see openPage), newPage(opts, t) the page alone, closed when
  * test t ends, else after the file; participant(name, organisation, {key})
  * someone over the protocol in `w` (see connect). After the file everything
  * is stopped, and the file fails if a server it started exited when nobody
  * asked or did not stop cleanly (tests/lib/processes.js).
  */
-export async function setup({ workshop } = {}) {
+export async function setup({ workshop, serverArgs = [] } = {}) {
   const env = { redis: null, server: null, browser: null, w: null };
   const contexts = new Set();
   const people = new Set();
@@ -203,7 +204,7 @@ export async function setup({ workshop } = {}) {
     assert.deepEqual(exits.slice(0, 5), [], `${exits.length} server exit problem(s)`);
   });
   env.redis = await RedisProc.start();
-  env.server = await startServer({ redisPort: env.redis.port });
+  env.server = await startServer({ redisPort: env.redis.port, args: serverArgs });
   env.browser = await launchBrowser();
   if (workshop) env.w = await apiCreate(env.server.url, workshop.title, workshop.text);
   env.open = async (opts, t) => {

@@ -124,8 +124,9 @@ class Harness {
     this.webRoot = null;
   }
 
+  // redis: RedisProc.start's options for a private Redis (args, auth);
   // serverOpts: more of ServerProc's options (tls, launcher) for every server.
-  static async start({ servers = 1, serverArgs = [], ownRedis = false, serverOpts = {} } = {}) {
+  static async start({ servers = 1, serverArgs = [], ownRedis = false, redis = {}, serverOpts = {} } = {}) {
     const h = new Harness();
     try {
       h.dir = makeTempDir();
@@ -133,7 +134,7 @@ class Harness {
       fs.mkdirSync(h.webRoot);
       fs.writeFileSync(path.join(h.webRoot, 'index.html'),
         '<!doctype html>\n<html lang="fr"><head><meta charset="utf-8"><title>Atelier</title></head><body><p>Atelier</p></body></html>\n');
-      h.redis = await RedisProc.start({ own: ownRedis });
+      h.redis = await RedisProc.start({ own: ownRedis, ...redis });
       for (let i = 0; i < servers; i++) await h.addServer(serverArgs, serverOpts);
     } catch (e) {
       await h.close().catch(() => {}); // the start error says what went wrong
@@ -144,10 +145,12 @@ class Harness {
 
   get server() { return this.servers[0]; }
 
-  async addServer(args = [], opts = {}) {
-    const s = new ServerProc({ ...opts, redisPort: this.redis.port, port: await freePort(), dir: this.dir, args, webRoot: this.webRoot });
+  // start: ServerProc.start's options ({waitHealthy: false} for a server that cannot reach Redis);
+  // the rest: ServerProc's (tls, launcher).
+  async addServer(args = [], { env = {}, start = {}, ...opts } = {}) {
+    const s = new ServerProc({ ...opts, redisPort: this.redis.port, port: await freePort(), dir: this.dir, args, webRoot: this.webRoot, env });
     this.servers.push(s);
-    await s.start();
+    await s.start(start);
     return s;
   }
 
@@ -883,12 +886,18 @@ function countOccurrences(text, needle) {
 
 const randomWorkshopId = () => crypto.randomBytes(16).toString('base64url');
 
+// Resident memory of a process, in kB (Linux).
+function rssKb(pid) {
+  const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return Number(m[1]);
+}
+
 module.exports = {
   REPO, HOST, ot, sleep, cpLen, freePort, makeTempDir, removeTempDir,
   Resp, RespError, redisCommand, RedisProc, ServerProc, Harness, Client,
   httpRequest, ajv, schemaNames, schemaErrors, assertSchema, validator, strictOpProblem,
   readHistory, replayHistory, eventsKey, metaKey, snapsKey,
-  randomEdit, randomString, prng, waitUntil, waitQuiescent, countOccurrences, randomWorkshopId,
+  randomEdit, randomString, prng, waitUntil, waitQuiescent, countOccurrences, randomWorkshopId, rssKb,
 };
 
 // ---------------------------------------------------------------- history (issue #5)

@@ -6,14 +6,7 @@
 
 const { describe, test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
-const fs = require('node:fs');
-const { Harness, Client, assertSchema, randomWorkshopId, sleep, waitUntil } = require('./harness');
-
-// Resident memory of a process, in kB.
-function rssKb(pid) {
-  const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return Number(m[1]);
-}
+const { Harness, Client, assertSchema, randomWorkshopId, rssKb, sleep, waitUntil } = require('./harness');
 
 async function details(s) {
   const r = await s.http('GET', '/healthz?details=1');
@@ -136,5 +129,83 @@ describe('room lifetime', { timeout: 180000 }, () => {
     const grew = rssKb(pid) - rss0;
     assert.ok(grew < 1024, `RSS grew by ${grew} kB after 100 cut loads (limit 1024 kB)`);
     h.assertNoProblems();
+  });
+});
+
+describe('memory is bounded', { timeout: 600000 }, () => {
+  let h;
+  before(async () => { h = await Harness.start({ ownRedis: true, serverArgs: ['--max-rooms', '3'] }); }, { timeout: 30000 });
+  after(async () => { if (h) await h.close(); }, { timeout: 30000 });
+
+  test('--max-rooms: a join that would load one more workshop is unavailable; one in memory still joins', async () => {
+    const s = h.server;
+    const ws = [];
+    for (let i = 0; i < 4; i++) ws.push(await s.createWorkshop({ title: `Salle ${i}` }));
+    const held = [];
+    for (let i = 0; i < 3; i++) {
+      const c = h.client({ workshop: ws[i].id, name: `P${i}`, organisation: 'O' });
+      await c.start();
+      held.push(c);
+    }
+    const refused = h.client({ workshop: ws[3].id, name: 'Q', organisation: 'O' });
+    await refused.open();
+    const r = await refused.request(refused.joinMessage());
+    assert.equal(r.type, 'error');
+    assert.equal(r.code, 'unavailable', JSON.stringify(r));
+    const twin = h.client({ workshop: ws[0].id, name: 'R', organisation: 'O' });
+    await twin.start(); // its room is in memory
+    held[2].close();
+    await waitUntil(async () => (await details(s)).rooms === 2, 5000, 'a room freed');
+    assert.equal((await refused.request(refused.joinMessage())).type, 'welcome');
+    for (const c of [...held, twin, refused]) c.close();
+    await waitUntil(async () => (await details(s)).rooms === 0, 5000, 'every room freed');
+  });
+
+  // The issue's test. The connections that never join are closed by the
+  // test itself until the handshake timeout (--handshake-secs, i14-net)
+  // closes them: then wait for sessions to reach 0 instead of closing them.
+  test('20,000 joins to unknown ids and 5,000 connections that never join: RSS after within 2 MB of before', async () => {
+    const s = await h.addServer(); // the default --max-rooms: the joins in flight are rooms loading
+    const pid = s.proc.pid;
+    const normal = async () => {
+      const w = await s.createWorkshop({ title: 'Normal' });
+      const c = h.client({ server: s, workshop: w.id, name: 'N', organisation: 'O' });
+      await c.start();
+      for (let i = 0; i < 20; i++) assert.equal((await c.ask({ type: 'op', rev: i, op: i ? [i, 'x'] : ['x'] })).type, 'ack');
+      c.close();
+      await waitUntil(async () => (await details(s)).sessions === 0, 10000, 'closed');
+    };
+    const flood = async (joins, idle) => {
+      // 200 connections, each asking to join unknown ids in turn (within the join burst)
+      const conns = await joinMany(s, 200, 100, () => randomWorkshopId());
+      await Promise.all(conns.map(async ({ c }) => {
+        for (let k = 1; k < joins / 200; k++) {
+          const r = await c.request(c.joinMessage({ workshop: randomWorkshopId() }), 15000);
+          assert.equal(r.code, 'not_found', JSON.stringify(r));
+        }
+      }));
+      const idlers = [];
+      for (let i = 0; i < idle; i += 250) {
+        const batch = [];
+        for (let k = i; k < Math.min(idle, i + 250); k++) {
+          const c = new Client({ server: s, record: 0 });
+          batch.push(c.open().then(() => c));
+        }
+        idlers.push(...await Promise.all(batch));
+      }
+      await closeAll([...conns, ...idlers.map((c) => ({ c }))]);
+      await waitUntil(async () => (await details(s)).sessions === 0, 30000, 'every connection closed');
+    };
+    await normal();
+    await flood(2000, 500); // warm-up: the allocator's and lws' tables
+    await normal();
+    const rss0 = rssKb(pid);
+    await flood(20000, 5000);
+    await normal();
+    assert.equal((await details(s)).rooms, 0);
+    await sleep(200);
+    const grew = rssKb(pid) - rss0;
+    console.log(`# RSS ${rss0} kB before, grew by ${grew} kB`);
+    assert.ok(grew <= 2048, `RSS grew by ${grew} kB (limit 2048 kB)`);
   });
 });

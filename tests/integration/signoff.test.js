@@ -218,12 +218,14 @@ describe('sign-off', { timeout: 120000 }, () => {
       await fac.must({ type: 'workshop_reopen' }, 'workshop');
       awa.submit([[...text1].length, 'Et après.']);
       await waitUntil(() => awa.idle && awa.text !== text1);
-      const quoted = (t) => t.split('\n').map((l) => (l ? `> ${l}` : '>')).join('\n');
+      // The quote after its lead, as text (Markdown's quote marks and hard breaks taken off).
+      const unquote = (md) => md.split('\n').filter((l) => l.startsWith('>')).map((l) => l.replace(/^> ?/, '').replace(/ {2}$/, '')).join('\n');
       const frAfter = await exported('md', 'fr');
       assert.ok(frAfter.includes("L'énoncé a changé depuis") || frAfter.includes('L’énoncé a changé depuis'), frAfter);
       const lead = frAfter.indexOf('Le texte adopté');
       assert.ok(lead > 0, frAfter);
-      assert.ok(frAfter.indexOf(quoted(text1.trimEnd()), lead) > lead, `the text agreed is quoted after its lead:\n${frAfter}`);
+      const agreedQuote = frAfter.slice(lead, frAfter.indexOf('\n- ', lead));
+      assert.equal(unquote(agreedQuote), text1.trimEnd(), `the text agreed is quoted after its lead:\n${frAfter}`);
       const enAfter = await exported('md', 'en');
       assert.ok(enAfter.includes('The statement changed since') && enAfter.includes('The text agreed'), enAfter);
       h.assertNoProblems();

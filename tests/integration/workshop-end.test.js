@@ -60,7 +60,8 @@ describe('the workshop ends and reopens', { timeout: 120000 }, () => {
     const jean = h.client({ server: s1, workshop: w.id, name: 'Jean', organisation: 'Banque' });
     const lea = h.client({ server: s2, workshop: w.id, name: 'Léa', organisation: 'Asso' });
     const welcome = await fac.start();
-    assert.deepEqual(welcome.workshop, { id: w.id, title: 'Fin', time_zone: 'Europe/Paris', code: w.code, state: 'open' });
+    assert.ok(welcome.workshop.deletes_at >= w.deletes_at, 'the retention moved on with the join');
+    assert.deepEqual(welcome.workshop, { id: w.id, title: 'Fin', time_zone: 'Europe/Paris', code: w.code, state: 'open', deletes_at: welcome.workshop.deletes_at });
     await jean.start();
     await lea.start();
 
@@ -124,7 +125,7 @@ describe('the workshop ends and reopens', { timeout: 120000 }, () => {
     for (const s of [s1, s2]) {
       const late = h.client({ server: s, workshop: w.id, name: 'Tard', organisation: 'Asso' });
       const wl = await late.start();
-      assert.deepEqual(wl.workshop, { id: w.id, title: 'Fin', time_zone: 'Europe/Paris', state: 'ended', ended_at: ended.at }, `welcome on ${s.port}`);
+      assert.deepEqual(wl.workshop, { id: w.id, title: 'Fin', time_zone: 'Europe/Paris', state: 'ended', ended_at: ended.at, deletes_at: wl.workshop.deletes_at }, `welcome on ${s.port}`);
       late.close();
       const g = await getJson(s.port, `/api/workshops/${w.id}`);
       assert.equal(g.status, 200);

@@ -301,23 +301,26 @@ async function redisCommand(port, ...args) {
 // ---------------------------------------------------------------- Redis
 
 class RedisProc {
-  constructor({ port, dir, external }) {
+  constructor({ port, dir, external, args = [], auth = null }) {
     this.port = port;
     this.dir = dir;
     this.external = external;
+    this.args = args; // more redis-server arguments (--requirepass, --user)
+    this.auth = auth; // AUTH's arguments for the tests' own commands ([password] or [user, password]), or null
     this.proc = null;
   }
 
   // own: start a private Redis even when ATELIER_TEST_REDIS_PORT names a shared
   // one (tests that stop and restart Redis must not take it from the others).
-  static async start({ own = false } = {}) {
-    const ext = own ? null : process.env.ATELIER_TEST_REDIS_PORT;
+  // args and auth (see the constructor) make it a private one too.
+  static async start({ own = false, args = [], auth = null } = {}) {
+    const ext = own || args.length || auth ? null : process.env.ATELIER_TEST_REDIS_PORT;
     if (ext) {
       const r = new RedisProc({ port: Number(ext), dir: null, external: true });
       await r.waitReady();
       return r;
     }
-    const r = new RedisProc({ port: await freePort(), dir: makeTempDir('atelier-redis-'), external: false });
+    const r = new RedisProc({ port: await freePort(), dir: makeTempDir('atelier-redis-'), external: false, args, auth });
     await r.startProcess();
     return r;
   }
@@ -329,7 +332,7 @@ class RedisProc {
     this.proc = spawnLogged(bin, [
       '--port', String(this.port), '--bind', HOST, '--dir', this.dir,
       '--save', '', '--appendonly', 'yes', '--appendfsync', 'everysec',
-      '--daemonize', 'no', '--logfile', '',
+      '--daemonize', 'no', '--logfile', '', ...this.args,
     ], path.join(this.dir, 'redis.log'));
     await this.waitReady();
   }
@@ -344,7 +347,7 @@ class RedisProc {
         throw new Error(`redis-server exited ${JSON.stringify(this.proc.exitInfo)}:\n${this.proc.tail.join('\n')}`);
       }
       try {
-        if ((await redisCommand(this.port, 'PING')) === 'PONG') return;
+        if ((await this.command('PING')) === 'PONG') return;
       } catch (e) { last = e; }
       await sleep(50);
     }
@@ -371,7 +374,15 @@ class RedisProc {
     if (this.dir) removeTempDir(this.dir);
   }
 
-  command(...args) { return redisCommand(this.port, ...args); }
+  async command(...args) {
+    if (!this.auth) return redisCommand(this.port, ...args);
+    const c = new Resp(this.port);
+    await c.connect();
+    try {
+      await c.command('AUTH', ...this.auth);
+      return await c.command(...args);
+    } finally { c.close(); }
+  }
 }
 
 // ---------------------------------------------------------------- HTTP
@@ -418,15 +429,17 @@ function httpRequest(port, method, urlPath, { body, headers = {}, timeoutMs = 50
 const servers = new Set(); // every ServerProc of this process, for exitProblems()
 
 class ServerProc {
-  // tls: the server serves HTTPS (its args name the certificate); launcher: a
-  // command the binary is run through (['prlimit', '--nofile=64', '--']).
-  constructor({ redisPort, port, dir, args = [], webRoot, tls = false, launcher = [] }) {
+  // env: more environment; tls: the server serves HTTPS (its args name the
+  // certificate); launcher: a command the binary is run through
+  // (['prlimit', '--nofile=64', '--']).
+  constructor({ redisPort, port, dir, args = [], webRoot, env = {}, tls = false, launcher = [] }) {
     this.redisPort = redisPort;
     this.tls = tls;
     this.launcher = launcher;
     this.port = port;
     this.dir = dir;
     this.args = args;
+    this.env = env; // more environment variables (ATELIER_REDIS_PASSWORD_FILE)
     this.webRoot = webRoot;
     this.proc = null;
     this.starts = 0;
@@ -453,12 +466,15 @@ class ServerProc {
       '--port', String(this.port), '--listen', HOST,
       '--redis', `redis://${HOST}:${this.redisPort}`,
       '--log-level', process.env.ATELIER_TEST_LOG_LEVEL || 'warn',
+      // Tests create many workshops from one address: the creation rate is
+      // tested where a test asks for one (a later --create-rate wins).
+      '--create-rate', '1000000',
     ];
     if (this.webRoot) args.push('--web-root', this.webRoot);
     args.push(...this.args);
     const proc = this.launcher.length
-      ? spawnLogged(this.launcher[0], [...this.launcher.slice(1), bin, ...args], this.logFile)
-      : spawnLogged(bin, args, this.logFile);
+      ? spawnLogged(this.launcher[0], [...this.launcher.slice(1), bin, ...args], this.logFile, this.env)
+      : spawnLogged(bin, args, this.logFile, this.env);
     this.proc = proc;
     this.starts++;
     proc.exited.then((info) => {

@@ -260,6 +260,51 @@ START_TEST(copy_is_deep) {
 }
 END_TEST
 
+START_TEST(pack_is_one_block_read_only) {
+    ot_op a, b;
+    op_of(&a, "[1,\"xy\",{\"d\":\"é\"},2,{\"d\":3}]");
+    op_of(&b, "[1,\"xy\",{\"d\":\"é\"},2,{\"d\":3}]");
+    size_t bytes = ot_op_bytes(&a);
+    ck_assert_uint_eq(bytes, 5 * sizeof(ot_comp) + 3 + 3);
+    char *tail = NULL;
+    OK(ot_op_pack(&a, 4, &tail));
+    ck_assert(a.packed);
+    ck_assert(op_eq(&a, &b));
+    ck_assert_ptr_eq(tail, (char *)a.c + bytes); /* the caller's bytes follow the strings */
+    memcpy(tail, "tail", 4);
+    ck_assert_int_eq(ot_op_push(&a, OT_INSERT, 1, "z", 1), OT_EINVALID);
+    ck_assert_int_eq(ot_transform_checked(&a, &b, OT_LEFT), OT_EINVALID);
+    ck_assert_uint_eq(a.n, 0); /* left empty, as on any error */
+    op_of(&a, "[1,\"xy\",{\"d\":\"é\"},2,{\"d\":3}]");
+    OK(ot_op_pack(&a, 0, NULL));
+    ot_op c; /* a packed op reads like any other */
+    ot_op_init(&c);
+    OK(ot_transform(&c, &b, &a, OT_LEFT));
+    OK(ot_op_copy(&c, &a));
+    ck_assert(!c.packed && op_eq(&c, &b));
+    ot_op_free(&a); /* one block (valgrind checks) */
+    ot_op_free(&b);
+    ot_op_free(&c);
+}
+END_TEST
+
+START_TEST(applied_len_is_exact) {
+    ot_text t;
+    OK(ot_text_init(&t, "aé🤝bc", strlen("aé🤝bc")));
+    ot_op op;
+    op_of(&op, "[1,{\"d\":2},\"xyz\",1,{\"d\":\"c\"}]");
+    size_t len = 0;
+    OK(ot_applied_len(&t, &op, &len));
+    OK(ot_apply(&t, &op));
+    ck_assert_uint_eq(len, t.len);
+    ot_op_free(&op);
+    op_of(&op, "[9,\"x\"]");
+    ck_assert_int_eq(ot_applied_len(&t, &op, &len), OT_ERANGE);
+    ot_op_free(&op);
+    ot_text_free(&t);
+}
+END_TEST
+
 START_TEST(check_is_strict) {
     ot_op op;
     ot_op_init(&op);
@@ -1518,6 +1563,8 @@ static Suite *suite(void) {
     tcase_set_timeout(unit, 120);
     tcase_add_test(unit, push_merges_like_the_library);
     tcase_add_test(unit, copy_is_deep);
+    tcase_add_test(unit, pack_is_one_block_read_only);
+    tcase_add_test(unit, applied_len_is_exact);
     tcase_add_test(unit, check_is_strict);
     tcase_add_test(unit, normalize_cases);
     tcase_add_test(unit, input_len);

@@ -156,6 +156,177 @@ static void apply_remote(workshop *w, const char *json, const char *opid) {
     ck_assert_int_eq(wk_apply_committed(w, w->rev, json, strlen(json), PID_R, opid, "9-0"), OT_OK);
 }
 
+/* ---- limits: the window's byte budget, the rebase bound, the statement's size */
+
+/* An op of `pairs` pairs [1,"a",1,"a",…] as JSON: 2 × pairs components. */
+static char *pairs_op(size_t pairs) {
+    char *s = malloc(pairs * 6 + 3), *p = s;
+    *p++ = '[';
+    for (size_t i = 0; i < pairs; i++) p += sprintf(p, "%s1,\"a\"", i ? "," : "");
+    *p++ = ']';
+    *p = '\0';
+    return s;
+}
+
+/* A workshop whose text is long enough for pairs_op(512), window 1000. */
+static workshop *mkws_long(void) {
+    char text[1100];
+    memset(text, 'x', sizeof text - 1);
+    text[sizeof text - 1] = '\0';
+    return mkws(text, 1000);
+}
+
+START_TEST(test_window_entries_are_packed) {
+    workshop *w = mkws("abc", 10);
+    submit_ok(w, 1, A, "\"a\"", 0, "[1,\"x\",1,{\"d\":\"c\"}]");
+    form_commit(w, 10, 1);
+    const wk_entry *e = wk_window_at(w, 0);
+    ck_assert(e->op.packed);
+    ck_assert_str_eq(e->opjson, "[1,\"x\",1,{\"d\":\"c\"}]");
+    ck_assert_str_eq(e->opid, "\"a\"");
+    ck_assert_str_eq(e->op.c[1].s, "x");
+    ck_assert_str_eq(e->op.c[3].s, "c");
+    /* the block holds the components, their strings, the JSON and the id */
+    ck_assert_uint_eq(e->bytes, sizeof *e + 4 * sizeof(ot_comp) + 2 + 2 + e->opjson_len + 1 + 4);
+    ck_assert_uint_eq(w->win_bytes, e->bytes);
+    ck_assert_str_eq(w->text.buf, "axb");
+    wk_free(w);
+}
+END_TEST
+
+START_TEST(test_window_byte_budget_evicts_oldest_but_not_the_batch) {
+    workshop *w = mkws("", 100);
+    submit_ok(w, 1, A, "\"a0\"", 0, "[\"0123456789\"]");
+    form_commit(w, 10, 1);
+    size_t one = w->win_bytes;
+    wk_set_window_bytes(w, 3 * one); /* three such ops */
+    for (int i = 1; i < 6; i++) {
+        char id[16];
+        snprintf(id, sizeof id, "\"a%d\"", i);
+        submit_ok(w, 1, A, id, w->rev, "[\"0123456789\"]");
+        form_commit(w, 10, 1);
+        ck_assert_uint_le(w->win_bytes, 3 * one);
+    }
+    ck_assert_uint_eq(w->win_len, 3);
+    ck_assert(!wk_window_has(w, 2));
+    ck_assert(wk_window_has(w, 3));
+    /* an op from before the budget's window is stale */
+    ck_assert_int_eq(submit(w, 1, B, "\"b\"", 2, "[\"z\"]", NULL), PROTO_ESTALE);
+    /* a batch of five stays whole until its acks are read, however big */
+    for (int i = 0; i < 5; i++) {
+        char id[16];
+        snprintf(id, sizeof id, "\"c%d\"", i);
+        submit_ok(w, 1, C, id, w->rev, "[\"0123456789\"]");
+    }
+    int64_t first = form_commit(w, 10, 5);
+    ck_assert_int_eq(first, 6);
+    ck_assert_uint_eq(w->win_len, 5);
+    for (int64_t r = first; r < first + 5; r++) ck_assert_ptr_nonnull(wk_window_at(w, r));
+    /* ... and leaves at the next commit */
+    submit_ok(w, 1, B, "\"b2\"", w->rev, "[\"z\"]");
+    form_commit(w, 10, 1);
+    ck_assert_uint_le(w->win_bytes, 3 * one);
+    /* loaded ops from Redis keep the budget too */
+    for (int i = 0; i < 5; i++) apply_remote(w, "[\"0123456789\"]", NULL);
+    ck_assert_uint_le(w->win_bytes, 3 * one);
+    wk_free(w);
+}
+END_TEST
+
+START_TEST(test_rebase_bound_refuses_stale_without_work) {
+    workshop *w = mkws_long();
+    char *big = pairs_op(512); /* 1024 components */
+    int n = WK_REBASE_WORK_MAX / 2048 + 1; /* big ops: past the bound for a late op of 1024 components */
+    for (int i = 0; i < n; i++) {
+        char id[16];
+        snprintf(id, sizeof id, "\"a%d\"", i);
+        submit_ok(w, 1, A, id, w->rev, big);
+        form_commit(w, 10, 1);
+    }
+    uint64_t work = w->rebase_work;
+    /* refused at submit */
+    ck_assert_int_eq(submit(w, 2, B, "\"late\"", 0, big, NULL), PROTO_ESTALE);
+    ck_assert_uint_eq(w->rebase_work, work);
+    /* refused when the batch is formed: the window grew after it was queued */
+    submit_ok(w, 2, B, "\"late2\"", w->rev - (WK_REBASE_WORK_MAX / 2048 - 2), big);
+    for (int i = 0; i < 4; i++) apply_remote(w, big, NULL);
+    submit_ok(w, 3, C, "\"recent\"", w->rev, "[\"y\"]");
+    refusals rs = {0};
+    work = w->rebase_work;
+    ck_assert_uint_eq(wk_batch_form(w, 10, on_refuse, &rs), 1);
+    ck_assert_uint_eq(rs.n, 1);
+    ck_assert_int_eq(rs.r[0].err, PROTO_ESTALE);
+    ck_assert_str_eq(rs.r[0].opid, "\"late2\"");
+    ck_assert_uint_eq(w->rebase_work, work); /* the recent op cost nothing to move */
+    wk_batch_commit(w, NULL);
+    wk_batch_clear(w);
+    /* a typed character a few big ops behind still goes through */
+    submit_ok(w, 3, C, "\"near\"", w->rev - 3, "[\"q\"]");
+    form_commit(w, 10, 1);
+    ck_assert_uint_gt(w->rebase_work, work);
+    free(big);
+    wk_free(w);
+}
+END_TEST
+
+START_TEST(test_batch_stops_at_its_work_bound) {
+    workshop *w = mkws_long();
+    char *big = pairs_op(512);
+    for (int i = 0; i < 100; i++) apply_remote(w, big, NULL);
+    /* each 100 ops behind (and over the batch before it): under the op's
+     * bound, but together past the batch's */
+    _Static_assert(107 * 2048 < WK_REBASE_WORK_MAX && 5 * 102 * 2048 < WK_BATCH_WORK_MAX &&
+                   (100 + 101 + 102 + 103 + 104 + 105) * 2048 > WK_BATCH_WORK_MAX, "the test's shape");
+    int per = 100, k = 8;
+    for (int i = 0; i < k; i++) {
+        char id[16];
+        snprintf(id, sizeof id, "\"s%d\"", i);
+        submit_ok(w, 1, (uint32_t)(i % 3), id, w->rev - per, big);
+    }
+    size_t first = wk_batch_form(w, 256, no_refuse, NULL);
+    ck_assert_uint_eq(first, 5);
+    ck_assert_uint_eq(w->qlen, (size_t)k - first); /* the rest waits, queued */
+    wk_batch_commit(w, NULL);
+    wk_batch_clear(w);
+    free(big);
+    wk_free(w);
+}
+END_TEST
+
+START_TEST(test_statement_size_limit) {
+    workshop *w = mkws("", 100);
+    size_t chunk = 60000;
+    char *json = malloc(chunk + 8);
+    json[0] = '[';
+    json[1] = '"';
+    memset(json + 2, 'a', chunk);
+    strcpy(json + 2 + chunk, "\"]");
+    int i = 0;
+    while (w->text.len + chunk <= PROTO_TEXT_MAX) {
+        char id[16];
+        snprintf(id, sizeof id, "\"a%d\"", i++);
+        submit_ok(w, 1, A, id, w->rev, json);
+        form_commit(w, 10, 1);
+    }
+    size_t len = w->text.len;
+    int64_t rev = w->rev;
+    submit_ok(w, 1, A, "\"over\"", w->rev, json);
+    refusals rs = {0};
+    ck_assert_uint_eq(wk_batch_form(w, 10, on_refuse, &rs), 0);
+    ck_assert_uint_eq(rs.n, 1);
+    ck_assert_int_eq(rs.r[0].err, PROTO_ETOO_LARGE);
+    ck_assert_uint_eq(w->text.len, len);
+    ck_assert_int_eq(w->rev, rev);
+    /* replacing text with as much is fine: what counts is the length after */
+    snprintf(json, chunk + 8, "[{\"d\":10},\"0123456789\"]");
+    submit_ok(w, 1, A, "\"same\"", w->rev, json);
+    form_commit(w, 10, 1);
+    ck_assert_uint_eq(w->text.len, len);
+    free(json);
+    wk_free(w);
+}
+END_TEST
+
 /* ---- participants, secrets, rate limit ------------------------------------ */
 
 START_TEST(test_new_workshop_is_empty) {
@@ -1431,6 +1602,14 @@ static Suite *workshop_suite(void) {
     tcase_add_test(tc, test_abort_without_requeue_refuses_each);
     tcase_add_test(tc, test_abort_when_idle_is_harmless);
     tcase_add_test(tc, test_committed_text_while_in_flight);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("limits");
+    tcase_add_test(tc, test_window_entries_are_packed);
+    tcase_add_test(tc, test_window_byte_budget_evicts_oldest_but_not_the_batch);
+    tcase_add_test(tc, test_rebase_bound_refuses_stale_without_work);
+    tcase_add_test(tc, test_batch_stops_at_its_work_bound);
+    tcase_add_test(tc, test_statement_size_limit);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("carets");

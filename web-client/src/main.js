@@ -157,10 +157,17 @@ function openHome(code) {
       }
       return res;
     },
-    async onCreate({ title, template, name, organisation, timeZone }) {
+    createToken: storage.getCreateToken(),
+    async onCreate({ title, template, name, organisation, timeZone, token }) {
       const text = template === 'method' ? i18n.t('template.method') : '';
-      const res = await createWorkshop(base, { title, text, timeZone });
+      const res = await createWorkshop(base, { title, text, timeZone, token });
+      if (res.status === 401) {
+        storage.setCreateToken(null);
+        return { token: token ? 'wrong' : 'needed' };
+      }
+      if (res.status === 429) return { rateLimited: res.retryAfter };
       if (res.error) return res.error === 'network' || res.error === 'unavailable' || res.error === 'too_large' ? res.error : 'create';
+      storage.setCreateToken(token);
       const { id, facilitator_key: key } = res.data;
       storage.setProfile({ name, organisation });
       storage.rememberOrganisation(organisation);

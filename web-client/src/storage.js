@@ -40,6 +40,11 @@ function write(s, key, value) {
   }
 }
 
+// The server's creation token, when it asks for one: for this tab's session
+// only, never kept on the device.
+export const getCreateToken = () => read(session, 'createToken');
+export const setCreateToken = (token) => write(session, 'createToken', token || null);
+
 export const getLanguage = () => read(local, 'lang');
 export const setLanguage = (lang) => write(local, 'lang', lang);
 

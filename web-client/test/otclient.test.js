@@ -178,6 +178,19 @@ test('splitOp keeps messages small and composes back to the op', () => {
   }
   assert.equal(text, apply(doc, op));
   assert.equal(splitOp([1, 'ab'], 10)[1], null);
+  // ... and under the server's component limit: an op edited at 2,000 places
+  const scattered = Array.from({ length: 1000 }, () => [1, 'a']).flat();
+  const doc2 = 'x'.repeat(1000);
+  let rest2 = scattered;
+  let text2 = doc2;
+  for (let n = 0; rest2; n++) {
+    const [h, t] = splitOp(rest2, 1e9, 16);
+    assert.ok(h.length <= 16, `a head of ${h.length} components`);
+    text2 = apply(text2, h);
+    rest2 = t;
+    assert.ok(n < 1000);
+  }
+  assert.equal(text2, apply(doc2, scattered));
   assert.deepEqual(compose(null, [1, 'a']), [1, 'a']);
   assert.equal(opEnd([2, 'ab', 3, { d: 1 }]), 7);
 });

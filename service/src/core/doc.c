@@ -198,6 +198,7 @@ void doc_item_end(doc *d) { sbuf_puts(d->out, d->format == DOC_HTML ? "</li>\n" 
 
 void doc_list_end(doc *d) {
     if (d->format == DOC_HTML) sbuf_puts(d->out, "</ul>\n");
+    else sbuf_putc(d->out, '\n'); /* a blank line: what follows is not part of the last item */
 }
 
 /* ---- The statement ---- */

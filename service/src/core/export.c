@@ -605,7 +605,6 @@ static void summary_org_answers(doc *d, const export_meta *m, const shown_poll *
         doc_item_end(d);
     }
     doc_list_end(d);
-    if (d->format == DOC_MARKDOWN) sbuf_putc(d->out, '\n'); /* paragraphs follow: the list ends here */
 }
 
 /* The threshold note, in emphasis, for polls that people answer under threshold t. */
@@ -767,7 +766,6 @@ static void summary_people(doc *d, const export_book *bk, const words *w) {
     }
     doc_item_end(d);
     doc_list_end(d);
-    if (d->format == DOC_MARKDOWN) sbuf_putc(d->out, '\n'); /* a heading follows: the list ends here */
 }
 
 static void summary_statement(doc *d, const char *text, const words *w) {

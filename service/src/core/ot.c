@@ -23,13 +23,44 @@ void ot_op_init(ot_op *op) {
     op->c = NULL;
     op->n = 0;
     op->cap = 0;
+    op->packed = false;
 }
 
 void ot_op_free(ot_op *op) {
     if (!op) return;
-    for (size_t i = 0; i < op->n; i++) free(op->c[i].s);
+    if (!op->packed)
+        for (size_t i = 0; i < op->n; i++) free(op->c[i].s);
     free(op->c);
     ot_op_init(op);
+}
+
+size_t ot_op_bytes(const ot_op *op) {
+    size_t bytes = op->n * sizeof *op->c;
+    for (size_t i = 0; i < op->n; i++)
+        if (op->c[i].s) bytes += op->c[i].len + 1;
+    return bytes;
+}
+
+ot_status ot_op_pack(ot_op *op, size_t extra, char **tail) {
+    size_t bytes = ot_op_bytes(op);
+    if (extra > SIZE_MAX - bytes - 1) return OT_ENOMEM;
+    char *block = malloc(bytes + extra + 1); /* + 1: never a malloc(0) */
+    if (!block) return OT_ENOMEM;
+    ot_comp *c = (ot_comp *)(void *)block;
+    char *p = block + op->n * sizeof *c;
+    for (size_t i = 0; i < op->n; i++) {
+        c[i] = op->c[i];
+        if (!c[i].s) continue;
+        memcpy(p, op->c[i].s, c[i].len);
+        p[c[i].len] = '\0';
+        c[i].s = p;
+        p += c[i].len + 1;
+    }
+    size_t n = op->n;
+    ot_op_free(op);
+    *op = (ot_op){c, n, n, true};
+    if (tail) *tail = p;
+    return OT_OK;
 }
 
 static ot_status op_reserve(ot_op *op, size_t want) {
@@ -95,7 +126,7 @@ static ot_status merge_into(ot_comp *a, const char *s, size_t len, size_t n) {
 static bool kind_ok(ot_kind k) { return k == OT_SKIP || k == OT_INSERT || k == OT_DELETE; }
 
 ot_status ot_op_push(ot_op *op, ot_kind kind, size_t n, const char *s, size_t len) {
-    if (!kind_ok(kind)) return OT_EINVALID;
+    if (!kind_ok(kind) || op->packed) return OT_EINVALID;
     if (kind == OT_SKIP) s = NULL;
     if (kind == OT_INSERT && !s) return OT_EINVALID;
     if (n == 0 || (s && len == 0)) return OT_OK; /* no-op components vanish, as in the library */
@@ -155,6 +186,7 @@ ot_status ot_op_check(const ot_op *op) {
 }
 
 void ot_op_normalize(ot_op *op) {
+    if (op->packed) return; /* packed ops come from checked ones: already normal */
     size_t w = 0;
     for (size_t r = 0; r < op->n; r++) {
         ot_comp c = op->c[r];
@@ -316,6 +348,23 @@ static ot_status locate(const ot_text *t, const ot_op *op, size_t *bpos) {
 ot_status ot_check_fits(const ot_text *t, const ot_op *op) {
     ot_status st = ot_op_check(op);
     return st != OT_OK ? st : locate(t, op, NULL);
+}
+
+ot_status ot_applied_len(const ot_text *t, const ot_op *op, size_t *len) {
+    ot_status st = ot_op_check(op);
+    if (st != OT_OK) return st;
+    if (op->n >= SIZE_MAX / sizeof(size_t) - 1) return OT_ENOMEM;
+    size_t *bpos = malloc((op->n + 1) * sizeof *bpos);
+    if (!bpos) return OT_ENOMEM;
+    st = locate(t, op, bpos);
+    size_t n = t->len;
+    for (size_t i = 0; st == OT_OK && i < op->n; i++) {
+        if (op->c[i].kind == OT_INSERT) n += op->c[i].len;
+        else if (op->c[i].kind == OT_DELETE) n -= bpos[i + 1] - bpos[i];
+    }
+    free(bpos);
+    if (st == OT_OK) *len = n;
+    return st;
 }
 
 /* A kept run of old text (a skip, or the tail after the op) together with the
@@ -631,7 +680,7 @@ static ot_status move_edit(ot_op *op, size_t at) {
 }
 
 ot_status ot_transform_checked(ot_op *op, const ot_op *other, ot_side side) {
-    if (side != OT_LEFT && side != OT_RIGHT) {
+    if ((side != OT_LEFT && side != OT_RIGHT) || op->packed) {
         ot_op_free(op);
         return OT_EINVALID;
     }

@@ -10,6 +10,7 @@
 #ifndef ATELIER_OT_H
 #define ATELIER_OT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 typedef enum {
@@ -35,6 +36,7 @@ typedef struct ot_op {
     ot_comp *c;    /* components, in order */
     size_t n;      /* number of components */
     size_t cap;    /* allocated components */
+    bool packed;   /* one block holds the components and their strings (ot_op_pack): read-only */
 } ot_op;
 
 /* A code point index of a text and its byte offset. */
@@ -65,6 +67,17 @@ ot_status ot_op_copy(ot_op *dst, const ot_op *src);
  * s/len are copied (insert text, or deleted text; NULL for skips and {d:n}). */
 ot_status ot_op_push(ot_op *op, ot_kind kind, size_t n, const char *s, size_t len);
 
+/* Move op into one allocation: its components, then their strings (each
+ * NUL-terminated), then `extra` bytes for the caller, at *tail (may be NULL
+ * when extra is 0). An op kept a long time (a workshop's window) then costs
+ * one block rather than one allocation per component. A packed op is read
+ * like any other but is never changed: push, normalize and the in-place
+ * transform refuse it (OT_EINVALID); ot_op_free frees the block, tail
+ * included. On error op is unchanged. */
+ot_status ot_op_pack(ot_op *op, size_t extra, char **tail);
+/* Bytes op holds in memory, its components and strings (what ot_op_pack makes one block of). */
+size_t ot_op_bytes(const ot_op *op);
+
 /* Strict validity, stricter than the library: every component non-empty,
  * adjacent components of one kind merged, no trailing skip, strings valid
  * UTF-8 with n equal to their code point count. */
@@ -83,6 +96,9 @@ ot_status ot_text_copy(ot_text *dst, const ot_text *src); /* dst initialised or 
 ot_status ot_check_fits(const ot_text *t, const ot_op *op);
 /* Apply op to t in place. On error t is unchanged. */
 ot_status ot_apply(ot_text *t, const ot_op *op);
+/* The length in bytes t would have after op (which must fit: OT_ERANGE or
+ * OT_EMISMATCH otherwise), without changing t. */
+ot_status ot_applied_len(const ot_text *t, const ot_op *op, size_t *len);
 
 /* out = op transformed so that it applies after other. side says whose
  * inserts go first at the same position: OT_LEFT means op's go first. */
@@ -93,7 +109,7 @@ ot_status ot_transform(ot_op *out, const ot_op *op, const ot_op *other, ot_side 
  * the result rather than being copied. Both ops must already have passed
  * ot_op_check, which is not repeated: for moving one op over many (a late
  * op over the ops committed since its revision), each checked once. On
- * error *op is left empty. */
+ * error *op is left empty. A packed op cannot be moved in place (OT_EINVALID). */
 ot_status ot_transform_checked(ot_op *op, const ot_op *other, ot_side side);
 /* out = a then b, as one op. */
 ot_status ot_compose(ot_op *out, const ot_op *a, const ot_op *b);

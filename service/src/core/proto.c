@@ -10,6 +10,7 @@
 #include "core/utf8.h"
 
 _Static_assert(PROTO_SHA256_HEX == DIGEST_SHA256_HEX, "one length of a SHA-256");
+_Static_assert(PROTO_OP_COMPONENTS_MAX == 1024, "decode_op's message says 1024");
 
 static const char *const err_codes[] = {
     [PROTO_OK] = "ok",
@@ -68,6 +69,13 @@ bool proto_valid_b64url(const char *s, size_t max) {
         if (!ok) return false;
     }
     return true;
+}
+
+bool proto_same_secret(const char *secret, const char *guess) {
+    size_t ls = strlen(secret), lg = strlen(guess);
+    unsigned char diff = (unsigned char)(ls != lg);
+    for (size_t i = 0; i < ls; i++) diff |= (unsigned char)(secret[i] ^ guess[i < lg ? i : 0]);
+    return diff == 0 && ls > 0;
 }
 
 bool proto_json_int(const cJSON *v, double lo, double hi, int64_t *out) {
@@ -203,6 +211,10 @@ static proto_err decode_op(const cJSON *o, proto_msg *m, const char **why) {
     if (!op) {
         *why = "op needs \"op\": an array of components";
         return PROTO_EBAD_REQUEST;
+    }
+    if (cJSON_IsArray(op) && cJSON_GetArraySize(op) > PROTO_OP_COMPONENTS_MAX) {
+        *why = "\"op\" has more than 1024 components: send it in parts";
+        return PROTO_ETOO_LARGE;
     }
     ot_status s = ot_op_from_json(op, &m->u.op.op);
     if (s != OT_OK) {
@@ -492,6 +504,7 @@ static bool sc_op(scan *s, sbuf *tmp, ot_op *op) {
             kind = str ? OT_INSERT : OT_SKIP;
         }
         if (op->n > 0 && op->c[op->n - 1].kind == kind) return false;
+        if (op->n == PROTO_OP_COMPONENTS_MAX) return false; /* the general decoder says why */
         if (ot_op_push(op, kind, n, str, len) != OT_OK) return false;
     } while (sc_eat(s, ','));
     return sc_eat(s, ']') && op->c[op->n - 1].kind != OT_SKIP;

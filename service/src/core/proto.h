@@ -23,7 +23,8 @@
 #define PROTO_KEY_MAX 96         /* bytes in a facilitator key */
 #define PROTO_KEY_LEN 43         /* base64url characters in a facilitator key the server makes: 258 random bits */
 #define PROTO_PID_LEN 17         /* characters in a participant id: "p" and 16 base64url characters */
-#define PROTO_TEXT_MAX (1 << 20) /* bytes in a starting text */
+#define PROTO_TEXT_MAX (1 << 20) /* bytes in the statement: a starting text, or after any op */
+#define PROTO_OP_COMPONENTS_MAX 1024 /* components in an op */
 #define PROTO_SAFE_INT_MAX 9007199254740991.0 /* 2^53 - 1: the largest integer a JSON number (a double) keeps exact */
 #define PROTO_SAFE_INT_DIGITS 15 /* decimal digits that always write an integer below PROTO_SAFE_INT_MAX */
 
@@ -189,5 +190,8 @@ bool proto_valid_label(const char *s, size_t max_cps);
 bool proto_has_escaped_nul(const char *json, size_t len);
 /* True when s is 1..max base64url characters. */
 bool proto_valid_b64url(const char *s, size_t max);
+/* Secrets (keys, tokens) compared without an early exit, so the time taken
+ * says nothing of where a guess went wrong. An empty secret matches nothing. */
+bool proto_same_secret(const char *secret, const char *guess);
 
 #endif

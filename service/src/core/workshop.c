@@ -18,10 +18,28 @@ static void copy_str(char *dst, size_t n, const char *src) {
 }
 
 static void entry_free(wk_entry *e) {
-    ot_op_free(&e->op);
-    free(e->opjson);
-    free(e->opid);
+    ot_op_free(&e->op); /* the packed block: opjson and opid with it */
     memset(e, 0, sizeof *e);
+}
+
+/* Pack e->op with its JSON text (json[0..len), or written from the op when
+ * json is NULL) and op id (NULL: none) into one block. On error e->op is
+ * still the caller's, unpacked. */
+static ot_status entry_pack(wk_entry *e, const char *json, size_t len, const char *opid) {
+    if (!json) len = ot_op_json_size(&e->op);
+    size_t idlen = opid ? strlen(opid) + 1 : 0;
+    if (len > SIZE_MAX / 2 || idlen > SIZE_MAX / 2) return OT_ENOMEM;
+    char *tail;
+    ot_status st = ot_op_pack(&e->op, len + 1 + idlen, &tail);
+    if (st != OT_OK) return st;
+    e->opjson = tail;
+    if (json) memcpy(tail, json, len);
+    else ot_op_write_json(&e->op, tail);
+    tail[len] = '\0';
+    e->opjson_len = len;
+    e->opid = opid ? memcpy(tail + len + 1, opid, idlen) : NULL;
+    e->bytes = sizeof *e + ot_op_bytes(&e->op) + len + 1 + idlen;
+    return OT_OK;
 }
 
 static void submission_free(wk_submission *s) {
@@ -45,6 +63,8 @@ workshop *wk_new(const char *id, const char *title, const char *fkey, int64_t cr
     }
     return w;
 }
+
+void wk_set_window_bytes(workshop *w, size_t bytes) { w->win_bytes_max = bytes; }
 
 void wk_free(workshop *w) {
     if (!w) return;
@@ -76,9 +96,17 @@ ot_status wk_load_snapshot(workshop *w, int64_t rev, const char *text, size_t le
     w->text = t;
     for (size_t i = 0; i < w->win_len; i++) entry_free(&w->win[(w->win_head + i) % w->win_cap]);
     w->win_len = w->win_head = 0;
+    w->win_bytes = 0;
     w->rev = rev;
     w->snap_rev = rev;
     return OT_OK;
+}
+
+static void window_drop_oldest(workshop *w) {
+    w->win_bytes -= w->win[w->win_head].bytes;
+    entry_free(&w->win[w->win_head]);
+    w->win_head = (w->win_head + 1) % w->win_cap;
+    w->win_len--;
 }
 
 /* Push a committed op into the window, evicting the oldest when full. Takes
@@ -102,14 +130,20 @@ static void window_push(workshop *w, wk_entry *e) {
         entry_free(e);
         return;
     }
-    if (w->win_len == w->win_cap) {
-        entry_free(&w->win[w->win_head]);
-        w->win_head = (w->win_head + 1) % w->win_cap;
-        w->win_len--;
-    }
+    if (w->win_len == w->win_cap) window_drop_oldest(w);
     w->win[(w->win_head + w->win_len) % w->win_cap] = *e;
     w->win_len++;
+    w->win_bytes += e->bytes;
     memset(e, 0, sizeof *e);
+}
+
+/* Keep the window within its byte budget: the oldest ops leave, but none
+ * from revision keep_from on (a batch being committed is read back for its
+ * acks; a single op larger than the budget stays until the next one). */
+static void window_trim(workshop *w, int64_t keep_from) {
+    while (w->win_bytes_max && w->win_bytes > w->win_bytes_max && w->win_len > 0 &&
+           w->win[w->win_head].rev < keep_from)
+        window_drop_oldest(w);
 }
 
 static void set_last_op(wk_participant *p, const char *opid, int64_t rev) {
@@ -138,15 +172,11 @@ ot_status wk_apply_committed(workshop *w, int64_t rev, const char *opjson, size_
         ot_op_free(&e.op);
         return OT_EINVALID;
     }
-    e.opjson = malloc(len + 1);
-    e.opid = opid && opid[0] ? strdup(opid) : NULL;
-    if (!e.opjson || (opid && opid[0] && !e.opid)) {
-        entry_free(&e);
-        return OT_ENOMEM;
+    s = entry_pack(&e, opjson, len, opid && opid[0] ? opid : NULL);
+    if (s != OT_OK) {
+        ot_op_free(&e.op);
+        return s;
     }
-    memcpy(e.opjson, opjson, len);
-    e.opjson[len] = '\0';
-    e.opjson_len = len;
     e.author = (uint32_t)who;
     s = ot_apply(&w->text, &e.op);
     if (s != OT_OK) {
@@ -156,6 +186,7 @@ ot_status wk_apply_committed(workshop *w, int64_t rev, const char *opjson, size_
     set_last_op(&w->people[who], e.opid, rev);
     window_push(w, &e);
     w->rev++;
+    window_trim(w, rev);
     if (event_id) copy_str(w->last_event, sizeof w->last_event, event_id);
     return OT_OK;
 }
@@ -234,14 +265,6 @@ int wk_find_participant(const workshop *w, const char *id) {
     return -1;
 }
 
-/* Compare without an early exit, so the time taken says nothing of where a guess went wrong. */
-static bool secret_equal(const char *a, const char *b) {
-    size_t la = strlen(a), lb = strlen(b);
-    unsigned char diff = (unsigned char)(la != lb);
-    for (size_t i = 0; i < la && i < lb; i++) diff |= (unsigned char)(a[i] ^ b[i]);
-    return diff == 0 && la > 0;
-}
-
 int wk_check_token(const workshop *w, const char *token) {
     const char *dot = strchr(token, '.');
     if (!dot || (size_t)(dot - token) != WK_PID_LEN) return -1;
@@ -250,12 +273,12 @@ int wk_check_token(const workshop *w, const char *token) {
     id[WK_PID_LEN] = '\0';
     int i = wk_find_participant(w, id);
     if (i < 0 || !w->people[i].secret[0]) return -1;
-    return secret_equal(w->people[i].secret, dot + 1) ? i : -1;
+    return proto_same_secret(w->people[i].secret, dot + 1) ? i : -1;
 }
 
-bool wk_check_key(const workshop *w, const char *key) { return secret_equal(w->fkey, key); }
+bool wk_check_key(const workshop *w, const char *key) { return proto_same_secret(w->fkey, key); }
 
-bool wk_check_observer_key(const workshop *w, const char *key) { return w->okey[0] && secret_equal(w->okey, key); }
+bool wk_check_observer_key(const workshop *w, const char *key) { return w->okey[0] && proto_same_secret(w->okey, key); }
 
 bool wk_observer_admitted(const workshop *w, const wk_participant *p) {
     return p->role != WK_OBSERVER || wk_check_observer_key(w, p->okey);
@@ -310,6 +333,17 @@ bool wk_ended_refuses(const workshop *w, const proto_msg *msg) {
     }
 }
 
+/* What moving op from revision base to the head would cost, in the unit of
+ * WK_REBASE_WORK_MAX: each op it moves over (committed since base, then the
+ * batch in flight or being formed) visits its components and op's. Counting
+ * stops once past the bound. */
+static uint64_t rebase_work(const workshop *w, int64_t base, const ot_op *op) {
+    uint64_t work = 0;
+    for (int64_t r = base; r < w->rev && work <= WK_REBASE_WORK_MAX; r++) work += wk_window_at(w, r)->op.n + op->n;
+    for (size_t b = 0; b < w->blen && work <= WK_REBASE_WORK_MAX; b++) work += w->bops[b].op.n + op->n;
+    return work;
+}
+
 proto_err wk_submit(workshop *w, uint64_t conn, uint32_t author, const char *opid, int64_t base, ot_op *op,
                     int64_t *dup_rev, const char **why) {
     *dup_rev = -1;
@@ -339,6 +373,10 @@ proto_err wk_submit(workshop *w, uint64_t conn, uint32_t author, const char *opi
     }
     if (!wk_window_has(w, base)) {
         *why = "revision is older than the server keeps; rejoin with resume to resync";
+        return PROTO_ESTALE;
+    }
+    if (rebase_work(w, base, op) > WK_REBASE_WORK_MAX) {
+        *why = WK_REBASE_WHY;
         return PROTO_ESTALE;
     }
     if (w->qlen == w->qcap) {
@@ -378,6 +416,18 @@ static ot_status rebase(const workshop *w, const wk_submission *s, ot_op *out) {
     return st;
 }
 
+/* Whether text would be longer than PROTO_TEXT_MAX bytes after op: exact
+ * (the bytes op deletes are sought) only when its inserts could take it
+ * there. An op that does not fit is not too long: ot_apply says why. */
+static bool makes_text_too_long(const ot_text *t, const ot_op *op) {
+    size_t ins = 0;
+    for (size_t i = 0; i < op->n; i++)
+        if (op->c[i].kind == OT_INSERT) ins += op->c[i].len;
+    if (t->len <= PROTO_TEXT_MAX && ins <= PROTO_TEXT_MAX - t->len) return false;
+    size_t len;
+    return ot_applied_len(t, op, &len) == OT_OK && len > PROTO_TEXT_MAX;
+}
+
 static bool batch_reserve(workshop *w, size_t n) {
     if (n <= w->bcap) return true;
     size_t cap = w->bcap ? w->bcap : 16;
@@ -404,6 +454,7 @@ size_t wk_batch_form(workshop *w, size_t max, wk_refuse_fn refuse, void *ud) {
     if (max > w->win_max) max = w->win_max;
     if (!batch_reserve(w, max < w->qlen ? max : w->qlen)) return 0;
     size_t used = 0;
+    uint64_t batch_work = 0;
     bool backed_up = false;
     while (used < w->qlen && w->blen < max) {
         wk_submission *s = &w->queue[used++];
@@ -422,30 +473,34 @@ size_t wk_batch_form(workshop *w, size_t max, wk_refuse_fn refuse, void *ud) {
             submission_free(s);
             continue;
         }
+        uint64_t work = rebase_work(w, s->base, &s->op);
+        if (work > WK_REBASE_WORK_MAX) { /* refused before any of it is done */
+            refuse(ud, s, PROTO_ESTALE, WK_REBASE_WHY, -1);
+            submission_free(s);
+            continue;
+        }
+        if (w->blen > 0 && batch_work + work > WK_BATCH_WORK_MAX) { /* it leads the next batch */
+            used--;
+            break;
+        }
+        batch_work += work;
+        w->rebase_work += work;
         wk_entry e = {.rev = w->rev + (int64_t)w->blen, .author = s->author};
         ot_op_init(&e.op);
         /* Whether the op fits the text is ot_apply's check, last: it leaves
          * the text as it was when the op does not fit. */
         ot_status st = rebase(w, s, &e.op);
-        if (st == OT_OK && !backed_up) {
+        bool too_long = st == OT_OK && makes_text_too_long(&w->text, &e.op);
+        if (st == OT_OK && !too_long && !backed_up) {
             st = ot_text_copy(&w->committed, &w->text);
             backed_up = st == OT_OK;
         }
-        if (st == OT_OK) {
-            size_t n = ot_op_json_size(&e.op);
-            e.opjson = malloc(n + 1);
-            e.opid = strdup(s->opid);
-            if (!e.opjson || !e.opid) st = OT_ENOMEM;
-            else {
-                char *end = ot_op_write_json(&e.op, e.opjson);
-                *end = '\0';
-                e.opjson_len = (size_t)(end - e.opjson);
-            }
-        }
-        if (st == OT_OK) st = ot_apply(&w->text, &e.op);
-        if (st != OT_OK) {
-            refuse(ud, s, st == OT_ENOMEM ? PROTO_EINTERNAL : PROTO_EBAD_REQUEST,
-                   st == OT_ENOMEM ? "out of memory" : "op does not fit the document", -1);
+        if (st == OT_OK && !too_long) st = entry_pack(&e, NULL, 0, s->opid);
+        if (st == OT_OK && !too_long) st = ot_apply(&w->text, &e.op);
+        if (st != OT_OK || too_long) {
+            if (too_long) refuse(ud, s, PROTO_ETOO_LARGE, WK_TEXT_WHY, -1);
+            else refuse(ud, s, st == OT_ENOMEM ? PROTO_EINTERNAL : PROTO_EBAD_REQUEST,
+                        st == OT_ENOMEM ? "out of memory" : "op does not fit the document", -1);
             entry_free(&e);
             submission_free(s);
             continue;
@@ -467,6 +522,7 @@ int64_t wk_batch_commit(workshop *w, const char *last_event_id) {
         window_push(w, &w->bops[i]); /* moves it: bops[i] is left empty */
         w->rev++;
     }
+    window_trim(w, first);
     if (last_event_id) copy_str(w->last_event, sizeof w->last_event, last_event_id);
     w->in_flight = false;
     return first;

@@ -68,14 +68,35 @@ static inline bool wk_is_facilitator(const wk_participant *p) { return p->role =
  * for an observer, who never forms or joins one whatever they named. */
 static inline const char *wk_org_group(const wk_participant *p) { return p->role == WK_OBSERVER ? "" : p->org; }
 
-/* A committed op kept for transforming late ops and for resumes. */
+/* Most components an op may have (a message of ~65 KB could carry 21,000 and
+ * cost a megabyte once parsed): more is refused with too_large. */
+#define WK_OP_COMPONENTS_MAX PROTO_OP_COMPONENTS_MAX
+/* Work one op may cause when it is moved to the head: components visited,
+ * its own times the ops it is moved over, plus theirs. Past it the op is
+ * refused with `stale` before any of that work is done (the client resyncs
+ * and sends it again against a recent revision). A typed character 1,000
+ * ops behind costs ~4,000; this allows an op of 250 components 1,000 typed
+ * ops behind, or of 1,000 components a few hundred behind. */
+#define WK_REBASE_WORK_MAX 262144
+/* Work of one batch: the ops after it wait for the next batch, so that one
+ * busy workshop's batch keeps the loop for a bounded time. */
+#define WK_BATCH_WORK_MAX (4 * WK_REBASE_WORK_MAX)
+/* Why an op is refused past WK_REBASE_WORK_MAX (error code "stale"). */
+#define WK_REBASE_WHY "the op is too far behind to be merged here; rejoin with resume to resync"
+/* Why an op is refused that would make the statement longer than PROTO_TEXT_MAX (too_large). */
+#define WK_TEXT_WHY "the statement would exceed its size limit (1 MiB); nothing was changed"
+
+/* A committed op kept for transforming late ops and for resumes. Its op is
+ * packed (ot_op_pack): one block holds the components, their strings, the
+ * JSON text and the op id, freed with the op. */
 typedef struct wk_entry {
     int64_t rev;        /* revision the op applied to */
-    ot_op op;
+    ot_op op;           /* packed; its block also holds opjson and opid */
     char *opjson;       /* the op as JSON text, encoded once */
     size_t opjson_len;
     uint32_t author;    /* participant index */
-    char *opid;         /* JSON text of the author's op id */
+    char *opid;         /* JSON text of the author's op id (NULL when unknown) */
+    size_t bytes;       /* memory it holds, counted against the window's byte budget */
 } wk_entry;
 
 /* An op as a client sent it, waiting for a batch. */
@@ -106,6 +127,9 @@ typedef struct workshop {
     wk_entry *win;                    /* ring of the last committed ops: revisions rev-win_len .. rev-1 */
     size_t win_cap, win_len, win_head;/* allocated, count, index of the oldest */
     size_t win_max;                   /* most ops the ring may hold */
+    size_t win_bytes;                 /* memory its entries hold */
+    size_t win_bytes_max;             /* budget: older ops leave past it, but never a batch being committed (0: none) */
+    uint64_t rebase_work;             /* work spent moving ops to the head (the unit of WK_REBASE_WORK_MAX) */
 
     wk_participant *people;           /* everyone who ever joined (index = identity while loaded) */
     size_t npeople, people_cap;
@@ -121,6 +145,10 @@ typedef struct workshop {
 
 workshop *wk_new(const char *id, const char *title, const char *fkey, int64_t created, size_t window);
 void wk_free(workshop *w);
+/* The window's byte budget (0: none): the oldest ops leave once their
+ * entries hold more, so that a few huge ops cannot pin megabytes; a resume
+ * from before them takes the snapshot path. */
+void wk_set_window_bytes(workshop *w, size_t bytes);
 
 /* Loading from the store: the snapshot first, then every later op in order. */
 ot_status wk_load_snapshot(workshop *w, int64_t rev, const char *text, size_t len);
@@ -183,7 +211,11 @@ typedef void (*wk_refuse_fn)(void *ud, const wk_submission *s, proto_err err, co
 
 /* Form a batch of at most max ops from the queue: transform each over what was
  * committed since its base and over the batch so far, check it fits, apply it
- * to `text`. Returns the number of ops in the batch (0: nothing to send). */
+ * to `text`. Returns the number of ops in the batch (0: nothing to send).
+ * An op whose move would cost more than WK_REBASE_WORK_MAX is refused
+ * `stale` without being moved; one that would make the statement longer
+ * than PROTO_TEXT_MAX bytes, `too_large`. The batch stops before
+ * WK_BATCH_WORK_MAX: the ops after wait, queued, for the next one. */
 size_t wk_batch_form(workshop *w, size_t max, wk_refuse_fn refuse, void *ud);
 /* The store accepted the batch: its ops move into the window at revisions
  * first..first+blen-1 (returns first; read them with wk_window_at). The

@@ -32,9 +32,11 @@ hub *hub_new(const hub_config *cfg, net_server *net) {
     h->ctx = net_context(net);
     sbuf_init(&h->scratch, NET_PRE);
     sbuf_init(&h->req, 0);
-    if (!net_random_b64url(h->origin, sizeof h->origin - 1) || !hub_code_init(h) || !hub_join_init(h)) {
+    /* An hour's creations, all at once at most. */
+    if (!net_random_b64url(h->origin, sizeof h->origin - 1) || !hub_code_init(h) || !hub_join_init(h) ||
+        !limiter_init(&h->create_limits, HUB_CREATE_ADDRESSES, h->cfg.create_per_hour / 60, h->cfg.create_per_hour)) {
         hub_code_free(h);
-    hub_join_free(h);
+        hub_join_free(h);
         free(h);
         return NULL;
     }
@@ -43,8 +45,13 @@ hub *hub_new(const hub_config *cfg, net_server *net) {
 
 void hub_set_store(hub *h, store *s) {
     h->store = s;
-    if (s) hub_alive_start(h);
-    else hub_alive_stop(h);
+    if (s) {
+        hub_alive_start(h);
+        hub_retention_start(h);
+    } else {
+        hub_alive_stop(h);
+        hub_retention_stop(h);
+    }
 }
 
 size_t hub_rooms(const hub *h) { return h->nrooms; }
@@ -59,6 +66,7 @@ const net_handlers hub_net_handlers = {
 void hub_stop(hub *h) {
     h->stopped = true;
     hub_alive_stop(h);
+    hub_retention_stop(h);
     lws_sul_cancel(&h->sul_turn);
     HUB_FOR_EACH_ROOM(h, r) {
         hub_room_ref(r); /* its timers may hold the last references */
@@ -73,6 +81,7 @@ void hub_stop(hub *h) {
 void hub_free(hub *h) {
     if (!h) return;
     hub_alive_stop(h);
+    hub_retention_stop(h);
     lws_sul_cancel(&h->sul_turn);
     hub_room_free_all(h);
     sbuf_free(&h->scratch);
@@ -81,6 +90,8 @@ void hub_free(hub *h) {
     free(h->peers);
     balance_batch_free(&h->batch_counts);
     hub_code_free(h);
+    hub_join_free(h);
+    limiter_free(&h->create_limits);
     free(h);
 }
 

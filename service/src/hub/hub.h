@@ -13,8 +13,12 @@
 struct store;
 typedef struct hub hub;
 
+#define HUB_CREATE_TOKEN_MAX 128 /* bytes of a creation token (visible ASCII) */
+
 typedef struct hub_config {
     size_t window;             /* committed ops kept per workshop for late ops and resumes */
+    size_t window_bytes;       /* ... and the memory they may hold (the oldest leave past it) */
+    size_t max_rooms;          /* workshops in memory at once: a join that would load one more is refused */
     double rate;               /* messages per second per participant, sustained */
     double burst;              /* messages allowed in a burst */
     int64_t snapshot_every;    /* revisions between stored snapshots */
@@ -23,6 +27,10 @@ typedef struct hub_config {
     int64_t hold_us;           /* when commits follow each other, hold a commit's messages this long at most
                                   for the next one's, to write both at once (0: never) */
     double join_rate;          /* joins per second from one client address (bursts of ten times as many) */
+    const char *create_token;  /* POST /api/workshops needs "Authorization: Bearer" it (NULL: open to all) */
+    double create_per_hour;    /* workshops created per client address and hour (and a burst of as many) */
+    const char *metrics_token; /* GET /metrics needs "Authorization: Bearer" it (NULL: open to all) */
+    int64_t retention_ms;      /* a workshop nobody wrote to for this long is deleted */
 } hub_config;
 
 hub *hub_new(const hub_config *cfg, net_server *net);

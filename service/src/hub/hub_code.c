@@ -88,20 +88,10 @@ static void got_id(redisReply *reply, void *priv) {
     }
 }
 
-/* Counted before anything else: a malformed code costs a lookup too. */
-static bool within_limit(hub *h, uint64_t req) {
-    char peer[NET_PEER_MAX], retry_after[SBUF_I64_MAX + 1];
-    int retry = 0;
-    if (!net_http_peer(h->net, req, peer, sizeof peer)) snprintf(peer, sizeof peer, "%s", "?");
-    if (limiter_take(&h->join_limits, peer, hub_now_us(), &retry)) return true;
-    snprintf(retry_after, sizeof retry_after, "%d", retry);
-    net_http_header(h->net, req, "retry-after", retry_after);
-    hub_http_error(h, req, 429, PROTO_ERATE_LIMITED, "too many join code lookups from this address; try again later");
-    return false;
-}
-
 void hub_http_join(hub *h, uint64_t req, const char *code) {
-    if (!within_limit(h, req)) return;
+    /* Counted before anything else: a malformed code costs a lookup too. */
+    if (!hub_http_within_limit(h, req, &h->join_limits, "too many join code lookups from this address; try again later"))
+        return;
     char kcode[HUB_KEY_MAX];
     if (!hub_code_valid(code) || !hub_code_key(kcode, sizeof kcode, code)) {
         hub_http_error(h, req, 404, PROTO_ENOT_FOUND, NO_SUCH_CODE);

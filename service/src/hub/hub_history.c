@@ -17,6 +17,9 @@
 
 #define PAGE_DEFAULT 1000
 #define PAGE_MAX 10000
+#define PAGE_BYTES (1 << 20)    /* a page ends early once its body holds this much: `next` goes on */
+#define PAGE_CHUNK 128          /* entries a page reads from Redis at once, so that its events are
+                                   never all in memory twice (the reply and the body) */
 #define SCAN_MAX 10000          /* stream entries read per round trip */
 
 /* Q_TEXT: the statement at a revision for the hub itself (hub_history_text_at), no HTTP request. */
@@ -43,9 +46,11 @@ typedef struct query {
     char time_zone[WHEN_ZONE_MAX + 1]; /* from meta: exports' times are on its clock */
     char code[WK_CODE_LEN + 1]; /* from meta: its join code's key goes with a deletion */
     /* history */
-    char after[HIST_ID_MAX];    /* "" from the start */
-    long limit;
+    char after[HIST_ID_MAX];    /* "" from the start; then the last entry the page read */
+    long limit;                 /* entries the page may still hold */
     bool marks_only;
+    long asked;                 /* entries the read in flight asked for */
+    size_t written;             /* events the page holds */
     /* state */
     bool by_time;               /* ?at= rather than ?rev= */
     int64_t want;               /* the revision or the time asked for */
@@ -117,13 +122,6 @@ static bool next_page(query *q, const redisReply *reply, store_reply_fn fn, cons
 
 /* ---- The start of every request: the workshop's meta, and who asks ---- */
 
-static bool same_secret(const char *a, const char *b) {
-    size_t la = strlen(a), lb = strlen(b);
-    unsigned char d = la != lb;
-    for (size_t i = 0; i < la && i < lb; i++) d |= (unsigned char)(a[i] ^ b[i]);
-    return d == 0;
-}
-
 static void start_kind(query *q);
 
 static void got_meta(redisReply *reply, void *priv) {
@@ -137,7 +135,7 @@ static void got_meta(redisReply *reply, void *priv) {
         return;
     }
     const redisReply *fkey = reply->element[3];
-    if (q->has_key && (fkey->type != REDIS_REPLY_STRING || !same_secret(q->key, fkey->str))) {
+    if (q->has_key && (fkey->type != REDIS_REPLY_STRING || !proto_same_secret(fkey->str, q->key))) {
         fail(q, 403, PROTO_EFORBIDDEN, "this is not the facilitator key of this workshop");
         return;
     }
@@ -216,29 +214,53 @@ static void put_workshop(sbuf *b, const query *q, const char *lead) {
     sbuf_put_i64(b, q->rev_now);
 }
 
-static void got_page(redisReply *reply, void *priv) {
-    query *q = array_reply(reply, priv);
-    if (!q) return;
+static void read_page(query *q);
+
+/* The page's end: "next" is the last entry read when more may follow. */
+static void end_page(query *q, bool more) {
     sbuf *b = &q->out;
-    put_workshop(b, q, "{\"workshop\":");
-    sbuf_puts(b, ",\"events\":[");
-    size_t n = reply->elements < (size_t)q->limit ? reply->elements : (size_t)q->limit;
-    bool first = true;
-    const char *kv[HUB_EVENT_FIELDS];
-    for (size_t i = 0; i < n; i++) {
-        hist_event e;
-        if (!hub_stream_event(reply->element[i], &e, kv)) continue;
-        size_t mark = b->len;
-        if (!first) sbuf_putc(b, ',');
-        if (hist_write_event(b, &e, q->view)) first = false;
-        else b->len = mark;
-    }
     sbuf_puts(b, "],\"next\":");
-    if (reply->elements > (size_t)q->limit) sbuf_put_jstrz(b, reply->element[n - 1]->element[0]->str);
+    if (more) sbuf_put_jstrz(b, q->after);
     else sbuf_puts(b, "null");
     sbuf_putc(b, '}');
     net_http_respond(q->h->net, q->req, 200, b);
     query_free(q);
+}
+
+/* A page is read PAGE_CHUNK entries at a time, and ends at `limit` entries
+ * or once its body reaches PAGE_BYTES, whichever comes first. */
+static void got_page(redisReply *reply, void *priv) {
+    query *q = array_reply(reply, priv);
+    if (!q) return;
+    sbuf *b = &q->out;
+    const char *kv[HUB_EVENT_FIELDS];
+    for (size_t i = 0; i < reply->elements; i++) {
+        if (q->limit == 0 || b->len >= PAGE_BYTES) { /* entry i is for the next page */
+            end_page(q, true);
+            return;
+        }
+        hist_event e;
+        const redisReply *id = reply->element[i]->type == REDIS_REPLY_ARRAY && reply->element[i]->elements > 0
+                                   ? reply->element[i]->element[0] : NULL;
+        if (id && id->type == REDIS_REPLY_STRING) snprintf(q->after, sizeof q->after, "%s", id->str);
+        q->limit--;
+        if (!hub_stream_event(reply->element[i], &e, kv)) continue;
+        size_t mark = b->len;
+        if (q->written) sbuf_putc(b, ',');
+        if (hist_write_event(b, &e, q->view)) q->written++;
+        else b->len = mark;
+    }
+    if ((long)reply->elements < q->asked) end_page(q, false); /* the stream's end */
+    else if (q->limit == 0 || b->len >= PAGE_BYTES) end_page(q, true);
+    else read_page(q);
+}
+
+/* The next PAGE_CHUNK entries after q->after, or the rest of the page and
+ * one more (to tell whether the page reaches the stream's end). */
+static void read_page(query *q) {
+    q->asked = q->limit + 1 < PAGE_CHUNK ? q->limit + 1 : PAGE_CHUNK;
+    SEND(q, got_page, "XRANGE %s %s%s + COUNT %ld", q->marks_only ? q->k_marks : q->k_events,
+         q->after[0] ? "(" : "", q->after[0] ? q->after : "-", q->asked);
 }
 
 void hub_http_history(hub *h, uint64_t req, const char *id) {
@@ -692,43 +714,48 @@ static void got_deleted(redisReply *reply, void *priv) {
     query_free(q);
 }
 
-static void got_poll_ids(redisReply *reply, void *priv) {
-    query *q = array_reply(reply, priv);
-    if (!q) return;
+bool hub_delete_cmd(hub *h, const char *function, const char *first, const char *id, const char *code,
+                    const redisReply *poll_ids, const char *arg, store_reply_fn fn, void *priv) {
     static const char *const whats[] = {"code", "meta", "events", "marks", "snaps", "people", "lastop", "polls",
                                         "balance", "signoff"};
-    enum { NFIXED = sizeof whats / sizeof whats[0] };
-    size_t n = NFIXED + reply->elements;
+    enum { NFIXED = sizeof whats / sizeof whats[0], LEAD = 3 /* FCALL name count */ };
+    size_t nfirst = first ? 1 : 0, n = nfirst + NFIXED + poll_ids->elements, argc = LEAD + n + (arg ? 1 : 0);
     char **keys = calloc(n, sizeof *keys);
-    const char **argv = calloc(n + 3, sizeof *argv);
-    size_t *lens = calloc(n + 3, sizeof *lens);
+    const char **argv = calloc(argc, sizeof *argv);
+    size_t *lens = calloc(argc, sizeof *lens);
     bool ok = keys && argv && lens;
-    for (size_t i = 0; ok && i < n; i++) {
+    for (size_t i = nfirst; ok && i < n; i++) {
+        size_t k = i - nfirst;
         char what[32 + POLL_ID_MAX];
-        if (i < NFIXED) snprintf(what, sizeof what, "%s", whats[i]);
-        else if (reply->element[i - NFIXED]->type == REDIS_REPLY_STRING &&
-                 poll_valid_id(reply->element[i - NFIXED]->str))
-            snprintf(what, sizeof what, "ballots:%s", reply->element[i - NFIXED]->str);
+        if (k < NFIXED) snprintf(what, sizeof what, "%s", whats[k]);
+        else if (poll_ids->element[k - NFIXED]->type == REDIS_REPLY_STRING && poll_valid_id(poll_ids->element[k - NFIXED]->str))
+            snprintf(what, sizeof what, "ballots:%s", poll_ids->element[k - NFIXED]->str);
         else snprintf(what, sizeof what, "%s", "polls"); /* a stray field: name a key we delete anyway */
-        ok = (keys[i] = malloc(HUB_KEY_MAX)) && (i == 0 ? hub_code_key(keys[i], HUB_KEY_MAX, q->code) /* first */
-                                                       : hub_key(keys[i], HUB_KEY_MAX, q->id, what));
+        ok = (keys[i] = malloc(HUB_KEY_MAX)) && (k == 0 ? hub_code_key(keys[i], HUB_KEY_MAX, code)
+                                                       : hub_key(keys[i], HUB_KEY_MAX, id, what));
     }
     if (ok) {
         char count[SBUF_I64_MAX + 1];
         snprintf(count, sizeof count, "%zu", n);
         argv[0] = "FCALL";
-        argv[1] = "atelier_delete";
+        argv[1] = function;
         argv[2] = count;
-        for (size_t i = 0; i < n; i++) argv[3 + i] = keys[i];
-        for (size_t i = 0; i < n + 3; i++) lens[i] = strlen(argv[i]);
-        if (!store_cmd_argv(q->h->store, got_deleted, q, (int)(n + 3), argv, lens)) unavailable(q);
-    } else {
-        fail(q, 500, PROTO_EINTERNAL, "out of memory");
+        for (size_t i = 0; i < n; i++) argv[LEAD + i] = i < nfirst ? first : keys[i];
+        if (arg) argv[LEAD + n] = arg;
+        for (size_t i = 0; i < argc; i++) lens[i] = strlen(argv[i]);
+        ok = h->store && store_cmd_argv(h->store, fn, priv, (int)argc, argv, lens);
     }
     for (size_t i = 0; keys && i < n; i++) free(keys[i]);
     free(keys);
     free(argv);
     free(lens);
+    return ok;
+}
+
+static void got_poll_ids(redisReply *reply, void *priv) {
+    query *q = array_reply(reply, priv);
+    if (!q) return;
+    if (!hub_delete_cmd(q->h, "atelier_delete", NULL, q->id, q->code, reply, NULL, got_deleted, q)) unavailable(q);
 }
 
 void hub_http_delete(hub *h, uint64_t req, const char *id) {
@@ -739,8 +766,9 @@ void hub_http_delete(hub *h, uint64_t req, const char *id) {
 static void start_kind(query *q) {
     switch (q->kind) {
     case Q_HISTORY:
-        SEND(q, got_page, "XRANGE %s %s%s + COUNT %ld", q->marks_only ? q->k_marks : q->k_events,
-             q->after[0] ? "(" : "", q->after[0] ? q->after : "-", q->limit + 1);
+        put_workshop(&q->out, q, "{\"workshop\":");
+        sbuf_puts(&q->out, ",\"events\":[");
+        read_page(q);
         break;
     case Q_STATE:
     case Q_TEXT:

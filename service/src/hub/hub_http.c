@@ -45,6 +45,9 @@ void hub_http_request(void *hub_, uint64_t req, net_method m, const char *path, 
     const char *what;
     if (strcmp(path, "/healthz") == 0 && m == NET_GET) {
         hub_http_health(h, req);
+    } else if (strcmp(path, "/metrics") == 0) {
+        if (m == NET_GET) hub_http_metrics(h, req);
+        else hub_http_error(h, req, 405, PROTO_EBAD_REQUEST, "use GET to read the metrics");
     } else if (strncmp(path, "/api/join/", 10) == 0) {
         if (m == NET_GET) hub_http_join(h, req, path + 10);
         else hub_http_error(h, req, 405, PROTO_EBAD_REQUEST, "use GET to look a join code up");
@@ -58,7 +61,19 @@ void hub_http_request(void *hub_, uint64_t req, net_method m, const char *path, 
     }
 }
 
+bool hub_http_within_limit(hub *h, uint64_t req, limiter *l, const char *why) {
+    char peer[NET_PEER_MAX], retry_after[SBUF_I64_MAX + 1];
+    int retry = 0;
+    if (!net_http_peer(h->net, req, peer, sizeof peer)) snprintf(peer, sizeof peer, "%s", "?");
+    if (limiter_take(l, peer, hub_now_us(), &retry)) return true;
+    snprintf(retry_after, sizeof retry_after, "%d", retry);
+    net_http_header(h->net, req, "retry-after", retry_after);
+    hub_http_error(h, req, 429, PROTO_ERATE_LIMITED, why);
+    return false;
+}
+
 void hub_http_error(hub *h, uint64_t req, int status, proto_err e, const char *why) {
+    hub_count_error(h, proto_err_code(e));
     sbuf *b = &h->scratch;
     sbuf_puts(b, "{\"error\":{\"code\":\"");
     sbuf_puts(b, proto_err_code(e));
@@ -126,6 +141,8 @@ static void created(redisReply *reply, void *priv) {
         sbuf_puts(b, ",\"created\":");
         sbuf_put_i64(b, c->created);
         hub_workshop_write_fields(b, c->time_zone, c->code, false, 0);
+        sbuf_puts(b, ",\"deletes_at\":");
+        sbuf_put_i64(b, hub_retention_deletes_at(h, c->created));
         sbuf_putc(b, '}');
         net_http_respond(h->net, c->req, 201, b);
     }
@@ -150,8 +167,8 @@ static void send_create(http_create *c) {
     sbuf_init(&agenda_json, 0);
     agenda_write_phases(&agenda_json, &phases);
     if (!keyed || !h->store || !sbuf_ok(&agenda_json) ||
-        !store_cmd(h->store, created, c, "FCALL atelier_create 5 %s %s %s %s %s %s %s %s %s %s %s %s", kmeta, ksnaps,
-                   kevents, kmarks, kcode, c->title, c->fkey, created_s, c->text, c->time_zone, c->code,
+        !store_cmd(h->store, created, c, "FCALL atelier_create 6 %s %s %s %s %s %s %s %s %s %s %s %s %s", kmeta,
+                   ksnaps, kevents, kmarks, kcode, HUB_RETENTION_KEY, c->title, c->fkey, created_s, c->text, c->time_zone, c->code,
                    sbuf_data(&agenda_json))) {
         hub_http_error(h, c->req, 503, PROTO_EUNAVAILABLE, HUB_UNAVAILABLE);
         http_create_free(c);
@@ -176,7 +193,29 @@ static const char *body_time_zone(const cJSON *o, const char **why) {
     return tz->valuestring;
 }
 
+bool hub_http_bearer_is(hub *h, uint64_t req, const char *secret) {
+    char token[HUB_CREATE_TOKEN_MAX + 2] = {0}; /* one byte more than a token: a longer guess cannot match */
+    net_http_bearer(h->net, req, token, sizeof token);
+    bool ok = proto_same_secret(secret, token);
+    explicit_bzero(token, sizeof token);
+    return ok;
+}
+
+/* Who may create (README, "Who may create workshops"): every attempt counts
+ * against the address's rate, a wrong token too (so it cannot be guessed
+ * fast); then the token, when the server has one. */
+static bool may_create(hub *h, uint64_t req) {
+    if (!hub_http_within_limit(h, req, &h->create_limits,
+                               "too many workshops created from this address; try again later"))
+        return false;
+    bool ok = !h->cfg.create_token || hub_http_bearer_is(h, req, h->cfg.create_token);
+    if (!ok) hub_http_error(h, req, 401, PROTO_EFORBIDDEN, "creating a workshop needs this server's creation token "
+                                                             "(Authorization: Bearer TOKEN)");
+    return ok;
+}
+
 void hub_http_create(hub *h, uint64_t req, const char *body, size_t len) {
+    if (!may_create(h, req)) return;
     if (!utf8_valid(body, len) || memchr(body, '\0', len)) {
         hub_http_error(h, req, 400, PROTO_EBAD_REQUEST, "body must be UTF-8 JSON");
         return;

@@ -49,6 +49,7 @@ typedef enum {
 #define HUB_UNAVAILABLE "storage is unavailable, try again shortly"
 #define HUB_UNAVAILABLE_OP "storage is unavailable; the op was not saved, send it again shortly"
 #define HUB_UNAVAILABLE_CHANGE "storage is unavailable; nothing was changed, try again shortly"
+#define HUB_ROOMS_FULL "this server holds as many workshops as it may (--max-rooms); try again shortly"
 
 #define HUB_PATH_ID_MAX 64     /* bytes of an id read from an API path, with its NUL */
 #define HUB_KEY_MAX 96         /* bytes of a Redis key, "atelier:{w:ID}:ballots:POLL" with its NUL */
@@ -57,6 +58,7 @@ _Static_assert(sizeof "atelier:{w:}:ballots:" + PROTO_WORKSHOP_ID_MAX + POLL_ID_
                "HUB_KEY_MAX holds the longest key");
 
 #define HUB_ORIGIN_LEN 11      /* characters of a server process's random name */
+#define HUB_CREATE_ADDRESSES 4096 /* addresses whose creations are counted at once (core/limiter.h) */
 
 /* A participant connected through another server process, as that process
  * announced it (hub_presence.c). */
@@ -117,6 +119,18 @@ struct hub_room {
     signoff signoff;           /* the sign-off, as Redis has it (hub_signoff.c) */
 };
 
+#define HUB_ERROR_CODES 32      /* distinct error codes counted (the protocol has fewer) */
+
+/* What the hub has done so far (GET /metrics, hub_metrics.c): plain
+ * counters, bumped where it happens. */
+typedef struct hub_counters {
+    uint64_t ops_committed;    /* ops Redis stored through this process */
+    uint64_t ballots;          /* ballots (votes) Redis stored through this process */
+    const char *codes[HUB_ERROR_CODES]; /* error codes answered so far (static text), first seen first */
+    uint64_t errors[HUB_ERROR_CODES];   /* ... how many of each, WebSocket and HTTP API together */
+    size_t ncodes;
+} hub_counters;
+
 #define HUB_ROOM_BUCKETS 256    /* the room table's hash buckets */
 #define HUB_REQ_KEEP (256 * 1024) /* bytes of command buffer kept between batches */
 
@@ -140,8 +154,12 @@ struct hub {
     size_t ndue, due_cap;
     lws_sorted_usec_list_t sul_turn; /* hub_turn for rooms made due by a timer */
     limiter join_limits;       /* join code lookups per client address (hub_code.c) */
+    limiter create_limits;     /* workshop creations per client address (hub_http.c) */
     limiter joins_by_address;  /* WebSocket joins per client address (hub_join.c) */
     balance_batch batch_counts; /* the batch being sent: code points per organisation (hub_op.c) */
+    hub_counters counted;      /* for GET /metrics */
+    lws_sorted_usec_list_t sul_retention; /* the next retention sweep (hub_retention.c) */
+    int retiring;              /* the sweep's commands in flight: no new sweep until they are answered */
 };
 
 int64_t hub_now_ms(void);
@@ -167,6 +185,13 @@ void hub_http_history(hub *h, uint64_t req, const char *workshop_id);
 void hub_http_state(hub *h, uint64_t req, const char *workshop_id);
 void hub_http_export(hub *h, uint64_t req, const char *workshop_id);
 void hub_http_delete(hub *h, uint64_t req, const char *workshop_id);
+/* FCALL `function` on every key of workshop id: `first` (NULL: none), its
+ * join code's (code), meta, the other fixed keys and a ballots key per poll
+ * of poll_ids (HKEYS of its polls hash), then the one argument arg (NULL:
+ * none): atelier_delete's and atelier_expire's keys. False (fn never called)
+ * when out of memory or the store is down. */
+bool hub_delete_cmd(hub *h, const char *function, const char *first, const char *id, const char *code,
+                    const struct redisReply *poll_ids, const char *arg, store_reply_fn fn, void *priv);
 /* The statement's text at revision rev, read as GET /state?rev= reads it (the
  * newest snapshot at or before it, then the edits after it), for the hub
  * itself. fn is called once: with the text (its bytes, valid only during the
@@ -192,6 +217,10 @@ hub_room *hub_room_find(hub *h, const char *id);
 /* Find or create (ROOM_NEW) the room of a workshop, with a reference for the
  * caller. NULL when out of memory. */
 hub_room *hub_room_acquire(hub *h, const char *id);
+/* Whether the room of workshop id is in memory, or one more may be (under
+ * max_rooms): a join is refused unavailable (HUB_ROOMS_FULL) otherwise,
+ * before anything is allocated for it. */
+bool hub_room_may_hold(hub *h, const char *id);
 void hub_room_ref(hub_room *r);
 void hub_room_unref(hub_room *r);
 /* A failed load: take the room out of the table, so that the next join
@@ -365,6 +394,25 @@ void hub_tz_enter(hub_tz *t, const char *zone);
 void hub_tz_leave(hub_tz *t);
 /* when_offset_fn: seconds east of UTC at ms in the entered zone. */
 int32_t hub_tz_offset(void *ctx, int64_t ms);
+
+/* GET /metrics (hub_metrics.c): the Prometheus text format 0.0.4. */
+void hub_http_metrics(hub *h, uint64_t req);
+/* An error answered with this code (static text: a code of ours). */
+void hub_count_error(hub *h, const char *code);
+/* The request's "Authorization: Bearer" is secret (constant-time). */
+bool hub_http_bearer_is(hub *h, uint64_t req, const char *secret);
+
+/* A request from a client address over its limit l: true when within it;
+ * else it is answered 429 rate_limited with Retry-After and `why`. */
+bool hub_http_within_limit(hub *h, uint64_t req, limiter *l, const char *why);
+
+/* Retention (hub_retention.c): workshops without activity for
+ * cfg.retention_ms are deleted by a sweep of each process. */
+#define HUB_RETENTION_KEY "atelier:retention" /* workshops by activity (store_functions.c) */
+void hub_retention_start(hub *h);
+void hub_retention_stop(hub *h);
+/* When a workshop last active at active_ms (Redis' clock) will be deleted. */
+int64_t hub_retention_deletes_at(const hub *h, int64_t active_ms);
 
 /* Join codes (hub_code.c): six digits held in Redis while a workshop is open. */
 #define HUB_CODE_TRIES 8       /* codes drawn (a code held by another workshop) before giving up */

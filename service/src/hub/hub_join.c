@@ -108,6 +108,9 @@ static void write_welcome(hub_room *r, int who, const char *idjson, bool resume,
     sbuf_puts(b, ",\"title\":");
     sbuf_put_jstrz(b, w->title);
     hub_workshop_write_fields(b, w->time_zone, w->code, w->ended, w->ended_at);
+    /* A join is a write (its arrival): the retention starts again now. */
+    sbuf_puts(b, ",\"deletes_at\":");
+    sbuf_put_i64(b, hub_retention_deletes_at(r->hub, hub_now_ms()));
     sbuf_puts(b, "},\"participant\":");
     proto_write_participant(b, me->id, me->name, me->org, wk_role_name(me->role), me->asks);
     sbuf_puts(b, ",\"token\":\"");
@@ -429,6 +432,10 @@ void hub_join(hub *h, hub_session *s, proto_msg *msg) {
     if (!within_limit(h, s, msg)) return;
     if (!h->store || !store_up(h->store)) {
         hub_send_error(h, s->conn, PROTO_EUNAVAILABLE, HUB_UNAVAILABLE, PROTO_JOIN, msg->idjson);
+        return;
+    }
+    if (!hub_room_may_hold(h, msg->u.join.workshop)) {
+        hub_send_error(h, s->conn, PROTO_EUNAVAILABLE, HUB_ROOMS_FULL, PROTO_JOIN, msg->idjson);
         return;
     }
     hub_room *r = hub_room_acquire(h, msg->u.join.workshop);

@@ -265,7 +265,10 @@ static void load_meta(redisReply *reply, void *priv) {
         r->w = wk_new(r->id, title->str, hub_reply_text(reply, 1), strtoll(hub_reply_text(reply, 2), NULL, 10),
                       r->hub->cfg.window);
         if (!r->w) hub_room_load_failed(r, PROTO_EINTERNAL, "out of memory");
-        else load_workshop_state(r->w, reply);
+        else {
+            wk_set_window_bytes(r->w, r->hub->cfg.window_bytes);
+            load_workshop_state(r->w, reply);
+        }
     }
     hub_room_unref(r);
 }

@@ -54,8 +54,12 @@ void hub_turn(void *arg) {
 static void refuse_cb(void *ud, const wk_submission *sub, proto_err err, const char *why, int64_t ack_rev) {
     hub_room *r = ud;
     hub *h = r->hub;
-    if (err == PROTO_OK) proto_write_ack(&h->scratch, sub->opid, ack_rev);
-    else proto_write_error(&h->scratch, err, why, PROTO_OP, sub->opid);
+    if (err == PROTO_OK) {
+        proto_write_ack(&h->scratch, sub->opid, ack_rev);
+    } else {
+        hub_count_error(h, proto_err_code(err));
+        proto_write_error(&h->scratch, err, why, PROTO_OP, sub->opid);
+    }
     net_send_sbuf(h->net, sub->conn, &h->scratch);
 }
 
@@ -243,6 +247,7 @@ static void appended(redisReply *reply, void *priv) {
         wk_batch_abort(w, false, PROTO_EUNAVAILABLE, HUB_UNAVAILABLE_OP, refuse_cb, r);
     } else if (append_status(reply) == 1 && reply->elements == 3 && reply->element[2]->type == REDIS_REPLY_STRING) {
         int64_t first = wk_batch_commit(w, reply->element[2]->str);
+        h->counted.ops_committed += w->blen;
         for (size_t i = 0; i < w->blen; i++) {
             const wk_submission *sub = &w->batch[i];
             const wk_entry *e = wk_window_at(w, first + (int64_t)i);

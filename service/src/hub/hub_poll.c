@@ -61,6 +61,7 @@ static bool shares_ballot(const hub_room *r, const hub_session *s, const void *a
 }
 
 static void send_error(hub *h, uint64_t conn, poll_err e, const char *why, proto_type re, const char *idjson) {
+    hub_count_error(h, poll_err_code(e));
     poll_write_error(&h->scratch, e, why, proto_type_name(re), idjson);
     net_send_sbuf(h->net, conn, &h->scratch);
 }
@@ -166,6 +167,7 @@ static void written(redisReply *reply, void *priv) {
         hub_send_if(r, &h->scratch, hub_poll_may_see, p, except);
         hub_poll_results_due(r, p->id);
     } else if (p) {
+        if (pw->type == PROTO_VOTE) h->counted.ballots++;
         if (pw->kind == W_ANSWER) {
             poll_write_answer(&h->scratch, p, pw->answer);
             hub_send_if(r, &h->scratch, hub_poll_may_see, p, 0);
@@ -184,7 +186,10 @@ static void written(redisReply *reply, void *priv) {
     /* The requester's own reply carries its id. */
     if (ok && pw->idjson[0] && net_session(h->net, pw->conn)) {
         if (pw->kind == W_DELETE) poll_write_deleted(&h->scratch, pw->poll_id, pw->idjson);
-        else if (!p) poll_write_error(&h->scratch, POLL_ENOT_FOUND, "the poll was deleted meanwhile", proto_type_name(pw->type), pw->idjson);
+        else if (!p) {
+            hub_count_error(h, poll_err_code(POLL_ENOT_FOUND));
+            poll_write_error(&h->scratch, POLL_ENOT_FOUND, "the poll was deleted meanwhile", proto_type_name(pw->type), pw->idjson);
+        }
         else if (pw->kind == W_LIFECYCLE) poll_write_poll(&h->scratch, p, pw->idjson);
         else poll_write_mine(&h->scratch, p, voter->id, voter->org, pw->idjson);
         net_send_sbuf(h->net, pw->conn, &h->scratch);

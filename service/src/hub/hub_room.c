@@ -108,6 +108,10 @@ static hub_room *room_new(hub *h, const char *id) {
     return r;
 }
 
+bool hub_room_may_hold(hub *h, const char *id) {
+    return !h->cfg.max_rooms || h->nrooms < h->cfg.max_rooms || hub_room_find(h, id);
+}
+
 hub_room *hub_room_acquire(hub *h, const char *id) {
     hub_room *r = hub_room_find(h, id);
     if (!r) r = room_new(h, id);
@@ -144,6 +148,7 @@ void hub_room_free_all(hub *h) {
 }
 
 void hub_send_error(hub *h, uint64_t conn, proto_err e, const char *why, proto_type re, const char *idjson) {
+    hub_count_error(h, proto_err_code(e));
     proto_write_error(&h->scratch, e, why, re, idjson);
     net_send_sbuf(h->net, conn, &h->scratch);
 }

@@ -73,7 +73,7 @@ typedef struct net_handlers {
     void (*ws_message)(void *user, void *session, const char *data, size_t len, net_input kind);
     /* The connection is gone: the session is not handed back again. */
     void (*ws_close)(void *user, void *session);
-    /* An HTTP request under /api or /healthz, its body read whole (NULL and 0
+    /* An HTTP request under /api, /healthz or /metrics, its body read whole (NULL and 0
      * for none). Answer it, now or later, with net_http_respond*; query
      * arguments and headers can be read until then. */
     void (*http_request)(void *user, uint64_t req, net_method method, const char *path, const char *body,
@@ -150,6 +150,16 @@ bool net_http_peer(net_server *n, uint64_t req, char *buf, size_t len);
 #define NET_HTTP_HEADERS 3
 #define NET_HTTP_HEADER_MAX 256
 bool net_http_header(net_server *n, uint64_t req, const char *name, const char *value);
+
+/* What the edge has done so far (GET /metrics): plain counters, bumped where
+ * it happens. */
+typedef struct net_counters {
+    size_t connections;        /* WebSocket connections open now */
+    uint64_t messages_sent;    /* WebSocket messages written to sockets */
+    uint64_t bytes_sent;       /* ... their bytes, frame headers included */
+    uint64_t queue_drops;      /* connections closed because their send queue was full */
+} net_counters;
+net_counters net_counters_now(const net_server *n);
 
 /* Fill dst with len random base64url characters from the OS CSPRNG. */
 bool net_random_b64url(char *dst, size_t len);

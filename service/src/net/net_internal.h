@@ -82,6 +82,7 @@ struct net_server {
     uint32_t nfree;
     uint32_t generation;
     size_t nconns;             /* open WebSocket connections */
+    net_counters counted;      /* messages, bytes and drops so far (connections: nconns) */
     volatile sig_atomic_t stop; /* set by net_stop, from a signal handler */
     bool stopping;             /* close frames sent, draining */
     uint64_t *dirty;           /* connections with messages queued since the last flush */

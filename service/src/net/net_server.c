@@ -80,9 +80,11 @@ net_server *net_new(const net_config *cfg) {
         return NULL;
     }
 
-    static struct lws_http_mount m_health, m_api, m_root;
-    m_health = (struct lws_http_mount){.mountpoint = "/healthz", .origin = "atelier-http", .protocol = "atelier-http",
-                                       .origin_protocol = LWSMPRO_CALLBACK, .mountpoint_len = 8};
+    static struct lws_http_mount m_metrics, m_health, m_api, m_root;
+    m_metrics = (struct lws_http_mount){.mountpoint = "/metrics", .origin = "atelier-http", .protocol = "atelier-http",
+                                        .origin_protocol = LWSMPRO_CALLBACK, .mountpoint_len = 8};
+    m_health = (struct lws_http_mount){.mount_next = &m_metrics, .mountpoint = "/healthz", .origin = "atelier-http",
+                                       .protocol = "atelier-http", .origin_protocol = LWSMPRO_CALLBACK, .mountpoint_len = 8};
     m_api = (struct lws_http_mount){.mount_next = &m_health, .mountpoint = "/api", .origin = "atelier-http",
                                     .protocol = "atelier-http", .origin_protocol = LWSMPRO_CALLBACK, .mountpoint_len = 4};
     m_root = (struct lws_http_mount){.mount_next = &m_api, .mountpoint = "/", .origin = cfg->web_root, .def = "index.html",
@@ -133,6 +135,12 @@ net_server *net_new(const net_config *cfg) {
 }
 
 struct lws_context *net_context(net_server *n) { return n->ctx; }
+
+net_counters net_counters_now(const net_server *n) {
+    net_counters c = n->counted;
+    c.connections = n->nconns;
+    return c;
+}
 void net_set_handlers(net_server *n, const net_handlers *h, void *user) {
     n->on = *h;
     n->user = user;

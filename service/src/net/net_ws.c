@@ -43,6 +43,7 @@ bool net_send(net_server *n, uint64_t id, netmsg *m) {
     if (over) {
         lwsl_notice("connection %llx is too slow (%u messages, %zu bytes queued), dropping it\n",
                     (unsigned long long)id, c->qlen, c->qbytes);
+        n->counted.queue_drops++;
         net_drop(n, c, 1008);
         return false;
     }
@@ -293,12 +294,14 @@ static int gather(net_conn *c, struct iovec *iov, int max) {
  * does not take and sends it when the socket drains (the queue waits for
  * that: lws_partial_buffered). 1: all went out, 0: the socket is full,
  * -1: the connection is broken. */
-static int sent(struct lws *wsi, net_conn *c, const struct iovec *iov, int cnt, ssize_t result) {
+static int sent(net_server *n, struct lws *wsi, net_conn *c, const struct iovec *iov, int cnt, ssize_t result) {
     if (result == -EAGAIN || result == -EWOULDBLOCK || result == -EINTR) return 0;
     if (result < 0) return -1;
     size_t done = (size_t)result;
     for (int i = 0; i < cnt; i++) {
         netmsg *m = pop(c);
+        n->counted.messages_sent++; /* whole, or its rest handed to lws below */
+        n->counted.bytes_sent += iov[i].iov_len;
         if (done >= iov[i].iov_len) {
             done -= iov[i].iov_len;
             netmsg_unref(m);
@@ -322,7 +325,7 @@ static int write_queue(struct lws *wsi, net_conn *c) {
     while (c->qlen && !lws_partial_buffered(wsi)) {
         net_sendreq r = {.fd = lws_get_socket_fd(wsi), .iov = iov, .iovcnt = gather(c, iov, IOV_PER_SEND)};
         net_batch_send(NULL, &r, 1);
-        int s = sent(wsi, c, iov, r.iovcnt, r.result);
+        int s = sent(server_of(wsi), wsi, c, iov, r.iovcnt, r.result);
         if (s <= 0) return s;
     }
     return 0;
@@ -423,7 +426,7 @@ void net_flush(net_server *n) {
     for (size_t i = 0; i < k; i++) {
         net_conn *c = n->flush_conns[i];
         const net_sendreq *r = &n->flush_reqs[i];
-        int s = sent(c->wsi, c, r->iov, r->iovcnt, r->result);
+        int s = sent(n, c->wsi, c, r->iov, r->iovcnt, r->result);
         if (s < 0) {
             /* Broken: let lws close it from the loop (never close a wsi outside its callbacks). */
             lws_set_timeout(c->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);

@@ -10,6 +10,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/metrics.h"
+#include "core/redis_url.h"
 #include "core/resp.h"
 #include "core/sbuf.h"
 #include "store/store_functions.h"
@@ -31,8 +33,8 @@ typedef struct store_link {
 
 struct store {
     struct lws_context *ctx;
-    char host[256];             /* Redis host */
-    int port;                   /* Redis port */
+    redis_url url;              /* where, and how to log in (the password: never logged) */
+    char where[REDIS_URL_WHERE_MAX]; /* what the logs say instead: host:port/db */
     store_state_fn on_state;    /* told when usable or not */
     void *ud;
     store_link *link;           /* current connection, NULL while waiting to retry */
@@ -49,6 +51,7 @@ struct store {
     bool write_due;             /* commands queued since the last write: store_turn writes them */
     bool writing;               /* inside redisAsyncHandleWrite: a request to write again means "wait for POLLOUT" */
     lws_sorted_usec_list_t sul_write; /* store_turn for commands queued where no turn end follows (timers) */
+    metrics_histogram roundtrips; /* from a command's queueing to its reply (GET /metrics) */
 };
 
 static void store_connect(store *s);
@@ -60,7 +63,7 @@ static void link_release(store_link *l) {
 static void set_up(store *s, bool up) {
     if (s->up == up) return;
     s->up = up;
-    lwsl_notice("redis %s:%d is %s\n", s->host, s->port, up ? "up" : "down");
+    lwsl_notice("redis %s is %s\n", s->where, up ? "up" : "down");
     if (s->on_state && !s->closing) s->on_state(s->ud, up);
 }
 
@@ -156,20 +159,49 @@ static void on_pubsub(redisAsyncContext *ac, void *r, void *priv) {
     }
 }
 
+/* A refused AUTH or SELECT is logged (Redis' words, which never repeat the
+ * password) and ends this link; the next one tries again. */
+static void login_step(redisAsyncContext *ac, store_link *l, const redisReply *reply, const char *what) {
+    store *s = l->s;
+    if (!s || !reply || reply->type != REDIS_REPLY_ERROR) return;
+    lwsl_err("redis %s: %s refused: %s\n", s->where, what, reply->str);
+    redisAsyncDisconnect(ac);
+}
+
+static void authed(redisAsyncContext *ac, void *r, void *priv) { login_step(ac, priv, r, "AUTH"); }
+
+static void selected(redisAsyncContext *ac, void *r, void *priv) { login_step(ac, priv, r, "SELECT"); }
+
+/* AUTH (with the user, when one is named) and SELECT, before anything else
+ * on every connection. */
+static int log_in(store *s, store_link *l, redisAsyncContext *c) {
+    const redis_url *u = &s->url;
+    int rc = REDIS_OK;
+    if (u->has_password && u->user[0]) rc = redisAsyncCommand(c, authed, l, "AUTH %s %s", u->user, u->password);
+    else if (u->has_password) rc = redisAsyncCommand(c, authed, l, "AUTH %s", u->password);
+    /* Channels are the same in every database: the subscriber needs no SELECT. */
+    if (rc == REDIS_OK && u->db && !s->channel) rc = redisAsyncCommand(c, selected, l, "SELECT %d", u->db);
+    return rc;
+}
+
 static void on_connect(const redisAsyncContext *ac, int status) {
     store_link *l = ac->data;
     store *s = l->s;
     if (!s) return;
     if (status != REDIS_OK) {
-        lwsl_warn("redis %s:%d: connect failed: %s\n", s->host, s->port, ac->errstr);
+        lwsl_warn("redis %s: connect failed: %s\n", s->where, ac->errstr);
         link_lost(s);
         return;
     }
     redisAsyncContext *c = (redisAsyncContext *)ac;
-    int rc = s->channel ? redisAsyncCommand(c, on_pubsub, l, "SUBSCRIBE %s", s->channel)
+    /* Replies come in order: the login's before the first command's, which
+     * Redis refuses (NOAUTH) should the login have failed. */
+    int rc = log_in(s, l, c);
+    if (rc == REDIS_OK)
+        rc = s->channel ? redisAsyncCommand(c, on_pubsub, l, "SUBSCRIBE %s", s->channel)
                         : redisAsyncCommand(c, functions_loaded, l, "FUNCTION LOAD REPLACE %s", store_functions_lua);
     if (rc != REDIS_OK) { /* out of memory: this link will never be up; on_disconnect retries */
-        lwsl_err("redis %s:%d: cannot queue the first command\n", s->host, s->port);
+        lwsl_err("redis %s: cannot queue the first commands\n", s->where);
         redisAsyncDisconnect(c);
     }
 }
@@ -178,7 +210,7 @@ static void on_disconnect(const redisAsyncContext *ac, int status) {
     store_link *l = ac->data;
     store *s = l->s;
     if (!s) return;
-    if (status != REDIS_OK) lwsl_warn("redis %s:%d: connection lost: %s\n", s->host, s->port, ac->errstr);
+    if (status != REDIS_OK) lwsl_warn("redis %s: connection lost: %s\n", s->where, ac->errstr);
     link_lost(s);
 }
 
@@ -190,9 +222,9 @@ static void store_connect(store *s) {
         return;
     }
     l->s = s;
-    redisAsyncContext *ac = redisAsyncConnect(s->host, s->port);
+    redisAsyncContext *ac = redisAsyncConnect(s->url.host, s->url.port);
     if (!ac || ac->err) {
-        lwsl_warn("redis %s:%d: %s\n", s->host, s->port, ac ? ac->errstr : "out of memory");
+        lwsl_warn("redis %s: %s\n", s->where, ac ? ac->errstr : "out of memory");
         if (ac) redisAsyncFree(ac);
         free(l);
         s->link = NULL;
@@ -242,7 +274,7 @@ static void ping_cb(lws_sorted_usec_list_t *sul) {
     lws_usec_t now = lws_now_usecs();
     if (s->up && s->link && s->link->ac && !s->channel) {
         if (s->ping_sent && now - s->ping_sent > PING_DEADLINE_US) {
-            lwsl_warn("redis %s:%d: no answer for %d s, reconnecting\n", s->host, s->port,
+            lwsl_warn("redis %s: no answer for %d s, reconnecting\n", s->where,
                       (int)(PING_DEADLINE_US / LWS_US_PER_SEC));
             redisAsyncContext *ac = s->link->ac;
             s->link->s = NULL; /* its callbacks must not touch the store any more */
@@ -255,29 +287,8 @@ static void ping_cb(lws_sorted_usec_list_t *sul) {
     if (!s->closing) lws_sul_schedule(s->ctx, 0, &s->sul_ping, ping_cb, PING_EVERY_US);
 }
 
-static bool parse_url(store *s, const char *url) {
-    const char *p = url;
-    if (strncmp(p, "redis://", 8) == 0) p += 8;
-    const char *at = strrchr(p, '@'); /* no auth support: refuse rather than ignore it */
-    if (at) return false;
-    const char *colon = strrchr(p, ':');
-    const char *slash = strchr(p, '/');
-    size_t hostlen = colon ? (size_t)(colon - p) : (slash ? (size_t)(slash - p) : strlen(p));
-    if (hostlen == 0 || hostlen >= sizeof s->host) return false;
-    memcpy(s->host, p, hostlen);
-    s->host[hostlen] = '\0';
-    s->port = 6379;
-    if (colon) {
-        char *end;
-        long port = strtol(colon + 1, &end, 10);
-        if (end == colon + 1 || (*end && *end != '/') || port < 1 || port > 65535) return false;
-        s->port = (int)port;
-    }
-    return true;
-}
-
-store *store_new_subscriber(struct lws_context *ctx, const char *url, const char *channel, store_message_fn on_message,
-                            store_state_fn on_state, void *ud) {
+store *store_new_subscriber(struct lws_context *ctx, const redis_url *url, const char *channel,
+                            store_message_fn on_message, store_state_fn on_state, void *ud) {
     store *s = store_new(ctx, url, on_state, ud);
     if (!s) return NULL;
     s->channel = strdup(channel);
@@ -289,14 +300,11 @@ store *store_new_subscriber(struct lws_context *ctx, const char *url, const char
     return s;
 }
 
-store *store_new(struct lws_context *ctx, const char *url, store_state_fn on_state, void *ud) {
+store *store_new(struct lws_context *ctx, const redis_url *url, store_state_fn on_state, void *ud) {
     store *s = calloc(1, sizeof *s);
     if (!s) return NULL;
-    if (!parse_url(s, url)) {
-        lwsl_err("bad Redis URL '%s' (expected redis://host:port)\n", url);
-        free(s);
-        return NULL;
-    }
+    s->url = *url;
+    redis_url_where(url, s->where, sizeof s->where);
     s->ctx = ctx;
     s->on_state = on_state;
     s->ud = ud;
@@ -322,10 +330,13 @@ void store_free(store *s) {
     }
     free(s->channel);
     sbuf_free(&s->req);
+    explicit_bzero(s->url.password, sizeof s->url.password);
     free(s);
 }
 
 bool store_up(const store *s) { return s->up; }
+
+const metrics_histogram *store_roundtrips(const store *s) { return &s->roundtrips; }
 
 bool store_busy(void *s) {
     const store *st = s;
@@ -338,12 +349,14 @@ typedef struct store_call {
     store *s;                   /* alive until every call is answered: store_free answers them (with NULL) */
     store_reply_fn fn;
     void *priv;
+    lws_usec_t queued;          /* when it was queued: its round trip is timed from there */
 } store_call;
 
 static void call_done(redisAsyncContext *ac, void *reply, void *priv) {
     (void)ac;
     store_call *c = priv;
     c->s->inflight--;
+    if (reply) metrics_observe(&c->s->roundtrips, (double)(lws_now_usecs() - c->queued) / 1e6);
     if (c->fn) c->fn(reply, c->priv);
     free(c);
 }
@@ -355,6 +368,7 @@ static store_call *call_new(store *s, store_reply_fn fn, void *priv) {
     c->s = s;
     c->fn = fn;
     c->priv = priv;
+    c->queued = lws_now_usecs();
     return c;
 }
 

@@ -15,6 +15,8 @@
 struct lws_context;
 struct lws_protocols;
 struct redisReply;
+struct redis_url;
+struct metrics_histogram;
 
 typedef struct store store;
 
@@ -26,15 +28,19 @@ typedef void (*store_state_fn)(void *ud, bool up);
 /* A message published on a subscriber's channel. */
 typedef void (*store_message_fn)(void *ud, const char *payload, size_t len);
 
-/* url: redis://host:port. Starts connecting at once. */
-store *store_new(struct lws_context *ctx, const char *url, store_state_fn on_state, void *ud);
+/* url: where Redis is and how to log in (core/redis_url.h), copied. Every
+ * connection logs in (AUTH, SELECT) before anything else. Starts connecting
+ * at once. */
+store *store_new(struct lws_context *ctx, const struct redis_url *url, store_state_fn on_state, void *ud);
 /* A second connection, in subscribe mode on one channel: it takes no
  * commands; it is up while subscribed. on_state(up) after a reconnect means
  * messages may have been missed meanwhile. */
-store *store_new_subscriber(struct lws_context *ctx, const char *url, const char *channel, store_message_fn on_message,
-                            store_state_fn on_state, void *ud);
+store *store_new_subscriber(struct lws_context *ctx, const struct redis_url *url, const char *channel,
+                            store_message_fn on_message, store_state_fn on_state, void *ud);
 void store_free(store *s);
 bool store_up(const store *s);
+/* Round trips of the commands answered so far (core/metrics.h), from queueing to reply. */
+const struct metrics_histogram *store_roundtrips(const store *s);
 
 /* Commands are waiting for their replies (and Redis is there to give them).
  * For a shutdown that lets the last writes (departures) land. */

@@ -10,7 +10,16 @@
  * records `rev`, the revision when it happened (read from meta here, so it is
  * exact even with several server processes).
  *
- * atelier_create  KEYS meta snaps events marks code;
+ * Retention (README, "How long data lives"): every Function that writes a
+ * workshop sets meta's `active` to Redis' clock (TIME, in ms), one field of
+ * a hash it writes anyway, so activity costs nothing more on the op path. The
+ * sorted set atelier:retention (outside the hash tag, like the join codes:
+ * found without a workshop id) holds each workshop scored by its activity as
+ * last seen there: written at creation, and brought up to date by
+ * atelier_expire, so the servers' sweeps (hub/hub_retention.c) find the
+ * workshops that may be due without reading them all.
+ *
+ * atelier_create  KEYS meta snaps events marks code [retention];
  *                 ARGV title fkey created_ms text time_zone code [agenda]
  *   -> 1, 0 if the workshop exists, -1 if the join code is another live
  *   workshop's (the server draws another). The code key (atelier:code:CODE,
@@ -100,6 +109,12 @@
  * atelier_delete  KEYS the join code's key, then every key of the workshop
  *   (meta first) -> keys removed; the code's key only while it is this
  *   workshop's; publishes "ID deleted".
+ * atelier_expire  KEYS retention, then atelier_delete's; ARGV keep_ms
+ *   the retention: deletes the workshop as atelier_delete does when nothing
+ *   was written to it for keep_ms (meta's `active`, or `created` for a
+ *   workshop older than retention) -> keys removed; -1 (kept, and its score
+ *   in retention set to its activity) while it is younger; 0 (its entry
+ *   removed) when it is gone already.
  * atelier_role   KEYS meta people events marks; ARGV participant role asks by t_ms origin
  *   a person's role changes (role "representative" or "participant"; "":
  *   kept) and their pending request with it (asks "representative": they
@@ -140,6 +155,15 @@ const char store_functions_lua[] =
     "  redis.call('XADD', marks, id, unpack(fields))\n"
     "  return id\n"
     "end\n"
+    "-- Redis' own clock in ms: one clock for every server process\n"
+    "local function now_ms()\n"
+    "  local t = redis.call('TIME')\n"
+    "  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)\n"
+    "end\n"
+    "-- a write to the workshop: its retention starts again (one field of meta)\n"
+    "local function touch(meta)\n"
+    "  redis.call('HSET', meta, 'active', string.format('%d', now_ms()))\n"
+    "end\n"
     "local function current_rev(meta)\n"
     "  return redis.call('HGET', meta, 'rev') or '0'\n"
     "end\n"
@@ -163,6 +187,8 @@ const char store_functions_lua[] =
     "             'time_zone', args[5], 'code', args[6], 'state', 'open')\n"
     "  if args[7] and args[7] ~= '' then redis.call('HSET', keys[1], 'agenda', args[7]) end\n"
     "  redis.call('XADD', keys[2], '0-1', 'text', args[4], 'event', ev, 't', args[3])\n"
+    "  touch(keys[1])\n"
+    "  if keys[6] then redis.call('ZADD', keys[6], redis.call('HGET', keys[1], 'active'), workshop_id(keys[1])) end\n"
     "  return 1\n"
     "end\n"
     "local function append(keys, args)\n"
@@ -189,7 +215,7 @@ const char store_functions_lua[] =
     "      if args[b + 2] ~= '0' then redis.call('HINCRBY', keys[4], 'del:' .. args[b], args[b + 2]) end\n"
     "    end\n"
     "  end\n"
-    "  redis.call('HSET', keys[1], 'rev', rev)\n"
+    "  redis.call('HSET', keys[1], 'rev', rev, 'active', string.format('%d', now_ms()))\n"
     "  notify(keys[1], rev)\n"
     "  return {1, rev, id}\n"
     "end\n"
@@ -201,6 +227,7 @@ const char store_functions_lua[] =
     "  fields[#fields + 1] = current_rev(keys[1])\n"
     "  fields[#fields + 1] = 't'\n"
     "  fields[#fields + 1] = args[1]\n"
+    "  touch(keys[1])\n"
     "  return mark(keys[2], keys[3], fields)\n"
     "end\n"
     "local function poll(keys, args)\n"
@@ -216,6 +243,7 @@ const char store_functions_lua[] =
     "                        'public', args[6], 'results', args[7], 'was', args[8], 't', args[4])\n"
     "  redis.call('XADD', keys[5], id, 'type', args[3], 'poll', args[1], 'rev', rev,\n"
     "             'public', args[6], 'results', args[7], 'was', args[8], 't', args[4])\n"
+    "  touch(keys[4])\n"
     "  notify(keys[1], 'poll ' .. args[1] .. ' ' .. args[5])\n"
     "  return 1\n"
     "end\n"
@@ -235,6 +263,7 @@ const char store_functions_lua[] =
     "  local id = redis.call('XADD', keys[2], '*', 'type', args[3], 'poll', args[4], 'org', args[5], 'data', args[6],\n"
     "                        unpack(shown))\n"
     "  redis.call('XADD', keys[5], id, 'type', args[3], 'poll', args[4], unpack(shown))\n"
+    "  touch(keys[4])\n"
     "  notify(keys[2], 'poll ' .. args[4] .. ' ' .. args[8])\n"
     "  return 1\n"
     "end\n"
@@ -256,6 +285,7 @@ const char store_functions_lua[] =
     "    redis.call('HDEL', keys[1], 'ended_at', 'ended_by')\n"
     "    said = said .. ' ' .. args[6]\n"
     "  end\n"
+    "  touch(keys[1])\n"
     "  notify(keys[1], said)\n"
     "  return id\n"
     "end\n"
@@ -269,6 +299,7 @@ const char store_functions_lua[] =
     "  fields[#fields + 1] = 't'\n"
     "  fields[#fields + 1] = args[1]\n"
     "  local id = mark(keys[2], keys[3], fields)\n"
+    "  touch(keys[1])\n"
     "  notify(keys[1], 'agenda ' .. args[4])\n"
     "  return id\n"
     "end\n"
@@ -332,6 +363,7 @@ const char store_functions_lua[] =
     "    redis.call('HSET', keys[2], args[6], with_at(args[7], at))\n"
     "    if action == 'endorsed' then agree(keys, args, id, at, rev) end\n"
     "  end\n"
+    "  touch(keys[1])\n"
     "  notify(keys[1], 'signoff ' .. args[5])\n"
     "  local now = signoff_read(keys, args)\n"
     "  return {id, now[1], now[2], now[3]}\n"
@@ -344,9 +376,25 @@ const char store_functions_lua[] =
     "  notify(keys[2], 'deleted')\n"
     "  return n\n"
     "end\n"
+    "local function expire(keys, args)\n"
+    "  local wid = workshop_id(keys[3])\n"
+    "  if redis.call('EXISTS', keys[3]) == 0 then\n"
+    "    redis.call('ZREM', keys[1], wid)\n"
+    "    return 0\n"
+    "  end\n"
+    "  local m = redis.call('HMGET', keys[3], 'active', 'created')\n"
+    "  local active = tonumber(m[1] or m[2] or '0')\n"
+    "  if active + tonumber(args[1]) > now_ms() then\n"
+    "    redis.call('ZADD', keys[1], active, wid)\n"
+    "    return -1\n"
+    "  end\n"
+    "  redis.call('ZREM', keys[1], wid)\n"
+    "  return delete({unpack(keys, 2)}, args)\n"
+    "end\n"
     "local function person(keys, args)\n"
     "  if redis.call('EXISTS', keys[1]) == 0 then return 0 end\n"
     "  redis.call('HSET', keys[2], args[1], args[2])\n"
+    "  touch(keys[1])\n"
     "  return 1\n"
     "end\n"
     "local function role(keys, args)\n"
@@ -373,6 +421,7 @@ const char store_functions_lua[] =
     "  fields[#fields + 1] = 't'\n"
     "  fields[#fields + 1] = args[5]\n"
     "  local id = mark(keys[3], keys[4], fields)\n"
+    "  touch(keys[1])\n"
     "  local by = args[4] ~= '' and args[4] or '-'\n"
     "  notify(keys[1], 'role ' .. args[6] .. ' ' .. args[1] .. ' ' .. string.match(id, '^(%d+)') .. ' ' .. by)\n"
     "  return id\n"
@@ -389,6 +438,7 @@ const char store_functions_lua[] =
     "    redis.call('HDEL', keys[1], 'okey')\n"
     "    key = ''\n"
     "  end\n"
+    "  touch(keys[1])\n"
     "  notify(keys[1], 'observer ' .. args[3])\n"
     "  return {1, key}\n"
     "end\n"
@@ -406,6 +456,7 @@ const char store_functions_lua[] =
     "redis.register_function('atelier_append', append)\n"
     "redis.register_function('atelier_agenda', agenda)\n"
     "redis.register_function('atelier_delete', delete)\n"
+    "redis.register_function('atelier_expire', expire)\n"
     "redis.register_function('atelier_workshop', workshop_state)\n"
     "redis.register_function('atelier_signoff', signoff)\n"
     "redis.register_function{function_name = 'atelier_signoff_read', callback = signoff_read,\n"

@@ -25,10 +25,16 @@ async function call(url, init) {
   return out;
 }
 
-export function createWorkshop(base, { title, text, timeZone }) {
+const auth = (key) => (key ? { authorization: `Bearer ${key}` } : {});
+
+/**
+ * Create a workshop. token: the server's creation token when it asks for one
+ * (README, "Who may create workshops"): a 401 says it does ({status: 401}).
+ */
+export function createWorkshop(base, { title, text, timeZone, token }) {
   return call(new URL('api/workshops', base), {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...auth(token) },
     body: JSON.stringify(timeZone ? { title, text, time_zone: timeZone } : { title, text }),
   });
 }
@@ -61,7 +67,6 @@ export function socketUrl(base) {
 
 // ---- history, replay, exports (protocol/history.md) -------------------------
 
-const auth = (key) => (key ? { authorization: `Bearer ${key}` } : {});
 const workshopUrl = (base, id, rest = '') => new URL(`api/workshops/${encodeURIComponent(id)}${rest}`, base);
 
 /** A page of events: {after, limit, only}. */

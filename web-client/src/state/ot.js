@@ -53,19 +53,21 @@ export function opEnd(op) {
 
 /**
  * Split op into [head, tail] with compose(head, tail) equal to op and head
- * inserting at most maxUnits UTF-16 units; tail is null when op already
- * fits. Used to keep every op message under the server's size limit.
+ * inserting at most maxUnits UTF-16 units and of fewer than maxComponents
+ * components; tail is null when op already fits. Used to keep every op
+ * message under the server's limits (size, components).
  */
-export function splitOp(op, maxUnits) {
+export function splitOp(op, maxUnits, maxComponents = Infinity) {
   op = stripInvertible(op);
   let size = 0;
   for (const c of op) if (typeof c === 'string') size += c.length;
-  if (size <= maxUnits) return [op, null];
+  if (size <= maxUnits && op.length <= maxComponents) return [op, null];
   const head = [];
   let out = 0; // code points of the document after head, up to the cut
   let budget = maxUnits;
   for (let i = 0; i < op.length; i++) {
     const c = op[i];
+    if (head.length >= maxComponents - 1) return [normalize(head), normalize([out, ...op.slice(i)])];
     if (typeof c === 'number') { head.push(c); out += c; continue; }
     if (typeof c !== 'string') { head.push(c); continue; }
     if (c.length <= budget) { head.push(c); budget -= c.length; out += [...c].length; continue; }

@@ -44,6 +44,8 @@ const RETRY_MAX_MS = 15000;
 // An op message must fit the server's 64 KiB limit with room for the
 // envelope; a UTF-8 code point is at most 4 bytes, JSON escapes at most 6.
 const MAX_OP_UNITS = Math.floor((MAX_MESSAGE_BYTES - 1024) / 6);
+// The server refuses an op of more than 1024 components (protocol/README.md).
+const MAX_OP_COMPONENTS = 1024;
 
 export class WorkshopStore extends Emitter {
   /**
@@ -590,7 +592,7 @@ export class WorkshopStore extends Emitter {
   // A huge paste would not fit in one message: send it in pieces, each
   // waiting for the previous ack like any other op.
   _splitPending() {
-    const [head, tail] = splitOp(this.ot.pending, MAX_OP_UNITS);
+    const [head, tail] = splitOp(this.ot.pending, MAX_OP_UNITS, MAX_OP_COMPONENTS);
     if (tail) {
       this.ot.pending = head;
       this.ot.outgoing(); // makes `head` the in-flight op (not sent yet)

@@ -46,7 +46,28 @@ function codeForm(i18n, { code, onCode }) {
   return { el: form, input, go };
 }
 
-export function renderHome({ i18n, profile, organisations, recent, code, onCode, onCreate }) {
+/**
+ * The server's creation token (README, "Who may create workshops"): shown
+ * once the server has asked for one (or a token is known for this session).
+ */
+function tokenField(i18n, token) {
+  const input = h('input', { type: 'password', id: 'home-token', name: 'token', autocomplete: 'off', spellcheck: 'false', maxlength: 128, value: token || '' });
+  const f = field(i18n, { labelKey: 'home.tokenLabel', hintKey: 'home.tokenHint', input });
+  f.el.hidden = !token;
+  return { ...f, get shown() { return !f.el.hidden; }, show() { f.el.hidden = false; } };
+}
+
+/** What a refused creation says: {token} (the token field's error) or the form's error {key, params}. */
+function createFailure(failure) {
+  if (failure.token) return { tokenKey: failure.token === 'wrong' ? 'home.tokenWrong' : 'home.tokenNeeded' };
+  if ('rateLimited' in failure) {
+    const minutes = failure.rateLimited ? Math.ceil(failure.rateLimited / 60) : 0;
+    return minutes ? { key: 'home.createRateLimited', params: { count: minutes } } : { key: 'home.createRateLimitedSoon' };
+  }
+  return { key: `error.${failure}` };
+}
+
+export function renderHome({ i18n, profile, organisations, recent, code, createToken, onCode, onCreate }) {
   const titleInput = h('input', { type: 'text', id: 'home-title', name: 'title', autocomplete: 'off', maxlength: 400 });
   i18n.bind(titleInput, 'home.titlePlaceholder', null, 'placeholder');
   const title = field(i18n, { labelKey: 'home.titleLabel', input: titleInput });
@@ -83,6 +104,7 @@ export function renderHome({ i18n, profile, organisations, recent, code, onCode,
   const zoneInput = h('input', { type: 'text', id: 'home-zone', name: 'time_zone', autocomplete: 'off', spellcheck: 'false', list: 'home-zones', value: browserZone, maxlength: 64 });
   const zone = field(i18n, { labelKey: 'home.zoneLabel', hintKey: 'home.zoneHint', input: zoneInput });
 
+  const token = tokenField(i18n, createToken);
   const error = h('p', { class: 'form-error', role: 'alert', hidden: true });
   const submit = h('button', { type: 'submit', class: 'primary', id: 'home-create' });
   i18n.bind(submit, 'home.create');
@@ -91,7 +113,7 @@ export function renderHome({ i18n, profile, organisations, recent, code, onCode,
   i18n.bind(identityTitle, 'home.identity');
 
   const form = h('form', { class: 'card form', novalidate: true, 'aria-labelledby': 'home-heading' },
-    title.el, fieldset, identityTitle, h('div', { class: 'field-row' }, name.el, org.el), zone.el, zoneList, error, h('div', { class: 'actions' }, submit));
+    title.el, fieldset, identityTitle, h('div', { class: 'field-row' }, name.el, org.el), zone.el, zoneList, token.el, error, h('div', { class: 'actions' }, submit));
 
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
@@ -104,7 +126,9 @@ export function renderHome({ i18n, profile, organisations, recent, code, onCode,
     const tz = zoneInput.value.trim() || 'UTC';
     const z = zones.length && !zones.includes(tz) && tz !== 'UTC' && tz !== browserZone ? { error: 'home.zoneUnknown' } : { value: tz };
     zone.setError(z.error);
-    const firstBad = [[t, titleInput], [n, nameInput], [o, orgInput], [z, zoneInput]].find(([r]) => r.error);
+    const k = token.shown && !token.input.value.trim() ? { error: 'form.required' } : { value: token.input.value.trim() };
+    token.setError(token.shown ? k.error : null);
+    const firstBad = [[t, titleInput], [n, nameInput], [o, orgInput], [z, zoneInput], [k, token.input]].find(([r]) => r.error);
     if (firstBad) {
       firstBad[1].focus();
       return;
@@ -113,12 +137,19 @@ export function renderHome({ i18n, profile, organisations, recent, code, onCode,
     error.hidden = true;
     submit.disabled = true;
     i18n.rebind(submit, 'home.creating');
-    const failure = await onCreate({ title: t.value, template, name: n.value, organisation: o.value, timeZone: z.value });
+    const failure = await onCreate({ title: t.value, template, name: n.value, organisation: o.value, timeZone: z.value, token: token.shown ? k.value : undefined });
     if (failure) {
-      i18n.rebind(error, `error.${failure}`);
-      error.hidden = false;
+      const said = createFailure(failure);
       submit.disabled = false;
       i18n.rebind(submit, 'home.create');
+      if (said.tokenKey) {
+        token.show();
+        token.setError(said.tokenKey);
+        token.input.focus();
+        return;
+      }
+      i18n.rebind(error, said.key, said.params);
+      error.hidden = false;
     }
   });
 

@@ -1,0 +1,94 @@
+/* test_redis_url.c -- the --redis setting (core/redis_url.h): host, port,
+ * database, a user and a password percent-decoded, IPv6 in brackets, and
+ * what may be logged (never the password). */
+#include <check.h>
+#include <string.h>
+
+#include "core/redis_url.h"
+
+static redis_url parsed(const char *text) {
+    redis_url u;
+    const char *why = NULL;
+    ck_assert_msg(redis_url_parse(text, &u, &why), "%s: %s", text, why ? why : "?");
+    return u;
+}
+
+START_TEST(test_plain) {
+    redis_url u = parsed("redis://127.0.0.1:6379");
+    ck_assert_str_eq(u.host, "127.0.0.1");
+    ck_assert_int_eq(u.port, 6379);
+    ck_assert(!u.has_password);
+    ck_assert_int_eq(u.db, 0);
+    u = parsed("localhost");
+    ck_assert_str_eq(u.host, "localhost");
+    ck_assert_int_eq(u.port, 6379);
+    u = parsed("redis://[::1]:7000/3");
+    ck_assert_str_eq(u.host, "::1");
+    ck_assert_int_eq(u.port, 7000);
+    ck_assert_int_eq(u.db, 3);
+}
+END_TEST
+
+START_TEST(test_credentials) {
+    redis_url u = parsed("redis://:s3cret@redis.example:6380/2");
+    ck_assert(u.has_password);
+    ck_assert_str_eq(u.user, "");
+    ck_assert_str_eq(u.password, "s3cret");
+    ck_assert_str_eq(u.host, "redis.example");
+    ck_assert_int_eq(u.port, 6380);
+    ck_assert_int_eq(u.db, 2);
+    u = parsed("redis://atelier:p%40ss%3Aw%2Fd@h:1");
+    ck_assert_str_eq(u.user, "atelier");
+    ck_assert_str_eq(u.password, "p@ss:w/d");
+    u = parsed("redis://only-password@h");
+    ck_assert_str_eq(u.user, "");
+    ck_assert_str_eq(u.password, "only-password");
+    u = parsed("redis://a:b@c@h:2"); /* the last '@' ends the password */
+    ck_assert_str_eq(u.password, "b@c");
+    ck_assert_str_eq(u.host, "h");
+}
+END_TEST
+
+START_TEST(test_refused) {
+    static const char *const bad[] = {
+        "http://h:1", "redis://", "redis://h:0", "redis://h:65536", "redis://h:x", "redis://h:1/x",
+        "redis://@h", "redis://:@h", "redis://u:p%zz@h", "redis://u:p%00@h", "redis://u:p%4@h", "redis://[::1",
+        "redis://[::1]x", "redis://h:1/9999999999",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        redis_url u;
+        const char *why = NULL;
+        ck_assert_msg(!redis_url_parse(bad[i], &u, &why), "%s accepted", bad[i]);
+        ck_assert_ptr_nonnull(why);
+    }
+}
+END_TEST
+
+START_TEST(test_where_hides_the_password) {
+    char w[REDIS_URL_WHERE_MAX];
+    redis_url u = parsed("redis://atelier:hunter2@db:6390/1");
+    redis_url_where(&u, w, sizeof w);
+    ck_assert_str_eq(w, "db:6390/1 (user atelier)");
+    u = parsed("redis://:hunter2@[::1]:6390");
+    redis_url_where(&u, w, sizeof w);
+    ck_assert_str_eq(w, "[::1]:6390/0 (password)");
+    ck_assert(redis_url_set_password(&u, "from-a-file"));
+    ck_assert_str_eq(u.password, "from-a-file");
+    ck_assert(strstr(w, "hunter2") == NULL);
+}
+END_TEST
+
+int main(void) {
+    Suite *s = suite_create("redis_url");
+    TCase *tc = tcase_create("core");
+    tcase_add_test(tc, test_plain);
+    tcase_add_test(tc, test_credentials);
+    tcase_add_test(tc, test_refused);
+    tcase_add_test(tc, test_where_hides_the_password);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? 1 : 0;
+}
