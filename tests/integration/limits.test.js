@@ -85,9 +85,18 @@ describe('connections per address and in all', { timeout: 90000 }, () => {
     // A place freed is given again.
     held.shift().terminate();
     await waitUntil(async () => (await statusFrom(h.server, '127.0.0.14')).status === 200, 5000, 'a freed place');
-    // At least eight refusals so far, reported once or twice (one report per 10 s), never once each.
+    // Seven refusals at least so far, reported once or twice (one report per 10 s), never once each,
+    // and counted in the metrics like every error answered.
     const reports = logLines(h.server, /refused connections in the last/g);
     assert.ok(reports >= 1 && reports <= 2, `${reports} reports`);
+    let metrics = '';
+    await waitUntil(async () => {
+      const r = await statusFrom(h.server, '127.0.0.15', '/metrics');
+      metrics = r.text;
+      return r.status === 200;
+    }, 5000, 'a place for the scrape');
+    const unavailable = Number((metrics.match(/^atelier_errors_total\{code="unavailable"\} (\d+)/m) || [])[1]);
+    assert.ok(unavailable >= 7, `unavailable counted ${unavailable}`);
     assert.ok(h.server.alive);
   });
 });

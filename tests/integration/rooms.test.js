@@ -165,7 +165,10 @@ describe('memory is bounded', { timeout: 600000 }, () => {
   // test itself until the handshake timeout (--handshake-secs, i14-net)
   // closes them: then wait for sessions to reach 0 instead of closing them.
   test('20,000 joins to unknown ids and 5,000 connections that never join: RSS after within 2 MB of before', async () => {
-    const s = await h.addServer(); // the default --max-rooms: the joins in flight are rooms loading
+    // The default --max-rooms: the joins in flight are rooms loading. Every
+    // connection comes from one address: over --join-rate and
+    // --max-connections-per-ip (limits.test.js tests those; here memory).
+    const s = await h.addServer(['--join-rate', '1000000', '--max-connections-per-ip', '1000000']);
     const pid = s.proc.pid;
     const normal = async () => {
       const w = await s.createWorkshop({ title: 'Normal' });

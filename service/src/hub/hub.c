@@ -56,11 +56,15 @@ void hub_set_store(hub *h, store *s) {
 
 size_t hub_rooms(const hub *h) { return h->nrooms; }
 
+/* What the edge answered itself is counted like every other error. */
+static void edge_refused(void *h, const char *code) { hub_count_error(h, code); }
+
 const net_handlers hub_net_handlers = {
     .ws_open = hub_session_open,
     .ws_message = hub_session_input,
     .ws_close = hub_session_close,
     .http_request = hub_http_request,
+    .refused = edge_refused,
 };
 
 void hub_stop(hub *h) {

@@ -78,6 +78,10 @@ typedef struct net_handlers {
      * arguments and headers can be read until then. */
     void (*http_request)(void *user, uint64_t req, net_method method, const char *path, const char *body,
                          size_t len);
+    /* net answered a request or a connection itself with this error code
+     * (a static string: "unavailable" past a connection limit, "bad_request",
+     * "forbidden", "too_large"), before any route; NULL: not told. */
+    void (*refused)(void *user, const char *code);
 } net_handlers;
 
 net_server *net_new(const net_config *cfg);

@@ -91,6 +91,7 @@ static void report(net_server *n, net_refusal why) {
 }
 
 static void refuse(net_server *n, int fd, net_refusal why) {
+    net_refused(n, "unavailable");
     if (!n->cfg.tls_cert) {
         char response[sizeof busy_response + 32];
         snprintf(response, sizeof response, busy_response, strlen(BUSY_BODY));
@@ -134,6 +135,7 @@ void net_admit_destroyed(net_server *n, struct lws *wsi) {
 }
 
 int net_admit_raw(struct lws *wsi) {
+    net_refused(lws_context_user(lws_get_context(wsi)), "bad_request");
     char response[sizeof method_response + 32];
     int len = snprintf(response, sizeof response, method_response, strlen(METHOD_BODY));
     unsigned char buf[LWS_PRE + sizeof response];

@@ -134,6 +134,7 @@ bool net_http_header(net_server *n, uint64_t req, const char *name, const char *
 }
 
 static void respond_error(net_server *n, net_http *h, int status, const char *code, const char *message) {
+    net_refused(n, code);
     sbuf b;
     sbuf_init(&b, LWS_PRE);
     sbuf_puts(&b, "{\"error\":{\"code\":\"");
@@ -341,6 +342,7 @@ static int refuse_now(struct lws *wsi, unsigned int status, const char *code, co
     unsigned char out[LWS_PRE + sizeof body];
     int blen = snprintf(body, sizeof body, "{\"error\":{\"code\":\"%s\",\"message\":\"%s\"}}", code, message);
     if (blen < 0 || blen >= (int)sizeof body) return -1;
+    net_refused(server_of(wsi), code);
     if (lws_add_http_common_headers(wsi, status, "application/json", (lws_filepos_t)blen, &p, end) ||
         lws_add_http_header_by_token(wsi, WSI_TOKEN_CONNECTION, (const unsigned char *)"close", 5, &p, end) ||
         lws_finalize_http_header(wsi, &p, end) ||

@@ -140,6 +140,8 @@ int net_ws_confirm_upgrade(struct lws *wsi, const char *to);
 int net_http_filter(struct lws *wsi);
 /* Serve no file whose real path leaves web_root (net_static.c). */
 void net_static_guard(struct lws_context *ctx, const char *web_root);
+/* Tell the layer above of an error net answered itself (net_handlers.refused). */
+void net_refused(net_server *n, const char *code);
 /* What net_admit_accepted refused, counted for the report. */
 typedef enum { NET_REFUSED_FULL, NET_REFUSED_ADDRESS, NET_REFUSED_DESCRIPTORS, NET_REFUSED_MEMORY } net_refusal;
 

@@ -151,6 +151,10 @@ void net_stop(net_server *n) {
     lws_cancel_service(n->ctx);
 }
 
+void net_refused(net_server *n, const char *code) {
+    if (n->on.refused) n->on.refused(n->user, code);
+}
+
 bool net_on_turn(net_server *n, net_turn_fn fn, void *arg) {
     if (n->nturn == NET_TURN_HOOKS) return false;
     n->turn_fn[n->nturn] = fn;
