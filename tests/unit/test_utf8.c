@@ -360,6 +360,15 @@ START_TEST(valid_label) {
     ck_assert(!utf8_valid_label("so\u00ADft", 64));
     ck_assert(!utf8_valid_label("a\u2028b", 64));
     ck_assert(!utf8_valid_label("tag\U000E0041", 64));
+    /* What writing needs stays: joiners between visible characters, tags after the black flag. */
+    ck_assert(utf8_valid_label("Awa \U0001F469\u200D\U0001F4BB", 64));   /* woman technologist */
+    ck_assert(utf8_valid_label("\u0645\u06CC\u200C\u062E\u0648\u0627\u0645", 64)); /* Persian, with a ZWNJ */
+    ck_assert(utf8_valid_label("\U0001F3F4\U000E0067\U000E0062\U000E0073\U000E0063\U000E0074\U000E007F", 64)); /* Scotland */
+    ck_assert(!utf8_valid_label("Awa\u200D", 64));      /* a joiner joining nothing */
+    ck_assert(!utf8_valid_label("\u200DAwa", 64));
+    ck_assert(!utf8_valid_label("a \u200Db", 64));
+    ck_assert(!utf8_valid_label("a\u200D\u200Db", 64));
+    ck_assert(!utf8_valid_label("a\u200D\u202Eb", 64));
     ck_assert(!utf8_valid_label("\xff", 64)); /* not UTF-8 */
 }
 END_TEST

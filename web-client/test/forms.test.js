@@ -14,5 +14,12 @@ test('labels: tidied; blank, too long and invisible characters refused', () => {
     assert.equal(checkLabel(`Aw${c}a`).error, 'form.invalidChars', JSON.stringify(c));
   }
   assert.equal(checkTitle('Ate\u200blier').error, 'form.invalidChars');
-  assert.deepEqual(checkTitle('Partenariat 👩‍🔧'.replace('\u200d', '')), { value: 'Partenariat 👩🔧' });
+  assert.deepEqual(checkTitle('Partenariat 👩🔧'), { value: 'Partenariat 👩🔧' });
+  // What writing needs stays, as the server allows it: joiners between visible characters, flag tags.
+  for (const ok of ['Awa 👩\u200d💻', 'می\u200cخواهم', '🏴\u{e0067}\u{e0062}\u{e0073}\u{e0063}\u{e0074}\u{e007f}']) {
+    assert.deepEqual(checkLabel(ok), { value: ok }, JSON.stringify(ok));
+  }
+  for (const bad of ['Awa\u200d', '\u200dAwa', 'a \u200db', 'a\u200d\u200db', 'a\u200d\u202eb']) {
+    assert.equal(checkLabel(bad).error, 'form.invalidChars', JSON.stringify(bad));
+  }
 });

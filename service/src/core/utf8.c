@@ -231,12 +231,31 @@ static bool is_format_control(uint32_t c) {
     return false;
 }
 
+static bool is_joiner(uint32_t c) { return c == 0x200C || c == 0x200D; }
+static bool is_tag(uint32_t c) { return c >= 0xE0020 && c <= 0xE007F; }
+
+/* A format control that writing needs, where it is: a zero-width joiner or
+ * non-joiner between two visible characters (emoji sequences such as
+ * 👩‍💻, Persian and Indic scripts), or a tag character after the black flag
+ * or another tag (subdivision flags such as 🏴 + tags for Scotland). */
+static bool needed_control(uint32_t prev, uint32_t c, uint32_t next) {
+    if (is_joiner(c))
+        return prev && next && !is_space(prev) && !is_space(next) && !is_joiner(prev) && !is_joiner(next) &&
+               !is_format_control(next);
+    if (is_tag(c)) return prev == 0x1F3F4 || is_tag(prev);
+    return false;
+}
+
 bool utf8_has_invisible(const char *s, size_t len) {
     const unsigned char *p = (const unsigned char *)s;
+    uint32_t prev = 0;
     for (size_t i = 0, n; i < len; i += n) {
         if (utf8_control_at(s, len, i)) return true;
         uint32_t c = decode(p + i, &n);
-        if (c == 0x2028 || c == 0x2029 || is_format_control(c)) return true;
+        size_t m = 0;
+        uint32_t next = i + n < len ? decode(p + i + n, &m) : 0;
+        if (c == 0x2028 || c == 0x2029 || (is_format_control(c) && !needed_control(prev, c, next))) return true;
+        prev = c;
     }
     return false;
 }

@@ -34,7 +34,9 @@ size_t utf8_control_at(const char *s, size_t len, size_t i);
  * width space, U+202E right-to-left override, U+FEFF, the soft hyphen, the
  * tags…) or a line or paragraph separator (U+2028, U+2029). A name, an
  * organisation or a title with one could pass for another, or turn the text
- * around it backwards. */
+ * around it backwards. But for what writing needs: a zero-width joiner or
+ * non-joiner between two visible characters (👩‍💻, Persian, Indic scripts)
+ * and tags after the black flag (subdivision flags). */
 bool utf8_has_invisible(const char *s, size_t len);
 /* A label as typed is acceptable: valid UTF-8 of 1 to max_cps code points,
  * nothing invisible (utf8_has_invisible), not only spaces (its tidy form,
