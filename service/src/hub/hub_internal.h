@@ -159,6 +159,11 @@ struct hub {
     hub_counters counted;      /* for GET /metrics */
     lws_sorted_usec_list_t sul_retention; /* the next retention sweep (hub_retention.c) */
     int retiring;              /* the sweep's commands in flight: no new sweep until they are answered */
+    lws_sorted_usec_list_t sul_index; /* the next batch of the index pass (hub_retention.c) */
+    char index_cursor[32];     /* ... its SCAN cursor ("0" at the start, and again at the end) */
+    int indexing;              /* ... its commands in flight, plus one while a batch is being sent */
+    bool indexed;              /* ... done for this process */
+    size_t index_added;        /* ... workshops it indexed */
 };
 
 int64_t hub_now_ms(void);
@@ -412,6 +417,9 @@ void hub_retention_start(hub *h);
 void hub_retention_stop(hub *h);
 /* When a workshop last active at active_ms (Redis' clock) will be deleted. */
 int64_t hub_retention_deletes_at(const hub *h, int64_t active_ms);
+/* The same from meta's fields: `active` as stored (NULL or "": a workshop
+ * from before retention, whose creation counts until it is indexed). */
+int64_t hub_retention_deletes_at_meta(const hub *h, const char *active, int64_t created);
 
 /* Join codes (hub_code.c): six digits held in Redis while a workshop is open. */
 #define HUB_CODE_TRIES 8       /* codes drawn (a code held by another workshop) before giving up */
