@@ -695,6 +695,7 @@ void hub_workshop_deleted(hub *h, const char *id) {
         hub_send_error(h, conn, PROTO_ENOT_FOUND, "this workshop was deleted", PROTO_NONE, NULL);
         net_close(h->net, conn, 1000, "workshop deleted");
     }
+    hub_room_linger_end(r); /* nobody may join it again: it goes once its connections have closed */
 }
 
 static void got_deleted(redisReply *reply, void *priv) {
