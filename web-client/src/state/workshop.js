@@ -55,7 +55,8 @@ const MAX_OP_COMPONENTS = 1024;
 // page's clock (the welcome's lead absorbs the server's clock and the
 // retention's length): no message of its own, nothing more on the op path.
 // Messages that may come without a write (carets, errors, the balance, the
-// observer link) move nothing: the date shown is never later than Redis'.
+// observer link) move nothing: the date shown is Redis' to within a message's
+// latency, and GET /api/workshops/ID or the next welcome says it exactly.
 const WRITES = new Set(['op', 'ack', 'arrived', 'departed', 'workshop', 'role', 'poll', 'poll_deleted', 'answer',
   'results', 'my_ballot', 'agenda', 'signoff']);
 // The date moved by less than this is not told again (it is shown to the day).
