@@ -41,7 +41,11 @@ async function closeAll(joins) {
 
 describe('room lifetime', { timeout: 180000 }, () => {
   let h;
-  before(async () => { h = await Harness.start({ ownRedis: true }); }, { timeout: 30000 });
+  // Thousands of joins from one address, a thousand connections open at once:
+  // over --join-rate and --max-connections-per-ip, which limits.test.js
+  // tests; here what is measured is memory.
+  const serverArgs = ['--join-rate', '100000', '--max-connections-per-ip', '100000'];
+  before(async () => { h = await Harness.start({ ownRedis: true, serverArgs }); }, { timeout: 30000 });
   after(async () => { if (h) await h.close(); }, { timeout: 30000 });
 
   test('/healthz?details=1 counts rooms and sessions; plain /healthz is unchanged', async () => {
@@ -193,6 +197,9 @@ describe('memory is bounded', { timeout: 600000 }, () => {
     await closeAll([...conns, ...idlers.map((c) => ({ c }))]);
     await waitUntil(async () => (await details(s)).sessions === stayed(s), 30000, 'every connection closed');
   };
+  // Every connection of a flood comes from one address: over --join-rate and
+  // --max-connections-per-ip (limits.test.js tests those; here memory).
+  const FLOOD_ARGS = ['--join-rate', '1000000', '--max-connections-per-ip', '1000000'];
   // The connections (and their rooms) a test keeps open through a flood.
   const staying = new Map();
   const stayed = (s) => (staying.get(s) ? 1 : 0);
@@ -201,7 +208,8 @@ describe('memory is bounded', { timeout: 600000 }, () => {
   // test itself until the handshake timeout (--handshake-secs, i14-net)
   // closes them: then wait for sessions to reach 0 instead of closing them.
   test('20,000 joins to unknown ids and 5,000 connections that never join: RSS after within 2 MB of before', async () => {
-    const s = await h.addServer(); // the default --max-rooms: the joins in flight are rooms loading
+    // The default --max-rooms: the joins in flight are rooms loading.
+    const s = await h.addServer(FLOOD_ARGS);
     const pid = s.proc.pid;
     await normal(s);
     await flood(s, 2000, 500); // warm-up: the allocator's and lws' tables
@@ -218,7 +226,7 @@ describe('memory is bounded', { timeout: 600000 }, () => {
   // A busy process never reaches zero connections: the slow trim (every
   // 30 s when something was freed) gives a flood's memory back all the same.
   test('with a client connected throughout, the slow trim gives a flood\'s memory back', async () => {
-    const s = await h.addServer();
+    const s = await h.addServer(FLOOD_ARGS);
     const pid = s.proc.pid;
     const w = await s.createWorkshop({ title: 'Toujours là' });
     const stay = h.client({ server: s, workshop: w.id, name: 'S', organisation: 'O' });
