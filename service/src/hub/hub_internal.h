@@ -128,6 +128,7 @@ struct hub_room {
 typedef struct hub_counters {
     uint64_t ops_committed;    /* ops Redis stored through this process */
     uint64_t ballots;          /* ballots (votes) Redis stored through this process */
+    uint64_t trims;            /* times freed memory was given back to the system (hub_trim.c) */
     const char *codes[HUB_ERROR_CODES]; /* error codes answered so far (static text), first seen first */
     uint64_t errors[HUB_ERROR_CODES];   /* ... how many of each, WebSocket and HTTP API together */
     size_t ncodes;

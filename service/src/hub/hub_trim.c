@@ -13,6 +13,7 @@
 
 static void trim(hub *h) {
     h->released = false;
+    h->counted.trims++;
     malloc_trim(0);
 }
 
