@@ -156,12 +156,8 @@ START_TEST(test_views_of_poll_events) {
     const char *ballot[] = {"type", "ballot", "poll", "P1", "org", "Banque", "data", "{\"org\":\"Banque\",\"ballot\":0}",
                             "public", sp.pub, "results", sp.res, "rev", "3", NULL};
     e = ev("11-0", ballot);
-    s = served(&e, HIST_PUBLIC); /* hidden results: the event, but no results */
-    ck_assert_ptr_nonnull(s);
-    ck_assert_ptr_nonnull(strstr(s, "\"results\":null"));
-    ck_assert_ptr_null(strstr(s, "Banque")); /* neither the voter's organisation nor the ballot */
-    ck_assert_ptr_null(strstr(s, "\"ballot\":0"));
-    free(s);
+    ck_assert_ptr_null(served(&e, HIST_PUBLIC)); /* a vote: never in the public history (its time would tell) */
+    ck_assert(!hist_visible(&e, HIST_PUBLIC));
     s = served(&e, HIST_FACILITATOR);
     ck_assert_ptr_nonnull(strstr(s, "\"results\":{\"poll\":\"P1\",\"respondents\":1,\"counts\":[1,0]"));
     ck_assert_ptr_null(strstr(s, "\"type\":\"results\""));
@@ -172,6 +168,16 @@ START_TEST(test_views_of_poll_events) {
     store(p, &sp);
     const char *live[] = {"type", "poll_results", "poll", "P1", "public", sp.pub, "results", sp.res, "rev", "3", NULL};
     e = ev("12-0", live);
+    s = served(&e, HIST_PUBLIC); /* live while open: the public history shows results only once closed */
+    ck_assert_ptr_nonnull(strstr(s, "\"results\":null"));
+    free(s);
+    s = served(&e, HIST_FACILITATOR);
+    ck_assert_ptr_nonnull(strstr(s, "\"respondents\":1"));
+    free(s);
+    ck_assert_int_eq(poll_close(p, true, &why), POLL_OK);
+    store(p, &sp);
+    const char *closed[] = {"type", "poll_closed", "poll", "P1", "public", sp.pub, "results", sp.res, "rev", "3", NULL};
+    e = ev("12-1", closed);
     s = served(&e, HIST_PUBLIC);
     ck_assert_ptr_nonnull(strstr(s, "\"respondents\":1"));
     free(s);
@@ -233,11 +239,7 @@ START_TEST(test_organisation_answers) {
                                     "\"by\":{\"participant\":\"pAwa\",\"name\":\"Awa\"},\"at\":5000}}"));
     ck_assert_ptr_nonnull(strstr(s, "{\"name\":\"Ville\",\"respondents\":1,\"counts\":[1,0],\"by\":\"Awa\",\"at\":5000}"));
     free(s);
-    s = served(&e, HIST_PUBLIC); /* results hidden then: neither the answer nor who gave it */
-    ck_assert_ptr_nonnull(strstr(s, "\"results\":null"));
-    ck_assert_ptr_null(strstr(s, "Awa"));
-    ck_assert_ptr_null(strstr(s, "organisation\""));
-    free(s);
+    ck_assert_ptr_null(served(&e, HIST_PUBLIC)); /* a vote: the public history shows the results once closed */
     hist_state st;
     hist_state_init(&st);
     hist_state_add(&st, &e);
@@ -689,6 +691,28 @@ START_TEST(test_html_summary) {
 }
 END_TEST
 
+/* Control bytes in the statement and the title (ESC, BEL, BS, C1) would
+ * drive a terminal showing the export: Markdown and HTML drop them. */
+START_TEST(test_summary_drops_control_bytes) {
+    fixture f;
+    fixture_init(&f);
+    export_meta m = {"T\x1b]0;x\x07", 1795833600000LL, 0, 1, "Quoi\x1b[2J ?\x07\x08\n\tfin\xc2\x9b", NULL, NULL, NULL};
+    sbuf b;
+    sbuf_init(&b, 0);
+    export_markdown(&b, &m, &f.book, &f.st, EXPORT_FR);
+    ck_assert_msg(strstr(str(&b), "> Quoi\\[2J ?  \n>  fin\n"), "%s", str(&b));
+    ck_assert_msg(strstr(str(&b), "# T\\]0;x\n"), "%s", str(&b));
+    sbuf_reset(&b);
+    export_html(&b, &m, &f.book, &f.st, EXPORT_FR, "N0nce");
+    ck_assert_msg(strstr(str(&b), "<blockquote>Quoi[2J ?\n fin</blockquote>"), "%s", str(&b));
+    for (const char *html = str(&b); *html; html++)
+        ck_assert_msg((unsigned char)*html >= 0x20 || *html == '\n', "control byte %d", *html);
+    ck_assert_ptr_null(strstr(str(&b), "\xc2\x9b"));
+    sbuf_free(&b);
+    fixture_free(&f);
+}
+END_TEST
+
 START_TEST(test_csv_results) {
     fixture f;
     fixture_init(&f);
@@ -1084,6 +1108,7 @@ static Suite *hist_suite(void) {
     tcase_add_test(tc, test_markdown_summary);
     tcase_add_test(tc, test_summary_in_the_zone_and_ended);
     tcase_add_test(tc, test_html_summary);
+    tcase_add_test(tc, test_summary_drops_control_bytes);
     tcase_add_test(tc, test_people_and_roles);
     tcase_add_test(tc, test_only_an_observer);
     tcase_add_test(tc, test_no_column_repeats_all);

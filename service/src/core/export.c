@@ -377,7 +377,8 @@ static bool shown_poll_read(shown_poll *sp, const hist_poll *hp) {
     sp->orgs = who && strcmp(who, "organisations") == 0;
     const cJSON *t = item(sp->res, "threshold");
     if (!cJSON_IsNumber(t)) t = item(sp->poll, "threshold");
-    sp->threshold = sp->orgs ? 1 : cJSON_IsNumber(t) && t->valuedouble >= 1 ? (unsigned)t->valuedouble : POLL_MIN_GROUP;
+    int64_t threshold; /* a stored number: any double, checked before it is an integer */
+    sp->threshold = sp->orgs ? 1 : proto_json_int(t, 1, PROTO_SAFE_INT_MAX, &threshold) ? (unsigned)threshold : POLL_MIN_GROUP;
     return sp->question && poll_kind_from_name(cJSON_GetStringValue(item(sp->poll, "kind")), &sp->kind) &&
            poll_state_from_name(cJSON_GetStringValue(item(sp->poll, "state")), &sp->state) &&
            sp->state != POLL_DELETED;

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/api.h"
 #include "core/export.h"
 #include "core/hist.h"
 #include "core/ot_json.h"
@@ -192,16 +193,6 @@ static query *query_new(hub *h, uint64_t req, const char *id, query_kind kind) {
 
 static void begin(query *q) { SEND(q, got_meta, "HMGET %s title created rev fkey time_zone code active", q->k_meta); }
 
-/* A decimal integer in [lo, hi], the whole string. */
-static bool parse_int(const char *s, int64_t lo, int64_t hi, int64_t *out) {
-    if (!*s || strlen(s) > 18) return false;
-    char *end;
-    long long v = strtoll(s, &end, 10);
-    if (*end || v < lo || v > hi) return false;
-    *out = v;
-    return true;
-}
-
 /* ---- GET /history ---- */
 
 /* lead, then the workshop's id, "title", "created" and the current "rev". */
@@ -277,7 +268,7 @@ void hub_http_history(hub *h, uint64_t req, const char *id) {
         }
         snprintf(q->after, sizeof q->after, "%s", v);
     }
-    if (net_http_arg(h->net, req, "limit", v, sizeof v) && !parse_int(v, 1, PAGE_MAX, &limit)) {
+    if (net_http_arg(h->net, req, "limit", v, sizeof v) && !api_read_int(v, 1, PAGE_MAX, &limit)) {
         fail(q, 400, PROTO_EBAD_REQUEST, "\"limit\" must be an integer from 1 to 10000");
         return;
     }
@@ -517,7 +508,7 @@ void hub_http_state(hub *h, uint64_t req, const char *id) {
         return;
     }
     q->by_time = has_at;
-    if (!parse_int(has_at ? at : rev, 0, (int64_t)1 << 53, &q->want)) {
+    if (!api_read_int(has_at ? at : rev, 0, (int64_t)1 << 53, &q->want)) {
         fail(q, 400, PROTO_EBAD_REQUEST, "\"rev\" and \"at\" are non-negative integers");
         return;
     }

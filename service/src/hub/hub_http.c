@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/utf8.h"
+#include "core/api.h"
 #include "hub/hub_internal.h"
 
 /* /api/workshops/{id}[/what]: the id into id, the rest (or "") into what. */
@@ -176,23 +176,6 @@ static void send_create(http_create *c) {
     sbuf_free(&agenda_json);
 }
 
-/* The body's "time_zone": absent or null for UTC; NULL when it is no zone
- * of the tz database (*why says so). */
-static const char *body_time_zone(const cJSON *o, const char **why) {
-    const cJSON *tz = cJSON_GetObjectItemCaseSensitive(o, "time_zone");
-    if (!tz || cJSON_IsNull(tz)) return WHEN_UTC;
-    if (!cJSON_IsString(tz) || !when_valid_zone_name(tz->valuestring)) {
-        *why = "\"time_zone\" must be an IANA time zone name such as \"Europe/Paris\" (letters, digits, _ + - /, at "
-               "most 64 bytes)";
-        return NULL;
-    }
-    if (!hub_tz_exists(tz->valuestring)) {
-        *why = "\"time_zone\" is not a time zone this server knows (see the IANA tz database: \"Europe/Paris\")";
-        return NULL;
-    }
-    return tz->valuestring;
-}
-
 bool hub_http_bearer_is(hub *h, uint64_t req, const char *secret) {
     char token[HUB_CREATE_TOKEN_MAX + 2] = {0}; /* one byte more than a token: a longer guess cannot match */
     net_http_bearer(h->net, req, token, sizeof token);
@@ -216,53 +199,36 @@ static bool may_create(hub *h, uint64_t req) {
 
 void hub_http_create(hub *h, uint64_t req, const char *body, size_t len) {
     if (!may_create(h, req)) return;
-    if (!utf8_valid(body, len) || memchr(body, '\0', len)) {
-        hub_http_error(h, req, 400, PROTO_EBAD_REQUEST, "body must be UTF-8 JSON");
-        return;
+    api_create a;
+    const char *why;
+    proto_err e = api_read_create(body, len, &a, &why);
+    if (e == PROTO_OK && !hub_tz_exists(a.time_zone)) {
+        e = PROTO_EBAD_REQUEST;
+        why = "\"time_zone\" is not a time zone this server knows (see the IANA tz database: \"Europe/Paris\")";
     }
-    const char *end = NULL;
-    cJSON *o = cJSON_ParseWithLengthOpts(body, len, &end, 0);
-    while (o && end && end < body + len && (*end == ' ' || *end == '\n' || *end == '\r' || *end == '\t')) end++;
-    if (!o || end != body + len || !cJSON_IsObject(o)) {
-        cJSON_Delete(o);
-        hub_http_error(h, req, 400, PROTO_EBAD_REQUEST, "body must be a JSON object: {\"title\": \"...\"}");
-        return;
-    }
-    const cJSON *title = cJSON_GetObjectItemCaseSensitive(o, "title");
-    const cJSON *text = cJSON_GetObjectItemCaseSensitive(o, "text");
-    const char *why = NULL, *zone = NULL;
-    if (!cJSON_IsString(title) || !proto_valid_label(title->valuestring, PROTO_TITLE_MAX))
-        why = "\"title\" must be a string of 1 to 200 characters, without control characters";
-    else if (text && !cJSON_IsNull(text) && !cJSON_IsString(text))
-        why = "\"text\" must be a string";
-    else if (proto_has_escaped_nul(body, len))
-        why = "strings must not contain \\u0000";
-    else
-        zone = body_time_zone(o, &why);
-    if (why) {
-        cJSON_Delete(o);
-        hub_http_error(h, req, 400, PROTO_EBAD_REQUEST, why);
+    if (e != PROTO_OK) {
+        api_create_free(&a);
+        hub_http_error(h, req, e == PROTO_EBAD_REQUEST ? 400 : 500, e, why);
         return;
     }
     if (!h->store || !store_up(h->store)) {
-        cJSON_Delete(o);
+        api_create_free(&a);
         hub_http_error(h, req, 503, PROTO_EUNAVAILABLE, HUB_UNAVAILABLE);
         return;
     }
     http_create *c = calloc(1, sizeof *c);
-    const char *start = cJSON_IsString(text) ? text->valuestring : "";
-    if (!c || !(c->title = strdup(title->valuestring)) || !(c->text = strdup(start)) ||
-        !net_random_b64url(c->id, PROTO_WORKSHOP_ID_LEN) || !net_random_b64url(c->fkey, PROTO_KEY_LEN)) {
-        if (c) http_create_free(c);
-        cJSON_Delete(o);
+    if (!c || !net_random_b64url(c->id, PROTO_WORKSHOP_ID_LEN) || !net_random_b64url(c->fkey, PROTO_KEY_LEN)) {
+        free(c);
+        api_create_free(&a);
         hub_http_error(h, req, 500, PROTO_EINTERNAL, "could not create the workshop");
         return;
     }
+    c->title = a.title; /* c owns them now */
+    c->text = a.text;
     c->h = h;
     c->req = req;
     c->created = hub_now_ms();
-    snprintf(c->time_zone, sizeof c->time_zone, "%s", zone);
-    cJSON_Delete(o);
+    snprintf(c->time_zone, sizeof c->time_zone, "%s", a.time_zone);
     send_create(c);
 }
 

@@ -50,6 +50,9 @@ typedef enum {
 #define HUB_UNAVAILABLE_OP "storage is unavailable; the op was not saved, send it again shortly"
 #define HUB_UNAVAILABLE_CHANGE "storage is unavailable; nothing was changed, try again shortly"
 #define HUB_ROOMS_FULL "this server holds as many workshops as it may (--max-rooms); try again shortly"
+/* A record read back from Redis does not read: the workshop is refused
+ * (error internal) with the damage logged, never run on a guess. */
+#define HUB_DAMAGED "the stored data of this workshop is damaged"
 
 #define HUB_PATH_ID_MAX 64     /* bytes of an id read from an API path, with its NUL */
 #define HUB_KEY_MAX 96         /* bytes of a Redis key, "atelier:{w:ID}:ballots:POLL" with its NUL */
