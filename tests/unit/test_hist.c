@@ -696,7 +696,7 @@ END_TEST
 START_TEST(test_summary_drops_control_bytes) {
     fixture f;
     fixture_init(&f);
-    export_meta m = {"T\x1b]0;x\x07", 1795833600000LL, 0, 1, "Quoi\x1b[2J ?\x07\x08\n\tfin\xc2\x9b", NULL, NULL, NULL};
+    export_meta m = {"T\x1b]0;x\x07", 1795833600000LL, 0, 1, "Quoi\x1b[2J ?\x07\x08\n\tfin\xc2\x9b", NULL, NULL, NULL, 0};
     sbuf b;
     sbuf_init(&b, 0);
     export_markdown(&b, &m, &f.book, &f.st, EXPORT_FR);
