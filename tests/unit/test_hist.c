@@ -480,7 +480,7 @@ static void fixture_free(fixture *f) {
 START_TEST(test_markdown_summary) {
     fixture f;
     fixture_init(&f);
-    export_meta m = {"Partenariat *Lyon*", 1795833600000LL, 1795833900000LL, 42, "Quoi ?\n- emploi\n\nPourquoi ?", NULL, NULL, NULL};
+    export_meta m = {"Partenariat *Lyon*", 1795833600000LL, 1795833900000LL, 42, "Quoi ?\n- emploi\n\nPourquoi ?", NULL, NULL, NULL, 0};
     sbuf b;
     sbuf_init(&b, 0);
     export_markdown(&b, &m, &f.book, &f.st, EXPORT_FR);
@@ -542,13 +542,15 @@ START_TEST(test_summary_in_the_zone_and_ended) {
     e = ev("1795834120000-0", end);
     export_book_event(&f.book, &e);
     when_zone paris = {"Europe/Paris", winter_paris, NULL};
-    export_meta m = {"T", 1795833600000LL, 0, 0, "", &paris, NULL, NULL};
+    /* The retention's date (README, "How long data lives"): 90 days on. */
+    export_meta m = {"T", 1795833600000LL, 0, 0, "", &paris, NULL, NULL, 1795834120000LL + 90LL * 86400000};
     sbuf b;
     sbuf_init(&b, 0);
     export_markdown(&b, &m, &f.book, &f.st, EXPORT_FR);
     const char *want[] = {
         "Atelier créé le 28 novembre 2026 à 03:40 (Europe/Paris)",
         "Atelier terminé le 28 novembre 2026 à 03:48 (Europe/Paris) par Awa \\*Diallo\\*.\n",
+        "\nSans nouvelle activité, cet atelier sera supprimé du serveur le 26 février 2027 à 03:48 (Europe/Paris).\n",
         "## Moments clés (Europe/Paris)\n",
         "- 28/11/2026 03:46 — Atelier terminé par Awa \\*Diallo\\*\n",
         "- 28/11/2026 03:47 — Atelier rouvert par Awa\n",
@@ -560,6 +562,12 @@ START_TEST(test_summary_in_the_zone_and_ended) {
     export_markdown(&b, &m, &f.book, &f.st, EXPORT_EN);
     ck_assert_ptr_nonnull(strstr(str(&b), "Workshop ended on 28 November 2026, 03:48 (Europe/Paris) by Awa \\*Diallo\\*.\n"));
     ck_assert_ptr_nonnull(strstr(str(&b), "- 2026-11-28 03:47 — Workshop reopened by Awa\n"));
+    ck_assert_ptr_nonnull(strstr(
+        str(&b), "Without new activity, this workshop will be deleted from the server on 26 February 2027, 03:48 (Europe/Paris).\n"));
+    sbuf_reset(&b);
+    m.deletes_at = 0; /* not said */
+    export_markdown(&b, &m, &f.book, &f.st, EXPORT_FR);
+    ck_assert_ptr_null(strstr(str(&b), "supprimé"));
     sbuf_free(&b);
     fixture_free(&f);
 }
@@ -588,7 +596,7 @@ START_TEST(test_people_and_roles) {
     ck_assert_uint_eq(f.book.people, 7);
     ck_assert_uint_eq(f.book.observers, 2);
     ck_assert_uint_eq(f.book.norgs, 3); /* no "" and no "Fondation" */
-    export_meta m = {"T", 1795833600000LL, 0, 0, "", NULL, NULL, NULL};
+    export_meta m = {"T", 1795833600000LL, 0, 0, "", NULL, NULL, NULL, 0};
     sbuf b;
     sbuf_init(&b, 0);
     export_markdown(&b, &m, &f.book, &f.st, EXPORT_FR);
@@ -634,7 +642,7 @@ START_TEST(test_only_an_observer) {
     export_book_person(&book, "Paul", NULL, WK_OBSERVER);
     hist_state st;
     hist_state_init(&st);
-    export_meta m = {"T", 1795833600000LL, 0, 0, "", NULL, NULL, NULL};
+    export_meta m = {"T", 1795833600000LL, 0, 0, "", NULL, NULL, NULL, 0};
     sbuf b;
     sbuf_init(&b, 0);
     export_markdown(&b, &m, &book, &st, EXPORT_EN);
@@ -650,7 +658,7 @@ END_TEST
 START_TEST(test_html_summary) {
     fixture f;
     fixture_init(&f);
-    export_meta m = {"<script>alert(1)</script> & \"co\"", 1795833600000LL, 0, 1, "Quoi ?\n<b>gras</b>", NULL, NULL, NULL};
+    export_meta m = {"<script>alert(1)</script> & \"co\"", 1795833600000LL, 0, 1, "Quoi ?\n<b>gras</b>", NULL, NULL, NULL, 0};
     sbuf b;
     sbuf_init(&b, 0);
     export_html(&b, &m, &f.book, &f.st, EXPORT_FR, "N0nce");
@@ -688,7 +696,7 @@ END_TEST
 START_TEST(test_summary_drops_control_bytes) {
     fixture f;
     fixture_init(&f);
-    export_meta m = {"T\x1b]0;x\x07", 1795833600000LL, 0, 1, "Quoi\x1b[2J ?\x07\x08\n\tfin\xc2\x9b", NULL, NULL, NULL};
+    export_meta m = {"T\x1b]0;x\x07", 1795833600000LL, 0, 1, "Quoi\x1b[2J ?\x07\x08\n\tfin\xc2\x9b", NULL, NULL, NULL, 0};
     sbuf b;
     sbuf_init(&b, 0);
     export_markdown(&b, &m, &f.book, &f.st, EXPORT_FR);
@@ -708,7 +716,7 @@ END_TEST
 START_TEST(test_csv_results) {
     fixture f;
     fixture_init(&f);
-    export_meta m = {"T", 1795833600000LL, 1795833900000LL, 42, "", NULL, NULL, NULL};
+    export_meta m = {"T", 1795833600000LL, 1795833900000LL, 42, "", NULL, NULL, NULL, 0};
     sbuf b;
     sbuf_init(&b, 0);
     export_csv(&b, &m, &f.book, &f.st, EXPORT_FR);
@@ -772,7 +780,7 @@ START_TEST(test_csv_scale_and_text) {
     scale_and_text_init(&f);
     export_book book;
     export_book_init(&book);
-    export_meta m = {"T", 1795833600000LL, 0, 0, "", NULL, NULL, NULL};
+    export_meta m = {"T", 1795833600000LL, 0, 0, "", NULL, NULL, NULL, 0};
     sbuf b;
     sbuf_init(&b, 0);
     export_csv(&b, &m, &book, &f.st, EXPORT_FR);
@@ -799,7 +807,7 @@ START_TEST(test_markdown_scale_and_text) {
     scale_and_text_init(&f);
     export_book book;
     export_book_init(&book);
-    export_meta m = {"T", 1795833600000LL, 0, 0, "", NULL, NULL, NULL};
+    export_meta m = {"T", 1795833600000LL, 0, 0, "", NULL, NULL, NULL, 0};
     sbuf b;
     sbuf_init(&b, 0);
     export_markdown(&b, &m, &book, &f.st, EXPORT_FR);
@@ -871,7 +879,7 @@ static char *summary_of(poll_t *p, export_lang lang) {
     hist_state_add(&st, &e);
     export_book book;
     export_book_init(&book);
-    export_meta m = {"T", 1795833600000LL, 0, 0, "", NULL, NULL, NULL};
+    export_meta m = {"T", 1795833600000LL, 0, 0, "", NULL, NULL, NULL, 0};
     sbuf b;
     sbuf_init(&b, 0);
     export_markdown(&b, &m, &book, &st, lang);
@@ -956,7 +964,7 @@ START_TEST(test_markdown_organisation_answers) {
     export_book book;
     export_book_init(&book);
     const when_zone paris = {"Europe/Paris", winter_paris, NULL};
-    export_meta m = {"T", 1795833600000LL, 0, 0, "", &paris, NULL, NULL};
+    export_meta m = {"T", 1795833600000LL, 0, 0, "", &paris, NULL, NULL, 0};
     sbuf b;
     sbuf_init(&b, 0);
     export_markdown(&b, &m, &book, &f.st, EXPORT_FR);
@@ -1007,7 +1015,7 @@ START_TEST(test_csv_organisation_answers) {
     export_book book;
     export_book_init(&book);
     const when_zone paris = {"Europe/Paris", winter_paris, NULL};
-    export_meta m = {"T", 1795833600000LL, 0, 0, "", &paris, NULL, NULL};
+    export_meta m = {"T", 1795833600000LL, 0, 0, "", &paris, NULL, NULL, 0};
     sbuf b;
     sbuf_init(&b, 0);
     export_csv(&b, &m, &book, &f.st, EXPORT_FR);
@@ -1066,7 +1074,7 @@ START_TEST(test_threshold_note_per_poll) {
     add_poll_event(&st, "2-0", "poll_opened", "Q", q);
     export_book book;
     export_book_init(&book);
-    export_meta m = {"T", 1795833600000LL, 0, 0, "", NULL, NULL, NULL};
+    export_meta m = {"T", 1795833600000LL, 0, 0, "", NULL, NULL, NULL, 0};
     sbuf b;
     sbuf_init(&b, 0);
     export_markdown(&b, &m, &book, &st, EXPORT_EN);

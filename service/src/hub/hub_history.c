@@ -46,6 +46,7 @@ typedef struct query {
     int64_t created, rev_now;   /* from meta */
     char time_zone[WHEN_ZONE_MAX + 1]; /* from meta: exports' times are on its clock */
     char code[WK_CODE_LEN + 1]; /* from meta: its join code's key goes with a deletion */
+    int64_t deletes_at;         /* from meta's `active`: when the retention deletes it (exports say so) */
     /* history */
     char after[HIST_ID_MAX];    /* "" from the start; then the last entry the page read */
     long limit;                 /* entries the page may still hold */
@@ -131,7 +132,7 @@ static void got_meta(redisReply *reply, void *priv) {
         unavailable(q);
         return;
     }
-    if (!is_array(reply) || reply->elements != 6 || reply->element[0]->type != REDIS_REPLY_STRING) {
+    if (!is_array(reply) || reply->elements != 7 || reply->element[0]->type != REDIS_REPLY_STRING) {
         fail(q, 404, PROTO_ENOT_FOUND, "no workshop with this id");
         return;
     }
@@ -151,6 +152,7 @@ static void got_meta(redisReply *reply, void *priv) {
     const char *tz = hub_reply_text(reply, 4), *code = hub_reply_text(reply, 5);
     snprintf(q->time_zone, sizeof q->time_zone, "%s", when_valid_zone_name(tz) ? tz : WHEN_UTC);
     snprintf(q->code, sizeof q->code, "%s", hub_code_valid(code) ? code : "");
+    q->deletes_at = hub_retention_deletes_at_meta(q->h, hub_reply_text(reply, 6), q->created);
     if (!q->title) {
         fail(q, 500, PROTO_EINTERNAL, "out of memory");
         return;
@@ -189,7 +191,7 @@ static query *query_new(hub *h, uint64_t req, const char *id, query_kind kind) {
     return q;
 }
 
-static void begin(query *q) { SEND(q, got_meta, "HMGET %s title created rev fkey time_zone code", q->k_meta); }
+static void begin(query *q) { SEND(q, got_meta, "HMGET %s title created rev fkey time_zone code active", q->k_meta); }
 
 /* ---- GET /history ---- */
 
@@ -552,7 +554,7 @@ static void export_finish(query *q) {
     int64_t ended = q->book.ended >= 0 ? q->book.moments[q->book.ended].t : 0;
     export_phases_finish(&q->phases, ended, q->text.buf ? q->text.buf : "");
     export_meta m = {q->title, q->created, q->last_edit, q->target, q->text.buf ? q->text.buf : "", &tz.zone,
-                     &q->phases, q->agreed_text};
+                     &q->phases, q->agreed_text, q->deletes_at};
     if (q->format == F_CSV) export_csv(&q->out, &m, &q->book, &q->st, q->lang);
     else if (q->format == F_HTML) export_html(&q->out, &m, &q->book, &q->st, q->lang, nonce);
     else export_markdown(&q->out, &m, &q->book, &q->st, q->lang);
@@ -622,6 +624,8 @@ static void got_people(redisReply *reply, void *priv) {
     sbuf *b = &q->out;
     if (q->format == F_JSON) {
         put_workshop(b, q, "{\"workshop\":{\"id\":");
+        sbuf_puts(b, ",\"deletes_at\":");
+        sbuf_put_i64(b, q->deletes_at);
         sbuf_puts(b, "},\"time_zone\":"); /* the times stay in ms: this says where they were lived */
         sbuf_put_jstrz(b, q->time_zone);
         sbuf_puts(b, ",\"participants\":[");
@@ -682,6 +686,7 @@ void hub_workshop_deleted(hub *h, const char *id) {
         hub_send_error(h, conn, PROTO_ENOT_FOUND, "this workshop was deleted", PROTO_NONE, NULL);
         net_close(h->net, conn, 1000, "workshop deleted");
     }
+    hub_room_linger_end(r); /* nobody may join it again: it goes once its connections have closed */
 }
 
 static void got_deleted(redisReply *reply, void *priv) {

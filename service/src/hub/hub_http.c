@@ -234,7 +234,7 @@ void hub_http_create(hub *h, uint64_t req, const char *body, size_t len) {
 
 /* The public fields up to the list of people present, left open. */
 static void put_public(sbuf *b, const char *id, const char *title, int64_t created, int64_t rev, const char *time_zone,
-                       const char *code, bool ended, int64_t ended_at) {
+                       const char *code, bool ended, int64_t ended_at, int64_t deletes_at) {
     sbuf_puts(b, "{\"id\":");
     sbuf_put_jstrz(b, id);
     sbuf_puts(b, ",\"title\":");
@@ -244,6 +244,8 @@ static void put_public(sbuf *b, const char *id, const char *title, int64_t creat
     sbuf_puts(b, ",\"rev\":");
     sbuf_put_i64(b, rev);
     hub_workshop_write_fields(b, time_zone, code, ended, ended_at);
+    sbuf_puts(b, ",\"deletes_at\":");
+    sbuf_put_i64(b, deletes_at);
     sbuf_puts(b, ",\"present\":[");
 }
 
@@ -264,24 +266,51 @@ typedef struct http_get {
     char id[PROTO_WORKSHOP_ID_MAX + 1];
 } http_get;
 
+/* A room loaded here answers from memory (who is present is known at
+ * once); meta's `active`, read with it, says when the retention ends. */
+static void answer_loaded(hub *h, uint64_t req, const hub_room *r, int64_t deletes_at) {
+    sbuf *b = &h->scratch;
+    const workshop *w = r->w;
+    put_public(b, r->id, w->title, w->created, w->rev, w->time_zone, w->code, w->ended, w->ended_at, deletes_at);
+    bool first = true;
+    for (size_t i = 0; i < w->npeople; i++) {
+        const wk_participant *p = &w->people[i];
+        if (!wk_present(p)) continue;
+        hub_write_present(b, p->name, p->org, p->role, first);
+        first = false;
+    }
+    sbuf_puts(b, "]}");
+    net_http_respond(h->net, req, 200, b);
+}
+
+/* Not loaded here: who is present is known from the history and the
+ * processes that are alive. */
+static void answer_stored(hub *h, uint64_t req, const char *id, const redisReply *meta, int64_t deletes_at) {
+    sbuf b;
+    sbuf_init(&b, 0);
+    put_public(&b, id, meta->element[0]->str, strtoll(hub_reply_text(meta, 1), NULL, 10),
+               strtoll(hub_reply_text(meta, 2), NULL, 10), hub_reply_text(meta, 3), hub_reply_text(meta, 4),
+               strcmp(hub_reply_text(meta, 5), "ended") == 0, strtoll(hub_reply_text(meta, 6), NULL, 10), deletes_at);
+    char *answer = sbuf_ok(&b) ? strndup(sbuf_data(&b), b.len) : NULL;
+    sbuf_free(&b);
+    if (answer) hub_presence_answer(h, req, id, answer);
+    else hub_http_error(h, req, 500, PROTO_EINTERNAL, "out of memory");
+}
+
 static void got_meta(redisReply *reply, void *priv) {
     http_get *g = priv;
     hub *h = g->h;
     if (!reply) hub_http_error(h, g->req, 503, PROTO_EUNAVAILABLE, HUB_UNAVAILABLE);
-    else if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 7 || reply->element[0]->type != REDIS_REPLY_STRING)
+    else if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 8 || reply->element[0]->type != REDIS_REPLY_STRING)
         hub_http_error(h, g->req, 404, PROTO_ENOT_FOUND, "no workshop with this id");
     else {
-        /* Not loaded here: who is present is known from the history and
-         * the processes that are alive. */
-        sbuf b;
-        sbuf_init(&b, 0);
-        put_public(&b, g->id, reply->element[0]->str, strtoll(hub_reply_text(reply, 1), NULL, 10),
-                   strtoll(hub_reply_text(reply, 2), NULL, 10), hub_reply_text(reply, 3), hub_reply_text(reply, 4),
-                   strcmp(hub_reply_text(reply, 5), "ended") == 0, strtoll(hub_reply_text(reply, 6), NULL, 10));
-        char *answer = sbuf_ok(&b) ? strndup(sbuf_data(&b), b.len) : NULL;
-        sbuf_free(&b);
-        if (answer) hub_presence_answer(h, g->req, g->id, answer);
-        else hub_http_error(h, g->req, 500, PROTO_EINTERNAL, "out of memory");
+        /* Meta's `active` (a workshop from before retention has none: its creation then). */
+        int64_t deletes_at =
+            hub_retention_deletes_at_meta(h, hub_reply_text(reply, 7), strtoll(hub_reply_text(reply, 1), NULL, 10));
+        const hub_room *r = hub_room_find(h, g->id);
+        if (r && r->deleted) hub_http_error(h, g->req, 404, PROTO_ENOT_FOUND, "no workshop with this id");
+        else if (r && r->state == ROOM_READY) answer_loaded(h, g->req, r, deletes_at);
+        else answer_stored(h, g->req, g->id, reply, deletes_at);
     }
     free(g);
 }
@@ -289,26 +318,6 @@ static void got_meta(redisReply *reply, void *priv) {
 void hub_http_get(hub *h, uint64_t req, const char *id) {
     if (!proto_valid_b64url(id, PROTO_WORKSHOP_ID_MAX)) {
         hub_http_error(h, req, 404, PROTO_ENOT_FOUND, "no workshop with this id");
-        return;
-    }
-    hub_room *r = hub_room_find(h, id);
-    if (r && r->deleted) {
-        hub_http_error(h, req, 404, PROTO_ENOT_FOUND, "no workshop with this id");
-        return;
-    }
-    if (r && r->state == ROOM_READY) {
-        sbuf *b = &h->scratch;
-        const workshop *w = r->w;
-        put_public(b, id, w->title, w->created, w->rev, w->time_zone, w->code, w->ended, w->ended_at);
-        bool first = true;
-        for (size_t i = 0; i < r->w->npeople; i++) {
-            const wk_participant *p = &r->w->people[i];
-            if (!wk_present(p)) continue;
-            hub_write_present(b, p->name, p->org, p->role, first);
-            first = false;
-        }
-        sbuf_puts(b, "]}");
-        net_http_respond(h->net, req, 200, b);
         return;
     }
     http_get *g = calloc(1, sizeof *g);
@@ -321,7 +330,7 @@ void hub_http_get(hub *h, uint64_t req, const char *id) {
     snprintf(g->id, sizeof g->id, "%s", id);
     char kmeta[HUB_KEY_MAX];
     if (!hub_key(kmeta, sizeof kmeta, id, "meta") || !h->store ||
-        !store_cmd(h->store, got_meta, g, "HMGET %s title created rev time_zone code state ended_at", kmeta)) {
+        !store_cmd(h->store, got_meta, g, "HMGET %s title created rev time_zone code state ended_at active", kmeta)) {
         free(g);
         hub_http_error(h, req, 503, PROTO_EUNAVAILABLE, HUB_UNAVAILABLE);
     }
