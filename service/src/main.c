@@ -64,7 +64,9 @@ static void usage(FILE *f) {
             "  --port N              TCP port [ATELIER_PORT] (default 8080)\n"
             "  --redis URL           Redis server, redis://[[user]:password@]host:port[/db] [ATELIER_REDIS]\n"
             "                        (default redis://127.0.0.1:6379); a password may rather be read from the\n"
-            "                        file named by ATELIER_REDIS_PASSWORD_FILE, kept out of the process list\n"
+            "                        file named by ATELIER_REDIS_PASSWORD_FILE, kept out of the process list;\n"
+            "                        or the Sentinels that know the primary, sentinel://[[user]:password@]host:port\n"
+            "                        [,host:port...]/NAME[/db][?sentinel_password=P]: the server follows its failovers\n"
             "  --web-root DIR        directory of the web client [ATELIER_WEB_ROOT] (default ./web-client/dist)\n"
             "  --log-level LEVEL     error, warn, notice, info or debug [ATELIER_LOG_LEVEL] (default notice)\n"
             "  --max-message BYTES   largest WebSocket message [ATELIER_MAX_MESSAGE] (default 65536)\n"
@@ -303,7 +305,8 @@ static int configure(int argc, char **argv, settings *s) {
     }
     const char *why = NULL;
     if (!redis_url_parse(v[O_REDIS], &s->redis, &why)) { /* the URL itself may hold a password: not repeated */
-        fprintf(stderr, "atelier: bad value for --redis: %s (expected redis://[[user]:password@]host:port[/db])\n", why);
+        fprintf(stderr, "atelier: bad value for --redis: %s (expected redis://[[user]:password@]host:port[/db] or "
+                        "sentinel://[[user]:password@]host:port[,host:port...]/NAME[/db])\n", why);
         return 2;
     }
     if (!redis_password_file(&s->redis)) return 2;
@@ -320,7 +323,7 @@ static int configure(int argc, char **argv, settings *s) {
                     .max_queue_bytes = qbytes, .join_rate = joinrate, .tls_cert = v[O_CERT], .tls_key = v[O_KEY]};
     memcpy(s->origins, origins, norigins * sizeof *origins);
     s->norigins = norigins;
-    explicit_bzero(redis.password, sizeof redis.password);
+    redis_url_forget(&redis);
     return 0;
 }
 
@@ -365,7 +368,7 @@ int main(int argc, char **argv) {
                     : NULL;
     char redis_where[REDIS_URL_WHERE_MAX];
     redis_url_where(&s.redis, redis_where, sizeof redis_where);
-    explicit_bzero(s.redis.password, sizeof s.redis.password); /* the stores have their copies */
+    redis_url_forget(&s.redis); /* the stores have their copies */
     if (!h || !st || !sub) {
         store_free(st);
         fprintf(stderr, "atelier: cannot start (out of memory)\n");

@@ -78,6 +78,69 @@ START_TEST(test_where_hides_the_password) {
 }
 END_TEST
 
+START_TEST(test_sentinel) {
+    redis_url u = parsed("sentinel://127.0.0.1:26379,[::1]:26380,s3/atelier-main");
+    ck_assert_int_eq(u.nsentinels, 3);
+    ck_assert_str_eq(u.sentinels[0].host, "127.0.0.1");
+    ck_assert_int_eq(u.sentinels[0].port, 26379);
+    ck_assert_str_eq(u.sentinels[1].host, "::1");
+    ck_assert_int_eq(u.sentinels[1].port, 26380);
+    ck_assert_str_eq(u.sentinels[2].host, "s3");
+    ck_assert_int_eq(u.sentinels[2].port, REDIS_URL_SENTINEL_PORT);
+    ck_assert_str_eq(u.name, "atelier-main");
+    ck_assert_int_eq(u.db, 0);
+    ck_assert(!u.has_password && !u.sentinel_has_password);
+    /* The userinfo is the primary's; the query's are the Sentinels'. */
+    u = parsed("sentinel://atelier:pr%40m@h:1/m.1/4?sentinel_user=watch&sentinel_password=s%26p");
+    ck_assert_int_eq(u.nsentinels, 1);
+    ck_assert_str_eq(u.user, "atelier");
+    ck_assert_str_eq(u.password, "pr@m");
+    ck_assert_int_eq(u.db, 4);
+    ck_assert_str_eq(u.name, "m.1");
+    ck_assert_str_eq(u.sentinel_user, "watch");
+    ck_assert_str_eq(u.sentinel_password, "s&p");
+    ck_assert(u.sentinel_has_password);
+    redis_url one;
+    redis_url_sentinel(&u, 0, &one);
+    ck_assert_str_eq(one.host, "h");
+    ck_assert_int_eq(one.port, 1);
+    ck_assert_str_eq(one.user, "watch");
+    ck_assert_str_eq(one.password, "s&p");
+    ck_assert(one.has_password && one.nsentinels == 0 && one.db == 0);
+    redis_url_forget(&u);
+    ck_assert_str_eq(u.password, "");
+    ck_assert_str_eq(u.sentinel_password, "");
+}
+END_TEST
+
+START_TEST(test_sentinel_refused) {
+    static const char *const bad[] = {
+        "sentinel://h:1", "sentinel://h:1/", "sentinel:///m", "sentinel://h:1,/m", "sentinel://h:0/m",
+        "sentinel://h:1/m y", "sentinel://h:1/m/x", "sentinel://h:1/m?password=x", "sentinel://h:1/m?sentinel_user=u",
+        "sentinel://h:1/m?sentinel_password=%zz", "sentinel://a,b,c,d,e,f,g,h,i/m",
+        "sentinel://h:1/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        redis_url u;
+        const char *why = NULL;
+        ck_assert_msg(!redis_url_parse(bad[i], &u, &why), "%s accepted", bad[i]);
+        ck_assert_ptr_nonnull(why);
+    }
+}
+END_TEST
+
+START_TEST(test_sentinel_where) {
+    char w[REDIS_URL_WHERE_MAX];
+    redis_url u = parsed("sentinel://:hunter2@a:1,[::1]:2/prod/1?sentinel_password=other");
+    redis_url_where(&u, w, sizeof w);
+    ck_assert_str_eq(w, "sentinel a:1,[::1]:2/prod/1 (password)");
+    ck_assert(strstr(w, "hunter2") == NULL && strstr(w, "other") == NULL);
+    char small[12];
+    redis_url_where(&u, small, sizeof small); /* cut, never overrun */
+    ck_assert_str_eq(small, "sentinel a:");
+}
+END_TEST
+
 int main(void) {
     Suite *s = suite_create("redis_url");
     TCase *tc = tcase_create("core");
@@ -85,6 +148,9 @@ int main(void) {
     tcase_add_test(tc, test_credentials);
     tcase_add_test(tc, test_refused);
     tcase_add_test(tc, test_where_hides_the_password);
+    tcase_add_test(tc, test_sentinel);
+    tcase_add_test(tc, test_sentinel_refused);
+    tcase_add_test(tc, test_sentinel_where);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

@@ -47,6 +47,7 @@ hub *hub_new(const hub_config *cfg, net_server *net) {
 void hub_set_store(hub *h, store *s) {
     h->store = s;
     if (s) {
+        store_on_switch(s, hub_primary_switched);
         hub_alive_start(h);
         hub_retention_start(h);
     } else {
@@ -99,6 +100,7 @@ void hub_free(hub *h) {
     balance_batch_free(&h->batch_counts);
     hub_code_free(h);
     hub_join_free(h);
+    hub_primary_free(h);
     limiter_free(&h->create_limits);
     free(h);
 }
@@ -108,6 +110,7 @@ void hub_free(hub *h) {
 void hub_store_state(void *ud, bool up) {
     hub *h = ud;
     if (up) {
+        hub_primary_check_all(h); /* first: nothing of a room goes to a new primary before it is compared */
         hub_alive_start(h); /* say so now: the liveness key may have expired meanwhile */
         /* Ops that queued during the outage were refused already. Poll
          * changes that failed meanwhile: read the polls back. */

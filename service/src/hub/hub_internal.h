@@ -122,6 +122,7 @@ struct hub_room {
     signoff signoff;           /* the sign-off, as Redis has it (hub_signoff.c) */
     bool lingering;            /* nobody is connected: sul_linger holds a reference until it unloads the room */
     lws_sorted_usec_list_t sul_linger;
+    bool unchecked;            /* Redis' primary changed: not yet compared with the new one (hub_primary.c) */
 };
 
 #define HUB_ERROR_CODES 32      /* distinct error codes counted (the protocol has fewer) */
@@ -173,6 +174,8 @@ struct hub {
     size_t index_added;        /* ... workshops it indexed */
     lws_sorted_usec_list_t sul_trim; /* the next slow trim (hub_trim.c) */
     bool released;             /* a room or a connection went since the last trim */
+    struct hub_resync *resyncs; /* workshops whose resumes get the whole text, after a primary lost their ops (hub_primary.c) */
+    size_t nresyncs, resyncs_cap;
 };
 
 int64_t hub_now_ms(void);
@@ -351,6 +354,17 @@ void hub_presence_caught_up(hub_room *r);
 /* Send the carets that changed, at most one per participant per 50 ms (hub_cursor.c). */
 void hub_cursors_flush(hub_room *r);
 
+/* Following a switch of Redis primary (hub_primary.c). store_switch_fn:
+ * the store is up on another server; every loaded room is unchecked. */
+void hub_primary_switched(void *h);
+/* The store is up: compare each unchecked room with the server (its stream
+ * must hold the room's last event), then catch up, or resync the room. */
+void hub_primary_check_all(hub *h);
+/* A resume of workshop id must be given the whole text (its ops since a
+ * revision may not be the ones the client holds). */
+bool hub_primary_resyncing(hub *h, const char *id);
+void hub_primary_free(hub *h);
+
 /* History (hub_history.c): tell and disconnect everyone in a deleted workshop. */
 void hub_workshop_deleted(hub *h, const char *id);
 
@@ -370,6 +384,9 @@ void hub_room_pump(hub_room *r);
 void hub_room_pump_soon(hub_room *r);
 /* Read and relay the ops committed since ours (by another process). */
 void hub_room_catch_up(hub_room *r);
+/* The catch-up's reply (XRANGE of the events after ours, r held by the
+ * command): apply, relay, then send ours. Ends with hub_room_unref(r). */
+void hub_room_caught_up(struct redisReply *reply, void *r);
 void hub_room_refuse_all(hub_room *r, proto_err e, const char *why);
 /* Move every caret over the ops committed since revision `from`. */
 void hub_carets_follow(workshop *w, int64_t from);

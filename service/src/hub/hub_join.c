@@ -287,18 +287,18 @@ static void join_resume(hub_room *r, hub_session *s, proto_msg *msg, bool reread
         refuse(h, s, PROTO_EFORBIDDEN, "the observer link was revoked", msg->idjson);
         return;
     }
-    if (j->rev > w->rev) {
-        refuse(h, s, PROTO_EBAD_REQUEST, "resume revision is ahead of the server's", msg->idjson);
-        return;
-    }
+    /* Ahead of the server (ops the Redis primary lost in a failover), or
+     * after such a loss: the whole text, never ops that may not follow the
+     * client's (protocol/README.md, "After a failover of Redis"). */
+    bool missed = j->rev <= w->rev && !hub_primary_resyncing(h, r->id);
     if (!j->key || w->people[who].role == WK_FACILITATOR) {
-        finish_join(r, s, who, msg->idjson, true, j->rev);
+        finish_join(r, s, who, msg->idjson, missed, j->rev);
         return;
     }
     /* Resumed with the facilitator key: a facilitator from now on, in the
      * record too (exports, other processes, later loads), stored before the
      * welcome says so. */
-    if (!save_person(r, s, who, WK_FACILITATOR, msg->idjson, true, j->rev))
+    if (!save_person(r, s, who, WK_FACILITATOR, msg->idjson, missed, j->rev))
         refuse(h, s, PROTO_EUNAVAILABLE, HUB_UNAVAILABLE, msg->idjson);
 }
 

@@ -91,7 +91,7 @@ void hub_carets_follow(workshop *w, int64_t from) {
 }
 
 /* Ops committed by another server process: apply, relay, then retry ours. */
-static void caught_up(redisReply *reply, void *priv) {
+void hub_room_caught_up(redisReply *reply, void *priv) {
     hub_room *r = priv;
     hub *h = r->hub;
     workshop *w = r->w;
@@ -129,8 +129,8 @@ static void caught_up(redisReply *reply, void *priv) {
 void hub_room_catch_up(hub_room *r) {
     workshop *w = r->w;
     r->catching_up = true;
-    bool ok = w->last_event[0] ? hub_room_cmd(r, caught_up, r, "XRANGE %s (%s +", r->k_events, w->last_event)
-                               : hub_room_cmd(r, caught_up, r, "XRANGE %s - +", r->k_events);
+    bool ok = w->last_event[0] ? hub_room_cmd(r, hub_room_caught_up, r, "XRANGE %s (%s +", r->k_events, w->last_event)
+                               : hub_room_cmd(r, hub_room_caught_up, r, "XRANGE %s - +", r->k_events);
     if (!ok) {
         r->catching_up = false;
         hub_room_refuse_all(r, PROTO_EUNAVAILABLE, HUB_UNAVAILABLE_OP);
@@ -285,7 +285,7 @@ void hub_room_pump(hub_room *r) {
     hub *h = r->hub;
     workshop *w = r->w;
     if (!w || w->in_flight || r->catching_up || w->qlen == 0) return;
-    if (!h->store || !store_up(h->store)) {
+    if (!h->store || !store_up(h->store) || r->state != ROOM_READY) { /* not ready: resyncing (hub_primary.c) */
         hub_room_refuse_all(r, PROTO_EUNAVAILABLE, HUB_UNAVAILABLE_OP);
         return;
     }

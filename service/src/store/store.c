@@ -15,12 +15,15 @@
 #include "core/resp.h"
 #include "core/sbuf.h"
 #include "store/store_functions.h"
+#include "store/store_sentinel.h"
 
 #define BACKOFF_MIN_US (100 * LWS_US_PER_MS)
 #define BACKOFF_MAX_US (2 * LWS_US_PER_SEC)
 #define PING_EVERY_US LWS_US_PER_SEC
 #define PING_DEADLINE_US (3 * LWS_US_PER_SEC)
 #define STORE_REQ_KEEP (64 * 1024) /* bytes of command buffer kept between commands */
+#define SWITCH_CHANNEL "+switch-master" /* where Sentinels say a primary was replaced */
+#define PRIMARY_ID_MAX (REDIS_URL_HOST_MAX + 8) /* bytes of a server's identity: its run_id, else host:port */
 
 /* One connection attempt. hiredis and lws each own one end of it (the
  * context, the adopted descriptor) and tear it down on their own schedules,
@@ -29,6 +32,7 @@ typedef struct store_link {
     store *s;                   /* owner, NULL once the store dropped this link */
     redisAsyncContext *ac;      /* NULL once hiredis freed it */
     struct lws *wsi;            /* NULL once lws closed the adopted fd */
+    bool asking;                /* to a Sentinel, asking which server is the primary */
 } store_link;
 
 struct store {
@@ -52,9 +56,20 @@ struct store {
     bool writing;               /* inside redisAsyncHandleWrite: a request to write again means "wait for POLLOUT" */
     lws_sorted_usec_list_t sul_write; /* store_turn for commands queued where no turn end follows (timers) */
     metrics_histogram roundtrips; /* from a command's queueing to its reply (GET /metrics) */
+    /* With Sentinels (url.nsentinels > 0): */
+    bool watch;                 /* this store is another's listener for +switch-master, on the Sentinels in turn */
+    store *watcher;             /* ... this store's listener, NULL without Sentinels */
+    bool named;                 /* url.host:port is the primary a Sentinel named: connect there, not ask first */
+    int sentinel;               /* the Sentinel asked (or listened to) next: index into url.sentinels */
+    int asked;                  /* Sentinels that did not name a primary in this round: all of them, then a backoff */
+    /* Whatever the URL: */
+    char primary[PRIMARY_ID_MAX]; /* the server it was last up on: run_id, or host:port; "" before the first */
+    bool switched;              /* up on another server than before: tell on_switch before on_state */
+    store_switch_fn on_switch;  /* NULL: not told */
 };
 
 static void store_connect(store *s);
+static store *store_new_watch(struct lws_context *ctx, const redis_url *url, store *owner);
 
 static void link_release(store_link *l) {
     if (!l->ac && !l->wsi) free(l);
@@ -64,7 +79,23 @@ static void set_up(store *s, bool up) {
     if (s->up == up) return;
     s->up = up;
     lwsl_notice("redis %s is %s\n", s->where, up ? "up" : "down");
-    if (s->on_state && !s->closing) s->on_state(s->ud, up);
+    if (s->closing) return;
+    if (up && s->switched && s->on_switch) s->on_switch(s->ud);
+    s->switched = false;
+    if (s->on_state) s->on_state(s->ud, up);
+}
+
+/* What the logs call the server: with Sentinels, the primary they named. */
+static void describe(store *s) {
+    redis_url u = s->url;
+    if (!s->named || s->watch) {
+        redis_url_where(&u, s->where, sizeof s->where);
+        return;
+    }
+    u.nsentinels = 0;
+    redis_url_where(&u, s->where, sizeof s->where);
+    size_t n = strlen(s->where);
+    snprintf(s->where + n, sizeof s->where - n, " (primary %s)", s->url.name);
 }
 
 static void retry_cb(lws_sorted_usec_list_t *sul) {
@@ -72,14 +103,36 @@ static void retry_cb(lws_sorted_usec_list_t *sul) {
     store_connect(s);
 }
 
-/* The link is gone (disconnect, failed connect, hung server): be down, retry later. */
+/* The link is gone (disconnect, failed connect, hung server): be down, retry
+ * later. With Sentinels: a Sentinel that did not name a primary gives way to
+ * the next one at once, until each was asked in this round; a lost primary
+ * is asked for again. */
 static void link_lost(store *s) {
     s->link = NULL;
     s->ping_sent = 0;
     set_up(s, false);
     if (s->closing) return;
-    lws_sul_schedule(s->ctx, 0, &s->sul_retry, retry_cb, s->backoff);
-    s->backoff = s->backoff * 2 > BACKOFF_MAX_US ? BACKOFF_MAX_US : s->backoff * 2;
+    lws_usec_t delay = s->backoff;
+    if (s->url.nsentinels) {
+        bool ask_failed = !s->named && !s->watch;
+        if (ask_failed || s->watch) s->sentinel = (s->sentinel + 1) % s->url.nsentinels;
+        if (ask_failed && ++s->asked < s->url.nsentinels) delay = 1;
+        else s->asked = 0;
+        s->named = false;
+    }
+    lws_sul_schedule(s->ctx, 0, &s->sul_retry, retry_cb, delay);
+    if (delay == s->backoff) s->backoff = s->backoff * 2 > BACKOFF_MAX_US ? BACKOFF_MAX_US : s->backoff * 2;
+}
+
+/* Let go of the current link now (a hung server, a primary no more): its
+ * pending commands are answered NULL, and the store retries as after any loss. */
+static void link_drop(store *s) {
+    store_link *l = s->link;
+    if (!l) return;
+    redisAsyncContext *ac = l->ac;
+    l->s = NULL; /* its callbacks must not touch the store any more */
+    link_lost(s);
+    if (ac) redisAsyncFree(ac);
 }
 
 static void write_cb(lws_sorted_usec_list_t *sul) { store_turn(lws_container_of(sul, store, sul_write)); }
@@ -136,8 +189,19 @@ static void functions_loaded(redisAsyncContext *ac, void *r, void *priv) {
     if (reply->type == REDIS_REPLY_ERROR) {
         lwsl_err("redis: FUNCTION LOAD failed: %s\n", reply->str);
         redisAsyncDisconnect(ac);
-        return;
     }
+}
+
+/* INFO server, after the functions: which server this is. Up. */
+static void server_known(redisAsyncContext *ac, void *r, void *priv) {
+    store_link *l = priv;
+    store *s = l->s;
+    if (!s || !r || (ac->c.flags & REDIS_DISCONNECTING)) return; /* the functions did not load */
+    char id[PRIMARY_ID_MAX];
+    if (!sentinel_read_run_id(r, id)) snprintf(id, sizeof id, "%s:%d", s->url.host, s->url.port);
+    s->switched = s->primary[0] && strcmp(s->primary, id) != 0;
+    if (s->switched) lwsl_notice("redis %s is another server than before (run_id %s)\n", s->where, id);
+    snprintf(s->primary, sizeof s->primary, "%s", id);
     s->backoff = BACKOFF_MIN_US;
     set_up(s, true);
 }
@@ -153,6 +217,7 @@ static void on_pubsub(redisAsyncContext *ac, void *r, void *priv) {
     if (kind->type != REDIS_REPLY_STRING) return;
     if (strcmp(kind->str, "subscribe") == 0) {
         s->backoff = BACKOFF_MIN_US;
+        s->asked = 0;
         set_up(s, true);
     } else if (strcmp(kind->str, "message") == 0 && payload->type == REDIS_REPLY_STRING && s->on_message) {
         s->on_message(s->ud, payload->str, payload->len);
@@ -172,16 +237,75 @@ static void authed(redisAsyncContext *ac, void *r, void *priv) { login_step(ac, 
 
 static void selected(redisAsyncContext *ac, void *r, void *priv) { login_step(ac, priv, r, "SELECT"); }
 
+/* Whether l goes to a Sentinel (to ask, or to listen), not to a Redis server. */
+static bool to_sentinel(const store *s, const store_link *l) { return l->asking || s->watch; }
+
 /* AUTH (with the user, when one is named) and SELECT, before anything else
- * on every connection. */
+ * on every connection. A Sentinel gets its own credentials and no SELECT. */
 static int log_in(store *s, store_link *l, redisAsyncContext *c) {
-    const redis_url *u = &s->url;
+    redis_url sentinel;
+    redis_url_sentinel(&s->url, s->sentinel, &sentinel);
+    const redis_url *u = to_sentinel(s, l) ? &sentinel : &s->url;
     int rc = REDIS_OK;
     if (u->has_password && u->user[0]) rc = redisAsyncCommand(c, authed, l, "AUTH %s %s", u->user, u->password);
     else if (u->has_password) rc = redisAsyncCommand(c, authed, l, "AUTH %s", u->password);
     /* Channels are the same in every database: the subscriber needs no SELECT. */
     if (rc == REDIS_OK && u->db && !s->channel) rc = redisAsyncCommand(c, selected, l, "SELECT %d", u->db);
+    redis_url_forget(&sentinel);
     return rc;
+}
+
+/* The server is the one to use: subscribe, or load the functions and learn
+ * which server it is. */
+static int serve(store *s, store_link *l, redisAsyncContext *c) {
+    if (s->channel) return redisAsyncCommand(c, on_pubsub, l, "SUBSCRIBE %s", s->channel);
+    int rc = redisAsyncCommand(c, functions_loaded, l, "FUNCTION LOAD REPLACE %s", store_functions_lua);
+    return rc == REDIS_OK ? redisAsyncCommand(c, server_known, l, "INFO server") : rc;
+}
+
+/* The Sentinel's answer: connect to the primary it names, or ask the next one. */
+static void primary_named(redisAsyncContext *ac, void *r, void *priv) {
+    store_link *l = priv;
+    store *s = l->s;
+    redis_node at;
+    if (!s || !r) return;
+    if (!sentinel_read_master(r, &at)) {
+        const redisReply *reply = r;
+        lwsl_warn("redis %s: Sentinel %d names no primary %s%s%s\n", s->where, s->sentinel + 1, s->url.name,
+                  reply->type == REDIS_REPLY_ERROR ? ": " : "", reply->type == REDIS_REPLY_ERROR ? reply->str : "");
+        redisAsyncDisconnect(ac); /* link_lost: the next Sentinel */
+        return;
+    }
+    memcpy(s->url.host, at.host, sizeof s->url.host);
+    s->url.port = at.port;
+    s->named = true;
+    describe(s);
+    l->s = NULL; /* this link's work is done: it closes on its own */
+    s->link = NULL;
+    redisAsyncDisconnect(ac);
+    store_connect(s);
+}
+
+/* ROLE of the server a Sentinel named: only a primary is used. */
+static void role_checked(redisAsyncContext *ac, void *r, void *priv) {
+    store_link *l = priv;
+    store *s = l->s;
+    if (!s || !r || (ac->c.flags & REDIS_DISCONNECTING)) return;
+    if (!sentinel_role_is_master(r)) {
+        lwsl_warn("redis %s is not a primary (any more): asking the Sentinels again\n", s->where);
+        s->named = false;
+        redisAsyncDisconnect(ac);
+    } else if (serve(s, l, ac) != REDIS_OK) {
+        redisAsyncDisconnect(ac);
+    }
+}
+
+/* What a link sends first, after logging in: to a Sentinel, the question or
+ * the subscription; to a server a Sentinel named, ROLE; else serve. */
+static int first_commands(store *s, store_link *l, redisAsyncContext *c) {
+    if (l->asking) return redisAsyncCommand(c, primary_named, l, "SENTINEL get-master-addr-by-name %s", s->url.name);
+    if (s->url.nsentinels && !s->watch) return redisAsyncCommand(c, role_checked, l, "ROLE");
+    return serve(s, l, c);
 }
 
 static void on_connect(const redisAsyncContext *ac, int status) {
@@ -197,9 +321,7 @@ static void on_connect(const redisAsyncContext *ac, int status) {
     /* Replies come in order: the login's before the first command's, which
      * Redis refuses (NOAUTH) should the login have failed. */
     int rc = log_in(s, l, c);
-    if (rc == REDIS_OK)
-        rc = s->channel ? redisAsyncCommand(c, on_pubsub, l, "SUBSCRIBE %s", s->channel)
-                        : redisAsyncCommand(c, functions_loaded, l, "FUNCTION LOAD REPLACE %s", store_functions_lua);
+    if (rc == REDIS_OK) rc = first_commands(s, l, c);
     if (rc != REDIS_OK) { /* out of memory: this link will never be up; on_disconnect retries */
         lwsl_err("redis %s: cannot queue the first commands\n", s->where);
         redisAsyncDisconnect(c);
@@ -222,7 +344,11 @@ static void store_connect(store *s) {
         return;
     }
     l->s = s;
-    redisAsyncContext *ac = redisAsyncConnect(s->url.host, s->url.port);
+    l->asking = s->url.nsentinels && !s->watch && !s->named;
+    describe(s);
+    const redis_node *sentinel = &s->url.sentinels[s->sentinel];
+    redisAsyncContext *ac = to_sentinel(s, l) ? redisAsyncConnect(sentinel->host, sentinel->port)
+                                              : redisAsyncConnect(s->url.host, s->url.port);
     if (!ac || ac->err) {
         lwsl_warn("redis %s: %s\n", s->where, ac ? ac->errstr : "out of memory");
         if (ac) redisAsyncFree(ac);
@@ -263,8 +389,12 @@ static void store_connect(store *s) {
 
 static void pong(redisAsyncContext *ac, void *r, void *priv) {
     store *s = priv;
-    (void)ac;
-    if (r && s->link && s->link->ac == ac) s->ping_sent = 0;
+    if (!r || !s->link || s->link->ac != ac) return;
+    s->ping_sent = 0;
+    if (s->url.nsentinels && !sentinel_role_is_master(r)) { /* demoted, and the switch went unheard */
+        lwsl_warn("redis %s is not a primary any more: asking the Sentinels\n", s->where);
+        link_drop(s);
+    }
 }
 
 /* A Redis that accepts the connection but stops answering (SIGSTOP, a long
@@ -276,31 +406,17 @@ static void ping_cb(lws_sorted_usec_list_t *sul) {
         if (s->ping_sent && now - s->ping_sent > PING_DEADLINE_US) {
             lwsl_warn("redis %s: no answer for %d s, reconnecting\n", s->where,
                       (int)(PING_DEADLINE_US / LWS_US_PER_SEC));
-            redisAsyncContext *ac = s->link->ac;
-            s->link->s = NULL; /* its callbacks must not touch the store any more */
-            link_lost(s);
-            redisAsyncFree(ac); /* pending callbacks get NULL replies */
-        } else if (!s->ping_sent && redisAsyncCommand(s->link->ac, pong, s, "PING") == REDIS_OK) {
+            link_drop(s);
+        } else if (!s->ping_sent &&
+                   redisAsyncCommand(s->link->ac, pong, s, s->url.nsentinels ? "ROLE" : "PING") == REDIS_OK) {
             s->ping_sent = now; /* not queued (out of memory): the next tick tries again */
         }
     }
     if (!s->closing) lws_sul_schedule(s->ctx, 0, &s->sul_ping, ping_cb, PING_EVERY_US);
 }
 
-store *store_new_subscriber(struct lws_context *ctx, const redis_url *url, const char *channel,
-                            store_message_fn on_message, store_state_fn on_state, void *ud) {
-    store *s = store_new(ctx, url, on_state, ud);
-    if (!s) return NULL;
-    s->channel = strdup(channel);
-    s->on_message = on_message;
-    if (!s->channel) {
-        store_free(s);
-        return NULL;
-    }
-    return s;
-}
-
-store *store_new(struct lws_context *ctx, const redis_url *url, store_state_fn on_state, void *ud) {
+/* A store, not connecting yet. */
+static store *store_alloc(struct lws_context *ctx, const redis_url *url, store_state_fn on_state, void *ud) {
     store *s = calloc(1, sizeof *s);
     if (!s) return NULL;
     s->url = *url;
@@ -310,14 +426,80 @@ store *store_new(struct lws_context *ctx, const redis_url *url, store_state_fn o
     s->ud = ud;
     s->backoff = BACKOFF_MIN_US;
     sbuf_init(&s->req, 0);
-    store_connect(s);
-    lws_sul_schedule(ctx, 0, &s->sul_ping, ping_cb, PING_EVERY_US);
     return s;
 }
+
+/* Connect, and ping from now on. */
+static store *store_start(store *s) {
+    store_connect(s);
+    lws_sul_schedule(s->ctx, 0, &s->sul_ping, ping_cb, PING_EVERY_US);
+    return s;
+}
+
+/* +switch-master from a Sentinel: when it is about our primary and names
+ * another server than ours, leave ours now for that one (its ROLE is checked
+ * as always). */
+static void switch_heard(void *ud, const char *payload, size_t len) {
+    store *s = ud;
+    redis_node to;
+    if (s->closing || !sentinel_read_switch(payload, len, s->url.name, &to)) return;
+    bool same = s->named && strcmp(s->url.host, to.host) == 0 && s->url.port == to.port;
+    if (same && (s->up || s->link)) return;
+    lwsl_notice("redis: the Sentinels switched primary %s to %s:%d\n", s->url.name, to.host, to.port);
+    link_drop(s);
+    memcpy(s->url.host, to.host, sizeof s->url.host);
+    s->url.port = to.port;
+    s->named = true;
+    s->asked = 0;
+    s->backoff = BACKOFF_MIN_US;
+    lws_sul_cancel(&s->sul_retry);
+    store_connect(s);
+}
+
+/* The listener of owner's switches: subscribed to +switch-master on one
+ * Sentinel after the other. */
+static store *store_new_watch(struct lws_context *ctx, const redis_url *url, store *owner) {
+    store *s = store_alloc(ctx, url, NULL, owner);
+    if (!s) return NULL;
+    s->watch = true;
+    s->on_message = switch_heard;
+    if (!(s->channel = strdup(SWITCH_CHANNEL))) {
+        store_free(s);
+        return NULL;
+    }
+    return store_start(s);
+}
+
+/* A store of the primary (or the one Redis), subscribed to channel when not
+ * NULL; with Sentinels, its listener to them too. */
+static store *store_open(struct lws_context *ctx, const redis_url *url, const char *channel,
+                         store_message_fn on_message, store_state_fn on_state, void *ud) {
+    store *s = store_alloc(ctx, url, on_state, ud);
+    if (!s) return NULL;
+    s->on_message = on_message;
+    if ((channel && !(s->channel = strdup(channel))) ||
+        (url->nsentinels && !(s->watcher = store_new_watch(ctx, url, s)))) {
+        store_free(s);
+        return NULL;
+    }
+    return store_start(s);
+}
+
+store *store_new(struct lws_context *ctx, const redis_url *url, store_state_fn on_state, void *ud) {
+    return store_open(ctx, url, NULL, NULL, on_state, ud);
+}
+
+store *store_new_subscriber(struct lws_context *ctx, const redis_url *url, const char *channel,
+                            store_message_fn on_message, store_state_fn on_state, void *ud) {
+    return store_open(ctx, url, channel, on_message, on_state, ud);
+}
+
+void store_on_switch(store *s, store_switch_fn fn) { s->on_switch = fn; }
 
 void store_free(store *s) {
     if (!s) return;
     s->closing = true;
+    store_free(s->watcher);
     lws_sul_cancel(&s->sul_retry);
     lws_sul_cancel(&s->sul_ping);
     lws_sul_cancel(&s->sul_write);
@@ -330,7 +512,7 @@ void store_free(store *s) {
     }
     free(s->channel);
     sbuf_free(&s->req);
-    explicit_bzero(s->url.password, sizeof s->url.password);
+    redis_url_forget(&s->url);
     free(s);
 }
 

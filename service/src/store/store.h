@@ -4,7 +4,15 @@
  * RAW_FILE descriptor (docs/dependencies.md, "The Redis socket in the poll loop"), so the loop never waits
  * on Redis. Reconnects by itself with backoff; loads the Redis Functions
  * library on every (re)connect before reporting itself up; pings once a second
- * so a hung Redis is noticed too. */
+ * so a hung Redis is noticed too.
+ *
+ * With Sentinels (sentinel:// URLs, README "Redis with Sentinel") each
+ * connection first asks them in turn which server is the primary
+ * (SENTINEL get-master-addr-by-name), checks that server's ROLE, and a second
+ * connection, to a Sentinel, follows +switch-master: on a switch the store
+ * leaves the old primary at once for the new one. Meanwhile it is down, as in
+ * any outage. Its once-a-second ping is then a ROLE, so that a primary turned
+ * replica is left even when the switch was not heard. */
 #ifndef ATELIER_STORE_H
 #define ATELIER_STORE_H
 
@@ -25,6 +33,12 @@ typedef void (*store_reply_fn)(struct redisReply *reply, void *priv);
 /* Called when the store becomes usable (up) or stops being usable. */
 typedef void (*store_state_fn)(void *ud, bool up);
 
+/* Told, just before on_state(up), that the store is up on another Redis
+ * server than the one it was up on before (its run_id differs: a Sentinel's
+ * switch of primary, or a server restarted): what the caller holds may be
+ * ahead of, or differ from, what that server has. */
+typedef void (*store_switch_fn)(void *ud);
+
 /* A message published on a subscriber's channel. */
 typedef void (*store_message_fn)(void *ud, const char *payload, size_t len);
 
@@ -38,6 +52,8 @@ store *store_new(struct lws_context *ctx, const struct redis_url *url, store_sta
 store *store_new_subscriber(struct lws_context *ctx, const struct redis_url *url, const char *channel,
                             store_message_fn on_message, store_state_fn on_state, void *ud);
 void store_free(store *s);
+/* Be told of switches (store_switch_fn, with the store's ud); NULL: not. */
+void store_on_switch(store *s, store_switch_fn fn);
 bool store_up(const store *s);
 /* Round trips of the commands answered so far (core/metrics.h), from queueing to reply. */
 const struct metrics_histogram *store_roundtrips(const store *s);
