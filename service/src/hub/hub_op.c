@@ -276,7 +276,10 @@ static void appended(redisReply *reply, void *priv) {
         lwsl_err("workshop %s: append failed: %s\n", r->id, reply->type == REDIS_REPLY_ERROR ? reply->str : "bad reply");
         wk_batch_abort(w, false, PROTO_EINTERNAL, "the op could not be stored", refuse_cb, r);
     }
-    hub_room_pump_soon(r);
+    /* Another process's commit announced while this batch was in flight
+     * (the subscriber's message may overtake this reply): read it now. */
+    if (r->notified_rev > w->rev && !r->catching_up && r->state == ROOM_READY) hub_room_catch_up(r);
+    else hub_room_pump_soon(r);
     hub_room_unref(r);
 }
 

@@ -85,17 +85,20 @@ static void set_up(store *s, bool up) {
     if (s->on_state) s->on_state(s->ud, up);
 }
 
-/* What the logs call the server: with Sentinels, the primary they named. */
-static void describe(store *s) {
+/* What the logs call the server the next link goes to: with Sentinels, the
+ * one asked (or listened to), or the primary they named. */
+static void describe(store *s, bool sentinel) {
     redis_url u = s->url;
-    if (!s->named || s->watch) {
+    if (!u.nsentinels) {
         redis_url_where(&u, s->where, sizeof s->where);
         return;
     }
+    if (sentinel) redis_url_sentinel(&s->url, s->sentinel, &u);
     u.nsentinels = 0;
     redis_url_where(&u, s->where, sizeof s->where);
     size_t n = strlen(s->where);
-    snprintf(s->where + n, sizeof s->where - n, " (primary %s)", s->url.name);
+    snprintf(s->where + n, sizeof s->where - n, " (%s %s)", sentinel ? "Sentinel of" : "primary", s->url.name);
+    redis_url_forget(&u);
 }
 
 static void retry_cb(lws_sorted_usec_list_t *sul) {
@@ -271,7 +274,7 @@ static void primary_named(redisAsyncContext *ac, void *r, void *priv) {
     if (!s || !r) return;
     if (!sentinel_read_master(r, &at)) {
         const redisReply *reply = r;
-        lwsl_warn("redis %s: Sentinel %d names no primary %s%s%s\n", s->where, s->sentinel + 1, s->url.name,
+        lwsl_warn("redis %s names no primary %s%s%s\n", s->where, s->url.name,
                   reply->type == REDIS_REPLY_ERROR ? ": " : "", reply->type == REDIS_REPLY_ERROR ? reply->str : "");
         redisAsyncDisconnect(ac); /* link_lost: the next Sentinel */
         return;
@@ -279,7 +282,6 @@ static void primary_named(redisAsyncContext *ac, void *r, void *priv) {
     memcpy(s->url.host, at.host, sizeof s->url.host);
     s->url.port = at.port;
     s->named = true;
-    describe(s);
     l->s = NULL; /* this link's work is done: it closes on its own */
     s->link = NULL;
     redisAsyncDisconnect(ac);
@@ -345,7 +347,7 @@ static void store_connect(store *s) {
     }
     l->s = s;
     l->asking = s->url.nsentinels && !s->watch && !s->named;
-    describe(s);
+    describe(s, to_sentinel(s, l));
     const redis_node *sentinel = &s->url.sentinels[s->sentinel];
     redisAsyncContext *ac = to_sentinel(s, l) ? redisAsyncConnect(sentinel->host, sentinel->port)
                                               : redisAsyncConnect(s->url.host, s->url.port);
