@@ -138,6 +138,31 @@ test('full resync with an in-flight op probes; included or not, nothing doubles 
   }
 });
 
+test('a welcome behind us (a Redis failover lost acknowledged ops): its text wins, unacknowledged edits are rebased', () => {
+  // protocol/README.md, "After a failover of Redis": revisions 2 and 3 were
+  // acknowledged by the old primary and never reached the new one.
+  const c = new OTClient();
+  c.reset('abc', 0);
+  for (const [rev, ins] of [[0, 'D'], [1, 'E'], [2, 'F']]) {
+    c.applyLocal([3 + rev, ins]);
+    const m = c.outgoing();
+    assert.equal(c.receiveAck(m.id, rev).status, 'acked');
+  }
+  assert.equal(c.rev, 3);
+  c.applyLocal([6, '!']); // typed, not sent yet
+  const sent = c.outgoing();
+  c.applyLocal([7, '?']); // typed after it
+  assert.equal(c.beginResync('abcD', 1).probe, true);
+  const probe = c.outgoing();
+  assert.deepEqual(probe, { type: 'op', id: sent.id, rev: 3, op: [6, '!'] }); // the server refuses it: ahead of it
+  c.resolveProbe(false);
+  assert.equal(c.rev, 1);
+  assert.equal(c.serverText, 'abcD');
+  assert.equal(c.text, 'abcD!?', 'the lost ops go, the edits never acknowledged stay');
+  const next = c.outgoing();
+  assert.equal(type.apply(c.serverText, next.op), c.text);
+});
+
 test('mapSelection brings a cursor from an older revision to the local text', () => {
   const c = new OTClient();
   c.reset('hello', 0);
