@@ -19,7 +19,8 @@ redis-server --port "$RPORT" --bind 127.0.0.1 --dir "$D" --appendonly yes --appe
     --logfile "$D/redis.log" &
 RP=$!
 for _ in $(seq 50); do redis-cli -p "$RPORT" ping >/dev/null 2>&1 && break; sleep 0.1; done
-"$BIN" --port "$SPORT" --redis "redis://127.0.0.1:$RPORT" --log-level warn --rate 100000 --burst 100000 --create-rate 1000000 >"$D/server.log" 2>&1 &
+"$BIN" --port "$SPORT" --redis "redis://127.0.0.1:$RPORT" --log-level warn --rate 100000 --burst 100000 \
+    --max-connections 1000000 --max-connections-per-ip 1000000 --join-rate 1000000 --create-rate 1000000 >"$D/server.log" 2>&1 &
 SP=$!
 for _ in $(seq 50); do curl -sf "http://127.0.0.1:$SPORT/healthz" >/dev/null && break; sleep 0.1; done
 echo "load average $(cut -d' ' -f1 /proc/loadavg)"

@@ -86,8 +86,8 @@ EOF
     PORT=$(pick_port 18400)
     # 10,000 connections need more descriptors than the usual soft limit.
     ulimit -n "$(ulimit -Hn)"
-    "$ATELIER_BIN" --port "$PORT" --redis "redis://127.0.0.1:$REDIS_PORT" --log-level warn --create-rate 1000000 \
-        --rate 100000 --burst 100000 >"$OUT/server-$1.log" 2>&1 &
+    "$ATELIER_BIN" --port "$PORT" --redis "redis://127.0.0.1:$REDIS_PORT" --log-level warn \
+        --rate 100000 --burst 100000 --max-connections 1000000 --max-connections-per-ip 1000000 --join-rate 1000000 --create-rate 1000000 >"$OUT/server-$1.log" 2>&1 &
     SERVER_PID=$!
     for _ in $(seq 100); do
         curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null 2>&1 && return 0

@@ -13,6 +13,8 @@
 #include "net/net.h"
 #include "store/store.h"
 
+#define MAX_ORIGINS 16
+
 typedef struct settings {
     const char *listen;
     int port;
@@ -35,6 +37,14 @@ typedef struct settings {
     long create_rate;          /* creations per client address and hour */
     const char *metrics_token; /* NULL: GET /metrics open to all */
     long retention_secs;       /* a workshop nobody wrote to for this long is deleted */
+    long max_connections;      /* 0: from RLIMIT_NOFILE */
+    long max_per_ip;
+    int handshake_secs;
+    long max_queue_bytes;
+    long join_rate;
+    const char *tls_cert, *tls_key;
+    const char *origins[MAX_ORIGINS]; /* --allowed-origin, in order */
+    size_t norigins;
 } settings;
 
 static net_server *volatile running; /* read by the signal handler */
@@ -66,6 +76,19 @@ static void usage(FILE *f) {
             "                        [ATELIER_MAX_ROOMS] (default 10000)\n"
             "  --snapshot-every N    revisions between snapshots [ATELIER_SNAPSHOT_EVERY] (default 200)\n"
             "  --max-queue N         messages queued to a slow client before it is dropped [ATELIER_MAX_QUEUE] (default 4096)\n"
+            "  --max-queue-bytes N   bytes queued to a client before it is dropped, whether it reads or not\n"
+            "                        [ATELIER_MAX_QUEUE_BYTES] (default 16777216)\n"
+            "  --max-connections N   TCP connections open at once; more are answered 503 [ATELIER_MAX_CONNECTIONS]\n"
+            "                        (default: (descriptor limit - 32) / 2)\n"
+            "  --max-connections-per-ip N  ... from one client address [ATELIER_MAX_CONNECTIONS_PER_IP] (default 1000)\n"
+            "  --handshake-secs N    to send whole request headers, and for a WebSocket to join; else closed\n"
+            "                        [ATELIER_HANDSHAKE_SECS] (default 10)\n"
+            "  --join-rate N         joins per second from one client address, in bursts of up to 10N\n"
+            "                        (a whole office reconnecting at once) [ATELIER_JOIN_RATE] (default 100)\n"
+            "  --tls-cert FILE       PEM certificate (chain): HTTPS and WSS on the port, with HSTS [ATELIER_TLS_CERT]\n"
+            "  --tls-key FILE        its private key [ATELIER_TLS_KEY]\n"
+            "  --allowed-origin URL  pages of this origin (https://example.org) may open WebSockets besides the\n"
+            "                        server's own; repeatable [ATELIER_ALLOWED_ORIGIN, space-separated]\n"
             "  --ping-secs N         keepalive ping after N silent seconds, dropped after N more without an answer;\n"
             "                        0 for none [ATELIER_PING_SECS] (default 30)\n"
             "  --presence-secs N     a server process on the same Redis silent this long is gone: its participants\n"
@@ -116,7 +139,20 @@ static const char *env_or(const char *name, const char *def) {
 }
 
 enum { O_LISTEN = 1, O_PORT, O_REDIS, O_WEB_ROOT, O_LOG, O_MAXMSG, O_RATE, O_BURST, O_WINDOW, O_WINDOW_BYTES, O_MAX_ROOMS, O_SNAP, O_QUEUE, O_PING, O_PRESENCE, O_HOLD, O_DEFLATE, O_URING,
-       O_CREATE_TOKEN, O_CREATE_RATE, O_METRICS_TOKEN, O_RETENTION_DAYS, O_RETENTION_SECS, O_HELP };
+       O_CREATE_TOKEN, O_CREATE_RATE, O_METRICS_TOKEN, O_RETENTION_DAYS, O_RETENTION_SECS,
+       O_QBYTES, O_MAXCONN, O_PERIP, O_HANDSHAKE, O_JOINRATE, O_CERT, O_KEY, O_ORIGIN, O_HELP };
+
+/* ATELIER_ALLOWED_ORIGIN's origins (space-separated) then the flags'. False when there are too many. */
+static bool add_origins(const char **origins, size_t *n, const char *list) {
+    static char copy[4096];
+    if (!list || strlen(list) >= sizeof copy) return !list;
+    snprintf(copy, sizeof copy, "%s", list);
+    for (char *save = NULL, *o = strtok_r(copy, " ,", &save); o; o = strtok_r(NULL, " ,", &save)) {
+        if (*n == MAX_ORIGINS) return false;
+        origins[(*n)++] = o;
+    }
+    return true;
+}
 
 /* A creation or metrics token: 1 to HUB_CREATE_TOKEN_MAX visible ASCII characters (it travels in a header). */
 static bool valid_token(const char *t) {
@@ -171,6 +207,16 @@ static int configure(int argc, char **argv, settings *s) {
     v[O_METRICS_TOKEN] = env_or("ATELIER_METRICS_TOKEN", NULL);
     v[O_RETENTION_DAYS] = env_or("ATELIER_RETENTION_DAYS", "90");
     v[O_RETENTION_SECS] = env_or("ATELIER_RETENTION_SECS", NULL);
+    v[O_QBYTES] = env_or("ATELIER_MAX_QUEUE_BYTES", "16777216");
+    v[O_MAXCONN] = env_or("ATELIER_MAX_CONNECTIONS", "0");
+    v[O_PERIP] = env_or("ATELIER_MAX_CONNECTIONS_PER_IP", "1000");
+    v[O_HANDSHAKE] = env_or("ATELIER_HANDSHAKE_SECS", "10");
+    v[O_JOINRATE] = env_or("ATELIER_JOIN_RATE", "100");
+    v[O_CERT] = env_or("ATELIER_TLS_CERT", NULL);
+    v[O_KEY] = env_or("ATELIER_TLS_KEY", NULL);
+    const char *origins[MAX_ORIGINS];
+    size_t norigins = 0;
+    bool origins_ok = add_origins(origins, &norigins, env_or("ATELIER_ALLOWED_ORIGIN", NULL));
     static const struct option opts[] = {
         {"listen", required_argument, NULL, O_LISTEN},   {"port", required_argument, NULL, O_PORT},
         {"redis", required_argument, NULL, O_REDIS},     {"web-root", required_argument, NULL, O_WEB_ROOT},
@@ -187,6 +233,14 @@ static int configure(int argc, char **argv, settings *s) {
         {"metrics-token", required_argument, NULL, O_METRICS_TOKEN},
         {"retention-days", required_argument, NULL, O_RETENTION_DAYS},
         {"retention-secs", required_argument, NULL, O_RETENTION_SECS},
+        {"max-queue-bytes", required_argument, NULL, O_QBYTES},
+        {"max-connections", required_argument, NULL, O_MAXCONN},
+        {"max-connections-per-ip", required_argument, NULL, O_PERIP},
+        {"handshake-secs", required_argument, NULL, O_HANDSHAKE},
+        {"join-rate", required_argument, NULL, O_JOINRATE},
+        {"tls-cert", required_argument, NULL, O_CERT},
+        {"tls-key", required_argument, NULL, O_KEY},
+        {"allowed-origin", required_argument, NULL, O_ORIGIN},
         {"help", no_argument, NULL, O_HELP},
         {NULL, 0, NULL, 0},
     };
@@ -198,6 +252,7 @@ static int configure(int argc, char **argv, settings *s) {
         }
         if (c == O_DEFLATE) v[O_DEFLATE] = "1";
         else if (c == O_URING) v[O_URING] = "0";
+        else if (c == O_ORIGIN) origins_ok = origins_ok && add_origins(origins, &norigins, optarg);
         else if (c > 0 && c < O_HELP) v[c] = optarg;
         else {
             usage(stderr);
@@ -209,7 +264,7 @@ static int configure(int argc, char **argv, settings *s) {
         return 2;
     }
     long port, maxmsg, rate, burst, window, window_bytes, max_rooms, snap, queue, ping, presence, hold, create_rate, days,
-        secs = 0;
+        secs = 0, qbytes, maxconn, perip, handshake, joinrate;
     const char *bad = NULL;
     if (!parse_long(v[O_PORT], 1, 65535, &port)) bad = "port";
     else if (!parse_long(v[O_MAXMSG], 256, 16 << 20, &maxmsg)) bad = "max-message";
@@ -223,6 +278,13 @@ static int configure(int argc, char **argv, settings *s) {
     else if (!parse_long(v[O_PING], 0, 3600, &ping)) bad = "ping-secs";
     else if (!parse_long(v[O_PRESENCE], 2, 3600, &presence)) bad = "presence-secs";
     else if (!parse_long(v[O_HOLD], 0, 1000000, &hold)) bad = "hold-us";
+    else if (!parse_long(v[O_QBYTES], 65536, 1L << 34, &qbytes)) bad = "max-queue-bytes";
+    else if (!parse_long(v[O_MAXCONN], 0, 100000000, &maxconn)) bad = "max-connections";
+    else if (!parse_long(v[O_PERIP], 1, 100000000, &perip)) bad = "max-connections-per-ip";
+    else if (!parse_long(v[O_HANDSHAKE], 1, 3600, &handshake)) bad = "handshake-secs";
+    else if (!parse_long(v[O_JOINRATE], 1, 1000000, &joinrate)) bad = "join-rate";
+    else if (!v[O_CERT] != !v[O_KEY]) bad = "tls-cert and --tls-key (give both or neither)";
+    else if (!origins_ok) bad = "allowed-origin (at most 16)";
     else if (log_mask(v[O_LOG]) < 0) bad = "log-level";
     else if (v[O_CREATE_TOKEN] && !valid_token(v[O_CREATE_TOKEN])) bad = "create-token";
     else if (!parse_long(v[O_CREATE_RATE], 1, 1000000, &create_rate)) bad = "create-rate";
@@ -247,7 +309,11 @@ static int configure(int argc, char **argv, settings *s) {
                     .deflate = strcmp(v[O_DEFLATE], "1") == 0 || strcmp(v[O_DEFLATE], "true") == 0,
                     .io_uring = strcmp(v[O_URING], "0") != 0 && strcmp(v[O_URING], "false") != 0,
                     .create_token = v[O_CREATE_TOKEN], .create_rate = create_rate,
-                    .metrics_token = v[O_METRICS_TOKEN], .retention_secs = secs ? secs : days * 86400};
+                    .metrics_token = v[O_METRICS_TOKEN], .retention_secs = secs ? secs : days * 86400,
+                    .max_connections = maxconn, .max_per_ip = perip, .handshake_secs = (int)handshake,
+                    .max_queue_bytes = qbytes, .join_rate = joinrate, .tls_cert = v[O_CERT], .tls_key = v[O_KEY]};
+    memcpy(s->origins, origins, norigins * sizeof *origins);
+    s->norigins = norigins;
     explicit_bzero(redis.password, sizeof redis.password);
     return 0;
 }
@@ -271,7 +337,10 @@ int main(int argc, char **argv) {
 
     net_config nc = {.listen = s.listen, .port = s.port, .web_root = s.web_root, .max_message = (size_t)s.max_message,
                      .max_queue = (size_t)s.max_queue, .ping_secs = s.ping_secs, .deflate = s.deflate,
-                     .io_uring = s.io_uring, .raw = store_lws_protocol()};
+                     .io_uring = s.io_uring, .raw = store_lws_protocol(),
+                     .max_queue_bytes = (size_t)s.max_queue_bytes, .max_connections = (size_t)s.max_connections,
+                     .max_per_ip = (size_t)s.max_per_ip, .handshake_secs = s.handshake_secs, .tls_cert = s.tls_cert,
+                     .tls_key = s.tls_key, .allowed_origins = s.origins, .nallowed_origins = s.norigins};
     net_server *net = net_new(&nc);
     if (!net) {
         fprintf(stderr, "atelier: cannot listen on %s:%d\n", s.listen, s.port);
@@ -282,7 +351,7 @@ int main(int argc, char **argv) {
                      .snapshot_every = s.snapshot_every, .batch_max = 256, .presence_secs = s.presence_secs,
                      .hold_us = s.hold_us, .create_token = s.create_token,
                      .create_per_hour = (double)s.create_rate, .metrics_token = s.metrics_token,
-                     .retention_ms = (int64_t)s.retention_secs * 1000};
+                     .retention_ms = (int64_t)s.retention_secs * 1000, .join_rate = (double)s.join_rate};
     hub *h = hub_new(&hc, net);
     store *st = h ? store_new(net_context(net), &s.redis, hub_store_state, h) : NULL;
     store *sub = st ? store_new_subscriber(net_context(net), &s.redis, "atelier:notify", hub_notify, hub_notify_state, h)
@@ -310,7 +379,8 @@ int main(int argc, char **argv) {
         sigaction(SIGINT, &sa, NULL);
         sigaction(SIGTERM, &sa, NULL);
 
-        lwsl_user("atelier listening on http://%s:%d/ (redis %s, web root %s)\n", s.listen, s.port, redis_where,
+        lwsl_user("atelier listening on %s://%s:%d/ (redis %s, web root %s)\n", s.tls_cert ? "https" : "http", s.listen,
+                  s.port, redis_where,
                   s.web_root);
         rc = net_run(net);
         /* The departures of the connections just closed are history: let them land. */

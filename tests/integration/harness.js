@@ -124,8 +124,9 @@ class Harness {
     this.webRoot = null;
   }
 
-  // redis: RedisProc.start's options for a private Redis (args, auth).
-  static async start({ servers = 1, serverArgs = [], ownRedis = false, redis = {} } = {}) {
+  // redis: RedisProc.start's options for a private Redis (args, auth);
+  // serverOpts: more of ServerProc's options (tls, launcher) for every server.
+  static async start({ servers = 1, serverArgs = [], ownRedis = false, redis = {}, serverOpts = {} } = {}) {
     const h = new Harness();
     try {
       h.dir = makeTempDir();
@@ -134,7 +135,7 @@ class Harness {
       fs.writeFileSync(path.join(h.webRoot, 'index.html'),
         '<!doctype html>\n<html lang="fr"><head><meta charset="utf-8"><title>Atelier</title></head><body><p>Atelier</p></body></html>\n');
       h.redis = await RedisProc.start({ own: ownRedis, ...redis });
-      for (let i = 0; i < servers; i++) await h.addServer(serverArgs);
+      for (let i = 0; i < servers; i++) await h.addServer(serverArgs, serverOpts);
     } catch (e) {
       await h.close().catch(() => {}); // the start error says what went wrong
       throw e;
@@ -144,9 +145,10 @@ class Harness {
 
   get server() { return this.servers[0]; }
 
-  // start: ServerProc.start's options ({waitHealthy: false} for a server that cannot reach Redis).
-  async addServer(args = [], { env = {}, start = {} } = {}) {
-    const s = new ServerProc({ redisPort: this.redis.port, port: await freePort(), dir: this.dir, args, webRoot: this.webRoot, env });
+  // start: ServerProc.start's options ({waitHealthy: false} for a server that cannot reach Redis);
+  // the rest: ServerProc's (tls, launcher).
+  async addServer(args = [], { env = {}, start = {}, ...opts } = {}) {
+    const s = new ServerProc({ ...opts, redisPort: this.redis.port, port: await freePort(), dir: this.dir, args, webRoot: this.webRoot, env });
     this.servers.push(s);
     await s.start(start);
     return s;
@@ -1130,3 +1132,57 @@ module.exports.ask = ask;
 module.exports.must = must;
 module.exports.refusedWith = refusedWith;
 module.exports.received = received;
+
+// ---------------------------------------------------------------- raw sockets (issue #14)
+// What a client that is not a browser may send: bytes, headers that never
+// end, a WebSocket that never joins. The edge's tests use these.
+
+const net = require('node:net');
+
+// Connects (from localAddress when given: any 127.x.y.z is this machine, and
+// a distinct client address to the server). Resolves once connected with
+// { sock, text(), closed: Promise<{ text }> } ; closed resolves when the
+// server closes (or resets) the connection.
+function rawSocket(port, { localAddress } = {}) {
+  return new Promise((resolve, reject) => {
+    const sock = net.connect({ port, host: HOST, localAddress });
+    let text = '';
+    const closed = new Promise((done) => {
+      const end = () => done({ text });
+      sock.on('end', end);
+      sock.on('close', end);
+    });
+    sock.on('data', (d) => { text += d.toString('utf8'); });
+    sock.on('error', () => {}); // a reset is a close here
+    sock.once('connect', () => resolve({ sock, text: () => text, closed }));
+    sock.once('error', reject);
+  });
+}
+
+// Sends raw bytes, resolves with everything read until the server closes or
+// `ms` passes: { text, closed }.
+async function rawExchange(port, bytes, ms = 2000, opts = {}) {
+  const r = await rawSocket(port, opts);
+  r.sock.write(bytes);
+  let timer;
+  const timeout = new Promise((done) => { timer = setTimeout(() => done(null), ms); });
+  const got = await Promise.race([r.closed, timeout]);
+  clearTimeout(timer);
+  r.sock.destroy();
+  return { text: r.text(), closed: got !== null };
+}
+
+// A WebSocket upgrade's outcome: { status } (101 when it opened: then ws is
+// the open socket) from the client address localAddress.
+function upgrade(url, { origin, localAddress, timeoutMs = 5000 } = {}) {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url, { perMessageDeflate: false, origin, localAddress, handshakeTimeout: timeoutMs });
+    ws.on('open', () => resolve({ status: 101, ws }));
+    ws.on('unexpected-response', (req, res) => { resolve({ status: res.statusCode }); req.destroy(); });
+    ws.on('error', (e) => reject(e));
+  });
+}
+
+module.exports.rawSocket = rawSocket;
+module.exports.rawExchange = rawExchange;
+module.exports.upgrade = upgrade;

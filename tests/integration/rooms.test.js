@@ -35,7 +35,11 @@ async function closeAll(joins) {
 
 describe('room lifetime', { timeout: 180000 }, () => {
   let h;
-  before(async () => { h = await Harness.start({ ownRedis: true }); }, { timeout: 30000 });
+  // Thousands of joins from one address, a thousand connections open at once:
+  // over --join-rate and --max-connections-per-ip, which limits.test.js
+  // tests; here what is measured is memory.
+  const serverArgs = ['--join-rate', '100000', '--max-connections-per-ip', '100000'];
+  before(async () => { h = await Harness.start({ ownRedis: true, serverArgs }); }, { timeout: 30000 });
   after(async () => { if (h) await h.close(); }, { timeout: 30000 });
 
   test('/healthz?details=1 counts rooms and sessions; plain /healthz is unchanged', async () => {
@@ -161,7 +165,10 @@ describe('memory is bounded', { timeout: 600000 }, () => {
   // test itself until the handshake timeout (--handshake-secs, i14-net)
   // closes them: then wait for sessions to reach 0 instead of closing them.
   test('20,000 joins to unknown ids and 5,000 connections that never join: RSS after within 2 MB of before', async () => {
-    const s = await h.addServer(); // the default --max-rooms: the joins in flight are rooms loading
+    // The default --max-rooms: the joins in flight are rooms loading. Every
+    // connection comes from one address: over --join-rate and
+    // --max-connections-per-ip (limits.test.js tests those; here memory).
+    const s = await h.addServer(['--join-rate', '1000000', '--max-connections-per-ip', '1000000']);
     const pid = s.proc.pid;
     const normal = async () => {
       const w = await s.createWorkshop({ title: 'Normal' });

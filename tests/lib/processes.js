@@ -26,6 +26,7 @@ const { spawn } = require('node:child_process');
 const crypto = require('node:crypto');
 const fs = require('node:fs');
 const http = require('node:http');
+const https = require('node:https');
 const net = require('node:net');
 const os = require('node:os');
 const path = require('node:path');
@@ -386,7 +387,8 @@ class RedisProc {
 
 // ---------------------------------------------------------------- HTTP
 
-function httpRequest(port, method, urlPath, { body, headers = {}, timeoutMs = 5000 } = {}) {
+// tls: over HTTPS, any certificate accepted (the tests make their own).
+function httpRequest(port, method, urlPath, { body, headers = {}, timeoutMs = 5000, tls = false } = {}) {
   return new Promise((resolve, reject) => {
     const data = body === undefined ? undefined
       : Buffer.isBuffer(body) ? body
@@ -397,7 +399,8 @@ function httpRequest(port, method, urlPath, { body, headers = {}, timeoutMs = 50
       if (!Object.keys(hdrs).some((k) => k.toLowerCase() === 'content-type')) hdrs['content-type'] = 'application/json';
     }
     let settled = false;
-    const req = http.request({ host: HOST, port, method, path: urlPath, headers: hdrs, agent: false }, (res) => {
+    const options = { host: HOST, port, method, path: urlPath, headers: hdrs, agent: false };
+    const req = (tls ? https : http).request(tls ? { ...options, rejectUnauthorized: false } : options, (res) => {
       const chunks = [];
       res.on('data', (c) => chunks.push(c));
       res.on('end', () => {
@@ -426,8 +429,13 @@ function httpRequest(port, method, urlPath, { body, headers = {}, timeoutMs = 50
 const servers = new Set(); // every ServerProc of this process, for exitProblems()
 
 class ServerProc {
-  constructor({ redisPort, port, dir, args = [], webRoot, env = {} }) {
+  // env: more environment; tls: the server serves HTTPS (its args name the
+  // certificate); launcher: a command the binary is run through
+  // (['prlimit', '--nofile=64', '--']).
+  constructor({ redisPort, port, dir, args = [], webRoot, env = {}, tls = false, launcher = [] }) {
     this.redisPort = redisPort;
+    this.tls = tls;
+    this.launcher = launcher;
     this.port = port;
     this.dir = dir;
     this.args = args;
@@ -445,8 +453,8 @@ class ServerProc {
     return path.isAbsolute(bin) ? bin : path.join(REPO, bin);
   }
 
-  get url() { return `http://${HOST}:${this.port}`; }
-  get wsUrl() { return `ws://${HOST}:${this.port}/ws`; }
+  get url() { return `${this.tls ? 'https' : 'http'}://${HOST}:${this.port}`; }
+  get wsUrl() { return `${this.tls ? 'wss' : 'ws'}://${HOST}:${this.port}/ws`; }
   get alive() { return !!(this.proc && !this.proc.exitInfo); }
   get logFile() { return path.join(this.dir, `server-${this.port}.log`); }
   tail() { return this.proc ? this.proc.tail.join('\n') : ''; }
@@ -464,7 +472,9 @@ class ServerProc {
     ];
     if (this.webRoot) args.push('--web-root', this.webRoot);
     args.push(...this.args);
-    const proc = spawnLogged(bin, args, this.logFile, this.env);
+    const proc = this.launcher.length
+      ? spawnLogged(this.launcher[0], [...this.launcher.slice(1), bin, ...args], this.logFile, this.env)
+      : spawnLogged(bin, args, this.logFile, this.env);
     this.proc = proc;
     this.starts++;
     proc.exited.then((info) => {
@@ -482,7 +492,7 @@ class ServerProc {
         throw new Error(`server exited ${JSON.stringify(this.proc && this.proc.exitInfo)} during start:\n${this.tail()}`);
       }
       try {
-        const r = await httpRequest(this.port, 'GET', '/healthz', { timeoutMs: 1000 });
+        const r = await httpRequest(this.port, 'GET', '/healthz', { timeoutMs: 1000, tls: this.tls });
         if (status === null || r.status === status) return r;
         last = `status ${r.status} ${r.text}`;
       } catch (e) { last = e.message; }
@@ -513,7 +523,7 @@ class ServerProc {
     await this.start(opts);
   }
 
-  http(method, urlPath, opts) { return httpRequest(this.port, method, urlPath, opts); }
+  http(method, urlPath, opts) { return httpRequest(this.port, method, urlPath, { tls: this.tls, ...opts }); }
 
   /** What broke the exit rules (see the top of this file), one line each with the log's tail. */
   exitProblems() {

@@ -97,8 +97,10 @@ START_TEST(test_stream_ids) {
     ck_assert(hist_valid_id("1795833600000-0", &ms));
     ck_assert_int_eq(ms, 1795833600000LL);
     ck_assert(hist_valid_id("0-1", NULL));
+    ck_assert(hist_valid_id("1-18446744073709551615", NULL)); /* the largest sequence Redis takes */
     const char *bad[] = {"", "-", "1-", "-1", "12", "1-2-3", "1795833600000-x", " 1-0", "1-0 ", "+1-0",
-                         "12345678901234567-0", "1-123456789012345678901", "1.5-0"};
+                         "12345678901234567-0", "1-123456789012345678901", "1.5-0",
+                         "1-18446744073709551616", "1-99999999999999999999"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) ck_assert_msg(!hist_valid_id(bad[i], NULL), "%s", bad[i]);
 }
 END_TEST

@@ -17,8 +17,13 @@ bool hist_valid_id(const char *id, int64_t *ms) {
     }
     if (*p++ != '-' || *p < '0' || *p > '9') return false;
     const char *seq = p;
-    for (; *p >= '0' && *p <= '9'; p++)
-        if (p - seq >= HIST_SEQ_DIGITS) return false;
+    uint64_t sv = 0;
+    for (; *p >= '0' && *p <= '9'; p++) {
+        uint64_t digit = (uint64_t)(*p - '0');
+        /* Redis refuses a sequence over 64 bits (an error, not a page). */
+        if (p - seq >= HIST_SEQ_DIGITS || sv > (UINT64_MAX - digit) / 10) return false;
+        sv = sv * 10 + digit;
+    }
     if (*p) return false;
     if (ms) *ms = v;
     return true;

@@ -33,9 +33,10 @@ hub *hub_new(const hub_config *cfg, net_server *net) {
     sbuf_init(&h->scratch, NET_PRE);
     sbuf_init(&h->req, 0);
     /* An hour's creations, all at once at most. */
-    if (!net_random_b64url(h->origin, sizeof h->origin - 1) || !hub_code_init(h) ||
+    if (!net_random_b64url(h->origin, sizeof h->origin - 1) || !hub_code_init(h) || !hub_join_init(h) ||
         !limiter_init(&h->create_limits, HUB_CREATE_ADDRESSES, h->cfg.create_per_hour / 60, h->cfg.create_per_hour)) {
         hub_code_free(h);
+        hub_join_free(h);
         free(h);
         return NULL;
     }
@@ -55,11 +56,15 @@ void hub_set_store(hub *h, store *s) {
 
 size_t hub_rooms(const hub *h) { return h->nrooms; }
 
+/* What the edge answered itself is counted like every other error. */
+static void edge_refused(void *h, const char *code) { hub_count_error(h, code); }
+
 const net_handlers hub_net_handlers = {
     .ws_open = hub_session_open,
     .ws_message = hub_session_input,
     .ws_close = hub_session_close,
     .http_request = hub_http_request,
+    .refused = edge_refused,
 };
 
 void hub_stop(hub *h) {
@@ -89,6 +94,7 @@ void hub_free(hub *h) {
     free(h->peers);
     balance_batch_free(&h->batch_counts);
     hub_code_free(h);
+    hub_join_free(h);
     limiter_free(&h->create_limits);
     free(h);
 }

@@ -26,6 +26,7 @@ typedef struct hub_config {
     int presence_secs;         /* a server process silent this long is gone (its participants depart) */
     int64_t hold_us;           /* when commits follow each other, hold a commit's messages this long at most
                                   for the next one's, to write both at once (0: never) */
+    double join_rate;          /* joins per second from one client address (bursts of ten times as many) */
     const char *create_token;  /* POST /api/workshops needs "Authorization: Bearer" it (NULL: open to all) */
     double create_per_hour;    /* workshops created per client address and hour (and a burst of as many) */
     const char *metrics_token; /* GET /metrics needs "Authorization: Bearer" it (NULL: open to all) */

@@ -155,6 +155,7 @@ struct hub {
     lws_sorted_usec_list_t sul_turn; /* hub_turn for rooms made due by a timer */
     limiter join_limits;       /* join code lookups per client address (hub_code.c) */
     limiter create_limits;     /* workshop creations per client address (hub_http.c) */
+    limiter joins_by_address;  /* WebSocket joins per client address (hub_join.c) */
     balance_batch batch_counts; /* the batch being sent: code points per organisation (hub_op.c) */
     hub_counters counted;      /* for GET /metrics */
     lws_sorted_usec_list_t sul_retention; /* the next retention sweep (hub_retention.c) */
@@ -416,6 +417,9 @@ int64_t hub_retention_deletes_at(const hub *h, int64_t active_ms);
 /* Join codes (hub_code.c): six digits held in Redis while a workshop is open. */
 #define HUB_CODE_TRIES 8       /* codes drawn (a code held by another workshop) before giving up */
 bool hub_code_init(hub *h);
+/* The count of joins per client address (hub_join.c). */
+bool hub_join_init(hub *h);
+void hub_join_free(hub *h);
 void hub_code_free(hub *h);
 bool hub_code_draw(char code[WK_CODE_LEN + 1]);
 bool hub_code_valid(const char *code);

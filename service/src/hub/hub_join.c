@@ -150,6 +150,7 @@ static void finish_join(hub_room *r, hub_session *s, int who, const char *idjson
         hub_balance_due(r);
     }
     write_welcome(r, who, idjson, resume, from, &h->scratch);
+    net_admit(h->net, s->conn); /* joined: no handshake deadline any more */
     net_send_sbuf(h->net, s->conn, &h->scratch);
     if (wk_is_facilitator(p)) hub_balance_due(r); /* the counts here may be older than Redis' */
     hub_poll_after_welcome(r, s);
@@ -402,11 +403,33 @@ static bool wait_for_load(hub_room *r, hub_session *s, proto_msg *msg) {
     return true;
 }
 
+#define JOIN_ADDRESSES 4096 /* addresses counted at once; more wait their turn (core/limiter.h) */
+
+bool hub_join_init(hub *h) {
+    return limiter_init(&h->joins_by_address, JOIN_ADDRESSES, h->cfg.join_rate * 60, h->cfg.join_rate * 10);
+}
+
+void hub_join_free(hub *h) { limiter_free(&h->joins_by_address); }
+
+/* Joins are counted per client address, every one (an unknown id too),
+ * before anything is looked up or loaded: a flood from one address costs a
+ * slot of a fixed table, not rooms. */
+static bool within_limit(hub *h, hub_session *s, const proto_msg *msg) {
+    char peer[NET_PEER_MAX];
+    int retry = 0;
+    if (!net_ws_peer(h->net, s->conn, peer, sizeof peer)) snprintf(peer, sizeof peer, "%s", "?");
+    if (limiter_take(&h->joins_by_address, peer, hub_now_us(), &retry)) return true;
+    hub_send_error(h, s->conn, PROTO_ERATE_LIMITED, "too many joins from this address; try again in a moment",
+                   PROTO_JOIN, msg->idjson);
+    return false;
+}
+
 void hub_join(hub *h, hub_session *s, proto_msg *msg) {
     if (s->state != SESS_NEW) {
         hub_send_error(h, s->conn, PROTO_EBAD_REQUEST, "this connection has already joined", PROTO_JOIN, msg->idjson);
         return;
     }
+    if (!within_limit(h, s, msg)) return;
     if (!h->store || !store_up(h->store)) {
         hub_send_error(h, s->conn, PROTO_EUNAVAILABLE, HUB_UNAVAILABLE, PROTO_JOIN, msg->idjson);
         return;

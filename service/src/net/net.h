@@ -28,6 +28,14 @@ typedef struct net_config {
     const char *web_root;      /* directory of the browser app */
     size_t max_message;        /* bytes in one WebSocket message */
     size_t max_queue;          /* messages queued to one slow client before it is dropped */
+    size_t max_queue_bytes;    /* bytes queued to one client before it is dropped, whether it reads or not */
+    size_t max_connections;    /* TCP connections open at once; more are refused when accepted (503) */
+    size_t max_per_ip;         /* ... from one client address */
+    int handshake_secs;        /* to send whole request headers (lws), and for a WebSocket to be admitted */
+    const char *tls_cert;      /* PEM certificate (chain) file: HTTPS and WSS on the port (NULL: plain) */
+    const char *tls_key;       /* ... and its private key */
+    const char *const *allowed_origins; /* pages of these origins may open WebSockets, besides the server's own */
+    size_t nallowed_origins;
     int ping_secs;             /* keepalive ping after this much silence (0: none) */
     bool deflate;              /* offer permessage-deflate */
     bool io_uring;             /* batch the writes of a flush with io_uring when the kernel allows */
@@ -70,6 +78,10 @@ typedef struct net_handlers {
      * arguments and headers can be read until then. */
     void (*http_request)(void *user, uint64_t req, net_method method, const char *path, const char *body,
                          size_t len);
+    /* net answered a request or a connection itself with this error code
+     * (a static string: "unavailable" past a connection limit, "bad_request",
+     * "forbidden", "too_large"), before any route; NULL: not told. */
+    void (*refused)(void *user, const char *code);
 } net_handlers;
 
 net_server *net_new(const net_config *cfg);
@@ -109,6 +121,12 @@ bool net_send_sbuf(net_server *n, uint64_t conn, sbuf *b);
 void *net_session(net_server *n, uint64_t conn);
 /* Close after the queued messages are sent. */
 void net_close(net_server *n, uint64_t conn, int code, const char *reason);
+/* The layer above took the connection in (a join): it is no longer closed
+ * handshake_secs after it opened. */
+void net_admit(net_server *n, uint64_t conn);
+/* The address a WebSocket connection came from (the TCP peer), as text into
+ * buf (see net_http_peer). False when it is not known or does not fit. */
+bool net_ws_peer(net_server *n, uint64_t conn, char *buf, size_t len);
 
 /* Answer an HTTP request (b holds a JSON body; it is reset). */
 void net_http_respond(net_server *n, uint64_t req, int status, sbuf *b);
@@ -116,7 +134,8 @@ void net_http_respond(net_server *n, uint64_t req, int status, sbuf *b);
 void net_http_respond_as(net_server *n, uint64_t req, int status, const char *content_type, const char *filename,
                          sbuf *b);
 /* While routing a request: the value of query argument `name` (URL-decoded)
- * into buf. False when absent or longer than len - 1. */
+ * into buf. False when absent, or longer than len - 1: then the request is
+ * answered 400 bad_request already (a later answer is dropped). */
 bool net_http_arg(net_server *n, uint64_t req, const char *name, char *buf, size_t len);
 /* While routing: the token of "Authorization: Bearer TOKEN" into buf.
  * False when there is none (or it does not fit). */

@@ -5,6 +5,7 @@
  * holds the loop. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <ctype.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
@@ -48,6 +49,8 @@ void net_http_respond(net_server *n, uint64_t req, int status, sbuf *b) {
     net_http_respond_as(n, req, status, "application/json", NULL, b);
 }
 
+static void respond_error(net_server *n, net_http *h, int status, const char *code, const char *message);
+
 bool net_http_arg(net_server *n, uint64_t req, const char *name, char *buf, size_t len) {
     net_http *h = net_slot_get(n, req, SLOT_HTTP);
     if (!h || len < 2 || len > 4096) return false;
@@ -59,25 +62,55 @@ bool net_http_arg(net_server *n, uint64_t req, const char *name, char *buf, size
         if (lws_hdr_copy_fragment(h->wsi, frag, (int)sizeof frag, WSI_TOKEN_HTTP_URI_ARGS, i) <= 0) continue;
         if (strncmp(frag, name, nl) != 0 || frag[nl] != '=') continue;
         size_t vl = strlen(frag + nl + 1);
-        if (vl >= len) return false;
+        if (vl >= len) { /* never read as absent: the answer would be to another question */
+            respond_error(n, h, 400, "bad_request", "a query argument is too long");
+            return false;
+        }
         memcpy(buf, frag + nl + 1, vl + 1);
         return true;
     }
     return false;
 }
 
+/* What a request's Authorization header holds. */
+typedef enum { AUTH_NONE, AUTH_BEARER, AUTH_MALFORMED } net_auth;
+
+/* A token68 (RFC 7235): letters, digits, -._~+/ then '=' padding. */
+static bool token68(const char *t, size_t len) {
+    size_t i = 0;
+    while (i < len && (isalnum((unsigned char)t[i]) || strchr("-._~+/", t[i]))) i++;
+    if (i == 0) return false;
+    while (i < len && t[i] == '=') i++;
+    return i == len;
+}
+
+/* "Bearer TOKEN", the scheme in any case (RFC 7235), TOKEN a token68 of at
+ * most AUTH_TOKEN_MAX bytes, into tok. Anything else present is malformed:
+ * refused, never read as no key at all. */
+#define AUTH_TOKEN_MAX 128
+static net_auth authorization(struct lws *wsi, char tok[AUTH_TOKEN_MAX + 1]) {
+    char v[AUTH_TOKEN_MAX + 32];
+    int total = lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_AUTHORIZATION);
+    if (total <= 0) return AUTH_NONE;
+    if (total >= (int)sizeof v || lws_hdr_fragment_length(wsi, WSI_TOKEN_HTTP_AUTHORIZATION, 1) > 0 ||
+        lws_hdr_copy(wsi, v, sizeof v, WSI_TOKEN_HTTP_AUTHORIZATION) <= 0)
+        return AUTH_MALFORMED;
+    if (strncasecmp(v, "bearer ", 7) != 0) return AUTH_MALFORMED;
+    const char *t = v + 7;
+    while (*t == ' ') t++;
+    size_t tl = strlen(t);
+    while (tl && t[tl - 1] == ' ') tl--;
+    if (tl > AUTH_TOKEN_MAX || !token68(t, tl)) return AUTH_MALFORMED;
+    memcpy(tok, t, tl);
+    tok[tl] = '\0';
+    return AUTH_BEARER;
+}
+
 bool net_http_bearer(net_server *n, uint64_t req, char *buf, size_t len) {
     net_http *h = net_slot_get(n, req, SLOT_HTTP);
-    char v[160];
-    if (!h || lws_hdr_copy(h->wsi, v, sizeof v, WSI_TOKEN_HTTP_AUTHORIZATION) <= 0) return false;
-    if (strncasecmp(v, "Bearer ", 7) != 0) return false; /* schemes are case-insensitive (RFC 9110) */
-    const char *tok = v + 7;
-    while (*tok == ' ') tok++;
-    size_t tl = strlen(tok);
-    while (tl && tok[tl - 1] == ' ') tl--;
-    if (!tl || tl >= len) return false;
-    memcpy(buf, tok, tl);
-    buf[tl] = '\0';
+    char tok[AUTH_TOKEN_MAX + 1];
+    if (!h || authorization(h->wsi, tok) != AUTH_BEARER || strlen(tok) >= len) return false;
+    memcpy(buf, tok, strlen(tok) + 1);
     return true;
 }
 
@@ -101,6 +134,7 @@ bool net_http_header(net_server *n, uint64_t req, const char *name, const char *
 }
 
 static void respond_error(net_server *n, net_http *h, int status, const char *code, const char *message) {
+    net_refused(n, code);
     sbuf b;
     sbuf_init(&b, LWS_PRE);
     sbuf_puts(&b, "{\"error\":{\"code\":\"");
@@ -149,6 +183,11 @@ static int start(struct lws *wsi, net_server *n, net_http *h) {
     }
     char *q = strchr(h->path, '?');
     if (q) *q = '\0';
+    char tok[AUTH_TOKEN_MAX + 1];
+    if (authorization(wsi, tok) == AUTH_MALFORMED) {
+        respond_error(n, h, 401, "forbidden", "the Authorization header is not \"Bearer KEY\"");
+        return 0;
+    }
     if (h->method != NET_POST) {
         route(n, h);
         return 0;
@@ -195,22 +234,18 @@ static bool own_policy(const net_http *h) {
 }
 
 /* The status line and common headers of a response with a policy of its
- * own: lws' adds its server-wide policy to every response it heads (style
- * only from files, LWS_SERVER_OPTION_HTTP_HEADERS_SECURITY_BEST_PRACTICES_
- * ENFORCE), and a browser enforces every policy it is given, so this one is
- * written here, with the same other safety headers. */
+ * own: lws adds the server-wide policy to every response it heads (style
+ * only from files: net_server.c's headers), and a browser enforces every
+ * policy it is given, so this one is written here, with the same other
+ * safety headers. */
 static int write_own_head(struct lws *wsi, const net_http *h, unsigned char **p, unsigned char *end) {
-    static const char *const safety[][2] = {
-        {"referrer-policy:", "no-referrer"},
-        {"x-frame-options:", "deny"},
-        {"x-content-type-options:", "nosniff"},
-    };
     char status[32];
     int n = snprintf(status, sizeof status, "HTTP/1.1 %d %s", h->status, h->status == 200 ? "OK" : "");
     if (lws_add_http_header_by_name(wsi, NULL, (const unsigned char *)status, n, p, end)) return -1;
-    for (size_t i = 0; i < sizeof safety / sizeof *safety; i++)
-        if (lws_add_http_header_by_name(wsi, (const unsigned char *)safety[i][0], (const unsigned char *)safety[i][1],
-                                        (int)strlen(safety[i][1]), p, end))
+    for (const struct lws_protocol_vhost_options *o = server_of(wsi)->headers; o; o = o->next)
+        if (strcmp(o->name, "content-security-policy:") != 0 &&
+            lws_add_http_header_by_name(wsi, (const unsigned char *)o->name, (const unsigned char *)o->value,
+                                        (int)strlen(o->value), p, end))
             return -1;
     if (lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_CONTENT_TYPE, (const unsigned char *)h->content_type,
                                      (int)strlen(h->content_type), p, end) ||
@@ -250,8 +285,16 @@ static int write_headers(struct lws *wsi, net_http *h) {
     return 0;
 }
 
+/* A response's reader must take each piece within this many handshakes. lws
+ * gives a request handshake_secs from its headers to be answered whole, which
+ * would cut a big download however well it goes; each piece renews this
+ * instead, and a client that stops reading is closed, not kept with the body
+ * in memory. */
+#define STALL_HANDSHAKES 3
+
 static int write_response(struct lws *wsi, net_http *h) {
     if (!h->status || !h->resp) return 0;
+    lws_set_timeout(wsi, PENDING_TIMEOUT_HTTP_CONTENT, STALL_HANDSHAKES * server_of(wsi)->cfg.handshake_secs);
     if (!h->headers_sent) {
         if (write_headers(wsi, h)) return -1;
         if (h->resp_len) {
@@ -291,10 +334,50 @@ static void finish(net_server *n, net_http *h) {
     h->body = h->resp = NULL;
 }
 
+/* An answer written at once, before lws routes the request (and closes the
+ * connection after it when the filter returns nonzero). */
+static int refuse_now(struct lws *wsi, unsigned int status, const char *code, const char *message) {
+    char body[256];
+    unsigned char head[LWS_PRE + 1024], *start = head + LWS_PRE, *p = start, *end = head + sizeof head - 1;
+    unsigned char out[LWS_PRE + sizeof body];
+    int blen = snprintf(body, sizeof body, "{\"error\":{\"code\":\"%s\",\"message\":\"%s\"}}", code, message);
+    if (blen < 0 || blen >= (int)sizeof body) return -1;
+    net_refused(server_of(wsi), code);
+    if (lws_add_http_common_headers(wsi, status, "application/json", (lws_filepos_t)blen, &p, end) ||
+        lws_add_http_header_by_token(wsi, WSI_TOKEN_CONNECTION, (const unsigned char *)"close", 5, &p, end) ||
+        lws_finalize_http_header(wsi, &p, end) ||
+        lws_write(wsi, start, (size_t)(p - start), LWS_WRITE_HTTP_HEADERS) < 0)
+        return -1;
+    memcpy(out + LWS_PRE, body, (size_t)blen);
+    lws_write(wsi, out + LWS_PRE, (size_t)blen, LWS_WRITE_HTTP_FINAL);
+    return 1;
+}
+
+/* Methods lws parses that nothing here serves: refused before any body is
+ * read (lws would otherwise route them as GETs). */
+static const enum lws_token_indexes unserved_methods[] = {WSI_TOKEN_PUT_URI, WSI_TOKEN_PATCH_URI, WSI_TOKEN_OPTIONS_URI};
+
+int net_http_filter(struct lws *wsi) {
+    for (size_t i = 0; i < sizeof unserved_methods / sizeof *unserved_methods; i++)
+        if (lws_hdr_total_length(wsi, unserved_methods[i]) > 0)
+            return refuse_now(wsi, 405, "bad_request", "this method is not supported");
+    /* Where a body ends must be beyond doubt: a proxy in front that reads it
+     * otherwise would hide a second request in it (request smuggling). */
+    if (lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_TRANSFER_ENCODING) > 0)
+        return refuse_now(wsi, 400, "bad_request", "Transfer-Encoding is not supported: send a Content-Length");
+    if (lws_hdr_fragment_length(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH, 1) > 0)
+        return refuse_now(wsi, 400, "bad_request", "more than one Content-Length");
+    return 0;
+}
+
 int net_http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len) {
     net_http *h = user;
     net_server *n = server_of(wsi);
     switch (reason) {
+    case LWS_CALLBACK_FILTER_HTTP_CONNECTION:
+        return net_http_filter(wsi);
+    case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
+        return net_ws_confirm_upgrade(wsi, in);
     case LWS_CALLBACK_HTTP:
         return start(wsi, n, h);
     case LWS_CALLBACK_HTTP_BODY:

@@ -5,6 +5,7 @@
 #include <libwebsockets.h>
 #include <signal.h>
 
+#include "core/peers.h"
 #include "net/net.h"
 
 /* What a slot names. */
@@ -26,6 +27,7 @@ struct net_conn {
     void *session;             /* the hub's */
     netmsg **q;                /* send queue ring */
     uint32_t qhead, qlen, qcap;
+    size_t qbytes;             /* bytes of the messages queued */
     char *rx;                  /* a message arriving in several pieces */
     size_t rxlen, rxcap;
     bool rx_too_large;         /* the message being received is over the limit */
@@ -36,6 +38,8 @@ struct net_conn {
     bool peer_closing;         /* the client sent a close frame: no more data frames */
     lws_usec_t ping_at;        /* when a keepalive ping went out unanswered (0: none) */
     lws_usec_t last_rx;        /* when the client last sent a frame (data or pong) */
+    lws_usec_t opened_at;      /* when the upgrade finished */
+    bool admitted;             /* the layer above took it in (net_admit): no handshake deadline */
 };
 
 /* A response header the layer above added (net_http_header). */
@@ -95,6 +99,13 @@ struct net_server {
     net_turn_fn turn_fn[NET_TURN_HOOKS]; /* run at the end of each turn, before the flush */
     void *turn_arg[NET_TURN_HOOKS];
     size_t nturn;
+    const struct lws_protocol_vhost_options *headers; /* every response carries them (lws adds them to what it
+                                                         heads; a response with a policy of its own writes them) */
+    peers peers;               /* TCP connections open, per client address (net_admit.c) */
+    uint32_t accepting;        /* address key of the connection just accepted, until lws instantiates it (0: none) */
+    int fd_limit;              /* RLIMIT_NOFILE when the server started */
+    size_t refused[4];         /* connections refused since the last report, by net_refusal */
+    lws_usec_t refused_logged_at; /* when refusals were last reported */
 };
 
 uint64_t net_slot_add(net_server *n, net_slot_kind kind, void *ptr);
@@ -111,5 +122,27 @@ void net_flush(net_server *n);
 bool net_keepalive_start(net_server *n);
 void net_keepalive_stop(net_server *n);
 void net_keepalive_heard(net_conn *c);
+/* Close c now, whether or not it reads: its queue is dropped, a close frame
+ * is attempted, and the socket goes within a second anyway. */
+void net_drop(net_server *n, net_conn *c, int code);
+/* Admission (net_admit.c): lws' callbacks about every connection, delivered to
+ * protocols[0]. accepted: 0 lets it in; a refusal is answered and closed. */
+int net_admit_accepted(net_server *n, const struct lws_filter_network_conn_args *a);
+void net_admit_instantiated(net_server *n, struct lws *wsi);
+void net_admit_destroyed(net_server *n, struct lws *wsi);
+/* A socket lws would turn raw (CONNECT, or a request it cannot parse): refused. */
+int net_admit_raw(struct lws *wsi);
+/* LWS_CALLBACK_HTTP_CONFIRM_UPGRADE, whichever protocol the connection was
+ * bound to (a keep-alive connection's last request may have been the API's). */
+int net_ws_confirm_upgrade(struct lws *wsi, const char *to);
+/* LWS_CALLBACK_FILTER_HTTP_CONNECTION, likewise: a request whose framing is
+ * ambiguous, or of a method not served, is refused and its connection closed. */
+int net_http_filter(struct lws *wsi);
+/* Serve no file whose real path leaves web_root (net_static.c). */
+void net_static_guard(struct lws_context *ctx, const char *web_root);
+/* Tell the layer above of an error net answered itself (net_handlers.refused). */
+void net_refused(net_server *n, const char *code);
+/* What net_admit_accepted refused, counted for the report. */
+typedef enum { NET_REFUSED_FULL, NET_REFUSED_ADDRESS, NET_REFUSED_DESCRIPTORS, NET_REFUSED_MEMORY } net_refusal;
 
 #endif

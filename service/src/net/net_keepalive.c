@@ -1,5 +1,6 @@
 /* Keepalive: ping connections that have been silent, drop the ones that
- * stay silent.
+ * stay silent, and the ones never admitted (net_admit) within
+ * handshake_secs of their upgrade.
  *
  * lws can do this itself (retry_and_idle_policy), but in 4.1 every
  * connection then owns a timer in one sorted list, re-inserted by a walk
@@ -19,9 +20,17 @@ static void sweep(lws_sorted_usec_list_t *sul) {
     if (n->stopping) return;
     lws_usec_t now = lws_now_usecs();
     lws_usec_t ping_after = (lws_usec_t)n->cfg.ping_secs * LWS_US_PER_SEC;
+    lws_usec_t admit_within = (lws_usec_t)n->cfg.handshake_secs * LWS_US_PER_SEC;
     for (uint32_t i = 0; i < n->nslots; i++) {
         if (n->slots[i].kind != SLOT_WS) continue;
         net_conn *c = n->slots[i].ptr;
+        if (!c->admitted && now - c->opened_at > admit_within) {
+            /* Opened, never joined: it holds a descriptor and a slot for nothing. */
+            lwsl_info("connection %llx did not join in time, dropping it\n", (unsigned long long)c->id);
+            net_drop(n, c, 4408);
+            continue;
+        }
+        if (!ping_after) continue;
         if (c->ping_at) {
             if (now - c->ping_at > ping_after) {
                 /* No pong, nor anything else, for ping_secs after a ping: the
@@ -38,7 +47,6 @@ static void sweep(lws_sorted_usec_list_t *sul) {
 }
 
 bool net_keepalive_start(net_server *n) {
-    if (!n->cfg.ping_secs) return true;
     /* One ping frame for everyone, already framed: FIN, opcode 9, and a
      * payload, because lws 4.1 does not tell us of a pong without one. */
     netmsg *m = malloc(sizeof *m);

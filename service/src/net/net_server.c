@@ -1,5 +1,7 @@
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <sys/resource.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
@@ -37,6 +39,32 @@ static const struct lws_protocol_vhost_options mime_webmanifest = {&mime_map, NU
 static const struct lws_protocol_vhost_options mime_mjs = {&mime_webmanifest, NULL, ".mjs", "text/javascript"};
 static const struct lws_protocol_vhost_options mime_md = {&mime_mjs, NULL, ".md", "text/markdown; charset=utf-8"};
 
+/* The headers of lws' HEADERS_SECURITY_BEST_PRACTICES_ENFORCE option, but
+ * WebSockets only to this server: 'self' covers ws: and wss: of the page's
+ * own host and port (CSP Level 3, "connect-src"). And HSTS with TLS. */
+static const struct lws_protocol_vhost_options header_csp = {
+    NULL, NULL, "content-security-policy:",
+    "default-src 'none'; img-src 'self' data: ; script-src 'self'; font-src 'self'; style-src 'self'; "
+    "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self';"};
+static const struct lws_protocol_vhost_options header_nosniff = {&header_csp, NULL, "x-content-type-options:", "nosniff"};
+static const struct lws_protocol_vhost_options header_frames = {&header_nosniff, NULL, "x-frame-options:", "deny"};
+static const struct lws_protocol_vhost_options header_referrer = {&header_frames, NULL, "referrer-policy:", "no-referrer"};
+static const struct lws_protocol_vhost_options header_hsts = {&header_referrer, NULL, "strict-transport-security:",
+                                                              "max-age=31536000"};
+
+/* Without a limit of its own, a process may hold (descriptors - 32) / 2
+ * connections: a connection may hold two (its socket, a file being served),
+ * and the rest is Redis, io_uring, the listening socket, stdio. */
+static size_t default_max_connections(int fd_limit) {
+    return fd_limit > 34 ? (size_t)(fd_limit - 32) / 2 : 1;
+}
+
+static int descriptor_limit(void) {
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > INT_MAX) return 0;
+    return (int)rl.rlim_cur;
+}
+
 static const struct lws_extension extensions[] = {
     {"permessage-deflate", lws_extension_callback_pm_deflate, "permessage-deflate; client_no_context_takeover"},
     {NULL, NULL, NULL},
@@ -69,8 +97,21 @@ net_server *net_new(const net_config *cfg) {
     info.protocols = n->protocols;
     info.mounts = &m_root;
     info.vhost_name = "default";
-    info.options = LWS_SERVER_OPTION_VALIDATE_UTF8 | LWS_SERVER_OPTION_HTTP_HEADERS_SECURITY_BEST_PRACTICES_ENFORCE |
-                   LWS_SERVER_OPTION_DISABLE_IPV6;
+    info.options = LWS_SERVER_OPTION_VALIDATE_UTF8 | LWS_SERVER_OPTION_DISABLE_IPV6;
+    n->headers = cfg->tls_cert ? &header_hsts : &header_referrer;
+    info.headers = n->headers;
+    /* Whole request headers (and a body) within this time, else closed
+     * (slowloris); a WebSocket must also be admitted within it (the sweep). */
+    info.timeout_secs = (unsigned int)cfg->handshake_secs;
+    if (cfg->tls_cert) {
+        info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+        info.ssl_cert_filepath = cfg->tls_cert;
+        info.ssl_private_key_filepath = cfg->tls_key;
+        info.alpn = "http/1.1"; /* not h2: WebSockets and the API are HTTP/1.1 here */
+    }
+    n->fd_limit = descriptor_limit();
+    if (!n->cfg.max_connections) n->cfg.max_connections = default_max_connections(n->fd_limit);
+    peers_init(&n->peers, n->cfg.max_connections, n->cfg.max_per_ip);
     if (cfg->deflate) info.extensions = extensions;
     info.user = n;
     /* No keepalive timers from lws: net_keepalive.c does it. Without a policy
@@ -83,6 +124,9 @@ net_server *net_new(const net_config *cfg) {
         net_free(n);
         return NULL;
     }
+    net_static_guard(n->ctx, cfg->web_root);
+    lwsl_notice("at most %zu connections, %zu per address; %d s to send request headers or to join%s\n",
+                n->cfg.max_connections, n->cfg.max_per_ip, cfg->handshake_secs, cfg->tls_cert ? "; TLS on" : "");
     const char *why = "turned off";
     if (cfg->io_uring) n->batch = net_batch_new(256, &why);
     if (n->batch) lwsl_notice("writes batched with io_uring\n");
@@ -105,6 +149,10 @@ void net_set_handlers(net_server *n, const net_handlers *h, void *user) {
 void net_stop(net_server *n) {
     n->stop = 1;
     lws_cancel_service(n->ctx);
+}
+
+void net_refused(net_server *n, const char *code) {
+    if (n->on.refused) n->on.refused(n->user, code);
 }
 
 bool net_on_turn(net_server *n, net_turn_fn fn, void *arg) {
@@ -152,6 +200,7 @@ void net_free(net_server *n) {
     free(n->flush_conns);
     free(n->flush_iov);
     free(n->protocols);
+    peers_free(&n->peers);
     free(n);
 }
 

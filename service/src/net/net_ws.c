@@ -1,6 +1,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "net/net_batch.h"
 #include "net/net_internal.h"
@@ -35,14 +36,18 @@ static void mark_dirty(net_server *n, net_conn *c) {
 bool net_send(net_server *n, uint64_t id, netmsg *m) {
     net_conn *c = net_slot_get(n, id, SLOT_WS);
     if (!c || c->close_code) return false;
+    /* A client that does not read cannot hold the server's memory hostage.
+     * One message alone always goes (a big welcome), or a client could never
+     * join. */
+    bool over = c->qlen && (c->qbytes + m->len > n->cfg.max_queue_bytes || c->qlen >= n->cfg.max_queue);
+    if (over) {
+        lwsl_notice("connection %llx is too slow (%u messages, %zu bytes queued), dropping it\n",
+                    (unsigned long long)id, c->qlen, c->qbytes);
+        n->counted.queue_drops++;
+        net_drop(n, c, 1008);
+        return false;
+    }
     if (c->qlen == c->qcap) {
-        if (c->qcap >= n->cfg.max_queue) {
-            /* A client that does not read cannot hold the server's memory hostage. */
-            lwsl_notice("connection %llx is too slow, closing it\n", (unsigned long long)id);
-            n->counted.queue_drops++;
-            net_close(n, id, 1008, "too slow: messages were not read");
-            return false;
-        }
         uint32_t cap = c->qcap ? c->qcap * 2 : 4;
         netmsg **q = malloc(cap * sizeof *q);
         if (!q) return false;
@@ -54,6 +59,7 @@ bool net_send(net_server *n, uint64_t id, netmsg *m) {
     }
     c->q[(c->qhead + c->qlen) % c->qcap] = m;
     c->qlen++;
+    c->qbytes += m->len;
     m->refs++;
     mark_dirty(n, c);
     return true;
@@ -84,6 +90,31 @@ void net_close(net_server *n, uint64_t id, int code, const char *reason) {
     lws_callback_on_writable(c->wsi);
 }
 
+void net_admit(net_server *n, uint64_t id) {
+    net_conn *c = net_slot_get(n, id, SLOT_WS);
+    if (c) c->admitted = true;
+}
+
+bool net_ws_peer(net_server *n, uint64_t id, char *buf, size_t len) {
+    net_conn *c = net_slot_get(n, id, SLOT_WS);
+    char ip[NET_PEER_MAX];
+    if (!c || !lws_get_peer_simple(c->wsi, ip, sizeof ip) || !ip[0] || strlen(ip) >= len) return false;
+    memcpy(buf, ip, strlen(ip) + 1);
+    return true;
+}
+
+static void queue_clear(net_conn *c);
+
+void net_drop(net_server *n, net_conn *c, int code) {
+    if (c->close_code && !c->qlen) return; /* dropped already */
+    queue_clear(c);
+    c->close_code = code;
+    lws_callback_on_writable(c->wsi); /* the close frame, if the socket takes it */
+    /* A client that does not read never makes the socket writable again. */
+    lws_set_timeout(c->wsi, PENDING_TIMEOUT_USER_OK, 1);
+    (void)n;
+}
+
 void net_close_all(net_server *n, int code, const char *reason) {
     for (uint32_t i = 0; i < n->nslots; i++)
         if (n->slots[i].kind == SLOT_WS) net_close(n, n->slots[i].id, code, reason);
@@ -94,17 +125,23 @@ static const char *close_reason(int code) {
     case 1001: return "server shutting down";
     case 1008: return "too slow: messages were not read";
     case 1013: return "server is full";
+    case 4408: return "did not join in time";
     default: return "";
     }
 }
 
-static void conn_free(net_conn *c) {
+static void queue_clear(net_conn *c) {
     for (uint32_t i = 0; i < c->qlen; i++) netmsg_unref(c->q[(c->qhead + i) % c->qcap]);
     free(c->q);
-    free(c->rx);
     c->q = NULL;
+    c->qlen = c->qcap = c->qhead = 0;
+    c->qbytes = 0;
+}
+
+static void conn_free(net_conn *c) {
+    queue_clear(c);
+    free(c->rx);
     c->rx = NULL;
-    c->qlen = c->qcap = 0;
 }
 
 /* Only /ws upgrades, and none once the server is stopping. */
@@ -117,6 +154,37 @@ static int filter(struct lws *wsi, net_server *n) {
     if (strcmp(uri, "/ws") != 0) return 1;
     if (n->stopping) return 1;
     return 0;
+}
+
+/* Whether a browser page may open a WebSocket here: a page of the server's
+ * own origin (the Origin's host is the Host the request went to) or of an
+ * --allowed-origin. Without an Origin the client is not a page (browsers
+ * always send one): its requests carry no one else's credentials. */
+static bool origin_allowed(struct lws *wsi, const net_server *n) {
+    char origin[256], host[256];
+    if (lws_hdr_total_length(wsi, WSI_TOKEN_ORIGIN) <= 0) return true;
+    if (lws_hdr_copy(wsi, origin, sizeof origin, WSI_TOKEN_ORIGIN) <= 0) return false;
+    for (size_t i = 0; i < n->cfg.nallowed_origins; i++)
+        if (strcasecmp(origin, n->cfg.allowed_origins[i]) == 0) return true;
+    const char *authority = strstr(origin, "://");
+    if (!authority || lws_hdr_copy(wsi, host, sizeof host, WSI_TOKEN_HOST) <= 0) return false;
+    return strcasecmp(authority + 3, host) == 0;
+}
+
+/* Before lws answers an upgrade (to `to`: lws also knows h2c, never wanted
+ * here): refused ones get a status, not a bare close (filter() below is the
+ * second line). 1: answered, 0: go on. */
+int net_ws_confirm_upgrade(struct lws *wsi, const char *to) {
+    net_server *n = server_of(wsi);
+    int status = 0;
+    const char *why = NULL;
+    if (!to || strcasecmp(to, "websocket") != 0) status = 400, why = "only WebSocket upgrades"; /* not h2c */
+    else if (filter(wsi, n) && !n->stopping) status = 404, why = "WebSockets are served on /ws only";
+    else if (n->stopping) status = 503, why = "the server is shutting down";
+    else if (!origin_allowed(wsi, n)) status = 403, why = "pages of this origin may not connect";
+    if (!status) return 0;
+    if (status == 403) lwsl_info("refused a WebSocket from a page of another origin\n");
+    return lws_return_http_status(wsi, (unsigned int)status, why) ? -1 : 1;
 }
 
 static void deliver(net_server *n, net_conn *c, const char *data, size_t len) {
@@ -210,6 +278,7 @@ static netmsg *pop(net_conn *c) {
     netmsg *m = c->q[c->qhead];
     c->qhead = (c->qhead + 1) % c->qcap;
     c->qlen--;
+    c->qbytes -= m->len;
     return m;
 }
 
@@ -272,9 +341,9 @@ static void queue_drained(net_conn *c) {
 
 static int writeable(struct lws *wsi, net_conn *c) {
     net_server *n = server_of(wsi);
-    if (n->cfg.deflate) {
-        /* lws compresses each message itself and may need several
-         * writeable turns for one: one message per turn. */
+    if (n->cfg.deflate || lws_is_ssl(wsi)) {
+        /* lws compresses (or encrypts) each message itself and may need
+         * several writeable turns for one: one message per turn. */
         if (c->qlen) {
             netmsg *m = pop(c);
             int wrote = lws_write(wsi, (unsigned char *)m->buf + LWS_PRE, m->len,
@@ -377,6 +446,20 @@ int net_ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
     net_conn *c = user;
     net_server *n = server_of(wsi);
     switch (reason) {
+    case LWS_CALLBACK_FILTER_NETWORK_CONNECTION:
+        return net_admit_accepted(n, user);
+    case LWS_CALLBACK_SERVER_NEW_CLIENT_INSTANTIATED:
+        net_admit_instantiated(n, wsi);
+        return 0;
+    case LWS_CALLBACK_WSI_DESTROY:
+        net_admit_destroyed(n, wsi);
+        return 0;
+    case LWS_CALLBACK_RAW_ADOPT:
+        return net_admit_raw(wsi);
+    case LWS_CALLBACK_FILTER_HTTP_CONNECTION:
+        return net_http_filter(wsi);
+    case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
+        return net_ws_confirm_upgrade(wsi, in);
     case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
         return filter(wsi, n);
     case LWS_CALLBACK_ESTABLISHED:
@@ -392,6 +475,7 @@ int net_ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
         }
         n->nconns++;
         net_keepalive_heard(c);
+        c->opened_at = c->last_rx;
         /* lws keeps the handshake's header table (4 KiB) for the life of the
          * connection unless told otherwise; nothing reads it after this. */
         lws_http_headers_detach(wsi);
