@@ -419,6 +419,14 @@ int64_t op_walk(js_span op, pend *p)
     return delta;
 }
 
+size_t typed_text_start(void)
+{
+    size_t i = (size_t)(rnd() % (sizeof TEXT - 1));
+    while (((unsigned char)TEXT[i] & 0xC0) == 0x80)
+        i++;
+    return i;
+}
+
 size_t next_char(size_t *textpos, char *out)
 {
     const unsigned char *u = (const unsigned char *)TEXT;
@@ -1540,9 +1548,7 @@ int main(int argc, char **argv)
     for (int i = 0; i < NT; i++) {
         T[i].c = &C[i];
         T[i].q = xcalloc((size_t)O.inflight, sizeof *T[i].q);
-        T[i].textpos = (size_t)(rnd() % (sizeof TEXT - 1));
-        while (((unsigned char)TEXT[T[i].textpos] & 0xC0) == 0x80)
-            T[i].textpos++;
+        T[i].textpos = typed_text_start();
         C[i].t = &T[i];
         workshop *w = &W[C[i].wk];
         T[i].wlocal = w->ntypers++;

@@ -37,6 +37,8 @@ long proc_rss_kb(int pid);      /* VmRSS of /proc/PID/status, kB; -1 if unreadab
 /* Walk a received op: returns its length delta in code points and moves the
  * op in flight p (if any) over it as the server will; INT64_MIN if malformed. */
 int64_t op_walk(js_span op, pend *p);
+/* A random place in the typed text, at the first byte of a character. */
+size_t typed_text_start(void);
 /* The next character of the typed text from *textpos, as JSON string content
  * (a newline is written "\n"); returns its length in bytes (at most 4). */
 size_t next_char(size_t *textpos, char *out);

@@ -1507,7 +1507,7 @@ static void setup(void)
         c->wk = i % MO->workshops;
         c->ws.fd = -1;
         c->role = i < MO->workshops ? MR_FACIL : i < MO->workshops + MO->typers ? MR_TYPER : MR_READER;
-        c->textpos = (size_t)(rnd() % 200);
+        c->textpos = typed_text_start();
         c->vpoll = -1;
         c->next_tick = now + rnd() % interval;
         XW[c->wk].nmembers++;
