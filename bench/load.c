@@ -10,6 +10,9 @@
  *   idle        N joined connections held for D seconds; server RSS per connection.
  *   trace       replay a sequential editing trace through one client and
  *               check the final text byte for byte; ops/s.
+ *   mixed       the soak: typing, leaves and resumes, polls with votes,
+ *               history reads, then every client's text, every acked op and
+ *               ballot checked against the server and Redis (mixed.c).
  */
 #define _GNU_SOURCE
 #include "hist.h"

@@ -39,11 +39,21 @@ if [ -z "${NO_BUILD:-}" ]; then
     cmake --build "$BUILD_DIR" --target atelier atelier-load -j2 >/dev/null
 fi
 
+port_free() {
+    ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+}
+
 redis_start() {
+    # Never talk to someone else's Redis: redis-cli would get its PONG.
+    if ! port_free "$RPORT"; then
+        echo "port $RPORT is in use: choose another SOAK_REDIS_PORT" >&2
+        exit 2
+    fi
     redis-server --port "$RPORT" --bind 127.0.0.1 --dir "$OUT/redis" --appendonly yes --appendfsync everysec \
         --save '' --logfile "$OUT/redis/redis.log" &
     RP=$!
     for _ in $(seq 100); do
+        kill -0 "$RP" 2>/dev/null || break
         [ "$(redis-cli -p "$RPORT" ping 2>/dev/null)" = PONG ] && return 0
         sleep 0.1
     done
@@ -53,6 +63,10 @@ redis_start() {
 
 SERVER_N=0
 server_start() {
+    if ! port_free "$SPORT"; then
+        echo "port $SPORT is in use: choose another SOAK_SERVER_PORT" >&2
+        exit 2
+    fi
     SERVER_N=$((SERVER_N + 1))
     local wrap=()
     if [ -n "$SERVER_WRAP" ]; then
@@ -64,6 +78,7 @@ server_start() {
     SP=$!
     echo "$SP" >"$OUT/server.pid"
     for _ in $(seq 600); do
+        kill -0 "$SP" 2>/dev/null || break
         curl -sf "http://127.0.0.1:$SPORT/healthz" >/dev/null 2>&1 && return 0
         sleep 0.1
     done
@@ -147,7 +162,8 @@ SP=
         echo
         for f in "$OUT"/valgrind-*.log; do
             echo "$(basename "$f"): $(grep -h 'ERROR SUMMARY' "$f" | tail -1 | sed 's/^==[0-9]*== //')"
-            grep -h -E 'definitely lost|indirectly lost|possibly lost' "$f" | sed 's/^==[0-9]*== /    /' || true
+            grep -h -E 'in use at exit|All heap blocks|definitely lost|indirectly lost|possibly lost' "$f" |
+                sed 's/^==[0-9]*== /    /' || true
         done
     fi
     echo
