@@ -148,13 +148,13 @@ SP=
     echo '```'
     echo
     echo '```'
-    grep -v '^RSS ' "$OUT/load.out" || true
+    grep -av '^RSS ' "$OUT/load.out" || true
     echo '```'
     echo
     echo "RSS (kB, every 5 s; one line a minute):"
     echo
     echo '```'
-    grep '^RSS ' "$OUT/load.out" | awk 'NR % 12 == 1' || true
+    grep -a '^RSS ' "$OUT/load.out" | awk 'NR % 12 == 1' || true
     echo '```'
     echo
     echo "Server log lines by level: $(cat "$OUT"/server-*.log | awk '{print $3}' | sort | uniq -c | tr '\n' ' ')"
