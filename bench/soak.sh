@@ -23,6 +23,12 @@
 # Everything (Redis, the server, the tool) runs at the niceness this script
 # was started with: run it with `nice` on a shared machine, and the three
 # keep the same priority relative to each other.
+#
+# The whole script is one { } block: bash reads it all before running it, so
+# editing this file while a soak runs does not change the running one (bash
+# reads a plain script as it goes, and an edit made a running soak execute
+# shifted lines).
+{
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 SECS=${1:-1800}
@@ -176,3 +182,4 @@ SP=
 cat "$OUT/report.md"
 if [ "$VALGRIND_RC" = 99 ]; then exit 99; fi
 exit "$LRC"
+}
