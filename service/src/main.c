@@ -26,6 +26,7 @@ typedef struct settings {
     long window;
     long window_bytes;
     long max_rooms;
+    long room_linger_secs;     /* a room nobody is connected to stays loaded this long */
     long snapshot_every;
     long max_queue;
     int ping_secs;
@@ -74,6 +75,8 @@ static void usage(FILE *f) {
             "                        [ATELIER_WINDOW_BYTES] (default 4194304)\n"
             "  --max-rooms N         workshops in memory at once; a join to another one is refused (unavailable)\n"
             "                        [ATELIER_MAX_ROOMS] (default 10000)\n"
+            "  --room-linger-secs N  a workshop nobody is connected to stays in memory N seconds more, so that a\n"
+            "                        page reloaded joins at once; 0 unloads it at once [ATELIER_ROOM_LINGER_SECS] (default 5)\n"
             "  --snapshot-every N    revisions between snapshots [ATELIER_SNAPSHOT_EVERY] (default 200)\n"
             "  --max-queue N         messages queued to a slow client before it is dropped [ATELIER_MAX_QUEUE] (default 4096)\n"
             "  --max-queue-bytes N   bytes queued to a client before it is dropped, whether it reads or not\n"
@@ -138,7 +141,7 @@ static const char *env_or(const char *name, const char *def) {
     return v && *v ? v : def;
 }
 
-enum { O_LISTEN = 1, O_PORT, O_REDIS, O_WEB_ROOT, O_LOG, O_MAXMSG, O_RATE, O_BURST, O_WINDOW, O_WINDOW_BYTES, O_MAX_ROOMS, O_SNAP, O_QUEUE, O_PING, O_PRESENCE, O_HOLD, O_DEFLATE, O_URING,
+enum { O_LISTEN = 1, O_PORT, O_REDIS, O_WEB_ROOT, O_LOG, O_MAXMSG, O_RATE, O_BURST, O_WINDOW, O_WINDOW_BYTES, O_MAX_ROOMS, O_ROOM_LINGER, O_SNAP, O_QUEUE, O_PING, O_PRESENCE, O_HOLD, O_DEFLATE, O_URING,
        O_CREATE_TOKEN, O_CREATE_RATE, O_METRICS_TOKEN, O_RETENTION_DAYS, O_RETENTION_SECS,
        O_QBYTES, O_MAXCONN, O_PERIP, O_HANDSHAKE, O_JOINRATE, O_CERT, O_KEY, O_ORIGIN, O_HELP };
 
@@ -195,6 +198,7 @@ static int configure(int argc, char **argv, settings *s) {
     v[O_WINDOW] = env_or("ATELIER_WINDOW", "1000");
     v[O_WINDOW_BYTES] = env_or("ATELIER_WINDOW_BYTES", "4194304");
     v[O_MAX_ROOMS] = env_or("ATELIER_MAX_ROOMS", "10000");
+    v[O_ROOM_LINGER] = env_or("ATELIER_ROOM_LINGER_SECS", "5");
     v[O_SNAP] = env_or("ATELIER_SNAPSHOT_EVERY", "200");
     v[O_QUEUE] = env_or("ATELIER_MAX_QUEUE", "4096");
     v[O_PING] = env_or("ATELIER_PING_SECS", "30");
@@ -226,6 +230,7 @@ static int configure(int argc, char **argv, settings *s) {
         {"max-queue", required_argument, NULL, O_QUEUE}, {"ping-secs", required_argument, NULL, O_PING},
         {"presence-secs", required_argument, NULL, O_PRESENCE},
         {"window-bytes", required_argument, NULL, O_WINDOW_BYTES}, {"max-rooms", required_argument, NULL, O_MAX_ROOMS},
+        {"room-linger-secs", required_argument, NULL, O_ROOM_LINGER},
         {"hold-us", required_argument, NULL, O_HOLD},
         {"deflate", no_argument, NULL, O_DEFLATE},       {"no-io-uring", no_argument, NULL, O_URING},
         {"create-token", required_argument, NULL, O_CREATE_TOKEN},
@@ -263,7 +268,7 @@ static int configure(int argc, char **argv, settings *s) {
         fprintf(stderr, "atelier: unexpected argument '%s'\n", argv[optind]);
         return 2;
     }
-    long port, maxmsg, rate, burst, window, window_bytes, max_rooms, snap, queue, ping, presence, hold, create_rate, days,
+    long port, maxmsg, rate, burst, window, window_bytes, max_rooms, linger, snap, queue, ping, presence, hold, create_rate, days,
         secs = 0, qbytes, maxconn, perip, handshake, joinrate;
     const char *bad = NULL;
     if (!parse_long(v[O_PORT], 1, 65535, &port)) bad = "port";
@@ -273,6 +278,7 @@ static int configure(int argc, char **argv, settings *s) {
     else if (!parse_long(v[O_WINDOW], 1, 1000000, &window)) bad = "window";
     else if (!parse_long(v[O_WINDOW_BYTES], 65536, 1L << 30, &window_bytes)) bad = "window-bytes";
     else if (!parse_long(v[O_MAX_ROOMS], 1, 10000000, &max_rooms)) bad = "max-rooms";
+    else if (!parse_long(v[O_ROOM_LINGER], 0, 3600, &linger)) bad = "room-linger-secs";
     else if (!parse_long(v[O_SNAP], 1, 100000000, &snap)) bad = "snapshot-every";
     else if (!parse_long(v[O_QUEUE], 16, 10000000, &queue)) bad = "max-queue";
     else if (!parse_long(v[O_PING], 0, 3600, &ping)) bad = "ping-secs";
@@ -304,7 +310,7 @@ static int configure(int argc, char **argv, settings *s) {
     redis_url redis = s->redis;
     *s = (settings){.listen = v[O_LISTEN], .port = (int)port, .redis = redis, .web_root = v[O_WEB_ROOT],
                     .log_level = v[O_LOG], .max_message = maxmsg, .rate = (double)rate, .burst = (double)burst,
-                    .window = window, .window_bytes = window_bytes, .max_rooms = max_rooms, .snapshot_every = snap, .max_queue = queue, .ping_secs = (int)ping,
+                    .window = window, .window_bytes = window_bytes, .max_rooms = max_rooms, .room_linger_secs = linger, .snapshot_every = snap, .max_queue = queue, .ping_secs = (int)ping,
                     .presence_secs = (int)presence, .hold_us = hold,
                     .deflate = strcmp(v[O_DEFLATE], "1") == 0 || strcmp(v[O_DEFLATE], "true") == 0,
                     .io_uring = strcmp(v[O_URING], "0") != 0 && strcmp(v[O_URING], "false") != 0,
@@ -347,6 +353,7 @@ int main(int argc, char **argv) {
         return 1;
     }
     hub_config hc = {.window = (size_t)s.window, .window_bytes = (size_t)s.window_bytes, .max_rooms = (size_t)s.max_rooms,
+                     .room_linger_us = (int64_t)s.room_linger_secs * 1000000,
                      .rate = s.rate, .burst = s.burst,
                      .snapshot_every = s.snapshot_every, .batch_max = 256, .presence_secs = s.presence_secs,
                      .hold_us = s.hold_us, .create_token = s.create_token,

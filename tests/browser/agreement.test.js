@@ -10,6 +10,8 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { ROOT, artifact, launchBrowser, openPage } from './harness.js';
 import { setupFile, axe, badTypography, until, PHONE, NNBSP } from './i12.js';
+
+const NBSP = '\u00a0';
 import { join, connected, statement, typeAt, noProblems, person } from './helpers.js';
 
 const env = await setupFile();
@@ -202,4 +204,109 @@ test('endorsing from a page served over plain http to another machine (no Web Cr
   await typeAt(w.fac, ' Le dimanche aussi.', { after: 'sportifs.' });
   await jean.locator('.signoff-row[data-org="Banque Solidaire"] .badge-changed').waitFor();
   noProblems(w.fac, jean);
+});
+
+test('a poll only representatives answer: set in the form, kept on edit, said on every card; the others see their organisation\'s answer; rights follow a role at once (fr, en, phone)', async (t) => {
+  const QUESTION = `Votre organisation s'engage-t-elle sur ce résultat${NNBSP}?`;
+  const w = await env.workshop(t, { text: `Quoi${NNBSP}?\n` });
+  const jean = await env.guest(t, w, 'Jean', 'Banque Solidaire');
+  const ines = await env.guest(t, w, 'Inès', 'Banque Solidaire', { viewport: PHONE });
+  const card = (page) => page.locator('.poll-card', { has: page.locator('.poll-question', { hasText: QUESTION }) });
+
+  // The facilitator writes it: the choice appears under "each organisation" only.
+  await w.fac.locator('#poll-new-toggle').click();
+  await w.fac.locator('#poll-blank').click();
+  const form = w.fac.locator('.poll-form');
+  const repsOnly = form.getByRole('checkbox', { name: /^Seul·es les représentant·es répondent pour leur organisation/ });
+  assert.equal(await repsOnly.isHidden(), true, 'not offered while each person answers');
+  await form.locator('textarea[name="question"]').fill(QUESTION);
+  await form.locator('.choice-input').nth(0).fill('Oui, pleinement');
+  await form.locator('.choice-input').nth(1).fill('Pas encore');
+  await form.getByRole('radio', { name: /^Chaque organisation/ }).check();
+  await repsOnly.check();
+  await axe(w.fac, 'the poll form with "only representatives"');
+  assert.deepEqual(await badTypography(w.fac), []);
+  await form.screenshot({ path: artifact('reps-poll-form-fr.png') });
+  await form.locator('[data-action="save"]').click();
+  await card(w.fac).locator('.poll-reps', { hasText: 'Représentant·es seulement' }).waitFor();
+  // Kept when the draft is edited.
+  await card(w.fac).locator('[data-action="edit"]').click();
+  assert.equal(await card(w.fac).getByRole('checkbox', { name: /^Seul·es les représentant·es/ }).isChecked(), true, 'kept on edit');
+  await card(w.fac).locator('[data-action="cancel"]').click();
+  await card(w.fac).locator('[data-action="open"]').click();
+
+  // Nobody at Banque Solidaire represents it yet: everyone reads the question, nobody can pick.
+  const NOTE = 'Seul·e un·e représentant·e de votre organisation peut répondre.';
+  for (const [page, who] of [[jean, 'Jean'], [ines, 'Inès'], [w.fac, 'the facilitator']]) {
+    await card(page).locator('.reps-note', { hasText: NOTE }).waitFor();
+    await card(page).locator('.poll-reps').waitFor();
+    assert.equal(await card(page).locator('.ballot input').count(), 0, `${who}: no choice to pick`);
+  }
+  await card(ines).locator('.my-ballot', { hasText: 'Votre organisation n\'a pas encore répondu.' }).waitFor();
+
+  // Jean made representative: the choices at once, on his page only.
+  await person(w.fac, 'Jean').getByRole('button', { name: 'Désigner représentant·e' }).click();
+  await card(jean).locator('.ballot input').first().waitFor();
+  await card(jean).locator('.ballot .field-hint', { hasText: 'Vous répondez pour toute votre organisation' }).waitFor();
+  await card(jean).getByRole('radio', { name: 'Oui, pleinement' }).check();
+  await card(jean).locator('.set-by', { hasText: 'Réponse choisie par vous.' }).waitFor();
+  await card(jean).locator('.poll-status', { hasText: 'ses représentant·es peuvent la changer' }).waitFor();
+
+  // Inès (a phone) sees her organisation's answer and who gave it, still with nothing to pick.
+  await card(ines).locator('.my-ballot', { hasText: 'Oui, pleinement' }).waitFor();
+  await card(ines).locator('.set-by', { hasText: 'Réponse choisie par Jean.' }).waitFor();
+  await card(ines).locator('.preview-choices li.is-chosen', { hasText: 'Oui, pleinement' }).waitFor();
+  assert.equal(await card(ines).locator('.ballot input').count(), 0);
+  assert.equal(await card(ines).locator('.poll-status').textContent(), '', 'nothing said about a ballot she cannot give');
+  assert.equal(await card(w.fac).locator('.ballot input').count(), 0, 'a facilitator is never a representative');
+  await w.fac.locator('.poll-results', { hasText: 'Banque Solidaire' }).waitFor();
+  await axe(ines, 'a member who is not a representative, on a phone');
+  assert.deepEqual(await badTypography(ines), []);
+  await card(ines).scrollIntoViewIfNeeded();
+  await ines.screenshot({ path: artifact('reps-poll-phone-member-fr.png') });
+  await card(jean).screenshot({ path: artifact('reps-poll-representative-fr.png') });
+  await card(w.fac).screenshot({ path: artifact('reps-poll-facilitator-fr.png') });
+  await ines.locator('#lang-switch').click();
+  await card(ines).locator('.reps-note', { hasText: 'Only a representative of your organisation can answer.' }).waitFor();
+  await card(ines).locator('.poll-reps', { hasText: 'Representatives only' }).waitFor();
+  await card(ines).screenshot({ path: artifact('reps-poll-phone-member-en.png') });
+
+  // Jean a participant again: the choices go, his organisation's answer stays.
+  await person(w.fac, 'Jean').getByRole('button', { name: 'Redevenir participant·e' }).click();
+  await card(jean).locator('.reps-note', { hasText: NOTE }).waitFor();
+  assert.equal(await card(jean).locator('.ballot input').count(), 0);
+  await card(jean).locator('.my-ballot', { hasText: 'Oui, pleinement' }).waitFor();
+  noProblems(w.fac, jean, ines);
+});
+
+test('the join page: only the organisations of people taking part are offered, never an observer\'s or none; observers counted apart', async (t) => {
+  const w = await env.workshop(t, { text: `Quoi${NNBSP}?\n` });
+  await env.guest(t, w, 'Jean', 'Banque Solidaire');
+  await w.fac.locator('#share-toggle').click();
+  await w.fac.locator('#observer-create').click();
+  const link = await w.fac.locator('#observer-link').inputValue();
+  // Two observers: one for a funder, one with no organisation.
+  for (const [name, organisation] of [['Paul', 'Fondation du Rhône'], ['Odile', '']]) {
+    const obs = await env.page(t);
+    await obs.goto(link);
+    await obs.locator('#join-name').fill(name);
+    await obs.locator('#join-org').fill(organisation);
+    await obs.locator('#join-submit').click();
+    await connected(obs);
+  }
+  await w.fac.locator('#presence-count', { hasText: '2 observateur·rices' }).waitFor();
+
+  for (const [url, what] of [[w.invite, 'invite link'], [link, 'observer link']]) {
+    const page = await env.page(t, { viewport: PHONE });
+    await page.goto(url);
+    await page.locator('#join-present', { hasText: `2${NBSP}personnes participent déjà. 2${NBSP}observateur·rices suivent l'atelier.` }).waitFor();
+    const offered = await page.locator('#join-orgs option').evaluateAll((els) => els.map((e) => e.value));
+    assert.deepEqual(offered.sort(), ['Banque Solidaire', 'Ville de Lyon'], `${what}: suggestions`);
+    const chips = await page.locator('.chips .chip').allTextContents();
+    if (url === w.invite) assert.deepEqual(chips.sort(), ['Banque Solidaire', 'Ville de Lyon'], 'buttons');
+    else assert.deepEqual(chips, [], 'an observer joins no organisation: no buttons');
+    await axe(page, `the join page through the ${what}`);
+    assert.deepEqual(await badTypography(page), []);
+    await page.screenshot({ path: artifact(`join-${url === w.invite ? 'invite' : 'observer'}-phone-fr.png`), fullPage: true });
+  }
 });

@@ -28,6 +28,8 @@
 
 int fuzz_proto_one(const uint8_t *data, size_t size);
 int fuzz_ot_one(const uint8_t *data, size_t size);
+int fuzz_store_one(const uint8_t *data, size_t size);
+int fuzz_http_one(const uint8_t *data, size_t size);
 
 static inline bool fuzz_ops_equal(const ot_op *a, const ot_op *b) {
     if (a->n != b->n) return false;

@@ -307,7 +307,7 @@ describe('history: exports and deletion', { timeout: 120000 }, () => {
     const x = r.json;
     assert.ok(x, 'export json is not JSON');
     const meta = (await getJson(h.server.port, `/api/workshops/${w.id}`)).json;
-    assert.deepEqual(x.workshop, { id: w.id, title: TITLE, created: w.created, rev: meta.rev }, 'workshop');
+    assert.deepEqual(x.workshop, { id: w.id, title: TITLE, created: w.created, rev: meta.rev, deletes_at: meta.deletes_at }, 'workshop');
     const want = [run.fac, ...run.people].map((c) => ({ participant: c.participant.id, name: c.name, org: c.organisation, role: c.role }));
     assert.deepEqual([...x.participants].sort((a, b) => (a.participant < b.participant ? -1 : 1)), want.sort((a, b) => (a.participant < b.participant ? -1 : 1)), 'participants');
     const hist = await fetchAllHistory(h.server.port, w.id, { key: w.facilitator_key });

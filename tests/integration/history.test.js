@@ -29,9 +29,11 @@
 //   gives the last event at or before T and the text, presence and polls that
 //   the history up to it describes (both views);
 // * the public view never shows a draft's events, results while they were
-//   hidden, nor anything of a ballot beyond the poll and its results (no
-//   participant id anywhere in a poll event, no organisation of a voter); its
-//   events are the facilitator's minus the drafts'; the facilitator view
+//   hidden or the poll open, nor any vote (ballot, answer, upvote: their
+//   times next to arrivals would tell who chose what); no participant id
+//   anywhere in a poll event; its events are the facilitator's minus the
+//   drafts' and the votes; at checkpoints it shows the polls P saw, with
+//   the results P saw once a poll is closed; the facilitator view
 //   carries results for every non-draft poll event; a wrong key is 403;
 // * every page and state matches protocol/schema (history-page, workshop-state).
 // A first test checks the edges (before the creation, after the last event)
@@ -575,7 +577,15 @@ async function checkHistory(h, run, t) {
       }
       if (!same(cp.present.map((p) => p.participant).sort(), cp.presentP.map((p) => p.participant).sort())) bug(`${cp.label}: F and P disagree on presence`);
       comparePolls(bug, `${cp.label}: facilitator state?${q}`, sf.json.polls, cp.pollsF);
-      comparePolls(bug, `${cp.label}: public state?${q}`, sp.json.polls, cp.pollsP);
+      // The public view shows the polls P saw, their results only once closed
+      // (history.md, "Ballots in the public history"): then as P saw them.
+      const closedP = cp.pollsP.map((x) => ({ poll: x.poll, results: x.poll.state === 'closed' ? x.results : null }));
+      const gotP = (sp.json.polls || []).map((x) => ({ poll: x.poll, results: x.poll.state === 'closed' ? x.results : null }));
+      if (!same(gotP.map((x) => x.poll.id), closedP.map((x) => x.poll.id))) bug(`${cp.label}: public state?${q}: polls ${J(gotP.map((x) => x.poll.id))}; live ${J(closedP.map((x) => x.poll.id))}`);
+      for (const x of sp.json.polls || []) if (x.poll.state !== 'closed' && x.results !== null) bug(`${cp.label}: public state?${q}: results of ${x.poll.state} poll ${x.poll.id}`);
+      for (let i = 0; i < closedP.length && i < gotP.length; i++) {
+        if (closedP[i].poll.state === 'closed' && !same(gotP[i], closedP[i])) bug(`${cp.label}: public state?${q}: closed poll ${closedP[i].poll.id} is ${J(gotP[i])}; live ${J(closedP[i])}`);
+      }
     }
   }
 
@@ -619,23 +629,20 @@ async function checkHistory(h, run, t) {
     if (e.poll.state !== 'draft' && e.type !== 'poll_deleted' && (!e.results || e.results.poll !== e.poll.id)) bug(`facilitator view: ${e.type} event ${e.id} of a ${e.poll.state} poll has results ${J(e.results)}`);
   }
   const wasDraftEvent = (e) => POLL_EVENTS.has(e.type) && (e.poll.state === 'draft' || (e.type === 'poll_deleted' && !fById.has(`opened:${e.poll.id}`)));
-  const expectIds = events.filter((e) => !wasDraftEvent(e)).map((e) => e.id);
-  if (!same(pevents.map((e) => e.id), expectIds)) bug(`public history: ${pevents.length} events; expected the ${expectIds.length} non-draft events of the facilitator view`);
+  const expectIds = events.filter((e) => !wasDraftEvent(e) && !BALLOT_EVENTS.has(e.type)).map((e) => e.id);
+  if (!same(pevents.map((e) => e.id), expectIds)) bug(`public history: ${pevents.length} events; expected the ${expectIds.length} non-draft, non-vote events of the facilitator view`);
   for (const e of pevents) {
     const fe = fById.get(e.id);
     if (!POLL_EVENTS.has(e.type)) { if (!same(e, fe)) bug(`public ${e.type} event ${e.id} differs from the facilitator's`); continue; }
     const s = J(e);
     for (const pid of pids) if (s.includes(pid)) bug(`public view: ${e.type} event ${e.id} names participant ${pid}`);
     if (e.poll.state === 'draft') bug(`public view: event ${e.id} shows a draft`);
-    if (BALLOT_EVENTS.has(e.type)) {
-      const extra = Object.keys(e).filter((k) => !['id', 't', 'type', 'rev', 'poll', 'results'].includes(k));
-      if (extra.length) bug(`public view: ${e.type} event ${e.id} has fields ${J(extra)} (history.md: never the ballot, its voter or the voter's organisation)`);
-    }
+    if (BALLOT_EVENTS.has(e.type)) bug(`public view: ${e.type} event ${e.id} (history.md: votes are not in the public history)`);
     if (fe) {
       const extraF = Object.keys(fe).filter((k) => !['id', 't', 'type', 'rev', 'poll', 'results'].includes(k));
       if (BALLOT_EVENTS.has(fe.type) && extraF.length) bug(`facilitator view: ${fe.type} event ${fe.id} has fields ${J(extraF)}`);
     }
-    const visible = e.poll.results === 'live' || e.poll.results === 'revealed';
+    const visible = (e.poll.results === 'live' || e.poll.results === 'revealed') && e.poll.state === 'closed';
     if (e.type === 'poll_deleted') continue;
     if (!visible && e.results !== null) bug(`public view: ${e.type} event ${e.id} shows results of a poll whose results are ${e.poll.results}`);
     if (visible && (!fe || !same(e.results, fe.results))) bug(`public view: ${e.type} event ${e.id} results ${J(e.results)}; facilitator's ${J(fe && fe.results)}`);

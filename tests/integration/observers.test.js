@@ -18,49 +18,7 @@
 
 const { describe, test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
-const fs = require('node:fs');
-const path = require('node:path');
-const { Harness, REPO, waitUntil, fetchAllHistory, getJson, assertSchema } = require('./harness');
-
-// Every write, as an observer would send it; x holds the ids it names.
-const WRITES = {
-  op: (o) => ({ type: 'op', rev: o.rev, op: ['Piraté '] }),
-  cursor: (o) => ({ type: 'cursor', rev: o.rev, sel: [0, 0] }),
-  vote: (o, x) => ({ type: 'vote', poll: x.single, ballot: 0 }),
-  answer: (o, x) => ({ type: 'answer', poll: x.text, text: 'Une idée' }),
-  upvote: (o, x) => ({ type: 'upvote', poll: x.text, answer: x.answer }),
-  poll_create: () => ({ type: 'poll_create', kind: 'scale', question: 'Piraté ?' }),
-  poll_edit: (o, x) => ({ type: 'poll_edit', poll: x.single, kind: 'scale', question: 'Piraté ?' }),
-  poll_open: (o, x) => ({ type: 'poll_open', poll: x.single }),
-  poll_close: (o, x) => ({ type: 'poll_close', poll: x.single }),
-  poll_reopen: (o, x) => ({ type: 'poll_reopen', poll: x.single }),
-  poll_results: (o, x) => ({ type: 'poll_results', poll: x.single, visibility: 'revealed' }),
-  poll_delete: (o, x) => ({ type: 'poll_delete', poll: x.single }),
-  workshop_end: () => ({ type: 'workshop_end' }),
-  workshop_reopen: () => ({ type: 'workshop_reopen' }),
-  role_set: (o, x) => ({ type: 'role_set', participant: x.jean, role: 'representative' }),
-  representative_request: () => ({ type: 'representative_request' }),
-  representative_answer: (o, x) => ({ type: 'representative_answer', participant: x.jean, accept: true }),
-  observer_link: () => ({ type: 'observer_link', action: 'revoke' }),
-  agenda_set: () => ({ type: 'agenda_set', phases: [{ id: 'x', title: 'Piraté', minutes: 5 }] }),
-  phase_start: () => ({ type: 'phase_start', phase: 'why' }),
-  phase_next: () => ({ type: 'phase_next' }),
-  phase_pause: () => ({ type: 'phase_pause' }),
-  phase_resume: () => ({ type: 'phase_resume' }),
-  phase_extend: () => ({ type: 'phase_extend', minutes: 5 }),
-  signoff_call: () => ({ type: 'signoff_call' }),
-  signoff_close: () => ({ type: 'signoff_close' }),
-  endorse: (o) => ({ type: 'endorse', rev: o.rev, sha256: '0'.repeat(64) }),
-  decline: () => ({ type: 'decline', reason: 'Piraté' }),
-};
-
-// The client messages of protocol/schema (titled "TYPE (client to server…").
-function clientTypes() {
-  const dir = path.join(REPO, 'protocol', 'schema');
-  return fs.readdirSync(dir).filter((f) => f.endsWith('.json'))
-    .map((f) => JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')).title || '')
-    .map((t) => /^(\w+) \(client to server/.exec(t)).filter(Boolean).map((m) => m[1]);
-}
+const { Harness, waitUntil, fetchAllHistory, getJson, assertSchema, WRITES, clientTypes } = require('./harness');
 
 // What a refused write must not change.
 async function stored(h, w) {

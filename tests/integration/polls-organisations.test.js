@@ -340,25 +340,30 @@ describe('organisation answers, thresholds, translations (issue 12)', { timeout:
     const byOrg = ballots(fac, live).map((e) => [e.organisation.name, e.organisation.ballot, e.organisation.by.name, e.organisation.at === e.t || e.organisation.at <= e.t]);
     assert.deepEqual(byOrg, [['Ville', 0, 'Awa', true], ['Ville', 1, 'Jean', true], ['Banque', 1, 'Béa', true]]);
     assert.deepEqual(ballots(fac, live)[1].organisation.by, { participant: jean.participant.id, name: 'Jean' });
-    assert.deepEqual(ballots(pub, live).map((e) => e.organisation.by.name), ['Awa', 'Jean', 'Béa'], 'live results: the public view shows the answers too');
-    const hiddenPub = ballots(pub, hidden)[0];
-    assert.deepEqual([hiddenPub.results, 'organisation' in hiddenPub], [null, false], 'hidden results: neither the answer nor who gave it');
+    // The public history has no votes (history.md, "Ballots in the public
+    // history"): the answers show in the results once the poll is closed.
+    assert.deepEqual(pub.filter((e) => e.type === 'ballot'), [], 'ballot events in the public view');
     assert.equal(ballots(fac, hidden)[0].organisation.by.name, 'Awa', 'the facilitator sees it');
-    for (const e of [...ballots(fac, people), ...ballots(pub, people)]) {
+    for (const e of ballots(fac, people)) {
       assert.deepEqual(Object.keys(e).sort(), ['id', 'poll', 'results', 'rev', 't', 'type'], `a person's ballot event: ${J(e).slice(0, 200)}`);
       assert.ok(![awa, jean, bea].some((c) => J(e).includes(c.participant.id)), 'names no participant');
     }
     assert.deepEqual(ballots(fac, people).pop().results.organisations, [{ name: 'Ville', respondents: 2, counts: [2, 0] }], 'threshold 2 in the history');
 
-    // The state at Awa's vote, then at Jean's: Ville's answer and who gave it then.
-    const at = async (t) => (await getJson(h.server.port, `/api/workshops/${w.id}/state?at=${t}`)).json.polls.find((p) => p.poll.id === live).results;
+    // The state at Awa's vote, then at Jean's: Ville's answer and who gave it
+    // then (the facilitator's view; the public one shows no results while open).
+    const at = async (t, key) => (await getJson(h.server.port, `/api/workshops/${w.id}/state?at=${t}`, { key })).json.polls.find((p) => p.poll.id === live).results;
     const t1 = ballots(fac, live)[0].t;
     const t2 = ballots(fac, live)[1].t;
-    assert.deepEqual((await at(t1)).organisations.map((o) => [o.name, o.counts, o.by, o.at]), [['Ville', [1, 0], 'Awa', first.at]]);
-    assert.deepEqual((await at(t2)).organisations.map((o) => [o.name, o.counts, o.by, o.at]), [['Ville', [0, 1], 'Jean', second.at]]);
+    assert.deepEqual((await at(t1, w.facilitator_key)).organisations.map((o) => [o.name, o.counts, o.by, o.at]), [['Ville', [1, 0], 'Awa', first.at]]);
+    assert.deepEqual((await at(t2, w.facilitator_key)).organisations.map((o) => [o.name, o.counts, o.by, o.at]), [['Ville', [0, 1], 'Jean', second.at]]);
+    assert.equal(await at(t2), null, 'the public view: no results while the poll is open');
     const now = (await getJson(h.server.port, `/api/workshops/${w.id}/state?at=${Date.now() + 1000}`, { key: w.facilitator_key })).json;
     assert.deepEqual(now.polls.find((p) => p.poll.id === hidden).results.organisations.map((o) => o.by), ['Awa']);
-    assert.equal((await getJson(h.server.port, `/api/workshops/${w.id}/state?at=${Date.now() + 1000}`)).json.polls.find((p) => p.poll.id === hidden).results, null);
+    for (const poll of [live, hidden]) await must(f, { type: 'poll_close', poll }, 'poll');
+    const closed = (await getJson(h.server.port, `/api/workshops/${w.id}/state?at=${Date.now() + 1000}`)).json.polls;
+    assert.deepEqual(closed.find((p) => p.poll.id === live).results.organisations.map((o) => [o.name, o.by]), [['Banque', 'Béa'], ['Ville', 'Jean']], 'closed: the answers and who gave them, openly');
+    assert.equal(closed.find((p) => p.poll.id === hidden).results, null, 'hidden results stay hidden');
     noProblems(h);
   });
 

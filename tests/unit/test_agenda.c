@@ -285,12 +285,15 @@ END_TEST
 START_TEST(test_stored_leniently) {
     agenda a, d;
     agenda_default(&d);
-    agenda_read_stored(&a, NULL, NULL); /* a workshop made before agendas */
+    ck_assert(agenda_read_stored(&a, NULL, NULL)); /* a workshop made before agendas */
     ck_assert(memcmp(&a, &d, sizeof a) == 0);
-    agenda_read_stored(&a, "{not json", "[1]");
+    ck_assert(!agenda_read_stored(&a, "{not json", "[1]")); /* damage: told, and the default meanwhile */
     ck_assert(memcmp(&a, &d, sizeof a) == 0);
+    ck_assert(!agenda_read_stored(&a, "[{\"id\":\"x\",\"title\":\" \",\"minutes\":3}]", ""));
+    ck_assert(!agenda_read_stored(&a, "", "{\"phase\":\"what\",\"ends_at\":\"5\"}"));
+    ck_assert(!agenda_read_stored(&a, "", "{\"phase\":7}"));
     /* A timer naming a phase the agenda does not have is none. */
-    agenda_read_stored(&a, "[{\"id\":\"x\",\"title\":\"X\",\"minutes\":3}]", "{\"phase\":\"what\",\"ends_at\":5}");
+    ck_assert(agenda_read_stored(&a, "[{\"id\":\"x\",\"title\":\"X\",\"minutes\":3}]", "{\"phase\":\"what\",\"ends_at\":5}"));
     ck_assert_uint_eq(a.nphases, 1);
     ck_assert(!a.timer.phase[0]);
 }

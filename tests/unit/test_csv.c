@@ -84,6 +84,20 @@ START_TEST(test_formula_guard) {
 }
 END_TEST
 
+/* ESC, BEL, BS and C1 in a cell are dropped; tabs and line breaks stay. */
+START_TEST(test_control_bytes_dropped) {
+    sbuf b;
+    sbuf_init(&b, 0);
+    csv c;
+    csv_begin(&c, &b, ',');
+    csv_text(&c, "a\x1b[2Jb\x07\x08" "c\xc2\x85" "d");
+    csv_text(&c, "x\ty");
+    csv_end_row(&c);
+    ck_assert_str_eq(str(&b), "\xEF\xBB\xBF" "a[2Jbcd;x\ty\r\n");
+    sbuf_free(&b);
+}
+END_TEST
+
 static Suite *csv_suite(void) {
     Suite *s = suite_create("csv");
     TCase *tc = tcase_create("dialect");
@@ -91,6 +105,7 @@ static Suite *csv_suite(void) {
     tcase_add_test(tc, test_decimal_mark);
     tcase_add_test(tc, test_quoting);
     tcase_add_test(tc, test_formula_guard);
+    tcase_add_test(tc, test_control_bytes_dropped);
     suite_add_tcase(s, tc);
     return s;
 }

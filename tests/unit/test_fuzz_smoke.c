@@ -20,8 +20,10 @@
 
 static char smoke_current[400]; /* which input is running, for the failure message */
 
+#include "../fuzz/fuzz_http.c"
 #include "../fuzz/fuzz_ot.c"
 #include "../fuzz/fuzz_proto.c"
+#include "../fuzz/fuzz_store.c"
 #include "test_prng.h"
 
 #ifndef ATELIER_SOURCE_DIR
@@ -222,6 +224,43 @@ START_TEST(test_fuzz_ot_smoke) {
 }
 END_TEST
 
+/* The body of a creation read, or an argument (odd first byte) read. */
+static bool http_reads(const uint8_t *data, size_t len) {
+    if (len < 1) return false;
+    if (data[0] % 2) return false; /* an argument */
+    api_create c;
+    const char *why;
+    bool ok = api_read_create((const char *)data + 1, len - 1, &c, &why) == PROTO_OK;
+    api_create_free(&c);
+    return ok;
+}
+
+/* A poll record that reads (the deepest of the store's decoders). */
+static bool store_poll_reads(const uint8_t *data, size_t len) {
+    if (len < 2 || data[0] % 7 != 1) return false;
+    char *s = strndup((const char *)data + 1, len - 1);
+    poll_t *p = NULL;
+    const char *why;
+    bool ok = s && poll_store_read(s, strlen(s), &p, &why) == POLL_OK;
+    poll_free(p);
+    free(s);
+    return ok;
+}
+
+START_TEST(test_fuzz_http_smoke) {
+    size_t read = smoke("http", fuzz_http_one, http_reads, 0x68747470ULL, 50000);
+    printf("fuzz smoke: %zu of 50000 HTTP mutants were a creation's body that reads\n", read);
+    ck_assert_uint_gt(read, 500);
+}
+END_TEST
+
+START_TEST(test_fuzz_store_smoke) {
+    size_t read = smoke("store", fuzz_store_one, store_poll_reads, 0x73746F7265ULL, 50000);
+    printf("fuzz smoke: %zu of 50000 stored-record mutants were a poll record that reads\n", read);
+    ck_assert_uint_gt(read, 100);
+}
+END_TEST
+
 /* The seeds that should exercise the deep checks really do: a decoded op,
  * and a case where both ops apply (so TP1 runs). */
 START_TEST(test_fuzz_seeds_reach_deep_checks) {
@@ -255,6 +294,8 @@ static Suite *smoke_suite(void) {
     tcase_add_test(tc, test_fuzz_seeds_reach_deep_checks);
     tcase_add_test(tc, test_fuzz_proto_smoke);
     tcase_add_test(tc, test_fuzz_ot_smoke);
+    tcase_add_test(tc, test_fuzz_http_smoke);
+    tcase_add_test(tc, test_fuzz_store_smoke);
     suite_add_tcase(s, tc);
     return s;
 }

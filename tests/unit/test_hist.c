@@ -156,12 +156,8 @@ START_TEST(test_views_of_poll_events) {
     const char *ballot[] = {"type", "ballot", "poll", "P1", "org", "Banque", "data", "{\"org\":\"Banque\",\"ballot\":0}",
                             "public", sp.pub, "results", sp.res, "rev", "3", NULL};
     e = ev("11-0", ballot);
-    s = served(&e, HIST_PUBLIC); /* hidden results: the event, but no results */
-    ck_assert_ptr_nonnull(s);
-    ck_assert_ptr_nonnull(strstr(s, "\"results\":null"));
-    ck_assert_ptr_null(strstr(s, "Banque")); /* neither the voter's organisation nor the ballot */
-    ck_assert_ptr_null(strstr(s, "\"ballot\":0"));
-    free(s);
+    ck_assert_ptr_null(served(&e, HIST_PUBLIC)); /* a vote: never in the public history (its time would tell) */
+    ck_assert(!hist_visible(&e, HIST_PUBLIC));
     s = served(&e, HIST_FACILITATOR);
     ck_assert_ptr_nonnull(strstr(s, "\"results\":{\"poll\":\"P1\",\"respondents\":1,\"counts\":[1,0]"));
     ck_assert_ptr_null(strstr(s, "\"type\":\"results\""));
@@ -172,6 +168,16 @@ START_TEST(test_views_of_poll_events) {
     store(p, &sp);
     const char *live[] = {"type", "poll_results", "poll", "P1", "public", sp.pub, "results", sp.res, "rev", "3", NULL};
     e = ev("12-0", live);
+    s = served(&e, HIST_PUBLIC); /* live while open: the public history shows results only once closed */
+    ck_assert_ptr_nonnull(strstr(s, "\"results\":null"));
+    free(s);
+    s = served(&e, HIST_FACILITATOR);
+    ck_assert_ptr_nonnull(strstr(s, "\"respondents\":1"));
+    free(s);
+    ck_assert_int_eq(poll_close(p, true, &why), POLL_OK);
+    store(p, &sp);
+    const char *closed[] = {"type", "poll_closed", "poll", "P1", "public", sp.pub, "results", sp.res, "rev", "3", NULL};
+    e = ev("12-1", closed);
     s = served(&e, HIST_PUBLIC);
     ck_assert_ptr_nonnull(strstr(s, "\"respondents\":1"));
     free(s);
@@ -233,11 +239,7 @@ START_TEST(test_organisation_answers) {
                                     "\"by\":{\"participant\":\"pAwa\",\"name\":\"Awa\"},\"at\":5000}}"));
     ck_assert_ptr_nonnull(strstr(s, "{\"name\":\"Ville\",\"respondents\":1,\"counts\":[1,0],\"by\":\"Awa\",\"at\":5000}"));
     free(s);
-    s = served(&e, HIST_PUBLIC); /* results hidden then: neither the answer nor who gave it */
-    ck_assert_ptr_nonnull(strstr(s, "\"results\":null"));
-    ck_assert_ptr_null(strstr(s, "Awa"));
-    ck_assert_ptr_null(strstr(s, "organisation\""));
-    free(s);
+    ck_assert_ptr_null(served(&e, HIST_PUBLIC)); /* a vote: the public history shows the results once closed */
     hist_state st;
     hist_state_init(&st);
     hist_state_add(&st, &e);
@@ -478,7 +480,7 @@ static void fixture_free(fixture *f) {
 START_TEST(test_markdown_summary) {
     fixture f;
     fixture_init(&f);
-    export_meta m = {"Partenariat *Lyon*", 1795833600000LL, 1795833900000LL, 42, "Quoi ?\n- emploi\n\nPourquoi ?", NULL, NULL, NULL};
+    export_meta m = {"Partenariat *Lyon*", 1795833600000LL, 1795833900000LL, 42, "Quoi ?\n- emploi\n\nPourquoi ?", NULL, NULL, NULL, 0};
     sbuf b;
     sbuf_init(&b, 0);
     export_markdown(&b, &m, &f.book, &f.st, EXPORT_FR);
@@ -540,13 +542,15 @@ START_TEST(test_summary_in_the_zone_and_ended) {
     e = ev("1795834120000-0", end);
     export_book_event(&f.book, &e);
     when_zone paris = {"Europe/Paris", winter_paris, NULL};
-    export_meta m = {"T", 1795833600000LL, 0, 0, "", &paris, NULL, NULL};
+    /* The retention's date (README, "How long data lives"): 90 days on. */
+    export_meta m = {"T", 1795833600000LL, 0, 0, "", &paris, NULL, NULL, 1795834120000LL + 90LL * 86400000};
     sbuf b;
     sbuf_init(&b, 0);
     export_markdown(&b, &m, &f.book, &f.st, EXPORT_FR);
     const char *want[] = {
         "Atelier créé le 28 novembre 2026 à 03:40 (Europe/Paris)",
         "Atelier terminé le 28 novembre 2026 à 03:48 (Europe/Paris) par Awa \\*Diallo\\*.\n",
+        "\nSans nouvelle activité, cet atelier sera supprimé du serveur le 26 février 2027 à 03:48 (Europe/Paris).\n",
         "## Moments clés (Europe/Paris)\n",
         "- 28/11/2026 03:46 — Atelier terminé par Awa \\*Diallo\\*\n",
         "- 28/11/2026 03:47 — Atelier rouvert par Awa\n",
@@ -558,6 +562,12 @@ START_TEST(test_summary_in_the_zone_and_ended) {
     export_markdown(&b, &m, &f.book, &f.st, EXPORT_EN);
     ck_assert_ptr_nonnull(strstr(str(&b), "Workshop ended on 28 November 2026, 03:48 (Europe/Paris) by Awa \\*Diallo\\*.\n"));
     ck_assert_ptr_nonnull(strstr(str(&b), "- 2026-11-28 03:47 — Workshop reopened by Awa\n"));
+    ck_assert_ptr_nonnull(strstr(
+        str(&b), "Without new activity, this workshop will be deleted from the server on 26 February 2027, 03:48 (Europe/Paris).\n"));
+    sbuf_reset(&b);
+    m.deletes_at = 0; /* not said */
+    export_markdown(&b, &m, &f.book, &f.st, EXPORT_FR);
+    ck_assert_ptr_null(strstr(str(&b), "supprimé"));
     sbuf_free(&b);
     fixture_free(&f);
 }
@@ -586,7 +596,7 @@ START_TEST(test_people_and_roles) {
     ck_assert_uint_eq(f.book.people, 7);
     ck_assert_uint_eq(f.book.observers, 2);
     ck_assert_uint_eq(f.book.norgs, 3); /* no "" and no "Fondation" */
-    export_meta m = {"T", 1795833600000LL, 0, 0, "", NULL, NULL, NULL};
+    export_meta m = {"T", 1795833600000LL, 0, 0, "", NULL, NULL, NULL, 0};
     sbuf b;
     sbuf_init(&b, 0);
     export_markdown(&b, &m, &f.book, &f.st, EXPORT_FR);
@@ -632,7 +642,7 @@ START_TEST(test_only_an_observer) {
     export_book_person(&book, "Paul", NULL, WK_OBSERVER);
     hist_state st;
     hist_state_init(&st);
-    export_meta m = {"T", 1795833600000LL, 0, 0, "", NULL, NULL, NULL};
+    export_meta m = {"T", 1795833600000LL, 0, 0, "", NULL, NULL, NULL, 0};
     sbuf b;
     sbuf_init(&b, 0);
     export_markdown(&b, &m, &book, &st, EXPORT_EN);
@@ -648,7 +658,7 @@ END_TEST
 START_TEST(test_html_summary) {
     fixture f;
     fixture_init(&f);
-    export_meta m = {"<script>alert(1)</script> & \"co\"", 1795833600000LL, 0, 1, "Quoi ?\n<b>gras</b>", NULL, NULL, NULL};
+    export_meta m = {"<script>alert(1)</script> & \"co\"", 1795833600000LL, 0, 1, "Quoi ?\n<b>gras</b>", NULL, NULL, NULL, 0};
     sbuf b;
     sbuf_init(&b, 0);
     export_html(&b, &m, &f.book, &f.st, EXPORT_FR, "N0nce");
@@ -681,10 +691,32 @@ START_TEST(test_html_summary) {
 }
 END_TEST
 
+/* Control bytes in the statement and the title (ESC, BEL, BS, C1) would
+ * drive a terminal showing the export: Markdown and HTML drop them. */
+START_TEST(test_summary_drops_control_bytes) {
+    fixture f;
+    fixture_init(&f);
+    export_meta m = {"T\x1b]0;x\x07", 1795833600000LL, 0, 1, "Quoi\x1b[2J ?\x07\x08\n\tfin\xc2\x9b", NULL, NULL, NULL, 0};
+    sbuf b;
+    sbuf_init(&b, 0);
+    export_markdown(&b, &m, &f.book, &f.st, EXPORT_FR);
+    ck_assert_msg(strstr(str(&b), "> Quoi\\[2J ?  \n>  fin\n"), "%s", str(&b));
+    ck_assert_msg(strstr(str(&b), "# T\\]0;x\n"), "%s", str(&b));
+    sbuf_reset(&b);
+    export_html(&b, &m, &f.book, &f.st, EXPORT_FR, "N0nce");
+    ck_assert_msg(strstr(str(&b), "<blockquote>Quoi[2J ?\n fin</blockquote>"), "%s", str(&b));
+    for (const char *html = str(&b); *html; html++)
+        ck_assert_msg((unsigned char)*html >= 0x20 || *html == '\n', "control byte %d", *html);
+    ck_assert_ptr_null(strstr(str(&b), "\xc2\x9b"));
+    sbuf_free(&b);
+    fixture_free(&f);
+}
+END_TEST
+
 START_TEST(test_csv_results) {
     fixture f;
     fixture_init(&f);
-    export_meta m = {"T", 1795833600000LL, 1795833900000LL, 42, "", NULL, NULL, NULL};
+    export_meta m = {"T", 1795833600000LL, 1795833900000LL, 42, "", NULL, NULL, NULL, 0};
     sbuf b;
     sbuf_init(&b, 0);
     export_csv(&b, &m, &f.book, &f.st, EXPORT_FR);
@@ -748,7 +780,7 @@ START_TEST(test_csv_scale_and_text) {
     scale_and_text_init(&f);
     export_book book;
     export_book_init(&book);
-    export_meta m = {"T", 1795833600000LL, 0, 0, "", NULL, NULL, NULL};
+    export_meta m = {"T", 1795833600000LL, 0, 0, "", NULL, NULL, NULL, 0};
     sbuf b;
     sbuf_init(&b, 0);
     export_csv(&b, &m, &book, &f.st, EXPORT_FR);
@@ -775,7 +807,7 @@ START_TEST(test_markdown_scale_and_text) {
     scale_and_text_init(&f);
     export_book book;
     export_book_init(&book);
-    export_meta m = {"T", 1795833600000LL, 0, 0, "", NULL, NULL, NULL};
+    export_meta m = {"T", 1795833600000LL, 0, 0, "", NULL, NULL, NULL, 0};
     sbuf b;
     sbuf_init(&b, 0);
     export_markdown(&b, &m, &book, &f.st, EXPORT_FR);
@@ -847,7 +879,7 @@ static char *summary_of(poll_t *p, export_lang lang) {
     hist_state_add(&st, &e);
     export_book book;
     export_book_init(&book);
-    export_meta m = {"T", 1795833600000LL, 0, 0, "", NULL, NULL, NULL};
+    export_meta m = {"T", 1795833600000LL, 0, 0, "", NULL, NULL, NULL, 0};
     sbuf b;
     sbuf_init(&b, 0);
     export_markdown(&b, &m, &book, &st, lang);
@@ -932,7 +964,7 @@ START_TEST(test_markdown_organisation_answers) {
     export_book book;
     export_book_init(&book);
     const when_zone paris = {"Europe/Paris", winter_paris, NULL};
-    export_meta m = {"T", 1795833600000LL, 0, 0, "", &paris, NULL, NULL};
+    export_meta m = {"T", 1795833600000LL, 0, 0, "", &paris, NULL, NULL, 0};
     sbuf b;
     sbuf_init(&b, 0);
     export_markdown(&b, &m, &book, &f.st, EXPORT_FR);
@@ -983,7 +1015,7 @@ START_TEST(test_csv_organisation_answers) {
     export_book book;
     export_book_init(&book);
     const when_zone paris = {"Europe/Paris", winter_paris, NULL};
-    export_meta m = {"T", 1795833600000LL, 0, 0, "", &paris, NULL, NULL};
+    export_meta m = {"T", 1795833600000LL, 0, 0, "", &paris, NULL, NULL, 0};
     sbuf b;
     sbuf_init(&b, 0);
     export_csv(&b, &m, &book, &f.st, EXPORT_FR);
@@ -1042,7 +1074,7 @@ START_TEST(test_threshold_note_per_poll) {
     add_poll_event(&st, "2-0", "poll_opened", "Q", q);
     export_book book;
     export_book_init(&book);
-    export_meta m = {"T", 1795833600000LL, 0, 0, "", NULL, NULL, NULL};
+    export_meta m = {"T", 1795833600000LL, 0, 0, "", NULL, NULL, NULL, 0};
     sbuf b;
     sbuf_init(&b, 0);
     export_markdown(&b, &m, &book, &st, EXPORT_EN);
@@ -1076,6 +1108,7 @@ static Suite *hist_suite(void) {
     tcase_add_test(tc, test_markdown_summary);
     tcase_add_test(tc, test_summary_in_the_zone_and_ended);
     tcase_add_test(tc, test_html_summary);
+    tcase_add_test(tc, test_summary_drops_control_bytes);
     tcase_add_test(tc, test_people_and_roles);
     tcase_add_test(tc, test_only_an_observer);
     tcase_add_test(tc, test_no_column_repeats_all);

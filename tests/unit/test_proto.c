@@ -989,17 +989,6 @@ END_TEST
 
 /* ---- helpers shared with the HTTP API ------------------------------------ */
 
-START_TEST(test_valid_label) {
-    ck_assert(proto_valid_label("Awa", 64));
-    ck_assert(proto_valid_label("Zoé 😀", 6));
-    ck_assert(!proto_valid_label("Zoé 😀", 4));
-    ck_assert(proto_valid_label("Zoé 😀", 5));
-    ck_assert(!proto_valid_label("", 64));
-    ck_assert(!proto_valid_label("a\tb", 64));
-    ck_assert(!proto_valid_label("a\x7f", 64));
-}
-END_TEST
-
 START_TEST(test_valid_b64url) {
     ck_assert(proto_valid_b64url("AZaz09-_", 8));
     ck_assert(!proto_valid_b64url("AZaz09-_", 7));
@@ -1497,7 +1486,6 @@ static Suite *proto_suite(void) {
     suite_add_tcase(s, tc);
 
     tc = tcase_create("helpers");
-    tcase_add_test(tc, test_valid_label);
     tcase_add_test(tc, test_valid_b64url);
     tcase_add_test(tc, test_err_codes_and_type_names);
     suite_add_tcase(s, tc);

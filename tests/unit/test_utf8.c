@@ -336,6 +336,66 @@ START_TEST(label_key) {
 }
 END_TEST
 
+/* Names, organisations and titles (utf8_valid_label): what is invisible or
+ * turns text around is refused, as is a label of spaces. */
+START_TEST(valid_label) {
+    ck_assert(utf8_valid_label("Awa", 64));
+    ck_assert(utf8_valid_label("Zoé 😀", 6));
+    ck_assert(!utf8_valid_label("Zoé 😀", 4));
+    ck_assert(utf8_valid_label("Zoé 😀", 5));
+    ck_assert(utf8_valid_label("Ville de Saint\u2011Étienne", 64)); /* a no-break hyphen is visible */
+    ck_assert(utf8_valid_label("Note\u202F:", 64));                   /* French spacing is a space, not a control */
+    ck_assert(!utf8_valid_label(NULL, 64));
+    ck_assert(!utf8_valid_label("", 64));
+    ck_assert(!utf8_valid_label("   ", 64));
+    ck_assert(!utf8_valid_label(" \u00A0\u202F\u3000", 64)); /* Unicode spaces only */
+    ck_assert(!utf8_valid_label("a\tb", 64));
+    ck_assert(!utf8_valid_label("a\x7f", 64));
+    ck_assert(!utf8_valid_label("a\x1b[31m", 64));   /* ESC */
+    ck_assert(!utf8_valid_label("a\xc2\x85" "b", 64));    /* NEL, C1 */
+    ck_assert(!utf8_valid_label("Ad\u200Bmin", 64)); /* zero width space */
+    ck_assert(!utf8_valid_label("\u202Eevil", 64));  /* right-to-left override */
+    ck_assert(!utf8_valid_label("a\u2066b\u2069", 64));
+    ck_assert(!utf8_valid_label("\uFEFFAwa", 64));
+    ck_assert(!utf8_valid_label("so\u00ADft", 64));
+    ck_assert(!utf8_valid_label("a\u2028b", 64));
+    ck_assert(!utf8_valid_label("tag\U000E0041", 64));
+    /* What writing needs stays: joiners between visible characters, tags after the black flag. */
+    ck_assert(utf8_valid_label("Awa \U0001F469\u200D\U0001F4BB", 64));   /* woman technologist */
+    ck_assert(utf8_valid_label("\u0645\u06CC\u200C\u062E\u0648\u0627\u0645", 64)); /* Persian, with a ZWNJ */
+    ck_assert(utf8_valid_label("\U0001F3F4\U000E0067\U000E0062\U000E0073\U000E0063\U000E0074\U000E007F", 64)); /* Scotland */
+    ck_assert(!utf8_valid_label("Awa\u200D", 64));      /* a joiner joining nothing */
+    ck_assert(!utf8_valid_label("\u200DAwa", 64));
+    ck_assert(!utf8_valid_label("a \u200Db", 64));
+    ck_assert(!utf8_valid_label("a\u200D\u200Db", 64));
+    ck_assert(!utf8_valid_label("a\u200D\u202Eb", 64));
+    ck_assert(!utf8_valid_label("\xff", 64)); /* not UTF-8 */
+}
+END_TEST
+
+/* Every code point: the invisible ones are exactly the controls, Cf and the
+ * two separators; utf8_control_at sees C0, DEL and C1 only. */
+START_TEST(invisible_code_points) {
+    static const uint32_t cf[][2] = {
+        {0x00AD, 0x00AD},   {0x0600, 0x0605},   {0x061C, 0x061C},   {0x06DD, 0x06DD},   {0x070F, 0x070F},
+        {0x0890, 0x0891},   {0x08E2, 0x08E2},   {0x180E, 0x180E},   {0x200B, 0x200F},   {0x2028, 0x202E},
+        {0x2060, 0x2064},   {0x2066, 0x206F},   {0xFEFF, 0xFEFF},   {0xFFF9, 0xFFFB},   {0x110BD, 0x110BD},
+        {0x110CD, 0x110CD}, {0x13430, 0x1343F}, {0x1BCA0, 0x1BCA3}, {0x1D173, 0x1D17A}, {0xE0001, 0xE0001},
+        {0xE0020, 0xE007F},
+    };
+    for (uint32_t c = 0; c <= 0x10FFFF; c++) {
+        if (c >= 0xD800 && c <= 0xDFFF) continue;
+        char s[5];
+        size_t n = encode(c, (unsigned char *)s);
+        bool control = c < 0x20 || (c >= 0x7F && c <= 0x9F), invisible = control;
+        for (size_t k = 0; k < sizeof cf / sizeof *cf; k++) invisible = invisible || (c >= cf[k][0] && c <= cf[k][1]);
+        ck_assert_msg(utf8_has_invisible(s, n) == invisible, "U+%04X", (unsigned)c);
+        ck_assert_msg((utf8_control_at(s, n, 0) != 0) == control, "U+%04X", (unsigned)c);
+        if (control) ck_assert_uint_eq(utf8_control_at(s, n, 0), n);
+    }
+}
+END_TEST
+
 static Suite *suite(void) {
     Suite *s = suite_create("utf8");
     TCase *tc = tcase_create("core");
@@ -351,6 +411,8 @@ static Suite *suite(void) {
     tcase_add_test(tc, offset_random);
     tcase_add_test(tc, tidy_label);
     tcase_add_test(tc, label_key);
+    tcase_add_test(tc, valid_label);
+    tcase_add_test(tc, invisible_code_points);
     suite_add_tcase(s, tc);
     return s;
 }

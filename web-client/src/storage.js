@@ -57,9 +57,11 @@ export const setProfile = (p) => write(local, 'profile', { name: p.name, organis
 /** Organisations this browser used before, most recent first. */
 export function getOrganisations() {
   const list = read(local, 'orgs');
-  return Array.isArray(list) ? list.filter((x) => typeof x === 'string') : [];
+  return Array.isArray(list) ? list.filter((x) => typeof x === 'string' && x.trim()) : [];
 }
+/** An organisation typed on a join page, offered first next time; "none" (an observer's) is not one. */
 export function rememberOrganisation(org) {
+  if (typeof org !== 'string' || !org.trim()) return;
   const list = getOrganisations().filter((o) => o !== org);
   list.unshift(org);
   write(local, 'orgs', list.slice(0, 8));

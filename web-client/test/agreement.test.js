@@ -107,6 +107,7 @@ test('a participant asks, the facilitator accepts: rights follow the role messag
   assert.equal(store.role, 'representative');
   assert.equal(store.may('sign'), true);
   assert.equal(store.polls.role, 'representative');
+  assert.equal(store.polls.mayAnswer({ kind: 'single', respondents: 'organisations', representatives_only: true }), true, 'a poll limited to representatives is theirs now');
   assert.ok(events.some(([e, k]) => e === 'announce' && k === 'roles.announceYouRepresent'));
   assert.ok(events.some(([e, x]) => e === 'role' && x.self));
 });
@@ -145,7 +146,7 @@ test('an observer: joins with the observer key, never sends a caret or an edit, 
   store.start();
   session().welcome(welcome(me));
   assert.equal(store.observer, true);
-  assert.equal(store.polls.mayVote, false);
+  assert.equal(store.polls.mayAnswer({ kind: 'single', respondents: 'people' }), false);
   store.setSelection([1, 1]);
   store.localEdit([2, 'x']);
   assert.deepEqual(session().sent.filter((m) => m.type === 'cursor' || m.type === 'op'), []);

@@ -163,7 +163,7 @@ test('definitions: choices, duplicates, limits and defaults as the server wants 
   // scale: no choices, no max
   assert.deepEqual(checkDefinition({ kind: 'scale', question: 'Q', choices: ['x'], max: '2' }), { def: { kind: 'scale', question: 'Q' } });
   assert.deepEqual(formOf(poll({ kind: 'multiple', max: 2 })), {
-    kind: 'multiple', question: 'Commun ?', choices: ['Commun', 'Propre', 'Je ne sais pas'], max: 2, respondents: 'people', threshold: null, translations: null,
+    kind: 'multiple', question: 'Commun ?', choices: ['Commun', 'Propre', 'Je ne sais pas'], max: 2, respondents: 'people', threshold: null, representativesOnly: false, translations: null,
     original: { question: 'Commun ?', choices: ['Commun', 'Propre', 'Je ne sais pas'] },
   });
   assert.equal(formOf(poll({ respondents: 'organisations', threshold: 1 })).respondents, 'organisations');

@@ -28,7 +28,7 @@ function setup() {
 test('the welcome gives the join code, the state and the time zone', () => {
   const { store, session } = setup();
   session.welcome(welcome());
-  assert.deepEqual(store.workshop, { code: '482913', state: 'open', endedAt: null, timeZone: 'Europe/Paris' });
+  assert.deepEqual(store.workshop, { code: '482913', state: 'open', endedAt: null, timeZone: 'Europe/Paris', deletesAt: null });
   assert.equal(store.ended, false);
   const old = setup();
   old.session.welcome({ ...welcome(), workshop: { id: 'W', title: 'Atelier' } });

@@ -119,7 +119,7 @@ static bool phase_read(agenda_phase *ph, const cJSON *o, const char **why) {
     memset(ph, 0, sizeof *ph);
     if (!cJSON_IsObject(o)) return *why = "each phase must be an object", false;
     if (!valid_id(id)) return *why = "a phase needs \"id\": 1 to 16 characters of A-Z a-z 0-9 _ -", false;
-    if (!title || !proto_valid_label(title, AGENDA_TITLE_MAX))
+    if (!title || !utf8_valid_label(title, AGENDA_TITLE_MAX))
         return *why = "a phase needs \"title\": 1 to 120 characters, no control characters", false;
     if (!proto_json_int(cJSON_GetObjectItemCaseSensitive(o, "minutes"), 1, AGENDA_MINUTES_MAX, &minutes))
         return *why = "a phase needs \"minutes\": an integer from 1 to 600", false;
@@ -149,36 +149,47 @@ bool agenda_phases_read(agenda *out, const cJSON *phases, const char **why) {
     return true;
 }
 
-/* A time field of a stored timer: an integer, or 0 for null and damage. */
-static int64_t stored_ms(const cJSON *o, const char *name) {
-    int64_t v = 0;
-    return proto_json_int(cJSON_GetObjectItemCaseSensitive(o, name), 0, PROTO_SAFE_INT_MAX, &v) ? v : 0;
+/* A time field of a stored timer: an integer, or 0 for null (or absent). */
+static bool stored_ms(const cJSON *o, const char *name, int64_t *out) {
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, name);
+    *out = 0;
+    return !v || cJSON_IsNull(v) || proto_json_int(v, 0, PROTO_SAFE_INT_MAX, out);
 }
 
-static void timer_read(agenda_timer *t, const agenda *a, const char *json) {
+/* False when json is not a timer (damage); a timer naming a phase the agenda
+ * does not have reads as none. */
+static bool timer_read(agenda_timer *t, const agenda *a, const char *json) {
     memset(t, 0, sizeof *t);
-    cJSON *o = json && json[0] ? cJSON_Parse(json) : NULL;
-    const char *phase = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "phase"));
-    if (phase && agenda_find(a, phase) >= 0) {
-        snprintf(t->phase, sizeof t->phase, "%s", phase);
-        t->started_at = stored_ms(o, "started_at");
-        t->ends_at = stored_ms(o, "ends_at");
-        t->paused_at = stored_ms(o, "paused_at");
-        t->paused = cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(o, "paused_at"));
-        t->extended_ms = stored_ms(o, "extended_ms");
-    } else {
-        t->done = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "done"));
+    if (!json || !json[0]) return true;
+    cJSON *o = cJSON_Parse(json);
+    const cJSON *phase = cJSON_GetObjectItemCaseSensitive(o, "phase");
+    const cJSON *done = cJSON_GetObjectItemCaseSensitive(o, "done");
+    agenda_timer read = {0};
+    bool ok = cJSON_IsObject(o) && (!phase || cJSON_IsNull(phase) || cJSON_IsString(phase)) &&
+              (!done || cJSON_IsBool(done)) && stored_ms(o, "started_at", &read.started_at) &&
+              stored_ms(o, "ends_at", &read.ends_at) && stored_ms(o, "paused_at", &read.paused_at) &&
+              stored_ms(o, "extended_ms", &read.extended_ms);
+    if (ok && cJSON_IsString(phase) && agenda_find(a, phase->valuestring) >= 0) {
+        snprintf(read.phase, sizeof read.phase, "%s", phase->valuestring);
+        read.paused = cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(o, "paused_at"));
+        *t = read;
+    } else if (ok) {
+        t->done = cJSON_IsTrue(done); /* after the last phase: nothing under way, the agenda run */
     }
     cJSON_Delete(o);
+    return ok;
 }
 
-void agenda_read_stored(agenda *a, const char *phases_json, const char *timer_json) {
+bool agenda_read_stored(agenda *a, const char *phases_json, const char *timer_json) {
     const char *why;
     agenda_default(a);
-    cJSON *phases = phases_json && phases_json[0] ? cJSON_Parse(phases_json) : NULL;
-    if (phases) agenda_phases_read(a, phases, &why); /* damaged: the default stays */
-    cJSON_Delete(phases);
-    timer_read(&a->timer, a, timer_json);
+    bool ok = true;
+    if (phases_json && phases_json[0]) {
+        cJSON *phases = cJSON_Parse(phases_json);
+        ok = phases && agenda_phases_read(a, phases, &why); /* damaged: the default stays */
+        cJSON_Delete(phases);
+    }
+    return timer_read(&a->timer, a, timer_json) && ok;
 }
 
 /* ---- Changes ---- */

@@ -96,8 +96,11 @@ int64_t agenda_time_left(const agenda_timer *t, int64_t now);
 bool agenda_phases_read(agenda *out, const struct cJSON *phases, const char **why);
 /* A stored agenda: meta's "agenda" and "timer" JSON texts, either may be
  * empty or NULL (a workshop made before agendas: the default, nothing under
- * way). Damaged text reads as the default (phases) or none (timer). */
-void agenda_read_stored(agenda *a, const char *phases_json, const char *timer_json);
+ * way). False when either is damaged (not JSON, not an agenda's phases, not
+ * a timer): *a then holds the default phases, or no timer, in their place,
+ * and the hub refuses the workshop rather than run it on a guess. A timer
+ * naming a phase the agenda does not have reads as none. */
+bool agenda_read_stored(agenda *a, const char *phases_json, const char *timer_json);
 
 /* A facilitator's request (type PROTO_AGENDA_SET .. PROTO_PHASE_EXTEND, obj
  * its parsed message) applied at now. PROTO_OK with *change filled, or an

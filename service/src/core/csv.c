@@ -3,6 +3,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/utf8.h"
+
 /* Room for a number written with a few decimals. */
 #define CSV_NUMBER_MAX 64
 
@@ -26,20 +28,29 @@ static bool needs_quotes(const char *s) {
     return strchr(s, CSV_SEPARATOR) || strpbrk(s, "\"\r\n") || (n && (s[0] == ' ' || s[n - 1] == ' '));
 }
 
+/* Control characters other than the tab and line breaks (ESC, BEL, BS, C1)
+ * mean nothing in a cell and would drive a terminal showing the file: the
+ * bytes to drop at s[i] (0: keep it). */
+static size_t dropped(const char *s, size_t len, size_t i) {
+    return s[i] == '\t' || s[i] == '\r' || s[i] == '\n' ? 0 : utf8_control_at(s, len, i);
+}
+
 void csv_text(csv *c, const char *s) {
     next_field(c);
-    bool guard = looks_like_formula(s);
-    if (!guard && !needs_quotes(s)) {
-        sbuf_puts(c->out, s);
-        return;
-    }
-    sbuf_putc(c->out, '"');
+    bool guard = looks_like_formula(s), quoted = guard || needs_quotes(s);
+    size_t len = strlen(s);
+    if (quoted) sbuf_putc(c->out, '"');
     if (guard) sbuf_putc(c->out, '\'');
-    for (const char *p = s; *p; p++) {
-        if (*p == '"') sbuf_putc(c->out, '"');
-        sbuf_putc(c->out, *p);
+    for (size_t i = 0; i < len; i++) {
+        size_t n = dropped(s, len, i);
+        if (n) {
+            i += n - 1;
+            continue;
+        }
+        if (s[i] == '"') sbuf_putc(c->out, '"');
+        sbuf_putc(c->out, s[i]);
     }
-    sbuf_putc(c->out, '"');
+    if (quoted) sbuf_putc(c->out, '"');
 }
 
 void csv_int(csv *c, int64_t v) {

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "core/typo.h"
+#include "core/utf8.h"
 
 /* Room for one formatted phrase of the writer's own words (doc_wordsf). */
 #define DOC_PHRASE_MAX 512
@@ -30,14 +31,26 @@ static const char STYLE[] =
 
 /* ---- Escaping ---- */
 
+/* Control characters in what people typed (ESC, BEL, BS, C1…) are dropped:
+ * they mean nothing in a document and would drive a terminal showing it. A
+ * line break is kept (or made a space on one line), a tab is a space. Returns
+ * the bytes to skip at s[i] (0: write it), *out the character to write
+ * instead (0: none). */
+static size_t control(const char *s, size_t len, size_t i, bool one_line, char *out) {
+    size_t n = utf8_control_at(s, len, i);
+    *out = !n ? 0 : s[i] == '\n' ? (one_line ? ' ' : '\n') : s[i] == '\t' ? ' ' : 0;
+    return n;
+}
+
 /* Markdown, as text: characters Markdown would read as syntax get a
  * backslash. one_line: line breaks become spaces (headings, cells, items). */
 static void md_escape(sbuf *b, const char *s, size_t len, bool one_line) {
     for (size_t i = 0; i < len; i++) {
-        char c = s[i];
-        if (c == '\r') continue;
-        if (c == '\n') {
-            sbuf_puts(b, one_line ? " " : "\n");
+        char c = s[i], instead;
+        size_t n = control(s, len, i, one_line, &instead);
+        if (n) {
+            if (instead) sbuf_putc(b, instead);
+            i += n - 1;
             continue;
         }
         bool line_start = i == 0 || s[i - 1] == '\n';
@@ -49,14 +62,19 @@ static void md_escape(sbuf *b, const char *s, size_t len, bool one_line) {
 /* HTML text and attribute values alike. */
 static void html_escape(sbuf *b, const char *s, size_t len, bool one_line) {
     for (size_t i = 0; i < len; i++) {
+        char instead;
+        size_t n = control(s, len, i, one_line, &instead);
+        if (n) {
+            if (instead) sbuf_putc(b, instead);
+            i += n - 1;
+            continue;
+        }
         switch (s[i]) {
         case '&': sbuf_puts(b, "&amp;"); break;
         case '<': sbuf_puts(b, "&lt;"); break;
         case '>': sbuf_puts(b, "&gt;"); break;
         case '"': sbuf_puts(b, "&quot;"); break;
         case '\'': sbuf_puts(b, "&#39;"); break;
-        case '\r': break;
-        case '\n': sbuf_puts(b, one_line ? " " : "\n"); break;
         default: sbuf_putc(b, s[i]);
         }
     }

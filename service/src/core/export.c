@@ -182,6 +182,7 @@ typedef struct words {
     const char *observer, *observers;     /* one, several: counted apart from the people taking part */
     const char *observers_h;              /* the list of people's last item */
     const char *role_mark[WK_OBSERVER + 1]; /* after a name in the list of people; NULL: no mark */
+    const char *deletes_on;               /* before the date the retention deletes the workshop */
 } words;
 
 /* French, written with plain spaces: doc_words sets the typography. */
@@ -222,6 +223,7 @@ static const words FR = {
     true,
     "observateur·rice", "observateur·rices", "Observateur·rices",
     {[WK_REPRESENTATIVE] = "représentant·e", [WK_FACILITATOR] = "animateur·rice"},
+    "Sans nouvelle activité, cet atelier sera supprimé du serveur le",
 };
 
 static const words EN = {
@@ -258,6 +260,7 @@ static const words EN = {
     false,
     "observer", "observers", "Observers",
     {[WK_REPRESENTATIVE] = "representative", [WK_FACILITATOR] = "facilitator"},
+    "Without new activity, this workshop will be deleted from the server on",
 };
 
 /* The word for n things. */
@@ -374,7 +377,8 @@ static bool shown_poll_read(shown_poll *sp, const hist_poll *hp) {
     sp->orgs = who && strcmp(who, "organisations") == 0;
     const cJSON *t = item(sp->res, "threshold");
     if (!cJSON_IsNumber(t)) t = item(sp->poll, "threshold");
-    sp->threshold = sp->orgs ? 1 : cJSON_IsNumber(t) && t->valuedouble >= 1 ? (unsigned)t->valuedouble : POLL_MIN_GROUP;
+    int64_t threshold; /* a stored number: any double, checked before it is an integer */
+    sp->threshold = sp->orgs ? 1 : proto_json_int(t, 1, PROTO_SAFE_INT_MAX, &threshold) ? (unsigned)threshold : POLL_MIN_GROUP;
     return sp->question && poll_kind_from_name(cJSON_GetStringValue(item(sp->poll, "kind")), &sp->kind) &&
            poll_state_from_name(cJSON_GetStringValue(item(sp->poll, "state")), &sp->state) &&
            sp->state != POLL_DELETED;
@@ -658,7 +662,9 @@ static int by_name(const void *a, const void *b) {
 }
 
 /* # Title, then when it was created and last edited, how many took part,
- * and when and by whom it was ended, if it is. */
+ * when and by whom it was ended, if it is, and when the retention deletes
+ * it from the server if nothing is written to it (README, "How long data
+ * lives"): the summary is what remains then. */
 static void summary_title(doc *d, const export_meta *m, const export_book *bk, const words *w) {
     char date[PHRASE_MAX];
     doc_heading(d, 1);
@@ -678,13 +684,19 @@ static void summary_title(doc *d, const export_meta *m, const export_book *bk, c
                count_word(w, (int64_t)norgs, w->organisation, w->organisations));
     if (bk->observers) doc_wordsf(d, " · %u %s", bk->observers, count_word(w, bk->observers, w->observer, w->observers));
     doc_para_end(d);
-    if (bk->ended < 0) return;
-    const export_moment *end = &bk->moments[bk->ended];
+    if (bk->ended >= 0) {
+        const export_moment *end = &bk->moments[bk->ended];
+        doc_para(d);
+        long_date(date, sizeof date, w, m->zone, end->t);
+        doc_wordsf(d, "%s %s%s", w->ended_on, date, w->by);
+        doc_text(d, end->subject ? end->subject : "");
+        doc_words(d, ".");
+        doc_para_end(d);
+    }
+    if (!m->deletes_at) return;
     doc_para(d);
-    long_date(date, sizeof date, w, m->zone, end->t);
-    doc_wordsf(d, "%s %s%s", w->ended_on, date, w->by);
-    doc_text(d, end->subject ? end->subject : "");
-    doc_words(d, ".");
+    long_date(date, sizeof date, w, m->zone, m->deletes_at);
+    doc_wordsf(d, "%s %s.", w->deletes_on, date);
     doc_para_end(d);
 }
 

@@ -100,6 +100,7 @@ typedef struct export_meta {
     const when_zone *zone;    /* the workshop's time zone (NULL: UTC) */
     const export_phases *phases; /* the phases run and the contribution balance (NULL: no such sections) */
     const char *agreed_text;  /* the statement when last agreed (NULL: unknown; shown when it is not the final one) */
+    int64_t deletes_at;       /* ms: when the server deletes it if nothing is written to it meanwhile (0: not said) */
 } export_meta;
 
 void export_book_init(export_book *b);

@@ -29,6 +29,16 @@ bool hist_valid_id(const char *id, int64_t *ms) {
     return true;
 }
 
+/* A JSON text field of a stored event: absent, or one JSON value opening
+ * with `open` and nothing after it (or "" where empty means none). */
+static bool stored_json(const char *v, char open, bool may_be_empty) {
+    if (!v || (may_be_empty && !v[0])) return true;
+    if (v[0] != open) return false;
+    cJSON *j = cJSON_ParseWithOpts(v, NULL, true);
+    cJSON_Delete(j);
+    return j != NULL;
+}
+
 bool hist_event_from_fields(hist_event *e, const char *id, const char *const *kv, size_t n) {
     memset(e, 0, sizeof *e);
     e->endorsed_rev = -1;
@@ -62,7 +72,11 @@ bool hist_event_from_fields(hist_event *e, const char *id, const char *const *kv
         else if (strcmp(k, "organisations") == 0) e->organisations = v;
         else if (strcmp(k, "asks") == 0) e->asks = v;
     }
-    return e->type && e->type[0];
+    /* The history writes these JSON texts as they were stored: damaged
+     * ones would make the whole page unreadable, so the event is left out. */
+    return e->type && e->type[0] && stored_json(e->op, '[', false) && stored_json(e->poll, '{', false) &&
+           stored_json(e->results, '{', true) && stored_json(e->org_answer, '{', true) &&
+           stored_json(e->phases, '[', false) && stored_json(e->timer, '{', false);
 }
 
 static bool is_poll_event(const hist_event *e) { return e->poll != NULL; }
@@ -103,6 +117,7 @@ typedef struct poll_facts {
     bool draft;          /* state "draft" */
     bool deleted;        /* state "deleted" */
     bool results_public; /* "results" is live or revealed */
+    bool closed;         /* state "closed": the public history shows results only then */
     int64_t created;
     char id[POLL_ID_MAX + 1];
 } poll_facts;
@@ -123,19 +138,36 @@ static bool read_poll_facts(const char *json, poll_facts *f) {
         f->draft = st == POLL_DRAFT;
         f->deleted = st == POLL_DELETED;
         f->results_public = v != POLL_RESULTS_HIDDEN;
-        f->created = cJSON_IsNumber(created) ? (int64_t)created->valuedouble : 0;
+        f->closed = st == POLL_CLOSED;
+        if (!proto_json_int(created, 0, PROTO_SAFE_INT_MAX, &f->created)) f->created = 0; /* damaged: first */
         memcpy(f->id, id, strlen(id) + 1);
     }
     cJSON_Delete(o);
     return ok;
 }
 
+/* A ballot, an answer or an upvote: one person's vote (protocol/history.md,
+ * "Ballots in the public history"). */
+static bool is_vote(const hist_event *e) {
+    return strcmp(e->type, "ballot") == 0 || strcmp(e->type, "answer") == 0 || strcmp(e->type, "upvote") == 0;
+}
+
+/* Whether the public view shows a poll's results: only while it is closed
+ * (and they were shown). Results that move ballot by ballot, next to who
+ * arrived when, would tell a small organisation's choice. */
+static bool public_results(const poll_facts *f) { return f->results_public && f->closed; }
+
+/* The public view of a poll event: not of a draft, and not a vote. */
+static bool publicly_visible(const hist_event *e, const poll_facts *f) {
+    if (is_vote(e)) return false;
+    if (f->deleted) return !(e->was && strcmp(e->was, "draft") == 0);
+    return !f->draft;
+}
+
 bool hist_visible(const hist_event *e, hist_view v) {
     if (!is_poll_event(e) || v == HIST_FACILITATOR) return true;
     poll_facts f;
-    if (!read_poll_facts(e->poll, &f)) return false;
-    if (f.deleted) return !(e->was && strcmp(e->was, "draft") == 0);
-    return !f.draft;
+    return read_poll_facts(e->poll, &f) && publicly_visible(e, &f);
 }
 
 void hist_write_results(sbuf *b, const char *results, bool shown) {
@@ -200,7 +232,7 @@ bool hist_write_event(sbuf *b, const hist_event *e, hist_view v) {
     poll_facts f = {0};
     if (is_poll_event(e)) {
         if (!read_poll_facts(e->poll, &f)) return false;
-        if (v == HIST_PUBLIC && (f.deleted ? e->was && strcmp(e->was, "draft") == 0 : f.draft)) return false;
+        if (v == HIST_PUBLIC && !publicly_visible(e, &f)) return false;
     }
     sbuf_puts(b, "{\"id\":");
     sbuf_put_jstrz(b, e->id);
@@ -215,7 +247,7 @@ bool hist_write_event(sbuf *b, const hist_event *e, hist_view v) {
         sbuf_puts(b, ",\"op\":");
         sbuf_puts(b, e->op && e->op[0] ? e->op : "[]");
     } else if (is_poll_event(e)) {
-        bool shown = v == HIST_FACILITATOR || f.results_public;
+        bool shown = v == HIST_FACILITATOR || public_results(&f);
         sbuf_puts(b, ",\"poll\":");
         sbuf_puts(b, e->poll);
         sbuf_puts(b, ",\"results\":");
@@ -265,6 +297,8 @@ static void poll_entry_free(hist_poll *p) {
     free(p->id);
     free(p->poll);
     free(p->results);
+    free(p->step_poll);
+    free(p->step_results);
 }
 
 void hist_state_free(hist_state *s) {
@@ -311,6 +345,23 @@ static void presence_add(hist_state *s, const hist_event *e) {
     s->npeople++;
 }
 
+/* The public view's copy of p: the poll as its last step left it (votes
+ * move only the facilitator's). */
+static void poll_step(hist_state *s, hist_poll *p, const poll_facts *f) {
+    char *poll = dup(p->poll), *results = dup(p->results);
+    if (!poll || !results) {
+        free(poll);
+        free(results);
+        s->oom = true;
+        return;
+    }
+    free(p->step_poll);
+    free(p->step_results);
+    p->step_poll = poll;
+    p->step_results = results;
+    p->results_public = public_results(f);
+}
+
 static void polls_add(hist_state *s, const hist_event *e) {
     poll_facts f;
     if (!read_poll_facts(e->poll, &f)) return;
@@ -355,7 +406,7 @@ static void polls_add(hist_state *s, const hist_event *e) {
     p->results = results;
     p->created = f.created;
     p->draft = f.draft;
-    p->results_public = f.results_public;
+    if (!is_vote(e)) poll_step(s, p, &f);
 }
 
 /* A role event: the person, wherever present, has their new role. */
@@ -399,12 +450,13 @@ void hist_state_write(sbuf *b, const hist_state *s, hist_view v) {
     first = true;
     for (size_t i = 0; i < s->npolls; i++) {
         const hist_poll *p = &s->polls[i];
-        if (p->draft && v == HIST_PUBLIC) continue;
+        bool pub = v == HIST_PUBLIC;
+        if (pub && (p->draft || !p->step_poll)) continue;
         sbuf_puts(b, first ? "{\"poll\":" : ",{\"poll\":");
         first = false;
-        sbuf_puts(b, p->poll);
+        sbuf_puts(b, pub ? p->step_poll : p->poll);
         sbuf_puts(b, ",\"results\":");
-        hist_write_results(b, p->results, v == HIST_FACILITATOR || p->results_public);
+        hist_write_results(b, pub ? p->step_results : p->results, !pub || p->results_public);
         sbuf_putc(b, '}');
     }
     sbuf_puts(b, "],\"signoff\":"); /* open to everyone, as it is live */

@@ -66,7 +66,8 @@ typedef enum { HIST_PUBLIC, HIST_FACILITATOR } hist_view;
 bool hist_valid_id(const char *id, int64_t *ms);
 
 /* Fill e from a stream entry: id and n strings alternating field, value.
- * False when the entry is not a usable event (bad id, no type). */
+ * False when the entry is not a usable event (bad id, no type, a JSON text
+ * field -- op, public, results, org_answer, phases, timer -- damaged). */
 bool hist_event_from_fields(hist_event *e, const char *id, const char *const *kv, size_t n);
 
 static inline bool hist_is_op(const hist_event *e) { return e->type[0] == 'o' && e->type[1] == 'p' && !e->type[2]; }
@@ -92,9 +93,11 @@ typedef struct hist_poll {
     char *id;                   /* poll id */
     char *poll;                 /* public poll object (JSON text) */
     char *results;              /* results message (JSON text), "" when none */
+    char *step_poll;            /* the public view's: the poll object as its last step (not a vote) left it; NULL before one */
+    char *step_results;         /* ... and its results then */
     int64_t created;            /* from the poll object: orders the polls */
     bool draft;                 /* still a draft: the facilitators' only */
-    bool results_public;        /* participants could see the results then */
+    bool results_public;        /* the public view shows step_results: shown to participants, and the poll closed */
 } hist_poll;
 
 /* Presence and polls at a moment, folded from marks in stream order. */

@@ -97,7 +97,7 @@ bool poll__valid_pid(const char *pid) {
     return true;
 }
 
-bool poll__valid_org(const char *org) { return org && proto_valid_label(org, PROTO_NAME_MAX) && utf8_valid(org, strlen(org)); }
+bool poll__valid_org(const char *org) { return utf8_valid_label(org, PROTO_NAME_MAX); }
 
 /* ---- definitions ------------------------------------------------------- */
 

@@ -20,7 +20,7 @@ poll_err poll__fail(const char **why, poll_err e, const char *msg);
 bool poll__valid_text(const char *s, size_t max);
 /* 1..POLL_PID_MAX bytes, none of them a space or a control character. */
 bool poll__valid_pid(const char *pid);
-/* A valid organisation name (proto_valid_label, PROTO_NAME_MAX). */
+/* A valid organisation name (utf8_valid_label, PROTO_NAME_MAX). */
 bool poll__valid_org(const char *org);
 
 /* The poll is live (open, not deleted) and takes this kind of input: text

@@ -51,15 +51,6 @@ const char *proto_type_name(proto_type t) {
     return type_names[t];
 }
 
-bool proto_valid_label(const char *s, size_t max_cps) {
-    size_t n = strlen(s);
-    if (n == 0) return false;
-    for (size_t i = 0; i < n; i++)
-        if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f) return false;
-    size_t cps = utf8_count(s, n);
-    return cps >= 1 && cps <= max_cps;
-}
-
 bool proto_valid_b64url(const char *s, size_t max) {
     size_t n = strlen(s);
     if (n == 0 || n > max) return false;
@@ -131,7 +122,7 @@ static bool read_id(const cJSON *o, char *dst) {
  * and one made of spaces only is refused like an empty one. */
 static char *dup_label(const char *s, size_t max_cps, bool *bad) {
     if (!s) return NULL;
-    char *d = proto_valid_label(s, max_cps) ? malloc(strlen(s) + 1) : NULL;
+    char *d = utf8_valid_label(s, max_cps) ? malloc(strlen(s) + 1) : NULL;
     if (!d || utf8_tidy_label(s, d) == 0) {
         free(d);
         *bad = true;
@@ -162,7 +153,7 @@ static proto_err decode_join(const cJSON *o, proto_join *j, const char **why) {
     bool observer_without_org = has(o, "observer_key") && org && !org[0];
     j->organisation = observer_without_org ? NULL : dup_label(org, PROTO_NAME_MAX, &bad);
     if (bad) {
-        *why = "name and organisation must be 1 to 64 characters, without control characters";
+        *why = "name and organisation must be 1 to 64 characters, not only spaces, without control or invisible characters";
         return PROTO_EBAD_REQUEST;
     }
     const char *key = get_str(o, "key"), *okey = get_str(o, "observer_key");

@@ -183,8 +183,6 @@ void proto_write_participant(sbuf *b, const char *id, const char *name, const ch
 /* An integral JSON number in [lo, hi], in *out; lo and hi within
  * ±PROTO_SAFE_INT_MAX, where a double still holds every integer. */
 bool proto_json_int(const struct cJSON *v, double lo, double hi, int64_t *out);
-/* True when s (NUL-terminated, valid UTF-8 assumed checked) has 1..max code points and no control characters. */
-bool proto_valid_label(const char *s, size_t max_cps);
 /* JSON text with a \u0000 escape (not a literal backslash before "u0000"):
  * cJSON would cut the string there, so such documents are refused. */
 bool proto_has_escaped_nul(const char *json, size_t len);

@@ -171,7 +171,7 @@ static char *dup_or_null(const char *s) { return s ? strdup(s) : NULL; }
 static bool fill_decision(signoff_decision *d, signoff_kind kind, const char *org, const char *sha256,
                           const char *reason, const char *by, const char *name) {
     memset(d, 0, sizeof *d);
-    if (!org || !proto_valid_label(org, PROTO_NAME_MAX) || !digest_valid_sha256_hex(sha256) || !by ||
+    if (!org || !utf8_valid_label(org, PROTO_NAME_MAX) || !digest_valid_sha256_hex(sha256) || !by ||
         strlen(by) > BY_MAX || !name || (kind == SIGNOFF_DECLINED && !utf8_valid_line(reason, SIGNOFF_REASON_MAX)))
         return false;
     d->kind = kind;
@@ -264,7 +264,7 @@ static bool read_orgs(const cJSON *arr, signoff_agreement *a) {
     const cJSON *v;
     bool ok = names != NULL;
     cJSON_ArrayForEach(v, arr) {
-        ok = ok && cJSON_IsString(v) && proto_valid_label(v->valuestring, PROTO_NAME_MAX);
+        ok = ok && cJSON_IsString(v) && utf8_valid_label(v->valuestring, PROTO_NAME_MAX);
         if (ok) names[k++] = v->valuestring;
     }
     ok = ok && agreement_orgs(a, names, k);

@@ -208,17 +208,83 @@ size_t utf8_label_key(const char *s, char *out) {
     return o;
 }
 
+size_t utf8_control_at(const char *s, size_t len, size_t i) {
+    unsigned char c = (unsigned char)s[i];
+    if (c < 0x20 || c == 0x7f) return 1;
+    if (c == 0xc2 && i + 1 < len && (unsigned char)s[i + 1] <= 0x9f) return 2; /* C2 80..C2 9F: U+0080-U+009F */
+    return 0;
+}
+
+/* Unicode's format controls (general category Cf, Unicode 15), as ranges of
+ * code points in order. */
+static const uint32_t format_controls[][2] = {
+    {0x00AD, 0x00AD},   {0x0600, 0x0605},   {0x061C, 0x061C},   {0x06DD, 0x06DD},   {0x070F, 0x070F},
+    {0x0890, 0x0891},   {0x08E2, 0x08E2},   {0x180E, 0x180E},   {0x200B, 0x200F},   {0x202A, 0x202E},
+    {0x2060, 0x2064},   {0x2066, 0x206F},   {0xFEFF, 0xFEFF},   {0xFFF9, 0xFFFB},   {0x110BD, 0x110BD},
+    {0x110CD, 0x110CD}, {0x13430, 0x1343F}, {0x1BCA0, 0x1BCA3}, {0x1D173, 0x1D17A}, {0xE0001, 0xE0001},
+    {0xE0020, 0xE007F},
+};
+
+static bool is_format_control(uint32_t c) {
+    for (size_t k = 0; k < sizeof format_controls / sizeof *format_controls && c >= format_controls[k][0]; k++)
+        if (c <= format_controls[k][1]) return true;
+    return false;
+}
+
+static bool is_joiner(uint32_t c) { return c == 0x200C || c == 0x200D; }
+static bool is_tag(uint32_t c) { return c >= 0xE0020 && c <= 0xE007F; }
+
+/* A format control that writing needs, where it is: a zero-width joiner or
+ * non-joiner between two visible characters (emoji sequences such as
+ * 👩‍💻, Persian and Indic scripts), or a tag character after the black flag
+ * or another tag (subdivision flags such as 🏴 + tags for Scotland). */
+static bool needed_control(uint32_t prev, uint32_t c, uint32_t next) {
+    if (is_joiner(c))
+        return prev && next && !is_space(prev) && !is_space(next) && !is_joiner(prev) && !is_joiner(next) &&
+               !is_format_control(next);
+    if (is_tag(c)) return prev == 0x1F3F4 || is_tag(prev);
+    return false;
+}
+
+bool utf8_has_invisible(const char *s, size_t len) {
+    const unsigned char *p = (const unsigned char *)s;
+    uint32_t prev = 0;
+    for (size_t i = 0, n; i < len; i += n) {
+        if (utf8_control_at(s, len, i)) return true;
+        uint32_t c = decode(p + i, &n);
+        size_t m = 0;
+        uint32_t next = i + n < len ? decode(p + i + n, &m) : 0;
+        if (c == 0x2028 || c == 0x2029 || (is_format_control(c) && !needed_control(prev, c, next))) return true;
+        prev = c;
+    }
+    return false;
+}
+
+/* Only spaces (is_space), or nothing at all. */
+static bool blank(const char *s, size_t len) {
+    const unsigned char *p = (const unsigned char *)s;
+    for (size_t i = 0, n; i < len; i += n)
+        if (!is_space(decode(p + i, &n))) return false;
+    return true;
+}
+
+bool utf8_valid_label(const char *s, size_t max_cps) {
+    if (!s) return false;
+    size_t n = strlen(s);
+    if (!utf8_valid(s, n) || utf8_has_invisible(s, n) || blank(s, n)) return false;
+    size_t cps = utf8_count(s, n);
+    return cps >= 1 && cps <= max_cps;
+}
+
 bool utf8_valid_line(const char *s, size_t max_cps) {
     if (!s) return false;
     size_t n = strlen(s);
     if (n == 0 || !utf8_valid(s, n)) return false;
-    bool blank = true;
+    bool blank_line = true;
     for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c < 0x20 || c == 0x7f) return false;
-        if (c == 0xc2 && i + 1 < n && (unsigned char)s[i + 1] >= 0x80 && (unsigned char)s[i + 1] <= 0x9f) return false;
-        if (c != ' ') blank = false;
+        if (utf8_control_at(s, n, i)) return false;
+        if (s[i] != ' ') blank_line = false;
     }
     size_t cps = utf8_count(s, n);
-    return !blank && cps >= 1 && cps <= max_cps;
+    return !blank_line && cps >= 1 && cps <= max_cps;
 }

@@ -24,6 +24,24 @@ size_t utf8_tidy_label(const char *s, char *out);
  * and "ville de  SAINT-ÉTIENNE" are one. out needs strlen(s) + 1 bytes
  * (lower case is never longer here); returns its length. */
 size_t utf8_label_key(const char *s, char *out);
+/* Bytes of the control character starting at s[i] (i < len, valid UTF-8):
+ * 1 for C0 (U+0000-U+001F) and DEL, 2 for C1 (U+0080-U+009F, C2 80..C2 9F);
+ * 0 when s[i] starts anything else. What is written out for people to read
+ * drops these (ESC, BEL and BS would drive a terminal showing a file). */
+size_t utf8_control_at(const char *s, size_t len, size_t i);
+/* True when valid UTF-8 s[0..len) holds a character nobody sees as such: a
+ * control (C0, DEL, C1), a format control (Unicode category Cf: U+200B zero
+ * width space, U+202E right-to-left override, U+FEFF, the soft hyphen, the
+ * tags…) or a line or paragraph separator (U+2028, U+2029). A name, an
+ * organisation or a title with one could pass for another, or turn the text
+ * around it backwards. But for what writing needs: a zero-width joiner or
+ * non-joiner between two visible characters (👩‍💻, Persian, Indic scripts)
+ * and tags after the black flag (subdivision flags). */
+bool utf8_has_invisible(const char *s, size_t len);
+/* A label as typed is acceptable: valid UTF-8 of 1 to max_cps code points,
+ * nothing invisible (utf8_has_invisible), not only spaces (its tidy form,
+ * utf8_tidy_label, is not empty). */
+bool utf8_valid_label(const char *s, size_t max_cps);
 /* A line of text people type (a poll's question, an answer, a reason):
  * valid UTF-8 of 1 to max_cps code points, without control characters
  * (U+0000-U+001F, U+007F-U+009F: no line breaks, no tabs), not only spaces. */

@@ -40,6 +40,7 @@ hub *hub_new(const hub_config *cfg, net_server *net) {
         free(h);
         return NULL;
     }
+    hub_trim_start(h);
     return h;
 }
 
@@ -71,9 +72,11 @@ void hub_stop(hub *h) {
     h->stopped = true;
     hub_alive_stop(h);
     hub_retention_stop(h);
+    hub_trim_stop(h);
     lws_sul_cancel(&h->sul_turn);
     HUB_FOR_EACH_ROOM(h, r) {
         hub_room_ref(r); /* its timers may hold the last references */
+        hub_room_linger_end(r);
         hub_op_stop(r);
         hub_cursor_stop(r);
         hub_poll_stop(r);
@@ -86,6 +89,7 @@ void hub_free(hub *h) {
     if (!h) return;
     hub_alive_stop(h);
     hub_retention_stop(h);
+    hub_trim_stop(h);
     lws_sul_cancel(&h->sul_turn);
     hub_room_free_all(h);
     sbuf_free(&h->scratch);

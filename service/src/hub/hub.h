@@ -19,6 +19,7 @@ typedef struct hub_config {
     size_t window;             /* committed ops kept per workshop for late ops and resumes */
     size_t window_bytes;       /* ... and the memory they may hold (the oldest leave past it) */
     size_t max_rooms;          /* workshops in memory at once: a join that would load one more is refused */
+    int64_t room_linger_us;    /* a room nobody is connected to stays loaded this long (0: unloaded at once) */
     double rate;               /* messages per second per participant, sustained */
     double burst;              /* messages allowed in a burst */
     int64_t snapshot_every;    /* revisions between stored snapshots */

@@ -133,16 +133,19 @@ void hub_agenda_message(hub *h, hub_session *s, proto_msg *msg) {
 /* ---- Reading it back ---- */
 
 /* meta's agenda and timer (an HMGET's two fields) into a. */
-static bool read_reply(const redisReply *reply, agenda *a) {
+/* The agenda of an HMGET agenda timer reply; false when the reply is not
+ * one or the stored agenda is damaged (logged). */
+static bool read_reply(const hub_room *r, const redisReply *reply, agenda *a) {
     if (!reply || reply->type != REDIS_REPLY_ARRAY || reply->elements != 2) return false;
-    agenda_read_stored(a, hub_reply_text(reply, 0), hub_reply_text(reply, 1));
-    return true;
+    if (agenda_read_stored(a, hub_reply_text(reply, 0), hub_reply_text(reply, 1))) return true;
+    lwsl_err("workshop %s: the stored agenda or timer is damaged\n", r->id);
+    return false;
 }
 
 static void reread(redisReply *reply, void *priv) {
     hub_room *r = priv;
     agenda a;
-    if (r->state == ROOM_READY && read_reply(reply, &a)) {
+    if (r->state == ROOM_READY && read_reply(r, reply, &a)) {
         r->agenda = a;
         if (r->agenda_inflight == 0) r->agenda_ahead = a; /* else: their answers bring it up to date */
         tell(r, 0, NULL);
@@ -158,7 +161,13 @@ void hub_agenda_notified(hub_room *r, const char *origin) {
 
 static void loaded(redisReply *reply, void *priv) {
     hub_room *r = priv;
-    if (hub_load_step_ok(r, reply) && read_reply(reply, &r->agenda)) r->agenda_ahead = r->agenda;
+    if (!hub_load_step_ok(r, reply)) {
+        /* told already */
+    } else if (read_reply(r, reply, &r->agenda)) {
+        r->agenda_ahead = r->agenda;
+    } else {
+        hub_room_load_failed(r, PROTO_EINTERNAL, HUB_DAMAGED);
+    }
     hub_room_unref(r);
 }
 

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/api.h"
 #include "core/export.h"
 #include "core/hist.h"
 #include "core/ot_json.h"
@@ -45,6 +46,7 @@ typedef struct query {
     int64_t created, rev_now;   /* from meta */
     char time_zone[WHEN_ZONE_MAX + 1]; /* from meta: exports' times are on its clock */
     char code[WK_CODE_LEN + 1]; /* from meta: its join code's key goes with a deletion */
+    int64_t deletes_at;         /* from meta's `active`: when the retention deletes it (exports say so) */
     /* history */
     char after[HIST_ID_MAX];    /* "" from the start; then the last entry the page read */
     long limit;                 /* entries the page may still hold */
@@ -130,7 +132,7 @@ static void got_meta(redisReply *reply, void *priv) {
         unavailable(q);
         return;
     }
-    if (!is_array(reply) || reply->elements != 6 || reply->element[0]->type != REDIS_REPLY_STRING) {
+    if (!is_array(reply) || reply->elements != 7 || reply->element[0]->type != REDIS_REPLY_STRING) {
         fail(q, 404, PROTO_ENOT_FOUND, "no workshop with this id");
         return;
     }
@@ -150,6 +152,7 @@ static void got_meta(redisReply *reply, void *priv) {
     const char *tz = hub_reply_text(reply, 4), *code = hub_reply_text(reply, 5);
     snprintf(q->time_zone, sizeof q->time_zone, "%s", when_valid_zone_name(tz) ? tz : WHEN_UTC);
     snprintf(q->code, sizeof q->code, "%s", hub_code_valid(code) ? code : "");
+    q->deletes_at = hub_retention_deletes_at_meta(q->h, hub_reply_text(reply, 6), q->created);
     if (!q->title) {
         fail(q, 500, PROTO_EINTERNAL, "out of memory");
         return;
@@ -188,17 +191,7 @@ static query *query_new(hub *h, uint64_t req, const char *id, query_kind kind) {
     return q;
 }
 
-static void begin(query *q) { SEND(q, got_meta, "HMGET %s title created rev fkey time_zone code", q->k_meta); }
-
-/* A decimal integer in [lo, hi], the whole string. */
-static bool parse_int(const char *s, int64_t lo, int64_t hi, int64_t *out) {
-    if (!*s || strlen(s) > 18) return false;
-    char *end;
-    long long v = strtoll(s, &end, 10);
-    if (*end || v < lo || v > hi) return false;
-    *out = v;
-    return true;
-}
+static void begin(query *q) { SEND(q, got_meta, "HMGET %s title created rev fkey time_zone code active", q->k_meta); }
 
 /* ---- GET /history ---- */
 
@@ -275,7 +268,7 @@ void hub_http_history(hub *h, uint64_t req, const char *id) {
         }
         snprintf(q->after, sizeof q->after, "%s", v);
     }
-    if (net_http_arg(h->net, req, "limit", v, sizeof v) && !parse_int(v, 1, PAGE_MAX, &limit)) {
+    if (net_http_arg(h->net, req, "limit", v, sizeof v) && !api_read_int(v, 1, PAGE_MAX, &limit)) {
         fail(q, 400, PROTO_EBAD_REQUEST, "\"limit\" must be an integer from 1 to 10000");
         return;
     }
@@ -515,7 +508,7 @@ void hub_http_state(hub *h, uint64_t req, const char *id) {
         return;
     }
     q->by_time = has_at;
-    if (!parse_int(has_at ? at : rev, 0, (int64_t)1 << 53, &q->want)) {
+    if (!api_read_int(has_at ? at : rev, 0, (int64_t)1 << 53, &q->want)) {
         fail(q, 400, PROTO_EBAD_REQUEST, "\"rev\" and \"at\" are non-negative integers");
         return;
     }
@@ -561,7 +554,7 @@ static void export_finish(query *q) {
     int64_t ended = q->book.ended >= 0 ? q->book.moments[q->book.ended].t : 0;
     export_phases_finish(&q->phases, ended, q->text.buf ? q->text.buf : "");
     export_meta m = {q->title, q->created, q->last_edit, q->target, q->text.buf ? q->text.buf : "", &tz.zone,
-                     &q->phases, q->agreed_text};
+                     &q->phases, q->agreed_text, q->deletes_at};
     if (q->format == F_CSV) export_csv(&q->out, &m, &q->book, &q->st, q->lang);
     else if (q->format == F_HTML) export_html(&q->out, &m, &q->book, &q->st, q->lang, nonce);
     else export_markdown(&q->out, &m, &q->book, &q->st, q->lang);
@@ -631,6 +624,8 @@ static void got_people(redisReply *reply, void *priv) {
     sbuf *b = &q->out;
     if (q->format == F_JSON) {
         put_workshop(b, q, "{\"workshop\":{\"id\":");
+        sbuf_puts(b, ",\"deletes_at\":");
+        sbuf_put_i64(b, q->deletes_at);
         sbuf_puts(b, "},\"time_zone\":"); /* the times stay in ms: this says where they were lived */
         sbuf_put_jstrz(b, q->time_zone);
         sbuf_puts(b, ",\"participants\":[");
@@ -691,6 +686,7 @@ void hub_workshop_deleted(hub *h, const char *id) {
         hub_send_error(h, conn, PROTO_ENOT_FOUND, "this workshop was deleted", PROTO_NONE, NULL);
         net_close(h->net, conn, 1000, "workshop deleted");
     }
+    hub_room_linger_end(r); /* nobody may join it again: it goes once its connections have closed */
 }
 
 static void got_deleted(redisReply *reply, void *priv) {

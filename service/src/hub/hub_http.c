@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/utf8.h"
+#include "core/api.h"
 #include "hub/hub_internal.h"
 
 /* /api/workshops/{id}[/what]: the id into id, the rest (or "") into what. */
@@ -176,23 +176,6 @@ static void send_create(http_create *c) {
     sbuf_free(&agenda_json);
 }
 
-/* The body's "time_zone": absent or null for UTC; NULL when it is no zone
- * of the tz database (*why says so). */
-static const char *body_time_zone(const cJSON *o, const char **why) {
-    const cJSON *tz = cJSON_GetObjectItemCaseSensitive(o, "time_zone");
-    if (!tz || cJSON_IsNull(tz)) return WHEN_UTC;
-    if (!cJSON_IsString(tz) || !when_valid_zone_name(tz->valuestring)) {
-        *why = "\"time_zone\" must be an IANA time zone name such as \"Europe/Paris\" (letters, digits, _ + - /, at "
-               "most 64 bytes)";
-        return NULL;
-    }
-    if (!hub_tz_exists(tz->valuestring)) {
-        *why = "\"time_zone\" is not a time zone this server knows (see the IANA tz database: \"Europe/Paris\")";
-        return NULL;
-    }
-    return tz->valuestring;
-}
-
 bool hub_http_bearer_is(hub *h, uint64_t req, const char *secret) {
     char token[HUB_CREATE_TOKEN_MAX + 2] = {0}; /* one byte more than a token: a longer guess cannot match */
     net_http_bearer(h->net, req, token, sizeof token);
@@ -216,59 +199,42 @@ static bool may_create(hub *h, uint64_t req) {
 
 void hub_http_create(hub *h, uint64_t req, const char *body, size_t len) {
     if (!may_create(h, req)) return;
-    if (!utf8_valid(body, len) || memchr(body, '\0', len)) {
-        hub_http_error(h, req, 400, PROTO_EBAD_REQUEST, "body must be UTF-8 JSON");
-        return;
+    api_create a;
+    const char *why;
+    proto_err e = api_read_create(body, len, &a, &why);
+    if (e == PROTO_OK && !hub_tz_exists(a.time_zone)) {
+        e = PROTO_EBAD_REQUEST;
+        why = "\"time_zone\" is not a time zone this server knows (see the IANA tz database: \"Europe/Paris\")";
     }
-    const char *end = NULL;
-    cJSON *o = cJSON_ParseWithLengthOpts(body, len, &end, 0);
-    while (o && end && end < body + len && (*end == ' ' || *end == '\n' || *end == '\r' || *end == '\t')) end++;
-    if (!o || end != body + len || !cJSON_IsObject(o)) {
-        cJSON_Delete(o);
-        hub_http_error(h, req, 400, PROTO_EBAD_REQUEST, "body must be a JSON object: {\"title\": \"...\"}");
-        return;
-    }
-    const cJSON *title = cJSON_GetObjectItemCaseSensitive(o, "title");
-    const cJSON *text = cJSON_GetObjectItemCaseSensitive(o, "text");
-    const char *why = NULL, *zone = NULL;
-    if (!cJSON_IsString(title) || !proto_valid_label(title->valuestring, PROTO_TITLE_MAX))
-        why = "\"title\" must be a string of 1 to 200 characters, without control characters";
-    else if (text && !cJSON_IsNull(text) && !cJSON_IsString(text))
-        why = "\"text\" must be a string";
-    else if (proto_has_escaped_nul(body, len))
-        why = "strings must not contain \\u0000";
-    else
-        zone = body_time_zone(o, &why);
-    if (why) {
-        cJSON_Delete(o);
-        hub_http_error(h, req, 400, PROTO_EBAD_REQUEST, why);
+    if (e != PROTO_OK) {
+        api_create_free(&a);
+        hub_http_error(h, req, e == PROTO_EBAD_REQUEST ? 400 : 500, e, why);
         return;
     }
     if (!h->store || !store_up(h->store)) {
-        cJSON_Delete(o);
+        api_create_free(&a);
         hub_http_error(h, req, 503, PROTO_EUNAVAILABLE, HUB_UNAVAILABLE);
         return;
     }
     http_create *c = calloc(1, sizeof *c);
-    const char *start = cJSON_IsString(text) ? text->valuestring : "";
-    if (!c || !(c->title = strdup(title->valuestring)) || !(c->text = strdup(start)) ||
-        !net_random_b64url(c->id, PROTO_WORKSHOP_ID_LEN) || !net_random_b64url(c->fkey, PROTO_KEY_LEN)) {
-        if (c) http_create_free(c);
-        cJSON_Delete(o);
+    if (!c || !net_random_b64url(c->id, PROTO_WORKSHOP_ID_LEN) || !net_random_b64url(c->fkey, PROTO_KEY_LEN)) {
+        free(c);
+        api_create_free(&a);
         hub_http_error(h, req, 500, PROTO_EINTERNAL, "could not create the workshop");
         return;
     }
+    c->title = a.title; /* c owns them now */
+    c->text = a.text;
     c->h = h;
     c->req = req;
     c->created = hub_now_ms();
-    snprintf(c->time_zone, sizeof c->time_zone, "%s", zone);
-    cJSON_Delete(o);
+    snprintf(c->time_zone, sizeof c->time_zone, "%s", a.time_zone);
     send_create(c);
 }
 
 /* The public fields up to the list of people present, left open. */
 static void put_public(sbuf *b, const char *id, const char *title, int64_t created, int64_t rev, const char *time_zone,
-                       const char *code, bool ended, int64_t ended_at) {
+                       const char *code, bool ended, int64_t ended_at, int64_t deletes_at) {
     sbuf_puts(b, "{\"id\":");
     sbuf_put_jstrz(b, id);
     sbuf_puts(b, ",\"title\":");
@@ -278,6 +244,8 @@ static void put_public(sbuf *b, const char *id, const char *title, int64_t creat
     sbuf_puts(b, ",\"rev\":");
     sbuf_put_i64(b, rev);
     hub_workshop_write_fields(b, time_zone, code, ended, ended_at);
+    sbuf_puts(b, ",\"deletes_at\":");
+    sbuf_put_i64(b, deletes_at);
     sbuf_puts(b, ",\"present\":[");
 }
 
@@ -298,24 +266,51 @@ typedef struct http_get {
     char id[PROTO_WORKSHOP_ID_MAX + 1];
 } http_get;
 
+/* A room loaded here answers from memory (who is present is known at
+ * once); meta's `active`, read with it, says when the retention ends. */
+static void answer_loaded(hub *h, uint64_t req, const hub_room *r, int64_t deletes_at) {
+    sbuf *b = &h->scratch;
+    const workshop *w = r->w;
+    put_public(b, r->id, w->title, w->created, w->rev, w->time_zone, w->code, w->ended, w->ended_at, deletes_at);
+    bool first = true;
+    for (size_t i = 0; i < w->npeople; i++) {
+        const wk_participant *p = &w->people[i];
+        if (!wk_present(p)) continue;
+        hub_write_present(b, p->name, p->org, p->role, first);
+        first = false;
+    }
+    sbuf_puts(b, "]}");
+    net_http_respond(h->net, req, 200, b);
+}
+
+/* Not loaded here: who is present is known from the history and the
+ * processes that are alive. */
+static void answer_stored(hub *h, uint64_t req, const char *id, const redisReply *meta, int64_t deletes_at) {
+    sbuf b;
+    sbuf_init(&b, 0);
+    put_public(&b, id, meta->element[0]->str, strtoll(hub_reply_text(meta, 1), NULL, 10),
+               strtoll(hub_reply_text(meta, 2), NULL, 10), hub_reply_text(meta, 3), hub_reply_text(meta, 4),
+               strcmp(hub_reply_text(meta, 5), "ended") == 0, strtoll(hub_reply_text(meta, 6), NULL, 10), deletes_at);
+    char *answer = sbuf_ok(&b) ? strndup(sbuf_data(&b), b.len) : NULL;
+    sbuf_free(&b);
+    if (answer) hub_presence_answer(h, req, id, answer);
+    else hub_http_error(h, req, 500, PROTO_EINTERNAL, "out of memory");
+}
+
 static void got_meta(redisReply *reply, void *priv) {
     http_get *g = priv;
     hub *h = g->h;
     if (!reply) hub_http_error(h, g->req, 503, PROTO_EUNAVAILABLE, HUB_UNAVAILABLE);
-    else if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 7 || reply->element[0]->type != REDIS_REPLY_STRING)
+    else if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 8 || reply->element[0]->type != REDIS_REPLY_STRING)
         hub_http_error(h, g->req, 404, PROTO_ENOT_FOUND, "no workshop with this id");
     else {
-        /* Not loaded here: who is present is known from the history and
-         * the processes that are alive. */
-        sbuf b;
-        sbuf_init(&b, 0);
-        put_public(&b, g->id, reply->element[0]->str, strtoll(hub_reply_text(reply, 1), NULL, 10),
-                   strtoll(hub_reply_text(reply, 2), NULL, 10), hub_reply_text(reply, 3), hub_reply_text(reply, 4),
-                   strcmp(hub_reply_text(reply, 5), "ended") == 0, strtoll(hub_reply_text(reply, 6), NULL, 10));
-        char *answer = sbuf_ok(&b) ? strndup(sbuf_data(&b), b.len) : NULL;
-        sbuf_free(&b);
-        if (answer) hub_presence_answer(h, g->req, g->id, answer);
-        else hub_http_error(h, g->req, 500, PROTO_EINTERNAL, "out of memory");
+        /* Meta's `active` (a workshop from before retention has none: its creation then). */
+        int64_t deletes_at =
+            hub_retention_deletes_at_meta(h, hub_reply_text(reply, 7), strtoll(hub_reply_text(reply, 1), NULL, 10));
+        const hub_room *r = hub_room_find(h, g->id);
+        if (r && r->deleted) hub_http_error(h, g->req, 404, PROTO_ENOT_FOUND, "no workshop with this id");
+        else if (r && r->state == ROOM_READY) answer_loaded(h, g->req, r, deletes_at);
+        else answer_stored(h, g->req, g->id, reply, deletes_at);
     }
     free(g);
 }
@@ -323,26 +318,6 @@ static void got_meta(redisReply *reply, void *priv) {
 void hub_http_get(hub *h, uint64_t req, const char *id) {
     if (!proto_valid_b64url(id, PROTO_WORKSHOP_ID_MAX)) {
         hub_http_error(h, req, 404, PROTO_ENOT_FOUND, "no workshop with this id");
-        return;
-    }
-    hub_room *r = hub_room_find(h, id);
-    if (r && r->deleted) {
-        hub_http_error(h, req, 404, PROTO_ENOT_FOUND, "no workshop with this id");
-        return;
-    }
-    if (r && r->state == ROOM_READY) {
-        sbuf *b = &h->scratch;
-        const workshop *w = r->w;
-        put_public(b, id, w->title, w->created, w->rev, w->time_zone, w->code, w->ended, w->ended_at);
-        bool first = true;
-        for (size_t i = 0; i < r->w->npeople; i++) {
-            const wk_participant *p = &r->w->people[i];
-            if (!wk_present(p)) continue;
-            hub_write_present(b, p->name, p->org, p->role, first);
-            first = false;
-        }
-        sbuf_puts(b, "]}");
-        net_http_respond(h->net, req, 200, b);
         return;
     }
     http_get *g = calloc(1, sizeof *g);
@@ -355,7 +330,7 @@ void hub_http_get(hub *h, uint64_t req, const char *id) {
     snprintf(g->id, sizeof g->id, "%s", id);
     char kmeta[HUB_KEY_MAX];
     if (!hub_key(kmeta, sizeof kmeta, id, "meta") || !h->store ||
-        !store_cmd(h->store, got_meta, g, "HMGET %s title created rev time_zone code state ended_at", kmeta)) {
+        !store_cmd(h->store, got_meta, g, "HMGET %s title created rev time_zone code state ended_at active", kmeta)) {
         free(g);
         hub_http_error(h, req, 503, PROTO_EUNAVAILABLE, HUB_UNAVAILABLE);
     }

@@ -50,6 +50,9 @@ typedef enum {
 #define HUB_UNAVAILABLE_OP "storage is unavailable; the op was not saved, send it again shortly"
 #define HUB_UNAVAILABLE_CHANGE "storage is unavailable; nothing was changed, try again shortly"
 #define HUB_ROOMS_FULL "this server holds as many workshops as it may (--max-rooms); try again shortly"
+/* A record read back from Redis does not read: the workshop is refused
+ * (error internal) with the damage logged, never run on a guess. */
+#define HUB_DAMAGED "the stored data of this workshop is damaged"
 
 #define HUB_PATH_ID_MAX 64     /* bytes of an id read from an API path, with its NUL */
 #define HUB_KEY_MAX 96         /* bytes of a Redis key, "atelier:{w:ID}:ballots:POLL" with its NUL */
@@ -117,6 +120,8 @@ struct hub_room {
     lws_sorted_usec_list_t sul_balance;
     char *k_signoff;           /* Redis key of the organisations' sign-off decisions */
     signoff signoff;           /* the sign-off, as Redis has it (hub_signoff.c) */
+    bool lingering;            /* nobody is connected: sul_linger holds a reference until it unloads the room */
+    lws_sorted_usec_list_t sul_linger;
 };
 
 #define HUB_ERROR_CODES 32      /* distinct error codes counted (the protocol has fewer) */
@@ -126,6 +131,7 @@ struct hub_room {
 typedef struct hub_counters {
     uint64_t ops_committed;    /* ops Redis stored through this process */
     uint64_t ballots;          /* ballots (votes) Redis stored through this process */
+    uint64_t trims;            /* times freed memory was given back to the system (hub_trim.c) */
     const char *codes[HUB_ERROR_CODES]; /* error codes answered so far (static text), first seen first */
     uint64_t errors[HUB_ERROR_CODES];   /* ... how many of each, WebSocket and HTTP API together */
     size_t ncodes;
@@ -160,6 +166,13 @@ struct hub {
     hub_counters counted;      /* for GET /metrics */
     lws_sorted_usec_list_t sul_retention; /* the next retention sweep (hub_retention.c) */
     int retiring;              /* the sweep's commands in flight: no new sweep until they are answered */
+    lws_sorted_usec_list_t sul_index; /* the next batch of the index pass (hub_retention.c) */
+    char index_cursor[32];     /* ... its SCAN cursor ("0" at the start, and again at the end) */
+    int indexing;              /* ... its commands in flight, plus one while a batch is being sent */
+    bool indexed;              /* ... done for this process */
+    size_t index_added;        /* ... workshops it indexed */
+    lws_sorted_usec_list_t sul_trim; /* the next slow trim (hub_trim.c) */
+    bool released;             /* a room or a connection went since the last trim */
 };
 
 int64_t hub_now_ms(void);
@@ -208,7 +221,7 @@ void hub_history_text_at(hub *h, const char *workshop_id, int64_t rev, hub_text_
  *   - a join waiting for the room to load (on r->waiting);
  *   - a store command about the room (hub_room_cmd*; given back by its
  *     reply callback, which ends with hub_room_unref);
- *   - a timer about the room (carets, results, the hold);
+ *   - a timer about the room (carets, results, the hold, the linger);
  *   - a place on the hub's end-of-turn list (hub_room_pump_soon);
  *   - a caller between hub_room_acquire and its hub_room_unref.
  * hub_room_unref frees the room when the last reference goes: nowhere else
@@ -223,6 +236,12 @@ hub_room *hub_room_acquire(hub *h, const char *id);
 bool hub_room_may_hold(hub *h, const char *id);
 void hub_room_ref(hub_room *r);
 void hub_room_unref(hub_room *r);
+/* The last connection left a loaded room: it stays cfg.room_linger_us more
+ * (a timer's reference), or at once goes when that is 0. A later leave
+ * starts the time again; a join meanwhile finds it loaded. */
+void hub_room_linger(hub_room *r);
+/* Unload it now if nothing else holds it (deleted, or the hub stops). May free r. */
+void hub_room_linger_end(hub_room *r);
 /* A failed load: take the room out of the table, so that the next join
  * starts afresh; it is freed when its last reference goes. */
 void hub_room_detach(hub_room *r);
@@ -406,6 +425,15 @@ bool hub_http_bearer_is(hub *h, uint64_t req, const char *secret);
  * else it is answered 429 rate_limited with Retry-After and `why`. */
 bool hub_http_within_limit(hub *h, uint64_t req, limiter *l, const char *why);
 
+/* Memory given back to the system (hub_trim.c): glibc keeps what is freed
+ * in its free lists; a trim returns it. At once when the process holds
+ * nothing (no connection, no room), and every HUB_TRIM_EVERY_US while busy
+ * when something was freed since the last trim. */
+void hub_trim_start(hub *h);
+void hub_trim_stop(hub *h);
+/* A room or a connection went: trims now if it was the last of them. */
+void hub_trim_released(hub *h);
+
 /* Retention (hub_retention.c): workshops without activity for
  * cfg.retention_ms are deleted by a sweep of each process. */
 #define HUB_RETENTION_KEY "atelier:retention" /* workshops by activity (store_functions.c) */
@@ -413,6 +441,9 @@ void hub_retention_start(hub *h);
 void hub_retention_stop(hub *h);
 /* When a workshop last active at active_ms (Redis' clock) will be deleted. */
 int64_t hub_retention_deletes_at(const hub *h, int64_t active_ms);
+/* The same from meta's fields: `active` as stored (NULL or "": a workshop
+ * from before retention, whose creation counts until it is indexed). */
+int64_t hub_retention_deletes_at_meta(const hub *h, const char *active, int64_t created);
 
 /* Join codes (hub_code.c): six digits held in Redis while a workshop is open. */
 #define HUB_CODE_TRIES 8       /* codes drawn (a code held by another workshop) before giving up */

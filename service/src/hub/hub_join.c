@@ -169,6 +169,7 @@ void hub_leave(hub_session *s) {
     }
     s->room = NULL;
     s->state = SESS_NEW;
+    if (r->nsess == 0) hub_room_linger(r);
     hub_room_unref(r);
 }
 

@@ -14,10 +14,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/api.h"
+#include "core/person.h"
 #include "core/utf8.h"
 #include "hub/hub_internal.h"
-
-#define DAMAGED "the stored history of this workshop is damaged"
 
 bool hub_stream_event(const redisReply *e, hist_event *ev, const char **kv) {
     if (!e || e->type != REDIS_REPLY_ARRAY || e->elements != 2 || e->element[0]->type != REDIS_REPLY_STRING ||
@@ -130,7 +130,7 @@ static void load_events(redisReply *reply, void *priv) {
     hub_room *r = priv;
     if (hub_load_step_ok(r, reply)) {
         if (!apply_tail(r, reply)) {
-            hub_room_load_failed(r, PROTO_EINTERNAL, DAMAGED);
+            hub_room_load_failed(r, PROTO_EINTERNAL, HUB_DAMAGED);
         } else {
             if (!r->w->last_event[0]) snprintf(r->w->last_event, sizeof r->w->last_event, "%s", r->snap_event);
             load_done(r);
@@ -171,51 +171,40 @@ static void load_lastop(redisReply *reply, void *priv) {
  * into the model: added, or filled in when it was only known as an op's
  * author or through presence. */
 bool hub_person_upsert(workshop *w, const char *pid, const char *json) {
-    if (strlen(pid) != WK_PID_LEN) return false;
-    cJSON *o = cJSON_Parse(json);
-    const char *name = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "name"));
-    const char *org = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "organisation"));
-    const char *role = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "role"));
-    const char *secret = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "secret"));
-    const char *asks = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "asks"));
-    const char *okey = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "okey"));
-    bool ok = name && org && role && secret;
-    int who = ok ? wk_find_participant(w, pid) : -1;
-    if (ok) {
-        wk_role as = wk_role_read(role);
-        if (who < 0) {
-            ok = (who = wk_add_participant(w, pid, secret, name, org, as)) >= 0;
-        } else {
-            wk_participant *p = &w->people[who];
-            char *n = strdup(name), *g = strdup(org);
-            ok = n && g;
-            if (ok) {
-                free(p->name);
-                free(p->org);
-                p->name = n;
-                p->org = g;
-                snprintf(p->secret, sizeof p->secret, "%s", secret);
-                p->role = as;
-            } else {
-                free(n);
-                free(g);
-            }
-        }
+    person_record rec;
+    if (strlen(pid) != WK_PID_LEN || !person_read(json, &rec)) return false;
+    int who = wk_find_participant(w, pid);
+    bool ok = true;
+    if (who < 0) {
+        ok = (who = wk_add_participant(w, pid, rec.secret, rec.name, rec.org, rec.role)) >= 0;
+    } else {
+        wk_participant *p = &w->people[who];
+        free(p->name);
+        free(p->org);
+        p->name = rec.name; /* the model owns them now */
+        p->org = rec.org;
+        rec.name = rec.org = NULL;
+        snprintf(p->secret, sizeof p->secret, "%s", rec.secret);
+        p->role = rec.role;
     }
     if (ok) {
-        w->people[who].asks = asks && strcmp(asks, "representative") == 0;
-        snprintf(w->people[who].okey, sizeof w->people[who].okey, "%s", okey && strlen(okey) <= PROTO_KEY_MAX ? okey : "");
+        w->people[who].asks = rec.asks;
+        snprintf(w->people[who].okey, sizeof w->people[who].okey, "%s", rec.okey);
     }
-    cJSON_Delete(o);
+    person_record_free(&rec);
     return ok;
 }
 
 static void load_people(redisReply *reply, void *priv) {
     hub_room *r = priv;
-    if (hub_load_step_ok(r, reply)) {
-        for (size_t i = 0; reply->type == REDIS_REPLY_ARRAY && i + 1 < reply->elements; i += 2)
-            if (reply->element[i]->type == REDIS_REPLY_STRING && reply->element[i + 1]->type == REDIS_REPLY_STRING)
-                hub_person_upsert(r->w, reply->element[i]->str, reply->element[i + 1]->str);
+    for (size_t i = 0; hub_load_step_ok(r, reply) && reply->type == REDIS_REPLY_ARRAY && i + 1 < reply->elements;
+         i += 2) {
+        const redisReply *k = reply->element[i], *v = reply->element[i + 1];
+        if (k->type != REDIS_REPLY_STRING || v->type != REDIS_REPLY_STRING || !hub_person_upsert(r->w, k->str, v->str)) {
+            lwsl_err("workshop %s: the record of participant %.32s is damaged\n", r->id,
+                     k->type == REDIS_REPLY_STRING ? k->str : "?");
+            hub_room_load_failed(r, PROTO_EINTERNAL, HUB_DAMAGED); /* the loop ends: the room is no longer loading */
+        }
     }
     hub_room_unref(r);
 }
@@ -232,24 +221,40 @@ static void load_snapshot(redisReply *reply, void *priv) {
     if (!text || !utf8_valid(text->str, text->len) ||
         wk_load_snapshot(r->w, strtoll(e->element[0]->str, NULL, 10), text->str, text->len) != OT_OK) {
         lwsl_err("workshop %s has no readable snapshot\n", r->id);
-        hub_room_load_failed(r, PROTO_EINTERNAL, DAMAGED);
+        hub_room_load_failed(r, PROTO_EINTERNAL, HUB_DAMAGED);
     } else {
         snprintf(r->snap_event, sizeof r->snap_event, "%s", ev ? ev->str : "");
     }
     hub_room_unref(r);
 }
 
-/* time_zone, code, state, ended_at, okey (fields 3..7): absent in workshops
- * made before them, which are open, in UTC, without a join code (nor an
- * observer link). */
+/* Which field of meta's HMGET title fkey created time_zone code state
+ * ended_at okey does not read, or NULL. time_zone, code, state, ended_at and
+ * okey (fields 3..7) are absent in workshops made before them, which are
+ * open, in UTC, without a join code (nor an observer link). */
+static const char *meta_damage(const redisReply *reply) {
+    int64_t n;
+    const char *title = hub_reply_text(reply, 0), *tz = hub_reply_text(reply, 3), *code = hub_reply_text(reply, 4);
+    const char *state = hub_reply_text(reply, 5), *okey = hub_reply_text(reply, 7);
+    if (!title[0] || !utf8_valid(title, strlen(title))) return "title";
+    if (!proto_valid_b64url(hub_reply_text(reply, 1), PROTO_KEY_MAX)) return "fkey";
+    if (!api_read_int(hub_reply_text(reply, 2), 0, PROTO_SAFE_INT_MAX, &n)) return "created";
+    if (tz[0] && !when_valid_zone_name(tz)) return "time_zone";
+    if (code[0] && !hub_code_valid(code)) return "code";
+    if (state[0] && strcmp(state, "open") != 0 && strcmp(state, "ended") != 0) return "state";
+    if (strcmp(state, "ended") == 0 && !api_read_int(hub_reply_text(reply, 6), 0, PROTO_SAFE_INT_MAX, &n))
+        return "ended_at";
+    if (okey[0] && !proto_valid_b64url(okey, PROTO_KEY_MAX)) return "okey";
+    return NULL;
+}
+
 static void load_workshop_state(workshop *w, const redisReply *reply) {
-    const char *tz = hub_reply_text(reply, 3), *code = hub_reply_text(reply, 4);
-    snprintf(w->time_zone, sizeof w->time_zone, "%s", when_valid_zone_name(tz) ? tz : WHEN_UTC);
-    snprintf(w->code, sizeof w->code, "%s", hub_code_valid(code) ? code : "");
+    const char *tz = hub_reply_text(reply, 3);
+    snprintf(w->time_zone, sizeof w->time_zone, "%s", tz[0] ? tz : WHEN_UTC);
+    snprintf(w->code, sizeof w->code, "%s", hub_reply_text(reply, 4));
     w->ended = strcmp(hub_reply_text(reply, 5), "ended") == 0;
     w->ended_at = w->ended ? strtoll(hub_reply_text(reply, 6), NULL, 10) : 0;
-    const char *okey = hub_reply_text(reply, 7); /* the observer link's key, absent while there is none */
-    if (strlen(okey) <= PROTO_KEY_MAX) snprintf(w->okey, sizeof w->okey, "%s", okey);
+    snprintf(w->okey, sizeof w->okey, "%s", hub_reply_text(reply, 7)); /* "" while there is no observer link */
 }
 
 static void load_meta(redisReply *reply, void *priv) {
@@ -259,8 +264,12 @@ static void load_meta(redisReply *reply, void *priv) {
         return;
     }
     const redisReply *title = reply->type == REDIS_REPLY_ARRAY && reply->elements == 8 ? reply->element[0] : NULL;
+    const char *damage = NULL;
     if (!title || title->type != REDIS_REPLY_STRING) {
         hub_room_load_failed(r, PROTO_ENOT_FOUND, "no workshop with this id");
+    } else if ((damage = meta_damage(reply))) {
+        lwsl_err("workshop %s: meta's %s is damaged\n", r->id, damage);
+        hub_room_load_failed(r, PROTO_EINTERNAL, HUB_DAMAGED);
     } else {
         r->w = wk_new(r->id, title->str, hub_reply_text(reply, 1), strtoll(hub_reply_text(reply, 2), NULL, 10),
                       r->hub->cfg.window);

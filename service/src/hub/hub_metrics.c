@@ -43,6 +43,8 @@ static void write_metrics(hub *h, sbuf *b) {
     metrics_head(b, "atelier_errors_total", "Errors answered (WebSocket and HTTP API), by code.", "counter");
     for (size_t i = 0; i < c->ncodes; i++) metrics_labelled(b, "atelier_errors_total", "code", c->codes[i], c->errors[i]);
     metrics_counter(b, "atelier_ballots_total", "Ballots stored in Redis through this process.", c->ballots);
+    metrics_counter(b, "atelier_memory_trims_total", "Times freed memory was given back to the system (malloc_trim).",
+                    c->trims);
     bool up = h->store && store_up(h->store);
     metrics_gauge(b, "atelier_redis_up", "1 when Redis is reachable and the Functions are loaded.", up ? 1 : 0);
     static const metrics_histogram none;

@@ -75,14 +75,24 @@ static void relay_poll(hub_room *r, poll_t *p) {
 static void ballots_read(redisReply *reply, void *priv) {
     poll_read *pr = priv;
     hub_room *r = pr->room;
+    bool damaged = false;
     if (pr->p && reply && reply->type == REDIS_REPLY_ARRAY) {
         for (size_t i = 0; i + 1 < reply->elements; i += 2) {
             const char *why;
             const redisReply *k = reply->element[i], *v = reply->element[i + 1];
-            if (k->type == REDIS_REPLY_STRING && v->type == REDIS_REPLY_STRING &&
-                poll_store_read_ballot(pr->p, k->str, v->str, v->len, &why) != POLL_OK)
-                lwsl_warn("workshop %s poll %s: ballot of %s skipped: %s\n", r->id, pr->id, k->str, why);
+            if (k->type != REDIS_REPLY_STRING || v->type != REDIS_REPLY_STRING ||
+                poll_store_read_ballot(pr->p, k->str, v->str, v->len, &why) != POLL_OK) {
+                lwsl_err("workshop %s poll %s: a ballot is damaged: %s\n", r->id, pr->id,
+                         k->type == REDIS_REPLY_STRING && v->type == REDIS_REPLY_STRING ? why : "not a string");
+                damaged = true;
+            }
         }
+    }
+    if (damaged) {
+        /* Loading: the workshop is refused. A reload (another process changed
+         * the poll) keeps the poll as it was. */
+        hub_room_load_failed(r, PROTO_EINTERNAL, HUB_DAMAGED);
+    } else if (pr->p && reply && reply->type == REDIS_REPLY_ARRAY) {
         poll_store_finish(pr->p);
         if (pr->relay) {
             poll_free(poll_list_take(&r->polls, pr->id));
@@ -175,9 +185,10 @@ static void read_all(hub_room *r, redisReply *reply) {
         pr->room = r;
         snprintf(pr->id, sizeof pr->id, "%s", k->str);
         if (poll_store_read(v->str, v->len, &pr->p, &why) != POLL_OK) {
-            lwsl_err("workshop %s: poll %s record unreadable: %s\n", r->id, k->str, why);
+            lwsl_err("workshop %s: poll %.32s record unreadable: %s\n", r->id, k->str, why);
             free(pr);
-            continue;
+            hub_room_load_failed(r, PROTO_EINTERNAL, HUB_DAMAGED);
+            return;
         }
         read_ballots(r, pr);
     }

@@ -28,6 +28,7 @@
 #include <string.h>
 
 #include "core/hist.h"
+#include "core/utf8.h"
 #include "hub/hub_internal.h"
 
 #define MARKS_PAGE 10000
@@ -488,8 +489,8 @@ static bool jint(const cJSON *v, int64_t *out) { return proto_json_int(v, 0, PRO
 static int relayed_person(workshop *w, const cJSON *o) {
     const char *id = jstr(o, "id"), *name = jstr(o, "name"), *org = jstr(o, "organisation"), *role = jstr(o, "role");
     bool no_org_ok = role && strcmp(role, "observer") == 0 && org && !org[0]; /* an observer may name none */
-    if (!id || !name || !org || !role || strlen(id) != WK_PID_LEN || !proto_valid_label(name, PROTO_NAME_MAX) ||
-        (!no_org_ok && !proto_valid_label(org, PROTO_NAME_MAX)))
+    if (!id || !name || !org || !role || strlen(id) != WK_PID_LEN || !utf8_valid_label(name, PROTO_NAME_MAX) ||
+        (!no_org_ok && !utf8_valid_label(org, PROTO_NAME_MAX)))
         return -1;
     int who = wk_find_participant(w, id);
     if (who >= 0) return who; /* roles and requests: followed through the role announcements */

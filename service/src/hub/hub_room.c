@@ -1,7 +1,11 @@
 /* The room table and a room's lifetime: one rule, written once here. A room
  * is freed when its last reference goes (hub_internal.h lists who holds
  * one); every path that takes a reference gives it back, failures included,
- * so a join to an unknown workshop or a load cut by Redis leaves nothing. */
+ * so a join to an unknown workshop or a load cut by Redis leaves nothing.
+ * A loaded room whose last connection left lingers (--room-linger-secs): a
+ * timer holds one more reference for that long, so that a page reloaded, or
+ * a connection that dropped and comes back, joins without a load from Redis;
+ * then the room goes like any other. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,6 +51,7 @@ static void room_free(hub_room *r) {
     h->nrooms--;
     if (r->cursor_timer) lws_sul_cancel(&r->sul_cursor);
     if (r->held) lws_sul_cancel(&r->sul_hold);
+    if (r->lingering) lws_sul_cancel(&r->sul_linger);
     if (r->pump_due) { /* only at shutdown: the list holds a reference */
         size_t i = 0;
         while (i < h->ndue && h->due[i] != r) i++;
@@ -73,7 +78,33 @@ static void room_free(hub_room *r) {
 void hub_room_ref(hub_room *r) { r->refs++; }
 
 void hub_room_unref(hub_room *r) {
-    if (--r->refs == 0) room_free(r);
+    if (--r->refs > 0) return;
+    hub *h = r->hub;
+    room_free(r);
+    hub_trim_released(h);
+}
+
+static void linger_cb(lws_sorted_usec_list_t *sul) {
+    hub_room *r = lws_container_of(sul, hub_room, sul_linger);
+    r->lingering = false;
+    hub_room_unref(r); /* the timer's */
+}
+
+void hub_room_linger(hub_room *r) {
+    hub *h = r->hub;
+    if (h->stopped || !h->cfg.room_linger_us || r->state != ROOM_READY || r->deleted || r->nsess > 0) return;
+    if (!r->lingering) {
+        r->lingering = true;
+        hub_room_ref(r);
+    }
+    lws_sul_schedule(h->ctx, 0, &r->sul_linger, linger_cb, h->cfg.room_linger_us); /* a later leave starts it again */
+}
+
+void hub_room_linger_end(hub_room *r) {
+    if (!r->lingering) return;
+    lws_sul_cancel(&r->sul_linger);
+    r->lingering = false;
+    hub_room_unref(r);
 }
 
 static hub_room *room_new(hub *h, const char *id) {

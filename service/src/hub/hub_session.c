@@ -2,7 +2,6 @@
  * ws_close). A message is rate-limited, decoded by the core, checked against
  * the rights of the sender's role (core/rights.h: the one place roles are
  * checked), and handed to the handler of its type. */
-#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -27,10 +26,7 @@ void hub_session_close(void *hub_, void *session) {
     if (s->state == SESS_JOINED) hub_leave(s);
     h->nsessions--;
     free(s);
-    /* The last connection went: give what a crowd of connections left in
-     * the allocator's free lists back to the system (glibc keeps it
-     * otherwise), so that a flood that has passed does not keep its memory. */
-    if (h->nsessions == 0) malloc_trim(0);
+    hub_trim_released(h);
 }
 
 static bool rate_ok(hub *h, hub_session *s, int64_t now) {

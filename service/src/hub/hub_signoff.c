@@ -40,33 +40,39 @@ static const char *text_of_reply(const redisReply *e) { return e->type == REDIS_
 
 /* The state as atelier_signoff_read gives it, from element `first` of
  * reply on ({call, agreed, [org, decision, …]}), into out (initialised
- * here; the caller frees it). Decisions that do not read are left out.
- * False when the reply is not one. */
+ * here; the caller frees it). False when the reply is not one, or a
+ * stored call, agreement or decision does not read (damage), or out of memory. */
 static bool state_from_reply(const redisReply *reply, size_t first, signoff *out) {
     signoff_init(out);
     if (!reply || reply->type != REDIS_REPLY_ARRAY || reply->elements != first + 3 ||
         reply->element[first + 2]->type != REDIS_REPLY_ARRAY)
         return false;
-    bool open;
+    bool open, damaged = false;
     int64_t called_at;
-    if (signoff_read_call(text_of_reply(reply->element[first]), &open, &called_at)) {
+    const char *call = text_of_reply(reply->element[first]), *agreed = text_of_reply(reply->element[first + 1]);
+    if (signoff_read_call(call, &open, &called_at)) {
         out->open = open;
         out->called_at = called_at;
+    } else {
+        damaged = call[0] != '\0';
     }
     signoff_agreement a;
-    if (signoff_read_agreement(text_of_reply(reply->element[first + 1]), &a)) signoff_set_agreed(out, &a);
+    if (signoff_read_agreement(agreed, &a)) signoff_set_agreed(out, &a);
+    else damaged = damaged || agreed[0] != '\0';
     const redisReply *decisions = reply->element[first + 2];
     for (size_t i = 0; i + 1 < decisions->elements; i += 2) {
         signoff_decision d;
         if (decisions->element[i + 1]->type != REDIS_REPLY_STRING ||
-            !signoff_read_decision(decisions->element[i + 1]->str, &d))
+            !signoff_read_decision(decisions->element[i + 1]->str, &d)) {
+            damaged = true;
             continue;
+        }
         if (!signoff_put(out, &d)) {
             signoff_decision_free(&d);
             out->oom = true;
         }
     }
-    return !out->oom;
+    return !out->oom && !damaged;
 }
 
 /* The room's state is now s, which is left empty (the room owns what it held). */
@@ -83,8 +89,11 @@ static void loaded(redisReply *reply, void *priv) {
     if (r->state == ROOM_LOADING && ok) take_state(r, &s);
     else signoff_free(&s);
     if (r->state == ROOM_LOADING && !ok) {
+        bool answered = reply && reply->type == REDIS_REPLY_ARRAY; /* else Redis is away or refused */
         if (reply && reply->type == REDIS_REPLY_ERROR) lwsl_err("loading workshop %s's sign-off: %s\n", r->id, reply->str);
-        hub_room_load_failed(r, PROTO_EUNAVAILABLE, HUB_UNAVAILABLE);
+        if (answered) lwsl_err("workshop %s: the stored sign-off is damaged\n", r->id);
+        if (answered) hub_room_load_failed(r, PROTO_EINTERNAL, HUB_DAMAGED);
+        else hub_room_load_failed(r, PROTO_EUNAVAILABLE, HUB_UNAVAILABLE);
     }
     hub_room_unref(r);
 }

@@ -115,6 +115,15 @@
  *   workshop older than retention) -> keys removed; -1 (kept, and its score
  *   in retention set to its activity) while it is younger; 0 (its entry
  *   removed) when it is gone already.
+ * atelier_index  KEYS retention meta events
+ *   a workshop written before retention existed has no entry in retention
+ *   (and maybe no `active`): it gets one, scored by meta's `active`, else its
+ *   last event's time, else `created` (now when even that is unreadable), and
+ *   meta's `active` is set to that score, so that atelier_expire decides on
+ *   the same time. -> 1 indexed; 0 when it has an entry already or is gone.
+ *   The servers call it for every meta key a SCAN finds, once per process
+ *   start (hub_retention.c): idempotent, so several processes and restarts
+ *   change nothing.
  * atelier_role   KEYS meta people events marks; ARGV participant role asks by t_ms origin
  *   a person's role changes (role "representative" or "participant"; "":
  *   kept) and their pending request with it (asks "representative": they
@@ -391,6 +400,21 @@ const char store_functions_lua[] =
     "  redis.call('ZREM', keys[1], wid)\n"
     "  return delete({unpack(keys, 2)}, args)\n"
     "end\n"
+    "-- a workshop from before retention (no entry in the index): indexed by its\n"
+    "-- last activity, which meta's active then keeps, so atelier_expire agrees\n"
+    "local function index(keys, args)\n"
+    "  local wid = workshop_id(keys[2])\n"
+    "  if redis.call('EXISTS', keys[2]) == 0 or redis.call('ZSCORE', keys[1], wid) then return 0 end\n"
+    "  local active = redis.call('HGET', keys[2], 'active')\n"
+    "  if not active then\n"
+    "    local last = redis.call('XREVRANGE', keys[3], '+', '-', 'COUNT', 1)[1]\n"
+    "    active = (last and string.match(last[1], '^(%d+)-')) or redis.call('HGET', keys[2], 'created')\n"
+    "    if not tonumber(active) then active = string.format('%d', now_ms()) end\n"
+    "    redis.call('HSET', keys[2], 'active', active)\n"
+    "  end\n"
+    "  redis.call('ZADD', keys[1], active, wid)\n"
+    "  return 1\n"
+    "end\n"
     "local function person(keys, args)\n"
     "  if redis.call('EXISTS', keys[1]) == 0 then return 0 end\n"
     "  redis.call('HSET', keys[2], args[1], args[2])\n"
@@ -457,6 +481,7 @@ const char store_functions_lua[] =
     "redis.register_function('atelier_agenda', agenda)\n"
     "redis.register_function('atelier_delete', delete)\n"
     "redis.register_function('atelier_expire', expire)\n"
+    "redis.register_function('atelier_index', index)\n"
     "redis.register_function('atelier_workshop', workshop_state)\n"
     "redis.register_function('atelier_signoff', signoff)\n"
     "redis.register_function{function_name = 'atelier_signoff_read', callback = signoff_read,\n"

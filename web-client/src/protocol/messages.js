@@ -74,26 +74,29 @@ export const ping = (id) => ({ type: 'ping', id });
 
 /**
  * Who answers a poll, as the wire carries it: organisations (never for text
- * polls; their threshold is always 1), or people with their anonymity
- * threshold when it is not the default. Only what says something (a server
- * without these fields takes today's defaults).
+ * polls; their threshold is always 1), perhaps through their representatives
+ * only (protocol/polls.md, "Limited to representatives"), or people with
+ * their anonymity threshold when it is not the default. Only what says
+ * something (a server without these fields takes today's defaults).
  */
-export function respondentFields({ kind, respondents, threshold }) {
-  if (respondents === 'organisations' && kind !== 'text') return { respondents: 'organisations', threshold: 1 };
+export function respondentFields({ kind, respondents, threshold, representatives_only: repsOnly }) {
+  if (respondents === 'organisations' && kind !== 'text') {
+    return repsOnly === true ? { respondents: 'organisations', threshold: 1, representatives_only: true } : { respondents: 'organisations', threshold: 1 };
+  }
   if (threshold != null && threshold !== DEFAULT_THRESHOLD) return { threshold };
   return {};
 }
 
 /**
  * A poll definition as poll_create and poll_edit carry it: only the fields
- * its kind has; `respondents`, `threshold` and `translations` only when they
- * say something.
+ * its kind has; `respondents`, `threshold`, `representatives_only` and
+ * `translations` only when they say something.
  */
-function definition({ kind, question, choices, max, respondents, threshold, translations }) {
+function definition({ kind, question, choices, max, respondents, threshold, representatives_only: repsOnly, translations }) {
   const d = { kind, question };
   if (kind === 'single' || kind === 'multiple') d.choices = [...choices];
   if ((kind === 'multiple' || kind === 'text') && max != null) d.max = max;
-  Object.assign(d, respondentFields({ kind, respondents, threshold }));
+  Object.assign(d, respondentFields({ kind, respondents, threshold, representatives_only: repsOnly }));
   if (translations) d.translations = translations;
   return d;
 }
@@ -186,6 +189,7 @@ export function isPoll(p) {
     (p.answers === undefined || (Array.isArray(p.answers) && p.answers.every(isAnswerText))) &&
     (p.respondents === undefined || RESPONDENTS.includes(p.respondents)) &&
     (p.threshold === undefined || (Number.isInteger(p.threshold) && p.threshold > 0)) &&
+    (p.representatives_only === undefined || typeof p.representatives_only === 'boolean') &&
     isTranslations(p.translations);
 }
 

@@ -23,6 +23,7 @@ import {
   DEFAULT_THRESHOLD, MIN_THRESHOLD, MAX_THRESHOLD, respondentFields,
   pollCreate, pollEdit, pollStep, pollResults, vote as voteMsg, answer as answerMsg, upvote as upvoteMsg,
 } from '../protocol/messages.js';
+import { may, roleOf } from './roles.js';
 
 const RETRY_BASE_MS = 1000;
 const RETRY_MAX_MS = 15000;
@@ -86,6 +87,20 @@ export function localized(poll, lang) {
 /** Whether a poll is answered by organisations (one open answer each). */
 export const byOrganisations = (poll) => !!poll && poll.respondents === 'organisations';
 
+/**
+ * Whether only the organisations' representatives answer a poll for them
+ * (protocol/polls.md, "Limited to representatives").
+ */
+export const representativesOnly = (poll) => byOrganisations(poll) && poll.representatives_only === true;
+
+/**
+ * Whether a person of `role` may vote, answer or upvote on `poll`: never an
+ * observer; on a poll limited to representatives, only a representative
+ * (a facilitator is never one). The server judges; the page follows it so
+ * that nobody is offered a control it would refuse.
+ */
+export const mayAnswer = (poll, role) => may(role, 'vote') && (!representativesOnly(poll) || roleOf(role) === 'representative');
+
 /** The anonymity threshold a poll's results use (issue 12: per poll). */
 export function thresholdOf(poll, results) {
   if (results && Number.isInteger(results.threshold)) return results.threshold;
@@ -146,9 +161,10 @@ export function checkText(raw, max) {
 
 /**
  * Check a definition from the form: {kind, question, choices: [string],
- * max: number | string | null, respondents, threshold, translations (of a
- * ready-made question), original ({question, choices} of the poll being
- * edited)}. Empty choice rows are left out. Returns
+ * max: number | string | null, respondents, threshold, representativesOnly
+ * (boolean: organisations answer through their representatives only),
+ * translations (of a ready-made question), original ({question, choices}
+ * of the poll being edited)}. Empty choice rows are left out. Returns
  * {def} ready for poll_create / poll_edit, or {errors} with catalogue keys:
  * {question, choices: [per row], choicesList, max}.
  */
@@ -203,7 +219,7 @@ export function checkDefinition(form) {
     if (!Number.isInteger(n) || n < MIN_THRESHOLD || n > MAX_THRESHOLD) errors.threshold = { error: 'poll.errThreshold', min: MIN_THRESHOLD, max: MAX_THRESHOLD };
     else threshold = n;
   }
-  Object.assign(def, respondentFields({ kind, respondents: form.respondents, threshold }));
+  Object.assign(def, respondentFields({ kind, respondents: form.respondents, threshold, representatives_only: form.representativesOnly === true }));
 
   // Translations go along while the text is still a ready-made one, in any
   // of its languages (the form shows the reader's, whoever created the
@@ -236,6 +252,7 @@ export function formOf(poll, lang) {
     max: poll.max ?? null,
     respondents: byOrganisations(poll) ? 'organisations' : 'people',
     threshold: byOrganisations(poll) ? null : (poll.threshold ?? null),
+    representativesOnly: representativesOnly(poll),
     translations: poll.translations || null,
   };
 }
@@ -396,9 +413,23 @@ export class PollStore extends Emitter {
     return this.role === 'facilitator';
   }
 
-  /** Observers see polls as participants do but never vote, answer or upvote (issue 13). */
-  get mayVote() {
-    return this.role !== 'observer';
+  /** Whether this person may vote, answer or upvote on this poll (issue 13: observers, representatives). */
+  mayAnswer(poll) {
+    return mayAnswer(poll, this.role);
+  }
+
+  /**
+   * This person's role changed (a `role` message): rights follow at once.
+   * A ballot chosen but not yet confirmed on a poll they may no longer
+   * answer is dropped, said on its card, rather than sent to be refused.
+   */
+  setRole(role) {
+    if (role === this.role) return;
+    this.role = role;
+    for (const e of this.entries.values()) {
+      if (!this.mayAnswer(e.poll)) this._dropWishes(e, 'poll.noticeNotSent');
+    }
+    this.emit('change', null);
   }
 
   /** Polls newest first (by creation: a poll never moves when its state changes). */
@@ -741,7 +772,7 @@ export class PollStore extends Emitter {
   /** Cast, change or (null) withdraw a ballot. False when the poll takes none now. */
   vote(pollId, ballot) {
     const e = this.entries.get(pollId);
-    if (!e || e.poll.state !== 'open' || e.poll.kind === 'text') return false;
+    if (!e || e.poll.state !== 'open' || e.poll.kind === 'text' || !this.mayAnswer(e.poll)) return false;
     const b = normaliseBallot(ballot);
     if (!validBallot(e.poll, b)) return false;
     e.notice = null;

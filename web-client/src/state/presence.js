@@ -7,6 +7,36 @@ import { roleOf, roleRank } from './roles.js';
 
 export const TYPING_MS = 2000;
 
+/** Whether a person takes part (everyone but observers; an unknown role is a participant's). */
+export const takesPart = (p) => roleOf(p.role) !== 'observer';
+
+/**
+ * The organisations of the people taking part in a list of people (the
+ * presence, or GET /api/workshops/ID's `present`), each once (the spelling
+ * of the first person seen). Observers form no organisation: theirs, and
+ * "no organisation", are never one of the workshop's.
+ */
+export function organisationsOf(people) {
+  const seen = new Map();
+  for (const p of people) {
+    if (!takesPart(p)) continue;
+    const k = orgKey(p.organisation);
+    if (k && !seen.has(k)) seen.set(k, p.organisation);
+  }
+  return [...seen.values()];
+}
+
+/** {people, observers}: how many take part, and how many observe, counted apart. */
+export function countApart(people) {
+  let taking = 0;
+  let observers = 0;
+  for (const p of people) {
+    if (takesPart(p)) taking++;
+    else observers++;
+  }
+  return { people: taking, observers };
+}
+
 export class Presence {
   constructor() {
     this.selfId = null;
@@ -126,17 +156,12 @@ export class Presence {
 
   /** Organisations present now (display spelling of the first person seen), for suggestions. */
   organisations() {
-    const seen = new Map();
-    for (const p of this.takingPart()) {
-      const k = orgKey(p.organisation);
-      if (k && !seen.has(k)) seen.set(k, p.organisation);
-    }
-    return [...seen.values()];
+    return organisationsOf(this.present.values());
   }
 
   /** People present who take part (everyone but observers). */
   * takingPart() {
-    for (const p of this.present.values()) if (p.role !== 'observer') yield p;
+    for (const p of this.present.values()) if (takesPart(p)) yield p;
   }
 
   /** Observers present, by name. */
@@ -192,9 +217,7 @@ export class Presence {
 
   /** People taking part (observers are counted apart). */
   get count() {
-    let n = 0;
-    for (const p of this.present.values()) if (p.role !== 'observer') n++;
-    return n;
+    return countApart(this.present.values()).people;
   }
 
   get observerCount() {

@@ -14,6 +14,8 @@
 //   fatal    ({code, message})                 code 'deleted': the facilitator deleted the workshop
 //   workshop ({state, endedAt})               the workshop ended or was reopened, or its code
 //                                            or time zone changed (issue 12)
+//   retention (deletesAt)                     activity moved the date the server deletes the
+//                                            workshop at if nothing is written (issue 14)
 //   role     ({participant, before, after, self}) someone's role or request changed (issue 13)
 //   observerLink (key | null)                  facilitators: the observer link's key
 //   balance  ()                               the contribution balance changed (facilitators, issue 13)
@@ -46,6 +48,19 @@ const RETRY_MAX_MS = 15000;
 const MAX_OP_UNITS = Math.floor((MAX_MESSAGE_BYTES - 1024) / 6);
 // The server refuses an op of more than 1024 components (protocol/README.md).
 const MAX_OP_COMPONENTS = 1024;
+// Retention (issue 14): the welcome says when the workshop will be deleted
+// if nothing is written to it; every write moves that on, in Redis. These
+// messages are the echo of a write (an edit, an arrival, a poll step…), so
+// each moves the date on by the time passed since the welcome, on this
+// page's clock (the welcome's lead absorbs the server's clock and the
+// retention's length): no message of its own, nothing more on the op path.
+// Messages that may come without a write (carets, errors, the balance, the
+// observer link) move nothing: the date shown is Redis' to within a message's
+// latency, and GET /api/workshops/ID or the next welcome says it exactly.
+const WRITES = new Set(['op', 'ack', 'arrived', 'departed', 'workshop', 'role', 'poll', 'poll_deleted', 'answer',
+  'results', 'my_ballot', 'agenda', 'signoff']);
+// The date moved by less than this is not told again (it is shown to the day).
+const RETENTION_TELL_MS = 1000;
 
 export class WorkshopStore extends Emitter {
   /**
@@ -85,7 +100,8 @@ export class WorkshopStore extends Emitter {
     this.saveTimer = null;
     // What the welcome and `workshop` messages say of the workshop itself
     // (issue 12): join code, open or ended, time zone.
-    this.workshop = { code: null, state: 'open', endedAt: null, timeZone: null };
+    this.workshop = { code: null, state: 'open', endedAt: null, timeZone: null, deletesAt: null };
+    this.retentionLead = null; // the welcome's deletes_at minus this clock's time then
     // Requests answered once (workshop_end, role_set, signoff_call…).
     this.requests = new Requests({ send: (m) => this.session.joined && this.session.send(m) });
     // Facilitators: the observer link's key (undefined: not told yet).
@@ -211,8 +227,7 @@ export class WorkshopStore extends Emitter {
       this.persist?.saveToken?.(this.token, { role });
       if (before !== role) {
         // Rights follow the role at once: polls redraw their controls.
-        this.polls.role = role;
-        this.polls.emit('change', null);
+        this.polls.setRole(role);
         this.emit('announce', role === 'representative' ? 'roles.announceYouRepresent' : 'roles.announceYouParticipant', { organisation: this.me.organisation });
       }
     } else if (change) {
@@ -244,6 +259,10 @@ export class WorkshopStore extends Emitter {
     const next = { ...was };
     if (typeof w.code === 'string' && /^\d{6}$/.test(w.code)) next.code = w.code;
     if (typeof w.time_zone === 'string') next.timeZone = w.time_zone;
+    if (Number.isFinite(w.deletes_at)) {
+      next.deletesAt = w.deletes_at;
+      this.retentionLead = w.deletes_at - this.now();
+    }
     if (w.state === 'open' || w.state === 'ended') next.state = w.state;
     if (next.state === 'ended') {
       next.endedAt = Number.isFinite(w.ended_at) ? w.ended_at : Number.isFinite(w.at) ? w.at : next.endedAt;
@@ -367,6 +386,7 @@ export class WorkshopStore extends Emitter {
   // ---- incoming --------------------------------------------------------
 
   _onMessage(m) {
+    if (WRITES.has(m.type)) this._written();
     if (this.ot.probing && (m.type === 'op' || m.type === 'cursor')) {
       this.held.push(m);
       return;
@@ -407,6 +427,15 @@ export class WorkshopStore extends Emitter {
       case 'error': return this._onError(m);
       default:
     }
+  }
+
+  /** Something was written to the workshop just now: its deletion date moves on. */
+  _written() {
+    if (this.retentionLead === null) return;
+    const at = this.now() + this.retentionLead;
+    if (at - this.workshop.deletesAt < RETENTION_TELL_MS) return;
+    this.workshop.deletesAt = at;
+    this.emit('retention', at);
   }
 
   _setBalance(b) {

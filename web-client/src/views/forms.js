@@ -4,14 +4,37 @@
 import { h, nextId } from './dom.js';
 import { MAX_LABEL, MAX_TITLE } from '../protocol/messages.js';
 
-/** Trimmed value, or an error key: empty, too long, or control characters. */
+/**
+ * Trimmed value, or an error key: empty, too long, or invisible characters
+ * (controls, format controls such as U+200B or U+202E, line and paragraph
+ * separators: the server's rule for labels, protocol/README.md, "Limits";
+ * but the joiners and tags writing needs, as utf8_has_invisible allows them).
+ */
 export function checkLabel(value, max = MAX_LABEL) {
   const v = String(value ?? '').normalize('NFC').trim().replace(/\s+/g, ' ');
   if (!v) return { error: 'form.required' };
   if ([...v].length > max) return { error: 'form.tooLong', max };
-  // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u001f\u007f-\u009f]/.test(v)) return { error: 'form.invalidChars' };
+  if (hasInvisible(v)) return { error: 'form.invalidChars' };
   return { value: v };
+}
+
+const JOINER = /^[\u200c\u200d]$/u;
+const TAG = /^[\u{e0020}-\u{e007f}]$/u;
+// eslint-disable-next-line no-control-regex
+const INVISIBLE = /^[\u0000-\u001f\u007f-\u009f\u2028\u2029\p{Cf}]$/u;
+
+/** A format control writing needs where it is (service/src/core/utf8.c, needed_control). */
+function needed(prev, c, next) {
+  if (JOINER.test(c)) {
+    return !!prev && !!next && !/\s/u.test(prev) && !/\s/u.test(next) && !INVISIBLE.test(prev) && !INVISIBLE.test(next);
+  }
+  if (TAG.test(c)) return prev === '\u{1f3f4}' || TAG.test(prev ?? '');
+  return false;
+}
+
+function hasInvisible(v) {
+  const cps = [...v];
+  return cps.some((c, i) => INVISIBLE.test(c) && !needed(cps[i - 1], c, cps[i + 1]));
 }
 
 export const checkTitle = (v) => checkLabel(v, MAX_TITLE);

@@ -4,20 +4,27 @@
 import { h } from './dom.js';
 import { field, checkLabel } from './forms.js';
 import { orgColor, orgKey } from '../state/colors.js';
+import { organisationsOf, countApart } from '../state/presence.js';
 
 /**
+ * present: GET /api/workshops/ID's `present` ({name, organisation, role});
+ * organisations: the ones this browser used before.
  * observer: joining through the observer link (issue 13): the organisation
  * is optional and the page says the person will follow without taking part.
+ * Either way, only the organisations of people taking part are offered as
+ * the workshop's (an observer's is not one, nor "no organisation"), and
+ * observers are counted apart.
  */
 export function renderJoin({ i18n, title, ended = false, present, profile, organisations, facilitator, observer = false, replayHref, onJoin }) {
   const nameInput = h('input', { type: 'text', id: 'join-name', name: 'name', autocomplete: 'name', maxlength: 128, value: profile?.name || '' });
   const name = field(i18n, { labelKey: 'form.name', input: nameInput });
 
+  // The server's list, as far as it can be read.
+  const people = (Array.isArray(present) ? present : []).filter((p) => p && typeof p === 'object' && typeof (p.organisation ?? '') === 'string');
   // Organisations in the room first, then the ones this browser used before.
-  const seen = new Map();
-  for (const p of present) if (p.organisation && !seen.has(orgKey(p.organisation))) seen.set(orgKey(p.organisation), p.organisation);
-  const inRoom = [...seen.values()];
-  for (const o of organisations) if (!seen.has(orgKey(o))) seen.set(orgKey(o), o);
+  const inRoom = organisationsOf(people);
+  const seen = new Map(inRoom.map((o) => [orgKey(o), o]));
+  for (const o of organisations) if (orgKey(o) && !seen.has(orgKey(o))) seen.set(orgKey(o), o);
 
   const orgList = h('datalist', { id: 'join-orgs' }, [...seen.values()].map((o) => h('option', { value: o })));
   const orgInput = h('input', { type: 'text', id: 'join-org', name: 'organisation', autocomplete: 'organization', maxlength: 128, list: 'join-orgs', value: profile?.organisation || '' });
@@ -74,8 +81,11 @@ export function renderJoin({ i18n, title, ended = false, present, profile, organ
   const heading = h('h1', { id: 'join-heading', text: title });
   const lead = h('p', { class: 'lead' });
   i18n.bind(lead, observer ? 'observer.joinLead' : 'join.lead');
-  const count = h('p', { class: 'present-count' });
-  i18n.bind(count, 'join.present', () => ({ count: present.length }));
+  const count = h('p', { class: 'present-count', id: 'join-present' });
+  const here = countApart(people);
+  i18n.bind(count, here.observers ? 'join.presentObservers' : 'join.present', () => ({
+    count: here.people, people: i18n.t('join.presentTaking', { count: here.people }), observers: i18n.t('join.observing', { count: here.observers }),
+  }));
 
   let replay = null;
   if (replayHref) {

@@ -18,7 +18,7 @@ const KINDS = [
 export class PollForm {
   /**
    * initial {kind, question, choices, max, respondents, threshold,
-   * translations, original} (formOf, readyMadeDefinition); mode 'create' | 'edit';
+   * representativesOnly, translations, original} (formOf, readyMadeDefinition); mode 'create' | 'edit';
    * hintKey: a note under the question (the ready-made "statement item" one);
    * onSubmit(def) -> Promise<{ok} | {error}> (save as a draft);
    * onLaunch(def): create, open and show live in one step ("Lancer", new
@@ -106,7 +106,16 @@ export class PollForm {
       input.setAttribute('aria-describedby', desc.id);
       return { value, input, el: h('label', { class: 'option option-compact', for: input.id }, input, h('span', { class: 'option-body' }, t(h('span', { class: 'option-name' }), labelKey), desc)) };
     });
-    this.modeField = h('fieldset', { class: 'field options mode-options' }, modeLegend, this.modeInputs.map((m) => m.el));
+    // Organisations may answer through their representatives only
+    // (protocol/polls.md, "Limited to representatives"): offered once
+    // "each organisation" is chosen, kept when a draft is edited.
+    this.repsOnly = h('input', { type: 'checkbox', name: 'representatives_only', id: `${id}-reps` });
+    this.repsOnly.checked = initial.representativesOnly === true;
+    const repsDesc = t(h('span', { class: 'option-desc', id: `${id}-reps-desc` }), 'poll.modeRepsDesc');
+    this.repsOnly.setAttribute('aria-describedby', repsDesc.id);
+    this.repsField = h('label', { class: 'option option-compact reps-option', for: this.repsOnly.id }, this.repsOnly,
+      h('span', { class: 'option-body' }, t(h('span', { class: 'option-name' }), 'poll.modeReps'), repsDesc));
+    this.modeField = h('fieldset', { class: 'field options mode-options' }, modeLegend, this.modeInputs.map((m) => m.el), this.repsField);
     this.threshold = h('input', { type: 'text', inputmode: 'numeric', id: `${id}-threshold`, name: 'threshold', class: 'max-input', autocomplete: 'off' });
     this.threshold.value = String(initial.threshold ?? DEFAULT_THRESHOLD);
     this.thresholdHint = h('p', { class: 'field-hint', id: `${id}-threshold-hint` });
@@ -184,6 +193,7 @@ export class PollForm {
     this.modeField.hidden = kind === 'text';
     const byOrgs = kind !== 'text' && this.modeInputs[1].input.checked;
     this.thresholdField.hidden = byOrgs;
+    this.repsField.hidden = !byOrgs;
     if (kind === 'multiple') {
       i18n.rebind(this.maxLabel, 'poll.maxPicks');
       i18n.rebind(this.maxHint, 'poll.maxPicksHint');
@@ -264,7 +274,8 @@ export class PollForm {
     const result = checkDefinition({
       kind, question: this.question.value, choices: this.choices, max: this.max.value,
       respondents: this.modeInputs[1].input.checked ? 'organisations' : 'people',
-      threshold: this.threshold.value, translations: this.translations, original: this.original,
+      threshold: this.threshold.value, representativesOnly: this.repsOnly.checked,
+      translations: this.translations, original: this.original,
     });
     const errs = result.errors || {};
     this._setError(this.question, this.questionError, errs.question);

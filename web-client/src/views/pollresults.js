@@ -5,7 +5,7 @@
 // anonymity threshold); nothing here knows or guesses who voted what.
 import { h } from './dom.js';
 import { orgColor, UNKNOWN_COLOR } from '../state/colors.js';
-import { resultsModel, byOrganisations, thresholdOf } from '../state/polls.js';
+import { resultsModel, byOrganisations, representativesOnly, thresholdOf } from '../state/polls.js';
 
 const ALIGNMENT_KEYS = {
   aligned: 'poll.alignAligned',
@@ -47,6 +47,7 @@ const groupColor = (g) => (g.other ? UNKNOWN_COLOR : orgColor(g.name));
  * for the facilitator before opening.
  */
 export function thresholdSentence(i18n, poll, results, { long = false } = {}) {
+  if (representativesOnly(poll)) return i18n.t(long ? 'poll.modeRepsLong' : 'poll.modeRepsShortNote');
   if (byOrganisations(poll)) return i18n.t(long ? 'poll.modeOrgLong' : 'poll.modeOrgShortNote');
   const n = thresholdOf(poll, results);
   return i18n.t(long ? 'poll.thresholdLong' : 'poll.thresholdNote', { count: n });

@@ -13,7 +13,7 @@ import { PollForm } from './pollform.js';
 import { renderResults, alignmentHelp, scaleLabel, thresholdSentence } from './pollresults.js';
 import { orgColor, UNKNOWN_COLOR } from '../state/colors.js';
 import {
-  READY_MADE, readyMadeDefinition, formOf, checkText, localized, byOrganisations, resultsModel, refusalKey,
+  READY_MADE, readyMadeDefinition, formOf, checkText, localized, byOrganisations, representativesOnly, resultsModel, refusalKey,
 } from '../state/polls.js';
 import { MAX_ANSWER, DEFAULT_TEXT_ANSWERS } from '../protocol/messages.js';
 
@@ -328,10 +328,10 @@ class PollCard {
     const ended = this.view.store.ended;
 
     const s = {
-      meta: sig(i18n.lang, p.state, p.kind, p.max, p.choices?.length, this.collapsed, p.respondents, p.threshold),
-      controls: sig(i18n.lang, fac, p.state, p.results, p.respondents, p.threshold, this.confirmDelete, this.busy, this.actionError, !!this.editing, ended),
+      meta: sig(i18n.lang, p.state, p.kind, p.max, p.choices?.length, this.collapsed, p.respondents, p.threshold, p.representatives_only),
+      controls: sig(i18n.lang, fac, p.state, p.results, p.respondents, p.threshold, p.representatives_only, this.confirmDelete, this.busy, this.actionError, !!this.editing, ended),
       body: this.editing ? sig('editing', this.editing.id) : this._bodySig(e, fac),
-      results: sig(i18n.lang, fac, p.kind, p.state, p.results, text.choices, p.kind === 'text' ? p.answers : null, e.results, p.respondents, p.threshold),
+      results: sig(i18n.lang, fac, p.kind, p.state, p.results, text.choices, p.kind === 'text' ? p.answers : null, e.results, p.respondents, p.threshold, p.representatives_only),
     };
     if (s.meta !== this.sigs.meta) this._renderMeta(p);
     if (s.controls !== this.sigs.controls) rebuild(this.controls, fac && !this.editing ? this._controls(p) : [], this._fallback());
@@ -355,6 +355,8 @@ class PollCard {
       h('span', { class: 'poll-kind', text: kind }),
     ];
     if (byOrganisations(p)) parts.push(h('span', { class: 'poll-mode', text: i18n.t('poll.modeOrgShort') }));
+    // Said to everyone: who may answer is part of what the poll is.
+    if (representativesOnly(p)) parts.push(h('span', { class: 'poll-mode poll-reps', text: i18n.t('poll.modeRepsShort') }));
     if (p.state === 'closed') {
       const toggle = h('button', {
         type: 'button', class: 'link-button poll-toggle', 'aria-expanded': String(!this.collapsed),
@@ -492,7 +494,7 @@ class PollCard {
     // the facilitator's "delete").
     const order = p.kind === 'text' && p.state !== 'open' ? this._rankedIds(e, fac) : null;
     return sig(i18n.lang, fac, p.state, p.kind, p.question, p.choices, p.translations, p.respondents, p.max, p.answers, b.ballot, e.mine, ups,
-      polls.pendingAnswers(this.id), order, polls.mayVote,
+      polls.pendingAnswers(this.id), order, polls.mayAnswer(p), this.view.store.observer, this.view.store.me?.id,
       this.editAnswer?.id ?? null, this.editAnswer?.error ?? null, this.answerError, this.answerBusy);
   }
 
@@ -531,18 +533,16 @@ class PollCard {
     const labels = this._labels(p);
     const valueOf = (i) => (p.kind === 'scale' ? i + 1 : i);
 
-    // An observer reads the choices; nothing to pick.
-    if (p.state === 'open' && !polls.mayVote) return this._draftPreview(p, 'observer.pollNote');
+    if (p.state === 'open' && !polls.mayAnswer(p)) {
+      // An observer reads the choices; nothing to pick.
+      if (this.view.store.observer) return this._draftPreview(p, 'observer.pollNote');
+      // Limited to representatives: the other members (the facilitator
+      // too) read their organisation's answer as it is given.
+      return this._orgAnswerOnly(p, labels, ballot);
+    }
     if (p.state === 'closed') {
-      const mine = ballot == null ? null :
-        (Array.isArray(ballot) ? ballot : [ballot]).map((v) => labels[p.kind === 'scale' ? v - 1 : v]).filter(Boolean);
-      const out = [h('p', { class: 'closed-note', text: i18n.t('poll.closedNote') })];
-      if (mine && mine.length) {
-        out.push(h('p', { class: 'my-ballot' }, h('span', { text: i18n.t(byOrganisations(p) ? 'poll.yourOrgBallot' : 'poll.yourBallot') }), ' ', h('strong', { text: mine.join(' · ') })));
-      } else if (!this.view.facilitator) {
-        out.push(h('p', { class: 'my-ballot', text: i18n.t('poll.noBallot') }));
-      }
-      return out;
+      const none = this.view.facilitator && !representativesOnly(p) ? null : byOrganisations(p) ? 'poll.noOrgBallot' : 'poll.noBallot';
+      return [h('p', { class: 'closed-note', text: i18n.t('poll.closedNote') }), this._myBallotLine(p, labels, ballot, none)];
     }
 
     const multiple = p.kind === 'multiple';
@@ -570,15 +570,14 @@ class PollCard {
     const myOrg = this.view.store.me?.organisation || '';
     const legend = h('legend', { class: 'ballot-legend', text: org ? i18n.t('poll.orgBallotLegend', { organisation: myOrg }) : i18n.t('poll.ballotLegend') });
     const parts = [legend];
-    if (org) parts.push(h('p', { class: 'field-hint', text: i18n.t('poll.orgBallotHint') }));
+    if (org) parts.push(h('p', { class: 'field-hint', text: i18n.t(representativesOnly(p) ? 'poll.orgBallotHintReps' : 'poll.orgBallotHint') }));
     if (multiple) {
       parts.push(h('p', { class: 'field-hint', text: max < p.choices.length ? i18n.t('poll.pickUpTo', { count: max }) : i18n.t('poll.pickAny') }));
     }
     parts.push(h('div', { class: ['ballot-options', p.kind === 'scale' ? 'is-scale' : null] }, options));
     const fieldset = h('fieldset', { class: 'ballot', 'aria-describedby': `${this.dom}-q` }, parts);
     const out = [fieldset];
-    const by = org ? polls.setBy(this.id) : null;
-    if (by) out.push(h('p', { class: 'set-by', text: i18n.t(by.participant && by.participant === this.view.store.me?.id ? 'poll.setByYou' : 'poll.setBy', { name: by.name }) }));
+    if (org) out.push(this._setByLine());
     if (ballot != null) {
       const withdraw = h('button', { type: 'button', class: 'link-button withdraw', data: { key: 'withdraw', action: 'withdraw' }, text: i18n.t('poll.withdraw') });
       withdraw.addEventListener('click', () => {
@@ -590,12 +589,47 @@ class PollCard {
     return out;
   }
 
+  /** "Your (organisation's) answer: X", or `noneKey` said when there is none (null: nothing). */
+  _myBallotLine(p, labels, ballot, noneKey) {
+    const { i18n } = this.view;
+    const mine = ballot == null ? [] :
+      (Array.isArray(ballot) ? ballot : [ballot]).map((v) => labels[p.kind === 'scale' ? v - 1 : v]).filter(Boolean);
+    if (mine.length) {
+      return h('p', { class: 'my-ballot' }, h('span', { text: i18n.t(byOrganisations(p) ? 'poll.yourOrgBallot' : 'poll.yourBallot') }), ' ', h('strong', { text: mine.join(' · ') }));
+    }
+    return noneKey ? h('p', { class: 'my-ballot', text: i18n.t(noneKey) }) : null;
+  }
+
+  /** Organisation answers: who set the organisation's answer (null before anyone did). */
+  _setByLine() {
+    const { i18n, polls } = this.view;
+    const by = polls.setBy(this.id);
+    if (!by) return null;
+    return h('p', { class: 'set-by', text: i18n.t(by.participant && by.participant === this.view.store.me?.id ? 'poll.setByYou' : 'poll.setBy', { name: by.name }) });
+  }
+
+  /**
+   * An open poll limited to representatives, for a member who is not one
+   * (or a facilitator): the choices, why there is nothing to pick, and the
+   * organisation's answer as its representatives give it.
+   */
+  _orgAnswerOnly(p, labels, ballot) {
+    const { i18n } = this.view;
+    const chosen = new Set(ballot == null ? [] : (Array.isArray(ballot) ? ballot : [ballot]).map((v) => (p.kind === 'scale' ? v - 1 : v)));
+    return [
+      h('p', { class: 'field-hint reps-note', text: i18n.t('poll.repsOnlyNote') }),
+      h('ul', { class: 'preview-choices' }, labels.map((l, i) => h('li', { class: chosen.has(i) ? 'is-chosen' : null, text: l }))),
+      this._myBallotLine(p, labels, ballot, 'poll.noOrgBallotYet'),
+      this._setByLine(),
+    ];
+  }
+
   _textBody(e, fac) {
     const { i18n, polls } = this.view;
     const p = e.poll;
     const open = p.state === 'open';
     // Observers read the answers as they come, with no controls of their own.
-    const acting = open && polls.mayVote;
+    const acting = open && polls.mayAnswer(p);
     const parts = [];
     if (!open) parts.push(h('p', { class: 'closed-note', text: i18n.t('poll.closedNoteText') }));
     else if (!acting) parts.push(h('p', { class: 'field-hint', text: i18n.t('observer.pollNote') }));
@@ -810,9 +844,11 @@ class PollCard {
     if (e.notice) {
       text = i18n.t(e.notice.key, e.notice.params);
       tone = e.notice.tone;
-    } else if (p.state === 'open' && p.kind !== 'text') {
+    } else if (p.state === 'open' && p.kind !== 'text' && polls.mayAnswer(p)) {
+      // (Someone who may not answer reads the organisation's answer in the body.)
       const { status } = polls.ballotOf(this.id);
-      const key = status === 'saved' && byOrganisations(p) ? 'poll.orgVoteSaved' : STATUS_KEYS[status];
+      const saved = representativesOnly(p) ? 'poll.orgVoteSavedReps' : byOrganisations(p) ? 'poll.orgVoteSaved' : null;
+      const key = status === 'saved' && saved ? saved : STATUS_KEYS[status];
       text = key ? i18n.t(key) : '';
     }
     if (this.status.textContent !== text) this.status.textContent = text;

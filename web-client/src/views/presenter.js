@@ -15,7 +15,7 @@ import { h } from './dom.js';
 import { renderResults, thresholdSentence } from './pollresults.js';
 import { spacedCode } from '../state/joincode.js';
 import { CurrentPoll } from '../state/presenter.js';
-import { localized, byOrganisations } from '../state/polls.js';
+import { localized, byOrganisations, representativesOnly } from '../state/polls.js';
 
 const SVG = 'http://www.w3.org/2000/svg';
 
@@ -206,6 +206,7 @@ export class PresenterView {
     this.heading.textContent = localized(p, i18n.lang).question;
     const meta = [i18n.t(STATE_KEYS[p.state] || 'present.stateOpen')];
     if (byOrganisations(p)) meta.push(i18n.t('poll.modeOrgShort'));
+    if (representativesOnly(p)) meta.push(i18n.t('poll.modeRepsShort'));
     this.pollMeta.textContent = meta.join(' · ');
     this.pollMeta.dataset.state = p.state;
     let content;

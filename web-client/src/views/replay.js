@@ -22,6 +22,7 @@ import { layoutMarks } from '../state/marklayout.js';
 import { renderResults } from './pollresults.js';
 import { BalanceView } from './balance.js';
 import { presenceCount, observerList } from './presence.js';
+import { takesPart } from '../state/presence.js';
 import { formatClock, phaseTitle, timeLeft } from '../state/agenda.js';
 
 const FASTEST_BUDGET_MS = 5; // ops applied per frame at "fastest" (the rest: drawing)
@@ -739,8 +740,8 @@ export class ReplayView {
   _drawPresence(present) {
     const { i18n } = this;
     // Observers are counted and listed apart, as on the live page.
-    const taking = present.filter((p) => p.role !== 'observer');
-    const watching = present.filter((p) => p.role === 'observer')
+    const taking = present.filter(takesPart);
+    const watching = present.filter((p) => !takesPart(p))
       .map((p) => ({ name: p.name, organisation: p.org }))
       .sort((a, b) => a.name.localeCompare(b.name, i18n.lang, { sensitivity: 'base' }));
     this.presCount.textContent = presenceCount(i18n, taking.length, watching.length);

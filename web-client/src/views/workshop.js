@@ -27,12 +27,21 @@ function endErrorKey(code) {
 
 /** A date and time in the workshop's time zone (named), else the browser's. */
 function formatWhen(lang, ms, zone) {
+  return inZone(lang, ms, zone, { dateStyle: 'long', timeStyle: 'short' }, (text) => `${text} (${zone})`);
+}
+
+/** A day ("6 mars 2027", kept on one line) in the workshop's time zone, else the browser's. */
+function formatDay(lang, ms, zone) {
+  return inZone(lang, ms, zone, { dateStyle: 'long' }, (text) => text).replace(/ /g, '\u00a0');
+}
+
+function inZone(lang, ms, zone, style, zoned) {
   if (zone) {
     try {
-      return `${new Intl.DateTimeFormat(lang, { dateStyle: 'long', timeStyle: 'short', timeZone: zone }).format(new Date(ms))} (${zone})`;
+      return zoned(new Intl.DateTimeFormat(lang, { ...style, timeZone: zone }).format(new Date(ms)));
     } catch { /* a zone this browser does not know */ }
   }
-  return new Intl.DateTimeFormat(lang, { dateStyle: 'long', timeStyle: 'short' }).format(new Date(ms));
+  return new Intl.DateTimeFormat(lang, style).format(new Date(ms));
 }
 
 export class WorkshopView {
@@ -173,7 +182,8 @@ export class WorkshopView {
       h('div', { class: 'workshop-body' }, editorSection, this.polls.el, this.presence.el, this.balance.el), this.pollBanner);
     document.title = `${store.title} · Atelier`;
     this.offs.push(store.on('workshop', () => { this._renderEnded(); this._renderShare(); }));
-    this.offs.push(i18n.on('change', () => this._renderEnded()));
+    this.offs.push(store.on('retention', () => this._renderRetention()));
+    this.offs.push(i18n.on('change', () => { this._renderEnded(); this._renderRetention(); }));
     // A new role brings its rights at once (issue 13).
     this.offs.push(store.on('role', ({ self }) => { if (self) { this._renderEnded(); this._renderShare(); } }));
     this._renderEnded();
@@ -265,6 +275,7 @@ export class WorkshopView {
     this.endedBanner.hidden = !ended;
     if (!ended) {
       this.endedBanner.replaceChildren();
+      this.endedRetention = null;
       return;
     }
     const when = store.workshop.endedAt ? formatWhen(i18n.lang, store.workshop.endedAt, store.workshop.timeZone) : null;
@@ -276,7 +287,39 @@ export class WorkshopView {
     if (this.replayHref) actions.push(h('a', { class: fac ? 'button secondary' : 'button primary', id: 'ended-replay', href: this.replayHref, target: '_blank', rel: 'noopener', text: i18n.t('end.replay') }));
     if (fac) actions.push(this._reopenButton(status));
     const note = fac ? null : h('p', { class: 'field-hint', text: i18n.t('end.participantNote') });
-    this.endedBanner.replaceChildren(title, body, h('div', { class: 'actions' }, actions), note, status);
+    this.endedRetention = fac ? h('p', { class: 'field-hint retention-note', id: 'ended-retention' }) : null;
+    this.endedBanner.replaceChildren(title, body, h('div', { class: 'actions' }, actions), ...[this.endedRetention, note].filter(Boolean), status);
+    this.retentionSig = null;
+    this._renderRetention();
+  }
+
+  // ---- retention (issue 14) ------------------------------------------------
+
+  /**
+   * Facilitators: when the server deletes the workshop if nothing is written
+   * to it, to the day in its time zone, with the way to the exports (the
+   * replay page) one step away. In the share panel, and in the end's banner
+   * beside the summary. Rebuilt only when the words change.
+   */
+  _renderRetention() {
+    if (!this.retentionNote) return;
+    const { store, i18n } = this;
+    const at = store.workshop.deletesAt;
+    const shown = this.facilitator && Number.isFinite(at);
+    const day = shown ? formatDay(i18n.lang, at, store.workshop.timeZone) : null;
+    const sig = JSON.stringify([i18n.lang, day, shown ? Math.floor(at / 1000) : null]);
+    if (sig === this.retentionSig) return;
+    this.retentionSig = sig;
+    for (const el of [this.retentionNote, this.endedRetention]) {
+      if (!el) continue;
+      el.hidden = !shown;
+      if (!shown) continue;
+      // The sentence with its date as a <time> (the exact moment, for machines).
+      const [before, after] = i18n.t('retention.note', { date: '\u0000' }).split('\u0000');
+      const when = h('time', { datetime: new Date(at).toISOString(), text: day });
+      const link = this.replayHref ? h('a', { href: this.replayHref, target: '_blank', rel: 'noopener', text: i18n.t('retention.export') }) : null;
+      el.replaceChildren(before, when, after ?? '', ...(link ? [' ', link] : []));
+    }
   }
 
   _summaryButton(status) {
@@ -312,14 +355,15 @@ export class WorkshopView {
       update();
     }) : null;
     let observed = null;
-    // Facilitators and observers (who do not vote) are taken to see it.
-    const seeOnly = () => polls.isFacilitator || !polls.mayVote;
+    // Facilitators, observers and (on a poll limited to representatives)
+    // the other members, who do not answer it, are taken to see it.
+    const seeOnly = (e) => polls.isFacilitator || !polls.mayAnswer(e.poll);
     const target = () => {
       // The newest open poll this person has not answered yet.
       for (const e of polls.list) {
         if (e.poll.state !== 'open') continue;
         const answered = e.poll.kind === 'text' ? e.mine.answers.length > 0 || polls.pendingAnswers(e.poll.id).length > 0 : polls.ballotOf(e.poll.id).ballot != null;
-        if (!answered || seeOnly()) return e;
+        if (!answered || seeOnly(e)) return e;
       }
       return null;
     };
@@ -336,9 +380,10 @@ export class WorkshopView {
       this.pollBanner.hidden = !e || this.bannerInView;
       if (!e) return;
       const q = localized(e.poll, i18n.lang).question;
-      if (this.pollBanner.dataset.sig === `${i18n.lang}|${id}|${q}`) return;
-      this.pollBanner.dataset.sig = `${i18n.lang}|${id}|${q}`;
-      const go = h('button', { type: 'button', class: 'primary', id: 'poll-banner-go', 'aria-describedby': 'poll-banner-text', text: i18n.t(seeOnly() ? 'poll.bannerSee' : 'poll.bannerAnswer') });
+      const see = seeOnly(e);
+      if (this.pollBanner.dataset.sig === `${i18n.lang}|${id}|${q}|${see}`) return;
+      this.pollBanner.dataset.sig = `${i18n.lang}|${id}|${q}|${see}`;
+      const go = h('button', { type: 'button', class: 'primary', id: 'poll-banner-go', 'aria-describedby': 'poll-banner-text', text: i18n.t(see ? 'poll.bannerSee' : 'poll.bannerAnswer') });
       go.addEventListener('click', () => {
         const card = document.getElementById(`poll-${this.bannerFor}`);
         if (!card) return;
@@ -372,7 +417,8 @@ export class WorkshopView {
     this.codeText = h('p', { class: 'share-code', id: 'share-code' });
     this.codeField = h('div', { class: 'field copy-field', hidden: true }, i18n.bind(h('span', { class: 'field-label' }), 'share.codeLabel'), this.codeText);
     this.facilitatorField = null;
-    return h('section', { class: 'panel share', id: 'share-panel', 'aria-labelledby': 'share-title' }, title, invite, this.codeField);
+    this.retentionNote = h('p', { class: 'field-hint retention-note', id: 'retention-note', hidden: true });
+    return h('section', { class: 'panel share', id: 'share-panel', 'aria-labelledby': 'share-title' }, title, invite, this.codeField, this.retentionNote);
   }
 
   _renderShare() {
@@ -384,16 +430,17 @@ export class WorkshopView {
     const showFacilitator = this.facilitator && !!this.links.facilitator;
     if (showFacilitator && !this.facilitatorField) {
       this.facilitatorField = copyField(i18n, { labelKey: 'share.facilitatorLabel', hintKey: 'share.facilitatorHint', value: this.links.facilitator, announce, idPrefix: 'facilitator' });
-      this.share.append(this.facilitatorField);
+      this.retentionNote.before(this.facilitatorField);
     }
     if (this.facilitatorField) this.facilitatorField.hidden = !showFacilitator;
     // Facilitators: the observer link, made once and shown while they are one.
     if (showFacilitator && this.links.observer && !this.observerLink) {
       this.observerLink = new ObserverLinkView({ store: this.store, i18n, announce, linkFor: this.links.observer });
       this.parts.push(this.observerLink);
-      this.share.append(this.observerLink.el);
+      this.retentionNote.before(this.observerLink.el);
     }
     if (this.observerLink) this.observerLink.el.hidden = !showFacilitator;
+    this._renderRetention();
   }
 
   _renderLegend() {

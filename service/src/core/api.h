@@ -1,0 +1,33 @@
+/* api.h -- what an HTTP request to the API brings, read and checked: the
+ * body of POST /api/workshops, and the integers of the query arguments
+ * (history's limit, state's rev and at). Pure: the hub hands in the body and
+ * each argument's text (net/ URL-decodes them), and answers the errors with
+ * the reasons written here (protocol/README.md, protocol/history.md). */
+#ifndef ATELIER_API_H
+#define ATELIER_API_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/proto.h"
+#include "core/when.h"
+
+/* A creation's body: {"title": …, "text"?: …, "time_zone"?: …}. */
+typedef struct api_create {
+    char *title;                        /* the label, tidied (utf8_tidy_label); owned */
+    char *text;                         /* the statement at revision 0 ("" when none); owned */
+    char time_zone[WHEN_ZONE_MAX + 1];  /* a well-formed IANA name (UTC when none); whether the server knows it is the hub's question */
+} api_create;
+
+/* Reads body[0..len) (not NUL-terminated). PROTO_OK with *out filled (free it
+ * with api_create_free); else PROTO_EBAD_REQUEST (or PROTO_EINTERNAL when out
+ * of memory) with *why (static), *out empty. */
+proto_err api_read_create(const char *body, size_t len, api_create *out, const char **why);
+void api_create_free(api_create *c);
+
+/* A query argument that must be a decimal integer in [lo, hi], the whole
+ * text (no sign but "-", no spaces, at most 18 digits). */
+bool api_read_int(const char *s, int64_t lo, int64_t hi, int64_t *out);
+
+#endif
