@@ -1258,10 +1258,11 @@ async function rawExchange(port, bytes, ms = 2000, opts = {}) {
 }
 
 // A WebSocket upgrade's outcome: { status } (101 when it opened: then ws is
-// the open socket) from the client address localAddress.
-function upgrade(url, { origin, localAddress, timeoutMs = 5000 } = {}) {
+// the open socket) from the client address localAddress, with more request
+// headers when given.
+function upgrade(url, { origin, localAddress, headers, timeoutMs = 5000 } = {}) {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url, { perMessageDeflate: false, origin, localAddress, handshakeTimeout: timeoutMs });
+    const ws = new WebSocket(url, { perMessageDeflate: false, origin, localAddress, headers, handshakeTimeout: timeoutMs });
     ws.on('open', () => resolve({ status: 101, ws }));
     ws.on('unexpected-response', (req, res) => { resolve({ status: res.statusCode }); req.destroy(); });
     ws.on('error', (e) => reject(e));
