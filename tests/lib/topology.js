@@ -152,12 +152,12 @@ class Topology {
 
   // instances: atelier processes (2 or 3); dir: where the files go (default a
   // temporary directory, removed at exit unless a test failed);
-  // atelierArgs: more server arguments; ServerClass: the class of the servers
-  // (the integration harness' ServerProc, with its API helpers); webRoot: the
+  // atelierArgs: more server arguments; ServerClass, ProxyClass: the classes of
+  // the servers and of haproxy (the integration harness' have its API calls); webRoot: the
   // web client they serve; redis(topology): the URL they are given (default
   // the primary's); downAfterMs: Sentinel's down-after-milliseconds.
   static async start({
-    instances = 2, dir = null, atelierArgs = [], ServerClass = ServerProc, webRoot,
+    instances = 2, dir = null, atelierArgs = [], ServerClass = ServerProc, ProxyClass = HaproxyProc, webRoot,
     redis = (t) => t.primaryUrl(), downAfterMs = 1000, sentinels = 3, quorum = 2,
   } = {}) {
     if (instances < 1 || instances > 3) throw new Error('deploy/haproxy.cfg names 1 to 3 instances');
@@ -188,7 +188,7 @@ class Topology {
         t.servers.push(s);
         await s.start();
       }
-      t.haproxy = new HaproxyProc({
+      t.haproxy = new ProxyClass({
         port: await freePort(), statsPort: await freePort(), dir: t.dir, instances: t.servers.map((s) => s.port),
       });
       await t.haproxy.start();
