@@ -1,11 +1,14 @@
 'use strict';
-// One atelier process dies (kill -9) behind haproxy while 30 people type and
-// vote in 3 workshops (issue 15, "Failure tests"): the failover topology of
-// tests/lib/topology.js (primary, replica, 3 Sentinels, 2 atelier
-// processes, haproxy with deploy/haproxy.cfg), every client connected
-// through haproxy only, never to a process directly.
+// The failover topology of tests/lib/topology.js (primary, replica, 3
+// Sentinels, 2 atelier processes with --trust-proxy 127.0.0.1, haproxy with
+// deploy/haproxy.cfg), every client connected through haproxy only, never
+// to a process directly.
 //
-// What must hold: the clients of the dead process reconnect through haproxy
+// The per-address limits count the client haproxy forwards
+// (X-Forwarded-For), not haproxy.
+//
+// One atelier process dies (kill -9) while 30 people type and vote in 3
+// workshops (issue 15, "Failure tests"). What must hold: the clients of the dead process reconnect through haproxy
 // to the other one by themselves and resume; every acknowledged edit is in
 // the final text exactly once (harness.js, "exactly once") and in the stored
 // history at the revision it was acknowledged; everyone converges; haproxy
@@ -52,14 +55,27 @@ async function sessionsOf(s) {
   return r.json.sessions;
 }
 
-describe('an atelier process killed behind haproxy', { timeout: 240000 }, () => {
+describe('behind haproxy', { timeout: 240000 }, () => {
   let h;
   before(async () => {
     h = await Harness.startTopology({ instances: 2, atelierArgs: ['--presence-secs', String(PRESENCE_SECS)] });
   }, { timeout: 60000 });
   after(async () => { if (h) await h.close(); }, { timeout: 60000 });
 
-  test(`its clients resume on the other one: nothing lost or doubled, presence once (seed ${SEED})`, { timeout: 180000 }, async (t) => {
+  test('the per-address limits count the client haproxy forwards, not haproxy', async () => {
+    // Join code lookups: 10 a minute per address and process (2 processes behind haproxy).
+    const lookup = (from) => h.proxy.http('GET', '/api/join/abc', { localAddress: from }).then((r) => r.status);
+    let allowed = 0;
+    while ((await lookup('127.0.0.5')) !== 429) {
+      allowed++;
+      assert.ok(allowed <= 20, 'no limit on lookups through haproxy');
+    }
+    assert.ok(allowed >= 10, `${allowed} lookups before the limit`);
+    // Counted against haproxy (127.0.0.1), both processes would now refuse everyone.
+    for (let i = 0; i < 4; i++) assert.notEqual(await lookup('127.0.0.6'), 429, 'another client behind haproxy was held back');
+  });
+
+  test(`an atelier process killed: its clients resume on the other one: nothing lost or doubled, presence once (seed ${SEED})`, { timeout: 180000 }, async (t) => {
     const [victim, survivor] = h.servers;
     const rooms = [];
     for (let n = 0; n < WORKSHOPS; n++) {
