@@ -23,6 +23,7 @@ const {
 
 const MASTER = 'atelier'; // the name the Sentinels monitor the primary by
 const HAPROXY_CFG = path.join(REPO, 'deploy', 'haproxy.cfg');
+const SENTINEL_CFG = path.join(REPO, 'deploy', 'sentinel.conf');
 
 // ---------------------------------------------------------------- Redis
 
@@ -44,22 +45,18 @@ class TopologyRedis extends RedisProc {
   }
 }
 
-// A Sentinel (redis-server --sentinel) with its own config file, which it
-// rewrites as it learns the replicas, the other Sentinels and failovers.
+// A Sentinel (redis-sentinel) with its own copy of deploy/sentinel.conf, which
+// it rewrites as it learns the replicas, the other Sentinels and failovers:
+// the primary's loopback port on the monitor line, the Sentinel's own port and
+// directory before it; downAfterMs, when given, over the file's.
 class SentinelProc extends TopologyRedis {
-  constructor({ port, dir, primaryPort, quorum, downAfterMs, failoverTimeoutMs }) {
+  constructor({ port, dir, primaryPort, downAfterMs }) {
     super({ port, dir });
     this.config = path.join(dir, 'sentinel.conf');
-    fs.writeFileSync(this.config, [
-      `port ${port}`,
-      `bind ${HOST}`,
-      `dir ${dir}`,
-      `sentinel monitor ${MASTER} ${HOST} ${primaryPort} ${quorum}`,
-      `sentinel down-after-milliseconds ${MASTER} ${downAfterMs}`,
-      `sentinel failover-timeout ${MASTER} ${failoverTimeoutMs}`,
-      `sentinel parallel-syncs ${MASTER} 1`,
-      '',
-    ].join('\n'));
+    let conf = fs.readFileSync(SENTINEL_CFG, 'utf8')
+      .replace(/^sentinel monitor (\S+) \S+ \d+ (\d+)$/m, `sentinel monitor $1 ${HOST} ${primaryPort} $2`);
+    if (downAfterMs) conf = conf.replace(/^sentinel down-after-milliseconds (\S+) \d+$/m, `sentinel down-after-milliseconds $1 ${downAfterMs}`);
+    fs.writeFileSync(this.config, `port ${port}\nbind ${HOST}\ndir ${dir}\n${conf}`);
   }
 
   async startProcess() {
@@ -155,10 +152,11 @@ class Topology {
   // atelierArgs: more server arguments; ServerClass, ProxyClass: the classes of
   // the servers and of haproxy (the integration harness' have its API calls); webRoot: the
   // web client they serve; redis(topology): the URL they are given (default
-  // the primary's); downAfterMs: Sentinel's down-after-milliseconds.
+  // the primary's); downAfterMs: Sentinel's down-after-milliseconds (default:
+  // deploy/sentinel.conf's, 1000); quorum: deploy/sentinel.conf's (2).
   static async start({
     instances = 2, dir = null, atelierArgs = [], ServerClass = ServerProc, ProxyClass = HaproxyProc, webRoot,
-    redis = (t) => t.primaryUrl(), downAfterMs = 1000, sentinels = 3, quorum = 2,
+    redis = (t) => t.primaryUrl(), downAfterMs = null, sentinels = 3,
   } = {}) {
     if (instances < 1 || instances > 3) throw new Error('deploy/haproxy.cfg names 1 to 3 instances');
     const t = new Topology(dir ? path.resolve(dir) : makeTempDir('atelier-topology-'));
@@ -172,8 +170,7 @@ class Topology {
       await t.replica.startProcess();
       for (let i = 0; i < sentinels; i++) {
         const s = new SentinelProc({
-          port: await freePort(), dir: path.join(t.dir, `sentinel${i + 1}`), primaryPort: t.primary.port, quorum,
-          downAfterMs, failoverTimeoutMs: 10000,
+          port: await freePort(), dir: path.join(t.dir, `sentinel${i + 1}`), primaryPort: t.primary.port, downAfterMs,
         });
         t.sentinels.push(s);
         await s.startProcess();
