@@ -56,6 +56,10 @@
  *   organisation's answer and who gave it (open by design; empty otherwise).
  *   `counts` ("bal": a ballot, "ans": a new answer or an upvote, "": none)
  *   adds one to the organisation's `bal:ORG` or `ans:ORG` in the balance.
+ *   A vote (event_type "ballot") whose record is already the stored one
+ *   writes nothing (no event, no count, no announcement) and answers 1: a
+ *   vote sent again after `unavailable` (Redis may have taken the first)
+ *   counts once.
  *   Both publish "ID poll POLL ORIGIN" on atelier:notify (ORIGIN: the
  *   writing process, which ignores its own announcements).
  *   `public` is the poll object clients see, `results` the results with the
@@ -263,6 +267,10 @@ const char store_functions_lua[] =
     "end\n"
     "local function ballot(keys, args)\n"
     "  if redis.call('EXISTS', keys[4]) == 0 then return 0 end\n"
+    "  -- a vote sent again (its first answer was lost: unavailable) finds its record: nothing more\n"
+    "  if args[3] == 'ballot' and args[2] ~= '' and args[9] == '' and redis.call('HGET', keys[1], args[1]) == args[2] then\n"
+    "    return 1\n"
+    "  end\n"
     "  if args[2] == '' then redis.call('HDEL', keys[1], args[1]) else redis.call('HSET', keys[1], args[1], args[2]) end\n"
     "  if args[9] ~= '' then redis.call('HSET', keys[3], args[4], args[9]) end\n"
     "  if keys[6] and args[13] and args[13] ~= '' then redis.call('HINCRBY', keys[6], args[13] .. ':' .. args[5], 1) end\n"
