@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 want=(build-essential cmake pkg-config libwebsockets-dev libhiredis-dev libcjson-dev libssl-dev liburing-dev check
-      redis-server redis-tools zlib1g-dev curl tzdata)
+      redis-server redis-tools redis-sentinel zlib1g-dev curl tzdata)
 case "${1:-}" in
   --with-browser) want+=(chromium) ;;
 esac
