@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/resource.h>
 
+#include "core/forwarded.h"
 #include "core/redis_url.h"
 #include "hub/hub.h"
 #include "net/net.h"
@@ -48,6 +49,7 @@ typedef struct settings {
     const char *tls_cert, *tls_key;
     const char *origins[MAX_ORIGINS]; /* --allowed-origin, in order */
     size_t norigins;
+    forwarded_proxies trusted_proxies; /* --trust-proxy (n == 0: none) */
 } settings;
 
 static net_server *volatile running; /* read by the signal handler */
@@ -88,6 +90,9 @@ static void usage(FILE *f) {
             "  --max-connections-per-ip N  ... from one client address [ATELIER_MAX_CONNECTIONS_PER_IP] (default 1000)\n"
             "  --handshake-secs N    to send whole request headers, and for a WebSocket to join; else closed\n"
             "                        [ATELIER_HANDSHAKE_SECS] (default 10)\n"
+            "  --trust-proxy LIST    addresses or CIDR ranges of reverse proxies (haproxy) whose X-Forwarded-For\n"
+            "                        names the client, for the per-address rates (joins, join codes, creations);\n"
+            "                        comma-separated, e.g. 127.0.0.1,::1 [ATELIER_TRUST_PROXY] (default: none)\n"
             "  --join-rate N         joins per second from one client address, in bursts of up to 10N\n"
             "                        (a whole office reconnecting at once) [ATELIER_JOIN_RATE] (default 100)\n"
             "  --tls-cert FILE       PEM certificate (chain): HTTPS and WSS on the port, with HSTS [ATELIER_TLS_CERT]\n"
@@ -151,7 +156,7 @@ static const char *env_or(const char *name, const char *def) {
 enum { O_LISTEN = 1, O_PORT, O_REDIS, O_WEB_ROOT, O_LOG, O_MAXMSG, O_RATE, O_BURST, O_WINDOW, O_WINDOW_BYTES, O_MAX_ROOMS, O_ROOM_LINGER, O_SNAP, O_QUEUE, O_PING, O_PRESENCE, O_HOLD, O_DEFLATE, O_URING,
        O_CREATE_TOKEN, O_CREATE_RATE, O_METRICS_TOKEN, O_RETENTION_DAYS, O_RETENTION_SECS,
        O_REPLICAS, O_REPLICAS_TIMEOUT,
-       O_QBYTES, O_MAXCONN, O_PERIP, O_HANDSHAKE, O_JOINRATE, O_CERT, O_KEY, O_ORIGIN, O_HELP };
+       O_QBYTES, O_MAXCONN, O_PERIP, O_HANDSHAKE, O_JOINRATE, O_TRUST_PROXY, O_CERT, O_KEY, O_ORIGIN, O_HELP };
 
 /* ATELIER_ALLOWED_ORIGIN's origins (space-separated) then the flags'. False when there are too many. */
 static bool add_origins(const char **origins, size_t *n, const char *list) {
@@ -226,6 +231,7 @@ static int configure(int argc, char **argv, settings *s) {
     v[O_PERIP] = env_or("ATELIER_MAX_CONNECTIONS_PER_IP", "1000");
     v[O_HANDSHAKE] = env_or("ATELIER_HANDSHAKE_SECS", "10");
     v[O_JOINRATE] = env_or("ATELIER_JOIN_RATE", "100");
+    v[O_TRUST_PROXY] = env_or("ATELIER_TRUST_PROXY", "");
     v[O_CERT] = env_or("ATELIER_TLS_CERT", NULL);
     v[O_KEY] = env_or("ATELIER_TLS_KEY", NULL);
     const char *origins[MAX_ORIGINS];
@@ -255,6 +261,7 @@ static int configure(int argc, char **argv, settings *s) {
         {"max-connections-per-ip", required_argument, NULL, O_PERIP},
         {"handshake-secs", required_argument, NULL, O_HANDSHAKE},
         {"join-rate", required_argument, NULL, O_JOINRATE},
+        {"trust-proxy", required_argument, NULL, O_TRUST_PROXY},
         {"tls-cert", required_argument, NULL, O_CERT},
         {"tls-key", required_argument, NULL, O_KEY},
         {"allowed-origin", required_argument, NULL, O_ORIGIN},
@@ -316,6 +323,13 @@ static int configure(int argc, char **argv, settings *s) {
         fprintf(stderr, "atelier: bad value for --%s\n", bad);
         return 2;
     }
+    forwarded_proxies trusted;
+    const char *bad_proxy = NULL;
+    if (!forwarded_parse_proxies(v[O_TRUST_PROXY], &trusted, &bad_proxy)) {
+        fprintf(stderr, "atelier: bad value for --trust-proxy at '%s' (at most %d addresses or CIDR ranges)\n",
+                bad_proxy, FORWARDED_PROXIES_MAX);
+        return 2;
+    }
     const char *why = NULL;
     if (!redis_url_parse(v[O_REDIS], &s->redis, &why)) { /* the URL itself may hold a password: not repeated */
         fprintf(stderr, "atelier: bad value for --redis: %s (expected redis://[[user]:password@]host:port[/db])\n", why);
@@ -336,6 +350,7 @@ static int configure(int argc, char **argv, settings *s) {
                     .max_queue_bytes = qbytes, .join_rate = joinrate, .tls_cert = v[O_CERT], .tls_key = v[O_KEY]};
     memcpy(s->origins, origins, norigins * sizeof *origins);
     s->norigins = norigins;
+    s->trusted_proxies = trusted;
     explicit_bzero(redis.password, sizeof redis.password);
     return 0;
 }
@@ -362,7 +377,8 @@ int main(int argc, char **argv) {
                      .io_uring = s.io_uring, .raw = store_lws_protocol(),
                      .max_queue_bytes = (size_t)s.max_queue_bytes, .max_connections = (size_t)s.max_connections,
                      .max_per_ip = (size_t)s.max_per_ip, .handshake_secs = s.handshake_secs, .tls_cert = s.tls_cert,
-                     .tls_key = s.tls_key, .allowed_origins = s.origins, .nallowed_origins = s.norigins};
+                     .tls_key = s.tls_key, .allowed_origins = s.origins, .nallowed_origins = s.norigins,
+                     .trusted_proxies = &s.trusted_proxies};
     net_server *net = net_new(&nc);
     if (!net) {
         fprintf(stderr, "atelier: cannot listen on %s:%d\n", s.listen, s.port);

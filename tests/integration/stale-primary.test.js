@@ -12,13 +12,12 @@
 
 const { describe, test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
-const fs = require('node:fs');
 const net = require('node:net');
 const path = require('node:path');
 const {
   Harness, HOST, RedisProc, ServerProc, freePort, waitUntil, waitQuiescent, redisCommand, eventsKey, sleep,
 } = require('./harness');
-const { spawnLogged, killChild } = require('../lib/processes.js');
+const { SentinelProc, MASTER } = require('../lib/topology.js');
 
 // A TCP relay to `port` that can be cut (nothing flows, new connections are
 // held without an answer: a partition, not a refusal) and healed.
@@ -71,23 +70,6 @@ class Relay {
   }
 }
 
-// A Sentinel watching the primary at HOST:port as "atelier", quorum 2.
-async function startSentinel(dir, port) {
-  const sport = await freePort();
-  const conf = path.join(dir, `sentinel-${sport}.conf`);
-  fs.writeFileSync(conf, [
-    `port ${sport}`, `bind ${HOST}`, `dir ${dir}`,
-    `sentinel monitor atelier ${HOST} ${port} 2`,
-    'sentinel down-after-milliseconds atelier 1000',
-    'sentinel failover-timeout atelier 4000',
-    'sentinel parallel-syncs atelier 1', '',
-  ].join('\n'));
-  const proc = spawnLogged(process.env.ATELIER_REDIS_SENTINEL || '/usr/bin/redis-sentinel', [conf],
-    path.join(dir, `sentinel-${sport}.log`));
-  await waitUntil(async () => (await redisCommand(sport, 'PING').catch(() => null)) === 'PONG', 10000, 'a Sentinel');
-  return { port: sport, proc };
-}
-
 async function opsOf(port, id) {
   const entries = await redisCommand(port, 'XRANGE', eventsKey(id), '-', '+');
   return entries.map(([, kv]) => {
@@ -107,11 +89,18 @@ describe('A partitioned old primary cannot fork the history', { timeout: 120000 
     replica = await RedisProc.start({ own: true, args: ['--replicaof', HOST, String(relay.port)] });
     await waitUntil(async () => /master_link_status:up/.test(await replica.command('INFO', 'replication')), 10000,
       'the replica in sync');
-    for (let i = 0; i < 3; i++) sentinels.push(await startSentinel(h.dir, relay.port));
+    // deploy/sentinel.conf's Sentinels, watching P through the relay.
+    for (let i = 0; i < 3; i++) {
+      const s = new SentinelProc({ port: await freePort(), dir: path.join(h.dir, `sentinel-${i}`), primaryPort: relay.port });
+      await s.startProcess();
+      sentinels.push(s);
+    }
+    await waitUntil(async () => (await Promise.all(sentinels.map((s) => s.ready(3)))).every(Boolean), 20000,
+      'the Sentinels knowing the replica and each other');
     await h.addServer(['--replicas', '1', '--replicas-timeout-ms', '300']);
   }, { timeout: 40000 });
   after(async () => {
-    for (const s of sentinels) await killChild(s.proc, 'SIGKILL');
+    for (const s of sentinels) await s.close();
     if (relay) await relay.close();
     if (replica) await replica.close();
     if (h) await h.close();
@@ -140,10 +129,8 @@ describe('A partitioned old primary cannot fork the history', { timeout: 120000 
       try { await redisCommand(h.redis.port, 'SET', 'atelier:probe', '1'); return false; } catch (e) { return /NOREPLICAS/.test(e.message); }
     }, 15000, 'the old primary refusing writes (NOREPLICAS)');
     // The Sentinels promote R.
-    await waitUntil(async () => {
-      const addr = await redisCommand(sentinels[0].port, 'SENTINEL', 'get-master-addr-by-name', 'atelier').catch(() => null);
-      return addr && Number(addr[1]) === replica.port;
-    }, 30000, 'the replica promoted');
+    await waitUntil(async () => (await sentinels[0].primary().catch(() => ({}))).port === replica.port, 30000,
+      `the replica promoted (Sentinels' ${MASTER})`);
     await waitUntil(async () => (await replica.command('ROLE'))[0] === 'master', 10000, 'R a primary');
     const partitionAcks = [...a.acked.keys()].filter((id) => !ackedBefore.has(id));
     assert.deepEqual(partitionAcks, [], 'the partitioned old primary acknowledged nothing');
