@@ -18,8 +18,7 @@ typedef struct store_write_call {
     bool waiting;               /* its WAIT was queued: waited() answers; else held() does */
 } store_write_call;
 
-/* A deep copy of a reply (hiredis 0.14's fields), freed by freeReplyObject. NULL when out of memory. */
-static redisReply *reply_dup(const redisReply *r) {
+redisReply *store_reply_dup(const redisReply *r) {
     redisReply *c = calloc(1, sizeof *c);
     if (!c) return NULL;
     c->type = r->type;
@@ -36,7 +35,7 @@ static redisReply *reply_dup(const redisReply *r) {
         if (!c->element) goto fail;
         c->elements = r->elements;
         for (size_t i = 0; i < r->elements; i++)
-            if (!(c->element[i] = reply_dup(r->element[i]))) goto fail;
+            if (!(c->element[i] = store_reply_dup(r->element[i]))) goto fail;
     }
     return c;
 fail:
@@ -89,7 +88,7 @@ static void held(redisReply *reply, void *priv) {
         return;
     }
     /* Not copied (out of memory): WAIT's answer then hands on NULL, as if the link were lost. */
-    c->held = reply && !store_write_refused(reply) ? reply_dup(reply) : NULL;
+    c->held = reply && !store_write_refused(reply) ? store_reply_dup(reply) : NULL;
 }
 
 static void waited(redisReply *reply, void *priv) {

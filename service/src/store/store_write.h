@@ -34,6 +34,11 @@ bool store_write_argv(store *s, const store_durability *d, store_reply_fn fn, vo
 bool store_vwrite(store *s, const store_durability *d, store_reply_fn fn, void *priv, const char *fmt, va_list ap);
 bool store_write(store *s, const store_durability *d, store_reply_fn fn, void *priv, const char *fmt, ...);
 
+/* A deep copy of a reply (hiredis 0.14's fields), for holding it past its
+ * callback (hiredis frees the original when the callback returns). The
+ * caller frees it with freeReplyObject. NULL when out of memory. */
+struct redisReply *store_reply_dup(const struct redisReply *r);
+
 /* Whether a reply is Redis refusing a write as no primary may (READONLY,
  * NOREPLICAS): the write is not stored, and fn is handed NULL for it. */
 bool store_write_refused(const struct redisReply *reply);
