@@ -120,6 +120,13 @@ describe('--replicas 1 with a real replica', { timeout: 120000 }, () => {
     await b.must({ type: 'vote', poll: poll.id, ballot: 0 }, 'my_ballot');
     await b.must({ type: 'vote', poll: poll.id, ballot: 0 }, 'my_ballot');
     assert.equal(await h.redis.command('HGET', `atelier:{w:${w.id}}:balance`, 'bal:O2'), '2', 'two ballots counted: 1, then 0');
+    // On an organisations poll too (its record says when it was given: the first time stands).
+    const orgPoll = (await a.must({ type: 'poll_create', kind: 'single', question: 'Et vous ?', choices: ['x', 'y'], respondents: 'organisations' }, 'poll')).poll;
+    await a.must({ type: 'poll_open', poll: orgPoll.id }, 'poll');
+    await b.must({ type: 'vote', poll: orgPoll.id, ballot: 1 }, 'my_ballot');
+    await sleep(5); // another millisecond for its time
+    await b.must({ type: 'vote', poll: orgPoll.id, ballot: 1 }, 'my_ballot');
+    assert.equal(await h.redis.command('HGET', `atelier:{w:${w.id}}:balance`, 'bal:O2'), '3', 'the same organisation ballot counted once');
     await replicationUp(replica);
     const ops = await storedOps(replica, w.id);
     assert.equal(ops.length, 2, 'the replica has each op once');

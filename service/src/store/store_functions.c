@@ -57,9 +57,10 @@
  *   `counts` ("bal": a ballot, "ans": a new answer or an upvote, "": none)
  *   adds one to the organisation's `bal:ORG` or `ans:ORG` in the balance.
  *   A vote (event_type "ballot") whose record is already the stored one
- *   writes nothing (no event, no count, no announcement) and answers 1: a
- *   vote sent again after `unavailable` (Redis may have taken the first)
- *   counts once.
+ *   (an organisation's: but for its `at`, the stored one standing) writes
+ *   nothing (no event, no count, no announcement) and answers 1: a vote
+ *   sent again after `unavailable` (Redis may have taken the first) counts
+ *   once.
  *   Both publish "ID poll POLL ORIGIN" on atelier:notify (ORIGIN: the
  *   writing process, which ignores its own announcements).
  *   `public` is the poll object clients see, `results` the results with the
@@ -265,10 +266,16 @@ const char store_functions_lua[] =
     "  notify(keys[1], 'poll ' .. args[1] .. ' ' .. args[5])\n"
     "  return 1\n"
     "end\n"
+    "-- the same ballot record, but for an organisation's `at` (when it was given: the stored one stands)\n"
+    "local function same_ballot(stored, data)\n"
+    "  if not stored then return false end\n"
+    "  local function without_at(r) return (string.gsub(r, ',\"at\":%-?%d+}$', '}')) end\n"
+    "  return without_at(stored) == without_at(data)\n"
+    "end\n"
     "local function ballot(keys, args)\n"
     "  if redis.call('EXISTS', keys[4]) == 0 then return 0 end\n"
     "  -- a vote sent again (its first answer was lost: unavailable) finds its record: nothing more\n"
-    "  if args[3] == 'ballot' and args[2] ~= '' and args[9] == '' and redis.call('HGET', keys[1], args[1]) == args[2] then\n"
+    "  if args[3] == 'ballot' and args[2] ~= '' and args[9] == '' and same_ballot(redis.call('HGET', keys[1], args[1]), args[2]) then\n"
     "    return 1\n"
     "  end\n"
     "  if args[2] == '' then redis.call('HDEL', keys[1], args[1]) else redis.call('HSET', keys[1], args[1], args[2]) end\n"
