@@ -102,6 +102,10 @@ describe('--replicas 1 with a real replica', { timeout: 120000 }, () => {
         `${x.tag} heard of an op that no replica has`);
     }
 
+    const metrics = (await s1.http('GET', '/metrics')).text;
+    const unreplicated = Number(/^atelier_writes_unreplicated_total (\d+)$/m.exec(metrics)[1]);
+    assert.ok(unreplicated >= 3, `atelier_writes_unreplicated_total ${unreplicated}: the op, the ballot, the agenda`);
+
     // Back: the resent op is acknowledged once, everyone converges, the text has it once.
     process.kill(replica.proc.pid, 'SIGCONT');
     stopped = false;

@@ -25,7 +25,7 @@ static redisReply *text(int type, const char *s) {
 }
 
 START_TEST(test_wait_enough) {
-    const store_durability one = {1, 1000}, two = {2, 1000};
+    const store_durability one = {1, 1000, NULL}, two = {2, 1000, NULL};
     redisReply *none = integer(0), *a = integer(1), *b = integer(2);
     redisReply *err = text(REDIS_REPLY_ERROR, "ERR WAIT cannot be used with replica instances");
     ck_assert(!store_wait_enough(none, &one));

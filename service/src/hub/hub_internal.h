@@ -135,6 +135,7 @@ typedef struct hub_counters {
     uint64_t ops_committed;    /* ops Redis stored through this process */
     uint64_t ballots;          /* ballots (votes) Redis stored through this process */
     uint64_t trims;            /* times freed memory was given back to the system (hub_trim.c) */
+    uint64_t unreplicated;     /* writes Redis took that --replicas replicas did not confirm in time */
     const char *codes[HUB_ERROR_CODES]; /* error codes answered so far (static text), first seen first */
     uint64_t errors[HUB_ERROR_CODES];   /* ... how many of each, WebSocket and HTTP API together */
     size_t ncodes;
@@ -263,7 +264,7 @@ bool hub_room_write_resp(hub_room *r, store_reply_fn fn, void *priv, const char 
 bool hub_room_write_argv(hub_room *r, store_reply_fn fn, void *priv, int argc, const char **argv, const size_t *lens);
 /* What such a write waits for (cfg.replicas, cfg.replicas_timeout_ms), for
  * the writes not about a room (creation, deletion). */
-store_durability hub_durability(const hub *h);
+store_durability hub_durability(hub *h);
 /* Every room in the table (not the detached ones). The body may free r. */
 #define HUB_FOR_EACH_ROOM(h, r)                                                                                      \
     for (size_t hub__b = 0; hub__b < HUB_ROOM_BUCKETS; hub__b++)                                                     \

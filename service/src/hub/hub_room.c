@@ -176,8 +176,8 @@ bool hub_room_cmd_argv(hub_room *r, store_reply_fn fn, void *priv, int argc, con
 /* Writes a client is told of: the same, acknowledged once cfg.replicas have
  * them (store/store_write.h), so every handler's "Redis answered, tell
  * clients" waits for the replicas without knowing of them. */
-store_durability hub_durability(const hub *h) {
-    return (store_durability){h->cfg.replicas, h->cfg.replicas_timeout_ms};
+store_durability hub_durability(hub *h) {
+    return (store_durability){h->cfg.replicas, h->cfg.replicas_timeout_ms, &h->counted.unreplicated};
 }
 
 bool hub_room_write(hub_room *r, store_reply_fn fn, void *priv, const char *fmt, ...) {

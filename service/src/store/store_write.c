@@ -93,7 +93,9 @@ static void held(redisReply *reply, void *priv) {
 
 static void waited(redisReply *reply, void *priv) {
     store_write_call *c = priv;
-    c->fn(c->held && store_wait_enough(reply, &c->d) ? c->held : NULL, c->priv);
+    bool enough = store_wait_enough(reply, &c->d);
+    if (c->held && reply && !enough && c->d.shortfalls) (*c->d.shortfalls)++;
+    c->fn(c->held && enough ? c->held : NULL, c->priv);
     if (c->held) freeReplyObject(c->held);
     free(c);
 }

@@ -16,6 +16,7 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "store/store.h"
 
@@ -23,6 +24,8 @@
 typedef struct store_durability {
     int replicas;               /* replicas that must confirm (0: the primary's word is enough) */
     int timeout_ms;             /* how long WAIT may take (>= 1: WAIT 0 would wait for ever) */
+    uint64_t *shortfalls;       /* +1 each time Redis answered a write and WAIT then fell short (NULL: not
+                                 * counted); must outlive the store, whose end answers nothing */
 } store_durability;
 
 /* As store_cmd_resp, store_cmd_argv and store_vcmd, followed by WAIT. False
