@@ -4,7 +4,12 @@
 # differences worth measuring). Starts its own Redis (port 6421, AOF everysec,
 # like run.sh) and server (port 8621), prints the key figures, stops both.
 # AB_REDIS_PORT and AB_SERVER_PORT choose other ports (several people
-# measuring on one machine).
+# measuring on one machine). AB_REPLICA_PORT starts a replica of that Redis
+# on that port too (in sync before the load starts), and AB_SERVER_ARGS adds
+# server flags: the cost of --replicas 1 against 0, both with a replica:
+#
+#   AB_REPLICA_PORT=6453 AB_SERVER_ARGS="--replicas 0" bench/ab.sh build/atelier --mode typing ...
+#   AB_REPLICA_PORT=6453 AB_SERVER_ARGS="--replicas 1" bench/ab.sh build/atelier --mode typing ...
 #
 #   bench/ab.sh OLD/atelier --mode throughput --typers 20 --clients 20 --duration 10 --warmup 2
 #   bench/ab.sh build/atelier --mode throughput --typers 20 --clients 20 --duration 10 --warmup 2
@@ -19,8 +24,21 @@ redis-server --port "$RPORT" --bind 127.0.0.1 --dir "$D" --appendonly yes --appe
     --logfile "$D/redis.log" &
 RP=$!
 for _ in $(seq 50); do redis-cli -p "$RPORT" ping >/dev/null 2>&1 && break; sleep 0.1; done
+REP=
+if [ -n "${AB_REPLICA_PORT:-}" ]; then
+  mkdir -p "$D/replica"
+  redis-server --port "$AB_REPLICA_PORT" --bind 127.0.0.1 --dir "$D/replica" --appendonly yes --appendfsync everysec \
+      --save '' --replicaof 127.0.0.1 "$RPORT" --logfile "$D/replica.log" &
+  REP=$!
+  for _ in $(seq 100); do
+    redis-cli -p "$AB_REPLICA_PORT" info replication 2>/dev/null | grep -q 'master_link_status:up' && break
+    sleep 0.1
+  done
+fi
+# shellcheck disable=SC2086 # AB_SERVER_ARGS: several flags
 "$BIN" --port "$SPORT" --redis "redis://127.0.0.1:$RPORT" --log-level warn --rate 100000 --burst 100000 \
-    --max-connections 1000000 --max-connections-per-ip 1000000 --join-rate 1000000 --create-rate 1000000 >"$D/server.log" 2>&1 &
+    --max-connections 1000000 --max-connections-per-ip 1000000 --join-rate 1000000 --create-rate 1000000 \
+    ${AB_SERVER_ARGS:-} >"$D/server.log" 2>&1 &
 SP=$!
 for _ in $(seq 50); do curl -sf "http://127.0.0.1:$SPORT/healthz" >/dev/null && break; sleep 0.1; done
 echo "load average $(cut -d' ' -f1 /proc/loadavg)"
@@ -30,5 +48,6 @@ echo "load average $(cut -d' ' -f1 /proc/loadavg)"
     tr '\n' ' ' || true
 echo
 kill "$SP"; wait "$SP" || true
+if [ -n "$REP" ]; then kill "$REP"; wait "$REP" || true; fi
 kill "$RP"; wait "$RP" || true
 rm -rf "$D"

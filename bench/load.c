@@ -10,10 +10,15 @@
  *   idle        N joined connections held for D seconds; server RSS per connection.
  *   trace       replay a sequential editing trace through one client and
  *               check the final text byte for byte; ops/s.
+ *   mixed       the soak: typing, leaves and resumes, polls with votes,
+ *               history reads, then every client's text, every acked op and
+ *               ballot checked against the server and Redis (mixed.c).
  */
 #define _GNU_SOURCE
 #include "hist.h"
 #include "jscan.h"
+#include "load.h"
+#include "mixed.h"
 #include "trace.h"
 #include "wsclient.h"
 
@@ -32,10 +37,9 @@
 #include <time.h>
 #include <unistd.h>
 
-enum { M_TYPING, M_IDLE, M_THROUGHPUT, M_TRACE };
+enum { M_TYPING, M_IDLE, M_THROUGHPUT, M_TRACE, M_MIXED };
 enum { P_SETUP, P_JOIN, P_WARMUP, P_MEASURE, P_DRAIN, P_DONE };
 enum { CS_NONE, CS_PENDING, CS_JOINED, CS_FAILED, CS_GONE };
-enum { K_NOOP = 0, K_INS = 1, K_DEL = 2 };
 
 /* Send times kept per typer for latency matching; a receiver lagging more
  * than this many ops behind an author is counted as unmatched. */
@@ -46,6 +50,7 @@ static struct {
     int mode, clients, workshops, typers, inflight, server_pid, redis_pid, batch, verbose;
     double rate, duration, warmup, drain, join_timeout, stall, settle;
     unsigned long seed;
+    mixed_opts mx;           /* --mode mixed's own settings */
 } O = {
     .url = "127.0.0.1:8080",
     .mode = M_TYPING,
@@ -62,14 +67,8 @@ static struct {
     .stall = 30,
     .settle = 2,
     .seed = 1,
+    .mx = {.poll_secs = 40, .churn_secs = 120, .history_secs = 1, .rss_secs = 5, .rss_warmup = 60},
 };
-
-typedef struct pend {
-    uint64_t t_ns;   /* when it was sent */
-    int64_t pos;     /* position as the op was written (transformed while in flight) */
-    uint64_t seq;
-    uint8_t kind;
-} pend;
 
 struct client;
 
@@ -103,6 +102,7 @@ typedef struct client {
 
 typedef struct workshop {
     char id[72];
+    char key[72];            /* facilitator key (unused unless created here) */
     typer **typers;
     int ntypers;
     int nclients;
@@ -175,21 +175,21 @@ static const char TEXT[] =
     "à quel moment, et pourquoi ? Chacun apporte ses moyens, ses contraintes et ses délais. "
     "La réunion de clôture aura lieu à l'hôtel de ville, après la fête du quartier.\n"
     "Prochaine étape : écrire ensemble les critères de réussite, puis les faire valider par tous. ";
-static const char *ORGS[] = {"Ville de Lyon", "Banque des Territoires", "Association Éclat", "Université Lumière",
+const char *const ORGS[NORGS] = {"Ville de Lyon", "Banque des Territoires", "Association Éclat", "Université Lumière",
                              "Collectif Rive Gauche"};
 static const char INITIAL_TEXT[] = "Quoi ?\\n\\nPourquoi ?\\n\\nComment ?\\n\\nLes partenaires présents : "
                                    "la ville, la banque, l'association.\\n";
 
 /* ---------------------------------------------------------------- utils */
 
-static uint64_t now_ns(void)
+uint64_t now_ns(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-static uint64_t rnd(void)
+uint64_t rnd(void)
 {
     g_rng ^= g_rng << 13;
     g_rng ^= g_rng >> 7;
@@ -197,9 +197,9 @@ static uint64_t rnd(void)
     return g_rng;
 }
 
-static double rndf(void) { return (double)(rnd() >> 11) / 9007199254740992.0; }
+double rndf(void) { return (double)(rnd() >> 11) / 9007199254740992.0; }
 
-static void *xcalloc(size_t n, size_t s)
+void *xcalloc(size_t n, size_t s)
 {
     void *p = calloc(n ? n : 1, s);
     if (!p) {
@@ -239,7 +239,7 @@ static uint64_t since(uint64_t batch_ns, uint64_t ts)
     return batch_ns >= ts ? batch_ns - ts : now_ns() - ts;
 }
 
-static void count_code(js_span code)
+void count_code(js_span code)
 {
     char c[32];
     size_t n = code.n >= 2 ? code.n - 2 : 0;
@@ -261,7 +261,7 @@ static void count_code(js_span code)
 }
 
 /* Server process figures from /proc: CPU seconds (user+system) and RSS. */
-static double proc_cpu_s(int pid)
+double proc_cpu_s(int pid)
 {
     char path[64], buf[1024];
     snprintf(path, sizeof path, "/proc/%d/stat", pid);
@@ -281,7 +281,7 @@ static double proc_cpu_s(int pid)
     return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
 }
 
-static long proc_rss_kb(int pid)
+long proc_rss_kb(int pid)
 {
     char path[64], line[256];
     snprintf(path, sizeof path, "/proc/%d/status", pid);
@@ -361,7 +361,7 @@ static int author_find(const workshop *w, js_span a)
  * in-flight op p over it the way the server will (our op takes side left:
  * at one position our insert goes first; a delete of a character someone
  * else already deleted becomes a no-op). Returns INT64_MIN if malformed. */
-static int64_t op_walk(js_span op, pend *p)
+int64_t op_walk(js_span op, pend *p)
 {
     js_iter it;
     js_span v;
@@ -422,21 +422,49 @@ static int64_t op_walk(js_span op, pend *p)
     return delta;
 }
 
-static size_t next_char(typer *t, char *out)
+size_t typed_text_start(void)
+{
+    size_t i = (size_t)(rnd() % (sizeof TEXT - 1));
+    while (((unsigned char)TEXT[i] & 0xC0) == 0x80)
+        i++;
+    return i;
+}
+
+size_t next_char(size_t *textpos, char *out)
 {
     const unsigned char *u = (const unsigned char *)TEXT;
-    size_t i = t->textpos;
+    size_t i = *textpos;
     if (i >= sizeof TEXT - 1)
         i = 0;
     size_t l = u[i] < 0x80 ? 1 : u[i] < 0xE0 ? 2 : u[i] < 0xF0 ? 3 : 4;
     if (u[i] == '\n') {
         memcpy(out, "\\n", 2);
-        t->textpos = i + 1;
+        *textpos = i + 1;
         return 2;
     }
     memcpy(out, TEXT + i, l);
-    t->textpos = i + l;
+    *textpos = i + l;
     return l;
+}
+
+pend typed_edit(int64_t *caret, int64_t len, size_t *textpos, int insert_only, char ins[8], size_t *insl)
+{
+    pend p = {0};
+    if (*caret > len)
+        *caret = len;
+    if (rndf() < 0.05)
+        *caret = (int64_t)(rnd() % (uint64_t)(len + 1));
+    double pdel = len > 4000 ? 0.5 : 0.15; /* keeps the document from growing without bound */
+    *insl = 0;
+    if (!insert_only && *caret > 0 && rndf() < pdel) {
+        p.kind = K_DEL;
+        p.pos = --*caret;
+    } else {
+        p.kind = K_INS;
+        p.pos = (*caret)++;
+        *insl = next_char(textpos, ins);
+    }
+    return p;
 }
 
 static void typer_send(typer *t, uint64_t now)
@@ -446,23 +474,11 @@ static void typer_send(typer *t, uint64_t now)
     /* With several ops in flight the ops are labelled with the last revision
      * we know and positions valid there; inserts only, so our own pending
      * ops never make a later one invalid. */
-    int insert_only = O.inflight > 1;
-    if (t->caret > L)
-        t->caret = L;
-    if (rndf() < 0.05)
-        t->caret = (int64_t)(rnd() % (uint64_t)(L + 1));
-    double pdel = L > 4000 ? 0.5 : 0.15; /* keeps the document from growing without bound */
-    pend p = {.t_ns = now, .seq = ++t->seq};
     char ins[8];
-    size_t insl = 0;
-    if (!insert_only && t->caret > 0 && rndf() < pdel) {
-        p.kind = K_DEL;
-        p.pos = --t->caret;
-    } else {
-        p.kind = K_INS;
-        p.pos = t->caret++;
-        insl = next_char(t, ins);
-    }
+    size_t insl;
+    pend p = typed_edit(&t->caret, L, &t->textpos, O.inflight > 1, ins, &insl);
+    p.t_ns = now;
+    p.seq = ++t->seq;
     char msg[192];
     int n = snprintf(msg, sizeof msg, "{\"type\":\"op\",\"id\":\"c%d-%" PRIu64 "\",\"rev\":%" PRId64 ",\"op\":[", c->idx,
                      p.seq, c->rev);
@@ -540,11 +556,7 @@ static void run_ticks(uint64_t now)
 
 /* ------------------------------------------------------------- messages */
 
-typedef struct msgf {
-    js_span type, rev, op, author, id, code, message, re;
-} msgf;
-
-static int parse_msg(const char *data, size_t len, msgf *m)
+int parse_msg(const char *data, size_t len, msgf *m)
 {
     js_iter it;
     js_span k, v;
@@ -1065,7 +1077,7 @@ static void on_signal(int sig)
 
 /* ---------------------------------------------------------------- setup */
 
-static int create_workshop(int i, char *id, size_t idsz)
+int create_workshop(int i, char *id, size_t idsz, char *key, size_t keysz)
 {
     char body[1024];
     int n = snprintf(body, sizeof body, "{\"title\":\"Banc d'essai n°%d – charge\",\"text\":\"%s\"}", i + 1,
@@ -1079,9 +1091,12 @@ static int create_workshop(int i, char *id, size_t idsz)
     }
     cJSON *j = cJSON_Parse(resp);
     const cJSON *jid = cJSON_GetObjectItemCaseSensitive(j, "id");
+    const cJSON *jkey = cJSON_GetObjectItemCaseSensitive(j, "facilitator_key");
     int rc = -1;
-    if (cJSON_IsString(jid) && strlen(jid->valuestring) < idsz) {
+    if (cJSON_IsString(jid) && strlen(jid->valuestring) < idsz && cJSON_IsString(jkey) &&
+        strlen(jkey->valuestring) < keysz) {
         strcpy(id, jid->valuestring);
+        strcpy(key, jkey->valuestring);
         rc = 0;
     } else {
         fprintf(stderr, "POST /api/workshops: no id in reply: %.300s\n", resp);
@@ -1095,7 +1110,7 @@ static void usage(FILE *f)
 {
     fprintf(f,
             "usage: atelier-load [options]\n"
-            "  --mode M            typing | throughput | idle | trace            [typing]\n"
+            "  --mode M            typing | throughput | idle | trace | mixed    [typing]\n"
             "  --url HOST:PORT     server (IPv4 literal or localhost)            [127.0.0.1:8080]\n"
             "  --workshop ID       use this workshop instead of creating them\n"
             "  --clients N         connections (typing 200, throughput = typers, idle 10000)\n"
@@ -1116,6 +1131,14 @@ static void usage(FILE *f)
             "  --stall S           trace mode: fail if no ack for S seconds       [30]\n"
             "  --seed N            random seed for positions/text                 [1]\n"
             "  --verbose           progress on stderr (twice: every message)\n"
+            "mixed mode (typing, joins and leaves with resume, polls with votes, history reads; checks at the end):\n"
+            "  --redis HOST:PORT   the server's Redis, read directly to check acked ops and ballots\n"
+            "  --server-pid-file F read the server's pid from F at every RSS sample (it may restart)\n"
+            "  --poll-secs S       one poll per workshop every S seconds (open for 3/4 of it)   [40]\n"
+            "  --churn-secs S      each participant leaves after ~S s (exponential), back 1-5 s later [120]\n"
+            "  --history-secs S    one history page read every S seconds                   [1]\n"
+            "  --rss-secs S        server RSS sampled every S seconds                      [5]\n"
+            "  --rss-warmup S      RSS growth counted from S s after the server (re)started [60]\n"
             "  --help\n");
 }
 
@@ -1130,6 +1153,9 @@ static void parse_args(int argc, char **argv)
         {"stall", 1, 0, 'S'},         {"seed", 1, 0, 's'},      {"verbose", 0, 0, 'v'},
         {"expect-sha256", 1, 0, 'E'}, {"settle", 1, 0, 'L'},    {"help", 0, 0, 'h'},
         {"redis-pid", 1, 0, 'R'},
+        {"redis", 1, 0, 1000},        {"server-pid-file", 1, 0, 1001}, {"poll-secs", 1, 0, 1002},
+        {"churn-secs", 1, 0, 1003},   {"history-secs", 1, 0, 1004},    {"rss-secs", 1, 0, 1005},
+        {"rss-warmup", 1, 0, 1006},
         {0, 0, 0, 0}};
     int ch;
     while ((ch = getopt_long(argc, argv, "m:u:w:n:W:k:r:d:a:f:t:p:b:D:J:S:s:vE:L:hR:", lo, NULL)) != -1) {
@@ -1143,6 +1169,8 @@ static void parse_args(int argc, char **argv)
                 O.mode = M_THROUGHPUT;
             else if (!strcmp(optarg, "trace"))
                 O.mode = M_TRACE;
+            else if (!strcmp(optarg, "mixed"))
+                O.mode = M_MIXED;
             else {
                 fprintf(stderr, "unknown mode %s\n", optarg);
                 exit(2);
@@ -1168,6 +1196,13 @@ static void parse_args(int argc, char **argv)
         case 'v': O.verbose++; break;
         case 'E': O.expect_sha = optarg; break;
         case 'L': O.settle = atof(optarg); break;
+        case 1000: O.mx.redis = optarg; break;
+        case 1001: O.mx.server_pid_file = optarg; break;
+        case 1002: O.mx.poll_secs = atof(optarg); break;
+        case 1003: O.mx.churn_secs = atof(optarg); break;
+        case 1004: O.mx.history_secs = atof(optarg); break;
+        case 1005: O.mx.rss_secs = atof(optarg); break;
+        case 1006: O.mx.rss_warmup = atof(optarg); break;
         case 'h': usage(stdout); exit(0);
         default: usage(stderr); exit(2);
         }
@@ -1192,6 +1227,17 @@ static void parse_args(int argc, char **argv)
         if (O.clients < 0) O.clients = 10000;
         O.typers = 0;
         if (O.workshops < 0) O.workshops = (O.clients + 99) / 100;
+        break;
+    case M_MIXED:
+        if (O.clients < 0) O.clients = 300;
+        if (O.workshops < 0) O.workshops = 10;
+        if (O.typers < 0) O.typers = O.clients / 5;
+        if (O.workshop || !O.mx.redis || O.workshops * 3 > O.clients || O.mx.poll_secs < 4 ||
+            O.mx.churn_secs <= 0 || O.mx.history_secs <= 0 || O.mx.rss_secs <= 0) {
+            fprintf(stderr, "--mode mixed creates its workshops (no --workshop), needs --redis, at least 3 clients a "
+                            "workshop, --poll-secs >= 4 and positive --churn-secs, --history-secs, --rss-secs\n");
+            exit(2);
+        }
         break;
     case M_TRACE:
         O.clients = 2; /* the replayer, then a fresh client that reads the result */
@@ -1277,7 +1323,7 @@ static int rx_report(void)
     return 1;
 }
 
-static void print_codes(void)
+void print_codes(void)
 {
     for (int i = 0; i < MAX_CODES && g_codes[i].code[0]; i++)
         printf("  error %-14s %" PRIu64 "\n", g_codes[i].code, g_codes[i].n);
@@ -1453,6 +1499,28 @@ int main(int argc, char **argv)
     ws_g.rx_tstamp = O.mode == M_TYPING || O.mode == M_THROUGHPUT;
     g_rt_off0 = rt_offset(&g_rt_err);
 
+    char *health = NULL;
+    int hs = http_request("GET", "/healthz", NULL, NULL, 0, &health, 5000);
+    if (hs != 200) {
+        fprintf(stderr, "server at %s is not healthy: GET /healthz -> %d %s\n", ws_g.host, hs, health ? health : "");
+        free(health);
+        return 2;
+    }
+    free(health);
+
+    if (O.mode == M_MIXED) {
+        O.mx.clients = O.clients;
+        O.mx.workshops = O.workshops;
+        O.mx.typers = O.typers;
+        O.mx.rate = O.rate;
+        O.mx.duration = O.duration;
+        O.mx.drain = O.drain;
+        O.mx.join_timeout = O.join_timeout;
+        O.mx.batch = O.batch;
+        O.mx.server_pid = O.server_pid;
+        return mixed_run(&O.mx, &g_stop);
+    }
+
     NC = O.clients;
     NW = O.workshops;
     C = xcalloc((size_t)(NC + NW), sizeof *C); /* + one checker per workshop */
@@ -1465,19 +1533,10 @@ int main(int argc, char **argv)
             W[C[i].wk].nclients++;
     }
 
-    char *health = NULL;
-    int hs = http_request("GET", "/healthz", NULL, NULL, 0, &health, 5000);
-    if (hs != 200) {
-        fprintf(stderr, "server at %s is not healthy: GET /healthz -> %d %s\n", ws_g.host, hs, health ? health : "");
-        free(health);
-        return 2;
-    }
-    free(health);
-
     for (int i = 0; i < NW; i++) {
         if (O.workshop)
             snprintf(W[i].id, sizeof W[i].id, "%s", O.workshop);
-        else if (create_workshop(i, W[i].id, sizeof W[i].id) < 0)
+        else if (create_workshop(i, W[i].id, sizeof W[i].id, W[i].key, sizeof W[i].key) < 0)
             return 2;
     }
     if (O.mode == M_TRACE) {
@@ -1492,9 +1551,7 @@ int main(int argc, char **argv)
     for (int i = 0; i < NT; i++) {
         T[i].c = &C[i];
         T[i].q = xcalloc((size_t)O.inflight, sizeof *T[i].q);
-        T[i].textpos = (size_t)(rnd() % (sizeof TEXT - 1));
-        while (((unsigned char)TEXT[T[i].textpos] & 0xC0) == 0x80)
-            T[i].textpos++;
+        T[i].textpos = typed_text_start();
         C[i].t = &T[i];
         workshop *w = &W[C[i].wk];
         T[i].wlocal = w->ntypers++;

@@ -614,6 +614,12 @@ static int read_all_until(int fd, char **buf, size_t *len, size_t *cap, size_t w
 int http_request(const char *method, const char *path, const char *ctype,
                  const char *body, size_t body_len, char **resp_body, int timeout_ms)
 {
+    return http_request_auth(method, path, NULL, ctype, body, body_len, resp_body, timeout_ms);
+}
+
+int http_request_auth(const char *method, const char *path, const char *bearer, const char *ctype,
+                      const char *body, size_t body_len, char **resp_body, int timeout_ms)
+{
     *resp_body = NULL;
     int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0)
@@ -625,12 +631,17 @@ int http_request(const char *method, const char *path, const char *ctype,
         close(fd);
         return -1;
     }
-    char head[512];
+    char head[1024];
     int hn = snprintf(head, sizeof head,
                       "%s %s HTTP/1.1\r\nHost: %s\r\nConnection: close\r\nAccept: application/json\r\n"
-                      "%s%s%sContent-Length: %zu\r\n\r\n",
-                      method, path, ws_g.host, ctype ? "Content-Type: " : "", ctype ? ctype : "",
+                      "%s%s%s%s%s%sContent-Length: %zu\r\n\r\n",
+                      method, path, ws_g.host, bearer ? "Authorization: Bearer " : "", bearer ? bearer : "",
+                      bearer ? "\r\n" : "", ctype ? "Content-Type: " : "", ctype ? ctype : "",
                       ctype ? "\r\n" : "", body_len);
+    if (hn < 0 || (size_t)hn >= sizeof head) {
+        close(fd);
+        return -1;
+    }
     if (send(fd, head, (size_t)hn, MSG_NOSIGNAL) != hn ||
         (body_len && send(fd, body, body_len, MSG_NOSIGNAL) != (ssize_t)body_len)) {
         close(fd);

@@ -105,5 +105,8 @@ void ws_free(ws_conn *c);
  * status code (or -1) and a malloc'd, NUL-terminated body in *body. */
 int http_request(const char *method, const char *path, const char *ctype,
                  const char *body, size_t body_len, char **resp_body, int timeout_ms);
+/* The same with "Authorization: Bearer BEARER" (a facilitator's key) unless bearer is NULL. */
+int http_request_auth(const char *method, const char *path, const char *bearer, const char *ctype,
+                      const char *body, size_t body_len, char **resp_body, int timeout_ms);
 
 #endif

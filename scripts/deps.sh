@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
 # Installs what building, running and testing Atelier need on Debian 12, if missing:
-# the C toolchain and libraries, Redis, Node.js/npm, Chromium (for browser tests),
+# the C toolchain and libraries, Redis (with Sentinel) and haproxy (the failover
+# topology: scripts/topology.sh), Node.js/npm, Chromium (for browser tests),
 # then the npm packages (npm ci). Safe to run again: it only installs what is absent.
+# The tests start haproxy and Sentinels of their own; the system services the two
+# packages add (haproxy, redis-sentinel on 26379) are not used: where systemd
+# started them, `systemctl disable --now haproxy redis-sentinel` stops them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 want=(build-essential cmake pkg-config libwebsockets-dev libhiredis-dev libcjson-dev libssl-dev liburing-dev check
-      redis-server redis-tools zlib1g-dev curl tzdata)
+      redis-server redis-tools redis-sentinel haproxy zlib1g-dev curl tzdata)
 case "${1:-}" in
   --with-browser) want+=(chromium) ;;
 esac

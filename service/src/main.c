@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/resource.h>
 
+#include "core/forwarded.h"
 #include "core/redis_url.h"
 #include "hub/hub.h"
 #include "net/net.h"
@@ -38,6 +39,8 @@ typedef struct settings {
     long create_rate;          /* creations per client address and hour */
     const char *metrics_token; /* NULL: GET /metrics open to all */
     long retention_secs;       /* a workshop nobody wrote to for this long is deleted */
+    long replicas;             /* replicas that must have a write before it is acknowledged (WAIT) */
+    long replicas_timeout_ms;  /* ... how long to wait for them */
     long max_connections;      /* 0: from RLIMIT_NOFILE */
     long max_per_ip;
     int handshake_secs;
@@ -46,6 +49,7 @@ typedef struct settings {
     const char *tls_cert, *tls_key;
     const char *origins[MAX_ORIGINS]; /* --allowed-origin, in order */
     size_t norigins;
+    forwarded_proxies trusted_proxies; /* --trust-proxy (n == 0: none) */
 } settings;
 
 static net_server *volatile running; /* read by the signal handler */
@@ -88,6 +92,9 @@ static void usage(FILE *f) {
             "  --max-connections-per-ip N  ... from one client address [ATELIER_MAX_CONNECTIONS_PER_IP] (default 1000)\n"
             "  --handshake-secs N    to send whole request headers, and for a WebSocket to join; else closed\n"
             "                        [ATELIER_HANDSHAKE_SECS] (default 10)\n"
+            "  --trust-proxy LIST    addresses or CIDR ranges of reverse proxies (haproxy) whose X-Forwarded-For\n"
+            "                        names the client, for the per-address rates (joins, join codes, creations);\n"
+            "                        comma-separated, e.g. 127.0.0.1,::1 [ATELIER_TRUST_PROXY] (default: none)\n"
             "  --join-rate N         joins per second from one client address, in bursts of up to 10N\n"
             "                        (a whole office reconnecting at once) [ATELIER_JOIN_RATE] (default 100)\n"
             "  --tls-cert FILE       PEM certificate (chain): HTTPS and WSS on the port, with HSTS [ATELIER_TLS_CERT]\n"
@@ -113,6 +120,11 @@ static void usage(FILE *f) {
             "  --retention-days N    a workshop nobody wrote to for N days is deleted, every key of it\n"
             "                        [ATELIER_RETENTION_DAYS] (default 90)\n"
             "  --retention-secs N    the same in seconds, over --retention-days: for tests [ATELIER_RETENTION_SECS]\n"
+            "  --replicas N          a write (op batch, ballot, every change a client is told of) is acknowledged\n"
+            "                        only once N Redis replicas have it (WAIT), else answered unavailable\n"
+            "                        [ATELIER_REPLICAS] (default 0: the primary's word; README \"Replicas and failover\")\n"
+            "  --replicas-timeout-ms N  how long a write waits for those replicas, 1 to 2000\n"
+            "                        [ATELIER_REPLICAS_TIMEOUT_MS] (default 1000)\n"
             "  --help                this text\n");
 }
 
@@ -145,7 +157,8 @@ static const char *env_or(const char *name, const char *def) {
 
 enum { O_LISTEN = 1, O_PORT, O_REDIS, O_WEB_ROOT, O_LOG, O_MAXMSG, O_RATE, O_BURST, O_WINDOW, O_WINDOW_BYTES, O_MAX_ROOMS, O_ROOM_LINGER, O_SNAP, O_QUEUE, O_PING, O_PRESENCE, O_HOLD, O_DEFLATE, O_URING,
        O_CREATE_TOKEN, O_CREATE_RATE, O_METRICS_TOKEN, O_RETENTION_DAYS, O_RETENTION_SECS,
-       O_QBYTES, O_MAXCONN, O_PERIP, O_HANDSHAKE, O_JOINRATE, O_CERT, O_KEY, O_ORIGIN, O_HELP };
+       O_REPLICAS, O_REPLICAS_TIMEOUT,
+       O_QBYTES, O_MAXCONN, O_PERIP, O_HANDSHAKE, O_JOINRATE, O_TRUST_PROXY, O_CERT, O_KEY, O_ORIGIN, O_HELP };
 
 /* ATELIER_ALLOWED_ORIGIN's origins (space-separated) then the flags'. False when there are too many. */
 static bool add_origins(const char **origins, size_t *n, const char *list) {
@@ -213,11 +226,14 @@ static int configure(int argc, char **argv, settings *s) {
     v[O_METRICS_TOKEN] = env_or("ATELIER_METRICS_TOKEN", NULL);
     v[O_RETENTION_DAYS] = env_or("ATELIER_RETENTION_DAYS", "90");
     v[O_RETENTION_SECS] = env_or("ATELIER_RETENTION_SECS", NULL);
+    v[O_REPLICAS] = env_or("ATELIER_REPLICAS", "0");
+    v[O_REPLICAS_TIMEOUT] = env_or("ATELIER_REPLICAS_TIMEOUT_MS", "1000");
     v[O_QBYTES] = env_or("ATELIER_MAX_QUEUE_BYTES", "16777216");
     v[O_MAXCONN] = env_or("ATELIER_MAX_CONNECTIONS", "0");
     v[O_PERIP] = env_or("ATELIER_MAX_CONNECTIONS_PER_IP", "1000");
     v[O_HANDSHAKE] = env_or("ATELIER_HANDSHAKE_SECS", "10");
     v[O_JOINRATE] = env_or("ATELIER_JOIN_RATE", "100");
+    v[O_TRUST_PROXY] = env_or("ATELIER_TRUST_PROXY", "");
     v[O_CERT] = env_or("ATELIER_TLS_CERT", NULL);
     v[O_KEY] = env_or("ATELIER_TLS_KEY", NULL);
     const char *origins[MAX_ORIGINS];
@@ -240,11 +256,14 @@ static int configure(int argc, char **argv, settings *s) {
         {"metrics-token", required_argument, NULL, O_METRICS_TOKEN},
         {"retention-days", required_argument, NULL, O_RETENTION_DAYS},
         {"retention-secs", required_argument, NULL, O_RETENTION_SECS},
+        {"replicas", required_argument, NULL, O_REPLICAS},
+        {"replicas-timeout-ms", required_argument, NULL, O_REPLICAS_TIMEOUT},
         {"max-queue-bytes", required_argument, NULL, O_QBYTES},
         {"max-connections", required_argument, NULL, O_MAXCONN},
         {"max-connections-per-ip", required_argument, NULL, O_PERIP},
         {"handshake-secs", required_argument, NULL, O_HANDSHAKE},
         {"join-rate", required_argument, NULL, O_JOINRATE},
+        {"trust-proxy", required_argument, NULL, O_TRUST_PROXY},
         {"tls-cert", required_argument, NULL, O_CERT},
         {"tls-key", required_argument, NULL, O_KEY},
         {"allowed-origin", required_argument, NULL, O_ORIGIN},
@@ -271,7 +290,7 @@ static int configure(int argc, char **argv, settings *s) {
         return 2;
     }
     long port, maxmsg, rate, burst, window, window_bytes, max_rooms, linger, snap, queue, ping, presence, hold, create_rate, days,
-        secs = 0, qbytes, maxconn, perip, handshake, joinrate;
+        secs = 0, qbytes, maxconn, perip, handshake, joinrate, replicas, replicas_timeout;
     const char *bad = NULL;
     if (!parse_long(v[O_PORT], 1, 65535, &port)) bad = "port";
     else if (!parse_long(v[O_MAXMSG], 256, 16 << 20, &maxmsg)) bad = "max-message";
@@ -299,8 +318,18 @@ static int configure(int argc, char **argv, settings *s) {
     else if (v[O_METRICS_TOKEN] && !valid_token(v[O_METRICS_TOKEN])) bad = "metrics-token";
     else if (!parse_long(v[O_RETENTION_DAYS], 1, 36500, &days)) bad = "retention-days";
     else if (v[O_RETENTION_SECS] && !parse_long(v[O_RETENTION_SECS], 1, 36500L * 86400, &secs)) bad = "retention-secs";
+    else if (!parse_long(v[O_REPLICAS], 0, 100, &replicas)) bad = "replicas";
+    /* Below the store's 3 s deadline for an answer: a WAIT must not pass for a hung Redis. */
+    else if (!parse_long(v[O_REPLICAS_TIMEOUT], 1, 2000, &replicas_timeout)) bad = "replicas-timeout-ms";
     if (bad) {
         fprintf(stderr, "atelier: bad value for --%s\n", bad);
+        return 2;
+    }
+    forwarded_proxies trusted;
+    const char *bad_proxy = NULL;
+    if (!forwarded_parse_proxies(v[O_TRUST_PROXY], &trusted, &bad_proxy)) {
+        fprintf(stderr, "atelier: bad value for --trust-proxy at '%s' (at most %d addresses or CIDR ranges)\n",
+                bad_proxy, FORWARDED_PROXIES_MAX);
         return 2;
     }
     const char *why = NULL;
@@ -319,10 +348,12 @@ static int configure(int argc, char **argv, settings *s) {
                     .io_uring = strcmp(v[O_URING], "0") != 0 && strcmp(v[O_URING], "false") != 0,
                     .create_token = v[O_CREATE_TOKEN], .create_rate = create_rate,
                     .metrics_token = v[O_METRICS_TOKEN], .retention_secs = secs ? secs : days * 86400,
+                    .replicas = replicas, .replicas_timeout_ms = replicas_timeout,
                     .max_connections = maxconn, .max_per_ip = perip, .handshake_secs = (int)handshake,
                     .max_queue_bytes = qbytes, .join_rate = joinrate, .tls_cert = v[O_CERT], .tls_key = v[O_KEY]};
     memcpy(s->origins, origins, norigins * sizeof *origins);
     s->norigins = norigins;
+    s->trusted_proxies = trusted;
     redis_url_forget(&redis);
     return 0;
 }
@@ -349,7 +380,8 @@ int main(int argc, char **argv) {
                      .io_uring = s.io_uring, .raw = store_lws_protocol(),
                      .max_queue_bytes = (size_t)s.max_queue_bytes, .max_connections = (size_t)s.max_connections,
                      .max_per_ip = (size_t)s.max_per_ip, .handshake_secs = s.handshake_secs, .tls_cert = s.tls_cert,
-                     .tls_key = s.tls_key, .allowed_origins = s.origins, .nallowed_origins = s.norigins};
+                     .tls_key = s.tls_key, .allowed_origins = s.origins, .nallowed_origins = s.norigins,
+                     .trusted_proxies = &s.trusted_proxies};
     net_server *net = net_new(&nc);
     if (!net) {
         fprintf(stderr, "atelier: cannot listen on %s:%d\n", s.listen, s.port);
@@ -361,7 +393,8 @@ int main(int argc, char **argv) {
                      .snapshot_every = s.snapshot_every, .batch_max = 256, .presence_secs = s.presence_secs,
                      .hold_us = s.hold_us, .create_token = s.create_token,
                      .create_per_hour = (double)s.create_rate, .metrics_token = s.metrics_token,
-                     .retention_ms = (int64_t)s.retention_secs * 1000, .join_rate = (double)s.join_rate};
+                     .retention_ms = (int64_t)s.retention_secs * 1000, .join_rate = (double)s.join_rate,
+                     .replicas = (int)s.replicas, .replicas_timeout_ms = (int)s.replicas_timeout_ms};
     hub *h = hub_new(&hc, net);
     store *st = h ? store_new(net_context(net), &s.redis, hub_store_state, h) : NULL;
     store *sub = st ? store_new_subscriber(net_context(net), &s.redis, "atelier:notify", hub_notify, hub_notify_state, h)

@@ -4,28 +4,18 @@
 // that was acknowledged may be lost and nothing may be applied twice.
 //
 // Every edit inserts a unique marker between two existing markers (never
-// inside one), so each edit's presence can be counted in the final text.
+// inside one), so each edit's presence can be counted in the final text
+// (harness.js, "exactly once").
 
 const { describe, test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const {
-  Harness, readHistory, replayHistory, prng, sleep, waitQuiescent, countOccurrences,
+  Harness, readHistory, prng, sleep, waitQuiescent, countOccurrences, submitMarker, assertMarkersOnce, assertHistoryOnce,
 } = require('./harness');
 
 const CLIENTS = 8;
 const OPS = 200;
 const SEED = Number(process.env.ATELIER_IT_SEED || Date.now() % 1e9);
-
-// Code point offsets where a new marker may go: the start and after each ⟧.
-function boundaries(text) {
-  const out = [0];
-  let cp = 0;
-  for (const ch of text) {
-    cp++;
-    if (ch === '⟧') out.push(cp);
-  }
-  return out;
-}
 
 describe('server crash and restart', { timeout: 120000 }, () => {
   let h;
@@ -51,11 +41,7 @@ describe('server crash and restart', { timeout: 120000 }, () => {
     const typing = Promise.all(clients.map(async (c, i) => {
       const rand = prng(SEED * 7 + i);
       for (let k = 0; k < OPS; k++) {
-        const b = boundaries(c.text);
-        const pos = b[Math.floor(rand() * b.length)];
-        // The emoji makes positions count code points, not UTF-16 units.
-        const marker = `⟦${c.tag}.${k}${k % 5 === 0 ? '😀' : ''}⟧`;
-        c.submit(pos ? [pos, marker] : [marker], marker);
+        submitMarker(c, k, rand);
         await sleep(4 + Math.floor(rand() * 12));
       }
     })).then(() => { typingDone = true; });
@@ -94,38 +80,11 @@ describe('server crash and restart', { timeout: 120000 }, () => {
       }
     }
     // Nothing duplicated; nothing lost unless a client had to give it up.
-    let dropped = 0;
-    for (const c of clients) {
-      dropped += c.droppedMeta.length;
-      const droppedSet = new Set(c.droppedMeta);
-      for (const metas of c.opMeta.values()) {
-        for (const marker of metas) {
-          const n = countOccurrences(text, marker);
-          if (droppedSet.has(marker)) assert.ok(n <= 1, `${marker} appears ${n} times`);
-          else assert.equal(n, 1, `${marker} appears ${n} times`);
-        }
-      }
-      for (const marker of c.pendingMeta) assert.fail(`${marker} still pending`);
-    }
-    const markers = text.match(/⟦[^⟧]*⟧/g) || [];
-    assert.equal(markers.join(''), text, 'text is not made of whole markers: an edit was split');
-    assert.equal(new Set(markers).size, markers.length, 'a marker appears twice');
+    const dropped = assertMarkersOnce(clients, text);
 
     const hist = await readHistory(h.redis.port, w.id);
     assert.equal(hist.ops.length, clients[0].rev);
-    assert.equal(replayHistory('', hist.ops), text, 'stored history does not replay to the clients\' text');
-    const seen = new Set();
-    for (const o of hist.ops) {
-      const k = `${o.author}/${o.opid}`;
-      assert.ok(!seen.has(k), `op ${k} stored twice`);
-      seen.add(k);
-    }
-    for (const c of clients) {
-      for (const [id, rev] of c.acked) {
-        const stored = hist.ops[rev];
-        assert.ok(stored && stored.opid === id && stored.author === c.participant.id, `acked ${id}@${rev} is not stored there`);
-      }
-    }
+    assertHistoryOnce(hist, clients, '', text);
 
     const resumes = clients.reduce((n, c) => n + c.reconnects, 0);
     const snapshotResumes = clients.reduce((n, c) => n + c.welcomes.filter((x, i) => i > 0 && !x.missed).length, 0);

@@ -19,6 +19,7 @@ const WebSocket = require('ws');
 const { type: ot } = require('ot-text-unicode');
 
 const processes = require('../lib/processes.js');
+const topology = require('../lib/topology.js');
 
 const {
   REPO, HOST, sleep, waitUntil, freePort, makeTempDir, removeTempDir,
@@ -95,29 +96,37 @@ function strictOpProblem(op) {
 
 // ---------------------------------------------------------------- server
 
-// The server process (tests/lib/processes.js), with the API calls the tests
-// check against the schemas.
-class ServerProc extends processes.ServerProc {
-
+// The API calls the tests check against the schemas, for whatever serves the
+// API (a server process, haproxy in front of several): through its http().
+const apiCalls = {
   async createWorkshop(body = { title: 'Atelier de test' }) {
     const r = await this.http('POST', '/api/workshops', { body });
     assert.equal(r.status, 201, `create workshop: ${r.status} ${r.text}`);
     assertSchema('workshop-created', r.json);
     return r.json;
-  }
+  },
 
   async workshopRev(id) {
     const r = await this.http('GET', `/api/workshops/${id}`);
     assert.equal(r.status, 200, `GET workshop: ${r.status} ${r.text}`);
     return r.json.rev;
-  }
-}
+  },
+};
+
+// The server process (tests/lib/processes.js), with the API calls.
+class ServerProc extends processes.ServerProc {}
+Object.assign(ServerProc.prototype, apiCalls);
+
+// haproxy of the failover topology (tests/lib/topology.js), with the API calls.
+class ProxyProc extends topology.HaproxyProc {}
+Object.assign(ProxyProc.prototype, apiCalls);
 
 // One Redis, one temp dir, any number of server processes and clients; close()
 // tears all of it down.
 class Harness {
   constructor() {
     this.redis = null;
+    this.topology = null; // with startTopology: the Topology (tests/lib/topology.js)
     this.servers = [];
     this.clients = [];
     this.dir = null;
@@ -143,7 +152,27 @@ class Harness {
     return h;
   }
 
-  get server() { return this.servers[0]; }
+  // The failover topology (tests/lib/topology.js: primary, replica,
+  // Sentinels, atelier processes, haproxy) instead of one Redis. servers are
+  // its atelier processes, redis its primary (at start), proxy its haproxy,
+  // which clients go through unless told otherwise. opts: Topology.start's.
+  static async startTopology(opts = {}) {
+    const h = new Harness();
+    try {
+      h.dir = makeTempDir();
+      h.webRoot = h.dir;
+      h.topology = await topology.Topology.start({ ServerClass: ServerProc, ProxyClass: ProxyProc, webRoot: h.webRoot, ...opts });
+      h.servers = h.topology.servers;
+      h.redis = h.topology.primary;
+    } catch (e) {
+      await h.close().catch(() => {});
+      throw e;
+    }
+    return h;
+  }
+
+  get proxy() { return this.topology && this.topology.haproxy; }
+  get server() { return this.proxy || this.servers[0]; }
 
   // start: ServerProc.start's options ({waitHealthy: false} for a server that cannot reach Redis);
   // the rest: ServerProc's (tls, launcher).
@@ -179,7 +208,8 @@ class Harness {
   async close() {
     for (const c of this.clients) c.close();
     for (const s of this.servers) await s.kill('SIGKILL');
-    if (this.redis) await this.redis.close();
+    if (this.topology) await this.topology.stop();
+    else if (this.redis) await this.redis.close();
     if (this.dir) removeTempDir(this.dir);
     const exits = this.servers.flatMap((s) => s.exitProblems());
     assert.deepEqual(exits.slice(0, 5), [], `${exits.length} server exit problem(s)`);
@@ -970,7 +1000,7 @@ function rssKb(pid) {
 
 module.exports = {
   REPO, HOST, ot, sleep, cpLen, freePort, makeTempDir, removeTempDir,
-  Resp, RespError, redisCommand, RedisProc, ServerProc, Harness, Client,
+  Resp, RespError, redisCommand, RedisProc, ServerProc, ProxyProc, Harness, Client,
   httpRequest, ajv, schemaNames, schemaErrors, assertSchema, validator, strictOpProblem,
   readHistory, replayHistory, eventsKey, metaKey, snapsKey,
   randomEdit, randomString, prng, waitUntil, waitQuiescent, countOccurrences, randomWorkshopId, rssKb,
@@ -1258,10 +1288,11 @@ async function rawExchange(port, bytes, ms = 2000, opts = {}) {
 }
 
 // A WebSocket upgrade's outcome: { status } (101 when it opened: then ws is
-// the open socket) from the client address localAddress.
-function upgrade(url, { origin, localAddress, timeoutMs = 5000 } = {}) {
+// the open socket) from the client address localAddress, with more request
+// headers when given.
+function upgrade(url, { origin, localAddress, headers, timeoutMs = 5000 } = {}) {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url, { perMessageDeflate: false, origin, localAddress, handshakeTimeout: timeoutMs });
+    const ws = new WebSocket(url, { perMessageDeflate: false, origin, localAddress, headers, handshakeTimeout: timeoutMs });
     ws.on('open', () => resolve({ status: 101, ws }));
     ws.on('unexpected-response', (req, res) => { resolve({ status: res.statusCode }); req.destroy(); });
     ws.on('error', (e) => reject(e));
@@ -1271,3 +1302,109 @@ function upgrade(url, { origin, localAddress, timeoutMs = 5000 } = {}) {
 module.exports.rawSocket = rawSocket;
 module.exports.rawExchange = rawExchange;
 module.exports.upgrade = upgrade;
+
+// ---------------------------------------------------------------- exactly once (issue #15)
+// What a crash or a failover must keep, checked the same way by every test
+// that kills something while people type (crash.test.js,
+// haproxy-instance-kill.test.js): each edit inserts a unique marker between
+// two others (never inside one), so each edit's presence can be counted in
+// the final text; the stored history is compared with what clients were told.
+
+// Code point offsets where a new marker may go: the start and after each ⟧.
+function markerBoundaries(text) {
+  const out = [0];
+  let cp = 0;
+  for (const ch of text) {
+    cp++;
+    if (ch === '⟧') out.push(cp);
+  }
+  return out;
+}
+
+// c's k-th edit: a marker ⟦TAG.K⟧ at a boundary drawn with rand (an emoji in
+// every fifth, so that positions count code points, not UTF-16 units). The
+// marker is the edit's meta (Client.submit).
+function submitMarker(c, k, rand) {
+  const b = markerBoundaries(c.text);
+  const pos = b[Math.floor(rand() * b.length)];
+  const marker = `⟦${c.tag}.${k}${k % 5 === 0 ? '😀' : ''}⟧`;
+  c.submit(pos ? [pos, marker] : [marker], marker);
+  return marker;
+}
+
+// Every edit of these clients is in text exactly once (at most once when the
+// client gave it up), none is split or still pending, no marker appears
+// twice. Returns how many edits clients gave up.
+function assertMarkersOnce(clients, text) {
+  let dropped = 0;
+  for (const c of clients) {
+    dropped += c.droppedMeta.length;
+    const droppedSet = new Set(c.droppedMeta);
+    for (const metas of c.opMeta.values()) {
+      for (const marker of metas) {
+        const n = countOccurrences(text, marker);
+        if (droppedSet.has(marker)) assert.ok(n <= 1, `${marker} appears ${n} times`);
+        else assert.equal(n, 1, `${c.tag}: ${marker} appears ${n} times`);
+      }
+    }
+    for (const marker of c.pendingMeta) assert.fail(`${c.tag}: ${marker} still pending`);
+  }
+  const markers = text.match(/⟦[^⟧]*⟧/g) || [];
+  assert.equal(markers.join(''), text, 'text is not made of whole markers: an edit was split');
+  assert.equal(new Set(markers).size, markers.length, 'a marker appears twice');
+  return dropped;
+}
+
+// The stored history (readHistory) is revisions 0..N-1 once each, replays
+// from `initial` (to `text` when given), stores no op twice, and holds every
+// op a client was acknowledged at the revision it was told. Returns the text
+// it replays to.
+function assertHistoryOnce(hist, clients, initial, text) {
+  const replayed = replayHistory(initial, hist.ops);
+  if (text !== undefined) assert.equal(replayed, text, 'the stored history does not replay to the clients\' text');
+  const seen = new Set();
+  for (const o of hist.ops) {
+    const k = `${o.author}/${o.opid}`;
+    assert.ok(!seen.has(k), `op ${k} stored twice`);
+    seen.add(k);
+  }
+  for (const c of clients) {
+    for (const [id, rev] of c.acked) {
+      const stored = hist.ops[rev];
+      assert.ok(stored && stored.opid === id && stored.author === c.participant.id, `${c.tag}: acked ${id}@${rev} is not stored there`);
+    }
+  }
+  return replayed;
+}
+
+// Who c believes is present, from what the server told it (welcome,
+// arrived, departed), with carets: { present: Map id -> participant,
+// carets: Map id -> {rev, sel}, arrivals: [id], departures: [id] }.
+function trackPresence(c) {
+  const seen = { present: new Map(), carets: new Map(), arrivals: [], departures: [] };
+  c.on('message', (m) => {
+    if (m.type === 'welcome') {
+      seen.present.clear();
+      for (const p of m.participants) {
+        seen.present.set(p.id, p);
+        if (p.sel) seen.carets.set(p.id, { rev: p.rev, sel: p.sel });
+      }
+    } else if (m.type === 'arrived') {
+      seen.arrivals.push(m.participant.id);
+      seen.present.set(m.participant.id, m.participant);
+    } else if (m.type === 'departed') {
+      seen.departures.push(m.participant);
+      seen.present.delete(m.participant);
+      seen.carets.delete(m.participant);
+    } else if (m.type === 'cursor') {
+      seen.carets.set(m.participant, { rev: m.rev, sel: m.sel });
+    }
+  });
+  return seen;
+}
+
+module.exports.markerBoundaries = markerBoundaries;
+module.exports.submitMarker = submitMarker;
+module.exports.assertMarkersOnce = assertMarkersOnce;
+module.exports.assertHistoryOnce = assertHistoryOnce;
+module.exports.trackPresence = trackPresence;

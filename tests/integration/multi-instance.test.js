@@ -8,7 +8,7 @@
 const { describe, test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const {
-  Harness, readHistory, replayHistory, metaKey, prng, randomEdit, sleep, waitUntil, waitQuiescent,
+  Harness, readHistory, assertHistoryOnce, metaKey, prng, randomEdit, sleep, waitUntil, waitQuiescent,
 } = require('./harness');
 
 const PER_SERVER = 3;
@@ -55,19 +55,7 @@ describe('two server instances', { timeout: 120000 }, () => {
     const hist = await readHistory(h.redis.port, w.id);
     const finalRev = await storedRev();
     assert.equal(hist.ops.length, finalRev, 'meta rev and stored op count disagree');
-    const replayed = replayHistory(initial, hist.ops); // asserts 0..N-1, in order, once each
-    const seen = new Set();
-    for (const o of hist.ops) {
-      const k = `${o.author}/${o.opid}`;
-      assert.ok(!seen.has(k), `op ${k} stored twice`);
-      seen.add(k);
-    }
-    for (const c of clients) {
-      for (const [id, rev] of c.acked) {
-        const stored = hist.ops[rev];
-        assert.ok(stored && stored.opid === id && stored.author === c.participant.id, `${c.tag}: acked op ${id}@${rev} not stored there`);
-      }
-    }
+    const replayed = assertHistoryOnce(hist, clients, initial);
 
     if (!live) {
       // Catch up through a resume: `missed` comes from each instance's window.

@@ -8,33 +8,9 @@
 
 const { describe, test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
-const { Harness, sleep, waitUntil, waitQuiescent } = require('./harness');
+const { Harness, sleep, waitUntil, waitQuiescent, trackPresence: track } = require('./harness');
 
 const PRESENCE_SECS = 2;
-
-// Who a client believes is present, from what the server told it.
-function track(c) {
-  const seen = { present: new Map(), carets: new Map(), arrivals: [], departures: [] };
-  c.on('message', (m) => {
-    if (m.type === 'welcome') {
-      seen.present.clear();
-      for (const p of m.participants) {
-        seen.present.set(p.id, p);
-        if (p.sel) seen.carets.set(p.id, { rev: p.rev, sel: p.sel });
-      }
-    } else if (m.type === 'arrived') {
-      seen.arrivals.push(m.participant.id);
-      seen.present.set(m.participant.id, m.participant);
-    } else if (m.type === 'departed') {
-      seen.departures.push(m.participant);
-      seen.present.delete(m.participant);
-      seen.carets.delete(m.participant);
-    } else if (m.type === 'cursor') {
-      seen.carets.set(m.participant, { rev: m.rev, sel: m.sel });
-    }
-  });
-  return seen;
-}
 
 async function presentOver(server, id) {
   const r = await server.http('GET', `/api/workshops/${id}`);

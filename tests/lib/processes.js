@@ -442,8 +442,9 @@ class SentinelProc {
 
 // ---------------------------------------------------------------- HTTP
 
-// tls: over HTTPS, any certificate accepted (the tests make their own).
-function httpRequest(port, method, urlPath, { body, headers = {}, timeoutMs = 5000, tls = false } = {}) {
+// tls: over HTTPS, any certificate accepted (the tests make their own);
+// localAddress: connect from it (any 127.x.y.z is this machine: another client address to the server).
+function httpRequest(port, method, urlPath, { body, headers = {}, timeoutMs = 5000, tls = false, localAddress } = {}) {
   return new Promise((resolve, reject) => {
     const data = body === undefined ? undefined
       : Buffer.isBuffer(body) ? body
@@ -454,7 +455,7 @@ function httpRequest(port, method, urlPath, { body, headers = {}, timeoutMs = 50
       if (!Object.keys(hdrs).some((k) => k.toLowerCase() === 'content-type')) hdrs['content-type'] = 'application/json';
     }
     let settled = false;
-    const options = { host: HOST, port, method, path: urlPath, headers: hdrs, agent: false };
+    const options = { host: HOST, port, method, path: urlPath, headers: hdrs, agent: false, localAddress };
     const req = (tls ? https : http).request(tls ? { ...options, rejectUnauthorized: false } : options, (res) => {
       const chunks = [];
       res.on('data', (c) => chunks.push(c));

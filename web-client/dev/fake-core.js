@@ -196,7 +196,11 @@ export class FakeServer {
     const first = w.rev - w.ops.length;
     if (m.rev < first) return this._err(conn, 'stale', `revision ${m.rev} is older than the window (first kept: ${first})`, 'op', id);
     if (this.unavailable) return this._err(conn, 'unavailable', 'storage down', 'op', id);
-    if (this.opFaults.length) return this._err(conn, this.opFaults.shift(), 'injected', 'op', id);
+    // 'committed_unavailable': a stalled Redis that took the batch after the
+    // server stopped waiting for it: the author is told unavailable, and the
+    // op comes back later to every connection, the author's with its id.
+    const committedUnavailable = this.opFaults[0] === 'committed_unavailable' && this.opFaults.shift();
+    if (this.opFaults.length && !committedUnavailable) return this._err(conn, this.opFaults.shift(), 'injected', 'op', id);
     let op = m.op;
     for (const o of w.ops) if (o.rev >= m.rev) op = type.transform(op, o.op, 'left');
     if (op.length) {
@@ -209,10 +213,14 @@ export class FakeServer {
     w.ops.push({ rev, op, author: conn.pid, id: String(id) });
     if (w.ops.length > this.window) w.ops.shift();
     w.lastop.set(conn.pid, { opid: String(id), rev });
-    this._out(conn, { type: 'ack', id, rev });
+    if (committedUnavailable) {
+      this._err(conn, 'unavailable', 'storage is unavailable; the op may not have been saved: send it again with the same id', 'op', id);
+    } else {
+      this._out(conn, { type: 'ack', id, rev });
+    }
     const plain = { type: 'op', rev, op, author: conn.pid };
     const withId = { ...plain, id };
-    for (const c of w.conns) if (c !== conn) this._out(c, c.pid === conn.pid ? withId : plain);
+    for (const c of w.conns) if (c !== conn || committedUnavailable) this._out(c, c.pid === conn.pid ? withId : plain);
   }
 
   _cursor(conn, m) {

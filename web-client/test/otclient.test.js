@@ -305,3 +305,24 @@ test('an op of ours relayed with its id counts as the ack of our in-flight op', 
   assert.equal(c.rev, 6);
   assert.equal(c.receiveAck(sent.id, 5).status, 'ignored', 'a late ack changes nothing');
 });
+
+test('told unavailable, then our op relayed with its id: counted once, as its ack', () => {
+  // Redis committed the batch after the server stopped waiting for it
+  // (protocol/README.md, op's unavailable): the catch-up relays it to us.
+  const c = new OTClient();
+  c.selfId = 'p_me';
+  c.reset('abc', 7);
+  c.applyLocal([3, '!']);
+  const sent = c.outgoing();
+  c.markUnsent(); // unavailable: to be sent again with the same id
+  c.applyLocal([4, '?']); // typed meanwhile: pending
+  assert.equal(c.receiveOp(7, [3, '!'], 'p_me', sent.id).status, 'own');
+  assert.equal(c.inflight, null);
+  assert.equal(c.text, 'abc!?');
+  assert.equal(c.serverText, 'abc!');
+  assert.equal(c.rev, 8);
+  const next = c.outgoing();
+  assert.notEqual(next.id, sent.id, 'the next op is the pending one, not ours again');
+  assert.deepEqual(next.op, [4, '?']);
+  assert.equal(c.receiveAck(sent.id, 7).status, 'ignored', 'the ack of a re-send changes nothing');
+});

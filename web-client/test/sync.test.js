@@ -197,6 +197,24 @@ test('storage down: ops are kept and retried with the same id until accepted', (
   assert.equal(serverText(e).split('PATIENT').length - 1, 1);
 });
 
+test('an op Redis committed after we were told unavailable comes back with its id: applied once', () => {
+  const e = env();
+  const cs = clients(e, 2);
+  e.server.opFaults.push('committed_unavailable');
+  insertAt(cs[0], 0, 'STALL ');
+  const id = cs[0].ot.inflight.id;
+  const sent = [];
+  const orig = cs[0].session.send.bind(cs[0].session);
+  cs[0].session.send = (m) => { if (m.type === 'op') sent.push(m.id); return orig(m); };
+  e.net.flush(); // unavailable, then our own op with its id (the catch-up relay)
+  assert.equal(cs[0].ot.inflight, null, 'the relayed copy counted as the ack');
+  assert.equal(cs[0].text.split('STALL').length - 1, 1, 'not applied twice');
+  settle(e);
+  assertConverged(e, cs);
+  assert.equal(serverText(e).split('STALL').length - 1, 1);
+  assert.ok(sent.every((x) => x === id), 'anything sent again kept its id');
+});
+
 test('a page reload restores unsent edits and resumes with the stored token', () => {
   const e = env();
   const persist = [memoryPersist(), memoryPersist()];

@@ -32,6 +32,8 @@ typedef struct hub_config {
     double create_per_hour;    /* workshops created per client address and hour (and a burst of as many) */
     const char *metrics_token; /* GET /metrics needs "Authorization: Bearer" it (NULL: open to all) */
     int64_t retention_ms;      /* a workshop nobody wrote to for this long is deleted */
+    int replicas;              /* replicas that must have a write before it is acknowledged (WAIT; 0: none) */
+    int replicas_timeout_ms;   /* ... how long to wait for them: then the write is answered unavailable */
 } hub_config;
 
 hub *hub_new(const hub_config *cfg, net_server *net);

@@ -93,7 +93,7 @@ static bool send_write(hub_room *r, agenda_write *aw, const agenda_change *c, co
     if (strcmp(c->event, "agenda_changed") == 0) argv[n++] = "phases", argv[n++] = sbuf_data(&phases);
     size_t lens[24];
     for (int i = 0; i < n; i++) lens[i] = argv[i] ? strlen(argv[i]) : 0;
-    bool ok = sbuf_ok(&phases) && sbuf_ok(&timer) && hub_room_cmd_argv(r, written, aw, n, argv, lens);
+    bool ok = sbuf_ok(&phases) && sbuf_ok(&timer) && hub_room_write_argv(r, written, aw, n, argv, lens);
     sbuf_free(&phases);
     sbuf_free(&timer);
     return ok;

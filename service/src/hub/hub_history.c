@@ -739,7 +739,8 @@ bool hub_delete_cmd(hub *h, const char *function, const char *first, const char 
         for (size_t i = 0; i < n; i++) argv[LEAD + i] = i < nfirst ? first : keys[i];
         if (arg) argv[LEAD + n] = arg;
         for (size_t i = 0; i < argc; i++) lens[i] = strlen(argv[i]);
-        ok = h->store && store_cmd_argv(h->store, fn, priv, (int)argc, argv, lens);
+        store_durability d = hub_durability(h);
+        ok = h->store && store_write_argv(h->store, &d, fn, priv, (int)argc, argv, lens);
     }
     for (size_t i = 0; keys && i < n; i++) free(keys[i]);
     free(keys);

@@ -163,11 +163,12 @@ static void send_create(http_create *c) {
     /* A new workshop gets the method's phases (protocol/agreement.md). */
     agenda phases;
     sbuf agenda_json;
+    store_durability durability = hub_durability(h);
     agenda_default(&phases);
     sbuf_init(&agenda_json, 0);
     agenda_write_phases(&agenda_json, &phases);
     if (!keyed || !h->store || !sbuf_ok(&agenda_json) ||
-        !store_cmd(h->store, created, c, "FCALL atelier_create 6 %s %s %s %s %s %s %s %s %s %s %s %s %s", kmeta,
+        !store_write(h->store, &durability, created, c, "FCALL atelier_create 6 %s %s %s %s %s %s %s %s %s %s %s %s %s", kmeta,
                    ksnaps, kevents, kmarks, kcode, HUB_RETENTION_KEY, c->title, c->fkey, created_s, c->text, c->time_zone, c->code,
                    sbuf_data(&agenda_json))) {
         hub_http_error(h, c->req, 503, PROTO_EUNAVAILABLE, HUB_UNAVAILABLE);

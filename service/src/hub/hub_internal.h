@@ -17,6 +17,7 @@
 #include "core/workshop.h"
 #include "hub/hub.h"
 #include "store/store.h"
+#include "store/store_write.h"
 
 typedef enum { SESS_NEW, SESS_JOINING, SESS_JOINED } hub_sess_state;
 
@@ -47,8 +48,10 @@ typedef enum {
 
 /* Answers when Redis cannot be reached, one per kind of request. */
 #define HUB_UNAVAILABLE "storage is unavailable, try again shortly"
-#define HUB_UNAVAILABLE_OP "storage is unavailable; the op was not saved, send it again shortly"
-#define HUB_UNAVAILABLE_CHANGE "storage is unavailable; nothing was changed, try again shortly"
+/* Redis may have taken the write all the same (it committed it during a
+ * stall, or its replicas did not confirm it in time): never "not saved". */
+#define HUB_UNAVAILABLE_OP "storage is unavailable; the op may not have been saved: send it again with the same id"
+#define HUB_UNAVAILABLE_CHANGE "storage is unavailable; the change may not have been saved: try again shortly"
 #define HUB_ROOMS_FULL "this server holds as many workshops as it may (--max-rooms); try again shortly"
 /* A record read back from Redis does not read: the workshop is refused
  * (error internal) with the damage logged, never run on a guess. */
@@ -133,6 +136,7 @@ typedef struct hub_counters {
     uint64_t ops_committed;    /* ops Redis stored through this process */
     uint64_t ballots;          /* ballots (votes) Redis stored through this process */
     uint64_t trims;            /* times freed memory was given back to the system (hub_trim.c) */
+    uint64_t unreplicated;     /* writes Redis took that --replicas replicas did not confirm in time */
     const char *codes[HUB_ERROR_CODES]; /* error codes answered so far (static text), first seen first */
     uint64_t errors[HUB_ERROR_CODES];   /* ... how many of each, WebSocket and HTTP API together */
     size_t ncodes;
@@ -254,6 +258,16 @@ void hub_room_detach(hub_room *r);
 bool hub_room_cmd(hub_room *r, store_reply_fn fn, void *priv, const char *fmt, ...);
 bool hub_room_cmd_resp(hub_room *r, store_reply_fn fn, void *priv, const char *cmd, size_t len);
 bool hub_room_cmd_argv(hub_room *r, store_reply_fn fn, void *priv, int argc, const char **argv, const size_t *lens);
+/* The same for a write whose success a client is told (an op batch, a
+ * ballot, every acknowledged change): fn hears Redis' reply only once
+ * cfg.replicas confirmed it, and NULL otherwise (unavailable: it may be
+ * stored). */
+bool hub_room_write(hub_room *r, store_reply_fn fn, void *priv, const char *fmt, ...);
+bool hub_room_write_resp(hub_room *r, store_reply_fn fn, void *priv, const char *cmd, size_t len);
+bool hub_room_write_argv(hub_room *r, store_reply_fn fn, void *priv, int argc, const char **argv, const size_t *lens);
+/* What such a write waits for (cfg.replicas, cfg.replicas_timeout_ms), for
+ * the writes not about a room (creation, deletion). */
+store_durability hub_durability(hub *h);
 /* Every room in the table (not the detached ones). The body may free r. */
 #define HUB_FOR_EACH_ROOM(h, r)                                                                                      \
     for (size_t hub__b = 0; hub__b < HUB_ROOM_BUCKETS; hub__b++)                                                     \

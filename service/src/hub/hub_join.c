@@ -362,7 +362,7 @@ static bool save_person(hub_room *r, hub_session *s, int who, wk_role role, cons
     sbuf rec;
     sbuf_init(&rec, 0);
     write_person_record(&rec, &stored);
-    bool ok = sbuf_ok(&rec) && hub_room_cmd(r, participant_saved, js, "FCALL atelier_person 2 %s %s %s %s", r->k_meta,
+    bool ok = sbuf_ok(&rec) && hub_room_write(r, participant_saved, js, "FCALL atelier_person 2 %s %s %s %s", r->k_meta,
                                             r->k_people, p->id, sbuf_data(&rec));
     sbuf_free(&rec);
     if (!ok) free(js);

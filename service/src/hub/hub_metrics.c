@@ -45,6 +45,9 @@ static void write_metrics(hub *h, sbuf *b) {
     metrics_counter(b, "atelier_ballots_total", "Ballots stored in Redis through this process.", c->ballots);
     metrics_counter(b, "atelier_memory_trims_total", "Times freed memory was given back to the system (malloc_trim).",
                     c->trims);
+    metrics_counter(b, "atelier_writes_unreplicated_total",
+                    "Writes Redis took that fewer than --replicas replicas confirmed in time (answered unavailable).",
+                    c->unreplicated);
     bool up = h->store && store_up(h->store);
     metrics_gauge(b, "atelier_redis_up", "1 when Redis is reachable and the Functions are loaded.", up ? 1 : 0);
     static const metrics_histogram none;

@@ -97,7 +97,7 @@ void hub_observer_message(hub *h, hub_session *s, proto_msg *msg) {
         c->room = r;
         c->conn = s->conn;
         snprintf(c->idjson, sizeof c->idjson, "%s", msg->idjson);
-        if (!hub_room_cmd(r, stored, c, "FCALL atelier_observer 1 %s %s %s %s", r->k_meta,
+        if (!hub_room_write(r, stored, c, "FCALL atelier_observer 1 %s %s %s %s", r->k_meta,
                           create ? "create" : "revoke", key, h->origin))
             e = PROTO_EUNAVAILABLE, why = HUB_UNAVAILABLE_CHANGE;
     }

@@ -90,10 +90,44 @@ void hub_carets_follow(workshop *w, int64_t from) {
     }
 }
 
-/* Ops committed by another server process: apply, relay, then retry ours. */
+/* Everyone but connection `except` (the one that sent the op, which gets an
+ * ack instead; 0: none) gets the op. The author's other connections get its
+ * id too, so that a client recognises its own op: another tab, a reconnect
+ * that raced the ack, and after a catch-up the very connection that was told
+ * unavailable while Redis committed the batch all the same (a stall, or
+ * replicas that did not confirm in time). */
+static void broadcast_op(hub_room *r, const wk_entry *e, uint64_t except) {
+    hub *h = r->hub;
+    const char *author = r->w->people[e->author].id;
+    proto_write_op(&h->scratch, e->rev, e->opjson, e->opjson_len, author);
+    netmsg *m = netmsg_take(&h->scratch);
+    netmsg *own = NULL;
+    for (size_t i = 0; m && i < r->nsess; i++) {
+        hub_session *s = r->sessions[i];
+        if (except && s->conn == except) continue;
+        if (s->participant != (int)e->author || !e->opid) {
+            net_send(h->net, s->conn, m);
+            continue;
+        }
+        if (!own) {
+            proto_write_op(&h->scratch, e->rev, e->opjson, e->opjson_len, author);
+            h->scratch.len--; /* reopen the object to add the id */
+            sbuf_puts(&h->scratch, ",\"id\":");
+            sbuf_puts(&h->scratch, e->opid);
+            sbuf_putc(&h->scratch, '}');
+            own = netmsg_take(&h->scratch);
+            if (!own) continue;
+        }
+        net_send(h->net, s->conn, own);
+    }
+    netmsg_unref(m);
+    netmsg_unref(own);
+}
+
+/* Ops committed by another server process, or by this one when its answer
+ * was lost (unavailable was answered): apply, relay, then retry ours. */
 void hub_room_caught_up(redisReply *reply, void *priv) {
     hub_room *r = priv;
-    hub *h = r->hub;
     workshop *w = r->w;
     r->catching_up = false;
     if (!reply || reply->type != REDIS_REPLY_ARRAY) {
@@ -114,9 +148,7 @@ void hub_room_caught_up(redisReply *reply, void *priv) {
             break;
         }
         const wk_entry *ent = wk_window_at(w, op.rev);
-        if (!ent) continue; /* out of memory for the window */
-        proto_write_op(&h->scratch, op.rev, ent->opjson, ent->opjson_len, w->people[ent->author].id);
-        hub_broadcast(r, &h->scratch, 0, -1);
+        if (ent) broadcast_op(r, ent, 0); /* else out of memory for the window */
     }
     hub_carets_follow(w, from);
     if (w->rev > from) hub_balance_due(r); /* another process counted them */
@@ -164,37 +196,6 @@ static void maybe_snapshot(hub_room *r) {
     if (b->cap > HUB_REQ_KEEP) sbuf_free(b);
 }
 
-/* Everyone but the submitting connection gets the op. The author's other
- * connections (another tab, or a reconnect that raced the ack) get its id
- * too, so a client can recognise its own op. */
-static void broadcast_op(hub_room *r, const wk_entry *e, const wk_submission *sub) {
-    hub *h = r->hub;
-    const char *author = r->w->people[e->author].id;
-    proto_write_op(&h->scratch, e->rev, e->opjson, e->opjson_len, author);
-    netmsg *m = netmsg_take(&h->scratch);
-    netmsg *own = NULL;
-    for (size_t i = 0; m && i < r->nsess; i++) {
-        hub_session *s = r->sessions[i];
-        if (s->conn == sub->conn) continue;
-        if (s->participant != (int)e->author) {
-            net_send(h->net, s->conn, m);
-            continue;
-        }
-        if (!own) {
-            proto_write_op(&h->scratch, e->rev, e->opjson, e->opjson_len, author);
-            h->scratch.len--; /* reopen the object to add the id */
-            sbuf_puts(&h->scratch, ",\"id\":");
-            sbuf_puts(&h->scratch, sub->opid);
-            sbuf_putc(&h->scratch, '}');
-            own = netmsg_take(&h->scratch);
-            if (!own) continue;
-        }
-        net_send(h->net, s->conn, own);
-    }
-    netmsg_unref(m);
-    netmsg_unref(own);
-}
-
 /* Busy workshops: a batch's acks and ops to every connection, then the
  * next batch's a round trip later, would cost each connection two writes.
  * When the next batch is already going out, this one's messages wait for its
@@ -237,6 +238,19 @@ static int append_status(const redisReply *reply) {
     return (int)reply->element[0]->integer;
 }
 
+/* With --replicas, atelier_append was told not to announce the batch: the
+ * other processes hear of revision rev now that the replicas have it, as
+ * they relay what they hear at once. Also when the revision had moved: a
+ * batch whose answer was lost (unavailable) was committed unannounced, and
+ * the replicas now have it too. */
+static void announce_rev(hub_room *r, int64_t rev) {
+    hub *h = r->hub;
+    if (h->cfg.replicas <= 0) return;
+    char msg[PROTO_WORKSHOP_ID_MAX + SBUF_I64_MAX + 2]; /* "ID REV": one argument */
+    snprintf(msg, sizeof msg, "%s %lld", r->id, (long long)rev);
+    store_cmd(h->store, NULL, NULL, "PUBLISH atelier:notify %s", msg);
+}
+
 static void appended(redisReply *reply, void *priv) {
     hub_room *r = priv;
     hub *h = r->hub;
@@ -254,9 +268,10 @@ static void appended(redisReply *reply, void *priv) {
             if (!e) continue; /* out of memory for the window: the op is stored, its ack is lost */
             proto_write_ack(&h->scratch, sub->opid, e->rev);
             net_send_sbuf(h->net, sub->conn, &h->scratch);
-            broadcast_op(r, e, sub);
+            broadcast_op(r, e, sub->conn);
         }
         wk_batch_clear(w);
+        announce_rev(r, w->rev);
         hub_carets_follow(w, first);
         maybe_snapshot(r);
         hub_balance_due(r);
@@ -264,6 +279,7 @@ static void appended(redisReply *reply, void *priv) {
     } else if (append_status(reply) == 0 && reply->elements == 2) {
         /* Another process moved the revision: learn its ops, then transform ours again. */
         wk_batch_abort(w, true, PROTO_OK, NULL, refuse_cb, r);
+        if (reply->element[1]->type == REDIS_REPLY_INTEGER) announce_rev(r, reply->element[1]->integer);
         hub_room_catch_up(r);
         hub_room_unref(r);
         return;
@@ -300,10 +316,12 @@ void hub_room_pump(hub_room *r) {
     for (size_t i = 0; i < n; i++) balance_batch_add(counts, w->people[w->bops[i].author].org, &w->bops[i].op);
     /* FCALL atelier_append 4 meta events lastop balance rev t count, then
      * per op author org opid op, then norgs and per organisation org ins
-     * del: written as RESP in place (core/resp.h). */
+     * del, then "quiet" when replicas must confirm first: written as RESP in
+     * place (core/resp.h). */
     sbuf *b = &h->req;
     sbuf_reset(b);
-    resp_begin(b, 11 + 4 * n + 3 * counts->n);
+    bool quiet = h->cfg.replicas > 0; /* announced once replicated (announce_batch) */
+    resp_begin(b, 11 + 4 * n + 3 * counts->n + (quiet ? 1 : 0));
     resp_argz(b, "FCALL");
     resp_argz(b, "atelier_append");
     resp_argz(b, "4");
@@ -328,7 +346,8 @@ void hub_room_pump(hub_room *r) {
         resp_arg_i64(b, counts->orgs[i].ins);
         resp_arg_i64(b, counts->orgs[i].del);
     }
-    bool ok = sbuf_ok(b) && hub_room_cmd_resp(r, appended, r, sbuf_data(b), b->len);
+    if (quiet) resp_argz(b, "quiet");
+    bool ok = sbuf_ok(b) && hub_room_write_resp(r, appended, r, sbuf_data(b), b->len);
     if (b->cap > HUB_REQ_KEEP) sbuf_free(b); /* hiredis has its copy: a rare huge batch is not kept */
     if (!ok) wk_batch_abort(w, false, PROTO_EUNAVAILABLE, HUB_UNAVAILABLE_OP, refuse_cb, r);
 }

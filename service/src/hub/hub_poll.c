@@ -264,7 +264,7 @@ static void store_poll(hub_room *r, poll_t *p, poll_write *pw, bool deleted) {
     enum { N = sizeof argv / sizeof argv[0] };
     size_t lens[N];
     for (size_t i = 0; i < N; i++) lens[i] = strlen(argv[i]);
-    if (!kb || !sbuf_ok(&rec) || !sbuf_ok(&pub) || !sbuf_ok(&res) || !hub_room_cmd_argv(r, written_reply, pw, N, argv, lens))
+    if (!kb || !sbuf_ok(&rec) || !sbuf_ok(&pub) || !sbuf_ok(&res) || !hub_room_write_argv(r, written_reply, pw, N, argv, lens))
         written(NULL, pw);
     free(kb);
     sbuf_free(&rec);
@@ -303,7 +303,7 @@ static void store_ballot(hub_room *r, poll_t *p, poll_write *pw) {
     size_t lens[N];
     for (size_t i = 0; i < N; i++) lens[i] = strlen(argv[i]);
     if (!kb || !sbuf_ok(&rec) || !sbuf_ok(&prec) || !sbuf_ok(&pub) || !sbuf_ok(&res) || !sbuf_ok(&ans) ||
-        !hub_room_cmd_argv(r, written_reply, pw, N, argv, lens))
+        !hub_room_write_argv(r, written_reply, pw, N, argv, lens))
         written(NULL, pw);
     free(kb);
     sbuf_free(&rec);

@@ -95,7 +95,7 @@ static bool send_change(role_change *c) {
     hub_room *r = c->room;
     char t[HUB_MS_TEXT];
     hub_ms_text(t, hub_now_ms());
-    return hub_room_cmd(r, stored, c, "FCALL atelier_role 4 %s %s %s %s %s %s %s %s %s %s", r->k_meta, r->k_people,
+    return hub_room_write(r, stored, c, "FCALL atelier_role 4 %s %s %s %s %s %s %s %s %s %s", r->k_meta, r->k_people,
                         r->k_events, r->k_marks, c->participant, c->role_kept ? "" : wk_role_name(c->role),
                         c->asks ? "representative" : "", c->by, t, r->hub->origin);
 }

@@ -173,6 +173,39 @@ bool hub_room_cmd_argv(hub_room *r, store_reply_fn fn, void *priv, int argc, con
     return ok;
 }
 
+/* Writes a client is told of: the same, acknowledged once cfg.replicas have
+ * them (store/store_write.h), so every handler's "Redis answered, tell
+ * clients" waits for the replicas without knowing of them. */
+store_durability hub_durability(hub *h) {
+    return (store_durability){h->cfg.replicas, h->cfg.replicas_timeout_ms, &h->counted.unreplicated};
+}
+
+bool hub_room_write(hub_room *r, store_reply_fn fn, void *priv, const char *fmt, ...) {
+    store *s = r->hub->store;
+    if (!s) return false;
+    store_durability d = hub_durability(r->hub);
+    va_list ap;
+    va_start(ap, fmt);
+    bool ok = store_vwrite(s, &d, fn, priv, fmt, ap);
+    va_end(ap);
+    if (ok) hub_room_ref(r);
+    return ok;
+}
+
+bool hub_room_write_resp(hub_room *r, store_reply_fn fn, void *priv, const char *cmd, size_t len) {
+    store_durability d = hub_durability(r->hub);
+    bool ok = r->hub->store && store_write_resp(r->hub->store, &d, fn, priv, cmd, len);
+    if (ok) hub_room_ref(r);
+    return ok;
+}
+
+bool hub_room_write_argv(hub_room *r, store_reply_fn fn, void *priv, int argc, const char **argv, const size_t *lens) {
+    store_durability d = hub_durability(r->hub);
+    bool ok = r->hub->store && store_write_argv(r->hub->store, &d, fn, priv, argc, argv, lens);
+    if (ok) hub_room_ref(r);
+    return ok;
+}
+
 void hub_room_free_all(hub *h) {
     for (size_t b = 0; b < HUB_ROOM_BUCKETS; b++)
         while (h->rooms[b]) room_free(h->rooms[b]);

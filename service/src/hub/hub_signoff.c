@@ -191,7 +191,7 @@ static bool send_change(signoff_change *c) {
     enum { ARGC = sizeof argv / sizeof *argv };
     size_t lens[ARGC];
     for (size_t i = 0; i < ARGC; i++) lens[i] = strlen(argv[i]);
-    bool ok = sbuf_ok(&decision) && hub_room_cmd_argv(r, stored, c, deciding ? ARGC : 12, argv, lens);
+    bool ok = sbuf_ok(&decision) && hub_room_write_argv(r, stored, c, deciding ? ARGC : 12, argv, lens);
     sbuf_free(&decision);
     return ok;
 }

@@ -124,7 +124,7 @@ static bool send_change(state_change *c) {
     hub_ms_text(t, c->at);
     c->tries++;
     return hub_code_key(kcode, sizeof kcode, c->code) &&
-           hub_room_cmd(r, changed, c, "FCALL atelier_workshop 4 %s %s %s %s %s %s %s %s %s %s", r->k_meta,
+           hub_room_write(r, changed, c, "FCALL atelier_workshop 4 %s %s %s %s %s %s %s %s %s %s", r->k_meta,
                         r->k_events, r->k_marks, kcode, c->ending ? "ended" : "open", t, c->by, c->name,
                         r->hub->origin, c->code);
 }

@@ -19,6 +19,7 @@
 
 struct lws_context;
 struct lws_protocols;
+struct forwarded_proxies;
 
 typedef struct net_server net_server;
 
@@ -30,7 +31,9 @@ typedef struct net_config {
     size_t max_queue;          /* messages queued to one slow client before it is dropped */
     size_t max_queue_bytes;    /* bytes queued to one client before it is dropped, whether it reads or not */
     size_t max_connections;    /* TCP connections open at once; more are refused when accepted (503) */
-    size_t max_per_ip;         /* ... from one client address */
+    size_t max_per_ip;         /* ... from one client address (the TCP peer: behind a proxy, the proxy's) */
+    const struct forwarded_proxies *trusted_proxies; /* X-Forwarded-For from these names the client
+                                                        (net_http_peer, net_ws_peer); NULL or empty: none */
     int handshake_secs;        /* to send whole request headers (lws), and for a WebSocket to be admitted */
     const char *tls_cert;      /* PEM certificate (chain) file: HTTPS and WSS on the port (NULL: plain) */
     const char *tls_key;       /* ... and its private key */
@@ -124,8 +127,9 @@ void net_close(net_server *n, uint64_t conn, int code, const char *reason);
 /* The layer above took the connection in (a join): it is no longer closed
  * handshake_secs after it opened. */
 void net_admit(net_server *n, uint64_t conn);
-/* The address a WebSocket connection came from (the TCP peer), as text into
- * buf (see net_http_peer). False when it is not known or does not fit. */
+/* The address a WebSocket connection came from, as text into buf (see
+ * net_http_peer), read when it was established. False when it is not known
+ * or does not fit. */
 bool net_ws_peer(net_server *n, uint64_t conn, char *buf, size_t len);
 
 /* Answer an HTTP request (b holds a JSON body; it is reset). */
@@ -140,9 +144,10 @@ bool net_http_arg(net_server *n, uint64_t req, const char *name, char *buf, size
 /* While routing: the token of "Authorization: Bearer TOKEN" into buf.
  * False when there is none (or it does not fit). */
 bool net_http_bearer(net_server *n, uint64_t req, char *buf, size_t len);
-/* While routing: the address the request came from (the TCP peer: behind a
- * reverse proxy, the proxy's), as text ("203.0.113.7", "2001:db8::1") into
- * buf. False when it is not known or does not fit. */
+/* While routing: the address the request came from, as text
+ * ("203.0.113.7", "2001:db8::1") into buf: the TCP peer, or when that is one
+ * of cfg.trusted_proxies, the client it names in X-Forwarded-For
+ * (core/forwarded.h). False when it is not known or does not fit. */
 #define NET_PEER_MAX 64 /* bytes of an address as text, with its NUL */
 bool net_http_peer(net_server *n, uint64_t req, char *buf, size_t len);
 /* Before answering: one more response header ("retry-after",

@@ -116,10 +116,7 @@ bool net_http_bearer(net_server *n, uint64_t req, char *buf, size_t len) {
 
 bool net_http_peer(net_server *n, uint64_t req, char *buf, size_t len) {
     net_http *h = net_slot_get(n, req, SLOT_HTTP);
-    char ip[NET_PEER_MAX];
-    if (!h || !lws_get_peer_simple(h->wsi, ip, sizeof ip) || !ip[0] || strlen(ip) >= len) return false;
-    memcpy(buf, ip, strlen(ip) + 1);
-    return true;
+    return h && net_client_address(n, h->wsi, buf, len);
 }
 
 bool net_http_header(net_server *n, uint64_t req, const char *name, const char *value) {

@@ -40,6 +40,7 @@ struct net_conn {
     lws_usec_t last_rx;        /* when the client last sent a frame (data or pong) */
     lws_usec_t opened_at;      /* when the upgrade finished */
     bool admitted;             /* the layer above took it in (net_admit): no handshake deadline */
+    char peer[NET_PEER_MAX];   /* the client's address (net_client_address), "" when unknown */
 };
 
 /* A response header the layer above added (net_http_header). */
@@ -138,6 +139,10 @@ int net_ws_confirm_upgrade(struct lws *wsi, const char *to);
 /* LWS_CALLBACK_FILTER_HTTP_CONNECTION, likewise: a request whose framing is
  * ambiguous, or of a method not served, is refused and its connection closed. */
 int net_http_filter(struct lws *wsi);
+/* The client address the per-address limits count (net_peer.c): the TCP
+ * peer, or the client a trusted proxy forwarded. Only while wsi's request
+ * headers are there. False when unknown or longer than len - 1. */
+bool net_client_address(net_server *n, struct lws *wsi, char *buf, size_t len);
 /* Serve no file whose real path leaves web_root (net_static.c). */
 void net_static_guard(struct lws_context *ctx, const char *web_root);
 /* Tell the layer above of an error net answered itself (net_handlers.refused). */

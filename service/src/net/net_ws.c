@@ -97,9 +97,8 @@ void net_admit(net_server *n, uint64_t id) {
 
 bool net_ws_peer(net_server *n, uint64_t id, char *buf, size_t len) {
     net_conn *c = net_slot_get(n, id, SLOT_WS);
-    char ip[NET_PEER_MAX];
-    if (!c || !lws_get_peer_simple(c->wsi, ip, sizeof ip) || !ip[0] || strlen(ip) >= len) return false;
-    memcpy(buf, ip, strlen(ip) + 1);
+    if (!c || !c->peer[0] || strlen(c->peer) >= len) return false;
+    memcpy(buf, c->peer, strlen(c->peer) + 1);
     return true;
 }
 
@@ -465,6 +464,7 @@ int net_ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
     case LWS_CALLBACK_ESTABLISHED:
         memset(c, 0, sizeof *c);
         c->wsi = wsi;
+        if (!net_client_address(n, wsi, c->peer, sizeof c->peer)) c->peer[0] = '\0';
         c->id = net_slot_add(n, SLOT_WS, c);
         if (!c->id) return -1;
         c->session = n->on.ws_open(n->user, c->id);

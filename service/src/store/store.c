@@ -190,7 +190,10 @@ static void functions_loaded(redisAsyncContext *ac, void *r, void *priv) {
     store *s = l->s;
     if (!s || !reply) return;
     if (reply->type == REDIS_REPLY_ERROR) {
-        lwsl_err("redis: FUNCTION LOAD failed: %s\n", reply->str);
+        /* A Redis still loading its data answers LOADING: it will be ready
+         * shortly, and the reconnection with backoff is the remedy. */
+        if (strncmp(reply->str, "LOADING", 7) == 0) lwsl_warn("redis: not ready yet (%s); trying again\n", reply->str);
+        else lwsl_err("redis: FUNCTION LOAD failed: %s\n", reply->str);
         redisAsyncDisconnect(ac);
     }
 }

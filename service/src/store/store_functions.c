@@ -28,12 +28,14 @@
  *   its time is the workshop's creation time (later ids follow Redis' clock,
  *   which never goes backwards in a stream).
  * atelier_append  KEYS meta events lastop [balance]; ARGV expected_rev t_ms count
- *                 then count x (author org opid op) [then norgs, norgs x (org ins del)]
+ *                 then count x (author org opid op) [then norgs, norgs x (org ins del) [then "quiet"]]
  *   -> {1, new_rev, last_event_id}; {0, current_rev} if the revision moved;
  *      {-1} if the workshop does not exist; {-2} if it has ended (even when
  *      the process that sent the ops has not heard of the end yet).
  *   Publishes "ID REV" on atelier:notify, so other server processes with the
- *   workshop loaded fetch the new ops at once. With the balance key, the
+ *   workshop loaded fetch the new ops at once; with "quiet" it does not: the
+ *   server publishes it itself once its replicas have the batch (--replicas,
+ *   hub/hub_op.c), so that no other process relays ops not yet acknowledged. With the balance key, the
  *   batch's code points inserted and deleted by each organisation (summed by
  *   the server per batch) are added to its `ins:ORG` and `del:ORG`: one
  *   HINCRBY per organisation and batch, never per op.
@@ -54,6 +56,11 @@
  *   organisation's answer and who gave it (open by design; empty otherwise).
  *   `counts` ("bal": a ballot, "ans": a new answer or an upvote, "": none)
  *   adds one to the organisation's `bal:ORG` or `ans:ORG` in the balance.
+ *   A vote (event_type "ballot") whose record is already the stored one
+ *   (an organisation's: but for its `at`, the stored one standing) writes
+ *   nothing (no event, no count, no announcement) and answers 1: a vote
+ *   sent again after `unavailable` (Redis may have taken the first) counts
+ *   once.
  *   Both publish "ID poll POLL ORIGIN" on atelier:notify (ORIGIN: the
  *   writing process, which ignores its own announcements).
  *   `public` is the poll object clients see, `results` the results with the
@@ -217,15 +224,18 @@ const char store_functions_lua[] =
     "    rev = rev + 1\n"
     "  end\n"
     "  local tail = 4 + n * 4\n"
+    "  local quiet = false\n"
     "  if keys[4] and args[tail] then\n"
-    "    for i = 0, tonumber(args[tail]) - 1 do\n"
+    "    local norgs = tonumber(args[tail])\n"
+    "    for i = 0, norgs - 1 do\n"
     "      local b = tail + 1 + i * 3\n"
     "      if args[b + 1] ~= '0' then redis.call('HINCRBY', keys[4], 'ins:' .. args[b], args[b + 1]) end\n"
     "      if args[b + 2] ~= '0' then redis.call('HINCRBY', keys[4], 'del:' .. args[b], args[b + 2]) end\n"
     "    end\n"
+    "    quiet = args[tail + 1 + norgs * 3] == 'quiet'\n"
     "  end\n"
     "  redis.call('HSET', keys[1], 'rev', rev, 'active', string.format('%d', now_ms()))\n"
-    "  notify(keys[1], rev)\n"
+    "  if not quiet then notify(keys[1], rev) end\n"
     "  return {1, rev, id}\n"
     "end\n"
     "local function add_mark(keys, args)\n"
@@ -256,8 +266,18 @@ const char store_functions_lua[] =
     "  notify(keys[1], 'poll ' .. args[1] .. ' ' .. args[5])\n"
     "  return 1\n"
     "end\n"
+    "-- the same ballot record, but for an organisation's `at` (when it was given: the stored one stands)\n"
+    "local function same_ballot(stored, data)\n"
+    "  if not stored then return false end\n"
+    "  local function without_at(r) return (string.gsub(r, ',\"at\":%-?%d+}$', '}')) end\n"
+    "  return without_at(stored) == without_at(data)\n"
+    "end\n"
     "local function ballot(keys, args)\n"
     "  if redis.call('EXISTS', keys[4]) == 0 then return 0 end\n"
+    "  -- a vote sent again (its first answer was lost: unavailable) finds its record: nothing more\n"
+    "  if args[3] == 'ballot' and args[2] ~= '' and args[9] == '' and same_ballot(redis.call('HGET', keys[1], args[1]), args[2]) then\n"
+    "    return 1\n"
+    "  end\n"
     "  if args[2] == '' then redis.call('HDEL', keys[1], args[1]) else redis.call('HSET', keys[1], args[1], args[2]) end\n"
     "  if args[9] ~= '' then redis.call('HSET', keys[3], args[4], args[9]) end\n"
     "  if keys[6] and args[13] and args[13] ~= '' then redis.call('HINCRBY', keys[6], args[13] .. ':' .. args[5], 1) end\n"

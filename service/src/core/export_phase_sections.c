@@ -1,0 +1,133 @@
+#include "core/export_internal.h"
+
+#include <stdio.h>
+
+#include "core/agenda.h"
+
+/* Whole minutes, rounded to the nearest. */
+static long long minutes_of(int64_t ms) { return (long long)((ms + 30000) / 60000); }
+
+/* The balance's counts of an organisation, in the order of its columns. */
+enum { BALANCE_COUNTS = 4 };
+static void balance_counts(const balance_org *o, int64_t v[BALANCE_COUNTS]) {
+    v[0] = o->ins;
+    v[1] = o->del;
+    v[2] = o->ballots;
+    v[3] = o->answers;
+}
+
+/* ---- The summary ---- */
+
+static void summary_balance_table(doc *d, const balance_table *t, const export_phase_words *pw) {
+    if (!t->n) return;
+    doc_table(d);
+    const char *head[] = {pw->org, pw->inserted, pw->deleted, pw->ballots, pw->answers};
+    export__header_row(d, head, sizeof head / sizeof *head);
+    for (size_t i = 0; i < t->n; i++) {
+        int64_t v[BALANCE_COUNTS];
+        balance_counts(&t->orgs[i], v);
+        doc_row(d);
+        doc_cell(d);
+        doc_text(d, t->orgs[i].org);
+        for (size_t k = 0; k < BALANCE_COUNTS; k++) {
+            doc_cell(d);
+            doc_wordsf(d, "%lld", (long long)v[k]);
+        }
+        doc_row_end(d);
+    }
+    doc_table_end(d);
+}
+
+/* "Commencée le ... Durée : 12 min (prévue : 10 min, prolongée de 2 min, en cours)." */
+static void summary_phase_times(doc *d, const export_meta *m, const export_phase *ph, const export_words *w) {
+    const export_phase_words *pw = &w->phase;
+    char when[EXPORT_PHRASE_MAX];
+    export__long_date(when, sizeof when, w, m->zone, ph->started);
+    doc_para(d);
+    doc_wordsf(d, "%s %s. %s%s%lld %s", pw->started, when, pw->ran, w->colon, minutes_of(export_phase_ran_ms(ph)),
+               pw->minutes);
+    doc_wordsf(d, " (%s%s%d %s", pw->planned, w->colon, ph->minutes, pw->minutes);
+    if (ph->extended_ms) doc_wordsf(d, ", %s %lld %s", pw->extended, minutes_of(ph->extended_ms), pw->minutes);
+    if (ph->under_way) doc_wordsf(d, ", %s", pw->under_way);
+    doc_words(d, ").");
+    doc_para_end(d);
+}
+
+/* ### 2. Pourquoi ?, then when it started, how long it ran, its polls, the
+ * statement at its end and the balance then. */
+static void summary_phase(doc *d, const export_meta *m, int number, const export_phase *ph, const export_words *w) {
+    const export_phase_words *pw = &w->phase;
+    export__numbered_heading(d, number, agenda_title_in(ph->title, w->french));
+    summary_phase_times(d, m, ph, w);
+    export__em_para(d, ph->npolls ? pw->polls_in : pw->no_poll_in);
+    if (ph->npolls) {
+        doc_list(d);
+        for (size_t i = 0; i < ph->npolls; i++) {
+            doc_item(d);
+            doc_text(d, ph->polls[i]);
+            doc_item_end(d);
+        }
+        doc_list_end(d);
+    }
+    export__em_para(d, pw->statement_end);
+    export__statement(d, ph->text, w);
+    if (ph->balance.n) {
+        export__em_para(d, pw->balance_phase);
+        summary_balance_table(d, &ph->balance, pw);
+    }
+}
+
+/* ## The phases, then ## the balance at the end. */
+void export__phases_summary(doc *d, const export_meta *m, const export_words *w) {
+    const export_phases *p = m->phases;
+    const export_phase_words *pw = &w->phase;
+    if (!p) return;
+    if (p->n) {
+        export__section(d, pw->phases_h);
+        for (size_t i = 0; i < p->n; i++) summary_phase(d, m, (int)i + 1, &p->v[i], w);
+    }
+    if (p->running.n) {
+        export__section(d, pw->balance_h);
+        export__em_para(d, pw->balance_end);
+        summary_balance_table(d, &p->running, pw);
+    }
+}
+
+/* ---- The CSV ---- */
+
+/* One row per organisation of a balance: Phase, Start, Duration, then the counts. */
+static void csv_balance_rows(csv *c, const balance_table *t, const char *phase, const char *start, const char *ran) {
+    for (size_t i = 0; i < t->n; i++) {
+        int64_t v[BALANCE_COUNTS];
+        balance_counts(&t->orgs[i], v);
+        csv_text(c, phase);
+        csv_text(c, start);
+        csv_text(c, ran);
+        csv_text(c, t->orgs[i].org);
+        for (size_t k = 0; k < BALANCE_COUNTS; k++) {
+            char n[24];
+            snprintf(n, sizeof n, "%lld", (long long)v[k]);
+            csv_text(c, n);
+        }
+        csv_end_row(c);
+    }
+}
+
+/* The balance at the end of each phase and of the workshop: a table of its own. */
+void export__phases_csv(csv *c, const export_meta *m, const export_words *w) {
+    const export_phases *p = m->phases;
+    const export_phase_words *pw = &w->phase;
+    if (!p || !p->running.n) return;
+    char start_header[EXPORT_PHRASE_MAX], when[EXPORT_PHRASE_MAX], ran[24];
+    export__zoned_header(start_header, sizeof start_header, pw->start_col, m->zone);
+    const char *head[] = {pw->phase_col, start_header, pw->ran_col, pw->org, pw->inserted, pw->deleted, pw->ballots,
+                          pw->answers};
+    export__csv_table(c, head, sizeof head / sizeof *head);
+    for (size_t i = 0; i < p->n; i++) {
+        const export_phase *ph = &p->v[i];
+        export__short_date(when, sizeof when, w, m->zone, ph->started);
+        snprintf(ran, sizeof ran, "%lld", minutes_of(export_phase_ran_ms(ph)));
+        csv_balance_rows(c, &ph->balance, agenda_title_in(ph->title, w->french), when, ran);
+    }
+    csv_balance_rows(c, &p->running, pw->end_row, "", "");
+}

@@ -1,0 +1,187 @@
+'use strict';
+// The failover topology of tests/lib/topology.js (primary, replica, 3
+// Sentinels, 2 atelier processes with --trust-proxy 127.0.0.1, haproxy with
+// deploy/haproxy.cfg), every client connected through haproxy only, never
+// to a process directly.
+//
+// The per-address limits count the client haproxy forwards
+// (X-Forwarded-For), not haproxy.
+//
+// One atelier process dies (kill -9) while 30 people type and vote in 3
+// workshops (issue 15, "Failure tests"). What must hold: the clients of the dead process reconnect through haproxy
+// to the other one by themselves and resume; every acknowledged edit is in
+// the final text exactly once (harness.js, "exactly once") and in the stored
+// history at the revision it was acknowledged; everyone converges; haproxy
+// takes the dead process out; presence shows each participant once, to every
+// client and in the API, once the dead process is presumed gone
+// (--presence-secs). Every participant changes its ballot as the process
+// dies: the dead process's voters get no answer, vote again once resumed,
+// and each participant's last ballot counts once.
+
+const { describe, test, before, after } = require('node:test');
+const assert = require('node:assert/strict');
+const {
+  Harness, readHistory, metaKey, prng, sleep, waitUntil, waitQuiescent, ask, received,
+  submitMarker, assertMarkersOnce, assertHistoryOnce, trackPresence,
+} = require('./harness');
+
+const WORKSHOPS = 3;
+const PER_WORKSHOP = 10; // participants, besides the facilitator
+const OPS = 60; // edits per participant
+const PRESENCE_SECS = 2;
+const SEED = Number(process.env.ATELIER_IT_SEED || Date.now() % 1e9);
+
+// Casts a ballot until the server confirms it (my_ballot in reply): a vote
+// lost with its connection, or answered unavailable, is sent again once the
+// client has resumed. The last vote stands, so sending it twice is harmless.
+// Resolves with the number of sends.
+async function castVote(c, poll, ballot) {
+  for (let attempt = 1; ; attempt++) {
+    await waitUntil(() => c.joined, 20000, `${c.tag} joined to vote`);
+    try {
+      const r = await ask(c, { type: 'vote', poll, ballot }, 4000);
+      if (r.type === 'my_ballot') return attempt;
+      assert.equal(r.code, 'unavailable', `${c.tag} vote: ${JSON.stringify(r)}`);
+    } catch (e) {
+      if (e.code === 'ERR_ASSERTION' || attempt > 30) throw e;
+    }
+    await sleep(100);
+  }
+}
+
+// Sessions an atelier process holds (GET /healthz?details=1, straight to it).
+async function sessionsOf(s) {
+  const r = await s.http('GET', '/healthz?details=1');
+  return r.json.sessions;
+}
+
+describe('behind haproxy', { timeout: 240000 }, () => {
+  let h;
+  before(async () => {
+    h = await Harness.startTopology({ instances: 2, atelierArgs: ['--presence-secs', String(PRESENCE_SECS)] });
+  }, { timeout: 60000 });
+  after(async () => { if (h) await h.close(); }, { timeout: 60000 });
+
+  test('the per-address limits count the client haproxy forwards, not haproxy', async () => {
+    // Join code lookups: 10 a minute per address and process (2 processes behind haproxy).
+    const lookup = (from) => h.proxy.http('GET', '/api/join/abc', { localAddress: from }).then((r) => r.status);
+    let allowed = 0;
+    while ((await lookup('127.0.0.5')) !== 429) {
+      allowed++;
+      assert.ok(allowed <= 20, 'no limit on lookups through haproxy');
+    }
+    assert.ok(allowed >= 10, `${allowed} lookups before the limit`);
+    // Counted against haproxy (127.0.0.1), both processes would now refuse everyone.
+    for (let i = 0; i < 4; i++) assert.notEqual(await lookup('127.0.0.6'), 429, 'another client behind haproxy was held back');
+  });
+
+  test(`an atelier process killed: its clients resume on the other one: nothing lost or doubled, presence once (seed ${SEED})`, { timeout: 180000 }, async (t) => {
+    const [victim, survivor] = h.servers;
+    const rooms = [];
+    for (let n = 0; n < WORKSHOPS; n++) {
+      const w = await h.proxy.createWorkshop({ title: `Panne ${n + 1}`, text: '' });
+      const facilitator = h.client({
+        workshop: w.id, name: `Animatrice ${n + 1}`, organisation: 'Coordination', key: w.facilitator_key, reconnect: true, record: 200,
+      });
+      await facilitator.start();
+      const created = await ask(facilitator, { type: 'poll_create', kind: 'single', question: 'On continue ?', choices: ['oui', 'non', 'plus tard'] });
+      assert.equal(created.type, 'poll', JSON.stringify(created));
+      const opened = await ask(facilitator, { type: 'poll_open', poll: created.poll.id });
+      assert.equal(opened.type, 'poll', JSON.stringify(opened));
+      const people = [];
+      for (let i = 0; i < PER_WORKSHOP; i++) {
+        people.push(h.client({
+          workshop: w.id, name: `P${n + 1}-${i}`, organisation: ['Mairie', 'Banque', 'Association'][i % 3], reconnect: true, record: 300,
+        }));
+      }
+      rooms.push({ w, facilitator, people, poll: created.poll.id, seen: people.map(trackPresence), ballots: new Map() });
+    }
+    const everyone = rooms.flatMap((r) => [r.facilitator, ...r.people]);
+    await Promise.all(rooms.flatMap((r) => r.people).map((c) => c.start()));
+    // leastconn spreads the connections: the process about to die holds some.
+    const held = await sessionsOf(victim);
+    assert.ok(held > 0 && (await sessionsOf(survivor)) > 0, `sessions: ${held} and ${await sessionsOf(survivor)}`);
+
+    // Everyone votes (each ballot confirmed), then types.
+    const rand = prng(SEED);
+    const vote = (choose) => Promise.all(rooms.flatMap((r) => r.people.map(async (c) => {
+      const ballot = choose(r.ballots.get(c.tag));
+      const sends = await castVote(c, r.poll, ballot);
+      r.ballots.set(c.tag, ballot);
+      return sends - 1;
+    }))).then((resent) => resent.reduce((a, b) => a + b, 0));
+    await vote(() => Math.floor(rand() * 3));
+    let typingDone = false;
+    const typing = Promise.all(rooms.flatMap((r, n) => r.people.map(async (c, i) => {
+      const rnd = prng(SEED * 31 + n * 100 + i);
+      for (let k = 0; k < OPS; k++) {
+        submitMarker(c, k, rnd);
+        await sleep(15 + Math.floor(rnd() * 30));
+      }
+    }))).then(() => { typingDone = true; });
+
+    // Once everyone has had edits acknowledged, and while they type, the
+    // kill, with everyone's change of ballot on its way: the dead process's
+    // voters get no answer and vote again once resumed.
+    await waitUntil(() => rooms.every((r) => r.people.every((c) => c.acked.size >= 5)), 60000, 'every participant acked a few times');
+    assert.ok(!typingDone, 'typing ended before the kill; slow it down');
+    const ackedBefore = everyone.reduce((n, c) => n + c.acked.size, 0);
+    const reconnectsBefore = everyone.reduce((n, c) => n + c.reconnects, 0);
+    const revoting = vote((before) => (before + 1 + Math.floor(rand() * 2)) % 3);
+    await victim.kill('SIGKILL');
+    const voteResends = await revoting;
+    await waitUntil(async () => (await h.proxy.servers()).atelier1 === 'DOWN', 10000, 'haproxy to take the dead process out');
+    await typing;
+
+    for (const r of rooms) {
+      const group = [r.facilitator, ...r.people];
+      const storedRev = async () => Number(await h.redis.command('HGET', metaKey(r.w.id), 'rev'));
+      await waitQuiescent(group, { timeoutMs: 30000, serverRev: storedRev });
+      const text = r.people[0].text;
+      for (const c of group) assert.equal(c.text, text, `${c.tag} diverged`);
+      const dropped = assertMarkersOnce(r.people, text);
+      assert.equal(dropped, 0, 'a client gave edits up');
+      const hist = await readHistory(h.redis.port, r.w.id);
+      assert.equal(hist.ops.length, r.people[0].rev);
+      assertHistoryOnce(hist, r.people, '', text);
+    }
+    // The dead process's clients (and only they) came back, all on the other one.
+    const resumed = everyone.reduce((n, c) => n + c.reconnects, 0) - reconnectsBefore;
+    const resyncs = everyone.reduce((n, c) => n + c.resyncs, 0);
+    assert.ok(resumed >= held, `${resumed} clients resumed, the dead process held ${held}`);
+    assert.equal(await sessionsOf(survivor), everyone.length, 'every client on the survivor');
+
+    // Presence, once the dead process is presumed gone: each participant once,
+    // to every client, in the API, and in a newcomer's welcome.
+    for (const r of rooms) {
+      const group = [r.facilitator, ...r.people];
+      const ids = group.map((c) => c.participant.id).sort();
+      await sleep(PRESENCE_SECS * 1000); // what the survivor waits before it presumes the other dead
+      // A welcome lists the others: each client should see everyone but itself.
+      const others = (c) => ids.filter((id) => id !== c.participant.id).join();
+      const wrong = () => group.map((c, i) => (i === 0 ? null : [c, r.seen[i - 1]]))
+        .filter((x) => x && [...x[1].present.keys()].sort().join() !== others(x[0]))
+        .map(([c, s]) => `${c.tag} sees ${[...s.present.values()].map((p) => p.name).sort().join(' ')}`);
+      await waitUntil(() => wrong().length === 0, 10000, `everyone in ${r.w.id} sees the ${ids.length} present`)
+        .catch((e) => { e.message += `:\n${wrong().join('\n')}`; throw e; });
+      const api = await h.proxy.http('GET', `/api/workshops/${r.w.id}`);
+      assert.deepEqual(api.json.present.map((p) => p.name).sort(), group.map((c) => c.name).sort(), 'the API lists each participant once');
+      const newcomer = h.client({ workshop: r.w.id, name: 'Après', organisation: 'Mairie', key: r.w.facilitator_key });
+      const welcome = await newcomer.start();
+      const present = welcome.participants.map((p) => p.id).filter((id) => id !== newcomer.participant.id).sort();
+      assert.deepEqual(present, ids, 'a newcomer is told each participant once');
+      assert.equal(welcome.doc.text, r.people[0].text);
+
+      // Every participant's last ballot, once: the facilitator's results after welcome.
+      const results = await waitUntil(() => received(newcomer, 'results').find((m) => m.poll === r.poll), 5000, 'results after welcome');
+      const expected = [0, 0, 0];
+      for (const b of r.ballots.values()) expected[b]++;
+      assert.equal(results.respondents, PER_WORKSHOP);
+      assert.deepEqual(results.counts, expected, 'the ballots counted are not the last ones confirmed');
+      newcomer.close();
+    }
+    h.assertNoProblems();
+    t.diagnostic(`${ackedBefore} acks before the kill; ${held} of ${everyone.length} clients on the dead process, `
+      + `${resumed} resumes through haproxy (${resyncs} resyncs in all), ${voteResends} votes sent again`);
+  });
+});
