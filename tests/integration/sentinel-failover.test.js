@@ -1,6 +1,7 @@
 'use strict';
-// Redis with Sentinel (issue 15): a primary, a replica and three Sentinels
-// started here, and two server processes given sentinel://. Through a clean
+// Redis with Sentinel (issue 15): the failover topology (tests/lib/topology.js:
+// a primary, a replica, three Sentinels, two server processes) with the
+// servers given sentinel://, clients connected to each process directly. Through a clean
 // switch (SENTINEL FAILOVER) and the primary's death (kill -9), the servers
 // follow the new primary by themselves: /healthz says so, edits after the
 // switch are acknowledged and stored there, the Functions are there, and one
@@ -12,11 +13,9 @@
 const { describe, test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const {
-  Harness, HOST, RedisProc, readHistory, replayHistory, prng, randomEdit, sleep, waitUntil, waitQuiescent,
+  Harness, readHistory, replayHistory, prng, randomEdit, sleep, waitUntil, waitQuiescent,
 } = require('./harness');
-const { SentinelProc } = require('../lib/processes');
-
-const NAME = 'atelier';
+const { MASTER } = require('../lib/topology');
 
 // INFO's fields as an object.
 async function info(proc, section) {
@@ -43,8 +42,9 @@ describe('Redis with Sentinel', { timeout: 300000 }, () => {
   const redis = new Map(); // port -> RedisProc
   let sentinels = [];
 
+  // The primary's port, when every Sentinel names the same one.
   const named = async () => {
-    const ports = await Promise.all(sentinels.map((s) => s.primary()));
+    const ports = await Promise.all(sentinels.map((s) => s.primary().then((p) => p.port, () => null)));
     return ports.every((p) => p === ports[0]) ? ports[0] : null;
   };
   // Every Sentinel names a primary other than `old`, and that server says it is one.
@@ -103,27 +103,12 @@ describe('Redis with Sentinel', { timeout: 300000 }, () => {
   }
 
   before(async () => {
-    h = await Harness.start({ servers: 0, ownRedis: true });
-    const replica = await RedisProc.start({ args: ['--replicaof', HOST, String(h.redis.port)] });
-    redis.set(h.redis.port, h.redis);
-    redis.set(replica.port, replica);
-    sentinels = await Promise.all([0, 1, 2].map(() => SentinelProc.start({ name: NAME, primaryPort: h.redis.port })));
-    // Each Sentinel knows the two others and the replica: a failover can be agreed on.
-    await waitUntil(async () => {
-      const known = await Promise.all(sentinels.map(async (s) => [
-        (await s.command('SENTINEL', 'sentinels', NAME)).length, (await s.command('SENTINEL', 'replicas', NAME)).length]));
-      return known.every(([others, replicas]) => others === 2 && replicas === 1);
-    }, 60000, 'the Sentinels to know each other and the replica', 200);
-    const url = `sentinel://${sentinels.map((s) => `${HOST}:${s.port}`).join(',')}/${NAME}`;
-    await h.addServer(['--redis', url]);
-    await h.addServer(['--redis', url]);
+    h = await Harness.startTopology({ redis: (topo) => topo.sentinelUrl() });
+    for (const r of [h.topology.primary, h.topology.replica]) redis.set(r.port, r);
+    sentinels = h.topology.sentinels;
   }, { timeout: 120000 });
 
-  after(async () => {
-    for (const s of sentinels) await s.close();
-    for (const r of redis.values()) if (r !== h.redis) await r.close();
-    if (h) await h.close();
-  }, { timeout: 60000 });
+  after(async () => { if (h) await h.close(); }, { timeout: 60000 });
 
   test('SENTINEL FAILOVER: both processes follow the new primary, nothing acknowledged is lost, clients notice nothing', { timeout: 120000 }, async (t) => {
     const [s1, s2] = h.servers;
@@ -131,7 +116,7 @@ describe('Redis with Sentinel', { timeout: 300000 }, () => {
     const { w, a, b, rand, old } = await typedOnBoth('Bascule', initial, 15);
 
     const health = [watchHealth(s1), watchHealth(s2)];
-    await sentinels[0].command('SENTINEL', 'FAILOVER', NAME);
+    await sentinels[0].command('SENTINEL', 'FAILOVER', MASTER);
     const now = await waitSwitchedFrom(old);
     for (const s of h.servers) await waitUntil(async () => (await s.http('GET', '/healthz')).status === 200, 15000, 'healthy after the switch');
 

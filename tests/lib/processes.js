@@ -385,61 +385,6 @@ class RedisProc {
   }
 }
 
-// ---------------------------------------------------------------- Sentinel
-
-// A Redis Sentinel watching the primary `name` at HOST:primaryPort: quorum
-// 2, down after downAfterMs. redis-server in Sentinel mode (no package but
-// redis-server), its configuration in a temporary directory since Sentinel
-// rewrites it. Minimal on purpose: scripts/ has the whole topology (issue 15).
-class SentinelProc {
-  constructor({ port, dir, name, primaryPort, downAfterMs }) {
-    this.port = port;
-    this.dir = dir;
-    this.name = name;
-    this.primaryPort = primaryPort;
-    this.downAfterMs = downAfterMs;
-    this.proc = null;
-  }
-
-  static async start({ name = 'atelier', primaryPort, downAfterMs = 1000 }) {
-    const s = new SentinelProc({ port: await freePort(), dir: makeTempDir('atelier-sentinel-'), name, primaryPort, downAfterMs });
-    await s.startProcess();
-    return s;
-  }
-
-  async startProcess() {
-    const conf = path.join(this.dir, 'sentinel.conf');
-    fs.writeFileSync(conf, [
-      `port ${this.port}`, `bind ${HOST}`, `dir ${this.dir}`, 'logfile ""',
-      `sentinel monitor ${this.name} ${HOST} ${this.primaryPort} 2`,
-      `sentinel down-after-milliseconds ${this.name} ${this.downAfterMs}`,
-      `sentinel failover-timeout ${this.name} 10000`,
-      `sentinel parallel-syncs ${this.name} 1`, '',
-    ].join('\n'));
-    const bin = process.env.ATELIER_REDIS_SERVER || '/usr/bin/redis-server';
-    this.proc = spawnLogged(bin, [conf, '--sentinel'], path.join(this.dir, 'sentinel.log'));
-    await waitUntil(async () => (await this.command('PING').catch(() => null)) === 'PONG', 10000, `Sentinel on ${this.port}`, 50);
-  }
-
-  command(...args) { return redisCommand(this.port, ...args); }
-
-  /** The port of the primary this Sentinel names, or null. */
-  async primary() {
-    const r = await this.command('SENTINEL', 'get-master-addr-by-name', this.name).catch(() => null);
-    return Array.isArray(r) ? Number(r[1]) : null;
-  }
-
-  async stop(signal = 'SIGKILL') {
-    await killChild(this.proc, signal);
-    this.proc = null;
-  }
-
-  async close() {
-    if (this.proc) await this.stop('SIGTERM');
-    removeTempDir(this.dir);
-  }
-}
-
 // ---------------------------------------------------------------- HTTP
 
 // tls: over HTTPS, any certificate accepted (the tests make their own);
@@ -598,5 +543,5 @@ function serverExitProblems() {
 
 module.exports = {
   REPO, HOST, sleep, waitUntil, freePort, makeTempDir, removeTempDir, spawnLogged, killChild,
-  Resp, RespError, redisCommand, RedisProc, SentinelProc, httpRequest, ServerProc, serverExitProblems,
+  Resp, RespError, redisCommand, RedisProc, httpRequest, ServerProc, serverExitProblems,
 };
