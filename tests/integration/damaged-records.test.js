@@ -64,6 +64,11 @@ describe('damaged records', { timeout: 120000 }, () => {
     await must(fac, { type: 'signoff_call' }, 'signoff');
     fac.close();
     jean.close();
+    // Their departures are written by the first process (meta's `active`
+    // moves): wait for both, so that what follows sees a settled workshop.
+    const departed = async () => (await h.redis.command('XRANGE', `atelier:{w:${w.id}}:events`, '-', '+'))
+      .filter(([, f]) => f[0] === 'type' && f[1] === 'departed').length;
+    await waitUntil(async () => (await departed()) === 2, 5000, `${title}: both departures written`);
     return w;
   }
 
