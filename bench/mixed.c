@@ -37,12 +37,13 @@
 #define SEC 1000000000ull
 #define NCHOICES 3      /* choices of every poll */
 #define MAX_POLLS 100   /* the server's limit per workshop */
+#define KEPT_POLLS 3    /* polls a workshop creates; its cycle reopens them after that */
 #define MAX_INCIDENTS 64
 
 enum { MR_FACIL, MR_TYPER, MR_READER };              /* what a client does */
 enum { MS_AWAY, MS_JOINING, MS_JOINED };             /* its connection */
 enum { Q_NONE, Q_WAIT, Q_SENT };                     /* an op or vote: none, due at `at`, on this connection */
-enum { FS_IDLE, FS_CREATE, FS_OPEN, FS_OPENED, FS_CLOSE }; /* the facilitator's poll cycle */
+enum { FS_IDLE, FS_CREATE, FS_OPEN, FS_REOPEN, FS_OPENED, FS_CLOSE }; /* the facilitator's poll cycle */
 
 /* The statement as a client knows it: UTF-8, its length in code points. */
 typedef struct mx_text {
@@ -93,6 +94,8 @@ typedef struct mx_poll {
     uint8_t open;             /* as the tool last heard */
     int8_t *acked;            /* per member: last acknowledged ballot, -1 none */
     int8_t *doubt;            /* per member: a ballot whose answer was lost with its connection, -1 none */
+    uint8_t round;            /* times the facilitator reopened it (mod 256) */
+    uint8_t *voted;           /* per member: round + 1 of its last vote, 0 none */
 } mx_poll;
 
 typedef struct mx_workshop {
@@ -123,7 +126,7 @@ static uint64_t g_t0;
 static struct {
     uint64_t ops_sent, ops_acked, ops_resent, ops_stale_resent, ops_unavail, ops_text_fetch;
     uint64_t votes_sent, votes_acked, votes_closed, votes_unavail;
-    uint64_t polls_created, polls_closed, fsteps_unavail;
+    uint64_t polls_created, polls_reopened, polls_closed, fsteps_unavail;
     uint64_t joins, resumes, joins_unavail, leaves, lost, connect_failed;
     uint64_t hist_pages, hist_events, hist_bytes, hist_unavail;
     uint64_t unexpected, transient_outside;
@@ -384,6 +387,7 @@ static int poll_add(mx_workshop *w, const char *id)
     snprintf(p->id, sizeof p->id, "%s", id);
     p->acked = xcalloc((size_t)w->nmembers, 1);
     p->doubt = xcalloc((size_t)w->nmembers, 1);
+    p->voted = xcalloc((size_t)w->nmembers, 1);
     memset(p->acked, -1, (size_t)w->nmembers);
     memset(p->doubt, -1, (size_t)w->nmembers);
     return i;
@@ -412,8 +416,13 @@ static void on_poll_seen(mx_client *c, const cJSON *po, uint64_t now)
     w->polls[pi].open = !strcmp(state->valuestring, "open");
     if (c->role == MR_FACIL || !w->polls[pi].open || g_stopping)
         return;
-    if (c->vq == Q_NONE && w->polls[pi].acked[c->wl] < 0 && rndf() < 0.85)
+    /* once per opening: a reopened poll is voted on again (a changed mind or the same) */
+    mx_poll *p = &w->polls[pi];
+    uint8_t this_round = (uint8_t)(p->round + 1);
+    if (c->vq == Q_NONE && p->voted[c->wl] != this_round && rndf() < 0.85) {
+        p->voted[c->wl] = this_round;
         vote_schedule(c, pi, now);
+    }
 }
 
 /* ------------------------------------------------------------- sending */
@@ -504,7 +513,10 @@ static void fstep_send(mx_workshop *w, mx_client *f)
                      f->idx, w->fseq, w->npolls + 1);
     else
         n = snprintf(msg, sizeof msg, "{\"type\":\"%s\",\"id\":\"f%d-%" PRIu64 "\",\"poll\":\"%s\"}",
-                     w->fstep == FS_OPEN ? "poll_open" : "poll_close", f->idx, w->fseq, pid);
+                     w->fstep == FS_OPEN     ? "poll_open"
+                     : w->fstep == FS_REOPEN ? "poll_reopen"
+                                             : "poll_close",
+                     f->idx, w->fseq, pid);
     w->fq = Q_SENT;
     ws_send_text(&f->ws, msg, (size_t)n);
 }
@@ -673,7 +685,8 @@ static void on_welcome(mx_client *c, const char *data, size_t len, uint64_t now)
                 w->fpoll = pi; /* created before the connection was lost */
                 w->fstep = FS_OPEN;
                 X.polls_created++;
-            } else if (pi == w->fpoll && w->fstep == FS_OPEN && w->polls[pi].open) {
+            } else if (pi == w->fpoll && (w->fstep == FS_OPEN || w->fstep == FS_REOPEN) && w->polls[pi].open) {
+                X.polls_reopened += w->fstep == FS_REOPEN;
                 w->fstep = FS_OPENED;
                 w->fq = Q_NONE;
                 w->fat = now + (uint64_t)(0.75 * MO->poll_secs * 1e9);
@@ -717,7 +730,8 @@ static void on_poll_msg(mx_client *c, const msgf *m, const char *data, size_t le
             w->fq = Q_WAIT;
             w->fat = now;
             X.polls_created++;
-        } else if (w->fstep == FS_OPEN) {
+        } else if (w->fstep == FS_OPEN || w->fstep == FS_REOPEN) {
+            X.polls_reopened += w->fstep == FS_REOPEN;
             w->polls[pi].open = 1;
             w->fstep = FS_OPENED;
             w->fq = Q_NONE;
@@ -951,9 +965,16 @@ static void tick_client(mx_client *c, uint64_t now, uint64_t interval)
     if (c->role == MR_FACIL && g_active && now >= w->fat) {
         if (w->fq == Q_WAIT)
             fstep_send(w, c);
-        else if (w->fq == Q_NONE && !g_stopping && w->fstep == FS_IDLE && w->npolls < MAX_POLLS) {
+        else if (w->fq == Q_NONE && !g_stopping && w->fstep == FS_IDLE && w->npolls < KEPT_POLLS) {
             w->fstep = FS_CREATE;
             w->fpoll = -1;
+            fstep_send(w, c);
+        } else if (w->fq == Q_NONE && !g_stopping && w->fstep == FS_IDLE) {
+            /* a real facilitator comes back to the same few questions: the
+             * server's memory then stays that of a few polls, as in a workshop */
+            w->fstep = FS_REOPEN;
+            w->fpoll = (w->fpoll + 1) % w->npolls;
+            w->polls[w->fpoll].round++;
             fstep_send(w, c);
         } else if (w->fq == Q_NONE && !g_stopping && w->fstep == FS_OPENED) {
             w->fstep = FS_CLOSE;
@@ -1438,9 +1459,9 @@ static int report(const mx_final *F, double secs, int settled_ok)
     printf("ops: %" PRIu64 " sent, %" PRIu64 " acknowledged, %" PRIu64 " sent again (%" PRIu64 " after unavailable), %" PRIu64
            " dropped stale after a resume, %" PRIu64 " texts read back after a whole-text resume\n",
            X.ops_sent, X.ops_acked, X.ops_resent, X.ops_unavail, X.ops_stale_resent, X.ops_text_fetch);
-    printf("polls: %" PRIu64 " created, %" PRIu64 " closed, %" PRIu64 " steps retried after unavailable; votes: %" PRIu64
+    printf("polls: %" PRIu64 " created, %" PRIu64 " reopened, %" PRIu64 " closed, %" PRIu64 " steps retried after unavailable; votes: %" PRIu64
            " sent, %" PRIu64 " acknowledged, %" PRIu64 " crossed a close, %" PRIu64 " refused unavailable\n",
-           X.polls_created, X.polls_closed, X.fsteps_unavail, X.votes_sent, X.votes_acked, X.votes_closed,
+           X.polls_created, X.polls_reopened, X.polls_closed, X.fsteps_unavail, X.votes_sent, X.votes_acked, X.votes_closed,
            X.votes_unavail);
     printf("connections: %" PRIu64 " first joins, %" PRIu64 " resumes, %" PRIu64 " leaves, %" PRIu64
            " lost, %" PRIu64 " connects failed, %" PRIu64 " joins refused unavailable\n",
@@ -1535,6 +1556,7 @@ static void free_all(void)
         for (int k = 0; k < XW[i].npolls; k++) {
             free(XW[i].polls[k].acked);
             free(XW[i].polls[k].doubt);
+            free(XW[i].polls[k].voted);
         }
         free(XW[i].members);
     }
