@@ -77,6 +77,8 @@ const SERVER_SCHEMA = {
   signoff: 'signoff',
   // protocol/agreement.md
   role: 'role', observer_link: 'server-observer-link',
+  // protocol/board.md
+  board: 'board',
 };
 
 // What the server requires of an op beyond the schema (spec "Conventions").
@@ -868,6 +870,12 @@ const WRITES = {
   phase_pause: () => ({ type: 'phase_pause' }),
   phase_resume: () => ({ type: 'phase_resume' }),
   phase_extend: () => ({ type: 'phase_extend', minutes: 5 }),
+  board_add: () => ({ type: 'board_add', kind: 'priority', title: 'Piraté' }),
+  board_edit: (o, x) => ({ type: 'board_edit', item: x.item || 'AAAAAAAAAAA', title: 'Piraté' }),
+  board_delete: (o, x) => ({ type: 'board_delete', item: x.item || 'AAAAAAAAAAA' }),
+  board_group: (o, x) => ({ type: 'board_group', items: [x.item || 'AAAAAAAAAAA', x.item2 || 'BBBBBBBBBBB'] }),
+  board_ungroup: (o, x) => ({ type: 'board_ungroup', item: x.item || 'AAAAAAAAAAA' }),
+  board_settings: () => ({ type: 'board_settings', revealed: true }),
   signoff_call: () => ({ type: 'signoff_call' }),
   signoff_close: () => ({ type: 'signoff_close' }),
   endorse: (o) => ({ type: 'endorse', rev: o.rev, sha256: '0'.repeat(64) }),

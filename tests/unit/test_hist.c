@@ -20,6 +20,8 @@
 
 /* What hist_state_write ends with when no sign-off was ever called. */
 #define NO_SIGNOFF ",\"signoff\":{\"open\":false,\"called_at\":null,\"organisations\":[],\"agreed\":null}"
+/* An empty priorities board, as /state writes it (protocol/board.md) */
+#define NO_BOARD ",\"board\":{\"settings\":{\"visibility\":\"revealed\",\"revealed\":false,\"grouping\":\"facilitator\"},\"items\":[],\"groups\":[]}"
 
 #define N TYPO_NNBSP /* French typography's narrow no-break space */
 
@@ -317,7 +319,7 @@ START_TEST(test_role_events) {
     sbuf_init(&b, 0);
     hist_state_write(&b, &st, HIST_PUBLIC);
     ck_assert_str_eq(str(&b), ",\"present\":[{\"participant\":\"pB\",\"name\":\"Bob\",\"org\":\"Banque\","
-                              "\"role\":\"representative\"}],\"polls\":[]" NO_SIGNOFF);
+                              "\"role\":\"representative\"}],\"polls\":[]" NO_SIGNOFF NO_BOARD);
     ck_assert(!st.oom);
     sbuf_free(&b);
     hist_state_free(&st);
@@ -417,7 +419,7 @@ START_TEST(test_presence_per_process) {
     sbuf_init(&b, 0);
     hist_state_write(&b, &st, HIST_PUBLIC);
     ck_assert_str_eq(str(&b), ",\"present\":[{\"participant\":\"pA\",\"name\":\"Awa\",\"org\":\"V\","
-                              "\"role\":\"participant\"}],\"polls\":[]" NO_SIGNOFF); /* listed once */
+                              "\"role\":\"participant\"}],\"polls\":[]" NO_SIGNOFF NO_BOARD); /* listed once */
     e = ev("3-0", d2); /* leaving the second process leaves them connected to the first */
     hist_state_add(&st, &e);
     ck_assert_uint_eq(st.npeople, 1);

@@ -49,6 +49,12 @@ static const line agreement[] = {
     {"signoff_close", {1, 0, 0, 0}},
     {"endorse", {0, 1, 0, 0}},
     {"decline", {0, 1, 0, 0}},
+    {"board_add", {1, 1, 1, 0}},
+    {"board_edit", {1, 1, 1, 0}},
+    {"board_delete", {1, 1, 1, 0}},
+    {"board_group", {1, 1, 0, 0}},
+    {"board_ungroup", {1, 1, 0, 0}},
+    {"board_settings", {1, 0, 0, 0}},
 };
 
 /* Every type the codec knows: proto_type_name is NULL past the last. */

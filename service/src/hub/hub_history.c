@@ -713,7 +713,7 @@ static void got_deleted(redisReply *reply, void *priv) {
 bool hub_delete_cmd(hub *h, const char *function, const char *first, const char *id, const char *code,
                     const redisReply *poll_ids, const char *arg, store_reply_fn fn, void *priv) {
     static const char *const whats[] = {"code", "meta", "events", "marks", "snaps", "people", "lastop", "polls",
-                                        "balance", "signoff"};
+                                        "balance", "signoff", "board", "groups"};
     enum { NFIXED = sizeof whats / sizeof whats[0], LEAD = 3 /* FCALL name count */ };
     size_t nfirst = first ? 1 : 0, n = nfirst + NFIXED + poll_ids->elements, argc = LEAD + n + (arg ? 1 : 0);
     char **keys = calloc(n, sizeof *keys);

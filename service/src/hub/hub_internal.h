@@ -6,6 +6,7 @@
 
 #include "core/agenda.h"
 #include "core/balance.h"
+#include "core/board.h"
 #include "core/hist.h"
 #include "core/poll.h"
 #include "core/poll_json.h"
@@ -126,6 +127,8 @@ struct hub_room {
     bool lingering;            /* nobody is connected: sul_linger holds a reference until it unloads the room */
     lws_sorted_usec_list_t sul_linger;
     bool unchecked;            /* Redis' primary changed: not yet compared with the new one (hub_primary.c) */
+    char *k_board, *k_groups;  /* Redis keys of the board's items and groups */
+    board board;               /* the priorities board as Redis last gave it (hub_board.c) */
 };
 
 #define HUB_ERROR_CODES 32      /* distinct error codes counted (the protocol has fewer) */
@@ -561,5 +564,17 @@ void hub_observer_reread(hub_room *r);
 /* The key as Redis has it ("": none): when it is not the room's, the room
  * takes it as if announced (facilitators told, observers shut out). */
 void hub_observer_take(hub_room *r, const char *key);
+
+/* The priorities board (hub_board.c, protocol/board.md): board_add,
+ * board_edit, board_delete, board_group, board_ungroup, board_settings. */
+void hub_board_message(hub *h, hub_session *s, proto_msg *msg);
+/* Loading: the items, groups and settings (queued with the load's first steps). */
+bool hub_board_load(hub_room *r);
+/* ,"board":{…}: the board as person `who` may see it, in their welcome. */
+void hub_board_write_welcome(const hub_room *r, int who, sbuf *b);
+/* "ID board ORIGIN" from atelier:notify: another process changed it. */
+void hub_board_notified(hub_room *r, const char *origin);
+/* Read the board back from Redis and tell everyone here (an announcement may have been missed). */
+void hub_board_reread(hub_room *r);
 
 #endif

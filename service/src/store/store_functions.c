@@ -113,6 +113,31 @@
  * atelier_signoff_read KEYS meta signoff (no writes)
  *   -> {meta's signoff, meta's agreed ("" when absent), the signoff hash as
  *   HGETALL gives it}: the state in one read, for loading and announcements.
+ * atelier_board  KEYS meta board groups events marks;
+ *                 ARGV action t_ms by name origin data then the action's:
+ *   the priorities board (protocol/board.md). `board` holds each item's
+ *   fixed record (field ID: {"org","kind","by","at"}) and its texts (ID:title,
+ *   ID:why), so that an edit writes only the fields it changes: the last
+ *   writer wins per field, whichever process it came through. `groups` holds
+ *   GID -> "ID ID …" (two items or more; a group left with one is removed).
+ *   Actions: "add" ID record org title why per_org_max total_max (-> -3 when
+ *   the organisation has per_org_max items, -4 when the board has
+ *   total_max, -5 when the id is taken); "edit" ID title has_title why
+ *   has_why ("1" for the fields sent); "delete" ID (out of its group too);
+ *   "group" NEW_GID ID ID … (the first item in a group lends it to the others,
+ *   else they make the new group NEW_GID; -2 when they are all in one
+ *   already); "ungroup" "item" ID or "group" GID (-2 when the item is in no
+ *   group); "settings" JSON (meta's `board`). An item named that is not there
+ *   -> -1. Each adds an event in both streams: board_added, board_edited,
+ *   board_deleted, board_grouped, board_ungrouped, board_settings, or
+ *   board_revealed when the settings reveal the board, with by, name,
+ *   `board` (data, the JSON the server wrote, plus "groups": the groups whose
+ *   members changed, {"GID":[ID,…]}, [] for one dissolved) and `open` ("1"
+ *   when other organisations see each list after it: the public history
+ *   shows only those) -> the event's id; 0 if the workshop is gone.
+ *   Publishes "ID board ORIGIN": the other processes read the board back.
+ * atelier_board_read KEYS meta board groups (no writes)
+ *   -> {meta's board ("" when absent), HGETALL board, HGETALL groups}.
  * atelier_delete  KEYS the join code's key, then every key of the workshop
  *   (meta first) -> keys removed; the code's key only while it is this
  *   workshop's; publishes "ID deleted".
@@ -397,6 +422,129 @@ const char store_functions_lua[] =
     "  local now = signoff_read(keys, args)\n"
     "  return {id, now[1], now[2], now[3]}\n"
     "end\n"
+    "-- ---- the priorities board ----\n"
+    "local function board_settings_open(json)\n"
+    "  if not json or json == '' then return false end\n"
+    "  local o = cjson.decode(json)\n"
+    "  return o.visibility == 'live' or o.revealed == true\n"
+    "end\n"
+    "local function board_members(groups, gid)\n"
+    "  local t = {}\n"
+    "  for id in string.gmatch(redis.call('HGET', groups, gid) or '', '[^ ]+') do t[#t + 1] = id end\n"
+    "  return t\n"
+    "end\n"
+    "local function board_group_of(groups, id)\n"
+    "  local all = redis.call('HGETALL', groups)\n"
+    "  for i = 1, #all, 2 do\n"
+    "    for m in string.gmatch(all[i + 1], '[^ ]+') do if m == id then return all[i] end end\n"
+    "  end\n"
+    "  return nil\n"
+    "end\n"
+    "-- a group's members now (fewer than two: dissolved), noted in changed\n"
+    "local function board_set_group(groups, gid, members, changed)\n"
+    "  if #members < 2 then\n"
+    "    redis.call('HDEL', groups, gid)\n"
+    "    changed[gid] = {}\n"
+    "  else\n"
+    "    redis.call('HSET', groups, gid, table.concat(members, ' '))\n"
+    "    changed[gid] = members\n"
+    "  end\n"
+    "end\n"
+    "local function board_leave(groups, id, changed)\n"
+    "  local gid = board_group_of(groups, id)\n"
+    "  if not gid then return false end\n"
+    "  local left = {}\n"
+    "  for _, m in ipairs(board_members(groups, gid)) do if m ~= id then left[#left + 1] = m end end\n"
+    "  board_set_group(groups, gid, left, changed)\n"
+    "  return true\n"
+    "end\n"
+    "local function board_groups_json(changed)\n"
+    "  local parts = {}\n"
+    "  for gid, members in pairs(changed) do\n"
+    "    local q = {}\n"
+    "    for _, m in ipairs(members) do q[#q + 1] = '\"' .. m .. '\"' end\n"
+    "    parts[#parts + 1] = '\"' .. gid .. '\":[' .. table.concat(q, ',') .. ']'\n"
+    "  end\n"
+    "  if #parts == 0 then return nil end\n"
+    "  return '{' .. table.concat(parts, ',') .. '}'\n"
+    "end\n"
+    "local function board_add(keys, args)\n"
+    "  if redis.call('HEXISTS', keys[2], args[7]) == 1 then return -5 end\n"
+    "  local all, total, mine = redis.call('HGETALL', keys[2]), 0, 0\n"
+    "  for i = 1, #all, 2 do\n"
+    "    if not string.find(all[i], ':', 1, true) then\n"
+    "      total = total + 1\n"
+    "      if cjson.decode(all[i + 1]).org == args[9] then mine = mine + 1 end\n"
+    "    end\n"
+    "  end\n"
+    "  if mine >= tonumber(args[12]) then return -3 end\n"
+    "  if total >= tonumber(args[13]) then return -4 end\n"
+    "  redis.call('HSET', keys[2], args[7], args[8], args[7] .. ':title', args[10], args[7] .. ':why', args[11])\n"
+    "  return 'board_added'\n"
+    "end\n"
+    "local function board_change(keys, args, changed)\n"
+    "  local action = args[1]\n"
+    "  if action == 'add' then return board_add(keys, args) end\n"
+    "  if action == 'settings' then\n"
+    "    local was = string.find(redis.call('HGET', keys[1], 'board') or '', '\"revealed\":true', 1, true)\n"
+    "    redis.call('HSET', keys[1], 'board', args[7])\n"
+    "    if not was and string.find(args[7], '\"revealed\":true', 1, true) then return 'board_revealed' end\n"
+    "    return 'board_settings'\n"
+    "  end\n"
+    "  if action == 'group' then\n"
+    "    for i = 8, #args do if redis.call('HEXISTS', keys[2], args[i]) == 0 then return -1 end end\n"
+    "    local gid\n"
+    "    for i = 8, #args do gid = gid or board_group_of(keys[3], args[i]) end\n"
+    "    gid = gid or args[7]\n"
+    "    local members, moved = board_members(keys[3], gid), false\n"
+    "    for i = 8, #args do\n"
+    "      if board_group_of(keys[3], args[i]) ~= gid then\n"
+    "        board_leave(keys[3], args[i], changed)\n"
+    "        members[#members + 1] = args[i]\n"
+    "        moved = true\n"
+    "      end\n"
+    "    end\n"
+    "    if not moved then return -2 end\n"
+    "    board_set_group(keys[3], gid, members, changed)\n"
+    "    return 'board_grouped'\n"
+    "  end\n"
+    "  if action == 'ungroup' and args[7] == 'group' then\n"
+    "    if redis.call('HEXISTS', keys[3], args[8]) == 0 then return -1 end\n"
+    "    board_set_group(keys[3], args[8], {}, changed)\n"
+    "    return 'board_ungrouped'\n"
+    "  end\n"
+    "  if redis.call('HEXISTS', keys[2], action == 'ungroup' and args[8] or args[7]) == 0 then return -1 end\n"
+    "  if action == 'ungroup' then\n"
+    "    if not board_leave(keys[3], args[8], changed) then return -2 end\n"
+    "    return 'board_ungrouped'\n"
+    "  end\n"
+    "  if action == 'delete' then\n"
+    "    redis.call('HDEL', keys[2], args[7], args[7] .. ':title', args[7] .. ':why')\n"
+    "    board_leave(keys[3], args[7], changed)\n"
+    "    return 'board_deleted'\n"
+    "  end\n"
+    "  if args[9] == '1' then redis.call('HSET', keys[2], args[7] .. ':title', args[8]) end\n"
+    "  if args[11] == '1' then redis.call('HSET', keys[2], args[7] .. ':why', args[10]) end\n"
+    "  return 'board_edited'\n"
+    "end\n"
+    "local function board(keys, args)\n"
+    "  if redis.call('EXISTS', keys[1]) == 0 then return 0 end\n"
+    "  local changed = {}\n"
+    "  local ev = board_change(keys, args, changed)\n"
+    "  if tonumber(ev) then return ev end\n"
+    "  local data, groups = args[6], board_groups_json(changed)\n"
+    "  if groups then data = string.sub(data, 1, -2) .. (data == '{}' and '' or ',') .. '\"groups\":' .. groups .. '}' end\n"
+    "  local open = (ev == 'board_settings' or ev == 'board_revealed' or\n"
+    "                board_settings_open(redis.call('HGET', keys[1], 'board'))) and '1' or '0'\n"
+    "  local id = mark(keys[4], keys[5], {'type', ev, 'by', args[3], 'name', args[4], 'board', data, 'open', open,\n"
+    "                                     'rev', current_rev(keys[1]), 't', args[2]})\n"
+    "  touch(keys[1])\n"
+    "  notify(keys[1], 'board ' .. args[5])\n"
+    "  return id\n"
+    "end\n"
+    "local function board_read(keys, args)\n"
+    "  return {redis.call('HGET', keys[1], 'board') or '', redis.call('HGETALL', keys[2]), redis.call('HGETALL', keys[3])}\n"
+    "end\n"
     "local function delete(keys, args)\n"
     "  if redis.call('EXISTS', keys[2]) == 0 then return 0 end\n"
     "  release_code(keys[1], workshop_id(keys[2]))\n"
@@ -509,4 +657,6 @@ const char store_functions_lua[] =
     "redis.register_function('atelier_person', person)\n"
     "redis.register_function('atelier_role', role)\n"
     "redis.register_function('atelier_observer', observer)\n"
-    "redis.register_function('atelier_snapshot', snapshot)\n";
+    "redis.register_function('atelier_snapshot', snapshot)\n"
+    "redis.register_function('atelier_board', board)\n"
+    "redis.register_function{function_name = 'atelier_board_read', callback = board_read, flags = {'no-writes'}}\n";
