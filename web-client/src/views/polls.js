@@ -219,6 +219,13 @@ export class PollsView {
     return res;
   }
 
+  /** Facilitator: the new poll's form, open and pre-filled (from the board, issue 16). */
+  composeFrom(initial) {
+    if (!this.newOpen) this._setNewOpen(true);
+    this._compose(initial, null);
+    this.newPanel.scrollIntoView?.({ block: 'nearest' });
+  }
+
   _compose(initial, hintKey) {
     const { polls } = this;
     this.composer = new PollForm({

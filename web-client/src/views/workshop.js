@@ -9,6 +9,7 @@ import { SignoffView } from './signoff.js';
 import { ObserverLinkView } from './observerlink.js';
 import { AgendaView } from './agenda.js';
 import { BalanceView } from './balance.js';
+import { BoardView } from './board.js';
 import { copyField } from './forms.js';
 import { orgColor, orgKey } from '../state/colors.js';
 import { localized } from '../state/polls.js';
@@ -172,6 +173,14 @@ export class WorkshopView {
     this.polls.el.addEventListener('polls-changed', updateJump);
     updateJump();
 
+    // Issue 16: the priorities board, under the statement and the polls, the page's full width.
+    this.board = new BoardView({
+      board: store.board, i18n, announce: this.announce,
+      insertLine: (line) => store.insertLine(line, { atCaret: !!store.mySel }),
+      makePoll: (initial) => this.polls.composeFrom(initial),
+    });
+    this.parts.push(this.board);
+
     // On a phone the polls are far below the statement: a banner at the
     // bottom of the screen takes people to an open poll they have not
     // answered, until that poll is in view.
@@ -179,7 +188,7 @@ export class WorkshopView {
     this._setupPollBanner();
 
     this.el.replaceChildren(header, this.observerBanner, this.agenda.el, this.endConfirm, this.endedBanner, this.share,
-      h('div', { class: 'workshop-body' }, editorSection, this.polls.el, this.presence.el, this.balance.el), this.pollBanner);
+      h('div', { class: 'workshop-body' }, editorSection, this.polls.el, this.presence.el, this.balance.el, this.board.el), this.pollBanner);
     document.title = `${store.title} · Atelier`;
     this.offs.push(store.on('workshop', () => { this._renderEnded(); this._renderShare(); }));
     this.offs.push(store.on('retention', () => this._renderRetention()));
