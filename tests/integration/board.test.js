@@ -14,7 +14,7 @@
 
 const { describe, test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
-const { Harness, waitUntil, getJson, must, refusedWith, fetchAllHistory, httpRequest } = require('./harness');
+const { Harness, waitUntil, getJson, must, refusedWith, fetchAllHistory, bearer, csvTables } = require('./harness');
 
 const boardKey = (id) => `atelier:{w:${id}}:board`;
 const lastBoard = (c) => {
@@ -172,5 +172,60 @@ describe('the priorities board', { timeout: 120000 }, () => {
     await f.start();
     await must(f, { type: 'workshop_end' }, 'workshop');
     await refusedWith(f, { type: 'board_add', kind: 'priority', title: 'Après' }, 'ended');
+  });
+
+  test('exports: the board by organisation and its columns (md, html, csv, json; fr, en)', { timeout: 30000 }, async () => {
+    const s = h.servers[0];
+    const w = await s.createWorkshop({ title: 'Exports du tableau' });
+    const fac = h.client({ server: s, workshop: w.id, name: 'Awa', organisation: 'Ville', key: w.facilitator_key });
+    const jean = h.client({ server: s, workshop: w.id, name: 'Jean', organisation: 'Banque' });
+    const lea = h.client({ server: s, workshop: w.id, name: 'Léa', organisation: 'Asso' });
+    for (const c of [fac, jean, lea]) await c.start();
+    const id = async (c, kind, title, why) => (await must(c, { type: 'board_add', kind, title, why }, 'board')).items.find((i) => i.title === title).id;
+    const a = await id(fac, 'priority', 'Accès aux droits', 'Le non-recours');
+    const b = await id(jean, 'priority', "L'accès au droit");
+    const c2 = await id(lea, 'practice', 'Accès au droit');
+    const e = await id(jean, 'strength', 'Emploi des jeunes');
+    const f = await id(lea, 'priority', '=Insertion des jeunes');
+    await id(fac, 'strength', 'Mobilité');
+    await must(fac, { type: 'board_group', items: [a, b, c2] }, 'board');
+    await must(fac, { type: 'board_group', items: [e, f] }, 'board');
+    const exp = async (q) => {
+      const r = await s.http('GET', `/api/workshops/${w.id}/export?${q}`, { headers: bearer(w.facilitator_key), timeoutMs: 10000 });
+      assert.equal(r.status, 200, `${q}: ${r.text.slice(0, 200)}`);
+      return r.text;
+    };
+    const md = await exp('format=md&lang=fr');
+    assert.match(md, /## Tableau des priorités/);
+    assert.match(md, /### Par organisation/);
+    assert.match(md, /- Priorité\u202f: Accès aux droits — Le non-recours/);
+    assert.match(md, /### Commun à toutes les organisations\n+- Accès aux droits \(Ville\) · L'accès au droit \(Banque\) · Accès au droit \(Asso\) — toutes les organisations/);
+    assert.match(md, /### Partagé par certaines organisations\n+- Emploi des jeunes \(Banque\) · =Insertion des jeunes \(Asso\)/);
+    assert.match(md, /### Propre à une organisation\n+- Mobilité \(Ville\)/);
+    const en = await exp('format=md&lang=en');
+    assert.match(en, /## Priorities board/);
+    assert.match(en, /### Common to all organisations\n+- Accès aux droits \(Ville\)/);
+    assert.match(en, /- Strength: Mobilité/);
+    assert.match(await exp('format=html&lang=fr'), /Tableau des priorités/);
+    const tables = csvTables(await exp('format=csv&lang=fr'));
+    const board = tables.find((t) => t[0] && t[0][0] === 'Organisation' && t[0][2] === 'Intitulé');
+    assert.ok(board, 'a table for the board');
+    assert.deepEqual(board[0], ['Organisation', 'Type', 'Intitulé', 'Pourquoi', 'Colonne', 'Groupe']);
+    assert.deepEqual(board.slice(1).map((r) => [r[0], r[2], r[4], r[5]]), [
+      ['Ville', 'Accès aux droits', 'Commun à toutes les organisations', '1'],
+      ['Ville', 'Mobilité', 'Propre à une organisation', ''],
+      ['Banque', "L'accès au droit", 'Commun à toutes les organisations', '1'],
+      ['Banque', 'Emploi des jeunes', 'Partagé par certaines organisations', '2'],
+      ['Asso', 'Accès au droit', 'Commun à toutes les organisations', '1'],
+      ['Asso', "'=Insertion des jeunes", 'Partagé par certaines organisations', '2'],
+    ]);
+    const enTables = csvTables(await exp('format=csv&lang=en'));
+    assert.ok(enTables.some((t) => t[0] && t[0].join(';') === 'Organisation;Kind;Title;Why;Column;Group'));
+    const json = JSON.parse(await exp('format=json'));
+    assert.equal(json.board.items.length, 6);
+    assert.deepEqual(json.board.columns.common.map((x) => x.organisations), [['Ville', 'Banque', 'Asso']]);
+    assert.deepEqual(json.board.columns.shared.map((x) => x.items.sort()), [[e, f].sort()]);
+    assert.equal(json.board.columns.unique.length, 1);
+    assert.ok(json.events.some((ev) => ev.type === 'board_grouped'));
   });
 });

@@ -220,3 +220,40 @@ size_t board_clusters(const board *b, const board_viewer *v, board_cluster *out)
     }
     return n;
 }
+
+void board_write_columns(sbuf *sb, const board *b, const board_viewer *v) {
+    static board_cluster clusters[BOARD_ITEMS_MAX]; /* one thread; too big for the stack */
+    static const char *const names[] = {"common", "shared", "unique"};
+    size_t n = board_clusters(b, v, clusters);
+    sbuf_putc(sb, '{');
+    for (int cls = BOARD_COMMON; cls <= BOARD_UNIQUE; cls++) {
+        sbuf_puts(sb, cls ? ",\"" : "\"");
+        sbuf_puts(sb, names[cls]);
+        sbuf_puts(sb, "\":[");
+        bool first = true;
+        for (size_t c = 0; c < n; c++) {
+            if (clusters[c].cls != (board_class)cls) continue;
+            sbuf_puts(sb, first ? "{\"organisations\":[" : ",{\"organisations\":[");
+            first = false;
+            bool f2 = true;
+            for (size_t i = clusters[c].first; i < b->nitems; i++) /* each organisation once */
+                if (board_may_see(b, &b->items[i], v) && board_in_cluster(b, &clusters[c], i) &&
+                    !org_seen_before(b, v, i, clusters[c].first, &clusters[c])) {
+                    if (!f2) sbuf_putc(sb, ',');
+                    f2 = false;
+                    sbuf_put_jstrz(sb, b->items[i].org);
+                }
+            sbuf_puts(sb, "],\"items\":[");
+            f2 = true;
+            for (size_t i = clusters[c].first; i < b->nitems; i++)
+                if (board_may_see(b, &b->items[i], v) && board_in_cluster(b, &clusters[c], i)) {
+                    if (!f2) sbuf_putc(sb, ',');
+                    f2 = false;
+                    sbuf_put_jstrz(sb, b->items[i].id);
+                }
+            sbuf_puts(sb, "]}");
+        }
+        sbuf_putc(sb, ']');
+    }
+    sbuf_putc(sb, '}');
+}

@@ -56,5 +56,7 @@ size_t board_org_count(const board *b, const board_viewer *v);
  * board_in_cluster(b, &out[c], i). */
 size_t board_clusters(const board *b, const board_viewer *v, board_cluster *out);
 bool board_in_cluster(const board *b, const board_cluster *c, size_t i);
+/* {"common":[{"organisations":[…],"items":[ID,…]},…],"shared":[…],"unique":[…]}: the columns v sees. */
+void board_write_columns(sbuf *sb, const board *b, const board_viewer *v);
 
 #endif

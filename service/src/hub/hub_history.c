@@ -14,6 +14,7 @@
 #include "core/export.h"
 #include "core/hist.h"
 #include "core/ot_json.h"
+#include "core/board_match.h"
 #include "hub/hub_internal.h"
 
 #define PAGE_DEFAULT 1000
@@ -63,6 +64,7 @@ typedef struct query {
     char cursor[HIST_ID_MAX];   /* the event scan goes on after this id */
     int64_t last_edit;          /* time of the last edit seen (ms), 0 if none */
     hist_state st;              /* presence and polls */
+    bool saw_board;             /* the JSON log: a board event was written (the board follows the events) */
     /* export */
     export_format format;
     export_lang lang;
@@ -578,9 +580,25 @@ static void got_log(redisReply *reply, void *priv) {
         if (q->wrote_event) sbuf_putc(b, ',');
         if (hist_write_event(b, &e, HIST_FACILITATOR)) q->wrote_event = true;
         else b->len = mark;
+        if (board_is_event(e.type)) {
+            board_fold(&q->st.board, e.type, e.board, e.by, e.t);
+            q->saw_board = true;
+        }
     }
     if (next_page(q, reply, got_log, q->k_events, "+")) return;
-    sbuf_puts(b, "]}");
+    /* The board at the end, whole, with its columns (protocol/board.md),
+     * when the workshop used it. */
+    const board_viewer all = {.all = true};
+    sbuf_putc(b, ']');
+    if (q->saw_board) {
+        sbuf_puts(b, ",\"board\":");
+        board_write(b, &q->st.board, &all);
+        b->len--; /* its closing brace: the columns go in it */
+        sbuf_puts(b, ",\"columns\":");
+        board_write_columns(b, &q->st.board, &all);
+        sbuf_putc(b, '}');
+    }
+    sbuf_putc(b, '}');
     if (!sbuf_ok(b)) {
         fail(q, 500, PROTO_EINTERNAL, "out of memory");
         return;
