@@ -153,6 +153,11 @@ describe('the priorities board', { timeout: 120000 }, () => {
     const pub2 = await fetchAllHistory(s2.port, w.id);
     assert.ok(pub2.events.some((e) => e.type === 'board_grouped'));
     assert.ok(!pub2.events.some((e) => e.type === 'board_added'), 'the items added while hidden stay out of the public history');
+    // ... but the reveal's event carries the whole board then, so a public replay shows it from there.
+    const revealed = pub2.events.find((e) => e.type === 'board_revealed');
+    assert.equal(revealed.board.snapshot.items.length, 6);
+    assert.ok(revealed.board.snapshot.items.every((i) => i.item && i.org && i.title && Number.isInteger(i.at)));
+    assert.deepEqual(revealed.board.snapshot.groups, {});
 
     // A process that loads the workshop afresh has the same board.
     const late = h.client({ server: s2, workshop: w.id, name: 'Zoé', organisation: 'Asso' });

@@ -280,6 +280,21 @@ START_TEST(test_history_folds) {
     board_fold(&b, "board_deleted", "{\"item\":\"b1\",\"org\":\"Banque\",\"title\":\"Droits\",\"groups\":{\"g1\":[]}}", "pF", 5);
     ck_assert_uint_eq(b.nitems, 1);
     ck_assert_str_eq(b.items[0].group, "");
+    /* A reveal's snapshot brings what the public history left out. */
+    board pub;
+    board_init(&pub);
+    board_fold(&pub, "board_revealed",
+               "{\"settings\":{\"visibility\":\"revealed\",\"revealed\":true,\"grouping\":\"facilitator\"},"
+               "\"snapshot\":{\"items\":[{\"item\":\"z2\",\"org\":\"Asso\",\"kind\":\"strength\",\"title\":\"Z\","
+               "\"why\":\"\",\"by\":\"pZ\",\"at\":20},{\"item\":\"z1\",\"org\":\"Ville\",\"kind\":\"practice\","
+               "\"title\":\"Y\",\"why\":\"W\",\"by\":\"pY\",\"at\":10}],\"groups\":{\"g\":[\"z1\",\"z2\"]}}}", "pF", 30);
+    ck_assert_uint_eq(pub.nitems, 2);
+    ck_assert_str_eq(pub.items[0].id, "z1"); /* in order of creation */
+    ck_assert_str_eq(pub.items[0].why, "W");
+    ck_assert_int_eq(pub.items[1].kind, BOARD_STRENGTH);
+    ck_assert_str_eq(pub.items[1].group, "g");
+    ck_assert(pub.settings.revealed);
+    board_free(&pub);
     board_fold(&b, "board_added", "not json", "pA", 6);
     board_fold(&b, "poll_opened", "{\"item\":\"zz\"}", "pA", 6);
     ck_assert_uint_eq(b.nitems, 1);

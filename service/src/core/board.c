@@ -452,6 +452,28 @@ static void fold_item(board *b, const char *type, const cJSON *o, const char *by
     if (why && !set_text(&b->items[i].why, why)) b->oom = true;
 }
 
+/* A reveal's "snapshot": {"items":[{item, org, kind, title, why, by, at}],
+ * "groups":{…}}: items not known yet are added (the public history left
+ * out the events written while the board was hidden), every text set. */
+static void fold_snapshot(board *b, const cJSON *snap) {
+    const cJSON *it;
+    cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(snap, "items")) {
+        int64_t at = 0;
+        proto_json_int(cJSON_GetObjectItemCaseSensitive(it, "at"), 0, PROTO_SAFE_INT_MAX, &at);
+        const char *by = str_field(it, "by");
+        if (board_find(b, str_field(it, "item")) < 0) {
+            board_kind k = BOARD_PRIORITY;
+            board_kind_parse(str_field(it, "kind"), &k);
+            if (board_valid_id(str_field(it, "item")) && str_field(it, "org") &&
+                !item_add(b, str_field(it, "item"), str_field(it, "org"), k, by && strlen(by) <= BOARD_PID_MAX ? by : "", at))
+                b->oom = true;
+        }
+        fold_item(b, "board_edited", it, NULL, 0);
+    }
+    fold_groups(b, cJSON_GetObjectItemCaseSensitive(snap, "groups"));
+    qsort(b->items, b->nitems, sizeof *b->items, by_creation);
+}
+
 void board_fold(board *b, const char *type, const char *data, const char *by, int64_t t) {
     if (!board_is_event(type) || !data) return;
     cJSON *o = cJSON_Parse(data);
@@ -461,5 +483,7 @@ void board_fold(board *b, const char *type, const char *data, const char *by, in
     if (cJSON_IsObject(settings)) settings_from(&b->settings, settings, &why);
     if (cJSON_GetObjectItemCaseSensitive(o, "item")) fold_item(b, type, o, by, t);
     fold_groups(b, cJSON_GetObjectItemCaseSensitive(o, "groups"));
+    if (cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(o, "snapshot")))
+        fold_snapshot(b, cJSON_GetObjectItemCaseSensitive(o, "snapshot"));
     cJSON_Delete(o);
 }

@@ -132,7 +132,9 @@
  *   board_deleted, board_grouped, board_ungrouped, board_settings, or
  *   board_revealed when the settings reveal the board, with by, name,
  *   `board` (data, the JSON the server wrote, plus "groups": the groups whose
- *   members changed, {"GID":[ID,…]}, [] for one dissolved) and `open` ("1"
+ *   members changed, {"GID":[ID,…]}, [] for one dissolved; board_revealed:
+ *   "snapshot", the whole board then, {"items":[{item, org, kind, title, why,
+ *   by, at}],"groups":{GID:[ID,…]}}) and `open` ("1"
  *   when other organisations see each list after it: the public history
  *   shows only those) -> the event's id; 0 if the workshop is gone.
  *   Publishes "ID board ORIGIN": the other processes read the board back.
@@ -527,13 +529,32 @@ const char store_functions_lua[] =
     "  if args[11] == '1' then redis.call('HSET', keys[2], args[7] .. ':why', args[10]) end\n"
     "  return 'board_edited'\n"
     "end\n"
+    "-- the whole board, for the event of its reveal: the public history then shows it\n"
+    "local function board_snapshot(keys)\n"
+    "  local all, texts, items, groups = redis.call('HGETALL', keys[2]), {}, {}, {}\n"
+    "  for i = 1, #all, 2 do texts[all[i]] = all[i + 1] end\n"
+    "  for i = 1, #all, 2 do\n"
+    "    if not string.find(all[i], ':', 1, true) then\n"
+    "      local r = cjson.decode(all[i + 1])\n"
+    "      items[#items + 1] = {item = all[i], org = r.org, kind = r.kind, by = r.by, at = r.at,\n"
+    "                           title = texts[all[i] .. ':title'] or '', why = texts[all[i] .. ':why'] or ''}\n"
+    "    end\n"
+    "  end\n"
+    "  local g = redis.call('HGETALL', keys[3])\n"
+    "  for i = 1, #g, 2 do\n"
+    "    local m = {}\n"
+    "    for id in string.gmatch(g[i + 1], '[^ ]+') do m[#m + 1] = id end\n"
+    "    groups[g[i]] = m\n"
+    "  end\n"
+    "  return '{\"items\":' .. (#items > 0 and cjson.encode(items) or '[]') .. ',\"groups\":' .. cjson.encode(groups) .. '}'\n"
+    "end\n"
     "local function board(keys, args)\n"
     "  if redis.call('EXISTS', keys[1]) == 0 then return 0 end\n"
     "  local changed = {}\n"
     "  local ev = board_change(keys, args, changed)\n"
     "  if tonumber(ev) then return ev end\n"
     "  local data, groups = args[6], board_groups_json(changed)\n"
-    "  if groups then data = string.sub(data, 1, -2) .. (data == '{}' and '' or ',') .. '\"groups\":' .. groups .. '}' end\n"
+    "  if groups then data = string.sub(data, 1, -2) .. (data == '{}' and '' or ',') .. '\"groups\":' .. groups .. '}' end\n"    "  if ev == 'board_revealed' then data = string.sub(data, 1, -2) .. ',\"snapshot\":' .. board_snapshot(keys) .. '}' end\n"
     "  local open = (ev == 'board_settings' or ev == 'board_revealed' or\n"
     "                board_settings_open(redis.call('HGET', keys[1], 'board'))) and '1' or '0'\n"
     "  local id = mark(keys[4], keys[5], {'type', ev, 'by', args[3], 'name', args[4], 'board', data, 'open', open,\n"
