@@ -111,4 +111,27 @@ test('three organisations, the reveal, a suggestion accepted, a drag, the column
   await jean.locator('#board-title', { hasText: 'Priorities board' }).waitFor();
   await jean.locator('#board').screenshot({ path: artifact('board-en.png') });
   noProblems(fac, jean, lea);
+
+  // The replay: the board as it stood, from the public history (no key): at the end,
+  // the same columns; at its start, no board; the reveal's moment said in words.
+  const replay = await env.page(t);
+  await replay.goto(`${env.server.url}/#/w/${w.id}/replay`);
+  await replay.locator('#replay-board:not([hidden])').waitFor();
+  await until(async () => JSON.stringify(await replayColumns(replay)) === JSON.stringify(expected), { message: 'the replay shows the final board' });
+  await replay.locator('#replay-slider').focus();
+  await replay.keyboard.press('Home');
+  await until(async () => replay.locator('#replay-board').isHidden(), { message: 'no board at the start' });
+  await replay.locator('#replay-board').evaluate((el) => el.scrollIntoView());
+  await replay.screenshot({ path: artifact('board-replay-start.png') });
+  await replay.keyboard.press('End');
+  await replay.locator('#replay-board:not([hidden])').waitFor();
+  await replay.locator('#replay-board').screenshot({ path: artifact('board-replay.png') });
+  await axe(replay, 'the replay with the board');
 });
+
+/** The titles in each column of the replay's board. */
+function replayColumns(page) {
+  return page.evaluate(() => Object.fromEntries(['common', 'shared', 'unique'].map((c) => [c,
+    [...document.querySelectorAll(`#replay-board-col-${c} .board-cluster`)].map((el) =>
+      [...el.querySelectorAll('.board-item-title')].map((t) => t.textContent).sort().join(' + ')).sort()])));
+}

@@ -42,3 +42,22 @@ test('the store: the whole board from each message, rights by role', () => {
   assert.deepEqual(sent, [{ type: 'board_group', id: 'r1', items: ['b', 'a'] }, { type: 'board_edit', id: 'r1', item: 'a1', why: 'Parce que' }]);
   assert.equal(changes, 3);
 });
+
+test('the replay folds the board from the history: items, edits, groups, a reveal\'s snapshot', async () => {
+  const { foldBoard, NO_BOARD } = await import('../src/state/board.js');
+  const ev = (type, board, extra = {}) => ({ type, board, by: 'p', name: 'Awa', t: 10, ...extra });
+  let b = foldBoard(NO_BOARD, ev('board_added', { item: 'a', org: 'Ville', kind: 'strength', title: 'A', why: '' }, { t: 1 }));
+  b = foldBoard(b, ev('board_edited', { item: 'a', org: 'Ville', why: 'Parce que' }));
+  assert.deepEqual(b.items.map((i) => [i.id, i.kind, i.title, i.why]), [['a', 'strength', 'A', 'Parce que']]);
+  assert.equal(foldBoard(b, { type: 'poll_opened' }), b, 'not the board\'s: the same object');
+  // The public history left out b and c (written while hidden): the reveal brings them.
+  b = foldBoard(b, ev('board_revealed', { settings: { visibility: 'revealed', revealed: true, grouping: 'facilitator' },
+    snapshot: { items: [{ item: 'c', org: 'Asso', kind: 'priority', title: 'C', why: '', at: 3 }, { item: 'b', org: 'Banque', kind: 'priority', title: 'B', why: '', at: 2 }],
+      groups: { g: ['a', 'b'] } } }));
+  assert.deepEqual(b.items.map((i) => i.id), ['a', 'b', 'c']);
+  assert.deepEqual(b.groups, [{ id: 'g', items: ['a', 'b'] }]);
+  assert.equal(b.settings.revealed, true);
+  b = foldBoard(b, ev('board_deleted', { item: 'b', org: 'Banque', title: 'B', groups: { g: [] } }));
+  assert.deepEqual(b.groups, []);
+  assert.deepEqual(b.items.map((i) => [i.id, i.group]), [['a', undefined], ['c', undefined]]);
+});

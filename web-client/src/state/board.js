@@ -54,6 +54,62 @@ export function statementLine(cluster) {
   return titles.join(' / ');
 }
 
+/** The board before anything happened on it (the replay's start). */
+export const NO_BOARD = Object.freeze({ settings: Object.freeze({ ...EMPTY.settings }), items: Object.freeze([]), groups: Object.freeze([]) });
+
+const isId = (v) => typeof v === 'string' && v.length > 0;
+
+/** groups {GID: [ID, …]}: each group named has these members now (none: dissolved). */
+function applyGroups(items, groups) {
+  for (const [gid, members] of Object.entries(groups)) {
+    if (!Array.isArray(members)) continue;
+    for (let i = 0; i < items.length; i++) if (items[i].group === gid) items[i] = { ...items[i], group: undefined };
+    for (const id of members) {
+      const at = items.findIndex((it) => it.id === id);
+      if (at >= 0) items[at] = { ...items[at], group: gid };
+    }
+  }
+}
+
+/** An item's texts from an event's data (those it has). */
+const texts = (d) => ({ ...(typeof d.title === 'string' ? { title: d.title } : {}), ...(typeof d.why === 'string' ? { why: d.why } : {}) });
+
+/**
+ * The board after a history event (protocol/history.md, board events), from
+ * the board before it: the replay's. Never mutates `prev`; an event that is
+ * not the board's returns `prev` itself. The public history leaves out what
+ * was written while the board was hidden; the reveal's `snapshot` brings it.
+ */
+export function foldBoard(prev, ev) {
+  const d = ev && typeof ev.type === 'string' && ev.type.startsWith('board_') ? ev.board : null;
+  if (!d || typeof d !== 'object') return prev;
+  const items = prev.items.slice();
+  const settings = d.settings && typeof d.settings === 'object' ? { ...prev.settings, ...d.settings } : prev.settings;
+  if (isId(d.item)) {
+    const at = items.findIndex((it) => it.id === d.item);
+    if (ev.type === 'board_added' && at < 0) {
+      items.push({ id: d.item, org: String(d.org ?? ''), kind: BOARD_KINDS.includes(d.kind) ? d.kind : 'priority', title: '', why: '', by: ev.by ?? '', at: ev.t ?? 0, ...texts(d) });
+    } else if (ev.type === 'board_deleted') {
+      if (at >= 0) items.splice(at, 1);
+    } else if (at >= 0) {
+      items[at] = { ...items[at], ...texts(d) };
+    }
+  }
+  for (const x of Array.isArray(d.snapshot?.items) ? d.snapshot.items : []) {
+    if (!x || !isId(x.item)) continue;
+    const at = items.findIndex((it) => it.id === x.item);
+    const item = { id: x.item, org: String(x.org ?? ''), kind: BOARD_KINDS.includes(x.kind) ? x.kind : 'priority', by: x.by ?? '', at: Number(x.at) || 0, title: '', why: '', ...texts(x) };
+    if (at < 0) items.push(item);
+    else items[at] = { ...items[at], ...texts(x) };
+  }
+  if (d.snapshot?.groups && typeof d.snapshot.groups === 'object') applyGroups(items, d.snapshot.groups);
+  if (d.groups && typeof d.groups === 'object') applyGroups(items, d.groups);
+  items.sort((a, b) => a.at - b.at || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const groups = new Map();
+  for (const it of items) if (it.group) groups.set(it.group, [...(groups.get(it.group) || []), it.id]);
+  return { settings, items, groups: [...groups].filter(([, ids]) => ids.length >= 2).map(([id, ids]) => ({ id, items: ids })) };
+}
+
 export class BoardStore extends Emitter {
   /** request(make) -> Promise<{ok, reply} | {error}> (state/requests.js). */
   constructor({ request }) {

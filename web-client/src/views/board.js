@@ -251,23 +251,16 @@ export class BoardView {
 
   _renderColumns() {
     const { board, i18n } = this;
-    const { orgs, clusters } = classify(board.board);
-    const cols = COLUMNS.map(([cls, titleKey, hintKey]) => {
-      const mine = clusters.filter((c) => c.cls === cls);
-      const id = `board-col-${cls}`;
-      return h('section', { class: ['board-col', `board-col-${cls}`], id, 'aria-labelledby': `${id}-title` },
-        h('h3', { class: 'board-subtitle', id: `${id}-title`, text: i18n.t(titleKey, { count: mine.length }) }),
-        h('p', { class: 'field-hint', text: i18n.t(hintKey) }),
-        mine.length ? h('ul', { class: 'board-clusters' }, mine.map((c) => this._cluster(c, orgs))) : h('p', { class: 'board-empty', text: i18n.t('board.colEmpty') }));
-    });
     const hidden = !board.open && !board.facilitator ? h('p', { class: 'notice board-hidden', id: 'board-hidden-note', text: i18n.t('board.hiddenNote') }) : null;
-    rebuild(this.columns, [hidden, ...cols]);
+    rebuild(this.columns, [hidden, ...boardColumns(board.board, i18n, {
+      idPrefix: 'board', item: (it, c) => this._item(it, c), actions: (c) => this._actions(c),
+    })]);
   }
 
-  _cluster(c, orgs) {
+  /** What can be done with a group or a lone item: a statement line, a poll, undo the group. */
+  _actions(c) {
     const { board, i18n } = this;
     const key = c.group || c.items[0].id;
-    const orgsText = c.cls === 'common' ? i18n.t('board.allOrgs', { count: orgs.length }) : c.orgs.join(', ');
     const actions = [];
     if (board.mayWrite || board.facilitator) {
       const toStatement = h('button', { type: 'button', class: 'secondary', data: { key: `line-${key}` }, text: i18n.t('board.toStatement') });
@@ -290,24 +283,12 @@ export class BoardView {
       ungroup.addEventListener('click', () => this._act(board.ungroup({ group: c.group }), 'board.announceUngrouped'));
       actions.push(ungroup);
     }
-    return h('li', { class: ['board-cluster', c.group ? 'is-group' : null], data: { cluster: key } },
-      h('p', { class: 'board-cluster-orgs', text: orgsText }),
-      h('ul', { class: 'board-items' }, c.items.map((it) => this._item(it, c))),
-      actions.length ? h('div', { class: 'board-cluster-actions' }, actions) : null);
+    return actions;
   }
 
   _item(it, c) {
     const { board, i18n } = this;
-    const color = orgColor(it.org);
-    const sw = h('span', { class: 'swatch', 'aria-hidden': 'true' });
-    sw.style.backgroundColor = color;
-    const li = h('li', { class: 'board-item', id: `board-item-${it.id}`, data: { item: it.id } },
-      h('span', { class: 'board-item-head' }, sw, h('span', { class: 'board-item-org', text: it.org }),
-        h('span', { class: 'board-kind', text: i18n.t(KIND_KEYS[it.kind]) })),
-      h('span', { class: 'board-item-title', id: `board-item-${it.id}-title`, text: it.title }),
-      it.why ? h('span', { class: 'board-item-why', text: it.why }) : null);
-    li.style.borderInlineStartColor = color;
-    li.style.backgroundColor = tint(color, 0.06);
+    const li = itemEl(it, i18n, 'board');
     if (!board.mayGroup) return li;
     // Drag one item onto another; "Group with…" does the same from the keyboard.
     li.draggable = true;
@@ -390,4 +371,45 @@ export class BoardView {
     this.error.hidden = false;
     return res;
   }
+}
+
+// ---- the columns, live or in the replay ------------------------------------------
+
+/** An item on a card: its organisation (colour and name), kind, title and why. */
+function itemEl(it, i18n, idPrefix) {
+  const color = orgColor(it.org);
+  const sw = h('span', { class: 'swatch', 'aria-hidden': 'true' });
+  sw.style.backgroundColor = color;
+  const li = h('li', { class: 'board-item', id: `${idPrefix}-item-${it.id}`, data: { item: it.id } },
+    h('span', { class: 'board-item-head' }, sw, h('span', { class: 'board-item-org', text: it.org }),
+      h('span', { class: 'board-kind', text: i18n.t(KIND_KEYS[it.kind] || KIND_KEYS.priority) })),
+    h('span', { class: 'board-item-title', id: `${idPrefix}-item-${it.id}-title`, text: it.title }),
+    it.why ? h('span', { class: 'board-item-why', text: it.why }) : null);
+  li.style.borderInlineStartColor = color;
+  li.style.backgroundColor = tint(color, 0.06);
+  return li;
+}
+
+/**
+ * The three columns of a board (common to all, shared by some, unique to
+ * one) as sections; item(it, cluster) and actions(cluster) make the live
+ * page's controls (none in the replay).
+ */
+export function boardColumns(board, i18n, { idPrefix, item = (it) => itemEl(it, i18n, idPrefix), actions = () => [] }) {
+  const { orgs, clusters } = classify(board);
+  return COLUMNS.map(([cls, titleKey, hintKey]) => {
+    const mine = clusters.filter((c) => c.cls === cls);
+    const id = `${idPrefix}-col-${cls}`;
+    const cards = mine.map((c) => {
+      const acts = actions(c);
+      return h('li', { class: ['board-cluster', c.group ? 'is-group' : null], data: { cluster: c.group || c.items[0].id } },
+        h('p', { class: 'board-cluster-orgs', text: c.cls === 'common' ? i18n.t('board.allOrgs', { count: orgs.length }) : c.orgs.join(', ') }),
+        h('ul', { class: 'board-items' }, c.items.map((it) => item(it, c))),
+        acts.length ? h('div', { class: 'board-cluster-actions' }, acts) : null);
+    });
+    return h('section', { class: ['board-col', `board-col-${cls}`], id, 'aria-labelledby': `${id}-title` },
+      h('h3', { class: 'board-subtitle', id: `${id}-title`, text: i18n.t(titleKey, { count: mine.length }) }),
+      h('p', { class: 'field-hint', text: i18n.t(hintKey) }),
+      cards.length ? h('ul', { class: 'board-clusters' }, cards) : h('p', { class: 'board-empty', text: i18n.t('board.colEmpty') }));
+  });
 }
