@@ -58,5 +58,22 @@ for (const locale of ['fr-FR', 'en-GB']) {
     await fac.locator('.rcaret-label').first().waitFor();
     await audit(fac, 'workshop (facilitator, links open, colours on)');
     await audit(guest, 'workshop (tablet)');
+
+    // Issue 16, the priorities board: items of two organisations, the edit
+    // form open, the facilitator's suggestion and "Group with…" menu, a group.
+    await guest.locator('#board-add-title').fill('Accès aux droits');
+    await guest.locator('#board-add-why').fill('Le non-recours');
+    await guest.locator('#board-add').click();
+    await fac.locator('#board-add-title').fill("L'accès au droit");
+    await fac.locator('#board-add').click();
+    await guest.locator('.board-own-item [data-key^="edit-"]').click();
+    await audit(guest, 'board (participant, hidden, an item being edited)');
+    await fac.locator('.board-suggestion').waitFor();
+    await fac.locator('#board-columns [data-key^="with-"]').first().click();
+    await audit(fac, 'board (facilitator, a suggestion, the group-with menu open)');
+    await fac.locator('.board-accept').click();
+    await fac.locator('#board-reveal').click();
+    await guest.locator('#board-col-common .board-cluster').waitFor();
+    await audit(guest, 'board (revealed, a group common to all)');
   });
 }

@@ -25,10 +25,12 @@ export class BoardView {
   /**
    * board: the BoardStore; insertLine(text) -> boolean (the statement, as
    * this person's edit); makePoll(initial) (facilitator: the poll form,
-   * pre-filled); announce(text).
+   * pre-filled); announce(text); ended() -> whether the workshop has ended
+   * (the lists are read-only then: the server refuses their changes).
    */
-  constructor({ board, i18n, announce, insertLine, makePoll }) {
+  constructor({ board, i18n, announce, insertLine, makePoll, ended = () => false }) {
     this.board = board;
+    this.ended = ended;
     this.i18n = i18n;
     this.announce = announce;
     this.insertLine = insertLine;
@@ -67,12 +69,17 @@ export class BoardView {
     const { board, i18n } = this;
     const s = board.settings;
     i18n.rebind(this.status, board.settings.visibility === 'live' ? 'board.statusLive' : s.revealed ? 'board.statusRevealed' : 'board.statusHidden');
-    this.addForm.hidden = !board.mayWrite;
-    if (board.mayWrite) i18n.rebind(this.addLegend, 'board.addLegend', { org: board.org });
+    this.addForm.hidden = !this.writes;
+    if (this.writes) i18n.rebind(this.addLegend, 'board.addLegend', { org: board.org });
     this._renderControls();
     this._renderOwn();
     this._renderSuggestions();
     this._renderColumns();
+  }
+
+  /** This person writes their organisation's list now (not an observer, the workshop not ended). */
+  get writes() {
+    return this.board.mayWrite && !this.ended();
   }
 
   // ---- facilitator's settings ------------------------------------------------
@@ -163,7 +170,7 @@ export class BoardView {
 
   _ownItem(it) {
     const { i18n, board } = this;
-    if (this.editing?.id === it.id) return this._editRow(it);
+    if (this.editing?.id === it.id && this.writes) return this._editRow(it);
     const edit = h('button', { type: 'button', class: 'link-button', data: { key: `edit-${it.id}` }, 'aria-describedby': `own-${it.id}-title`, text: i18n.t('board.edit') });
     edit.addEventListener('click', () => {
       this.editing = { id: it.id, title: it.title, why: it.why };
@@ -176,7 +183,7 @@ export class BoardView {
       h('span', { class: 'board-kind', text: i18n.t(KIND_KEYS[it.kind]) }),
       h('span', { class: 'board-item-title', id: `own-${it.id}-title`, text: it.title }),
       it.why ? h('span', { class: 'board-item-why', text: it.why }) : null,
-      h('span', { class: 'board-item-actions' }, edit, del));
+      this.writes ? h('span', { class: 'board-item-actions' }, edit, del) : null);
   }
 
   _editRow(it) {
@@ -262,7 +269,7 @@ export class BoardView {
     const { board, i18n } = this;
     const key = c.group || c.items[0].id;
     const actions = [];
-    if (board.mayWrite || board.facilitator) {
+    if ((board.mayWrite || board.facilitator) && !this.ended()) {
       const toStatement = h('button', { type: 'button', class: 'secondary', data: { key: `line-${key}` }, text: i18n.t('board.toStatement') });
       toStatement.addEventListener('click', () => {
         if (this.insertLine(statementLine(c))) this.announce(i18n.t('board.announceLine'));

@@ -93,6 +93,9 @@ export class WorkshopView {
     // On a tablet the polls sit below the statement: say when one is open
     // and take people there.
     const pollsJump = h('button', { type: 'button', class: 'secondary polls-jump', id: 'polls-jump', hidden: true });
+    // Issue 16: the priorities board is below everything on a phone: one step there.
+    const boardJump = h('button', { type: 'button', class: 'secondary', id: 'board-jump' });
+    i18n.bind(boardJump, 'board.jump');
     const replayLink = this.replayHref ? h('a', { class: 'button secondary', id: 'replay-link', href: this.replayHref, target: '_blank', rel: 'noopener' }) : null;
     if (replayLink) i18n.bind(replayLink, 'replay.link');
     // Facilitator: the presenter view (a window of its own, to share on a
@@ -108,7 +111,7 @@ export class WorkshopView {
     i18n.bind(this.endButton, 'end.button');
     this.endButton.addEventListener('click', () => this._askEnd(true));
     const header = h('header', { class: 'workshop-header' }, h('div', null, eyebrow, this.titleEl),
-      h('div', { class: 'header-tools' }, pollsJump, this.presentLink, replayLink, shareToggle, this.endButton));
+      h('div', { class: 'header-tools' }, pollsJump, boardJump, this.presentLink, replayLink, shareToggle, this.endButton));
     this.endConfirm = h('div', { class: 'confirm end-confirm', id: 'end-confirm', role: 'group', 'aria-labelledby': 'end-confirm-text', hidden: true });
     this.endedBanner = h('section', { class: 'ended-banner', id: 'ended-banner', 'aria-labelledby': 'ended-title', hidden: true });
     // Observers follow without taking part: said once, at the top.
@@ -178,8 +181,11 @@ export class WorkshopView {
       board: store.board, i18n, announce: this.announce,
       insertLine: (line) => store.insertLine(line, { atCaret: !!store.mySel }),
       makePoll: (initial) => this.polls.composeFrom(initial),
+      ended: () => store.ended,
     });
     this.parts.push(this.board);
+    this.offs.push(store.on('workshop', () => this.board.render()));
+    boardJump.addEventListener('click', () => this.board.focusHeading());
 
     // On a phone the polls are far below the statement: a banner at the
     // bottom of the screen takes people to an open poll they have not
