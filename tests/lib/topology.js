@@ -1,7 +1,7 @@
 'use strict';
 // The topology of README "No single point of failure", without Docker, for
 // tests and for a person at a terminal (scripts/topology.sh): a Redis
-// primary, a replica, 3 Sentinels, 2 or 3 atelier processes and haproxy
+// primary, a replica (or more), 3 Sentinels, 2 or 3 atelier processes and haproxy
 // (deploy/haproxy.cfg) in front, all from Debian packages, on loopback ports,
 // their files (configs, logs, data) in one directory.
 //
@@ -71,13 +71,13 @@ class SentinelProc extends TopologyRedis {
     return { host, port: Number(port) };
   }
 
-  // It knows the replica and the other Sentinels, and a failover can be authorised.
-  async ready(sentinels) {
+  // It knows the replicas and the other Sentinels, and a failover can be authorised.
+  async ready(sentinels, replicas) {
     try {
-      const replicas = await this.command('SENTINEL', 'REPLICAS', MASTER);
+      const known = await this.command('SENTINEL', 'REPLICAS', MASTER);
       const others = await this.command('SENTINEL', 'SENTINELS', MASTER);
       const quorum = await this.command('SENTINEL', 'CKQUORUM', MASTER);
-      return replicas.length >= 1 && others.length >= sentinels - 1 && /^OK/.test(quorum);
+      return known.length >= replicas && others.length >= sentinels - 1 && /^OK/.test(quorum);
     } catch { return false; }
   }
 }
@@ -141,7 +141,8 @@ class Topology {
   constructor(dir) {
     this.dir = dir;
     this.primary = null;       // TopologyRedis, the primary at start
-    this.replica = null;       // TopologyRedis, replicating it
+    this.replicas = [];        // TopologyRedis, replicating it
+    this.replica = null;       // the first of them
     this.sentinels = [];       // SentinelProc
     this.servers = [];         // ServerProc (or options.ServerClass), atelier1, atelier2...
     this.haproxy = null;       // HaproxyProc
@@ -153,10 +154,12 @@ class Topology {
   // the servers and of haproxy (the integration harness' have its API calls); webRoot: the
   // web client they serve; redis(topology): the URL they are given (default
   // the primary's); downAfterMs: Sentinel's down-after-milliseconds (default:
-  // deploy/sentinel.conf's, 1000); quorum: deploy/sentinel.conf's (2).
+  // deploy/sentinel.conf's, 1000); quorum: deploy/sentinel.conf's (2);
+  // replicas: how many (2 for `--replicas 1` to keep writing after a failover:
+  // README, "Replicas and failover").
   static async start({
     instances = 2, dir = null, atelierArgs = [], ServerClass = ServerProc, ProxyClass = HaproxyProc, webRoot,
-    redis = (t) => t.primaryUrl(), downAfterMs = null, sentinels = 3,
+    redis = (t) => t.primaryUrl(), downAfterMs = null, sentinels = 3, replicas = 1,
   } = {}) {
     if (instances < 1 || instances > 3) throw new Error('deploy/haproxy.cfg names 1 to 3 instances');
     const t = new Topology(dir ? path.resolve(dir) : makeTempDir('atelier-topology-'));
@@ -164,10 +167,14 @@ class Topology {
     try {
       t.primary = new TopologyRedis({ port: await freePort(), dir: path.join(t.dir, 'primary') });
       await t.primary.startProcess();
-      t.replica = new TopologyRedis({
-        port: await freePort(), dir: path.join(t.dir, 'replica'), args: ['--replicaof', HOST, String(t.primary.port)],
-      });
-      await t.replica.startProcess();
+      for (let i = 0; i < replicas; i++) {
+        const r = new TopologyRedis({
+          port: await freePort(), dir: path.join(t.dir, i ? `replica${i + 1}` : 'replica'), args: ['--replicaof', HOST, String(t.primary.port)],
+        });
+        t.replicas.push(r);
+        await r.startProcess();
+      }
+      t.replica = t.replicas[0];
       for (let i = 0; i < sentinels; i++) {
         const s = new SentinelProc({
           port: await freePort(), dir: path.join(t.dir, `sentinel${i + 1}`), primaryPort: t.primary.port, downAfterMs,
@@ -175,7 +182,7 @@ class Topology {
         t.sentinels.push(s);
         await s.startProcess();
       }
-      await waitUntil(() => t.replicaInSync(), 15000, 'the replica in sync with the primary', 100);
+      await waitUntil(() => t.replicaInSync(), 15000, 'the replicas in sync with the primary', 100);
       const redisUrl = redis(t);
       for (let i = 0; i < instances; i++) {
         const s = new ServerClass({
@@ -190,7 +197,7 @@ class Topology {
       });
       await t.haproxy.start();
       // Sentinels find each other through the primary (a hello every 2 s): last, as it takes longest.
-      await waitUntil(async () => (await Promise.all(t.sentinels.map((s) => s.ready(sentinels)))).every(Boolean),
+      await waitUntil(async () => (await Promise.all(t.sentinels.map((s) => s.ready(sentinels, replicas)))).every(Boolean),
         20000, 'every Sentinel to know the replica and the others', 200);
     } catch (e) {
       await t.stop().catch(() => {});
@@ -206,10 +213,13 @@ class Topology {
 
   async replicaInSync() {
     try {
-      const info = await this.replica.command('INFO', 'replication');
-      return /master_link_status:up/.test(info);
+      const infos = await Promise.all(this.replicas.map((r) => r.command('INFO', 'replication')));
+      return infos.every((info) => /master_link_status:up/.test(info));
     } catch { return false; }
   }
+
+  // Every Redis of the group, primary first: what a test looks the current primary up among.
+  get redises() { return [this.primary, ...this.replicas].filter(Boolean); }
 
   // The ports, for a person or a script (scripts/topology.sh prints them).
   describe() {
@@ -219,6 +229,7 @@ class Topology {
       stats: this.haproxy && this.haproxy.statsPort,
       primary: this.primary && this.primary.port,
       replica: this.replica && this.replica.port,
+      replicas: this.replicas.map((r) => r.port),
       sentinels: this.sentinels.map((s) => s.port),
       atelier: this.servers.map((s) => s.port),
       sentinel_url: this.sentinels.length ? this.sentinelUrl() : null,
@@ -233,7 +244,7 @@ class Topology {
       haproxy: pid(this.haproxy),
       atelier: this.servers.map(pid),
       sentinels: this.sentinels.map(pid),
-      replica: pid(this.replica),
+      replicas: this.replicas.map(pid),
       primary: pid(this.primary),
     };
   }
@@ -245,7 +256,7 @@ class Topology {
     if (this.haproxy) await this.haproxy.stop();
     for (const s of this.servers) await s.stop();
     for (const s of this.sentinels) await s.close();
-    if (this.replica) await this.replica.close();
+    for (const r of this.replicas) await r.close();
     if (this.primary) await this.primary.close();
   }
 }
