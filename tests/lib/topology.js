@@ -221,6 +221,28 @@ class Topology {
   // Every Redis of the group, primary first: what a test looks the current primary up among.
   get redises() { return [this.primary, ...this.replicas].filter(Boolean); }
 
+  // The primary once the group has settled: every running Sentinel names the
+  // same Redis (other than notPort), it says it is a primary, and every other
+  // running Redis replicates it with its link up. A failover may be followed
+  // by another (a new primary slow to answer for down-after-milliseconds on a
+  // busy machine): what the Sentinels end with is what counts.
+  async settledPrimary({ notPort = null, timeoutMs = 60000 } = {}) {
+    let last = '';
+    return waitUntil(async () => {
+      const live = this.sentinels.filter((s) => s.proc);
+      const named = await Promise.all(live.map((s) => s.primary().then((p) => p.port, () => null)));
+      last = `Sentinels name ${named.join(' ')}`;
+      if (!named[0] || !named.every((p) => p === named[0]) || named[0] === notPort) return null;
+      const primary = this.redises.find((r) => r.port === named[0] && r.proc);
+      const role = primary && await primary.command('ROLE').catch(() => null);
+      if (!role || role[0] !== 'master') return null;
+      const others = this.redises.filter((r) => r !== primary && r.proc);
+      const infos = await Promise.all(others.map((r) => r.command('INFO', 'replication').catch(() => '')));
+      last += `; replicas: ${infos.map((i) => (i.match(/master_port:\d+|master_link_status:\w+/g) || []).join(',')).join(' ')}`;
+      return infos.every((i) => i.includes(`master_port:${primary.port}\r`) && /master_link_status:up/.test(i)) ? primary : null;
+    }, timeoutMs, 'the Redis group to settle on a primary', 100).catch((e) => { e.message += ` (${last})`; throw e; });
+  }
+
   // The ports, for a person or a script (scripts/topology.sh prints them).
   describe() {
     return {
