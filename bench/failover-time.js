@@ -33,7 +33,7 @@ const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[Math.
 
 async function main() {
   const h = await Harness.startTopology({
-    replicas: 2, redis: (t) => t.sentinelUrl(), atelierArgs: ['--replicas', String(REPLICAS)],
+    replicas: 2, atelierArgs: ['--replicas', String(REPLICAS)],
   });
   const topo = h.topology;
   try {

@@ -11,7 +11,7 @@ import { setup, artifact, apiCreate, serverText, until } from './harness.js';
 import { join, connected, statement, typeAt, converged, count, noProblems } from './helpers.js';
 
 const { server, topology, open } = await setup({
-  topology: { replicas: 2, redis: (t) => t.sentinelUrl() },
+  topology: { replicas: 2 },
   serverArgs: ['--replicas', '1'],
 });
 

@@ -46,7 +46,7 @@ async function killPrimaryUnderLoad(h, load, ops) {
 describe('Redis primary killed under load, --replicas 1 with two replicas', { timeout: 300000 }, () => {
   let h;
   before(async () => {
-    h = await Harness.startTopology({ replicas: 2, redis: (t) => t.sentinelUrl(), atelierArgs: ['--replicas', '1'] });
+    h = await Harness.startTopology({ replicas: 2, atelierArgs: ['--replicas', '1'] });
   }, { timeout: 120000 });
   after(async () => { if (h) await h.close(); }, { timeout: 60000 });
 
@@ -83,7 +83,7 @@ describe('Redis primary killed under load, --replicas 1 with two replicas', { ti
 describe('Redis primary killed under load, --replicas 0', { timeout: 300000 }, () => {
   let h;
   before(async () => {
-    h = await Harness.startTopology({ redis: (t) => t.sentinelUrl() });
+    h = await Harness.startTopology();
   }, { timeout: 120000 });
   after(async () => { if (h) await h.close(); }, { timeout: 60000 });
 

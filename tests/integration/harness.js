@@ -1558,7 +1558,9 @@ class LoadRooms {
     for (const b of r.ballots.values()) expected[b]++;
     assert.equal(results.respondents, r.people.length);
     assert.deepEqual(results.counts, expected, 'the ballots counted are not the last ones confirmed');
+    const closed = newcomer.waitClose();
     newcomer.close();
+    await closed;
     return welcome;
   }
 }

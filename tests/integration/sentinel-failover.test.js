@@ -103,7 +103,7 @@ describe('Redis with Sentinel', { timeout: 300000 }, () => {
   }
 
   before(async () => {
-    h = await Harness.startTopology({ redis: (topo) => topo.sentinelUrl() });
+    h = await Harness.startTopology();
     for (const r of [h.topology.primary, h.topology.replica]) redis.set(r.port, r);
     sentinels = h.topology.sentinels;
   }, { timeout: 120000 });

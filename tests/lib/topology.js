@@ -9,10 +9,11 @@
 // it is registered there and killed when this process ends, also on a
 // failure or an interruption; stop() stops exactly what start() started.
 //
-// The atelier processes get redis:// to the primary, unless `redis` says
-// otherwise (a function of the topology: sentinelUrl() once the server
-// follows Sentinels), and --trust-proxy 127.0.0.1 (haproxy connects from
-// there: the per-address limits count the client it forwards).
+// The atelier processes get sentinel:// with the three Sentinels (as in
+// docker-compose.yml's `ha` profile), unless `redis` says otherwise (a
+// function of the topology: primaryUrl() for redis:// to the first primary),
+// and --trust-proxy 127.0.0.1 (haproxy connects from there: the per-address
+// limits count the client it forwards).
 
 const fs = require('node:fs');
 const path = require('node:path');
@@ -153,13 +154,13 @@ class Topology {
   // atelierArgs: more server arguments; ServerClass, ProxyClass: the classes of
   // the servers and of haproxy (the integration harness' have its API calls); webRoot: the
   // web client they serve; redis(topology): the URL they are given (default
-  // the primary's); downAfterMs: Sentinel's down-after-milliseconds (default:
+  // the Sentinels'); downAfterMs: Sentinel's down-after-milliseconds (default:
   // deploy/sentinel.conf's, 1000); quorum: deploy/sentinel.conf's (2);
   // replicas: how many (2 for `--replicas 1` to keep writing after a failover:
   // README, "Replicas and failover").
   static async start({
     instances = 2, dir = null, atelierArgs = [], ServerClass = ServerProc, ProxyClass = HaproxyProc, webRoot,
-    redis = (t) => t.primaryUrl(), downAfterMs = null, sentinels = 3, replicas = 1,
+    redis = (t) => t.sentinelUrl(), downAfterMs = null, sentinels = 3, replicas = 1,
   } = {}) {
     if (instances < 1 || instances > 3) throw new Error('deploy/haproxy.cfg names 1 to 3 instances');
     const t = new Topology(dir ? path.resolve(dir) : makeTempDir('atelier-topology-'));
