@@ -219,11 +219,18 @@ export class PollsView {
     return res;
   }
 
-  /** Facilitator: the new poll's form, open and pre-filled (from the board, issue 16). */
-  composeFrom(initial) {
+  /**
+   * Open the new-poll form filled in with {kind, question, choices} (a
+   * group of items of the priorities board, issue 16). False for anyone but
+   * a facilitator.
+   */
+  prefill({ kind = 'single', question = '', choices = [] } = {}) {
+    if (!this.facilitator) return false;
     if (!this.newOpen) this._setNewOpen(true);
-    this._compose(initial, null);
+    const rows = Array.isArray(choices) && choices.length ? choices.map(String) : ['', ''];
+    this._compose({ kind, question, choices: rows, max: null }, null);
     this.newPanel.scrollIntoView?.({ block: 'nearest' });
+    return true;
   }
 
   _compose(initial, hintKey) {

@@ -180,7 +180,7 @@ export class WorkshopView {
     this.board = new BoardView({
       board: store.board, i18n, announce: this.announce,
       insertLine: (line) => store.insertLine(line, { atCaret: !!store.mySel }),
-      makePoll: (initial) => this.polls.composeFrom(initial),
+      makePoll: (initial) => this.polls.prefill(initial),
       ended: () => store.ended,
     });
     this.parts.push(this.board);
