@@ -232,5 +232,8 @@ describe('the priorities board', { timeout: 120000 }, () => {
     assert.deepEqual(json.board.columns.shared.map((x) => x.items.sort()), [[e, f].sort()]);
     assert.equal(json.board.columns.unique.length, 1);
     assert.ok(json.events.some((ev) => ev.type === 'board_grouped'));
+    // Deleting the workshop takes the board's keys with it.
+    assert.equal((await s.http('DELETE', `/api/workshops/${w.id}`, { headers: bearer(w.facilitator_key) })).status, 204);
+    assert.deepEqual(await h.redis.command('KEYS', `atelier:{w:${w.id}}:*`), []);
   });
 });
