@@ -65,6 +65,7 @@ static bool read_reply(const hub_room *r, const redisReply *reply, board *b) {
 typedef struct board_read {
     hub_room *room;
     uint64_t conn;                      /* the requester (0: none) */
+    proto_type type;                    /* its request */
     char idjson[PROTO_IDJSON_MAX + 1];  /* its request id */
 } board_read;
 
@@ -79,7 +80,7 @@ static void reread_done(redisReply *reply, void *priv) {
         tell(r, rd->conn, rd->idjson);
     } else {
         board_free(&b);
-        if (rd->conn) hub_send_error(r->hub, rd->conn, PROTO_EUNAVAILABLE, HUB_UNAVAILABLE_CHANGE, PROTO_NONE, rd->idjson);
+        if (rd->conn) hub_send_error(r->hub, rd->conn, PROTO_EUNAVAILABLE, HUB_UNAVAILABLE_CHANGE, rd->type, rd->idjson);
     }
     free(rd);
     hub_room_unref(r);
@@ -89,17 +90,23 @@ static bool read_cmd(hub_room *r, store_reply_fn fn, void *priv) {
     return hub_room_cmd(r, fn, priv, "FCALL atelier_board_read 3 %s %s %s", r->k_meta, r->k_board, r->k_groups);
 }
 
-/* Read the board back, then tell everyone (conn: with its request id). */
-static void reread(hub_room *r, uint64_t conn, const char *idjson) {
+/* Read the board back, then tell everyone (conn: with its request id; it
+ * hears `unavailable` when the read cannot go: its change is stored, the
+ * next board it gets shows it). */
+static void reread(hub_room *r, uint64_t conn, proto_type type, const char *idjson) {
     board_read *rd = calloc(1, sizeof *rd);
-    if (!rd) return;
-    rd->room = r;
-    rd->conn = conn;
-    snprintf(rd->idjson, sizeof rd->idjson, "%s", idjson ? idjson : "");
-    if (!read_cmd(r, reread_done, rd)) free(rd);
+    if (rd) {
+        rd->room = r;
+        rd->conn = conn;
+        rd->type = type;
+        snprintf(rd->idjson, sizeof rd->idjson, "%s", idjson ? idjson : "");
+        if (read_cmd(r, reread_done, rd)) return;
+        free(rd);
+    }
+    if (conn) hub_send_error(r->hub, conn, PROTO_EUNAVAILABLE, HUB_UNAVAILABLE_CHANGE, type, idjson);
 }
 
-void hub_board_reread(hub_room *r) { reread(r, 0, NULL); }
+void hub_board_reread(hub_room *r) { reread(r, 0, PROTO_NONE, NULL); }
 
 void hub_board_notified(hub_room *r, const char *origin) {
     if (strcmp(origin, r->hub->origin) != 0) hub_board_reread(r); /* ours: read back after the write already */
@@ -132,7 +139,7 @@ static void written(redisReply *reply, void *priv) {
     hub *h = r->hub;
     int64_t at;
     if (reply && reply->type == REDIS_REPLY_STRING && hist_valid_id(reply->str, &at)) {
-        reread(r, bw->conn, bw->idjson);
+        reread(r, bw->conn, bw->type, bw->idjson);
     } else if (!reply) {
         hub_send_error(h, bw->conn, PROTO_EUNAVAILABLE, HUB_UNAVAILABLE_CHANGE, bw->type, bw->idjson);
     } else if (reply->type == REDIS_REPLY_INTEGER) {
