@@ -172,6 +172,14 @@ describe('the priorities board', { timeout: 120000 }, () => {
     for (let i = 0; i < 30; i++) await must(c, { type: 'board_add', kind: 'priority', title: `Priorité ${i}` }, 'board');
     await refusedWith(c, { type: 'board_add', kind: 'priority', title: 'Une de trop' }, 'too_large');
     assert.equal((await h.redis.command('HKEYS', boardKey(w.id))).filter((k) => !k.includes(':')).length, 30);
+    // Made live while hidden: that opens the board too, with its snapshot for the public history.
+    const f0 = h.client({ server: s, workshop: w.id, name: 'Awa', organisation: 'Ville', key: w.facilitator_key });
+    await f0.start();
+    await must(f0, { type: 'board_settings', visibility: 'live' }, 'board');
+    const pub = await fetchAllHistory(s.port, w.id);
+    const opened = pub.events.find((e) => e.type === 'board_revealed');
+    assert.equal(opened.board.snapshot.items.length, 30);
+    assert.equal(opened.board.settings.visibility, 'live');
     const w2 = await s.createWorkshop({ title: 'Fin' });
     const f = h.client({ server: s, workshop: w2.id, name: 'Awa', organisation: 'Ville', key: w2.facilitator_key });
     await f.start();

@@ -235,6 +235,15 @@ START_TEST(test_requests_checked) {
     ck_assert_int_eq(check(&b, "{\"type\":\"board_add\",\"kind\":\"priority\",\"title\":\"Une de trop\"}", "Asso", false, &r, &why),
                      PROTO_ETOO_LARGE);
     ck_assert_uint_eq(board_count_org(&b, "Asso"), BOARD_ITEMS_PER_ORG);
+    /* ... and 200 on the board, whatever the organisation. */
+    for (int i = 0; b.nitems < BOARD_ITEMS_MAX; i++) {
+        char id[16], org[16];
+        snprintf(id, sizeof id, "w%d", i);
+        snprintf(org, sizeof org, "Org%d", i / 20);
+        add(&b, id, org, "X", 100 + i);
+    }
+    ck_assert_int_eq(check(&b, "{\"type\":\"board_add\",\"kind\":\"priority\",\"title\":\"Encore\"}", "Neuve", false, &r, &why),
+                     PROTO_ETOO_LARGE);
     board_free(&b);
 }
 END_TEST

@@ -130,7 +130,8 @@
  *   group); "settings" JSON (meta's `board`). An item named that is not there
  *   -> -1. Each adds an event in both streams: board_added, board_edited,
  *   board_deleted, board_grouped, board_ungrouped, board_settings, or
- *   board_revealed when the settings reveal the board, with by, name,
+ *   board_revealed when the settings open the board (revealed, or live)
+ *   while it was hidden, with by, name,
  *   `board` (data, the JSON the server wrote, plus "groups": the groups whose
  *   members changed, {"GID":[ID,…]}, [] for one dissolved; board_revealed:
  *   "snapshot", the whole board then, {"items":[{item, org, kind, title, why,
@@ -494,9 +495,9 @@ const char store_functions_lua[] =
     "  local action = args[1]\n"
     "  if action == 'add' then return board_add(keys, args) end\n"
     "  if action == 'settings' then\n"
-    "    local was = string.find(redis.call('HGET', keys[1], 'board') or '', '\"revealed\":true', 1, true)\n"
+    "    local was = board_settings_open(redis.call('HGET', keys[1], 'board'))\n"
     "    redis.call('HSET', keys[1], 'board', args[7])\n"
-    "    if not was and string.find(args[7], '\"revealed\":true', 1, true) then return 'board_revealed' end\n"
+    "    if not was and board_settings_open(args[7]) then return 'board_revealed' end\n"
     "    return 'board_settings'\n"
     "  end\n"
     "  if action == 'group' then\n"
