@@ -80,6 +80,7 @@ test('three organisations, the reveal, a suggestion accepted, a drag, the column
   await select.selectOption({ label: 'Banque Solidaire — Emploi des jeunes' });
   await fac.locator('[data-key^="with-go-"]').click();
   await until(async () => (await columns(jean)).common.length === 2, { message: 'three organisations now: common to all' });
+  await until(async () => fac.evaluate(() => document.activeElement?.dataset.key?.startsWith('out-')), { message: 'the focus stays with the item grouped' });
   // ... and out again.
   await fac.locator('.board-item', { hasText: 'Mobilité' }).locator('[data-key^="out-"]').click();
   for (const p of [fac, jean, lea]) await until(async () => JSON.stringify(await columns(p)) === JSON.stringify(expected), { message: 'ungrouped' });

@@ -239,7 +239,11 @@ export class BoardView {
     const items = sugs.map((ids, n) => {
       const textId = `board-sug-${n}-text`;
       const accept = h('button', { type: 'button', class: 'primary board-accept', data: { key: `accept-${ids.join('-')}` }, 'aria-describedby': textId, text: i18n.t('board.accept') });
-      accept.addEventListener('click', () => this._act(board.group(ids), 'board.announceGrouped'));
+      accept.addEventListener('click', async () => {
+        const res = await this._act(board.group(ids), 'board.announceGrouped');
+        // The suggestion is gone: the next one, else the board's heading, keeps the focus.
+        if (!res.error && !this.el.contains(document.activeElement)) (this.el.querySelector('.board-accept') || this.el.querySelector('#board-title'))?.focus();
+      });
       return h('li', { class: 'board-suggestion' },
         h('span', { class: 'board-sug-text', id: textId }, ids.map((id) => this._chip(board.item(id)))), accept);
     });
@@ -353,9 +357,11 @@ export class BoardView {
     const select = h('select', { id: `board-with-${it.id}-select`, data: { key: `with-select-${it.id}` } },
       others.map((o) => h('option', { value: o.id, text: `${o.org} — ${o.title}` })));
     const go = h('button', { type: 'button', class: 'primary', data: { key: `with-go-${it.id}` }, text: i18n.t('board.group') });
-    go.addEventListener('click', () => {
+    go.addEventListener('click', async () => {
       this.grouping = null;
-      this._act(board.group([select.value, it.id]), 'board.announceGrouped');
+      const res = await this._act(board.group([select.value, it.id]), 'board.announceGrouped');
+      // The menu is gone: the focus stays with the item, on its way out of the group.
+      if (!res.error) this.columns.querySelector(`[data-key="out-${it.id}"]`)?.focus();
     });
     return h('span', { class: 'board-with', id: `board-with-${it.id}`, role: 'group', 'aria-label': i18n.t('board.groupWithLabel', { title: it.title }) },
       h('label', { class: 'visually-hidden', for: select.id, text: i18n.t('board.groupWithLabel', { title: it.title }) }), select, go);
