@@ -85,6 +85,13 @@ test('three organisations, the reveal, a suggestion accepted, a drag, the column
   await fac.locator('.board-item', { hasText: 'Mobilité' }).locator('[data-key^="out-"]').click();
   for (const p of [fac, jean, lea]) await until(async () => JSON.stringify(await columns(p)) === JSON.stringify(expected), { message: 'ungrouped' });
 
+  // Jean edits his item's why: only that field is sent; everyone sees it.
+  await jean.locator('.board-own-item', { hasText: 'Emploi des jeunes' }).locator('[data-key^="edit-"]').click();
+  const why = jean.locator('input[id$="-why"][id^="board-edit-"]');
+  await why.fill('Un jeune sur quatre sans emploi');
+  await why.press('Enter');
+  await fac.locator('#board-columns .board-item-why', { hasText: 'Un jeune sur quatre sans emploi' }).waitFor();
+
   // A group becomes a line of the statement, an ordinary edit.
   await fac.locator('#board-col-common [data-key^="line-"]').click();
   const line = "Accès aux droits / L'accès au droit / Accès au droit";
