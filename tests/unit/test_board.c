@@ -12,6 +12,7 @@
 
 #include "core/board.h"
 #include "core/board_match.h"
+#include "check_main.h"
 
 /* ---- Suggestions ---- */
 
@@ -311,7 +312,7 @@ START_TEST(test_history_folds) {
 }
 END_TEST
 
-int main(void) {
+static Suite *board_suite(void) {
     Suite *s = suite_create("board");
     TCase *tc = tcase_create("core");
     tcase_add_test(tc, test_titles_that_match);
@@ -322,9 +323,7 @@ int main(void) {
     tcase_add_test(tc, test_stored_round_trip);
     tcase_add_test(tc, test_history_folds);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return s;
 }
+
+CHECK_MAIN(board_suite)
