@@ -164,6 +164,20 @@ describe('the priorities board', { timeout: 120000 }, () => {
     assert.deepEqual(titles((await late.start()).board), titles(lastBoard(fac)));
   });
 
+  test('a burst: 45 additions at once through both processes, each answered, one board everywhere', { timeout: 30000 }, async () => {
+    const [s1, s2] = h.servers;
+    const w = await s1.createWorkshop({ title: 'Rafale' });
+    const people = [['Awa', 'Ville', s1, w.facilitator_key], ['Jean', 'Banque', s2], ['Léa', 'Asso', s1], ['Zoé', 'Asso', s2], ['Max', 'Banque', s1]];
+    const clients = people.map(([name, organisation, server, key]) => h.client({ server, workshop: w.id, name, organisation, key }));
+    for (const c of clients) await c.start();
+    const sent = [];
+    for (let i = 0; i < 9; i++) for (const c of clients) sent.push(must(c, { type: 'board_add', kind: 'priority', title: `${c.name} ${i}` }, 'board'));
+    const replies = await Promise.all(sent);
+    for (const [k, r] of replies.entries()) assert.ok(r.items.some((it) => it.title === `${people[k % 5][0]} ${Math.floor(k / 5)}`), 'each reply shows its own item');
+    await waitUntil(() => clients.every((c) => lastBoard(c).items.length === (c.organisation === 'Ville' ? 45 : c.organisation === 'Asso' ? 18 : 18)), 10000, 'everyone has the whole board they may see');
+    assert.deepEqual(titles(lastBoard(clients[0])).length, 45);
+  });
+
   test('limits: 30 items per organisation, refused before anything is stored', { timeout: 30000 }, async () => {
     const s = h.servers[0];
     const w = await s.createWorkshop({ title: 'Limites' });

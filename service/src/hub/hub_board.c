@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/vec.h"
 #include "hub/hub_internal.h"
 
 /* What a person (index in r->w->people) may see and do on the board. */
@@ -31,18 +32,58 @@ void hub_board_write_welcome(const hub_room *r, int who, sbuf *b) {
     board_write(b, &r->board, &v);
 }
 
-/* Everyone here hears the board as they may see it; conn (when not 0) gets its request id. */
-static void tell(hub_room *r, uint64_t conn, const char *idjson) {
+/* A change stored, whose requester waits for the board with its request id. */
+struct hub_board_waiter {
+    uint64_t conn;                      /* the requester */
+    proto_type type;                    /* its request */
+    char idjson[PROTO_IDJSON_MAX + 1];  /* its request id */
+};
+
+/* One read back in flight, and the requesters it answers (taken from the room's). */
+typedef struct board_read {
+    hub_room *room;
+    hub_board_waiter *waiters;          /* owned; freed with the read */
+    size_t nwaiters;
+} board_read;
+
+static bool waiting(const board_read *rd, uint64_t conn) {
+    for (size_t i = 0; i < rd->nwaiters; i++)
+        if (rd->waiters[i].conn == conn) return true;
+    return false;
+}
+
+/* Everyone here hears the board as they may see it: one message each, and
+ * each requester its own copy with its request id (one per request). */
+static void tell(hub_room *r, const board_read *rd) {
     hub *h = r->hub;
     for (size_t i = 0; i < r->nsess; i++) {
         const hub_session *s = r->sessions[i];
         board_viewer v = viewer_of(r, s->participant);
-        board_write_message(&h->scratch, &r->board, &v, s->conn == conn ? idjson : NULL);
-        net_send_sbuf(h->net, s->conn, &h->scratch);
+        if (!waiting(rd, s->conn)) {
+            board_write_message(&h->scratch, &r->board, &v, NULL);
+            net_send_sbuf(h->net, s->conn, &h->scratch);
+            continue;
+        }
+        for (size_t k = 0; k < rd->nwaiters; k++) {
+            if (rd->waiters[k].conn != s->conn) continue;
+            board_write_message(&h->scratch, &r->board, &v, rd->waiters[k].idjson);
+            net_send_sbuf(h->net, s->conn, &h->scratch);
+        }
     }
 }
 
-/* ---- Reading it back ---- */
+static void refuse_waiters(hub_room *r, const hub_board_waiter *w, size_t n) {
+    for (size_t i = 0; i < n; i++)
+        hub_send_error(r->hub, w[i].conn, PROTO_EUNAVAILABLE, HUB_UNAVAILABLE_CHANGE, w[i].type, w[i].idjson);
+}
+
+/* ---- Reading it back ----
+ *
+ * At most one read back is in flight per room: changes announced meanwhile
+ * (a burst of additions from every organisation) are read by one more read
+ * once it is answered, which answers every requester waiting by then. Each
+ * read is sent after the changes it must show were stored, so the board
+ * told is never older than a requester's change. */
 
 /* A reply of atelier_board_read into b; false when it is not one or a record is damaged. */
 static bool read_reply(const hub_room *r, const redisReply *reply, board *b) {
@@ -61,28 +102,25 @@ static bool read_reply(const hub_room *r, const redisReply *reply, board *b) {
     return ok;
 }
 
-/* A read back, and whom to answer after it. */
-typedef struct board_read {
-    hub_room *room;
-    uint64_t conn;                      /* the requester (0: none) */
-    proto_type type;                    /* its request */
-    char idjson[PROTO_IDJSON_MAX + 1];  /* its request id */
-} board_read;
+static void start_read(hub_room *r);
 
 static void reread_done(redisReply *reply, void *priv) {
     board_read *rd = priv;
     hub_room *r = rd->room;
     board b;
     board_init(&b);
+    r->board_reading = false;
     if (r->state == ROOM_READY && read_reply(r, reply, &b)) {
         board_free(&r->board);
         r->board = b; /* the room owns b's items now */
-        tell(r, rd->conn, rd->idjson);
+        tell(r, rd);
     } else {
         board_free(&b);
-        if (rd->conn) hub_send_error(r->hub, rd->conn, PROTO_EUNAVAILABLE, HUB_UNAVAILABLE_CHANGE, rd->type, rd->idjson);
+        refuse_waiters(r, rd->waiters, rd->nwaiters);
     }
+    free(rd->waiters);
     free(rd);
+    if (r->board_again && r->state == ROOM_READY) start_read(r);
     hub_room_unref(r);
 }
 
@@ -90,20 +128,46 @@ static bool read_cmd(hub_room *r, store_reply_fn fn, void *priv) {
     return hub_room_cmd(r, fn, priv, "FCALL atelier_board_read 3 %s %s %s", r->k_meta, r->k_board, r->k_groups);
 }
 
-/* Read the board back, then tell everyone (conn: with its request id; it
- * hears `unavailable` when the read cannot go: its change is stored, the
- * next board it gets shows it). */
-static void reread(hub_room *r, uint64_t conn, proto_type type, const char *idjson) {
+/* A read for every change and requester waiting: they go with it. */
+static void start_read(hub_room *r) {
     board_read *rd = calloc(1, sizeof *rd);
+    r->board_again = false;
     if (rd) {
         rd->room = r;
-        rd->conn = conn;
-        rd->type = type;
-        snprintf(rd->idjson, sizeof rd->idjson, "%s", idjson ? idjson : "");
-        if (read_cmd(r, reread_done, rd)) return;
+        rd->waiters = r->board_waiters;
+        rd->nwaiters = r->nboard_waiters;
+        if (read_cmd(r, reread_done, rd)) {
+            r->board_waiters = NULL;
+            r->nboard_waiters = r->board_waiters_cap = 0;
+            r->board_reading = true;
+            return;
+        }
         free(rd);
     }
-    if (conn) hub_send_error(r->hub, conn, PROTO_EUNAVAILABLE, HUB_UNAVAILABLE_CHANGE, type, idjson);
+    /* Not sent: each requester hears unavailable (its change is stored; the next board shows it). */
+    refuse_waiters(r, r->board_waiters, r->nboard_waiters);
+    r->nboard_waiters = 0;
+}
+
+/* Read the board back, then tell everyone (conn, when not 0: its own copy with its request id). */
+static void reread(hub_room *r, uint64_t conn, proto_type type, const char *idjson) {
+    if (conn) {
+        if (!vec_reserve((void **)&r->board_waiters, &r->board_waiters_cap, r->nboard_waiters, sizeof *r->board_waiters)) {
+            hub_send_error(r->hub, conn, PROTO_EUNAVAILABLE, HUB_UNAVAILABLE_CHANGE, type, idjson);
+            return;
+        }
+        hub_board_waiter *w = &r->board_waiters[r->nboard_waiters++];
+        w->conn = conn;
+        w->type = type;
+        snprintf(w->idjson, sizeof w->idjson, "%s", idjson ? idjson : "");
+    }
+    if (r->board_reading) r->board_again = true; /* read again once this one is answered */
+    else start_read(r);
+}
+
+void hub_board_room_free(hub_room *r) {
+    free(r->board_waiters);
+    board_free(&r->board);
 }
 
 void hub_board_reread(hub_room *r) { reread(r, 0, PROTO_NONE, NULL); }

@@ -23,6 +23,7 @@
 typedef enum { SESS_NEW, SESS_JOINING, SESS_JOINED } hub_sess_state;
 
 typedef struct hub_room hub_room;
+typedef struct hub_board_waiter hub_board_waiter;
 
 typedef struct hub_session {
     uint64_t conn;             /* the connection's id */
@@ -130,6 +131,10 @@ struct hub_room {
     bool unchecked;            /* Redis' primary changed: not yet compared with the new one (hub_primary.c) */
     char *k_board, *k_groups;  /* Redis keys of the board's items and groups */
     board board;               /* the priorities board as Redis last gave it (hub_board.c) */
+    bool board_reading;        /* ... a read back of it is in flight */
+    bool board_again;          /* ... and another must follow it (a change since it was sent) */
+    struct hub_board_waiter *board_waiters; /* ... requesters waiting for the next read back (hub_board.c) */
+    size_t nboard_waiters, board_waiters_cap;
 };
 
 #define HUB_ERROR_CODES 32      /* distinct error codes counted (the protocol has fewer) */
@@ -576,5 +581,7 @@ void hub_board_write_welcome(const hub_room *r, int who, sbuf *b);
 void hub_board_notified(hub_room *r, const char *origin);
 /* Read the board back from Redis and tell everyone here (an announcement may have been missed). */
 void hub_board_reread(hub_room *r);
+/* The room goes: its board and its waiting requesters. */
+void hub_board_room_free(hub_room *r);
 
 #endif

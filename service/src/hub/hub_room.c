@@ -73,7 +73,7 @@ static void room_free(hub_room *r) {
     signoff_free(&r->signoff);
     free(r->k_board);
     free(r->k_groups);
-    board_free(&r->board);
+    hub_board_room_free(r);
     free(r->remote);
     free(r);
 }
