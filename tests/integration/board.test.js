@@ -114,6 +114,18 @@ describe('the priorities board', { timeout: 120000 }, () => {
     await waitUntil(() => final(jean).title === stored && final(jeanne).title === stored && final(fac).title === stored, 5000, 'both converge');
     assert.equal(final(jean).why, 'Le non-recours aux aides');
     assert.deepEqual(final(jean), final(jeanne));
+    // Again, ten times, each round both fields raced: every client ends with Redis' fields.
+    for (let round = 0; round < 10; round++) {
+      await Promise.all([
+        must(jean, { type: 'board_edit', item: id, title: `Jean ${round}`, why: `pourquoi de Jean ${round}` }, 'board'),
+        must(jeanne, { type: 'board_edit', item: id, title: `Jeanne ${round}` }, 'board'),
+        must(jeanne, { type: 'board_edit', item: id, why: `pourquoi de Jeanne ${round}` }, 'board'),
+      ]);
+      const [t, y] = [await h.redis.command('HGET', boardKey(w.id), `${id}:title`), await h.redis.command('HGET', boardKey(w.id), `${id}:why`)];
+      assert.ok([`Jean ${round}`, `Jeanne ${round}`].includes(t) && [`pourquoi de Jean ${round}`, `pourquoi de Jeanne ${round}`].includes(y));
+      await waitUntil(() => [jean, jeanne, fac].every((c) => final(c).title === t && final(c).why === y), 5000, `round ${round}: converged on Redis' item`);
+    }
+    await must(jean, { type: 'board_edit', item: id, title: 'Droits', why: 'Le non-recours aux aides' }, 'board');
 
     // The reveal: one step; everyone, on both processes, sees the whole board.
     await must(fac, { type: 'board_settings', revealed: true }, 'board');
