@@ -158,6 +158,7 @@ START_TEST(test_visibility_and_suggestions) {
     /* A hidden member is not shown in a group, nor the group with fewer than two seen. */
     s = written(&b, &jean);
     ck_assert_msg(strstr(s, "\"groups\":[]"), "%s", s);
+    ck_assert_msg(!strstr(s, "\"group\""), "b1's group would tell of a hidden item: %s", s);
     free(s);
     board_fold(&b, "board_revealed", "{\"settings\":{\"visibility\":\"revealed\",\"revealed\":true,\"grouping\":\"facilitator\"}}", "pF", 9);
     s = written(&b, &obs);

@@ -342,7 +342,16 @@ static void put_str(sbuf *sb, const char *name, const char *value) {
     sbuf_put_jstrz(sb, value);
 }
 
-static void write_item(sbuf *sb, const board_item *it) {
+/* Whether v sees two members of group gid or more: else the group, and the
+ * group of an item v sees, are not said (they would tell of hidden items). */
+static bool group_seen(const board *b, const char *gid, const board_viewer *v) {
+    size_t seen = 0;
+    for (size_t j = 0; gid[0] && j < b->nitems && seen < 2; j++)
+        seen += strcmp(b->items[j].group, gid) == 0 && board_may_see(b, &b->items[j], v);
+    return seen >= 2;
+}
+
+static void write_item(sbuf *sb, const board_item *it, bool grouped) {
     sbuf_puts(sb, "{\"id\":");
     sbuf_put_jstrz(sb, it->id);
     put_str(sb, "org", it->org);
@@ -352,7 +361,7 @@ static void write_item(sbuf *sb, const board_item *it) {
     put_str(sb, "by", it->by);
     sbuf_puts(sb, ",\"at\":");
     sbuf_put_i64(sb, it->at);
-    if (it->group[0]) put_str(sb, "group", it->group);
+    if (grouped) put_str(sb, "group", it->group);
     sbuf_putc(sb, '}');
 }
 
@@ -365,11 +374,7 @@ static void write_groups(sbuf *sb, const board *b, const board_viewer *v) {
         const board_item *it = &b->items[i];
         bool earlier = false;
         for (size_t j = 0; j < i && !earlier; j++) earlier = strcmp(b->items[j].group, it->group) == 0;
-        if (!it->group[0] || earlier) continue;
-        size_t seen = 0;
-        for (size_t j = i; j < b->nitems; j++)
-            seen += strcmp(b->items[j].group, it->group) == 0 && board_may_see(b, &b->items[j], v);
-        if (seen < 2) continue;
+        if (!it->group[0] || earlier || !group_seen(b, it->group, v)) continue;
         sbuf_puts(sb, first ? "{\"id\":" : ",{\"id\":");
         first = false;
         sbuf_put_jstrz(sb, it->group);
@@ -395,7 +400,7 @@ static void write_fields(sbuf *sb, const board *b, const board_viewer *v) {
         if (!board_may_see(b, &b->items[i], v)) continue;
         if (!first) sbuf_putc(sb, ',');
         first = false;
-        write_item(sb, &b->items[i]);
+        write_item(sb, &b->items[i], group_seen(b, b->items[i].group, v));
     }
     sbuf_puts(sb, "],\"groups\":");
     write_groups(sb, b, v);
