@@ -211,7 +211,7 @@ static void written(redisReply *reply, void *priv) {
         static const struct { long long code; proto_err e; const char *why; } refusals[] = {
             {0, PROTO_ENOT_FOUND, "this workshop no longer exists"},
             {-1, PROTO_ENOT_FOUND, "no item or group with this id on the board"},
-            {-2, PROTO_EBAD_REQUEST, "nothing to change: the items are grouped so already"},
+            {-2, PROTO_EBAD_REQUEST, "nothing to change: the items are grouped so already, or the item is in no group"},
             {-3, PROTO_ETOO_LARGE, "an organisation has at most 30 items on the board"},
             {-4, PROTO_ETOO_LARGE, "the board holds at most 200 items"},
             {-5, PROTO_EINTERNAL, "the item's id was taken; send it again"},
