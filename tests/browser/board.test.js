@@ -37,6 +37,9 @@ test('three organisations, the reveal, a suggestion accepted, a drag, the column
   const lea = await env.guest(t, w, 'Léa', 'Asso Logement', { viewport: PHONE });
   for (const p of [fac, jean, lea]) await p.locator('#board').waitFor();
 
+  // The method's priorities phase under way: the step to the board stands out.
+  await fac.locator('.agenda-step', { hasText: 'Les priorités de chaque organisation' }).locator('button').click();
+  await jean.locator('#board-jump.primary').waitFor();
   await add(fac, 'Accès aux droits', { why: 'Le non-recours aux aides' });
   await add(fac, 'Mobilité', { kind: 'strength' });
   await add(jean, "L'accès au droit");

@@ -186,6 +186,14 @@ export class WorkshopView {
     this.parts.push(this.board);
     this.offs.push(store.on('workshop', () => this.board.render()));
     boardJump.addEventListener('click', () => this.board.focusHeading());
+    // During the method's "each organisation's priorities" phase, the step to the board stands out.
+    const boardPhase = () => {
+      const on = store.agenda.current?.preset === 'priorities';
+      boardJump.classList.toggle('primary', on);
+      boardJump.classList.toggle('secondary', !on);
+    };
+    this.offs.push(store.agenda.on('change', boardPhase));
+    boardPhase();
 
     // On a phone the polls are far below the statement: a banner at the
     // bottom of the screen takes people to an open poll they have not
