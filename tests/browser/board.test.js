@@ -127,6 +127,15 @@ test('three organisations, the reveal, a suggestion accepted, a drag, the column
   await jean.locator('#board').screenshot({ path: artifact('board-en.png') });
   noProblems(fac, jean, lea);
 
+  // The presenter view (the room's screen): the board as everyone sees it, no poll on screen.
+  const [present] = await Promise.all([fac.context().waitForEvent('page'), fac.locator('#present-link').click()]);
+  await present.setViewportSize({ width: 1920, height: 1080 });
+  await present.locator('#presenter-board:not([hidden])').waitFor();
+  assert.equal(await present.locator('#presenter-board-col-common .board-cluster').count(), 1);
+  await present.screenshot({ path: artifact('board-presenter.png') });
+  await axe(present, 'the presenter view with the board');
+  await present.close();
+
   // The replay: the board as it stood, from the public history (no key): at the end,
   // the same columns; at its start, no board; the reveal's moment said in words.
   const replay = await env.page(t);
