@@ -4,7 +4,9 @@
 // live or revealed results, bars readable from the back of a room,
 // organisation names never cut), how to join (a QR code of the invite link,
 // made by qrcode-generator, and the 6-digit code with the address to type
-// it at), and the statement in large type. It reads the WorkshopStore only.
+// it at), and the statement in large type; and, once it is open to everyone and no
+// poll is on screen, the priorities board (issue 16). It reads the
+// WorkshopStore only.
 // The screen is shown to everyone, so it shows what participants see and
 // nothing more, even on a facilitator's connection: while results are
 // hidden, neither them nor how many have answered (participants are sent
