@@ -333,22 +333,21 @@ static bool send_write(hub_room *r, board_pending *bw, const board_request *q, c
 void hub_board_message(hub *h, hub_session *s, proto_msg *msg) {
     hub_room *r = s->room;
     const wk_participant *me = &r->w->people[s->participant]; /* not an observer: core/rights.c */
-    board_request *q = malloc(sizeof *q);
-    board_pending *bw = malloc(sizeof *bw);
+    board_request q; /* checked before anything is allocated for it */
+    board_pending *bw = NULL;
     const char *why = "";
     proto_err e = PROTO_OK;
-    if (!q || !bw) e = PROTO_EINTERNAL, why = "out of memory";
-    else if (!h->store || !store_up(h->store)) e = PROTO_EUNAVAILABLE, why = HUB_UNAVAILABLE_CHANGE;
+    if (!h->store || !store_up(h->store)) e = PROTO_EUNAVAILABLE, why = HUB_UNAVAILABLE_CHANGE;
     else if (r->w->ended && (msg->type == PROTO_BOARD_ADD || msg->type == PROTO_BOARD_EDIT || msg->type == PROTO_BOARD_DELETE))
         e = PROTO_EENDED, why = "the workshop has ended: the organisations' lists are read-only";
-    else e = board_check(&r->board, msg->type, msg->u.obj, me->org, me->role == WK_FACILITATOR, q, &why);
+    else e = board_check(&r->board, msg->type, msg->u.obj, me->org, me->role == WK_FACILITATOR, &q, &why);
+    if (e == PROTO_OK && !(bw = malloc(sizeof *bw))) e = PROTO_EINTERNAL, why = "out of memory";
     if (e == PROTO_OK) {
         *bw = (board_pending){.room = r, .conn = s->conn, .type = msg->type};
         snprintf(bw->idjson, sizeof bw->idjson, "%s", msg->idjson);
-        if (!send_write(r, bw, q, me)) e = PROTO_EUNAVAILABLE, why = HUB_UNAVAILABLE_CHANGE;
+        if (!send_write(r, bw, &q, me)) e = PROTO_EUNAVAILABLE, why = HUB_UNAVAILABLE_CHANGE;
         else bw = NULL; /* written() frees it */
     }
     if (e != PROTO_OK) hub_send_error(h, s->conn, e, why, msg->type, msg->idjson);
     free(bw);
-    free(q);
 }
