@@ -45,7 +45,10 @@ test('end, prepare the next workshop in one click, land in it with its own links
   await fac.locator('#series-prev', { hasText: 'Atelier précédent' }).waitFor();
   assert.ok((await fac.locator('#series-prev').getAttribute('href')).endsWith(`#/w/${w.id}`));
   await fac.locator('#series-partnership-link', { hasText: 'Fonds commun' }).waitFor();
+  await fac.locator('#series-carried', { hasText: `reprend l'énoncé final de «${NNBSP}Fonds commun${NNBSP}»` }).waitFor();
   await axe(fac, 'the next workshop, its links open');
+  assert.deepEqual(await badTypography(fac), []);
+  await fac.screenshot({ path: path.join(SHOTS, 'series-next-workshop-desktop-fr.png') });
 
   // A change in the second workshop.
   await typeAt(fac, ' Et solidaire.');

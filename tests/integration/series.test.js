@@ -110,6 +110,8 @@ describe('a partnership as a series of workshops', { timeout: 90000 }, () => {
         assert.equal(g.status, 200);
         assertSchema('workshop-public', g.json);
         assert.equal(g.json.partnership, pid, `${id} on ${sv.port}`);
+        if (id === w2.id) assert.deepEqual(g.json.carried.agreement.endorsers.map((x) => x.name), ['Jean']);
+        else assert.equal(g.json.carried, undefined);
       }
     }
 

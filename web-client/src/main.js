@@ -388,17 +388,19 @@ function seriesFor(id, profile) {
       const meta = await getWorkshop(base, id);
       const pid = meta.data && meta.data.partnership;
       if (!pid) return null;
+      const carried = meta.data.carried || null; // what it starts from: the previous statement and agreement
       const key = storage.getWorkshop(id).key || null;
       if (key) storage.updateWorkshop(id, { partnership: pid }, { touch: false });
       if (key) storage.rememberPartnership(pid, id);
       const res = await getPartnership(base, pid, key);
-      if (!res.data) return { partnership: { id: pid, title: null }, prev: null, next: null };
+      if (!res.data) return { partnership: { id: pid, title: null }, prev: null, next: null, carried };
       const list = res.data.workshops;
       const at = list.findIndex((w) => w.id === id);
       return {
         partnership: { id: pid, title: res.data.title },
         prev: at > 0 ? list[at - 1] : null,
         next: at >= 0 && at + 1 < list.length ? list[at + 1] : null,
+        carried,
       };
     },
     /** null once the next workshop is open; else an error code (the view says it). */

@@ -243,7 +243,8 @@ void hub_http_create(hub *h, uint64_t req, const char *body, size_t len) {
 
 /* The public fields up to the list of people present, left open. */
 static void put_public(sbuf *b, const char *id, const char *title, int64_t created, int64_t rev, const char *time_zone,
-                       const char *code, bool ended, int64_t ended_at, int64_t deletes_at, const char *partnership) {
+                       const char *code, bool ended, int64_t ended_at, int64_t deletes_at, const char *partnership,
+                       const char *carried) {
     sbuf_puts(b, "{\"id\":");
     sbuf_put_jstrz(b, id);
     sbuf_puts(b, ",\"title\":");
@@ -258,6 +259,10 @@ static void put_public(sbuf *b, const char *id, const char *title, int64_t creat
     if (series_valid_id(partnership)) { /* meta's, never the room's: atelier_next writes it without telling rooms */
         sbuf_puts(b, ",\"partnership\":");
         sbuf_put_jstrz(b, partnership);
+    }
+    if (carried && carried[0] == '{') { /* JSON atelier_next stored (series_write_carried): what it started from */
+        sbuf_puts(b, ",\"carried\":");
+        sbuf_puts(b, carried);
     }
     sbuf_puts(b, ",\"present\":[");
 }
@@ -281,11 +286,12 @@ typedef struct http_get {
 
 /* A room loaded here answers from memory (who is present is known at
  * once); meta's `active`, read with it, says when the retention ends. */
-static void answer_loaded(hub *h, uint64_t req, const hub_room *r, int64_t deletes_at, const char *partnership) {
+static void answer_loaded(hub *h, uint64_t req, const hub_room *r, int64_t deletes_at, const char *partnership,
+                          const char *carried) {
     sbuf *b = &h->scratch;
     const workshop *w = r->w;
     put_public(b, r->id, w->title, w->created, w->rev, w->time_zone, w->code, w->ended, w->ended_at, deletes_at,
-               partnership);
+               partnership, carried);
     bool first = true;
     for (size_t i = 0; i < w->npeople; i++) {
         const wk_participant *p = &w->people[i];
@@ -305,7 +311,7 @@ static void answer_stored(hub *h, uint64_t req, const char *id, const redisReply
     put_public(&b, id, meta->element[0]->str, strtoll(hub_reply_text(meta, 1), NULL, 10),
                strtoll(hub_reply_text(meta, 2), NULL, 10), hub_reply_text(meta, 3), hub_reply_text(meta, 4),
                strcmp(hub_reply_text(meta, 5), "ended") == 0, strtoll(hub_reply_text(meta, 6), NULL, 10), deletes_at,
-               hub_reply_text(meta, 8));
+               hub_reply_text(meta, 8), hub_reply_text(meta, 9));
     char *answer = sbuf_ok(&b) ? strndup(sbuf_data(&b), b.len) : NULL;
     sbuf_free(&b);
     if (answer) hub_presence_answer(h, req, id, answer);
@@ -316,7 +322,7 @@ static void got_meta(redisReply *reply, void *priv) {
     http_get *g = priv;
     hub *h = g->h;
     if (!reply) hub_http_error(h, g->req, 503, PROTO_EUNAVAILABLE, HUB_UNAVAILABLE);
-    else if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 9 || reply->element[0]->type != REDIS_REPLY_STRING)
+    else if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 10 || reply->element[0]->type != REDIS_REPLY_STRING)
         hub_http_error(h, g->req, 404, PROTO_ENOT_FOUND, "no workshop with this id");
     else {
         /* Meta's `active` (a workshop from before retention has none: its creation then). */
@@ -324,7 +330,7 @@ static void got_meta(redisReply *reply, void *priv) {
             hub_retention_deletes_at_meta(h, hub_reply_text(reply, 7), strtoll(hub_reply_text(reply, 1), NULL, 10));
         const hub_room *r = hub_room_find(h, g->id);
         if (r && r->deleted) hub_http_error(h, g->req, 404, PROTO_ENOT_FOUND, "no workshop with this id");
-        else if (r && r->state == ROOM_READY) answer_loaded(h, g->req, r, deletes_at, hub_reply_text(reply, 8));
+        else if (r && r->state == ROOM_READY) answer_loaded(h, g->req, r, deletes_at, hub_reply_text(reply, 8), hub_reply_text(reply, 9));
         else answer_stored(h, g->req, g->id, reply, deletes_at);
     }
     free(g);
@@ -345,7 +351,7 @@ void hub_http_get(hub *h, uint64_t req, const char *id) {
     snprintf(g->id, sizeof g->id, "%s", id);
     char kmeta[HUB_KEY_MAX];
     if (!hub_key(kmeta, sizeof kmeta, id, "meta") || !h->store ||
-        !store_cmd(h->store, got_meta, g, "HMGET %s title created rev time_zone code state ended_at active partnership", kmeta)) {
+        !store_cmd(h->store, got_meta, g, "HMGET %s title created rev time_zone code state ended_at active partnership carried", kmeta)) {
         free(g);
         hub_http_error(h, req, 503, PROTO_EUNAVAILABLE, HUB_UNAVAILABLE);
     }

@@ -335,7 +335,6 @@ void hub_http_next(hub *h, uint64_t req, const char *id, const char *body, size_
     sbuf_init(&j->agreement, 0);
     snprintf(j->prev, sizeof j->prev, "%s", id);
     if (!net_http_bearer(h->net, req, j->key, sizeof j->key)) {
-        net_http_header(h->net, req, "www-authenticate", "Bearer");
         next_fail(j, 401, PROTO_EFORBIDDEN, "this needs the facilitator key (Authorization: Bearer KEY)");
         return;
     }
@@ -686,7 +685,6 @@ static void members_read(pjob *p) {
         return;
     }
     if (!p->facilitator) { /* no key at all */
-        net_http_header(p->h->net, p->req, "www-authenticate", "Bearer");
         pfail(p, 401, PROTO_EFORBIDDEN,
               "this needs the facilitator key of one of its workshops (Authorization: Bearer KEY)");
         return;

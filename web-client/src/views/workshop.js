@@ -227,7 +227,13 @@ export class WorkshopView {
     if (info.next && info.next.id) {
       items.push(h('li', null, h('a', { href: `#/w/${info.next.id}`, id: 'series-next', rel: 'next', text: i18n.t('series.next', { title: info.next.title }) })));
     }
-    this.seriesNav.replaceChildren(h('ul', null, items));
+    // What it starts from: the previous statement, and the agreement reached on it (who endorsed).
+    const agreement = info.carried && info.carried.agreement;
+    const carried = info.carried ? h('p', { class: 'field-hint series-carried', id: 'series-carried',
+      text: agreement && agreement.endorsers.length ?
+        i18n.t('series.carriedAgreement', { title: info.carried.title, endorsers: agreement.endorsers.map((e) => `${e.org} (${e.name})`).join(', ') }) :
+        i18n.t('series.carried', { title: info.carried.title }) }) : null;
+    this.seriesNav.replaceChildren(h('ul', null, items), carried);
     if (this.bannerSig) { // the banner's button says whether a next one exists
       this.bannerSig = null;
       this._renderBanner();
