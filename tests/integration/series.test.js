@@ -259,3 +259,43 @@ describe('retention removes a partnership with its last workshop', { timeout: 60
     assert.equal(await h.redis.command('EXISTS', pmeta(pid), plist(pid)), 0, 'no partnership left behind');
   });
 });
+
+describe('the next workshop is a creation: token, rate, and one at a time', { timeout: 60000 }, () => {
+  const TOKEN = 'jeton-de-creation';
+  let h;
+  before(async () => {
+    h = await Harness.start({ servers: 2, serverArgs: ['--create-token', TOKEN, '--create-rate', '6'] });
+  }, { timeout: 30000 });
+  after(async () => { if (h) await h.close(); }, { timeout: 30000 });
+
+  test('the creation token in the body, the creation rate, two nexts at once through two processes make one', { timeout: 30000 }, async () => {
+    const [s1, s2] = h.servers;
+    const made = await s1.http('POST', '/api/workshops', { body: { title: 'Jeton' }, headers: bearer(TOKEN) });
+    assert.equal(made.status, 201, made.text);
+    const w1 = made.json;
+    const fac = h.client({ server: s1, workshop: w1.id, name: 'Fatou', organisation: 'Animation', key: w1.facilitator_key });
+    await fac.start();
+    await endWorkshop(fac);
+    // The token is the server's: without it, or wrong, nothing is made.
+    let r = await post(s1, `/api/workshops/${w1.id}/next`, {}, w1.facilitator_key);
+    assert.equal(r.status, 401, r.text);
+    assert.match(r.json.error.message, /creation token/);
+    r = await post(s1, `/api/workshops/${w1.id}/next`, { create_token: 'faux' }, w1.facilitator_key);
+    assert.equal(r.status, 401, r.text);
+    assert.equal(await h.redis.command('HGET', metaKey(w1.id), 'partnership'), null);
+    // Two at once, through the two processes: one is made, the other is told there is a next one already.
+    const both = await Promise.all([s1, s2].map((s) => post(s, `/api/workshops/${w1.id}/next`, { create_token: TOKEN }, w1.facilitator_key)));
+    assert.deepEqual(both.map((x) => x.status).sort(), [201, 400], both.map((x) => x.text).join('\n'));
+    const pid = both.find((x) => x.status === 201).json.partnership;
+    assert.equal(await h.redis.command('LLEN', plist(pid)), 2, 'one next workshop');
+    // Every attempt counts against the address, refused or not: on s1, a creation and three nexts
+    // so far; the 5th and 6th are within the rate (6) and refused for what they ask, the 7th is not taken.
+    for (let i = 5; i <= 6; i++) {
+      r = await post(s1, `/api/workshops/${w1.id}/next`, { create_token: TOKEN }, w1.facilitator_key);
+      assert.equal(r.status, 400, `attempt ${i}: ${r.text}`);
+    }
+    r = await post(s1, `/api/workshops/${w1.id}/next`, { create_token: TOKEN }, w1.facilitator_key);
+    assert.equal(r.status, 429, r.text);
+    assert.ok(Number(r.headers['retry-after']) > 0);
+  });
+});
