@@ -2,7 +2,8 @@
 # The topology of README "No single point of failure" on this machine, from
 # Debian packages (scripts/deps.sh installs them), without Docker: a Redis
 # primary, a replica, 3 Sentinels (down-after-milliseconds 1000, quorum 2),
-# atelier processes (2 by default, at most 3) and haproxy (deploy/haproxy.cfg)
+# atelier processes (2 by default, at most 3) given the Sentinels (sentinel://, as
+# in docker-compose.yml) and haproxy (deploy/haproxy.cfg)
 # in front, on free loopback ports, every file in DIR.
 #
 #   scripts/topology.sh start DIR [INSTANCES]   start, wait until each part is ready, print the ports

@@ -83,7 +83,7 @@ test('storage down: the connection stays, edits wait and are saved once it is ba
 
   await own.stop();
   await typeAt(a.page, 'Pendant la panne.');
-  await until(async () => /retardé|envoi/.test(await a.page.locator('#connection-status').textContent()), { message: 'waiting shown', timeout: 30000 });
+  await until(async () => /Reconnexion….*gardées/.test(await a.page.locator('#connection-status').textContent()), { message: 'reconnecting shown, edits kept', timeout: 30000 });
   await sleep(1000);
   assert.equal(count(await statement(b.page), 'Pendant la panne.'), 0, 'not accepted while storage is down');
   await own.startProcess();

@@ -11,6 +11,7 @@ import { mkdirSync, statSync, readdirSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
 import processes from '../lib/processes.js';
+import topologies from '../lib/topology.js';
 
 const { REPO: ROOT, sleep, waitUntil, freePort, makeTempDir, RedisProc, ServerProc, serverExitProblems } = processes;
 export { ROOT, sleep, RedisProc };
@@ -183,28 +184,41 @@ export async function serverText(url, workshop) {
  * Redis (the shared one in ATELIER_TEST_REDIS_PORT, else its own), the server
  * on the web bundle, Chromium, and with `workshop: {title, text}` a workshop
  * made over the API (`w`: {id, facilitator_key}); `serverArgs`: more server
- * flags (--create-token). open(opts, t) gives a page
+ * flags (--create-token); `topology`: Topology.start's options (tests/lib/topology.js)
+ * to serve from the failover topology instead (`server` is then its haproxy,
+ * `redis` its first primary, `topology` the whole). open(opts, t) gives a page
  * and its context (see openPage), newPage(opts, t) the page alone, closed when
  * test t ends, else after the file; participant(name, organisation, {key})
  * someone over the protocol in `w` (see connect). After the file everything
  * is stopped, and the file fails if a server it started exited when nobody
  * asked or did not stop cleanly (tests/lib/processes.js).
  */
-export async function setup({ workshop, serverArgs = [] } = {}) {
-  const env = { redis: null, server: null, browser: null, w: null };
+export async function setup({ workshop, serverArgs = [], topology } = {}) {
+  const env = { redis: null, server: null, browser: null, w: null, topology: null };
   const contexts = new Set();
   const people = new Set();
   after(async () => {
     for (const c of people) c.close();
     for (const c of contexts) await c.close().catch(() => {});
     await env.browser?.close().catch(() => {});
-    await env.server?.stop();
-    await env.redis?.close();
+    if (env.topology) {
+      await env.topology.stop();
+    } else {
+      await env.server?.stop();
+      await env.redis?.close();
+    }
     const exits = serverExitProblems();
     assert.deepEqual(exits.slice(0, 5), [], `${exits.length} server exit problem(s)`);
   });
-  env.redis = await RedisProc.start();
-  env.server = await startServer({ redisPort: env.redis.port, args: serverArgs });
+  if (topology) {
+    buildWeb();
+    env.topology = await topologies.Topology.start({ webRoot: WEB_ROOT, atelierArgs: serverArgs, ...topology });
+    env.server = env.topology.haproxy;
+    env.redis = env.topology.primary;
+  } else {
+    env.redis = await RedisProc.start();
+    env.server = await startServer({ redisPort: env.redis.port, args: serverArgs });
+  }
   env.browser = await launchBrowser();
   if (workshop) env.w = await apiCreate(env.server.url, workshop.title, workshop.text);
   env.open = async (opts, t) => {

@@ -21,6 +21,7 @@ const KINDS = {
   'meta: state': (r, k) => r.command('HSET', k('meta'), 'state', 'peut-être'),
   'meta: facilitator key': (r, k) => r.command('HSET', k('meta'), 'fkey', 'pas une clé !'),
   'meta: time zone': (r, k) => r.command('HSET', k('meta'), 'time_zone', '../../etc/passwd'),
+  'meta: resync time': (r, k) => r.command('HSET', k('meta'), 'resync_until', 'bientôt'),
   'participant record': async (r, k) => {
     const people = await r.command('HKEYS', k('people'));
     await r.command('HSET', k('people'), people[0], '{"name":"Awa","organisation":');

@@ -320,7 +320,7 @@ class Client extends EventEmitter {
     this.violations = [];
     this.anomalies = [];
     this.acked = new Map(); // op id -> rev
-    this.ackLog = []; // { id, rev, t }
+    this.ackLog = []; // { id, rev, t, sent (when last sent, if known) }
     this.sentLog = new Map(); // op id -> first send time
     this.remote = []; // remote ops applied: { rev, op, author }
     this.errors = [];
@@ -573,7 +573,7 @@ class Client extends EventEmitter {
 
   _accepted(id, rev) {
     this.acked.set(id, rev);
-    this.ackLog.push({ id, rev, t: Date.now() });
+    this.ackLog.push({ id, rev, t: Date.now(), sent: this.inflight && this.inflight.lastSent });
     this.inflight = null;
     this.rev = rev + 1;
   }
@@ -795,7 +795,8 @@ class Client extends EventEmitter {
       f.sentOp = f.op;
     }
     f.sends++;
-    if (!this.sentLog.has(f.id)) this.sentLog.set(f.id, Date.now());
+    f.lastSent = Date.now();
+    if (!this.sentLog.has(f.id)) this.sentLog.set(f.id, f.lastSent);
     this.send({ type: 'op', id: f.id, rev: f.baseRev, op: f.sentOp });
     // A reply can be lost (the server drops some rate-limited messages
     // without naming them); re-sending under the same id is always safe.
@@ -1408,3 +1409,161 @@ module.exports.submitMarker = submitMarker;
 module.exports.assertMarkersOnce = assertMarkersOnce;
 module.exports.assertHistoryOnce = assertHistoryOnce;
 module.exports.trackPresence = trackPresence;
+
+// ---------------------------------------------------------------- rooms under load (issue #15)
+// The failure tests' load (haproxy.test.js, failover-load.test.js): WORKSHOPS
+// workshops, each with a facilitator and PER participants of three
+// organisations, an open poll, everyone connected through h.server (haproxy
+// in the topology) with reconnect on. Everyone votes (each ballot confirmed
+// by my_ballot, sent again after `unavailable` or a lost connection) and types
+// markers (submitMarker); check() then says what held.
+
+// Casts a ballot until the server confirms it (my_ballot in reply): a vote
+// lost with its connection, or answered unavailable, is sent again once the
+// client has resumed. The last vote stands, so sending it twice is harmless.
+// Resolves with the number of sends.
+async function castVote(c, poll, ballot) {
+  for (let attempt = 1; ; attempt++) {
+    await waitUntil(() => c.joined, 30000, `${c.tag} joined to vote`);
+    try {
+      const r = await ask(c, { type: 'vote', poll, ballot }, 4000);
+      if (r.type === 'my_ballot') return attempt;
+      assert.equal(r.code, 'unavailable', `${c.tag} vote: ${JSON.stringify(r)}`);
+    } catch (e) {
+      if (e.code === 'ERR_ASSERTION' || attempt > 60) throw e;
+    }
+    await sleep(100);
+  }
+}
+
+class LoadRooms {
+  constructor(h, seed) {
+    this.h = h;
+    this.seed = seed;
+    this.rand = prng(seed);
+    this.rooms = []; // { w, facilitator, people, poll, seen (trackPresence of each person), ballots: tag -> last confirmed }
+    this.typed = new Map(); // client -> markers it has typed
+  }
+
+  // Creates the workshops and their polls, and joins everyone.
+  static async start(h, { workshops = 3, perWorkshop = 10, seed, title = 'Panne' }) {
+    const r = new LoadRooms(h, seed);
+    for (let n = 0; n < workshops; n++) {
+      const w = await h.server.createWorkshop({ title: `${title} ${n + 1}`, text: '' });
+      const facilitator = h.client({
+        workshop: w.id, name: `Animatrice ${n + 1}`, organisation: 'Coordination', key: w.facilitator_key, reconnect: true, record: 200,
+      });
+      await facilitator.start();
+      const created = await ask(facilitator, { type: 'poll_create', kind: 'single', question: 'On continue ?', choices: ['oui', 'non', 'plus tard'] });
+      assert.equal(created.type, 'poll', JSON.stringify(created));
+      const opened = await ask(facilitator, { type: 'poll_open', poll: created.poll.id });
+      assert.equal(opened.type, 'poll', JSON.stringify(opened));
+      const people = [];
+      for (let i = 0; i < perWorkshop; i++) {
+        people.push(h.client({
+          workshop: w.id, name: `P${n + 1}-${i}`, organisation: ['Mairie', 'Banque', 'Association'][i % 3], reconnect: true, record: 300,
+        }));
+      }
+      r.rooms.push({ w, facilitator, people, poll: created.poll.id, seen: people.map(trackPresence), ballots: new Map() });
+    }
+    await Promise.all(r.people.map((c) => c.start()));
+    return r;
+  }
+
+  get people() { return this.rooms.flatMap((r) => r.people); }
+  get everyone() { return this.rooms.flatMap((r) => [r.facilitator, ...r.people]); }
+  count(what) { return this.everyone.reduce((n, c) => n + (typeof what === 'function' ? what(c) : c[what]), 0); }
+
+  // Everyone votes choose(their last confirmed ballot or undefined), each
+  // ballot confirmed; resolves with how many votes were sent again.
+  vote(choose) {
+    return Promise.all(this.rooms.flatMap((r) => r.people.map(async (c) => {
+      const ballot = choose(r.ballots.get(c.tag), this.rand);
+      const sends = await castVote(c, r.poll, ballot);
+      r.ballots.set(c.tag, ballot);
+      return sends - 1;
+    }))).then((resent) => resent.reduce((a, b) => a + b, 0));
+  }
+
+  // Everyone types `ops` more markers, 15 to 45 ms apart; resolves when all are submitted.
+  type(ops) {
+    this.typingDone = false;
+    this.round = (this.round || 0) + 1;
+    return Promise.all(this.rooms.flatMap((r, n) => r.people.map(async (c, i) => {
+      const rnd = prng(this.seed * 31 + n * 100 + i + this.round * 7919);
+      const from = this.typed.get(c) || 0; // markers are numbered on from the last round's
+      this.typed.set(c, from + ops);
+      for (let k = from; k < from + ops; k++) {
+        submitMarker(c, k, rnd);
+        await sleep(15 + Math.floor(rnd() * 30));
+      }
+    }))).then(() => { this.typingDone = true; });
+  }
+
+  // The earliest ack of an op sent (or sent again) after time t (ms since
+  // the epoch), or null: after a death at t, when the service answered again.
+  firstAckAfter(t) {
+    let first = null;
+    for (const c of this.everyone) for (const a of c.ackLog) if (a.sent > t && (first === null || a.t < first)) first = a.t;
+    return first;
+  }
+
+  // Each room, once quiet (the stored revision in `redis`, the Redis that
+  // holds the final state, reached): everyone has one text, made of whole
+  // markers none twice, and the stored history replays to it. With `lossless`
+  // every acknowledged edit is in it once, at its revision; without, the
+  // acknowledged edits missing from it are counted (a failover under
+  // --replicas 0). Then, when they voted, every participant's last confirmed
+  // ballot counts once in the results a newcomer is given. Resolves with { lost, acked }.
+  async check(redis, { lossless = true, timeoutMs = 30000 } = {}) {
+    let lost = 0;
+    let acked = 0;
+    for (const r of this.rooms) {
+      const group = [r.facilitator, ...r.people];
+      const storedRev = async () => Number(await redis.command('HGET', metaKey(r.w.id), 'rev'));
+      await waitQuiescent(group, { timeoutMs, serverRev: storedRev });
+      const text = r.people[0].text;
+      for (const c of group) assert.equal(c.text, text, `${c.tag} diverged`);
+      const hist = await readHistory(redis.port, r.w.id);
+      assert.equal(hist.ops.length, r.people[0].rev);
+      for (const c of r.people) {
+        for (const { id } of c.ackLog) {
+          acked++;
+          const markers = c.opMeta.get(id) || [];
+          if (markers.some((m) => countOccurrences(text, m) === 0)) lost++;
+        }
+      }
+      if (lossless) {
+        assert.equal(assertMarkersOnce(r.people, text), 0, 'a client gave edits up');
+        assertHistoryOnce(hist, r.people, '', text);
+      } else {
+        const markers = text.match(/⟦[^⟧]*⟧/g) || [];
+        assert.equal(markers.join(''), text, 'text is not made of whole markers: an edit was split');
+        assert.equal(new Set(markers).size, markers.length, 'a marker appears twice');
+        assert.equal(replayHistory('', hist.ops), text, 'the stored history does not replay to the clients\' text');
+      }
+      if (r.ballots.size) await this.checkBallots(r); // when they voted
+    }
+    if (lossless) assert.equal(lost, 0, `${lost} acknowledged edits missing`);
+    return { lost, acked };
+  }
+
+  // Every participant's last confirmed ballot, once: the results a newcomer gets.
+  async checkBallots(r) {
+    const newcomer = this.h.client({ workshop: r.w.id, name: 'Après', organisation: 'Mairie', key: r.w.facilitator_key });
+    const welcome = await newcomer.start();
+    assert.equal(welcome.doc.text, r.people[0].text);
+    const results = await waitUntil(() => received(newcomer, 'results').find((m) => m.poll === r.poll), 5000, 'results after welcome');
+    const expected = [0, 0, 0];
+    for (const b of r.ballots.values()) expected[b]++;
+    assert.equal(results.respondents, r.people.length);
+    assert.deepEqual(results.counts, expected, 'the ballots counted are not the last ones confirmed');
+    const closed = newcomer.waitClose();
+    newcomer.close();
+    await closed;
+    return welcome;
+  }
+}
+
+module.exports.LoadRooms = LoadRooms;
+module.exports.castVote = castVote;

@@ -103,7 +103,7 @@ describe('Redis with Sentinel', { timeout: 300000 }, () => {
   }
 
   before(async () => {
-    h = await Harness.startTopology({ redis: (topo) => topo.sentinelUrl() });
+    h = await Harness.startTopology();
     for (const r of [h.topology.primary, h.topology.replica]) redis.set(r.port, r);
     sentinels = h.topology.sentinels;
   }, { timeout: 120000 });
@@ -197,5 +197,47 @@ describe('Redis with Sentinel', { timeout: 300000 }, () => {
     fresh.close();
     h.assertNoProblems();
     t.diagnostic(`primary ${old} -> ${now}; ${ahead - kept} acknowledged op(s) lost (revisions ${kept}..${ahead - 1}); /healthz seen: s1 ${seen[0].join(' ')}, s2 ${seen[1].join(' ')}; dropped local edits: a ${a.dropped}, b ${b.dropped}`);
+  });
+
+  test('after a loss, a client closed on one process resumes on another that had not loaded the workshop: the whole text, never ops', { timeout: 150000 }, async (t) => {
+    const [s1, s2] = h.servers;
+    const initial = 'Perte puis reprise ailleurs.\n';
+    // The Redis the test before killed comes back: Sentinel makes it a replica.
+    for (const r of redis.values()) if (!r.proc) await r.startProcess();
+    const old = await named();
+    const w = await s1.createWorkshop({ title: 'Reprise ailleurs', text: initial });
+    const a = h.client({ server: s1, workshop: w.id, name: 'A', organisation: 'O' }); // on s1 only: s2 never loads it
+    await a.start();
+    const rand = prng(17);
+    await typeFor([a], 400, rand);
+    await waitQuiescent([a]);
+    const replica = await waitReplicated(old);
+    const kept = a.rev;
+    await replica.command('REPLICAOF', 'NO', 'ONE'); // what follows is acknowledged by the primary alone
+    await typeFor([a], 400, rand);
+    await waitQuiescent([a]);
+    const ahead = a.rev;
+    assert.ok(ahead > kept, 'ops acknowledged that the replica lacks');
+
+    const closed = a.waitClose(60000);
+    await redis.get(old).stop('SIGKILL');
+    const now = await waitSwitchedFrom(old);
+    assert.equal((await closed).code, 1012, 's1 closes its client for a resync');
+    const meta = await redis.get(now).command('HGET', `atelier:{w:${w.id}}:meta`, 'resync_until');
+    assert.ok(Number(meta) > Date.now(), `the new primary says resumes get the whole text (${meta})`);
+
+    // Others write on the new primary past the revision a holds, with other ops.
+    const c = h.client({ server: s2, workshop: w.id, name: 'C', organisation: 'P' });
+    await c.start();
+    while (c.rev <= ahead + 1) { c.submit(randomEdit(c.text, rand)); await waitQuiescent([c]); }
+
+    // a resumes on s2 at its revision: ops since it would not follow a's text.
+    const again = h.twin(a, { server: s2 });
+    const welcome = await again.start();
+    assert.equal(welcome.missed, undefined, 'ops since a revision the new primary reached with other ops');
+    assert.equal(welcome.doc.text, c.text);
+    assert.equal(welcome.doc.rev, c.rev);
+    h.assertNoProblems();
+    t.diagnostic(`revisions ${kept}..${ahead - 1} lost; the workshop at ${c.rev} when a resumed at ${ahead}`);
   });
 });

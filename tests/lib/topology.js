@@ -1,7 +1,7 @@
 'use strict';
 // The topology of README "No single point of failure", without Docker, for
 // tests and for a person at a terminal (scripts/topology.sh): a Redis
-// primary, a replica, 3 Sentinels, 2 or 3 atelier processes and haproxy
+// primary, a replica (or more), 3 Sentinels, 2 or 3 atelier processes and haproxy
 // (deploy/haproxy.cfg) in front, all from Debian packages, on loopback ports,
 // their files (configs, logs, data) in one directory.
 //
@@ -9,10 +9,11 @@
 // it is registered there and killed when this process ends, also on a
 // failure or an interruption; stop() stops exactly what start() started.
 //
-// The atelier processes get redis:// to the primary, unless `redis` says
-// otherwise (a function of the topology: sentinelUrl() once the server
-// follows Sentinels), and --trust-proxy 127.0.0.1 (haproxy connects from
-// there: the per-address limits count the client it forwards).
+// The atelier processes get sentinel:// with the three Sentinels (as in
+// docker-compose.yml's `ha` profile), unless `redis` says otherwise (a
+// function of the topology: primaryUrl() for redis:// to the first primary),
+// and --trust-proxy 127.0.0.1 (haproxy connects from there: the per-address
+// limits count the client it forwards).
 
 const fs = require('node:fs');
 const path = require('node:path');
@@ -71,13 +72,13 @@ class SentinelProc extends TopologyRedis {
     return { host, port: Number(port) };
   }
 
-  // It knows the replica and the other Sentinels, and a failover can be authorised.
-  async ready(sentinels) {
+  // It knows the replicas and the other Sentinels, and a failover can be authorised.
+  async ready(sentinels, replicas) {
     try {
-      const replicas = await this.command('SENTINEL', 'REPLICAS', MASTER);
+      const known = await this.command('SENTINEL', 'REPLICAS', MASTER);
       const others = await this.command('SENTINEL', 'SENTINELS', MASTER);
       const quorum = await this.command('SENTINEL', 'CKQUORUM', MASTER);
-      return replicas.length >= 1 && others.length >= sentinels - 1 && /^OK/.test(quorum);
+      return known.length >= replicas && others.length >= sentinels - 1 && /^OK/.test(quorum);
     } catch { return false; }
   }
 }
@@ -141,7 +142,8 @@ class Topology {
   constructor(dir) {
     this.dir = dir;
     this.primary = null;       // TopologyRedis, the primary at start
-    this.replica = null;       // TopologyRedis, replicating it
+    this.replicas = [];        // TopologyRedis, replicating it
+    this.replica = null;       // the first of them
     this.sentinels = [];       // SentinelProc
     this.servers = [];         // ServerProc (or options.ServerClass), atelier1, atelier2...
     this.haproxy = null;       // HaproxyProc
@@ -152,11 +154,13 @@ class Topology {
   // atelierArgs: more server arguments; ServerClass, ProxyClass: the classes of
   // the servers and of haproxy (the integration harness' have its API calls); webRoot: the
   // web client they serve; redis(topology): the URL they are given (default
-  // the primary's); downAfterMs: Sentinel's down-after-milliseconds (default:
-  // deploy/sentinel.conf's, 1000); quorum: deploy/sentinel.conf's (2).
+  // the Sentinels'); downAfterMs: Sentinel's down-after-milliseconds (default:
+  // deploy/sentinel.conf's, 1000); quorum: deploy/sentinel.conf's (2);
+  // replicas: how many (2 for `--replicas 1` to keep writing after a failover:
+  // README, "Replicas and failover").
   static async start({
     instances = 2, dir = null, atelierArgs = [], ServerClass = ServerProc, ProxyClass = HaproxyProc, webRoot,
-    redis = (t) => t.primaryUrl(), downAfterMs = null, sentinels = 3,
+    redis = (t) => t.sentinelUrl(), downAfterMs = null, sentinels = 3, replicas = 1,
   } = {}) {
     if (instances < 1 || instances > 3) throw new Error('deploy/haproxy.cfg names 1 to 3 instances');
     const t = new Topology(dir ? path.resolve(dir) : makeTempDir('atelier-topology-'));
@@ -164,10 +168,14 @@ class Topology {
     try {
       t.primary = new TopologyRedis({ port: await freePort(), dir: path.join(t.dir, 'primary') });
       await t.primary.startProcess();
-      t.replica = new TopologyRedis({
-        port: await freePort(), dir: path.join(t.dir, 'replica'), args: ['--replicaof', HOST, String(t.primary.port)],
-      });
-      await t.replica.startProcess();
+      for (let i = 0; i < replicas; i++) {
+        const r = new TopologyRedis({
+          port: await freePort(), dir: path.join(t.dir, i ? `replica${i + 1}` : 'replica'), args: ['--replicaof', HOST, String(t.primary.port)],
+        });
+        t.replicas.push(r);
+        await r.startProcess();
+      }
+      t.replica = t.replicas[0];
       for (let i = 0; i < sentinels; i++) {
         const s = new SentinelProc({
           port: await freePort(), dir: path.join(t.dir, `sentinel${i + 1}`), primaryPort: t.primary.port, downAfterMs,
@@ -175,7 +183,7 @@ class Topology {
         t.sentinels.push(s);
         await s.startProcess();
       }
-      await waitUntil(() => t.replicaInSync(), 15000, 'the replica in sync with the primary', 100);
+      await waitUntil(() => t.replicaInSync(), 15000, 'the replicas in sync with the primary', 100);
       const redisUrl = redis(t);
       for (let i = 0; i < instances; i++) {
         const s = new ServerClass({
@@ -190,7 +198,7 @@ class Topology {
       });
       await t.haproxy.start();
       // Sentinels find each other through the primary (a hello every 2 s): last, as it takes longest.
-      await waitUntil(async () => (await Promise.all(t.sentinels.map((s) => s.ready(sentinels)))).every(Boolean),
+      await waitUntil(async () => (await Promise.all(t.sentinels.map((s) => s.ready(sentinels, replicas)))).every(Boolean),
         20000, 'every Sentinel to know the replica and the others', 200);
     } catch (e) {
       await t.stop().catch(() => {});
@@ -206,9 +214,34 @@ class Topology {
 
   async replicaInSync() {
     try {
-      const info = await this.replica.command('INFO', 'replication');
-      return /master_link_status:up/.test(info);
+      const infos = await Promise.all(this.replicas.map((r) => r.command('INFO', 'replication')));
+      return infos.every((info) => /master_link_status:up/.test(info));
     } catch { return false; }
+  }
+
+  // Every Redis of the group, primary first: what a test looks the current primary up among.
+  get redises() { return [this.primary, ...this.replicas].filter(Boolean); }
+
+  // The primary once the group has settled: every running Sentinel names the
+  // same Redis (other than notPort), it says it is a primary, and every other
+  // running Redis replicates it with its link up. A failover may be followed
+  // by another (a new primary slow to answer for down-after-milliseconds on a
+  // busy machine): what the Sentinels end with is what counts.
+  async settledPrimary({ notPort = null, timeoutMs = 60000 } = {}) {
+    let last = '';
+    return waitUntil(async () => {
+      const live = this.sentinels.filter((s) => s.proc);
+      const named = await Promise.all(live.map((s) => s.primary().then((p) => p.port, () => null)));
+      last = `Sentinels name ${named.join(' ')}`;
+      if (!named[0] || !named.every((p) => p === named[0]) || named[0] === notPort) return null;
+      const primary = this.redises.find((r) => r.port === named[0] && r.proc);
+      const role = primary && await primary.command('ROLE').catch(() => null);
+      if (!role || role[0] !== 'master') return null;
+      const others = this.redises.filter((r) => r !== primary && r.proc);
+      const infos = await Promise.all(others.map((r) => r.command('INFO', 'replication').catch(() => '')));
+      last += `; replicas: ${infos.map((i) => (i.match(/master_port:\d+|master_link_status:\w+/g) || []).join(',')).join(' ')}`;
+      return infos.every((i) => i.includes(`master_port:${primary.port}\r`) && /master_link_status:up/.test(i)) ? primary : null;
+    }, timeoutMs, 'the Redis group to settle on a primary', 100).catch((e) => { e.message += ` (${last})`; throw e; });
   }
 
   // The ports, for a person or a script (scripts/topology.sh prints them).
@@ -219,6 +252,7 @@ class Topology {
       stats: this.haproxy && this.haproxy.statsPort,
       primary: this.primary && this.primary.port,
       replica: this.replica && this.replica.port,
+      replicas: this.replicas.map((r) => r.port),
       sentinels: this.sentinels.map((s) => s.port),
       atelier: this.servers.map((s) => s.port),
       sentinel_url: this.sentinels.length ? this.sentinelUrl() : null,
@@ -233,7 +267,7 @@ class Topology {
       haproxy: pid(this.haproxy),
       atelier: this.servers.map(pid),
       sentinels: this.sentinels.map(pid),
-      replica: pid(this.replica),
+      replicas: this.replicas.map(pid),
       primary: pid(this.primary),
     };
   }
@@ -245,7 +279,7 @@ class Topology {
     if (this.haproxy) await this.haproxy.stop();
     for (const s of this.servers) await s.stop();
     for (const s of this.sentinels) await s.close();
-    if (this.replica) await this.replica.close();
+    for (const r of this.replicas) await r.close();
     if (this.primary) await this.primary.close();
   }
 }

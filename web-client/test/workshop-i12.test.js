@@ -129,3 +129,31 @@ test('a welcome that changes nothing of the workshop emits no "workshop" event',
   session.welcome(welcome({ code: '111222' }));
   assert.equal(events.filter(([e]) => e === 'workshop').length, n + 1, 'a new code is news');
 });
+
+test('storage unavailable (a Redis outage or failover): "reconnecting" with the edits kept, then connected at the next ack', () => {
+  const { store, session } = setup();
+  const seen = [];
+  store.on('status', (s) => seen.push(s));
+  session.welcome(welcome());
+  store.localEdit([7, 'z']);
+  const op = session.sent.at(-1);
+  session.deliver({ type: 'error', code: 'unavailable', re: 'op', id: op.id, message: 'the server cannot reach its storage' });
+  const down = seen.at(-1);
+  assert.equal(down.status, 'reconnecting', 'the person is told the service is reconnecting');
+  assert.equal(down.unsent, 1, 'the edit is kept');
+  assert.ok(down.retryAt > 0, 'with the next attempt');
+  assert.equal(down.delayed, false);
+  store.timers.advance(60000); // the retry: the same op, same id
+  const again = session.sent.at(-1);
+  assert.equal(again.id, op.id);
+  session.deliver({ type: 'ack', id: op.id, rev: 0 });
+  assert.equal(seen.at(-1).status, 'connected');
+  assert.equal(seen.at(-1).unsent, 0);
+
+  // A rate limit is not an outage: still connected, the edit delayed.
+  store.localEdit([8, 'w']);
+  const next = session.sent.at(-1);
+  session.deliver({ type: 'error', code: 'rate_limited', re: 'op', id: next.id, message: 'slow down' });
+  assert.equal(seen.at(-1).status, 'connected');
+  assert.equal(seen.at(-1).delayed, true);
+});

@@ -100,7 +100,6 @@ void hub_free(hub *h) {
     balance_batch_free(&h->batch_counts);
     hub_code_free(h);
     hub_join_free(h);
-    hub_primary_free(h);
     limiter_free(&h->create_limits);
     free(h);
 }
@@ -201,6 +200,13 @@ static bool notify_signoff(hub_room *r, const char *rest, const char *end) {
     return true;
 }
 
+/* "ID resync UNTIL_MS": true when it was one. */
+static bool notify_resync(hub_room *r, const char *rest, const char *end) {
+    if (end - rest < 7 || memcmp(rest, "resync ", 7) != 0) return false;
+    hub_primary_notified(r, rest + 7, (size_t)(end - rest - 7));
+    return true;
+}
+
 /* Announcements of the other processes on atelier:notify (protocol/README.md). */
 void hub_notify(void *ud, const char *payload, size_t len) {
     hub *h = ud;
@@ -222,7 +228,7 @@ void hub_notify(void *ud, const char *payload, size_t len) {
     if (!r || r->state != ROOM_READY) return;
     if (notify_presence(r, rest, end) || notify_poll(r, rest) || notify_workshop(r, rest, end) ||
         notify_signoff(r, rest, end) || notify_role(r, rest, end) || notify_observer(r, rest, end) ||
-        notify_agenda(r, rest))
+        notify_agenda(r, rest) || notify_resync(r, rest, end))
         return;
     int64_t rev = strtoll(rest, NULL, 10); /* "ID REV": a commit */
     if (rev > r->notified_rev) r->notified_rev = rev;

@@ -99,6 +99,7 @@ struct hub_room {
     size_t nwaiting, waiting_cap;
     bool catching_up;          /* reading ops another process committed */
     int64_t notified_rev;      /* highest revision another process announced */
+    int64_t resync_until_ms;   /* resumes get the whole text until then: a failover lost revisions (hub_primary.c) */
     bool cursor_timer;         /* sul_cursor is scheduled */
     lws_sorted_usec_list_t sul_cursor;
     char snap_event[WK_STREAM_ID_MAX]; /* while loading: event id of the snapshot */
@@ -180,8 +181,6 @@ struct hub {
     size_t index_added;        /* ... workshops it indexed */
     lws_sorted_usec_list_t sul_trim; /* the next slow trim (hub_trim.c) */
     bool released;             /* a room or a connection went since the last trim */
-    struct hub_resync *resyncs; /* workshops whose resumes get the whole text, after a primary lost their ops (hub_primary.c) */
-    size_t nresyncs, resyncs_cap;
 };
 
 int64_t hub_now_ms(void);
@@ -385,10 +384,11 @@ void hub_primary_switched(void *h);
 /* The store is up: compare each unchecked room with the server (its stream
  * must hold the room's last event), then catch up, or resync the room. */
 void hub_primary_check_all(hub *h);
-/* A resume of workshop id must be given the whole text (its ops since a
- * revision may not be the ones the client holds). */
-bool hub_primary_resyncing(hub *h, const char *id);
-void hub_primary_free(hub *h);
+/* A resume in r must be given the whole text (its ops since a revision may
+ * not be the ones the client holds): meta's resync_until is not past. */
+bool hub_primary_resyncing(const hub_room *r);
+/* "ID resync UNTIL_MS" from another process (text after "resync "). */
+void hub_primary_notified(hub_room *r, const char *until, size_t len);
 
 /* History (hub_history.c): tell and disconnect everyone in a deleted workshop. */
 void hub_workshop_deleted(hub *h, const char *id);

@@ -290,7 +290,7 @@ static void join_resume(hub_room *r, hub_session *s, proto_msg *msg, bool reread
     /* Ahead of the server (ops the Redis primary lost in a failover), or
      * after such a loss: the whole text, never ops that may not follow the
      * client's (protocol/README.md, "After a failover of Redis"). */
-    bool missed = j->rev <= w->rev && !hub_primary_resyncing(h, r->id);
+    bool missed = j->rev <= w->rev && !hub_primary_resyncing(r);
     if (!j->key || w->people[who].role == WK_FACILITATOR) {
         finish_join(r, s, who, msg->idjson, missed, j->rev);
         return;

@@ -229,9 +229,10 @@ static void load_snapshot(redisReply *reply, void *priv) {
 }
 
 /* Which field of meta's HMGET title fkey created time_zone code state
- * ended_at okey does not read, or NULL. time_zone, code, state, ended_at and
- * okey (fields 3..7) are absent in workshops made before them, which are
- * open, in UTC, without a join code (nor an observer link). */
+ * ended_at okey resync_until does not read, or NULL. time_zone, code, state,
+ * ended_at and okey (fields 3..7) are absent in workshops made before them,
+ * which are open, in UTC, without a join code (nor an observer link);
+ * resync_until (8) in every workshop no failover lost revisions of. */
 static const char *meta_damage(const redisReply *reply) {
     int64_t n;
     const char *title = hub_reply_text(reply, 0), *tz = hub_reply_text(reply, 3), *code = hub_reply_text(reply, 4);
@@ -245,6 +246,8 @@ static const char *meta_damage(const redisReply *reply) {
     if (strcmp(state, "ended") == 0 && !api_read_int(hub_reply_text(reply, 6), 0, PROTO_SAFE_INT_MAX, &n))
         return "ended_at";
     if (okey[0] && !proto_valid_b64url(okey, PROTO_KEY_MAX)) return "okey";
+    const char *resync = hub_reply_text(reply, 8);
+    if (resync[0] && !api_read_int(resync, 0, PROTO_SAFE_INT_MAX, &n)) return "resync_until";
     return NULL;
 }
 
@@ -263,7 +266,7 @@ static void load_meta(redisReply *reply, void *priv) {
         hub_room_unref(r);
         return;
     }
-    const redisReply *title = reply->type == REDIS_REPLY_ARRAY && reply->elements == 8 ? reply->element[0] : NULL;
+    const redisReply *title = reply->type == REDIS_REPLY_ARRAY && reply->elements == 9 ? reply->element[0] : NULL;
     const char *damage = NULL;
     if (!title || title->type != REDIS_REPLY_STRING) {
         hub_room_load_failed(r, PROTO_ENOT_FOUND, "no workshop with this id");
@@ -277,6 +280,7 @@ static void load_meta(redisReply *reply, void *priv) {
         else {
             wk_set_window_bytes(r->w, r->hub->cfg.window_bytes);
             load_workshop_state(r->w, reply);
+            r->resync_until_ms = strtoll(hub_reply_text(reply, 8), NULL, 10); /* 0 when absent */
         }
     }
     hub_room_unref(r);
@@ -288,7 +292,8 @@ void hub_room_load(hub_room *r) {
     /* Pipelined: hiredis answers in order, each step builds on the one
      * before. A step not queued (the store went down) fails the load; the
      * steps queued before it answer NULL and only let go of the room. */
-    bool ok = hub_room_cmd(r, load_meta, r, "HMGET %s title fkey created time_zone code state ended_at okey", r->k_meta) &&
+    bool ok = hub_room_cmd(r, load_meta, r, "HMGET %s title fkey created time_zone code state ended_at okey resync_until",
+                           r->k_meta) &&
               hub_agenda_load(r) && hub_balance_load(r) &&
               hub_room_cmd(r, load_snapshot, r, "XREVRANGE %s + - COUNT 1", r->k_snaps) &&
               hub_room_cmd(r, load_people, r, "HGETALL %s", r->k_people) &&

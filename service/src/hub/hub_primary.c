@@ -11,26 +11,26 @@
  *     processes may have written since), and its clients notice nothing.
  *   - It does not: what the room holds is ahead of the server, or a history
  *     the server no longer has. The room leaves the table (the next join
- *     loads it from the new primary) and its connections are closed with
- *     1012, so that each client resumes; for HUB_RESYNC_MS every resume of
- *     that workshop here is given the whole text, never ops since its
- *     revision: the new primary may have reached that revision with other
- *     ops. The client rebases its unacknowledged edits onto that text. */
+ *     loads it from the new primary) and, once meta's `resync_until` says
+ *     so on the new primary (atelier_resync), its connections are closed
+ *     with 1012, so that each client resumes. Until then (HUB_RESYNC_MS),
+ *     every resume of that workshop on any process is given the whole text,
+ *     never ops since its revision: the new primary may have reached that
+ *     revision with other ops. The client rebases its unacknowledged edits
+ *     onto that text. The time is in Redis, not in this process's memory,
+ *     because a client closed here may resume on another process (behind
+ *     haproxy): that one reads it when it loads the workshop, or hears it
+ *     (the Function publishes "ID resync UNTIL_MS") when it has it loaded. */
 #include <hiredis/hiredis.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/api.h"
 #include "hub/hub_internal.h"
 
 #define HUB_RESYNC_MS (10 * 60 * 1000) /* a workshop's resumes get the whole text this long after a loss */
 #define HUB_RESYNC_CLOSE 1012          /* "service restart": the client reconnects and resumes */
 #define HUB_RESYNC_WHY "storage failover: rejoin to resync"
-
-/* A workshop whose last revisions the primary lost. */
-typedef struct hub_resync {
-    char id[PROTO_WORKSHOP_ID_MAX + 1];
-    int64_t until_ms;          /* its resumes get the whole text until then */
-} hub_resync;
 
 void hub_primary_switched(void *ud) {
     hub *h = ud;
@@ -38,39 +38,34 @@ void hub_primary_switched(void *ud) {
         if (r->state == ROOM_READY) r->unchecked = true;
 }
 
-bool hub_primary_resyncing(hub *h, const char *id) {
-    int64_t now = hub_now_ms();
-    for (size_t i = 0; i < h->nresyncs; i++) {
-        if (h->resyncs[i].until_ms <= now) h->resyncs[i--] = h->resyncs[--h->nresyncs]; /* expired */
-        else if (strcmp(h->resyncs[i].id, id) == 0) return true;
-    }
-    return false;
+bool hub_primary_resyncing(const hub_room *r) {
+    return r->resync_until_ms > hub_now_ms();
 }
 
-/* Remember that workshop id's resumes get the whole text for a while. False
- * when out of memory. */
-static bool remember(hub *h, const char *id) {
-    hub_primary_resyncing(h, id); /* drops the expired ones */
-    size_t i = 0;
-    while (i < h->nresyncs && strcmp(h->resyncs[i].id, id) != 0) i++;
-    if (i == h->nresyncs) {
-        if (h->nresyncs == h->resyncs_cap) {
-            size_t cap = h->resyncs_cap ? h->resyncs_cap * 2 : 8;
-            hub_resync *grown = realloc(h->resyncs, cap * sizeof *grown);
-            if (!grown) return false;
-            h->resyncs = grown;
-            h->resyncs_cap = cap;
-        }
-        snprintf(h->resyncs[h->nresyncs++].id, sizeof h->resyncs[0].id, "%s", id);
-    }
-    h->resyncs[i].until_ms = hub_now_ms() + HUB_RESYNC_MS;
-    return true;
+void hub_primary_notified(hub_room *r, const char *until, size_t len) {
+    char text[24];
+    int64_t ms;
+    if (len >= sizeof text) return;
+    memcpy(text, until, len);
+    text[len] = '\0';
+    if (api_read_int(text, 0, PROTO_SAFE_INT_MAX, &ms) && ms > r->resync_until_ms) r->resync_until_ms = ms;
 }
 
-void hub_primary_free(hub *h) {
-    free(h->resyncs);
-    h->resyncs = NULL;
-    h->nresyncs = h->resyncs_cap = 0;
+/* Close r's connections: each client resumes (on this process or another)
+ * and is given the whole text. The reference resync() took goes. */
+static void close_for_resync(hub_room *r) {
+    for (size_t i = 0; i < r->nsess; i++) net_close(r->hub->net, r->sessions[i]->conn, HUB_RESYNC_CLOSE, HUB_RESYNC_WHY);
+    hub_room_linger_end(r);
+    hub_room_unref(r);
+}
+
+/* atelier_resync answered: the new primary says resumes get the whole text. */
+static void marked(redisReply *reply, void *priv) {
+    hub_room *r = priv;
+    if (!reply || reply->type == REDIS_REPLY_ERROR)
+        lwsl_err("workshop %s: resync_until not stored (%s): a resume on another process may get ops rather than the text\n",
+                 r->id, reply ? reply->str : "Redis down");
+    close_for_resync(r);
 }
 
 /* The new primary lacks what r holds: its clients start again from what
@@ -81,11 +76,12 @@ static void resync(hub_room *r) {
               (long long)r->w->rev, r->nsess);
     r->unchecked = false;
     hub_room_refuse_all(r, PROTO_EUNAVAILABLE, HUB_UNAVAILABLE_OP);
-    if (!remember(h, r->id)) lwsl_err("workshop %s: out of memory: resumes may get ops rather than the text\n", r->id);
     r->state = ROOM_FAILED; /* out of the table: ops on its last connections are refused (hub_room_pump) */
     hub_room_detach(r);
-    for (size_t i = 0; i < r->nsess; i++) net_close(h->net, r->sessions[i]->conn, HUB_RESYNC_CLOSE, HUB_RESYNC_WHY);
-    hub_room_linger_end(r); /* the caller's reference keeps r until it returns */
+    char until[HUB_MS_TEXT];
+    hub_ms_text(until, hub_now_ms() + HUB_RESYNC_MS);
+    hub_room_ref(r); /* until its connections are closed */
+    if (!store_cmd(h->store, marked, r, "FCALL atelier_resync 1 %s %s", r->k_meta, until)) marked(NULL, r);
 }
 
 /* The event r saw last, as the new primary has it (the first entry of the

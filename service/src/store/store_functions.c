@@ -175,6 +175,12 @@
  *   now ("" when none)}; {0} if the workshop is gone. A change publishes
  *   "ID observer ORIGIN": the other processes read okey back, tell their
  *   facilitators and close their observers' connections once it is revoked.
+ * atelier_resync  KEYS meta; ARGV until_ms
+ *   after a failover of Redis, the new primary lacks revisions some clients
+ *   saw: until until_ms, meta's `resync_until`, every process gives a resume
+ *   of this workshop the whole text rather than ops since its revision
+ *   (hub/hub_primary.c). Keeps the later of the stored and the given time.
+ *   -> 1; 0 if the workshop is gone. Publishes "ID resync UNTIL_MS".
  * atelier_person  KEYS meta people; ARGV participant record
  * atelier_snapshot KEYS meta snaps; ARGV stream_id text event t_ms
  *   store a participant record, a snapshot: 1; 0 (nothing written) when the
@@ -560,6 +566,14 @@ const char store_functions_lua[] =
     "  notify(keys[1], 'observer ' .. args[3])\n"
     "  return {1, key}\n"
     "end\n"
+    "local function resync(keys, args)\n"
+    "  if redis.call('EXISTS', keys[1]) == 0 then return 0 end\n"
+    "  local until_ms = tonumber(args[1])\n"
+    "  local was = tonumber(redis.call('HGET', keys[1], 'resync_until') or '0') or 0\n"
+    "  if until_ms > was then redis.call('HSET', keys[1], 'resync_until', string.format('%d', until_ms)) end\n"
+    "  notify(keys[1], 'resync ' .. string.format('%d', math.max(until_ms, was)))\n"
+    "  return 1\n"
+    "end\n"
     "local function snapshot(keys, args)\n"
     "  if redis.call('EXISTS', keys[1]) == 0 then return 0 end\n"
     "  -- another process may have stored this revision's snapshot first: fine\n"
@@ -584,5 +598,6 @@ const char store_functions_lua[] =
     "redis.register_function('atelier_role', role)\n"
     "redis.register_function('atelier_observer', observer)\n"
     "redis.register_function('atelier_snapshot', snapshot)\n"
+    "redis.register_function('atelier_resync', resync)\n"
     "redis.register_function('atelier_next', next_workshop)\n"
     "redis.register_function('atelier_series_title', series_title)\n";

@@ -97,6 +97,7 @@ export class WorkshopStore extends Emitter {
     this.retryTimer = null;
     this.retryAttempt = 0;
     this.retryUntil = 0;
+    this.storageDown = false; // the server said `unavailable` to our edit and has acked none since
     this.saveTimer = null;
     // What the welcome and `workshop` messages say of the workshop itself
     // (issue 12): join code, open or ended, time zone.
@@ -513,6 +514,7 @@ export class WorkshopStore extends Emitter {
   _afterAck() {
     this.signoff.docChanged();
     this.retryAttempt = 0;
+    this.storageDown = false;
     this._pump();
     if (this.ot.inSync) this._scheduleCursor();
     this._emitStatus();
@@ -568,6 +570,9 @@ export class WorkshopStore extends Emitter {
         this.session.resync();
         return;
       case ErrorCode.UNAVAILABLE:
+        this.storageDown = true;
+        this._retryLater();
+        return;
       case ErrorCode.RATE_LIMITED:
       case ErrorCode.INTERNAL:
         this._retryLater();
@@ -694,13 +699,17 @@ export class WorkshopStore extends Emitter {
   }
 
   _emitStatus() {
+    // Connected, but the server cannot reach its storage (a Redis outage or
+    // failover): to the person that is the service reconnecting, with their
+    // edits kept, until an edit is acknowledged again.
+    const storageDown = this.storageDown && this.unsent > 0 && this.session.status === 'connected';
     this.emit('status', {
-      status: this.session.status,
+      status: storageDown ? 'reconnecting' : this.session.status,
       unsent: this.unsent,
-      retryAt: this.session.retryAt,
-      // Connected, but the server could not store our edit (storage down,
-      // rate limit): it is kept and tried again.
-      delayed: this.retryTimer != null && this.unsent > 0,
+      retryAt: storageDown ? this.retryUntil || null : this.session.retryAt,
+      // Connected, but the server could not store our edit (rate limit, an
+      // internal error): it is kept and tried again.
+      delayed: !storageDown && this.retryTimer != null && this.unsent > 0,
       // Edits kept because the workshop ended before they arrived.
       held: this.ended && this.unsent > 0,
     });
