@@ -112,6 +112,9 @@ describe('a partnership as a series of workshops', { timeout: 90000 }, () => {
         assert.equal(g.json.partnership, pid, `${id} on ${sv.port}`);
         if (id === w2.id) assert.deepEqual(g.json.carried.agreement.endorsers.map((x) => x.name), ['Jean']);
         else assert.equal(g.json.carried, undefined);
+        // What a participant of one reads of it names neither the other workshop nor any key.
+        const other = id === w1.id ? w2 : w1;
+        assert.ok(!g.text.includes(other.id) && !g.text.includes(w1.facilitator_key) && !g.text.includes(w2.facilitator_key));
       }
     }
 
@@ -172,6 +175,11 @@ describe('a partnership as a series of workshops', { timeout: 90000 }, () => {
     }
     p = await s1.http('GET', `/api/partnerships/${pid}`, { headers: bearer(other.facilitator_key) });
     assert.equal(p.status, 403);
+    // Jean (a participant of workshop 1, no key) resumes there: nothing of workshop 2 in his welcome.
+    const jeanAgain = h.twin(jean);
+    const jw = await jeanAgain.start();
+    assert.ok(!JSON.stringify(jw).includes(w2.id) && !JSON.stringify(jw).includes(w2.facilitator_key));
+    assert.equal((await s2.http('GET', `/api/partnerships/${pid}/export?format=json`)).status, 401);
     assert.equal((await s1.http('GET', '/api/partnerships/AAAAAAAAAAAAAAAAAAAAAA')).status, 404);
 
     // Not twice from the same workshop, not from an open one.
