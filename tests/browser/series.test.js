@@ -86,6 +86,12 @@ test('end, prepare the next workshop in one click, land in it with its own links
   assert.ok((await fac.locator('#ended-next').getAttribute('href')).endsWith(`#/w/${id2}`));
   assert.equal(await fac.locator('#prepare-next').count(), 0, 'once only');
 
+  // From the replay page too; an open workshop cannot be continued, and the page says why.
+  await fac.goto(`${env.server.url}/#/w/${id2}/replay`);
+  await fac.locator('#replay-prepare-next').click();
+  await fac.locator('#replay-export-status', { hasText: "l'atelier doit être terminé" }).waitFor();
+  assert.match(new URL(fac.url()).hash, new RegExp(`#/w/${id2}/replay$`), 'stays there');
+
   // A participant's view, on a phone: the same page without workshop links.
   const phone = await env.page(t, { viewport: PHONE });
   await phone.goto(`${env.server.url}/#/partnership/${pid}`);
