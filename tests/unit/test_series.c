@@ -245,7 +245,7 @@ START_TEST(test_export) {
     ck_assert_ptr_nonnull(strstr(md, "### Série\n\nRésumé 1\n"));
     ck_assert_ptr_nonnull(strstr(md, "Ajouté\u202f: «\u202fUn fonds. \u202f»"));
     ck_assert_ptr_nonnull(strstr(md, "Personne n'a modifié l'énoncé."));
-    ck_assert_ptr_nonnull(strstr(md, "- Asso\u202f: 13 insérés, 0 supprimés"));
+    ck_assert_ptr_nonnull(strstr(md, "- Asso\u202f: 13 insérés, 0 supprimés\n\nMot à mot\u202f:\n\n- Retiré"));
     ck_assert_ptr_nonnull(strstr(md, "Retiré\u202f: «\u202ffonds.\u202f»"));
     ck_assert_ptr_nonnull(strstr(md, "Ajouté\u202f: «\u202ffonds commun.\u202f»"));
     ck_assert(strstr(md, "## 1.") < strstr(md, "## 2."));

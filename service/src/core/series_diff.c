@@ -151,7 +151,7 @@ void series_demote_headings(sbuf *out, const char *md, size_t len) {
 
 typedef struct series_words {
     const char *partnership, *workshops, *ended, *open, *changes, *by_org, *org_line, *added, *removed, *unchanged,
-        *no_org;
+        *no_org, *word_by_word;
 } series_words;
 
 static const series_words FR = {"Partenariat : ",
@@ -164,7 +164,8 @@ static const series_words FR = {"Partenariat : ",
                                 "Ajouté : ",
                                 "Retiré : ",
                                 "L'énoncé n'a pas changé pendant cet atelier.",
-                                "Personne n'a modifié l'énoncé."};
+                                "Personne n'a modifié l'énoncé.",
+                                "Mot à mot :"};
 static const series_words EN = {"Partnership: ",
                                 "%zu workshops, in the order they followed one another.",
                                 "ended",
@@ -175,7 +176,8 @@ static const series_words EN = {"Partnership: ",
                                 "Added: ",
                                 "Removed: ",
                                 "The statement did not change during this workshop.",
-                                "Nobody edited the statement."};
+                                "Nobody edited the statement.",
+                                "Word by word:"};
 
 /* What a piece says, on one line: its text with its line breaks as spaces (doc_text does it), quoted. */
 static void write_piece(doc *dc, const series_words *w, const series_piece *p, const char *a, const char *b,
@@ -220,6 +222,9 @@ static void write_changes(doc *dc, const series_words *w, const series_member *m
         doc_words(dc, w->unchanged);
         doc_para_end(dc);
     } else {
+        doc_para(dc); /* a paragraph between the two lists: Markdown would make them one */
+        doc_words(dc, w->word_by_word);
+        doc_para_end(dc);
         doc_list(dc);
         for (size_t i = 0; i < d.n; i++)
             if (d.v[i].kind != SERIES_SAME) write_piece(dc, w, &d.v[i], m->start, m->text, french);
