@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check_main.h"
 #include "core/series.h"
 #include "core/series_diff.h"
 
@@ -301,10 +302,4 @@ static Suite *series_suite(void) {
     return s;
 }
 
-int main(void) {
-    SRunner *sr = srunner_create(series_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+CHECK_MAIN(series_suite)
