@@ -19,7 +19,7 @@
 #define SERIES_TOKEN_MAX 128    /* bytes of a creation token in a body (as --create-token) */
 
 /* What is carried from the ended workshop into the next one, in order. A
- * part is one row here and one step in hub_series.c (the board, issue 16,
+ * part is one row here and one step in hub_series_next.c (the board, issue 16,
  * is one more of each). */
 typedef enum {
     SERIES_PART_STATEMENT,              /* its final text becomes the next one's text at revision 0 */

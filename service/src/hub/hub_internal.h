@@ -487,7 +487,7 @@ int64_t hub_retention_deletes_at(const hub *h, int64_t active_ms);
  * from before retention, whose creation counts until it is indexed). */
 int64_t hub_retention_deletes_at_meta(const hub *h, const char *active, int64_t created);
 
-/* Partnerships (hub_series.c, protocol/series.md): a series of workshops,
+/* Partnerships (hub_series_next.c, hub_series_read.c, protocol/series.md): a series of workshops,
  * each made from the ended one before it. */
 /* The Redis key atelier:{p:ID}:WHAT of a partnership. */
 bool hub_series_key(char *dst, size_t n, const char *partnership_id, const char *what) __attribute__((warn_unused_result));
