@@ -54,6 +54,10 @@ typedef struct hist_event {
     const char *reason;         /* declined: why */
     int64_t endorsed_rev;       /* endorsed: the revision endorsed (-1 when absent) */
     const char *organisations;  /* agreed: the organisations, a JSON array of names */
+    const char *partnership;    /* carried, continued: the partnership's id (protocol/series.md) */
+    const char *from;           /* carried: the ended workshop it was made from (facilitator's view) */
+    const char *next;           /* continued: the workshop made from this one (facilitator's view) */
+    const char *carried;        /* carried: what it starts from (JSON text) */
     const char *board;          /* board events (protocol/board.md): their data (JSON text, an object) */
     bool board_open;            /* ... other organisations saw each list after it: the public view shows it */
 } hist_event;

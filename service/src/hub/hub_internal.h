@@ -7,11 +7,13 @@
 #include "core/agenda.h"
 #include "core/balance.h"
 #include "core/board.h"
+#include "core/export.h"
 #include "core/hist.h"
 #include "core/poll.h"
 #include "core/poll_json.h"
 #include "core/poll_store.h"
 #include "core/proto.h"
+#include "core/series.h"
 #include "core/limiter.h"
 #include "core/signoff.h"
 #include "core/when.h"
@@ -214,11 +216,14 @@ void hub_http_export(hub *h, uint64_t req, const char *workshop_id);
 void hub_http_delete(hub *h, uint64_t req, const char *workshop_id);
 /* FCALL `function` on every key of workshop id: `first` (NULL: none), its
  * join code's (code), meta, the other fixed keys and a ballots key per poll
- * of poll_ids (HKEYS of its polls hash), then the one argument arg (NULL:
- * none): atelier_delete's and atelier_expire's keys. False (fn never called)
+ * of poll_ids (HKEYS of its polls hash), then, when partnership is an id
+ * (not NULL or ""), that partnership's meta and list; then the one argument
+ * arg (NULL: none) and "2" with a partnership's keys: atelier_delete's and
+ * atelier_expire's keys. False (fn never called)
  * when out of memory or the store is down. */
 bool hub_delete_cmd(hub *h, const char *function, const char *first, const char *id, const char *code,
-                    const struct redisReply *poll_ids, const char *arg, store_reply_fn fn, void *priv);
+                    const char *partnership, const struct redisReply *poll_ids, const char *arg, store_reply_fn fn,
+                    void *priv);
 /* The statement's text at revision rev, read as GET /state?rev= reads it (the
  * newest snapshot at or before it, then the edits after it), for the hub
  * itself. fn is called once: with the text (its bytes, valid only during the
@@ -226,6 +231,12 @@ bool hub_delete_cmd(hub *h, const char *function, const char *first, const char 
  * reached rev, not_found, unavailable, internal (a damaged history). */
 typedef void (*hub_text_fn)(void *ud, proto_err e, const char *why, const char *text, size_t len);
 void hub_history_text_at(hub *h, const char *workshop_id, int64_t rev, hub_text_fn fn, void *ud);
+/* A workshop's export (Markdown, or the JSON log when json), in the
+ * facilitator's view, for the hub itself (the series' export: the caller
+ * has checked who asks). fn is called once: with the body (valid only
+ * during the call), or with body NULL and why. */
+typedef void (*hub_export_fn)(void *ud, proto_err e, const char *why, const char *body, size_t len);
+void hub_history_export_for(hub *h, const char *workshop_id, bool json, export_lang lang, hub_export_fn fn, void *ud);
 
 /* ---- Rooms (hub_room.c) ----
  *
@@ -483,6 +494,20 @@ int64_t hub_retention_deletes_at(const hub *h, int64_t active_ms);
 /* The same from meta's fields: `active` as stored (NULL or "": a workshop
  * from before retention, whose creation counts until it is indexed). */
 int64_t hub_retention_deletes_at_meta(const hub *h, const char *active, int64_t created);
+
+/* Partnerships (hub_series_next.c, hub_series_read.c, protocol/series.md): a series of workshops,
+ * each made from the ended one before it. */
+/* The Redis key atelier:{p:ID}:WHAT of a partnership. */
+bool hub_series_key(char *dst, size_t n, const char *partnership_id, const char *what) __attribute__((warn_unused_result));
+/* prefix{id}[/what] (prefix: "/api/workshops/"): the id into id (idn bytes),
+ * the rest (or "") into what; false when path is not one. */
+bool hub_api_path(const char *prefix, const char *path, char *id, size_t idn, const char **what);
+/* The method's phases as JSON (meta's `agenda` of a new workshop; hub_http.c). */
+void hub_default_agenda_json(sbuf *out);
+/* POST /api/workshops/{id}/next: the next workshop, from an ended one. */
+void hub_http_next(hub *h, uint64_t req, const char *workshop_id, const char *body, size_t len);
+/* /api/partnerships/{id}[/export]: GET reads it, POST renames it. */
+void hub_http_partnership(hub *h, uint64_t req, net_method m, const char *path, const char *body, size_t len);
 
 /* Join codes (hub_code.c): six digits held in Redis while a workshop is open. */
 #define HUB_CODE_TRIES 8       /* codes drawn (a code held by another workshop) before giving up */
