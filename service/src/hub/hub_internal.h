@@ -108,6 +108,8 @@ struct hub_room {
     char *k_polls;             /* Redis key of the poll records */
     char *k_marks;             /* Redis key of the non-edit events (copies) */
     poll_list polls;           /* the workshop's polls */
+    struct hub_poll_sync *psync; /* polls with a write on its way or a read back out (hub_poll_sync.c) */
+    size_t npsync, psync_cap;
     char **results_due;        /* ids of polls whose results changed since the last relay */
     size_t nresults_due, results_due_cap;
     bool results_timer;        /* sul_results is scheduled */
@@ -444,9 +446,23 @@ bool hub_poll_load(hub_room *r);
 /* The workshop ends: every open poll closes, each a poll step of its own,
  * stored and then relayed to everyone (s: the facilitator ending it). */
 void hub_poll_close_all(hub_room *r, hub_session *s);
-/* Read one poll again from Redis (another process changed it, or our write failed) and relay it. */
+/* Read one poll again from Redis (another process changed it, or our write
+ * failed) and relay it, without losing our writes of it on their way
+ * (hub_poll_sync.c). */
 void hub_poll_reload(hub_room *r, const char *poll_id);
 void hub_poll_reload_all(hub_room *r);
+/* A write of the poll was sent to Redis; ... and answered (before its reply is handled). */
+void hub_poll_sync_sent(hub_room *r, const char *poll_id);
+void hub_poll_sync_answered(hub_room *r, const char *poll_id);
+/* A read back sent when read_at writes had been sent is answered: true when
+ * it may replace the model (no write of the poll went after it); then, once
+ * it is handled, hub_poll_sync_read_done. */
+bool hub_poll_sync_fresh(hub_room *r, const char *poll_id, uint64_t read_at);
+void hub_poll_sync_read_done(hub_room *r, const char *poll_id);
+void hub_poll_sync_free(hub_room *r);
+/* hub_poll_read.c: send the read back of a poll (its record and its ballots,
+ * pipelined), read_at handed back to hub_poll_sync_fresh. False when Redis is away. */
+bool hub_poll_read_back(hub_room *r, const char *poll_id, uint64_t read_at);
 void hub_poll_room_free(hub_room *r);
 /* Send b's message to the sessions that pass `may` (NULL: all) but connection `except`. b is reset. */
 void hub_send_if(hub_room *r, sbuf *b, hub_audience may, const void *arg, uint64_t except);
