@@ -40,7 +40,10 @@ function established(server, clientAddress) {
   }
 }
 
+// Lines of a server's log matching re. The log reaches its file through a
+// pipe: wait for a line rather than read it at once (waitLogLines).
 const logLines = (server, re) => (fs.readFileSync(server.logFile, 'utf8').match(re) || []).length;
+const waitLogLines = (server, re, what) => waitUntil(() => logLines(server, re), 5000, what);
 const details = async (server) => (await server.http('GET', '/healthz?details=1')).json;
 
 describe('connections per address and in all', { timeout: 90000 }, () => {
@@ -87,6 +90,7 @@ describe('connections per address and in all', { timeout: 90000 }, () => {
     await waitUntil(async () => (await statusFrom(h.server, '127.0.0.14')).status === 200, 5000, 'a freed place');
     // Seven refusals at least so far, reported once or twice (one report per 10 s), never once each,
     // and counted in the metrics like every error answered.
+    await waitLogLines(h.server, /refused connections in the last/g, 'the refusals reported');
     const reports = logLines(h.server, /refused connections in the last/g);
     assert.ok(reports >= 1 && reports <= 2, `${reports} reports`);
     let metrics = '';
@@ -191,7 +195,7 @@ describe('a client that stops reading', { timeout: 90000 }, () => {
     await departed;
     await waitUntil(async () => (await details(h.server)).sessions === 2, 5000, 'the slow session closed');
     assert.ok(writer.connected && watcher.connected);
-    assert.ok(logLines(h.server, /is too slow/g) >= 1);
+    await waitLogLines(h.server, /is too slow/g, 'the slow reader logged');
   });
 });
 

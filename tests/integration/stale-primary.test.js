@@ -64,8 +64,11 @@ class Relay {
     for (const s of this.socks) s.destroy();
   }
 
+  // Stops listening and drops every connection (server.close alone would
+  // wait for the held ones forever).
   close() {
     this.partition();
+    for (const s of this.socks) s.destroy();
     return new Promise((resolve) => this.server.close(resolve));
   }
 }

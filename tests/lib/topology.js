@@ -73,7 +73,7 @@ class SentinelProc extends TopologyRedis {
   }
 
   // It knows the replicas and the other Sentinels, and a failover can be authorised.
-  async ready(sentinels, replicas) {
+  async ready(sentinels, replicas = 1) {
     try {
       const known = await this.command('SENTINEL', 'REPLICAS', MASTER);
       const others = await this.command('SENTINEL', 'SENTINELS', MASTER);
