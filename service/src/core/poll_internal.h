@@ -69,6 +69,14 @@ poll_err poll__upvote_set(poll_t *p, poll_answer *a, size_t vi, const char **why
  * false when there are no more. */
 bool poll__upvoter_next(const poll_answer *a, size_t *next, size_t *vi);
 
+/* The kind has choices (single, multiple, rank). */
+bool poll__has_choices(poll_kind k);
+/* order[0..n) holds each of 0..n-1 exactly once (poll_rank.c). */
+bool poll__rank_is_order(const uint8_t *order, size_t n);
+/* Add (s = +1) or remove (s = -1) rank ballot b's positions to the
+ * workshop-wide and the organisation's rank sums (poll_rank.c). */
+void poll__rank_tally(uint32_t *all, uint32_t *org, const poll_ballot *b, size_t n, int s);
+
 /* The anonymity threshold actually applied (0 means 1). */
 unsigned poll__group_min(unsigned min_group);
 /* The mean scale value of a group with at least one respondent. */
