@@ -94,7 +94,7 @@ export function respondentFields({ kind, respondents, threshold, representatives
  */
 function definition({ kind, question, choices, max, respondents, threshold, representatives_only: repsOnly, translations }) {
   const d = { kind, question };
-  if (kind === 'single' || kind === 'multiple') d.choices = [...choices];
+  if (kind === 'single' || kind === 'multiple' || kind === 'rank') d.choices = [...choices];
   if ((kind === 'multiple' || kind === 'text') && max != null) d.max = max;
   Object.assign(d, respondentFields({ kind, respondents, threshold, representatives_only: repsOnly }));
   if (translations) d.translations = translations;

@@ -3,7 +3,7 @@
 // refuse (polls.md, "Kinds") before sending, with errors tied to their
 // fields, and keeps what was typed when the server still says no.
 import { h, nextId } from './dom.js';
-import { checkDefinition, refusalKey } from '../state/polls.js';
+import { checkDefinition, refusalKey, hasChoices } from '../state/polls.js';
 import {
   MAX_CHOICES, MIN_CHOICES, MAX_TEXT_ANSWERS, DEFAULT_TEXT_ANSWERS, MAX_QUESTION, DEFAULT_THRESHOLD, MIN_THRESHOLD, MAX_THRESHOLD,
 } from '../protocol/messages.js';
@@ -13,6 +13,7 @@ const KINDS = [
   ['multiple', 'poll.kindMultiple', 'poll.kindMultipleDesc'],
   ['scale', 'poll.kindScale', 'poll.kindScaleDesc'],
   ['text', 'poll.kindText', 'poll.kindTextDesc'],
+  ['rank', 'poll.kindRank', 'poll.kindRankDesc'],
 ];
 
 export class PollForm {
@@ -187,7 +188,7 @@ export class PollForm {
   _showKind() {
     const kind = this.kind;
     const { i18n } = this;
-    this.choicesField.hidden = !(kind === 'single' || kind === 'multiple');
+    this.choicesField.hidden = !hasChoices(kind);
     this.maxField.hidden = !(kind === 'multiple' || kind === 'text');
     this.scaleNote.hidden = kind !== 'scale';
     this.modeField.hidden = kind === 'text';

@@ -14,10 +14,11 @@ import { renderResults, alignmentHelp, scaleLabel, thresholdSentence } from './p
 import { orgColor, UNKNOWN_COLOR } from '../state/colors.js';
 import {
   READY_MADE, readyMadeDefinition, formOf, checkText, localized, byOrganisations, representativesOnly, resultsModel, refusalKey,
+  isOrder, moveInOrder,
 } from '../state/polls.js';
 import { MAX_ANSWER, DEFAULT_TEXT_ANSWERS } from '../protocol/messages.js';
 
-const KIND_KEYS = { single: 'poll.kindSingle', multiple: 'poll.kindMultiple', scale: 'poll.kindScale', text: 'poll.kindText' };
+const KIND_KEYS = { single: 'poll.kindSingle', multiple: 'poll.kindMultiple', scale: 'poll.kindScale', text: 'poll.kindText', rank: 'poll.kindRank' };
 const STATE_KEYS = { draft: 'poll.stateDraft', open: 'poll.stateOpen', closed: 'poll.stateClosed' };
 const VIS = [
   ['hidden', 'poll.visHidden', 'poll.visHiddenHint'],
@@ -217,6 +218,21 @@ export class PollsView {
     else if (p.state === 'draft') this.announce(this.i18n.t('poll.announceDraft'));
     else this.announce(this.i18n.t('poll.announceOpened', { question: localized(p, this.i18n.lang).question }));
     return res;
+  }
+
+  /**
+   * Open the new-poll form filled in with {kind, question, choices,
+   * passage} (passage: {start, end, rev, text} of the statement, or null).
+   * The one entry point for other views: "poll about this passage" in the
+   * editor, a group of items of the priorities board. False for anyone but
+   * a facilitator.
+   */
+  prefill({ kind = 'single', question = '', choices = [], passage = null } = {}) {
+    if (!this.facilitator) return false;
+    if (!this.newOpen) this._setNewOpen(true);
+    const rows = Array.isArray(choices) && choices.length ? choices.map(String) : ['', ''];
+    this._compose({ kind, question, choices: rows, max: null, passage }, null);
+    return true;
   }
 
   _compose(initial, hintKey) {
@@ -495,7 +511,7 @@ class PollCard {
     const order = p.kind === 'text' && p.state !== 'open' ? this._rankedIds(e, fac) : null;
     return sig(i18n.lang, fac, p.state, p.kind, p.question, p.choices, p.translations, p.respondents, p.max, p.answers, b.ballot, e.mine, ups,
       polls.pendingAnswers(this.id), order, polls.mayAnswer(p), this.view.store.observer, this.view.store.me?.id,
-      this.editAnswer?.id ?? null, this.editAnswer?.error ?? null, this.answerError, this.answerBusy);
+      this.editAnswer?.id ?? null, this.editAnswer?.error ?? null, this.answerError, this.answerBusy, this.rankDraft ?? null);
   }
 
   _resultsVisible(e, fac) {
@@ -544,6 +560,7 @@ class PollCard {
       const none = this.view.facilitator && !representativesOnly(p) ? null : byOrganisations(p) ? 'poll.noOrgBallot' : 'poll.noBallot';
       return [h('p', { class: 'closed-note', text: i18n.t('poll.closedNote') }), this._myBallotLine(p, labels, ballot, none)];
     }
+    if (p.kind === 'rank') return this._rankBody(e, labels, ballot);
 
     const multiple = p.kind === 'multiple';
     const picks = multiple ? (Array.isArray(ballot) ? ballot : []) : [];
@@ -589,11 +606,120 @@ class PollCard {
     return out;
   }
 
+  /**
+   * An open rank poll: the choices in the order being made (my ballot's, or
+   * the poll's until I vote), each movable by drag and drop (mouse, pen or
+   * finger, on its handle) or with its "up" and "down" buttons (keyboard,
+   * and phones), then one button that casts the order as the ballot.
+   */
+  _rankBody(e, labels, ballot) {
+    const { i18n, polls } = this.view;
+    const p = e.poll;
+    const n = labels.length;
+    const saved = isOrder(ballot, n) ? ballot : null;
+    if (!isOrder(this.rankDraft, n) || (this.rankSaved !== JSON.stringify(saved) && !this.rankMoved)) this.rankDraft = saved || labels.map((_, i) => i);
+    this.rankSaved = JSON.stringify(saved);
+    const draft = this.rankDraft;
+    const move = (from, to, key) => {
+      if (to < 0 || to >= n) return;
+      this.rankDraft = moveInOrder(this.rankDraft, from, to);
+      this.rankMoved = true;
+      this.view.announce(i18n.t('poll.rankMoved', { choice: labels[this.rankDraft[to]], n: to + 1, count: n }));
+      this.render();
+      this.focusKey(key(to));
+    };
+    const listId = `${this.dom}-rank`;
+    const items = draft.map((choice, pos) => {
+      const up = h('button', { type: 'button', class: 'icon-button rank-up', data: { key: `up${choice}`, action: 'rank-up' } }, h('span', { 'aria-hidden': 'true', text: '↑' }));
+      up.setAttribute('aria-label', i18n.t('poll.rankUp', { choice: labels[choice] }));
+      if (pos === 0) up.disabled = true;
+      up.addEventListener('click', () => move(pos, pos - 1, (to) => (to === 0 ? `down${choice}` : `up${choice}`)));
+      const down = h('button', { type: 'button', class: 'icon-button rank-down', data: { key: `down${choice}`, action: 'rank-down' } }, h('span', { 'aria-hidden': 'true', text: '↓' }));
+      down.setAttribute('aria-label', i18n.t('poll.rankDown', { choice: labels[choice] }));
+      if (pos === n - 1) down.disabled = true;
+      down.addEventListener('click', () => move(pos, pos + 1, (to) => (to === n - 1 ? `up${choice}` : `down${choice}`)));
+      const handle = h('span', { class: 'rank-handle', 'aria-hidden': 'true', text: '⠿' });
+      const li = h('li', { class: 'rank-item', data: { choice: String(choice) } },
+        handle, h('span', { class: 'rank-pos', 'aria-hidden': 'true', text: String(pos + 1) }),
+        h('span', { class: 'rank-text', text: labels[choice] }), h('span', { class: 'rank-buttons' }, up, down));
+      this._draggable(handle, li, pos, (to) => move(pos, to, () => `up${choice}`));
+      return li;
+    });
+    const list = h('ol', { class: 'rank-list', id: listId, 'aria-describedby': `${this.dom}-q` }, items);
+    const org = byOrganisations(p);
+    const myOrg = this.view.store.me?.organisation || '';
+    const parts = [
+      h('p', { class: 'ballot-legend', id: `${listId}-legend`, text: org ? i18n.t('poll.orgBallotLegend', { organisation: myOrg }) : i18n.t('poll.rankLegend') }),
+      h('p', { class: 'field-hint', text: i18n.t('poll.rankHint') }),
+      list,
+    ];
+    list.setAttribute('aria-labelledby', `${listId}-legend`);
+    const same = saved && saved.every((v, i) => v === draft[i]);
+    const cast = h('button', { type: 'button', class: same ? 'secondary rank-cast' : 'primary rank-cast', data: { key: 'rank-cast', action: 'rank-cast' },
+      text: i18n.t(same ? 'poll.rankSaved' : saved ? 'poll.rankChange' : 'poll.rankCast') });
+    if (same) cast.setAttribute('aria-disabled', 'true');
+    cast.addEventListener('click', () => {
+      if (same) return;
+      this.rankMoved = false;
+      polls.vote(this.id, [...this.rankDraft]);
+    });
+    const out = [h('div', { class: 'ballot rank-ballot' }, parts), h('div', { class: 'actions' }, cast)];
+    if (org) out.push(this._setByLine());
+    if (ballot != null) {
+      const withdraw = h('button', { type: 'button', class: 'link-button withdraw', data: { key: 'withdraw', action: 'withdraw' }, text: i18n.t('poll.withdraw') });
+      withdraw.addEventListener('click', () => {
+        this.rankMoved = false;
+        polls.vote(this.id, null);
+        this.focusKey('rank-cast');
+      });
+      out.push(withdraw);
+    }
+    return out;
+  }
+
+  /**
+   * Drag item `li` by its handle with any pointer: while it moves, the item
+   * follows; on release, drop(to) with the position under the pointer.
+   */
+  _draggable(handle, li, from, drop) {
+    handle.addEventListener('pointerdown', (ev) => {
+      if (ev.button !== 0) return;
+      ev.preventDefault();
+      const list = li.parentElement;
+      const rows = [...list.children];
+      const startY = ev.clientY;
+      li.classList.add('is-dragging');
+      handle.setPointerCapture?.(ev.pointerId);
+      // The new position: how many of the other items end up above it.
+      const target = (y) => rows.filter((r) => {
+        if (r === li) return false;
+        const box = r.getBoundingClientRect();
+        return y > box.top + box.height / 2;
+      }).length;
+      const onMove = (m) => { li.style.transform = `translateY(${m.clientY - startY}px)`; };
+      const onUp = (u) => {
+        handle.removeEventListener('pointermove', onMove);
+        handle.removeEventListener('pointerup', onUp);
+        handle.removeEventListener('pointercancel', onUp);
+        li.classList.remove('is-dragging');
+        li.style.transform = '';
+        if (u.type === 'pointerup') {
+          const to = target(u.clientY);
+          if (to !== from) drop(to);
+        }
+      };
+      handle.addEventListener('pointermove', onMove);
+      handle.addEventListener('pointerup', onUp);
+      handle.addEventListener('pointercancel', onUp);
+    });
+  }
+
   /** "Your (organisation's) answer: X", or `noneKey` said when there is none (null: nothing). */
   _myBallotLine(p, labels, ballot, noneKey) {
     const { i18n } = this.view;
     const mine = ballot == null ? [] :
-      (Array.isArray(ballot) ? ballot : [ballot]).map((v) => labels[p.kind === 'scale' ? v - 1 : v]).filter(Boolean);
+      (Array.isArray(ballot) ? ballot : [ballot]).map((v) => labels[p.kind === 'scale' ? v - 1 : v]).filter(Boolean)
+        .map((l, i) => (p.kind === 'rank' ? i18n.t('poll.rankPosition', { n: i + 1, choice: l }) : l));
     if (mine.length) {
       return h('p', { class: 'my-ballot' }, h('span', { text: i18n.t(byOrganisations(p) ? 'poll.yourOrgBallot' : 'poll.yourBallot') }), ' ', h('strong', { text: mine.join(' · ') }));
     }
