@@ -237,6 +237,7 @@ void poll_free(poll_t *p) {
     }
     free(p->answers);
     free(p->pending);
+    poll_passage_free(&p->passage);
     free(p);
 }
 

@@ -21,6 +21,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <cjson/cJSON.h>
+
 #include "core/proto.h"
 
 #define POLL_ID_MAX 22          /* base64url characters in a poll id */
@@ -139,6 +141,17 @@ typedef struct poll_pending {
     uint32_t answer;     /* answer id */
 } poll_pending;
 
+/* The passage of the statement a poll is about (poll_passage.c; protocol/
+ * polls.md, "Polls about a passage"): a range the shell moves over every
+ * edit, its text then, and its text when the first ballot was cast. */
+typedef struct poll_passage {
+    bool set;            /* the poll is about a passage */
+    size_t start, end;   /* its code points [start, end) at revision rev; empty once deleted */
+    int64_t rev;         /* the statement's revision the range is at */
+    char *text;          /* its text at rev (NULL until the shell sets it) */
+    char *first;         /* its text when the first ballot was cast; NULL before */
+} poll_passage;
+
 typedef struct poll {
     char id[POLL_ID_MAX + 1];           /* picked by the shell: the model has no randomness */
     poll_def def;                       /* fixed once the poll leaves draft, so ballots keep their meaning */
@@ -160,6 +173,7 @@ typedef struct poll {
     uint32_t answers_cap;               /* allocated */
     poll_pending *pending;              /* store loading: upvotes waiting for poll_store_finish */
     size_t npending, pending_cap;       /* used, allocated */
+    poll_passage passage;               /* the passage it is about, if any */
 } poll_t;
 
 /* The workshop's polls in creation order. */
@@ -272,6 +286,21 @@ uint32_t poll_rank_borda(size_t nchoices, uint32_t respondents, uint32_t rank_su
  * choices the two order differently, a pair tied in one order only counting
  * one half. In [0, 1]. */
 double poll_rank_distance(const uint32_t *a, uint32_t ra, const uint32_t *b, uint32_t rb, size_t n);
+
+/* Polls about a passage (poll_passage.c). from_json reads a client's
+ * {"start", "end", "rev"} (start < end, at most PASSAGE_MAX code points) into
+ * *out (set, no texts): the shell moves it to the current revision and
+ * checks it fits the statement before poll_passage_set. */
+poll_err poll_passage_from_json(const cJSON *v, poll_passage *out, const char **why);
+/* Move p's passage to [start, end) at rev with its text then (taken, NULL
+ * is kept as ""); true when the text is not what it was. */
+bool poll_passage_set(poll_t *p, size_t start, size_t end, int64_t rev, char *text);
+/* At a ballot: keep the passage's text as the one the first ballot was cast
+ * on; true when it was not kept yet (the poll record must be stored). */
+bool poll_passage_first_ballot(poll_t *p);
+/* The passage's text is not the one the first ballot was cast on. */
+bool poll_passage_changed(const poll_t *p);
+void poll_passage_free(poll_passage *ps);
 
 /* The list. add refuses a duplicate id (POLL_EBAD_REQUEST) and a full list
  * (POLL_ELIMIT), and takes ownership only on success; take removes a poll_t

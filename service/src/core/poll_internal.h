@@ -11,6 +11,7 @@
 
 #include "core/poll.h"
 #include "core/sbuf.h"
+#include <cjson/cJSON.h>
 
 /* ---- poll.c: the model ---- */
 
@@ -87,6 +88,11 @@ double poll__org_mean(const poll_org *o);
 /* "id":…,"kind":…,"question":…[,"choices":[…]][,"max":N][,"respondents":…][,"threshold":N]
  * [,"representatives_only":true][,"translations":{…}],"state":…,"results":…,"created":N */
 void poll__put_head(sbuf *b, const poll_t *p);
+/* ,"passage":{"start":…,"end":…,"rev":…,"text":…[,"first":…],"changed":…[,"gone":true]} when the poll is about one (poll_passage.c). */
+void poll__put_passage(sbuf *b, const poll_t *p);
+/* The stored passage of a poll record's "passage" (v: NULL when absent),
+ * texts included (poll_passage.c). */
+poll_err poll__passage_from_record(const cJSON *v, poll_passage *out, const char **why);
 /* A ballot as on the wire: an index, an array of indexes, a scale value, or null. */
 void poll__put_ballot(sbuf *b, const poll_t *p, const poll_ballot *bl);
 /* "ballot":…,"by":{"participant":…,"name":…},"at":MS: organisation o's

@@ -276,6 +276,7 @@ static void put_def(sbuf *b, const poll_t *p) {
                     poll_threshold(p));
     if (d->representatives_only) sbuf_puts(b, ",\"representatives_only\":true");
     put_translations(b, d);
+    poll__put_passage(b, p);
 }
 
 void poll__put_head(sbuf *b, const poll_t *p) {

@@ -429,6 +429,15 @@ void hub_poll_close_all(hub_room *r, hub_session *s);
 void hub_poll_reload(hub_room *r, const char *poll_id);
 void hub_poll_reload_all(hub_room *r);
 void hub_poll_room_free(hub_room *r);
+/* Polls about a passage (hub_passage.c). follow: every passage moved to the
+ * committed revision after ops were applied (local: this process committed
+ * them, and stores a change of "changed since the first ballot");
+ * passage_start: a new poll's "passage" (v, NULL when absent) from the
+ * requester's revision to ours, checked; store_step: store p's record with
+ * a history event of that name, relayed to everyone once stored. */
+void hub_poll_passages_follow(hub_room *r, bool local);
+poll_err hub_poll_passage_start(hub_room *r, poll_t *p, const cJSON *v, const char **why);
+void hub_poll_store_step(hub_room *r, poll_t *p, const char *event);
 /* Send b's message to the sessions that pass `may` (NULL: all) but connection `except`. b is reset. */
 void hub_send_if(hub_room *r, sbuf *b, hub_audience may, const void *arg, uint64_t except);
 

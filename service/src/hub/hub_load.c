@@ -133,6 +133,7 @@ static void load_events(redisReply *reply, void *priv) {
             hub_room_load_failed(r, PROTO_EINTERNAL, HUB_DAMAGED);
         } else {
             if (!r->w->last_event[0]) snprintf(r->w->last_event, sizeof r->w->last_event, "%s", r->snap_event);
+            hub_poll_passages_follow(r, false); /* nobody to tell yet: their texts, read from the statement */
             load_done(r);
         }
     }

@@ -1,0 +1,117 @@
+'use strict';
+// Polls about a passage (protocol/polls.md, "Polls about a passage") on two
+// server processes sharing one Redis: the facilitator makes a rank poll
+// about a passage selected at their revision; edits before it move it,
+// edits inside it grow it; the first ballot keeps its text; an edit inside
+// it afterwards makes every client, on both processes, see "changed" with
+// the first text and the new one; the history has a poll_passage event and
+// /state?at= before and after it tells the two apart; a workshop loaded
+// again from Redis by a new process has the passage where it is. Bad
+// passages are refused.
+
+const { describe, test, before, after } = require('node:test');
+const assert = require('node:assert/strict');
+const { Harness, waitUntil, must, refusedWith, getJson, fetchAllHistory, waitQuiescent } = require('./harness');
+
+const TEXT = "Nous voulons plus d'emplois locaux.\n";
+const START = 13; // "plus d'emplois"
+const END = 27;
+
+// The latest poll object a client received for that poll.
+function lastPoll(c, id) {
+  const m = c.log.filter((e) => e.dir === 'in').map((e) => JSON.parse(e.data))
+    .filter((x) => x.type === 'poll' && x.poll.id === id).pop();
+  return m ? m.poll : null;
+}
+
+describe('polls about a passage', { timeout: 60000 }, () => {
+  let h;
+  before(async () => { h = await Harness.start({ servers: 2 }); }, { timeout: 30000 });
+  after(async () => { if (h) await h.close(); }, { timeout: 30000 });
+
+  test('the passage follows the edits; changed after the first vote reaches everyone, and the record', { timeout: 40000 }, async () => {
+    const [s1, s2] = h.servers;
+    const w = await s1.createWorkshop({ title: 'Passage', text: TEXT });
+    const fac = h.client({ server: s1, workshop: w.id, name: 'Awa', organisation: 'Ville', key: w.facilitator_key });
+    const jean = h.client({ server: s2, workshop: w.id, name: 'Jean', organisation: 'Banque' });
+    const lea = h.client({ server: s1, workshop: w.id, name: 'Léa', organisation: 'Asso' });
+    await fac.start();
+    await jean.start();
+    await lea.start();
+    assert.equal(fac.text, TEXT);
+
+    // Bad passages: refused, nothing made.
+    const def = { type: 'poll_create', kind: 'rank', question: 'Quelle priorité ?', choices: ['Emploi', 'Logement'], open: true, visibility: 'live' };
+    for (const passage of [{ start: 5, end: 5, rev: 0 }, { start: 6, end: 5, rev: 0 }, { start: 0, end: 999, rev: 0 },
+      { start: 0, end: 3, rev: 99 }, { start: 0, end: 3 }, { start: '0', end: 3, rev: 0 }, [0, 3], { start: 0, end: 2001, rev: 0 }]) {
+      await refusedWith(fac, { ...def, passage }, 'bad_request');
+    }
+    assert.equal(await h.redis.command('HLEN', `atelier:{w:${w.id}}:polls`), 0);
+
+    // Jean types at the start while the facilitator selects at revision 0.
+    jean.submit(['Oui. ']);
+    await waitQuiescent([fac, jean, lea]);
+    const poll = (await must(fac, { ...def, passage: { start: START, end: END, rev: 0 } }, 'poll')).poll;
+    assert.deepEqual(poll.passage, { start: START + 5, end: END + 5, rev: 1, text: "plus d'emplois", changed: false });
+
+    // An edit inside before any ballot: the text follows, nothing "changed".
+    fac.submit([START + 5 + 4, ' de']); // "plus de d'emplois"
+    await waitQuiescent([fac, jean, lea]);
+    await waitUntil(() => lastPoll(jean, poll.id)?.passage.text === "plus de d'emplois", 5000, 'the passage text reaches process 2');
+    fac.submit([START + 5 + 4, { d: 3 }]);
+    await waitQuiescent([fac, jean, lea]);
+    await waitUntil(() => lastPoll(lea, poll.id)?.passage.text === "plus d'emplois", 5000, 'back');
+
+    // The first ballot keeps the text.
+    await must(lea, { type: 'vote', poll: poll.id, ballot: [1, 0] }, 'my_ballot');
+    const first = await waitUntil(async () => {
+      const rec = JSON.parse(await h.redis.command('HGET', `atelier:{w:${w.id}}:polls`, poll.id));
+      return rec.passage && rec.passage.first ? rec : null;
+    }, 5000, 'the poll record keeps the first text');
+    assert.equal(first.passage.first, "plus d'emplois");
+    await must(jean, { type: 'vote', poll: poll.id, ballot: [0, 1] }, 'my_ballot');
+
+    // Jean, on the other process, edits inside the passage: everyone sees it changed.
+    jean.submit([START + 5 + 5, 'beaucoup ']); // "plus beaucoup d'emplois"
+    await waitQuiescent([fac, jean, lea]);
+    for (const c of [fac, jean, lea]) {
+      await waitUntil(() => lastPoll(c, poll.id)?.passage.changed === true, 5000, `${c.tag} sees the change`);
+      const ps = lastPoll(c, poll.id).passage;
+      assert.equal(ps.first, "plus d'emplois");
+      assert.equal(ps.text, "plus beaucoup d'emplois");
+      assert.equal(c.text.slice(ps.start, ps.end), "plus beaucoup d'emplois");
+    }
+    // Text typed just after the passage stays outside it.
+    const atEnd = lastPoll(fac, poll.id).passage.end;
+    fac.submit([atEnd, ' durables']);
+    await waitQuiescent([fac, jean, lea]);
+    await sleepUntilQuiet();
+    assert.equal(lastPoll(jean, poll.id).passage.text, "plus beaucoup d'emplois");
+
+    // The history: one poll_passage event, with the passage changed; /state?at= before and after it.
+    const hist = await fetchAllHistory(s2.port, w.id, { key: w.facilitator_key });
+    const evs = hist.events.filter((e) => e.type === 'poll_passage');
+    assert.equal(evs.length, 1, `one poll_passage event: ${JSON.stringify(evs)}`);
+    assert.equal(evs[0].poll.passage.changed, true);
+    assert.equal(evs[0].poll.passage.first, "plus d'emplois");
+    const at = (t) => getJson(s1.port, `/api/workshops/${w.id}/state?at=${t}`, { key: w.facilitator_key });
+    const before = await at(evs[0].t - 1);
+    const afterIt = await at(evs[0].t);
+    const ps = (st) => st.json.polls.find((p) => p.poll.id === poll.id)?.poll.passage;
+    assert.equal(ps(before).changed, false);
+    assert.equal(ps(afterIt).changed, true);
+
+    // A new process loads the workshop from Redis: the passage where it is.
+    const s3 = await h.addServer();
+    const late = h.client({ server: s3, workshop: w.id, name: 'Tard', organisation: 'Asso' });
+    const welcome = await late.start();
+    const wp = welcome.polls.find((p) => p.id === poll.id);
+    assert.equal(wp.passage.text, "plus beaucoup d'emplois");
+    assert.equal(wp.passage.changed, true);
+    h.assertNoProblems();
+
+    async function sleepUntilQuiet() {
+      await waitUntil(() => [fac, jean, lea].every((c) => c.rev === fac.rev), 5000, 'same revision');
+    }
+  });
+});
