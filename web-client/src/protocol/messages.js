@@ -92,8 +92,9 @@ export function respondentFields({ kind, respondents, threshold, representatives
  * its kind has; `respondents`, `threshold`, `representatives_only` and
  * `translations` only when they say something.
  */
-function definition({ kind, question, choices, max, respondents, threshold, representatives_only: repsOnly, translations }) {
+function definition({ kind, question, choices, max, respondents, threshold, representatives_only: repsOnly, translations, passage }) {
   const d = { kind, question };
+  if (passage) d.passage = { start: passage.start, end: passage.end, rev: passage.rev };
   if (kind === 'single' || kind === 'multiple' || kind === 'rank') d.choices = [...choices];
   if ((kind === 'multiple' || kind === 'text') && max != null) d.max = max;
   Object.assign(d, respondentFields({ kind, respondents, threshold, representatives_only: repsOnly }));

@@ -298,6 +298,25 @@ export function validBallot(poll, ballot) {
   }
 }
 
+/** Code points a passage may hold when a poll is made about it (polls.md). */
+export const MAX_PASSAGE = 2000;
+
+/**
+ * The passage selected in the statement, for a poll about it: {start, end,
+ * rev, text} in code points of the server's text at its revision, or null
+ * (nothing selected, too long, or edits of ours not yet acknowledged: the
+ * local text and the server's differ then).
+ */
+export function selectedPassage(store) {
+  const sel = store.mySel;
+  if (!sel || !store.ot.inSync) return null;
+  const start = Math.min(sel[0], sel[1]);
+  const end = Math.max(sel[0], sel[1]);
+  const cps = [...store.ot.serverText];
+  if (start === end || end > cps.length || end - start > MAX_PASSAGE) return null;
+  return { start, end, rev: store.ot.rev, text: cps.slice(start, end).join('') };
+}
+
 /** Whether order holds each of 0..n-1 exactly once (a rank ballot). */
 export function isOrder(order, n) {
   return Array.isArray(order) && order.length === n && new Set(order).size === n &&

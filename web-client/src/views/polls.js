@@ -9,6 +9,7 @@
 // goes back to the control with the same data-key (the "open" button becomes
 // "close" under the same key), or to the card's heading.
 import { h, rebuild } from './dom.js';
+import { wordDiff } from '../state/worddiff.js';
 import { PollForm } from './pollform.js';
 import { renderResults, alignmentHelp, scaleLabel, thresholdSentence } from './pollresults.js';
 import { orgColor, UNKNOWN_COLOR } from '../state/colors.js';
@@ -268,6 +269,30 @@ export class PollsView {
   }
 }
 
+/**
+ * The passage a poll is about, quoted; once its text differs from the one
+ * the first ballot was cast on, "the passage changed since the first vote"
+ * and the word difference (what was taken out, what was put in), said in
+ * words for screen readers (polls.md, "Polls about a passage").
+ */
+export function passageBlock(i18n, passage, idPrefix) {
+  const out = [];
+  const label = h('p', { class: 'passage-label', text: i18n.t(passage.gone ? 'poll.passageGone' : 'poll.passageAbout') });
+  out.push(h('div', { class: 'poll-passage' }, label, passage.gone ? null : h('blockquote', { class: 'passage-quote', text: passage.text })));
+  if (passage.changed && typeof passage.first === 'string') {
+    const model = wordDiff(passage.first, passage.text, { context: Infinity });
+    const diff = h('p', { class: 'diff-text passage-diff', id: `${idPrefix}-passage-diff` }, model.parts.map((part) => {
+      if (part.kind === 'same') return document.createTextNode(part.text);
+      if (part.kind === 'gap') return document.createTextNode(' … ');
+      return h(part.kind, null, h('span', { class: 'visually-hidden', text: i18n.t(part.kind === 'ins' ? 'signoff.diffAddedSr' : 'signoff.diffRemovedSr') }), part.text,
+        h('span', { class: 'visually-hidden', text: i18n.t('signoff.diffEndSr') }));
+    }));
+    out.push(h('div', { class: 'passage-changed', role: 'note' },
+      h('p', { class: 'passage-changed-title', text: i18n.t('poll.passageChanged') }), diff));
+  }
+  return out;
+}
+
 class PollCard {
   constructor(view, id) {
     this.view = view;
@@ -511,7 +536,7 @@ class PollCard {
     const order = p.kind === 'text' && p.state !== 'open' ? this._rankedIds(e, fac) : null;
     return sig(i18n.lang, fac, p.state, p.kind, p.question, p.choices, p.translations, p.respondents, p.max, p.answers, b.ballot, e.mine, ups,
       polls.pendingAnswers(this.id), order, polls.mayAnswer(p), this.view.store.observer, this.view.store.me?.id,
-      this.editAnswer?.id ?? null, this.editAnswer?.error ?? null, this.answerError, this.answerBusy, this.rankDraft ?? null);
+      this.editAnswer?.id ?? null, this.editAnswer?.error ?? null, this.answerError, this.answerBusy, this.rankDraft ?? null, p.passage ?? null);
   }
 
   _resultsVisible(e, fac) {
@@ -525,9 +550,10 @@ class PollCard {
 
   _body(e, fac) {
     const p = e.poll;
-    if (p.state === 'draft') return this._draftPreview(p);
-    if (p.kind === 'text') return this._textBody(e, fac);
-    return this._choiceBody(e);
+    const passage = p.passage ? passageBlock(this.view.i18n, p.passage, this.dom) : [];
+    if (p.state === 'draft') return [...passage, ...this._draftPreview(p)];
+    if (p.kind === 'text') return [...passage, ...this._textBody(e, fac)];
+    return [...passage, ...[this._choiceBody(e)].flat()];
   }
 
   _labels(p) {

@@ -11,7 +11,7 @@ import { AgendaView } from './agenda.js';
 import { BalanceView } from './balance.js';
 import { copyField } from './forms.js';
 import { orgColor, orgKey } from '../state/colors.js';
-import { localized } from '../state/polls.js';
+import { localized, selectedPassage } from '../state/polls.js';
 import { spacedCode } from '../state/joincode.js';
 
 /**
@@ -150,8 +150,21 @@ export class WorkshopView {
     // The sign-off sits under the statement it is about.
     this.signoff = new SignoffView({ store, i18n, announce: this.announce, fetchState: this.fetchState });
     this.parts.push(this.signoff);
+    // "Poll about this passage": the facilitator selects text, then opens
+    // the poll form with the passage quoted (polls.md, "Polls about a passage").
+    this.passageButton = h('button', { type: 'button', class: 'secondary small', id: 'poll-passage', hidden: true });
+    i18n.bind(this.passageButton, 'poll.aboutPassage');
+    this.passageButton.addEventListener('click', () => {
+      const passage = selectedPassage(store);
+      if (!passage) {
+        this.announce(i18n.t('poll.passageNone'));
+        this.editor.el.focus?.();
+        return;
+      }
+      if (this.polls.prefill({ kind: 'single', question: '', choices: [], passage })) this.polls.el.scrollIntoView?.({ block: 'start' });
+    });
     const editorSection = h('section', { class: 'panel editor-panel', 'aria-labelledby': 'statement-label' },
-      h('div', { class: 'editor-toolbar' }, label, toggle), this.help, this.editor.el, this.legend, this.signoff.el);
+      h('div', { class: 'editor-toolbar' }, label, h('span', { class: 'editor-tools' }, this.passageButton, toggle)), this.help, this.editor.el, this.legend, this.signoff.el);
 
     this.presence = new PresenceView({ store, i18n });
     this.parts.push(this.presence);
@@ -246,6 +259,7 @@ export class WorkshopView {
     const fac = this.facilitator;
     this.presentLink.hidden = !fac || !this.links.present;
     this.endButton.hidden = !fac || this.store.ended;
+    if (this.passageButton) this.passageButton.hidden = !fac;
     if (this.store.ended && !this.endConfirm.hidden) this._askEnd(false);
     this._renderObserver();
   }
