@@ -18,8 +18,9 @@
 #include "core/poll_json.h"
 #include "core/typo.h"
 
-/* What hist_state_write ends with when no sign-off was ever called. */
-#define NO_SIGNOFF ",\"signoff\":{\"open\":false,\"called_at\":null,\"organisations\":[],\"agreed\":null}"
+/* What hist_state_write ends with when no sign-off was ever called (and nothing is to discuss). */
+#define NO_SIGNOFF ",\"signoff\":{\"open\":false,\"called_at\":null,\"organisations\":[],\"agreed\":null}" \
+                   ",\"discuss\":[]"
 
 #define N TYPO_NNBSP /* French typography's narrow no-break space */
 

@@ -49,6 +49,9 @@ static const line agreement[] = {
     {"signoff_close", {1, 0, 0, 0}},
     {"endorse", {0, 1, 0, 0}},
     {"decline", {0, 1, 0, 0}},
+    {"discuss_add", {1, 0, 0, 0}},
+    {"discuss_check", {1, 0, 0, 0}},
+    {"discuss_remove", {1, 0, 0, 0}},
 };
 
 /* Every type the codec knows: proto_type_name is NULL past the last. */

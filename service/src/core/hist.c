@@ -71,15 +71,19 @@ bool hist_event_from_fields(hist_event *e, const char *id, const char *const *kv
         else if (strcmp(k, "endorsed_rev") == 0) e->endorsed_rev = strtoll(v, NULL, 10);
         else if (strcmp(k, "organisations") == 0) e->organisations = v;
         else if (strcmp(k, "asks") == 0) e->asks = v;
+        else if (strcmp(k, "item") == 0) e->item = v;
+        else if (strcmp(k, "items") == 0) e->items = v;
     }
     /* The history writes these JSON texts as they were stored: damaged
      * ones would make the whole page unreadable, so the event is left out. */
     return e->type && e->type[0] && stored_json(e->op, '[', false) && stored_json(e->poll, '{', false) &&
            stored_json(e->results, '{', true) && stored_json(e->org_answer, '{', true) &&
-           stored_json(e->phases, '[', false) && stored_json(e->timer, '{', false);
+           stored_json(e->phases, '[', false) && stored_json(e->timer, '{', false) && stored_json(e->items, '[', false);
 }
 
 static bool is_poll_event(const hist_event *e) { return e->poll != NULL; }
+
+bool hist_is_discuss(const hist_event *e) { return e->type && strncmp(e->type, "discuss_", 8) == 0; }
 
 bool hist_is_agenda(const hist_event *e) {
     return e->type && (strncmp(e->type, "phase_", 6) == 0 || strcmp(e->type, "agenda_changed") == 0 ||
@@ -271,6 +275,11 @@ bool hist_write_event(sbuf *b, const hist_event *e, hist_view v) {
         put_field(b, "by", e->by);
         put_field(b, "name", e->name);
         if (hist_is_agenda(e)) write_agenda_fields(b, e);
+        if (hist_is_discuss(e)) {
+            sbuf_puts(b, ",\"item\":");
+            sbuf_put_i64(b, e->item ? strtoll(e->item, NULL, 10) : 0);
+            put_json(b, "items", e->items, '[');
+        }
     } else if (e->title) {
         put_field(b, "title", e->title);
     }
@@ -306,6 +315,7 @@ void hist_state_free(hist_state *s) {
     for (size_t i = 0; i < s->npolls; i++) poll_entry_free(&s->polls[i]);
     free(s->people);
     free(s->polls);
+    free(s->discuss);
     signoff_free(&s->signoff);
     hist_state_init(s);
 }
@@ -430,6 +440,14 @@ void hist_state_add(hist_state *s, const hist_event *e) {
         presence_add(s, e);
     else if (e->participant && strcmp(e->type, "role") == 0)
         presence_role(s, e);
+    else if (hist_is_discuss(e) && e->items) {
+        char *list = strdup(e->items);
+        if (!list) s->oom = true;
+        else {
+            free(s->discuss);
+            s->discuss = list;
+        }
+    }
     else signoff_fold(&s->signoff, e);
     s->oom = s->oom || s->signoff.oom;
 }
@@ -461,4 +479,6 @@ void hist_state_write(sbuf *b, const hist_state *s, hist_view v) {
     }
     sbuf_puts(b, "],\"signoff\":"); /* open to everyone, as it is live */
     signoff_write(b, &s->signoff);
+    sbuf_puts(b, ",\"discuss\":"); /* open to everyone too */
+    sbuf_puts(b, s->discuss ? s->discuss : "[]");
 }

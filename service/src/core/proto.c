@@ -44,6 +44,7 @@ static const char *const type_names[] = {
     [PROTO_DECLINE] = "decline",
     [PROTO_ROLE_SET] = "role_set", [PROTO_REPRESENTATIVE_REQUEST] = "representative_request",
     [PROTO_REPRESENTATIVE_ANSWER] = "representative_answer", [PROTO_OBSERVER_LINK] = "observer_link",
+    [PROTO_DISCUSS_ADD] = "discuss_add", [PROTO_DISCUSS_CHECK] = "discuss_check", [PROTO_DISCUSS_REMOVE] = "discuss_remove",
 };
 
 const char *proto_type_name(proto_type t) {
@@ -603,7 +604,8 @@ static proto_err decode_general(const char *json, size_t len, proto_msg *m, cons
     case PROTO_ANSWER: case PROTO_UPVOTE:
     case PROTO_AGENDA_SET: case PROTO_PHASE_START: case PROTO_PHASE_NEXT: case PROTO_PHASE_PAUSE:
     case PROTO_PHASE_RESUME: case PROTO_PHASE_EXTEND:
-        m->u.obj = o; /* the poll model, or the agenda, reads the rest */
+    case PROTO_DISCUSS_ADD: case PROTO_DISCUSS_CHECK: case PROTO_DISCUSS_REMOVE:
+        m->u.obj = o; /* the poll model, the agenda or the list reads the rest */
         return PROTO_OK;
     case PROTO_NONE:
         *why = "unknown message type";
@@ -643,7 +645,7 @@ void proto_msg_free(proto_msg *m) {
         free(m->u.join.token);
     } else if (m->type == PROTO_OP) {
         ot_op_free(&m->u.op.op);
-    } else if (proto_is_poll(m->type) || proto_is_agenda(m->type)) {
+    } else if (proto_is_poll(m->type) || proto_is_agenda(m->type) || proto_is_discuss(m->type)) {
         cJSON_Delete(m->u.obj);
     } else if (m->type == PROTO_DECLINE) {
         free(m->u.reason);

@@ -71,6 +71,11 @@ typedef enum {
     PROTO_PHASE_PAUSE,
     PROTO_PHASE_RESUME,
     PROTO_PHASE_EXTEND,
+    /* The "to discuss" list (facilitators, protocol/polls.md): decoded as
+     * far as their type and id; core/discuss.h reads the rest from msg->u.obj. */
+    PROTO_DISCUSS_ADD,
+    PROTO_DISCUSS_CHECK,
+    PROTO_DISCUSS_REMOVE,
 } proto_type;
 
 /* True for the sign-off's message types. */
@@ -80,6 +85,8 @@ static inline bool proto_is_signoff(proto_type t) { return t >= PROTO_SIGNOFF_CA
 static inline bool proto_is_poll(proto_type t) { return t >= PROTO_POLL_CREATE && t <= PROTO_UPVOTE; }
 /* True for the agenda message types, whose body is msg->u.obj too. */
 static inline bool proto_is_agenda(proto_type t) { return t >= PROTO_AGENDA_SET && t <= PROTO_PHASE_EXTEND; }
+/* True for the "to discuss" list's message types, whose body is msg->u.obj too. */
+static inline bool proto_is_discuss(proto_type t) { return t >= PROTO_DISCUSS_ADD && t <= PROTO_DISCUSS_REMOVE; }
 
 /* Stable error codes, as sent in error.code. */
 typedef enum {

@@ -17,6 +17,7 @@ typedef struct rights_row {
 
 #define POLL_STEP {FAC, "only a facilitator runs polls"}
 #define AGENDA_STEP {FAC, "only a facilitator runs the agenda"}
+#define DISCUSS_STEP {FAC, "only a facilitator keeps the list of points to discuss"}
 
 static const rights_row rows[] = {
     [PROTO_JOIN] = {EVERYONE, ""},
@@ -49,6 +50,9 @@ static const rights_row rows[] = {
     [PROTO_SIGNOFF_CLOSE] = {FAC, "only a facilitator calls or closes a sign-off"},
     [PROTO_ENDORSE] = {REP, "only an organisation's representative endorses or declines"},
     [PROTO_DECLINE] = {REP, "only an organisation's representative endorses or declines"},
+    [PROTO_DISCUSS_ADD] = DISCUSS_STEP,
+    [PROTO_DISCUSS_CHECK] = DISCUSS_STEP,
+    [PROTO_DISCUSS_REMOVE] = DISCUSS_STEP,
 };
 
 static const rights_row *row(proto_type type) {

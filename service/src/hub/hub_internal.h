@@ -5,6 +5,7 @@
 #include <libwebsockets.h>
 
 #include "core/agenda.h"
+#include "core/discuss.h"
 #include "core/balance.h"
 #include "core/hist.h"
 #include "core/poll.h"
@@ -116,6 +117,7 @@ struct hub_room {
     agenda agenda;             /* the agenda and timer as told to clients (Redis has them) */
     agenda agenda_ahead;       /* ... with the changes sent to Redis and not answered yet: the next change builds on it */
     int agenda_inflight;       /* agenda changes waiting for Redis' answer */
+    discuss_list discuss;      /* the "to discuss" list (with the changes sent to Redis: a failure reads it back) */
     char *k_balance;           /* Redis key of the contribution balance */
     balance_table balance;     /* its counts as last read from Redis, with who is present */
     bool balance_timer;        /* sul_balance is scheduled */
@@ -524,6 +526,15 @@ void hub_workshop_notified(hub_room *r, const char *rest, size_t len);
  * missed (the subscription was down), or Redis refused ops of an end not
  * heard of yet. */
 void hub_workshop_reread(hub_room *r);
+
+/* The "to discuss" list (hub_discuss.c, protocol/polls.md): a
+ * facilitator's request; loading meta's `discuss`; ,"discuss":[…] in every
+ * welcome; "ID discuss ORIGIN" from atelier:notify; reading it back. */
+void hub_discuss_message(hub *h, hub_session *s, proto_msg *msg);
+bool hub_discuss_load(hub_room *r);
+void hub_discuss_write_welcome(const hub_room *r, sbuf *b);
+void hub_discuss_notified(hub_room *r, const char *origin);
+void hub_discuss_reread(hub_room *r);
 
 /* The agenda and its timer (hub_agenda.c, protocol/agreement.md) */
 void hub_agenda_message(hub *h, hub_session *s, proto_msg *msg);

@@ -290,7 +290,7 @@ void hub_room_load(hub_room *r) {
      * before. A step not queued (the store went down) fails the load; the
      * steps queued before it answer NULL and only let go of the room. */
     bool ok = hub_room_cmd(r, load_meta, r, "HMGET %s title fkey created time_zone code state ended_at okey", r->k_meta) &&
-              hub_agenda_load(r) && hub_balance_load(r) &&
+              hub_agenda_load(r) && hub_discuss_load(r) && hub_balance_load(r) &&
               hub_room_cmd(r, load_snapshot, r, "XREVRANGE %s + - COUNT 1", r->k_snaps) &&
               hub_room_cmd(r, load_people, r, "HGETALL %s", r->k_people) &&
               hub_room_cmd(r, load_lastop, r, "HGETALL %s", r->k_lastop) && hub_signoff_load(r);
