@@ -10,7 +10,7 @@
 
 const { describe, test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
-const { Harness, waitUntil, must, refusedWith, getJson, fetchAllHistory, metaKey, received } = require('./harness');
+const { Harness, waitUntil, must, refusedWith, getJson, fetchAllHistory, metaKey, received, bearer, csvTables } = require('./harness');
 
 describe('the to-discuss list', { timeout: 60000 }, () => {
   let h;
@@ -23,8 +23,10 @@ describe('the to-discuss list', { timeout: 60000 }, () => {
     const fac = h.client({ server: s1, workshop: w.id, name: 'Awa', organisation: 'Animation', key: w.facilitator_key });
     await fac.start();
     const people = [];
-    for (const [i, org] of ['Asso', 'Asso', 'Ville', 'Ville'].entries()) {
-      const c = h.client({ server: i % 2 ? s2 : s1, workshop: w.id, name: `P${i}`, organisation: org });
+    // The voters on one process: each ballot's event then carries every
+    // ballot before it (the exports read the last one); a watcher on the other.
+    for (const [i, org] of ['Asso', 'Asso', 'Ville', 'Ville', 'Banque'].entries()) {
+      const c = h.client({ server: i === 4 ? s2 : s1, workshop: w.id, name: `P${i}`, organisation: org });
       await c.start();
       people.push(c);
     }
@@ -68,7 +70,7 @@ describe('the to-discuss list', { timeout: 60000 }, () => {
     assert.deepEqual(again.items.map((i) => [i.id, i.done]), [[1, true], [2, false]]);
     const removed = await must(fac, { type: 'discuss_remove', item: 1 }, 'discuss');
     assert.deepEqual(removed.items.map((i) => i.id), [2]);
-    await waitUntil(() => received(people[1], 'discuss').some((m) => m.items.length === 1 && m.items[0].id === 2), 5000, 'removed, on process 2');
+    await waitUntil(() => received(people[4], 'discuss').some((m) => m.items.length === 1 && m.items[0].id === 2), 5000, 'removed, on process 2');
     const stored = JSON.parse(await h.redis.command('HGET', metaKey(w.id), 'discuss'));
     assert.equal(stored.next, 2);
     assert.deepEqual(stored.items, removed.items);
@@ -87,6 +89,34 @@ describe('the to-discuss list', { timeout: 60000 }, () => {
     }
     const before = await getJson(s1.port, `/api/workshops/${w.id}/state?at=${evs[0].t - 1}`);
     assert.deepEqual(before.json.discuss, []);
+
+    // The exports: the ranking (Borda points, mean ranks, per organisation), the passage, the list.
+    const exp = async (q) => {
+      const r = await s1.http('GET', `/api/workshops/${w.id}/export?${q}`, { headers: bearer(w.facilitator_key), timeoutMs: 10000 });
+      assert.equal(r.status, 200, `${q}: ${r.text.slice(0, 200)}`);
+      return r.text;
+    };
+    const N = '\u202f';
+    const fr = await exp('format=md&lang=fr');
+    assert.ok(fr.includes('classement · ouvert'), fr);
+    assert.ok(fr.includes(`| Choix${N}: points de Borda (rang moyen) | Tous | Asso | Ville |`), 'the ranking table, per organisation');
+    assert.ok(fr.includes('| Emploi | 2 (1,50) | 2 (1,00) | 0 (2,00) |'), 'Borda points and mean ranks');
+    assert.ok(fr.includes(`À propos du passage${N}:\n\n> plus d'emplois`), 'the passage quoted');
+    assert.ok(fr.includes(`## À discuter\n\n- \\[à faire\\] Quelle priorité ? «${N}plus d'emplois${N}» (organisations divergentes, écart 1,00) — ajouté par Awa le `),
+      'the list to discuss');
+    assert.ok(fr.includes(`Une organisation n'est détaillée qu'à partir de 2 répondants`), 'the threshold');
+    const en = await exp('format=md&lang=en');
+    assert.ok(en.includes('| Choice: Borda points (mean rank) | All | Asso | Ville |'));
+    assert.ok(en.includes("## To discuss\n\n- \\[to do\\] Quelle priorité ? plus d'emplois (divergent, divergence 1.00) — added by Awa on "));
+    const csv = await exp('format=csv&lang=fr');
+    assert.ok(csv.includes(`1;Quelle priorité ?;classement;ouvert;Asso;2;Emploi;2;1,00;organisations divergentes`), csv);
+    assert.ok(csv.includes(`1;Quelle priorité ?;classement;ouvert;Asso;2;Rang moyen : Emploi;1,00;1,00;organisations divergentes`));
+    assert.ok(csv.includes(`N°;Question;Passage (final);Passage au premier vote;Changé\r\n1;Quelle priorité ?;plus d'emplois;plus d'emplois;non`), csv);
+    assert.ok(csv.includes(`Point;Question;Passage;Écart;Alignement;État;Ajouté le (UTC);Par\r\n2;Quelle priorité ?;plus d'emplois;1,00;organisations divergentes;à faire;`));
+    const csvEn = await exp('format=csv&lang=en');
+    assert.ok(csvEn.includes('Item;Question;Passage;Divergence;Alignment;State;Added on (UTC);By'), csvEn);
+    const json = JSON.parse(await exp('format=json&lang=fr'));
+    assert.ok(JSON.stringify(json).includes('discuss_added'), 'the JSON log has the events');
     h.assertNoProblems();
   });
 });

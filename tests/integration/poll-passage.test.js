@@ -11,7 +11,7 @@
 
 const { describe, test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
-const { Harness, waitUntil, must, refusedWith, getJson, fetchAllHistory, waitQuiescent } = require('./harness');
+const { Harness, waitUntil, must, refusedWith, getJson, fetchAllHistory, waitQuiescent, bearer } = require('./harness');
 
 const TEXT = "Nous voulons plus d'emplois locaux.\n";
 const START = 13; // "plus d'emplois"
@@ -100,6 +100,16 @@ describe('polls about a passage', { timeout: 60000 }, () => {
     const ps = (st) => st.json.polls.find((p) => p.poll.id === poll.id)?.poll.passage;
     assert.equal(ps(before).changed, false);
     assert.equal(ps(afterIt).changed, true);
+
+    // The exports quote the passage, say it changed, and what it was at the first vote.
+    const exp = async (q) => (await s1.http('GET', `/api/workshops/${w.id}/export?${q}`, { headers: bearer(w.facilitator_key), timeoutMs: 10000 })).text;
+    const N = '\u202f';
+    const fr = await exp('format=md&lang=fr');
+    assert.ok(fr.includes(`À propos du passage${N}:\n\n> plus beaucoup d'emplois\n\nLe passage a changé depuis le premier vote.\n\nAu premier vote${N}:\n\n> plus d'emplois`), fr);
+    const en = await exp('format=md&lang=en');
+    assert.ok(en.includes("About the passage:\n\n> plus beaucoup d'emplois\n\nThe passage changed since the first vote.\n\nAt the first vote:\n\n> plus d'emplois"), en);
+    const csv = await exp('format=csv&lang=fr');
+    assert.ok(csv.includes("1;Quelle priorité ?;plus beaucoup d'emplois;plus d'emplois;oui"), csv);
 
     // A new process loads the workshop from Redis: the passage where it is.
     const s3 = await h.addServer();
