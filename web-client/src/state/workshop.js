@@ -38,6 +38,7 @@ import { Requests } from './requests.js';
 import { SignoffStore } from './signoff.js';
 import { may, roleOf } from './roles.js';
 import { AgendaStore } from './agenda.js';
+import { DiscussStore } from './discuss.js';
 
 const CURSOR_MS = 100;
 const CURSOR_MAX_MS = 2000;
@@ -58,7 +59,7 @@ const MAX_OP_COMPONENTS = 1024;
 // observer link) move nothing: the date shown is Redis' to within a message's
 // latency, and GET /api/workshops/ID or the next welcome says it exactly.
 const WRITES = new Set(['op', 'ack', 'arrived', 'departed', 'workshop', 'role', 'poll', 'poll_deleted', 'answer',
-  'results', 'my_ballot', 'agenda', 'signoff']);
+  'results', 'my_ballot', 'agenda', 'signoff', 'discuss']);
 // The date moved by less than this is not told again (it is shown to the day).
 const RETENTION_TELL_MS = 1000;
 
@@ -125,6 +126,8 @@ export class WorkshopStore extends Emitter {
       ...(hash ? { hash } : {}),
     });
     this.agenda = new AgendaStore({ send: (m) => this.session.send(m), joined: () => this.session.joined, now, timers });
+    // The "to discuss" list (protocol/polls.md, "To discuss").
+    this.discuss = new DiscussStore({ request: (make) => this.requests.request(make) });
     // The contribution balance as the server last sent it (facilitators only; null for everyone else).
     this.balance = null;
     this.session.on('welcome', (m, info) => this._onWelcome(m, info));
@@ -373,6 +376,7 @@ export class WorkshopStore extends Emitter {
     this.signoff.welcome(m.signoff);
     if (this.role === 'facilitator') this.emit('observerLink', this.observerLinkKey);
     this.agenda.welcome(m.agenda, this.role);
+    this.discuss.welcome(m.discuss);
     this._setBalance(m.balance);
     this.emit('presence');
     this.emit('cursors');
@@ -392,6 +396,10 @@ export class WorkshopStore extends Emitter {
       return;
     }
     if (this.polls.receive(m) || this.agenda.receive(m)) return;
+    if (this.discuss.receive(m)) {
+      this.requests.reply(m);
+      return;
+    }
     if (m.type === 'error' && this.requests.reply(m)) return;
     if (this.signoff.receive(m)) {
       this.requests.reply(m);

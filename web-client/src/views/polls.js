@@ -56,6 +56,7 @@ export class PollsView {
       this.polls.on('change', (id) => this.render(id)),
       this.polls.on('announce', (key, params) => announce(i18n.t(key, params))),
       i18n.on('change', () => this.render(null, { all: true })),
+      store.discuss.on('change', () => this.render(null, { all: true })),
       // Ended or reopened: votes, answers and "open" come and go.
       store.on('workshop', () => this.render(null, { all: true })),
       store.on('status', ({ status }) => {
@@ -372,7 +373,8 @@ class PollCard {
       meta: sig(i18n.lang, p.state, p.kind, p.max, p.choices?.length, this.collapsed, p.respondents, p.threshold, p.representatives_only),
       controls: sig(i18n.lang, fac, p.state, p.results, p.respondents, p.threshold, p.representatives_only, this.confirmDelete, this.busy, this.actionError, !!this.editing, ended),
       body: this.editing ? sig('editing', this.editing.id) : this._bodySig(e, fac),
-      results: sig(i18n.lang, fac, p.kind, p.state, p.results, text.choices, p.kind === 'text' ? p.answers : null, e.results, p.respondents, p.threshold, p.representatives_only),
+      results: sig(i18n.lang, fac, p.kind, p.state, p.results, text.choices, p.kind === 'text' ? p.answers : null, e.results, p.respondents, p.threshold, p.representatives_only,
+        this.view.store.discuss.openItemOf(p.id)?.id ?? null),
     };
     if (s.meta !== this.sigs.meta) this._renderMeta(p);
     if (s.controls !== this.sigs.controls) rebuild(this.controls, fac && !this.editing ? this._controls(p) : [], this._fallback());
@@ -1008,6 +1010,32 @@ class PollCard {
     this.status.hidden = !text;
   }
 
+  /**
+   * Beside the results of a poll whose organisations diverge, for the
+   * facilitator: put it on the "to discuss" list in one click, or say it is
+   * on it (polls.md, "To discuss").
+   */
+  _discussButton(e) {
+    const { i18n, store } = this.view;
+    if (e.results.alignment?.label !== 'divergent') return null;
+    const item = store.discuss.openItemOf(this.id);
+    if (item) return h('p', { class: 'discuss-note', tabindex: '-1', data: { key: 'discuss-note' }, text: i18n.t('poll.discussOnList') });
+    const button = h('button', { type: 'button', class: 'secondary discuss-add', data: { key: 'discuss-add', action: 'discuss-add' }, text: i18n.t('poll.discussAdd') });
+    button.setAttribute('aria-describedby', `${this.dom}-q`);
+    button.addEventListener('click', async () => {
+      button.setAttribute('aria-disabled', 'true');
+      const res = await store.discuss.add(this.id);
+      if (res.error) {
+        button.removeAttribute('aria-disabled');
+        this.view.announce(i18n.t('poll.discussFailed'));
+      } else {
+        this.view.announce(i18n.t('poll.discussAdded'));
+        this.focusKey('discuss-note');
+      }
+    });
+    return h('div', { class: 'discuss-offer' }, button);
+  }
+
   _renderResults(e, fac) {
     const { i18n } = this.view;
     const p = e.poll;
@@ -1019,7 +1047,8 @@ class PollCard {
     } else if (p.state !== 'draft' && !fac) {
       content = h('p', { class: 'field-hint results-pending', text: i18n.t(p.state === 'open' ? 'poll.resultsLater' : 'poll.resultsNotShown') });
     }
-    this.resultsBox.replaceChildren(...(content ? [content] : []));
+    const toDiscuss = visible && e.results && fac ? this._discussButton(e) : null;
+    rebuild(this.resultsBox, [content, toDiscuss]);
     this.results.hidden = !content;
     this.help.hidden = !(content && visible && e.results && p.kind !== 'text');
     // A labelled section is a landmark: only when it holds results.

@@ -5,6 +5,7 @@ import { h } from './dom.js';
 import { EditorView } from './editor.js';
 import { PresenceView } from './presence.js';
 import { PollsView } from './polls.js';
+import { DiscussView } from './discuss.js';
 import { SignoffView } from './signoff.js';
 import { ObserverLinkView } from './observerlink.js';
 import { AgendaView } from './agenda.js';
@@ -176,6 +177,8 @@ export class WorkshopView {
     this.balance.show(store.balance);
     this.polls = new PollsView({ store, i18n, announce: this.announce });
     this.parts.push(this.polls);
+    this.discuss = new DiscussView({ store, i18n, announce: this.announce });
+    this.parts.push(this.discuss);
     const updateJump = () => {
       const n = store.polls.openCount;
       pollsJump.hidden = n === 0;
@@ -192,7 +195,7 @@ export class WorkshopView {
     this._setupPollBanner();
 
     this.el.replaceChildren(header, this.observerBanner, this.agenda.el, this.endConfirm, this.endedBanner, this.share,
-      h('div', { class: 'workshop-body' }, editorSection, this.polls.el, this.presence.el, this.balance.el), this.pollBanner);
+      h('div', { class: 'workshop-body' }, editorSection, this.polls.el, this.discuss.el, this.presence.el, this.balance.el), this.pollBanner);
     document.title = `${store.title} · Atelier`;
     this.offs.push(store.on('workshop', () => { this._renderEnded(); this._renderShare(); }));
     this.offs.push(store.on('retention', () => this._renderRetention()));
