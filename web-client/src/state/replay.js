@@ -248,8 +248,10 @@ export class Doc {
 
 // ---- presence, polls, the agenda and votes, folded from the marks -----------------
 
-const POLL_TYPES = new Set(['poll_created', 'poll_edited', 'poll_opened', 'poll_closed', 'poll_reopened', 'poll_results', 'poll_deleted', 'ballot', 'answer', 'upvote']);
-export const POLL_STEPS = new Set(['poll_created', 'poll_edited', 'poll_opened', 'poll_closed', 'poll_reopened', 'poll_results', 'poll_deleted']);
+const POLL_TYPES = new Set(['poll_created', 'poll_edited', 'poll_opened', 'poll_closed', 'poll_reopened', 'poll_results', 'poll_deleted', 'ballot', 'answer', 'upvote', 'poll_passage']);
+export const POLL_STEPS = new Set(['poll_created', 'poll_edited', 'poll_opened', 'poll_closed', 'poll_reopened', 'poll_results', 'poll_deleted', 'poll_passage']);
+// The "to discuss" list's events (protocol/polls.md): each carries the list after it.
+export const DISCUSS_EVENTS = new Set(['discuss_added', 'discuss_checked', 'discuss_removed']);
 
 /**
  * The moment after a mark, from the moment before it: {present, polls,
@@ -262,6 +264,7 @@ export function foldMark(prev, ev) {
     const agenda = foldAgenda(prev.agenda, ev);
     return agenda === prev.agenda ? prev : { ...prev, agenda };
   }
+  if (DISCUSS_EVENTS.has(ev.type)) return Array.isArray(ev.items) ? { ...prev, discuss: ev.items } : prev;
   if (ev.type === 'arrived') {
     const present = prev.present.slice();
     const at = present.findIndex((p) => p.participant === ev.participant);
@@ -300,7 +303,7 @@ export function foldMark(prev, ev) {
   return prev;
 }
 
-const EMPTY_MOMENT = Object.freeze({ present: Object.freeze([]), polls: Object.freeze([]), agenda: NO_AGENDA, votes: NO_VOTES });
+const EMPTY_MOMENT = Object.freeze({ present: Object.freeze([]), polls: Object.freeze([]), agenda: NO_AGENDA, votes: NO_VOTES, discuss: Object.freeze([]) });
 
 // ---- the replay --------------------------------------------------------------------
 
@@ -536,7 +539,7 @@ export class Replay {
     for (let j = 0; j < this.marks.length; j++) {
       const ev = this.marks[j];
       if (ev.type === 'arrived') out.push({ kind: 'arrival', pos: this.markPos[j], event: ev });
-      else if (POLL_STEPS.has(ev.type)) out.push({ kind: 'poll', pos: this.markPos[j], event: ev });
+      else if (POLL_STEPS.has(ev.type) || DISCUSS_EVENTS.has(ev.type)) out.push({ kind: 'poll', pos: this.markPos[j], event: ev });
       else if (ev.type === 'phase_started') out.push({ kind: 'chapter', pos: this.markPos[j], event: ev });
     }
     this._tm = { n: this.marks.length, list: out };
