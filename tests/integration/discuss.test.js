@@ -115,6 +115,17 @@ describe('the to-discuss list', { timeout: 60000 }, () => {
     assert.ok(csv.includes(`Point;Question;Passage;Écart;Alignement;État;Ajouté le (UTC);Par\r\n2;Quelle priorité ?;plus d'emplois;1,00;organisations divergentes;à faire;`));
     const csvEn = await exp('format=csv&lang=en');
     assert.ok(csvEn.includes('Item;Question;Passage;Divergence;Alignment;State;Added on (UTC);By'), csvEn);
+    // A damaged list in Redis: the workshop is refused when a process loads it, never run on a guess.
+    const w2 = await s1.createWorkshop({ title: 'Abîmé', text: 'x\n' });
+    await h.redis.command('HSET', metaKey(w2.id), 'discuss', '{"next":1,"items":[{"id":5}]}');
+    const broken = h.client({ server: s2, workshop: w2.id, name: 'Awa', organisation: 'Animation', key: w2.facilitator_key });
+    await broken.open();
+    const refused = await broken.request(broken.joinMessage());
+    assert.equal(refused.type, 'error');
+    assert.equal(refused.code, 'internal');
+    assert.match(refused.message, /damaged/);
+    broken.close();
+
     const json = JSON.parse(await exp('format=json&lang=fr'));
     assert.ok(JSON.stringify(json).includes('discuss_added'), 'the JSON log has the events');
     h.assertNoProblems();
