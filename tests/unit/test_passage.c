@@ -63,6 +63,16 @@ START_TEST(each_rule) {
     RANGE(moved(13, 29, "s13 i:neuf d16"), 13, 17); /* replaced in one edit: the new text */
     RANGE(moved(10, 10, "s10 i:abc"), 10, 10);      /* empty stays empty */
     RANGE(moved(10, 10, "i:abc"), 13, 13);
+    /* Which edits may change its text. */
+    const struct { const char *op; bool touched; } edits[] = {
+        {"i:Ahh", false}, {"s30 i:!", false}, {"s18 i:dex", true}, {"s13 i:X", true}, {"s29 i:X", true},
+        {"s15 d4", true}, {"s10 d3", false}, {"s10 d4", true}, {"s29 d3", false}, {"s28 d3", true},
+    };
+    for (size_t i = 0; i < sizeof edits / sizeof *edits; i++) {
+        ot_op op = op_of(edits[i].op);
+        ck_assert_msg(passage_touched((passage_range){13, 29}, &op) == edits[i].touched, "%s", edits[i].op);
+        ot_op_free(&op);
+    }
     /* Its text, by code points. */
     const char *t = "Déjà « là » 😀 fin";
     char *s = passage_text((passage_range){5, 11}, t, strlen(t));
@@ -188,8 +198,15 @@ START_TEST(follows_concurrent_edits) {
         /* a then b' */
         ot_text t1, t2;
         EXPECT(ot_text_init(&t1, base, len) == OT_OK);
+        char *before = passage_text(p0, t1.buf, t1.len);
         EXPECT(ot_apply(&t1, &a) == OT_OK);
         passage_range r1 = passage_transform(p0, &a);
+        /* Not touched: the same text, moved. */
+        char *after = passage_text(r1, t1.buf, t1.len);
+        EXPECT(before && after);
+        if (!passage_touched(p0, &a)) EXPECT(strcmp(before, after) == 0);
+        free(before);
+        free(after);
         check_range(seed, &t1, r1, p0, deletes_all(&a, p0));
         EXPECT(ot_apply(&t1, &b2) == OT_OK);
         r1 = passage_transform(r1, &b2);

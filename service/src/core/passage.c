@@ -15,6 +15,22 @@ passage_range passage_transform(passage_range r, const ot_op *op) {
     return out;
 }
 
+bool passage_touched(passage_range r, const ot_op *op) {
+    size_t at = 0; /* where the op is, in the text it applies to */
+    for (size_t i = 0; i < op->n && at <= r.end; i++) {
+        const ot_comp *c = &op->c[i];
+        if (c->kind == OT_INSERT) {
+            if (at >= r.start) return true;
+        } else if (c->kind == OT_DELETE) {
+            if (at < r.end && at + c->n > r.start) return true;
+            at += c->n;
+        } else {
+            at += c->n;
+        }
+    }
+    return false;
+}
+
 char *passage_text(passage_range r, const char *t, size_t len) {
     if (r.end < r.start) return NULL;
     size_t cps = utf8_count(t, len);

@@ -21,6 +21,11 @@ typedef struct passage_range {
  * its end is after it; deleted text leaves it; a range deleted entirely is
  * empty (start == end) and stays empty. */
 passage_range passage_transform(passage_range r, const ot_op *op);
+/* Whether op may change the text of r (on the text op applies to): it
+ * inserts within [start, end] or deletes a code point of [start, end).
+ * False means r's text is the same after op, only moved: the shell need not
+ * read it again (reading it costs the length of the text before it). */
+bool passage_touched(passage_range r, const ot_op *op);
 /* The range's text, a new NUL-terminated copy of its bytes in the UTF-8
  * text t (the caller frees it); NULL when it does not fit
  * t or out of memory. */

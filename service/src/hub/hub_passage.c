@@ -21,11 +21,23 @@ static bool follow(const workshop *w, poll_t *p) {
     if (!ps->set || ps->rev > w->rev) return false; /* ahead of us: the ops come soon */
     if (ps->rev == w->rev && ps->text) return false;
     passage_range g = {ps->start, ps->end};
-    if (wk_window_has(w, ps->rev))
-        for (int64_t v = ps->rev; v < w->rev; v++) g = passage_transform(g, &wk_window_at(w, v)->op);
+    bool touched = !ps->text || !wk_window_has(w, ps->rev);
+    if (wk_window_has(w, ps->rev)) {
+        for (int64_t v = ps->rev; v < w->rev; v++) {
+            const ot_op *op = &wk_window_at(w, v)->op;
+            touched = touched || passage_touched(g, op);
+            g = passage_transform(g, op);
+        }
+    }
     const ot_text *t = wk_committed_text(w);
-    if (g.end > t->cps) g.end = t->cps;
+    if (g.end > t->cps) g.end = t->cps, touched = true;
     if (g.start > g.end) g.start = g.end;
+    if (!touched) { /* moved only: its text is the same, not read again */
+        ps->start = g.start;
+        ps->end = g.end;
+        ps->rev = w->rev;
+        return false;
+    }
     return poll_passage_set(p, g.start, g.end, w->rev, passage_text(g, t->buf, t->len));
 }
 
