@@ -125,3 +125,34 @@ describe('polls about a passage', { timeout: 60000 }, () => {
     }
   });
 });
+
+// A process loading the workshop starts from its newest snapshot and the
+// edits after it: the passage's range must be stored at a revision it can
+// move on from. With a snapshot every 4 revisions and 30 edits before the
+// passage after the poll was made, a new process still quotes it right.
+describe('a passage after snapshots', { timeout: 40000 }, () => {
+  let h;
+  before(async () => { h = await Harness.start({ servers: 1, serverArgs: ['--snapshot-every', '4'] }); }, { timeout: 30000 });
+  after(async () => { if (h) await h.close(); }, { timeout: 30000 });
+
+  test('a new process quotes the passage where it is', { timeout: 30000 }, async () => {
+    const [s1] = h.servers;
+    const w = await s1.createWorkshop({ title: 'Instantanés', text: TEXT });
+    const fac = h.client({ server: s1, workshop: w.id, name: 'Awa', organisation: 'Ville', key: w.facilitator_key });
+    await fac.start();
+    const poll = (await must(fac, { type: 'poll_create', kind: 'rank', question: 'Quelle priorité ?', choices: ['Emploi', 'Logement'],
+      open: true, passage: { start: START, end: END, rev: 0 } }, 'poll')).poll;
+    for (let i = 0; i < 30; i++) {
+      fac.submit(['x']); // each before the passage: it moves, its text stays
+      await waitUntil(() => fac.idle, 5000, 'acked');
+    }
+    assert.equal(fac.text.slice(START + 30, END + 30), "plus d'emplois");
+    const s2 = await h.addServer(['--snapshot-every', '4']);
+    const late = h.client({ server: s2, workshop: w.id, name: 'Tard', organisation: 'Asso' });
+    const welcome = await late.start();
+    const wp = welcome.polls.find((p) => p.id === poll.id);
+    assert.deepEqual({ start: wp.passage.start, end: wp.passage.end, text: wp.passage.text },
+      { start: START + 30, end: END + 30, text: "plus d'emplois" });
+    h.assertNoProblems();
+  });
+});

@@ -440,6 +440,11 @@ void hub_poll_room_free(hub_room *r);
 void hub_poll_passages_follow(hub_room *r, bool local);
 poll_err hub_poll_passage_start(hub_room *r, poll_t *p, const cJSON *v, const char **why);
 void hub_poll_store_step(hub_room *r, poll_t *p, const char *event);
+/* At a snapshot: store the record of every poll about a passage, with its
+ * range at the snapshot's revision and no event, so that a process loading
+ * the workshop from that snapshot can move the range on (event "" to
+ * hub_poll_store_step). */
+void hub_poll_passages_persist(hub_room *r);
 /* Send b's message to the sessions that pass `may` (NULL: all) but connection `except`. b is reset. */
 void hub_send_if(hub_room *r, sbuf *b, hub_audience may, const void *arg, uint64_t except);
 

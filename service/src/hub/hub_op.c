@@ -195,6 +195,7 @@ static void maybe_snapshot(hub_room *r) {
     resp_arg_i64(b, hub_now_ms());
     if (sbuf_ok(b) && store_cmd_resp(r->hub->store, NULL, NULL, sbuf_data(b), b->len)) w->snap_rev = w->rev;
     if (b->cap > HUB_REQ_KEEP) sbuf_free(b);
+    if (w->snap_rev == w->rev) hub_poll_passages_persist(r); /* their ranges at the snapshot's revision */
 }
 
 /* Busy workshops: a batch's acks and ops to every connection, then the

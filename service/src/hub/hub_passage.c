@@ -70,6 +70,13 @@ static size_t length_at(const workshop *w, int64_t rev) {
     return len < 0 ? 0 : (size_t)len;
 }
 
+void hub_poll_passages_persist(hub_room *r) {
+    for (size_t i = 0; i < r->polls.n; i++) {
+        poll_t *p = r->polls.v[i];
+        if (p->passage.set && p->state != POLL_DELETED && p->passage.rev == r->w->rev) hub_poll_store_step(r, p, "");
+    }
+}
+
 poll_err hub_poll_passage_start(hub_room *r, poll_t *p, const cJSON *v, const char **why) {
     if (!v) return POLL_OK;
     poll_passage ps;

@@ -117,7 +117,7 @@ void hub_poll_results_due(hub_room *r, const char *poll_id) {
 
 /* ---- Writes ---- */
 
-typedef enum { W_LIFECYCLE, W_DELETE, W_BALLOT, W_ANSWER } write_kind;
+typedef enum { W_LIFECYCLE, W_DELETE, W_BALLOT, W_ANSWER, W_RECORD } write_kind; /* W_RECORD: the record alone, no event, nobody told */
 
 /* One store write in flight: what to answer and relay when Redis has it. */
 typedef struct poll_write {
@@ -163,6 +163,8 @@ static void written(redisReply *reply, void *priv) {
         poll_write_deleted(&h->scratch, pw->poll_id, NULL);
         hub_send_if(r, &h->scratch, pw->was_draft ? is_facilitator_session : NULL, NULL, except);
         poll_free(gone);
+    } else if (pw->kind == W_RECORD) {
+        /* a passage's range kept up to date in Redis: nothing to tell */
     } else if (p && pw->kind == W_LIFECYCLE) {
         poll_write_poll(&h->scratch, p, NULL);
         hub_send_if(r, &h->scratch, hub_poll_may_see, p, except);
@@ -554,7 +556,7 @@ void hub_poll_store_step(hub_room *r, poll_t *p, const char *event) {
     pw->room = r;
     pw->type = PROTO_POLL_EDIT; /* no requester: only named in a failure, sent to nobody */
     pw->event = event;
-    pw->kind = W_LIFECYCLE;
+    pw->kind = event[0] ? W_LIFECYCLE : W_RECORD;
     snprintf(pw->poll_id, sizeof pw->poll_id, "%s", p->id);
     store_poll(r, p, pw, false);
 }

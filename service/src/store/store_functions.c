@@ -44,6 +44,8 @@
  * atelier_poll    KEYS polls events ballots meta marks;
  *                 ARGV poll_id record event_type t_ms origin public results was
  *   stores the poll record (an empty record deletes the poll and its ballots).
+ *   An empty event_type stores the record alone: no event, no announcement
+ *   (a passage's range kept up to date at a snapshot, polls.md).
  * atelier_ballot  KEYS ballots events polls meta marks [balance];
  *                 ARGV participant record event_type poll org data t_ms origin
  *                 poll_record public results org_answer [counts]
@@ -259,6 +261,10 @@ const char store_functions_lua[] =
     "end\n"
     "local function poll(keys, args)\n"
     "  if redis.call('EXISTS', keys[4]) == 0 then return 0 end\n"
+    "  if args[3] == '' then\n"
+    "    redis.call('HSET', keys[1], args[1], args[2])\n"
+    "    return 1\n"
+    "  end\n"
     "  if args[2] == '' then\n"
     "    redis.call('HDEL', keys[1], args[1])\n"
     "    redis.call('DEL', keys[3])\n"
