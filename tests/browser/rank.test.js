@@ -6,7 +6,8 @@
 // Borda points with the breakdown by organisation; the facilitator edits
 // the passage after the first vote and everyone sees that it changed, with
 // the word difference; the organisations diverge and the facilitator puts
-// the poll on the "to discuss" list in one click, which everyone sees.
+// the poll on the "to discuss" list in one click, which everyone sees; the
+// replay shows the passage changed and the list.
 // Screenshots desktop and phone; axe at zero.
 import test from 'node:test';
 import assert from 'node:assert/strict';
@@ -132,5 +133,15 @@ test('a ranking poll about a passage: keyboard on a phone, drag on a desktop, re
   await jean.locator('#lang-switch').click();
   await card(jean).locator('.passage-changed', { hasText: 'The passage changed since the first vote' }).waitFor();
   await jean.locator('#discuss .panel-title', { hasText: 'To discuss' }).waitFor();
-  noProblems(fac, lea, jean);
+
+  // The replay, at the end of the session: the passage changed, the list to discuss ticked off.
+  const rp = await env.page(t);
+  await rp.goto(`${w.invite}/replay`);
+  await rp.locator('#replay-slider:not([disabled])').waitFor();
+  await rp.locator('.replay-loading').waitFor({ state: 'hidden' });
+  await rp.locator('#replay-polls .passage-changed', { hasText: 'Le passage a changé depuis le premier vote' }).waitFor();
+  await rp.locator('.replay-discuss:not([hidden]) .discuss-item.is-done', { hasText: 'Dans quel ordre' }).waitFor();
+  await rp.screenshot({ path: artifact('rank-replay.png'), fullPage: true });
+  await axe(rp, 'replay: passage changed, list to discuss');
+  noProblems(fac, lea, jean, rp);
 });

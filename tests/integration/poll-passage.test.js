@@ -88,15 +88,16 @@ describe('polls about a passage', { timeout: 60000 }, () => {
     await sleepUntilQuiet();
     assert.equal(lastPoll(jean, poll.id).passage.text, "plus beaucoup d'emplois");
 
-    // The history: one poll_passage event, with the passage changed; /state?at= before and after it.
+    // The history: a poll_passage event for each change of its text (two
+    // before the first vote, one after: the change); /state?at= before and after it.
     const hist = await fetchAllHistory(s2.port, w.id, { key: w.facilitator_key });
     const evs = hist.events.filter((e) => e.type === 'poll_passage');
-    assert.equal(evs.length, 1, `one poll_passage event: ${JSON.stringify(evs)}`);
-    assert.equal(evs[0].poll.passage.changed, true);
-    assert.equal(evs[0].poll.passage.first, "plus d'emplois");
+    assert.deepEqual(evs.map((e) => [e.poll.passage.text, e.poll.passage.changed, e.poll.passage.first ?? null]), [
+      ["plus de d'emplois", false, null], ["plus d'emplois", false, null], ["plus beaucoup d'emplois", true, "plus d'emplois"]]);
+    const flip = evs[2];
     const at = (t) => getJson(s1.port, `/api/workshops/${w.id}/state?at=${t}`, { key: w.facilitator_key });
-    const before = await at(evs[0].t - 1);
-    const afterIt = await at(evs[0].t);
+    const before = await at(flip.t - 1);
+    const afterIt = await at(flip.t);
     const ps = (st) => st.json.polls.find((p) => p.poll.id === poll.id)?.poll.passage;
     assert.equal(ps(before).changed, false);
     assert.equal(ps(afterIt).changed, true);

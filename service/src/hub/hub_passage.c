@@ -2,10 +2,11 @@
  * polls.md, "Polls about a passage"): each such poll's range follows every
  * committed edit, this process's and the others' alike (core/passage.h),
  * and its text is read again from the statement. When the text changes,
- * everyone who sees the poll is told (a poll message); when it comes to
- * differ from (or again match) the text the first ballot was cast on, the
- * process that committed the edit stores the poll record with a
- * "poll_passage" event, so the history and the other processes have it. */
+ * the process that committed the edit stores the poll record with a
+ * "poll_passage" event (the history, the replay and the exports have every
+ * version of the passage, and whether it changed since the first ballot)
+ * and everyone who sees the poll is told once it is stored; the other
+ * processes tell their own clients at once. */
 #include <stdlib.h>
 
 #include "core/passage.h"
@@ -46,9 +47,8 @@ void hub_poll_passages_follow(hub_room *r, bool local) {
     for (size_t i = 0; i < r->polls.n; i++) {
         poll_t *p = r->polls.v[i];
         if (!p->passage.set || p->state == POLL_DELETED) continue;
-        bool was = poll_passage_changed(p);
         if (!follow(r->w, p)) continue;
-        if (local && was != poll_passage_changed(p)) {
+        if (local) {
             hub_poll_store_step(r, p, "poll_passage"); /* relays the poll once stored */
             continue;
         }

@@ -249,7 +249,8 @@ export class Doc {
 // ---- presence, polls, the agenda and votes, folded from the marks -----------------
 
 const POLL_TYPES = new Set(['poll_created', 'poll_edited', 'poll_opened', 'poll_closed', 'poll_reopened', 'poll_results', 'poll_deleted', 'ballot', 'answer', 'upvote', 'poll_passage']);
-export const POLL_STEPS = new Set(['poll_created', 'poll_edited', 'poll_opened', 'poll_closed', 'poll_reopened', 'poll_results', 'poll_deleted', 'poll_passage']);
+// A passage's changes (poll_passage, one per edit of its text) are folded, not marked on the timeline.
+export const POLL_STEPS = new Set(['poll_created', 'poll_edited', 'poll_opened', 'poll_closed', 'poll_reopened', 'poll_results', 'poll_deleted']);
 // The "to discuss" list's events (protocol/polls.md): each carries the list after it.
 export const DISCUSS_EVENTS = new Set(['discuss_added', 'discuss_checked', 'discuss_removed']);
 
