@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "core/discuss.h"
+#include "core/passage.h"
 #include "core/poll_json.h"
 
 static const char *str(const sbuf *b) { return sbuf_data(b) ? sbuf_data(b) : ""; }
@@ -123,11 +124,34 @@ START_TEST(full_list) {
 }
 END_TEST
 
+/* A passage grown past PASSAGE_MAX by edits inside it: the item keeps its start and says it is cut. */
+START_TEST(long_passage_cut) {
+    poll_list polls;
+    poll_list_init(&polls);
+    const char *why;
+    poll_t *p = divergent_poll("p1");
+    char *text = malloc(2 * (PASSAGE_MAX + 500) + 1);
+    for (int i = 0; i < PASSAGE_MAX + 500; i++) memcpy(text + 2 * i, "é", 2);
+    text[2 * (PASSAGE_MAX + 500)] = '\0';
+    poll_passage_set(p, 0, PASSAGE_MAX + 500, 9, text);
+    ck_assert_int_eq(poll_list_add(&polls, p, &why), POLL_OK);
+    discuss_list l;
+    discuss_init(&l);
+    discuss_change c;
+    ck_assert_int_eq(apply(&l, PROTO_DISCUSS_ADD, "{\"poll\":\"p1\"}", &polls, &c), PROTO_OK);
+    ck_assert_uint_eq(strlen(l.v[0].passage), 2 * PASSAGE_MAX + strlen("…"));
+    ck_assert_str_eq(l.v[0].passage + 2 * PASSAGE_MAX, "…");
+    discuss_free(&l);
+    poll_list_free(&polls);
+}
+END_TEST
+
 static Suite *suite(void) {
     Suite *s = suite_create("discuss");
     TCase *tc = tcase_create("discuss");
     tcase_add_test(tc, add_check_remove);
     tcase_add_test(tc, full_list);
+    tcase_add_test(tc, long_passage_cut);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -23,7 +23,7 @@ typedef struct discuss_item {
     uint32_t id;                        /* given by the list, from 1, never reused */
     char poll[POLL_ID_MAX + 1];         /* the poll it comes from (it may be deleted since) */
     char *question;                     /* the poll's question then */
-    char *passage;                      /* the poll's passage then (NULL: none) */
+    char *passage;                      /* the poll's passage then, at most PASSAGE_MAX code points and "…" (NULL: none) */
     bool aligned_known;                 /* the poll had an alignment then */
     double divergence;                  /* its divergence, 4 decimals */
     char label[DISCUSS_LABEL_MAX];      /* its label ("divergent", …) */
