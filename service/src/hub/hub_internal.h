@@ -104,6 +104,8 @@ struct hub_room {
     char *k_polls;             /* Redis key of the poll records */
     char *k_marks;             /* Redis key of the non-edit events (copies) */
     poll_list polls;           /* the workshop's polls */
+    unsigned poll_writes;      /* poll writes sent to Redis and not answered yet */
+    bool poll_reload_due;      /* a poll read back while they were in flight: read them all again once answered */
     char **results_due;        /* ids of polls whose results changed since the last relay */
     size_t nresults_due, results_due_cap;
     bool results_timer;        /* sul_results is scheduled */

@@ -200,11 +200,25 @@ static void written(redisReply *reply, void *priv) {
     free(pw);
 }
 
-/* written(), as the reply of a store command about the room. */
+/* written(), as the reply of a store command about the room. A poll read
+ * back meanwhile (another process changed it) was not installed, since it
+ * could miss this write: once none is in flight, every poll is read again. */
 static void written_reply(redisReply *reply, void *priv) {
     hub_room *r = ((poll_write *)priv)->room;
     written(reply, priv);
+    if (r->poll_writes > 0) r->poll_writes--;
+    if (r->poll_writes == 0 && r->poll_reload_due) {
+        r->poll_reload_due = false;
+        hub_poll_reload_all(r);
+    }
     hub_room_unref(r);
+}
+
+/* hub_room_write_argv for a poll write: counted while in flight. */
+static bool send_poll_write(hub_room *r, poll_write *pw, int n, const char **argv, const size_t *lens) {
+    if (!hub_room_write_argv(r, written_reply, pw, n, argv, lens)) return false;
+    r->poll_writes++;
+    return true;
 }
 
 static const char *event_name(proto_type t) {
@@ -267,7 +281,7 @@ static void store_poll(hub_room *r, poll_t *p, poll_write *pw, bool deleted) {
     enum { N = sizeof argv / sizeof argv[0] };
     size_t lens[N];
     for (size_t i = 0; i < N; i++) lens[i] = strlen(argv[i]);
-    if (!kb || !sbuf_ok(&rec) || !sbuf_ok(&pub) || !sbuf_ok(&res) || !hub_room_write_argv(r, written_reply, pw, N, argv, lens))
+    if (!kb || !sbuf_ok(&rec) || !sbuf_ok(&pub) || !sbuf_ok(&res) || !send_poll_write(r, pw, N, argv, lens))
         written(NULL, pw);
     free(kb);
     sbuf_free(&rec);
@@ -306,7 +320,7 @@ static void store_ballot(hub_room *r, poll_t *p, poll_write *pw) {
     size_t lens[N];
     for (size_t i = 0; i < N; i++) lens[i] = strlen(argv[i]);
     if (!kb || !sbuf_ok(&rec) || !sbuf_ok(&prec) || !sbuf_ok(&pub) || !sbuf_ok(&res) || !sbuf_ok(&ans) ||
-        !hub_room_write_argv(r, written_reply, pw, N, argv, lens))
+        !send_poll_write(r, pw, N, argv, lens))
         written(NULL, pw);
     free(kb);
     sbuf_free(&rec);

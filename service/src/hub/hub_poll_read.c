@@ -94,7 +94,13 @@ static void ballots_read(redisReply *reply, void *priv) {
         hub_room_load_failed(r, PROTO_EINTERNAL, HUB_DAMAGED);
     } else if (pr->p && reply && reply->type == REDIS_REPLY_ARRAY) {
         poll_store_finish(pr->p);
-        if (pr->relay) {
+        if (pr->relay && r->poll_writes > 0) {
+            /* Our own writes are on their way: what was read may lack them,
+             * and installing it would drop them from the model (a voter
+             * told "no ballot"). Read again once they are answered. */
+            r->poll_reload_due = true;
+            poll_free(pr->p);
+        } else if (pr->relay) {
             poll_free(poll_list_take(&r->polls, pr->id));
             const char *why;
             if (poll_list_add(&r->polls, pr->p, &why) == POLL_OK) {
