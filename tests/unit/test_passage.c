@@ -85,6 +85,18 @@ START_TEST(each_rule) {
     ck_assert_str_eq(s, "");
     free(s);
     ck_assert_ptr_null(passage_text((passage_range){3, 99}, t, strlen(t)));
+    /* Cut past PASSAGE_MAX code points, with "…"; a short text is kept as it is. */
+    char *shortt = strdup("« là »");
+    ck_assert_ptr_eq(passage_cut(shortt), shortt);
+    free(shortt);
+    char *longt = malloc(2 * (PASSAGE_MAX + 7) + 1);
+    for (int i = 0; i < PASSAGE_MAX + 7; i++) memcpy(longt + 2 * i, "é", 2);
+    longt[2 * (PASSAGE_MAX + 7)] = '\0';
+    char *cut = passage_cut(longt);
+    ck_assert_uint_eq(utf8_count(cut, strlen(cut)), PASSAGE_MAX + 1);
+    ck_assert_str_eq(cut + 2 * PASSAGE_MAX, "…");
+    free(cut);
+    ck_assert_ptr_null(passage_cut(NULL));
     ck_assert_ptr_null(passage_text((passage_range){4, 3}, t, strlen(t)));
 }
 END_TEST

@@ -52,20 +52,6 @@ static long requested_item(const discuss_list *l, const cJSON *o, proto_err *e, 
     return i;
 }
 
-/* A copy of a passage's text for an item: at most PASSAGE_MAX code points
- * (a passage grows with what is typed inside it; the list is bounded), with
- * "…" when cut. NULL when out of memory. */
-static char *passage_copy(const char *text) {
-    size_t len = strlen(text);
-    if (utf8_count(text, len) <= PASSAGE_MAX) return strdup(text);
-    size_t cut = utf8_offset(text, len, 0, 0, PASSAGE_MAX);
-    char *s = malloc(cut + sizeof "…");
-    if (!s) return NULL;
-    memcpy(s, text, cut);
-    memcpy(s + cut, "…", sizeof "…");
-    return s;
-}
-
 /* A new item from poll p, at the end of l. */
 static proto_err add(discuss_list *l, const poll_t *p, const char *by, int64_t now, const char **why) {
     if (!vec_reserve((void **)&l->v, &l->cap, l->n, sizeof *l->v)) return fail(why, PROTO_EINTERNAL, "out of memory");
@@ -74,7 +60,8 @@ static proto_err add(discuss_list *l, const poll_t *p, const char *by, int64_t n
     snprintf(it->poll, sizeof it->poll, "%s", p->id);
     it->question = strdup(p->def.question);
     it->by = strdup(by);
-    it->passage = p->passage.set && p->passage.text ? passage_copy(p->passage.text) : NULL;
+    /* at most PASSAGE_MAX code points: the list stays bounded */
+    it->passage = p->passage.set && p->passage.text ? passage_cut(strdup(p->passage.text)) : NULL;
     if (!it->question || !it->by || (p->passage.set && p->passage.text && !it->passage)) {
         item_free(it);
         return fail(why, PROTO_EINTERNAL, "out of memory");

@@ -31,6 +31,20 @@ bool passage_touched(passage_range r, const ot_op *op) {
     return false;
 }
 
+char *passage_cut(char *text) {
+    if (!text) return NULL;
+    size_t len = strlen(text);
+    if (utf8_count(text, len) <= PASSAGE_MAX) return text;
+    size_t cut = utf8_offset(text, len, 0, 0, PASSAGE_MAX);
+    char *s = malloc(cut + sizeof "…");
+    if (s) {
+        memcpy(s, text, cut);
+        memcpy(s + cut, "…", sizeof "…");
+    }
+    free(text);
+    return s;
+}
+
 char *passage_text(passage_range r, const char *t, size_t len) {
     if (r.end < r.start) return NULL;
     size_t cps = utf8_count(t, len);

@@ -21,6 +21,11 @@ typedef struct passage_range {
  * its end is after it; deleted text leaves it; a range deleted entirely is
  * empty (start == end) and stays empty. */
 passage_range passage_transform(passage_range r, const ot_op *op);
+/* text (taken) cut to its first PASSAGE_MAX code points and "…" when it is
+ * longer: a passage grows with what is typed inside it, and what is stored,
+ * sent and kept of it stays bounded. The result is the caller's to free;
+ * NULL when text is NULL or out of memory (text is then freed). */
+char *passage_cut(char *text);
 /* Whether op may change the text of r (on the text op applies to): it
  * inserts within [start, end] or deletes a code point of [start, end).
  * False means r's text is the same after op, only moved: the shell need not

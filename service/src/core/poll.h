@@ -148,8 +148,8 @@ typedef struct poll_passage {
     bool set;            /* the poll is about a passage */
     size_t start, end;   /* its code points [start, end) at revision rev; empty once deleted */
     int64_t rev;         /* the statement's revision the range is at */
-    char *text;          /* its text at rev (NULL until the shell sets it) */
-    char *first;         /* its text when the first ballot was cast; NULL before */
+    char *text;          /* its text at rev, cut at PASSAGE_MAX code points (passage_cut); NULL until the shell sets it */
+    char *first;         /* its text (so cut) when the first ballot was cast; NULL before */
 } poll_passage;
 
 typedef struct poll {

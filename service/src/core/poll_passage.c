@@ -49,6 +49,7 @@ poll_err poll__passage_from_record(const cJSON *v, poll_passage *out, const char
 
 bool poll_passage_set(poll_t *p, size_t start, size_t end, int64_t rev, char *text) {
     poll_passage *ps = &p->passage;
+    text = passage_cut(text); /* what is kept, stored and sent of it stays bounded */
     bool changed = !ps->text || !text || strcmp(ps->text, text) != 0;
     ps->start = start;
     ps->end = end;
