@@ -59,6 +59,19 @@ for (const locale of ['fr-FR', 'en-GB']) {
     await audit(fac, 'workshop (facilitator, links open, colours on)');
     await audit(guest, 'workshop (tablet)');
 
+    // Issue 16: a ranking poll about a passage, its ballot and results, and
+    // the "to discuss" list (made over the protocol: the views are audited).
+    const bot = await facilitatorBot(id, key);
+    const made = await bot.send({ type: 'poll_create', kind: 'rank', question: 'Dans quel ordre ?', choices: ['Emploi', 'Logement', 'Mobilité'],
+      open: true, visibility: 'live', passage: { start: 0, end: 4, rev: 0 } });
+    await bot.send({ type: 'vote', poll: made.poll.id, ballot: [2, 0, 1] });
+    await bot.send({ type: 'discuss_add', poll: made.poll.id });
+    bot.close();
+    for (const p of [fac, guest]) await p.locator('#discuss:not([hidden]) .discuss-item').waitFor();
+    await guest.locator('.rank-list .rank-item').first().waitFor();
+    await fac.locator('.rank-results').waitFor();
+    await audit(fac, 'workshop (facilitator, ranking results, passage, to discuss)');
+    await audit(guest, 'workshop (ranking ballot, passage, to discuss)');
     // Issue 16, the priorities board: items of two organisations, the edit
     // form open, the facilitator's suggestion and "Group with…" menu, a group.
     await guest.locator('#board-add-title').fill('Accès aux droits');
@@ -108,4 +121,32 @@ for (const locale of ['fr-FR', 'en-GB']) {
     await guest.locator('.series-workshop').nth(1).waitFor();
     await audit(guest, 'partnership page (public, phone)');
   });
+}
+
+/** A facilitator over the WebSocket protocol: send() resolves with the reply carrying the request's id. */
+async function facilitatorBot(workshop, key) {
+  const { default: WebSocket } = await import('ws');
+  const ws = new WebSocket(`${server.url.replace('http', 'ws')}/ws`);
+  const waiting = new Map();
+  let n = 0;
+  await new Promise((resolve, reject) => {
+    ws.on('open', () => ws.send(JSON.stringify({ type: 'join', id: 'j', workshop, name: 'Robot', organisation: 'Animation', key })));
+    ws.on('message', (d) => {
+      const m = JSON.parse(d.toString());
+      if (m.type === 'welcome') resolve();
+      if (m.id !== undefined && waiting.has(m.id)) {
+        waiting.get(m.id)(m);
+        waiting.delete(m.id);
+      }
+    });
+    ws.on('error', reject);
+  });
+  return {
+    send: (msg) => new Promise((resolve) => {
+      const mid = `a${++n}`;
+      waiting.set(mid, resolve);
+      ws.send(JSON.stringify({ ...msg, id: mid }));
+    }),
+    close: () => ws.close(),
+  };
 }

@@ -79,6 +79,8 @@ const SERVER_SCHEMA = {
   role: 'role', observer_link: 'server-observer-link',
   // protocol/board.md
   board: 'board',
+  // protocol/polls.md, "To discuss"
+  discuss: 'discuss',
 };
 
 // What the server requires of an op beyond the schema (spec "Conventions").
@@ -881,6 +883,9 @@ const WRITES = {
   signoff_close: () => ({ type: 'signoff_close' }),
   endorse: (o) => ({ type: 'endorse', rev: o.rev, sha256: '0'.repeat(64) }),
   decline: () => ({ type: 'decline', reason: 'Piraté' }),
+  discuss_add: (o, x) => ({ type: 'discuss_add', poll: x.single }),
+  discuss_check: () => ({ type: 'discuss_check', item: 1, done: true }),
+  discuss_remove: () => ({ type: 'discuss_remove', item: 1 }),
 };
 
 // The client messages of protocol/schema (titled "TYPE (client to server…").

@@ -22,7 +22,8 @@
 /* What hist_state_write ends with when no sign-off was ever called. */
 #define NO_SIGNOFF ",\"signoff\":{\"open\":false,\"called_at\":null,\"organisations\":[],\"agreed\":null}"
 /* An empty priorities board, as /state writes it (protocol/board.md) */
-#define NO_BOARD ",\"board\":{\"settings\":{\"visibility\":\"revealed\",\"revealed\":false,\"grouping\":\"facilitator\"},\"items\":[],\"groups\":[]}"
+#define NO_BOARD ",\"board\":{\"settings\":{\"visibility\":\"revealed\",\"revealed\":false,\"grouping\":\"facilitator\"},\"items\":[],\"groups\":[]}" \
+                 ",\"discuss\":[]"
 
 #define N TYPO_NNBSP /* French typography's narrow no-break space */
 

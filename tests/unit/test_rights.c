@@ -56,6 +56,9 @@ static const line agreement[] = {
     {"board_group", {1, 1, 0, 0}},
     {"board_ungroup", {1, 1, 0, 0}},
     {"board_settings", {1, 0, 0, 0}},
+    {"discuss_add", {1, 0, 0, 0}},
+    {"discuss_check", {1, 0, 0, 0}},
+    {"discuss_remove", {1, 0, 0, 0}},
 };
 
 /* Every type the codec knows: proto_type_name is NULL past the last. */

@@ -50,7 +50,37 @@ static void csv_answered(csv *c, const csv_poll_rows *r, const export_group *g, 
     csv_text(c, when);
 }
 
-/* A choice or scale poll's rows of one group: one per option, and the mean of a scale. */
+/* The end of a choice poll's row: the alignment, and who answered when the table says it. */
+static void csv_row_end(csv *c, const csv_poll_rows *r, const export_group *g, const export_words *w) {
+    if (r->alignment) {
+        csv_decimal(c, export__number(r->alignment, "divergence"), 2);
+        csv_text(c, export__alignment_words(w, export__string(r->alignment, "label")));
+    } else {
+        csv_empty(c);
+        csv_empty(c);
+    }
+    if (r->answered_cols) csv_answered(c, r, g, w);
+    csv_end_row(c);
+}
+
+/* A ranking's rows of mean ranks of one group, after its Borda points: one
+ * per choice, "Rang moyen : Emploi". */
+static void csv_mean_ranks(csv *c, const csv_poll_rows *r, const export_group *g, const export_words *w) {
+    for (int k = 0; k < r->nopt; k++) {
+        const cJSON *mr = cJSON_GetArrayItem(export__item(g->g, "mean_rank"), k);
+        char label[EXPORT_PHRASE_MAX];
+        snprintf(label, sizeof label, "%s%s%s", w->discuss.mean_rank, w->colon, r->labels[k] ? r->labels[k] : "");
+        csv_row_start(c, r, g, w);
+        csv_text(c, label);
+        if (cJSON_IsNumber(mr)) csv_decimal(c, mr->valuedouble, 2);
+        else csv_empty(c);
+        csv_row_end(c, r, g, w);
+    }
+}
+
+/* A choice, scale or ranking poll's rows of one group: one per option (a
+ * ranking's: its Borda points), then the mean of a scale, or a ranking's
+ * mean ranks. */
 static void csv_choice_group(csv *c, const csv_poll_rows *r, const export_group *g, const export_words *w) {
     bool scale = r->sp->kind == POLL_SCALE;
     for (int k = 0; k < r->nopt + (scale ? 1 : 0); k++) {
@@ -66,16 +96,9 @@ static void csv_choice_group(csv *c, const csv_poll_rows *r, const export_group 
             csv_text(c, scale ? label : r->labels[k] ? r->labels[k] : "");
             csv_decimal(c, export__figure(g, false, k), 0);
         }
-        if (r->alignment) {
-            csv_decimal(c, export__number(r->alignment, "divergence"), 2);
-            csv_text(c, export__alignment_words(w, export__string(r->alignment, "label")));
-        } else {
-            csv_empty(c);
-            csv_empty(c);
-        }
-        if (r->answered_cols) csv_answered(c, r, g, w);
-        csv_end_row(c);
+        csv_row_end(c, r, g, w);
     }
+    if (r->sp->kind == POLL_RANK) csv_mean_ranks(c, r, g, w);
 }
 
 /* A text poll's rows of one group: one per answer, with its upvotes. */
@@ -167,6 +190,8 @@ void export_csv(sbuf *out, const export_meta *m, const export_book *bk, const hi
         export__csv_table(&c, text, sizeof text / sizeof *text);
         csv_polls(&c, m, polls, w, true, false);
     }
+    export__passages_csv(&c, polls, w);
+    export__discuss_csv(&c, m, polls, w);
     csv_moments(&c, m, bk, w);
     export__phases_csv(&c, m, w);
     export__signoff_csv(&c, m, bk, &polls->signoff, w);

@@ -55,6 +55,24 @@ typedef struct export_board_words {
     const char *csv_kind, *csv_title, *csv_why, *csv_column, *csv_group; /* CSV headers (Organisation: the phase's) */
 } export_board_words;
 
+/* The words of ranking polls, passages and the "to discuss" list
+ * (protocol/polls.md, issue 16). */
+typedef struct export_discuss_words {
+    const char *rank_choice;          /* a ranking's table, first header cell: "Choix : points (rang moyen)" */
+    const char *mean_rank;            /* "Rang moyen" (the CSV's rows of mean ranks) */
+    const char *rank_note;            /* under a ranking's table: what the figures are */
+    const char *passage;              /* before a poll's passage: "À propos du passage" */
+    const char *passage_changed;      /* "Le passage a changé depuis le premier vote." */
+    const char *passage_first;        /* "Au premier vote :" */
+    const char *passage_gone;         /* the passage was deleted from the text */
+    const char *heading;              /* "À discuter" */
+    const char *none;                 /* nothing was put on the list */
+    const char *done, *open;          /* an item ticked off, or not */
+    const char *added;                /* "ajouté par %s le %s" */
+    const char *csv_item, *csv_poll, *csv_passage, *csv_state, *csv_added, *csv_by; /* the list's CSV headers */
+    const char *csv_passage_now, *csv_passage_first, *csv_changed, *yes, *no; /* the passages' CSV headers and values */
+} export_discuss_words;
+
 /* Every word an export writes in one language. French is written with plain
  * spaces: doc_words sets the typography. */
 typedef struct export_words {
@@ -91,6 +109,7 @@ typedef struct export_words {
     export_signoff_words signoff;
     export_phase_words phase;
     export_board_words board;
+    export_discuss_words discuss;
 } export_words;
 
 /* Room for a figure printed with a few decimals, a date, a phrase of words. */
@@ -203,6 +222,14 @@ void export__signoff_summary(doc *d, const export_meta *m, const export_book *bk
                              const export_words *w);
 void export__signoff_csv(csv *c, const export_meta *m, const export_book *bk, const signoff *so,
                          const export_words *w);
+/* export_discuss.c: ranking tables' words, a poll's passage, the "to
+ * discuss" list (nothing when it is empty). */
+void export__passage_summary(doc *d, const export_poll *sp, const export_words *w);
+void export__discuss_summary(doc *d, const export_meta *m, const hist_state *s, const export_words *w);
+void export__discuss_csv(csv *c, const export_meta *m, const hist_state *s, const export_words *w);
+/* The passages' table: one row per poll about a passage (nothing when none). */
+void export__passages_csv(csv *c, const hist_state *polls, const export_words *w);
+
 /* export_phase_sections.c: the phases run and the contribution balance
  * (nothing when no phase was run and nothing counted). */
 void export__phases_summary(doc *d, const export_meta *m, const export_words *w);

@@ -78,7 +78,9 @@ const char *export__group_words(const export_words *w, const export_group *g) {
 }
 
 double export__figure(const export_group *g, bool text, int k) {
-    const cJSON *arr = export__item(g->g, text ? (g->name || g->other ? "upvotes" : "answers") : "counts");
+    /* A ranking's figures are its Borda points (polls.md, "Ranking polls"). */
+    const char *key = text ? (g->name || g->other ? "upvotes" : "answers") : export__item(g->g, "counts") ? "counts" : "borda";
+    const cJSON *arr = export__item(g->g, key);
     const cJSON *v = cJSON_GetArrayItem(arr, k);
     if (text && !g->name && !g->other) return export__number(v, "upvotes");
     return cJSON_IsNumber(v) ? v->valuedouble : 0;

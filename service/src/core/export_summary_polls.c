@@ -32,11 +32,11 @@ static void summary_poll_table(doc *d, const export_poll *sp, const export_words
     if (sp->orgs) ng = 1; /* the organisations' answers are listed below the totals */
     const char *labels[EXPORT_MAX_OPTIONS];
     int nopt = export__options(sp, w, labels, EXPORT_MAX_OPTIONS);
-    bool text = sp->kind == POLL_TEXT;
+    bool text = sp->kind == POLL_TEXT, rank = sp->kind == POLL_RANK;
     doc_table(d);
     doc_row(d);
     doc_cell(d);
-    doc_words(d, text ? w->answer : w->choice);
+    doc_words(d, text ? w->answer : rank ? w->discuss.rank_choice : w->choice);
     for (size_t g = 0; g < ng; g++) {
         doc_cell(d);
         if (groups[g].name) doc_text(d, groups[g].name);
@@ -62,6 +62,12 @@ static void summary_poll_table(doc *d, const export_poll *sp, const export_words
         for (size_t g = 0; g < ng; g++) {
             doc_cell(d);
             doc_wordsf(d, "%.0f", export__figure(&groups[g], text, k));
+            const cJSON *mr = rank ? cJSON_GetArrayItem(export__item(groups[g].g, "mean_rank"), k) : NULL;
+            if (cJSON_IsNumber(mr)) {
+                char v[EXPORT_NUMBER_MAX];
+                export__number_text(v, mr->valuedouble, 2, w->decimal);
+                doc_wordsf(d, " (%s)", v);
+            }
         }
         doc_row_end(d);
     }
@@ -77,6 +83,7 @@ static void summary_poll_table(doc *d, const export_poll *sp, const export_words
         doc_row_end(d);
     }
     doc_table_end(d);
+    if (rank) export__em_para(d, w->discuss.rank_note);
 }
 
 /* How aligned the organisations were, or why it was not computed (text polls: nothing). */
@@ -134,6 +141,7 @@ static void threshold_note(doc *d, const export_words *w, unsigned t) {
 static void summary_poll(doc *d, const export_meta *m, int number, const export_poll *sp, const export_words *w,
                          bool own_note) {
     summary_poll_head(d, number, sp, w);
+    export__passage_summary(d, sp, w);
     if (sp->res) summary_poll_table(d, sp, w);
     if (sp->res && sp->orgs) summary_org_answers(d, m, sp, w);
     if (sp->res) summary_poll_alignment(d, sp, w);

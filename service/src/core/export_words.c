@@ -22,7 +22,7 @@ static const export_words FR = {
     "révision", "révisions", "personne", "personnes", "organisation", "organisations",
     "Organisations", "Organisation", "Personnes", "Énoncé commun", "Sondages", "Moments clés",
     "Aucun sondage.", "(vide)",
-    {"choix unique", "choix multiple", "échelle d'accord", "réponses libres"},
+    {"choix unique", "choix multiple", "échelle d'accord", "réponses libres", "classement"},
     {"brouillon", "ouvert", "clos"},
     "Répondants", "Tous", "Autres", "Choix", "Réponse", "Moyenne", "Votes",
     {"Pas du tout d'accord", "Plutôt pas d'accord", "Ni d'accord ni pas d'accord", "Plutôt d'accord",
@@ -75,6 +75,16 @@ static const export_words FR = {
         "toutes les organisations", "Rien.",
         "Type", "Intitulé", "Pourquoi", "Colonne", "Groupe",
     },
+    .discuss = {
+        "Choix : points de Borda (rang moyen)", "Rang moyen",
+        "Points de Borda : pour n choix, le premier de chaque classement reçoit n − 1 points, le dernier 0. "
+        "Rang moyen : 1 = toujours premier.",
+        "À propos du passage :", "Le passage a changé depuis le premier vote.", "Au premier vote :",
+        "Le passage de ce sondage a été supprimé du texte.",
+        "À discuter", "Aucun point n'a été mis à discuter.", "fait", "à faire", "ajouté par %s le %s",
+        "Point", "Sondage", "Passage", "État", "Ajouté le", "Par",
+        "Passage (final)", "Passage au premier vote", "Changé", "oui", "non",
+    },
 };
 
 static const export_words EN = {
@@ -88,7 +98,7 @@ static const export_words EN = {
     "revision", "revisions", "person", "people", "organisation", "organisations",
     "Organisations", "Organisation", "People", "Shared outcome statement", "Polls", "Key moments",
     "No polls.", "(empty)",
-    {"single choice", "multiple choice", "agreement scale", "open answers"},
+    {"single choice", "multiple choice", "agreement scale", "open answers", "ranking"},
     {"draft", "open", "closed"},
     "Respondents", "All", "Other", "Choice", "Answer", "Mean", "Upvotes",
     {"Strongly disagree", "Somewhat disagree", "Neither agree nor disagree", "Somewhat agree", "Strongly agree"},
@@ -137,6 +147,16 @@ static const export_words EN = {
         {"Common to all organisations", "Shared by some organisations", "Unique to one organisation"},
         "all organisations", "Nothing.",
         "Kind", "Title", "Why", "Column", "Group",
+    },
+    .discuss = {
+        "Choice: Borda points (mean rank)", "Mean rank",
+        "Borda points: with n choices, the first of each ranking gets n − 1 points, the last 0. "
+        "Mean rank: 1 = always first.",
+        "About the passage:", "The passage changed since the first vote.", "At the first vote:",
+        "This poll's passage was deleted from the text.",
+        "To discuss", "Nothing was put on the list to discuss.", "done", "to do", "added by %s on %s",
+        "Item", "Poll", "Passage", "State", "Added on", "By",
+        "Passage (final)", "Passage at the first vote", "Changed", "yes", "no",
     },
 };
 

@@ -77,16 +77,21 @@ bool hist_event_from_fields(hist_event *e, const char *id, const char *const *kv
         else if (strcmp(k, "carried") == 0) e->carried = v;
         else if (strcmp(k, "board") == 0) e->board = v;
         else if (strcmp(k, "open") == 0) e->board_open = strcmp(v, "1") == 0;
+        else if (strcmp(k, "item") == 0) e->item = v;
+        else if (strcmp(k, "items") == 0) e->items = v;
     }
     /* The history writes these JSON texts as they were stored: damaged
      * ones would make the whole page unreadable, so the event is left out. */
     return e->type && e->type[0] && stored_json(e->op, '[', false) && stored_json(e->poll, '{', false) &&
            stored_json(e->results, '{', true) && stored_json(e->org_answer, '{', true) &&
            stored_json(e->phases, '[', false) && stored_json(e->timer, '{', false) &&
-           stored_json(e->carried, '{', false) && stored_json(e->board, '{', false);
+           stored_json(e->carried, '{', false) && stored_json(e->board, '{', false) &&
+           stored_json(e->items, '[', false);
 }
 
 static bool is_poll_event(const hist_event *e) { return e->poll != NULL; }
+
+bool hist_is_discuss(const hist_event *e) { return e->type && strncmp(e->type, "discuss_", 8) == 0; }
 
 bool hist_is_agenda(const hist_event *e) {
     return e->type && (strncmp(e->type, "phase_", 6) == 0 || strcmp(e->type, "agenda_changed") == 0 ||
@@ -296,6 +301,11 @@ bool hist_write_event(sbuf *b, const hist_event *e, hist_view v) {
         put_field(b, "by", e->by);
         put_field(b, "name", e->name);
         if (hist_is_agenda(e)) write_agenda_fields(b, e);
+        if (hist_is_discuss(e)) {
+            sbuf_puts(b, ",\"item\":");
+            sbuf_put_i64(b, e->item ? strtoll(e->item, NULL, 10) : 0);
+            put_json(b, "items", e->items, '[');
+        }
     } else if (e->partnership) { /* a partnership's workshops (protocol/series.md) */
         write_series_fields(b, e, v);
     } else if (e->title) {
@@ -334,6 +344,7 @@ void hist_state_free(hist_state *s) {
     for (size_t i = 0; i < s->npolls; i++) poll_entry_free(&s->polls[i]);
     free(s->people);
     free(s->polls);
+    free(s->discuss);
     signoff_free(&s->signoff);
     board_free(&s->board);
     hist_state_init(s);
@@ -461,6 +472,14 @@ void hist_state_add(hist_state *s, const hist_event *e) {
         presence_role(s, e);
     else if (board_is_event(e->type))
         board_fold(&s->board, e->type, e->board, e->by, e->t);
+    else if (hist_is_discuss(e) && e->items) {
+        char *list = strdup(e->items);
+        if (!list) s->oom = true;
+        else {
+            free(s->discuss);
+            s->discuss = list;
+        }
+    }
     else signoff_fold(&s->signoff, e);
     s->oom = s->oom || s->signoff.oom || s->board.oom;
 }
@@ -497,4 +516,6 @@ void hist_state_write(sbuf *b, const hist_state *s, hist_view v) {
     const board_viewer bv = {.org = NULL, .all = v == HIST_FACILITATOR, .may_group = false};
     sbuf_puts(b, ",\"board\":");
     board_write(b, &s->board, &bv);
+    sbuf_puts(b, ",\"discuss\":"); /* open to everyone too */
+    sbuf_puts(b, s->discuss ? s->discuss : "[]");
 }

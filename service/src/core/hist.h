@@ -39,6 +39,8 @@ typedef struct hist_event {
     const char *name;           /* arrived, departed, role: theirs; ended, reopened: who did it */
     const char *role;           /* arrived, departed; role: the new one */
     const char *asks;           /* role: "representative" while they ask to be one */
+    const char *item;           /* discuss_*: the item's id (decimal text) */
+    const char *items;          /* discuss_*: the "to discuss" list after it (JSON text) */
     const char *poll;           /* poll events: the public poll object (JSON text) */
     const char *results;        /* poll events: the results message (JSON text), "" when none */
     const char *org_answer;     /* ballot on an organisations poll: the organisation's answer and who gave it (JSON text) */
@@ -62,6 +64,8 @@ typedef struct hist_event {
     bool board_open;            /* ... other organisations saw each list after it: the public view shows it */
 } hist_event;
 
+/* An event of the "to discuss" list (discuss_added, discuss_checked, discuss_removed). */
+bool hist_is_discuss(const hist_event *e);
 /* An event of the agenda (agenda_changed, phase_*, agenda_done). */
 bool hist_is_agenda(const hist_event *e);
 
@@ -115,6 +119,7 @@ typedef struct hist_state {
     size_t npolls, polls_cap;
     signoff signoff;            /* the sign-off then (core/signoff.h) */
     board board;                /* the priorities board then (core/board.h) */
+    char *discuss;              /* the "to discuss" list then (JSON text of its items); NULL: empty */
     bool oom;                   /* an allocation failed: the state is incomplete */
 } hist_state;
 
@@ -122,7 +127,7 @@ void hist_state_init(hist_state *s);
 void hist_state_free(hist_state *s);
 /* Fold one event in (edits and unknown types change nothing). */
 void hist_state_add(hist_state *s, const hist_event *e);
-/* ,"present":[…],"polls":[…],"signoff":{…},"board":{…} as the view sees them (written after other fields). */
+/* ,"present":[…],"polls":[…],"signoff":{…},"board":{…},"discuss":[…] as the view sees them (written after other fields). */
 void hist_state_write(sbuf *b, const hist_state *s, hist_view v);
 /* {"participant","name","org","role"}: a person as every history reply names them. */
 void hist_write_person(sbuf *b, const char *participant, const char *name, const char *org, const char *role);

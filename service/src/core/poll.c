@@ -16,6 +16,7 @@
 
 static const char *const kind_names[] = {
     [POLL_SINGLE] = "single", [POLL_MULTIPLE] = "multiple", [POLL_SCALE] = "scale", [POLL_TEXT] = "text",
+    [POLL_RANK] = "rank",
 };
 static const char *const state_names[] = {
     [POLL_DRAFT] = "draft", [POLL_OPEN] = "open", [POLL_CLOSED] = "closed", [POLL_DELETED] = "deleted",
@@ -117,7 +118,7 @@ void poll_def_free(poll_def *d) {
     memset(d, 0, sizeof *d);
 }
 
-static bool has_choices(poll_kind k) { return k == POLL_SINGLE || k == POLL_MULTIPLE; }
+bool poll__has_choices(poll_kind k) { return k == POLL_SINGLE || k == POLL_MULTIPLE || k == POLL_RANK; }
 
 /* n choices, each a valid choice text (else bad), all different (else same). */
 static poll_err choices_check(char *const *choices, size_t n, const char *bad, const char *same, const char **why) {
@@ -138,7 +139,7 @@ static poll_err translation_check(const poll_def *d, const poll_translation *t, 
     }
     if (!poll__valid_text(t->question, POLL_QUESTION_MAX))
         return poll__fail(why, POLL_EBAD_REQUEST, "a translated question must be 1 to 300 characters, without control characters");
-    if (!has_choices(d->kind)) {
+    if (!poll__has_choices(d->kind)) {
         if (t->choices || t->nchoices)
             return poll__fail(why, POLL_EBAD_REQUEST, "scale and text polls have no \"choices\", in any language");
         return POLL_OK;
@@ -158,7 +159,7 @@ static poll_err respondents_check(const poll_def *d, const char **why) {
         return poll__fail(why, POLL_EBAD_REQUEST, "only a poll organisations answer is limited to representatives");
     if (d->respondents == POLL_ORGANISATIONS) {
         if (d->kind == POLL_TEXT)
-            return poll__fail(why, POLL_EBAD_REQUEST, "organisations answer single, multiple and scale polls, not text polls");
+            return poll__fail(why, POLL_EBAD_REQUEST, "organisations answer single, multiple, scale and rank polls, not text polls");
         if (d->threshold > 1)
             return poll__fail(why, POLL_EBAD_REQUEST, "organisation answers are shown by name: their threshold is always 1");
         return POLL_OK;
@@ -174,7 +175,7 @@ poll_err poll_def_check(const poll_def *d, const char **why) {
     if ((size_t)d->kind >= COUNT(kind_names)) return poll__fail(why, POLL_EBAD_REQUEST, "unknown poll kind");
     if (!poll__valid_text(d->question, POLL_QUESTION_MAX))
         return poll__fail(why, POLL_EBAD_REQUEST, "question must be 1 to 300 characters, without control characters");
-    if (!has_choices(d->kind)) {
+    if (!poll__has_choices(d->kind)) {
         if (d->nchoices || d->choices)
             return poll__fail(why, POLL_EBAD_REQUEST, "scale and text polls have no \"choices\"");
     } else {
@@ -236,6 +237,7 @@ void poll_free(poll_t *p) {
     }
     free(p->answers);
     free(p->pending);
+    poll_passage_free(&p->passage);
     free(p);
 }
 
@@ -390,6 +392,10 @@ void poll__tally(poll_t *p, uint32_t org, const poll_ballot *b, int s) {
         o->counts[b->value - 1] += (uint32_t)s;
         return;
     }
+    if (p->def.kind == POLL_RANK) {
+        poll__rank_tally(p->counts, o->counts, b, p->def.nchoices, s);
+        return;
+    }
     uint64_t w = POLL_WEIGHT_UNIT / (unsigned)__builtin_popcount(b->picks);
     for (size_t k = 0; k < p->def.nchoices; k++) {
         if (!(b->picks & (1u << k))) continue;
@@ -487,6 +493,10 @@ poll_err poll__ballot_check(const poll_t *p, const poll_ballot *b, const char **
     case POLL_SCALE:
         if (b->picks || b->value < 1 || b->value > POLL_SCALE_POINTS)
             return poll__fail(why, POLL_EBAD_REQUEST, "a ballot is an integer from 1 to 5");
+        return POLL_OK;
+    case POLL_RANK:
+        if (b->picks || b->value || !poll__rank_is_order(b->order, p->def.nchoices))
+            return poll__fail(why, POLL_EBAD_REQUEST, "a ballot is every choice index once, in the order of preference");
         return POLL_OK;
     default: return poll__fail(why, POLL_EBAD_REQUEST, "this poll takes text answers, not ballots");
     }
@@ -706,7 +716,14 @@ bool poll_alignment(const poll_t *p, unsigned min_group, double *divergence) {
     for (size_t i = 0; i < p->norgs; i++) {
         const poll_org *a = &p->orgs[i];
         if (a->respondents < g) continue;
-        if (p->def.kind == POLL_SCALE) {
+        if (p->def.kind == POLL_RANK) {
+            for (size_t j = 0; j < i; j++) {
+                const poll_org *b = &p->orgs[j];
+                if (b->respondents < g) continue;
+                sum += poll_rank_distance(a->counts, a->respondents, b->counts, b->respondents, p->def.nchoices);
+                pairs++;
+            }
+        } else if (p->def.kind == POLL_SCALE) {
             double m = poll__org_mean(a);
             if (n == 0 || m < lo) lo = m;
             if (n == 0 || m > hi) hi = m;

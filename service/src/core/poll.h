@@ -21,6 +21,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <cjson/cJSON.h>
+
 #include "core/proto.h"
 
 #define POLL_ID_MAX 22          /* base64url characters in a poll id */
@@ -57,8 +59,8 @@ typedef enum {
     POLL_ELIMIT,                            /* "poll_limit": too many answers or polls */
 } poll_err;
 
-typedef enum { POLL_SINGLE, POLL_MULTIPLE, POLL_SCALE, POLL_TEXT } poll_kind;
-#define POLL_KINDS (POLL_TEXT + 1) /* how many kinds there are */
+typedef enum { POLL_SINGLE, POLL_MULTIPLE, POLL_SCALE, POLL_TEXT, POLL_RANK } poll_kind;
+#define POLL_KINDS (POLL_RANK + 1) /* how many kinds there are */
 typedef enum { POLL_DRAFT, POLL_OPEN, POLL_CLOSED, POLL_DELETED } poll_state;
 /* Who sees results: facilitators always; participants per this setting. */
 typedef enum {
@@ -87,7 +89,7 @@ typedef struct poll_translation {
 typedef struct poll_def {
     poll_kind kind;      /* what a ballot is */
     char *question;      /* 1..POLL_QUESTION_MAX code points */
-    char **choices;      /* single and multiple: the choices; NULL for scale and text (labels are fixed) */
+    char **choices;      /* single, multiple and rank: the choices; NULL for scale and text (labels are fixed) */
     size_t nchoices;     /* POLL_CHOICES_MIN..POLL_CHOICES_MAX, or 0 */
     unsigned max;        /* multiple: most picks per ballot; text: most live answers per participant; else 0 */
     poll_respondents respondents; /* people or organisations; organisations never for text polls */
@@ -101,12 +103,13 @@ typedef struct poll_ballot {
     bool none;           /* no ballot: voting this withdraws the previous one */
     uint16_t picks;      /* single, multiple: bit k set when choice k is picked (fits POLL_CHOICES_MAX) */
     uint8_t value;       /* scale: 1..POLL_SCALE_POINTS */
+    uint8_t order[POLL_CHOICES_MAX]; /* rank: order[i] is the choice put at position i + 1 (a permutation) */
 } poll_ballot;
 
 typedef struct poll_org {
     char *name;                            /* as the participants joined with; exact match groups them */
     uint32_t respondents;                  /* members with a ballot (text: with an answer or an upvote); 0 or 1 when organisations answer */
-    uint32_t counts[POLL_CHOICES_MAX];     /* per choice or scale point: members who picked it */
+    uint32_t counts[POLL_CHOICES_MAX];     /* per choice or scale point: members who picked it; rank: the sum of the positions (1..n) they gave it */
     uint64_t weights[POLL_CHOICES_MAX];    /* multiple: sum of POLL_WEIGHT_UNIT / picks over the members who picked it */
     /* Organisations poll: the organisation's one ballot and who last set or
      * withdrew it. An organisation is listed once a member voted. */
@@ -138,6 +141,17 @@ typedef struct poll_pending {
     uint32_t answer;     /* answer id */
 } poll_pending;
 
+/* The passage of the statement a poll is about (poll_passage.c; protocol/
+ * polls.md, "Polls about a passage"): a range the shell moves over every
+ * edit, its text then, and its text when the first ballot was cast. */
+typedef struct poll_passage {
+    bool set;            /* the poll is about a passage */
+    size_t start, end;   /* its code points [start, end) at revision rev; empty once deleted */
+    int64_t rev;         /* the statement's revision the range is at */
+    char *text;          /* its text at rev, cut at PASSAGE_MAX code points (passage_cut); NULL until the shell sets it */
+    char *first;         /* its text (so cut) when the first ballot was cast; NULL before */
+} poll_passage;
+
 typedef struct poll {
     char id[POLL_ID_MAX + 1];           /* picked by the shell: the model has no randomness */
     poll_def def;                       /* fixed once the poll leaves draft, so ballots keep their meaning */
@@ -145,7 +159,7 @@ typedef struct poll {
     poll_visibility results;            /* who sees results */
     int64_t created;                    /* ms since the epoch, handed in: orders polls for clients */
     uint32_t respondents;               /* voters with a ballot (text: with an answer or an upvote) */
-    uint32_t counts[POLL_CHOICES_MAX];  /* per choice or scale point, all organisations */
+    uint32_t counts[POLL_CHOICES_MAX];  /* per choice or scale point, all organisations (rank: sums of positions) */
 
     poll_org *orgs;                     /* every organisation that ever took part, in order of arrival */
     size_t norgs, orgs_cap;             /* used, allocated */
@@ -159,6 +173,7 @@ typedef struct poll {
     uint32_t answers_cap;               /* allocated */
     poll_pending *pending;              /* store loading: upvotes waiting for poll_store_finish */
     size_t npending, pending_cap;       /* used, allocated */
+    poll_passage passage;               /* the passage it is about, if any */
 } poll_t;
 
 /* The workshop's polls in creation order. */
@@ -259,6 +274,33 @@ poll_err poll_upvote(poll_t *p, const char *pid, const char *org, uint32_t answe
  * sent and its label agree. False (null on the wire) for text polls and when
  * fewer than 2 organisations are broken out. */
 bool poll_alignment(const poll_t *p, unsigned min_group, double *divergence);
+
+/* Ranking polls (poll_rank.c, protocol/polls.md "Ranking polls"). A
+ * group's figures for choice k from its respondents and the sum of the
+ * positions they gave k (its counts[k]): the mean rank (1 = first), and the
+ * Borda points (n - position for each respondent: first n - 1, last 0). */
+double poll_rank_mean(uint32_t respondents, uint32_t rank_sum);
+uint32_t poll_rank_borda(size_t nchoices, uint32_t respondents, uint32_t rank_sum);
+/* The normalised Kendall tau distance between two groups' mean orders
+ * (rank sums over n choices, respondents ra and rb): the share of pairs of
+ * choices the two order differently, a pair tied in one order only counting
+ * one half. In [0, 1]. */
+double poll_rank_distance(const uint32_t *a, uint32_t ra, const uint32_t *b, uint32_t rb, size_t n);
+
+/* Polls about a passage (poll_passage.c). from_json reads a client's
+ * {"start", "end", "rev"} (start < end, at most PASSAGE_MAX code points) into
+ * *out (set, no texts): the shell moves it to the current revision and
+ * checks it fits the statement before poll_passage_set. */
+poll_err poll_passage_from_json(const cJSON *v, poll_passage *out, const char **why);
+/* Move p's passage to [start, end) at rev with its text then (taken, NULL
+ * is kept as ""); true when the text is not what it was. */
+bool poll_passage_set(poll_t *p, size_t start, size_t end, int64_t rev, char *text);
+/* At a ballot: keep the passage's text as the one the first ballot was cast
+ * on; true when it was not kept yet (the poll record must be stored). */
+bool poll_passage_first_ballot(poll_t *p);
+/* The passage's text is not the one the first ballot was cast on. */
+bool poll_passage_changed(const poll_t *p);
+void poll_passage_free(poll_passage *ps);
 
 /* The list. add refuses a duplicate id (POLL_EBAD_REQUEST) and a full list
  * (POLL_ELIMIT), and takes ownership only on success; take removes a poll_t

@@ -11,6 +11,7 @@
 
 #include "core/poll.h"
 #include "core/sbuf.h"
+#include <cjson/cJSON.h>
 
 /* ---- poll.c: the model ---- */
 
@@ -69,6 +70,14 @@ poll_err poll__upvote_set(poll_t *p, poll_answer *a, size_t vi, const char **why
  * false when there are no more. */
 bool poll__upvoter_next(const poll_answer *a, size_t *next, size_t *vi);
 
+/* The kind has choices (single, multiple, rank). */
+bool poll__has_choices(poll_kind k);
+/* order[0..n) holds each of 0..n-1 exactly once (poll_rank.c). */
+bool poll__rank_is_order(const uint8_t *order, size_t n);
+/* Add (s = +1) or remove (s = -1) rank ballot b's positions to the
+ * workshop-wide and the organisation's rank sums (poll_rank.c). */
+void poll__rank_tally(uint32_t *all, uint32_t *org, const poll_ballot *b, size_t n, int s);
+
 /* The anonymity threshold actually applied (0 means 1). */
 unsigned poll__group_min(unsigned min_group);
 /* The mean scale value of a group with at least one respondent. */
@@ -79,6 +88,11 @@ double poll__org_mean(const poll_org *o);
 /* "id":…,"kind":…,"question":…[,"choices":[…]][,"max":N][,"respondents":…][,"threshold":N]
  * [,"representatives_only":true][,"translations":{…}],"state":…,"results":…,"created":N */
 void poll__put_head(sbuf *b, const poll_t *p);
+/* ,"passage":{"start":…,"end":…,"rev":…,"text":…[,"first":…],"changed":…[,"gone":true]} when the poll is about one (poll_passage.c). */
+void poll__put_passage(sbuf *b, const poll_t *p);
+/* The stored passage of a poll record's "passage" (v: NULL when absent),
+ * texts included (poll_passage.c). */
+poll_err poll__passage_from_record(const cJSON *v, poll_passage *out, const char **why);
 /* A ballot as on the wire: an index, an array of indexes, a scale value, or null. */
 void poll__put_ballot(sbuf *b, const poll_t *p, const poll_ballot *bl);
 /* "ballot":…,"by":{"participant":…,"name":…},"at":MS: organisation o's

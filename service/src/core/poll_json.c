@@ -12,8 +12,6 @@
 
 /* ---- reading ----------------------------------------------------------- */
 
-static bool has_choices(poll_kind k) { return k == POLL_SINGLE || k == POLL_MULTIPLE; }
-
 /* The strings of array arr (of a size already checked) into *v and *n, as
  * they are: poll_def_check checks them. The caller frees them, also on error. */
 static poll_err strings_from_json(const cJSON *arr, char ***v, size_t *n, const char **why) {
@@ -33,7 +31,7 @@ static poll_err strings_from_json(const cJSON *arr, char ***v, size_t *n, const 
 static poll_err choices_from_json(const cJSON *ch, poll_def *d, const char **why) {
     int n = cJSON_GetArraySize(ch);
     if (!cJSON_IsArray(ch) || n < POLL_CHOICES_MIN || n > POLL_CHOICES_MAX)
-        return poll__fail(why, POLL_EBAD_REQUEST, has_choices(d->kind) ? "choices must be an array of 2 to 12 strings"
+        return poll__fail(why, POLL_EBAD_REQUEST, poll__has_choices(d->kind) ? "choices must be an array of 2 to 12 strings"
                                                                         : "scale and text polls have no \"choices\"");
     return strings_from_json(ch, &d->choices, &d->nchoices, why);
 }
@@ -119,7 +117,7 @@ poll_err poll_def_from_json(const cJSON *o, poll_def *d, const char **why) {
     memset(d, 0, sizeof *d);
     if (!cJSON_IsObject(o)) return poll__fail(why, POLL_EBAD_REQUEST, "a poll definition must be an object");
     if (!poll_kind_from_name(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "kind")), &d->kind))
-        return poll__fail(why, POLL_EBAD_REQUEST, "kind must be \"single\", \"multiple\", \"scale\" or \"text\"");
+        return poll__fail(why, POLL_EBAD_REQUEST, "kind must be \"single\", \"multiple\", \"scale\", \"text\" or \"rank\"");
     const char *q = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "question"));
     if (!q) return poll__fail(why, POLL_EBAD_REQUEST, "question must be a string");
     if (!(d->question = strdup(q))) return poll__fail(why, POLL_EINTERNAL, "out of memory");
@@ -156,6 +154,23 @@ static poll_err picks_from_json(const poll_t *p, const cJSON *v, poll_ballot *b,
     return POLL_OK;
 }
 
+/* A rank ballot: an array of exactly as many indexes as choices, each once. */
+static poll_err order_from_json(const poll_t *p, const cJSON *v, poll_ballot *b, const char **why) {
+    static const char bad[] = "a ballot is every choice index once, in the order of preference";
+    if (!cJSON_IsArray(v) || (size_t)cJSON_GetArraySize(v) != p->def.nchoices)
+        return poll__fail(why, POLL_EBAD_REQUEST, bad);
+    uint32_t seen = 0;
+    size_t i = 0;
+    const cJSON *c;
+    int64_t k;
+    cJSON_ArrayForEach(c, v) {
+        if (!choice_index(p, c, &k) || (seen >> k & 1u)) return poll__fail(why, POLL_EBAD_REQUEST, bad);
+        seen |= 1u << k;
+        b->order[i++] = (uint8_t)k;
+    }
+    return POLL_OK;
+}
+
 poll_err poll_ballot_from_json(const poll_t *p, const cJSON *v, poll_ballot *b, const char **why) {
     memset(b, 0, sizeof *b);
     if (p->def.kind == POLL_TEXT) return poll__fail(why, POLL_EBAD_REQUEST, "this poll takes text answers, not ballots");
@@ -171,6 +186,7 @@ poll_err poll_ballot_from_json(const poll_t *p, const cJSON *v, poll_ballot *b, 
         b->picks = (uint16_t)(1u << x);
         break;
     case POLL_MULTIPLE: e = picks_from_json(p, v, b, why); break;
+    case POLL_RANK: e = order_from_json(p, v, b, why); break;
     default:
         if (!proto_json_int(v, 1, POLL_SCALE_POINTS, &x))
             return poll__fail(why, POLL_EBAD_REQUEST, "a ballot is an integer from 1 to 5");
@@ -260,6 +276,7 @@ static void put_def(sbuf *b, const poll_t *p) {
                     poll_threshold(p));
     if (d->representatives_only) sbuf_puts(b, ",\"representatives_only\":true");
     put_translations(b, d);
+    poll__put_passage(b, p);
 }
 
 void poll__put_head(sbuf *b, const poll_t *p) {
@@ -279,6 +296,10 @@ void poll__put_ballot(sbuf *b, const poll_t *p, const poll_ballot *bl) {
         sbuf_put_i64(b, bl->value);
     } else if (p->def.kind == POLL_SINGLE) {
         sbuf_put_i64(b, __builtin_ctz(bl->picks));
+    } else if (p->def.kind == POLL_RANK) {
+        sbuf_putc(b, '[');
+        for (size_t i = 0; i < p->def.nchoices; i++) sbuf_printf(b, i ? ",%u" : "%u", bl->order[i]);
+        sbuf_putc(b, ']');
     } else {
         sbuf_putc(b, '[');
         bool first = true;
@@ -517,11 +538,35 @@ static bool ranking_form(results_ranking *r, const poll_t *p, const results_grou
     return true;
 }
 
+/* ,"borda":[…],"mean_rank":[…] of a ranking group (mean ranks null
+ * without respondents). */
+static void put_rank(sbuf *b, const poll_t *p, const poll_org *o) {
+    size_t n = p->def.nchoices;
+    sbuf_puts(b, ",\"borda\":[");
+    for (size_t k = 0; k < n; k++)
+        sbuf_printf(b, k ? ",%u" : "%u", poll_rank_borda(n, o->respondents, o->counts[k]));
+    sbuf_puts(b, "],\"mean_rank\":");
+    if (!o->respondents) {
+        sbuf_puts(b, "null");
+        return;
+    }
+    sbuf_putc(b, '[');
+    for (size_t k = 0; k < n; k++) {
+        if (k) sbuf_putc(b, ',');
+        put_num(b, poll_rank_mean(o->respondents, o->counts[k]));
+    }
+    sbuf_putc(b, ']');
+}
+
 /* One group's figures: respondents, then counts (and the mean on a scale),
- * or the upvotes of each answer in rank order. */
+ * Borda points and mean ranks, or the upvotes of each answer in rank order. */
 static void put_group(sbuf *b, const poll_t *p, const poll_org *o, const uint32_t *ups, size_t nups) {
     sbuf_puts(b, "\"respondents\":");
     sbuf_put_i64(b, o->respondents);
+    if (p->def.kind == POLL_RANK) {
+        put_rank(b, p, o);
+        return;
+    }
     if (p->def.kind == POLL_TEXT) {
         sbuf_puts(b, ",\"upvotes\":");
         put_u32s(b, ups, nups);

@@ -82,7 +82,14 @@ poll_err poll_store_read(const char *json, size_t len, poll_t **out, const char 
     poll_def d = {0};
     poll_err e = read_head(o, &h, why);
     if (e == POLL_OK) e = poll_def_from_json(o, &d, why);
+    poll_passage ps = {0};
+    if (e == POLL_OK) e = poll__passage_from_record(item(o, "passage"), &ps, why);
     if (e == POLL_OK) e = poll_from_record(&h, &d, out, why);
+    if (e == POLL_OK) {
+        (*out)->passage = ps; /* its text: the shell reads it from the statement */
+        memset(&ps, 0, sizeof ps);
+    }
+    poll_passage_free(&ps);
     poll_def_free(&d);
     cJSON_Delete(o);
     return e;

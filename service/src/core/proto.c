@@ -47,6 +47,7 @@ static const char *const type_names[] = {
     [PROTO_BOARD_ADD] = "board_add", [PROTO_BOARD_EDIT] = "board_edit", [PROTO_BOARD_DELETE] = "board_delete",
     [PROTO_BOARD_GROUP] = "board_group", [PROTO_BOARD_UNGROUP] = "board_ungroup",
     [PROTO_BOARD_SETTINGS] = "board_settings",
+    [PROTO_DISCUSS_ADD] = "discuss_add", [PROTO_DISCUSS_CHECK] = "discuss_check", [PROTO_DISCUSS_REMOVE] = "discuss_remove",
 };
 
 const char *proto_type_name(proto_type t) {
@@ -608,7 +609,8 @@ static proto_err decode_general(const char *json, size_t len, proto_msg *m, cons
     case PROTO_PHASE_RESUME: case PROTO_PHASE_EXTEND:
     case PROTO_BOARD_ADD: case PROTO_BOARD_EDIT: case PROTO_BOARD_DELETE: case PROTO_BOARD_GROUP:
     case PROTO_BOARD_UNGROUP: case PROTO_BOARD_SETTINGS:
-        m->u.obj = o; /* the poll model, the agenda or the board reads the rest */
+    case PROTO_DISCUSS_ADD: case PROTO_DISCUSS_CHECK: case PROTO_DISCUSS_REMOVE:
+        m->u.obj = o; /* the poll model, the agenda, the board or the list reads the rest */
         return PROTO_OK;
     case PROTO_NONE:
         *why = "unknown message type";
@@ -648,7 +650,7 @@ void proto_msg_free(proto_msg *m) {
         free(m->u.join.token);
     } else if (m->type == PROTO_OP) {
         ot_op_free(&m->u.op.op);
-    } else if (proto_is_poll(m->type) || proto_is_agenda(m->type) || proto_is_board(m->type)) {
+    } else if (proto_is_poll(m->type) || proto_is_agenda(m->type) || proto_is_board(m->type) || proto_is_discuss(m->type)) {
         cJSON_Delete(m->u.obj);
     } else if (m->type == PROTO_DECLINE) {
         free(m->u.reason);

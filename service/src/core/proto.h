@@ -79,6 +79,11 @@ typedef enum {
     PROTO_BOARD_GROUP,
     PROTO_BOARD_UNGROUP,
     PROTO_BOARD_SETTINGS,
+    /* The "to discuss" list (facilitators, protocol/polls.md): decoded as
+     * far as their type and id; core/discuss.h reads the rest from msg->u.obj. */
+    PROTO_DISCUSS_ADD,
+    PROTO_DISCUSS_CHECK,
+    PROTO_DISCUSS_REMOVE,
 } proto_type;
 
 /* True for the sign-off's message types. */
@@ -90,6 +95,8 @@ static inline bool proto_is_poll(proto_type t) { return t >= PROTO_POLL_CREATE &
 static inline bool proto_is_agenda(proto_type t) { return t >= PROTO_AGENDA_SET && t <= PROTO_PHASE_EXTEND; }
 /* True for the board's message types, whose body is msg->u.obj too. */
 static inline bool proto_is_board(proto_type t) { return t >= PROTO_BOARD_ADD && t <= PROTO_BOARD_SETTINGS; }
+/* True for the "to discuss" list's message types, whose body is msg->u.obj too. */
+static inline bool proto_is_discuss(proto_type t) { return t >= PROTO_DISCUSS_ADD && t <= PROTO_DISCUSS_REMOVE; }
 
 /* Stable error codes, as sent in error.code. */
 typedef enum {

@@ -17,6 +17,7 @@ typedef struct rights_row {
 
 #define POLL_STEP {FAC, "only a facilitator runs polls"}
 #define AGENDA_STEP {FAC, "only a facilitator runs the agenda"}
+#define DISCUSS_STEP {FAC, "only a facilitator keeps the list of points to discuss"}
 
 static const rights_row rows[] = {
     [PROTO_JOIN] = {EVERYONE, ""},
@@ -56,6 +57,9 @@ static const rights_row rows[] = {
     [PROTO_BOARD_GROUP] = {FAC | REP, "only a facilitator groups items (the facilitator may let representatives do it)"},
     [PROTO_BOARD_UNGROUP] = {FAC | REP, "only a facilitator ungroups items (the facilitator may let representatives do it)"},
     [PROTO_BOARD_SETTINGS] = {FAC, "only a facilitator changes the board's settings"},
+    [PROTO_DISCUSS_ADD] = DISCUSS_STEP,
+    [PROTO_DISCUSS_CHECK] = DISCUSS_STEP,
+    [PROTO_DISCUSS_REMOVE] = DISCUSS_STEP,
 };
 
 static const rights_row *row(proto_type type) {

@@ -190,6 +190,14 @@ static bool notify_agenda(hub_room *r, const char *rest) {
     return true;
 }
 
+/* "ID discuss ORIGIN": true when it was one. */
+static bool notify_discuss(hub_room *r, const char *rest) {
+    if (strncmp(rest, "discuss ", 8) != 0) return false;
+    char origin[HUB_ORIGIN_LEN + 1];
+    if (sscanf(rest + 8, "%11s", origin) == 1) hub_discuss_notified(r, origin);
+    return true;
+}
+
 /* "ID signoff ORIGIN": true when it was one. */
 static bool notify_signoff(hub_room *r, const char *rest, const char *end) {
     if (end - rest != 8 + HUB_ORIGIN_LEN || memcmp(rest, "signoff ", 8) != 0) return false;
@@ -238,7 +246,7 @@ void hub_notify(void *ud, const char *payload, size_t len) {
     if (!r || r->state != ROOM_READY) return;
     if (notify_presence(r, rest, end) || notify_poll(r, rest) || notify_workshop(r, rest, end) ||
         notify_signoff(r, rest, end) || notify_role(r, rest, end) || notify_observer(r, rest, end) ||
-        notify_agenda(r, rest) || notify_resync(r, rest, end) || notify_board(r, rest, end))
+        notify_agenda(r, rest) || notify_resync(r, rest, end) || notify_board(r, rest, end) || notify_discuss(r, rest))
         return;
     int64_t rev = strtoll(rest, NULL, 10); /* "ID REV": a commit */
     if (rev > r->notified_rev) r->notified_rev = rev;
@@ -258,6 +266,7 @@ void hub_notify_state(void *ud, bool up) {
         hub_role_reread(r);
         hub_agenda_reread(r);
         hub_board_reread(r);
+        hub_discuss_reread(r);
         hub_balance_due(r);
         if (!r->w->in_flight && !r->catching_up) hub_room_catch_up(r);
     }

@@ -5,6 +5,7 @@
 #include <libwebsockets.h>
 
 #include "core/agenda.h"
+#include "core/discuss.h"
 #include "core/balance.h"
 #include "core/board.h"
 #include "core/export.h"
@@ -123,6 +124,7 @@ struct hub_room {
     agenda agenda;             /* the agenda and timer as told to clients (Redis has them) */
     agenda agenda_ahead;       /* ... with the changes sent to Redis and not answered yet: the next change builds on it */
     int agenda_inflight;       /* agenda changes waiting for Redis' answer */
+    discuss_list discuss;      /* the "to discuss" list (with the changes sent to Redis: a failure reads it back) */
     char *k_balance;           /* Redis key of the contribution balance */
     balance_table balance;     /* its counts as last read from Redis, with who is present */
     bool balance_timer;        /* sul_balance is scheduled */
@@ -464,6 +466,20 @@ void hub_poll_sync_free(hub_room *r);
  * pipelined), read_at handed back to hub_poll_sync_fresh. False when Redis is away. */
 bool hub_poll_read_back(hub_room *r, const char *poll_id, uint64_t read_at);
 void hub_poll_room_free(hub_room *r);
+/* Polls about a passage (hub_passage.c). follow: every passage moved to the
+ * committed revision after ops were applied (local: this process committed
+ * them, and stores a change of "changed since the first ballot");
+ * passage_start: a new poll's "passage" (v, NULL when absent) from the
+ * requester's revision to ours, checked; store_step: store p's record with
+ * a history event of that name, relayed to everyone once stored. */
+void hub_poll_passages_follow(hub_room *r, bool local);
+poll_err hub_poll_passage_start(hub_room *r, poll_t *p, const cJSON *v, const char **why);
+void hub_poll_store_step(hub_room *r, poll_t *p, const char *event);
+/* At a snapshot: store the record of every poll about a passage, with its
+ * range at the snapshot's revision and no event, so that a process loading
+ * the workshop from that snapshot can move the range on (event "" to
+ * hub_poll_store_step). */
+void hub_poll_passages_persist(hub_room *r);
 /* Send b's message to the sessions that pass `may` (NULL: all) but connection `except`. b is reset. */
 void hub_send_if(hub_room *r, sbuf *b, hub_audience may, const void *arg, uint64_t except);
 
@@ -564,6 +580,15 @@ void hub_workshop_notified(hub_room *r, const char *rest, size_t len);
  * missed (the subscription was down), or Redis refused ops of an end not
  * heard of yet. */
 void hub_workshop_reread(hub_room *r);
+
+/* The "to discuss" list (hub_discuss.c, protocol/polls.md): a
+ * facilitator's request; loading meta's `discuss`; ,"discuss":[…] in every
+ * welcome; "ID discuss ORIGIN" from atelier:notify; reading it back. */
+void hub_discuss_message(hub *h, hub_session *s, proto_msg *msg);
+bool hub_discuss_load(hub_room *r);
+void hub_discuss_write_welcome(const hub_room *r, sbuf *b);
+void hub_discuss_notified(hub_room *r, const char *origin);
+void hub_discuss_reread(hub_room *r);
 
 /* The agenda and its timer (hub_agenda.c, protocol/agreement.md) */
 void hub_agenda_message(hub *h, hub_session *s, proto_msg *msg);

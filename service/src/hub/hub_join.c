@@ -124,6 +124,7 @@ static void write_welcome(hub_room *r, int who, const char *idjson, bool resume,
     write_present(w, who, b);
     hub_poll_write_welcome(r, who, b);
     hub_agenda_write_welcome(r, b);
+    hub_discuss_write_welcome(r, b);
     hub_balance_write_welcome(r, who, b);
     hub_signoff_write_welcome(r, b);
     hub_board_write_welcome(r, who, b);

@@ -133,6 +133,7 @@ static void load_events(redisReply *reply, void *priv) {
             hub_room_load_failed(r, PROTO_EINTERNAL, HUB_DAMAGED);
         } else {
             if (!r->w->last_event[0]) snprintf(r->w->last_event, sizeof r->w->last_event, "%s", r->snap_event);
+            hub_poll_passages_follow(r, false); /* nobody to tell yet: their texts, read from the statement */
             load_done(r);
         }
     }
@@ -294,7 +295,7 @@ void hub_room_load(hub_room *r) {
      * steps queued before it answer NULL and only let go of the room. */
     bool ok = hub_room_cmd(r, load_meta, r, "HMGET %s title fkey created time_zone code state ended_at okey resync_until",
                            r->k_meta) &&
-              hub_agenda_load(r) && hub_balance_load(r) &&
+              hub_agenda_load(r) && hub_discuss_load(r) && hub_balance_load(r) &&
               hub_room_cmd(r, load_snapshot, r, "XREVRANGE %s + - COUNT 1", r->k_snaps) &&
               hub_room_cmd(r, load_people, r, "HGETALL %s", r->k_people) &&
               hub_room_cmd(r, load_lastop, r, "HGETALL %s", r->k_lastop) && hub_signoff_load(r) &&

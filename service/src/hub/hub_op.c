@@ -151,6 +151,7 @@ void hub_room_caught_up(redisReply *reply, void *priv) {
         if (ent) broadcast_op(r, ent, 0); /* else out of memory for the window */
     }
     hub_carets_follow(w, from);
+    if (w->rev > from) hub_poll_passages_follow(r, false);
     if (w->rev > from) hub_balance_due(r); /* another process counted them */
     hub_presence_caught_up(r);
     if (r->notified_rev > w->rev && !w->in_flight) hub_room_catch_up(r);
@@ -194,6 +195,7 @@ static void maybe_snapshot(hub_room *r) {
     resp_arg_i64(b, hub_now_ms());
     if (sbuf_ok(b) && store_cmd_resp(r->hub->store, NULL, NULL, sbuf_data(b), b->len)) w->snap_rev = w->rev;
     if (b->cap > HUB_REQ_KEEP) sbuf_free(b);
+    if (w->snap_rev == w->rev) hub_poll_passages_persist(r); /* their ranges at the snapshot's revision */
 }
 
 /* Busy workshops: a batch's acks and ops to every connection, then the
@@ -273,6 +275,7 @@ static void appended(redisReply *reply, void *priv) {
         wk_batch_clear(w);
         announce_rev(r, w->rev);
         hub_carets_follow(w, first);
+        hub_poll_passages_follow(r, true);
         maybe_snapshot(r);
         hub_balance_due(r);
         if (!was_held && w->qlen > 0 && h->cfg.hold_us > 0) hold_room(r);

@@ -117,7 +117,7 @@ void hub_poll_results_due(hub_room *r, const char *poll_id) {
 
 /* ---- Writes ---- */
 
-typedef enum { W_LIFECYCLE, W_DELETE, W_BALLOT, W_ANSWER } write_kind;
+typedef enum { W_LIFECYCLE, W_DELETE, W_BALLOT, W_ANSWER, W_RECORD } write_kind; /* W_RECORD: the record alone, no event, nobody told */
 
 /* One store write in flight: what to answer and relay when Redis has it. */
 typedef struct poll_write {
@@ -153,8 +153,9 @@ static void written(redisReply *reply, void *priv) {
     uint64_t except = pw->idjson[0] ? pw->conn : 0;
     if (!ok) {
         if (reply && reply->type == REDIS_REPLY_ERROR) lwsl_err("workshop %s: poll write failed: %s\n", r->id, reply->str);
-        send_error(h, pw->conn, reply ? POLL_EINTERNAL : (poll_err)PROTO_EUNAVAILABLE,
-                   reply ? "the change could not be stored" : HUB_UNAVAILABLE_CHANGE, pw->type, pw->idjson);
+        if (pw->conn) /* a step of the server's own (a passage's change) has nobody to tell */
+            send_error(h, pw->conn, reply ? POLL_EINTERNAL : (poll_err)PROTO_EUNAVAILABLE,
+                       reply ? "the change could not be stored" : HUB_UNAVAILABLE_CHANGE, pw->type, pw->idjson);
         /* The model already changed: read back what Redis has (now, or once it is back). */
         hub_poll_reload(r, pw->poll_id);
     } else if (pw->kind == W_DELETE) {
@@ -162,6 +163,8 @@ static void written(redisReply *reply, void *priv) {
         poll_write_deleted(&h->scratch, pw->poll_id, NULL);
         hub_send_if(r, &h->scratch, pw->was_draft ? is_facilitator_session : NULL, NULL, except);
         poll_free(gone);
+    } else if (pw->kind == W_RECORD) {
+        /* a passage's range kept up to date in Redis: nothing to tell */
     } else if (p && pw->kind == W_LIFECYCLE) {
         poll_write_poll(&h->scratch, p, NULL);
         hub_send_if(r, &h->scratch, hub_poll_may_see, p, except);
@@ -197,13 +200,22 @@ static void written(redisReply *reply, void *priv) {
     free(pw);
 }
 
-/* written(), as the reply of a store command about the room. */
+/* written(), as the reply of a store command about the room. A poll read
+ * back meanwhile is applied only when it has every write of ours
+ * (hub_poll_sync.c): this one is answered first. */
 static void written_reply(redisReply *reply, void *priv) {
     poll_write *pw = priv;
     hub_room *r = pw->room;
     hub_poll_sync_answered(r, pw->poll_id); /* first: a failed write reads the poll back */
     written(reply, priv);
     hub_room_unref(r);
+}
+
+/* hub_room_write_argv for a poll write, counted while on its way (hub_poll_sync.c). */
+static bool send_poll_write(hub_room *r, poll_write *pw, int n, const char **argv, const size_t *lens) {
+    if (!hub_room_write_argv(r, written_reply, pw, n, argv, lens)) return false;
+    hub_poll_sync_sent(r, pw->poll_id);
+    return true;
 }
 
 static const char *event_name(proto_type t) {
@@ -266,10 +278,8 @@ static void store_poll(hub_room *r, poll_t *p, poll_write *pw, bool deleted) {
     enum { N = sizeof argv / sizeof argv[0] };
     size_t lens[N];
     for (size_t i = 0; i < N; i++) lens[i] = strlen(argv[i]);
-    if (!kb || !sbuf_ok(&rec) || !sbuf_ok(&pub) || !sbuf_ok(&res) || !hub_room_write_argv(r, written_reply, pw, N, argv, lens))
+    if (!kb || !sbuf_ok(&rec) || !sbuf_ok(&pub) || !sbuf_ok(&res) || !send_poll_write(r, pw, N, argv, lens))
         written(NULL, pw);
-    else
-        hub_poll_sync_sent(r, p->id);
     free(kb);
     sbuf_free(&rec);
     sbuf_free(&pub);
@@ -307,10 +317,8 @@ static void store_ballot(hub_room *r, poll_t *p, poll_write *pw) {
     size_t lens[N];
     for (size_t i = 0; i < N; i++) lens[i] = strlen(argv[i]);
     if (!kb || !sbuf_ok(&rec) || !sbuf_ok(&prec) || !sbuf_ok(&pub) || !sbuf_ok(&res) || !sbuf_ok(&ans) ||
-        !hub_room_write_argv(r, written_reply, pw, N, argv, lens))
+        !send_poll_write(r, pw, N, argv, lens))
         written(NULL, pw);
-    else
-        hub_poll_sync_sent(r, p->id);
     free(kb);
     sbuf_free(&rec);
     sbuf_free(&prec);
@@ -383,6 +391,13 @@ static poll_err on_delete(hub_room *r, const wk_participant *me, bool fac, const
     return poll_delete(p, fac, why);
 }
 
+/* After an accepted ballot: the first one keeps the passage's text as the
+ * one people voted on, in the poll record stored with the ballot. */
+static poll_err passage_first_ballot(poll_t *p, poll_change *c) {
+    if (p->passage.set && !p->passage.first && poll_passage_first_ballot(p)) c->poll_record = true;
+    return POLL_OK;
+}
+
 static poll_err on_vote(hub_room *r, const wk_participant *me, bool fac, const cJSON *o, poll_t *p, poll_change *c,
                         const char **why) {
     poll_ballot b;
@@ -390,9 +405,13 @@ static poll_err on_vote(hub_room *r, const wk_participant *me, bool fac, const c
     c->balance = "bal";
     poll_err e = poll_ballot_from_json(p, cJSON_GetObjectItemCaseSensitive(o, "ballot"), &b, why);
     if (e != POLL_OK) return e;
-    if (p->def.respondents != POLL_ORGANISATIONS) return poll_vote(p, me->id, me->org, &b, why);
+    if (p->def.respondents != POLL_ORGANISATIONS) {
+        e = poll_vote(p, me->id, me->org, &b, why);
+        return e == POLL_OK ? passage_first_ballot(p, c) : e;
+    }
     const poll_voter_id who = {me->id, me->name, me->org, hub_now_ms(), me->role == WK_REPRESENTATIVE};
-    return poll_vote_org(p, &who, &b, why);
+    e = poll_vote_org(p, &who, &b, why);
+    return e == POLL_OK ? passage_first_ballot(p, c) : e;
 }
 
 /* An answer id: a whole number from 1 to 2^32 - 1. */
@@ -489,7 +508,8 @@ static void poll_create_request(hub *h, hub_room *r, hub_session *s, proto_msg *
             poll_def_free(&def);
             e = POLL_EINTERNAL, why = "could not make an id";
         } else if ((e = poll_create(&p, id, fac, &def, hub_now_ms(), &why)) == POLL_OK &&
-                   ((e = start_poll(p, &st, &why)) != POLL_OK || (e = poll_list_add(&r->polls, p, &why)) != POLL_OK)) {
+                   ((e = hub_poll_passage_start(r, p, cJSON_GetObjectItemCaseSensitive(msg->u.obj, "passage"), &why)) != POLL_OK ||
+                    (e = start_poll(p, &st, &why)) != POLL_OK || (e = poll_list_add(&r->polls, p, &why)) != POLL_OK)) {
             poll_free(p);
         }
     }
@@ -539,6 +559,17 @@ static void store_change(hub *h, hub_room *r, hub_session *s, proto_msg *msg, po
      * no longer has. */
     if (c->kind == W_LIFECYCLE || c->kind == W_DELETE) store_poll(r, p, pw, c->kind == W_DELETE);
     else store_ballot(r, p, pw);
+}
+
+void hub_poll_store_step(hub_room *r, poll_t *p, const char *event) {
+    poll_write *pw = calloc(1, sizeof *pw);
+    if (!pw) return; /* the next step of the poll stores it */
+    pw->room = r;
+    pw->type = PROTO_POLL_EDIT; /* no requester: only named in a failure, sent to nobody */
+    pw->event = event;
+    pw->kind = event[0] ? W_LIFECYCLE : W_RECORD;
+    snprintf(pw->poll_id, sizeof pw->poll_id, "%s", p->id);
+    store_poll(r, p, pw, false);
 }
 
 void hub_poll_close_all(hub_room *r, hub_session *s) {

@@ -103,6 +103,7 @@ static void finish_read_back(hub_room *r, poll_read *pr) {
         const char *why;
         if (poll_list_add(&r->polls, pr->p, &why) == POLL_OK) {
             poll_list_sort(&r->polls);
+            hub_poll_passages_follow(r, false); /* its passage, from the record's revision to ours */
             relay_poll(r, pr->p);
         } else {
             poll_free(pr->p);

@@ -71,6 +71,7 @@ static void dispatch(hub *h, hub_session *s, proto_msg *msg) {
     else if (proto_is_poll(msg->type)) hub_poll_message(h, s, msg);
     else if (msg->type == PROTO_WORKSHOP_END || msg->type == PROTO_WORKSHOP_REOPEN) hub_workshop_message(h, s, msg);
     else if (proto_is_agenda(msg->type)) hub_agenda_message(h, s, msg);
+    else if (proto_is_discuss(msg->type)) hub_discuss_message(h, s, msg);
     else if (proto_is_signoff(msg->type)) hub_signoff_message(h, s, msg);
     else if (msg->type == PROTO_ROLE_SET || msg->type == PROTO_REPRESENTATIVE_REQUEST ||
              msg->type == PROTO_REPRESENTATIVE_ANSWER)

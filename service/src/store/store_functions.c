@@ -44,6 +44,8 @@
  * atelier_poll    KEYS polls events ballots meta marks;
  *                 ARGV poll_id record event_type t_ms origin public results was
  *   stores the poll record (an empty record deletes the poll and its ballots).
+ *   An empty event_type stores the record alone: no event, no announcement
+ *   (a passage's range kept up to date at a snapshot, polls.md).
  * atelier_ballot  KEYS ballots events polls meta marks [balance];
  *                 ARGV participant record event_type poll org data t_ms origin
  *                 poll_record public results org_answer [counts]
@@ -84,6 +86,14 @@
  *   streams -> the event's id; 0 if the workshop is gone. Works whether the
  *   workshop is open or ended (the agenda goes on after the end). Publishes
  *   "ID agenda ORIGIN": the other processes read meta's agenda and timer back.
+ * atelier_discuss KEYS meta events marks; ARGV t_ms by name origin list event_type item items
+ *   stores meta's `discuss` (the "to discuss" list, {"next", "items"}) and
+ *   an event of that type (discuss_added, discuss_checked, discuss_removed;
+ *   by and name: the facilitator's; item: the item's id; items: the list
+ *   after it, as clients see it) in both streams -> the event's id; 0 if
+ *   the workshop is gone. Works whether the workshop is open or ended.
+ *   Publishes "ID discuss ORIGIN": the other processes read meta's
+ *   `discuss` back.
  * atelier_signoff KEYS meta signoff events marks;
  *                 ARGV action t_ms by name origin [org decision rev sha256 reason present current_sha current_rev]
  *   the sign-off (protocol/agreement.md). action "call" opens one, "close"
@@ -311,6 +321,10 @@ const char store_functions_lua[] =
     "end\n"
     "local function poll(keys, args)\n"
     "  if redis.call('EXISTS', keys[4]) == 0 then return 0 end\n"
+    "  if args[3] == '' then\n"
+    "    redis.call('HSET', keys[1], args[1], args[2])\n"
+    "    return 1\n"
+    "  end\n"
     "  if args[2] == '' then\n"
     "    redis.call('HDEL', keys[1], args[1])\n"
     "    redis.call('DEL', keys[3])\n"
@@ -390,6 +404,15 @@ const char store_functions_lua[] =
     "  local id = mark(keys[2], keys[3], fields)\n"
     "  touch(keys[1])\n"
     "  notify(keys[1], 'agenda ' .. args[4])\n"
+    "  return id\n"
+    "end\n"
+    "local function discuss(keys, args)\n"
+    "  if redis.call('EXISTS', keys[1]) == 0 then return 0 end\n"
+    "  redis.call('HSET', keys[1], 'discuss', args[5])\n"
+    "  local id = mark(keys[2], keys[3], {'type', args[6], 'by', args[2], 'name', args[3], 'item', args[7],\n"
+    "                                     'items', args[8], 'rev', current_rev(keys[1]), 't', args[1]})\n"
+    "  touch(keys[1])\n"
+    "  notify(keys[1], 'discuss ' .. args[4])\n"
     "  return id\n"
     "end\n"
     "-- a JSON object written by the server, with \"at\" appended\n"
@@ -757,6 +780,7 @@ const char store_functions_lua[] =
     "redis.register_function('atelier_ballot', ballot)\n"
     "redis.register_function('atelier_append', append)\n"
     "redis.register_function('atelier_agenda', agenda)\n"
+    "redis.register_function('atelier_discuss', discuss)\n"
     "redis.register_function('atelier_delete', delete)\n"
     "redis.register_function('atelier_expire', expire)\n"
     "redis.register_function('atelier_index', index)\n"

@@ -27,7 +27,7 @@ export const MAX_LABEL = 64; // code points in a name or organisation
 export const MAX_TITLE = 200;
 
 // Poll limits (protocol/polls.md, "Kinds"), in code points.
-export const POLL_KINDS = ['single', 'multiple', 'scale', 'text'];
+export const POLL_KINDS = ['single', 'multiple', 'scale', 'text', 'rank'];
 export const POLL_STATES = ['draft', 'open', 'closed'];
 export const POLL_VISIBILITIES = ['hidden', 'live', 'revealed'];
 export const MAX_QUESTION = 300;
@@ -92,9 +92,10 @@ export function respondentFields({ kind, respondents, threshold, representatives
  * its kind has; `respondents`, `threshold`, `representatives_only` and
  * `translations` only when they say something.
  */
-function definition({ kind, question, choices, max, respondents, threshold, representatives_only: repsOnly, translations }) {
+function definition({ kind, question, choices, max, respondents, threshold, representatives_only: repsOnly, translations, passage }) {
   const d = { kind, question };
-  if (kind === 'single' || kind === 'multiple') d.choices = [...choices];
+  if (passage) d.passage = { start: passage.start, end: passage.end, rev: passage.rev };
+  if (kind === 'single' || kind === 'multiple' || kind === 'rank') d.choices = [...choices];
   if ((kind === 'multiple' || kind === 'text') && max != null) d.max = max;
   Object.assign(d, respondentFields({ kind, respondents, threshold, representatives_only: repsOnly }));
   if (translations) d.translations = translations;
@@ -193,12 +194,20 @@ const isTranslation = (t) => t && typeof t === 'object' && isStr(t.question) &&
 const isTranslations = (v) => v === undefined || (!!v && typeof v === 'object' && !Array.isArray(v) &&
   Object.entries(v).every(([lang, t]) => LANGS.includes(lang) && isTranslation(t)));
 
+// A poll's passage (polls.md, "Polls about a passage").
+const isPassage = (ps) => !!ps && typeof ps === 'object' && isRev(ps.start) && isRev(ps.end) && ps.start <= ps.end &&
+  isStr(ps.text) && (ps.first === undefined || isStr(ps.first)) && typeof ps.changed === 'boolean';
+// A ranking's figures: Borda points, and mean ranks (null without respondents).
+const isRanks = (g) => (g.borda === undefined || isCounts(g.borda)) &&
+  (g.mean_rank === undefined || g.mean_rank === null || (Array.isArray(g.mean_rank) && g.mean_rank.every((x) => typeof x === 'number' && Number.isFinite(x))));
+
 export function isPoll(p) {
   return !!p && typeof p === 'object' && isStr(p.id) && p.id.length > 0 &&
     POLL_KINDS.includes(p.kind) && isStr(p.question) &&
     POLL_STATES.includes(p.state) && POLL_VISIBILITIES.includes(p.results) &&
     (p.choices === undefined || (Array.isArray(p.choices) && p.choices.every(isStr))) &&
-    ((p.kind !== 'single' && p.kind !== 'multiple') || Array.isArray(p.choices)) &&
+    ((p.kind !== 'single' && p.kind !== 'multiple' && p.kind !== 'rank') || Array.isArray(p.choices)) &&
+    (p.passage === undefined || isPassage(p.passage)) &&
     (p.max === undefined || (Number.isInteger(p.max) && p.max > 0)) &&
     (p.answers === undefined || (Array.isArray(p.answers) && p.answers.every(isAnswerText))) &&
     (p.respondents === undefined || RESPONDENTS.includes(p.respondents)) &&
@@ -209,12 +218,12 @@ export function isPoll(p) {
 
 // A group of results: the whole, one organisation or the "other" pool.
 const isTally = (g) => g && isCount(g.respondents) &&
-  (g.counts === undefined || isCounts(g.counts)) && (g.upvotes === undefined || isCounts(g.upvotes)) && isMean(g.mean);
+  (g.counts === undefined || isCounts(g.counts)) && (g.upvotes === undefined || isCounts(g.upvotes)) && isMean(g.mean) && isRanks(g);
 
 function isResults(m) {
   return isStr(m.poll) && isTally(m) &&
     (m.answers === undefined || (Array.isArray(m.answers) && m.answers.every((a) => a && Number.isInteger(a.id) && isCount(a.upvotes)))) &&
-    (m.counts !== undefined || m.answers !== undefined) &&
+    (m.counts !== undefined || m.answers !== undefined || m.borda !== undefined) &&
     Array.isArray(m.organisations) && m.organisations.every((o) => isTally(o) && isStr(o.name) &&
       (o.by === undefined || isStr(o.by)) && (o.at === undefined || Number.isFinite(o.at))) &&
     (m.threshold === undefined || (Number.isInteger(m.threshold) && m.threshold > 0)) &&
@@ -290,6 +299,8 @@ const checks = {
   balance: isBalance,
   // issue 16: the priorities board, whole, as this person may see it
   board: isBoard,
+  // issue 16: the "to discuss" list (everyone); the store keeps the items it can read
+  discuss: (m) => Array.isArray(m.items),
   my_ballot: (m) => isStr(m.poll) &&
     (m.by === undefined || m.by === null || (typeof m.by === 'object' && isStr(m.by.name))) &&
     (m.answers === undefined || (Array.isArray(m.answers) && m.answers.every(isAnswerText))) &&

@@ -176,7 +176,7 @@ export function checkDefinition(form) {
   const def = { kind, question: q.value };
   let filled = 0;
 
-  if (kind === 'single' || kind === 'multiple') {
+  if (hasChoices(kind)) {
     const rows = (form.choices || []).map((c) => String(c ?? ''));
     const rowErrors = rows.map(() => null);
     const seen = new Map();
@@ -233,8 +233,7 @@ export function checkDefinition(form) {
 /** Whether a definition says the same as a question (and its choices, if any). */
 function sameText(t, def) {
   if (!t || t.question !== def.question) return false;
-  const hasChoices = def.kind === 'single' || def.kind === 'multiple';
-  return hasChoices === Array.isArray(t.choices) && (t.choices || []).join('\n') === (def.choices || []).join('\n');
+  return hasChoices(def.kind) === Array.isArray(t.choices) && (t.choices || []).join('\n') === (def.choices || []).join('\n');
 }
 
 /**
@@ -259,8 +258,15 @@ export function formOf(poll, lang) {
 
 // ---- ballots -------------------------------------------------------------------------
 
-/** A multiple-choice ballot in one order, so two ballots compare as values. */
-export function normaliseBallot(ballot) {
+/** The kinds whose polls have choices. */
+export const hasChoices = (kind) => kind === 'single' || kind === 'multiple' || kind === 'rank';
+
+/**
+ * A multiple-choice ballot in one order, so two ballots compare as values.
+ * A rank ballot (kind 'rank') is an order: kept as it is.
+ */
+export function normaliseBallot(ballot, kind) {
+  if (kind === 'rank') return Array.isArray(ballot) && ballot.length ? [...ballot] : null;
   if (Array.isArray(ballot)) {
     if (!ballot.length) return null; // no picks: withdraw
     return [...new Set(ballot)].sort((a, b) => a - b);
@@ -268,9 +274,9 @@ export function normaliseBallot(ballot) {
   return ballot ?? null;
 }
 
-export function sameBallot(a, b) {
-  const x = normaliseBallot(a);
-  const y = normaliseBallot(b);
+export function sameBallot(a, b, kind) {
+  const x = normaliseBallot(a, kind);
+  const y = normaliseBallot(b, kind);
   if (Array.isArray(x) && Array.isArray(y)) return x.length === y.length && x.every((v, i) => v === y[i]);
   return x === y;
 }
@@ -281,6 +287,7 @@ export function validBallot(poll, ballot) {
   switch (poll.kind) {
     case 'single': return Number.isInteger(ballot) && ballot >= 0 && ballot < poll.choices.length;
     case 'scale': return Number.isInteger(ballot) && ballot >= 1 && ballot <= 5;
+    case 'rank': return isOrder(ballot, poll.choices.length);
     case 'multiple': {
       const max = poll.max ?? poll.choices.length;
       return Array.isArray(ballot) && ballot.length >= 1 && ballot.length <= max &&
@@ -289,6 +296,40 @@ export function validBallot(poll, ballot) {
     }
     default: return false;
   }
+}
+
+/** Code points a passage may hold when a poll is made about it (polls.md). */
+export const MAX_PASSAGE = 2000;
+
+/**
+ * The passage selected in the statement, for a poll about it: {start, end,
+ * rev, text} in code points of the server's text at its revision, or null
+ * (nothing selected, too long, or edits of ours not yet acknowledged: the
+ * local text and the server's differ then).
+ */
+export function selectedPassage(store) {
+  const sel = store.mySel;
+  if (!sel || !store.ot.inSync) return null;
+  const start = Math.min(sel[0], sel[1]);
+  const end = Math.max(sel[0], sel[1]);
+  const cps = [...store.ot.serverText];
+  if (start === end || end > cps.length || end - start > MAX_PASSAGE) return null;
+  return { start, end, rev: store.ot.rev, text: cps.slice(start, end).join('') };
+}
+
+/** Whether order holds each of 0..n-1 exactly once (a rank ballot). */
+export function isOrder(order, n) {
+  return Array.isArray(order) && order.length === n && new Set(order).size === n &&
+    order.every((i) => Number.isInteger(i) && i >= 0 && i < n);
+}
+
+/** Order with the item at position `from` moved to position `to` (a new array). */
+export function moveInOrder(order, from, to) {
+  const out = [...order];
+  if (from < 0 || from >= out.length || to < 0 || to >= out.length) return out;
+  const [x] = out.splice(from, 1);
+  out.splice(to, 0, x);
+  return out;
 }
 
 // ---- results for drawing --------------------------------------------------------
@@ -345,6 +386,7 @@ export function resultsModel(poll, results, lang = 'fr') {
     return model;
   }
 
+  if (poll.kind === 'rank') return rankModel(model, poll, results, groups, lang);
   const labels = poll.kind === 'scale' ? [1, 2, 3, 4, 5] : localized(poll, lang).choices;
   model.rows = labels.map((label, i) => {
     const count = results.counts?.[i] ?? 0;
@@ -360,6 +402,32 @@ export function resultsModel(poll, results, lang = 'fr') {
       }),
     };
   });
+  return model;
+}
+
+/**
+ * Rank polls (polls.md, "Ranking polls"): one row per choice, most Borda
+ * points first (then the poll's order), with its points, its mean rank and
+ * its share of the most points a choice can get (every respondent putting it
+ * first), in total and per group.
+ */
+function rankModel(model, poll, results, groups, lang) {
+  const labels = localized(poll, lang).choices;
+  const n = labels.length;
+  const top = (r) => (r > 0 ? r * (n - 1) : 0);
+  const rows = labels.map((label, i) => {
+    const borda = results.borda?.[i] ?? 0;
+    return {
+      index: i, value: null, label, count: borda, borda,
+      meanRank: results.mean_rank?.[i] ?? null,
+      share: top(model.respondents) ? borda / top(model.respondents) : 0,
+      groups: groups.map((g) => {
+        const b = g.src.borda?.[i] ?? 0;
+        return { count: b, borda: b, meanRank: g.src.mean_rank?.[i] ?? null, share: top(g.respondents) ? b / top(g.respondents) : 0 };
+      }),
+    };
+  });
+  model.rows = rows.sort((a, b) => b.borda - a.borda || a.index - b.index);
   return model;
 }
 
@@ -623,7 +691,7 @@ export class PollStore extends Emitter {
       return;
     }
     e.mine = {
-      ballot: m.ballot === undefined ? null : normaliseBallot(m.ballot),
+      ballot: m.ballot === undefined ? null : normaliseBallot(m.ballot, e.poll.kind),
       answers: Array.isArray(m.answers) ? m.answers : [],
       upvotes: Array.isArray(m.upvotes) ? m.upvotes : [],
       // Organisation answers: who set the organisation's answer, and when.
@@ -633,7 +701,7 @@ export class PollStore extends Emitter {
     if (req?.type === 'vote') {
       e.voteSent = null;
       e.retryAttempt = 0;
-      if (e.wish !== undefined && sameBallot(e.wish.ballot, req.ballot)) e.wish = undefined;
+      if (e.wish !== undefined && sameBallot(e.wish.ballot, req.ballot, e.poll.kind)) e.wish = undefined;
     } else if (req?.type === 'upvote') {
       if (e.upSent.get(req.answer) === m.id) e.upSent.delete(req.answer);
       if (e.upWish.get(req.answer) === req.up) e.upWish.delete(req.answer);
@@ -773,10 +841,10 @@ export class PollStore extends Emitter {
   vote(pollId, ballot) {
     const e = this.entries.get(pollId);
     if (!e || e.poll.state !== 'open' || e.poll.kind === 'text' || !this.mayAnswer(e.poll)) return false;
-    const b = normaliseBallot(ballot);
+    const b = normaliseBallot(ballot, e.poll.kind);
     if (!validBallot(e.poll, b)) return false;
     e.notice = null;
-    e.wish = sameBallot(b, e.mine.ballot) && !e.voteSent ? undefined : { ballot: b };
+    e.wish = sameBallot(b, e.mine.ballot, e.poll.kind) && !e.voteSent ? undefined : { ballot: b };
     this._pump(e);
     this.emit('change', pollId);
     return true;

@@ -249,8 +249,11 @@ export class Doc {
 
 // ---- presence, polls, the agenda and votes, folded from the marks -----------------
 
-const POLL_TYPES = new Set(['poll_created', 'poll_edited', 'poll_opened', 'poll_closed', 'poll_reopened', 'poll_results', 'poll_deleted', 'ballot', 'answer', 'upvote']);
+const POLL_TYPES = new Set(['poll_created', 'poll_edited', 'poll_opened', 'poll_closed', 'poll_reopened', 'poll_results', 'poll_deleted', 'ballot', 'answer', 'upvote', 'poll_passage']);
+// A passage's changes (poll_passage, one per edit of its text) are folded, not marked on the timeline.
 export const POLL_STEPS = new Set(['poll_created', 'poll_edited', 'poll_opened', 'poll_closed', 'poll_reopened', 'poll_results', 'poll_deleted']);
+// The "to discuss" list's events (protocol/polls.md): each carries the list after it.
+export const DISCUSS_EVENTS = new Set(['discuss_added', 'discuss_checked', 'discuss_removed']);
 
 /**
  * The moment after a mark, from the moment before it: {present, polls,
@@ -267,6 +270,7 @@ export function foldMark(prev, ev) {
     const agenda = foldAgenda(prev.agenda, ev);
     return agenda === prev.agenda ? prev : { ...prev, agenda };
   }
+  if (DISCUSS_EVENTS.has(ev.type)) return Array.isArray(ev.items) ? { ...prev, discuss: ev.items } : prev;
   if (ev.type === 'arrived') {
     const present = prev.present.slice();
     const at = present.findIndex((p) => p.participant === ev.participant);
@@ -305,7 +309,7 @@ export function foldMark(prev, ev) {
   return prev;
 }
 
-const EMPTY_MOMENT = Object.freeze({ present: Object.freeze([]), polls: Object.freeze([]), agenda: NO_AGENDA, votes: NO_VOTES, board: NO_BOARD });
+const EMPTY_MOMENT = Object.freeze({ present: Object.freeze([]), polls: Object.freeze([]), agenda: NO_AGENDA, votes: NO_VOTES, board: NO_BOARD, discuss: Object.freeze([]) });
 
 // ---- the replay --------------------------------------------------------------------
 
@@ -541,7 +545,7 @@ export class Replay {
     for (let j = 0; j < this.marks.length; j++) {
       const ev = this.marks[j];
       if (ev.type === 'arrived') out.push({ kind: 'arrival', pos: this.markPos[j], event: ev });
-      else if (POLL_STEPS.has(ev.type)) out.push({ kind: 'poll', pos: this.markPos[j], event: ev });
+      else if (POLL_STEPS.has(ev.type) || DISCUSS_EVENTS.has(ev.type)) out.push({ kind: 'poll', pos: this.markPos[j], event: ev });
       else if (ev.type === 'phase_started') out.push({ kind: 'chapter', pos: this.markPos[j], event: ev });
     }
     this._tm = { n: this.marks.length, list: out };

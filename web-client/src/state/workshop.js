@@ -39,6 +39,7 @@ import { SignoffStore } from './signoff.js';
 import { may, roleOf } from './roles.js';
 import { AgendaStore } from './agenda.js';
 import { BoardStore } from './board.js';
+import { DiscussStore } from './discuss.js';
 
 const CURSOR_MS = 100;
 const CURSOR_MAX_MS = 2000;
@@ -59,7 +60,7 @@ const MAX_OP_COMPONENTS = 1024;
 // observer link) move nothing: the date shown is Redis' to within a message's
 // latency, and GET /api/workshops/ID or the next welcome says it exactly.
 const WRITES = new Set(['op', 'ack', 'arrived', 'departed', 'workshop', 'role', 'poll', 'poll_deleted', 'answer',
-  'results', 'my_ballot', 'agenda', 'signoff', 'board']);
+  'results', 'my_ballot', 'agenda', 'signoff', 'board', 'discuss']);
 // The date moved by less than this is not told again (it is shown to the day).
 const RETENTION_TELL_MS = 1000;
 
@@ -129,6 +130,8 @@ export class WorkshopStore extends Emitter {
     this.agenda = new AgendaStore({ send: (m) => this.session.send(m), joined: () => this.session.joined, now, timers });
     // The priorities board (issue 16, state/board.js).
     this.board = new BoardStore({ request: (make) => this.requests.request(make) });
+    // The "to discuss" list (protocol/polls.md, "To discuss").
+    this.discuss = new DiscussStore({ request: (make) => this.requests.request(make) });
     // The contribution balance as the server last sent it (facilitators only; null for everyone else).
     this.balance = null;
     this.session.on('welcome', (m, info) => this._onWelcome(m, info));
@@ -379,6 +382,7 @@ export class WorkshopStore extends Emitter {
     if (this.role === 'facilitator') this.emit('observerLink', this.observerLinkKey);
     this.agenda.welcome(m.agenda, this.role);
     this.board.welcome(m.board, this.role, this.role === 'observer' ? null : this.me?.organisation);
+    this.discuss.welcome(m.discuss);
     this._setBalance(m.balance);
     this.emit('presence');
     this.emit('cursors');
@@ -398,7 +402,7 @@ export class WorkshopStore extends Emitter {
       return;
     }
     if (this.polls.receive(m) || this.agenda.receive(m)) return;
-    if (this.board.receive(m)) {
+    if (this.board.receive(m) || this.discuss.receive(m)) {
       this.requests.reply(m);
       return;
     }

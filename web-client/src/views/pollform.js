@@ -3,7 +3,7 @@
 // refuse (polls.md, "Kinds") before sending, with errors tied to their
 // fields, and keeps what was typed when the server still says no.
 import { h, nextId } from './dom.js';
-import { checkDefinition, refusalKey } from '../state/polls.js';
+import { checkDefinition, refusalKey, hasChoices } from '../state/polls.js';
 import {
   MAX_CHOICES, MIN_CHOICES, MAX_TEXT_ANSWERS, DEFAULT_TEXT_ANSWERS, MAX_QUESTION, DEFAULT_THRESHOLD, MIN_THRESHOLD, MAX_THRESHOLD,
 } from '../protocol/messages.js';
@@ -13,6 +13,7 @@ const KINDS = [
   ['multiple', 'poll.kindMultiple', 'poll.kindMultipleDesc'],
   ['scale', 'poll.kindScale', 'poll.kindScaleDesc'],
   ['text', 'poll.kindText', 'poll.kindTextDesc'],
+  ['rank', 'poll.kindRank', 'poll.kindRankDesc'],
 ];
 
 export class PollForm {
@@ -95,6 +96,21 @@ export class PollForm {
 
     this.scaleNote = t(h('p', { class: 'field-hint scale-note' }), 'poll.scaleNote');
 
+    // The passage of the statement the poll is about ("poll about this
+    // passage" in the editor), quoted, and removable.
+    this.passage = initial.passage || null;
+    this.passageField = h('div', { class: 'field passage-field', hidden: !this.passage });
+    if (this.passage) {
+      const remove = t(h('button', { type: 'button', class: 'link-button', data: { action: 'remove-passage' } }), 'poll.passageRemove');
+      remove.addEventListener('click', () => {
+        this.passage = null;
+        this.passageField.hidden = true;
+        this.question.focus();
+      });
+      this.passageField.append(t(h('p', { class: 'field-label' }), 'poll.passageLabel'),
+        h('blockquote', { class: 'passage-quote', text: this.passage.text }), remove);
+    }
+
     // Who answers: each person (anonymous; the threshold applies) or each
     // organisation once, openly. Not for text polls.
     const modeLegend = t(h('legend', { class: 'field-label' }), 'poll.modeLegend');
@@ -144,7 +160,7 @@ export class PollForm {
     cancel.addEventListener('click', () => onCancel());
 
     this.form = h('form', { class: 'poll-form', novalidate: true },
-      questionField, kindField, this.choicesField, this.maxField, this.scaleNote, this.modeField, this.thresholdField, this.formError,
+      this.passageField, questionField, kindField, this.choicesField, this.maxField, this.scaleNote, this.modeField, this.thresholdField, this.formError,
       this.launchNote, h('div', { class: 'actions' }, this.launch, this.submit, cancel));
     i18n.bind(this.form, mode === 'edit' ? 'poll.editTitle' : 'poll.newTitle', null, 'aria-label');
     this.form.addEventListener('submit', (e) => {
@@ -187,7 +203,7 @@ export class PollForm {
   _showKind() {
     const kind = this.kind;
     const { i18n } = this;
-    this.choicesField.hidden = !(kind === 'single' || kind === 'multiple');
+    this.choicesField.hidden = !hasChoices(kind);
     this.maxField.hidden = !(kind === 'multiple' || kind === 'text');
     this.scaleNote.hidden = kind !== 'scale';
     this.modeField.hidden = kind === 'text';
@@ -308,6 +324,7 @@ export class PollForm {
     const idleKey = launch ? 'poll.launchNow' : this.submitKey;
     button.setAttribute('aria-disabled', 'true');
     this.i18n.rebind(button, launch ? 'poll.launching' : 'poll.saving');
+    if (this.passage) result.def.passage = this.passage;
     const res = await (launch ? this.onLaunch(result.def) : this.onSubmit(result.def));
     this.busy = false;
     if (!(launch && this.launchBlocked)) button.removeAttribute('aria-disabled');

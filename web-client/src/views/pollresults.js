@@ -79,6 +79,8 @@ export function renderResults({ i18n, poll, results, facilitator, idPrefix, inli
   const groups = model.groups;
   if (model.kind === 'text') {
     if (!inlineAnswers) parts.push(renderTextResults(i18n, model));
+  } else if (model.kind === 'rank') {
+    parts.push(renderRankResults(i18n, model, idPrefix, f));
   } else if (model.mode === 'organisations') {
     // Every organisation by name under the choice it gave (organisation
     // answers are open), then who set each one.
@@ -157,6 +159,37 @@ export function renderResults({ i18n, poll, results, facilitator, idPrefix, inli
     parts.push(line);
   }
   return h('div', { class: 'results-body' }, parts);
+}
+
+/**
+ * A rank poll: the choices by Borda points, most first, each with its
+ * points and mean rank in words beside a bar (its share of the most points
+ * a choice can get), and below it the same per organisation in its colour
+ * (polls.md, "Ranking polls").
+ */
+function renderRankResults(i18n, model, idPrefix, f) {
+  const groups = model.groups;
+  const mean = (x) => (x == null ? '–' : f.mean(x));
+  const list = h('ol', { class: 'bars rank-results', 'aria-labelledby': `${idPrefix}-results` });
+  for (const row of model.rows) {
+    const num = i18n.t('poll.rankPoints', { count: row.borda, mean: mean(row.meanRank) });
+    const li = h('li', { class: 'bar-row', data: { borda: String(row.borda), choice: String(row.index) } },
+      h('div', { class: 'bar-label' }, h('span', { class: 'bar-choice', text: row.label }), h('span', { class: 'bar-num', text: num })),
+      bar(row.share, null, false));
+    if (groups.length) {
+      li.append(h('ul', { class: 'org-bars' }, groups.map((g, gi) => {
+        const c = row.groups[gi];
+        return h('li', { class: 'org-bar' },
+          groupSwatch(g),
+          h('span', { class: 'org-bar-name', text: groupName(i18n, g) }),
+          bar(c.share, groupColor(g), true),
+          h('span', { class: 'org-bar-num', text: i18n.t('poll.rankPoints', { count: c.borda, mean: mean(c.meanRank) }) }));
+      })));
+    }
+    list.append(li);
+  }
+  const note = h('p', { class: 'results-note', text: i18n.t('poll.rankNote') });
+  return h('div', { class: 'rank-results-wrap' }, list, note);
 }
 
 function renderTextResults(i18n, model) {

@@ -9,15 +9,17 @@
 // goes back to the control with the same data-key (the "open" button becomes
 // "close" under the same key), or to the card's heading.
 import { h, rebuild } from './dom.js';
+import { wordDiff } from '../state/worddiff.js';
 import { PollForm } from './pollform.js';
 import { renderResults, alignmentHelp, scaleLabel, thresholdSentence } from './pollresults.js';
 import { orgColor, UNKNOWN_COLOR } from '../state/colors.js';
 import {
   READY_MADE, readyMadeDefinition, formOf, checkText, localized, byOrganisations, representativesOnly, resultsModel, refusalKey,
+  isOrder, moveInOrder,
 } from '../state/polls.js';
 import { MAX_ANSWER, DEFAULT_TEXT_ANSWERS } from '../protocol/messages.js';
 
-const KIND_KEYS = { single: 'poll.kindSingle', multiple: 'poll.kindMultiple', scale: 'poll.kindScale', text: 'poll.kindText' };
+const KIND_KEYS = { single: 'poll.kindSingle', multiple: 'poll.kindMultiple', scale: 'poll.kindScale', text: 'poll.kindText', rank: 'poll.kindRank' };
 const STATE_KEYS = { draft: 'poll.stateDraft', open: 'poll.stateOpen', closed: 'poll.stateClosed' };
 const VIS = [
   ['hidden', 'poll.visHidden', 'poll.visHiddenHint'],
@@ -54,6 +56,7 @@ export class PollsView {
       this.polls.on('change', (id) => this.render(id)),
       this.polls.on('announce', (key, params) => announce(i18n.t(key, params))),
       i18n.on('change', () => this.render(null, { all: true })),
+      store.discuss.on('change', () => this.render(null, { all: true })),
       // Ended or reopened: votes, answers and "open" come and go.
       store.on('workshop', () => this.render(null, { all: true })),
       store.on('status', ({ status }) => {
@@ -220,15 +223,17 @@ export class PollsView {
   }
 
   /**
-   * Open the new-poll form filled in with {kind, question, choices} (a
-   * group of items of the priorities board, issue 16). False for anyone but
+   * Open the new-poll form filled in with {kind, question, choices,
+   * passage} (passage: {start, end, rev, text} of the statement, or null).
+   * The one entry point for other views: "poll about this passage" in the
+   * editor, a group of items of the priorities board. False for anyone but
    * a facilitator.
    */
-  prefill({ kind = 'single', question = '', choices = [] } = {}) {
+  prefill({ kind = 'single', question = '', choices = [], passage = null } = {}) {
     if (!this.facilitator) return false;
     if (!this.newOpen) this._setNewOpen(true);
     const rows = Array.isArray(choices) && choices.length ? choices.map(String) : ['', ''];
-    this._compose({ kind, question, choices: rows, max: null }, null);
+    this._compose({ kind, question, choices: rows, max: null, passage }, null);
     this.newPanel.scrollIntoView?.({ block: 'nearest' });
     return true;
   }
@@ -264,6 +269,30 @@ export class PollsView {
     this._renderNewPanel();
     this.composer.focus();
   }
+}
+
+/**
+ * The passage a poll is about, quoted; once its text differs from the one
+ * the first ballot was cast on, "the passage changed since the first vote"
+ * and the word difference (what was taken out, what was put in), said in
+ * words for screen readers (polls.md, "Polls about a passage").
+ */
+export function passageBlock(i18n, passage, idPrefix) {
+  const out = [];
+  const label = h('p', { class: 'passage-label', text: i18n.t(passage.gone ? 'poll.passageGone' : 'poll.passageAbout') });
+  out.push(h('div', { class: 'poll-passage' }, label, passage.gone ? null : h('blockquote', { class: 'passage-quote', text: passage.text })));
+  if (passage.changed && typeof passage.first === 'string') {
+    const model = wordDiff(passage.first, passage.text, { context: Infinity });
+    const diff = h('p', { class: 'diff-text passage-diff', id: `${idPrefix}-passage-diff` }, model.parts.map((part) => {
+      if (part.kind === 'same') return document.createTextNode(part.text);
+      if (part.kind === 'gap') return document.createTextNode(' … ');
+      return h(part.kind, null, h('span', { class: 'visually-hidden', text: i18n.t(part.kind === 'ins' ? 'signoff.diffAddedSr' : 'signoff.diffRemovedSr') }), part.text,
+        h('span', { class: 'visually-hidden', text: i18n.t('signoff.diffEndSr') }));
+    }));
+    out.push(h('div', { class: 'passage-changed', role: 'note' },
+      h('p', { class: 'passage-changed-title', text: i18n.t('poll.passageChanged') }), diff));
+  }
+  return out;
 }
 
 class PollCard {
@@ -345,7 +374,8 @@ class PollCard {
       meta: sig(i18n.lang, p.state, p.kind, p.max, p.choices?.length, this.collapsed, p.respondents, p.threshold, p.representatives_only),
       controls: sig(i18n.lang, fac, p.state, p.results, p.respondents, p.threshold, p.representatives_only, this.confirmDelete, this.busy, this.actionError, !!this.editing, ended),
       body: this.editing ? sig('editing', this.editing.id) : this._bodySig(e, fac),
-      results: sig(i18n.lang, fac, p.kind, p.state, p.results, text.choices, p.kind === 'text' ? p.answers : null, e.results, p.respondents, p.threshold, p.representatives_only),
+      results: sig(i18n.lang, fac, p.kind, p.state, p.results, text.choices, p.kind === 'text' ? p.answers : null, e.results, p.respondents, p.threshold, p.representatives_only,
+        this.view.store.discuss.openItemOf(p.id)?.id ?? null),
     };
     if (s.meta !== this.sigs.meta) this._renderMeta(p);
     if (s.controls !== this.sigs.controls) rebuild(this.controls, fac && !this.editing ? this._controls(p) : [], this._fallback());
@@ -509,7 +539,7 @@ class PollCard {
     const order = p.kind === 'text' && p.state !== 'open' ? this._rankedIds(e, fac) : null;
     return sig(i18n.lang, fac, p.state, p.kind, p.question, p.choices, p.translations, p.respondents, p.max, p.answers, b.ballot, e.mine, ups,
       polls.pendingAnswers(this.id), order, polls.mayAnswer(p), this.view.store.observer, this.view.store.me?.id,
-      this.editAnswer?.id ?? null, this.editAnswer?.error ?? null, this.answerError, this.answerBusy);
+      this.editAnswer?.id ?? null, this.editAnswer?.error ?? null, this.answerError, this.answerBusy, this.rankDraft ?? null, p.passage ?? null);
   }
 
   _resultsVisible(e, fac) {
@@ -523,9 +553,10 @@ class PollCard {
 
   _body(e, fac) {
     const p = e.poll;
-    if (p.state === 'draft') return this._draftPreview(p);
-    if (p.kind === 'text') return this._textBody(e, fac);
-    return this._choiceBody(e);
+    const passage = p.passage ? passageBlock(this.view.i18n, p.passage, this.dom) : [];
+    if (p.state === 'draft') return [...passage, ...this._draftPreview(p)];
+    if (p.kind === 'text') return [...passage, ...this._textBody(e, fac)];
+    return [...passage, ...[this._choiceBody(e)].flat()];
   }
 
   _labels(p) {
@@ -558,6 +589,7 @@ class PollCard {
       const none = this.view.facilitator && !representativesOnly(p) ? null : byOrganisations(p) ? 'poll.noOrgBallot' : 'poll.noBallot';
       return [h('p', { class: 'closed-note', text: i18n.t('poll.closedNote') }), this._myBallotLine(p, labels, ballot, none)];
     }
+    if (p.kind === 'rank') return this._rankBody(e, labels, ballot);
 
     const multiple = p.kind === 'multiple';
     const picks = multiple ? (Array.isArray(ballot) ? ballot : []) : [];
@@ -603,11 +635,120 @@ class PollCard {
     return out;
   }
 
+  /**
+   * An open rank poll: the choices in the order being made (my ballot's, or
+   * the poll's until I vote), each movable by drag and drop (mouse, pen or
+   * finger, on its handle) or with its "up" and "down" buttons (keyboard,
+   * and phones), then one button that casts the order as the ballot.
+   */
+  _rankBody(e, labels, ballot) {
+    const { i18n, polls } = this.view;
+    const p = e.poll;
+    const n = labels.length;
+    const saved = isOrder(ballot, n) ? ballot : null;
+    if (!isOrder(this.rankDraft, n) || (this.rankSaved !== JSON.stringify(saved) && !this.rankMoved)) this.rankDraft = saved || labels.map((_, i) => i);
+    this.rankSaved = JSON.stringify(saved);
+    const draft = this.rankDraft;
+    const move = (from, to, key) => {
+      if (to < 0 || to >= n) return;
+      this.rankDraft = moveInOrder(this.rankDraft, from, to);
+      this.rankMoved = true;
+      this.view.announce(i18n.t('poll.rankMoved', { choice: labels[this.rankDraft[to]], n: to + 1, count: n }));
+      this.render();
+      this.focusKey(key(to));
+    };
+    const listId = `${this.dom}-rank`;
+    const items = draft.map((choice, pos) => {
+      const up = h('button', { type: 'button', class: 'icon-button rank-up', data: { key: `up${choice}`, action: 'rank-up' } }, h('span', { 'aria-hidden': 'true', text: '↑' }));
+      up.setAttribute('aria-label', i18n.t('poll.rankUp', { choice: labels[choice] }));
+      if (pos === 0) up.disabled = true;
+      up.addEventListener('click', () => move(pos, pos - 1, (to) => (to === 0 ? `down${choice}` : `up${choice}`)));
+      const down = h('button', { type: 'button', class: 'icon-button rank-down', data: { key: `down${choice}`, action: 'rank-down' } }, h('span', { 'aria-hidden': 'true', text: '↓' }));
+      down.setAttribute('aria-label', i18n.t('poll.rankDown', { choice: labels[choice] }));
+      if (pos === n - 1) down.disabled = true;
+      down.addEventListener('click', () => move(pos, pos + 1, (to) => (to === n - 1 ? `up${choice}` : `down${choice}`)));
+      const handle = h('span', { class: 'rank-handle', 'aria-hidden': 'true', text: '⠿' });
+      const li = h('li', { class: 'rank-item', data: { choice: String(choice) } },
+        handle, h('span', { class: 'rank-pos', 'aria-hidden': 'true', text: String(pos + 1) }),
+        h('span', { class: 'rank-text', text: labels[choice] }), h('span', { class: 'rank-buttons' }, up, down));
+      this._draggable(handle, li, pos, (to) => move(pos, to, () => `up${choice}`));
+      return li;
+    });
+    const list = h('ol', { class: 'rank-list', id: listId, 'aria-describedby': `${this.dom}-q` }, items);
+    const org = byOrganisations(p);
+    const myOrg = this.view.store.me?.organisation || '';
+    const parts = [
+      h('p', { class: 'ballot-legend', id: `${listId}-legend`, text: org ? i18n.t('poll.orgBallotLegend', { organisation: myOrg }) : i18n.t('poll.rankLegend') }),
+      h('p', { class: 'field-hint', text: i18n.t('poll.rankHint') }),
+      list,
+    ];
+    list.setAttribute('aria-labelledby', `${listId}-legend`);
+    const same = saved && saved.every((v, i) => v === draft[i]);
+    const cast = h('button', { type: 'button', class: same ? 'secondary rank-cast' : 'primary rank-cast', data: { key: 'rank-cast', action: 'rank-cast' },
+      text: i18n.t(same ? 'poll.rankSaved' : saved ? 'poll.rankChange' : 'poll.rankCast') });
+    if (same) cast.setAttribute('aria-disabled', 'true');
+    cast.addEventListener('click', () => {
+      if (same) return;
+      this.rankMoved = false;
+      polls.vote(this.id, [...this.rankDraft]);
+    });
+    const out = [h('div', { class: 'ballot rank-ballot' }, parts), h('div', { class: 'actions' }, cast)];
+    if (org) out.push(this._setByLine());
+    if (ballot != null) {
+      const withdraw = h('button', { type: 'button', class: 'link-button withdraw', data: { key: 'withdraw', action: 'withdraw' }, text: i18n.t('poll.withdraw') });
+      withdraw.addEventListener('click', () => {
+        this.rankMoved = false;
+        polls.vote(this.id, null);
+        this.focusKey('rank-cast');
+      });
+      out.push(withdraw);
+    }
+    return out;
+  }
+
+  /**
+   * Drag item `li` by its handle with any pointer: while it moves, the item
+   * follows; on release, drop(to) with the position under the pointer.
+   */
+  _draggable(handle, li, from, drop) {
+    handle.addEventListener('pointerdown', (ev) => {
+      if (ev.button !== 0) return;
+      ev.preventDefault();
+      const list = li.parentElement;
+      const rows = [...list.children];
+      const startY = ev.clientY;
+      li.classList.add('is-dragging');
+      handle.setPointerCapture?.(ev.pointerId);
+      // The new position: how many of the other items end up above it.
+      const target = (y) => rows.filter((r) => {
+        if (r === li) return false;
+        const box = r.getBoundingClientRect();
+        return y > box.top + box.height / 2;
+      }).length;
+      const onMove = (m) => { li.style.transform = `translateY(${m.clientY - startY}px)`; };
+      const onUp = (u) => {
+        handle.removeEventListener('pointermove', onMove);
+        handle.removeEventListener('pointerup', onUp);
+        handle.removeEventListener('pointercancel', onUp);
+        li.classList.remove('is-dragging');
+        li.style.transform = '';
+        if (u.type === 'pointerup') {
+          const to = target(u.clientY);
+          if (to !== from) drop(to);
+        }
+      };
+      handle.addEventListener('pointermove', onMove);
+      handle.addEventListener('pointerup', onUp);
+      handle.addEventListener('pointercancel', onUp);
+    });
+  }
+
   /** "Your (organisation's) answer: X", or `noneKey` said when there is none (null: nothing). */
   _myBallotLine(p, labels, ballot, noneKey) {
     const { i18n } = this.view;
     const mine = ballot == null ? [] :
-      (Array.isArray(ballot) ? ballot : [ballot]).map((v) => labels[p.kind === 'scale' ? v - 1 : v]).filter(Boolean);
+      (Array.isArray(ballot) ? ballot : [ballot]).map((v) => labels[p.kind === 'scale' ? v - 1 : v]).filter(Boolean)
+        .map((l, i) => (p.kind === 'rank' ? i18n.t('poll.rankPosition', { n: i + 1, choice: l }) : l));
     if (mine.length) {
       return h('p', { class: 'my-ballot' }, h('span', { text: i18n.t(byOrganisations(p) ? 'poll.yourOrgBallot' : 'poll.yourBallot') }), ' ', h('strong', { text: mine.join(' · ') }));
     }
@@ -870,6 +1011,32 @@ class PollCard {
     this.status.hidden = !text;
   }
 
+  /**
+   * Beside the results of a poll whose organisations diverge, for the
+   * facilitator: put it on the "to discuss" list in one click, or say it is
+   * on it (polls.md, "To discuss").
+   */
+  _discussButton(e) {
+    const { i18n, store } = this.view;
+    if (e.results.alignment?.label !== 'divergent') return null;
+    const item = store.discuss.openItemOf(this.id);
+    if (item) return h('p', { class: 'discuss-note', tabindex: '-1', data: { key: 'discuss-note' }, text: i18n.t('poll.discussOnList') });
+    const button = h('button', { type: 'button', class: 'secondary discuss-add', data: { key: 'discuss-add', action: 'discuss-add' }, text: i18n.t('poll.discussAdd') });
+    button.setAttribute('aria-describedby', `${this.dom}-q`);
+    button.addEventListener('click', async () => {
+      button.setAttribute('aria-disabled', 'true');
+      const res = await store.discuss.add(this.id);
+      if (res.error) {
+        button.removeAttribute('aria-disabled');
+        this.view.announce(i18n.t('poll.discussFailed'));
+      } else {
+        this.view.announce(i18n.t('poll.discussAdded'));
+        this.focusKey('discuss-note');
+      }
+    });
+    return h('div', { class: 'discuss-offer' }, button);
+  }
+
   _renderResults(e, fac) {
     const { i18n } = this.view;
     const p = e.poll;
@@ -881,7 +1048,8 @@ class PollCard {
     } else if (p.state !== 'draft' && !fac) {
       content = h('p', { class: 'field-hint results-pending', text: i18n.t(p.state === 'open' ? 'poll.resultsLater' : 'poll.resultsNotShown') });
     }
-    this.resultsBox.replaceChildren(...(content ? [content] : []));
+    const toDiscuss = visible && e.results && fac ? this._discussButton(e) : null;
+    rebuild(this.resultsBox, [content, toDiscuss]);
     this.results.hidden = !content;
     this.help.hidden = !(content && visible && e.results && p.kind !== 'text');
     // A labelled section is a landmark: only when it holds results.

@@ -20,6 +20,7 @@ import { orgColor, orgKey, PALETTE } from '../state/colors.js';
 import { Player, SPEEDS, UNKNOWN } from '../state/replay.js';
 import { layoutMarks } from '../state/marklayout.js';
 import { renderResults } from './pollresults.js';
+import { passageBlock } from './polls.js';
 import { BalanceView } from './balance.js';
 import { presenceCount, observerList } from './presence.js';
 import { takesPart } from '../state/presence.js';
@@ -306,7 +307,11 @@ export class ReplayView {
     const pollsTitle = h('h2', { class: 'panel-title', id: 'replay-polls-title' });
     i18n.bind(pollsTitle, 'replay.polls');
     this.pollList = h('div', { class: 'poll-list', id: 'replay-polls' });
-    const polls = h('section', { class: 'panel polls', 'aria-labelledby': 'replay-polls-title' }, pollsTitle, this.pollList);
+    const discussTitle = h('h2', { class: 'panel-title', id: 'replay-discuss-title' });
+    i18n.bind(discussTitle, 'poll.discussTitle');
+    this.discussList = h('ul', { class: 'discuss-list', 'aria-labelledby': 'replay-discuss-title' });
+    this.discussEl = h('div', { class: 'replay-discuss', hidden: true }, discussTitle, this.discussList);
+    const polls = h('section', { class: 'panel polls', 'aria-labelledby': 'replay-polls-title' }, pollsTitle, this.pollList, this.discussEl);
 
     // The balance at the moment shown: facilitators only, as on the live page.
     this.balance = this.facilitator ? new BalanceView({ i18n, idPrefix: 'replay-balance', note: 'balance.replayNote' }) : null;
@@ -593,6 +598,7 @@ export class ReplayView {
       if (moment.present !== this.drawn.moment?.present || langChanged) this._drawPresence(moment.present);
       if (moment.polls !== this.drawn.moment?.polls || langChanged) this._drawPolls(moment.polls);
       if (moment.board !== this.drawn.moment?.board || langChanged) this._drawBoard(moment.board);
+      if (moment.discuss !== this.drawn.moment?.discuss || langChanged) this._drawDiscuss(moment.discuss || []);
     }
     if (rp.orgs.length !== this.drawn.orgs || langChanged) this._drawLegend();
     if (rp.marks.length !== this.drawn.marks || langChanged) {
@@ -676,6 +682,10 @@ export class ReplayView {
       case 'poll_reopened': return i18n.t('replay.evPollReopened', { question: q });
       case 'poll_results': return i18n.t('replay.evPollResults', { question: q });
       case 'poll_deleted': return i18n.t('replay.evPollDeleted', { question: q });
+      case 'poll_passage': return i18n.t(ev.poll?.passage?.changed ? 'replay.evPassageChanged' : 'replay.evPassageBack', { question: q });
+      case 'discuss_added': return i18n.t('replay.evDiscussAdded', { name: ev.name ?? '' });
+      case 'discuss_checked': return i18n.t('replay.evDiscussChecked', { name: ev.name ?? '' });
+      case 'discuss_removed': return i18n.t('replay.evDiscussRemoved', { name: ev.name ?? '' });
       case 'ballot': return i18n.t('replay.evBallot', { question: q });
       case 'answer': return i18n.t('replay.evAnswer', { question: q });
       case 'upvote': return i18n.t('replay.evUpvote', { question: q });
@@ -815,10 +825,21 @@ export class ReplayView {
         h('div', { class: 'poll-head' },
           h('h3', { class: 'poll-question', text: poll.question }),
           h('span', { class: ['tag', `tag-${poll.state}`], text: i18n.t(stateKey[poll.state] || 'poll.stateClosed') })),
+        poll.passage ? passageBlock(i18n, poll.passage, idPrefix) : null,
         h('div', { class: 'poll-results' }, res || h('p', { class: 'results-note', text: i18n.t('replay.noResults') })));
     });
     if (!cards.length) cards.push(h('p', { class: 'field-hint', text: i18n.t('replay.noPolls') }));
     this.pollList.replaceChildren(...cards);
+  }
+
+  /** The "to discuss" list at the moment shown (polls.md, "To discuss"). */
+  _drawDiscuss(items) {
+    const { i18n } = this;
+    this.discussEl.hidden = !items.length;
+    this.discussList.replaceChildren(...items.map((it) => h('li', { class: ['discuss-item', it.done ? 'is-done' : null] },
+      h('p', { class: 'discuss-question', text: it.question }),
+      it.passage ? h('blockquote', { class: 'passage-quote', text: it.passage }) : null,
+      it.done ? h('p', { class: 'discuss-meta', text: i18n.t('poll.discussDoneNote') }) : null)));
   }
 
   _drawMarks() {

@@ -5,6 +5,7 @@ import { h } from './dom.js';
 import { EditorView } from './editor.js';
 import { PresenceView } from './presence.js';
 import { PollsView } from './polls.js';
+import { DiscussView } from './discuss.js';
 import { SignoffView } from './signoff.js';
 import { ObserverLinkView } from './observerlink.js';
 import { AgendaView } from './agenda.js';
@@ -12,7 +13,7 @@ import { BalanceView } from './balance.js';
 import { BoardView } from './board.js';
 import { copyField } from './forms.js';
 import { orgColor, orgKey } from '../state/colors.js';
-import { localized } from '../state/polls.js';
+import { localized, selectedPassage } from '../state/polls.js';
 import { spacedCode } from '../state/joincode.js';
 import { seriesErrorKey } from './replay.js';
 
@@ -159,8 +160,21 @@ export class WorkshopView {
     // The sign-off sits under the statement it is about.
     this.signoff = new SignoffView({ store, i18n, announce: this.announce, fetchState: this.fetchState });
     this.parts.push(this.signoff);
+    // "Poll about this passage": the facilitator selects text, then opens
+    // the poll form with the passage quoted (polls.md, "Polls about a passage").
+    this.passageButton = h('button', { type: 'button', class: 'secondary small', id: 'poll-passage', hidden: true });
+    i18n.bind(this.passageButton, 'poll.aboutPassage');
+    this.passageButton.addEventListener('click', () => {
+      const passage = selectedPassage(store);
+      if (!passage) {
+        this.announce(i18n.t('poll.passageNone'));
+        this.editor.el.focus?.();
+        return;
+      }
+      if (this.polls.prefill({ kind: 'single', question: '', choices: [], passage })) this.polls.el.scrollIntoView?.({ block: 'start' });
+    });
     const editorSection = h('section', { class: 'panel editor-panel', 'aria-labelledby': 'statement-label' },
-      h('div', { class: 'editor-toolbar' }, label, toggle), this.help, this.editor.el, this.legend, this.signoff.el);
+      h('div', { class: 'editor-toolbar' }, label, h('span', { class: 'editor-tools' }, this.passageButton, toggle)), this.help, this.editor.el, this.legend, this.signoff.el);
 
     this.presence = new PresenceView({ store, i18n });
     this.parts.push(this.presence);
@@ -172,6 +186,8 @@ export class WorkshopView {
     this.balance.show(store.balance);
     this.polls = new PollsView({ store, i18n, announce: this.announce });
     this.parts.push(this.polls);
+    this.discuss = new DiscussView({ store, i18n, announce: this.announce });
+    this.parts.push(this.discuss);
     const updateJump = () => {
       const n = store.polls.openCount;
       pollsJump.hidden = n === 0;
@@ -209,7 +225,7 @@ export class WorkshopView {
     // Where this workshop stands in its partnership: its page, the previous and the next workshop.
     this.seriesNav = h('nav', { class: 'series-nav', id: 'series-nav', hidden: true });
     this.el.replaceChildren(header, this.seriesNav, this.observerBanner, this.agenda.el, this.endConfirm, this.endedBanner, this.share,
-      h('div', { class: 'workshop-body' }, editorSection, this.polls.el, this.presence.el, this.balance.el, this.board.el), this.pollBanner);
+      h('div', { class: 'workshop-body' }, editorSection, this.polls.el, this.discuss.el, this.presence.el, this.balance.el, this.board.el), this.pollBanner);
     document.title = `${store.title} · Atelier`;
     this.offs.push(store.on('workshop', () => { this._renderEnded(); this._renderShare(); }));
     this.offs.push(store.on('retention', () => this._renderRetention()));
@@ -330,6 +346,7 @@ export class WorkshopView {
     const fac = this.facilitator;
     this.presentLink.hidden = !fac || !this.links.present;
     this.endButton.hidden = !fac || this.store.ended;
+    if (this.passageButton) this.passageButton.hidden = !fac;
     if (this.store.ended && !this.endConfirm.hidden) this._askEnd(false);
     this._renderObserver();
   }
