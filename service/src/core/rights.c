@@ -49,6 +49,7 @@ static const rights_row rows[] = {
     [PROTO_SIGNOFF_CLOSE] = {FAC, "only a facilitator calls or closes a sign-off"},
     [PROTO_ENDORSE] = {REP, "only an organisation's representative endorses or declines"},
     [PROTO_DECLINE] = {REP, "only an organisation's representative endorses or declines"},
+    [PROTO_PRESENCE_PAGE] = {EVERYONE, ""},
 };
 
 static const rights_row *row(proto_type type) {

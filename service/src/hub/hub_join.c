@@ -85,12 +85,7 @@ static void write_present(const workshop *w, int who, sbuf *b) {
         if ((int)i == who || !wk_present(p)) continue;
         if (!first) sbuf_putc(b, ',');
         first = false;
-        proto_write_participant(b, p->id, p->name, p->org, wk_role_name(p->role), p->asks);
-        if (p->has_cursor) {
-            b->len--; /* reopen the object to add the caret */
-            sbuf_printf(b, ",\"rev\":%lld,\"sel\":[%lld,%lld]}", (long long)w->rev, (long long)p->sel[0],
-                        (long long)p->sel[1]);
-        }
+        hub_write_person(b, w, p);
     }
     sbuf_putc(b, ']');
 }
@@ -121,7 +116,7 @@ static void write_welcome(hub_room *r, int who, const char *idjson, bool resume,
     sbuf_put_jstrz(b, wk_role_name(me->role));
     hub_observer_write_welcome(w, me, b);
     write_doc(w, who, resume, from, b);
-    write_present(w, who, b);
+    if (!hub_crowd_write_welcome(r, who, b)) write_present(w, who, b); /* a big workshop's is bounded */
     hub_poll_write_welcome(r, who, b);
     hub_agenda_write_welcome(r, b);
     hub_balance_write_welcome(r, who, b);
