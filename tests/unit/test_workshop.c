@@ -386,6 +386,16 @@ START_TEST(test_same_org) {
     /* The first spelling stays the one joins are given. */
     ck_assert_int_eq(wk_add_participant(w, "pDDDDDDDDDDDDDDDD", SECRET_C, "Dan", "Coop\xc3\xa9rative", WK_PARTICIPANT), 3);
     ck_assert_str_eq(wk_same_org(w, "COOP\xc3\x89RATIVE"), "Coop\xc3\xa9rative");
+    /* Remembered, and read again when the person remembered no longer
+     * counts: an observer now (their record was read again). */
+    ck_assert_uint_eq(w->norgs, 3);
+    ck_assert_str_eq(wk_same_org(w, "BANQUE"), "Banque");
+    ck_assert_uint_eq(w->norgs, 3);
+    w->people[w->orgs[0].first].role = WK_OBSERVER;
+    ck_assert_ptr_null(wk_same_org(w, "banque"));
+    ck_assert_int_eq(wk_add_participant(w, "pEEEEEEEEEEEEEEEE", SECRET_C, "Eve", "BANQUE", WK_PARTICIPANT), 4);
+    ck_assert_str_eq(wk_same_org(w, "banque"), "BANQUE");
+    ck_assert_uint_eq(w->norgs, 3);
     wk_free(w);
 }
 END_TEST

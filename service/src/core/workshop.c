@@ -76,6 +76,8 @@ void wk_free(workshop *w) {
         free(w->people[i].last_opid);
     }
     free(w->people);
+    for (size_t i = 0; i < w->norgs; i++) free(w->orgs[i].key);
+    free(w->orgs);
     for (size_t i = 0; i < w->qlen; i++) submission_free(&w->queue[i]);
     free(w->queue);
     wk_batch_clear(w);
@@ -246,15 +248,51 @@ int wk_add_participant(workshop *w, const char *id, const char *secret, const ch
 
 #define ORG_KEY_MAX 1024 /* bytes: labels are at most 64 code points (4 bytes each) */
 
-const char *wk_same_org(const workshop *w, const char *org) {
-    char want[ORG_KEY_MAX], have[ORG_KEY_MAX];
+static wk_org *org_find(const workshop *w, const char *key) {
+    for (size_t i = 0; i < w->norgs; i++)
+        if (strcmp(w->orgs[i].key, key) == 0) return &w->orgs[i];
+    return NULL;
+}
+
+/* Remember that person `who` writes the organisation whose key is key. Out
+ * of memory, it is not remembered: wk_same_org reads everyone then. */
+static void org_note(workshop *w, const char *key, size_t who) {
+    if (w->norgs == w->orgs_cap) {
+        size_t cap = w->orgs_cap ? w->orgs_cap * 2 : 8;
+        wk_org *m = realloc(w->orgs, cap * sizeof *m);
+        if (!m) return;
+        w->orgs = m;
+        w->orgs_cap = cap;
+    }
+    char *k = strdup(key);
+    if (!k) return;
+    w->orgs[w->norgs++] = (wk_org){.key = k, .first = (uint32_t)who};
+}
+
+/* Whether person i is not an observer and writes an organisation whose key is want. */
+static bool org_of(const workshop *w, size_t i, const char *want) {
+    char have[ORG_KEY_MAX];
+    const char *o = w->people[i].org;
+    if (!o || !o[0] || w->people[i].role == WK_OBSERVER || strlen(o) >= sizeof have) return false;
+    utf8_label_key(o, have);
+    return strcmp(want, have) == 0;
+}
+
+/* An organisation seen before is found among the organisations (dozens),
+ * not among the people (thousands in an assembly): a join costs the same at
+ * any size. Everyone is read only for an organisation not seen yet, or when
+ * the person remembered no longer writes it (their record was read again). */
+const char *wk_same_org(workshop *w, const char *org) {
+    char want[ORG_KEY_MAX];
     if (!org[0] || strlen(org) >= sizeof want) return NULL;
     utf8_label_key(org, want);
+    wk_org *known = org_find(w, want);
+    if (known && known->first < w->npeople && org_of(w, known->first, want)) return w->people[known->first].org;
     for (size_t i = 0; i < w->npeople; i++) {
-        const char *o = w->people[i].org;
-        if (!o || !o[0] || w->people[i].role == WK_OBSERVER || strlen(o) >= sizeof have) continue;
-        utf8_label_key(o, have);
-        if (strcmp(want, have) == 0) return o;
+        if (!org_of(w, i, want)) continue;
+        if (!known) org_note(w, want, i); /* remembered for the next join */
+        else known->first = (uint32_t)i;
+        return w->people[i].org;
     }
     return NULL;
 }

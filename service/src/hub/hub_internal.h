@@ -31,6 +31,7 @@ typedef struct hub_session {
     int participant;           /* index in room->w->people once joined, else -1 */
     size_t slot;               /* index in room->sessions */
     wk_participant bucket;     /* rate limit before joining (only tokens fields used) */
+    bool fac_counted;          /* counted in room->fac_sessions: a facilitator's */
 } hub_session;
 
 /* A join waiting for its workshop to load. */
@@ -140,6 +141,7 @@ struct hub_room {
     unsigned char *crowd_listed; /* per person: named to some client here, who must hear of their departure */
     size_t crowd_listed_cap;
     lws_sorted_usec_list_t sul_crowd;
+    int fac_sessions;          /* joined sessions of facilitators: whether anyone hears the balance, without a walk */
 };
 
 #define HUB_ERROR_CODES 32      /* distinct error codes counted (the protocol has fewer) */

@@ -22,7 +22,16 @@ static bool room_reserve_session(hub_room *r) {
     return true;
 }
 
+/* A facilitator's session counted, once. */
+static void count_facilitator(hub_room *r, hub_session *s) {
+    if (s->fac_counted || !wk_is_facilitator(&r->w->people[s->participant])) return;
+    s->fac_counted = true;
+    r->fac_sessions++;
+}
+
 static void room_remove_session(hub_room *r, hub_session *s) {
+    if (s->fac_counted) r->fac_sessions--;
+    s->fac_counted = false;
     if (s->slot >= r->nsess || r->sessions[s->slot] != s) return;
     r->sessions[s->slot] = r->sessions[--r->nsess];
     r->sessions[s->slot]->slot = s->slot;
@@ -137,6 +146,7 @@ static void finish_join(hub_room *r, hub_session *s, int who, const char *idjson
     s->participant = who;
     s->slot = r->nsess;
     r->sessions[r->nsess++] = s;
+    count_facilitator(r, s);
     hub_room_ref(r);
     r->w->online++;
     if (p->online++ == 0) {
@@ -188,6 +198,8 @@ static void participant_saved(redisReply *reply, void *priv) {
     if (stored && r->state == ROOM_READY) { /* the person has the role stored (a facilitator asks for nothing) */
         r->w->people[j->who].role = j->role;
         if (j->role == WK_FACILITATOR) r->w->people[j->who].asks = false;
+        for (size_t i = 0; j->role == WK_FACILITATOR && i < r->nsess; i++) /* their other tabs: facilitators' now */
+            if (r->sessions[i]->participant == j->who) count_facilitator(r, r->sessions[i]);
     }
     if (s && s->state == SESS_JOINING) {
         if (!reply || reply->type == REDIS_REPLY_ERROR)
