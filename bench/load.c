@@ -1080,17 +1080,18 @@ static double join_all(void)
 /* The CPU per join of each tenth, and the last tenth's against the first's. */
 static void storm_report(void)
 {
-    if (O.mode != M_STORM || g_storm_step < 11)
+    if (O.mode != M_STORM || g_storm_step < 2)
         return;
-    double us[10];
+    double us[10] = {0};
+    int tenths = g_storm_step - 1; /* those every join of which was counted (10 unless the joins timed out) */
     printf("server CPU per join by tenth of the joins (people already there):");
-    for (int k = 0; k < 10; k++) {
+    for (int k = 0; k < tenths; k++) {
         int n = g_storm_joined[k + 1] - g_storm_joined[k];
         us[k] = n > 0 ? (g_storm_cpu[k + 1] - g_storm_cpu[k]) * 1e6 / n : 0;
         printf(" %d-%d: %.0f us;", g_storm_joined[k], g_storm_joined[k + 1], us[k]);
     }
-    printf("\nRESULT mode=joinstorm first_tenth_us=%.0f last_tenth_us=%.0f last_over_first=%.2f\n", us[0], us[9],
-           us[0] > 0 ? us[9] / us[0] : 0);
+    printf("\nRESULT mode=joinstorm tenths=%d first_tenth_us=%.0f last_tenth_us=%.0f last_over_first=%.2f\n", tenths,
+           us[0], us[tenths - 1], us[0] > 0 ? us[tenths - 1] / us[0] : 0);
 }
 
 static void close_all(void)
