@@ -133,6 +133,11 @@ export const MAX_DECLINE_REASON = 500; // code points
 /** role_set: make a participant a representative, or a participant again. */
 export const roleSet = (id, participant, role) => ({ type: 'role_set', id, participant, role });
 export const representativeRequest = (id) => ({ type: 'representative_request', id });
+/** presence_page: the people present, by pages, name prefix or organisation (protocol/README.md). */
+export const presencePage = (id, { prefix, organisation, after, limit } = {}) => ({
+  type: 'presence_page', id,
+  ...(prefix ? { prefix } : {}), ...(organisation ? { organisation } : {}), ...(after ? { after } : {}), ...(limit ? { limit } : {}),
+});
 export const representativeAnswer = (id, participant, accept) => ({ type: 'representative_answer', id, participant, accept });
 /** observer_link: action 'create' or 'revoke'. */
 export const observerLink = (id, action) => ({ type: 'observer_link', id, action });
