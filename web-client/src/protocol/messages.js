@@ -270,6 +270,12 @@ const checks = {
   // issue 13: the agenda and its timer (everyone), the balance (facilitators)
   agenda: isAgenda,
   balance: isBalance,
+  // issue 17: a big workshop's presence (counts, the named people who came
+  // and went; or everyone again) and a page of the people present
+  presence: (m) => (Array.isArray(m.participants) ? m.participants.every(isParticipant)
+    : Number.isInteger(m.total) && Array.isArray(m.organisations) &&
+      Array.isArray(m.arrived) && m.arrived.every(isParticipant) && Array.isArray(m.departed) && m.departed.every(isStr)),
+  presence_page: (m) => Array.isArray(m.participants) && m.participants.every(isParticipant) && (m.next === undefined || isStr(m.next)),
   my_ballot: (m) => isStr(m.poll) &&
     (m.by === undefined || m.by === null || (typeof m.by === 'object' && isStr(m.by.name))) &&
     (m.answers === undefined || (Array.isArray(m.answers) && m.answers.every(isAnswerText))) &&
