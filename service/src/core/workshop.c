@@ -78,6 +78,7 @@ void wk_free(workshop *w) {
     free(w->people);
     for (size_t i = 0; i < w->norgs; i++) free(w->orgs[i].key);
     free(w->orgs);
+    free(w->by_id);
     for (size_t i = 0; i < w->qlen; i++) submission_free(&w->queue[i]);
     free(w->queue);
     wk_batch_clear(w);
@@ -220,6 +221,37 @@ wk_role wk_role_read(const char *name) {
     return role;
 }
 
+/* ---- People by id: a resume, a relayed arrival, an author find theirs
+ * without reading everyone (thousands in an assembly). ---- */
+
+static size_t id_hash(const char *id) {
+    uint64_t h = 1469598103934665603ull; /* FNV-1a */
+    for (const unsigned char *c = (const unsigned char *)id; *c; c++) h = (h ^ *c) * 1099511628211ull;
+    return (size_t)h;
+}
+
+static void by_id_put(uint32_t *t, size_t cap, const char *id, size_t who) {
+    size_t i = id_hash(id) & (cap - 1);
+    while (t[i]) i = (i + 1) & (cap - 1);
+    t[i] = (uint32_t)who + 1;
+}
+
+/* Person `who` (just added) into the table, grown when half full. Out of
+ * memory, the table goes: wk_find_participant reads everyone then. */
+static void by_id_add(workshop *w, size_t who) {
+    if (!w->by_id && w->npeople > 1) return; /* gone for good (out of memory once) */
+    if (2 * (who + 1) > w->by_id_cap) {
+        size_t cap = w->by_id_cap ? w->by_id_cap * 2 : 64;
+        uint32_t *t = calloc(cap, sizeof *t);
+        free(w->by_id);
+        w->by_id = t;
+        w->by_id_cap = t ? cap : 0;
+        if (!t) return;
+        for (size_t i = 0; i < who; i++) by_id_put(t, cap, w->people[i].id, i);
+    }
+    by_id_put(w->by_id, w->by_id_cap, w->people[who].id, who);
+}
+
 int wk_add_participant(workshop *w, const char *id, const char *secret, const char *name, const char *org,
                        wk_role role) {
     if (w->npeople == w->people_cap) {
@@ -243,6 +275,7 @@ int wk_add_participant(workshop *w, const char *id, const char *secret, const ch
     }
     p->role = role;
     p->tokens = -1; /* full bucket on first use */
+    by_id_add(w, w->npeople);
     return (int)w->npeople++;
 }
 
@@ -298,8 +331,13 @@ const char *wk_same_org(workshop *w, const char *org) {
 }
 
 int wk_find_participant(const workshop *w, const char *id) {
-    for (size_t i = 0; i < w->npeople; i++)
-        if (strcmp(w->people[i].id, id) == 0) return (int)i;
+    if (!w->by_id) {
+        for (size_t i = 0; i < w->npeople; i++)
+            if (strcmp(w->people[i].id, id) == 0) return (int)i;
+        return -1;
+    }
+    for (size_t i = id_hash(id) & (w->by_id_cap - 1); w->by_id[i]; i = (i + 1) & (w->by_id_cap - 1))
+        if (strcmp(w->people[w->by_id[i] - 1].id, id) == 0) return (int)(w->by_id[i] - 1);
     return -1;
 }
 

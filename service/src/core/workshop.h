@@ -135,6 +135,8 @@ typedef struct workshop {
     size_t npeople, people_cap;
     struct wk_org *orgs;              /* the organisations seen, for wk_same_org without reading everyone */
     size_t norgs, orgs_cap;
+    uint32_t *by_id;                  /* open-addressed table of people by id: index + 1, 0 empty (NULL: none, read all) */
+    size_t by_id_cap;                 /* its slots: a power of two, at least twice npeople */
     int online;                       /* live connections on this process */
 
     wk_submission *queue;             /* submitted, not yet in a batch */
