@@ -61,6 +61,38 @@ for (const locale of ['fr-FR', 'en-GB']) {
   });
 }
 
+// A partnership (issue 16): the end's banner with "prepare the next
+// workshop", the next workshop with its partnership links, and the
+// partnership page in the facilitator's and the public view.
+for (const locale of ['fr-FR', 'en-GB']) {
+  test(`partnership screens pass axe (${locale})`, async (t) => {
+    const { id, facilitator_key: key } = await apiCreate(server.url, 'Série', 'Quoi ?\n');
+    const fac = await page(t, locale);
+    await fac.goto(`${server.url}/#/w/${id}?key=${key}`);
+    await fac.locator('#join-name').fill('Awa');
+    await fac.locator('#join-org').fill('Ville de Lyon');
+    await fac.locator('#join-submit').click();
+    await connected(fac);
+    await typeAt(fac, ' Un fonds commun.');
+    await fac.locator('#end-workshop').click();
+    await fac.locator('#end-confirm-yes').click();
+    await fac.locator('#prepare-next').waitFor();
+    await audit(fac, 'ended, with "prepare the next workshop"');
+    await fac.locator('#prepare-next').click();
+    await fac.locator('#series-prev').waitFor();
+    await connected(fac);
+    await audit(fac, 'the next workshop with its partnership links');
+    await fac.locator('#series-partnership-link').click();
+    await fac.locator('.series-workshop').nth(1).waitFor();
+    await audit(fac, 'partnership page (facilitator)');
+    const href = new URL(fac.url()).hash;
+    const guest = await page(t, locale, { width: 390, height: 844 });
+    await guest.goto(`${server.url}/${href}`);
+    await guest.locator('.series-workshop').nth(1).waitFor();
+    await audit(guest, 'partnership page (public, phone)');
+  });
+}
+
 // Issue 17: a big workshop's presence (above the default --presence-list-max,
 // 200): counts by organisation, the search with its results, "and N more".
 test('a big workshop\'s presence panel passes axe (fr-FR, en-GB)', async (t) => {

@@ -1574,3 +1574,33 @@ class LoadRooms {
 
 module.exports.LoadRooms = LoadRooms;
 module.exports.castVote = castVote;
+
+// ---------------------------------------------------------------- metrics
+
+// name{labels} value lines into {"name{labels}": number}; checks the format as it goes.
+function parseMetrics(text) {
+  const out = {};
+  const typed = new Set();
+  for (const line of text.split('\n')) {
+    if (!line) continue;
+    const type = line.match(/^# TYPE (\w+) (counter|gauge|histogram)$/);
+    if (type) { typed.add(type[1]); continue; }
+    if (line.startsWith('# HELP ')) continue;
+    const m = line.match(/^(\w+)(\{[^}]*\})? (\S+)$/);
+    assert.ok(m, `not a sample line: ${line}`);
+    assert.ok(typed.has(m[1].replace(/_(bucket|sum|count)$/, '')) || typed.has(m[1]), `no TYPE before ${m[1]}`);
+    out[m[1] + (m[2] || '')] = Number(m[3]);
+  }
+  return out;
+}
+
+// GET /metrics of server s, parsed: {"name{labels}": number}.
+async function scrapeMetrics(s, headers = {}) {
+  const r = await s.http('GET', '/metrics', { headers });
+  assert.equal(r.status, 200, r.text);
+  assert.equal(r.headers['content-type'], 'text/plain; version=0.0.4; charset=utf-8');
+  return parseMetrics(r.text);
+}
+
+module.exports.parseMetrics = parseMetrics;
+module.exports.scrapeMetrics = scrapeMetrics;

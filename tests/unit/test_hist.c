@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check_main.h"
 #include "core/export.h"
 #include "core/hist.h"
 #include "core/poll.h"
@@ -1122,10 +1123,4 @@ static Suite *hist_suite(void) {
     return s;
 }
 
-int main(void) {
-    SRunner *sr = srunner_create(hist_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+CHECK_MAIN(hist_suite)

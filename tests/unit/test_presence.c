@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check_main.h"
 #include "core/presence.h"
 #include "core/sbuf.h"
 #include "core/utf8.h"
@@ -79,10 +80,4 @@ static Suite *presence_suite(void) {
     return s;
 }
 
-int main(void) {
-    SRunner *sr = srunner_create(presence_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+CHECK_MAIN(presence_suite)

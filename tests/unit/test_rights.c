@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check_main.h"
 #include "core/rights.h"
 
 /* The table's columns, in its order. */
@@ -104,10 +105,4 @@ static Suite *rights_suite(void) {
     return s;
 }
 
-int main(void) {
-    SRunner *sr = srunner_create(rights_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+CHECK_MAIN(rights_suite)

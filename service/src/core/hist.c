@@ -71,12 +71,17 @@ bool hist_event_from_fields(hist_event *e, const char *id, const char *const *kv
         else if (strcmp(k, "endorsed_rev") == 0) e->endorsed_rev = strtoll(v, NULL, 10);
         else if (strcmp(k, "organisations") == 0) e->organisations = v;
         else if (strcmp(k, "asks") == 0) e->asks = v;
+        else if (strcmp(k, "partnership") == 0) e->partnership = v;
+        else if (strcmp(k, "from") == 0) e->from = v;
+        else if (strcmp(k, "next") == 0) e->next = v;
+        else if (strcmp(k, "carried") == 0) e->carried = v;
     }
     /* The history writes these JSON texts as they were stored: damaged
      * ones would make the whole page unreadable, so the event is left out. */
     return e->type && e->type[0] && stored_json(e->op, '[', false) && stored_json(e->poll, '{', false) &&
            stored_json(e->results, '{', true) && stored_json(e->org_answer, '{', true) &&
-           stored_json(e->phases, '[', false) && stored_json(e->timer, '{', false);
+           stored_json(e->phases, '[', false) && stored_json(e->timer, '{', false) &&
+           stored_json(e->carried, '{', false);
 }
 
 static bool is_poll_event(const hist_event *e) { return e->poll != NULL; }
@@ -228,6 +233,18 @@ static void write_signoff_fields(sbuf *b, const hist_event *e) {
     }
 }
 
+/* carried, continued: the partnership; a workshop's id is its invitation, so
+ * the other workshop's (from, next) is in the facilitator's view only. */
+static void write_series_fields(sbuf *b, const hist_event *e, hist_view v) {
+    put_field(b, "partnership", e->partnership);
+    if (v == HIST_FACILITATOR && e->from) put_field(b, "from", e->from);
+    if (v == HIST_FACILITATOR && e->next) put_field(b, "next", e->next);
+    if (e->carried) {
+        sbuf_puts(b, ",\"carried\":");
+        sbuf_puts(b, e->carried);
+    }
+}
+
 bool hist_write_event(sbuf *b, const hist_event *e, hist_view v) {
     poll_facts f = {0};
     if (is_poll_event(e)) {
@@ -271,6 +288,8 @@ bool hist_write_event(sbuf *b, const hist_event *e, hist_view v) {
         put_field(b, "by", e->by);
         put_field(b, "name", e->name);
         if (hist_is_agenda(e)) write_agenda_fields(b, e);
+    } else if (e->partnership) { /* a partnership's workshops (protocol/series.md) */
+        write_series_fields(b, e, v);
     } else if (e->title) {
         put_field(b, "title", e->title);
     }

@@ -53,6 +53,10 @@ typedef struct hist_event {
     const char *reason;         /* declined: why */
     int64_t endorsed_rev;       /* endorsed: the revision endorsed (-1 when absent) */
     const char *organisations;  /* agreed: the organisations, a JSON array of names */
+    const char *partnership;    /* carried, continued: the partnership's id (protocol/series.md) */
+    const char *from;           /* carried: the ended workshop it was made from (facilitator's view) */
+    const char *next;           /* continued: the workshop made from this one (facilitator's view) */
+    const char *carried;        /* carried: what it starts from (JSON text) */
 } hist_event;
 
 /* An event of the agenda (agenda_changed, phase_*, agenda_done). */

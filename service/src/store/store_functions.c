@@ -114,14 +114,40 @@
  *   -> {meta's signoff, meta's agreed ("" when absent), the signoff hash as
  *   HGETALL gives it}: the state in one read, for loading and announcements.
  * atelier_delete  KEYS the join code's key, then every key of the workshop
- *   (meta first) -> keys removed; the code's key only while it is this
- *   workshop's; publishes "ID deleted".
- * atelier_expire  KEYS retention, then atelier_delete's; ARGV keep_ms
+ *   (meta first), then [its partnership's meta and list]; ARGV [nseries: "2"
+ *   when the partnership's keys are passed] -> keys removed; the code's key
+ *   only while it is this workshop's; publishes "ID deleted". A workshop of a
+ *   partnership leaves its list (the partnership goes with its last
+ *   workshop, protocol/series.md); -3 (nothing deleted) when meta names a
+ *   partnership whose keys were not passed (the server read meta before a
+ *   next workshop was made: it reads again).
+ * atelier_expire  KEYS retention, then atelier_delete's; ARGV keep_ms [nseries]
  *   the retention: deletes the workshop as atelier_delete does when nothing
  *   was written to it for keep_ms (meta's `active`, or `created` for a
  *   workshop older than retention) -> keys removed; -1 (kept, and its score
  *   in retention set to its activity) while it is younger; 0 (its entry
- *   removed) when it is gone already.
+ *   removed) when it is gone already; -3 as atelier_delete (its entry kept:
+ *   the next sweep tries again).
+ * atelier_next    KEYS atelier_create's six (meta snaps events marks code
+ *                 retention of the new workshop), then the ended workshop's
+ *                 meta events marks, then the partnership's meta and list;
+ *                 ARGV atelier_create's seven (title fkey created_ms text
+ *                 time_zone code agenda), then partnership_id title max carried
+ *   the next workshop of a partnership (protocol/series.md), made from an
+ *   ended one, as atelier_create makes a workshop, in the same step: when
+ *   the ended one is in no partnership yet, the partnership is made
+ *   (meta: title, created) with it as its first workshop and it gets meta's
+ *   `partnership`; the new one is pushed on the list and gets `partnership`,
+ *   `from` (the ended one's id) and `carried` (what it starts from: JSON,
+ *   series_write_carried), an event
+ *   `carried` (partnership, from, carried) after its `created`, and the
+ *   ended one an event `continued` (partnership, next).
+ *   -> 1; 0 or -1 as atelier_create; -2 if the ended workshop is gone; -3
+ *   if it is not ended; -4 if it is not the partnership's last (it has a
+ *   next one already); -5 if its partnership is not the one passed (read
+ *   again); -6 if the partnership holds max workshops already. Nothing is
+ *   announced: the partnership is read from Redis whenever it is asked for.
+ * atelier_series_title KEYS the partnership's meta; ARGV title -> 1; 0 if gone.
  * atelier_index  KEYS retention meta events
  *   a workshop written before retention existed has no entry in retention
  *   (and maybe no `active`): it gets one, scored by meta's `active`, else its
@@ -403,13 +429,28 @@ const char store_functions_lua[] =
     "  local now = signoff_read(keys, args)\n"
     "  return {id, now[1], now[2], now[3]}\n"
     "end\n"
-    "local function delete(keys, args)\n"
+    "-- the workshop of `meta` leaves its partnership (pmeta, plist: its keys, nil when\n"
+    "-- none was passed): false when it is in one whose keys were not passed\n"
+    "local function leave_series(meta, pmeta, plist)\n"
+    "  local pid = redis.call('HGET', meta, 'partnership')\n"
+    "  if not pid then return true end\n"
+    "  if not pmeta or string.match(pmeta, '{p:([^}]+)}') ~= pid then return false end\n"
+    "  redis.call('LREM', plist, 0, workshop_id(meta))\n"
+    "  if redis.call('LLEN', plist) == 0 then redis.call('DEL', pmeta, plist) end\n"
+    "  return true\n"
+    "end\n"
+    "local function delete_keys(keys, nseries)\n"
     "  if redis.call('EXISTS', keys[2]) == 0 then return 0 end\n"
+    "  local last = #keys - nseries\n"
+    "  if not leave_series(keys[2], nseries == 2 and keys[last + 1] or nil, keys[last + 2]) then return -3 end\n"
     "  release_code(keys[1], workshop_id(keys[2]))\n"
     "  local n = 0\n"
-    "  for i = 2, #keys do n = n + redis.call('DEL', keys[i]) end\n"
+    "  for i = 2, last do n = n + redis.call('DEL', keys[i]) end\n"
     "  notify(keys[2], 'deleted')\n"
     "  return n\n"
+    "end\n"
+    "local function delete(keys, args)\n"
+    "  return delete_keys(keys, tonumber(args[1] or '0'))\n"
     "end\n"
     "local function expire(keys, args)\n"
     "  local wid = workshop_id(keys[3])\n"
@@ -423,8 +464,41 @@ const char store_functions_lua[] =
     "    redis.call('ZADD', keys[1], active, wid)\n"
     "    return -1\n"
     "  end\n"
-    "  redis.call('ZREM', keys[1], wid)\n"
-    "  return delete({unpack(keys, 2)}, args)\n"
+    "  local n = delete_keys({unpack(keys, 2)}, tonumber(args[2] or '0'))\n"
+    "  if n ~= -3 then redis.call('ZREM', keys[1], wid) end\n"
+    "  return n\n"
+    "end\n"
+    "-- the next workshop of a partnership, made from an ended one (protocol/series.md)\n"
+    "local function next_workshop(keys, args)\n"
+    "  local prev = redis.call('HMGET', keys[7], 'title', 'state', 'partnership')\n"
+    "  if not prev[1] then return -2 end\n"
+    "  if prev[2] ~= 'ended' then return -3 end\n"
+    "  local pid, prev_id, list = args[8], workshop_id(keys[7]), keys[11]\n"
+    "  if (prev[3] or pid) ~= pid or string.match(keys[10], '{p:([^}]+)}') ~= pid then return -5 end\n"
+    "  if prev[3] then\n"
+    "    if redis.call('LINDEX', list, -1) ~= prev_id then return -4 end\n"
+    "    if redis.call('LLEN', list) >= tonumber(args[10]) then return -6 end\n"
+    "  end\n"
+    "  local made = create(keys, args)\n"
+    "  if made ~= 1 then return made end\n"
+    "  local wid = workshop_id(keys[1])\n"
+    "  if not prev[3] then\n"
+    "    redis.call('HSET', keys[10], 'title', args[9], 'created', args[3])\n"
+    "    redis.call('RPUSH', list, prev_id)\n"
+    "    redis.call('HSET', keys[7], 'partnership', pid)\n"
+    "  end\n"
+    "  redis.call('RPUSH', list, wid)\n"
+    "  redis.call('HSET', keys[1], 'partnership', pid, 'from', prev_id, 'carried', args[11])\n"
+    "  mark(keys[3], keys[4], {'type', 'carried', 'partnership', pid, 'from', prev_id, 'carried', args[11],\n"
+    "                          'rev', '0', 't', args[3]})\n"
+    "  mark(keys[8], keys[9], {'type', 'continued', 'partnership', pid, 'next', wid, 'rev', current_rev(keys[7]),\n"
+    "                          't', args[3]})\n"
+    "  return 1\n"
+    "end\n"
+    "local function series_title(keys, args)\n"
+    "  if redis.call('EXISTS', keys[1]) == 0 then return 0 end\n"
+    "  redis.call('HSET', keys[1], 'title', args[1])\n"
+    "  return 1\n"
     "end\n"
     "-- a workshop from before retention (no entry in the index): indexed by its\n"
     "-- last activity, which meta's active then keeps, so atelier_expire agrees\n"
@@ -524,4 +598,6 @@ const char store_functions_lua[] =
     "redis.register_function('atelier_role', role)\n"
     "redis.register_function('atelier_observer', observer)\n"
     "redis.register_function('atelier_snapshot', snapshot)\n"
-    "redis.register_function('atelier_resync', resync)\n";
+    "redis.register_function('atelier_resync', resync)\n"
+    "redis.register_function('atelier_next', next_workshop)\n"
+    "redis.register_function('atelier_series_title', series_title)\n";

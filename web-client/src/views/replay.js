@@ -149,9 +149,12 @@ export class ReplayView {
   /**
    * replay: a Replay being loaded; id; facilitator: whether a key is stored;
    * fetchState(rev) -> Promise<{text, t}>; exportFile(format) -> Promise<error code|null>;
-   * deleteWorkshop() -> Promise<error code|null>.
+   * deleteWorkshop() -> Promise<error code|null>; prepareNext() ->
+   * Promise<error code|null> (the next workshop of the partnership, made
+   * from this ended one and opened; null when the browser holds no key).
    */
-  constructor({ replay, i18n, announce, id, facilitator, fetchState, exportFile, deleteWorkshop }) {
+  constructor({ replay, i18n, announce, id, facilitator, fetchState, exportFile, deleteWorkshop, prepareNext = null }) {
+    this.prepareNext = prepareNext;
     this.replay = replay;
     this.i18n = i18n;
     this.announce = announce;
@@ -367,8 +370,21 @@ export class ReplayView {
       }
     });
 
+    // The next workshop of the partnership, in one step (protocol/series.md).
+    let next = null;
+    if (this.prepareNext) {
+      next = h('button', { type: 'button', class: 'primary', id: 'replay-prepare-next' });
+      i18n.bind(next, 'series.prepareNext');
+      next.addEventListener('click', async () => {
+        next.disabled = true;
+        this.exportStatus.textContent = i18n.t('series.preparing');
+        const err = await this.prepareNext();
+        next.disabled = false;
+        if (err) this.exportStatus.textContent = i18n.t(seriesErrorKey(err));
+      });
+    }
     return h('section', { class: 'panel replay-admin', 'aria-labelledby': 'replay-admin-title' },
-      title, hint,
+      title, next ? h('div', { class: 'actions' }, next) : null, hint,
       h('div', { class: 'actions' }, exp('md', 'replay.exportMd'), exp('json', 'replay.exportJson'), exp('csv', 'replay.exportCsv')),
       this.exportStatus,
       h('div', { class: 'danger-zone' }, delHint, del), dialog);
@@ -842,4 +858,14 @@ export class ReplayView {
     all[j].tabIndex = 0;
     all[j].focus();
   }
+}
+
+/** What a refused "next workshop" says (protocol/series.md). */
+export function seriesErrorKey(code) {
+  if (code === 'bad_request') return 'series.errNotEnded';
+  if (code === 'token') return 'series.errToken';
+  if (code === 'rate_limited') return 'series.errRate';
+  if (code === 'too_large') return 'series.errFull';
+  if (code === 'network' || code === 'unavailable') return 'series.errNetwork';
+  return 'series.errFailed';
 }
