@@ -51,6 +51,10 @@ test('a big workshop: counts from the server, named people, "and N more", back t
   assert.deepEqual([...p.present.keys()].sort(), ['p1', 'p3']);
   assert.equal(p.unnamed, 9851);
   assert.equal(formatInteger('fr', p.unnamed), '9\u202f851');
+  // Organisations that sign: from the counts, but for one made only of its (named) facilitators.
+  p.applyPresence({ type: 'presence', total: 9854, observers: 2, organisations: [{ name: 'Banque', count: 5851 }, { name: 'Ville de Lyon', count: 4000 }, { name: 'Animation', count: 1 }],
+    arrived: [{ id: 'p9', name: 'Léa', organisation: 'Animation', role: 'facilitator' }], departed: [] });
+  assert.deepEqual(p.signingOrganisations().sort(), ['Banque', 'Ville de Lyon']);
   assert.equal(formatInteger('en', p.unnamed), '9,851');
   // Back under the threshold: everyone listed, the counts gone.
   p.applyPresence({ type: 'presence', participants: [me, jean, { id: 'p4', name: 'Ana', organisation: 'Banque', role: 'participant' }] });

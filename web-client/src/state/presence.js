@@ -227,6 +227,7 @@ export class Presence {
    * organisations of the participants and representatives present).
    */
   signingOrganisations() {
+    if (this.crowd) return this._crowdSigning();
     const seen = new Map();
     for (const p of this.present.values()) {
       if (p.role !== 'participant' && p.role !== 'representative') continue;
@@ -234,6 +235,19 @@ export class Presence {
       if (k && !seen.has(k)) seen.set(k, p.organisation);
     }
     return [...seen.values()];
+  }
+
+  /**
+   * The same in a big workshop, from the counts: an organisation signs when
+   * more of its people are present than its facilitators (who are all named:
+   * everyone is shown them).
+   */
+  _crowdSigning() {
+    const facilitators = new Map();
+    for (const p of this.present.values()) {
+      if (p.role === 'facilitator') facilitators.set(orgKey(p.organisation), (facilitators.get(orgKey(p.organisation)) || 0) + 1);
+    }
+    return this.crowd.organisations.filter((o) => orgKey(o.name) && o.count > (facilitators.get(orgKey(o.name)) || 0)).map((o) => o.name);
   }
 
   /** Present people whose request to represent their organisation waits, by name. */
