@@ -150,6 +150,15 @@ describe('presence in a big workshop', { timeout: 60000 }, () => {
     }
     await newcomer.c.refused({ type: 'presence_page', after: 'pAAAAAAAAAAAAAAAA' }, 'not_found');
 
+    // Someone with a caret is named to everyone, on both processes, without
+    // waiting for anyone to come or go.
+    const writer = live.find((e) => e.c.server === a && e !== fac && e !== watchA && !watchA.v.shown.has(e.c.participant.id) &&
+      !watchB.v.shown.has(e.c.participant.id));
+    assert.ok(writer, 'someone nobody was shown');
+    writer.c.cursor([0, 0]);
+    await waitUntil(() => watchA.v.shown.has(writer.c.participant.id) && watchB.v.shown.has(writer.c.participant.id),
+      5000, 'the writer named on both processes');
+
     // Churn: 8 leave (the facilitator among them), 3 arrive, on both processes.
     const presenceBefore = [watchA.v.presence, watchB.v.presence];
     const leaving = live.filter((e) => e !== watchA && e !== watchB && e !== newcomer).slice(0, 8);

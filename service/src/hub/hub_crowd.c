@@ -11,7 +11,8 @@
  * arrivals and departures of a moment go out together, in one `presence`
  * message per workshop at most every CROWD_EVERY_US, with the counts, the
  * shown people who arrived and the departures of people some client here was
- * told of. The rest is asked for: presence_page. When the room is back to
+ * told of; someone who takes a caret is named in the next one, without
+ * waiting for a presence change. The rest is asked for: presence_page. When the room is back to
  * presence_list_max or fewer, a presence message lists everyone again and
  * arrivals and departures go one by one as before.
  *
@@ -27,6 +28,10 @@
 #define CROWD_EVERY_US 500000 /* one presence message per big workshop at most this often */
 #define CROWD_SOON_US 50000   /* a change waits this long for others to come with it */
 #define CROWD_WROTE_REVS 500  /* "wrote recently": their last op is within this many revisions */
+
+/* room->crowd_listed's bits, per person. */
+#define NAMED_SOME 1 /* named to some client here (a welcome, a presence message): their departure is owed */
+#define NAMED_ALL 2  /* named to every client here (one by one before the room was big, or in `arrived`) */
 
 static int list_max(const hub_room *r) {
     return r->hub->cfg.presence_list_max > 0 ? r->hub->cfg.presence_list_max : PRESENCE_LIST_MAX;
@@ -72,7 +77,7 @@ static void recount(hub_room *r, sbuf *arrived, sbuf *departed) {
     for (size_t i = 0; i < w->npeople; i++) {
         const wk_participant *p = &w->people[i];
         if (!wk_present(p)) {
-            if (departed && r->crowd_listed[i]) {
+            if (departed && (r->crowd_listed[i] & NAMED_SOME)) {
                 if (departed->len) sbuf_putc(departed, ',');
                 sbuf_put_jstrz(departed, p->id);
                 r->crowd_listed[i] = 0;
@@ -82,10 +87,10 @@ static void recount(hub_room *r, sbuf *arrived, sbuf *departed) {
         presence_counts_add(&r->crowd_counts, (int)i, p->org, p->role == WK_OBSERVER);
         if (r->ncrowd_shown == PRESENCE_SHOWN_MAX || !shown_to_all(w, p)) continue;
         r->crowd_shown[r->ncrowd_shown++] = (int)i;
-        if (arrived && !r->crowd_listed[i]) {
+        if (arrived && !(r->crowd_listed[i] & NAMED_ALL)) {
             if (arrived->len) sbuf_putc(arrived, ',');
             hub_write_person(arrived, w, p);
-            r->crowd_listed[i] = 1;
+            r->crowd_listed[i] = NAMED_SOME | NAMED_ALL;
         }
     }
 }
@@ -162,7 +167,8 @@ static void crowd_due(hub_room *r) {
 static bool enter_crowd(hub_room *r, int who) {
     if (!listed_reserve(r)) return false; /* stays small: unbounded, but right */
     const workshop *w = r->w;
-    for (size_t i = 0; i < w->npeople; i++) r->crowd_listed[i] = (int)i != who && wk_present(&w->people[i]);
+    for (size_t i = 0; i < w->npeople; i++)
+        r->crowd_listed[i] = (int)i != who && wk_present(&w->people[i]) ? NAMED_SOME | NAMED_ALL : 0;
     r->crowd = true;
     recount(r, NULL, NULL); /* the counts welcomes give until the first presence message */
     return true;
@@ -173,6 +179,12 @@ bool hub_crowd_changed(hub_room *r, int who, bool present) {
     if (!r->crowd && (r->npresent <= list_max(r) || !enter_crowd(r, who))) return false;
     crowd_due(r);
     return true;
+}
+
+void hub_crowd_shown_maybe(hub_room *r, int who) {
+    bool listed = (size_t)who < r->crowd_listed_cap && (r->crowd_listed[who] & NAMED_ALL);
+    if (!r->crowd || r->crowd_due || listed || r->ncrowd_shown >= PRESENCE_SHOWN_MAX) return;
+    crowd_due(r); /* the recount names them */
 }
 
 static bool in_shown(const hub_room *r, int who) {
@@ -186,7 +198,7 @@ static void welcome_person(hub_room *r, int i, sbuf *b, bool *first) {
     if (!*first) sbuf_putc(b, ',');
     *first = false;
     hub_write_person(b, r->w, &r->w->people[i]);
-    r->crowd_listed[i] = 1;
+    r->crowd_listed[i] |= NAMED_SOME;
 }
 
 bool hub_crowd_write_welcome(hub_room *r, int who, sbuf *b) {

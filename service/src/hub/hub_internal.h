@@ -142,7 +142,7 @@ struct hub_room {
     presence_counts crowd_counts; /* who was present at the last presence message, by organisation */
     int *crowd_shown;          /* people named to everyone then: facilitators, representatives, writers */
     size_t ncrowd_shown;
-    unsigned char *crowd_listed; /* per person: named to some client here, who must hear of their departure */
+    unsigned char *crowd_listed; /* per person: named to some client here, or to all (hub_crowd.c's NAMED_ bits) */
     size_t crowd_listed_cap;
     lws_sorted_usec_list_t sul_crowd;
     int fac_sessions;          /* joined sessions of facilitators: whether anyone hears the balance, without a walk */
@@ -397,6 +397,9 @@ bool hub_crowd_changed(hub_room *r, int who, bool present);
 /* The welcome's ,"participants":[…] of a big workshop, with its
  * ,"presence":{…} counts; false (nothing written) when the room is small. */
 bool hub_crowd_write_welcome(hub_room *r, int who, sbuf *b);
+/* Person `who` now has a caret: in a big workshop, named to everyone in the
+ * next presence message if they were not yet. */
+void hub_crowd_shown_maybe(hub_room *r, int who);
 /* presence_page: a page of the people present. */
 void hub_crowd_page(hub *h, hub_session *s, proto_msg *msg);
 void hub_crowd_stop(hub_room *r);

@@ -467,6 +467,7 @@ static bool caret_apply(hub_room *r, int who, int64_t rev, const int64_t sel[2])
     p->has_cursor = true;
     p->cursor_dirty = true;
     p->cursor_local = false;
+    hub_crowd_shown_maybe(r, who);
     return true;
 }
 
