@@ -8,6 +8,9 @@
  *   throughput  one workshop, K typers send as fast as acks come back
  *               (--inflight ops each); committed ops/s and server CPU per op.
  *   idle        N joined connections held for D seconds; server RSS per connection.
+ *   joinstorm   N connections join one workshop (idle's measures), with the
+ *               server CPU per join in each tenth of the joins: does a join
+ *               cost more as the workshop grows?
  *   trace       replay a sequential editing trace through one client and
  *               check the final text byte for byte; ops/s.
  *   mixed       the soak: typing, leaves and resumes, polls with votes,
@@ -37,7 +40,7 @@
 #include <time.h>
 #include <unistd.h>
 
-enum { M_TYPING, M_IDLE, M_THROUGHPUT, M_TRACE, M_MIXED };
+enum { M_TYPING, M_IDLE, M_THROUGHPUT, M_TRACE, M_MIXED, M_STORM };
 enum { P_SETUP, P_JOIN, P_WARMUP, P_MEASURE, P_DRAIN, P_DONE };
 enum { CS_NONE, CS_PENDING, CS_JOINED, CS_FAILED, CS_GONE };
 
@@ -1038,12 +1041,26 @@ static void open_more(void)
     }
 }
 
+/* joinstorm: the server's CPU time (s) when the first k tenths of the
+ * connections had joined, k = 0..10, and the joins counted then. */
+static double g_storm_cpu[11];
+static int g_storm_joined[11], g_storm_step;
+
+static void storm_sample(void)
+{
+    while (O.mode == M_STORM && O.server_pid && g_storm_step <= 10 && g_joined >= g_storm_step * NC / 10) {
+        g_storm_cpu[g_storm_step] = proc_cpu_s(O.server_pid);
+        g_storm_joined[g_storm_step++] = g_joined;
+    }
+}
+
 /* Open every connection, at most --connect-batch joining at once. */
 static double join_all(void)
 {
     uint64_t t0 = now_ns(), end = t0 + (uint64_t)(O.join_timeout * 1e9), last = t0;
     g_phase = P_JOIN;
     while (!g_stop && g_joined + g_failed < NC) {
+        storm_sample();
         open_more();
         uint64_t now = now_ns();
         if (now > end) {
@@ -1056,7 +1073,25 @@ static double join_all(void)
         }
         loop_once(now + 50000000ull);
     }
+    storm_sample();
     return (double)(now_ns() - t0) / 1e9;
+}
+
+/* The CPU per join of each tenth, and the last tenth's against the first's. */
+static void storm_report(void)
+{
+    if (O.mode != M_STORM || g_storm_step < 2)
+        return;
+    double us[10] = {0};
+    int tenths = g_storm_step - 1; /* those every join of which was counted (10 unless the joins timed out) */
+    printf("server CPU per join by tenth of the joins (people already there):");
+    for (int k = 0; k < tenths; k++) {
+        int n = g_storm_joined[k + 1] - g_storm_joined[k];
+        us[k] = n > 0 ? (g_storm_cpu[k + 1] - g_storm_cpu[k]) * 1e6 / n : 0;
+        printf(" %d-%d: %.0f us;", g_storm_joined[k], g_storm_joined[k + 1], us[k]);
+    }
+    printf("\nRESULT mode=joinstorm tenths=%d first_tenth_us=%.0f last_tenth_us=%.0f last_over_first=%.2f\n", tenths,
+           us[0], us[tenths - 1], us[0] > 0 ? us[tenths - 1] / us[0] : 0);
 }
 
 static void close_all(void)
@@ -1110,7 +1145,7 @@ static void usage(FILE *f)
 {
     fprintf(f,
             "usage: atelier-load [options]\n"
-            "  --mode M            typing | throughput | idle | trace | mixed    [typing]\n"
+            "  --mode M            typing | throughput | idle | trace | mixed | joinstorm [typing]\n"
             "  --url HOST:PORT     server (IPv4 literal or localhost)            [127.0.0.1:8080]\n"
             "  --workshop ID       use this workshop instead of creating them\n"
             "  --clients N         connections (typing 200, throughput = typers, idle 10000)\n"
@@ -1165,6 +1200,8 @@ static void parse_args(int argc, char **argv)
                 O.mode = M_TYPING;
             else if (!strcmp(optarg, "idle"))
                 O.mode = M_IDLE;
+            else if (!strcmp(optarg, "joinstorm"))
+                O.mode = M_STORM;
             else if (!strcmp(optarg, "throughput"))
                 O.mode = M_THROUGHPUT;
             else if (!strcmp(optarg, "trace"))
@@ -1222,6 +1259,11 @@ static void parse_args(int argc, char **argv)
         if (O.typers < 0) O.typers = 20;
         if (O.clients < 0) O.clients = O.typers;
         O.workshops = 1;
+        break;
+    case M_STORM: /* idle's, in one workshop */
+        if (O.clients < 0) O.clients = 10000;
+        O.typers = 0;
+        if (O.workshops < 0) O.workshops = 1;
         break;
     case M_IDLE:
         if (O.clients < 0) O.clients = 10000;
@@ -1598,7 +1640,8 @@ int main(int argc, char **argv)
 
     double cpu0, cpu1, self0, self1, win;
     long rss2 = -1;
-    if (O.mode == M_IDLE) {
+    if (O.mode == M_IDLE || O.mode == M_STORM) {
+        storm_report();
         g_phase = P_MEASURE;
         t_meas0 = now_ns();
         cpu0 = O.server_pid ? proc_cpu_s(O.server_pid) : -1;

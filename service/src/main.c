@@ -32,6 +32,7 @@ typedef struct settings {
     long max_queue;
     int ping_secs;
     int presence_secs;
+    long presence_list_max;    /* more people present make a big workshop (hub_crowd.c) */
     long hold_us;
     bool deflate;
     bool io_uring;
@@ -109,6 +110,9 @@ static void usage(FILE *f) {
             "                        0 for none [ATELIER_PING_SECS] (default 30)\n"
             "  --presence-secs N     a server process on the same Redis silent this long is gone: its participants\n"
             "                        depart [ATELIER_PRESENCE_SECS] (default 20)\n"
+            "  --presence-list-max N with more than N people present, a workshop's welcome names only some of them,\n"
+            "                        with counts by organisation, and arrivals and departures go out together\n"
+            "                        twice a second at most [ATELIER_PRESENCE_LIST_MAX] (default 200)\n"
             "  --hold-us N           when a busy workshop's next batch is already on its way to Redis, the messages\n"
             "                        of the batch just committed wait for it (N µs at most), so that each connection\n"
             "                        gets both in one write; 0: never [ATELIER_HOLD_US] (default 5000)\n"
@@ -162,7 +166,8 @@ static const char *env_or(const char *name, const char *def) {
 enum { O_LISTEN = 1, O_PORT, O_REDIS, O_WEB_ROOT, O_LOG, O_MAXMSG, O_RATE, O_BURST, O_WINDOW, O_WINDOW_BYTES, O_MAX_ROOMS, O_ROOM_LINGER, O_SNAP, O_QUEUE, O_PING, O_PRESENCE, O_HOLD, O_DEFLATE, O_URING,
        O_CREATE_TOKEN, O_CREATE_RATE, O_METRICS_TOKEN, O_RETENTION_DAYS, O_RETENTION_SECS,
        O_REPLICAS, O_REPLICAS_TIMEOUT,
-       O_QBYTES, O_SEND_BUDGET, O_MAXCONN, O_PERIP, O_HANDSHAKE, O_JOINRATE, O_TRUST_PROXY, O_CERT, O_KEY, O_ORIGIN, O_HELP };
+       O_QBYTES, O_SEND_BUDGET, O_MAXCONN, O_PERIP, O_HANDSHAKE, O_JOINRATE, O_TRUST_PROXY, O_CERT, O_KEY, O_ORIGIN,
+       O_PRESENCE_LIST_MAX, O_HELP };
 
 /* ATELIER_ALLOWED_ORIGIN's origins (space-separated) then the flags'. False when there are too many. */
 static bool add_origins(const char **origins, size_t *n, const char *list) {
@@ -222,6 +227,7 @@ static int configure(int argc, char **argv, settings *s) {
     v[O_QUEUE] = env_or("ATELIER_MAX_QUEUE", "4096");
     v[O_PING] = env_or("ATELIER_PING_SECS", "30");
     v[O_PRESENCE] = env_or("ATELIER_PRESENCE_SECS", "20");
+    v[O_PRESENCE_LIST_MAX] = env_or("ATELIER_PRESENCE_LIST_MAX", "200");
     v[O_HOLD] = env_or("ATELIER_HOLD_US", "5000");
     v[O_DEFLATE] = env_or("ATELIER_DEFLATE", "0");
     v[O_URING] = env_or("ATELIER_IO_URING", "1");
@@ -252,6 +258,7 @@ static int configure(int argc, char **argv, settings *s) {
         {"window", required_argument, NULL, O_WINDOW},   {"snapshot-every", required_argument, NULL, O_SNAP},
         {"max-queue", required_argument, NULL, O_QUEUE}, {"ping-secs", required_argument, NULL, O_PING},
         {"presence-secs", required_argument, NULL, O_PRESENCE},
+        {"presence-list-max", required_argument, NULL, O_PRESENCE_LIST_MAX},
         {"window-bytes", required_argument, NULL, O_WINDOW_BYTES}, {"max-rooms", required_argument, NULL, O_MAX_ROOMS},
         {"room-linger-secs", required_argument, NULL, O_ROOM_LINGER},
         {"hold-us", required_argument, NULL, O_HOLD},
@@ -296,7 +303,7 @@ static int configure(int argc, char **argv, settings *s) {
         return 2;
     }
     long port, maxmsg, rate, burst, window, window_bytes, max_rooms, linger, snap, queue, ping, presence, hold, create_rate, days,
-        secs = 0, qbytes, send_budget, maxconn, perip, handshake, joinrate, replicas, replicas_timeout;
+        secs = 0, qbytes, send_budget, maxconn, perip, handshake, joinrate, replicas, replicas_timeout, list_max;
     const char *bad = NULL;
     if (!parse_long(v[O_PORT], 1, 65535, &port)) bad = "port";
     else if (!parse_long(v[O_MAXMSG], 256, 16 << 20, &maxmsg)) bad = "max-message";
@@ -311,6 +318,7 @@ static int configure(int argc, char **argv, settings *s) {
     else if (!parse_long(v[O_PING], 0, 3600, &ping)) bad = "ping-secs";
     else if (!parse_long(v[O_PRESENCE], 2, 3600, &presence)) bad = "presence-secs";
     else if (!parse_long(v[O_HOLD], 0, 1000000, &hold)) bad = "hold-us";
+    else if (!parse_long(v[O_PRESENCE_LIST_MAX], 1, 1000000, &list_max)) bad = "presence-list-max";
     else if (!parse_long(v[O_QBYTES], 65536, 1L << 34, &qbytes)) bad = "max-queue-bytes";
     else if (!parse_long(v[O_SEND_BUDGET], 0, 100000000, &send_budget)) bad = "send-budget";
     else if (!parse_long(v[O_MAXCONN], 0, 100000000, &maxconn)) bad = "max-connections";
@@ -350,7 +358,7 @@ static int configure(int argc, char **argv, settings *s) {
     *s = (settings){.listen = v[O_LISTEN], .port = (int)port, .redis = redis, .web_root = v[O_WEB_ROOT],
                     .log_level = v[O_LOG], .max_message = maxmsg, .rate = (double)rate, .burst = (double)burst,
                     .window = window, .window_bytes = window_bytes, .max_rooms = max_rooms, .room_linger_secs = linger, .snapshot_every = snap, .max_queue = queue, .ping_secs = (int)ping,
-                    .presence_secs = (int)presence, .hold_us = hold,
+                    .presence_secs = (int)presence, .hold_us = hold, .presence_list_max = list_max,
                     .deflate = strcmp(v[O_DEFLATE], "1") == 0 || strcmp(v[O_DEFLATE], "true") == 0,
                     .io_uring = strcmp(v[O_URING], "0") != 0 && strcmp(v[O_URING], "false") != 0,
                     .create_token = v[O_CREATE_TOKEN], .create_rate = create_rate,
@@ -401,7 +409,8 @@ int main(int argc, char **argv) {
                      .hold_us = s.hold_us, .create_token = s.create_token,
                      .create_per_hour = (double)s.create_rate, .metrics_token = s.metrics_token,
                      .retention_ms = (int64_t)s.retention_secs * 1000, .join_rate = (double)s.join_rate,
-                     .replicas = (int)s.replicas, .replicas_timeout_ms = (int)s.replicas_timeout_ms};
+                     .replicas = (int)s.replicas, .replicas_timeout_ms = (int)s.replicas_timeout_ms,
+                     .presence_list_max = (int)s.presence_list_max};
     hub *h = hub_new(&hc, net);
     store *st = h ? store_new(net_context(net), &s.redis, hub_store_state, h) : NULL;
     store *sub = st ? store_new_subscriber(net_context(net), &s.redis, "atelier:notify", hub_notify, hub_notify_state, h)

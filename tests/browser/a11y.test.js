@@ -5,7 +5,7 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
-import { setup, apiCreate } from './harness.js';
+import { setup, apiCreate, connect } from './harness.js';
 import { connected, typeAt } from './helpers.js';
 
 const require = createRequire(import.meta.url);
@@ -150,3 +150,29 @@ async function facilitatorBot(workshop, key) {
     close: () => ws.close(),
   };
 }
+
+// Issue 17: a big workshop's presence (above the default --presence-list-max,
+// 200): counts by organisation, the search with its results, "and N more".
+test('a big workshop\'s presence panel passes axe (fr-FR, en-GB)', async (t) => {
+  const { id, facilitator_key: key } = await apiCreate(server.url, 'Assemblée', 'Quoi ?\n');
+  const bots = [];
+  t.after(() => { for (const b of bots) b.close(); });
+  const orgs = ['Ville de Lyon', 'Banque', 'Association'];
+  for (let i = 0; i < 205; i += 41) {
+    const batch = [];
+    for (let k = i; k < i + 41; k++) batch.push(connect(server.url, id, { name: `Personne ${k}`, organisation: orgs[k % 3] }));
+    bots.push(...(await Promise.all(batch)));
+  }
+  for (const locale of ['fr-FR', 'en-GB']) {
+    const p = await page(t, locale);
+    await p.goto(`${server.url}/#/w/${id}${locale === 'fr-FR' ? `?key=${key}` : ''}`);
+    await p.locator('#join-name').fill(locale === 'fr-FR' ? 'Awa' : 'Jean');
+    await p.locator('#join-org').fill('Banque');
+    await p.locator('#join-submit').click();
+    await connected(p);
+    await p.locator('#crowd-more').waitFor();
+    await p.locator('#presence-search').fill('Personne 1');
+    await p.locator('.presence-found li').first().waitFor();
+    await audit(p, `big workshop presence with a search (${locale})`);
+  }
+});

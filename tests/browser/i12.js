@@ -19,8 +19,8 @@ export const NNBSP = '\u202f';
 const { apiCreate, until } = harness;
 
 /** The file's Redis, server and Chromium from the harness' setup(), with the helpers these tests share. */
-export async function setupFile() {
-  const env = { ...(await harness.setup()), bots: [] };
+export async function setupFile(opts = {}) { // opts: harness.setup's (serverArgs)
+  const env = { ...(await harness.setup(opts)), bots: [] };
   after(() => { for (const b of env.bots) b.close(); });
   env.page = (t, opts) => env.newPage(opts, t);
   /** A workshop with a facilitator page already in it. */

@@ -81,6 +81,8 @@ const SERVER_SCHEMA = {
   board: 'board',
   // protocol/polls.md, "To discuss"
   discuss: 'discuss',
+  // protocol/README.md, "Presence in a big workshop"
+  presence: 'presence', presence_page: 'server-presence-page',
 };
 
 // What the server requires of an op beyond the schema (spec "Conventions").
@@ -844,6 +846,10 @@ class Client extends EventEmitter {
 
 // ---------------------------------------------------------------- rights
 
+// The client messages that change nothing: everyone may send them once joined
+// (join and ping before too). presence-page.test.js tries presence_page.
+const READS = new Set(['join', 'ping', 'presence_page']);
+
 // Every client message but join and ping, as a client would send it to change
 // something (observers.test.js tries them as an observer, authorisation.test.js
 // as everyone who is not a facilitator); o is the sending client (its rev),
@@ -1259,6 +1265,7 @@ module.exports.must = must;
 module.exports.refusedWith = refusedWith;
 module.exports.received = received;
 module.exports.WRITES = WRITES;
+module.exports.READS = READS;
 module.exports.clientTypes = clientTypes;
 module.exports.rightsTable = rightsTable;
 

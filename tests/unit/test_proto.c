@@ -354,6 +354,38 @@ START_TEST(test_representative_request_and_answer) {
 }
 END_TEST
 
+START_TEST(test_presence_page) {
+    proto_msg m;
+    ck_assert_int_eq(decode("{\"type\":\"presence_page\",\"id\":3}", &m), PROTO_OK);
+    ck_assert_int_eq(m.type, PROTO_PRESENCE_PAGE);
+    ck_assert_int_eq(m.u.page.limit, PROTO_PAGE_DEFAULT);
+    ck_assert_str_eq(m.u.page.after, "");
+    ck_assert_ptr_null(m.u.page.prefix);
+    proto_msg_free(&m);
+    ck_assert_int_eq(decode("{\"type\":\"presence_page\",\"after\":\"pAAAAAAAAAAAAAAAA\",\"prefix\":\"  ZoÃ© \","
+                            "\"organisation\":\"Banque\",\"limit\":100}", &m), PROTO_OK);
+    ck_assert_str_eq(m.u.page.after, "pAAAAAAAAAAAAAAAA");
+    ck_assert_str_eq(m.u.page.prefix, "ZoÃ©"); /* tidied */
+    ck_assert_str_eq(m.u.page.organisation, "Banque");
+    ck_assert_int_eq(m.u.page.limit, 100);
+    proto_msg_free(&m);
+    static const char *const bad[] = {
+        "{\"type\":\"presence_page\",\"id\":\"a\",\"limit\":0}",
+        "{\"type\":\"presence_page\",\"id\":\"a\",\"limit\":101}",
+        "{\"type\":\"presence_page\",\"id\":\"a\",\"limit\":1.5}",
+        "{\"type\":\"presence_page\",\"id\":\"a\",\"limit\":\"5\"}",
+        "{\"type\":\"presence_page\",\"id\":\"a\",\"after\":\"p1\"}",
+        "{\"type\":\"presence_page\",\"id\":\"a\",\"after\":7}",
+        "{\"type\":\"presence_page\",\"id\":\"a\",\"prefix\":\"\"}",
+        "{\"type\":\"presence_page\",\"id\":\"a\",\"prefix\":\"   \"}",
+        "{\"type\":\"presence_page\",\"id\":\"a\",\"prefix\":5}",
+        "{\"type\":\"presence_page\",\"id\":\"a\",\"organisation\":null}",
+        "{\"type\":\"presence_page\",\"id\":\"a\",\"organisation\":\"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\"}",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) REJECT(bad[i], PROTO_EBAD_REQUEST, PROTO_PRESENCE_PAGE, "\"a\"");
+}
+END_TEST
+
 START_TEST(test_observer_link_and_join) {
     proto_msg m;
     ck_assert_int_eq(decode("{\"type\":\"observer_link\",\"id\":7,\"action\":\"create\"}", &m), PROTO_OK);
@@ -1503,6 +1535,7 @@ static Suite *proto_suite(void) {
     tcase_add_test(tc, test_write_participant_exact);
     tcase_add_test(tc, test_writers_append);
     tcase_add_test(tc, test_decoded_id_echoes_through_encoders);
+    tcase_add_test(tc, test_presence_page);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -378,6 +378,27 @@ START_TEST(test_participant_add_find) {
 }
 END_TEST
 
+/* Thousands of people (an assembly): each found by id through the table,
+ * grown as they come; an unknown id is not. */
+START_TEST(test_find_among_thousands) {
+    workshop *w = mkws("", 10);
+    size_t before = w->npeople;
+    char id[WK_PID_LEN + 1];
+    for (int i = 0; i < 5000; i++) {
+        snprintf(id, sizeof id, "p%016d", i);
+        ck_assert_int_eq(wk_add_participant(w, id, "", "N", "O", WK_PARTICIPANT), (int)before + i);
+    }
+    ck_assert_uint_ge(w->by_id_cap, 2 * w->npeople);
+    for (int i = 0; i < 5000; i++) {
+        snprintf(id, sizeof id, "p%016d", i);
+        ck_assert_int_eq(wk_find_participant(w, id), (int)before + i);
+    }
+    ck_assert_int_eq(wk_find_participant(w, "pZZZZZZZZZZZZZZZZ"), -1);
+    ck_assert_int_eq(wk_find_participant(w, PID_A), A);
+    wk_free(w);
+}
+END_TEST
+
 START_TEST(test_same_org) {
     workshop *w = mkws("", 10);
     ck_assert_str_eq(wk_same_org(w, "banque"), "Banque");
@@ -387,6 +408,16 @@ START_TEST(test_same_org) {
     /* The first spelling stays the one joins are given. */
     ck_assert_int_eq(wk_add_participant(w, "pDDDDDDDDDDDDDDDD", SECRET_C, "Dan", "Coop\xc3\xa9rative", WK_PARTICIPANT), 3);
     ck_assert_str_eq(wk_same_org(w, "COOP\xc3\x89RATIVE"), "Coop\xc3\xa9rative");
+    /* Remembered, and read again when the person remembered no longer
+     * counts: an observer now (their record was read again). */
+    ck_assert_uint_eq(w->norgs, 3);
+    ck_assert_str_eq(wk_same_org(w, "BANQUE"), "Banque");
+    ck_assert_uint_eq(w->norgs, 3);
+    w->people[w->orgs[0].first].role = WK_OBSERVER;
+    ck_assert_ptr_null(wk_same_org(w, "banque"));
+    ck_assert_int_eq(wk_add_participant(w, "pEEEEEEEEEEEEEEEE", SECRET_C, "Eve", "BANQUE", WK_PARTICIPANT), 4);
+    ck_assert_str_eq(wk_same_org(w, "banque"), "BANQUE");
+    ck_assert_uint_eq(w->norgs, 3);
     wk_free(w);
 }
 END_TEST
@@ -1564,6 +1595,7 @@ static Suite *workshop_suite(void) {
     tcase_add_test(tc, test_new_workshop_is_empty);
     tcase_add_test(tc, test_participant_add_find);
     tcase_add_test(tc, test_same_org);
+    tcase_add_test(tc, test_find_among_thousands);
     tcase_add_test(tc, test_token_right);
     tcase_add_test(tc, test_token_wrong);
     tcase_add_test(tc, test_token_of_secretless_participant);

@@ -34,3 +34,32 @@ test('arrivals, departures and typing marks', () => {
   assert.equal(p.depart('p1'), null, 'we never depart from our own list');
   assert.equal(p.organisationOf('p2'), 'Banque', 'departed authors keep their organisation');
 });
+
+test('a big workshop: counts from the server, named people, "and N more", back to everyone', async () => {
+  const { formatInteger } = await import('../src/i18n/typography.js');
+  const p = new Presence();
+  const jean = { id: 'p2', name: 'Jean', organisation: 'Banque', role: 'representative' };
+  p.reset(me, [jean], { total: 9852, observers: 2, organisations: [{ name: 'Ville de Lyon', count: 4000 }, { name: 'Banque', count: 5850 }, { name: 'x', count: 0 }, 'junk'] });
+  assert.equal(p.count, 9850);
+  assert.equal(p.observerCount, 2);
+  assert.equal(p.unnamed, 9850);
+  assert.deepEqual(p.crowdOrganisations('fr').map((o) => [o.name, o.count]), [['Banque', 5850], ['Ville de Lyon', 4000]]);
+  assert.match(p.crowdOrganisations('fr')[0].color, /^#[0-9a-f]{6}$/);
+  // Arrivals and departures of named people come together with the counts.
+  p.applyPresence({ type: 'presence', total: 9853, observers: 2, organisations: [{ name: 'Banque', count: 5851 }, { name: 'Ville de Lyon', count: 4000 }],
+    arrived: [{ id: 'p3', name: 'Zoé', organisation: 'Banque', role: 'facilitator' }], departed: ['p2', 'p-unknown'] });
+  assert.deepEqual([...p.present.keys()].sort(), ['p1', 'p3']);
+  assert.equal(p.unnamed, 9851);
+  assert.equal(formatInteger('fr', p.unnamed), '9\u202f851');
+  // Organisations that sign: from the counts, but for one made only of its (named) facilitators.
+  p.applyPresence({ type: 'presence', total: 9854, observers: 2, organisations: [{ name: 'Banque', count: 5851 }, { name: 'Ville de Lyon', count: 4000 }, { name: 'Animation', count: 1 }],
+    arrived: [{ id: 'p9', name: 'Léa', organisation: 'Animation', role: 'facilitator' }], departed: [] });
+  assert.deepEqual(p.signingOrganisations().sort(), ['Banque', 'Ville de Lyon']);
+  assert.equal(formatInteger('en', p.unnamed), '9,851');
+  // Back under the threshold: everyone listed, the counts gone.
+  p.applyPresence({ type: 'presence', participants: [me, jean, { id: 'p4', name: 'Ana', organisation: 'Banque', role: 'participant' }] });
+  assert.equal(p.crowd, null);
+  assert.deepEqual([...p.present.keys()].sort(), ['p1', 'p2', 'p4']);
+  assert.equal(p.count, 3);
+  assert.equal(p.unnamed, 0);
+});

@@ -48,6 +48,7 @@ static const char *const type_names[] = {
     [PROTO_BOARD_GROUP] = "board_group", [PROTO_BOARD_UNGROUP] = "board_ungroup",
     [PROTO_BOARD_SETTINGS] = "board_settings",
     [PROTO_DISCUSS_ADD] = "discuss_add", [PROTO_DISCUSS_CHECK] = "discuss_check", [PROTO_DISCUSS_REMOVE] = "discuss_remove",
+    [PROTO_PRESENCE_PAGE] = "presence_page",
 };
 
 const char *proto_type_name(proto_type t) {
@@ -259,12 +260,16 @@ static proto_err decode_decline(const cJSON *o, char **reason, const char **why)
     return (*reason = strdup(r)) ? PROTO_OK : PROTO_EINTERNAL;
 }
 
-/* "participant": a participant id's shape ("p" and 16 base64url characters). */
-static bool read_participant(const cJSON *o, char dst[PROTO_PID_LEN + 1]) {
-    const char *p = get_str(o, "participant");
+/* A participant id's shape ("p" and 16 base64url characters). */
+static bool read_participant_id(const char *p, char dst[PROTO_PID_LEN + 1]) {
     if (!p || strlen(p) != PROTO_PID_LEN || p[0] != 'p' || !proto_valid_b64url(p + 1, PROTO_PID_LEN - 1)) return false;
     memcpy(dst, p, PROTO_PID_LEN + 1);
     return true;
+}
+
+/* "participant": a participant id. */
+static bool read_participant(const cJSON *o, char dst[PROTO_PID_LEN + 1]) {
+    return read_participant_id(get_str(o, "participant"), dst);
 }
 
 /* {"participant": "p…", "role": "representative" | "participant"}: the two
@@ -541,6 +546,33 @@ static bool decode_op_fast(const char *json, size_t len, proto_msg *m) {
 /* ---- The general decoder ------------------------------------------------ */
 
 /* Everything after the UTF-8 check. */
+/* {"after"?: "p…", "prefix"?: label, "organisation"?: label, "limit"?: 1..100} */
+static proto_err decode_presence_page(const cJSON *o, proto_presence_page *pg, const char **why) {
+    const cJSON *after = cJSON_GetObjectItemCaseSensitive(o, "after");
+    const cJSON *prefix = cJSON_GetObjectItemCaseSensitive(o, "prefix");
+    const cJSON *org = cJSON_GetObjectItemCaseSensitive(o, "organisation");
+    const cJSON *limit = cJSON_GetObjectItemCaseSensitive(o, "limit");
+    int64_t n = PROTO_PAGE_DEFAULT;
+    bool bad = false;
+    if (after && !read_participant_id(cJSON_GetStringValue(after), pg->after)) {
+        *why = "presence_page's \"after\" must be a participant id (the \"next\" of the previous page)";
+        return PROTO_EBAD_REQUEST;
+    }
+    if (limit && !proto_json_int(limit, 1, PROTO_PAGE_MAX, &n)) {
+        *why = "presence_page's \"limit\" must be an integer from 1 to 100";
+        return PROTO_EBAD_REQUEST;
+    }
+    pg->limit = (int)n;
+    bad = (prefix && !cJSON_IsString(prefix)) || (org && !cJSON_IsString(org));
+    if (prefix && !bad) pg->prefix = dup_label(cJSON_GetStringValue(prefix), PROTO_NAME_MAX, &bad);
+    if (org && !bad) pg->organisation = dup_label(cJSON_GetStringValue(org), PROTO_NAME_MAX, &bad);
+    if (bad) {
+        *why = "presence_page's \"prefix\" and \"organisation\" must be 1 to 64 characters, not only spaces";
+        return PROTO_EBAD_REQUEST;
+    }
+    return PROTO_OK;
+}
+
 static proto_err decode_general(const char *json, size_t len, proto_msg *m, const char **why) {
     memset(m, 0, sizeof *m);
     *why = "";
@@ -602,6 +634,7 @@ static proto_err decode_general(const char *json, size_t len, proto_msg *m, cons
     case PROTO_SIGNOFF_CLOSE: break;
     case PROTO_ENDORSE: e = decode_endorse(o, &m->u.endorse, why); break;
     case PROTO_DECLINE: e = decode_decline(o, &m->u.reason, why); break;
+    case PROTO_PRESENCE_PAGE: e = decode_presence_page(o, &m->u.page, why); break;
     case PROTO_POLL_CREATE: case PROTO_POLL_EDIT: case PROTO_POLL_OPEN: case PROTO_POLL_CLOSE:
     case PROTO_POLL_REOPEN: case PROTO_POLL_RESULTS: case PROTO_POLL_DELETE: case PROTO_VOTE:
     case PROTO_ANSWER: case PROTO_UPVOTE:
@@ -654,6 +687,9 @@ void proto_msg_free(proto_msg *m) {
         cJSON_Delete(m->u.obj);
     } else if (m->type == PROTO_DECLINE) {
         free(m->u.reason);
+    } else if (m->type == PROTO_PRESENCE_PAGE) {
+        free(m->u.page.prefix);
+        free(m->u.page.organisation);
     }
     memset(m, 0, sizeof *m);
 }

@@ -84,6 +84,9 @@ typedef enum {
     PROTO_DISCUSS_ADD,
     PROTO_DISCUSS_CHECK,
     PROTO_DISCUSS_REMOVE,
+    /* Presence in a big workshop (protocol/README.md): a page of the people
+     * present, or those whose name starts with a prefix. */
+    PROTO_PRESENCE_PAGE,
 } proto_type;
 
 /* True for the sign-off's message types. */
@@ -149,6 +152,18 @@ typedef struct proto_role {
                                           * representative_answer: accept, else their request is declined) */
 } proto_role;
 
+#define PROTO_PAGE_MAX 100       /* people in one presence_page answer */
+#define PROTO_PAGE_DEFAULT 50    /* ... when the request names no limit */
+
+/* presence_page: the people present after `after`, whose name starts with
+ * `prefix` and whose organisation is `organisation` (each optional). */
+typedef struct proto_presence_page {
+    char after[PROTO_PID_LEN + 1]; /* the last participant of the previous page, "" for the first */
+    char *prefix;                  /* tidied name prefix, NULL for any */
+    char *organisation;            /* tidied organisation, NULL for any */
+    int limit;                     /* 1..PROTO_PAGE_MAX */
+} proto_presence_page;
+
 typedef struct proto_msg {
     proto_type type;
     char idjson[PROTO_IDJSON_MAX + 1]; /* the request id as JSON text, "" when absent */
@@ -160,7 +175,8 @@ typedef struct proto_msg {
         char *reason;         /* decline: 1..PROTO_REASON_MAX code points, a line (utf8_valid_line) */
         proto_role role;
         bool observer_link_create; /* observer_link: "create" (else "revoke") */
-        struct cJSON *obj;    /* poll, agenda and board messages: the whole parsed object */
+        proto_presence_page page;  /* presence_page */
+        struct cJSON *obj;    /* poll, agenda, board and list messages: the whole parsed object */
     } u;
 } proto_msg;
 

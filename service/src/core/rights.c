@@ -60,6 +60,7 @@ static const rights_row rows[] = {
     [PROTO_DISCUSS_ADD] = DISCUSS_STEP,
     [PROTO_DISCUSS_CHECK] = DISCUSS_STEP,
     [PROTO_DISCUSS_REMOVE] = DISCUSS_STEP,
+    [PROTO_PRESENCE_PAGE] = {EVERYONE, ""},
 };
 
 static const rights_row *row(proto_type type) {

@@ -76,6 +76,9 @@ void wk_free(workshop *w) {
         free(w->people[i].last_opid);
     }
     free(w->people);
+    for (size_t i = 0; i < w->norgs; i++) free(w->orgs[i].key);
+    free(w->orgs);
+    free(w->by_id);
     for (size_t i = 0; i < w->qlen; i++) submission_free(&w->queue[i]);
     free(w->queue);
     wk_batch_clear(w);
@@ -218,6 +221,37 @@ wk_role wk_role_read(const char *name) {
     return role;
 }
 
+/* ---- People by id: a resume, a relayed arrival, an author find theirs
+ * without reading everyone (thousands in an assembly). ---- */
+
+static size_t id_hash(const char *id) {
+    uint64_t h = 1469598103934665603ull; /* FNV-1a */
+    for (const unsigned char *c = (const unsigned char *)id; *c; c++) h = (h ^ *c) * 1099511628211ull;
+    return (size_t)h;
+}
+
+static void by_id_put(uint32_t *t, size_t cap, const char *id, size_t who) {
+    size_t i = id_hash(id) & (cap - 1);
+    while (t[i]) i = (i + 1) & (cap - 1);
+    t[i] = (uint32_t)who + 1;
+}
+
+/* Person `who` (just added) into the table, grown when half full. Out of
+ * memory, the table goes: wk_find_participant reads everyone then. */
+static void by_id_add(workshop *w, size_t who) {
+    if (!w->by_id && w->npeople > 1) return; /* gone for good (out of memory once) */
+    if (2 * (who + 1) > w->by_id_cap) {
+        size_t cap = w->by_id_cap ? w->by_id_cap * 2 : 64;
+        uint32_t *t = calloc(cap, sizeof *t);
+        free(w->by_id);
+        w->by_id = t;
+        w->by_id_cap = t ? cap : 0;
+        if (!t) return;
+        for (size_t i = 0; i < who; i++) by_id_put(t, cap, w->people[i].id, i);
+    }
+    by_id_put(w->by_id, w->by_id_cap, w->people[who].id, who);
+}
+
 int wk_add_participant(workshop *w, const char *id, const char *secret, const char *name, const char *org,
                        wk_role role) {
     if (w->npeople == w->people_cap) {
@@ -241,27 +275,69 @@ int wk_add_participant(workshop *w, const char *id, const char *secret, const ch
     }
     p->role = role;
     p->tokens = -1; /* full bucket on first use */
+    by_id_add(w, w->npeople);
     return (int)w->npeople++;
 }
 
 #define ORG_KEY_MAX 1024 /* bytes: labels are at most 64 code points (4 bytes each) */
 
-const char *wk_same_org(const workshop *w, const char *org) {
-    char want[ORG_KEY_MAX], have[ORG_KEY_MAX];
+static wk_org *org_find(const workshop *w, const char *key) {
+    for (size_t i = 0; i < w->norgs; i++)
+        if (strcmp(w->orgs[i].key, key) == 0) return &w->orgs[i];
+    return NULL;
+}
+
+/* Remember that person `who` writes the organisation whose key is key. Out
+ * of memory, it is not remembered: wk_same_org reads everyone then. */
+static void org_note(workshop *w, const char *key, size_t who) {
+    if (w->norgs == w->orgs_cap) {
+        size_t cap = w->orgs_cap ? w->orgs_cap * 2 : 8;
+        wk_org *m = realloc(w->orgs, cap * sizeof *m);
+        if (!m) return;
+        w->orgs = m;
+        w->orgs_cap = cap;
+    }
+    char *k = strdup(key);
+    if (!k) return;
+    w->orgs[w->norgs++] = (wk_org){.key = k, .first = (uint32_t)who};
+}
+
+/* Whether person i is not an observer and writes an organisation whose key is want. */
+static bool org_of(const workshop *w, size_t i, const char *want) {
+    char have[ORG_KEY_MAX];
+    const char *o = w->people[i].org;
+    if (!o || !o[0] || w->people[i].role == WK_OBSERVER || strlen(o) >= sizeof have) return false;
+    utf8_label_key(o, have);
+    return strcmp(want, have) == 0;
+}
+
+/* An organisation seen before is found among the organisations (dozens),
+ * not among the people (thousands in an assembly): a join costs the same at
+ * any size. Everyone is read only for an organisation not seen yet, or when
+ * the person remembered no longer writes it (their record was read again). */
+const char *wk_same_org(workshop *w, const char *org) {
+    char want[ORG_KEY_MAX];
     if (!org[0] || strlen(org) >= sizeof want) return NULL;
     utf8_label_key(org, want);
+    wk_org *known = org_find(w, want);
+    if (known && known->first < w->npeople && org_of(w, known->first, want)) return w->people[known->first].org;
     for (size_t i = 0; i < w->npeople; i++) {
-        const char *o = w->people[i].org;
-        if (!o || !o[0] || w->people[i].role == WK_OBSERVER || strlen(o) >= sizeof have) continue;
-        utf8_label_key(o, have);
-        if (strcmp(want, have) == 0) return o;
+        if (!org_of(w, i, want)) continue;
+        if (!known) org_note(w, want, i); /* remembered for the next join */
+        else known->first = (uint32_t)i;
+        return w->people[i].org;
     }
     return NULL;
 }
 
 int wk_find_participant(const workshop *w, const char *id) {
-    for (size_t i = 0; i < w->npeople; i++)
-        if (strcmp(w->people[i].id, id) == 0) return (int)i;
+    if (!w->by_id) {
+        for (size_t i = 0; i < w->npeople; i++)
+            if (strcmp(w->people[i].id, id) == 0) return (int)i;
+        return -1;
+    }
+    for (size_t i = id_hash(id) & (w->by_id_cap - 1); w->by_id[i]; i = (i + 1) & (w->by_id_cap - 1))
+        if (strcmp(w->people[w->by_id[i] - 1].id, id) == 0) return (int)(w->by_id[i] - 1);
     return -1;
 }
 

@@ -133,6 +133,10 @@ typedef struct workshop {
 
     wk_participant *people;           /* everyone who ever joined (index = identity while loaded) */
     size_t npeople, people_cap;
+    struct wk_org *orgs;              /* the organisations seen, for wk_same_org without reading everyone */
+    size_t norgs, orgs_cap;
+    uint32_t *by_id;                  /* open-addressed table of people by id: index + 1, 0 empty (NULL: none, read all) */
+    size_t by_id_cap;                 /* its slots: a power of two, at least twice npeople */
     int online;                       /* live connections on this process */
 
     wk_submission *queue;             /* submitted, not yet in a batch */
@@ -162,12 +166,20 @@ ot_status wk_apply_committed(workshop *w, int64_t rev, const char *opjson, size_
 int wk_add_participant(workshop *w, const char *id, const char *secret, const char *name, const char *org,
                        wk_role role);
 int wk_find_participant(const workshop *w, const char *id);
+/* An organisation seen: its utf8_label_key, and the first person (not an
+ * observer) who wrote it so. */
+typedef struct wk_org {
+    char *key;                        /* malloc'd */
+    uint32_t first;                   /* index in people */
+} wk_org;
 /* How an organisation already in the workshop is written, if org is the
  * same one written another way (case, spaces: utf8_label_key); else NULL.
  * Joins use it so that one organisation is one group in poll results. No
  * organisation ("", an observer's) is never one, and observers' organisations
- * are not looked at: observers never form an organisation's group. */
-const char *wk_same_org(const workshop *w, const char *org);
+ * are not looked at: observers never form an organisation's group. The
+ * organisations found are remembered (w->orgs): the next join of one reads
+ * them, not everyone. */
+const char *wk_same_org(workshop *w, const char *org);
 /* The participant a resume token ("id.secret") names, or -1. Constant-time secret compare. */
 int wk_check_token(const workshop *w, const char *token);
 bool wk_check_key(const workshop *w, const char *key);

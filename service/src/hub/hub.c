@@ -82,6 +82,7 @@ void hub_stop(hub *h) {
         hub_cursor_stop(r);
         hub_poll_stop(r);
         hub_balance_stop(r);
+        hub_crowd_stop(r);
         hub_room_unref(r);
     }
 }

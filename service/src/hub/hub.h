@@ -34,6 +34,7 @@ typedef struct hub_config {
     int64_t retention_ms;      /* a workshop nobody wrote to for this long is deleted */
     int replicas;              /* replicas that must have a write before it is acknowledged (WAIT; 0: none) */
     int replicas_timeout_ms;   /* ... how long to wait for them: then the write is answered unavailable */
+    int presence_list_max;     /* more people present make a big workshop: bounded welcome, coalesced presence */
 } hub_config;
 
 hub *hub_new(const hub_config *cfg, net_server *net);

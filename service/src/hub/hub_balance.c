@@ -46,11 +46,9 @@ static bool is_facilitator(const hub_room *r, const hub_session *s, const void *
     return hub_poll_is_facilitator(r, s);
 }
 
-static bool has_facilitator(const hub_room *r) {
-    for (size_t i = 0; i < r->nsess; i++)
-        if (is_facilitator(r, r->sessions[i], NULL)) return true;
-    return false;
-}
+/* Counted as sessions join and leave (hub_join.c): a join into an assembly
+ * with no facilitator does not walk everyone. */
+static bool has_facilitator(const hub_room *r) { return r->fac_sessions > 0; }
 
 static void counts_read(redisReply *reply, void *priv) {
     hub_room *r = priv;

@@ -61,6 +61,7 @@ void hub_cursor(hub *h, hub_session *s, proto_msg *msg) {
     p->has_cursor = true;
     p->cursor_dirty = true;
     p->cursor_local = true;
+    hub_crowd_shown_maybe(r, s->participant); /* a big workshop's clients learn of a new writer by name */
     flush_cursors(r, hub_now_us());
 }
 

@@ -11,6 +11,7 @@
 #include "core/export.h"
 #include "core/hist.h"
 #include "core/poll.h"
+#include "core/presence.h"
 #include "core/poll_json.h"
 #include "core/poll_store.h"
 #include "core/proto.h"
@@ -35,6 +36,7 @@ typedef struct hub_session {
     int participant;           /* index in room->w->people once joined, else -1 */
     size_t slot;               /* index in room->sessions */
     wk_participant bucket;     /* rate limit before joining (only tokens fields used) */
+    bool fac_counted;          /* counted in room->fac_sessions: a facilitator's */
 } hub_session;
 
 /* A join waiting for its workshop to load. */
@@ -141,6 +143,19 @@ struct hub_room {
     bool board_again;          /* ... and another must follow it (a change since it was sent) */
     struct hub_board_waiter *board_waiters; /* ... requesters waiting for the next read back (hub_board.c) */
     size_t nboard_waiters, board_waiters_cap;
+    /* Presence in a big workshop (hub_crowd.c). */
+    int npresent;              /* people present, here or through other processes */
+    bool crowd;                /* more than presence_list_max present: welcomes bounded, presence coalesced */
+    bool crowd_due;            /* presence changed since the last presence message */
+    bool crowd_timer;          /* sul_crowd is scheduled (it holds a reference) */
+    int64_t crowd_sent_us;     /* when the last presence message went */
+    presence_counts crowd_counts; /* who was present at the last presence message, by organisation */
+    int *crowd_shown;          /* people named to everyone then: facilitators, representatives, writers */
+    size_t ncrowd_shown;
+    unsigned char *crowd_listed; /* per person: named to some client here, or to all (hub_crowd.c's NAMED_ bits) */
+    size_t crowd_listed_cap;
+    lws_sorted_usec_list_t sul_crowd;
+    int fac_sessions;          /* joined sessions of facilitators: whether anyone hears the balance, without a walk */
 };
 
 #define HUB_ERROR_CODES 32      /* distinct error codes counted (the protocol has fewer) */
@@ -385,6 +400,22 @@ void hub_presence_relayed(hub_room *r, const char *origin, const char *json, siz
 void hub_presence_answer(hub *h, uint64_t req, const char *id, char *answer);
 /* One entry of that list: {"name","organisation","role"}, after a comma unless first. */
 void hub_write_present(sbuf *b, const char *name, const char *org, wk_role role, bool first);
+/* Presence in a big workshop (hub_crowd.c). A person became present at
+ * all (or absent): true when the room is big, and then the change goes out
+ * in the next coalesced presence message instead of arrived / departed. */
+bool hub_crowd_changed(hub_room *r, int who, bool present);
+/* The welcome's ,"participants":[…] of a big workshop, with its
+ * ,"presence":{…} counts; false (nothing written) when the room is small. */
+bool hub_crowd_write_welcome(hub_room *r, int who, sbuf *b);
+/* Person `who` now has a caret: in a big workshop, named to everyone in the
+ * next presence message if they were not yet. */
+void hub_crowd_shown_maybe(hub_room *r, int who);
+/* presence_page: a page of the people present. */
+void hub_crowd_page(hub *h, hub_session *s, proto_msg *msg);
+void hub_crowd_stop(hub_room *r);
+/* A participant object with its caret when it has one ("rev", "sel"). */
+void hub_write_person(sbuf *b, const workshop *w, const wk_participant *p);
+void hub_crowd_room_free(hub_room *r);
 /* The room caught up with other processes' ops: carets parked for them apply. */
 void hub_presence_caught_up(hub_room *r);
 /* Send the carets that changed, at most one per participant per 50 ms (hub_cursor.c). */

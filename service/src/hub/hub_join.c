@@ -22,7 +22,16 @@ static bool room_reserve_session(hub_room *r) {
     return true;
 }
 
+/* A facilitator's session counted, once. */
+static void count_facilitator(hub_room *r, hub_session *s) {
+    if (s->fac_counted || !wk_is_facilitator(&r->w->people[s->participant])) return;
+    s->fac_counted = true;
+    r->fac_sessions++;
+}
+
 static void room_remove_session(hub_room *r, hub_session *s) {
+    if (s->fac_counted) r->fac_sessions--;
+    s->fac_counted = false;
     if (s->slot >= r->nsess || r->sessions[s->slot] != s) return;
     r->sessions[s->slot] = r->sessions[--r->nsess];
     r->sessions[s->slot]->slot = s->slot;
@@ -85,12 +94,7 @@ static void write_present(const workshop *w, int who, sbuf *b) {
         if ((int)i == who || !wk_present(p)) continue;
         if (!first) sbuf_putc(b, ',');
         first = false;
-        proto_write_participant(b, p->id, p->name, p->org, wk_role_name(p->role), p->asks);
-        if (p->has_cursor) {
-            b->len--; /* reopen the object to add the caret */
-            sbuf_printf(b, ",\"rev\":%lld,\"sel\":[%lld,%lld]}", (long long)w->rev, (long long)p->sel[0],
-                        (long long)p->sel[1]);
-        }
+        hub_write_person(b, w, p);
     }
     sbuf_putc(b, ']');
 }
@@ -121,7 +125,7 @@ static void write_welcome(hub_room *r, int who, const char *idjson, bool resume,
     sbuf_put_jstrz(b, wk_role_name(me->role));
     hub_observer_write_welcome(w, me, b);
     write_doc(w, who, resume, from, b);
-    write_present(w, who, b);
+    if (!hub_crowd_write_welcome(r, who, b)) write_present(w, who, b); /* a big workshop's is bounded */
     hub_poll_write_welcome(r, who, b);
     hub_agenda_write_welcome(r, b);
     hub_discuss_write_welcome(r, b);
@@ -144,6 +148,7 @@ static void finish_join(hub_room *r, hub_session *s, int who, const char *idjson
     s->participant = who;
     s->slot = r->nsess;
     r->sessions[r->nsess++] = s;
+    count_facilitator(r, s);
     hub_room_ref(r);
     r->w->online++;
     if (p->online++ == 0) {
@@ -195,6 +200,8 @@ static void participant_saved(redisReply *reply, void *priv) {
     if (stored && r->state == ROOM_READY) { /* the person has the role stored (a facilitator asks for nothing) */
         r->w->people[j->who].role = j->role;
         if (j->role == WK_FACILITATOR) r->w->people[j->who].asks = false;
+        for (size_t i = 0; j->role == WK_FACILITATOR && i < r->nsess; i++) /* their other tabs: facilitators' now */
+            if (r->sessions[i]->participant == j->who) count_facilitator(r, r->sessions[i]);
     }
     if (s && s->state == SESS_JOINING) {
         if (!reply || reply->type == REDIS_REPLY_ERROR)

@@ -255,9 +255,11 @@ static hub_remote *remote_find(hub_room *r, int who, const char *origin) {
     return NULL;
 }
 
-/* The message is in the hub's scratch buffer (which this empties): to this
- * process's clients but except_conn and the participant's own. */
+/* The participant became present at all: to this process's clients but
+ * except_conn and the participant's own, or in the next presence message of a
+ * big workshop (hub_crowd.c). */
 static void send_arrived(hub_room *r, int who, uint64_t except_conn) {
+    if (hub_crowd_changed(r, who, true)) return;
     const wk_participant *p = &r->w->people[who];
     proto_write_arrived(&r->hub->scratch, p->id, p->name, p->org, wk_role_name(p->role), p->asks);
     hub_broadcast(r, &r->hub->scratch, except_conn, who);
@@ -267,6 +269,7 @@ static void send_departed(hub_room *r, int who, uint64_t except_conn) {
     wk_participant *p = &r->w->people[who];
     p->has_cursor = false;
     p->cursor_dirty = false;
+    if (hub_crowd_changed(r, who, false)) return;
     proto_write_departed(&r->hub->scratch, p->id);
     hub_broadcast(r, &r->hub->scratch, except_conn, who);
 }
@@ -393,7 +396,7 @@ void hub_presence_arrived(hub_room *r, int who, uint64_t conn) {
     sbuf *b = &r->hub->scratch;
     proto_write_arrived(b, p->id, p->name, p->org, wk_role_name(p->role), p->asks);
     publish(r, b);
-    if (p->remote == 0) hub_broadcast(r, b, conn, who);
+    if (p->remote == 0 && !hub_crowd_changed(r, who, true)) hub_broadcast(r, b, conn, who);
     else sbuf_reset(b);
 }
 
@@ -464,6 +467,7 @@ static bool caret_apply(hub_room *r, int who, int64_t rev, const int64_t sel[2])
     p->has_cursor = true;
     p->cursor_dirty = true;
     p->cursor_local = false;
+    hub_crowd_shown_maybe(r, who);
     return true;
 }
 

@@ -60,6 +60,7 @@ static void room_free(hub_room *r) {
     hub_poll_room_free(r);
     hub_balance_room_free(r);
     discuss_free(&r->discuss);
+    hub_crowd_room_free(r);
     for (size_t i = 0; i < r->nwaiting; i++) proto_msg_free(&r->waiting[i].msg);
     free(r->waiting);
     free(r->sessions);

@@ -78,6 +78,7 @@ static void dispatch(hub *h, hub_session *s, proto_msg *msg) {
         hub_role_message(h, s, msg);
     else if (msg->type == PROTO_OBSERVER_LINK) hub_observer_message(h, s, msg);
     else if (proto_is_board(msg->type)) hub_board_message(h, s, msg);
+    else if (msg->type == PROTO_PRESENCE_PAGE) hub_crowd_page(h, s, msg);
 }
 
 void hub_session_input(void *hub_, void *session, const char *data, size_t len, net_input kind) {

@@ -44,3 +44,12 @@ export function frTypography(s) {
 
 /** Whether a string already follows frTypography (nothing left to change). */
 export const isFrTypographic = (s) => frTypography(s) === s;
+
+/**
+ * An integer as people read it in lang: "9 850" in French (U+202F between
+ * groups of digits, never cut at the end of a line), "9,850" in English.
+ */
+export function formatInteger(lang, n) {
+  const s = new Intl.NumberFormat(lang, { maximumFractionDigits: 0 }).format(n);
+  return lang === 'fr' ? s.replace(/(\d)[ \u00a0\u202f](?=\d{3})/g, `$1${NNBSP}`) : s;
+}

@@ -134,6 +134,11 @@ export const MAX_DECLINE_REASON = 500; // code points
 /** role_set: make a participant a representative, or a participant again. */
 export const roleSet = (id, participant, role) => ({ type: 'role_set', id, participant, role });
 export const representativeRequest = (id) => ({ type: 'representative_request', id });
+/** presence_page: the people present, by pages, name prefix or organisation (protocol/README.md). */
+export const presencePage = (id, { prefix, organisation, after, limit } = {}) => ({
+  type: 'presence_page', id,
+  ...(prefix ? { prefix } : {}), ...(organisation ? { organisation } : {}), ...(after ? { after } : {}), ...(limit ? { limit } : {}),
+});
 export const representativeAnswer = (id, participant, accept) => ({ type: 'representative_answer', id, participant, accept });
 /** observer_link: action 'create' or 'revoke'. */
 export const observerLink = (id, action) => ({ type: 'observer_link', id, action });
@@ -301,6 +306,12 @@ const checks = {
   board: isBoard,
   // issue 16: the "to discuss" list (everyone); the store keeps the items it can read
   discuss: (m) => Array.isArray(m.items),
+  // issue 17: a big workshop's presence (counts, the named people who came
+  // and went; or everyone again) and a page of the people present
+  presence: (m) => (Array.isArray(m.participants) ? m.participants.every(isParticipant)
+    : Number.isInteger(m.total) && Array.isArray(m.organisations) &&
+      Array.isArray(m.arrived) && m.arrived.every(isParticipant) && Array.isArray(m.departed) && m.departed.every(isStr)),
+  presence_page: (m) => Array.isArray(m.participants) && m.participants.every(isParticipant) && (m.next === undefined || isStr(m.next)),
   my_ballot: (m) => isStr(m.poll) &&
     (m.by === undefined || m.by === null || (typeof m.by === 'object' && isStr(m.by.name))) &&
     (m.answers === undefined || (Array.isArray(m.answers) && m.answers.every(isAnswerText))) &&

@@ -45,6 +45,56 @@ export class Presence {
     this.lastOpAt = new Map(); // id -> ms
     this.cursors = new Map(); // id -> [anchor, head] in local code points
     this.activeAt = new Map(); // id -> ms of the last op or caret move
+    // A big workshop's counts (protocol/README.md, "Presence in a big
+    // workshop"): {total, observers, organisations: [{name, count}]}, or
+    // null while the server lists everyone. `present` then holds only the
+    // people the server named.
+    this.crowd = null;
+  }
+
+  /** The counts of a welcome's `presence` or a presence message, checked; null for none. */
+  setCrowd(c) {
+    const n = (v) => (Number.isInteger(v) && v >= 0 ? v : 0);
+    this.crowd = c && Number.isInteger(c.total) ? {
+      total: n(c.total),
+      observers: n(c.observers),
+      organisations: (Array.isArray(c.organisations) ? c.organisations : [])
+        .filter((o) => o && typeof o.name === 'string' && Number.isInteger(o.count) && o.count > 0)
+        .map((o) => ({ name: o.name, count: o.count })),
+    } : null;
+  }
+
+  /**
+   * A presence message: the counts with the named people who arrived and
+   * departed, or (back to a small workshop) everyone present again.
+   */
+  applyPresence(m) {
+    if (Array.isArray(m.participants)) {
+      this.crowd = null;
+      const me = this.present.get(this.selfId);
+      this.present.clear();
+      if (me) this.present.set(me.id, me);
+      for (const p of m.participants) {
+        if (p && typeof p.id === 'string' && p.id !== this.selfId) this.present.set(p.id, this.remember(p));
+      }
+      for (const id of [...this.cursors.keys()]) if (!this.present.has(id)) this.cursors.delete(id);
+      return;
+    }
+    this.setCrowd(m);
+    for (const p of Array.isArray(m.arrived) ? m.arrived : []) this.arrive(p);
+    for (const id of Array.isArray(m.departed) ? m.departed : []) this.depart(id);
+  }
+
+  /** People present whom the server did not name ("and 9,850 more"): 0 while everyone is listed. */
+  get unnamed() {
+    return this.crowd ? Math.max(0, this.crowd.total - this.present.size) : 0;
+  }
+
+  /** A big workshop's organisations, by name, each with its colour and count. */
+  crowdOrganisations(locale) {
+    if (!this.crowd) return [];
+    return this.crowd.organisations.map((o) => ({ ...o, color: orgColor(o.name) }))
+      .sort((a, b) => a.name.localeCompare(b.name, locale, { sensitivity: 'base' }));
   }
 
   touch(id, now) {
@@ -68,9 +118,10 @@ export class Presence {
     return entry;
   }
 
-  /** After a welcome: me plus the others present. */
-  reset(me, others) {
+  /** After a welcome: me plus the others present (some of them in a big workshop: crowd has the counts). */
+  reset(me, others, crowd) {
     this.selfId = me.id;
+    this.setCrowd(crowd);
     this.present.clear();
     this.cursors.clear();
     this.present.set(me.id, this.remember(me));
@@ -176,6 +227,7 @@ export class Presence {
    * organisations of the participants and representatives present).
    */
   signingOrganisations() {
+    if (this.crowd) return this._crowdSigning();
     const seen = new Map();
     for (const p of this.present.values()) {
       if (p.role !== 'participant' && p.role !== 'representative') continue;
@@ -183,6 +235,19 @@ export class Presence {
       if (k && !seen.has(k)) seen.set(k, p.organisation);
     }
     return [...seen.values()];
+  }
+
+  /**
+   * The same in a big workshop, from the counts: an organisation signs when
+   * more of its people are present than its facilitators (who are all named:
+   * everyone is shown them).
+   */
+  _crowdSigning() {
+    const facilitators = new Map();
+    for (const p of this.present.values()) {
+      if (p.role === 'facilitator') facilitators.set(orgKey(p.organisation), (facilitators.get(orgKey(p.organisation)) || 0) + 1);
+    }
+    return this.crowd.organisations.filter((o) => orgKey(o.name) && o.count > (facilitators.get(orgKey(o.name)) || 0)).map((o) => o.name);
   }
 
   /** Present people whose request to represent their organisation waits, by name. */
@@ -217,10 +282,12 @@ export class Presence {
 
   /** People taking part (observers are counted apart). */
   get count() {
+    if (this.crowd) return Math.max(0, this.crowd.total - this.crowd.observers);
     return countApart(this.present.values()).people;
   }
 
   get observerCount() {
+    if (this.crowd) return this.crowd.observers;
     return this.present.size - this.count;
   }
 }

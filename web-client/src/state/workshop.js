@@ -27,7 +27,7 @@
 import { Emitter } from '../emitter.js';
 import {
   ErrorCode, MAX_MESSAGE_BYTES, cursor as cursorMsg, workshopEnd, workshopReopen, isBalance,
-  roleSet, representativeRequest, representativeAnswer, observerLink,
+  roleSet, representativeRequest, representativeAnswer, observerLink, presencePage,
 } from '../protocol/messages.js';
 import { OTClient } from './otclient.js';
 import { Presence } from './presence.js';
@@ -207,6 +207,15 @@ export class WorkshopStore extends Emitter {
     return this.requests.request((id) => roleSet(id, participant, role));
   }
 
+  /**
+   * A page of the people present (protocol/README.md, presence_page):
+   * {prefix, organisation, after, limit}, each optional. Resolves
+   * {ok, reply: {participants, next}} or {error}.
+   */
+  presencePage(query) {
+    return this.requests.request((id) => presencePage(id, query));
+  }
+
   /** Participant: ask to represent one's organisation. */
   askRepresentative() {
     return this.requests.request(representativeRequest);
@@ -350,7 +359,7 @@ export class WorkshopStore extends Emitter {
     this.token = m.token;
     this.persist?.saveToken?.(m.token, { title: this.title, role: this.role });
     this.ot.selfId = this.me.id;
-    this.presence.reset(this.me, m.participants);
+    this.presence.reset(this.me, m.participants, m.presence);
     this.held = [];
 
     if (!this.started) {
@@ -431,6 +440,14 @@ export class WorkshopStore extends Emitter {
         this.emit('presence');
         return;
       }
+      case 'presence': // a big workshop's: counts, and the named people who came and went, together
+        this.presence.applyPresence(m);
+        this.emit('presence');
+        this.emit('cursors');
+        return;
+      case 'presence_page':
+        this.requests.reply(m);
+        return;
       case 'departed': {
         const p = this.presence.depart(m.participant);
         if (p) this.emit('announce', 'announce.departed', { name: p.name, organisation: p.organisation });

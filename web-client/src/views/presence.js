@@ -9,8 +9,20 @@
 // participant asks to represent their organisation from their own line.
 // The list redraws on every typing mark, so it is rebuilt with rebuild()
 // (the focus stays on "the same" button, by data-key).
+//
+// In a big workshop (more people than the server lists: protocol/README.md,
+// "Presence in a big workshop") the panel shows the counts by organisation
+// with their colours, the people the server named (facilitators,
+// representatives, writers, some of one's own organisation), "et 9 850
+// autres", and a search by the first letters of a name (presence_page),
+// asked again at each presence message while it is shown.
 import { h, rebuild } from './dom.js';
 import { designatable } from '../state/roles.js';
+import { orgColor } from '../state/colors.js';
+import { formatInteger } from '../i18n/typography.js';
+
+const SEARCH_DELAY_MS = 250; // typing pauses this long before the server is asked
+const SEARCH_LIMIT = 20; // people shown for a search
 
 /**
  * "4 personnes · 1 observateur·rice": people taking part, observers counted
@@ -49,8 +61,10 @@ export class PresenceView {
     this.errorEl = h('p', { class: 'form-error', role: 'alert', hidden: true });
     this.stale = h('p', { class: 'field-hint presence-stale', hidden: true });
     i18n.bind(this.stale, 'presence.stale');
+    this._buildCrowd();
     this.el = h('aside', { class: 'panel presence', 'aria-labelledby': 'presence-title' },
-      h('div', { class: 'panel-head' }, this.heading, this.count), this.stale, this.errorEl, this.asking, this.list, this.observers);
+      h('div', { class: 'panel-head' }, this.heading, this.count), this.stale, this.errorEl, this.asking, this.crowdEl,
+      this.list, this.more, this.observers);
     i18n.bind(this.heading, 'presence.title');
     this.offs = [
       // While disconnected the list is only what we last knew: say so.
@@ -59,7 +73,10 @@ export class PresenceView {
         this.stale.hidden = !stale;
         this.el.classList.toggle('is-stale', stale);
       }),
-      store.on('presence', () => this.render()),
+      store.on('presence', () => {
+        this.render();
+        if (this.query) this._search(); // who matches may have come or gone
+      }),
       store.on('welcome', () => this.render()),
       i18n.on('change', () => this.render()),
     ];
@@ -69,6 +86,108 @@ export class PresenceView {
   destroy() {
     for (const off of this.offs) off();
     clearTimeout(this.timer);
+    clearTimeout(this.searchTimer);
+  }
+
+  /** A big workshop's part of the panel: counts by organisation, the search, "and N more". */
+  _buildCrowd() {
+    const { i18n } = this;
+    this.query = '';
+    this.found = null; // {people, more} or {error: true} of the last search answered
+    this.searchSeq = 0;
+    this.searchTimer = null;
+    const orgsTitle = i18n.bind(h('h3', { class: 'crowd-title', id: 'crowd-orgs-title' }), 'presence.byOrg');
+    this.orgs = h('ul', { class: 'crowd-orgs', 'aria-labelledby': 'crowd-orgs-title' });
+    this.searchInput = h('input', {
+      type: 'search', id: 'presence-search', class: 'presence-search-input', autocomplete: 'off',
+      spellcheck: 'false', maxlength: '64', 'aria-describedby': 'presence-search-hint',
+    });
+    this.searchInput.addEventListener('input', () => {
+      clearTimeout(this.searchTimer);
+      this.searchTimer = setTimeout(() => this._search(), SEARCH_DELAY_MS);
+    });
+    const label = i18n.bind(h('label', { for: 'presence-search', class: 'field-label' }), 'presence.search');
+    const hint = i18n.bind(h('p', { id: 'presence-search-hint', class: 'field-hint' }), 'presence.searchHint');
+    this.results = h('div', { class: 'presence-results', 'aria-live': 'polite' });
+    this.crowdEl = h('div', { class: 'crowd', hidden: true }, orgsTitle, this.orgs,
+      h('div', { class: 'presence-search', role: 'search' }, label, this.searchInput, hint), this.results);
+    this.more = h('p', { class: 'crowd-more', id: 'crowd-more', hidden: true });
+  }
+
+  /** Ask the server for the people whose name starts with what is typed. */
+  _search() {
+    const q = [...this.searchInput.value.trim()].slice(0, 64).join('');
+    this.query = this.store.presence.crowd ? q : '';
+    const seq = ++this.searchSeq;
+    if (!this.query) {
+      this.found = null;
+      this._renderResults();
+      return;
+    }
+    this.store.presencePage({ prefix: this.query, limit: SEARCH_LIMIT }).then((res) => {
+      if (seq !== this.searchSeq) return; // a newer search went out
+      this.found = res.ok
+        ? { people: Array.isArray(res.reply.participants) ? res.reply.participants : [], more: !!res.reply.next }
+        : { error: true };
+      this._renderResults();
+    });
+  }
+
+  _renderResults() {
+    const { i18n } = this;
+    const f = this.query ? this.found : null;
+    const out = [];
+    if (f && f.error) {
+      out.push(h('p', { class: 'form-error', text: i18n.t('presence.searchFailed') }));
+    } else if (f) {
+      const n = f.people.length;
+      out.push(h('p', { class: 'field-hint', text: i18n.t('presence.results', { count: n, n: formatInteger(i18n.lang, n) }) }));
+      if (n) {
+        out.push(h('ul', { class: 'people presence-found' }, f.people.map((p) => {
+          const swatch = h('span', { class: 'swatch', 'aria-hidden': 'true' });
+          swatch.style.backgroundColor = orgColor(p.organisation);
+          return h('li', { class: 'person', data: { participant: p.id } }, swatch,
+            h('span', { class: 'person-name', text: ` ${p.name}` }),
+            p.organisation ? h('span', { class: 'person-org', text: ` (${p.organisation})` }) : null,
+            ...this._badges({ ...p, self: p.id === this.store.me?.id }));
+        })));
+      }
+      if (f.more) out.push(h('p', { class: 'field-hint', text: i18n.t('presence.moreResults') }));
+    }
+    rebuild(this.results, out, () => this.searchInput.focus());
+  }
+
+  /** The counts by organisation and "and N more" (hidden while everyone is listed). */
+  _renderCrowd() {
+    const { store, i18n } = this;
+    const crowd = store.presence.crowd;
+    const fmt = (n) => formatInteger(i18n.lang, n);
+    this.crowdEl.hidden = !crowd;
+    const orgs = store.presence.crowdOrganisations(i18n.lang).map((o) => {
+      const swatch = h('span', { class: 'swatch', 'aria-hidden': 'true' });
+      swatch.style.backgroundColor = o.color;
+      return h('li', { class: 'crowd-org', title: i18n.t('presence.orgLine', { count: o.count, org: o.name, n: fmt(o.count) }) },
+        swatch, h('span', { class: 'crowd-org-name', text: o.name }), h('span', { class: 'crowd-org-count', text: fmt(o.count) }));
+    });
+    rebuild(this.orgs, orgs, () => this.heading.focus());
+    const unnamed = store.presence.unnamed;
+    this.more.hidden = !unnamed;
+    this.more.textContent = unnamed ? i18n.t('presence.more', { count: unnamed, n: fmt(unnamed) }) : '';
+    if (!crowd && this.query) {
+      this.query = '';
+      this.found = null;
+      this._renderResults();
+    }
+  }
+
+  /** "2 481 personnes · 12 observateur·rices" with the numbers grouped (a big workshop). */
+  _crowdCount() {
+    const { store, i18n } = this;
+    const fmt = (n) => formatInteger(i18n.lang, n);
+    const people = store.presence.count;
+    const observers = store.presence.observerCount;
+    const taking = i18n.t('presence.crowdCount', { count: people, n: fmt(people) });
+    return observers ? i18n.t('observer.presenceCount', { people: taking, observers: i18n.t('observer.count', { count: observers }) }) : taking;
   }
 
   get facilitator() {
@@ -152,7 +271,9 @@ export class PresenceView {
     const { store, i18n } = this;
     const now = Date.now();
     const groups = store.presence.groups(now, i18n.lang);
-    this.count.textContent = presenceCount(i18n, store.presence.count, store.presence.observerCount);
+    this.count.textContent = store.presence.crowd ? this._crowdCount()
+      : presenceCount(i18n, store.presence.count, store.presence.observerCount);
+    this._renderCrowd();
     const items = groups.map((g) => {
       const swatch = h('span', { class: 'swatch', 'aria-hidden': 'true' });
       swatch.style.backgroundColor = g.color;
