@@ -13,7 +13,7 @@ import fr from './i18n/fr.json';
 import en from './i18n/en.json';
 import { I18n, pickLanguage } from './i18n/index.js';
 import * as storage from './storage.js';
-import { createWorkshop, getWorkshop, socketUrl, getHistory, getState, getExport, deleteWorkshop, lookupCode } from './protocol/http.js';
+import { createWorkshop, getWorkshop, socketUrl, getHistory, getEdits, getState, getExport, deleteWorkshop, lookupCode } from './protocol/http.js';
 import { Connection } from './protocol/connection.js';
 import { Session } from './protocol/session.js';
 import { WorkshopStore } from './state/workshop.js';
@@ -373,6 +373,20 @@ function saveBlob(blob, filename) {
   setTimeout(() => URL.revokeObjectURL(url), 60000);
 }
 
+/**
+ * Let the page handle input and draw, then go on: a task of its own (a
+ * message to ourselves), not setTimeout(0), which browsers stretch to 4 ms
+ * once timers nest, a cost paid at every slice of a long load.
+ */
+function yieldToPage() {
+  if (globalThis.scheduler?.yield) return globalThis.scheduler.yield();
+  return new Promise((resolve) => {
+    const ch = new MessageChannel();
+    ch.port1.onmessage = () => resolve();
+    ch.port2.postMessage(null);
+  });
+}
+
 function openReplay(id, { asParticipant = false } = {}) {
   const rec = storage.getWorkshop(id);
   const key = asParticipant ? null : rec.key || null;
@@ -384,6 +398,7 @@ function openReplay(id, { asParticipant = false } = {}) {
   };
   const api = {
     history: async (q) => unwrap(await getHistory(base, id, q, key)),
+    edits: async (q) => unwrap(await getEdits(base, id, q, key)),
     state: async (q) => unwrap(await getState(base, id, q, key)),
   };
   const view = new ReplayView({
@@ -407,7 +422,7 @@ function openReplay(id, { asParticipant = false } = {}) {
   current = { kind: 'replay', id, destroy() { cancelled = true; view.destroy(); } };
   show(view, { focus: false });
   const token = current;
-  const idle = () => new Promise((r) => setTimeout(r, 0));
+  const idle = yieldToPage;
   loadReplay(replay, api, {
     idle,
     isCancelled: () => cancelled,

@@ -402,6 +402,7 @@ export class ReplayView {
     this.progress.value = pct;
     if (phase === 'done') {
       this.loading.hidden = true;
+      performance.mark?.('replay-loaded'); // for the browser test and anyone profiling
       this.announce(this.i18n.t('replay.loaded'));
     } else {
       this.i18n.rebind(this.progressLabel, 'replay.loadingOps', { pct });
