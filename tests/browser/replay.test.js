@@ -627,10 +627,13 @@ test('the page is usable before the edits are in: seek (the server\'s text), pla
   const ID = 'usableBeforeLoaded000001';
   const page = await newPage();
   await serveHistory(page, ID, events, { state: (at) => engine.docAt(at).text, hold: (from) => (from > 0 ? gate : null) });
+  // A link to a moment (revision 20,000, beyond the first range): opened there, with the server's text.
   const t0 = Date.now();
-  await page.goto(`${server.url}/#/w/${ID}/replay`);
+  await page.goto(`${server.url}/#/w/${ID}/replay?rev=20000`);
   await page.locator('#replay-slider:not([disabled])').waitFor();
   const usable = Date.now() - t0;
+  assert.equal(await sliderPos(page), 3 + 20000 - 1, 'at the moment of the link');
+  await until(async () => (await shown(page)) === engine.docAt(20000).text, { message: 'the text of revision 20,000' });
   const firstRange = Math.floor(N / 3); // splitRanges: three ranges
   await until(async () => Number(await page.locator('#replay-progress').getAttribute('value')) > 0, { message: 'the first range is in' });
   const loading = () => page.locator('.replay-loading').isVisible();

@@ -88,7 +88,8 @@ function parseRoute() {
   if (!m) return { kind: 'home' };
   const params = new URLSearchParams(m[3] || '');
   const kind = m[2] === '/replay' ? 'replay' : m[2] === '/present' ? 'present' : 'workshop';
-  return { kind, id: m[1], key: params.get('key'), observe: params.get('observe') };
+  const rev = /^\d{1,15}$/.test(params.get('rev') ?? '') ? Number(params.get('rev')) : null; // replay: the moment to open at
+  return { kind, id: m[1], key: params.get('key'), observe: params.get('observe'), rev };
 }
 
 function route() {
@@ -102,11 +103,11 @@ function route() {
   if (r.kind === 'replay') {
     if (r.key) {
       storage.updateWorkshop(r.id, { key: r.key });
-      history.replaceState(null, '', `#/w/${r.id}/replay`);
+      history.replaceState(null, '', `#/w/${r.id}/replay${r.rev != null ? `?rev=${r.rev}` : ''}`);
     }
     if (current && current.kind === 'replay' && current.id === r.id) return;
     teardown();
-    openReplay(r.id);
+    openReplay(r.id, { rev: r.rev });
     return;
   }
   if (r.kind === 'workshop') {
@@ -387,7 +388,7 @@ function yieldToPage() {
   });
 }
 
-function openReplay(id, { asParticipant = false } = {}) {
+function openReplay(id, { asParticipant = false, rev = null } = {}) {
   const rec = storage.getWorkshop(id);
   const key = asParticipant ? null : rec.key || null;
   const replay = new Replay({ checkpointEvery: 1000 });
@@ -426,7 +427,7 @@ function openReplay(id, { asParticipant = false } = {}) {
   loadReplay(replay, api, {
     idle,
     isCancelled: () => cancelled,
-    onMarks: () => { view.marksReady(); view.focus(); },
+    onMarks: () => { view.marksReady({ rev }); view.focus(); },
     onProgress: (p) => view.onProgress(p),
   }).catch((e) => {
     if (cancelled || current !== token) return;
@@ -438,10 +439,10 @@ function openReplay(id, { asParticipant = false } = {}) {
       show(renderMessage({
         i18n, titleKey: 'error.badKeyTitle', bodyKey: 'replay.badKeyBody',
         // The server said the stored key is wrong: forget it (as the workshop page does).
-        actions: [{ labelKey: 'replay.asParticipant', primary: true, onClick: () => { storage.updateWorkshop(id, { key: null }, { touch: false }); teardown(); openReplay(id, { asParticipant: true }); } }],
+        actions: [{ labelKey: 'replay.asParticipant', primary: true, onClick: () => { storage.updateWorkshop(id, { key: null }, { touch: false }); teardown(); openReplay(id, { asParticipant: true, rev }); } }],
       }));
     } else {
-      view.failed(code, () => { teardown(); openReplay(id, { asParticipant }); });
+      view.failed(code, () => { teardown(); openReplay(id, { asParticipant, rev }); });
     }
   });
 }

@@ -23,7 +23,6 @@
 #define PAGE_CHUNK 128          /* entries a page reads from Redis at once, so that its events are
                                    never all in memory twice (the reply and the body) */
 #define SCAN_MAX 10000          /* stream entries read per round trip */
-#define COMPACT_CHUNK 512       /* entries a compact page reads at once (each op is about 100 bytes in Redis' reply) */
 
 /* Q_TEXT: the statement at a revision for the hub itself (hub_history_text_at), no HTTP request. */
 typedef enum { Q_HISTORY, Q_STATE, Q_EXPORT, Q_DELETE, Q_TEXT } query_kind;
@@ -328,12 +327,12 @@ static void got_compact(redisReply *reply, void *priv) {
         q->next_rev++;
     }
     if (q->next_rev >= q->to) end_compact(q, false);
-    else if (reply->elements < COMPACT_CHUNK) damaged(q, "the stream ends before the workshop's revision");
+    else if (reply->elements < PAGE_CHUNK) damaged(q, "the stream ends before the workshop's revision");
     else read_compact(q);
 }
 
 static void read_compact(query *q) {
-    SEND(q, got_compact, "XRANGE %s (%s + COUNT %d", q->k_events, q->cursor, COMPACT_CHUNK);
+    SEND(q, got_compact, "XRANGE %s (%s + COUNT %d", q->k_events, q->cursor, PAGE_CHUNK);
 }
 
 /* The newest snapshot at or before `from` says where its edits start in the stream. */
