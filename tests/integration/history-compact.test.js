@@ -137,6 +137,27 @@ describe('compact pages of edits', { timeout: 60000 }, () => {
     assert.deepEqual(ops, asOps(events));
   });
 
+  test('a damaged edit is a 500, never a page with a hole or broken JSON', { timeout: 20000 }, async () => {
+    const port = h.server.port;
+    const w = await h.server.createWorkshop({ title: 'Abîmé', text: '' });
+    const c = h.client({ workshop: w.id, name: 'Awa', organisation: 'Ville de Lyon' });
+    await c.start();
+    for (const ch of 'abc') {
+      c.submit([[...c.text].length, ch].filter((x) => x !== 0));
+      await waitQuiescent([c]);
+    }
+    c.close();
+    // Revision 3's op, cut short, as a damaged record would be.
+    await h.redis.command('XADD', `atelier:{w:${w.id}}:events`, '*', 'type', 'op', 'rev', '3', 'author', 'p_1', 'org', 'X', 'op', '[3,"d', 't', '1');
+    await h.redis.command('HINCRBY', `atelier:{w:${w.id}}:meta`, 'rev', '1');
+    const bad = await getJson(port, `/api/workshops/${w.id}/history?format=compact`);
+    assert.equal(bad.status, 500, bad.text.slice(0, 200));
+    assert.equal(bad.json.error.code, 'internal');
+    const ok = await getJson(port, `/api/workshops/${w.id}/history?format=compact&to=3`);
+    assert.equal(ok.status, 200);
+    assert.deepEqual(ok.json.ops.map((o) => o[2]), [['a'], [1, 'b'], [2, 'c']]);
+  });
+
   test('bad arguments are 400, an unknown workshop 404', async () => {
     const port = h.server.port;
     const w = await h.server.createWorkshop({ title: 'Erreurs', text: 'x' });

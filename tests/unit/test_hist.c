@@ -177,6 +177,23 @@ START_TEST(test_compact_page) {
     ck_assert_int_eq(c.ops, HIST_COMPACT_WHO_MAX + 1);
     hist_compact_free(&c);
     sbuf_free(&b);
+
+    /* The reader of op entries: the fields it needs, nothing of other events, no damaged op. */
+    hist_event o;
+    const char *op[] = {"type", "op", "rev", "41", "author", "pA", "org", "Ville", "opid", "\"x\"", "op", "[3,\"é\"]", "t", "5"};
+    ck_assert(hist_op_from_fields(&o, "1795833600123-2", op, 14));
+    ck_assert_int_eq(o.rev, 41);
+    ck_assert_int_eq(o.t, 1795833600123);
+    ck_assert_str_eq(o.author, "pA");
+    ck_assert_str_eq(o.org, "Ville");
+    ck_assert_str_eq(o.op, "[3,\"é\"]");
+    const char *arrived[] = {"type", "arrived", "rev", "7", "org", "Banque"};
+    ck_assert(!hist_op_from_fields(&o, "1-0", arrived, 6));
+    const char *cut[] = {"type", "op", "rev", "1", "author", "pA", "org", "V", "op", "[3,\"é"};
+    ck_assert(!hist_op_from_fields(&o, "1-0", cut, 10));
+    const char *noop[] = {"type", "op", "rev", "1", "author", "pA", "org", "V"};
+    ck_assert(!hist_op_from_fields(&o, "1-0", noop, 8));
+    ck_assert(!hist_op_from_fields(&o, "nope", op, 14));
 }
 END_TEST
 

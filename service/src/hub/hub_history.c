@@ -301,7 +301,7 @@ static void got_compact(redisReply *reply, void *priv) {
                                    ? reply->element[i]->element[0] : NULL;
         if (id && id->type == REDIS_REPLY_STRING) snprintf(q->cursor, sizeof q->cursor, "%.47s", id->str);
         hist_event e;
-        if (!hub_stream_event(reply->element[i], &e, kv) || !hist_is_op(&e)) continue;
+        if (!hub_stream_op_event(reply->element[i], &e, kv)) continue;
         if (e.rev < q->next_rev) continue; /* before `from`: in the snapshot's tail */
         if (e.rev > q->next_rev || !e.op) {
             damaged(q, e.op ? "an edit is missing" : "an edit without its op");
