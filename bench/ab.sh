@@ -44,7 +44,7 @@ for _ in $(seq 50); do curl -sf "http://127.0.0.1:$SPORT/healthz" >/dev/null && 
 echo "load average $(cut -d' ' -f1 /proc/loadavg)"
 "${LOAD:-$ROOT/build/atelier-load}" --url "127.0.0.1:$SPORT" --server-pid "$SP" --redis-pid "$RP" "$@" 2>&1 |
     grep '^RESULT' | tr ' ' '\n' |
-    grep -E '^(committed_per_s|e2e_p50_ms|e2e_p99_ms|e2e_rx_p50_ms|e2e_rx_p99_ms|server_us_per_delivery|server_us_per_op|other_cpu_pct|missing|disagree)=' |
+    grep -E '^(joined|committed_per_s|e2e_p50_ms|e2e_p99_ms|e2e_rx_p50_ms|e2e_rx_p99_ms|server_cpu_pct|server_us_per_delivery|server_us_per_op|load_cpu_pct|other_cpu_pct|missing|disagree|errors)=' |
     tr '\n' ' ' || true
 echo
 kill "$SP"; wait "$SP" || true

@@ -1,5 +1,6 @@
 /* fuzz_http.c -- libFuzzer target for what an HTTP request brings to the
- * API: the body of POST /api/workshops (core/api.h) and the query
+ * API: the body of POST /api/workshops (core/api.h), the bodies of a next
+ * workshop and of a partnership's new title (core/series.h), and the query
  * arguments' readers (an integer: history's limit, state's rev and at; an
  * event id: history's after; a time zone; an export's language).
  *
@@ -14,6 +15,7 @@
 #include "core/api.h"
 #include "core/export.h"
 #include "core/hist.h"
+#include "core/series.h"
 #include "core/utf8.h"
 
 static void fuzz_body(const char *body, size_t len) {
@@ -31,6 +33,24 @@ static void fuzz_body(const char *body, size_t len) {
     FUZZ_REQUIRE(utf8_valid(c.text, strlen(c.text)));
     FUZZ_REQUIRE(strcmp(c.time_zone, WHEN_UTC) == 0 || when_valid_zone_name(c.time_zone));
     api_create_free(&c);
+}
+
+/* The same bytes as a next workshop's body and as a partnership's new title:
+ * a title read is a tidy label; refused, nothing is kept. */
+static void fuzz_series_bodies(const char *body, size_t len) {
+    series_next_req r;
+    const char *why = NULL;
+    if (series_read_next(body, len, &r, &why) == PROTO_OK) {
+        FUZZ_REQUIRE(!r.title || utf8_valid_label(r.title, PROTO_TITLE_MAX));
+        FUZZ_REQUIRE(strlen(r.create_token) <= SERIES_TOKEN_MAX);
+        series_next_req_free(&r);
+    } else {
+        FUZZ_REQUIRE(why && why[0] && !r.title);
+    }
+    char *title = NULL;
+    if (series_read_title(body, len, &title, &why) == PROTO_OK) FUZZ_REQUIRE(title && utf8_valid_label(title, PROTO_TITLE_MAX));
+    else FUZZ_REQUIRE(!title);
+    free(title);
 }
 
 /* An argument as net/ hands it: NUL-terminated, cut at its first NUL. */
@@ -56,6 +76,7 @@ int fuzz_http_one(const uint8_t *data, size_t size) {
     memcpy(s, data + 1, size - 1);
     if (data[0] % 2 == 0) {
         fuzz_body(s, size - 1);
+        fuzz_series_bodies(s, size - 1);
     } else {
         s[size - 1] = '\0';
         fuzz_argument(s);

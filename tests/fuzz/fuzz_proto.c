@@ -10,6 +10,7 @@
 
 #include "fuzz.h"
 
+#include "core/board.h"
 #include "core/ot_json.h"
 #include "core/proto.h"
 #include "core/sbuf.h"
@@ -145,6 +146,41 @@ static void fuzz_check_cursor(const proto_cursor *c) {
     sbuf_free(&b);
 }
 
+/* A board message checked against a small board (core/board.h): what it
+ * accepts is within the limits, and the board, read-only to the check,
+ * still writes as JSON. */
+static void fuzz_check_board(const proto_msg *m) {
+    static const char *const items[] = {"a1", "{\"org\":\"Ville\",\"kind\":\"priority\",\"by\":\"pA\",\"at\":1}",
+                                        "a1:title", "Accès aux droits", "a1:why", "",
+                                        "b1", "{\"org\":\"Banque\",\"kind\":\"strength\",\"by\":\"pB\",\"at\":2}",
+                                        "b1:title", "l'accès au droit", "b1:why", "Parce que"};
+    static const char *const groups[] = {"g1", "a1 b1"};
+    board b;
+    board_init(&b);
+    FUZZ_REQUIRE(board_read_stored(&b, items, 12, groups, 2, NULL));
+    board_request *r = malloc(sizeof *r);
+    FUZZ_REQUIRE(r != NULL);
+    for (int fac = 0; fac < 2; fac++) {
+        const char *why = "";
+        proto_err e = board_check(&b, m->type, m->u.obj, "Ville", fac, r, &why);
+        FUZZ_REQUIRE(e == PROTO_OK || why[0]);
+        if (e != PROTO_OK) continue;
+        if (r->title) FUZZ_REQUIRE(utf8_valid_label(r->title, BOARD_TITLE_MAX));
+        if (r->why) FUZZ_REQUIRE(!r->why[0] || utf8_valid_line(r->why, BOARD_WHY_MAX));
+        FUZZ_REQUIRE(r->nitems <= BOARD_ITEMS_MAX);
+        for (size_t i = 0; i < r->nitems; i++) FUZZ_REQUIRE(board_find(&b, r->items[i]) >= 0);
+    }
+    FUZZ_REQUIRE(b.nitems == 2 && strcmp(b.items[0].title, "Accès aux droits") == 0);
+    const board_viewer v = {.org = "Ville", .all = false, .may_group = true};
+    sbuf out;
+    sbuf_init(&out, 0);
+    board_write_message(&out, &b, &v, m->idjson);
+    cJSON_Delete(fuzz_parse_reply(&out));
+    sbuf_free(&out);
+    free(r);
+    board_free(&b);
+}
+
 int fuzz_proto_one(const uint8_t *data, size_t size) {
     proto_msg m;
     const char *why = NULL;
@@ -179,7 +215,9 @@ int fuzz_proto_one(const uint8_t *data, size_t size) {
         case PROTO_OP: fuzz_check_op_roundtrip(&m); break;
         case PROTO_JOIN: fuzz_check_join(&m.u.join); break;
         case PROTO_CURSOR: fuzz_check_cursor(&m.u.cursor); break;
-        default: break;
+        default:
+            if (proto_is_board(m.type)) fuzz_check_board(&m);
+            break;
         }
     }
     proto_msg_free(&m);

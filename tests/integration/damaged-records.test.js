@@ -44,6 +44,10 @@ const KINDS = {
   'sign-off call': (r, k) => r.command('HSET', k('meta'), 'signoff', '{"open":"oui"}'),
   'sign-off agreement': (r, k) => r.command('HSET', k('meta'), 'agreed', '{"rev":'),
   'sign-off decision': (r, k) => r.command('HSET', k('signoff'), 'Banque', '{"decision":"peut-être"}'),
+  // issue 16: the priorities board (protocol/board.md)
+  'board item': (r, k) => r.command('HSET', k('board'), 'Xq3bT9aK0cE', '{"org":"Ville","kind":'),
+  'board item: a text without its item': (r, k) => r.command('HSET', k('board'), 'Xq3bT9aK0cE:title', 'Orphelin'),
+  'board settings': (r, k) => r.command('HSET', k('meta'), 'board', '{"visibility":"parfois"}'),
 };
 
 describe('damaged records', { timeout: 120000 }, () => {

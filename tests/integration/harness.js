@@ -77,6 +77,8 @@ const SERVER_SCHEMA = {
   signoff: 'signoff',
   // protocol/agreement.md
   role: 'role', observer_link: 'server-observer-link',
+  // protocol/board.md
+  board: 'board',
 };
 
 // What the server requires of an op beyond the schema (spec "Conventions").
@@ -869,6 +871,12 @@ const WRITES = {
   phase_pause: () => ({ type: 'phase_pause' }),
   phase_resume: () => ({ type: 'phase_resume' }),
   phase_extend: () => ({ type: 'phase_extend', minutes: 5 }),
+  board_add: () => ({ type: 'board_add', kind: 'priority', title: 'Piraté' }),
+  board_edit: (o, x) => ({ type: 'board_edit', item: x.item || 'AAAAAAAAAAA', title: 'Piraté' }),
+  board_delete: (o, x) => ({ type: 'board_delete', item: x.item || 'AAAAAAAAAAA' }),
+  board_group: (o, x) => ({ type: 'board_group', items: [x.item || 'AAAAAAAAAAA', x.item2 || 'BBBBBBBBBBB'] }),
+  board_ungroup: (o, x) => ({ type: 'board_ungroup', item: x.item || 'AAAAAAAAAAA' }),
+  board_settings: () => ({ type: 'board_settings', revealed: true }),
   signoff_call: () => ({ type: 'signoff_call' }),
   signoff_close: () => ({ type: 'signoff_close' }),
   endorse: (o) => ({ type: 'endorse', rev: o.rev, sha256: '0'.repeat(64) }),
@@ -1567,3 +1575,33 @@ class LoadRooms {
 
 module.exports.LoadRooms = LoadRooms;
 module.exports.castVote = castVote;
+
+// ---------------------------------------------------------------- metrics
+
+// name{labels} value lines into {"name{labels}": number}; checks the format as it goes.
+function parseMetrics(text) {
+  const out = {};
+  const typed = new Set();
+  for (const line of text.split('\n')) {
+    if (!line) continue;
+    const type = line.match(/^# TYPE (\w+) (counter|gauge|histogram)$/);
+    if (type) { typed.add(type[1]); continue; }
+    if (line.startsWith('# HELP ')) continue;
+    const m = line.match(/^(\w+)(\{[^}]*\})? (\S+)$/);
+    assert.ok(m, `not a sample line: ${line}`);
+    assert.ok(typed.has(m[1].replace(/_(bucket|sum|count)$/, '')) || typed.has(m[1]), `no TYPE before ${m[1]}`);
+    out[m[1] + (m[2] || '')] = Number(m[3]);
+  }
+  return out;
+}
+
+// GET /metrics of server s, parsed: {"name{labels}": number}.
+async function scrapeMetrics(s, headers = {}) {
+  const r = await s.http('GET', '/metrics', { headers });
+  assert.equal(r.status, 200, r.text);
+  assert.equal(r.headers['content-type'], 'text/plain; version=0.0.4; charset=utf-8');
+  return parseMetrics(r.text);
+}
+
+module.exports.parseMetrics = parseMetrics;
+module.exports.scrapeMetrics = scrapeMetrics;

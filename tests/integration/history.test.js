@@ -725,7 +725,8 @@ describe('history: random recorded histories', { timeout: 240000 }, () => {
     // a page is empty with next null.
     const pre = await getJson(port, `${base}/state?at=${w.created - 1}`);
     const want0 = { workshop: w.id, title: 'Erreurs', rev: 0, event: null, t: w.created, text: 'abc', present: [], polls: [],
-      signoff: { open: false, called_at: null, organisations: [], agreed: null } };
+      signoff: { open: false, called_at: null, organisations: [], agreed: null },
+      board: { settings: { visibility: 'revealed', revealed: false, grouping: 'facilitator' }, items: [], groups: [] } };
     if (pre.status !== 200 || !same(pre.json, want0)) bad.push(`GET state?at=created-1: ${pre.status} ${pre.text.slice(0, 200)}; history.md: ${J(want0)}`);
     const created = ok.json.events[0];
     const at0 = await getJson(port, `${base}/state?at=${created.t}`);

@@ -8,31 +8,7 @@
 
 const { describe, test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
-const { Harness, bearer, must, refusedWith, waitUntil } = require('./harness');
-
-// name{labels} value lines into {"name{labels}": number}; checks the format as it goes.
-function parseMetrics(text) {
-  const out = {};
-  const typed = new Set();
-  for (const line of text.split('\n')) {
-    if (!line) continue;
-    const type = line.match(/^# TYPE (\w+) (counter|gauge|histogram)$/);
-    if (type) { typed.add(type[1]); continue; }
-    if (line.startsWith('# HELP ')) continue;
-    const m = line.match(/^(\w+)(\{[^}]*\})? (\S+)$/);
-    assert.ok(m, `not a sample line: ${line}`);
-    assert.ok(typed.has(m[1].replace(/_(bucket|sum|count)$/, '')) || typed.has(m[1]), `no TYPE before ${m[1]}`);
-    out[m[1] + (m[2] || '')] = Number(m[3]);
-  }
-  return out;
-}
-
-async function scrape(s, headers = {}) {
-  const r = await s.http('GET', '/metrics', { headers });
-  assert.equal(r.status, 200, r.text);
-  assert.equal(r.headers['content-type'], 'text/plain; version=0.0.4; charset=utf-8');
-  return parseMetrics(r.text);
-}
+const { Harness, bearer, must, refusedWith, waitUntil, scrapeMetrics: scrape } = require('./harness');
 
 // Bytes of a server-to-client WebSocket frame (unmasked) carrying text.
 function frameBytes(text) {

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check_main.h"
 #include "core/agenda.h"
 #include "test_prng.h"
 
@@ -299,7 +300,7 @@ START_TEST(test_stored_leniently) {
 }
 END_TEST
 
-int main(void) {
+static Suite *agenda_suite(void) {
     Suite *s = suite_create("agenda");
     TCase *tc = tcase_create("core");
     tcase_add_test(tc, test_default_phases);
@@ -310,9 +311,7 @@ int main(void) {
     tcase_add_test(tc, test_json_round_trip);
     tcase_add_test(tc, test_stored_leniently);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return s;
 }
+
+CHECK_MAIN(agenda_suite)

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check_main.h"
 #include "core/csv.h"
 
 static const char *str(const sbuf *b) { return sbuf_data(b) ? sbuf_data(b) : ""; }
@@ -110,10 +111,4 @@ static Suite *csv_suite(void) {
     return s;
 }
 
-int main(void) {
-    SRunner *sr = srunner_create(csv_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+CHECK_MAIN(csv_suite)

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check_main.h"
 #include "core/digest.h"
 
 static const char *hex_of(const char *s, size_t len, char out[DIGEST_SHA256_HEX + 1]) {
@@ -56,10 +57,4 @@ static Suite *digest_suite(void) {
     return s;
 }
 
-int main(void) {
-    SRunner *sr = srunner_create(digest_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+CHECK_MAIN(digest_suite)

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "check_main.h"
 #include "core/forwarded.h"
 
 static forwarded_proxies proxies(const char *list) {
@@ -129,7 +130,7 @@ START_TEST(test_small_buffer_and_bad_peer) {
 }
 END_TEST
 
-int main(void) {
+static Suite *forwarded_suite(void) {
     Suite *s = suite_create("forwarded");
     TCase *tc = tcase_create("forwarded");
     tcase_add_test(tc, test_parse);
@@ -139,9 +140,7 @@ int main(void) {
     tcase_add_test(tc, test_junk_keeps_the_proxy);
     tcase_add_test(tc, test_small_buffer_and_bad_peer);
     suite_add_tcase(s, tc);
-    SRunner *r = srunner_create(s);
-    srunner_run_all(r, CK_NORMAL);
-    int failed = srunner_ntests_failed(r);
-    srunner_free(r);
-    return failed ? 1 : 0;
+    return s;
 }
+
+CHECK_MAIN(forwarded_suite)

@@ -20,6 +20,7 @@
 
 static char smoke_current[400]; /* which input is running, for the failure message */
 
+#include "check_main.h"
 #include "../fuzz/fuzz_http.c"
 #include "../fuzz/fuzz_ot.c"
 #include "../fuzz/fuzz_proto.c"
@@ -300,10 +301,4 @@ static Suite *smoke_suite(void) {
     return s;
 }
 
-int main(void) {
-    SRunner *sr = srunner_create(smoke_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+CHECK_MAIN(smoke_suite)

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check_main.h"
 #include "core/export.h"
 #include "core/hist.h"
 #include "core/hist_compact.h"
@@ -21,6 +22,8 @@
 
 /* What hist_state_write ends with when no sign-off was ever called. */
 #define NO_SIGNOFF ",\"signoff\":{\"open\":false,\"called_at\":null,\"organisations\":[],\"agreed\":null}"
+/* An empty priorities board, as /state writes it (protocol/board.md) */
+#define NO_BOARD ",\"board\":{\"settings\":{\"visibility\":\"revealed\",\"revealed\":false,\"grouping\":\"facilitator\"},\"items\":[],\"groups\":[]}"
 
 #define N TYPO_NNBSP /* French typography's narrow no-break space */
 
@@ -380,7 +383,7 @@ START_TEST(test_role_events) {
     sbuf_init(&b, 0);
     hist_state_write(&b, &st, HIST_PUBLIC);
     ck_assert_str_eq(str(&b), ",\"present\":[{\"participant\":\"pB\",\"name\":\"Bob\",\"org\":\"Banque\","
-                              "\"role\":\"representative\"}],\"polls\":[]" NO_SIGNOFF);
+                              "\"role\":\"representative\"}],\"polls\":[]" NO_SIGNOFF NO_BOARD);
     ck_assert(!st.oom);
     sbuf_free(&b);
     hist_state_free(&st);
@@ -480,7 +483,7 @@ START_TEST(test_presence_per_process) {
     sbuf_init(&b, 0);
     hist_state_write(&b, &st, HIST_PUBLIC);
     ck_assert_str_eq(str(&b), ",\"present\":[{\"participant\":\"pA\",\"name\":\"Awa\",\"org\":\"V\","
-                              "\"role\":\"participant\"}],\"polls\":[]" NO_SIGNOFF); /* listed once */
+                              "\"role\":\"participant\"}],\"polls\":[]" NO_SIGNOFF NO_BOARD); /* listed once */
     e = ev("3-0", d2); /* leaving the second process leaves them connected to the first */
     hist_state_add(&st, &e);
     ck_assert_uint_eq(st.npeople, 1);
@@ -1186,10 +1189,4 @@ static Suite *hist_suite(void) {
     return s;
 }
 
-int main(void) {
-    SRunner *sr = srunner_create(hist_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+CHECK_MAIN(hist_suite)

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "check_main.h"
 #include "core/limiter.h"
 
 #define SEC 1000000LL
@@ -71,10 +72,4 @@ static Suite *limiter_suite(void) {
     return s;
 }
 
-int main(void) {
-    SRunner *sr = srunner_create(limiter_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+CHECK_MAIN(limiter_suite)

@@ -13,6 +13,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "check_main.h"
 #include "net/net_batch.h"
 
 #define PAIRS 50
@@ -142,10 +143,4 @@ static Suite *net_batch_suite(void) {
     return s;
 }
 
-int main(void) {
-    SRunner *sr = srunner_create(net_batch_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+CHECK_MAIN(net_batch_suite)

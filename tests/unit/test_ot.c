@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "check_main.h"
 #include "core/ot.h"
 #include "core/ot_json.h"
 #include "core/utf8.h"
@@ -1603,10 +1604,4 @@ static Suite *suite(void) {
     return s;
 }
 
-int main(void) {
-    SRunner *sr = srunner_create(suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+CHECK_MAIN(suite)

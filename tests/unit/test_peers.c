@@ -4,6 +4,7 @@
 #include <check.h>
 #include <stdlib.h>
 
+#include "check_main.h"
 #include "core/peers.h"
 
 START_TEST(test_limits) {
@@ -79,16 +80,14 @@ START_TEST(test_keys) {
 }
 END_TEST
 
-int main(void) {
+static Suite *peers_suite(void) {
     Suite *s = suite_create("peers");
     TCase *tc = tcase_create("core");
     tcase_add_test(tc, test_limits);
     tcase_add_test(tc, test_against_a_model);
     tcase_add_test(tc, test_keys);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return s;
 }
+
+CHECK_MAIN(peers_suite)

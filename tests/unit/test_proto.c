@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check_main.h"
 #include "core/proto.h"
 #include "core/sbuf.h"
 #include "test_prng.h"
@@ -1506,10 +1507,4 @@ static Suite *proto_suite(void) {
     return s;
 }
 
-int main(void) {
-    SRunner *sr = srunner_create(proto_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+CHECK_MAIN(proto_suite)

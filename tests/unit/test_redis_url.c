@@ -4,6 +4,7 @@
 #include <check.h>
 #include <string.h>
 
+#include "check_main.h"
 #include "core/redis_url.h"
 
 static redis_url parsed(const char *text) {
@@ -141,7 +142,7 @@ START_TEST(test_sentinel_where) {
 }
 END_TEST
 
-int main(void) {
+static Suite *redis_url_suite(void) {
     Suite *s = suite_create("redis_url");
     TCase *tc = tcase_create("core");
     tcase_add_test(tc, test_plain);
@@ -152,9 +153,7 @@ int main(void) {
     tcase_add_test(tc, test_sentinel_refused);
     tcase_add_test(tc, test_sentinel_where);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return s;
 }
+
+CHECK_MAIN(redis_url_suite)

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check_main.h"
 #include "core/resp.h"
 
 START_TEST(test_command_bytes) {
@@ -55,10 +56,4 @@ static Suite *resp_suite(void) {
     return s;
 }
 
-int main(void) {
-    SRunner *sr = srunner_create(resp_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+CHECK_MAIN(resp_suite)

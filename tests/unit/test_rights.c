@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check_main.h"
 #include "core/rights.h"
 
 /* The table's columns, in its order. */
@@ -49,6 +50,12 @@ static const line agreement[] = {
     {"signoff_close", {1, 0, 0, 0}},
     {"endorse", {0, 1, 0, 0}},
     {"decline", {0, 1, 0, 0}},
+    {"board_add", {1, 1, 1, 0}},
+    {"board_edit", {1, 1, 1, 0}},
+    {"board_delete", {1, 1, 1, 0}},
+    {"board_group", {1, 1, 0, 0}},
+    {"board_ungroup", {1, 1, 0, 0}},
+    {"board_settings", {1, 0, 0, 0}},
 };
 
 /* Every type the codec knows: proto_type_name is NULL past the last. */
@@ -103,10 +110,4 @@ static Suite *rights_suite(void) {
     return s;
 }
 
-int main(void) {
-    SRunner *sr = srunner_create(rights_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+CHECK_MAIN(rights_suite)

@@ -5,6 +5,7 @@
 #include <check.h>
 #include <stdlib.h>
 
+#include "check_main.h"
 #include "core/role.h"
 
 START_TEST(test_set_between_participant_and_representative) {
@@ -47,10 +48,4 @@ static Suite *role_suite(void) {
     return s;
 }
 
-int main(void) {
-    SRunner *sr = srunner_create(role_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+CHECK_MAIN(role_suite)

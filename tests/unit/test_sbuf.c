@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check_main.h"
 #include "core/sbuf.h"
 
 /* The data as a C string, "" for a buffer nothing was written to. */
@@ -375,10 +376,4 @@ static Suite *sbuf_suite(void) {
     return s;
 }
 
-int main(void) {
-    SRunner *sr = srunner_create(sbuf_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+CHECK_MAIN(sbuf_suite)

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check_main.h"
 #include "core/hist.h"
 #include "core/signoff.h"
 #include "core/workshop.h"
@@ -319,10 +320,4 @@ static Suite *signoff_suite(void) {
     return s;
 }
 
-int main(void) {
-    SRunner *sr = srunner_create(signoff_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+CHECK_MAIN(signoff_suite)

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check_main.h"
 #include "store/store_write.h"
 
 static redisReply *integer(long long v) {
@@ -104,16 +105,14 @@ START_TEST(test_reply_dup) {
 }
 END_TEST
 
-int main(void) {
+static Suite *store_write_suite(void) {
     Suite *s = suite_create("store_write");
     TCase *tc = tcase_create("store");
     tcase_add_test(tc, test_wait_enough);
     tcase_add_test(tc, test_refused_as_no_primary);
     tcase_add_test(tc, test_reply_dup);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return s;
 }
+
+CHECK_MAIN(store_write_suite)

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check_main.h"
 #include "core/typo.h"
 
 #define N TYPO_NNBSP
@@ -94,10 +95,4 @@ static Suite *typo_suite(void) {
     return s;
 }
 
-int main(void) {
-    SRunner *sr = srunner_create(typo_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+CHECK_MAIN(typo_suite)

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check_main.h"
 #include "core/when.h"
 
 static const char *str(const sbuf *b) { return sbuf_data(b) ? sbuf_data(b) : ""; }
@@ -94,10 +95,4 @@ static Suite *when_suite(void) {
     return s;
 }
 
-int main(void) {
-    SRunner *sr = srunner_create(when_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+CHECK_MAIN(when_suite)

@@ -8,12 +8,16 @@
 // #/w/ID?observe=KEY (the observer link, issue 13: stored and removed the
 // same way; the person follows without taking part),
 // #/w/ID/replay (the replay, for anyone with the link; exports and deletion
-// when this browser holds the facilitator key).
+// when this browser holds the facilitator key),
+// #/partnership/ID (a partnership's workshops and how the statement changed
+// from one to the next, protocol/series.md; links, renaming and export when
+// this browser holds the facilitator key of one of its workshops).
 import fr from './i18n/fr.json';
 import en from './i18n/en.json';
 import { I18n, pickLanguage } from './i18n/index.js';
 import * as storage from './storage.js';
-import { createWorkshop, getWorkshop, socketUrl, getHistory, getEdits, getState, getExport, deleteWorkshop, lookupCode } from './protocol/http.js';
+import { createWorkshop, getWorkshop, socketUrl, getHistory, getEdits, getState, getExport, deleteWorkshop, lookupCode,
+  nextWorkshop, getPartnership, renamePartnership, getPartnershipExport } from './protocol/http.js';
 import { Connection } from './protocol/connection.js';
 import { Session } from './protocol/session.js';
 import { WorkshopStore } from './state/workshop.js';
@@ -26,6 +30,7 @@ import { StatusView } from './views/status.js';
 import { ReplayView } from './views/replay.js';
 import { PresenterView } from './views/presenter.js';
 import { Replay, loadReplay } from './state/replay.js';
+import { renderPartnership } from './views/partnership.js';
 
 const i18n = new I18n({ fr, en }, pickLanguage(storage.getLanguage(), navigator.languages || [navigator.language]));
 const main = document.getElementById('main');
@@ -65,7 +70,7 @@ function setupChrome() {
     announce(i18n.t('announce.language'));
   });
   i18n.on('change', () => {
-    if (!current || (current.kind !== 'workshop' && current.kind !== 'replay')) document.title = i18n.t('app.title');
+    if (!current || (current.kind !== 'workshop' && current.kind !== 'replay' && current.kind !== 'partnership')) document.title = i18n.t('app.title');
   });
   document.title = i18n.t('app.title');
 }
@@ -84,6 +89,8 @@ function teardown() {
 function parseRoute() {
   const j = /^#\/join(?:\/([0-9 ]{1,12}))?$/.exec(location.hash);
   if (j) return { kind: 'home', code: j[1] ? j[1].replace(/\D/g, '') : '' };
+  const p = /^#\/partnership\/([A-Za-z0-9_-]{1,64})$/.exec(location.hash);
+  if (p) return { kind: 'partnership', id: p[1] };
   const m = /^#\/w\/([A-Za-z0-9_-]{1,64})(\/replay|\/present)?(?:\?(.*))?$/.exec(location.hash);
   if (!m) return { kind: 'home' };
   const params = new URLSearchParams(m[3] || '');
@@ -108,6 +115,12 @@ function route() {
     if (current && current.kind === 'replay' && current.id === r.id) return;
     teardown();
     openReplay(r.id, { rev: r.rev });
+    return;
+  }
+  if (r.kind === 'partnership') {
+    if (current && current.kind === 'partnership' && current.id === r.id) return;
+    teardown();
+    openPartnership(r.id);
     return;
   }
   if (r.kind === 'workshop') {
@@ -298,6 +311,7 @@ function startWorkshop(id, profile, { present = false } = {}) {
     new PresenterView({ store, i18n, announce, links: links(id, null) }) :
     new WorkshopView({
       store, i18n, announce, links: links(id, rec.key), openShare, replayHref: `#/w/${id}/replay`, exportSummary,
+      series: seriesFor(id, profile),
       fetchState: async (rev) => {
         const res = await getState(base, id, { rev }, storage.getWorkshop(id).key || null);
         if (res.error) throw Object.assign(new Error(res.error), { code: res.error });
@@ -362,6 +376,95 @@ function startWorkshop(id, profile, { present = false } = {}) {
   else store.on('ready', focusFirst);
 }
 
+// ---- partnerships: a series of workshops (protocol/series.md) ----------------
+
+/**
+ * What a workshop page needs of its partnership: where it stands in it
+ * (load) and, for its facilitator, the next workshop in one step
+ * (prepareNext: made from this ended one, then opened, with its own links).
+ */
+function seriesFor(id, profile) {
+  return {
+    async load() {
+      const meta = await getWorkshop(base, id);
+      const pid = meta.data && meta.data.partnership;
+      if (!pid) return null;
+      const carried = meta.data.carried || null; // what it starts from: the previous statement and agreement
+      const key = storage.getWorkshop(id).key || null;
+      if (key) storage.updateWorkshop(id, { partnership: pid }, { touch: false });
+      if (key) storage.rememberPartnership(pid, id);
+      const res = await getPartnership(base, pid, key);
+      if (!res.data) return { partnership: { id: pid, title: null }, prev: null, next: null, carried };
+      const list = res.data.workshops;
+      const at = list.findIndex((w) => w.id === id);
+      return {
+        partnership: { id: pid, title: res.data.title },
+        prev: at > 0 ? list[at - 1] : null,
+        next: at >= 0 && at + 1 < list.length ? list[at + 1] : null,
+        carried,
+      };
+    },
+    /** null once the next workshop is open; else an error code (the view says it). */
+    async prepareNext() {
+      const key = storage.getWorkshop(id).key;
+      if (!key) return 'forbidden';
+      const res = await nextWorkshop(base, id, key, { createToken: storage.getCreateToken() });
+      if (res.status === 429) return 'rate_limited';
+      if (res.status === 401) return 'token'; // the key went with it: the server's creation token is missing
+      if (res.error) return res.error;
+      const w = res.data;
+      storage.updateWorkshop(w.id, { key: w.facilitator_key, title: w.title, role: 'facilitator', profile, fresh: true, partnership: w.partnership });
+      storage.rememberPartnership(w.partnership, w.id);
+      location.hash = `#/w/${w.id}`;
+      return null;
+    },
+  };
+}
+
+async function openPartnership(pid) {
+  let offLanguage = () => {};
+  current = { kind: 'partnership', id: pid, destroy() { offLanguage(); } };
+  const token = current;
+  const workshopId = storage.partnershipWorkshop(pid);
+  const key = workshopId ? storage.getWorkshop(workshopId).key : null;
+  show(renderMessage({ i18n, titleKey: 'join.loadingTitle', bodyKey: 'join.loadingBody' }), { focus: false });
+  let res = await getPartnership(base, pid, key);
+  if (res.status === 403 && key) res = await getPartnership(base, pid); // that workshop left it: the public view
+  if (current !== token) return;
+  if (res.error) {
+    show(renderMessage({
+      i18n, titleKey: res.status === 404 ? 'series.notFoundTitle' : 'error.unreachableTitle',
+      bodyKey: res.status === 404 ? 'series.notFoundBody' : 'error.unreachableBody',
+      actions: [{ labelKey: 'action.home', href: '#/', primary: true }],
+    }));
+    return;
+  }
+  const data = res.data;
+  const render = () => {
+    document.title = `${data.title} · Atelier`;
+    const view = renderPartnership({
+      i18n, data,
+      async onRename(title) {
+        const r = await renamePartnership(base, pid, key, title);
+        if (r.error) return r.error;
+        data.title = r.data.title;
+        document.title = `${data.title} · Atelier`;
+        return null;
+      },
+      async onExport(format) {
+        const r = await getPartnershipExport(base, pid, { format, lang: i18n.lang }, key);
+        if (r.error) return r.error;
+        saveBlob(r.data.blob, r.data.filename);
+        return null;
+      },
+    });
+    return view;
+  };
+  const view = render();
+  show(view);
+  offLanguage = i18n.on('change', () => show(render(), { focus: false }));
+}
+
 // ---- replay ----------------------------------------------------------------
 
 /** Save a Blob under a name, through a temporary download link. */
@@ -405,6 +508,7 @@ function openReplay(id, { asParticipant = false, rev = null } = {}) {
   const view = new ReplayView({
     replay, i18n, announce, id, facilitator: !!key,
     fetchState: (rev) => api.state({ rev }),
+    prepareNext: key ? () => seriesFor(id, rec.profile || storage.getProfile()).prepareNext() : null,
     async exportFile(format) {
       const res = await getExport(base, id, { format, lang: i18n.lang }, key);
       if (res.error) return res.error;

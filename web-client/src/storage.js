@@ -150,3 +150,16 @@ export function workshopPersist(id) {
     },
   };
 }
+
+/**
+ * Partnerships (a series of workshops): the workshop of partnership `pid`
+ * whose facilitator key this browser holds, so the partnership page can
+ * show the facilitator's view; null when none.
+ */
+export function partnershipWorkshop(pid) {
+  const id = read(local, `p.${pid}`);
+  return typeof id === 'string' && getWorkshop(id).key ? id : null;
+}
+export function rememberPartnership(pid, workshopId) {
+  if (getWorkshop(workshopId).key) write(local, `p.${pid}`, workshopId);
+}

@@ -42,7 +42,7 @@ test('every key the code uses exists, and every key is used', () => {
   const used = new Set();
   for (const file of sources(src)) {
     const code = readFileSync(file, 'utf8');
-    for (const m of code.matchAll(/['`]((?:app|home|template|form|join|workshop|share|editor|presence|status|announce|error|action|poll|replay|present|end|roles|observer|signoff|agenda|balance|retention)\.[A-Za-z0-9_]+)['`]/g)) used.add(m[1]);
+    for (const m of code.matchAll(/['`]((?:app|home|template|form|join|workshop|share|editor|presence|status|announce|error|action|poll|replay|present|end|roles|observer|signoff|agenda|balance|retention|series|board)\.[A-Za-z0-9_]+)['`]/g)) used.add(m[1]);
   }
   // Keys built at run time: status.${status}, error.${code}.
   for (const s of ['connecting', 'connected', 'reconnecting', 'offline', 'failed']) used.add(`status.${s}`);

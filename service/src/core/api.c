@@ -7,8 +7,7 @@
 
 #include "core/utf8.h"
 
-/* The JSON object of the whole body (white space may follow it), or NULL. */
-static cJSON *body_object(const char *body, size_t len) {
+cJSON *api_body_object(const char *body, size_t len) {
     const char *end = NULL;
     cJSON *o = cJSON_ParseWithLengthOpts(body, len, &end, 0);
     while (o && end && end < body + len && (*end == ' ' || *end == '\n' || *end == '\r' || *end == '\t')) end++;
@@ -39,7 +38,7 @@ proto_err api_read_create(const char *body, size_t len, api_create *out, const c
         *why = "body must be UTF-8 JSON";
         return PROTO_EBAD_REQUEST;
     }
-    cJSON *o = body_object(body, len);
+    cJSON *o = api_body_object(body, len);
     if (!o) {
         *why = "body must be a JSON object: {\"title\": \"...\"}";
         return PROTO_EBAD_REQUEST;

@@ -20,6 +20,10 @@ typedef struct api_create {
     char time_zone[WHEN_ZONE_MAX + 1];  /* a well-formed IANA name (UTC when none); whether the server knows it is the hub's question */
 } api_create;
 
+/* The JSON object of the whole body (white space may follow it), or NULL;
+ * the caller frees it (cJSON_Delete). */
+struct cJSON *api_body_object(const char *body, size_t len);
+
 /* Reads body[0..len) (not NUL-terminated). PROTO_OK with *out filled (free it
  * with api_create_free); else PROTO_EBAD_REQUEST (or PROTO_EINTERNAL when out
  * of memory) with *why (static), *out empty. */

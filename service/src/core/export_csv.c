@@ -170,4 +170,5 @@ void export_csv(sbuf *out, const export_meta *m, const export_book *bk, const hi
     csv_moments(&c, m, bk, w);
     export__phases_csv(&c, m, w);
     export__signoff_csv(&c, m, bk, &polls->signoff, w);
+    export__board_csv(&c, &polls->board, w);
 }

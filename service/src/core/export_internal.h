@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/board_match.h"
 #include "core/csv.h"
 #include "core/doc.h"
 #include "core/export.h"
@@ -43,6 +44,16 @@ typedef struct export_phase_words {
     const char *org, *inserted, *deleted, *ballots, *answers;  /* the balance's columns */
     const char *phase_col, *start_col, *ran_col, *end_row;      /* the CSV's */
 } export_phase_words;
+
+/* The words of the priorities board (protocol/board.md). */
+typedef struct export_board_words {
+    const char *heading, *by_org_h;
+    const char *kinds[BOARD_KINDS];       /* practice, priority, strength */
+    const char *columns[BOARD_UNIQUE + 1]; /* common to all, shared by some, unique to one: headings */
+    const char *all_orgs;                  /* a common group's organisations */
+    const char *none;                      /* a column without anything */
+    const char *csv_kind, *csv_title, *csv_why, *csv_column, *csv_group; /* CSV headers (Organisation: the phase's) */
+} export_board_words;
 
 /* Every word an export writes in one language. French is written with plain
  * spaces: doc_words sets the typography. */
@@ -79,6 +90,7 @@ typedef struct export_words {
     const char *deletes_on;               /* before the date the retention deletes the workshop */
     export_signoff_words signoff;
     export_phase_words phase;
+    export_board_words board;
 } export_words;
 
 /* Room for a figure printed with a few decimals, a date, a phrase of words. */
@@ -195,5 +207,9 @@ void export__signoff_csv(csv *c, const export_meta *m, const export_book *bk, co
  * (nothing when no phase was run and nothing counted). */
 void export__phases_summary(doc *d, const export_meta *m, const export_words *w);
 void export__phases_csv(csv *c, const export_meta *m, const export_words *w);
+/* export_board.c: the priorities board by organisation, then common / shared
+ * by some / unique (nothing when the board is empty). */
+void export__board_summary(doc *d, const board *b, const export_words *w);
+void export__board_csv(csv *c, const board *b, const export_words *w);
 
 #endif

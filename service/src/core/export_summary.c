@@ -210,6 +210,7 @@ static void summary(sbuf *out, doc_format format, const export_meta *m, const ex
     export__section(&d, w->statement_h);
     export__statement(&d, m->text, w);
     export__signoff_summary(&d, m, bk, &polls->signoff, w);
+    export__board_summary(&d, &polls->board, w);
     export__summary_polls(&d, m, polls, w);
     export__phases_summary(&d, m, w);
     summary_timeline(&d, m, bk, w);

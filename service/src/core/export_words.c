@@ -68,6 +68,13 @@ static const export_words FR = {
         "Organisation", "Caractères insérés", "Caractères supprimés", "Votes", "Réponses",
         "Phase", "Début", "Durée (min)", "Fin de l'atelier",
     },
+    .board = {
+        "Tableau des priorités", "Par organisation",
+        {"Pratique actuelle", "Priorité", "Force"},
+        {"Commun à toutes les organisations", "Partagé par certaines organisations", "Propre à une organisation"},
+        "toutes les organisations", "Rien.",
+        "Type", "Intitulé", "Pourquoi", "Colonne", "Groupe",
+    },
 };
 
 static const export_words EN = {
@@ -123,6 +130,13 @@ static const export_words EN = {
         "Contribution balance", "Contributions at the end of the phase", "At the end of the workshop",
         "Organisation", "Characters inserted", "Characters deleted", "Ballots", "Answers",
         "Phase", "Start", "Duration (min)", "End of the workshop",
+    },
+    .board = {
+        "Priorities board", "By organisation",
+        {"Current practice", "Priority", "Strength"},
+        {"Common to all organisations", "Shared by some organisations", "Unique to one organisation"},
+        "all organisations", "Nothing.",
+        "Kind", "Title", "Why", "Column", "Group",
     },
 };
 

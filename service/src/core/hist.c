@@ -71,12 +71,19 @@ bool hist_event_from_fields(hist_event *e, const char *id, const char *const *kv
         else if (strcmp(k, "endorsed_rev") == 0) e->endorsed_rev = strtoll(v, NULL, 10);
         else if (strcmp(k, "organisations") == 0) e->organisations = v;
         else if (strcmp(k, "asks") == 0) e->asks = v;
+        else if (strcmp(k, "partnership") == 0) e->partnership = v;
+        else if (strcmp(k, "from") == 0) e->from = v;
+        else if (strcmp(k, "next") == 0) e->next = v;
+        else if (strcmp(k, "carried") == 0) e->carried = v;
+        else if (strcmp(k, "board") == 0) e->board = v;
+        else if (strcmp(k, "open") == 0) e->board_open = strcmp(v, "1") == 0;
     }
     /* The history writes these JSON texts as they were stored: damaged
      * ones would make the whole page unreadable, so the event is left out. */
     return e->type && e->type[0] && stored_json(e->op, '[', false) && stored_json(e->poll, '{', false) &&
            stored_json(e->results, '{', true) && stored_json(e->org_answer, '{', true) &&
-           stored_json(e->phases, '[', false) && stored_json(e->timer, '{', false);
+           stored_json(e->phases, '[', false) && stored_json(e->timer, '{', false) &&
+           stored_json(e->carried, '{', false) && stored_json(e->board, '{', false);
 }
 
 bool hist_op_from_fields(hist_event *e, const char *id, const char *const *kv, size_t n) {
@@ -191,6 +198,7 @@ static bool publicly_visible(const hist_event *e, const poll_facts *f) {
 }
 
 bool hist_visible(const hist_event *e, hist_view v) {
+    if (v == HIST_PUBLIC && board_is_event(e->type)) return e->board_open; /* written while hidden: not public */
     if (!is_poll_event(e) || v == HIST_FACILITATOR) return true;
     poll_facts f;
     return read_poll_facts(e->poll, &f) && publicly_visible(e, &f);
@@ -254,8 +262,21 @@ static void write_signoff_fields(sbuf *b, const hist_event *e) {
     }
 }
 
+/* carried, continued: the partnership; a workshop's id is its invitation, so
+ * the other workshop's (from, next) is in the facilitator's view only. */
+static void write_series_fields(sbuf *b, const hist_event *e, hist_view v) {
+    put_field(b, "partnership", e->partnership);
+    if (v == HIST_FACILITATOR && e->from) put_field(b, "from", e->from);
+    if (v == HIST_FACILITATOR && e->next) put_field(b, "next", e->next);
+    if (e->carried) {
+        sbuf_puts(b, ",\"carried\":");
+        sbuf_puts(b, e->carried);
+    }
+}
+
 bool hist_write_event(sbuf *b, const hist_event *e, hist_view v) {
     poll_facts f = {0};
+    if (v == HIST_PUBLIC && board_is_event(e->type) && !e->board_open) return false;
     if (is_poll_event(e)) {
         if (!read_poll_facts(e->poll, &f)) return false;
         if (v == HIST_PUBLIC && !publicly_visible(e, &f)) return false;
@@ -291,12 +312,18 @@ bool hist_write_event(sbuf *b, const hist_event *e, hist_view v) {
         put_field(b, "role", e->role);
         if (e->asks) put_field(b, "asks", e->asks);
         if (e->by) put_field(b, "by", e->by);
+    } else if (board_is_event(e->type)) { /* protocol/board.md: who, and the change */
+        put_field(b, "by", e->by);
+        put_field(b, "name", e->name);
+        put_json(b, "board", e->board, '{');
     } else if (e->sha256) { /* a sign-off decision or agreement (protocol/agreement.md) */
         write_signoff_fields(b, e);
     } else if (e->by) { /* the workshop ended or reopened, a sign-off called or closed, an agenda event */
         put_field(b, "by", e->by);
         put_field(b, "name", e->name);
         if (hist_is_agenda(e)) write_agenda_fields(b, e);
+    } else if (e->partnership) { /* a partnership's workshops (protocol/series.md) */
+        write_series_fields(b, e, v);
     } else if (e->title) {
         put_field(b, "title", e->title);
     }
@@ -309,6 +336,7 @@ bool hist_write_event(sbuf *b, const hist_event *e, hist_view v) {
 void hist_state_init(hist_state *s) {
     memset(s, 0, sizeof *s);
     signoff_init(&s->signoff);
+    board_init(&s->board);
 }
 
 static void person_free(hist_person *p) {
@@ -333,6 +361,7 @@ void hist_state_free(hist_state *s) {
     free(s->people);
     free(s->polls);
     signoff_free(&s->signoff);
+    board_free(&s->board);
     hist_state_init(s);
 }
 
@@ -456,8 +485,10 @@ void hist_state_add(hist_state *s, const hist_event *e) {
         presence_add(s, e);
     else if (e->participant && strcmp(e->type, "role") == 0)
         presence_role(s, e);
+    else if (board_is_event(e->type))
+        board_fold(&s->board, e->type, e->board, e->by, e->t);
     else signoff_fold(&s->signoff, e);
-    s->oom = s->oom || s->signoff.oom;
+    s->oom = s->oom || s->signoff.oom || s->board.oom;
 }
 
 void hist_state_write(sbuf *b, const hist_state *s, hist_view v) {
@@ -487,4 +518,9 @@ void hist_state_write(sbuf *b, const hist_state *s, hist_view v) {
     }
     sbuf_puts(b, "],\"signoff\":"); /* open to everyone, as it is live */
     signoff_write(b, &s->signoff);
+    /* The board as it was, as an observer saw it then (other organisations'
+     * items once it was open), or whole for the facilitator. */
+    const board_viewer bv = {.org = NULL, .all = v == HIST_FACILITATOR, .may_group = false};
+    sbuf_puts(b, ",\"board\":");
+    board_write(b, &s->board, &bv);
 }

@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "core/sbuf.h"
+#include "core/board.h"
 #include "core/signoff.h"
 
 #define HIST_ID_MAX 48          /* bytes in a stream id ("ms-seq") */
@@ -53,6 +54,12 @@ typedef struct hist_event {
     const char *reason;         /* declined: why */
     int64_t endorsed_rev;       /* endorsed: the revision endorsed (-1 when absent) */
     const char *organisations;  /* agreed: the organisations, a JSON array of names */
+    const char *partnership;    /* carried, continued: the partnership's id (protocol/series.md) */
+    const char *from;           /* carried: the ended workshop it was made from (facilitator's view) */
+    const char *next;           /* continued: the workshop made from this one (facilitator's view) */
+    const char *carried;        /* carried: what it starts from (JSON text) */
+    const char *board;          /* board events (protocol/board.md): their data (JSON text, an object) */
+    bool board_open;            /* ... other organisations saw each list after it: the public view shows it */
 } hist_event;
 
 /* An event of the agenda (agenda_changed, phase_*, agenda_done). */
@@ -112,6 +119,7 @@ typedef struct hist_state {
     hist_poll *polls;           /* not deleted, in order of creation */
     size_t npolls, polls_cap;
     signoff signoff;            /* the sign-off then (core/signoff.h) */
+    board board;                /* the priorities board then (core/board.h) */
     bool oom;                   /* an allocation failed: the state is incomplete */
 } hist_state;
 
@@ -119,7 +127,7 @@ void hist_state_init(hist_state *s);
 void hist_state_free(hist_state *s);
 /* Fold one event in (edits and unknown types change nothing). */
 void hist_state_add(hist_state *s, const hist_event *e);
-/* ,"present":[…],"polls":[…],"signoff":{…} as the view sees them (written after other fields). */
+/* ,"present":[…],"polls":[…],"signoff":{…},"board":{…} as the view sees them (written after other fields). */
 void hist_state_write(sbuf *b, const hist_state *s, hist_view v);
 /* {"participant","name","org","role"}: a person as every history reply names them. */
 void hist_write_person(sbuf *b, const char *participant, const char *name, const char *org, const char *role);

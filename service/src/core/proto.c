@@ -44,6 +44,9 @@ static const char *const type_names[] = {
     [PROTO_DECLINE] = "decline",
     [PROTO_ROLE_SET] = "role_set", [PROTO_REPRESENTATIVE_REQUEST] = "representative_request",
     [PROTO_REPRESENTATIVE_ANSWER] = "representative_answer", [PROTO_OBSERVER_LINK] = "observer_link",
+    [PROTO_BOARD_ADD] = "board_add", [PROTO_BOARD_EDIT] = "board_edit", [PROTO_BOARD_DELETE] = "board_delete",
+    [PROTO_BOARD_GROUP] = "board_group", [PROTO_BOARD_UNGROUP] = "board_ungroup",
+    [PROTO_BOARD_SETTINGS] = "board_settings",
 };
 
 const char *proto_type_name(proto_type t) {
@@ -603,7 +606,9 @@ static proto_err decode_general(const char *json, size_t len, proto_msg *m, cons
     case PROTO_ANSWER: case PROTO_UPVOTE:
     case PROTO_AGENDA_SET: case PROTO_PHASE_START: case PROTO_PHASE_NEXT: case PROTO_PHASE_PAUSE:
     case PROTO_PHASE_RESUME: case PROTO_PHASE_EXTEND:
-        m->u.obj = o; /* the poll model, or the agenda, reads the rest */
+    case PROTO_BOARD_ADD: case PROTO_BOARD_EDIT: case PROTO_BOARD_DELETE: case PROTO_BOARD_GROUP:
+    case PROTO_BOARD_UNGROUP: case PROTO_BOARD_SETTINGS:
+        m->u.obj = o; /* the poll model, the agenda or the board reads the rest */
         return PROTO_OK;
     case PROTO_NONE:
         *why = "unknown message type";
@@ -643,7 +648,7 @@ void proto_msg_free(proto_msg *m) {
         free(m->u.join.token);
     } else if (m->type == PROTO_OP) {
         ot_op_free(&m->u.op.op);
-    } else if (proto_is_poll(m->type) || proto_is_agenda(m->type)) {
+    } else if (proto_is_poll(m->type) || proto_is_agenda(m->type) || proto_is_board(m->type)) {
         cJSON_Delete(m->u.obj);
     } else if (m->type == PROTO_DECLINE) {
         free(m->u.reason);

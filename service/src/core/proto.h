@@ -71,6 +71,14 @@ typedef enum {
     PROTO_PHASE_PAUSE,
     PROTO_PHASE_RESUME,
     PROTO_PHASE_EXTEND,
+    /* The priorities board (protocol/board.md): decoded as far as their type
+     * and id; core/board.h reads and checks the rest from msg->u.obj. */
+    PROTO_BOARD_ADD,
+    PROTO_BOARD_EDIT,
+    PROTO_BOARD_DELETE,
+    PROTO_BOARD_GROUP,
+    PROTO_BOARD_UNGROUP,
+    PROTO_BOARD_SETTINGS,
 } proto_type;
 
 /* True for the sign-off's message types. */
@@ -80,6 +88,8 @@ static inline bool proto_is_signoff(proto_type t) { return t >= PROTO_SIGNOFF_CA
 static inline bool proto_is_poll(proto_type t) { return t >= PROTO_POLL_CREATE && t <= PROTO_UPVOTE; }
 /* True for the agenda message types, whose body is msg->u.obj too. */
 static inline bool proto_is_agenda(proto_type t) { return t >= PROTO_AGENDA_SET && t <= PROTO_PHASE_EXTEND; }
+/* True for the board's message types, whose body is msg->u.obj too. */
+static inline bool proto_is_board(proto_type t) { return t >= PROTO_BOARD_ADD && t <= PROTO_BOARD_SETTINGS; }
 
 /* Stable error codes, as sent in error.code. */
 typedef enum {
@@ -143,7 +153,7 @@ typedef struct proto_msg {
         char *reason;         /* decline: 1..PROTO_REASON_MAX code points, a line (utf8_valid_line) */
         proto_role role;
         bool observer_link_create; /* observer_link: "create" (else "revoke") */
-        struct cJSON *obj;    /* poll and agenda messages: the whole parsed object */
+        struct cJSON *obj;    /* poll, agenda and board messages: the whole parsed object */
     } u;
 } proto_msg;
 

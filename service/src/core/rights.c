@@ -49,6 +49,13 @@ static const rights_row rows[] = {
     [PROTO_SIGNOFF_CLOSE] = {FAC, "only a facilitator calls or closes a sign-off"},
     [PROTO_ENDORSE] = {REP, "only an organisation's representative endorses or declines"},
     [PROTO_DECLINE] = {REP, "only an organisation's representative endorses or declines"},
+    [PROTO_BOARD_ADD] = {TAKING_PART, "observers cannot write on the board"},
+    [PROTO_BOARD_EDIT] = {TAKING_PART, "observers cannot write on the board"},
+    [PROTO_BOARD_DELETE] = {TAKING_PART, "observers cannot write on the board"},
+    /* Representatives group only when the facilitator lets them (core/board.c checks the setting). */
+    [PROTO_BOARD_GROUP] = {FAC | REP, "only a facilitator groups items (the facilitator may let representatives do it)"},
+    [PROTO_BOARD_UNGROUP] = {FAC | REP, "only a facilitator ungroups items (the facilitator may let representatives do it)"},
+    [PROTO_BOARD_SETTINGS] = {FAC, "only a facilitator changes the board's settings"},
 };
 
 static const rights_row *row(proto_type type) {

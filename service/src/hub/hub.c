@@ -207,6 +207,16 @@ static bool notify_resync(hub_room *r, const char *rest, const char *end) {
     return true;
 }
 
+/* "ID board ORIGIN": true when it was one. */
+static bool notify_board(hub_room *r, const char *rest, const char *end) {
+    if (end - rest != 6 + HUB_ORIGIN_LEN || memcmp(rest, "board ", 6) != 0) return false;
+    char origin[HUB_ORIGIN_LEN + 1];
+    memcpy(origin, rest + 6, HUB_ORIGIN_LEN);
+    origin[HUB_ORIGIN_LEN] = '\0';
+    hub_board_notified(r, origin);
+    return true;
+}
+
 /* Announcements of the other processes on atelier:notify (protocol/README.md). */
 void hub_notify(void *ud, const char *payload, size_t len) {
     hub *h = ud;
@@ -228,7 +238,7 @@ void hub_notify(void *ud, const char *payload, size_t len) {
     if (!r || r->state != ROOM_READY) return;
     if (notify_presence(r, rest, end) || notify_poll(r, rest) || notify_workshop(r, rest, end) ||
         notify_signoff(r, rest, end) || notify_role(r, rest, end) || notify_observer(r, rest, end) ||
-        notify_agenda(r, rest) || notify_resync(r, rest, end))
+        notify_agenda(r, rest) || notify_resync(r, rest, end) || notify_board(r, rest, end))
         return;
     int64_t rev = strtoll(rest, NULL, 10); /* "ID REV": a commit */
     if (rev > r->notified_rev) r->notified_rev = rev;
@@ -247,6 +257,7 @@ void hub_notify_state(void *ud, bool up) {
         hub_observer_reread(r);
         hub_role_reread(r);
         hub_agenda_reread(r);
+        hub_board_reread(r);
         hub_balance_due(r);
         if (!r->w->in_flight && !r->catching_up) hub_room_catch_up(r);
     }

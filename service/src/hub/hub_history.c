@@ -14,7 +14,9 @@
 #include "core/export.h"
 #include "core/hist.h"
 #include "core/hist_compact.h"
+#include "core/series.h"
 #include "core/ot_json.h"
+#include "core/board_match.h"
 #include "hub/hub_internal.h"
 
 #define PAGE_DEFAULT 1000
@@ -47,6 +49,8 @@ typedef struct query {
     int64_t created, rev_now;   /* from meta */
     char time_zone[WHEN_ZONE_MAX + 1]; /* from meta: exports' times are on its clock */
     char code[WK_CODE_LEN + 1]; /* from meta: its join code's key goes with a deletion */
+    char partnership[SERIES_ID_MAX + 1]; /* from meta ("" none): a deletion takes the workshop out of it */
+    int delete_tries;           /* deletions refused because meta's partnership moved meanwhile */
     int64_t deletes_at;         /* from meta's `active`: when the retention deletes it (exports say so) */
     /* history */
     char after[HIST_ID_MAX];    /* "" from the start; then the last entry the page read */
@@ -69,6 +73,7 @@ typedef struct query {
     char cursor[HIST_ID_MAX];   /* the event scan goes on after this id */
     int64_t last_edit;          /* time of the last edit seen (ms), 0 if none */
     hist_state st;              /* presence and polls */
+    bool saw_board;             /* the JSON log: a board event was written (the board follows the events) */
     /* export */
     export_format format;
     export_lang lang;
@@ -81,6 +86,9 @@ typedef struct query {
     /* text */
     hub_text_fn text_fn;        /* told the text, or why not, once */
     void *text_ud;
+    /* an export for the hub itself (hub_history_export_for): no HTTP request */
+    hub_export_fn export_fn;    /* told the body, or why not, once (NULL: answer the request) */
+    void *export_ud;
 } query;
 
 static void query_free(query *q) {
@@ -98,6 +106,7 @@ static void query_free(query *q) {
 /* Answer with an error and end the query. */
 static void fail(query *q, int status, proto_err e, const char *why) {
     if (q->kind == Q_TEXT) q->text_fn(q->text_ud, e, why, NULL, 0);
+    else if (q->export_fn) q->export_fn(q->export_ud, e, why, NULL, 0);
     else hub_http_error(q->h, q->req, status, e, why);
     query_free(q);
 }
@@ -139,7 +148,7 @@ static void got_meta(redisReply *reply, void *priv) {
         unavailable(q);
         return;
     }
-    if (!is_array(reply) || reply->elements != 7 || reply->element[0]->type != REDIS_REPLY_STRING) {
+    if (!is_array(reply) || reply->elements != 8 || reply->element[0]->type != REDIS_REPLY_STRING) {
         fail(q, 404, PROTO_ENOT_FOUND, "no workshop with this id");
         return;
     }
@@ -148,11 +157,12 @@ static void got_meta(redisReply *reply, void *priv) {
         fail(q, 403, PROTO_EFORBIDDEN, "this is not the facilitator key of this workshop");
         return;
     }
-    if (!q->has_key && (q->kind == Q_EXPORT || q->kind == Q_DELETE)) {
+    if (!q->has_key && !q->export_fn && (q->kind == Q_EXPORT || q->kind == Q_DELETE)) {
         fail(q, 401, PROTO_EFORBIDDEN, "this needs the facilitator key (Authorization: Bearer KEY)");
         return;
     }
     q->view = q->has_key ? HIST_FACILITATOR : HIST_PUBLIC;
+    free(q->title); /* a deletion that reads meta again had one */
     q->title = strdup(reply->element[0]->str);
     q->created = reply->element[1]->type == REDIS_REPLY_STRING ? strtoll(reply->element[1]->str, NULL, 10) : 0;
     q->rev_now = reply->element[2]->type == REDIS_REPLY_STRING ? strtoll(reply->element[2]->str, NULL, 10) : 0;
@@ -160,6 +170,8 @@ static void got_meta(redisReply *reply, void *priv) {
     snprintf(q->time_zone, sizeof q->time_zone, "%s", when_valid_zone_name(tz) ? tz : WHEN_UTC);
     snprintf(q->code, sizeof q->code, "%s", hub_code_valid(code) ? code : "");
     q->deletes_at = hub_retention_deletes_at_meta(q->h, hub_reply_text(reply, 6), q->created);
+    const char *partnership = hub_reply_text(reply, 7);
+    snprintf(q->partnership, sizeof q->partnership, "%s", series_valid_id(partnership) ? partnership : "");
     if (!q->title) {
         fail(q, 500, PROTO_EINTERNAL, "out of memory");
         return;
@@ -199,7 +211,9 @@ static query *query_new(hub *h, uint64_t req, const char *id, query_kind kind) {
     return q;
 }
 
-static void begin(query *q) { SEND(q, got_meta, "HMGET %s title created rev fkey time_zone code active", q->k_meta); }
+static void begin(query *q) {
+    SEND(q, got_meta, "HMGET %s title created rev fkey time_zone code active partnership", q->k_meta);
+}
 
 /* ---- GET /history ---- */
 
@@ -670,6 +684,11 @@ void hub_http_state(hub *h, uint64_t req, const char *id) {
 /* ---- GET /export ---- */
 
 static void respond_file(query *q, const char *type, const char *ext) {
+    if (q->export_fn) { /* for the hub: the body, not a response */
+        q->export_fn(q->export_ud, PROTO_OK, NULL, sbuf_data(&q->out), q->out.len);
+        query_free(q);
+        return;
+    }
     char name[96];
     snprintf(name, sizeof name, "atelier-%s%s", q->id, ext);
     net_http_respond_as(q->h->net, q->req, 200, type, name, &q->out);
@@ -730,9 +749,25 @@ static void got_log(redisReply *reply, void *priv) {
         if (q->wrote_event) sbuf_putc(b, ',');
         if (hist_write_event(b, &e, HIST_FACILITATOR)) q->wrote_event = true;
         else b->len = mark;
+        if (board_is_event(e.type)) {
+            board_fold(&q->st.board, e.type, e.board, e.by, e.t);
+            q->saw_board = true;
+        }
     }
     if (next_page(q, reply, got_log, q->k_events, "+")) return;
-    sbuf_puts(b, "]}");
+    /* The board at the end, whole, with its columns (protocol/board.md),
+     * when the workshop used it. */
+    const board_viewer all = {.all = true};
+    sbuf_putc(b, ']');
+    if (q->saw_board) {
+        sbuf_puts(b, ",\"board\":");
+        board_write(b, &q->st.board, &all);
+        b->len--; /* its closing brace: the columns go in it */
+        sbuf_puts(b, ",\"columns\":");
+        board_write_columns(b, &q->st.board, &all);
+        sbuf_putc(b, '}');
+    }
+    sbuf_putc(b, '}');
     if (!sbuf_ok(b)) {
         fail(q, 500, PROTO_EINTERNAL, "out of memory");
         return;
@@ -823,6 +858,19 @@ void hub_http_export(hub *h, uint64_t req, const char *id) {
     begin(q);
 }
 
+void hub_history_export_for(hub *h, const char *id, bool json, export_lang lang, hub_export_fn fn, void *ud) {
+    query *q = proto_valid_b64url(id, PROTO_WORKSHOP_ID_MAX) ? query_new(h, 0, id, Q_EXPORT) : NULL;
+    if (!q) {
+        fn(ud, PROTO_EINTERNAL, "the workshop's export could not be made", NULL, 0);
+        return;
+    }
+    q->export_fn = fn;
+    q->export_ud = ud;
+    q->format = json ? F_JSON : F_MD;
+    q->lang = lang;
+    begin(q);
+}
+
 /* ---- DELETE ---- */
 
 /* Everyone in a deleted workshop is told, then disconnected; the room goes
@@ -856,6 +904,14 @@ static void got_deleted(redisReply *reply, void *priv) {
         fail(q, 404, PROTO_ENOT_FOUND, "no workshop with this id");
         return;
     }
+    if (reply->integer == -3 && q->delete_tries++ < 3) { /* it joined a partnership since meta was read */
+        begin(q);
+        return;
+    }
+    if (reply->integer < 0) {
+        fail(q, 503, PROTO_EUNAVAILABLE, "the workshop changed meanwhile; try again");
+        return;
+    }
     lwsl_notice("workshop %s deleted by its facilitator\n", q->id);
     hub_workshop_deleted(q->h, q->id);
     net_http_respond_as(q->h->net, q->req, 204, "application/json", NULL, &q->out);
@@ -863,16 +919,19 @@ static void got_deleted(redisReply *reply, void *priv) {
 }
 
 bool hub_delete_cmd(hub *h, const char *function, const char *first, const char *id, const char *code,
-                    const redisReply *poll_ids, const char *arg, store_reply_fn fn, void *priv) {
+                    const char *partnership, const redisReply *poll_ids, const char *arg, store_reply_fn fn,
+                    void *priv) {
     static const char *const whats[] = {"code", "meta", "events", "marks", "snaps", "people", "lastop", "polls",
-                                        "balance", "signoff"};
+                                        "balance", "signoff", "board", "groups"};
     enum { NFIXED = sizeof whats / sizeof whats[0], LEAD = 3 /* FCALL name count */ };
-    size_t nfirst = first ? 1 : 0, n = nfirst + NFIXED + poll_ids->elements, argc = LEAD + n + (arg ? 1 : 0);
+    const bool series = partnership && partnership[0];
+    size_t nfirst = first ? 1 : 0, nworkshop = nfirst + NFIXED + poll_ids->elements, n = nworkshop + (series ? 2 : 0);
+    size_t argc = LEAD + n + (arg ? 1 : 0) + (series ? 1 : 0);
     char **keys = calloc(n, sizeof *keys);
     const char **argv = calloc(argc, sizeof *argv);
     size_t *lens = calloc(argc, sizeof *lens);
     bool ok = keys && argv && lens;
-    for (size_t i = nfirst; ok && i < n; i++) {
+    for (size_t i = nfirst; ok && i < nworkshop; i++) {
         size_t k = i - nfirst;
         char what[32 + POLL_ID_MAX];
         if (k < NFIXED) snprintf(what, sizeof what, "%s", whats[k]);
@@ -882,6 +941,10 @@ bool hub_delete_cmd(hub *h, const char *function, const char *first, const char 
         ok = (keys[i] = malloc(HUB_KEY_MAX)) && (k == 0 ? hub_code_key(keys[i], HUB_KEY_MAX, code)
                                                        : hub_key(keys[i], HUB_KEY_MAX, id, what));
     }
+    /* The partnership's keys last (atelier_delete's nseries says they are there). */
+    for (size_t i = nworkshop; ok && i < n; i++)
+        ok = (keys[i] = malloc(HUB_KEY_MAX)) &&
+             hub_series_key(keys[i], HUB_KEY_MAX, partnership, i == nworkshop ? "meta" : "workshops");
     if (ok) {
         char count[SBUF_I64_MAX + 1];
         snprintf(count, sizeof count, "%zu", n);
@@ -890,6 +953,7 @@ bool hub_delete_cmd(hub *h, const char *function, const char *first, const char 
         argv[2] = count;
         for (size_t i = 0; i < n; i++) argv[LEAD + i] = i < nfirst ? first : keys[i];
         if (arg) argv[LEAD + n] = arg;
+        if (series) argv[LEAD + n + (arg ? 1 : 0)] = "2";
         for (size_t i = 0; i < argc; i++) lens[i] = strlen(argv[i]);
         store_durability d = hub_durability(h);
         ok = h->store && store_write_argv(h->store, &d, fn, priv, (int)argc, argv, lens);
@@ -904,7 +968,8 @@ bool hub_delete_cmd(hub *h, const char *function, const char *first, const char 
 static void got_poll_ids(redisReply *reply, void *priv) {
     query *q = array_reply(reply, priv);
     if (!q) return;
-    if (!hub_delete_cmd(q->h, "atelier_delete", NULL, q->id, q->code, reply, NULL, got_deleted, q)) unavailable(q);
+    if (!hub_delete_cmd(q->h, "atelier_delete", NULL, q->id, q->code, q->partnership, reply, NULL, got_deleted, q))
+        unavailable(q);
 }
 
 void hub_http_delete(hub *h, uint64_t req, const char *id) {

@@ -11,11 +11,10 @@
 #include "core/api.h"
 #include "hub/hub_internal.h"
 
-/* /api/workshops/{id}[/what]: the id into id, the rest (or "") into what. */
-static bool workshop_path(const char *p, char *id, size_t idn, const char **what) {
-    static const char prefix[] = "/api/workshops/";
-    if (strncmp(p, prefix, sizeof prefix - 1) != 0) return false;
-    p += sizeof prefix - 1;
+bool hub_api_path(const char *prefix, const char *p, char *id, size_t idn, const char **what) {
+    size_t plen = strlen(prefix);
+    if (strncmp(p, prefix, plen) != 0) return false;
+    p += plen;
     const char *slash = strchr(p, '/');
     size_t len = slash ? (size_t)(slash - p) : strlen(p);
     if (len == 0 || len >= idn) return false;
@@ -25,9 +24,13 @@ static bool workshop_path(const char *p, char *id, size_t idn, const char **what
     return true;
 }
 
-/* GET, or DELETE, /api/workshops/{id}[/what] */
-static void route_workshop(hub *h, uint64_t req, net_method m, const char *id, const char *what) {
-    if (what[0] && m != NET_GET) hub_http_error(h, req, 405, PROTO_EBAD_REQUEST, "use GET to read this");
+/* GET, or DELETE, /api/workshops/{id}[/what]; POST …/next */
+static void route_workshop(hub *h, uint64_t req, net_method m, const char *id, const char *what, const char *body,
+                           size_t len) {
+    if (strcmp(what, "next") == 0) {
+        if (m == NET_POST) hub_http_next(h, req, id, body ? body : "", len);
+        else hub_http_error(h, req, 405, PROTO_EBAD_REQUEST, "use POST to prepare the next workshop");
+    } else if (what[0] && m != NET_GET) hub_http_error(h, req, 405, PROTO_EBAD_REQUEST, "use GET to read this");
     else if (!what[0] && m == NET_GET) hub_http_get(h, req, id);
     else if (!what[0] && m == NET_DELETE) hub_http_delete(h, req, id);
     else if (!what[0]) hub_http_error(h, req, 405, PROTO_EBAD_REQUEST, "use GET to read a workshop");
@@ -54,8 +57,10 @@ void hub_http_request(void *hub_, uint64_t req, net_method m, const char *path, 
     } else if (strcmp(path, "/api/workshops") == 0) {
         if (m == NET_POST) hub_http_create(h, req, body ? body : "", len);
         else hub_http_error(h, req, 405, PROTO_EBAD_REQUEST, "use POST to create a workshop");
-    } else if (workshop_path(path, id, sizeof id, &what)) {
-        route_workshop(h, req, m, id, what);
+    } else if (hub_api_path("/api/workshops/", path, id, sizeof id, &what)) {
+        route_workshop(h, req, m, id, what, body, len);
+    } else if (strncmp(path, "/api/partnerships/", 18) == 0) {
+        hub_http_partnership(h, req, m, path, body, len);
     } else {
         hub_http_error(h, req, 404, PROTO_ENOT_FOUND, "no such API endpoint");
     }
@@ -149,6 +154,12 @@ static void created(redisReply *reply, void *priv) {
     http_create_free(c);
 }
 
+void hub_default_agenda_json(sbuf *out) {
+    agenda phases; /* a new workshop gets the method's phases (protocol/agreement.md) */
+    agenda_default(&phases);
+    agenda_write_phases(out, &phases);
+}
+
 /* FCALL atelier_create with a new join code; on failure the request is
  * answered (503) and c freed. */
 static void send_create(http_create *c) {
@@ -160,13 +171,10 @@ static void send_create(http_create *c) {
     bool keyed = hub_code_draw(c->code) && hub_key(kmeta, sizeof kmeta, c->id, "meta") &&
                  hub_key(ksnaps, sizeof ksnaps, c->id, "snaps") && hub_key(kevents, sizeof kevents, c->id, "events") &&
                  hub_key(kmarks, sizeof kmarks, c->id, "marks") && hub_code_key(kcode, sizeof kcode, c->code);
-    /* A new workshop gets the method's phases (protocol/agreement.md). */
-    agenda phases;
     sbuf agenda_json;
     store_durability durability = hub_durability(h);
-    agenda_default(&phases);
     sbuf_init(&agenda_json, 0);
-    agenda_write_phases(&agenda_json, &phases);
+    hub_default_agenda_json(&agenda_json);
     if (!keyed || !h->store || !sbuf_ok(&agenda_json) ||
         !store_write(h->store, &durability, created, c, "FCALL atelier_create 6 %s %s %s %s %s %s %s %s %s %s %s %s %s", kmeta,
                    ksnaps, kevents, kmarks, kcode, HUB_RETENTION_KEY, c->title, c->fkey, created_s, c->text, c->time_zone, c->code,
@@ -235,7 +243,8 @@ void hub_http_create(hub *h, uint64_t req, const char *body, size_t len) {
 
 /* The public fields up to the list of people present, left open. */
 static void put_public(sbuf *b, const char *id, const char *title, int64_t created, int64_t rev, const char *time_zone,
-                       const char *code, bool ended, int64_t ended_at, int64_t deletes_at) {
+                       const char *code, bool ended, int64_t ended_at, int64_t deletes_at, const char *partnership,
+                       const char *carried) {
     sbuf_puts(b, "{\"id\":");
     sbuf_put_jstrz(b, id);
     sbuf_puts(b, ",\"title\":");
@@ -247,6 +256,14 @@ static void put_public(sbuf *b, const char *id, const char *title, int64_t creat
     hub_workshop_write_fields(b, time_zone, code, ended, ended_at);
     sbuf_puts(b, ",\"deletes_at\":");
     sbuf_put_i64(b, deletes_at);
+    if (series_valid_id(partnership)) { /* meta's, never the room's: atelier_next writes it without telling rooms */
+        sbuf_puts(b, ",\"partnership\":");
+        sbuf_put_jstrz(b, partnership);
+    }
+    if (carried && carried[0] == '{') { /* JSON atelier_next stored (series_write_carried): what it started from */
+        sbuf_puts(b, ",\"carried\":");
+        sbuf_puts(b, carried);
+    }
     sbuf_puts(b, ",\"present\":[");
 }
 
@@ -269,10 +286,12 @@ typedef struct http_get {
 
 /* A room loaded here answers from memory (who is present is known at
  * once); meta's `active`, read with it, says when the retention ends. */
-static void answer_loaded(hub *h, uint64_t req, const hub_room *r, int64_t deletes_at) {
+static void answer_loaded(hub *h, uint64_t req, const hub_room *r, int64_t deletes_at, const char *partnership,
+                          const char *carried) {
     sbuf *b = &h->scratch;
     const workshop *w = r->w;
-    put_public(b, r->id, w->title, w->created, w->rev, w->time_zone, w->code, w->ended, w->ended_at, deletes_at);
+    put_public(b, r->id, w->title, w->created, w->rev, w->time_zone, w->code, w->ended, w->ended_at, deletes_at,
+               partnership, carried);
     bool first = true;
     for (size_t i = 0; i < w->npeople; i++) {
         const wk_participant *p = &w->people[i];
@@ -291,7 +310,8 @@ static void answer_stored(hub *h, uint64_t req, const char *id, const redisReply
     sbuf_init(&b, 0);
     put_public(&b, id, meta->element[0]->str, strtoll(hub_reply_text(meta, 1), NULL, 10),
                strtoll(hub_reply_text(meta, 2), NULL, 10), hub_reply_text(meta, 3), hub_reply_text(meta, 4),
-               strcmp(hub_reply_text(meta, 5), "ended") == 0, strtoll(hub_reply_text(meta, 6), NULL, 10), deletes_at);
+               strcmp(hub_reply_text(meta, 5), "ended") == 0, strtoll(hub_reply_text(meta, 6), NULL, 10), deletes_at,
+               hub_reply_text(meta, 8), hub_reply_text(meta, 9));
     char *answer = sbuf_ok(&b) ? strndup(sbuf_data(&b), b.len) : NULL;
     sbuf_free(&b);
     if (answer) hub_presence_answer(h, req, id, answer);
@@ -302,7 +322,7 @@ static void got_meta(redisReply *reply, void *priv) {
     http_get *g = priv;
     hub *h = g->h;
     if (!reply) hub_http_error(h, g->req, 503, PROTO_EUNAVAILABLE, HUB_UNAVAILABLE);
-    else if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 8 || reply->element[0]->type != REDIS_REPLY_STRING)
+    else if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 10 || reply->element[0]->type != REDIS_REPLY_STRING)
         hub_http_error(h, g->req, 404, PROTO_ENOT_FOUND, "no workshop with this id");
     else {
         /* Meta's `active` (a workshop from before retention has none: its creation then). */
@@ -310,7 +330,7 @@ static void got_meta(redisReply *reply, void *priv) {
             hub_retention_deletes_at_meta(h, hub_reply_text(reply, 7), strtoll(hub_reply_text(reply, 1), NULL, 10));
         const hub_room *r = hub_room_find(h, g->id);
         if (r && r->deleted) hub_http_error(h, g->req, 404, PROTO_ENOT_FOUND, "no workshop with this id");
-        else if (r && r->state == ROOM_READY) answer_loaded(h, g->req, r, deletes_at);
+        else if (r && r->state == ROOM_READY) answer_loaded(h, g->req, r, deletes_at, hub_reply_text(reply, 8), hub_reply_text(reply, 9));
         else answer_stored(h, g->req, g->id, reply, deletes_at);
     }
     free(g);
@@ -331,7 +351,7 @@ void hub_http_get(hub *h, uint64_t req, const char *id) {
     snprintf(g->id, sizeof g->id, "%s", id);
     char kmeta[HUB_KEY_MAX];
     if (!hub_key(kmeta, sizeof kmeta, id, "meta") || !h->store ||
-        !store_cmd(h->store, got_meta, g, "HMGET %s title created rev time_zone code state ended_at active", kmeta)) {
+        !store_cmd(h->store, got_meta, g, "HMGET %s title created rev time_zone code state ended_at active partnership carried", kmeta)) {
         free(g);
         hub_http_error(h, req, 503, PROTO_EUNAVAILABLE, HUB_UNAVAILABLE);
     }

@@ -6,11 +6,14 @@
 
 #include "core/agenda.h"
 #include "core/balance.h"
+#include "core/board.h"
+#include "core/export.h"
 #include "core/hist.h"
 #include "core/poll.h"
 #include "core/poll_json.h"
 #include "core/poll_store.h"
 #include "core/proto.h"
+#include "core/series.h"
 #include "core/limiter.h"
 #include "core/signoff.h"
 #include "core/when.h"
@@ -22,6 +25,7 @@
 typedef enum { SESS_NEW, SESS_JOINING, SESS_JOINED } hub_sess_state;
 
 typedef struct hub_room hub_room;
+typedef struct hub_board_waiter hub_board_waiter;
 
 typedef struct hub_session {
     uint64_t conn;             /* the connection's id */
@@ -104,6 +108,8 @@ struct hub_room {
     char *k_polls;             /* Redis key of the poll records */
     char *k_marks;             /* Redis key of the non-edit events (copies) */
     poll_list polls;           /* the workshop's polls */
+    struct hub_poll_sync *psync; /* polls with a write on its way or a read back out (hub_poll_sync.c) */
+    size_t npsync, psync_cap;
     char **results_due;        /* ids of polls whose results changed since the last relay */
     size_t nresults_due, results_due_cap;
     bool results_timer;        /* sul_results is scheduled */
@@ -127,6 +133,12 @@ struct hub_room {
     bool lingering;            /* nobody is connected: sul_linger holds a reference until it unloads the room */
     lws_sorted_usec_list_t sul_linger;
     bool unchecked;            /* Redis' primary changed: not yet compared with the new one (hub_primary.c) */
+    char *k_board, *k_groups;  /* Redis keys of the board's items and groups */
+    board board;               /* the priorities board as Redis last gave it (hub_board.c) */
+    bool board_reading;        /* ... a read back of it is in flight */
+    bool board_again;          /* ... and another must follow it (a change since it was sent) */
+    struct hub_board_waiter *board_waiters; /* ... requesters waiting for the next read back (hub_board.c) */
+    size_t nboard_waiters, board_waiters_cap;
 };
 
 #define HUB_ERROR_CODES 32      /* distinct error codes counted (the protocol has fewer) */
@@ -206,11 +218,14 @@ void hub_http_export(hub *h, uint64_t req, const char *workshop_id);
 void hub_http_delete(hub *h, uint64_t req, const char *workshop_id);
 /* FCALL `function` on every key of workshop id: `first` (NULL: none), its
  * join code's (code), meta, the other fixed keys and a ballots key per poll
- * of poll_ids (HKEYS of its polls hash), then the one argument arg (NULL:
- * none): atelier_delete's and atelier_expire's keys. False (fn never called)
+ * of poll_ids (HKEYS of its polls hash), then, when partnership is an id
+ * (not NULL or ""), that partnership's meta and list; then the one argument
+ * arg (NULL: none) and "2" with a partnership's keys: atelier_delete's and
+ * atelier_expire's keys. False (fn never called)
  * when out of memory or the store is down. */
 bool hub_delete_cmd(hub *h, const char *function, const char *first, const char *id, const char *code,
-                    const struct redisReply *poll_ids, const char *arg, store_reply_fn fn, void *priv);
+                    const char *partnership, const struct redisReply *poll_ids, const char *arg, store_reply_fn fn,
+                    void *priv);
 /* The statement's text at revision rev, read as GET /state?rev= reads it (the
  * newest snapshot at or before it, then the edits after it), for the hub
  * itself. fn is called once: with the text (its bytes, valid only during the
@@ -218,6 +233,12 @@ bool hub_delete_cmd(hub *h, const char *function, const char *first, const char 
  * reached rev, not_found, unavailable, internal (a damaged history). */
 typedef void (*hub_text_fn)(void *ud, proto_err e, const char *why, const char *text, size_t len);
 void hub_history_text_at(hub *h, const char *workshop_id, int64_t rev, hub_text_fn fn, void *ud);
+/* A workshop's export (Markdown, or the JSON log when json), in the
+ * facilitator's view, for the hub itself (the series' export: the caller
+ * has checked who asks). fn is called once: with the body (valid only
+ * during the call), or with body NULL and why. */
+typedef void (*hub_export_fn)(void *ud, proto_err e, const char *why, const char *body, size_t len);
+void hub_history_export_for(hub *h, const char *workshop_id, bool json, export_lang lang, hub_export_fn fn, void *ud);
 
 /* ---- Rooms (hub_room.c) ----
  *
@@ -427,9 +448,23 @@ bool hub_poll_load(hub_room *r);
 /* The workshop ends: every open poll closes, each a poll step of its own,
  * stored and then relayed to everyone (s: the facilitator ending it). */
 void hub_poll_close_all(hub_room *r, hub_session *s);
-/* Read one poll again from Redis (another process changed it, or our write failed) and relay it. */
+/* Read one poll again from Redis (another process changed it, or our write
+ * failed) and relay it, without losing our writes of it on their way
+ * (hub_poll_sync.c). */
 void hub_poll_reload(hub_room *r, const char *poll_id);
 void hub_poll_reload_all(hub_room *r);
+/* A write of the poll was sent to Redis; ... and answered (before its reply is handled). */
+void hub_poll_sync_sent(hub_room *r, const char *poll_id);
+void hub_poll_sync_answered(hub_room *r, const char *poll_id);
+/* A read back sent when read_at writes had been sent is answered: true when
+ * it may replace the model (no write of the poll went after it); then, once
+ * it is handled, hub_poll_sync_read_done. */
+bool hub_poll_sync_fresh(hub_room *r, const char *poll_id, uint64_t read_at);
+void hub_poll_sync_read_done(hub_room *r, const char *poll_id);
+void hub_poll_sync_free(hub_room *r);
+/* hub_poll_read.c: send the read back of a poll (its record and its ballots,
+ * pipelined), read_at handed back to hub_poll_sync_fresh. False when Redis is away. */
+bool hub_poll_read_back(hub_room *r, const char *poll_id, uint64_t read_at);
 void hub_poll_room_free(hub_room *r);
 /* Send b's message to the sessions that pass `may` (NULL: all) but connection `except`. b is reset. */
 void hub_send_if(hub_room *r, sbuf *b, hub_audience may, const void *arg, uint64_t except);
@@ -477,6 +512,20 @@ int64_t hub_retention_deletes_at(const hub *h, int64_t active_ms);
 /* The same from meta's fields: `active` as stored (NULL or "": a workshop
  * from before retention, whose creation counts until it is indexed). */
 int64_t hub_retention_deletes_at_meta(const hub *h, const char *active, int64_t created);
+
+/* Partnerships (hub_series_next.c, hub_series_read.c, protocol/series.md): a series of workshops,
+ * each made from the ended one before it. */
+/* The Redis key atelier:{p:ID}:WHAT of a partnership. */
+bool hub_series_key(char *dst, size_t n, const char *partnership_id, const char *what) __attribute__((warn_unused_result));
+/* prefix{id}[/what] (prefix: "/api/workshops/"): the id into id (idn bytes),
+ * the rest (or "") into what; false when path is not one. */
+bool hub_api_path(const char *prefix, const char *path, char *id, size_t idn, const char **what);
+/* The method's phases as JSON (meta's `agenda` of a new workshop; hub_http.c). */
+void hub_default_agenda_json(sbuf *out);
+/* POST /api/workshops/{id}/next: the next workshop, from an ended one. */
+void hub_http_next(hub *h, uint64_t req, const char *workshop_id, const char *body, size_t len);
+/* /api/partnerships/{id}[/export]: GET reads it, POST renames it. */
+void hub_http_partnership(hub *h, uint64_t req, net_method m, const char *path, const char *body, size_t len);
 
 /* Join codes (hub_code.c): six digits held in Redis while a workshop is open. */
 #define HUB_CODE_TRIES 8       /* codes drawn (a code held by another workshop) before giving up */
@@ -563,5 +612,19 @@ void hub_observer_reread(hub_room *r);
 /* The key as Redis has it ("": none): when it is not the room's, the room
  * takes it as if announced (facilitators told, observers shut out). */
 void hub_observer_take(hub_room *r, const char *key);
+
+/* The priorities board (hub_board.c, protocol/board.md): board_add,
+ * board_edit, board_delete, board_group, board_ungroup, board_settings. */
+void hub_board_message(hub *h, hub_session *s, proto_msg *msg);
+/* Loading: the items, groups and settings (queued with the load's first steps). */
+bool hub_board_load(hub_room *r);
+/* ,"board":{…}: the board as person `who` may see it, in their welcome. */
+void hub_board_write_welcome(const hub_room *r, int who, sbuf *b);
+/* "ID board ORIGIN" from atelier:notify: another process changed it. */
+void hub_board_notified(hub_room *r, const char *origin);
+/* Read the board back from Redis and tell everyone here (an announcement may have been missed). */
+void hub_board_reread(hub_room *r);
+/* The room goes: its board and its waiting requesters. */
+void hub_board_room_free(hub_room *r);
 
 #endif

@@ -126,6 +126,7 @@ static void write_welcome(hub_room *r, int who, const char *idjson, bool resume,
     hub_agenda_write_welcome(r, b);
     hub_balance_write_welcome(r, who, b);
     hub_signoff_write_welcome(r, b);
+    hub_board_write_welcome(r, who, b);
     sbuf_putc(b, '}');
 }
 

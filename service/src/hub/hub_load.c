@@ -310,6 +310,7 @@ void hub_room_load(hub_room *r) {
               hub_agenda_load(r) && hub_balance_load(r) &&
               hub_room_cmd(r, load_snapshot, r, "XREVRANGE %s + - COUNT 1", r->k_snaps) &&
               hub_room_cmd(r, load_people, r, "HGETALL %s", r->k_people) &&
-              hub_room_cmd(r, load_lastop, r, "HGETALL %s", r->k_lastop) && hub_signoff_load(r);
+              hub_room_cmd(r, load_lastop, r, "HGETALL %s", r->k_lastop) && hub_signoff_load(r) &&
+              hub_board_load(r);
     if (!ok) hub_room_load_failed(r, PROTO_EUNAVAILABLE, HUB_UNAVAILABLE);
 }

@@ -40,6 +40,10 @@ static void write_metrics(hub *h, sbuf *b) {
     metrics_counter(b, "atelier_bytes_sent_total", "Bytes of WebSocket frames written to clients.", net.bytes_sent);
     metrics_counter(b, "atelier_send_queue_drops_total", "Connections closed because they did not read their messages.",
                     net.queue_drops);
+    metrics_counter(b, "atelier_flushes_total", "Flushes of queued messages to clients (paced past --send-budget).",
+                    net.flushes);
+    metrics_counter(b, "atelier_flush_writes_total", "Socket writes of those flushes (one per connection, several messages each).",
+                    net.flush_writes);
     metrics_head(b, "atelier_errors_total", "Errors answered (WebSocket and HTTP API), by code.", "counter");
     for (size_t i = 0; i < c->ncodes; i++) metrics_labelled(b, "atelier_errors_total", "code", c->codes[i], c->errors[i]);
     metrics_counter(b, "atelier_ballots_total", "Ballots stored in Redis through this process.", c->ballots);

@@ -199,7 +199,9 @@ static void written(redisReply *reply, void *priv) {
 
 /* written(), as the reply of a store command about the room. */
 static void written_reply(redisReply *reply, void *priv) {
-    hub_room *r = ((poll_write *)priv)->room;
+    poll_write *pw = priv;
+    hub_room *r = pw->room;
+    hub_poll_sync_answered(r, pw->poll_id); /* first: a failed write reads the poll back */
     written(reply, priv);
     hub_room_unref(r);
 }
@@ -266,6 +268,8 @@ static void store_poll(hub_room *r, poll_t *p, poll_write *pw, bool deleted) {
     for (size_t i = 0; i < N; i++) lens[i] = strlen(argv[i]);
     if (!kb || !sbuf_ok(&rec) || !sbuf_ok(&pub) || !sbuf_ok(&res) || !hub_room_write_argv(r, written_reply, pw, N, argv, lens))
         written(NULL, pw);
+    else
+        hub_poll_sync_sent(r, p->id);
     free(kb);
     sbuf_free(&rec);
     sbuf_free(&pub);
@@ -305,6 +309,8 @@ static void store_ballot(hub_room *r, poll_t *p, poll_write *pw) {
     if (!kb || !sbuf_ok(&rec) || !sbuf_ok(&prec) || !sbuf_ok(&pub) || !sbuf_ok(&res) || !sbuf_ok(&ans) ||
         !hub_room_write_argv(r, written_reply, pw, N, argv, lens))
         written(NULL, pw);
+    else
+        hub_poll_sync_sent(r, p->id);
     free(kb);
     sbuf_free(&rec);
     sbuf_free(&prec);

@@ -45,16 +45,23 @@ void hub_poll_after_welcome(hub_room *r, hub_session *s) {
     }
 }
 
-/* ---- Loading and reloading ---- */
+/* ---- Loading and reading back ---- */
 
 static void read_all(hub_room *r, redisReply *reply);
 
-/* Reading one poll: its record, then its ballots. */
+/* Reading one poll: its record (from the polls hash when loading, else its
+ * own HGET), then its ballots; both replies may be due (a read back sends
+ * both at once). The last reply due decides (finish). */
 typedef struct poll_read {
     hub_room *room;
     char id[POLL_ID_MAX + 1];
-    poll_t *p;          /* being read */
-    bool relay;       /* a reload: replace and tell everyone */
+    poll_t *p;                 /* being read (NULL: no record, or unreadable) */
+    int due;                   /* replies still to come */
+    bool relay;                /* a read back: replace the model and tell everyone */
+    uint64_t read_at;          /* ... the poll's writes sent when it went (hub_poll_sync.c) */
+    bool gone;                 /* no record: deleted elsewhere */
+    bool failed;               /* a reply missing or unreadable: keep the model as it is */
+    bool damaged;              /* a ballot unreadable */
 } poll_read;
 
 static void relay_poll(hub_room *r, poll_t *p) {
@@ -72,11 +79,68 @@ static void relay_poll(hub_room *r, poll_t *p) {
     hub_poll_results_due(r, p->id);
 }
 
+/* A poll deleted elsewhere: it goes from the model, and everyone is told. */
+static void drop_deleted(hub_room *r, const char *id) {
+    hub *h = r->hub;
+    poll_t *gone = poll_list_take(&r->polls, id);
+    if (!gone) return;
+    poll_write_deleted(&h->scratch, id, NULL);
+    hub_send_if(r, &h->scratch, NULL, NULL, 0);
+    poll_free(gone);
+}
+
+/* A read back, every reply in: replace the model (when no write of ours went
+ * after the read) and tell everyone. */
+static void finish_read_back(hub_room *r, poll_read *pr) {
+    bool fresh = hub_poll_sync_fresh(r, pr->id, pr->read_at);
+    if (pr->damaged) {
+        /* Another process changed the poll into something unreadable: keep it as it was. */
+    } else if (fresh && pr->gone) {
+        drop_deleted(r, pr->id);
+    } else if (fresh && pr->p && !pr->failed) {
+        poll_store_finish(pr->p);
+        poll_free(poll_list_take(&r->polls, pr->id));
+        const char *why;
+        if (poll_list_add(&r->polls, pr->p, &why) == POLL_OK) {
+            poll_list_sort(&r->polls);
+            relay_poll(r, pr->p);
+        } else {
+            poll_free(pr->p);
+        }
+        pr->p = NULL;
+    }
+    hub_poll_sync_read_done(r, pr->id);
+}
+
+/* Loading, every reply in: the poll joins the model; a damaged ballot refuses the workshop. */
+static void finish_load(hub_room *r, poll_read *pr) {
+    if (pr->damaged) {
+        hub_room_load_failed(r, PROTO_EINTERNAL, HUB_DAMAGED);
+    } else if (pr->p && !pr->failed) {
+        poll_store_finish(pr->p);
+        const char *why;
+        if (poll_list_add(&r->polls, pr->p, &why) != POLL_OK) poll_free(pr->p);
+        else poll_list_sort(&r->polls);
+        pr->p = NULL;
+    }
+}
+
+/* One reply of pr is in: the last one decides, then pr goes. */
+static void reply_in(poll_read *pr) {
+    hub_room *r = pr->room;
+    if (--pr->due > 0) return;
+    if (pr->relay) finish_read_back(r, pr);
+    else finish_load(r, pr);
+    poll_free(pr->p);
+    free(pr);
+}
+
 static void ballots_read(redisReply *reply, void *priv) {
     poll_read *pr = priv;
     hub_room *r = pr->room;
-    bool damaged = false;
-    if (pr->p && reply && reply->type == REDIS_REPLY_ARRAY) {
+    if (!reply || reply->type != REDIS_REPLY_ARRAY) {
+        pr->failed = true;
+    } else if (pr->p) {
         for (size_t i = 0; i + 1 < reply->elements; i += 2) {
             const char *why;
             const redisReply *k = reply->element[i], *v = reply->element[i + 1];
@@ -84,86 +148,56 @@ static void ballots_read(redisReply *reply, void *priv) {
                 poll_store_read_ballot(pr->p, k->str, v->str, v->len, &why) != POLL_OK) {
                 lwsl_err("workshop %s poll %s: a ballot is damaged: %s\n", r->id, pr->id,
                          k->type == REDIS_REPLY_STRING && v->type == REDIS_REPLY_STRING ? why : "not a string");
-                damaged = true;
+                pr->damaged = true;
             }
         }
     }
-    if (damaged) {
-        /* Loading: the workshop is refused. A reload (another process changed
-         * the poll) keeps the poll as it was. */
-        hub_room_load_failed(r, PROTO_EINTERNAL, HUB_DAMAGED);
-    } else if (pr->p && reply && reply->type == REDIS_REPLY_ARRAY) {
-        poll_store_finish(pr->p);
-        if (pr->relay) {
-            poll_free(poll_list_take(&r->polls, pr->id));
-            const char *why;
-            if (poll_list_add(&r->polls, pr->p, &why) == POLL_OK) {
-                poll_list_sort(&r->polls);
-                relay_poll(r, pr->p);
-            } else {
-                poll_free(pr->p);
-            }
-        } else {
-            const char *why;
-            if (poll_list_add(&r->polls, pr->p, &why) != POLL_OK) poll_free(pr->p);
-            else poll_list_sort(&r->polls);
-        }
-        pr->p = NULL;
-    }
-    poll_free(pr->p);
-    free(pr);
+    reply_in(pr);
     hub_room_unref(r);
 }
 
-/* Queue the ballots read of a poll whose record is in pr->p. */
-static void read_ballots(hub_room *r, poll_read *pr) {
+/* Queue the ballots read of a poll (due: the replies of pr still to come,
+ * this one included). False when Redis is away. */
+static bool read_ballots(hub_room *r, poll_read *pr) {
     char *kb = hub_poll_ballots_key(r, pr->id);
-    if (!kb || !hub_room_cmd(r, ballots_read, pr, "HGETALL %s", kb)) {
-        poll_free(pr->p);
-        free(pr);
-    }
+    bool ok = kb && hub_room_cmd(r, ballots_read, pr, "HGETALL %s", kb);
     free(kb);
+    return ok;
 }
 
 static void record_read(redisReply *reply, void *priv) {
     poll_read *pr = priv;
     hub_room *r = pr->room;
-    hub *h = r->hub;
-    if (!reply) {
-        free(pr);
-        hub_room_unref(r);
-        return;
-    }
     const char *why;
-    if (reply->type != REDIS_REPLY_STRING) { /* deleted elsewhere */
-        poll_t *gone = poll_list_take(&r->polls, pr->id);
-        if (gone) {
-            poll_write_deleted(&h->scratch, pr->id, NULL);
-            hub_send_if(r, &h->scratch, NULL, NULL, 0);
-            poll_free(gone);
-        }
-        free(pr);
+    if (!reply) {
+        pr->failed = true;
+    } else if (reply->type != REDIS_REPLY_STRING) {
+        pr->gone = true;
     } else if (poll_store_read(reply->str, reply->len, &pr->p, &why) != POLL_OK) {
         lwsl_err("workshop %s: poll %s record unreadable: %s\n", r->id, pr->id, why);
-        free(pr);
-    } else {
-        read_ballots(r, pr);
+        pr->failed = true;
     }
+    reply_in(pr);
     hub_room_unref(r);
 }
 
-void hub_poll_reload(hub_room *r, const char *poll_id) {
+bool hub_poll_read_back(hub_room *r, const char *poll_id, uint64_t read_at) {
     poll_read *pr = calloc(1, sizeof *pr);
-    if (!pr) return;
+    if (!pr) return false;
     pr->room = r;
     pr->relay = true;
+    pr->read_at = read_at;
+    pr->due = 2;
     snprintf(pr->id, sizeof pr->id, "%s", poll_id);
-    if (!hub_room_cmd(r, record_read, pr, "HGET %s %s", r->k_polls, poll_id))
-        free(pr); /* Redis is away: hub_poll_reload_all runs when it is back */
-}
-
-void hub_poll_reload_all(hub_room *r) {
-    for (size_t i = 0; i < r->polls.n; i++) hub_poll_reload(r, r->polls.v[i]->id);
+    if (!hub_room_cmd(r, record_read, pr, "HGET %s %s", r->k_polls, poll_id)) {
+        free(pr);
+        return false;
+    }
+    if (!read_ballots(r, pr)) { /* the record's reply still comes: it finds the read failed */
+        pr->failed = true;
+        pr->due = 1;
+    }
+    return true;
 }
 
 static void polls_read(redisReply *reply, void *priv) {
@@ -183,6 +217,7 @@ static void read_all(hub_room *r, redisReply *reply) {
         const char *why;
         if (!pr) continue;
         pr->room = r;
+        pr->due = 1;
         snprintf(pr->id, sizeof pr->id, "%s", k->str);
         if (poll_store_read(v->str, v->len, &pr->p, &why) != POLL_OK) {
             lwsl_err("workshop %s: poll %.32s record unreadable: %s\n", r->id, k->str, why);
@@ -190,13 +225,17 @@ static void read_all(hub_room *r, redisReply *reply) {
             hub_room_load_failed(r, PROTO_EINTERNAL, HUB_DAMAGED);
             return;
         }
-        read_ballots(r, pr);
+        if (!read_ballots(r, pr)) {
+            poll_free(pr->p);
+            free(pr);
+        }
     }
 }
 
 bool hub_poll_load(hub_room *r) { return hub_room_cmd(r, polls_read, r, "HGETALL %s", r->k_polls); }
 
 void hub_poll_room_free(hub_room *r) {
+    hub_poll_sync_free(r);
     if (r->results_timer) lws_sul_cancel(&r->sul_results);
     for (size_t i = 0; i < r->nresults_due; i++) free(r->results_due[i]);
     free(r->results_due);

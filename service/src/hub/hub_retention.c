@@ -34,6 +34,7 @@ typedef struct retire {
     hub *h;
     char id[PROTO_WORKSHOP_ID_MAX + 1];
     char code[WK_CODE_LEN + 1];
+    char partnership[SERIES_ID_MAX + 1]; /* "" when in none: the partnership it leaves */
 } retire;
 
 static void retire_done(retire *t) {
@@ -56,14 +57,18 @@ static void got_polls(redisReply *reply, void *priv) {
     char keep[SBUF_I64_MAX + 1];
     snprintf(keep, sizeof keep, "%lld", (long long)t->h->cfg.retention_ms);
     if (!reply || reply->type != REDIS_REPLY_ARRAY ||
-        !hub_delete_cmd(t->h, "atelier_expire", HUB_RETENTION_KEY, t->id, t->code, reply, keep, expired, t))
+        !hub_delete_cmd(t->h, "atelier_expire", HUB_RETENTION_KEY, t->id, t->code, t->partnership, reply, keep,
+                        expired, t))
         retire_done(t);
 }
 
 static void got_code(redisReply *reply, void *priv) {
     retire *t = priv;
     char kpolls[HUB_KEY_MAX];
-    if (reply && reply->type == REDIS_REPLY_STRING) snprintf(t->code, sizeof t->code, "%s", reply->str);
+    bool read = reply && reply->type == REDIS_REPLY_ARRAY && reply->elements == 2;
+    const char *code = read ? hub_reply_text(reply, 0) : "", *partnership = read ? hub_reply_text(reply, 1) : "";
+    snprintf(t->code, sizeof t->code, "%s", code);
+    snprintf(t->partnership, sizeof t->partnership, "%s", series_valid_id(partnership) ? partnership : "");
     if (!reply || !hub_key(kpolls, sizeof kpolls, t->id, "polls") ||
         !store_cmd(t->h->store, got_polls, t, "HKEYS %s", kpolls))
         retire_done(t);
@@ -76,7 +81,7 @@ static void retire_start(hub *h, const char *id) {
     t->h = h;
     h->retiring++;
     snprintf(t->id, sizeof t->id, "%s", id);
-    if (!hub_key(kmeta, sizeof kmeta, id, "meta") || !store_cmd(h->store, got_code, t, "HGET %s code", kmeta))
+    if (!hub_key(kmeta, sizeof kmeta, id, "meta") || !store_cmd(h->store, got_code, t, "HMGET %s code partnership", kmeta))
         retire_done(t);
 }
 

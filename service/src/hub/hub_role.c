@@ -69,6 +69,7 @@ static void apply(hub_room *r, const role_change *c, int64_t at) {
     p->asks = c->asks;
     const role_news n = {p, c->by, at};
     hub_tell(r, write_role, &n, NULL, NULL, c->conn, c->idjson);
+    if (r->board.settings.reps_group) hub_board_reread(r); /* a representative groups: their suggestions */
 }
 
 static void stored(redisReply *reply, void *priv) {
@@ -175,8 +176,10 @@ static void take_record(hub_room *r, const char *pid, const char *json, const ch
     int who = wk_find_participant(r->w, pid);
     if (who < 0) return;
     const role_news n = {&r->w->people[who], by, at};
-    if (always || (before >= 0 && (n.p->role != role || n.p->asks != asks)))
+    if (always || (before >= 0 && (n.p->role != role || n.p->asks != asks))) {
         hub_tell(r, write_role, &n, NULL, NULL, 0, NULL);
+        if (r->board.settings.reps_group) hub_board_reread(r); /* a representative groups: their suggestions */
+    }
 }
 
 static void reread(redisReply *reply, void *priv) {

@@ -71,6 +71,9 @@ static void room_free(hub_room *r) {
     free(r->k_marks);
     free(r->k_signoff);
     signoff_free(&r->signoff);
+    free(r->k_board);
+    free(r->k_groups);
+    hub_board_room_free(r);
     free(r->remote);
     free(r);
 }
@@ -128,10 +131,13 @@ static hub_room *room_new(hub *h, const char *id) {
     r->k_marks = key_for(id, "marks");
     r->k_balance = key_for(id, "balance");
     r->k_signoff = key_for(id, "signoff");
+    r->k_board = key_for(id, "board");
+    r->k_groups = key_for(id, "groups");
+    board_init(&r->board);
     balance_table_init(&r->balance);
     agenda_default(&r->agenda); /* until loaded */
     r->agenda_ahead = r->agenda;
-    if (!r->k_balance || !r->k_signoff || !r->k_meta || !r->k_events || !r->k_snaps || !r->k_people || !r->k_lastop ||
+    if (!r->k_board || !r->k_groups || !r->k_balance || !r->k_signoff || !r->k_meta || !r->k_events || !r->k_snaps || !r->k_people || !r->k_lastop ||
         !r->k_polls || !r->k_marks) {
         room_free(r);
         return NULL;

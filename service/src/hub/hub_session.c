@@ -76,6 +76,7 @@ static void dispatch(hub *h, hub_session *s, proto_msg *msg) {
              msg->type == PROTO_REPRESENTATIVE_ANSWER)
         hub_role_message(h, s, msg);
     else if (msg->type == PROTO_OBSERVER_LINK) hub_observer_message(h, s, msg);
+    else if (proto_is_board(msg->type)) hub_board_message(h, s, msg);
 }
 
 void hub_session_input(void *hub_, void *session, const char *data, size_t len, net_input kind) {

@@ -42,6 +42,7 @@ typedef struct net_config {
     int ping_secs;             /* keepalive ping after this much silence (0: none) */
     bool deflate;              /* offer permessage-deflate */
     bool io_uring;             /* batch the writes of a flush with io_uring when the kernel allows */
+    long send_budget;          /* writes a second past which flushes are paced (core/pace.h; 0: never) */
     const struct lws_protocols *raw; /* a protocol for descriptors adopted into the loop (the store's), or NULL */
 } net_config;
 
@@ -167,6 +168,8 @@ typedef struct net_counters {
     uint64_t messages_sent;    /* WebSocket messages written to sockets */
     uint64_t bytes_sent;       /* ... their bytes, frame headers included */
     uint64_t queue_drops;      /* connections closed because their send queue was full */
+    uint64_t flushes;          /* flushes of queued messages (each one send per connection written to) */
+    uint64_t flush_writes;     /* ... the sends they made */
 } net_counters;
 net_counters net_counters_now(const net_server *n);
 

@@ -217,7 +217,7 @@ static int body(net_server *n, net_http *h, const char *in, size_t len) {
     char *p = realloc(h->body, h->body_len + len + 1);
     if (!p) return -1;
     h->body = p;
-    memcpy(h->body + h->body_len, in, len);
+    if (len) memcpy(h->body + h->body_len, in, len); /* an empty body may come as (NULL, 0) */
     h->body_len += len;
     h->body[h->body_len] = '\0';
     return 0;

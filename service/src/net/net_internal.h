@@ -5,8 +5,12 @@
 #include <libwebsockets.h>
 #include <signal.h>
 
+#include "core/pace.h"
 #include "core/peers.h"
 #include "net/net.h"
+
+#define NET_PACE_BURST_US 10000      /* writes the budget lets go at once: 10 ms of it */
+#define NET_PACE_WAIT_MAX_US 250000  /* the longest a flush is held back for the budget */
 
 /* What a slot names. */
 typedef enum { SLOT_FREE, SLOT_WS, SLOT_HTTP } net_slot_kind;
@@ -34,6 +38,7 @@ struct net_conn {
     bool rx_binary;            /* ... is binary */
     int close_code;            /* close once the queue is empty (0: no) */
     bool dirty;                /* on the server's flush list */
+    bool urgent;               /* ... with an answer to it queued: written even while flushes are paced */
     bool held;                 /* the flush leaves it alone until net_release (net_hold) */
     bool peer_closing;         /* the client sent a close frame: no more data frames */
     lws_usec_t ping_at;        /* when a keepalive ping went out unanswered (0: none) */
@@ -94,7 +99,8 @@ struct net_server {
     size_t flush_cap;
     struct iovec *flush_iov;   /* ... and their frames */
     size_t flush_iov_cap;
-    lws_sorted_usec_list_t sul_flush; /* keeps the loop from sleeping on a flush list queued from a timer */
+    lws_sorted_usec_list_t sul_flush; /* the next flush: at once after a timer queued messages, or when the pace allows */
+    pace pace;                 /* writes per second of the flushes (--send-budget) */
     lws_sorted_usec_list_t sul_keepalive; /* the once-a-second sweep of silent connections */
     netmsg *ping;              /* the ping frame every connection is sent (framed once) */
     net_turn_fn turn_fn[NET_TURN_HOOKS]; /* run at the end of each turn, before the flush */

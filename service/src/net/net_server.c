@@ -74,6 +74,7 @@ net_server *net_new(const net_config *cfg) {
     net_server *n = calloc(1, sizeof *n);
     if (!n) return NULL;
     n->cfg = *cfg;
+    pace_init(&n->pace, (double)cfg->send_budget, NET_PACE_BURST_US, NET_PACE_WAIT_MAX_US, lws_now_usecs());
     n->protocols = protocol_table(cfg);
     if (!n->protocols) {
         free(n);
@@ -270,6 +271,8 @@ bool net_send_sbuf(net_server *n, uint64_t conn, sbuf *b) {
     if (!m) return false;
     bool ok = net_send(n, conn, m);
     netmsg_unref(m);
+    net_conn *c = ok ? net_slot_get(n, conn, SLOT_WS) : NULL;
+    if (c) c->urgent = true; /* an answer to this client alone: never held for the budget */
     return ok;
 }
 

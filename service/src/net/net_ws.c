@@ -390,15 +390,16 @@ static bool flush_room(net_server *n, size_t conns, size_t iovs) {
     return true;
 }
 
-void net_flush(net_server *n) {
-    if (!n->ndirty) return;
-    lws_sul_cancel(&n->sul_flush);
+/* Write the queues of the first `count` connections of the flush list, each
+ * in one send, and take them off it; the rest of the list stays. */
+static void flush_some(net_server *n, size_t count, lws_usec_t now) {
     /* Sending may close connections but queues nothing new: the list is stable. */
     size_t k = 0, iovs = 0;
-    for (size_t i = 0; i < n->ndirty; i++) {
+    for (size_t i = 0; i < count; i++) {
         net_conn *c = net_slot_get(n, n->dirty[i], SLOT_WS);
         if (!c) continue;
         c->dirty = false;
+        c->urgent = false;
         if (!c->qlen || c->held) continue; /* held: net_release puts it back on the list */
         if (c->close_code || c->peer_closing || n->cfg.deflate || lws_partial_buffered(c->wsi) || lws_is_ssl(c->wsi)) {
             lws_callback_on_writable(c->wsi);
@@ -407,7 +408,6 @@ void net_flush(net_server *n) {
         n->dirty[k++] = c->id; /* compacted in place: i >= k */
         iovs += c->qlen < IOV_PER_SEND ? c->qlen : IOV_PER_SEND;
     }
-    n->ndirty = 0;
     if (!k) return;
     if (!flush_room(n, k, iovs)) {
         for (size_t i = 0; i < k; i++) lws_callback_on_writable(((net_conn *)net_slot_get(n, n->dirty[i], SLOT_WS))->wsi);
@@ -422,6 +422,9 @@ void net_flush(net_server *n) {
         iov += cnt;
     }
     net_batch_send(n->batch, n->flush_reqs, k);
+    pace_spent(&n->pace, now, k);
+    n->counted.flushes++;
+    n->counted.flush_writes += k;
     for (size_t i = 0; i < k; i++) {
         net_conn *c = n->flush_conns[i];
         const net_sendreq *r = &n->flush_reqs[i];
@@ -439,6 +442,37 @@ void net_flush(net_server *n) {
         n->flush_iov = NULL;
         n->flush_iov_cap = 0;
     }
+}
+
+/* The flush after a turn of the loop (or from the timer). Past the budget
+ * of writes (core/pace.h) the broadcasts wait for the next allowed flush,
+ * gathering more messages per write; answers to one client (an ack, a
+ * welcome, an error: net_send_sbuf) go at once all the same. */
+void net_flush(net_server *n) {
+    if (!n->ndirty) return;
+    lws_usec_t now = lws_now_usecs();
+    int64_t wait = pace_wait_us(&n->pace, now);
+    if (wait <= 0) {
+        lws_sul_cancel(&n->sul_flush);
+        size_t all = n->ndirty;
+        n->ndirty = 0;
+        flush_some(n, all, now);
+        return;
+    }
+    lws_sul_schedule(n->ctx, 0, &n->sul_flush, flush_timer_cb, wait);
+    size_t urgent = 0; /* the urgent ones to the front of the list */
+    for (size_t i = 0; i < n->ndirty; i++) {
+        net_conn *c = net_slot_get(n, n->dirty[i], SLOT_WS);
+        if (!c || !c->urgent) continue;
+        uint64_t id = n->dirty[i];
+        n->dirty[i] = n->dirty[urgent];
+        n->dirty[urgent++] = id;
+    }
+    if (!urgent) return;
+    flush_some(n, urgent, now);
+    size_t rest = n->ndirty - urgent;
+    memmove(n->dirty, n->dirty + urgent, rest * sizeof *n->dirty);
+    n->ndirty = rest;
 }
 
 int net_ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len) {

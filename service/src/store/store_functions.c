@@ -113,15 +113,69 @@
  * atelier_signoff_read KEYS meta signoff (no writes)
  *   -> {meta's signoff, meta's agreed ("" when absent), the signoff hash as
  *   HGETALL gives it}: the state in one read, for loading and announcements.
+ * atelier_board  KEYS meta board groups events marks;
+ *                 ARGV action t_ms by name origin data then the action's:
+ *   the priorities board (protocol/board.md). `board` holds each item's
+ *   fixed record (field ID: {"org","kind","by","at"}) and its texts (ID:title,
+ *   ID:why), so that an edit writes only the fields it changes: the last
+ *   writer wins per field, whichever process it came through. `groups` holds
+ *   GID -> "ID ID …" (two items or more; a group left with one is removed).
+ *   Actions: "add" ID record org title why per_org_max total_max (-> -3 when
+ *   the organisation has per_org_max items, -4 when the board has
+ *   total_max, -5 when the id is taken); "edit" ID title has_title why
+ *   has_why ("1" for the fields sent); "delete" ID (out of its group too);
+ *   "group" NEW_GID ID ID … (the first item in a group lends it to the others,
+ *   else they make the new group NEW_GID; -2 when they are all in one
+ *   already); "ungroup" "item" ID or "group" GID (-2 when the item is in no
+ *   group); "settings" JSON (meta's `board`). An item named that is not there
+ *   -> -1. Each adds an event in both streams: board_added, board_edited,
+ *   board_deleted, board_grouped, board_ungrouped, board_settings, or
+ *   board_revealed when the settings open the board (revealed, or live)
+ *   while it was hidden, with by, name,
+ *   `board` (data, the JSON the server wrote, plus "groups": the groups whose
+ *   members changed, {"GID":[ID,…]}, [] for one dissolved; board_revealed:
+ *   "snapshot", the whole board then, {"items":[{item, org, kind, title, why,
+ *   by, at}],"groups":{GID:[ID,…]}}) and `open` ("1"
+ *   when other organisations see each list after it: the public history
+ *   shows only those) -> the event's id; 0 if the workshop is gone.
+ *   Publishes "ID board ORIGIN": the other processes read the board back.
+ * atelier_board_read KEYS meta board groups (no writes)
+ *   -> {meta's board ("" when absent), HGETALL board, HGETALL groups}.
  * atelier_delete  KEYS the join code's key, then every key of the workshop
- *   (meta first) -> keys removed; the code's key only while it is this
- *   workshop's; publishes "ID deleted".
- * atelier_expire  KEYS retention, then atelier_delete's; ARGV keep_ms
+ *   (meta first), then [its partnership's meta and list]; ARGV [nseries: "2"
+ *   when the partnership's keys are passed] -> keys removed; the code's key
+ *   only while it is this workshop's; publishes "ID deleted". A workshop of a
+ *   partnership leaves its list (the partnership goes with its last
+ *   workshop, protocol/series.md); -3 (nothing deleted) when meta names a
+ *   partnership whose keys were not passed (the server read meta before a
+ *   next workshop was made: it reads again).
+ * atelier_expire  KEYS retention, then atelier_delete's; ARGV keep_ms [nseries]
  *   the retention: deletes the workshop as atelier_delete does when nothing
  *   was written to it for keep_ms (meta's `active`, or `created` for a
  *   workshop older than retention) -> keys removed; -1 (kept, and its score
  *   in retention set to its activity) while it is younger; 0 (its entry
- *   removed) when it is gone already.
+ *   removed) when it is gone already; -3 as atelier_delete (its entry kept:
+ *   the next sweep tries again).
+ * atelier_next    KEYS atelier_create's six (meta snaps events marks code
+ *                 retention of the new workshop), then the ended workshop's
+ *                 meta events marks, then the partnership's meta and list;
+ *                 ARGV atelier_create's seven (title fkey created_ms text
+ *                 time_zone code agenda), then partnership_id title max carried
+ *   the next workshop of a partnership (protocol/series.md), made from an
+ *   ended one, as atelier_create makes a workshop, in the same step: when
+ *   the ended one is in no partnership yet, the partnership is made
+ *   (meta: title, created) with it as its first workshop and it gets meta's
+ *   `partnership`; the new one is pushed on the list and gets `partnership`,
+ *   `from` (the ended one's id) and `carried` (what it starts from: JSON,
+ *   series_write_carried), an event
+ *   `carried` (partnership, from, carried) after its `created`, and the
+ *   ended one an event `continued` (partnership, next).
+ *   -> 1; 0 or -1 as atelier_create; -2 if the ended workshop is gone; -3
+ *   if it is not ended; -4 if it is not the partnership's last (it has a
+ *   next one already); -5 if its partnership is not the one passed (read
+ *   again); -6 if the partnership holds max workshops already. Nothing is
+ *   announced: the partnership is read from Redis whenever it is asked for.
+ * atelier_series_title KEYS the partnership's meta; ARGV title -> 1; 0 if gone.
  * atelier_index  KEYS retention meta events
  *   a workshop written before retention existed has no entry in retention
  *   (and maybe no `active`): it gets one, scored by meta's `active`, else its
@@ -403,13 +457,170 @@ const char store_functions_lua[] =
     "  local now = signoff_read(keys, args)\n"
     "  return {id, now[1], now[2], now[3]}\n"
     "end\n"
-    "local function delete(keys, args)\n"
+    "-- ---- the priorities board ----\n"
+    "local function board_settings_open(json)\n"
+    "  if not json or json == '' then return false end\n"
+    "  local o = cjson.decode(json)\n"
+    "  return o.visibility == 'live' or o.revealed == true\n"
+    "end\n"
+    "local function board_members(groups, gid)\n"
+    "  local t = {}\n"
+    "  for id in string.gmatch(redis.call('HGET', groups, gid) or '', '[^ ]+') do t[#t + 1] = id end\n"
+    "  return t\n"
+    "end\n"
+    "local function board_group_of(groups, id)\n"
+    "  local all = redis.call('HGETALL', groups)\n"
+    "  for i = 1, #all, 2 do\n"
+    "    for m in string.gmatch(all[i + 1], '[^ ]+') do if m == id then return all[i] end end\n"
+    "  end\n"
+    "  return nil\n"
+    "end\n"
+    "-- a group's members now (fewer than two: dissolved), noted in changed\n"
+    "local function board_set_group(groups, gid, members, changed)\n"
+    "  if #members < 2 then\n"
+    "    redis.call('HDEL', groups, gid)\n"
+    "    changed[gid] = {}\n"
+    "  else\n"
+    "    redis.call('HSET', groups, gid, table.concat(members, ' '))\n"
+    "    changed[gid] = members\n"
+    "  end\n"
+    "end\n"
+    "local function board_leave(groups, id, changed)\n"
+    "  local gid = board_group_of(groups, id)\n"
+    "  if not gid then return false end\n"
+    "  local left = {}\n"
+    "  for _, m in ipairs(board_members(groups, gid)) do if m ~= id then left[#left + 1] = m end end\n"
+    "  board_set_group(groups, gid, left, changed)\n"
+    "  return true\n"
+    "end\n"
+    "local function board_groups_json(changed)\n"
+    "  local parts = {}\n"
+    "  for gid, members in pairs(changed) do\n"
+    "    local q = {}\n"
+    "    for _, m in ipairs(members) do q[#q + 1] = '\"' .. m .. '\"' end\n"
+    "    parts[#parts + 1] = '\"' .. gid .. '\":[' .. table.concat(q, ',') .. ']'\n"
+    "  end\n"
+    "  if #parts == 0 then return nil end\n"
+    "  return '{' .. table.concat(parts, ',') .. '}'\n"
+    "end\n"
+    "local function board_add(keys, args)\n"
+    "  if redis.call('HEXISTS', keys[2], args[7]) == 1 then return -5 end\n"
+    "  local all, total, mine = redis.call('HGETALL', keys[2]), 0, 0\n"
+    "  for i = 1, #all, 2 do\n"
+    "    if not string.find(all[i], ':', 1, true) then\n"
+    "      total = total + 1\n"
+    "      if cjson.decode(all[i + 1]).org == args[9] then mine = mine + 1 end\n"
+    "    end\n"
+    "  end\n"
+    "  if mine >= tonumber(args[12]) then return -3 end\n"
+    "  if total >= tonumber(args[13]) then return -4 end\n"
+    "  redis.call('HSET', keys[2], args[7], args[8], args[7] .. ':title', args[10], args[7] .. ':why', args[11])\n"
+    "  return 'board_added'\n"
+    "end\n"
+    "local function board_change(keys, args, changed)\n"
+    "  local action = args[1]\n"
+    "  if action == 'add' then return board_add(keys, args) end\n"
+    "  if action == 'settings' then\n"
+    "    local was = board_settings_open(redis.call('HGET', keys[1], 'board'))\n"
+    "    redis.call('HSET', keys[1], 'board', args[7])\n"
+    "    if not was and board_settings_open(args[7]) then return 'board_revealed' end\n"
+    "    return 'board_settings'\n"
+    "  end\n"
+    "  if action == 'group' then\n"
+    "    for i = 8, #args do if redis.call('HEXISTS', keys[2], args[i]) == 0 then return -1 end end\n"
+    "    local gid\n"
+    "    for i = 8, #args do gid = gid or board_group_of(keys[3], args[i]) end\n"
+    "    gid = gid or args[7]\n"
+    "    local members, moved = board_members(keys[3], gid), false\n"
+    "    for i = 8, #args do\n"
+    "      if board_group_of(keys[3], args[i]) ~= gid then\n"
+    "        board_leave(keys[3], args[i], changed)\n"
+    "        members[#members + 1] = args[i]\n"
+    "        moved = true\n"
+    "      end\n"
+    "    end\n"
+    "    if not moved then return -2 end\n"
+    "    board_set_group(keys[3], gid, members, changed)\n"
+    "    return 'board_grouped'\n"
+    "  end\n"
+    "  if action == 'ungroup' and args[7] == 'group' then\n"
+    "    if redis.call('HEXISTS', keys[3], args[8]) == 0 then return -1 end\n"
+    "    board_set_group(keys[3], args[8], {}, changed)\n"
+    "    return 'board_ungrouped'\n"
+    "  end\n"
+    "  if redis.call('HEXISTS', keys[2], action == 'ungroup' and args[8] or args[7]) == 0 then return -1 end\n"
+    "  if action == 'ungroup' then\n"
+    "    if not board_leave(keys[3], args[8], changed) then return -2 end\n"
+    "    return 'board_ungrouped'\n"
+    "  end\n"
+    "  if action == 'delete' then\n"
+    "    redis.call('HDEL', keys[2], args[7], args[7] .. ':title', args[7] .. ':why')\n"
+    "    board_leave(keys[3], args[7], changed)\n"
+    "    return 'board_deleted'\n"
+    "  end\n"
+    "  if args[9] == '1' then redis.call('HSET', keys[2], args[7] .. ':title', args[8]) end\n"
+    "  if args[11] == '1' then redis.call('HSET', keys[2], args[7] .. ':why', args[10]) end\n"
+    "  return 'board_edited'\n"
+    "end\n"
+    "-- the whole board, for the event of its reveal: the public history then shows it\n"
+    "local function board_snapshot(keys)\n"
+    "  local all, texts, items, groups = redis.call('HGETALL', keys[2]), {}, {}, {}\n"
+    "  for i = 1, #all, 2 do texts[all[i]] = all[i + 1] end\n"
+    "  for i = 1, #all, 2 do\n"
+    "    if not string.find(all[i], ':', 1, true) then\n"
+    "      local r = cjson.decode(all[i + 1])\n"
+    "      items[#items + 1] = {item = all[i], org = r.org, kind = r.kind, by = r.by, at = r.at,\n"
+    "                           title = texts[all[i] .. ':title'] or '', why = texts[all[i] .. ':why'] or ''}\n"
+    "    end\n"
+    "  end\n"
+    "  local g = redis.call('HGETALL', keys[3])\n"
+    "  for i = 1, #g, 2 do\n"
+    "    local m = {}\n"
+    "    for id in string.gmatch(g[i + 1], '[^ ]+') do m[#m + 1] = id end\n"
+    "    groups[g[i]] = m\n"
+    "  end\n"
+    "  return '{\"items\":' .. (#items > 0 and cjson.encode(items) or '[]') .. ',\"groups\":' .. cjson.encode(groups) .. '}'\n"
+    "end\n"
+    "local function board(keys, args)\n"
+    "  if redis.call('EXISTS', keys[1]) == 0 then return 0 end\n"
+    "  local changed = {}\n"
+    "  local ev = board_change(keys, args, changed)\n"
+    "  if tonumber(ev) then return ev end\n"
+    "  local data, groups = args[6], board_groups_json(changed)\n"
+    "  if groups then data = string.sub(data, 1, -2) .. (data == '{}' and '' or ',') .. '\"groups\":' .. groups .. '}' end\n"    "  if ev == 'board_revealed' then data = string.sub(data, 1, -2) .. ',\"snapshot\":' .. board_snapshot(keys) .. '}' end\n"
+    "  local open = (ev == 'board_settings' or ev == 'board_revealed' or\n"
+    "                board_settings_open(redis.call('HGET', keys[1], 'board'))) and '1' or '0'\n"
+    "  local id = mark(keys[4], keys[5], {'type', ev, 'by', args[3], 'name', args[4], 'board', data, 'open', open,\n"
+    "                                     'rev', current_rev(keys[1]), 't', args[2]})\n"
+    "  touch(keys[1])\n"
+    "  notify(keys[1], 'board ' .. args[5])\n"
+    "  return id\n"
+    "end\n"
+    "local function board_read(keys, args)\n"
+    "  return {redis.call('HGET', keys[1], 'board') or '', redis.call('HGETALL', keys[2]), redis.call('HGETALL', keys[3])}\n"
+    "end\n"
+    "-- the workshop of `meta` leaves its partnership (pmeta, plist: its keys, nil when\n"
+    "-- none was passed): false when it is in one whose keys were not passed\n"
+    "local function leave_series(meta, pmeta, plist)\n"
+    "  local pid = redis.call('HGET', meta, 'partnership')\n"
+    "  if not pid then return true end\n"
+    "  if not pmeta or string.match(pmeta, '{p:([^}]+)}') ~= pid then return false end\n"
+    "  redis.call('LREM', plist, 0, workshop_id(meta))\n"
+    "  if redis.call('LLEN', plist) == 0 then redis.call('DEL', pmeta, plist) end\n"
+    "  return true\n"
+    "end\n"
+    "local function delete_keys(keys, nseries)\n"
     "  if redis.call('EXISTS', keys[2]) == 0 then return 0 end\n"
+    "  local last = #keys - nseries\n"
+    "  if not leave_series(keys[2], nseries == 2 and keys[last + 1] or nil, keys[last + 2]) then return -3 end\n"
     "  release_code(keys[1], workshop_id(keys[2]))\n"
     "  local n = 0\n"
-    "  for i = 2, #keys do n = n + redis.call('DEL', keys[i]) end\n"
+    "  for i = 2, last do n = n + redis.call('DEL', keys[i]) end\n"
     "  notify(keys[2], 'deleted')\n"
     "  return n\n"
+    "end\n"
+    "local function delete(keys, args)\n"
+    "  return delete_keys(keys, tonumber(args[1] or '0'))\n"
     "end\n"
     "local function expire(keys, args)\n"
     "  local wid = workshop_id(keys[3])\n"
@@ -423,8 +634,41 @@ const char store_functions_lua[] =
     "    redis.call('ZADD', keys[1], active, wid)\n"
     "    return -1\n"
     "  end\n"
-    "  redis.call('ZREM', keys[1], wid)\n"
-    "  return delete({unpack(keys, 2)}, args)\n"
+    "  local n = delete_keys({unpack(keys, 2)}, tonumber(args[2] or '0'))\n"
+    "  if n ~= -3 then redis.call('ZREM', keys[1], wid) end\n"
+    "  return n\n"
+    "end\n"
+    "-- the next workshop of a partnership, made from an ended one (protocol/series.md)\n"
+    "local function next_workshop(keys, args)\n"
+    "  local prev = redis.call('HMGET', keys[7], 'title', 'state', 'partnership')\n"
+    "  if not prev[1] then return -2 end\n"
+    "  if prev[2] ~= 'ended' then return -3 end\n"
+    "  local pid, prev_id, list = args[8], workshop_id(keys[7]), keys[11]\n"
+    "  if (prev[3] or pid) ~= pid or string.match(keys[10], '{p:([^}]+)}') ~= pid then return -5 end\n"
+    "  if prev[3] then\n"
+    "    if redis.call('LINDEX', list, -1) ~= prev_id then return -4 end\n"
+    "    if redis.call('LLEN', list) >= tonumber(args[10]) then return -6 end\n"
+    "  end\n"
+    "  local made = create(keys, args)\n"
+    "  if made ~= 1 then return made end\n"
+    "  local wid = workshop_id(keys[1])\n"
+    "  if not prev[3] then\n"
+    "    redis.call('HSET', keys[10], 'title', args[9], 'created', args[3])\n"
+    "    redis.call('RPUSH', list, prev_id)\n"
+    "    redis.call('HSET', keys[7], 'partnership', pid)\n"
+    "  end\n"
+    "  redis.call('RPUSH', list, wid)\n"
+    "  redis.call('HSET', keys[1], 'partnership', pid, 'from', prev_id, 'carried', args[11])\n"
+    "  mark(keys[3], keys[4], {'type', 'carried', 'partnership', pid, 'from', prev_id, 'carried', args[11],\n"
+    "                          'rev', '0', 't', args[3]})\n"
+    "  mark(keys[8], keys[9], {'type', 'continued', 'partnership', pid, 'next', wid, 'rev', current_rev(keys[7]),\n"
+    "                          't', args[3]})\n"
+    "  return 1\n"
+    "end\n"
+    "local function series_title(keys, args)\n"
+    "  if redis.call('EXISTS', keys[1]) == 0 then return 0 end\n"
+    "  redis.call('HSET', keys[1], 'title', args[1])\n"
+    "  return 1\n"
     "end\n"
     "-- a workshop from before retention (no entry in the index): indexed by its\n"
     "-- last activity, which meta's active then keeps, so atelier_expire agrees\n"
@@ -524,4 +768,8 @@ const char store_functions_lua[] =
     "redis.register_function('atelier_role', role)\n"
     "redis.register_function('atelier_observer', observer)\n"
     "redis.register_function('atelier_snapshot', snapshot)\n"
-    "redis.register_function('atelier_resync', resync)\n";
+    "redis.register_function('atelier_resync', resync)\n"
+    "redis.register_function('atelier_next', next_workshop)\n"
+    "redis.register_function('atelier_series_title', series_title)\n"
+    "redis.register_function('atelier_board', board)\n"
+    "redis.register_function{function_name = 'atelier_board_read', callback = board_read, flags = {'no-writes'}}\n";

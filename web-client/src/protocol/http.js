@@ -111,8 +111,12 @@ export function dispositionName(header) {
 }
 
 /** An export as {data: {blob, filename}} or {error}. */
-export async function getExport(base, id, { format, lang }, key) {
-  const u = workshopUrl(base, id, '/export');
+export function getExport(base, id, { format, lang }, key) {
+  return download(workshopUrl(base, id, '/export'), { format, lang }, key, `atelier-${id}.${format}`);
+}
+
+/** A file the API serves (an export) as {data: {blob, filename}} or {error}. */
+async function download(u, { format, lang }, key, fallbackName) {
   u.searchParams.set('format', format);
   u.searchParams.set('lang', lang);
   let res;
@@ -127,7 +131,7 @@ export async function getExport(base, id, { format, lang }, key) {
     return { error: body?.error?.code || `http_${res.status}`, status: res.status };
   }
   const blob = await res.blob();
-  const filename = dispositionName(res.headers.get('content-disposition')) || `atelier-${id}.${format}`;
+  const filename = dispositionName(res.headers.get('content-disposition')) || fallbackName;
   return { data: { blob, filename } };
 }
 
@@ -143,4 +147,43 @@ export async function deleteWorkshop(base, id, key) {
   let body = null;
   try { body = await res.json(); } catch { /* not JSON */ }
   return { error: body?.error?.code || `http_${res.status}`, status: res.status };
+}
+
+// ---- partnerships: a series of workshops (protocol/series.md) ---------------
+
+/**
+ * The next workshop of a partnership, from the ended workshop `id`: the
+ * facilitator's key in Authorization, the server's creation token (when it
+ * asks for one) in the body. {data: {id, facilitator_key, partnership, …}}
+ * or {error, status}.
+ */
+export function nextWorkshop(base, id, key, { title, createToken } = {}) {
+  const body = {};
+  if (title) body.title = title;
+  if (createToken) body.create_token = createToken;
+  return call(workshopUrl(base, id, '/next'), {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...auth(key) },
+    body: JSON.stringify(body),
+  });
+}
+
+const partnershipUrl = (base, id, rest = '') => new URL(`api/partnerships/${encodeURIComponent(id)}${rest}`, base);
+
+/** The partnership and its workshops (with their ids when key is one of theirs). */
+export function getPartnership(base, id, key = null) {
+  return call(partnershipUrl(base, id), { headers: auth(key) });
+}
+
+export function renamePartnership(base, id, key, title) {
+  return call(partnershipUrl(base, id), {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...auth(key) },
+    body: JSON.stringify({ title }),
+  });
+}
+
+/** The series' export (md or json) as {data: {blob, filename}} or {error}. */
+export function getPartnershipExport(base, id, { format, lang }, key) {
+  return download(partnershipUrl(base, id, '/export'), { format, lang }, key, `partenariat-${id}.${format}`);
 }

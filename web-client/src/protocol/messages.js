@@ -149,6 +149,20 @@ export const phaseExtend = (id, minutes) => ({ type: 'phase_extend', id, minutes
 export const phaseStep = (type, id) => ({ type, id });
 export const AGENDA_REQUESTS = new Set(['agenda_set', 'phase_start', 'phase_next', 'phase_pause', 'phase_resume', 'phase_extend']);
 
+// ---- issue 16: the priorities board (protocol/board.md) ------------------------
+
+/** board_add: an item of the sender's organisation (kind practice, priority or strength). */
+export const boardAdd = (id, kind, title, why) => ({ type: 'board_add', id, kind, title, ...(why ? { why } : {}) });
+/** board_edit: fields {title?, why?}, only those changed (the last writer wins per field). */
+export const boardEdit = (id, item, fields) => ({ type: 'board_edit', id, item, ...fields });
+export const boardDelete = (id, item) => ({ type: 'board_delete', id, item });
+/** board_group: the first listed item's group takes the others. */
+export const boardGroup = (id, items) => ({ type: 'board_group', id, items });
+/** board_ungroup: which {item} or {group}. */
+export const boardUngroup = (id, which) => ({ type: 'board_ungroup', id, ...which });
+/** board_settings: {visibility?, revealed?, grouping?}. */
+export const boardSettings = (id, s) => ({ type: 'board_settings', id, ...s });
+
 /** Client message types whose errors belong to polls. */
 export const POLL_REQUESTS = new Set([
   'poll_create', 'poll_edit', 'poll_open', 'poll_close', 'poll_reopen', 'poll_delete', 'poll_results',
@@ -234,6 +248,15 @@ export const isSignoff = (s) => !!s && typeof s === 'object' && typeof s.open ==
   (s.agreed == null || (isRev(s.agreed.rev) && isHash(s.agreed.sha256) &&
     Array.isArray(s.agreed.organisations) && s.agreed.organisations.every(isStr)));
 
+const BOARD_KIND_NAMES = ['practice', 'priority', 'strength'];
+const isBoardItem = (it) => it && isStr(it.id) && isStr(it.org) && BOARD_KIND_NAMES.includes(it.kind) && isStr(it.title) &&
+  isStr(it.why) && (it.group === undefined || isStr(it.group));
+/** A board (protocol/board.md): the message, or the welcome's `board`. */
+export const isBoard = (b) => !!b && typeof b === 'object' && !!b.settings && typeof b.settings === 'object' &&
+  Array.isArray(b.items) && b.items.every(isBoardItem) &&
+  Array.isArray(b.groups) && b.groups.every((g) => g && isStr(g.id) && Array.isArray(g.items) && g.items.every(isStr)) &&
+  (b.suggestions === undefined || (Array.isArray(b.suggestions) && b.suggestions.every((x) => Array.isArray(x) && x.every(isStr))));
+
 const checks = {
   welcome: (m) => m.workshop && isStr(m.workshop.id) && isParticipant(m.participant) &&
     isStr(m.token) && m.doc && isRev(m.doc.rev) &&
@@ -265,6 +288,8 @@ const checks = {
   // issue 13: the agenda and its timer (everyone), the balance (facilitators)
   agenda: isAgenda,
   balance: isBalance,
+  // issue 16: the priorities board, whole, as this person may see it
+  board: isBoard,
   my_ballot: (m) => isStr(m.poll) &&
     (m.by === undefined || m.by === null || (typeof m.by === 'object' && isStr(m.by.name))) &&
     (m.answers === undefined || (Array.isArray(m.answers) && m.answers.every(isAnswerText))) &&

@@ -22,6 +22,7 @@
 import { cpLength } from './unicode.js';
 import { AGENDA_EVENTS, NO_AGENDA, foldAgenda } from './agenda.js';
 import { NO_VOTES, WritingTally, balanceRows, foldVotes } from './balance.js';
+import { NO_BOARD, foldBoard } from './board.js';
 
 export const UNKNOWN = 0; // org id of text whose author is unknown (the starting text)
 export const MAX_CHUNK = 512; // UTF-16 units in a chunk (but a longer line): small, as an edit copies its chunk
@@ -264,6 +265,10 @@ export const POLL_STEPS = new Set(['poll_created', 'poll_edited', 'poll_opened',
  * the same object as before (the view redraws by identity).
  */
 export function foldMark(prev, ev) {
+  if (typeof ev.type === 'string' && ev.type.startsWith('board_')) { // issue 16: the priorities board
+    const board = foldBoard(prev.board, ev);
+    return board === prev.board ? prev : { ...prev, board };
+  }
   if (AGENDA_EVENTS.has(ev.type) || ev.type === 'created') {
     const agenda = foldAgenda(prev.agenda, ev);
     return agenda === prev.agenda ? prev : { ...prev, agenda };
@@ -306,7 +311,7 @@ export function foldMark(prev, ev) {
   return prev;
 }
 
-const EMPTY_MOMENT = Object.freeze({ present: Object.freeze([]), polls: Object.freeze([]), agenda: NO_AGENDA, votes: NO_VOTES });
+const EMPTY_MOMENT = Object.freeze({ present: Object.freeze([]), polls: Object.freeze([]), agenda: NO_AGENDA, votes: NO_VOTES, board: NO_BOARD });
 
 // ---- the replay --------------------------------------------------------------------
 

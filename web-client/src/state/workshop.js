@@ -38,6 +38,7 @@ import { Requests } from './requests.js';
 import { SignoffStore } from './signoff.js';
 import { may, roleOf } from './roles.js';
 import { AgendaStore } from './agenda.js';
+import { BoardStore } from './board.js';
 
 const CURSOR_MS = 100;
 const CURSOR_MAX_MS = 2000;
@@ -58,7 +59,7 @@ const MAX_OP_COMPONENTS = 1024;
 // observer link) move nothing: the date shown is Redis' to within a message's
 // latency, and GET /api/workshops/ID or the next welcome says it exactly.
 const WRITES = new Set(['op', 'ack', 'arrived', 'departed', 'workshop', 'role', 'poll', 'poll_deleted', 'answer',
-  'results', 'my_ballot', 'agenda', 'signoff']);
+  'results', 'my_ballot', 'agenda', 'signoff', 'board']);
 // The date moved by less than this is not told again (it is shown to the day).
 const RETENTION_TELL_MS = 1000;
 
@@ -126,6 +127,8 @@ export class WorkshopStore extends Emitter {
       ...(hash ? { hash } : {}),
     });
     this.agenda = new AgendaStore({ send: (m) => this.session.send(m), joined: () => this.session.joined, now, timers });
+    // The priorities board (issue 16, state/board.js).
+    this.board = new BoardStore({ request: (make) => this.requests.request(make) });
     // The contribution balance as the server last sent it (facilitators only; null for everyone else).
     this.balance = null;
     this.session.on('welcome', (m, info) => this._onWelcome(m, info));
@@ -229,6 +232,7 @@ export class WorkshopStore extends Emitter {
       if (before !== role) {
         // Rights follow the role at once: polls redraw their controls.
         this.polls.setRole(role);
+        this.board.setRole(role);
         this.emit('announce', role === 'representative' ? 'roles.announceYouRepresent' : 'roles.announceYouParticipant', { organisation: this.me.organisation });
       }
     } else if (change) {
@@ -374,6 +378,7 @@ export class WorkshopStore extends Emitter {
     this.signoff.welcome(m.signoff);
     if (this.role === 'facilitator') this.emit('observerLink', this.observerLinkKey);
     this.agenda.welcome(m.agenda, this.role);
+    this.board.welcome(m.board, this.role, this.role === 'observer' ? null : this.me?.organisation);
     this._setBalance(m.balance);
     this.emit('presence');
     this.emit('cursors');
@@ -393,6 +398,10 @@ export class WorkshopStore extends Emitter {
       return;
     }
     if (this.polls.receive(m) || this.agenda.receive(m)) return;
+    if (this.board.receive(m)) {
+      this.requests.reply(m);
+      return;
+    }
     if (m.type === 'error' && this.requests.reply(m)) return;
     if (this.signoff.receive(m)) {
       this.requests.reply(m);
@@ -633,6 +642,28 @@ export class WorkshopStore extends Emitter {
       this.ot.inflight.sent = false;
       this.ot.pending = tail;
     }
+  }
+
+  /**
+   * A line of text inserted into the statement by this person (from the
+   * board, issue 16): at the caret when there is one (at the start of the
+   * caret's line's end), else at the end, on a line of its own. A normal op,
+   * so the history has it with its author. False when it cannot be written.
+   */
+  insertLine(line, { atCaret = false } = {}) {
+    if (this.ended || !this.may('write') || !line) return false;
+    const cps = [...this.ot.text];
+    let at = cps.length;
+    if (atCaret && this.mySel) {
+      at = Math.max(this.mySel[0], this.mySel[1]);
+      while (at < cps.length && cps[at] !== '\n') at++; // the end of the caret's line
+    }
+    const before = at > 0 && cps[at - 1] !== '\n' ? '\n' : '';
+    const after = at < cps.length && cps[at] !== '\n' ? '\n' : '';
+    const op = at > 0 ? [at, before + line + after] : [line + (cps.length ? '\n' : '')];
+    this.localEdit(op);
+    this.emit('text', { op, source: 'board', author: this.me?.id ?? null });
+    return true;
   }
 
   /** An edit typed in the editor, as an op on the current text. */

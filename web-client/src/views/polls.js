@@ -219,6 +219,20 @@ export class PollsView {
     return res;
   }
 
+  /**
+   * Open the new-poll form filled in with {kind, question, choices} (a
+   * group of items of the priorities board, issue 16). False for anyone but
+   * a facilitator.
+   */
+  prefill({ kind = 'single', question = '', choices = [] } = {}) {
+    if (!this.facilitator) return false;
+    if (!this.newOpen) this._setNewOpen(true);
+    const rows = Array.isArray(choices) && choices.length ? choices.map(String) : ['', ''];
+    this._compose({ kind, question, choices: rows, max: null }, null);
+    this.newPanel.scrollIntoView?.({ block: 'nearest' });
+    return true;
+  }
+
   _compose(initial, hintKey) {
     const { polls } = this;
     this.composer = new PollForm({

@@ -4,7 +4,9 @@
 // live or revealed results, bars readable from the back of a room,
 // organisation names never cut), how to join (a QR code of the invite link,
 // made by qrcode-generator, and the 6-digit code with the address to type
-// it at), and the statement in large type. It reads the WorkshopStore only.
+// it at), and the statement in large type; and, once it is open to everyone and no
+// poll is on screen, the priorities board (issue 16). It reads the
+// WorkshopStore only.
 // The screen is shown to everyone, so it shows what participants see and
 // nothing more, even on a facilitator's connection: while results are
 // hidden, neither them nor how many have answered (participants are sent
@@ -16,6 +18,7 @@ import { renderResults, thresholdSentence } from './pollresults.js';
 import { spacedCode } from '../state/joincode.js';
 import { CurrentPoll } from '../state/presenter.js';
 import { localized, byOrganisations, representativesOnly } from '../state/polls.js';
+import { boardColumns } from './board.js';
 
 const SVG = 'http://www.w3.org/2000/svg';
 
@@ -118,22 +121,47 @@ export class PresenterView {
     this.statement = h('section', { class: 'presenter-statement', 'aria-labelledby': 'presenter-statement-title' }, statementTitle, this.statementText);
     this.ended = h('p', { class: 'presenter-ended', id: 'presenter-ended', hidden: true });
 
-    this.el.replaceChildren(head, this.ended, h('div', { class: 'presenter-body' }, this.pollBox, this.join, this.statement));
+    // Issue 16: the priorities board once it is open to everyone (revealed or
+    // live), in the poll's place while no poll is on screen.
+    this.boardTitle = i18n.bind(h('h1', { class: 'presenter-question presenter-board-title', id: 'presenter-board-title' }), 'board.title');
+    this.boardCols = h('div', { class: 'board-columns presenter-board-columns', id: 'presenter-board-columns' });
+    this.boardBox = h('section', { class: 'presenter-board', id: 'presenter-board', 'aria-labelledby': 'presenter-board-title', hidden: true },
+      this.boardTitle, this.boardCols);
+
+    this.el.replaceChildren(head, this.ended, h('div', { class: 'presenter-body' }, this.pollBox, this.boardBox, this.join, this.statement));
     document.title = `${store.title} · ${i18n.t('present.title')}`;
 
     this.offs.push(
-      store.polls.on('change', () => this._renderPoll()),
+      store.polls.on('change', () => { this._renderPoll(); this._renderBoard(); }),
+      store.board.on('change', () => this._renderBoard()),
       store.on('text', () => this._scheduleText()),
       store.on('welcome', () => { this.title.textContent = store.title; this._renderJoin(); this._renderEnded(); this._scheduleText(); }),
       store.on('workshop', () => { this._renderEnded(); this._renderJoin(); }),
       store.on('status', ({ status }) => { this._renderConnection(status); }),
-      i18n.on('change', () => { this.sig = null; this._renderPoll(); this._renderJoin(); this._renderEnded(); this._setFullscreenRefused(this.fullscreenRefused); }),
+      i18n.on('change', () => { this.sig = null; this.boardSig = null; this._renderBoard(); this._renderPoll(); this._renderJoin(); this._renderEnded(); this._setFullscreenRefused(this.fullscreenRefused); }),
     );
     this._renderConnection(store.status);
     this._renderJoin();
     this._renderEnded();
     this._renderPoll();
+    this._renderBoard();
     this._renderText();
+  }
+
+  /**
+   * The board, as everyone sees it: only once it is open (revealed or live:
+   * then every organisation's list is everyone's), and only while no poll
+   * is on screen. Redrawn when what it shows changes.
+   */
+  _renderBoard() {
+    const board = this.store.board;
+    const shown = board.open && board.items.length > 0 && this.pollBox.hidden;
+    this.el.classList.toggle('has-board', shown);
+    this.boardBox.hidden = !shown;
+    const sig = shown ? JSON.stringify([this.i18n.lang, board.board.items, board.board.groups]) : null;
+    if (sig === this.boardSig) return;
+    this.boardSig = sig;
+    this.boardCols.replaceChildren(...(shown ? boardColumns(board.board, this.i18n, { idPrefix: 'presenter-board' }) : []));
   }
 
   _toggleFullscreen() {

@@ -24,6 +24,7 @@ import { BalanceView } from './balance.js';
 import { presenceCount, observerList } from './presence.js';
 import { takesPart } from '../state/presence.js';
 import { formatClock, phaseTitle, timeLeft } from '../state/agenda.js';
+import { boardColumns } from './board.js';
 
 const FASTEST_BUDGET_MS = 5; // ops applied per frame at "fastest" (the rest: drawing)
 const FASTEST_SLICE = 250;
@@ -149,9 +150,12 @@ export class ReplayView {
   /**
    * replay: a Replay being loaded; id; facilitator: whether a key is stored;
    * fetchState(rev) -> Promise<{text, t}>; exportFile(format) -> Promise<error code|null>;
-   * deleteWorkshop() -> Promise<error code|null>.
+   * deleteWorkshop() -> Promise<error code|null>; prepareNext() ->
+   * Promise<error code|null> (the next workshop of the partnership, made
+   * from this ended one and opened; null when the browser holds no key).
    */
-  constructor({ replay, i18n, announce, id, facilitator, fetchState, exportFile, deleteWorkshop }) {
+  constructor({ replay, i18n, announce, id, facilitator, fetchState, exportFile, deleteWorkshop, prepareNext = null }) {
+    this.prepareNext = prepareNext;
     this.replay = replay;
     this.i18n = i18n;
     this.announce = announce;
@@ -306,7 +310,13 @@ export class ReplayView {
 
     // The balance at the moment shown: facilitators only, as on the live page.
     this.balance = this.facilitator ? new BalanceView({ i18n, idPrefix: 'replay-balance', note: 'balance.replayNote' }) : null;
-    const body = h('div', { class: 'workshop-body replay-body' }, statement, polls, presence, this.balance?.el);
+    // Issue 16: the priorities board as it stood (its three columns), once it has items.
+    const boardTitle = h('h2', { class: 'panel-title', id: 'replay-board-title' });
+    i18n.bind(boardTitle, 'replay.board');
+    this.boardCols = h('div', { class: 'board-columns', id: 'replay-board-columns' });
+    this.boardEl = h('section', { class: 'panel board', id: 'replay-board', 'aria-labelledby': 'replay-board-title', hidden: true },
+      boardTitle, this.boardCols);
+    const body = h('div', { class: 'workshop-body replay-body' }, statement, polls, presence, this.balance?.el, this.boardEl);
     this.el = h('section', { class: 'page workshop replay', 'aria-labelledby': 'replay-title' },
       header, this.loading, this.error, controls, body, this.facilitator ? this._facilitatorPanel() : null);
     this._relabel();
@@ -367,8 +377,21 @@ export class ReplayView {
       }
     });
 
+    // The next workshop of the partnership, in one step (protocol/series.md).
+    let next = null;
+    if (this.prepareNext) {
+      next = h('button', { type: 'button', class: 'primary', id: 'replay-prepare-next' });
+      i18n.bind(next, 'series.prepareNext');
+      next.addEventListener('click', async () => {
+        next.disabled = true;
+        this.exportStatus.textContent = i18n.t('series.preparing');
+        const err = await this.prepareNext();
+        next.disabled = false;
+        if (err) this.exportStatus.textContent = i18n.t(seriesErrorKey(err));
+      });
+    }
     return h('section', { class: 'panel replay-admin', 'aria-labelledby': 'replay-admin-title' },
-      title, hint,
+      title, next ? h('div', { class: 'actions' }, next) : null, hint,
       h('div', { class: 'actions' }, exp('md', 'replay.exportMd'), exp('json', 'replay.exportJson'), exp('csv', 'replay.exportCsv')),
       this.exportStatus,
       h('div', { class: 'danger-zone' }, delHint, del), dialog);
@@ -571,6 +594,7 @@ export class ReplayView {
     if (moment !== this.drawn.moment || langChanged) {
       if (moment.present !== this.drawn.moment?.present || langChanged) this._drawPresence(moment.present);
       if (moment.polls !== this.drawn.moment?.polls || langChanged) this._drawPolls(moment.polls);
+      if (moment.board !== this.drawn.moment?.board || langChanged) this._drawBoard(moment.board);
     }
     if (rp.orgs.length !== this.drawn.orgs || langChanged) this._drawLegend();
     if (rp.marks.length !== this.drawn.marks || langChanged) {
@@ -670,8 +694,22 @@ export class ReplayView {
       case 'phase_extended': return i18n.t('replay.evPhaseExtended', { minutes: ev.minutes });
       case 'agenda_changed': return i18n.t('replay.evAgendaChanged');
       case 'agenda_done': return i18n.t('replay.evAgendaDone');
+      // issue 16: the priorities board (protocol/board.md)
+      case 'board_added': return i18n.t('replay.evBoardAdded', { name: ev.name ?? '', org: ev.board?.org ?? '', title: ev.board?.title ?? '' });
+      case 'board_edited': return i18n.t('replay.evBoardEdited', { name: ev.name ?? '', org: ev.board?.org ?? '' });
+      case 'board_deleted': return i18n.t('replay.evBoardDeleted', { name: ev.name ?? '', title: ev.board?.title ?? '' });
+      case 'board_grouped': return i18n.t('replay.evBoardGrouped', { name: ev.name ?? '' });
+      case 'board_ungrouped': return i18n.t('replay.evBoardUngrouped', { name: ev.name ?? '' });
+      case 'board_revealed': return i18n.t('replay.evBoardRevealed', { name: ev.name ?? '' });
+      case 'board_settings': return i18n.t('replay.evBoardSettings', { name: ev.name ?? '' });
       default: return '';
     }
+  }
+
+  /** The board at the moment shown: its columns, read-only (hidden while it has no item). */
+  _drawBoard(board) {
+    this.boardEl.hidden = !board.items.length;
+    this.boardCols.replaceChildren(...(board.items.length ? boardColumns(board, this.i18n, { idPrefix: 'replay-board' }) : []));
   }
 
   /** A phase event's phase, named in the reader's language (a preset's name) from the agenda then. */
@@ -844,4 +882,14 @@ export class ReplayView {
     all[j].tabIndex = 0;
     all[j].focus();
   }
+}
+
+/** What a refused "next workshop" says (protocol/series.md). */
+export function seriesErrorKey(code) {
+  if (code === 'bad_request') return 'series.errNotEnded';
+  if (code === 'token') return 'series.errToken';
+  if (code === 'rate_limited') return 'series.errRate';
+  if (code === 'too_large') return 'series.errFull';
+  if (code === 'network' || code === 'unavailable') return 'series.errNetwork';
+  return 'series.errFailed';
 }

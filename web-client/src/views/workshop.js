@@ -9,10 +9,12 @@ import { SignoffView } from './signoff.js';
 import { ObserverLinkView } from './observerlink.js';
 import { AgendaView } from './agenda.js';
 import { BalanceView } from './balance.js';
+import { BoardView } from './board.js';
 import { copyField } from './forms.js';
 import { orgColor, orgKey } from '../state/colors.js';
 import { localized } from '../state/polls.js';
 import { spacedCode } from '../state/joincode.js';
+import { seriesErrorKey } from './replay.js';
 
 /**
  * Why ending or reopening did not answer: not sent (offline: nothing
@@ -50,9 +52,13 @@ export class WorkshopView {
    * present (the presenter view), observer(key) (the observer link)};
    * exportSummary() -> Promise<null | error code> (facilitator: the
    * printable HTML summary); fetchState(rev) -> Promise of the workshop at
-   * a revision (the sign-off's differences).
+   * a revision (the sign-off's differences); series {load() -> Promise of
+   * {partnership: {id, title}, prev, next} or null, prepareNext() -> Promise
+   * of null | error code} (protocol/series.md).
    */
-  constructor({ store, i18n, announce, links, openShare, replayHref, exportSummary, fetchState }) {
+  constructor({ store, i18n, announce, links, openShare, replayHref, exportSummary, fetchState, series = null }) {
+    this.series = series;
+    this.seriesInfo = null;
     this.replayHref = replayHref;
     this.fetchState = fetchState;
     this.exportSummary = exportSummary;
@@ -92,6 +98,9 @@ export class WorkshopView {
     // On a tablet the polls sit below the statement: say when one is open
     // and take people there.
     const pollsJump = h('button', { type: 'button', class: 'secondary polls-jump', id: 'polls-jump', hidden: true });
+    // Issue 16: the priorities board is below everything on a phone: one step there.
+    const boardJump = h('button', { type: 'button', class: 'secondary', id: 'board-jump' });
+    i18n.bind(boardJump, 'board.jump');
     const replayLink = this.replayHref ? h('a', { class: 'button secondary', id: 'replay-link', href: this.replayHref, target: '_blank', rel: 'noopener' }) : null;
     if (replayLink) i18n.bind(replayLink, 'replay.link');
     // Facilitator: the presenter view (a window of its own, to share on a
@@ -107,7 +116,7 @@ export class WorkshopView {
     i18n.bind(this.endButton, 'end.button');
     this.endButton.addEventListener('click', () => this._askEnd(true));
     const header = h('header', { class: 'workshop-header' }, h('div', null, eyebrow, this.titleEl),
-      h('div', { class: 'header-tools' }, pollsJump, this.presentLink, replayLink, shareToggle, this.endButton));
+      h('div', { class: 'header-tools' }, pollsJump, boardJump, this.presentLink, replayLink, shareToggle, this.endButton));
     this.endConfirm = h('div', { class: 'confirm end-confirm', id: 'end-confirm', role: 'group', 'aria-labelledby': 'end-confirm-text', hidden: true });
     this.endedBanner = h('section', { class: 'ended-banner', id: 'ended-banner', 'aria-labelledby': 'ended-title', hidden: true });
     // Observers follow without taking part: said once, at the top.
@@ -172,18 +181,40 @@ export class WorkshopView {
     this.polls.el.addEventListener('polls-changed', updateJump);
     updateJump();
 
+    // Issue 16: the priorities board, under the statement and the polls, the page's full width.
+    this.board = new BoardView({
+      board: store.board, i18n, announce: this.announce,
+      insertLine: (line) => store.insertLine(line, { atCaret: !!store.mySel }),
+      makePoll: (initial) => this.polls.prefill(initial),
+      ended: () => store.ended,
+    });
+    this.parts.push(this.board);
+    this.offs.push(store.on('workshop', () => this.board.render()));
+    boardJump.addEventListener('click', () => this.board.focusHeading());
+    // During the method's "each organisation's priorities" phase, the step to the board stands out.
+    const boardPhase = () => {
+      const on = store.agenda.current?.preset === 'priorities';
+      boardJump.classList.toggle('primary', on);
+      boardJump.classList.toggle('secondary', !on);
+    };
+    this.offs.push(store.agenda.on('change', boardPhase));
+    boardPhase();
+
     // On a phone the polls are far below the statement: a banner at the
     // bottom of the screen takes people to an open poll they have not
     // answered, until that poll is in view.
     this.pollBanner = h('div', { class: 'poll-banner', id: 'poll-banner', hidden: true });
     this._setupPollBanner();
 
-    this.el.replaceChildren(header, this.observerBanner, this.agenda.el, this.endConfirm, this.endedBanner, this.share,
-      h('div', { class: 'workshop-body' }, editorSection, this.polls.el, this.presence.el, this.balance.el), this.pollBanner);
+    // Where this workshop stands in its partnership: its page, the previous and the next workshop.
+    this.seriesNav = h('nav', { class: 'series-nav', id: 'series-nav', hidden: true });
+    this.el.replaceChildren(header, this.seriesNav, this.observerBanner, this.agenda.el, this.endConfirm, this.endedBanner, this.share,
+      h('div', { class: 'workshop-body' }, editorSection, this.polls.el, this.presence.el, this.balance.el, this.board.el), this.pollBanner);
     document.title = `${store.title} · Atelier`;
     this.offs.push(store.on('workshop', () => { this._renderEnded(); this._renderShare(); }));
     this.offs.push(store.on('retention', () => this._renderRetention()));
-    this.offs.push(i18n.on('change', () => { this._renderEnded(); this._renderRetention(); }));
+    this.offs.push(i18n.on('change', () => { this._renderEnded(); this._renderRetention(); this._renderSeries(); }));
+    this._loadSeries();
     // A new role brings its rights at once (issue 13).
     this.offs.push(store.on('role', ({ self }) => { if (self) { this._renderEnded(); this._renderShare(); } }));
     this._renderEnded();
@@ -191,6 +222,59 @@ export class WorkshopView {
 
   get facilitator() {
     return this.store.role === 'facilitator';
+  }
+
+  // ---- the partnership (protocol/series.md) ---------------------------------
+
+  async _loadSeries() {
+    if (!this.series) return;
+    try {
+      this.seriesInfo = await this.series.load();
+    } catch {
+      this.seriesInfo = null; // the page works without it
+    }
+    this._renderSeries();
+  }
+
+  _renderSeries() {
+    const { i18n } = this;
+    const info = this.seriesInfo;
+    this.seriesNav.hidden = !info;
+    if (!info) return;
+    this.seriesNav.setAttribute('aria-label', i18n.t('series.navLabel'));
+    const items = [h('li', null, i18n.t('series.partOf'), ' ',
+      h('a', { href: `#/partnership/${info.partnership.id}`, id: 'series-partnership-link', text: info.partnership.title || i18n.t('series.eyebrow') }))];
+    if (info.prev && info.prev.id) {
+      items.push(h('li', null, h('a', { href: `#/w/${info.prev.id}`, id: 'series-prev', rel: 'prev', text: i18n.t('series.prev', { title: info.prev.title }) })));
+    }
+    if (info.next && info.next.id) {
+      items.push(h('li', null, h('a', { href: `#/w/${info.next.id}`, id: 'series-next', rel: 'next', text: i18n.t('series.next', { title: info.next.title }) })));
+    }
+    // What it starts from: the previous statement, and the agreement reached on it (who endorsed).
+    const agreement = info.carried && info.carried.agreement;
+    const carried = info.carried ? h('p', { class: 'field-hint series-carried', id: 'series-carried',
+      text: agreement && agreement.endorsers.length ?
+        i18n.t('series.carriedAgreement', { title: info.carried.title, endorsers: agreement.endorsers.map((e) => `${e.org} (${e.name})`).join(', ') }) :
+        i18n.t('series.carried', { title: info.carried.title }) }) : null;
+    this.seriesNav.replaceChildren(h('ul', null, items), carried);
+    if (this.bannerSig) { // the banner's button says whether a next one exists
+      this.bannerSig = null;
+      this._renderBanner();
+    }
+  }
+
+  _prepareNextButton(status) {
+    const { i18n } = this;
+    const next = h('button', { type: 'button', class: 'primary', id: 'prepare-next', text: i18n.t('series.prepareNext') });
+    next.addEventListener('click', async () => {
+      if (next.getAttribute('aria-disabled') === 'true') return;
+      next.setAttribute('aria-disabled', 'true');
+      status.textContent = i18n.t('series.preparing');
+      const err = await this.series.prepareNext();
+      next.removeAttribute('aria-disabled');
+      if (err) status.textContent = i18n.t(seriesErrorKey(err));
+    });
+    return next;
   }
 
   // ---- the end -------------------------------------------------------------
@@ -283,6 +367,10 @@ export class WorkshopView {
     const body = h('p', { text: when ? i18n.t('end.bodyAt', { when }) : i18n.t('end.body') });
     const status = h('p', { class: 'field-hint', id: 'summary-status', role: 'status' });
     const actions = [];
+    // The next workshop of the partnership, in one step; once it exists, the way to it.
+    const nextExists = this.seriesInfo && this.seriesInfo.next && this.seriesInfo.next.id;
+    if (fac && this.series && !nextExists) actions.push(this._prepareNextButton(status));
+    if (fac && nextExists) actions.push(h('a', { class: 'button primary', id: 'ended-next', href: `#/w/${this.seriesInfo.next.id}`, text: i18n.t('series.next', { title: this.seriesInfo.next.title }) }));
     if (fac && this.exportSummary) actions.push(this._summaryButton(status));
     if (this.replayHref) actions.push(h('a', { class: fac ? 'button secondary' : 'button primary', id: 'ended-replay', href: this.replayHref, target: '_blank', rel: 'noopener', text: i18n.t('end.replay') }));
     if (fac) actions.push(this._reopenButton(status));
@@ -324,7 +412,7 @@ export class WorkshopView {
 
   _summaryButton(status) {
     const { i18n } = this;
-    const summary = h('button', { type: 'button', class: 'primary', id: 'summary-download', text: i18n.t('end.summary') });
+    const summary = h('button', { type: 'button', class: this.series ? 'secondary' : 'primary', id: 'summary-download', text: i18n.t('end.summary') });
     summary.addEventListener('click', async () => {
       status.textContent = i18n.t('end.summaryPreparing');
       const err = await this.exportSummary();

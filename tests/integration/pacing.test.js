@@ -1,0 +1,78 @@
+'use strict';
+// Delivery under load (issue 17, item 3; README, "Delivery under load"):
+// past --send-budget socket writes a second, the server flushes less often
+// and each write carries several messages. With a budget far below what one
+// write per message would need (40 people, one typing 40 ops a second: 1,600
+// messages a second against 200 writes), every op still reaches everyone in
+// order and everyone converges, the writes stay within the budget (plus its
+// 10 ms burst), and so each write carries several messages. Without a budget
+// (0) the same load takes about one write per message.
+
+const { describe, test, before, after } = require('node:test');
+const assert = require('node:assert/strict');
+const { Harness, randomEdit, prng, sleep, waitUntil, waitQuiescent, scrapeMetrics } = require('./harness');
+
+const PEOPLE = 40;
+const OPS = 120;
+const OP_MS = 25;
+
+// One typer, PEOPLE - 1 readers; the counters' movement over the typing.
+async function typeAndCount(h, server) {
+  const w = await server.createWorkshop({ title: 'Assemblée', text: '' });
+  const people = [];
+  for (let i = 0; i < PEOPLE; i++) {
+    people.push(h.client({ server, workshop: w.id, name: `P${i}`, organisation: ['Ville', 'Banque', 'Asso'][i % 3] }));
+  }
+  await Promise.all(people.map((c) => c.start()));
+  const [typer] = people;
+  await waitUntil(async () => (await scrapeMetrics(server)).atelier_flush_writes_total > 0, 5000, 'the joins flushed');
+  await sleep(300); // presence settles: what follows is the typing's
+  const before = await scrapeMetrics(server);
+  const t0 = Date.now();
+  const rand = prng(5);
+  for (let k = 0; k < OPS; k++) {
+    typer.submit(randomEdit(typer.text, rand));
+    await sleep(OP_MS);
+  }
+  await waitQuiescent(people, { timeoutMs: 30000 });
+  const secs = (Date.now() - t0) / 1000;
+  const after = await scrapeMetrics(server);
+  for (const c of people) assert.equal(c.text, typer.text, `${c.tag} diverged`);
+  for (const c of people.slice(1)) {
+    const revs = c.remote.map((o) => o.rev);
+    assert.deepEqual(revs, [...revs].sort((a, b) => a - b), `${c.tag} got ops out of order`);
+  }
+  for (const c of people) c.close();
+  const d = (name) => after[name] - before[name];
+  return {
+    secs, writes: d('atelier_flush_writes_total'), flushes: d('atelier_flushes_total'),
+    messages: d('atelier_messages_sent_total'), ops: typer.acked.size,
+  };
+}
+
+describe('delivery under load', { timeout: 120000 }, () => {
+  let h;
+  before(async () => { h = await Harness.start({ servers: 0 }); }, { timeout: 30000 });
+  after(async () => { if (h) await h.close(); }, { timeout: 30000 });
+
+  test('past --send-budget: within the budget, several messages a write, all delivered in order', async (t) => {
+    const BUDGET = 200;
+    const s = await h.addServer(['--send-budget', String(BUDGET)]);
+    const r = await typeAndCount(h, s);
+    assert.ok(r.ops > OPS / 4, `${r.ops} ops acknowledged`);
+    assert.ok(r.messages >= r.ops * (PEOPLE - 1), `${r.messages} messages for ${r.ops} ops to ${PEOPLE - 1} readers`);
+    const allowed = BUDGET * r.secs + BUDGET * 0.01 + 2 * PEOPLE; // the budget, its burst, the last flushes' debt
+    assert.ok(r.writes <= allowed, `${r.writes} writes in ${r.secs.toFixed(1)} s against a budget of ${allowed.toFixed(0)}`);
+    assert.ok(r.messages / r.writes >= 3, `${(r.messages / r.writes).toFixed(2)} messages a write`);
+    t.diagnostic(`budget ${BUDGET}/s: ${r.ops} ops, ${r.messages} messages in ${r.writes} writes (${r.flushes} flushes) over ${r.secs.toFixed(1)} s: ${(r.messages / r.writes).toFixed(1)} messages a write`);
+    await s.stop();
+  });
+
+  test('without a budget: about one write per message', async (t) => {
+    const s = await h.addServer(['--send-budget', '0']);
+    const r = await typeAndCount(h, s);
+    assert.ok(r.messages / r.writes < 2, `${(r.messages / r.writes).toFixed(2)} messages a write`);
+    t.diagnostic(`no budget: ${r.ops} ops, ${r.messages} messages in ${r.writes} writes (${r.flushes} flushes): ${(r.messages / r.writes).toFixed(2)} messages a write`);
+    await s.stop();
+  });
+});
