@@ -2,7 +2,8 @@
  * back from Redis: a participant's record, a poll record and its ballots, the
  * agenda and its timer, the sign-off's call, agreement and decisions, the
  * contribution balance's hash, and a history event (folded into a state and
- * written in both views, as /history and /state do). Redis is shared and may
+ * written in both views, as /history and /state do, and as a compact page's
+ * edit). Redis is shared and may
  * hold damage (a bug of another version, a hand edit): a record that does
  * not read must be refused, never crash nor leak.
  *
@@ -18,6 +19,7 @@
 #include "core/balance.h"
 #include "core/discuss.h"
 #include "core/hist.h"
+#include "core/hist_compact.h"
 #include "core/person.h"
 #include "core/poll_store.h"
 #include "core/sbuf.h"
@@ -147,7 +149,28 @@ static void fuzz_written(const sbuf *b) {
     cJSON_Delete(v);
 }
 
+/* An op event as compact pages read it (hist_op_from_fields): written twice
+ * into a page, which must be a JSON object. */
+static void fuzz_compact(char **parts, size_t n) {
+    hist_event e;
+    if (!hist_op_from_fields(&e, parts[0], (const char *const *)parts + 1, (n - 1) & ~(size_t)1)) return;
+    sbuf b;
+    sbuf_init(&b, 0);
+    hist_compact c;
+    hist_compact_init(&c, &b);
+    sbuf_puts(&b, "{\"ops\":[");
+    FUZZ_REQUIRE(hist_compact_add(&c, &e) == HIST_COMPACT_OK);
+    FUZZ_REQUIRE(hist_compact_add(&c, &e) == HIST_COMPACT_OK);
+    sbuf_putc(&b, ']');
+    hist_compact_write_tail(&c, &b);
+    sbuf_putc(&b, '}');
+    fuzz_written(&b);
+    hist_compact_free(&c);
+    sbuf_free(&b);
+}
+
 static void fuzz_event(char **parts, size_t n) {
+    fuzz_compact(parts, n);
     hist_event e;
     if (!hist_event_from_fields(&e, parts[0], (const char *const *)parts + 1, (n - 1) & ~(size_t)1)) return;
     sbuf b;

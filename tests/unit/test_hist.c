@@ -15,6 +15,7 @@
 #include "check_main.h"
 #include "core/export.h"
 #include "core/hist.h"
+#include "core/hist_compact.h"
 #include "core/poll.h"
 #include "core/poll_json.h"
 #include "core/typo.h"
@@ -135,6 +136,68 @@ START_TEST(test_edit_and_presence_events) {
     const char *untyped[] = {"rev", "1", NULL};
     ck_assert(!hist_event_from_fields(&bad, "1-0", untyped, 2));
     ck_assert(!hist_event_from_fields(&bad, "nope", op, 14));
+}
+END_TEST
+
+/* Compact pages of edits: [dt, who, op], times as deltas, a table of
+ * (author, organisation) pairs that ends the page when full. */
+START_TEST(test_compact_page) {
+    sbuf b;
+    sbuf_init(&b, 0);
+    hist_compact c;
+    hist_compact_init(&c, &b);
+    const char *a0[] = {"type", "op", "rev", "0", "author", "pA", "org", "Ville", "op", "[\"é🎉\"]", NULL};
+    const char *a1[] = {"type", "op", "rev", "1", "author", "pB", "org", "Banque \"B\"", "op", "[2,\"x\"]", NULL};
+    const char *a2[] = {"type", "op", "rev", "2", "author", "pA", "org", "Ville", "op", "[{\"d\":1}]", NULL};
+    hist_event e0 = ev("1795833600100-0", a0), e1 = ev("1795833600350-0", a1), e2 = ev("1795833600350-1", a2);
+    ck_assert_int_eq(hist_compact_add(&c, &e0), HIST_COMPACT_OK);
+    ck_assert_int_eq(hist_compact_add(&c, &e1), HIST_COMPACT_OK);
+    ck_assert_int_eq(hist_compact_add(&c, &e2), HIST_COMPACT_OK);
+    hist_compact_write_tail(&c, &b);
+    ck_assert(sbuf_ok(&b));
+    ck_assert_str_eq(str(&b), "[0,0,[\"é🎉\"]],[250,1,[2,\"x\"]],[0,0,[{\"d\":1}]]"
+                              ",\"t0\":1795833600100,\"who\":[[\"pA\",\"Ville\"],[\"pB\",\"Banque \\\"B\\\"\"]]");
+    ck_assert_int_eq(c.ops, 3);
+    hist_compact_free(&c);
+
+    /* A full table: the op is not written, the page ends before it. */
+    sbuf_reset(&b);
+    hist_compact_init(&c, &b);
+    char author[16];
+    const char *kv[] = {"type", "op", "rev", "0", "author", author, "org", "O", "op", "[\"a\"]", NULL};
+    for (int i = 0; i < HIST_COMPACT_WHO_MAX; i++) {
+        snprintf(author, sizeof author, "p%d", i);
+        hist_event e = ev("1-0", kv);
+        ck_assert_int_eq(hist_compact_add(&c, &e), HIST_COMPACT_OK);
+    }
+    size_t len = b.len;
+    snprintf(author, sizeof author, "p%d", HIST_COMPACT_WHO_MAX);
+    hist_event more = ev("1-0", kv);
+    ck_assert_int_eq(hist_compact_add(&c, &more), HIST_COMPACT_FULL);
+    ck_assert_uint_eq(b.len, len);
+    snprintf(author, sizeof author, "p%d", 7); /* a pair already named still fits */
+    hist_event known = ev("1-0", kv);
+    ck_assert_int_eq(hist_compact_add(&c, &known), HIST_COMPACT_OK);
+    ck_assert_int_eq(c.ops, HIST_COMPACT_WHO_MAX + 1);
+    hist_compact_free(&c);
+    sbuf_free(&b);
+
+    /* The reader of op entries: the fields it needs, nothing of other events, no damaged op. */
+    hist_event o;
+    const char *op[] = {"type", "op", "rev", "41", "author", "pA", "org", "Ville", "opid", "\"x\"", "op", "[3,\"é\"]", "t", "5"};
+    ck_assert(hist_op_from_fields(&o, "1795833600123-2", op, 14));
+    ck_assert_int_eq(o.rev, 41);
+    ck_assert_int_eq(o.t, 1795833600123);
+    ck_assert_str_eq(o.author, "pA");
+    ck_assert_str_eq(o.org, "Ville");
+    ck_assert_str_eq(o.op, "[3,\"é\"]");
+    const char *arrived[] = {"type", "arrived", "rev", "7", "org", "Banque"};
+    ck_assert(!hist_op_from_fields(&o, "1-0", arrived, 6));
+    const char *cut[] = {"type", "op", "rev", "1", "author", "pA", "org", "V", "op", "[3,\"é"};
+    ck_assert(!hist_op_from_fields(&o, "1-0", cut, 10));
+    const char *noop[] = {"type", "op", "rev", "1", "author", "pA", "org", "V"};
+    ck_assert(!hist_op_from_fields(&o, "1-0", noop, 8));
+    ck_assert(!hist_op_from_fields(&o, "nope", op, 14));
 }
 END_TEST
 
@@ -1122,6 +1185,7 @@ static Suite *hist_suite(void) {
     tcase_add_test(tc, test_markdown_organisation_answers);
     tcase_add_test(tc, test_csv_organisation_answers);
     tcase_add_test(tc, test_threshold_note_per_poll);
+    tcase_add_test(tc, test_compact_page);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -16,7 +16,7 @@ import fr from './i18n/fr.json';
 import en from './i18n/en.json';
 import { I18n, pickLanguage } from './i18n/index.js';
 import * as storage from './storage.js';
-import { createWorkshop, getWorkshop, socketUrl, getHistory, getState, getExport, deleteWorkshop, lookupCode,
+import { createWorkshop, getWorkshop, socketUrl, getHistory, getEdits, getState, getExport, deleteWorkshop, lookupCode,
   nextWorkshop, getPartnership, renamePartnership, getPartnershipExport } from './protocol/http.js';
 import { Connection } from './protocol/connection.js';
 import { Session } from './protocol/session.js';
@@ -95,7 +95,8 @@ function parseRoute() {
   if (!m) return { kind: 'home' };
   const params = new URLSearchParams(m[3] || '');
   const kind = m[2] === '/replay' ? 'replay' : m[2] === '/present' ? 'present' : 'workshop';
-  return { kind, id: m[1], key: params.get('key'), observe: params.get('observe') };
+  const rev = /^\d{1,15}$/.test(params.get('rev') ?? '') ? Number(params.get('rev')) : null; // replay: the moment to open at
+  return { kind, id: m[1], key: params.get('key'), observe: params.get('observe'), rev };
 }
 
 function route() {
@@ -109,11 +110,11 @@ function route() {
   if (r.kind === 'replay') {
     if (r.key) {
       storage.updateWorkshop(r.id, { key: r.key });
-      history.replaceState(null, '', `#/w/${r.id}/replay`);
+      history.replaceState(null, '', `#/w/${r.id}/replay${r.rev != null ? `?rev=${r.rev}` : ''}`);
     }
     if (current && current.kind === 'replay' && current.id === r.id) return;
     teardown();
-    openReplay(r.id);
+    openReplay(r.id, { rev: r.rev });
     return;
   }
   if (r.kind === 'partnership') {
@@ -476,7 +477,21 @@ function saveBlob(blob, filename) {
   setTimeout(() => URL.revokeObjectURL(url), 60000);
 }
 
-function openReplay(id, { asParticipant = false } = {}) {
+/**
+ * Let the page handle input and draw, then go on: a task of its own (a
+ * message to ourselves), not setTimeout(0), which browsers stretch to 4 ms
+ * once timers nest, a cost paid at every slice of a long load.
+ */
+function yieldToPage() {
+  if (globalThis.scheduler?.yield) return globalThis.scheduler.yield();
+  return new Promise((resolve) => {
+    const ch = new MessageChannel();
+    ch.port1.onmessage = () => resolve();
+    ch.port2.postMessage(null);
+  });
+}
+
+function openReplay(id, { asParticipant = false, rev = null } = {}) {
   const rec = storage.getWorkshop(id);
   const key = asParticipant ? null : rec.key || null;
   const replay = new Replay({ checkpointEvery: 1000 });
@@ -487,6 +502,7 @@ function openReplay(id, { asParticipant = false } = {}) {
   };
   const api = {
     history: async (q) => unwrap(await getHistory(base, id, q, key)),
+    edits: async (q) => unwrap(await getEdits(base, id, q, key)),
     state: async (q) => unwrap(await getState(base, id, q, key)),
   };
   const view = new ReplayView({
@@ -511,11 +527,11 @@ function openReplay(id, { asParticipant = false } = {}) {
   current = { kind: 'replay', id, destroy() { cancelled = true; view.destroy(); } };
   show(view, { focus: false });
   const token = current;
-  const idle = () => new Promise((r) => setTimeout(r, 0));
+  const idle = yieldToPage;
   loadReplay(replay, api, {
     idle,
     isCancelled: () => cancelled,
-    onMarks: () => { view.marksReady(); view.focus(); },
+    onMarks: () => { view.marksReady({ rev }); view.focus(); },
     onProgress: (p) => view.onProgress(p),
   }).catch((e) => {
     if (cancelled || current !== token) return;
@@ -527,10 +543,10 @@ function openReplay(id, { asParticipant = false } = {}) {
       show(renderMessage({
         i18n, titleKey: 'error.badKeyTitle', bodyKey: 'replay.badKeyBody',
         // The server said the stored key is wrong: forget it (as the workshop page does).
-        actions: [{ labelKey: 'replay.asParticipant', primary: true, onClick: () => { storage.updateWorkshop(id, { key: null }, { touch: false }); teardown(); openReplay(id, { asParticipant: true }); } }],
+        actions: [{ labelKey: 'replay.asParticipant', primary: true, onClick: () => { storage.updateWorkshop(id, { key: null }, { touch: false }); teardown(); openReplay(id, { asParticipant: true, rev }); } }],
       }));
     } else {
-      view.failed(code, () => { teardown(); openReplay(id, { asParticipant }); });
+      view.failed(code, () => { teardown(); openReplay(id, { asParticipant, rev }); });
     }
   });
 }

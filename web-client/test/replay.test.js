@@ -5,8 +5,10 @@
 // along the axis (playing, steps and key moments).
 import test from 'node:test';
 import assert from 'node:assert/strict';
+import vm from 'node:vm';
 import { type } from 'ot-text-unicode';
-import { Replay, Doc, UNKNOWN, loadReplay, foldMark, Player, MAX_PAUSE_MS } from '../src/state/replay.js';
+import { Replay, Doc, UNKNOWN, loadReplay, foldMark, Player, MAX_PAUSE_MS, MAX_CHUNK, splitRanges } from '../src/state/replay.js';
+import { compactPage } from './fake-history.js';
 import { Authorship } from '../src/state/authorship.js';
 
 function rng(seed) {
@@ -111,11 +113,36 @@ test('seek from checkpoints equals replay from the start, at many random revisio
       assert.equal(doc.len, [...h.texts[rev]].length);
       doc.chunks.forEach((c, i) => {
         assert.ok(c.len > 0, 'no empty chunk');
-        assert.ok(c.text.length <= 2048 || !c.text.slice(0, -1).includes('\n'), 'chunks stay bounded unless one long line');
+        assert.ok(c.text.length <= MAX_CHUNK || !c.text.slice(0, -1).includes('\n'), 'chunks stay bounded unless one long line');
         if (i < doc.chunks.length - 1) assert.ok(c.text.endsWith('\n'), 'chunks end with a line break (but the last)');
       });
       prev = doc;
     }
+  }
+});
+
+test('small chunks join without splitting again: emoji count twice in a chunk\'s length (an endless loop once)', () => {
+  // Chunks split by UTF-16 length; joined by code points, "bcd\n" and a line
+  // of 260 emoji (261 code points, 521 units) were joined, split again in
+  // the same place, joined again... Run under a time limit, so that the loop
+  // fails the test rather than hangs it.
+  const doc = Doc.fromText(`abcd\n${'🌱'.repeat(260)}\nx\n`, 1);
+  assert.deepEqual(doc.chunks.map((c) => c.len), [5, 261, 2]);
+  vm.runInNewContext('doc.apply([{ d: 1 }], 2)', { doc }, { timeout: 2000 });
+  assert.equal(doc.text, `bcd\n${'🌱'.repeat(260)}\nx\n`);
+  // And random edits of short lines of emoji.
+  const line = `${'🌱'.repeat(40)}\n`;
+  const d = Doc.fromText(line.repeat(40), 1);
+  let text = d.text;
+  const r = rng(99);
+  for (let k = 0; k < 400; k++) {
+    const n = [...text].length;
+    const pos = Math.floor(r() * n);
+    const part = r() < 0.5 && pos < n ? { d: Math.min(n - pos, 1 + Math.floor(r() * 60)) } : `${line.slice(0, 2 * Math.floor(r() * 30))}\n`;
+    const op = pos ? [pos, part] : [part];
+    vm.runInNewContext('d.apply(op, 2)', { d, op }, { timeout: 2000 });
+    text = type.apply(text, op);
+    assert.equal(d.text, text);
   }
 });
 
@@ -254,10 +281,16 @@ test('roles in the replay: a designation while present changes the person\'s rol
   assert.deepEqual(roles(6), ['Jean:participant', 'Odile:observer']);
 });
 
-/** A fake server holding `events`, paging like protocol/history.md. */
-function fakeApi(h, { calls } = {}) {
+/** A fake server holding `events`, paging like protocol/history.md (compact pages of `editsPage` ops at most). */
+function fakeApi(h, { calls, editsPage = 40 } = {}) {
   const marks = h.events.filter((e) => e.type !== 'op');
+  const ops = h.events.filter((e) => e.type === 'op');
   return {
+    async edits({ from, to }) {
+      calls?.push({ edits: [from, to] });
+      await new Promise((r) => setImmediate(r));
+      return compactPage(ops, { from, to: to ?? ops.length, max: editsPage });
+    },
     async history({ after, limit, only }) {
       calls?.push({ after, limit, only });
       const list = only === 'marks' ? marks : h.events;
@@ -272,27 +305,70 @@ function fakeApi(h, { calls } = {}) {
   };
 }
 
-test('loading page by page: marks first, then the ops, with progress', async () => {
+test('loading: marks first, then the edits as compact ranges asked for at once, with progress', async () => {
   const h = makeHistory(5, 700);
   const calls = [];
   const rp = new Replay({ checkpointEvery: 100 });
   const progress = [];
   let marksAt = null;
-  await loadReplay(rp, fakeApi(h, { calls }), {
+  await loadReplay(rp, fakeApi(h, { calls, editsPage: 37 }), {
     limit: 50,
+    minRange: 100,
     onProgress: (p) => progress.push(p),
     onMarks: () => { marksAt = calls.length; },
     idle: () => new Promise((r) => setImmediate(r)),
   });
-  assert.ok(calls.slice(0, marksAt).every((c) => c.only === 'marks'));
-  assert.ok(calls.slice(marksAt).every((c) => c.only === undefined && c.limit === 50));
-  assert.equal(calls.length - marksAt, Math.ceil(h.events.length / 50));
+  const firstEdits = calls.findIndex((c) => c.edits);
+  assert.ok(calls.slice(0, firstEdits).every((c) => c.only === 'marks' && c.limit === 50), 'the marks first');
+  assert.ok(calls.slice(firstEdits).every((c) => c.edits), 'then only edits');
+  // Every range is asked for before any page is in (the fake answers a turn later).
+  const ranges = splitRanges(h.finalRev, { min: 100 });
+  assert.ok(ranges.length > 1);
+  assert.deepEqual(calls.slice(firstEdits, firstEdits + ranges.length).map((c) => c.edits), ranges);
+  assert.ok(marksAt >= firstEdits + ranges.length, 'usable once the marks and the starting text are in');
+  // Pages of 37 ops: each range followed with `next` up to its end.
+  assert.equal(calls.length - firstEdits, ranges.reduce((n, [a, b]) => n + Math.ceil((b - a) / 37), 0));
   assert.ok(rp.complete);
-  assert.equal(rp.docAt(h.finalRev).text, h.texts[h.finalRev]);
+  for (let r = 0; r <= h.finalRev; r += 7) {
+    const d = rp.docAt(r);
+    assert.equal(d.text, h.texts[r], `text at ${r}`);
+  }
   assert.equal(progress[progress.length - 1].phase, 'done');
   const loaded = progress.map((p) => p.loaded);
   assert.deepEqual(loaded, [...loaded].sort((a, b) => a - b), 'progress only grows');
   assert.ok(progress.length > 5);
+});
+
+test('compact pages give the same ops, organisations, authors and times as events', () => {
+  const h = makeHistory(8, 500);
+  const ops = h.events.filter((e) => e.type === 'op');
+  const a = new Replay();
+  a.finishMarks(h.finalRev);
+  a.addEvents(h.events);
+  const b = new Replay();
+  b.finishMarks(h.finalRev);
+  for (let from = 0; from < ops.length; from += 33) b.addCompact(compactPage(ops, { from, max: 33 }));
+  assert.deepEqual(b.ops, a.ops);
+  assert.deepEqual(b.opT, a.opT);
+  assert.deepEqual(b.opAuthor, a.opAuthor);
+  assert.deepEqual(b.opOrg.map((o) => b.orgs[o]), a.opOrg.map((o) => a.orgs[o]));
+  assert.deepEqual(b.writingAt(h.finalRev), a.writingAt(h.finalRev));
+  // A page out of order, or that does not read, is refused.
+  assert.throws(() => new Replay().addCompact(compactPage(ops, { from: 5, max: 3 })), /expecting 0/);
+  assert.throws(() => new Replay().addCompact({ from: 0, t0: 0, who: [], ops: [[0, 0, ['x']]] }), /does not read/);
+});
+
+test('splitRanges: at most six ranges, covering every revision once', () => {
+  assert.deepEqual(splitRanges(0), []);
+  assert.deepEqual(splitRanges(5), [[0, 5]]);
+  for (const n of [1, 19999, 20000, 20001, 59999, 259778, 1000001]) {
+    const r = splitRanges(n);
+    assert.ok(r.length >= 1 && r.length <= 6);
+    assert.equal(r[0][0], 0);
+    assert.equal(r[r.length - 1][1], n);
+    for (let k = 1; k < r.length; k++) assert.equal(r[k][0], r[k - 1][1]);
+  }
+  assert.equal(splitRanges(259778).length, 6);
 });
 
 test('loading stops when cancelled, and ignores ops after the axis ends (a live workshop)', async () => {

@@ -89,6 +89,32 @@ bool hist_event_from_fields(hist_event *e, const char *id, const char *const *kv
            stored_json(e->items, '[', false);
 }
 
+bool hist_op_from_fields(hist_event *e, const char *id, const char *const *kv, size_t n) {
+    e->id = id;
+    e->type = NULL;
+    e->rev = -1;
+    e->author = e->org = e->op = NULL;
+    if (!hist_valid_id(id, &e->t)) return false;
+    /* Only the fields an edit's compact form needs, found by their first
+     * letters rather than compared with every field name there is. */
+    for (size_t i = 0; i + 1 < n; i += 2) {
+        const char *k = kv[i], *v = kv[i + 1];
+        if (!k || !v) continue;
+        switch (k[0]) {
+        case 't': if (strcmp(k, "type") == 0) e->type = v; break;
+        case 'r': if (strcmp(k, "rev") == 0) e->rev = strtoll(v, NULL, 10); break;
+        case 'a': if (strcmp(k, "author") == 0) e->author = v; break;
+        case 'o':
+            if (k[1] == 'p' && !k[2]) e->op = v;
+            else if (strcmp(k, "org") == 0) e->org = v;
+            break;
+        default: break;
+        }
+    }
+    if (!e->type || !hist_is_op(e)) return false;
+    return e->op && e->rev >= 0 && stored_json(e->op, '[', false);
+}
+
 static bool is_poll_event(const hist_event *e) { return e->poll != NULL; }
 
 bool hist_is_discuss(const hist_event *e) { return e->type && strncmp(e->type, "discuss_", 8) == 0; }

@@ -81,6 +81,11 @@ bool hist_valid_id(const char *id, int64_t *ms);
  * field -- op, public, results, org_answer, phases, timer -- damaged). */
 bool hist_event_from_fields(hist_event *e, const char *id, const char *const *kv, size_t n);
 
+/* Like hist_event_from_fields for an op event only, reading just id, type,
+ * rev, author, org and op (the other fields of e are left as they were).
+ * False when the entry is not an op, or its op is missing or damaged. */
+bool hist_op_from_fields(hist_event *e, const char *id, const char *const *kv, size_t n);
+
 static inline bool hist_is_op(const hist_event *e) { return e->type[0] == 'o' && e->type[1] == 'p' && !e->type[2]; }
 
 /* Whether the view shows e at all: drafts' events are the facilitators'. */

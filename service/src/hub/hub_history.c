@@ -13,6 +13,7 @@
 #include "core/api.h"
 #include "core/export.h"
 #include "core/hist.h"
+#include "core/hist_compact.h"
 #include "core/series.h"
 #include "core/ot_json.h"
 #include "core/board_match.h"
@@ -55,6 +56,11 @@ typedef struct query {
     char after[HIST_ID_MAX];    /* "" from the start; then the last entry the page read */
     long limit;                 /* entries the page may still hold */
     bool marks_only;
+    /* compact pages of edits (format=compact) */
+    bool compact;
+    int64_t from, to;           /* the revisions asked for: ops from..to-1 */
+    int64_t next_rev;           /* the revision of the next op expected on the page */
+    hist_compact cp;            /* the page's authors and times */
     long asked;                 /* entries the read in flight asked for */
     size_t written;             /* events the page holds */
     /* state */
@@ -89,6 +95,7 @@ static void query_free(query *q) {
     free(q->title);
     ot_text_free(&q->text);
     hist_state_free(&q->st);
+    hist_compact_free(&q->cp);
     export_book_free(&q->book);
     export_phases_free(&q->phases);
     free(q->agreed_text);
@@ -193,6 +200,7 @@ static query *query_new(hub *h, uint64_t req, const char *id, query_kind kind) {
     q->limit = PAGE_DEFAULT;
     q->lang = EXPORT_FR;
     hist_state_init(&q->st);
+    hist_compact_init(&q->cp, &q->out);
     export_book_init(&q->book);
     export_phases_init(&q->phases);
     sbuf_init(&q->out, NET_PRE);
@@ -270,6 +278,149 @@ static void read_page(query *q) {
          q->after[0] ? "(" : "", q->after[0] ? q->after : "-", q->asked);
 }
 
+/* ---- GET /history?format=compact: the edits from a revision, in compact pages ---- */
+
+/* The page ends: "next" is the revision to ask `from` next, or null. */
+static void end_compact(query *q, bool more) {
+    sbuf *b = &q->out;
+    sbuf_putc(b, ']');
+    hist_compact_write_tail(&q->cp, b);
+    sbuf_puts(b, ",\"next\":");
+    if (more) sbuf_put_i64(b, q->next_rev);
+    else sbuf_puts(b, "null");
+    sbuf_putc(b, '}');
+    if (!sbuf_ok(b)) {
+        fail(q, 500, PROTO_EINTERNAL, "out of memory");
+        return;
+    }
+    net_http_respond(q->h->net, q->req, 200, b);
+    query_free(q);
+}
+
+static void damaged(query *q, const char *what) {
+    lwsl_err("workshop %s: %s at revision %lld of the history\n", q->id, what, (long long)q->next_rev);
+    fail(q, 500, PROTO_EINTERNAL, "the stored history of this workshop is damaged");
+}
+
+static void read_compact(query *q);
+
+/* Ops before `from` (the snapshot's tail) are skipped; the page ends at
+ * `to`, at PAGE_BYTES, or when its table of authors is full. */
+static void got_compact(redisReply *reply, void *priv) {
+    query *q = array_reply(reply, priv);
+    if (!q) return;
+    const char *kv[HUB_EVENT_FIELDS];
+    for (size_t i = 0; i < reply->elements; i++) {
+        const redisReply *id = reply->element[i]->type == REDIS_REPLY_ARRAY && reply->element[i]->elements > 0
+                                   ? reply->element[i]->element[0] : NULL;
+        if (id && id->type == REDIS_REPLY_STRING) snprintf(q->cursor, sizeof q->cursor, "%.47s", id->str);
+        hist_event e;
+        if (!hub_stream_op_event(reply->element[i], &e, kv)) continue;
+        if (e.rev < q->next_rev) continue; /* before `from`: in the snapshot's tail */
+        if (e.rev > q->next_rev || !e.op) {
+            damaged(q, e.op ? "an edit is missing" : "an edit without its op");
+            return;
+        }
+        if (q->next_rev >= q->to) {
+            end_compact(q, false);
+            return;
+        }
+        if (q->out.len >= PAGE_BYTES) {
+            end_compact(q, true);
+            return;
+        }
+        hist_compact_status st = hist_compact_add(&q->cp, &e);
+        if (st == HIST_COMPACT_FULL) {
+            end_compact(q, true);
+            return;
+        }
+        if (st == HIST_COMPACT_OOM) {
+            fail(q, 500, PROTO_EINTERNAL, "out of memory");
+            return;
+        }
+        q->next_rev++;
+    }
+    if (q->next_rev >= q->to) end_compact(q, false);
+    else if (reply->elements < PAGE_CHUNK) damaged(q, "the stream ends before the workshop's revision");
+    else read_compact(q);
+}
+
+static void read_compact(query *q) {
+    SEND(q, got_compact, "XRANGE %s (%s + COUNT %d", q->k_events, q->cursor, PAGE_CHUNK);
+}
+
+/* The newest snapshot at or before `from` says where its edits start in the stream. */
+static void got_compact_start(redisReply *reply, void *priv) {
+    query *q = array_reply(reply, priv);
+    if (!q) return;
+    const redisReply *e = reply->elements == 1 ? reply->element[0] : NULL;
+    const char *event = NULL;
+    if (e && e->type == REDIS_REPLY_ARRAY && e->elements == 2 && is_array(e->element[1])) {
+        const redisReply *f = e->element[1];
+        for (size_t i = 0; i + 1 < f->elements; i += 2)
+            if (f->element[i]->type == REDIS_REPLY_STRING && strcmp(f->element[i]->str, "event") == 0 &&
+                f->element[i + 1]->type == REDIS_REPLY_STRING)
+                event = f->element[i + 1]->str;
+    }
+    if (!event || !hist_valid_id(event, NULL)) {
+        damaged(q, "no snapshot");
+        return;
+    }
+    snprintf(q->cursor, sizeof q->cursor, "%s", event);
+    q->next_rev = q->from;
+    sbuf_puts(&q->out, ",\"from\":");
+    sbuf_put_i64(&q->out, q->from);
+    sbuf_puts(&q->out, ",\"ops\":[");
+    if (q->from >= q->to) end_compact(q, false);
+    else read_compact(q);
+}
+
+static void start_compact(query *q) {
+    if (q->to < 0) q->to = q->rev_now;
+    if (q->from > q->rev_now || q->to > q->rev_now) {
+        char why[96];
+        snprintf(why, sizeof why, "this workshop has revisions 0 to %lld", (long long)q->rev_now);
+        fail(q, 400, PROTO_EBAD_REQUEST, why);
+        return;
+    }
+    put_workshop(&q->out, q, "{\"workshop\":");
+    SEND(q, got_compact_start, "XREVRANGE %s %lld-1 - COUNT 1", q->k_snaps, (long long)q->from);
+}
+
+/* format=compact takes `from` (default 0) and `to` (default: the current
+ * revision), and none of the events' paging arguments. False: refused. */
+static bool compact_args(query *q, const char *format) {
+    hub *h = q->h;
+    char v[32];
+    if (strcmp(format, "compact") != 0) {
+        fail(q, 400, PROTO_EBAD_REQUEST, "\"format\" can only be \"compact\"");
+        return false;
+    }
+    if (q->after[0] || q->marks_only || net_http_arg(h->net, q->req, "limit", v, sizeof v)) {
+        fail(q, 400, PROTO_EBAD_REQUEST, "compact pages take \"from\" and \"to\" (revisions), not \"after\", \"limit\" or \"only\"");
+        return false;
+    }
+    q->compact = true;
+    q->from = 0;
+    q->to = -1;
+    int64_t n;
+    if (net_http_arg(h->net, q->req, "from", v, sizeof v)) {
+        if (!api_read_int(v, 0, (int64_t)1 << 53, &n)) {
+            fail(q, 400, PROTO_EBAD_REQUEST, "\"from\" must be a revision (a non-negative integer)");
+            return false;
+        }
+        q->from = n;
+    }
+    if (net_http_arg(h->net, q->req, "to", v, sizeof v)) {
+        if (!api_read_int(v, 0, (int64_t)1 << 53, &n) || n < q->from) {
+            fail(q, 400, PROTO_EBAD_REQUEST, "\"to\" must be a revision, not before \"from\"");
+            return false;
+        }
+        q->to = n;
+    }
+    return true;
+}
+
 void hub_http_history(hub *h, uint64_t req, const char *id) {
     query *q = query_new(h, req, id, Q_HISTORY);
     if (!q) return;
@@ -294,6 +445,7 @@ void hub_http_history(hub *h, uint64_t req, const char *id) {
         }
         q->marks_only = true;
     }
+    if (net_http_arg(h->net, req, "format", v, sizeof v) && !compact_args(q, v)) return;
     begin(q);
 }
 
@@ -828,6 +980,10 @@ void hub_http_delete(hub *h, uint64_t req, const char *id) {
 static void start_kind(query *q) {
     switch (q->kind) {
     case Q_HISTORY:
+        if (q->compact) {
+            start_compact(q);
+            break;
+        }
         put_workshop(&q->out, q, "{\"workshop\":");
         sbuf_puts(&q->out, ",\"events\":[");
         read_page(q);

@@ -334,6 +334,8 @@ bool hub_key(char *dst, size_t n, const char *workshop_id, const char *what) __a
 #define HUB_EVENT_FIELDS 32
 struct redisReply;
 bool hub_stream_event(const struct redisReply *e, hist_event *ev, const char **kv);
+/* The same for an op event only (hist_op_from_fields): the edits' compact pages. */
+bool hub_stream_op_event(const struct redisReply *e, hist_event *ev, const char **kv);
 
 /* Field i of an array reply (an HMGET's): its text, or "" when absent. */
 const char *hub_reply_text(const struct redisReply *reply, size_t i);

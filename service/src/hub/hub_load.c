@@ -19,15 +19,28 @@
 #include "core/utf8.h"
 #include "hub/hub_internal.h"
 
-bool hub_stream_event(const redisReply *e, hist_event *ev, const char **kv) {
+/* Stream entry e's fields into kv (*n of them); its id, or NULL when e is not an entry. */
+static const char *entry_fields(const redisReply *e, const char **kv, size_t *n) {
     if (!e || e->type != REDIS_REPLY_ARRAY || e->elements != 2 || e->element[0]->type != REDIS_REPLY_STRING ||
         e->element[1]->type != REDIS_REPLY_ARRAY)
-        return false;
+        return NULL;
     const redisReply *f = e->element[1];
-    size_t n = 0;
-    for (size_t i = 0; i < f->elements && n < HUB_EVENT_FIELDS; i++)
-        kv[n++] = f->element[i]->type == REDIS_REPLY_STRING ? f->element[i]->str : NULL;
-    return hist_event_from_fields(ev, e->element[0]->str, kv, n);
+    *n = 0;
+    for (size_t i = 0; i < f->elements && *n < HUB_EVENT_FIELDS; i++)
+        kv[(*n)++] = f->element[i]->type == REDIS_REPLY_STRING ? f->element[i]->str : NULL;
+    return e->element[0]->str;
+}
+
+bool hub_stream_event(const redisReply *e, hist_event *ev, const char **kv) {
+    size_t n;
+    const char *id = entry_fields(e, kv, &n);
+    return id && hist_event_from_fields(ev, id, kv, n);
+}
+
+bool hub_stream_op_event(const redisReply *e, hist_event *ev, const char **kv) {
+    size_t n;
+    const char *id = entry_fields(e, kv, &n);
+    return id && hist_op_from_fields(ev, id, kv, n);
 }
 
 const char *hub_reply_text(const redisReply *reply, size_t i) {

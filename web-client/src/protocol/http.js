@@ -78,6 +78,18 @@ export function getHistory(base, id, { after = null, limit = 10000, only = null 
   return call(u, { headers: auth(key) });
 }
 
+/**
+ * A compact page of edits (history.md, "Compact pages of edits"): the ops
+ * that made revisions from + 1 .. to, as far as one page goes ({next}).
+ */
+export function getEdits(base, id, { from = 0, to = null } = {}, key = null) {
+  const u = workshopUrl(base, id, '/history');
+  u.searchParams.set('format', 'compact');
+  u.searchParams.set('from', String(from));
+  if (to != null) u.searchParams.set('to', String(to));
+  return call(u, { headers: auth(key) });
+}
+
 /** The workshop at a revision ({rev}) or a time ({at}). */
 export function getState(base, id, { rev, at } = {}, key = null) {
   const u = workshopUrl(base, id, '/state');

@@ -78,8 +78,14 @@ export class WritingTally {
     const { ins, del } = opWriting(op);
     if (!ins && !del) return;
     const key = org ?? '';
-    const w = this.byOrg.get(key) || { ins: 0, del: 0 };
-    this.byOrg.set(key, { ins: w.ins + ins, del: w.del + del });
+    const w = this.byOrg.get(key);
+    // In place: snapshot() and from() copy, so no one else holds these objects.
+    if (w) {
+      w.ins += ins;
+      w.del += del;
+    } else {
+      this.byOrg.set(key, { ins, del });
+    }
   }
 
   snapshot() {

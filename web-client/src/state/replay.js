@@ -13,7 +13,7 @@
 // page by page; until a revision's edits are in, the view asks the server for
 // the text at that revision (`/state?rev=R`, no authorship).
 //
-// The text is kept as a list of immutable chunks (about 1k code points each,
+// The text is kept as a list of immutable chunks (about 256 code points each,
 // with run-length authorship: [org, length, org, length, …]). An op replaces
 // only the chunks it touches, so a checkpoint (every `checkpointEvery`
 // revisions) is a shallow copy of the list and shares the unchanged chunks
@@ -25,16 +25,21 @@ import { NO_VOTES, WritingTally, balanceRows, foldVotes } from './balance.js';
 import { NO_BOARD, foldBoard } from './board.js';
 
 export const UNKNOWN = 0; // org id of text whose author is unknown (the starting text)
-const MAX_CHUNK = 2048;
-const TARGET_CHUNK = 1024;
-const MIN_CHUNK = 256;
+export const MAX_CHUNK = 512; // UTF-16 units in a chunk (but a longer line): small, as an edit copies its chunk
+const TARGET_CHUNK = 256;
+const MIN_CHUNK = 64;
 const HAS_SURROGATE = /[\ud800-\udfff]/;
 
 let chunkIds = 0;
 
-/** An immutable piece of text: `len` code points, authorship `runs`. */
-export function makeChunk(text, len, runs) {
-  return { id: ++chunkIds, text, len, astral: HAS_SURROGATE.test(text), runs };
+/**
+ * An immutable piece of text: `len` code points, authorship `runs`.
+ * `astral`: whether it may hold a surrogate pair (then offsets are counted
+ * pair by pair); an edit passes what it knows (the old chunk's flag, or that
+ * of the text inserted), so that a chunk is not searched whole at each edit.
+ */
+export function makeChunk(text, len, runs, astral = HAS_SURROGATE.test(text)) {
+  return { id: ++chunkIds, text, len, astral, runs };
 }
 
 /** UTF-16 offset of code point `cp` in a chunk. */
@@ -178,7 +183,8 @@ export class Doc {
     runsPush(runs, org, n);
     runsSlice(c.runs, off, c.len, runs);
     const len = c.len + n;
-    this._replace(k, 1, text.length <= MAX_CHUNK ? [makeChunk(text, len, runs)] : chunksOf(text, runs));
+    const astral = c.astral || (n !== s.length); // the text inserted holds a pair when its units outnumber its code points
+    this._replace(k, 1, text.length <= MAX_CHUNK ? [makeChunk(text, len, runs, astral)] : chunksOf(text, runs));
     this.len += n;
   }
 
@@ -198,7 +204,7 @@ export class Doc {
         const text = c.text.slice(0, unitOf(c, off)) + c.text.slice(unitOf(c, off + d));
         const runs = runsSlice(c.runs, 0, off);
         runsSlice(c.runs, off + d, c.len, runs);
-        this._replace(k, 1, [makeChunk(text, c.len - d, runs)]);
+        this._replace(k, 1, [makeChunk(text, c.len - d, runs, c.astral)]);
       }
       this.len -= d;
       n -= d;
@@ -218,8 +224,8 @@ export class Doc {
       let j = -1;
       if (!last && !endsLine(c)) j = i + 1;
       else if (c.len < MIN_CHUNK) {
-        if (!last && cs[i + 1].len + c.len <= MAX_CHUNK) j = i + 1;
-        else if (i > 0 && cs[i - 1].len + c.len <= MAX_CHUNK) j = i - 1;
+        if (!last && cs[i + 1].text.length + c.text.length <= MAX_CHUNK) j = i + 1; // units, as chunksOf splits by units
+        else if (i > 0 && cs[i - 1].text.length + c.text.length <= MAX_CHUNK) j = i - 1;
       }
       if (j < 0) continue;
       const lo = Math.min(i, j);
@@ -227,7 +233,7 @@ export class Doc {
       const b = cs[lo + 1];
       const text = a.text + b.text;
       const runs = runsConcat(a.runs, b.runs);
-      cs.splice(lo, 2, ...(text.length <= MAX_CHUNK ? [makeChunk(text, a.len + b.len, runs)] : chunksOf(text, runs)));
+      cs.splice(lo, 2, ...(text.length <= MAX_CHUNK ? [makeChunk(text, a.len + b.len, runs, a.astral || b.astral)] : chunksOf(text, runs)));
       i = lo - 1; // look at the joined chunk again
       if (i < Math.max(0, k - 1) - 1) break;
     }
@@ -387,17 +393,39 @@ export class Replay {
   addEvents(events) {
     for (const ev of events) {
       if (!ev || ev.type !== 'op') continue;
-      const r = Number(ev.rev);
-      if (this.finalRev != null && r >= this.finalRev) continue; // after the axis ends
-      if (r < this.ops.length) continue; // seen
-      if (r !== this.ops.length) throw new Error(`history: op for revision ${r} while expecting ${this.ops.length}`);
-      this.ops.push(ev.op);
-      this.opOrg.push(this.orgId(ev.org));
-      this.opT.push(ev.t);
-      this.opAuthor.push(ev.author ?? null);
-      this.writing.add(ev.org, ev.op);
-      if (this.ops.length % this.checkpointEvery === 0) this.writingCheckpoints[this.ops.length / this.checkpointEvery] = this.writing.snapshot();
+      this._addOp(Number(ev.rev), ev.op, ev.org, ev.t, ev.author ?? null);
     }
+  }
+
+  /**
+   * A compact page of edits (history.md): ops [dt, who, op] from revision
+   * page.from, times as deltas from page.t0, who an index into page.who
+   * ([author, organisation]). Pages come in revision order.
+   */
+  addCompact(page) {
+    const who = Array.isArray(page?.who) ? page.who : [];
+    const ops = Array.isArray(page?.ops) ? page.ops : [];
+    let t = Number(page?.t0) || 0;
+    for (let i = 0; i < ops.length; i++) {
+      const [dt, w, op] = ops[i];
+      const pair = who[w];
+      if (!pair || !Array.isArray(op)) throw new Error(`history: compact op ${Number(page.from) + i} does not read`);
+      t += dt;
+      this._addOp(Number(page.from) + i, op, pair[1], t, pair[0]);
+    }
+  }
+
+  /** The op that made revision r + 1, by organisation `org` (a name). */
+  _addOp(r, op, org, t, author) {
+    if (this.finalRev != null && r >= this.finalRev) return; // after the axis ends
+    if (r < this.ops.length) return; // seen
+    if (r !== this.ops.length) throw new Error(`history: op for revision ${r} while expecting ${this.ops.length}`);
+    this.ops.push(op);
+    this.opOrg.push(this.orgId(org));
+    this.opT.push(t);
+    this.opAuthor.push(author);
+    this.writing.add(org, op);
+    if (this.ops.length % this.checkpointEvery === 0) this.writingCheckpoints[this.ops.length / this.checkpointEvery] = this.writing.snapshot();
   }
 
   /** Ops known for every revision below this. */
@@ -587,15 +615,57 @@ export class Replay {
 
 // ---- loading from the server ------------------------------------------------------
 
+const RANGES = 6; // compact ranges asked for at once (a browser's connections to one server)
+const MIN_RANGE = 20000; // revisions: a shorter history is fewer ranges
+const BUILD_SLICE_MS = 12; // checkpoint building between two yields to the page
+
+/** [from, to) ranges of revisions covering 0..total, at most RANGES of them. */
+export function splitRanges(total, { ranges = RANGES, min = MIN_RANGE } = {}) {
+  const n = Math.max(1, Math.min(ranges, Math.ceil(total / min)));
+  const out = [];
+  for (let k = 0; k < n; k++) {
+    const from = Math.floor((total * k) / n);
+    const to = Math.floor((total * (k + 1)) / n);
+    if (to > from) out.push([from, to]);
+  }
+  return out;
+}
+
 /**
- * Fill a Replay from the server. api: {history({after, limit, only}), state({rev})}
- * returning the parsed replies (or throwing). onProgress({phase, loaded, total})
- * is called after each page; `idle()` (optional) is awaited between slices of
- * checkpoint building so a page stays responsive. Returns when everything is in.
- * `isCancelled()` stops it early.
+ * The compact pages of the range [from, to) as a chain: {page, rest}, where
+ * rest is the promise of the next link (asked for as soon as this page is
+ * in) or null. Rejections are left for whoever awaits the link.
  */
-export async function loadReplay(replay, api, { onProgress = () => {}, idle = null, isCancelled = () => false, limit = 10000, onMarks = () => {} } = {}) {
-  // 1. the marks: the axis, presence and polls.
+function fetchRange(api, from, to) {
+  const link = api.edits({ from, to }).then((page) => {
+    const next = page && page.next != null ? Number(page.next) : null;
+    if (next != null && !(next > from && next < to)) throw new Error(`history: a compact page from ${from} goes on at ${next}`);
+    return { page, rest: next != null ? fetchRange(api, next, to) : null };
+  });
+  link.catch(() => {}); // awaited (and thrown) in turn
+  return link;
+}
+
+/**
+ * Fill a Replay from the server. api: {history({after, limit, only}),
+ * edits({from, to}), state({rev})} returning the parsed replies (or
+ * throwing). onMarks() is called once the axis, presence and polls are known
+ * (the page is usable from then on: the text of a moment not loaded yet is
+ * asked of /state); onProgress({phase, loaded, total}) after each page;
+ * `idle()` (optional) is awaited between slices of checkpoint building so the
+ * page stays responsive. Returns when everything is in. `isCancelled()` stops
+ * it early. `minRange`: the fewest revisions worth a range of their own.
+ *
+ * The edits come as compact pages (history.md), RANGES ranges of revisions
+ * asked for at once: the time of a long history is one round trip and the
+ * building of its checkpoints, not a round trip per page. Ranges are added
+ * in revision order as they arrive, so the replay plays from the start while
+ * the end is on its way.
+ */
+export async function loadReplay(replay, api, { onProgress = () => {}, idle = null, isCancelled = () => false, limit = 10000, onMarks = () => {}, minRange = MIN_RANGE } = {}) {
+  // 1. the marks (the axis, presence and polls) and the starting text, together.
+  const start = api.state({ rev: 0 });
+  start.catch(() => {}); // awaited below
   let after = null;
   let page;
   do {
@@ -607,28 +677,28 @@ export async function loadReplay(replay, api, { onProgress = () => {}, idle = nu
     after = page.next;
   } while (after);
   replay.finishMarks(page.rev);
-  // 2. the starting text.
-  const start = await api.state({ rev: 0 });
+  // 2. the edits, every range asked for now; the starting text meanwhile.
+  const ranges = replay.finalRev > 0 ? splitRanges(replay.finalRev, { min: minRange }).map(([from, to]) => fetchRange(api, from, to)) : [];
+  replay.setBase((await start).text ?? '');
   if (isCancelled()) return;
-  replay.setBase(start.text ?? '');
   onMarks();
   onProgress({ phase: 'ops', loaded: 0, total: replay.finalRev });
-  // 3. the edits, page by page, building checkpoints as they come; the next
-  // page is on its way while this one is being built.
-  let pending = replay.finalRev > 0 ? api.history({ after: null, limit }) : null;
-  while (pending) {
-    page = await pending;
-    if (isCancelled()) return;
-    pending = page.next ? api.history({ after: page.next, limit }) : null;
-    pending?.catch(() => {}); // awaited (and thrown) on the next turn
-    replay.addEvents(page.events || []);
-    while (replay.builtRev < replay.loadedRev) {
-      replay.build(idle ? 2000 : Infinity);
-      if (idle) await idle();
+  // 3. each range's pages in order, building checkpoints as they come.
+  const now = () => (typeof performance !== 'undefined' ? performance.now() : Date.now());
+  for (const range of ranges) {
+    let link = await range;
+    while (link) {
       if (isCancelled()) return;
+      replay.addCompact(link.page);
+      while (replay.builtRev < replay.loadedRev) {
+        const t0 = now();
+        do replay.build(500); while (replay.builtRev < replay.loadedRev && (!idle || now() - t0 < BUILD_SLICE_MS));
+        if (idle) await idle();
+        if (isCancelled()) return;
+      }
+      onProgress({ phase: 'ops', loaded: replay.loadedRev, total: replay.finalRev });
+      link = link.rest && await link.rest;
     }
-    onProgress({ phase: 'ops', loaded: replay.loadedRev, total: replay.finalRev });
-    if (replay.loadedRev >= replay.finalRev) break; // a live workshop: the rest is after the axis
   }
   if (replay.loadedRev < replay.finalRev) throw new Error(`history ended at revision ${replay.loadedRev} of ${replay.finalRev}`);
   onProgress({ phase: 'done', loaded: replay.loadedRev, total: replay.finalRev });

@@ -409,8 +409,8 @@ export class ReplayView {
 
   // ---- loading --------------------------------------------------------------------
 
-  /** The marks are in: the axis, presence and polls are known. */
-  marksReady() {
+  /** The marks are in: the axis, presence and polls are known. rev: the moment to open at (the link's), else the end. */
+  marksReady({ rev = null } = {}) {
     const rp = this.replay;
     this.ready = true;
     this.heading.textContent = rp.title;
@@ -419,8 +419,9 @@ export class ReplayView {
     this.slider.disabled = false;
     for (const b of this.buttons) b.disabled = false;
     // Opened at the end: what the session agreed on is the first thing seen;
-    // "play" from there starts again from the beginning.
-    this.player.seek(rp.length - 1);
+    // "play" from there starts again from the beginning. A link may name a
+    // revision (#/w/ID/replay?rev=R): opened just after the edit that made it.
+    this.player.seek(rev != null ? rp.positionOfRev(Math.min(rev, rp.finalRev ?? 0)) : rp.length - 1);
     this._relabel();
     this.schedule();
   }
@@ -430,6 +431,7 @@ export class ReplayView {
     this.progress.value = pct;
     if (phase === 'done') {
       this.loading.hidden = true;
+      performance.mark?.('replay-loaded'); // for the browser test and anyone profiling
       this.announce(this.i18n.t('replay.loaded'));
     } else {
       this.i18n.rebind(this.progressLabel, 'replay.loadingOps', { pct });
