@@ -2,7 +2,8 @@
 # Runs every test: unit (Check), the same under ASan+UBSan, the web client's
 # unit tests, integration (real Redis, real server, real WebSocket clients)
 # and browser tests (Debian's Chromium). Installs what is missing first.
-#   ATELIER_TEST_REDIS_PORT  use this Redis for tests that do not restart Redis
+#   ATELIER_TEST_REDIS_PORT  use this Redis for the integration tests that do not restart Redis
+#                            (the browser tests, run beside them, start their own)
 #   ATELIER_SKIP_ASAN=1      skip the sanitizer build (quicker local runs)
 #   ATELIER_SKIP_BROWSER=1   skip the browser tests
 set -euo pipefail
@@ -28,10 +29,33 @@ if [ "${ATELIER_SKIP_ASAN:-0}" != 1 ]; then
   step "unit tests (ASan+UBSan)" asan_build
 fi
 if [ -d web-client/test ]; then step "web client unit tests" node --test web-client/test/; fi
-step "integration tests" node --test --test-concurrency=1 tests/integration/
+# The integration and the browser tests run side by side, each file after
+# the other within each: both spend most of their time waiting (on timers,
+# the network, the processes they start), not on the cores. The browser tests
+# get their own Redis (each file starts one): the integration tests' scans of
+# the shared one see only their own workshops. Each one's output is printed
+# whole when both are done.
+logs=$(mktemp -d)
+trap 'rm -rf "$logs"' EXIT
+logged() { # name, command...
+  local name=$1; shift
+  if "$@" >"$logs/$name.log" 2>&1; then echo ok >"$logs/$name.rc"; else echo FAILED >"$logs/$name.rc"; fi
+}
+report() { # name
+  echo; echo "=== $1 tests"
+  cat "$logs/$1.log"
+  echo "=== $1 tests: $(cat "$logs/$1.rc")"
+  [ "$(cat "$logs/$1.rc")" = ok ] || failed+=("$1 tests")
+}
+logged integration node --test --test-concurrency=1 tests/integration/ &
+browser=0
 if [ "${ATELIER_SKIP_BROWSER:-0}" != 1 ] && [ -d tests/browser ] && ls tests/browser/*.test.js >/dev/null 2>&1; then
-  step "browser tests" node --test --test-concurrency=1 tests/browser/
+  browser=1
+  logged browser env -u ATELIER_TEST_REDIS_PORT node --test --test-concurrency=1 tests/browser/ &
 fi
+wait
+report integration
+if [ "$browser" = 1 ]; then report browser; fi
 
 echo
 if [ ${#failed[@]} -gt 0 ]; then

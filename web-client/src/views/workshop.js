@@ -201,7 +201,9 @@ export class WorkshopView {
     this.board = new BoardView({
       board: store.board, i18n, announce: this.announce,
       insertLine: (line) => store.insertLine(line, { atCaret: !!store.mySel }),
-      makePoll: (initial) => this.polls.prefill(initial),
+      // A passage selected in the statement (the line a group became, say):
+      // the poll is about it; the form shows it, and it can be taken off there.
+      makePoll: (initial) => this.polls.prefill({ ...initial, passage: selectedPassage(store) }),
       ended: () => store.ended,
     });
     this.parts.push(this.board);
