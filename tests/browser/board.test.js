@@ -11,17 +11,10 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 import { artifact } from './harness.js';
 import { setupFile, axe, badTypography, until, PHONE } from './i12.js';
-import { noProblems } from './helpers.js';
+import { boardAdd, noProblems } from './helpers.js';
 
 const env = await setupFile();
 
-async function add(page, title, { kind = 'priority', why = '' } = {}) {
-  await page.locator(`#board-kind-${kind}`).check();
-  await page.locator('#board-add-title').fill(title);
-  await page.locator('#board-add-why').fill(why);
-  await page.locator('#board-add').click();
-  await page.locator('.board-own-item', { hasText: title }).waitFor();
-}
 
 /** The titles in each column, as a page shows them. */
 function columns(page) {
@@ -40,12 +33,12 @@ test('three organisations, the reveal, a suggestion accepted, a drag, the column
   // The method's priorities phase under way: the step to the board stands out.
   await fac.locator('.agenda-step', { hasText: 'Les priorités de chaque organisation' }).locator('button').click();
   await jean.locator('#board-jump.primary').waitFor();
-  await add(fac, 'Accès aux droits', { why: 'Le non-recours aux aides' });
-  await add(fac, 'Mobilité', { kind: 'strength' });
-  await add(jean, "L'accès au droit");
-  await add(jean, 'Emploi des jeunes', { why: 'Un jeune sur cinq sans emploi' });
-  await add(lea, 'Accès au droit', { kind: 'practice' });
-  await add(lea, 'Insertion des jeunes');
+  await boardAdd(fac, 'Accès aux droits', { why: 'Le non-recours aux aides' });
+  await boardAdd(fac, 'Mobilité', { kind: 'strength' });
+  await boardAdd(jean, "L'accès au droit");
+  await boardAdd(jean, 'Emploi des jeunes', { why: 'Un jeune sur cinq sans emploi' });
+  await boardAdd(lea, 'Accès au droit', { kind: 'practice' });
+  await boardAdd(lea, 'Insertion des jeunes');
 
   // Before the reveal: each page has its own organisation's items only (the server sends nothing else).
   await until(async () => (await fac.locator('#board-columns .board-item').count()) === 6, { message: 'the facilitator sees six items' });

@@ -99,3 +99,12 @@ export async function countdown(page) {
   const s = Number(m[2] || 0) * 3600 + Number(m[3]) * 60 + Number(m[4]);
   return { s: m[1] ? -s : s, paused: /pause/.test(text), text };
 }
+
+/** A board item of the page's organisation (issue 16): kind, title, why; waits until it is listed. */
+export async function boardAdd(page, title, { kind = 'priority', why = '' } = {}) {
+  await page.locator(`#board-kind-${kind}`).check();
+  await page.locator('#board-add-title').fill(title);
+  await page.locator('#board-add-why').fill(why);
+  await page.locator('#board-add').click();
+  await page.locator('.board-own-item', { hasText: title }).waitFor();
+}

@@ -11,16 +11,10 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 import { artifact } from './harness.js';
 import { setupFile, axe, until, PHONE } from './i12.js';
-import { converged, noProblems } from './helpers.js';
+import { boardAdd, converged, noProblems } from './helpers.js';
 
 const env = await setupFile();
 
-async function add(page, title) {
-  await page.locator('#board-kind-priority').check();
-  await page.locator('#board-add-title').fill(title);
-  await page.locator('#board-add').click();
-  await page.locator('.board-own-item', { hasText: title }).waitFor();
-}
 
 const order = (page) => page.locator('.rank-list .rank-text').allTextContents();
 
@@ -32,11 +26,11 @@ test('priorities on the board, a group to the statement, another to a ranking po
   for (const p of [fac, jean, lea]) await p.locator('#board').waitFor();
 
   // Each organisation says what matters to it.
-  await add(fac, 'Accès aux droits');
-  await add(jean, "L'accès au droit");
-  await add(jean, 'Emploi des jeunes');
-  await add(lea, 'Accès au droit');
-  await add(lea, 'Insertion des jeunes');
+  await boardAdd(fac, 'Accès aux droits');
+  await boardAdd(jean, "L'accès au droit");
+  await boardAdd(jean, 'Emploi des jeunes');
+  await boardAdd(lea, 'Accès au droit');
+  await boardAdd(lea, 'Insertion des jeunes');
 
   // The facilitator reveals the board, accepts the suggestion, drags one item onto another.
   await fac.locator('#board-reveal').click();
