@@ -24,7 +24,7 @@ const { Harness, LoadRooms, sleep, waitUntil } = require('./harness');
 
 const WORKSHOPS = 3;
 const PER_WORKSHOP = 10; // participants, besides the facilitator
-const OPS = 60; // edits per participant
+const OPS = 1000; // edits per participant at most: the typing stops 3 s after the kill
 const PRESENCE_SECS = 2;
 const SEED = Number(process.env.ATELIER_IT_SEED || Date.now() % 1e9);
 
@@ -64,17 +64,20 @@ describe('behind haproxy', { timeout: 240000 }, () => {
 
     // Everyone votes (each ballot confirmed), then types.
     await load.vote((_, rand) => Math.floor(rand() * 3));
-    const typing = load.type(OPS);
+    // Typing goes on until 3 s after the kill (OPS at most): through the
+    // resumes, whatever the machine's pace.
+    let killedAt = 0;
+    const typing = load.type(OPS, { stop: () => killedAt > 0 && Date.now() > killedAt + 3000 });
 
     // Once everyone has had edits acknowledged, and while they type, the
     // kill, with everyone's change of ballot on its way: the dead process's
     // voters get no answer and vote again once resumed.
-    await waitUntil(() => load.people.every((c) => c.acked.size >= 5), 60000, 'every participant acked a few times');
-    assert.ok(!load.typingDone, 'typing ended before the kill; slow it down');
+    await waitUntil(() => load.people.every((c) => c.acked.size >= 3), 60000, 'every participant acked a few times');
     const ackedBefore = load.count((c) => c.acked.size);
     const reconnectsBefore = load.count('reconnects');
     const revoting = load.vote((before, rand) => (before + 1 + Math.floor(rand() * 2)) % 3);
     await victim.kill('SIGKILL');
+    killedAt = Date.now();
     const voteResends = await revoting;
     await waitUntil(async () => (await h.proxy.servers()).atelier1 === 'DOWN', 10000, 'haproxy to take the dead process out');
     await typing;

@@ -1505,16 +1505,18 @@ class LoadRooms {
     }))).then((resent) => resent.reduce((a, b) => a + b, 0));
   }
 
-  // Everyone types `ops` more markers, 15 to 45 ms apart; resolves when all are submitted.
-  type(ops) {
+  // Everyone types `ops` more markers, 15 to 45 ms apart, or fewer when
+  // stop() says so first (typing through an incident, however long it takes
+  // to come); resolves when all are submitted.
+  type(ops, { stop = () => false } = {}) {
     this.typingDone = false;
     this.round = (this.round || 0) + 1;
     return Promise.all(this.rooms.flatMap((r, n) => r.people.map(async (c, i) => {
       const rnd = prng(this.seed * 31 + n * 100 + i + this.round * 7919);
-      const from = this.typed.get(c) || 0; // markers are numbered on from the last round's
-      this.typed.set(c, from + ops);
-      for (let k = from; k < from + ops; k++) {
+      let k = this.typed.get(c) || 0; // markers are numbered on from the last round's
+      for (const end = k + ops; k < end && !stop(); k++) {
         submitMarker(c, k, rnd);
+        this.typed.set(c, k + 1);
         await sleep(15 + Math.floor(rnd() * 30));
       }
     }))).then(() => { this.typingDone = true; });
