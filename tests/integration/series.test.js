@@ -242,6 +242,56 @@ describe('a partnership as a series of workshops', { timeout: 90000 }, () => {
     assert.equal(await h.redis.command('EXISTS', pmeta(pid), plist(pid)), 0);
     h.assertNoProblems();
   });
+
+  test('the board goes with the next workshop: its items, groups and settings, in its history from the start', { timeout: 30000 }, async () => {
+    const [s1, s2] = h.servers;
+    const w1 = await s1.createWorkshop({ title: 'Tableau en série', text: 'Quoi ?\n' });
+    const fac = h.client({ server: s1, workshop: w1.id, name: 'Fatou', organisation: 'Animation', key: w1.facilitator_key });
+    const jean = h.client({ server: s2, workshop: w1.id, name: 'Jean', organisation: 'Banque' });
+    await fac.start();
+    await jean.start();
+    const a = (await jean.must({ type: 'board_add', kind: 'priority', title: 'Accès aux droits', why: 'Le non-recours' }, 'board')).items[0];
+    const b = (await fac.must({ type: 'board_add', kind: 'strength', title: "L'accès au droit" }, 'board')).items
+      .find((i) => i.org === 'Animation');
+    await fac.must({ type: 'board_group', items: [a.id, b.id] }, 'board');
+    await fac.must({ type: 'board_settings', revealed: true }, 'board');
+    await endWorkshop(fac);
+
+    const r = await post(s2, `/api/workshops/${w1.id}/next`, '', w1.facilitator_key);
+    assert.equal(r.status, 201, r.text);
+    assertSchema('workshop-next-created', r.json);
+    assert.deepEqual(r.json.carried, ['statement', 'agreement', 'board']);
+    const w2 = r.json;
+
+    // Joined on the other process: the board as it was, its organisations' to edit there.
+    const jean2 = h.client({ server: s1, workshop: w2.id, name: 'Jean', organisation: 'Banque' });
+    const welcome = await jean2.start();
+    assert.deepEqual(welcome.board.items.map((i) => [i.org, i.title, i.why]).sort(),
+      [['Animation', "L'accès au droit", ''], ['Banque', 'Accès aux droits', 'Le non-recours']]);
+    assert.equal(welcome.board.groups.length, 1);
+    assert.equal(welcome.board.settings.revealed, true);
+    const carriedA = welcome.board.items.find((i) => i.org === 'Banque');
+    assert.equal(carriedA.id, a.id);
+    const edited = await jean2.must({ type: 'board_edit', item: a.id, title: 'Accès aux droits pour tous' }, 'board');
+    assert.equal(edited.items.find((i) => i.id === a.id).title, 'Accès aux droits pour tous');
+
+    // In its history from the start, public (the board was open), and in the state from then on.
+    const events = await history(s2, w2.id);
+    const types = events.map((e) => e.type);
+    assert.ok(types.indexOf('board_carried') > types.indexOf('carried'), types.join(' '));
+    const carried = events.find((e) => e.type === 'carried');
+    assert.deepEqual(carried.carried.parts, ['statement', 'agreement', 'board']);
+    const boardEvent = events.find((e) => e.type === 'board_carried');
+    const st = await s2.http('GET', `/api/workshops/${w2.id}/state?at=${boardEvent.t}`);
+    assert.equal(st.status, 200, st.text);
+    assert.deepEqual(st.json.board.items.map((i) => i.title).sort(), ['Accès aux droits', "L'accès au droit"]);
+    // The ended workshop's board is as it was.
+    const st1 = await s1.http('GET', `/api/workshops/${w1.id}/state?at=${Date.now()}`);
+    assert.equal(st1.status, 200, st1.text);
+    assert.deepEqual(st1.json.board.items.map((i) => i.title).sort(), ['Accès aux droits', "L'accès au droit"]);
+    for (const c of [fac, jean, jean2]) c.close();
+    h.assertNoProblems();
+  });
 });
 
 describe('retention removes a partnership with its last workshop', { timeout: 60000 }, () => {

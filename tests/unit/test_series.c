@@ -100,9 +100,14 @@ END_TEST
 START_TEST(test_carried) {
     sbuf b;
     sbuf_init(&b, 0);
-    series_write_carried(&b, "Série « 1 »", "null");
+    series_write_carried(&b, "Série « 1 »", SERIES_ALL_PARTS & ~(1u << SERIES_PART_BOARD), "null");
     char *s = written(&b);
     ck_assert_str_eq(s, "{\"title\":\"Série « 1 »\",\"parts\":[\"statement\",\"agreement\"],\"agreement\":null}");
+    free(s);
+    sbuf_init(&b, 0);
+    series_write_carried(&b, "S", SERIES_ALL_PARTS, "null");
+    s = written(&b);
+    ck_assert_str_eq(s, "{\"title\":\"S\",\"parts\":[\"statement\",\"agreement\",\"board\"],\"agreement\":null}");
     free(s);
 }
 END_TEST

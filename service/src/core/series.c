@@ -8,7 +8,7 @@
 #include "core/utf8.h"
 #include "core/vec.h"
 
-static const char *const part_names[SERIES_NPARTS] = {"statement", "agreement"};
+static const char *const part_names[SERIES_NPARTS] = {"statement", "agreement", "board"};
 
 const char *series_part_name(series_part p) { return p < SERIES_NPARTS ? part_names[p] : "?"; }
 
@@ -181,15 +181,24 @@ void series_write_agreement(sbuf *b, const series_agreement_in *in) {
     cJSON_Delete(a);
 }
 
-void series_write_carried(sbuf *b, const char *title, const char *agreement_json) {
-    sbuf_puts(b, "{\"title\":");
-    sbuf_put_jstrz(b, title);
-    sbuf_puts(b, ",\"parts\":[");
+void series_write_parts(sbuf *b, unsigned parts) {
+    bool first = true;
+    sbuf_putc(b, '[');
     for (int p = 0; p < SERIES_NPARTS; p++) {
-        if (p) sbuf_putc(b, ',');
+        if (!(parts & (1u << p))) continue;
+        if (!first) sbuf_putc(b, ',');
+        first = false;
         sbuf_put_jstrz(b, series_part_name((series_part)p));
     }
-    sbuf_puts(b, "],\"agreement\":");
+    sbuf_putc(b, ']');
+}
+
+void series_write_carried(sbuf *b, const char *title, unsigned parts, const char *agreement_json) {
+    sbuf_puts(b, "{\"title\":");
+    sbuf_put_jstrz(b, title);
+    sbuf_puts(b, ",\"parts\":");
+    series_write_parts(b, parts);
+    sbuf_puts(b, ",\"agreement\":");
     sbuf_puts(b, agreement_json && agreement_json[0] ? agreement_json : "null");
     sbuf_putc(b, '}');
 }

@@ -19,14 +19,17 @@
 #define SERIES_TOKEN_MAX 128    /* bytes of a creation token in a body (as --create-token) */
 
 /* What is carried from the ended workshop into the next one, in order. A
- * part is one row here and one step in hub_series_next.c (the board, issue 16,
- * is one more of each). */
+ * part is one row here and one step in hub_series_next.c. */
 typedef enum {
     SERIES_PART_STATEMENT,              /* its final text becomes the next one's text at revision 0 */
     SERIES_PART_AGREEMENT,              /* its last agreement: the text agreed and who endorsed it */
+    SERIES_PART_BOARD,                  /* its priorities board, when it has items (copied by atelier_next) */
     SERIES_NPARTS
 } series_part;
+#define SERIES_ALL_PARTS ((1u << SERIES_NPARTS) - 1)
 const char *series_part_name(series_part p);
+/* The names of the parts in the set `parts` (bit p: part p), as a JSON array. */
+void series_write_parts(sbuf *b, unsigned parts);
 
 /* The body of POST /api/workshops/ID/next: {"title"?, "create_token"?}
  * (the body may be empty). */
@@ -65,9 +68,9 @@ bool series_agreed_rev(const char *agreed, int64_t *rev);
 /* What the next workshop records of where it comes from (meta's `carried`
  * and its `carried` event; the ended workshop's id goes beside it, as
  * `from`, which only facilitators are shown): {"title": the ended one's,
- * "parts": ["statement", "agreement"], "agreement": …}. agreement_json:
- * written by series_write_agreement. */
-void series_write_carried(sbuf *b, const char *title, const char *agreement_json);
+ * "parts": ["statement", "agreement", "board"] (those in `parts`), "agreement": …}.
+ * agreement_json: written by series_write_agreement. */
+void series_write_carried(sbuf *b, const char *title, unsigned parts, const char *agreement_json);
 
 /* Who changed the statement during a workshop, by organisation: its
  * balance hash (HGETALL: field, value, field, value…) read into code points

@@ -46,6 +46,7 @@ typedef struct next_job {
     char fkey[PROTO_KEY_LEN + 1];
     char code[WK_CODE_LEN + 1];
     int tries, rereads;
+    unsigned parts;                        /* the parts carried (bit SERIES_PART_*): the board only when it has items */
     int64_t created;
 } next_job;
 
@@ -141,9 +142,29 @@ static void carry_agreement(next_job *j) {
     }
 }
 
+/* The board: whether it has anything to carry (an ended workshop's board
+ * does not change); atelier_next copies it, in the same step as the rest. */
+static void got_board_size(redisReply *reply, void *priv) {
+    next_job *j = priv;
+    if (!reply || reply->type != REDIS_REPLY_INTEGER) {
+        next_fail(j, 503, PROTO_EUNAVAILABLE, HUB_UNAVAILABLE);
+        return;
+    }
+    if (reply->integer > 0) j->parts |= 1u << SERIES_PART_BOARD;
+    carry_next(j);
+}
+
+static void carry_board(next_job *j) {
+    char kboard[HUB_KEY_MAX];
+    if (!hub_key(kboard, sizeof kboard, j->prev, "board") || !j->h->store ||
+        !store_cmd(j->h->store, got_board_size, j, "HLEN %s", kboard))
+        next_fail(j, 503, PROTO_EUNAVAILABLE, HUB_UNAVAILABLE);
+}
+
 static void (*const carry_steps[SERIES_NPARTS])(next_job *) = {
     [SERIES_PART_STATEMENT] = carry_statement,
     [SERIES_PART_AGREEMENT] = carry_agreement,
+    [SERIES_PART_BOARD] = carry_board,
 };
 
 /* The next part, or, all read, the creation. */
@@ -220,12 +241,9 @@ static void write_created(next_job *j) {
     sbuf_put_jstrz(b, j->partnership);
     sbuf_puts(b, ",\"from\":");
     sbuf_put_jstrz(b, j->prev);
-    sbuf_puts(b, ",\"carried\":[");
-    for (int p = 0; p < SERIES_NPARTS; p++) {
-        if (p) sbuf_putc(b, ',');
-        sbuf_put_jstrz(b, series_part_name((series_part)p));
-    }
-    sbuf_puts(b, "]}");
+    sbuf_puts(b, ",\"carried\":");
+    series_write_parts(b, j->parts);
+    sbuf_putc(b, '}');
     net_http_respond(h->net, j->req, 201, b);
 }
 
@@ -261,7 +279,7 @@ static void nexted(redisReply *reply, void *priv) {
 /* FCALL atelier_next with a new id, key and join code. */
 static void send_next(next_job *j) {
     hub *h = j->h;
-    char k[11][HUB_KEY_MAX], created_s[HUB_MS_TEXT], max_s[16];
+    char k[15][HUB_KEY_MAX], created_s[HUB_MS_TEXT], max_s[16];
     static const char *const mine[] = {"meta", "snaps", "events", "marks"};
     static const char *const prevs[] = {"meta", "events", "marks"};
     j->tries++;
@@ -278,17 +296,21 @@ static void send_next(next_job *j) {
                  hub_series_key(k[10], HUB_KEY_MAX, j->partnership, "workshops");
     for (int i = 0; i < 4; i++) keyed = keyed && hub_key(k[i], HUB_KEY_MAX, j->id, mine[i]);
     for (int i = 0; i < 3; i++) keyed = keyed && hub_key(k[6 + i], HUB_KEY_MAX, j->prev, prevs[i]);
+    /* The board: copied by atelier_next itself, in the same step (core/series.h). */
+    keyed = keyed && hub_key(k[11], HUB_KEY_MAX, j->prev, "board") && hub_key(k[12], HUB_KEY_MAX, j->prev, "groups") &&
+            hub_key(k[13], HUB_KEY_MAX, j->id, "board") && hub_key(k[14], HUB_KEY_MAX, j->id, "groups");
     sbuf agenda_json, carried;
     sbuf_init(&agenda_json, 0);
     sbuf_init(&carried, 0);
     hub_default_agenda_json(&agenda_json);
-    series_write_carried(&carried, j->prev_title, sbuf_data(&j->agreement));
+    series_write_carried(&carried, j->prev_title, j->parts, sbuf_data(&j->agreement));
     const char *title = j->title ? j->title : j->prev_title;
     store_durability durability = hub_durability(h);
     if (!keyed || !h->store || !sbuf_ok(&agenda_json) || !sbuf_ok(&carried) ||
         !store_write(h->store, &durability, nexted, j,
-                     "FCALL atelier_next 11 %s %s %s %s %s %s %s %s %s %s %s %s %s %s %b %s %s %s %s %s %s %s", k[0],
-                     k[1], k[2], k[3], k[4], k[5], k[6], k[7], k[8], k[9], k[10], title, j->fkey, created_s,
+                     "FCALL atelier_next 15 %s %s %s %s %s %s %s %s %s %s %s %s %s %s %s %s %s %s %b %s %s %s %s %s %s %s",
+                     k[0], k[1], k[2], k[3], k[4], k[5], k[6], k[7], k[8], k[9], k[10], k[11], k[12], k[13], k[14], title,
+                     j->fkey, created_s,
                      j->text ? j->text : "", j->text_len, j->time_zone, j->code, sbuf_data(&agenda_json),
                      j->partnership, j->prev_title, max_s, sbuf_data(&carried)))
         next_fail(j, 503, PROTO_EUNAVAILABLE, HUB_UNAVAILABLE);
@@ -323,6 +345,7 @@ void hub_http_next(hub *h, uint64_t req, const char *id, const char *body, size_
     j->h = h;
     j->req = req;
     j->title = r.title; /* j owns it now */
+    j->parts = (1u << SERIES_PART_STATEMENT) | (1u << SERIES_PART_AGREEMENT); /* the board: once read */
     sbuf_init(&j->agreement, 0);
     snprintf(j->prev, sizeof j->prev, "%s", id);
     if (!net_http_bearer(h->net, req, j->key, sizeof j->key)) {

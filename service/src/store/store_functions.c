@@ -168,7 +168,8 @@
  *   the next sweep tries again).
  * atelier_next    KEYS atelier_create's six (meta snaps events marks code
  *                 retention of the new workshop), then the ended workshop's
- *                 meta events marks, then the partnership's meta and list;
+ *                 meta events marks, then the partnership's meta and list,
+ *                 then the ended one's board and groups and the new one's;
  *                 ARGV atelier_create's seven (title fkey created_ms text
  *                 time_zone code agenda), then partnership_id title max carried
  *   the next workshop of a partnership (protocol/series.md), made from an
@@ -178,8 +179,11 @@
  *   `partnership`; the new one is pushed on the list and gets `partnership`,
  *   `from` (the ended one's id) and `carried` (what it starts from: JSON,
  *   series_write_carried), an event
- *   `carried` (partnership, from, carried) after its `created`, and the
- *   ended one an event `continued` (partnership, next).
+ *   `carried` (partnership, from, carried) after its `created`, then, when
+ *   the ended one's board has items, that board and its settings (meta's
+ *   `board`) copied to the new one with an event `board_carried` (board: a
+ *   snapshot of it whole with its settings, as a reveal writes; open as its
+ *   settings say), and the ended one an event `continued` (partnership, next).
  *   -> 1; 0 or -1 as atelier_create; -2 if the ended workshop is gone; -3
  *   if it is not ended; -4 if it is not the partnership's last (it has a
  *   next one already); -5 if its partnership is not the one passed (read
@@ -662,6 +666,24 @@ const char store_functions_lua[] =
     "  return n\n"
     "end\n"
     "-- the next workshop of a partnership, made from an ended one (protocol/series.md)\n"
+    "-- the ended workshop's board (keys[12], keys[13]) becomes the new one's\n"
+    "-- (keys[14], keys[15]) with its settings (the server read that it has items:\n"
+    "-- `carried` names it): -> its items, the data of an event `board_carried`\n"
+    "-- (the whole board, a snapshot) and whether it is open; 0 when empty\n"
+    "local function carry_board(keys)\n"
+    "  local items, groups = redis.call('HGETALL', keys[12]), redis.call('HGETALL', keys[13])\n"
+    "  if #items == 0 then return 0 end\n"
+    "  redis.call('HSET', keys[14], unpack(items))\n"
+    "  if #groups > 0 then redis.call('HSET', keys[15], unpack(groups)) end\n"
+    "  local settings = redis.call('HGET', keys[7], 'board')\n"
+    "  if settings then redis.call('HSET', keys[1], 'board', settings) end\n"
+    "  local n = 0\n"
+    "  for i = 1, #items, 2 do if not string.find(items[i], ':', 1, true) then n = n + 1 end end\n"
+    "  local data = '{' .. (settings and ('\"settings\":' .. settings .. ',') or '') ..\n"
+    "               '\"snapshot\":' .. board_snapshot({keys[1], keys[14], keys[15]}) .. '}'\n"
+    "  return n, data,\n"
+    "         board_settings_open(settings) and '1' or '0'\n"
+    "end\n"
     "local function next_workshop(keys, args)\n"
     "  local prev = redis.call('HMGET', keys[7], 'title', 'state', 'partnership')\n"
     "  if not prev[1] then return -2 end\n"
@@ -681,9 +703,13 @@ const char store_functions_lua[] =
     "    redis.call('HSET', keys[7], 'partnership', pid)\n"
     "  end\n"
     "  redis.call('RPUSH', list, wid)\n"
+    "  local nboard, board_data, board_open = carry_board(keys)\n"
     "  redis.call('HSET', keys[1], 'partnership', pid, 'from', prev_id, 'carried', args[11])\n"
     "  mark(keys[3], keys[4], {'type', 'carried', 'partnership', pid, 'from', prev_id, 'carried', args[11],\n"
     "                          'rev', '0', 't', args[3]})\n"
+    "  if nboard > 0 then\n"
+    "    mark(keys[3], keys[4], {'type', 'board_carried', 'board', board_data, 'open', board_open, 'rev', '0', 't', args[3]})\n"
+    "  end\n"
     "  mark(keys[8], keys[9], {'type', 'continued', 'partnership', pid, 'next', wid, 'rev', current_rev(keys[7]),\n"
     "                          't', args[3]})\n"
     "  return 1\n"

@@ -712,6 +712,7 @@ export class ReplayView {
       case 'board_ungrouped': return i18n.t('replay.evBoardUngrouped', { name: ev.name ?? '' });
       case 'board_revealed': return i18n.t('replay.evBoardRevealed', { name: ev.name ?? '' });
       case 'board_settings': return i18n.t('replay.evBoardSettings', { name: ev.name ?? '' });
+      case 'board_carried': return i18n.t('replay.evBoardCarried');
       default: return '';
     }
   }

@@ -270,10 +270,11 @@ export class WorkshopView {
     }
     // What it starts from: the previous statement, and the agreement reached on it (who endorsed).
     const agreement = info.carried && info.carried.agreement;
+    const boardToo = info.carried && Array.isArray(info.carried.parts) && info.carried.parts.includes('board');
     const carried = info.carried ? h('p', { class: 'field-hint series-carried', id: 'series-carried',
-      text: agreement && agreement.endorsers.length ?
+      text: [agreement && agreement.endorsers.length ?
         i18n.t('series.carriedAgreement', { title: info.carried.title, endorsers: agreement.endorsers.map((e) => `${e.org} (${e.name})`).join(', ') }) :
-        i18n.t('series.carried', { title: info.carried.title }) }) : null;
+        i18n.t('series.carried', { title: info.carried.title }), boardToo ? i18n.t('series.carriedBoard') : ''].filter(Boolean).join(' ') }) : null;
     this.seriesNav.replaceChildren(h('ul', null, items), carried);
     if (this.bannerSig) { // the banner's button says whether a next one exists
       this.bannerSig = null;
