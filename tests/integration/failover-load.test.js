@@ -18,7 +18,7 @@
 
 const { describe, test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
-const { Harness, LoadRooms, waitUntil, waitQuiescent } = require('./harness');
+const { Harness, LoadRooms, waitUntil } = require('./harness');
 
 const SEED = Number(process.env.ATELIER_IT_SEED || Date.now() % 1e9);
 const LOAD = { workshops: 3, perWorkshop: 10, seed: SEED };
@@ -70,7 +70,7 @@ describe('Redis primary killed under load, --replicas 1 with two replicas', { ti
     // Five edits each (composed into fewer ops when acks are slow): every one acknowledged.
     const before = load.count((c) => c.acked.size);
     await load.type(5);
-    await waitQuiescent(load.everyone, { timeoutMs: 30000 });
+    await load.settle();
     assert.ok(load.count((c) => c.acked.size) > before, 'edits acknowledged with a Sentinel down');
     await healthy(h);
 

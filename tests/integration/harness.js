@@ -1522,6 +1522,11 @@ class LoadRooms {
     }))).then(() => { this.typingDone = true; });
   }
 
+  // Every room quiet: each one's clients idle at one revision (rooms differ).
+  async settle(timeoutMs = 30000) {
+    for (const r of this.rooms) await waitQuiescent([r.facilitator, ...r.people], { timeoutMs });
+  }
+
   // The earliest ack of an op sent (or sent again) after time t (ms since
   // the epoch), or null: after a death at t, when the service answered again.
   firstAckAfter(t) {
