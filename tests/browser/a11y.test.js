@@ -6,7 +6,7 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { setup, apiCreate, connect } from './harness.js';
-import { connected, typeAt } from './helpers.js';
+import { connected, join, typeAt } from './helpers.js';
 
 const require = createRequire(import.meta.url);
 const AXE = require.resolve('axe-core/axe.min.js');
@@ -38,11 +38,7 @@ for (const locale of ['fr-FR', 'en-GB']) {
 
     const { id, facilitator_key: key } = await apiCreate(server.url, 'Accessibilité', 'Quoi ?\n');
     const fac = await page(t, locale);
-    await fac.goto(`${server.url}/#/w/${id}?key=${key}`);
-    await fac.locator('#join-name').fill('Awa');
-    await fac.locator('#join-org').fill('Ville de Lyon');
-    await fac.locator('#join-submit').click();
-    await connected(fac);
+    await join(fac, `${server.url}/#/w/${id}?key=${key}`, 'Awa', 'Ville de Lyon');
 
     const guest = await page(t, locale, { width: 820, height: 1180 });
     await guest.goto(`${server.url}/#/w/${id}`);
@@ -98,11 +94,7 @@ for (const locale of ['fr-FR', 'en-GB']) {
   test(`partnership screens pass axe (${locale})`, async (t) => {
     const { id, facilitator_key: key } = await apiCreate(server.url, 'Série', 'Quoi ?\n');
     const fac = await page(t, locale);
-    await fac.goto(`${server.url}/#/w/${id}?key=${key}`);
-    await fac.locator('#join-name').fill('Awa');
-    await fac.locator('#join-org').fill('Ville de Lyon');
-    await fac.locator('#join-submit').click();
-    await connected(fac);
+    await join(fac, `${server.url}/#/w/${id}?key=${key}`, 'Awa', 'Ville de Lyon');
     await typeAt(fac, ' Un fonds commun.');
     await fac.locator('#end-workshop').click();
     await fac.locator('#end-confirm-yes').click();

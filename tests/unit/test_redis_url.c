@@ -14,6 +14,16 @@ static redis_url parsed(const char *text) {
     return u;
 }
 
+/* Each of these URLs is refused, with a reason. */
+static void assert_all_refused(const char *const *bad, size_t n) {
+    for (size_t i = 0; i < n; i++) {
+        redis_url u;
+        const char *why = NULL;
+        ck_assert_msg(!redis_url_parse(bad[i], &u, &why), "%s accepted", bad[i]);
+        ck_assert_ptr_nonnull(why);
+    }
+}
+
 START_TEST(test_plain) {
     redis_url u = parsed("redis://127.0.0.1:6379");
     ck_assert_str_eq(u.host, "127.0.0.1");
@@ -56,12 +66,7 @@ START_TEST(test_refused) {
         "redis://@h", "redis://:@h", "redis://u:p%zz@h", "redis://u:p%00@h", "redis://u:p%4@h", "redis://[::1",
         "redis://[::1]x", "redis://h:1/9999999999",
     };
-    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
-        redis_url u;
-        const char *why = NULL;
-        ck_assert_msg(!redis_url_parse(bad[i], &u, &why), "%s accepted", bad[i]);
-        ck_assert_ptr_nonnull(why);
-    }
+    assert_all_refused(bad, sizeof bad / sizeof *bad);
 }
 END_TEST
 
@@ -121,12 +126,7 @@ START_TEST(test_sentinel_refused) {
         "sentinel://h:1/m?sentinel_password=%zz", "sentinel://a,b,c,d,e,f,g,h,i/m",
         "sentinel://h:1/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
     };
-    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
-        redis_url u;
-        const char *why = NULL;
-        ck_assert_msg(!redis_url_parse(bad[i], &u, &why), "%s accepted", bad[i]);
-        ck_assert_ptr_nonnull(why);
-    }
+    assert_all_refused(bad, sizeof bad / sizeof *bad);
 }
 END_TEST
 
