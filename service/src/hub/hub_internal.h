@@ -208,6 +208,9 @@ struct hub {
     size_t index_added;        /* ... workshops it indexed */
     lws_sorted_usec_list_t sul_trim; /* the next slow trim (hub_trim.c) */
     bool released;             /* a room or a connection went since the last trim */
+    size_t joined_recently;    /* joins since the last trim (hub_trim_joined) */
+    size_t joined_seen;        /* ... when the crowd timer last looked */
+    lws_sorted_usec_list_t sul_crowd; /* the trim once a crowd has arrived (hub_trim.c) */
 };
 
 int64_t hub_now_ms(void);
@@ -548,6 +551,8 @@ void hub_trim_start(hub *h);
 void hub_trim_stop(hub *h);
 /* A room or a connection went: trims now if it was the last of them. */
 void hub_trim_released(hub *h);
+/* A session joined: a trim once a crowd of them has arrived. */
+void hub_trim_joined(hub *h);
 
 /* Retention (hub_retention.c): workshops without activity for
  * cfg.retention_ms are deleted by a sweep of each process. */

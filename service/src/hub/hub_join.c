@@ -158,6 +158,7 @@ static void finish_join(hub_room *r, hub_session *s, int who, const char *idjson
     }
     write_welcome(r, who, idjson, resume, from, &h->scratch);
     net_admit(h->net, s->conn); /* joined: no handshake deadline any more */
+    hub_trim_joined(h);
     net_send_sbuf(h->net, s->conn, &h->scratch);
     if (wk_is_facilitator(p)) hub_balance_due(r); /* the counts here may be older than Redis' */
     hub_poll_after_welcome(r, s);

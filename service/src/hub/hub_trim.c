@@ -4,15 +4,22 @@
  * walks the free chunks of every arena: cheap against what it returns, but
  * not for every free, so it runs when the process holds nothing any more (no
  * connection, no room: a flood has passed), and while it is busy, on a slow
- * timer, only when something was freed since the last trim. */
+ * timer, only when something was freed since the last trim. And once a crowd
+ * has arrived (HUB_TRIM_CROWD joins since the last trim, then none for
+ * HUB_TRIM_QUIET_US): its handshakes, welcomes and Redis buffers came and went
+ * in between the memory its connections keep (bench/README.md, "Memory per
+ * connection"). */
 #include <malloc.h>
 
 #include "hub/hub_internal.h"
 
 #define HUB_TRIM_EVERY_US (30 * LWS_US_PER_SEC) /* README, "Bounds" */
+#define HUB_TRIM_CROWD 1000                      /* joins since the last trim that make a crowd */
+#define HUB_TRIM_QUIET_US (1 * LWS_US_PER_SEC)   /* ... that has arrived once nobody joined for this long */
 
 static void trim(hub *h) {
     h->released = false;
+    h->joined_recently = 0;
     h->counted.trims++;
     malloc_trim(0);
 }
@@ -27,7 +34,27 @@ void hub_trim_start(hub *h) {
     if (!h->stopped) lws_sul_schedule(h->ctx, 0, &h->sul_trim, trim_cb, HUB_TRIM_EVERY_US);
 }
 
-void hub_trim_stop(hub *h) { lws_sul_cancel(&h->sul_trim); }
+void hub_trim_stop(hub *h) {
+    lws_sul_cancel(&h->sul_trim);
+    lws_sul_cancel(&h->sul_crowd);
+}
+
+static void crowd_cb(lws_sorted_usec_list_t *sul) {
+    hub *h = lws_container_of(sul, hub, sul_crowd);
+    if (h->joined_recently < HUB_TRIM_CROWD) return; /* trimmed meanwhile */
+    if (h->joined_recently == h->joined_seen) {
+        trim(h);
+        return;
+    }
+    h->joined_seen = h->joined_recently; /* still arriving */
+    lws_sul_schedule(h->ctx, 0, &h->sul_crowd, crowd_cb, HUB_TRIM_QUIET_US);
+}
+
+void hub_trim_joined(hub *h) {
+    if (++h->joined_recently != HUB_TRIM_CROWD || h->stopped) return;
+    h->joined_seen = h->joined_recently;
+    lws_sul_schedule(h->ctx, 0, &h->sul_crowd, crowd_cb, HUB_TRIM_QUIET_US);
+}
 
 void hub_trim_released(hub *h) {
     h->released = true;

@@ -11,6 +11,7 @@
 
 #define NET_PACE_BURST_US 10000      /* writes the budget lets go at once: 10 ms of it */
 #define NET_PACE_WAIT_MAX_US 250000  /* the longest a flush is held back for the budget */
+#define NET_UNFLUSHED_MAX (1 << 20)  /* bytes of new messages queued before a flush comes early (net_send) */
 
 /* What a slot names. */
 typedef enum { SLOT_FREE, SLOT_WS, SLOT_HTTP } net_slot_kind;
@@ -93,6 +94,7 @@ struct net_server {
     bool stopping;             /* close frames sent, draining */
     uint64_t *dirty;           /* connections with messages queued since the last flush */
     size_t ndirty, dirty_cap;
+    size_t unflushed;          /* bytes of the messages queued since the last flush, each message once */
     struct net_batch *batch;   /* writes of a flush in one system call (NULL: one sendmsg each) */
     struct net_sendreq *flush_reqs; /* a flush's writes, one per connection */
     net_conn **flush_conns;    /* ... and their connections */
@@ -149,6 +151,9 @@ int net_http_filter(struct lws *wsi);
  * peer, or the client a trusted proxy forwarded. Only while wsi's request
  * headers are there. False when unknown or longer than len - 1. */
 bool net_client_address(net_server *n, struct lws *wsi, char *buf, size_t len);
+/* lws' allocations of a header table's size or more in pages of their own,
+ * given back at once when freed (net_alloc.c). Before lws_create_context. */
+void net_alloc_install(void);
 /* Serve no file whose real path leaves web_root (net_static.c). */
 void net_static_guard(struct lws_context *ctx, const char *web_root);
 /* Tell the layer above of an error net answered itself (net_handlers.refused). */

@@ -15,11 +15,12 @@ const size_t NET_PRE = LWS_PRE;
 static const struct lws_protocols protocols[] = {
     /* First: WebSocket upgrades without a subprotocol land here. */
     /* A small rx buffer: lws allocates it per connection (4 KiB by default),
-     * and messages are small; larger ones simply arrive in more pieces. */
+     * and messages are small (a join, an op: under 256 bytes); larger ones
+     * simply arrive in more pieces (bench/README.md, "Memory per connection"). */
     /* tx_packet_size: lws cuts every send to this (else to rx_buffer_size,
-     * 512 bytes) and buffers the rest for later writeable turns; coalesced
+     * 256 bytes) and buffers the rest for later writeable turns; coalesced
      * sends are up to 16 KiB. */
-    {"atelier.v1", net_ws_callback, sizeof(net_conn), 512, 0, NULL, 256 * 1024},
+    {"atelier.v1", net_ws_callback, sizeof(net_conn), 256, 0, NULL, 256 * 1024},
     {"atelier-http", net_http_callback, sizeof(net_http), 0, 0, NULL, 0},
 };
 #define NET_PROTOCOLS (sizeof protocols / sizeof protocols[0])
@@ -120,6 +121,7 @@ net_server *net_new(const net_config *cfg) {
      * per-connection timer it re-inserts by walking a list of all of them. */
     static const lws_retry_bo_t no_lws_keepalive = {.secs_since_valid_ping = 0, .secs_since_valid_hangup = 0};
     info.retry_and_idle_policy = &no_lws_keepalive;
+    net_alloc_install(); /* before lws allocates anything */
     n->ctx = lws_create_context(&info);
     if (!n->ctx || !net_keepalive_start(n)) {
         net_free(n);

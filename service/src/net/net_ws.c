@@ -33,9 +33,22 @@ static void mark_dirty(net_server *n, net_conn *c) {
     c->dirty = true;
 }
 
+/* A turn that completes thousands of joins at once (one read of Redis'
+ * replies) would queue thousands of welcomes, each its own buffer, before
+ * the flush at the turn's end: tens of megabytes for an instant, which the
+ * allocator keeps afterwards, interleaved with the connections' lasting
+ * memory (bench/README.md, "Memory per connection"). Past
+ * NET_UNFLUSHED_MAX of new messages, what is queued goes out before more is
+ * queued. A broadcast's message counts once, as it is held once. */
+static void flush_if_full(net_server *n, const netmsg *m) {
+    if (n->unflushed > NET_UNFLUSHED_MAX) net_flush(n);
+    if (m->refs == 1) n->unflushed += m->len; /* its first queue */
+}
+
 bool net_send(net_server *n, uint64_t id, netmsg *m) {
     net_conn *c = net_slot_get(n, id, SLOT_WS);
     if (!c || c->close_code) return false;
+    flush_if_full(n, m);
     /* A client that does not read cannot hold the server's memory hostage.
      * One message alone always goes (a big welcome), or a client could never
      * join. */
@@ -212,7 +225,7 @@ static int receive(struct lws *wsi, net_server *n, net_conn *c, const char *in, 
             c->rxlen = c->rxcap = 0;
         } else {
             if (c->rxlen + len > c->rxcap) {
-                size_t cap = c->rxcap ? c->rxcap : 4096;
+                size_t cap = c->rxcap ? c->rxcap : 1024;
                 while (cap < c->rxlen + len) cap *= 2;
                 char *p = realloc(c->rx, cap);
                 if (!p) return -1;
@@ -226,11 +239,9 @@ static int receive(struct lws *wsi, net_server *n, net_conn *c, const char *in, 
     if (last) {
         deliver(n, c, c->rx ? c->rx : "", c->rxlen);
         c->rxlen = 0;
-        if (c->rxcap > 65536) { /* do not keep a big buffer for a connection that sent one big message */
-            free(c->rx);
-            c->rx = NULL;
-            c->rxcap = 0;
-        }
+        free(c->rx); /* most messages come in one piece: keep no buffer per connection for the next */
+        c->rx = NULL;
+        c->rxcap = 0;
     }
     return 0;
 }
@@ -330,12 +341,12 @@ static int write_queue(struct lws *wsi, net_conn *c) {
     return 0;
 }
 
+/* An idle connection holds no queue: most of the time most connections have
+ * nothing queued, and the next message allocates four slots again. */
 static void queue_drained(net_conn *c) {
-    if (c->qcap > 64) { /* a burst is over: give its queue memory back */
-        free(c->q);
-        c->q = NULL;
-        c->qcap = c->qhead = 0;
-    }
+    free(c->q);
+    c->q = NULL;
+    c->qcap = c->qhead = 0;
 }
 
 static int writeable(struct lws *wsi, net_conn *c) {
@@ -449,6 +460,7 @@ static void flush_some(net_server *n, size_t count, lws_usec_t now) {
  * gathering more messages per write; answers to one client (an ack, a
  * welcome, an error: net_send_sbuf) go at once all the same. */
 void net_flush(net_server *n) {
+    n->unflushed = 0;
     if (!n->ndirty) return;
     lws_usec_t now = lws_now_usecs();
     int64_t wait = pace_wait_us(&n->pace, now);
