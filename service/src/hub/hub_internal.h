@@ -210,7 +210,7 @@ struct hub {
     bool released;             /* a room or a connection went since the last trim */
     size_t joined_recently;    /* joins since the last trim (hub_trim_joined) */
     size_t joined_seen;        /* ... when the crowd timer last looked */
-    lws_sorted_usec_list_t sul_crowd; /* the trim once a crowd has arrived (hub_trim.c) */
+    lws_sorted_usec_list_t sul_trim_crowd; /* the trim once a crowd has arrived (hub_trim.c) */
 };
 
 int64_t hub_now_ms(void);

@@ -31,29 +31,29 @@ static void trim_cb(lws_sorted_usec_list_t *sul) {
 }
 
 void hub_trim_start(hub *h) {
-    if (!h->stopped) lws_sul_schedule(h->ctx, 0, &h->sul_trim, trim_cb, HUB_TRIM_EVERY_US);
+    if (!h->stopped) lws_sul_schedule_wakesuspend(h->ctx, 0, &h->sul_trim, trim_cb, HUB_TRIM_EVERY_US);
 }
 
 void hub_trim_stop(hub *h) {
     lws_sul_cancel(&h->sul_trim);
-    lws_sul_cancel(&h->sul_crowd);
+    lws_sul_cancel(&h->sul_trim_crowd);
 }
 
 static void crowd_cb(lws_sorted_usec_list_t *sul) {
-    hub *h = lws_container_of(sul, hub, sul_crowd);
+    hub *h = lws_container_of(sul, hub, sul_trim_crowd);
     if (h->joined_recently < HUB_TRIM_CROWD) return; /* trimmed meanwhile */
     if (h->joined_recently == h->joined_seen) {
         trim(h);
         return;
     }
     h->joined_seen = h->joined_recently; /* still arriving */
-    lws_sul_schedule(h->ctx, 0, &h->sul_crowd, crowd_cb, HUB_TRIM_QUIET_US);
+    lws_sul_schedule_wakesuspend(h->ctx, 0, &h->sul_trim_crowd, crowd_cb, HUB_TRIM_QUIET_US);
 }
 
 void hub_trim_joined(hub *h) {
     if (++h->joined_recently != HUB_TRIM_CROWD || h->stopped) return;
     h->joined_seen = h->joined_recently;
-    lws_sul_schedule(h->ctx, 0, &h->sul_crowd, crowd_cb, HUB_TRIM_QUIET_US);
+    lws_sul_schedule_wakesuspend(h->ctx, 0, &h->sul_trim_crowd, crowd_cb, HUB_TRIM_QUIET_US);
 }
 
 void hub_trim_released(hub *h) {
