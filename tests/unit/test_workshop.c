@@ -484,7 +484,7 @@ END_TEST
 
 START_TEST(test_rate_burst_then_refill) {
     workshop *w = mkws("", 10);
-    wk_participant *p = &w->people[A];
+    wk_rate *p = &w->people[A].rate;
     const double rate = 10, burst = 5;
     int64_t t = 1000000;
     for (int i = 0; i < 5; i++) ck_assert_msg(wk_rate_take(p, t, rate, burst), "burst message %d refused", i);
@@ -502,7 +502,7 @@ START_TEST(test_rate_burst_then_refill) {
     /* Sustained: one message per 1/rate second always passes. */
     for (int i = 1; i <= 100; i++) ck_assert(wk_rate_take(p, t + i * 100000LL, rate, burst));
     /* Buckets are per participant. */
-    ck_assert(wk_rate_take(&w->people[B], t, rate, burst));
+    ck_assert(wk_rate_take(&w->people[B].rate, t, rate, burst));
     wk_free(w);
 }
 END_TEST

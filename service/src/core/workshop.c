@@ -274,7 +274,7 @@ int wk_add_participant(workshop *w, const char *id, const char *secret, const ch
         return -1;
     }
     p->role = role;
-    p->tokens = -1; /* full bucket on first use */
+    p->rate.tokens = -1; /* full bucket on first use */
     by_id_add(w, w->npeople);
     return (int)w->npeople++;
 }
@@ -360,19 +360,19 @@ bool wk_observer_admitted(const workshop *w, const wk_participant *p) {
     return p->role != WK_OBSERVER || wk_check_observer_key(w, p->okey);
 }
 
-bool wk_rate_take(wk_participant *p, int64_t now_us, double rate, double burst) {
-    if (p->tokens < 0) {
-        p->tokens = burst;
-        p->tokens_at = now_us;
+bool wk_rate_take(wk_rate *b, int64_t now_us, double rate, double burst) {
+    if (b->tokens < 0) {
+        b->tokens = burst;
+        b->at = now_us;
     }
-    double elapsed = (double)(now_us - p->tokens_at) / 1e6;
+    double elapsed = (double)(now_us - b->at) / 1e6;
     if (elapsed > 0) {
-        p->tokens += elapsed * rate;
-        if (p->tokens > burst) p->tokens = burst;
-        p->tokens_at = now_us;
+        b->tokens += elapsed * rate;
+        if (b->tokens > burst) b->tokens = burst;
+        b->at = now_us;
     }
-    if (p->tokens < 1) return false;
-    p->tokens -= 1;
+    if (b->tokens < 1) return false;
+    b->tokens -= 1;
     return true;
 }
 

@@ -40,6 +40,12 @@ bool wk_role_parse(const char *name, wk_role *role);
  * from a later version) reads as a participant, the role with fewest rights. */
 wk_role wk_role_read(const char *name);
 
+/* A rate limit: messages a second, in bursts (wk_rate_take). */
+typedef struct wk_rate {
+    double tokens;                    /* messages the bucket holds now (negative: full on first use) */
+    int64_t at;                       /* µs when it was last refilled */
+} wk_rate;
+
 typedef struct wk_participant {
     char id[WK_PID_LEN + 1];          /* public id, also the author of ops */
     char secret[WK_SECRET_LEN + 1];   /* resume secret: token = id "." secret */
@@ -52,8 +58,7 @@ typedef struct wk_participant {
     int64_t last_op_rev;              /* revision that op was applied at */
     int online;                       /* live connections on this process */
     int remote;                       /* other server processes it is connected through */
-    double tokens;                    /* rate limit bucket */
-    int64_t tokens_at;                /* µs when the bucket was last refilled */
+    wk_rate rate;                     /* rate limit of their messages, whichever connection sends them */
     bool has_cursor;                  /* a caret is known */
     bool cursor_dirty;                /* changed since last relayed */
     bool cursor_local;                /* the caret came from a connection on this process (relay it to the others) */
@@ -189,8 +194,8 @@ bool wk_check_observer_key(const workshop *w, const char *key);
  * workshop's (a revoked link, or a new one, shuts them out). True for
  * everyone else. */
 bool wk_observer_admitted(const workshop *w, const wk_participant *p);
-/* Token bucket: true if the participant may send one more message now. */
-bool wk_rate_take(wk_participant *p, int64_t now_us, double rate, double burst);
+/* Token bucket: true if one more message may go now. */
+bool wk_rate_take(wk_rate *b, int64_t now_us, double rate, double burst);
 
 /* Committed ops since `rev` (for a resume), or NULL/false if `rev` is outside
  * the window. *first is the index into the window ring of revision rev. */

@@ -35,7 +35,7 @@ typedef struct hub_session {
     hub_room *room;            /* set once joined */
     int participant;           /* index in room->w->people once joined, else -1 */
     size_t slot;               /* index in room->sessions */
-    wk_participant bucket;     /* rate limit before joining (only tokens fields used) */
+    wk_rate bucket;            /* rate limit before joining (a whole participant here was 240 bytes per connection) */
     bool fac_counted;          /* counted in room->fac_sessions: a facilitator's */
 } hub_session;
 

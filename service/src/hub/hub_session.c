@@ -30,7 +30,7 @@ void hub_session_close(void *hub_, void *session) {
 }
 
 static bool rate_ok(hub *h, hub_session *s, int64_t now) {
-    wk_participant *bucket = s->state == SESS_JOINED ? &s->room->w->people[s->participant] : &s->bucket;
+    wk_rate *bucket = s->state == SESS_JOINED ? &s->room->w->people[s->participant].rate : &s->bucket;
     return wk_rate_take(bucket, now, h->cfg.rate, h->cfg.burst);
 }
 

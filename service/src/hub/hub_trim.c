@@ -15,7 +15,7 @@
 
 #define HUB_TRIM_EVERY_US (30 * LWS_US_PER_SEC) /* README, "Bounds" */
 #define HUB_TRIM_CROWD 1000                      /* joins since the last trim that make a crowd */
-#define HUB_TRIM_QUIET_US (1 * LWS_US_PER_SEC)   /* ... that has arrived once nobody joined for this long */
+#define HUB_TRIM_QUIET_US (500 * LWS_US_PER_MS)  /* ... that has arrived once nobody joined for this long */
 
 static void trim(hub *h) {
     h->released = false;
