@@ -60,6 +60,7 @@ static struct {
     int spids[WS_MAX_SERVERS]; /* --server-pid A,B: every server process; server_pid is the first */
     int nspids;
     int sample;              /* receivers that time frames (-1: all up to 2,000 clients, else 1,000) */
+    int lazy_ms;             /* the others are read every lazy_ms (-1: 100 when sampling, 0: as they come) */
     double vote_window;      /* assembly: seconds the votes are spread over */
     double rate, duration, warmup, drain, join_timeout, stall, settle;
     unsigned long seed;
@@ -81,6 +82,7 @@ static struct {
     .settle = 2,
     .seed = 1,
     .sample = -1,
+    .lazy_ms = -1,
     .vote_window = 5,
     .mx = {.poll_secs = 40, .churn_secs = 120, .history_secs = 1, .rss_secs = 5, .rss_warmup = 60},
 };
@@ -156,6 +158,8 @@ static hist H_rx;
 /* With several servers: the same samples by path, [0] the writer on the
  * reader's server, [1] on another one (the op crossed Redis' pub/sub). */
 static hist H_e2e_path[2], H_rx_path[2];
+/* When the receivers that are not sampled are read next (ws_g.epfd_slow). */
+static uint64_t g_slow_next;
 /* assembly: the facilitator, C[g_fac] (after the clients and the checkers); -1 otherwise. */
 static int g_fac = -1;
 /* CLOCK_REALTIME - CLOCK_MONOTONIC: the kernel stamps in realtime, the tool
@@ -665,6 +669,8 @@ static void on_welcome(client *c, const char *data, size_t len)
     c->st = CS_JOINED;
     g_pending--;
     g_joined++;
+    if (!c->sampled)
+        ws_set_slow(&c->ws, 1);
 }
 
 /* The kernel-stamped receipt of a broadcast sent at sent (monotonic) whose
@@ -1000,12 +1006,18 @@ static int poll_message(client *c, const char *data, size_t len, const msgf *m, 
         return 0;
     if (js_str_is(m->type, "results"))
         asm_on_results(c->idx, data, len);
-    else if (js_str_is(m->type, "my_ballot"))
+    else if (js_str_is(m->type, "my_ballot")) {
         asm_on_my_ballot(c->idx, m, data, len, now);
+        if (!c->sampled && m->id.p)
+            ws_set_slow(&c->ws, 1);
+    }
     else if (js_str_is(m->type, "poll"))
         asm_on_poll(c->idx, data, len, now);
-    else if (js_str_is(m->type, "error") && js_str_is(m->re, "vote"))
+    else if (js_str_is(m->type, "error") && js_str_is(m->re, "vote")) {
         asm_on_vote_error(c->idx, m, now);
+        if (!c->sampled)
+            ws_set_slow(&c->ws, 1);
+    }
     else
         return 0;
     return 1;
@@ -1097,6 +1109,22 @@ static const ws_handlers HANDLERS = {cb_open, cb_message, cb_close};
 
 /* ----------------------------------------------------------------- loop */
 
+/* Every receiver that is not sampled, read once every --unsampled-every ms:
+ * fewer, larger reads (and fewer TCP acks) for those whose receive times
+ * are not measured. */
+static void read_unsampled(void)
+{
+    static struct epoll_event ev[1024];
+    for (int round = 0; round < 64; round++) {
+        int n = epoll_wait(ws_g.epfd_slow, ev, 1024, 0);
+        g_batch_ns = now_ns();
+        for (int i = 0; i < n; i++)
+            ws_handle((ws_conn *)ev[i].data.ptr, ev[i].events);
+        if (n < 1024)
+            return;
+    }
+}
+
 static void loop_once(uint64_t deadline)
 {
     static struct epoll_event ev[1024];
@@ -1107,6 +1135,8 @@ static void loop_once(uint64_t deadline)
         until = g_heap[0]->next_tick;
     if (O.mode == M_ASSEMBLY && asm_next_due() < until)
         until = asm_next_due();
+    if (ws_g.epfd_slow > 0 && g_slow_next < until)
+        until = g_slow_next;
     int ms = until <= now ? 0 : (int)((until - now + 999999) / 1000000);
     if (ms > 100)
         ms = 100;
@@ -1126,6 +1156,11 @@ static void loop_once(uint64_t deadline)
         g_batch_total_ns += d;
         if (d > g_batch_max_ns && g_phase == P_MEASURE)
             g_batch_max_ns = d;
+    }
+    if (ws_g.epfd_slow > 0 && now >= g_slow_next) {
+        read_unsampled();
+        now = now_ns();
+        g_slow_next = now + (uint64_t)O.lazy_ms * 1000000ull;
     }
     run_ticks(now);
 }
@@ -1292,6 +1327,8 @@ static void usage(FILE *f)
             "  --server-pid PID[,PID...]  read server CPU and RSS from /proc/PID (summed over all)\n"
             "  --sample K          only K receivers match ops to their send time for e2e; the others\n"
             "                      count them and check their revisions   [all up to 2000 clients, else 1000]\n"
+            "  --unsampled-every MS  read the receivers that are not sampled every MS ms, once joined\n"
+            "                      (fewer, larger reads; 0: as their bytes come)    [100 when sampling]\n"
             "  --redis-pid PID     also report Redis CPU in the window\n"
             "  --connect-batch B   connections opening/joining at once            [256]\n"
             "  --settle S          idle wait after joins before measuring, s      [2]\n"
@@ -1345,6 +1382,7 @@ static void parse_args(int argc, char **argv)
         {"redis", 1, 0, 1000},        {"server-pid-file", 1, 0, 1001}, {"poll-secs", 1, 0, 1002},
         {"churn-secs", 1, 0, 1003},   {"history-secs", 1, 0, 1004},    {"rss-secs", 1, 0, 1005},
         {"rss-warmup", 1, 0, 1006},   {"sample", 1, 0, 1007},          {"vote-window", 1, 0, 1008},
+        {"unsampled-every", 1, 0, 1009},
         {0, 0, 0, 0}};
     int ch;
     while ((ch = getopt_long(argc, argv, "m:u:w:n:W:k:r:d:a:f:t:p:b:D:J:S:s:vE:L:hR:", lo, NULL)) != -1) {
@@ -1398,6 +1436,7 @@ static void parse_args(int argc, char **argv)
         case 1006: O.mx.rss_warmup = atof(optarg); break;
         case 1007: O.sample = atoi(optarg); break;
         case 1008: O.vote_window = atof(optarg); break;
+        case 1009: O.lazy_ms = atoi(optarg); break;
         case 'h': usage(stdout); exit(0);
         default: usage(stderr); exit(2);
         }
@@ -1472,6 +1511,8 @@ static void parse_args(int argc, char **argv)
         O.sample = O.clients > 2000 ? 1000 : 0;
     if (O.sample >= O.clients)
         O.sample = 0; /* 0: every receiver is sampled */
+    if (O.lazy_ms < 0)
+        O.lazy_ms = O.sample ? 100 : 0;
 }
 
 static void raise_nofile(int need)
@@ -1693,9 +1734,13 @@ static int run_trace(void)
 
 /* ------------------------------------------------------------- assembly */
 
+/* A vote in flight is read at once, so that its answer is timed. */
 static int asm_send(int v, const char *msg, size_t len)
 {
-    return C[v].ws.state == WS_OPEN ? ws_send_text(&C[v].ws, msg, len) : -1;
+    if (C[v].ws.state != WS_OPEN)
+        return -1;
+    ws_set_slow(&C[v].ws, 0);
+    return ws_send_text(&C[v].ws, msg, len);
 }
 
 /* The facilitator joins (on the first server) once the assembly is there. 0 or -1. */
@@ -1777,6 +1822,8 @@ int main(int argc, char **argv)
     /* Only the modes with an e2e figure stamp their reads: a stamping socket
      * makes the kernel stamp every packet of the machine (one clock read each). */
     ws_g.rx_tstamp = O.mode == M_TYPING || O.mode == M_THROUGHPUT || O.mode == M_ASSEMBLY;
+    if (O.sample && O.lazy_ms > 0 && ws_g.rx_tstamp) /* the modes with an e2e figure */
+        ws_g.epfd_slow = epoll_create1(EPOLL_CLOEXEC);
     g_rt_off0 = rt_offset(&g_rt_err);
 
     for (ws_g.http_srv = 0; ws_g.http_srv < ws_g.nsrv; ws_g.http_srv++) {
@@ -2064,8 +2111,8 @@ int main(int argc, char **argv)
     print_lat("latency send->others (e2e)", &H_e2e);
     if (O.sample)
         printf("  (e2e timed by %d sampled receivers of %d, --sample %d; every receiver counts its ops and checks "
-               "their revisions)\n",
-               nsampled, NC, O.sample);
+               "their revisions; the others are read every %d ms)\n",
+               nsampled, NC, O.sample, ws_g.epfd_slow > 0 ? O.lazy_ms : 0);
     if (ws_g.nsrv > 1) {
         print_lat("  writer on the same server", &H_e2e_path[0]);
         print_lat("  writer on another server", &H_e2e_path[1]);

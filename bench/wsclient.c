@@ -133,13 +133,29 @@ static int grow(char **buf, size_t *cap, size_t need)
     return 0;
 }
 
+static int conn_epfd(const ws_conn *c) { return c->slow && ws_g.epfd_slow > 0 ? ws_g.epfd_slow : ws_g.epfd; }
+
 static void set_out(ws_conn *c, int on)
 {
     if (c->want_out == on || c->fd < 0)
         return;
     struct epoll_event ev = {.events = EPOLLIN | (on ? EPOLLOUT : 0), .data.ptr = c};
-    epoll_ctl(ws_g.epfd, EPOLL_CTL_MOD, c->fd, &ev);
+    epoll_ctl(conn_epfd(c), EPOLL_CTL_MOD, c->fd, &ev);
     c->want_out = (uint8_t)on;
+}
+
+void ws_set_slow(ws_conn *c, int slow)
+{
+    if (c->slow == slow || ws_g.epfd_slow <= 0)
+        return;
+    if (c->fd < 0) {
+        c->slow = (uint8_t)slow;
+        return;
+    }
+    struct epoll_event ev = {.events = EPOLLIN | (c->want_out ? EPOLLOUT : 0), .data.ptr = c};
+    epoll_ctl(conn_epfd(c), EPOLL_CTL_DEL, c->fd, NULL);
+    c->slow = (uint8_t)slow;
+    epoll_ctl(conn_epfd(c), EPOLL_CTL_ADD, c->fd, &ev);
 }
 
 static void finish(ws_conn *c, int code, const char *reason)
@@ -189,7 +205,7 @@ int ws_connect(ws_conn *c)
         return -1;
     }
     struct epoll_event ev = {.events = EPOLLIN | EPOLLOUT, .data.ptr = c};
-    if (epoll_ctl(ws_g.epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
+    if (epoll_ctl(conn_epfd(c), EPOLL_CTL_ADD, fd, &ev) < 0) {
         int e = errno;
         close(fd);
         c->fd = -1;

@@ -44,6 +44,7 @@ struct ws_conn {
     uint8_t close_sent;
     uint8_t srv;              /* index into ws_g.srv: the server this connection goes to (set before ws_connect) */
     uint8_t no_tstamp;        /* 1: no kernel receive times on this socket even if ws_g.rx_tstamp */
+    uint8_t slow;             /* registered with ws_g.epfd_slow instead of ws_g.epfd (ws_set_slow) */
     int close_code;
     char *rx;                 /* undecoded bytes kept between reads */
     size_t rx_len, rx_cap;
@@ -65,6 +66,9 @@ typedef struct ws_server {
 /* Global settings shared by all connections (one loop). */
 typedef struct ws_env {
     int epfd;
+    /* A second epoll set the caller waits on less often, for connections
+     * whose receive times do not matter (fewer, larger reads); 0: none. */
+    int epfd_slow;
     ws_server srv[WS_MAX_SERVERS]; /* the servers, from ws_parse_urls */
     int nsrv;                 /* how many; connections pick one with ws_conn.srv */
     int http_srv;             /* the server http_request talks to [0] */
@@ -101,6 +105,9 @@ int ws_parse_urls(const char *list);
  * with the epoll user pointer set to c. 0 on success, -1 (errno) when the
  * socket could not even be created (fd exhaustion). */
 int ws_connect(ws_conn *c);
+
+/* Move c to ws_g.epfd_slow (slow 1) or back to ws_g.epfd; no-op without a slow set. */
+void ws_set_slow(ws_conn *c, int slow);
 
 /* Handle epoll events for c. */
 void ws_handle(ws_conn *c, uint32_t events);
