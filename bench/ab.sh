@@ -58,7 +58,7 @@ done
 echo "load average $(cut -d' ' -f1 /proc/loadavg)"
 "${LOAD:-$ROOT/build/atelier-load}" --url "$URLS" --server-pid "$SPS" --redis-pid "$RP" "$@" 2>&1 |
     tee "${AB_LOG:-/dev/null}" | grep '^RESULT' | tr ' ' '\n' |
-    grep -E '^(joined|sampled|committed_per_s|e2e_p50_ms|e2e_p99_ms|e2e_rx_p50_ms|e2e_rx_p99_ms|e2e_rx_same_p99_ms|e2e_rx_other_p99_ms|server_cpu_pct|server_us_per_delivery|server_us_per_op|load_cpu_pct|other_cpu_pct|missing|disagree|errors|acked|refused|open_to_last_ballot_s|vote_p99_ms|results_per_client|results_exact|state_agree|unsolicited_my_ballot|poll_ok)=' |
+    grep -E '^(joined|sampled|committed_per_s|e2e_p50_ms|e2e_p99_ms|e2e_rx_p50_ms|e2e_rx_p99_ms|e2e_rx_same_p99_ms|e2e_rx_other_p99_ms|e2e_rx_voting_p99_ms|e2e_rx_not_voting_p99_ms|server_cpu_pct|server_us_per_delivery|server_us_per_op|load_cpu_pct|other_cpu_pct|missing|disagree|errors|acked|refused|open_to_last_ballot_s|vote_p99_ms|results_per_client|results_exact|state_agree|unsolicited_my_ballot|poll_ok)=' |
     tr '\n' ' ' || true
 echo
 for SP in ${SPS//,/ }; do kill "$SP"; wait "$SP" || true; done

@@ -177,6 +177,11 @@ void asm_tick(uint64_t now)
     }
 }
 
+int asm_voting_at(uint64_t t)
+{
+    return A.t_open && t >= A.t_open && t <= A.t_open + (uint64_t)(A.window * 1e9);
+}
+
 uint64_t asm_next_due(void)
 {
     return A.t_open && A.cursor < A.n ? A.v[A.order[A.cursor]].due : UINT64_MAX;

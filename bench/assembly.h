@@ -38,6 +38,8 @@ void asm_on_vote_error(int v, const msgf *m, uint64_t now);
 void asm_on_lost(int v);
 /* Send the votes due by now. */
 void asm_tick(uint64_t now);
+/* 1 when t (monotonic ns) falls in the vote window (from the poll's opening). */
+int asm_voting_at(uint64_t t);
 /* When the next vote is due (UINT64_MAX: none waiting on time). */
 uint64_t asm_next_due(void);
 /* The poll is open and every voter's vote has been answered (or lost). */

@@ -158,6 +158,8 @@ static hist H_rx;
 /* With several servers: the same samples by path, [0] the writer on the
  * reader's server, [1] on another one (the op crossed Redis' pub/sub). */
 static hist H_e2e_path[2], H_rx_path[2];
+/* assembly: the kernel-time samples of ops sent [1] while the votes came in, [0] otherwise. */
+static hist H_rx_votes[2];
 /* When the receivers that are not sampled are read next (ws_g.epfd_slow). */
 static uint64_t g_slow_next;
 /* assembly: the facilitator, C[g_fac] (after the clients and the checkers); -1 otherwise. */
@@ -695,6 +697,8 @@ static void rx_sample(uint64_t sent, uint64_t epoll_rx, int path)
     hist_add(&H_rx, rx - sent);
     if (path >= 0)
         hist_add(&H_rx_path[path], rx - sent);
+    if (O.mode == M_ASSEMBLY)
+        hist_add(&H_rx_votes[asm_voting_at(sent)], rx - sent);
     if (!ws_g.rx_last)
         RX.not_last++;
     int64_t d = (int64_t)epoll_rx - (int64_t)rx;
@@ -1809,6 +1813,7 @@ int main(int argc, char **argv)
     for (int p = 0; p < 2; p++) {
         hist_init(&H_e2e_path[p]);
         hist_init(&H_rx_path[p]);
+        hist_init(&H_rx_votes[p]);
     }
 
     if (ws_parse_urls(O.url) < 0) {
@@ -2122,6 +2127,10 @@ int main(int argc, char **argv)
         print_lat("  kernel rx, same server", &H_rx_path[0]);
         print_lat("  kernel rx, another server", &H_rx_path[1]);
     }
+    if (rx_ok && O.mode == M_ASSEMBLY) {
+        print_lat("  kernel rx, while voting", &H_rx_votes[1]);
+        print_lat("  kernel rx, outside votes", &H_rx_votes[0]);
+    }
     print_lat("latency send->ack", &H_ack);
     double scpu = cpu1 - cpu0;
     if (cpu0 >= 0 && cpu1 >= 0) {
@@ -2186,6 +2195,9 @@ int main(int argc, char **argv)
                ms(hist_quantile(&H_rx, 0.5)), ms(hist_quantile(&H_rx, 0.9)), ms(hist_quantile(&H_rx, 0.99)),
                ms(H_rx.max), RX.late_own + RX.late_joined + RX.late_alone, RX.late_alone + RX.before_send + RX.after_batch);
     printf(" servers=%d sampled=%d", ws_g.nsrv, O.sample ? nsampled : NC);
+    if (rx_ok && O.mode == M_ASSEMBLY)
+        printf(" e2e_rx_voting_p99_ms=%.3f e2e_rx_not_voting_p99_ms=%.3f", ms(hist_quantile(&H_rx_votes[1], 0.99)),
+               ms(hist_quantile(&H_rx_votes[0], 0.99)));
     if (ws_g.nsrv > 1) {
         printf(" e2e_same_p50_ms=%.3f e2e_same_p99_ms=%.3f e2e_other_p50_ms=%.3f e2e_other_p99_ms=%.3f",
                ms(hist_quantile(&H_e2e_path[0], 0.5)), ms(hist_quantile(&H_e2e_path[0], 0.99)),
