@@ -1014,15 +1014,13 @@ static int poll_message(client *c, const char *data, size_t len, const msgf *m, 
         asm_on_my_ballot(c->idx, m, data, len, now);
         if (!c->sampled && m->id.p)
             ws_set_slow(&c->ws, 1);
-    }
-    else if (js_str_is(m->type, "poll"))
+    } else if (js_str_is(m->type, "poll"))
         asm_on_poll(c->idx, data, len, now);
     else if (js_str_is(m->type, "error") && js_str_is(m->re, "vote")) {
         asm_on_vote_error(c->idx, m, now);
         if (!c->sampled)
             ws_set_slow(&c->ws, 1);
-    }
-    else
+    } else
         return 0;
     return 1;
 }
