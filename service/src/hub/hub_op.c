@@ -31,7 +31,7 @@ void hub_room_pump_soon(hub_room *r) {
     }
     /* The turn's end comes after the input of a poll; a timer runs before the
      * poll, and then the 1 µs timer keeps the loop from sleeping first. */
-    if (h->ndue == 0 && !h->stopped) lws_sul_schedule(h->ctx, 0, &h->sul_turn, turn_cb, 1);
+    if (h->ndue == 0 && !h->stopped) lws_sul_schedule_wakesuspend(h->ctx, 0, &h->sul_turn, turn_cb, 1);
     h->due[h->ndue++] = r;
     r->pump_due = true;
     hub_room_ref(r); /* the list's */
@@ -227,7 +227,7 @@ static void hold_room(hub_room *r) {
     if (r->hub->stopped) return;
     r->held = true;
     hub_room_ref(r); /* the timer's */
-    lws_sul_schedule(r->hub->ctx, 0, &r->sul_hold, hold_timer_cb, r->hub->cfg.hold_us);
+    lws_sul_schedule_wakesuspend(r->hub->ctx, 0, &r->sul_hold, hold_timer_cb, r->hub->cfg.hold_us);
     for (size_t i = 0; i < r->nsess; i++) net_hold(r->hub->net, r->sessions[i]->conn);
 }
 

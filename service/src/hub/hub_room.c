@@ -102,7 +102,7 @@ void hub_room_linger(hub_room *r) {
         r->lingering = true;
         hub_room_ref(r);
     }
-    lws_sul_schedule(h->ctx, 0, &r->sul_linger, linger_cb, h->cfg.room_linger_us); /* a later leave starts it again */
+    lws_sul_schedule_wakesuspend(h->ctx, 0, &r->sul_linger, linger_cb, h->cfg.room_linger_us); /* a later leave starts it again */
 }
 
 void hub_room_linger_end(hub_room *r) {

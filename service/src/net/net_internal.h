@@ -4,6 +4,7 @@
 
 #include <libwebsockets.h>
 #include <signal.h>
+#include <uv.h>
 
 #include "core/pace.h"
 #include "core/peers.h"
@@ -101,6 +102,10 @@ struct net_server {
     size_t flush_iov_cap;
     lws_sorted_usec_list_t sul_flush; /* the next flush: at once after a timer queued messages, or when the pace allows */
     pace pace;                 /* writes per second of the flushes (--send-budget) */
+    uv_loop_t loop;            /* the event loop; lws runs on it (net_loop.c) */
+    bool loop_ready;           /* loop initialised, not yet closed */
+    uv_prepare_t before_wait;  /* each turn, just before the loop waits: arms wake */
+    uv_timer_t wake;           /* the earliest timer of ours is due: wake lws if it did not (net_loop.c) */
     lws_sorted_usec_list_t sul_keepalive; /* the once-a-second sweep of silent connections */
     netmsg *ping;              /* the ping frame every connection is sent (framed once) */
     net_turn_fn turn_fn[NET_TURN_HOOKS]; /* run at the end of each turn, before the flush */
@@ -126,6 +131,14 @@ void net_close_all(net_server *n, int code, const char *reason);
  * (no writeable round trip). Called once per loop turn. */
 void net_flush(net_server *n);
 /* Keepalive (net_keepalive.c): the sweep, and a frame heard from c. */
+/* The event loop (net_loop.c): init before the lws context, start after it;
+ * a turn runs the loop once (waits for input or a timer); close destroys
+ * the lws context too, as libuv needs for lws' handles. */
+bool net_loop_init(net_server *n);
+void net_loop_start(net_server *n);
+bool net_loop_turn(net_server *n);
+void net_loop_close(net_server *n);
+
 bool net_keepalive_start(net_server *n);
 void net_keepalive_stop(net_server *n);
 void net_keepalive_heard(net_conn *c);
