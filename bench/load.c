@@ -59,7 +59,7 @@ static struct {
     int mode, clients, workshops, typers, inflight, server_pid, redis_pid, batch, verbose;
     int spids[WS_MAX_SERVERS]; /* --server-pid A,B: every server process; server_pid is the first */
     int nspids;
-    int sample;              /* receivers that time frames (-1: all up to 2,000 clients, else 1,000) */
+    int sample;              /* receivers that time frames (-1: all up to 1,000 clients, else 1,000) */
     int lazy_ms;             /* the others are read every lazy_ms (-1: 100 when sampling, 0: as they come) */
     double vote_window;      /* assembly: seconds the votes are spread over */
     double rate, duration, warmup, drain, join_timeout, stall, settle;
@@ -1328,7 +1328,7 @@ static void usage(FILE *f)
             "  --expect-sha256 H   trace mode: also require this SHA-256 of the final text\n"
             "  --server-pid PID[,PID...]  read server CPU and RSS from /proc/PID (summed over all)\n"
             "  --sample K          only K receivers match ops to their send time for e2e; the others\n"
-            "                      count them and check their revisions   [all up to 2000 clients, else 1000]\n"
+            "                      count them and check their revisions   [all up to 1000 clients, else 1000]\n"
             "  --unsampled-every MS  read the receivers that are not sampled every MS ms, once joined\n"
             "                      (fewer, larger reads; 0: as their bytes come)    [100 when sampling]\n"
             "  --redis-pid PID     also report Redis CPU in the window\n"
@@ -1510,7 +1510,7 @@ static void parse_args(int argc, char **argv)
     if (O.workshops > O.clients)
         O.workshops = O.clients;
     if (O.sample < 0)
-        O.sample = O.clients > 2000 ? 1000 : 0;
+        O.sample = O.clients > 1000 ? 1000 : 0;
     if (O.sample >= O.clients)
         O.sample = 0; /* 0: every receiver is sampled */
     if (O.lazy_ms < 0)
