@@ -64,6 +64,7 @@ static void room_free(hub_room *r) {
     for (size_t i = 0; i < r->nwaiting; i++) proto_msg_free(&r->waiting[i].msg);
     free(r->waiting);
     free(r->sessions);
+    net_group_free(r->hub->net, r->group);
     wk_free(r->w);
     free(r->k_meta);
     free(r->k_events);
@@ -117,6 +118,7 @@ static hub_room *room_new(hub *h, const char *id) {
     if (!r) return NULL;
     r->hub = h;
     r->state = ROOM_NEW;
+    r->group = net_group_new(h->net); /* NULL: broadcasts go one queue at a time */
     snprintf(r->id, sizeof r->id, "%s", id);
     poll_list_init(&r->polls);
     signoff_init(&r->signoff);

@@ -208,6 +208,7 @@ void net_free(net_server *n) {
     free(n->slots);
     free(n->free_slots);
     free(n->dirty);
+    free(n->dirty_groups);
     net_batch_free(n->batch);
     free(n->flush_reqs);
     free(n->flush_conns);
