@@ -59,6 +59,8 @@ bool hist_event_from_fields(hist_event *e, const char *id, const char *const *kv
         else if (strcmp(k, "public") == 0) e->poll = v;
         else if (strcmp(k, "results") == 0) e->results = v;
         else if (strcmp(k, "org_answer") == 0) e->org_answer = v;
+        else if (strcmp(k, "data") == 0) e->data = v;
+        else if (strcmp(k, "prior") == 0) e->prior = v;
         else if (strcmp(k, "was") == 0) e->was = v;
         else if (strcmp(k, "origin") == 0) e->origin = v;
         else if (strcmp(k, "by") == 0) e->by = v;

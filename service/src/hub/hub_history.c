@@ -14,6 +14,7 @@
 #include "core/export.h"
 #include "core/hist.h"
 #include "core/hist_compact.h"
+#include "core/hist_fold.h"
 #include "core/series.h"
 #include "core/ot_json.h"
 #include "core/board_match.h"
@@ -73,6 +74,7 @@ typedef struct query {
     char cursor[HIST_ID_MAX];   /* the event scan goes on after this id */
     int64_t last_edit;          /* time of the last edit seen (ms), 0 if none */
     hist_state st;              /* presence and polls */
+    hist_fold fold;             /* poll results along the events read (from the stream's start) */
     bool saw_board;             /* the JSON log: a board event was written (the board follows the events) */
     /* export */
     export_format format;
@@ -95,6 +97,7 @@ static void query_free(query *q) {
     free(q->title);
     ot_text_free(&q->text);
     hist_state_free(&q->st);
+    hist_fold_free(&q->fold);
     hist_compact_free(&q->cp);
     export_book_free(&q->book);
     export_phases_free(&q->phases);
@@ -200,6 +203,7 @@ static query *query_new(hub *h, uint64_t req, const char *id, query_kind kind) {
     q->limit = PAGE_DEFAULT;
     q->lang = EXPORT_FR;
     hist_state_init(&q->st);
+    hist_fold_init(&q->fold);
     hist_compact_init(&q->cp, &q->out);
     export_book_init(&q->book);
     export_phases_init(&q->phases);
@@ -260,6 +264,7 @@ static void got_page(redisReply *reply, void *priv) {
         if (id && id->type == REDIS_REPLY_STRING) snprintf(q->after, sizeof q->after, "%s", id->str);
         q->limit--;
         if (!hub_stream_event(reply->element[i], &e, kv)) continue;
+        hist_fold_add(&q->fold, &e);
         size_t mark = b->len;
         if (q->written) sbuf_putc(b, ',');
         if (hist_write_event(b, &e, q->view)) q->written++;
@@ -276,6 +281,29 @@ static void read_page(query *q) {
     q->asked = q->limit + 1 < PAGE_CHUNK ? q->limit + 1 : PAGE_CHUNK;
     SEND(q, got_page, "XRANGE %s %s%s + COUNT %ld", q->marks_only ? q->k_marks : q->k_events,
          q->after[0] ? "(" : "", q->after[0] ? q->after : "-", q->asked);
+}
+
+static void got_fold(redisReply *reply, void *priv) {
+    query *q = array_reply(reply, priv);
+    if (!q) return;
+    const char *kv[HUB_EVENT_FIELDS];
+    for (size_t i = 0; i < reply->elements; i++) {
+        hist_event e;
+        if (hub_stream_event(reply->element[i], &e, kv)) hist_fold_add(&q->fold, &e);
+    }
+    if (!next_page(q, reply, got_fold, q->k_marks, q->after)) read_page(q);
+}
+
+/* A page that starts after an event first folds the marks before it
+ * (hist_fold.h: a ballot is stored as a ballot, its results are the fold of
+ * the poll's events from the start), so its events carry the same results
+ * as when read from the start. Marks only: no edit is read for it. */
+static void start_page(query *q) {
+    if (!q->after[0]) {
+        read_page(q);
+        return;
+    }
+    SEND(q, got_fold, "XRANGE %s - %s COUNT %d", q->k_marks, q->after, SCAN_MAX);
 }
 
 /* ---- GET /history?format=compact: the edits from a revision, in compact pages ---- */
@@ -460,6 +488,7 @@ static void got_marks(redisReply *reply, void *priv) {
     for (size_t i = 0; i < reply->elements; i++) {
         hist_event e;
         if (!hub_stream_event(reply->element[i], &e, kv)) continue;
+        hist_fold_add(&q->fold, &e);
         hist_state_add(&q->st, &e);
         if (q->kind == Q_EXPORT) export_book_event(&q->book, &e);
     }
@@ -745,6 +774,7 @@ static void got_log(redisReply *reply, void *priv) {
     for (size_t i = 0; i < reply->elements; i++) {
         hist_event e;
         if (!hub_stream_event(reply->element[i], &e, kv)) continue;
+        hist_fold_add(&q->fold, &e);
         size_t mark = b->len;
         if (q->wrote_event) sbuf_putc(b, ',');
         if (hist_write_event(b, &e, HIST_FACILITATOR)) q->wrote_event = true;
@@ -986,7 +1016,7 @@ static void start_kind(query *q) {
         }
         put_workshop(&q->out, q, "{\"workshop\":");
         sbuf_puts(&q->out, ",\"events\":[");
-        read_page(q);
+        start_page(q);
         break;
     case Q_STATE:
     case Q_TEXT:

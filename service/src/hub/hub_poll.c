@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/poll_fold.h"
 #include "hub/hub_internal.h"
 
 #define RESULTS_EVERY_US 250000 /* results relayed at most 4 times a second */
@@ -249,15 +250,6 @@ static poll_write *write_new(hub_room *r, hub_session *s, proto_msg *msg, write_
     return pw;
 }
 
-/* What the history keeps of a poll step or ballot: the poll as clients see
- * it and its results (the poll's threshold applied; none for drafts and
- * deleted polls). Never a person's ballot or who cast it; an organisation's
- * answer is open, and store_ballot adds it. */
-static void write_history(const poll_t *p, sbuf *pub, sbuf *res) {
-    poll_write_public(pub, p);
-    if (p->state == POLL_OPEN || p->state == POLL_CLOSED) poll_write_results(res, p, poll_threshold(p), NULL);
-}
-
 static const char *text_of(const sbuf *b) { return sbuf_data(b) ? sbuf_data(b) : ""; }
 
 /* Store the poll record (or its deletion). Takes pw. */
@@ -268,7 +260,7 @@ static void store_poll(hub_room *r, poll_t *p, poll_write *pw, bool deleted) {
     sbuf_init(&pub, 0);
     sbuf_init(&res, 0);
     if (!deleted) poll_store_write(&rec, p);
-    write_history(p, &pub, &res);
+    poll_fold_write_event(&pub, &res, p, false);
     char *kb = hub_poll_ballots_key(r, p->id);
     char t[HUB_MS_TEXT];
     hub_ms_text(t, hub_now_ms());
@@ -304,7 +296,8 @@ static void store_ballot(hub_room *r, poll_t *p, poll_write *pw) {
     bool has = poll_store_write_ballot(&rec, p, field);
     if (pw->poll_record) poll_store_write(&prec, p);
     if (by_org) poll_write_org_answer(&ans, p, org);
-    write_history(p, &pub, &res);
+    /* A ballot keeps no results: they are the fold of the ballots (core/poll_fold.h). */
+    poll_fold_write_event(&pub, &res, p, pw->type == PROTO_VOTE);
     char *kb = hub_poll_ballots_key(r, p->id);
     char t[HUB_MS_TEXT];
     hub_ms_text(t, hub_now_ms());
