@@ -143,6 +143,15 @@ char *hub_poll_ballots_key(const hub_room *r, const char *poll_id) {
     return hub_key(k, sizeof k, r->id, what) ? strdup(k) : NULL;
 }
 
+/* A person's ballot whose one connection here is the requester's (it gets
+ * its own reply below): nobody else to tell, and no need to look through
+ * every connection of the workshop for them. In an assembly of 10,000 that
+ * walk, once per ballot, would make a poll's ballots cost the square of its
+ * audience. */
+static bool only_the_requester(hub *h, const poll_write *pw, const ballot_sharers *sharers, const wk_participant *voter) {
+    return !sharers->organisation && pw->idjson[0] && voter->online == 1 && net_session(h->net, pw->conn);
+}
+
 static void written(redisReply *reply, void *priv) {
     poll_write *pw = priv;
     hub_room *r = pw->room;
@@ -177,8 +186,10 @@ static void written(redisReply *reply, void *priv) {
             hub_send_if(r, &h->scratch, hub_poll_may_see, p, 0);
         }
         const ballot_sharers sharers = {p->def.respondents == POLL_ORGANISATIONS, pw->who};
-        poll_write_mine(&h->scratch, p, voter->id, voter->org, NULL);
-        hub_send_if(r, &h->scratch, shares_ballot, &sharers, except);
+        if (!only_the_requester(h, pw, &sharers, voter)) {
+            poll_write_mine(&h->scratch, p, voter->id, voter->org, NULL);
+            hub_send_if(r, &h->scratch, shares_ballot, &sharers, except);
+        }
         int owner = wk_find_participant(r->w, pw->owner);
         if (owner >= 0 && owner != pw->who) { /* a moderated answer: its author's own view changed */
             poll_write_my_ballot(&h->scratch, p, pw->owner, NULL);
