@@ -12,10 +12,12 @@
 // second), and checks that the last results are the ballots cast.
 //
 //   flock /tmp/bench.lock node bench/ballots.js --voters 10000 [--bin build/atelier]
-//       [--redis-port 6379] [--port 18431] [--orgs 40] [--choices 4] [--rounds 1] [--label after]
+//       [--redis-port PORT] [--port 18431] [--orgs 40] [--choices 4] [--rounds 1] [--label after]
 //
-// It starts its own server process (ATELIER_BIN or --bin) on the given
-// Redis; the voters are Node `ws` clients in this one process, connecting
+// It starts its own server process (ATELIER_BIN or --bin) and, unless
+// --redis-port names one, its own throwaway Redis (redis-server on PATH): a
+// server loads its Redis Functions into the Redis it uses, so two versions
+// on one Redis would swap each other's; the voters are Node `ws` clients in this one process, connecting
 // 200 at a time. Prints one JSON line of figures, the driver's own CPU
 // among them: with big results (hundreds of organisations) the driver, one
 // Node process parsing every relay for 10,000 sockets, is slower than the
@@ -32,7 +34,7 @@ function arg(name, dflt) {
 }
 const VOTERS = Number(arg('voters', 1000));
 const BIN = arg('bin', process.env.ATELIER_BIN || 'build/atelier');
-const REDIS_PORT = Number(arg('redis-port', 6379));
+const REDIS_PORT = Number(arg('redis-port', 0)); // 0: a Redis of its own, on a free port
 const PORT = Number(arg('port', 18431));
 const ORGS = Number(arg('orgs', 40));
 const CHOICES = Number(arg('choices', 4));
@@ -81,8 +83,24 @@ function person(workshop, name, organisation, key) {
   });
 }
 
+// A free TCP port, as the system hands one out.
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = require('node:net').createServer();
+    srv.listen(0, HOST, () => { const { port } = srv.address(); srv.close(() => resolve(port)); });
+    srv.on('error', reject);
+  });
+}
+
 async function main() {
-  const server = spawn(BIN, ['--port', String(PORT), '--listen', HOST, '--redis', `redis://${HOST}:${REDIS_PORT}`,
+  let redis = null;
+  let redisPort = REDIS_PORT;
+  if (!redisPort) {
+    redisPort = await freePort();
+    redis = spawn('redis-server', ['--port', String(redisPort), '--bind', HOST, '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+    await sleep(300);
+  }
+  const server = spawn(BIN, ['--port', String(PORT), '--listen', HOST, '--redis', `redis://${HOST}:${redisPort}`,
     '--max-connections', String(VOTERS + 1000), '--max-connections-per-ip', String(VOTERS + 1000),
     '--join-rate', '100000', '--log-level', 'error'], { stdio: ['ignore', 'inherit', 'inherit'] });
   try {
@@ -163,6 +181,7 @@ async function main() {
     for (const p of [fac, ...people]) p.ws.terminate();
   } finally {
     server.kill('SIGTERM');
+    if (redis) redis.kill('SIGTERM');
   }
 }
 

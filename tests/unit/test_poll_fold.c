@@ -213,7 +213,7 @@ END_TEST
 
 /* The event as the facilitator's view serves it, after the fold. */
 static char *served(hist_fold *f, hist_event e) {
-    hist_fold_add(f, &e);
+    hist_fold_add(f, &e, HIST_FOLD_EVERY);
     sbuf b;
     sbuf_init(&b, 0);
     ck_assert(hist_write_event(&b, &e, HIST_FACILITATOR));
@@ -278,6 +278,33 @@ START_TEST(history_folds_and_serves) {
         free(now);
     }
     ck_assert_uint_eq(f.folded, 4);
+    /* A reader that wants only where the poll ends (/state, a page's
+     * lead-in): the same fold, no results written per ballot. */
+    uint64_t written = poll_results_written();
+    hist_fold lean;
+    hist_fold_init(&lean);
+    hist_event lead = ev("1-0", (const char *[]){"type", "poll_opened", "public", pub, "results", "", "rev", "0", NULL});
+    hist_fold_add(&lean, &lead, HIST_FOLD_NONE);
+    poll_t *again = make("{\"kind\":\"single\",\"question\":\"Q ?\",\"choices\":[\"a\",\"b\"],\"threshold\":2}", "k1");
+    for (int k = 0; k < 4; k++) {
+        char *prior = record(again, pids[k]);
+        poll_ballot b = {.picks = (uint16_t)picks[k]};
+        ck_assert_int_eq(poll_vote(again, pids[k], orgs[k], &b, NULL), POLL_OK);
+        char *now = record(again, pids[k]);
+        hist_event be = ev("2-0", (const char *[]){"type", "ballot", "poll", "k1", "org", orgs[k], "data", now, "prior", prior,
+                                                "public", pub, "results", "", "rev", "0", NULL});
+        hist_fold_add(&lean, &be, HIST_FOLD_STEPS);
+        ck_assert_str_eq(be.results, ""); /* a ballot: nothing written */
+        free(prior);
+        free(now);
+    }
+    ck_assert_uint_eq(poll_results_written(), written);
+    char *full = text_of(put_results, live);
+    ck_assert_str_eq(hist_fold_results(&lean, "k1"), full);
+    ck_assert_ptr_null(hist_fold_results(&lean, "nope"));
+    free(full);
+    poll_free(again);
+    hist_fold_free(&lean);
     /* A step stored with results that miss a ballot (one writer's memory):
      * the fold's results are served, the ballots Redis took. */
     ck_assert_int_eq(poll_close(live, true, NULL), POLL_OK);
@@ -335,6 +362,27 @@ START_TEST(history_stored_before_is_served_as_stored) {
 }
 END_TEST
 
+/* A ballot event without its prior record (a Function of an older server
+ * wrote it): the fold stops rather than count a changed vote twice. */
+START_TEST(history_without_prior_stops_folding) {
+    static const char pub[] = "{\"id\":\"k4\",\"kind\":\"single\",\"question\":\"Q ?\",\"choices\":[\"a\",\"b\"],"
+                              "\"state\":\"open\",\"results\":\"live\",\"created\":1795833600000}";
+    hist_fold f;
+    hist_fold_init(&f);
+    free(served(&f, ev("1-0", (const char *[]){"type", "poll_opened", "public", pub, "results", "", "rev", "0", NULL})));
+    char *a = served(&f, ev("2-0", (const char *[]){"type", "ballot", "poll", "k4", "org", "Ville", "data", "{\"org\":\"Ville\",\"ballot\":0}",
+                                                  "prior", "", "public", pub, "results", "", "rev", "0", NULL}));
+    ck_assert_ptr_nonnull(strstr(a, "\"respondents\":1,"));
+    char *b = served(&f, ev("3-0", (const char *[]){"type", "ballot", "poll", "k4", "org", "Ville", "data", "{\"org\":\"Ville\",\"ballot\":1}",
+                                                  "public", pub, "results", "", "rev", "0", NULL}));
+    ck_assert_ptr_nonnull(strstr(b, "\"results\":null"));
+    ck_assert_ptr_null(hist_fold_results(&f, "k4"));
+    free(a);
+    free(b);
+    hist_fold_free(&f);
+}
+END_TEST
+
 static Suite *suite(void) {
     Suite *s = suite_create("poll_fold");
     TCase *tc = tcase_create("fold");
@@ -348,6 +396,7 @@ static Suite *suite(void) {
     tcase_add_test(tc, ballot_path_computes_no_results);
     tcase_add_test(tc, history_folds_and_serves);
     tcase_add_test(tc, history_stored_before_is_served_as_stored);
+    tcase_add_test(tc, history_without_prior_stops_folding);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -477,6 +477,16 @@ static void polls_add(hist_state *s, const hist_event *e) {
     if (!is_vote(e)) poll_step(s, p, &f);
 }
 
+void hist_state_set_results(hist_state *s, size_t i, const char *results) {
+    char *r = dup(results);
+    if (!r) {
+        s->oom = true;
+        return;
+    }
+    free(s->polls[i].results);
+    s->polls[i].results = r;
+}
+
 /* A role event: the person, wherever present, has their new role. */
 static void presence_role(hist_state *s, const hist_event *e) {
     for (size_t i = 0; i < s->npeople; i++) {

@@ -68,7 +68,15 @@ static bool is_ballot(const hist_event *e) { return strcmp(e->type, "ballot") ==
 /* A ballot event stored with its results: a poll stored before folding. */
 static bool stored_results(const hist_event *e) { return e->results && e->results[0]; }
 
-void hist_fold_add(hist_fold *f, hist_event *e) {
+/* The results of fp's poll now, or NULL (a draft has none). */
+static const char *write_results(hist_fold *f, const hist_fold_poll *fp) {
+    if (fp->p->state != POLL_OPEN && fp->p->state != POLL_CLOSED) return NULL;
+    sbuf_reset(&f->results);
+    poll_write_results(&f->results, fp->p, poll_threshold(fp->p), NULL);
+    return sbuf_ok(&f->results) ? sbuf_data(&f->results) : NULL;
+}
+
+void hist_fold_add(hist_fold *f, hist_event *e, hist_fold_want want) {
     char id[POLL_ID_MAX + 1];
     poll_state st;
     if (!e->poll || !e->type || !poll_id_state(e->poll, id, &st)) return;
@@ -79,7 +87,10 @@ void hist_fold_add(hist_fold *f, hist_event *e) {
     hist_fold_poll *fp = entry(f, id, e);
     if (!fp || !fp->p) return;
     const char *why;
-    if (is_ballot(e) && stored_results(e)) {
+    /* A ballot with its results (stored before folding), or without its
+     * prior record (written by a Function of an older server on the same
+     * Redis): the fold cannot go on exactly, so it stops there. */
+    if (is_ballot(e) && (stored_results(e) || !e->prior)) {
         unfold(fp);
         return;
     }
@@ -95,8 +106,13 @@ void hist_fold_add(hist_fold *f, hist_event *e) {
         }
         f->folded++;
     }
-    if (fp->p->state != POLL_OPEN && fp->p->state != POLL_CLOSED) return; /* a draft has no results */
-    sbuf_reset(&f->results);
-    poll_write_results(&f->results, fp->p, poll_threshold(fp->p), NULL);
-    if (sbuf_ok(&f->results)) e->results = sbuf_data(&f->results);
+    if (want == HIST_FOLD_NONE || (want == HIST_FOLD_STEPS && is_ballot(e))) return;
+    const char *r = write_results(f, fp);
+    if (r) e->results = r;
+}
+
+const char *hist_fold_results(hist_fold *f, const char *poll_id) {
+    for (size_t i = 0; i < f->n; i++)
+        if (strcmp(f->v[i].id, poll_id) == 0) return f->v[i].p ? write_results(f, &f->v[i]) : NULL;
+    return NULL;
 }

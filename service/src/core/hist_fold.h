@@ -35,10 +35,26 @@ typedef struct hist_fold {
     size_t folded;              /* ballot events folded so far (what the tests count) */
 } hist_fold;
 
+/* Which events get their results written as they are folded in: a reader
+ * that serves every event needs them all; one that only needs where each
+ * poll ends (/state, the exports) needs them for the steps (the public view
+ * shows a poll as its last step left it) and takes the last ones from
+ * hist_fold_results; a page's lead-in (the events before it) needs none.
+ * Writing results costs O(organisations x choices): never more than asked. */
+typedef enum {
+    HIST_FOLD_EVERY,            /* every event of a folded poll */
+    HIST_FOLD_STEPS,            /* its steps, not its ballots */
+    HIST_FOLD_NONE,             /* none: count only */
+} hist_fold_want;
+
 void hist_fold_init(hist_fold *f);
 void hist_fold_free(hist_fold *f);
-/* Fold e in. When its poll is folded, e->results then points at the results
- * after it (valid until the next call); other events are left as they are. */
-void hist_fold_add(hist_fold *f, hist_event *e);
+/* Fold e in. When its poll is folded and `want` says so, e->results then
+ * points at the results after it (valid until the next call); other events
+ * are left as they are. */
+void hist_fold_add(hist_fold *f, hist_event *e, hist_fold_want want);
+/* The results of a folded poll after the events folded so far (valid until
+ * the next call), or NULL: not folded, a draft, deleted, never seen. */
+const char *hist_fold_results(hist_fold *f, const char *poll_id);
 
 #endif

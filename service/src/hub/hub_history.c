@@ -264,7 +264,7 @@ static void got_page(redisReply *reply, void *priv) {
         if (id && id->type == REDIS_REPLY_STRING) snprintf(q->after, sizeof q->after, "%s", id->str);
         q->limit--;
         if (!hub_stream_event(reply->element[i], &e, kv)) continue;
-        hist_fold_add(&q->fold, &e);
+        hist_fold_add(&q->fold, &e, HIST_FOLD_EVERY);
         size_t mark = b->len;
         if (q->written) sbuf_putc(b, ',');
         if (hist_write_event(b, &e, q->view)) q->written++;
@@ -289,7 +289,7 @@ static void got_fold(redisReply *reply, void *priv) {
     const char *kv[HUB_EVENT_FIELDS];
     for (size_t i = 0; i < reply->elements; i++) {
         hist_event e;
-        if (hub_stream_event(reply->element[i], &e, kv)) hist_fold_add(&q->fold, &e);
+        if (hub_stream_event(reply->element[i], &e, kv)) hist_fold_add(&q->fold, &e, HIST_FOLD_NONE);
     }
     if (!next_page(q, reply, got_fold, q->k_marks, q->after)) read_page(q);
 }
@@ -488,7 +488,7 @@ static void got_marks(redisReply *reply, void *priv) {
     for (size_t i = 0; i < reply->elements; i++) {
         hist_event e;
         if (!hub_stream_event(reply->element[i], &e, kv)) continue;
-        hist_fold_add(&q->fold, &e);
+        hist_fold_add(&q->fold, &e, HIST_FOLD_STEPS);
         hist_state_add(&q->st, &e);
         if (q->kind == Q_EXPORT) export_book_event(&q->book, &e);
     }
@@ -647,6 +647,12 @@ static void write_state(query *q, sbuf *b) {
 static void export_finish(query *q);
 
 static void finish_state(query *q) {
+    /* Each folded poll as its ballots left it (its ballots' results were not
+     * written one by one: only the last ones are wanted). */
+    for (size_t i = 0; i < q->st.npolls; i++) {
+        const char *r = hist_fold_results(&q->fold, q->st.polls[i].id);
+        if (r) hist_state_set_results(&q->st, i, r);
+    }
     if (q->st.oom) {
         fail(q, 500, PROTO_EINTERNAL, "out of memory");
         return;
@@ -774,7 +780,7 @@ static void got_log(redisReply *reply, void *priv) {
     for (size_t i = 0; i < reply->elements; i++) {
         hist_event e;
         if (!hub_stream_event(reply->element[i], &e, kv)) continue;
-        hist_fold_add(&q->fold, &e);
+        hist_fold_add(&q->fold, &e, HIST_FOLD_EVERY);
         size_t mark = b->len;
         if (q->wrote_event) sbuf_putc(b, ',');
         if (hist_write_event(b, &e, HIST_FACILITATOR)) q->wrote_event = true;
