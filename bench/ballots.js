@@ -13,7 +13,7 @@
 //
 //   flock /tmp/bench.lock node bench/ballots.js --voters 10000 [--bin build/atelier]
 //       [--redis-port PORT] [--port 18431] [--orgs 40] [--choices 4] [--rounds 1]
-//       [--visibility live|hidden] [--label after]
+//       [--visibility live|hidden] [--servers 1] [--label after]
 //
 // It starts its own server process (ATELIER_BIN or --bin) and, unless
 // --redis-port names one, its own throwaway Redis (redis-server on PATH): a
@@ -37,6 +37,7 @@ const VOTERS = Number(arg('voters', 1000));
 const BIN = arg('bin', process.env.ATELIER_BIN || 'build/atelier');
 const REDIS_PORT = Number(arg('redis-port', 0)); // 0: a Redis of its own, on a free port
 const PORT = Number(arg('port', 18431));
+const SERVERS = Number(arg('servers', 1)); // processes on the one Redis (ports PORT, PORT + 1): voters alternate
 const ORGS = Number(arg('orgs', 40));
 const CHOICES = Number(arg('choices', 4));
 const LABEL = arg('label', BIN);
@@ -48,10 +49,10 @@ const TICK = 100; // clock ticks per second of /proc/PID/stat (getconf CLK_TCK o
 const RESULTS_HEAD = Buffer.from('{"type":"results"'); // how the server writes a results message (poll_json.c)
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-function request(method, path, body) {
+function request(method, path, body, port = PORT) {
   return new Promise((resolve, reject) => {
     const data = body ? JSON.stringify(body) : null;
-    const req = http.request({ host: HOST, port: PORT, method, path, headers: data ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) } : {} }, (res) => {
+    const req = http.request({ host: HOST, port, method, path, headers: data ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) } : {} }, (res) => {
       let text = '';
       res.on('data', (d) => { text += d; });
       res.on('end', () => resolve({ status: res.statusCode, text }));
@@ -69,12 +70,13 @@ function cpu(pid) {
 }
 
 // One person: a socket that joins, and counts what it is told.
-function person(workshop, name, organisation, key) {
+function person(workshop, name, organisation, key, port = PORT) {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(`ws://${HOST}:${PORT}/ws`, { perMessageDeflate: false, handshakeTimeout: 30000 });
-    const p = { ws, results: 0, lastResults: null, myBallotAt: 0, poll: null, error: null };
+    const ws = new WebSocket(`ws://${HOST}:${port}/ws`, { perMessageDeflate: false, handshakeTimeout: 30000 });
+    const p = { ws, msgs: 0, results: 0, lastResults: null, myBallotAt: 0, poll: null, error: null };
     ws.on('open', () => ws.send(JSON.stringify({ type: 'join', id: 'j', workshop, name, organisation, ...(key ? { key } : {}) })));
     ws.on('message', (data) => {
+      p.msgs++;
       // A results relay is counted, and read only by the facilitator: parsing
       // 10,000 copies of a big one would make the driver the bottleneck.
       if (!key && data.length > RESULTS_HEAD.length && data.subarray(0, RESULTS_HEAD.length).equals(RESULTS_HEAD)) {
@@ -109,14 +111,18 @@ async function main() {
     redis = spawn('redis-server', ['--port', String(redisPort), '--bind', HOST, '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
     await sleep(300);
   }
-  const server = spawn(BIN, ['--port', String(PORT), '--listen', HOST, '--redis', `redis://${HOST}:${redisPort}`,
+  const servers = Array.from({ length: SERVERS }, (_, k) => spawn(BIN, ['--port', String(PORT + k), '--listen', HOST,
+    '--redis', `redis://${HOST}:${redisPort}`,
     '--max-connections', String(VOTERS + 1000), '--max-connections-per-ip', String(VOTERS + 1000),
-    '--join-rate', '100000', '--log-level', 'error'], { stdio: ['ignore', 'inherit', 'inherit'] });
+    '--join-rate', '100000', '--log-level', 'error'], { stdio: ['ignore', 'inherit', 'inherit'] }));
+  const cpuAll = () => servers.reduce((t, sv) => t + cpu(sv.pid), 0);
   try {
-    for (let i = 0; ; i++) {
-      try { if ((await request('GET', '/healthz')).status === 200) break; } catch { /* not up yet */ }
-      if (i > 100) throw new Error('server did not start');
-      await sleep(100);
+    for (let k = 0; k < SERVERS; k++) {
+      for (let i = 0; ; i++) {
+        try { if ((await request('GET', '/healthz', null, PORT + k)).status === 200) break; } catch { /* not up yet */ }
+        if (i > 100) throw new Error('server did not start');
+        await sleep(100);
+      }
     }
     const made = await request('POST', '/api/workshops', { title: 'Assemblée', text: '' });
     if (made.status !== 201) throw new Error(`create: ${made.status} ${made.text}`);
@@ -126,7 +132,7 @@ async function main() {
     const people = [];
     for (let i = 0; i < VOTERS; i += 200) {
       const batch = [];
-      for (let k = i; k < Math.min(VOTERS, i + 200); k++) batch.push(person(created.id, `Votant ${k}`, `Organisation ${k % ORGS}`));
+      for (let k = i; k < Math.min(VOTERS, i + 200); k++) batch.push(person(created.id, `Votant ${k}`, `Organisation ${k % ORGS}`, undefined, PORT + (k % SERVERS)));
       people.push(...await Promise.all(batch));
     }
     const joinMs = performance.now() - joinT0;
@@ -134,10 +140,10 @@ async function main() {
     fac.ws.send(JSON.stringify({ type: 'poll_create', id: 'p', kind: 'single', question: 'Adopte-t-on le texte ?', choices, open: true, visibility: VISIBILITY }));
     while (!fac.poll) await sleep(10);
     await sleep(1500); // everyone has the poll; the first results relay has gone
-    for (const p of people) p.results = 0;
+    for (const p of people) p.results = p.msgs = 0;
 
     let expected;
-    const cpu0 = cpu(server.pid);
+    const cpu0 = cpuAll();
     const me0 = process.cpuUsage();
     const t0 = performance.now();
     let sentMs = 0;
@@ -158,7 +164,7 @@ async function main() {
       }
     }
     const lastAck = Math.max(...people.map((p) => p.myBallotAt));
-    const cpu1 = cpu(server.pid);
+    const cpu1 = cpuAll();
     const me1 = process.cpuUsage(me0);
     const errors = {};
     for (const p of people) if (p.error) errors[p.error.code] = (errors[p.error.code] || 0) + 1;
@@ -168,12 +174,12 @@ async function main() {
       JSON.stringify(fac.lastResults.counts) === JSON.stringify(expected);
     while (!done() && performance.now() - settled < 5000) await sleep(20);
     await sleep(300); // the last relay has gone to everyone
-    const cpu2 = cpu(server.pid);
+    const cpu2 = cpuAll();
     const windowS = (lastAck - t0) / 1000; // every round's, from the first vote sent
     const resultsPerVoter = people.reduce((n, p) => n + p.results, 0) / VOTERS;
     const resultsBytes = fac.lastResults ? JSON.stringify(fac.lastResults).length : 0;
     const out = {
-      label: LABEL, voters: VOTERS, rounds: ROUNDS, visibility: VISIBILITY, ballots: VOTERS * ROUNDS, orgs: ORGS, choices: CHOICES,
+      label: LABEL, servers: SERVERS, voters: VOTERS, rounds: ROUNDS, visibility: VISIBILITY, ballots: VOTERS * ROUNDS, orgs: ORGS, choices: CHOICES,
       join_s: +(joinMs / 1000).toFixed(2),
       send_ms: +sentMs.toFixed(0),
       first_vote_to_last_my_ballot_s: +windowS.toFixed(3),
@@ -182,6 +188,7 @@ async function main() {
       driver_cpu_s: +((me1.user + me1.system) / 1e6).toFixed(2),
       server_cpu_with_last_relays_s: +(cpu2 - cpu0).toFixed(2),
       results_msgs_per_voter_in_window: +resultsPerVoter.toFixed(1),
+      msgs_per_voter_in_window: +(people.reduce((n, p) => n + p.msgs, 0) / VOTERS).toFixed(1),
       results_bytes: resultsBytes,
       errors,
       results_exact: !!fac.lastResults && JSON.stringify(fac.lastResults.counts) === JSON.stringify(expected),
@@ -189,7 +196,7 @@ async function main() {
     console.log(JSON.stringify(out));
     for (const p of [fac, ...people]) p.ws.terminate();
   } finally {
-    server.kill('SIGTERM');
+    for (const sv of servers) sv.kill('SIGTERM');
     if (redis) redis.kill('SIGTERM');
   }
 }

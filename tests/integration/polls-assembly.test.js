@@ -101,6 +101,13 @@ describe('an assembly votes', { timeout: 120000 }, () => {
     for (let i = 0; i < 2; i++) {
       assert.ok(computed[i] < stored1[i] / 2, `process ${i + 1}: ${computed[i]} results computed for ${stored1[i]} ballots`);
     }
+    // A process reads the poll back when the other one stored a ballot; it
+    // tells each person only what changed for them: nobody here votes on
+    // both processes, so no voter was sent the poll again, nor a ballot
+    // they did not ask about (before: both, to everyone, at each read back).
+    const unasked = people.reduce((n, c) => n + received(c, 'poll').length +
+      received(c, 'my_ballot').filter((m) => m.id === undefined).length, 0);
+    assert.equal(unasked, 0, 'poll or my_ballot messages nobody asked for');
     // What the voters were told last is what Redis holds.
     const expected = { counts: CHOICES.map(() => 0), respondents: 0 };
     for (const b of last.values()) if (b !== null) { expected.counts[b]++; expected.respondents++; }

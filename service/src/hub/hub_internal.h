@@ -486,6 +486,9 @@ void hub_poll_close_all(hub_room *r, hub_session *s);
  * (hub_poll_sync.c). */
 void hub_poll_reload(hub_room *r, const char *poll_id);
 void hub_poll_reload_all(hub_room *r);
+/* hub_poll_reload for another process's change: the read back tells each
+ * person only what changed for them (an assembly's ballots elsewhere). */
+void hub_poll_reload_changed(hub_room *r, const char *poll_id);
 /* A write of the poll was sent to Redis; ... and answered (before its reply is handled). */
 void hub_poll_sync_sent(hub_room *r, const char *poll_id);
 void hub_poll_sync_answered(hub_room *r, const char *poll_id);
@@ -496,8 +499,9 @@ bool hub_poll_sync_fresh(hub_room *r, const char *poll_id, uint64_t read_at);
 void hub_poll_sync_read_done(hub_room *r, const char *poll_id);
 void hub_poll_sync_free(hub_room *r);
 /* hub_poll_read.c: send the read back of a poll (its record and its ballots,
- * pipelined), read_at handed back to hub_poll_sync_fresh. False when Redis is away. */
-bool hub_poll_read_back(hub_room *r, const char *poll_id, uint64_t read_at);
+ * pipelined), read_at handed back to hub_poll_sync_fresh; tell_all: relay the
+ * poll and every ballot once read, else only what changed. False when Redis is away. */
+bool hub_poll_read_back(hub_room *r, const char *poll_id, uint64_t read_at, bool tell_all);
 void hub_poll_room_free(hub_room *r);
 /* Polls about a passage (hub_passage.c). follow: every passage moved to the
  * committed revision after ops were applied (local: this process committed
