@@ -157,6 +157,15 @@ describe('an assembly votes', { timeout: 120000 }, () => {
       assert.deepEqual({ respondents: e.results.respondents, counts: e.results.counts }, want, `ballot ${e.id}`);
       assert.ok(!('data' in e) && !('prior' in e) && !('org' in e), 'the records are never served');
     }
+    // A page that starts anywhere (no page before it left its fold): the
+    // same results, the marks before it folded first.
+    const k = hist.events.indexOf(served[Math.floor(served.length / 2)]);
+    const mid = await getJson(s2.port, `/api/workshops/${w.id}/history?only=marks&limit=5&after=${hist.events[k - 1].id}`, { key: w.facilitator_key });
+    assert.equal(mid.status, 200, mid.text);
+    for (const e of mid.json.events.filter((x) => x.type === 'ballot')) {
+      assert.deepEqual({ respondents: e.results.respondents, counts: e.results.counts }, fold.after.get(e.id), `ballot ${e.id} read alone`);
+    }
+    assert.ok(mid.json.events.some((x) => x.type === 'ballot'));
     // The public view leaves every ballot out.
     const pub = await fetchAllHistory(s1.port, w.id, { limit: 500, only: 'marks' });
     assert.equal(pub.events.filter((e) => e.type === 'ballot').length, 0);

@@ -95,6 +95,7 @@ void hub_free(hub *h) {
     lws_sul_cancel(&h->sul_turn);
     hub_room_free_all(h);
     sbuf_free(&h->scratch);
+    hub_history_free(h);
     sbuf_free(&h->req);
     free(h->due);
     free(h->peers);

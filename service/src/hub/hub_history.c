@@ -235,9 +235,63 @@ static void put_workshop(sbuf *b, const query *q, const char *lead) {
 
 static void read_page(query *q);
 
+/* Poll folds kept between the pages of a history read page by page
+ * (hist_fold.h): a page that starts where one ended takes the fold that page
+ * left instead of folding every mark before it again, so reading a
+ * 10,000-ballot history in pages folds each mark once, not once per page.
+ * A fold holds the events up to its id, which never change (a stream only
+ * grows). FOLDS_KEPT at most, the oldest replaced; a fold is taken by the
+ * first page that starts there (owned by the hub until then). */
+#define FOLDS_KEPT 8
+
+typedef struct hub_fold_kept {
+    char workshop[PROTO_WORKSHOP_ID_MAX + 1]; /* "" when the slot is free */
+    char after[HIST_ID_MAX];    /* the last entry the fold holds: the next page's `after` */
+    hist_fold fold;             /* owned */
+    uint64_t seq;               /* when kept (h->folds_kept_seq) */
+} hub_fold_kept;
+
+void hub_history_free(hub *h) {
+    if (!h->folds_kept) return;
+    for (size_t i = 0; i < FOLDS_KEPT; i++) hist_fold_free(&h->folds_kept[i].fold);
+    free(h->folds_kept);
+    h->folds_kept = NULL;
+}
+
+/* Keep q's fold for the page after q->after (q's is left empty). */
+static void keep_fold(query *q) {
+    hub *h = q->h;
+    if (!h->folds_kept && !(h->folds_kept = calloc(FOLDS_KEPT, sizeof *h->folds_kept))) return;
+    hub_fold_kept *k = &h->folds_kept[0];
+    for (size_t i = 1; i < FOLDS_KEPT && k->workshop[0]; i++) /* a free slot, else the oldest */
+        if (!h->folds_kept[i].workshop[0] || h->folds_kept[i].seq < k->seq) k = &h->folds_kept[i];
+    hist_fold_free(&k->fold);
+    k->fold = q->fold;
+    hist_fold_init(&q->fold);
+    snprintf(k->workshop, sizeof k->workshop, "%s", q->id);
+    snprintf(k->after, sizeof k->after, "%s", q->after);
+    k->seq = ++h->folds_kept_seq;
+}
+
+/* Take the fold a page of this workshop left at q->after into q; false when none. */
+static bool take_fold(query *q) {
+    hub *h = q->h;
+    for (size_t i = 0; h->folds_kept && i < FOLDS_KEPT; i++) {
+        hub_fold_kept *k = &h->folds_kept[i];
+        if (!k->workshop[0] || strcmp(k->workshop, q->id) != 0 || strcmp(k->after, q->after) != 0) continue;
+        hist_fold_free(&q->fold);
+        q->fold = k->fold;
+        hist_fold_init(&k->fold);
+        k->workshop[0] = '\0';
+        return true;
+    }
+    return false;
+}
+
 /* The page's end: "next" is the last entry read when more may follow. */
 static void end_page(query *q, bool more) {
     sbuf *b = &q->out;
+    if (more) keep_fold(q);
     sbuf_puts(b, "],\"next\":");
     if (more) sbuf_put_jstrz(b, q->after);
     else sbuf_puts(b, "null");
@@ -297,9 +351,10 @@ static void got_fold(redisReply *reply, void *priv) {
 /* A page that starts after an event first folds the marks before it
  * (hist_fold.h: a ballot is stored as a ballot, its results are the fold of
  * the poll's events from the start), so its events carry the same results
- * as when read from the start. Marks only: no edit is read for it. */
+ * as when read from the start. Marks only: no edit is read for it; and not
+ * at all when the page before left its fold (keep_fold). */
 static void start_page(query *q) {
-    if (!q->after[0]) {
+    if (!q->after[0] || take_fold(q)) {
         read_page(q);
         return;
     }

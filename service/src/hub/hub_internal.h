@@ -185,6 +185,8 @@ struct hub {
     size_t nsessions;          /* open WebSocket sessions, joined or not */
     bool stopped;              /* hub_stop ran: the loop is going away, no new timers */
     sbuf scratch;              /* reused message builder (head NET_PRE) */
+    struct hub_fold_kept *folds_kept; /* hub_history.c: poll folds kept between history pages (NULL before one) */
+    uint64_t folds_kept_seq;   /* ... a clock to replace the oldest */
     sbuf req;                  /* reused Redis command builder (RESP) for the op path */
     char origin[HUB_ORIGIN_LEN + 1]; /* this process, in announcements, to skip its own */
     hub_peer *peers;           /* other processes heard from within presence_secs */
@@ -435,6 +437,8 @@ bool hub_primary_resyncing(const hub_room *r);
 /* "ID resync UNTIL_MS" from another process (text after "resync "). */
 void hub_primary_notified(hub_room *r, const char *until, size_t len);
 
+/* History (hub_history.c): the folds kept between pages go (hub_free). */
+void hub_history_free(hub *h);
 /* History (hub_history.c): tell and disconnect everyone in a deleted workshop. */
 void hub_workshop_deleted(hub *h, const char *id);
 
