@@ -13,12 +13,20 @@
 #
 #   bench/ab.sh OLD/atelier --mode throughput --typers 20 --clients 20 --duration 10 --warmup 2
 #   bench/ab.sh build/atelier --mode throughput --typers 20 --clients 20 --duration 10 --warmup 2
+#
+# AB_SERVERS=N starts N server processes on the one Redis (ports
+# AB_SERVER_PORT, +1, ...) and gives the load tool all their addresses (its
+# clients dealt out round-robin) and pids; AB_LOG=FILE keeps the tool's whole
+# output there:
+#
+#   AB_SERVERS=2 bench/ab.sh build/atelier --mode assembly --clients 10000 --duration 20
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BIN=$1
 shift
 RPORT=${AB_REDIS_PORT:-6421}
 SPORT=${AB_SERVER_PORT:-8621}
+NSERVERS=${AB_SERVERS:-1}
 D=$(mktemp -d /tmp/atelier-ab.XXXXXX)
 redis-server --port "$RPORT" --bind 127.0.0.1 --dir "$D" --appendonly yes --appendfsync everysec --save '' \
     --logfile "$D/redis.log" &
@@ -35,19 +43,25 @@ if [ -n "${AB_REPLICA_PORT:-}" ]; then
     sleep 0.1
   done
 fi
-# shellcheck disable=SC2086 # AB_SERVER_ARGS: several flags
-"$BIN" --port "$SPORT" --redis "redis://127.0.0.1:$RPORT" --log-level warn --rate 100000 --burst 100000 \
-    --max-connections 1000000 --max-connections-per-ip 1000000 --join-rate 1000000 --create-rate 1000000 \
-    ${AB_SERVER_ARGS:-} >"$D/server.log" 2>&1 &
-SP=$!
-for _ in $(seq 50); do curl -sf "http://127.0.0.1:$SPORT/healthz" >/dev/null && break; sleep 0.1; done
+URLS=
+SPS=
+for i in $(seq 0 $((NSERVERS - 1))); do
+  P=$((SPORT + i))
+  # shellcheck disable=SC2086 # AB_SERVER_ARGS: several flags
+  "$BIN" --port "$P" --redis "redis://127.0.0.1:$RPORT" --log-level warn --rate 100000 --burst 100000 \
+      --max-connections 1000000 --max-connections-per-ip 1000000 --join-rate 1000000 --create-rate 1000000 \
+      ${AB_SERVER_ARGS:-} >"$D/server-$P.log" 2>&1 &
+  SPS=${SPS:+$SPS,}$!
+  URLS=${URLS:+$URLS,}127.0.0.1:$P
+  for _ in $(seq 50); do curl -sf "http://127.0.0.1:$P/healthz" >/dev/null && break; sleep 0.1; done
+done
 echo "load average $(cut -d' ' -f1 /proc/loadavg)"
-"${LOAD:-$ROOT/build/atelier-load}" --url "127.0.0.1:$SPORT" --server-pid "$SP" --redis-pid "$RP" "$@" 2>&1 |
-    grep '^RESULT' | tr ' ' '\n' |
-    grep -E '^(joined|committed_per_s|e2e_p50_ms|e2e_p99_ms|e2e_rx_p50_ms|e2e_rx_p99_ms|server_cpu_pct|server_us_per_delivery|server_us_per_op|load_cpu_pct|other_cpu_pct|missing|disagree|errors)=' |
+"${LOAD:-$ROOT/build/atelier-load}" --url "$URLS" --server-pid "$SPS" --redis-pid "$RP" "$@" 2>&1 |
+    tee "${AB_LOG:-/dev/null}" | grep '^RESULT' | tr ' ' '\n' |
+    grep -E '^(joined|sampled|committed_per_s|e2e_p50_ms|e2e_p99_ms|e2e_rx_p50_ms|e2e_rx_p99_ms|e2e_rx_same_p99_ms|e2e_rx_other_p99_ms|e2e_rx_voting_p99_ms|e2e_rx_not_voting_p99_ms|server_cpu_pct|server_us_per_delivery|server_us_per_op|load_cpu_pct|other_cpu_pct|missing|disagree|errors|acked|refused|open_to_last_ballot_s|vote_p99_ms|results_per_client|results_exact|state_agree|unsolicited_my_ballot|poll_ok)=' |
     tr '\n' ' ' || true
 echo
-kill "$SP"; wait "$SP" || true
+for SP in ${SPS//,/ }; do kill "$SP"; wait "$SP" || true; done
 if [ -n "$REP" ]; then kill "$REP"; wait "$REP" || true; fi
 kill "$RP"; wait "$RP" || true
 rm -rf "$D"

@@ -11,13 +11,19 @@
  *   joinstorm   N connections join one workshop (idle's measures), with the
  *               server CPU per join in each tenth of the joins: does a join
  *               cost more as the workshop grows?
+ *   assembly    typing's workshop at assembly size (10,000 watchers, 20
+ *               writers) plus a poll every client answers once: ballots,
+ *               results and GET /state checked (assembly.c).
  *   trace       replay a sequential editing trace through one client and
  *               check the final text byte for byte; ops/s.
  *   mixed       the soak: typing, leaves and resumes, polls with votes,
  *               history reads, then every client's text, every acked op and
  *               ballot checked against the server and Redis (mixed.c).
- */
+ *
+ * Every mode takes several server addresses (--url A,B: processes sharing one
+ * Redis); clients are dealt out round-robin within each workshop. */
 #define _GNU_SOURCE
+#include "assembly.h"
 #include "hist.h"
 #include "jscan.h"
 #include "load.h"
@@ -40,7 +46,7 @@
 #include <time.h>
 #include <unistd.h>
 
-enum { M_TYPING, M_IDLE, M_THROUGHPUT, M_TRACE, M_MIXED, M_STORM };
+enum { M_TYPING, M_IDLE, M_THROUGHPUT, M_TRACE, M_MIXED, M_STORM, M_ASSEMBLY };
 enum { P_SETUP, P_JOIN, P_WARMUP, P_MEASURE, P_DRAIN, P_DONE };
 enum { CS_NONE, CS_PENDING, CS_JOINED, CS_FAILED, CS_GONE };
 
@@ -51,6 +57,11 @@ enum { CS_NONE, CS_PENDING, CS_JOINED, CS_FAILED, CS_GONE };
 static struct {
     const char *url, *workshop, *trace, *expect_sha;
     int mode, clients, workshops, typers, inflight, server_pid, redis_pid, batch, verbose;
+    int spids[WS_MAX_SERVERS]; /* --server-pid A,B: every server process; server_pid is the first */
+    int nspids;
+    int sample;              /* receivers that time frames (-1: all up to 1,000 clients, else 1,000) */
+    int lazy_ms;             /* the others are read every lazy_ms (-1: 100 when sampling, 0: as they come) */
+    double vote_window;      /* assembly: seconds the votes are spread over */
     double rate, duration, warmup, drain, join_timeout, stall, settle;
     unsigned long seed;
     mixed_opts mx;           /* --mode mixed's own settings */
@@ -70,6 +81,9 @@ static struct {
     .stall = 30,
     .settle = 2,
     .seed = 1,
+    .sample = -1,
+    .lazy_ms = -1,
+    .vote_window = 5,
     .mx = {.poll_secs = 40, .churn_secs = 120, .history_secs = 1, .rss_secs = 5, .rss_warmup = 60},
 };
 
@@ -96,6 +110,7 @@ typedef struct client {
     int idx, wk;
     uint8_t st;
     uint8_t closing;         /* we closed it on purpose */
+    uint8_t sampled;         /* matches each op to its send time (e2e); the others count and check */
     typer *t;
     int64_t rev;             /* next revision this client expects */
     int64_t len;             /* document length (code points) at rev */
@@ -140,6 +155,15 @@ static hist H_e2e, H_ack;
  * the socket (ws_g.rx_ts) instead of the epoll return: what the issue calls
  * "receipt", free of the time this one thread spends on the other sockets. */
 static hist H_rx;
+/* With several servers: the same samples by path, [0] the writer on the
+ * reader's server, [1] on another one (the op crossed Redis' pub/sub). */
+static hist H_e2e_path[2], H_rx_path[2];
+/* assembly: the kernel-time samples of ops sent [1] while the votes came in, [0] otherwise. */
+static hist H_rx_votes[2];
+/* When the receivers that are not sampled are read next (ws_g.epfd_slow). */
+static uint64_t g_slow_next;
+/* assembly: the facilitator, C[g_fac] (after the clients and the checkers); -1 otherwise. */
+static int g_fac = -1;
 /* CLOCK_REALTIME - CLOCK_MONOTONIC: the kernel stamps in realtime, the tool
  * times in monotonic. Both advance at the same (NTP-slewed) rate, so this
  * only moves if someone steps the clock; read at start and end to check. */
@@ -298,6 +322,23 @@ long proc_rss_kb(int pid)
     fclose(f);
     return kb;
 }
+
+/* Every --server-pid process: CPU seconds (rss 0) or RSS in kB (rss 1),
+ * summed; -1 when no pid was given or one is unreadable. */
+static double servers_sum(int rss)
+{
+    double sum = 0;
+    for (int i = 0; i < O.nspids; i++) {
+        double v = rss ? (double)proc_rss_kb(O.spids[i]) : proc_cpu_s(O.spids[i]);
+        if (v < 0)
+            return -1;
+        sum += v;
+    }
+    return O.nspids ? sum : -1;
+}
+
+static double servers_cpu_s(void) { return servers_sum(0); }
+static long servers_rss_kb(void) { return (long)servers_sum(1); }
 
 /* CPU seconds all cores spent busy since boot: with the server's, Redis's
  * and our own CPU it shows how much other processes took from the run. */
@@ -537,7 +578,9 @@ static void heap_build(void)
 
 static void run_ticks(uint64_t now)
 {
-    if (O.mode != M_TYPING || (g_phase != P_WARMUP && g_phase != P_MEASURE))
+    if (O.mode == M_ASSEMBLY)
+        asm_tick(now); /* votes go on into the drain */
+    if ((O.mode != M_TYPING && O.mode != M_ASSEMBLY) || (g_phase != P_WARMUP && g_phase != P_MEASURE))
         return;
     while (g_heap_n && g_heap[0]->next_tick <= now) {
         typer *t = g_heap[0];
@@ -628,11 +671,13 @@ static void on_welcome(client *c, const char *data, size_t len)
     c->st = CS_JOINED;
     g_pending--;
     g_joined++;
+    if (!c->sampled)
+        ws_set_slow(&c->ws, 1);
 }
 
 /* The kernel-stamped receipt of a broadcast sent at sent (monotonic) whose
  * epoll-based receive time is epoll_rx. */
-static void rx_sample(uint64_t sent, uint64_t epoll_rx)
+static void rx_sample(uint64_t sent, uint64_t epoll_rx, int path)
 {
     if (!ws_g.rx_tstamp)
         return;
@@ -650,6 +695,10 @@ static void rx_sample(uint64_t sent, uint64_t epoll_rx)
         return;
     }
     hist_add(&H_rx, rx - sent);
+    if (path >= 0)
+        hist_add(&H_rx_path[path], rx - sent);
+    if (O.mode == M_ASSEMBLY)
+        hist_add(&H_rx_votes[asm_voting_at(sent)], rx - sent);
     if (!ws_g.rx_last)
         RX.not_last++;
     int64_t d = (int64_t)epoll_rx - (int64_t)rx;
@@ -666,14 +715,9 @@ static void rx_sample(uint64_t sent, uint64_t epoll_rx)
     }
 }
 
-static void on_op_msg(client *c, const msgf *m, uint64_t now)
+/* Every receiver counts an op broadcast and checks its revision. */
+static void op_count(client *c, int64_t rev, uint64_t now)
 {
-    int ok;
-    int64_t rev = js_int(m->rev, &ok);
-    if (!ok || !m->op.p) {
-        S.bad_msg++;
-        return;
-    }
     /* Broadcasts must come in revision order with no gaps (our own ops
      * arrive as acks, which also advance rev). */
     if (rev != c->rev)
@@ -682,6 +726,17 @@ static void on_op_msg(client *c, const msgf *m, uint64_t now)
     c->ops_rx++;
     if (in_window(now))
         S.ops_rx++;
+}
+
+static void on_op_msg(client *c, const msgf *m, uint64_t now)
+{
+    int ok;
+    int64_t rev = js_int(m->rev, &ok);
+    if (!ok || !m->op.p) {
+        S.bad_msg++;
+        return;
+    }
+    op_count(c, rev, now);
     workshop *w = &W[c->wk];
     int ai = author_find(w, m->author);
     if (ai >= 0 && c->seen) {
@@ -693,8 +748,11 @@ static void on_op_msg(client *c, const msgf *m, uint64_t now)
             uint64_t ts = a->ring[k % RING];
             if (in_window(ts)) {
                 uint64_t lat = since(now, ts);
+                int path = ws_g.nsrv > 1 ? a->c->ws.srv != c->ws.srv : -1;
                 hist_add(&H_e2e, lat);
-                rx_sample(ts, ts + lat);
+                if (path >= 0)
+                    hist_add(&H_e2e_path[path], lat);
+                rx_sample(ts, ts + lat, path);
             }
         } else {
             S.unmatched++;
@@ -902,12 +960,69 @@ static void cb_open(ws_conn *wc)
 {
     client *c = (client *)wc;
     const workshop *w = &W[c->wk];
-    char msg[512];
+    char msg[512], key[100] = "";
+    int fac = c->idx == g_fac;
+    if (fac) /* the facilitator's key makes this one the facilitator */
+        snprintf(key, sizeof key, ",\"key\":\"%s\"", w->key);
     int n = snprintf(msg, sizeof msg,
-                     "{\"type\":\"join\",\"id\":1,\"workshop\":\"%s\",\"name\":\"%s %d\",\"organisation\":\"%s\"}",
-                     w->id, O.mode == M_TRACE ? "Rejeu" : c->t ? "Rédactrice" : "Lecteur", c->idx,
-                     ORGS[c->idx % (int)(sizeof ORGS / sizeof *ORGS)]);
+                     "{\"type\":\"join\",\"id\":1,\"workshop\":\"%s\",\"name\":\"%s %d\",\"organisation\":\"%s\"%s}",
+                     w->id, O.mode == M_TRACE ? "Rejeu" : fac ? "Animatrice" : c->t ? "Rédactrice" : "Lecteur", c->idx,
+                     ORGS[c->idx % (int)(sizeof ORGS / sizeof *ORGS)], key);
     ws_send_text(wc, msg, (size_t)n);
+}
+
+/* A receiver that is not sampled only counts an op and checks that it comes
+ * with the next revision; the server writes `{"type":"op","rev":N,` first
+ * (proto_write_op). 1 if the message was such an op, 0 to read it fully. */
+static int op_counted(client *c, const char *data, size_t len, uint64_t now)
+{
+    static const char prefix[] = "{\"type\":\"op\",\"rev\":";
+    size_t pl = sizeof prefix - 1, i = pl;
+    int64_t rev = 0;
+    if (len <= pl || memcmp(data, prefix, pl) != 0)
+        return 0;
+    while (i < len && i < pl + 18 && data[i] >= '0' && data[i] <= '9')
+        rev = rev * 10 + (data[i++] - '0');
+    if (i == pl || i >= len || data[i] != ',')
+        return 0;
+    op_count(c, rev, now);
+    return 1;
+}
+
+/* The facilitator of an assembly: its welcome, the poll it opens, the results it sees. */
+static void fac_message(client *c, const char *data, size_t len, const msgf *m, uint64_t now)
+{
+    if (js_str_is(m->type, "welcome"))
+        c->st = CS_JOINED;
+    else if (js_str_is(m->type, "poll"))
+        asm_on_poll(-1, data, len, now);
+    else if (js_str_is(m->type, "results"))
+        asm_on_results(-1, data, len);
+    else if (js_str_is(m->type, "error"))
+        fprintf(stderr, "facilitator: error %.*s re %.*s: %.*s\n", (int)m->code.n, m->code.p, (int)m->re.n, m->re.p,
+                (int)m->message.n, m->message.p);
+}
+
+/* The poll messages of an assembly's clients; 1 if m was one. */
+static int poll_message(client *c, const char *data, size_t len, const msgf *m, uint64_t now)
+{
+    if (O.mode != M_ASSEMBLY)
+        return 0;
+    if (js_str_is(m->type, "results"))
+        asm_on_results(c->idx, data, len);
+    else if (js_str_is(m->type, "my_ballot")) {
+        asm_on_my_ballot(c->idx, m, data, len, now);
+        if (!c->sampled && m->id.p)
+            ws_set_slow(&c->ws, 1);
+    } else if (js_str_is(m->type, "poll"))
+        asm_on_poll(c->idx, data, len, now);
+    else if (js_str_is(m->type, "error") && js_str_is(m->re, "vote")) {
+        asm_on_vote_error(c->idx, m, now);
+        if (!c->sampled)
+            ws_set_slow(&c->ws, 1);
+    } else
+        return 0;
+    return 1;
 }
 
 static void cb_message(ws_conn *wc, const char *data, size_t len)
@@ -915,6 +1030,8 @@ static void cb_message(ws_conn *wc, const char *data, size_t len)
     client *c = (client *)wc;
     uint64_t now = g_batch_ns;
     msgf m;
+    if (!c->sampled && !c->t && c->st == CS_JOINED && op_counted(c, data, len, now))
+        return;
     if (parse_msg(data, len, &m) < 0) {
         static int shown;
         S.bad_msg++;
@@ -926,6 +1043,10 @@ static void cb_message(ws_conn *wc, const char *data, size_t len)
         fprintf(stderr, "client %d <- %.*s\n", c->idx, (int)(len > 300 ? 300 : len), data);
     if (O.mode == M_TRACE) {
         trace_on_msg(c, data, len, &m, now);
+        return;
+    }
+    if (c->idx == g_fac) {
+        fac_message(c, data, len, &m, now);
         return;
     }
     if (c->idx >= NC) { /* a checker: only its welcome matters */
@@ -948,6 +1069,8 @@ static void cb_message(ws_conn *wc, const char *data, size_t len)
         on_op_msg(c, &m, now);
     else if (js_str_is(m.type, "ack"))
         on_ack(c, &m, now);
+    else if (poll_message(c, data, len, &m, now))
+        ;
     else if (js_str_is(m.type, "welcome")) {
         if (c->st == CS_PENDING)
             on_welcome(c, data, len);
@@ -978,6 +1101,8 @@ static void cb_close(ws_conn *wc, int code, const char *reason)
         c->t->dead = 1;
         c->t->qn = 0;
     }
+    if (O.mode == M_ASSEMBLY && c->idx < NC)
+        asm_on_lost(c->idx);
     if (O.mode == M_TRACE && !TR.verified)
         trace_fail("replay connection lost (code %d: %s)", code, reason ? reason : "");
 }
@@ -986,14 +1111,34 @@ static const ws_handlers HANDLERS = {cb_open, cb_message, cb_close};
 
 /* ----------------------------------------------------------------- loop */
 
+/* Every receiver that is not sampled, read once every --unsampled-every ms:
+ * fewer, larger reads (and fewer TCP acks) for those whose receive times
+ * are not measured. */
+static void read_unsampled(void)
+{
+    static struct epoll_event ev[1024];
+    for (int round = 0; round < 64; round++) {
+        int n = epoll_wait(ws_g.epfd_slow, ev, 1024, 0);
+        g_batch_ns = now_ns();
+        for (int i = 0; i < n; i++)
+            ws_handle((ws_conn *)ev[i].data.ptr, ev[i].events);
+        if (n < 1024)
+            return;
+    }
+}
+
 static void loop_once(uint64_t deadline)
 {
     static struct epoll_event ev[1024];
     uint64_t now = now_ns();
     uint64_t until = deadline;
-    if (O.mode == M_TYPING && g_heap_n && (g_phase == P_WARMUP || g_phase == P_MEASURE) &&
+    if ((O.mode == M_TYPING || O.mode == M_ASSEMBLY) && g_heap_n && (g_phase == P_WARMUP || g_phase == P_MEASURE) &&
         g_heap[0]->next_tick < until)
         until = g_heap[0]->next_tick;
+    if (O.mode == M_ASSEMBLY && asm_next_due() < until)
+        until = asm_next_due();
+    if (ws_g.epfd_slow > 0 && g_slow_next < until)
+        until = g_slow_next;
     int ms = until <= now ? 0 : (int)((until - now + 999999) / 1000000);
     if (ms > 100)
         ms = 100;
@@ -1013,6 +1158,11 @@ static void loop_once(uint64_t deadline)
         g_batch_total_ns += d;
         if (d > g_batch_max_ns && g_phase == P_MEASURE)
             g_batch_max_ns = d;
+    }
+    if (ws_g.epfd_slow > 0 && now >= g_slow_next) {
+        read_unsampled();
+        now = now_ns();
+        g_slow_next = now + (uint64_t)O.lazy_ms * 1000000ull;
     }
     run_ticks(now);
 }
@@ -1048,8 +1198,8 @@ static int g_storm_joined[11], g_storm_step;
 
 static void storm_sample(void)
 {
-    while (O.mode == M_STORM && O.server_pid && g_storm_step <= 10 && g_joined >= g_storm_step * NC / 10) {
-        g_storm_cpu[g_storm_step] = proc_cpu_s(O.server_pid);
+    while (O.mode == M_STORM && O.nspids && g_storm_step <= 10 && g_joined >= g_storm_step * NC / 10) {
+        g_storm_cpu[g_storm_step] = servers_cpu_s();
         g_storm_joined[g_storm_step++] = g_joined;
     }
 }
@@ -1112,6 +1262,23 @@ static void on_signal(int sig)
 
 /* ---------------------------------------------------------------- setup */
 
+int server_of(int i, int groups)
+{
+    return ws_g.nsrv > 1 ? (i / (groups > 0 ? groups : 1)) % ws_g.nsrv : 0;
+}
+
+void report_addresses(int nclients, int groups)
+{
+    if (ws_g.nsrv < 2)
+        return;
+    int n[WS_MAX_SERVERS] = {0};
+    for (int i = 0; i < nclients; i++)
+        n[server_of(i, groups)]++;
+    printf("clients per server address:");
+    for (int s = 0; s < ws_g.nsrv; s++)
+        printf(" %s %d%s", ws_g.srv[s].host, n[s], s + 1 < ws_g.nsrv ? ";" : "\n");
+}
+
 int create_workshop(int i, char *id, size_t idsz, char *key, size_t keysz)
 {
     char body[1024];
@@ -1145,8 +1312,10 @@ static void usage(FILE *f)
 {
     fprintf(f,
             "usage: atelier-load [options]\n"
-            "  --mode M            typing | throughput | idle | trace | mixed | joinstorm [typing]\n"
-            "  --url HOST:PORT     server (IPv4 literal or localhost)            [127.0.0.1:8080]\n"
+            "  --mode M            typing | throughput | idle | trace | mixed | joinstorm | assembly [typing]\n"
+            "  --url HOST:PORT[,HOST:PORT...]  server(s) (IPv4 literal or localhost) [127.0.0.1:8080];\n"
+            "                      several: processes sharing one Redis, each workshop's clients dealt out\n"
+            "                      round-robin over them (HTTP setup requests go to the first)\n"
             "  --workshop ID       use this workshop instead of creating them\n"
             "  --clients N         connections (typing 200, throughput = typers, idle 10000)\n"
             "  --workshops W       workshops created and filled round-robin (idle: N/100, else 1)\n"
@@ -1157,7 +1326,11 @@ static void usage(FILE *f)
             "  --inflight F        ops in flight per typer (throughput, trace)    [1]\n"
             "  --trace FILE        trace to replay (.json.gz) in trace mode\n"
             "  --expect-sha256 H   trace mode: also require this SHA-256 of the final text\n"
-            "  --server-pid PID    read server CPU and RSS from /proc/PID\n"
+            "  --server-pid PID[,PID...]  read server CPU and RSS from /proc/PID (summed over all)\n"
+            "  --sample K          only K receivers match ops to their send time for e2e; the others\n"
+            "                      count them and check their revisions   [all up to 1000 clients, else 1000]\n"
+            "  --unsampled-every MS  read the receivers that are not sampled every MS ms, once joined\n"
+            "                      (fewer, larger reads; 0: as their bytes come)    [100 when sampling]\n"
             "  --redis-pid PID     also report Redis CPU in the window\n"
             "  --connect-batch B   connections opening/joining at once            [256]\n"
             "  --settle S          idle wait after joins before measuring, s      [2]\n"
@@ -1174,7 +1347,27 @@ static void usage(FILE *f)
             "  --history-secs S    one history page read every S seconds                   [1]\n"
             "  --rss-secs S        server RSS sampled every S seconds                      [5]\n"
             "  --rss-warmup S      RSS growth counted from S s after the server (re)started [60]\n"
+            "assembly mode (typing's options; --clients 10000 --typers 20; one workshop):\n"
+            "  --vote-window S     after the warm-up a facilitator opens a poll; every client votes once,\n"
+            "                      at a random moment of the next S seconds                [5]\n"
             "  --help\n");
+}
+
+/* --server-pid A,B,... */
+static void parse_pids(const char *list)
+{
+    O.nspids = 0;
+    for (const char *p = list; *p;) {
+        char *end;
+        long v = strtol(p, &end, 10);
+        if (end == p || v <= 0 || O.nspids == WS_MAX_SERVERS || (*end && *end != ',')) {
+            fprintf(stderr, "bad --server-pid %s (want PID[,PID...])\n", list);
+            exit(2);
+        }
+        O.spids[O.nspids++] = (int)v;
+        p = *end ? end + 1 : end;
+    }
+    O.server_pid = O.nspids ? O.spids[0] : 0;
 }
 
 static void parse_args(int argc, char **argv)
@@ -1190,7 +1383,8 @@ static void parse_args(int argc, char **argv)
         {"redis-pid", 1, 0, 'R'},
         {"redis", 1, 0, 1000},        {"server-pid-file", 1, 0, 1001}, {"poll-secs", 1, 0, 1002},
         {"churn-secs", 1, 0, 1003},   {"history-secs", 1, 0, 1004},    {"rss-secs", 1, 0, 1005},
-        {"rss-warmup", 1, 0, 1006},
+        {"rss-warmup", 1, 0, 1006},   {"sample", 1, 0, 1007},          {"vote-window", 1, 0, 1008},
+        {"unsampled-every", 1, 0, 1009},
         {0, 0, 0, 0}};
     int ch;
     while ((ch = getopt_long(argc, argv, "m:u:w:n:W:k:r:d:a:f:t:p:b:D:J:S:s:vE:L:hR:", lo, NULL)) != -1) {
@@ -1206,6 +1400,8 @@ static void parse_args(int argc, char **argv)
                 O.mode = M_THROUGHPUT;
             else if (!strcmp(optarg, "trace"))
                 O.mode = M_TRACE;
+            else if (!strcmp(optarg, "assembly"))
+                O.mode = M_ASSEMBLY;
             else if (!strcmp(optarg, "mixed"))
                 O.mode = M_MIXED;
             else {
@@ -1223,7 +1419,7 @@ static void parse_args(int argc, char **argv)
         case 'a': O.warmup = atof(optarg); break;
         case 'f': O.inflight = atoi(optarg); break;
         case 't': O.trace = optarg; break;
-        case 'p': O.server_pid = atoi(optarg); break;
+        case 'p': parse_pids(optarg); break;
         case 'R': O.redis_pid = atoi(optarg); break;
         case 'b': O.batch = atoi(optarg); break;
         case 'D': O.drain = atof(optarg); break;
@@ -1240,6 +1436,9 @@ static void parse_args(int argc, char **argv)
         case 1004: O.mx.history_secs = atof(optarg); break;
         case 1005: O.mx.rss_secs = atof(optarg); break;
         case 1006: O.mx.rss_warmup = atof(optarg); break;
+        case 1007: O.sample = atoi(optarg); break;
+        case 1008: O.vote_window = atof(optarg); break;
+        case 1009: O.lazy_ms = atoi(optarg); break;
         case 'h': usage(stdout); exit(0);
         default: usage(stderr); exit(2);
         }
@@ -1281,6 +1480,16 @@ static void parse_args(int argc, char **argv)
             exit(2);
         }
         break;
+    case M_ASSEMBLY:
+        if (O.clients < 0) O.clients = 10000;
+        if (O.typers < 0) O.typers = 20;
+        O.workshops = 1;
+        O.inflight = 1;
+        if (O.workshop || O.vote_window <= 0) {
+            fprintf(stderr, "--mode assembly creates its workshop (no --workshop) and needs --vote-window > 0\n");
+            exit(2);
+        }
+        break;
     case M_TRACE:
         O.clients = 2; /* the replayer, then a fresh client that reads the result */
         O.typers = 0;
@@ -1300,6 +1509,12 @@ static void parse_args(int argc, char **argv)
     }
     if (O.workshops > O.clients)
         O.workshops = O.clients;
+    if (O.sample < 0)
+        O.sample = O.clients > 1000 ? 1000 : 0;
+    if (O.sample >= O.clients)
+        O.sample = 0; /* 0: every receiver is sampled */
+    if (O.lazy_ms < 0)
+        O.lazy_ms = O.sample ? 100 : 0;
 }
 
 static void raise_nofile(int need)
@@ -1381,10 +1596,12 @@ static void sha_hex(const char *s, size_t n, char out[65])
 
 static void free_all(void)
 {
-    for (int i = 0; C && i < NC + NW; i++) {
+    for (int i = 0; C && i < NC + NW + (g_fac >= 0); i++) {
         ws_free(&C[i].ws);
         free(C[i].seen);
     }
+    if (g_fac >= 0)
+        asm_free();
     for (int i = 0; T && i < NT; i++)
         free(T[i].q);
     for (int i = 0; W && i < NW; i++) {
@@ -1422,7 +1639,7 @@ static int run_trace(void)
     T = xcalloc(1, sizeof *T);
     C[0].t = T;
     T->c = &C[0];
-    double cpu0 = O.server_pid ? proc_cpu_s(O.server_pid) : -1;
+    double cpu0 = servers_cpu_s();
     double self0 = self_cpu_s();
     double mb0 = machine_busy_s();
     double rc0 = O.redis_pid ? proc_cpu_s(O.redis_pid) : -1;
@@ -1452,7 +1669,7 @@ static int run_trace(void)
         if (TR.tr.ntx == 0 && C[0].st == CS_JOINED)
             TR.t1 = now;
     }
-    double cpu1 = O.server_pid ? proc_cpu_s(O.server_pid) : -1;
+    double cpu1 = servers_cpu_s();
     double self1 = self_cpu_s();
     double mb1 = machine_busy_s();
     double rc1 = O.redis_pid ? proc_cpu_s(O.redis_pid) : -1;
@@ -1517,6 +1734,69 @@ static int run_trace(void)
     return pass ? 0 : 1;
 }
 
+/* ------------------------------------------------------------- assembly */
+
+/* A vote in flight is read at once, so that its answer is timed. */
+static int asm_send(int v, const char *msg, size_t len)
+{
+    if (C[v].ws.state != WS_OPEN)
+        return -1;
+    ws_set_slow(&C[v].ws, 0);
+    return ws_send_text(&C[v].ws, msg, len);
+}
+
+/* The facilitator joins (on the first server) once the assembly is there. 0 or -1. */
+static int assembly_join(void)
+{
+    client *f = &C[g_fac];
+    if (O.verbose) /* to look at the workshop after the run */
+        fprintf(stderr, "workshop %s, facilitator key %s\n", W[0].id, W[0].key);
+    if (ws_connect(&f->ws) < 0) {
+        fprintf(stderr, "facilitator: cannot connect: %s\n", strerror(errno));
+        return -1;
+    }
+    f->st = CS_PENDING;
+    uint64_t end = now_ns() + 10000000000ull;
+    while (f->st == CS_PENDING && now_ns() < end && !g_stop)
+        loop_once(now_ns() + 50000000ull);
+    if (f->st != CS_JOINED) {
+        fprintf(stderr, "facilitator: no welcome within 10 s\n");
+        return -1;
+    }
+    return 0;
+}
+
+/* GET /state from every server: how many show the poll's counts as the
+ * acknowledged ballots make them. */
+static int assembly_state_agree(void)
+{
+    int agree = 0;
+    for (ws_g.http_srv = 0; ws_g.http_srv < ws_g.nsrv; ws_g.http_srv++) {
+        char path[256], *body = NULL;
+        snprintf(path, sizeof path, "/api/workshops/%s", W[0].id);
+        int st = http_request("GET", path, NULL, NULL, 0, &body, 15000);
+        cJSON *meta = st == 200 ? cJSON_Parse(body) : NULL;
+        free(body);
+        const cJSON *rev = cJSON_GetObjectItemCaseSensitive(meta, "rev");
+        if (cJSON_IsNumber(rev)) {
+            snprintf(path, sizeof path, "/api/workshops/%s/state?rev=%.0f", W[0].id, rev->valuedouble);
+            body = NULL;
+            st = http_request_auth("GET", path, W[0].key, NULL, NULL, 0, &body, 15000);
+        }
+        cJSON_Delete(meta);
+        cJSON *state = st == 200 && body ? cJSON_Parse(body) : NULL;
+        free(body);
+        if (state && asm_check_state(state))
+            agree++;
+        else
+            fprintf(stderr, "GET %s from %s -> %d: no poll with the acknowledged ballots' counts\n", path,
+                    ws_g.srv[ws_g.http_srv].host, st);
+        cJSON_Delete(state);
+    }
+    ws_g.http_srv = 0;
+    return agree;
+}
+
 int main(int argc, char **argv)
 {
     parse_args(argc, argv);
@@ -1528,9 +1808,15 @@ int main(int argc, char **argv)
     hist_init(&H_e2e);
     hist_init(&H_ack);
     hist_init(&H_rx);
+    for (int p = 0; p < 2; p++) {
+        hist_init(&H_e2e_path[p]);
+        hist_init(&H_rx_path[p]);
+        hist_init(&H_rx_votes[p]);
+    }
 
-    if (ws_parse_hostport(O.url, &ws_g.addr, ws_g.host, sizeof ws_g.host) < 0) {
-        fprintf(stderr, "bad --url %s (want HOST:PORT with an IPv4 address)\n", O.url);
+    if (ws_parse_urls(O.url) < 0) {
+        fprintf(stderr, "bad --url %s (want HOST:PORT[,HOST:PORT...] with IPv4 addresses, at most %d)\n", O.url,
+                WS_MAX_SERVERS);
         return 2;
     }
     ws_g.path = "/ws";
@@ -1538,17 +1824,23 @@ int main(int argc, char **argv)
     ws_g.epfd = epoll_create1(EPOLL_CLOEXEC);
     /* Only the modes with an e2e figure stamp their reads: a stamping socket
      * makes the kernel stamp every packet of the machine (one clock read each). */
-    ws_g.rx_tstamp = O.mode == M_TYPING || O.mode == M_THROUGHPUT;
+    ws_g.rx_tstamp = O.mode == M_TYPING || O.mode == M_THROUGHPUT || O.mode == M_ASSEMBLY;
+    if (O.sample && O.lazy_ms > 0 && ws_g.rx_tstamp) /* the modes with an e2e figure */
+        ws_g.epfd_slow = epoll_create1(EPOLL_CLOEXEC);
     g_rt_off0 = rt_offset(&g_rt_err);
 
-    char *health = NULL;
-    int hs = http_request("GET", "/healthz", NULL, NULL, 0, &health, 5000);
-    if (hs != 200) {
-        fprintf(stderr, "server at %s is not healthy: GET /healthz -> %d %s\n", ws_g.host, hs, health ? health : "");
+    for (ws_g.http_srv = 0; ws_g.http_srv < ws_g.nsrv; ws_g.http_srv++) {
+        char *health = NULL;
+        int hs = http_request("GET", "/healthz", NULL, NULL, 0, &health, 5000);
+        if (hs != 200) {
+            fprintf(stderr, "server at %s is not healthy: GET /healthz -> %d %s\n", ws_g.srv[ws_g.http_srv].host, hs,
+                    health ? health : "");
+            free(health);
+            return 2;
+        }
         free(health);
-        return 2;
     }
-    free(health);
+    ws_g.http_srv = 0;
 
     if (O.mode == M_MIXED) {
         O.mx.clients = O.clients;
@@ -1565,15 +1857,28 @@ int main(int argc, char **argv)
 
     NC = O.clients;
     NW = O.workshops;
-    C = xcalloc((size_t)(NC + NW), sizeof *C); /* + one checker per workshop */
+    /* + one checker per workshop, + the facilitator of an assembly */
+    int nextra = O.mode == M_ASSEMBLY;
+    C = xcalloc((size_t)(NC + NW + nextra), sizeof *C);
     W = xcalloc((size_t)NW, sizeof *W);
-    for (int i = 0; i < NC + NW; i++) {
-        C[i].idx = i;
-        C[i].wk = i < NC ? i % NW : i - NC;
-        C[i].ws.fd = -1;
-        if (i < NC)
-            W[C[i].wk].nclients++;
+    if (nextra) {
+        g_fac = NC + NW;
+        asm_init(NC, O.vote_window, asm_send); /* before any connection can be lost */
     }
+    int stride = O.sample ? (NC + O.sample - 1) / O.sample : 1, on_srv[WS_MAX_SERVERS] = {0};
+    for (int i = 0; i < NC + NW + nextra; i++) {
+        C[i].idx = i;
+        C[i].wk = i < NC ? i % NW : i == g_fac ? 0 : i - NC;
+        C[i].ws.fd = -1;
+        if (i >= NC)
+            continue;
+        W[C[i].wk].nclients++;
+        C[i].ws.srv = (uint8_t)server_of(i, NW);
+        /* every stride-th client of each server, so both paths are timed */
+        C[i].sampled = on_srv[C[i].ws.srv]++ % stride == 0 || i < O.typers;
+        C[i].ws.no_tstamp = !C[i].sampled;
+    }
+    report_addresses(NC, NW);
 
     for (int i = 0; i < NW; i++) {
         if (O.workshop)
@@ -1612,10 +1917,10 @@ int main(int argc, char **argv)
     for (int i = 0; i < NT; i++)
         W[C[i].wk].typers[T[i].wlocal] = &T[i];
 
-    long rss0 = O.server_pid ? proc_rss_kb(O.server_pid) : -1;
-    double jcpu0 = O.server_pid ? proc_cpu_s(O.server_pid) : -1;
+    long rss0 = servers_rss_kb();
+    double jcpu0 = servers_cpu_s();
     double jsecs = join_all();
-    double jcpu1 = O.server_pid ? proc_cpu_s(O.server_pid) : -1;
+    double jcpu1 = servers_cpu_s();
     printf("joined %d of %d clients in %.2f s (%.0f joins/s), %d failed, over %d workshop(s)", g_joined, NC, jsecs,
            jsecs > 0 ? g_joined / jsecs : 0, g_failed, NW);
     if (jcpu0 >= 0 && jcpu1 >= 0 && g_joined)
@@ -1631,12 +1936,15 @@ int main(int argc, char **argv)
             author_add(&W[C[i].wk], T[i].wlocal);
         else
             T[i].dead = 1;
+    int nsampled = 0;
     for (int i = 0; i < NC; i++)
-        if (W[C[i].wk].ntypers)
+        if (W[C[i].wk].ntypers && C[i].sampled) {
             C[i].seen = xcalloc((size_t)W[C[i].wk].ntypers, sizeof *C[i].seen);
+            nsampled++;
+        }
 
     run_for(O.settle); /* arrivals fan out; let them pass before measuring */
-    long rss1 = O.server_pid ? proc_rss_kb(O.server_pid) : -1;
+    long rss1 = servers_rss_kb();
 
     double cpu0, cpu1, self0, self1, win;
     long rss2 = -1;
@@ -1644,7 +1952,7 @@ int main(int argc, char **argv)
         storm_report();
         g_phase = P_MEASURE;
         t_meas0 = now_ns();
-        cpu0 = O.server_pid ? proc_cpu_s(O.server_pid) : -1;
+        cpu0 = servers_cpu_s();
         self0 = self_cpu_s();
         double mb0 = machine_busy_s();
         uint64_t pings0 = ws_g.pings;
@@ -1652,9 +1960,9 @@ int main(int argc, char **argv)
         uint64_t hold_pings = ws_g.pings - pings0;
         double mb1 = machine_busy_s();
         t_meas1 = now_ns();
-        cpu1 = O.server_pid ? proc_cpu_s(O.server_pid) : -1;
+        cpu1 = servers_cpu_s();
         self1 = self_cpu_s();
-        rss2 = O.server_pid ? proc_rss_kb(O.server_pid) : -1;
+        rss2 = servers_rss_kb();
         win = (double)(t_meas1 - t_meas0) / 1e9;
         int alive = g_joined - g_lost;
         printf("held %d connections for %.1f s; %d lost meanwhile; %" PRIu64 " server pings answered\n", alive, win,
@@ -1681,7 +1989,12 @@ int main(int argc, char **argv)
         return g_failed || g_lost ? 3 : 0;
     }
 
-    /* typing / throughput */
+    /* typing / throughput / assembly */
+    if (O.mode == M_ASSEMBLY && assembly_join() < 0) {
+        close_all();
+        free_all();
+        return 2;
+    }
     g_interval_ns = (uint64_t)(1e9 / O.rate);
     uint64_t start = now_ns();
     g_heap = xcalloc((size_t)(NT ? NT : 1), sizeof *g_heap);
@@ -1700,21 +2013,33 @@ int main(int argc, char **argv)
 
     g_phase = P_MEASURE;
     t_meas0 = now_ns();
-    cpu0 = O.server_pid ? proc_cpu_s(O.server_pid) : -1;
+    cpu0 = servers_cpu_s();
     double rcpu0 = O.redis_pid ? proc_cpu_s(O.redis_pid) : -1;
     double mbusy0 = machine_busy_s();
     self0 = self_cpu_s();
+    double each0[WS_MAX_SERVERS];
+    for (int i = 0; i < O.nspids; i++)
+        each0[i] = proc_cpu_s(O.spids[i]);
+    if (O.mode == M_ASSEMBLY) { /* the poll opens with the window */
+        char msg[512];
+        int n = asm_create_msg(msg, sizeof msg);
+        ws_send_text(&C[g_fac].ws, msg, (size_t)n);
+    }
     run_for(O.duration);
     t_meas1 = now_ns();
-    cpu1 = O.server_pid ? proc_cpu_s(O.server_pid) : -1;
+    cpu1 = servers_cpu_s();
+    double each1[WS_MAX_SERVERS];
+    for (int i = 0; i < O.nspids; i++)
+        each1[i] = proc_cpu_s(O.spids[i]);
     double rcpu1 = O.redis_pid ? proc_cpu_s(O.redis_pid) : -1;
     double mbusy1 = machine_busy_s();
     self1 = self_cpu_s();
     win = (double)(t_meas1 - t_meas0) / 1e9;
     g_phase = P_DRAIN;
 
-    /* Wait for every ack and every broadcast of every acked op, so losses show. */
-    uint64_t dend = now_ns() + (uint64_t)(O.drain * 1e9);
+    /* Wait for every ack and every broadcast of every acked op, so losses show;
+     * in an assembly also for every vote's answer and everyone's last results. */
+    uint64_t dend = now_ns() + (uint64_t)((O.drain + (O.mode == M_ASSEMBLY ? O.vote_window : 0)) * 1e9);
     uint64_t missing = 0, extra = 0;
     int inflight_left = 0;
     for (;;) {
@@ -1732,10 +2057,12 @@ int main(int argc, char **argv)
             else
                 extra += C[i].ops_rx - exp;
         }
-        if ((!missing && !inflight_left) || now_ns() > dend || g_stop)
+        int poll_left = O.mode == M_ASSEMBLY && (!asm_votes_done() || asm_results_behind());
+        if ((!missing && !inflight_left && !poll_left) || now_ns() > dend || g_stop)
             break;
         loop_once(now_ns() + 50000000ull);
     }
+    int state_agree = O.mode == M_ASSEMBLY ? assembly_state_agree() : 0;
 
     /* What a newcomer sees must be what every client computed from the ops. */
     int checked = 0;
@@ -1763,9 +2090,9 @@ int main(int argc, char **argv)
         if (C[i].t && C[i].len != w->final_len)
             len_disagree++;
     }
-    NC += NW; /* close the checkers too */
+    NC += NW + (g_fac >= 0); /* close the checkers and the facilitator too */
     close_all();
-    NC -= NW;
+    NC -= NW + (g_fac >= 0);
     uint64_t rt_err1;
     g_rt_off1 = rt_offset(&rt_err1);
     if (rt_err1 > g_rt_err)
@@ -1785,7 +2112,23 @@ int main(int argc, char **argv)
     printf("deliveries: %" PRIu64 " op broadcasts = %.0f/s; with acks %.0f msg/s; %" PRIu64 " other messages\n",
            S.ops_rx, (double)S.ops_rx / win, deliv / win, S.other_rx);
     print_lat("latency send->others (e2e)", &H_e2e);
+    if (O.sample)
+        printf("  (e2e timed by %d sampled receivers of %d, --sample %d; every receiver counts its ops and checks "
+               "their revisions; the others are read every %d ms)\n",
+               nsampled, NC, O.sample, ws_g.epfd_slow > 0 ? O.lazy_ms : 0);
+    if (ws_g.nsrv > 1) {
+        print_lat("  writer on the same server", &H_e2e_path[0]);
+        print_lat("  writer on another server", &H_e2e_path[1]);
+    }
     int rx_ok = rx_report();
+    if (rx_ok && ws_g.nsrv > 1) {
+        print_lat("  kernel rx, same server", &H_rx_path[0]);
+        print_lat("  kernel rx, another server", &H_rx_path[1]);
+    }
+    if (rx_ok && O.mode == M_ASSEMBLY) {
+        print_lat("  kernel rx, while voting", &H_rx_votes[1]);
+        print_lat("  kernel rx, outside votes", &H_rx_votes[0]);
+    }
     print_lat("latency send->ack", &H_ack);
     double scpu = cpu1 - cpu0;
     if (cpu0 >= 0 && cpu1 >= 0) {
@@ -1793,6 +2136,10 @@ int main(int argc, char **argv)
                "committed op\n",
                scpu, scpu * 100 / win, deliv > 0 ? scpu * 1e6 / deliv : 0, S.acks ? scpu * 1e6 / (double)S.acks : 0);
     }
+    if (O.nspids > 1)
+        for (int i = 0; i < O.nspids; i++)
+            printf("  server pid %d: %.2f s (%.1f %% of a core)\n", O.spids[i], each1[i] - each0[i],
+                   (each1[i] - each0[i]) * 100 / win);
     double rcpu = rcpu0 >= 0 && rcpu1 >= 0 ? rcpu1 - rcpu0 : -1;
     if (rcpu >= 0)
         printf("redis CPU %.2f s in the window (%.1f %% of a core): %.1f us per committed op\n", rcpu, rcpu * 100 / win,
@@ -1833,7 +2180,7 @@ int main(int argc, char **argv)
            "server_us_per_delivery=%.2f server_us_per_op=%.1f redis_cpu_pct=%.1f load_cpu_pct=%.1f other_cpu_pct=%.0f "
            "errors=%" PRIu64
            " skipped=%" PRIu64 " missing=%" PRIu64 " anomalies=%" PRIu64 " disagree=%" PRIu64,
-           O.mode == M_TYPING ? "typing" : "throughput", NC, g_joined, NT, NW, O.rate, O.inflight, win,
+           O.mode == M_TYPING ? "typing" : O.mode == M_ASSEMBLY ? "assembly" : "throughput", NC, g_joined, NT, NW, O.rate, O.inflight, win,
            (double)S.acks / win, (double)S.ops_rx / win, deliv / win, ms(hist_quantile(&H_e2e, 0.5)),
            ms(hist_quantile(&H_e2e, 0.9)), ms(hist_quantile(&H_e2e, 0.99)), ms(H_e2e.max),
            ms(hist_quantile(&H_ack, 0.5)), ms(hist_quantile(&H_ack, 0.99)), cpu0 >= 0 ? scpu * 100 / win : -1.0,
@@ -1845,8 +2192,24 @@ int main(int argc, char **argv)
                " e2e_rx_impossible=%" PRIu64,
                ms(hist_quantile(&H_rx, 0.5)), ms(hist_quantile(&H_rx, 0.9)), ms(hist_quantile(&H_rx, 0.99)),
                ms(H_rx.max), RX.late_own + RX.late_joined + RX.late_alone, RX.late_alone + RX.before_send + RX.after_batch);
+    printf(" servers=%d sampled=%d", ws_g.nsrv, O.sample ? nsampled : NC);
+    if (rx_ok && O.mode == M_ASSEMBLY)
+        printf(" e2e_rx_voting_p99_ms=%.3f e2e_rx_not_voting_p99_ms=%.3f", ms(hist_quantile(&H_rx_votes[1], 0.99)),
+               ms(hist_quantile(&H_rx_votes[0], 0.99)));
+    if (ws_g.nsrv > 1) {
+        printf(" e2e_same_p50_ms=%.3f e2e_same_p99_ms=%.3f e2e_other_p50_ms=%.3f e2e_other_p99_ms=%.3f",
+               ms(hist_quantile(&H_e2e_path[0], 0.5)), ms(hist_quantile(&H_e2e_path[0], 0.99)),
+               ms(hist_quantile(&H_e2e_path[1], 0.5)), ms(hist_quantile(&H_e2e_path[1], 0.99)));
+        if (rx_ok)
+            printf(" e2e_rx_same_p50_ms=%.3f e2e_rx_same_p99_ms=%.3f e2e_rx_other_p50_ms=%.3f e2e_rx_other_p99_ms=%.3f",
+                   ms(hist_quantile(&H_rx_path[0], 0.5)), ms(hist_quantile(&H_rx_path[0], 0.99)),
+                   ms(hist_quantile(&H_rx_path[1], 0.5)), ms(hist_quantile(&H_rx_path[1], 0.99)));
+    }
     printf("\n");
+    int poll_failed = 0;
+    if (O.mode == M_ASSEMBLY)
+        asm_report(ws_g.nsrv, state_agree, &poll_failed);
 
     free_all();
-    return (missing || g_failed || g_lost || inflight_left || rev_disagree || len_disagree) ? 3 : 0;
+    return (missing || g_failed || g_lost || inflight_left || rev_disagree || len_disagree || poll_failed) ? 3 : 0;
 }

@@ -52,6 +52,12 @@ int parse_msg(const char *data, size_t len, msgf *m);
 /* Errors received, by code: count_code adds one, print_codes lists them. */
 void count_code(js_span code);
 void print_codes(void);
+/* The server (index into ws_g.srv) of the i-th client when clients are dealt
+ * out to `groups` workshops round-robin: each workshop's own clients go
+ * round-robin over the servers, so every workshop is split evenly. */
+int server_of(int i, int groups);
+/* With several servers, print how many of nclients go to each. */
+void report_addresses(int nclients, int groups);
 /* POST /api/workshops (blocking): the i-th workshop's id and facilitator key. 0 or -1. */
 int create_workshop(int i, char *id, size_t idsz, char *key, size_t keysz);
 

@@ -1527,12 +1527,14 @@ static void setup(void)
         c->idx = i;
         c->wk = i % MO->workshops;
         c->ws.fd = -1;
+        c->ws.srv = (uint8_t)server_of(i, MO->workshops);
         c->role = i < MO->workshops ? MR_FACIL : i < MO->workshops + MO->typers ? MR_TYPER : MR_READER;
         c->textpos = typed_text_start();
         c->vpoll = -1;
         c->next_tick = now + rnd() % interval;
         XW[c->wk].nmembers++;
     }
+    report_addresses(MO->clients, MO->workshops);
     for (int i = 0; i < MO->workshops; i++) {
         XW[i].members = xcalloc((size_t)XW[i].nmembers, sizeof *XW[i].members);
         XW[i].nmembers = 0;

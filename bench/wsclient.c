@@ -93,6 +93,31 @@ int ws_parse_hostport(const char *s, struct sockaddr_in *out, char *host, size_t
     return 0;
 }
 
+int ws_parse_urls(const char *list)
+{
+    ws_server tmp[WS_MAX_SERVERS];
+    int n = 0;
+    const char *p = list;
+    for (;;) {
+        const char *comma = strchr(p, ',');
+        size_t l = comma ? (size_t)(comma - p) : strlen(p);
+        char one[128];
+        if (n == WS_MAX_SERVERS || l == 0 || l >= sizeof one)
+            return -1;
+        memcpy(one, p, l);
+        one[l] = 0;
+        if (ws_parse_hostport(one, &tmp[n].addr, tmp[n].host, sizeof tmp[n].host) < 0)
+            return -1;
+        n++;
+        if (!comma)
+            break;
+        p = comma + 1;
+    }
+    memcpy(ws_g.srv, tmp, sizeof tmp[0] * (size_t)n);
+    ws_g.nsrv = n;
+    return 0;
+}
+
 static int grow(char **buf, size_t *cap, size_t need)
 {
     if (need <= *cap)
@@ -108,13 +133,29 @@ static int grow(char **buf, size_t *cap, size_t need)
     return 0;
 }
 
+static int conn_epfd(const ws_conn *c) { return c->slow && ws_g.epfd_slow > 0 ? ws_g.epfd_slow : ws_g.epfd; }
+
 static void set_out(ws_conn *c, int on)
 {
     if (c->want_out == on || c->fd < 0)
         return;
     struct epoll_event ev = {.events = EPOLLIN | (on ? EPOLLOUT : 0), .data.ptr = c};
-    epoll_ctl(ws_g.epfd, EPOLL_CTL_MOD, c->fd, &ev);
+    epoll_ctl(conn_epfd(c), EPOLL_CTL_MOD, c->fd, &ev);
     c->want_out = (uint8_t)on;
+}
+
+void ws_set_slow(ws_conn *c, int slow)
+{
+    if (c->slow == slow || ws_g.epfd_slow <= 0)
+        return;
+    if (c->fd < 0) {
+        c->slow = (uint8_t)slow;
+        return;
+    }
+    struct epoll_event ev = {.events = EPOLLIN | (c->want_out ? EPOLLOUT : 0), .data.ptr = c};
+    epoll_ctl(conn_epfd(c), EPOLL_CTL_DEL, c->fd, NULL);
+    c->slow = (uint8_t)slow;
+    epoll_ctl(conn_epfd(c), EPOLL_CTL_ADD, c->fd, &ev);
 }
 
 static void finish(ws_conn *c, int code, const char *reason)
@@ -143,7 +184,7 @@ int ws_connect(ws_conn *c)
     /* Kernel receive times: when the bytes reached this socket, whatever the
      * single-threaded caller was doing then. Set before connect, so that no
      * byte of the connection arrives unstamped. */
-    if (ws_g.rx_tstamp && setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof one) < 0) {
+    if (ws_g.rx_tstamp && !c->no_tstamp && setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof one) < 0) {
         ws_g.rx_tstamp_err = errno;
         ws_g.rx_tstamp = 0;
     }
@@ -154,7 +195,8 @@ int ws_connect(ws_conn *c)
     c->close_code = 0;
     c->rx_len = c->tx_len = c->tx_off = c->frag_len = 0;
     c->frag_opcode = 0;
-    if (connect(fd, (struct sockaddr *)&ws_g.addr, sizeof ws_g.addr) < 0 && errno != EINPROGRESS) {
+    const ws_server *sv = &ws_g.srv[c->srv < ws_g.nsrv ? c->srv : 0];
+    if (connect(fd, (struct sockaddr *)&sv->addr, sizeof sv->addr) < 0 && errno != EINPROGRESS) {
         int e = errno;
         close(fd);
         c->fd = -1;
@@ -163,7 +205,7 @@ int ws_connect(ws_conn *c)
         return -1;
     }
     struct epoll_event ev = {.events = EPOLLIN | EPOLLOUT, .data.ptr = c};
-    if (epoll_ctl(ws_g.epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
+    if (epoll_ctl(conn_epfd(c), EPOLL_CTL_ADD, fd, &ev) < 0) {
         int e = errno;
         close(fd);
         c->fd = -1;
@@ -288,7 +330,7 @@ static void send_handshake(ws_conn *c)
     int n = snprintf(req, sizeof req,
                      "GET %s HTTP/1.1\r\nHost: %s\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
                      "Sec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\n\r\n",
-                     ws_g.path, ws_g.host, k64);
+                     ws_g.path, ws_g.srv[c->srv < ws_g.nsrv ? c->srv : 0].host, k64);
     c->state = WS_HANDSHAKE;
     push_bytes(c, req, (size_t)n);
 }
@@ -474,7 +516,7 @@ static size_t decode(ws_conn *c, char *buf, size_t len, size_t kept)
 /* recv, plus the kernel receive time of what it returned in ws_g.rx_ts (0 if
  * none came). recvmsg costs the same syscall; the control buffer is a few
  * bytes on the stack. */
-static ssize_t read_stamped(int fd)
+static ssize_t read_stamped(const ws_conn *c)
 {
     union {
         char buf[CMSG_SPACE(sizeof(struct timespec))];
@@ -482,13 +524,14 @@ static ssize_t read_stamped(int fd)
     } ctl;
     struct iovec iov = {.iov_base = g_rbuf, .iov_len = sizeof g_rbuf};
     struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
-    if (ws_g.rx_tstamp) {
+    int stamped = ws_g.rx_tstamp && !c->no_tstamp;
+    if (stamped) {
         mh.msg_control = ctl.buf;
         mh.msg_controllen = sizeof ctl.buf;
     }
-    ssize_t n = recvmsg(fd, &mh, 0);
+    ssize_t n = recvmsg(c->fd, &mh, 0);
     ws_g.rx_ts = 0;
-    if (n <= 0 || !ws_g.rx_tstamp)
+    if (n <= 0 || !stamped)
         return n;
     for (struct cmsghdr *cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm)) {
         if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_TIMESTAMPNS) {
@@ -506,7 +549,7 @@ static void on_readable(ws_conn *c)
 {
     /* A few reads per wakeup at most, so one busy socket cannot starve the rest. */
     for (int round = 0; round < 4; round++) {
-        ssize_t n = read_stamped(c->fd);
+        ssize_t n = read_stamped(c);
         if (n == 0) {
             finish(c, 0, "connection closed by server (EOF)");
             return;
@@ -627,7 +670,8 @@ int http_request_auth(const char *method, const char *path, const char *bearer, 
     struct timeval tv = {.tv_sec = timeout_ms / 1000, .tv_usec = (timeout_ms % 1000) * 1000};
     setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
     setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-    if (connect(fd, (struct sockaddr *)&ws_g.addr, sizeof ws_g.addr) < 0) {
+    const ws_server *sv = &ws_g.srv[ws_g.http_srv < ws_g.nsrv ? ws_g.http_srv : 0];
+    if (connect(fd, (struct sockaddr *)&sv->addr, sizeof sv->addr) < 0) {
         close(fd);
         return -1;
     }
@@ -635,7 +679,7 @@ int http_request_auth(const char *method, const char *path, const char *bearer, 
     int hn = snprintf(head, sizeof head,
                       "%s %s HTTP/1.1\r\nHost: %s\r\nConnection: close\r\nAccept: application/json\r\n"
                       "%s%s%s%s%s%sContent-Length: %zu\r\n\r\n",
-                      method, path, ws_g.host, bearer ? "Authorization: Bearer " : "", bearer ? bearer : "",
+                      method, path, sv->host, bearer ? "Authorization: Bearer " : "", bearer ? bearer : "",
                       bearer ? "\r\n" : "", ctype ? "Content-Type: " : "", ctype ? ctype : "",
                       ctype ? "\r\n" : "", body_len);
     if (hn < 0 || (size_t)hn >= sizeof head) {

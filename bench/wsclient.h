@@ -42,6 +42,9 @@ struct ws_conn {
     uint8_t frag_opcode;      /* opcode of the message being reassembled, 0 if none */
     uint8_t want_out;         /* EPOLLOUT currently registered */
     uint8_t close_sent;
+    uint8_t srv;              /* index into ws_g.srv: the server this connection goes to (set before ws_connect) */
+    uint8_t no_tstamp;        /* 1: no kernel receive times on this socket even if ws_g.rx_tstamp */
+    uint8_t slow;             /* registered with ws_g.epfd_slow instead of ws_g.epfd (ws_set_slow) */
     int close_code;
     char *rx;                 /* undecoded bytes kept between reads */
     size_t rx_len, rx_cap;
@@ -52,11 +55,23 @@ struct ws_conn {
     char accept[29];          /* expected Sec-WebSocket-Accept */
 };
 
-/* Global settings shared by all connections (one server, one loop). */
-typedef struct ws_env {
-    int epfd;
+#define WS_MAX_SERVERS 16
+
+/* One server address (several processes may serve the same workshops). */
+typedef struct ws_server {
     struct sockaddr_in addr;
     char host[64];            /* Host header value, "127.0.0.1:8080" */
+} ws_server;
+
+/* Global settings shared by all connections (one loop). */
+typedef struct ws_env {
+    int epfd;
+    /* A second epoll set the caller waits on less often, for connections
+     * whose receive times do not matter (fewer, larger reads); 0: none. */
+    int epfd_slow;
+    ws_server srv[WS_MAX_SERVERS]; /* the servers, from ws_parse_urls */
+    int nsrv;                 /* how many; connections pick one with ws_conn.srv */
+    int http_srv;             /* the server http_request talks to [0] */
     const char *path;         /* "/ws" */
     const ws_handlers *h;
     uint64_t pings;           /* server pings answered (keepalive works) */
@@ -82,11 +97,17 @@ extern ws_env ws_g;
 
 /* Parse "host:port" (IPv4 literal or "localhost"). 0 on success. */
 int ws_parse_hostport(const char *s, struct sockaddr_in *out, char *host, size_t hostsz);
+/* Parse a comma-separated list of "host:port" into ws_g.srv / ws_g.nsrv.
+ * 0 on success, -1 (nothing set) on a bad entry or more than WS_MAX_SERVERS. */
+int ws_parse_urls(const char *list);
 
 /* Start a non-blocking connect and register the socket with ws_g.epfd,
  * with the epoll user pointer set to c. 0 on success, -1 (errno) when the
  * socket could not even be created (fd exhaustion). */
 int ws_connect(ws_conn *c);
+
+/* Move c to ws_g.epfd_slow (slow 1) or back to ws_g.epfd; no-op without a slow set. */
+void ws_set_slow(ws_conn *c, int slow);
 
 /* Handle epoll events for c. */
 void ws_handle(ws_conn *c, uint32_t events);
@@ -101,7 +122,7 @@ void ws_close(ws_conn *c, int code);
 /* Release buffers (after close). */
 void ws_free(ws_conn *c);
 
-/* Blocking HTTP request on a fresh connection (Connection: close). Returns the
+/* Blocking HTTP request to ws_g.srv[ws_g.http_srv] on a fresh connection (Connection: close). Returns the
  * status code (or -1) and a malloc'd, NUL-terminated body in *body. */
 int http_request(const char *method, const char *path, const char *ctype,
                  const char *body, size_t body_len, char **resp_body, int timeout_ms);

@@ -9,7 +9,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-want=(build-essential cmake pkg-config libwebsockets-dev libhiredis-dev libcjson-dev libssl-dev liburing-dev check
+want=(build-essential cmake pkg-config libwebsockets-dev libwebsockets-evlib-uv libuv1-dev libhiredis-dev libcjson-dev libssl-dev liburing-dev check
       redis-server redis-tools redis-sentinel haproxy zlib1g-dev curl tzdata)
 case "${1:-}" in
   --with-browser) want+=(chromium) ;;

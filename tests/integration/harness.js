@@ -328,7 +328,7 @@ class Client extends EventEmitter {
     this.acked = new Map(); // op id -> rev
     this.ackLog = []; // { id, rev, t, sent (when last sent, if known) }
     this.sentLog = new Map(); // op id -> first send time
-    this.remote = []; // remote ops applied: { rev, op, author }
+    this.remote = []; // remote ops applied: { rev, op, author, id (only for another tab's own ops) }
     this.errors = [];
     this.welcomes = [];
     this.closes = [];
@@ -660,7 +660,7 @@ class Client extends EventEmitter {
       remote = ot.transform(remote, pending, 'right');
     }
     this.text = ot.apply(this.text, remote);
-    this.remote.push({ rev: m.rev, op: m.op, author: m.author });
+    this.remote.push({ rev: m.rev, op: m.op, author: m.author, id: m.id });
     this.rev++;
   }
 

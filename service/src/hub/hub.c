@@ -83,6 +83,8 @@ void hub_stop(hub *h) {
         hub_poll_stop(r);
         hub_balance_stop(r);
         hub_crowd_stop(r);
+        net_group_free(h->net, r->group); /* before the connections close: the group is the hub's */
+        r->group = NULL;
         hub_room_unref(r);
     }
 }

@@ -76,7 +76,7 @@ void hub_balance_due(hub_room *r) {
     int64_t wait = r->balance_sent_us + BALANCE_EVERY_US - hub_now_us();
     r->balance_timer = true;
     hub_room_ref(r); /* the timer's */
-    lws_sul_schedule(r->hub->ctx, 0, &r->sul_balance, timer_cb, wait > BALANCE_SOON_US ? wait : BALANCE_SOON_US);
+    lws_sul_schedule_wakesuspend(r->hub->ctx, 0, &r->sul_balance, timer_cb, wait > BALANCE_SOON_US ? wait : BALANCE_SOON_US);
 }
 
 void hub_balance_stop(hub_room *r) {

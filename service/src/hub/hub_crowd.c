@@ -159,7 +159,7 @@ static void crowd_due(hub_room *r) {
     int64_t wait = r->crowd_sent_us + CROWD_EVERY_US - hub_now_us();
     r->crowd_timer = true;
     hub_room_ref(r); /* the timer's */
-    lws_sul_schedule(r->hub->ctx, 0, &r->sul_crowd, crowd_timer_cb, wait > CROWD_SOON_US ? wait : CROWD_SOON_US);
+    lws_sul_schedule_wakesuspend(r->hub->ctx, 0, &r->sul_crowd, crowd_timer_cb, wait > CROWD_SOON_US ? wait : CROWD_SOON_US);
 }
 
 /* The room becomes big as `who` arrives: everyone else present was told to

@@ -35,7 +35,7 @@ static void flush_cursors(hub_room *r, int64_t now) {
     if (next && !r->cursor_timer && !h->stopped) {
         r->cursor_timer = true;
         hub_room_ref(r); /* the timer's */
-        lws_sul_schedule(h->ctx, 0, &r->sul_cursor, cursor_timer_cb, next - now);
+        lws_sul_schedule_wakesuspend(h->ctx, 0, &r->sul_cursor, cursor_timer_cb, next - now);
     }
 }
 

@@ -99,6 +99,7 @@ struct hub_room {
     char id[PROTO_WORKSHOP_ID_MAX + 1];
     char *k_meta, *k_events, *k_snaps, *k_people, *k_lastop; /* Redis keys */
     hub_session **sessions;    /* joined connections */
+    net_group *group;          /* their connections, for broadcasts framed once (NULL: out of memory, or stopped) */
     size_t nsess, sess_cap;
     hub_waiting_join *waiting; /* joins waiting for the load */
     size_t nwaiting, waiting_cap;

@@ -33,6 +33,7 @@ static void room_remove_session(hub_room *r, hub_session *s) {
     if (s->fac_counted) r->fac_sessions--;
     s->fac_counted = false;
     if (s->slot >= r->nsess || r->sessions[s->slot] != s) return;
+    net_group_leave(r->hub->net, s->conn);
     r->sessions[s->slot] = r->sessions[--r->nsess];
     r->sessions[s->slot]->slot = s->slot;
 }
@@ -138,7 +139,9 @@ static void write_welcome(hub_room *r, int who, const char *idjson, bool resume,
 /* The session joins: it takes a reference to the room until hub_leave. */
 static void finish_join(hub_room *r, hub_session *s, int who, const char *idjson, bool resume, int64_t from) {
     hub *h = r->hub;
-    if (!room_reserve_session(r)) { /* before anything changes: the session stays unjoined */
+    bool in_group = !r->group || net_group_join(h->net, r->group, s->conn);
+    if (!in_group || !room_reserve_session(r)) { /* before anything changes: the session stays unjoined */
+        net_group_leave(h->net, s->conn);
         refuse(h, s, PROTO_EINTERNAL, "out of memory", idjson);
         return;
     }

@@ -31,7 +31,7 @@ void hub_room_pump_soon(hub_room *r) {
     }
     /* The turn's end comes after the input of a poll; a timer runs before the
      * poll, and then the 1 µs timer keeps the loop from sleeping first. */
-    if (h->ndue == 0 && !h->stopped) lws_sul_schedule(h->ctx, 0, &h->sul_turn, turn_cb, 1);
+    if (h->ndue == 0 && !h->stopped) lws_sul_schedule_wakesuspend(h->ctx, 0, &h->sul_turn, turn_cb, 1);
     h->due[h->ndue++] = r;
     r->pump_due = true;
     hub_room_ref(r); /* the list's */
@@ -96,31 +96,59 @@ void hub_carets_follow(workshop *w, int64_t from) {
  * that raced the ack, and after a catch-up the very connection that was told
  * unavailable while Redis committed the batch all the same (a stall, or
  * replicas that did not confirm in time). */
-static void broadcast_op(hub_room *r, const wk_entry *e, uint64_t except) {
-    hub *h = r->hub;
-    const char *author = r->w->people[e->author].id;
+/* An author's connections see their own op with its id (the ack of an op
+ * sent through another tab); the connection it came through, `except`,
+ * has had its ack instead. */
+static netmsg *own_op(hub *h, const wk_entry *e, const char *author) {
     proto_write_op(&h->scratch, e->rev, e->opjson, e->opjson_len, author);
-    netmsg *m = netmsg_take(&h->scratch);
+    h->scratch.len--; /* reopen the object to add the id */
+    sbuf_puts(&h->scratch, ",\"id\":");
+    sbuf_puts(&h->scratch, e->opid);
+    sbuf_putc(&h->scratch, '}');
+    return netmsg_take(&h->scratch);
+}
+
+/* One queue at a time: when the room has no group (out of memory). */
+static void broadcast_each(hub_room *r, const wk_entry *e, uint64_t except, netmsg *m, const char *author) {
+    hub *h = r->hub;
     netmsg *own = NULL;
-    for (size_t i = 0; m && i < r->nsess; i++) {
+    for (size_t i = 0; i < r->nsess; i++) {
         hub_session *s = r->sessions[i];
         if (except && s->conn == except) continue;
         if (s->participant != (int)e->author || !e->opid) {
             net_send(h->net, s->conn, m);
             continue;
         }
-        if (!own) {
-            proto_write_op(&h->scratch, e->rev, e->opjson, e->opjson_len, author);
-            h->scratch.len--; /* reopen the object to add the id */
-            sbuf_puts(&h->scratch, ",\"id\":");
-            sbuf_puts(&h->scratch, e->opid);
-            sbuf_putc(&h->scratch, '}');
-            own = netmsg_take(&h->scratch);
-            if (!own) continue;
-        }
-        net_send(h->net, s->conn, own);
+        if (!own) own = own_op(h, e, author);
+        if (own) net_send(h->net, s->conn, own);
+    }
+    netmsg_unref(own);
+}
+
+/* The op to everyone in the room: one append to the room's group, then
+ * the author's own connections, found only when it has others here. */
+static void broadcast_op(hub_room *r, const wk_entry *e, uint64_t except) {
+    hub *h = r->hub;
+    const char *author = r->w->people[e->author].id;
+    proto_write_op(&h->scratch, e->rev, e->opjson, e->opjson_len, author);
+    netmsg *m = netmsg_take(&h->scratch);
+    if (!m) return;
+    if (!r->group || !net_group_send(h->net, r->group, m)) {
+        broadcast_each(r, e, except, m, author);
+        netmsg_unref(m);
+        return;
     }
     netmsg_unref(m);
+    if (except) net_group_instead(h->net, except, NULL);
+    int others = r->w->people[e->author].online - (except ? 1 : 0);
+    if (!e->opid || others <= 0) return;
+    netmsg *own = NULL;
+    for (size_t i = 0; i < r->nsess; i++) {
+        hub_session *s = r->sessions[i];
+        if (s->participant != (int)e->author || s->conn == except) continue;
+        if (!own) own = own_op(h, e, author);
+        net_group_instead(h->net, s->conn, own); /* own NULL (out of memory): it gets nothing, as before */
+    }
     netmsg_unref(own);
 }
 
@@ -227,7 +255,7 @@ static void hold_room(hub_room *r) {
     if (r->hub->stopped) return;
     r->held = true;
     hub_room_ref(r); /* the timer's */
-    lws_sul_schedule(r->hub->ctx, 0, &r->sul_hold, hold_timer_cb, r->hub->cfg.hold_us);
+    lws_sul_schedule_wakesuspend(r->hub->ctx, 0, &r->sul_hold, hold_timer_cb, r->hub->cfg.hold_us);
     for (size_t i = 0; i < r->nsess; i++) net_hold(r->hub->net, r->sessions[i]->conn);
 }
 

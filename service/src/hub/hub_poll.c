@@ -112,7 +112,7 @@ void hub_poll_results_due(hub_room *r, const char *poll_id) {
     if (!r->results_timer && !r->hub->stopped) {
         r->results_timer = true;
         hub_room_ref(r); /* the timer's */
-        lws_sul_schedule(r->hub->ctx, 0, &r->sul_results, results_timer_cb, RESULTS_EVERY_US);
+        lws_sul_schedule_wakesuspend(r->hub->ctx, 0, &r->sul_results, results_timer_cb, RESULTS_EVERY_US);
     }
 }
 

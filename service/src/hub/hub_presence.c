@@ -67,10 +67,10 @@ static void alive_tick(lws_sorted_usec_list_t *sul) {
         lwsl_notice("server process %s is silent: its participants depart\n", origin);
         peer_gone(h, origin);
     }
-    lws_sul_schedule(h->ctx, 0, &h->sul_alive, alive_tick, (lws_usec_t)ttl_ms(h) / 4 * LWS_US_PER_MS);
+    lws_sul_schedule_wakesuspend(h->ctx, 0, &h->sul_alive, alive_tick, (lws_usec_t)ttl_ms(h) / 4 * LWS_US_PER_MS);
 }
 
-void hub_alive_start(hub *h) { lws_sul_schedule(h->ctx, 0, &h->sul_alive, alive_tick, 1); }
+void hub_alive_start(hub *h) { lws_sul_schedule_wakesuspend(h->ctx, 0, &h->sul_alive, alive_tick, 1); }
 
 void hub_alive_stop(hub *h) { lws_sul_cancel(&h->sul_alive); }
 

@@ -110,7 +110,7 @@ static void sweep_cb(lws_sorted_usec_list_t *sul) {
                       SWEEP_BATCH))
             h->retiring++;
     }
-    if (!h->stopped) lws_sul_schedule(h->ctx, 0, &h->sul_retention, sweep_cb, sweep_every(h));
+    if (!h->stopped) lws_sul_schedule_wakesuspend(h->ctx, 0, &h->sul_retention, sweep_cb, sweep_every(h));
 }
 
 /* ---- The index pass: workshops from before retention ---- */
@@ -118,7 +118,7 @@ static void sweep_cb(lws_sorted_usec_list_t *sul) {
 static void index_cb(lws_sorted_usec_list_t *sul);
 
 static void index_next(hub *h, lws_usec_t us) {
-    if (!h->stopped) lws_sul_schedule(h->ctx, 0, &h->sul_index, index_cb, us);
+    if (!h->stopped) lws_sul_schedule_wakesuspend(h->ctx, 0, &h->sul_index, index_cb, us);
 }
 
 /* A batch ends when its last answer came: the next SCAN, or the end. */
@@ -190,7 +190,7 @@ static void index_cb(lws_sorted_usec_list_t *sul) {
 }
 
 void hub_retention_start(hub *h) {
-    if (!h->stopped) lws_sul_schedule(h->ctx, 0, &h->sul_retention, sweep_cb, sweep_every(h));
+    if (!h->stopped) lws_sul_schedule_wakesuspend(h->ctx, 0, &h->sul_retention, sweep_cb, sweep_every(h));
     if (!h->indexed && !h->indexing) {
         if (!h->index_cursor[0]) snprintf(h->index_cursor, sizeof h->index_cursor, "0");
         index_next(h, INDEX_FIRST_US);

@@ -64,6 +64,7 @@ static void room_free(hub_room *r) {
     for (size_t i = 0; i < r->nwaiting; i++) proto_msg_free(&r->waiting[i].msg);
     free(r->waiting);
     free(r->sessions);
+    net_group_free(r->hub->net, r->group);
     wk_free(r->w);
     free(r->k_meta);
     free(r->k_events);
@@ -102,7 +103,7 @@ void hub_room_linger(hub_room *r) {
         r->lingering = true;
         hub_room_ref(r);
     }
-    lws_sul_schedule(h->ctx, 0, &r->sul_linger, linger_cb, h->cfg.room_linger_us); /* a later leave starts it again */
+    lws_sul_schedule_wakesuspend(h->ctx, 0, &r->sul_linger, linger_cb, h->cfg.room_linger_us); /* a later leave starts it again */
 }
 
 void hub_room_linger_end(hub_room *r) {
@@ -117,6 +118,7 @@ static hub_room *room_new(hub *h, const char *id) {
     if (!r) return NULL;
     r->hub = h;
     r->state = ROOM_NEW;
+    r->group = net_group_new(h->net); /* NULL: broadcasts go one queue at a time */
     snprintf(r->id, sizeof r->id, "%s", id);
     poll_list_init(&r->polls);
     signoff_init(&r->signoff);

@@ -24,7 +24,7 @@ static void trim_cb(lws_sorted_usec_list_t *sul) {
 }
 
 void hub_trim_start(hub *h) {
-    if (!h->stopped) lws_sul_schedule(h->ctx, 0, &h->sul_trim, trim_cb, HUB_TRIM_EVERY_US);
+    if (!h->stopped) lws_sul_schedule_wakesuspend(h->ctx, 0, &h->sul_trim, trim_cb, HUB_TRIM_EVERY_US);
 }
 
 void hub_trim_stop(hub *h) { lws_sul_cancel(&h->sul_trim); }

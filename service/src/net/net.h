@@ -119,6 +119,25 @@ bool net_send(net_server *n, uint64_t conn, netmsg *m);
  * queue meanwhile, so that several batches' messages go out in one write. */
 void net_hold(net_server *n, uint64_t conn);
 void net_release(net_server *n, uint64_t conn);
+/* A group: connections that get the same broadcasts (a workshop's people).
+ * A broadcast is framed once into the group's log, and each member is sent
+ * the log from where it is, together with what was queued to it alone, in
+ * the order both were sent: at 10,000 people a broadcast is one append, not
+ * 10,000 queue entries, and a flush writes each member one contiguous range
+ * (issue 17). The group belongs to whoever made it (net_group_free); its
+ * members leave it when they close. */
+typedef struct net_group net_group;
+net_group *net_group_new(net_server *n);
+void net_group_free(net_server *n, net_group *g);
+/* From now on conn gets g's broadcasts (it leaves any other group first). */
+bool net_group_join(net_server *n, net_group *g, uint64_t conn);
+/* conn stops getting them; what it was still to be sent is sent. */
+void net_group_leave(net_server *n, uint64_t conn);
+/* Send m to every member. m keeps the caller's reference. */
+bool net_group_send(net_server *n, net_group *g, netmsg *m);
+/* Right after net_group_send: conn, a member, gets alt in place of that
+ * broadcast (alt NULL: nothing). */
+bool net_group_instead(net_server *n, uint64_t conn, netmsg *alt);
 /* Build-and-send for one recipient; b is reset. */
 bool net_send_sbuf(net_server *n, uint64_t conn, sbuf *b);
 /* The hub's session of a live connection, or NULL. */

@@ -4,6 +4,7 @@
 
 #include <libwebsockets.h>
 #include <signal.h>
+#include <uv.h>
 
 #include "core/pace.h"
 #include "core/peers.h"
@@ -24,14 +25,38 @@ typedef struct net_slot {
     void *ptr;                 /* net_conn or net_http */
 } net_slot;
 
+/* One entry of a connection's send queue. */
+typedef struct net_qent {
+    netmsg *m;                 /* the message (NULL: none, the entry only skips log bytes) */
+    uint64_t at;               /* its group's log end when it was queued: it goes after the log bytes before that */
+    uint32_t skip;             /* and then this many log bytes are not for this connection (net_group_instead) */
+} net_qent;
+
+/* Connections that get the same broadcasts (net_group.c). */
+struct net_group {
+    char *log;                 /* broadcasts, framed, not yet sent to every member */
+    size_t len, cap;           /* bytes in log, allocated */
+    uint64_t base;             /* the stream offset of log[0] (offsets only grow) */
+    uint32_t last_frame;       /* bytes of the last broadcast appended (net_group_instead) */
+    uint64_t *starts;          /* the stream offset of each broadcast in the log, ascending (counting messages sent) */
+    size_t nstarts, starts_cap;
+    net_conn **members;
+    uint32_t nmembers, members_cap;
+    bool dirty;                /* on the server's list of groups to flush */
+    bool per_member;           /* permessage-deflate or TLS: lws frames each message, so no shared log */
+};
+
 /* Per WebSocket connection (lws' per-session storage). */
 struct net_conn {
     uint64_t id;               /* slot id */
     struct lws *wsi;
     void *session;             /* the hub's */
-    netmsg **q;                /* send queue ring */
+    net_qent *q;               /* send queue ring */
     uint32_t qhead, qlen, qcap;
     size_t qbytes;             /* bytes of the messages queued */
+    net_group *group;          /* whose broadcasts it gets (NULL: none) */
+    uint32_t gslot;            /* its index in group->members */
+    uint64_t gpos;             /* the stream offset of the next log byte it is to be sent */
     char *rx;                  /* a message arriving in several pieces */
     size_t rxlen, rxcap;
     bool rx_too_large;         /* the message being received is over the limit */
@@ -99,8 +124,14 @@ struct net_server {
     size_t flush_cap;
     struct iovec *flush_iov;   /* ... and their frames */
     size_t flush_iov_cap;
+    net_group **dirty_groups;  /* groups with broadcasts appended since the last flush */
+    size_t ndirty_groups, dirty_groups_cap;
     lws_sorted_usec_list_t sul_flush; /* the next flush: at once after a timer queued messages, or when the pace allows */
     pace pace;                 /* writes per second of the flushes (--send-budget) */
+    uv_loop_t loop;            /* the event loop; lws runs on it (net_loop.c) */
+    bool loop_ready;           /* loop initialised, not yet closed */
+    uv_prepare_t before_wait;  /* each turn, just before the loop waits: arms wake */
+    uv_timer_t wake;           /* the earliest timer of ours is due: wake lws if it did not (net_loop.c) */
     lws_sorted_usec_list_t sul_keepalive; /* the once-a-second sweep of silent connections */
     netmsg *ping;              /* the ping frame every connection is sent (framed once) */
     net_turn_fn turn_fn[NET_TURN_HOOKS]; /* run at the end of each turn, before the flush */
@@ -126,6 +157,42 @@ void net_close_all(net_server *n, int code, const char *reason);
  * (no writeable round trip). Called once per loop turn. */
 void net_flush(net_server *n);
 /* Keepalive (net_keepalive.c): the sweep, and a frame heard from c. */
+/* The event loop (net_loop.c): init before the lws context, start after it;
+ * a turn runs the loop once (waits for input or a timer); close destroys
+ * the lws context too, as libuv needs for lws' handles. */
+bool net_loop_init(net_server *n);
+void net_loop_start(net_server *n);
+bool net_loop_turn(net_server *n);
+void net_loop_close(net_server *n);
+
+/* Groups (net_group.c). The stream offset where g's log ends. */
+uint64_t net_group_end(const net_group *g);
+/* Before a flush: each member of a group with new broadcasts goes on the
+ * flush list (or is dropped when too far behind). After it: the log bytes
+ * every member has been sent are let go. */
+void net_groups_expand(net_server *n);
+/* How many of g's broadcasts start within the stream offsets [from, to). */
+size_t net_group_frames(const net_group *g, uint64_t from, uint64_t to);
+void net_groups_trim(net_server *n);
+/* c stops getting its group's broadcasts. With keep, what it was still to
+ * be sent of the log becomes queued messages of its own (a session leaving
+ * its workshop still gets what was sent before); without, it is dropped (a
+ * closed or dropped connection). */
+void net_group_detach(net_server *n, net_conn *c, bool keep);
+void net_mark_dirty(net_server *n, net_conn *c);
+void net_mark_group_dirty(net_server *n, net_group *g);
+/* Queue m (NULL: an entry that only skips) to c, after the group log's bytes
+ * before `at` and skipping `skip` of them (net_ws.c). False (and c dropped)
+ * past the queue's limits. */
+bool net_queue(net_server *n, net_conn *c, netmsg *m, uint64_t at, uint32_t skip);
+bool net_requeue_last(net_server *n, net_conn *c, netmsg *alt);
+/* c's pending log bytes become messages of its own queue (net_group_detach). */
+void net_queue_unshare(net_server *n, net_conn *c);
+/* m's bytes on the wire: its frame header, written once, then its payload. */
+struct iovec net_frame(netmsg *m);
+/* Whether c has anything to be sent: queued messages or log bytes. */
+bool net_pending(const net_conn *c);
+
 bool net_keepalive_start(net_server *n);
 void net_keepalive_stop(net_server *n);
 void net_keepalive_heard(net_conn *c);

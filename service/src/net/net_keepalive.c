@@ -43,7 +43,7 @@ static void sweep(lws_sorted_usec_list_t *sul) {
             if (net_send(n, c->id, n->ping)) c->ping_at = now;
         }
     }
-    lws_sul_schedule(n->ctx, 0, &n->sul_keepalive, sweep, SWEEP_EVERY_US);
+    lws_sul_schedule_wakesuspend(n->ctx, 0, &n->sul_keepalive, sweep, SWEEP_EVERY_US);
 }
 
 bool net_keepalive_start(net_server *n) {
@@ -61,7 +61,7 @@ bool net_keepalive_start(net_server *n) {
     buf[NET_PRE] = 'a';
     *m = (netmsg){.refs = 1, .len = 1, .buf = buf, .framed = 2};
     n->ping = m;
-    lws_sul_schedule(n->ctx, 0, &n->sul_keepalive, sweep, SWEEP_EVERY_US);
+    lws_sul_schedule_wakesuspend(n->ctx, 0, &n->sul_keepalive, sweep, SWEEP_EVERY_US);
     return true;
 }
 

@@ -120,7 +120,17 @@ net_server *net_new(const net_config *cfg) {
      * per-connection timer it re-inserts by walking a list of all of them. */
     static const lws_retry_bo_t no_lws_keepalive = {.secs_since_valid_ping = 0, .secs_since_valid_hangup = 0};
     info.retry_and_idle_policy = &no_lws_keepalive;
+    /* lws on libuv's loop (net_loop.c), not its own poll(). */
+    if (!net_loop_init(n)) {
+        net_free(n);
+        return NULL;
+    }
+    void *loops[] = {&n->loop};
+    info.options |= LWS_SERVER_OPTION_LIBUV;
+    info.foreign_loops = loops;
+    info.pcontext = &n->ctx; /* lws clears it when it is done destroying */
     n->ctx = lws_create_context(&info);
+    if (n->ctx) net_loop_start(n);
     if (!n->ctx || !net_keepalive_start(n)) {
         net_free(n);
         return NULL;
@@ -170,7 +180,7 @@ static void turn_end(net_server *n) {
 
 int net_run(net_server *n) {
     lws_usec_t drain_until = 0;
-    while (lws_service(n->ctx, 0) >= 0) {
+    while (net_loop_turn(n)) {
         turn_end(n);
         if (n->stop && !n->stopping) {
             /* lws sends no close frame when the context is destroyed: say goodbye first. */
@@ -185,17 +195,18 @@ int net_run(net_server *n) {
 
 void net_run_while(net_server *n, bool (*busy)(void *arg), void *arg, int ms) {
     lws_usec_t until = lws_now_usecs() + (lws_usec_t)ms * LWS_US_PER_MS;
-    while (busy(arg) && lws_now_usecs() < until && lws_service(n->ctx, 0) >= 0) turn_end(n);
+    while (busy(arg) && lws_now_usecs() < until && net_loop_turn(n)) turn_end(n);
 }
 
 void net_free(net_server *n) {
     if (!n) return;
     lws_sul_cancel(&n->sul_flush);
     net_keepalive_stop(n);
-    if (n->ctx) lws_context_destroy(n->ctx);
+    net_loop_close(n);
     free(n->slots);
     free(n->free_slots);
     free(n->dirty);
+    free(n->dirty_groups);
     net_batch_free(n->batch);
     free(n->flush_reqs);
     free(n->flush_conns);

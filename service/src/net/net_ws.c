@@ -13,10 +13,17 @@ static void flush_timer_cb(lws_sorted_usec_list_t *sul) {
     net_flush(lws_container_of(sul, net_server, sul_flush));
 }
 
-/* Put c on the flush list. The loop flushes after every turn; the 1 µs
- * timer only matters when a timer callback queued the message (lws runs
- * timers before it sleeps in poll): then the loop must not sleep. */
-static void mark_dirty(net_server *n, net_conn *c) {
+/* The first message or broadcast since the last flush: the loop flushes
+ * after every turn; the 1 µs timer only matters when a timer callback
+ * queued it (lws runs timers before it waits): then the loop must not wait.
+ * While a paced flush waits, the lists are not empty and its timer stays. */
+static void flush_soon(net_server *n) {
+    if (n->ndirty == 0 && n->ndirty_groups == 0)
+        lws_sul_schedule_wakesuspend(n->ctx, 0, &n->sul_flush, flush_timer_cb, 1);
+}
+
+/* Put c on the flush list. */
+void net_mark_dirty(net_server *n, net_conn *c) {
     if (c->dirty) return;
     if (n->ndirty == n->dirty_cap) {
         size_t cap = n->dirty_cap ? n->dirty_cap * 2 : 256;
@@ -28,40 +35,86 @@ static void mark_dirty(net_server *n, net_conn *c) {
         n->dirty = d;
         n->dirty_cap = cap;
     }
-    if (n->ndirty == 0) lws_sul_schedule(n->ctx, 0, &n->sul_flush, flush_timer_cb, 1);
+    flush_soon(n);
     n->dirty[n->ndirty++] = c->id;
     c->dirty = true;
 }
 
-bool net_send(net_server *n, uint64_t id, netmsg *m) {
-    net_conn *c = net_slot_get(n, id, SLOT_WS);
-    if (!c || c->close_code) return false;
+void net_mark_group_dirty(net_server *n, net_group *g) {
+    if (g->dirty) return;
+    if (n->ndirty_groups == n->dirty_groups_cap) {
+        size_t cap = n->dirty_groups_cap ? n->dirty_groups_cap * 2 : 16;
+        net_group **d = realloc(n->dirty_groups, cap * sizeof *d);
+        if (!d) { /* no list: its members on the flush list at once */
+            for (uint32_t i = 0; i < g->nmembers; i++) net_mark_dirty(n, g->members[i]);
+            return;
+        }
+        n->dirty_groups = d;
+        n->dirty_groups_cap = cap;
+    }
+    flush_soon(n);
+    n->dirty_groups[n->ndirty_groups++] = g;
+    g->dirty = true;
+}
+
+static net_qent *entry(const net_conn *c, uint32_t i) { return &c->q[(c->qhead + i) % c->qcap]; }
+
+bool net_queue(net_server *n, net_conn *c, netmsg *m, uint64_t at, uint32_t skip) {
     /* A client that does not read cannot hold the server's memory hostage.
      * One message alone always goes (a big welcome), or a client could never
      * join. */
-    bool over = c->qlen && (c->qbytes + m->len > n->cfg.max_queue_bytes || c->qlen >= n->cfg.max_queue);
+    size_t len = m ? m->len : 0;
+    bool over = c->qlen && (c->qbytes + len > n->cfg.max_queue_bytes || c->qlen >= n->cfg.max_queue);
     if (over) {
         lwsl_notice("connection %llx is too slow (%u messages, %zu bytes queued), dropping it\n",
-                    (unsigned long long)id, c->qlen, c->qbytes);
+                    (unsigned long long)c->id, c->qlen, c->qbytes);
         n->counted.queue_drops++;
         net_drop(n, c, 1008);
         return false;
     }
     if (c->qlen == c->qcap) {
         uint32_t cap = c->qcap ? c->qcap * 2 : 4;
-        netmsg **q = malloc(cap * sizeof *q);
-        if (!q) return false;
-        for (uint32_t i = 0; i < c->qlen; i++) q[i] = c->q[(c->qhead + i) % c->qcap];
+        net_qent *q = malloc(cap * sizeof *q);
+        if (!q) { /* a connection that misses a message would show a wrong text: close it */
+            net_drop(n, c, 1011);
+            return false;
+        }
+        for (uint32_t i = 0; i < c->qlen; i++) q[i] = *entry(c, i);
         free(c->q);
         c->q = q;
         c->qhead = 0;
         c->qcap = cap;
     }
-    c->q[(c->qhead + c->qlen) % c->qcap] = m;
+    c->q[(c->qhead + c->qlen) % c->qcap] = (net_qent){.m = m, .at = at, .skip = skip};
     c->qlen++;
-    c->qbytes += m->len;
-    m->refs++;
-    mark_dirty(n, c);
+    c->qbytes += len;
+    if (m) m->refs++;
+    net_mark_dirty(n, c);
+    return true;
+}
+
+bool net_send(net_server *n, uint64_t id, netmsg *m) {
+    net_conn *c = net_slot_get(n, id, SLOT_WS);
+    if (!c || c->close_code) return false;
+    return net_queue(n, c, m, c->group ? net_group_end(c->group) : 0, 0);
+}
+
+/* The message just queued to c (the last entry) becomes alt (NULL: none). */
+bool net_requeue_last(net_server *n, net_conn *c, netmsg *alt) {
+    if (!c->qlen) return false;
+    net_qent *e = entry(c, c->qlen - 1);
+    if (e->m) {
+        c->qbytes -= e->m->len;
+        netmsg_unref(e->m);
+    }
+    e->m = alt;
+    if (!alt) {
+        c->qlen--;
+        return true;
+    }
+    alt->refs++;
+    c->qbytes += alt->len;
+    (void)n;
     return true;
 }
 
@@ -74,7 +127,7 @@ void net_release(net_server *n, uint64_t id) {
     net_conn *c = net_slot_get(n, id, SLOT_WS);
     if (!c || !c->held) return;
     c->held = false;
-    if (c->qlen) mark_dirty(n, c);
+    if (net_pending(c)) net_mark_dirty(n, c);
 }
 
 void *net_session(net_server *n, uint64_t id) {
@@ -85,6 +138,7 @@ void *net_session(net_server *n, uint64_t id) {
 void net_close(net_server *n, uint64_t id, int code, const char *reason) {
     net_conn *c = net_slot_get(n, id, SLOT_WS);
     if (!c || c->close_code) return;
+    net_group_detach(n, c, true); /* no broadcast after the close: those before it still go */
     c->close_code = code;
     (void)reason;
     lws_callback_on_writable(c->wsi);
@@ -105,6 +159,7 @@ bool net_ws_peer(net_server *n, uint64_t id, char *buf, size_t len) {
 static void queue_clear(net_conn *c);
 
 void net_drop(net_server *n, net_conn *c, int code) {
+    net_group_detach(n, c, false);
     if (c->close_code && !c->qlen) return; /* dropped already */
     queue_clear(c);
     c->close_code = code;
@@ -129,15 +184,33 @@ static const char *close_reason(int code) {
     }
 }
 
+/* The close frame, written here rather than by lws_close_reason: on the
+ * libuv loop, lws 4.1.6 (a _DEBUG build) closes a connection twice when a
+ * writeable callback returns -1, before its close frame goes out
+ * (../shared/notes/deps.md §3.3a). 4 is LWS_WRITE_CLOSE, which lws' public
+ * enum leaves out. Returns -1: lws closes the connection. */
+static int write_close(struct lws *wsi, int code) {
+    const char *reason = close_reason(code);
+    size_t len = strlen(reason);
+    unsigned char frame[LWS_PRE + 2 + 64];
+    if (len > 64) len = 64;
+    frame[LWS_PRE] = (unsigned char)(code >> 8);
+    frame[LWS_PRE + 1] = (unsigned char)(code & 0xff);
+    memcpy(frame + LWS_PRE + 2, reason, len);
+    lws_write(wsi, frame + LWS_PRE, 2 + len, (enum lws_write_protocol)4);
+    return -1;
+}
+
 static void queue_clear(net_conn *c) {
-    for (uint32_t i = 0; i < c->qlen; i++) netmsg_unref(c->q[(c->qhead + i) % c->qcap]);
+    for (uint32_t i = 0; i < c->qlen; i++) netmsg_unref(entry(c, i)->m);
     free(c->q);
     c->q = NULL;
     c->qlen = c->qcap = c->qhead = 0;
     c->qbytes = 0;
 }
 
-static void conn_free(net_conn *c) {
+static void conn_free(net_server *n, net_conn *c) {
+    net_group_detach(n, c, false);
     queue_clear(c);
     free(c->rx);
     c->rx = NULL;
@@ -242,7 +315,11 @@ static int receive(struct lws *wsi, net_server *n, net_conn *c, const char *in, 
  * bytes, and a committed batch of ops is one message per op to every
  * connection. Not with permessage-deflate (lws must compress each frame
  * itself). */
-#define IOV_PER_SEND 32
+/* Frames per send: at assembly size a connection has tens of messages
+ * queued per flush, and each send costs far more than its bytes (32 here
+ * halved what 10,000 people could be sent: bench/README.md, issue 17). The
+ * kernel takes up to 1,024 (UIO_MAXIOV). */
+#define IOV_PER_SEND 512
 
 _Static_assert(LWS_PRE >= 10, "a frame header must fit before the payload");
 
@@ -263,7 +340,7 @@ static size_t frame_header(unsigned char *h, size_t len) {
     return 10;
 }
 
-static struct iovec framed(netmsg *m) {
+struct iovec net_frame(netmsg *m) {
     if (!m->framed) {
         unsigned char h[10];
         size_t hlen = frame_header(h, m->len);
@@ -273,61 +350,182 @@ static struct iovec framed(netmsg *m) {
     return (struct iovec){.iov_base = m->buf + NET_PRE - m->framed, .iov_len = m->framed + m->len};
 }
 
-static netmsg *pop(net_conn *c) {
-    netmsg *m = c->q[c->qhead];
-    c->qhead = (c->qhead + 1) % c->qcap;
-    c->qlen--;
-    c->qbytes -= m->len;
-    return m;
+/* What c is to be sent, in order, is a walk over its queue and its group's
+ * log: the log's bytes up to the next entry's `at`, then that entry's
+ * message, then past the log bytes the entry skips, and so on; after the
+ * last entry, the log to its end. A piece is one step of the walk. */
+typedef enum { PIECE_NONE, PIECE_LOG, PIECE_MSG, PIECE_SKIP } piece_kind;
+
+typedef struct piece {
+    piece_kind kind;
+    uint64_t to;               /* PIECE_LOG: the log bytes from the walk's position to here */
+    net_qent *e;               /* PIECE_MSG, PIECE_SKIP: the entry */
+} piece;
+
+/* The piece at queue index i and log position pos. */
+static piece next_piece(const net_conn *c, uint32_t i, uint64_t pos) {
+    const net_group *g = c->group;
+    if (i < c->qlen) {
+        net_qent *e = entry(c, i);
+        if (g && e->at > pos) return (piece){.kind = PIECE_LOG, .to = e->at};
+        return (piece){.kind = e->m ? PIECE_MSG : PIECE_SKIP, .e = e};
+    }
+    if (g && pos < net_group_end(g)) return (piece){.kind = PIECE_LOG, .to = net_group_end(g)};
+    return (piece){.kind = PIECE_NONE};
 }
 
-/* The frames at the head of c's queue, at most max. */
+static struct iovec log_bytes(const net_group *g, uint64_t from, uint64_t to) {
+    return (struct iovec){.iov_base = g->log + (from - g->base), .iov_len = (size_t)(to - from)};
+}
+
+bool net_pending(const net_conn *c) { return next_piece(c, 0, c->gpos).kind != PIECE_NONE; }
+
+static void pop(net_conn *c) {
+    net_qent *e = entry(c, 0);
+    if (e->m) {
+        c->qbytes -= e->m->len;
+        netmsg_unref(e->m);
+    }
+    if (c->group) c->gpos += e->skip;
+    c->qhead = (c->qhead + 1) % c->qcap;
+    c->qlen--;
+}
+
+/* Entries at the head that only skip log bytes need no write: done. */
+static void pop_skips(net_conn *c) {
+    while (next_piece(c, 0, c->gpos).kind == PIECE_SKIP) pop(c);
+}
+
+/* The next pieces of c's walk as frames, at most max. */
 static int gather(net_conn *c, struct iovec *iov, int max) {
+    pop_skips(c);
     int k = 0;
-    for (; k < max && k < (int)c->qlen; k++) iov[k] = framed(c->q[(c->qhead + k) % c->qcap]);
+    uint32_t i = 0;
+    uint64_t pos = c->gpos;
+    while (k < max) {
+        piece p = next_piece(c, i, pos);
+        if (p.kind == PIECE_NONE) break;
+        if (p.kind == PIECE_LOG) {
+            iov[k++] = log_bytes(c->group, pos, p.to);
+            pos = p.to;
+            continue;
+        }
+        if (p.kind == PIECE_MSG) iov[k++] = net_frame(p.e->m);
+        if (c->group) pos += p.e->skip;
+        i++;
+    }
     return k;
 }
 
-/* After a write of the first cnt frames of c's queue: drop what went out.
- * The rest of a frame cut short goes to lws, which keeps what the socket
- * does not take and sends it when the socket drains (the queue waits for
- * that: lws_partial_buffered). 1: all went out, 0: the socket is full,
+/* The rest of a frame (or of log bytes) a write cut short goes to lws,
+ * which keeps what the socket does not take and sends it when the socket
+ * drains (the queue waits for that: lws_partial_buffered). */
+static int hand_rest(struct lws *wsi, const struct iovec *v, size_t done) {
+    size_t rest = v->iov_len - done;
+    unsigned char *buf = malloc(LWS_PRE + rest);
+    if (!buf) return -1;
+    memcpy(buf + LWS_PRE, (const char *)v->iov_base + done, rest);
+    int wrote = lws_write(wsi, buf + LWS_PRE, rest, LWS_WRITE_RAW);
+    free(buf);
+    return wrote < (int)rest ? -1 : 0;
+}
+
+/* After a write of the first cnt frames of c's walk (gather): drop what
+ * went out, the same walk again. 1: all went out, 0: the socket is full,
  * -1: the connection is broken. */
 static int sent(net_server *n, struct lws *wsi, net_conn *c, const struct iovec *iov, int cnt, ssize_t result) {
     if (result == -EAGAIN || result == -EWOULDBLOCK || result == -EINTR) return 0;
     if (result < 0) return -1;
     size_t done = (size_t)result;
-    for (int i = 0; i < cnt; i++) {
-        netmsg *m = pop(c);
-        n->counted.messages_sent++; /* whole, or its rest handed to lws below */
-        n->counted.bytes_sent += iov[i].iov_len;
-        if (done >= iov[i].iov_len) {
-            done -= iov[i].iov_len;
-            netmsg_unref(m);
+    for (int k = 0; k < cnt;) {
+        piece p = next_piece(c, 0, c->gpos);
+        if (p.kind == PIECE_SKIP) {
+            pop(c);
             continue;
         }
-        size_t rest = iov[i].iov_len - done;
-        unsigned char *buf = malloc(LWS_PRE + rest);
-        if (buf) memcpy(buf + LWS_PRE, (const char *)iov[i].iov_base + done, rest);
-        netmsg_unref(m);
-        if (!buf) return -1;
-        int wrote = lws_write(wsi, buf + LWS_PRE, rest, LWS_WRITE_RAW);
-        free(buf);
-        return wrote < (int)rest ? -1 : 0;
+        const struct iovec *v = &iov[k++];
+        size_t took = done < v->iov_len ? done : v->iov_len;
+        done -= took;
+        n->counted.bytes_sent += v->iov_len; /* whole, or its rest handed to lws below */
+        if (p.kind == PIECE_LOG) {
+            n->counted.messages_sent += net_group_frames(c->group, c->gpos, p.to);
+            c->gpos = p.to;
+        } else {
+            n->counted.messages_sent++;
+            pop(c);
+        }
+        if (took < v->iov_len) return hand_rest(wsi, v, took);
     }
+    pop_skips(c);
     return 1;
 }
 
-/* Write queued messages until the queue is empty or the socket is full. */
+/* Write c's walk until it is done or the socket is full. */
 static int write_queue(struct lws *wsi, net_conn *c) {
     struct iovec iov[IOV_PER_SEND];
-    while (c->qlen && !lws_partial_buffered(wsi)) {
+    while (net_pending(c) && !lws_partial_buffered(wsi)) {
         net_sendreq r = {.fd = lws_get_socket_fd(wsi), .iov = iov, .iovcnt = gather(c, iov, IOV_PER_SEND)};
+        if (!r.iovcnt) break;
         net_batch_send(NULL, &r, 1);
         int s = sent(server_of(wsi), wsi, c, iov, r.iovcnt, r.result);
         if (s <= 0) return s;
     }
     return 0;
+}
+
+/* A message holding bytes already framed (log bytes): its bytes start
+ * `framed` bytes before NET_PRE, as the keepalive's ping does. */
+static netmsg *raw_message(const struct iovec *v) {
+    if (!v->iov_len) return NULL;
+    netmsg *m = malloc(sizeof *m);
+    char *buf = malloc(NET_PRE + v->iov_len);
+    if (!m || !buf) {
+        free(m);
+        free(buf);
+        return NULL;
+    }
+    memcpy(buf + NET_PRE - 1, v->iov_base, v->iov_len);
+    *m = (netmsg){.refs = 1, .len = v->iov_len - 1, .framed = 1, .buf = buf};
+    return m;
+}
+
+void net_queue_unshare(net_server *n, net_conn *c) {
+    net_qent *q = NULL;
+    uint32_t len = 0, cap = 0;
+    size_t bytes = 0;
+    for (;;) {
+        piece p = next_piece(c, 0, c->gpos);
+        if (p.kind == PIECE_NONE) break;
+        if (len == cap) {
+            uint32_t more = cap ? cap * 2 : 4;
+            net_qent *r = realloc(q, more * sizeof *r);
+            if (!r) break; /* out of memory: the rest is not sent */
+            q = r;
+            cap = more;
+        }
+        if (p.kind == PIECE_LOG) {
+            struct iovec v = log_bytes(c->group, c->gpos, p.to);
+            netmsg *m = raw_message(&v);
+            c->gpos = p.to;
+            if (!m) continue;
+            q[len++] = (net_qent){.m = m};
+            bytes += m->len;
+            continue;
+        }
+        if (p.kind == PIECE_MSG) {
+            q[len++] = (net_qent){.m = p.e->m};
+            bytes += p.e->m->len;
+            p.e->m->refs++;
+        }
+        pop(c);
+    }
+    queue_clear(c);
+    c->q = q;
+    c->qlen = len;
+    c->qcap = cap;
+    c->qhead = 0;
+    c->qbytes = bytes;
+    if (len) net_mark_dirty(n, c);
 }
 
 static void queue_drained(net_conn *c) {
@@ -343,26 +541,23 @@ static int writeable(struct lws *wsi, net_conn *c) {
     if (n->cfg.deflate || lws_is_ssl(wsi)) {
         /* lws compresses (or encrypts) each message itself and may need
          * several writeable turns for one: one message per turn. */
+        pop_skips(c);
         if (c->qlen) {
-            netmsg *m = pop(c);
+            netmsg *m = entry(c, 0)->m;
             int wrote = lws_write(wsi, (unsigned char *)m->buf + LWS_PRE, m->len,
                                   m == n->ping ? LWS_WRITE_PING : LWS_WRITE_TEXT);
-            netmsg_unref(m);
+            pop(c);
             if (wrote < 0) return -1;
         }
     } else if (write_queue(wsi, c) < 0) {
         return -1;
     }
-    if (c->qlen) {
+    if (net_pending(c)) {
         lws_callback_on_writable(wsi);
         return 0;
     }
     queue_drained(c);
-    if (c->close_code) {
-        const char *reason = close_reason(c->close_code);
-        lws_close_reason(wsi, (enum lws_close_status)c->close_code, (unsigned char *)reason, strlen(reason));
-        return -1;
-    }
+    if (c->close_code) return write_close(wsi, c->close_code);
     return 0;
 }
 
@@ -400,13 +595,14 @@ static void flush_some(net_server *n, size_t count, lws_usec_t now) {
         if (!c) continue;
         c->dirty = false;
         c->urgent = false;
-        if (!c->qlen || c->held) continue; /* held: net_release puts it back on the list */
+        if (c->held || !net_pending(c)) continue; /* held: net_release puts it back on the list */
         if (c->close_code || c->peer_closing || n->cfg.deflate || lws_partial_buffered(c->wsi) || lws_is_ssl(c->wsi)) {
             lws_callback_on_writable(c->wsi);
             continue;
         }
         n->dirty[k++] = c->id; /* compacted in place: i >= k */
-        iovs += c->qlen < IOV_PER_SEND ? c->qlen : IOV_PER_SEND;
+        size_t most = 2 * (size_t)c->qlen + 1; /* each entry after log bytes, then the log's rest */
+        iovs += most < IOV_PER_SEND ? most : IOV_PER_SEND;
     }
     if (!k) return;
     if (!flush_room(n, k, iovs)) {
@@ -434,7 +630,7 @@ static void flush_some(net_server *n, size_t count, lws_usec_t now) {
             lws_set_timeout(c->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
             continue;
         }
-        if (c->qlen) lws_callback_on_writable(c->wsi);
+        if (net_pending(c)) lws_callback_on_writable(c->wsi);
         else queue_drained(c);
     }
     if (n->flush_iov_cap > 65536) { /* a burst to thousands of backed-up queues is over: give back its megabyte */
@@ -449,17 +645,19 @@ static void flush_some(net_server *n, size_t count, lws_usec_t now) {
  * gathering more messages per write; answers to one client (an ack, a
  * welcome, an error: net_send_sbuf) go at once all the same. */
 void net_flush(net_server *n) {
-    if (!n->ndirty) return;
+    if (!n->ndirty && !n->ndirty_groups) return;
     lws_usec_t now = lws_now_usecs();
     int64_t wait = pace_wait_us(&n->pace, now);
     if (wait <= 0) {
         lws_sul_cancel(&n->sul_flush);
+        net_groups_expand(n);
         size_t all = n->ndirty;
         n->ndirty = 0;
         flush_some(n, all, now);
+        net_groups_trim(n);
         return;
     }
-    lws_sul_schedule(n->ctx, 0, &n->sul_flush, flush_timer_cb, wait);
+    lws_sul_schedule_wakesuspend(n->ctx, 0, &n->sul_flush, flush_timer_cb, wait);
     size_t urgent = 0; /* the urgent ones to the front of the list */
     for (size_t i = 0; i < n->ndirty; i++) {
         net_conn *c = net_slot_get(n, n->dirty[i], SLOT_WS);
@@ -535,7 +733,7 @@ int net_ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
             n->nconns--;
             c->id = 0;
         }
-        conn_free(c);
+        conn_free(n, c);
         return 0;
     default:
         return lws_callback_http_dummy(wsi, reason, user, in, len);

@@ -123,7 +123,7 @@ static void link_lost(store *s) {
         else s->asked = 0;
         s->named = false;
     }
-    lws_sul_schedule(s->ctx, 0, &s->sul_retry, retry_cb, delay);
+    lws_sul_schedule_wakesuspend(s->ctx, 0, &s->sul_retry, retry_cb, delay);
     if (delay == s->backoff) s->backoff = s->backoff * 2 > BACKOFF_MAX_US ? BACKOFF_MAX_US : s->backoff * 2;
 }
 
@@ -158,7 +158,7 @@ static void ev_add_write(void *priv) {
     store_link *l = priv;
     store *s = l->s;
     if (s && s->link == l && l->ac && (l->ac->c.flags & REDIS_CONNECTED) && !s->writing) {
-        if (!s->write_due) lws_sul_schedule(s->ctx, 0, &s->sul_write, write_cb, 1);
+        if (!s->write_due) lws_sul_schedule_wakesuspend(s->ctx, 0, &s->sul_write, write_cb, 1);
         s->write_due = true;
         return;
     }
@@ -417,7 +417,7 @@ static void ping_cb(lws_sorted_usec_list_t *sul) {
             s->ping_sent = now; /* not queued (out of memory): the next tick tries again */
         }
     }
-    if (!s->closing) lws_sul_schedule(s->ctx, 0, &s->sul_ping, ping_cb, PING_EVERY_US);
+    if (!s->closing) lws_sul_schedule_wakesuspend(s->ctx, 0, &s->sul_ping, ping_cb, PING_EVERY_US);
 }
 
 /* A store, not connecting yet. */
@@ -437,7 +437,7 @@ static store *store_alloc(struct lws_context *ctx, const redis_url *url, store_s
 /* Connect, and ping from now on. */
 static store *store_start(store *s) {
     store_connect(s);
-    lws_sul_schedule(s->ctx, 0, &s->sul_ping, ping_cb, PING_EVERY_US);
+    lws_sul_schedule_wakesuspend(s->ctx, 0, &s->sul_ping, ping_cb, PING_EVERY_US);
     return s;
 }
 

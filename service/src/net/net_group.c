@@ -1,0 +1,175 @@
+/* Groups: connections that get the same broadcasts, from one shared log
+ * (net.h). How a member's bytes are laid out is net_ws.c's (the queue walk);
+ * this file keeps the log and the members.
+ *
+ * Ownership: the group belongs to the layer above (net_group_new/free); the
+ * log's bytes are the group's; a member points at its group until it
+ * leaves, closes or is dropped (net_group_detach), and the group at its
+ * members until then. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "net/net_internal.h"
+
+uint64_t net_group_end(const net_group *g) { return g->base + g->len; }
+
+net_group *net_group_new(net_server *n) {
+    net_group *g = calloc(1, sizeof *g);
+    if (g) g->per_member = n->cfg.deflate || n->cfg.tls_cert;
+    return g;
+}
+
+static void undirty(net_server *n, net_group *g) {
+    if (!g->dirty) return;
+    for (size_t i = 0; i < n->ndirty_groups; i++) {
+        if (n->dirty_groups[i] != g) continue;
+        n->dirty_groups[i] = n->dirty_groups[--n->ndirty_groups];
+        break;
+    }
+    g->dirty = false;
+}
+
+void net_group_free(net_server *n, net_group *g) {
+    if (!g) return;
+    while (g->nmembers) net_group_detach(n, g->members[g->nmembers - 1], true);
+    undirty(n, g);
+    free(g->members);
+    free(g->starts);
+    free(g->log);
+    free(g);
+}
+
+bool net_group_join(net_server *n, net_group *g, uint64_t conn) {
+    net_conn *c = net_slot_get(n, conn, SLOT_WS);
+    if (!c || c->close_code) return false;
+    if (c->group == g) return true;
+    if (g->nmembers == g->members_cap) {
+        uint32_t cap = g->members_cap ? g->members_cap * 2 : 16;
+        net_conn **m = realloc(g->members, cap * sizeof *m);
+        if (!m) return false;
+        g->members = m;
+        g->members_cap = cap;
+    }
+    if (c->group) net_group_detach(n, c, true);
+    c->group = g;
+    c->gslot = g->nmembers;
+    c->gpos = net_group_end(g);
+    g->members[g->nmembers++] = c;
+    return true;
+}
+
+void net_group_leave(net_server *n, uint64_t conn) {
+    net_conn *c = net_slot_get(n, conn, SLOT_WS);
+    if (c && c->group) net_group_detach(n, c, true);
+}
+
+static bool log_reserve(net_group *g, size_t more) {
+    if (g->len + more <= g->cap) return true;
+    size_t cap = g->cap ? g->cap : 4096;
+    while (cap < g->len + more) cap *= 2;
+    char *p = realloc(g->log, cap);
+    if (!p) return false;
+    g->log = p;
+    g->cap = cap;
+    return true;
+}
+
+bool net_group_send(net_server *n, net_group *g, netmsg *m) {
+    if (!g->nmembers) return true;
+    if (g->per_member) {
+        for (uint32_t i = 0; i < g->nmembers; i++) net_send(n, g->members[i]->id, m);
+        return true;
+    }
+    struct iovec f = net_frame(m);
+    if (!log_reserve(g, f.iov_len)) return false;
+    if (g->nstarts == g->starts_cap) {
+        size_t cap = g->starts_cap ? g->starts_cap * 2 : 64;
+        uint64_t *st = realloc(g->starts, cap * sizeof *st);
+        if (!st) return false;
+        g->starts = st;
+        g->starts_cap = cap;
+    }
+    g->starts[g->nstarts++] = net_group_end(g);
+    memcpy(g->log + g->len, f.iov_base, f.iov_len);
+    g->len += f.iov_len;
+    g->last_frame = (uint32_t)f.iov_len;
+    net_mark_group_dirty(n, g);
+    return true;
+}
+
+bool net_group_instead(net_server *n, uint64_t conn, netmsg *alt) {
+    net_conn *c = net_slot_get(n, conn, SLOT_WS);
+    if (!c || !c->group) return false;
+    if (c->group->per_member) return net_requeue_last(n, c, alt);
+    return net_queue(n, c, alt, net_group_end(c->group) - c->group->last_frame, c->group->last_frame);
+}
+
+/* The first broadcast starting at or after `at`. */
+static size_t first_start(const net_group *g, uint64_t at) {
+    size_t lo = 0, hi = g->nstarts;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (g->starts[mid] < at) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo;
+}
+
+size_t net_group_frames(const net_group *g, uint64_t from, uint64_t to) {
+    return first_start(g, to) - first_start(g, from);
+}
+
+void net_groups_expand(net_server *n) {
+    for (size_t i = 0; i < n->ndirty_groups; i++) {
+        net_group *g = n->dirty_groups[i];
+        for (uint32_t k = 0; k < g->nmembers;) {
+            net_conn *c = g->members[k];
+            size_t behind = (size_t)(net_group_end(g) - c->gpos) + c->qbytes;
+            if (behind > n->cfg.max_queue_bytes) { /* a client that does not read: as net_send does */
+                lwsl_notice("connection %llx is too slow (%zu bytes to send), dropping it\n",
+                            (unsigned long long)c->id, behind);
+                n->counted.queue_drops++;
+                net_drop(n, c, 1008); /* leaves the group: members[k] is another one now */
+                continue;
+            }
+            if (!c->held) net_mark_dirty(n, c);
+            k++;
+        }
+    }
+}
+
+void net_groups_trim(net_server *n) {
+    for (size_t i = 0; i < n->ndirty_groups; i++) {
+        net_group *g = n->dirty_groups[i];
+        g->dirty = false;
+        uint64_t low = net_group_end(g);
+        for (uint32_t k = 0; k < g->nmembers; k++)
+            if (g->members[k]->gpos < low) low = g->members[k]->gpos;
+        size_t done = (size_t)(low - g->base);
+        memmove(g->log, g->log + done, g->len - done);
+        g->len -= done;
+        g->base = low;
+        size_t gone = first_start(g, low);
+        memmove(g->starts, g->starts + gone, (g->nstarts - gone) * sizeof *g->starts);
+        g->nstarts -= gone;
+        if (g->cap > 65536 && g->len < g->cap / 4) { /* a burst is over: give its memory back */
+            char *p = realloc(g->log, g->len > 4096 ? g->len : 4096);
+            if (p) {
+                g->log = p;
+                g->cap = g->len > 4096 ? g->len : 4096;
+            }
+        }
+    }
+    n->ndirty_groups = 0;
+}
+
+void net_group_detach(net_server *n, net_conn *c, bool keep) {
+    net_group *g = c->group;
+    if (!g) return;
+    if (keep) net_queue_unshare(n, c);
+    net_conn *last = g->members[--g->nmembers];
+    g->members[c->gslot] = last;
+    last->gslot = c->gslot;
+    c->group = NULL;
+    c->gpos = 0;
+}
