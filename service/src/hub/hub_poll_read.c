@@ -80,18 +80,20 @@ static bool same_text(sbuf *a, sbuf *b, const poll_t *p, const poll_t *was, cons
     return sbuf_ok(a) && sbuf_ok(b) && a->len == b->len && memcmp(sbuf_data(a), sbuf_data(b), a->len) == 0;
 }
 
-/* The poll read back (p) replaces the one in memory (was; NULL: tell all):
+/* The poll read back (p) replaces the one in memory (was: NULL when this
+ * process did not have it):
  * everyone is told what changed for them -- the poll when its object
  * changed, each person their ballot when it changed (another process's
  * vote, or a write of ours Redis did not take) -- not everything to
  * everyone: in an assembly on several processes, ballots elsewhere read the
  * poll back often, and 10,000 unchanged messages each time would cost more
  * than the ballots. */
-static void relay_poll(hub_room *r, poll_t *p, const poll_t *was) {
+static void relay_poll(hub_room *r, poll_t *p, const poll_t *was, bool tell_all) {
     hub *h = r->hub;
     sbuf a, b; /* the comparisons' own: h->scratch holds only what is sent */
     sbuf_init(&a, 0);
     sbuf_init(&b, 0);
+    if (tell_all) was = NULL;
     if (!same_text(&a, &b, p, was, NULL, NULL)) {
         poll_write_poll(&h->scratch, p, NULL);
         hub_send_if(r, &h->scratch, hub_poll_may_see, p, 0);
@@ -102,6 +104,8 @@ static void relay_poll(hub_room *r, poll_t *p, const poll_t *was) {
         /* An observer has no ballot to be told of. */
         if (!poll_visible(p, hub_poll_is_facilitator(r, s)) || !rights_may(who->role, PROTO_VOTE)) continue;
         if (same_text(&a, &b, p, was, who->id, wk_org_group(who))) continue;
+        /* A poll new here (another process made it): only who took part has a ballot to be told of. */
+        if (!tell_all && !was && !poll_took_part(p, who->id, wk_org_group(who))) continue;
         poll_write_mine(&h->scratch, p, who->id, wk_org_group(who), NULL);
         net_send_sbuf(h->net, s->conn, &h->scratch);
     }
@@ -135,7 +139,7 @@ static void finish_read_back(hub_room *r, poll_read *pr) {
         if (poll_list_add(&r->polls, pr->p, &why) == POLL_OK) {
             poll_list_sort(&r->polls);
             hub_poll_passages_follow(r, false); /* its passage, from the record's revision to ours */
-            relay_poll(r, pr->p, pr->tell_all ? NULL : was);
+            relay_poll(r, pr->p, was, pr->tell_all);
         } else {
             poll_free(pr->p);
         }
