@@ -98,8 +98,10 @@ describe('an assembly votes', { timeout: 120000 }, () => {
     const computed = metrics1.map((m, i) => m.atelier_poll_results_written_total - metrics0[i].atelier_poll_results_written_total);
     const stored1 = metrics1.map((m, i) => m.atelier_ballots_total - metrics0[i].atelier_ballots_total);
     assert.equal(stored1[0] + stored1[1], votes);
+    // At most 4 relays a second per poll (and one read back may add one).
+    const relays = 4 * Math.ceil((Date.now() - t0) / 1000) + 2;
     for (let i = 0; i < 2; i++) {
-      assert.ok(computed[i] < stored1[i] / 2, `process ${i + 1}: ${computed[i]} results computed for ${stored1[i]} ballots`);
+      assert.ok(computed[i] <= relays, `process ${i + 1}: ${computed[i]} results computed for ${stored1[i]} ballots (at most ${relays})`);
     }
     // A process reads the poll back when the other one stored a ballot; it
     // tells each person only what changed for them: nobody here votes on
