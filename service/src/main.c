@@ -47,6 +47,7 @@ typedef struct settings {
     int handshake_secs;
     long max_queue_bytes;
     long send_budget;          /* socket writes a second past which flushes are paced (0: never) */
+    long send_share;           /* percent of the time the loop may spend writing flushes (0: no limit) */
     long join_rate;
     const char *tls_cert, *tls_key;
     const char *origins[MAX_ORIGINS]; /* --allowed-origin, in order */
@@ -92,6 +93,8 @@ static void usage(FILE *f) {
             "  --send-budget N       socket writes a second past which messages are sent in fewer, larger writes:\n"
             "                        a big audience then gets several messages per write, at most 250 ms later\n"
             "                        (README, \"Delivery under load\") [ATELIER_SEND_BUDGET] (default 150000; 0: never)\n"
+            "  --send-share P        at most P %% of the time spent writing flushes: past it, the same fewer, larger\n"
+            "                        writes, whatever a write costs on this machine [ATELIER_SEND_SHARE] (default 50; 0: no limit)\n"
             "  --max-connections N   TCP connections open at once; more are answered 503 [ATELIER_MAX_CONNECTIONS]\n"
             "                        (default: (descriptor limit - 32) / 2)\n"
             "  --max-connections-per-ip N  ... from one client address [ATELIER_MAX_CONNECTIONS_PER_IP] (default 1000)\n"
@@ -166,7 +169,7 @@ static const char *env_or(const char *name, const char *def) {
 enum { O_LISTEN = 1, O_PORT, O_REDIS, O_WEB_ROOT, O_LOG, O_MAXMSG, O_RATE, O_BURST, O_WINDOW, O_WINDOW_BYTES, O_MAX_ROOMS, O_ROOM_LINGER, O_SNAP, O_QUEUE, O_PING, O_PRESENCE, O_HOLD, O_DEFLATE, O_URING,
        O_CREATE_TOKEN, O_CREATE_RATE, O_METRICS_TOKEN, O_RETENTION_DAYS, O_RETENTION_SECS,
        O_REPLICAS, O_REPLICAS_TIMEOUT,
-       O_QBYTES, O_SEND_BUDGET, O_MAXCONN, O_PERIP, O_HANDSHAKE, O_JOINRATE, O_TRUST_PROXY, O_CERT, O_KEY, O_ORIGIN,
+       O_QBYTES, O_SEND_BUDGET, O_SEND_SHARE, O_MAXCONN, O_PERIP, O_HANDSHAKE, O_JOINRATE, O_TRUST_PROXY, O_CERT, O_KEY, O_ORIGIN,
        O_PRESENCE_LIST_MAX, O_HELP };
 
 /* ATELIER_ALLOWED_ORIGIN's origins (space-separated) then the flags'. False when there are too many. */
@@ -240,6 +243,7 @@ static int configure(int argc, char **argv, settings *s) {
     v[O_REPLICAS_TIMEOUT] = env_or("ATELIER_REPLICAS_TIMEOUT_MS", "1000");
     v[O_QBYTES] = env_or("ATELIER_MAX_QUEUE_BYTES", "16777216");
     v[O_SEND_BUDGET] = env_or("ATELIER_SEND_BUDGET", "150000");
+    v[O_SEND_SHARE] = env_or("ATELIER_SEND_SHARE", "50");
     v[O_MAXCONN] = env_or("ATELIER_MAX_CONNECTIONS", "0");
     v[O_PERIP] = env_or("ATELIER_MAX_CONNECTIONS_PER_IP", "1000");
     v[O_HANDSHAKE] = env_or("ATELIER_HANDSHAKE_SECS", "10");
@@ -272,6 +276,7 @@ static int configure(int argc, char **argv, settings *s) {
         {"replicas-timeout-ms", required_argument, NULL, O_REPLICAS_TIMEOUT},
         {"max-queue-bytes", required_argument, NULL, O_QBYTES},
         {"send-budget", required_argument, NULL, O_SEND_BUDGET},
+        {"send-share", required_argument, NULL, O_SEND_SHARE},
         {"max-connections", required_argument, NULL, O_MAXCONN},
         {"max-connections-per-ip", required_argument, NULL, O_PERIP},
         {"handshake-secs", required_argument, NULL, O_HANDSHAKE},
@@ -303,7 +308,7 @@ static int configure(int argc, char **argv, settings *s) {
         return 2;
     }
     long port, maxmsg, rate, burst, window, window_bytes, max_rooms, linger, snap, queue, ping, presence, hold, create_rate, days,
-        secs = 0, qbytes, send_budget, maxconn, perip, handshake, joinrate, replicas, replicas_timeout, list_max;
+        secs = 0, qbytes, send_budget, send_share, maxconn, perip, handshake, joinrate, replicas, replicas_timeout, list_max;
     const char *bad = NULL;
     if (!parse_long(v[O_PORT], 1, 65535, &port)) bad = "port";
     else if (!parse_long(v[O_MAXMSG], 256, 16 << 20, &maxmsg)) bad = "max-message";
@@ -321,6 +326,7 @@ static int configure(int argc, char **argv, settings *s) {
     else if (!parse_long(v[O_PRESENCE_LIST_MAX], 1, 1000000, &list_max)) bad = "presence-list-max";
     else if (!parse_long(v[O_QBYTES], 65536, 1L << 34, &qbytes)) bad = "max-queue-bytes";
     else if (!parse_long(v[O_SEND_BUDGET], 0, 100000000, &send_budget)) bad = "send-budget";
+    else if (!parse_long(v[O_SEND_SHARE], 0, 100, &send_share)) bad = "send-share";
     else if (!parse_long(v[O_MAXCONN], 0, 100000000, &maxconn)) bad = "max-connections";
     else if (!parse_long(v[O_PERIP], 1, 100000000, &perip)) bad = "max-connections-per-ip";
     else if (!parse_long(v[O_HANDSHAKE], 1, 3600, &handshake)) bad = "handshake-secs";
@@ -365,7 +371,7 @@ static int configure(int argc, char **argv, settings *s) {
                     .metrics_token = v[O_METRICS_TOKEN], .retention_secs = secs ? secs : days * 86400,
                     .replicas = replicas, .replicas_timeout_ms = replicas_timeout,
                     .max_connections = maxconn, .max_per_ip = perip, .handshake_secs = (int)handshake,
-                    .max_queue_bytes = qbytes, .send_budget = send_budget, .join_rate = joinrate, .tls_cert = v[O_CERT], .tls_key = v[O_KEY]};
+                    .max_queue_bytes = qbytes, .send_budget = send_budget, .send_share = send_share, .join_rate = joinrate, .tls_cert = v[O_CERT], .tls_key = v[O_KEY]};
     memcpy(s->origins, origins, norigins * sizeof *origins);
     s->norigins = norigins;
     s->trusted_proxies = trusted;
@@ -393,7 +399,7 @@ int main(int argc, char **argv) {
     net_config nc = {.listen = s.listen, .port = s.port, .web_root = s.web_root, .max_message = (size_t)s.max_message,
                      .max_queue = (size_t)s.max_queue, .ping_secs = s.ping_secs, .deflate = s.deflate,
                      .io_uring = s.io_uring, .raw = store_lws_protocol(),
-                     .max_queue_bytes = (size_t)s.max_queue_bytes, .send_budget = s.send_budget, .max_connections = (size_t)s.max_connections,
+                     .max_queue_bytes = (size_t)s.max_queue_bytes, .send_budget = s.send_budget, .send_share = s.send_share, .max_connections = (size_t)s.max_connections,
                      .max_per_ip = (size_t)s.max_per_ip, .handshake_secs = s.handshake_secs, .tls_cert = s.tls_cert,
                      .tls_key = s.tls_key, .allowed_origins = s.origins, .nallowed_origins = s.norigins,
                      .trusted_proxies = &s.trusted_proxies};

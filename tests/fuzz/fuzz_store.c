@@ -2,8 +2,8 @@
  * back from Redis: a participant's record, a poll record and its ballots, the
  * agenda and its timer, the sign-off's call, agreement and decisions, the
  * contribution balance's hash, and a history event (folded into a state and
- * written in both views, as /history and /state do, and as a compact page's
- * edit). Redis is shared and may
+ * written in both views, as /history and /state do, folded into its poll's
+ * results (hist_fold.h), and as a compact page's edit). Redis is shared and may
  * hold damage (a bug of another version, a hand edit): a record that does
  * not read must be refused, never crash nor leak.
  *
@@ -20,6 +20,7 @@
 #include "core/discuss.h"
 #include "core/hist.h"
 #include "core/hist_compact.h"
+#include "core/hist_fold.h"
 #include "core/person.h"
 #include "core/poll_store.h"
 #include "core/sbuf.h"
@@ -179,6 +180,19 @@ static void fuzz_event(char **parts, size_t n) {
         sbuf_reset(&b);
         if (hist_write_event(&b, &e, (hist_view)v)) fuzz_written(&b);
     }
+    /* Folded along a history (hist_fold.h), twice: a repeated ballot. Its
+     * results, when folded, are written with the event. */
+    hist_fold f;
+    hist_fold_init(&f);
+    for (int k = 0; k < 2; k++) {
+        hist_event fe = e;
+        hist_fold_add(&f, &fe, k ? HIST_FOLD_EVERY : HIST_FOLD_STEPS);
+        sbuf_reset(&b);
+        if (hist_write_event(&b, &fe, HIST_FACILITATOR)) fuzz_written(&b);
+    }
+    FUZZ_REQUIRE(sbuf_ok(&b));
+    (void)hist_fold_results(&f, "k1");
+    hist_fold_free(&f);
     hist_state s;
     hist_state_init(&s);
     hist_state_add(&s, &e);

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "check_main.h"
+#include "test_hist_event.h"
 #include "core/export.h"
 #include "core/hist.h"
 #include "core/hist_compact.h"
@@ -30,14 +31,6 @@
 
 static const char *str(const sbuf *b) { return sbuf_data(b) ? sbuf_data(b) : ""; }
 
-/* An event from a NULL-terminated field list. */
-static hist_event ev(const char *id, const char *const *kv) {
-    size_t n = 0;
-    while (kv[n]) n++;
-    hist_event e;
-    ck_assert(hist_event_from_fields(&e, id, kv, n));
-    return e;
-}
 
 /* The served JSON of e in view v, or NULL when hidden (caller frees). */
 static char *served(const hist_event *e, hist_view v) {

@@ -59,6 +59,8 @@ bool hist_event_from_fields(hist_event *e, const char *id, const char *const *kv
         else if (strcmp(k, "public") == 0) e->poll = v;
         else if (strcmp(k, "results") == 0) e->results = v;
         else if (strcmp(k, "org_answer") == 0) e->org_answer = v;
+        else if (strcmp(k, "data") == 0) e->data = v;
+        else if (strcmp(k, "prior") == 0) e->prior = v;
         else if (strcmp(k, "was") == 0) e->was = v;
         else if (strcmp(k, "origin") == 0) e->origin = v;
         else if (strcmp(k, "by") == 0) e->by = v;
@@ -473,6 +475,16 @@ static void polls_add(hist_state *s, const hist_event *e) {
     p->created = f.created;
     p->draft = f.draft;
     if (!is_vote(e)) poll_step(s, p, &f);
+}
+
+void hist_state_set_results(hist_state *s, size_t i, const char *results) {
+    char *r = dup(results);
+    if (!r) {
+        s->oom = true;
+        return;
+    }
+    free(s->polls[i].results);
+    s->polls[i].results = r;
 }
 
 /* A role event: the person, wherever present, has their new role. */

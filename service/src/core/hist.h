@@ -4,8 +4,10 @@
  *
  * Pure: the shell reads the stream entries from Redis and hands their fields
  * in; nothing here knows about Redis or sockets. The stored poll events carry
- * the poll object clients saw and its results (threshold applied), never a
- * person's ballot or a voter, so no view can reveal one. An organisation's
+ * the poll object clients saw and its results (threshold applied); a folded
+ * poll's ballot events carry the ballot records instead (hist_fold.h folds
+ * them into results before an event is written), which no writer here ever
+ * serves: no view names a voter or a person's ballot. An organisation's
  * answer is open: its ballot events carry it, with who gave it, and a view
  * shows it exactly when it shows the event's results. */
 #ifndef ATELIER_HIST_H
@@ -44,6 +46,8 @@ typedef struct hist_event {
     const char *poll;           /* poll events: the public poll object (JSON text) */
     const char *results;        /* poll events: the results message (JSON text), "" when none */
     const char *org_answer;     /* ballot on an organisations poll: the organisation's answer and who gave it (JSON text) */
+    const char *data;           /* ballot of a folded poll: the ballot record after it (JSON text, "" none; never served) */
+    const char *prior;          /* ... and before it, as Redis had it (hist_fold.h; never served) */
     const char *was;            /* poll_deleted: "draft" when it never left draft */
     const char *origin;         /* arrived, departed: the server process the connection was on */
     const char *by;             /* ended, reopened, sign-off events: who (their name in `name`);
@@ -132,6 +136,8 @@ void hist_state_init(hist_state *s);
 void hist_state_free(hist_state *s);
 /* Fold one event in (edits and unknown types change nothing). */
 void hist_state_add(hist_state *s, const hist_event *e);
+/* Poll i's results now (a folded poll's, hist_fold.h: its ballots stored none). */
+void hist_state_set_results(hist_state *s, size_t i, const char *results);
 /* ,"present":[…],"polls":[…],"signoff":{…},"board":{…},"discuss":[…] as the view sees them (written after other fields). */
 void hist_state_write(sbuf *b, const hist_state *s, hist_view v);
 /* {"participant","name","org","role"}: a person as every history reply names them. */

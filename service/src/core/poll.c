@@ -258,6 +258,7 @@ poll_err poll_create(poll_t **out, const char *id, bool facilitator, poll_def *d
     if (!p) return poll__fail(why, POLL_EINTERNAL, "out of memory");
     p->def = *def;
     memset(def, 0, sizeof *def);
+    p->folded = true; /* a new poll's ballots go to the history as ballots (poll_fold.h) */
     *out = p;
     return POLL_OK;
 }

@@ -174,6 +174,8 @@ typedef struct poll {
     poll_pending *pending;              /* store loading: upvotes waiting for poll_store_finish */
     size_t npending, pending_cap;       /* used, allocated */
     poll_passage passage;               /* the passage it is about, if any */
+    bool folded;                        /* its ballot events carry the ballot, not the results: the history folds
+                                         * them (poll_fold.h); false for polls stored before, whose events carry results */
 } poll_t;
 
 /* The workshop's polls in creation order. */

@@ -645,7 +645,12 @@ static void put_alignment(sbuf *b, const poll_t *p, unsigned min, size_t compare
     sbuf_printf(b, ",\"label\":\"%s\",\"organisations\":%zu}", poll_alignment_label(d), compared);
 }
 
+static uint64_t results_written; /* poll_write_results calls, for poll_results_written */
+
+uint64_t poll_results_written(void) { return results_written; }
+
 void poll_write_results(sbuf *b, const poll_t *p, unsigned min_group, const char *idjson) {
+    results_written++;
     unsigned min = poll__group_min(min_group);
     results_groups g;
     results_ranking r = {0};

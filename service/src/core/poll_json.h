@@ -37,6 +37,9 @@ void poll_write_answer(sbuf *b, const poll_t *p, uint32_t answer_id);      /* {"
  * the shell passes poll_threshold(p). The message states the threshold
  * ("threshold") unless the poll is answered by people under the default. */
 void poll_write_results(sbuf *b, const poll_t *p, unsigned min_group, const char *idjson);
+/* How many results poll_write_results wrote since the process started: what
+ * the results cost is counted, not timed (metrics, tests; one thread). */
+uint64_t poll_results_written(void);
 void poll_write_my_ballot(sbuf *b, const poll_t *p, const char *pid, const char *idjson);
 /* The my_ballot participant pid of organisation org is sent: their own
  * ballot, or on an organisations poll their organisation's, with who set it

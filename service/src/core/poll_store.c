@@ -32,6 +32,7 @@ void poll_store_write(sbuf *b, const poll_t *p) {
     sbuf_printf(b, "{\"v\":%d,", POLL_STORE_VERSION);
     poll__put_head(b, p);
     if (p->def.kind == POLL_TEXT) sbuf_printf(b, ",\"answers_next\":%u", p->answers_next);
+    if (p->folded) sbuf_puts(b, ",\"folded\":true");
     sbuf_putc(b, '}');
 }
 
@@ -42,6 +43,7 @@ typedef struct record_head {
     poll_visibility results;
     int64_t created;      /* ms since the epoch */
     int64_t answers_next; /* text polls: answer ids handed out (0 when absent) */
+    bool folded;          /* "folded": its ballot events carry ballots (absent in records stored before) */
 } record_head;
 
 static poll_err read_head(const cJSON *o, record_head *h, const char **why) {
@@ -52,6 +54,9 @@ static poll_err read_head(const cJSON *o, record_head *h, const char **why) {
         !poll_visibility_from_name(cJSON_GetStringValue(item(o, "results")), &h->results) ||
         !proto_json_int(item(o, "created"), -PROTO_SAFE_INT_MAX, PROTO_SAFE_INT_MAX, &h->created))
         return poll__fail(why, POLL_EBAD_REQUEST, "a poll record needs v, id, state, results and created");
+    const cJSON *fo = item(o, "folded");
+    if (fo && !cJSON_IsBool(fo)) return poll__fail(why, POLL_EBAD_REQUEST, "folded is true or false");
+    h->folded = cJSON_IsTrue(fo);
     const cJSON *an = item(o, "answers_next");
     h->answers_next = 0;
     if (an && !proto_json_int(an, 0, POLL_ANSWER_IDS, &h->answers_next))
@@ -70,6 +75,7 @@ static poll_err poll_from_record(const record_head *h, poll_def *d, poll_t **out
     memset(d, 0, sizeof *d);
     p->state = h->state;
     p->results = h->results;
+    p->folded = h->folded;
     *out = p;
     return POLL_OK;
 }

@@ -97,6 +97,7 @@ void hub_free(hub *h) {
     lws_sul_cancel(&h->sul_turn);
     hub_room_free_all(h);
     sbuf_free(&h->scratch);
+    hub_history_free(h);
     sbuf_free(&h->req);
     free(h->due);
     free(h->peers);
@@ -179,7 +180,7 @@ static bool notify_poll(hub_room *r, const char *rest) {
     char poll_id[POLL_ID_MAX + 1], origin[HUB_ORIGIN_LEN + 1];
     if (sscanf(rest + 5, "%22s %11s", poll_id, origin) == 2 && strcmp(origin, r->hub->origin) != 0 &&
         poll_valid_id(poll_id)) {
-        hub_poll_reload(r, poll_id);
+        hub_poll_reload_changed(r, poll_id);
         hub_balance_due(r); /* a ballot or an answer may count */
     }
     return true;

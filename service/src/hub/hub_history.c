@@ -14,6 +14,7 @@
 #include "core/export.h"
 #include "core/hist.h"
 #include "core/hist_compact.h"
+#include "core/hist_fold.h"
 #include "core/series.h"
 #include "core/ot_json.h"
 #include "core/board_match.h"
@@ -73,6 +74,7 @@ typedef struct query {
     char cursor[HIST_ID_MAX];   /* the event scan goes on after this id */
     int64_t last_edit;          /* time of the last edit seen (ms), 0 if none */
     hist_state st;              /* presence and polls */
+    hist_fold fold;             /* poll results along the events read (from the stream's start) */
     bool saw_board;             /* the JSON log: a board event was written (the board follows the events) */
     /* export */
     export_format format;
@@ -95,6 +97,7 @@ static void query_free(query *q) {
     free(q->title);
     ot_text_free(&q->text);
     hist_state_free(&q->st);
+    hist_fold_free(&q->fold);
     hist_compact_free(&q->cp);
     export_book_free(&q->book);
     export_phases_free(&q->phases);
@@ -200,6 +203,7 @@ static query *query_new(hub *h, uint64_t req, const char *id, query_kind kind) {
     q->limit = PAGE_DEFAULT;
     q->lang = EXPORT_FR;
     hist_state_init(&q->st);
+    hist_fold_init(&q->fold);
     hist_compact_init(&q->cp, &q->out);
     export_book_init(&q->book);
     export_phases_init(&q->phases);
@@ -231,9 +235,63 @@ static void put_workshop(sbuf *b, const query *q, const char *lead) {
 
 static void read_page(query *q);
 
+/* Poll folds kept between the pages of a history read page by page
+ * (hist_fold.h): a page that starts where one ended takes the fold that page
+ * left instead of folding every mark before it again, so reading a
+ * 10,000-ballot history in pages folds each mark once, not once per page.
+ * A fold holds the events up to its id, which never change (a stream only
+ * grows). FOLDS_KEPT at most, the oldest replaced; a fold is taken by the
+ * first page that starts there (owned by the hub until then). */
+#define FOLDS_KEPT 8
+
+typedef struct hub_fold_kept {
+    char workshop[PROTO_WORKSHOP_ID_MAX + 1]; /* "" when the slot is free */
+    char after[HIST_ID_MAX];    /* the last entry the fold holds: the next page's `after` */
+    hist_fold fold;             /* owned */
+    uint64_t seq;               /* when kept (h->folds_kept_seq) */
+} hub_fold_kept;
+
+void hub_history_free(hub *h) {
+    if (!h->folds_kept) return;
+    for (size_t i = 0; i < FOLDS_KEPT; i++) hist_fold_free(&h->folds_kept[i].fold);
+    free(h->folds_kept);
+    h->folds_kept = NULL;
+}
+
+/* Keep q's fold for the page after q->after (q's is left empty). */
+static void keep_fold(query *q) {
+    hub *h = q->h;
+    if (!h->folds_kept && !(h->folds_kept = calloc(FOLDS_KEPT, sizeof *h->folds_kept))) return;
+    hub_fold_kept *k = &h->folds_kept[0];
+    for (size_t i = 1; i < FOLDS_KEPT && k->workshop[0]; i++) /* a free slot, else the oldest */
+        if (!h->folds_kept[i].workshop[0] || h->folds_kept[i].seq < k->seq) k = &h->folds_kept[i];
+    hist_fold_free(&k->fold);
+    k->fold = q->fold;
+    hist_fold_init(&q->fold);
+    snprintf(k->workshop, sizeof k->workshop, "%s", q->id);
+    snprintf(k->after, sizeof k->after, "%s", q->after);
+    k->seq = ++h->folds_kept_seq;
+}
+
+/* Take the fold a page of this workshop left at q->after into q; false when none. */
+static bool take_fold(query *q) {
+    hub *h = q->h;
+    for (size_t i = 0; h->folds_kept && i < FOLDS_KEPT; i++) {
+        hub_fold_kept *k = &h->folds_kept[i];
+        if (!k->workshop[0] || strcmp(k->workshop, q->id) != 0 || strcmp(k->after, q->after) != 0) continue;
+        hist_fold_free(&q->fold);
+        q->fold = k->fold;
+        hist_fold_init(&k->fold);
+        k->workshop[0] = '\0';
+        return true;
+    }
+    return false;
+}
+
 /* The page's end: "next" is the last entry read when more may follow. */
 static void end_page(query *q, bool more) {
     sbuf *b = &q->out;
+    if (more) keep_fold(q);
     sbuf_puts(b, "],\"next\":");
     if (more) sbuf_put_jstrz(b, q->after);
     else sbuf_puts(b, "null");
@@ -260,6 +318,7 @@ static void got_page(redisReply *reply, void *priv) {
         if (id && id->type == REDIS_REPLY_STRING) snprintf(q->after, sizeof q->after, "%s", id->str);
         q->limit--;
         if (!hub_stream_event(reply->element[i], &e, kv)) continue;
+        hist_fold_add(&q->fold, &e, HIST_FOLD_EVERY);
         size_t mark = b->len;
         if (q->written) sbuf_putc(b, ',');
         if (hist_write_event(b, &e, q->view)) q->written++;
@@ -276,6 +335,30 @@ static void read_page(query *q) {
     q->asked = q->limit + 1 < PAGE_CHUNK ? q->limit + 1 : PAGE_CHUNK;
     SEND(q, got_page, "XRANGE %s %s%s + COUNT %ld", q->marks_only ? q->k_marks : q->k_events,
          q->after[0] ? "(" : "", q->after[0] ? q->after : "-", q->asked);
+}
+
+static void got_fold(redisReply *reply, void *priv) {
+    query *q = array_reply(reply, priv);
+    if (!q) return;
+    const char *kv[HUB_EVENT_FIELDS];
+    for (size_t i = 0; i < reply->elements; i++) {
+        hist_event e;
+        if (hub_stream_event(reply->element[i], &e, kv)) hist_fold_add(&q->fold, &e, HIST_FOLD_NONE);
+    }
+    if (!next_page(q, reply, got_fold, q->k_marks, q->after)) read_page(q);
+}
+
+/* A page that starts after an event first folds the marks before it
+ * (hist_fold.h: a ballot is stored as a ballot, its results are the fold of
+ * the poll's events from the start), so its events carry the same results
+ * as when read from the start. Marks only: no edit is read for it; and not
+ * at all when the page before left its fold (keep_fold). */
+static void start_page(query *q) {
+    if (!q->after[0] || take_fold(q)) {
+        read_page(q);
+        return;
+    }
+    SEND(q, got_fold, "XRANGE %s - %s COUNT %d", q->k_marks, q->after, SCAN_MAX);
 }
 
 /* ---- GET /history?format=compact: the edits from a revision, in compact pages ---- */
@@ -460,6 +543,7 @@ static void got_marks(redisReply *reply, void *priv) {
     for (size_t i = 0; i < reply->elements; i++) {
         hist_event e;
         if (!hub_stream_event(reply->element[i], &e, kv)) continue;
+        hist_fold_add(&q->fold, &e, HIST_FOLD_STEPS);
         hist_state_add(&q->st, &e);
         if (q->kind == Q_EXPORT) export_book_event(&q->book, &e);
     }
@@ -618,6 +702,12 @@ static void write_state(query *q, sbuf *b) {
 static void export_finish(query *q);
 
 static void finish_state(query *q) {
+    /* Each folded poll as its ballots left it (its ballots' results were not
+     * written one by one: only the last ones are wanted). */
+    for (size_t i = 0; i < q->st.npolls; i++) {
+        const char *r = hist_fold_results(&q->fold, q->st.polls[i].id);
+        if (r) hist_state_set_results(&q->st, i, r);
+    }
     if (q->st.oom) {
         fail(q, 500, PROTO_EINTERNAL, "out of memory");
         return;
@@ -745,6 +835,7 @@ static void got_log(redisReply *reply, void *priv) {
     for (size_t i = 0; i < reply->elements; i++) {
         hist_event e;
         if (!hub_stream_event(reply->element[i], &e, kv)) continue;
+        hist_fold_add(&q->fold, &e, HIST_FOLD_EVERY);
         size_t mark = b->len;
         if (q->wrote_event) sbuf_putc(b, ',');
         if (hist_write_event(b, &e, HIST_FACILITATOR)) q->wrote_event = true;
@@ -986,7 +1077,7 @@ static void start_kind(query *q) {
         }
         put_workshop(&q->out, q, "{\"workshop\":");
         sbuf_puts(&q->out, ",\"events\":[");
-        read_page(q);
+        start_page(q);
         break;
     case Q_STATE:
     case Q_TEXT:

@@ -186,6 +186,8 @@ struct hub {
     size_t nsessions;          /* open WebSocket sessions, joined or not */
     bool stopped;              /* hub_stop ran: the loop is going away, no new timers */
     sbuf scratch;              /* reused message builder (head NET_PRE) */
+    struct hub_fold_kept *folds_kept; /* hub_history.c: poll folds kept between history pages (NULL before one) */
+    uint64_t folds_kept_seq;   /* ... a clock to replace the oldest */
     sbuf req;                  /* reused Redis command builder (RESP) for the op path */
     char origin[HUB_ORIGIN_LEN + 1]; /* this process, in announcements, to skip its own */
     hub_peer *peers;           /* other processes heard from within presence_secs */
@@ -439,6 +441,8 @@ bool hub_primary_resyncing(const hub_room *r);
 /* "ID resync UNTIL_MS" from another process (text after "resync "). */
 void hub_primary_notified(hub_room *r, const char *until, size_t len);
 
+/* History (hub_history.c): the folds kept between pages go (hub_free). */
+void hub_history_free(hub *h);
 /* History (hub_history.c): tell and disconnect everyone in a deleted workshop. */
 void hub_workshop_deleted(hub *h, const char *id);
 
@@ -490,6 +494,9 @@ void hub_poll_close_all(hub_room *r, hub_session *s);
  * (hub_poll_sync.c). */
 void hub_poll_reload(hub_room *r, const char *poll_id);
 void hub_poll_reload_all(hub_room *r);
+/* hub_poll_reload for another process's change: the read back tells each
+ * person only what changed for them (an assembly's ballots elsewhere). */
+void hub_poll_reload_changed(hub_room *r, const char *poll_id);
 /* A write of the poll was sent to Redis; ... and answered (before its reply is handled). */
 void hub_poll_sync_sent(hub_room *r, const char *poll_id);
 void hub_poll_sync_answered(hub_room *r, const char *poll_id);
@@ -500,8 +507,9 @@ bool hub_poll_sync_fresh(hub_room *r, const char *poll_id, uint64_t read_at);
 void hub_poll_sync_read_done(hub_room *r, const char *poll_id);
 void hub_poll_sync_free(hub_room *r);
 /* hub_poll_read.c: send the read back of a poll (its record and its ballots,
- * pipelined), read_at handed back to hub_poll_sync_fresh. False when Redis is away. */
-bool hub_poll_read_back(hub_room *r, const char *poll_id, uint64_t read_at);
+ * pipelined), read_at handed back to hub_poll_sync_fresh; tell_all: relay the
+ * poll and every ballot once read, else only what changed. False when Redis is away. */
+bool hub_poll_read_back(hub_room *r, const char *poll_id, uint64_t read_at, bool tell_all);
 void hub_poll_room_free(hub_room *r);
 /* Polls about a passage (hub_passage.c). follow: every passage moved to the
  * committed revision after ops were applied (local: this process committed

@@ -47,6 +47,8 @@ static void write_metrics(hub *h, sbuf *b) {
     metrics_head(b, "atelier_errors_total", "Errors answered (WebSocket and HTTP API), by code.", "counter");
     for (size_t i = 0; i < c->ncodes; i++) metrics_labelled(b, "atelier_errors_total", "code", c->codes[i], c->errors[i]);
     metrics_counter(b, "atelier_ballots_total", "Ballots stored in Redis through this process.", c->ballots);
+    metrics_counter(b, "atelier_poll_results_written_total",
+                    "Poll results computed (relays, joins, poll steps, history reads; never one per ballot).", poll_results_written());
     metrics_counter(b, "atelier_memory_trims_total", "Times freed memory was given back to the system (malloc_trim).",
                     c->trims);
     metrics_counter(b, "atelier_writes_unreplicated_total",

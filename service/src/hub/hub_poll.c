@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/poll_fold.h"
 #include "hub/hub_internal.h"
 
 #define RESULTS_EVERY_US 250000 /* results relayed at most 4 times a second */
@@ -142,6 +143,15 @@ char *hub_poll_ballots_key(const hub_room *r, const char *poll_id) {
     return hub_key(k, sizeof k, r->id, what) ? strdup(k) : NULL;
 }
 
+/* A person's ballot whose one connection here is the requester's (it gets
+ * its own reply below): nobody else to tell, and no need to look through
+ * every connection of the workshop for them. In an assembly of 10,000 that
+ * walk, once per ballot, would make a poll's ballots cost the square of its
+ * audience. */
+static bool only_the_requester(hub *h, const poll_write *pw, const ballot_sharers *sharers, const wk_participant *voter) {
+    return !sharers->organisation && pw->idjson[0] && voter->online == 1 && net_session(h->net, pw->conn);
+}
+
 static void written(redisReply *reply, void *priv) {
     poll_write *pw = priv;
     hub_room *r = pw->room;
@@ -176,8 +186,10 @@ static void written(redisReply *reply, void *priv) {
             hub_send_if(r, &h->scratch, hub_poll_may_see, p, 0);
         }
         const ballot_sharers sharers = {p->def.respondents == POLL_ORGANISATIONS, pw->who};
-        poll_write_mine(&h->scratch, p, voter->id, voter->org, NULL);
-        hub_send_if(r, &h->scratch, shares_ballot, &sharers, except);
+        if (!only_the_requester(h, pw, &sharers, voter)) {
+            poll_write_mine(&h->scratch, p, voter->id, voter->org, NULL);
+            hub_send_if(r, &h->scratch, shares_ballot, &sharers, except);
+        }
         int owner = wk_find_participant(r->w, pw->owner);
         if (owner >= 0 && owner != pw->who) { /* a moderated answer: its author's own view changed */
             poll_write_my_ballot(&h->scratch, p, pw->owner, NULL);
@@ -249,15 +261,6 @@ static poll_write *write_new(hub_room *r, hub_session *s, proto_msg *msg, write_
     return pw;
 }
 
-/* What the history keeps of a poll step or ballot: the poll as clients see
- * it and its results (the poll's threshold applied; none for drafts and
- * deleted polls). Never a person's ballot or who cast it; an organisation's
- * answer is open, and store_ballot adds it. */
-static void write_history(const poll_t *p, sbuf *pub, sbuf *res) {
-    poll_write_public(pub, p);
-    if (p->state == POLL_OPEN || p->state == POLL_CLOSED) poll_write_results(res, p, poll_threshold(p), NULL);
-}
-
 static const char *text_of(const sbuf *b) { return sbuf_data(b) ? sbuf_data(b) : ""; }
 
 /* Store the poll record (or its deletion). Takes pw. */
@@ -268,7 +271,7 @@ static void store_poll(hub_room *r, poll_t *p, poll_write *pw, bool deleted) {
     sbuf_init(&pub, 0);
     sbuf_init(&res, 0);
     if (!deleted) poll_store_write(&rec, p);
-    write_history(p, &pub, &res);
+    poll_fold_write_event(&pub, &res, p, false);
     char *kb = hub_poll_ballots_key(r, p->id);
     char t[HUB_MS_TEXT];
     hub_ms_text(t, hub_now_ms());
@@ -304,7 +307,8 @@ static void store_ballot(hub_room *r, poll_t *p, poll_write *pw) {
     bool has = poll_store_write_ballot(&rec, p, field);
     if (pw->poll_record) poll_store_write(&prec, p);
     if (by_org) poll_write_org_answer(&ans, p, org);
-    write_history(p, &pub, &res);
+    /* A ballot keeps no results: they are the fold of the ballots (core/poll_fold.h). */
+    poll_fold_write_event(&pub, &res, p, pw->type == PROTO_VOTE);
     char *kb = hub_poll_ballots_key(r, p->id);
     char t[HUB_MS_TEXT];
     hub_ms_text(t, hub_now_ms());

@@ -58,24 +58,59 @@ typedef struct poll_read {
     poll_t *p;                 /* being read (NULL: no record, or unreadable) */
     int due;                   /* replies still to come */
     bool relay;                /* a read back: replace the model and tell everyone */
+    bool tell_all;             /* ... everything, not only what changed (hub_poll_reload) */
     uint64_t read_at;          /* ... the poll's writes sent when it went (hub_poll_sync.c) */
     bool gone;                 /* no record: deleted elsewhere */
     bool failed;               /* a reply missing or unreadable: keep the model as it is */
     bool damaged;              /* a ballot unreadable */
 } poll_read;
 
-static void relay_poll(hub_room *r, poll_t *p) {
+/* w(b, p) and w(b, was) write the same bytes (was NULL: never). a and b are scratch. */
+static bool same_text(sbuf *a, sbuf *b, const poll_t *p, const poll_t *was, const char *pid, const char *org) {
+    if (!was) return false;
+    sbuf_reset(a);
+    sbuf_reset(b);
+    if (pid) {
+        poll_write_mine(a, p, pid, org, NULL);
+        poll_write_mine(b, was, pid, org, NULL);
+    } else {
+        poll_write_poll(a, p, NULL);
+        poll_write_poll(b, was, NULL);
+    }
+    return sbuf_ok(a) && sbuf_ok(b) && a->len == b->len && memcmp(sbuf_data(a), sbuf_data(b), a->len) == 0;
+}
+
+/* The poll read back (p) replaces the one in memory (was: NULL when this
+ * process did not have it):
+ * everyone is told what changed for them -- the poll when its object
+ * changed, each person their ballot when it changed (another process's
+ * vote, or a write of ours Redis did not take) -- not everything to
+ * everyone: in an assembly on several processes, ballots elsewhere read the
+ * poll back often, and 10,000 unchanged messages each time would cost more
+ * than the ballots. */
+static void relay_poll(hub_room *r, poll_t *p, const poll_t *was, bool tell_all) {
     hub *h = r->hub;
-    poll_write_poll(&h->scratch, p, NULL);
-    hub_send_if(r, &h->scratch, hub_poll_may_see, p, 0);
+    sbuf a, b; /* the comparisons' own: h->scratch holds only what is sent */
+    sbuf_init(&a, 0);
+    sbuf_init(&b, 0);
+    if (tell_all) was = NULL;
+    if (!same_text(&a, &b, p, was, NULL, NULL)) {
+        poll_write_poll(&h->scratch, p, NULL);
+        hub_send_if(r, &h->scratch, hub_poll_may_see, p, 0);
+    }
     for (size_t i = 0; i < r->nsess; i++) {
         hub_session *s = r->sessions[i];
         const wk_participant *who = &r->w->people[s->participant];
         /* An observer has no ballot to be told of. */
         if (!poll_visible(p, hub_poll_is_facilitator(r, s)) || !rights_may(who->role, PROTO_VOTE)) continue;
+        if (same_text(&a, &b, p, was, who->id, wk_org_group(who))) continue;
+        /* A poll new here (another process made it): only who took part has a ballot to be told of. */
+        if (!tell_all && !was && !poll_took_part(p, who->id, wk_org_group(who))) continue;
         poll_write_mine(&h->scratch, p, who->id, wk_org_group(who), NULL);
         net_send_sbuf(h->net, s->conn, &h->scratch);
     }
+    sbuf_free(&a);
+    sbuf_free(&b);
     hub_poll_results_due(r, p->id);
 }
 
@@ -99,15 +134,16 @@ static void finish_read_back(hub_room *r, poll_read *pr) {
         drop_deleted(r, pr->id);
     } else if (fresh && pr->p && !pr->failed) {
         poll_store_finish(pr->p);
-        poll_free(poll_list_take(&r->polls, pr->id));
+        poll_t *was = poll_list_take(&r->polls, pr->id);
         const char *why;
         if (poll_list_add(&r->polls, pr->p, &why) == POLL_OK) {
             poll_list_sort(&r->polls);
             hub_poll_passages_follow(r, false); /* its passage, from the record's revision to ours */
-            relay_poll(r, pr->p);
+            relay_poll(r, pr->p, was, pr->tell_all);
         } else {
             poll_free(pr->p);
         }
+        poll_free(was);
         pr->p = NULL;
     }
     hub_poll_sync_read_done(r, pr->id);
@@ -182,11 +218,12 @@ static void record_read(redisReply *reply, void *priv) {
     hub_room_unref(r);
 }
 
-bool hub_poll_read_back(hub_room *r, const char *poll_id, uint64_t read_at) {
+bool hub_poll_read_back(hub_room *r, const char *poll_id, uint64_t read_at, bool tell_all) {
     poll_read *pr = calloc(1, sizeof *pr);
     if (!pr) return false;
     pr->room = r;
     pr->relay = true;
+    pr->tell_all = tell_all;
     pr->read_at = read_at;
     pr->due = 2;
     snprintf(pr->id, sizeof pr->id, "%s", poll_id);

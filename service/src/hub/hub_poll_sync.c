@@ -28,6 +28,8 @@ typedef struct hub_poll_sync {
     bool reading;              /* a read back is out */
     uint64_t read_at;          /* `sent` when it went */
     bool again;                /* read once more when the writes on their way are answered */
+    bool tell_all;             /* a reload not only for another process's change (a write failed, Redis is
+                                * back): the next read applied relays everything, not only what changed */
 } hub_poll_sync;
 
 static hub_poll_sync *find(hub_room *r, const char *id) {
@@ -62,19 +64,25 @@ static void forget_if_idle(hub_room *r, hub_poll_sync *t) {
 static void read_now(hub_room *r, hub_poll_sync *t) {
     t->again = false;
     t->read_at = t->sent;
-    t->reading = hub_poll_read_back(r, t->id, t->read_at); /* false: Redis is away (hub_poll_reload_all when back) */
+    /* false: Redis is away (hub_poll_reload_all when back) */
+    t->reading = hub_poll_read_back(r, t->id, t->read_at, t->tell_all);
 }
 
-void hub_poll_reload(hub_room *r, const char *poll_id) {
+static void reload(hub_room *r, const char *poll_id, bool tell_all) {
     hub_poll_sync *t = tracker(r, poll_id);
     if (!t) { /* out of memory: read it all the same (the answer may miss a write on its way) */
-        hub_poll_read_back(r, poll_id, 0);
+        hub_poll_read_back(r, poll_id, 0, true);
         return;
     }
+    t->tell_all |= tell_all;
     if (t->reading) t->again = true;
     else read_now(r, t);
     forget_if_idle(r, t);
 }
+
+void hub_poll_reload(hub_room *r, const char *poll_id) { reload(r, poll_id, true); }
+
+void hub_poll_reload_changed(hub_room *r, const char *poll_id) { reload(r, poll_id, false); }
 
 void hub_poll_reload_all(hub_room *r) {
     for (size_t i = 0; i < r->polls.n; i++) hub_poll_reload(r, r->polls.v[i]->id);
@@ -101,6 +109,7 @@ bool hub_poll_sync_fresh(hub_room *r, const char *poll_id, uint64_t read_at) {
     t->reading = false;
     bool fresh = t->sent == read_at;
     if (!fresh) t->again = true; /* a write went after the read: read once it is answered */
+    else t->tell_all = false;    /* this read is applied: it tells what it was asked to */
     return fresh;
 }
 

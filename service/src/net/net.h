@@ -43,6 +43,7 @@ typedef struct net_config {
     bool deflate;              /* offer permessage-deflate */
     bool io_uring;             /* batch the writes of a flush with io_uring when the kernel allows */
     long send_budget;          /* writes a second past which flushes are paced (core/pace.h; 0: never) */
+    long send_share;           /* percent of the time flushes may take, past which they are paced (0: no limit) */
     const struct lws_protocols *raw; /* a protocol for descriptors adopted into the loop (the store's), or NULL */
 } net_config;
 

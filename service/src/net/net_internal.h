@@ -13,6 +13,7 @@
 #define NET_PACE_BURST_US 10000      /* writes the budget lets go at once: 10 ms of it */
 #define NET_PACE_WAIT_MAX_US 250000  /* the longest a flush is held back for the budget */
 #define NET_UNFLUSHED_MAX (1 << 20)  /* bytes of new messages queued before a flush comes early (net_send) */
+#define NET_FLUSH_CHUNK 1024         /* connections a paced flush writes before the loop turns again */
 
 /* What a slot names. */
 typedef enum { SLOT_FREE, SLOT_WS, SLOT_HTTP } net_slot_kind;
@@ -64,6 +65,7 @@ struct net_conn {
     bool rx_binary;            /* ... is binary */
     int close_code;            /* close once the queue is empty (0: no) */
     bool dirty;                /* on the server's flush list */
+    uint32_t flushed_in;       /* the last flush that wrote to it (n->flushes_begun): once per flush */
     bool urgent;               /* ... with an answer to it queued: written even while flushes are paced */
     bool held;                 /* the flush leaves it alone until net_release (net_hold) */
     bool peer_closing;         /* the client sent a close frame: no more data frames */
@@ -117,9 +119,13 @@ struct net_server {
     net_counters counted;      /* messages, bytes and drops so far (connections: nconns) */
     volatile sig_atomic_t stop; /* set by net_stop, from a signal handler */
     bool stopping;             /* close frames sent, draining */
-    uint64_t *dirty;           /* connections with messages queued since the last flush */
+    uint64_t *dirty;           /* connections with something to send, oldest first: flushed in that order */
     size_t ndirty, dirty_cap;
     size_t unflushed;          /* bytes of the messages queued since the last flush, each message once */
+    uint64_t *urgent;          /* those with an answer queued (net_send_sbuf): written at once, paced or not;
+                                  a connection may be on both lists, and on one twice (flushed_in tells) */
+    uint32_t flushes_begun;    /* counts flush_some calls */
+    size_t nurgent, urgent_cap;
     struct net_batch *batch;   /* writes of a flush in one system call (NULL: one sendmsg each) */
     struct net_sendreq *flush_reqs; /* a flush's writes, one per connection */
     net_conn **flush_conns;    /* ... and their connections */
@@ -130,6 +136,7 @@ struct net_server {
     size_t ndirty_groups, dirty_groups_cap;
     lws_sorted_usec_list_t sul_flush; /* the next flush: at once after a timer queued messages, or when the pace allows */
     pace pace;                 /* writes per second of the flushes (--send-budget) */
+    pace pace_time;            /* microseconds of flushing per second (--send-share) */
     uv_loop_t loop;            /* the event loop; lws runs on it (net_loop.c) */
     bool loop_ready;           /* loop initialised, not yet closed */
     uv_prepare_t before_wait;  /* each turn, just before the loop waits: arms wake */
@@ -182,6 +189,8 @@ void net_groups_trim(net_server *n);
  * closed or dropped connection). */
 void net_group_detach(net_server *n, net_conn *c, bool keep);
 void net_mark_dirty(net_server *n, net_conn *c);
+/* c has an answer queued: on the urgent list too. */
+void net_mark_urgent(net_server *n, net_conn *c);
 void net_mark_group_dirty(net_server *n, net_group *g);
 /* Queue m (NULL: an entry that only skips) to c, after the group log's bytes
  * before `at` and skipping `skip` of them (net_ws.c). False (and c dropped)

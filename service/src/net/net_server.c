@@ -76,6 +76,10 @@ net_server *net_new(const net_config *cfg) {
     if (!n) return NULL;
     n->cfg = *cfg;
     pace_init(&n->pace, (double)cfg->send_budget, NET_PACE_BURST_US, NET_PACE_WAIT_MAX_US, lws_now_usecs());
+    /* The same bucket counting microseconds of writing instead of writes:
+     * what a write costs differs between machines (and on loopback the
+     * receivers' side is paid here too), the share of the loop does not. */
+    pace_init(&n->pace_time, (double)cfg->send_share * 1e4, NET_PACE_BURST_US, NET_PACE_WAIT_MAX_US, lws_now_usecs());
     n->protocols = protocol_table(cfg);
     if (!n->protocols) {
         free(n);
@@ -209,6 +213,7 @@ void net_free(net_server *n) {
     free(n->free_slots);
     free(n->dirty);
     free(n->dirty_groups);
+    free(n->urgent);
     net_batch_free(n->batch);
     free(n->flush_reqs);
     free(n->flush_conns);
@@ -285,7 +290,7 @@ bool net_send_sbuf(net_server *n, uint64_t conn, sbuf *b) {
     bool ok = net_send(n, conn, m);
     netmsg_unref(m);
     net_conn *c = ok ? net_slot_get(n, conn, SLOT_WS) : NULL;
-    if (c) c->urgent = true; /* an answer to this client alone: never held for the budget */
+    if (c) net_mark_urgent(n, c); /* an answer to this client alone: never held for the budget */
     return ok;
 }
 

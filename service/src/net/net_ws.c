@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "net/net_batch.h"
 #include "net/net_internal.h"
@@ -23,21 +24,33 @@ static void flush_soon(net_server *n) {
 }
 
 /* Put c on the flush list. */
+static bool push_id(uint64_t **list, size_t *len, size_t *cap, uint64_t id);
+
 void net_mark_dirty(net_server *n, net_conn *c) {
     if (c->dirty) return;
-    if (n->ndirty == n->dirty_cap) {
-        size_t cap = n->dirty_cap ? n->dirty_cap * 2 : 256;
-        uint64_t *d = realloc(n->dirty, cap * sizeof *d);
-        if (!d) { /* fall back on lws' writeable callback */
-            lws_callback_on_writable(c->wsi);
-            return;
-        }
-        n->dirty = d;
-        n->dirty_cap = cap;
-    }
     flush_soon(n);
-    n->dirty[n->ndirty++] = c->id;
+    if (!push_id(&n->dirty, &n->ndirty, &n->dirty_cap, c->id)) { /* fall back on lws' writeable callback */
+        lws_callback_on_writable(c->wsi);
+        return;
+    }
     c->dirty = true;
+}
+
+static bool push_id(uint64_t **list, size_t *len, size_t *cap, uint64_t id) {
+    if (*len == *cap) {
+        size_t more = *cap ? *cap * 2 : 256;
+        uint64_t *l = realloc(*list, more * sizeof *l);
+        if (!l) return false;
+        *list = l;
+        *cap = more;
+    }
+    (*list)[(*len)++] = id;
+    return true;
+}
+
+void net_mark_urgent(net_server *n, net_conn *c) {
+    if (c->urgent) return;
+    c->urgent = push_id(&n->urgent, &n->nurgent, &n->urgent_cap, c->id); /* no room: it waits for the flush */
 }
 
 void net_mark_group_dirty(net_server *n, net_group *g) {
@@ -454,6 +467,7 @@ static int sent(net_server *n, struct lws *wsi, net_conn *c, const struct iovec 
             pop(c);
             continue;
         }
+        if (p.kind == PIECE_NONE) return -1; /* not what gather made: never write on */
         const struct iovec *v = &iov[k++];
         size_t took = done < v->iov_len ? done : v->iov_len;
         done -= took;
@@ -596,40 +610,53 @@ static bool flush_room(net_server *n, size_t conns, size_t iovs) {
     return true;
 }
 
-/* Write the queues of the first `count` connections of the flush list, each
- * in one send, and take them off it; the rest of the list stays. */
-static void flush_some(net_server *n, size_t count, lws_usec_t now) {
+/* The CPU time this thread has used, in µs: what a flush's writes cost, not
+ * counting the time another process had the core meanwhile. */
+static int64_t thread_cpu_us(void) {
+    struct timespec t;
+    if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t) != 0) return 0;
+    return (int64_t)t.tv_sec * 1000000 + t.tv_nsec / 1000;
+}
+
+/* Write what each of the first `count` connections of ids (the flush list
+ * or the urgent one) has to send, each in one send. ids[0..count) is used
+ * as scratch; the rest of the list stays. */
+static void flush_some(net_server *n, uint64_t *ids, size_t count, lws_usec_t now) {
     /* Sending may close connections but queues nothing new: the list is stable. */
     size_t k = 0, iovs = 0;
+    if (++n->flushes_begun == 0) n->flushes_begun = 1; /* 0: never flushed */
     for (size_t i = 0; i < count; i++) {
-        net_conn *c = net_slot_get(n, n->dirty[i], SLOT_WS);
+        net_conn *c = net_slot_get(n, ids[i], SLOT_WS);
         if (!c) continue;
         c->dirty = false;
         c->urgent = false;
-        if (c->held || !net_pending(c)) continue; /* held: net_release puts it back on the list */
+        if (c->held || !net_pending(c) || c->flushed_in == n->flushes_begun) continue; /* held: net_release puts it back */
         if (c->close_code || c->peer_closing || n->cfg.deflate || lws_partial_buffered(c->wsi) || lws_is_ssl(c->wsi)) {
             lws_callback_on_writable(c->wsi);
             continue;
         }
-        n->dirty[k++] = c->id; /* compacted in place: i >= k */
+        c->flushed_in = n->flushes_begun;
+        ids[k++] = c->id; /* compacted in place: i >= k */
         size_t most = 2 * (size_t)c->qlen + 1; /* each entry after log bytes, then the log's rest */
         iovs += most < IOV_PER_SEND ? most : IOV_PER_SEND;
     }
     if (!k) return;
     if (!flush_room(n, k, iovs)) {
-        for (size_t i = 0; i < k; i++) lws_callback_on_writable(((net_conn *)net_slot_get(n, n->dirty[i], SLOT_WS))->wsi);
+        for (size_t i = 0; i < k; i++) lws_callback_on_writable(((net_conn *)net_slot_get(n, ids[i], SLOT_WS))->wsi);
         return;
     }
     struct iovec *iov = n->flush_iov;
     for (size_t i = 0; i < k; i++) {
-        net_conn *c = net_slot_get(n, n->dirty[i], SLOT_WS);
+        net_conn *c = net_slot_get(n, ids[i], SLOT_WS);
         int cnt = gather(c, iov, IOV_PER_SEND);
         n->flush_conns[i] = c;
         n->flush_reqs[i] = (net_sendreq){.fd = lws_get_socket_fd(c->wsi), .iov = iov, .iovcnt = cnt};
         iov += cnt;
     }
+    int64_t cpu_before = thread_cpu_us();
     net_batch_send(n->batch, n->flush_reqs, k);
     pace_spent(&n->pace, now, k);
+    pace_spent(&n->pace_time, now, (uint64_t)(thread_cpu_us() - cpu_before));
     n->counted.flushes++;
     n->counted.flush_writes += k;
     for (size_t i = 0; i < k; i++) {
@@ -651,38 +678,37 @@ static void flush_some(net_server *n, size_t count, lws_usec_t now) {
     }
 }
 
-/* The flush after a turn of the loop (or from the timer). Past the budget
- * of writes (core/pace.h) the broadcasts wait for the next allowed flush,
- * gathering more messages per write; answers to one client (an ack, a
- * welcome, an error: net_send_sbuf) go at once all the same. */
+/* The flush after a turn of the loop (or from the timer). Answers to one
+ * client (an ack, a welcome, an error: net_send_sbuf) go at once. The rest
+ * waits while the budgets (core/pace.h: writes a second, and the share of
+ * the time spent writing) are spent, gathering more messages per write;
+ * then the connections waiting longest go first, at most NET_FLUSH_CHUNK
+ * before the loop turns again, so that a flush to 10,000 people neither
+ * holds the loop nor makes the last of them wait for the whole of it. */
 void net_flush(net_server *n) {
     n->unflushed = 0;
     if (!n->ndirty && !n->ndirty_groups) return;
     lws_usec_t now = lws_now_usecs();
-    int64_t wait = pace_wait_us(&n->pace, now);
-    if (wait <= 0) {
-        lws_sul_cancel(&n->sul_flush);
-        net_groups_expand(n);
-        size_t all = n->ndirty;
-        n->ndirty = 0;
-        flush_some(n, all, now);
-        net_groups_trim(n);
+    if (n->nurgent) {
+        size_t urgent = n->nurgent;
+        n->nurgent = 0;
+        flush_some(n, n->urgent, urgent, now);
+    }
+    int64_t wait = pace_wait_us(&n->pace, now), wait_time = pace_wait_us(&n->pace_time, now);
+    if (wait_time > wait) wait = wait_time;
+    if (wait > 0) {
+        lws_sul_schedule_wakesuspend(n->ctx, 0, &n->sul_flush, flush_timer_cb, wait);
         return;
     }
-    lws_sul_schedule_wakesuspend(n->ctx, 0, &n->sul_flush, flush_timer_cb, wait);
-    size_t urgent = 0; /* the urgent ones to the front of the list */
-    for (size_t i = 0; i < n->ndirty; i++) {
-        net_conn *c = net_slot_get(n, n->dirty[i], SLOT_WS);
-        if (!c || !c->urgent) continue;
-        uint64_t id = n->dirty[i];
-        n->dirty[i] = n->dirty[urgent];
-        n->dirty[urgent++] = id;
-    }
-    if (!urgent) return;
-    flush_some(n, urgent, now);
-    size_t rest = n->ndirty - urgent;
-    memmove(n->dirty, n->dirty + urgent, rest * sizeof *n->dirty);
-    n->ndirty = rest;
+    lws_sul_cancel(&n->sul_flush);
+    net_groups_expand(n);
+    bool paced = n->cfg.send_budget > 0 || n->cfg.send_share > 0;
+    size_t count = paced && n->ndirty > NET_FLUSH_CHUNK ? NET_FLUSH_CHUNK : n->ndirty;
+    flush_some(n, n->dirty, count, now);
+    memmove(n->dirty, n->dirty + count, (n->ndirty - count) * sizeof *n->dirty);
+    n->ndirty -= count;
+    net_groups_trim(n);
+    if (n->ndirty) lws_sul_schedule_wakesuspend(n->ctx, 0, &n->sul_flush, flush_timer_cb, 1); /* the rest, next turn */
 }
 
 int net_ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len) {

@@ -68,6 +68,12 @@
  *   `public` is the poll object clients see, `results` the results with the
  *   anonymity threshold applied (empty: none), `was` the state before a
  *   deletion: the history serves these, never `record` or `data`.
+ *   A folded ballot (event_type "ballot" with `results` empty: a poll whose
+ *   record says "folded", core/poll_fold.h) carries no results: its event
+ *   and its mark carry `org`, `data` (the record after) and `prior` (the
+ *   record before, read here: exact whichever process wrote it), so the
+ *   history's readers fold the results from the ballots; the per-ballot
+ *   cost stays that of one record, whatever the poll's size.
  * atelier_workshop KEYS meta events marks code; ARGV state t_ms by name origin code
  *   the workshop ends (state "ended": its join code is let go) or reopens
  *   ("open": it takes the join code again), an event "ended" or "reopened"
@@ -352,8 +358,9 @@ const char store_functions_lua[] =
     "end\n"
     "local function ballot(keys, args)\n"
     "  if redis.call('EXISTS', keys[4]) == 0 then return 0 end\n"
+    "  local prior = redis.call('HGET', keys[1], args[1])\n"
     "  -- a vote sent again (its first answer was lost: unavailable) finds its record: nothing more\n"
-    "  if args[3] == 'ballot' and args[2] ~= '' and args[9] == '' and same_ballot(redis.call('HGET', keys[1], args[1]), args[2]) then\n"
+    "  if args[3] == 'ballot' and args[2] ~= '' and args[9] == '' and same_ballot(prior, args[2]) then\n"
     "    return 1\n"
     "  end\n"
     "  if args[2] == '' then redis.call('HDEL', keys[1], args[1]) else redis.call('HSET', keys[1], args[1], args[2]) end\n"
@@ -367,9 +374,19 @@ const char store_functions_lua[] =
     "  end\n"
     "  shown[#shown + 1] = 't'\n"
     "  shown[#shown + 1] = args[7]\n"
+    "  -- a folded ballot: the record before (as Redis had it, whichever process wrote it) and after\n"
+    "  local folded = args[3] == 'ballot' and args[11] == ''\n"
+    "  if folded then\n"
+    "    shown[#shown + 1] = 'prior'\n"
+    "    shown[#shown + 1] = prior or ''\n"
+    "  end\n"
     "  local id = redis.call('XADD', keys[2], '*', 'type', args[3], 'poll', args[4], 'org', args[5], 'data', args[6],\n"
     "                        unpack(shown))\n"
-    "  redis.call('XADD', keys[5], id, 'type', args[3], 'poll', args[4], unpack(shown))\n"
+    "  if folded then\n"
+    "    redis.call('XADD', keys[5], id, 'type', args[3], 'poll', args[4], 'org', args[5], 'data', args[6], unpack(shown))\n"
+    "  else\n"
+    "    redis.call('XADD', keys[5], id, 'type', args[3], 'poll', args[4], unpack(shown))\n"
+    "  end\n"
     "  touch(keys[4])\n"
     "  notify(keys[2], 'poll ' .. args[4] .. ' ' .. args[8])\n"
     "  return 1\n"
