@@ -60,9 +60,17 @@ static size_t default_max_connections(int fd_limit) {
     return fd_limit > 34 ? (size_t)(fd_limit - 32) / 2 : 1;
 }
 
+/* The soft limit is raised to the hard one first: many systems start
+ * processes at 1,024 descriptors, which would cap a server at about 500
+ * people whatever the administrator allowed (the hard limit). */
 static int descriptor_limit(void) {
     struct rlimit rl;
-    if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > INT_MAX) return 0;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0) return 0;
+    if (rl.rlim_cur < rl.rlim_max) {
+        struct rlimit raised = {.rlim_cur = rl.rlim_max, .rlim_max = rl.rlim_max};
+        if (setrlimit(RLIMIT_NOFILE, &raised) == 0) rl = raised;
+    }
+    if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > INT_MAX) return 0;
     return (int)rl.rlim_cur;
 }
 
