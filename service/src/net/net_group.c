@@ -76,8 +76,11 @@ static bool log_reserve(net_group *g, size_t more) {
 
 bool net_group_send(net_server *n, net_group *g, netmsg *m) {
     if (!g->nmembers) return true;
-    if (g->per_member) {
-        for (uint32_t i = 0; i < g->nmembers; i++) net_send(n, g->members[i]->id, m);
+    if (g->per_member) { /* net_queue, not net_send: no flush in between, net_group_instead replaces the last entry */
+        for (uint32_t i = 0; i < g->nmembers;) {
+            net_conn *c = g->members[i];
+            if (net_queue(n, c, m, 0, 0) || c->group == g) i++; /* a dropped member left: members[i] is another */
+        }
         return true;
     }
     struct iovec f = net_frame(m);
