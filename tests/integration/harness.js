@@ -556,7 +556,11 @@ class Client extends EventEmitter {
         this.pending = null;
         this.pendingMeta = [];
       }
-      if (this.inflight && this.inflight.sends === 0) {
+      // Sent at a revision the server no longer has (Redis lost it, or a
+      // replica promoted without it: the whole text after a loss) cannot
+      // be recognised or transformed there either: given up and counted.
+      const lostBase = this.inflight && this.inflight.baseRev > msg.doc.rev;
+      if (this.inflight && (this.inflight.sends === 0 || lostBase)) {
         this.dropped++;
         this.droppedMeta.push(...(this.opMeta.get(this.inflight.id) || []));
         this.inflight = null;
