@@ -23,19 +23,7 @@ static void flush_soon(net_server *n) {
         lws_sul_schedule_wakesuspend(n->ctx, 0, &n->sul_flush, flush_timer_cb, 1);
 }
 
-/* Put c on the flush list. */
-static bool push_id(uint64_t **list, size_t *len, size_t *cap, uint64_t id);
-
-void net_mark_dirty(net_server *n, net_conn *c) {
-    if (c->dirty) return;
-    flush_soon(n);
-    if (!push_id(&n->dirty, &n->ndirty, &n->dirty_cap, c->id)) { /* fall back on lws' writeable callback */
-        lws_callback_on_writable(c->wsi);
-        return;
-    }
-    c->dirty = true;
-}
-
+/* id onto a list of connection ids (the flush list, the urgent list). */
 static bool push_id(uint64_t **list, size_t *len, size_t *cap, uint64_t id) {
     if (*len == *cap) {
         size_t more = *cap ? *cap * 2 : 256;
@@ -46,6 +34,17 @@ static bool push_id(uint64_t **list, size_t *len, size_t *cap, uint64_t id) {
     }
     (*list)[(*len)++] = id;
     return true;
+}
+
+/* Put c on the flush list. */
+void net_mark_dirty(net_server *n, net_conn *c) {
+    if (c->dirty) return;
+    flush_soon(n);
+    if (!push_id(&n->dirty, &n->ndirty, &n->dirty_cap, c->id)) { /* fall back on lws' writeable callback */
+        lws_callback_on_writable(c->wsi);
+        return;
+    }
+    c->dirty = true;
 }
 
 void net_mark_urgent(net_server *n, net_conn *c) {
@@ -766,6 +765,7 @@ int net_ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
         return writeable(wsi, c);
     case LWS_CALLBACK_CLOSED:
         if (c->id) {
+            net_group_detach(n, c, false); /* closed: nothing more to send, nothing to keep for it */
             n->on.ws_close(n->user, c->session);
             net_slot_remove(n, c->id);
             n->nconns--;
