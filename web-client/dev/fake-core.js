@@ -159,7 +159,7 @@ export class FakeServer {
     const first = w.rev - w.ops.length;
     const doc = { rev: w.rev };
     let missed;
-    if (resumeRev != null && resumeRev >= first && resumeRev <= w.rev) {
+    if (resumeRev != null && resumeRev >= first && resumeRev <= w.rev && !w.wholeText) {
       missed = w.ops.filter((o) => o.rev >= resumeRev).map((o) => {
         const x = { rev: o.rev, op: o.op, author: o.author };
         if (o.author === pid) x.id = o.id;
@@ -208,9 +208,10 @@ export class FakeServer {
       if (fitErr || !deleteTextMatches(w.text, op)) return this._err(conn, 'bad_request', fitErr || 'delete mismatch', 'op', id);
     }
     const rev = w.rev;
+    const before = w.text;
     w.text = type.apply(w.text, op);
     w.rev++;
-    w.ops.push({ rev, op, author: conn.pid, id: String(id) });
+    w.ops.push({ rev, op, author: conn.pid, id: String(id), before });
     if (w.ops.length > this.window) w.ops.shift();
     w.lastop.set(conn.pid, { opid: String(id), rev });
     if (committedUnavailable) {
@@ -221,6 +222,24 @@ export class FakeServer {
     const plain = { type: 'op', rev, op, author: conn.pid };
     const withId = { ...plain, id };
     for (const c of w.conns) if (c !== conn || committedUnavailable) this._out(c, c.pid === conn.pid ? withId : plain);
+  }
+
+  /**
+   * Fault injection: storage lost its last n revisions (a Redis crash under
+   * appendfsync everysec, a failover to a replica that lagged), after they
+   * were acknowledged. From now on each resume is given the whole text, as
+   * the real server does (hub_primary.c); the caller closes the connections
+   * (net.killAll()), as the real server does with 1012.
+   */
+  loseLast(id, n) {
+    const w = this.workshops.get(id);
+    for (let i = 0; i < n && w.ops.length; i++) {
+      const o = w.ops.pop();
+      w.text = o.before;
+      w.rev = o.rev;
+    }
+    for (const [pid, last] of w.lastop) if (last.rev >= w.rev) w.lastop.delete(pid);
+    w.wholeText = true;
   }
 
   _cursor(conn, m) {

@@ -318,6 +318,29 @@ test('a reload with an op in flight whose ack was lost: recognised after the rel
   assert.equal(serverText(e).split('ONCE').length - 1, 1);
 });
 
+test('storage lost acknowledged revisions: an op in flight at a lost revision is rebased, not dropped nor re-sent forever', () => {
+  const e = env();
+  const cs = clients(e, 2);
+  insertAt(cs[0], 0, 'KEPT ');
+  settle(e);
+  insertAt(cs[1], 0, 'LOST ');
+  settle(e); // acknowledged, seen by both
+  insertAt(cs[0], 0, 'FLIGHT ');
+  assert.ok(cs[0].ot.inflight, 'an op in flight');
+  e.server.loseLast(e.id, 1); // 'LOST ' is gone from storage
+  e.net.killAll(); // the server closes every connection (1012)
+  const sent = [];
+  const orig = cs[0].session.send.bind(cs[0].session);
+  cs[0].session.send = (m) => { if (m.type === 'op') sent.push(m); return orig(m); };
+  settle(e);
+  assertConverged(e, cs);
+  const t = serverText(e);
+  assert.equal(t.split('FLIGHT').length - 1, 1, `the edit in flight is kept once: ${JSON.stringify(t)}`);
+  assert.equal(t.split('KEPT').length - 1, 1);
+  assert.equal(t.split('LOST').length - 1, 0, 'what storage lost is gone for everyone');
+  assert.ok(sent.length <= 3, `sent ${sent.length} times, not forever`);
+});
+
 test('rate_limited and internal errors on an op: backed off, re-sent with the same id', () => {
   const e = env();
   const cs = clients(e, 2);
