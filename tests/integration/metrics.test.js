@@ -67,6 +67,10 @@ describe('metrics', { timeout: 60000 }, () => {
     assert.equal(delta('atelier_messages_sent_total'), all.length - seen0);
     assert.equal(delta('atelier_bytes_sent_total'), all.reduce((n, t) => n + frameBytes(t), 0) - bytes0);
     assert.equal(delta('atelier_send_queue_drops_total'), 0);
+    // Flush writes took CPU time: counted, and never more than the test's own wall time.
+    assert.ok(delta('atelier_flush_writes_total') > 0);
+    assert.ok(delta('atelier_flush_send_cpu_microseconds_total') > 0, 'the writes cost some CPU time');
+    assert.ok(delta('atelier_flush_send_cpu_microseconds_total') < 60e6);
     assert.ok(delta('atelier_redis_roundtrip_seconds_count') >= 2, 'the append and the ballot at least');
     assert.equal(end['atelier_redis_roundtrip_seconds_bucket{le="+Inf"}'], end.atelier_redis_roundtrip_seconds_count);
 

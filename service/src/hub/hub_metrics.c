@@ -44,6 +44,9 @@ static void write_metrics(hub *h, sbuf *b) {
                     net.flushes);
     metrics_counter(b, "atelier_flush_writes_total", "Socket writes of those flushes (one per connection, several messages each).",
                     net.flush_writes);
+    metrics_counter(b, "atelier_flush_send_cpu_microseconds_total",
+                    "CPU time of those writes, the part --send-share bounds (the kernel's TCP, loopback receivers included).",
+                    net.flush_send_us);
     metrics_head(b, "atelier_errors_total", "Errors answered (WebSocket and HTTP API), by code.", "counter");
     for (size_t i = 0; i < c->ncodes; i++) metrics_labelled(b, "atelier_errors_total", "code", c->codes[i], c->errors[i]);
     metrics_counter(b, "atelier_ballots_total", "Ballots stored in Redis through this process.", c->ballots);

@@ -190,6 +190,7 @@ typedef struct net_counters {
     uint64_t queue_drops;      /* connections closed because their send queue was full */
     uint64_t flushes;          /* flushes of queued messages (each one send per connection written to) */
     uint64_t flush_writes;     /* ... the sends they made */
+    uint64_t flush_send_us;    /* ... the CPU time of those sends, µs (what --send-share paces) */
 } net_counters;
 net_counters net_counters_now(const net_server *n);
 

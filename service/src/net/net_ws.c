@@ -655,7 +655,9 @@ static void flush_some(net_server *n, uint64_t *ids, size_t count, lws_usec_t no
     int64_t cpu_before = thread_cpu_us();
     net_batch_send(n->batch, n->flush_reqs, k);
     pace_spent(&n->pace, now, k);
-    pace_spent(&n->pace_time, now, (uint64_t)(thread_cpu_us() - cpu_before));
+    uint64_t send_us = (uint64_t)(thread_cpu_us() - cpu_before);
+    pace_spent(&n->pace_time, now, send_us);
+    n->counted.flush_send_us += send_us;
     n->counted.flushes++;
     n->counted.flush_writes += k;
     for (size_t i = 0; i < k; i++) {
