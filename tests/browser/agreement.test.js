@@ -8,6 +8,7 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
+import { createHash } from 'node:crypto';
 import { ROOT, artifact, launchBrowser, openPage } from './harness.js';
 import { setupFile, axe, badTypography, until, PHONE, NNBSP } from './i12.js';
 
@@ -15,6 +16,7 @@ const NBSP = '\u00a0';
 import { join, connected, statement, typeAt, noProblems, person } from './helpers.js';
 
 const env = await setupFile();
+const sha256 = (text) => createHash('sha256').update(text, 'utf8').digest('hex');
 const SHOTS = path.join(ROOT, 'tests/browser/screenshots');
 
 test('the sign-off panel and roles in presence, before anything happens: readable, axe clean, on a phone too', async (t) => {
@@ -121,6 +123,78 @@ test('sign-off: called, endorsed on a phone, changed since, the difference, endo
   await w.fac.locator('#signoff-agreed.is-current', { hasText: 'Accord trouvé' }).waitFor();
   assert.equal(await statement(jean), await statement(w.fac));
   noProblems(w.fac, jean, awa);
+});
+
+test('the replay shows the sign-off: its steps on the timeline, each organisation\'s decision then, changed since, the agreement (fr, en, phone)', async (t) => {
+  const w = await env.workshop(t, { text: `Quoi${NNBSP}?\n` });
+  const fac = await env.bot(w, 'Fanny', 'Animation', { key: w.facilitator_key });
+  const awa = await env.bot(w, 'Aminata', 'Ville de Lyon');
+  const jean = await env.bot(w, 'Jean', 'Banque Solidaire');
+  for (const b of [awa, jean]) assert.equal((await fac.send({ type: 'role_set', participant: b.welcome.participant.id, role: 'representative' })).type, 'role');
+  const must = async (b, msg, type = 'signoff') => {
+    const r = await b.send(msg);
+    assert.equal(r.type, type, JSON.stringify(r));
+    return r;
+  };
+  const { rev, text } = awa.welcome.doc;
+  await must(fac, { type: 'signoff_call' });
+  await must(awa, { type: 'endorse', rev, sha256: sha256(text) });
+  await must(jean, { type: 'decline', reason: 'Il manque le «\u202fcomment\u202f».' });
+  // An edit: both decisions are then on an older text.
+  const ack = await must(awa, { type: 'op', rev, op: [[...text].length, 'Des terrains ouverts le soir.\n'] }, 'ack');
+  const text2 = `${text}Des terrains ouverts le soir.\n`;
+  await must(awa, { type: 'endorse', rev: ack.rev + 1, sha256: sha256(text2) });
+  const agreed = await must(jean, { type: 'endorse', rev: ack.rev + 1, sha256: sha256(text2) });
+  assert.ok(agreed.agreed, 'agreed');
+  await must(fac, { type: 'signoff_close' });
+
+  const replay = await env.page(t);
+  await replay.goto(`${env.server.url}/#/w/${w.id}/replay?key=${w.facilitator_key}`);
+  // Seven steps, each a key moment: called, endorsed, declined, endorsed, endorsed, agreed, closed.
+  const marks = replay.locator('.timeline-marks .mark-signoff');
+  await until(async () => (await marks.count()) === 7, { message: 'the sign-off\'s steps on the timeline' });
+  const panel = replay.locator('#replay-signoff');
+  const row = (org) => panel.locator(`.signoff-row[data-org="${org}"]`);
+  // The decline: the Banque declined with its reason, the Ville endorsed; the text then is the one they decided on.
+  await marks.nth(2).click();
+  await replay.locator('#replay-event', { hasText: 'Banque Solidaire refuse le texte' }).waitFor();
+  await row('Banque Solidaire').locator('.signoff-state.is-declined').waitFor();
+  await row('Banque Solidaire').locator('.signoff-reason', { hasText: 'Il manque le' }).waitFor();
+  await row('Ville de Lyon').locator('.signoff-state.is-endorsed').waitFor();
+  await replay.locator('#replay-signoff-status', { hasText: 'Validation en cours' }).waitFor();
+  assert.equal(await panel.locator('.badge-changed').count(), 0, 'nothing changed yet');
+  // After the edit, the Ville endorses the new text: the Banque's decision is on a changed text.
+  await marks.nth(3).click();
+  await row('Banque Solidaire').locator('.badge-changed', { hasText: 'modifié depuis' }).waitFor();
+  assert.equal(await row('Ville de Lyon').locator('.badge-changed').count(), 0);
+  assert.equal(await replay.locator('#replay-signoff-agreed').isHidden(), true, 'not agreed yet');
+  // The agreement, then the close: the decisions stay.
+  await marks.nth(6).click();
+  await replay.locator('#replay-signoff-agreed.is-current', { hasText: 'Accord trouvé' }).waitFor();
+  await replay.locator('#replay-signoff-agreed', { hasText: 'Banque Solidaire, Ville de Lyon' }).waitFor();
+  await replay.locator('#replay-signoff-status', { hasText: 'Validation close' }).waitFor();
+  assert.equal(await panel.locator('.signoff-state.is-endorsed').count(), 2);
+  // Before the call, there is no sign-off to show.
+  await replay.locator('#replay-prev-mark').click();
+  await replay.locator('.timeline-marks .mark').first().click();
+  await panel.waitFor({ state: 'hidden' });
+  await marks.nth(6).click();
+  await axe(replay, 'the replay with the sign-off');
+  assert.deepEqual(await badTypography(replay), []);
+  await panel.screenshot({ path: artifact('replay-signoff-fr.png') });
+  await replay.locator('#lang-switch').click();
+  await replay.locator('#replay-signoff-agreed', { hasText: 'Agreement reached' }).waitFor();
+  await panel.screenshot({ path: artifact('replay-signoff-en.png') });
+  // On a phone: the same, readable.
+  const phone = await env.page(t, { viewport: PHONE });
+  await phone.goto(`${env.server.url}/#/w/${w.id}/replay?key=${w.facilitator_key}`);
+  const phoneMarks = phone.locator('.timeline-marks .mark-signoff');
+  await until(async () => (await phoneMarks.count()) === 7, { message: 'the steps on the phone' });
+  await phoneMarks.nth(3).click();
+  await phone.locator('#replay-signoff .badge-changed').waitFor();
+  await axe(phone, 'the replay with the sign-off on a phone');
+  await phone.screenshot({ path: artifact('replay-signoff-phone-fr.png'), fullPage: true });
+  noProblems(w.fac, replay, phone);
 });
 
 test('observers: a link made in one step, shown again after a reload, followed read-only on a phone, revoked with a clear message', async (t) => {
