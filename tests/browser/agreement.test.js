@@ -86,6 +86,10 @@ test('sign-off: called, endorsed on a phone, changed since, the difference, endo
   // Jean endorses on his phone (the revision it names is the server's).
   await jean.locator('#signoff-endorse').click();
   await w.fac.locator('.signoff-row[data-org="Banque Solidaire"] .signoff-state', { hasText: 'a validé' }).waitFor();
+  // His page says it is done, instead of offering to endorse the same text again.
+  await jean.locator('#signoff-done', { hasText: 'Banque Solidaire a validé ce texte (révision' }).waitFor();
+  assert.equal(await jean.locator('#signoff-endorse').count(), 0, 'nothing more to endorse');
+  assert.equal(await jean.locator('#signoff-decline').count(), 1, 'he may still change his mind');
   await axe(jean, 'a representative signing on a phone');
   await jean.screenshot({ path: artifact('agreement-phone-representative-fr.png'), fullPage: true });
 
@@ -97,6 +101,9 @@ test('sign-off: called, endorsed on a phone, changed since, the difference, endo
   // An edit: the agreement and both endorsements are now "changed since".
   await typeAt(w.fac, ' Ouverts le dimanche.', { after: 'chaque semaine.' });
   await until(async () => (await w.fac.locator('.badge-changed').count()) === 2, { message: 'two organisations changed since' });
+  // The text changed: Jean may endorse the new version.
+  await jean.locator('#signoff-endorse').waitFor();
+  assert.equal(await jean.locator('#signoff-done').count(), 0);
   await w.fac.locator('#signoff-agreed', { hasText: 'Le texte a changé depuis l\'accord' }).waitFor();
 
   // Anyone opens the difference: a word diff of the endorsed text and the current one.

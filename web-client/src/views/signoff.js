@@ -98,7 +98,7 @@ export class SignoffView {
       controls: sig(i18n.lang, store.may('signoffCall'), m.open, this.busy, this.error, online),
       agreed: sig(i18n.lang, m.agreed),
       rows: sig(i18n.lang, m.rows, this.diff && this.diff.rev),
-      mine: sig(i18n.lang, m.mine, m.open, store.may('sign'), store.me?.organisation, this.busy, this.declining && this.declining.error, !!this.declining, online, store.unsent > 0),
+      mine: sig(i18n.lang, m.mine, this.signoff.currentHash != null, m.open, store.may('sign'), store.me?.organisation, this.busy, this.declining && this.declining.error, !!this.declining, online, store.unsent > 0),
       diff: sig(i18n.lang, this.diff && [this.diff.rev, this.diff.state, this.diff.org], this.signoff.currentHash),
     };
     const fallback = () => this.heading.focus();
@@ -156,12 +156,20 @@ export class SignoffView {
     if (!m.open) return [h('p', { class: 'field-hint', text: i18n.t('signoff.waitForCall', { organisation: org }) })];
     const rev = store.ot.rev;
     const parts = [h('h3', { class: 'signoff-mine-title', id: 'signoff-mine-title', text: i18n.t('signoff.mineTitle', { organisation: org }) })];
+    // Already endorsed, and the text is still that one: say so, rather than
+    // offer to endorse the same text again (the button comes back when it changes).
+    const done = m.mine?.status === 'endorsed' && !m.mine.changed && this.signoff.currentHash != null;
+    if (done) {
+      parts.push(h('p', { class: 'signoff-done', id: 'signoff-done', role: 'status' },
+        h('span', { class: 'agreed-mark', 'aria-hidden': 'true', text: '✓ ' }),
+        i18n.t('signoff.mineEndorsed', { organisation: org, rev: m.mine.rev ?? '?', name: m.mine.name || '' })));
+    }
     if (store.unsent > 0) parts.push(h('p', { class: 'field-hint', text: i18n.t('signoff.unsentNote') }));
     const disabled = !!this.busy || !online;
-    const endorse = h('button', { type: 'button', class: 'primary', id: 'signoff-endorse', data: { key: 'endorse' }, text: i18n.t('signoff.endorse', { rev }) });
+    const endorse = done ? null : h('button', { type: 'button', class: 'primary', id: 'signoff-endorse', data: { key: 'endorse' }, text: i18n.t('signoff.endorse', { rev }) });
     const decline = h('button', { type: 'button', class: 'secondary', id: 'signoff-decline', data: { key: 'decline' }, 'aria-expanded': String(!!this.declining), 'aria-controls': 'signoff-decline-form', text: i18n.t('signoff.decline') });
-    if (disabled) endorse.setAttribute('aria-disabled', 'true');
-    endorse.addEventListener('click', () => {
+    if (disabled) endorse?.setAttribute('aria-disabled', 'true');
+    endorse?.addEventListener('click', () => {
       if (endorse.getAttribute('aria-disabled') === 'true') return;
       this._run('endorse', () => this.signoff.endorse());
     });
