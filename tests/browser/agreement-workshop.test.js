@@ -190,6 +190,8 @@ test('a whole workshop: three organisations write, the phases run, the statement
   // The Banque endorses again; nothing is changed since.
   await jean.locator('#signoff-endorse').click();
   for (const p of everyone) await until(async () => (await p.locator('.badge-changed').count()) === 0, { message: 'nothing changed since' });
+  // The differences opened from the Banque's older endorsement close: there is none now.
+  for (const p of [obs, tom]) await p.locator('#signoff-diff').waitFor({ state: 'hidden' });
   assert.equal(await fac.locator('#signoff-agreed').isHidden(), true, 'not agreed while the Ville has not endorsed');
 
   // The Ville endorses: every organisation present agrees; every page says so.

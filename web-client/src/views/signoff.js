@@ -88,6 +88,7 @@ export class SignoffView {
   render() {
     const { i18n, store } = this;
     const m = this._model();
+    this._closeStaleDiff(m);
     const online = store.status === 'connected';
     this.el.dataset.open = String(m.open);
 
@@ -237,6 +238,20 @@ export class SignoffView {
     this.sigs.diff = null;
     this.render();
     document.getElementById('signoff-diff-title')?.focus();
+  }
+
+  /**
+   * The difference open is an organisation's and it decided again: it was
+   * the difference from a decision that no longer stands, so it closes (the
+   * row offers the new one when its text is not the current one).
+   */
+  _closeStaleDiff(m) {
+    const d = this.diff;
+    if (!d || !d.org) return;
+    const row = m.rows.find((r) => r.org === d.org);
+    if (!row || row.rev === d.rev) return;
+    if (this.diffEl.contains(document.activeElement)) this.heading.focus();
+    this.diff = null;
   }
 
   _renderDiff() {
