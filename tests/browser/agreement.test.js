@@ -210,6 +210,10 @@ test('observers: a link made in one step, shown again after a reload, followed r
   await w.fac.locator('#observer-create').click();
   const link = await w.fac.locator('#observer-link').inputValue();
   assert.match(link, new RegExp(`#/w/${w.id}\\?observe=[A-Za-z0-9_-]{43}$`));
+  // Its revocation sits right under it (not a screen further down).
+  const field = await w.fac.locator('#observer-link').boundingBox();
+  const revoke = await w.fac.locator('#observer-revoke').boundingBox();
+  assert.ok(revoke.y - (field.y + field.height) < 100, `the revoke link under the link: ${JSON.stringify([field, revoke])}`);
   await w.fac.reload();
   await connected(w.fac);
   await w.fac.locator('#share-toggle').click();
