@@ -122,6 +122,9 @@ test('sign-off: called, endorsed on a phone, changed since, the difference, endo
   // Jean declines with a reason; then both endorse the new text: agreed again.
   await jean.locator('#signoff-decline').click();
   await jean.locator('#signoff-reason').fill(`La partie «${NNBSP}Comment${NNBSP}?${NNBSP}» ne nous engage pas.`);
+  // On his phone, the button that sends it is as easy to touch as the one beside it.
+  const [send, cancel] = [await jean.locator('#signoff-decline-send').boundingBox(), await jean.locator('#signoff-decline-form [data-key="decline-cancel"]').boundingBox()];
+  assert.ok(send.height >= 40 && send.height >= cancel.height - 2, `touch targets: ${JSON.stringify([send, cancel])}`);
   await jean.locator('#signoff-decline-send').click();
   await w.fac.locator('.signoff-row[data-org="Banque Solidaire"] .signoff-reason', { hasText: 'ne nous engage pas' }).waitFor();
   await jean.locator('#signoff-endorse').click();
