@@ -270,6 +270,34 @@ test('observers: a link made in one step, shown again after a reload, followed r
   noProblems(w.fac, obs);
 });
 
+test('an observer sees a poll\'s results exactly when participants do, never counted among those who answered (phone)', async (t) => {
+  const w = await env.workshop(t, { text: `Quoi${NNBSP}?\n` });
+  const fac = await env.bot(w, 'Fanny', 'Animation', { key: w.facilitator_key });
+  const jean = await env.bot(w, 'Jean', 'Banque Solidaire');
+  const link = await fac.send({ type: 'observer_link', action: 'create' });
+  const obs = await env.page(t, { viewport: PHONE });
+  await obs.goto(`${w.invite}?observe=${link.key}`);
+  await obs.locator('#join-name').fill('Odile');
+  await obs.locator('#join-submit').click();
+  await connected(obs);
+  const lea = await env.guest(t, w, 'Léa', 'Association des Habitants', { viewport: PHONE });
+  const made = await fac.send({ type: 'poll_create', kind: 'single', question: `Clair${NNBSP}?`, choices: ['Oui', 'Non'], open: true, visibility: 'hidden' });
+  assert.equal(made.type, 'poll', JSON.stringify(made));
+  assert.equal((await jean.vote(made.poll.id, 0)).type, 'my_ballot');
+  // Hidden: the question, no results, on the observer's page as on Léa's.
+  for (const p of [obs, lea]) await p.locator('.poll-question', { hasText: 'Clair' }).waitFor();
+  await lea.locator('.ballot input').first().waitFor();
+  for (const p of [obs, lea]) assert.equal(await p.locator('.results-count').count(), 0, 'no results while hidden');
+  // Revealed: both see them; one person answered (the observer is not counted, and could not answer).
+  assert.equal((await fac.send({ type: 'poll_results', poll: made.poll.id, visibility: 'revealed' })).type, 'poll');
+  for (const p of [obs, lea]) await p.locator('.results-count', { hasText: '1 personne a répondu' }).waitFor();
+  assert.equal(await obs.locator('.bar-row[data-count="1"]').count(), 1, 'Jean\'s vote, and nothing more');
+  assert.equal(await obs.locator('.ballot input').count(), 0, 'nothing to pick for the observer');
+  await axe(obs, 'an observer reading revealed results');
+  await obs.screenshot({ path: artifact('observer-results-phone-fr.png'), fullPage: true });
+  noProblems(w.fac, obs, lea);
+});
+
 test('endorsing from a page served over plain http to another machine (no Web Crypto there): the server takes the hash', async (t) => {
   // A laptop on the room's network serves http://192.168.x.y: not a secure
   // context, so the browser has no crypto.subtle. A host name other than
