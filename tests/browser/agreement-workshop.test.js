@@ -190,6 +190,8 @@ test('a whole workshop: three organisations write, the phases run, the statement
   // The Banque endorses again; nothing is changed since.
   await jean.locator('#signoff-endorse').click();
   for (const p of everyone) await until(async () => (await p.locator('.badge-changed').count()) === 0, { message: 'nothing changed since' });
+  // The differences opened from the Banque's older endorsement close: there is none now.
+  for (const p of [obs, tom]) await p.locator('#signoff-diff').waitFor({ state: 'hidden' });
   assert.equal(await fac.locator('#signoff-agreed').isHidden(), true, 'not agreed while the Ville has not endorsed');
 
   // The Ville endorses: every organisation present agrees; every page says so.
@@ -266,6 +268,9 @@ test('a whole workshop: three organisations write, the phases run, the statement
       agreed: `(révision ${finalRev}, SHA-256 ${agreedEv[0].sha256}) par les organisations présentes${NNBSP}: ${agreedOrgs}`,
       final: 'C\'est l\'énoncé final ci-dessus.',
       balance: 'Équilibre des contributions',
+      validationPhase: '### 3. Validation',
+      signoffInPhase: '*Validation pendant la phase*',
+      agreedInPhase: `Énoncé adopté (révision ${finalRev}) par les organisations présentes${NNBSP}: ${agreedOrgs}`,
     },
     en: {
       phases: ['Phase by phase', '1. What?', '2. Why?', '3. Sign-off'],
@@ -273,6 +278,9 @@ test('a whole workshop: three organisations write, the phases run, the statement
       agreed: `(revision ${finalRev}, SHA-256 ${agreedEv[0].sha256}) by the organisations present: ${agreedOrgs}`,
       final: 'It is the final statement above.',
       balance: 'Contribution balance',
+      validationPhase: '### 3. Sign-off',
+      signoffInPhase: '*Sign-off during the phase*',
+      agreedInPhase: `Statement agreed (revision ${finalRev}) by the organisations present: ${agreedOrgs}`,
     },
   };
   for (const lang of ['fr', 'en']) {
@@ -283,6 +291,12 @@ test('a whole workshop: three organisations write, the phases run, the statement
     assert.ok(text.includes(say.agreed), `${lang}: the agreement`);
     assert.ok(text.includes(say.final), `${lang}: the final text is the one agreed`);
     for (const line of finalText.split('\n').filter(Boolean)) assert.ok(text.includes(line), `${lang}: the final text (${line})`);
+    // The sign-off was a moment of the agenda: its decisions and the agreement are in the validation phase's section.
+    const phase = text.slice(text.indexOf(say.validationPhase), text.indexOf('\n## ', text.indexOf(say.validationPhase)));
+    assert.ok(phase.includes(say.signoffInPhase), `${lang}: the sign-off in its phase`);
+    for (const e of endorsements) assert.ok(phase.includes(say.endorsed(e)), `${lang}: the endorsement in its phase ${say.endorsed(e)}`);
+    assert.ok(phase.includes(say.agreedInPhase), `${lang}: the agreement in its phase`);
+    assert.ok(!text.slice(0, text.indexOf(say.validationPhase)).includes(say.signoffInPhase), `${lang}: no sign-off in the phases before`);
     const balance = text.slice(text.lastIndexOf(say.balance));
     for (const [org, n] of Object.entries(expected)) {
       assert.match(balance, new RegExp(`${org}[^\\n]*\\b${n}\\b`), `${lang}: the balance of ${org}`);

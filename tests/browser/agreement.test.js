@@ -8,6 +8,7 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
+import { createHash } from 'node:crypto';
 import { ROOT, artifact, launchBrowser, openPage } from './harness.js';
 import { setupFile, axe, badTypography, until, PHONE, NNBSP } from './i12.js';
 
@@ -15,6 +16,7 @@ const NBSP = '\u00a0';
 import { join, connected, statement, typeAt, noProblems, person } from './helpers.js';
 
 const env = await setupFile();
+const sha256 = (text) => createHash('sha256').update(text, 'utf8').digest('hex');
 const SHOTS = path.join(ROOT, 'tests/browser/screenshots');
 
 test('the sign-off panel and roles in presence, before anything happens: readable, axe clean, on a phone too', async (t) => {
@@ -84,6 +86,10 @@ test('sign-off: called, endorsed on a phone, changed since, the difference, endo
   // Jean endorses on his phone (the revision it names is the server's).
   await jean.locator('#signoff-endorse').click();
   await w.fac.locator('.signoff-row[data-org="Banque Solidaire"] .signoff-state', { hasText: 'a validé' }).waitFor();
+  // His page says it is done, instead of offering to endorse the same text again.
+  await jean.locator('#signoff-done', { hasText: 'Banque Solidaire a validé ce texte (révision' }).waitFor();
+  assert.equal(await jean.locator('#signoff-endorse').count(), 0, 'nothing more to endorse');
+  assert.equal(await jean.locator('#signoff-decline').count(), 1, 'he may still change his mind');
   await axe(jean, 'a representative signing on a phone');
   await jean.screenshot({ path: artifact('agreement-phone-representative-fr.png'), fullPage: true });
 
@@ -95,6 +101,9 @@ test('sign-off: called, endorsed on a phone, changed since, the difference, endo
   // An edit: the agreement and both endorsements are now "changed since".
   await typeAt(w.fac, ' Ouverts le dimanche.', { after: 'chaque semaine.' });
   await until(async () => (await w.fac.locator('.badge-changed').count()) === 2, { message: 'two organisations changed since' });
+  // The text changed: Jean may endorse the new version.
+  await jean.locator('#signoff-endorse').waitFor();
+  assert.equal(await jean.locator('#signoff-done').count(), 0);
   await w.fac.locator('#signoff-agreed', { hasText: 'Le texte a changé depuis l\'accord' }).waitFor();
 
   // Anyone opens the difference: a word diff of the endorsed text and the current one.
@@ -113,6 +122,9 @@ test('sign-off: called, endorsed on a phone, changed since, the difference, endo
   // Jean declines with a reason; then both endorse the new text: agreed again.
   await jean.locator('#signoff-decline').click();
   await jean.locator('#signoff-reason').fill(`La partie «${NNBSP}Comment${NNBSP}?${NNBSP}» ne nous engage pas.`);
+  // On his phone, the button that sends it is as easy to touch as the one beside it.
+  const [send, cancel] = [await jean.locator('#signoff-decline-send').boundingBox(), await jean.locator('#signoff-decline-form [data-key="decline-cancel"]').boundingBox()];
+  assert.ok(send.height >= 40 && send.height >= cancel.height - 2, `touch targets: ${JSON.stringify([send, cancel])}`);
   await jean.locator('#signoff-decline-send').click();
   await w.fac.locator('.signoff-row[data-org="Banque Solidaire"] .signoff-reason', { hasText: 'ne nous engage pas' }).waitFor();
   await jean.locator('#signoff-endorse').click();
@@ -123,12 +135,88 @@ test('sign-off: called, endorsed on a phone, changed since, the difference, endo
   noProblems(w.fac, jean, awa);
 });
 
+test('the replay shows the sign-off: its steps on the timeline, each organisation\'s decision then, changed since, the agreement (fr, en, phone)', async (t) => {
+  const w = await env.workshop(t, { text: `Quoi${NNBSP}?\n` });
+  const fac = await env.bot(w, 'Fanny', 'Animation', { key: w.facilitator_key });
+  const awa = await env.bot(w, 'Aminata', 'Ville de Lyon');
+  const jean = await env.bot(w, 'Jean', 'Banque Solidaire');
+  for (const b of [awa, jean]) assert.equal((await fac.send({ type: 'role_set', participant: b.welcome.participant.id, role: 'representative' })).type, 'role');
+  const must = async (b, msg, type = 'signoff') => {
+    const r = await b.send(msg);
+    assert.equal(r.type, type, JSON.stringify(r));
+    return r;
+  };
+  const { rev, text } = awa.welcome.doc;
+  await must(fac, { type: 'signoff_call' });
+  await must(awa, { type: 'endorse', rev, sha256: sha256(text) });
+  await must(jean, { type: 'decline', reason: 'Il manque le «\u202fcomment\u202f».' });
+  // An edit: both decisions are then on an older text.
+  const ack = await must(awa, { type: 'op', rev, op: [[...text].length, 'Des terrains ouverts le soir.\n'] }, 'ack');
+  const text2 = `${text}Des terrains ouverts le soir.\n`;
+  await must(awa, { type: 'endorse', rev: ack.rev + 1, sha256: sha256(text2) });
+  const agreed = await must(jean, { type: 'endorse', rev: ack.rev + 1, sha256: sha256(text2) });
+  assert.ok(agreed.agreed, 'agreed');
+  await must(fac, { type: 'signoff_close' });
+
+  const replay = await env.page(t);
+  await replay.goto(`${env.server.url}/#/w/${w.id}/replay?key=${w.facilitator_key}`);
+  // Seven steps, each a key moment: called, endorsed, declined, endorsed, endorsed, agreed, closed.
+  const marks = replay.locator('.timeline-marks .mark-signoff');
+  await until(async () => (await marks.count()) === 7, { message: 'the sign-off\'s steps on the timeline' });
+  const panel = replay.locator('#replay-signoff');
+  const row = (org) => panel.locator(`.signoff-row[data-org="${org}"]`);
+  // The decline: the Banque declined with its reason, the Ville endorsed; the text then is the one they decided on.
+  await marks.nth(2).click();
+  await replay.locator('#replay-event', { hasText: 'Banque Solidaire refuse le texte' }).waitFor();
+  await row('Banque Solidaire').locator('.signoff-state.is-declined').waitFor();
+  await row('Banque Solidaire').locator('.signoff-reason', { hasText: 'Il manque le' }).waitFor();
+  await row('Ville de Lyon').locator('.signoff-state.is-endorsed').waitFor();
+  await replay.locator('#replay-signoff-status', { hasText: 'Validation en cours' }).waitFor();
+  assert.equal(await panel.locator('.badge-changed').count(), 0, 'nothing changed yet');
+  // After the edit, the Ville endorses the new text: the Banque's decision is on a changed text.
+  await marks.nth(3).click();
+  await row('Banque Solidaire').locator('.badge-changed', { hasText: 'modifié depuis' }).waitFor();
+  assert.equal(await row('Ville de Lyon').locator('.badge-changed').count(), 0);
+  assert.equal(await replay.locator('#replay-signoff-agreed').isHidden(), true, 'not agreed yet');
+  // The agreement, then the close: the decisions stay.
+  await marks.nth(6).click();
+  await replay.locator('#replay-signoff-agreed.is-current', { hasText: 'Accord trouvé' }).waitFor();
+  await replay.locator('#replay-signoff-agreed', { hasText: 'Banque Solidaire, Ville de Lyon' }).waitFor();
+  await replay.locator('#replay-signoff-status', { hasText: 'Validation close' }).waitFor();
+  assert.equal(await panel.locator('.signoff-state.is-endorsed').count(), 2);
+  // Before the call, there is no sign-off to show.
+  await replay.locator('#replay-prev-mark').click();
+  await replay.locator('.timeline-marks .mark').first().click();
+  await panel.waitFor({ state: 'hidden' });
+  await marks.nth(6).click();
+  await axe(replay, 'the replay with the sign-off');
+  assert.deepEqual(await badTypography(replay), []);
+  await panel.screenshot({ path: artifact('replay-signoff-fr.png') });
+  await replay.locator('#lang-switch').click();
+  await replay.locator('#replay-signoff-agreed', { hasText: 'Agreement reached' }).waitFor();
+  await panel.screenshot({ path: artifact('replay-signoff-en.png') });
+  // On a phone: the same, readable.
+  const phone = await env.page(t, { viewport: PHONE });
+  await phone.goto(`${env.server.url}/#/w/${w.id}/replay?key=${w.facilitator_key}`);
+  const phoneMarks = phone.locator('.timeline-marks .mark-signoff');
+  await until(async () => (await phoneMarks.count()) === 7, { message: 'the steps on the phone' });
+  await phoneMarks.nth(3).click();
+  await phone.locator('#replay-signoff .badge-changed').waitFor();
+  await axe(phone, 'the replay with the sign-off on a phone');
+  await phone.screenshot({ path: artifact('replay-signoff-phone-fr.png'), fullPage: true });
+  noProblems(w.fac, replay, phone);
+});
+
 test('observers: a link made in one step, shown again after a reload, followed read-only on a phone, revoked with a clear message', async (t) => {
   const w = await env.workshop(t, { text: `Quoi${NNBSP}?\n` });
   await w.fac.locator('#share-toggle').click();
   await w.fac.locator('#observer-create').click();
   const link = await w.fac.locator('#observer-link').inputValue();
   assert.match(link, new RegExp(`#/w/${w.id}\\?observe=[A-Za-z0-9_-]{43}$`));
+  // Its revocation sits right under it (not a screen further down).
+  const field = await w.fac.locator('#observer-link').boundingBox();
+  const revoke = await w.fac.locator('#observer-revoke').boundingBox();
+  assert.ok(revoke.y - (field.y + field.height) < 100, `the revoke link under the link: ${JSON.stringify([field, revoke])}`);
   await w.fac.reload();
   await connected(w.fac);
   await w.fac.locator('#share-toggle').click();
@@ -180,6 +268,34 @@ test('observers: a link made in one step, shown again after a reload, followed r
   await w.fac.locator('#observer-create').waitFor();
   await obs.locator('#msg-heading', { hasText: 'This observer link was revoked' }).waitFor();
   noProblems(w.fac, obs);
+});
+
+test('an observer sees a poll\'s results exactly when participants do, never counted among those who answered (phone)', async (t) => {
+  const w = await env.workshop(t, { text: `Quoi${NNBSP}?\n` });
+  const fac = await env.bot(w, 'Fanny', 'Animation', { key: w.facilitator_key });
+  const jean = await env.bot(w, 'Jean', 'Banque Solidaire');
+  const link = await fac.send({ type: 'observer_link', action: 'create' });
+  const obs = await env.page(t, { viewport: PHONE });
+  await obs.goto(`${w.invite}?observe=${link.key}`);
+  await obs.locator('#join-name').fill('Odile');
+  await obs.locator('#join-submit').click();
+  await connected(obs);
+  const lea = await env.guest(t, w, 'Léa', 'Association des Habitants', { viewport: PHONE });
+  const made = await fac.send({ type: 'poll_create', kind: 'single', question: `Clair${NNBSP}?`, choices: ['Oui', 'Non'], open: true, visibility: 'hidden' });
+  assert.equal(made.type, 'poll', JSON.stringify(made));
+  assert.equal((await jean.vote(made.poll.id, 0)).type, 'my_ballot');
+  // Hidden: the question, no results, on the observer's page as on Léa's.
+  for (const p of [obs, lea]) await p.locator('.poll-question', { hasText: 'Clair' }).waitFor();
+  await lea.locator('.ballot input').first().waitFor();
+  for (const p of [obs, lea]) assert.equal(await p.locator('.results-count').count(), 0, 'no results while hidden');
+  // Revealed: both see them; one person answered (the observer is not counted, and could not answer).
+  assert.equal((await fac.send({ type: 'poll_results', poll: made.poll.id, visibility: 'revealed' })).type, 'poll');
+  for (const p of [obs, lea]) await p.locator('.results-count', { hasText: '1 personne a répondu' }).waitFor();
+  assert.equal(await obs.locator('.bar-row[data-count="1"]').count(), 1, 'Jean\'s vote, and nothing more');
+  assert.equal(await obs.locator('.ballot input').count(), 0, 'nothing to pick for the observer');
+  await axe(obs, 'an observer reading revealed results');
+  await obs.screenshot({ path: artifact('observer-results-phone-fr.png'), fullPage: true });
+  noProblems(w.fac, obs, lea);
 });
 
 test('endorsing from a page served over plain http to another machine (no Web Crypto there): the server takes the hash', async (t) => {

@@ -15,6 +15,7 @@
 
 const { describe, test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
+const crypto = require('node:crypto');
 const { Harness, waitUntil, bearer, csvTables, unhtml, fetchAllHistory, metaKey, must, refusedWith, received } = require('./harness');
 
 const MIN = 60000;
@@ -180,6 +181,14 @@ describe('the agenda and its timer', { timeout: 120000 }, () => {
     await must(fac, { type: 'phase_extend', minutes: 5 }, 'agenda');
     await must(fac, { type: 'phase_next' }, 'agenda'); // Pourquoi ?
     await type([5, ' Beta']);
+    // The sign-off, called during the second phase: its decisions are listed in it.
+    await must(fac, { type: 'role_set', participant: jean.participant.id, role: 'representative' }, 'role');
+    await waitUntil(() => jean.role === 'representative', 5000, 'jean represents the Banque');
+    await must(fac, { type: 'signoff_call' }, 'signoff');
+    await waitUntil(() => received(jean, 'signoff').some((m) => m.open), 5000, 'the call heard on the other process');
+    const sha = crypto.createHash('sha256').update(jean.text, 'utf8').digest('hex');
+    const signed = await must(jean, { type: 'endorse', rev: jean.rev, sha256: sha }, 'signoff');
+    assert.ok(signed.agreed, 'the one organisation present agrees');
 
     const exp = (q) => s1.http('GET', `/api/workshops/${w.id}/export?${q}`, { headers: bearer(w.facilitator_key), timeoutMs: 10000 });
     const fr = (await exp('format=md&lang=fr')).text;
@@ -200,6 +209,8 @@ describe('the agenda and its timer', { timeout: 120000 }, () => {
     assert.match(why, /en cours/);
     assert.match(why, /> Alpha Beta/);
     assert.match(why, /Aucun sondage ouvert pendant la phase\./);
+    assert.match(why, new RegExp(`\\*Validation pendant la phase\\*\n\n- .* — Banque \\(Jean\\) approuve l'énoncé de la révision ${jean.rev} \\(SHA-256 ${sha}\\)\n- .* — Énoncé adopté \\(révision ${jean.rev}\\) par les organisations présentes\u202f: Banque\n`), why);
+    assert.doesNotMatch(what, /Validation pendant la phase/, 'nothing signed in the first phase');
     assert.match(section(fr, '## Équilibre des contributions'), /\| Banque \| 10 \| 0 \| 1 \| 0 \|/);
 
     const en = (await exp('format=md&lang=en')).text;
@@ -207,6 +218,7 @@ describe('the agenda and its timer', { timeout: 120000 }, () => {
     assert.match(en, /### 1\. What\?/);
     assert.match(en, /### 2\. Why\?/);
     assert.match(en, /Ran for: \d+ min \(planned: 20 min, extended by 5 min\)\./);
+    assert.match(section(en, '### 2. Why?', '\n## '), new RegExp(`\\*Sign-off during the phase\\*\n\n- .* — Banque \\(Jean\\) endorses the statement of revision ${jean.rev} .*\n- .* — Statement agreed \\(revision ${jean.rev}\\) by the organisations present: Banque\n`));
     assert.match(en, /## Contribution balance/);
 
     const html = unhtml((await exp('format=html&lang=en')).text);
@@ -215,7 +227,7 @@ describe('the agenda and its timer', { timeout: 120000 }, () => {
 
     for (const [lang, end, org] of [['fr', 'Fin de l\'atelier', 'Organisation'], ['en', 'End of the workshop', 'Organisation']]) {
       const tables = csvTables((await exp(`format=csv&lang=${lang}`)).text);
-      const table = tables[tables.length - 1];
+      const table = tables.find((x) => x[0][0] === 'Phase'); // the sign-off's table is another
       assert.equal(table[0][3], org);
       const last = table[table.length - 1];
       assert.deepEqual([last[0], last[3], last[4], last[5], last[6], last[7]], [end, 'Banque', '10', '0', '1', '0'], JSON.stringify(table));

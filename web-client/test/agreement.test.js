@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { WorkshopStore } from '../src/state/workshop.js';
 import { Presence } from '../src/state/presence.js';
-import { signoffModel, sha256Hex } from '../src/state/signoff.js';
+import { signoffModel, sha256Hex, sha256HexNow, foldSignoff, NO_SIGNOFF } from '../src/state/signoff.js';
+import { Replay } from '../src/state/replay.js';
 import { wordDiff } from '../src/state/worddiff.js';
 import { may } from '../src/state/roles.js';
 import { parse, join } from '../src/protocol/messages.js';
@@ -179,6 +180,53 @@ test('signoffModel: each organisation decided or waiting, changed since, the agr
   assert.equal(later.agreed.current, false, 'the text changed since the agreement');
   assert.equal(signoffModel(state, {}).agreed.current, null, 'unknown until the current hash is computed');
   assert.equal(signoffModel(state, {}).rows.some((r) => r.changed), false);
+});
+
+test('the replay: the sign-off as it stood at each moment, from the history\'s events; its steps are key moments', () => {
+  const t0 = 1795836000000;
+  const hA = sha('Quoi ?\n');
+  const hB = sha('Quoi ?\nTout.\n');
+  // Events as GET /history gives them (protocol/agreement.md, "Sign-off").
+  const events = [
+    { id: '1-0', type: 'created', rev: 0, t: t0, title: 'Atelier' },
+    { id: '2-0', type: 'arrived', rev: 0, t: t0 + 1, participant: 'pA', name: 'Awa', org: 'Ville', role: 'representative' },
+    { id: '3-0', type: 'arrived', rev: 0, t: t0 + 2, participant: 'pJ', name: 'Jean', org: 'Banque', role: 'representative' },
+    { id: '4-0', type: 'signoff_called', rev: 0, t: t0 + 3, by: 'pF', name: 'Fanny' },
+    { id: '5-0', type: 'endorsed', rev: 0, t: t0 + 4, org: 'Ville', endorsed_rev: 0, sha256: hA, by: 'pA', name: 'Awa' },
+    { id: '6-0', type: 'declined', rev: 0, t: t0 + 5, org: 'Banque', sha256: hA, reason: 'Pas encore.', by: 'pJ', name: 'Jean' },
+    { id: '7-0', type: 'endorsed', rev: 1, t: t0 + 7, org: 'Ville', endorsed_rev: 1, sha256: hB, by: 'pA', name: 'Awa' },
+    { id: '8-0', type: 'endorsed', rev: 1, t: t0 + 8, org: 'Banque', endorsed_rev: 1, sha256: hB, by: 'pJ', name: 'Jean' },
+    { id: '8-1', type: 'agreed', rev: 1, t: t0 + 8, sha256: hB, organisations: ['Banque', 'Ville'] },
+    { id: '9-0', type: 'signoff_closed', rev: 1, t: t0 + 9, by: 'pF', name: 'Fanny' },
+  ];
+  const rp = new Replay();
+  rp.addMarks(events);
+  rp.finishMarks(1);
+  const at = (id) => rp.momentAt(rp.markPos[events.findIndex((e) => e.id === id)]).signoff;
+  assert.equal(at('3-0'), NO_SIGNOFF, 'nothing before the call');
+  assert.deepEqual(at('4-0'), { open: true, calledAt: t0 + 3, organisations: [], agreed: null });
+  // The Banque's decline, at the workshop's revision then, with its reason; the Ville's endorsement stays.
+  assert.deepEqual(at('6-0').organisations.map((d) => [d.org, d.decision, d.rev, d.sha256, d.name, d.at, d.reason]), [
+    ['Banque', 'declined', 0, hA, 'Jean', t0 + 5, 'Pas encore.'],
+    ['Ville', 'endorsed', 0, hA, 'Awa', t0 + 4, undefined],
+  ]);
+  // "Changed since" at that moment, against the text then: the edit makes both decisions stale.
+  const model = signoffModel(at('6-0'), { currentHash: hB, signing: ['Ville', 'Banque'] });
+  assert.deepEqual(model.rows.map((r) => [r.org, r.status, r.changed]), [['Banque', 'declined', true], ['Ville', 'endorsed', true]]);
+  // Each organisation's latest decision; the agreement; the close keeps them.
+  assert.deepEqual(at('8-1').organisations.map((d) => [d.org, d.decision, d.rev]), [['Banque', 'endorsed', 1], ['Ville', 'endorsed', 1]]);
+  assert.deepEqual(at('8-1').agreed, { rev: 1, sha256: hB, at: t0 + 8, organisations: ['Banque', 'Ville'] });
+  assert.equal(at('8-0').agreed, null, 'not agreed before the agreement\'s event');
+  const closed = at('9-0');
+  assert.equal(closed.open, false);
+  assert.equal(closed.organisations.length, 2);
+  assert.equal(signoffModel(closed, { currentHash: hB }).agreed.current, true);
+  // Every step of the sign-off is a key moment on the timeline, in order.
+  assert.deepEqual(rp.timelineMarks().filter((m) => m.kind === 'signoff').map((m) => m.event.id), ['4-0', '5-0', '6-0', '7-0', '8-0', '8-1', '9-0']);
+  // A malformed event changes nothing.
+  assert.equal(foldSignoff(closed, { type: 'endorsed', org: 'Ville', sha256: 'nope' }), closed);
+  assert.equal(foldSignoff(closed, { type: 'agreed', sha256: hB }), closed);
+  assert.equal(sha256HexNow('Quoi ?\n'), hA);
 });
 
 test('sha256Hex: the UTF-8 bytes, lower-case hex', async () => {

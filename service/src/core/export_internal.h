@@ -43,6 +43,8 @@ typedef struct export_phase_words {
     const char *balance_h, *balance_phase, *balance_end;
     const char *org, *inserted, *deleted, *ballots, *answers;  /* the balance's columns */
     const char *phase_col, *start_col, *ran_col, *end_row;      /* the CSV's */
+    const char *signoff_in;   /* the sign-off's decisions made during the phase */
+    const char *agreed_in;    /* "Énoncé adopté (révision %lld) par ... : ", its organisations follow */
 } export_phase_words;
 
 /* The words of the priorities board (protocol/board.md). */
@@ -222,6 +224,10 @@ void export__signoff_summary(doc *d, const export_meta *m, const export_book *bk
                              const export_words *w);
 void export__signoff_csv(csv *c, const export_meta *m, const export_book *bk, const signoff *so,
                          const export_words *w);
+/* The sign-off's decisions made in [from, to) and the agreement if it was
+ * reached then, as a list (nothing when there is none): a phase's. */
+void export__signoff_between(doc *d, const export_meta *m, const export_book *bk, const signoff *so, int64_t from,
+                             int64_t to, const export_words *w);
 /* export_discuss.c: ranking tables' words, a poll's passage, the "to
  * discuss" list (nothing when it is empty). */
 void export__passage_summary(doc *d, const export_poll *sp, const export_words *w);
@@ -232,7 +238,8 @@ void export__passages_csv(csv *c, const hist_state *polls, const export_words *w
 
 /* export_phase_sections.c: the phases run and the contribution balance
  * (nothing when no phase was run and nothing counted). */
-void export__phases_summary(doc *d, const export_meta *m, const export_words *w);
+void export__phases_summary(doc *d, const export_meta *m, const export_book *bk, const signoff *so,
+                            const export_words *w);
 void export__phases_csv(csv *c, const export_meta *m, const export_words *w);
 /* export_board.c: the priorities board by organisation, then common / shared
  * by some / unique (nothing when the board is empty). */

@@ -98,8 +98,8 @@ void export_phases_event(export_phases *p, const hist_event *e, const char *text
     export_phase *ph = current(p);
     if (e->t > p->last_t) p->last_t = e->t;
     if (hist_is_op(e)) count_op(p, e);
-    else if (strcmp(t, "phase_started") == 0) close_current(p, e->t, text), open_phase(p, e);
-    else if (strcmp(t, "agenda_done") == 0) close_current(p, e->t, text);
+    else if (strcmp(t, "phase_started") == 0) close_current(p, e->t, text), open_phase(p, e), p->done = false;
+    else if (strcmp(t, "agenda_done") == 0) close_current(p, e->t, text), p->done = true;
     else if (strcmp(t, "phase_paused") == 0 && ph && !ph->paused_at) ph->paused_at = e->t;
     else if (strcmp(t, "phase_resumed") == 0 && ph && ph->paused_at) ph->paused_ms += e->t - ph->paused_at, ph->paused_at = 0;
     else if (strcmp(t, "phase_extended") == 0 && ph && e->minutes) ph->extended_ms += atoll(e->minutes) * 60000;

@@ -36,6 +36,7 @@ typedef struct export_phases {
     size_t n, cap;
     balance_table running;    /* the counts so far */
     int64_t last_t;           /* ms of the last event handed in */
+    bool done;                /* the agenda was done after the last phase (agenda_done) */
     bool oom;                 /* an allocation failed: the sections are incomplete */
 } export_phases;
 

@@ -53,11 +53,22 @@ static void summary_phase_times(doc *d, const export_meta *m, const export_phase
     doc_para_end(d);
 }
 
+/* When the sign-off's steps stop belonging to phase i: when the next one
+ * started; the last one keeps them until the agenda was done (the sign-off
+ * goes on after the workshop's end, and so does the phase). */
+static int64_t phase_until(const export_phases *p, size_t i) {
+    if (i + 1 < p->n) return p->v[i + 1].started;
+    return p->done ? p->v[i].ended : INT64_MAX;
+}
+
 /* ### 2. Pourquoi ?, then when it started, how long it ran, its polls, the
- * statement at its end and the balance then. */
-static void summary_phase(doc *d, const export_meta *m, int number, const export_phase *ph, const export_words *w) {
+ * sign-off's decisions made in it, the statement at its end and the balance
+ * then. */
+static void summary_phase(doc *d, const export_meta *m, const export_book *bk, const signoff *so, size_t at,
+                          const export_words *w) {
+    const export_phase *ph = &m->phases->v[at];
     const export_phase_words *pw = &w->phase;
-    export__numbered_heading(d, number, agenda_title_in(ph->title, w->french));
+    export__numbered_heading(d, (int)at + 1, agenda_title_in(ph->title, w->french));
     summary_phase_times(d, m, ph, w);
     export__em_para(d, ph->npolls ? pw->polls_in : pw->no_poll_in);
     if (ph->npolls) {
@@ -69,6 +80,7 @@ static void summary_phase(doc *d, const export_meta *m, int number, const export
         }
         doc_list_end(d);
     }
+    export__signoff_between(d, m, bk, so, ph->started, phase_until(m->phases, at), w);
     export__em_para(d, pw->statement_end);
     export__statement(d, ph->text, w);
     if (ph->balance.n) {
@@ -78,13 +90,14 @@ static void summary_phase(doc *d, const export_meta *m, int number, const export
 }
 
 /* ## The phases, then ## the balance at the end. */
-void export__phases_summary(doc *d, const export_meta *m, const export_words *w) {
+void export__phases_summary(doc *d, const export_meta *m, const export_book *bk, const signoff *so,
+                            const export_words *w) {
     const export_phases *p = m->phases;
     const export_phase_words *pw = &w->phase;
     if (!p) return;
     if (p->n) {
         export__section(d, pw->phases_h);
-        for (size_t i = 0; i < p->n; i++) summary_phase(d, m, (int)i + 1, &p->v[i], w);
+        for (size_t i = 0; i < p->n; i++) summary_phase(d, m, bk, so, i, w);
     }
     if (p->running.n) {
         export__section(d, pw->balance_h);

@@ -56,6 +56,29 @@ static void summary_decision(doc *d, const export_meta *m, const export_decision
     doc_item_end(d);
 }
 
+void export__signoff_between(doc *d, const export_meta *m, const export_book *bk, const signoff *so, int64_t from,
+                             int64_t to, const export_words *w) {
+    bool agreed = so->has_agreed && so->agreed.at >= from && so->agreed.at < to;
+    size_t n = 0;
+    for (size_t i = 0; i < bk->ndecisions; i++) n += bk->decisions[i].t >= from && bk->decisions[i].t < to;
+    if (!n && !agreed) return;
+    export__em_para(d, w->phase.signoff_in);
+    doc_list(d);
+    for (size_t i = 0; i < bk->ndecisions; i++)
+        if (bk->decisions[i].t >= from && bk->decisions[i].t < to) summary_decision(d, m, &bk->decisions[i], w);
+    if (agreed) {
+        char when[EXPORT_PHRASE_MAX], orgs[AGREED_ORGS_MAX];
+        export__short_date(when, sizeof when, w, m->zone, so->agreed.at);
+        agreed_orgs(orgs, &so->agreed);
+        doc_item(d);
+        doc_wordsf(d, "%s — ", when);
+        doc_wordsf(d, w->phase.agreed_in, (long long)so->agreed.rev);
+        doc_text(d, orgs);
+        doc_item_end(d);
+    }
+    doc_list_end(d);
+}
+
 /* The agreement, if any (and whether the final text is the one agreed),
  * then every endorsement and decline with its time, person, organisation,
  * revision and hash. */

@@ -213,7 +213,7 @@ static void summary(sbuf *out, doc_format format, const export_meta *m, const ex
     export__board_summary(&d, &polls->board, w);
     export__summary_polls(&d, m, polls, w);
     export__discuss_summary(&d, m, polls, w);
-    export__phases_summary(&d, m, w);
+    export__phases_summary(&d, m, bk, &polls->signoff, w);
     summary_timeline(&d, m, bk, w);
     doc_end(&d);
 }

@@ -67,6 +67,8 @@ static const export_words FR = {
         "Équilibre des contributions", "Contributions à la fin de la phase", "À la fin de l'atelier",
         "Organisation", "Caractères insérés", "Caractères supprimés", "Votes", "Réponses",
         "Phase", "Début", "Durée (min)", "Fin de l'atelier",
+        "Validation pendant la phase",
+        "Énoncé adopté (révision %lld) par les organisations présentes : ",
     },
     .board = {
         "Tableau des priorités", "Par organisation",
@@ -140,6 +142,8 @@ static const export_words EN = {
         "Contribution balance", "Contributions at the end of the phase", "At the end of the workshop",
         "Organisation", "Characters inserted", "Characters deleted", "Ballots", "Answers",
         "Phase", "Start", "Duration (min)", "End of the workshop",
+        "Sign-off during the phase",
+        "Statement agreed (revision %lld) by the organisations present: ",
     },
     .board = {
         "Priorities board", "By organisation",

@@ -26,6 +26,21 @@ export function organisationsOf(people) {
   return [...seen.values()];
 }
 
+/**
+ * The organisations that sign, among a list of people ({role, organisation}):
+ * those of the participants and representatives (protocol/agreement.md:
+ * facilitators and observers make no organisation present), each once.
+ */
+export function signingOf(people) {
+  const seen = new Map();
+  for (const p of people) {
+    if (p.role !== 'participant' && p.role !== 'representative') continue;
+    const k = orgKey(p.organisation);
+    if (k && !seen.has(k)) seen.set(k, p.organisation);
+  }
+  return [...seen.values()];
+}
+
 /** {people, observers}: how many take part, and how many observe, counted apart. */
 export function countApart(people) {
   let taking = 0;
@@ -228,13 +243,7 @@ export class Presence {
    */
   signingOrganisations() {
     if (this.crowd) return this._crowdSigning();
-    const seen = new Map();
-    for (const p of this.present.values()) {
-      if (p.role !== 'participant' && p.role !== 'representative') continue;
-      const k = orgKey(p.organisation);
-      if (k && !seen.has(k)) seen.set(k, p.organisation);
-    }
-    return [...seen.values()];
+    return signingOf(this.present.values());
   }
 
   /**

@@ -23,6 +23,7 @@ import { cpLength } from './unicode.js';
 import { AGENDA_EVENTS, NO_AGENDA, foldAgenda } from './agenda.js';
 import { NO_VOTES, WritingTally, balanceRows, foldVotes } from './balance.js';
 import { NO_BOARD, foldBoard } from './board.js';
+import { NO_SIGNOFF, SIGNOFF_EVENTS, foldSignoff } from './signoff.js';
 
 export const UNKNOWN = 0; // org id of text whose author is unknown (the starting text)
 export const MAX_CHUNK = 512; // UTF-16 units in a chunk (but a longer line): small, as an edit copies its chunk
@@ -264,7 +265,7 @@ export const DISCUSS_EVENTS = new Set(['discuss_added', 'discuss_checked', 'disc
 /**
  * The moment after a mark, from the moment before it: {present, polls,
  * agenda (state/agenda.js), votes (ballots and answers by organisation,
- * state/balance.js)}. Never mutates `prev`; a part that did not change is
+ * state/balance.js), board, discuss, signoff (state/signoff.js)}. Never mutates `prev`; a part that did not change is
  * the same object as before (the view redraws by identity).
  */
 export function foldMark(prev, ev) {
@@ -277,6 +278,10 @@ export function foldMark(prev, ev) {
     return agenda === prev.agenda ? prev : { ...prev, agenda };
   }
   if (DISCUSS_EVENTS.has(ev.type)) return Array.isArray(ev.items) ? { ...prev, discuss: ev.items } : prev;
+  if (SIGNOFF_EVENTS.has(ev.type)) { // issue 13: the sign-off as it stood
+    const signoff = foldSignoff(prev.signoff, ev);
+    return signoff === prev.signoff ? prev : { ...prev, signoff };
+  }
   if (ev.type === 'arrived') {
     const present = prev.present.slice();
     const at = present.findIndex((p) => p.participant === ev.participant);
@@ -315,7 +320,7 @@ export function foldMark(prev, ev) {
   return prev;
 }
 
-const EMPTY_MOMENT = Object.freeze({ present: Object.freeze([]), polls: Object.freeze([]), agenda: NO_AGENDA, votes: NO_VOTES, board: NO_BOARD, discuss: Object.freeze([]) });
+const EMPTY_MOMENT = Object.freeze({ present: Object.freeze([]), polls: Object.freeze([]), agenda: NO_AGENDA, votes: NO_VOTES, board: NO_BOARD, discuss: Object.freeze([]), signoff: NO_SIGNOFF });
 
 // ---- the replay --------------------------------------------------------------------
 
@@ -566,7 +571,7 @@ export class Replay {
     return { organisations: balanceRows({ writing, votes: m.votes, present: m.present }), unattributed: m.votes.unattributed };
   }
 
-  /** Marks worth drawing on the timeline: arrivals, poll steps and chapters (phases started). */
+  /** Marks worth drawing on the timeline: arrivals, poll steps, chapters (phases started) and the sign-off's steps. */
   timelineMarks() {
     if (this._tm && this._tm.n === this.marks.length) return this._tm.list;
     const out = [];
@@ -575,6 +580,7 @@ export class Replay {
       if (ev.type === 'arrived') out.push({ kind: 'arrival', pos: this.markPos[j], event: ev });
       else if (POLL_STEPS.has(ev.type) || DISCUSS_EVENTS.has(ev.type)) out.push({ kind: 'poll', pos: this.markPos[j], event: ev });
       else if (ev.type === 'phase_started') out.push({ kind: 'chapter', pos: this.markPos[j], event: ev });
+      else if (SIGNOFF_EVENTS.has(ev.type)) out.push({ kind: 'signoff', pos: this.markPos[j], event: ev });
     }
     this._tm = { n: this.marks.length, list: out };
     return out;

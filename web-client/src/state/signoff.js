@@ -33,10 +33,15 @@ export const SIGNOFF_REQUESTS = new Set(['signoff_call', 'signoff_close', 'endor
  * crypto.subtle, so there @noble/hashes computes the same digest.
  */
 export async function sha256Hex(text, subtle = globalThis.crypto?.subtle) {
+  if (!subtle) return sha256HexNow(text);
   const bytes = new TextEncoder().encode(text);
-  if (!subtle) return bytesToHex(sha256(bytes));
   const digest = await subtle.digest('SHA-256', bytes);
   return bytesToHex(new Uint8Array(digest));
+}
+
+/** The same at once, on this thread (the replay hashes the text of the moment it shows). */
+export function sha256HexNow(text) {
+  return bytesToHex(sha256(new TextEncoder().encode(text)));
 }
 
 const EMPTY = Object.freeze({ open: false, calledAt: null, organisations: [], agreed: null });
@@ -49,6 +54,46 @@ function fromWire(s) {
     organisations: s.organisations.map((d) => ({ ...d })),
     agreed: s.agreed ? { ...s.agreed, organisations: [...s.agreed.organisations] } : null,
   };
+}
+
+/** The history's sign-off events (protocol/agreement.md, "Sign-off"). */
+export const SIGNOFF_EVENTS = new Set(['signoff_called', 'signoff_closed', 'endorsed', 'declined', 'agreed']);
+/** The sign-off before any event. */
+export const NO_SIGNOFF = EMPTY;
+
+const isHash = (v) => typeof v === 'string' && /^[0-9a-f]{64}$/.test(v);
+const isTime = (v) => Number.isFinite(v) ? v : null;
+
+/**
+ * The sign-off as kept here (as a `signoff` message would say it) after a
+ * history event, from the one before: the replay shows it at any moment.
+ * Never mutates `prev`; an event that is not the sign-off's, or is
+ * malformed, gives `prev` back. A decision's `rev` is the revision it was
+ * made on: an endorsement's `endorsed_rev`, the workshop's for a decline.
+ */
+export function foldSignoff(prev, ev) {
+  switch (ev.type) {
+    case 'signoff_called': return { ...prev, open: true, calledAt: isTime(ev.t) };
+    case 'signoff_closed': return prev.open ? { ...prev, open: false } : prev;
+    case 'endorsed':
+    case 'declined': {
+      if (typeof ev.org !== 'string' || !ev.org || !isHash(ev.sha256)) return prev;
+      const endorsed = ev.type === 'endorsed';
+      const decision = {
+        org: ev.org, decision: ev.type, rev: Number(endorsed ? ev.endorsed_rev : ev.rev) || 0, sha256: ev.sha256,
+        by: ev.by ?? null, name: ev.name ?? '', at: isTime(ev.t),
+        ...(endorsed ? {} : { reason: typeof ev.reason === 'string' ? ev.reason : '' }),
+      };
+      const organisations = prev.organisations.filter((d) => d.org !== ev.org);
+      organisations.push(decision);
+      organisations.sort((a, b) => (a.org < b.org ? -1 : a.org > b.org ? 1 : 0));
+      return { ...prev, organisations };
+    }
+    case 'agreed':
+      if (!isHash(ev.sha256) || !Array.isArray(ev.organisations)) return prev;
+      return { ...prev, agreed: { rev: Number(ev.rev) || 0, sha256: ev.sha256, at: isTime(ev.t), organisations: ev.organisations.filter((o) => typeof o === 'string') } };
+    default: return prev;
+  }
 }
 
 /**

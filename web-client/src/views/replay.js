@@ -23,7 +23,9 @@ import { renderResults } from './pollresults.js';
 import { passageBlock } from './polls.js';
 import { BalanceView } from './balance.js';
 import { presenceCount, observerList } from './presence.js';
-import { takesPart } from '../state/presence.js';
+import { signingOf, takesPart } from '../state/presence.js';
+import { sha256HexNow, signoffModel } from '../state/signoff.js';
+import { agreedParts, decisionRow } from './signoff.js';
 import { formatClock, phaseTitle, timeLeft } from '../state/agenda.js';
 import { boardColumns } from './board.js';
 
@@ -240,9 +242,12 @@ export class ReplayView {
     i18n.bind(keyPolls, 'replay.markPolls');
     const keyChapters = h('span');
     i18n.bind(keyChapters, 'replay.markChapters');
+    const keySignoff = h('span');
+    i18n.bind(keySignoff, 'replay.markSignoffs');
+    // Each key with its word, kept together when the legend wraps (a phone).
+    const pair = (kind, word) => h('span', { class: 'legend-pair' }, h('span', { class: `mark-key mark-${kind}` }), word);
     const legendMarks = h('p', { class: 'timeline-legend', 'aria-hidden': 'true' },
-      h('span', { class: 'mark-key mark-arrival' }), keyArrivals, h('span', { class: 'mark-key mark-poll' }), keyPolls,
-      h('span', { class: 'mark-key mark-chapter' }), keyChapters);
+      pair('arrival', keyArrivals), pair('poll', keyPolls), pair('chapter', keyChapters), pair('signoff', keySignoff));
 
     const button = (id, key, onClick, cls = 'secondary') => {
       const b = h('button', { type: 'button', id, class: cls, on: { click: onClick } });
@@ -293,8 +298,17 @@ export class ReplayView {
     this.textNote = h('p', { class: 'field-hint', id: 'replay-text-note', hidden: true });
     i18n.bind(this.textNote, 'replay.textNoColours');
     this.legend = h('ul', { class: 'legend', id: 'replay-legend' });
+    // The sign-off as it stood (issue 13), under the statement as on the live page.
+    const signoffTitle = h('h2', { class: 'panel-title', id: 'replay-signoff-title' });
+    i18n.bind(signoffTitle, 'signoff.title');
+    this.signoffStatus = h('p', { class: 'signoff-status', id: 'replay-signoff-status' });
+    this.signoffAgreed = h('div', { class: 'signoff-agreed', id: 'replay-signoff-agreed' });
+    this.signoffRows = h('ul', { class: 'signoff-orgs', id: 'replay-signoff-orgs', 'aria-labelledby': 'replay-signoff-title' });
+    this.signoffEl = h('section', { class: 'signoff', id: 'replay-signoff', 'aria-labelledby': 'replay-signoff-title', hidden: true },
+      signoffTitle, this.signoffStatus, this.signoffAgreed, this.signoffRows);
+    this.hashed = { rev: -1, text: null, hash: null }; // the text shown last hashed, for "changed since"
     const statement = h('section', { class: 'panel replay-statement', 'aria-labelledby': 'replay-text-title' },
-      textTitle, this.legend, this.textNote, this.text.el);
+      textTitle, this.legend, this.textNote, this.text.el, this.signoffEl);
 
     // Presence and polls.
     const presTitle = h('h2', { class: 'panel-title', id: 'replay-presence-title' });
@@ -608,6 +622,7 @@ export class ReplayView {
       this._drawChapters();
     }
     this._drawAgenda(pos);
+    this._drawSignoff(moment, rev, langChanged);
     this._drawBalance(pos, rev);
     this.drawn = { pos, moment, lang: i18n.lang, orgs: rp.orgs.length, marks: rp.marks.length, rev, loadedRev: rp.loadedRev };
   }
@@ -750,6 +765,38 @@ export class ReplayView {
     }
   }
 
+  /**
+   * The sign-off at the moment shown: each organisation's decision then,
+   * whether the text shown had changed since it, the agreement (hidden
+   * before the first call). "Changed since" waits for the text of the
+   * moment (its hash against each decision's).
+   */
+  _drawSignoff(moment, rev, langChanged) {
+    const { i18n } = this;
+    const s = moment.signoff;
+    const show = s.calledAt != null || s.organisations.length > 0 || s.agreed != null;
+    this.signoffEl.hidden = !show;
+    if (!show) return;
+    const text = this.doc && this.doc.rev === rev && this.replay.canShow(this.pos) ? this.doc : null;
+    const plain = text ? null : this.stateCache.get(rev);
+    if (this.hashed.rev !== rev && (text || plain != null)) {
+      this.hashed = { rev, hash: sha256HexNow(text ? text.text : plain) };
+    }
+    const currentHash = this.hashed.rev === rev ? this.hashed.hash : null;
+    const signing = signingOf(moment.present.map((p) => ({ role: p.role, organisation: p.org })));
+    const m = signoffModel(s, { currentHash, signing, locale: i18n.lang });
+    const key = JSON.stringify([i18n.lang, m]);
+    if (key === this.drawnSignoff && !langChanged) return;
+    this.drawnSignoff = key;
+    const time = m.calledAt != null ? new Intl.DateTimeFormat(i18n.lang, { timeStyle: 'short' }).format(new Date(m.calledAt)) : '';
+    this.signoffStatus.textContent = i18n.t(m.open ? 'signoff.statusOpen' : m.calledAt != null ? 'signoff.statusClosed' : 'signoff.statusNone', { time });
+    this.signoffAgreed.replaceChildren(...agreedParts(m.agreed, { i18n }));
+    this.signoffAgreed.hidden = !m.agreed;
+    this.signoffAgreed.classList.toggle('is-current', m.agreed?.current === true);
+    this.signoffRows.replaceChildren(...m.rows.map((r) => decisionRow(r, { i18n })));
+    this.signoffRows.hidden = !m.rows.length;
+  }
+
   /** The facilitator's balance at position pos (once the edits up to there are loaded). */
   _drawBalance(pos, rev) {
     if (!this.balance) return;
@@ -854,7 +901,7 @@ export class ReplayView {
       const time = this.fmtShort.format(new Date(ev.t));
       const label = m.kind === 'arrival' ? i18n.t('replay.markArrival', { name: ev.name, org: ev.org, time })
         : m.kind === 'chapter' ? i18n.t('replay.markChapter', { phase: this._phaseName(ev), time })
-          : i18n.t('replay.markPoll', { what: this._describe({ kind: 'mark', event: ev }), time });
+          : i18n.t('replay.markPoll', { what: this._describe({ kind: 'mark', event: ev }), time }); // a poll's or the sign-off's step
       const b = h('button', {
         type: 'button', class: ['mark', `mark-${m.kind}`], title: label, 'aria-label': label,
         tabindex: k === 0 ? '0' : '-1', data: { pos: String(m.pos), kind: m.kind },

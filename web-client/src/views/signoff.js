@@ -68,7 +68,7 @@ export class SignoffView {
   }
 
   _time(ms) {
-    return ms == null ? '' : new Intl.DateTimeFormat(this.i18n.lang, { timeStyle: 'short' }).format(new Date(ms));
+    return shortTime(this.i18n, ms);
   }
 
   _run(what, promiseFn, after) {
@@ -88,6 +88,7 @@ export class SignoffView {
   render() {
     const { i18n, store } = this;
     const m = this._model();
+    this._closeStaleDiff(m);
     const online = store.status === 'connected';
     this.el.dataset.open = String(m.open);
 
@@ -98,7 +99,7 @@ export class SignoffView {
       controls: sig(i18n.lang, store.may('signoffCall'), m.open, this.busy, this.error, online),
       agreed: sig(i18n.lang, m.agreed),
       rows: sig(i18n.lang, m.rows, this.diff && this.diff.rev),
-      mine: sig(i18n.lang, m.mine, m.open, store.may('sign'), store.me?.organisation, this.busy, this.declining && this.declining.error, !!this.declining, online, store.unsent > 0),
+      mine: sig(i18n.lang, m.mine, this.signoff.currentHash != null, m.open, store.may('sign'), store.me?.organisation, this.busy, this.declining && this.declining.error, !!this.declining, online, store.unsent > 0),
       diff: sig(i18n.lang, this.diff && [this.diff.rev, this.diff.state, this.diff.org], this.signoff.currentHash),
     };
     const fallback = () => this.heading.focus();
@@ -133,51 +134,18 @@ export class SignoffView {
     return parts;
   }
 
-  // ---- the agreement ---------------------------------------------------------------
+  // ---- the agreement and each organisation ------------------------------------------
 
   _agreed(m) {
-    const { i18n } = this;
     const a = m.agreed;
-    if (!a) return [];
-    const list = a.organisations.join(', ');
-    if (a.current === false) {
-      const open = h('button', { type: 'button', class: 'link-button', id: 'agreed-diff', data: { key: 'agreed-diff' }, text: i18n.t('signoff.showDiff') });
-      open.addEventListener('click', () => this.openDiff(a.rev, null));
-      return [h('p', { class: 'agreed-changed' }, h('strong', { text: i18n.t('signoff.agreedChanged') }), ' ',
-        h('span', { text: i18n.t('signoff.agreedChangedDetail', { rev: a.rev, organisations: list }) }), ' ', open)];
-    }
-    this.agreed.classList.toggle('is-current', a.current === true);
-    return [h('p', { class: 'agreed-title' }, h('span', { class: 'agreed-mark', 'aria-hidden': 'true', text: '✓' }), h('strong', { text: i18n.t('signoff.agreed') })),
-      h('p', { class: 'agreed-detail', text: i18n.t('signoff.agreedDetail', { rev: a.rev, organisations: list, time: this._time(a.at) }) })];
+    if (a) this.agreed.classList.toggle('is-current', a.current === true);
+    return agreedParts(a, { i18n: this.i18n, onDiff: () => this.openDiff(a.rev, null) });
   }
 
-  // ---- each organisation -------------------------------------------------------------
-
   _row(r) {
-    const { i18n } = this;
-    const sw = h('span', { class: 'swatch', 'aria-hidden': 'true' });
-    sw.style.backgroundColor = orgColor(r.org);
-    const key = `signoff.${r.status}`;
-    const nameId = `signoff-org-${slug(r.org)}`;
-    const detail = [];
-    if (r.status === 'endorsed') detail.push(i18n.t('signoff.endorsedDetail', { rev: r.rev ?? '?', name: r.name || '', time: this._time(r.at) }));
-    if (r.status === 'declined') detail.push(i18n.t('signoff.declinedDetail', { name: r.name || '', time: this._time(r.at) }));
-    const parts = [
-      h('span', { class: 'signoff-org' }, sw, h('strong', { id: nameId, text: r.org })),
-      h('span', { class: ['signoff-state', `is-${r.status}`], text: i18n.t(key) }),
-    ];
-    if (r.changed) parts.push(h('span', { class: 'badge badge-changed', text: i18n.t('signoff.changedSince') }));
-    const line = h('div', { class: 'signoff-line' }, parts);
-    const more = [];
-    if (detail.length) more.push(h('p', { class: 'field-hint', text: detail.join(' ') }));
-    if (r.reason) more.push(h('p', { class: 'signoff-reason', text: i18n.t('signoff.reason', { reason: r.reason }) }));
-    if (r.changed && r.rev != null) {
-      const open = h('button', { type: 'button', class: 'link-button', data: { key: `diff-${r.org}` }, 'aria-describedby': nameId,
-        'aria-expanded': String(!!this.diff && this.diff.rev === r.rev), 'aria-controls': 'signoff-diff', text: i18n.t('signoff.showDiff') });
-      open.addEventListener('click', () => this.openDiff(r.rev, r.org));
-      more.push(open);
-    }
-    return h('li', { class: ['signoff-row', `is-${r.status}`], data: { org: r.org } }, line, more);
+    return decisionRow(r, {
+      i18n: this.i18n, onDiff: () => this.openDiff(r.rev, r.org), diffOpen: !!this.diff && this.diff.rev === r.rev,
+    });
   }
 
   // ---- the representative ------------------------------------------------------------
@@ -189,12 +157,20 @@ export class SignoffView {
     if (!m.open) return [h('p', { class: 'field-hint', text: i18n.t('signoff.waitForCall', { organisation: org }) })];
     const rev = store.ot.rev;
     const parts = [h('h3', { class: 'signoff-mine-title', id: 'signoff-mine-title', text: i18n.t('signoff.mineTitle', { organisation: org }) })];
+    // Already endorsed, and the text is still that one: say so, rather than
+    // offer to endorse the same text again (the button comes back when it changes).
+    const done = m.mine?.status === 'endorsed' && !m.mine.changed && this.signoff.currentHash != null;
+    if (done) {
+      parts.push(h('p', { class: 'signoff-done', id: 'signoff-done', role: 'status' },
+        h('span', { class: 'agreed-mark', 'aria-hidden': 'true', text: '✓ ' }),
+        i18n.t('signoff.mineEndorsed', { organisation: org, rev: m.mine.rev ?? '?', name: m.mine.name || '' })));
+    }
     if (store.unsent > 0) parts.push(h('p', { class: 'field-hint', text: i18n.t('signoff.unsentNote') }));
     const disabled = !!this.busy || !online;
-    const endorse = h('button', { type: 'button', class: 'primary', id: 'signoff-endorse', data: { key: 'endorse' }, text: i18n.t('signoff.endorse', { rev }) });
+    const endorse = done ? null : h('button', { type: 'button', class: 'primary', id: 'signoff-endorse', data: { key: 'endorse' }, text: i18n.t('signoff.endorse', { rev }) });
     const decline = h('button', { type: 'button', class: 'secondary', id: 'signoff-decline', data: { key: 'decline' }, 'aria-expanded': String(!!this.declining), 'aria-controls': 'signoff-decline-form', text: i18n.t('signoff.decline') });
-    if (disabled) endorse.setAttribute('aria-disabled', 'true');
-    endorse.addEventListener('click', () => {
+    if (disabled) endorse?.setAttribute('aria-disabled', 'true');
+    endorse?.addEventListener('click', () => {
       if (endorse.getAttribute('aria-disabled') === 'true') return;
       this._run('endorse', () => this.signoff.endorse());
     });
@@ -264,6 +240,20 @@ export class SignoffView {
     document.getElementById('signoff-diff-title')?.focus();
   }
 
+  /**
+   * The difference open is an organisation's and it decided again: it was
+   * the difference from a decision that no longer stands, so it closes (the
+   * row offers the new one when its text is not the current one).
+   */
+  _closeStaleDiff(m) {
+    const d = this.diff;
+    if (!d || !d.org) return;
+    const row = m.rows.find((r) => r.org === d.org);
+    if (!row || row.rev === d.rev) return;
+    if (this.diffEl.contains(document.activeElement)) this.heading.focus();
+    this.diff = null;
+  }
+
   _renderDiff() {
     const { i18n, store } = this;
     const d = this.diff;
@@ -298,6 +288,60 @@ export class SignoffView {
     }
     this.diffEl.replaceChildren(h('div', { class: 'panel-head' }, title, close), ...body);
   }
+}
+
+/** A time of day, short, in the reader's language ('' for none). */
+function shortTime(i18n, ms) {
+  return ms == null ? '' : new Intl.DateTimeFormat(i18n.lang, { timeStyle: 'short' }).format(new Date(ms));
+}
+
+/**
+ * The agreement's lines (none while there is none): agreed, or the text
+ * changed since. onDiff(): opens the difference from the agreed text (the
+ * live page); without it no button is offered (the replay).
+ */
+export function agreedParts(a, { i18n, onDiff = null }) {
+  if (!a) return [];
+  const list = a.organisations.join(', ');
+  if (a.current === false) {
+    const open = onDiff ? h('button', { type: 'button', class: 'link-button', id: 'agreed-diff', data: { key: 'agreed-diff' }, text: i18n.t('signoff.showDiff') }) : null;
+    open?.addEventListener('click', onDiff);
+    return [h('p', { class: 'agreed-changed' }, h('strong', { text: i18n.t('signoff.agreedChanged') }), ' ',
+      h('span', { text: i18n.t('signoff.agreedChangedDetail', { rev: a.rev, organisations: list }) }), open ? ' ' : null, open)];
+  }
+  return [h('p', { class: 'agreed-title' }, h('span', { class: 'agreed-mark', 'aria-hidden': 'true', text: '✓' }), h('strong', { text: i18n.t('signoff.agreed') })),
+    h('p', { class: 'agreed-detail', text: i18n.t('signoff.agreedDetail', { rev: a.rev, organisations: list, time: shortTime(i18n, a.at) }) })];
+}
+
+/**
+ * One organisation's item in the list (a row of signoffModel): its
+ * decision, by whom and when, "changed since", the reason of a decline.
+ * onDiff(): opens the difference from its decided text (diffOpen: it is
+ * open); without it no button is offered (the replay).
+ */
+export function decisionRow(r, { i18n, onDiff = null, diffOpen = false }) {
+  const sw = h('span', { class: 'swatch', 'aria-hidden': 'true' });
+  sw.style.backgroundColor = orgColor(r.org);
+  const nameId = `signoff-org-${slug(r.org)}`;
+  const detail = [];
+  if (r.status === 'endorsed') detail.push(i18n.t('signoff.endorsedDetail', { rev: r.rev ?? '?', name: r.name || '', time: shortTime(i18n, r.at) }));
+  if (r.status === 'declined') detail.push(i18n.t('signoff.declinedDetail', { name: r.name || '', time: shortTime(i18n, r.at) }));
+  const parts = [
+    h('span', { class: 'signoff-org' }, sw, h('strong', { id: nameId, text: r.org })),
+    h('span', { class: ['signoff-state', `is-${r.status}`], text: i18n.t(`signoff.${r.status}`) }),
+  ];
+  if (r.changed) parts.push(h('span', { class: 'badge badge-changed', text: i18n.t('signoff.changedSince') }));
+  const line = h('div', { class: 'signoff-line' }, parts);
+  const more = [];
+  if (detail.length) more.push(h('p', { class: 'field-hint', text: detail.join(' ') }));
+  if (r.reason) more.push(h('p', { class: 'signoff-reason', text: i18n.t('signoff.reason', { reason: r.reason }) }));
+  if (r.changed && r.rev != null && onDiff) {
+    const open = h('button', { type: 'button', class: 'link-button', data: { key: `diff-${r.org}` }, 'aria-describedby': nameId,
+      'aria-expanded': String(diffOpen), 'aria-controls': 'signoff-diff', text: i18n.t('signoff.showDiff') });
+    open.addEventListener('click', onDiff);
+    more.push(open);
+  }
+  return h('li', { class: ['signoff-row', `is-${r.status}`], data: { org: r.org } }, line, more);
 }
 
 /** A catalogue key for a request's error. */
