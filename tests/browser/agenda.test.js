@@ -180,3 +180,52 @@ test('a phone: the phase and its time left stay in view; the replay\'s chapters'
   await axe(replay, 'replay with chapters');
   noProblems(fac, phone, replay);
 });
+
+test('a phase jumped over is shown skipped, not done: on a phone, after a reload, in English', async (t) => {
+  const w = await env.workshop(t);
+  const { fac } = w;
+  const phone = await env.guest(t, w, 'Léa', 'Association des Habitants', { viewport: PHONE });
+  await fac.locator('#agenda-start').click(); // Quoi ?
+  await until(async () => (await currentPhase(phone)) === 'what', { message: 'first phase on the phone' });
+  // Straight to Validation, in one step from its row.
+  await fac.locator('.agenda-step-start[data-phase="validation"]').click();
+  await until(async () => (await currentPhase(phone)) === 'validation', { message: 'validation on the phone' });
+  const states = (p) => p.locator('.agenda-step').evaluateAll((els) => els.map((e) => [e.dataset.phase,
+    ['is-current', 'is-past', 'is-skipped', 'is-next'].find((c) => e.classList.contains(c)), e.querySelector('.tag')?.textContent ?? null]));
+  const expected = (skipped) => [['what', 'is-past', null], ['why', 'is-skipped', skipped], ['how', 'is-skipped', skipped],
+    ['priorities', 'is-skipped', skipped], ['success', 'is-skipped', skipped], ['validation', 'is-current', 'en cours']];
+  assert.deepEqual(await states(fac), expected('non abordée'));
+  // The phone opens the list: the same, and the skipped ones are not struck through.
+  await phone.locator('#agenda-toggle').click();
+  await phone.locator('.agenda-step.is-skipped').first().waitFor();
+  assert.deepEqual(await states(phone), expected('non abordée'));
+  const struck = await phone.locator('.agenda-step.is-skipped .agenda-step-title').evaluateAll((els) => els.map((e) => getComputedStyle(e).textDecorationLine));
+  assert.deepEqual(struck, ['none', 'none', 'none', 'none']);
+  assert.equal(await phone.locator('.agenda-step.is-past .agenda-step-title').evaluate((e) => getComputedStyle(e).textDecorationLine), 'line-through');
+  await phone.locator('.agenda-step[data-phase="how"]').scrollIntoViewIfNeeded();
+  await phone.screenshot({ path: artifact('agenda-skipped-phone.png') });
+  await axe(phone, 'phone with skipped phases');
+  assert.deepEqual(await badTypography(phone), []);
+  // After a reload the server's record says the same (the client never guessed it).
+  await phone.reload();
+  await connected(phone);
+  await until(async () => (await currentPhase(phone)) === 'validation', { message: 'validation after a reload' });
+  assert.deepEqual(await states(phone), expected('non abordée'));
+  // Back to one jumped over: it ran; then the end: the others stay skipped.
+  await fac.locator('.agenda-step-start[data-phase="how"]').click();
+  await until(async () => (await currentPhase(fac)) === 'how', { message: 'back to how' });
+  await fac.locator('#agenda-next').click();
+  await until(async () => (await currentPhase(fac)) === 'priorities', { message: 'priorities' });
+  await fac.locator('.agenda-step-start[data-phase="validation"]').click();
+  await until(async () => (await currentPhase(fac)) === 'validation', { message: 'validation again' });
+  await fac.locator('#agenda-next').click(); // the end
+  await fac.locator('#agenda-phase', { hasText: 'Programme terminé' }).waitFor();
+  await phone.locator('#lang-switch').click();
+  await phone.locator('#agenda-phase', { hasText: 'Agenda finished' }).waitFor();
+  assert.deepEqual(await states(phone), [['what', 'is-past', null], ['why', 'is-skipped', 'skipped'], ['how', 'is-past', null],
+    ['priorities', 'is-past', null], ['success', 'is-skipped', 'skipped'], ['validation', 'is-past', null]]);
+  await phone.locator('#agenda-toggle').click(); // closed again by the reload
+  await phone.locator('.agenda-step.is-skipped').first().waitFor();
+  await phone.screenshot({ path: artifact('agenda-skipped-phone-en.png') });
+  noProblems(fac, phone);
+});

@@ -96,6 +96,7 @@ static void fuzz_agenda(char **parts, size_t n) {
     agenda again;
     FUZZ_REQUIRE(agenda_read_stored(&again, fuzz_sbuf_text(&phases), fuzz_sbuf_text(&timer)));
     FUZZ_REQUIRE(again.nphases == a.nphases && strcmp(again.timer.phase, a.timer.phase) == 0);
+    FUZZ_REQUIRE(again.timer.nran == a.timer.nran && a.timer.nran <= a.nphases); /* the phases run: kept, no more than there are */
     sbuf_free(&phases);
     sbuf_free(&timer);
 }

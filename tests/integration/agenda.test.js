@@ -40,7 +40,7 @@ describe('the agenda and its timer', { timeout: 120000 }, () => {
     assert.deepEqual(welcome.agenda.phases.map((p) => [p.id, p.preset, p.minutes]),
       METHOD.map((id, i) => [id, id, [20, 20, 25, 20, 20, 15][i]]));
     assert.equal(welcome.agenda.phases[0].title, 'Quoi\u202f?');
-    assert.deepEqual(welcome.agenda.timer, { phase: null, started_at: null, ends_at: null, paused_at: null, extended_ms: 0 });
+    assert.deepEqual(welcome.agenda.timer, { phase: null, started_at: null, ends_at: null, paused_at: null, extended_ms: 0, ran: [] });
     assert.ok(Math.abs(welcome.agenda.now - Date.now()) < 60000, 'now is the server clock');
     assert.deepEqual(JSON.parse(await h.redis.command('HGET', metaKey(w.id), 'agenda')), welcome.agenda.phases);
 
@@ -117,12 +117,13 @@ describe('the agenda and its timer', { timeout: 120000 }, () => {
     const phases = [{ id: 'how', title: 'Comment\u202f?', minutes: 30, preset: 'how' }, { id: 'p2', title: 'Pause café', minutes: 10 }];
     const set = await step({ type: 'agenda_set', phases });
     assert.deepEqual(set.phases, phases);
-    assert.deepEqual(set.timer, next, 'the timer under way is kept');
+    assert.deepEqual(set.timer, { ...next, ran: ['how'] }, 'the timer under way is kept ("why", removed, leaves the phases run)');
     await step({ type: 'phase_next' });
     const done = await step({ type: 'phase_next' });
     assert.equal(done.timer.phase, null, 'after the last phase the agenda is done');
     // Said as done (not "not started yet"), on both processes (step() compared them) and in a welcome there.
-    assert.deepEqual(done.timer, { phase: null, started_at: null, ends_at: null, paused_at: null, extended_ms: 0, done: true });
+    // The phases run: "why" went with the agenda_set that removed it.
+    assert.deepEqual(done.timer, { phase: null, started_at: null, ends_at: null, paused_at: null, extended_ms: 0, done: true, ran: ['how', 'p2'] });
     const late = h.client({ server: s2, workshop: w.id, name: 'Tardif', organisation: 'Asso' });
     assert.deepEqual((await late.start()).agenda.timer, done.timer);
     late.close();
@@ -234,6 +235,51 @@ describe('the agenda and its timer', { timeout: 120000 }, () => {
       assert.equal(table[1][0], lang === 'fr' ? 'Quoi\u202f?' : 'What?');
       assert.deepEqual(table[1].slice(3), ['Banque', '5', '0', '1', '0']);
     }
+    h.assertNoProblems();
+  });
+
+  test('phases jumped over are recorded as skipped, not run: on both processes, in the history, the welcome and the exports', { timeout: 20000 }, async () => {
+    const [s1, s2] = h.servers;
+    const w = await s1.createWorkshop({ title: 'Sauts', text: '' });
+    const fac = h.client({ server: s1, workshop: w.id, name: 'Awa', organisation: 'Ville', key: w.facilitator_key });
+    const lea = h.client({ server: s2, workshop: w.id, name: 'Léa', organisation: 'Asso' });
+    await fac.start();
+    await lea.start();
+    const heard = (pred, what) => lea.waitFor((m) => m.type === 'agenda' && pred(m.timer), 5000, what);
+    await must(fac, { type: 'phase_next' }, 'agenda'); // Quoi ?
+    await must(fac, { type: 'phase_next' }, 'agenda'); // Pourquoi ?
+    const seen = heard((t) => t.phase === 'validation', 'the jump, on process 2');
+    const jumped = await must(fac, { type: 'phase_start', phase: 'validation' }, 'agenda'); // straight to Validation
+    assert.deepEqual(jumped.timer.ran, ['what', 'why', 'validation'], 'how, priorities and success never ran');
+    assert.deepEqual((await seen).timer.ran, jumped.timer.ran);
+    assert.deepEqual(JSON.parse(await h.redis.command('HGET', metaKey(w.id), 'timer')).ran, jumped.timer.ran, 'stored');
+    // A welcome through the other process says the same.
+    const late = h.client({ server: s2, workshop: w.id, name: 'Tardif', organisation: 'Asso' });
+    assert.deepEqual((await late.start()).agenda.timer.ran, jumped.timer.ran);
+    late.close();
+    // Back to one jumped over: it ran; the end keeps the record.
+    await must(fac, { type: 'phase_start', phase: 'how' }, 'agenda');
+    const done = (await must(fac, { type: 'phase_start', phase: 'validation' }, 'agenda'), await must(fac, { type: 'phase_next' }, 'agenda'));
+    assert.deepEqual(done.timer.ran, ['what', 'why', 'validation', 'how']);
+    assert.equal(done.timer.done, true);
+    // The history's events carry the record in their timer.
+    const hist = await fetchAllHistory(s2.port, w.id, { only: 'marks' });
+    const starts = hist.events.filter((e) => e.type === 'phase_started');
+    assert.deepEqual(starts.map((e) => e.timer.ran.length), [1, 2, 3, 4, 4]);
+    // The exports name the phases skipped, in the agenda's order, in each language.
+    const exp = (q) => s1.http('GET', `/api/workshops/${w.id}/export?${q}`, { headers: bearer(w.facilitator_key), timeoutMs: 10000 });
+    const fr = (await exp('format=md&lang=fr')).text;
+    assert.match(fr, /\nPhases non abordées\u202f: Les priorités de chaque organisation, Comment saurons-nous si nous avons réussi\u202f\?\.\n/, fr);
+    const en = (await exp('format=md&lang=en')).text;
+    assert.match(en, /\nPhases skipped: Each organisation's priorities, How will we know we succeeded\?\.\n/);
+    // A timer stored before the record existed (a workshop no process holds yet) reads as before:
+    // every phase up to the one under way ran, none shown skipped.
+    const w2 = await s1.createWorkshop({ title: 'Ancien minuteur', text: '' });
+    const old = { phase: 'how', started_at: Date.now(), ends_at: Date.now() + MIN, paused_at: null, extended_ms: 0 };
+    await h.redis.command('HSET', metaKey(w2.id), 'timer', JSON.stringify(old));
+    const reader = h.client({ server: s2, workshop: w2.id, name: 'Relu', organisation: 'Asso' });
+    assert.deepEqual((await reader.start()).agenda.timer, { ...old, ran: ['what', 'why', 'how'] });
+    reader.close();
     h.assertNoProblems();
   });
 });

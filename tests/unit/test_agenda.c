@@ -249,7 +249,7 @@ START_TEST(test_json_round_trip) {
     sbuf_init(&t, 0);
     agenda_write_timer(&t, &a.timer);
     ck_assert_str_eq(sbuf_data(&t), "{\"phase\":\"priorities\",\"started_at\":1795836000000,\"ends_at\":1795837380000,"
-                                    "\"paused_at\":1795836060000,\"extended_ms\":180000}");
+                                    "\"paused_at\":1795836060000,\"extended_ms\":180000,\"ran\":[\"priorities\"]}");
     agenda_read_stored(&b, phases, sbuf_data(&t));
     ck_assert(memcmp(&a, &b, sizeof a) == 0);
     /* The message carries the server's time. */
@@ -266,13 +266,13 @@ START_TEST(test_json_round_trip) {
     sbuf_reset(&t);
     agenda_write_timer(&t, &b.timer);
     ck_assert_str_eq(sbuf_data(&t),
-                     "{\"phase\":null,\"started_at\":null,\"ends_at\":null,\"paused_at\":null,\"extended_ms\":0}");
+                     "{\"phase\":null,\"started_at\":null,\"ends_at\":null,\"paused_at\":null,\"extended_ms\":0,\"ran\":[]}");
     /* Done: said, and read back as stored (a restart, another process). */
     b.timer.done = true;
     sbuf_reset(&t);
     agenda_write_timer(&t, &b.timer);
     ck_assert_str_eq(sbuf_data(&t),
-                     "{\"phase\":null,\"started_at\":null,\"ends_at\":null,\"paused_at\":null,\"extended_ms\":0,\"done\":true}");
+                     "{\"phase\":null,\"started_at\":null,\"ends_at\":null,\"paused_at\":null,\"extended_ms\":0,\"done\":true,\"ran\":[]}");
     agenda back;
     agenda_read_stored(&back, NULL, sbuf_data(&t));
     ck_assert(back.timer.done && !back.timer.phase[0]);
@@ -300,6 +300,75 @@ START_TEST(test_stored_leniently) {
 }
 END_TEST
 
+/* Jumping ahead leaves the phases between not run: skipped, never shown as done. */
+START_TEST(test_skipped_phases) {
+    agenda a;
+    agenda_default(&a); /* what why how priorities success validation */
+    for (size_t i = 0; i < a.nphases; i++) ck_assert_int_eq(agenda_step_of(&a, i), AGENDA_STEP_NEXT);
+    ck_assert_int_eq(req(&a, "{\"type\":\"phase_next\"}", T0), PROTO_OK);
+    ck_assert_int_eq(req(&a, "{\"type\":\"phase_next\"}", T0 + MIN), PROTO_OK); /* why */
+    ck_assert_int_eq(req(&a, "{\"type\":\"phase_start\",\"phase\":\"validation\"}", T0 + 2 * MIN), PROTO_OK);
+    const agenda_step want[] = {AGENDA_STEP_RAN, AGENDA_STEP_RAN, AGENDA_STEP_SKIPPED, AGENDA_STEP_SKIPPED,
+                                AGENDA_STEP_SKIPPED, AGENDA_STEP_CURRENT};
+    for (size_t i = 0; i < a.nphases; i++) ck_assert_str_eq(agenda_step_name(agenda_step_of(&a, i)), agenda_step_name(want[i]));
+    /* Back to one skipped: it ran; the others stay skipped (validation was started after them). */
+    ck_assert_int_eq(req(&a, "{\"type\":\"phase_start\",\"phase\":\"how\"}", T0 + 3 * MIN), PROTO_OK);
+    ck_assert_int_eq(agenda_step_of(&a, 2), AGENDA_STEP_CURRENT);
+    ck_assert_int_eq(agenda_step_of(&a, 3), AGENDA_STEP_SKIPPED);
+    ck_assert_int_eq(agenda_step_of(&a, 5), AGENDA_STEP_RAN);
+    /* Pause, extend, next keep the record; the end keeps it too. */
+    ck_assert_int_eq(req(&a, "{\"type\":\"phase_pause\"}", T0 + 4 * MIN), PROTO_OK);
+    ck_assert_int_eq(req(&a, "{\"type\":\"phase_start\",\"phase\":\"validation\"}", T0 + 5 * MIN), PROTO_OK);
+    ck_assert_int_eq(req(&a, "{\"type\":\"phase_next\"}", T0 + 6 * MIN), PROTO_OK); /* done */
+    ck_assert(a.timer.done);
+    ck_assert_uint_eq(a.timer.nran, 4);
+    ck_assert_int_eq(agenda_step_of(&a, 3), AGENDA_STEP_SKIPPED);
+    ck_assert_int_eq(agenda_step_of(&a, 4), AGENDA_STEP_SKIPPED);
+    ck_assert_int_eq(agenda_step_of(&a, 2), AGENDA_STEP_RAN);
+    /* Stored and read back (another process, a restart): the same record. */
+    char *phases = written(agenda_write_phases, &a);
+    sbuf t;
+    sbuf_init(&t, 0);
+    agenda_write_timer(&t, &a.timer);
+    ck_assert_str_eq(sbuf_data(&t), "{\"phase\":null,\"started_at\":null,\"ends_at\":null,\"paused_at\":null,"
+                                    "\"extended_ms\":0,\"done\":true,\"ran\":[\"what\",\"why\",\"validation\",\"how\"]}");
+    agenda b;
+    ck_assert(agenda_read_stored(&b, phases, sbuf_data(&t)));
+    ck_assert(memcmp(&a, &b, sizeof a) == 0);
+    /* A phase removed from the agenda leaves the record; a new one with its id has not run. */
+    ck_assert_int_eq(req(&a, "{\"type\":\"agenda_set\",\"phases\":[{\"id\":\"why\",\"title\":\"W\",\"minutes\":5},"
+                             "{\"id\":\"how\",\"title\":\"H\",\"minutes\":5}]}", T0 + 7 * MIN), PROTO_OK);
+    ck_assert_uint_eq(a.timer.nran, 2);
+    ck_assert_int_eq(req(&a, "{\"type\":\"agenda_set\",\"phases\":[{\"id\":\"why\",\"title\":\"W\",\"minutes\":5},"
+                             "{\"id\":\"what\",\"title\":\"New\",\"minutes\":5}]}", T0 + 8 * MIN), PROTO_OK);
+    ck_assert(!agenda_ran(&a, "what"));
+    /* Damaged records are refused; unknown ids are left out. */
+    ck_assert(!agenda_read_stored(&b, phases, "{\"phase\":null,\"ran\":\"what\"}"));
+    ck_assert(!agenda_read_stored(&b, phases, "{\"phase\":null,\"ran\":[7]}"));
+    ck_assert(agenda_read_stored(&b, phases, "{\"phase\":\"how\",\"started_at\":1,\"ends_at\":2,\"ran\":[\"gone\",\"how\"]}"));
+    ck_assert_uint_eq(b.timer.nran, 1);
+    ck_assert_int_eq(agenda_step_of(&b, 0), AGENDA_STEP_SKIPPED);
+    sbuf_free(&t);
+    free(phases);
+}
+END_TEST
+
+/* A timer stored before "ran" reads as clients showed it then: every phase up
+ * to the one under way ran (all of them once done). */
+START_TEST(test_stored_without_ran) {
+    agenda a;
+    ck_assert(agenda_read_stored(&a, NULL, "{\"phase\":\"how\",\"started_at\":1,\"ends_at\":2,\"paused_at\":null,\"extended_ms\":0}"));
+    ck_assert_uint_eq(a.timer.nran, 3);
+    ck_assert_int_eq(agenda_step_of(&a, 1), AGENDA_STEP_RAN);
+    ck_assert_int_eq(agenda_step_of(&a, 2), AGENDA_STEP_CURRENT);
+    ck_assert_int_eq(agenda_step_of(&a, 3), AGENDA_STEP_NEXT);
+    ck_assert(agenda_read_stored(&a, NULL, "{\"phase\":null,\"extended_ms\":0,\"done\":true}"));
+    ck_assert_uint_eq(a.timer.nran, 6);
+    ck_assert(agenda_read_stored(&a, NULL, "{\"phase\":null,\"extended_ms\":0}"));
+    ck_assert_uint_eq(a.timer.nran, 0);
+}
+END_TEST
+
 static Suite *agenda_suite(void) {
     Suite *s = suite_create("agenda");
     TCase *tc = tcase_create("core");
@@ -310,6 +379,8 @@ static Suite *agenda_suite(void) {
     tcase_add_loop_test(tc, test_timer_property, 0, 5);
     tcase_add_test(tc, test_json_round_trip);
     tcase_add_test(tc, test_stored_leniently);
+    tcase_add_test(tc, test_skipped_phases);
+    tcase_add_test(tc, test_stored_without_ran);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -6,7 +6,7 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  ServerClock, timeLeft, formatClock, checkPhases, checkMinutes, foldAgenda, NO_AGENDA, phaseTitle, newPhaseId, AgendaStore,
+  ServerClock, timeLeft, formatClock, checkPhases, checkMinutes, foldAgenda, NO_AGENDA, phaseTitle, newPhaseId, AgendaStore, phaseSteps,
 } from '../src/state/agenda.js';
 import { parse } from '../src/protocol/messages.js';
 import { I18n } from '../src/i18n/index.js';
@@ -213,4 +213,37 @@ test('the replay folds the timer from events as the server keeps it', () => {
   assert.deepEqual(a.phases.at(-1), { id: 'ph9', title: 'Imprévue', minutes: 2 }, 'a phase unknown to the agenda is kept from its event');
   a = foldAgenda(a, ev('agenda_done', 45 * MIN));
   assert.equal(timeLeft(a.timer, T0 + 46 * MIN), null);
+});
+
+test('a phase jumped over is skipped, not done; a timer without `ran` reads as before', () => {
+  const four = [...PHASES, { id: 'ph4', title: 'Validation', minutes: 15, preset: 'validation' }];
+  const timer = (phase, ran, extra = {}) => ({ phase, started_at: phase ? T0 : null, ends_at: phase ? T0 + MIN : null, paused_at: null, extended_ms: 0, ran, ...extra });
+  assert.deepEqual(phaseSteps(four, timer(null, [])), ['next', 'next', 'next', 'next'], 'nothing started');
+  assert.deepEqual(phaseSteps(four, timer('ph4', ['ph1', 'ph4'])), ['ran', 'skipped', 'skipped', 'current'], 'from Quoi ? straight to Validation');
+  assert.deepEqual(phaseSteps(four, timer('ph2', ['ph1', 'ph4', 'ph2'])), ['ran', 'current', 'skipped', 'ran'], 'back to one jumped over');
+  assert.deepEqual(phaseSteps(four, timer('ph2', ['ph2'])), ['skipped', 'current', 'next', 'next'], 'started at the second: the first was skipped');
+  assert.deepEqual(phaseSteps(four, timer(null, ['ph1', 'ph4'], { done: true })), ['ran', 'skipped', 'skipped', 'ran'], 'done');
+  assert.deepEqual(phaseSteps(four, timer(null, ['ph1'], { done: true })), ['ran', 'skipped', 'skipped', 'skipped'], 'done early: the rest skipped');
+  // Without `ran` (an older server, an older event): everything up to the phase under way ran, as shown before.
+  const old = (phase, extra) => { const t = timer(phase, undefined, extra); delete t.ran; return t; };
+  assert.deepEqual(phaseSteps(four, old('ph3')), ['ran', 'ran', 'current', 'next']);
+  assert.deepEqual(phaseSteps(four, old(null, { done: true })), ['ran', 'ran', 'ran', 'ran']);
+  assert.deepEqual(phaseSteps(four, old(null)), ['next', 'next', 'next', 'next']);
+});
+
+test('the replay folds the phases run: skipped ones stay skipped, the end keeps the record', () => {
+  const ev = (type, at, x = {}) => ({ type, t: T0 + at, ...x });
+  let a = foldAgenda(NO_AGENDA, ev('agenda_changed', 0, { phases: PHASES }));
+  a = foldAgenda(a, ev('phase_started', 1000, { phase: 'ph1', title: 'Quoi ?', minutes: 20 }));
+  a = foldAgenda(a, ev('phase_started', 2000, { phase: 'ph3', title: 'Nos chiffres', minutes: 10 }));
+  assert.deepEqual(a.timer.ran, ['ph1', 'ph3'], 'folded from events without `ran` (recorded before it)');
+  assert.deepEqual(phaseSteps(a.phases, a.timer), ['ran', 'skipped', 'current']);
+  a = foldAgenda(a, ev('agenda_done', 3000));
+  assert.deepEqual(phaseSteps(a.phases, a.timer), ['ran', 'skipped', 'ran']);
+  // An event with the server's record takes it as said.
+  a = foldAgenda(a, ev('phase_started', 4000, { phase: 'ph2', title: 'Pourquoi ?', minutes: 20, timer: { ran: ['ph1', 'ph3', 'ph2'] } }));
+  assert.deepEqual(phaseSteps(a.phases, a.timer), ['ran', 'current', 'ran']);
+  // A phase removed from the agenda leaves the record.
+  a = foldAgenda(a, ev('agenda_changed', 5000, { phases: PHASES.slice(1) }));
+  assert.deepEqual(a.timer.ran, ['ph3', 'ph2']);
 });

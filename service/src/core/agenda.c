@@ -92,6 +92,45 @@ int agenda_find(const agenda *a, const char *id) {
     return -1;
 }
 
+bool agenda_ran(const agenda *a, const char *id) {
+    for (size_t i = 0; id && i < a->timer.nran; i++)
+        if (strcmp(a->timer.ran[i], id) == 0) return true;
+    return false;
+}
+
+agenda_step agenda_step_of(const agenda *a, size_t i) {
+    if (i >= a->nphases) return AGENDA_STEP_NEXT;
+    if (a->timer.phase[0] && strcmp(a->phases[i].id, a->timer.phase) == 0) return AGENDA_STEP_CURRENT;
+    if (agenda_ran(a, a->phases[i].id)) return AGENDA_STEP_RAN;
+    if (a->timer.done) return AGENDA_STEP_SKIPPED; /* the agenda ended without it */
+    /* Jumped over: a phase after it was started (or is under way). */
+    for (size_t j = i + 1; j < a->nphases; j++)
+        if (agenda_ran(a, a->phases[j].id) || strcmp(a->phases[j].id, a->timer.phase) == 0) return AGENDA_STEP_SKIPPED;
+    return AGENDA_STEP_NEXT;
+}
+
+const char *agenda_step_name(agenda_step s) {
+    static const char *const names[] = {"next", "current", "ran", "skipped"};
+    return s <= AGENDA_STEP_SKIPPED ? names[s] : "next";
+}
+
+/* Records that phase id started (once; the list holds at most the agenda's phases). */
+static void mark_ran(agenda_timer *t, const char *id) {
+    for (size_t i = 0; i < t->nran; i++)
+        if (strcmp(t->ran[i], id) == 0) return;
+    if (t->nran < AGENDA_PHASES_MAX) snprintf(t->ran[t->nran++], sizeof t->ran[0], "%s", id);
+}
+
+/* Keeps in t's ran list only the phases a has (an agenda_set may remove some:
+ * a new phase given a removed one's id has not run). */
+static void keep_ran_of(agenda_timer *t, const agenda *a) {
+    size_t n = 0;
+    for (size_t i = 0; i < t->nran; i++)
+        if (agenda_find(a, t->ran[i]) >= 0) memmove(t->ran[n++], t->ran[i], sizeof t->ran[0]);
+    memset(t->ran[n], 0, (AGENDA_PHASES_MAX - n) * sizeof t->ran[0]); /* a plain value: no leftovers */
+    t->nran = n;
+}
+
 int64_t agenda_time_left(const agenda_timer *t, int64_t now) {
     if (!t->phase[0]) return 0;
     return t->ends_at - (t->paused ? t->paused_at : now);
@@ -156,6 +195,24 @@ static bool stored_ms(const cJSON *o, const char *name, int64_t *out) {
     return !v || cJSON_IsNull(v) || proto_json_int(v, 0, PROTO_SAFE_INT_MAX, out);
 }
 
+/* A stored timer's "ran": false when it is there but not an array of at
+ * most AGENDA_PHASES_MAX phase ids; ids the agenda does not have are left out. */
+static bool ran_read(agenda_timer *t, const agenda *a, const cJSON *ran) {
+    if (!cJSON_IsArray(ran) || cJSON_GetArraySize(ran) > AGENDA_PHASES_MAX) return false;
+    for (const cJSON *v = ran->child; v; v = v->next) {
+        if (!valid_id(cJSON_GetStringValue(v))) return false;
+        if (agenda_find(a, v->valuestring) >= 0) mark_ran(t, v->valuestring);
+    }
+    return true;
+}
+
+/* A timer stored before "ran" was kept: the phases up to the one under way
+ * ran (all of them once the agenda is done), as clients showed it then. */
+static void ran_guess(agenda_timer *t, const agenda *a) {
+    int upto = t->done ? (int)a->nphases - 1 : agenda_find(a, t->phase);
+    for (int i = 0; i <= upto; i++) mark_ran(t, a->phases[i].id);
+}
+
 /* False when json is not a timer (damage); a timer naming a phase the agenda
  * does not have reads as none. */
 static bool timer_read(agenda_timer *t, const agenda *a, const char *json) {
@@ -164,18 +221,22 @@ static bool timer_read(agenda_timer *t, const agenda *a, const char *json) {
     cJSON *o = cJSON_Parse(json);
     const cJSON *phase = cJSON_GetObjectItemCaseSensitive(o, "phase");
     const cJSON *done = cJSON_GetObjectItemCaseSensitive(o, "done");
+    const cJSON *ran = cJSON_GetObjectItemCaseSensitive(o, "ran");
     agenda_timer read = {0};
     bool ok = cJSON_IsObject(o) && (!phase || cJSON_IsNull(phase) || cJSON_IsString(phase)) &&
               (!done || cJSON_IsBool(done)) && stored_ms(o, "started_at", &read.started_at) &&
               stored_ms(o, "ends_at", &read.ends_at) && stored_ms(o, "paused_at", &read.paused_at) &&
-              stored_ms(o, "extended_ms", &read.extended_ms);
+              stored_ms(o, "extended_ms", &read.extended_ms) && (!ran || ran_read(&read, a, ran));
     if (ok && cJSON_IsString(phase) && agenda_find(a, phase->valuestring) >= 0) {
         snprintf(read.phase, sizeof read.phase, "%s", phase->valuestring);
         read.paused = cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(o, "paused_at"));
         *t = read;
     } else if (ok) {
         t->done = cJSON_IsTrue(done); /* after the last phase: nothing under way, the agenda run */
+        memcpy(t->ran, read.ran, sizeof t->ran);
+        t->nran = read.nran;
     }
+    if (ok && !ran) ran_guess(t, a);
     cJSON_Delete(o);
     return ok;
 }
@@ -207,7 +268,11 @@ static void change_init(agenda_change *c, const char *event, const agenda_phase 
 static void start_at(agenda *a, int i, int64_t now, agenda_change *c) {
     const agenda_phase *ph = &a->phases[i];
     agenda_timer *t = &a->timer;
+    agenda_timer was = *t;
     memset(t, 0, sizeof *t);
+    memcpy(t->ran, was.ran, sizeof t->ran); /* the phases run before stay run */
+    t->nran = was.nran;
+    mark_ran(t, ph->id);
     snprintf(t->phase, sizeof t->phase, "%s", ph->id);
     t->started_at = now;
     t->ends_at = now + ph->minutes * AGENDA_MINUTE_MS;
@@ -228,7 +293,10 @@ proto_err agenda_next(agenda *a, int64_t now, agenda_change *c, const char **why
         start_at(a, cur + 1, now, c);
         return PROTO_OK;
     }
+    agenda_timer was = a->timer;
     memset(&a->timer, 0, sizeof a->timer); /* after the last: the agenda is done */
+    memcpy(a->timer.ran, was.ran, sizeof was.ran);
+    a->timer.nran = was.nran;
     a->timer.done = true; /* said, so that clients tell "done" from "not started yet" */
     change_init(c, "agenda_done", NULL, 0);
     return PROTO_OK;
@@ -272,6 +340,7 @@ proto_err agenda_set_phases(agenda *a, const agenda *from, agenda_change *c, con
         return *why = "the phase under way cannot be removed; move to another one first", PROTO_EBAD_REQUEST;
     memcpy(a->phases, from->phases, from->nphases * sizeof *from->phases);
     a->nphases = from->nphases;
+    keep_ran_of(&a->timer, a);
     change_init(c, "agenda_changed", NULL, 0);
     return PROTO_OK;
 }
@@ -340,7 +409,12 @@ void agenda_write_timer(sbuf *b, const agenda_timer *t) {
     sbuf_puts(b, ",\"extended_ms\":");
     sbuf_put_i64(b, on ? t->extended_ms : 0);
     if (!on && t->done) sbuf_puts(b, ",\"done\":true");
-    sbuf_putc(b, '}');
+    sbuf_puts(b, ",\"ran\":[");
+    for (size_t i = 0; i < t->nran; i++) {
+        if (i) sbuf_putc(b, ',');
+        sbuf_put_jstrz(b, t->ran[i]);
+    }
+    sbuf_puts(b, "]}");
 }
 
 /* "now":NOW,"phases":[…],"timer":{…} */

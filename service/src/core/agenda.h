@@ -54,7 +54,18 @@ typedef struct agenda_timer {
     int64_t extended_ms;                     /* added by phase_extend since it started */
     bool done;                               /* no phase under way because the last one ended
                                               * (agenda_done), not because none started yet */
+    char ran[AGENDA_PHASES_MAX][AGENDA_ID_MAX + 1]; /* the phases started at least once, in the order
+                                              * they first started (kept across starts and the end) */
+    size_t nran;                             /* 0..AGENDA_PHASES_MAX */
 } agenda_timer;
+
+/* Where a phase stands in the agenda's run. */
+typedef enum {
+    AGENDA_STEP_NEXT = 0,                    /* not started, and no later phase either: still to come */
+    AGENDA_STEP_CURRENT,                     /* under way */
+    AGENDA_STEP_RAN,                         /* started once, no longer under way */
+    AGENDA_STEP_SKIPPED,                     /* never started, but a later one was (or the agenda is done) */
+} agenda_step;
 
 typedef struct agenda {
     agenda_phase phases[AGENDA_PHASES_MAX];  /* in order */
@@ -86,6 +97,12 @@ const char *agenda_title_in(const char *title, bool french);
 void agenda_default(agenda *a);
 /* Index of a phase by id, or -1. */
 int agenda_find(const agenda *a, const char *id);
+/* Whether phase id was started at least once. */
+bool agenda_ran(const agenda *a, const char *id);
+/* Where phase i stands (protocol/agreement.md, "The timer": `ran`). */
+agenda_step agenda_step_of(const agenda *a, size_t i);
+/* The step's name on the wire and in tests: "next", "current", "ran", "skipped". */
+const char *agenda_step_name(agenda_step s);
 /* Time left at now, in ms (negative: an overrun); 0 when no phase is under way. */
 int64_t agenda_time_left(const agenda_timer *t, int64_t now);
 
@@ -96,7 +113,8 @@ int64_t agenda_time_left(const agenda_timer *t, int64_t now);
 bool agenda_phases_read(agenda *out, const struct cJSON *phases, const char **why);
 /* A stored agenda: meta's "agenda" and "timer" JSON texts, either may be
  * empty or NULL (a workshop made before agendas: the default, nothing under
- * way). False when either is damaged (not JSON, not an agenda's phases, not
+ * way). A timer stored before `ran` was kept reads as the client showed it
+ * then: every phase up to the one under way (all of them once done) ran. False when either is damaged (not JSON, not an agenda's phases, not
  * a timer): *a then holds the default phases, or no timer, in their place,
  * and the hub refuses the workshop rather than run it on a guess. A timer
  * naming a phase the agenda does not have reads as none. */
@@ -120,7 +138,7 @@ proto_err agenda_set_phases(agenda *a, const agenda *from, agenda_change *c, con
 
 /* [{"id","title","minutes"[,"preset"]},…] */
 void agenda_write_phases(sbuf *b, const agenda *a);
-/* {"phase","started_at","ends_at","paused_at","extended_ms"} (nulls when none) */
+/* {"phase","started_at","ends_at","paused_at","extended_ms"[,"done"],"ran"} (nulls when none) */
 void agenda_write_timer(sbuf *b, const agenda_timer *t);
 /* {"now":NOW,"phases":[…],"timer":{…}}: the welcome's "agenda". */
 void agenda_write_state(sbuf *b, const agenda *a, int64_t now);

@@ -45,6 +45,7 @@ typedef struct export_phase_words {
     const char *phase_col, *start_col, *ran_col, *end_row;      /* the CSV's */
     const char *signoff_in;   /* the sign-off's decisions made during the phase */
     const char *agreed_in;    /* "Énoncé adopté (révision %lld) par ... : ", its organisations follow */
+    const char *skipped;      /* "Phases non abordées": the agenda's phases jumped over, never started */
 } export_phase_words;
 
 /* The words of the priorities board (protocol/board.md). */

@@ -22,6 +22,8 @@ static void phase_free(export_phase *ph) {
 void export_phases_free(export_phases *p) {
     for (size_t i = 0; i < p->n; i++) phase_free(&p->v[i]);
     free(p->v);
+    for (size_t i = 0; i < p->nskipped; i++) free(p->skipped[i]);
+    free(p->skipped);
     balance_table_free(&p->running);
     export_phases_init(p);
 }
@@ -109,8 +111,22 @@ void export_phases_event(export_phases *p, const hist_event *e, const char *text
         balance_table_add(&p->running, e->org, 0, 0, 0, 1);
 }
 
-void export_phases_finish(export_phases *p, int64_t end_ms, const char *text) {
+/* The titles of final's skipped phases, in its order. */
+static void note_skipped(export_phases *p, const agenda *final) {
+    if (!final || !(p->skipped = calloc(final->nphases, sizeof *p->skipped))) {
+        if (final) p->oom = true;
+        return;
+    }
+    for (size_t i = 0; i < final->nphases; i++) {
+        if (agenda_step_of(final, i) != AGENDA_STEP_SKIPPED) continue;
+        if (!(p->skipped[p->nskipped] = strdup(final->phases[i].title))) p->oom = true;
+        else p->nskipped++;
+    }
+}
+
+void export_phases_finish(export_phases *p, int64_t end_ms, const char *text, const agenda *final) {
     balance_table_sort(&p->running); /* by name, as at the end of each phase */
+    note_skipped(p, final);
     export_phase *ph = current(p);
     if (!ph) return;
     /* The agenda goes on after the end: a phase started since is under way. */

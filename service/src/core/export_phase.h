@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/agenda.h"
 #include "core/balance.h"
 #include "core/hist.h"
 
@@ -37,6 +38,9 @@ typedef struct export_phases {
     balance_table running;    /* the counts so far */
     int64_t last_t;           /* ms of the last event handed in */
     bool done;                /* the agenda was done after the last phase (agenda_done) */
+    char **skipped;           /* titles of the agenda's phases never started though a later one was
+                               * (agenda_step_of: skipped), in the agenda's order; owned */
+    size_t nskipped;
     bool oom;                 /* an allocation failed: the sections are incomplete */
 } export_phases;
 
@@ -45,8 +49,9 @@ void export_phases_free(export_phases *p);
 /* One event in stream order; text: the statement as it is at that event. */
 void export_phases_event(export_phases *p, const hist_event *e, const char *text);
 /* The end of the stream: the phase under way keeps running (ended 0) unless
- * the workshop ended at end_ms (not 0); its text is the final one. */
-void export_phases_finish(export_phases *p, int64_t end_ms, const char *text);
+ * the workshop ended at end_ms (not 0); its text is the final one. final:
+ * the agenda as stored now (NULL: unknown), whose skipped phases are listed. */
+void export_phases_finish(export_phases *p, int64_t end_ms, const char *text, const agenda *final);
 /* How long a phase ran, in ms, pauses excluded. */
 int64_t export_phase_ran_ms(const export_phase *ph);
 

@@ -89,15 +89,30 @@ static void summary_phase(doc *d, const export_meta *m, const export_book *bk, c
     }
 }
 
+/* "Phases non abordées : Comment ?, Les priorités de chaque organisation.":
+ * the facilitator jumped over them; they never ran, so they have no section. */
+static void summary_skipped(doc *d, const export_phases *p, const export_words *w) {
+    if (!p->nskipped) return;
+    doc_para(d);
+    doc_wordsf(d, "%s%s", w->phase.skipped, w->colon);
+    for (size_t i = 0; i < p->nskipped; i++) {
+        if (i) doc_words(d, ", ");
+        doc_text(d, agenda_title_in(p->skipped[i], w->french));
+    }
+    doc_words(d, ".");
+    doc_para_end(d);
+}
+
 /* ## The phases, then ## the balance at the end. */
 void export__phases_summary(doc *d, const export_meta *m, const export_book *bk, const signoff *so,
                             const export_words *w) {
     const export_phases *p = m->phases;
     const export_phase_words *pw = &w->phase;
     if (!p) return;
-    if (p->n) {
+    if (p->n || p->nskipped) {
         export__section(d, pw->phases_h);
         for (size_t i = 0; i < p->n; i++) summary_phase(d, m, bk, so, i, w);
+        summary_skipped(d, p, w);
     }
     if (p->running.n) {
         export__section(d, pw->balance_h);

@@ -69,6 +69,7 @@ static const export_words FR = {
         "Phase", "Début", "Durée (min)", "Fin de l'atelier",
         "Validation pendant la phase",
         "Énoncé adopté (révision %lld) par les organisations présentes : ",
+        "Phases non abordées",
     },
     .board = {
         "Tableau des priorités", "Par organisation",
@@ -144,6 +145,7 @@ static const export_words EN = {
         "Phase", "Start", "Duration (min)", "End of the workshop",
         "Sign-off during the phase",
         "Statement agreed (revision %lld) by the organisations present: ",
+        "Phases skipped",
     },
     .board = {
         "Priorities board", "By organisation",

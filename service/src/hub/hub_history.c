@@ -81,6 +81,8 @@ typedef struct query {
     export_lang lang;
     export_book book;
     export_phases phases;       /* the phases run and the balance, folded from every event (md, html, csv) */
+    agenda agenda;              /* meta's agenda and timer now: the phases skipped (exports) */
+    bool agenda_known;          /* ... read and not damaged (else the exports list no skipped phase) */
     char *agreed_text;          /* the statement at the last `agreed` event (malloc'd; NULL: none seen) */
     sbuf out;                   /* the body being built */
     bool wrote_event;           /* an event is in the JSON export's list already */
@@ -151,7 +153,7 @@ static void got_meta(redisReply *reply, void *priv) {
         unavailable(q);
         return;
     }
-    if (!is_array(reply) || reply->elements != 8 || reply->element[0]->type != REDIS_REPLY_STRING) {
+    if (!is_array(reply) || reply->elements != 10 || reply->element[0]->type != REDIS_REPLY_STRING) {
         fail(q, 404, PROTO_ENOT_FOUND, "no workshop with this id");
         return;
     }
@@ -175,6 +177,7 @@ static void got_meta(redisReply *reply, void *priv) {
     q->deletes_at = hub_retention_deletes_at_meta(q->h, hub_reply_text(reply, 6), q->created);
     const char *partnership = hub_reply_text(reply, 7);
     snprintf(q->partnership, sizeof q->partnership, "%s", series_valid_id(partnership) ? partnership : "");
+    q->agenda_known = agenda_read_stored(&q->agenda, hub_reply_text(reply, 8), hub_reply_text(reply, 9));
     if (!q->title) {
         fail(q, 500, PROTO_EINTERNAL, "out of memory");
         return;
@@ -216,7 +219,7 @@ static query *query_new(hub *h, uint64_t req, const char *id, query_kind kind) {
 }
 
 static void begin(query *q) {
-    SEND(q, got_meta, "HMGET %s title created rev fkey time_zone code active partnership", q->k_meta);
+    SEND(q, got_meta, "HMGET %s title created rev fkey time_zone code active partnership agenda timer", q->k_meta);
 }
 
 /* ---- GET /history ---- */
@@ -813,7 +816,7 @@ static void export_finish(query *q) {
     hub_tz tz; /* the workshop's zone, for the writing only */
     hub_tz_enter(&tz, q->time_zone);
     int64_t ended = q->book.ended >= 0 ? q->book.moments[q->book.ended].t : 0;
-    export_phases_finish(&q->phases, ended, q->text.buf ? q->text.buf : "");
+    export_phases_finish(&q->phases, ended, q->text.buf ? q->text.buf : "", q->agenda_known ? &q->agenda : NULL);
     export_meta m = {q->title, q->created, q->last_edit, q->target, q->text.buf ? q->text.buf : "", &tz.zone,
                      &q->phases, q->agreed_text, q->deletes_at};
     if (q->format == F_CSV) export_csv(&q->out, &m, &q->book, &q->st, q->lang);

@@ -85,8 +85,9 @@
  *   ORIGIN open T BY CODE".
  * atelier_agenda  KEYS meta events marks;
  *                 ARGV t_ms by name origin agenda timer event_type then field value pairs
- *   stores meta's `agenda` (the phases' JSON) and `timer` (the timer's JSON),
- *   and an event of that type (agenda_changed, phase_started, phase_paused,
+ *   stores meta's `agenda` (the phases' JSON) and `timer` (the timer's JSON,
+ *   with `ran`, the phases started so far: core/agenda.c decides it, the
+ *   Function keeps it whole with the event), and an event of that type (agenda_changed, phase_started, phase_paused,
  *   phase_resumed, phase_extended, agenda_done; by and name: the
  *   facilitator's; the pairs: phase, title, minutes, phases, timer) in both
  *   streams -> the event's id; 0 if the workshop is gone. Works whether the

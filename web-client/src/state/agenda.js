@@ -83,6 +83,35 @@ export function formatClock(ms) {
 
 // ---- phases -----------------------------------------------------------------------
 
+/**
+ * Where each phase stands (agreement.md, "The timer": `ran`), as the server
+ * decides it (core/agenda.c, agenda_step_of): 'current' (under way), 'ran'
+ * (started once), 'skipped' (never started though a later one was, or the
+ * agenda is done), 'next' (still to come). A timer without `ran` (a server
+ * or a recorded event from before it) reads as every phase up to the one
+ * under way ran (all of them once done).
+ */
+export function phaseSteps(phases, timer) {
+  const current = timer?.phase ?? null;
+  const done = current == null && timer?.done === true;
+  let ran;
+  if (Array.isArray(timer?.ran)) ran = new Set(timer.ran);
+  else {
+    const upto = done ? phases.length - 1 : phases.findIndex((p) => p.id === current);
+    ran = new Set(phases.slice(0, upto + 1).map((p) => p.id));
+  }
+  let later = done; // a phase after this one ran (or the agenda is done)
+  const steps = new Array(phases.length);
+  for (let i = phases.length - 1; i >= 0; i--) {
+    const id = phases[i].id;
+    if (id === current) steps[i] = 'current';
+    else if (ran.has(id)) steps[i] = 'ran';
+    else steps[i] = later ? 'skipped' : 'next';
+    if (id === current || ran.has(id)) later = true;
+  }
+  return steps;
+}
+
 /** The method's phases (agreement.md's table): the catalogue key of each preset's name. */
 export const PRESET_KEYS = {
   what: 'agenda.presetWhat',
@@ -184,13 +213,20 @@ export function foldAgenda(prev, ev) {
   switch (ev.type) {
     case 'created':
       return isAgenda(ev.agenda) ? { phases: ev.agenda.phases, timer: ev.agenda.timer ?? null } : prev;
-    case 'agenda_changed':
-      return Array.isArray(ev.phases) ? { phases: ev.phases, timer } : prev;
+    case 'agenda_changed': {
+      if (!Array.isArray(ev.phases)) return prev;
+      // The phases it removed leave the record of those run (a new one may take a removed id).
+      const kept = timer && Array.isArray(timer.ran) ? { ...timer, ran: timer.ran.filter((id) => ev.phases.some((p) => p.id === id)) } : timer;
+      return { phases: ev.phases, timer: kept };
+    }
     case 'phase_started': {
       const minutes = Number(ev.minutes) || 0;
       const known = prev.phases.some((p) => p.id === ev.phase);
       const phases = known ? prev.phases : [...prev.phases, { id: ev.phase, title: ev.title ?? '', minutes }];
-      return { phases, timer: { phase: ev.phase, started_at: t, ends_at: t + minutes * MINUTE_MS, paused_at: null, extended_ms: 0 } };
+      // The phases run: the event's own record (servers since `ran`), else folded from the starts seen.
+      const before = Array.isArray(timer?.ran) ? timer.ran : [];
+      const ran = Array.isArray(ev.timer?.ran) ? ev.timer.ran : before.includes(ev.phase) ? before : [...before, ev.phase];
+      return { phases, timer: { phase: ev.phase, started_at: t, ends_at: t + minutes * MINUTE_MS, paused_at: null, extended_ms: 0, ran } };
     }
     case 'phase_paused':
       return timer?.phase != null && timer.paused_at == null ? { phases: prev.phases, timer: { ...timer, paused_at: t } } : prev;
@@ -203,7 +239,7 @@ export function foldAgenda(prev, ev) {
       return { phases: prev.phases, timer: { ...timer, ends_at: timer.ends_at + ms, extended_ms: (timer.extended_ms || 0) + ms } };
     }
     case 'agenda_done':
-      return { phases: prev.phases, timer: { phase: null, started_at: null, ends_at: null, paused_at: null, extended_ms: 0 } };
+      return { phases: prev.phases, timer: { phase: null, started_at: null, ends_at: null, paused_at: null, extended_ms: 0, done: true, ran: Array.isArray(timer?.ran) ? timer.ran : [] } };
     default:
       return prev;
   }
@@ -248,6 +284,11 @@ export class AgendaStore extends Emitter {
   /** Whether the agenda was run to its end (no phase under way since the last one ended), not merely not started. */
   get done() {
     return this.timer?.phase == null && this.timer?.done === true;
+  }
+
+  /** Where each phase stands: 'current', 'ran', 'skipped' or 'next' (phaseSteps). */
+  get steps() {
+    return phaseSteps(this.phases, this.timer);
   }
 
   /** The index of the phase under way in the agenda (-1: none). */

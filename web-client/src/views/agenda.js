@@ -150,14 +150,17 @@ export class AgendaView {
 
   _renderSteps() {
     const { agenda, i18n } = this;
-    const index = agenda.currentIndex;
     const fac = agenda.isFacilitator;
+    const steps = agenda.steps; // the server's record of the phases run: one jumped over is skipped, not done
     const items = agenda.phases.map((p, i) => {
       const name = phaseTitle(p, i18n);
-      const state = i === index ? 'current' : index >= 0 && i < index ? 'past' : 'next';
+      const state = steps[i] === 'ran' ? 'past' : steps[i];
       const label = h('span', { class: 'agenda-step-title', text: name });
       const minutes = h('span', { class: 'agenda-step-minutes', text: i18n.t('agenda.minutes', { count: p.minutes }) });
-      const stateText = state === 'current' ? h('span', { class: 'tag agenda-step-now', text: i18n.t('agenda.stepNow') }) : null;
+      let stateText = null;
+      if (state === 'current') stateText = h('span', { class: 'tag agenda-step-now', text: i18n.t('agenda.stepNow') });
+      else if (state === 'skipped') stateText = h('span', { class: 'tag agenda-step-skipped', text: i18n.t('agenda.stepSkipped') });
+      else if (state === 'past') stateText = h('span', { class: 'visually-hidden', text: i18n.t('agenda.stepRan') });
       let start = null;
       if (fac && state !== 'current') {
         start = h('button', { type: 'button', class: 'link-button agenda-step-start', data: { phase: p.id }, text: i18n.t('agenda.startThis'), 'aria-label': i18n.t('agenda.startThisLabel', { phase: name }) });

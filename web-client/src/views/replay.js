@@ -26,7 +26,7 @@ import { presenceCount, observerList } from './presence.js';
 import { signingOf, takesPart } from '../state/presence.js';
 import { sha256HexNow, signoffModel } from '../state/signoff.js';
 import { agreedParts, decisionRow } from './signoff.js';
-import { formatClock, phaseTitle, timeLeft } from '../state/agenda.js';
+import { formatClock, phaseSteps, phaseTitle, timeLeft } from '../state/agenda.js';
 import { boardColumns } from './board.js';
 
 const FASTEST_BUDGET_MS = 5; // ops applied per frame at "fastest" (the rest: drawing)
@@ -757,6 +757,10 @@ export class ReplayView {
       const key = left.overrun ? (left.paused ? 'agenda.overrunPaused' : 'agenda.overrun') : (left.paused ? 'agenda.leftPaused' : 'agenda.left');
       text = i18n.t('replay.agendaNow', { phase, left: i18n.t(key, { time: formatClock(left.ms) }) });
     }
+    // The phases jumped over by then: named, so a reader does not take them for run.
+    const steps = phaseSteps(agenda.phases, agenda.timer);
+    const skipped = agenda.phases.filter((p, i) => steps[i] === 'skipped').map((p) => phaseTitle(p, i18n));
+    if (skipped.length) text = `${text} ${i18n.t('replay.agendaSkipped', { phases: skipped.join(', ') })}`;
     if (this.agendaEl.textContent !== text) this.agendaEl.textContent = text;
     const current = this.replay.chapters().filter((c) => c.pos <= pos).at(-1)?.pos;
     for (const b of this.chapterList.querySelectorAll('button')) {
