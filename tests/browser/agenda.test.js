@@ -198,6 +198,7 @@ test('a phase jumped over is shown skipped, not done: on a phone, after a reload
   // The phone opens the list: the same, and the skipped ones are not struck through.
   await phone.locator('#agenda-toggle').click();
   await phone.locator('.agenda-step.is-skipped').first().waitFor();
+  assert.equal(await phone.locator('#agenda-toggle').textContent(), 'Masquer les phases', 'the toggle says what it does now');
   assert.deepEqual(await states(phone), expected('non abordée'));
   const struck = await phone.locator('.agenda-step.is-skipped .agenda-step-title').evaluateAll((els) => els.map((e) => getComputedStyle(e).textDecorationLine));
   assert.deepEqual(struck, ['none', 'none', 'none', 'none']);

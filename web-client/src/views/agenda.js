@@ -75,6 +75,8 @@ export class AgendaView {
   _showSteps(open) {
     this.steps.hidden = !open;
     this.toggle.setAttribute('aria-expanded', String(open));
+    // Its words follow (it said "Voir les 6 phases" over the open list until the next change).
+    this.i18n.rebind(this.toggle, open ? 'agenda.hideSteps' : 'agenda.showSteps', { count: this.agenda.phases.length });
   }
 
   // ---- drawing ---------------------------------------------------------------------
