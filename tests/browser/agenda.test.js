@@ -8,7 +8,7 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 import { artifact } from './harness.js';
 import { setupFile, axe, badTypography, until, PHONE, NNBSP } from './i12.js';
-import { connected, noProblems, marksApart, countdown, currentPhase } from './helpers.js';
+import { connected, noProblems, marksApart, countdown, currentPhase, person } from './helpers.js';
 
 const env = await setupFile();
 
@@ -229,4 +229,62 @@ test('a phase jumped over is shown skipped, not done: on a phone, after a reload
   await phone.locator('.agenda-step.is-skipped').first().waitFor();
   await phone.screenshot({ path: artifact('agenda-skipped-phone-en.png') });
   noProblems(fac, phone);
+});
+
+test('the call for sign-off is a moment of the agenda: called from its phase\'s row, its state there for everyone, the button for the facilitator only', async (t) => {
+  const w = await env.workshop(t);
+  const { fac } = w;
+  await fac.locator('#share-toggle').click();
+  await fac.locator('#observer-create').click();
+  const observerLink = await fac.locator('#observer-link').inputValue();
+  await fac.locator('#share-toggle').click();
+  const obs = await env.page(t);
+  await obs.goto(observerLink);
+  await obs.locator('#join-name').fill('Odile');
+  await obs.locator('#join-org').fill('Fondation Horizon');
+  await obs.locator('#join-submit').click();
+  await connected(obs);
+  const jean = await env.guest(t, w, 'Jean', 'Banque Solidaire');
+  const lea = await env.guest(t, w, 'Léa', 'Association des Habitants', { viewport: PHONE });
+  for (const name of ['Jean', 'Léa']) {
+    await person(fac, name).getByRole('button', { name: 'Désigner représentant·e' }).click();
+    await person(fac, name).locator('.badge-representative').waitFor();
+  }
+  await lea.locator('#agenda-toggle').click(); // the phone opens the phases
+  const row = (p, phase) => p.locator(`.agenda-step[data-phase="${phase}"]`);
+  // Before any call: the facilitator's call sits in the Validation row; nobody else has one.
+  await row(fac, 'validation').locator('#agenda-signoff-call', { hasText: 'Demander la validation' }).waitFor();
+  for (const p of [jean, lea, obs]) assert.equal(await p.locator('#agenda-signoff-call').count(), 0);
+  // The phase under way (Quoi ?) takes it: the facilitator may call from where the workshop is.
+  await fac.locator('#agenda-start').click();
+  await until(async () => (await currentPhase(lea)) === 'what', { message: 'first phase' });
+  await row(fac, 'what').locator('#agenda-signoff-call').waitFor();
+  // In the Validation phase: one step from its row.
+  await fac.locator('.agenda-step-start[data-phase="validation"]').click();
+  await until(async () => (await currentPhase(lea)) === 'validation', { message: 'validation' });
+  await row(fac, 'validation').locator('#agenda-signoff-call').click();
+  // Called: the state in that row on every page, the call gone; the panel under the statement agrees.
+  for (const p of [fac, jean, lea, obs]) {
+    await row(p, 'validation').locator('#agenda-signoff-state', { hasText: `Validation demandée${NNBSP}: 0 organisation sur 2 a approuvé` }).waitFor();
+  }
+  assert.equal(await fac.locator('#agenda-signoff-call').count(), 0, 'no second call while it is open');
+  await fac.locator('#signoff-toggle', { hasText: 'Clore la validation' }).waitFor();
+  for (const p of [jean, lea, obs]) assert.equal(await p.locator('#agenda-signoff-call').count(), 0, 'the state, not the button');
+  // One endorses: 1 of 2; the other: agreed.
+  await jean.locator('#signoff-endorse').click();
+  for (const p of [fac, lea, obs]) await row(p, 'validation').locator('#agenda-signoff-state', { hasText: '1 organisation sur 2 a approuvé' }).waitFor();
+  await lea.locator('#signoff-endorse').click();
+  for (const p of [fac, jean, lea, obs]) await row(p, 'validation').locator('#agenda-signoff-state.is-agreed', { hasText: 'Énoncé adopté par 2 organisations' }).waitFor();
+  await row(lea, 'validation').scrollIntoViewIfNeeded();
+  await lea.screenshot({ path: artifact('agenda-signoff-phone.png') });
+  await fac.locator('#agenda').screenshot({ path: artifact('agenda-signoff-fr.png') });
+  await axe(fac, 'agenda with the sign-off in its row');
+  await axe(lea, 'phone agenda with the sign-off in its row');
+  assert.deepEqual(await badTypography(fac), []);
+  // English, after a reload: the same, from the server's state.
+  await obs.reload();
+  await connected(obs);
+  await obs.locator('#lang-switch').click();
+  await row(obs, 'validation').locator('#agenda-signoff-state', { hasText: 'Statement agreed by 2 organisations' }).waitFor();
+  noProblems(fac, jean, lea, obs);
 });

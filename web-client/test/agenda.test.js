@@ -6,7 +6,7 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  ServerClock, timeLeft, formatClock, checkPhases, checkMinutes, foldAgenda, NO_AGENDA, phaseTitle, newPhaseId, AgendaStore, phaseSteps,
+  ServerClock, timeLeft, formatClock, checkPhases, checkMinutes, foldAgenda, NO_AGENDA, phaseTitle, newPhaseId, AgendaStore, phaseSteps, signoffPhaseIndex,
 } from '../src/state/agenda.js';
 import { parse } from '../src/protocol/messages.js';
 import { I18n } from '../src/i18n/index.js';
@@ -246,4 +246,15 @@ test('the replay folds the phases run: skipped ones stay skipped, the end keeps 
   // A phase removed from the agenda leaves the record.
   a = foldAgenda(a, ev('agenda_changed', 5000, { phases: PHASES.slice(1) }));
   assert.deepEqual(a.timer.ran, ['ph3', 'ph2']);
+});
+
+test('the sign-off sits in its phase: the one under way when called there, else Validation (or the last)', () => {
+  const four = [...PHASES, { id: 'ph4', title: 'Validation', minutes: 15, preset: 'validation' }];
+  const running = (phase, at) => ({ phase, started_at: at, ends_at: at + MIN, paused_at: null, extended_ms: 0 });
+  assert.equal(signoffPhaseIndex(four, null, null), 3, 'nothing under way, not called: Validation');
+  assert.equal(signoffPhaseIndex(PHASES, null, null), 2, 'no Validation phase: the last');
+  assert.equal(signoffPhaseIndex(four, running('ph1', T0), null), 0, 'not called: the phase under way offers the call');
+  assert.equal(signoffPhaseIndex(four, running('ph2', T0), T0 + 1000), 1, 'called during the phase under way');
+  assert.equal(signoffPhaseIndex(four, running('ph3', T0 + MIN), T0), 3, 'called in an earlier phase: Validation');
+  assert.equal(signoffPhaseIndex(four, { phase: null, done: true }, T0), 3, 'after the end');
 });

@@ -141,6 +141,21 @@ export function phaseTitle(phase, i18n) {
   return phase ? presetName(phase, i18n) ?? phase.title : '';
 }
 
+/**
+ * The phase the sign-off belongs to (agreement.md: "the call for sign-off is
+ * a moment of the agenda"), an index into `phases` (-1: none). Called
+ * (`calledAt` not null) during the phase under way: that phase. Otherwise
+ * (not called yet, or called in an earlier phase): the phase under way when
+ * there is one and no sign-off was called yet (the facilitator may call it
+ * from there), else the method's Validation phase, else the last phase.
+ */
+export function signoffPhaseIndex(phases, timer, calledAt) {
+  const current = timer?.phase == null ? -1 : phases.findIndex((p) => p.id === timer.phase);
+  if (current >= 0 && (calledAt == null || calledAt >= timer.started_at)) return current;
+  const validation = phases.findIndex((p) => p.preset === 'validation');
+  return validation >= 0 ? validation : phases.length - 1;
+}
+
 /** A phase id not among `taken` (a Set): `ph` and a number. */
 export function newPhaseId(taken) {
   for (let n = taken.size + 1; ; n++) {

@@ -3,13 +3,16 @@
 // the bar is scrolled out of view, so a phone keeps it in sight), the phases with the
 // current one highlighted, and for the facilitator one button per step
 // (start, next, pause or resume, +5 min or another amount) and the editor.
-// It reads and drives the AgendaStore (state/agenda.js) only.
+// It reads and drives the AgendaStore (state/agenda.js); the sign-off, a
+// moment of the agenda, sits in its phase's row (signoffPhaseIndex): its
+// state for everyone, the call for the facilitator, through the `signoff`
+// adapter the page hands in.
 //
 // Screen readers: the countdown is a role="timer" (never read out on its
 // own); the store announces each step, this view the last minute and the
 // overrun, once per phase.
 import { h } from './dom.js';
-import { formatClock, phaseTitle, presetName, checkPhases } from '../state/agenda.js';
+import { formatClock, phaseTitle, presetName, checkPhases, signoffPhaseIndex } from '../state/agenda.js';
 import { MAX_PHASES, MAX_PHASE_TITLE, MIN_EXTEND_MINUTES, MAX_EXTEND_MINUTES, MAX_PHASE_MINUTES, MIN_PHASE_MINUTES } from '../protocol/messages.js';
 
 const QUICK_EXTEND = 5; // minutes, the one-click extension
@@ -18,8 +21,14 @@ const LAST_MINUTE_MS = 60000;
 const WIDE = '(min-width: 861px)'; // the phases are listed open from this width (the page's two columns)
 
 export class AgendaView {
-  constructor({ agenda, i18n, announce, timers = globalThis }) {
+  /**
+   * signoff (optional): {model() -> signoffModel's {open, calledAt, rows,
+   * agreed}, mayCall() -> bool, call() -> Promise of {ok} | {error},
+   * subscribe(fn) -> [off functions]}.
+   */
+  constructor({ agenda, i18n, announce, signoff = null, timers = globalThis }) {
     this.agenda = agenda;
+    this.signoff = signoff;
     this.i18n = i18n;
     this.announce = announce;
     this.timers = timers;
@@ -62,6 +71,8 @@ export class AgendaView {
       agenda.on('change', () => this.render()),
       agenda.on('announce', (key, p) => this.announce(i18n.t(key, { phase: phaseTitle(p.phase, i18n), minutes: p.minutes }))),
       i18n.on('change', () => this.render()),
+      // The sign-off's store changes with every edit (the text's hash): redraw only when its row would.
+      ...(signoff ? signoff.subscribe(() => { if (this._signoffSig() !== this.signoffSig) this._renderSteps(); }) : []),
     ];
     this.render();
   }
@@ -154,6 +165,9 @@ export class AgendaView {
     const { agenda, i18n } = this;
     const fac = agenda.isFacilitator;
     const steps = agenda.steps; // the server's record of the phases run: one jumped over is skipped, not done
+    const so = this.signoff?.model();
+    const host = so ? signoffPhaseIndex(agenda.phases, agenda.timer, so.calledAt) : -1;
+    const signoffPart = host >= 0 ? this._signoffPart(so) : null;
     const items = agenda.phases.map((p, i) => {
       const name = phaseTitle(p, i18n);
       const state = steps[i] === 'ran' ? 'past' : steps[i];
@@ -169,9 +183,56 @@ export class AgendaView {
         start.addEventListener('click', () => this._do(() => agenda.start(p.id)));
       }
       return h('li', { class: ['agenda-step', `is-${state}`], 'aria-current': state === 'current' ? 'step' : null, data: { phase: p.id } },
-        h('span', { class: 'agenda-step-n', 'aria-hidden': 'true', text: String(i + 1) }), label, minutes, stateText, start);
+        h('span', { class: 'agenda-step-n', 'aria-hidden': 'true', text: String(i + 1) }), label, minutes, stateText, start,
+        i === host ? signoffPart : null);
     });
+    this.signoffSig = this._signoffSig();
+    // Keep focus on the control that was used when the list is redrawn under it.
+    const active = this.steps.contains(document.activeElement) ? document.activeElement : null;
+    const phase = active?.dataset.phase;
     this.steps.replaceChildren(...items);
+    if (active?.id) document.getElementById(active.id)?.focus();
+    else if (phase) this.steps.querySelector(`.agenda-step-start[data-phase="${CSS.escape(phase)}"]`)?.focus();
+  }
+
+  /** What the sign-off's part of the list depends on. */
+  _signoffSig() {
+    const m = this.signoff?.model();
+    if (!m) return '';
+    const endorsed = m.rows.filter((r) => r.status === 'endorsed' && !r.changed).length;
+    return JSON.stringify([signoffPhaseIndex(this.agenda.phases, this.agenda.timer, m.calledAt), m.open, m.calledAt, m.rows.length,
+      endorsed, m.agreed?.current ?? null, !!m.agreed, this.signoff.mayCall(), !!this.signoffBusy]);
+  }
+
+  /**
+   * The sign-off in its phase's row: its state (called, n of m organisations
+   * endorsed, agreed) for everyone; for the facilitator, the call in one
+   * step while none is open. Null when there is nothing to show.
+   */
+  _signoffPart(m) {
+    const { i18n } = this;
+    const total = m.rows.length;
+    const endorsed = m.rows.filter((r) => r.status === 'endorsed' && !r.changed).length;
+    let text = null;
+    if (m.agreed) text = i18n.t(m.agreed.current === false ? 'agenda.signoffAgreedChanged' : 'agenda.signoffAgreed', { count: m.agreed.organisations?.length ?? endorsed });
+    else if (m.open) text = i18n.t('agenda.signoffOpen', { count: endorsed, total });
+    else if (m.calledAt != null) text = i18n.t('agenda.signoffClosed', { count: endorsed, total });
+    const state = text ? h('span', { class: ['agenda-step-signoff', m.agreed ? 'is-agreed' : null], id: 'agenda-signoff-state', text }) : null;
+    let call = null;
+    if (this.signoff.mayCall() && !m.open) {
+      call = h('button', { type: 'button', class: 'primary small agenda-signoff-call', id: 'agenda-signoff-call', text: i18n.t(m.calledAt == null ? 'agenda.signoffCall' : 'agenda.signoffCallAgain') });
+      if (this.signoffBusy) call.setAttribute('aria-disabled', 'true');
+      call.addEventListener('click', async () => {
+        if (this.signoffBusy) return;
+        this.signoffBusy = true;
+        this.error.hidden = true;
+        const res = await this.signoff.call();
+        this.signoffBusy = false;
+        if (res.error) this._showError(res.error);
+        this._renderSteps();
+      });
+    }
+    return state || call ? h('span', { class: 'agenda-step-signoff-part' }, state, call) : null;
   }
 
   _renderControls() {

@@ -179,7 +179,16 @@ export class WorkshopView {
     this.presence = new PresenceView({ store, i18n });
     this.parts.push(this.presence);
     // Issue 13: the agenda and its timer (everyone), the balance (the server sends it to facilitators only).
-    this.agenda = new AgendaView({ agenda: store.agenda, i18n, announce: this.announce });
+    this.agenda = new AgendaView({
+      agenda: store.agenda, i18n, announce: this.announce,
+      // The sign-off as a moment of the agenda: the same state and call as its panel under the statement.
+      signoff: {
+        model: () => store.signoff.model({ signing: store.presence.signingOrganisations(), locale: i18n.lang }),
+        mayCall: () => store.may('signoffCall'),
+        call: () => store.signoff.call(),
+        subscribe: (fn) => [store.signoff.on('change', fn), store.on('presence', fn), store.on('role', fn), store.on('welcome', fn)],
+      },
+    });
     this.balance = new BalanceView({ i18n });
     this.parts.push(this.agenda, this.balance);
     this.offs.push(store.on('balance', () => this.balance.show(store.balance)));
