@@ -195,12 +195,13 @@ describe('sign-off', { timeout: 120000 }, () => {
       assert.ok(fr.includes(`Énoncé adopté le `) && fr.includes(`(révision ${rev1}, SHA-256 ${sha256(text1)}) par les organisations présentes${NNBSP}: Asso, Banque, Ville.`), fr);
       assert.ok(fr.includes("C'est l'énoncé final") || fr.includes('C’est l’énoncé final'), 'the final text is the agreed one');
       assert.ok(fr.includes(`Ville (Awa) approuve l`) && fr.includes(`révision ${rev0} (SHA-256 ${sha256(text0)})`));
-      assert.ok(fr.includes(`Asso (Léa) refuse l`) && fr.includes(`motif${NNBSP}: «${NNBSP}La partie «${NNBSP}Comment${NNBSP}?${NNBSP}» ne nous engage pas.${NNBSP}»`) ||
-        fr.includes('La partie « Comment ? » ne nous engage pas.'), fr);
+      // The reason quoted as the rest of the exports quote: « … » with narrow no-break spaces; the reason itself as typed.
+      assert.ok(fr.includes(`Asso (Léa) refuse l`) && fr.includes(`motif${NNBSP}: «${NNBSP}La partie « Comment ? » ne nous engage pas.${NNBSP}»`), fr);
       const en = await exported('md', 'en');
       assert.match(en, /## Sign-off of the statement/);
       assert.ok(en.includes(`by the organisations present: Asso, Banque, Ville. It is the final statement above.`), en);
-      assert.ok(en.includes(`Banque (Jean) declines the statement of revision ${rev1} (SHA-256 ${sha256(text1)}) — reason: Finalement non.`), en);
+      // In English, between “ and ” (it was left bare).
+      assert.ok(en.includes(`Banque (Jean) declines the statement of revision ${rev1} (SHA-256 ${sha256(text1)}) — reason: \u201cFinalement non.\u201d`), en);
       const html = await exported('html', 'fr');
       assert.ok(html.includes('Validation de l') && html.includes(sha256(text1)));
       const csv = await exported('csv', 'en');

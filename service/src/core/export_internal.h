@@ -34,6 +34,7 @@ typedef struct export_signoff_words {
     const char *reason;
     const char *csv_decision, *csv_person, *csv_org, *csv_rev, *csv_reason; /* CSV headers */
     const char *csv_endorsed, *csv_declined, *csv_agreed;
+    const char *reason_open, *reason_close; /* around a decline's reason: « … » in French, “…” in English */
 } export_signoff_words;
 
 /* The words of the phases and the contribution balance (core/export_phase.h). */

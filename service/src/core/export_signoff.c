@@ -49,9 +49,9 @@ static void summary_decision(doc *d, const export_meta *m, const export_decision
     doc_text(d, x->name);
     doc_wordsf(d, ") %s %lld (SHA-256 %s)", x->declined ? sw->declined : sw->endorsed, (long long)x->rev, x->sha256);
     if (x->reason) {
-        doc_wordsf(d, " — %s%s", sw->reason, w->quote_open + 1); /* « without the space before it */
+        doc_wordsf(d, " — %s%s", sw->reason, sw->reason_open);
         doc_text(d, x->reason);
-        doc_words(d, w->quote_close);
+        doc_words(d, sw->reason_close);
     }
     doc_item_end(d);
 }

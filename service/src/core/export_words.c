@@ -60,6 +60,7 @@ static const export_words FR = {
         "motif : ",
         "Décision", "Personne", "Organisation", "Révision", "Motif",
         "Approuvé", "Refusé", "Énoncé adopté",
+        "« ", " »",
     },
     .phase = {
         "Déroulé par phase", "Commencée le", "Durée", "en cours", "prévue", "prolongée de", "min",
@@ -136,6 +137,7 @@ static const export_words EN = {
         "reason: ",
         "Decision", "Person", "Organisation", "Revision", "Reason",
         "Endorsed", "Declined", "Statement agreed",
+        "\u201c", "\u201d",
     },
     .phase = {
         "Phase by phase", "Started on", "Ran for", "under way", "planned", "extended by", "min",
