@@ -197,7 +197,7 @@ int fuzz_proto_one(const uint8_t *data, size_t size) {
     sbuf b;
     sbuf_init(&b, 0);
     if (e != PROTO_OK) proto_write_error(&b, e, why, m.type, m.idjson);
-    else if (m.type == PROTO_PING) proto_write_pong(&b, m.idjson);
+    else if (m.type == PROTO_PING) proto_write_pong(&b, m.idjson, 0);
     else proto_write_ack(&b, m.idjson, 0);
     cJSON *reply = fuzz_parse_reply(&b);
     const cJSON *echoed = cJSON_GetObjectItemCaseSensitive(reply, "id");

@@ -1131,12 +1131,12 @@ END_TEST
 START_TEST(test_write_pong_exact) {
     sbuf b;
     sbuf_init(&b, 0);
-    proto_write_pong(&b, "9");
-    ck_assert_str_eq(sbuf_data(&b), "{\"type\":\"pong\",\"id\":9}");
+    proto_write_pong(&b, "9", 1795836000123LL);
+    ck_assert_str_eq(sbuf_data(&b), "{\"type\":\"pong\",\"id\":9,\"now\":1795836000123}");
     cJSON_Delete(parse_out(&b));
     sbuf_reset(&b);
-    proto_write_pong(&b, "");
-    ck_assert_str_eq(sbuf_data(&b), "{\"type\":\"pong\"}");
+    proto_write_pong(&b, "", 5);
+    ck_assert_str_eq(sbuf_data(&b), "{\"type\":\"pong\",\"now\":5}");
     cJSON_Delete(parse_out(&b));
     sbuf_free(&b);
 }
@@ -1223,9 +1223,9 @@ END_TEST
 START_TEST(test_writers_append) {
     sbuf b;
     sbuf_init(&b, 0);
-    proto_write_pong(&b, "1");
-    proto_write_pong(&b, "2");
-    ck_assert_str_eq(sbuf_data(&b), "{\"type\":\"pong\",\"id\":1}{\"type\":\"pong\",\"id\":2}");
+    proto_write_pong(&b, "1", 7);
+    proto_write_pong(&b, "2", 8);
+    ck_assert_str_eq(sbuf_data(&b), "{\"type\":\"pong\",\"id\":1,\"now\":7}{\"type\":\"pong\",\"id\":2,\"now\":8}");
     sbuf_free(&b);
 }
 END_TEST

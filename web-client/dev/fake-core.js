@@ -123,7 +123,7 @@ export class FakeServer {
       case 'join': return this._join(conn, m, id);
       case 'op': return this._op(conn, m, id);
       case 'cursor': return this._cursor(conn, m);
-      case 'ping': return this._out(conn, { type: 'pong', id });
+      case 'ping': return this._out(conn, { type: 'pong', id, now: this.now() }); // the server's time, as the real one (protocol/README.md)
       default: return this._err(conn, 'unknown_type', 'unknown type', undefined, id);
     }
   }

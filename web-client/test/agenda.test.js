@@ -258,3 +258,89 @@ test('the sign-off sits in its phase: the one under way when called there, else 
   assert.equal(signoffPhaseIndex(four, running('ph3', T0 + MIN), T0), 3, 'called in an earlier phase: Validation');
   assert.equal(signoffPhaseIndex(four, { phase: null, done: true }, T0), 3, 'after the end');
 });
+
+test('the server clock: a welcome read late by a busy page is corrected by a later pong (the shortest round trip wins)', () => {
+  const clock = new FakeClock(T0);
+  const OFFSET = 5 * MIN; // the server's clock is 5 minutes ahead of this one
+  const serverNow = () => clock.now() + OFFSET;
+  const s = new AgendaStore({ send: () => true, joined: () => true, now: clock.now, timers: clock });
+  const timer = { phase: 'ph1', started_at: serverNow(), ends_at: serverNow() + 20 * MIN, paused_at: null, extended_ms: 0, ran: ['ph1'] };
+  // The welcome is stamped now, but the page only reads it 3 s later (busy building itself).
+  const stamped = serverNow();
+  clock.advance(3000);
+  s.welcome({ now: stamped, phases: PHASES, timer }, 'participant');
+  const truth = () => timer.ends_at - serverNow();
+  assert.equal(truth() - s.left().ms, -3000, 'off by the delay: 3 s too much time left');
+  let changes = 0;
+  s.on('change', () => changes++);
+  // A ping leaves; the server answers 30 ms later; the pong arrives 20 ms after that.
+  clock.advance(1000);
+  const sentAt = clock.now();
+  clock.advance(30);
+  const answered = serverNow();
+  clock.advance(20);
+  s.clockSample(answered, sentAt, clock.now());
+  assert.ok(Math.abs(truth() - s.left().ms) <= 25, `corrected to within half the round trip: ${truth() - s.left().ms} ms`);
+  assert.equal(changes, 1, 'the countdown is redrawn');
+  // A slower round trip (2 s, one way stuck) does not spoil it.
+  const slowSent = clock.now();
+  clock.advance(1990);
+  const slowAnswer = serverNow();
+  clock.advance(10);
+  s.clockSample(slowAnswer, slowSent, clock.now());
+  assert.ok(Math.abs(truth() - s.left().ms) <= 25, `a slow pong is not preferred: ${truth() - s.left().ms} ms`);
+  // Nor does a late agenda message (a lower bound only).
+  const late = serverNow();
+  clock.advance(4000);
+  s.receive({ type: 'agenda', now: late, phases: PHASES, timer });
+  assert.ok(Math.abs(truth() - s.left().ms) <= 25, 'a late message does not move it back');
+  // Nonsense is ignored.
+  s.clockSample(NaN, 1, 2);
+  s.clockSample(serverNow(), clock.now(), clock.now() - 5);
+  assert.ok(Math.abs(truth() - s.left().ms) <= 25);
+});
+
+test('the server clock: round trips bound the offset on both sides; a jump of the local clock is followed', () => {
+  const c = new ServerClock();
+  c.sampleRoundTrip(1000 + 500, 0, 100); // offset in [1400, 1500]
+  assert.equal(c.offset, 1450);
+  c.sample(1480 + 300, 300); // a message: offset >= 1480
+  assert.equal(c.offset, 1480, 'kept within every bound');
+  c.sampleRoundTrip(5000 + 1460, 5000, 5020); // offset in [1440, 1460]: narrower, but below the message's bound
+  assert.equal(c.offset, 1450, 'the bounds disagree (the local clock moved): the newest wins');
+  // The local clock jumps an hour ahead: the newest samples disagree with the old ones and win.
+  c.sampleRoundTrip(9000 + 1450, 9000 + 60 * MIN, 9010 + 60 * MIN);
+  assert.equal(c.offset, 1450 - 60 * MIN + -5);
+});
+
+test('the session pings for the clock after the welcome and reports each pong with its round trip', async () => {
+  const { Session, CLOCK_PINGS_MS, CLOCK_EVERY_MS } = await import('../src/protocol/session.js');
+  const { Connection } = await import('../src/protocol/connection.js');
+  const { FakeServer } = await import('../dev/fake-core.js');
+  const { Net } = await import('../dev/sim.js');
+  const clock = new FakeClock(T0);
+  const server = new FakeServer({ now: () => clock.now() + 5 * MIN });
+  const net = new Net(server);
+  const { body } = server.createWorkshop({ title: 'Atelier', text: 'Quoi ?' });
+  const conn = new Connection({ url: 'ws://sim/ws', WebSocket: net.WebSocket, timers: clock, now: clock.now, random: () => 1 });
+  const s = new Session({ connection: conn, getJoin: () => ({ workshop: body.id, name: 'Awa', organisation: 'Ville' }), timers: clock, now: clock.now });
+  const samples = [];
+  s.on('clock', (serverNow, sentAt, receivedAt) => samples.push(serverNow - (sentAt + receivedAt) / 2));
+  // Time passes with the network delivering as it goes (the heartbeat's pings are answered too).
+  const run = (ms) => { for (let t = 0; t < ms; t += 250) { clock.advance(250); net.flush(); } };
+  s.start();
+  net.flush();
+  assert.equal(s.joined, true);
+  run(CLOCK_PINGS_MS[0]);
+  assert.deepEqual(samples, [5 * MIN], 'one pong, soon after the welcome');
+  run(CLOCK_PINGS_MS[1] - CLOCK_PINGS_MS[0]);
+  assert.equal(samples.length, 2, 'a second one');
+  run(CLOCK_EVERY_MS);
+  assert.ok(samples.length >= 3, 'then every minute (and each heartbeat)');
+  assert.ok(samples.every((x) => x === 5 * MIN), 'each with the server\'s offset');
+  const n = samples.length;
+  s.stop();
+  clock.advance(10 * CLOCK_EVERY_MS);
+  net.flush();
+  assert.equal(samples.length, n, 'none once stopped');
+});

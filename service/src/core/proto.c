@@ -726,9 +726,11 @@ void proto_write_ack(sbuf *b, const char *idjson, int64_t rev) {
     sbuf_putc(b, '}');
 }
 
-void proto_write_pong(sbuf *b, const char *idjson) {
+void proto_write_pong(sbuf *b, const char *idjson, int64_t now) {
     sbuf_puts(b, "{\"type\":\"pong\"");
     proto_write_id(b, idjson);
+    sbuf_puts(b, ",\"now\":");
+    sbuf_put_i64(b, now);
     sbuf_putc(b, '}');
 }
 

@@ -202,7 +202,8 @@ void proto_write_error_code(sbuf *b, const char *code, const char *message, cons
 /* ,"id":IDJSON: the request id echoed in a reply; nothing when idjson is NULL or "". */
 void proto_write_id(sbuf *b, const char *idjson);
 void proto_write_ack(sbuf *b, const char *idjson, int64_t rev);
-void proto_write_pong(sbuf *b, const char *idjson);
+/* {"type":"pong"[,"id":…],"now":NOW}: now, the server's time (ms), for the client's clock (agenda countdown). */
+void proto_write_pong(sbuf *b, const char *idjson, int64_t now);
 /* {"type":"op","rev":R,"op":OPJSON,"author":"P"} */
 void proto_write_op(sbuf *b, int64_t rev, const char *opjson, size_t opjson_len, const char *author);
 void proto_write_cursor(sbuf *b, const char *participant, int64_t rev, int64_t anchor, int64_t head);

@@ -49,7 +49,7 @@ static void refuse_rate(hub *h, hub_session *s, const char *data, size_t len, ne
 }
 
 static void handle_ping(hub *h, hub_session *s, proto_msg *msg) {
-    proto_write_pong(&h->scratch, msg->idjson);
+    proto_write_pong(&h->scratch, msg->idjson, hub_now_ms()); /* the client's clock takes its best round trips */
     net_send_sbuf(h->net, s->conn, &h->scratch);
 }
 

@@ -2,12 +2,21 @@
 // keep the link alive with pings, sort join errors into "retry", "retry
 // without the token" and "give up", and report one connection status for the
 // page: connecting | connected | reconnecting | offline | failed.
+//
+// Events: welcome (m, {resumed}), message (m), status, disconnected,
+// token-rejected, fatal, and clock (serverNow, sentAt, receivedAt): a pong's
+// server time, with when its ping left and when it came (local clock).
 import { Emitter } from '../emitter.js';
 import { ErrorCode, join as joinMsg, ping as pingMsg } from './messages.js';
 
 export const HEARTBEAT_MS = 15000;
 export const DEAD_AFTER_MS = 10000; // silence after a ping before we call the link dead
 export const JOIN_TIMEOUT_MS = 15000;
+// Pings for the server's clock (their pongs carry its time): soon after each
+// welcome, twice (the first may meet a page still busy with the welcome),
+// then every minute; the shortest round trips make the best samples.
+export const CLOCK_PINGS_MS = [1000, 5000];
+export const CLOCK_EVERY_MS = 60000;
 
 export class Session extends Emitter {
   /**
@@ -33,6 +42,8 @@ export class Session extends Emitter {
     this.hbTimer = null;
     this.joinTimer = null;
     this.barriers = new Map(); // ping id -> fn, called on its pong
+    this.pingsOut = new Map(); // ping id -> local time it left (for the clock)
+    this.clockTimer = null;
 
     connection.on('open', () => this._onOpen());
     connection.on('message', (m) => this._onMessage(m));
@@ -65,7 +76,36 @@ export class Session extends Emitter {
   barrier(fn) {
     if (!this.joined) return;
     const id = `sync-${this.nextId++}`;
-    if (this.conn.send(pingMsg(id))) this.barriers.set(id, fn);
+    if (this._ping(id)) this.barriers.set(id, fn);
+  }
+
+  /** Send ping `id`, noting when it left; false when it could not go. */
+  _ping(id) {
+    const sentAt = this.now();
+    if (!this.conn.send(pingMsg(id))) return false;
+    this.pingsOut.set(id, sentAt);
+    return true;
+  }
+
+  _startClockPings() {
+    this._clearClockPings();
+    let n = 0;
+    const next = () => {
+      const delay = n < CLOCK_PINGS_MS.length ? CLOCK_PINGS_MS[n] - (n ? CLOCK_PINGS_MS[n - 1] : 0) : CLOCK_EVERY_MS;
+      n++;
+      this.clockTimer = this.timers.setTimeout(() => {
+        this.clockTimer = null;
+        if (!this.joined) return;
+        this._ping(`clock-${this.nextId++}`);
+        next();
+      }, delay);
+    };
+    next();
+  }
+
+  _clearClockPings() {
+    if (this.clockTimer != null) this.timers.clearTimeout(this.clockTimer);
+    this.clockTimer = null;
   }
 
   /** Rejoin at once with resume (after `stale`, or a gap in revisions). */
@@ -113,6 +153,7 @@ export class Session extends Emitter {
     const was = this.joined;
     this.joined = false;
     this.barriers.clear();
+    this.pingsOut.clear();
     this._stopTimers();
     if (was) this.emit('disconnected');
     this._updateStatus();
@@ -129,6 +170,7 @@ export class Session extends Emitter {
         this.everJoined = true;
         this.conn.resetBackoff();
         this._startHeartbeat();
+        this._startClockPings();
         this._updateStatus();
         this.emit('welcome', m, { resumed });
         return;
@@ -141,6 +183,9 @@ export class Session extends Emitter {
       return;
     }
     if (m.type === 'pong') {
+      const sentAt = this.pingsOut.get(m.id);
+      this.pingsOut.delete(m.id);
+      if (sentAt !== undefined && Number.isFinite(m.now)) this.emit('clock', m.now, sentAt, this.lastHeard);
       const fn = this.barriers.get(m.id);
       if (fn) {
         this.barriers.delete(m.id);
@@ -197,7 +242,7 @@ export class Session extends Emitter {
       }
       if (!this.pingOut && idle >= HEARTBEAT_MS) {
         this.pingOut = true;
-        this.conn.send(pingMsg(`hb-${this.nextId++}`));
+        this._ping(`hb-${this.nextId++}`);
       }
       this.hbTimer = this.timers.setTimeout(tick, this.pingOut ? DEAD_AFTER_MS : HEARTBEAT_MS / 3);
     };
@@ -218,6 +263,7 @@ export class Session extends Emitter {
   _stopTimers() {
     this._clearHeartbeat();
     this._clearJoinTimer();
+    this._clearClockPings();
   }
 
   _updateStatus() {

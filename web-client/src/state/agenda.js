@@ -25,27 +25,54 @@ const MINUTE_MS = 60000;
 const CLOCK_SAMPLES = 8;
 
 /**
- * The server's clock as seen from here. Each `agenda` message carries the
- * server's `now`; when it arrives, `now - localNow` is the true offset minus
- * the time the message took to come (network, queues, a busy tab), never
- * more. So the largest of the recent samples is the one that waited least
- * and the best estimate: a late message can only make one sample smaller,
- * never move the countdown ahead. Only the last CLOCK_SAMPLES are kept, so a
- * local clock that jumps is followed after a few messages (every reconnect
- * brings one, in the welcome).
+ * The server's clock as seen from here: the offset to add to the local
+ * clock, bounded by samples. Each `agenda` message (and the welcome) carries
+ * the server's `now`; when it is read, `now - localNow` is the true offset
+ * minus the time the message took to come (network, queues, a busy tab),
+ * never more: a lower bound. A `pong` answers a ping sent at a known local
+ * time, so its `now` bounds the offset on both sides: between
+ * `now - received` and `now - sent`, a window as wide as the round trip.
+ * The estimate is the middle of the narrowest window (the shortest round
+ * trip) among the recent samples, kept within every recent bound; without
+ * a round trip, the largest lower bound (the message that waited least). So
+ * a welcome read late by a busy page is corrected by the next pong. Only
+ * the last CLOCK_SAMPLES are kept, and when they disagree (the local clock
+ * jumped: sleep, NTP) the older ones are set aside, so a jump is followed.
  */
 export class ServerClock {
   constructor() {
-    this.samples = []; // server now - local now, newest last
+    this.samples = []; // {lo, hi}: bounds of server now - local now (hi Infinity: one way), newest last
     this.offset = 0; // ms to add to the local clock; 0 until a sample
   }
 
-  /** A server time `serverNow` received at local time `localNow`. */
+  /** A server time `serverNow` read at local time `localNow` (a message's: a lower bound). */
   sample(serverNow, localNow) {
     if (!Number.isFinite(serverNow) || !Number.isFinite(localNow)) return;
-    this.samples.push(serverNow - localNow);
+    this._add({ lo: serverNow - localNow, hi: Infinity });
+  }
+
+  /** A server time `serverNow` stamped between local times `sentAt` and `receivedAt` (a ping's pong). */
+  sampleRoundTrip(serverNow, sentAt, receivedAt) {
+    if (![serverNow, sentAt, receivedAt].every(Number.isFinite) || receivedAt < sentAt) return;
+    this._add({ lo: serverNow - receivedAt, hi: serverNow - sentAt });
+  }
+
+  _add(s) {
+    this.samples.push(s);
     if (this.samples.length > CLOCK_SAMPLES) this.samples.shift();
-    this.offset = Math.max(...this.samples);
+    // The newest samples that agree with each other (an older one that
+    // does not is from before a jump of the local clock).
+    let lo = -Infinity;
+    let hi = Infinity;
+    let best = null;
+    for (let i = this.samples.length - 1; i >= 0; i--) {
+      const x = this.samples[i];
+      if (Math.max(lo, x.lo) > Math.min(hi, x.hi)) break;
+      lo = Math.max(lo, x.lo);
+      hi = Math.min(hi, x.hi);
+      if (Number.isFinite(x.hi) && (!best || x.hi - x.lo < best.hi - best.lo)) best = x;
+    }
+    this.offset = best ? Math.min(hi, Math.max(lo, (best.lo + best.hi) / 2)) : lo;
   }
 
   /** The server's time at local time `localNow`. */
@@ -310,6 +337,13 @@ export class AgendaStore extends Emitter {
   get currentIndex() {
     const id = this.timer?.phase;
     return id == null ? -1 : this.phases.findIndex((p) => p.id === id);
+  }
+
+  /** A pong's server time, for the clock (ServerClock.sampleRoundTrip): redraws the countdown when it moved. */
+  clockSample(serverNow, sentAt, receivedAt) {
+    const before = this.clock.offset;
+    this.clock.sampleRoundTrip(serverNow, sentAt, receivedAt);
+    if (this.known && Math.abs(this.clock.offset - before) >= 1) this.emit('change');
   }
 
   /** The countdown now (see timeLeft), on the server's clock. */

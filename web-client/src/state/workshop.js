@@ -136,6 +136,7 @@ export class WorkshopStore extends Emitter {
     this.balance = null;
     this.session.on('welcome', (m, info) => this._onWelcome(m, info));
     this.session.on('message', (m) => this._onMessage(m));
+    this.session.on('clock', (serverNow, sentAt, receivedAt) => this.agenda.clockSample(serverNow, sentAt, receivedAt));
     this.session.on('status', () => this._emitStatus());
     this.session.on('disconnected', () => {
       this.requests.forget();
