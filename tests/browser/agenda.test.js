@@ -189,7 +189,7 @@ test('a phase jumped over is shown skipped, not done: on a phone, after a reload
   await until(async () => (await currentPhase(phone)) === 'what', { message: 'first phase on the phone' });
   // Straight to Validation, in one step from its row.
   await fac.locator('.agenda-step-start[data-phase="validation"]').click();
-  await until(async () => (await currentPhase(phone)) === 'validation', { message: 'validation on the phone' });
+  for (const p of [fac, phone]) await until(async () => (await currentPhase(p)) === 'validation', { message: 'validation on both pages' });
   const states = (p) => p.locator('.agenda-step').evaluateAll((els) => els.map((e) => [e.dataset.phase,
     ['is-current', 'is-past', 'is-skipped', 'is-next'].find((c) => e.classList.contains(c)), e.querySelector('.tag')?.textContent ?? null]));
   const expected = (skipped) => [['what', 'is-past', null], ['why', 'is-skipped', skipped], ['how', 'is-skipped', skipped],
