@@ -262,6 +262,8 @@ test('the call for sign-off is a moment of the agenda: called from its phase\'s 
   // In the Validation phase: one step from its row.
   await fac.locator('.agenda-step-start[data-phase="validation"]').click();
   await until(async () => (await currentPhase(lea)) === 'validation', { message: 'validation' });
+  await row(fac, 'validation').locator('#agenda-signoff-call').waitFor();
+  await fac.locator('#agenda').screenshot({ path: artifact('agenda-signoff-call-fr.png') });
   await row(fac, 'validation').locator('#agenda-signoff-call').click();
   // Called: the state in that row on every page, the call gone; the panel under the statement agrees.
   for (const p of [fac, jean, lea, obs]) {
