@@ -228,7 +228,15 @@ test('a phase jumped over is shown skipped, not done: on a phone, after a reload
   await phone.locator('#agenda-toggle').click(); // closed again by the reload
   await phone.locator('.agenda-step.is-skipped').first().waitFor();
   await phone.screenshot({ path: artifact('agenda-skipped-phone-en.png') });
-  noProblems(fac, phone);
+  // The replay, at the jump: the phases skipped by then are named.
+  const replay = await env.page(t);
+  await replay.goto(`${env.server.url}/#/w/${w.id}/replay?key=${w.facilitator_key}`);
+  await replay.locator('#replay-chapters .replay-chapter').nth(1).click(); // Validation, the first time
+  await replay.locator('#replay-agenda', { hasText: `Non abordées${NNBSP}: Pourquoi${NNBSP}?, Comment${NNBSP}?, Les priorités de chaque organisation, Comment saurons-nous si nous avons réussi${NNBSP}?` }).waitFor();
+  await replay.locator('#replay-chapters .replay-chapter').nth(0).click(); // before the jump: nothing skipped
+  await replay.locator('#replay-agenda', { hasText: `Quoi${NNBSP}?` }).waitFor();
+  assert.doesNotMatch(await replay.locator('#replay-agenda').textContent(), /Non abordées/);
+  noProblems(fac, phone, replay);
 });
 
 test('the call for sign-off is a moment of the agenda: called from its phase\'s row, its state there for everyone, the button for the facilitator only', async (t) => {

@@ -6,7 +6,7 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  ServerClock, timeLeft, formatClock, checkPhases, checkMinutes, foldAgenda, NO_AGENDA, phaseTitle, newPhaseId, AgendaStore, phaseSteps, signoffPhaseIndex,
+  ServerClock, timeLeft, formatClock, checkPhases, checkMinutes, foldAgenda, NO_AGENDA, phaseTitle, newPhaseId, AgendaStore, phaseSteps, signoffPhaseIndex, METHOD_PHASES,
 } from '../src/state/agenda.js';
 import { parse } from '../src/protocol/messages.js';
 import { I18n } from '../src/i18n/index.js';
@@ -343,4 +343,15 @@ test('the session pings for the clock after the welcome and reports each pong wi
   clock.advance(10 * CLOCK_EVERY_MS);
   net.flush();
   assert.equal(samples.length, n, 'none once stopped');
+});
+
+test('the replay starts from the method\'s phases, so a jump before any agenda edit shows the phases skipped', () => {
+  const ev = (type, at, x = {}) => ({ type, t: T0 + at, ...x });
+  let a = foldAgenda(NO_AGENDA, ev('created', 0, { title: 'Atelier' }));
+  assert.deepEqual(a.phases.map((p) => [p.id, p.minutes]), [['what', 20], ['why', 20], ['how', 25], ['priorities', 20], ['success', 20], ['validation', 15]]);
+  assert.equal(METHOD_PHASES[0].title, 'Quoi\u202f?', 'the server\'s own title');
+  assert.deepEqual(phaseSteps(a.phases, a.timer), ['next', 'next', 'next', 'next', 'next', 'next']);
+  a = foldAgenda(a, ev('phase_started', 1000, { phase: 'what', title: 'Quoi ?', minutes: 20 }));
+  a = foldAgenda(a, ev('phase_started', 2000, { phase: 'validation', title: 'Validation', minutes: 15 }));
+  assert.deepEqual(phaseSteps(a.phases, a.timer), ['ran', 'skipped', 'skipped', 'skipped', 'skipped', 'current']);
 });

@@ -240,6 +240,15 @@ export function checkMinutes(raw, min, max) {
 // ---- the replay: the agenda folded from events -------------------------------------
 
 export const AGENDA_EVENTS = new Set(['agenda_changed', 'phase_started', 'phase_paused', 'phase_resumed', 'phase_extended', 'agenda_done']);
+// The agenda every workshop starts with (the server's agenda_default: the
+// method's phases, French titles), which its history does not repeat: the
+// replay starts from it, so that a phase jumped over before any
+// agenda_changed is known, and shown skipped.
+export const METHOD_PHASES = Object.freeze([
+  ['what', 'Quoi\u202f?', 20], ['why', 'Pourquoi\u202f?', 20], ['how', 'Comment\u202f?', 25],
+  ['priorities', 'Les priorités de chaque organisation', 20], ['success', 'Comment saurons-nous si nous avons réussi\u202f?', 20],
+  ['validation', 'Validation', 15],
+].map(([id, title, minutes]) => Object.freeze({ id, title, minutes, preset: id })));
 export const NO_AGENDA = Object.freeze({ phases: Object.freeze([]), timer: null });
 
 /**
@@ -254,7 +263,7 @@ export function foldAgenda(prev, ev) {
   const timer = prev.timer;
   switch (ev.type) {
     case 'created':
-      return isAgenda(ev.agenda) ? { phases: ev.agenda.phases, timer: ev.agenda.timer ?? null } : prev;
+      return isAgenda(ev.agenda) ? { phases: ev.agenda.phases, timer: ev.agenda.timer ?? null } : { phases: METHOD_PHASES, timer: prev.timer };
     case 'agenda_changed': {
       if (!Array.isArray(ev.phases)) return prev;
       // The phases it removed leave the record of those run (a new one may take a removed id).

@@ -750,7 +750,10 @@ export class ReplayView {
     const { i18n } = this;
     const { agenda, t } = this.replay.agendaAt(pos);
     const left = timeLeft(agenda.timer, t);
-    this.agendaEl.hidden = !agenda.phases.length && !left;
+    // The steps: ran, skipped (named below), still to come. Nothing is said
+    // of an agenda that never ran (every workshop has the method's phases).
+    const steps = phaseSteps(agenda.phases, agenda.timer);
+    this.agendaEl.hidden = !left && steps.every((s) => s === 'next');
     let text = i18n.t('replay.agendaNone');
     if (left) {
       const phase = phaseTitle(agenda.phases.find((p) => p.id === left.phase) || { title: '' }, i18n);
@@ -758,7 +761,6 @@ export class ReplayView {
       text = i18n.t('replay.agendaNow', { phase, left: i18n.t(key, { time: formatClock(left.ms) }) });
     }
     // The phases jumped over by then: named, so a reader does not take them for run.
-    const steps = phaseSteps(agenda.phases, agenda.timer);
     const skipped = agenda.phases.filter((p, i) => steps[i] === 'skipped').map((p) => phaseTitle(p, i18n));
     if (skipped.length) text = `${text} ${i18n.t('replay.agendaSkipped', { phases: skipped.join(', ') })}`;
     if (this.agendaEl.textContent !== text) this.agendaEl.textContent = text;
