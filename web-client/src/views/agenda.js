@@ -102,8 +102,11 @@ export class AgendaView {
     if (current) {
       i18n.rebind(this.phaseEl, 'agenda.current', { n: index + 1, count: agenda.phases.length, phase: phaseTitle(current, i18n) });
     } else {
-      // The server says whether the last phase ended (timer.done) or none started yet.
-      i18n.rebind(this.phaseEl, agenda.done ? 'agenda.done' : 'agenda.noneRunning', { count: agenda.phases.length });
+      // The server says whether the last phase ended (timer.done) or none started yet,
+      // and which phases never ran: a finished agenda does not claim them.
+      const skipped = agenda.steps.filter((s) => s === 'skipped').length;
+      if (agenda.done && skipped) i18n.rebind(this.phaseEl, 'agenda.doneSkipped', { count: skipped, total: agenda.phases.length });
+      else i18n.rebind(this.phaseEl, agenda.done ? 'agenda.done' : 'agenda.noneRunning', { count: agenda.phases.length });
     }
     i18n.rebind(this.toggle, this.toggle.getAttribute('aria-expanded') === 'true' ? 'agenda.hideSteps' : 'agenda.showSteps', { count: agenda.phases.length });
     this._renderClock();
