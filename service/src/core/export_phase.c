@@ -111,10 +111,10 @@ void export_phases_event(export_phases *p, const hist_event *e, const char *text
         balance_table_add(&p->running, e->org, 0, 0, 0, 1);
 }
 
-/* The titles of final's skipped phases, in its order. */
-static void note_skipped(export_phases *p, const agenda *final) {
-    if (!final || !(p->skipped = calloc(final->nphases, sizeof *p->skipped))) {
-        if (final) p->oom = true;
+void export_phases_skipped(export_phases *p, const agenda *final) {
+    if (p->skipped) return; /* once */
+    if (!(p->skipped = calloc(final->nphases, sizeof *p->skipped))) {
+        p->oom = true;
         return;
     }
     for (size_t i = 0; i < final->nphases; i++) {
@@ -124,9 +124,8 @@ static void note_skipped(export_phases *p, const agenda *final) {
     }
 }
 
-void export_phases_finish(export_phases *p, int64_t end_ms, const char *text, const agenda *final) {
+void export_phases_finish(export_phases *p, int64_t end_ms, const char *text) {
     balance_table_sort(&p->running); /* by name, as at the end of each phase */
-    note_skipped(p, final);
     export_phase *ph = current(p);
     if (!ph) return;
     /* The agenda goes on after the end: a phase started since is under way. */

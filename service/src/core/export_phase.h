@@ -49,9 +49,11 @@ void export_phases_free(export_phases *p);
 /* One event in stream order; text: the statement as it is at that event. */
 void export_phases_event(export_phases *p, const hist_event *e, const char *text);
 /* The end of the stream: the phase under way keeps running (ended 0) unless
- * the workshop ended at end_ms (not 0); its text is the final one. final:
- * the agenda as stored now (NULL: unknown), whose skipped phases are listed. */
-void export_phases_finish(export_phases *p, int64_t end_ms, const char *text, const agenda *final);
+ * the workshop ended at end_ms (not 0); its text is the final one. */
+void export_phases_finish(export_phases *p, int64_t end_ms, const char *text);
+/* The agenda as stored now (its timer's `ran`): the titles of its skipped
+ * phases (agenda_step_of), for the exports to name. Once, before writing. */
+void export_phases_skipped(export_phases *p, const agenda *final);
 /* How long a phase ran, in ms, pauses excluded. */
 int64_t export_phase_ran_ms(const export_phase *ph);
 

@@ -805,6 +805,7 @@ static void respond_page(query *q, const char *nonce) {
 
 static void export_finish(query *q) {
     char nonce[HTML_NONCE_LEN + 1];
+    if (q->agenda_known) export_phases_skipped(&q->phases, &q->agenda); /* named after the phases run */
     if (q->book.oom || q->phases.oom) {
         fail(q, 500, PROTO_EINTERNAL, "out of memory");
         return;
@@ -816,7 +817,7 @@ static void export_finish(query *q) {
     hub_tz tz; /* the workshop's zone, for the writing only */
     hub_tz_enter(&tz, q->time_zone);
     int64_t ended = q->book.ended >= 0 ? q->book.moments[q->book.ended].t : 0;
-    export_phases_finish(&q->phases, ended, q->text.buf ? q->text.buf : "", q->agenda_known ? &q->agenda : NULL);
+    export_phases_finish(&q->phases, ended, q->text.buf ? q->text.buf : "");
     export_meta m = {q->title, q->created, q->last_edit, q->target, q->text.buf ? q->text.buf : "", &tz.zone,
                      &q->phases, q->agreed_text, q->deletes_at};
     if (q->format == F_CSV) export_csv(&q->out, &m, &q->book, &q->st, q->lang);
