@@ -55,7 +55,7 @@ test('the presenter view follows the current poll, with the QR code, the code an
   const pollId = await fac.locator('.poll-card', { hasText: VISION }).getAttribute('data-poll-id');
   const voters = [['Lina', 'Ville de Lyon', 5], ['Marc', 'Ville de Lyon', 4], ['Nora', 'Ville de Lyon', 5],
     ['Paul', LONG, 2], ['Rémi', LONG, 1], ['Sara', LONG, 2]];
-  for (const [name, org, v] of voters) await (await env.bot(w, name, org)).vote(pollId, v);
+  for (const [name, org, v] of voters) await (await env.participant(name, org, { workshop: w.id })).vote(pollId, v);
   await until(async () => (await present.locator('.org-bar').count()) > 0, { message: 'breakdown on screen' });
   await present.locator('.results-count', { hasText: '6 personnes ont répondu' }).waitFor();
   // Large enough to read on a shared screen, names whole.
