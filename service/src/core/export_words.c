@@ -13,6 +13,7 @@ bool export_lang_from_name(const char *s, export_lang *out) {
 /* French, written with plain spaces: doc_words sets the typography. */
 static const export_words FR = {
     true,
+    "fr",
     {"janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre", "novembre",
      "décembre"},
     " à ",
@@ -89,6 +90,7 @@ static const export_words FR = {
 
 static const export_words EN = {
     false,
+    "en",
     {"January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November",
      "December"},
     ", ",
