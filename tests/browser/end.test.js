@@ -97,6 +97,7 @@ test('the end: every page says it, the statement is read-only, summary and repla
   await fac.locator('#end-confirm-yes').click();
   for (const p of [fac, jean]) {
     await p.locator('#ended-banner', { hasText: 'Atelier terminé' }).waitFor();
+    assert.equal(await p.locator('#workshop-eyebrow').textContent(), 'Atelier terminé', 'no longer "live" above the title');
     await p.locator('#ended-replay[href$="/replay"]').waitFor();
     assert.equal(await p.locator('#statement').evaluate((e) => e.readOnly), true, 'read-only');
     await p.locator('.poll-card[data-state="closed"]').waitFor(); // open polls closed
@@ -117,6 +118,7 @@ test('the end: every page says it, the statement is read-only, summary and repla
   assert.equal(await statement(jean), before);
   await fac.locator('#reopen-workshop').click();
   await jean.locator('#ended-banner').waitFor({ state: 'hidden' });
+  assert.equal(await jean.locator('#workshop-eyebrow').textContent(), 'Atelier en direct');
   await jean.locator('#statement').focus();
   await jean.keyboard.press('Control+End');
   await jean.keyboard.type(' Rouvert.');
