@@ -148,3 +148,24 @@ test('the presenter view: focus without a poll, a refused full screen and a lost
   await axe(present, 'presenter view without a poll');
   noProblems(present, fac);
 });
+
+test('the presenter view at the end: said on screen, the join code withdrawn; back on reopen', async (t) => {
+  const w = await env.workshop(t);
+  const { fac } = w;
+  const [present] = await Promise.all([fac.context().waitForEvent('page'), fac.locator('#present-link').click()]);
+  await present.locator('#presenter-code').waitFor();
+  await fac.locator('#end-workshop').click();
+  await fac.locator('#end-confirm-yes').click();
+  // The code may be another workshop's by now: not shown; the QR code (the invite link) stays.
+  await present.locator('#presenter-ended', { hasText: 'Cet atelier est terminé' }).waitFor();
+  await present.locator('#presenter-code').waitFor({ state: 'detached' });
+  assert.doesNotMatch(await present.locator('#presenter-join').textContent(), /tapez le code/);
+  await present.locator('#presenter-join svg.qr').waitFor();
+  assert.deepEqual(await badTypography(present), []);
+  await axe(present, 'presenter view, ended');
+  await fac.locator('#reopen-workshop').click();
+  await present.locator('#presenter-ended').waitFor({ state: 'hidden' });
+  await present.locator('#presenter-code').waitFor();
+  assert.match((await present.locator('#presenter-code').textContent()).replace(/\D/g, ''), /^\d{6}$/);
+  noProblems(present, fac);
+});
