@@ -110,6 +110,13 @@ test('the end: every page says it, the statement is read-only, summary and repla
   assert.match(download.suggestedFilename(), /\.html$/);
   await jean.screenshot({ path: path.join(SHOTS, 'phone-ended-fr.png') });
   await axe(jean, 'ended, phone');
+  // The replay offered from the banner: a tab of its own, opened at the end, which it names and marks.
+  const [replay] = await Promise.all([jean.context().waitForEvent('page'), jean.locator('#ended-replay').click()]);
+  await replay.locator('#replay-event', { hasText: 'Atelier terminé par Awa' }).waitFor();
+  assert.equal(await replay.locator('.timeline-marks .mark-end').count(), 1, 'the end on the timeline');
+  assert.match(await replay.locator('.timeline-marks .mark-end').getAttribute('aria-label'), /^Atelier terminé par Awa — /);
+  assert.doesNotMatch(jean.url(), /\/replay/, 'the live workshop stays in its tab');
+  await replay.close();
 
   // Typing does nothing; reopening lets everyone write again.
   const before = await statement(jean);

@@ -566,7 +566,7 @@ export class Replay {
     return { organisations: balanceRows({ writing, votes: m.votes, present: m.present }), unattributed: m.votes.unattributed };
   }
 
-  /** Marks worth drawing on the timeline: arrivals, poll steps and chapters (phases started). */
+  /** Marks worth drawing on the timeline: arrivals, poll steps, chapters (phases started), the end and a reopening. */
   timelineMarks() {
     if (this._tm && this._tm.n === this.marks.length) return this._tm.list;
     const out = [];
@@ -575,6 +575,7 @@ export class Replay {
       if (ev.type === 'arrived') out.push({ kind: 'arrival', pos: this.markPos[j], event: ev });
       else if (POLL_STEPS.has(ev.type) || DISCUSS_EVENTS.has(ev.type)) out.push({ kind: 'poll', pos: this.markPos[j], event: ev });
       else if (ev.type === 'phase_started') out.push({ kind: 'chapter', pos: this.markPos[j], event: ev });
+      else if (ev.type === 'ended' || ev.type === 'reopened') out.push({ kind: 'end', pos: this.markPos[j], event: ev });
     }
     this._tm = { n: this.marks.length, list: out };
     return out;

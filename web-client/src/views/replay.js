@@ -240,9 +240,11 @@ export class ReplayView {
     i18n.bind(keyPolls, 'replay.markPolls');
     const keyChapters = h('span');
     i18n.bind(keyChapters, 'replay.markChapters');
+    const keyEnd = h('span');
+    i18n.bind(keyEnd, 'replay.markEnds');
     const legendMarks = h('p', { class: 'timeline-legend', 'aria-hidden': 'true' },
       h('span', { class: 'mark-key mark-arrival' }), keyArrivals, h('span', { class: 'mark-key mark-poll' }), keyPolls,
-      h('span', { class: 'mark-key mark-chapter' }), keyChapters);
+      h('span', { class: 'mark-key mark-chapter' }), keyChapters, h('span', { class: 'mark-key mark-end' }), keyEnd);
 
     const button = (id, key, onClick, cls = 'secondary') => {
       const b = h('button', { type: 'button', id, class: cls, on: { click: onClick } });
@@ -698,6 +700,9 @@ export class ReplayView {
       case 'endorsed': return i18n.t('signoff.evEndorsed', { org: ev.org ?? '', name: ev.name ?? '', rev: ev.endorsed_rev ?? ev.rev });
       case 'declined': return i18n.t('signoff.evDeclined', { org: ev.org ?? '', name: ev.name ?? '', reason: ev.reason ?? '' });
       case 'agreed': return i18n.t('signoff.evAgreed', { organisations: Array.isArray(ev.organisations) ? ev.organisations.join(', ') : '' });
+      // issue 12: the end of the workshop, and a reopening
+      case 'ended': return i18n.t('replay.evEnded', { name: ev.name ?? '' });
+      case 'reopened': return i18n.t('replay.evReopened', { name: ev.name ?? '' });
       case 'phase_started': return i18n.t('replay.evPhaseStarted', { phase: this._phaseName(ev), minutes: ev.minutes });
       case 'phase_paused': return i18n.t('replay.evPhasePaused');
       case 'phase_resumed': return i18n.t('replay.evPhaseResumed');
