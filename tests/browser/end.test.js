@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { ROOT, apiCreate } from './harness.js';
 import { setupFile, axe, badTypography, until, PHONE, NNBSP } from './i12.js';
-import { connected, statement, noProblems, join } from './helpers.js';
+import { connected, statement, noProblems, join, opened } from './helpers.js';
 
 const env = await setupFile();
 const SHOTS = path.join(ROOT, 'tests/browser/screenshots');
@@ -111,7 +111,7 @@ test('the end: every page says it, the statement is read-only, summary and repla
   await jean.screenshot({ path: path.join(SHOTS, 'phone-ended-fr.png') });
   await axe(jean, 'ended, phone');
   // The replay offered from the banner: a tab of its own, opened at the end, which it names and marks.
-  const [replay] = await Promise.all([jean.context().waitForEvent('page'), jean.locator('#ended-replay').click()]);
+  const replay = await opened(jean, '#ended-replay');
   await replay.locator('#replay-event', { hasText: 'Atelier terminé par Awa' }).waitFor();
   assert.equal(await replay.locator('.timeline-marks .mark-end').count(), 1, 'the end on the timeline');
   assert.match(await replay.locator('.timeline-marks .mark-end').getAttribute('aria-label'), /^Atelier terminé par Awa — /);

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { ROOT, artifact } from './harness.js';
 import { setupFile, axe, notCut, badTypography, until, NNBSP } from './i12.js';
-import { typeAt, noProblems } from './helpers.js';
+import { typeAt, noProblems, opened } from './helpers.js';
 
 const env = await setupFile();
 const SHOTS = path.join(ROOT, 'tests/browser/screenshots');
@@ -23,11 +23,7 @@ test('the presenter view follows the current poll, with the QR code, the code an
   const jean = await env.guest(t, w, 'Jean', 'Banque Populaire Auvergne-Rhône-Alpes');
 
   // One click: a window of its own, full screen one button away.
-  const [present] = await Promise.all([fac.context().waitForEvent('page'), fac.locator('#present-link').click()]);
-  if (!present.problems) { // a harness.js that does not watch the pages a page opens
-    present.problems = [];
-    present.on('pageerror', (e) => present.problems.push(e.message));
-  }
+  const present = await opened(fac, '#present-link');
   await present.setViewportSize({ width: 1920, height: 1080 });
   await present.locator('#presenter-fullscreen').waitFor();
   assert.match(present.url(), /#\/w\/[\w-]+\/present$/);
@@ -115,7 +111,7 @@ test('"Reload" after an error in the presenter window brings the presenter view 
       else server.send(m);
     });
   });
-  const [present] = await Promise.all([fac.context().waitForEvent('page'), fac.locator('#present-link').click()]);
+  const present = await opened(fac, '#present-link');
   await present.locator('#msg-heading', { hasText: "L'atelier doit être rechargé" }).waitFor();
   refuse = false;
   await present.locator('.message button.primary').click();
@@ -128,7 +124,7 @@ test('"Reload" after an error in the presenter window brings the presenter view 
 test('the presenter view: focus without a poll, a refused full screen and a lost connection are said', async (t) => {
   const w = await env.workshop(t);
   const { fac } = w;
-  const [present] = await Promise.all([fac.context().waitForEvent('page'), fac.locator('#present-link').click()]);
+  const present = await opened(fac, '#present-link');
   await present.locator('#presenter-fullscreen').waitFor();
   // No poll yet: the focus goes to how to join, not to a hidden heading.
   await until(async () => (await present.evaluate(() => document.activeElement?.id)) === 'presenter-join-title', { message: 'focus on "join"' });
@@ -152,7 +148,7 @@ test('the presenter view: focus without a poll, a refused full screen and a lost
 test('the presenter view at the end: said on screen, the join code withdrawn; back on reopen', async (t) => {
   const w = await env.workshop(t);
   const { fac } = w;
-  const [present] = await Promise.all([fac.context().waitForEvent('page'), fac.locator('#present-link').click()]);
+  const present = await opened(fac, '#present-link');
   await present.locator('#presenter-code').waitFor();
   await fac.locator('#end-workshop').click();
   await fac.locator('#end-confirm-yes').click();
