@@ -849,7 +849,7 @@ START_TEST(test_csv_scale_and_text) {
     ck_assert_ptr_nonnull(strstr(csv, "\r\n1;Clair ?;échelle d'accord;ouvert;Tous;2;5 — Tout à fait d'accord;1;;\r\n"));
     ck_assert_ptr_nonnull(strstr(csv, "\r\n1;Clair ?;échelle d'accord;ouvert;Tous;2;Moyenne;4,50;;\r\n"));
     /* Text polls: a table of their own, without the columns they never fill. */
-    ck_assert_ptr_nonnull(strstr(csv, "\r\n\r\nN°;Question;État;Groupe;Répondants;Réponse;Votes\r\n"
+    ck_assert_ptr_nonnull(strstr(csv, "\r\n\r\nN°;Question;État;Groupe;Répondants;Réponse;Soutiens\r\n"
                                       "2;Impact ?;ouvert;Tous;2;Un réseau, qui dure;1\r\n\r\n"));
     ck_assert_ptr_null(strstr(csv, "Autres")); /* no organisation broken out: "other" would repeat "all" */
     sbuf_reset(&b);

@@ -25,7 +25,7 @@ static const export_words FR = {
     "Aucun sondage.", "(vide)",
     {"choix unique", "choix multiple", "échelle d'accord", "réponses libres", "classement"},
     {"brouillon", "ouvert", "clos"},
-    "Répondants", "Tous", "Autres", "Choix", "Réponse", "Moyenne", "Votes",
+    "Répondants", "Tous", "Autres", "Choix", "Réponse", "Moyenne", "Soutiens",
     {"Pas du tout d'accord", "Plutôt pas d'accord", "Ni d'accord ni pas d'accord", "Plutôt d'accord",
      "Tout à fait d'accord"},
     "Alignement", "écart", "organisations alignées", "organisations partiellement alignées", "organisations divergentes",
