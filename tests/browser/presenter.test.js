@@ -60,8 +60,11 @@ test('the presenter view follows the current poll, with the QR code, the code an
   assert.deepEqual(await notCut(present.locator('.org-bar-name')), [], 'no organisation name cut');
   assert.ok((await present.locator('.org-bar-name', { hasText: LONG }).count()) > 0);
   await present.screenshot({ path: path.join(SHOTS, 'presenter-fr.png') });
-  // One screen: nothing to scroll.
+  // One screen: nothing to scroll, and nothing cut at its bottom (the alignment is the last line).
   assert.equal(await present.evaluate(() => document.documentElement.scrollHeight <= window.innerHeight + 1), true, 'fits the screen');
+  const bottom = await present.locator('#presenter-results .alignment').evaluate((e) => e.getBoundingClientRect().bottom);
+  assert.ok(bottom <= 1080, `the alignment on screen (its bottom at ${Math.round(bottom)} px)`);
+  assert.equal(await present.locator('#presenter-results .alignment').isVisible(), true);
   assert.deepEqual(await badTypography(present), []);
 
   // Hidden results stay hidden on the shared screen, and so does how many
