@@ -66,6 +66,18 @@ test('the presenter view follows the current poll, with the QR code, the code an
   assert.ok(bottom <= 1080, `the alignment on screen (its bottom at ${Math.round(bottom)} px)`);
   assert.equal(await present.locator('#presenter-results .alignment').isVisible(), true);
   assert.deepEqual(await badTypography(present), []);
+  // A 1280×720 projector or a shared window: the poll zooms out until it
+  // fits, the alignment included, rather than hiding its end in a scroll box.
+  const alignmentIn = (height) => present.locator('#presenter-results .alignment').evaluate((e, h) => {
+    const box = document.querySelector('#presenter-poll');
+    return e.getBoundingClientRect().bottom <= h && box.scrollHeight <= box.clientHeight + 1;
+  }, height);
+  await present.setViewportSize({ width: 1280, height: 720 });
+  await until(() => alignmentIn(720), { message: 'the whole poll on a 1280×720 screen' });
+  assert.deepEqual(await notCut(present.locator('.org-bar-name')), [], 'no organisation name cut at 1280×720');
+  await present.screenshot({ path: artifact('presenter-1280x720-fr.png') });
+  await present.setViewportSize({ width: 1920, height: 1080 });
+  await until(() => present.locator('.presenter-fit').evaluate((e) => e.style.zoom === ''), { message: 'full size again on a big screen' });
 
   // Hidden results stay hidden on the shared screen, and so does how many
   // answered: participants are told neither.
