@@ -259,12 +259,17 @@ export class PresenterView {
     if (changed) this.announce(i18n.t('present.announcePoll', { question: localized(p, i18n.lang).question }));
   }
 
-  _scheduleFit() {
-    if (this.fitRaf) return;
-    this.fitRaf = requestAnimationFrame(() => {
-      this.fitRaf = null;
-      this._fit();
+  /** fn at the next animation frame, once however often asked before then; this[slot] holds the request. */
+  _nextFrame(slot, fn) {
+    if (this[slot]) return;
+    this[slot] = requestAnimationFrame(() => {
+      this[slot] = null;
+      fn();
     });
+  }
+
+  _scheduleFit() {
+    this._nextFrame('fitRaf', () => this._fit());
   }
 
   /**
@@ -293,11 +298,7 @@ export class PresenterView {
   }
 
   _scheduleText() {
-    if (this.raf) return;
-    this.raf = requestAnimationFrame(() => {
-      this.raf = null;
-      this._renderText();
-    });
+    this._nextFrame('raf', () => this._renderText());
   }
 
   _renderText() {
