@@ -139,3 +139,20 @@ test('a text poll lists each answer once, its upvotes beside it', async (t) => {
   }
   noProblems(fac, jean);
 });
+
+test('a person-level poll with one or two people per organisation: no "other organisations" copy of the total, said in words', async (t) => {
+  const w = await env.workshop(t);
+  const { fac } = w;
+  await fac.locator('#poll-new-toggle').click();
+  await fac.locator('[data-action="launch"][data-ready="vision"]').click();
+  const fc = fac.locator('.poll-card[data-state="open"]');
+  const pollId = await fc.getAttribute('data-poll-id');
+  for (const [name, org, v] of [['A', 'Ville de Lyon', 5], ['B', 'Banque', 4], ['C', 'Asso', 2], ['D', 'Asso', 1]]) {
+    await (await env.participant(name, org, { workshop: w.id })).vote(pollId, v);
+  }
+  await fc.locator('.results-count', { hasText: '4 personnes ont répondu' }).waitFor();
+  await fc.locator('.threshold-note', { hasText: `Aucune organisation n'a encore 3 répondant·es${NNBSP}: leurs réponses comptent seulement dans le total.` }).waitFor();
+  assert.equal(await fc.locator('.org-bar').count(), 0, 'no bar per organisation');
+  assert.doesNotMatch(await fc.textContent(), /Autres organisations/);
+  noProblems(fac);
+});
