@@ -849,7 +849,7 @@ START_TEST(test_csv_scale_and_text) {
     ck_assert_ptr_nonnull(strstr(csv, "\r\n1;Clair ?;échelle d'accord;ouvert;Tous;2;5 — Tout à fait d'accord;1;;\r\n"));
     ck_assert_ptr_nonnull(strstr(csv, "\r\n1;Clair ?;échelle d'accord;ouvert;Tous;2;Moyenne;4,50;;\r\n"));
     /* Text polls: a table of their own, without the columns they never fill. */
-    ck_assert_ptr_nonnull(strstr(csv, "\r\n\r\nN°;Question;État;Groupe;Répondants;Réponse;Votes\r\n"
+    ck_assert_ptr_nonnull(strstr(csv, "\r\n\r\nN°;Question;État;Groupe;Répondants;Réponse;Soutiens\r\n"
                                       "2;Impact ?;ouvert;Tous;2;Un réseau, qui dure;1\r\n\r\n"));
     ck_assert_ptr_null(strstr(csv, "Autres")); /* no organisation broken out: "other" would repeat "all" */
     sbuf_reset(&b);
@@ -1154,6 +1154,64 @@ START_TEST(test_threshold_note_per_poll) {
 }
 END_TEST
 
+/* A ready-made question carries French and English (polls.md, "translations"):
+ * each export reads it in its own language, in the poll's table and among
+ * the key moments; a typed question stays as typed in both. */
+START_TEST(test_ready_made_in_each_language) {
+    const char *why;
+    poll_t *p = make_poll("R", "{\"kind\":\"single\",\"question\":\"Commun ?\",\"choices\":[\"Commun\",\"Propre\"],"
+                               "\"translations\":{\"fr\":{\"question\":\"Commun ?\",\"choices\":[\"Commun\",\"Propre\"]},"
+                               "\"en\":{\"question\":\"Shared?\",\"choices\":[\"Shared\",\"Specific\"]}}}", 1);
+    ck_assert_int_eq(poll_open(p, true, &why), POLL_OK);
+    poll_t *q = make_poll("Q", "{\"kind\":\"single\",\"question\":\"Tapé ainsi\",\"choices\":[\"Oui\",\"Non\"]}", 2);
+    ck_assert_int_eq(poll_open(q, true, &why), POLL_OK);
+    hist_state st;
+    hist_state_init(&st);
+    export_book book;
+    export_book_init(&book);
+    export_phases phases; /* both polls opened during the first phase */
+    export_phases_init(&phases);
+    const char *start[] = {"type", "phase_started", "phase", "ph1", "title", "Quoi ?", "minutes", "20", NULL};
+    hist_event e = ev("1795833500000-0", start);
+    export_phases_event(&phases, &e, "");
+    const poll_t *polls[] = {p, q};
+    const char *ids[] = {"1795833600000-0", "1795833660000-0"};
+    for (int k = 0; k < 2; k++) {
+        stored_poll sp;
+        store(polls[k], &sp);
+        const char *kv[] = {"type", "poll_opened", "poll", polls[k]->id, "public", sp.pub, "results", sp.res, NULL};
+        e = ev(ids[k], kv);
+        hist_state_add(&st, &e);
+        export_book_event(&book, &e);
+        export_phases_event(&phases, &e, "");
+    }
+    export_phases_finish(&phases, 0, "");
+    export_meta m = {"T", 1795833600000LL, 0, 0, "", NULL, &phases, NULL, 0};
+    sbuf b;
+    sbuf_init(&b, 0);
+    export_markdown(&b, &m, &book, &st, EXPORT_EN);
+    const char *en = str(&b);
+    ck_assert_msg(strstr(en, "### 1. Shared?") && strstr(en, "| Specific |") && strstr(en, "Poll opened: Shared?"),
+                  "%s", en);
+    ck_assert_msg(!strstr(en, "Commun") && !strstr(en, "Propre"), "no French left: %s", en);
+    const char *during = strstr(en, "Polls opened during the phase");
+    ck_assert_msg(during && strstr(during, "- Shared?") && strstr(during, "- Tapé ainsi"), "the phase's polls: %s", en);
+    ck_assert_msg(strstr(en, "### 2. Tapé ainsi") && strstr(en, "| Oui |"), "typed as typed: %s", en);
+    sbuf_reset(&b);
+    export_markdown(&b, &m, &book, &st, EXPORT_FR);
+    ck_assert_msg(strstr(str(&b), "### 1. Commun ?") && !strstr(str(&b), "Shared"), "%s", str(&b));
+    sbuf_reset(&b);
+    export_csv(&b, &m, &book, &st, EXPORT_EN);
+    ck_assert_msg(strstr(str(&b), "1;Shared?;single choice;open;All;0;Specific;0") && !strstr(str(&b), "Commun"), "%s", str(&b));
+    sbuf_free(&b);
+    export_phases_free(&phases);
+    export_book_free(&book);
+    hist_state_free(&st);
+    poll_free(p);
+    poll_free(q);
+}
+END_TEST
+
 static Suite *hist_suite(void) {
     Suite *s = suite_create("hist");
     TCase *tc = tcase_create("core");
@@ -1178,6 +1236,7 @@ static Suite *hist_suite(void) {
     tcase_add_test(tc, test_markdown_organisation_answers);
     tcase_add_test(tc, test_csv_organisation_answers);
     tcase_add_test(tc, test_threshold_note_per_poll);
+    tcase_add_test(tc, test_ready_made_in_each_language);
     tcase_add_test(tc, test_compact_page);
     suite_add_tcase(s, tc);
     return s;

@@ -75,7 +75,9 @@ static void summary_phase(doc *d, const export_meta *m, const export_book *bk, c
         doc_list(d);
         for (size_t i = 0; i < ph->npolls; i++) {
             doc_item(d);
-            doc_text(d, ph->polls[i]);
+            const export_question *q = &ph->polls[i];
+            const char *mine = w->french ? q->fr : q->en;
+            doc_text(d, mine ? mine : q->typed);
             doc_item_end(d);
         }
         doc_list_end(d);

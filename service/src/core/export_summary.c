@@ -171,10 +171,11 @@ static void summary_moment(doc *d, const export_meta *m, const export_moment *mo
     export__short_date(when, sizeof when, w, m->zone, mo->t);
     doc_item(d);
     doc_wordsf(d, "%s — %s", when, w->moment_lead[mo->kind]);
-    if (mo->subject) {
+    const char *subject = export__moment_subject(mo, w);
+    if (subject) {
         bool question = mo->kind >= EXPORT_POLL_OPENED && mo->kind <= EXPORT_RESULTS_REVEALED;
         if (question) doc_words(d, w->quote_open);
-        doc_text(d, mo->subject);
+        doc_text(d, subject);
         if (question) doc_words(d, w->quote_close);
     }
     doc_item_end(d);

@@ -155,7 +155,7 @@ static long shared_threshold(const hist_state *polls) {
     size_t i = 0;
     int number = 0;
     export_poll sp;
-    while (export__poll_next(polls, &i, &number, &sp)) {
+    while (export__poll_next(polls, NULL, &i, &number, &sp)) {
         if (!sp.orgs) {
             if (t == 0) t = sp.threshold;
             else if (t != (long)sp.threshold) t = -1;
@@ -173,7 +173,7 @@ void export__summary_polls(doc *d, const export_meta *m, const hist_state *polls
     size_t i = 0;
     int number = 0;
     export_poll sp;
-    while (export__poll_next(polls, &i, &number, &sp)) {
+    while (export__poll_next(polls, w, &i, &number, &sp)) {
         summary_poll(d, m, number, &sp, w, shared < 0);
         export__poll_free(&sp);
     }

@@ -13,6 +13,7 @@ bool export_lang_from_name(const char *s, export_lang *out) {
 /* French, written with plain spaces: doc_words sets the typography. */
 static const export_words FR = {
     true,
+    "fr",
     {"janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre", "novembre",
      "décembre"},
     " à ",
@@ -24,7 +25,7 @@ static const export_words FR = {
     "Aucun sondage.", "(vide)",
     {"choix unique", "choix multiple", "échelle d'accord", "réponses libres", "classement"},
     {"brouillon", "ouvert", "clos"},
-    "Répondants", "Tous", "Autres", "Choix", "Réponse", "Moyenne", "Votes",
+    "Répondants", "Tous", "Autres", "Choix", "Réponse", "Moyenne", "Soutiens",
     {"Pas du tout d'accord", "Plutôt pas d'accord", "Ni d'accord ni pas d'accord", "Plutôt d'accord",
      "Tout à fait d'accord"},
     "Alignement", "écart", "organisations alignées", "organisations partiellement alignées", "organisations divergentes",
@@ -91,6 +92,7 @@ static const export_words FR = {
 
 static const export_words EN = {
     false,
+    "en",
     {"January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November",
      "December"},
     ", ",

@@ -90,8 +90,9 @@ export class WorkshopView {
     this.built = true;
     const { store, i18n } = this;
 
-    const eyebrow = h('p', { class: 'eyebrow' });
+    const eyebrow = h('p', { class: 'eyebrow', id: 'workshop-eyebrow' });
     i18n.bind(eyebrow, 'workshop.eyebrow');
+    this.eyebrow = eyebrow;
     this.titleEl = h('h1', { id: 'workshop-title', text: store.title || '' });
     const shareToggle = h('button', { type: 'button', class: 'secondary', id: 'share-toggle', 'aria-controls': 'share-panel' });
     i18n.bind(shareToggle, 'share.toggle');
@@ -349,6 +350,8 @@ export class WorkshopView {
     const fac = this.facilitator;
     this.presentLink.hidden = !fac || !this.links.present;
     this.endButton.hidden = !fac || this.store.ended;
+    // Not "live" any more above the title once it has ended.
+    this.i18n.rebind(this.eyebrow, this.store.ended ? 'workshop.eyebrowEnded' : 'workshop.eyebrow');
     if (this.passageButton) this.passageButton.hidden = !fac;
     if (this.store.ended && !this.endConfirm.hidden) this._askEnd(false);
     this._renderObserver();
