@@ -470,7 +470,10 @@ static int sent(net_server *n, struct lws *wsi, net_conn *c, const struct iovec 
         const struct iovec *v = &iov[k++];
         size_t took = done < v->iov_len ? done : v->iov_len;
         done -= took;
-        n->counted.bytes_sent += v->iov_len; /* whole, or its rest handed to lws below */
+        bool cut = took < v->iov_len;
+        /* Before pop: v points into the message, which pop may free. */
+        int handed = cut ? hand_rest(wsi, v, took) : 0;
+        n->counted.bytes_sent += v->iov_len; /* whole, or its rest handed to lws */
         if (p.kind == PIECE_LOG) {
             n->counted.messages_sent += net_group_frames(c->group, c->gpos, p.to);
             c->gpos = p.to;
@@ -478,7 +481,7 @@ static int sent(net_server *n, struct lws *wsi, net_conn *c, const struct iovec 
             n->counted.messages_sent++;
             pop(c);
         }
-        if (took < v->iov_len) return hand_rest(wsi, v, took);
+        if (cut) return handed;
     }
     pop_skips(c);
     return 1;
