@@ -13,6 +13,10 @@
 
 uint64_t net_group_end(const net_group *g) { return g->base + g->len; }
 
+struct iovec net_group_bytes(const net_group *g, uint64_t from, uint64_t to) {
+    return (struct iovec){.iov_base = g->log + g->head + (from - g->base), .iov_len = (size_t)(to - from)};
+}
+
 net_group *net_group_new(net_server *n) {
     net_group *g = calloc(1, sizeof *g);
     if (g) g->per_member = n->cfg.deflate || n->cfg.tls_cert;
@@ -63,10 +67,23 @@ void net_group_leave(net_server *n, uint64_t conn) {
     if (c && c->group) net_group_detach(n, c, true);
 }
 
+/* The bytes every member has been sent leave the front of the log. Only
+ * once they are at least as many as those that stay: a slow member keeps
+ * megabytes in the log while each flush lets go of a little, and moving
+ * the rest every time cost every flush that (the moves are paid for by
+ * what was let go). */
+static void log_compact(net_group *g) {
+    if (!g->head || g->head < g->len) return;
+    memmove(g->log, g->log + g->head, g->len);
+    g->head = 0;
+}
+
 static bool log_reserve(net_group *g, size_t more) {
-    if (g->len + more <= g->cap) return true;
+    if (g->head + g->len + more <= g->cap) return true;
+    log_compact(g);
+    if (g->head + g->len + more <= g->cap) return true;
     size_t cap = g->cap ? g->cap : 4096;
-    while (cap < g->len + more) cap *= 2;
+    while (cap < g->head + g->len + more) cap *= 2;
     char *p = realloc(g->log, cap);
     if (!p) return false;
     g->log = p;
@@ -93,7 +110,7 @@ bool net_group_send(net_server *n, net_group *g, netmsg *m) {
         g->starts_cap = cap;
     }
     g->starts[g->nstarts++] = net_group_end(g);
-    memcpy(g->log + g->len, f.iov_base, f.iov_len);
+    memcpy(g->log + g->head + g->len, f.iov_base, f.iov_len);
     g->len += f.iov_len;
     g->last_frame = (uint32_t)f.iov_len;
     net_mark_group_dirty(n, g);
@@ -149,13 +166,14 @@ void net_groups_trim(net_server *n) {
         for (uint32_t k = 0; k < g->nmembers; k++)
             if (g->members[k]->gpos < low) low = g->members[k]->gpos;
         size_t done = (size_t)(low - g->base);
-        memmove(g->log, g->log + done, g->len - done);
+        g->head += done;
         g->len -= done;
         g->base = low;
+        log_compact(g);
         size_t gone = first_start(g, low);
         memmove(g->starts, g->starts + gone, (g->nstarts - gone) * sizeof *g->starts);
         g->nstarts -= gone;
-        if (g->cap > 65536 && g->len < g->cap / 4) { /* a burst is over: give its memory back */
+        if (!g->head && g->cap > 65536 && g->len < g->cap / 4) { /* a burst is over: give its memory back */
             char *p = realloc(g->log, g->len > 4096 ? g->len : 4096);
             if (p) {
                 g->log = p;

@@ -36,9 +36,10 @@ typedef struct net_qent {
 
 /* Connections that get the same broadcasts (net_group.c). */
 struct net_group {
-    char *log;                 /* broadcasts, framed, not yet sent to every member */
-    size_t len, cap;           /* bytes in log, allocated */
-    uint64_t base;             /* the stream offset of log[0] (offsets only grow) */
+    char *log;                 /* broadcasts, framed, not yet sent to every member, from log[head] */
+    size_t head;               /* bytes before them, sent to everyone: moved out once they outweigh the rest */
+    size_t len, cap;           /* bytes from log[head], allocated */
+    uint64_t base;             /* the stream offset of log[head] (offsets only grow) */
     uint32_t last_frame;       /* bytes of the last broadcast appended (net_group_instead) */
     uint64_t *starts;          /* the stream offset of each broadcast in the log, ascending (counting messages sent) */
     size_t nstarts, starts_cap;
@@ -176,6 +177,8 @@ void net_loop_close(net_server *n);
 
 /* Groups (net_group.c). The stream offset where g's log ends. */
 uint64_t net_group_end(const net_group *g);
+/* The log's bytes at stream offsets [from, to), which it still holds. */
+struct iovec net_group_bytes(const net_group *g, uint64_t from, uint64_t to);
 /* Before a flush: each member of a group with new broadcasts goes on the
  * flush list (or is dropped when too far behind). After it: the log bytes
  * every member has been sent are let go. */

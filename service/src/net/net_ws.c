@@ -397,10 +397,6 @@ static piece next_piece(const net_conn *c, uint32_t i, uint64_t pos) {
     return (piece){.kind = PIECE_NONE};
 }
 
-static struct iovec log_bytes(const net_group *g, uint64_t from, uint64_t to) {
-    return (struct iovec){.iov_base = g->log + (from - g->base), .iov_len = (size_t)(to - from)};
-}
-
 bool net_pending(const net_conn *c) { return next_piece(c, 0, c->gpos).kind != PIECE_NONE; }
 
 static void pop(net_conn *c) {
@@ -429,7 +425,7 @@ static int gather(net_conn *c, struct iovec *iov, int max) {
         piece p = next_piece(c, i, pos);
         if (p.kind == PIECE_NONE) break;
         if (p.kind == PIECE_LOG) {
-            iov[k++] = log_bytes(c->group, pos, p.to);
+            iov[k++] = net_group_bytes(c->group, pos, p.to);
             pos = p.to;
             continue;
         }
@@ -531,7 +527,7 @@ void net_queue_unshare(net_server *n, net_conn *c) {
             cap = more;
         }
         if (p.kind == PIECE_LOG) {
-            struct iovec v = log_bytes(c->group, c->gpos, p.to);
+            struct iovec v = net_group_bytes(c->group, c->gpos, p.to);
             netmsg *m = raw_message(&v);
             c->gpos = p.to;
             if (!m) continue;
