@@ -13,7 +13,7 @@
 
 const { describe, test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
-const { Harness, randomEdit, prng, sleep, waitQuiescent } = require('./harness');
+const { Harness, randomEdit, prng, sleep, waitQuiescent, waitUntil, redisCommand } = require('./harness');
 
 const ORGS = ['Ville', 'Banque', 'Asso'];
 
@@ -93,5 +93,38 @@ describe('broadcasts through a workshop group', { timeout: 90000 }, () => {
     await waitQuiescent(people, { timeoutMs: 30000 });
     h.assertNoProblems();
     for (const c of people) assert.equal(c.text, typer.text, `${c.tag} diverged`);
+  });
+});
+
+// The author's connection that sent an op is gone when Redis answers, and
+// the same person is back on a new connection (a reconnect that raced the
+// ack): that connection is the author's only one, and must get the op with
+// its id, or the client takes its own op for someone else's and applies it
+// on top of the one it still holds in flight.
+describe('a reconnect that races the commit of its op', { timeout: 30000 }, () => {
+  let h;
+  before(async () => { h = await Harness.start({ ownRedis: true }); }, { timeout: 30000 });
+  after(async () => { if (h) await h.close(); }, { timeout: 30000 });
+
+  test('the new connection gets the op with its id', async () => {
+    const w = await h.server.createWorkshop({ title: 'Reprise', text: 'Début. ' });
+    const author = h.client({ workshop: w.id, name: 'Auteur', organisation: 'Ville' });
+    const reader = h.client({ workshop: w.id, name: 'Lit', organisation: 'Banque' });
+    await Promise.all([author.start(), reader.start()]);
+    const blockedAppends = async () => (await redisCommand(h.redis.port, 'CLIENT', 'LIST')).toString()
+      .split('\n').filter((l) => /flags=\S*b/.test(l) && /cmd=fcall/.test(l)).length;
+    await redisCommand(h.redis.port, 'CLIENT', 'PAUSE', '2000', 'WRITE'); // the op's commit waits
+    author.submit(['« ici » ']);
+    const id = author.inflight.id;
+    await waitUntil(async () => (await blockedAppends()) > 0, 2000, 'the op on its way to Redis');
+    author.detach();
+    const back = h.twin(author, { tag: 'author-back' });
+    await back.start(); // resumes before the op is committed
+    await redisCommand(h.redis.port, 'CLIENT', 'UNPAUSE');
+    await waitUntil(() => reader.text === '« ici » Début. ', 5000, 'the op committed');
+    await waitUntil(() => back.remote.some((o) => o.author === author.participant.id), 5000, 'the op relayed to the new connection');
+    const relayed = back.remote.find((o) => o.author === author.participant.id);
+    assert.equal(relayed.id, id, 'the author\'s new connection got its own op without its id');
+    h.assertNoProblems();
   });
 });
