@@ -13,7 +13,7 @@
 
 const { describe, test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
-const { Harness, waitUntil, waitQuiescent, cpLen, sendQueue } = require('./harness');
+const { Harness, waitUntil, waitQuiescent, cpLen, sendQueue, bearer } = require('./harness');
 
 const ROUNDS_MAX = 60;
 const ROUNDS_AFTER_FULL = 4; // rounds written once the frozen tab's socket takes no more
@@ -28,17 +28,10 @@ describe('a write cut short inside a message of one connection', { timeout: 6000
   }, { timeout: 30000 });
   after(async () => { if (h) await h.close(); }, { timeout: 30000 });
 
-  test('a frozen tab gets its own ops whole once it reads again', { timeout: 50000 }, async () => {
-    const w = await h.server.createWorkshop({ title: 'Onglets', text: 'Début\n' });
-    const typist = h.client({ workshop: w.id, name: 'Tape', organisation: 'Ville', record: 20 });
-    await typist.start();
-    const tab = h.twin(typist, { tag: 'frozen-tab', record: 20 });
-    await tab.start();
+  // The typist types big inserts, each deleted again, until the frozen
+  // tab's socket takes no more, then a few rounds more.
+  async function typeUntilFull(typist, tab) {
     const tabPort = tab.ws._socket.localPort;
-    tab.freeze();
-    const wsErrors = [];
-    tab.ws.on('error', (e) => wsErrors.push(e.message));
-
     const chunk = (i) => `${i} « déjà vu » ${'éà🤝x'.repeat(40000)}\n`; // ~360 KB
     let full = -1;
     let before = 0;
@@ -54,7 +47,24 @@ describe('a write cut short inside a message of one connection', { timeout: 6000
       before = queued;
     }
     assert.ok(full >= 0, 'the frozen tab\'s socket never filled (or `ss` is missing): nothing was cut short');
+  }
 
+  // A typist and its other tab, which stops reading; ws errors of the tab.
+  async function typistAndFrozenTab(title) {
+    const w = await h.server.createWorkshop({ title, text: 'Début\n' });
+    const typist = h.client({ workshop: w.id, name: 'Tape', organisation: 'Ville', record: 20 });
+    await typist.start();
+    const tab = h.twin(typist, { tag: 'frozen-tab', record: 20 });
+    await tab.start();
+    tab.freeze();
+    const wsErrors = [];
+    tab.ws.on('error', (e) => wsErrors.push(e.message));
+    return { w, typist, tab, wsErrors };
+  }
+
+  test('a frozen tab gets its own ops whole once it reads again', { timeout: 50000 }, async () => {
+    const { w, typist, tab, wsErrors } = await typistAndFrozenTab('Onglets');
+    await typeUntilFull(typist, tab);
     tab.ws._socket.resume();
     await waitUntil(() => tab.rev === typist.rev || !tab.connected, 20000, 'the frozen tab caught up');
     assert.ok(tab.connected, `the frozen tab was disconnected: ${wsErrors.join('; ')}`);
@@ -63,5 +73,22 @@ describe('a write cut short inside a message of one connection', { timeout: 6000
     const own = tab.remote.filter((o) => o.author === typist.participant.id && o.id !== undefined);
     assert.equal(own.length, typist.rev, 'the tab got every op of its person, with its id');
     h.assertNoProblems();
+  });
+
+  // Closed by the server (the workshop deleted) while the socket is full:
+  // what was queued before the close still arrives whole, then the close.
+  test('a connection closed while its socket is full gets everything, then the close', { timeout: 50000 }, async () => {
+    const { w, typist, tab, wsErrors } = await typistAndFrozenTab('Supprimé');
+    await typeUntilFull(typist, tab);
+    const del = await h.server.http('DELETE', `/api/workshops/${w.id}`, { headers: bearer(w.facilitator_key) });
+    assert.equal(del.status, 204);
+    await typist.waitClose(5000);
+    tab.ws._socket.resume();
+    const close = await tab.waitClose(20000);
+    assert.deepEqual(wsErrors, []);
+    assert.equal(close.code, 1000, `closed with ${JSON.stringify(close)} at rev ${tab.rev} of ${typist.rev}`);
+    assert.equal(tab.rev, typist.rev);
+    assert.equal(tab.text, typist.text);
+    assert.ok(tab.errors.some((e) => e.code === 'not_found'), 'the tab was told the workshop was deleted');
   });
 });
