@@ -77,18 +77,26 @@ describe('a write cut short inside a message of one connection', { timeout: 6000
 
   // Closed by the server (the workshop deleted) while the socket is full:
   // what was queued before the close still arrives whole, then the close.
-  test('a connection closed while its socket is full gets everything, then the close', { timeout: 50000 }, async () => {
+  // The tab's are messages of its own; a frozen reader's are the group
+  // log's bytes, which become its own when it leaves the group at the close.
+  test('connections closed while their socket is full get everything, then the close', { timeout: 50000 }, async () => {
     const { w, typist, tab, wsErrors } = await typistAndFrozenTab('Supprimé');
+    const reader = h.client({ workshop: w.id, name: 'Lit', organisation: 'Banque', record: 20 });
+    await reader.start();
+    reader.freeze();
+    reader.ws.on('error', (e) => wsErrors.push(`reader: ${e.message}`));
     await typeUntilFull(typist, tab);
     const del = await h.server.http('DELETE', `/api/workshops/${w.id}`, { headers: bearer(w.facilitator_key) });
     assert.equal(del.status, 204);
     await typist.waitClose(5000);
-    tab.ws._socket.resume();
-    const close = await tab.waitClose(20000);
-    assert.deepEqual(wsErrors, []);
-    assert.equal(close.code, 1000, `closed with ${JSON.stringify(close)} at rev ${tab.rev} of ${typist.rev}`);
-    assert.equal(tab.rev, typist.rev);
-    assert.equal(tab.text, typist.text);
-    assert.ok(tab.errors.some((e) => e.code === 'not_found'), 'the tab was told the workshop was deleted');
+    for (const c of [tab, reader]) {
+      c.ws._socket.resume();
+      const close = await c.waitClose(20000);
+      assert.deepEqual(wsErrors, []);
+      assert.equal(close.code, 1000, `${c.tag} closed with ${JSON.stringify(close)} at rev ${c.rev} of ${typist.rev}`);
+      assert.equal(c.rev, typist.rev);
+      assert.equal(c.text, typist.text);
+      assert.ok(c.errors.some((e) => e.code === 'not_found'), `${c.tag} was not told the workshop was deleted`);
+    }
   });
 });
