@@ -55,6 +55,7 @@ bool net_group_join(net_server *n, net_group *g, uint64_t conn) {
         g->members_cap = cap;
     }
     if (c->group) net_group_detach(n, c, true);
+    if (c->close_code) return false; /* dropped on the way out of the other (out of memory) */
     c->group = g;
     c->gslot = g->nmembers;
     c->gpos = net_group_end(g);
@@ -187,10 +188,11 @@ void net_groups_trim(net_server *n) {
 void net_group_detach(net_server *n, net_conn *c, bool keep) {
     net_group *g = c->group;
     if (!g) return;
-    if (keep) net_queue_unshare(n, c);
+    bool whole = !keep || net_queue_unshare(n, c);
     net_conn *last = g->members[--g->nmembers];
     g->members[c->gslot] = last;
     last->gslot = c->gslot;
     c->group = NULL;
     c->gpos = 0;
+    if (!whole) net_drop(n, c, 1011); /* out of memory for its copy: it would miss messages */
 }

@@ -200,8 +200,9 @@ void net_mark_group_dirty(net_server *n, net_group *g);
  * past the queue's limits. */
 bool net_queue(net_server *n, net_conn *c, netmsg *m, uint64_t at, uint32_t skip);
 bool net_requeue_last(net_server *n, net_conn *c, netmsg *alt);
-/* c's pending log bytes become messages of its own queue (net_group_detach). */
-void net_queue_unshare(net_server *n, net_conn *c);
+/* c's pending log bytes become messages of its own queue (net_group_detach).
+ * False when out of memory: then c's queue is empty, and c must be dropped. */
+bool net_queue_unshare(net_server *n, net_conn *c);
 /* m's bytes on the wire: its frame header, written once, then its payload. */
 struct iovec net_frame(netmsg *m);
 /* Whether c has anything to be sent: queued messages or log bytes. */

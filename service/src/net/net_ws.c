@@ -164,6 +164,7 @@ void net_close(net_server *n, uint64_t id, int code, const char *reason) {
     net_conn *c = net_slot_get(n, id, SLOT_WS);
     if (!c || c->close_code) return;
     net_group_detach(n, c, true); /* no broadcast after the close: those before it still go */
+    if (c->close_code) return;    /* dropped instead: no memory to keep them */
     c->close_code = code;
     (void)reason;
     lws_callback_on_writable(c->wsi);
@@ -499,7 +500,6 @@ static int write_queue(struct lws *wsi, net_conn *c) {
 /* A message holding bytes already framed (log bytes): its bytes start
  * `framed` bytes before NET_PRE, as the keepalive's ping does. */
 static netmsg *raw_message(const struct iovec *v) {
-    if (!v->iov_len) return NULL;
     netmsg *m = malloc(sizeof *m);
     char *buf = malloc(NET_PRE + v->iov_len);
     if (!m || !buf) {
@@ -512,25 +512,32 @@ static netmsg *raw_message(const struct iovec *v) {
     return m;
 }
 
-void net_queue_unshare(net_server *n, net_conn *c) {
+bool net_queue_unshare(net_server *n, net_conn *c) {
     net_qent *q = NULL;
     uint32_t len = 0, cap = 0;
     size_t bytes = 0;
+    bool whole = true;
     for (;;) {
         piece p = next_piece(c, 0, c->gpos);
         if (p.kind == PIECE_NONE) break;
         if (len == cap) {
             uint32_t more = cap ? cap * 2 : 4;
             net_qent *r = realloc(q, more * sizeof *r);
-            if (!r) break; /* out of memory: the rest is not sent */
+            if (!r) {
+                whole = false;
+                break;
+            }
             q = r;
             cap = more;
         }
         if (p.kind == PIECE_LOG) {
             struct iovec v = net_group_bytes(c->group, c->gpos, p.to);
             netmsg *m = raw_message(&v);
+            if (!m) {
+                whole = false;
+                break;
+            }
             c->gpos = p.to;
-            if (!m) continue;
             q[len++] = (net_qent){.m = m};
             bytes += m->len;
             continue;
@@ -548,7 +555,12 @@ void net_queue_unshare(net_server *n, net_conn *c) {
     c->qcap = cap;
     c->qhead = 0;
     c->qbytes = bytes;
+    if (!whole) { /* a copy with a gap would show a wrong text: none */
+        queue_clear(c);
+        return false;
+    }
     if (len) net_mark_dirty(n, c);
+    return true;
 }
 
 /* An idle connection holds no queue: most of the time most connections have
