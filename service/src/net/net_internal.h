@@ -125,8 +125,8 @@ struct net_server {
     size_t unflushed;          /* bytes of the messages queued since the last flush, each message once */
     uint64_t *urgent;          /* those with an answer queued (net_send_sbuf): written at once, paced or not;
                                   a connection may be on both lists, and on one twice (flushed_in tells) */
-    uint32_t flushes_begun;    /* counts flush_some calls */
     size_t nurgent, urgent_cap;
+    uint32_t flushes_begun;    /* counts flush_some calls */
     struct net_batch *batch;   /* writes of a flush in one system call (NULL: one sendmsg each) */
     struct net_sendreq *flush_reqs; /* a flush's writes, one per connection */
     net_conn **flush_conns;    /* ... and their connections */
@@ -166,7 +166,6 @@ void net_close_all(net_server *n, int code, const char *reason);
 /* Write what was queued since the last flush, straight from the loop
  * (no writeable round trip). Called once per loop turn. */
 void net_flush(net_server *n);
-/* Keepalive (net_keepalive.c): the sweep, and a frame heard from c. */
 /* The event loop (net_loop.c): init before the lws context, start after it;
  * a turn runs the loop once (waits for input or a timer); close destroys
  * the lws context too, as libuv needs for lws' handles. */
@@ -208,6 +207,7 @@ struct iovec net_frame(netmsg *m);
 /* Whether c has anything to be sent: queued messages or log bytes. */
 bool net_pending(const net_conn *c);
 
+/* Keepalive (net_keepalive.c): the sweep, and a frame heard from c. */
 bool net_keepalive_start(net_server *n);
 void net_keepalive_stop(net_server *n);
 void net_keepalive_heard(net_conn *c);

@@ -1,3 +1,10 @@
+/* WebSocket connections (net.h): each one's send queue, the walk that
+ * interleaves it with its group's log (net_group.c), the writes of a flush
+ * from the loop and their pacing, and lws' callbacks for the connection.
+ *
+ * Ownership: a queue entry holds a reference to its message (netmsg_unref
+ * when it is sent or the queue is cleared); a connection's queue and
+ * receive buffer are its own, freed when lws closes it (conn_free). */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -192,7 +199,6 @@ void net_drop(net_server *n, net_conn *c, int code) {
     lws_callback_on_writable(c->wsi); /* the close frame, if the socket takes it */
     /* A client that does not read never makes the socket writable again. */
     lws_set_timeout(c->wsi, PENDING_TIMEOUT_USER_OK, 1);
-    (void)n;
 }
 
 void net_close_all(net_server *n, int code, const char *reason) {
