@@ -68,20 +68,20 @@ void net_group_leave(net_server *n, uint64_t conn) {
     if (c && c->group) net_group_detach(n, c, true);
 }
 
-/* The bytes every member has been sent leave the front of the log. Only
- * once they are at least as many as those that stay: a slow member keeps
- * megabytes in the log while each flush lets go of a little, and moving
- * the rest every time cost every flush that (the moves are paid for by
- * what was let go). */
-static void log_compact(net_group *g) {
-    if (!g->head || g->head < g->len) return;
-    memmove(g->log, g->log + g->head, g->len);
-    g->head = 0;
+/* What every member has been sent leaves the front of the log (bytes) and
+ * of its starts (entries): only once it is at least as much as what stays.
+ * A slow member keeps megabytes in the log while each flush lets go of a
+ * little, and moving the rest every time cost every flush that (the moves
+ * are paid for by what was let go). */
+static void front_compact(void *array, size_t *head, size_t live, size_t size) {
+    if (!*head || *head < live) return;
+    memmove(array, (char *)array + *head * size, live * size);
+    *head = 0;
 }
 
 static bool log_reserve(net_group *g, size_t more) {
     if (g->head + g->len + more <= g->cap) return true;
-    log_compact(g);
+    front_compact(g->log, &g->head, g->len, 1);
     if (g->head + g->len + more <= g->cap) return true;
     size_t cap = g->cap ? g->cap : 4096;
     while (cap < g->head + g->len + more) cap *= 2;
@@ -89,6 +89,18 @@ static bool log_reserve(net_group *g, size_t more) {
     if (!p) return false;
     g->log = p;
     g->cap = cap;
+    return true;
+}
+
+static bool starts_reserve(net_group *g) {
+    if (g->starts_head + g->nstarts < g->starts_cap) return true;
+    front_compact(g->starts, &g->starts_head, g->nstarts, sizeof *g->starts);
+    if (g->starts_head + g->nstarts < g->starts_cap) return true;
+    size_t cap = g->starts_cap ? g->starts_cap * 2 : 64;
+    uint64_t *st = realloc(g->starts, cap * sizeof *st);
+    if (!st) return false;
+    g->starts = st;
+    g->starts_cap = cap;
     return true;
 }
 
@@ -103,14 +115,8 @@ bool net_group_send(net_server *n, net_group *g, netmsg *m) {
     }
     struct iovec f = net_frame(m);
     if (!log_reserve(g, f.iov_len)) return false;
-    if (g->nstarts == g->starts_cap) {
-        size_t cap = g->starts_cap ? g->starts_cap * 2 : 64;
-        uint64_t *st = realloc(g->starts, cap * sizeof *st);
-        if (!st) return false;
-        g->starts = st;
-        g->starts_cap = cap;
-    }
-    g->starts[g->nstarts++] = net_group_end(g);
+    if (!starts_reserve(g)) return false;
+    g->starts[g->starts_head + g->nstarts++] = net_group_end(g);
     memcpy(g->log + g->head + g->len, f.iov_base, f.iov_len);
     g->len += f.iov_len;
     g->last_frame = (uint32_t)f.iov_len;
@@ -125,12 +131,13 @@ bool net_group_instead(net_server *n, uint64_t conn, netmsg *alt) {
     return net_queue(n, c, alt, net_group_end(c->group) - c->group->last_frame, c->group->last_frame);
 }
 
-/* The first broadcast starting at or after `at`. */
+/* The first broadcast starting at or after `at`, counted from the first one kept. */
 static size_t first_start(const net_group *g, uint64_t at) {
+    const uint64_t *starts = g->starts + g->starts_head;
     size_t lo = 0, hi = g->nstarts;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
-        if (g->starts[mid] < at) lo = mid + 1;
+        if (starts[mid] < at) lo = mid + 1;
         else hi = mid;
     }
     return lo;
@@ -170,10 +177,11 @@ void net_groups_trim(net_server *n) {
         g->head += done;
         g->len -= done;
         g->base = low;
-        log_compact(g);
+        front_compact(g->log, &g->head, g->len, 1);
         size_t gone = first_start(g, low);
-        memmove(g->starts, g->starts + gone, (g->nstarts - gone) * sizeof *g->starts);
+        g->starts_head += gone;
         g->nstarts -= gone;
+        front_compact(g->starts, &g->starts_head, g->nstarts, sizeof *g->starts);
         if (!g->head && g->cap > 65536 && g->len < g->cap / 4) { /* a burst is over: give its memory back */
             char *p = realloc(g->log, g->len > 4096 ? g->len : 4096);
             if (p) {

@@ -41,8 +41,10 @@ struct net_group {
     size_t len, cap;           /* bytes from log[head], allocated */
     uint64_t base;             /* the stream offset of log[head] (offsets only grow) */
     uint32_t last_frame;       /* bytes of the last broadcast appended (net_group_instead) */
-    uint64_t *starts;          /* the stream offset of each broadcast in the log, ascending (counting messages sent) */
-    size_t nstarts, starts_cap;
+    uint64_t *starts;          /* the stream offset of each broadcast in the log, ascending (counting messages sent),
+                                  from starts[starts_head] */
+    size_t starts_head;        /* entries before them, of broadcasts sent to everyone: moved out as the log's bytes are */
+    size_t nstarts, starts_cap; /* entries from starts[starts_head], allocated */
     net_conn **members;
     uint32_t nmembers, members_cap;
     bool dirty;                /* on the server's list of groups to flush */
