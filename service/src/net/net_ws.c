@@ -783,6 +783,7 @@ int net_ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
     case LWS_CALLBACK_CLOSED:
         if (c->id) {
             net_group_detach(n, c, false); /* closed: nothing more to send, nothing to keep for it */
+            queue_clear(c); /* nor of its own, should the hub's departure work set off a flush */
             n->on.ws_close(n->user, c->session);
             net_slot_remove(n, c->id);
             n->nconns--;
