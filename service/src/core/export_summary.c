@@ -101,7 +101,7 @@ static void summary_organisations(doc *d, const export_book *bk, const export_wo
     /* By name (byte order): the summary does not tell who came first. */
     const export_org *sorted[bk->norgs ? bk->norgs : 1];
     for (size_t i = 0; i < bk->norgs; i++) sorted[i] = &bk->orgs[i];
-    qsort(sorted, bk->norgs, sizeof *sorted, by_name);
+    if (bk->norgs > 1) qsort(sorted, bk->norgs, sizeof *sorted, by_name);
     for (size_t i = 0; i < bk->norgs; i++) {
         if (!sorted[i]->people) continue; /* only seen arriving: its participant record is gone */
         doc_row(d);
@@ -139,7 +139,7 @@ static void summary_people(doc *d, const export_book *bk, const export_words *w)
     export__section(d, w->people_h);
     const export_person *sorted[bk->npersons];
     for (size_t i = 0; i < bk->npersons; i++) sorted[i] = &bk->persons[i];
-    qsort(sorted, bk->npersons, sizeof *sorted, by_org_then_name);
+    if (bk->npersons > 1) qsort(sorted, bk->npersons, sizeof *sorted, by_org_then_name);
     doc_list(d);
     for (size_t i = 0; i < bk->npersons; i++) {
         const export_person *p = sorted[i];

@@ -898,7 +898,7 @@ static void got_people(redisReply *reply, void *priv) {
         if (r.name && r.org && r.role) rows[n++] = r;
         else cJSON_Delete(o);
     }
-    qsort(rows, n, sizeof *rows, person_order);
+    if (n > 1) qsort(rows, n, sizeof *rows, person_order);
     sbuf *b = &q->out;
     if (q->format == F_JSON) {
         put_workshop(b, q, "{\"workshop\":{\"id\":");
