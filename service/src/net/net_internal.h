@@ -70,6 +70,7 @@ struct net_conn {
     bool dirty;                /* on the server's flush list */
     uint32_t flushed_in;       /* the last flush that wrote to it (n->flushes_begun): once per flush */
     bool urgent;               /* ... with an answer to it queued: written even while flushes are paced */
+    bool urgent_held;          /* an answer waited while held: urgent again at net_release */
     bool held;                 /* the flush leaves it alone until net_release (net_hold) */
     bool peer_closing;         /* the client sent a close frame: no more data frames */
     lws_usec_t ping_at;        /* when a keepalive ping went out unanswered (0: none) */

@@ -159,7 +159,13 @@ void net_release(net_server *n, uint64_t id) {
     net_conn *c = net_slot_get(n, id, SLOT_WS);
     if (!c || !c->held) return;
     c->held = false;
-    if (net_pending(c)) net_mark_dirty(n, c);
+    bool urgent = c->urgent_held;
+    c->urgent_held = false;
+    if (!net_pending(c)) return;
+    net_mark_dirty(n, c);
+    /* An ack held with the workshop goes at once now, not at the paced
+     * flush: at 10,000 people that is a whole round of writes later. */
+    if (urgent) net_mark_urgent(n, c);
 }
 
 void *net_session(net_server *n, uint64_t id) {
@@ -644,9 +650,14 @@ static void flush_some(net_server *n, uint64_t *ids, size_t count, lws_usec_t no
     for (size_t i = 0; i < count; i++) {
         net_conn *c = net_slot_get(n, ids[i], SLOT_WS);
         if (!c) continue;
+        bool urgent = c->urgent;
         c->dirty = false;
         c->urgent = false;
-        if (c->held || !net_pending(c) || c->flushed_in == n->flushes_begun) continue; /* held: net_release puts it back */
+        if (c->held) { /* net_release puts it back, on the urgent list too if it was there */
+            c->urgent_held |= urgent;
+            continue;
+        }
+        if (!net_pending(c) || c->flushed_in == n->flushes_begun) continue;
         if (c->close_code || c->peer_closing || n->cfg.deflate || lws_partial_buffered(c->wsi) || lws_is_ssl(c->wsi)) {
             lws_callback_on_writable(c->wsi);
             continue;
