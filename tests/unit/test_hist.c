@@ -540,7 +540,7 @@ static void fixture_free(fixture *f) {
 START_TEST(test_markdown_summary) {
     fixture f;
     fixture_init(&f);
-    export_meta m = {"Partenariat *Lyon*", 1795833600000LL, 1795833900000LL, 42, "Quoi ?\n- emploi\n\nPourquoi ?", NULL, NULL, NULL, 0};
+    export_meta m = {"Partenariat *Lyon*", 1795833600000LL, 1795833900000LL, 42, "Quoi ?\n- emploi\n\nPourquoi ?", NULL, NULL, NULL, 0, false};
     sbuf b;
     sbuf_init(&b, 0);
     export_markdown(&b, &m, &f.book, &f.st, EXPORT_FR);
@@ -603,7 +603,7 @@ START_TEST(test_summary_in_the_zone_and_ended) {
     export_book_event(&f.book, &e);
     when_zone paris = {"Europe/Paris", winter_paris, NULL};
     /* The retention's date (README, "How long data lives"): 90 days on. */
-    export_meta m = {"T", 1795833600000LL, 0, 0, "", &paris, NULL, NULL, 1795834120000LL + 90LL * 86400000};
+    export_meta m = {"T", 1795833600000LL, 0, 0, "", &paris, NULL, NULL, 1795834120000LL + 90LL * 86400000, false};
     sbuf b;
     sbuf_init(&b, 0);
     export_markdown(&b, &m, &f.book, &f.st, EXPORT_FR);
@@ -656,7 +656,7 @@ START_TEST(test_people_and_roles) {
     ck_assert_uint_eq(f.book.people, 7);
     ck_assert_uint_eq(f.book.observers, 2);
     ck_assert_uint_eq(f.book.norgs, 3); /* no "" and no "Fondation" */
-    export_meta m = {"T", 1795833600000LL, 0, 0, "", NULL, NULL, NULL, 0};
+    export_meta m = {"T", 1795833600000LL, 0, 0, "", NULL, NULL, NULL, 0, false};
     sbuf b;
     sbuf_init(&b, 0);
     export_markdown(&b, &m, &f.book, &f.st, EXPORT_FR);
@@ -702,7 +702,7 @@ START_TEST(test_only_an_observer) {
     export_book_person(&book, "Paul", NULL, WK_OBSERVER);
     hist_state st;
     hist_state_init(&st);
-    export_meta m = {"T", 1795833600000LL, 0, 0, "", NULL, NULL, NULL, 0};
+    export_meta m = {"T", 1795833600000LL, 0, 0, "", NULL, NULL, NULL, 0, false};
     sbuf b;
     sbuf_init(&b, 0);
     export_markdown(&b, &m, &book, &st, EXPORT_EN);
@@ -718,7 +718,7 @@ END_TEST
 START_TEST(test_html_summary) {
     fixture f;
     fixture_init(&f);
-    export_meta m = {"<script>alert(1)</script> & \"co\"", 1795833600000LL, 0, 1, "Quoi ?\n<b>gras</b>", NULL, NULL, NULL, 0};
+    export_meta m = {"<script>alert(1)</script> & \"co\"", 1795833600000LL, 0, 1, "Quoi ?\n<b>gras</b>", NULL, NULL, NULL, 0, false};
     sbuf b;
     sbuf_init(&b, 0);
     export_html(&b, &m, &f.book, &f.st, EXPORT_FR, "N0nce");
@@ -756,7 +756,7 @@ END_TEST
 START_TEST(test_summary_drops_control_bytes) {
     fixture f;
     fixture_init(&f);
-    export_meta m = {"T\x1b]0;x\x07", 1795833600000LL, 0, 1, "Quoi\x1b[2J ?\x07\x08\n\tfin\xc2\x9b", NULL, NULL, NULL, 0};
+    export_meta m = {"T\x1b]0;x\x07", 1795833600000LL, 0, 1, "Quoi\x1b[2J ?\x07\x08\n\tfin\xc2\x9b", NULL, NULL, NULL, 0, false};
     sbuf b;
     sbuf_init(&b, 0);
     export_markdown(&b, &m, &f.book, &f.st, EXPORT_FR);
@@ -776,7 +776,7 @@ END_TEST
 START_TEST(test_csv_results) {
     fixture f;
     fixture_init(&f);
-    export_meta m = {"T", 1795833600000LL, 1795833900000LL, 42, "", NULL, NULL, NULL, 0};
+    export_meta m = {"T", 1795833600000LL, 1795833900000LL, 42, "", NULL, NULL, NULL, 0, false};
     sbuf b;
     sbuf_init(&b, 0);
     export_csv(&b, &m, &f.book, &f.st, EXPORT_FR);
@@ -840,7 +840,7 @@ START_TEST(test_csv_scale_and_text) {
     scale_and_text_init(&f);
     export_book book;
     export_book_init(&book);
-    export_meta m = {"T", 1795833600000LL, 0, 0, "", NULL, NULL, NULL, 0};
+    export_meta m = {"T", 1795833600000LL, 0, 0, "", NULL, NULL, NULL, 0, false};
     sbuf b;
     sbuf_init(&b, 0);
     export_csv(&b, &m, &book, &f.st, EXPORT_FR);
@@ -867,7 +867,7 @@ START_TEST(test_markdown_scale_and_text) {
     scale_and_text_init(&f);
     export_book book;
     export_book_init(&book);
-    export_meta m = {"T", 1795833600000LL, 0, 0, "", NULL, NULL, NULL, 0};
+    export_meta m = {"T", 1795833600000LL, 0, 0, "", NULL, NULL, NULL, 0, false};
     sbuf b;
     sbuf_init(&b, 0);
     export_markdown(&b, &m, &book, &f.st, EXPORT_FR);
@@ -939,7 +939,7 @@ static char *summary_of(poll_t *p, export_lang lang) {
     hist_state_add(&st, &e);
     export_book book;
     export_book_init(&book);
-    export_meta m = {"T", 1795833600000LL, 0, 0, "", NULL, NULL, NULL, 0};
+    export_meta m = {"T", 1795833600000LL, 0, 0, "", NULL, NULL, NULL, 0, false};
     sbuf b;
     sbuf_init(&b, 0);
     export_markdown(&b, &m, &book, &st, lang);
@@ -1024,7 +1024,7 @@ START_TEST(test_markdown_organisation_answers) {
     export_book book;
     export_book_init(&book);
     const when_zone paris = {"Europe/Paris", winter_paris, NULL};
-    export_meta m = {"T", 1795833600000LL, 0, 0, "", &paris, NULL, NULL, 0};
+    export_meta m = {"T", 1795833600000LL, 0, 0, "", &paris, NULL, NULL, 0, false};
     sbuf b;
     sbuf_init(&b, 0);
     export_markdown(&b, &m, &book, &f.st, EXPORT_FR);
@@ -1075,7 +1075,7 @@ START_TEST(test_csv_organisation_answers) {
     export_book book;
     export_book_init(&book);
     const when_zone paris = {"Europe/Paris", winter_paris, NULL};
-    export_meta m = {"T", 1795833600000LL, 0, 0, "", &paris, NULL, NULL, 0};
+    export_meta m = {"T", 1795833600000LL, 0, 0, "", &paris, NULL, NULL, 0, false};
     sbuf b;
     sbuf_init(&b, 0);
     export_csv(&b, &m, &book, &f.st, EXPORT_FR);
@@ -1134,7 +1134,7 @@ START_TEST(test_threshold_note_per_poll) {
     add_poll_event(&st, "2-0", "poll_opened", "Q", q);
     export_book book;
     export_book_init(&book);
-    export_meta m = {"T", 1795833600000LL, 0, 0, "", NULL, NULL, NULL, 0};
+    export_meta m = {"T", 1795833600000LL, 0, 0, "", NULL, NULL, NULL, 0, false};
     sbuf b;
     sbuf_init(&b, 0);
     export_markdown(&b, &m, &book, &st, EXPORT_EN);
@@ -1186,7 +1186,7 @@ START_TEST(test_ready_made_in_each_language) {
         export_phases_event(&phases, &e, "");
     }
     export_phases_finish(&phases, 0, "");
-    export_meta m = {"T", 1795833600000LL, 0, 0, "", NULL, &phases, NULL, 0};
+    export_meta m = {"T", 1795833600000LL, 0, 0, "", NULL, &phases, NULL, 0, false};
     sbuf b;
     sbuf_init(&b, 0);
     export_markdown(&b, &m, &book, &st, EXPORT_EN);
