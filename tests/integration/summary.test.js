@@ -14,7 +14,7 @@
 
 const { describe, test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
-const { Harness, httpRequest, bearer } = require('./harness');
+const { Harness, httpRequest, bearer, assertSchema } = require('./harness');
 
 const NNBSP = '\u202f';
 
@@ -81,6 +81,7 @@ describe('the participants\' summary', { timeout: 60000 }, () => {
       const early = await summary(s2.port, w.id, token);
       assert.equal(early.status, 409, early.text);
       assert.equal(early.json.error.code, 'not_ended');
+      assertSchema('http-error', early.json);
     }
 
     await fac.must({ type: 'workshop_end' }, 'workshop');
@@ -119,7 +120,9 @@ describe('the participants\' summary', { timeout: 60000 }, () => {
     }
 
     // An observer gets the same, by the form a page posts (what the end banner sends).
-    const byForm = await postSummary(s2.port, w.id, `token=${obsWelcome.token}&lang=en`);
+    const form = `token=${obsWelcome.token}&lang=en`;
+    assertSchema('summary-request', Object.fromEntries(new URLSearchParams(form)));
+    const byForm = await postSummary(s2.port, w.id, form);
     assert.equal(byForm.status, 200, byForm.text);
     assert.match(byForm.text, /<html lang="en"/);
     assert.match(byForm.text, /Priorité commune/);
@@ -131,6 +134,7 @@ describe('the participants\' summary', { timeout: 60000 }, () => {
       const r = await summary(s2.port, w.id, token);
       assert.equal(r.status, 403, `${token}: ${r.text}`);
       assert.equal(r.json.error.code, 'forbidden');
+      assertSchema('http-error', r.json);
     }
     const none = await summary(s2.port, w.id, undefined);
     assert.equal(none.status, 401);
