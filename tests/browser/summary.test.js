@@ -3,14 +3,15 @@
 // English) open theirs from the end banner, beside the replay: a tab of its
 // own, the printable page in their language, under the server's policy (its
 // style applies, nothing is refused), without the contribution balance the
-// facilitator's has. Not offered before the end, withdrawn on reopening.
+// facilitator's has. An observer on a desktop the same. Not offered before
+// the end, withdrawn on reopening.
 // axe-core finds nothing in the banner; screenshots of the banner and the
 // summary, on the phone, in both languages.
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { artifact } from './harness.js';
 import { setupFile, axe, badTypography, PHONE } from './i12.js';
-import { noProblems, opened } from './helpers.js';
+import { connected, noProblems, opened } from './helpers.js';
 
 const env = await setupFile();
 
@@ -29,6 +30,17 @@ test('the end banner links participants to their summary (phone, fr and en); wit
   const { fac } = w;
   const jean = await env.guest(t, w, 'Jean', 'Banque', { viewport: PHONE });
   const tom = await env.guest(t, w, 'Tom', 'Foundation', { viewport: PHONE, locale: 'en-GB' });
+
+  // An observer, on a desktop, in English, by the facilitator's observer link.
+  await fac.locator('#share-toggle').click();
+  await fac.locator('#observer-create').click();
+  const link = await fac.locator('#observer-link').inputValue();
+  const obs = await env.page(t, { locale: 'en-GB' });
+  await obs.goto(link);
+  await obs.locator('#join-name').fill('Odile');
+  await obs.locator('#join-submit').click();
+  await connected(obs);
+  await obs.locator('#observer-banner').waitFor();
 
   await fac.locator('#poll-new-toggle').click();
   await fac.locator('[data-action="launch"][data-ready="vision"]').click();
@@ -74,9 +86,20 @@ test('the end banner links participants to their summary (phone, fr and en); wit
   assert.equal(await styled(en), true);
   await en.screenshot({ path: artifact('summary-page-phone-en.png') });
 
+  // The observer, on a desktop: the same link, their summary.
+  const obsBanner = obs.locator('#ended-banner');
+  await obsBanner.locator('#ended-summary', { hasText: 'Open the summary' }).waitFor();
+  await obsBanner.scrollIntoViewIfNeeded();
+  await obs.screenshot({ path: artifact('summary-banner-observer-desktop-en.png') });
+  await axe(obs, 'end banner with the summary link, observer, desktop, en', '#ended-banner');
+  const seen = await openSummary(obs);
+  await seen.locator('h1', { hasText: 'Partenariat Ville – Banque' }).waitFor();
+  assert.equal(await seen.getByText('Contribution balance').count(), 0);
+
   // Reopened: the banner and its link go.
   await fac.locator('#reopen-workshop').click();
   await jean.locator('#ended-banner').waitFor({ state: 'hidden' });
   assert.equal(await jean.locator('#ended-summary').count(), 0, 'withdrawn with the end');
-  noProblems(fac, jean, tom, fr, en); // the summary pages too: no error, no style refused by their policy
+  await obs.locator('#ended-banner').waitFor({ state: 'hidden' });
+  noProblems(fac, jean, tom, obs, fr, en, seen); // the summary pages too: no error, no style refused by their policy
 });
