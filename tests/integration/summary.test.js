@@ -114,6 +114,7 @@ describe('the participants\' summary', { timeout: 60000 }, () => {
       const secret = pollSection(md.text, 'Vote secret');
       assert.doesNotMatch(secret, /\| (Rouge|Vert) \|/, 'no figure of a result participants were not shown');
       assert.doesNotMatch(secret, /Répondants|Respondents/);
+      assert.match(secret, lang === 'fr' ? /\*Résultats non montrés aux participant·es\.\*/ : /\*Results not shown to participants\.\*/);
       assert.doesNotMatch(md.text, lang === 'fr' ? /Équilibre des contributions|Caractères insérés/ : /Contribution balance|Characters inserted/);
       assert.doesNotMatch(md.text, /Brouillon jamais ouvert/);
       if (lang === 'fr') assert.match(md.text, new RegExp(`Répondants${NNBSP}: 2`));

@@ -1273,11 +1273,13 @@ START_TEST(test_participants_summary) {
     const char *md = str(&b);
     ck_assert_msg(strstr(md, "| Emploi | 1 |") && strstr(md, "### 2. Secret"), "the shown result stays: %s", md);
     ck_assert_msg(!strstr(md, "Vert") && !strstr(md, "Rouge"), "no hidden result: %s", md);
+    ck_assert_msg(strstr(md, "### 2. Secret\n\nchoix unique · clos\n\n*Résultats non montrés aux participant·es.*"), "said: %s", md);
     ck_assert_msg(!strstr(md, "Équilibre") && !strstr(md, "Caractères insérés") && !strstr(md, "Brouillon"), "%s", md);
     ck_assert_msg(strstr(md, "Sondages ouverts pendant la phase"), "the phases stay: %s", md);
     sbuf_reset(&b);
     export_html(&b, &m, &book, &st, EXPORT_EN, "n0nce");
-    ck_assert_msg(!strstr(str(&b), "Contribution balance") && !strstr(str(&b), "Vert"), "%s", str(&b));
+    ck_assert_msg(!strstr(str(&b), "Contribution balance") && !strstr(str(&b), "Vert") &&
+                      strstr(str(&b), "Results not shown to participants."), "%s", str(&b));
     sbuf_free(&b);
     export_phases_free(&phases);
     export_book_free(&book);
