@@ -1,5 +1,6 @@
 /* hub_history.c -- a workshop's history over HTTP (protocol/history.md):
- * pages of events, the state at a revision or a time, the exports, and
+ * pages of events, the state at a revision or a time, the exports (the
+ * facilitator's, and the participants' summary once it has ended), and
  * deletion. Each request is a short chain of Redis reads; the core
  * (core/hist.h, core/export.h) turns what they return into JSON, Markdown,
  * HTML or CSV, on the clock of the workshop's time zone (hub_tz.c). Seeking reads the newest snapshot at or before the moment and the
@@ -986,8 +987,9 @@ void hub_http_summary(hub *h, uint64_t req, net_method m, const char *id, const 
         snprintf(lang, sizeof lang, "%s", form.lang);
         explicit_bzero(&form, sizeof form);
     } else {
-        net_http_arg(h->net, req, "format", format, sizeof format);
-        net_http_arg(h->net, req, "lang", lang, sizeof lang);
+        char v[sizeof format]; /* absent: the default stays (too long: net/ has answered 400) */
+        if (net_http_arg(h->net, req, "format", v, sizeof v)) snprintf(format, sizeof format, "%s", v);
+        if (net_http_arg(h->net, req, "lang", v, sizeof v)) snprintf(lang, sizeof lang, "%s", v);
     }
     if (!q->has_key) {
         fail(q, 401, PROTO_EFORBIDDEN, "this needs the participant's token (Authorization: Bearer TOKEN)");
@@ -1116,7 +1118,7 @@ void hub_http_delete(hub *h, uint64_t req, const char *id) {
 }
 
 static void start_export(query *q) {
-    q->view = HIST_FACILITATOR;
+    q->view = q->participants ? HIST_PUBLIC : HIST_FACILITATOR; /* the summary's writers take their view from m and st */
     SEND(q, got_people, "HGETALL %s", q->k_people);
 }
 
