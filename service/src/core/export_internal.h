@@ -113,6 +113,7 @@ typedef struct export_words {
     export_phase_words phase;
     export_board_words board;
     export_discuss_words discuss;
+    const char *results_not_shown;        /* the participants' summary: a poll whose results they were not shown */
 } export_words;
 
 /* Room for a figure printed with a few decimals, a date, a phrase of words. */

@@ -85,7 +85,7 @@ static void summary_phase(doc *d, const export_meta *m, const export_book *bk, c
     export__signoff_between(d, m, bk, so, ph->started, phase_until(m->phases, at), w);
     export__em_para(d, pw->statement_end);
     export__statement(d, ph->text, w);
-    if (ph->balance.n) {
+    if (ph->balance.n && !m->participants) { /* the facilitator's only */
         export__em_para(d, pw->balance_phase);
         summary_balance_table(d, &ph->balance, pw);
     }
@@ -101,7 +101,7 @@ void export__phases_summary(doc *d, const export_meta *m, const export_book *bk,
         export__section(d, pw->phases_h);
         for (size_t i = 0; i < p->n; i++) summary_phase(d, m, bk, so, i, w);
     }
-    if (p->running.n) {
+    if (p->running.n && !m->participants) {
         export__section(d, pw->balance_h);
         export__em_para(d, pw->balance_end);
         summary_balance_table(d, &p->running, pw);

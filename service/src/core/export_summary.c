@@ -211,7 +211,8 @@ static void summary(sbuf *out, doc_format format, const export_meta *m, const ex
     export__section(&d, w->statement_h);
     export__statement(&d, m->text, w);
     export__signoff_summary(&d, m, bk, &polls->signoff, w);
-    export__board_summary(&d, &polls->board, w);
+    if (!m->participants || board_open(&polls->board.settings)) /* else an observer never saw the others' lists */
+        export__board_summary(&d, &polls->board, w);
     export__summary_polls(&d, m, polls, w);
     export__discuss_summary(&d, m, polls, w);
     export__phases_summary(&d, m, bk, &polls->signoff, w);

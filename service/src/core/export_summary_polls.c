@@ -143,6 +143,7 @@ static void summary_poll(doc *d, const export_meta *m, int number, const export_
     summary_poll_head(d, number, sp, w);
     export__passage_summary(d, sp, w);
     if (sp->res) summary_poll_table(d, sp, w);
+    else if (m->participants) export__em_para(d, w->results_not_shown); /* not "there were none" */
     if (sp->res && sp->orgs) summary_org_answers(d, m, sp, w);
     if (sp->res) summary_poll_alignment(d, sp, w);
     if (sp->orgs) export__em_para(d, w->org_note);

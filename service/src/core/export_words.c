@@ -87,7 +87,7 @@ static const export_words FR = {
         "À discuter", "Aucun point n'a été mis à discuter.", "fait", "à faire", "ajouté par %s le %s",
         "Point", "Sondage", "Passage", "État", "Ajouté le", "Par",
         "Passage (final)", "Passage au premier vote", "Changé", "oui", "non",
-    },
+    },    .results_not_shown = "Résultats non montrés aux participant·es.",
 };
 
 static const export_words EN = {
@@ -163,7 +163,7 @@ static const export_words EN = {
         "To discuss", "Nothing was put on the list to discuss.", "done", "to do", "added by %s on %s",
         "Item", "Poll", "Passage", "State", "Added on", "By",
         "Passage (final)", "Passage at the first vote", "Changed", "yes", "no",
-    },
+    },    .results_not_shown = "Results not shown to participants.",
 };
 
 const export_words *export__words(export_lang lang) { return lang == EXPORT_EN ? &EN : &FR; }
