@@ -14,6 +14,10 @@
 #   bench/ab.sh OLD/atelier --mode throughput --typers 20 --clients 20 --duration 10 --warmup 2
 #   bench/ab.sh build/atelier --mode throughput --typers 20 --clients 20 --duration 10 --warmup 2
 #
+# AB_WINDOW="START SECS" also reads the first server's counters from START
+# to START+SECS seconds into the run and prints its writes a second, messages
+# a write and the CPU time a write costs (atelier_flush_send_cpu_microseconds_total).
+#
 # AB_SERVERS=N starts N server processes on the one Redis (ports
 # AB_SERVER_PORT, +1, ...) and gives the load tool all their addresses (its
 # clients dealt out round-robin) and pids; AB_LOG=FILE keeps the tool's whole
@@ -56,9 +60,29 @@ for i in $(seq 0 $((NSERVERS - 1))); do
   for _ in $(seq 50); do curl -sf "http://127.0.0.1:$P/healthz" >/dev/null && break; sleep 0.1; done
 done
 echo "load average $(cut -d' ' -f1 /proc/loadavg)"
-"${LOAD:-$ROOT/build/atelier-load}" --url "$URLS" --server-pid "$SPS" --redis-pid "$RP" "$@" 2>&1 |
-    tee "${AB_LOG:-/dev/null}" | grep '^RESULT' | tr ' ' '\n' |
-    grep -E '^(joined|sampled|committed_per_s|e2e_p50_ms|e2e_p99_ms|e2e_rx_p50_ms|e2e_rx_p99_ms|e2e_rx_same_p99_ms|e2e_rx_other_p99_ms|e2e_rx_voting_p99_ms|e2e_rx_not_voting_p99_ms|server_cpu_pct|server_us_per_delivery|server_us_per_op|load_cpu_pct|other_cpu_pct|missing|disagree|errors|acked|refused|open_to_last_ballot_s|vote_p99_ms|results_per_client|results_exact|state_agree|unsolicited_my_ballot|poll_ok)=' |
+"${LOAD:-$ROOT/build/atelier-load}" --url "$URLS" --server-pid "$SPS" --redis-pid "$RP" "$@" >"$D/load.out" 2>&1 &
+LP=$!
+if [ -n "${AB_WINDOW:-}" ]; then
+  # The first server's counters over a window of the run (GET /metrics):
+  # how many writes, how many messages each carries, what a write costs.
+  read -r W_START W_SECS <<<"$AB_WINDOW"
+  scrape() { curl -s "http://127.0.0.1:$SPORT/metrics" | grep -E '^atelier_(flush_writes|messages_sent|flush_send_cpu_microseconds|ops_committed)_total '; }
+  cpu() { awk '{print $14 + $15}' "/proc/${SPS%%,*}/stat"; }
+  sleep "$W_START"; scrape >"$D/m1"; c1=$(cpu)
+  sleep "$W_SECS"; scrape >"$D/m2"; c2=$(cpu)
+  awk -v secs="$W_SECS" -v ticks="$((c2 - c1))" -v hz="$(getconf CLK_TCK)" '
+    NR == FNR { a[$1] = $2; next }
+    { d[$1] = ($2 - a[$1]) / secs }
+    END {
+      w = d["atelier_flush_writes_total"]; if (w < 1) w = 1
+      printf "window %ss: server CPU %.0f %%, %.0f writes/s, %.1f messages a write, %.2f us of send CPU a write (%.0f %% of a core), %.2f us of server CPU a write, %.1f ops/s\n",
+        secs, 100 * ticks / hz / secs, w, d["atelier_messages_sent_total"] / w, d["atelier_flush_send_cpu_microseconds_total"] / w,
+        d["atelier_flush_send_cpu_microseconds_total"] / 1e4, 1e6 * ticks / hz / secs / w, d["atelier_ops_committed_total"]
+    }' "$D/m1" "$D/m2"
+fi
+wait "$LP" || true
+tee "${AB_LOG:-/dev/null}" <"$D/load.out" | grep '^RESULT' | tr ' ' '\n' |
+    grep -E '^(joined|sampled|committed_per_s|e2e_p50_ms|e2e_p99_ms|e2e_rx_p50_ms|e2e_rx_p99_ms|e2e_rx_same_p99_ms|e2e_rx_other_p99_ms|e2e_rx_voting_p99_ms|e2e_rx_not_voting_p99_ms|ack_p50_ms|ack_p99_ms|server_cpu_pct|server_us_per_delivery|server_us_per_op|load_cpu_pct|other_cpu_pct|missing|disagree|errors|acked|refused|open_to_last_ballot_s|vote_p99_ms|results_per_client|results_exact|state_agree|unsolicited_my_ballot|poll_ok)=' |
     tr '\n' ' ' || true
 echo
 for SP in ${SPS//,/ }; do kill "$SP"; wait "$SP" || true; done

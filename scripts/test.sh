@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test: unit (Check), the same under ASan+UBSan, the web client's
-# unit tests, integration (real Redis, real server, real WebSocket clients)
-# and browser tests (Debian's Chromium). Installs what is missing first.
+# unit tests, integration (real Redis, real server, real WebSocket clients;
+# then a part of it again with the server under ASan+UBSan) and browser tests
+# (Debian's Chromium). Installs what is missing first.
 #   ATELIER_TEST_REDIS_PORT  use this Redis for the integration tests that do not restart Redis
 #                            (the browser tests, run beside them, start their own)
 #   ATELIER_SKIP_ASAN=1      skip the sanitizer build (quicker local runs)
@@ -47,7 +48,23 @@ report() { # name
   echo "=== $1 tests: $(cat "$logs/$1.rc")"
   [ "$(cat "$logs/$1.rc")" = ok ] || failed+=("$1 tests")
 }
-logged integration node --test --test-concurrency=1 tests/integration/ &
+# The server under ASan+UBSan, driven by the integration files that reach
+# every kind of request (ops, polls of each kind, the board, sign-off, agenda,
+# roles and observers, exports, broadcasts and cut-short writes): the unit
+# tests alone never load a room. A sanitizer report aborts the server, and
+# the harness fails a file whose server did not exit cleanly (leaks included).
+ASAN_INTEGRATION="convergence polls polls-organisations poll-rank board discuss series signoff agenda roles observers
+  history-export exports-office broadcast partial-write"
+integration() {
+  node --test --test-concurrency=1 tests/integration/ || return 1
+  [ "${ATELIER_SKIP_ASAN:-0}" = 1 ] && return 0
+  echo; echo "--- the same server under ASan+UBSan: $(echo $ASAN_INTEGRATION)"
+  local files=()
+  for f in $ASAN_INTEGRATION; do files+=("tests/integration/$f.test.js"); done
+  ATELIER_BIN=build-asan/atelier ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+    node --test --test-concurrency=1 "${files[@]}"
+}
+logged integration integration &
 browser=0
 if [ "${ATELIER_SKIP_BROWSER:-0}" != 1 ] && [ -d tests/browser ] && ls tests/browser/*.test.js >/dev/null 2>&1; then
   browser=1

@@ -3,28 +3,14 @@
 // only part of what matters (the keyboard-only test covers more), but they
 // catch regressions in labels, contrast, roles and names cheaply.
 import test from 'node:test';
-import assert from 'node:assert/strict';
-import { createRequire } from 'node:module';
 import { setup, apiCreate, connect } from './harness.js';
 import { connected, join, typeAt } from './helpers.js';
-
-const require = createRequire(import.meta.url);
-const AXE = require.resolve('axe-core/axe.min.js');
+import { axe } from './i12.js';
 
 const { server, newPage } = await setup();
 
 function page(t, locale, viewport = { width: 1280, height: 800 }) {
-  // axe is injected as a script tag: this context alone bypasses the CSP.
-  return newPage({ locale, viewport, bypassCSP: true }, t);
-}
-
-async function audit(p, where) {
-  await p.addScriptTag({ path: AXE });
-  const result = await p.evaluate(() => globalThis.axe.run(document, {
-    runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] },
-  }));
-  const problems = result.violations.map((v) => `${v.id} (${v.impact}): ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ')}`);
-  assert.deepEqual(problems, [], `${where}: accessibility violations`);
+  return newPage({ locale, viewport }, t);
 }
 
 for (const locale of ['fr-FR', 'en-GB']) {
@@ -32,9 +18,9 @@ for (const locale of ['fr-FR', 'en-GB']) {
     const home = await page(t, locale);
     await home.goto(`${server.url}/`);
     await home.locator('#home-title').waitFor();
-    await audit(home, 'home');
+    await axe(home, 'home');
     await home.locator('#home-create').click(); // with its error messages shown
-    await audit(home, 'home with errors');
+    await axe(home, 'home with errors');
 
     const { id, facilitator_key: key } = await apiCreate(server.url, 'Accessibilité', 'Quoi ?\n');
     const fac = await page(t, locale);
@@ -43,7 +29,7 @@ for (const locale of ['fr-FR', 'en-GB']) {
     const guest = await page(t, locale, { width: 820, height: 1180 });
     await guest.goto(`${server.url}/#/w/${id}`);
     await guest.locator('.chip').waitFor();
-    await audit(guest, 'join');
+    await axe(guest, 'join');
     await guest.locator('#join-name').fill('Jean');
     await guest.locator('#join-org').fill('Banque');
     await guest.locator('#join-submit').click();
@@ -52,12 +38,12 @@ for (const locale of ['fr-FR', 'en-GB']) {
     await fac.locator('#share-toggle').click();
     await fac.locator('#authorship-toggle').click();
     await fac.locator('.rcaret-label').first().waitFor();
-    await audit(fac, 'workshop (facilitator, links open, colours on)');
-    await audit(guest, 'workshop (tablet)');
+    await axe(fac, 'workshop (facilitator, links open, colours on)');
+    await axe(guest, 'workshop (tablet)');
 
     // Issue 16: a ranking poll about a passage, its ballot and results, and
     // the "to discuss" list (made over the protocol: the views are audited).
-    const bot = await facilitatorBot(id, key);
+    const bot = await connect(server.url, id, { name: 'Robot', organisation: 'Animation', key });
     const made = await bot.send({ type: 'poll_create', kind: 'rank', question: 'Dans quel ordre ?', choices: ['Emploi', 'Logement', 'Mobilité'],
       open: true, visibility: 'live', passage: { start: 0, end: 4, rev: 0 } });
     await bot.send({ type: 'vote', poll: made.poll.id, ballot: [2, 0, 1] });
@@ -66,8 +52,8 @@ for (const locale of ['fr-FR', 'en-GB']) {
     for (const p of [fac, guest]) await p.locator('#discuss:not([hidden]) .discuss-item').waitFor();
     await guest.locator('.rank-list .rank-item').first().waitFor();
     await fac.locator('.rank-results').waitFor();
-    await audit(fac, 'workshop (facilitator, ranking results, passage, to discuss)');
-    await audit(guest, 'workshop (ranking ballot, passage, to discuss)');
+    await axe(fac, 'workshop (facilitator, ranking results, passage, to discuss)');
+    await axe(guest, 'workshop (ranking ballot, passage, to discuss)');
     // Issue 16, the priorities board: items of two organisations, the edit
     // form open, the facilitator's suggestion and "Group with…" menu, a group.
     await guest.locator('#board-add-title').fill('Accès aux droits');
@@ -76,14 +62,14 @@ for (const locale of ['fr-FR', 'en-GB']) {
     await fac.locator('#board-add-title').fill("L'accès au droit");
     await fac.locator('#board-add').click();
     await guest.locator('.board-own-item [data-key^="edit-"]').click();
-    await audit(guest, 'board (participant, hidden, an item being edited)');
+    await axe(guest, 'board (participant, hidden, an item being edited)');
     await fac.locator('.board-suggestion').waitFor();
     await fac.locator('#board-columns [data-key^="with-"]').first().click();
-    await audit(fac, 'board (facilitator, a suggestion, the group-with menu open)');
+    await axe(fac, 'board (facilitator, a suggestion, the group-with menu open)');
     await fac.locator('.board-accept').click();
     await fac.locator('#board-reveal').click();
     await guest.locator('#board-col-common .board-cluster').waitFor();
-    await audit(guest, 'board (revealed, a group common to all)');
+    await axe(guest, 'board (revealed, a group common to all)');
   });
 }
 
@@ -99,48 +85,20 @@ for (const locale of ['fr-FR', 'en-GB']) {
     await fac.locator('#end-workshop').click();
     await fac.locator('#end-confirm-yes').click();
     await fac.locator('#prepare-next').waitFor();
-    await audit(fac, 'ended, with "prepare the next workshop"');
+    await axe(fac, 'ended, with "prepare the next workshop"');
     await fac.locator('#prepare-next').click();
     await fac.locator('#series-prev').waitFor();
     await connected(fac);
-    await audit(fac, 'the next workshop with its partnership links');
+    await axe(fac, 'the next workshop with its partnership links');
     await fac.locator('#series-partnership-link').click();
     await fac.locator('.series-workshop').nth(1).waitFor();
-    await audit(fac, 'partnership page (facilitator)');
+    await axe(fac, 'partnership page (facilitator)');
     const href = new URL(fac.url()).hash;
     const guest = await page(t, locale, { width: 390, height: 844 });
     await guest.goto(`${server.url}/${href}`);
     await guest.locator('.series-workshop').nth(1).waitFor();
-    await audit(guest, 'partnership page (public, phone)');
+    await axe(guest, 'partnership page (public, phone)');
   });
-}
-
-/** A facilitator over the WebSocket protocol: send() resolves with the reply carrying the request's id. */
-async function facilitatorBot(workshop, key) {
-  const { default: WebSocket } = await import('ws');
-  const ws = new WebSocket(`${server.url.replace('http', 'ws')}/ws`);
-  const waiting = new Map();
-  let n = 0;
-  await new Promise((resolve, reject) => {
-    ws.on('open', () => ws.send(JSON.stringify({ type: 'join', id: 'j', workshop, name: 'Robot', organisation: 'Animation', key })));
-    ws.on('message', (d) => {
-      const m = JSON.parse(d.toString());
-      if (m.type === 'welcome') resolve();
-      if (m.id !== undefined && waiting.has(m.id)) {
-        waiting.get(m.id)(m);
-        waiting.delete(m.id);
-      }
-    });
-    ws.on('error', reject);
-  });
-  return {
-    send: (msg) => new Promise((resolve) => {
-      const mid = `a${++n}`;
-      waiting.set(mid, resolve);
-      ws.send(JSON.stringify({ ...msg, id: mid }));
-    }),
-    close: () => ws.close(),
-  };
 }
 
 // Issue 17: a big workshop's presence (above the default --presence-list-max,
@@ -165,6 +123,6 @@ test('a big workshop\'s presence panel passes axe (fr-FR, en-GB)', async (t) => 
     await p.locator('#crowd-more').waitFor();
     await p.locator('#presence-search').fill('Personne 1');
     await p.locator('.presence-found li').first().waitFor();
-    await audit(p, `big workshop presence with a search (${locale})`);
+    await axe(p, `big workshop presence with a search (${locale})`);
   }
 });

@@ -109,8 +109,8 @@ test('the balance: the facilitator sees each organisation\'s share, a participan
   const w = await env.workshop(t, { text: '' });
   const { fac } = w;
   const jean = await env.guest(t, w, 'Jean', 'Banque Solidaire');
-  const ville = await env.bot(w, 'Awa', 'Ville de Lyon');
-  const banque = await env.bot(w, 'Marc', 'Banque Solidaire');
+  const ville = await env.participant('Awa', 'Ville de Lyon', { workshop: w.id });
+  const banque = await env.participant('Marc', 'Banque Solidaire', { workshop: w.id });
   // Known edits, one after the other: Ville writes 30 code points, the Banque 10 and deletes 2.
   let rev = ville.welcome.doc.rev;
   const op = async (bot, o) => {

@@ -137,9 +137,9 @@ test('sign-off: called, endorsed on a phone, changed since, the difference, endo
 
 test('the replay shows the sign-off: its steps on the timeline, each organisation\'s decision then, changed since, the agreement (fr, en, phone)', async (t) => {
   const w = await env.workshop(t, { text: `Quoi${NNBSP}?\n` });
-  const fac = await env.bot(w, 'Fanny', 'Animation', { key: w.facilitator_key });
-  const awa = await env.bot(w, 'Aminata', 'Ville de Lyon');
-  const jean = await env.bot(w, 'Jean', 'Banque Solidaire');
+  const fac = await env.participant('Fanny', 'Animation', { key: w.facilitator_key, workshop: w.id });
+  const awa = await env.participant('Aminata', 'Ville de Lyon', { workshop: w.id });
+  const jean = await env.participant('Jean', 'Banque Solidaire', { workshop: w.id });
   for (const b of [awa, jean]) assert.equal((await fac.send({ type: 'role_set', participant: b.welcome.participant.id, role: 'representative' })).type, 'role');
   const must = async (b, msg, type = 'signoff') => {
     const r = await b.send(msg);
@@ -272,8 +272,8 @@ test('observers: a link made in one step, shown again after a reload, followed r
 
 test('an observer sees a poll\'s results exactly when participants do, never counted among those who answered (phone)', async (t) => {
   const w = await env.workshop(t, { text: `Quoi${NNBSP}?\n` });
-  const fac = await env.bot(w, 'Fanny', 'Animation', { key: w.facilitator_key });
-  const jean = await env.bot(w, 'Jean', 'Banque Solidaire');
+  const fac = await env.participant('Fanny', 'Animation', { key: w.facilitator_key, workshop: w.id });
+  const jean = await env.participant('Jean', 'Banque Solidaire', { workshop: w.id });
   const link = await fac.send({ type: 'observer_link', action: 'create' });
   const obs = await env.page(t, { viewport: PHONE });
   await obs.goto(`${w.invite}?observe=${link.key}`);

@@ -11,7 +11,7 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 import { artifact } from './harness.js';
 import { setupFile, axe, badTypography, until, PHONE } from './i12.js';
-import { boardAdd, noProblems } from './helpers.js';
+import { boardAdd, noProblems, opened } from './helpers.js';
 
 const env = await setupFile();
 
@@ -121,7 +121,7 @@ test('three organisations, the reveal, a suggestion accepted, a drag, the column
   noProblems(fac, jean, lea);
 
   // The presenter view (the room's screen): the board as everyone sees it, no poll on screen.
-  const [present] = await Promise.all([fac.context().waitForEvent('page'), fac.locator('#present-link').click()]);
+  const present = await opened(fac, '#present-link');
   await present.setViewportSize({ width: 1920, height: 1080 });
   await present.locator('#presenter-board:not([hidden])').waitFor();
   assert.equal(await present.locator('#presenter-board-col-common .board-cluster').count(), 1);

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { ROOT, apiCreate } from './harness.js';
 import { setupFile, axe, badTypography, until, PHONE, NNBSP } from './i12.js';
-import { connected, statement, noProblems, join } from './helpers.js';
+import { connected, statement, noProblems, join, opened } from './helpers.js';
 
 const env = await setupFile();
 const SHOTS = path.join(ROOT, 'tests/browser/screenshots');
@@ -97,6 +97,7 @@ test('the end: every page says it, the statement is read-only, summary and repla
   await fac.locator('#end-confirm-yes').click();
   for (const p of [fac, jean]) {
     await p.locator('#ended-banner', { hasText: 'Atelier terminé' }).waitFor();
+    assert.equal(await p.locator('#workshop-eyebrow').textContent(), 'Atelier terminé', 'no longer "live" above the title');
     await p.locator('#ended-replay[href$="/replay"]').waitFor();
     assert.equal(await p.locator('#statement').evaluate((e) => e.readOnly), true, 'read-only');
     await p.locator('.poll-card[data-state="closed"]').waitFor(); // open polls closed
@@ -109,6 +110,13 @@ test('the end: every page says it, the statement is read-only, summary and repla
   assert.match(download.suggestedFilename(), /\.html$/);
   await jean.screenshot({ path: path.join(SHOTS, 'phone-ended-fr.png') });
   await axe(jean, 'ended, phone');
+  // The replay offered from the banner: a tab of its own, opened at the end, which it names and marks.
+  const replay = await opened(jean, '#ended-replay');
+  await replay.locator('#replay-event', { hasText: 'Atelier terminé par Awa' }).waitFor();
+  assert.equal(await replay.locator('.timeline-marks .mark-end').count(), 1, 'the end on the timeline');
+  assert.match(await replay.locator('.timeline-marks .mark-end').getAttribute('aria-label'), /^Atelier terminé par Awa — /);
+  assert.doesNotMatch(jean.url(), /\/replay/, 'the live workshop stays in its tab');
+  await replay.close();
 
   // Typing does nothing; reopening lets everyone write again.
   const before = await statement(jean);
@@ -117,6 +125,7 @@ test('the end: every page says it, the statement is read-only, summary and repla
   assert.equal(await statement(jean), before);
   await fac.locator('#reopen-workshop').click();
   await jean.locator('#ended-banner').waitFor({ state: 'hidden' });
+  assert.equal(await jean.locator('#workshop-eyebrow').textContent(), 'Atelier en direct');
   await jean.locator('#statement').focus();
   await jean.keyboard.press('Control+End');
   await jean.keyboard.type(' Rouvert.');

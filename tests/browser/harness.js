@@ -133,13 +133,15 @@ export async function apiCreate(url, title, text = '') {
 
 /**
  * Someone over the WebSocket protocol, not in a browser, joined to a
- * workshop: `welcome`, send(msg) (resolves with the server's reply to it),
- * close().
+ * workshop: `welcome`, `got` (every message received, the welcome
+ * first, in order), send(msg) (resolves with the server's reply to it), vote(poll,
+ * ballot), close().
  */
 export async function connect(url, workshop, { name, organisation, key, timeoutMs = 10000 }) {
   const { default: WebSocket } = await import('ws');
   const ws = new WebSocket(`${url.replace('http', 'ws')}/ws`);
   const waiting = new Map();
+  const got = [];
   let n = 0;
   const reply = (id, what) => new Promise((resolve, reject) => {
     const t = setTimeout(() => { waiting.delete(id); reject(new Error(`${what}: no reply in ${timeoutMs} ms`)); }, timeoutMs);
@@ -147,6 +149,7 @@ export async function connect(url, workshop, { name, organisation, key, timeoutM
   });
   ws.on('message', (d) => {
     const m = JSON.parse(d.toString());
+    got.push(m);
     const f = m.id !== undefined && waiting.get(m.id);
     if (f) { waiting.delete(m.id); f(m); }
   });
@@ -158,17 +161,20 @@ export async function connect(url, workshop, { name, organisation, key, timeoutM
     ws.close();
     throw new Error(`join of ${name}: ${JSON.stringify(welcome)}`);
   }
-  return {
+  const person = {
     name,
     welcome,
+    got,
     send(msg) {
       const id = `${name}-${++n}`;
       const r = reply(id, `${msg.type} ${id}`);
       ws.send(JSON.stringify({ ...msg, id }));
       return r;
     },
+    vote: (poll, ballot) => person.send({ type: 'vote', poll, ballot }),
     close: () => ws.close(),
   };
+  return person;
 }
 
 /** The server's current statement, read with a throwaway join. */
@@ -188,8 +194,9 @@ export async function serverText(url, workshop) {
  * to serve from the failover topology instead (`server` is then its haproxy,
  * `redis` its first primary, `topology` the whole). open(opts, t) gives a page
  * and its context (see openPage), newPage(opts, t) the page alone, closed when
- * test t ends, else after the file; participant(name, organisation, {key})
- * someone over the protocol in `w` (see connect). After the file everything
+ * test t ends, else after the file; participant(name, organisation, {key,
+ * workshop}) someone over the protocol in `workshop` (an id; default `w`'s),
+ * closed after the file (see connect). After the file everything
  * is stopped, and the file fails if a server it started exited when nobody
  * asked or did not stop cleanly (tests/lib/processes.js).
  */
@@ -228,8 +235,8 @@ export async function setup({ workshop, serverArgs = [], topology } = {}) {
     return { context, page };
   };
   env.newPage = async (opts, t) => (await env.open(opts, t)).page;
-  env.participant = async (name, organisation, { key } = {}) => {
-    const c = await connect(env.server.url, env.w.id, { name, organisation, key });
+  env.participant = async (name, organisation, { key, workshop = env.w?.id } = {}) => {
+    const c = await connect(env.server.url, workshop, { name, organisation, key });
     people.add(c);
     return c;
   };

@@ -108,3 +108,9 @@ export async function boardAdd(page, title, { kind = 'priority', why = '' } = {}
   await page.locator('#board-add').click();
   await page.locator('.board-own-item', { hasText: title }).waitFor();
 }
+
+/** The page a click on `selector` opens (a tab or a window of its own, e.g. the presenter view). */
+export async function opened(page, selector) {
+  const [other] = await Promise.all([page.context().waitForEvent('page'), page.locator(selector).click()]);
+  return other;
+}

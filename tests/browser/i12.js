@@ -1,8 +1,7 @@
-// What the issue-12 browser tests share, kept out of harness.js (being
-// rewritten into one setup() for every file): a file's Redis, server and
-// Chromium; pages closed with their test; people who are not in a browser
-// (WebSocket clients).
-import { after } from 'node:test';
+// What the issue-12 browser tests share on top of harness.js' setup(): a
+// workshop with its facilitator's page, guests in browsers, axe-core, and
+// checks for cut names and French typography. People who are not in a
+// browser are the harness' participant(name, organisation, {workshop}).
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { readFileSync } from 'node:fs';
@@ -15,13 +14,11 @@ const AXE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 export const PHONE = { width: 390, height: 844 };
 export const NNBSP = '\u202f';
 
-/** Redis, server and Chromium for one test file; `env.page(t, opts)` opens a page closed with t. */
 const { apiCreate, until } = harness;
 
 /** The file's Redis, server and Chromium from the harness' setup(), with the helpers these tests share. */
 export async function setupFile(opts = {}) { // opts: harness.setup's (serverArgs)
-  const env = { ...(await harness.setup(opts)), bots: [] };
-  after(() => { for (const b of env.bots) b.close(); });
+  const env = await harness.setup(opts);
   env.page = (t, opts) => env.newPage(opts, t);
   /** A workshop with a facilitator page already in it. */
   env.workshop = async (t, { title = 'Partenariat Ville – Banque – Association', text = 'Quoi ?\n', name = 'Awa', organisation = 'Ville de Lyon', viewport, locale } = {}) => {
@@ -35,43 +32,6 @@ export async function setupFile(opts = {}) { // opts: harness.setup's (serverArg
     const p = await env.page(t, opts);
     await join(p, w.invite, name, organisation);
     return p;
-  };
-  /** Someone over the WebSocket protocol (no browser): send(), and the messages received. */
-  env.bot = async (w, name, organisation, { key } = {}) => {
-    const { default: WebSocket } = await import('ws');
-    const ws = new WebSocket(`${env.server.url.replace('http', 'ws')}/ws`);
-    const waiting = new Map();
-    const got = [];
-    let n = 0;
-    let welcome;
-    await new Promise((resolve, reject) => {
-      ws.on('open', () => ws.send(JSON.stringify({ type: 'join', id: 'j', workshop: w.id, name, organisation, ...(key ? { key } : {}) })));
-      ws.on('message', (d) => {
-        const m = JSON.parse(d.toString());
-        got.push(m);
-        if (m.type === 'welcome') { welcome = m; resolve(); }
-        if (m.id !== undefined && waiting.has(m.id)) {
-          waiting.get(m.id)(m);
-          waiting.delete(m.id);
-        }
-      });
-      ws.on('error', reject);
-    });
-    const b = {
-      welcome,
-      got,
-      send(msg) {
-        const id = `b${++n}`;
-        return new Promise((resolve) => {
-          waiting.set(id, resolve);
-          ws.send(JSON.stringify({ ...msg, id }));
-        });
-      },
-      vote: (poll, ballot) => b.send({ type: 'vote', poll, ballot }),
-      close: () => ws.close(),
-    };
-    env.bots.push(b);
-    return b;
   };
   return env;
 }

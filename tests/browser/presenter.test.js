@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { ROOT, artifact } from './harness.js';
 import { setupFile, axe, notCut, badTypography, until, NNBSP } from './i12.js';
-import { typeAt, noProblems } from './helpers.js';
+import { typeAt, noProblems, opened } from './helpers.js';
 
 const env = await setupFile();
 const SHOTS = path.join(ROOT, 'tests/browser/screenshots');
@@ -23,11 +23,7 @@ test('the presenter view follows the current poll, with the QR code, the code an
   const jean = await env.guest(t, w, 'Jean', 'Banque Populaire Auvergne-Rhône-Alpes');
 
   // One click: a window of its own, full screen one button away.
-  const [present] = await Promise.all([fac.context().waitForEvent('page'), fac.locator('#present-link').click()]);
-  if (!present.problems) { // a harness.js that does not watch the pages a page opens
-    present.problems = [];
-    present.on('pageerror', (e) => present.problems.push(e.message));
-  }
+  const present = await opened(fac, '#present-link');
   await present.setViewportSize({ width: 1920, height: 1080 });
   await present.locator('#presenter-fullscreen').waitFor();
   assert.match(present.url(), /#\/w\/[\w-]+\/present$/);
@@ -55,7 +51,7 @@ test('the presenter view follows the current poll, with the QR code, the code an
   const pollId = await fac.locator('.poll-card', { hasText: VISION }).getAttribute('data-poll-id');
   const voters = [['Lina', 'Ville de Lyon', 5], ['Marc', 'Ville de Lyon', 4], ['Nora', 'Ville de Lyon', 5],
     ['Paul', LONG, 2], ['Rémi', LONG, 1], ['Sara', LONG, 2]];
-  for (const [name, org, v] of voters) await (await env.bot(w, name, org)).vote(pollId, v);
+  for (const [name, org, v] of voters) await (await env.participant(name, org, { workshop: w.id })).vote(pollId, v);
   await until(async () => (await present.locator('.org-bar').count()) > 0, { message: 'breakdown on screen' });
   await present.locator('.results-count', { hasText: '6 personnes ont répondu' }).waitFor();
   // Large enough to read on a shared screen, names whole.
@@ -64,9 +60,24 @@ test('the presenter view follows the current poll, with the QR code, the code an
   assert.deepEqual(await notCut(present.locator('.org-bar-name')), [], 'no organisation name cut');
   assert.ok((await present.locator('.org-bar-name', { hasText: LONG }).count()) > 0);
   await present.screenshot({ path: path.join(SHOTS, 'presenter-fr.png') });
-  // One screen: nothing to scroll.
+  // One screen: nothing to scroll, and nothing cut at its bottom (the alignment is the last line).
   assert.equal(await present.evaluate(() => document.documentElement.scrollHeight <= window.innerHeight + 1), true, 'fits the screen');
+  const bottom = await present.locator('#presenter-results .alignment').evaluate((e) => e.getBoundingClientRect().bottom);
+  assert.ok(bottom <= 1080, `the alignment on screen (its bottom at ${Math.round(bottom)} px)`);
+  assert.equal(await present.locator('#presenter-results .alignment').isVisible(), true);
   assert.deepEqual(await badTypography(present), []);
+  // A 1280×720 projector or a shared window: the poll zooms out until it
+  // fits, the alignment included, rather than hiding its end in a scroll box.
+  const alignmentIn = (height) => present.locator('#presenter-results .alignment').evaluate((e, h) => {
+    const box = document.querySelector('#presenter-poll');
+    return e.getBoundingClientRect().bottom <= h && box.scrollHeight <= box.clientHeight + 1;
+  }, height);
+  await present.setViewportSize({ width: 1280, height: 720 });
+  await until(() => alignmentIn(720), { message: 'the whole poll on a 1280×720 screen' });
+  assert.deepEqual(await notCut(present.locator('.org-bar-name')), [], 'no organisation name cut at 1280×720');
+  await present.screenshot({ path: artifact('presenter-1280x720-fr.png') });
+  await present.setViewportSize({ width: 1920, height: 1080 });
+  await until(() => present.locator('.presenter-fit').evaluate((e) => e.style.zoom === ''), { message: 'full size again on a big screen' });
 
   // Hidden results stay hidden on the shared screen, and so does how many
   // answered: participants are told neither.
@@ -115,7 +126,7 @@ test('"Reload" after an error in the presenter window brings the presenter view 
       else server.send(m);
     });
   });
-  const [present] = await Promise.all([fac.context().waitForEvent('page'), fac.locator('#present-link').click()]);
+  const present = await opened(fac, '#present-link');
   await present.locator('#msg-heading', { hasText: "L'atelier doit être rechargé" }).waitFor();
   refuse = false;
   await present.locator('.message button.primary').click();
@@ -128,7 +139,7 @@ test('"Reload" after an error in the presenter window brings the presenter view 
 test('the presenter view: focus without a poll, a refused full screen and a lost connection are said', async (t) => {
   const w = await env.workshop(t);
   const { fac } = w;
-  const [present] = await Promise.all([fac.context().waitForEvent('page'), fac.locator('#present-link').click()]);
+  const present = await opened(fac, '#present-link');
   await present.locator('#presenter-fullscreen').waitFor();
   // No poll yet: the focus goes to how to join, not to a hidden heading.
   await until(async () => (await present.evaluate(() => document.activeElement?.id)) === 'presenter-join-title', { message: 'focus on "join"' });
@@ -146,5 +157,26 @@ test('the presenter view: focus without a poll, a refused full screen and a lost
   await fac.context().setOffline(false);
   await present.locator('#presenter-connection').waitFor({ state: 'hidden' });
   await axe(present, 'presenter view without a poll');
+  noProblems(present, fac);
+});
+
+test('the presenter view at the end: said on screen, the join code withdrawn; back on reopen', async (t) => {
+  const w = await env.workshop(t);
+  const { fac } = w;
+  const present = await opened(fac, '#present-link');
+  await present.locator('#presenter-code').waitFor();
+  await fac.locator('#end-workshop').click();
+  await fac.locator('#end-confirm-yes').click();
+  // The code may be another workshop's by now: not shown; the QR code (the invite link) stays.
+  await present.locator('#presenter-ended', { hasText: 'Cet atelier est terminé' }).waitFor();
+  await present.locator('#presenter-code').waitFor({ state: 'detached' });
+  assert.doesNotMatch(await present.locator('#presenter-join').textContent(), /tapez le code/);
+  await present.locator('#presenter-join svg.qr').waitFor();
+  assert.deepEqual(await badTypography(present), []);
+  await axe(present, 'presenter view, ended');
+  await fac.locator('#reopen-workshop').click();
+  await present.locator('#presenter-ended').waitFor({ state: 'hidden' });
+  await present.locator('#presenter-code').waitFor();
+  assert.match((await present.locator('#presenter-code').textContent()).replace(/\D/g, ''), /^\d{6}$/);
   noProblems(present, fac);
 });

@@ -80,8 +80,8 @@ test('a ranking poll about a passage: keyboard on a phone, drag on a desktop, re
 
   // One more member of each organisation, by the protocol: Asso agree with
   // Léa, Banque with Jean's reverse of it. Asso M, E, L; Banque L, E, M.
-  const asso = await env.bot(w, 'Marc', 'Asso Entraide');
-  const banque = await env.bot(w, 'Nadia', 'Banque Solidaire');
+  const asso = await env.participant('Marc', 'Asso Entraide', { workshop: w.id });
+  const banque = await env.participant('Nadia', 'Banque Solidaire', { workshop: w.id });
   assert.equal((await asso.vote(pollId, [2, 0, 1])).type, 'my_ballot');
   assert.equal((await banque.vote(pollId, [1, 0, 2])).type, 'my_ballot');
 

@@ -25,7 +25,7 @@ test('one person per organisation: the ready-made question asked of organisation
   const w = await env.workshop(t);
   const { fac } = w;
   const [jean, ines] = await Promise.all([env.guest(t, w, ...ORGS[0]), env.guest(t, w, ...ORGS[1], { locale: 'en-GB' })]);
-  const omar = await env.bot(w, ...ORGS[2]);
+  const omar = await env.participant(...ORGS[2], { workshop: w.id });
 
   // Before opening: who answers, in words.
   await fac.locator('#poll-new-toggle').click();
@@ -36,6 +36,8 @@ test('one person per organisation: the ready-made question asked of organisation
   await fc.and(fac.locator('[data-state="open"]')).waitFor();
   await fc.locator('[data-action="vis-live"][aria-pressed="true"]').waitFor();
   assert.equal(await fac.evaluate(() => document.activeElement.dataset.action), 'close', 'focus on the next step: closing');
+  // Answers given openly, by name: no warning about guessing who voted what.
+  assert.equal(await fc.locator('.live-warning').count(), 0, 'no secret-ballot warning on organisation answers');
 
   // Each person reads it in their language (when the server keeps translations).
   await card(jean, SHARED).waitFor();
@@ -93,6 +95,8 @@ test('person-level polls: the threshold set and explained before opening, said i
   await fc.locator('.mode-hint', { hasText: `Ventilation par organisation à partir de ${expected} répondant·es` }).waitFor();
   // Revealing results does not need closing first.
   await fc.locator('[data-action="open"]').click();
+  // A person-level poll: the plain-language warning next to "live".
+  await fc.locator('.live-warning', { hasText: 'on peut alors deviner qui a voté quoi' }).waitFor();
   await fc.locator('[data-action="vis-revealed"]').click();
   await fc.locator('[data-action="vis-revealed"][aria-pressed="true"]').waitFor();
   assert.equal(await fc.getAttribute('data-state'), 'open');
@@ -100,8 +104,9 @@ test('person-level polls: the threshold set and explained before opening, said i
   const pollId = await fc.getAttribute('data-poll-id');
   const long = 'Association des Habitants du Quartier de la Guillotière';
   for (const [name, org, v] of [['A', long, 0], ['B', long, 0], ['C', long, 1], ['D', 'Banque Populaire Auvergne-Rhône-Alpes', 2], ['E', 'Banque Populaire Auvergne-Rhône-Alpes', 2], ['F', 'Banque Populaire Auvergne-Rhône-Alpes', 2]]) {
-    await (await env.bot(w, name, org)).vote(pollId, v);
+    await (await env.participant(name, org, { workshop: w.id })).vote(pollId, v);
   }
+  await fc.locator('.results-count', { hasText: '6 personnes ont répondu' }).waitFor();
   await fc.locator('.org-bar-name', { hasText: long }).first().waitFor();
   assert.deepEqual(await notCut(fc.locator('.org-bar-name')), [], 'no organisation name cut at 1280 px');
   await fc.locator('.threshold-note', { hasText: `Ventilation par organisation à partir de ${expected} répondant·es.` }).waitFor();
@@ -133,4 +138,21 @@ test('a text poll lists each answer once, its upvotes beside it', async (t) => {
     }
   }
   noProblems(fac, jean);
+});
+
+test('a person-level poll with one or two people per organisation: no "other organisations" copy of the total, said in words', async (t) => {
+  const w = await env.workshop(t);
+  const { fac } = w;
+  await fac.locator('#poll-new-toggle').click();
+  await fac.locator('[data-action="launch"][data-ready="vision"]').click();
+  const fc = fac.locator('.poll-card[data-state="open"]');
+  const pollId = await fc.getAttribute('data-poll-id');
+  for (const [name, org, v] of [['A', 'Ville de Lyon', 5], ['B', 'Banque', 4], ['C', 'Asso', 2], ['D', 'Asso', 1]]) {
+    await (await env.participant(name, org, { workshop: w.id })).vote(pollId, v);
+  }
+  await fc.locator('.results-count', { hasText: '4 personnes ont répondu' }).waitFor();
+  await fc.locator('.threshold-note', { hasText: `Aucune organisation n'a encore 3 répondant·es${NNBSP}: leurs réponses comptent seulement dans le total.` }).waitFor();
+  assert.equal(await fc.locator('.org-bar').count(), 0, 'no bar per organisation');
+  assert.doesNotMatch(await fc.textContent(), /Autres organisations/);
+  noProblems(fac);
 });

@@ -1,6 +1,7 @@
 /* fuzz_http.c -- libFuzzer target for what an HTTP request brings to the
  * API: the body of POST /api/workshops (core/api.h), the bodies of a next
- * workshop and of a partnership's new title (core/series.h), and the query
+ * workshop and of a partnership's new title (core/series.h), the
+ * participants' summary form (core/api.h), and the query
  * arguments' readers (an integer: history's limit, state's rev and at; an
  * event id: history's after; a time zone; an export's language).
  *
@@ -53,6 +54,21 @@ static void fuzz_series_bodies(const char *body, size_t len) {
     free(title);
 }
 
+/* The same bytes as the participants' summary form: read, a token is there
+ * and every value is token characters within its field; refused, nothing is
+ * kept. */
+static void fuzz_summary_form(const char *body, size_t len) {
+    api_summary_form f;
+    const char *why = NULL;
+    if (!api_read_summary_form(body, len, &f, &why)) {
+        FUZZ_REQUIRE(why && why[0] && !f.token[0] && !f.format[0] && !f.lang[0]);
+        return;
+    }
+    FUZZ_REQUIRE(f.token[0] && strlen(f.token) <= PROTO_KEY_MAX);
+    FUZZ_REQUIRE(strspn(f.token, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-") == strlen(f.token));
+    FUZZ_REQUIRE(strlen(f.format) < sizeof f.format && strlen(f.lang) < sizeof f.lang);
+}
+
 /* An argument as net/ hands it: NUL-terminated, cut at its first NUL. */
 static void fuzz_argument(const char *s) {
     int64_t v;
@@ -77,6 +93,7 @@ int fuzz_http_one(const uint8_t *data, size_t size) {
     if (data[0] % 2 == 0) {
         fuzz_body(s, size - 1);
         fuzz_series_bodies(s, size - 1);
+        fuzz_summary_form(s, size - 1);
     } else {
         s[size - 1] = '\0';
         fuzz_argument(s);

@@ -99,7 +99,7 @@ describe('exports for offices', { timeout: 120000 }, () => {
       const tables = csvTables((await run.exp(`format=csv&lang=${lang}`)).text);
       assert.equal(tables.length, 4, 'choice and scale polls, text polls, key moments, the contribution balance');
       const texts = tables[1];
-      assert.deepEqual(texts[0], lang === 'fr' ? ['N°', 'Question', 'État', 'Groupe', 'Répondants', 'Réponse', 'Votes'] : ['No.', 'Question', 'State', 'Group', 'Respondents', 'Answer', 'Upvotes']);
+      assert.deepEqual(texts[0], lang === 'fr' ? ['N°', 'Question', 'État', 'Groupe', 'Répondants', 'Réponse', 'Soutiens'] : ['No.', 'Question', 'State', 'Group', 'Respondents', 'Answer', 'Upvotes']);
       assert.equal(texts.length, 3, `${lang}: one row per answer, for "all" only (one organisation answered: its rows would repeat them): ${J(texts)}`);
       const cols = columns(texts).map((col) => col.slice(1));
       for (const [k, col] of cols.entries()) assert.ok(col.some((x) => x !== ''), `${lang}: column ${texts[0][k]} is empty`);

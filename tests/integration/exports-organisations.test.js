@@ -86,4 +86,42 @@ describe('exports of organisation answers', { timeout: 90000 }, () => {
       ], csv);
     }
   });
+
+  // polls.md, "translations": a ready-made question carries French and
+  // English; each export reads it in its own language (question, choices,
+  // key moments, phases), and a typed question stays as typed in both.
+  test('a ready-made question reads in the export\'s language; a typed one stays as typed', { timeout: 60000 }, async () => {
+    const s = h.server;
+    const w = await s.createWorkshop({ title: 'Deux langues' });
+    const fac = h.client({ workshop: w.id, name: 'Fanny', organisation: 'Animation', key: w.facilitator_key });
+    await fac.start();
+    await must(fac, { type: 'phase_next' }, 'agenda');
+    const fr = { question: `Commun à tous${NNBSP}?`, choices: ['Commun', 'Propre'] };
+    const en = { question: 'Shared by all?', choices: ['Shared', 'Specific'] };
+    const ready = (await must(fac, { type: 'poll_create', kind: 'single', ...fr, translations: { fr, en }, open: true, visibility: 'live' }, 'poll')).poll;
+    await must(fac, { type: 'vote', poll: ready.id, ballot: 1 }, 'my_ballot');
+    await must(fac, { type: 'poll_create', kind: 'single', question: 'Tapé ainsi', choices: ['Oui', 'Non'], open: true }, 'poll');
+    await sleep(200);
+    const exp = async (q) => {
+      const r = await s.http('GET', `/api/workshops/${w.id}/export?${q}`, { headers: bearer(w.facilitator_key), timeoutMs: 10000 });
+      assert.equal(r.status, 200, `${q}: ${r.status} ${r.text.slice(0, 200)}`);
+      return r.text;
+    };
+    for (const [lang, mine, other] of [['fr', fr, en], ['en', en, fr]]) {
+      const md = await exp(`format=md&lang=${lang}`);
+      assert.ok(!md.includes(other.question), `${lang}: no question in the other language\n${md}`);
+      const polls = md.slice(md.indexOf(lang === 'fr' ? '## Sondages' : '## Polls'));
+      assert.ok(polls.includes(mine.question.replace('?', '\\?')) || polls.includes(mine.question), `${lang}: the poll's heading\n${md}`);
+      assert.match(polls, new RegExp(`\\| ${mine.choices[1]} +\\| +1 \\|`), `${lang}: the choices in the language\n${md}`);
+      const moments = md.slice(md.indexOf(lang === 'fr' ? '## Moments clés' : '## Key moments'));
+      assert.ok(moments.includes(mine.question), `${lang}: key moments\n${md}`);
+      const phases = md.slice(md.indexOf(lang === 'fr' ? '## Déroulé par phase' : '## Phase by phase'));
+      assert.ok(phases.includes(mine.question) && phases.includes('Tapé ainsi'), `${lang}: the phase's polls\n${md}`);
+      assert.ok(md.includes('Tapé ainsi') && md.includes('| Oui '), `${lang}: the typed one as typed`);
+      const csv = await exp(`format=csv&lang=${lang}`);
+      const rows = csv.split('\r\n').map((l) => l.split(';'));
+      assert.deepEqual(rows.filter((r) => r[0] === '1').map((r) => [r[1], r[6]]), [[mine.question, mine.choices[0]], [mine.question, mine.choices[1]]], csv);
+      assert.ok(!csv.includes(other.question), `${lang}: CSV in one language\n${csv}`);
+    }
+  });
 });

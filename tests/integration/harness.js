@@ -9,6 +9,7 @@
 // exported from here too.
 
 const assert = require('node:assert/strict');
+const { execFileSync } = require('node:child_process');
 const crypto = require('node:crypto');
 const { EventEmitter } = require('node:events');
 const fs = require('node:fs');
@@ -1008,6 +1009,18 @@ async function waitQuiescent(clients, { timeoutMs = 20000, serverRev } = {}) {
   }
 }
 
+// Bytes the kernel holds unsent to one client right now (Send-Q of the
+// server's side of its connection), or -1 when `ss` is not there.
+function sendQueue(serverPort, clientPort) {
+  try {
+    const out = execFileSync('ss', ['-tnH', 'state', 'established', `( sport = :${serverPort} and dport = :${clientPort} )`], { encoding: 'utf8' });
+    const fields = out.trim().split(/\s+/);
+    return fields.length >= 2 ? Number(fields[1]) : 0;
+  } catch {
+    return -1;
+  }
+}
+
 function countOccurrences(text, needle) {
   let n = 0;
   for (let i = text.indexOf(needle); i >= 0; i = text.indexOf(needle, i + needle.length)) n++;
@@ -1027,7 +1040,7 @@ module.exports = {
   Resp, RespError, redisCommand, RedisProc, ServerProc, ProxyProc, Harness, Client,
   httpRequest, ajv, schemaNames, schemaErrors, assertSchema, validator, strictOpProblem,
   readHistory, replayHistory, eventsKey, metaKey, snapsKey,
-  randomEdit, randomString, prng, waitUntil, waitQuiescent, countOccurrences, randomWorkshopId, rssKb,
+  randomEdit, randomString, prng, waitUntil, waitQuiescent, countOccurrences, randomWorkshopId, rssKb, sendQueue,
 };
 
 // ---------------------------------------------------------------- history (issue #5)

@@ -37,7 +37,7 @@ const J = (x) => JSON.stringify(x);
 const CSV = {
   fr: {
     header: ['N°', 'Question', 'Type', 'État', 'Groupe', 'Répondants', 'Choix', 'Nombre', 'Écart', 'Alignement'],
-    text: ['N°', 'Question', 'État', 'Groupe', 'Répondants', 'Réponse', 'Votes'],
+    text: ['N°', 'Question', 'État', 'Groupe', 'Répondants', 'Réponse', 'Soutiens'],
     kinds: { single: 'choix unique', multiple: 'choix multiple', scale: "échelle d'accord" },
     states: { open: 'ouvert', closed: 'clos' },
     all: 'Tous', other: 'Autres', mean: 'Moyenne',

@@ -7,22 +7,9 @@
 
 const { describe, test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
-const { execFileSync } = require('node:child_process');
-const { Harness, waitUntil, waitQuiescent, cpLen } = require('./harness');
+const { Harness, waitUntil, waitQuiescent, cpLen, sendQueue } = require('./harness');
 
 const ROUNDS = 100;
-
-// Bytes the kernel holds unsent to one client right now (Send-Q of the
-// server's side of its connection), or -1 when `ss` is not there.
-function sendQueue(serverPort, clientPort) {
-  try {
-    const out = execFileSync('ss', ['-tnH', 'state', 'established', `( sport = :${serverPort} and dport = :${clientPort} )`], { encoding: 'utf8' });
-    const fields = out.trim().split(/\s+/);
-    return fields.length >= 2 ? Number(fields[1]) : 0;
-  } catch {
-    return -1;
-  }
-}
 
 for (const [mode, serverArgs] of [['batched writes', []], ['one sendmsg per connection', ['--no-io-uring']]]) {
   describe(`slow reader (${mode})`, { timeout: 120000 }, () => {

@@ -540,7 +540,7 @@ static void fixture_free(fixture *f) {
 START_TEST(test_markdown_summary) {
     fixture f;
     fixture_init(&f);
-    export_meta m = {"Partenariat *Lyon*", 1795833600000LL, 1795833900000LL, 42, "Quoi ?\n- emploi\n\nPourquoi ?", NULL, NULL, NULL, 0};
+    export_meta m = {"Partenariat *Lyon*", 1795833600000LL, 1795833900000LL, 42, "Quoi ?\n- emploi\n\nPourquoi ?", NULL, NULL, NULL, 0, false};
     sbuf b;
     sbuf_init(&b, 0);
     export_markdown(&b, &m, &f.book, &f.st, EXPORT_FR);
@@ -603,7 +603,7 @@ START_TEST(test_summary_in_the_zone_and_ended) {
     export_book_event(&f.book, &e);
     when_zone paris = {"Europe/Paris", winter_paris, NULL};
     /* The retention's date (README, "How long data lives"): 90 days on. */
-    export_meta m = {"T", 1795833600000LL, 0, 0, "", &paris, NULL, NULL, 1795834120000LL + 90LL * 86400000};
+    export_meta m = {"T", 1795833600000LL, 0, 0, "", &paris, NULL, NULL, 1795834120000LL + 90LL * 86400000, false};
     sbuf b;
     sbuf_init(&b, 0);
     export_markdown(&b, &m, &f.book, &f.st, EXPORT_FR);
@@ -656,7 +656,7 @@ START_TEST(test_people_and_roles) {
     ck_assert_uint_eq(f.book.people, 7);
     ck_assert_uint_eq(f.book.observers, 2);
     ck_assert_uint_eq(f.book.norgs, 3); /* no "" and no "Fondation" */
-    export_meta m = {"T", 1795833600000LL, 0, 0, "", NULL, NULL, NULL, 0};
+    export_meta m = {"T", 1795833600000LL, 0, 0, "", NULL, NULL, NULL, 0, false};
     sbuf b;
     sbuf_init(&b, 0);
     export_markdown(&b, &m, &f.book, &f.st, EXPORT_FR);
@@ -702,7 +702,7 @@ START_TEST(test_only_an_observer) {
     export_book_person(&book, "Paul", NULL, WK_OBSERVER);
     hist_state st;
     hist_state_init(&st);
-    export_meta m = {"T", 1795833600000LL, 0, 0, "", NULL, NULL, NULL, 0};
+    export_meta m = {"T", 1795833600000LL, 0, 0, "", NULL, NULL, NULL, 0, false};
     sbuf b;
     sbuf_init(&b, 0);
     export_markdown(&b, &m, &book, &st, EXPORT_EN);
@@ -718,7 +718,7 @@ END_TEST
 START_TEST(test_html_summary) {
     fixture f;
     fixture_init(&f);
-    export_meta m = {"<script>alert(1)</script> & \"co\"", 1795833600000LL, 0, 1, "Quoi ?\n<b>gras</b>", NULL, NULL, NULL, 0};
+    export_meta m = {"<script>alert(1)</script> & \"co\"", 1795833600000LL, 0, 1, "Quoi ?\n<b>gras</b>", NULL, NULL, NULL, 0, false};
     sbuf b;
     sbuf_init(&b, 0);
     export_html(&b, &m, &f.book, &f.st, EXPORT_FR, "N0nce");
@@ -756,7 +756,7 @@ END_TEST
 START_TEST(test_summary_drops_control_bytes) {
     fixture f;
     fixture_init(&f);
-    export_meta m = {"T\x1b]0;x\x07", 1795833600000LL, 0, 1, "Quoi\x1b[2J ?\x07\x08\n\tfin\xc2\x9b", NULL, NULL, NULL, 0};
+    export_meta m = {"T\x1b]0;x\x07", 1795833600000LL, 0, 1, "Quoi\x1b[2J ?\x07\x08\n\tfin\xc2\x9b", NULL, NULL, NULL, 0, false};
     sbuf b;
     sbuf_init(&b, 0);
     export_markdown(&b, &m, &f.book, &f.st, EXPORT_FR);
@@ -776,7 +776,7 @@ END_TEST
 START_TEST(test_csv_results) {
     fixture f;
     fixture_init(&f);
-    export_meta m = {"T", 1795833600000LL, 1795833900000LL, 42, "", NULL, NULL, NULL, 0};
+    export_meta m = {"T", 1795833600000LL, 1795833900000LL, 42, "", NULL, NULL, NULL, 0, false};
     sbuf b;
     sbuf_init(&b, 0);
     export_csv(&b, &m, &f.book, &f.st, EXPORT_FR);
@@ -840,7 +840,7 @@ START_TEST(test_csv_scale_and_text) {
     scale_and_text_init(&f);
     export_book book;
     export_book_init(&book);
-    export_meta m = {"T", 1795833600000LL, 0, 0, "", NULL, NULL, NULL, 0};
+    export_meta m = {"T", 1795833600000LL, 0, 0, "", NULL, NULL, NULL, 0, false};
     sbuf b;
     sbuf_init(&b, 0);
     export_csv(&b, &m, &book, &f.st, EXPORT_FR);
@@ -849,7 +849,7 @@ START_TEST(test_csv_scale_and_text) {
     ck_assert_ptr_nonnull(strstr(csv, "\r\n1;Clair ?;échelle d'accord;ouvert;Tous;2;5 — Tout à fait d'accord;1;;\r\n"));
     ck_assert_ptr_nonnull(strstr(csv, "\r\n1;Clair ?;échelle d'accord;ouvert;Tous;2;Moyenne;4,50;;\r\n"));
     /* Text polls: a table of their own, without the columns they never fill. */
-    ck_assert_ptr_nonnull(strstr(csv, "\r\n\r\nN°;Question;État;Groupe;Répondants;Réponse;Votes\r\n"
+    ck_assert_ptr_nonnull(strstr(csv, "\r\n\r\nN°;Question;État;Groupe;Répondants;Réponse;Soutiens\r\n"
                                       "2;Impact ?;ouvert;Tous;2;Un réseau, qui dure;1\r\n\r\n"));
     ck_assert_ptr_null(strstr(csv, "Autres")); /* no organisation broken out: "other" would repeat "all" */
     sbuf_reset(&b);
@@ -867,7 +867,7 @@ START_TEST(test_markdown_scale_and_text) {
     scale_and_text_init(&f);
     export_book book;
     export_book_init(&book);
-    export_meta m = {"T", 1795833600000LL, 0, 0, "", NULL, NULL, NULL, 0};
+    export_meta m = {"T", 1795833600000LL, 0, 0, "", NULL, NULL, NULL, 0, false};
     sbuf b;
     sbuf_init(&b, 0);
     export_markdown(&b, &m, &book, &f.st, EXPORT_FR);
@@ -939,7 +939,7 @@ static char *summary_of(poll_t *p, export_lang lang) {
     hist_state_add(&st, &e);
     export_book book;
     export_book_init(&book);
-    export_meta m = {"T", 1795833600000LL, 0, 0, "", NULL, NULL, NULL, 0};
+    export_meta m = {"T", 1795833600000LL, 0, 0, "", NULL, NULL, NULL, 0, false};
     sbuf b;
     sbuf_init(&b, 0);
     export_markdown(&b, &m, &book, &st, lang);
@@ -1024,7 +1024,7 @@ START_TEST(test_markdown_organisation_answers) {
     export_book book;
     export_book_init(&book);
     const when_zone paris = {"Europe/Paris", winter_paris, NULL};
-    export_meta m = {"T", 1795833600000LL, 0, 0, "", &paris, NULL, NULL, 0};
+    export_meta m = {"T", 1795833600000LL, 0, 0, "", &paris, NULL, NULL, 0, false};
     sbuf b;
     sbuf_init(&b, 0);
     export_markdown(&b, &m, &book, &f.st, EXPORT_FR);
@@ -1075,7 +1075,7 @@ START_TEST(test_csv_organisation_answers) {
     export_book book;
     export_book_init(&book);
     const when_zone paris = {"Europe/Paris", winter_paris, NULL};
-    export_meta m = {"T", 1795833600000LL, 0, 0, "", &paris, NULL, NULL, 0};
+    export_meta m = {"T", 1795833600000LL, 0, 0, "", &paris, NULL, NULL, 0, false};
     sbuf b;
     sbuf_init(&b, 0);
     export_csv(&b, &m, &book, &f.st, EXPORT_FR);
@@ -1134,7 +1134,7 @@ START_TEST(test_threshold_note_per_poll) {
     add_poll_event(&st, "2-0", "poll_opened", "Q", q);
     export_book book;
     export_book_init(&book);
-    export_meta m = {"T", 1795833600000LL, 0, 0, "", NULL, NULL, NULL, 0};
+    export_meta m = {"T", 1795833600000LL, 0, 0, "", NULL, NULL, NULL, 0, false};
     sbuf b;
     sbuf_init(&b, 0);
     export_markdown(&b, &m, &book, &st, EXPORT_EN);
@@ -1151,6 +1151,142 @@ START_TEST(test_threshold_note_per_poll) {
     hist_state_free(&st);
     poll_free(p);
     poll_free(q);
+}
+END_TEST
+
+/* A ready-made question carries French and English (polls.md, "translations"):
+ * each export reads it in its own language, in the poll's table and among
+ * the key moments; a typed question stays as typed in both. */
+START_TEST(test_ready_made_in_each_language) {
+    const char *why;
+    poll_t *p = make_poll("R", "{\"kind\":\"single\",\"question\":\"Commun ?\",\"choices\":[\"Commun\",\"Propre\"],"
+                               "\"translations\":{\"fr\":{\"question\":\"Commun ?\",\"choices\":[\"Commun\",\"Propre\"]},"
+                               "\"en\":{\"question\":\"Shared?\",\"choices\":[\"Shared\",\"Specific\"]}}}", 1);
+    ck_assert_int_eq(poll_open(p, true, &why), POLL_OK);
+    poll_t *q = make_poll("Q", "{\"kind\":\"single\",\"question\":\"Tapé ainsi\",\"choices\":[\"Oui\",\"Non\"]}", 2);
+    ck_assert_int_eq(poll_open(q, true, &why), POLL_OK);
+    hist_state st;
+    hist_state_init(&st);
+    export_book book;
+    export_book_init(&book);
+    export_phases phases; /* both polls opened during the first phase */
+    export_phases_init(&phases);
+    const char *start[] = {"type", "phase_started", "phase", "ph1", "title", "Quoi ?", "minutes", "20", NULL};
+    hist_event e = ev("1795833500000-0", start);
+    export_phases_event(&phases, &e, "");
+    const poll_t *polls[] = {p, q};
+    const char *ids[] = {"1795833600000-0", "1795833660000-0"};
+    for (int k = 0; k < 2; k++) {
+        stored_poll sp;
+        store(polls[k], &sp);
+        const char *kv[] = {"type", "poll_opened", "poll", polls[k]->id, "public", sp.pub, "results", sp.res, NULL};
+        e = ev(ids[k], kv);
+        hist_state_add(&st, &e);
+        export_book_event(&book, &e);
+        export_phases_event(&phases, &e, "");
+    }
+    export_phases_finish(&phases, 0, "");
+    export_meta m = {"T", 1795833600000LL, 0, 0, "", NULL, &phases, NULL, 0, false};
+    sbuf b;
+    sbuf_init(&b, 0);
+    export_markdown(&b, &m, &book, &st, EXPORT_EN);
+    const char *en = str(&b);
+    ck_assert_msg(strstr(en, "### 1. Shared?") && strstr(en, "| Specific |") && strstr(en, "Poll opened: Shared?"),
+                  "%s", en);
+    ck_assert_msg(!strstr(en, "Commun") && !strstr(en, "Propre"), "no French left: %s", en);
+    const char *during = strstr(en, "Polls opened during the phase");
+    ck_assert_msg(during && strstr(during, "- Shared?") && strstr(during, "- Tapé ainsi"), "the phase's polls: %s", en);
+    ck_assert_msg(strstr(en, "### 2. Tapé ainsi") && strstr(en, "| Oui |"), "typed as typed: %s", en);
+    sbuf_reset(&b);
+    export_markdown(&b, &m, &book, &st, EXPORT_FR);
+    ck_assert_msg(strstr(str(&b), "### 1. Commun ?") && !strstr(str(&b), "Shared"), "%s", str(&b));
+    sbuf_reset(&b);
+    export_csv(&b, &m, &book, &st, EXPORT_EN);
+    ck_assert_msg(strstr(str(&b), "1;Shared?;single choice;open;All;0;Specific;0") && !strstr(str(&b), "Commun"), "%s", str(&b));
+    sbuf_free(&b);
+    export_phases_free(&phases);
+    export_book_free(&book);
+    hist_state_free(&st);
+    poll_free(p);
+    poll_free(q);
+}
+END_TEST
+
+/* Fold one poll step into st (and the book and phases): its event as stored. */
+static void fold_step(hist_state *st, export_book *book, export_phases *phases, const char *id, const char *type,
+                      const poll_t *p) {
+    stored_poll sp;
+    store(p, &sp);
+    const char *kv[] = {"type", type, "poll", p->id, "public", sp.pub, "results", sp.res, NULL};
+    hist_event e = ev(id, kv);
+    hist_state_add(st, &e);
+    export_book_event(book, &e);
+    export_phases_event(phases, &e, "");
+}
+
+/* The participants' summary (protocol/history.md): the polls as the public
+ * view has them (no draft, no result participants were not shown) and no
+ * contribution balance; the facilitator's has all of it. */
+START_TEST(test_participants_summary) {
+    const char *why;
+    poll_t *shown = make_poll("S", "{\"kind\":\"single\",\"question\":\"Vu\",\"choices\":[\"Emploi\",\"Logement\"]}", 1);
+    poll_t *hidden = make_poll("H", "{\"kind\":\"single\",\"question\":\"Secret\",\"choices\":[\"Rouge\",\"Vert\"]}", 2);
+    poll_t *draft = make_poll("D", "{\"kind\":\"scale\",\"question\":\"Brouillon\"}", 3);
+    hist_state st;
+    hist_state_init(&st);
+    export_book book;
+    export_book_init(&book);
+    export_phases phases;
+    export_phases_init(&phases);
+    const char *start[] = {"type", "phase_started", "phase", "ph1", "title", "Quoi ?", "minutes", "20", NULL};
+    hist_event e = ev("1795833500000-0", start);
+    export_phases_event(&phases, &e, "");
+    fold_step(&st, &book, &phases, "1795833550000-0", "poll_created", draft);
+    ck_assert_int_eq(poll_open(shown, true, &why), POLL_OK);
+    ck_assert_int_eq(poll_open(hidden, true, &why), POLL_OK);
+    fold_step(&st, &book, &phases, "1795833600000-0", "poll_opened", shown);
+    fold_step(&st, &book, &phases, "1795833600001-0", "poll_opened", hidden);
+    vote(shown, "pJ", "Banque", 0);
+    vote(hidden, "pJ", "Banque", 1);
+    const char *ballot[] = {"type", "ballot", "poll", "H", "org", "Banque", NULL};
+    e = ev("1795833610000-0", ballot);
+    export_phases_event(&phases, &e, ""); /* the balance counts it */
+    ck_assert_int_eq(poll_set_visibility(shown, true, POLL_RESULTS_REVEALED, &why), POLL_OK);
+    ck_assert_int_eq(poll_close(shown, true, &why), POLL_OK);
+    ck_assert_int_eq(poll_close(hidden, true, &why), POLL_OK);
+    fold_step(&st, &book, &phases, "1795833620000-0", "poll_closed", shown);
+    fold_step(&st, &book, &phases, "1795833620001-0", "poll_closed", hidden);
+    export_phases_finish(&phases, 0, "");
+    export_meta m = {"T", 1795833600000LL, 0, 0, "Quoi ?", NULL, &phases, NULL, 0, false};
+    sbuf b;
+    sbuf_init(&b, 0);
+    export_markdown(&b, &m, &book, &st, EXPORT_FR);
+    const char *fac = str(&b); /* the test can tell: the facilitator's has them */
+    ck_assert_msg(strstr(fac, "## Équilibre des contributions") && strstr(fac, "| Vert | 1 |") &&
+                      strstr(fac, "| Emploi | 1 |"), "%s", fac);
+    hist_state_keep_public(&st);
+    ck_assert(!st.oom);
+    ck_assert_uint_eq(st.npolls, 2); /* the draft is gone */
+    m.participants = true;
+    sbuf_reset(&b);
+    export_markdown(&b, &m, &book, &st, EXPORT_FR);
+    const char *md = str(&b);
+    ck_assert_msg(strstr(md, "| Emploi | 1 |") && strstr(md, "### 2. Secret"), "the shown result stays: %s", md);
+    ck_assert_msg(!strstr(md, "Vert") && !strstr(md, "Rouge"), "no hidden result: %s", md);
+    ck_assert_msg(strstr(md, "### 2. Secret\n\nchoix unique · clos\n\n*Résultats non montrés aux participant·es.*"), "said: %s", md);
+    ck_assert_msg(!strstr(md, "Équilibre") && !strstr(md, "Caractères insérés") && !strstr(md, "Brouillon"), "%s", md);
+    ck_assert_msg(strstr(md, "Sondages ouverts pendant la phase"), "the phases stay: %s", md);
+    sbuf_reset(&b);
+    export_html(&b, &m, &book, &st, EXPORT_EN, "n0nce");
+    ck_assert_msg(!strstr(str(&b), "Contribution balance") && !strstr(str(&b), "Vert") &&
+                      strstr(str(&b), "Results not shown to participants."), "%s", str(&b));
+    sbuf_free(&b);
+    export_phases_free(&phases);
+    export_book_free(&book);
+    hist_state_free(&st);
+    poll_free(shown);
+    poll_free(hidden);
+    poll_free(draft);
 }
 END_TEST
 
@@ -1178,6 +1314,8 @@ static Suite *hist_suite(void) {
     tcase_add_test(tc, test_markdown_organisation_answers);
     tcase_add_test(tc, test_csv_organisation_answers);
     tcase_add_test(tc, test_threshold_note_per_poll);
+    tcase_add_test(tc, test_ready_made_in_each_language);
+    tcase_add_test(tc, test_participants_summary);
     tcase_add_test(tc, test_compact_page);
     suite_add_tcase(s, tc);
     return s;

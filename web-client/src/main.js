@@ -17,7 +17,7 @@ import en from './i18n/en.json';
 import { I18n, pickLanguage } from './i18n/index.js';
 import * as storage from './storage.js';
 import { createWorkshop, getWorkshop, socketUrl, getHistory, getEdits, getState, getExport, deleteWorkshop, lookupCode,
-  nextWorkshop, getPartnership, renamePartnership, getPartnershipExport } from './protocol/http.js';
+  nextWorkshop, getPartnership, renamePartnership, getPartnershipExport, summaryUrl } from './protocol/http.js';
 import { Connection } from './protocol/connection.js';
 import { Session } from './protocol/session.js';
 import { WorkshopStore } from './state/workshop.js';
@@ -311,6 +311,7 @@ function startWorkshop(id, profile, { present = false } = {}) {
     new PresenterView({ store, i18n, announce, links: links(id, null) }) :
     new WorkshopView({
       store, i18n, announce, links: links(id, rec.key), openShare, replayHref: `#/w/${id}/replay`, exportSummary,
+      summaryAction: summaryUrl(base, id),
       series: seriesFor(id, profile),
       fetchState: async (rev) => {
         const res = await getState(base, id, { rev }, storage.getWorkshop(id).key || null);

@@ -204,6 +204,11 @@ test('results model: shares per choice, per organisation and for the other pool'
   const small = resultsModel(poll(), { poll: 'P1', respondents: 5, counts: [3, 2, 0], organisations: [{ name: 'Banque', respondents: 3, counts: [3, 0, 0] }], other: null, alignment: null });
   assert.equal(small.unplaced, 2);
   assert.equal(small.alignment, null);
+  // One or two people per organisation: the pool is everyone, a copy of the total: not drawn again.
+  const pooled = resultsModel(poll(), { poll: 'P1', respondents: 4, counts: [2, 1, 1], organisations: [], other: { respondents: 4, counts: [2, 1, 1] }, alignment: null });
+  assert.deepEqual(pooled.groups, []);
+  assert.deepEqual(pooled.rows.map((r) => r.groups), [[], [], []]);
+  assert.equal(pooled.unplaced, 4, 'said as answers counted only in the total');
   const none = resultsModel(poll(), { poll: 'P1', respondents: 0, counts: [0, 0, 0], organisations: [], other: null, alignment: null });
   assert.deepEqual(none.rows.map((r) => r.share), [0, 0, 0], 'no division by zero');
 });

@@ -257,6 +257,21 @@ test('presence and polls folded from the marks', () => {
   assert.deepEqual(rp.timelineMarks().map((x) => x.kind), ['arrival', 'arrival', 'arrival', 'poll', 'poll']);
 });
 
+test('the end of the workshop and a reopening are key moments on the timeline', () => {
+  const ev = (type, x) => ({ type, rev: 0, t: 1, ...x });
+  const rp = new Replay();
+  rp.addMarks([
+    ev('created', { title: 'T' }),
+    ev('arrived', { participant: 'a', name: 'Awa', org: 'Ville de Lyon', role: 'facilitator' }),
+    ev('ended', { by: 'a', name: 'Awa' }),
+    ev('reopened', { by: 'a', name: 'Awa' }),
+    ev('ended', { by: 'a', name: 'Awa' }),
+  ]);
+  rp.finishMarks(0);
+  assert.deepEqual(rp.timelineMarks().map((x) => x.kind), ['arrival', 'end', 'end', 'end']);
+  assert.equal(rp.nextMark(rp.timelineMarks()[0].pos, 1), rp.timelineMarks()[1].pos, '"next key moment" reaches the end');
+});
+
 test('roles in the replay: a designation while present changes the person\'s role; observers keep theirs', () => {
   const ev = (type, x) => ({ type, rev: 0, t: 1, ...x });
   const jean = { participant: 'j', name: 'Jean', org: 'Banque', role: 'participant' };

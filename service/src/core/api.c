@@ -77,3 +77,65 @@ bool api_read_int(const char *s, int64_t lo, int64_t hi, int64_t *out) {
     *out = v;
     return true;
 }
+
+static bool form_char(char c) {
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
+           c == '-';
+}
+
+/* One name=value pair into its field of out; false with *why. */
+static bool form_pair(const char *p, size_t n, api_summary_form *out, bool seen[3], const char **why) {
+    const char *eq = memchr(p, '=', n);
+    if (!eq) {
+        *why = "each field of the form is name=value";
+        return false;
+    }
+    size_t name_len = (size_t)(eq - p), vlen = n - name_len - 1;
+    static const char *const names[] = {"token", "format", "lang"};
+    char *fields[] = {out->token, out->format, out->lang};
+    const size_t caps[] = {sizeof out->token, sizeof out->format, sizeof out->lang};
+    size_t f = 0;
+    while (f < 3 && !(strlen(names[f]) == name_len && memcmp(names[f], p, name_len) == 0)) f++;
+    if (f == 3) {
+        *why = "the form takes only \"token\", \"format\" and \"lang\"";
+        return false;
+    }
+    if (seen[f]) {
+        *why = "a field of the form is given twice";
+        return false;
+    }
+    if (vlen >= caps[f]) {
+        *why = "a value of the form is too long";
+        return false;
+    }
+    for (size_t i = 0; i < vlen; i++)
+        if (!form_char(eq[1 + i])) {
+            *why = "a value of the form holds a character no token, format or language has";
+            return false;
+        }
+    memcpy(fields[f], eq + 1, vlen);
+    fields[f][vlen] = '\0';
+    seen[f] = true;
+    return true;
+}
+
+bool api_read_summary_form(const char *body, size_t len, api_summary_form *out, const char **why) {
+    memset(out, 0, sizeof *out);
+    bool seen[3] = {false, false, false};
+    size_t at = 0;
+    while (at < len) {
+        const char *amp = memchr(body + at, '&', len - at);
+        size_t n = amp ? (size_t)(amp - (body + at)) : len - at;
+        if (!form_pair(body + at, n, out, seen, why)) {
+            memset(out, 0, sizeof *out);
+            return false;
+        }
+        at += n + 1;
+    }
+    if (!out->token[0]) {
+        *why = "the form needs the participant's \"token\"";
+        memset(out, 0, sizeof *out);
+        return false;
+    }
+    return true;
+}

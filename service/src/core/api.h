@@ -34,4 +34,21 @@ void api_create_free(api_create *c);
  * text (no sign but "-", no spaces, at most 18 digits). */
 bool api_read_int(const char *s, int64_t lo, int64_t hi, int64_t *out);
 
+/* The form a browser posts to open the participants' summary in a tab of
+ * its own (protocol/history.md, "The participants' summary"):
+ * token=…&format=…&lang=… (application/x-www-form-urlencoded), each field
+ * at most once, format and lang optional. Every value is plain token
+ * characters (letters, digits, '.', '_', '-'): what these fields hold never
+ * needs percent-encoding, so none is decoded. */
+typedef struct api_summary_form {
+    char token[PROTO_KEY_MAX + 1];     /* the participant token, as sent (unchecked) */
+    char format[5];                    /* as sent, "" when absent (the hub reads it as the query's) */
+    char lang[3];                      /* as sent, "" when absent */
+} api_summary_form;
+
+/* Reads body[0..len) (not NUL-terminated): true with *out filled; false
+ * with *why (static) for an unknown or repeated field, a value too long or
+ * not of those characters, or no token. */
+bool api_read_summary_form(const char *body, size_t len, api_summary_form *out, const char **why);
+
 #endif

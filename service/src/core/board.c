@@ -208,7 +208,7 @@ bool board_read_stored(board *b, const char *const *items_kv, size_t nitems_kv, 
     for (size_t i = 0; ok && i < b->nitems; i++) ok = b->items[i].title[0] != '\0';
     for (size_t i = 0; ok && i + 1 < ngroups_kv; i += 2)
         ok = groups_kv[i] && groups_kv[i + 1] && stored_group(b, groups_kv[i], groups_kv[i + 1]);
-    if (ok) qsort(b->items, b->nitems, sizeof *b->items, by_creation);
+    if (ok && b->nitems > 1) qsort(b->items, b->nitems, sizeof *b->items, by_creation); /* an empty board has no array: qsort(NULL, 0) is undefined */
     return ok;
 }
 
@@ -476,7 +476,7 @@ static void fold_snapshot(board *b, const cJSON *snap) {
         fold_item(b, "board_edited", it, NULL, 0);
     }
     fold_groups(b, cJSON_GetObjectItemCaseSensitive(snap, "groups"));
-    qsort(b->items, b->nitems, sizeof *b->items, by_creation);
+    if (b->nitems > 1) qsort(b->items, b->nitems, sizeof *b->items, by_creation);
 }
 
 void board_fold(board *b, const char *type, const char *data, const char *by, int64_t t) {

@@ -45,10 +45,12 @@ typedef struct export_meta {
     const export_phases *phases; /* the phases run and the contribution balance (NULL: no such sections) */
     const char *agreed_text;  /* the statement when last agreed (NULL: unknown; shown when it is not the final one) */
     int64_t deletes_at;       /* ms: when the server deletes it if nothing is written to it meanwhile (0: not said) */
+    bool participants;        /* the participants' summary: no contribution balance, the board only when it was
+                                 shown to everyone (polls: the hub hands their public view, hist_state_keep_public) */
 } export_meta;
 
-/* The summary in Markdown. polls: the final state (facilitator's view);
- * drafts are left out. */
+/* The summary in Markdown. polls: the final state (facilitator's view, or
+ * with m->participants the public view); drafts are left out. */
 void export_markdown(sbuf *out, const export_meta *m, const export_book *b, const hist_state *polls, export_lang lang);
 /* The same summary as a printable HTML page (no script; its one inline
  * style sheet carries style_nonce, which its Content-Security-Policy names). */

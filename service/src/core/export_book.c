@@ -1,4 +1,5 @@
 #include "core/export_book.h"
+#include "core/export_internal.h"
 
 #include <cjson/cJSON.h>
 #include <stdlib.h>
@@ -18,7 +19,11 @@ void export_book_free(export_book *b) {
         free(b->persons[i].org);
     }
     free(b->persons);
-    for (size_t i = 0; i < b->nmoments; i++) free(b->moments[i].subject);
+    for (size_t i = 0; i < b->nmoments; i++) {
+        free(b->moments[i].subject);
+        free(b->moments[i].question_fr);
+        free(b->moments[i].question_en);
+    }
     for (size_t i = 0; i < b->ndecisions; i++) {
         free(b->decisions[i].name);
         free(b->decisions[i].org);
@@ -68,14 +73,30 @@ void export_book_person(export_book *b, const char *name, const char *org, wk_ro
     b->people++;
 }
 
-static void moment(export_book *b, int64_t t, export_moment_kind kind, const char *subject) {
-    char *s = subject ? strdup(subject) : NULL;
-    if ((subject && !s) || !vec_reserve((void **)&b->moments, &b->moments_cap, b->nmoments, sizeof *b->moments)) {
-        free(s);
+/* A copy of s, NULL for NULL; *oom set when it cannot be made. */
+static char *copy_of(const char *s, bool *oom) {
+    char *c = s ? strdup(s) : NULL;
+    if (s && !c) *oom = true;
+    return c;
+}
+
+/* A key moment; for a poll, its question as given in French and in English too (NULL: none). */
+static void moment_in(export_book *b, int64_t t, export_moment_kind kind, const char *subject, const char *fr,
+                      const char *en) {
+    bool oom = false;
+    export_moment mo = {t, kind, copy_of(subject, &oom), copy_of(fr, &oom), copy_of(en, &oom)};
+    if (oom || !vec_reserve((void **)&b->moments, &b->moments_cap, b->nmoments, sizeof *b->moments)) {
+        free(mo.subject);
+        free(mo.question_fr);
+        free(mo.question_en);
         b->oom = true;
         return;
     }
-    b->moments[b->nmoments++] = (export_moment){t, kind, s};
+    b->moments[b->nmoments++] = mo;
+}
+
+static void moment(export_book *b, int64_t t, export_moment_kind kind, const char *subject) {
+    moment_in(b, t, kind, subject, NULL, NULL);
 }
 
 /* An endorsement or a decline, recorded whole. */
@@ -130,7 +151,8 @@ void export_book_event(export_book *b, const hist_event *e) {
     cJSON *p = cJSON_Parse(e->poll);
     const char *q = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(p, "question"));
     const char *vis = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(p, "results"));
-    if (q && (kind != EXPORT_RESULTS_REVEALED || (vis && strcmp(vis, "revealed") == 0))) moment(b, e->t, kind, q);
+    if (q && (kind != EXPORT_RESULTS_REVEALED || (vis && strcmp(vis, "revealed") == 0)))
+        moment_in(b, e->t, kind, q, export__question_in(p, "fr"), export__question_in(p, "en"));
     cJSON_Delete(p);
 }
 

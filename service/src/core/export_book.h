@@ -33,6 +33,8 @@ typedef struct export_moment {
     int64_t t;                /* ms since the epoch */
     export_moment_kind kind;
     char *subject;            /* the organisation, the poll's question or who ended or reopened; NULL for EXPORT_CREATED */
+    char *question_fr;        /* a poll's question as given in French (a ready-made one's translations), else NULL */
+    char *question_en;        /* ... and in English */
 } export_moment;
 
 /* One endorsement or decline, for the record (the latest per organisation is

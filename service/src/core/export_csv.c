@@ -133,7 +133,7 @@ static void csv_polls(csv *c, const export_meta *m, const hist_state *polls, con
     size_t i = 0;
     int number = 0;
     export_poll sp;
-    while (export__poll_next(polls, &i, &number, &sp)) {
+    while (export__poll_next(polls, w, &i, &number, &sp)) {
         if (sp.res && (sp.kind == POLL_TEXT) == text) csv_poll(c, m, number, &sp, w, answered_cols);
         export__poll_free(&sp);
     }
@@ -157,7 +157,8 @@ static void csv_moments(csv *c, const export_meta *m, const export_book *bk, con
         export__short_date(when, sizeof when, w, m->zone, mo->t);
         csv_text(c, when);
         csv_text(c, w->moment_name[mo->kind]);
-        csv_text(c, mo->subject ? mo->subject : "");
+        const char *subject = export__moment_subject(mo, w);
+        csv_text(c, subject ? subject : "");
         csv_end_row(c);
     }
     if (m->last_edit) {

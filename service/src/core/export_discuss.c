@@ -110,7 +110,7 @@ void export__passages_csv(csv *c, const hist_state *polls, const export_words *w
     size_t i = 0;
     int number = 0;
     export_poll sp;
-    while (export__poll_next(polls, &i, &number, &sp)) {
+    while (export__poll_next(polls, w, &i, &number, &sp)) {
         const cJSON *ps = export__item(sp.poll, "passage");
         if (cJSON_IsObject(ps)) {
             const char *text = export__string(ps, "text"), *first = export__string(ps, "first");

@@ -81,6 +81,7 @@ typedef struct export_discuss_words {
  * spaces: doc_words sets the typography. */
 typedef struct export_words {
     bool french;
+    const char *code;         /* "fr" or "en": this language's key in a poll's translations */
     const char *months[12];
     const char *at;           /* between a date and its time */
     const char *colon;        /* before a figure: "Répondants : 8" */
@@ -114,6 +115,7 @@ typedef struct export_words {
     export_phase_words phase;
     export_board_words board;
     export_discuss_words discuss;
+    const char *results_not_shown;        /* the participants' summary: a poll whose results they were not shown */
 } export_words;
 
 /* Room for a figure printed with a few decimals, a date, a phrase of words. */
@@ -158,7 +160,7 @@ typedef struct export_poll {
     cJSON *res;               /* the results message, NULL when there were none */
     poll_kind kind;
     poll_state state;         /* draft, open or closed */
-    const char *question;     /* points into poll */
+    const char *question;     /* points into poll; in the export's language when the poll was given in it */
     bool orgs;                /* organisations answer it, openly (polls.md, "Organisation answers") */
     unsigned threshold;       /* its anonymity threshold: the results', else the poll's, else 3; 1 for organisations */
 } export_poll;
@@ -166,9 +168,19 @@ typedef struct export_poll {
 /* The next poll an export shows after *i, read into sp, or false when there
  * is none left. Drafts are skipped; *number counts the others, readable or
  * not (start it at 0): it is the poll's number in the summary and, at the
- * end, how many polls are not drafts. Free sp after each poll it gives
- * (export__poll_free). */
-bool export__poll_next(const hist_state *polls, size_t *i, int *number, export_poll *sp);
+ * end, how many polls are not drafts. With w, a poll given in w's language
+ * (a ready-made question's translations, protocol/polls.md) reads in it:
+ * its question and choices; NULL: as typed. Free sp after each poll it
+ * gives (export__poll_free). */
+bool export__poll_next(const hist_state *polls, const export_words *w, size_t *i, int *number, export_poll *sp);
+/* A poll object's question in the language lang ("fr", "en") when it was
+ * given in it, else NULL. Points into poll. */
+const char *export__question_in(const cJSON *poll, const char *lang);
+/* A key moment's subject in w's language: a poll's question as given in it, else as typed. */
+static inline const char *export__moment_subject(const export_moment *mo, const export_words *w) {
+    const char *q = w->french ? mo->question_fr : mo->question_en;
+    return q ? q : mo->subject;
+}
 void export__poll_free(export_poll *sp);
 /* A poll of the final state with results to show passes test: false when
  * none does. */

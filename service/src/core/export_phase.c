@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/export_internal.h"
 #include "core/ot_json.h"
 
 void export_phases_init(export_phases *p) {
@@ -14,7 +15,11 @@ void export_phases_init(export_phases *p) {
 static void phase_free(export_phase *ph) {
     free(ph->title);
     free(ph->text);
-    for (size_t i = 0; i < ph->npolls; i++) free(ph->polls[i]);
+    for (size_t i = 0; i < ph->npolls; i++) {
+        free(ph->polls[i].typed);
+        free(ph->polls[i].fr);
+        free(ph->polls[i].en);
+    }
     free(ph->polls);
     balance_table_free(&ph->balance);
 }
@@ -75,11 +80,23 @@ static void add_poll(export_phases *p, const hist_event *e) {
     const char *q = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "question"));
     if (q && ph->npolls == ph->polls_cap) {
         size_t cap = ph->polls_cap ? ph->polls_cap * 2 : 4;
-        char **v = realloc(ph->polls, cap * sizeof *v);
+        export_question *v = realloc(ph->polls, cap * sizeof *v);
         if (v) ph->polls = v, ph->polls_cap = cap;
     }
-    if (q && ph->npolls < ph->polls_cap && (ph->polls[ph->npolls] = strdup(q))) ph->npolls++;
-    else if (q) p->oom = true;
+    if (q && ph->npolls < ph->polls_cap) {
+        const char *fr = export__question_in(o, "fr"), *en = export__question_in(o, "en");
+        export_question eq = {strdup(q), fr ? strdup(fr) : NULL, en ? strdup(en) : NULL};
+        if (eq.typed && (!fr || eq.fr) && (!en || eq.en)) {
+            ph->polls[ph->npolls++] = eq;
+        } else {
+            free(eq.typed);
+            free(eq.fr);
+            free(eq.en);
+            p->oom = true;
+        }
+    } else if (q) {
+        p->oom = true;
+    }
     cJSON_Delete(o);
 }
 

@@ -17,6 +17,14 @@
 #include "core/balance.h"
 #include "core/hist.h"
 
+/* A poll's question as typed, and as given in French and in English (a
+ * ready-made question's translations; NULL where it has none). */
+typedef struct export_question {
+    char *typed;
+    char *fr;
+    char *en;
+} export_question;
+
 typedef struct export_phase {
     char *title;              /* as started (the export shows a preset's title in its language) */
     int minutes;              /* planned when it started */
@@ -27,7 +35,7 @@ typedef struct export_phase {
     int64_t paused_ms;        /* time it spent paused */
     int64_t paused_at;        /* ms, while paused (0: running) */
     char *text;               /* the statement at its end (or now); NULL until it ends */
-    char **polls;             /* questions of the polls opened during it */
+    export_question *polls;   /* questions of the polls opened during it */
     size_t npolls, polls_cap;
     balance_table balance;    /* the counts at its end (present: 0; counts since the workshop began) */
 } export_phase;

@@ -75,7 +75,9 @@ static void summary_phase(doc *d, const export_meta *m, const export_book *bk, c
         doc_list(d);
         for (size_t i = 0; i < ph->npolls; i++) {
             doc_item(d);
-            doc_text(d, ph->polls[i]);
+            const export_question *q = &ph->polls[i];
+            const char *mine = w->french ? q->fr : q->en;
+            doc_text(d, mine ? mine : q->typed);
             doc_item_end(d);
         }
         doc_list_end(d);
@@ -83,7 +85,7 @@ static void summary_phase(doc *d, const export_meta *m, const export_book *bk, c
     export__signoff_between(d, m, bk, so, ph->started, phase_until(m->phases, at), w);
     export__em_para(d, pw->statement_end);
     export__statement(d, ph->text, w);
-    if (ph->balance.n) {
+    if (ph->balance.n && !m->participants) { /* the facilitator's only */
         export__em_para(d, pw->balance_phase);
         summary_balance_table(d, &ph->balance, pw);
     }
@@ -114,7 +116,7 @@ void export__phases_summary(doc *d, const export_meta *m, const export_book *bk,
         for (size_t i = 0; i < p->n; i++) summary_phase(d, m, bk, so, i, w);
         summary_skipped(d, p, w);
     }
-    if (p->running.n) {
+    if (p->running.n && !m->participants) {
         export__section(d, pw->balance_h);
         export__em_para(d, pw->balance_end);
         summary_balance_table(d, &p->running, pw);

@@ -4,11 +4,36 @@
 
 #include "core/proto.h"
 
-/* Parse hp; false when it is not a poll an export can show. Free sp either way. */
-static bool poll_read(export_poll *sp, const hist_poll *hp) {
+/* The translation of poll into lang when it has a question there, else NULL. */
+static const cJSON *translation(const cJSON *poll, const char *lang) {
+    const cJSON *t = export__item(export__item(poll, "translations"), lang);
+    return cJSON_IsString(export__item(t, "question")) ? t : NULL;
+}
+
+const char *export__question_in(const cJSON *poll, const char *lang) {
+    return export__string(translation(poll, lang), "question");
+}
+
+/* poll's choices replaced by their translation into lang when it has them
+ * all, one text per choice; else (or short of memory) they stay as typed. */
+static void localise_choices(cJSON *poll, const char *lang) {
+    const cJSON *mine = export__item(poll, "choices");
+    const cJSON *theirs = export__item(translation(poll, lang), "choices");
+    if (!cJSON_IsArray(mine) || !cJSON_IsArray(theirs) || cJSON_GetArraySize(mine) != cJSON_GetArraySize(theirs)) return;
+    const cJSON *c;
+    cJSON_ArrayForEach(c, theirs) if (!cJSON_IsString(c)) return;
+    cJSON *copy = cJSON_Duplicate(theirs, true);
+    if (copy && !cJSON_ReplaceItemInObjectCaseSensitive(poll, "choices", copy)) cJSON_Delete(copy);
+}
+
+/* Parse hp, in w's language when given (NULL: as typed); false when it is
+ * not a poll an export can show. Free sp either way. */
+static bool poll_read(export_poll *sp, const hist_poll *hp, const export_words *w) {
     sp->poll = cJSON_Parse(hp->poll);
     sp->res = hp->results[0] ? cJSON_Parse(hp->results) : NULL;
-    sp->question = export__string(sp->poll, "question");
+    sp->question = w ? export__question_in(sp->poll, w->code) : NULL;
+    if (sp->question) localise_choices(sp->poll, w->code);
+    else sp->question = export__string(sp->poll, "question");
     const char *who = export__string(sp->poll, "respondents");
     sp->orgs = who && strcmp(who, "organisations") == 0;
     const cJSON *t = export__item(sp->res, "threshold");
@@ -25,12 +50,12 @@ void export__poll_free(export_poll *sp) {
     cJSON_Delete(sp->res);
 }
 
-bool export__poll_next(const hist_state *polls, size_t *i, int *number, export_poll *sp) {
+bool export__poll_next(const hist_state *polls, const export_words *w, size_t *i, int *number, export_poll *sp) {
     for (; *i < polls->npolls; (*i)++) {
         const hist_poll *hp = &polls->polls[*i];
         if (hp->draft) continue;
         ++*number;
-        if (poll_read(sp, hp)) {
+        if (poll_read(sp, hp, w)) {
             ++*i;
             return true;
         }
@@ -43,7 +68,7 @@ bool export__polls_any(const hist_state *polls, bool (*test)(const export_poll *
     size_t i = 0;
     int number = 0;
     export_poll sp;
-    while (export__poll_next(polls, &i, &number, &sp)) {
+    while (export__poll_next(polls, NULL, &i, &number, &sp)) {
         bool found = sp.res && test(&sp);
         export__poll_free(&sp);
         if (found) return true;

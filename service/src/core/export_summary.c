@@ -101,7 +101,7 @@ static void summary_organisations(doc *d, const export_book *bk, const export_wo
     /* By name (byte order): the summary does not tell who came first. */
     const export_org *sorted[bk->norgs ? bk->norgs : 1];
     for (size_t i = 0; i < bk->norgs; i++) sorted[i] = &bk->orgs[i];
-    qsort(sorted, bk->norgs, sizeof *sorted, by_name);
+    if (bk->norgs > 1) qsort(sorted, bk->norgs, sizeof *sorted, by_name);
     for (size_t i = 0; i < bk->norgs; i++) {
         if (!sorted[i]->people) continue; /* only seen arriving: its participant record is gone */
         doc_row(d);
@@ -139,7 +139,7 @@ static void summary_people(doc *d, const export_book *bk, const export_words *w)
     export__section(d, w->people_h);
     const export_person *sorted[bk->npersons];
     for (size_t i = 0; i < bk->npersons; i++) sorted[i] = &bk->persons[i];
-    qsort(sorted, bk->npersons, sizeof *sorted, by_org_then_name);
+    if (bk->npersons > 1) qsort(sorted, bk->npersons, sizeof *sorted, by_org_then_name);
     doc_list(d);
     for (size_t i = 0; i < bk->npersons; i++) {
         const export_person *p = sorted[i];
@@ -171,10 +171,11 @@ static void summary_moment(doc *d, const export_meta *m, const export_moment *mo
     export__short_date(when, sizeof when, w, m->zone, mo->t);
     doc_item(d);
     doc_wordsf(d, "%s — %s", when, w->moment_lead[mo->kind]);
-    if (mo->subject) {
+    const char *subject = export__moment_subject(mo, w);
+    if (subject) {
         bool question = mo->kind >= EXPORT_POLL_OPENED && mo->kind <= EXPORT_RESULTS_REVEALED;
         if (question) doc_words(d, w->quote_open);
-        doc_text(d, mo->subject);
+        doc_text(d, subject);
         if (question) doc_words(d, w->quote_close);
     }
     doc_item_end(d);
@@ -210,7 +211,8 @@ static void summary(sbuf *out, doc_format format, const export_meta *m, const ex
     export__section(&d, w->statement_h);
     export__statement(&d, m->text, w);
     export__signoff_summary(&d, m, bk, &polls->signoff, w);
-    export__board_summary(&d, &polls->board, w);
+    if (!m->participants || board_open(&polls->board.settings)) /* else an observer never saw the others' lists */
+        export__board_summary(&d, &polls->board, w);
     export__summary_polls(&d, m, polls, w);
     export__discuss_summary(&d, m, polls, w);
     export__phases_summary(&d, m, bk, &polls->signoff, w);

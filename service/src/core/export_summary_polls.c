@@ -143,6 +143,7 @@ static void summary_poll(doc *d, const export_meta *m, int number, const export_
     summary_poll_head(d, number, sp, w);
     export__passage_summary(d, sp, w);
     if (sp->res) summary_poll_table(d, sp, w);
+    else if (m->participants) export__em_para(d, w->results_not_shown); /* not "there were none" */
     if (sp->res && sp->orgs) summary_org_answers(d, m, sp, w);
     if (sp->res) summary_poll_alignment(d, sp, w);
     if (sp->orgs) export__em_para(d, w->org_note);
@@ -155,7 +156,7 @@ static long shared_threshold(const hist_state *polls) {
     size_t i = 0;
     int number = 0;
     export_poll sp;
-    while (export__poll_next(polls, &i, &number, &sp)) {
+    while (export__poll_next(polls, NULL, &i, &number, &sp)) {
         if (!sp.orgs) {
             if (t == 0) t = sp.threshold;
             else if (t != (long)sp.threshold) t = -1;
@@ -173,7 +174,7 @@ void export__summary_polls(doc *d, const export_meta *m, const hist_state *polls
     size_t i = 0;
     int number = 0;
     export_poll sp;
-    while (export__poll_next(polls, &i, &number, &sp)) {
+    while (export__poll_next(polls, w, &i, &number, &sp)) {
         summary_poll(d, m, number, &sp, w, shared < 0);
         export__poll_free(&sp);
     }

@@ -13,6 +13,7 @@ bool export_lang_from_name(const char *s, export_lang *out) {
 /* French, written with plain spaces: doc_words sets the typography. */
 static const export_words FR = {
     true,
+    "fr",
     {"janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre", "novembre",
      "décembre"},
     " à ",
@@ -24,7 +25,7 @@ static const export_words FR = {
     "Aucun sondage.", "(vide)",
     {"choix unique", "choix multiple", "échelle d'accord", "réponses libres", "classement"},
     {"brouillon", "ouvert", "clos"},
-    "Répondants", "Tous", "Autres", "Choix", "Réponse", "Moyenne", "Votes",
+    "Répondants", "Tous", "Autres", "Choix", "Réponse", "Moyenne", "Soutiens",
     {"Pas du tout d'accord", "Plutôt pas d'accord", "Ni d'accord ni pas d'accord", "Plutôt d'accord",
      "Tout à fait d'accord"},
     "Alignement", "écart", "organisations alignées", "organisations partiellement alignées", "organisations divergentes",
@@ -88,11 +89,12 @@ static const export_words FR = {
         "À discuter", "Aucun point n'a été mis à discuter.", "fait", "à faire", "ajouté par %s le %s",
         "Point", "Sondage", "Passage", "État", "Ajouté le", "Par",
         "Passage (final)", "Passage au premier vote", "Changé", "oui", "non",
-    },
+    },    .results_not_shown = "Résultats non montrés aux participant·es.",
 };
 
 static const export_words EN = {
     false,
+    "en",
     {"January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November",
      "December"},
     ", ",
@@ -165,7 +167,7 @@ static const export_words EN = {
         "To discuss", "Nothing was put on the list to discuss.", "done", "to do", "added by %s on %s",
         "Item", "Poll", "Passage", "State", "Added on", "By",
         "Passage (final)", "Passage at the first vote", "Changed", "yes", "no",
-    },
+    },    .results_not_shown = "Results not shown to participants.",
 };
 
 const export_words *export__words(export_lang lang) { return lang == EXPORT_EN ? &EN : &FR; }

@@ -487,6 +487,26 @@ void hist_state_set_results(hist_state *s, size_t i, const char *results) {
     s->polls[i].results = r;
 }
 
+void hist_state_keep_public(hist_state *s) {
+    size_t kept = 0;
+    for (size_t i = 0; i < s->npolls; i++) {
+        hist_poll *p = &s->polls[i];
+        if (p->draft || !p->step_poll) { /* never shown to anyone but the facilitators */
+            poll_entry_free(p);
+            continue;
+        }
+        free(p->poll);
+        free(p->results);
+        p->poll = p->step_poll;
+        p->results = p->results_public ? p->step_results : NULL;
+        if (!p->results_public) free(p->step_results);
+        p->step_poll = p->step_results = NULL;
+        if (!p->results && !(p->results = dup(""))) s->oom = true;
+        s->polls[kept++] = *p;
+    }
+    s->npolls = kept;
+}
+
 /* A role event: the person, wherever present, has their new role. */
 static void presence_role(hist_state *s, const hist_event *e) {
     for (size_t i = 0; i < s->npeople; i++) {

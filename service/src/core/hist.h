@@ -138,6 +138,11 @@ void hist_state_free(hist_state *s);
 void hist_state_add(hist_state *s, const hist_event *e);
 /* Poll i's results now (a folded poll's, hist_fold.h: its ballots stored none). */
 void hist_state_set_results(hist_state *s, size_t i, const char *results);
+/* Keep only what the public view shows of the polls: drafts go, each other
+ * poll becomes its last step's object, with its results only where
+ * participants were shown them (step_results: none then). For the
+ * participants' summary. */
+void hist_state_keep_public(hist_state *s);
 /* ,"present":[…],"polls":[…],"signoff":{…},"board":{…},"discuss":[…] as the view sees them (written after other fields). */
 void hist_state_write(sbuf *b, const hist_state *s, hist_view v);
 /* {"participant","name","org","role"}: a person as every history reply names them. */

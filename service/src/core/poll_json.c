@@ -528,7 +528,7 @@ static bool ranking_form(results_ranking *r, const poll_t *p, const results_grou
     if (!(r->rank = malloc((p->answers_next ? p->answers_next : 1) * sizeof *r->rank))) return false;
     for (uint32_t i = 0; i < p->answers_next; i++)
         if (p->answers[i].text) r->rank[r->n++] = (ranked){i + 1, p->answers[i].upvotes};
-    qsort(r->rank, r->n, sizeof *r->rank, by_upvotes);
+    if (r->n > 1) qsort(r->rank, r->n, sizeof *r->rank, by_upvotes);
     if (!(r->ups = calloc((g->nshown + 1) * (r->n ? r->n : 1), sizeof *r->ups))) return false;
     for (size_t k = 0; k < r->n; k++) {
         const poll_answer *a = &p->answers[r->rank[k].id - 1];

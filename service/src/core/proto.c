@@ -24,6 +24,7 @@ static const char *const err_codes[] = {
     [PROTO_EUNAVAILABLE] = "unavailable",
     [PROTO_EINTERNAL] = "internal",
     [PROTO_EENDED] = "ended",
+    [PROTO_ENOT_ENDED] = "not_ended",
 };
 
 const char *proto_err_code(proto_err e) {

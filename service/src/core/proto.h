@@ -114,6 +114,7 @@ typedef enum {
     PROTO_EUNAVAILABLE,
     PROTO_EINTERNAL,
     PROTO_EENDED,        /* the workshop has ended: the statement is read-only, polls take nothing */
+    PROTO_ENOT_ENDED,    /* the workshop has not ended (or was reopened): the participants' summary is not there */
 } proto_err;
 
 typedef struct proto_join {

@@ -106,7 +106,7 @@ static bool agreement_orgs(signoff_agreement *a, const char *const *orgs, size_t
         if (!(a->orgs[a->norgs] = strdup(orgs[i]))) return false;
         a->norgs++;
     }
-    qsort(a->orgs, a->norgs, sizeof *a->orgs, by_bytes);
+    if (a->norgs > 1) qsort(a->orgs, a->norgs, sizeof *a->orgs, by_bytes);
     return true;
 }
 

@@ -1,5 +1,6 @@
 /* hub_history.c -- a workshop's history over HTTP (protocol/history.md):
- * pages of events, the state at a revision or a time, the exports, and
+ * pages of events, the state at a revision or a time, the exports (the
+ * facilitator's, and the participants' summary once it has ended), and
  * deletion. Each request is a short chain of Redis reads; the core
  * (core/hist.h, core/export.h) turns what they return into JSON, Markdown,
  * HTML or CSV, on the clock of the workshop's time zone (hub_tz.c). Seeking reads the newest snapshot at or before the moment and the
@@ -15,6 +16,7 @@
 #include "core/hist.h"
 #include "core/hist_compact.h"
 #include "core/hist_fold.h"
+#include "core/person.h"
 #include "core/series.h"
 #include "core/ot_json.h"
 #include "core/board_match.h"
@@ -43,8 +45,10 @@ typedef struct query {
     query_kind kind;
     char id[PROTO_WORKSHOP_ID_MAX + 1];
     char k_meta[HUB_KEY_MAX], k_events[HUB_KEY_MAX], k_marks[HUB_KEY_MAX], k_snaps[HUB_KEY_MAX], k_people[HUB_KEY_MAX];
-    bool has_key;               /* an Authorization: Bearer came */
+    bool has_key;               /* an Authorization: Bearer came (or, for the participants' summary, a form's token) */
     char key[PROTO_KEY_MAX + 1];
+    bool participants;          /* the participants' summary: key is a participant's token, not the facilitator key */
+    char observer_okey[PROTO_KEY_MAX + 1]; /* the summary for an observer: the link's key they came with ("-" none) */
     hist_view view;
     char *title;                /* from meta */
     int64_t created, rev_now;   /* from meta */
@@ -158,15 +162,15 @@ static void got_meta(redisReply *reply, void *priv) {
         return;
     }
     const redisReply *fkey = reply->element[3];
-    if (q->has_key && (fkey->type != REDIS_REPLY_STRING || !proto_same_secret(fkey->str, q->key))) {
+    if (q->participants) { /* the token is checked against its person next (check_participant) */
+    } else if (q->has_key && (fkey->type != REDIS_REPLY_STRING || !proto_same_secret(fkey->str, q->key))) {
         fail(q, 403, PROTO_EFORBIDDEN, "this is not the facilitator key of this workshop");
         return;
-    }
-    if (!q->has_key && !q->export_fn && (q->kind == Q_EXPORT || q->kind == Q_DELETE)) {
+    } else if (!q->has_key && !q->export_fn && (q->kind == Q_EXPORT || q->kind == Q_DELETE)) {
         fail(q, 401, PROTO_EFORBIDDEN, "this needs the facilitator key (Authorization: Bearer KEY)");
         return;
     }
-    q->view = q->has_key ? HIST_FACILITATOR : HIST_PUBLIC;
+    q->view = q->has_key && !q->participants ? HIST_FACILITATOR : HIST_PUBLIC;
     free(q->title); /* a deletion that reads meta again had one */
     q->title = strdup(reply->element[0]->str);
     q->created = reply->element[1]->type == REDIS_REPLY_STRING ? strtoll(reply->element[1]->str, NULL, 10) : 0;
@@ -806,7 +810,7 @@ static void respond_page(query *q, const char *nonce) {
 static void export_finish(query *q) {
     char nonce[HTML_NONCE_LEN + 1];
     if (q->agenda_known) export_phases_skipped(&q->phases, &q->agenda); /* named after the phases run */
-    if (q->book.oom || q->phases.oom) {
+    if (q->book.oom || q->phases.oom || q->st.oom) {
         fail(q, 500, PROTO_EINTERNAL, "out of memory");
         return;
     }
@@ -818,8 +822,9 @@ static void export_finish(query *q) {
     hub_tz_enter(&tz, q->time_zone);
     int64_t ended = q->book.ended >= 0 ? q->book.moments[q->book.ended].t : 0;
     export_phases_finish(&q->phases, ended, q->text.buf ? q->text.buf : "");
+    if (q->participants) hist_state_keep_public(&q->st); /* the polls as participants and observers saw them */
     export_meta m = {q->title, q->created, q->last_edit, q->target, q->text.buf ? q->text.buf : "", &tz.zone,
-                     &q->phases, q->agreed_text, q->deletes_at};
+                     &q->phases, q->agreed_text, q->deletes_at, q->participants};
     if (q->format == F_CSV) export_csv(&q->out, &m, &q->book, &q->st, q->lang);
     else if (q->format == F_HTML) export_html(&q->out, &m, &q->book, &q->st, q->lang, nonce);
     else export_markdown(&q->out, &m, &q->book, &q->st, q->lang);
@@ -902,7 +907,7 @@ static void got_people(redisReply *reply, void *priv) {
         if (r.name && r.org && r.role) rows[n++] = r;
         else cJSON_Delete(o);
     }
-    qsort(rows, n, sizeof *rows, person_order);
+    if (n > 1) qsort(rows, n, sizeof *rows, person_order);
     sbuf *b = &q->out;
     if (q->format == F_JSON) {
         put_workshop(b, q, "{\"workshop\":{\"id\":");
@@ -930,27 +935,71 @@ static void got_people(redisReply *reply, void *priv) {
     read_snapshot(q);
 }
 
-void hub_http_export(hub *h, uint64_t req, const char *id) {
-    query *q = query_new(h, req, id, Q_EXPORT);
-    if (!q) return;
+/* An export's format and language, as named (format NULL: absent; lang
+ * NULL or "": French). The participants' summary takes only md and html.
+ * False when the query has ended (400). */
+static bool read_format(query *q, const char *format, const char *lang) {
     static const struct {
         const char *name;
         export_format format;
-    } formats[] = {{"md", F_MD}, {"json", F_JSON}, {"csv", F_CSV}, {"html", F_HTML}};
-    char v[16];
-    size_t f = 0;
-    bool given = net_http_arg(h->net, req, "format", v, sizeof v);
-    while (given && f < sizeof formats / sizeof *formats && strcmp(v, formats[f].name) != 0) f++;
-    if (!given || f == sizeof formats / sizeof *formats) {
-        fail(q, 400, PROTO_EBAD_REQUEST, "\"format\" must be md, html, json or csv");
-        return;
+    } formats[] = {{"md", F_MD}, {"html", F_HTML}, {"json", F_JSON}, {"csv", F_CSV}};
+    size_t nformats = q->participants ? 2 : sizeof formats / sizeof *formats, f = 0;
+    while (format && f < nformats && strcmp(format, formats[f].name) != 0) f++;
+    if (!format || f == nformats) {
+        fail(q, 400, PROTO_EBAD_REQUEST, q->participants ? "\"format\" must be html or md" : "\"format\" must be md, html, json or csv");
+        return false;
     }
     q->format = formats[f].format;
-    if (net_http_arg(h->net, req, "lang", v, sizeof v) && !export_lang_from_name(v, &q->lang)) {
+    if (lang && lang[0] && !export_lang_from_name(lang, &q->lang)) {
         fail(q, 400, PROTO_EBAD_REQUEST, "\"lang\" must be fr or en");
+        return false;
+    }
+    return true;
+}
+
+void hub_http_export(hub *h, uint64_t req, const char *id) {
+    query *q = query_new(h, req, id, Q_EXPORT);
+    if (!q) return;
+    char format[16], lang[16];
+    bool given = net_http_arg(h->net, req, "format", format, sizeof format);
+    bool has_lang = net_http_arg(h->net, req, "lang", lang, sizeof lang);
+    if (read_format(q, given ? format : NULL, has_lang ? lang : NULL)) begin(q);
+}
+
+/* GET with the token as Authorization: Bearer, or POST with the form
+ * (core/api.h: a page opens it in a tab of its own, which no header can go
+ * with); html unless asked md. */
+void hub_http_summary(hub *h, uint64_t req, net_method m, const char *id, const char *body, size_t len) {
+    query *q = query_new(h, req, id, Q_EXPORT);
+    if (!q) return;
+    q->participants = true;
+    char format[16] = "html", lang[16] = "";
+    if (m == NET_POST) {
+        api_summary_form form;
+        const char *why;
+        if (q->has_key) {
+            fail(q, 400, PROTO_EBAD_REQUEST, "give the token in the form or as Authorization: Bearer, not both");
+            return;
+        }
+        if (!api_read_summary_form(body ? body : "", len, &form, &why)) {
+            fail(q, 400, PROTO_EBAD_REQUEST, why);
+            return;
+        }
+        snprintf(q->key, sizeof q->key, "%s", form.token);
+        q->has_key = true;
+        if (form.format[0]) snprintf(format, sizeof format, "%s", form.format);
+        snprintf(lang, sizeof lang, "%s", form.lang);
+        explicit_bzero(&form, sizeof form);
+    } else {
+        char v[sizeof format]; /* absent: the default stays (too long: net/ has answered 400) */
+        if (net_http_arg(h->net, req, "format", v, sizeof v)) snprintf(format, sizeof format, "%s", v);
+        if (net_http_arg(h->net, req, "lang", v, sizeof v)) snprintf(lang, sizeof lang, "%s", v);
+    }
+    if (!q->has_key) {
+        fail(q, 401, PROTO_EFORBIDDEN, "this needs the participant's token (Authorization: Bearer TOKEN)");
         return;
     }
-    begin(q);
+    if (read_format(q, format, lang)) begin(q);
 }
 
 void hub_history_export_for(hub *h, const char *id, bool json, export_lang lang, hub_export_fn fn, void *ud) {
@@ -1072,6 +1121,64 @@ void hub_http_delete(hub *h, uint64_t req, const char *id) {
     if (q) begin(q);
 }
 
+static void start_export(query *q) {
+    q->view = q->participants ? HIST_PUBLIC : HIST_FACILITATOR; /* the summary's writers take their view from m and st */
+    SEND(q, got_people, "HGETALL %s", q->k_people);
+}
+
+/* ---- The participants' summary: whose token, and whether it has ended ---- */
+
+#define NO_SUCH_TOKEN "this is not a participant token of this workshop"
+
+/* The person the token names must be of the workshop and the token's
+ * secret theirs; an observer's only while the link they came with is the
+ * workshop's (got_state); then the workshop must have ended. */
+static void got_state(redisReply *reply, void *priv) {
+    query *q = array_reply(reply, priv);
+    if (!q) return;
+    const char *state = reply->elements == 2 ? hub_reply_text(reply, 0) : "";
+    const char *okey = reply->elements == 2 ? hub_reply_text(reply, 1) : "";
+    bool admitted = !q->observer_okey[0] || (okey[0] && proto_same_secret(okey, q->observer_okey));
+    explicit_bzero(q->observer_okey, sizeof q->observer_okey);
+    if (!admitted) fail(q, 403, PROTO_EFORBIDDEN, NO_SUCH_TOKEN);
+    else if (strcmp(state, "ended") != 0)
+        fail(q, 409, PROTO_ENOT_ENDED, "the participants' summary is there once the workshop has ended");
+    else start_export(q);
+}
+
+static void got_person(redisReply *reply, void *priv) {
+    query *q = priv;
+    if (!reply) {
+        unavailable(q);
+        return;
+    }
+    const char *dot = strchr(q->key, '.');
+    person_record p;
+    if (reply->type != REDIS_REPLY_STRING || !dot || !person_read(reply->str, &p)) {
+        fail(q, 403, PROTO_EFORBIDDEN, NO_SUCH_TOKEN);
+        return;
+    }
+    bool same = proto_same_secret(p.secret, dot + 1);
+    if (p.role == WK_OBSERVER) snprintf(q->observer_okey, sizeof q->observer_okey, "%s", p.okey[0] ? p.okey : "-");
+    person_record_free(&p);
+    if (!same) fail(q, 403, PROTO_EFORBIDDEN, NO_SUCH_TOKEN);
+    else SEND(q, got_state, "HMGET %s state okey", q->k_meta);
+}
+
+/* The token is the welcome's "PID.SECRET". */
+static void check_participant(query *q) {
+    char pid[WK_PID_LEN + 1];
+    const char *dot = strchr(q->key, '.');
+    if (!dot || dot - q->key != WK_PID_LEN) {
+        fail(q, 403, PROTO_EFORBIDDEN, NO_SUCH_TOKEN);
+        return;
+    }
+    memcpy(pid, q->key, WK_PID_LEN);
+    pid[WK_PID_LEN] = '\0';
+    if (!proto_valid_b64url(pid, WK_PID_LEN)) fail(q, 403, PROTO_EFORBIDDEN, NO_SUCH_TOKEN);
+    else SEND(q, got_person, "HGET %s %s", q->k_people, pid);
+}
+
 static void start_kind(query *q) {
     switch (q->kind) {
     case Q_HISTORY:
@@ -1088,8 +1195,8 @@ static void start_kind(query *q) {
         start_state(q);
         break;
     case Q_EXPORT:
-        q->view = HIST_FACILITATOR;
-        SEND(q, got_people, "HGETALL %s", q->k_people);
+        if (q->participants) check_participant(q);
+        else start_export(q);
         break;
     case Q_DELETE: {
         char k_polls[HUB_KEY_MAX];

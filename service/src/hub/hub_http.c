@@ -30,6 +30,9 @@ static void route_workshop(hub *h, uint64_t req, net_method m, const char *id, c
     if (strcmp(what, "next") == 0) {
         if (m == NET_POST) hub_http_next(h, req, id, body ? body : "", len);
         else hub_http_error(h, req, 405, PROTO_EBAD_REQUEST, "use POST to prepare the next workshop");
+    } else if (strcmp(what, "summary") == 0) {
+        if (m == NET_GET || m == NET_POST) hub_http_summary(h, req, m, id, body, len);
+        else hub_http_error(h, req, 405, PROTO_EBAD_REQUEST, "use GET or POST to read the participants' summary");
     } else if (what[0] && m != NET_GET) hub_http_error(h, req, 405, PROTO_EBAD_REQUEST, "use GET to read this");
     else if (!what[0] && m == NET_GET) hub_http_get(h, req, id);
     else if (!what[0] && m == NET_DELETE) hub_http_delete(h, req, id);

@@ -238,6 +238,8 @@ void hub_http_health(hub *h, uint64_t req);
 void hub_http_history(hub *h, uint64_t req, const char *workshop_id);
 void hub_http_state(hub *h, uint64_t req, const char *workshop_id);
 void hub_http_export(hub *h, uint64_t req, const char *workshop_id);
+/* GET (Bearer) or POST (form) /api/workshops/{id}/summary: the participants' summary once it has ended. */
+void hub_http_summary(hub *h, uint64_t req, net_method m, const char *workshop_id, const char *body, size_t len);
 void hub_http_delete(hub *h, uint64_t req, const char *workshop_id);
 /* FCALL `function` on every key of workshop id: `first` (NULL: none), its
  * join code's (code), meta, the other fixed keys and a ballots key per poll

@@ -139,8 +139,11 @@ static void broadcast_op(hub_room *r, const wk_entry *e, uint64_t except) {
         return;
     }
     netmsg_unref(m);
-    if (except) net_group_instead(h->net, except, NULL);
-    int others = r->w->people[e->author].online - (except ? 1 : 0);
+    /* `except` may have closed since it sent the op (a reconnect racing the
+     * ack): then it is not among the author's connections counted online. */
+    bool except_here = except && net_session(h->net, except);
+    if (except_here) net_group_instead(h->net, except, NULL);
+    int others = r->w->people[e->author].online - (except_here ? 1 : 0);
     if (!e->opid || others <= 0) return;
     netmsg *own = NULL;
     for (size_t i = 0; i < r->nsess; i++) {

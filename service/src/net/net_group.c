@@ -13,6 +13,10 @@
 
 uint64_t net_group_end(const net_group *g) { return g->base + g->len; }
 
+struct iovec net_group_bytes(const net_group *g, uint64_t from, uint64_t to) {
+    return (struct iovec){.iov_base = g->log + g->head + (from - g->base), .iov_len = (size_t)(to - from)};
+}
+
 net_group *net_group_new(net_server *n) {
     net_group *g = calloc(1, sizeof *g);
     if (g) g->per_member = n->cfg.deflate || n->cfg.tls_cert;
@@ -51,6 +55,7 @@ bool net_group_join(net_server *n, net_group *g, uint64_t conn) {
         g->members_cap = cap;
     }
     if (c->group) net_group_detach(n, c, true);
+    if (c->close_code) return false; /* dropped on the way out of the other (out of memory) */
     c->group = g;
     c->gslot = g->nmembers;
     c->gpos = net_group_end(g);
@@ -63,14 +68,39 @@ void net_group_leave(net_server *n, uint64_t conn) {
     if (c && c->group) net_group_detach(n, c, true);
 }
 
+/* What every member has been sent leaves the front of the log (bytes) and
+ * of its starts (entries): only once it is at least as much as what stays.
+ * A slow member keeps megabytes in the log while each flush lets go of a
+ * little, and moving the rest every time cost every flush that (the moves
+ * are paid for by what was let go). */
+static void front_compact(void *array, size_t *head, size_t live, size_t size) {
+    if (!*head || *head < live) return;
+    memmove(array, (char *)array + *head * size, live * size);
+    *head = 0;
+}
+
 static bool log_reserve(net_group *g, size_t more) {
-    if (g->len + more <= g->cap) return true;
+    if (g->head + g->len + more <= g->cap) return true;
+    front_compact(g->log, &g->head, g->len, 1);
+    if (g->head + g->len + more <= g->cap) return true;
     size_t cap = g->cap ? g->cap : 4096;
-    while (cap < g->len + more) cap *= 2;
+    while (cap < g->head + g->len + more) cap *= 2;
     char *p = realloc(g->log, cap);
     if (!p) return false;
     g->log = p;
     g->cap = cap;
+    return true;
+}
+
+static bool starts_reserve(net_group *g) {
+    if (g->starts_head + g->nstarts < g->starts_cap) return true;
+    front_compact(g->starts, &g->starts_head, g->nstarts, sizeof *g->starts);
+    if (g->starts_head + g->nstarts < g->starts_cap) return true;
+    size_t cap = g->starts_cap ? g->starts_cap * 2 : 64;
+    uint64_t *st = realloc(g->starts, cap * sizeof *st);
+    if (!st) return false;
+    g->starts = st;
+    g->starts_cap = cap;
     return true;
 }
 
@@ -85,15 +115,9 @@ bool net_group_send(net_server *n, net_group *g, netmsg *m) {
     }
     struct iovec f = net_frame(m);
     if (!log_reserve(g, f.iov_len)) return false;
-    if (g->nstarts == g->starts_cap) {
-        size_t cap = g->starts_cap ? g->starts_cap * 2 : 64;
-        uint64_t *st = realloc(g->starts, cap * sizeof *st);
-        if (!st) return false;
-        g->starts = st;
-        g->starts_cap = cap;
-    }
-    g->starts[g->nstarts++] = net_group_end(g);
-    memcpy(g->log + g->len, f.iov_base, f.iov_len);
+    if (!starts_reserve(g)) return false;
+    g->starts[g->starts_head + g->nstarts++] = net_group_end(g);
+    memcpy(g->log + g->head + g->len, f.iov_base, f.iov_len);
     g->len += f.iov_len;
     g->last_frame = (uint32_t)f.iov_len;
     net_mark_group_dirty(n, g);
@@ -107,12 +131,13 @@ bool net_group_instead(net_server *n, uint64_t conn, netmsg *alt) {
     return net_queue(n, c, alt, net_group_end(c->group) - c->group->last_frame, c->group->last_frame);
 }
 
-/* The first broadcast starting at or after `at`. */
+/* The first broadcast starting at or after `at`, counted from the first one kept. */
 static size_t first_start(const net_group *g, uint64_t at) {
+    const uint64_t *starts = g->starts + g->starts_head;
     size_t lo = 0, hi = g->nstarts;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
-        if (g->starts[mid] < at) lo = mid + 1;
+        if (starts[mid] < at) lo = mid + 1;
         else hi = mid;
     }
     return lo;
@@ -149,13 +174,15 @@ void net_groups_trim(net_server *n) {
         for (uint32_t k = 0; k < g->nmembers; k++)
             if (g->members[k]->gpos < low) low = g->members[k]->gpos;
         size_t done = (size_t)(low - g->base);
-        memmove(g->log, g->log + done, g->len - done);
+        g->head += done;
         g->len -= done;
         g->base = low;
+        front_compact(g->log, &g->head, g->len, 1);
         size_t gone = first_start(g, low);
-        memmove(g->starts, g->starts + gone, (g->nstarts - gone) * sizeof *g->starts);
+        g->starts_head += gone;
         g->nstarts -= gone;
-        if (g->cap > 65536 && g->len < g->cap / 4) { /* a burst is over: give its memory back */
+        front_compact(g->starts, &g->starts_head, g->nstarts, sizeof *g->starts);
+        if (!g->head && g->cap > 65536 && g->len < g->cap / 4) { /* a burst is over: give its memory back */
             char *p = realloc(g->log, g->len > 4096 ? g->len : 4096);
             if (p) {
                 g->log = p;
@@ -169,10 +196,11 @@ void net_groups_trim(net_server *n) {
 void net_group_detach(net_server *n, net_conn *c, bool keep) {
     net_group *g = c->group;
     if (!g) return;
-    if (keep) net_queue_unshare(n, c);
+    bool whole = !keep || net_queue_unshare(n, c);
     net_conn *last = g->members[--g->nmembers];
     g->members[c->gslot] = last;
     last->gslot = c->gslot;
     c->group = NULL;
     c->gpos = 0;
+    if (!whole) net_drop(n, c, 1011); /* out of memory for its copy: it would miss messages */
 }

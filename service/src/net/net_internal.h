@@ -36,12 +36,15 @@ typedef struct net_qent {
 
 /* Connections that get the same broadcasts (net_group.c). */
 struct net_group {
-    char *log;                 /* broadcasts, framed, not yet sent to every member */
-    size_t len, cap;           /* bytes in log, allocated */
-    uint64_t base;             /* the stream offset of log[0] (offsets only grow) */
+    char *log;                 /* broadcasts, framed, not yet sent to every member, from log[head] */
+    size_t head;               /* bytes before them, sent to everyone: moved out once they outweigh the rest */
+    size_t len, cap;           /* bytes from log[head], allocated */
+    uint64_t base;             /* the stream offset of log[head] (offsets only grow) */
     uint32_t last_frame;       /* bytes of the last broadcast appended (net_group_instead) */
-    uint64_t *starts;          /* the stream offset of each broadcast in the log, ascending (counting messages sent) */
-    size_t nstarts, starts_cap;
+    uint64_t *starts;          /* the stream offset of each broadcast in the log, ascending (counting messages sent),
+                                  from starts[starts_head] */
+    size_t starts_head;        /* entries before them, of broadcasts sent to everyone: moved out as the log's bytes are */
+    size_t nstarts, starts_cap; /* entries from starts[starts_head], allocated */
     net_conn **members;
     uint32_t nmembers, members_cap;
     bool dirty;                /* on the server's list of groups to flush */
@@ -67,6 +70,7 @@ struct net_conn {
     bool dirty;                /* on the server's flush list */
     uint32_t flushed_in;       /* the last flush that wrote to it (n->flushes_begun): once per flush */
     bool urgent;               /* ... with an answer to it queued: written even while flushes are paced */
+    bool urgent_held;          /* an answer waited while held: urgent again at net_release */
     bool held;                 /* the flush leaves it alone until net_release (net_hold) */
     bool peer_closing;         /* the client sent a close frame: no more data frames */
     lws_usec_t ping_at;        /* when a keepalive ping went out unanswered (0: none) */
@@ -124,8 +128,8 @@ struct net_server {
     size_t unflushed;          /* bytes of the messages queued since the last flush, each message once */
     uint64_t *urgent;          /* those with an answer queued (net_send_sbuf): written at once, paced or not;
                                   a connection may be on both lists, and on one twice (flushed_in tells) */
-    uint32_t flushes_begun;    /* counts flush_some calls */
     size_t nurgent, urgent_cap;
+    uint32_t flushes_begun;    /* counts flush_some calls */
     struct net_batch *batch;   /* writes of a flush in one system call (NULL: one sendmsg each) */
     struct net_sendreq *flush_reqs; /* a flush's writes, one per connection */
     net_conn **flush_conns;    /* ... and their connections */
@@ -165,7 +169,6 @@ void net_close_all(net_server *n, int code, const char *reason);
 /* Write what was queued since the last flush, straight from the loop
  * (no writeable round trip). Called once per loop turn. */
 void net_flush(net_server *n);
-/* Keepalive (net_keepalive.c): the sweep, and a frame heard from c. */
 /* The event loop (net_loop.c): init before the lws context, start after it;
  * a turn runs the loop once (waits for input or a timer); close destroys
  * the lws context too, as libuv needs for lws' handles. */
@@ -176,6 +179,8 @@ void net_loop_close(net_server *n);
 
 /* Groups (net_group.c). The stream offset where g's log ends. */
 uint64_t net_group_end(const net_group *g);
+/* The log's bytes at stream offsets [from, to), which it still holds. */
+struct iovec net_group_bytes(const net_group *g, uint64_t from, uint64_t to);
 /* Before a flush: each member of a group with new broadcasts goes on the
  * flush list (or is dropped when too far behind). After it: the log bytes
  * every member has been sent are let go. */
@@ -197,13 +202,15 @@ void net_mark_group_dirty(net_server *n, net_group *g);
  * past the queue's limits. */
 bool net_queue(net_server *n, net_conn *c, netmsg *m, uint64_t at, uint32_t skip);
 bool net_requeue_last(net_server *n, net_conn *c, netmsg *alt);
-/* c's pending log bytes become messages of its own queue (net_group_detach). */
-void net_queue_unshare(net_server *n, net_conn *c);
+/* c's pending log bytes become messages of its own queue (net_group_detach).
+ * False when out of memory: then c's queue is empty, and c must be dropped. */
+bool net_queue_unshare(net_server *n, net_conn *c);
 /* m's bytes on the wire: its frame header, written once, then its payload. */
 struct iovec net_frame(netmsg *m);
 /* Whether c has anything to be sent: queued messages or log bytes. */
 bool net_pending(const net_conn *c);
 
+/* Keepalive (net_keepalive.c): the sweep, and a frame heard from c. */
 bool net_keepalive_start(net_server *n);
 void net_keepalive_stop(net_server *n);
 void net_keepalive_heard(net_conn *c);

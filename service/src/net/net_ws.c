@@ -1,3 +1,10 @@
+/* WebSocket connections (net.h): each one's send queue, the walk that
+ * interleaves it with its group's log (net_group.c), the writes of a flush
+ * from the loop and their pacing, and lws' callbacks for the connection.
+ *
+ * Ownership: a queue entry holds a reference to its message (netmsg_unref
+ * when it is sent or the queue is cleared); a connection's queue and
+ * receive buffer are its own, freed when lws closes it (conn_free). */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -152,7 +159,13 @@ void net_release(net_server *n, uint64_t id) {
     net_conn *c = net_slot_get(n, id, SLOT_WS);
     if (!c || !c->held) return;
     c->held = false;
-    if (net_pending(c)) net_mark_dirty(n, c);
+    bool urgent = c->urgent_held;
+    c->urgent_held = false;
+    if (!net_pending(c)) return;
+    net_mark_dirty(n, c);
+    /* An ack held with the workshop goes at once now, not at the paced
+     * flush: at 10,000 people that is a whole round of writes later. */
+    if (urgent) net_mark_urgent(n, c);
 }
 
 void *net_session(net_server *n, uint64_t id) {
@@ -164,6 +177,7 @@ void net_close(net_server *n, uint64_t id, int code, const char *reason) {
     net_conn *c = net_slot_get(n, id, SLOT_WS);
     if (!c || c->close_code) return;
     net_group_detach(n, c, true); /* no broadcast after the close: those before it still go */
+    if (c->close_code) return;    /* dropped instead: no memory to keep them */
     c->close_code = code;
     (void)reason;
     lws_callback_on_writable(c->wsi);
@@ -191,7 +205,6 @@ void net_drop(net_server *n, net_conn *c, int code) {
     lws_callback_on_writable(c->wsi); /* the close frame, if the socket takes it */
     /* A client that does not read never makes the socket writable again. */
     lws_set_timeout(c->wsi, PENDING_TIMEOUT_USER_OK, 1);
-    (void)n;
 }
 
 void net_close_all(net_server *n, int code, const char *reason) {
@@ -397,10 +410,6 @@ static piece next_piece(const net_conn *c, uint32_t i, uint64_t pos) {
     return (piece){.kind = PIECE_NONE};
 }
 
-static struct iovec log_bytes(const net_group *g, uint64_t from, uint64_t to) {
-    return (struct iovec){.iov_base = g->log + (from - g->base), .iov_len = (size_t)(to - from)};
-}
-
 bool net_pending(const net_conn *c) { return next_piece(c, 0, c->gpos).kind != PIECE_NONE; }
 
 static void pop(net_conn *c) {
@@ -429,7 +438,7 @@ static int gather(net_conn *c, struct iovec *iov, int max) {
         piece p = next_piece(c, i, pos);
         if (p.kind == PIECE_NONE) break;
         if (p.kind == PIECE_LOG) {
-            iov[k++] = log_bytes(c->group, pos, p.to);
+            iov[k++] = net_group_bytes(c->group, pos, p.to);
             pos = p.to;
             continue;
         }
@@ -470,7 +479,10 @@ static int sent(net_server *n, struct lws *wsi, net_conn *c, const struct iovec 
         const struct iovec *v = &iov[k++];
         size_t took = done < v->iov_len ? done : v->iov_len;
         done -= took;
-        n->counted.bytes_sent += v->iov_len; /* whole, or its rest handed to lws below */
+        bool cut = took < v->iov_len;
+        /* Before pop: v points into the message, which pop may free. */
+        int handed = cut ? hand_rest(wsi, v, took) : 0;
+        n->counted.bytes_sent += v->iov_len; /* whole, or its rest handed to lws */
         if (p.kind == PIECE_LOG) {
             n->counted.messages_sent += net_group_frames(c->group, c->gpos, p.to);
             c->gpos = p.to;
@@ -478,7 +490,7 @@ static int sent(net_server *n, struct lws *wsi, net_conn *c, const struct iovec 
             n->counted.messages_sent++;
             pop(c);
         }
-        if (took < v->iov_len) return hand_rest(wsi, v, took);
+        if (cut) return handed;
     }
     pop_skips(c);
     return 1;
@@ -500,7 +512,6 @@ static int write_queue(struct lws *wsi, net_conn *c) {
 /* A message holding bytes already framed (log bytes): its bytes start
  * `framed` bytes before NET_PRE, as the keepalive's ping does. */
 static netmsg *raw_message(const struct iovec *v) {
-    if (!v->iov_len) return NULL;
     netmsg *m = malloc(sizeof *m);
     char *buf = malloc(NET_PRE + v->iov_len);
     if (!m || !buf) {
@@ -513,25 +524,32 @@ static netmsg *raw_message(const struct iovec *v) {
     return m;
 }
 
-void net_queue_unshare(net_server *n, net_conn *c) {
+bool net_queue_unshare(net_server *n, net_conn *c) {
     net_qent *q = NULL;
     uint32_t len = 0, cap = 0;
     size_t bytes = 0;
+    bool whole = true;
     for (;;) {
         piece p = next_piece(c, 0, c->gpos);
         if (p.kind == PIECE_NONE) break;
         if (len == cap) {
             uint32_t more = cap ? cap * 2 : 4;
             net_qent *r = realloc(q, more * sizeof *r);
-            if (!r) break; /* out of memory: the rest is not sent */
+            if (!r) {
+                whole = false;
+                break;
+            }
             q = r;
             cap = more;
         }
         if (p.kind == PIECE_LOG) {
-            struct iovec v = log_bytes(c->group, c->gpos, p.to);
+            struct iovec v = net_group_bytes(c->group, c->gpos, p.to);
             netmsg *m = raw_message(&v);
+            if (!m) {
+                whole = false;
+                break;
+            }
             c->gpos = p.to;
-            if (!m) continue;
             q[len++] = (net_qent){.m = m};
             bytes += m->len;
             continue;
@@ -549,7 +567,12 @@ void net_queue_unshare(net_server *n, net_conn *c) {
     c->qcap = cap;
     c->qhead = 0;
     c->qbytes = bytes;
+    if (!whole) { /* a copy with a gap would show a wrong text: none */
+        queue_clear(c);
+        return false;
+    }
     if (len) net_mark_dirty(n, c);
+    return true;
 }
 
 /* An idle connection holds no queue: most of the time most connections have
@@ -627,9 +650,14 @@ static void flush_some(net_server *n, uint64_t *ids, size_t count, lws_usec_t no
     for (size_t i = 0; i < count; i++) {
         net_conn *c = net_slot_get(n, ids[i], SLOT_WS);
         if (!c) continue;
+        bool urgent = c->urgent;
         c->dirty = false;
         c->urgent = false;
-        if (c->held || !net_pending(c) || c->flushed_in == n->flushes_begun) continue; /* held: net_release puts it back */
+        if (c->held) { /* net_release puts it back, on the urgent list too if it was there */
+            c->urgent_held |= urgent;
+            continue;
+        }
+        if (!net_pending(c) || c->flushed_in == n->flushes_begun) continue;
         if (c->close_code || c->peer_closing || n->cfg.deflate || lws_partial_buffered(c->wsi) || lws_is_ssl(c->wsi)) {
             lws_callback_on_writable(c->wsi);
             continue;
@@ -768,6 +796,7 @@ int net_ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
     case LWS_CALLBACK_CLOSED:
         if (c->id) {
             net_group_detach(n, c, false); /* closed: nothing more to send, nothing to keep for it */
+            queue_clear(c); /* nor of its own, should the hub's departure work set off a flush */
             n->on.ws_close(n->user, c->session);
             net_slot_remove(n, c->id);
             n->nconns--;

@@ -111,6 +111,9 @@ export function dispositionName(header) {
 }
 
 /** An export as {data: {blob, filename}} or {error}. */
+/** Where a participant or observer posts their token for their summary (protocol/history.md). */
+export const summaryUrl = (base, id) => workshopUrl(base, id, '/summary').href;
+
 export function getExport(base, id, { format, lang }, key) {
   return download(workshopUrl(base, id, '/export'), { format, lang }, key, `atelier-${id}.${format}`);
 }

@@ -352,7 +352,11 @@ export function resultsModel(poll, results, lang = 'fr') {
     name: o.name, other: false, respondents: o.respondents, mean: o.mean ?? null,
     by: typeof o.by === 'string' ? o.by : null, at: Number.isFinite(o.at) ? o.at : null, src: o,
   }));
-  if (results.other) groups.push({ name: null, other: true, respondents: results.other.respondents, mean: results.other.mean ?? null, src: results.other });
+  // "Other organisations" when no organisation is broken out is everyone:
+  // its figures would only repeat the total's (issue 12; the exports leave it
+  // out too). The results then say no organisation has enough respondents yet.
+  const pool = results.other && results.other.respondents < total ? results.other : null;
+  if (pool) groups.push({ name: null, other: true, respondents: pool.respondents, mean: pool.mean ?? null, src: pool });
   const placed = groups.reduce((n, g) => n + g.respondents, 0);
   const model = {
     kind: poll.kind,

@@ -571,7 +571,7 @@ export class Replay {
     return { organisations: balanceRows({ writing, votes: m.votes, present: m.present }), unattributed: m.votes.unattributed };
   }
 
-  /** Marks worth drawing on the timeline: arrivals, poll steps, chapters (phases started) and the sign-off's steps. */
+  /** Marks worth drawing on the timeline: arrivals, poll steps, chapters (phases started), the sign-off's steps, the end and a reopening. */
   timelineMarks() {
     if (this._tm && this._tm.n === this.marks.length) return this._tm.list;
     const out = [];
@@ -581,6 +581,7 @@ export class Replay {
       else if (POLL_STEPS.has(ev.type) || DISCUSS_EVENTS.has(ev.type)) out.push({ kind: 'poll', pos: this.markPos[j], event: ev });
       else if (ev.type === 'phase_started') out.push({ kind: 'chapter', pos: this.markPos[j], event: ev });
       else if (SIGNOFF_EVENTS.has(ev.type)) out.push({ kind: 'signoff', pos: this.markPos[j], event: ev });
+      else if (ev.type === 'ended' || ev.type === 'reopened') out.push({ kind: 'end', pos: this.markPos[j], event: ev });
     }
     this._tm = { n: this.marks.length, list: out };
     return out;

@@ -482,15 +482,17 @@ class PollCard {
 
     const visLabel = h('span', { class: 'vis-label', id: `${this.dom}-vis`, text: i18n.t('poll.visLabel') });
     const warnId = `${this.dom}-live-warning`;
+    // polls.md: shown next to the "live" option. Once closed, no vote moves
+    // the totals any more; organisation answers are open, by name: neither
+    // has a secret for it to guard.
+    const warn = p.state !== 'closed' && !byOrganisations(p);
     const seg = VIS.map(([v, labelKey]) => btn(`vis-${v}`, labelKey, 'seg', () => {
       if (p.results !== v) this._act(() => polls.setVisibility(this.id, v));
-    }, { pressed: p.results === v, action: `vis-${v}`, describedBy: v === 'live' && p.state !== 'closed' ? warnId : `${this.dom}-vis-hint` }));
+    }, { pressed: p.results === v, action: `vis-${v}`, describedBy: v === 'live' && warn ? warnId : `${this.dom}-vis-hint` }));
     const hint = h('p', { class: 'field-hint vis-hint', id: `${this.dom}-vis-hint`, text: i18n.t(VIS.find(([v]) => v === p.results)[2]) });
     parts.push(h('div', { class: 'visibility' },
       h('div', { class: 'segmented', role: 'group', 'aria-labelledby': `${this.dom}-vis` }, visLabel, seg), hint));
-    // polls.md: shown next to the "live" option.
-    // Once closed, no vote moves the totals any more: the warning has nothing to warn about.
-    if (p.state !== 'closed') {
+    if (warn) {
       parts.push(h('p', { class: 'warning live-warning', id: warnId },
         h('span', { class: 'warning-icon', 'aria-hidden': 'true', text: '!' }), h('span', { text: i18n.t('poll.liveWarning') })));
     }

@@ -53,6 +53,9 @@ export function qrSvg(text, { label } = {}) {
 
 const STATE_KEYS = { open: 'present.stateOpen', closed: 'present.stateClosed' };
 
+/** The smallest zoom that fitting the poll to the screen goes down to. */
+const FIT_MIN = 0.5;
+
 export class PresenterView {
   /** links {invite, joinAt (the address to type a code at)}. */
   constructor({ store, i18n, announce, links }) {
@@ -75,6 +78,7 @@ export class PresenterView {
     document.documentElement.classList.remove('is-presenting');
     for (const off of this.offs) off();
     cancelAnimationFrame(this.raf);
+    cancelAnimationFrame(this.fitRaf);
   }
 
   /** The poll on screen, else how to join (the poll's heading is hidden with it). */
@@ -101,6 +105,9 @@ export class PresenterView {
     onFs();
     document.addEventListener('fullscreenchange', onFs);
     this.offs.push(() => document.removeEventListener('fullscreenchange', onFs));
+    const onResize = () => this._scheduleFit();
+    window.addEventListener('resize', onResize);
+    this.offs.push(() => window.removeEventListener('resize', onResize));
     // A projector that lost the link must not look live. (Screen readers
     // hear the loss from the status view, as on every page.)
     this.connection = i18n.bind(h('p', { class: 'presenter-connection', id: 'presenter-connection', hidden: true }), 'present.reconnecting');
@@ -111,7 +118,9 @@ export class PresenterView {
     this.heading = h('h1', { class: 'presenter-question', id: 'presenter-q', tabindex: '-1' });
     this.pollMeta = h('p', { class: 'presenter-meta', id: 'presenter-meta' });
     this.resultsBox = h('div', { class: 'presenter-results', id: 'presenter-results' });
-    this.pollBox.append(this.pollMeta, this.heading, this.resultsBox);
+    // What is zoomed out to fit the screen (_fit); the box around it scrolls only past that.
+    this.pollFit = h('div', { class: 'presenter-fit' }, this.pollMeta, this.heading, this.resultsBox);
+    this.pollBox.append(this.pollFit);
 
     this.joinTitle = h('h2', { class: 'presenter-section-title', id: 'presenter-join-title', tabindex: '-1' });
     this.join = h('aside', { class: 'presenter-join', id: 'presenter-join', 'aria-labelledby': 'presenter-join-title' }, this.joinTitle);
@@ -246,15 +255,50 @@ export class PresenterView {
         h('p', { class: 'presenter-threshold', text: thresholdSentence(i18n, p, e.results) }));
     }
     this.resultsBox.replaceChildren(content);
+    this._fit();
     if (changed) this.announce(i18n.t('present.announcePoll', { question: localized(p, i18n.lang).question }));
   }
 
-  _scheduleText() {
-    if (this.raf) return;
-    this.raf = requestAnimationFrame(() => {
-      this.raf = null;
-      this._renderText();
+  /** fn at the next animation frame, once however often asked before then; this[slot] holds the request. */
+  _nextFrame(slot, fn) {
+    if (this[slot]) return;
+    this[slot] = requestAnimationFrame(() => {
+      this[slot] = null;
+      fn();
     });
+  }
+
+  _scheduleFit() {
+    this._nextFrame('fitRaf', () => this._fit());
+  }
+
+  /**
+   * The whole poll on one screen, as slides do: on a screen too short for
+   * it (a 1280×720 projector, a shared window) it is zoomed out until it
+   * fits, its last lines (the alignment) included, down to half size; past
+   * that its box scrolls. One screen wide and tall enough: no zoom. Only
+   * where the layout is one screen (wider than 900 px; else the page scrolls).
+   */
+  _fit() {
+    const box = this.pollBox;
+    const fit = this.pollFit;
+    fit.style.zoom = '';
+    if (box.hidden || !window.matchMedia('(min-width: 901px)').matches) return;
+    const fits = () => box.scrollHeight <= box.clientHeight + 1;
+    if (fits()) return;
+    let lo = FIT_MIN;
+    let hi = 1;
+    for (let k = 0; k < 7; k++) { // to within 0.5 % of the largest that fits
+      const mid = (lo + hi) / 2;
+      fit.style.zoom = String(mid);
+      if (fits()) lo = mid;
+      else hi = mid;
+    }
+    fit.style.zoom = String(lo);
+  }
+
+  _scheduleText() {
+    this._nextFrame('raf', () => this._renderText());
   }
 
   _renderText() {

@@ -244,10 +244,12 @@ export class ReplayView {
     i18n.bind(keyChapters, 'replay.markChapters');
     const keySignoff = h('span');
     i18n.bind(keySignoff, 'replay.markSignoffs');
+    const keyEnd = h('span');
+    i18n.bind(keyEnd, 'replay.markEnds');
     // Each key with its word, kept together when the legend wraps (a phone).
     const pair = (kind, word) => h('span', { class: 'legend-pair' }, h('span', { class: `mark-key mark-${kind}` }), word);
     const legendMarks = h('p', { class: 'timeline-legend', 'aria-hidden': 'true' },
-      pair('arrival', keyArrivals), pair('poll', keyPolls), pair('chapter', keyChapters), pair('signoff', keySignoff));
+      pair('arrival', keyArrivals), pair('poll', keyPolls), pair('chapter', keyChapters), pair('signoff', keySignoff), pair('end', keyEnd));
 
     const button = (id, key, onClick, cls = 'secondary') => {
       const b = h('button', { type: 'button', id, class: cls, on: { click: onClick } });
@@ -713,6 +715,9 @@ export class ReplayView {
       case 'endorsed': return i18n.t('signoff.evEndorsed', { org: ev.org ?? '', name: ev.name ?? '', rev: ev.endorsed_rev ?? ev.rev });
       case 'declined': return i18n.t('signoff.evDeclined', { org: ev.org ?? '', name: ev.name ?? '', reason: ev.reason ?? '' });
       case 'agreed': return i18n.t('signoff.evAgreed', { organisations: Array.isArray(ev.organisations) ? ev.organisations.join(', ') : '' });
+      // issue 12: the end of the workshop, and a reopening
+      case 'ended': return i18n.t('replay.evEnded', { name: ev.name ?? '' });
+      case 'reopened': return i18n.t('replay.evReopened', { name: ev.name ?? '' });
       case 'phase_started': return i18n.t('replay.evPhaseStarted', { phase: this._phaseName(ev), minutes: ev.minutes });
       case 'phase_paused': return i18n.t('replay.evPhasePaused');
       case 'phase_resumed': return i18n.t('replay.evPhaseResumed');

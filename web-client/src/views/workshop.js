@@ -52,12 +52,15 @@ export class WorkshopView {
    * links {invite, facilitator, joinAt (the address to type a code at),
    * present (the presenter view), observer(key) (the observer link)};
    * exportSummary() -> Promise<null | error code> (facilitator: the
-   * printable HTML summary); fetchState(rev) -> Promise of the workshop at
+   * printable HTML summary); summaryAction (participants and observers:
+   * where the end banner posts their token to open the participants'
+   * summary in a tab of its own, protocol/history.md); fetchState(rev) -> Promise of the workshop at
    * a revision (the sign-off's differences); series {load() -> Promise of
    * {partnership: {id, title}, prev, next} or null, prepareNext() -> Promise
    * of null | error code} (protocol/series.md).
    */
-  constructor({ store, i18n, announce, links, openShare, replayHref, exportSummary, fetchState, series = null }) {
+  constructor({ store, i18n, announce, links, openShare, replayHref, exportSummary, summaryAction = null, fetchState, series = null }) {
+    this.summaryAction = summaryAction;
     this.series = series;
     this.seriesInfo = null;
     this.replayHref = replayHref;
@@ -90,8 +93,9 @@ export class WorkshopView {
     this.built = true;
     const { store, i18n } = this;
 
-    const eyebrow = h('p', { class: 'eyebrow' });
+    const eyebrow = h('p', { class: 'eyebrow', id: 'workshop-eyebrow' });
     i18n.bind(eyebrow, 'workshop.eyebrow');
+    this.eyebrow = eyebrow;
     this.titleEl = h('h1', { id: 'workshop-title', text: store.title || '' });
     const shareToggle = h('button', { type: 'button', class: 'secondary', id: 'share-toggle', 'aria-controls': 'share-panel' });
     i18n.bind(shareToggle, 'share.toggle');
@@ -358,6 +362,8 @@ export class WorkshopView {
     const fac = this.facilitator;
     this.presentLink.hidden = !fac || !this.links.present;
     this.endButton.hidden = !fac || this.store.ended;
+    // Not "live" any more above the title once it has ended.
+    this.i18n.rebind(this.eyebrow, this.store.ended ? 'workshop.eyebrowEnded' : 'workshop.eyebrow');
     if (this.passageButton) this.passageButton.hidden = !fac;
     if (this.store.ended && !this.endConfirm.hidden) this._askEnd(false);
     this._renderObserver();
@@ -401,7 +407,9 @@ export class WorkshopView {
     if (fac && this.series && !nextExists) actions.push(this._prepareNextButton(status));
     if (fac && nextExists) actions.push(h('a', { class: 'button primary', id: 'ended-next', href: `#/w/${this.seriesInfo.next.id}`, text: i18n.t('series.next', { title: this.seriesInfo.next.title }) }));
     if (fac && this.exportSummary) actions.push(this._summaryButton(status));
-    if (this.replayHref) actions.push(h('a', { class: fac ? 'button secondary' : 'button primary', id: 'ended-replay', href: this.replayHref, target: '_blank', rel: 'noopener', text: i18n.t('end.replay') }));
+    const ownSummary = fac ? null : this._participantSummary();
+    if (ownSummary) actions.push(ownSummary);
+    if (this.replayHref) actions.push(h('a', { class: fac || ownSummary ? 'button secondary' : 'button primary', id: 'ended-replay', href: this.replayHref, target: '_blank', rel: 'noopener', text: i18n.t('end.replay') }));
     if (fac) actions.push(this._reopenButton(status));
     const note = fac ? null : h('p', { class: 'field-hint', text: i18n.t('end.participantNote') });
     this.endedRetention = fac ? h('p', { class: 'field-hint retention-note', id: 'ended-retention' }) : null;
@@ -448,6 +456,22 @@ export class WorkshopView {
       status.textContent = err ? i18n.t('end.summaryFailed') : i18n.t('end.summaryDone');
     });
     return summary;
+  }
+
+  /**
+   * Participants and observers: their summary, opened in a tab of its own
+   * (as the replay is). A page cannot send a header with a navigation, so
+   * the token goes in a form's body, never in the address (which history,
+   * logs and a shared computer keep). The server answers with the page under
+   * its own policy; a workshop reopened meanwhile answers not_ended there.
+   */
+  _participantSummary() {
+    const { store, i18n } = this;
+    if (!this.summaryAction || !store.token) return null;
+    const field = (name, value) => h('input', { type: 'hidden', name, value });
+    return h('form', { class: 'summary-form', id: 'ended-summary-form', method: 'post', action: this.summaryAction, target: '_blank', rel: 'noopener' },
+      field('token', store.token), field('format', 'html'), field('lang', i18n.lang),
+      h('button', { type: 'submit', class: 'primary', id: 'ended-summary', text: i18n.t('end.summaryOpen') }));
   }
 
   _reopenButton(status) {
