@@ -2,6 +2,7 @@
 
 #include "core/poll.h"
 #include "core/vec.h"
+#include "core/workshop.h"
 
 #include <cjson/cJSON.h>
 #include <stdlib.h>
@@ -39,6 +40,13 @@ static bool stored_json(const char *v, char open, bool may_be_empty) {
     return j != NULL;
 }
 
+/* A colour slot as stored: decimal digits, 0..WK_SLOT_MAX, written as a
+ * JSON number (no leading zero). */
+static bool valid_slot(const char *v) {
+    size_t n = strspn(v, "0123456789");
+    return n > 0 && n <= 7 && !v[n] && (v[0] != '0' || n == 1) && strtol(v, NULL, 10) <= WK_SLOT_MAX;
+}
+
 bool hist_event_from_fields(hist_event *e, const char *id, const char *const *kv, size_t n) {
     memset(e, 0, sizeof *e);
     e->endorsed_rev = -1;
@@ -63,6 +71,7 @@ bool hist_event_from_fields(hist_event *e, const char *id, const char *const *kv
         else if (strcmp(k, "prior") == 0) e->prior = v;
         else if (strcmp(k, "was") == 0) e->was = v;
         else if (strcmp(k, "origin") == 0) e->origin = v;
+        else if (strcmp(k, "slot") == 0) e->slot = valid_slot(v) ? v : NULL; /* damaged: as an older event */
         else if (strcmp(k, "by") == 0) e->by = v;
         else if (strcmp(k, "phase") == 0) e->phase = v;
         else if (strcmp(k, "minutes") == 0) e->minutes = v;
@@ -317,6 +326,10 @@ bool hist_write_event(sbuf *b, const hist_event *e, hist_view v) {
         put_field(b, "name", e->name);
         put_field(b, "org", e->org);
         put_field(b, "role", e->role);
+        if (e->slot && strcmp(e->type, "arrived") == 0) {
+            sbuf_puts(b, ",\"slot\":");
+            sbuf_puts(b, e->slot);
+        }
         if (e->asks) put_field(b, "asks", e->asks);
         if (e->by) put_field(b, "by", e->by);
     } else if (board_is_event(e->type)) { /* protocol/board.md: who, and the change */

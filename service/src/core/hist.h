@@ -50,6 +50,7 @@ typedef struct hist_event {
     const char *prior;          /* ... and before it, as Redis had it (hist_fold.h; never served) */
     const char *was;            /* poll_deleted: "draft" when it never left draft */
     const char *origin;         /* arrived, departed: the server process the connection was on */
+    const char *slot;           /* arrived: the organisation's colour slot, decimal text checked when read (NULL: older event) */
     const char *by;             /* ended, reopened, sign-off events: who (their name in `name`);
                                  * role: the facilitator who decided (absent when the person asked) */
     const char *phase;          /* agenda events: the phase concerned */

@@ -421,7 +421,10 @@ void hub_crowd_shown_maybe(hub_room *r, int who);
 /* presence_page: a page of the people present. */
 void hub_crowd_page(hub *h, hub_session *s, proto_msg *msg);
 void hub_crowd_stop(hub_room *r);
-/* A participant object with its caret when it has one ("rev", "sel"). */
+/* A participant object with its organisation's colour slot when one is
+ * known ("slot"), and nothing else of the moment. */
+void hub_write_participant(sbuf *b, const workshop *w, const wk_participant *p);
+/* hub_write_participant with its caret when it has one ("rev", "sel"). */
 void hub_write_person(sbuf *b, const workshop *w, const wk_participant *p);
 void hub_crowd_room_free(hub_room *r);
 /* The room caught up with other processes' ops: carets parked for them apply. */
