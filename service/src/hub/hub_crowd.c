@@ -92,7 +92,8 @@ static void recount(hub_room *r, sbuf *arrived, sbuf *departed) {
             }
             continue;
         }
-        presence_counts_add(&r->crowd_counts, (int)i, p->org, p->role == WK_OBSERVER);
+        if (presence_counts_add(&r->crowd_counts, (int)i, p->org, p->role == WK_OBSERVER) && p->role != WK_OBSERVER)
+            presence_counts_slot(&r->crowd_counts, p->org, wk_org_slot(w, p));
         if (r->ncrowd_shown == PRESENCE_SHOWN_MAX || !shown_to_all(w, p)) continue;
         r->crowd_shown[r->ncrowd_shown++] = (int)i;
         if (arrived && !(r->crowd_listed[i] & NAMED_ALL)) {
