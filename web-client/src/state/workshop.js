@@ -31,6 +31,7 @@ import {
 } from '../protocol/messages.js';
 import { OTClient } from './otclient.js';
 import { Presence } from './presence.js';
+import { setOrgSlots } from './colors.js';
 import { UndoStack } from './undo.js';
 import { apply, splitOp, transformSelection } from './ot.js';
 import { PollStore } from './polls.js';
@@ -359,6 +360,7 @@ export class WorkshopStore extends Emitter {
     this.token = m.token;
     this.persist?.saveToken?.(m.token, { title: this.title, role: this.role });
     this.ot.selfId = this.me.id;
+    setOrgSlots(m.org_slots); // every organisation's colour, present or not (state/colors.js)
     this.presence.reset(this.me, m.participants, m.presence);
     this.held = [];
 
