@@ -51,6 +51,17 @@ describe('organisation colour slots across two server processes', { timeout: 600
     for (const p of seenFac.present.values())
       assert.equal(p.slot, p.name === 'Carole' ? slotA : expected[p.organisation], `${p.name} arrived at the facilitator's`);
 
+    // GET /api/workshops/ID (the join page) from a process with the room
+    // loaded, and from one without it (presence folded from the arrivals).
+    const s3 = await h.addServer();
+    for (const s of [s1, s2, s3]) {
+      const r = await s.http('GET', `/api/workshops/${w.id}`);
+      assert.equal(r.status, 200);
+      assert.equal(r.json.present.length, 4, `${s.port}: ${r.text}`);
+      for (const p of r.json.present)
+        assert.equal(p.slot, p.name === 'Carole' ? slotA : expected[p.organisation], `${p.name} in the public list of ${s.port}`);
+    }
+
     // After both processes restart: the same slots, and a new organisation takes the next one.
     await s1.restart();
     await s2.restart();

@@ -417,7 +417,7 @@ static void presence_add(hist_state *s, const hist_event *e) {
     }
     hist_person *p = &s->people[s->npeople];
     *p = (hist_person){dup(e->participant), dup(origin), dup(e->name), dup(e->org),
-                       dup(e->role && e->role[0] ? e->role : "participant"), 1};
+                       dup(e->role && e->role[0] ? e->role : "participant"), 1, e->slot ? atoi(e->slot) : -1};
     if (!p->participant || !p->origin || !p->name || !p->org || !p->role) {
         person_free(p);
         s->oom = true;

@@ -107,6 +107,7 @@ typedef struct hist_person {
     char *org;
     char *role;                 /* "facilitator", "representative", "participant" or "observer" */
     int connections;            /* arrivals minus departures through that process */
+    int slot;                   /* their organisation's colour slot, from the arrival (-1: an older event) */
 } hist_person;
 
 /* A poll as it stood: its last event's poll object and results. */

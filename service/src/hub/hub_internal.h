@@ -407,7 +407,7 @@ void hub_presence_relayed(hub_room *r, const char *origin, const char *json, siz
  * which is read from the history's marks and the live processes. */
 void hub_presence_answer(hub *h, uint64_t req, const char *id, char *answer);
 /* One entry of that list: {"name","organisation","role"}, after a comma unless first. */
-void hub_write_present(sbuf *b, const char *name, const char *org, wk_role role, bool first);
+void hub_write_present(sbuf *b, const char *name, const char *org, wk_role role, int slot, bool first);
 /* Presence in a big workshop (hub_crowd.c). A person became present at
  * all (or absent): true when the room is big, and then the change goes out
  * in the next coalesced presence message instead of arrived / departed. */

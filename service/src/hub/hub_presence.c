@@ -116,7 +116,7 @@ static void list_present(sweep *s, const char *origin) {
         if (strcmp(p->origin, origin) != 0 || p->connections <= 0 || s->listed[i]) continue;
         for (size_t j = i; j < s->st.npeople; j++)
             if (strcmp(s->st.people[j].participant, p->participant) == 0) s->listed[j] = true;
-        hub_write_present(&s->present, p->name, p->org, wk_role_read(p->role), s->present.len == 0);
+        hub_write_present(&s->present, p->name, p->org, wk_role_read(p->role), p->slot, s->present.len == 0);
     }
 }
 
