@@ -31,7 +31,7 @@ import {
 } from '../protocol/messages.js';
 import { OTClient } from './otclient.js';
 import { Presence } from './presence.js';
-import { setOrgSlots } from './colors.js';
+import { clearOrgSlots, setOrgSlots } from './colors.js';
 import { UndoStack } from './undo.js';
 import { apply, splitOp, transformSelection } from './ot.js';
 import { PollStore } from './polls.js';
@@ -76,6 +76,7 @@ export class WorkshopStore extends Emitter {
    */
   constructor({ workshopId, profile, key = null, observerKey = null, persist, pollsPersist = null, createSession, timers = globalThis, now = Date.now, newOpId, hash }) {
     super();
+    clearOrgSlots(); // another workshop's colours are not this one's
     this.workshopId = workshopId;
     this.profile = profile;
     this.key = key;
