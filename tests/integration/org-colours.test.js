@@ -80,6 +80,12 @@ describe('organisation colour slots across two server processes', { timeout: 600
     assert.ok(arrivals.length >= 5, `${arrivals.length} arrivals`);
     for (const e of arrivals)
       assert.equal(e.slot, e.name === 'Carole' ? slotA : { ...expected, 'Association Eau': 3 }[e.org], `${e.name}'s arrival`);
+    // The JSON export's participants: the same slots.
+    const all = { ...expected, 'Association Eau': 3 };
+    const exp = await s2.http('GET', `/api/workshops/${w.id}/export?format=json`, { headers: { authorization: `Bearer ${w.facilitator_key}` } });
+    assert.equal(exp.status, 200, exp.text);
+    assert.equal(exp.json.participants.length, 5);
+    for (const p of exp.json.participants) assert.equal(p.slot, p.name === 'Carole' ? slotA : all[p.org], `${p.name} in the export`);
   });
 
   test('a person of an older workshop gets a slot at their next join', { timeout: 20000 }, async () => {

@@ -239,12 +239,16 @@ static void put_field(sbuf *b, const char *name, const char *value) {
     sbuf_put_jstrz(b, value ? value : "");
 }
 
-void hist_write_person(sbuf *b, const char *participant, const char *name, const char *org, const char *role) {
+void hist_write_person(sbuf *b, const char *participant, const char *name, const char *org, const char *role, int slot) {
     sbuf_puts(b, "{\"participant\":");
     sbuf_put_jstrz(b, participant ? participant : "");
     put_field(b, "name", name);
     put_field(b, "org", org);
     put_field(b, "role", role);
+    if (slot >= 0) {
+        sbuf_puts(b, ",\"slot\":");
+        sbuf_put_i64(b, slot);
+    }
     sbuf_putc(b, '}');
 }
 
@@ -545,7 +549,7 @@ void hist_state_write(sbuf *b, const hist_state *s, hist_view v) {
         if (seen) continue;
         if (!first) sbuf_putc(b, ',');
         first = false;
-        hist_write_person(b, p->participant, p->name, p->org, p->role);
+        hist_write_person(b, p->participant, p->name, p->org, p->role, -1); /* colours: from the arrivals */
     }
     sbuf_puts(b, "],\"polls\":[");
     first = true;

@@ -142,8 +142,8 @@ void hist_state_add(hist_state *s, const hist_event *e);
 void hist_state_set_results(hist_state *s, size_t i, const char *results);
 /* ,"present":[…],"polls":[…],"signoff":{…},"board":{…},"discuss":[…] as the view sees them (written after other fields). */
 void hist_state_write(sbuf *b, const hist_state *s, hist_view v);
-/* {"participant","name","org","role"}: a person as every history reply names them. */
-void hist_write_person(sbuf *b, const char *participant, const char *name, const char *org, const char *role);
+/* {"participant","name","org","role"[,"slot"]}: a person as every history reply names them (slot -1: none). */
+void hist_write_person(sbuf *b, const char *participant, const char *name, const char *org, const char *role, int slot);
 /* Results as served: the stored message without its "type", or null when
  * the view may not see them. */
 void hist_write_results(sbuf *b, const char *results, bool shown);
