@@ -12,7 +12,7 @@ import assert from 'node:assert/strict';
 import { artifact, connect } from './harness.js';
 import { setupFile, axe, badTypography, until, PHONE, NNBSP } from './i12.js';
 import { join, noProblems } from './helpers.js';
-import { orgColor } from '../../web-client/src/state/colors.js';
+import { PALETTE, orgKey } from '../../web-client/src/state/colors.js';
 
 // Every bot comes from one address: its limits are raised.
 // Every bot comes from one address: its limits are raised. Above 50 people
@@ -55,7 +55,11 @@ test('a workshop of a thousand: counts by organisation, "et … autres", search,
   const sum = lines.reduce((s, l) => s + Number(l.count.replace(/\u202f/g, '')), 0);
   assert.equal(sum, total, `${JSON.stringify(lines)}`);
   const rgb = (hex) => `rgb(${[1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16)).join(', ')})`;
-  for (const l of lines) assert.equal(l.color, rgb(orgColor(l.name)), `${l.name}: its organisation's colour`);
+  // Each organisation's colour is its slot's (the server's, in every welcome):
+  // six organisations, six colours.
+  const slots = new Map(last.org_slots.map((o) => [orgKey(o.organisation), o.slot]));
+  for (const l of lines) assert.equal(l.color, rgb(PALETTE[slots.get(orgKey(l.name)) % PALETTE.length]), `${l.name}: its organisation's colour`);
+  assert.equal(new Set(lines.map((l) => l.color)).size, lines.length, JSON.stringify(lines));
   // The people named: the facilitator herself at least; the rest counted.
   const more = fac.locator('#crowd-more');
   await more.waitFor();

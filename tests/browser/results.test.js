@@ -57,6 +57,16 @@ test('one person per organisation: the ready-made question asked of organisation
     await fc.locator('.org-chose .org-chip-name', { hasText: org }).waitFor();
     await fc.locator('.set-by-list li', { hasText: `${org}${NNBSP}: réponse choisie par ${name}` }).waitFor();
   }
+  // Three organisations, three colours (issue 12, item 8: each organisation
+  // of a workshop has its own colour slot; with the old hash of names, the
+  // Banque and the Métropole shared one), the same on every page.
+  const chipColours = (page) => card(page, page === jean ? SHARED : SHARED_EN).locator('.org-chose .org-chip').evaluateAll((lis) =>
+    Object.fromEntries(lis.map((li) => [li.querySelector('.org-chip-name').textContent, getComputedStyle(li.querySelector('.swatch')).backgroundColor])));
+  const facColours = await fc.locator('.org-chose .org-chip').evaluateAll((lis) =>
+    Object.fromEntries(lis.map((li) => [li.querySelector('.org-chip-name').textContent, getComputedStyle(li.querySelector('.swatch')).backgroundColor])));
+  assert.equal(Object.keys(facColours).length, 3, JSON.stringify(facColours));
+  assert.equal(new Set(Object.values(facColours)).size, 3, `three organisations, three colours: ${JSON.stringify(facColours)}`);
+  await until(async () => JSON.stringify(await chipColours(jean)) === JSON.stringify(facColours), { message: 'the same colours on Jean\'s page' });
   await fc.locator('.threshold-note', { hasText: 'Une réponse par organisation' }).waitFor();
   await fc.locator('.alignment .pill-partly_aligned, .alignment .pill-divergent').waitFor();
   // A colleague's answer is the organisation's: Jean sees who set it.

@@ -308,7 +308,8 @@ describe('history: exports and deletion', { timeout: 120000 }, () => {
     assert.ok(x, 'export json is not JSON');
     const meta = (await getJson(h.server.port, `/api/workshops/${w.id}`)).json;
     assert.deepEqual(x.workshop, { id: w.id, title: TITLE, created: w.created, rev: meta.rev, deletes_at: meta.deletes_at }, 'workshop');
-    const want = [run.fac, ...run.people].map((c) => ({ participant: c.participant.id, name: c.name, org: c.organisation, role: c.role }));
+    // Each with their organisation's colour slot, as their welcome gave it (README.md, "Organisation colours").
+    const want = [run.fac, ...run.people].map((c) => ({ participant: c.participant.id, name: c.name, org: c.organisation, role: c.role, slot: c.participant.slot }));
     assert.deepEqual([...x.participants].sort((a, b) => (a.participant < b.participant ? -1 : 1)), want.sort((a, b) => (a.participant < b.participant ? -1 : 1)), 'participants');
     const hist = await fetchAllHistory(h.server.port, w.id, { key: w.facilitator_key });
     for (const e of x.events) assertSchema('history-event', e);

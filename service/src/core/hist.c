@@ -2,6 +2,7 @@
 
 #include "core/poll.h"
 #include "core/vec.h"
+#include "core/workshop.h"
 
 #include <cjson/cJSON.h>
 #include <stdlib.h>
@@ -39,6 +40,13 @@ static bool stored_json(const char *v, char open, bool may_be_empty) {
     return j != NULL;
 }
 
+/* A colour slot as stored: decimal digits, 0..WK_SLOT_MAX, written as a
+ * JSON number (no leading zero). */
+static bool valid_slot(const char *v) {
+    size_t n = strspn(v, "0123456789");
+    return n > 0 && n <= 7 && !v[n] && (v[0] != '0' || n == 1) && strtol(v, NULL, 10) <= WK_SLOT_MAX;
+}
+
 bool hist_event_from_fields(hist_event *e, const char *id, const char *const *kv, size_t n) {
     memset(e, 0, sizeof *e);
     e->endorsed_rev = -1;
@@ -63,6 +71,7 @@ bool hist_event_from_fields(hist_event *e, const char *id, const char *const *kv
         else if (strcmp(k, "prior") == 0) e->prior = v;
         else if (strcmp(k, "was") == 0) e->was = v;
         else if (strcmp(k, "origin") == 0) e->origin = v;
+        else if (strcmp(k, "slot") == 0) e->slot = valid_slot(v) ? v : NULL; /* damaged: as an older event */
         else if (strcmp(k, "by") == 0) e->by = v;
         else if (strcmp(k, "phase") == 0) e->phase = v;
         else if (strcmp(k, "minutes") == 0) e->minutes = v;
@@ -230,12 +239,16 @@ static void put_field(sbuf *b, const char *name, const char *value) {
     sbuf_put_jstrz(b, value ? value : "");
 }
 
-void hist_write_person(sbuf *b, const char *participant, const char *name, const char *org, const char *role) {
+void hist_write_person(sbuf *b, const char *participant, const char *name, const char *org, const char *role, int slot) {
     sbuf_puts(b, "{\"participant\":");
     sbuf_put_jstrz(b, participant ? participant : "");
     put_field(b, "name", name);
     put_field(b, "org", org);
     put_field(b, "role", role);
+    if (slot >= 0) {
+        sbuf_puts(b, ",\"slot\":");
+        sbuf_put_i64(b, slot);
+    }
     sbuf_putc(b, '}');
 }
 
@@ -317,6 +330,10 @@ bool hist_write_event(sbuf *b, const hist_event *e, hist_view v) {
         put_field(b, "name", e->name);
         put_field(b, "org", e->org);
         put_field(b, "role", e->role);
+        if (e->slot && strcmp(e->type, "arrived") == 0) {
+            sbuf_puts(b, ",\"slot\":");
+            sbuf_puts(b, e->slot);
+        }
         if (e->asks) put_field(b, "asks", e->asks);
         if (e->by) put_field(b, "by", e->by);
     } else if (board_is_event(e->type)) { /* protocol/board.md: who, and the change */
@@ -404,7 +421,7 @@ static void presence_add(hist_state *s, const hist_event *e) {
     }
     hist_person *p = &s->people[s->npeople];
     *p = (hist_person){dup(e->participant), dup(origin), dup(e->name), dup(e->org),
-                       dup(e->role && e->role[0] ? e->role : "participant"), 1};
+                       dup(e->role && e->role[0] ? e->role : "participant"), 1, e->slot ? atoi(e->slot) : -1};
     if (!p->participant || !p->origin || !p->name || !p->org || !p->role) {
         person_free(p);
         s->oom = true;
@@ -552,7 +569,7 @@ void hist_state_write(sbuf *b, const hist_state *s, hist_view v) {
         if (seen) continue;
         if (!first) sbuf_putc(b, ',');
         first = false;
-        hist_write_person(b, p->participant, p->name, p->org, p->role);
+        hist_write_person(b, p->participant, p->name, p->org, p->role, -1); /* colours: from the arrivals */
     }
     sbuf_puts(b, "],\"polls\":[");
     first = true;

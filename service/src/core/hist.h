@@ -50,6 +50,7 @@ typedef struct hist_event {
     const char *prior;          /* ... and before it, as Redis had it (hist_fold.h; never served) */
     const char *was;            /* poll_deleted: "draft" when it never left draft */
     const char *origin;         /* arrived, departed: the server process the connection was on */
+    const char *slot;           /* arrived: the organisation's colour slot, decimal text checked when read (NULL: older event) */
     const char *by;             /* ended, reopened, sign-off events: who (their name in `name`);
                                  * role: the facilitator who decided (absent when the person asked) */
     const char *phase;          /* agenda events: the phase concerned */
@@ -106,6 +107,7 @@ typedef struct hist_person {
     char *org;
     char *role;                 /* "facilitator", "representative", "participant" or "observer" */
     int connections;            /* arrivals minus departures through that process */
+    int slot;                   /* their organisation's colour slot, from the arrival (-1: an older event) */
 } hist_person;
 
 /* A poll as it stood: its last event's poll object and results. */
@@ -145,8 +147,8 @@ void hist_state_set_results(hist_state *s, size_t i, const char *results);
 void hist_state_keep_public(hist_state *s);
 /* ,"present":[…],"polls":[…],"signoff":{…},"board":{…},"discuss":[…] as the view sees them (written after other fields). */
 void hist_state_write(sbuf *b, const hist_state *s, hist_view v);
-/* {"participant","name","org","role"}: a person as every history reply names them. */
-void hist_write_person(sbuf *b, const char *participant, const char *name, const char *org, const char *role);
+/* {"participant","name","org","role"[,"slot"]}: a person as every history reply names them (slot -1: none). */
+void hist_write_person(sbuf *b, const char *participant, const char *name, const char *org, const char *role, int slot);
 /* Results as served: the stored message without its "type", or null when
  * the view may not see them. */
 void hist_write_results(sbuf *b, const char *results, bool shown);

@@ -15,6 +15,15 @@ static bool optional_str(const cJSON *o, const char *k) {
     return !v || cJSON_IsString(v);
 }
 
+/* An optional colour slot: absent (-1 in *out), or 0..WK_SLOT_MAX. */
+static bool optional_slot(const cJSON *o, int *out) {
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, "slot");
+    int64_t n = -1;
+    if (v && !proto_json_int(v, 0, WK_SLOT_MAX, &n)) return false;
+    *out = (int)n;
+    return true;
+}
+
 bool person_read(const char *json, person_record *out) {
     memset(out, 0, sizeof *out);
     cJSON *o = cJSON_Parse(json);
@@ -24,7 +33,7 @@ bool person_read(const char *json, person_record *out) {
     bool ok = name && org && role && secret && utf8_valid_label(name, PROTO_NAME_MAX) &&
               (utf8_valid_label(org, PROTO_NAME_MAX) || (as == WK_OBSERVER && !org[0])) &&
               proto_valid_b64url(secret, WK_SECRET_LEN) && optional_str(o, "asks") && optional_str(o, "okey") &&
-              (!okey || !okey[0] || proto_valid_b64url(okey, PROTO_KEY_MAX));
+              (!okey || !okey[0] || proto_valid_b64url(okey, PROTO_KEY_MAX)) && optional_slot(o, &out->slot);
     if (ok) {
         out->name = strdup(name);
         out->org = strdup(org);

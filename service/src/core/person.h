@@ -1,6 +1,6 @@
 /* person.h -- a participant's record as stored in the workshop's people hash
  * (protocol/README.md, "Storage"): {"name", "organisation", "role", "secret"
- * [, "asks"][, "okey"]}, read back and checked. A record that does not read
+ * [, "asks"][, "okey"][, "slot"]}, read back and checked. A record that does not read
  * is damage: the hub refuses to load the workshop rather than guess. Pure. */
 #ifndef ATELIER_PERSON_H
 #define ATELIER_PERSON_H
@@ -16,6 +16,7 @@ typedef struct person_record {
     char secret[WK_SECRET_LEN + 1];   /* the resume secret, base64url */
     bool asks;                        /* asks to represent their organisation */
     char okey[PROTO_KEY_MAX + 1];     /* an observer: the link's key they came with ("" for others) */
+    int slot;                         /* the organisation's colour slot atelier_person added; -1 in an older record */
 } person_record;
 
 /* Reads a stored record (NUL-terminated JSON text). True with *out filled

@@ -51,6 +51,7 @@ static presence_org *add_org(presence_counts *c, const char *org, const char *ke
     }
     presence_org *o = &c->orgs[c->n];
     memset(o, 0, sizeof *o);
+    o->slot = -1;
     o->name = strdup(org);
     o->key = strdup(key);
     if (!o->name || !o->key) {
@@ -77,6 +78,12 @@ bool presence_counts_add(presence_counts *c, int who, const char *org, bool obse
     return true;
 }
 
+void presence_counts_slot(presence_counts *c, const char *org, int slot) {
+    char key[PRESENCE_KEY_MAX];
+    presence_org *o = slot >= 0 && key_of(org, key) ? find_key(c, key) : NULL;
+    if (o) o->slot = slot;
+}
+
 void presence_counts_write(sbuf *b, const presence_counts *c) {
     sbuf_puts(b, "\"total\":");
     sbuf_put_i64(b, c->total);
@@ -89,6 +96,10 @@ void presence_counts_write(sbuf *b, const presence_counts *c) {
         sbuf_put_jstrz(b, c->orgs[i].name);
         sbuf_puts(b, ",\"count\":");
         sbuf_put_i64(b, c->orgs[i].count);
+        if (c->orgs[i].slot >= 0) {
+            sbuf_puts(b, ",\"slot\":");
+            sbuf_put_i64(b, c->orgs[i].slot);
+        }
         sbuf_putc(b, '}');
     }
     sbuf_putc(b, ']');

@@ -23,6 +23,7 @@ typedef struct presence_org {
     int count;                        /* people present */
     int sample[PRESENCE_OWN_ORG_MAX]; /* the first of them (caller's indices) */
     int nsample;                      /* entries of sample */
+    int slot;                         /* its colour slot (-1 while none is known) */
 } presence_org;
 
 /* The counts of one moment. */
@@ -40,9 +41,11 @@ void presence_counts_free(presence_counts *c);
 /* Count person `who` of organisation org (an observer in none). False when
  * out of memory (then the person is counted in total only). */
 bool presence_counts_add(presence_counts *c, int who, const char *org, bool observer);
+/* The colour slot of org's organisation, once counted (slot >= 0). */
+void presence_counts_slot(presence_counts *c, const char *org, int slot);
 /* The organisation whose key is org's, or NULL. */
 const presence_org *presence_counts_find(const presence_counts *c, const char *org);
-/* "total":T,"observers":O,"organisations":[{"name":…,"count":…},…] (no braces). */
+/* "total":T,"observers":O,"organisations":[{"name":…,"count":…[,"slot":…]},…] (no braces). */
 void presence_counts_write(sbuf *b, const presence_counts *c);
 /* Whether name starts with prefix as people mean it: both compared by their
  * utf8_label_key (case and runs of spaces aside). prefix_key is the key of

@@ -274,6 +274,7 @@ int wk_add_participant(workshop *w, const char *id, const char *secret, const ch
         return -1;
     }
     p->role = role;
+    p->slot = -1; /* known once their record or another process says it */
     p->rate.tokens = -1; /* full bucket on first use */
     by_id_add(w, w->npeople);
     return (int)w->npeople++;
@@ -299,7 +300,7 @@ static void org_note(workshop *w, const char *key, size_t who) {
     }
     char *k = strdup(key);
     if (!k) return;
-    w->orgs[w->norgs++] = (wk_org){.key = k, .first = (uint32_t)who};
+    w->orgs[w->norgs++] = (wk_org){.key = k, .first = (uint32_t)who, .slot = -1};
 }
 
 /* Whether person i is not an observer and writes an organisation whose key is want. */
@@ -328,6 +329,69 @@ const char *wk_same_org(workshop *w, const char *org) {
         return w->people[i].org;
     }
     return NULL;
+}
+
+/* ---- Organisation colour slots ---- */
+
+/* The remembered organisation whose key is org's, noted with person who
+ * when not remembered yet; NULL for no organisation or out of memory. */
+static wk_org *org_entry(workshop *w, const char *org, size_t who) {
+    char key[ORG_KEY_MAX];
+    if (!org[0] || strlen(org) >= sizeof key) return NULL;
+    utf8_label_key(org, key);
+    wk_org *o = org_find(w, key);
+    if (!o) {
+        org_note(w, key, who);
+        o = org_find(w, key);
+    }
+    return o;
+}
+
+void wk_set_org_slot(workshop *w, int who, int slot) {
+    wk_participant *p = &w->people[who];
+    if (p->role == WK_OBSERVER || slot < 0) return;
+    p->slot = slot;
+    wk_org *o = org_entry(w, p->org, (size_t)who);
+    if (o) o->slot = slot; /* out of memory: colleagues without a slot of their own show none */
+}
+
+int wk_org_slot(const workshop *w, const wk_participant *p) {
+    if (p->role == WK_OBSERVER) return -1;
+    if (p->slot >= 0) return p->slot;
+    char key[ORG_KEY_MAX];
+    if (!p->org[0] || strlen(p->org) >= sizeof key) return -1;
+    utf8_label_key(p->org, key);
+    const wk_org *o = org_find(w, key);
+    return o ? o->slot : -1;
+}
+
+bool wk_write_org_slots(sbuf *b, const workshop *w) {
+    /* One per slot: slots are given in order, so the highest bounds them. */
+    int top = -1;
+    for (size_t i = 0; i < w->norgs; i++)
+        if (w->orgs[i].slot > top) top = w->orgs[i].slot;
+    for (size_t i = 0; i < w->npeople; i++)
+        if (w->people[i].slot > top && w->people[i].role != WK_OBSERVER) top = w->people[i].slot;
+    bool *seen = calloc((size_t)top + 2, sizeof *seen);
+    if (!seen) return false;
+    sbuf_puts(b, ",\"org_slots\":[");
+    bool first = true;
+    for (size_t i = 0; i < w->npeople; i++) {
+        const wk_participant *p = &w->people[i];
+        int slot = wk_org_slot(w, p);
+        if (slot < 0 || seen[slot]) continue;
+        seen[slot] = true;
+        if (!first) sbuf_putc(b, ',');
+        first = false;
+        sbuf_puts(b, "{\"organisation\":");
+        sbuf_put_jstrz(b, p->org);
+        sbuf_puts(b, ",\"slot\":");
+        sbuf_put_i64(b, slot);
+        sbuf_putc(b, '}');
+    }
+    sbuf_putc(b, ']');
+    free(seen);
+    return true;
 }
 
 int wk_find_participant(const workshop *w, const char *id) {

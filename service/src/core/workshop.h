@@ -15,6 +15,7 @@
 
 #include "core/ot.h"
 #include "core/proto.h"
+#include "core/sbuf.h"
 #include "core/when.h"
 
 #define WK_PID_LEN PROTO_PID_LEN /* "p" + 16 base64url characters */
@@ -54,6 +55,7 @@ typedef struct wk_participant {
     wk_role role;                     /* what they may do */
     bool asks;                        /* asked to represent their organisation; no facilitator answered yet */
     char okey[PROTO_KEY_MAX + 1];     /* an observer: the observer link's key they joined with ("" for others) */
+    int slot;                         /* their organisation's colour slot as stored (-1: none in their record) */
     char *last_opid;                  /* JSON text of the last accepted op id, NULL if none (de-duplication) */
     int64_t last_op_rev;              /* revision that op was applied at */
     int online;                       /* live connections on this process */
@@ -176,6 +178,7 @@ int wk_find_participant(const workshop *w, const char *id);
 typedef struct wk_org {
     char *key;                        /* malloc'd */
     uint32_t first;                   /* index in people */
+    int slot;                         /* its colour slot, -1 while none is known */
 } wk_org;
 /* How an organisation already in the workshop is written, if org is the
  * same one written another way (case, spaces: utf8_label_key); else NULL.
@@ -185,6 +188,19 @@ typedef struct wk_org {
  * organisations found are remembered (w->orgs): the next join of one reads
  * them, not everyone. */
 const char *wk_same_org(workshop *w, const char *org);
+/* Organisation colour slots (protocol/README.md, "Organisation colours"):
+ * each organisation of a workshop has one, first come first served, given
+ * by Redis (atelier_person) when it first joins. Observers have none. */
+#define WK_SLOT_MAX 1000000 /* slots read from a record or another process: more is damage */
+/* Person who's slot is now `slot` (>= 0), and so is their organisation's. */
+void wk_set_org_slot(workshop *w, int who, int slot);
+/* Person p's organisation's slot: theirs, else one a colleague's record
+ * gave; -1 while none is known (an old record, an observer). */
+int wk_org_slot(const workshop *w, const wk_participant *p);
+/* ,"org_slots":[{"organisation":…,"slot":…},…]: every organisation of the
+ * workshop with a slot known, present or not, once each (by slot order of
+ * people; false only when out of memory, then nothing is written). */
+bool wk_write_org_slots(sbuf *b, const workshop *w);
 /* The participant a resume token ("id.secret") names, or -1. Constant-time secret compare. */
 int wk_check_token(const workshop *w, const char *token);
 bool wk_check_key(const workshop *w, const char *key);

@@ -57,8 +57,16 @@ static bool shown_to_all(const workshop *w, const wk_participant *p) {
            (p->last_opid && w->rev - p->last_op_rev <= CROWD_WROTE_REVS);
 }
 
-void hub_write_person(sbuf *b, const workshop *w, const wk_participant *p) {
+void hub_write_participant(sbuf *b, const workshop *w, const wk_participant *p) {
     proto_write_participant(b, p->id, p->name, p->org, wk_role_name(p->role), p->asks);
+    int slot = wk_org_slot(w, p);
+    if (slot < 0) return;
+    b->len--; /* reopen the object to add the slot */
+    sbuf_printf(b, ",\"slot\":%d}", slot);
+}
+
+void hub_write_person(sbuf *b, const workshop *w, const wk_participant *p) {
+    hub_write_participant(b, w, p);
     if (p->has_cursor) {
         b->len--; /* reopen the object to add the caret */
         sbuf_printf(b, ",\"rev\":%lld,\"sel\":[%lld,%lld]}", (long long)w->rev, (long long)p->sel[0],
@@ -84,7 +92,8 @@ static void recount(hub_room *r, sbuf *arrived, sbuf *departed) {
             }
             continue;
         }
-        presence_counts_add(&r->crowd_counts, (int)i, p->org, p->role == WK_OBSERVER);
+        if (presence_counts_add(&r->crowd_counts, (int)i, p->org, p->role == WK_OBSERVER) && p->role != WK_OBSERVER)
+            presence_counts_slot(&r->crowd_counts, p->org, wk_org_slot(w, p));
         if (r->ncrowd_shown == PRESENCE_SHOWN_MAX || !shown_to_all(w, p)) continue;
         r->crowd_shown[r->ncrowd_shown++] = (int)i;
         if (arrived && !(r->crowd_listed[i] & NAMED_ALL)) {

@@ -888,6 +888,14 @@ static int person_order(const void *a, const void *b) {
     return c ? c : strcmp(x->pid, y->pid);
 }
 
+/* The colour slot of a stored record (core/person.h), -1 when it has none
+ * (an older record) or a damaged one. */
+static int record_slot(const cJSON *o) {
+    int64_t slot;
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, "slot");
+    return v && proto_json_int(v, 0, WK_SLOT_MAX, &slot) ? (int)slot : -1;
+}
+
 static void got_people(redisReply *reply, void *priv) {
     query *q = array_reply(reply, priv);
     if (!q) return;
@@ -921,7 +929,7 @@ static void got_people(redisReply *reply, void *priv) {
         export_book_person(&q->book, rows[i].name, rows[i].org, wk_role_read(rows[i].role));
         if (q->format == F_JSON) { /* never the participant's secret */
             if (i) sbuf_putc(b, ',');
-            hist_write_person(b, rows[i].pid, rows[i].name, rows[i].org, rows[i].role);
+            hist_write_person(b, rows[i].pid, rows[i].name, rows[i].org, rows[i].role, record_slot(rows[i].json));
         }
         cJSON_Delete(rows[i].json);
     }

@@ -270,7 +270,7 @@ static void put_public(sbuf *b, const char *id, const char *title, int64_t creat
     sbuf_puts(b, ",\"present\":[");
 }
 
-void hub_write_present(sbuf *b, const char *name, const char *org, wk_role role, bool first) {
+void hub_write_present(sbuf *b, const char *name, const char *org, wk_role role, int slot, bool first) {
     if (!first) sbuf_putc(b, ',');
     sbuf_puts(b, "{\"name\":");
     sbuf_put_jstrz(b, name);
@@ -278,6 +278,10 @@ void hub_write_present(sbuf *b, const char *name, const char *org, wk_role role,
     sbuf_put_jstrz(b, org);
     sbuf_puts(b, ",\"role\":");
     sbuf_put_jstrz(b, wk_role_name(role));
+    if (slot >= 0) {
+        sbuf_puts(b, ",\"slot\":");
+        sbuf_put_i64(b, slot);
+    }
     sbuf_putc(b, '}');
 }
 
@@ -299,7 +303,7 @@ static void answer_loaded(hub *h, uint64_t req, const hub_room *r, int64_t delet
     for (size_t i = 0; i < w->npeople; i++) {
         const wk_participant *p = &w->people[i];
         if (!wk_present(p)) continue;
-        hub_write_present(b, p->name, p->org, p->role, first);
+        hub_write_present(b, p->name, p->org, p->role, wk_org_slot(w, p), first);
         first = false;
     }
     sbuf_puts(b, "]}");

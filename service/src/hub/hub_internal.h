@@ -409,7 +409,7 @@ void hub_presence_relayed(hub_room *r, const char *origin, const char *json, siz
  * which is read from the history's marks and the live processes. */
 void hub_presence_answer(hub *h, uint64_t req, const char *id, char *answer);
 /* One entry of that list: {"name","organisation","role"}, after a comma unless first. */
-void hub_write_present(sbuf *b, const char *name, const char *org, wk_role role, bool first);
+void hub_write_present(sbuf *b, const char *name, const char *org, wk_role role, int slot, bool first);
 /* Presence in a big workshop (hub_crowd.c). A person became present at
  * all (or absent): true when the room is big, and then the change goes out
  * in the next coalesced presence message instead of arrived / departed. */
@@ -423,7 +423,10 @@ void hub_crowd_shown_maybe(hub_room *r, int who);
 /* presence_page: a page of the people present. */
 void hub_crowd_page(hub *h, hub_session *s, proto_msg *msg);
 void hub_crowd_stop(hub_room *r);
-/* A participant object with its caret when it has one ("rev", "sel"). */
+/* A participant object with its organisation's colour slot when one is
+ * known ("slot"), and nothing else of the moment. */
+void hub_write_participant(sbuf *b, const workshop *w, const wk_participant *p);
+/* hub_write_participant with its caret when it has one ("rev", "sel"). */
 void hub_write_person(sbuf *b, const workshop *w, const wk_participant *p);
 void hub_crowd_room_free(hub_room *r);
 /* The room caught up with other processes' ops: carets parked for them apply. */

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/utf8.h"
 #include "hub/hub_internal.h"
 
 /* Room for one more session: false when out of memory. */
@@ -39,13 +40,22 @@ static void room_remove_session(hub_room *r, hub_session *s) {
 }
 
 /* Arrivals and departures are history, not state: nothing waits on them. */
+/* An arrival carries the organisation's colour slot when it has one, so
+ * that the replay and the exports colour it as the live pages did. */
 static void record_event(hub_room *r, const char *type, const wk_participant *p) {
     char t[HUB_MS_TEXT];
     hub_ms_text(t, hub_now_ms());
-    store_cmd(r->hub->store, NULL, NULL,
-              "FCALL atelier_mark 3 %s %s %s %s type %s participant %s name %s org %s role %s origin %s", r->k_meta,
-              r->k_events, r->k_marks, t, type, p->id, p->name, p->org, wk_role_name(p->role),
-              r->hub->origin);
+    int slot = strcmp(type, "arrived") == 0 ? wk_org_slot(r->w, p) : -1;
+    if (slot >= 0)
+        store_cmd(r->hub->store, NULL, NULL,
+                  "FCALL atelier_mark 3 %s %s %s %s type %s participant %s name %s org %s role %s slot %d origin %s",
+                  r->k_meta, r->k_events, r->k_marks, t, type, p->id, p->name, p->org, wk_role_name(p->role), slot,
+                  r->hub->origin);
+    else
+        store_cmd(r->hub->store, NULL, NULL,
+                  "FCALL atelier_mark 3 %s %s %s %s type %s participant %s name %s org %s role %s origin %s", r->k_meta,
+                  r->k_events, r->k_marks, t, type, p->id, p->name, p->org, wk_role_name(p->role),
+                  r->hub->origin);
 }
 
 /* A join refused: the connection may try again. */
@@ -117,7 +127,7 @@ static void write_welcome(hub_room *r, int who, const char *idjson, bool resume,
     sbuf_puts(b, ",\"deletes_at\":");
     sbuf_put_i64(b, hub_retention_deletes_at(r->hub, hub_now_ms()));
     sbuf_puts(b, "},\"participant\":");
-    proto_write_participant(b, me->id, me->name, me->org, wk_role_name(me->role), me->asks);
+    hub_write_participant(b, w, me);
     sbuf_puts(b, ",\"token\":\"");
     sbuf_puts(b, me->id);
     sbuf_putc(b, '.');
@@ -127,6 +137,7 @@ static void write_welcome(hub_room *r, int who, const char *idjson, bool resume,
     hub_observer_write_welcome(w, me, b);
     write_doc(w, who, resume, from, b);
     if (!hub_crowd_write_welcome(r, who, b)) write_present(w, who, b); /* a big workshop's is bounded */
+    wk_write_org_slots(b, w); /* out of memory: none, and clients colour by what the participants carry */
     hub_poll_write_welcome(r, who, b);
     hub_agenda_write_welcome(r, b);
     hub_discuss_write_welcome(r, b);
@@ -195,6 +206,14 @@ typedef struct join_saved {
     int64_t from;
 } join_saved;
 
+/* The slot atelier_person answered ({1, slot}): person who's organisation's. */
+static void take_slot(workshop *w, int who, const redisReply *reply) {
+    if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 2 || reply->element[1]->type != REDIS_REPLY_INTEGER)
+        return;
+    long long slot = reply->element[1]->integer;
+    if (slot >= 0 && slot <= WK_SLOT_MAX) wk_set_org_slot(w, who, (int)slot);
+}
+
 static void participant_saved(redisReply *reply, void *priv) {
     join_saved *j = priv;
     hub_room *r = j->room;
@@ -203,6 +222,7 @@ static void participant_saved(redisReply *reply, void *priv) {
     bool stored = reply && reply->type != REDIS_REPLY_ERROR && !(reply->type == REDIS_REPLY_INTEGER && reply->integer == 0);
     if (stored && r->state == ROOM_READY) { /* the person has the role stored (a facilitator asks for nothing) */
         r->w->people[j->who].role = j->role;
+        take_slot(r->w, j->who, reply);
         if (j->role == WK_FACILITATOR) r->w->people[j->who].asks = false;
         for (size_t i = 0; j->role == WK_FACILITATOR && i < r->nsess; i++) /* their other tabs: facilitators' now */
             if (r->sessions[i]->participant == j->who) count_facilitator(r, r->sessions[i]);
@@ -283,8 +303,8 @@ static void observer_key_reread(redisReply *reply, void *priv) {
 
 void hub_join_ready(hub_room *r, uint64_t conn, proto_msg *msg) { join_decide(r, conn, msg, false); }
 
-static bool save_person(hub_room *r, hub_session *s, int who, wk_role role, const char *idjson, bool resume,
-                        int64_t from);
+static bool save_person(hub_room *r, hub_session *s, int who, wk_role role, bool slot_only, const char *idjson,
+                        bool resume, int64_t from);
 
 static void join_resume(hub_room *r, hub_session *s, proto_msg *msg, bool reread) {
     hub *h = r->hub;
@@ -304,6 +324,15 @@ static void join_resume(hub_room *r, hub_session *s, proto_msg *msg, bool reread
      * after such a loss: the whole text, never ops that may not follow the
      * client's (protocol/README.md, "After a failover of Redis"). */
     bool missed = j->rev <= w->rev && !hub_primary_resyncing(r);
+    const wk_participant *p = &w->people[who];
+    /* A person of an older workshop whose organisation has no colour slot
+     * yet: it gets one now, before the welcome says it. */
+    bool slotless = wk_org_slot(w, p) < 0 && p->role != WK_OBSERVER && p->org[0];
+    if (slotless && (!j->key || p->role == WK_FACILITATOR)) {
+        if (!save_person(r, s, who, p->role, true, msg->idjson, missed, j->rev))
+            refuse(h, s, PROTO_EUNAVAILABLE, HUB_UNAVAILABLE, msg->idjson);
+        return;
+    }
     if (!j->key || w->people[who].role == WK_FACILITATOR) {
         finish_join(r, s, who, msg->idjson, missed, j->rev);
         return;
@@ -311,7 +340,7 @@ static void join_resume(hub_room *r, hub_session *s, proto_msg *msg, bool reread
     /* Resumed with the facilitator key: a facilitator from now on, in the
      * record too (exports, other processes, later loads), stored before the
      * welcome says so. */
-    if (!save_person(r, s, who, WK_FACILITATOR, msg->idjson, missed, j->rev))
+    if (!save_person(r, s, who, WK_FACILITATOR, false, msg->idjson, missed, j->rev))
         refuse(h, s, PROTO_EUNAVAILABLE, HUB_UNAVAILABLE, msg->idjson);
 }
 
@@ -358,13 +387,14 @@ static void join_new(hub_room *r, hub_session *s, proto_msg *msg) {
         return;
     }
     if (role == WK_OBSERVER) snprintf(w->people[who].okey, sizeof w->people[who].okey, "%s", j->observer_key);
-    if (!save_person(r, s, who, role, msg->idjson, false, 0)) refuse(h, s, PROTO_EUNAVAILABLE, HUB_UNAVAILABLE, msg->idjson);
+    if (!save_person(r, s, who, role, false, msg->idjson, false, 0)) refuse(h, s, PROTO_EUNAVAILABLE, HUB_UNAVAILABLE, msg->idjson);
 }
 
-/* Store person who's record with `role` (atelier_person), then finish the
- * join: false (nothing sent) when it could not go. */
-static bool save_person(hub_room *r, hub_session *s, int who, wk_role role, const char *idjson, bool resume,
-                        int64_t from) {
+/* Store person who's record with `role` (atelier_person), or only their
+ * organisation's colour slot in the stored record (slot_only), then finish
+ * the join: false (nothing sent) when it could not go. */
+static bool save_person(hub_room *r, hub_session *s, int who, wk_role role, bool slot_only, const char *idjson,
+                        bool resume, int64_t from) {
     join_saved *js = calloc(1, sizeof *js);
     if (!js) return false;
     *js = (join_saved){.room = r, .conn = s->conn, .who = who, .role = role, .resume = resume, .from = from};
@@ -374,9 +404,11 @@ static bool save_person(hub_room *r, hub_session *s, int who, wk_role role, cons
     stored.role = role;
     sbuf rec;
     sbuf_init(&rec, 0);
-    write_person_record(&rec, &stored);
-    bool ok = sbuf_ok(&rec) && hub_room_write(r, participant_saved, js, "FCALL atelier_person 2 %s %s %s %s", r->k_meta,
-                                            r->k_people, p->id, sbuf_data(&rec));
+    if (!slot_only) write_person_record(&rec, &stored);
+    char org_key[PRESENCE_KEY_MAX] = ""; /* an observer's organisation is never one: no slot */
+    if (role != WK_OBSERVER && strlen(p->org) < sizeof org_key) utf8_label_key(p->org, org_key);
+    bool ok = sbuf_ok(&rec) && hub_room_write(r, participant_saved, js, "FCALL atelier_person 2 %s %s %s %s %s",
+                                            r->k_meta, r->k_people, p->id, slot_only ? "" : sbuf_data(&rec), org_key);
     sbuf_free(&rec);
     if (!ok) free(js);
     return ok;

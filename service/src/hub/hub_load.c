@@ -204,6 +204,7 @@ bool hub_person_upsert(workshop *w, const char *pid, const char *json) {
     if (ok) {
         w->people[who].asks = rec.asks;
         snprintf(w->people[who].okey, sizeof w->people[who].okey, "%s", rec.okey);
+        if (rec.slot >= 0) wk_set_org_slot(w, who, rec.slot);
     }
     person_record_free(&rec);
     return ok;

@@ -116,7 +116,7 @@ static void list_present(sweep *s, const char *origin) {
         if (strcmp(p->origin, origin) != 0 || p->connections <= 0 || s->listed[i]) continue;
         for (size_t j = i; j < s->st.npeople; j++)
             if (strcmp(s->st.people[j].participant, p->participant) == 0) s->listed[j] = true;
-        hub_write_present(&s->present, p->name, p->org, wk_role_read(p->role), s->present.len == 0);
+        hub_write_present(&s->present, p->name, p->org, wk_role_read(p->role), p->slot, s->present.len == 0);
     }
 }
 
@@ -258,10 +258,17 @@ static hub_remote *remote_find(hub_room *r, int who, const char *origin) {
 /* The participant became present at all: to this process's clients but
  * except_conn and the participant's own, or in the next presence message of a
  * big workshop (hub_crowd.c). */
+/* {"type":"arrived","participant":{…}}, the participant with their slot. */
+static void write_arrived(sbuf *b, const workshop *w, const wk_participant *p) {
+    sbuf_puts(b, "{\"type\":\"arrived\",\"participant\":");
+    hub_write_participant(b, w, p);
+    sbuf_putc(b, '}');
+}
+
 static void send_arrived(hub_room *r, int who, uint64_t except_conn) {
     if (hub_crowd_changed(r, who, true)) return;
     const wk_participant *p = &r->w->people[who];
-    proto_write_arrived(&r->hub->scratch, p->id, p->name, p->org, wk_role_name(p->role), p->asks);
+    write_arrived(&r->hub->scratch, r->w, p);
     hub_broadcast(r, &r->hub->scratch, except_conn, who);
 }
 
@@ -394,7 +401,7 @@ static void publish(hub_room *r, const sbuf *msg) {
 void hub_presence_arrived(hub_room *r, int who, uint64_t conn) {
     const wk_participant *p = &r->w->people[who];
     sbuf *b = &r->hub->scratch;
-    proto_write_arrived(b, p->id, p->name, p->org, wk_role_name(p->role), p->asks);
+    write_arrived(b, r->w, p);
     publish(r, b);
     if (p->remote == 0 && !hub_crowd_changed(r, who, true)) hub_broadcast(r, b, conn, who);
     else sbuf_reset(b);
@@ -429,7 +436,7 @@ static void send_roster(hub_room *r) {
         if (p->online <= 0) continue;
         if (!first) sbuf_putc(msg, ',');
         first = false;
-        proto_write_participant(msg, p->id, p->name, p->org, wk_role_name(p->role), p->asks);
+        hub_write_participant(msg, r->w, p);
         if (p->has_cursor && p->cursor_local) { /* with its caret, like a welcome's participants */
             msg->len--; /* reopen the object */
             sbuf_printf(msg, ",\"rev\":%lld,\"sel\":[%lld,%lld]}", (long long)r->w->rev, (long long)p->sel[0],
@@ -496,11 +503,16 @@ static int relayed_person(workshop *w, const cJSON *o) {
     if (!id || !name || !org || !role || strlen(id) != WK_PID_LEN || !utf8_valid_label(name, PROTO_NAME_MAX) ||
         (!no_org_ok && !utf8_valid_label(org, PROTO_NAME_MAX)))
         return -1;
+    int64_t slot = -1; /* an old record's first join since slots exist gives them one: taken on a known person too */
+    const cJSON *slot_j = cJSON_GetObjectItemCaseSensitive(o, "slot");
+    if (slot_j && !proto_json_int(slot_j, 0, WK_SLOT_MAX, &slot)) return -1;
     int who = wk_find_participant(w, id);
-    if (who >= 0) return who; /* roles and requests: followed through the role announcements */
-    const char *asks = jstr(o, "asks");
-    who = wk_add_participant(w, id, "", name, org, wk_role_read(role));
-    if (who >= 0) w->people[who].asks = asks && strcmp(asks, "representative") == 0;
+    if (who < 0) { /* roles and requests of a known person: followed through the role announcements */
+        const char *asks = jstr(o, "asks");
+        who = wk_add_participant(w, id, "", name, org, wk_role_read(role));
+        if (who >= 0) w->people[who].asks = asks && strcmp(asks, "representative") == 0;
+    }
+    if (who >= 0 && slot >= 0) wk_set_org_slot(w, who, (int)slot);
     return who;
 }
 

@@ -230,11 +230,20 @@
  *   of this workshop the whole text rather than ops since its revision
  *   (hub/hub_primary.c). Keeps the later of the stored and the given time.
  *   -> 1; 0 if the workshop is gone. Publishes "ID resync UNTIL_MS".
- * atelier_person  KEYS meta people; ARGV participant record
+ * atelier_person  KEYS meta people; ARGV participant record [org_key]
+ *   stores a participant record. With org_key (the utf8_label_key of their
+ *   organisation; "" or absent for an observer) the organisation gets its
+ *   colour slot first come first served: meta's `org_slot:KEY`, else the
+ *   next one (meta's `org_slots` counts those given), atomically, so two
+ *   processes joining two organisations at once give them two slots. The
+ *   slot is added to the record as "slot". An empty record adds the slot
+ *   to the stored one (a person of an older workshop, joining again), which
+ *   is kept as it is if it has one. -> {1, slot} (slot -1 without org_key);
+ *   -1 if an empty record names nobody stored; 0 (nothing written) when the workshop is gone, so that a
+ *   process that has not heard of a deletion yet cannot write a key of it
+ *   back.
  * atelier_snapshot KEYS meta snaps; ARGV stream_id text event t_ms
- *   store a participant record, a snapshot: 1; 0 (nothing written) when the
- *   workshop is gone, so that a process that has not heard of a deletion yet
- *   cannot write a key of it back.
+ *   stores a snapshot: 1; 0 (nothing written) when the workshop is gone.
  * The server processes also PUBLISH on atelier:notify themselves:
  * "* alive ORIGIN", "* hello ORIGIN" and "ID presence ORIGIN JSON"
  * (hub/hub_presence.c). */
@@ -754,9 +763,25 @@ const char store_functions_lua[] =
     "end\n"
     "local function person(keys, args)\n"
     "  if redis.call('EXISTS', keys[1]) == 0 then return 0 end\n"
-    "  redis.call('HSET', keys[2], args[1], args[2])\n"
+    "  local record, slot = args[2], -1\n"
+    "  if record == '' then\n"
+    "    record = redis.call('HGET', keys[2], args[1])\n"
+    "    if not record then return -1 end\n"
+    "    local had = cjson.decode(record).slot\n"
+    "    if had then return {1, had} end\n"
+    "  end\n"
+    "  if args[3] and args[3] ~= '' then\n"
+    "    local field = 'org_slot:' .. args[3]\n"
+    "    slot = tonumber(redis.call('HGET', keys[1], field))\n"
+    "    if not slot then\n"
+    "      slot = redis.call('HINCRBY', keys[1], 'org_slots', 1) - 1\n"
+    "      redis.call('HSET', keys[1], field, slot)\n"
+    "    end\n"
+    "    record = string.sub(record, 1, -2) .. ',\"slot\":' .. slot .. '}'\n"
+    "  end\n"
+    "  redis.call('HSET', keys[2], args[1], record)\n"
     "  touch(keys[1])\n"
-    "  return 1\n"
+    "  return {1, slot}\n"
     "end\n"
     "local function role(keys, args)\n"
     "  if redis.call('EXISTS', keys[1]) == 0 then return 0 end\n"

@@ -1,6 +1,12 @@
 // Organisation colours. Every client must pick the same colour for the same
-// organisation without talking to the others, so the colour is a hash of the
-// normalised name into a fixed palette. Each colour carries white text at a
+// organisation, and two organisations of a workshop must not share one: a
+// hash of the name did both only by luck (3 organisations shared a colour
+// 28 % of the time). So the server gives each organisation of a workshop a
+// slot, first come first served (protocol/README.md, "Organisation
+// colours"), and the colour is PALETTE[slot % 10]: the first 10
+// organisations never share a colour. Past 10, colours repeat; that is
+// acceptable only because the organisation's name is always written beside
+// its colour, everywhere one is shown. Each colour carries white text at a
 // contrast ratio of at least 4.5:1 (checked by a unit test), and is used as a
 // light tint behind text.
 //
@@ -34,19 +40,91 @@ export function orgKey(name) {
   return String(name ?? '').normalize('NFC').trim().replace(/\s+/g, ' ').toLocaleLowerCase('fr');
 }
 
-function fnv1a(s) {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) {
-    h ^= s.charCodeAt(i);
-    h = Math.imul(h, 0x01000193) >>> 0;
+// The slots of this page's workshop (or replay): orgKey -> slot, as the
+// server said (welcome's org_slots, participants' slot) or a history gives.
+const slots = new Map();
+// Slots this page gave itself, for an organisation the server gave none
+// (a workshop from before slots whose people have not joined again).
+const guessed = new Set();
+
+/** The server's slot for an organisation (a non-negative integer; anything else is ignored). */
+export function setOrgSlot(name, slot) {
+  const key = orgKey(name);
+  if (!key || !Number.isInteger(slot) || slot < 0) return;
+  guessed.delete(key);
+  for (const g of guessed) { // a guess holding that slot guesses again at its next use
+    if (slots.get(g) !== slot) continue;
+    slots.delete(g);
+    guessed.delete(g);
   }
-  return h >>> 0;
+  slots.set(key, slot);
+}
+
+/** welcome's org_slots: [{organisation, slot}]. */
+export function setOrgSlots(list) {
+  for (const o of Array.isArray(list) ? list : []) if (o) setOrgSlot(o.organisation, o.slot);
+}
+
+/** Forget every slot: another workshop, or a replay about to set its own. */
+export function clearOrgSlots() {
+  slots.clear();
+  guessed.clear();
+}
+
+/** The slot of an organisation, or undefined. */
+export function orgSlot(name) {
+  return slots.get(orgKey(name));
+}
+
+/** The smallest slot nobody holds. */
+function freeSlot() {
+  const held = new Set(slots.values());
+  let s = 0;
+  while (held.has(s)) s++;
+  return s;
+}
+
+/**
+ * The slots of a history (the replay): each arrival's own slot; an
+ * organisation whose arrivals carry none (events from before slots) takes,
+ * in the order of its first arrival, the smallest slot none holds. A Map
+ * orgKey -> slot. Observers are in no organisation.
+ */
+export function slotsOfHistory(events) {
+  const out = new Map();
+  const arrivals = (events || []).filter((e) => e && e.type === 'arrived' && e.role !== 'observer' && orgKey(e.org));
+  for (const e of arrivals) if (Number.isInteger(e.slot) && e.slot >= 0 && !out.has(orgKey(e.org))) out.set(orgKey(e.org), e.slot);
+  const held = new Set(out.values());
+  let next = 0;
+  for (const e of arrivals) {
+    const key = orgKey(e.org);
+    if (out.has(key)) continue;
+    while (held.has(next)) next++;
+    out.set(key, next);
+    held.add(next);
+  }
+  return out;
+}
+
+/** A history's slots (slotsOfHistory) as this page's, in place of any. */
+export function useHistorySlots(events) {
+  clearOrgSlots();
+  for (const [key, slot] of slotsOfHistory(events)) slots.set(key, slot);
 }
 
 export function orgColor(name) {
   const key = orgKey(name);
   if (!key) return UNKNOWN_COLOR;
-  return PALETTE[fnv1a(key) % PALETTE.length];
+  let slot = slots.get(key);
+  if (slot === undefined) {
+    // No slot from the server yet: the next free one here, so that it
+    // clashes with none this page shows (another page may differ until
+    // one of its people joins again and the server gives one).
+    slot = freeSlot();
+    slots.set(key, slot);
+    guessed.add(key);
+  }
+  return PALETTE[slot % PALETTE.length];
 }
 
 /** rgba() of a #rrggbb colour, for tints. */

@@ -2,7 +2,7 @@
 // carets are (in local-text code points). Pure: time is passed in.
 // Observers (protocol/agreement.md) are present but counted and listed
 // apart: they take no part, so they are in no organisation's group.
-import { orgKey, orgColor } from './colors.js';
+import { orgKey, orgColor, setOrgSlot } from './colors.js';
 import { roleOf, roleRank } from './roles.js';
 
 export const TYPING_MS = 2000;
@@ -75,7 +75,7 @@ export class Presence {
       observers: n(c.observers),
       organisations: (Array.isArray(c.organisations) ? c.organisations : [])
         .filter((o) => o && typeof o.name === 'string' && Number.isInteger(o.count) && o.count > 0)
-        .map((o) => ({ name: o.name, count: o.count })),
+        .map((o) => { setOrgSlot(o.name, o.slot); return { name: o.name, count: o.count }; }),
     } : null;
   }
 
@@ -121,6 +121,7 @@ export class Presence {
   }
 
   remember(p) {
+    setOrgSlot(p.organisation, p.slot); // the colour everyone gives their organisation (state/colors.js)
     const entry = {
       id: p.id,
       name: String(p.name ?? ''),

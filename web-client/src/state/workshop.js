@@ -31,6 +31,7 @@ import {
 } from '../protocol/messages.js';
 import { OTClient } from './otclient.js';
 import { Presence } from './presence.js';
+import { clearOrgSlots, setOrgSlots } from './colors.js';
 import { UndoStack } from './undo.js';
 import { apply, splitOp, transformSelection } from './ot.js';
 import { PollStore } from './polls.js';
@@ -75,6 +76,7 @@ export class WorkshopStore extends Emitter {
    */
   constructor({ workshopId, profile, key = null, observerKey = null, persist, pollsPersist = null, createSession, timers = globalThis, now = Date.now, newOpId, hash }) {
     super();
+    clearOrgSlots(); // another workshop's colours are not this one's
     this.workshopId = workshopId;
     this.profile = profile;
     this.key = key;
@@ -360,6 +362,7 @@ export class WorkshopStore extends Emitter {
     this.token = m.token;
     this.persist?.saveToken?.(m.token, { title: this.title, role: this.role });
     this.ot.selfId = this.me.id;
+    setOrgSlots(m.org_slots); // every organisation's colour, present or not (state/colors.js)
     this.presence.reset(this.me, m.participants, m.presence);
     this.held = [];
 

@@ -3,7 +3,7 @@
 // organisation end up in one group.
 import { h } from './dom.js';
 import { field, checkLabel } from './forms.js';
-import { orgColor, orgKey } from '../state/colors.js';
+import { orgColor, orgKey, setOrgSlot } from '../state/colors.js';
 import { organisationsOf, countApart } from '../state/presence.js';
 
 /**
@@ -21,6 +21,7 @@ export function renderJoin({ i18n, title, ended = false, present, profile, organ
 
   // The server's list, as far as it can be read.
   const people = (Array.isArray(present) ? present : []).filter((p) => p && typeof p === 'object' && typeof (p.organisation ?? '') === 'string');
+  for (const p of people) if (p.role !== 'observer') setOrgSlot(p.organisation, p.slot); // the workshop's colours
   // Organisations in the room first, then the ones this browser used before.
   const inRoom = organisationsOf(people);
   const seen = new Map(inRoom.map((o) => [orgKey(o), o]));

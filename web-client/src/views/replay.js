@@ -16,7 +16,7 @@
 // touches a few hundred characters of DOM and re-lays out one block, not the
 // whole text. Blocks out of view skip layout (content-visibility: auto).
 import { h } from './dom.js';
-import { orgColor, orgKey, PALETTE } from '../state/colors.js';
+import { orgColor, orgKey, PALETTE, useHistorySlots } from '../state/colors.js';
 import { Player, SPEEDS, UNKNOWN } from '../state/replay.js';
 import { layoutMarks } from '../state/marklayout.js';
 import { renderResults } from './pollresults.js';
@@ -581,6 +581,15 @@ export class ReplayView {
     const pos = this.pos;
     const rev = rp.revAt(pos);
     if (String(pos) !== this.slider.value) this.slider.value = String(pos);
+    // Colours from this history's arrivals (state/colors.js: their slots, or
+    // the order of first arrival in older histories), as the live pages had.
+    if (rp.marks.length !== this.drawn.marks) {
+      useHistorySlots(rp.marks);
+      this.text.classes = [];
+      this.drawn.moment = null; // presence and polls drawn again in these colours
+      this.text.body.replaceChildren(); // chunks drawn again with them
+      this.text.nodes.clear();
+    }
 
     // The text: computed here when its ops are in, else asked of the server.
     if (this._seekDoc(pos)) {
