@@ -89,7 +89,8 @@ describe('exports of organisation answers', { timeout: 90000 }, () => {
 
   // polls.md, "translations": a ready-made question carries French and
   // English; each export reads it in its own language (question, choices,
-  // key moments, phases), and a typed question stays as typed in both.
+  // key moments, phases, the list to discuss), and a typed question stays
+  // as typed in both.
   test('a ready-made question reads in the export\'s language; a typed one stays as typed', { timeout: 60000 }, async () => {
     const s = h.server;
     const w = await s.createWorkshop({ title: 'Deux langues' });
@@ -100,7 +101,9 @@ describe('exports of organisation answers', { timeout: 90000 }, () => {
     const en = { question: 'Shared by all?', choices: ['Shared', 'Specific'] };
     const ready = (await must(fac, { type: 'poll_create', kind: 'single', ...fr, translations: { fr, en }, open: true, visibility: 'live' }, 'poll')).poll;
     await must(fac, { type: 'vote', poll: ready.id, ballot: 1 }, 'my_ballot');
-    await must(fac, { type: 'poll_create', kind: 'single', question: 'Tapé ainsi', choices: ['Oui', 'Non'], open: true }, 'poll');
+    const typed = (await must(fac, { type: 'poll_create', kind: 'single', question: 'Tapé ainsi', choices: ['Oui', 'Non'], open: true }, 'poll')).poll;
+    await must(fac, { type: 'discuss_add', poll: ready.id }, 'discuss');
+    await must(fac, { type: 'discuss_add', poll: typed.id }, 'discuss');
     await sleep(200);
     const exp = async (q) => {
       const r = await s.http('GET', `/api/workshops/${w.id}/export?${q}`, { headers: bearer(w.facilitator_key), timeoutMs: 10000 });
@@ -118,9 +121,14 @@ describe('exports of organisation answers', { timeout: 90000 }, () => {
       const phases = md.slice(md.indexOf(lang === 'fr' ? '## Déroulé par phase' : '## Phase by phase'));
       assert.ok(phases.includes(mine.question) && phases.includes('Tapé ainsi'), `${lang}: the phase's polls\n${md}`);
       assert.ok(md.includes('Tapé ainsi') && md.includes('| Oui '), `${lang}: the typed one as typed`);
+      const discuss = md.slice(md.indexOf(lang === 'fr' ? '## À discuter' : '## To discuss')).split('\n## ')[0];
+      assert.ok([mine.question, mine.question.replace('?', '\\?')].some((q) => discuss.includes(`] ${q} —`)) && discuss.includes('] Tapé ainsi —'), `${lang}: the list to discuss\n${md}`);
       const csv = await exp(`format=csv&lang=${lang}`);
       const rows = csv.split('\r\n').map((l) => l.split(';'));
-      assert.deepEqual(rows.filter((r) => r[0] === '1').map((r) => [r[1], r[6]]), [[mine.question, mine.choices[0]], [mine.question, mine.choices[1]]], csv);
+      const item = lang === 'fr' ? 'Point' : 'Item';
+      const listAt = rows.findIndex((r) => r[0] === item);
+      assert.deepEqual(rows.slice(listAt + 1, listAt + 3).map((r) => r.slice(0, 2)), [['1', mine.question], ['2', 'Tapé ainsi']], csv);
+      assert.deepEqual(rows.slice(0, listAt).filter((r) => r[0] === '1').map((r) => [r[1], r[6]]), [[mine.question, mine.choices[0]], [mine.question, mine.choices[1]]], csv);
       assert.ok(!csv.includes(other.question), `${lang}: CSV in one language\n${csv}`);
     }
   });

@@ -4,6 +4,7 @@
  * passages' table of the CSV. They read the final state: the poll objects
  * and the list as the history folded them. */
 #include <stdio.h>
+#include <string.h>
 
 #include "core/export_internal.h"
 
@@ -25,11 +26,43 @@ void export__passage_summary(doc *d, const export_poll *sp, const export_words *
     }
 }
 
-/* The list's items in the final state, or NULL (free with cJSON_Delete). */
-static cJSON *items_of(const hist_state *s) { return s->discuss ? cJSON_Parse(s->discuss) : NULL; }
+/* The question of the poll with id in w's language when it was given in it
+ * (a ready-made question, protocol/polls.md) and still reads typed as the
+ * item quotes it, else NULL. Into out, which the caller frees. */
+static const char *question_in(const hist_state *s, const char *id, const char *typed, const export_words *w,
+                               cJSON **out) {
+    for (size_t i = 0; id && typed && i < s->npolls; i++) {
+        if (strcmp(s->polls[i].id, id) != 0) continue;
+        *out = cJSON_Parse(s->polls[i].poll);
+        const char *as_typed = export__string(*out, "question");
+        return as_typed && strcmp(as_typed, typed) == 0 ? export__question_in(*out, w->code) : NULL;
+    }
+    return NULL;
+}
+
+/* Each item's question in w's language where its poll was given in it: the
+ * list stores the question as typed, like the polls. */
+static void localise_questions(cJSON *items, const hist_state *s, const export_words *w) {
+    cJSON *it;
+    cJSON_ArrayForEach(it, items) {
+        cJSON *poll = NULL;
+        const char *q = question_in(s, export__string(it, "poll"), export__string(it, "question"), w, &poll);
+        cJSON *copy = q ? cJSON_CreateString(q) : NULL;
+        if (copy && !cJSON_ReplaceItemInObjectCaseSensitive(it, "question", copy)) cJSON_Delete(copy);
+        cJSON_Delete(poll);
+    }
+}
+
+/* The list's items in the final state, their questions in w's language, or
+ * NULL (free with cJSON_Delete). */
+static cJSON *items_of(const hist_state *s, const export_words *w) {
+    cJSON *items = s->discuss ? cJSON_Parse(s->discuss) : NULL;
+    localise_questions(items, s, w);
+    return items;
+}
 
 void export__discuss_summary(doc *d, const export_meta *m, const hist_state *s, const export_words *w) {
-    cJSON *items = items_of(s);
+    cJSON *items = items_of(s, w);
     if (cJSON_GetArraySize(items) == 0) {
         cJSON_Delete(items);
         return; /* never used: no section */
@@ -65,7 +98,7 @@ void export__discuss_summary(doc *d, const export_meta *m, const hist_state *s, 
 }
 
 void export__discuss_csv(csv *c, const export_meta *m, const hist_state *s, const export_words *w) {
-    cJSON *items = items_of(s);
+    cJSON *items = items_of(s, w);
     if (cJSON_GetArraySize(items) == 0) {
         cJSON_Delete(items);
         return;
