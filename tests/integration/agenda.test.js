@@ -226,14 +226,16 @@ describe('the agenda and its timer', { timeout: 120000 }, () => {
     assert.match(html, /Statement at the end of the phase/);
     assert.match(html, /Contributions at the end of the phase/);
 
-    for (const [lang, end, org] of [['fr', 'Fin de l\'atelier', 'Organisation'], ['en', 'End of the workshop', 'Organisation']]) {
+    for (const [lang, end, state, held, now] of [['fr', 'Fin de l\'atelier', 'État', 'abordée', 'en cours'], ['en', 'End of the workshop', 'Status', 'held', 'under way']]) {
       const tables = csvTables((await exp(`format=csv&lang=${lang}`)).text);
       const table = tables.find((x) => x[0][0] === 'Phase'); // the sign-off's table is another
-      assert.equal(table[0][3], org);
+      assert.deepEqual(table[0].slice(3, 5), [state, 'Organisation']);
       const last = table[table.length - 1];
-      assert.deepEqual([last[0], last[3], last[4], last[5], last[6], last[7]], [end, 'Banque', '10', '0', '1', '0'], JSON.stringify(table));
+      assert.deepEqual(last.slice(3), ['', 'Banque', '10', '0', '1', '0'], JSON.stringify(table));
+      assert.equal(last[0], end);
       assert.equal(table[1][0], lang === 'fr' ? 'Quoi\u202f?' : 'What?');
-      assert.deepEqual(table[1].slice(3), ['Banque', '5', '0', '1', '0']);
+      assert.deepEqual(table[1].slice(3), [held, 'Banque', '5', '0', '1', '0']);
+      assert.deepEqual(table[2].slice(3), [now, 'Banque', '10', '0', '1', '0'], 'the phase under way');
     }
     h.assertNoProblems();
   });
@@ -272,6 +274,12 @@ describe('the agenda and its timer', { timeout: 120000 }, () => {
     assert.match(fr, /\nPhases non abordées\u202f: Les priorités de chaque organisation, Comment saurons-nous si nous avons réussi\u202f\?\.\n/, fr);
     const en = (await exp('format=md&lang=en')).text;
     assert.match(en, /\nPhases skipped: Each organisation's priorities, How will we know we succeeded\?\.\n/);
+    // The CSV's phase table lists them too, after the phases held: the title and its status, nothing else.
+    for (const [lang, titles, skipped] of [['fr', ['Les priorités de chaque organisation', 'Comment saurons-nous si nous avons réussi\u202f?'], 'non abordée'],
+      ['en', ['Each organisation\'s priorities', 'How will we know we succeeded?'], 'skipped']]) {
+      const table = csvTables((await exp(`format=csv&lang=${lang}`)).text).find((x) => x[0][0] === 'Phase');
+      assert.deepEqual(table.filter((r) => r[3] === skipped).map((r) => r.join(';')), titles.map((t) => `${t};;;${skipped};;;;;`), JSON.stringify(table));
+    }
     // A timer stored before the record existed (a workshop no process holds yet) reads as before:
     // every phase up to the one under way ran, none shown skipped.
     const w2 = await s1.createWorkshop({ title: 'Ancien minuteur', text: '' });

@@ -47,6 +47,8 @@ typedef struct export_phase_words {
     const char *signoff_in;   /* the sign-off's decisions made during the phase */
     const char *agreed_in;    /* "Énoncé adopté (révision %lld) par ... : ", its organisations follow */
     const char *skipped;      /* "Phases non abordées": the agenda's phases jumped over, never started */
+    const char *state_col;    /* the CSV's column saying whether a phase was held, is under way (under_way) or was skipped */
+    const char *held, *skipped_one; /* its values: "abordée", "non abordée" */
 } export_phase_words;
 
 /* The words of the priorities board (protocol/board.md). */

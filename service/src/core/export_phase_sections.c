@@ -125,14 +125,16 @@ void export__phases_summary(doc *d, const export_meta *m, const export_book *bk,
 
 /* ---- The CSV ---- */
 
-/* One row per organisation of a balance: Phase, Start, Duration, then the counts. */
-static void csv_balance_rows(csv *c, const balance_table *t, const char *phase, const char *start, const char *ran) {
+/* One row per organisation of a balance: Phase, Start, Duration, Status, then the counts. */
+static void csv_balance_rows(csv *c, const balance_table *t, const char *phase, const char *start, const char *ran,
+                             const char *state) {
     for (size_t i = 0; i < t->n; i++) {
         int64_t v[BALANCE_COUNTS];
         balance_counts(&t->orgs[i], v);
         csv_text(c, phase);
         csv_text(c, start);
         csv_text(c, ran);
+        csv_text(c, state);
         csv_text(c, t->orgs[i].org);
         for (size_t k = 0; k < BALANCE_COUNTS; k++) {
             char n[24];
@@ -143,21 +145,34 @@ static void csv_balance_rows(csv *c, const balance_table *t, const char *phase, 
     }
 }
 
-/* The balance at the end of each phase and of the workshop: a table of its own. */
+/* A phase jumped over: its title and "non abordée", nothing else (it never ran). */
+static void csv_skipped_row(csv *c, const char *phase, const export_phase_words *pw) {
+    csv_text(c, phase);
+    csv_empty(c);
+    csv_empty(c);
+    csv_text(c, pw->skipped_one);
+    for (size_t k = 0; k <= BALANCE_COUNTS; k++) csv_empty(c); /* the organisation and its counts */
+    csv_end_row(c);
+}
+
+/* The balance at the end of each phase and of the workshop, and the phases
+ * skipped (after those held, in the agenda's order): a table of its own. */
 void export__phases_csv(csv *c, const export_meta *m, const export_words *w) {
     const export_phases *p = m->phases;
     const export_phase_words *pw = &w->phase;
-    if (!p || !p->running.n) return;
+    if (!p || (!p->running.n && !p->nskipped)) return;
     char start_header[EXPORT_PHRASE_MAX], when[EXPORT_PHRASE_MAX], ran[24];
     export__zoned_header(start_header, sizeof start_header, pw->start_col, m->zone);
-    const char *head[] = {pw->phase_col, start_header, pw->ran_col, pw->org, pw->inserted, pw->deleted, pw->ballots,
-                          pw->answers};
+    const char *head[] = {pw->phase_col, start_header, pw->ran_col, pw->state_col, pw->org, pw->inserted, pw->deleted,
+                          pw->ballots, pw->answers};
     export__csv_table(c, head, sizeof head / sizeof *head);
     for (size_t i = 0; i < p->n; i++) {
         const export_phase *ph = &p->v[i];
         export__short_date(when, sizeof when, w, m->zone, ph->started);
         snprintf(ran, sizeof ran, "%lld", minutes_of(export_phase_ran_ms(ph)));
-        csv_balance_rows(c, &ph->balance, agenda_title_in(ph->title, w->french), when, ran);
+        csv_balance_rows(c, &ph->balance, agenda_title_in(ph->title, w->french), when, ran,
+                         ph->under_way ? pw->under_way : pw->held);
     }
-    csv_balance_rows(c, &p->running, pw->end_row, "", "");
+    for (size_t i = 0; i < p->nskipped; i++) csv_skipped_row(c, agenda_title_in(p->skipped[i], w->french), pw);
+    csv_balance_rows(c, &p->running, pw->end_row, "", "", "");
 }

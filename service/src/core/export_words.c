@@ -72,6 +72,7 @@ static const export_words FR = {
         "Validation pendant la phase",
         "Énoncé adopté (révision %lld) par les organisations présentes : ",
         "Phases non abordées",
+        "État", "abordée", "non abordée",
     },
     .board = {
         "Tableau des priorités", "Par organisation",
@@ -150,6 +151,7 @@ static const export_words EN = {
         "Sign-off during the phase",
         "Statement agreed (revision %lld) by the organisations present: ",
         "Phases skipped",
+        "Status", "held", "skipped",
     },
     .board = {
         "Priorities board", "By organisation",
