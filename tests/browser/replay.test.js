@@ -356,6 +356,9 @@ test('the facilitator exports the record and deletes the workshop', async () => 
   await audited.addScriptTag({ path: AXE });
   for (const lang of ['fr', 'en']) {
     if (lang === 'en') await audited.locator('#lang-switch').click();
+    // Dates as in Europe: day first, 24-hour clock (en-GB, not plain 'en').
+    const dated = lang === 'fr' ? /\b\d{1,2} [a-zéû]+ \d{4} à \d{2}:\d{2}\b/ : /\b\d{1,2} [A-Z][a-z]+ \d{4} at \d{2}:\d{2}\b/;
+    await audited.locator('.replay-date', { hasText: dated }).waitFor({ timeout: 5000 });
     const result = await audited.evaluate(() => globalThis.axe.run(document, {
       runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] },
     }));

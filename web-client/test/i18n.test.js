@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { I18n, pickLanguage } from '../src/i18n/index.js';
+import { I18n, pickLanguage, dateFormat } from '../src/i18n/index.js';
 import { PALETTE, orgColor, orgKey, contrast, UNKNOWN_COLOR } from '../src/state/colors.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -90,6 +90,24 @@ test('bound elements follow the language', () => {
   i.setLanguage('en');
   assert.equal(el.textContent, 'Connected');
   assert.equal(el.attrs['aria-label'], 'Passer en français');
+});
+
+// Users are in Europe: English dates read as in Britain, day first and on a
+// 24-hour clock, wherever the page writes one (replay, sign-off, workshop,
+// partnership), so every date format comes from dateFormat().
+test('dates: English as en-GB (6 December 2026, 17:05), French as fr-FR, through one helper', () => {
+  const at = new Date(Date.UTC(2026, 11, 6, 17, 5, 9));
+  const utc = { timeZone: 'UTC' };
+  assert.equal(dateFormat('en', { ...utc, dateStyle: 'long' }).format(at), '6 December 2026');
+  assert.equal(dateFormat('en', { ...utc, dateStyle: 'long', timeStyle: 'short' }).format(at), '6 December 2026 at 17:05');
+  assert.equal(dateFormat('en', { ...utc, hour: '2-digit', minute: '2-digit', second: '2-digit' }).format(at), '17:05:09');
+  assert.equal(dateFormat('fr', { ...utc, dateStyle: 'long' }).format(at), '6 décembre 2026');
+  assert.equal(dateFormat('fr', { ...utc, timeStyle: 'short' }).format(at), '17:05');
+  for (const file of sources(src)) {
+    if (file.endsWith(path.join('i18n', 'index.js'))) continue;
+    const code = readFileSync(file, 'utf8');
+    assert.doesNotMatch(code, /new Intl\.DateTimeFormat\(|\.toLocale(Date|Time)?String\(/, `${path.relative(src, file)}: dates through dateFormat()`);
+  }
 });
 
 test('organisation colours: stable, case-insensitive, readable with white text', () => {

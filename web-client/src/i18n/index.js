@@ -5,6 +5,16 @@ import { Emitter } from '../emitter.js';
 
 export const LANGUAGES = ['fr', 'en'];
 
+// The locale dates and times are written in, per page language: users are in
+// Europe, so English reads as in Britain (6 December 2026, 17:05), not as
+// plain 'en' would (December 6, 2026, 5:05 PM).
+const DATE_LOCALES = { fr: 'fr-FR', en: 'en-GB' };
+
+/** A date/time format for the page language lang (Intl.DateTimeFormat options). */
+export function dateFormat(lang, options) {
+  return new Intl.DateTimeFormat(DATE_LOCALES[lang] ?? lang, options);
+}
+
 /**
  * French when the browser prefers it over English, English when it prefers
  * English; French otherwise, since the method and most users are French.

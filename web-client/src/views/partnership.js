@@ -7,9 +7,10 @@
 import { h } from './dom.js';
 import { wordDiff } from '../state/worddiff.js';
 import { orgColor } from '../state/colors.js';
+import { dateFormat } from '../i18n/index.js';
 
 function formatDay(lang, ms) {
-  return new Intl.DateTimeFormat(lang, { dateStyle: 'long' }).format(new Date(ms));
+  return dateFormat(lang, { dateStyle: 'long' }).format(new Date(ms));
 }
 
 /** The change of one workshop's statement: organisations, then the words. */

@@ -28,6 +28,7 @@ import { sha256HexNow, signoffModel } from '../state/signoff.js';
 import { agreedParts, decisionRow } from './signoff.js';
 import { formatClock, phaseSteps, phaseTitle, timeLeft } from '../state/agenda.js';
 import { boardColumns } from './board.js';
+import { dateFormat } from '../i18n/index.js';
 
 const FASTEST_BUDGET_MS = 5; // ops applied per frame at "fastest" (the rest: drawing)
 const FASTEST_SLICE = 250;
@@ -669,12 +670,12 @@ export class ReplayView {
 
   _relabel() {
     const lang = this.i18n.lang;
-    this.fmtTime = new Intl.DateTimeFormat(lang, { hour: '2-digit', minute: '2-digit', second: '2-digit' });
-    this.fmtShort = new Intl.DateTimeFormat(lang, { hour: '2-digit', minute: '2-digit' });
+    this.fmtTime = dateFormat(lang, { hour: '2-digit', minute: '2-digit', second: '2-digit' });
+    this.fmtShort = dateFormat(lang, { hour: '2-digit', minute: '2-digit' });
     this.fmtNum = new Intl.NumberFormat(lang);
     const created = this.replay.created;
     this.dateEl.textContent = created != null ? this.i18n.t('replay.date', {
-      date: new Intl.DateTimeFormat(lang, { dateStyle: 'long', timeStyle: 'short' }).format(new Date(created)),
+      date: dateFormat(lang, { dateStyle: 'long', timeStyle: 'short' }).format(new Date(created)),
     }) : '';
   }
 
@@ -808,7 +809,7 @@ export class ReplayView {
     const key = JSON.stringify([i18n.lang, m]);
     if (key === this.drawnSignoff && !langChanged) return;
     this.drawnSignoff = key;
-    const time = m.calledAt != null ? new Intl.DateTimeFormat(i18n.lang, { timeStyle: 'short' }).format(new Date(m.calledAt)) : '';
+    const time = m.calledAt != null ? dateFormat(i18n.lang, { timeStyle: 'short' }).format(new Date(m.calledAt)) : '';
     this.signoffStatus.textContent = i18n.t(m.open ? 'signoff.statusOpen' : m.calledAt != null ? 'signoff.statusClosed' : 'signoff.statusNone', { time });
     this.signoffAgreed.replaceChildren(...agreedParts(m.agreed, { i18n }));
     this.signoffAgreed.hidden = !m.agreed;

@@ -9,6 +9,7 @@ import { h, rebuild } from './dom.js';
 import { orgColor } from '../state/colors.js';
 import { wordDiff } from '../state/worddiff.js';
 import { MAX_DECLINE_REASON } from '../protocol/messages.js';
+import { dateFormat } from '../i18n/index.js';
 
 const sig = (...parts) => JSON.stringify(parts);
 
@@ -292,7 +293,7 @@ export class SignoffView {
 
 /** A time of day, short, in the reader's language ('' for none). */
 function shortTime(i18n, ms) {
-  return ms == null ? '' : new Intl.DateTimeFormat(i18n.lang, { timeStyle: 'short' }).format(new Date(ms));
+  return ms == null ? '' : dateFormat(i18n.lang, { timeStyle: 'short' }).format(new Date(ms));
 }
 
 /**

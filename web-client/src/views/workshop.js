@@ -16,6 +16,7 @@ import { orgColor, orgKey } from '../state/colors.js';
 import { localized, selectedPassage } from '../state/polls.js';
 import { spacedCode } from '../state/joincode.js';
 import { seriesErrorKey } from './replay.js';
+import { dateFormat } from '../i18n/index.js';
 
 /**
  * Why ending or reopening did not answer: not sent (offline: nothing
@@ -41,10 +42,10 @@ function formatDay(lang, ms, zone) {
 function inZone(lang, ms, zone, style, zoned) {
   if (zone) {
     try {
-      return zoned(new Intl.DateTimeFormat(lang, { ...style, timeZone: zone }).format(new Date(ms)));
+      return zoned(dateFormat(lang, { ...style, timeZone: zone }).format(new Date(ms)));
     } catch { /* a zone this browser does not know */ }
   }
-  return new Intl.DateTimeFormat(lang, style).format(new Date(ms));
+  return dateFormat(lang, style).format(new Date(ms));
 }
 
 export class WorkshopView {
