@@ -365,33 +365,25 @@ int wk_org_slot(const workshop *w, const wk_participant *p) {
     return o ? o->slot : -1;
 }
 
-bool wk_write_org_slots(sbuf *b, const workshop *w) {
-    /* One per slot: slots are given in order, so the highest bounds them. */
-    int top = -1;
-    for (size_t i = 0; i < w->norgs; i++)
-        if (w->orgs[i].slot > top) top = w->orgs[i].slot;
-    for (size_t i = 0; i < w->npeople; i++)
-        if (w->people[i].slot > top && w->people[i].role != WK_OBSERVER) top = w->people[i].slot;
-    bool *seen = calloc((size_t)top + 2, sizeof *seen);
-    if (!seen) return false;
+void wk_write_org_slots(sbuf *b, const workshop *w) {
+    /* From the organisations, never the people: a welcome to the 10,000th
+     * person of an assembly costs what the first one's did. Every slot is
+     * on its organisation (wk_set_org_slot), written as its first person
+     * wrote it. */
     sbuf_puts(b, ",\"org_slots\":[");
     bool first = true;
-    for (size_t i = 0; i < w->npeople; i++) {
-        const wk_participant *p = &w->people[i];
-        int slot = wk_org_slot(w, p);
-        if (slot < 0 || seen[slot]) continue;
-        seen[slot] = true;
+    for (size_t i = 0; i < w->norgs; i++) {
+        const wk_org *o = &w->orgs[i];
+        if (o->slot < 0) continue;
         if (!first) sbuf_putc(b, ',');
         first = false;
         sbuf_puts(b, "{\"organisation\":");
-        sbuf_put_jstrz(b, p->org);
+        sbuf_put_jstrz(b, w->people[o->first].org);
         sbuf_puts(b, ",\"slot\":");
-        sbuf_put_i64(b, slot);
+        sbuf_put_i64(b, o->slot);
         sbuf_putc(b, '}');
     }
     sbuf_putc(b, ']');
-    free(seen);
-    return true;
 }
 
 int wk_find_participant(const workshop *w, const char *id) {

@@ -198,9 +198,10 @@ void wk_set_org_slot(workshop *w, int who, int slot);
  * gave; -1 while none is known (an old record, an observer). */
 int wk_org_slot(const workshop *w, const wk_participant *p);
 /* ,"org_slots":[{"organisation":…,"slot":…},…]: every organisation of the
- * workshop with a slot known, present or not, once each (by slot order of
- * people; false only when out of memory, then nothing is written). */
-bool wk_write_org_slots(sbuf *b, const workshop *w);
+ * workshop with a slot known, present or not, once each, in the order the
+ * workshop first met them; its cost grows with the organisations, not the
+ * people. */
+void wk_write_org_slots(sbuf *b, const workshop *w);
 /* The participant a resume token ("id.secret") names, or -1. Constant-time secret compare. */
 int wk_check_token(const workshop *w, const char *token);
 bool wk_check_key(const workshop *w, const char *key);

@@ -137,7 +137,7 @@ static void write_welcome(hub_room *r, int who, const char *idjson, bool resume,
     hub_observer_write_welcome(w, me, b);
     write_doc(w, who, resume, from, b);
     if (!hub_crowd_write_welcome(r, who, b)) write_present(w, who, b); /* a big workshop's is bounded */
-    wk_write_org_slots(b, w); /* out of memory: none, and clients colour by what the participants carry */
+    wk_write_org_slots(b, w);
     hub_poll_write_welcome(r, who, b);
     hub_agenda_write_welcome(r, b);
     hub_discuss_write_welcome(r, b);
