@@ -88,7 +88,7 @@ describe('organisation colour slots across two server processes', { timeout: 600
     for (const p of exp.json.participants) assert.equal(p.slot, p.name === 'Carole' ? slotA : all[p.org], `${p.name} in the export`);
   });
 
-  test('a person of an older workshop gets a slot at their next join', { timeout: 20000 }, async () => {
+  test('a person of an older workshop gets a slot at their next join', { timeout: 30000 }, async () => {
     const [s1, s2] = h.servers;
     const w = await s1.createWorkshop({ title: 'Ancien atelier' });
     const ana = h.client({ server: s1, workshop: w.id, name: 'Ana', organisation: 'Coopérative' });
@@ -114,7 +114,7 @@ describe('organisation colour slots across two server processes', { timeout: 600
     ana2.rev = 0;
     await ana2.start();
     assert.equal(ana2.welcomes[0].participant.slot, 1, 'Ana got the next slot');
-    await waitUntil(() => seenBen.present.get(ana.participant.id)?.slot === 1, 3000, "Ben sees Ana's slot");
+    await waitUntil(() => seenBen.present.get(ana.participant.id)?.slot === 1, 10000, "Ben sees Ana's slot");
     const stored = JSON.parse(await h.redis.command('HGET', peopleKey(w.id), ana.participant.id));
     assert.deepEqual({ ...stored, slot: stored.slot }, { ...rec, slot: 1 }, 'the record is kept, with the slot added');
   });

@@ -496,8 +496,10 @@ static bool jint(const cJSON *v, int64_t *out) { return proto_json_int(v, 0, PRO
 /* The participant object of a relayed message, added to the model if this
  * process has not seen them yet (joined through the other process since this
  * one loaded the workshop): known without their secret, which a resume here
- * rereads. -1 if the object is not a participant. */
-static int relayed_person(workshop *w, const cJSON *o) {
+ * rereads. -1 if the object is not a participant. *learned: their
+ * organisation's colour slot was not known here before. */
+static int relayed_person(workshop *w, const cJSON *o, bool *learned) {
+    *learned = false;
     const char *id = jstr(o, "id"), *name = jstr(o, "name"), *org = jstr(o, "organisation"), *role = jstr(o, "role");
     bool no_org_ok = role && strcmp(role, "observer") == 0 && org && !org[0]; /* an observer may name none */
     if (!id || !name || !org || !role || strlen(id) != WK_PID_LEN || !utf8_valid_label(name, PROTO_NAME_MAX) ||
@@ -512,8 +514,22 @@ static int relayed_person(workshop *w, const cJSON *o) {
         who = wk_add_participant(w, id, "", name, org, wk_role_read(role));
         if (who >= 0) w->people[who].asks = asks && strcmp(asks, "representative") == 0;
     }
-    if (who >= 0 && slot >= 0) wk_set_org_slot(w, who, (int)slot);
+    if (who >= 0 && slot >= 0 && wk_org_slot(w, &w->people[who]) != slot) {
+        wk_set_org_slot(w, who, (int)slot);
+        *learned = true;
+    }
     return who;
+}
+
+/* Participant who is present through origin. Already present (announced
+ * before their organisation's slot was known: an older record given one
+ * at this join, through a roster sent meanwhile), told again now that it
+ * is, so that every page colours them as the others do. */
+static void relayed_arrival(hub_room *r, int who, const char *origin, bool learned) {
+    const wk_participant *p = &r->w->people[who];
+    bool present = p->online > 0 || p->remote > 0;
+    remote_add(r, who, origin);
+    if (present && learned) send_arrived(r, who, 0);
 }
 
 /* The caret in o ({"rev": R, "sel": [anchor, head]}) of e's participant,
@@ -548,16 +564,26 @@ void hub_presence_relayed(hub_room *r, const char *origin, const char *json, siz
     if (type && strcmp(type, "who") == 0) {
         send_roster(r);
     } else if (type && strcmp(type, "arrived") == 0) {
-        int who = relayed_person(w, who_j);
-        if (who >= 0) remote_add(r, who, origin);
+        bool learned;
+        int who = relayed_person(w, who_j, &learned);
+        if (who >= 0) relayed_arrival(r, who, origin, learned);
         r->relayed++;
     } else if (type && strcmp(type, "roster") == 0 && cJSON_IsArray(list)) {
         int n = cJSON_GetArraySize(list);
         int *listed = calloc((size_t)n + 1, sizeof *listed);
         int k = 0;
+        bool *learned = calloc((size_t)n + 1, sizeof *learned);
+        if (!learned) { /* out of memory: this roster is skipped whole, as when listed is NULL */
+            free(listed);
+            listed = NULL;
+        }
         for (int i = 0; listed && i < n; i++) {
-            int who = relayed_person(w, cJSON_GetArrayItem(list, i));
-            if (who >= 0) listed[k++] = who;
+            bool l;
+            int who = relayed_person(w, cJSON_GetArrayItem(list, i), &l);
+            if (who >= 0) {
+                learned[k] = l;
+                listed[k++] = who;
+            }
         }
         for (size_t i = 0; listed && i < r->nremote;) { /* missed departures */
             bool in = false;
@@ -567,7 +593,7 @@ void hub_presence_relayed(hub_room *r, const char *origin, const char *json, siz
         }
         bool moved = false;
         for (int j = 0; j < k; j++) {
-            remote_add(r, listed[j], origin); /* missed arrivals */
+            relayed_arrival(r, listed[j], origin, learned[j]); /* missed arrivals */
             hub_remote *e = remote_find(r, listed[j], origin);
             const cJSON *item = NULL;
             for (int i = 0; e && !item && i < n; i++) {
@@ -578,6 +604,7 @@ void hub_presence_relayed(hub_room *r, const char *origin, const char *json, siz
             if (item && relayed_caret(r, e, item)) moved = true;
         }
         free(listed);
+        free(learned);
         r->relayed++;
         if (moved) hub_cursors_flush(r);
     } else if (type && strcmp(type, "departed") == 0 && cJSON_IsString(who_j)) {
