@@ -12,8 +12,9 @@ import { join, typeAt, noProblems } from './helpers.js';
 
 const env = await setupFile();
 const KEEP_MS = 90 * 86400e3; // the server's default retention
-// The day as the page writes it: in Paris, kept on one line (no-break spaces).
-const day = (lang, ms) => new Intl.DateTimeFormat(lang, { dateStyle: 'long', timeZone: 'Europe/Paris' }).format(ms).replace(/ /g, '\u00a0');
+// The day as the page writes it (i18n/index.js, dateFormat: English as en-GB,
+// French as fr-FR): in Paris, kept on one line (no-break spaces).
+const day = (lang, ms) => new Intl.DateTimeFormat(lang === 'en' ? 'en-GB' : 'fr-FR', { dateStyle: 'long', timeZone: 'Europe/Paris' }).format(ms).replace(/ /g, '\u00a0');
 const when = async (note) => Date.parse(await note.locator('time').getAttribute('datetime'));
 
 async function createInParis(title) {
