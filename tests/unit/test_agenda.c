@@ -42,6 +42,22 @@ static char *written(void (*write)(sbuf *, const agenda *), const agenda *a) {
     return s;
 }
 
+/* a stored as the Function keeps it (phases, timer), its timer written as
+ * timer_json, then read back (a restart, another process): the same agenda.
+ * Returns the phases' JSON (malloc'd) for what the test reads next. */
+static char *stored_and_read_back(const agenda *a, const char *timer_json) {
+    char *phases = written(agenda_write_phases, a);
+    sbuf t;
+    sbuf_init(&t, 0);
+    agenda_write_timer(&t, &a->timer);
+    ck_assert_str_eq(sbuf_data(&t), timer_json);
+    agenda b;
+    ck_assert(agenda_read_stored(&b, phases, sbuf_data(&t)));
+    ck_assert(memcmp(a, &b, sizeof b) == 0);
+    sbuf_free(&t);
+    return phases;
+}
+
 START_TEST(test_default_phases) {
     agenda a;
     agenda_default(&a);
@@ -244,16 +260,11 @@ START_TEST(test_json_round_trip) {
     ck_assert_int_eq(req(&a, "{\"type\":\"phase_start\",\"phase\":\"priorities\"}", T0), PROTO_OK);
     ck_assert_int_eq(req(&a, "{\"type\":\"phase_pause\"}", T0 + MIN), PROTO_OK);
     ck_assert_int_eq(req(&a, "{\"type\":\"phase_extend\",\"minutes\":3}", T0 + MIN), PROTO_OK);
-    char *phases = written(agenda_write_phases, &a);
+    char *phases = stored_and_read_back(&a, "{\"phase\":\"priorities\",\"started_at\":1795836000000,\"ends_at\":1795837380000,"
+                                            "\"paused_at\":1795836060000,\"extended_ms\":180000,\"ran\":[\"priorities\"]}");
+    /* The message carries the server's time. */
     sbuf t;
     sbuf_init(&t, 0);
-    agenda_write_timer(&t, &a.timer);
-    ck_assert_str_eq(sbuf_data(&t), "{\"phase\":\"priorities\",\"started_at\":1795836000000,\"ends_at\":1795837380000,"
-                                    "\"paused_at\":1795836060000,\"extended_ms\":180000,\"ran\":[\"priorities\"]}");
-    agenda_read_stored(&b, phases, sbuf_data(&t));
-    ck_assert(memcmp(&a, &b, sizeof a) == 0);
-    /* The message carries the server's time. */
-    sbuf_reset(&t);
     agenda_write_message(&t, &a, T0 + 2 * MIN, "7");
     cJSON *o = cJSON_Parse(sbuf_data(&t));
     ck_assert_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(o, "type")), "agenda");
@@ -326,15 +337,9 @@ START_TEST(test_skipped_phases) {
     ck_assert_int_eq(agenda_step_of(&a, 4), AGENDA_STEP_SKIPPED);
     ck_assert_int_eq(agenda_step_of(&a, 2), AGENDA_STEP_RAN);
     /* Stored and read back (another process, a restart): the same record. */
-    char *phases = written(agenda_write_phases, &a);
-    sbuf t;
-    sbuf_init(&t, 0);
-    agenda_write_timer(&t, &a.timer);
-    ck_assert_str_eq(sbuf_data(&t), "{\"phase\":null,\"started_at\":null,\"ends_at\":null,\"paused_at\":null,"
-                                    "\"extended_ms\":0,\"done\":true,\"ran\":[\"what\",\"why\",\"validation\",\"how\"]}");
+    char *phases = stored_and_read_back(&a, "{\"phase\":null,\"started_at\":null,\"ends_at\":null,\"paused_at\":null,"
+                                            "\"extended_ms\":0,\"done\":true,\"ran\":[\"what\",\"why\",\"validation\",\"how\"]}");
     agenda b;
-    ck_assert(agenda_read_stored(&b, phases, sbuf_data(&t)));
-    ck_assert(memcmp(&a, &b, sizeof a) == 0);
     /* A phase removed from the agenda leaves the record; a new one with its id has not run. */
     ck_assert_int_eq(req(&a, "{\"type\":\"agenda_set\",\"phases\":[{\"id\":\"why\",\"title\":\"W\",\"minutes\":5},"
                              "{\"id\":\"how\",\"title\":\"H\",\"minutes\":5}]}", T0 + 7 * MIN), PROTO_OK);
@@ -348,7 +353,6 @@ START_TEST(test_skipped_phases) {
     ck_assert(agenda_read_stored(&b, phases, "{\"phase\":\"how\",\"started_at\":1,\"ends_at\":2,\"ran\":[\"gone\",\"how\"]}"));
     ck_assert_uint_eq(b.timer.nran, 1);
     ck_assert_int_eq(agenda_step_of(&b, 0), AGENDA_STEP_SKIPPED);
-    sbuf_free(&t);
     free(phases);
 }
 END_TEST
