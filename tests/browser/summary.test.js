@@ -22,6 +22,22 @@ async function openSummary(page) {
   return summary;
 }
 
+/**
+ * The English end banner on `page` with its summary link: captured as `shot`,
+ * axe at zero; then the summary it opens, with no balance, its style applied.
+ */
+async function englishSummary(page, shot, what) {
+  const banner = page.locator('#ended-banner');
+  await banner.locator('#ended-summary', { hasText: 'Open the summary' }).waitFor();
+  await banner.scrollIntoViewIfNeeded();
+  await page.screenshot({ path: artifact(shot) });
+  await axe(page, what, '#ended-banner');
+  const summary = await openSummary(page);
+  assert.equal(await summary.getByText('Contribution balance').count(), 0, 'no balance for participants');
+  assert.equal(await styled(summary), true, 'its style sheet applies under its policy');
+  return summary;
+}
+
 /** Whether the summary's own style sheet applied (its policy lets only it in). */
 const styled = (page) => page.locator('table').first().evaluate((t) => getComputedStyle(t).borderCollapse === 'collapse');
 
@@ -74,27 +90,14 @@ test('the end banner links participants to their summary (phone, fr and en); wit
   await fr.screenshot({ path: artifact('summary-page-phone-fr.png') });
 
   // English, on the phone.
-  const tomBanner = tom.locator('#ended-banner');
-  await tomBanner.locator('#ended-summary', { hasText: 'Open the summary' }).waitFor();
-  await tomBanner.scrollIntoViewIfNeeded();
-  await tom.screenshot({ path: artifact('summary-banner-phone-en.png') });
-  await axe(tom, 'end banner with the summary link, phone, en', '#ended-banner');
-  const en = await openSummary(tom);
+  const en = await englishSummary(tom, 'summary-banner-phone-en.png', 'end banner with the summary link, phone, en');
   assert.equal(await en.locator('html').getAttribute('lang'), 'en');
   await en.locator('h2', { hasText: 'Statement' }).first().waitFor();
-  assert.equal(await en.getByText('Contribution balance').count(), 0);
-  assert.equal(await styled(en), true);
   await en.screenshot({ path: artifact('summary-page-phone-en.png') });
 
   // The observer, on a desktop: the same link, their summary.
-  const obsBanner = obs.locator('#ended-banner');
-  await obsBanner.locator('#ended-summary', { hasText: 'Open the summary' }).waitFor();
-  await obsBanner.scrollIntoViewIfNeeded();
-  await obs.screenshot({ path: artifact('summary-banner-observer-desktop-en.png') });
-  await axe(obs, 'end banner with the summary link, observer, desktop, en', '#ended-banner');
-  const seen = await openSummary(obs);
+  const seen = await englishSummary(obs, 'summary-banner-observer-desktop-en.png', 'end banner with the summary link, observer, desktop, en');
   await seen.locator('h1', { hasText: 'Partenariat Ville – Banque' }).waitFor();
-  assert.equal(await seen.getByText('Contribution balance').count(), 0);
 
   // Reopened: the banner and its link go.
   await fac.locator('#reopen-workshop').click();
