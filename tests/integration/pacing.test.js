@@ -134,3 +134,63 @@ describe('an ack held with its workshop', { timeout: 60000 }, () => {
     await s.stop();
   });
 });
+
+// A paced flush writes a big workshop in chunks of NET_FLUSH_CHUNK (1,024)
+// connections, the longest waiting first (README, "Delivery under load").
+// Every connection must come round once a round, in the same order: its
+// wait for a message is then at most one round. Before, the connections a
+// chunk wrote went back on the list in the workshop's member order, so a
+// chunk that ran past the end of the list put the first members back before
+// the last ones: those were written twice in a row while the others waited
+// two rounds (at 10,000 people, writes 100 to 220 ms apart for a round of
+// 150). Here 1,200 readers and a budget of 1,500 writes a second: a round of
+// about 0.8 s in two chunks, the second of which always runs past the end.
+describe('a paced round', { timeout: 180000 }, () => {
+  const READERS = 1200;
+  let h;
+  before(async () => { h = await Harness.start({ servers: 0 }); }, { timeout: 30000 });
+  after(async () => { if (h) await h.close(); }, { timeout: 30000 });
+
+  test('writes every reader once a round, always in the same order', async (t) => {
+    const s = await h.addServer(['--send-budget', '1500', '--send-share', '0', '--max-connections-per-ip', '5000', '--join-rate', '100000']);
+    const w = await s.createWorkshop({ title: 'Assemblée', text: '' });
+    const typer = h.client({ server: s, workshop: w.id, name: 'Plume', organisation: 'Réseau' });
+    await typer.start();
+    const readers = [];
+    for (let i = 0; i < READERS; i++) {
+      readers.push(h.client({ server: s, workshop: w.id, name: `Lecteur ${i}`, organisation: ['Ville', 'Banque', 'Asso'][i % 3] }));
+    }
+    for (let i = 0; i < READERS; i += 100) await Promise.all(readers.slice(i, i + 100).map((c) => c.start()));
+    // The writes as they arrive: a reader's ops that arrive one after the
+    // other, with no other reader's in between, came in one write (the
+    // kernel and Node hand sockets' data on in the order it was written).
+    const writes = [];
+    readers.forEach((c, i) => c.on('message', (m) => {
+      if (m.type === 'op' && writes[writes.length - 1] !== i) writes.push(i);
+    }));
+    const rand = prng(11);
+    const until = Date.now() + 5000;
+    while (Date.now() < until) {
+      typer.submit(randomEdit(typer.text, rand));
+      await sleep(20);
+    }
+    await waitQuiescent([typer, ...readers], { timeoutMs: 60000 });
+    for (const c of readers) assert.equal(c.text, typer.text, `${c.tag} diverged`);
+    // Past the first round (the joins' order) and before the last (the
+    // typing has stopped): the next write to the reader of write k is write
+    // k + READERS.
+    const next = new Map();
+    const gaps = [];
+    for (let k = writes.length - 1; k >= 0; k--) {
+      if (next.has(writes[k])) gaps.push(next.get(writes[k]) - k);
+      next.set(writes[k], k);
+    }
+    const steady = gaps.slice(READERS, gaps.length - 2 * READERS);
+    assert.ok(steady.length >= READERS, `${writes.length} writes: ${steady.length} in the steady rounds`);
+    const off = steady.filter((g) => g !== READERS);
+    assert.equal(off.length, 0, `${off.length} of ${steady.length} writes came round early or late (e.g. ${off.slice(0, 5).join(', ')} writes later instead of ${READERS})`);
+    t.diagnostic(`${writes.length} writes to ${READERS} readers, ${steady.length} in the steady rounds, each reader's next write ${READERS} writes later`);
+    for (const c of [typer, ...readers]) c.close();
+    await s.stop();
+  });
+});
