@@ -52,6 +52,7 @@ typedef struct netmsg {
     int refs;                  /* connections (and the builder) holding it */
     size_t len;                /* bytes of payload */
     uint8_t framed;            /* bytes of frame header written before the payload (0: not yet) */
+    uint32_t frames;           /* WebSocket messages its bytes hold when already framed (0: one, itself) */
     char *buf;                 /* NET_PRE bytes of room for the frame header, then the payload */
 } netmsg;
 

@@ -14,6 +14,11 @@
 #define NET_PACE_WAIT_MAX_US 250000  /* the longest a flush is held back for the budget */
 #define NET_UNFLUSHED_MAX (1 << 20)  /* bytes of new messages queued before a flush comes early (net_send) */
 #define NET_FLUSH_CHUNK 1024         /* connections a paced flush writes before the loop turns again */
+/* Frames per send: at assembly size a connection has tens of messages
+ * queued per flush, and each send costs far more than its bytes (32 here
+ * halved what 10,000 people could be sent: bench/README.md, issue 17). The
+ * kernel takes up to 1,024 (UIO_MAXIOV). */
+#define NET_IOV_PER_SEND 512
 
 /* What a slot names. */
 typedef enum { SLOT_FREE, SLOT_WS, SLOT_HTTP } net_slot_kind;
@@ -193,22 +198,48 @@ void net_groups_trim(net_server *n);
  * its workshop still gets what was sent before); without, it is dropped (a
  * closed or dropped connection). */
 void net_group_detach(net_server *n, net_conn *c, bool keep);
+
+/* The flushes (net_flush.c). c on the flush list. */
 void net_mark_dirty(net_server *n, net_conn *c);
 /* c has an answer queued: on the urgent list too. */
 void net_mark_urgent(net_server *n, net_conn *c);
 void net_mark_group_dirty(net_server *n, net_group *g);
-/* Queue m (NULL: an entry that only skips) to c, after the group log's bytes
- * before `at` and skipping `skip` of them (net_ws.c). False (and c dropped)
- * past the queue's limits. */
+/* Before m is queued (net_send): past NET_UNFLUSHED_MAX of new messages,
+ * what is queued goes out first. */
+void net_flush_if_full(net_server *n, const netmsg *m);
+
+/* A connection's send queue (net_queue.c). Queue m (NULL: an entry that
+ * only skips) to c, after the group log's bytes before `at` and skipping
+ * `skip` of them. False (and c dropped) past the queue's limits. */
 bool net_queue(net_server *n, net_conn *c, netmsg *m, uint64_t at, uint32_t skip);
+/* The message just queued to c (the last entry) becomes alt (NULL: none). */
 bool net_requeue_last(net_server *n, net_conn *c, netmsg *alt);
 /* c's pending log bytes become messages of its own queue (net_group_detach).
  * False when out of memory: then c's queue is empty, and c must be dropped. */
 bool net_queue_unshare(net_server *n, net_conn *c);
+/* Every entry let go; the queue's memory freed. */
+void net_queue_clear(net_conn *c);
+/* After c was sent everything: its queue's memory freed (an idle connection holds none). */
+void net_queue_drained(net_conn *c);
+/* The first entry's message (NULL: none, or an entry that only skips). */
+netmsg *net_queue_head(const net_conn *c);
+/* The first entry let go. */
+void net_queue_pop(net_conn *c);
+/* The entries at the head that only skip log bytes let go. */
+void net_queue_pop_skips(net_conn *c);
 /* m's bytes on the wire: its frame header, written once, then its payload. */
 struct iovec net_frame(netmsg *m);
 /* Whether c has anything to be sent: queued messages or log bytes. */
 bool net_pending(const net_conn *c);
+/* The next frames (or log ranges) of c's walk into iov, at most max. */
+int net_queue_gather(net_conn *c, struct iovec *iov, int max);
+/* After a write of result bytes of the cnt frames net_queue_gather gave:
+ * what went out let go. 1: all went out, 0: the socket is full, -1: the
+ * connection is broken. */
+int net_queue_sent(net_server *n, struct lws *wsi, net_conn *c, const struct iovec *iov, int cnt, ssize_t result);
+/* c's walk written from lws' writeable callback until it is done or the
+ * socket is full. -1: the connection is broken. */
+int net_queue_write(net_server *n, struct lws *wsi, net_conn *c);
 
 /* Keepalive (net_keepalive.c): the sweep, and a frame heard from c. */
 bool net_keepalive_start(net_server *n);

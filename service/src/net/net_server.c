@@ -275,10 +275,7 @@ netmsg *netmsg_take(sbuf *b) {
         sbuf_reset(b);
         return NULL;
     }
-    m->refs = 1;
-    m->framed = 0;
-    m->len = b->len;
-    m->buf = b->buf;
+    *m = (netmsg){.refs = 1, .len = b->len, .buf = b->buf};
     b->buf = NULL;
     b->len = b->cap = 0;
     b->oom = false;
