@@ -15,13 +15,17 @@ static void flush_timer_cb(lws_sorted_usec_list_t *sul) {
     net_flush(lws_container_of(sul, net_server, sul_flush));
 }
 
-/* The first message or broadcast since the last flush: the loop flushes
- * after every turn; the 1 µs timer only matters when a timer callback
- * queued it (lws runs timers before it waits): then the loop must not wait.
- * While a paced flush waits, the lists are not empty and its timer stays. */
+/* The first message or broadcast since the last flush, or the first since
+ * a paced round stopped at connections all held (round_parked): the loop
+ * flushes after every turn; the 1 µs timer only matters when a timer
+ * callback queued it (lws runs timers before it waits, as the hold's timer
+ * does): then the loop must not wait. While a paced flush waits, the lists
+ * are not empty and its timer stays. */
 static void flush_soon(net_server *n) {
-    if (n->ndirty == 0 && n->ndirty_groups == 0)
+    if ((n->ndirty == 0 && n->ndirty_groups == 0) || n->round_parked) {
+        n->round_parked = false;
         lws_sul_schedule_wakesuspend(n->ctx, 0, &n->sul_flush, flush_timer_cb, 1);
+    }
 }
 
 /* id onto a list of connection ids (the flush list, the urgent list). */
@@ -50,6 +54,7 @@ void net_mark_dirty(net_server *n, net_conn *c) {
 
 void net_mark_urgent(net_server *n, net_conn *c) {
     if (c->urgent) return;
+    if (n->round_parked) flush_soon(n);
     c->urgent = push_id(&n->urgent, &n->nurgent, &n->urgent_cap, c->id); /* no room: it waits for the flush */
 }
 
@@ -91,6 +96,7 @@ void net_release(net_server *n, uint64_t id) {
     net_conn *c = net_slot_get(n, id, SLOT_WS);
     if (!c || !c->held) return;
     c->held = false;
+    if (n->round_parked) flush_soon(n); /* the round goes on: once per release, the first */
     bool urgent = c->urgent_held;
     c->urgent_held = false;
     if (!net_pending(c)) return;
@@ -140,6 +146,7 @@ typedef enum {
 } flush_kind;
 
 typedef struct flush_done {
+    size_t scanned;            /* entries of ids looked at: ids[0..scanned) */
     size_t kept;               /* held connections, now ids[0..kept): they stay at the head of the list */
     size_t written;            /* connections written, n->flush_conns[0..written) */
 } flush_done;
@@ -151,19 +158,22 @@ static void leave_list(net_conn *c, flush_kind kind) {
 }
 
 /* The connections of ids[0..count) that are to be written now, into
- * n->flush_conns (sized for count); the held ones a round keeps are
- * compacted at the head of ids. Returns how many to write; *iovs: the
- * frames they may take. */
-static size_t flush_pick(net_server *n, uint64_t *ids, size_t count, flush_kind kind, flush_done *done, size_t *iovs) {
-    size_t k = 0;
-    for (size_t i = 0; i < count; i++) {
+ * n->flush_conns (sized for limit): the first `limit` that are not held.
+ * The held ones a round keeps are compacted at the head of ids and not
+ * counted, so a held workshop does not hold up the others. Returns how
+ * many to write; *iovs: the frames they may take. */
+static size_t flush_pick(net_server *n, uint64_t *ids, size_t count, size_t limit, flush_kind kind, flush_done *done,
+                         size_t *iovs) {
+    size_t k = 0, met = 0, i = 0;
+    for (; i < count && met < limit; i++) {
         net_conn *c = net_slot_get(n, ids[i], SLOT_WS);
         if (!c) continue;
+        if (c->held && kind == FLUSH_ROUND) { /* its turn is when it is released: the head, not the tail */
+            ids[done->kept++] = c->id; /* compacted in place: i >= kept */
+            continue;
+        }
+        met++;
         if (c->held) {
-            if (kind == FLUSH_ROUND) { /* its turn is when it is released: the head, not the tail */
-                ids[done->kept++] = c->id; /* compacted in place: i >= kept */
-                continue;
-            }
             if (kind == FLUSH_URGENT) c->urgent_held = true; /* urgent again at net_release */
             leave_list(c, kind);
             continue;
@@ -179,18 +189,20 @@ static size_t flush_pick(net_server *n, uint64_t *ids, size_t count, flush_kind 
         size_t most = 2 * (size_t)c->qlen + 1; /* each entry after log bytes, then the log's rest */
         *iovs += most < NET_IOV_PER_SEND ? most : NET_IOV_PER_SEND;
     }
+    done->scanned = i;
     return k;
 }
 
-/* Write what each of the first `count` connections of ids (the flush list
- * or the urgent one) has to send, each in one send. ids[0..count) is used
- * as scratch: what it holds afterwards is done->kept. */
-static flush_done flush_some(net_server *n, uint64_t *ids, size_t count, flush_kind kind, lws_usec_t now) {
+/* Write what each of the first `limit` connections of ids[0..count) (the
+ * flush list or the urgent one) that are not held has to send, each in one
+ * send. What the list holds afterwards: flush_done. */
+static flush_done flush_some(net_server *n, uint64_t *ids, size_t count, size_t limit, flush_kind kind, lws_usec_t now) {
     /* Sending may close connections but queues nothing new: the list is stable. */
-    flush_done done = {0, 0};
+    flush_done done = {0, 0, 0};
     size_t iovs = 0;
     if (++n->flushes_begun == 0) n->flushes_begun = 1; /* 0: never flushed */
-    if (!flush_room(n, count, 0)) { /* no memory to gather: lws' writeable callback, one by one */
+    if (!flush_room(n, limit < count ? limit : count, 0)) { /* no memory to gather: lws' writeable callback, one by one */
+        done.scanned = count;
         for (size_t i = 0; i < count; i++) {
             net_conn *c = net_slot_get(n, ids[i], SLOT_WS);
             if (!c) continue;
@@ -200,7 +212,7 @@ static flush_done flush_some(net_server *n, uint64_t *ids, size_t count, flush_k
         }
         return done;
     }
-    size_t k = flush_pick(n, ids, count, kind, &done, &iovs);
+    size_t k = flush_pick(n, ids, count, limit, kind, &done, &iovs);
     if (!k) return done;
     if (!flush_room(n, k, iovs)) {
         for (size_t i = 0; i < k; i++) lws_callback_on_writable(n->flush_conns[i]->wsi);
@@ -250,9 +262,9 @@ static flush_done flush_some(net_server *n, uint64_t *ids, size_t count, flush_k
  * order, the ones written in a chunk mixed with the others: the time
  * between two writes to a connection ranged from 100 to 220 ms for a round
  * of 150 ms, bench/README.md, issue 17, third pass.) */
-static void round_requeue(net_server *n, size_t count, flush_done done) {
-    memmove(n->dirty + done.kept, n->dirty + count, (n->ndirty - count) * sizeof *n->dirty);
-    n->ndirty -= count - done.kept;
+static void round_requeue(net_server *n, flush_done done) {
+    memmove(n->dirty + done.kept, n->dirty + done.scanned, (n->ndirty - done.scanned) * sizeof *n->dirty);
+    n->ndirty -= done.scanned - done.kept;
     for (size_t i = 0; i < done.written; i++) {
         net_conn *c = n->flush_conns[i];
         /* Without room it leaves the list; its group's next message puts it back. */
@@ -274,7 +286,7 @@ void net_flush(net_server *n) {
     if (n->nurgent) {
         size_t urgent = n->nurgent;
         n->nurgent = 0;
-        flush_some(n, n->urgent, urgent, FLUSH_URGENT, now);
+        flush_some(n, n->urgent, urgent, urgent, FLUSH_URGENT, now);
     }
     int64_t wait = pace_wait_us(&n->pace, now), wait_time = pace_wait_us(&n->pace_time, now);
     if (wait_time > wait) wait = wait_time;
@@ -286,16 +298,20 @@ void net_flush(net_server *n) {
     net_groups_expand(n);
     bool paced = n->cfg.send_budget > 0 || n->cfg.send_share > 0;
     if (paced && n->ndirty > NET_FLUSH_CHUNK) {
-        flush_done done = flush_some(n, n->dirty, NET_FLUSH_CHUNK, FLUSH_ROUND, now);
-        round_requeue(n, NET_FLUSH_CHUNK, done);
-        /* All held: the turn that releases them flushes (net_release); no timer meanwhile. */
-        if (done.kept == NET_FLUSH_CHUNK) return;
+        if (!n->round_parked) {
+            flush_done done = flush_some(n, n->dirty, n->ndirty, NET_FLUSH_CHUNK, FLUSH_ROUND, now);
+            round_requeue(n, done);
+            /* Everyone on the list held: nothing to write before a release, which goes on (flush_soon). */
+            n->round_parked = done.kept == n->ndirty;
+        }
     } else {
         size_t count = n->ndirty;
-        flush_some(n, n->dirty, count, FLUSH_ALL, now);
+        flush_some(n, n->dirty, count, count, FLUSH_ALL, now);
         memmove(n->dirty, n->dirty + count, (n->ndirty - count) * sizeof *n->dirty);
         n->ndirty -= count;
+        n->round_parked = false;
     }
     net_groups_trim(n);
-    if (n->ndirty) lws_sul_schedule_wakesuspend(n->ctx, 0, &n->sul_flush, flush_timer_cb, 1); /* the rest, next turn */
+    if (n->ndirty && !n->round_parked)
+        lws_sul_schedule_wakesuspend(n->ctx, 0, &n->sul_flush, flush_timer_cb, 1); /* the rest, next turn */
 }

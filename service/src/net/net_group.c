@@ -1,5 +1,5 @@
 /* Groups: connections that get the same broadcasts, from one shared log
- * (net.h). How a member's bytes are laid out is net_ws.c's (the queue walk);
+ * (net.h). How a member's bytes are laid out is net_queue.c's (the queue walk);
  * this file keeps the log and the members.
  *
  * Ownership: the group belongs to the layer above (net_group_new/free); the

@@ -130,9 +130,10 @@ struct net_server {
     bool stopping;             /* close frames sent, draining */
     uint64_t *dirty;           /* connections with something to send, oldest first: flushed in that order */
     size_t ndirty, dirty_cap;
+    bool round_parked;         /* a paced round found everyone on the flush list held: it waits for a release */
     size_t unflushed;          /* bytes of the messages queued since the last flush, each message once */
     uint64_t *urgent;          /* those with an answer queued (net_send_sbuf): written at once, paced or not;
-                                  a connection may be on both lists, and on one twice (flushed_in tells) */
+                                  a connection may be on both lists (flushed_in tells), on each once */
     size_t nurgent, urgent_cap;
     uint32_t flushes_begun;    /* counts flush_some calls */
     struct net_batch *batch;   /* writes of a flush in one system call (NULL: one sendmsg each) */
