@@ -254,9 +254,9 @@ static flush_done flush_some(net_server *n, uint64_t *ids, size_t count, size_t 
     return done;
 }
 
-/* After a round's chunk of `count` from the head of the flush list: the
- * held ones stay at the head, the ones written go to the tail, in the order
- * they went. So every connection of a big workshop comes round once a round,
+/* After a round's chunk (the done.scanned entries at the head of the flush
+ * list): the held ones stay at the head, the ones written go to the tail,
+ * in the order they went. So every connection of a big workshop comes round once a round,
  * at the same place: its wait for a message is at most one round. (Left to
  * net_groups_expand, which puts back a group's members in the group's
  * order, the ones written in a chunk mixed with the others: the time
